@@ -1,0 +1,199 @@
+"""The append-only event chain of each request, with its projections kept in step.
+
+Appending locks the request's row, so sequence numbers and hashes are assigned one at a
+time per request; the projection (`requests`, `deadlines`) is updated in the same
+transaction, so it never disagrees with the events.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from domain.chain import ChainVerdict, canonical_encoding, link_hash, verify_chain
+from domain.events import EventType, NewEvent, RecordedEvent
+from domain.lifecycle import RequestState, RequestStatus
+from domain.requests import RequestKind
+
+
+class UnknownRequest(LookupError):
+    def __init__(self, request_id: str) -> None:
+        super().__init__(f"no request with id {request_id!r}")
+        self.request_id = request_id
+
+
+def _recorded(row: asyncpg.Record) -> RecordedEvent:
+    return RecordedEvent(
+        request_id=row["request_id"],
+        seq=row["seq"],
+        type=EventType(row["type"]),
+        payload=row["payload"],
+        occurred_at=row["occurred_at"],
+        actor=row["actor"],
+        idempotency_key=row["idempotency_key"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
+_EVENT_COLUMNS = (
+    "request_id, seq, type, payload, occurred_at, actor, idempotency_key, prev_hash, hash"
+)
+
+
+class EventStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def append(self, event: NewEvent) -> RecordedEvent:
+        async with self._pool.acquire() as connection, connection.transaction():
+            return await self.append_in(connection, event)
+
+    async def append_in(self, connection: asyncpg.Connection, event: NewEvent) -> RecordedEvent:
+        """Append within the caller's transaction. An idempotency key already used is a
+        no-op that returns the event recorded under it."""
+        request = await connection.fetchrow(
+            """SELECT request_id, kind, status, step, outcome, overdue, closed_at,
+                      last_seq, last_hash
+                 FROM requests WHERE request_id = $1 FOR UPDATE""",
+            event.request_id,
+        )
+        if request is None:
+            raise UnknownRequest(event.request_id)
+        existing = await connection.fetchrow(
+            f"SELECT {_EVENT_COLUMNS} FROM request_events WHERE idempotency_key = $1",
+            event.idempotency_key,
+        )
+        if existing is not None:
+            return _recorded(existing)
+
+        # A JSON round trip gives the payload exactly as jsonb will return it, so the hash
+        # computed now is the one verification recomputes from the stored row.
+        payload: dict[str, Any] = json.loads(json.dumps(event.payload, ensure_ascii=False))
+        seq = request["last_seq"] + 1
+        prev_hash = request["last_hash"]
+        digest = link_hash(
+            prev_hash,
+            canonical_encoding(
+                request_id=event.request_id, seq=seq, type=event.type.value, payload=payload,
+                occurred_at=event.occurred_at, actor=event.actor,
+                idempotency_key=event.idempotency_key,
+            ),
+        )
+        row = await connection.fetchrow(
+            f"""INSERT INTO request_events
+                    (request_id, seq, type, payload, occurred_at, actor, idempotency_key,
+                     prev_hash, hash)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                RETURNING {_EVENT_COLUMNS}""",
+            event.request_id, seq, event.type.value, payload, event.occurred_at, event.actor,
+            event.idempotency_key, prev_hash, digest,
+        )
+        recorded = _recorded(row)
+        await self._project(connection, request, recorded)
+        return recorded
+
+    async def _project(
+        self, connection: asyncpg.Connection, request: asyncpg.Record, event: RecordedEvent
+    ) -> None:
+        overdue_steps = await connection.fetch(
+            "SELECT step FROM deadlines WHERE request_id = $1 AND status = 'breached'",
+            event.request_id,
+        )
+        state = RequestState(
+            request_id=request["request_id"],
+            kind=RequestKind(request["kind"]),
+            status=RequestStatus(request["status"]),
+            step=request["step"],
+            outcome=request["outcome"],
+            overdue_steps=frozenset(row["step"] for row in overdue_steps),
+            last_seq=request["last_seq"],
+            closed_at=request["closed_at"],
+        ).apply(event)
+        await connection.execute(
+            """UPDATE requests SET status = $2, step = $3, outcome = $4, overdue = $5,
+                      closed_at = $6, last_seq = $7, last_hash = $8, updated_at = $9
+                WHERE request_id = $1""",
+            event.request_id, state.status.value, state.step, state.outcome, state.overdue,
+            state.closed_at, event.seq, event.hash, event.occurred_at,
+        )
+        await self._project_deadline(connection, event)
+
+    async def _project_deadline(self, connection: asyncpg.Connection, event: RecordedEvent) -> None:
+        at = event.occurred_at
+        match event.type:
+            case EventType.DEADLINE_STARTED:
+                await connection.execute(
+                    """INSERT INTO deadlines (request_id, step, policy_version, started_at, due_at)
+                       VALUES ($1, $2, $3, $4, $5)""",
+                    event.request_id, event.payload["step"], event.payload["policy_version"], at,
+                    _timestamp(event.payload["due_at"]),
+                )
+            case EventType.DEADLINE_REMINDED:
+                await self._set_deadline(connection, event, "reminded_at = $3", at)
+            case EventType.DEADLINE_MET:
+                await self._set_deadline(connection, event, "met_at = $3, status = 'met'", at)
+            case EventType.DEADLINE_BREACHED:
+                await self._set_deadline(
+                    connection, event, "breached_at = $3, status = 'breached'", at
+                )
+            case EventType.DEADLINE_COMPLETED_LATE:
+                await self._set_deadline(
+                    connection, event, "completed_at = $3, status = 'completed_late'", at
+                )
+            case EventType.DEADLINE_EXTENDED:
+                await self._set_deadline(
+                    connection, event,
+                    "due_at = $3, extensions = extensions + 1, status = 'open', breached_at = NULL",
+                    _timestamp(event.payload["due_at"]),
+                )
+            case _:
+                pass
+
+    @staticmethod
+    async def _set_deadline(
+        connection: asyncpg.Connection, event: RecordedEvent, assignments: str, value: Any
+    ) -> None:
+        await connection.execute(
+            f"UPDATE deadlines SET {assignments} WHERE request_id = $1 AND step = $2",
+            event.request_id, event.payload["step"], value,
+        )
+
+    async def events(self, request_id: str) -> list[RecordedEvent]:
+        async with self._pool.acquire() as connection:
+            rows = await connection.fetch(
+                f"SELECT {_EVENT_COLUMNS} FROM request_events WHERE request_id = $1 ORDER BY seq",
+                request_id,
+            )
+        return [_recorded(row) for row in rows]
+
+    async def verify(self, request_id: str) -> ChainVerdict:
+        async with self._pool.acquire() as connection:
+            exists = await connection.fetchval(
+                "SELECT 1 FROM requests WHERE request_id = $1", request_id
+            )
+            if exists is None:
+                raise UnknownRequest(request_id)
+            rows = await connection.fetch(
+                f"SELECT {_EVENT_COLUMNS} FROM request_events WHERE request_id = $1 ORDER BY seq",
+                request_id,
+            )
+            last_hash = await connection.fetchval(
+                "SELECT last_hash FROM requests WHERE request_id = $1", request_id
+            )
+        verdict = verify_chain(request_id, rows)
+        if verdict.intact and rows and rows[-1]["hash"] != last_hash:
+            # The newest events were removed: the chain that remains is whole, but it no
+            # longer ends where the projection says it ended.
+            return ChainVerdict(
+                request_id, verdict.events, rows[-1]["seq"] + 1,
+                "events after this one are missing",
+            )
+        return verdict
+
+
+def _timestamp(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value))

@@ -1,0 +1,117 @@
+"""Intake's writes: a submission's subject, request and personal details, in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+
+from activities.event_store import UnknownRequest
+from domain.requests import SubjectRequest, fingerprint, workflow_id_for
+
+
+class ConflictingSubmission(ValueError):
+    """The request id is already taken by a different submission."""
+
+
+@dataclass(frozen=True)
+class RecordedSubmission:
+    request_id: str
+    workflow_id: str
+    kind: str
+    subject_id: str
+    status: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class RequestSummary:
+    request_id: str
+    workflow_id: str
+    kind: str
+    status: str
+    step: str | None
+
+
+class IntakeStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def record_submission(
+        self, submission: SubjectRequest, deadline_policy_version: str
+    ) -> RecordedSubmission:
+        digest = fingerprint(submission)
+        workflow_id = workflow_id_for(submission.request_id)
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING",
+                submission.subject_id,
+            )
+            inserted = await connection.fetchrow(
+                """INSERT INTO requests
+                       (request_id, workflow_id, kind, subject_id, fingerprint,
+                        deadline_policy_version)
+                   VALUES ($1, $2, $3, $4, $5, $6)
+                   ON CONFLICT (request_id) DO NOTHING
+                   RETURNING status""",
+                submission.request_id, workflow_id, submission.kind.value,
+                submission.subject_id, digest, deadline_policy_version,
+            )
+            if inserted is None:
+                existing = await connection.fetchrow(
+                    "SELECT kind, subject_id, fingerprint, status FROM requests"
+                    " WHERE request_id = $1",
+                    submission.request_id,
+                )
+                if existing["fingerprint"] != digest:
+                    raise ConflictingSubmission(
+                        f"request_id {submission.request_id!r} is already used by a different "
+                        "submission; choose a new request id"
+                    )
+                return RecordedSubmission(
+                    submission.request_id, workflow_id, existing["kind"],
+                    existing["subject_id"], existing["status"], created=False,
+                )
+            await connection.execute(
+                """INSERT INTO request_details
+                       (request_id, requester_name, requester_email, details)
+                   VALUES ($1, $2, $3, $4)""",
+                submission.request_id, submission.requester.name, submission.requester.email,
+                submission.details.model_dump(mode="json"),
+            )
+        return RecordedSubmission(
+            submission.request_id, workflow_id, submission.kind.value, submission.subject_id,
+            inserted["status"], created=True,
+        )
+
+    async def summary(self, request_id: str) -> RequestSummary:
+        async with self._pool.acquire() as connection:
+            row = await connection.fetchrow(
+                "SELECT request_id, workflow_id, kind, status, step FROM requests"
+                " WHERE request_id = $1",
+                request_id,
+            )
+        if row is None:
+            raise UnknownRequest(request_id)
+        return RequestSummary(**dict(row))
+
+    async def store_answer(self, request_id: str, body: str, operator: str) -> str:
+        answer_id = str(uuid.uuid4())
+        async with self._pool.acquire() as connection:
+            await connection.execute(
+                "INSERT INTO answers (answer_id, request_id, body, operator)"
+                " VALUES ($1, $2, $3, $4)",
+                uuid.UUID(answer_id), request_id, body, operator,
+            )
+        return answer_id
+
+    async def withdraw_answer(self, answer_id: str) -> None:
+        """Remove an answer the workflow refused, so no orphaned personal text remains."""
+        async with self._pool.acquire() as connection:
+            await connection.execute(
+                "DELETE FROM answers WHERE answer_id = $1 AND NOT EXISTS ("
+                " SELECT 1 FROM request_events WHERE type = 'answer.recorded'"
+                " AND payload->>'answer_id' = $2)",
+                uuid.UUID(answer_id), answer_id,
+            )

@@ -1,0 +1,153 @@
+"""The notification outbox and the sender that delivers from it.
+
+A notice is rendered and written to the outbox in the same transaction as its
+`notice.queued` event; delivery is a separate, idempotent step. A retry of either
+finds the row by its idempotency key and does nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import asyncpg
+
+from activities.event_store import EventStore, UnknownRequest
+from domain.events import EventType, NewEvent
+from domain.notices import NoticeKind, render_notice
+from domain.requests import RequestKind
+
+
+@dataclass(frozen=True)
+class OutgoingNotice:
+    notification_id: int
+    idempotency_key: str
+    recipient: str
+    subject: str
+    body: str
+
+
+class NoticeSender(Protocol):
+    """Delivers a notice. Must be idempotent on the notice's idempotency key."""
+
+    async def send(self, notice: OutgoingNotice) -> None: ...
+
+
+class MaildropSender:
+    """Writes each notice as one JSON file named by its key into a maildrop folder, from
+    which a mail relay (or a person testing) picks it up. Rewriting the same key
+    replaces the file atomically, so a retried delivery leaves one message."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    async def send(self, notice: OutgoingNotice) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        safe_name = notice.idempotency_key.replace("/", "_").replace(":", "_")
+        target = self.folder / f"{safe_name}.json"
+        staging = target.with_suffix(".tmp")
+        staging.write_text(
+            json.dumps(
+                {"to": notice.recipient, "subject": notice.subject, "body": notice.body},
+                ensure_ascii=False, indent=2,
+            ),
+            encoding="utf-8",
+        )
+        os.replace(staging, target)
+
+
+class NotificationOutbox:
+    def __init__(self, pool: asyncpg.Pool, events: EventStore) -> None:
+        self._pool = pool
+        self._events = events
+
+    async def queue(
+        self,
+        *,
+        request_id: str,
+        notice: NoticeKind,
+        idempotency_key: str,
+        occurred_at,
+        due_at: str | None = None,
+    ) -> int:
+        async with self._pool.acquire() as connection, connection.transaction():
+            existing = await connection.fetchval(
+                "SELECT notification_id FROM notifications WHERE idempotency_key = $1",
+                idempotency_key,
+            )
+            if existing is not None:
+                return existing
+            request = await connection.fetchrow(
+                """SELECT r.kind, d.requester_name, d.requester_email
+                     FROM requests r JOIN request_details d USING (request_id)
+                    WHERE r.request_id = $1""",
+                request_id,
+            )
+            if request is None:
+                raise UnknownRequest(request_id)
+            answer_text = None
+            if notice is NoticeKind.ANSWER:
+                answer_text = await connection.fetchval(
+                    """SELECT a.body FROM answers a
+                         JOIN request_events e
+                           ON e.request_id = a.request_id AND e.type = 'answer.recorded'
+                          AND e.payload->>'answer_id' = a.answer_id::text
+                        WHERE a.request_id = $1 ORDER BY e.seq DESC LIMIT 1""",
+                    request_id,
+                )
+            rendered = render_notice(
+                notice, request_kind=RequestKind(request["kind"]), request_id=request_id,
+                requester_name=request["requester_name"], due_at=due_at,
+                answer_text=answer_text,
+            )
+            notification_id = await connection.fetchval(
+                """INSERT INTO notifications
+                       (idempotency_key, request_id, notice, recipient, subject_line, body)
+                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING notification_id""",
+                idempotency_key, request_id, notice.value, request["requester_email"],
+                rendered.subject, rendered.body,
+            )
+            await self._events.append_in(
+                connection,
+                NewEvent(
+                    request_id=request_id, type=EventType.NOTICE_QUEUED,
+                    payload={"notice": notice.value, "notification_id": notification_id},
+                    occurred_at=occurred_at, actor="system",
+                    idempotency_key=f"{idempotency_key}:queued",
+                ),
+            )
+        return notification_id
+
+    async def pending(self, notification_id: int) -> OutgoingNotice | None:
+        async with self._pool.acquire() as connection:
+            row = await connection.fetchrow(
+                """SELECT notification_id, idempotency_key, recipient, subject_line, body
+                     FROM notifications WHERE notification_id = $1 AND status = 'pending'""",
+                notification_id,
+            )
+        if row is None:
+            return None
+        return OutgoingNotice(
+            row["notification_id"], row["idempotency_key"], row["recipient"],
+            row["subject_line"], row["body"],
+        )
+
+    async def mark_delivered(self, *, request_id: str, notification_id: int, occurred_at) -> None:
+        async with self._pool.acquire() as connection, connection.transaction():
+            key = await connection.fetchval(
+                """UPDATE notifications SET status = 'delivered', delivered_at = $2
+                    WHERE notification_id = $1 RETURNING idempotency_key""",
+                notification_id, occurred_at,
+            )
+            await self._events.append_in(
+                connection,
+                NewEvent(
+                    request_id=request_id, type=EventType.NOTICE_DELIVERED,
+                    payload={"notification_id": notification_id},
+                    occurred_at=occurred_at, actor="system",
+                    idempotency_key=f"{key}:delivered",
+                ),
+            )

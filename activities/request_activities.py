@@ -1,0 +1,93 @@
+"""The activities of a data-subject request. Each is idempotent: its effect carries an
+idempotency key from the workflow, so a retry or a replay never doubles it."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import structlog
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.event_store import EventStore, UnknownRequest
+from activities.notifications import NoticeSender, NotificationOutbox
+from domain.events import EventType, NewEvent
+from domain.messages import AttachAnswer, DeliverNotice, QueuedNotice, QueueNotice
+
+log = structlog.get_logger(__name__)
+
+
+def _permanent(error: Exception, kind: str) -> ApplicationError:
+    return ApplicationError(str(error), type=kind, non_retryable=True)
+
+
+class RequestActivities:
+    def __init__(
+        self, pool: asyncpg.Pool, events: EventStore, outbox: NotificationOutbox,
+        sender: NoticeSender,
+    ) -> None:
+        self._pool = pool
+        self._events = events
+        self._outbox = outbox
+        self._sender = sender
+
+    @activity.defn(name="append_event")
+    async def append_event(self, event: NewEvent) -> int:
+        try:
+            recorded = await self._events.append(event)
+        except UnknownRequest as exc:
+            raise _permanent(exc, "UnknownRequest") from exc
+        log.info("event appended", event_type=event.type.value, seq=recorded.seq)
+        return recorded.seq
+
+    @activity.defn(name="queue_notice")
+    async def queue_notice(self, order: QueueNotice) -> QueuedNotice:
+        try:
+            notification_id = await self._outbox.queue(
+                request_id=order.request_id, notice=order.notice,
+                idempotency_key=order.idempotency_key, occurred_at=order.occurred_at,
+                due_at=order.due_at.isoformat(timespec="minutes") if order.due_at else None,
+            )
+        except UnknownRequest as exc:
+            raise _permanent(exc, "UnknownRequest") from exc
+        log.info("notice queued", notice=order.notice.value, notification_id=notification_id)
+        return QueuedNotice(notification_id=notification_id, idempotency_key=order.idempotency_key)
+
+    @activity.defn(name="deliver_notice")
+    async def deliver_notice(self, order: DeliverNotice) -> None:
+        notice = await self._outbox.pending(order.notification_id)
+        if notice is None:
+            log.info("notice already delivered", notification_id=order.notification_id)
+            return
+        await self._sender.send(notice)
+        await self._outbox.mark_delivered(
+            request_id=order.request_id, notification_id=order.notification_id,
+            occurred_at=order.occurred_at,
+        )
+        log.info("notice delivered", notification_id=order.notification_id)
+
+    @activity.defn(name="attach_answer")
+    async def attach_answer(self, order: AttachAnswer) -> None:
+        async with self._pool.acquire() as connection:
+            belongs = await connection.fetchval(
+                "SELECT 1 FROM answers WHERE answer_id = $1 AND request_id = $2",
+                uuid.UUID(order.answer_id), order.request_id,
+            )
+        if belongs is None:
+            raise ApplicationError(
+                f"answer {order.answer_id} is not stored for request {order.request_id}",
+                type="UnknownAnswer", non_retryable=True,
+            )
+        await self._events.append(
+            NewEvent(
+                request_id=order.request_id, type=EventType.ANSWER_RECORDED,
+                payload={"answer_id": order.answer_id, "operator": order.operator},
+                occurred_at=order.occurred_at, actor=order.operator,
+                idempotency_key=order.idempotency_key,
+            )
+        )
+        log.info("answer recorded", answer_id=order.answer_id, operator=order.operator)
+
+    def all(self) -> list:
+        return [self.append_event, self.queue_notice, self.deliver_notice, self.attach_answer]

@@ -1,0 +1,55 @@
+"""Events: each state change of a request is one appended event, and events are the record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+# Payloads are flat, small and never personal: ids, steps, outcomes, due times.
+PayloadValue = str | int | bool | None
+
+
+class EventType(StrEnum):
+    RECEIVED = "request.received"
+    CLOSED = "request.closed"
+    NOTICE_QUEUED = "notice.queued"
+    NOTICE_DELIVERED = "notice.delivered"
+    ANSWER_RECORDED = "answer.recorded"
+    DEADLINE_STARTED = "deadline.started"
+    DEADLINE_REMINDED = "deadline.reminded"
+    DEADLINE_MET = "deadline.met"
+    DEADLINE_BREACHED = "deadline.breached"
+    DEADLINE_COMPLETED_LATE = "deadline.completed_late"
+    DEADLINE_EXTENDED = "deadline.extended"
+
+
+class NewEvent(BaseModel):
+    """An event to append. `occurred_at` is the workflow's time (`workflow.now()`), passed in;
+    `idempotency_key` is derived from the workflow id and step, so a retry appends nothing."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    type: EventType
+    payload: dict[str, PayloadValue] = Field(default_factory=dict)
+    occurred_at: AwareDatetime
+    actor: str
+    idempotency_key: str
+
+
+class RecordedEvent(BaseModel):
+    """An event as the store holds it, with its place in the request's hash chain."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    seq: int
+    type: EventType
+    payload: dict[str, PayloadValue]
+    occurred_at: datetime
+    actor: str
+    idempotency_key: str
+    prev_hash: str
+    hash: str

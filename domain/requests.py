@@ -1,0 +1,267 @@
+"""The intake contract: what a backend service submits when a person invokes the policy.
+
+A submission carries the personal part (the requester's name and e-mail, the details of
+the request). Only the ids ever reach Temporal; the rest is written to Postgres.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+
+class RequestKind(StrEnum):
+    """The requests a person can make under the policy, named by what they ask for."""
+
+    DISCLOSURE = "disclosure"  # Article 6
+    CORRECTION = "correction"  # Article 7
+    SUSPENSION = "suspension"  # Article 8
+    THIRD_PARTY_STOP = "third_party_stop"  # Article 5
+    INQUIRY = "inquiry"  # Article 10
+
+
+class DataCategory(StrEnum):
+    """Categories of held personal data. Article 6 leaves out history and characteristic
+    information from a disclosure in principle, so the category is kept with every item."""
+
+    IDENTITY = "identity"
+    CONTACT = "contact"
+    FINANCIAL = "financial"
+    TRANSACTION = "transaction"
+    HISTORY = "history"
+    CHARACTERISTIC = "characteristic"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+
+
+def _no_control_in_line(value: str) -> str:
+    if _CONTROL_IN_LINE.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _no_control_in_text(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters other than newline and tab")
+    return value
+
+
+def _email(value: str) -> str:
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ValueError("is not a valid e-mail address")
+    return value
+
+
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"),
+]
+"""An opaque id chosen by the client: letters, digits and . _ : -, at most 128 characters."""
+
+Line = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_no_control_in_line),
+]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
+    AfterValidator(_no_control_in_text),
+]
+Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Requester(_Strict):
+    """The person making the request, as they gave themselves. Personal data."""
+
+    name: Line
+    email: Email
+
+
+class InquiryDetails(_Strict):
+    text: Text
+
+
+class DisclosureDetails(_Strict):
+    categories: list[DataCategory] | None = Field(
+        default=None, description="Categories asked for; none means all that may be disclosed."
+    )
+
+
+class CorrectionAction(StrEnum):
+    CORRECT = "correct"
+    ADD = "add"
+    DELETE = "delete"
+
+
+class FieldChange(_Strict):
+    field: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+    action: CorrectionAction
+    new_value: Line | None = None
+
+    @model_validator(mode="after")
+    def _value_fits_action(self) -> FieldChange:
+        if self.action is CorrectionAction.DELETE and self.new_value is not None:
+            raise ValueError("new_value must be left out when the action is delete")
+        if self.action is not CorrectionAction.DELETE and self.new_value is None:
+            raise ValueError(f"new_value is required when the action is {self.action.value}")
+        return self
+
+
+class CorrectionDetails(_Strict):
+    changes: Annotated[list[FieldChange], Field(min_length=1, max_length=100)]
+    statement: Text | None = None
+
+
+class SuspensionAction(StrEnum):
+    SUSPEND_USE = "suspend_use"
+    ERASE = "erase"
+
+
+class SuspensionGround(StrEnum):
+    """The two grounds on which Article 8 lets a person ask for suspension or erasure."""
+
+    USED_BEYOND_PURPOSE = "used_beyond_purpose"
+    OBTAINED_WRONGFULLY = "obtained_wrongfully"
+
+
+class SuspensionDetails(_Strict):
+    action: SuspensionAction
+    grounds: Annotated[list[SuspensionGround], Field(min_length=1, max_length=2)]
+    statement: Text | None = None
+
+
+class ThirdPartyStopDetails(_Strict):
+    partners: Annotated[list[Identifier], Field(min_length=1, max_length=100)]
+    statement: Text | None = None
+
+
+class _SubmissionBase(_Strict):
+    request_id: Identifier
+    subject_id: Identifier
+    requester: Requester
+
+
+class InquirySubmission(_SubmissionBase):
+    kind: Literal[RequestKind.INQUIRY]
+    details: InquiryDetails
+
+
+class DisclosureSubmission(_SubmissionBase):
+    kind: Literal[RequestKind.DISCLOSURE]
+    details: DisclosureDetails = DisclosureDetails()
+
+
+class CorrectionSubmission(_SubmissionBase):
+    kind: Literal[RequestKind.CORRECTION]
+    details: CorrectionDetails
+
+
+class SuspensionSubmission(_SubmissionBase):
+    kind: Literal[RequestKind.SUSPENSION]
+    details: SuspensionDetails
+
+
+class ThirdPartyStopSubmission(_SubmissionBase):
+    kind: Literal[RequestKind.THIRD_PARTY_STOP]
+    details: ThirdPartyStopDetails
+
+
+SubjectRequest = Annotated[
+    InquirySubmission
+    | DisclosureSubmission
+    | CorrectionSubmission
+    | SuspensionSubmission
+    | ThirdPartyStopSubmission,
+    Field(discriminator="kind"),
+]
+"""The public contract of intake: one JSON object, its `details` shaped by its `kind`."""
+
+_SUBJECT_REQUEST = TypeAdapter(SubjectRequest)
+_KINDS = ", ".join(kind.value for kind in RequestKind)
+
+
+class InvalidSubmission(ValueError):
+    """A submission that does not fit the contract. `problems` are (field, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{field}: {message}" for field, message in problems))
+
+
+def _problem(error: Any) -> tuple[str, str]:
+    loc = [str(part) for part in error["loc"]]
+    kind_tags = {kind.value for kind in RequestKind}
+    if loc and loc[0] in kind_tags:
+        loc = loc[1:]  # the discriminated union puts the kind's tag first
+    field = ".".join(loc)
+    kind = error["type"]
+    if kind in ("union_tag_not_found", "union_tag_invalid"):
+        return "kind", f"must be one of {_KINDS}"
+    if kind == "missing":
+        return field, "is required"
+    if kind == "extra_forbidden":
+        return field, "is not a known field"
+    if kind == "model_type" or kind == "model_attributes_type":
+        return field or "request", "must be a JSON object"
+    if kind == "string_pattern_mismatch" and loc[-1:] in (["request_id"], ["subject_id"]):
+        return field, (
+            "must be 1-128 letters, digits and . _ : -, starting with a letter or digit"
+        )
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    return field or "request", message[:1].lower() + message[1:]
+
+
+def parse_submission(data: Any) -> SubjectRequest:
+    """Validate a decoded JSON value against the contract, or raise InvalidSubmission."""
+    if not isinstance(data, dict) or not data:
+        raise InvalidSubmission([("request", "must be a non-empty JSON object")])
+    try:
+        return _SUBJECT_REQUEST.validate_python(data)
+    except ValidationError as exc:
+        problems = list(dict.fromkeys(_problem(error) for error in exc.errors()))
+        raise InvalidSubmission(problems) from None
+
+
+WORKFLOW_ID_PREFIX = "dsr-"
+
+
+def workflow_id_for(request_id: str) -> str:
+    """The Temporal workflow id of a request: one workflow per request id, ever."""
+    return f"{WORKFLOW_ID_PREFIX}{request_id}"
+
+
+def fingerprint(submission: SubjectRequest) -> str:
+    """A digest of the whole submission, to tell a true retry from a reused request id."""
+    document = json.dumps(
+        submission.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()

@@ -1,0 +1,1 @@
+"""What the service needs to run: settings, logging, embedded servers, cluster set-up."""

