@@ -104,6 +104,9 @@ class DataSubjectRequest:
         # Claimed before the first await, so a second update arriving meanwhile is refused
         # by the validator instead of racing this one.
         self._answer_pending = True
+        # An answer sent early waits for the answer step, so the record reads in order:
+        # receipt acknowledged, answer step opened, answer recorded.
+        await workflow.wait_condition(lambda: self._step is Step.ANSWER)
         try:
             await workflow.execute_activity(
                 "attach_answer",
@@ -144,21 +147,23 @@ class DataSubjectRequest:
     # Deadlines ------------------------------------------------------------------------
 
     async def _open_deadline(self, step: Step) -> None:
-        started = workflow.now()
-        self._step = step
-        self._due_at = self._policy.due_at(step, started)
-        self._status = RequestStatus.IN_PROGRESS
+        due_at = self._policy.due_at(step, workflow.now())
         await self._record(
             EventType.DEADLINE_STARTED, f"{step.value}:deadline-started",
-            {"step": step.value, "due_at": self._due_at.isoformat(),
+            {"step": step.value, "due_at": due_at.isoformat(),
              "policy_version": self._policy.version},
         )
+        # The step opens only once its start is on record; an early update waiting for
+        # this step then records its effect after it.
+        self._step = step
+        self._due_at = due_at
+        self._status = RequestStatus.IN_PROGRESS
         self._publish()
 
     async def _await_within_deadline(self, step: Step, done: Callable[[], bool]) -> None:
         """Wait for `done` with a reminder before the due time and an escalation at it."""
         assert self._due_at is not None
-        started = workflow.now()
+        started = self._due_at - self._policy.durations[step]
         if not await self._wait_until(done, self._policy.reminder_at(step, started)):
             await self._record(
                 EventType.DEADLINE_REMINDED, f"{step.value}:deadline-reminded",

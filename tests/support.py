@@ -1,0 +1,46 @@
+"""Helpers shared by the workflow and end-to-end suites."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+PERSONAL = {
+    "name": "Hanako Yamada-Testperson",
+    "email": "hanako.testperson@example.jp",
+    "text": "Which partners receive my transaction records (secret-inquiry-marker)?",
+    "answer": "Only partners you consented to (secret-answer-marker).",
+}
+
+
+def inquiry(request_id: str, subject_id: str) -> dict[str, Any]:
+    return {
+        "request_id": request_id,
+        "kind": "inquiry",
+        "subject_id": subject_id,
+        "requester": {"name": PERSONAL["name"], "email": PERSONAL["email"]},
+        "details": {"text": PERSONAL["text"]},
+    }
+
+
+def personal_values_in(text: str) -> list[str]:
+    """Which of the submitted personal values appear in `text` (should be none)."""
+    return [value for value in PERSONAL.values() if value in text]
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool], within: float = 20.0
+) -> T:
+    """Poll `probe` until `accept` holds; for state reached by another process."""
+    deadline = time.monotonic() + within
+    while True:
+        value = await probe()
+        if accept(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not reached within {within}s; last value {value!r}")
+        await asyncio.sleep(0.1)

@@ -1,0 +1,175 @@
+"""Settings from the environment: sensible defaults, and a bad value stops start-up with one
+line that starts with the variable's name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runtime.settings import Settings, SettingsError, load_settings
+
+VARIABLES = [
+    "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "DSR_TASK_QUEUE", "DATABASE_URL", "DSR_DATA_DIR",
+    "DSR_LOG_FORMAT", "DSR_TEMPORAL_PORT", "DSR_UI_PORT",
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's own environment must not leak into these tests."""
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+def refusal(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> str:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(f"{name}: "), message
+    assert "\n" not in message
+    return message
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert isinstance(settings, Settings)
+    assert settings.task_queue == "dsr"
+    assert settings.data_dir == Path(".dsr")
+    assert settings.temporal_namespace == "default"
+    assert settings.log_format == "auto"
+    assert settings.temporal_port == 7233
+    assert settings.ui_port == 8233
+    assert settings.temporal_address is None
+    assert settings.database_url is None
+    assert settings.embedded_temporal is True
+    assert settings.embedded_postgres is True
+
+
+def test_external_servers_turn_off_the_embedded_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEMPORAL_ADDRESS", "temporal:7233")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://dsr:secret@app-db:5432/dsr")
+    settings = load_settings()
+    assert settings.temporal_address == "temporal:7233"
+    assert settings.database_url == "postgresql://dsr:secret@app-db:5432/dsr"
+    assert settings.embedded_temporal is False
+    assert settings.embedded_postgres is False
+
+
+def test_every_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = {
+        "TEMPORAL_NAMESPACE": "dsr-prod", "DSR_TASK_QUEUE": "dsr.v2", "DSR_DATA_DIR": "/var/dsr",
+        "DSR_LOG_FORMAT": "json", "DSR_TEMPORAL_PORT": "17233", "DSR_UI_PORT": "18233",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    assert settings.temporal_namespace == "dsr-prod"
+    assert settings.task_queue == "dsr.v2"
+    assert settings.data_dir == Path("/var/dsr")
+    assert settings.log_format == "json"
+    assert settings.temporal_port == 17233
+    assert settings.ui_port == 18233
+
+
+@pytest.mark.parametrize("name", ["TEMPORAL_ADDRESS", "DATABASE_URL"])
+def test_empty_address_means_embedded(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv(name, "")
+    settings = load_settings()
+    assert settings.embedded_temporal is True
+    assert settings.embedded_postgres is True
+
+
+@pytest.mark.parametrize(
+    "address", ["temporal:7233", "localhost:1", "10.0.0.5:7233", "[::1]:7233",
+                "temporal.internal.example:65535"],
+)
+def test_host_port_addresses_are_accepted(monkeypatch: pytest.MonkeyPatch, address: str) -> None:
+    monkeypatch.setenv("TEMPORAL_ADDRESS", address)
+    assert load_settings().temporal_address == address
+
+
+@pytest.mark.parametrize(
+    "address", ["localhost", "temporal:", ":7233", "http://temporal:7233", "temporal:port",
+                "temporal :7233", "temporal:123456"],
+)
+def test_temporal_address_without_a_port_is_refused(
+    monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    message = refusal(monkeypatch, "TEMPORAL_ADDRESS", address)
+    assert "host:port" in message
+
+
+@pytest.mark.parametrize("address", ["temporal:7233\n", "temporal:99999", "temporal:0"])
+def test_temporal_address_with_an_impossible_port_is_refused(
+    monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    # A trailing newline (a secret read from a file) or a port outside 1-65535 cannot be
+    # connected to; it must stop start-up here, not fail later inside the client.
+    refusal(monkeypatch, "TEMPORAL_ADDRESS", address)
+
+
+@pytest.mark.parametrize("url", ["postgresql://u@h:5432/db", "postgres://h/db"])
+def test_postgres_urls_are_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert load_settings().database_url == url
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://u@h:3306/db", "sqlite:///dsr.db", "h:5432/db", "POSTGRESQL://h/db"],
+)
+def test_other_database_urls_are_refused(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    message = refusal(monkeypatch, "DATABASE_URL", url)
+    assert "postgresql://" in message
+
+
+@pytest.mark.parametrize("value", ["xml", "JSON", "text", ""])
+def test_unknown_log_format_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    message = refusal(monkeypatch, "DSR_LOG_FORMAT", value)
+    assert "json" in message
+
+
+@pytest.mark.parametrize("value", ["auto", "json", "console"])
+def test_known_log_formats(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("DSR_LOG_FORMAT", value)
+    assert load_settings().log_format == value
+
+
+@pytest.mark.parametrize("value", ["dsr queue", " dsr", "dsr/1", "", "q" * 201])
+def test_bad_task_queue_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    refusal(monkeypatch, "DSR_TASK_QUEUE", value)
+
+
+@pytest.mark.parametrize("value", ["my namespace", "ns/1", ""])
+def test_bad_namespace_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    refusal(monkeypatch, "TEMPORAL_NAMESPACE", value)
+
+
+@pytest.mark.parametrize("name", ["DSR_TEMPORAL_PORT", "DSR_UI_PORT"])
+@pytest.mark.parametrize("value", ["0", "65536", "-1", "http", "7233.5"])
+def test_bad_ports_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    refusal(monkeypatch, name, value)
+
+
+def test_first_bad_variable_is_the_one_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSR_LOG_FORMAT", "xml")
+    monkeypatch.setenv("DSR_UI_PORT", "nope")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value).split(":", 1)[0] in {"DSR_LOG_FORMAT", "DSR_UI_PORT"}
+    assert isinstance(caught.value, ValueError)
+
+
+def test_names_are_case_sensitive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("temporal_address", "not-an-address")
+    monkeypatch.setenv("dsr_task_queue", "other")
+    settings = load_settings()
+    assert settings.embedded_temporal is True
+    assert settings.task_queue == "dsr"
+
+
+def test_unrelated_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSR_SOMETHING_ELSE", "whatever")
+    assert load_settings().task_queue == "dsr"

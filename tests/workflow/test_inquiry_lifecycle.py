@@ -1,0 +1,221 @@
+"""The Article 10 inquiry, end to end on the time-skipping server with the real store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer, Worker
+
+from activities.event_store import EventStore
+from domain.deadlines import DeadlinePolicy, Step
+from domain.messages import RequestOutcome, RespondToInquiry, StatusView
+from domain.requests import InvalidSubmission, RequestKind
+from starter import Refused, respond, status, submit
+from tests.support import PERSONAL, inquiry, personal_values_in
+from worker import build_worker
+from workflows import search_attributes
+from workflows.data_subject_request import DataSubjectRequest
+
+HISTORIES = Path(__file__).resolve().parent.parent / "histories"
+
+
+@pytest.fixture
+async def running(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
+) -> AsyncIterator[tuple[Client, str, Worker]]:
+    task_queue = f"dsr-test-{unique}"
+    worker = build_worker(
+        time_skipping_env.client, pool, task_queue=task_queue, maildrop=tmp_path / "maildrop"
+    )
+    async with worker:
+        yield time_skipping_env.client, task_queue, worker
+
+
+async def _event_types(pool: asyncpg.Pool, request_id: str) -> list[str]:
+    return [event.type.value for event in await EventStore(pool).events(request_id)]
+
+
+async def test_answered_inquiry_closes_with_notices_and_an_intact_chain(
+    running: tuple[Client, str, Worker], pool: asyncpg.Pool, unique: str, tmp_path: Path
+) -> None:
+    client, task_queue, _ = running
+    request_id = f"inq-{unique}"
+    result = await submit(inquiry(request_id, f"subj-{unique}"), client=client, pool=pool,
+                          task_queue=task_queue)
+    assert result.created and result.workflow_started
+    assert result.workflow_id == f"dsr-{request_id}"
+
+    view = await respond(request_id, PERSONAL["answer"], "op-7", client=client, pool=pool)
+    assert view.request_id == request_id
+    outcome = await _handle(client, result.workflow_id).result()
+    assert outcome.status == "closed" and outcome.outcome == "answered"
+
+    assert await _event_types(pool, request_id) == [
+        "request.received",
+        "deadline.started", "notice.queued", "notice.delivered", "deadline.met",
+        "deadline.started", "answer.recorded", "deadline.met",
+        "deadline.started", "notice.queued", "notice.delivered", "deadline.met",
+        "request.closed",
+    ]
+    assert (await EventStore(pool).verify(request_id)).intact
+    row = await pool.fetchrow("SELECT status, outcome, overdue FROM requests WHERE request_id=$1",
+                              request_id)
+    assert dict(row) == {"status": "closed", "outcome": "answered", "overdue": False}
+    deadlines = await pool.fetch(
+        "SELECT step, status FROM deadlines WHERE request_id = $1 ORDER BY started_at", request_id
+    )
+    assert [(d["step"], d["status"]) for d in deadlines] == [
+        ("acknowledge", "met"), ("answer", "met"), ("notify", "met")
+    ]
+    notices = await pool.fetch(
+        "SELECT notice, status, body FROM notifications WHERE request_id = $1 ORDER BY 1 DESC",
+        request_id,
+    )
+    assert [(n["notice"], n["status"]) for n in notices] == [
+        ("receipt", "delivered"), ("answer", "delivered")
+    ]
+    assert PERSONAL["answer"] in notices[1]["body"]
+    delivered = sorted(p.name for p in (tmp_path / "maildrop").iterdir())
+    assert delivered == [f"dsr-{request_id}_notice_answer.json",
+                         f"dsr-{request_id}_notice_receipt.json"]
+
+    history = await _handle(client, result.workflow_id).fetch_history()
+    assert personal_values_in(history.to_json()) == []
+    await Replayer(workflows=[DataSubjectRequest],
+                   data_converter=client.data_converter).replay_workflow(history)
+    _keep_history("inquiry_answered", history.to_json())
+
+
+async def test_unanswered_inquiry_is_reminded_then_breached_and_closes_late(
+    running: tuple[Client, str, Worker], time_skipping_env: WorkflowEnvironment,
+    pool: asyncpg.Pool, unique: str,
+) -> None:
+    client, task_queue, _ = running
+    request_id = f"late-{unique}"
+    await submit(inquiry(request_id, f"subj-{unique}"), client=client, pool=pool,
+                 task_queue=task_queue)
+    answer_window = DeadlinePolicy().durations[Step.ANSWER]
+
+    await time_skipping_env.sleep(answer_window * 0.9)
+    types = await _event_types(pool, request_id)
+    assert "deadline.reminded" in types and "deadline.breached" not in types
+    before_due: StatusView = await status(request_id, client=client, pool=pool)
+    assert before_due.step is Step.ANSWER and not before_due.overdue
+
+    await time_skipping_env.sleep(answer_window * 0.2)
+    overdue = await status(request_id, client=client, pool=pool)
+    assert overdue.overdue and overdue.step is Step.ANSWER
+    assert await pool.fetchval("SELECT overdue FROM requests WHERE request_id=$1", request_id)
+    described = await _handle(client, f"dsr-{request_id}").describe()
+    assert described.typed_search_attributes.get(search_attributes.OVERDUE) is True
+
+    await respond(request_id, PERSONAL["answer"], "op-7", client=client, pool=pool)
+    outcome = await _handle(client, f"dsr-{request_id}").result()
+    assert outcome.outcome == "answered"
+    deadline = await pool.fetchrow(
+        "SELECT status, breached_at, completed_at, reminded_at FROM deadlines"
+        " WHERE request_id = $1 AND step = 'answer'", request_id,
+    )
+    assert deadline["status"] == "completed_late"
+    assert deadline["reminded_at"] < deadline["breached_at"] < deadline["completed_at"]
+    assert (await EventStore(pool).verify(request_id)).intact
+    history = await _handle(client, f"dsr-{request_id}").fetch_history()
+    assert personal_values_in(history.to_json()) == []
+    _keep_history("inquiry_breached", history.to_json())
+
+
+async def test_duplicate_submission_gives_one_row_and_one_workflow(
+    running: tuple[Client, str, Worker], pool: asyncpg.Pool, unique: str,
+) -> None:
+    client, task_queue, _ = running
+    request = inquiry(f"dup-{unique}", f"subj-{unique}")
+    first = await submit(request, client=client, pool=pool, task_queue=task_queue)
+    second = await submit(request, client=client, pool=pool, task_queue=task_queue)
+    assert first.created and first.workflow_started
+    assert not second.created and not second.workflow_started
+    assert second.workflow_id == first.workflow_id
+    assert await pool.fetchval(
+        "SELECT count(*) FROM requests WHERE request_id = $1", f"dup-{unique}") == 1
+    different = {**request, "details": {"text": "another question"}}
+    with pytest.raises(Refused, match="already used by a different submission"):
+        await submit(different, client=client, pool=pool, task_queue=task_queue)
+    await respond(f"dup-{unique}", PERSONAL["answer"], "op-1", client=client, pool=pool)
+    await _handle(client, first.workflow_id).result()
+
+
+async def test_invalid_and_out_of_order_answers_are_refused_and_change_nothing(
+    running: tuple[Client, str, Worker], pool: asyncpg.Pool, unique: str,
+) -> None:
+    client, task_queue, _ = running
+    request_id = f"bad-{unique}"
+    await submit(inquiry(request_id, f"subj-{unique}"), client=client, pool=pool,
+                 task_queue=task_queue)
+    with pytest.raises(Refused, match="no request with id"):
+        await respond(f"missing-{unique}", "text", "op-1", client=client, pool=pool)
+    with pytest.raises(Refused, match="operator"):
+        await respond(request_id, "text", "Jane Operator", client=client, pool=pool)
+    with pytest.raises(Refused, match="answer text"):
+        await respond(request_id, "   ", "op-1", client=client, pool=pool)
+
+    # An answer id the store does not hold for this request: the update fails, no event.
+    handle = _handle(client, f"dsr-{request_id}")
+    forged = RespondToInquiry(answer_id="00000000-0000-4000-8000-000000000000", operator="op-1")
+    with pytest.raises(WorkflowUpdateFailedError):
+        await handle.execute_update("respond", forged, result_type=StatusView)
+    assert "answer.recorded" not in await _event_types(pool, request_id)
+
+    await respond(request_id, PERSONAL["answer"], "op-1", client=client, pool=pool)
+    with pytest.raises(Refused):
+        await respond(request_id, "a second answer", "op-2", client=client, pool=pool)
+    await handle.result()
+    answers = await pool.fetch("SELECT body FROM answers WHERE request_id = $1", request_id)
+    assert [a["body"] for a in answers] == [PERSONAL["answer"]]
+    with pytest.raises(Refused):
+        await respond(request_id, "after closing", "op-2", client=client, pool=pool)
+    assert await pool.fetchval(
+        "SELECT count(*) FROM answers WHERE request_id = $1", request_id) == 1
+
+
+async def test_kinds_without_a_lifecycle_yet_are_refused_before_anything_is_written(
+    running: tuple[Client, str, Worker], pool: asyncpg.Pool, unique: str,
+) -> None:
+    client, task_queue, _ = running
+    request = {**inquiry(f"dis-{unique}", f"subj-{unique}"),
+               "kind": RequestKind.DISCLOSURE.value, "details": {}}
+    with pytest.raises(InvalidSubmission, match="not available yet"):
+        await submit(request, client=client, pool=pool, task_queue=task_queue)
+    assert await pool.fetchval(
+        "SELECT count(*) FROM requests WHERE request_id = $1", f"dis-{unique}") == 0
+
+
+async def test_recorded_histories_replay_against_the_current_code() -> None:
+    from temporalio.client import WorkflowHistory
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    files = sorted(HISTORIES.glob("*.json"))
+    assert files, "no recorded histories under tests/histories"
+    replayer = Replayer(workflows=[DataSubjectRequest], data_converter=pydantic_data_converter)
+    for path in files:
+        history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+        await replayer.replay_workflow(history)
+
+
+def _handle(client: Client, workflow_id: str) -> WorkflowHandle[Any, RequestOutcome]:
+    return client.get_workflow_handle_for(DataSubjectRequest.run, workflow_id)
+
+
+def _keep_history(name: str, history_json: str) -> None:
+    """With DSR_RECORD_HISTORIES=1, refresh the checked-in history of this path."""
+    import os
+
+    if os.environ.get("DSR_RECORD_HISTORIES") == "1":
+        HISTORIES.mkdir(exist_ok=True)
+        document = json.loads(history_json)
+        (HISTORIES / f"{name}.json").write_text(json.dumps(document, indent=1) + "\n")
