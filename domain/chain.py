@@ -71,6 +71,8 @@ def verify_chain(request_id: str, rows: Iterable[Mapping[str, Any]]) -> ChainVer
         seq = row["seq"]
         if seq != expected_seq:
             return ChainVerdict(request_id, count, seq, f"expected seq {expected_seq}, found {seq}")
+        if row["request_id"] != request_id:
+            return ChainVerdict(request_id, count, seq, "event belongs to another request")
         if row["prev_hash"] != prev:
             return ChainVerdict(request_id, count, seq, "prev_hash does not match the event before")
         encoding = canonical_encoding(

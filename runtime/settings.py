@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_HOST_PORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+_HOST_PORT = re.compile(r"[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
 
 
 class SettingsError(ValueError):
@@ -46,8 +46,8 @@ class Settings(BaseSettings):
     def _host_port(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
-        if not _HOST_PORT.match(value):
-            raise ValueError("must be host:port, e.g. temporal.internal:7233")
+        if not _HOST_PORT.fullmatch(value) or not 1 <= int(value.rsplit(":", 1)[1]) <= 65535:
+            raise ValueError("must be host:port with a port from 1 to 65535, e.g. temporal:7233")
         return value
 
     @field_validator("database_url")

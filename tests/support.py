@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -25,6 +27,28 @@ def inquiry(request_id: str, subject_id: str) -> dict[str, Any]:
         "requester": {"name": PERSONAL["name"], "email": PERSONAL["email"]},
         "details": {"text": PERSONAL["text"]},
     }
+
+
+def readable_history(history_json: str) -> str:
+    """A Temporal history (SDK or `temporal workflow show -o json`) with every payload's
+    base64 `data` decoded, so a search sees what the payloads really carry."""
+    decoded: list[str] = [history_json]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "metadata" in node and isinstance(node.get("data"), str):
+                try:
+                    decoded.append(base64.b64decode(node["data"]).decode("utf-8", "replace"))
+                except ValueError:
+                    decoded.append(node["data"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(history_json))
+    return "\n".join(decoded)
 
 
 def personal_values_in(text: str) -> list[str]:

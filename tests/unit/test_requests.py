@@ -185,7 +185,7 @@ def test_control_characters_in_name_are_refused(control: str) -> None:
 
 
 @given(
-    prefix=st.text(alphabet=st.characters(categories=["L", "N"]), max_size=10),
+    prefix=st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=10),
     control=st.characters(categories=["Cc"]),
     suffix=st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=10),
 )

@@ -1,0 +1,199 @@
+"""The real service: `worker.py` against the embedded dev server and PostgreSQL, driven
+through the `dsr` command line, stopped and restarted as an operator would."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import psutil
+import pytest
+
+from runtime.servers import free_port, installed_binary, running_embedded_postgres
+from tests.support import (
+    PERSONAL,
+    eventually,
+    inquiry,
+    personal_values_in,
+    readable_history,
+)
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+class Service:
+    """One data folder and port pair; start and stop `worker.py` on it as often as needed."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.temporal_port = free_port()
+        self.ui_port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.env = {
+            **{k: v for k, v in os.environ.items()
+               if k not in ("DATABASE_URL", "TEMPORAL_ADDRESS")},
+            "DSR_DATA_DIR": str(data_dir),
+            "DSR_TEMPORAL_PORT": str(self.temporal_port),
+            "DSR_UI_PORT": str(self.ui_port),
+            "DSR_LOG_FORMAT": "json",
+            "DSR_TASK_QUEUE": "dsr-e2e",
+        }
+        self.log_path = data_dir / "worker.log"
+
+    def spawn(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=self.env,
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+
+    async def start(self) -> None:
+        already_logged = self.log_path.stat().st_size if self.log_path.exists() else 0
+        self.spawn()
+
+        async def log_text() -> str:
+            with self.log_path.open("rb") as log:
+                log.seek(already_logged)
+                return log.read().decode(errors="replace")
+
+        await eventually(log_text, lambda text: "worker running" in text or
+                         self.process.poll() is not None, within=90)
+        assert self.process.poll() is None, self.log_path.read_text()
+
+    def stop(self, signum: int = signal.SIGTERM) -> int:
+        assert self.process is not None
+        self.process.send_signal(signum)
+        code = self.process.wait(60)
+        self.process = None
+        return code
+
+    def leftovers(self) -> list[str]:
+        """Processes still running on this data folder (a temporal or postgres server)."""
+        found = []
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            cmdline = " ".join(proc.info["cmdline"] or [])
+            if str(self.data_dir) in cmdline:
+                found.append(f"{proc.info['pid']}: {cmdline}")
+        return found
+
+    def dsr(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(ROOT / "starter.py"), *args], cwd=ROOT, env=self.env,
+            input=stdin, capture_output=True, text=True, timeout=60,
+        )
+
+    def temporal(self, *args: str) -> str:
+        return subprocess.run(
+            [installed_binary("temporal"), *args, "--address", f"127.0.0.1:{self.temporal_port}"],
+            capture_output=True, text=True, timeout=60, check=True,
+        ).stdout
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    service = Service(tmp_path / "dsr-data")
+    yield service
+    if service.process is not None:
+        service.stop(signal.SIGKILL)
+    for line in service.leftovers():
+        os.kill(int(line.split(":")[0]), signal.SIGKILL)
+
+
+async def _count(service: Service, sql: str, *args: object) -> int:
+    dsn = running_embedded_postgres(service.data_dir)
+    assert dsn is not None
+    connection = await asyncpg.connect(dsn)
+    try:
+        return await connection.fetchval(sql, *args)
+    finally:
+        await connection.close()
+
+
+async def test_inquiry_from_the_command_line_survives_a_restart(
+    service: Service, tmp_path: Path, unique: str
+) -> None:
+    await service.start()
+    ui = await asyncio.to_thread(
+        subprocess.run, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                         f"http://localhost:{service.ui_port}/"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert ui.stdout == "200"
+
+    request_id = f"e2e-{unique}"
+    request_file = tmp_path / "inquiry.json"
+    request_file.write_text(json.dumps(inquiry(request_id, f"subj-{unique}")))
+    submitted = service.dsr("--output", "json", "submit", "--json", str(request_file))
+    assert submitted.returncode == 0, submitted.stderr
+    assert json.loads(submitted.stdout)["workflow_id"] == f"dsr-{request_id}"
+    again = service.dsr("submit", "--json", "-", stdin=request_file.read_text())
+    assert again.returncode == 0 and "already submitted" in again.stdout
+
+    answer_file = tmp_path / "answer.txt"
+    answer_file.write_text(PERSONAL["answer"])
+    answered = service.dsr("respond", request_id, "--text-file", str(answer_file),
+                           "--operator", "op-7")
+    assert answered.returncode == 0, answered.stderr
+
+    async def workflow_status() -> str:
+        described = await asyncio.to_thread(
+            service.temporal, "workflow", "describe", "-w", f"dsr-{request_id}", "-o", "json")
+        return json.loads(described)["workflowExecutionInfo"]["status"]
+
+    await eventually(workflow_status, lambda s: s == "WORKFLOW_EXECUTION_STATUS_COMPLETED")
+    history = await asyncio.to_thread(
+        service.temporal, "workflow", "show", "-w", f"dsr-{request_id}", "-o", "json")
+    readable = readable_history(history)
+    assert "request.closed" in readable and request_id in readable
+    assert personal_values_in(readable) == []
+    events_before = await _count(
+        service, "SELECT count(*) FROM request_events WHERE request_id = $1", request_id)
+    assert events_before == 13
+    assert personal_values_in(service.log_path.read_text()) == []
+
+    assert service.stop(signal.SIGINT) == 0
+    assert service.leftovers() == []
+
+    await service.start()
+    status = service.dsr("--output", "json", "status", request_id)
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["outcome"] == "answered"
+    assert await _count(
+        service, "SELECT count(*) FROM request_events WHERE request_id = $1", request_id
+    ) == events_before
+    assert service.stop(signal.SIGTERM) == 0
+    assert service.leftovers() == []
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ("", "the input is empty"),
+        ("{}", "must be a non-empty JSON object"),
+        ("not json", "not valid JSON"),
+        ('{"kind": "complaint"}', "kind: must be one of"),
+        (json.dumps({**inquiry("x1", "s1"), "requester": {"name": "A"}}),
+         "requester.email: is required"),
+        (json.dumps({**inquiry("x2", "s1"), "requester": {"name": "A", "email": "a@"}}),
+         "requester.email: is not a valid e-mail address"),
+    ],
+)
+def test_invalid_submissions_exit_2_without_touching_any_server(
+    tmp_path: Path, payload: str, expected: str
+) -> None:
+    # No server runs for this data folder: a refused submission must not need one.
+    service = Service(tmp_path / "nothing-running")
+    result = service.dsr("submit", "--json", "-", stdin=payload)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert result.stderr.count("\n") >= 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "nothing-running").exists()
