@@ -2,8 +2,9 @@
 
 `dsr submit --json FILE` validates a request, records it in Postgres and starts its
 workflow; `dsr respond` answers an inquiry; `dsr status` asks a workflow where it stands;
-`dsr setup` prepares an existing cluster and database. Exit status: 0 done, 2 the input
-was refused (nothing was written), 1 the service could not be reached.
+`dsr setup` prepares an existing cluster and database; `dsr audit` replays histories and
+verifies event chains. Exit status: 0 done, 2 the input was refused (nothing was
+written), 1 the service could not be reached, 3 an audit found a divergence.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.database import apply_migrations, create_pool
-from activities.event_store import UnknownRequest
+from activities.event_store import EventStore, UnknownRequest
 from activities.intake_store import ConflictingSubmission, IntakeStore
 from domain.deadlines import DeadlinePolicy
 from domain.lifecycle import AVAILABLE_KINDS
@@ -40,12 +41,17 @@ from runtime.cluster import connect, ensure_search_attributes
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings, SettingsError, load_settings
 from workflows import search_attributes as sa
+from workflows.replay import replay_files
 
 WORKFLOW = "DataSubjectRequest"
 
 
 class Refused(Exception):
     """The user's input was refused; nothing was written. Exit status 2."""
+
+
+class Diverged(Exception):
+    """An audit found a history that no longer replays or a broken chain. Exit status 3."""
 
 
 class Unavailable(Exception):
@@ -174,7 +180,9 @@ async def status(request_id: str, *, client: Client, pool: asyncpg.Pool) -> Stat
 
 
 @contextlib.asynccontextmanager
-async def connections(settings: Settings) -> AsyncIterator[tuple[Client, asyncpg.Pool]]:
+async def connections(
+    settings: Settings, *, temporal: bool = True
+) -> AsyncIterator[tuple[Client | None, asyncpg.Pool]]:
     """The client and pool for the configured servers, or those `make run` started."""
     dsn = settings.database_url or running_embedded_postgres(settings.data_dir)
     if dsn is None:
@@ -189,7 +197,7 @@ async def connections(settings: Settings) -> AsyncIterator[tuple[Client, asyncpg
         raise Unavailable(f"cannot reach the database: {error}") from None
     try:
         try:
-            client = await connect(address, settings.temporal_namespace)
+            client = await connect(address, settings.temporal_namespace) if temporal else None
         except RuntimeError as error:
             raise Unavailable(
                 f"cannot reach Temporal at {address}: start the service with `make run`, "
@@ -246,6 +254,36 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
             view = await status(args.request_id, client=client, pool=pool)
         _emit(args.output, view.model_dump(mode="json"),
               " ".join(f"{key}={value}" for key, value in view.model_dump(mode="json").items()))
+    elif args.command == "audit" and args.audit_command == "replay":
+        verdicts = await replay_files([Path(p) for p in args.paths])
+        if not verdicts:
+            raise Refused("no history files found in " + ", ".join(args.paths))
+        for verdict in verdicts:
+            _emit(args.output, asdict(verdict),
+                  f"{verdict.source}: " + ("replayed" if verdict.replayed
+                                           else f"DIVERGED: {verdict.problem}"))
+        if not all(verdict.replayed for verdict in verdicts):
+            raise Diverged()
+    elif args.command == "audit" and args.audit_command == "verify":
+        async with connections(settings, temporal=False) as (_, pool):
+            ids = args.request_ids or [
+                row["request_id"]
+                for row in await pool.fetch("SELECT request_id FROM requests ORDER BY 1")
+            ]
+            events = EventStore(pool)
+            broken = 0
+            for request_id in ids:
+                try:
+                    verdict = await events.verify(request_id)
+                except UnknownRequest as error:
+                    raise Refused(str(error)) from None
+                broken += not verdict.intact
+                _emit(args.output, asdict(verdict) | {"intact": verdict.intact},
+                      f"{request_id}: " + (f"intact ({verdict.events} events)" if verdict.intact
+                                           else f"BROKEN at seq {verdict.first_broken_seq}: "
+                                                f"{verdict.problem}"))
+        if broken:
+            raise Diverged()
     elif args.command == "setup":
         dsn = settings.database_url
         if dsn is None or settings.temporal_address is None:
@@ -273,6 +311,12 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("request_id")
     commands.add_parser("setup", help="apply migrations and register search attributes on "
                                       "the configured (existing) Temporal and Postgres")
+    audit = commands.add_parser("audit", help="replay histories, verify event chains")
+    audits = audit.add_subparsers(dest="audit_command", required=True)
+    sub = audits.add_parser("replay", help="replay exported histories against the current code")
+    sub.add_argument("paths", nargs="+", help="history JSON files or folders of them")
+    sub = audits.add_parser("verify", help="check the hash chain of requests (all by default)")
+    sub.add_argument("request_ids", nargs="*")
     for name, command in commands.choices.items():
         del name
         command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)
@@ -297,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     except Unavailable as error:
         sys.stderr.write(f"dsr: {error}\n")
         return 1
+    except Diverged:
+        return 3
     return 0
 
 

@@ -155,6 +155,13 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
     readable = readable_history(history)
     assert "request.closed" in readable and request_id in readable
     assert personal_values_in(readable) == []
+    exported = tmp_path / "exported" / f"dsr-{request_id}.json"
+    exported.parent.mkdir()
+    exported.write_text(history)
+    replayed = service.dsr("audit", "replay", str(exported.parent))
+    assert replayed.returncode == 0 and "replayed" in replayed.stdout, replayed.stderr
+    verified = service.dsr("audit", "verify", request_id)
+    assert verified.returncode == 0 and "intact (13 events)" in verified.stdout, verified.stderr
     events_before = await _count(
         service, "SELECT count(*) FROM request_events WHERE request_id = $1", request_id)
     assert events_before == 13
