@@ -68,6 +68,10 @@ class EventStore:
             event.idempotency_key,
         )
         if existing is not None:
+            if existing["request_id"] != event.request_id:
+                raise ValueError(
+                    f"idempotency key {event.idempotency_key!r} belongs to another request"
+                )
             return _recorded(existing)
 
         # A JSON round trip gives the payload exactly as jsonb will return it, so the hash

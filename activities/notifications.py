@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import quote
 
 import asyncpg
 
@@ -46,8 +47,8 @@ class MaildropSender:
 
     async def send(self, notice: OutgoingNotice) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        safe_name = notice.idempotency_key.replace("/", "_").replace(":", "_")
-        target = self.folder / f"{safe_name}.json"
+        # Percent-encoding is one-to-one, so two keys never share a file.
+        target = self.folder / f"{quote(notice.idempotency_key, safe='')}.json"
         staging = target.with_suffix(".tmp")
         staging.write_text(
             json.dumps(
@@ -142,6 +143,8 @@ class NotificationOutbox:
                     WHERE notification_id = $1 RETURNING idempotency_key""",
                 notification_id, occurred_at,
             )
+            if key is None:
+                raise LookupError(f"no notification with id {notification_id}")
             await self._events.append_in(
                 connection,
                 NewEvent(

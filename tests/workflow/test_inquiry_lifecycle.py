@@ -83,8 +83,8 @@ async def test_answered_inquiry_closes_with_notices_and_an_intact_chain(
     ]
     assert PERSONAL["answer"] in notices[1]["body"]
     delivered = sorted(p.name for p in (tmp_path / "maildrop").iterdir())
-    assert delivered == [f"dsr-{request_id}_notice_answer.json",
-                         f"dsr-{request_id}_notice_receipt.json"]
+    assert delivered == [f"dsr-{request_id}%3Anotice%3Aanswer.json",
+                         f"dsr-{request_id}%3Anotice%3Areceipt.json"]
 
     history = await _handle(client, result.workflow_id).fetch_history()
     assert personal_values_in(readable_history(history.to_json())) == []

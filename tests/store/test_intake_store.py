@@ -1,0 +1,206 @@
+"""Intake's writes: subject, request and details in one transaction, idempotent on the
+request id; and the operators' answers, withdrawn only while no event refers to them."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+
+from activities.event_store import EventStore, UnknownRequest
+from activities.intake_store import ConflictingSubmission, IntakeStore, RequestSummary
+from domain.chain import GENESIS_HASH
+from domain.events import EventType
+from domain.requests import fingerprint
+from tests.store.support import EMAIL, NAME, POLICY, TEXT, event, inquiry
+
+
+async def _counts(pool: asyncpg.Pool, request_id: str, subject_id: str) -> dict[str, int]:
+    return {
+        "subjects": await pool.fetchval(
+            "SELECT count(*) FROM subjects WHERE subject_id = $1", subject_id),
+        "requests": await pool.fetchval(
+            "SELECT count(*) FROM requests WHERE request_id = $1", request_id),
+        "details": await pool.fetchval(
+            "SELECT count(*) FROM request_details WHERE request_id = $1", request_id),
+    }
+
+
+async def test_a_submission_writes_subject_request_and_details(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    request_id, subject_id = f"inq-{unique}", f"subj-{unique}"
+    submission = inquiry(request_id, subject_id)
+    recorded = await IntakeStore(pool).record_submission(submission, POLICY)
+
+    assert recorded.created is True
+    assert (recorded.request_id, recorded.workflow_id) == (request_id, f"dsr-{request_id}")
+    assert (recorded.kind, recorded.subject_id, recorded.status) == (
+        "inquiry", subject_id, "submitted",
+    )
+    assert await _counts(pool, request_id, subject_id) == {
+        "subjects": 1, "requests": 1, "details": 1,
+    }
+    request = await pool.fetchrow("SELECT * FROM requests WHERE request_id = $1", request_id)
+    assert request["workflow_id"] == f"dsr-{request_id}"
+    assert (request["kind"], request["subject_id"], request["status"]) == (
+        "inquiry", subject_id, "submitted",
+    )
+    assert request["fingerprint"] == fingerprint(submission)
+    assert request["deadline_policy_version"] == POLICY
+    assert (request["last_seq"], request["last_hash"]) == (0, GENESIS_HASH)
+    assert request["step"] is None and request["closed_at"] is None
+    details = await pool.fetchrow(
+        "SELECT requester_name, requester_email, details FROM request_details"
+        " WHERE request_id = $1",
+        request_id,
+    )
+    assert (details["requester_name"], details["requester_email"]) == (NAME, EMAIL)
+    assert details["details"] == {"text": TEXT}
+    # The request row itself holds nothing personal.
+    assert not {NAME, EMAIL, TEXT} & {str(value) for value in request.values()}
+
+
+async def test_the_same_submission_again_reports_the_existing_request(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    intake = IntakeStore(pool)
+    request_id, subject_id = f"inq-{unique}", f"subj-{unique}"
+    first = await intake.record_submission(inquiry(request_id, subject_id), POLICY)
+    again = await intake.record_submission(inquiry(request_id, subject_id), POLICY)
+    assert again.created is False
+    assert (again.request_id, again.workflow_id, again.kind, again.subject_id, again.status) == (
+        first.request_id, first.workflow_id, first.kind, first.subject_id, first.status,
+    )
+    assert await _counts(pool, request_id, subject_id) == {
+        "subjects": 1, "requests": 1, "details": 1,
+    }
+
+
+async def test_a_retry_reports_the_current_status(pool: asyncpg.Pool, unique: str) -> None:
+    intake = IntakeStore(pool)
+    request_id, subject_id = f"inq-{unique}", f"subj-{unique}"
+    await intake.record_submission(inquiry(request_id, subject_id), POLICY)
+    await EventStore(pool).append(event(request_id, EventType.RECEIVED))
+    again = await intake.record_submission(inquiry(request_id, subject_id), POLICY)
+    assert (again.created, again.status) == (False, "received")
+
+
+async def test_a_second_subject_request_reuses_the_subject(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    intake = IntakeStore(pool)
+    subject_id = f"subj-{unique}"
+    await intake.record_submission(inquiry(f"a-{unique}", subject_id), POLICY)
+    second = await intake.record_submission(inquiry(f"b-{unique}", subject_id), POLICY)
+    assert second.created is True
+    assert await pool.fetchval(
+        "SELECT count(*) FROM requests WHERE subject_id = $1", subject_id
+    ) == 2
+    assert await pool.fetchval(
+        "SELECT count(*) FROM subjects WHERE subject_id = $1", subject_id
+    ) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"subject_id": "other-{unique}"},
+        {"name": "Taro Suzuki"},
+        {"email": "taro@example.jp"},
+        {"text": "A different question entirely."},
+    ],
+)
+async def test_a_different_submission_under_a_used_id_is_refused(
+    pool: asyncpg.Pool, unique: str, change: dict[str, str]
+) -> None:
+    intake = IntakeStore(pool)
+    request_id, subject_id = f"inq-{unique}", f"subj-{unique}"
+    await intake.record_submission(inquiry(request_id, subject_id), POLICY)
+    other_subject = f"other-{unique}"
+    fields = {"subject_id": subject_id} | {
+        field: value.format(unique=unique) for field, value in change.items()
+    }
+
+    with pytest.raises(ConflictingSubmission, match=request_id):
+        await intake.record_submission(inquiry(request_id, **fields), POLICY)
+
+    assert await _counts(pool, request_id, subject_id) == {
+        "subjects": 1, "requests": 1, "details": 1,
+    }
+    assert await pool.fetchval(
+        "SELECT count(*) FROM subjects WHERE subject_id = $1", other_subject
+    ) == 0
+    details = await pool.fetchrow(
+        "SELECT requester_name, requester_email, details FROM request_details"
+        " WHERE request_id = $1",
+        request_id,
+    )
+    assert tuple(details) == (NAME, EMAIL, {"text": TEXT})
+    assert (await intake.summary(request_id)).status == "submitted"
+
+
+async def test_concurrent_identical_submissions_create_one_request(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    intake = IntakeStore(pool)
+    request_id, subject_id = f"inq-{unique}", f"subj-{unique}"
+    results = await asyncio.gather(*(
+        intake.record_submission(inquiry(request_id, subject_id), POLICY) for _ in range(4)
+    ))
+    assert sorted(result.created for result in results) == [False, False, False, True]
+    assert {result.workflow_id for result in results} == {f"dsr-{request_id}"}
+    assert await _counts(pool, request_id, subject_id) == {
+        "subjects": 1, "requests": 1, "details": 1,
+    }
+
+
+async def test_summary(pool: asyncpg.Pool, unique: str) -> None:
+    intake = IntakeStore(pool)
+    request_id = f"inq-{unique}"
+    await intake.record_submission(inquiry(request_id, f"subj-{unique}"), POLICY)
+    assert await intake.summary(request_id) == RequestSummary(
+        request_id, f"dsr-{request_id}", "inquiry", "submitted", None,
+    )
+    with pytest.raises(UnknownRequest):
+        await intake.summary(f"missing-{unique}")
+
+
+async def _answer_exists(pool: asyncpg.Pool, answer_id: str) -> bool:
+    return await pool.fetchval(
+        "SELECT count(*) FROM answers WHERE answer_id = $1", uuid.UUID(answer_id)
+    ) == 1
+
+
+async def test_an_unrecorded_answer_can_be_withdrawn(pool: asyncpg.Pool, unique: str) -> None:
+    intake = IntakeStore(pool)
+    request_id = f"inq-{unique}"
+    await intake.record_submission(inquiry(request_id, f"subj-{unique}"), POLICY)
+    answer_id = await intake.store_answer(request_id, "We keep it seven years.", "op-7")
+    row = await pool.fetchrow(
+        "SELECT request_id, body, operator FROM answers WHERE answer_id = $1",
+        uuid.UUID(answer_id),
+    )
+    assert tuple(row) == (request_id, "We keep it seven years.", "op-7")
+
+    await intake.withdraw_answer(answer_id)
+    assert not await _answer_exists(pool, answer_id)
+    await intake.withdraw_answer(answer_id)  # withdrawing twice is harmless
+
+
+async def test_a_recorded_answer_is_kept(pool: asyncpg.Pool, unique: str) -> None:
+    intake = IntakeStore(pool)
+    request_id = f"inq-{unique}"
+    await intake.record_submission(inquiry(request_id, f"subj-{unique}"), POLICY)
+    recorded_id = await intake.store_answer(request_id, "The recorded answer.", "op-7")
+    refused_id = await intake.store_answer(request_id, "A refused second answer.", "op-8")
+    await EventStore(pool).append(event(
+        request_id, EventType.ANSWER_RECORDED, actor="op-7", answer_id=recorded_id,
+    ))
+
+    await intake.withdraw_answer(recorded_id)
+    await intake.withdraw_answer(refused_id)
+    assert await _answer_exists(pool, recorded_id)
+    assert not await _answer_exists(pool, refused_id)

@@ -1,0 +1,207 @@
+"""The notification outbox: one row and one `notice.queued` event per key, personal text
+kept in Postgres, delivery recorded once; and the maildrop sender, idempotent on the key."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import asyncpg
+import pytest
+
+from activities.event_store import EventStore, UnknownRequest
+from activities.intake_store import IntakeStore
+from activities.notifications import MaildropSender, NotificationOutbox, OutgoingNotice
+from domain.events import EventType
+from domain.notices import NoticeKind
+from tests.store.support import EMAIL, NAME, T0, TEXT, event, new_request
+
+DUE = "2026-01-19"
+
+
+def _outbox(pool: asyncpg.Pool) -> NotificationOutbox:
+    return NotificationOutbox(pool, EventStore(pool))
+
+
+async def _notifications(pool: asyncpg.Pool, request_id: str) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT * FROM notifications WHERE request_id = $1 ORDER BY notification_id",
+        request_id,
+    )
+
+
+async def _assert_no_personal_data_in_events(
+    pool: asyncpg.Pool, request_id: str, *personal: str
+) -> None:
+    for recorded in await EventStore(pool).events(request_id):
+        encoded = json.dumps(recorded.payload, ensure_ascii=False)
+        for value in (NAME, EMAIL, TEXT, *personal):
+            assert value not in encoded, f"{value!r} in {recorded.type} payload"
+            assert value not in recorded.actor
+
+
+async def test_queueing_twice_with_one_key_writes_one_notice(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    outbox = _outbox(pool)
+    request_id = await new_request(pool, unique)
+    key = f"dsr-{request_id}:receipt"
+    first = await outbox.queue(
+        request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
+        occurred_at=T0, due_at=DUE,
+    )
+    again = await outbox.queue(
+        request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
+        occurred_at=T0 + timedelta(minutes=5), due_at=DUE,
+    )
+    assert again == first
+
+    [row] = await _notifications(pool, request_id)
+    assert row["notification_id"] == first
+    assert (row["idempotency_key"], row["notice"], row["status"]) == (key, "receipt", "pending")
+    assert row["recipient"] == EMAIL
+    assert row["body"].startswith(f"Dear {NAME},")
+    assert DUE in row["body"] and request_id in row["body"]
+    assert NAME not in row["subject_line"] and EMAIL not in row["subject_line"]
+
+    events = await EventStore(pool).events(request_id)
+    assert [(e.type, e.payload, e.occurred_at) for e in events] == [
+        (EventType.NOTICE_QUEUED, {"notice": "receipt", "notification_id": first}, T0),
+    ]
+    await _assert_no_personal_data_in_events(pool, request_id)
+
+
+async def test_pending_then_delivered(pool: asyncpg.Pool, unique: str) -> None:
+    outbox = _outbox(pool)
+    request_id = await new_request(pool, unique)
+    key = f"dsr-{request_id}:receipt"
+    notification_id = await outbox.queue(
+        request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
+        occurred_at=T0, due_at=DUE,
+    )
+    pending = await outbox.pending(notification_id)
+    [row] = await _notifications(pool, request_id)
+    assert pending == OutgoingNotice(
+        notification_id, key, EMAIL, row["subject_line"], row["body"]
+    )
+
+    delivered_at = T0 + timedelta(minutes=1)
+    await outbox.mark_delivered(
+        request_id=request_id, notification_id=notification_id, occurred_at=delivered_at
+    )
+    # A retried delivery report records nothing more.
+    await outbox.mark_delivered(
+        request_id=request_id, notification_id=notification_id, occurred_at=delivered_at
+    )
+    [row] = await _notifications(pool, request_id)
+    assert (row["status"], row["delivered_at"]) == ("delivered", delivered_at)
+    assert await outbox.pending(notification_id) is None
+
+    events = await EventStore(pool).events(request_id)
+    assert [(e.seq, e.type) for e in events] == [
+        (1, EventType.NOTICE_QUEUED), (2, EventType.NOTICE_DELIVERED),
+    ]
+    assert events[1].payload == {"notification_id": notification_id}
+    assert events[1].occurred_at == delivered_at
+    assert (await EventStore(pool).verify(request_id)).intact
+    await _assert_no_personal_data_in_events(pool, request_id)
+
+
+async def test_an_answer_notice_carries_the_recorded_answer(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    outbox = _outbox(pool)
+    request_id = await new_request(pool, unique)
+    answer = "We keep purchase history for seven years."
+    answer_id = await IntakeStore(pool).store_answer(request_id, answer, "op-7")
+    await EventStore(pool).append(event(
+        request_id, EventType.ANSWER_RECORDED, actor="op-7", answer_id=answer_id,
+    ))
+    notification_id = await outbox.queue(
+        request_id=request_id, notice=NoticeKind.ANSWER,
+        idempotency_key=f"dsr-{request_id}:answer", occurred_at=T0 + timedelta(minutes=1),
+    )
+    notice = await outbox.pending(notification_id)
+    assert notice is not None
+    assert answer in notice.body and NAME in notice.body
+    assert answer not in notice.subject
+    await _assert_no_personal_data_in_events(pool, request_id, answer)
+
+
+async def test_an_answer_notice_without_a_recorded_answer_writes_nothing(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    outbox = _outbox(pool)
+    request_id = await new_request(pool, unique)
+    await IntakeStore(pool).store_answer(request_id, "Stored, never recorded.", "op-7")
+    with pytest.raises(ValueError, match="answer text"):
+        await outbox.queue(
+            request_id=request_id, notice=NoticeKind.ANSWER,
+            idempotency_key=f"dsr-{request_id}:answer", occurred_at=T0,
+        )
+    assert await _notifications(pool, request_id) == []
+    assert await EventStore(pool).events(request_id) == []
+
+
+async def test_queueing_for_an_unknown_request_is_refused(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    missing = f"missing-{unique}"
+    with pytest.raises(UnknownRequest):
+        await _outbox(pool).queue(
+            request_id=missing, notice=NoticeKind.RECEIPT,
+            idempotency_key=f"dsr-{missing}:receipt", occurred_at=T0,
+        )
+    assert await pool.fetchval(
+        "SELECT count(*) FROM notifications WHERE request_id = $1", missing
+    ) == 0
+
+
+def _notice(key: str, body: str = f"Dear {NAME},\n\nReceived.") -> OutgoingNotice:
+    return OutgoingNotice(1, key, EMAIL, "We have received your inquiry", body)
+
+
+def _maildrop(folder: Path) -> dict[str, dict[str, str]]:
+    """Every file in the maildrop folder, by name, decoded."""
+    return {
+        path.name: json.loads(path.read_text(encoding="utf-8")) for path in folder.iterdir()
+    }
+
+
+async def test_maildrop_sending_twice_leaves_one_file(tmp_path: Path, unique: str) -> None:
+    sender = MaildropSender(tmp_path / "maildrop")
+    key = f"dsr-req-{unique}:receipt"
+    await sender.send(_notice(key, body="First attempt."))
+    await sender.send(_notice(key))
+
+    assert _maildrop(tmp_path / "maildrop") == {
+        quote(key, safe="") + ".json": {
+            "to": EMAIL, "subject": "We have received your inquiry",
+            "body": f"Dear {NAME},\n\nReceived.",
+        },
+    }
+
+
+async def test_maildrop_keeps_one_file_per_key(tmp_path: Path, unique: str) -> None:
+    sender = MaildropSender(tmp_path)
+    await sender.send(_notice(f"dsr-a-{unique}:receipt"))
+    await sender.send(_notice(f"dsr-a-{unique}:answer", body="日本語の回答"))
+    await sender.send(_notice(f"dsr-b-{unique}/receipt"))
+    messages = _maildrop(tmp_path)
+    assert sorted(messages) == sorted([
+        f"dsr-a-{unique}%3Areceipt.json", f"dsr-a-{unique}%3Aanswer.json",
+        f"dsr-b-{unique}%2Freceipt.json",
+    ])
+    assert messages[f"dsr-a-{unique}%3Aanswer.json"]["body"] == "日本語の回答"
+
+
+async def test_maildrop_keeps_apart_keys_that_differ_only_in_separators(tmp_path: Path) -> None:
+    """Request ids may contain ':' and '_', so the keys of two requests ("dsr-a:b:…" and
+    "dsr-a_b:…") must not land in one file, or one requester's notice replaces the other's."""
+    sender = MaildropSender(tmp_path)
+    await sender.send(_notice("dsr-a:b:notice:receipt", body="For the requester of a:b."))
+    await sender.send(_notice("dsr-a_b:notice:receipt", body="For the requester of a_b."))
+    bodies = sorted(message["body"] for message in _maildrop(tmp_path).values())
+    assert bodies == ["For the requester of a:b.", "For the requester of a_b."]
