@@ -1,211 +1,47 @@
-"""The client: `submit()` for backend services and the `dsr` command line.
+"""The `dsr` command line, on the client API of `runtime/client.py`.
 
 `dsr submit --json FILE` validates a request, records it in Postgres and starts its
-workflow; `dsr respond` answers an inquiry; `dsr status` asks a workflow where it stands;
-`dsr setup` prepares an existing cluster and database; `dsr audit` replays histories and
-verifies event chains. Exit status: 0 done, 2 the input was refused (nothing was
-written), 1 the service could not be reached, 3 an audit found a divergence.
+workflow; `dsr respond`, `verify-identity`, `record-payment`, `decide`,
+`approve-measure` and `extend` are the operators' acts; `dsr status` asks a workflow
+where it stands; `dsr setup` prepares an existing cluster and database; `dsr audit`
+replays histories and verifies event chains. Exit status: 0 done, 2 the input was
+refused (nothing was written), 1 the service could not be reached, 3 an audit found a
+divergence.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-from pydantic import TypeAdapter, ValidationError
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDReusePolicy,
-)
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
-
-from activities.database import apply_migrations, create_pool
+from activities.database import apply_migrations
 from activities.event_store import EventStore, UnknownRequest
-from activities.intake_store import ConflictingSubmission, IntakeStore
-from domain.deadlines import DeadlinePolicy
-from domain.lifecycle import AVAILABLE_KINDS
-from domain.messages import OperatorId, RequestRef, RespondToInquiry, StatusView
-from domain.requests import InvalidSubmission, SubjectRequest, Text, parse_submission
-from runtime.cluster import connect, ensure_search_attributes
-from runtime.servers import running_embedded_postgres
+from domain.deadlines import Step
+from domain.decisions import AlternativeMeasureGround, Outcome, ProvisionException, RefusalGround
+from domain.messages import IdentityMethod
+from domain.requests import DataCategory, InvalidSubmission, parse_submission
+from runtime import operator_acts as acts
+from runtime.client import (
+    Diverged,
+    Refused,
+    Unavailable,
+    connections,
+    respond,
+    status,
+    submit,
+)
+from runtime.cluster import ensure_search_attributes
 from runtime.settings import Settings, SettingsError, load_settings
-from workflows import search_attributes as sa
 from workflows.replay import replay_files
 
-WORKFLOW = "DataSubjectRequest"
-
-
-class Refused(Exception):
-    """The user's input was refused; nothing was written. Exit status 2."""
-
-
-class Diverged(Exception):
-    """An audit found a history that no longer replays or a broken chain. Exit status 3."""
-
-
-class Unavailable(Exception):
-    """The service's servers could not be reached. Exit status 1."""
-
-
-@dataclass(frozen=True)
-class SubmissionResult:
-    request_id: str
-    workflow_id: str
-    kind: str
-    created: bool
-    workflow_started: bool
-
-    @property
-    def message(self) -> str:
-        if self.created:
-            return f"submitted {self.kind} request {self.request_id} as workflow {self.workflow_id}"
-        if self.workflow_started:
-            return (
-                f"request {self.request_id} was recorded earlier but had no workflow; "
-                f"started {self.workflow_id} now"
-            )
-        return (
-            f"request {self.request_id} was already submitted; workflow {self.workflow_id} "
-            "is the existing one"
-        )
-
-
-async def submit(
-    request: SubjectRequest | Mapping[str, Any],
-    *,
-    client: Client,
-    pool: asyncpg.Pool,
-    task_queue: str,
-    deadline_policy: DeadlinePolicy | None = None,
-) -> SubmissionResult:
-    """Validate, record and start one request. Idempotent on its request id: the same
-    submission again reports the existing request and workflow; a different submission
-    under a used id is refused. Raises InvalidSubmission or Refused on bad input."""
-    submission = request if not isinstance(request, Mapping) else parse_submission(dict(request))
-    if submission.kind not in AVAILABLE_KINDS:
-        raise InvalidSubmission(
-            [("kind", f"{submission.kind.value} requests are in the contract but their "
-                      "lifecycle is not available yet")]
-        )
-    policy = deadline_policy or DeadlinePolicy()
-    try:
-        recorded = await IntakeStore(pool).record_submission(submission, policy.version)
-    except ConflictingSubmission as error:
-        raise Refused(str(error)) from None
-    ref = RequestRef(
-        request_id=submission.request_id, subject_id=submission.subject_id,
-        kind=submission.kind, deadline_policy=policy,
-    )
-    try:
-        await client.start_workflow(
-            WORKFLOW, ref, id=recorded.workflow_id, task_queue=task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=TypedSearchAttributes([
-                SearchAttributePair(sa.KIND, submission.kind.value),
-                SearchAttributePair(sa.STATUS, recorded.status),
-                SearchAttributePair(sa.OVERDUE, False),
-                SearchAttributePair(sa.POLICY_VERSION, policy.version),
-            ]),
-            static_summary=f"{submission.kind.value} request {submission.request_id}",
-        )
-        started = True
-    except WorkflowAlreadyStartedError:
-        started = False
-    return SubmissionResult(
-        request_id=recorded.request_id, workflow_id=recorded.workflow_id, kind=recorded.kind,
-        created=recorded.created, workflow_started=started,
-    )
-
-
-async def respond(
-    request_id: str, text: str, operator: str, *, client: Client, pool: asyncpg.Pool
-) -> StatusView:
-    """Answer an inquiry: the text goes to Postgres, the workflow gets its id."""
-    try:
-        text = TypeAdapter(Text).validate_python(text)
-    except ValidationError as error:
-        raise Refused(f"answer text: {error.errors()[0]['msg'].lower()}") from None
-    try:
-        operator = TypeAdapter(OperatorId).validate_python(operator)
-    except ValidationError:
-        raise Refused("operator: must be a staff id of letters, digits and . _ @ -") from None
-    intake = IntakeStore(pool)
-    try:
-        summary = await intake.summary(request_id)
-    except UnknownRequest as error:
-        raise Refused(str(error)) from None
-    answer_id = await intake.store_answer(request_id, text, operator)
-    handle = client.get_workflow_handle(summary.workflow_id)
-    try:
-        return await handle.execute_update(
-            "respond", RespondToInquiry(answer_id=answer_id, operator=operator),
-            result_type=StatusView,
-        )
-    except WorkflowUpdateFailedError as error:
-        await intake.withdraw_answer(answer_id)
-        cause = getattr(error.cause, "message", None) or str(error.cause)
-        raise Refused(f"request {request_id}: {cause}") from None
-    except RPCError as error:
-        await intake.withdraw_answer(answer_id)
-        if error.status == RPCStatusCode.NOT_FOUND:
-            raise Refused(f"request {request_id} is no longer open") from None
-        raise
-
-
-async def status(request_id: str, *, client: Client, pool: asyncpg.Pool) -> StatusView:
-    try:
-        summary = await IntakeStore(pool).summary(request_id)
-    except UnknownRequest as error:
-        raise Refused(str(error)) from None
-    handle = client.get_workflow_handle(summary.workflow_id)
-    try:
-        return await handle.query("status", result_type=StatusView)
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            raise Refused(
-                f"request {request_id} has no workflow; submit it again to start one"
-            ) from None
-        raise
-
-
-@contextlib.asynccontextmanager
-async def connections(
-    settings: Settings, *, temporal: bool = True
-) -> AsyncIterator[tuple[Client | None, asyncpg.Pool]]:
-    """The client and pool for the configured servers, or those `make run` started."""
-    dsn = settings.database_url or running_embedded_postgres(settings.data_dir)
-    if dsn is None:
-        raise Unavailable(
-            f"no database: the embedded PostgreSQL in {settings.data_dir} is not running. "
-            "Start the service with `make run`, or set DATABASE_URL."
-        )
-    address = settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
-    try:
-        pool = await create_pool(dsn, max_size=2)
-    except (OSError, asyncpg.PostgresError) as error:
-        raise Unavailable(f"cannot reach the database: {error}") from None
-    try:
-        try:
-            client = await connect(address, settings.temporal_namespace) if temporal else None
-        except RuntimeError as error:
-            raise Unavailable(
-                f"cannot reach Temporal at {address}: start the service with `make run`, "
-                "or set TEMPORAL_ADDRESS"
-            ) from error
-        yield client, pool
-    finally:
-        await pool.close()
+__all__ = ["Refused", "main", "respond", "status", "submit"]
 
 
 def _read_json(source: str) -> Any:
@@ -249,6 +85,15 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
             view = await respond(args.request_id, text, args.operator, client=client, pool=pool)
         _emit(args.output, view.model_dump(mode="json"),
               f"answer recorded for {args.request_id}; the answer notice follows")
+    elif args.command in OPERATOR_ACTS:
+        reason = _read_text(args.reason_file) if getattr(args, "reason_file", None) else None
+        measure = _read_text(args.measure_file) if getattr(args, "measure_file", None) else None
+        async with connections(settings) as (client, pool):
+            view = await OPERATOR_ACTS[args.command](args, client, pool, reason, measure)
+        _emit(args.output, view.model_dump(mode="json"),
+              f"{args.command} recorded for {args.request_id}; now at "
+              f"{view.step.value if view.step else view.status.value}"
+              + (f", waiting for {view.awaiting}" if view.awaiting else ""))
     elif args.command == "status":
         async with connections(settings) as (client, pool):
             view = await status(args.request_id, client=client, pool=pool)
@@ -297,6 +142,68 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
               f"search attributes added: {added or 'none'}")
 
 
+OPERATOR_ACTS = {
+    "verify-identity": lambda a, c, p, _r, _m: acts.verify_identity(
+        a.request_id, a.method, a.operator, client=c, pool=p),
+    "record-payment": lambda a, c, p, _r, _m: acts.record_payment(
+        a.request_id, a.invoice_id, a.amount_yen, a.reference, a.operator, client=c, pool=p),
+    "decide": lambda a, c, p, reason, measure: acts.decide(
+        a.request_id, a.outcome, a.operator, client=c, pool=p, reason=reason, measure=measure,
+        refusal_grounds=tuple(a.ground), alternative_ground=a.alternative_ground,
+        provision_exception=a.provision_exception, withheld_categories=tuple(a.withhold)),
+    "approve-measure": lambda a, c, p, _r, _m: acts.approve_measure(
+        a.request_id, a.operator, client=c, pool=p),
+    "extend": lambda a, c, p, reason, _m: acts.extend_deadline(
+        a.request_id, a.step, a.until, reason or "", a.operator, client=c, pool=p),
+}
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the time zone, e.g. 2026-12-24T17:00+09:00")
+    return moment
+
+
+def _operator_parsers(commands: Any) -> None:
+    def act(name: str, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help)
+        sub.add_argument("request_id")
+        sub.add_argument("--operator", required=True, help="your staff id")
+        return sub
+
+    sub = act("verify-identity", "record that the requester's identity is verified")
+    sub.add_argument("--method", required=True,
+                     choices=[m.value for m in IdentityMethod if m.value != "registration_match"])
+    sub = act("record-payment", "record payment of the disclosure fee")
+    sub.add_argument("--invoice", dest="invoice_id", required=True)
+    sub.add_argument("--amount", dest="amount_yen", type=int, required=True, help="in yen")
+    sub.add_argument("--reference", required=True, help="the payment's reference")
+    sub = act("decide", "settle the decision on a request")
+    sub.add_argument("--outcome", required=True,
+                     choices=[o.value for o in Outcome if o.value not in _NOT_DECIDED])
+    sub.add_argument("--ground", action="append", default=[],
+                     choices=[g.value for g in RefusalGround], help="Article 6 ground")
+    sub.add_argument("--withhold", action="append", default=[],
+                     choices=[c.value for c in DataCategory], help="withheld category")
+    sub.add_argument("--alternative-ground", choices=[g.value for g in AlternativeMeasureGround])
+    sub.add_argument("--provision-exception", choices=[e.value for e in ProvisionException])
+    sub.add_argument("--reason-file", metavar="FILE", help="the reason told to the person")
+    sub.add_argument("--measure-file", metavar="FILE", help="the alternative measure")
+    act("approve-measure", "approve an alternative measure (a second operator)")
+    sub = act("extend", "extend the current step's deadline")
+    sub.add_argument("--step", required=True, choices=[s.value for s in Step])
+    sub.add_argument("--until", required=True, type=_moment, help="new due time, ISO 8601")
+    sub.add_argument("--reason-file", metavar="FILE", required=True)
+
+
+_NOT_DECIDED = {Outcome.ANSWERED.value, Outcome.IDENTITY_NOT_VERIFIED.value,
+                Outcome.FEE_UNPAID.value}
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="dsr", description="Data-subject request service.")
     top.add_argument("--output", choices=("text", "json"), default="text")
@@ -307,6 +214,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("request_id")
     sub.add_argument("--text-file", required=True, metavar="FILE", help="the answer; - for stdin")
     sub.add_argument("--operator", required=True, help="the answering operator's staff id")
+    _operator_parsers(commands)
     sub = commands.add_parser("status", help="where a request stands (asks its workflow)")
     sub.add_argument("request_id")
     commands.add_parser("setup", help="apply migrations and register search attributes on "

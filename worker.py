@@ -23,6 +23,7 @@ from temporalio.worker import Worker
 
 from activities.database import apply_migrations, create_pool
 from activities.event_store import EventStore
+from activities.lifecycle_activities import LifecycleActivities
 from activities.log_context import LogContextInterceptor
 from activities.notifications import MaildropSender, NotificationOutbox
 from activities.request_activities import RequestActivities
@@ -46,7 +47,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[DataSubjectRequest],
-        activities=activities.all(),
+        activities=[*activities.all(), *LifecycleActivities(pool, events).all()],
         interceptors=[LogContextInterceptor()],
     )
 

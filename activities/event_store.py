@@ -151,7 +151,7 @@ class EventStore:
             case EventType.DEADLINE_EXTENDED:
                 await self._set_deadline(
                     connection, event,
-                    "due_at = $3, extensions = extensions + 1, status = 'open', breached_at = NULL",
+                    "due_at = $3, extensions = extensions + 1, status = 'open'",
                     _timestamp(event.payload["due_at"]),
                 )
             case _:

@@ -115,3 +115,24 @@ class IntakeStore:
                 " AND payload->>'answer_id' = $2)",
                 uuid.UUID(answer_id), answer_id,
             )
+
+    async def store_note(self, request_id: str, purpose: str, body: str, operator: str) -> str:
+        note_id = str(uuid.uuid4())
+        async with self._pool.acquire() as connection:
+            await connection.execute(
+                "INSERT INTO operator_notes (note_id, request_id, purpose, body, operator)"
+                " VALUES ($1, $2, $3, $4, $5)",
+                uuid.UUID(note_id), request_id, purpose, body, operator,
+            )
+        return note_id
+
+    async def withdraw_notes(self, note_ids: list[str]) -> None:
+        """Remove notes of an act the workflow refused, unless an event already cites them."""
+        async with self._pool.acquire() as connection:
+            for note_id in note_ids:
+                await connection.execute(
+                    "DELETE FROM operator_notes WHERE note_id = $1 AND NOT EXISTS ("
+                    " SELECT 1 FROM request_events WHERE payload->>'reason_note_id' = $2"
+                    " OR payload->>'measure_note_id' = $2)",
+                    uuid.UUID(note_id), note_id,
+                )

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import asyncpg
 
 from activities.event_store import EventStore, UnknownRequest
+from activities.notice_facts import notice_facts
 from domain.events import EventType, NewEvent
 from domain.notices import NoticeKind, render_notice
 from domain.requests import RequestKind
@@ -103,6 +104,7 @@ class NotificationOutbox:
                 notice, request_kind=RequestKind(request["kind"]), request_id=request_id,
                 requester_name=request["requester_name"], due_at=due_at,
                 answer_text=answer_text,
+                facts=await notice_facts(connection, request_id, notice),
             )
             notification_id = await connection.fetchval(
                 """INSERT INTO notifications

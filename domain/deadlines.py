@@ -26,6 +26,10 @@ class Step(StrEnum):
     NOTIFY = "notify"
 
 
+# Steps that wait on the person, not on us: their windows close the request when they
+# lapse, and the organisation's clock is paused while they run.
+SUBJECT_STEPS = frozenset({Step.VERIFY_IDENTITY, Step.PAYMENT})
+
 DEFAULT_DURATIONS: dict[Step, timedelta] = {
     Step.ACKNOWLEDGE: timedelta(days=1),
     Step.VERIFY_IDENTITY: timedelta(days=14),

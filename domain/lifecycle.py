@@ -24,10 +24,6 @@ class RequestStatus(StrEnum):
     CLOSED = "closed"
 
 
-class Outcome(StrEnum):
-    ANSWERED = "answered"
-
-
 # The steps each kind passes through, in order; each carries a deadline.
 STEPS_BY_KIND: dict[RequestKind, tuple[Step, ...]] = {
     RequestKind.INQUIRY: (Step.ACKNOWLEDGE, Step.ANSWER, Step.NOTIFY),
@@ -106,4 +102,4 @@ def fold(request_id: str, kind: RequestKind, events: Iterable[RecordedEvent]) ->
 
 # The kinds whose whole lifecycle is built; intake refuses the others rather than start
 # a workflow that could not finish them.
-AVAILABLE_KINDS: frozenset[RequestKind] = frozenset({RequestKind.INQUIRY})
+AVAILABLE_KINDS: frozenset[RequestKind] = frozenset(RequestKind)

@@ -8,14 +8,24 @@ answers stay in Postgres and are referred to by id.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from domain.deadlines import DeadlinePolicy, Step
+from domain.decisions import (
+    AlternativeMeasureGround,
+    Findings,
+    Outcome,
+    Proposal,
+    ProvisionException,
+    RefusalGround,
+)
+from domain.events import EventType, PayloadValue
 from domain.lifecycle import RequestStatus
 from domain.notices import NoticeKind
-from domain.requests import Identifier, RequestKind
+from domain.requests import DataCategory, Identifier, RequestKind
 
 OperatorId = Annotated[
     str,
@@ -90,3 +100,95 @@ class StatusView(_Message):
     overdue: bool
     outcome: str | None
     deadline_policy_version: str
+    awaiting: str | None = None
+    invoice_id: str | None = None
+    proposal: Proposal | None = None
+
+
+NoteId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f-]{36}$")]
+
+
+class IdentityMethod(StrEnum):
+    REGISTRATION_MATCH = "registration_match"  # automatic: matches the registered contact
+    DOCUMENT_CHECK = "document_check"
+    IN_PERSON = "in_person"
+    CALLBACK = "callback"
+
+
+class VerifyIdentity(_Message):
+    method: IdentityMethod
+    operator: OperatorId
+
+
+class RecordPayment(_Message):
+    invoice_id: Identifier
+    amount_yen: int = Field(gt=0)
+    reference: Identifier
+    operator: OperatorId
+
+
+class Decide(_Message):
+    outcome: Outcome
+    refusal_grounds: tuple[RefusalGround, ...] = ()
+    alternative_ground: AlternativeMeasureGround | None = None
+    provision_exception: ProvisionException | None = None
+    withheld_categories: tuple[DataCategory, ...] = ()
+    reason_note_id: NoteId | None = None
+    measure_note_id: NoteId | None = None
+    operator: OperatorId
+
+
+class ApproveMeasure(_Message):
+    operator: OperatorId
+
+
+class ExtendDeadline(_Message):
+    step: Step
+    until: AwareDatetime
+    reason_note_id: NoteId
+    operator: OperatorId
+
+
+class RecordByOperator(_Message):
+    """Activity input for an operator's act: the request, the act, and its key."""
+
+    request_id: str
+    event: EventType
+    payload: dict[str, PayloadValue]
+    operator: str
+    idempotency_key: str
+    occurred_at: AwareDatetime
+    notes: tuple[str, ...] = ()
+
+
+class RequestStep(_Message):
+    """Activity input for a system step of a request."""
+
+    request_id: str
+    kind: RequestKind
+    idempotency_key: str
+    occurred_at: AwareDatetime
+
+
+class Invoice(_Message):
+    invoice_id: str
+    amount_yen: int
+
+
+class Investigation(_Message):
+    findings: Findings
+    proposal: Proposal
+
+
+class CarryOut(_Message):
+    request_id: str
+    kind: RequestKind
+    decision: Decide
+    findings: Findings
+    idempotency_key: str
+    occurred_at: AwareDatetime
+
+
+class ActionReport(_Message):
+    event: EventType
+    items_affected: int

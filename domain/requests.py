@@ -267,3 +267,23 @@ def fingerprint(submission: SubjectRequest) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+# Where a field added by a correction belongs, when the person names a new field.
+_FIELD_CATEGORIES = {
+    "name": DataCategory.IDENTITY, "date_of_birth": DataCategory.IDENTITY,
+    "email": DataCategory.CONTACT, "phone": DataCategory.CONTACT,
+    "address": DataCategory.CONTACT, "bank_account": DataCategory.FINANCIAL,
+    "credit_card": DataCategory.FINANCIAL,
+}
+
+
+def category_of_field(field: str) -> DataCategory:
+    return _FIELD_CATEGORIES.get(field, DataCategory.IDENTITY)
+
+
+# Article 3: the purposes of use. Data used for anything else is used beyond purpose.
+PURPOSES_OF_USE = frozenset({
+    "provide_service", "respond_to_inquiries", "service_emails", "important_notices",
+    "prevent_abuse", "account_self_service", "billing",
+})

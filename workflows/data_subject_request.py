@@ -1,14 +1,15 @@
 """`DataSubjectRequest`: one workflow type for every kind of request.
 
-Orchestration only. What the steps are, what is due when and what a notice says is
-decided in `domain/`; the effects happen in activities; this file sequences them, keeps
-each step's deadline with timers, and takes operators' decisions through updates.
+acknowledge → verify identity → [fee] → investigate → decide → act → notify → close,
+or, for an inquiry, acknowledge → answer → notify → close. Orchestration only: which
+outcomes are allowed and what a notice says is decided in `domain/`; effects happen in
+activities; deadlines are kept by `DeadlineKeeper`; operators act through updates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -16,31 +17,48 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.deadlines import Step
+    from domain.decisions import DecisionProblem, Outcome, validate_decision
     from domain.events import EventType, NewEvent, PayloadValue
-    from domain.lifecycle import Outcome, RequestStatus
+    from domain.lifecycle import RequestStatus
     from domain.messages import (
+        ActionReport,
+        ApproveMeasure,
         AttachAnswer,
+        CarryOut,
+        Decide,
         DeliverNotice,
+        ExtendDeadline,
+        Investigation,
+        Invoice,
         QueuedNotice,
         QueueNotice,
+        RecordByOperator,
+        RecordPayment,
         RequestOutcome,
         RequestRef,
+        RequestStep,
         RespondToInquiry,
         StatusView,
+        VerifyIdentity,
     )
     from domain.notices import NoticeKind
     from domain.requests import RequestKind
     from workflows import search_attributes as sa
+    from workflows.deadline_keeper import DeadlineKeeper
 
 # Activities retry with backoff for as long as it takes (a database restart, a network
 # blip); only errors marked non-retryable, which name a permanent problem, stop them.
 ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=30),
 )
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
-SYSTEM = "system"
+
+_AWAITING = {
+    Step.VERIFY_IDENTITY: "identity verification (`dsr verify-identity`)",
+    Step.PAYMENT: "the subject's payment of the fee (`dsr record-payment`)",
+    Step.ANSWER: "an operator's answer (`dsr respond`)",
+}
 
 
 @workflow.defn(name="DataSubjectRequest")
@@ -50,225 +68,372 @@ class DataSubjectRequest:
         self._ref = ref
         self._policy = ref.deadline_policy
         self._status = RequestStatus.SUBMITTED
-        self._step: Step | None = None
-        self._due_at: datetime | None = None
-        self._overdue = False
-        self._outcome: str | None = None
+        self._outcome: Outcome | None = None
+        self._deadline = DeadlineKeeper(self._policy, self._record, self._publish)
+        self._busy: set[str] = set()  # operator acts being recorded right now
         self._answer: RespondToInquiry | None = None
-        self._answer_pending = False
+        self._identity_checked = False
+        self._identity: str | None = None
+        self._invoice: Invoice | None = None
+        self._paid = False
+        self._investigation: Investigation | None = None
+        self._decision: Decide | None = None
+        self._measure_approved = False
 
     @workflow.run
     async def run(self, ref: RequestRef) -> RequestOutcome:
-        await self._record(EventType.RECEIVED, "received", {"kind": ref.kind.value,
-                           "policy_version": self._policy.version})
+        await self._record(EventType.RECEIVED, "received",
+                           {"kind": ref.kind.value, "policy_version": self._policy.version})
         self._status = RequestStatus.RECEIVED
         self._publish()
+        await self._deadline.open(Step.ACKNOWLEDGE)
+        first_step = Step.ANSWER if ref.kind is RequestKind.INQUIRY else Step.VERIFY_IDENTITY
+        await self._notify(NoticeKind.RECEIPT, due_at=self._policy.due_at(first_step,
+                                                                          workflow.now()))
+        await self._deadline.close()
 
-        await self._open_deadline(Step.ACKNOWLEDGE)
-        await self._notify(
-            NoticeKind.RECEIPT, due_at=self._policy.due_at(Step.ANSWER, workflow.now())
-        )
-        await self._close_deadline(Step.ACKNOWLEDGE)
+        if ref.kind is RequestKind.INQUIRY:
+            await self._answer_inquiry()
+        else:
+            await self._handle_request()
 
-        match ref.kind:
-            case RequestKind.INQUIRY:
-                await self._open_deadline(Step.ANSWER)
-                await self._await_within_deadline(Step.ANSWER, lambda: self._answer is not None)
-                await self._close_deadline(Step.ANSWER)
-                await self._open_deadline(Step.NOTIFY)
-                await self._notify(NoticeKind.ANSWER)
-                await self._close_deadline(Step.NOTIFY)
-                self._outcome = Outcome.ANSWERED.value
-            case _:
-                raise ApplicationError(
-                    f"the {ref.kind.value} lifecycle is not available yet",
-                    type="UnsupportedKind", non_retryable=True,
-                )
-
+        assert self._outcome is not None
         closed_at = workflow.now()
-        await self._record(EventType.CLOSED, "closed", {"outcome": self._outcome})
+        await self._record(EventType.CLOSED, "closed", {"outcome": self._outcome.value})
         self._status = RequestStatus.CLOSED
-        self._step = None
-        self._due_at = None
-        self._overdue = False
+        self._deadline.step = self._deadline.due_at = None
         self._publish()
-        return RequestOutcome(
-            request_id=ref.request_id, status=self._status, outcome=self._outcome,
-            closed_at=closed_at,
-        )
+        return RequestOutcome(request_id=ref.request_id, status=self._status,
+                              outcome=self._outcome.value, closed_at=closed_at)
+
+    async def _answer_inquiry(self) -> None:
+        await self._within(Step.ANSWER, lambda: self._answer is not None)
+        await self._notify_outcome(NoticeKind.ANSWER, Outcome.ANSWERED)
+
+    async def _handle_request(self) -> None:
+        await self._deadline.open(Step.VERIFY_IDENTITY)
+        matched = await self._activity(
+            "match_registration", self._step_input("verify:registration-match"), bool)
+        self._identity = "registration_match" if matched else None
+        self._identity_checked = True
+        if not await self._deadline.wait(lambda: self._identity is not None):
+            return await self._notify_outcome(NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED,
+                                              Outcome.IDENTITY_NOT_VERIFIED)
+        await self._deadline.close()
+
+        if self._ref.kind is RequestKind.DISCLOSURE:
+            self._invoice = await self._activity(
+                "issue_invoice", self._step_input("payment:invoice"), Invoice)
+            await self._deadline.open(Step.PAYMENT)
+            await self._notify(NoticeKind.FEE_REQUEST, due_at=self._deadline.due_at)
+            if not await self._deadline.wait(lambda: self._paid):
+                await self._operator_act("settle_invoice", EventType.DEADLINE_LAPSED,
+                                         "payment:invoice-lapsed",
+                                         {"invoice_id": self._invoice.invoice_id}, "system")
+                return await self._notify_outcome(NoticeKind.CLOSED_FEE_UNPAID,
+                                                  Outcome.FEE_UNPAID)
+            await self._deadline.close()
+
+        await self._deadline.open(Step.INVESTIGATE)
+        self._investigation = await self._activity(
+            "investigate", self._step_input("investigate"), Investigation)
+        await self._deadline.close()
+
+        await self._within(Step.DECIDE, self._decided)
+        decision = self._decision
+        assert decision is not None and self._investigation is not None
+        await self._deadline.open(Step.ACT)
+        await self._activity("carry_out", CarryOut(
+            request_id=self._ref.request_id, kind=self._ref.kind, decision=decision,
+            findings=self._investigation.findings, idempotency_key=self._key("act"),
+            occurred_at=workflow.now()), ActionReport)
+        await self._deadline.close()
+        await self._notify_outcome(NoticeKind.OUTCOME, decision.outcome)
+
+    def _decided(self) -> bool:
+        if self._decision is None:
+            return False
+        return self._decision.outcome is not Outcome.ALTERNATIVE_MEASURES or \
+            self._measure_approved
+
+    async def _within(self, step: Step, done: Any) -> None:
+        await self._deadline.open(step)
+        await self._deadline.wait(done)
+        await self._deadline.close()
+
+    async def _notify_outcome(self, notice: NoticeKind, outcome: Outcome) -> None:
+        await self._deadline.open(Step.NOTIFY)
+        await self._notify(notice)
+        await self._deadline.close()
+        self._outcome = outcome
 
     # Operators' interface -------------------------------------------------------------
 
     @workflow.update(name="respond")
     async def respond(self, answer: RespondToInquiry) -> StatusView:
-        # Claimed before the first await, so a second update arriving meanwhile is refused
-        # by the validator instead of racing this one.
-        self._answer_pending = True
-        # An answer sent early waits for the answer step, so the record reads in order:
-        # receipt acknowledged, answer step opened, answer recorded.
-        await workflow.wait_condition(lambda: self._step is Step.ANSWER)
-        try:
-            await workflow.execute_activity(
-                "attach_answer",
-                AttachAnswer(
-                    request_id=self._ref.request_id, answer_id=answer.answer_id,
-                    operator=answer.operator, idempotency_key=self._key("answer", "recorded"),
-                    occurred_at=workflow.now(),
-                ),
-                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
-            )
-        except ActivityError as error:
-            self._answer_pending = False
-            cause = error.cause.message if isinstance(error.cause, ApplicationError) else error
-            raise ApplicationError(f"answer not accepted: {cause}", type="AnswerRejected") from None
-        self._answer = answer
+        async with self._claim("answer", Step.ANSWER):
+            await self._activity("attach_answer", AttachAnswer(
+                request_id=self._ref.request_id, answer_id=answer.answer_id,
+                operator=answer.operator, idempotency_key=self._key("answer", "recorded"),
+                occurred_at=workflow.now()), None)
+            self._answer = answer
         return self.status()
 
     @respond.validator
     def _validate_respond(self, answer: RespondToInquiry) -> None:
-        if self._ref.kind is not RequestKind.INQUIRY:
-            raise ValueError(
-                "only inquiries are answered with respond; "
-                f"this request is a {self._ref.kind.value}"
-            )
-        if self._answer is not None or self._answer_pending:
+        self._expect(kinds={RequestKind.INQUIRY}, act="respond")
+        if self._answer is not None or "answer" in self._busy:
             raise ValueError("this inquiry has already been answered")
-        if self._status is RequestStatus.CLOSED:
-            raise ValueError("this request is closed")
+
+    @workflow.update(name="verify_identity")
+    async def verify_identity(self, proof: VerifyIdentity) -> StatusView:
+        async with self._claim("identity", Step.VERIFY_IDENTITY):
+            await workflow.wait_condition(lambda: self._identity_checked)
+            if self._identity is not None:
+                raise ApplicationError("identity was already verified by registration match")
+            await self._operator_act("record_operator_act", EventType.IDENTITY_VERIFIED,
+                                     "verify:operator", {"method": proof.method.value},
+                                     proof.operator)
+            self._identity = proof.method.value
+        return self.status()
+
+    @verify_identity.validator
+    def _validate_verify_identity(self, proof: VerifyIdentity) -> None:
+        self._expect(kinds=set(RequestKind) - {RequestKind.INQUIRY}, act="verify_identity")
+        if self._identity is not None or "identity" in self._busy:
+            raise ValueError("identity is already verified")
+        if self._deadline.step not in (None, Step.ACKNOWLEDGE, Step.VERIFY_IDENTITY):
+            raise ValueError("identity verification is over for this request")
+
+    @workflow.update(name="record_payment")
+    async def record_payment(self, payment: RecordPayment) -> StatusView:
+        async with self._claim("payment", Step.PAYMENT):
+            await self._operator_act(
+                "settle_invoice", EventType.PAYMENT_RECORDED, "payment:recorded",
+                {"invoice_id": payment.invoice_id, "amount_yen": payment.amount_yen,
+                 "reference": payment.reference}, payment.operator)
+            self._paid = True
+        return self.status()
+
+    @record_payment.validator
+    def _validate_record_payment(self, payment: RecordPayment) -> None:
+        self._expect(kinds={RequestKind.DISCLOSURE}, act="record_payment")
+        if self._invoice is None:
+            raise ValueError("no invoice has been issued for this request yet "
+                             "(identity must be verified first)")
+        if payment.invoice_id != self._invoice.invoice_id:
+            raise ValueError(f"invoice {payment.invoice_id} does not exist for this request; "
+                             f"its invoice is {self._invoice.invoice_id}")
+        if payment.amount_yen != self._invoice.amount_yen:
+            raise ValueError(f"the fee is {self._invoice.amount_yen} yen, "
+                             f"not {payment.amount_yen}")
+        if self._paid or "payment" in self._busy:
+            raise ValueError("the invoice is already paid")
+
+    @workflow.update(name="decide")
+    async def decide(self, decision: Decide) -> StatusView:
+        async with self._claim("decision", Step.DECIDE):
+            await self._operator_act(
+                "record_operator_act", EventType.DECISION_RECORDED, "decide:recorded",
+                {"outcome": decision.outcome.value,
+                 "refusal_grounds": ",".join(g.value for g in decision.refusal_grounds),
+                 "alternative_ground": decision.alternative_ground.value
+                 if decision.alternative_ground else None,
+                 "provision_exception": decision.provision_exception.value
+                 if decision.provision_exception else None,
+                 "withheld_categories": ",".join(c.value for c in decision.withheld_categories),
+                 "reason_note_id": decision.reason_note_id,
+                 "measure_note_id": decision.measure_note_id},
+                decision.operator,
+                notes=tuple(n for n in (decision.reason_note_id, decision.measure_note_id) if n))
+            self._decision = decision
+        return self.status()
+
+    @decide.validator
+    def _validate_decide(self, decision: Decide) -> None:
+        self._expect(kinds=set(RequestKind) - {RequestKind.INQUIRY}, act="decide")
+        if self._decision is not None or "decision" in self._busy:
+            raise ValueError("a decision is already on record")
+        if self._investigation is None or self._deadline.step is not Step.DECIDE:
+            raise ValueError("a decision comes after identity verification"
+                             + (", payment" if self._ref.kind is RequestKind.DISCLOSURE else "")
+                             + " and investigation; this request is at "
+                             + (self._deadline.step.value if self._deadline.step else "intake"))
+        try:
+            validate_decision(
+                self._ref.kind, self._investigation.findings, decision.outcome,
+                refusal_grounds=decision.refusal_grounds,
+                alternative_ground=decision.alternative_ground,
+                provision_exception=decision.provision_exception,
+                withheld_categories=decision.withheld_categories,
+                has_reason=decision.reason_note_id is not None,
+                has_measure=decision.measure_note_id is not None)
+        except DecisionProblem as problem:
+            raise ValueError(str(problem)) from None
+
+    @workflow.update(name="approve_measure")
+    async def approve_measure(self, approval: ApproveMeasure) -> StatusView:
+        async with self._claim("approval", Step.DECIDE):
+            await self._operator_act("record_operator_act", EventType.MEASURE_APPROVED,
+                                     "decide:measure-approved", {}, approval.operator)
+            self._measure_approved = True
+        return self.status()
+
+    @approve_measure.validator
+    def _validate_approve_measure(self, approval: ApproveMeasure) -> None:
+        self._expect(kinds={RequestKind.SUSPENSION}, act="approve_measure")
+        if self._decision is None or self._decision.outcome is not Outcome.ALTERNATIVE_MEASURES:
+            raise ValueError("there is no alternative measure awaiting approval")
+        if self._measure_approved or "approval" in self._busy:
+            raise ValueError("the alternative measure is already approved")
+        if approval.operator == self._decision.operator:
+            raise ValueError("the measure needs a second operator's approval, not the "
+                             "deciding operator's")
+
+    @workflow.update(name="extend_deadline")
+    async def extend_deadline(self, extension: ExtendDeadline) -> StatusView:
+        previous = self._deadline.due_at
+        await self._operator_act(
+            "record_operator_act", EventType.DEADLINE_EXTENDED,
+            f"{extension.step.value}:extended-{extension.until.isoformat()}",
+            {"step": extension.step.value, "due_at": extension.until.isoformat(),
+             "previous_due_at": previous.isoformat() if previous else None,
+             "reason_note_id": extension.reason_note_id},
+            extension.operator, notes=(extension.reason_note_id,))
+        if self._deadline.step is extension.step:
+            self._deadline.extended(extension.until)
+        return self.status()
+
+    @extend_deadline.validator
+    def _validate_extend_deadline(self, extension: ExtendDeadline) -> None:
+        self._expect(kinds=set(RequestKind), act="extend_deadline")
+        if self._deadline.step is not extension.step:
+            current = self._deadline.step.value if self._deadline.step else "none"
+            raise ValueError(f"only the current step's deadline can be extended; "
+                             f"the current step is {current}")
+        assert self._deadline.due_at is not None
+        if extension.until <= self._deadline.due_at or extension.until <= workflow.now():
+            raise ValueError(f"the new due time must be later than the current one, "
+                             f"{self._deadline.due_at.isoformat(timespec='minutes')}")
 
     @workflow.query(name="status")
     def status(self) -> StatusView:
         return StatusView(
             request_id=self._ref.request_id, kind=self._ref.kind, status=self._status,
-            step=self._step, due_at=self._due_at, overdue=self._overdue, outcome=self._outcome,
-            deadline_policy_version=self._policy.version,
+            step=self._deadline.step, due_at=self._deadline.due_at,
+            overdue=self._deadline.overdue,
+            outcome=self._outcome.value if self._outcome else None,
+            deadline_policy_version=self._policy.version, awaiting=self._awaiting(),
+            invoice_id=self._invoice.invoice_id if self._invoice else None,
+            proposal=self._investigation.proposal if self._investigation else None,
         )
 
-    # Deadlines ------------------------------------------------------------------------
+    def _expect(self, *, kinds: set[RequestKind], act: str) -> None:
+        if self._ref.kind not in kinds:
+            raise ValueError(f"{act} does not apply to a {self._ref.kind.value} request")
+        if self._status is RequestStatus.CLOSED or self._outcome is not None:
+            raise ValueError("this request is closed")
 
-    async def _open_deadline(self, step: Step) -> None:
-        due_at = self._policy.due_at(step, workflow.now())
-        await self._record(
-            EventType.DEADLINE_STARTED, f"{step.value}:deadline-started",
-            {"step": step.value, "due_at": due_at.isoformat(),
-             "policy_version": self._policy.version},
-        )
-        # The step opens only once its start is on record; an early update waiting for
-        # this step then records its effect after it.
-        self._step = step
-        self._due_at = due_at
-        self._status = RequestStatus.IN_PROGRESS
-        self._publish()
-
-    async def _await_within_deadline(self, step: Step, done: Callable[[], bool]) -> None:
-        """Wait for `done` with a reminder before the due time and an escalation at it."""
-        assert self._due_at is not None
-        started = self._due_at - self._policy.durations[step]
-        if not await self._wait_until(done, self._policy.reminder_at(step, started)):
-            await self._record(
-                EventType.DEADLINE_REMINDED, f"{step.value}:deadline-reminded",
-                {"step": step.value, "due_at": self._due_at.isoformat()},
-            )
-            workflow.logger.info("deadline reminder", extra={"step": step.value})
-        if not await self._wait_until(done, self._due_at):
-            await self._record(
-                EventType.DEADLINE_BREACHED, f"{step.value}:deadline-breached",
-                {"step": step.value, "due_at": self._due_at.isoformat()},
-            )
-            self._overdue = True
-            self._publish()
-            workflow.logger.warning("deadline breached", extra={"step": step.value})
-            await workflow.wait_condition(done)
-
-    async def _close_deadline(self, step: Step) -> None:
-        late = self._overdue
-        await self._record(
-            EventType.DEADLINE_COMPLETED_LATE if late else EventType.DEADLINE_MET,
-            f"{step.value}:deadline-closed", {"step": step.value},
-        )
-        self._overdue = False
-        self._publish()
-
-    @staticmethod
-    async def _wait_until(done: Callable[[], bool], moment: datetime) -> bool:
-        remaining = moment - workflow.now()
-        if remaining <= timedelta(0):
-            return done()
-        try:
-            await workflow.wait_condition(done, timeout=remaining)
-        except TimeoutError:
-            return False
-        return True
+    def _claim(self, act: str, step: Step) -> _Claim:
+        return _Claim(self, act, step)
 
     # Effects --------------------------------------------------------------------------
 
     def _key(self, *parts: str) -> str:
         return ":".join((workflow.info().workflow_id, *parts))
 
-    async def _record(
-        self, event_type: EventType, key: str, payload: dict[str, PayloadValue],
-        actor: str = SYSTEM,
-    ) -> None:
-        await workflow.execute_activity(
-            "append_event",
-            NewEvent(
-                request_id=self._ref.request_id, type=event_type, payload=payload,
-                occurred_at=workflow.now(), actor=actor, idempotency_key=self._key(key),
-            ),
-            result_type=int,
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
-        )
+    def _step_input(self, key: str) -> RequestStep:
+        return RequestStep(request_id=self._ref.request_id, kind=self._ref.kind,
+                           idempotency_key=self._key(key), occurred_at=workflow.now())
 
-    async def _notify(self, notice: NoticeKind, due_at: datetime | None = None) -> None:
-        queued = await workflow.execute_activity(
-            "queue_notice",
-            QueueNotice(
-                request_id=self._ref.request_id, notice=notice,
-                idempotency_key=self._key("notice", notice.value), occurred_at=workflow.now(),
-                due_at=due_at,
-            ),
-            result_type=QueuedNotice,
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
-        )
-        await workflow.execute_activity(
-            "deliver_notice",
-            DeliverNotice(
-                request_id=self._ref.request_id, notification_id=queued.notification_id,
-                idempotency_key=queued.idempotency_key, occurred_at=workflow.now(),
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
-        )
+    async def _activity(self, name: str, argument: Any, result_type: type | None) -> Any:
+        return await workflow.execute_activity(
+            name, argument, result_type=result_type,
+            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+
+    async def _record(self, event_type: EventType, key: str,
+                      payload: dict[str, PayloadValue]) -> None:
+        await self._activity("append_event", NewEvent(
+            request_id=self._ref.request_id, type=event_type, payload=payload,
+            occurred_at=workflow.now(), actor="system", idempotency_key=self._key(key)), int)
+
+    async def _operator_act(self, activity: str, event: EventType, key: str,
+                            payload: dict[str, PayloadValue], operator: str,
+                            notes: tuple[str, ...] = ()) -> None:
+        await self._activity(activity, RecordByOperator(
+            request_id=self._ref.request_id, event=event, payload=payload, operator=operator,
+            idempotency_key=self._key(key), occurred_at=workflow.now(), notes=notes), None)
+
+    async def _notify(self, notice: NoticeKind, due_at: Any = None) -> None:
+        queued = await self._activity("queue_notice", QueueNotice(
+            request_id=self._ref.request_id, notice=notice,
+            idempotency_key=self._key("notice", notice.value), occurred_at=workflow.now(),
+            due_at=due_at), QueuedNotice)
+        await self._activity("deliver_notice", DeliverNotice(
+            request_id=self._ref.request_id, notification_id=queued.notification_id,
+            idempotency_key=queued.idempotency_key, occurred_at=workflow.now()), None)
 
     # What operators see ---------------------------------------------------------------
 
+    def _awaiting(self) -> str | None:
+        step = self._deadline.step
+        if step is Step.DECIDE:
+            if self._decision is not None and not self._measure_approved:
+                return "a second operator's approval of the alternative measure " \
+                       "(`dsr approve-measure`)"
+            return "an operator's decision (`dsr decide`)"
+        return _AWAITING.get(step) if step else None
+
     def _publish(self) -> None:
         """Search attributes and current details: where the request stands, no personal data."""
+        step, due_at = self._deadline.step, self._deadline.due_at
+        if self._status is not RequestStatus.CLOSED and step is not None:
+            self._status = RequestStatus.IN_PROGRESS
         workflow.upsert_search_attributes([
             sa.KIND.value_set(self._ref.kind.value),
             sa.STATUS.value_set(self._status.value),
-            sa.STEP.value_set(self._step.value) if self._step else sa.STEP.value_unset(),
-            sa.DUE_AT.value_set(self._due_at) if self._due_at else sa.DUE_AT.value_unset(),
-            sa.OVERDUE.value_set(self._overdue),
+            sa.STEP.value_set(step.value) if step else sa.STEP.value_unset(),
+            sa.DUE_AT.value_set(due_at) if due_at else sa.DUE_AT.value_unset(),
+            sa.OVERDUE.value_set(self._deadline.overdue),
             sa.POLICY_VERSION.value_set(self._policy.version),
         ])
-        workflow.set_current_details(self._details_markdown())
-
-    def _details_markdown(self) -> str:
-        lines = [
-            f"**{self._ref.kind.value}** request `{self._ref.request_id}`",
-            f"- status: **{self._status.value}**",
-        ]
-        if self._step is not None:
-            waiting = {
-                Step.ANSWER: "waiting for an operator's answer (`dsr respond`)",
-            }.get(self._step, "working")
-            lines.append(f"- step: **{self._step.value}**: {waiting}")
-        if self._due_at is not None:
-            flag = " **OVERDUE**" if self._overdue else ""
-            lines.append(f"- due: {self._due_at.isoformat(timespec='minutes')}{flag}")
+        lines = [f"**{self._ref.kind.value}** request `{self._ref.request_id}`",
+                 f"- status: **{self._status.value}**"]
+        if step is not None:
+            lines.append(f"- step: **{step.value}**, waiting for {self._awaiting() or 'work'}")
+        if due_at is not None:
+            flag = " **OVERDUE**" if self._deadline.overdue else ""
+            lines.append(f"- due: {due_at.isoformat(timespec='minutes')}{flag}")
+        if self._investigation is not None and self._decision is None:
+            lines.append(f"- proposed: {self._investigation.proposal.outcome.value}")
         if self._outcome is not None:
-            lines.append(f"- outcome: {self._outcome}")
+            lines.append(f"- outcome: {self._outcome.value}")
         lines.append(f"- deadline policy: {self._policy.version}")
-        return "\n".join(lines)
+        workflow.set_current_details("\n".join(lines))
 
+
+class _Claim:
+    """An operator act in progress: claimed before the first await so a second update is
+    refused by the validator, released if the act fails so the state is as before. An act
+    sent early waits for its step, so the record reads in order."""
+
+    def __init__(self, request: DataSubjectRequest, act: str, step: Step) -> None:
+        self._request, self._act, self._step = request, act, step
+
+    async def __aenter__(self) -> None:
+        self._request._busy.add(self._act)
+        await workflow.wait_condition(
+            lambda: self._request._deadline.step is self._step
+            or self._request._outcome is not None)
+        if self._request._outcome is not None:
+            self._request._busy.discard(self._act)
+            raise ApplicationError("this request closed before the act could be recorded")
+
+    async def __aexit__(self, kind: type | None, error: BaseException | None, _: Any) -> bool:
+        self._request._busy.discard(self._act)
+        if isinstance(error, ActivityError):
+            cause = error.cause.message if isinstance(error.cause, ApplicationError) else error
+            raise ApplicationError(f"{self._act} not accepted: {cause}",
+                                   type="ActNotAccepted") from None
+        return False
 

@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.deadlines import DEFAULT_DURATIONS, Step
+from domain.decisions import Outcome
 from domain.events import EventType, NewEvent, RecordedEvent
 from domain.lifecycle import (
     AVAILABLE_KINDS,
     STEPS_BY_KIND,
-    Outcome,
     RequestState,
     RequestStatus,
     fold,

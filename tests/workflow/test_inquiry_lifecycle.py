@@ -16,7 +16,6 @@ from temporalio.worker import Replayer, Worker
 from activities.event_store import EventStore
 from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import RequestOutcome, RespondToInquiry, StatusView
-from domain.requests import InvalidSubmission, RequestKind
 from starter import Refused, respond, status, submit
 from tests.support import PERSONAL, inquiry, personal_values_in, readable_history
 from worker import build_worker
@@ -181,18 +180,6 @@ async def test_invalid_and_out_of_order_answers_are_refused_and_change_nothing(
         await respond(request_id, "after closing", "op-2", client=client, pool=pool)
     assert await pool.fetchval(
         "SELECT count(*) FROM answers WHERE request_id = $1", request_id) == 1
-
-
-async def test_kinds_without_a_lifecycle_yet_are_refused_before_anything_is_written(
-    running: tuple[Client, str, Worker], pool: asyncpg.Pool, unique: str,
-) -> None:
-    client, task_queue, _ = running
-    request = {**inquiry(f"dis-{unique}", f"subj-{unique}"),
-               "kind": RequestKind.DISCLOSURE.value, "details": {}}
-    with pytest.raises(InvalidSubmission, match="not available yet"):
-        await submit(request, client=client, pool=pool, task_queue=task_queue)
-    assert await pool.fetchval(
-        "SELECT count(*) FROM requests WHERE request_id = $1", f"dis-{unique}") == 0
 
 
 async def test_recorded_histories_replay_against_the_current_code() -> None:

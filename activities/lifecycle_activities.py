@@ -1,0 +1,225 @@
+"""The activities of identity, fee, investigation, decision and action (Articles 5-8).
+
+Each writes its effect and its event in one transaction, keyed by the workflow's
+idempotency key: a retry finds the event and does nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import structlog
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.event_store import EventStore, UnknownRequest
+from activities.request_effects import carry_out_in
+from domain.decisions import FEE_PER_CASE_YEN, Findings, Relationship, propose
+from domain.events import EventType, NewEvent
+from domain.messages import (
+    ActionReport,
+    CarryOut,
+    Investigation,
+    Invoice,
+    RecordByOperator,
+    RequestStep,
+)
+from domain.requests import (
+    PURPOSES_OF_USE,
+    DataCategory,
+    RequestKind,
+    SuspensionAction,
+    SuspensionGround,
+)
+
+log = structlog.get_logger(__name__)
+
+
+def _refused(message: str, kind: str) -> ApplicationError:
+    return ApplicationError(message, type=kind, non_retryable=True)
+
+
+async def _already(connection: asyncpg.Connection, key: str) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        "SELECT type, payload FROM request_events WHERE idempotency_key = $1", key
+    )
+
+
+class LifecycleActivities:
+    def __init__(self, pool: asyncpg.Pool, events: EventStore) -> None:
+        self._pool = pool
+        self._events = events
+
+    async def _append(self, connection: asyncpg.Connection, event: NewEvent) -> None:
+        try:
+            await self._events.append_in(connection, event)
+        except UnknownRequest as error:
+            raise _refused(str(error), "UnknownRequest") from error
+
+    @activity.defn(name="match_registration")
+    async def match_registration(self, step: RequestStep) -> bool:
+        """Identity verified automatically when the requester's e-mail is the subject's
+        registered one (Article 3: identity verification)."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            if await _already(connection, step.idempotency_key) is not None:
+                return True
+            matched = await connection.fetchval(
+                """SELECT EXISTS (
+                       SELECT 1 FROM requests r
+                         JOIN request_details d USING (request_id)
+                         JOIN personal_data p ON p.subject_id = r.subject_id
+                        WHERE r.request_id = $1 AND p.category = 'contact'
+                          AND p.field = 'email' AND lower(p.value) = lower(d.requester_email))""",
+                step.request_id,
+            )
+            if matched:
+                await self._append(connection, NewEvent(
+                    request_id=step.request_id, type=EventType.IDENTITY_VERIFIED,
+                    payload={"method": "registration_match"}, occurred_at=step.occurred_at,
+                    actor="system", idempotency_key=step.idempotency_key,
+                ))
+        log.info("registration match", matched=matched)
+        return matched
+
+    @activity.defn(name="record_operator_act")
+    async def record_operator_act(self, act: RecordByOperator) -> None:
+        """An operator's act on record: the notes it cites must be this request's."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            for note_id in act.notes:
+                found = await connection.fetchval(
+                    "SELECT 1 FROM operator_notes WHERE note_id = $1 AND request_id = $2",
+                    uuid.UUID(note_id), act.request_id,
+                )
+                if found is None:
+                    raise _refused(f"note {note_id} is not stored for request {act.request_id}",
+                                   "UnknownNote")
+            await self._append(connection, NewEvent(
+                request_id=act.request_id, type=act.event, payload=act.payload,
+                occurred_at=act.occurred_at, actor=act.operator,
+                idempotency_key=act.idempotency_key,
+            ))
+        log.info("operator act recorded", event_type=act.event.value, operator=act.operator)
+
+    @activity.defn(name="issue_invoice")
+    async def issue_invoice(self, step: RequestStep) -> Invoice:
+        invoice_id = f"inv-{step.request_id}"
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                """INSERT INTO invoices (invoice_id, request_id, amount_yen, issued_at)
+                   VALUES ($1, $2, $3, $4) ON CONFLICT (invoice_id) DO NOTHING""",
+                invoice_id, step.request_id, FEE_PER_CASE_YEN, step.occurred_at,
+            )
+            await self._append(connection, NewEvent(
+                request_id=step.request_id, type=EventType.INVOICE_ISSUED,
+                payload={"invoice_id": invoice_id, "amount_yen": FEE_PER_CASE_YEN},
+                occurred_at=step.occurred_at, actor="system",
+                idempotency_key=step.idempotency_key,
+            ))
+        log.info("invoice issued", invoice_id=invoice_id)
+        return Invoice(invoice_id=invoice_id, amount_yen=FEE_PER_CASE_YEN)
+
+    @activity.defn(name="settle_invoice")
+    async def settle_invoice(self, act: RecordByOperator) -> None:
+        """Mark the invoice paid (payment) or lapsed (window closed unpaid), with its event."""
+        paid = act.event is EventType.PAYMENT_RECORDED
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                """UPDATE invoices SET status = $2, paid_at = $3, payment_reference = $4
+                    WHERE invoice_id = $1 AND status = 'open'""",
+                act.payload["invoice_id"], "paid" if paid else "lapsed",
+                act.occurred_at if paid else None, act.payload.get("reference"),
+            )
+            await self._append(connection, NewEvent(
+                request_id=act.request_id, type=act.event, payload=act.payload,
+                occurred_at=act.occurred_at, actor=act.operator,
+                idempotency_key=act.idempotency_key,
+            ))
+
+    @activity.defn(name="investigate")
+    async def investigate(self, step: RequestStep) -> Investigation:
+        async with self._pool.acquire() as connection, connection.transaction():
+            request = await connection.fetchrow(
+                """SELECT r.subject_id, d.details FROM requests r
+                     JOIN request_details d USING (request_id) WHERE r.request_id = $1""",
+                step.request_id,
+            )
+            if request is None:
+                raise _refused(f"no request with id {step.request_id!r}", "UnknownRequest")
+            findings = await _findings(connection, step.kind, request["subject_id"],
+                                       request["details"])
+            proposal = propose(step.kind, findings)
+            await self._append(connection, NewEvent(
+                request_id=step.request_id, type=EventType.INVESTIGATION_COMPLETED,
+                payload={
+                    "items": sum(findings.items_by_category.values()),
+                    "used_beyond_purpose": findings.used_beyond_purpose,
+                    "obtained_wrongfully": findings.obtained_wrongfully,
+                    "third_party_partners": len(findings.third_party_partners),
+                    "not_third_parties": len(findings.not_third_parties),
+                    "proposed_outcome": proposal.outcome.value,
+                },
+                occurred_at=step.occurred_at, actor="system",
+                idempotency_key=step.idempotency_key,
+            ))
+        log.info("investigation completed", proposed=proposal.outcome.value)
+        return Investigation(findings=findings, proposal=proposal)
+
+    @activity.defn(name="carry_out")
+    async def carry_out(self, order: CarryOut) -> ActionReport:
+        async with self._pool.acquire() as connection, connection.transaction():
+            done = await _already(connection, order.idempotency_key)
+            if done is not None:
+                return ActionReport(event=EventType(done["type"]),
+                                    items_affected=done["payload"]["items_affected"])
+            report, payload = await carry_out_in(connection, order)
+            await self._append(connection, NewEvent(
+                request_id=order.request_id, type=report.event,
+                payload={**payload, "items_affected": report.items_affected},
+                occurred_at=order.occurred_at, actor="system",
+                idempotency_key=order.idempotency_key,
+            ))
+        log.info("decision carried out", event_type=report.event.value,
+                 items=report.items_affected)
+        return report
+
+    def all(self) -> list:
+        return [self.match_registration, self.record_operator_act, self.issue_invoice,
+                self.settle_invoice, self.investigate, self.carry_out]
+
+
+async def _findings(
+    connection: asyncpg.Connection, kind: RequestKind, subject_id: str, details: dict
+) -> Findings:
+    items = await connection.fetch(
+        "SELECT category, purpose, lawfully_obtained FROM personal_data WHERE subject_id = $1",
+        subject_id,
+    )
+    by_category: dict[DataCategory, int] = {}
+    for item in items:
+        category = DataCategory(item["category"])
+        by_category[category] = by_category.get(category, 0) + 1
+    findings: dict = {"items_by_category": by_category}
+    if kind is RequestKind.SUSPENSION:
+        findings |= {
+            "requested_action": SuspensionAction(details["action"]),
+            "requested_grounds": tuple(SuspensionGround(g) for g in details["grounds"]),
+            "used_beyond_purpose": sum(
+                1 for i in items if i["purpose"] and i["purpose"] not in PURPOSES_OF_USE),
+            "obtained_wrongfully": sum(1 for i in items if not i["lawfully_obtained"]),
+        }
+    if kind is RequestKind.THIRD_PARTY_STOP:
+        named = list(dict.fromkeys(details["partners"]))
+        rows = await connection.fetch(
+            """SELECT partner_id, relationship FROM third_party_provisions
+                WHERE subject_id = $1 AND partner_id = ANY($2::text[])""",
+            subject_id, named,
+        )
+        relation = {row["partner_id"]: Relationship(row["relationship"]) for row in rows}
+        findings |= {
+            "third_party_partners": tuple(p for p in named
+                                          if p in relation and relation[p].is_third_party),
+            "not_third_parties": {p: r for p, r in relation.items() if not r.is_third_party},
+            "unknown_partners": tuple(p for p in named if p not in relation),
+        }
+    return Findings(**findings)

@@ -1,0 +1,180 @@
+"""The Python client API: what backend services and the `dsr` command line call.
+
+`submit()` validates, records and starts a request; the operator functions store any
+personal text in Postgres first and send the workflow an update carrying only its id,
+withdrawing the text if the workflow refuses the update, so a refusal leaves nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from temporalio.client import Client
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.database import create_pool
+from activities.event_store import UnknownRequest
+from activities.intake_store import ConflictingSubmission, IntakeStore
+from domain.deadlines import DeadlinePolicy
+from domain.lifecycle import AVAILABLE_KINDS
+from domain.messages import RequestRef, RespondToInquiry, StatusView
+from domain.requests import InvalidSubmission, SubjectRequest, parse_submission
+from runtime.cluster import connect
+from runtime.operator_acts import Refused, _build, send_act, valid_text
+from runtime.servers import running_embedded_postgres
+from runtime.settings import Settings
+from workflows import search_attributes as sa
+
+WORKFLOW = "DataSubjectRequest"
+
+
+class Diverged(Exception):
+    """An audit found a history that no longer replays or a broken chain. Exit status 3."""
+
+
+class Unavailable(Exception):
+    """The service's servers could not be reached. Exit status 1."""
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    request_id: str
+    workflow_id: str
+    kind: str
+    created: bool
+    workflow_started: bool
+
+    @property
+    def message(self) -> str:
+        if self.created:
+            return f"submitted {self.kind} request {self.request_id} as workflow {self.workflow_id}"
+        if self.workflow_started:
+            return (
+                f"request {self.request_id} was recorded earlier but had no workflow; "
+                f"started {self.workflow_id} now"
+            )
+        return (
+            f"request {self.request_id} was already submitted; workflow {self.workflow_id} "
+            "is the existing one"
+        )
+
+
+async def submit(
+    request: SubjectRequest | Mapping[str, Any],
+    *,
+    client: Client,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    deadline_policy: DeadlinePolicy | None = None,
+) -> SubmissionResult:
+    """Validate, record and start one request. Idempotent on its request id: the same
+    submission again reports the existing request and workflow; a different submission
+    under a used id is refused. Raises InvalidSubmission or Refused on bad input."""
+    submission = request if not isinstance(request, Mapping) else parse_submission(dict(request))
+    if submission.kind not in AVAILABLE_KINDS:
+        raise InvalidSubmission(
+            [("kind", f"{submission.kind.value} requests are in the contract but their "
+                      "lifecycle is not available yet")]
+        )
+    policy = deadline_policy or DeadlinePolicy()
+    try:
+        recorded = await IntakeStore(pool).record_submission(submission, policy.version)
+    except ConflictingSubmission as error:
+        raise Refused(str(error)) from None
+    ref = RequestRef(
+        request_id=submission.request_id, subject_id=submission.subject_id,
+        kind=submission.kind, deadline_policy=policy,
+    )
+    try:
+        await client.start_workflow(
+            WORKFLOW, ref, id=recorded.workflow_id, task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=TypedSearchAttributes([
+                SearchAttributePair(sa.KIND, submission.kind.value),
+                SearchAttributePair(sa.STATUS, recorded.status),
+                SearchAttributePair(sa.OVERDUE, False),
+                SearchAttributePair(sa.POLICY_VERSION, policy.version),
+            ]),
+            static_summary=f"{submission.kind.value} request {submission.request_id}",
+        )
+        started = True
+    except WorkflowAlreadyStartedError:
+        started = False
+    return SubmissionResult(
+        request_id=recorded.request_id, workflow_id=recorded.workflow_id, kind=recorded.kind,
+        created=recorded.created, workflow_started=started,
+    )
+
+
+async def respond(
+    request_id: str, text: str, operator: str, *, client: Client, pool: asyncpg.Pool
+) -> StatusView:
+    """Answer an inquiry: the text goes to Postgres, the workflow gets its id."""
+    texts = {"answer_id": ("answer", valid_text("answer text", text))}
+    return await send_act(
+        request_id, "respond",
+        lambda ids: _build(RespondToInquiry, operator=operator, **ids),
+        client=client, pool=pool, texts=texts, operator=operator,
+        store=lambda intake, _, body, who: intake.store_answer(request_id, body, who),
+        withdraw=_withdraw_answers,
+    )
+
+
+async def _withdraw_answers(intake: IntakeStore, answer_ids: list[str]) -> None:
+    for answer_id in answer_ids:
+        await intake.withdraw_answer(answer_id)
+
+
+async def status(request_id: str, *, client: Client, pool: asyncpg.Pool) -> StatusView:
+    try:
+        summary = await IntakeStore(pool).summary(request_id)
+    except UnknownRequest as error:
+        raise Refused(str(error)) from None
+    handle = client.get_workflow_handle(summary.workflow_id)
+    try:
+        return await handle.query("status", result_type=StatusView)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise Refused(
+                f"request {request_id} has no workflow; submit it again to start one"
+            ) from None
+        raise
+
+
+@contextlib.asynccontextmanager
+async def connections(
+    settings: Settings, *, temporal: bool = True
+) -> AsyncIterator[tuple[Client | None, asyncpg.Pool]]:
+    """The client and pool for the configured servers, or those `make run` started."""
+    dsn = settings.database_url or running_embedded_postgres(settings.data_dir)
+    if dsn is None:
+        raise Unavailable(
+            f"no database: the embedded PostgreSQL in {settings.data_dir} is not running. "
+            "Start the service with `make run`, or set DATABASE_URL."
+        )
+    address = settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
+    try:
+        pool = await create_pool(dsn, max_size=2)
+    except (OSError, asyncpg.PostgresError) as error:
+        raise Unavailable(f"cannot reach the database: {error}") from None
+    try:
+        try:
+            client = await connect(address, settings.temporal_namespace) if temporal else None
+        except RuntimeError as error:
+            raise Unavailable(
+                f"cannot reach Temporal at {address}: start the service with `make run`, "
+                "or set TEMPORAL_ADDRESS"
+            ) from error
+        yield client, pool
+    finally:
+        await pool.close()

@@ -1,0 +1,121 @@
+"""Keeping a step's deadline inside the workflow: open, remind, breach, extend, close.
+
+Deterministic workflow code: timers from `workflow.wait_condition`, times from
+`workflow.now()`. Every start, reminder, breach, lapse, extension and meeting of a
+deadline is recorded as an event through the `record` callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.deadlines import SUBJECT_STEPS, DeadlinePolicy, Step
+    from domain.events import EventType, PayloadValue
+
+Record = Callable[[EventType, str, dict[str, PayloadValue]], Awaitable[None]]
+
+
+async def wait_until(done: Callable[[], bool], moment: datetime) -> bool:
+    """Wait for `done` until `moment`; True if it came true, False if time ran out."""
+    remaining = moment - workflow.now()
+    if remaining <= timedelta(0):
+        return done()
+    try:
+        await workflow.wait_condition(done, timeout=remaining)
+    except TimeoutError:
+        return False
+    return True
+
+
+class DeadlineKeeper:
+    def __init__(self, policy: DeadlinePolicy, record: Record, changed: Callable[[], None]):
+        self._policy = policy
+        self._record = record
+        self._changed = changed
+        self.step: Step | None = None
+        self.due_at: datetime | None = None
+        self.overdue = False
+        self._reminded = False
+        self._revision = 0
+
+    def _reminder_at(self) -> datetime:
+        assert self.step is not None and self.due_at is not None
+        return self.due_at - self._policy.durations[self.step] * self._policy.reminder_fraction
+
+    async def open(self, step: Step) -> None:
+        due_at = self._policy.due_at(step, workflow.now())
+        if step in SUBJECT_STEPS:
+            await self._record(EventType.DEADLINE_PAUSED, f"{step.value}:clock-paused",
+                               {"step": step.value, "reason": "awaiting_subject"})
+        await self._record(
+            EventType.DEADLINE_STARTED, f"{step.value}:deadline-started",
+            {"step": step.value, "due_at": due_at.isoformat(),
+             "policy_version": self._policy.version,
+             "party": "subject" if step in SUBJECT_STEPS else "organisation"},
+        )
+        # The step opens only once its start is on record; an update waiting for this
+        # step then records its effect after it.
+        self.step, self.due_at, self.overdue, self._reminded = step, due_at, False, False
+        self._changed()
+
+    async def wait(self, done: Callable[[], bool]) -> bool:
+        """Wait for `done`, reminding before the due time and escalating at it. A subject's
+        window that runs out lapses instead: returns False, and the request closes."""
+        step = self.step
+        assert step is not None
+        while not done():
+            assert self.due_at is not None
+            revision = self._revision
+            woke = lambda revision=revision: done() or self._revision != revision  # noqa: E731
+            moments = ([] if self._reminded else [self._reminder_at()]) + (
+                [] if self.overdue else [self.due_at])
+            if not moments:
+                await workflow.wait_condition(woke)
+                continue
+            if await wait_until(woke, min(moments)):
+                continue
+            now = workflow.now()
+            if not self._reminded and now >= self._reminder_at():
+                self._reminded = True
+                await self._record(EventType.DEADLINE_REMINDED, f"{step.value}:reminded-{revision}",
+                                   {"step": step.value, "due_at": self.due_at.isoformat()})
+            if not self.overdue and now >= self.due_at:
+                if step in SUBJECT_STEPS:
+                    await self._record(EventType.DEADLINE_LAPSED, f"{step.value}:lapsed",
+                                       {"step": step.value, "due_at": self.due_at.isoformat()})
+                    await self._resume(step)
+                    return False
+                self.overdue = True
+                await self._record(EventType.DEADLINE_BREACHED, f"{step.value}:breached-{revision}",
+                                   {"step": step.value, "due_at": self.due_at.isoformat()})
+                workflow.logger.warning("deadline breached", extra={"step": step.value})
+                self._changed()
+        return True
+
+    def extended(self, until: datetime) -> None:
+        """An extension is on record: move the due time and wake the waiting step."""
+        self.due_at = until
+        self.overdue = False
+        self._reminded = self._reminder_at() <= workflow.now()
+        self._revision += 1
+        self._changed()
+
+    async def close(self) -> None:
+        step = self.step
+        assert step is not None
+        await self._record(
+            EventType.DEADLINE_COMPLETED_LATE if self.overdue else EventType.DEADLINE_MET,
+            f"{step.value}:deadline-closed", {"step": step.value},
+        )
+        if step in SUBJECT_STEPS:
+            await self._resume(step)
+        self.overdue = False
+        self._changed()
+
+    async def _resume(self, step: Step) -> None:
+        await self._record(EventType.DEADLINE_RESUMED, f"{step.value}:clock-resumed",
+                           {"step": step.value})
