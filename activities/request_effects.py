@@ -74,8 +74,8 @@ async def carry_out_in(
                 "not_third_parties": ",".join(sorted(order.findings.not_third_parties)),
             }
     # Declined or refused: nothing to change, but the decision not to act is on record.
-    return ActionReport(event=EventType.DECISION_RECORDED, items_affected=0), {
-        "carried_out": False, "outcome": decision.outcome.value,
+    return ActionReport(event=EventType.NOTHING_TO_CARRY_OUT, items_affected=0), {
+        "outcome": decision.outcome.value,
     }
 
 

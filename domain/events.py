@@ -28,6 +28,7 @@ class EventType(StrEnum):
     USE_SUSPENDED = "use.suspended"
     DATA_ERASED = "data.erased"
     ALTERNATIVE_MEASURE_TAKEN = "alternative_measure.taken"
+    NOTHING_TO_CARRY_OUT = "act.nothing_to_carry_out"
     PROVISION_STOPPED = "provision.stopped"
     DEADLINE_PAUSED = "deadline.paused"
     DEADLINE_RESUMED = "deadline.resumed"

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.notices import NoticeKind, RenderedNotice, render_notice
+from domain.decisions import Outcome
+from domain.notices import NoticeKind, OutcomeFacts, RenderedNotice, render_notice
 from domain.requests import RequestKind
 
 ARTICLES = {
@@ -83,6 +84,7 @@ def test_every_kind_renders_with_its_article(
     notice = render_notice(
         notice_kind, request_kind=request_kind, request_id="req-7",
         requester_name="Hanako", due_at="2026-11-16", answer_text="Done.",
+        facts=OutcomeFacts(outcome=Outcome.FEE_UNPAID, invoice_id="inv-7", amount_yen=1000),
     )
     assert f"({ARTICLES[request_kind]})" in notice.subject
     assert notice.subject.endswith("[req-7]")

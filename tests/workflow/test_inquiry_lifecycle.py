@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,23 +17,10 @@ from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import RequestOutcome, RespondToInquiry, StatusView
 from starter import Refused, respond, status, submit
 from tests.support import PERSONAL, inquiry, personal_values_in, readable_history
-from worker import build_worker
 from workflows import search_attributes
 from workflows.data_subject_request import DataSubjectRequest
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
-
-
-@pytest.fixture
-async def running(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
-) -> AsyncIterator[tuple[Client, str, Worker]]:
-    task_queue = f"dsr-test-{unique}"
-    worker = build_worker(
-        time_skipping_env.client, pool, task_queue=task_queue, maildrop=tmp_path / "maildrop"
-    )
-    async with worker:
-        yield time_skipping_env.client, task_queue, worker
 
 
 async def _event_types(pool: asyncpg.Pool, request_id: str) -> list[str]:

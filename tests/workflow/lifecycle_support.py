@@ -1,0 +1,115 @@
+"""Seeding a subject's holdings and driving requests through their lifecycles."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import Client
+
+from activities.event_store import EventStore
+from domain.deadlines import Step
+from domain.messages import StatusView
+from runtime.client import status, submit
+from tests.support import PERSONAL, eventually, readable_history
+
+HISTORIES = Path(__file__).resolve().parent.parent / "histories"
+REASON = "Disclosing this would reveal another customer's dispute (secret-reason-marker)."
+MEASURE = "Your record is flagged do-not-contact in every system (secret-measure-marker)."
+HELD_VALUES = {"name": "Hanako Yamada-Testperson", "phone": "090-1234-5678",
+               "address": "1-2-3 Minato, Tokyo", "bank_account": "MUFG 1234567",
+               "purchases": "37 orders since 2019", "segment": "frequent-night-buyer",
+               "ad_profile": "lookalike-audience-7"}
+ALL_PERSONAL = [*PERSONAL.values(), REASON, MEASURE, *HELD_VALUES.values()]
+
+
+async def seed_subject(pool: asyncpg.Pool, subject_id: str, *, registered: bool = True) -> None:
+    """A subject holding data in every category, one item used beyond the purposes of
+    Article 3, one obtained wrongfully, and partners on every Article 5 footing."""
+    email = PERSONAL["email"] if registered else "someone.else@example.jp"
+    rows = [
+        ("identity", "name", HELD_VALUES["name"], "provide_service", True),
+        ("contact", "email", email, "service_emails", True),
+        ("contact", "phone", HELD_VALUES["phone"], "important_notices", True),
+        ("contact", "address", HELD_VALUES["address"], "billing", True),
+        ("financial", "bank_account", HELD_VALUES["bank_account"], "billing", True),
+        ("transaction", "purchases", HELD_VALUES["purchases"], "provide_service", True),
+        ("history", "login_history", "logins", "prevent_abuse", True),
+        ("characteristic", "segment", HELD_VALUES["segment"], "resale_to_brokers", True),
+        ("characteristic", "ad_profile", HELD_VALUES["ad_profile"], "provide_service", False),
+    ]
+    async with pool.acquire() as connection, connection.transaction():
+        await connection.execute(
+            "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING", subject_id)
+        await connection.executemany(
+            """INSERT INTO personal_data
+                   (subject_id, category, field, value, purpose, lawfully_obtained)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
+            [(subject_id, *row) for row in rows])
+        await connection.executemany(
+            """INSERT INTO third_party_provisions (subject_id, partner_id, relationship,
+                   legal_basis, data_items)
+               VALUES ($1, $2, $3, $4, $5)""",
+            [(subject_id, "adnet-1", "third_party", "consent", ["purchases"]),
+             (subject_id, "broker-2", "third_party", "opt_out_notified", ["segment"]),
+             (subject_id, "group-co", "joint_use", "not_third_party", ["name"]),
+             (subject_id, "call-centre", "entrustment", "not_third_party", ["phone"])])
+
+
+def request(kind: str, request_id: str, subject_id: str, details: dict[str, Any]) -> dict:
+    return {"request_id": request_id, "kind": kind, "subject_id": subject_id,
+            "requester": {"name": PERSONAL["name"], "email": PERSONAL["email"]},
+            "details": details}
+
+
+async def start(client: Client, pool: asyncpg.Pool, task_queue: str, kind: str,
+                request_id: str, subject_id: str, details: dict[str, Any]) -> None:
+    result = await submit(request(kind, request_id, subject_id, details), client=client,
+                          pool=pool, task_queue=task_queue)
+    assert result.created and result.workflow_started
+
+
+async def at_step(client: Client, pool: asyncpg.Pool, request_id: str, step: Step) -> StatusView:
+    async def probe() -> StatusView:
+        return await status(request_id, client=client, pool=pool)
+    return await eventually(probe, lambda view: view.step is step)
+
+
+async def event_types(pool: asyncpg.Pool, request_id: str) -> list[str]:
+    return [event.type.value for event in await EventStore(pool).events(request_id)]
+
+
+async def outcome_notice(pool: asyncpg.Pool, request_id: str, notice: str = "outcome") -> str:
+    return await pool.fetchval(
+        "SELECT body FROM notifications WHERE request_id = $1 AND notice = $2",
+        request_id, notice)
+
+
+async def check_record(client: Client, pool: asyncpg.Pool, request_id: str,
+                       history_name: str) -> None:
+    """After any path: the chain verifies, no personal value reached Temporal, and the
+    history is kept for replay when DSR_RECORD_HISTORIES=1."""
+    assert (await EventStore(pool).verify(request_id)).intact
+    handle = client.get_workflow_handle(f"dsr-{request_id}")
+    history = await handle.fetch_history()
+    readable = readable_history(history.to_json())
+    # The raw description: the test server stores an unset Datetime attribute as null,
+    # which the SDK's typed decoding does not accept.
+    raw = await client.workflow_service.describe_workflow_execution(
+        DescribeWorkflowExecutionRequest(
+            namespace=client.namespace,
+            execution=WorkflowExecution(workflow_id=f"dsr-{request_id}")))
+    attributes = raw.workflow_execution_info.search_attributes.indexed_fields
+    visible = readable + "".join(
+        payload.data.decode("utf-8", "replace") for payload in attributes.values())
+    leaked = [value for value in ALL_PERSONAL if value in visible]
+    assert leaked == [], f"personal data in Temporal: {leaked}"
+    if os.environ.get("DSR_RECORD_HISTORIES") == "1":
+        HISTORIES.mkdir(exist_ok=True)
+        (HISTORIES / f"{history_name}.json").write_text(
+            json.dumps(json.loads(history.to_json()), indent=1) + "\n")
