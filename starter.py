@@ -77,7 +77,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         submission = parse_submission(data)  # before any connection: bad input writes nothing
         async with connections(settings) as (client, pool):
             result = await submit(submission, client=client, pool=pool,
-                                  task_queue=settings.task_queue)
+                                  task_queue=settings.task_queue,
+                                  deadline_policy=settings.deadline_policy())
         _emit(args.output, {**asdict(result), "message": result.message}, result.message)
     elif args.command == "respond":
         text = _read_text(args.text_file)

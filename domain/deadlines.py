@@ -84,3 +84,36 @@ class DeadlinePolicy(BaseModel):
     def reminder_at(self, step: Step, started_at: datetime) -> datetime:
         duration = self.durations[step]
         return started_at + duration - duration * self.reminder_fraction
+
+
+_UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+
+
+def parse_overrides(text: str) -> dict[Step, timedelta]:
+    """`answer=7d,decide=36h` → durations per step. Raises ValueError saying what is wrong."""
+    overrides: dict[Step, timedelta] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        step_name, _, amount = part.partition("=")
+        try:
+            step = Step(step_name.strip())
+        except ValueError:
+            names = ", ".join(s.value for s in Step)
+            raise ValueError(f"unknown step {step_name.strip()!r}; steps are {names}") from None
+        amount = amount.strip()
+        unit = _UNITS.get(amount[-1:])
+        if unit is None or not amount[:-1].isdigit() or int(amount[:-1]) == 0:
+            raise ValueError(f"{step.value}: duration must be a positive whole number of "
+                             f"d, h or m, like 7d or 36h (got {amount!r})")
+        overrides[step] = unit * int(amount[:-1])
+    return overrides
+
+
+def policy_with(overrides: dict[Step, timedelta]) -> DeadlinePolicy:
+    """The default policy with overrides; the version label names them, so two services
+    with the same overrides agree on the version and a report can tell them apart."""
+    base = DeadlinePolicy()
+    if not overrides:
+        return base
+    label = ",".join(f"{step.value}={int(overrides[step].total_seconds() // 60)}m"
+                     for step in sorted(overrides, key=lambda s: s.value))
+    return base.with_overrides(overrides, version=f"{base.version}+{label}")

@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.deadlines import DeadlinePolicy, parse_overrides, policy_with
+
 _HOST_PORT = re.compile(r"[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
 
 
@@ -40,6 +42,19 @@ class Settings(BaseSettings):
     )
     temporal_port: int = Field(default=7233, ge=1, le=65535, validation_alias="DSR_TEMPORAL_PORT")
     ui_port: int = Field(default=8233, ge=1, le=65535, validation_alias="DSR_UI_PORT")
+    deadlines: str = Field(
+        default="", validation_alias="DSR_DEADLINES",
+        description="Overrides of the deadline policy's durations, e.g. answer=7d,decide=36h.",
+    )
+
+    @field_validator("deadlines")
+    @classmethod
+    def _deadline_overrides(cls, value: str) -> str:
+        parse_overrides(value)
+        return value
+
+    def deadline_policy(self) -> DeadlinePolicy:
+        return policy_with(parse_overrides(self.deadlines))
 
     @field_validator("temporal_address")
     @classmethod

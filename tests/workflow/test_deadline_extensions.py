@@ -1,0 +1,123 @@
+"""Deadlines an operator extends, and deadline policies overridden by settings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import asyncpg
+import pytest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.deadlines import DeadlinePolicy, Step, policy_with
+from runtime import operator_acts as acts
+from runtime.client import respond, submit
+from tests.support import PERSONAL, inquiry
+from tests.workflow.lifecycle_support import (
+    REASON,
+    at_step,
+    check_record,
+    event_types,
+    seed_subject,
+    start,
+)
+
+Running = tuple[Client, str, Worker]
+DECIDE = DeadlinePolicy().durations[Step.DECIDE]
+
+
+async def test_an_extension_moves_the_due_time_and_prevents_the_breach(
+    running: Running, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
+) -> None:
+    client, queue, _ = running
+    rid, sid = f"ext-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    await start(client, pool, queue, "correction", rid, sid,
+                {"changes": [{"field": "phone", "action": "correct", "new_value": "03-1"}]})
+    view = await at_step(client, pool, rid, Step.DECIDE)
+    assert view.due_at is not None
+    original_due = view.due_at
+
+    with pytest.raises(acts.Refused, match="only the current step's deadline"):
+        await acts.extend_deadline(rid, "act", original_due + timedelta(days=1), REASON,
+                                   "op-1", client=client, pool=pool)
+    with pytest.raises(acts.Refused, match="must be later than the current one"):
+        await acts.extend_deadline(rid, "decide", original_due - timedelta(hours=1), REASON,
+                                   "op-1", client=client, pool=pool)
+    assert await pool.fetchval(
+        "SELECT count(*) FROM operator_notes WHERE request_id = $1", rid) == 0
+
+    new_due = original_due + timedelta(days=3)
+    extended = await acts.extend_deadline(rid, "decide", new_due, REASON, "op-1",
+                                          client=client, pool=pool)
+    assert extended.due_at == new_due and not extended.overdue
+    await time_skipping_env.sleep(DECIDE + timedelta(days=1))
+    view = await at_step(client, pool, rid, Step.DECIDE)
+    assert not view.overdue
+    types = await event_types(pool, rid)
+    assert "deadline.extended" in types and "deadline.breached" not in types
+    row = await pool.fetchrow(
+        "SELECT due_at, extensions, status FROM deadlines WHERE request_id=$1 AND step='decide'",
+        rid)
+    assert (row["due_at"], row["extensions"], row["status"]) == (new_due, 1, "open")
+    payload = await pool.fetchval(
+        "SELECT payload FROM request_events WHERE request_id=$1 AND type='deadline.extended'", rid)
+    assert payload["previous_due_at"] == original_due.isoformat()
+    assert await pool.fetchval("SELECT body FROM operator_notes WHERE note_id::text = $1",
+                               payload["reason_note_id"]) == REASON
+
+    await acts.decide(rid, "correction_made", "op-1", client=client, pool=pool)
+    await client.get_workflow_handle(f"dsr-{rid}").result()
+    assert await pool.fetchval(
+        "SELECT status FROM deadlines WHERE request_id=$1 AND step='decide'", rid) == "met"
+    await check_record(client, pool, rid, "deadline_extended")
+
+
+async def test_an_overdue_step_extended_is_no_longer_overdue_but_its_breach_stays(
+    running: Running, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
+) -> None:
+    client, queue, _ = running
+    rid, sid = f"ext-late-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    await start(client, pool, queue, "third_party_stop", rid, sid, {"partners": ["adnet-1"]})
+    await at_step(client, pool, rid, Step.DECIDE)
+    await time_skipping_env.sleep(DECIDE + timedelta(hours=1))
+    view = await at_step(client, pool, rid, Step.DECIDE)
+    assert view.overdue and view.due_at is not None
+    extended = await acts.extend_deadline(rid, "decide", view.due_at + timedelta(days=5),
+                                          REASON, "op-1", client=client, pool=pool)
+    assert not extended.overdue
+    assert not await pool.fetchval("SELECT overdue FROM requests WHERE request_id=$1", rid)
+    # The extended window runs out too: breached a second time.
+    await time_skipping_env.sleep(timedelta(days=5))
+    assert (await at_step(client, pool, rid, Step.DECIDE)).overdue
+    assert (await event_types(pool, rid)).count("deadline.breached") == 2
+    await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool)
+    await client.get_workflow_handle(f"dsr-{rid}").result()
+    row = await pool.fetchrow(
+        "SELECT status, breached_at FROM deadlines WHERE request_id=$1 AND step='decide'", rid)
+    assert row["status"] == "completed_late" and row["breached_at"] is not None
+    await check_record(client, pool, rid, "deadline_extended_after_breach")
+
+
+async def test_a_policy_overridden_by_settings_is_the_one_the_request_is_judged_by(
+    running: Running, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
+) -> None:
+    client, queue, _ = running
+    rid = f"pol-{unique}"
+    policy = policy_with({Step.ANSWER: timedelta(hours=2)})
+    await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue,
+                 deadline_policy=policy)
+    view = await at_step(client, pool, rid, Step.ANSWER)
+    assert view.deadline_policy_version == policy.version != DeadlinePolicy().version
+    assert await pool.fetchval(
+        "SELECT deadline_policy_version FROM requests WHERE request_id=$1", rid) == policy.version
+    await time_skipping_env.sleep(timedelta(hours=3))
+    assert (await at_step(client, pool, rid, Step.ANSWER)).overdue
+    await respond(rid, PERSONAL["answer"], "op-1", client=client, pool=pool)
+    await client.get_workflow_handle(f"dsr-{rid}").result()
+    started = await pool.fetchval(
+        "SELECT payload FROM request_events WHERE request_id=$1 AND type='deadline.started'"
+        " AND payload->>'step' = 'answer'", rid)
+    assert started["policy_version"] == policy.version
