@@ -204,3 +204,49 @@ def test_invalid_submissions_exit_2_without_touching_any_server(
     assert expected in result.stderr
     assert result.stderr.count("\n") >= 1 and "Traceback" not in result.stderr
     assert not (tmp_path / "nothing-running").exists()
+
+
+async def test_disclosure_driven_from_the_command_line(
+    service: Service, tmp_path: Path, unique: str
+) -> None:
+    await service.start()
+    rid = f"dis-{unique}"
+    request_file = tmp_path / "disclosure.json"
+    request_file.write_text(json.dumps({**inquiry(rid, f"subj-{unique}"),
+                                        "kind": "disclosure", "details": {}}))
+    assert service.dsr("submit", "--json", str(request_file)).returncode == 0
+
+    async def step() -> dict:
+        shown = service.dsr("--output", "json", "status", rid)
+        assert shown.returncode == 0, shown.stderr
+        return json.loads(shown.stdout)
+
+    await eventually(step, lambda view: view["step"] == "verify_identity")
+    refused = service.dsr("decide", rid, "--outcome", "disclosed_in_full", "--operator", "op-1")
+    assert refused.returncode == 2 and "after identity verification" in refused.stderr
+    verified = service.dsr("verify-identity", rid, "--method", "document_check",
+                           "--operator", "op-2")
+    assert verified.returncode == 0, verified.stderr
+    view = await eventually(step, lambda view: view["step"] == "payment")
+    assert view["invoice_id"] == f"inv-{rid}"
+    paid = service.dsr("record-payment", rid, "--invoice", view["invoice_id"], "--amount",
+                       "1000", "--reference", "bank-0001", "--operator", "cashier-1")
+    assert paid.returncode == 0, paid.stderr
+    await eventually(step, lambda view: view["step"] == "decide")
+    reason = tmp_path / "reason.txt"
+    reason.write_text("A court order forbids disclosing these records (reason-marker).")
+    decided = service.dsr("decide", rid, "--outcome", "disclosure_refused", "--ground",
+                          "violation_of_other_laws", "--reason-file", str(reason),
+                          "--operator", "op-1")
+    assert decided.returncode == 0, decided.stderr
+    await eventually(step, lambda view: view["status"] == "closed")
+    assert (await step())["outcome"] == "disclosure_refused"
+    notices = sorted(p.name for p in (service.data_dir / "maildrop").iterdir())
+    assert [n.split("%3A")[-1] for n in notices] == [
+        "fee_request.json", "outcome.json", "receipt.json"]
+    outcome = json.loads((service.data_dir / "maildrop" /
+                          f"dsr-{rid}%3Anotice%3Aoutcome.json").read_text())
+    assert "reason-marker" in outcome["body"] and outcome["to"] == PERSONAL["email"]
+    verified_chain = service.dsr("audit", "verify", rid)
+    assert verified_chain.returncode == 0 and "intact" in verified_chain.stdout
+    assert service.stop() == 0
