@@ -13,7 +13,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.deadlines import Step
@@ -43,8 +43,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.notices import NoticeKind
     from domain.requests import RequestKind
-    from workflows import search_attributes as sa
     from workflows.deadline_keeper import DeadlineKeeper
+    from workflows.operator_claim import OperatorClaim
+    from workflows.operator_view import current_details, search_attribute_updates
 
 # Activities retry with backoff for as long as it takes (a database restart, a network
 # blip); only errors marked non-retryable, which name a permanent problem, stop them.
@@ -124,8 +125,11 @@ class DataSubjectRequest:
         if self._ref.kind is RequestKind.DISCLOSURE:
             self._invoice = await self._activity(
                 "issue_invoice", self._step_input("payment:invoice"), Invoice)
+            # The subject's window opens once the fee request is sent, so a payment is
+            # recorded after the notice that asked for it.
+            await self._notify(NoticeKind.FEE_REQUEST,
+                               due_at=self._policy.due_at(Step.PAYMENT, workflow.now()))
             await self._deadline.open(Step.PAYMENT)
-            await self._notify(NoticeKind.FEE_REQUEST, due_at=self._deadline.due_at)
             if not await self._deadline.wait(lambda: self._paid):
                 await self._operator_act("settle_invoice", EventType.DEADLINE_LAPSED,
                                          "payment:invoice-lapsed",
@@ -334,8 +338,8 @@ class DataSubjectRequest:
         if self._status is RequestStatus.CLOSED or self._outcome is not None:
             raise ValueError("this request is closed")
 
-    def _claim(self, act: str, step: Step) -> _Claim:
-        return _Claim(self, act, step)
+    def _claim(self, act: str, step: Step) -> OperatorClaim:
+        return OperatorClaim(self, act, step)
 
     # Effects --------------------------------------------------------------------------
 
@@ -386,54 +390,8 @@ class DataSubjectRequest:
 
     def _publish(self) -> None:
         """Search attributes and current details: where the request stands, no personal data."""
-        step, due_at = self._deadline.step, self._deadline.due_at
-        if self._status is not RequestStatus.CLOSED and step is not None:
+        if self._status is not RequestStatus.CLOSED and self._deadline.step is not None:
             self._status = RequestStatus.IN_PROGRESS
-        workflow.upsert_search_attributes([
-            sa.KIND.value_set(self._ref.kind.value),
-            sa.STATUS.value_set(self._status.value),
-            sa.STEP.value_set(step.value) if step else sa.STEP.value_unset(),
-            sa.DUE_AT.value_set(due_at) if due_at else sa.DUE_AT.value_unset(),
-            sa.OVERDUE.value_set(self._deadline.overdue),
-            sa.POLICY_VERSION.value_set(self._policy.version),
-        ])
-        lines = [f"**{self._ref.kind.value}** request `{self._ref.request_id}`",
-                 f"- status: **{self._status.value}**"]
-        if step is not None:
-            lines.append(f"- step: **{step.value}**, waiting for {self._awaiting() or 'work'}")
-        if due_at is not None:
-            flag = " **OVERDUE**" if self._deadline.overdue else ""
-            lines.append(f"- due: {due_at.isoformat(timespec='minutes')}{flag}")
-        if self._investigation is not None and self._decision is None:
-            lines.append(f"- proposed: {self._investigation.proposal.outcome.value}")
-        if self._outcome is not None:
-            lines.append(f"- outcome: {self._outcome.value}")
-        lines.append(f"- deadline policy: {self._policy.version}")
-        workflow.set_current_details("\n".join(lines))
-
-
-class _Claim:
-    """An operator act in progress: claimed before the first await so a second update is
-    refused by the validator, released if the act fails so the state is as before. An act
-    sent early waits for its step, so the record reads in order."""
-
-    def __init__(self, request: DataSubjectRequest, act: str, step: Step) -> None:
-        self._request, self._act, self._step = request, act, step
-
-    async def __aenter__(self) -> None:
-        self._request._busy.add(self._act)
-        await workflow.wait_condition(
-            lambda: self._request._deadline.step is self._step
-            or self._request._outcome is not None)
-        if self._request._outcome is not None:
-            self._request._busy.discard(self._act)
-            raise ApplicationError("this request closed before the act could be recorded")
-
-    async def __aexit__(self, kind: type | None, error: BaseException | None, _: Any) -> bool:
-        self._request._busy.discard(self._act)
-        if isinstance(error, ActivityError):
-            cause = error.cause.message if isinstance(error.cause, ApplicationError) else error
-            raise ApplicationError(f"{self._act} not accepted: {cause}",
-                                   type="ActNotAccepted") from None
-        return False
-
+        view = self.status()
+        workflow.upsert_search_attributes(search_attribute_updates(view))
+        workflow.set_current_details(current_details(view))

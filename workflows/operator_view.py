@@ -1,0 +1,40 @@
+"""What an operator sees of a request in the Web UI, derived from its status view:
+search attributes to filter on and current details in Markdown. No personal data."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
+
+with workflow.unsafe.imports_passed_through():
+    from domain.messages import StatusView
+    from workflows import search_attributes as sa
+
+
+def search_attribute_updates(view: StatusView) -> list[SearchAttributeUpdate]:
+    return [
+        sa.KIND.value_set(view.kind.value),
+        sa.STATUS.value_set(view.status.value),
+        sa.STEP.value_set(view.step.value) if view.step else sa.STEP.value_unset(),
+        sa.DUE_AT.value_set(view.due_at) if view.due_at else sa.DUE_AT.value_unset(),
+        sa.OVERDUE.value_set(view.overdue),
+        sa.POLICY_VERSION.value_set(view.deadline_policy_version),
+    ]
+
+
+def current_details(view: StatusView) -> str:
+    lines = [f"**{view.kind.value}** request `{view.request_id}`",
+             f"- status: **{view.status.value}**"]
+    if view.step is not None:
+        lines.append(f"- step: **{view.step.value}**, waiting for {view.awaiting or 'work'}")
+    if view.due_at is not None:
+        flag = " **OVERDUE**" if view.overdue else ""
+        lines.append(f"- due: {view.due_at.isoformat(timespec='minutes')}{flag}")
+    if view.proposal is not None and view.outcome is None:
+        lines.append(f"- proposed: {view.proposal.outcome.value}")
+    if view.invoice_id is not None:
+        lines.append(f"- invoice: {view.invoice_id}")
+    if view.outcome is not None:
+        lines.append(f"- outcome: {view.outcome}")
+    lines.append(f"- deadline policy: {view.deadline_policy_version}")
+    return "\n".join(lines)
