@@ -15,19 +15,19 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from activities.database import apply_migrations
-from activities.event_store import EventStore, UnknownRequest
 from domain.deadlines import Step
 from domain.decisions import AlternativeMeasureGround, Outcome, ProvisionException, RefusalGround
 from domain.messages import IdentityMethod
 from domain.requests import DataCategory, InvalidSubmission, parse_submission
+from runtime import cli_records
 from runtime import operator_acts as acts
+from runtime.cli_records import emit
 from runtime.client import (
     Diverged,
     Refused,
@@ -39,7 +39,6 @@ from runtime.client import (
 )
 from runtime.cluster import ensure_search_attributes
 from runtime.settings import Settings, SettingsError, load_settings
-from workflows.replay import replay_files
 
 __all__ = ["Refused", "main", "respond", "status", "submit"]
 
@@ -64,13 +63,6 @@ def _read_text(path: str) -> str:
         raise Refused(f"cannot read {path}: {error}") from None
 
 
-def _emit(output: str, document: Mapping[str, Any], line: str) -> None:
-    if output == "json":
-        sys.stdout.write(json.dumps(document, default=str, ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write(line + "\n")
-
-
 async def _run(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "submit":
         data = _read_json(args.json)
@@ -79,57 +71,29 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
             result = await submit(submission, client=client, pool=pool,
                                   task_queue=settings.task_queue,
                                   deadline_policy=settings.deadline_policy())
-        _emit(args.output, {**asdict(result), "message": result.message}, result.message)
+        emit(args.output, {**asdict(result), "message": result.message}, result.message)
     elif args.command == "respond":
         text = _read_text(args.text_file)
         async with connections(settings) as (client, pool):
             view = await respond(args.request_id, text, args.operator, client=client, pool=pool)
-        _emit(args.output, view.model_dump(mode="json"),
+        emit(args.output, view.model_dump(mode="json"),
               f"answer recorded for {args.request_id}; the answer notice follows")
     elif args.command in OPERATOR_ACTS:
         reason = _read_text(args.reason_file) if getattr(args, "reason_file", None) else None
         measure = _read_text(args.measure_file) if getattr(args, "measure_file", None) else None
         async with connections(settings) as (client, pool):
             view = await OPERATOR_ACTS[args.command](args, client, pool, reason, measure)
-        _emit(args.output, view.model_dump(mode="json"),
+        emit(args.output, view.model_dump(mode="json"),
               f"{args.command} recorded for {args.request_id}; now at "
               f"{view.step.value if view.step else view.status.value}"
               + (f", waiting for {view.awaiting}" if view.awaiting else ""))
     elif args.command == "status":
         async with connections(settings) as (client, pool):
             view = await status(args.request_id, client=client, pool=pool)
-        _emit(args.output, view.model_dump(mode="json"),
+        emit(args.output, view.model_dump(mode="json"),
               " ".join(f"{key}={value}" for key, value in view.model_dump(mode="json").items()))
-    elif args.command == "audit" and args.audit_command == "replay":
-        verdicts = await replay_files([Path(p) for p in args.paths])
-        if not verdicts:
-            raise Refused("no history files found in " + ", ".join(args.paths))
-        for verdict in verdicts:
-            _emit(args.output, asdict(verdict),
-                  f"{verdict.source}: " + ("replayed" if verdict.replayed
-                                           else f"DIVERGED: {verdict.problem}"))
-        if not all(verdict.replayed for verdict in verdicts):
-            raise Diverged()
-    elif args.command == "audit" and args.audit_command == "verify":
-        async with connections(settings, temporal=False) as (_, pool):
-            ids = args.request_ids or [
-                row["request_id"]
-                for row in await pool.fetch("SELECT request_id FROM requests ORDER BY 1")
-            ]
-            events = EventStore(pool)
-            broken = 0
-            for request_id in ids:
-                try:
-                    verdict = await events.verify(request_id)
-                except UnknownRequest as error:
-                    raise Refused(str(error)) from None
-                broken += not verdict.intact
-                _emit(args.output, asdict(verdict) | {"intact": verdict.intact},
-                      f"{request_id}: " + (f"intact ({verdict.events} events)" if verdict.intact
-                                           else f"BROKEN at seq {verdict.first_broken_seq}: "
-                                                f"{verdict.problem}"))
-        if broken:
-            raise Diverged()
+    elif args.command in ("list", "show", "audit"):
+        await cli_records.run(args, settings)
     elif args.command == "setup":
         dsn = settings.database_url
         if dsn is None or settings.temporal_address is None:
@@ -138,7 +102,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         async with connections(settings) as (client, pool):
             migrations = await apply_migrations(pool)
             added = await ensure_search_attributes(client, settings.temporal_namespace)
-        _emit(args.output, {"migrations_applied": migrations, "search_attributes_added": added},
+        emit(args.output, {"migrations_applied": migrations, "search_attributes_added": added},
               f"migrations applied: {migrations or 'none'}; "
               f"search attributes added: {added or 'none'}")
 
@@ -220,12 +184,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("request_id")
     commands.add_parser("setup", help="apply migrations and register search attributes on "
                                       "the configured (existing) Temporal and Postgres")
-    audit = commands.add_parser("audit", help="replay histories, verify event chains")
-    audits = audit.add_subparsers(dest="audit_command", required=True)
-    sub = audits.add_parser("replay", help="replay exported histories against the current code")
-    sub.add_argument("paths", nargs="+", help="history JSON files or folders of them")
-    sub = audits.add_parser("verify", help="check the hash chain of requests (all by default)")
-    sub.add_argument("request_ids", nargs="*")
+    cli_records.add_parsers(commands)
     for name, command in commands.choices.items():
         del name
         command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)
@@ -233,7 +192,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse has printed its message; usage errors are 2
+        return exit_.code if isinstance(exit_.code, int) else 2
     try:
         settings = load_settings()
         asyncio.run(_run(args, settings))

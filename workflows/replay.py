@@ -6,6 +6,7 @@ Accepts the JSON that `temporal workflow show -o json` writes and that the SDK's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,19 +24,34 @@ class ReplayVerdict:
     problem: str | None = None
 
 
+def _looks_like_history(path: Path) -> bool:
+    # In a folder, only files holding a history: an export's store.json and manifest
+    # sit beside them. Named files are always tried, so a wrong one is reported.
+    with path.open("rb") as handle:
+        head = handle.read(4096).lstrip()
+    return head.startswith(b"{") and b'"events"' in head
+
+
 def history_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
-        files.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob("*.json")) if _looks_like_history(p))
+        else:
+            files.append(path)
     return files
 
 
-async def replay_files(paths: list[Path]) -> list[ReplayVerdict]:
-    replayer = Replayer(workflows=[DataSubjectRequest], data_converter=pydantic_data_converter)
+async def replay_files(
+    paths: list[Path], workflows: Sequence[type] = (DataSubjectRequest,)
+) -> list[ReplayVerdict]:
+    """Replay each history against `workflows` (the current code unless a test swaps it)."""
+    replayer = Replayer(workflows=list(workflows), data_converter=pydantic_data_converter)
     verdicts: list[ReplayVerdict] = []
     for path in history_files(paths):
         try:
-            history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+            workflow_id = path.parent.name if path.name == "history.json" else path.stem
+            history = WorkflowHistory.from_json(workflow_id, path.read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError) as error:
             verdicts.append(ReplayVerdict(str(path), False, f"not a workflow history: {error}"))
             continue

@@ -1,0 +1,166 @@
+"""The `dsr list`, `dsr show` and `dsr audit ...` commands: reading the record for
+operators and auditors. Wired into the command line by `starter.py`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from activities.event_store import EventStore, UnknownRequest
+from activities.request_views import RequestFilter, RequestViews
+from domain.lifecycle import RequestStatus
+from domain.requests import RequestKind
+from runtime.audit_export import export_requests
+from runtime.client import Diverged, Refused, connections
+from runtime.settings import Settings
+from workflows.replay import replay_files
+
+
+def emit(output: str, document: Mapping[str, Any] | list[Any], line: str) -> None:
+    if output == "json":
+        sys.stdout.write(json.dumps(document, default=str, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(line + "\n")
+
+
+def moment(text: str) -> datetime:
+    """An ISO 8601 time with its zone, or a date (midnight UTC)."""
+    try:
+        value = datetime.fromisoformat(text if "T" in text or " " in text else f"{text}T00:00Z")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 date or time: {text!r} (e.g. 2026-12-01 or "
+            "2026-12-24T17:00+09:00)") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give the time zone: {text!r}, e.g. {text}+09:00")
+    return value
+
+
+def add_parsers(commands: Any) -> None:
+    sub = commands.add_parser("list", help="requests, filtered, soonest due first")
+    sub.add_argument("--kind", choices=[k.value for k in RequestKind])
+    sub.add_argument("--status", choices=[s.value for s in RequestStatus])
+    overdue = sub.add_mutually_exclusive_group()
+    overdue.add_argument("--overdue", dest="overdue", action="store_true", default=None)
+    overdue.add_argument("--not-overdue", dest="overdue", action="store_false")
+    sub.add_argument("--due-before", type=moment, metavar="TIME")
+    sub.add_argument("--limit", type=int, default=100)
+    sub = commands.add_parser("show", help="a request's timeline of events and deadlines")
+    sub.add_argument("request_id")
+
+    audit = commands.add_parser("audit", help="export, replay, verify, report")
+    audits = audit.add_subparsers(dest="audit_command", required=True)
+    sub = audits.add_parser("export", help="write histories, events and deadlines to a folder")
+    sub.add_argument("--request", dest="request_ids", action="append", default=[])
+    sub.add_argument("--from", dest="start", type=moment, metavar="TIME")
+    sub.add_argument("--to", dest="end", type=moment, metavar="TIME")
+    sub.add_argument("--out", required=True, type=Path, metavar="DIR")
+    sub = audits.add_parser("replay", help="replay exported histories against the current code")
+    sub.add_argument("paths", nargs="+", help="history JSON files or folders of them")
+    sub = audits.add_parser("verify", help="check the hash chain of requests (all by default)")
+    sub.add_argument("request_ids", nargs="*")
+    for command in audits.choices.values():
+        command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> None:
+    if args.command == "list":
+        if args.limit < 1:
+            raise Refused("--limit must be at least 1")
+        async with connections(settings, temporal=False) as (_, pool):
+            rows = await RequestViews(pool).list(RequestFilter(
+                kind=args.kind, status=args.status, overdue=args.overdue,
+                due_before=args.due_before, limit=args.limit))
+        lines = [f"{'request':<28} {'kind':<17} {'status':<12} {'step':<16} "
+                 f"{'due':<17} overdue"] + [
+            f"{r['request_id']:<28} {r['kind']:<17} {r['status']:<12} {r['step'] or '-':<16} "
+            f"{r['due_at'].isoformat(timespec='minutes')[:16] if r['due_at'] else '-':<17} "
+            f"{'YES' if r['overdue'] else 'no'}" for r in rows]
+        emit(args.output, rows, "\n".join(lines) if rows else "no requests match")
+    elif args.command == "show":
+        async with connections(settings, temporal=False) as (_, pool):
+            try:
+                timeline = await RequestViews(pool).timeline(args.request_id)
+            except UnknownRequest as error:
+                raise Refused(str(error)) from None
+        emit(args.output, timeline, _timeline_text(timeline))
+    elif args.audit_command == "export":
+        await _export(args, settings)
+    elif args.audit_command == "replay":
+        verdicts = await replay_files([Path(p) for p in args.paths])
+        if not verdicts:
+            raise Refused("no history files found in " + ", ".join(args.paths))
+        for verdict in verdicts:
+            emit(args.output, asdict(verdict), f"{verdict.source}: " + (
+                "replayed" if verdict.replayed else f"DIVERGED: {verdict.problem}"))
+        if not all(verdict.replayed for verdict in verdicts):
+            raise Diverged()
+    elif args.audit_command == "verify":
+        await _verify(args, settings)
+
+
+async def _export(args: argparse.Namespace, settings: Settings) -> None:
+    if not args.request_ids and args.start is None and args.end is None:
+        raise Refused("name the requests to export: --request ID (repeatable) or --from/--to")
+    async with connections(settings) as (client, pool):
+        views = RequestViews(pool)
+        ids = list(args.request_ids)
+        if args.start is not None or args.end is not None:
+            ids += await views.request_ids(args.start, args.end)
+        try:
+            manifest = await export_requests(list(dict.fromkeys(ids)), args.out,
+                                             client=client, views=views)
+        except UnknownRequest as error:
+            raise Refused(str(error)) from None
+    emit(args.output, {"folder": str(args.out), "requests": manifest},
+         f"exported {len(manifest)} request(s) to {args.out}")
+
+
+async def _verify(args: argparse.Namespace, settings: Settings) -> None:
+    async with connections(settings, temporal=False) as (_, pool):
+        ids = args.request_ids or [
+            row["request_id"]
+            for row in await pool.fetch("SELECT request_id FROM requests ORDER BY 1")]
+        events = EventStore(pool)
+        broken = 0
+        for request_id in ids:
+            try:
+                verdict = await events.verify(request_id)
+            except UnknownRequest as error:
+                raise Refused(str(error)) from None
+            broken += not verdict.intact
+            emit(args.output, asdict(verdict) | {"intact": verdict.intact},
+                 f"{request_id}: " + (f"intact ({verdict.events} events)" if verdict.intact
+                                      else f"BROKEN at seq {verdict.first_broken_seq}: "
+                                           f"{verdict.problem}"))
+    if broken:
+        raise Diverged()
+
+
+def _timeline_text(timeline: dict[str, Any]) -> str:
+    request = timeline["request"]
+    lines = [f"{request['kind']} request {request['request_id']} ({request['workflow_id']}): "
+             f"{request['status']}" + (f", outcome {request['outcome']}"
+                                       if request["outcome"] else "")
+             + f"; deadline policy {request['deadline_policy_version']}", "", "deadlines:"]
+    for d in timeline["deadlines"]:
+        done = d["met_at"] or d["completed_at"]
+        lines.append(
+            f"  {d['step']:<16} due {d['due_at'].isoformat(timespec='minutes')}  "
+            f"{d['status'].upper():<15}"
+            + (f" done {done.isoformat(timespec='minutes')}" if done else "")
+            + (f" breached {d['breached_at'].isoformat(timespec='minutes')}"
+               if d["breached_at"] else "")
+            + (f" extended x{d['extensions']}" if d["extensions"] else ""))
+    lines += ["", "events:"]
+    for e in timeline["events"]:
+        payload = ", ".join(f"{k}={v}" for k, v in e["payload"].items() if v not in (None, ""))
+        lines.append(f"  {e['seq']:>3} {e['occurred_at'][:19]} {e['type']:<26} "
+                     f"{e['actor']:<10} {payload}")
+    return "\n".join(lines)
