@@ -1,0 +1,271 @@
+"""Exactly-once effects under retries: every activity fails once *after* its effect.
+
+Each real activity is wrapped under its own name by one that runs it and then, on the
+first attempt, raises, so Temporal retries an activity whose effect is already in the
+store. A disclosure and an inquiry driven to the end this way must leave exactly the
+events, notifications, invoice and maildrop files of the same paths run undisturbed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import typing
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.event_store import EventStore
+from activities.lifecycle_activities import LifecycleActivities
+from activities.log_context import LogContextInterceptor
+from activities.notifications import MaildropSender, NotificationOutbox
+from activities.request_activities import RequestActivities
+from domain.deadlines import Step
+from domain.messages import RequestOutcome, StatusView
+from runtime import operator_acts as acts
+from runtime.client import respond, status
+from tests.support import PERSONAL, eventually
+from tests.workflow.lifecycle_support import seed_subject, start
+from tests.workflow.test_logs_carry_no_personal_data import leaks_in
+from worker import build_worker
+from workflows.data_subject_request import DataSubjectRequest
+
+INJECTED = "injected failure after the effect"
+# Every retry waits out the workflow's 1 s initial backoff, so a step takes longer here.
+PATIENCE = 120.0
+
+
+class FailAfterEffect:
+    """Wraps real activities: each runs the real one, then fails its first attempt."""
+
+    def __init__(self, real: list[Callable[..., Any]]) -> None:
+        # (workflow id, activity id) -> (activity name, attempts seen, in order)
+        self.attempts: dict[tuple[str, str], tuple[str, list[int]]] = {}
+        self.activities = [self._wrap(fn) for fn in real]
+
+    def _wrap(self, real: Callable[..., Any]) -> Callable[..., Any]:
+        name = activity._Definition.must_from_callable(real).name
+        hints = typing.get_type_hints(real)
+        (parameter,) = inspect.signature(real).parameters
+
+        async def run_then_fail_once(argument: Any) -> Any:
+            info = activity.info()
+            _, seen = self.attempts.setdefault((info.workflow_id or "", info.activity_id),
+                                               (name, []))
+            seen.append(info.attempt)
+            result = await real(argument)
+            if info.attempt == 1:
+                raise RuntimeError(INJECTED)
+            return result
+
+        # The pydantic converter decodes the argument by these hints: the real ones.
+        run_then_fail_once.__annotations__ = {"argument": hints[parameter],
+                                              "return": hints.get("return")}
+        run_then_fail_once.__name__ = run_then_fail_once.__qualname__ = name
+        return activity.defn(name=name)(run_then_fail_once)
+
+    def of(self, workflow_id: str) -> dict[str, tuple[str, list[int]]]:
+        return {aid: seen for (wid, aid), seen in self.attempts.items() if wid == workflow_id}
+
+
+@dataclass
+class Rig:
+    client: Client
+    task_queue: str
+    maildrop: Path
+    injector: FailAfterEffect | None = None
+
+
+@pytest.fixture
+async def failing(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
+) -> AsyncIterator[Rig]:
+    """A worker whose every activity fails once after its effect, on a queue of its own."""
+    events = EventStore(pool)
+    maildrop = tmp_path / "maildrop-failing"
+    real = [*RequestActivities(pool, events, NotificationOutbox(pool, events),
+                               MaildropSender(maildrop)).all(),
+            *LifecycleActivities(pool, events).all()]
+    injector = FailAfterEffect(real)
+    task_queue = f"dsr-fail-once-{unique}"
+    worker = Worker(time_skipping_env.client, task_queue=task_queue,
+                    workflows=[DataSubjectRequest], activities=injector.activities,
+                    interceptors=[LogContextInterceptor()])
+    async with worker:
+        yield Rig(time_skipping_env.client, task_queue, maildrop, injector)
+
+
+@pytest.fixture
+async def undisturbed(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
+) -> AsyncIterator[Rig]:
+    """The production wiring, for the reference run of the same path."""
+    task_queue = f"dsr-plain-{unique}"
+    maildrop = tmp_path / "maildrop-plain"
+    async with build_worker(time_skipping_env.client, pool, task_queue=task_queue,
+                            maildrop=maildrop):
+        yield Rig(time_skipping_env.client, task_queue, maildrop)
+
+
+async def _at(rig: Rig, pool: asyncpg.Pool, request_id: str, step: Step) -> StatusView:
+    async def probe() -> StatusView:
+        return await status(request_id, client=rig.client, pool=pool)
+    return await eventually(probe, lambda view: view.step is step, within=PATIENCE)
+
+
+async def _outcome(rig: Rig, request_id: str) -> str:
+    handle = rig.client.get_workflow_handle(f"dsr-{request_id}", result_type=RequestOutcome)
+    async with asyncio.timeout(PATIENCE):  # a workflow retrying forever fails, not hangs
+        return (await handle.result()).outcome or ""
+
+
+async def _disclosure(rig: Rig, pool: asyncpg.Pool, request_id: str, subject_id: str) -> str:
+    await seed_subject(pool, subject_id)
+    await start(rig.client, pool, rig.task_queue, "disclosure", request_id, subject_id, {})
+    view = await _at(rig, pool, request_id, Step.PAYMENT)
+    assert view.invoice_id == f"inv-{request_id}"
+    # The subject pays once the fee notice has reached them. (Paying earlier is allowed,
+    # but then the payment's event may land before the notice's, and the two runs would
+    # differ in order only.)
+    async def fee_notice() -> str | None:
+        return await pool.fetchval(
+            "SELECT status FROM notifications WHERE request_id=$1 AND notice='fee_request'",
+            request_id)
+    await eventually(fee_notice, lambda state: state == "delivered", within=PATIENCE)
+    await acts.record_payment(request_id, view.invoice_id, 1000, "bank-ref-1", "cashier-1",
+                              client=rig.client, pool=pool)
+    await _at(rig, pool, request_id, Step.DECIDE)
+    await acts.decide(request_id, "disclosed_in_full", "op-1", client=rig.client, pool=pool)
+    return await _outcome(rig, request_id)
+
+
+async def _inquiry(rig: Rig, pool: asyncpg.Pool, request_id: str, subject_id: str) -> str:
+    await start(rig.client, pool, rig.task_queue, "inquiry", request_id, subject_id,
+                {"text": PERSONAL["text"]})
+    await _at(rig, pool, request_id, Step.ANSWER)
+    await respond(request_id, PERSONAL["answer"], "op-7", client=rig.client, pool=pool)
+    return await _outcome(rig, request_id)
+
+
+@dataclass
+class Record:
+    """What a path left behind, with the request id taken out so two runs compare."""
+
+    events: list[tuple[str, str]]  # (type, idempotency key)
+    notices: list[tuple[str, str]]  # (notice, status)
+    invoices: list[tuple[str, int]]  # (status, amount)
+    maildrop: list[str]
+
+
+async def _record(pool: asyncpg.Pool, rig: Rig, request_id: str) -> Record:
+    def general(text: str) -> str:
+        return text.replace(request_id, "<rid>")
+
+    rows = await pool.fetch(
+        "SELECT type, idempotency_key FROM request_events WHERE request_id=$1 ORDER BY seq",
+        request_id)
+    notices = await pool.fetch(
+        "SELECT notice, status FROM notifications WHERE request_id=$1 ORDER BY notification_id",
+        request_id)
+    invoices = await pool.fetch(
+        "SELECT status, amount_yen FROM invoices WHERE request_id=$1", request_id)
+    files = sorted(p.name for p in rig.maildrop.iterdir() if request_id in p.name) \
+        if rig.maildrop.exists() else []
+    return Record(
+        events=[(r["type"], general(r["idempotency_key"])) for r in rows],
+        notices=[(r["notice"], r["status"]) for r in notices],
+        invoices=[(r["status"], r["amount_yen"]) for r in invoices],
+        maildrop=[general(name) for name in files])
+
+
+def _every_execution_failed_once_after_its_effect(rig: Rig, request_id: str) -> set[str]:
+    assert rig.injector is not None
+    executions = rig.injector.of(f"dsr-{request_id}")
+    assert executions, "no activity ran on the failing worker"
+    retried_wrong = {aid: seen for aid, seen in executions.items() if seen[1] != [1, 2]}
+    assert retried_wrong == {}, f"not failed once then retried once: {retried_wrong}"
+    return {name for name, _ in executions.values()}
+
+
+def _retries_logged_no_personal_data(
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The failure and retry path logs too (the SDK's warning per failed attempt)."""
+    output = capfd.readouterr()
+    assert INJECTED in caplog.text
+    texts = [caplog.text, output.out, output.err,
+             *(str(record.__dict__) for record in caplog.records)]
+    assert [leak for text in texts for leak in leaks_in(text)] == []
+
+
+async def test_a_disclosure_whose_every_activity_fails_after_its_effect_leaves_each_once(
+    failing: Rig, undisturbed: Rig, pool: asyncpg.Pool, unique: str,
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.INFO)
+    reference_id, request_id = f"eo-dis-ref-{unique}", f"eo-dis-{unique}"
+    assert await _disclosure(undisturbed, pool, reference_id, f"s-ref-{unique}") \
+        == "disclosed_in_full"
+    assert await _disclosure(failing, pool, request_id, f"s-{unique}") == "disclosed_in_full"
+
+    ran = _every_execution_failed_once_after_its_effect(failing, request_id)
+    # The fee path touches every kind of effect: events, notices, invoice, decision, act.
+    assert ran >= {"append_event", "queue_notice", "deliver_notice", "match_registration",
+                   "issue_invoice", "settle_invoice", "investigate", "record_operator_act",
+                   "carry_out"}
+
+    reference, record = await _record(pool, undisturbed, reference_id), \
+        await _record(pool, failing, request_id)
+    assert record.events == reference.events
+    keys = [key for _, key in record.events]
+    assert len(keys) == len(set(keys))
+    assert record.invoices == [("paid", 1000)]
+    assert record.notices == reference.notices == [
+        ("receipt", "delivered"), ("fee_request", "delivered"), ("outcome", "delivered")]
+    assert record.maildrop == reference.maildrop and len(record.maildrop) == 3
+    assert [t for t, _ in record.events].count("notice.delivered") == 3
+    assert await pool.fetchval(
+        "SELECT count(*) FROM disclosures WHERE request_id=$1", request_id) == 1
+    assert (await EventStore(pool).verify(request_id)).intact
+    _retries_logged_no_personal_data(caplog, capfd)
+
+
+async def test_an_inquiry_whose_every_activity_fails_after_its_effect_leaves_each_once(
+    failing: Rig, undisturbed: Rig, pool: asyncpg.Pool, unique: str,
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.INFO)
+    reference_id, request_id = f"eo-inq-ref-{unique}", f"eo-inq-{unique}"
+    assert await _inquiry(undisturbed, pool, reference_id, f"s-ref-{unique}") == "answered"
+    assert await _inquiry(failing, pool, request_id, f"s-{unique}") == "answered"
+
+    ran = _every_execution_failed_once_after_its_effect(failing, request_id)
+    assert ran == {"append_event", "queue_notice", "deliver_notice", "attach_answer"}
+
+    reference, record = await _record(pool, undisturbed, reference_id), \
+        await _record(pool, failing, request_id)
+    assert record.events == reference.events
+    assert [t for t, _ in record.events] == [
+        "request.received",
+        "deadline.started", "notice.queued", "notice.delivered", "deadline.met",
+        "deadline.started", "answer.recorded", "deadline.met",
+        "deadline.started", "notice.queued", "notice.delivered", "deadline.met",
+        "request.closed",
+    ]
+    assert record.notices == [("receipt", "delivered"), ("answer", "delivered")]
+    assert record.invoices == []
+    assert record.maildrop == reference.maildrop == [
+        "dsr-<rid>%3Anotice%3Aanswer.json", "dsr-<rid>%3Anotice%3Areceipt.json"]
+    assert await pool.fetchval(
+        "SELECT count(*) FROM answers WHERE request_id=$1", request_id) == 1
+    assert (await EventStore(pool).verify(request_id)).intact
+    _retries_logged_no_personal_data(caplog, capfd)

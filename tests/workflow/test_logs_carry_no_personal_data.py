@@ -1,0 +1,120 @@
+"""No personal data in any log line: an inquiry, a correction declined after an operator's
+verification, and a partial disclosure, with every log line the worker, the activities,
+the workflows and the client calls write in this process captured and searched.
+
+Activities log through structlog. Unconfigured (as in tests) it prints to stdout; set up
+by `runtime.logs.configure_logging` (as in the worker) it goes through the standard
+library to stderr. Both the standard library's records and the process's stdout and
+stderr are searched, so the test holds under either configuration.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+import pytest
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from domain.deadlines import Step
+from domain.messages import RequestOutcome
+from runtime import operator_acts as acts
+from runtime.client import respond
+from tests.support import PERSONAL
+from tests.workflow.lifecycle_support import (
+    ALL_PERSONAL,
+    REASON,
+    at_step,
+    seed_subject,
+    start,
+)
+
+Running = tuple[Client, str, Worker]
+
+# The new values of a correction are personal data too.
+NEW_PHONE = "03-5555-0000-secret-phone-marker"
+NEW_NICKNAME = "secret-nickname-marker"
+PERSONAL_VALUES = [*ALL_PERSONAL, NEW_PHONE, NEW_NICKNAME]
+# Fragments that survive any quoting or escaping a renderer might apply to a whole value.
+FRAGMENTS = ["testperson", "secret-inquiry-marker", "secret-answer-marker",
+             "secret-reason-marker", "secret-phone-marker", "secret-nickname-marker",
+             "090-1234-5678", "mufg", "minato"]
+
+
+async def _result(client: Client, request_id: str) -> str:
+    handle = client.get_workflow_handle(f"dsr-{request_id}", result_type=RequestOutcome)
+    return (await handle.result()).outcome or ""
+
+
+async def _inquiry(client: Client, pool: asyncpg.Pool, queue: str, rid: str, sid: str) -> None:
+    await start(client, pool, queue, "inquiry", rid, sid, {"text": PERSONAL["text"]})
+    await at_step(client, pool, rid, Step.ANSWER)
+    await respond(rid, PERSONAL["answer"], "op-7", client=client, pool=pool)
+    assert await _result(client, rid) == "answered"
+
+
+async def _correction(client: Client, pool: asyncpg.Pool, queue: str, rid: str,
+                      sid: str) -> None:
+    await seed_subject(pool, sid, registered=False)
+    await start(client, pool, queue, "correction", rid, sid, {"changes": [
+        {"field": "phone", "action": "correct", "new_value": NEW_PHONE},
+        {"field": "nickname", "action": "add", "new_value": NEW_NICKNAME},
+        {"field": "bank_account", "action": "delete"}]})
+    await at_step(client, pool, rid, Step.VERIFY_IDENTITY)
+    await acts.verify_identity(rid, "document_check", "op-2", client=client, pool=pool)
+    await at_step(client, pool, rid, Step.DECIDE)
+    await acts.decide(rid, "correction_declined", "op-1", client=client, pool=pool,
+                      reason=REASON)
+    assert await _result(client, rid) == "correction_declined"
+
+
+async def _disclosure(client: Client, pool: asyncpg.Pool, queue: str, rid: str,
+                      sid: str) -> None:
+    await seed_subject(pool, sid)
+    await start(client, pool, queue, "disclosure", rid, sid, {})
+    view = await at_step(client, pool, rid, Step.PAYMENT)
+    assert view.invoice_id is not None
+    await acts.record_payment(rid, view.invoice_id, 1000, "bank-ref-1", "cashier-1",
+                              client=client, pool=pool)
+    await at_step(client, pool, rid, Step.DECIDE)
+    await acts.decide(rid, "disclosed_in_part", "op-1", client=client, pool=pool,
+                      reason=REASON, withheld_categories=("financial",),
+                      refusal_grounds=("significant_hindrance_to_business",))
+    assert await _result(client, rid) == "disclosed_in_part"
+
+
+def leaks_in(text: str) -> list[str]:
+    lowered = text.lower()
+    return [v for v in PERSONAL_VALUES if v in text] + [f for f in FRAGMENTS if f in lowered]
+
+
+async def test_no_personal_value_reaches_a_log_line_in_any_path(
+    running: Running, pool: asyncpg.Pool, unique: str,
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.INFO)
+    client, queue, _ = running
+    paths = {"inquiry": (_inquiry, f"log-inq-{unique}"),
+             "correction": (_correction, f"log-cor-{unique}"),
+             "disclosure": (_disclosure, f"log-dis-{unique}")}
+    for drive, rid in paths.values():
+        await drive(client, pool, queue, rid, f"s-{rid}")
+    # The personal values were really in play: the notices sent carry them.
+    bodies = "".join([await pool.fetchval(
+        "SELECT string_agg(recipient || body, '') FROM notifications WHERE request_id=$1",
+        rid) for _, rid in paths.values()])
+    assert PERSONAL["email"] in bodies and PERSONAL["answer"] in bodies and REASON in bodies
+
+    output = capfd.readouterr()
+    records = "\n".join(str(record.__dict__) for record in caplog.records)
+    searched = {"caplog text": caplog.text, "log records": records,
+                "stdout": output.out, "stderr": output.err}
+    leaked = {where: leaks_in(text) for where, text in searched.items() if leaks_in(text)}
+    assert leaked == {}, f"personal data in log lines: {leaked}"
+
+    # The search saw the activities' lines: each path's request id is bound to them.
+    everything = "\n".join(searched.values())
+    for name, (_, rid) in paths.items():
+        assert rid in everything, f"no log line of the {name} path was captured"
+    assert "notice delivered" in everything and "decision carried out" in everything
