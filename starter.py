@@ -54,6 +54,10 @@ def _read_json(source: str) -> Any:
         return json.loads(raw)
     except json.JSONDecodeError as error:
         raise Refused(f"request: not valid JSON ({error.msg} at line {error.lineno})") from None
+    except RecursionError:
+        raise Refused("request: nested too deeply to be a request") from None
+    except ValueError as error:  # e.g. an integer of thousands of digits
+        raise Refused(f"request: not usable JSON ({str(error)[:80]})") from None
 
 
 def _read_text(path: str) -> str:

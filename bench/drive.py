@@ -92,6 +92,8 @@ async def drive_request(client: Client, pool: asyncpg.Pool, queue: str, kind: st
     received = await pool.fetchval(
         "SELECT recorded_at FROM request_events WHERE request_id = $1 AND seq = 1", request_id)
     history = await handle.fetch_history()
+    # Activities through the task queue, and local activities (recorded as markers).
     activities = sum(1 for e in history.events
-                     if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+                     if e.event_type in (EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+                                         EventType.EVENT_TYPE_MARKER_RECORDED))
     return (received - submitted).total_seconds(), activities, len(history.events)

@@ -204,6 +204,8 @@ SubjectRequest = Annotated[
 ]
 """The public contract of intake: one JSON object, its `details` shaped by its `kind`."""
 
+SUBMISSION_MODELS = (InquirySubmission, DisclosureSubmission, CorrectionSubmission,
+                     SuspensionSubmission, ThirdPartyStopSubmission)
 _SUBJECT_REQUEST = TypeAdapter(SubjectRequest)
 _KINDS = ", ".join(kind.value for kind in RequestKind)
 
@@ -216,12 +218,28 @@ class InvalidSubmission(ValueError):
         super().__init__("; ".join(f"{field}: {message}" for field, message in problems))
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_]{1,40}")
+
+
+def _field_name(parts: list[str]) -> str:
+    """A field path safe to print on one line: odd keys (empty, control characters,
+    huge) are quoted and cut, so an error message never echoes hostile input back."""
+    shown = []
+    for part in parts:
+        if _PLAIN_KEY.fullmatch(part):
+            shown.append(part)
+        else:
+            quoted = json.dumps(part[:40])
+            shown.append(quoted if len(part) <= 40 else quoted[:-1] + '…"')
+    return ".".join(shown)[:160]
+
+
 def _problem(error: Any) -> tuple[str, str]:
     loc = [str(part) for part in error["loc"]]
     kind_tags = {kind.value for kind in RequestKind}
     if loc and loc[0] in kind_tags:
         loc = loc[1:]  # the discriminated union puts the kind's tag first
-    field = ".".join(loc)
+    field = _field_name(loc)
     kind = error["type"]
     if kind in ("union_tag_not_found", "union_tag_invalid"):
         return "kind", f"must be one of {_KINDS}"
@@ -235,16 +253,33 @@ def _problem(error: Any) -> tuple[str, str]:
         return field, (
             "must be 1-128 letters, digits and . _ : -, starting with a letter or digit"
         )
-    message = str(error["msg"])
-    if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+    message = " ".join(str(error["msg"]).removeprefix("Value error, ").split())[:200]
     return field or "request", message[:1].lower() + message[1:]
+
+
+MAX_DEPTH = 16  # the contract is three levels deep; anything far deeper is hostile
+
+
+def _too_deep(data: Any) -> bool:
+    # Iterative, so a hostile nesting cannot exhaust the stack before it is refused.
+    pending: list[tuple[Any, int]] = [(data, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(node, dict):
+            pending.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, list):
+            pending.extend((value, depth + 1) for value in node)
+    return False
 
 
 def parse_submission(data: Any) -> SubjectRequest:
     """Validate a decoded JSON value against the contract, or raise InvalidSubmission."""
     if not isinstance(data, dict) or not data:
         raise InvalidSubmission([("request", "must be a non-empty JSON object")])
+    if _too_deep(data):
+        raise InvalidSubmission([("request", f"is nested more than {MAX_DEPTH} levels deep")])
     try:
         return _SUBJECT_REQUEST.validate_python(data)
     except ValidationError as exc:

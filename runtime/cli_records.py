@@ -4,6 +4,7 @@ operators and auditors. Wired into the command line by `starter.py`."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from activities.request_views import RequestFilter, RequestViews
 from domain.lifecycle import RequestStatus
 from domain.requests import RequestKind
 from runtime.audit_export import export_requests
+from runtime.audit_report import build_report, render_csv, render_html
 from runtime.client import Diverged, Refused, connections
 from runtime.settings import Settings
 from workflows.replay import replay_files
@@ -65,6 +67,11 @@ def add_parsers(commands: Any) -> None:
     sub.add_argument("paths", nargs="+", help="history JSON files or folders of them")
     sub = audits.add_parser("verify", help="check the hash chain of requests (all by default)")
     sub.add_argument("request_ids", nargs="*")
+    sub = audits.add_parser("report", help="deadline compliance per request and step")
+    sub.add_argument("--from", dest="start", type=moment, required=True, metavar="TIME")
+    sub.add_argument("--to", dest="end", type=moment, required=True, metavar="TIME")
+    sub.add_argument("--format", choices=("csv", "html"), default="csv")
+    sub.add_argument("--out", type=Path, metavar="FILE", help="default: standard output")
     for command in audits.choices.values():
         command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)
 
@@ -103,6 +110,23 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
             raise Diverged()
     elif args.audit_command == "verify":
         await _verify(args, settings)
+    elif args.audit_command == "report":
+        await _report(args, settings)
+
+
+async def _report(args: argparse.Namespace, settings: Settings) -> None:
+    async with connections(settings, temporal=False) as (_, pool):
+        try:
+            report = await build_report(pool, args.start, args.end)
+        except ValueError as error:
+            raise Refused(str(error)) from None
+    text = render_html(report) if args.format == "html" else render_csv(report)
+    if args.out is None:
+        sys.stdout.write(text)
+        return
+    await asyncio.to_thread(args.out.write_text, text, encoding="utf-8")
+    emit(args.output, {"file": str(args.out), "rows": len(report.rows)},
+         f"wrote {len(report.rows)} rows to {args.out}")
 
 
 async def _export(args: argparse.Namespace, settings: Settings) -> None:

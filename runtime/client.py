@@ -28,7 +28,12 @@ from activities.intake_store import ConflictingSubmission, IntakeStore
 from domain.deadlines import DeadlinePolicy
 from domain.lifecycle import AVAILABLE_KINDS
 from domain.messages import RequestRef, RespondToInquiry, StatusView
-from domain.requests import InvalidSubmission, SubjectRequest, parse_submission
+from domain.requests import (
+    SUBMISSION_MODELS,
+    InvalidSubmission,
+    SubjectRequest,
+    parse_submission,
+)
 from runtime.cluster import connect
 from runtime.operator_acts import Refused, _build, send_act, valid_text
 from runtime.servers import running_embedded_postgres
@@ -70,7 +75,7 @@ class SubmissionResult:
 
 
 async def submit(
-    request: SubjectRequest | Mapping[str, Any],
+    request: SubjectRequest | Mapping[str, Any] | Any,
     *,
     client: Client,
     pool: asyncpg.Pool,
@@ -80,7 +85,9 @@ async def submit(
     """Validate, record and start one request. Idempotent on its request id: the same
     submission again reports the existing request and workflow; a different submission
     under a used id is refused. Raises InvalidSubmission or Refused on bad input."""
-    submission = request if not isinstance(request, Mapping) else parse_submission(dict(request))
+    submission = (request if isinstance(request, SUBMISSION_MODELS)
+                  else parse_submission(dict(request) if isinstance(request, Mapping)
+                                        else request))
     if submission.kind not in AVAILABLE_KINDS:
         raise InvalidSubmission(
             [("kind", f"{submission.kind.value} requests are in the contract but their "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import structlog
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -11,6 +13,13 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from workflows import search_attributes
@@ -18,9 +27,25 @@ from workflows import search_attributes
 log = structlog.get_logger(__name__)
 
 
+_runtime: Runtime | None = None
+
+
+def _forwarding_runtime() -> Runtime:
+    """One SDK runtime whose Core (Rust) log lines are forwarded to Python logging, so
+    they come out in the same shape (JSON or console) as every other line."""
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(
+            filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+            forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+        )))
+    return _runtime
+
+
 async def connect(address: str, namespace: str) -> Client:
     return await Client.connect(
-        address, namespace=namespace, data_converter=pydantic_data_converter
+        address, namespace=namespace, data_converter=pydantic_data_converter,
+        runtime=_forwarding_runtime(),
     )
 
 

@@ -4,6 +4,8 @@ exports (and of a changed workflow that diverges), and tamper detection."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -117,7 +119,10 @@ async def test_list_filters_and_show_the_timeline(
     assert [e["seq"] for e in shown["events"]] == list(range(1, len(shown["events"]) + 1))
     code, _, err = await dsr("show", f"nobody-{unique}")
     assert code == 2 and "no request with id" in err
+    # Close it while its worker runs: a workflow stranded without a worker would stall
+    # the time-skipping server's clock for the tests that follow.
     await respond(late, PERSONAL["answer"], "op-1", client=client, pool=pool)
+    await client.get_workflow_handle(f"dsr-{late}").result()
 
 
 async def test_exports_replay_and_a_changed_workflow_is_reported_diverged(
@@ -146,6 +151,33 @@ async def test_exports_replay_and_a_changed_workflow_is_reported_diverged(
 
     code, _, err = await dsr("audit", "export", "--out", str(tmp_path / "x"))
     assert code == 2 and "--request" in err
+
+
+async def test_the_compliance_report_from_the_command_line(
+    running: Running, pool: asyncpg.Pool, unique: str, dsr: Any, tmp_path: Path,
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    client, queue, _ = running
+    ids = await _three_closed_requests(client, pool, queue, unique)
+    started = await pool.fetchval(
+        "SELECT min(occurred_at) FROM request_events WHERE request_id = ANY($1::text[])", ids)
+    ended = await pool.fetchval(
+        "SELECT max(occurred_at) FROM request_events WHERE request_id = ANY($1::text[])", ids)
+    window = ("--from", (started - timedelta(seconds=1)).isoformat(),
+              "--to", (ended + timedelta(seconds=1)).isoformat())
+    code, out, err = await dsr("audit", "report", *window, "--format", "csv")
+    assert code == 0, err
+    rows = [row for row in csv.DictReader(io.StringIO(out)) if row["request_id"] in ids]
+    steps = {(row["request_id"], row["step"]): row["verdict"] for row in rows}
+    assert steps[(ids[1], "payment")] == "met" and steps[(ids[0], "answer")] == "met"
+    assert {row["request_id"] for row in rows} == set(ids)
+    page = tmp_path / "report.html"
+    code, out, err = await dsr("audit", "report", *window, "--format", "html", "--out", str(page))
+    assert code == 0 and "wrote" in out, err
+    html = page.read_text()
+    assert "<svg" in html and all(rid in html for rid in ids)
+    code, _, err = await dsr("audit", "report", "--from", "2026-12-01", "--to", "2026-11-01")
+    assert code == 2 and "empty" in err
 
 
 async def test_verify_names_the_first_broken_link_after_tampering(
