@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -57,9 +58,21 @@ _EMAIL = re.compile(
 )
 
 
+# Bidirectional overrides and isolates can make a name display as something else.
+_BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(value: str) -> bool:
+    return any(unicodedata.category(ch) not in ("Cf", "Zs", "Cc") for ch in value)
+
+
 def _no_control_in_line(value: str) -> str:
     if _CONTROL_IN_LINE.search(value):
         raise ValueError("must not contain control characters")
+    if _BIDI_CONTROL.search(value):
+        raise ValueError("must not contain bidirectional override characters")
+    if not _visible(value):
+        raise ValueError("must contain a visible character")
     return value
 
 
@@ -111,7 +124,8 @@ class InquiryDetails(_Strict):
 
 class DisclosureDetails(_Strict):
     categories: list[DataCategory] | None = Field(
-        default=None, description="Categories asked for; none means all that may be disclosed."
+        default=None, max_length=len(DataCategory),
+        description="Categories asked for; none means all that may be disclosed.",
     )
 
 
@@ -258,6 +272,7 @@ def _problem(error: Any) -> tuple[str, str]:
 
 
 MAX_DEPTH = 16  # the contract is three levels deep; anything far deeper is hostile
+MAX_PROBLEMS = 20
 
 
 def _too_deep(data: Any) -> bool:
@@ -284,6 +299,10 @@ def parse_submission(data: Any) -> SubjectRequest:
         return _SUBJECT_REQUEST.validate_python(data)
     except ValidationError as exc:
         problems = list(dict.fromkeys(_problem(error) for error in exc.errors()))
+        if len(problems) > MAX_PROBLEMS:
+            # A hostile request can carry thousands of faults; the first ones say enough.
+            problems = [*problems[:MAX_PROBLEMS],
+                        ("request", f"and {len(problems) - MAX_PROBLEMS} more problems")]
         raise InvalidSubmission(problems) from None
 
 
