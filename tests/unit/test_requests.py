@@ -299,7 +299,8 @@ _change = st.builds(lambda f: {"field": f, "action": "delete"}, _field) | st.bui
 _details = {
     RequestKind.INQUIRY: st.fixed_dictionaries({"text": _words}),
     RequestKind.DISCLOSURE: st.fixed_dictionaries(
-        {"categories": st.none() | st.lists(st.sampled_from([c.value for c in DataCategory]), unique=True)}
+        {"categories": st.none()
+         | st.lists(st.sampled_from([c.value for c in DataCategory]), unique=True)}
     ),
     RequestKind.CORRECTION: st.fixed_dictionaries(
         {"changes": st.lists(_change, min_size=1, max_size=5)}, optional=_statement
