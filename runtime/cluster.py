@@ -67,8 +67,15 @@ async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
             indexed: SearchAttributeIndexedValueType = key.indexed_value_type
             wanted[key.name] = IndexedValueType.ValueType(int(indexed))
     if wanted:
-        await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=namespace, search_attributes=wanted)
-        )
+        try:
+            await client.operator_service.add_search_attributes(
+                AddSearchAttributesRequest(namespace=namespace, search_attributes=wanted)
+            )
+        except RPCError as error:
+            # Registered meanwhile by another worker, or already there on a server that
+            # cannot list them: either way they exist.
+            if error.status != RPCStatusCode.ALREADY_EXISTS:
+                raise
+            return []
         log.info("search attributes registered", names=sorted(wanted))
     return sorted(wanted)

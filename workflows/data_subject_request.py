@@ -82,6 +82,7 @@ class DataSubjectRequest:
         self._investigation: Investigation | None = None
         self._decision: Decide | None = None
         self._measure_approved = False
+        self._shown_attributes = ""
 
     @workflow.run
     async def run(self, ref: RequestRef) -> RequestOutcome:
@@ -398,5 +399,10 @@ class DataSubjectRequest:
         if self._status is not RequestStatus.CLOSED and self._deadline.step is not None:
             self._status = RequestStatus.IN_PROGRESS
         view = self.status()
-        workflow.upsert_search_attributes(search_attribute_updates(view))
+        updates = search_attribute_updates(view)
+        # Each upsert is an event in the history; send one only when a value changed.
+        shown = repr([(u.key.name, getattr(u, "value", None)) for u in updates])
+        if shown != self._shown_attributes:
+            self._shown_attributes = shown
+            workflow.upsert_search_attributes(updates)
         workflow.set_current_details(current_details(view))

@@ -85,9 +85,11 @@ class Service:
                 found.append(f"{proc.info['pid']}: {cmdline}")
         return found
 
-    def dsr(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def dsr(self, *args: str, stdin: str | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, str(ROOT / "starter.py"), *args], cwd=ROOT, env=self.env,
+            [sys.executable, str(ROOT / "starter.py"), *args], cwd=ROOT,
+            env={**self.env, **(env or {})},
             input=stdin, capture_output=True, text=True, timeout=60,
         )
 
@@ -172,6 +174,13 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
     assert service.leftovers() == []
 
     await service.start()
+    # `dsr setup` on servers that already exist (here, the ones `make run` started).
+    existing = {"TEMPORAL_ADDRESS": f"127.0.0.1:{service.temporal_port}",
+                "DATABASE_URL": running_embedded_postgres(service.data_dir) or ""}
+    setup = service.dsr("setup", env=existing)
+    assert setup.returncode == 0, setup.stderr
+    assert "migrations applied: none; search attributes added: none" in setup.stdout
+    assert "set TEMPORAL_ADDRESS" in service.dsr("setup").stderr
     status = service.dsr("--output", "json", "status", request_id)
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["outcome"] == "answered"

@@ -58,9 +58,10 @@ def dsr(
     return run
 
 
-async def _three_closed_requests(client: Client, pool: asyncpg.Pool, queue: str,
-                                 unique: str) -> list[str]:
+async def _closed_requests_of_every_kind(client: Client, pool: asyncpg.Pool, queue: str,
+                                        unique: str) -> list[str]:
     inq, dis, cor = f"au-inq-{unique}", f"au-dis-{unique}", f"au-cor-{unique}"
+    sus, tps = f"au-sus-{unique}", f"au-tps-{unique}"
     sid = f"s-{unique}"
     await seed_subject(pool, sid)
     await submit(inquiry(inq, sid), client=client, pool=pool, task_queue=queue)
@@ -76,9 +77,19 @@ async def _three_closed_requests(client: Client, pool: asyncpg.Pool, queue: str,
         {"field": "phone", "action": "correct", "new_value": "03-1"}]})
     await at_step(client, pool, cor, Step.DECIDE)
     await acts.decide(cor, "correction_made", "op-1", client=client, pool=pool)
-    for rid in (inq, dis, cor):
+    await start(client, pool, queue, "suspension", sus, sid,
+                {"action": "erase", "grounds": ["obtained_wrongfully"]})
+    await at_step(client, pool, sus, Step.DECIDE)
+    await acts.decide(sus, "alternative_measures", "op-1", client=client, pool=pool,
+                      reason=REASON, measure="Flagged do-not-use everywhere.",
+                      alternative_ground="otherwise_difficult")
+    await acts.approve_measure(sus, "op-2", client=client, pool=pool)
+    await start(client, pool, queue, "third_party_stop", tps, sid, {"partners": ["adnet-1"]})
+    await at_step(client, pool, tps, Step.DECIDE)
+    await acts.decide(tps, "provision_stopped", "op-1", client=client, pool=pool)
+    for rid in (inq, dis, cor, sus, tps):
         await client.get_workflow_handle(f"dsr-{rid}").result()
-    return [inq, dis, cor]
+    return [inq, dis, cor, sus, tps]
 
 
 async def test_list_filters_and_show_the_timeline(
@@ -86,7 +97,7 @@ async def test_list_filters_and_show_the_timeline(
     unique: str, dsr: Any,
 ) -> None:
     client, queue, _ = running
-    inq, dis, cor = await _three_closed_requests(client, pool, queue, unique)
+    inq, dis, cor, *_ = await _closed_requests_of_every_kind(client, pool, queue, unique)
     late = f"au-late-{unique}"
     await submit(inquiry(late, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
     await at_step(client, pool, late, Step.ANSWER)
@@ -129,7 +140,7 @@ async def test_exports_replay_and_a_changed_workflow_is_reported_diverged(
     running: Running, pool: asyncpg.Pool, unique: str, dsr: Any, tmp_path: Path,
 ) -> None:
     client, queue, _ = running
-    ids = await _three_closed_requests(client, pool, queue, unique)
+    ids = await _closed_requests_of_every_kind(client, pool, queue, unique)
     out_dir = tmp_path / "export"
     code, out, err = await dsr("audit", "export", *[a for rid in ids for a in ("--request", rid)],
                                "--out", str(out_dir))
@@ -142,10 +153,10 @@ async def test_exports_replay_and_a_changed_workflow_is_reported_diverged(
         assert (out_dir / rid / "history.json").exists()
 
     code, out, _ = await dsr("audit", "replay", str(out_dir))
-    assert code == 0 and out.count(": replayed") == 3
+    assert code == 0 and out.count(": replayed") == 5
 
     verdicts = await replay_files([out_dir], workflows=[ChangedDataSubjectRequest])
-    assert len(verdicts) == 3 and not any(v.replayed for v in verdicts)
+    assert len(verdicts) == 5 and not any(v.replayed for v in verdicts)
     assert all("Nondeterminism" in (v.problem or "") or "nondetermin" in (v.problem or "").lower()
                for v in verdicts), [v.problem for v in verdicts]
 
@@ -158,7 +169,7 @@ async def test_the_compliance_report_from_the_command_line(
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
     client, queue, _ = running
-    ids = await _three_closed_requests(client, pool, queue, unique)
+    ids = await _closed_requests_of_every_kind(client, pool, queue, unique)
     started = await pool.fetchval(
         "SELECT min(occurred_at) FROM request_events WHERE request_id = ANY($1::text[])", ids)
     ended = await pool.fetchval(
