@@ -84,14 +84,21 @@ async def baseline(client: Client, n: int, concurrency: int, steps: int = 1) -> 
 
 
 async def ours(client: Client, pool, n: int, concurrency: int, env: dict[str, str],
-               data_dir: Path) -> Figures:
+               data_dir: Path, profile: Path | None = None) -> Figures:
     queue = env["DSR_TASK_QUEUE"]
     log = (data_dir / "bench-worker.log").open("ab")
-    worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    command = [sys.executable, str(ROOT / "worker.py")]
+    if profile is not None:
+        # py-spy (pip install py-spy; not a dependency) samples the worker's stacks.
+        command = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw",
+                   "--rate", "50", "--subprocesses", "-o", str(profile), "--", *command]
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         await _wait_for_log(data_dir / "bench-worker.log", "worker running")
         process = psutil.Process(worker.pid)
+        if profile is not None:  # the worker is py-spy's child
+            process = next(p for p in process.children(recursive=True)
+                           if "worker.py" in " ".join(p.cmdline()))
         peak = 0
         stop = asyncio.Event()
 
@@ -117,6 +124,9 @@ async def ours(client: Client, pool, n: int, concurrency: int, env: dict[str, st
         stop.set()
         await sampler
     finally:
+        if profile is not None:
+            for child in psutil.Process(worker.pid).children(recursive=True):
+                child.terminate()
         worker.terminate()
         worker.wait(30)
         log.close()
@@ -187,6 +197,8 @@ async def main(argv: list[str]) -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--profile", type=Path, metavar="FILE",
+                        help="sample the worker with py-spy into FILE (collapsed stacks)")
     args = parser.parse_args(argv)
 
     scratch = Path(tempfile.mkdtemp(prefix="dsr-bench-"))
@@ -209,7 +221,8 @@ async def main(argv: list[str]) -> None:
         print(f"baseline: {args.requests} workflows ...", flush=True)
         base = await baseline(client, args.requests, args.concurrency)
         print(f"ours: {args.requests} requests ...", flush=True)
-        mine = await ours(client, pool, args.requests, args.concurrency, env, scratch)
+        mine = await ours(client, pool, args.requests, args.concurrency, env, scratch,
+                          args.profile)
         steps = round(mine.activities / mine.requests)
         print(f"like-for-like baseline: {args.requests} workflows of {steps} ...", flush=True)
         like = await baseline(client, args.requests, args.concurrency, steps)
