@@ -125,10 +125,12 @@ async def ours(client: Client, pool, n: int, concurrency: int, env: dict[str, st
         await sampler
     finally:
         if profile is not None:
+            # Stop the worker, not py-spy: py-spy writes its file when its child exits.
             for child in psutil.Process(worker.pid).children(recursive=True):
                 child.terminate()
-        worker.terminate()
-        worker.wait(30)
+        else:
+            worker.terminate()
+        worker.wait(60)
         log.close()
     return Figures("DataSubjectRequest, mixed kinds", n, seconds,
                    activities=sum(r[1] for r in results),

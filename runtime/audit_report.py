@@ -68,7 +68,10 @@ async def build_report(
         )
         events: dict[str, list[RecordedEvent]] = {request_id: [] for request_id in kinds}
         for row in rows:
-            events[row["request_id"]].append(RecordedEvent(**dict(row)))
+            # Rows straight from the append-only table are already well formed; skipping
+            # validation makes a month's report on a million events several times faster.
+            events[row["request_id"]].append(RecordedEvent.model_construct(
+                **{**dict(row), "type": EventType(row["type"])}))
         reasons = await _reasons(connection, events.values())
     return compliance_from_events(events, kinds, as_of, reasons=reasons,
                                   period=ReportRange(start=start, end=end))
