@@ -83,10 +83,9 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest.fixture(scope="session")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=installed_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    )
+    binary = installed_binary("temporal-test-server")  # from pip: nothing is downloaded
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=binary,
+                                                        data_converter=pydantic_data_converter)
     await ensure_search_attributes(env.client, "default")
     yield env
     await env.shutdown()

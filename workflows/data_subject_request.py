@@ -45,7 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.requests import RequestKind
     from workflows.deadline_keeper import DeadlineKeeper
     from workflows.operator_claim import OperatorClaim
-    from workflows.operator_view import current_details, search_attribute_updates
+    from workflows.operator_view import awaiting, current_details, search_attribute_updates
 
 # Activities retry with backoff for as long as it takes (a database restart, a network
 # blip); only errors marked non-retryable, which name a permanent problem, stop them.
@@ -57,11 +57,6 @@ ACTIVITY_RETRY = RetryPolicy(
 )
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
 
-_AWAITING = {
-    Step.VERIFY_IDENTITY: "identity verification (`dsr verify-identity`)",
-    Step.PAYMENT: "the subject's payment of the fee (`dsr record-payment`)",
-    Step.ANSWER: "an operator's answer (`dsr respond`)",
-}
 
 
 @workflow.defn(name="DataSubjectRequest")
@@ -386,13 +381,8 @@ class DataSubjectRequest:
     # What operators see ---------------------------------------------------------------
 
     def _awaiting(self) -> str | None:
-        step = self._deadline.step
-        if step is Step.DECIDE:
-            if self._decision is not None and not self._measure_approved:
-                return "a second operator's approval of the alternative measure " \
-                       "(`dsr approve-measure`)"
-            return "an operator's decision (`dsr decide`)"
-        return _AWAITING.get(step) if step else None
+        return awaiting(self._deadline.step, decided=self._decision is not None,
+                        measure_approved=self._measure_approved)
 
     def _publish(self) -> None:
         """Search attributes and current details: where the request stands, no personal data."""

@@ -7,8 +7,26 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
+    from domain.deadlines import Step
     from domain.messages import StatusView
     from workflows import search_attributes as sa
+
+
+_WAITING_FOR = {
+    Step.VERIFY_IDENTITY: "identity verification (`dsr verify-identity`)",
+    Step.PAYMENT: "the subject's payment of the fee (`dsr record-payment`)",
+    Step.ANSWER: "an operator's answer (`dsr respond`)",
+}
+
+
+def awaiting(step: Step | None, *, decided: bool, measure_approved: bool) -> str | None:
+    """What the request waits for at `step`, with the command that gives it."""
+    if step is Step.DECIDE:
+        if decided and not measure_approved:
+            return ("a second operator's approval of the alternative measure "
+                    "(`dsr approve-measure`)")
+        return "an operator's decision (`dsr decide`)"
+    return _WAITING_FOR.get(step) if step else None
 
 
 def search_attribute_updates(view: StatusView) -> list[SearchAttributeUpdate]:
