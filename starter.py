@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from temporalio.service import RPCError
+
 from activities.database import apply_migrations
 from domain.deadlines import Step
 from domain.decisions import AlternativeMeasureGround, Outcome, ProvisionException, RefusalGround
@@ -213,8 +215,12 @@ def main(argv: list[str] | None = None) -> int:
     except Refused as error:
         sys.stderr.write(f"dsr: {error}\n")
         return 2
-    except Unavailable as error:
+    except (Unavailable, acts.Unanswered) as error:
         sys.stderr.write(f"dsr: {error}\n")
+        return 1
+    except RPCError as error:
+        sys.stderr.write(f"dsr: Temporal refused the call: {error.message} "
+                         f"({error.status.name}); is the service running?\n")
         return 1
     except Diverged:
         return 3

@@ -149,10 +149,16 @@ class EventStore:
                     connection, event, "completed_at = $3, status = 'completed_late'", at
                 )
             case EventType.DEADLINE_EXTENDED:
+                # Only a breached step reopens; a step already met or closed late stays so.
                 await self._set_deadline(
                     connection, event,
-                    "due_at = $3, extensions = extensions + 1, status = 'open'",
+                    "due_at = $3, extensions = extensions + 1,"
+                    " status = CASE WHEN status = 'breached' THEN 'open' ELSE status END",
                     _timestamp(event.payload["due_at"]),
+                )
+            case EventType.DEADLINE_LAPSED:
+                await self._set_deadline(
+                    connection, event, "lapsed_at = $3, status = 'lapsed'", at
                 )
             case _:
                 pass
@@ -175,7 +181,11 @@ class EventStore:
         return [_recorded(row) for row in rows]
 
     async def verify(self, request_id: str) -> ChainVerdict:
-        async with self._pool.acquire() as connection:
+        # One snapshot for the events and the projection's last hash, so an append landing
+        # between the two reads cannot look like events gone missing.
+        async with self._pool.acquire() as connection, connection.transaction(
+            isolation="repeatable_read", readonly=True
+        ):
             exists = await connection.fetchval(
                 "SELECT 1 FROM requests WHERE request_id = $1", request_id
             )

@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.event_store import EventStore, UnknownRequest
 from activities.request_effects import carry_out_in
-from domain.decisions import FEE_PER_CASE_YEN, Findings, Relationship, propose
+from domain.decisions import FEE_PER_CASE_YEN, Findings, Proposal, Relationship, propose
 from domain.events import EventType, NewEvent
 from domain.messages import (
     ActionReport,
@@ -44,6 +44,13 @@ async def _already(connection: asyncpg.Connection, key: str) -> asyncpg.Record |
     return await connection.fetchrow(
         "SELECT type, payload FROM request_events WHERE idempotency_key = $1", key
     )
+
+
+async def _lock_request(connection: asyncpg.Connection, request_id: str) -> None:
+    found = await connection.fetchval(
+        "SELECT 1 FROM requests WHERE request_id = $1 FOR UPDATE", request_id)
+    if found is None:
+        raise _refused(f"no request with id {request_id!r}", "UnknownRequest")
 
 
 class LifecycleActivities:
@@ -121,15 +128,21 @@ class LifecycleActivities:
 
     @activity.defn(name="settle_invoice")
     async def settle_invoice(self, act: RecordByOperator) -> None:
-        """Mark the invoice paid (payment) or lapsed (window closed unpaid), with its event."""
+        """Mark the invoice paid (payment.recorded) or lapsed (invoice.lapsed), with its event."""
         paid = act.event is EventType.PAYMENT_RECORDED
         async with self._pool.acquire() as connection, connection.transaction():
-            await connection.execute(
+            await _lock_request(connection, act.request_id)
+            if await _already(connection, act.idempotency_key) is not None:
+                return
+            changed = await connection.execute(
                 """UPDATE invoices SET status = $2, paid_at = $3, payment_reference = $4
                     WHERE invoice_id = $1 AND status = 'open'""",
                 act.payload["invoice_id"], "paid" if paid else "lapsed",
                 act.occurred_at if paid else None, act.payload.get("reference"),
             )
+            if changed.endswith(" 0"):
+                raise _refused(f"invoice {act.payload['invoice_id']} is no longer open",
+                               "InvoiceNotOpen")
             await self._append(connection, NewEvent(
                 request_id=act.request_id, type=act.event, payload=act.payload,
                 occurred_at=act.occurred_at, actor=act.operator,
@@ -139,6 +152,15 @@ class LifecycleActivities:
     @activity.defn(name="investigate")
     async def investigate(self, step: RequestStep) -> Investigation:
         async with self._pool.acquire() as connection, connection.transaction():
+            await _lock_request(connection, step.request_id)
+            stored = await connection.fetchrow(
+                "SELECT findings, proposal FROM investigations WHERE request_id = $1",
+                step.request_id)
+            if stored is not None:
+                # A retry after the first attempt committed: what is on record stands, even
+                # if the subject's data has changed since.
+                return Investigation(findings=Findings.model_validate(stored["findings"]),
+                                     proposal=Proposal.model_validate(stored["proposal"]))
             request = await connection.fetchrow(
                 """SELECT r.subject_id, d.details FROM requests r
                      JOIN request_details d USING (request_id) WHERE r.request_id = $1""",
@@ -149,6 +171,11 @@ class LifecycleActivities:
             findings = await _findings(connection, step.kind, request["subject_id"],
                                        request["details"])
             proposal = propose(step.kind, findings)
+            await connection.execute(
+                "INSERT INTO investigations (request_id, findings, proposal, recorded_at)"
+                " VALUES ($1, $2, $3, $4)",
+                step.request_id, findings.model_dump(mode="json"),
+                proposal.model_dump(mode="json"), step.occurred_at)
             await self._append(connection, NewEvent(
                 request_id=step.request_id, type=EventType.INVESTIGATION_COMPLETED,
                 payload={
@@ -168,6 +195,8 @@ class LifecycleActivities:
     @activity.defn(name="carry_out")
     async def carry_out(self, order: CarryOut) -> ActionReport:
         async with self._pool.acquire() as connection, connection.transaction():
+            # Locked first, so a slow attempt and its retry cannot both apply the effects.
+            await _lock_request(connection, order.request_id)
             done = await _already(connection, order.idempotency_key)
             if done is not None:
                 return ActionReport(event=EventType(done["type"]),
@@ -220,6 +249,6 @@ async def _findings(
             "third_party_partners": tuple(p for p in named
                                           if p in relation and relation[p].is_third_party),
             "not_third_parties": {p: r for p, r in relation.items() if not r.is_third_party},
-            "unknown_partners": tuple(p for p in named if p not in relation),
+            "unknown_partners": sum(1 for p in named if p not in relation),
         }
     return Findings(**findings)

@@ -53,7 +53,10 @@ class MaildropSender:
         staging = target.with_suffix(".tmp")
         staging.write_text(
             json.dumps(
-                {"to": notice.recipient, "subject": notice.subject, "body": notice.body},
+                # The key is the message's id: a relay that already sent it can tell a
+                # retried delivery from a new message.
+                {"message_id": notice.idempotency_key, "to": notice.recipient,
+                 "subject": notice.subject, "body": notice.body},
                 ensure_ascii=False, indent=2,
             ),
             encoding="utf-8",

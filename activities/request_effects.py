@@ -46,6 +46,7 @@ async def carry_out_in(
             if decision.outcome is Outcome.ERASED:
                 await connection.execute(
                     "DELETE FROM personal_data WHERE item_id = ANY($1::bigint[])", scope)
+                await _erase_copies(connection, subject_id, order.request_id)
                 event = EventType.DATA_ERASED
             else:
                 await connection.execute(
@@ -77,6 +78,22 @@ async def carry_out_in(
     return ActionReport(event=EventType.NOTHING_TO_CARRY_OUT, items_affected=0), {
         "outcome": decision.outcome.value,
     }
+
+
+async def _erase_copies(
+    connection: asyncpg.Connection, subject_id: str, erasing_request: str
+) -> None:
+    """Erasure reaches the copies our earlier answers made: compiled disclosures and the
+    notices that carried data. The events hold no values, so the chain is untouched."""
+    others = [row["request_id"] for row in await connection.fetch(
+        "SELECT request_id FROM requests WHERE subject_id = $1 AND request_id <> $2",
+        subject_id, erasing_request)]
+    await connection.execute(
+        "UPDATE disclosures SET items = '[]'::jsonb WHERE request_id = ANY($1::text[])", others)
+    await connection.execute(
+        """UPDATE notifications SET body = '[erased at the person''s request]'
+            WHERE request_id = ANY($1::text[]) AND notice IN ('outcome', 'answer')""",
+        others)
 
 
 async def _compile_disclosure(

@@ -87,6 +87,7 @@ class DeadlinePolicy(BaseModel):
 
 
 _UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+MAX_DURATION = timedelta(days=366)
 
 
 def parse_overrides(text: str) -> dict[Step, timedelta]:
@@ -104,6 +105,9 @@ def parse_overrides(text: str) -> dict[Step, timedelta]:
         if unit is None or not amount[:-1].isdigit() or int(amount[:-1]) == 0:
             raise ValueError(f"{step.value}: duration must be a positive whole number of "
                              f"d, h or m, like 7d or 36h (got {amount!r})")
+        if int(amount[:-1]) * unit.total_seconds() > MAX_DURATION.total_seconds():
+            raise ValueError(f"{step.value}: at most {MAX_DURATION.days} days "
+                             f"(got {amount!r}); without delay means within the year")
         overrides[step] = unit * int(amount[:-1])
     return overrides
 

@@ -109,7 +109,7 @@ class Findings(BaseModel):
     obtained_wrongfully: int = 0
     third_party_partners: tuple[str, ...] = ()
     not_third_parties: dict[str, Relationship] = Field(default_factory=dict)
-    unknown_partners: tuple[str, ...] = ()
+    unknown_partners: int = 0  # named by the person, unknown to us: a count, not their text
 
     @property
     def grounds_substantiated(self) -> bool:

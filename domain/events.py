@@ -20,6 +20,7 @@ class EventType(StrEnum):
     IDENTITY_VERIFIED = "identity.verified"
     INVOICE_ISSUED = "invoice.issued"
     PAYMENT_RECORDED = "payment.recorded"
+    INVOICE_LAPSED = "invoice.lapsed"
     INVESTIGATION_COMPLETED = "investigation.completed"
     DECISION_RECORDED = "decision.recorded"
     MEASURE_APPROVED = "measure.approved"

@@ -10,7 +10,11 @@ from typing import Any
 
 import asyncpg
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.event_store import UnknownRequest
@@ -28,6 +32,10 @@ from domain.requests import Text
 
 class Refused(Exception):
     """The user's input was refused; nothing was written. Exit status 2."""
+
+
+class Unanswered(Exception):
+    """The workflow did not answer (no worker running?). Exit status 1."""
 
 
 def _build(model: type[BaseModel], **fields: Any) -> Any:
@@ -78,6 +86,11 @@ async def send_act(
         if error.status == RPCStatusCode.NOT_FOUND:
             raise Refused(f"request {request_id} is no longer open") from None
         raise
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        # The act may still be admitted later, so its text stays for it to cite.
+        raise Unanswered(
+            f"request {request_id}: no worker answered in time; the {update} may still be "
+            "applied when one does — check with `dsr status`") from None
 
 
 async def verify_identity(request_id: str, method: str, operator: str, *, client: Client,

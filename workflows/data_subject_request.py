@@ -8,17 +8,15 @@ activities; deadlines are kept by `DeadlineKeeper`; operators act through update
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.deadlines import Step
     from domain.decisions import DecisionProblem, Outcome, validate_decision
-    from domain.events import EventType, NewEvent, PayloadValue
+    from domain.events import EventType
     from domain.lifecycle import RequestStatus
     from domain.messages import (
         ActionReport,
@@ -26,17 +24,12 @@ with workflow.unsafe.imports_passed_through():
         AttachAnswer,
         CarryOut,
         Decide,
-        DeliverNotice,
         ExtendDeadline,
         Investigation,
         Invoice,
-        QueuedNotice,
-        QueueNotice,
-        RecordByOperator,
         RecordPayment,
         RequestOutcome,
         RequestRef,
-        RequestStep,
         RespondToInquiry,
         StatusView,
         VerifyIdentity,
@@ -46,28 +39,21 @@ with workflow.unsafe.imports_passed_through():
     from workflows.deadline_keeper import DeadlineKeeper
     from workflows.operator_claim import OperatorClaim
     from workflows.operator_view import awaiting, current_details, search_attribute_updates
+    from workflows.request_effects import RequestEffects
 
-# Activities retry with backoff for as long as it takes (a database restart, a network
-# blip); only errors marked non-retryable, which name a permanent problem, stop them.
-# Each activity is one short database transaction: a worker that dies mid-activity is
-# noticed within the timeout, and a database back from an outage within the interval.
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=10),
-)
-ACTIVITY_TIMEOUT = timedelta(seconds=10)
 
 
 
 @workflow.defn(name="DataSubjectRequest")
-class DataSubjectRequest:
+class DataSubjectRequest(RequestEffects):
     @workflow.init
     def __init__(self, ref: RequestRef) -> None:
         self._ref = ref
         self._policy = ref.deadline_policy
         self._status = RequestStatus.SUBMITTED
         self._outcome: Outcome | None = None
-        self._deadline = DeadlineKeeper(self._policy, self._record, self._publish)
+        self._deadline = DeadlineKeeper(self._policy, self._record, self._publish,
+                                        idle=lambda: not self._busy)
         self._busy: set[str] = set()  # operator acts being recorded right now
         self._answer: RespondToInquiry | None = None
         self._identity_checked = False
@@ -97,6 +83,8 @@ class DataSubjectRequest:
             await self._handle_request()
 
         assert self._outcome is not None
+        # An act admitted before the request settled finishes before it closes.
+        await workflow.wait_condition(workflow.all_handlers_finished)
         closed_at = workflow.now()
         await self._record(EventType.CLOSED, "closed", {"outcome": self._outcome.value})
         self._status = RequestStatus.CLOSED
@@ -129,7 +117,7 @@ class DataSubjectRequest:
                                due_at=self._policy.due_at(Step.PAYMENT, workflow.now()))
             await self._deadline.open(Step.PAYMENT)
             if not await self._deadline.wait(lambda: self._paid):
-                await self._operator_act("settle_invoice", EventType.DEADLINE_LAPSED,
+                await self._operator_act("settle_invoice", EventType.INVOICE_LAPSED,
                                          "payment:invoice-lapsed",
                                          {"invoice_id": self._invoice.invoice_id}, "system")
                 return await self._notify_outcome(NoticeKind.CLOSED_FEE_UNPAID,
@@ -204,6 +192,8 @@ class DataSubjectRequest:
         self._expect(kinds=set(RequestKind) - {RequestKind.INQUIRY}, act="verify_identity")
         if self._identity is not None or "identity" in self._busy:
             raise ValueError("identity is already verified")
+        if self._deadline.lapsed:
+            raise ValueError("the window for identity verification has closed")
         if self._deadline.step not in (None, Step.ACKNOWLEDGE, Step.VERIFY_IDENTITY):
             raise ValueError("identity verification is over for this request")
 
@@ -231,6 +221,8 @@ class DataSubjectRequest:
                              f"not {payment.amount_yen}")
         if self._paid or "payment" in self._busy:
             raise ValueError("the invoice is already paid")
+        if self._deadline.lapsed:
+            raise ValueError("the payment window has closed; the invoice has lapsed")
 
     @workflow.update(name="decide")
     async def decide(self, decision: Decide) -> StatusView:
@@ -294,21 +286,26 @@ class DataSubjectRequest:
 
     @workflow.update(name="extend_deadline")
     async def extend_deadline(self, extension: ExtendDeadline) -> StatusView:
-        previous = self._deadline.due_at
-        await self._operator_act(
-            "record_operator_act", EventType.DEADLINE_EXTENDED,
-            f"{extension.step.value}:extended-{extension.until.isoformat()}",
-            {"step": extension.step.value, "due_at": extension.until.isoformat(),
-             "previous_due_at": previous.isoformat() if previous else None,
-             "reason_note_id": extension.reason_note_id},
-            extension.operator, notes=(extension.reason_note_id,))
-        if self._deadline.step is extension.step:
-            self._deadline.extended(extension.until)
+        async with self._claim("extension", extension.step):
+            previous = self._deadline.due_at
+            await self._operator_act(
+                "record_operator_act", EventType.DEADLINE_EXTENDED,
+                f"{extension.step.value}:extended-{extension.until.isoformat()}",
+                {"step": extension.step.value, "due_at": extension.until.isoformat(),
+                 "previous_due_at": previous.isoformat() if previous else None,
+                 "reason_note_id": extension.reason_note_id},
+                extension.operator, notes=(extension.reason_note_id,))
+            if self._deadline.step is extension.step:
+                self._deadline.extended(extension.until)
         return self.status()
 
     @extend_deadline.validator
     def _validate_extend_deadline(self, extension: ExtendDeadline) -> None:
         self._expect(kinds=set(RequestKind), act="extend_deadline")
+        if "extension" in self._busy:
+            raise ValueError("another extension is being recorded; try again")
+        if self._deadline.lapsed:
+            raise ValueError("this window has closed")
         if self._deadline.step is not extension.step:
             current = self._deadline.step.value if self._deadline.step else "none"
             raise ValueError(f"only the current step's deadline can be extended; "
@@ -338,45 +335,6 @@ class DataSubjectRequest:
 
     def _claim(self, act: str, step: Step) -> OperatorClaim:
         return OperatorClaim(self, act, step)
-
-    # Effects --------------------------------------------------------------------------
-
-    def _key(self, *parts: str) -> str:
-        return ":".join((workflow.info().workflow_id, *parts))
-
-    def _step_input(self, key: str) -> RequestStep:
-        return RequestStep(request_id=self._ref.request_id, kind=self._ref.kind,
-                           idempotency_key=self._key(key), occurred_at=workflow.now())
-
-    async def _activity(self, name: str, argument: Any, result_type: type | None) -> Any:
-        return await workflow.execute_activity(
-            name, argument, result_type=result_type,
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
-
-    async def _record(self, event_type: EventType, key: str,
-                      payload: dict[str, PayloadValue]) -> None:
-        # A regular activity, not a local one: local activities were faster, but the SDK's
-        # Core panicked on them once workflow time ran ahead of the worker's clock (seen on
-        # the time-skipping server; a server clock ahead of the worker's could do the same).
-        await self._activity("append_event", NewEvent(
-            request_id=self._ref.request_id, type=event_type, payload=payload,
-            occurred_at=workflow.now(), actor="system", idempotency_key=self._key(key)), int)
-
-    async def _operator_act(self, activity: str, event: EventType, key: str,
-                            payload: dict[str, PayloadValue], operator: str,
-                            notes: tuple[str, ...] = ()) -> None:
-        await self._activity(activity, RecordByOperator(
-            request_id=self._ref.request_id, event=event, payload=payload, operator=operator,
-            idempotency_key=self._key(key), occurred_at=workflow.now(), notes=notes), None)
-
-    async def _notify(self, notice: NoticeKind, due_at: Any = None) -> None:
-        queued = await self._activity("queue_notice", QueueNotice(
-            request_id=self._ref.request_id, notice=notice,
-            idempotency_key=self._key("notice", notice.value), occurred_at=workflow.now(),
-            due_at=due_at), QueuedNotice)
-        await self._activity("deliver_notice", DeliverNotice(
-            request_id=self._ref.request_id, notification_id=queued.notification_id,
-            idempotency_key=queued.idempotency_key, occurred_at=workflow.now()), None)
 
     # What operators see ---------------------------------------------------------------
 

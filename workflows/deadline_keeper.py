@@ -32,13 +32,17 @@ async def wait_until(done: Callable[[], bool], moment: datetime) -> bool:
 
 
 class DeadlineKeeper:
-    def __init__(self, policy: DeadlinePolicy, record: Record, changed: Callable[[], None]):
+    def __init__(self, policy: DeadlinePolicy, record: Record, changed: Callable[[], None],
+                 idle: Callable[[], bool]):
         self._policy = policy
         self._record = record
         self._changed = changed
+        self._idle = idle  # no operator act is being recorded right now
         self.step: Step | None = None
         self.due_at: datetime | None = None
         self.overdue = False
+        self.lapsed = False
+        self._breached = False
         self._reminded = False
         self._revision = 0
 
@@ -60,6 +64,7 @@ class DeadlineKeeper:
         # The step opens only once its start is on record; an update waiting for this
         # step then records its effect after it.
         self.step, self.due_at, self.overdue, self._reminded = step, due_at, False, False
+        self._breached = False
         self._changed()
 
     async def wait(self, done: Callable[[], bool]) -> bool:
@@ -78,6 +83,11 @@ class DeadlineKeeper:
                 continue
             if await wait_until(woke, min(moments)):
                 continue
+            # Time is up, but an act being recorded may be the one that meets the step:
+            # let it finish, then look again before recording a breach or a lapse.
+            await workflow.wait_condition(self._idle)
+            if done() or self._revision != revision:
+                continue
             now = workflow.now()
             if not self._reminded and now >= self._reminder_at():
                 self._reminded = True
@@ -85,11 +95,12 @@ class DeadlineKeeper:
                                    {"step": step.value, "due_at": self.due_at.isoformat()})
             if not self.overdue and now >= self.due_at:
                 if step in SUBJECT_STEPS:
+                    self.lapsed = True  # from here on, acts for this window are refused
                     await self._record(EventType.DEADLINE_LAPSED, f"{step.value}:lapsed",
                                        {"step": step.value, "due_at": self.due_at.isoformat()})
                     await self._resume(step)
                     return False
-                self.overdue = True
+                self.overdue = self._breached = True
                 await self._record(EventType.DEADLINE_BREACHED, f"{step.value}:breached-{revision}",
                                    {"step": step.value, "due_at": self.due_at.isoformat()})
                 workflow.logger.warning("deadline breached", extra={"step": step.value})
@@ -106,9 +117,12 @@ class DeadlineKeeper:
 
     async def close(self) -> None:
         step = self.step
-        assert step is not None
+        assert step is not None and self.due_at is not None
+        # Late if a breach was ever recorded (an extension after it does not undo it), or
+        # if a step without a wait (one that retried through an outage) ran past its due.
+        late = self._breached or workflow.now() > self.due_at
         await self._record(
-            EventType.DEADLINE_COMPLETED_LATE if self.overdue else EventType.DEADLINE_MET,
+            EventType.DEADLINE_COMPLETED_LATE if late else EventType.DEADLINE_MET,
             f"{step.value}:deadline-closed", {"step": step.value},
         )
         if step in SUBJECT_STEPS:

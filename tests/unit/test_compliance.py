@@ -87,7 +87,7 @@ EVENTS: dict[str, list[Ev]] = {
         started("payment", day(0), day(30), "subject"),
         on(EventType.DEADLINE_LAPSED, "payment", day(30), due_at=day(30).isoformat()),
         on(EventType.DEADLINE_RESUMED, "payment", day(30)),
-        Ev(EventType.DEADLINE_LAPSED, day(30), {"invoice_id": "inv-1"}),
+        Ev(EventType.INVOICE_LAPSED, day(30), {"invoice_id": "inv-1"}),
     ],
     # Past due at as_of with no breach on record yet.
     "req-d": [started("answer", day(20), day(34), "organisation")],

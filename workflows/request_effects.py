@@ -1,0 +1,79 @@
+"""The effects a request's workflow asks for: activities with their idempotency keys.
+
+Each key is the workflow id and the step, so a retried or replayed call names the same
+effect and the activity does it once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from domain.events import EventType, NewEvent, PayloadValue
+    from domain.messages import (
+        DeliverNotice,
+        QueuedNotice,
+        QueueNotice,
+        RecordByOperator,
+        RequestRef,
+        RequestStep,
+    )
+    from domain.notices import NoticeKind
+
+# Activities retry with backoff for as long as it takes (a database restart, a network
+# blip); only errors marked non-retryable, which name a permanent problem, stop them.
+# Each activity is one short database transaction: a worker that dies mid-activity is
+# noticed within the timeout, and a database back from an outage within the interval.
+ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=10),
+)
+ACTIVITY_TIMEOUT = timedelta(seconds=10)
+
+
+class RequestEffects:
+    """Mixed into the workflow; needs `self._ref`."""
+
+    _ref: RequestRef
+
+    def _key(self, *parts: str) -> str:
+        return ":".join((workflow.info().workflow_id, *parts))
+
+    def _step_input(self, key: str) -> RequestStep:
+        return RequestStep(request_id=self._ref.request_id, kind=self._ref.kind,
+                           idempotency_key=self._key(key), occurred_at=workflow.now())
+
+    async def _activity(self, name: str, argument: Any, result_type: type | None) -> Any:
+        return await workflow.execute_activity(
+            name, argument, result_type=result_type,
+            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+
+    async def _record(self, event_type: EventType, key: str,
+                      payload: dict[str, PayloadValue]) -> None:
+        # A regular activity, not a local one: local activities were faster, but the SDK's
+        # Core panicked on them once workflow time ran ahead of the worker's clock (seen on
+        # the time-skipping server; a server clock ahead of the worker's could do the same).
+        await self._activity("append_event", NewEvent(
+            request_id=self._ref.request_id, type=event_type, payload=payload,
+            occurred_at=workflow.now(), actor="system", idempotency_key=self._key(key)), int)
+
+    async def _operator_act(self, activity: str, event: EventType, key: str,
+                            payload: dict[str, PayloadValue], operator: str,
+                            notes: tuple[str, ...] = ()) -> None:
+        await self._activity(activity, RecordByOperator(
+            request_id=self._ref.request_id, event=event, payload=payload, operator=operator,
+            idempotency_key=self._key(key), occurred_at=workflow.now(), notes=notes), None)
+
+    async def _notify(self, notice: NoticeKind, due_at: Any = None) -> None:
+        queued = await self._activity("queue_notice", QueueNotice(
+            request_id=self._ref.request_id, notice=notice,
+            idempotency_key=self._key("notice", notice.value), occurred_at=workflow.now(),
+            due_at=due_at), QueuedNotice)
+        await self._activity("deliver_notice", DeliverNotice(
+            request_id=self._ref.request_id, notification_id=queued.notification_id,
+            idempotency_key=queued.idempotency_key, occurred_at=workflow.now()), None)
+
