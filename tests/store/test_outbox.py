@@ -178,7 +178,7 @@ async def test_maildrop_sending_twice_leaves_one_file(tmp_path: Path, unique: st
 
     assert _maildrop(tmp_path / "maildrop") == {
         quote(key, safe="") + ".json": {
-            "to": EMAIL, "subject": "We have received your inquiry",
+            "message_id": key, "to": EMAIL, "subject": "We have received your inquiry",
             "body": f"Dear {NAME},\n\nReceived.",
         },
     }

@@ -172,3 +172,11 @@ def test_policy_survives_a_json_round_trip(overrides: dict[Step, timedelta]) -> 
     for step in Step:
         assert restored.due_at(step, START) == policy.due_at(step, START)
         assert restored.reminder_at(step, START) == policy.reminder_at(step, START)
+
+
+@pytest.mark.parametrize("amount", ["367d", "9999999999d", "3000000h"])
+def test_overrides_beyond_a_year_are_refused_without_overflowing(amount: str) -> None:
+    from domain.deadlines import parse_overrides
+
+    with pytest.raises(ValueError, match="at most 366 days"):
+        parse_overrides(f"answer={amount}")

@@ -124,6 +124,8 @@ async def test_unpaid_fee_closes_the_request_when_the_window_lapses(
     assert "deadline.lapsed" in types and "deadline.breached" not in types
     assert types[types.index("deadline.lapsed") + 1:].count("deadline.resumed") == 1
     assert await pool.fetchval("SELECT status FROM invoices WHERE request_id=$1", rid) == "lapsed"
+    assert await pool.fetchval(
+        "SELECT status FROM deadlines WHERE request_id=$1 AND step='payment'", rid) == "lapsed"
     assert "fee was not paid" in await outcome_notice(pool, rid, "closed_fee_unpaid")
     # The organisation's clock stood still while the subject had the invoice.
     paused = await pool.fetchval(
