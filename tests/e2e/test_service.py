@@ -260,3 +260,17 @@ async def test_disclosure_driven_from_the_command_line(
     verified_chain = service.dsr("audit", "verify", rid)
     assert verified_chain.returncode == 0 and "intact" in verified_chain.stdout
     assert service.stop() == 0
+
+
+async def test_a_worker_killed_outright_leaves_nothing_behind_after_the_next_run(
+    service: Service, unique: str
+) -> None:
+    await service.start()
+    assert service.stop(signal.SIGKILL) == -signal.SIGKILL
+    # Killed outright, it could not stop its servers: they are still there.
+    assert service.leftovers() != []
+    await service.start()  # stops the leftover dev server, reuses PostgreSQL
+    status = service.dsr("--output", "json", "list")
+    assert status.returncode == 0, status.stderr
+    assert service.stop() == 0
+    assert service.leftovers() == []
