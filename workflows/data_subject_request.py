@@ -8,7 +8,9 @@ activities; deadlines are kept by `DeadlineKeeper`; operators act through update
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -44,6 +46,9 @@ with workflow.unsafe.imports_passed_through():
 
 
 
+T = TypeVar("T")
+
+
 @workflow.defn(name="DataSubjectRequest")
 class DataSubjectRequest(RequestEffects):
     @workflow.init
@@ -71,11 +76,9 @@ class DataSubjectRequest(RequestEffects):
                            {"kind": ref.kind.value, "policy_version": self._policy.version})
         self._status = RequestStatus.RECEIVED
         self._publish()
-        await self._deadline.open(Step.ACKNOWLEDGE)
         first_step = Step.ANSWER if ref.kind is RequestKind.INQUIRY else Step.VERIFY_IDENTITY
-        await self._notify(NoticeKind.RECEIPT, due_at=self._policy.due_at(first_step,
-                                                                          workflow.now()))
-        await self._deadline.close()
+        await self._working(Step.ACKNOWLEDGE, lambda: self._notify(
+            NoticeKind.RECEIPT, due_at=self._policy.due_at(first_step, workflow.now())))
 
         if ref.kind is RequestKind.INQUIRY:
             await self._answer_inquiry()
@@ -124,20 +127,17 @@ class DataSubjectRequest(RequestEffects):
                                                   Outcome.FEE_UNPAID)
             await self._deadline.close()
 
-        await self._deadline.open(Step.INVESTIGATE)
-        self._investigation = await self._activity(
-            "investigate", self._step_input("investigate"), Investigation)
-        await self._deadline.close()
+        self._investigation = await self._working(Step.INVESTIGATE, lambda: self._activity(
+            "investigate", self._step_input("investigate"), Investigation))
 
         await self._within(Step.DECIDE, self._decided)
         decision = self._decision
         assert decision is not None and self._investigation is not None
-        await self._deadline.open(Step.ACT)
-        await self._activity("carry_out", CarryOut(
+        findings = self._investigation.findings
+        await self._working(Step.ACT, lambda: self._activity("carry_out", CarryOut(
             request_id=self._ref.request_id, kind=self._ref.kind, decision=decision,
-            findings=self._investigation.findings, idempotency_key=self._key("act"),
-            occurred_at=workflow.now()), ActionReport)
-        await self._deadline.close()
+            findings=findings, idempotency_key=self._key("act"),
+            occurred_at=workflow.now()), ActionReport))
         await self._notify_outcome(NoticeKind.OUTCOME, decision.outcome)
 
     def _decided(self) -> bool:
@@ -151,10 +151,18 @@ class DataSubjectRequest(RequestEffects):
         await self._deadline.wait(done)
         await self._deadline.close()
 
-    async def _notify_outcome(self, notice: NoticeKind, outcome: Outcome) -> None:
-        await self._deadline.open(Step.NOTIFY)
-        await self._notify(notice)
+    async def _working(self, step: Step, work: Callable[[], Awaitable[T]]) -> T:
+        """A step of our own work under its deadline: if its activities keep retrying (a
+        long outage), the reminder and the breach fire on time, as for a waiting step."""
+        await self._deadline.open(step)
+        task = asyncio.ensure_future(work())  # on the workflow's deterministic loop
+        await self._deadline.wait(task.done)
+        result = await task
         await self._deadline.close()
+        return result
+
+    async def _notify_outcome(self, notice: NoticeKind, outcome: Outcome) -> None:
+        await self._working(Step.NOTIFY, lambda: self._notify(notice))
         self._outcome = outcome
 
     # Operators' interface -------------------------------------------------------------

@@ -1,0 +1,73 @@
+"""Our own steps keep their deadlines too: an investigation whose activity keeps failing
+(a database outage, say) is reminded and breached on time, then completes late."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+from temporalio import activity
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.event_store import EventStore
+from activities.lifecycle_activities import LifecycleActivities
+from activities.notifications import MaildropSender, NotificationOutbox
+from activities.request_activities import RequestActivities
+from domain.deadlines import Step, policy_with
+from domain.messages import Investigation, RequestStep
+from runtime import operator_acts as acts
+from runtime.client import submit
+from tests.workflow.lifecycle_support import (
+    at_step,
+    check_record,
+    event_types,
+    request,
+    seed_subject,
+)
+from workflows.data_subject_request import DataSubjectRequest
+
+
+async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_completes_late(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Any
+) -> None:
+    client = time_skipping_env.client
+    events = EventStore(pool)
+    lifecycle = LifecycleActivities(pool, events)
+    outage = {"over": False}
+
+    @activity.defn(name="investigate")
+    async def investigate_during_an_outage(step: RequestStep) -> Investigation:
+        if not outage["over"]:
+            raise RuntimeError("database unavailable")
+        return await lifecycle.investigate(step)
+
+    others = [a for a in lifecycle.all() if a != lifecycle.investigate]
+    basics = RequestActivities(pool, events, NotificationOutbox(pool, events),
+                               MaildropSender(tmp_path / "maildrop"))
+    queue = f"dsr-outage-{unique}"
+    rid, sid = f"stuck-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    policy = policy_with({Step.INVESTIGATE: timedelta(minutes=2)})
+    async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
+                      activities=[*basics.all(), *others, investigate_during_an_outage]):
+        await submit(request("correction", rid, sid, {"changes": [
+            {"field": "phone", "action": "correct", "new_value": "03-2"}]}),
+            client=client, pool=pool, task_queue=queue, deadline_policy=policy)
+        await at_step(client, pool, rid, Step.INVESTIGATE)
+        await time_skipping_env.sleep(timedelta(minutes=3))
+        view = await at_step(client, pool, rid, Step.INVESTIGATE)
+        assert view.overdue
+        types = await event_types(pool, rid)
+        assert "deadline.reminded" in types and "deadline.breached" in types
+        assert await pool.fetchval("SELECT overdue FROM requests WHERE request_id=$1", rid)
+
+        outage["over"] = True
+        await at_step(client, pool, rid, Step.DECIDE)
+        await acts.decide(rid, "correction_made", "op-1", client=client, pool=pool)
+        await client.get_workflow_handle(f"dsr-{rid}").result()
+    status = await pool.fetchval(
+        "SELECT status FROM deadlines WHERE request_id=$1 AND step='investigate'", rid)
+    assert status == "completed_late"
+    await check_record(client, pool, rid, "investigation_breached_during_outage")
