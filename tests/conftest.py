@@ -11,7 +11,6 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -21,14 +20,10 @@ from temporalio.testing import WorkflowEnvironment
 from activities.database import apply_migrations, create_pool
 from runtime.cluster import ensure_search_attributes
 from runtime.servers import EmbeddedPostgres, installed_binary
+from tests.support import scratch_database
 
 _ROOT = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = _ROOT / "test-output"
-
-
-def _with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{database}"))
 
 
 @pytest.fixture(scope="session")
@@ -54,24 +49,13 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def database_url(postgres_server: str) -> AsyncIterator[str]:
     """A fresh database on the server, with the migrations applied, dropped afterwards."""
-    name = f"dsr_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(postgres_server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = _with_database(postgres_server, name)
-    pool = await create_pool(url)
-    try:
-        await apply_migrations(pool)
-    finally:
-        await pool.close()
-    yield url
-    admin = await asyncpg.connect(postgres_server)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with scratch_database(postgres_server, "dsr_test") as url:
+        pool = await create_pool(url)
+        try:
+            await apply_migrations(pool)
+        finally:
+            await pool.close()
+        yield url
 
 
 @pytest.fixture(scope="session")

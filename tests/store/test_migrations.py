@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import uuid
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -18,6 +16,7 @@ from activities.database import (
     create_pool,
     migration_files,
 )
+from tests.support import scratch_database
 
 VERSIONS = [version for version, _ in migration_files()]
 TABLES = {
@@ -29,18 +28,8 @@ TABLES = {
 @pytest.fixture
 async def fresh_database(postgres_server: str) -> AsyncIterator[str]:
     """An empty database of this test's own, dropped afterwards."""
-    name = f"dsr_mig_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(postgres_server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield urlunsplit(urlsplit(postgres_server)._replace(path=f"/{name}"))
-    admin = await asyncpg.connect(postgres_server)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with scratch_database(postgres_server, "dsr_mig") as url:
+        yield url
 
 
 async def _schema(connection: asyncpg.Connection) -> dict[str, list[tuple]]:
