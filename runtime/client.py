@@ -27,7 +27,7 @@ from activities.event_store import UnknownRequest
 from activities.intake_store import ConflictingSubmission, IntakeStore
 from domain.deadlines import DeadlinePolicy
 from domain.lifecycle import AVAILABLE_KINDS
-from domain.messages import RequestRef, RespondToInquiry, StatusView
+from domain.messages import RequestRef, StatusView
 from domain.requests import (
     SUBMISSION_MODELS,
     InvalidSubmission,
@@ -35,12 +35,16 @@ from domain.requests import (
     parse_submission,
 )
 from runtime.cluster import connect
-from runtime.operator_acts import Refused, _build, send_act, valid_text
+from runtime.operator_acts import Refused, respond
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings
 from workflows import search_attributes as sa
 
 WORKFLOW = "DataSubjectRequest"
+
+# The client API in one place: submitting here, the operators' acts (answering an
+# inquiry among them) in runtime/operator_acts.py.
+__all__ = ["Diverged", "Refused", "Unavailable", "connections", "respond", "status", "submit"]
 
 
 class Diverged(Exception):
@@ -121,25 +125,6 @@ async def submit(
         request_id=recorded.request_id, workflow_id=recorded.workflow_id, kind=recorded.kind,
         created=recorded.created, workflow_started=started,
     )
-
-
-async def respond(
-    request_id: str, text: str, operator: str, *, client: Client, pool: asyncpg.Pool
-) -> StatusView:
-    """Answer an inquiry: the text goes to Postgres, the workflow gets its id."""
-    texts = {"answer_id": ("answer", valid_text("answer text", text))}
-    return await send_act(
-        request_id, "respond",
-        lambda ids: _build(RespondToInquiry, operator=operator, **ids),
-        client=client, pool=pool, texts=texts, operator=operator,
-        store=lambda intake, _, body, who: intake.store_answer(request_id, body, who),
-        withdraw=_withdraw_answers,
-    )
-
-
-async def _withdraw_answers(intake: IntakeStore, answer_ids: list[str]) -> None:
-    for answer_id in answer_ids:
-        await intake.withdraw_answer(answer_id)
 
 
 async def status(request_id: str, *, client: Client, pool: asyncpg.Pool) -> StatusView:

@@ -24,6 +24,7 @@ from domain.messages import (
     Decide,
     ExtendDeadline,
     RecordPayment,
+    RespondToInquiry,
     StatusView,
     VerifyIdentity,
 )
@@ -91,6 +92,25 @@ async def send_act(
         raise Unanswered(
             f"request {request_id}: no worker answered in time; the {update} may still be "
             "applied when one does — check with `dsr status`") from None
+
+
+async def respond(
+    request_id: str, text: str, operator: str, *, client: Client, pool: asyncpg.Pool
+) -> StatusView:
+    """Answer an inquiry: the text goes to Postgres, the workflow gets its id."""
+    texts = {"answer_id": ("answer", valid_text("answer text", text))}
+    return await send_act(
+        request_id, "respond",
+        lambda ids: _build(RespondToInquiry, operator=operator, **ids),
+        client=client, pool=pool, texts=texts, operator=operator,
+        store=lambda intake, _, body, who: intake.store_answer(request_id, body, who),
+        withdraw=_withdraw_answers,
+    )
+
+
+async def _withdraw_answers(intake: IntakeStore, answer_ids: list[str]) -> None:
+    for answer_id in answer_ids:
+        await intake.withdraw_answer(answer_id)
 
 
 async def verify_identity(request_id: str, method: str, operator: str, *, client: Client,
