@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,11 @@ $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
 run: $(VENV)/.run-deps
 	exec $(BIN)/python worker.py
 
-test: $(VENV)/.test-deps
+# The Web UI test drives Debian's headless Chromium: installed here when missing.
+browser:
+	@sh tests/e2e/provision-chromium.sh
+
+test: $(VENV)/.test-deps browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

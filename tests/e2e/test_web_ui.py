@@ -67,8 +67,9 @@ async def test_web_ui_shows_search_attributes_and_summary(
 ) -> None:
     chromium = find_chromium()
     if chromium is None:
-        pytest.fail("Debian's `chromium` is not installed (`apt-get install -y chromium`); "
-                    "this test drives it against the Temporal Web UI")
+        pytest.fail("Debian's `chromium` is not installed: `make test` installs it "
+                    "(tests/e2e/provision-chromium.sh); this test drives it against the "
+                    "Temporal Web UI")
     attributes_shot = test_output / "web-ui-search-attributes.png"
     summary_shot = test_output / "web-ui-summary.png"
     for shot in (attributes_shot, summary_shot):  # none left from an earlier run
