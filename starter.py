@@ -24,10 +24,11 @@ from temporalio.service import RPCError
 
 from activities.database import apply_migrations
 from domain.deadlines import Step
-from domain.decisions import AlternativeMeasureGround, Outcome, ProvisionException, RefusalGround
-from domain.messages import IdentityMethod
+from domain.decisions import AlternativeMeasureGround, Outcome, RefusalGround
+from domain.findings import EXCLUDED_FROM_DISCLOSURE
+from domain.messages import IdentityMethod, StatusView
 from domain.requests import DataCategory, InvalidSubmission, parse_submission
-from runtime import cli_records
+from runtime import cli_inventory, cli_records, cli_review
 from runtime import operator_acts as acts
 from runtime.cli_records import emit
 from runtime.client import (
@@ -85,14 +86,13 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         emit(args.output, view.model_dump(mode="json"),
               f"answer recorded for {args.request_id}; the answer notice follows")
     elif args.command in OPERATOR_ACTS:
-        reason = _read_text(args.reason_file) if getattr(args, "reason_file", None) else None
-        measure = _read_text(args.measure_file) if getattr(args, "measure_file", None) else None
+        texts = {name: _read_text(getattr(args, f"{name}_file"))
+                 for name in ("reason", "measure", "include_reason")
+                 if getattr(args, f"{name}_file", None)}
         async with connections(settings) as (client, pool):
-            view = await OPERATOR_ACTS[args.command](args, client, pool, reason, measure)
+            view = await OPERATOR_ACTS[args.command](args, client, pool, texts)
         emit(args.output, view.model_dump(mode="json"),
-              f"{args.command} recorded for {args.request_id}; now at "
-              f"{view.step.value if view.step else view.status.value}"
-              + (f", waiting for {view.awaiting}" if view.awaiting else ""))
+             f"{args.command} recorded for {args.request_id}; {where_it_stands(view)}")
     elif args.command == "status":
         async with connections(settings) as (client, pool):
             view = await status(args.request_id, client=client, pool=pool)
@@ -100,6 +100,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
               " ".join(f"{key}={value}" for key, value in view.model_dump(mode="json").items()))
     elif args.command in ("list", "show", "audit"):
         await cli_records.run(args, settings)
+    elif args.command == "review":
+        await cli_review.run(args, settings)
+    elif args.command == "inventory":
+        await cli_inventory.run(args, settings)
     elif args.command == "setup":
         dsn = settings.database_url
         if dsn is None or settings.temporal_address is None:
@@ -113,19 +117,36 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
               f"search attributes added: {added or 'none'}")
 
 
+def where_it_stands(view: StatusView) -> str:
+    """The request's state after an act, in words: what the act completed and what comes
+    next, or what the request still waits for."""
+    if view.outcome is not None:
+        return f"closed with outcome {view.outcome}"
+    if view.step is None:
+        return f"status {view.status.value}"
+    if view.step_done:
+        following = view.next_step.value if view.next_step else "closing"
+        return f"{view.step.value} is done; next: {following}"
+    if view.awaiting:
+        return f"now at {view.step.value}, waiting for {view.awaiting}"
+    return f"now at {view.step.value}"
+
+
 OPERATOR_ACTS = {
-    "verify-identity": lambda a, c, p, _r, _m: acts.verify_identity(
+    "verify-identity": lambda a, c, p, _t: acts.verify_identity(
         a.request_id, a.method, a.operator, client=c, pool=p),
-    "record-payment": lambda a, c, p, _r, _m: acts.record_payment(
+    "record-payment": lambda a, c, p, _t: acts.record_payment(
         a.request_id, a.invoice_id, a.amount_yen, a.reference, a.operator, client=c, pool=p),
-    "decide": lambda a, c, p, reason, measure: acts.decide(
-        a.request_id, a.outcome, a.operator, client=c, pool=p, reason=reason, measure=measure,
+    "decide": lambda a, c, p, texts: acts.decide(
+        a.request_id, a.outcome, a.operator, client=c, pool=p, reason=texts.get("reason"),
+        measure=texts.get("measure"), inclusion=texts.get("include_reason"),
         refusal_grounds=tuple(a.ground), alternative_ground=a.alternative_ground,
-        provision_exception=a.provision_exception, withheld_categories=tuple(a.withhold)),
-    "approve-measure": lambda a, c, p, _r, _m: acts.approve_measure(
+        withheld_categories=tuple(a.withhold), included_categories=tuple(a.include),
+        continued_partners=tuple(a.continue_partner)),
+    "approve-measure": lambda a, c, p, _t: acts.approve_measure(
         a.request_id, a.operator, client=c, pool=p),
-    "extend": lambda a, c, p, reason, _m: acts.extend_deadline(
-        a.request_id, a.step, a.until, reason or "", a.operator, client=c, pool=p),
+    "extend": lambda a, c, p, texts: acts.extend_deadline(
+        a.request_id, a.step, a.until, texts.get("reason", ""), a.operator, client=c, pool=p),
 }
 
 
@@ -160,8 +181,16 @@ def _operator_parsers(commands: Any) -> None:
                      choices=[g.value for g in RefusalGround], help="Article 6 ground")
     sub.add_argument("--withhold", action="append", default=[],
                      choices=[c.value for c in DataCategory], help="withheld category")
+    sub.add_argument("--include", action="append", default=[],
+                     choices=[c.value for c in EXCLUDED_FROM_DISCLOSURE],
+                     help="disclose this category after all (Art 6 ¶2's 'in principle')")
+    sub.add_argument("--include-reason-file", metavar="FILE",
+                     help="why history or characteristic information is disclosed")
+    sub.add_argument("--continue", dest="continue_partner", action="append", default=[],
+                     metavar="PARTNER",
+                     help="a third party whose provision continues on its recorded Art 5 "
+                          "exception")
     sub.add_argument("--alternative-ground", choices=[g.value for g in AlternativeMeasureGround])
-    sub.add_argument("--provision-exception", choices=[e.value for e in ProvisionException])
     sub.add_argument("--reason-file", metavar="FILE", help="the reason told to the person")
     sub.add_argument("--measure-file", metavar="FILE", help="the alternative measure")
     act("approve-measure", "approve an alternative measure (a second operator)")
@@ -191,6 +220,8 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("setup", help="apply migrations and register search attributes on "
                                       "the configured (existing) Temporal and Postgres")
     cli_records.add_parsers(commands)
+    cli_review.add_parsers(commands)
+    cli_inventory.add_parsers(commands)
     for name, command in commands.choices.items():
         del name
         command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)

@@ -15,6 +15,7 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
@@ -25,7 +26,7 @@ from activities.database import apply_migrations, create_pool
 from activities.event_store import EventStore
 from activities.lifecycle_activities import LifecycleActivities
 from activities.log_context import LogContextInterceptor
-from activities.notifications import MaildropSender, NotificationOutbox
+from activities.notifications import DEFAULT_ZONE, MaildropSender, NotificationOutbox
 from activities.request_activities import RequestActivities
 from runtime.cluster import connect, ensure_search_attributes
 from runtime.logs import configure_logging
@@ -37,11 +38,12 @@ log = structlog.get_logger("worker")
 
 
 def build_worker(
-    client: Client, pool: asyncpg.Pool, *, task_queue: str, maildrop: Path
+    client: Client, pool: asyncpg.Pool, *, task_queue: str, maildrop: Path,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> Worker:
     events = EventStore(pool)
     activities = RequestActivities(
-        pool, events, NotificationOutbox(pool, events), MaildropSender(maildrop)
+        pool, events, NotificationOutbox(pool, events, zone), MaildropSender(maildrop)
     )
     return Worker(
         client,
@@ -91,7 +93,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             await ensure_search_attributes(client, settings.temporal_namespace)
             worker = build_worker(
                 client, pool, task_queue=settings.task_queue,
-                maildrop=settings.data_dir / "maildrop",
+                maildrop=settings.data_dir / "maildrop", zone=settings.zone(),
             )
             async with worker:
                 log.info(

@@ -75,10 +75,10 @@ class IntakeStore:
                 )
             await connection.execute(
                 """INSERT INTO request_details
-                       (request_id, requester_name, requester_email, details)
-                   VALUES ($1, $2, $3, $4)""",
+                       (request_id, requester_name, requester_email, details, language)
+                   VALUES ($1, $2, $3, $4, $5)""",
                 submission.request_id, submission.requester.name, submission.requester.email,
-                submission.details.model_dump(mode="json"),
+                submission.details.model_dump(mode="json"), submission.language.value,
             )
         return RecordedSubmission(
             submission.request_id, workflow_id, submission.kind.value, submission.subject_id,

@@ -15,18 +15,22 @@ from temporalio.exceptions import ApplicationError
 
 from activities.event_store import EventStore, UnknownRequest
 from activities.request_effects import carry_out_in
-from domain.decisions import FEE_PER_CASE_YEN, Findings, Proposal, Relationship, propose
+from domain.decisions import FEE_PER_CASE_YEN, Proposal, propose
 from domain.events import EventType, NewEvent
+from domain.findings import ChangeCheck, Findings
+from domain.holdings import HeldItem, ProvisionBasis, Relationship, breaches
+from domain.identity import verified_by_registration_match
 from domain.messages import (
     ActionReport,
     CarryOut,
+    IdentityCheck,
     Investigation,
     Invoice,
     RecordByOperator,
     RequestStep,
 )
 from domain.requests import (
-    PURPOSES_OF_USE,
+    CorrectionAction,
     DataCategory,
     RequestKind,
     SuspensionAction,
@@ -65,12 +69,16 @@ class LifecycleActivities:
             raise _refused(str(error), "UnknownRequest") from error
 
     @activity.defn(name="match_registration")
-    async def match_registration(self, step: RequestStep) -> bool:
-        """Identity verified automatically when the requester's e-mail is the subject's
-        registered one (Article 3: identity verification)."""
+    async def match_registration(self, step: RequestStep) -> IdentityCheck:
+        """Compare the requester's e-mail with the subject's registered one. A match
+        verifies identity only where the domain says it suffices; otherwise it is on record
+        as a proposal, and an operator verifies."""
         async with self._pool.acquire() as connection, connection.transaction():
-            if await _already(connection, step.idempotency_key) is not None:
-                return True
+            done = await _already(connection, step.idempotency_key)
+            if done is not None:
+                return IdentityCheck(matched=bool(done["payload"].get("registration_match",
+                                                                      True)),
+                                     verified=done["type"] == EventType.IDENTITY_VERIFIED)
             matched = await connection.fetchval(
                 """SELECT EXISTS (
                        SELECT 1 FROM requests r
@@ -80,14 +88,17 @@ class LifecycleActivities:
                           AND p.field = 'email' AND lower(p.value) = lower(d.requester_email))""",
                 step.request_id,
             )
-            if matched:
-                await self._append(connection, NewEvent(
-                    request_id=step.request_id, type=EventType.IDENTITY_VERIFIED,
-                    payload={"method": "registration_match"}, occurred_at=step.occurred_at,
-                    actor="system", idempotency_key=step.idempotency_key,
-                ))
-        log.info("registration match", matched=matched)
-        return matched
+            verified = matched and verified_by_registration_match(step.kind)
+            await self._append(connection, NewEvent(
+                request_id=step.request_id,
+                type=EventType.IDENTITY_VERIFIED if verified else EventType.IDENTITY_CHECKED,
+                payload={"method": "registration_match"} if verified
+                else {"registration_match": matched, "needs": "operator_verification"},
+                occurred_at=step.occurred_at, actor="system",
+                idempotency_key=step.idempotency_key,
+            ))
+        log.info("registration match", matched=matched, verified=verified)
+        return IdentityCheck(matched=matched, verified=verified)
 
     @activity.defn(name="record_operator_act")
     async def record_operator_act(self, act: RecordByOperator) -> None:
@@ -182,6 +193,9 @@ class LifecycleActivities:
                     "items": sum(findings.items_by_category.values()),
                     "used_beyond_purpose": findings.used_beyond_purpose,
                     "obtained_wrongfully": findings.obtained_wrongfully,
+                    "items_in_breach": len(findings.items_in_breach),
+                    "already_suspended": findings.already_suspended,
+                    "changes_effective": sum(1 for c in findings.changes if c.effective),
                     "third_party_partners": len(findings.third_party_partners),
                     "not_third_parties": len(findings.not_third_parties),
                     "proposed_outcome": proposal.outcome.value,
@@ -220,34 +234,60 @@ class LifecycleActivities:
 async def _findings(
     connection: asyncpg.Connection, kind: RequestKind, subject_id: str, details: dict
 ) -> Findings:
-    items = await connection.fetch(
-        "SELECT category, purpose, lawfully_obtained FROM personal_data WHERE subject_id = $1",
+    rows = await connection.fetch(
+        """SELECT item_id, category, field, value, purpose, lawfully_obtained,
+                  suspended_at IS NOT NULL AS suspended
+             FROM personal_data WHERE subject_id = $1 ORDER BY item_id""",
         subject_id,
     )
+    items = [HeldItem(item_id=r["item_id"], category=r["category"], field=r["field"],
+                      purpose=r["purpose"], lawfully_obtained=r["lawfully_obtained"],
+                      suspended=r["suspended"]) for r in rows]
     by_category: dict[DataCategory, int] = {}
     for item in items:
-        category = DataCategory(item["category"])
+        category = DataCategory(item.category)
         by_category[category] = by_category.get(category, 0) + 1
     findings: dict = {"items_by_category": by_category}
+    if kind is RequestKind.DISCLOSURE:
+        findings["requested_categories"] = tuple(details.get("categories") or ())
+    if kind is RequestKind.CORRECTION:
+        values: dict[str, list[str]] = {}
+        for row in rows:
+            values.setdefault(row["field"], []).append(row["value"])
+        findings["changes"] = tuple(
+            ChangeCheck(field=c["field"], action=CorrectionAction(c["action"]),
+                        held=c["field"] in values,
+                        same_value=values.get(c["field"]) == [c.get("new_value")])
+            for c in details["changes"])
     if kind is RequestKind.SUSPENSION:
+        action = SuspensionAction(details["action"])
+        grounds = tuple(SuspensionGround(g) for g in details["grounds"])
+        found = [item for item in items if breaches(item, grounds)]
+        # Suspending what is suspended already does nothing; erasing it still does.
+        pending = [i for i in found if action is SuspensionAction.ERASE or not i.suspended]
         findings |= {
-            "requested_action": SuspensionAction(details["action"]),
-            "requested_grounds": tuple(SuspensionGround(g) for g in details["grounds"]),
-            "used_beyond_purpose": sum(
-                1 for i in items if i["purpose"] and i["purpose"] not in PURPOSES_OF_USE),
-            "obtained_wrongfully": sum(1 for i in items if not i["lawfully_obtained"]),
+            "requested_action": action,
+            "requested_grounds": grounds,
+            "used_beyond_purpose": sum(1 for i in items if breaches(
+                i, (SuspensionGround.USED_BEYOND_PURPOSE,))),
+            "obtained_wrongfully": sum(1 for i in items if breaches(
+                i, (SuspensionGround.OBTAINED_WRONGFULLY,))),
+            "items_in_breach": tuple(i.item_id for i in pending),
+            "already_suspended": len(found) - len(pending),
         }
     if kind is RequestKind.THIRD_PARTY_STOP:
         named = list(dict.fromkeys(details["partners"]))
-        rows = await connection.fetch(
-            """SELECT partner_id, relationship FROM third_party_provisions
+        provisions = await connection.fetch(
+            """SELECT partner_id, relationship, legal_basis FROM third_party_provisions
                 WHERE subject_id = $1 AND partner_id = ANY($2::text[])""",
             subject_id, named,
         )
-        relation = {row["partner_id"]: Relationship(row["relationship"]) for row in rows}
+        relation = {p["partner_id"]: Relationship(p["relationship"]) for p in provisions}
         findings |= {
             "third_party_partners": tuple(p for p in named
                                           if p in relation and relation[p].is_third_party),
+            "partner_bases": {p["partner_id"]: ProvisionBasis(p["legal_basis"])
+                              for p in provisions if relation[p["partner_id"]].is_third_party},
             "not_third_parties": {p: r for p, r in relation.items() if not r.is_third_party},
             "unknown_partners": sum(1 for p in named if p not in relation),
         }

@@ -1,25 +1,34 @@
 """Gathering, from the store, what a notice states: the decision on record, the
-operator's reason and measure, what was disclosed or stopped, the invoice."""
+operator's texts, and what the act actually did (items disclosed and left out, changes
+made and not, items suspended and the rest, partners stopped and continued).
+
+The notice is built from the events of what happened, not from what was intended, so it
+cannot say more than was done.
+"""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import asyncpg
 
 from domain.decisions import Outcome
-from domain.notices import NoticeKind, OutcomeFacts
+from domain.messages import QueueNotice
+from domain.notices import NoticeFacts, NoticeKind
 
 _CLOSING = {
     NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED: Outcome.IDENTITY_NOT_VERIFIED,
     NoticeKind.CLOSED_FEE_UNPAID: Outcome.FEE_UNPAID,
 }
+_SUSPENSION_EVENTS = ("use.suspended", "data.erased", "alternative_measure.taken")
 
 
-async def _latest_payload(connection: asyncpg.Connection, request_id: str, event: str) -> dict:
+async def _latest_payload(connection: asyncpg.Connection, request_id: str,
+                          *events: str) -> dict:
     payload = await connection.fetchval(
-        "SELECT payload FROM request_events WHERE request_id = $1 AND type = $2"
-        " ORDER BY seq DESC LIMIT 1", request_id, event,
+        "SELECT payload FROM request_events WHERE request_id = $1 AND type = ANY($2::text[])"
+        " ORDER BY seq DESC LIMIT 1", request_id, list(events),
     )
     return payload or {}
 
@@ -35,42 +44,116 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part for part in (value or "").split(",") if part)
 
 
-async def notice_facts(
-    connection: asyncpg.Connection, request_id: str, notice: NoticeKind
-) -> OutcomeFacts | None:
-    if notice is NoticeKind.FEE_REQUEST:
-        invoice = await connection.fetchrow(
-            "SELECT invoice_id, amount_yen FROM invoices WHERE request_id = $1", request_id)
-        return OutcomeFacts(outcome=Outcome.FEE_UNPAID, invoice_id=invoice["invoice_id"],
-                            amount_yen=invoice["amount_yen"])
-    if notice in _CLOSING:
-        return OutcomeFacts(outcome=_CLOSING[notice])
-    if notice is not NoticeKind.OUTCOME:
-        return None
+async def notice_facts(connection: asyncpg.Connection, order: QueueNotice) -> NoticeFacts:
+    request_id, notice = order.request_id, order.notice
+    match notice:
+        case NoticeKind.RECEIPT:
+            return NoticeFacts(commitment=order.commitment)
+        case NoticeKind.IDENTITY_PROOF_REQUESTED:
+            checked = await _latest_payload(connection, request_id,
+                                            "identity.registration_checked")
+            return NoticeFacts(due_at=order.due_at,
+                               registration_matched=bool(checked.get("registration_match")))
+        case NoticeKind.FEE_REQUEST:
+            invoice = await connection.fetchrow(
+                "SELECT invoice_id, amount_yen FROM invoices WHERE request_id = $1",
+                request_id)
+            return NoticeFacts(invoice_id=invoice["invoice_id"],
+                               amount_yen=invoice["amount_yen"], due_at=order.due_at)
+        case NoticeKind.DEADLINE_EXTENDED:
+            extension = await connection.fetchval(
+                """SELECT payload FROM request_events
+                    WHERE request_id = $1 AND type = 'deadline.extended'
+                      AND payload->>'reason_note_id' = $2 ORDER BY seq DESC LIMIT 1""",
+                request_id, order.reference)
+            if extension is None:
+                raise LookupError(f"no extension with note {order.reference} on {request_id}")
+            return NoticeFacts(due_at=datetime.fromisoformat(extension["due_at"]),
+                               extended_step=extension["step"],
+                               reason=await _note(connection, order.reference))
+        case NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED | NoticeKind.CLOSED_FEE_UNPAID:
+            return NoticeFacts(outcome=_CLOSING[notice])
+        case NoticeKind.OUTCOME:
+            return await _outcome_facts(connection, request_id)
+    return NoticeFacts()
+
+
+async def _outcome_facts(connection: asyncpg.Connection, request_id: str) -> NoticeFacts:
     decision = await _latest_payload(connection, request_id, "decision.recorded")
-    outcome = Outcome(decision["outcome"])
-    disclosed: tuple[tuple[str, str, str], ...] = ()
-    items = await connection.fetchval(
-        "SELECT items FROM disclosures WHERE request_id = $1", request_id)
-    if items:
-        disclosed = tuple((i["category"], i["field"], i["value"]) for i in items)
+    facts: dict = {
+        "outcome": Outcome(decision["outcome"]),
+        "reason": await _note(connection, decision.get("reason_note_id")),
+        "refusal_grounds": _split(decision.get("refusal_grounds")),
+        "included": _split(decision.get("included_categories")),
+        "inclusion_reason": await _note(connection, decision.get("inclusion_note_id")),
+        "alternative_ground": decision.get("alternative_ground"),
+        "measure": await _note(connection, decision.get("measure_note_id")),
+    }
+    disclosure = await connection.fetchrow(
+        "SELECT items, excluded, withheld FROM disclosures WHERE request_id = $1", request_id)
+    if disclosure is not None:
+        facts |= {
+            "disclosed_items": tuple((i["category"], i["field"], i["value"],
+                                      bool(i.get("suspended"))) for i in disclosure["items"]),
+            "excluded": dict(disclosure["excluded"]),
+            "withheld": dict(disclosure["withheld"]),
+        }
+        invoice = await connection.fetchrow(
+            "SELECT invoice_id, amount_yen, status FROM invoices WHERE request_id = $1",
+            request_id)
+        if invoice is not None:
+            facts |= {"invoice_id": invoice["invoice_id"], "amount_yen": invoice["amount_yen"],
+                      "fee_paid": invoice["status"] == "paid"}
+    correction = await _latest_payload(connection, request_id, "correction.applied")
+    if correction:
+        facts |= await _correction_facts(connection, request_id, correction)
+    suspension = await _latest_payload(connection, request_id, *_SUSPENSION_EVENTS)
+    if suspension:
+        facts |= {
+            "breaches": _split(suspension.get("grounds")),
+            "acted_items": tuple(tuple(i.split("/", 1)) for i in _split(suspension["items"])),
+            "items_left": suspension.get("items_left", 0),
+            "already_suspended": suspension.get("already_suspended", 0),
+        }
+    elif facts["outcome"] is Outcome.SUSPENSION_REFUSED:
+        found = await connection.fetchval(
+            "SELECT findings FROM investigations WHERE request_id = $1", request_id)
+        facts["already_suspended"] = (found or {}).get("already_suspended", 0)
     stopped = await _latest_payload(connection, request_id, "provision.stopped")
-    investigation_partners = await connection.fetch(
-        """SELECT p.partner_id, p.relationship FROM third_party_provisions p
-             JOIN requests r ON r.subject_id = p.subject_id
-            WHERE r.request_id = $1 AND p.partner_id = ANY($2::text[])
-            ORDER BY p.partner_id""",
-        request_id, list(_split(stopped.get("not_third_parties"))),
-    )
-    return OutcomeFacts(
-        outcome=outcome,
-        reason=await _note(connection, decision.get("reason_note_id")),
-        measure=await _note(connection, decision.get("measure_note_id")),
-        refusal_grounds=_split(decision.get("refusal_grounds")),
-        provision_exception=decision.get("provision_exception"),
-        disclosed_items=disclosed,
-        withheld_categories=_split(decision.get("withheld_categories")),
-        stopped_partners=_split(stopped.get("partners")),
-        not_third_parties=tuple((r["partner_id"], r["relationship"])
-                                for r in investigation_partners),
-    )
+    if facts["outcome"] in (Outcome.PROVISION_STOPPED, Outcome.STOP_REFUSED,
+                            Outcome.NO_PROVISION_TO_STOP):
+        facts |= await _provision_facts(connection, request_id, stopped)
+    return NoticeFacts(**facts)
+
+
+async def _correction_facts(connection: asyncpg.Connection, request_id: str,
+                            applied: dict) -> dict:
+    details = await connection.fetchval(
+        "SELECT details FROM request_details WHERE request_id = $1", request_id)
+    new_values = {(c["field"], c["action"]): c.get("new_value") for c in details["changes"]}
+    made = []
+    for entry in _split(applied.get("made")):
+        field, action = entry.split(":", 1)
+        made.append((field, action, new_values.get((field, action))))
+    not_made = [tuple(entry.split(":", 2)) for entry in _split(applied.get("not_made"))]
+    return {"changes_made": tuple(made), "changes_not_made": tuple(not_made)}
+
+
+async def _provision_facts(connection: asyncpg.Connection, request_id: str,
+                           stopped: dict) -> dict:
+    request = await connection.fetchrow(
+        """SELECT r.subject_id, d.details FROM requests r
+             JOIN request_details d USING (request_id) WHERE r.request_id = $1""", request_id)
+    named = list(dict.fromkeys(request["details"]["partners"]))
+    known = await connection.fetch(
+        """SELECT partner_id, relationship FROM third_party_provisions
+            WHERE subject_id = $1 AND partner_id = ANY($2::text[]) ORDER BY partner_id""",
+        request["subject_id"], named)
+    relation = {row["partner_id"]: row["relationship"] for row in known}
+    return {
+        "stopped_partners": _split(stopped.get("partners")),
+        "continued_partners": tuple(tuple(c.split(":", 1))
+                                    for c in _split(stopped.get("continued"))),
+        "not_third_parties": tuple((p, r) for p, r in relation.items() if r != "third_party"),
+        "unknown_partners": tuple(p for p in named if p not in relation),
+    }

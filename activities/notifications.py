@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from activities.event_store import EventStore, UnknownRequest
 from activities.notice_facts import notice_facts
 from domain.events import EventType, NewEvent
+from domain.messages import QueueNotice
 from domain.notices import NoticeKind, render_notice
-from domain.requests import RequestKind
+from domain.requests import Language, RequestKind
 
 
 @dataclass(frozen=True)
@@ -64,20 +66,19 @@ class MaildropSender:
         os.replace(staging, target)
 
 
+DEFAULT_ZONE = ZoneInfo("Asia/Tokyo")
+
+
 class NotificationOutbox:
-    def __init__(self, pool: asyncpg.Pool, events: EventStore) -> None:
+    def __init__(self, pool: asyncpg.Pool, events: EventStore,
+                 zone: ZoneInfo = DEFAULT_ZONE) -> None:
         self._pool = pool
         self._events = events
+        self._zone = zone  # the organisation's: dates in notices are written in it
 
-    async def queue(
-        self,
-        *,
-        request_id: str,
-        notice: NoticeKind,
-        idempotency_key: str,
-        occurred_at,
-        due_at: str | None = None,
-    ) -> int:
+    async def queue(self, order: QueueNotice) -> int:
+        request_id, notice, idempotency_key = order.request_id, order.notice, order.idempotency_key
+        occurred_at = order.occurred_at
         async with self._pool.acquire() as connection, connection.transaction():
             existing = await connection.fetchval(
                 "SELECT notification_id FROM notifications WHERE idempotency_key = $1",
@@ -86,7 +87,7 @@ class NotificationOutbox:
             if existing is not None:
                 return existing
             request = await connection.fetchrow(
-                """SELECT r.kind, d.requester_name, d.requester_email
+                """SELECT r.kind, d.requester_name, d.requester_email, d.language
                      FROM requests r JOIN request_details d USING (request_id)
                     WHERE r.request_id = $1""",
                 request_id,
@@ -105,9 +106,9 @@ class NotificationOutbox:
                 )
             rendered = render_notice(
                 notice, request_kind=RequestKind(request["kind"]), request_id=request_id,
-                requester_name=request["requester_name"], due_at=due_at,
-                answer_text=answer_text,
-                facts=await notice_facts(connection, request_id, notice),
+                requester_name=request["requester_name"],
+                language=Language(request["language"]), zone=self._zone,
+                answer_text=answer_text, facts=await notice_facts(connection, order),
             )
             notification_id = await connection.fetchval(
                 """INSERT INTO notifications

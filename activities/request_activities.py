@@ -44,11 +44,7 @@ class RequestActivities:
     @activity.defn(name="queue_notice")
     async def queue_notice(self, order: QueueNotice) -> QueuedNotice:
         try:
-            notification_id = await self._outbox.queue(
-                request_id=order.request_id, notice=order.notice,
-                idempotency_key=order.idempotency_key, occurred_at=order.occurred_at,
-                due_at=order.due_at.isoformat(timespec="minutes") if order.due_at else None,
-            )
+            notification_id = await self._outbox.queue(order)
         except UnknownRequest as exc:
             raise _permanent(exc, "UnknownRequest") from exc
         log.info("notice queued", notice=order.notice.value, notification_id=notification_id)

@@ -7,15 +7,11 @@ from typing import Any
 
 import asyncpg
 
-from domain.decisions import EXCLUDED_FROM_DISCLOSURE, Outcome
+from domain.decisions import DISCLOSING, Outcome
 from domain.events import EventType, PayloadValue
+from domain.findings import ChangeCheck, Placement, disclosure_plan, stoppable_partners
 from domain.messages import ActionReport, CarryOut
-from domain.requests import (
-    PURPOSES_OF_USE,
-    CorrectionAction,
-    SuspensionGround,
-    category_of_field,
-)
+from domain.requests import CorrectionAction, DataCategory, category_of_field
 
 
 async def carry_out_in(
@@ -30,54 +26,83 @@ async def carry_out_in(
     subject_id: str = request["subject_id"]
     details: dict[str, Any] = request["details"]
     match decision.outcome:
-        case Outcome.DISCLOSED_IN_FULL | Outcome.DISCLOSED_IN_PART | Outcome.DISCLOSURE_REFUSED:
-            count = await _compile_disclosure(connection, order, subject_id, details)
+        case outcome if outcome in DISCLOSING:
+            count, left_out = await _compile_disclosure(connection, order, subject_id)
             return ActionReport(event=EventType.DISCLOSURE_COMPILED, items_affected=count), {
-                "outcome": decision.outcome.value,
-                "withheld_categories": ",".join(c.value for c in decision.withheld_categories),
+                "outcome": decision.outcome.value, **left_out,
             }
         case Outcome.CORRECTION_MADE:
-            count = await _apply_correction(connection, subject_id, details)
-            return ActionReport(event=EventType.CORRECTION_APPLIED, items_affected=count), {
-                "changes": len(details["changes"]),
+            made, not_made = await _apply_correction(connection, subject_id, details)
+            return ActionReport(event=EventType.CORRECTION_APPLIED, items_affected=len(made)), {
+                "made": ",".join(made), "not_made": ",".join(not_made),
             }
-        case Outcome.USE_SUSPENDED | Outcome.ERASED:
-            scope = await _suspension_scope(connection, order, subject_id)
-            if decision.outcome is Outcome.ERASED:
-                await connection.execute(
-                    "DELETE FROM personal_data WHERE item_id = ANY($1::bigint[])", scope)
-                await _erase_copies(connection, subject_id, order.request_id)
-                event = EventType.DATA_ERASED
-            else:
-                await connection.execute(
-                    "UPDATE personal_data SET suspended_at = $2"
-                    " WHERE item_id = ANY($1::bigint[]) AND suspended_at IS NULL",
-                    scope, order.occurred_at)
-                event = EventType.USE_SUSPENDED
-            return ActionReport(event=event, items_affected=len(scope)), {}
-        case Outcome.ALTERNATIVE_MEASURES:
-            return ActionReport(event=EventType.ALTERNATIVE_MEASURE_TAKEN, items_affected=0), {
-                "ground": decision.alternative_ground.value if decision.alternative_ground
-                else None,
-                "measure_note_id": decision.measure_note_id,
-            }
-        case Outcome.PROVISION_STOPPED:
-            partners = list(order.findings.third_party_partners)
+        case Outcome.USE_SUSPENDED | Outcome.ERASED | Outcome.ALTERNATIVE_MEASURES:
+            return await _suspend_or_erase(connection, order, subject_id)
+        case Outcome.PROVISION_STOPPED | Outcome.STOP_REFUSED:
+            stopping = list(stoppable_partners(order.findings, decision.continued_partners))
             result = await connection.execute(
                 """UPDATE third_party_provisions SET stopped_at = $3
                     WHERE subject_id = $1 AND partner_id = ANY($2::text[])
                       AND relationship = 'third_party' AND stopped_at IS NULL""",
-                subject_id, partners, order.occurred_at,
+                subject_id, stopping, order.occurred_at,
             )
+            continued = [f"{p}:{order.findings.continuable(p)}"
+                         for p in decision.continued_partners]
             return ActionReport(event=EventType.PROVISION_STOPPED,
                                 items_affected=int(result.split()[-1])), {
-                "partners": ",".join(partners),
+                "partners": ",".join(stopping),
+                "continued": ",".join(continued),
                 "not_third_parties": ",".join(sorted(order.findings.not_third_parties)),
             }
-    # Declined or refused: nothing to change, but the decision not to act is on record.
+    # Refused, declined, or nothing to stop: nothing changes, but the decision not to act
+    # is on record.
     return ActionReport(event=EventType.NOTHING_TO_CARRY_OUT, items_affected=0), {
         "outcome": decision.outcome.value,
     }
+
+
+async def _suspend_or_erase(
+    connection: asyncpg.Connection, order: CarryOut, subject_id: str
+) -> tuple[ActionReport, dict[str, PayloadValue]]:
+    """Article 8: act on exactly the items the investigation found in breach, never more,
+    and record which they were (category and field, never the value) and how many were
+    left as they were, so the notice can say both."""
+    outcome = order.decision.outcome
+    scope = await connection.fetch(
+        """SELECT item_id, category, field FROM personal_data
+            WHERE subject_id = $1 AND item_id = ANY($2::bigint[]) ORDER BY category, field""",
+        subject_id, list(order.findings.items_in_breach),
+    )
+    ids = [row["item_id"] for row in scope]
+    if outcome is Outcome.ERASED:
+        await connection.execute(
+            "DELETE FROM personal_data WHERE item_id = ANY($1::bigint[])", ids)
+        await _erase_copies(connection, subject_id, order.request_id)
+        event = EventType.DATA_ERASED
+    elif outcome is Outcome.USE_SUSPENDED:
+        await connection.execute(
+            "UPDATE personal_data SET suspended_at = $2"
+            " WHERE item_id = ANY($1::bigint[]) AND suspended_at IS NULL",
+            ids, order.occurred_at)
+        event = EventType.USE_SUSPENDED
+    else:
+        event = EventType.ALTERNATIVE_MEASURE_TAKEN
+    left = await connection.fetchval(
+        "SELECT count(*) FROM personal_data WHERE subject_id = $1 AND NOT item_id = ANY($2)",
+        subject_id, ids)
+    payload: dict[str, PayloadValue] = {
+        "items": ",".join(f"{row['category']}/{row['field']}" for row in scope),
+        "items_left": left - order.findings.already_suspended,
+        "already_suspended": order.findings.already_suspended,
+        "grounds": ",".join(g.value for g in order.findings.requested_grounds),
+    }
+    if event is EventType.ALTERNATIVE_MEASURE_TAKEN:
+        decision = order.decision
+        payload |= {"ground": decision.alternative_ground.value
+                    if decision.alternative_ground else None,
+                    "measure_note_id": decision.measure_note_id}
+        return ActionReport(event=event, items_affected=0), payload
+    return ActionReport(event=event, items_affected=len(ids)), payload
 
 
 async def _erase_copies(
@@ -97,31 +122,48 @@ async def _erase_copies(
 
 
 async def _compile_disclosure(
-    connection: asyncpg.Connection, order: CarryOut, subject_id: str, details: dict[str, Any]
-) -> int:
+    connection: asyncpg.Connection, order: CarryOut, subject_id: str
+) -> tuple[int, dict[str, PayloadValue]]:
+    """Article 6: every item asked for and held, less what the decision withheld and what
+    Article 6 ¶2 leaves out; what was left out is counted by category, not dropped."""
     decision = order.decision
-    items: list[dict[str, str]] = []
-    if decision.outcome is not Outcome.DISCLOSURE_REFUSED:
-        left_out = {c.value for c in EXCLUDED_FROM_DISCLOSURE | set(decision.withheld_categories)}
-        asked = set(details.get("categories") or [])
-        rows = await connection.fetch(
-            "SELECT category, field, value FROM personal_data WHERE subject_id = $1"
-            " ORDER BY category, field", subject_id,
-        )
-        items = [dict(row) for row in rows
-                 if row["category"] not in left_out and (not asked or row["category"] in asked)]
-    await connection.execute(
-        """INSERT INTO disclosures (request_id, items, compiled_at) VALUES ($1, $2, $3)
-           ON CONFLICT (request_id) DO NOTHING""",
-        order.request_id, items, order.occurred_at,
+    plan = disclosure_plan(order.findings, decision.withheld_categories,
+                           decision.included_categories)
+    rows = await connection.fetch(
+        "SELECT category, field, value, suspended_at IS NOT NULL AS suspended"
+        " FROM personal_data WHERE subject_id = $1 ORDER BY category, field", subject_id,
     )
-    return len(items)
+    items: list[dict[str, Any]] = []
+    left_out: dict[Placement, dict[str, int]] = {Placement.EXCLUDED: {},
+                                                 Placement.WITHHELD: {}}
+    for row in rows:
+        place = plan.place(DataCategory(row["category"]))
+        if place is Placement.DISCLOSED:
+            items.append(dict(row))
+        elif place in left_out:
+            counts = left_out[place]
+            counts[row["category"]] = counts.get(row["category"], 0) + 1
+    await connection.execute(
+        """INSERT INTO disclosures (request_id, items, compiled_at, excluded, withheld)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id) DO NOTHING""",
+        order.request_id, items, order.occurred_at, left_out[Placement.EXCLUDED],
+        left_out[Placement.WITHHELD],
+    )
+    return len(items), {
+        "excluded": sum(left_out[Placement.EXCLUDED].values()),
+        "withheld": sum(left_out[Placement.WITHHELD].values()),
+        "included_categories": ",".join(c.value for c in decision.included_categories),
+    }
 
 
 async def _apply_correction(
     connection: asyncpg.Connection, subject_id: str, details: dict[str, Any]
-) -> int:
-    affected = 0
+) -> tuple[list[str], list[str]]:
+    """Article 7 ¶2: make each requested change that changes what is held; the others are
+    named with why they changed nothing. Returns `field:action` made and
+    `field:action:why` not made."""
+    made: list[str] = []
+    not_made: list[str] = []
     for change in details["changes"]:
         action = CorrectionAction(change["action"])
         field = change["field"]
@@ -131,32 +173,29 @@ async def _apply_correction(
                 subject_id, field)
         elif action is CorrectionAction.CORRECT:
             result = await connection.execute(
-                "UPDATE personal_data SET value = $3 WHERE subject_id = $1 AND field = $2",
+                "UPDATE personal_data SET value = $3"
+                " WHERE subject_id = $1 AND field = $2 AND value <> $3",
                 subject_id, field, change["new_value"])
         else:
             result = await connection.execute(
-                """INSERT INTO personal_data (subject_id, category, field, value, source)
-                   VALUES ($1, $2, $3, $4, 'correction_request')
-                   ON CONFLICT (subject_id, category, field) DO UPDATE SET value = $4""",
+                """INSERT INTO personal_data (subject_id, category, field, value, source,
+                                              purpose)
+                   SELECT $1, $2, $3, $4, 'correction_request', 'account_self_service'
+                    WHERE NOT EXISTS (SELECT 1 FROM personal_data
+                                       WHERE subject_id = $1 AND field = $3)""",
                 subject_id, category_of_field(field).value, field, change["new_value"])
-        affected += int(result.split()[-1])
-    return affected
-
-
-async def _suspension_scope(
-    connection: asyncpg.Connection, order: CarryOut, subject_id: str
-) -> list[int]:
-    """The items the investigation found in breach of the grounds; all items when the
-    operator decided so without such a finding."""
-    grounds = set(order.findings.requested_grounds)
-    rows = await connection.fetch(
-        "SELECT item_id, purpose, lawfully_obtained FROM personal_data WHERE subject_id = $1",
-        subject_id,
-    )
-    flagged = [
-        row["item_id"] for row in rows
-        if (SuspensionGround.USED_BEYOND_PURPOSE in grounds and row["purpose"]
-            and row["purpose"] not in PURPOSES_OF_USE)
-        or (SuspensionGround.OBTAINED_WRONGFULLY in grounds and not row["lawfully_obtained"])
-    ]
-    return flagged or [row["item_id"] for row in rows]
+        if int(result.split()[-1]) > 0:
+            made.append(f"{field}:{action.value}")
+        else:
+            check = ChangeCheck(field=field, action=action,
+                                held=action is not CorrectionAction.DELETE,
+                                same_value=action is CorrectionAction.CORRECT)
+            # Nothing changed: for a correction, either the field is not held or the value
+            # is already right; look which.
+            if action is CorrectionAction.CORRECT:
+                held = await connection.fetchval(
+                    "SELECT EXISTS (SELECT 1 FROM personal_data"
+                    " WHERE subject_id = $1 AND field = $2)", subject_id, field)
+                check = check.model_copy(update={"held": held, "same_value": held})
+            not_made.append(f"{field}:{action.value}:{check.why_not}")
+    return made, not_made

@@ -40,7 +40,11 @@ DEFAULT_DURATIONS: dict[Step, timedelta] = {
     Step.ANSWER: timedelta(days=14),
     Step.NOTIFY: timedelta(days=1),
 }
-DEFAULT_POLICY_VERSION = "2026-11.1"
+DEFAULT_POLICY_VERSION = "2026-11.2"  # .2: extensions capped
+
+# The organisation's own steps after the person's part, which the receipt notice commits to.
+DECISION_STEPS = (Step.INVESTIGATE, Step.DECIDE, Step.ACT, Step.NOTIFY)
+DELIVERY_STEPS = (Step.ACT, Step.NOTIFY)
 
 
 class DeadlinePolicy(BaseModel):
@@ -53,6 +57,12 @@ class DeadlinePolicy(BaseModel):
     reminder_fraction: float = Field(
         default=0.2, gt=0, lt=1,
         description="The reminder goes out this share of the window before the due time.",
+    )
+    max_extensions: int = Field(
+        default=2, ge=0, le=10, description="Extensions allowed per step of a request.")
+    max_extension_share: float = Field(
+        default=1.0, gt=0, le=3,
+        description="All extensions of a step together add at most this share of its window.",
     )
 
     @field_validator("durations")
@@ -72,18 +82,64 @@ class DeadlinePolicy(BaseModel):
             return self
         if version == self.version:
             raise ValueError("an overridden policy needs its own version label")
-        return DeadlinePolicy(
-            version=version,
-            durations={**self.durations, **overrides},
-            reminder_fraction=self.reminder_fraction,
-        )
+        return self.model_copy(update={"version": version,
+                                       "durations": {**self.durations, **overrides}})
 
     def due_at(self, step: Step, started_at: datetime) -> datetime:
         return started_at + self.durations[step]
 
     def reminder_at(self, step: Step, started_at: datetime) -> datetime:
-        duration = self.durations[step]
-        return started_at + duration - duration * self.reminder_fraction
+        return self.reminder_before(step, self.due_at(step, started_at))
+
+    def reminder_before(self, step: Step, due_at: datetime) -> datetime:
+        """When the reminder for a step due at `due_at` (extended or not) goes out."""
+        return due_at - self.durations[step] * self.reminder_fraction
+
+    def extension_problem(self, step: Step, *, started_at: datetime, until: datetime,
+                          current_due: datetime, now: datetime, extensions: int) -> str | None:
+        """Why an extension of `step` to `until` is not allowed, or None. "Without delay"
+        cannot be extended for ever: a step may be extended `max_extensions` times, by at
+        most `max_extension_share` of its window in all."""
+        if until <= current_due or until <= now:
+            return (f"the new due time must be later than the current one, "
+                    f"{current_due.isoformat(timespec='minutes')}")
+        if extensions >= self.max_extensions:
+            return (f"{step.value} has been extended {extensions} times already; the deadline "
+                    f"policy {self.version} allows {self.max_extensions}")
+        latest = self.due_at(step, started_at) + self.durations[step] * self.max_extension_share
+        if until > latest:
+            return (f"{step.value} can be extended to {latest.isoformat(timespec='minutes')} "
+                    f"at the latest under deadline policy {self.version}")
+        return None
+
+    def commitment(self, kind_is_inquiry: bool, is_disclosure: bool,
+                   received_at: datetime) -> Commitment:
+        """What the receipt notice promises: the answer's date for an inquiry; otherwise
+        days from the person's part, since their time is not ours to count."""
+        if kind_is_inquiry:
+            return Commitment(answer_by=received_at + self.durations[Step.ANSWER]
+                              + self.durations[Step.NOTIFY])
+        decide = sum((self.durations[s] for s in DECISION_STEPS), timedelta())
+        deliver = sum((self.durations[s] for s in DELIVERY_STEPS), timedelta())
+        return Commitment(
+            decide_within_days=_days(decide),
+            disclose_within_days_of_payment=_days(deliver) if is_disclosure else None)
+
+
+def _days(span: timedelta) -> int:
+    return -(-span // timedelta(days=1))  # whole days, rounded up
+
+
+class Commitment(BaseModel):
+    """When the receipt notice says we will respond: a date for an inquiry; for the other
+    kinds, days counted from the person's part (identity, and the fee for a disclosure),
+    because the organisation's clock does not run while the person holds it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    answer_by: datetime | None = None
+    decide_within_days: int | None = None
+    disclose_within_days_of_payment: int | None = None
 
 
 _UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}

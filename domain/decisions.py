@@ -1,17 +1,26 @@
 """What may be decided on each kind of request, straight from Articles 5-8.
 
-`validate_decision` is what the `decide` update's validator calls: it accepts only the
-outcomes and grounds the article allows, and says why otherwise. `propose` is the
-domain's suggestion from the investigation's findings; an operator settles it.
+`validate_decision` is what the `decide` update's validator calls: it accepts only what
+the article and the investigation's findings support, and says why otherwise. `propose`
+is the domain's suggestion from the findings; an operator settles it. The rules on the
+acts around a decision (the second approver, the fee) live here too.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from domain.requests import DataCategory, RequestKind, SuspensionAction, SuspensionGround
+from domain.findings import (
+    EXCLUDED_FROM_DISCLOSURE,
+    Findings,
+    Placement,
+    disclosure_plan,
+    stoppable_partners,
+)
+from domain.requests import DataCategory, RequestKind, SuspensionAction
 
 
 class Outcome(StrEnum):
@@ -19,6 +28,8 @@ class Outcome(StrEnum):
     ANSWERED = "answered"
     # Article 6
     DISCLOSED_IN_FULL = "disclosed_in_full"
+    # Everything asked for but history and characteristic information (Art 6 ¶2)
+    DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC = "disclosed_except_history_and_characteristic"
     DISCLOSED_IN_PART = "disclosed_in_part"
     DISCLOSURE_REFUSED = "disclosure_refused"
     # Article 7
@@ -32,6 +43,7 @@ class Outcome(StrEnum):
     # Article 5
     PROVISION_STOPPED = "provision_stopped"
     STOP_REFUSED = "stop_refused"
+    NO_PROVISION_TO_STOP = "no_provision_to_stop"  # none of the named partners is one
     # Closed before a decision, for want of the subject's part
     IDENTITY_NOT_VERIFIED = "identity_not_verified"
     FEE_UNPAID = "fee_unpaid"
@@ -52,42 +64,23 @@ class AlternativeMeasureGround(StrEnum):
     OTHERWISE_DIFFICULT = "otherwise_difficult"
 
 
-class ProvisionException(StrEnum):
-    """Article 5: provision without consent that a stop request does not end."""
 
-    PROTECTION_OF_LIFE_BODY_PROPERTY = "protection_of_life_body_property"
-    PUBLIC_HEALTH_OR_CHILDREN = "public_health_or_children"
-    COOPERATION_WITH_AUTHORITIES = "cooperation_with_authorities"
-
-
-class Relationship(StrEnum):
-    """Article 5: entrustment, business succession and joint use are not third parties."""
-
-    THIRD_PARTY = "third_party"
-    ENTRUSTMENT = "entrustment"
-    BUSINESS_SUCCESSION = "business_succession"
-    JOINT_USE = "joint_use"
-
-    @property
-    def is_third_party(self) -> bool:
-        return self is Relationship.THIRD_PARTY
-
-
-# Article 6, second paragraph: not disclosed, in principle.
-EXCLUDED_FROM_DISCLOSURE = frozenset({DataCategory.HISTORY, DataCategory.CHARACTERISTIC})
 FEE_PER_CASE_YEN = 1000
+
+DISCLOSING = frozenset({Outcome.DISCLOSED_IN_FULL,
+                        Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+                        Outcome.DISCLOSED_IN_PART})
 
 OUTCOMES_BY_KIND: dict[RequestKind, frozenset[Outcome]] = {
     RequestKind.INQUIRY: frozenset({Outcome.ANSWERED}),
-    RequestKind.DISCLOSURE: frozenset(
-        {Outcome.DISCLOSED_IN_FULL, Outcome.DISCLOSED_IN_PART, Outcome.DISCLOSURE_REFUSED}
-    ),
+    RequestKind.DISCLOSURE: DISCLOSING | {Outcome.DISCLOSURE_REFUSED},
     RequestKind.CORRECTION: frozenset({Outcome.CORRECTION_MADE, Outcome.CORRECTION_DECLINED}),
     RequestKind.SUSPENSION: frozenset(
         {Outcome.USE_SUSPENDED, Outcome.ERASED, Outcome.SUSPENSION_REFUSED,
          Outcome.ALTERNATIVE_MEASURES}
     ),
-    RequestKind.THIRD_PARTY_STOP: frozenset({Outcome.PROVISION_STOPPED, Outcome.STOP_REFUSED}),
+    RequestKind.THIRD_PARTY_STOP: frozenset(
+        {Outcome.PROVISION_STOPPED, Outcome.STOP_REFUSED, Outcome.NO_PROVISION_TO_STOP}),
 }
 
 # Outcomes the person is told the reason for (Articles 6-8: "notify ... to that effect").
@@ -97,29 +90,6 @@ NEEDS_REASON = frozenset(
 )
 
 
-class Findings(BaseModel):
-    """What the investigation found: counts and codes, never the data itself."""
-
-    model_config = ConfigDict(frozen=True)
-
-    items_by_category: dict[DataCategory, int] = Field(default_factory=dict)
-    requested_action: SuspensionAction | None = None
-    requested_grounds: tuple[SuspensionGround, ...] = ()
-    used_beyond_purpose: int = 0
-    obtained_wrongfully: int = 0
-    third_party_partners: tuple[str, ...] = ()
-    not_third_parties: dict[str, Relationship] = Field(default_factory=dict)
-    unknown_partners: int = 0  # named by the person, unknown to us: a count, not their text
-
-    @property
-    def grounds_substantiated(self) -> bool:
-        found = {
-            SuspensionGround.USED_BEYOND_PURPOSE: self.used_beyond_purpose > 0,
-            SuspensionGround.OBTAINED_WRONGFULLY: self.obtained_wrongfully > 0,
-        }
-        return any(found[ground] for ground in self.requested_grounds)
-
-
 class Proposal(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -127,25 +97,47 @@ class Proposal(BaseModel):
     why: str
 
 
+def _requested(findings: Findings) -> Outcome:
+    return (Outcome.ERASED if findings.requested_action is SuspensionAction.ERASE
+            else Outcome.USE_SUSPENDED)
+
+
 def propose(kind: RequestKind, findings: Findings) -> Proposal:
     match kind:
         case RequestKind.DISCLOSURE:
-            held = sum(n for c, n in findings.items_by_category.items()
-                       if c not in EXCLUDED_FROM_DISCLOSURE)
+            plan = disclosure_plan(findings)
+            held = findings.items_by_category
+            disclosed = sum(plan.counts(held, Placement.DISCLOSED).values())
+            left = sum(plan.counts(held, Placement.EXCLUDED).values())
+            if left:
+                return Proposal(
+                    outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+                    why=f"{disclosed} items may be disclosed; {left} items of history or "
+                        "characteristic information are excluded in principle (Art 6 ¶2)")
             return Proposal(outcome=Outcome.DISCLOSED_IN_FULL,
-                            why=f"{held} items may be disclosed; no refusal ground is known")
+                            why=f"{disclosed} items may be disclosed; no refusal ground is "
+                                "known")
         case RequestKind.CORRECTION:
+            effective = [c.field for c in findings.changes if c.effective]
+            if not effective:
+                return Proposal(outcome=Outcome.CORRECTION_DECLINED,
+                                why="none of the requested changes would change what we hold")
             return Proposal(outcome=Outcome.CORRECTION_MADE,
-                            why="the requested changes can be applied")
+                            why=f"{len(effective)} of {len(findings.changes)} requested "
+                                "changes would change what we hold")
         case RequestKind.SUSPENSION:
             if not findings.grounds_substantiated:
                 return Proposal(outcome=Outcome.SUSPENSION_REFUSED,
-                                why="the investigation found no use beyond purpose and no "
-                                    "wrongful acquisition")
-            done = (Outcome.ERASED if findings.requested_action is SuspensionAction.ERASE
-                    else Outcome.USE_SUSPENDED)
-            return Proposal(outcome=done, why="the grounds were substantiated")
+                                why="the investigation found no item used beyond purpose or "
+                                    "obtained wrongfully on the grounds given")
+            return Proposal(outcome=_requested(findings),
+                            why=f"{len(findings.items_in_breach)} items were found in breach "
+                                "of the grounds given")
         case RequestKind.THIRD_PARTY_STOP:
+            if not findings.third_party_partners:
+                return Proposal(outcome=Outcome.NO_PROVISION_TO_STOP,
+                                why="none of the partners named receives the person's data "
+                                    "as a third party")
             return Proposal(outcome=Outcome.PROVISION_STOPPED,
                             why=f"{len(findings.third_party_partners)} third-party provisions "
                                 "can be stopped")
@@ -156,51 +148,178 @@ class DecisionProblem(ValueError):
     pass
 
 
-def validate_decision(
-    kind: RequestKind,
-    findings: Findings,
-    outcome: Outcome,
-    *,
-    refusal_grounds: tuple[RefusalGround, ...] = (),
-    alternative_ground: AlternativeMeasureGround | None = None,
-    provision_exception: ProvisionException | None = None,
-    withheld_categories: tuple[DataCategory, ...] = (),
-    has_reason: bool = False,
-    has_measure: bool = False,
-) -> None:
-    """Raise DecisionProblem naming what does not fit the article; return if it fits."""
+@dataclass(frozen=True)
+class Choice:
+    """What an operator decided, as the validator needs it (the texts are stored apart)."""
+
+    outcome: Outcome
+    refusal_grounds: tuple[RefusalGround, ...] = ()
+    alternative_ground: AlternativeMeasureGround | None = None
+    withheld_categories: tuple[DataCategory, ...] = ()
+    included_categories: tuple[DataCategory, ...] = ()
+    continued_partners: tuple[str, ...] = ()
+    has_reason: bool = False
+    has_measure: bool = False
+    has_inclusion_reason: bool = False
+
+
+def validate_decision(kind: RequestKind, findings: Findings, choice: Choice) -> None:
+    """Raise DecisionProblem naming what the article or the findings do not support."""
+    outcome = choice.outcome
     allowed = OUTCOMES_BY_KIND.get(kind, frozenset())
     if outcome not in allowed:
         names = ", ".join(sorted(o.value for o in allowed))
         raise DecisionProblem(f"{outcome.value} is not an outcome of a {kind.value} request; "
                               f"allowed: {names}")
-    if outcome in NEEDS_REASON and not has_reason:
+    if outcome in NEEDS_REASON and not choice.has_reason:
         raise DecisionProblem(f"{outcome.value} needs a reason for the person (--reason-file)")
+    _check_disclosure(findings, choice)
+    _check_alternative(choice)
+    if kind is RequestKind.CORRECTION:
+        _check_correction(findings, choice)
+    if kind is RequestKind.SUSPENSION:
+        _check_suspension(findings, choice)
+    _check_provision(findings, choice)
+
+
+def _check_disclosure(findings: Findings, choice: Choice) -> None:
+    outcome = choice.outcome
     withholding = outcome in (Outcome.DISCLOSED_IN_PART, Outcome.DISCLOSURE_REFUSED)
-    if withholding and not refusal_grounds:
+    if withholding and not choice.refusal_grounds:
         grounds = ", ".join(g.value for g in RefusalGround)
         raise DecisionProblem(f"{outcome.value} needs at least one Article 6 ground: {grounds}")
-    if refusal_grounds and not withholding:
+    if choice.refusal_grounds and not withholding:
         raise DecisionProblem("refusal grounds apply only to a partial or refused disclosure")
-    if outcome is Outcome.DISCLOSED_IN_PART and not withheld_categories:
+    if outcome is Outcome.DISCLOSED_IN_PART and not choice.withheld_categories:
         raise DecisionProblem("a partial disclosure must name the withheld categories")
-    if withheld_categories and outcome is not Outcome.DISCLOSED_IN_PART:
+    if choice.withheld_categories and outcome is not Outcome.DISCLOSED_IN_PART:
         raise DecisionProblem("withheld categories apply only to a partial disclosure")
-    if outcome is Outcome.ALTERNATIVE_MEASURES:
-        if alternative_ground is None:
+    if choice.included_categories:
+        if outcome not in DISCLOSING:
+            raise DecisionProblem("including history or characteristic information applies "
+                                  "only to a disclosure")
+        stray = sorted(c.value for c in choice.included_categories
+                       if c not in EXCLUDED_FROM_DISCLOSURE)
+        if stray:
+            raise DecisionProblem(f"only history and characteristic information is excluded "
+                                  f"in principle (Art 6 ¶2); {', '.join(stray)} is not")
+        if not choice.has_inclusion_reason:
+            raise DecisionProblem("disclosing history or characteristic information departs "
+                                  "from Art 6 ¶2's principle and needs its reason "
+                                  "(--include-reason-file)")
+    elif choice.has_inclusion_reason:
+        raise DecisionProblem("an inclusion reason applies only with --include")
+    if outcome not in DISCLOSING:
+        return
+    plan = disclosure_plan(findings, choice.withheld_categories, choice.included_categories)
+    held = {c for c, n in findings.items_by_category.items() if n > 0 and findings.asked_for(c)}
+    not_held = sorted(c.value for c in (*choice.withheld_categories,
+                                       *choice.included_categories) if c not in held)
+    if not_held:
+        raise DecisionProblem(f"no items of {', '.join(not_held)} are held among those asked "
+                              "for; nothing of them can be withheld or included")
+    excluded = plan.counts(findings.items_by_category, Placement.EXCLUDED)
+    if outcome is Outcome.DISCLOSED_IN_FULL and excluded:
+        left = ", ".join(f"{c.value} ({n})" for c, n in sorted(excluded.items()))
+        raise DecisionProblem(
+            f"not a full disclosure: {left} would be left out under Art 6 ¶2; decide "
+            "disclosed_except_history_and_characteristic, or include them (--include with "
+            "--include-reason-file)")
+    if outcome is Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC and not excluded:
+        raise DecisionProblem("no history or characteristic information would be left out; "
+                              "decide disclosed_in_full")
+
+
+def _check_alternative(choice: Choice) -> None:
+    if choice.outcome is Outcome.ALTERNATIVE_MEASURES:
+        if choice.alternative_ground is None:
             raise DecisionProblem("alternative measures need their ground: large_expense or "
                                   "otherwise_difficult")
-        if not has_measure:
+        if not choice.has_measure:
             raise DecisionProblem("alternative measures need the measure itself (--measure-file)")
-    elif alternative_ground is not None or has_measure:
+    elif choice.alternative_ground is not None or choice.has_measure:
         raise DecisionProblem("a measure and its ground apply only to alternative_measures")
-    if outcome in (Outcome.USE_SUSPENDED, Outcome.ERASED):
-        requested = (Outcome.ERASED if findings.requested_action is SuspensionAction.ERASE
-                     else Outcome.USE_SUSPENDED)
-        if outcome is not requested:
-            raise DecisionProblem(f"the person asked for {requested.value}, not {outcome.value}")
-    if outcome is Outcome.STOP_REFUSED and provision_exception is None:
-        names = ", ".join(e.value for e in ProvisionException)
-        raise DecisionProblem(f"refusing to stop provision needs its Article 5 exception: {names}")
-    if provision_exception is not None and outcome is not Outcome.STOP_REFUSED:
-        raise DecisionProblem("a provision exception applies only to stop_refused")
+
+
+def _check_correction(findings: Findings, choice: Choice) -> None:
+    if choice.outcome is Outcome.CORRECTION_MADE and not any(
+            c.effective for c in findings.changes):
+        raise DecisionProblem("none of the requested changes would change what we hold; "
+                              "decide correction_declined with the reason")
+
+
+def _check_suspension(findings: Findings, choice: Choice) -> None:
+    outcome = choice.outcome
+    found = len(findings.items_in_breach)
+    if findings.grounds_substantiated:
+        if outcome is Outcome.SUSPENSION_REFUSED:
+            raise DecisionProblem(
+                f"the investigation found {found} items in breach of the grounds given: "
+                f"Art 8 ¶2 requires {_requested(findings).value}, or alternative_measures "
+                "where that costs a large amount or is otherwise difficult (Art 8 ¶4)")
+    elif outcome is not Outcome.SUSPENSION_REFUSED:
+        raise DecisionProblem("the investigation found no item in breach of the grounds "
+                              "given, so there is nothing to suspend or erase; decide "
+                              "suspension_refused with the reason")
+    if outcome in (Outcome.USE_SUSPENDED, Outcome.ERASED) and outcome is not _requested(
+            findings):
+        raise DecisionProblem(f"the person asked for {_requested(findings).value}, "
+                              f"not {outcome.value}")
+
+
+def _check_provision(findings: Findings, choice: Choice) -> None:
+    outcome, continued = choice.outcome, choice.continued_partners
+    if continued and outcome not in (Outcome.PROVISION_STOPPED, Outcome.STOP_REFUSED):
+        raise DecisionProblem("continued partners apply only to a stop request")
+    for partner in continued:
+        if partner not in findings.third_party_partners:
+            raise DecisionProblem(f"{partner} is not a third party this person's data is "
+                                  "provided to, among those they named")
+        if findings.continuable(partner) is None:
+            basis = findings.partner_bases.get(partner)
+            raise DecisionProblem(
+                f"provision to {partner} rests on {basis.value if basis else 'no basis'}; "
+                "it stops at the person's request (Art 5) and cannot be continued")
+    if continued and not choice.has_reason:
+        raise DecisionProblem("continuing a provision needs a reason for the person "
+                              "(--reason-file)")
+    stopping = stoppable_partners(findings, continued)
+    if outcome is Outcome.PROVISION_STOPPED and not stopping:
+        raise DecisionProblem("no provision would be stopped; decide stop_refused (every "
+                              "partner continued on its exception) or no_provision_to_stop")
+    if outcome is Outcome.STOP_REFUSED and (stopping or not continued):
+        raise DecisionProblem("stop_refused continues every named third-party provision on "
+                              "its recorded exception (--continue PARTNER for each); "
+                              f"not continued: {', '.join(stopping) or 'none named'}")
+    if outcome is Outcome.NO_PROVISION_TO_STOP and findings.third_party_partners:
+        raise DecisionProblem(f"provision to {', '.join(findings.third_party_partners)} is "
+                              "provision to a third party; decide provision_stopped")
+
+
+def approval_problem(decided_by: str, approver: str) -> str | None:
+    """Article 8 ¶4's alternative measure is approved by a second operator: a different
+    person, so ids that differ only in case are the same person."""
+    if approver.casefold() == decided_by.casefold():
+        return "the measure needs a second operator's approval, not the deciding operator's"
+    return None
+
+
+def payment_problem(invoice_id: str, amount_yen: int, *, paid_invoice: str,
+                    paid_yen: int) -> str | None:
+    """Article 6's fee: the payment must be for this request's invoice, in full."""
+    if paid_invoice != invoice_id:
+        return (f"invoice {paid_invoice} does not exist for this request; its invoice is "
+                f"{invoice_id}")
+    if paid_yen != amount_yen:
+        return f"the fee is {amount_yen} yen, not {paid_yen}"
+    return None
+
+
+def fee_due(findings: Findings, choice: Choice) -> bool:
+    """Article 6: "a fee of 1,000 yen per case will be charged for the disclosure". The fee
+    is for a disclosure that discloses something; a refusal, or a disclosure with nothing
+    to disclose, charges nothing (see docs/policy-interpretation.md)."""
+    if choice.outcome not in DISCLOSING:
+        return False
+    plan = disclosure_plan(findings, choice.withheld_categories, choice.included_categories)
+    return bool(plan.counts(findings.items_by_category, Placement.DISCLOSED))

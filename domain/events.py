@@ -18,6 +18,7 @@ class EventType(StrEnum):
     NOTICE_DELIVERED = "notice.delivered"
     ANSWER_RECORDED = "answer.recorded"
     IDENTITY_VERIFIED = "identity.verified"
+    IDENTITY_CHECKED = "identity.registration_checked"  # not verified: an operator must
     INVOICE_ISSUED = "invoice.issued"
     PAYMENT_RECORDED = "payment.recorded"
     INVOICE_LAPSED = "invoice.lapsed"

@@ -7,6 +7,7 @@ same fold rebuilds a request's state from its full history.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -27,9 +28,11 @@ class RequestStatus(StrEnum):
 # The steps each kind passes through, in order; each carries a deadline.
 STEPS_BY_KIND: dict[RequestKind, tuple[Step, ...]] = {
     RequestKind.INQUIRY: (Step.ACKNOWLEDGE, Step.ANSWER, Step.NOTIFY),
+    # The fee is asked for once a disclosure is decided, and only if something will be
+    # disclosed (docs/policy-interpretation.md, "The fee").
     RequestKind.DISCLOSURE: (
-        Step.ACKNOWLEDGE, Step.VERIFY_IDENTITY, Step.PAYMENT, Step.INVESTIGATE,
-        Step.DECIDE, Step.ACT, Step.NOTIFY,
+        Step.ACKNOWLEDGE, Step.VERIFY_IDENTITY, Step.INVESTIGATE, Step.DECIDE,
+        Step.PAYMENT, Step.ACT, Step.NOTIFY,
     ),
     RequestKind.CORRECTION: (
         Step.ACKNOWLEDGE, Step.VERIFY_IDENTITY, Step.INVESTIGATE, Step.DECIDE, Step.ACT,
@@ -100,6 +103,54 @@ def fold(request_id: str, kind: RequestKind, events: Iterable[RecordedEvent]) ->
     return state
 
 
-# The kinds whose whole lifecycle is built; intake refuses the others rather than start
-# a workflow that could not finish them.
-AVAILABLE_KINDS: frozenset[RequestKind] = frozenset(RequestKind)
+@dataclass(frozen=True)
+class Progress:
+    """What people have done so far on a request: the facts `awaiting` reads."""
+
+    identity_verified: bool = False
+    paid: bool = False
+    answered: bool = False
+    decided: bool = False
+    measure_pending: bool = False  # an alternative measure awaits its second operator
+
+
+_WAITING_FOR = {
+    Step.VERIFY_IDENTITY: "identity verification (`dsr verify-identity`)",
+    Step.PAYMENT: "the subject's payment of the fee (`dsr record-payment`)",
+    Step.ANSWER: "an operator's answer (`dsr respond`)",
+    Step.DECIDE: "an operator's decision (`dsr decide`)",
+}
+
+
+def step_done(step: Step | None, progress: Progress) -> bool:
+    """Whether what a waiting step waits for is on record, so the request moves on."""
+    match step:
+        case Step.VERIFY_IDENTITY:
+            return progress.identity_verified
+        case Step.PAYMENT:
+            return progress.paid
+        case Step.ANSWER:
+            return progress.answered
+        case Step.DECIDE:
+            return progress.decided and not progress.measure_pending
+    return False
+
+
+def awaiting(step: Step | None, progress: Progress) -> str | None:
+    """What the request waits for from people at `step`, with the command that gives it;
+    None when nothing is (the service is working, or the step's act is on record)."""
+    if step is Step.DECIDE and progress.decided and progress.measure_pending:
+        return "a second operator's approval of the alternative measure (`dsr approve-measure`)"
+    if step is None or step_done(step, progress):
+        return None
+    return _WAITING_FOR.get(step)
+
+
+def next_step(kind: RequestKind, step: Step | None) -> Step | None:
+    """The step after `step` in a kind's lifecycle (a disclosure's payment only comes
+    when a fee is due)."""
+    steps = STEPS_BY_KIND[kind]
+    if step not in steps:
+        return None
+    later = steps[steps.index(step) + 1:]
+    return later[0] if later else None

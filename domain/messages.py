@@ -13,16 +13,10 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from domain.deadlines import DeadlinePolicy, Step
-from domain.decisions import (
-    AlternativeMeasureGround,
-    Findings,
-    Outcome,
-    Proposal,
-    ProvisionException,
-    RefusalGround,
-)
+from domain.deadlines import Commitment, DeadlinePolicy, Step
+from domain.decisions import AlternativeMeasureGround, Choice, Outcome, Proposal, RefusalGround
 from domain.events import EventType, PayloadValue
+from domain.findings import Findings
 from domain.lifecycle import RequestStatus
 from domain.notices import NoticeKind
 from domain.requests import DataCategory, Identifier, RequestKind
@@ -59,7 +53,9 @@ class QueueNotice(_Message):
     notice: NoticeKind
     idempotency_key: str
     occurred_at: AwareDatetime
-    due_at: AwareDatetime | None = None
+    due_at: AwareDatetime | None = None  # a date the notice gives the person
+    commitment: Commitment | None = None  # the receipt's promise of when we respond
+    reference: str | None = None  # the note of the extension an extension notice tells of
 
 
 class QueuedNotice(_Message):
@@ -101,6 +97,8 @@ class StatusView(_Message):
     outcome: str | None
     deadline_policy_version: str
     awaiting: str | None = None
+    step_done: bool = False  # the act this step waited for is on record; it moves on
+    next_step: Step | None = None
     invoice_id: str | None = None
     proposal: Proposal | None = None
 
@@ -131,11 +129,31 @@ class Decide(_Message):
     outcome: Outcome
     refusal_grounds: tuple[RefusalGround, ...] = ()
     alternative_ground: AlternativeMeasureGround | None = None
-    provision_exception: ProvisionException | None = None
     withheld_categories: tuple[DataCategory, ...] = ()
+    # Art 6 ¶2's "in principle": history or characteristic information disclosed after all
+    included_categories: tuple[DataCategory, ...] = ()
+    # Art 5: third-party provisions continued on their recorded exception
+    continued_partners: tuple[Identifier, ...] = Field(default=(), max_length=100)
     reason_note_id: NoteId | None = None
     measure_note_id: NoteId | None = None
+    inclusion_note_id: NoteId | None = None
     operator: OperatorId
+
+    def choice(self) -> Choice:
+        return Choice(
+            outcome=self.outcome, refusal_grounds=self.refusal_grounds,
+            alternative_ground=self.alternative_ground,
+            withheld_categories=self.withheld_categories,
+            included_categories=self.included_categories,
+            continued_partners=self.continued_partners,
+            has_reason=self.reason_note_id is not None,
+            has_measure=self.measure_note_id is not None,
+            has_inclusion_reason=self.inclusion_note_id is not None)
+
+    @property
+    def note_ids(self) -> tuple[str, ...]:
+        return tuple(n for n in (self.reason_note_id, self.measure_note_id,
+                                 self.inclusion_note_id) if n)
 
 
 class ApproveMeasure(_Message):
@@ -168,6 +186,13 @@ class RequestStep(_Message):
     kind: RequestKind
     idempotency_key: str
     occurred_at: AwareDatetime
+
+
+class IdentityCheck(_Message):
+    """The registration match: whether the e-mail matched, and whether that suffices."""
+
+    matched: bool
+    verified: bool
 
 
 class Invoice(_Message):

@@ -1,108 +1,82 @@
 """What the organisation tells the person, and how each notice reads.
 
-Rendering is pure; the activity that queues a notice reads the personal parts (the
-requester's name, the operator's answer) from Postgres and passes them in.
+Every notice says exactly what was done and what was not: the items acted on and the
+rest left as they were, the categories left out of a disclosure and under which clause,
+the changes made and those that would have changed nothing. Rendering is pure; the
+activity that queues a notice reads the facts (and the personal parts) from Postgres and
+passes them in, with the organisation's time zone for dates a person reads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
-from domain.decisions import Outcome
-from domain.requests import RequestKind
+from domain.deadlines import Commitment
+from domain.decisions import DISCLOSING, Outcome
+from domain.notice_texts import MONTHS_EN, TEXTS
+from domain.requests import Language, RequestKind
 
 
 class NoticeKind(StrEnum):
     RECEIPT = "receipt"
     ANSWER = "answer"
+    IDENTITY_PROOF_REQUESTED = "identity_proof_requested"
     FEE_REQUEST = "fee_request"
+    DEADLINE_EXTENDED = "deadline_extended"
     OUTCOME = "outcome"
     CLOSED_IDENTITY_NOT_VERIFIED = "closed_identity_not_verified"
     CLOSED_FEE_UNPAID = "closed_fee_unpaid"
 
 
 @dataclass(frozen=True)
-class OutcomeFacts:
-    """What an outcome notice states; read from the store by the activity that queues it."""
+class NoticeFacts:
+    """What a notice states; gathered from the store by the activity that queues it."""
 
-    outcome: Outcome
+    outcome: Outcome | None = None
     reason: str | None = None
-    measure: str | None = None
+    due_at: datetime | None = None
+    commitment: Commitment | None = None
+    # Identity (the registration match only proposes; see docs/policy-interpretation.md)
+    registration_matched: bool = False
+    # Deadline extension
+    extended_step: str | None = None
+    # Article 6
     refusal_grounds: tuple[str, ...] = ()
-    provision_exception: str | None = None
-    disclosed_items: tuple[tuple[str, str, str], ...] = ()  # (category, field, value)
-    withheld_categories: tuple[str, ...] = ()
-    stopped_partners: tuple[str, ...] = ()
-    not_third_parties: tuple[tuple[str, str], ...] = ()  # (partner, relationship)
+    disclosed_items: tuple[tuple[str, str, str, bool], ...] = ()  # category, field, value,
+    excluded: dict[str, int] = field(default_factory=dict)  # suspended; ¶2 by count
+    withheld: dict[str, int] = field(default_factory=dict)  # ¶1 by count
+    included: tuple[str, ...] = ()
+    inclusion_reason: str | None = None
     invoice_id: str | None = None
     amount_yen: int | None = None
+    fee_paid: bool = False
+    # Article 7: (field, action, new value) made; (field, action, why) not made
+    changes_made: tuple[tuple[str, str, str | None], ...] = ()
+    changes_not_made: tuple[tuple[str, str, str], ...] = ()
+    # Article 8
+    breaches: tuple[str, ...] = ()
+    acted_items: tuple[tuple[str, str], ...] = ()  # (category, field)
+    items_left: int = 0
+    already_suspended: int = 0
+    alternative_ground: str | None = None
+    measure: str | None = None
+    # Article 5
+    stopped_partners: tuple[str, ...] = ()
+    continued_partners: tuple[tuple[str, str], ...] = ()  # (partner, exception)
+    not_third_parties: tuple[tuple[str, str], ...] = ()  # (partner, relationship)
+    unknown_partners: tuple[str, ...] = ()
 
 
-_OUTCOME_SENTENCE = {
-    Outcome.DISCLOSED_IN_FULL: "We disclose to you the personal information we hold about you, "
-    "below.",
-    Outcome.DISCLOSED_IN_PART: "We disclose part of the personal information we hold about you, "
-    "below; the rest is withheld under Article 6.",
-    Outcome.DISCLOSURE_REFUSED: "We have decided not to disclose the personal information "
-    "requested, under Article 6.",
-    Outcome.CORRECTION_MADE: "We have made the correction, addition or deletion you requested.",
-    Outcome.CORRECTION_DECLINED: "We have decided not to make the correction you requested.",
-    Outcome.USE_SUSPENDED: "We have suspended the use of your personal information.",
-    Outcome.ERASED: "We have erased your personal information.",
-    Outcome.SUSPENSION_REFUSED: "We have decided not to suspend use of or erase your personal "
-    "information.",
-    Outcome.ALTERNATIVE_MEASURES: "Suspending use or erasing would involve a large expense or "
-    "be otherwise difficult, so under Article 8 we have taken alternative measures to protect "
-    "your rights and interests instead.",
-    Outcome.PROVISION_STOPPED: "We have stopped providing your personal information to the "
-    "third parties named below.",
-    Outcome.STOP_REFUSED: "We will not stop this provision, because the law permits it "
-    "without your consent in this case (Article 5).",
-    Outcome.IDENTITY_NOT_VERIFIED: "We have closed your request because we could not verify "
-    "your identity within the time allowed. You are welcome to make a new request.",
-    Outcome.FEE_UNPAID: "We have closed your request because the disclosure fee was not paid "
-    "within the time allowed. You are welcome to make a new request.",
-}
-
-
-def _outcome_body(facts: OutcomeFacts) -> str:
-    parts = [_OUTCOME_SENTENCE[facts.outcome]]
-    if facts.refusal_grounds:
-        parts.append("Grounds: " + "; ".join(g.replace("_", " ") for g in facts.refusal_grounds)
-                     + ".")
-    if facts.provision_exception:
-        parts.append("Legal basis: " + facts.provision_exception.replace("_", " ") + ".")
-    if facts.reason:
-        parts.append(f"Reason: {facts.reason}")
-    if facts.measure:
-        parts.append(f"Alternative measures taken: {facts.measure}")
-    if facts.disclosed_items:
-        lines = [f"- {category} / {field}: {value}"
-                 for category, field, value in facts.disclosed_items]
-        parts.append("Personal information held:\n" + "\n".join(lines))
-    if facts.withheld_categories:
-        parts.append("Withheld: " + ", ".join(facts.withheld_categories) + ".")
-    if facts.disclosed_items or facts.outcome is Outcome.DISCLOSED_IN_FULL:
-        parts.append("History information and characteristic information are not disclosed, "
-                     "in principle (Article 6).")
-    if facts.stopped_partners:
-        parts.append("Provision stopped to: " + ", ".join(facts.stopped_partners) + ".")
-    if facts.not_third_parties:
-        listed = ", ".join(f"{partner} ({relation.replace('_', ' ')})"
-                           for partner, relation in facts.not_third_parties)
-        parts.append("These recipients are not third parties under Article 5 (entrustment, "
-                     f"business succession or joint use), so provision to them continues: "
-                     f"{listed}.")
-    return "\n\n".join(parts)
-
-_KIND_LABEL = {
-    RequestKind.DISCLOSURE: "request for disclosure of personal information (Article 6)",
-    RequestKind.CORRECTION: "request for correction, addition or deletion (Article 7)",
-    RequestKind.SUSPENSION: "request for suspension of use or erasure (Article 8)",
-    RequestKind.THIRD_PARTY_STOP: "request to stop provision to third parties (Article 5)",
-    RequestKind.INQUIRY: "inquiry regarding our Privacy Policy (Article 10)",
-}
+def format_date(moment: datetime, zone: ZoneInfo, language: Language) -> str:
+    """A date as a person reads it, in the organisation's time zone."""
+    local = moment.astimezone(zone)
+    if language is Language.JA:
+        return f"{local.year}年{local.month}月{local.day}日"
+    return f"{local.day} {MONTHS_EN[local.month - 1]} {local.year}"
 
 
 @dataclass(frozen=True)
@@ -111,50 +85,197 @@ class RenderedNotice:
     body: str
 
 
+class _Writer:
+    def __init__(self, language: Language, zone: ZoneInfo) -> None:
+        self.texts, self.language, self.zone = TEXTS[language], language, zone
+        self.parts: list[str] = []
+
+    def t(self, key: str, **fields: object) -> str:
+        return self.texts[key].format(**fields)
+
+    def add(self, key: str, **fields: object) -> None:
+        self.parts.append(self.t(key, **fields))
+
+    def date(self, moment: datetime) -> str:
+        return format_date(moment, self.zone, self.language)
+
+    def join(self, values: Iterable[str]) -> str:
+        return self.t("list_sep").join(values)
+
+    def counted(self, counts: dict[str, int]) -> str:
+        return self.join(f"{self.t('cat.' + c)} ({self.t('items', count=n)})"
+                         for c, n in sorted(counts.items()))
+
+    def lines(self, heading: str, lines: Iterable[str], **fields: object) -> None:
+        self.parts.append(self.t(heading, **fields) + "\n"
+                          + "\n".join(f"- {line}" for line in lines))
+
+
 def render_notice(
     kind: NoticeKind,
     *,
     request_kind: RequestKind,
     request_id: str,
     requester_name: str,
-    due_at: str | None = None,
+    language: Language = Language.EN,
+    zone: ZoneInfo,
     answer_text: str | None = None,
-    facts: OutcomeFacts | None = None,
+    facts: NoticeFacts | None = None,
 ) -> RenderedNotice:
-    label = _KIND_LABEL[request_kind]
-    greeting = f"Dear {requester_name},"
+    facts = facts or NoticeFacts()
+    w = _Writer(language, zone)
+    label = w.t(f"kind.{request_kind.value}")
+    subject_key = {NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED: "outcome",
+                   NoticeKind.CLOSED_FEE_UNPAID: "outcome"}.get(kind, kind.value)
+    subject = w.t(f"subject.{subject_key}", label=label, request_id=request_id)
     match kind:
         case NoticeKind.RECEIPT:
-            due = f" We will respond by {due_at}." if due_at else ""
-            return RenderedNotice(
-                subject=f"We have received your {label} [{request_id}]",
-                body=f"{greeting}\n\nWe have received your {label}, reference {request_id}."
-                f"{due}\n\nSesenergy",
-            )
+            _receipt(w, label, request_id, facts.commitment)
         case NoticeKind.ANSWER:
             if not answer_text:
                 raise ValueError("an answer notice needs the answer text")
-            return RenderedNotice(
-                subject=f"Our answer to your {label} [{request_id}]",
-                body=f"{greeting}\n\n{answer_text}\n\nReference: {request_id}\n\nSesenergy",
-            )
+            w.parts.append(answer_text)
+        case NoticeKind.IDENTITY_PROOF_REQUESTED:
+            if facts.due_at is None:
+                raise ValueError("a request for proof of identity needs its due date")
+            w.add("identity.ask", label=label)
+            w.add("identity.matched" if facts.registration_matched else "identity.unmatched")
+            w.add("identity.how", request_id=request_id, date=w.date(facts.due_at))
         case NoticeKind.FEE_REQUEST:
-            if facts is None or facts.invoice_id is None:
-                raise ValueError("a fee request needs the invoice")
-            due = f" by {due_at}" if due_at else ""
-            return RenderedNotice(
-                subject=f"Fee for your {label} [{request_id}]",
-                body=f"{greeting}\n\nA fee of {facts.amount_yen:,} yen per case applies to "
-                f"the disclosure of personal information (Article 6). Please pay invoice "
-                f"{facts.invoice_id}{due}.\n\nSesenergy",
-            )
-        case NoticeKind.OUTCOME | NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED | \
-                NoticeKind.CLOSED_FEE_UNPAID:
-            if facts is None:
+            if facts.invoice_id is None or facts.due_at is None:
+                raise ValueError("a fee request needs the invoice and its due date")
+            w.add("fee.request", amount=f"{facts.amount_yen:,}", invoice_id=facts.invoice_id,
+                  date=w.date(facts.due_at))
+        case NoticeKind.DEADLINE_EXTENDED:
+            if facts.due_at is None or facts.extended_step is None:
+                raise ValueError("an extension notice needs the step and its new due date")
+            w.add("extension", step=w.t(f"step.{facts.extended_step}"), label=label,
+                  date=w.date(facts.due_at))
+            if facts.reason:
+                w.add("reason", text=facts.reason)
+        case NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED:
+            w.add("closed.identity_not_verified")
+        case NoticeKind.CLOSED_FEE_UNPAID:
+            w.add("closed.fee_unpaid")
+        case NoticeKind.OUTCOME:
+            if facts.outcome is None:
                 raise ValueError("an outcome notice needs the outcome")
-            return RenderedNotice(
-                subject=f"The outcome of your {label} [{request_id}]",
-                body=f"{greeting}\n\n{_outcome_body(facts)}\n\nReference: {request_id}"
-                "\n\nSesenergy",
-            )
-    raise ValueError(f"unknown notice kind {kind}")
+            _outcome(w, facts)
+    body = "\n\n".join([w.t("greeting", name=requester_name), *w.parts,
+                        w.t("reference", request_id=request_id), w.t("signature")])
+    return RenderedNotice(subject=subject, body=body)
+
+
+def _receipt(w: _Writer, label: str, request_id: str, commitment: Commitment | None) -> None:
+    w.add("receipt", label=label, request_id=request_id)
+    if commitment is None:
+        return
+    if commitment.answer_by is not None:
+        w.add("receipt.answer_by", date=w.date(commitment.answer_by))
+    if commitment.decide_within_days is not None:
+        w.add("receipt.after_identity", days=commitment.decide_within_days)
+    if commitment.disclose_within_days_of_payment is not None:
+        w.add("receipt.fee", amount="1,000",
+              days=commitment.disclose_within_days_of_payment)
+
+
+def _outcome(w: _Writer, facts: NoticeFacts) -> None:
+    outcome = facts.outcome
+    if outcome in DISCLOSING:
+        _disclosure(w, facts)
+    elif outcome is Outcome.DISCLOSURE_REFUSED:
+        w.add("refused", grounds=_grounds(w, facts.refusal_grounds))
+    elif outcome is Outcome.CORRECTION_MADE:
+        _correction(w, facts)
+    elif outcome is Outcome.CORRECTION_DECLINED:
+        w.add("correction.declined")
+    elif outcome in (Outcome.USE_SUSPENDED, Outcome.ERASED, Outcome.ALTERNATIVE_MEASURES):
+        _suspension(w, facts)
+    elif outcome is Outcome.SUSPENSION_REFUSED:
+        if facts.already_suspended:
+            w.add("suspension.refused_already", count=facts.already_suspended)
+        else:
+            w.add("suspension.refused")
+    elif outcome in (Outcome.PROVISION_STOPPED, Outcome.STOP_REFUSED,
+                     Outcome.NO_PROVISION_TO_STOP):
+        _provision(w, facts)
+    elif outcome is Outcome.IDENTITY_NOT_VERIFIED:
+        w.add("closed.identity_not_verified")
+    elif outcome is Outcome.FEE_UNPAID:
+        w.add("closed.fee_unpaid")
+    if facts.reason:
+        w.add("reason", text=facts.reason)
+
+
+def _grounds(w: _Writer, grounds: Iterable[str]) -> str:
+    return w.join(w.t(f"ground.{g}") for g in grounds)
+
+
+def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
+    if not facts.disclosed_items:
+        w.add("disclosed.none_held")
+    else:
+        opening = {Outcome.DISCLOSED_IN_FULL: "disclosed.full",
+                   Outcome.DISCLOSED_IN_PART: "disclosed.part"}
+        w.add(opening.get(facts.outcome, "disclosed.except") if facts.outcome else
+              "disclosed.except")
+        suspended = w.t("disclosed.suspended")
+        w.lines("disclosed.items", (
+            f"{w.t('cat.' + category)} / {field_}: {value}" + (f" {suspended}" if paused else "")
+            for category, field_, value, paused in facts.disclosed_items))
+    if facts.withheld:
+        w.add("disclosed.withheld", what=w.counted(facts.withheld),
+              grounds=_grounds(w, facts.refusal_grounds))
+    if facts.excluded:
+        w.add("disclosed.excluded", what=w.counted(facts.excluded))
+    if facts.included:
+        w.add("disclosed.included", what=w.join(w.t(f"cat.{c}") for c in facts.included))
+        if facts.inclusion_reason:
+            w.add("reason", text=facts.inclusion_reason)
+    if facts.fee_paid and facts.invoice_id:
+        w.add("disclosed.fee_paid", amount=f"{facts.amount_yen or 0:,}",
+              invoice_id=facts.invoice_id)
+
+
+def _correction(w: _Writer, facts: NoticeFacts) -> None:
+    made = {"correct": "correction.corrected", "add": "correction.added",
+            "delete": "correction.deleted"}
+    w.lines("correction.made", (w.t(made[action], field=field_, value=value)
+                                for field_, action, value in facts.changes_made))
+    if facts.changes_not_made:
+        w.lines("correction.not_made", (
+            w.t(f"correction.why.{why}", field=field_, action=w.t(f"action.{action}"))
+            for field_, action, why in facts.changes_not_made))
+
+
+def _suspension(w: _Writer, facts: NoticeFacts) -> None:
+    breach = w.join(w.t(f"breach.{b}") for b in facts.breaches)
+    w.lines("suspension.found", (f"{w.t('cat.' + c)} / {f}" for c, f in facts.acted_items),
+            breach=breach)
+    if facts.outcome is Outcome.ALTERNATIVE_MEASURES:
+        w.add("alternative", ground=w.t(f"alternative.{facts.alternative_ground}"))
+        if facts.measure:
+            w.add("alternative.measure", text=facts.measure)
+        return
+    erased = facts.outcome is Outcome.ERASED
+    w.add("suspension.erased" if erased else "suspension.suspended")
+    if facts.already_suspended:
+        w.add("suspension.already", count=facts.already_suspended)
+    w.add("suspension.rest_kept_erase" if erased else "suspension.rest_kept_suspend",
+          count=facts.items_left)
+
+
+def _provision(w: _Writer, facts: NoticeFacts) -> None:
+    if facts.stopped_partners:
+        w.add("provision.stopped", partners=w.join(facts.stopped_partners))
+    for partner, exception in facts.continued_partners:
+        w.add("provision.continued", partner=partner, exception=w.t(f"exception.{exception}"))
+    if not facts.stopped_partners and not facts.continued_partners:
+        w.add("provision.none")
+    if facts.not_third_parties:
+        relationships = w.join(dict.fromkeys(
+            w.t(f"relationship.{r}") for _, r in facts.not_third_parties))
+        w.add("provision.not_third_parties", relationships=relationships,
+              partners=w.join(p for p, _ in facts.not_third_parties))
+    if facts.unknown_partners:
+        w.add("provision.unknown", partners=w.join(facts.unknown_partners))

@@ -151,7 +151,8 @@ class FieldChange(_Strict):
 
 class CorrectionDetails(_Strict):
     changes: Annotated[list[FieldChange], Field(min_length=1, max_length=100)]
-    statement: Text | None = None
+    statement: Text = Field(description="Article 7 ¶1: the person's statement of what is "
+                                        "incorrect in what we hold, and why")
 
 
 class SuspensionAction(StrEnum):
@@ -177,10 +178,18 @@ class ThirdPartyStopDetails(_Strict):
     statement: Text | None = None
 
 
+class Language(StrEnum):
+    """The language of the notices the person receives."""
+
+    JA = "ja"
+    EN = "en"
+
+
 class _SubmissionBase(_Strict):
     request_id: Identifier
     subject_id: Identifier
     requester: Requester
+    language: Language = Language.EN
 
 
 class InquirySubmission(_SubmissionBase):
@@ -334,10 +343,3 @@ _FIELD_CATEGORIES = {
 
 def category_of_field(field: str) -> DataCategory:
     return _FIELD_CATEGORIES.get(field, DataCategory.IDENTITY)
-
-
-# Article 3: the purposes of use. Data used for anything else is used beyond purpose.
-PURPOSES_OF_USE = frozenset({
-    "provide_service", "respond_to_inquiries", "service_emails", "important_notices",
-    "prevent_abuse", "account_self_service", "billing",
-})

@@ -26,11 +26,9 @@ from activities.database import create_pool
 from activities.event_store import UnknownRequest
 from activities.intake_store import ConflictingSubmission, IntakeStore
 from domain.deadlines import DeadlinePolicy
-from domain.lifecycle import AVAILABLE_KINDS
 from domain.messages import RequestRef, StatusView
 from domain.requests import (
     SUBMISSION_MODELS,
-    InvalidSubmission,
     SubjectRequest,
     parse_submission,
 )
@@ -92,11 +90,6 @@ async def submit(
     submission = (request if isinstance(request, SUBMISSION_MODELS)
                   else parse_submission(dict(request) if isinstance(request, Mapping)
                                         else request))
-    if submission.kind not in AVAILABLE_KINDS:
-        raise InvalidSubmission(
-            [("kind", f"{submission.kind.value} requests are in the contract but their "
-                      "lifecycle is not available yet")]
-        )
     policy = deadline_policy or DeadlinePolicy()
     try:
         recorded = await IntakeStore(pool).record_submission(submission, policy.version)

@@ -130,18 +130,22 @@ async def record_payment(request_id: str, invoice_id: str, amount_yen: int, refe
 
 async def decide(
     request_id: str, outcome: str, operator: str, *, client: Client, pool: asyncpg.Pool,
-    reason: str | None = None, measure: str | None = None,
+    reason: str | None = None, measure: str | None = None, inclusion: str | None = None,
     refusal_grounds: tuple[str, ...] = (), alternative_ground: str | None = None,
-    provision_exception: str | None = None, withheld_categories: tuple[str, ...] = (),
+    withheld_categories: tuple[str, ...] = (), included_categories: tuple[str, ...] = (),
+    continued_partners: tuple[str, ...] = (),
 ) -> StatusView:
     texts = {}
     if reason is not None:
         texts["reason_note_id"] = ("reason", valid_text("reason", reason))
     if measure is not None:
         texts["measure_note_id"] = ("measure", valid_text("measure", measure))
+    if inclusion is not None:
+        texts["inclusion_note_id"] = ("inclusion", valid_text("inclusion reason", inclusion))
     fields = dict(outcome=outcome, operator=operator, refusal_grounds=refusal_grounds,
-                  alternative_ground=alternative_ground, provision_exception=provision_exception,
-                  withheld_categories=withheld_categories)
+                  alternative_ground=alternative_ground, withheld_categories=withheld_categories,
+                  included_categories=included_categories,
+                  continued_partners=continued_partners)
     return await send_act(request_id, "decide", lambda notes: _build(Decide, **fields, **notes),
                           client=client, pool=pool, texts=texts, operator=operator)
 

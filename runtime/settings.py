@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,24 @@ class Settings(BaseSettings):
         default="", validation_alias="DSR_DEADLINES",
         description="Overrides of the deadline policy's durations, e.g. answer=7d,decide=36h.",
     )
+
+    time_zone: str = Field(
+        default="Asia/Tokyo", validation_alias="DSR_TIME_ZONE",
+        description="The organisation's time zone: dates in notices are written in it.",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value[:60]!r}; use an IANA name such as "
+                             "Asia/Tokyo") from None
+        return value
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
     @field_validator("deadlines")
     @classmethod

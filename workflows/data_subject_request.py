@@ -17,9 +17,16 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.deadlines import Step
-    from domain.decisions import DecisionProblem, Outcome, validate_decision
+    from domain.decisions import (
+        DecisionProblem,
+        Outcome,
+        approval_problem,
+        fee_due,
+        payment_problem,
+        validate_decision,
+    )
     from domain.events import EventType
-    from domain.lifecycle import RequestStatus
+    from domain.lifecycle import Progress, RequestStatus, awaiting, next_step, step_done
     from domain.messages import (
         ActionReport,
         ApproveMeasure,
@@ -27,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         CarryOut,
         Decide,
         ExtendDeadline,
+        IdentityCheck,
         Investigation,
         Invoice,
         RecordPayment,
@@ -40,7 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.requests import RequestKind
     from workflows.deadline_keeper import DeadlineKeeper
     from workflows.operator_claim import OperatorClaim
-    from workflows.operator_view import awaiting, current_details, search_attribute_updates
+    from workflows.operator_view import current_details, search_attribute_updates
     from workflows.request_effects import RequestEffects
 
 
@@ -76,9 +84,10 @@ class DataSubjectRequest(RequestEffects):
                            {"kind": ref.kind.value, "policy_version": self._policy.version})
         self._status = RequestStatus.RECEIVED
         self._publish()
-        first_step = Step.ANSWER if ref.kind is RequestKind.INQUIRY else Step.VERIFY_IDENTITY
+        commitment = self._policy.commitment(ref.kind is RequestKind.INQUIRY,
+                                             ref.kind is RequestKind.DISCLOSURE, workflow.now())
         await self._working(Step.ACKNOWLEDGE, lambda: self._notify(
-            NoticeKind.RECEIPT, due_at=self._policy.due_at(first_step, workflow.now())))
+            NoticeKind.RECEIPT, commitment=commitment))
 
         if ref.kind is RequestKind.INQUIRY:
             await self._answer_inquiry()
@@ -102,30 +111,18 @@ class DataSubjectRequest(RequestEffects):
 
     async def _handle_request(self) -> None:
         await self._deadline.open(Step.VERIFY_IDENTITY)
-        matched = await self._activity(
-            "match_registration", self._step_input("verify:registration-match"), bool)
-        self._identity = "registration_match" if matched else None
+        check = await self._activity(
+            "match_registration", self._step_input("verify:registration-match"), IdentityCheck)
+        self._identity = "registration_match" if check.verified else None
         self._identity_checked = True
+        if not check.verified:
+            # A match alone does not verify a request that discloses or changes data; a
+            # person who does not match is told how to prove who they are.
+            await self._notify(NoticeKind.IDENTITY_PROOF_REQUESTED, due_at=self._deadline.due_at)
         if not await self._deadline.wait(lambda: self._identity is not None):
             return await self._notify_outcome(NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED,
                                               Outcome.IDENTITY_NOT_VERIFIED)
         await self._deadline.close()
-
-        if self._ref.kind is RequestKind.DISCLOSURE:
-            self._invoice = await self._activity(
-                "issue_invoice", self._step_input("payment:invoice"), Invoice)
-            # The subject's window opens once the fee request is sent, so a payment is
-            # recorded after the notice that asked for it.
-            await self._notify(NoticeKind.FEE_REQUEST,
-                               due_at=self._policy.due_at(Step.PAYMENT, workflow.now()))
-            await self._deadline.open(Step.PAYMENT)
-            if not await self._deadline.wait(lambda: self._paid):
-                await self._operator_act("settle_invoice", EventType.INVOICE_LAPSED,
-                                         "payment:invoice-lapsed",
-                                         {"invoice_id": self._invoice.invoice_id}, "system")
-                return await self._notify_outcome(NoticeKind.CLOSED_FEE_UNPAID,
-                                                  Outcome.FEE_UNPAID)
-            await self._deadline.close()
 
         self._investigation = await self._working(Step.INVESTIGATE, lambda: self._activity(
             "investigate", self._step_input("investigate"), Investigation))
@@ -134,11 +131,31 @@ class DataSubjectRequest(RequestEffects):
         decision = self._decision
         assert decision is not None and self._investigation is not None
         findings = self._investigation.findings
+        if fee_due(findings, decision.choice()) and not await self._fee_paid():
+            return await self._notify_outcome(NoticeKind.CLOSED_FEE_UNPAID, Outcome.FEE_UNPAID)
         await self._working(Step.ACT, lambda: self._activity("carry_out", CarryOut(
             request_id=self._ref.request_id, kind=self._ref.kind, decision=decision,
             findings=findings, idempotency_key=self._key("act"),
             occurred_at=workflow.now()), ActionReport))
         await self._notify_outcome(NoticeKind.OUTCOME, decision.outcome)
+
+    async def _fee_paid(self) -> bool:
+        """Article 6's fee, asked for once a disclosure is decided: the disclosure follows
+        payment; a fee unpaid when the window closes lapses, and nothing is disclosed."""
+        self._invoice = await self._activity(
+            "issue_invoice", self._step_input("payment:invoice"), Invoice)
+        # The subject's window opens once the fee request is sent, so a payment is
+        # recorded after the notice that asked for it.
+        await self._notify(NoticeKind.FEE_REQUEST,
+                           due_at=self._policy.due_at(Step.PAYMENT, workflow.now()))
+        await self._deadline.open(Step.PAYMENT)
+        if not await self._deadline.wait(lambda: self._paid):
+            await self._operator_act("settle_invoice", EventType.INVOICE_LAPSED,
+                                     "payment:invoice-lapsed",
+                                     {"invoice_id": self._invoice.invoice_id}, "system")
+            return False
+        await self._deadline.close()
+        return True
 
     def _decided(self) -> bool:
         if self._decision is None:
@@ -219,14 +236,12 @@ class DataSubjectRequest(RequestEffects):
     def _validate_record_payment(self, payment: RecordPayment) -> None:
         self._expect(kinds={RequestKind.DISCLOSURE}, act="record_payment")
         if self._invoice is None:
-            raise ValueError("no invoice has been issued for this request yet "
-                             "(identity must be verified first)")
-        if payment.invoice_id != self._invoice.invoice_id:
-            raise ValueError(f"invoice {payment.invoice_id} does not exist for this request; "
-                             f"its invoice is {self._invoice.invoice_id}")
-        if payment.amount_yen != self._invoice.amount_yen:
-            raise ValueError(f"the fee is {self._invoice.amount_yen} yen, "
-                             f"not {payment.amount_yen}")
+            raise ValueError("no invoice has been issued for this request: the fee is asked "
+                             "for once a disclosure is decided")
+        problem = payment_problem(self._invoice.invoice_id, self._invoice.amount_yen,
+                                  paid_invoice=payment.invoice_id, paid_yen=payment.amount_yen)
+        if problem:
+            raise ValueError(problem)
         if self._paid or "payment" in self._busy:
             raise ValueError("the invoice is already paid")
         if self._deadline.lapsed:
@@ -241,13 +256,13 @@ class DataSubjectRequest(RequestEffects):
                  "refusal_grounds": ",".join(g.value for g in decision.refusal_grounds),
                  "alternative_ground": decision.alternative_ground.value
                  if decision.alternative_ground else None,
-                 "provision_exception": decision.provision_exception.value
-                 if decision.provision_exception else None,
                  "withheld_categories": ",".join(c.value for c in decision.withheld_categories),
+                 "included_categories": ",".join(c.value for c in decision.included_categories),
+                 "continued_partners": ",".join(decision.continued_partners),
                  "reason_note_id": decision.reason_note_id,
-                 "measure_note_id": decision.measure_note_id},
-                decision.operator,
-                notes=tuple(n for n in (decision.reason_note_id, decision.measure_note_id) if n))
+                 "measure_note_id": decision.measure_note_id,
+                 "inclusion_note_id": decision.inclusion_note_id},
+                decision.operator, notes=decision.note_ids)
             self._decision = decision
         return self.status()
 
@@ -257,19 +272,11 @@ class DataSubjectRequest(RequestEffects):
         if self._decision is not None or "decision" in self._busy:
             raise ValueError("a decision is already on record")
         if self._investigation is None or self._deadline.step is not Step.DECIDE:
-            raise ValueError("a decision comes after identity verification"
-                             + (", payment" if self._ref.kind is RequestKind.DISCLOSURE else "")
-                             + " and investigation; this request is at "
+            raise ValueError("a decision comes after identity verification and "
+                             "investigation; this request is at "
                              + (self._deadline.step.value if self._deadline.step else "intake"))
         try:
-            validate_decision(
-                self._ref.kind, self._investigation.findings, decision.outcome,
-                refusal_grounds=decision.refusal_grounds,
-                alternative_ground=decision.alternative_ground,
-                provision_exception=decision.provision_exception,
-                withheld_categories=decision.withheld_categories,
-                has_reason=decision.reason_note_id is not None,
-                has_measure=decision.measure_note_id is not None)
+            validate_decision(self._ref.kind, self._investigation.findings, decision.choice())
         except DecisionProblem as problem:
             raise ValueError(str(problem)) from None
 
@@ -288,9 +295,9 @@ class DataSubjectRequest(RequestEffects):
             raise ValueError("there is no alternative measure awaiting approval")
         if self._measure_approved or "approval" in self._busy:
             raise ValueError("the alternative measure is already approved")
-        if approval.operator == self._decision.operator:
-            raise ValueError("the measure needs a second operator's approval, not the "
-                             "deciding operator's")
+        problem = approval_problem(self._decision.operator, approval.operator)
+        if problem:
+            raise ValueError(problem)
 
     @workflow.update(name="extend_deadline")
     async def extend_deadline(self, extension: ExtendDeadline) -> StatusView:
@@ -305,6 +312,9 @@ class DataSubjectRequest(RequestEffects):
                 extension.operator, notes=(extension.reason_note_id,))
             if self._deadline.step is extension.step:
                 self._deadline.extended(extension.until)
+            # The person is told of every extension, with its reason.
+            await self._notify(NoticeKind.DEADLINE_EXTENDED, reference=extension.reason_note_id,
+                               key=f"{extension.step.value}-{extension.until.isoformat()}")
         return self.status()
 
     @extend_deadline.validator
@@ -318,19 +328,30 @@ class DataSubjectRequest(RequestEffects):
             current = self._deadline.step.value if self._deadline.step else "none"
             raise ValueError(f"only the current step's deadline can be extended; "
                              f"the current step is {current}")
-        assert self._deadline.due_at is not None
-        if extension.until <= self._deadline.due_at or extension.until <= workflow.now():
-            raise ValueError(f"the new due time must be later than the current one, "
-                             f"{self._deadline.due_at.isoformat(timespec='minutes')}")
+        problem = self._deadline.extension_problem(extension.until)
+        if problem:
+            raise ValueError(problem)
 
     @workflow.query(name="status")
     def status(self) -> StatusView:
+        """Where the request stands now: after an act, the act is on record, so the view
+        says what it completed and what comes next, not what it waited for."""
+        progress = Progress(
+            identity_verified=self._identity is not None, paid=self._paid,
+            answered=self._answer is not None, decided=self._decision is not None,
+            measure_pending=self._decision is not None
+            and self._decision.outcome is Outcome.ALTERNATIVE_MEASURES
+            and not self._measure_approved)
+        done = step_done(self._deadline.step, progress)
         return StatusView(
             request_id=self._ref.request_id, kind=self._ref.kind, status=self._status,
             step=self._deadline.step, due_at=self._deadline.due_at,
             overdue=self._deadline.overdue,
             outcome=self._outcome.value if self._outcome else None,
-            deadline_policy_version=self._policy.version, awaiting=self._awaiting(),
+            deadline_policy_version=self._policy.version,
+            awaiting=awaiting(self._deadline.step, progress),
+            step_done=done,
+            next_step=next_step(self._ref.kind, self._deadline.step) if done else None,
             invoice_id=self._invoice.invoice_id if self._invoice else None,
             proposal=self._investigation.proposal if self._investigation else None,
         )
@@ -345,10 +366,6 @@ class DataSubjectRequest(RequestEffects):
         return OperatorClaim(self, act, step)
 
     # What operators see ---------------------------------------------------------------
-
-    def _awaiting(self) -> str | None:
-        return awaiting(self._deadline.step, decided=self._decision is not None,
-                        measure_approved=self._measure_approved)
 
     def _publish(self) -> None:
         """Search attributes and current details: where the request stands, no personal data."""

@@ -39,7 +39,9 @@ class DeadlineKeeper:
         self._changed = changed
         self._idle = idle  # no operator act is being recorded right now
         self.step: Step | None = None
+        self.started_at: datetime | None = None
         self.due_at: datetime | None = None
+        self.extensions = 0
         self.overdue = False
         self.lapsed = False
         self._breached = False
@@ -48,7 +50,7 @@ class DeadlineKeeper:
 
     def _reminder_at(self) -> datetime:
         assert self.step is not None and self.due_at is not None
-        return self.due_at - self._policy.durations[self.step] * self._policy.reminder_fraction
+        return self._policy.reminder_before(self.step, self.due_at)
 
     async def open(self, step: Step) -> None:
         due_at = self._policy.due_at(step, workflow.now())
@@ -64,6 +66,7 @@ class DeadlineKeeper:
         # The step opens only once its start is on record; an update waiting for this
         # step then records its effect after it.
         self.step, self.due_at, self.overdue, self._reminded = step, due_at, False, False
+        self.started_at, self.extensions = workflow.now(), 0
         self._breached = False
         self._changed()
 
@@ -110,10 +113,19 @@ class DeadlineKeeper:
     def extended(self, until: datetime) -> None:
         """An extension is on record: move the due time and wake the waiting step."""
         self.due_at = until
+        self.extensions += 1
         self.overdue = False
         self._reminded = self._reminder_at() <= workflow.now()
         self._revision += 1
         self._changed()
+
+    def extension_problem(self, until: datetime) -> str | None:
+        """Why the current step cannot be extended to `until` under the policy, or None."""
+        assert self.step is not None and self.due_at is not None
+        assert self.started_at is not None
+        return self._policy.extension_problem(
+            self.step, started_at=self.started_at, until=until, current_due=self.due_at,
+            now=workflow.now(), extensions=self.extensions)
 
     async def close(self) -> None:
         step = self.step

@@ -7,26 +7,8 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
-    from domain.deadlines import Step
     from domain.messages import StatusView
     from workflows import search_attributes as sa
-
-
-_WAITING_FOR = {
-    Step.VERIFY_IDENTITY: "identity verification (`dsr verify-identity`)",
-    Step.PAYMENT: "the subject's payment of the fee (`dsr record-payment`)",
-    Step.ANSWER: "an operator's answer (`dsr respond`)",
-}
-
-
-def awaiting(step: Step | None, *, decided: bool, measure_approved: bool) -> str | None:
-    """What the request waits for at `step`, with the command that gives it."""
-    if step is Step.DECIDE:
-        if decided and not measure_approved:
-            return ("a second operator's approval of the alternative measure "
-                    "(`dsr approve-measure`)")
-        return "an operator's decision (`dsr decide`)"
-    return _WAITING_FOR.get(step) if step else None
 
 
 def search_attribute_updates(view: StatusView) -> list[SearchAttributeUpdate]:
@@ -44,7 +26,12 @@ def current_details(view: StatusView) -> str:
     lines = [f"**{view.kind.value}** request `{view.request_id}`",
              f"- status: **{view.status.value}**"]
     if view.step is not None:
-        lines.append(f"- step: **{view.step.value}**, waiting for {view.awaiting or 'work'}")
+        if view.step_done:
+            following = view.next_step.value if view.next_step else "closing"
+            lines.append(f"- step: **{view.step.value}** done; next: {following}")
+        else:
+            lines.append(f"- step: **{view.step.value}**, waiting for "
+                         f"{view.awaiting or 'our own work'}")
     if view.due_at is not None:
         flag = " **OVERDUE**" if view.overdue else ""
         lines.append(f"- due: {view.due_at.isoformat(timespec='minutes')}{flag}")

@@ -6,13 +6,14 @@ effect and the activity does it once.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from domain.deadlines import Commitment
     from domain.events import EventType, NewEvent, PayloadValue
     from domain.messages import (
         DeliverNotice,
@@ -68,11 +69,16 @@ class RequestEffects:
             request_id=self._ref.request_id, event=event, payload=payload, operator=operator,
             idempotency_key=self._key(key), occurred_at=workflow.now(), notes=notes), None)
 
-    async def _notify(self, notice: NoticeKind, due_at: Any = None) -> None:
+    async def _notify(self, notice: NoticeKind, *, due_at: datetime | None = None,
+                      commitment: Commitment | None = None, reference: str | None = None,
+                      key: str | None = None) -> None:
+        """Queue a notice and deliver it; `key` tells apart notices of one kind that a
+        request sends more than once (one per extension)."""
         queued = await self._activity("queue_notice", QueueNotice(
             request_id=self._ref.request_id, notice=notice,
-            idempotency_key=self._key("notice", notice.value), occurred_at=workflow.now(),
-            due_at=due_at), QueuedNotice)
+            idempotency_key=self._key("notice", notice.value, *((key,) if key else ())),
+            occurred_at=workflow.now(), due_at=due_at, commitment=commitment,
+            reference=reference), QueuedNotice)
         await self._activity("deliver_notice", DeliverNotice(
             request_id=self._ref.request_id, notification_id=queued.notification_id,
             idempotency_key=queued.idempotency_key, occurred_at=workflow.now()), None)

@@ -13,11 +13,11 @@ from domain.deadlines import DEFAULT_DURATIONS, Step
 from domain.decisions import Outcome
 from domain.events import EventType, NewEvent, RecordedEvent
 from domain.lifecycle import (
-    AVAILABLE_KINDS,
     STEPS_BY_KIND,
     RequestState,
     RequestStatus,
     fold,
+    next_step,
 )
 from domain.requests import RequestKind
 
@@ -242,9 +242,14 @@ def test_verified_kinds_verify_identity_before_investigating() -> None:
         assert steps.index(Step.INVESTIGATE) < steps.index(Step.DECIDE) < steps.index(Step.ACT)
 
 
-def test_available_kinds_are_known_kinds() -> None:
-    assert RequestKind.INQUIRY in AVAILABLE_KINDS
-    assert AVAILABLE_KINDS <= set(RequestKind)
+def test_a_disclosure_asks_for_its_fee_after_the_decision_and_before_the_act() -> None:
+    # Article 6: the fee is "charged for the disclosure"; a refusal is notified "without
+    # delay", so the fee cannot stand between the person and the decision.
+    steps = STEPS_BY_KIND[RequestKind.DISCLOSURE]
+    assert steps.index(Step.DECIDE) < steps.index(Step.PAYMENT) < steps.index(Step.ACT)
+    assert next_step(RequestKind.DISCLOSURE, Step.DECIDE) is Step.PAYMENT
+    assert next_step(RequestKind.CORRECTION, Step.VERIFY_IDENTITY) is Step.INVESTIGATE
+    assert next_step(RequestKind.INQUIRY, Step.NOTIFY) is None
 
 
 def test_new_event_needs_an_aware_time_and_a_flat_payload() -> None:

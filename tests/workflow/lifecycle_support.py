@@ -15,6 +15,7 @@ from temporalio.client import Client
 from activities.event_store import EventStore
 from domain.deadlines import Step
 from domain.messages import StatusView
+from runtime import operator_acts as acts
 from runtime.client import status, submit
 from tests.support import PERSONAL, eventually, readable_history
 
@@ -25,7 +26,8 @@ HELD_VALUES = {"name": "Hanako Yamada-Testperson", "phone": "090-1234-5678",
                "address": "1-2-3 Minato, Tokyo", "bank_account": "MUFG 1234567",
                "purchases": "37 orders since 2019", "segment": "frequent-night-buyer",
                "ad_profile": "lookalike-audience-7"}
-ALL_PERSONAL = [*PERSONAL.values(), REASON, MEASURE, *HELD_VALUES.values()]
+STATEMENT = "My phone number changed last spring (secret-statement-marker)."
+ALL_PERSONAL = [*PERSONAL.values(), REASON, MEASURE, STATEMENT, *HELD_VALUES.values()]
 
 
 async def seed_subject(pool: asyncpg.Pool, subject_id: str, *, registered: bool = True) -> None:
@@ -57,21 +59,35 @@ async def seed_subject(pool: asyncpg.Pool, subject_id: str, *, registered: bool 
                VALUES ($1, $2, $3, $4, $5)""",
             [(subject_id, "adnet-1", "third_party", "consent", ["purchases"]),
              (subject_id, "broker-2", "third_party", "opt_out_notified", ["segment"]),
+             (subject_id, "tax-office", "third_party", "cooperation_with_authorities",
+              ["name", "bank_account"]),
              (subject_id, "group-co", "joint_use", "not_third_party", ["name"]),
              (subject_id, "call-centre", "entrustment", "not_third_party", ["phone"])])
 
 
-def request(kind: str, request_id: str, subject_id: str, details: dict[str, Any]) -> dict:
+def request(kind: str, request_id: str, subject_id: str, details: dict[str, Any],
+            language: str = "en") -> dict:
+    if kind == "correction":
+        details = {"statement": STATEMENT, **details}
     return {"request_id": request_id, "kind": kind, "subject_id": subject_id,
             "requester": {"name": PERSONAL["name"], "email": PERSONAL["email"]},
-            "details": details}
+            "details": details, "language": language}
 
 
 async def start(client: Client, pool: asyncpg.Pool, task_queue: str, kind: str,
-                request_id: str, subject_id: str, details: dict[str, Any]) -> None:
-    result = await submit(request(kind, request_id, subject_id, details), client=client,
-                          pool=pool, task_queue=task_queue)
+                request_id: str, subject_id: str, details: dict[str, Any],
+                language: str = "en") -> None:
+    result = await submit(request(kind, request_id, subject_id, details, language),
+                          client=client, pool=pool, task_queue=task_queue)
     assert result.created and result.workflow_started
+
+
+async def verified(client: Client, pool: asyncpg.Pool, request_id: str) -> StatusView:
+    """An operator verifies the requester, as every request that discloses, changes or
+    erases data needs; returns the reply the operator sees."""
+    await at_step(client, pool, request_id, Step.VERIFY_IDENTITY)
+    return await acts.verify_identity(request_id, "document_check", "op-2", client=client,
+                                      pool=pool)
 
 
 async def at_step(client: Client, pool: asyncpg.Pool, request_id: str, step: Step) -> StatusView:

@@ -1,0 +1,212 @@
+"""Loading an inventory (domain/inventory.py) into the store: subjects, their personal data
+and the provisions of it to partners, in one transaction, idempotently.
+
+A load adds what is new and brings what changed in line with the file, and no more:
+
+- it never writes `suspended_at` or `stopped_at`, so a re-load cannot undo a suspension of
+  use (Article 8) or a stop of provision (Article 5);
+- it leaves alone what the person changed through a request: a field an applied correction
+  named (Article 7) keeps its corrected value, or stays deleted, and an item erased at the
+  person's request (Article 8) is not re-created;
+- rows in the store that the file does not name are left as they are: a file is not the
+  whole truth (it may list one system's data), and removing data is for requests to do.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, fields
+
+import asyncpg
+
+from domain.events import EventType
+from domain.inventory import HeldItemRecord, Inventory, ProvisionRecord
+
+# Serialises loads, so two at once cannot both count the same row as added.
+INVENTORY_LOCK_ID = 0x6473725F696E76  # "dsr_inv"
+
+
+@dataclass(frozen=True)
+class InventoryLoad:
+    """What a load did. Each subject, item and provision the file names is counted once:
+    added, changed, kept (left as a person's request made it) or unchanged."""
+
+    subjects_added: int = 0
+    subjects_changed: int = 0
+    items_added: int = 0
+    items_changed: int = 0
+    provisions_added: int = 0
+    provisions_changed: int = 0
+    kept: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self)
+                   if f.name not in ("kept", "unchanged"))
+
+
+@dataclass
+class _Plan:
+    """The statements a load will run, batched per kind, and what they count as."""
+
+    tally: Counter[str] = field(default_factory=Counter)
+    writes: dict[str, list[tuple[object, ...]]] = field(
+        default_factory=lambda: {sql: [] for sql in _SQL.values()})
+
+    def write(self, count: str, sql: str, *args: object) -> None:
+        self.tally[count] += 1
+        self.writes[_SQL[sql]].append(args)
+
+
+# Inserts tolerate a row that appeared meanwhile (intake creating the subject, a correction
+# adding the field): the row already there wins. The updates write neither suspended_at,
+# stopped_at, consented_at nor acquired_at.
+_SQL = {
+    "add_subject": "INSERT INTO subjects (subject_id, name) VALUES ($1, $2)"
+                   " ON CONFLICT (subject_id) DO NOTHING",
+    "rename_subject": "UPDATE subjects SET name = $2 WHERE subject_id = $1",
+    "add_item": """INSERT INTO personal_data
+                       (subject_id, category, field, value, purpose, source, lawfully_obtained)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)
+                   ON CONFLICT (subject_id, category, field) DO NOTHING""",
+    "change_item": """UPDATE personal_data SET value = $4, purpose = $5, source = $6,
+                             lawfully_obtained = $7
+                       WHERE subject_id = $1 AND category = $2 AND field = $3""",
+    "add_provision": """INSERT INTO third_party_provisions
+                            (subject_id, partner_id, relationship, legal_basis, data_items)
+                        VALUES ($1, $2, $3, $4, $5)
+                        ON CONFLICT (subject_id, partner_id) DO NOTHING""",
+    "change_provision": """UPDATE third_party_provisions
+                              SET relationship = $3, legal_basis = $4, data_items = $5
+                            WHERE subject_id = $1 AND partner_id = $2""",
+}
+_ITEM_COLUMNS = ("value", "purpose", "source", "lawfully_obtained")
+
+
+@dataclass
+class _Guarded:
+    corrected: set[tuple[str, str]] = field(default_factory=set)  # (subject, field)
+    erased: set[tuple[str, str, str]] = field(default_factory=set)  # (subject, category, field)
+    erased_subjects: set[str] = field(default_factory=set)
+
+    def keeps(self, subject_id: str, item: HeldItemRecord, held: bool) -> bool:
+        """True when loading the item would undo what a person's request did."""
+        key = (subject_id, item.category.value, item.field)
+        return (subject_id, item.field) in self.corrected or (not held and (
+            key in self.erased or subject_id in self.erased_subjects))
+
+
+class InventoryStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def load(self, inventory: Inventory) -> InventoryLoad:
+        ids = [subject.subject_id for subject in inventory.subjects]
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock($1)", INVENTORY_LOCK_ID)
+            # FOR UPDATE: a workflow correcting, suspending or stopping waits for the load
+            # to commit instead of interleaving with it.
+            names = {row["subject_id"]: row["name"] for row in await connection.fetch(
+                "SELECT subject_id, name FROM subjects WHERE subject_id = ANY($1::text[])"
+                " FOR UPDATE", ids)}
+            held = {(row["subject_id"], row["category"], row["field"]): row
+                    for row in await connection.fetch(
+                """SELECT subject_id, category, field, value, purpose, source, lawfully_obtained
+                     FROM personal_data WHERE subject_id = ANY($1::text[]) FOR UPDATE""", ids)}
+            provided = {(row["subject_id"], row["partner_id"]): row
+                        for row in await connection.fetch(
+                """SELECT subject_id, partner_id, relationship, legal_basis, data_items
+                     FROM third_party_provisions WHERE subject_id = ANY($1::text[])
+                    FOR UPDATE""", ids)}
+            guarded = await _guarded(connection, ids)
+            plan = _Plan()
+            for subject in inventory.subjects:
+                sid = subject.subject_id
+                _subject(plan, sid, subject.name, names,
+                         corrected=(sid, "name") in guarded.corrected)
+                for item in subject.all_items():
+                    current = held.get((sid, item.category.value, item.field))
+                    if guarded.keeps(sid, item, held=current is not None):
+                        plan.tally["kept"] += 1
+                    else:
+                        _item(plan, sid, item, current)
+                for provision in subject.provisions:
+                    _provision(plan, sid, provision, provided.get((sid, provision.partner)))
+            # Subjects first: items and provisions refer to them.
+            for sql, rows in plan.writes.items():
+                if rows:
+                    await connection.executemany(sql, rows)
+        return InventoryLoad(**plan.tally)
+
+
+async def _guarded(connection: asyncpg.Connection, ids: list[str]) -> _Guarded:
+    """What the people's own requests changed. A correction's event says it was carried out
+    and the request's details name its fields (every field named is guarded, made or not:
+    the person has spoken about it). An erasure's event names the items it erased as
+    `category/field`; one recorded before it named them guards the whole subject."""
+    guarded = _Guarded()
+    for row in await connection.fetch(
+        """SELECT r.subject_id, change->>'field' AS field
+             FROM requests r
+             JOIN request_details d USING (request_id)
+            CROSS JOIN LATERAL jsonb_array_elements(d.details->'changes') AS change
+            WHERE r.subject_id = ANY($1::text[]) AND r.kind = 'correction'
+              AND EXISTS (SELECT 1 FROM request_events e
+                           WHERE e.request_id = r.request_id AND e.type = $2)""",
+        ids, EventType.CORRECTION_APPLIED.value,
+    ):
+        guarded.corrected.add((row["subject_id"], row["field"]))
+    for row in await connection.fetch(
+        """SELECT r.subject_id, e.payload->>'items' AS items FROM requests r
+             JOIN request_events e USING (request_id)
+            WHERE r.subject_id = ANY($1::text[]) AND e.type = $2""",
+        ids, EventType.DATA_ERASED.value,
+    ):
+        if row["items"] is None:
+            guarded.erased_subjects.add(row["subject_id"])
+        for named in filter(None, (row["items"] or "").split(",")):
+            category, _, field_name = named.partition("/")
+            guarded.erased.add((row["subject_id"], category, field_name))
+    return guarded
+
+
+def _subject(
+    plan: _Plan, subject_id: str, name: str, names: dict[str, str | None], *, corrected: bool
+) -> None:
+    if subject_id not in names:
+        plan.write("subjects_added", "add_subject", subject_id, name)
+    elif names[subject_id] == name:
+        plan.tally["unchanged"] += 1
+    elif corrected and names[subject_id] is not None:
+        plan.tally["kept"] += 1  # the person corrected their name; the file may predate it
+    else:
+        plan.write("subjects_changed", "rename_subject", subject_id, name)
+
+
+def _item(
+    plan: _Plan, subject_id: str, item: HeldItemRecord, current: asyncpg.Record | None
+) -> None:
+    key = (subject_id, item.category.value, item.field)
+    wanted = (item.value, item.purpose, item.source, item.lawfully_obtained)
+    if current is None:
+        plan.write("items_added", "add_item", *key, *wanted)
+    elif tuple(current[column] for column in _ITEM_COLUMNS) == wanted:
+        plan.tally["unchanged"] += 1
+    else:
+        plan.write("items_changed", "change_item", *key, *wanted)
+
+
+def _provision(
+    plan: _Plan, subject_id: str, provision: ProvisionRecord, current: asyncpg.Record | None
+) -> None:
+    wanted = (provision.relationship.value, provision.legal_basis.value, provision.items)
+    if current is None:
+        plan.write("provisions_added", "add_provision", subject_id, provision.partner, *wanted)
+    # The items are a set: the same items in another order are no change.
+    elif ((current["relationship"], current["legal_basis"]) == wanted[:2]
+          and set(current["data_items"]) == set(provision.items)):
+        plan.tally["unchanged"] += 1
+    else:
+        plan.write("provisions_changed", "change_provision", subject_id, provision.partner,
+                   *wanted)

@@ -1,0 +1,145 @@
+"""What an investigation found (Articles 5-8), as counts, codes and opaque ids, never the
+data itself: the findings travel through Temporal history, which keeps everything.
+
+From the findings follow what a disclosure may contain (Article 6), which corrections
+would change anything (Article 7), which items are in breach (Article 8) and which
+provisions may be stopped or continue (Article 5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.holdings import ProvisionBasis, ProvisionException, Relationship
+from domain.requests import CorrectionAction, DataCategory, SuspensionAction, SuspensionGround
+
+# Article 6 ¶2: "we will not, in principle, disclose information other than personal
+# information such as history information and characteristic information".
+EXCLUDED_FROM_DISCLOSURE = frozenset({DataCategory.HISTORY, DataCategory.CHARACTERISTIC})
+
+
+class ChangeCheck(BaseModel):
+    """Article 7: what one requested change would do to what is held. The values stay in
+    Postgres; only whether the field is held and whether the value already matches."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    action: CorrectionAction
+    held: bool
+    same_value: bool = False
+
+    @property
+    def effective(self) -> bool:
+        match self.action:
+            case CorrectionAction.CORRECT:
+                return self.held and not self.same_value
+            case CorrectionAction.DELETE:
+                return self.held
+            case CorrectionAction.ADD:
+                return not self.held
+        return False
+
+    @property
+    def why_not(self) -> str | None:
+        """Why the change would change nothing, or None if it would."""
+        if self.effective:
+            return None
+        if self.action is CorrectionAction.ADD:
+            return "already_held"
+        if not self.held:
+            return "not_held"
+        return "already_this_value"
+
+
+class Findings(BaseModel):
+    """What the investigation found: counts, codes and opaque ids, never the data itself."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items_by_category: dict[DataCategory, int] = Field(default_factory=dict)
+    # Article 6: the categories the person asked for; empty means all.
+    requested_categories: tuple[DataCategory, ...] = ()
+    # Article 7: each requested change, checked against what is held.
+    changes: tuple[ChangeCheck, ...] = ()
+    # Article 8
+    requested_action: SuspensionAction | None = None
+    requested_grounds: tuple[SuspensionGround, ...] = ()
+    used_beyond_purpose: int = 0
+    obtained_wrongfully: int = 0
+    items_in_breach: tuple[int, ...] = ()  # the scope of any suspension or erasure
+    already_suspended: int = 0  # in breach, but their use is suspended already
+    # Article 5
+    third_party_partners: tuple[str, ...] = ()
+    partner_bases: dict[str, ProvisionBasis] = Field(default_factory=dict)
+    not_third_parties: dict[str, Relationship] = Field(default_factory=dict)
+    unknown_partners: int = 0  # named by the person, unknown to us: a count, not their text
+
+    @property
+    def grounds_substantiated(self) -> bool:
+        return bool(self.items_in_breach)
+
+    @property
+    def items_held(self) -> int:
+        return sum(self.items_by_category.values())
+
+    def asked_for(self, category: DataCategory) -> bool:
+        return not self.requested_categories or category in self.requested_categories
+
+    def continuable(self, partner: str) -> ProvisionException | None:
+        """The Article 5 exception a provision rests on, if it may continue after a stop
+        request; None for consent and opt-out provisions, which must stop."""
+        basis = self.partner_bases.get(partner)
+        return basis.exception if basis is not None else None
+
+
+class Placement(StrEnum):
+    DISCLOSED = "disclosed"
+    EXCLUDED = "excluded"  # Art 6 ¶2: history and characteristic information, in principle
+    WITHHELD = "withheld"  # Art 6 ¶1: on a refusal ground
+    NOT_ASKED = "not_asked"
+
+
+@dataclass(frozen=True)
+class DisclosurePlan:
+    """Article 6: where each category of what is held goes in a disclosure, and why."""
+
+    asked: frozenset[DataCategory]  # empty: everything
+    withheld: frozenset[DataCategory] = frozenset()
+    included: frozenset[DataCategory] = frozenset()
+
+    def place(self, category: DataCategory) -> Placement:
+        if self.asked and category not in self.asked:
+            return Placement.NOT_ASKED
+        if category in self.withheld:
+            return Placement.WITHHELD
+        if category in EXCLUDED_FROM_DISCLOSURE and category not in self.included:
+            return Placement.EXCLUDED
+        return Placement.DISCLOSED
+
+    def counts(self, items_by_category: dict[DataCategory, int],
+               placement: Placement) -> dict[DataCategory, int]:
+        return {c: n for c, n in items_by_category.items()
+                if n > 0 and self.place(c) is placement}
+
+
+def disclosure_plan(
+    findings: Findings,
+    withheld: Iterable[DataCategory] = (),
+    included: Iterable[DataCategory] = (),
+) -> DisclosurePlan:
+    """The categories asked for, less those withheld on an Article 6 ¶1 ground, less
+    history and characteristic information unless an operator included them."""
+    return DisclosurePlan(asked=frozenset(findings.requested_categories),
+                          withheld=frozenset(withheld), included=frozenset(included))
+
+
+def stoppable_partners(findings: Findings, continued: Iterable[str] = ()) -> tuple[str, ...]:
+    """Article 5: the third-party provisions a stop request ends, less those the
+    organisation continues on an exception."""
+    keep = set(continued)
+    return tuple(p for p in findings.third_party_partners if p not in keep)

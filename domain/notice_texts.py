@@ -1,0 +1,296 @@
+"""The words of every notice, in the two languages a person may choose: Japanese and
+English. `domain/notices.py` puts them together; this module only holds them.
+
+Each sentence is a template with named fields; the same keys exist in both languages
+(a unit test checks it), so no notice can come out half translated.
+"""
+
+from __future__ import annotations
+
+from domain.requests import Language
+
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")
+
+EN: dict[str, str] = {
+    "greeting": "Dear {name},",
+    "signature": "Sesenergy",
+    "reference": "Reference: {request_id}",
+    "list_sep": ", ",
+    "items": "{count} items",
+    "kind.disclosure": "request for disclosure of personal information (Article 6)",
+    "kind.correction": "request for correction, addition or deletion (Article 7)",
+    "kind.suspension": "request for suspension of use or erasure (Article 8)",
+    "kind.third_party_stop": "request to stop provision to third parties (Article 5)",
+    "kind.inquiry": "inquiry regarding our Privacy Policy (Article 10)",
+    "subject.receipt": "We have received your {label} [{request_id}]",
+    "subject.answer": "Our answer to your {label} [{request_id}]",
+    "subject.fee_request": "Fee for your {label} [{request_id}]",
+    "subject.identity_proof_requested": "Please confirm your identity for your {label} "
+    "[{request_id}]",
+    "subject.deadline_extended": "We need more time for your {label} [{request_id}]",
+    "subject.outcome": "The outcome of your {label} [{request_id}]",
+    "receipt": "We have received your {label}, reference {request_id}.",
+    "receipt.answer_by": "We will answer by {date}.",
+    "receipt.after_identity": "We will first confirm that you are the person concerned. We "
+    "will tell you our decision within {days} days of confirming your identity.",
+    "receipt.fee": "A fee of {amount} yen per case applies to a disclosure of personal "
+    "information (Article 6). We ask for it only once we have decided to disclose, and send "
+    "the disclosure within {days} days of receiving it. If we decide not to disclose, "
+    "nothing is charged.",
+    "identity.ask": "Before we act on your {label}, we need to confirm that you are the "
+    "person concerned.",
+    "identity.matched": "The e-mail address you gave matches the one we hold, but because "
+    "this request would disclose or change your personal information, a member of our staff "
+    "must confirm your identity as well.",
+    "identity.unmatched": "The e-mail address you gave is not the one we hold for you.",
+    "identity.how": "Please reply with proof of identity (for example a copy of an official "
+    "identity document), or contact us through the CONTACT form quoting reference "
+    "{request_id}, by {date}. If we cannot confirm your identity by then, we will close the "
+    "request without acting on it.",
+    "fee.request": "We have decided to disclose the personal information you asked for. A "
+    "fee of {amount} yen per case applies to the disclosure (Article 6). Please pay invoice "
+    "{invoice_id} by {date}; we send the disclosure once the fee is received. If it is not "
+    "paid by then, we will close the request: nothing will be disclosed and nothing charged.",
+    "extension": "We need more time for {step} of your {label}. We now expect to complete "
+    "it by {date}.",
+    "reason": "Reason: {text}",
+    "step.acknowledge": "acknowledging",
+    "step.verify_identity": "the window to confirm your identity",
+    "step.payment": "the window to pay the fee",
+    "step.investigate": "our investigation",
+    "step.decide": "our decision",
+    "step.act": "carrying out our decision",
+    "step.answer": "our answer",
+    "step.notify": "notifying you",
+    "cat.identity": "identity information",
+    "cat.contact": "contact information",
+    "cat.financial": "financial information",
+    "cat.transaction": "transaction records",
+    "cat.history": "history information",
+    "cat.characteristic": "characteristic information",
+    "ground.risk_to_life_body_property_or_rights": "disclosure could harm the life, body, "
+    "property or other rights and interests of you or a third party",
+    "ground.significant_hindrance_to_business": "disclosure could significantly hinder the "
+    "proper execution of our business",
+    "ground.violation_of_other_laws": "disclosure would violate other laws and regulations",
+    "exception.protection_of_life_body_property": "it is necessary to protect a person's "
+    "life, body or property",
+    "exception.public_health_or_children": "it is particularly necessary to improve public "
+    "health or promote the sound growth of children",
+    "exception.cooperation_with_authorities": "it is necessary to cooperate with a national "
+    "agency or local government in executing affairs prescribed by law",
+    "relationship.entrustment": "entrusted with handling",
+    "relationship.business_succession": "business succession",
+    "relationship.joint_use": "joint use",
+    "breach.used_beyond_purpose": "used beyond the purposes of use",
+    "breach.obtained_wrongfully": "obtained by wrongful means",
+    "disclosed.full": "We disclose to you all the personal information we hold about you "
+    "that you asked for, below.",
+    "disclosed.except": "We disclose to you the personal information we hold about you that "
+    "you asked for, below, except history and characteristic information.",
+    "disclosed.part": "We disclose part of the personal information we hold about you, "
+    "below; the rest is withheld under Article 6.",
+    "disclosed.none_held": "We hold no personal information about you among what you asked "
+    "for, so there is nothing to disclose, and no fee is charged.",
+    "disclosed.items": "Personal information we hold about you:",
+    "disclosed.suspended": "(use suspended)",
+    "disclosed.excluded": "Under Article 6, second paragraph, we do not, in principle, "
+    "disclose information other than personal information such as history information and "
+    "characteristic information. Left out under that clause: {what}.",
+    "disclosed.included": "Although history and characteristic information is not "
+    "disclosed in principle (Article 6, second paragraph), we include {what}.",
+    "disclosed.withheld": "Withheld under Article 6: {what}. Grounds: {grounds}.",
+    "disclosed.fee_paid": "Fee: {amount} yen, paid (invoice {invoice_id}).",
+    "refused": "We have decided not to disclose the personal information you asked for, "
+    "under Article 6. Grounds: {grounds}. No fee is charged.",
+    "correction.made": "We have made these changes to your personal information:",
+    "correction.corrected": "{field}: corrected to {value}",
+    "correction.added": "{field}: added as {value}",
+    "correction.deleted": "{field}: deleted",
+    "correction.not_made": "We did not make these changes, because they would not change "
+    "what we hold:",
+    "correction.why.not_held": "{field} ({action}): we hold no such item",
+    "correction.why.already_held": "{field} (add): we already hold this item",
+    "correction.why.already_this_value": "{field} (correct): it already has this value",
+    "action.correct": "correct",
+    "action.add": "add",
+    "action.delete": "delete",
+    "correction.declined": "We have decided not to make the correction, addition or "
+    "deletion you requested.",
+    "suspension.found": "Our investigation found that these items of your personal "
+    "information were {breach}:",
+    "suspension.suspended": "We have suspended their use, including any provision of them "
+    "to third parties.",
+    "suspension.erased": "We have erased them.",
+    "suspension.rest_kept_suspend": "We have decided not to suspend the use of the rest of "
+    "your personal information ({count} items): the investigation found it was neither "
+    "used beyond the purposes of use nor obtained by wrongful means.",
+    "suspension.rest_kept_erase": "We have decided not to erase the rest of your personal "
+    "information ({count} items): the investigation found it was neither used beyond the "
+    "purposes of use nor obtained by wrongful means.",
+    "suspension.already": "The use of {count} further items found in breach was suspended "
+    "already, before this request.",
+    "suspension.refused": "Our investigation found none of your personal information used "
+    "beyond the purposes of use or obtained by wrongful means on the grounds you gave, so "
+    "we have decided not to suspend its use or erase it.",
+    "suspension.refused_already": "The use of {count} items of your personal information "
+    "found in breach was suspended already, before this request; our investigation found "
+    "nothing else used beyond the purposes of use or obtained by wrongful means, so we "
+    "have decided to take no further action.",
+    "alternative": "Suspending use or erasing these items would {ground}, so under Article 8 "
+    "we have taken alternative measures to protect your rights and interests instead. Their "
+    "use has not been suspended and they have not been erased.",
+    "alternative.large_expense": "involve a large amount of expense",
+    "alternative.otherwise_difficult": "be otherwise difficult",
+    "alternative.measure": "Alternative measures taken: {text}",
+    "provision.stopped": "We have stopped providing your personal information to: {partners}.",
+    "provision.continued": "We continue providing it to {partner}, because the law permits "
+    "this provision without your consent: {exception} (Article 5).",
+    "provision.none": "None of the recipients you named receives your personal information "
+    "from us as a third party, so there is no provision to stop.",
+    "provision.not_third_parties": "These recipients are not third parties under Article 5 "
+    "({relationships}), so provision to them continues: {partners}.",
+    "provision.unknown": "We have no record of providing your personal information to: "
+    "{partners}.",
+    "closed.identity_not_verified": "We have closed your request because we could not "
+    "confirm your identity within the time allowed. Nothing was disclosed or changed. You "
+    "are welcome to make a new request.",
+    "closed.fee_unpaid": "We have closed your request because the disclosure fee was not "
+    "paid within the time allowed. Nothing was disclosed and nothing is charged. You are "
+    "welcome to make a new request.",
+}
+
+JA: dict[str, str] = {
+    "greeting": "{name} 様",
+    "signature": "Sesenergy",
+    "reference": "受付番号：{request_id}",
+    "list_sep": "、",
+    "items": "{count}件",
+    "kind.disclosure": "個人情報の開示請求（第6条）",
+    "kind.correction": "個人情報の訂正・追加・削除の請求（第7条）",
+    "kind.suspension": "個人情報の利用停止・消去の請求（第8条）",
+    "kind.third_party_stop": "第三者提供の停止の請求（第5条）",
+    "kind.inquiry": "プライバシーポリシーに関するお問い合わせ（第10条）",
+    "subject.receipt": "{label}を受け付けました [{request_id}]",
+    "subject.answer": "{label}への回答 [{request_id}]",
+    "subject.fee_request": "{label}の手数料について [{request_id}]",
+    "subject.identity_proof_requested": "{label}に関するご本人確認のお願い [{request_id}]",
+    "subject.deadline_extended": "{label}の期限延長のお知らせ [{request_id}]",
+    "subject.outcome": "{label}の結果 [{request_id}]",
+    "receipt": "{label}を受け付けました。受付番号は{request_id}です。",
+    "receipt.answer_by": "{date}までに回答いたします。",
+    "receipt.after_identity": "まずご本人であることを確認いたします。ご本人確認ができた日から"
+    "{days}日以内に決定をお知らせします。",
+    "receipt.fee": "個人情報の開示には1件につき{amount}円の手数料がかかります（第6条）。"
+    "手数料は開示を決定した場合にのみご請求し、お支払いを確認した日から{days}日以内に開示いたし"
+    "ます。開示しないと決定した場合、手数料はかかりません。",
+    "identity.ask": "{label}に対応する前に、ご本人であることを確認する必要があります。",
+    "identity.matched": "ご申告のメールアドレスは当組織の登録と一致していますが、本請求は個人"
+    "情報の開示または変更を伴うため、担当者によるご本人確認も必要です。",
+    "identity.unmatched": "ご申告のメールアドレスは、当組織が保有するご登録のものと一致しません。",
+    "identity.how": "{date}までに、本人確認書類の写しなどご本人であることを証明するものを本"
+    "メールへの返信でお送りいただくか、お問い合わせフォームから受付番号{request_id}を添えて"
+    "ご連絡ください。期限までにご本人確認ができない場合、対応せずに請求を終了いたします。",
+    "fee.request": "ご請求の個人情報を開示することを決定しました。開示には1件につき{amount}円"
+    "の手数料がかかります（第6条）。{date}までに請求書{invoice_id}のお支払いをお願いします。"
+    "お支払いを確認後に開示いたします。期限までにお支払いがない場合は請求を終了し、開示も"
+    "ご請求もいたしません。",
+    "extension": "{label}について、{step}にさらに時間を要します。{date}までに完了する見込み"
+    "です。",
+    "reason": "理由：{text}",
+    "step.acknowledge": "受付",
+    "step.verify_identity": "ご本人確認の期間",
+    "step.payment": "手数料のお支払い期間",
+    "step.investigate": "調査",
+    "step.decide": "決定",
+    "step.act": "決定の実施",
+    "step.answer": "回答",
+    "step.notify": "ご通知",
+    "cat.identity": "本人を識別する情報",
+    "cat.contact": "連絡先情報",
+    "cat.financial": "金融情報",
+    "cat.transaction": "取引記録",
+    "cat.history": "履歴情報",
+    "cat.characteristic": "特性情報",
+    "ground.risk_to_life_body_property_or_rights": "本人または第三者の生命、身体、財産その他"
+    "の権利利益を害するおそれがあるため",
+    "ground.significant_hindrance_to_business": "当組織の業務の適正な実施に著しい支障を及ぼす"
+    "おそれがあるため",
+    "ground.violation_of_other_laws": "他の法令に違反することとなるため",
+    "exception.protection_of_life_body_property": "人の生命、身体または財産の保護のために"
+    "必要がある場合",
+    "exception.public_health_or_children": "公衆衛生の向上または児童の健全な育成の推進のために"
+    "特に必要がある場合",
+    "exception.cooperation_with_authorities": "国の機関もしくは地方公共団体が法令の定める事務"
+    "を遂行することに対して協力する必要がある場合",
+    "relationship.entrustment": "業務委託",
+    "relationship.business_succession": "事業承継",
+    "relationship.joint_use": "共同利用",
+    "breach.used_beyond_purpose": "利用目的の範囲を超えて取り扱われていた",
+    "breach.obtained_wrongfully": "不正の手段により取得されていた",
+    "disclosed.full": "ご請求のあった、当組織が保有するお客様の個人情報をすべて以下のとおり"
+    "開示します。",
+    "disclosed.except": "ご請求のあった、当組織が保有するお客様の個人情報を以下のとおり開示"
+    "します。ただし、履歴情報および特性情報は除きます。",
+    "disclosed.part": "当組織が保有するお客様の個人情報の一部を以下のとおり開示します。残りは"
+    "第6条に基づき開示いたしません。",
+    "disclosed.none_held": "ご請求の範囲で当組織が保有するお客様の個人情報はありませんので、"
+    "開示するものはなく、手数料もかかりません。",
+    "disclosed.items": "当組織が保有するお客様の個人情報：",
+    "disclosed.suspended": "（利用停止中）",
+    "disclosed.excluded": "第6条第2項により、履歴情報および特性情報等の個人情報以外の情報は"
+    "原則として開示いたしません。同項により開示しなかったもの：{what}。",
+    "disclosed.included": "履歴情報および特性情報は原則として開示しませんが（第6条第2項）、"
+    "{what}を開示します。",
+    "disclosed.withheld": "第6条により開示しなかったもの：{what}。理由となる事由：{grounds}。",
+    "disclosed.fee_paid": "手数料：{amount}円（請求書{invoice_id}、お支払い済み）。",
+    "refused": "第6条に基づき、ご請求の個人情報を開示しないことを決定しました。事由："
+    "{grounds}。手数料はかかりません。",
+    "correction.made": "お客様の個人情報について、以下のとおり変更しました：",
+    "correction.corrected": "{field}：{value}に訂正",
+    "correction.added": "{field}：{value}を追加",
+    "correction.deleted": "{field}：削除",
+    "correction.not_made": "以下の変更は、保有する情報に変わりがないため行っていません：",
+    "correction.why.not_held": "{field}（{action}）：該当する情報を保有していません",
+    "correction.why.already_held": "{field}（追加）：既に保有しています",
+    "correction.why.already_this_value": "{field}（訂正）：既にその内容です",
+    "action.correct": "訂正",
+    "action.add": "追加",
+    "action.delete": "削除",
+    "correction.declined": "ご請求の訂正・追加・削除を行わないことを決定しました。",
+    "suspension.found": "調査の結果、お客様の個人情報のうち以下の項目が{breach}ことが判明"
+    "しました：",
+    "suspension.suspended": "これらの利用（第三者への提供を含みます）を停止しました。",
+    "suspension.erased": "これらを消去しました。",
+    "suspension.rest_kept_suspend": "その他の個人情報（{count}件）は、利用目的の範囲内で"
+    "取り扱われ、適正に取得されたものと判断したため、利用を停止しないことを決定しました。",
+    "suspension.rest_kept_erase": "その他の個人情報（{count}件）は、利用目的の範囲内で"
+    "取り扱われ、適正に取得されたものと判断したため、消去しないことを決定しました。",
+    "suspension.already": "該当するその他の{count}件は、本請求の前から利用を停止しています。",
+    "suspension.refused": "調査の結果、ご申告の理由に該当する個人情報（利用目的の範囲を超えた"
+    "取扱いまたは不正の手段による取得）は見つかりませんでしたので、利用停止・消去を行わない"
+    "ことを決定しました。",
+    "suspension.refused_already": "該当する個人情報のうち{count}件は、本請求の前から利用を"
+    "停止しています。その他に利用目的の範囲を超えた取扱いまたは不正の手段による取得は見つかり"
+    "ませんでしたので、これ以上の措置は行わないことを決定しました。",
+    "alternative": "これらの利用停止・消去は{ground}ため、第8条に基づき、お客様の権利利益を"
+    "保護するための代替措置を講じました。これらの利用停止・消去は行っていません。",
+    "alternative.large_expense": "多額の費用を要する",
+    "alternative.otherwise_difficult": "困難である",
+    "alternative.measure": "講じた代替措置：{text}",
+    "provision.stopped": "以下の提供先への個人情報の提供を停止しました：{partners}。",
+    "provision.continued": "{partner}への提供は、法令によりご本人の同意なく認められる場合"
+    "（{exception}）に当たるため、継続します（第5条）。",
+    "provision.none": "ご指定の提供先には、第三者としての個人情報の提供を行っていないため、"
+    "停止する提供はありません。",
+    "provision.not_third_parties": "以下の提供先は第5条の第三者に当たらない（{relationships}）"
+    "ため、提供を継続します：{partners}。",
+    "provision.unknown": "以下の提供先に個人情報を提供した記録はありません：{partners}。",
+    "closed.identity_not_verified": "期限までにご本人確認ができなかったため、請求を終了しま"
+    "した。開示・変更は行っていません。改めてご請求いただけます。",
+    "closed.fee_unpaid": "期限までに開示手数料のお支払いがなかったため、請求を終了しました。"
+    "開示は行わず、手数料もかかりません。改めてご請求いただけます。",
+}
+
+TEXTS: dict[Language, dict[str, str]] = {Language.EN: EN, Language.JA: JA}

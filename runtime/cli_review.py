@@ -1,0 +1,74 @@
+"""`dsr review ID`: the request beside what we hold, for the operator about to decide.
+
+Personal data is shown here, on the operator's terminal, read from Postgres; it never
+passes through Temporal."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import asyncpg
+
+from activities.event_store import UnknownRequest
+from activities.request_review import review_document
+from runtime.cli_records import emit
+from runtime.client import Refused, connections
+from runtime.settings import Settings
+
+
+def add_parsers(commands: Any) -> None:
+    sub = commands.add_parser(
+        "review", help="what a request asks beside what we hold, before deciding it")
+    sub.add_argument("request_id")
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> None:
+    async with connections(settings, temporal=False) as (_, pool):
+        try:
+            document = await review_document(pool, args.request_id)
+        except UnknownRequest as error:
+            raise Refused(str(error)) from None
+    emit(args.output, document, render(document))
+
+
+async def review(pool: asyncpg.Pool, request_id: str) -> str:
+    return render(await review_document(pool, request_id))
+
+
+def render(document: dict[str, Any]) -> str:
+    lines = [f"{document['kind']} request {document['request_id']} "
+             f"({document['status']}, step {document['step'] or '-'})"]
+    if document.get("statement"):
+        lines.append(f"the person's statement: {document['statement']}")
+    if not document["investigated"]:
+        lines.append("(not investigated yet: what follows is what we hold now)")
+    for change in document.get("changes", []):
+        effect = "changes it" if change["changes_something"] else \
+            f"changes nothing ({change['why_not'].replace('_', ' ')})"
+        lines.append(f"- {change['field']} {change['action']}: held "
+                     f"{change['held_value'] or '(not held)'!s} → requested "
+                     f"{change['requested_value'] or '(deleted)'!s}; {effect}")
+    if "grounds" in document:
+        lines.append(f"asks to {document['action']} on the grounds "
+                     f"{', '.join(document['grounds'])}")
+    for item in document.get("items", []):
+        if "placement" in item:
+            lines.append(f"- {item['category']}/{item['field']}: {item['value']} "
+                         f"[{item['placement']}]")
+        else:
+            flags = [flag for flag, on in (("IN BREACH", item["in_breach"]),
+                                           ("not lawfully obtained",
+                                            not item["lawfully_obtained"]),
+                                           ("suspended", item["suspended"])) if on]
+            lines.append(f"- {item['category']}/{item['field']}: {item['value']} "
+                         f"(purpose: {item['purpose']})"
+                         + (f" [{', '.join(flags)}]" if flags else ""))
+    for partner in document.get("partners", []):
+        if partner["relationship"] == "unknown":
+            lines.append(f"- {partner['partner_id']}: no provision on record")
+        else:
+            lines.append(f"- {partner['partner_id']}: {partner['relationship']} on "
+                         f"{partner['legal_basis']}" + (" (stopped)" if partner["stopped"]
+                                                        else ""))
+    return "\n".join(lines)

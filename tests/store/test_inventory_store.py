@@ -1,0 +1,277 @@
+"""Loading an inventory into the real store: the example's rows as it says, a second load
+changes nothing, and no load undoes what a person's request did (a suspension, a stop of
+provision, a correction, an erasure)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from activities.event_store import EventStore
+from activities.intake_store import IntakeStore
+from activities.inventory_store import InventoryLoad, InventoryStore
+from domain.events import EventType
+from domain.inventory import HeldItemRecord, Inventory, parse_inventory
+from domain.requests import DataCategory, parse_submission
+from runtime import cli_inventory
+from runtime.client import Unavailable
+from runtime.settings import Settings
+from tests.store.support import POLICY, T0, event
+from tests.support import scratch_database
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "inventory.json"
+# The example's counts: user-42 lists 12 items and user-7 two; each also gets name and email.
+FIRST_LOAD = InventoryLoad(subjects_added=2, items_added=18, provisions_added=7)
+
+
+def example(unique: str) -> dict[str, Any]:
+    """The example file, its subjects renamed for this test (the database is shared)."""
+    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    for subject in data["subjects"]:
+        subject["subject_id"] = f"{subject['subject_id']}-{unique}"
+    return data
+
+
+async def snapshot(pool: asyncpg.Pool, *subject_ids: str) -> dict[str, list[dict]]:
+    tables = {"subjects": "subject_id", "personal_data": "item_id",
+              "third_party_provisions": "provision_id"}
+    return {table: [dict(row) for row in await pool.fetch(
+        f"SELECT * FROM {table} WHERE subject_id = ANY($1::text[]) ORDER BY {key}",
+        list(subject_ids))] for table, key in tables.items()}
+
+
+async def test_the_example_loads_as_it_says(pool: asyncpg.Pool, unique: str) -> None:
+    assert await InventoryStore(pool).load(parse_inventory(example(unique))) == FIRST_LOAD
+    sid = f"user-42-{unique}"
+    assert await pool.fetchval("SELECT name FROM subjects WHERE subject_id = $1", sid) == (
+        "Hanako Yamada")
+    items = {row["field"]: row for row in await pool.fetch(
+        "SELECT * FROM personal_data WHERE subject_id = $1", sid)}
+    assert len(items) == 14
+    assert (items["email"]["category"], items["email"]["value"], items["email"]["purpose"]) == (
+        "contact", "hanako@example.jp", "respond_to_inquiries")
+    assert (items["name"]["category"], items["name"]["value"]) == ("identity", "Hanako Yamada")
+    assert items["browsing_history"]["purpose"] == "sell_to_data_brokers"
+    assert [f for f, row in items.items() if not row["lawfully_obtained"]] == ["social_profile"]
+    assert items["social_profile"]["source"] == "scraped_social_media"
+    assert items["phone"]["source"] == "registration"
+    assert all(row["suspended_at"] is None for row in items.values())
+    provisions = {row["partner_id"]: row for row in await pool.fetch(
+        "SELECT * FROM third_party_provisions WHERE subject_id = $1", sid)}
+    assert {p: (r["relationship"], r["legal_basis"]) for p, r in provisions.items()} == {
+        "ad-network-1": ("third_party", "consent"),
+        "data-broker-2": ("third_party", "opt_out_notified"),
+        "tax-office": ("third_party", "cooperation_with_authorities"),
+        "mail-printer": ("entrustment", "not_third_party"),
+        "acme-merger": ("business_succession", "not_third_party"),
+        "group-company": ("joint_use", "not_third_party"),
+    }
+    assert provisions["tax-office"]["data_items"] == ["name", "address", "payment_receipts"]
+    assert all(r["stopped_at"] is None and r["consented_at"] is None
+               for r in provisions.values())
+
+
+async def test_loading_the_same_file_again_changes_nothing(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    inventory = parse_inventory(example(unique))
+    store = InventoryStore(pool)
+    first = await store.load(inventory)
+    assert first.changed_anything
+    ids = (f"user-42-{unique}", f"user-7-{unique}")
+    before = await snapshot(pool, *ids)
+    again = await store.load(inventory)
+    assert again == InventoryLoad(unchanged=2 + 18 + 7)
+    assert not again.changed_anything
+    assert await snapshot(pool, *ids) == before
+
+
+async def test_a_reload_updates_what_changed_and_leaves_the_rest(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    data = example(unique)
+    store = InventoryStore(pool)
+    await store.load(parse_inventory(data))
+    sid = f"user-42-{unique}"
+    await pool.execute(
+        "INSERT INTO personal_data (subject_id, category, field, value) VALUES ($1,"
+        " 'contact', 'fax', '03-0000-0000')", sid)
+    hanako = data["subjects"][0]
+    hanako["name"] = "Hanako Tanaka"
+    phone = next(i for i in hanako["items"] if i["field"] == "phone")
+    phone |= {"value": "+81 90-8765-4321", "lawfully_obtained": True}
+    hanako["items"] = [i for i in hanako["items"] if i["field"] != "drivers_license"]
+    hanako["provisions"][0]["items"].reverse()  # the same items: no change
+    hanako["provisions"][1]["items"].append("login_history")
+    result = await store.load(parse_inventory(data))
+    assert result == InventoryLoad(subjects_changed=1, items_changed=2, provisions_changed=1,
+                                   unchanged=1 + 11 + 4 + 6)
+    values = {row["field"]: row["value"] for row in await pool.fetch(
+        "SELECT field, value FROM personal_data WHERE subject_id = $1", sid)}
+    assert values["phone"] == "+81 90-8765-4321"
+    assert values["name"] == "Hanako Tanaka"
+    # Absent from the file, so left alone: the loader never deletes.
+    assert values["drivers_license"] == "301234567890" and values["fax"] == "03-0000-0000"
+    assert await pool.fetchval(
+        "SELECT data_items FROM third_party_provisions WHERE subject_id = $1"
+        " AND partner_id = 'data-broker-2'", sid) == ["browsing_history", "login_history"]
+
+
+async def test_a_reload_keeps_a_suspension_and_a_stop(pool: asyncpg.Pool, unique: str) -> None:
+    data = example(unique)
+    store = InventoryStore(pool)
+    await store.load(parse_inventory(data))
+    sid = f"user-42-{unique}"
+    await pool.execute("UPDATE personal_data SET suspended_at = $2 WHERE subject_id = $1"
+                       " AND field = 'browsing_history'", sid, T0)
+    await pool.execute("UPDATE third_party_provisions SET stopped_at = $2 WHERE subject_id = $1"
+                       " AND partner_id = 'data-broker-2'", sid, T0)
+    # Reloading the very file, and one that changes the suspended item and stopped provision.
+    assert not (await store.load(parse_inventory(data))).changed_anything
+    hanako = data["subjects"][0]
+    next(i for i in hanako["items"] if i["field"] == "browsing_history")["value"] = "updated"
+    hanako["provisions"][1]["items"].append("purchases")
+    assert (await store.load(parse_inventory(data))).items_changed == 1
+    item = await pool.fetchrow("SELECT value, suspended_at FROM personal_data"
+                               " WHERE subject_id = $1 AND field = 'browsing_history'", sid)
+    assert (item["value"], item["suspended_at"]) == ("updated", T0)
+    provision = await pool.fetchrow("SELECT data_items, stopped_at FROM third_party_provisions"
+                                    " WHERE subject_id = $1 AND partner_id = 'data-broker-2'", sid)
+    assert (provision["data_items"], provision["stopped_at"]) == (
+        ["browsing_history", "purchases"], T0)
+    assert await pool.fetchval("SELECT count(*) FROM provision_feed WHERE subject_id = $1"
+                               " AND partner_id = 'data-broker-2'", sid) == 0
+
+
+async def _request(pool: asyncpg.Pool, request_id: str, subject_id: str, kind: str,
+                   details: dict[str, Any], carried_out: EventType, **payload: Any) -> None:
+    await IntakeStore(pool).record_submission(parse_submission({
+        "request_id": request_id, "kind": kind, "subject_id": subject_id,
+        "requester": {"name": "Hanako Yamada", "email": "hanako@example.jp"},
+        "details": details}), POLICY)
+    await EventStore(pool).append(event(request_id, carried_out, **payload))
+
+
+async def _fields(pool: asyncpg.Pool, subject_id: str) -> dict[str, str]:
+    return {row["field"]: row["value"] for row in await pool.fetch(
+        "SELECT field, value FROM personal_data WHERE subject_id = $1", subject_id)}
+
+
+async def test_a_reload_does_not_undo_a_correction(pool: asyncpg.Pool, unique: str) -> None:
+    data = example(unique)
+    store = InventoryStore(pool)
+    await store.load(parse_inventory(data))
+    hanako = data["subjects"][0]["subject_id"]
+    await _request(pool, f"cor-{unique}", hanako, "correction", {"changes": [
+        {"field": "phone", "action": "correct", "new_value": "+81 70-1111-2222"},
+        {"field": "date_of_birth", "action": "delete"}],
+        "statement": "I changed my number and never gave my birth date."},
+        EventType.CORRECTION_APPLIED)
+    # What carrying the correction out did to the rows.
+    await pool.execute("UPDATE personal_data SET value = '+81 70-1111-2222'"
+                       " WHERE subject_id = $1 AND field = 'phone'", hanako)
+    await pool.execute("DELETE FROM personal_data WHERE subject_id = $1"
+                       " AND field = 'date_of_birth'", hanako)
+
+    assert await store.load(parse_inventory(data)) == InventoryLoad(
+        kept=2, unchanged=2 + 12 + 4 + 7)
+    held = await _fields(pool, hanako)
+    assert held["phone"] == "+81 70-1111-2222" and "date_of_birth" not in held
+
+
+async def test_a_reload_does_not_bring_erased_items_back(pool: asyncpg.Pool, unique: str) -> None:
+    data = example(unique)
+    store = InventoryStore(pool)
+    await store.load(parse_inventory(data))
+    hanako, taro = (s["subject_id"] for s in data["subjects"])
+    # An erasure that names what it erased, and one recorded before erasures named them.
+    await _request(pool, f"era-{unique}", hanako, "suspension",
+                   {"action": "erase", "grounds": ["obtained_wrongfully"]},
+                   EventType.DATA_ERASED, items="characteristic/social_profile")
+    await pool.execute("DELETE FROM personal_data WHERE subject_id = $1"
+                       " AND field = 'social_profile'", hanako)
+    await _request(pool, f"old-{unique}", taro, "suspension",
+                   {"action": "erase", "grounds": ["used_beyond_purpose"]}, EventType.DATA_ERASED)
+    await pool.execute("DELETE FROM personal_data WHERE subject_id = $1"
+                       " AND field IN ('phone', 'purchases')", taro)
+    new_item = {"category": "contact", "field": "line_id", "value": "hanako.y", "purpose": None}
+    data["subjects"][0]["items"].append(new_item)
+    data["subjects"][1]["items"].append(new_item)
+
+    result = await store.load(parse_inventory(data))
+    assert result == InventoryLoad(items_added=1, kept=1 + 3, unchanged=2 + 13 + 2 + 7)
+    assert "social_profile" not in await _fields(pool, hanako)
+    assert (await _fields(pool, hanako))["line_id"] == "hanako.y"
+    assert set(await _fields(pool, taro)) == {"name", "email"}
+
+
+async def test_a_subject_known_from_intake_gets_its_name(pool: asyncpg.Pool, unique: str) -> None:
+    data = example(unique)
+    await pool.execute("INSERT INTO subjects (subject_id) VALUES ($1)",
+                       data["subjects"][1]["subject_id"])
+    result = await InventoryStore(pool).load(parse_inventory(data))
+    assert (result.subjects_added, result.subjects_changed) == (1, 1)
+    assert await pool.fetchval("SELECT name FROM subjects WHERE subject_id = $1",
+                               data["subjects"][1]["subject_id"]) == "Taro Suzuki"
+
+
+async def test_a_load_is_one_transaction(pool: asyncpg.Pool, unique: str) -> None:
+    good = parse_inventory(example(unique))
+    # Past validation only by construct(): the store's own check must then refuse it.
+    broken = HeldItemRecord.model_construct(category=DataCategory.HISTORY, field="x",
+                                            value=None, purpose=None, source="registration",
+                                            lawfully_obtained=True)
+    subject = good.subjects[1].model_copy(update={"items": [*good.subjects[1].items, broken]})
+    with pytest.raises(asyncpg.NotNullViolationError):
+        await InventoryStore(pool).load(Inventory.model_construct(
+            subjects=[good.subjects[0], subject]))
+    assert await snapshot(pool, *(s.subject_id for s in good.subjects)) == {
+        "subjects": [], "personal_data": [], "third_party_provisions": []}
+
+
+def command(argv: list[str]) -> argparse.Namespace:
+    """The arguments as `dsr` parses them (starter.py adds the top-level --output)."""
+    top = argparse.ArgumentParser(prog="dsr")
+    top.add_argument("--output", choices=("text", "json"), default="text")
+    cli_inventory.add_parsers(top.add_subparsers(dest="command", required=True))
+    return top.parse_args(argv)
+
+
+async def test_the_command_loads_and_says_what_it_did(
+    database_url: str, unique: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "inventory.json"
+    file.write_text(json.dumps(example(unique)), encoding="utf-8")
+    settings = Settings(DATABASE_URL=database_url)
+
+    await cli_inventory.run(command(["inventory", "load", str(file)]), settings)
+    assert capsys.readouterr().out == (
+        f"inventory {file} loaded: subjects 2 added, 0 changed; items 18 added, 0 changed; "
+        "provisions 7 added, 0 changed; 0 unchanged\n")
+    await cli_inventory.run(
+        command(["--output", "json", "inventory", "load", str(file)]), settings)
+    assert json.loads(capsys.readouterr().out) == {
+        "file": str(file), "subjects": 2, "subjects_added": 0, "subjects_changed": 0,
+        "items_added": 0, "items_changed": 0, "provisions_added": 0, "provisions_changed": 0,
+        "kept": 0, "unchanged": 27, "changed": False}
+    await cli_inventory.run(command(["inventory", "load", str(file)]), settings)
+    assert capsys.readouterr().out == (
+        f"inventory {file}: nothing changed (27 records already as in the file)\n")
+
+
+async def test_the_command_says_so_when_the_database_has_no_schema(
+    postgres_server: str, tmp_path: Path
+) -> None:
+    file = tmp_path / "inventory.json"
+    file.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    async with scratch_database(postgres_server, "dsr_inventory_empty") as url:
+        with pytest.raises(Unavailable) as refused:
+            await cli_inventory.run(command(["inventory", "load", str(file)]),
+                                    Settings(DATABASE_URL=url))
+    assert str(refused.value) == ("the database has no schema yet: start the service with "
+                                  "`make run`, or run `dsr setup`")

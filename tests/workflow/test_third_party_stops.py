@@ -1,0 +1,160 @@
+"""Article 5 on the time-skipping server with the real store: stopping provision to
+third parties, decided partner by partner against each provision's recorded basis; and
+Article 8's suspension reaching provision too."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from domain.deadlines import Step
+from runtime import operator_acts as acts
+from tests.workflow.lifecycle_support import (
+    REASON,
+    at_step,
+    check_record,
+    outcome_notice,
+    seed_subject,
+    start,
+    verified,
+)
+
+Running = tuple[Client, str, Worker]
+
+
+async def _outcome(client: Client, request_id: str) -> str:
+    result = await client.get_workflow_handle(f"dsr-{request_id}").result()
+    return result["outcome"] if isinstance(result, dict) else result.outcome
+
+
+async def _stopped(pool: asyncpg.Pool, subject_id: str) -> dict[str, bool]:
+    return {r["partner_id"]: r["stopped_at"] is not None for r in await pool.fetch(
+        "SELECT partner_id, stopped_at FROM third_party_provisions WHERE subject_id=$1",
+        subject_id)}
+
+
+async def test_art5_stop_is_decided_per_partner_on_its_recorded_basis(
+    running: Running, pool: asyncpg.Pool, unique: str
+) -> None:
+    """Art 5 ¶1: provision "will be stopped at the request of the person"; the exceptions
+    (here cooperation with authorities) may continue, citing the basis on record. Art 5
+    ¶2: joint use and entrustment are not third parties. Unknown names are told back."""
+    client, queue, _ = running
+    rid, sid = f"tps-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    await start(client, pool, queue, "third_party_stop", rid, sid,
+                {"partners": ["adnet-1", "tax-office", "group-co", "call-centre", "nobody-9"]})
+    # A stop only narrows what is done with the data: the registration match suffices.
+    view = await at_step(client, pool, rid, Step.DECIDE)
+    assert view.proposal is not None and view.proposal.outcome.value == "provision_stopped"
+    with pytest.raises(acts.Refused, match="rests on consent"):
+        await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool,
+                          reason=REASON, continued_partners=("adnet-1",))
+    with pytest.raises(acts.Refused, match="needs a reason"):
+        await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool,
+                          continued_partners=("tax-office",))
+    await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool,
+                      reason=REASON, continued_partners=("tax-office",))
+    assert await _outcome(client, rid) == "provision_stopped"
+    assert await _stopped(pool, sid) == {"adnet-1": True, "broker-2": False,
+                                         "tax-office": False, "group-co": False,
+                                         "call-centre": False}
+    notice = await outcome_notice(pool, rid)
+    assert "stopped providing your personal information to: adnet-1." in notice
+    assert "We continue providing it to tax-office" in notice
+    assert "cooperate with a national agency" in notice and REASON in notice
+    assert "not third parties under Article 5 (entrusted with handling, joint use)" in notice
+    assert "call-centre, group-co." in notice
+    assert "no record of providing your personal information to: nobody-9" in notice
+    await check_record(client, pool, rid, "third_party_stop")
+
+
+async def test_art5_an_opt_out_provision_cannot_be_refused_only_an_exception_can(
+    running: Running, pool: asyncpg.Pool, unique: str
+) -> None:
+    client, queue, _ = running
+    rid, sid = f"tps-ref-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    await start(client, pool, queue, "third_party_stop", rid, sid,
+                {"partners": ["broker-2", "tax-office"]})
+    await at_step(client, pool, rid, Step.DECIDE)
+    with pytest.raises(acts.Refused, match="opt_out_notified"):
+        await acts.decide(rid, "stop_refused", "op-1", client=client, pool=pool, reason=REASON,
+                          continued_partners=("broker-2", "tax-office"))
+    with pytest.raises(acts.Refused, match="not continued: broker-2"):
+        await acts.decide(rid, "stop_refused", "op-1", client=client, pool=pool, reason=REASON,
+                          continued_partners=("tax-office",))
+    await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool,
+                      reason=REASON, continued_partners=("tax-office",))
+    assert await _outcome(client, rid) == "provision_stopped"
+    stopped = await _stopped(pool, sid)
+    assert stopped["broker-2"] and not stopped["tax-office"]
+
+
+async def test_art5_stop_refused_cites_the_exception_recorded_for_the_partner(
+    running: Running, pool: asyncpg.Pool, unique: str
+) -> None:
+    client, queue, _ = running
+    rid, sid = f"tps-keep-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    await start(client, pool, queue, "third_party_stop", rid, sid, {"partners": ["tax-office"]})
+    await at_step(client, pool, rid, Step.DECIDE)
+    await acts.decide(rid, "stop_refused", "op-1", client=client, pool=pool, reason=REASON,
+                      continued_partners=("tax-office",))
+    assert await _outcome(client, rid) == "stop_refused"
+    notice = await outcome_notice(pool, rid)
+    assert "We continue providing it to tax-office" in notice
+    assert "stopped providing" not in notice
+    await check_record(client, pool, rid, "third_party_stop_refused")
+
+
+async def test_art5_nothing_to_stop_is_never_told_as_stopped(
+    running: Running, pool: asyncpg.Pool, unique: str
+) -> None:
+    client, queue, _ = running
+    rid, sid = f"tps-none-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    await start(client, pool, queue, "third_party_stop", rid, sid,
+                {"partners": ["group-co", "nobody-9"]})
+    view = await at_step(client, pool, rid, Step.DECIDE)
+    assert view.proposal is not None and view.proposal.outcome.value == "no_provision_to_stop"
+    with pytest.raises(acts.Refused, match="no provision would be stopped"):
+        await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool)
+    await acts.decide(rid, "no_provision_to_stop", "op-1", client=client, pool=pool)
+    assert await _outcome(client, rid) == "no_provision_to_stop"
+    notice = await outcome_notice(pool, rid)
+    assert "there is no provision to stop" in notice and "stopped providing" not in notice
+    assert "nobody-9" in notice
+    await check_record(client, pool, rid, "third_party_nothing_to_stop")
+
+
+async def test_art8_a_suspended_item_is_no_longer_provided_and_later_requests_see_it(
+    running: Running, pool: asyncpg.Pool, unique: str
+) -> None:
+    """Art 8: suspension of use stops every use the service controls: the provision feed
+    to third parties leaves the item out, and a later suspension request finds it
+    suspended already rather than acting on it again."""
+    client, queue, _ = running
+    rid, sid = f"sus-feed-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    fed = "SELECT field FROM provision_feed WHERE subject_id=$1 AND partner_id='broker-2'"
+    assert [r["field"] for r in await pool.fetch(fed, sid)] == ["segment"]
+    await start(client, pool, queue, "suspension", rid, sid,
+                {"action": "suspend_use", "grounds": ["used_beyond_purpose"]})
+    await verified(client, pool, rid)
+    await at_step(client, pool, rid, Step.DECIDE)
+    await acts.decide(rid, "use_suspended", "op-1", client=client, pool=pool)
+    assert await _outcome(client, rid) == "use_suspended"
+    assert await pool.fetch(fed, sid) == []
+
+    again = f"sus-again-{unique}"
+    await start(client, pool, queue, "suspension", again, sid,
+                {"action": "suspend_use", "grounds": ["used_beyond_purpose"]})
+    await verified(client, pool, again)
+    view = await at_step(client, pool, again, Step.DECIDE)
+    assert view.proposal is not None and view.proposal.outcome.value == "suspension_refused"
+    findings = await pool.fetchval(
+        "SELECT findings FROM investigations WHERE request_id=$1", again)
+    assert findings["already_suspended"] == 1 and findings["items_in_breach"] == []
