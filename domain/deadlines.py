@@ -82,8 +82,8 @@ class DeadlinePolicy(BaseModel):
             return self
         if version == self.version:
             raise ValueError("an overridden policy needs its own version label")
-        return self.model_copy(update={"version": version,
-                                       "durations": {**self.durations, **overrides}})
+        return DeadlinePolicy.model_validate({**self.model_dump(), "version": version,
+                                              "durations": {**self.durations, **overrides}})
 
     def due_at(self, step: Step, started_at: datetime) -> datetime:
         return started_at + self.durations[step]

@@ -225,6 +225,10 @@ def _check_disclosure(findings: Findings, choice: Choice) -> None:
             f"not a full disclosure: {left} would be left out under Art 6 ¶2; decide "
             "disclosed_except_history_and_characteristic, or include them (--include with "
             "--include-reason-file)")
+    if outcome is Outcome.DISCLOSED_IN_PART and not plan.counts(findings.items_by_category,
+                                                                Placement.DISCLOSED):
+        raise DecisionProblem("nothing would be disclosed once these categories are withheld; "
+                              "decide disclosure_refused")
     if outcome is Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC and not excluded:
         raise DecisionProblem("no history or characteristic information would be left out; "
                               "decide disclosed_in_full")

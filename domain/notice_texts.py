@@ -18,6 +18,7 @@ EN: dict[str, str] = {
     "reference": "Reference: {request_id}",
     "list_sep": ", ",
     "items": "{count} items",
+    "items_one": "1 item",
     "kind.disclosure": "request for disclosure of personal information (Article 6)",
     "kind.correction": "request for correction, addition or deletion (Article 7)",
     "kind.suspension": "request for suspension of use or erasure (Article 8)",
@@ -88,7 +89,7 @@ EN: dict[str, str] = {
     "disclosed.full": "We disclose to you all the personal information we hold about you "
     "that you asked for, below.",
     "disclosed.except": "We disclose to you the personal information we hold about you that "
-    "you asked for, below, except history and characteristic information.",
+    "you asked for, below, except what Article 6, second paragraph leaves out (see below).",
     "disclosed.part": "We disclose part of the personal information we hold about you, "
     "below; the rest is withheld under Article 6.",
     "disclosed.none_held": "We hold no personal information about you among what you asked "
@@ -108,6 +109,8 @@ EN: dict[str, str] = {
     "correction.corrected": "{field}: corrected to {value}",
     "correction.added": "{field}: added as {value}",
     "correction.deleted": "{field}: deleted",
+    "correction.none_made": "We made none of the changes you requested, because none of them "
+    "would change what we hold.",
     "correction.not_made": "We did not make these changes, because they would not change "
     "what we hold:",
     "correction.why.not_held": "{field} ({action}): we hold no such item",
@@ -167,6 +170,7 @@ JA: dict[str, str] = {
     "reference": "受付番号：{request_id}",
     "list_sep": "、",
     "items": "{count}件",
+    "items_one": "1件",
     "kind.disclosure": "個人情報の開示請求（第6条）",
     "kind.correction": "個人情報の訂正・追加・削除の請求（第7条）",
     "kind.suspension": "個人情報の利用停止・消去の請求（第8条）",
@@ -232,7 +236,7 @@ JA: dict[str, str] = {
     "disclosed.full": "ご請求のあった、当組織が保有するお客様の個人情報をすべて以下のとおり"
     "開示します。",
     "disclosed.except": "ご請求のあった、当組織が保有するお客様の個人情報を以下のとおり開示"
-    "します。ただし、履歴情報および特性情報は除きます。",
+    "します。ただし、第6条第2項により開示しないもの（下記）を除きます。",
     "disclosed.part": "当組織が保有するお客様の個人情報の一部を以下のとおり開示します。残りは"
     "第6条に基づき開示いたしません。",
     "disclosed.none_held": "ご請求の範囲で当組織が保有するお客様の個人情報はありませんので、"
@@ -251,6 +255,8 @@ JA: dict[str, str] = {
     "correction.corrected": "{field}：{value}に訂正",
     "correction.added": "{field}：{value}を追加",
     "correction.deleted": "{field}：削除",
+    "correction.none_made": "ご請求の変更は、いずれも保有する情報に変わりがないため、行って"
+    "いません。",
     "correction.not_made": "以下の変更は、保有する情報に変わりがないため行っていません：",
     "correction.why.not_held": "{field}（{action}）：該当する情報を保有していません",
     "correction.why.already_held": "{field}（追加）：既に保有しています",

@@ -103,8 +103,9 @@ class _Writer:
         return self.t("list_sep").join(values)
 
     def counted(self, counts: dict[str, int]) -> str:
-        return self.join(f"{self.t('cat.' + c)} ({self.t('items', count=n)})"
-                         for c, n in sorted(counts.items()))
+        return self.join(
+            f"{self.t('cat.' + c)} ({self.t('items_one' if n == 1 else 'items', count=n)})"
+            for c, n in sorted(counts.items()))
 
     def lines(self, heading: str, lines: Iterable[str], **fields: object) -> None:
         self.parts.append(self.t(heading, **fields) + "\n"
@@ -142,7 +143,7 @@ def render_notice(
             w.add("identity.matched" if facts.registration_matched else "identity.unmatched")
             w.add("identity.how", request_id=request_id, date=w.date(facts.due_at))
         case NoticeKind.FEE_REQUEST:
-            if facts.invoice_id is None or facts.due_at is None:
+            if facts.invoice_id is None or facts.due_at is None or facts.amount_yen is None:
                 raise ValueError("a fee request needs the invoice and its due date")
             w.add("fee.request", amount=f"{facts.amount_yen:,}", invoice_id=facts.invoice_id,
                   date=w.date(facts.due_at))
@@ -212,9 +213,9 @@ def _grounds(w: _Writer, grounds: Iterable[str]) -> str:
 
 
 def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
-    if not facts.disclosed_items:
+    if not facts.disclosed_items and not facts.withheld:
         w.add("disclosed.none_held")
-    else:
+    elif facts.disclosed_items:
         opening = {Outcome.DISCLOSED_IN_FULL: "disclosed.full",
                    Outcome.DISCLOSED_IN_PART: "disclosed.part"}
         w.add(opening.get(facts.outcome, "disclosed.except") if facts.outcome else
@@ -240,8 +241,11 @@ def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
 def _correction(w: _Writer, facts: NoticeFacts) -> None:
     made = {"correct": "correction.corrected", "add": "correction.added",
             "delete": "correction.deleted"}
-    w.lines("correction.made", (w.t(made[action], field=field_, value=value)
-                                for field_, action, value in facts.changes_made))
+    if facts.changes_made:
+        w.lines("correction.made", (w.t(made[action], field=field_, value=value)
+                                    for field_, action, value in facts.changes_made))
+    else:  # the data changed between the investigation and the act: say so, claim nothing
+        w.add("correction.none_made")
     if facts.changes_not_made:
         w.lines("correction.not_made", (
             w.t(f"correction.why.{why}", field=field_, action=w.t(f"action.{action}"))

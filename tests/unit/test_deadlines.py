@@ -117,8 +117,8 @@ def test_unknown_step_is_refused() -> None:
 
 def test_override_makes_a_new_version_and_leaves_the_original() -> None:
     base = DeadlinePolicy()
-    tighter = base.with_overrides({Step.ANSWER: timedelta(days=3)}, version="2026-11.2")
-    assert tighter.version == "2026-11.2"
+    tighter = base.with_overrides({Step.ANSWER: timedelta(days=3)}, version="2026-11.9-test")
+    assert tighter.version == "2026-11.9-test"
     assert tighter.durations[Step.ANSWER] == timedelta(days=3)
     assert tighter.due_at(Step.ANSWER, START) == START + timedelta(days=3)
     assert tighter.reminder_fraction == base.reminder_fraction
@@ -144,7 +144,7 @@ def test_override_needs_its_own_version_label() -> None:
 @pytest.mark.parametrize("duration", [timedelta(0), timedelta(hours=-1)])
 def test_override_durations_must_be_positive(duration: timedelta) -> None:
     with pytest.raises(ValidationError, match="must be positive"):
-        DeadlinePolicy().with_overrides({Step.VERIFY_IDENTITY: duration}, "2026-11.2")
+        DeadlinePolicy().with_overrides({Step.VERIFY_IDENTITY: duration}, "2026-11.9-test")
 
 
 def test_no_overrides_is_the_same_policy() -> None:
@@ -180,3 +180,96 @@ def test_overrides_beyond_a_year_are_refused_without_overflowing(amount: str) ->
 
     with pytest.raises(ValueError, match="at most 366 days"):
         parse_overrides(f"answer={amount}")
+
+
+# Commitments and extensions: "without delay" (Articles 6-8) as dates a person is promised.
+
+
+def _days_up(span: timedelta) -> int:
+    return -(-span // timedelta(days=1))
+
+
+def test_art10_inquiry_commitment_is_the_answer_date() -> None:
+    """Art 10: "For inquiries regarding this Policy, please contact us" - the receipt
+    promises the day of the answer: the answer and notify windows from receipt."""
+    policy = DeadlinePolicy()
+    commitment = policy.commitment(True, False, START)
+    assert commitment.answer_by == START + DEFAULT_DURATIONS[Step.ANSWER] + DEFAULT_DURATIONS[
+        Step.NOTIFY]
+    assert commitment.decide_within_days is None
+    assert commitment.disclose_within_days_of_payment is None
+
+
+def test_art6_to_8_commitment_counts_our_steps_from_the_persons_part() -> None:
+    """Art 7 ¶2, Art 8 ¶2: "without delay" - counted in days from identity verification
+    (and, for a disclosure, Art 6 ¶1's fee), since the person's time is not ours."""
+    from domain.deadlines import DECISION_STEPS, DELIVERY_STEPS
+
+    policy = DeadlinePolicy()
+    other = policy.commitment(False, False, START)
+    disclosure = policy.commitment(False, True, START)
+    decide = _days_up(sum((DEFAULT_DURATIONS[s] for s in DECISION_STEPS), timedelta()))
+    deliver = _days_up(sum((DEFAULT_DURATIONS[s] for s in DELIVERY_STEPS), timedelta()))
+    assert other.answer_by is None and other.decide_within_days == decide
+    assert other.disclose_within_days_of_payment is None
+    assert disclosure.decide_within_days == decide
+    assert disclosure.disclose_within_days_of_payment == deliver
+    # At least investigation, decision and notice: never a promise shorter than our steps.
+    assert {Step.INVESTIGATE, Step.DECIDE, Step.NOTIFY} <= set(DECISION_STEPS)
+    assert decide >= 14 + 7 + 1
+    assert {Step.ACT, Step.NOTIFY} <= set(DELIVERY_STEPS) and deliver >= 8
+    assert Step.VERIFY_IDENTITY not in DECISION_STEPS and Step.PAYMENT not in DECISION_STEPS
+
+
+def test_art6_to_8_commitment_rounds_days_up() -> None:
+    """Art 8 ¶1: "without delay" - a promise in whole days never falls short of the policy."""
+    policy = DeadlinePolicy().with_overrides({s: timedelta(hours=10) for s in Step}, "10h")
+    commitment = policy.commitment(False, True, START)
+    assert commitment.decide_within_days == 2  # 30 or 40 hours
+    assert commitment.disclose_within_days_of_payment == 1  # 20 hours
+    assert policy.commitment(True, False, START).answer_by == START + timedelta(hours=20)
+
+
+def _extend(policy: DeadlinePolicy, until: datetime, *, extensions: int = 0,
+            now: datetime | None = None) -> str | None:
+    due = policy.due_at(Step.INVESTIGATE, START)
+    return policy.extension_problem(Step.INVESTIGATE, started_at=START, until=until,
+                                    current_due=due, now=now or START + timedelta(days=1),
+                                    extensions=extensions)
+
+
+def test_art8_p1_extension_must_be_later_than_now_and_the_current_due() -> None:
+    """Art 8 ¶1: "conduct necessary investigation without delay" - an extension moves the
+    due time forward, never back nor into the past."""
+    policy = DeadlinePolicy()
+    due = policy.due_at(Step.INVESTIGATE, START)
+    assert "must be later than the current one" in (_extend(policy, due) or "")
+    assert "must be later" in (_extend(policy, due - timedelta(hours=1)) or "")
+    overdue_now = due + timedelta(days=2)
+    assert "must be later" in (_extend(policy, due + timedelta(days=1), now=overdue_now) or "")
+    assert _extend(policy, due + timedelta(days=3), now=overdue_now) is None
+
+
+def test_art8_p1_extensions_are_capped_in_number() -> None:
+    """Art 8 ¶1: "without delay" cannot be extended for ever: `max_extensions` per step."""
+    policy = DeadlinePolicy()
+    later = policy.due_at(Step.INVESTIGATE, START) + timedelta(days=1)
+    assert _extend(policy, later, extensions=policy.max_extensions - 1) is None
+    problem = _extend(policy, later, extensions=policy.max_extensions)
+    assert problem == (f"investigate has been extended 2 times already; the deadline policy "
+                       f"{policy.version} allows 2")
+    assert _extend(DeadlinePolicy(max_extensions=0), later) is not None
+
+
+def test_art8_p1_extensions_are_capped_in_length() -> None:
+    """Art 8 ¶1: "without delay" - all extensions of a step add at most
+    `max_extension_share` of its window."""
+    policy = DeadlinePolicy(max_extension_share=0.5)
+    due = policy.due_at(Step.INVESTIGATE, START)
+    latest = due + DEFAULT_DURATIONS[Step.INVESTIGATE] / 2
+    assert _extend(policy, latest) is None
+    problem = _extend(policy, latest + timedelta(minutes=1))
+    assert problem is not None and latest.isoformat(timespec="minutes") in problem
+    assert _extend(DeadlinePolicy(), due + DEFAULT_DURATIONS[Step.INVESTIGATE]) is None
+    assert _extend(DeadlinePolicy(), due + DEFAULT_DURATIONS[Step.INVESTIGATE]
+                   + timedelta(seconds=1)) is not None

@@ -20,6 +20,7 @@ from domain.decisions import (
 )
 from domain.findings import ChangeCheck, Findings
 from domain.holdings import ProvisionBasis, Relationship
+from domain.identity import verified_by_registration_match
 from domain.requests import (
     CorrectionAction,
     DataCategory,
@@ -273,6 +274,12 @@ def test_art7_p2_correction_made_needs_a_change_that_changes_something() -> None
 
 
 # The acts around a decision -----------------------------------------------------------
+
+
+def test_art5_only_a_stop_request_is_verified_by_the_registration_match() -> None:
+    """Art 5 ¶1: provision "will be stopped at the request of the person" - stopping only
+    narrows use, so a matching e-mail is enough; Art 6-8 requests disclose or change data."""
+    assert {k for k in RequestKind if verified_by_registration_match(k)} == {P}
 
 
 def test_art8_p4_approver_is_a_second_person_whatever_the_case_of_the_id() -> None:

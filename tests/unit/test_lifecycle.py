@@ -264,3 +264,73 @@ def test_new_event_needs_an_aware_time_and_a_flat_payload() -> None:
         NewEvent(occurred_at=T0, type="request.exploded", **{
             k: v for k, v in fields.items() if k != "type"
         })
+
+
+# What the operator view says a request waits for (domain.lifecycle.awaiting and friends).
+
+
+def test_art7_p2_after_identity_verification_the_request_moves_on_to_investigate() -> None:
+    """Art 7 ¶2: "If the Organization receives a request ... it shall make the correction,
+    etc. ... without delay" - once identity is on record nothing waits on people."""
+    from domain.lifecycle import Progress, awaiting, step_done
+
+    verified = Progress(identity_verified=True)
+    assert awaiting(Step.VERIFY_IDENTITY, verified) is None
+    assert step_done(Step.VERIFY_IDENTITY, verified) is True
+    for kind in (RequestKind.DISCLOSURE, RequestKind.CORRECTION, RequestKind.SUSPENSION,
+                 RequestKind.THIRD_PARTY_STOP):
+        assert next_step(kind, Step.VERIFY_IDENTITY) is Step.INVESTIGATE
+    waiting = awaiting(Step.VERIFY_IDENTITY, Progress())
+    assert waiting is not None and "identity verification" in waiting
+    assert step_done(Step.VERIFY_IDENTITY, Progress()) is False
+
+
+def test_art8_p3_a_refusal_waits_for_no_approval() -> None:
+    """Art 8 ¶3: "notify the user without delay ... when it has decided not to suspend use,
+    etc." - a refusal, once decided, waits for nobody's approval."""
+    from domain.lifecycle import Progress, awaiting, step_done
+
+    refused = Progress(identity_verified=True, decided=True)
+    assert awaiting(Step.DECIDE, refused) is None
+    assert step_done(Step.DECIDE, refused) is True
+    undecided = awaiting(Step.DECIDE, Progress(identity_verified=True))
+    assert undecided is not None and "decision" in undecided and "approval" not in undecided
+
+
+def test_art8_p4_an_alternative_measure_waits_for_a_second_operator() -> None:
+    """Art 8 ¶4: "this alternative measure shall be taken" - once a second operator has
+    approved it."""
+    from domain.lifecycle import Progress, awaiting, step_done
+
+    pending = Progress(identity_verified=True, decided=True, measure_pending=True)
+    waiting = awaiting(Step.DECIDE, pending)
+    assert waiting is not None and "second operator's approval" in waiting
+    assert step_done(Step.DECIDE, pending) is False
+    approved = Progress(identity_verified=True, decided=True)
+    assert awaiting(Step.DECIDE, approved) is None
+
+
+def test_art6_p1_payment_waits_for_the_fee_and_our_steps_wait_for_nobody() -> None:
+    """Art 6 ¶1: "a fee of 1,000 yen per case will be charged for the disclosure" - the
+    payment step waits on the person; the organisation's own steps wait on nobody."""
+    from domain.lifecycle import Progress, awaiting, step_done
+
+    unpaid = awaiting(Step.PAYMENT, Progress(identity_verified=True, decided=True))
+    assert unpaid is not None and "payment of the fee" in unpaid
+    assert awaiting(Step.PAYMENT, Progress(paid=True)) is None
+    assert step_done(Step.PAYMENT, Progress(paid=True)) is True
+    assert "answer" in (awaiting(Step.ANSWER, Progress()) or "")
+    assert awaiting(Step.ANSWER, Progress(answered=True)) is None
+    for step in (Step.ACKNOWLEDGE, Step.INVESTIGATE, Step.ACT, Step.NOTIFY, None):
+        assert awaiting(step, Progress()) is None
+        assert step_done(step, Progress(identity_verified=True, decided=True)) is False
+
+
+def test_art6_p1_next_step_follows_each_kinds_lifecycle() -> None:
+    """Art 6 ¶1: "it will disclose it to the person without delay" - each step leads to
+    the next of its kind, and a step a kind does not have leads nowhere."""
+    for kind, steps in STEPS_BY_KIND.items():
+        assert [next_step(kind, s) for s in steps] == [*steps[1:], None]
+    assert next_step(RequestKind.INQUIRY, Step.ACKNOWLEDGE) is Step.ANSWER
+    assert next_step(RequestKind.CORRECTION, Step.PAYMENT) is None
+    assert next_step(RequestKind.DISCLOSURE, None) is None

@@ -4,14 +4,18 @@ fields, and every code a notice can name has its words in both."""
 from __future__ import annotations
 
 import string
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from domain.deadlines import Step
-from domain.decisions import AlternativeMeasureGround, RefusalGround
+from domain.deadlines import DeadlinePolicy, Step
+from domain.decisions import OUTCOMES_BY_KIND, AlternativeMeasureGround, Outcome, RefusalGround
 from domain.holdings import ProvisionException, Relationship
 from domain.notice_texts import EN, JA, MONTHS_EN, TEXTS
-from domain.notices import NoticeKind
+from domain.notices import NoticeFacts, NoticeKind, render_notice
 from domain.requests import CorrectionAction, DataCategory, Language, RequestKind, SuspensionGround
 
 
@@ -86,3 +90,49 @@ def test_art6_p1_the_fee_is_a_thousand_yen_asked_only_on_disclosure() -> None:
 def test_english_months() -> None:
     """Art 6 ¶1: "notify you to that effect without delay" - with dates a person reads."""
     assert len(MONTHS_EN) == 12 and MONTHS_EN[0] == "January" and MONTHS_EN[11] == "December"
+
+
+# Every notice, every outcome, both languages ------------------------------------------
+LATE = datetime(2026, 12, 9, 20, 41, tzinfo=UTC)
+
+_free = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="{}"),
+                min_size=1, max_size=30)
+PAIRS = [(o, k) for k, outcomes in OUTCOMES_BY_KIND.items() for o in outcomes] + [
+    (Outcome.IDENTITY_NOT_VERIFIED, RequestKind.CORRECTION),
+    (Outcome.FEE_UNPAID, RequestKind.DISCLOSURE)]
+
+
+@given(pair=st.sampled_from(PAIRS), language=st.sampled_from(list(Language)),
+       notice=st.sampled_from(list(NoticeKind)), name=_free, value=_free, partner=_free,
+       bare=st.booleans())
+def test_art6_to_8_every_notice_renders_whole(pair: tuple[Outcome, RequestKind],
+                                              language: Language, notice: NoticeKind,
+                                              name: str, value: str, partner: str,
+                                              bare: bool) -> None:
+    """Art 6 ¶1, Art 7 ¶3, Art 8 ¶3: "we will notify you" - every notice renders in both
+    languages, whatever the names, with no template field left unfilled."""
+    result, kind = pair
+    facts = NoticeFacts(
+        outcome=result, reason=value, due_at=LATE, extended_step="decide",
+        commitment=DeadlinePolicy().commitment(
+            kind is RequestKind.INQUIRY, kind is RequestKind.DISCLOSURE, LATE),
+        refusal_grounds=("significant_hindrance_to_business",),
+        disclosed_items=(("financial", "bank", value, False),), excluded={"history": 1},
+        withheld={"identity": 1}, included=("characteristic",), inclusion_reason=value,
+        invoice_id="inv-1", amount_yen=1000, fee_paid=True,
+        changes_made=(("f", "add", value),), changes_not_made=(("g", "delete", "not_held"),),
+        breaches=("obtained_wrongfully",), acted_items=(("contact", "email"),), items_left=1,
+        alternative_ground="otherwise_difficult", measure=value, stopped_partners=(partner,),
+        continued_partners=((partner, "protection_of_life_body_property"),),
+        not_third_parties=((partner, "joint_use"),), unknown_partners=(partner,))
+    if bare:  # only what each notice needs: every optional list and text empty
+        facts = NoticeFacts(outcome=result, due_at=LATE, extended_step="decide",
+                            commitment=facts.commitment, invoice_id="inv-1", amount_yen=1000,
+                            alternative_ground="otherwise_difficult")
+    rendered, anonymous = (render_notice(
+        notice, request_kind=kind, request_id="req-7", requester_name=who, language=language,
+        zone=ZoneInfo("Asia/Tokyo"), answer_text=value, facts=facts) for who in (name, "X"))
+    assert "{" not in rendered.body and "}" not in rendered.body
+    assert rendered.body.count(name) >= 1
+    # The subject names the request, never the person.
+    assert rendered.subject == anonymous.subject and rendered.subject.endswith("[req-7]")

@@ -1,134 +1,336 @@
-"""How each notice reads: a receipt names the request and its due date; an answer carries the
-operator's text. Personal parts stay out of the subject line."""
+"""What each notice tells the person, in English and Japanese: exactly what was done and
+what was not, dates in the organisation's time zone, and the fee only where it is due."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
+from domain.deadlines import DeadlinePolicy
 from domain.decisions import Outcome
-from domain.notices import NoticeKind, OutcomeFacts, RenderedNotice, render_notice
-from domain.requests import RequestKind
+from domain.notices import NoticeFacts, NoticeKind, format_date, render_notice
+from domain.requests import Language, RequestKind
 
-ARTICLES = {
-    RequestKind.DISCLOSURE: "Article 6",
-    RequestKind.CORRECTION: "Article 7",
-    RequestKind.SUSPENSION: "Article 8",
-    RequestKind.THIRD_PARTY_STOP: "Article 5",
-    RequestKind.INQUIRY: "Article 10",
-}
+TOKYO = ZoneInfo("Asia/Tokyo")
+LATE = datetime(2026, 12, 9, 20, 41, tzinfo=UTC)  # 10 December in Tokyo
+EN, JA = Language.EN, Language.JA
+OC, RK = Outcome, RequestKind
+ISO = re.compile(r"\d{4}-\d{2}-\d{2}|T\d{2}:|\+00:00|\d{2}:\d{2}")
 
 
-def test_receipt_names_the_request_and_its_due_date() -> None:
-    notice = render_notice(
-        NoticeKind.RECEIPT, request_kind=RequestKind.INQUIRY, request_id="req-7",
-        requester_name="Hanako Yamada", due_at="2026-11-16",
-    )
-    assert isinstance(notice, RenderedNotice)
-    assert notice.subject == (
-        "We have received your inquiry regarding our Privacy Policy (Article 10) [req-7]"
-    )
-    assert notice.body.startswith("Dear Hanako Yamada,\n\n")
-    assert "reference req-7." in notice.body
-    assert "We will respond by 2026-11-16." in notice.body
-    assert notice.body.endswith("\n\nSesenergy")
+def body(kind: NoticeKind, request_kind: RequestKind = RK.DISCLOSURE, language: Language = EN,
+         name: str = "Hanako", **facts: object) -> str:
+    return render_notice(kind, request_kind=request_kind, request_id="req-7",
+                         requester_name=name, language=language, zone=TOKYO,
+                         facts=NoticeFacts(**facts)).body  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("due_at", [None, ""])
-def test_receipt_without_a_due_date_promises_no_date(due_at: str | None) -> None:
-    notice = render_notice(
-        NoticeKind.RECEIPT, request_kind=RequestKind.DISCLOSURE, request_id="req-7",
-        requester_name="Hanako", due_at=due_at,
-    )
-    assert "respond by" not in notice.body
-    assert "reference req-7." in notice.body
+def outcome(result: Outcome, request_kind: RequestKind, language: Language = EN,
+            **facts: object) -> str:
+    return body(NoticeKind.OUTCOME, request_kind, language, outcome=result, **facts)
 
 
-def test_answer_carries_the_answer_text() -> None:
-    answer = "We keep purchase history for seven years.\nNothing else."
-    notice = render_notice(
-        NoticeKind.ANSWER, request_kind=RequestKind.INQUIRY, request_id="req-7",
-        requester_name="Hanako Yamada", answer_text=answer,
-    )
-    assert notice.subject == (
-        "Our answer to your inquiry regarding our Privacy Policy (Article 10) [req-7]"
-    )
-    assert notice.body == (
-        f"Dear Hanako Yamada,\n\n{answer}\n\nReference: req-7\n\nSesenergy"
-    )
+# Timing -------------------------------------------------------------------------------
+def test_art6_p1_dates_are_read_in_the_organisations_time_zone() -> None:
+    """Art 6 ¶1: "we will notify you to that effect without delay" - on a date the person
+    reads as theirs: 20:41 UTC on 9 December is 10 December in Tokyo."""
+    assert format_date(LATE, TOKYO, EN) == "10 December 2026"
+    assert format_date(LATE, TOKYO, JA) == "2026年12月10日"
+    assert format_date(LATE, ZoneInfo("UTC"), EN) == "9 December 2026"
 
 
-@pytest.mark.parametrize("answer_text", [None, ""])
-def test_answer_requires_the_answer_text(answer_text: str | None) -> None:
+@pytest.mark.parametrize(("language", "promise"), [
+    (EN, "We will answer by 10 December 2026."), (JA, "2026年12月10日までに回答いたします。")])
+def test_art10_inquiry_receipt_gives_the_answer_date_not_a_timestamp(
+        language: Language, promise: str) -> None:
+    """Art 10: "For inquiries regarding this Policy, please contact us" - the receipt says
+    by which day we answer, as a date, never an ISO timestamp."""
+    commitment = DeadlinePolicy().commitment(True, False, LATE - timedelta(days=15))
+    assert commitment.answer_by == LATE
+    text = body(NoticeKind.RECEIPT, RK.INQUIRY, language, commitment=commitment)
+    assert promise in text
+    assert not ISO.search(text)
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_art7_receipt_counts_days_from_identity_verification(language: Language) -> None:
+    """Art 7 ¶2: "it shall make the correction, etc. ... without delay" - counted from the
+    person's proof of identity, which is theirs to give."""
+    commitment = DeadlinePolicy().commitment(False, False, LATE)
+    days = commitment.decide_within_days
+    assert days is not None and commitment.answer_by is None
+    text = body(NoticeKind.RECEIPT, RK.CORRECTION, language, commitment=commitment)
+    expected = {EN: f"within {days} days of confirming your identity",
+                JA: f"ご本人確認ができた日から{days}日以内"}[language]
+    assert expected in text
+    assert "yen" not in text and "円" not in text
+    assert not ISO.search(text)
+
+
+def test_art6_p1_disclosure_receipt_explains_when_the_fee_is_asked() -> None:
+    """Art 6 ¶1: "a fee of 1,000 yen per case will be charged for the disclosure" - asked
+    once disclosure is decided; nothing is charged on a refusal."""
+    commitment = DeadlinePolicy().commitment(False, True, LATE)
+    text = body(NoticeKind.RECEIPT, RK.DISCLOSURE, EN, commitment=commitment)
+    assert "1,000 yen" in text
+    assert "only once we have decided to disclose" in text
+    assert "If we decide not to disclose, nothing is charged." in text
+    assert f"within {commitment.disclose_within_days_of_payment} days of receiving it" in text
+    ja = body(NoticeKind.RECEIPT, RK.DISCLOSURE, JA, commitment=commitment)
+    assert "1,000円" in ja and "開示しないと決定した場合、手数料はかかりません" in ja
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    (EN, ("more time for our investigation", "by 10 December 2026", "Reason: archive")),
+    (JA, ("調査にさらに時間を要します", "2026年12月10日までに", "archive"))])
+def test_art6_to_8_extension_notice_states_step_date_and_reason(
+        language: Language, words: tuple[str, ...]) -> None:
+    """Art 8 ¶1: "conduct necessary investigation without delay" - when it takes longer,
+    the person is told which step, until when and why."""
+    text = body(NoticeKind.DEADLINE_EXTENDED, RK.SUSPENSION, language, due_at=LATE,
+                extended_step="investigate", reason="archive retrieval")
+    assert all(w in text for w in words)
+    assert not ISO.search(text)
+
+
+# Identity -----------------------------------------------------------------------------
+@pytest.mark.parametrize(("language", "matched", "words"), [
+    (EN, True, ("matches the one we hold", "by 10 December 2026")),
+    (EN, False, ("is not the one we hold", "by 10 December 2026")),
+    (JA, True, ("登録と一致しています", "2026年12月10日までに")),
+    (JA, False, ("一致しません", "2026年12月10日までに"))])
+def test_art6_p1_identity_proof_notice_says_whether_the_email_matched(
+        language: Language, matched: bool, words: tuple[str, ...]) -> None:
+    """Art 6 ¶1: "disclose it to the person" - so we ask for proof that it is them, by a
+    date in our time zone."""
+    text = body(NoticeKind.IDENTITY_PROOF_REQUESTED, RK.DISCLOSURE, language, due_at=LATE,
+                registration_matched=matched)
+    assert all(w in text for w in words)
+    assert "req-7" in text and not ISO.search(text)
+
+
+# Fee ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("language", "words"), [
+    (EN, ("1,000 yen", "invoice inv-7", "by 10 December 2026", "nothing charged")),
+    (JA, ("1,000円", "請求書inv-7", "2026年12月10日までに"))])
+def test_art6_p1_fee_request_names_amount_invoice_and_date(
+        language: Language, words: tuple[str, ...]) -> None:
+    """Art 6 ¶1: "a fee of 1,000 yen per case will be charged for the disclosure"."""
+    text = body(NoticeKind.FEE_REQUEST, RK.DISCLOSURE, language, invoice_id="inv-7",
+                amount_yen=1000, due_at=LATE)
+    assert all(w in text for w in words)
+
+
+def test_art6_p1_unpaid_fee_closes_without_disclosure_or_charge() -> None:
+    """Art 6 ¶1: the fee is "charged for the disclosure" - no disclosure, no charge."""
+    for text in (body(NoticeKind.CLOSED_FEE_UNPAID),
+                 outcome(OC.FEE_UNPAID, RK.DISCLOSURE)):
+        assert "Nothing was disclosed and nothing is charged." in text
+    assert "開示は行わず、手数料もかかりません" in body(NoticeKind.CLOSED_FEE_UNPAID, language=JA)
+
+
+def test_art6_p1_refusal_names_its_grounds_and_charges_nothing() -> None:
+    """Art 6 ¶1: "if we decide not to disclose, we will notify you to that effect"."""
+    text = outcome(OC.DISCLOSURE_REFUSED, RK.DISCLOSURE,
+                   refusal_grounds=("violation_of_other_laws",), reason="court order")
+    assert "would violate other laws" in text and "No fee is charged." in text
+    assert "Reason: court order" in text
+    assert "手数料はかかりません" in outcome(OC.DISCLOSURE_REFUSED, RK.DISCLOSURE, JA,
+                                      refusal_grounds=("violation_of_other_laws",))
+
+
+# Article 6 ¶2 -------------------------------------------------------------------------
+
+ITEMS = (("identity", "name", "Hanako Yamada", False), ("contact", "email", "h@ex.jp", True))
+EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic": 1}}
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    (EN, ("identity information / name: Hanako Yamada", "contact information / email: h@ex.jp",
+          "(use suspended)", "Article 6, second paragraph",
+          "history information (3 items)", "characteristic information (1 item)")),
+    (JA, ("本人を識別する情報 / name: Hanako Yamada", "連絡先情報 / email: h@ex.jp", "第6条第2項",
+          "履歴情報 (3件)", "特性情報 (1件)"))])
+def test_art6_p2_notice_lists_what_was_disclosed_and_what_was_left_out(
+        language: Language, words: tuple[str, ...]) -> None:
+    """Art 6 ¶2: "we will not, in principle, disclose ... history information and
+    characteristic information" - the notice says so, with counts, and lists every item."""
+    text = outcome(OC.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC, RK.DISCLOSURE, language,
+                   **EXCEPT)
+    assert all(w in text for w in words), text
+
+
+def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
+    """Art 6 ¶2: "in principle" - an inclusion is stated, with the operator's reason."""
+    items = (*ITEMS, ("history", "logins", "42 logins", False))
+    for language, words in ((EN, ("we include history information", "Reason: asked twice",
+                                  "history information / logins: 42 logins")),
+                            (JA, ("履歴情報を開示します", "asked twice", "履歴情報 / logins"))):
+        text = outcome(OC.DISCLOSED_IN_FULL, RK.DISCLOSURE, language, disclosed_items=items,
+                       included=("history",), inclusion_reason="asked twice")
+        assert all(w in text for w in words), text
+
+
+def test_art6_p2_opening_does_not_except_an_included_category() -> None:
+    """Art 6 ¶2: "we will not, in principle, disclose" history - but once history is
+    included, the notice must not say it was excepted (only characteristic was)."""
+    items = (*ITEMS, ("history", "logins", "42 logins", False))
+    text = outcome(OC.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC, RK.DISCLOSURE,
+                   disclosed_items=items, excluded={"characteristic": 1},
+                   included=("history",), inclusion_reason="asked twice")
+    assert "except history and characteristic information" not in text, text
+
+
+def test_art6_p1_partial_disclosure_of_nothing_does_not_deny_holding_data() -> None:
+    """Art 6 ¶1: "we may not disclose all or part of it ... we will notify you to that
+    effect" - withheld items are held; the notice must not say none are."""
+    text = outcome(OC.DISCLOSED_IN_PART, RK.DISCLOSURE, disclosed_items=(),
+                   withheld={"identity": 2}, refusal_grounds=("violation_of_other_laws",),
+                   reason="court order")
+    assert "Withheld under Article 6: identity information (2 items)" in text
+    assert "We hold no personal information" not in text, text
+
+
+# Article 8 ¶3 -------------------------------------------------------------------------
+
+ACTED = {"breaches": ("used_beyond_purpose",), "items_left": 3,
+         "acted_items": (("contact", "email"), ("history", "visits"))}
+
+
+@pytest.mark.parametrize(("result", "language", "words"), [
+    (OC.USE_SUSPENDED, EN, ("We have suspended their use",
+                           "not to suspend the use of the rest of your personal information "
+                           "(3 items)")),
+    (OC.ERASED, EN, ("We have erased them.", "not to erase the rest of your personal "
+                                            "information (3 items)")),
+    (OC.USE_SUSPENDED, JA, ("第三者への提供を含みます", "その他の個人情報", "3件",
+                            "利用を停止しないことを決定しました")),
+    (OC.ERASED, JA, ("これらを消去しました", "その他の個人情報", "3件",
+                     "消去しないことを決定しました"))])
+def test_art8_p3_notice_names_items_acted_on_and_the_rest_not(
+        result: Outcome, language: Language, words: tuple[str, ...]) -> None:
+    """Art 8 ¶3: "notify the user without delay when it has suspended use, etc. ... or when
+    it has decided not to suspend use, etc." - both halves, item by item."""
+    text = outcome(result, RK.SUSPENSION, language, **ACTED)
+    cats = {EN: ("contact information / email", "history information / visits"),
+            JA: ("連絡先情報 / email", "履歴情報 / visits")}[language]
+    assert all(w in text for w in (*cats, *words)), text
+
+
+def test_art8_p3_already_suspended_items_are_reported() -> None:
+    """Art 8 ¶3: "when it has suspended use, etc." - including what was suspended before."""
+    text = outcome(OC.USE_SUSPENDED, RK.SUSPENSION, already_suspended=2, **ACTED)
+    assert "The use of 2 further items found in breach was suspended already" in text
+
+
+def test_art8_p4_alternative_measures_notice_says_nothing_was_suspended_or_erased() -> None:
+    """Art 8 ¶4: "when it is possible to take necessary alternative measures ... this
+    alternative measure shall be taken" - instead of, not as well as, suspension."""
+    facts = {**ACTED, "alternative_ground": "large_expense", "measure": "flagged: do not mail",
+             "reason": "vendor archive"}
+    text = outcome(OC.ALTERNATIVE_MEASURES, RK.SUSPENSION, **facts)
+    assert "involve a large amount of expense" in text
+    assert "Their use has not been suspended and they have not been erased." in text
+    assert "Alternative measures taken: flagged: do not mail" in text
+    assert "contact information / email" in text
+    assert "We have suspended" not in text and "We have erased" not in text
+    ja = outcome(OC.ALTERNATIVE_MEASURES, RK.SUSPENSION, JA, **facts)
+    assert "利用停止・消去は行っていません" in ja and "flagged: do not mail" in ja
+
+
+def test_art8_p3_refusal_does_not_deny_items_found_but_already_suspended() -> None:
+    """Art 8 ¶3: "notify the user ... when it has decided not to suspend use" - truthfully:
+    items found in breach but suspended already were found, not absent."""
+    text = outcome(OC.SUSPENSION_REFUSED, RK.SUSPENSION, already_suspended=2,
+                   breaches=("used_beyond_purpose",), reason="already suspended")
+    assert "found none" not in text, text
+    assert "2 items" in text and "suspended already" in text
+    ja = outcome(OC.SUSPENSION_REFUSED, RK.SUSPENSION, JA, already_suspended=2)
+    assert "2件" in ja and "本請求の前から利用を停止しています" in ja
+
+
+# Article 5 ----------------------------------------------------------------------------
+
+PROVISION = {"continued_partners": (("city-office", "cooperation_with_authorities"),),
+             "not_third_parties": (("mail-house", "entrustment"), ("merged-co",
+                                                                   "business_succession")),
+             "unknown_partners": ("shady-co",)}
+
+
+def test_art5_stop_notice_names_stopped_continued_not_third_and_unknown() -> None:
+    """Art 5 ¶1: "will be stopped at the request of the person"; ¶2 "shall not be deemed to
+    be a third party" - each named recipient is accounted for."""
+    text = outcome(OC.PROVISION_STOPPED, RK.THIRD_PARTY_STOP,
+                   stopped_partners=("ads-co", "clinic"), reason="law", **PROVISION)
+    assert "We have stopped providing your personal information to: ads-co, clinic." in text
+    assert ("We continue providing it to city-office, because the law permits this provision "
+            "without your consent: it is necessary to cooperate with a national agency") in text
+    assert "(entrusted with handling, business succession)" in text
+    assert "mail-house, merged-co" in text
+    assert "We have no record of providing your personal information to: shady-co." in text
+
+
+@pytest.mark.parametrize("result", [OC.NO_PROVISION_TO_STOP, OC.STOP_REFUSED,
+                                    OC.PROVISION_STOPPED])
+@pytest.mark.parametrize("language", list(Language))
+def test_art5_notice_never_claims_a_stop_with_nobody_stopped(
+        result: Outcome, language: Language) -> None:
+    """Art 5 ¶1: "will be stopped at the request of the person" - said only of those
+    actually stopped."""
+    continued = PROVISION["continued_partners"] if result is OC.STOP_REFUSED else ()
+    text = outcome(result, RK.THIRD_PARTY_STOP, language,
+                   **{**PROVISION, "continued_partners": continued})
+    assert "stopped" not in text and "停止しました" not in text
+    assert "shady-co" in text and "mail-house" in text
+    if not continued:
+        assert ("there is no provision to stop" in text) or ("停止する提供はありません" in text)
+
+
+def test_art5_p1_continued_partner_cites_its_exception_in_japanese() -> None:
+    """Art 5 ¶1: "to improve public health or promote the sound growth of children"."""
+    text = outcome(OC.STOP_REFUSED, RK.THIRD_PARTY_STOP, JA,
+                   continued_partners=(("clinic", "public_health_or_children"),))
+    assert "clinicへの提供" in text and "公衆衛生の向上または児童の健全な育成" in text
+
+
+# Article 7 ----------------------------------------------------------------------------
+
+MADE = (("phone", "correct", "090-1111"), ("nickname", "add", "Hana"), ("fax", "delete", None))
+NOT_MADE = (("email", "correct", "already_this_value"), ("title", "add", "already_held"),
+            ("pager", "delete", "not_held"))
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    (EN, ("phone: corrected to 090-1111", "nickname: added as Hana", "fax: deleted",
+          "email (correct): it already has this value", "title (add): we already hold this",
+          "pager (delete): we hold no such item")),
+    (JA, ("phone：090-1111に訂正", "nickname：Hanaを追加", "fax：削除",  # noqa: RUF001
+          "email（訂正）：既にその内容です", "pager（削除）"))])  # noqa: RUF001
+def test_art7_p3_notice_lists_changes_made_and_not_made(
+        language: Language, words: tuple[str, ...]) -> None:
+    """Art 7 ¶3: "notify the user without delay when it has made a correction, etc. ... or
+    when it has decided not to make a correction"."""
+    text = outcome(OC.CORRECTION_MADE, RK.CORRECTION, language, changes_made=MADE,
+                   changes_not_made=NOT_MADE)
+    assert all(w in text for w in words), text
+
+
+def test_art7_p3_no_change_made_is_not_announced_as_made() -> None:
+    """Art 7 ¶3: notify "when it has made a correction, etc." - not when none was made."""
+    text = outcome(OC.CORRECTION_MADE, RK.CORRECTION, changes_not_made=NOT_MADE)
+    assert "We have made" not in text, text
+
+
+def test_art10_answer_carries_the_text_and_names_are_printed_as_given() -> None:
+    """Art 10: "For inquiries regarding this Policy, please contact us via the CONTACT
+    form" - the answer is the operator's text; a name like a field stays verbatim."""
+    text = render_notice(NoticeKind.ANSWER, request_kind=RK.INQUIRY, request_id="req-7",
+                         requester_name="{request_id}", zone=TOKYO, answer_text="Seven years.")
+    assert text.body == "Dear {request_id},\n\nSeven years.\n\nReference: req-7\n\nSesenergy"
     with pytest.raises(ValueError, match="needs the answer text"):
-        render_notice(
-            NoticeKind.ANSWER, request_kind=RequestKind.INQUIRY, request_id="req-7",
-            requester_name="Hanako", answer_text=answer_text,
-        )
-
-
-def test_receipt_ignores_answer_text() -> None:
-    notice = render_notice(
-        NoticeKind.RECEIPT, request_kind=RequestKind.INQUIRY, request_id="req-7",
-        requester_name="Hanako", answer_text="secret answer",
-    )
-    assert "secret answer" not in notice.body
-
-
-@pytest.mark.parametrize("request_kind", list(RequestKind))
-@pytest.mark.parametrize("notice_kind", list(NoticeKind))
-def test_every_kind_renders_with_its_article(
-    request_kind: RequestKind, notice_kind: NoticeKind
-) -> None:
-    notice = render_notice(
-        notice_kind, request_kind=request_kind, request_id="req-7",
-        requester_name="Hanako", due_at="2026-11-16", answer_text="Done.",
-        facts=OutcomeFacts(outcome=Outcome.FEE_UNPAID, invoice_id="inv-7", amount_yen=1000),
-    )
-    assert f"({ARTICLES[request_kind]})" in notice.subject
-    assert notice.subject.endswith("[req-7]")
-    assert "\n" not in notice.subject
-
-
-def test_unknown_notice_kind_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown notice kind"):
-        render_notice(
-            "reminder",  # type: ignore[arg-type]
-            request_kind=RequestKind.INQUIRY, request_id="req-7", requester_name="Hanako",
-        )
-
-
-def test_notice_kinds_accept_their_string_values() -> None:
-    notice = render_notice(
-        NoticeKind("receipt"), request_kind=RequestKind("inquiry"), request_id="r",
-        requester_name="Hanako",
-    )
-    assert notice.subject.startswith("We have received")
-
-
-_names = st.text(alphabet=st.characters(categories=["L", "N", "Zs"]), min_size=1, max_size=40)
-
-
-@given(name=_names, answer=st.text(min_size=1, max_size=200),
-       kind=st.sampled_from(list(RequestKind)))
-def test_personal_parts_go_in_the_body_only(name: str, answer: str, kind: RequestKind) -> None:
-    receipt = render_notice(
-        NoticeKind.RECEIPT, request_kind=kind, request_id="req-7", requester_name=name,
-    )
-    reply = render_notice(
-        NoticeKind.ANSWER, request_kind=kind, request_id="req-7", requester_name=name,
-        answer_text=answer,
-    )
-    assert receipt.body.startswith(f"Dear {name},")
-    assert reply.body.startswith(f"Dear {name},")
-    assert f"\n\n{answer}\n\n" in reply.body
-    # The subject is the same whoever asks: it never carries the name or the answer.
-    anonymous = render_notice(
-        NoticeKind.ANSWER, request_kind=kind, request_id="req-7", requester_name="X",
-        answer_text="Y",
-    )
-    assert reply.subject == anonymous.subject
-    assert receipt.subject == render_notice(
-        NoticeKind.RECEIPT, request_kind=kind, request_id="req-7", requester_name="X",
-    ).subject
+        body(NoticeKind.ANSWER, RK.INQUIRY)
+    closed = body(NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED)
+    assert "could not confirm your identity" in closed and "Nothing was disclosed" in closed

@@ -230,8 +230,25 @@ def test_bad_identifier_characters_are_refused(field: str, value: str) -> None:
     assert message.startswith("must be 1-128 letters, digits")
 
 
+def test_art7_p1_a_correction_carries_the_persons_statement_of_what_is_wrong() -> None:
+    """Art 7 ¶1: "If users' personal information ... is incorrect, users may request": the
+    request says what is incorrect, so the operator can judge whether it is necessary."""
+    details = {"changes": [{"field": "phone", "action": "correct", "new_value": "03-1"}]}
+    [(field, message)] = problems_of(submission(RequestKind.CORRECTION, details=details))
+    assert (field, message) == ("details.statement", "is required")
+
+
+def test_notices_are_in_english_unless_the_request_asks_for_japanese() -> None:
+    assert parse_submission(submission(RequestKind.INQUIRY)).language.value == "en"
+    chosen = parse_submission({**submission(RequestKind.INQUIRY), "language": "ja"})
+    assert chosen.language.value == "ja"
+    [(field, _)] = problems_of({**submission(RequestKind.INQUIRY), "language": "fr"})
+    assert field == "language"
+
+
 def test_correction_delete_with_new_value_is_refused() -> None:
-    details = {"changes": [{"field": "nickname", "action": "delete", "new_value": "x"}]}
+    details = {"changes": [{"field": "nickname", "action": "delete", "new_value": "x"}],
+               "statement": "I never had a nickname."}
     [(field, message)] = problems_of(submission(RequestKind.CORRECTION, details=details))
     assert field == "details.changes.0"
     assert "new_value must be left out" in message
@@ -239,7 +256,8 @@ def test_correction_delete_with_new_value_is_refused() -> None:
 
 @pytest.mark.parametrize("action", ["correct", "add"])
 def test_correction_without_new_value_is_refused(action: str) -> None:
-    details = {"changes": [{"field": "address", "action": action}]}
+    details = {"changes": [{"field": "address", "action": action}],
+               "statement": "My address is wrong."}
     [(field, message)] = problems_of(submission(RequestKind.CORRECTION, details=details))
     assert field == "details.changes.0"
     assert message == f"new_value is required when the action is {action}"
@@ -303,7 +321,7 @@ _details = {
          | st.lists(st.sampled_from([c.value for c in DataCategory]), unique=True)}
     ),
     RequestKind.CORRECTION: st.fixed_dictionaries(
-        {"changes": st.lists(_change, min_size=1, max_size=5)}, optional=_statement
+        {"changes": st.lists(_change, min_size=1, max_size=5), **_statement}
     ),
     RequestKind.SUSPENSION: st.fixed_dictionaries({
         "action": st.sampled_from([a.value for a in SuspensionAction]),
