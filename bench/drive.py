@@ -17,7 +17,8 @@ from runtime.client import respond, submit
 EMAIL = "bench.subject@example.jp"
 DETAILS = {
     "inquiry": {"text": "Which data do you hold about me?"},
-    "correction": {"changes": [{"field": "phone", "action": "correct", "new_value": "03-1"}]},
+    "correction": {"changes": [{"field": "phone", "action": "correct", "new_value": "03-1"}],
+                   "statement": "My phone number changed."},
     "suspension": {"action": "suspend_use", "grounds": ["used_beyond_purpose"]},
     "third_party_stop": {"partners": ["adnet-1"]},
     "disclosure": {},
@@ -27,7 +28,8 @@ DECISION = {"correction": "correction_made", "suspension": "use_suspended",
 
 
 async def seed_subjects(pool: asyncpg.Pool, tag: str, n: int) -> list[str]:
-    """Registered subjects (so identity matches automatically) with a little data each."""
+    """Registered subjects with a little data each (a match verifies only a stop request;
+    the others are verified by the bench's operator, as they are in production)."""
     subjects = [f"bench-subject-{tag}-{i}" for i in range(n)]
     async with pool.acquire() as connection, connection.transaction():
         await connection.executemany("INSERT INTO subjects (subject_id) VALUES ($1)",
@@ -79,14 +81,18 @@ async def drive_request(client: Client, pool: asyncpg.Pool, queue: str, kind: st
         await respond(request_id, "We hold your contact data.", "bench-op", client=client,
                       pool=pool)
     else:
-        if kind == "disclosure":
+        if kind != "third_party_stop":
+            await _at(pool, request_id, Step.VERIFY_IDENTITY)
+            await _act(lambda: acts.verify_identity(request_id, "document_check", "bench-op",
+                                                    client=client, pool=pool))
+        await _at(pool, request_id, Step.DECIDE)
+        await _act(lambda: acts.decide(request_id, DECISION[kind], "bench-op",
+                                       client=client, pool=pool))
+        if kind == "disclosure":  # the fee follows the decision to disclose
             await _at(pool, request_id, Step.PAYMENT)
             await _act(lambda: acts.record_payment(
                 request_id, f"inv-{request_id}", 1000, "bench-pay", "bench-op",
                 client=client, pool=pool))
-        await _at(pool, request_id, Step.DECIDE)
-        await _act(lambda: acts.decide(request_id, DECISION[kind], "bench-op",
-                                       client=client, pool=pool))
     handle = client.get_workflow_handle(f"dsr-{request_id}")
     await handle.result()
     received = await pool.fetchval(

@@ -146,10 +146,10 @@ def awaiting(step: Step | None, progress: Progress) -> str | None:
     return _WAITING_FOR.get(step)
 
 
-def next_step(kind: RequestKind, step: Step | None) -> Step | None:
-    """The step after `step` in a kind's lifecycle (a disclosure's payment only comes
-    when a fee is due)."""
-    steps = STEPS_BY_KIND[kind]
+def next_step(kind: RequestKind, step: Step | None, *, fee_due: bool = True) -> Step | None:
+    """The step after `step` in a kind's lifecycle; a disclosure's payment comes only when
+    a fee is due (a refusal charges nothing)."""
+    steps = tuple(s for s in STEPS_BY_KIND[kind] if fee_due or s is not Step.PAYMENT)
     if step not in steps:
         return None
     later = steps[steps.index(step) + 1:]

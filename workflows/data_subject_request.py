@@ -351,10 +351,16 @@ class DataSubjectRequest(RequestEffects):
             deadline_policy_version=self._policy.version,
             awaiting=awaiting(self._deadline.step, progress),
             step_done=done,
-            next_step=next_step(self._ref.kind, self._deadline.step) if done else None,
+            next_step=next_step(self._ref.kind, self._deadline.step,
+                                fee_due=self._fee_due()) if done else None,
             invoice_id=self._invoice.invoice_id if self._invoice else None,
             proposal=self._investigation.proposal if self._investigation else None,
         )
+
+    def _fee_due(self) -> bool:
+        if self._decision is None or self._investigation is None:
+            return self._ref.kind is RequestKind.DISCLOSURE
+        return fee_due(self._investigation.findings, self._decision.choice())
 
     def _expect(self, *, kinds: set[RequestKind], act: str) -> None:
         if self._ref.kind not in kinds:

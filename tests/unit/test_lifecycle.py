@@ -248,6 +248,7 @@ def test_a_disclosure_asks_for_its_fee_after_the_decision_and_before_the_act() -
     steps = STEPS_BY_KIND[RequestKind.DISCLOSURE]
     assert steps.index(Step.DECIDE) < steps.index(Step.PAYMENT) < steps.index(Step.ACT)
     assert next_step(RequestKind.DISCLOSURE, Step.DECIDE) is Step.PAYMENT
+    assert next_step(RequestKind.DISCLOSURE, Step.DECIDE, fee_due=False) is Step.ACT
     assert next_step(RequestKind.CORRECTION, Step.VERIFY_IDENTITY) is Step.INVESTIGATE
     assert next_step(RequestKind.INQUIRY, Step.NOTIFY) is None
 

@@ -24,7 +24,7 @@ from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from starter import main
 from tests.support import PERSONAL, inquiry
-from tests.workflow.lifecycle_support import REASON, at_step, seed_subject, start
+from tests.workflow.lifecycle_support import REASON, at_step, seed_subject, start, verified
 from workflows.replay import replay_files
 
 Running = tuple[Client, str, Worker]
@@ -67,18 +67,22 @@ async def _closed_requests_of_every_kind(client: Client, pool: asyncpg.Pool, que
     await submit(inquiry(inq, sid), client=client, pool=pool, task_queue=queue)
     await respond(inq, PERSONAL["answer"], "op-1", client=client, pool=pool)
     await start(client, pool, queue, "disclosure", dis, sid, {})
+    await verified(client, pool, dis)
+    await at_step(client, pool, dis, Step.DECIDE)
+    await acts.decide(dis, "disclosed_in_part", "op-1", client=client, pool=pool,
+                      reason=REASON, refusal_grounds=("violation_of_other_laws",),
+                      withheld_categories=("financial",))
     view = await at_step(client, pool, dis, Step.PAYMENT)
     await acts.record_payment(dis, view.invoice_id or "", 1000, "r-1", "op-1",
                               client=client, pool=pool)
-    await at_step(client, pool, dis, Step.DECIDE)
-    await acts.decide(dis, "disclosure_refused", "op-1", client=client, pool=pool,
-                      reason=REASON, refusal_grounds=("violation_of_other_laws",))
     await start(client, pool, queue, "correction", cor, sid, {"changes": [
         {"field": "phone", "action": "correct", "new_value": "03-1"}]})
+    await verified(client, pool, cor)
     await at_step(client, pool, cor, Step.DECIDE)
     await acts.decide(cor, "correction_made", "op-1", client=client, pool=pool)
     await start(client, pool, queue, "suspension", sus, sid,
                 {"action": "erase", "grounds": ["obtained_wrongfully"]})
+    await verified(client, pool, sus)
     await at_step(client, pool, sus, Step.DECIDE)
     await acts.decide(sus, "alternative_measures", "op-1", client=client, pool=pool,
                       reason=REASON, measure="Flagged do-not-use everywhere.",
@@ -122,7 +126,7 @@ async def test_list_filters_and_show_the_timeline(
     assert code == 2 and "invalid choice" in err
 
     code, out, _ = await dsr("show", dis)
-    assert code == 0 and "outcome disclosure_refused" in out
+    assert code == 0 and "outcome disclosed_in_part" in out
     assert "payment" in out and "MET" in out and "decision.recorded" in out
     code, out, _ = await dsr("show", late, "--output", "json")
     shown = json.loads(out)

@@ -19,8 +19,10 @@ from tests.workflow.lifecycle_support import (
     at_step,
     check_record,
     event_types,
+    outcome_notice,
     seed_subject,
     start,
+    verified,
 )
 
 Running = tuple[Client, str, Worker]
@@ -35,6 +37,7 @@ async def test_an_extension_moves_the_due_time_and_prevents_the_breach(
     await seed_subject(pool, sid)
     await start(client, pool, queue, "correction", rid, sid,
                 {"changes": [{"field": "phone", "action": "correct", "new_value": "03-1"}]})
+    await verified(client, pool, rid)
     view = await at_step(client, pool, rid, Step.DECIDE)
     assert view.due_at is not None
     original_due = view.due_at
@@ -66,6 +69,9 @@ async def test_an_extension_moves_the_due_time_and_prevents_the_breach(
     assert payload["previous_due_at"] == original_due.isoformat()
     assert await pool.fetchval("SELECT body FROM operator_notes WHERE note_id::text = $1",
                                payload["reason_note_id"]) == REASON
+    # The person is told of the extension, its new date and its reason.
+    told = await outcome_notice(pool, rid, "deadline_extended")
+    assert "more time for our decision" in told and REASON in told
 
     await acts.decide(rid, "correction_made", "op-1", client=client, pool=pool)
     await client.get_workflow_handle(f"dsr-{rid}").result()
@@ -106,6 +112,7 @@ async def test_a_policy_overridden_by_settings_is_the_one_the_request_is_judged_
 ) -> None:
     client, queue, _ = running
     rid = f"pol-{unique}"
+    # (a policy overridden by settings keeps the default caps on extensions)
     policy = policy_with({Step.ANSWER: timedelta(hours=2)})
     await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue,
                  deadline_policy=policy)
@@ -121,3 +128,30 @@ async def test_a_policy_overridden_by_settings_is_the_one_the_request_is_judged_
         "SELECT payload FROM request_events WHERE request_id=$1 AND type='deadline.started'"
         " AND payload->>'step' = 'answer'", rid)
     assert started["policy_version"] == policy.version
+
+
+async def test_extensions_are_capped_by_the_deadline_policy_and_each_is_told(
+    running: Running, pool: asyncpg.Pool, unique: str
+) -> None:
+    """"Without delay" cannot be extended for ever: at most two extensions of a step, and
+    no later than one more window past its first due time; each is told to the person."""
+    client, queue, _ = running
+    rid, sid = f"ext-cap-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    await start(client, pool, queue, "third_party_stop", rid, sid, {"partners": ["adnet-1"]})
+    view = await at_step(client, pool, rid, Step.DECIDE)
+    assert view.due_at is not None
+    first_due = view.due_at
+    with pytest.raises(acts.Refused, match="at the latest"):
+        await acts.extend_deadline(rid, "decide", first_due + DECIDE + timedelta(hours=1),
+                                   REASON, "op-1", client=client, pool=pool)
+    for days in (2, 4):
+        await acts.extend_deadline(rid, "decide", first_due + timedelta(days=days), REASON,
+                                   "op-1", client=client, pool=pool)
+    with pytest.raises(acts.Refused, match="extended 2 times already"):
+        await acts.extend_deadline(rid, "decide", first_due + timedelta(days=6), REASON,
+                                   "op-1", client=client, pool=pool)
+    assert await pool.fetchval("SELECT count(*) FROM notifications WHERE request_id=$1"
+                               " AND notice='deadline_extended'", rid) == 2
+    await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool)
+    await client.get_workflow_handle(f"dsr-{rid}").result()

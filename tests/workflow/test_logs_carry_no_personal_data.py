@@ -73,14 +73,16 @@ async def _disclosure(client: Client, pool: asyncpg.Pool, queue: str, rid: str,
                       sid: str) -> None:
     await seed_subject(pool, sid)
     await start(client, pool, queue, "disclosure", rid, sid, {})
-    view = await at_step(client, pool, rid, Step.PAYMENT)
-    assert view.invoice_id is not None
-    await acts.record_payment(rid, view.invoice_id, 1000, "bank-ref-1", "cashier-1",
-                              client=client, pool=pool)
+    await at_step(client, pool, rid, Step.VERIFY_IDENTITY)
+    await acts.verify_identity(rid, "document_check", "op-2", client=client, pool=pool)
     await at_step(client, pool, rid, Step.DECIDE)
     await acts.decide(rid, "disclosed_in_part", "op-1", client=client, pool=pool,
                       reason=REASON, withheld_categories=("financial",),
                       refusal_grounds=("significant_hindrance_to_business",))
+    view = await at_step(client, pool, rid, Step.PAYMENT)
+    assert view.invoice_id is not None
+    await acts.record_payment(rid, view.invoice_id, 1000, "bank-ref-1", "cashier-1",
+                              client=client, pool=pool)
     assert await _result(client, rid) == "disclosed_in_part"
 
 

@@ -25,6 +25,7 @@ from tests.workflow.lifecycle_support import (
     event_types,
     request,
     seed_subject,
+    verified,
 )
 from workflows.data_subject_request import DataSubjectRequest
 
@@ -55,6 +56,7 @@ async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_complet
         await submit(request("correction", rid, sid, {"changes": [
             {"field": "phone", "action": "correct", "new_value": "03-2"}]}),
             client=client, pool=pool, task_queue=queue, deadline_policy=policy)
+        await verified(client, pool, rid)
         await at_step(client, pool, rid, Step.INVESTIGATE)
         await time_skipping_env.sleep(timedelta(minutes=3))
         view = await at_step(client, pool, rid, Step.INVESTIGATE)

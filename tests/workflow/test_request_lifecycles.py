@@ -88,9 +88,9 @@ async def test_art6_p2_disclosure_says_what_it_left_out_and_discloses_every_othe
     for shown in ("name", "phone", "address", "bank_account", "purchases"):
         assert HELD_VALUES[shown] in notice
     assert HELD_VALUES["segment"] not in notice and "login_history" not in notice
-    assert "history information (1 items)" in notice
+    assert "history information (1 item)" in notice
     assert "characteristic information (2 items)" in notice
-    assert "Article 6, second paragraph" in notice and "except history" in notice
+    assert "Article 6, second paragraph" in notice and "except what Article 6" in notice
     assert "Fee: 1,000 yen, paid" in notice
     await check_record(client, pool, rid, "disclosure_except_history_and_characteristic")
 
