@@ -59,9 +59,9 @@ async def test_erasure_reaches_disclosed_copies_of_the_data(
     await _submit(pool, earlier, sid, "disclosure", {})
     await _submit(pool, erasing, sid, "suspension",
                   {"action": "erase", "grounds": ["obtained_wrongfully"]})
-    await pool.execute(
+    item = await pool.fetchval(
         "INSERT INTO personal_data (subject_id, category, field, value, lawfully_obtained)"
-        " VALUES ($1, 'contact', 'phone', '090-9999-0000', false)", sid)
+        " VALUES ($1, 'contact', 'phone', '090-9999-0000', false) RETURNING item_id", sid)
     await pool.execute(
         "INSERT INTO disclosures (request_id, items, compiled_at) VALUES ($1, $2, $3)",
         earlier, [{"category": "contact", "field": "phone", "value": "090-9999-0000"}], T0)
@@ -74,7 +74,7 @@ async def test_erasure_reaches_disclosed_copies_of_the_data(
         decision=Decide(outcome=Outcome.ERASED, operator="op-1"),
         findings=Findings(requested_action=SuspensionAction.ERASE,
                           requested_grounds=(SuspensionGround.OBTAINED_WRONGFULLY,),
-                          obtained_wrongfully=1),
+                          obtained_wrongfully=1, items_in_breach=(item,)),
         idempotency_key=f"{erasing}:act", occurred_at=T0)
     report = await LifecycleActivities(pool, EventStore(pool)).carry_out(order)
     assert (report.event, report.items_affected) == (EventType.DATA_ERASED, 1)

@@ -4,7 +4,7 @@ kept in Postgres, delivery recorded once; and the maildrop sender, idempotent on
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,11 +14,15 @@ import pytest
 from activities.event_store import EventStore, UnknownRequest
 from activities.intake_store import IntakeStore
 from activities.notifications import MaildropSender, NotificationOutbox, OutgoingNotice
+from domain.deadlines import Commitment
 from domain.events import EventType
+from domain.messages import QueueNotice
 from domain.notices import NoticeKind
 from tests.store.support import EMAIL, NAME, T0, TEXT, event, new_request
 
-DUE = "2026-01-19"
+# The receipt's promise: the answer date, which a person reads in Asia/Tokyo.
+PROMISE = Commitment(answer_by=datetime(2026, 1, 19, 16, 0, tzinfo=UTC))
+DUE = "20 January 2026"
 
 
 def _outbox(pool: asyncpg.Pool) -> NotificationOutbox:
@@ -48,14 +52,14 @@ async def test_queueing_twice_with_one_key_writes_one_notice(
     outbox = _outbox(pool)
     request_id = await new_request(pool, unique)
     key = f"dsr-{request_id}:receipt"
-    first = await outbox.queue(
+    first = await outbox.queue(QueueNotice(
         request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
-        occurred_at=T0, due_at=DUE,
-    )
-    again = await outbox.queue(
+        occurred_at=T0, commitment=PROMISE,
+    ))
+    again = await outbox.queue(QueueNotice(
         request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
-        occurred_at=T0 + timedelta(minutes=5), due_at=DUE,
-    )
+        occurred_at=T0 + timedelta(minutes=5), commitment=PROMISE,
+    ))
     assert again == first
 
     [row] = await _notifications(pool, request_id)
@@ -77,10 +81,10 @@ async def test_pending_then_delivered(pool: asyncpg.Pool, unique: str) -> None:
     outbox = _outbox(pool)
     request_id = await new_request(pool, unique)
     key = f"dsr-{request_id}:receipt"
-    notification_id = await outbox.queue(
+    notification_id = await outbox.queue(QueueNotice(
         request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
-        occurred_at=T0, due_at=DUE,
-    )
+        occurred_at=T0, commitment=PROMISE,
+    ))
     pending = await outbox.pending(notification_id)
     [row] = await _notifications(pool, request_id)
     assert pending == OutgoingNotice(
@@ -119,10 +123,10 @@ async def test_an_answer_notice_carries_the_recorded_answer(
     await EventStore(pool).append(event(
         request_id, EventType.ANSWER_RECORDED, actor="op-7", answer_id=answer_id,
     ))
-    notification_id = await outbox.queue(
+    notification_id = await outbox.queue(QueueNotice(
         request_id=request_id, notice=NoticeKind.ANSWER,
         idempotency_key=f"dsr-{request_id}:answer", occurred_at=T0 + timedelta(minutes=1),
-    )
+    ))
     notice = await outbox.pending(notification_id)
     assert notice is not None
     assert answer in notice.body and NAME in notice.body
@@ -137,10 +141,10 @@ async def test_an_answer_notice_without_a_recorded_answer_writes_nothing(
     request_id = await new_request(pool, unique)
     await IntakeStore(pool).store_answer(request_id, "Stored, never recorded.", "op-7")
     with pytest.raises(ValueError, match="answer text"):
-        await outbox.queue(
+        await outbox.queue(QueueNotice(
             request_id=request_id, notice=NoticeKind.ANSWER,
             idempotency_key=f"dsr-{request_id}:answer", occurred_at=T0,
-        )
+        ))
     assert await _notifications(pool, request_id) == []
     assert await EventStore(pool).events(request_id) == []
 
@@ -150,10 +154,10 @@ async def test_queueing_for_an_unknown_request_is_refused(
 ) -> None:
     missing = f"missing-{unique}"
     with pytest.raises(UnknownRequest):
-        await _outbox(pool).queue(
+        await _outbox(pool).queue(QueueNotice(
             request_id=missing, notice=NoticeKind.RECEIPT,
             idempotency_key=f"dsr-{missing}:receipt", occurred_at=T0,
-        )
+        ))
     assert await pool.fetchval(
         "SELECT count(*) FROM notifications WHERE request_id = $1", missing
     ) == 0
