@@ -15,7 +15,7 @@ import asyncpg
 
 from domain.chain import ChainVerdict, canonical_encoding, link_hash, verify_chain
 from domain.events import EventType, NewEvent, RecordedEvent
-from domain.lifecycle import RequestState, RequestStatus
+from domain.lifecycle import RequestState, RequestStatus, fold
 from domain.requests import RequestKind
 
 
@@ -186,26 +186,35 @@ class EventStore:
         async with self._pool.acquire() as connection, connection.transaction(
             isolation="repeatable_read", readonly=True
         ):
-            exists = await connection.fetchval(
-                "SELECT 1 FROM requests WHERE request_id = $1", request_id
-            )
-            if exists is None:
+            projected = await connection.fetchrow(
+                """SELECT kind, status, step, outcome, overdue, last_hash FROM requests
+                    WHERE request_id = $1""", request_id)
+            if projected is None:
                 raise UnknownRequest(request_id)
             rows = await connection.fetch(
                 f"SELECT {_EVENT_COLUMNS} FROM request_events WHERE request_id = $1 ORDER BY seq",
                 request_id,
             )
-            last_hash = await connection.fetchval(
-                "SELECT last_hash FROM requests WHERE request_id = $1", request_id
-            )
         verdict = verify_chain(request_id, rows)
-        if verdict.intact and rows and rows[-1]["hash"] != last_hash:
+        if not verdict.intact or not rows:
+            return verdict
+        if rows[-1]["hash"] != projected["last_hash"]:
             # The newest events were removed: the chain that remains is whole, but it no
             # longer ends where the projection says it ended.
             return ChainVerdict(
                 request_id, verdict.events, rows[-1]["seq"] + 1,
                 "events after this one are missing",
             )
+        # The projection operators read must be what the events say, folded from the start.
+        state = fold(request_id, RequestKind(projected["kind"]), map(_recorded, rows))
+        folded = (state.status.value, state.step, state.outcome, state.overdue)
+        shown = (projected["status"], projected["step"], projected["outcome"],
+                 projected["overdue"])
+        if folded != shown:
+            return ChainVerdict(
+                request_id, verdict.events, rows[-1]["seq"],
+                f"the requests projection shows status/step/outcome/overdue {shown}, "
+                f"the events fold to {folded}")
         return verdict
 
 

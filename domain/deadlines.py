@@ -88,9 +88,6 @@ class DeadlinePolicy(BaseModel):
     def due_at(self, step: Step, started_at: datetime) -> datetime:
         return started_at + self.durations[step]
 
-    def reminder_at(self, step: Step, started_at: datetime) -> datetime:
-        return self.reminder_before(step, self.due_at(step, started_at))
-
     def reminder_before(self, step: Step, due_at: datetime) -> datetime:
         """When the reminder for a step due at `due_at` (extended or not) goes out."""
         return due_at - self.durations[step] * self.reminder_fraction

@@ -281,3 +281,19 @@ async def test_a_deleted_middle_event_is_a_gap(pool: asyncpg.Pool, unique: str) 
     verdict = await store.verify(request_id)
     assert verdict.first_broken_seq == 3
     assert "expected seq 2" in (verdict.problem or "")
+
+
+async def test_verify_catches_a_projection_that_no_longer_matches_its_events(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    """Operators read the `requests` projection; an auditor's verify folds the events from
+    the start and names a projection someone changed by hand."""
+    store = EventStore(pool)
+    request_id = await new_request(pool, unique)
+    await _append_many(store, request_id, 2)
+    assert (await store.verify(request_id)).intact
+    await pool.execute("UPDATE requests SET outcome = 'erased' WHERE request_id = $1",
+                       request_id)
+    verdict = await store.verify(request_id)
+    assert not verdict.intact
+    assert "requests projection" in (verdict.problem or "") and "'erased'" in verdict.problem

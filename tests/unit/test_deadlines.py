@@ -51,11 +51,13 @@ def test_known_defaults() -> None:
 def test_reminder_goes_out_the_fraction_of_the_window_before_due() -> None:
     policy = DeadlinePolicy()
     # Answer: 14 days, reminder 20% of it (2 days 19h 12m) before due.
-    assert policy.reminder_at(Step.ANSWER, START) == datetime(2026, 11, 13, 14, 18, tzinfo=UTC)
+    answer_due = policy.due_at(Step.ANSWER, START)
+    assert policy.reminder_before(Step.ANSWER, answer_due) == datetime(
+        2026, 11, 13, 14, 18, tzinfo=UTC)
     # Acknowledge: 1 day, reminder 4h48m before due.
-    assert policy.reminder_at(Step.ACKNOWLEDGE, START) == datetime(
-        2026, 11, 3, 4, 42, tzinfo=UTC
-    )
+    acknowledge_due = policy.due_at(Step.ACKNOWLEDGE, START)
+    assert policy.reminder_before(Step.ACKNOWLEDGE, acknowledge_due) == datetime(
+        2026, 11, 3, 4, 42, tzinfo=UTC)
 
 
 def test_times_keep_the_start_time_zone() -> None:
@@ -82,7 +84,7 @@ def test_reminder_is_after_start_and_before_due(
         reminder_fraction=fraction,
     )
     due = policy.due_at(step, start)
-    reminder = policy.reminder_at(step, start)
+    reminder = policy.reminder_before(step, policy.due_at(step, start))
     assert due - start == timedelta(minutes=minutes)
     assert start < reminder < due
     expected_lead = timedelta(minutes=minutes) * fraction
@@ -171,7 +173,8 @@ def test_policy_survives_a_json_round_trip(overrides: dict[Step, timedelta]) -> 
     assert restored == policy
     for step in Step:
         assert restored.due_at(step, START) == policy.due_at(step, START)
-        assert restored.reminder_at(step, START) == policy.reminder_at(step, START)
+        due = policy.due_at(step, START)
+        assert restored.reminder_before(step, due) == policy.reminder_before(step, due)
 
 
 @pytest.mark.parametrize("amount", ["367d", "9999999999d", "3000000h"])
