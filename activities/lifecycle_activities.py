@@ -255,10 +255,10 @@ async def _findings(
         for row in rows:
             values.setdefault(row["field"], []).append(row["value"])
         findings["changes"] = tuple(
-            ChangeCheck(field=c["field"], action=CorrectionAction(c["action"]),
+            ChangeCheck(index=i, action=CorrectionAction(c["action"]),
                         held=c["field"] in values,
                         same_value=values.get(c["field"]) == [c.get("new_value")])
-            for c in details["changes"])
+            for i, c in enumerate(details["changes"]))
     if kind is RequestKind.SUSPENSION:
         action = SuspensionAction(details["action"])
         grounds = tuple(SuspensionGround(g) for g in details["grounds"])
@@ -278,14 +278,18 @@ async def _findings(
     if kind is RequestKind.THIRD_PARTY_STOP:
         named = list(dict.fromkeys(details["partners"]))
         provisions = await connection.fetch(
-            """SELECT partner_id, relationship, legal_basis FROM third_party_provisions
+            """SELECT partner_id, relationship, legal_basis, stopped_at IS NOT NULL AS stopped
+                 FROM third_party_provisions
                 WHERE subject_id = $1 AND partner_id = ANY($2::text[])""",
             subject_id, named,
         )
         relation = {p["partner_id"]: Relationship(p["relationship"]) for p in provisions}
+        stopped = {p["partner_id"] for p in provisions if p["stopped"]}
         findings |= {
-            "third_party_partners": tuple(p for p in named
-                                          if p in relation and relation[p].is_third_party),
+            "third_party_partners": tuple(
+                p for p in named if p in relation and relation[p].is_third_party
+                and p not in stopped),
+            "already_stopped": tuple(p for p in named if p in stopped),
             "partner_bases": {p["partner_id"]: ProvisionBasis(p["legal_basis"])
                               for p in provisions if relation[p["partner_id"]].is_third_party},
             "not_third_parties": {p: r for p, r in relation.items() if not r.is_third_party},

@@ -14,8 +14,10 @@ from datetime import datetime
 import asyncpg
 
 from domain.decisions import Outcome
+from domain.findings import Findings, Placement, disclosure_plan
 from domain.messages import QueueNotice
 from domain.notices import NoticeFacts, NoticeKind
+from domain.requests import DataCategory
 
 _CLOSING = {
     NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED: Outcome.IDENTITY_NOT_VERIFIED,
@@ -59,7 +61,8 @@ async def notice_facts(connection: asyncpg.Connection, order: QueueNotice) -> No
                 "SELECT invoice_id, amount_yen FROM invoices WHERE request_id = $1",
                 request_id)
             return NoticeFacts(invoice_id=invoice["invoice_id"],
-                               amount_yen=invoice["amount_yen"], due_at=order.due_at)
+                               amount_yen=invoice["amount_yen"], due_at=order.due_at,
+                               **await _decided_disclosure(connection, request_id))
         case NoticeKind.DEADLINE_EXTENDED:
             extension = await connection.fetchval(
                 """SELECT payload FROM request_events
@@ -71,8 +74,13 @@ async def notice_facts(connection: asyncpg.Connection, order: QueueNotice) -> No
             return NoticeFacts(due_at=datetime.fromisoformat(extension["due_at"]),
                                extended_step=extension["step"],
                                reason=await _note(connection, order.reference))
-        case NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED | NoticeKind.CLOSED_FEE_UNPAID:
+        case NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED:
             return NoticeFacts(outcome=_CLOSING[notice])
+        case NoticeKind.CLOSED_FEE_UNPAID:
+            # What was decided is told again: a decision to withhold part stands, paid or not.
+            decided = await _decided_disclosure(connection, request_id)
+            decided.pop("to_disclose", None)
+            return NoticeFacts(outcome=_CLOSING[notice], **decided)
         case NoticeKind.OUTCOME:
             return await _outcome_facts(connection, request_id)
     return NoticeFacts()
@@ -126,6 +134,28 @@ async def _outcome_facts(connection: asyncpg.Connection, request_id: str) -> Not
     return NoticeFacts(**facts)
 
 
+async def _decided_disclosure(connection: asyncpg.Connection, request_id: str) -> dict:
+    """Article 6: what the decision on record will disclose and leave out, by category and
+    count, from the investigation's findings: what the fee request tells the person."""
+    decision = await _latest_payload(connection, request_id, "decision.recorded")
+    found = await connection.fetchval(
+        "SELECT findings FROM investigations WHERE request_id = $1", request_id)
+    if not decision or found is None:
+        return {}
+    findings = Findings.model_validate(found)
+    plan = disclosure_plan(findings,
+                           (DataCategory(c) for c in _split(decision.get("withheld_categories"))),
+                           (DataCategory(c) for c in _split(decision.get("included_categories"))))
+    held = findings.items_by_category
+    return {
+        "to_disclose": {c.value: n for c, n in plan.counts(held, Placement.DISCLOSED).items()},
+        "withheld": {c.value: n for c, n in plan.counts(held, Placement.WITHHELD).items()},
+        "excluded": {c.value: n for c, n in plan.counts(held, Placement.EXCLUDED).items()},
+        "refusal_grounds": _split(decision.get("refusal_grounds")),
+        "reason": await _note(connection, decision.get("reason_note_id")),
+    }
+
+
 async def _correction_facts(connection: asyncpg.Connection, request_id: str,
                             applied: dict) -> dict:
     details = await connection.fetchval(
@@ -150,7 +180,10 @@ async def _provision_facts(connection: asyncpg.Connection, request_id: str,
             WHERE subject_id = $1 AND partner_id = ANY($2::text[]) ORDER BY partner_id""",
         request["subject_id"], named)
     relation = {row["partner_id"]: row["relationship"] for row in known}
+    found = await connection.fetchval(
+        "SELECT findings FROM investigations WHERE request_id = $1", request_id)
     return {
+        "already_stopped": tuple((found or {}).get("already_stopped", ())),
         "stopped_partners": _split(stopped.get("partners")),
         "continued_partners": tuple(tuple(c.split(":", 1))
                                     for c in _split(stopped.get("continued"))),

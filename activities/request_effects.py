@@ -68,31 +68,32 @@ async def _suspend_or_erase(
     and record which they were (category and field, never the value) and how many were
     left as they were, so the notice can say both."""
     outcome = order.decision.outcome
+    findings = order.findings
     scope = await connection.fetch(
-        """SELECT item_id, category, field FROM personal_data
-            WHERE subject_id = $1 AND item_id = ANY($2::bigint[]) ORDER BY category, field""",
-        subject_id, list(order.findings.items_in_breach),
+        """SELECT item_id, category, field, value FROM personal_data
+            WHERE subject_id = $1 AND item_id = ANY($2::bigint[])
+              AND ($3 OR suspended_at IS NULL)
+            ORDER BY category, field""",
+        subject_id, list(findings.items_in_breach), outcome is not Outcome.USE_SUSPENDED,
     )
     ids = [row["item_id"] for row in scope]
     if outcome is Outcome.ERASED:
         await connection.execute(
             "DELETE FROM personal_data WHERE item_id = ANY($1::bigint[])", ids)
-        await _erase_copies(connection, subject_id, order.request_id)
+        await _erase_copies(connection, order.request_id, subject_id, scope)
         event = EventType.DATA_ERASED
     elif outcome is Outcome.USE_SUSPENDED:
         await connection.execute(
-            "UPDATE personal_data SET suspended_at = $2"
-            " WHERE item_id = ANY($1::bigint[]) AND suspended_at IS NULL",
+            "UPDATE personal_data SET suspended_at = $2 WHERE item_id = ANY($1::bigint[])",
             ids, order.occurred_at)
         event = EventType.USE_SUSPENDED
     else:
         event = EventType.ALTERNATIVE_MEASURE_TAKEN
-    left = await connection.fetchval(
-        "SELECT count(*) FROM personal_data WHERE subject_id = $1 AND NOT item_id = ANY($2)",
-        subject_id, ids)
+    # "The rest" is what the investigation judged, not what happens to be held now.
+    left = findings.items_held - len(findings.items_in_breach) - findings.already_suspended
     payload: dict[str, PayloadValue] = {
         "items": ",".join(f"{row['category']}/{row['field']}" for row in scope),
-        "items_left": left - order.findings.already_suspended,
+        "items_left": left,
         "already_suspended": order.findings.already_suspended,
         "grounds": ",".join(g.value for g in order.findings.requested_grounds),
     }
@@ -106,19 +107,33 @@ async def _suspend_or_erase(
 
 
 async def _erase_copies(
-    connection: asyncpg.Connection, subject_id: str, erasing_request: str
+    connection: asyncpg.Connection, erasing_request: str, subject_id: str,
+    erased: list[asyncpg.Record],
 ) -> None:
-    """Erasure reaches the copies our earlier answers made: compiled disclosures and the
-    notices that carried data. The events hold no values, so the chain is untouched."""
+    """Erasure reaches the copies our earlier answers made of the erased items, and only of
+    them: the items in compiled disclosures, and their values in notices already sent. A
+    notice still waiting in the outbox is left whole, so it says what it was written to
+    say. The events hold no values, so the chain is untouched."""
+    if not erased:
+        return
     others = [row["request_id"] for row in await connection.fetch(
         "SELECT request_id FROM requests WHERE subject_id = $1 AND request_id <> $2",
         subject_id, erasing_request)]
-    await connection.execute(
-        "UPDATE disclosures SET items = '[]'::jsonb WHERE request_id = ANY($1::text[])", others)
-    await connection.execute(
-        """UPDATE notifications SET body = '[erased at the person''s request]'
-            WHERE request_id = ANY($1::text[]) AND notice IN ('outcome', 'answer')""",
-        others)
+    gone = {(row["category"], row["field"]) for row in erased}
+    for row in await connection.fetch(
+            "SELECT request_id, items FROM disclosures WHERE request_id = ANY($1::text[])"
+            " FOR UPDATE", others):
+        kept = [i for i in row["items"] if (i["category"], i["field"]) not in gone]
+        if len(kept) != len(row["items"]):
+            await connection.execute("UPDATE disclosures SET items = $2 WHERE request_id = $1",
+                                     row["request_id"], kept)
+    for row in erased:
+        await connection.execute(
+            """UPDATE notifications
+                  SET body = replace(body, $2, '[erased at the person''s request]')
+                WHERE request_id = ANY($1::text[]) AND status = 'delivered'
+                  AND strpos(body, $2) > 0""",
+            others, row["value"])
 
 
 async def _compile_disclosure(
@@ -187,7 +202,7 @@ async def _apply_correction(
         if int(result.split()[-1]) > 0:
             made.append(f"{field}:{action.value}")
         else:
-            check = ChangeCheck(field=field, action=action,
+            check = ChangeCheck(index=0, action=action,
                                 held=action is not CorrectionAction.DELETE,
                                 same_value=action is CorrectionAction.CORRECT)
             # Nothing changed: for a correction, either the field is not held or the value

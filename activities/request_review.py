@@ -65,7 +65,7 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
 
 def _change(change: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
     field, action = change["field"], CorrectionAction(change["action"])
-    check = ChangeCheck(field=field, action=action, held=field in values,
+    check = ChangeCheck(index=0, action=action, held=field in values,
                         same_value=values.get(field) == change.get("new_value"))
     return {"field": field, "action": action.value, "held_value": values.get(field),
             "requested_value": change.get("new_value"),

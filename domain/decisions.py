@@ -118,7 +118,7 @@ def propose(kind: RequestKind, findings: Findings) -> Proposal:
                             why=f"{disclosed} items may be disclosed; no refusal ground is "
                                 "known")
         case RequestKind.CORRECTION:
-            effective = [c.field for c in findings.changes if c.effective]
+            effective = [c.index for c in findings.changes if c.effective]
             if not effective:
                 return Proposal(outcome=Outcome.CORRECTION_DECLINED,
                                 why="none of the requested changes would change what we hold")

@@ -23,12 +23,13 @@ EXCLUDED_FROM_DISCLOSURE = frozenset({DataCategory.HISTORY, DataCategory.CHARACT
 
 
 class ChangeCheck(BaseModel):
-    """Article 7: what one requested change would do to what is held. The values stay in
-    Postgres; only whether the field is held and whether the value already matches."""
+    """Article 7: what one requested change would do to what is held. The field names and
+    values stay in Postgres (a person may name a field anything); this carries the change's
+    place in the request, whether the field is held and whether the value already matches."""
 
     model_config = ConfigDict(frozen=True)
 
-    field: str
+    index: int
     action: CorrectionAction
     held: bool
     same_value: bool = False
@@ -74,7 +75,8 @@ class Findings(BaseModel):
     items_in_breach: tuple[int, ...] = ()  # the scope of any suspension or erasure
     already_suspended: int = 0  # in breach, but their use is suspended already
     # Article 5
-    third_party_partners: tuple[str, ...] = ()
+    third_party_partners: tuple[str, ...] = ()  # provided to now, as third parties
+    already_stopped: tuple[str, ...] = ()  # stopped before this request
     partner_bases: dict[str, ProvisionBasis] = Field(default_factory=dict)
     not_third_parties: dict[str, Relationship] = Field(default_factory=dict)
     unknown_partners: int = 0  # named by the person, unknown to us: a count, not their text

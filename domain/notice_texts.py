@@ -19,6 +19,8 @@ EN: dict[str, str] = {
     "list_sep": ", ",
     "items": "{count} items",
     "items_one": "1 item",
+    "counted": "{what} ({items})",
+    "or_sep": " or ",
     "kind.disclosure": "request for disclosure of personal information (Article 6)",
     "kind.correction": "request for correction, addition or deletion (Article 7)",
     "kind.suspension": "request for suspension of use or erasure (Article 8)",
@@ -35,26 +37,32 @@ EN: dict[str, str] = {
     "receipt.answer_by": "We will answer by {date}.",
     "receipt.after_identity": "We will first confirm that you are the person concerned. We "
     "will tell you our decision within {days} days of confirming your identity.",
-    "receipt.fee": "A fee of {amount} yen per case applies to a disclosure of personal "
+    "receipt.fee": "A fee of {amount} yen per request applies to a disclosure of personal "
     "information (Article 6). We ask for it only once we have decided to disclose, and send "
     "the disclosure within {days} days of receiving it. If we decide not to disclose, "
     "nothing is charged.",
     "identity.ask": "Before we act on your {label}, we need to confirm that you are the "
     "person concerned.",
     "identity.matched": "The e-mail address you gave matches the one we hold, but because "
-    "this request would disclose or change your personal information, a member of our staff "
-    "must confirm your identity as well.",
+    "this request would disclose, change or erase your personal information, a member of our "
+    "staff must confirm your identity as well.",
     "identity.unmatched": "The e-mail address you gave is not the one we hold for you.",
     "identity.how": "Please reply with proof of identity (for example a copy of an official "
     "identity document), or contact us through the CONTACT form quoting reference "
     "{request_id}, by {date}. If we cannot confirm your identity by then, we will close the "
     "request without acting on it.",
-    "fee.request": "We have decided to disclose the personal information you asked for. A "
-    "fee of {amount} yen per case applies to the disclosure (Article 6). Please pay invoice "
+    "fee.decided": "We have decided to disclose the personal information you asked for, as "
+    "set out below, once the fee is paid.",
+    "fee.to_disclose": "To be disclosed: {what}.",
+    "fee.request": "A fee of {amount} yen per request applies to the disclosure (Article 6). "
+    "Please pay invoice "
     "{invoice_id} by {date}; we send the disclosure once the fee is received. If it is not "
     "paid by then, we will close the request: nothing will be disclosed and nothing charged.",
     "extension": "We need more time for {step} of your {label}. We now expect to complete "
     "it by {date}.",
+    "extension.verify_identity": "You now have until {date} to confirm your identity for "
+    "your {label}.",
+    "extension.payment": "You now have until {date} to pay the fee for your {label}.",
     "reason": "Reason: {text}",
     "step.acknowledge": "acknowledging",
     "step.verify_identity": "the window to confirm your identity",
@@ -76,11 +84,13 @@ EN: dict[str, str] = {
     "proper execution of our business",
     "ground.violation_of_other_laws": "disclosure would violate other laws and regulations",
     "exception.protection_of_life_body_property": "it is necessary to protect a person's "
-    "life, body or property",
+    "life, body or property, and it is difficult to obtain your consent",
     "exception.public_health_or_children": "it is particularly necessary to improve public "
-    "health or promote the sound growth of children",
+    "health or promote the sound growth of children, and it is difficult to obtain your "
+    "consent",
     "exception.cooperation_with_authorities": "it is necessary to cooperate with a national "
-    "agency or local government in executing affairs prescribed by law",
+    "agency, a local government or a person entrusted by them in executing affairs "
+    "prescribed by laws and regulations, and obtaining your consent may impede those affairs",
     "relationship.entrustment": "entrusted with handling",
     "relationship.business_succession": "business succession",
     "relationship.joint_use": "joint use",
@@ -94,6 +104,9 @@ EN: dict[str, str] = {
     "below; the rest is withheld under Article 6.",
     "disclosed.none_held": "We hold no personal information about you among what you asked "
     "for, so there is nothing to disclose, and no fee is charged.",
+    "disclosed.only_excluded": "Among what you asked for, we hold only information that "
+    "Article 6, second paragraph leaves out (below), so there is nothing to disclose, and no "
+    "fee is charged.",
     "disclosed.items": "Personal information we hold about you:",
     "disclosed.suspended": "(use suspended)",
     "disclosed.excluded": "Under Article 6, second paragraph, we do not, in principle, "
@@ -127,17 +140,17 @@ EN: dict[str, str] = {
     "to third parties.",
     "suspension.erased": "We have erased them.",
     "suspension.rest_kept_suspend": "We have decided not to suspend the use of the rest of "
-    "your personal information ({count} items): the investigation found it was neither "
-    "used beyond the purposes of use nor obtained by wrongful means.",
+    "your personal information ({items}): on the grounds you gave, our investigation found "
+    "none of it {breach}.",
     "suspension.rest_kept_erase": "We have decided not to erase the rest of your personal "
-    "information ({count} items): the investigation found it was neither used beyond the "
-    "purposes of use nor obtained by wrongful means.",
-    "suspension.already": "The use of {count} further items found in breach was suspended "
+    "information ({items}): on the grounds you gave, our investigation found none of it "
+    "{breach}.",
+    "suspension.already": "Besides these, {items} found in breach had their use suspended "
     "already, before this request.",
     "suspension.refused": "Our investigation found none of your personal information used "
     "beyond the purposes of use or obtained by wrongful means on the grounds you gave, so "
     "we have decided not to suspend its use or erase it.",
-    "suspension.refused_already": "The use of {count} items of your personal information "
+    "suspension.refused_already": "The use of {items} of your personal information "
     "found in breach was suspended already, before this request; our investigation found "
     "nothing else used beyond the purposes of use or obtained by wrongful means, so we "
     "have decided to take no further action.",
@@ -148,8 +161,11 @@ EN: dict[str, str] = {
     "alternative.otherwise_difficult": "be otherwise difficult",
     "alternative.measure": "Alternative measures taken: {text}",
     "provision.stopped": "We have stopped providing your personal information to: {partners}.",
-    "provision.continued": "We continue providing it to {partner}, because the law permits "
-    "this provision without your consent: {exception} (Article 5).",
+    "provision.continued": "We have decided to continue providing your personal information "
+    "to {partner}, because the law permits this provision without your consent: {exception} "
+    "(Article 5).",
+    "provision.already_stopped": "Provision to {partners} was stopped already, before this "
+    "request.",
     "provision.none": "None of the recipients you named receives your personal information "
     "from us as a third party, so there is no provision to stop.",
     "provision.not_third_parties": "These recipients are not third parties under Article 5 "
@@ -171,6 +187,8 @@ JA: dict[str, str] = {
     "list_sep": "、",
     "items": "{count}件",
     "items_one": "1件",
+    "counted": "{what}（{items}）",
+    "or_sep": "または",
     "kind.disclosure": "個人情報の開示請求（第6条）",
     "kind.correction": "個人情報の訂正・追加・削除の請求（第7条）",
     "kind.suspension": "個人情報の利用停止・消去の請求（第8条）",
@@ -186,22 +204,26 @@ JA: dict[str, str] = {
     "receipt.answer_by": "{date}までに回答いたします。",
     "receipt.after_identity": "まずご本人であることを確認いたします。ご本人確認ができた日から"
     "{days}日以内に決定をお知らせします。",
-    "receipt.fee": "個人情報の開示には1件につき{amount}円の手数料がかかります（第6条）。"
+    "receipt.fee": "個人情報の開示には1回のご請求につき{amount}円の手数料がかかります（第6条）。"
     "手数料は開示を決定した場合にのみご請求し、お支払いを確認した日から{days}日以内に開示いたし"
     "ます。開示しないと決定した場合、手数料はかかりません。",
     "identity.ask": "{label}に対応する前に、ご本人であることを確認する必要があります。",
     "identity.matched": "ご申告のメールアドレスは当組織の登録と一致していますが、本請求は個人"
-    "情報の開示または変更を伴うため、担当者によるご本人確認も必要です。",
+    "情報の開示・変更・消去を伴うため、担当者によるご本人確認も必要です。",
     "identity.unmatched": "ご申告のメールアドレスは、当組織が保有するご登録のものと一致しません。",
     "identity.how": "{date}までに、本人確認書類の写しなどご本人であることを証明するものを本"
     "メールへの返信でお送りいただくか、お問い合わせフォームから受付番号{request_id}を添えて"
     "ご連絡ください。期限までにご本人確認ができない場合、対応せずに請求を終了いたします。",
-    "fee.request": "ご請求の個人情報を開示することを決定しました。開示には1件につき{amount}円"
-    "の手数料がかかります（第6条）。{date}までに請求書{invoice_id}のお支払いをお願いします。"
-    "お支払いを確認後に開示いたします。期限までにお支払いがない場合は請求を終了し、開示も"
-    "ご請求もいたしません。",
+    "fee.decided": "ご請求の個人情報を、手数料のお支払いを確認後、以下のとおり開示することを"
+    "決定しました。",
+    "fee.to_disclose": "開示するもの：{what}。",
+    "fee.request": "開示には1回のご請求につき{amount}円の手数料がかかります（第6条）。{date}"
+    "までに請求書{invoice_id}のお支払いをお願いします。お支払いを確認後に開示いたします。期限"
+    "までにお支払いがない場合は本件のお手続きを終了し、開示は行わず、手数料も発生しません。",
     "extension": "{label}について、{step}にさらに時間を要します。{date}までに完了する見込み"
     "です。",
+    "extension.verify_identity": "{label}について、ご本人確認の期限を{date}まで延長しました。",
+    "extension.payment": "{label}について、手数料のお支払い期限を{date}まで延長しました。",
     "reason": "理由：{text}",
     "step.acknowledge": "受付",
     "step.verify_identity": "ご本人確認の期間",
@@ -218,16 +240,17 @@ JA: dict[str, str] = {
     "cat.history": "履歴情報",
     "cat.characteristic": "特性情報",
     "ground.risk_to_life_body_property_or_rights": "本人または第三者の生命、身体、財産その他"
-    "の権利利益を害するおそれがあるため",
+    "の権利利益を害するおそれがあること",
     "ground.significant_hindrance_to_business": "当組織の業務の適正な実施に著しい支障を及ぼす"
-    "おそれがあるため",
-    "ground.violation_of_other_laws": "他の法令に違反することとなるため",
+    "おそれがあること",
+    "ground.violation_of_other_laws": "他の法令に違反することとなること",
     "exception.protection_of_life_body_property": "人の生命、身体または財産の保護のために"
-    "必要がある場合",
+    "必要があり、ご本人の同意を得ることが困難である場合",
     "exception.public_health_or_children": "公衆衛生の向上または児童の健全な育成の推進のために"
-    "特に必要がある場合",
-    "exception.cooperation_with_authorities": "国の機関もしくは地方公共団体が法令の定める事務"
-    "を遂行することに対して協力する必要がある場合",
+    "特に必要があり、ご本人の同意を得ることが困難である場合",
+    "exception.cooperation_with_authorities": "国の機関、地方公共団体またはその委託を受けた者が"
+    "法令の定める事務を遂行することに対して協力する必要があり、ご本人の同意を得ることにより"
+    "当該事務の遂行に支障を及ぼすおそれがある場合",
     "relationship.entrustment": "業務委託",
     "relationship.business_succession": "事業承継",
     "relationship.joint_use": "共同利用",
@@ -241,6 +264,8 @@ JA: dict[str, str] = {
     "第6条に基づき開示いたしません。",
     "disclosed.none_held": "ご請求の範囲で当組織が保有するお客様の個人情報はありませんので、"
     "開示するものはなく、手数料もかかりません。",
+    "disclosed.only_excluded": "ご請求の範囲で当組織が保有する情報は、第6条第2項により開示"
+    "しないもの（下記）のみですので、開示するものはなく、手数料もかかりません。",
     "disclosed.items": "当組織が保有するお客様の個人情報：",
     "disclosed.suspended": "（利用停止中）",
     "disclosed.excluded": "第6条第2項により、履歴情報および特性情報等の個人情報以外の情報は"
@@ -260,7 +285,7 @@ JA: dict[str, str] = {
     "correction.not_made": "以下の変更は、保有する情報に変わりがないため行っていません：",
     "correction.why.not_held": "{field}（{action}）：該当する情報を保有していません",
     "correction.why.already_held": "{field}（追加）：既に保有しています",
-    "correction.why.already_this_value": "{field}（訂正）：既にその内容です",
+    "correction.why.already_this_value": "{field}（訂正）：既にご指定の内容で登録されています",
     "action.correct": "訂正",
     "action.add": "追加",
     "action.delete": "削除",
@@ -269,15 +294,14 @@ JA: dict[str, str] = {
     "しました：",
     "suspension.suspended": "これらの利用（第三者への提供を含みます）を停止しました。",
     "suspension.erased": "これらを消去しました。",
-    "suspension.rest_kept_suspend": "その他の個人情報（{count}件）は、利用目的の範囲内で"
-    "取り扱われ、適正に取得されたものと判断したため、利用を停止しないことを決定しました。",
-    "suspension.rest_kept_erase": "その他の個人情報（{count}件）は、利用目的の範囲内で"
-    "取り扱われ、適正に取得されたものと判断したため、消去しないことを決定しました。",
-    "suspension.already": "該当するその他の{count}件は、本請求の前から利用を停止しています。",
-    "suspension.refused": "調査の結果、ご申告の理由に該当する個人情報（利用目的の範囲を超えた"
-    "取扱いまたは不正の手段による取得）は見つかりませんでしたので、利用停止・消去を行わない"
-    "ことを決定しました。",
-    "suspension.refused_already": "該当する個人情報のうち{count}件は、本請求の前から利用を"
+    "suspension.rest_kept_suspend": "その他の個人情報（{items}）は、ご申告の理由について調査"
+    "した結果、{breach}ものはなかったため、利用を停止しないことを決定しました。",
+    "suspension.rest_kept_erase": "その他の個人情報（{items}）は、ご申告の理由について調査"
+    "した結果、{breach}ものはなかったため、消去しないことを決定しました。",
+    "suspension.already": "このほか、該当する{items}は本請求の前から利用を停止しています。",
+    "suspension.refused": "調査の結果、ご申告の理由に該当する個人情報は見つかりませんでした"
+    "ので、利用停止・消去を行わないことを決定しました。",
+    "suspension.refused_already": "該当する個人情報のうち{items}は、本請求の前から利用を"
     "停止しています。その他に利用目的の範囲を超えた取扱いまたは不正の手段による取得は見つかり"
     "ませんでしたので、これ以上の措置は行わないことを決定しました。",
     "alternative": "これらの利用停止・消去は{ground}ため、第8条に基づき、お客様の権利利益を"
@@ -287,7 +311,8 @@ JA: dict[str, str] = {
     "alternative.measure": "講じた代替措置：{text}",
     "provision.stopped": "以下の提供先への個人情報の提供を停止しました：{partners}。",
     "provision.continued": "{partner}への提供は、法令によりご本人の同意なく認められる場合"
-    "（{exception}）に当たるため、継続します（第5条）。",
+    "（{exception}）に当たるため、継続することを決定しました（第5条）。",
+    "provision.already_stopped": "{partners}への提供は、本請求の前から停止しています。",
     "provision.none": "ご指定の提供先には、第三者としての個人情報の提供を行っていないため、"
     "停止する提供はありません。",
     "provision.not_third_parties": "以下の提供先は第5条の第三者に当たらない（{relationships}）"

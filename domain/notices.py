@@ -49,6 +49,7 @@ class NoticeFacts:
     disclosed_items: tuple[tuple[str, str, str, bool], ...] = ()  # category, field, value,
     excluded: dict[str, int] = field(default_factory=dict)  # suspended; ¶2 by count
     withheld: dict[str, int] = field(default_factory=dict)  # ¶1 by count
+    to_disclose: dict[str, int] = field(default_factory=dict)  # by count, in a fee request
     included: tuple[str, ...] = ()
     inclusion_reason: str | None = None
     invoice_id: str | None = None
@@ -66,6 +67,7 @@ class NoticeFacts:
     measure: str | None = None
     # Article 5
     stopped_partners: tuple[str, ...] = ()
+    already_stopped: tuple[str, ...] = ()
     continued_partners: tuple[tuple[str, str], ...] = ()  # (partner, exception)
     not_third_parties: tuple[tuple[str, str], ...] = ()  # (partner, relationship)
     unknown_partners: tuple[str, ...] = ()
@@ -102,10 +104,12 @@ class _Writer:
     def join(self, values: Iterable[str]) -> str:
         return self.t("list_sep").join(values)
 
+    def items(self, count: int) -> str:
+        return self.t("items_one" if count == 1 else "items", count=count)
+
     def counted(self, counts: dict[str, int]) -> str:
-        return self.join(
-            f"{self.t('cat.' + c)} ({self.t('items_one' if n == 1 else 'items', count=n)})"
-            for c, n in sorted(counts.items()))
+        return self.join(self.t("counted", what=self.t(f"cat.{c}"), items=self.items(n))
+                         for c, n in sorted(counts.items()))
 
     def lines(self, heading: str, lines: Iterable[str], **fields: object) -> None:
         self.parts.append(self.t(heading, **fields) + "\n"
@@ -145,19 +149,30 @@ def render_notice(
         case NoticeKind.FEE_REQUEST:
             if facts.invoice_id is None or facts.due_at is None or facts.amount_yen is None:
                 raise ValueError("a fee request needs the invoice and its due date")
+            # The fee request is where the person first learns the decision: it says what
+            # will be disclosed and what will not, and why (Art 6 ¶1, "without delay").
+            w.add("fee.decided")
+            if facts.to_disclose:
+                w.add("fee.to_disclose", what=w.counted(facts.to_disclose))
+            _left_out(w, facts)
             w.add("fee.request", amount=f"{facts.amount_yen:,}", invoice_id=facts.invoice_id,
                   date=w.date(facts.due_at))
         case NoticeKind.DEADLINE_EXTENDED:
             if facts.due_at is None or facts.extended_step is None:
                 raise ValueError("an extension notice needs the step and its new due date")
-            w.add("extension", step=w.t(f"step.{facts.extended_step}"), label=label,
-                  date=w.date(facts.due_at))
+            subjects_step = f"extension.{facts.extended_step}"
+            if subjects_step in w.texts:  # the person's own window: they have longer
+                w.add(subjects_step, label=label, date=w.date(facts.due_at))
+            else:
+                w.add("extension", step=w.t(f"step.{facts.extended_step}"), label=label,
+                      date=w.date(facts.due_at))
             if facts.reason:
                 w.add("reason", text=facts.reason)
         case NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED:
             w.add("closed.identity_not_verified")
         case NoticeKind.CLOSED_FEE_UNPAID:
             w.add("closed.fee_unpaid")
+            _left_out(w, facts)
         case NoticeKind.OUTCOME:
             if facts.outcome is None:
                 raise ValueError("an outcome notice needs the outcome")
@@ -194,7 +209,7 @@ def _outcome(w: _Writer, facts: NoticeFacts) -> None:
         _suspension(w, facts)
     elif outcome is Outcome.SUSPENSION_REFUSED:
         if facts.already_suspended:
-            w.add("suspension.refused_already", count=facts.already_suspended)
+            w.add("suspension.refused_already", items=w.items(facts.already_suspended))
         else:
             w.add("suspension.refused")
     elif outcome in (Outcome.PROVISION_STOPPED, Outcome.STOP_REFUSED,
@@ -204,7 +219,7 @@ def _outcome(w: _Writer, facts: NoticeFacts) -> None:
         w.add("closed.identity_not_verified")
     elif outcome is Outcome.FEE_UNPAID:
         w.add("closed.fee_unpaid")
-    if facts.reason:
+    if facts.reason and outcome not in DISCLOSING:
         w.add("reason", text=facts.reason)
 
 
@@ -213,22 +228,20 @@ def _grounds(w: _Writer, grounds: Iterable[str]) -> str:
 
 
 def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
-    if not facts.disclosed_items and not facts.withheld:
-        w.add("disclosed.none_held")
-    elif facts.disclosed_items:
-        opening = {Outcome.DISCLOSED_IN_FULL: "disclosed.full",
-                   Outcome.DISCLOSED_IN_PART: "disclosed.part"}
-        w.add(opening.get(facts.outcome, "disclosed.except") if facts.outcome else
-              "disclosed.except")
+    # The opening follows what the act recorded, not the label decided: data held can
+    # change between the decision and the act, and the notice says what was done.
+    if facts.disclosed_items:
+        w.add("disclosed.part" if facts.withheld else
+              "disclosed.except" if facts.excluded else "disclosed.full")
         suspended = w.t("disclosed.suspended")
         w.lines("disclosed.items", (
             f"{w.t('cat.' + category)} / {field_}: {value}" + (f" {suspended}" if paused else "")
             for category, field_, value, paused in facts.disclosed_items))
-    if facts.withheld:
-        w.add("disclosed.withheld", what=w.counted(facts.withheld),
-              grounds=_grounds(w, facts.refusal_grounds))
-    if facts.excluded:
-        w.add("disclosed.excluded", what=w.counted(facts.excluded))
+    elif facts.excluded and not facts.withheld:
+        w.add("disclosed.only_excluded")
+    elif not facts.withheld:
+        w.add("disclosed.none_held")
+    _left_out(w, facts)
     if facts.included:
         w.add("disclosed.included", what=w.join(w.t(f"cat.{c}") for c in facts.included))
         if facts.inclusion_reason:
@@ -236,6 +249,18 @@ def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
     if facts.fee_paid and facts.invoice_id:
         w.add("disclosed.fee_paid", amount=f"{facts.amount_yen or 0:,}",
               invoice_id=facts.invoice_id)
+
+
+def _left_out(w: _Writer, facts: NoticeFacts) -> None:
+    """What a disclosure leaves out, and under which clause: withheld on an Article 6 ¶1
+    ground (with the reason), and history and characteristic information under ¶2."""
+    if facts.withheld:
+        w.add("disclosed.withheld", what=w.counted(facts.withheld),
+              grounds=_grounds(w, facts.refusal_grounds))
+        if facts.reason:
+            w.add("reason", text=facts.reason)
+    if facts.excluded:
+        w.add("disclosed.excluded", what=w.counted(facts.excluded))
 
 
 def _correction(w: _Writer, facts: NoticeFacts) -> None:
@@ -253,7 +278,7 @@ def _correction(w: _Writer, facts: NoticeFacts) -> None:
 
 
 def _suspension(w: _Writer, facts: NoticeFacts) -> None:
-    breach = w.join(w.t(f"breach.{b}") for b in facts.breaches)
+    breach = w.t("or_sep").join(w.t(f"breach.{b}") for b in facts.breaches)
     w.lines("suspension.found", (f"{w.t('cat.' + c)} / {f}" for c, f in facts.acted_items),
             breach=breach)
     if facts.outcome is Outcome.ALTERNATIVE_MEASURES:
@@ -264,9 +289,9 @@ def _suspension(w: _Writer, facts: NoticeFacts) -> None:
     erased = facts.outcome is Outcome.ERASED
     w.add("suspension.erased" if erased else "suspension.suspended")
     if facts.already_suspended:
-        w.add("suspension.already", count=facts.already_suspended)
+        w.add("suspension.already", items=w.items(facts.already_suspended))
     w.add("suspension.rest_kept_erase" if erased else "suspension.rest_kept_suspend",
-          count=facts.items_left)
+          items=w.items(facts.items_left), breach=breach)
 
 
 def _provision(w: _Writer, facts: NoticeFacts) -> None:
@@ -274,7 +299,9 @@ def _provision(w: _Writer, facts: NoticeFacts) -> None:
         w.add("provision.stopped", partners=w.join(facts.stopped_partners))
     for partner, exception in facts.continued_partners:
         w.add("provision.continued", partner=partner, exception=w.t(f"exception.{exception}"))
-    if not facts.stopped_partners and not facts.continued_partners:
+    if facts.already_stopped:
+        w.add("provision.already_stopped", partners=w.join(facts.already_stopped))
+    if not (facts.stopped_partners or facts.continued_partners or facts.already_stopped):
         w.add("provision.none")
     if facts.not_third_parties:
         relationships = w.join(dict.fromkeys(

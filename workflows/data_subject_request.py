@@ -1,6 +1,6 @@
 """`DataSubjectRequest`: one workflow type for every kind of request.
 
-acknowledge → verify identity → [fee] → investigate → decide → act → notify → close,
+acknowledge → verify identity → investigate → decide → [fee] → act → notify → close,
 or, for an inquiry, acknowledge → answer → notify → close. Orchestration only: which
 outcomes are allowed and what a notice says is decided in `domain/`; effects happen in
 activities; deadlines are kept by `DeadlineKeeper`; operators act through updates.

@@ -62,13 +62,20 @@ async def test_erasure_reaches_disclosed_copies_of_the_data(
     item = await pool.fetchval(
         "INSERT INTO personal_data (subject_id, category, field, value, lawfully_obtained)"
         " VALUES ($1, 'contact', 'phone', '090-9999-0000', false) RETURNING item_id", sid)
+    kept = {"category": "contact", "field": "email", "value": EMAIL}
     await pool.execute(
         "INSERT INTO disclosures (request_id, items, compiled_at) VALUES ($1, $2, $3)",
-        earlier, [{"category": "contact", "field": "phone", "value": "090-9999-0000"}], T0)
+        earlier, [{"category": "contact", "field": "phone", "value": "090-9999-0000"}, kept],
+        T0)
     await pool.execute(
         "INSERT INTO notifications (idempotency_key, request_id, notice, recipient,"
-        " subject_line, body) VALUES ($1, $2, 'outcome', $3, 's', 'phone: 090-9999-0000')",
-        f"{earlier}:outcome", earlier, EMAIL)
+        " subject_line, body, status) VALUES ($1, $2, 'outcome', $3, 's', $4, 'delivered')",
+        f"{earlier}:outcome", earlier, EMAIL, f"phone: 090-9999-0000\nemail: {EMAIL}")
+    # A notice not yet sent says what it was written to say: erasure leaves it whole.
+    await pool.execute(
+        "INSERT INTO notifications (idempotency_key, request_id, notice, recipient,"
+        " subject_line, body) VALUES ($1, $2, 'answer', $3, 's', 'phone: 090-9999-0000')",
+        f"{earlier}:answer", earlier, EMAIL)
     order = CarryOut(
         request_id=erasing, kind=RequestKind.SUSPENSION,
         decision=Decide(outcome=Outcome.ERASED, operator="op-1"),
@@ -80,10 +87,15 @@ async def test_erasure_reaches_disclosed_copies_of_the_data(
     assert (report.event, report.items_affected) == (EventType.DATA_ERASED, 1)
     assert await pool.fetchval("SELECT count(*) FROM personal_data WHERE subject_id=$1",
                                sid) == 0
+    # Only the erased item leaves the earlier copies; the rest of what was sent stays.
     assert await pool.fetchval("SELECT items FROM disclosures WHERE request_id=$1",
-                               earlier) == []
-    body = await pool.fetchval("SELECT body FROM notifications WHERE request_id=$1", earlier)
-    assert "090-9999-0000" not in body
+                               earlier) == [kept]
+    sent = await pool.fetchval("SELECT body FROM notifications WHERE request_id=$1"
+                               " AND notice='outcome'", earlier)
+    assert "090-9999-0000" not in sent and EMAIL in sent and "[erased" in sent
+    waiting = await pool.fetchval("SELECT body FROM notifications WHERE request_id=$1"
+                                  " AND notice='answer'", earlier)
+    assert waiting == "phone: 090-9999-0000"
 
 
 async def test_a_retried_investigation_returns_the_findings_on_record(

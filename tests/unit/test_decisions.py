@@ -253,7 +253,7 @@ def test_art5_p2_no_provision_to_stop_only_without_third_parties() -> None:
 
 
 def change(action: CorrectionAction, held: bool, same: bool = False) -> ChangeCheck:
-    return ChangeCheck(field="phone", action=action, held=held, same_value=same)
+    return ChangeCheck(index=0, action=action, held=held, same_value=same)
 
 
 def test_art7_p2_correction_made_needs_a_change_that_changes_something() -> None:

@@ -40,15 +40,16 @@ def test_art7_p1_a_change_is_effective_only_if_it_changes_what_is_held(
         why_not: str | None) -> None:
     """Art 7 ¶1: users may ask to "correct, add, or delete" personal information that "is
     incorrect"; a change that leaves what is held as it is changes nothing, and says why."""
-    check = ChangeCheck(field="phone", action=action, held=held, same_value=same)
+    check = ChangeCheck(index=0, action=action, held=held, same_value=same)
     assert check.effective is effective
     assert check.why_not == why_not
 
 
 def test_art7_findings_carry_no_values() -> None:
     """Art 7 ¶2: "make the correction, etc. of the relevant personal information" - the
-    finding records only whether the field is held and matches, never the value."""
-    assert set(ChangeCheck.model_fields) == {"field", "action", "held", "same_value"}
+    finding records only whether the field is held and matches, never the value, nor the
+    field's name, which the person chose."""
+    assert set(ChangeCheck.model_fields) == {"index", "action", "held", "same_value"}
     assert "value" not in " ".join(Findings.model_fields)
 
 

@@ -153,7 +153,7 @@ EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic":
           "(use suspended)", "Article 6, second paragraph",
           "history information (3 items)", "characteristic information (1 item)")),
     (JA, ("本人を識別する情報 / name: Hanako Yamada", "連絡先情報 / email: h@ex.jp", "第6条第2項",
-          "履歴情報 (3件)", "特性情報 (1件)"))])
+          "履歴情報（3件）", "特性情報（1件）"))])
 def test_art6_p2_notice_lists_what_was_disclosed_and_what_was_left_out(
         language: Language, words: tuple[str, ...]) -> None:
     """Art 6 ¶2: "we will not, in principle, disclose ... history information and
@@ -223,7 +223,7 @@ def test_art8_p3_notice_names_items_acted_on_and_the_rest_not(
 def test_art8_p3_already_suspended_items_are_reported() -> None:
     """Art 8 ¶3: "when it has suspended use, etc." - including what was suspended before."""
     text = outcome(OC.USE_SUSPENDED, RK.SUSPENSION, already_suspended=2, **ACTED)
-    assert "The use of 2 further items found in breach was suspended already" in text
+    assert "Besides these, 2 items found in breach had their use suspended already" in text
 
 
 def test_art8_p4_alternative_measures_notice_says_nothing_was_suspended_or_erased() -> None:
@@ -266,8 +266,9 @@ def test_art5_stop_notice_names_stopped_continued_not_third_and_unknown() -> Non
     text = outcome(OC.PROVISION_STOPPED, RK.THIRD_PARTY_STOP,
                    stopped_partners=("ads-co", "clinic"), reason="law", **PROVISION)
     assert "We have stopped providing your personal information to: ads-co, clinic." in text
-    assert ("We continue providing it to city-office, because the law permits this provision "
-            "without your consent: it is necessary to cooperate with a national agency") in text
+    assert ("We have decided to continue providing your personal information to city-office, "
+            "because the law permits this provision without your consent: it is necessary to "
+            "cooperate with a national agency") in text
     assert "(entrusted with handling, business succession)" in text
     assert "mail-house, merged-co" in text
     assert "We have no record of providing your personal information to: shady-co." in text
@@ -308,7 +309,7 @@ NOT_MADE = (("email", "correct", "already_this_value"), ("title", "add", "alread
           "email (correct): it already has this value", "title (add): we already hold this",
           "pager (delete): we hold no such item")),
     (JA, ("phone：090-1111に訂正", "nickname：Hanaを追加", "fax：削除",  # noqa: RUF001
-          "email（訂正）：既にその内容です", "pager（削除）"))])  # noqa: RUF001
+          "email（訂正）：既にご指定の内容で登録されています", "pager（削除）"))])  # noqa: RUF001
 def test_art7_p3_notice_lists_changes_made_and_not_made(
         language: Language, words: tuple[str, ...]) -> None:
     """Art 7 ¶3: "notify the user without delay when it has made a correction, etc. ... or

@@ -136,7 +136,7 @@ async def test_partial_disclosure_withholds_a_category_on_an_article_6_ground(
     notice = await outcome_notice(pool, rid)
     assert HELD_VALUES["bank_account"] not in notice and HELD_VALUES["phone"] in notice
     assert REASON in notice and "業務の適正な実施に著しい支障" in notice
-    assert "金融情報 (1件)" in notice and "履歴情報 (1件)" in notice  # in Japanese, as asked
+    assert "金融情報（1件）" in notice and "履歴情報（1件）" in notice  # in Japanese, as asked
     await check_record(client, pool, rid, "disclosure_partial")
 
 
