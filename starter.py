@@ -142,7 +142,8 @@ OPERATOR_ACTS = {
         measure=texts.get("measure"), inclusion=texts.get("include_reason"),
         refusal_grounds=tuple(a.ground), alternative_ground=a.alternative_ground,
         withheld_categories=tuple(a.withhold), included_categories=tuple(a.include),
-        continued_partners=tuple(a.continue_partner)),
+        continued_partners=tuple(a.continue_partner),
+        declined_changes=tuple(n - 1 for n in a.decline_change)),
     "approve-measure": lambda a, c, p, _t: acts.approve_measure(
         a.request_id, a.operator, client=c, pool=p),
     "extend": lambda a, c, p, texts: acts.extend_deadline(
@@ -190,6 +191,9 @@ def _operator_parsers(commands: Any) -> None:
                      metavar="PARTNER",
                      help="a third party whose provision continues on its recorded Art 5 "
                           "exception")
+    sub.add_argument("--decline-change", action="append", default=[], type=int, metavar="N",
+                     help="a requested change (numbered as `dsr review` shows them) judged "
+                          "not necessary; needs --reason-file")
     sub.add_argument("--alternative-ground", choices=[g.value for g in AlternativeMeasureGround])
     sub.add_argument("--reason-file", metavar="FILE", help="the reason told to the person")
     sub.add_argument("--measure-file", metavar="FILE", help="the alternative measure")

@@ -32,7 +32,8 @@ async def carry_out_in(
                 "outcome": decision.outcome.value, **left_out,
             }
         case Outcome.CORRECTION_MADE:
-            made, not_made = await _apply_correction(connection, subject_id, details)
+            made, not_made = await _apply_correction(
+                connection, subject_id, details, set(decision.declined_changes))
             return ActionReport(event=EventType.CORRECTION_APPLIED, items_affected=len(made)), {
                 "made": ",".join(made), "not_made": ",".join(not_made),
             }
@@ -172,16 +173,20 @@ async def _compile_disclosure(
 
 
 async def _apply_correction(
-    connection: asyncpg.Connection, subject_id: str, details: dict[str, Any]
+    connection: asyncpg.Connection, subject_id: str, details: dict[str, Any],
+    declined: set[int],
 ) -> tuple[list[str], list[str]]:
-    """Article 7 ¶2: make each requested change that changes what is held; the others are
-    named with why they changed nothing. Returns `field:action` made and
-    `field:action:why` not made."""
+    """Article 7 ¶2: make each requested change judged necessary that changes what is
+    held; the others are named with why: declined, or it would change nothing. Returns
+    `field:action` made and `field:action:why` not made."""
     made: list[str] = []
     not_made: list[str] = []
-    for change in details["changes"]:
+    for index, change in enumerate(details["changes"]):
         action = CorrectionAction(change["action"])
         field = change["field"]
+        if index in declined:
+            not_made.append(f"{field}:{action.value}:declined")
+            continue
         if action is CorrectionAction.DELETE:
             result = await connection.execute(
                 "DELETE FROM personal_data WHERE subject_id = $1 AND field = $2",

@@ -158,6 +158,7 @@ class Choice:
     withheld_categories: tuple[DataCategory, ...] = ()
     included_categories: tuple[DataCategory, ...] = ()
     continued_partners: tuple[str, ...] = ()
+    declined_changes: tuple[int, ...] = ()  # Art 7 ¶2: requested changes judged unnecessary
     has_reason: bool = False
     has_measure: bool = False
     has_inclusion_reason: bool = False
@@ -246,9 +247,22 @@ def _check_alternative(choice: Choice) -> None:
 
 
 def _check_correction(findings: Findings, choice: Choice) -> None:
-    if choice.outcome is Outcome.CORRECTION_MADE and not any(
-            c.effective for c in findings.changes):
-        raise DecisionProblem("none of the requested changes would change what we hold; "
+    """Art 7 ¶2: the organisation "determines that it is necessary", change by change; a
+    change it makes must change what is held, and one it declines is told with a reason."""
+    declined = set(choice.declined_changes)
+    unknown = sorted(i for i in declined if not 0 <= i < len(findings.changes))
+    if unknown:
+        raise DecisionProblem(f"the request has changes 1 to {len(findings.changes)}; there "
+                              f"is no change {', '.join(str(i + 1) for i in unknown)}")
+    if declined and choice.outcome is not Outcome.CORRECTION_MADE:
+        raise DecisionProblem("declining single changes applies only to correction_made; "
+                              "correction_declined declines them all")
+    if declined and not choice.has_reason:
+        raise DecisionProblem("declining a change needs a reason for the person "
+                              "(--reason-file)")
+    made = [c for c in findings.changes if c.index not in declined and c.effective]
+    if choice.outcome is Outcome.CORRECTION_MADE and not made:
+        raise DecisionProblem("none of the changes to be made would change what we hold; "
                               "decide correction_declined with the reason")
 
 

@@ -134,6 +134,9 @@ class Decide(_Message):
     included_categories: tuple[DataCategory, ...] = ()
     # Art 5: third-party provisions continued on their recorded exception
     continued_partners: tuple[Identifier, ...] = Field(default=(), max_length=100)
+    # Art 7 ¶2: the requested changes (by place, from 0) judged not necessary
+    declined_changes: tuple[Annotated[int, Field(ge=0, lt=100)], ...] = Field(
+        default=(), max_length=100)
     reason_note_id: NoteId | None = None
     measure_note_id: NoteId | None = None
     inclusion_note_id: NoteId | None = None
@@ -146,6 +149,7 @@ class Decide(_Message):
             withheld_categories=self.withheld_categories,
             included_categories=self.included_categories,
             continued_partners=self.continued_partners,
+            declined_changes=self.declined_changes,
             has_reason=self.reason_note_id is not None,
             has_measure=self.measure_note_id is not None,
             has_inclusion_reason=self.inclusion_note_id is not None)

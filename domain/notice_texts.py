@@ -124,11 +124,12 @@ EN: dict[str, str] = {
     "correction.deleted": "{field}: deleted",
     "correction.none_made": "We made none of the changes you requested, because none of them "
     "would change what we hold.",
-    "correction.not_made": "We did not make these changes, because they would not change "
-    "what we hold:",
+    "correction.not_made": "We did not make these changes:",
     "correction.why.not_held": "{field} ({action}): we hold no such item",
     "correction.why.already_held": "{field} (add): we already hold this item",
     "correction.why.already_this_value": "{field} (correct): it already has this value",
+    "correction.why.declined": "{field} ({action}): we decided it is not necessary (see the "
+    "reason below)",
     "action.correct": "correct",
     "action.add": "add",
     "action.delete": "delete",
@@ -282,10 +283,12 @@ JA: dict[str, str] = {
     "correction.deleted": "{field}：削除",
     "correction.none_made": "ご請求の変更は、いずれも保有する情報に変わりがないため、行って"
     "いません。",
-    "correction.not_made": "以下の変更は、保有する情報に変わりがないため行っていません：",
+    "correction.not_made": "以下の変更は行っていません：",
     "correction.why.not_held": "{field}（{action}）：該当する情報を保有していません",
     "correction.why.already_held": "{field}（追加）：既に保有しています",
     "correction.why.already_this_value": "{field}（訂正）：既にご指定の内容で登録されています",
+    "correction.why.declined": "{field}（{action}）：必要がないと判断しました（理由は下記のとおり"
+    "です）",
     "action.correct": "訂正",
     "action.add": "追加",
     "action.delete": "削除",

@@ -43,10 +43,10 @@ def render(document: dict[str, Any]) -> str:
         lines.append(f"the person's statement: {document['statement']}")
     if not document["investigated"]:
         lines.append("(not investigated yet: what follows is what we hold now)")
-    for change in document.get("changes", []):
+    for number, change in enumerate(document.get("changes", []), start=1):
         effect = "changes it" if change["changes_something"] else \
             f"changes nothing ({change['why_not'].replace('_', ' ')})"
-        lines.append(f"- {change['field']} {change['action']}: held "
+        lines.append(f"{number}. {change['field']} {change['action']}: held "
                      f"{change['held_value'] or '(not held)'!s} → requested "
                      f"{change['requested_value'] or '(deleted)'!s}; {effect}")
     if "grounds" in document:

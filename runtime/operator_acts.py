@@ -133,7 +133,7 @@ async def decide(
     reason: str | None = None, measure: str | None = None, inclusion: str | None = None,
     refusal_grounds: tuple[str, ...] = (), alternative_ground: str | None = None,
     withheld_categories: tuple[str, ...] = (), included_categories: tuple[str, ...] = (),
-    continued_partners: tuple[str, ...] = (),
+    continued_partners: tuple[str, ...] = (), declined_changes: tuple[int, ...] = (),
 ) -> StatusView:
     texts = {}
     if reason is not None:
@@ -145,7 +145,7 @@ async def decide(
     fields = dict(outcome=outcome, operator=operator, refusal_grounds=refusal_grounds,
                   alternative_ground=alternative_ground, withheld_categories=withheld_categories,
                   included_categories=included_categories,
-                  continued_partners=continued_partners)
+                  continued_partners=continued_partners, declined_changes=declined_changes)
     return await send_act(request_id, "decide", lambda notes: _build(Decide, **fields, **notes),
                           client=client, pool=pool, texts=texts, operator=operator)
 

@@ -259,6 +259,7 @@ class DataSubjectRequest(RequestEffects):
                  "withheld_categories": ",".join(c.value for c in decision.withheld_categories),
                  "included_categories": ",".join(c.value for c in decision.included_categories),
                  "continued_partners": ",".join(decision.continued_partners),
+                 "declined_changes": ",".join(str(i) for i in decision.declined_changes),
                  "reason_note_id": decision.reason_note_id,
                  "measure_note_id": decision.measure_note_id,
                  "inclusion_note_id": decision.inclusion_note_id},

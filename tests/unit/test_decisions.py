@@ -262,7 +262,7 @@ def test_art7_p2_correction_made_needs_a_change_that_changes_something() -> None
     idle = Findings(changes=(change(CorrectionAction.CORRECT, True, True),
                              change(CorrectionAction.ADD, True),
                              change(CorrectionAction.DELETE, False)))
-    refused(K, idle, "none of the requested changes", outcome=Outcome.CORRECTION_MADE)
+    refused(K, idle, "none of the changes to be made", outcome=Outcome.CORRECTION_MADE)
     assert propose(K, idle).outcome is Outcome.CORRECTION_DECLINED
     refused(K, idle, "needs a reason", outcome=Outcome.CORRECTION_DECLINED)
     ok(K, idle, outcome=Outcome.CORRECTION_DECLINED, has_reason=True)
@@ -271,6 +271,22 @@ def test_art7_p2_correction_made_needs_a_change_that_changes_something() -> None
     ok(K, some, outcome=Outcome.CORRECTION_MADE)
     proposal = propose(K, some)
     assert proposal.outcome is Outcome.CORRECTION_MADE and "1 of 4" in proposal.why
+
+
+def test_art7_p2_the_organisation_decides_each_change_and_tells_why_it_declined_one() -> None:
+    """Art 7 ¶2: "determines that it is necessary to respond to the request" - change by
+    change: one judged unnecessary is declined with a reason; what remains must still
+    change something."""
+    two = Findings(changes=(ChangeCheck(index=0, action=CorrectionAction.CORRECT, held=True),
+                            ChangeCheck(index=1, action=CorrectionAction.ADD, held=False)))
+    ok(K, two, outcome=Outcome.CORRECTION_MADE, declined_changes=(1,), has_reason=True)
+    refused(K, two, "needs a reason", outcome=Outcome.CORRECTION_MADE, declined_changes=(1,))
+    refused(K, two, "there is no change 3", outcome=Outcome.CORRECTION_MADE,
+            declined_changes=(2,), has_reason=True)
+    refused(K, two, "none of the changes to be made", outcome=Outcome.CORRECTION_MADE,
+            declined_changes=(0, 1), has_reason=True)
+    refused(K, two, "applies only to correction_made", outcome=Outcome.CORRECTION_DECLINED,
+            declined_changes=(0,), has_reason=True)
 
 
 # The acts around a decision -----------------------------------------------------------

@@ -308,8 +308,8 @@ NOT_MADE = (("email", "correct", "already_this_value"), ("title", "add", "alread
     (EN, ("phone: corrected to 090-1111", "nickname: added as Hana", "fax: deleted",
           "email (correct): it already has this value", "title (add): we already hold this",
           "pager (delete): we hold no such item")),
-    (JA, ("phone：090-1111に訂正", "nickname：Hanaを追加", "fax：削除",  # noqa: RUF001
-          "email（訂正）：既にご指定の内容で登録されています", "pager（削除）"))])  # noqa: RUF001
+    (JA, ("phone：090-1111に訂正", "nickname：Hanaを追加", "fax：削除",
+          "email（訂正）：既にご指定の内容で登録されています", "pager（削除）"))])
 def test_art7_p3_notice_lists_changes_made_and_not_made(
         language: Language, words: tuple[str, ...]) -> None:
     """Art 7 ¶3: "notify the user without delay when it has made a correction, etc. ... or

@@ -78,7 +78,7 @@ async def test_art7_a_correction_that_changes_nothing_cannot_be_called_made(
     await verified(client, pool, rid)
     view = await at_step(client, pool, rid, Step.DECIDE)
     assert view.proposal is not None and view.proposal.outcome.value == "correction_declined"
-    with pytest.raises(acts.Refused, match="none of the requested changes"):
+    with pytest.raises(acts.Refused, match="none of the changes to be made"):
         await acts.decide(rid, "correction_made", "op-1", client=client, pool=pool)
     await acts.decide(rid, "correction_declined", "op-1", client=client, pool=pool,
                       reason=REASON)
@@ -185,3 +185,28 @@ async def test_art8_p4_confirmed_grounds_cannot_be_refused_alternative_measures_
         "SELECT status FROM deadlines WHERE request_id=$1 AND step='decide'", rid)
     assert deadline == "completed_late"
     await check_record(client, pool, rid, "suspension_alternative_measures")
+
+
+async def test_art7_p2_one_change_declined_with_its_reason_the_others_made(
+    running: Running, pool: asyncpg.Pool, unique: str
+) -> None:
+    """Art 7 ¶2-3: the organisation judges each change; the notice names the change made
+    and the one declined, with the reason."""
+    client, queue, _ = running
+    rid, sid = f"cor-part-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    await start(client, pool, queue, "correction", rid, sid, {"changes": [
+        {"field": "phone", "action": "correct", "new_value": "03-5555-0000"},
+        {"field": "bank_account", "action": "delete"}]})
+    await verified(client, pool, rid)
+    await at_step(client, pool, rid, Step.DECIDE)
+    assert "2. bank_account delete" in await review(pool, rid)
+    await acts.decide(rid, "correction_made", "op-1", client=client, pool=pool, reason=REASON,
+                      declined_changes=(1,))
+    assert await _outcome(client, rid) == "correction_made"
+    held = {r["field"]: r["value"] for r in await pool.fetch(
+        "SELECT field, value FROM personal_data WHERE subject_id=$1", sid)}
+    assert held["phone"] == "03-5555-0000" and held["bank_account"] == HELD_VALUES["bank_account"]
+    notice = await outcome_notice(pool, rid)
+    assert "phone: corrected to 03-5555-0000" in notice
+    assert "bank_account (delete): we decided it is not necessary" in notice and REASON in notice

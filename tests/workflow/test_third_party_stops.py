@@ -63,7 +63,7 @@ async def test_art5_stop_is_decided_per_partner_on_its_recorded_basis(
                                          "call-centre": False}
     notice = await outcome_notice(pool, rid)
     assert "stopped providing your personal information to: adnet-1." in notice
-    assert "We continue providing it to tax-office" in notice
+    assert "We have decided to continue providing your personal information to tax-office" in notice
     assert "cooperate with a national agency" in notice and REASON in notice
     assert "not third parties under Article 5 (entrusted with handling, joint use)" in notice
     assert "call-centre, group-co." in notice
@@ -105,7 +105,7 @@ async def test_art5_stop_refused_cites_the_exception_recorded_for_the_partner(
                       continued_partners=("tax-office",))
     assert await _outcome(client, rid) == "stop_refused"
     notice = await outcome_notice(pool, rid)
-    assert "We continue providing it to tax-office" in notice
+    assert "We have decided to continue providing your personal information to tax-office" in notice
     assert "stopped providing" not in notice
     await check_record(client, pool, rid, "third_party_stop_refused")
 
@@ -158,3 +158,7 @@ async def test_art8_a_suspended_item_is_no_longer_provided_and_later_requests_se
     findings = await pool.fetchval(
         "SELECT findings FROM investigations WHERE request_id=$1", again)
     assert findings["already_suspended"] == 1 and findings["items_in_breach"] == []
+    await acts.decide(again, "suspension_refused", "op-1", client=client, pool=pool,
+                      reason=REASON)
+    assert await _outcome(client, again) == "suspension_refused"
+    assert "suspended already, before this request" in await outcome_notice(pool, again)
