@@ -14,11 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from temporalio.service import RPCError
 
@@ -262,5 +263,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def cli() -> NoReturn:
+    """The `dsr` command: exits with its own status, never by a crash in interpreter
+    teardown. The Temporal SDK's runtime threads can abort a finalising interpreter
+    (temporalio/sdk-python#300: "PyGILState_Release ... finalizing", SIGABRT) after the
+    command has done its work; by now everything is done and flushed, so end here."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    cli()

