@@ -65,9 +65,12 @@ class DataSubjectRequest(RequestEffects):
         self._policy = ref.deadline_policy
         self._status = RequestStatus.SUBMITTED
         self._outcome: Outcome | None = None
-        self._deadline = DeadlineKeeper(self._policy, self._record, self._publish,
-                                        idle=lambda: not self._busy)
-        self._busy: set[str] = set()  # operator acts being recorded right now
+        # Before a breach or a lapse, the keeper lets an act of the *current* step finish;
+        # an act admitted early for a later step waits for that step, so it must not count.
+        self._deadline = DeadlineKeeper(
+            self._policy, self._record, self._publish,
+            idle=lambda: self._deadline.step not in self._busy.values())
+        self._busy: dict[str, Step] = {}  # operator acts being recorded, and their steps
         self._answer: RespondToInquiry | None = None
         self._identity_checked = False
         self._identity: str | None = None

@@ -23,16 +23,16 @@ class OperatorClaim:
         self._request, self._act, self._step = request, act, step
 
     async def __aenter__(self) -> None:
-        self._request._busy.add(self._act)
+        self._request._busy[self._act] = self._step
         await workflow.wait_condition(
             lambda: self._request._deadline.step is self._step
             or self._request._outcome is not None)
         if self._request._outcome is not None:
-            self._request._busy.discard(self._act)
+            self._request._busy.pop(self._act, None)
             raise ApplicationError("this request closed before the act could be recorded")
 
     async def __aexit__(self, kind: type | None, error: BaseException | None, _: Any) -> bool:
-        self._request._busy.discard(self._act)
+        self._request._busy.pop(self._act, None)
         if isinstance(error, ActivityError):
             cause = error.cause.message if isinstance(error.cause, ApplicationError) else error
             raise ApplicationError(f"{self._act} not accepted: {cause}",

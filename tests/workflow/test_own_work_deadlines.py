@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -16,9 +17,10 @@ from activities.lifecycle_activities import LifecycleActivities
 from activities.notifications import MaildropSender, NotificationOutbox
 from activities.request_activities import RequestActivities
 from domain.deadlines import Step, policy_with
-from domain.messages import Investigation, RequestStep
+from domain.messages import DeliverNotice, Investigation, RequestOutcome, RequestStep
 from runtime import operator_acts as acts
-from runtime.client import submit
+from runtime.client import respond, submit
+from tests.support import PERSONAL, inquiry
 from tests.workflow.lifecycle_support import (
     at_step,
     check_record,
@@ -73,3 +75,47 @@ async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_complet
         "SELECT status FROM deadlines WHERE request_id=$1 AND step='investigate'", rid)
     assert status == "completed_late"
     await check_record(client, pool, rid, "investigation_breached_during_outage")
+
+
+async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_request(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Any
+) -> None:
+    """The deadline keeper lets an act of the *current* step finish before it records a
+    breach; an act admitted early for a later step (an answer sent while the receipt notice
+    is stuck behind a mail relay that is down) must not count, or the keeper waits for it
+    while it waits for the keeper: the request would hang for good."""
+    client = time_skipping_env.client
+    events = EventStore(pool)
+    basics = RequestActivities(pool, events, NotificationOutbox(pool, events),
+                               MaildropSender(tmp_path / "maildrop"))
+    relay = {"up": False}
+
+    @activity.defn(name="deliver_notice")
+    async def deliver_while_the_relay_is_down(order: DeliverNotice) -> None:
+        if not relay["up"]:
+            raise RuntimeError("mail relay unavailable")
+        await basics.deliver_notice(order)
+
+    activities = [a for a in basics.all() if a != basics.deliver_notice]
+    queue = f"dsr-relay-{unique}"
+    rid = f"inq-relay-{unique}"
+    async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
+                      activities=[*activities, deliver_while_the_relay_is_down,
+                                  *LifecycleActivities(pool, events).all()]):
+        # A short acknowledgement window keeps the relay's retries few while time skips.
+        policy = policy_with({Step.ACKNOWLEDGE: timedelta(minutes=2)})
+        await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue,
+                     deadline_policy=policy)
+        await at_step(client, pool, rid, Step.ACKNOWLEDGE)
+        answering = asyncio.ensure_future(
+            respond(rid, PERSONAL["answer"], "op-1", client=client, pool=pool))
+        await time_skipping_env.sleep(timedelta(minutes=3))
+        assert "deadline.breached" in await event_types(pool, rid)
+        relay["up"] = True
+        async with asyncio.timeout(60):
+            await answering
+            result = await client.get_workflow_handle(
+                f"dsr-{rid}", result_type=RequestOutcome).result()
+    assert result.outcome == "answered"
+    types = await event_types(pool, rid)
+    assert types.index("deadline.breached") < types.index("answer.recorded")
