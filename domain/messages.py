@@ -11,7 +11,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from domain.deadlines import Commitment, DeadlinePolicy, Step
 from domain.decisions import AlternativeMeasureGround, Choice, Outcome, Proposal, RefusalGround
@@ -39,6 +46,21 @@ class RequestRef(_Message):
     subject_id: Identifier
     kind: RequestKind
     deadline_policy: DeadlinePolicy = Field(default_factory=DeadlinePolicy)
+
+
+UNREADABLE_REF = RequestRef(request_id="unreadable-input", subject_id="unreadable-input",
+                            kind=RequestKind.INQUIRY)
+"""Stands in for a workflow input that did not decode, so the workflow can fail cleanly."""
+
+
+def input_problem(error: Exception) -> str:
+    """Why a workflow input is not a RequestRef, by field and kind of fault only: the
+    input's values never go into the message (it is kept in Temporal history)."""
+    if isinstance(error, ValidationError):
+        faults = [f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['type']}"
+                  for e in error.errors()[:5]]
+        return "; ".join(faults)
+    return type(error).__name__
 
 
 class RequestOutcome(_Message):

@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.common import RawValue
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.deadlines import Step
@@ -28,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import EventType
     from domain.lifecycle import Progress, RequestStatus, awaiting, next_step, step_done
     from domain.messages import (
+        UNREADABLE_REF,
         ActionReport,
         ApproveMeasure,
         AttachAnswer,
@@ -43,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         RespondToInquiry,
         StatusView,
         VerifyIdentity,
+        input_problem,
     )
     from domain.notices import NoticeKind
     from domain.requests import RequestKind
@@ -60,7 +63,14 @@ T = TypeVar("T")
 @workflow.defn(name="DataSubjectRequest")
 class DataSubjectRequest(RequestEffects):
     @workflow.init
-    def __init__(self, ref: RequestRef) -> None:
+    def __init__(self, raw: RawValue) -> None:
+        # Decoded here, not by the SDK: input that does not decode (a start by another
+        # client) would otherwise fail every workflow task for ever instead of the workflow.
+        try:
+            ref = workflow.payload_converter().from_payload(raw.payload, RequestRef)
+            self._input_problem: str | None = None
+        except Exception as error:
+            ref, self._input_problem = UNREADABLE_REF, input_problem(error)
         self._ref = ref
         self._policy = ref.deadline_policy
         self._status = RequestStatus.SUBMITTED
@@ -82,9 +92,23 @@ class DataSubjectRequest(RequestEffects):
         self._shown_attributes = ""
 
     @workflow.run
-    async def run(self, ref: RequestRef) -> RequestOutcome:
-        await self._record(EventType.RECEIVED, "received",
-                           {"kind": ref.kind.value, "policy_version": self._policy.version})
+    async def run(self, raw: RawValue) -> RequestOutcome:
+        if self._input_problem is not None:
+            raise ApplicationError(
+                f"the workflow input is not a request reference ({self._input_problem}); "
+                "requests are started by `dsr submit` or starter.submit()",
+                type="InvalidWorkflowInput", non_retryable=True)
+        ref = self._ref
+        try:
+            await self._record(EventType.RECEIVED, "received",
+                               {"kind": ref.kind.value, "policy_version": self._policy.version})
+        except ActivityError as error:
+            if isinstance(error.cause, ApplicationError) and error.cause.type == "UnknownRequest":
+                raise ApplicationError(
+                    f"request {ref.request_id} was never taken in; requests are started by "
+                    "`dsr submit` or starter.submit(), which record them first",
+                    type="UnknownRequest", non_retryable=True) from None
+            raise
         self._status = RequestStatus.RECEIVED
         self._publish()
         commitment = self._policy.commitment(ref.kind is RequestKind.INQUIRY,
