@@ -7,6 +7,7 @@ finds the row by its idempotency key and does nothing twice.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -40,6 +41,20 @@ class NoticeSender(Protocol):
     async def send(self, notice: OutgoingNotice) -> None: ...
 
 
+MAX_NAME = 255  # bytes in a file name on the file systems a maildrop lives on
+
+
+def maildrop_name(key: str) -> str:
+    """The file a notice is written to: its key, percent-encoded (one-to-one, so two keys
+    never share a file); a key too long for a file name is cut and ends with a digest of
+    the whole key, which keeps it one-to-one and readable."""
+    name = f"{quote(key, safe='')}.json"
+    if len(name.encode()) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"{name[:MAX_NAME - len(digest) - 7]}-{digest}.json"
+
+
 class MaildropSender:
     """Writes each notice as one JSON file named by its key into a maildrop folder, from
     which a mail relay (or a person testing) picks it up. Rewriting the same key
@@ -50,8 +65,7 @@ class MaildropSender:
 
     async def send(self, notice: OutgoingNotice) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        # Percent-encoding is one-to-one, so two keys never share a file.
-        target = self.folder / f"{quote(notice.idempotency_key, safe='')}.json"
+        target = self.folder / maildrop_name(notice.idempotency_key)
         staging = target.with_suffix(".tmp")
         staging.write_text(
             json.dumps(

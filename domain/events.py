@@ -14,6 +14,7 @@ PayloadValue = str | int | bool | None
 class EventType(StrEnum):
     RECEIVED = "request.received"
     CLOSED = "request.closed"
+    STEP_FAILED = "step.failed"  # a permanent error: the request stops, visibly
     NOTICE_QUEUED = "notice.queued"
     NOTICE_DELIVERED = "notice.delivered"
     ANSWER_RECORDED = "answer.recorded"

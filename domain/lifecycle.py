@@ -23,6 +23,7 @@ class RequestStatus(StrEnum):
     RECEIVED = "received"
     IN_PROGRESS = "in_progress"
     CLOSED = "closed"
+    FAILED = "failed"  # a step met a permanent error; an operator must look
 
 
 # The steps each kind passes through, in order; each carries a deadline.
@@ -85,6 +86,8 @@ class RequestState(BaseModel):
                 changes["overdue_steps"] = self.overdue_steps - {Step(str(step))}
             case EventType.DEADLINE_EXTENDED:
                 changes["overdue_steps"] = self.overdue_steps - {Step(str(step))}
+            case EventType.STEP_FAILED:
+                changes["status"] = RequestStatus.FAILED
             case EventType.CLOSED:
                 changes["status"] = RequestStatus.CLOSED
                 changes["step"] = None

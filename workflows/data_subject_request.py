@@ -8,9 +8,7 @@ activities; deadlines are kept by `DeadlineKeeper`; operators act through update
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RawValue
@@ -51,8 +49,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.requests import RequestKind
     from workflows.deadline_keeper import DeadlineKeeper
     from workflows.operator_claim import OperatorClaim
-    from workflows.operator_view import current_details, search_attribute_updates
-    from workflows.request_effects import RequestEffects
+    from workflows.request_steps import RequestSteps
 
 
 
@@ -61,7 +58,7 @@ T = TypeVar("T")
 
 
 @workflow.defn(name="DataSubjectRequest")
-class DataSubjectRequest(RequestEffects):
+class DataSubjectRequest(RequestSteps):
     @workflow.init
     def __init__(self, raw: RawValue) -> None:
         # Decoded here, not by the SDK: input that does not decode (a start by another
@@ -111,15 +108,19 @@ class DataSubjectRequest(RequestEffects):
             raise
         self._status = RequestStatus.RECEIVED
         self._publish()
-        commitment = self._policy.commitment(ref.kind is RequestKind.INQUIRY,
-                                             ref.kind is RequestKind.DISCLOSURE, workflow.now())
-        await self._working(Step.ACKNOWLEDGE, lambda: self._notify(
-            NoticeKind.RECEIPT, commitment=commitment))
-
-        if ref.kind is RequestKind.INQUIRY:
-            await self._answer_inquiry()
-        else:
-            await self._handle_request()
+        try:
+            commitment = self._policy.commitment(
+                ref.kind is RequestKind.INQUIRY, ref.kind is RequestKind.DISCLOSURE,
+                workflow.now())
+            await self._working(Step.ACKNOWLEDGE, lambda: self._notify(
+                NoticeKind.RECEIPT, commitment=commitment))
+            if ref.kind is RequestKind.INQUIRY:
+                await self._answer_inquiry()
+            else:
+                await self._handle_request()
+        except ActivityError as error:
+            # Only permanent errors get here (the rest retry): the step fails, visibly.
+            await self._fail_step(error)
 
         assert self._outcome is not None
         # An act admitted before the request settled finishes before it closes.
@@ -189,25 +190,6 @@ class DataSubjectRequest(RequestEffects):
             return False
         return self._decision.outcome is not Outcome.ALTERNATIVE_MEASURES or \
             self._measure_approved
-
-    async def _within(self, step: Step, done: Any) -> None:
-        await self._deadline.open(step)
-        await self._deadline.wait(done)
-        await self._deadline.close()
-
-    async def _working(self, step: Step, work: Callable[[], Awaitable[T]]) -> T:
-        """A step of our own work under its deadline: if its activities keep retrying (a
-        long outage), the reminder and the breach fire on time, as for a waiting step."""
-        await self._deadline.open(step)
-        task = asyncio.ensure_future(work())  # on the workflow's deterministic loop
-        await self._deadline.wait(task.done)
-        result = await task
-        await self._deadline.close()
-        return result
-
-    async def _notify_outcome(self, notice: NoticeKind, outcome: Outcome) -> None:
-        await self._working(Step.NOTIFY, lambda: self._notify(notice))
-        self._outcome = outcome
 
     # Operators' interface -------------------------------------------------------------
 
@@ -398,18 +380,3 @@ class DataSubjectRequest(RequestEffects):
 
     def _claim(self, act: str, step: Step) -> OperatorClaim:
         return OperatorClaim(self, act, step)
-
-    # What operators see ---------------------------------------------------------------
-
-    def _publish(self) -> None:
-        """Search attributes and current details: where the request stands, no personal data."""
-        if self._status is not RequestStatus.CLOSED and self._deadline.step is not None:
-            self._status = RequestStatus.IN_PROGRESS
-        view = self.status()
-        updates = search_attribute_updates(view)
-        # Each upsert is an event in the history; send one only when a value changed.
-        shown = repr([(u.key.name, getattr(u, "value", None)) for u in updates])
-        if shown != self._shown_attributes:
-            self._shown_attributes = shown
-            workflow.upsert_search_attributes(updates)
-        workflow.set_current_details(current_details(view))

@@ -29,9 +29,17 @@ with workflow.unsafe.imports_passed_through():
 # blip); only errors marked non-retryable, which name a permanent problem, stop them.
 # Each activity is one short database transaction: a worker that dies mid-activity is
 # noticed within the timeout, and a database back from an outage within the interval.
+# Errors that come out the same however often they are retried (a programming or data
+# fault, not an outage) stop at once and fail the step visibly, instead of looping while
+# the request's deadlines pass.
+DETERMINISTIC_ERRORS = ("ValueError", "TypeError", "KeyError", "IndexError", "AttributeError",
+                        "OverflowError", "UnicodeError", "ValidationError", "AssertionError",
+                        "DataError", "NotNullViolationError", "CheckViolationError",
+                        "StringDataRightTruncationError", "NumericValueOutOfRangeError")
 ACTIVITY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=10),
+    non_retryable_error_types=list(DETERMINISTIC_ERRORS),
 )
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
 

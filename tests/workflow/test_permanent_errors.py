@@ -1,0 +1,79 @@
+"""An error that retrying cannot cure (a ValueError, a value out of range) stops the step
+at once and shows it: an event, the workflow failed in the Temporal UI, `failed` in the
+operator's list; it never loops while the request's deadlines pass."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+import pytest
+from temporalio import activity
+from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.event_store import EventStore
+from activities.lifecycle_activities import LifecycleActivities
+from activities.notifications import MaildropSender, NotificationOutbox, maildrop_name
+from activities.request_activities import RequestActivities
+from activities.request_views import RequestFilter, RequestViews
+from domain.messages import Investigation, RequestStep
+from runtime.client import submit
+from tests.workflow.lifecycle_support import event_types, request, seed_subject, verified
+from workflows.data_subject_request import DataSubjectRequest
+
+
+async def test_a_deterministic_error_fails_the_step_visibly_and_at_once(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Any
+) -> None:
+    client = time_skipping_env.client
+    events = EventStore(pool)
+    lifecycle = LifecycleActivities(pool, events)
+    attempts = []
+
+    @activity.defn(name="investigate")
+    async def investigate_with_a_bug(step: RequestStep) -> Investigation:
+        attempts.append(activity.info().attempt)
+        raise ValueError("a bug: this fails the same way every time")
+
+    basics = RequestActivities(pool, events, NotificationOutbox(pool, events),
+                               MaildropSender(tmp_path / "maildrop"))
+    others = [a for a in lifecycle.all() if a != lifecycle.investigate]
+    queue, rid, sid = f"dsr-bug-{unique}", f"bug-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
+                      activities=[*basics.all(), *others, investigate_with_a_bug]):
+        await submit(request("correction", rid, sid, {"changes": [
+            {"field": "phone", "action": "correct", "new_value": "03-9"}]}),
+            client=client, pool=pool, task_queue=queue)
+        await verified(client, pool, rid)
+        with pytest.raises(WorkflowFailureError) as failed:
+            async with asyncio.timeout(30):
+                await client.get_workflow_handle(f"dsr-{rid}").result()
+    assert attempts == [1]  # never retried
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "StepFailed"
+    assert "investigate" in cause.message and "ValueError" in cause.message
+    assert "a bug" not in cause.message  # the error's own words may quote personal data
+    assert "step.failed" in await event_types(pool, rid)
+    payload = await pool.fetchval("SELECT payload FROM request_events WHERE request_id=$1"
+                                  " AND type='step.failed'", rid)
+    assert payload == {"step": "investigate", "error": "ValueError", "activity": "investigate"}
+    listed = await RequestViews(pool).list(RequestFilter(status="failed", limit=100))
+    assert [row["request_id"] for row in listed] == [rid]
+    assert (await EventStore(pool).verify(rid)).intact
+
+
+def test_a_notice_key_too_long_for_a_file_name_still_gets_its_own_file() -> None:
+    """A request id at its longest, and a notice's key built from it, must not make the
+    maildrop's file name too long for the file system (an error that never cures)."""
+    longest = "r" * 128
+    keys = [f"dsr-{longest}:notice:deadline_extended-verify_identity-2026-12-24T17:00:00+09:00",
+            f"dsr-{longest}:notice:deadline_extended-verify_identity-2026-12-25T17:00:00+09:00"]
+    names = [maildrop_name(key) for key in keys]
+    assert all(len(name.encode()) <= 255 and name.endswith(".json") for name in names)
+    assert names[0] != names[1]
+    assert maildrop_name("dsr-r1:notice:receipt") == "dsr-r1%3Anotice%3Areceipt.json"
