@@ -83,7 +83,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
     elif args.command == "respond":
         text = _read_text(args.text_file)
         async with connections(settings) as (client, pool):
-            view = await respond(args.request_id, text, args.operator, client=client, pool=pool)
+            view = await respond(args.request_id, text, args.operator, client=client, pool=pool,
+                                 act_id=args.act_id)
         emit(args.output, view.model_dump(mode="json"),
               f"answer recorded for {args.request_id}; the answer notice follows")
     elif args.command in OPERATOR_ACTS:
@@ -135,20 +136,22 @@ def where_it_stands(view: StatusView) -> str:
 
 OPERATOR_ACTS = {
     "verify-identity": lambda a, c, p, _t: acts.verify_identity(
-        a.request_id, a.method, a.operator, client=c, pool=p),
+        a.request_id, a.method, a.operator, client=c, pool=p, act_id=a.act_id),
     "record-payment": lambda a, c, p, _t: acts.record_payment(
-        a.request_id, a.invoice_id, a.amount_yen, a.reference, a.operator, client=c, pool=p),
+        a.request_id, a.invoice_id, a.amount_yen, a.reference, a.operator, client=c, pool=p,
+        act_id=a.act_id),
     "decide": lambda a, c, p, texts: acts.decide(
         a.request_id, a.outcome, a.operator, client=c, pool=p, reason=texts.get("reason"),
         measure=texts.get("measure"), inclusion=texts.get("include_reason"),
         refusal_grounds=tuple(a.ground), alternative_ground=a.alternative_ground,
         withheld_categories=tuple(a.withhold), included_categories=tuple(a.include),
         continued_partners=tuple(a.continue_partner),
-        declined_changes=tuple(n - 1 for n in a.decline_change)),
+        declined_changes=tuple(n - 1 for n in a.decline_change), act_id=a.act_id),
     "approve-measure": lambda a, c, p, _t: acts.approve_measure(
-        a.request_id, a.operator, client=c, pool=p),
+        a.request_id, a.operator, client=c, pool=p, act_id=a.act_id),
     "extend": lambda a, c, p, texts: acts.extend_deadline(
-        a.request_id, a.step, a.until, texts.get("reason", ""), a.operator, client=c, pool=p),
+        a.request_id, a.step, a.until, texts.get("reason", ""), a.operator, client=c, pool=p,
+        act_id=a.act_id),
 }
 
 
@@ -167,6 +170,7 @@ def _operator_parsers(commands: Any) -> None:
         sub = commands.add_parser(name, help=help)
         sub.add_argument("request_id")
         sub.add_argument("--operator", required=True, help="your staff id")
+        sub.add_argument("--act-id", help=ACT_ID_HELP)
         return sub
 
     sub = act("verify-identity", "record that the requester's identity is verified")
@@ -205,6 +209,8 @@ def _operator_parsers(commands: Any) -> None:
     sub.add_argument("--reason-file", metavar="FILE", required=True)
 
 
+ACT_ID_HELP = ("this act's id (default: derived from what you send, so the same command sent "
+               "again is the same act and returns its first result)")
 _NOT_DECIDED = {Outcome.ANSWERED.value, Outcome.IDENTITY_NOT_VERIFIED.value,
                 Outcome.FEE_UNPAID.value}
 
@@ -219,6 +225,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("request_id")
     sub.add_argument("--text-file", required=True, metavar="FILE", help="the answer; - for stdin")
     sub.add_argument("--operator", required=True, help="the answering operator's staff id")
+    sub.add_argument("--act-id", help=ACT_ID_HELP)
     _operator_parsers(commands)
     sub = commands.add_parser("status", help="where a request stands (asks its workflow)")
     sub.add_argument("request_id")

@@ -96,12 +96,15 @@ class IntakeStore:
             raise UnknownRequest(request_id)
         return RequestSummary(**dict(row))
 
-    async def store_answer(self, request_id: str, body: str, operator: str) -> str:
-        answer_id = str(uuid.uuid4())
+    async def store_answer(self, request_id: str, body: str, operator: str,
+                           answer_id: str | None = None) -> str:
+        """Store an answer under `answer_id` (derived from the act, so the same act sent
+        again stores nothing more) or a new id."""
+        answer_id = answer_id or str(uuid.uuid4())
         async with self._pool.acquire() as connection:
             await connection.execute(
                 "INSERT INTO answers (answer_id, request_id, body, operator)"
-                " VALUES ($1, $2, $3, $4)",
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (answer_id) DO NOTHING",
                 uuid.UUID(answer_id), request_id, body, operator,
             )
         return answer_id
@@ -116,12 +119,15 @@ class IntakeStore:
                 uuid.UUID(answer_id), answer_id,
             )
 
-    async def store_note(self, request_id: str, purpose: str, body: str, operator: str) -> str:
-        note_id = str(uuid.uuid4())
+    async def store_note(self, request_id: str, purpose: str, body: str, operator: str,
+                         note_id: str | None = None) -> str:
+        """Store a note under `note_id` (derived from the act, so the same act sent again
+        stores nothing more) or a new id."""
+        note_id = note_id or str(uuid.uuid4())
         async with self._pool.acquire() as connection:
             await connection.execute(
                 "INSERT INTO operator_notes (note_id, request_id, purpose, body, operator)"
-                " VALUES ($1, $2, $3, $4, $5)",
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (note_id) DO NOTHING",
                 uuid.UUID(note_id), request_id, purpose, body, operator,
             )
         return note_id
@@ -132,7 +138,7 @@ class IntakeStore:
             for note_id in note_ids:
                 await connection.execute(
                     "DELETE FROM operator_notes WHERE note_id = $1 AND NOT EXISTS ("
-                    " SELECT 1 FROM request_events WHERE payload->>'reason_note_id' = $2"
-                    " OR payload->>'measure_note_id' = $2)",
+                    " SELECT 1 FROM request_events WHERE $2 IN (payload->>'reason_note_id',"
+                    " payload->>'measure_note_id', payload->>'inclusion_note_id'))",
                     uuid.UUID(note_id), note_id,
                 )

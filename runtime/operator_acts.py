@@ -4,6 +4,11 @@ A refused update withdraws the stored text, so a refusal changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
+import re
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -30,6 +35,8 @@ from domain.messages import (
 )
 from domain.requests import Text
 
+ACT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
 
 class Refused(Exception):
     """The user's input was refused; nothing was written. Exit status 2."""
@@ -55,29 +62,64 @@ def valid_text(label: str, text: str) -> str:
         raise Refused(f"{label}: {error.errors()[0]['msg'].lower()}") from None
 
 
+ACT_WAIT = 30.0  # seconds an act waits to be taken before the caller is told it was not
+
+
+def act_id_for(request_id: str, update: str, argument: dict[str, Any],
+               texts: dict[str, str]) -> str:
+    """An act's id, from what the caller sent: the same command sent again (after a
+    timeout, say) is the same act, and Temporal returns the first one's result."""
+    document = json.dumps({"request": request_id, "act": update, "argument": argument,
+                           "texts": texts}, sort_keys=True, ensure_ascii=False)
+    return f"act-{hashlib.sha256(document.encode('utf-8')).hexdigest()[:32]}"
+
+
+def _act_id_valid(act_id: str) -> str:
+    if not ACT_ID.fullmatch(act_id):
+        raise Refused("--act-id must be 1-64 letters, digits and . _ : -")
+    return act_id
+
+
 async def send_act(
     request_id: str, update: str, make_argument: Callable[[dict[str, str]], BaseModel], *,
     client: Client, pool: asyncpg.Pool, texts: dict[str, tuple[str, str]] | None = None,
-    store: Callable[[IntakeStore, str, str, str], Awaitable[str]] | None = None,
+    store: Callable[[IntakeStore, str, str, str, str], Awaitable[str]] | None = None,
     withdraw: Callable[[IntakeStore, list[str]], Awaitable[None]] | None = None,
-    operator: str = "",
+    operator: str = "", act_id: str | None = None, wait: float = ACT_WAIT,
 ) -> StatusView:
     """Store `texts` ({name: (purpose, body)}) as notes, build the update's argument from
-    their ids, send it; on refusal withdraw the notes and raise Refused."""
+    their ids, send it as one act; on refusal withdraw the notes and raise Refused.
+
+    The act's id is `act_id` or derived from what was sent, and so are its notes' ids: the
+    same act sent twice is one act, one note, one event, and the same reply."""
     intake = IntakeStore(pool)
     try:
         summary = await intake.summary(request_id)
     except UnknownRequest as error:
         raise Refused(str(error)) from None
-    make_argument({name: "00000000-0000-4000-8000-000000000000" for name in texts or {}})
+    probe = make_argument({name: "00000000-0000-4000-8000-000000000000" for name in texts or {}})
+    act_id = _act_id_valid(act_id) if act_id else act_id_for(
+        request_id, update, probe.model_dump(mode="json"),
+        {name: body for name, (_, body) in (texts or {}).items()})
     stored: dict[str, str] = {}
-    store = store or (lambda i, purpose, body, who: i.store_note(request_id, purpose, body, who))
+    store = store or (lambda i, purpose, body, who, note_id: i.store_note(
+        request_id, purpose, body, who, note_id))
     withdraw = withdraw or (lambda i, ids: i.withdraw_notes(ids))
     for name, (purpose, body) in (texts or {}).items():
-        stored[name] = await store(intake, purpose, body, operator)
+        note_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"dsr:{request_id}:{act_id}:{name}"))
+        stored[name] = await store(intake, purpose, body, operator, note_id)
     handle = client.get_workflow_handle(summary.workflow_id)
     try:
-        return await handle.execute_update(update, make_argument(stored), result_type=StatusView)
+        async with asyncio.timeout(wait):
+            return await handle.execute_update(update, make_argument(stored), id=act_id,
+                                               result_type=StatusView)
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        # Not taken yet (no worker running?): the act may be taken when one runs; its text
+        # stays for it to cite, and sending the same command again is the same act.
+        raise Unanswered(
+            f"request {request_id}: the {update} was not taken within {wait:.0f}s (is a "
+            f"worker running?); it may still be taken when one runs. Send the same command "
+            f"again to see its result: it is the same act ({act_id})") from None
     except WorkflowUpdateFailedError as error:
         await withdraw(intake, list(stored.values()))
         cause = getattr(error.cause, "message", None) or str(error.cause)
@@ -87,23 +129,20 @@ async def send_act(
         if error.status == RPCStatusCode.NOT_FOUND:
             raise Refused(f"request {request_id} is no longer open") from None
         raise
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
-        # The act may still be admitted later, so its text stays for it to cite.
-        raise Unanswered(
-            f"request {request_id}: no worker answered in time; the {update} may still be "
-            "applied when one does — check with `dsr status`") from None
 
 
 async def respond(
-    request_id: str, text: str, operator: str, *, client: Client, pool: asyncpg.Pool
+    request_id: str, text: str, operator: str, *, client: Client, pool: asyncpg.Pool,
+    act_id: str | None = None,
 ) -> StatusView:
     """Answer an inquiry: the text goes to Postgres, the workflow gets its id."""
     texts = {"answer_id": ("answer", valid_text("answer text", text))}
     return await send_act(
         request_id, "respond",
         lambda ids: _build(RespondToInquiry, operator=operator, **ids),
-        client=client, pool=pool, texts=texts, operator=operator,
-        store=lambda intake, _, body, who: intake.store_answer(request_id, body, who),
+        client=client, pool=pool, texts=texts, operator=operator, act_id=act_id,
+        store=lambda intake, _, body, who, answer_id: intake.store_answer(
+            request_id, body, who, answer_id),
         withdraw=_withdraw_answers,
     )
 
@@ -114,18 +153,19 @@ async def _withdraw_answers(intake: IntakeStore, answer_ids: list[str]) -> None:
 
 
 async def verify_identity(request_id: str, method: str, operator: str, *, client: Client,
-                          pool: asyncpg.Pool) -> StatusView:
+                          pool: asyncpg.Pool, act_id: str | None = None) -> StatusView:
     argument = _build(VerifyIdentity, method=method, operator=operator)
     return await send_act(request_id, "verify_identity", lambda _: argument,
-                          client=client, pool=pool)
+                          client=client, pool=pool, act_id=act_id)
 
 
 async def record_payment(request_id: str, invoice_id: str, amount_yen: int, reference: str,
-                         operator: str, *, client: Client, pool: asyncpg.Pool) -> StatusView:
+                         operator: str, *, client: Client, pool: asyncpg.Pool,
+                         act_id: str | None = None) -> StatusView:
     argument = _build(RecordPayment, invoice_id=invoice_id, amount_yen=amount_yen,
                       reference=reference, operator=operator)
     return await send_act(request_id, "record_payment", lambda _: argument,
-                          client=client, pool=pool)
+                          client=client, pool=pool, act_id=act_id)
 
 
 async def decide(
@@ -134,6 +174,7 @@ async def decide(
     refusal_grounds: tuple[str, ...] = (), alternative_ground: str | None = None,
     withheld_categories: tuple[str, ...] = (), included_categories: tuple[str, ...] = (),
     continued_partners: tuple[str, ...] = (), declined_changes: tuple[int, ...] = (),
+    act_id: str | None = None,
 ) -> StatusView:
     texts = {}
     if reason is not None:
@@ -147,22 +188,25 @@ async def decide(
                   included_categories=included_categories,
                   continued_partners=continued_partners, declined_changes=declined_changes)
     return await send_act(request_id, "decide", lambda notes: _build(Decide, **fields, **notes),
-                          client=client, pool=pool, texts=texts, operator=operator)
+                          client=client, pool=pool, texts=texts, operator=operator,
+                          act_id=act_id)
 
 
 async def approve_measure(request_id: str, operator: str, *, client: Client,
-                          pool: asyncpg.Pool) -> StatusView:
+                          pool: asyncpg.Pool, act_id: str | None = None) -> StatusView:
     argument = _build(ApproveMeasure, operator=operator)
     return await send_act(request_id, "approve_measure", lambda _: argument,
-                          client=client, pool=pool)
+                          client=client, pool=pool, act_id=act_id)
 
 
 async def extend_deadline(request_id: str, step: str, until: datetime, reason: str,
-                          operator: str, *, client: Client, pool: asyncpg.Pool) -> StatusView:
+                          operator: str, *, client: Client, pool: asyncpg.Pool,
+                         act_id: str | None = None) -> StatusView:
     texts = {"reason_note_id": ("reason", valid_text("reason", reason))}
     fields = dict(step=step, until=until, operator=operator)
     return await send_act(
         request_id, "extend_deadline",
         lambda notes: _build(ExtendDeadline, **fields, **notes),
-        client=client, pool=pool, texts=texts, operator=operator)
+        client=client, pool=pool, texts=texts, operator=operator,
+                          act_id=act_id)
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from runtime import operator_acts as acts
+from runtime.client import respond
 from tests.e2e.fault_support import FaultStack
 
 pytestmark = pytest.mark.e2e
@@ -113,4 +116,33 @@ async def test_temporal_dev_server_restarted_mid_flight_resumes_every_workflow(
     await stack.respond_to(answered_later)
     await stack.assert_completed_exactly_once(request_ids)
     assert stack.worker_alive() and stack.worker_pid == worker_pid
+    await _shut_down_cleanly(stack)
+
+
+async def test_an_act_sent_while_no_worker_runs_returns_in_time_and_is_the_same_act_later(
+    stack: FaultStack,
+) -> None:
+    """With the worker down, an act returns within its bound saying it was not taken; sent
+    again once a worker runs, it is the same act: one answer, one event."""
+    await stack.start_worker()
+    [rid] = stack.request_ids(1, "idle")
+    await stack.submit_inquiries([rid])
+    await stack.wait_for_events("deadline.started", 1, step="answer")
+    await stack.kill_worker(signal.SIGKILL)
+    began = time.monotonic()
+    with pytest.raises(acts.Unanswered, match="was not taken within 3s"):
+        await acts.send_act(
+            rid, "respond", lambda ids: acts.RespondToInquiry(operator="op-1", **ids),
+            client=stack.client, pool=stack.pool, operator="op-1", wait=3.0,
+            texts={"answer_id": ("answer", "We hold only your contact data.")},
+            store=lambda intake, _, body, who, answer_id: intake.store_answer(
+                rid, body, who, answer_id))
+    assert time.monotonic() - began < 15
+    await stack.start_worker()
+    await respond(rid, "We hold only your contact data.", "op-1", client=stack.client,
+                  pool=stack.pool)
+    await stack.wait_for_events("request.closed", 1)
+    assert await stack.pool.fetchval(
+        "SELECT count(*) FROM answers WHERE request_id=$1", rid) == 1
+    assert await stack.count_events("answer.recorded") == 1
     await _shut_down_cleanly(stack)

@@ -285,9 +285,12 @@ async def test_invalid_and_out_of_order_acts_are_refused_and_change_nothing(
     assert await pool.fetchval("SELECT count(*) FROM operator_notes WHERE request_id=$1", rid) == 0
     assert "decision.recorded" not in await event_types(pool, rid)
     outcome = "disclosed_except_history_and_characteristic"
-    await acts.decide(rid, outcome, "op-1", client=client, pool=pool)
-    with pytest.raises(acts.Refused):
-        await acts.decide(rid, outcome, "op-1", client=client, pool=pool)
+    decided = await acts.decide(rid, outcome, "op-1", client=client, pool=pool)
+    # The same command again is the same act; a different decision is refused.
+    assert await acts.decide(rid, outcome, "op-1", client=client, pool=pool) == decided
+    with pytest.raises(acts.Refused, match="already on record"):
+        await acts.decide(rid, "disclosure_refused", "op-1", client=client, pool=pool,
+                          reason=REASON, refusal_grounds=("violation_of_other_laws",))
     await at_step(client, pool, rid, Step.PAYMENT)
     with pytest.raises(acts.Refused, match="does not exist for this request"):
         await acts.record_payment(rid, "inv-forged", 1000, "ref-1", "op-1",

@@ -1,0 +1,65 @@
+"""An operator's act is identified by what was sent (or by --act-id): the same command
+sent again, after a timeout say, is the same act: one note, one event, the same reply.
+(An act sent while no worker runs: tests/e2e/test_faults.py.)"""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from domain.deadlines import Step
+from runtime import operator_acts as acts
+from runtime.client import respond, submit
+from tests.support import PERSONAL, inquiry
+from tests.workflow.lifecycle_support import REASON, at_step, seed_subject, start, verified
+
+Running = tuple[Client, str, Worker]
+
+
+async def _count(pool: asyncpg.Pool, sql: str, request_id: str) -> int:
+    return await pool.fetchval(sql, request_id)
+
+
+async def test_the_same_decision_sent_twice_is_one_act_with_one_note_and_one_event(
+    running: Running, pool: asyncpg.Pool, unique: str
+) -> None:
+    client, queue, _ = running
+    rid, sid = f"idem-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    await start(client, pool, queue, "disclosure", rid, sid, {})
+    await verified(client, pool, rid)
+    await at_step(client, pool, rid, Step.DECIDE)
+    send = dict(outcome="disclosure_refused", operator="op-1", client=client, pool=pool,
+                reason=REASON, refusal_grounds=("violation_of_other_laws",))
+    first = await acts.decide(rid, **send)
+    again = await acts.decide(rid, **send)
+    assert again == first
+    assert await _count(pool, "SELECT count(*) FROM request_events WHERE request_id=$1"
+                              " AND type='decision.recorded'", rid) == 1
+    assert await _count(pool, "SELECT count(*) FROM operator_notes WHERE request_id=$1",
+                        rid) == 1
+    # A different act (another reason) is refused as a second decision, and leaves nothing.
+    with pytest.raises(acts.Refused, match="already on record"):
+        await acts.decide(rid, **{**send, "reason": "Another reason."})
+    assert await _count(pool, "SELECT count(*) FROM operator_notes WHERE request_id=$1",
+                        rid) == 1
+    await client.get_workflow_handle(f"dsr-{rid}").result()
+
+
+async def test_an_answer_sent_twice_with_one_act_id_is_recorded_once(
+    running: Running, pool: asyncpg.Pool, unique: str
+) -> None:
+    client, queue, _ = running
+    rid = f"idem-inq-{unique}"
+    await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
+    first = await respond(rid, PERSONAL["answer"], "op-1", client=client, pool=pool,
+                          act_id="ticket-4711")
+    again = await respond(rid, PERSONAL["answer"], "op-1", client=client, pool=pool,
+                          act_id="ticket-4711")
+    assert again == first
+    assert await _count(pool, "SELECT count(*) FROM answers WHERE request_id=$1", rid) == 1
+    assert await _count(pool, "SELECT count(*) FROM request_events WHERE request_id=$1"
+                              " AND type='answer.recorded'", rid) == 1
+    await client.get_workflow_handle(f"dsr-{rid}").result()
