@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench clean browser check-histories
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(VENV)/.test-deps browser
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Recorded workflow histories are frozen: no commit may modify or delete one.
+check-histories:
+	@$(PYTHON) tests/check_histories.py
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .

@@ -6,9 +6,11 @@ import asyncio
 import base64
 import contextlib
 import json
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -92,3 +94,27 @@ async def scratch_database(server_url: str, prefix: str) -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+# Recorded histories are frozen (README, "Changing a workflow"): each release's recordings
+# sit in a folder of their own, are replayed by every test run, and are never edited or
+# deleted; `make check-histories` fails a change that does. New paths are recorded into
+# the current release's folder with DSR_RECORD_HISTORIES=1, beside (never over) the old.
+HISTORIES = Path(__file__).resolve().parent / "histories"
+HISTORY_RELEASE = "2026-11-25"
+
+
+def recorded_histories() -> list[Path]:
+    return sorted(HISTORIES.glob("*/*.json"))
+
+
+def keep_history(name: str, history_json: str) -> None:
+    """With DSR_RECORD_HISTORIES=1, record this path's history in the current release's
+    folder, unless a history of that name is already recorded there (frozen)."""
+    if os.environ.get("DSR_RECORD_HISTORIES") != "1":
+        return
+    target = HISTORIES / HISTORY_RELEASE / f"{name}.json"
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(json.loads(history_json), indent=1) + "\n")

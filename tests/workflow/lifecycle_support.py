@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -17,9 +14,8 @@ from domain.deadlines import Step
 from domain.messages import StatusView
 from runtime import operator_acts as acts
 from runtime.client import status, submit
-from tests.support import PERSONAL, eventually, readable_history
+from tests.support import PERSONAL, eventually, keep_history, readable_history
 
-HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 REASON = "Disclosing this would reveal another customer's dispute (secret-reason-marker)."
 MEASURE = "Your record is flagged do-not-contact in every system (secret-measure-marker)."
 HELD_VALUES = {"name": "Hanako Yamada-Testperson", "phone": "090-1234-5678",
@@ -125,7 +121,4 @@ async def check_record(client: Client, pool: asyncpg.Pool, request_id: str,
         payload.data.decode("utf-8", "replace") for payload in attributes.values())
     leaked = [value for value in ALL_PERSONAL if value in visible]
     assert leaked == [], f"personal data in Temporal: {leaked}"
-    if os.environ.get("DSR_RECORD_HISTORIES") == "1":
-        HISTORIES.mkdir(exist_ok=True)
-        (HISTORIES / f"{history_name}.json").write_text(
-            json.dumps(json.loads(history.to_json()), indent=1) + "\n")
+    keep_history(history_name, history.to_json())

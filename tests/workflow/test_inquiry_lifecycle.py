@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +15,16 @@ from activities.event_store import EventStore
 from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import RequestOutcome, RespondToInquiry, StatusView
 from starter import Refused, respond, status, submit
-from tests.support import PERSONAL, inquiry, personal_values_in, readable_history
+from tests.support import (
+    PERSONAL,
+    inquiry,
+    keep_history,
+    personal_values_in,
+    readable_history,
+    recorded_histories,
+)
 from workflows import search_attributes
 from workflows.data_subject_request import DataSubjectRequest
-
-HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 
 
 async def _event_types(pool: asyncpg.Pool, request_id: str) -> list[str]:
@@ -75,7 +79,7 @@ async def test_answered_inquiry_closes_with_notices_and_an_intact_chain(
     assert personal_values_in(readable_history(history.to_json())) == []
     await Replayer(workflows=[DataSubjectRequest],
                    data_converter=client.data_converter).replay_workflow(history)
-    _keep_history("inquiry_answered", history.to_json())
+    keep_history("inquiry_answered", history.to_json())
 
 
 async def test_unanswered_inquiry_is_reminded_then_breached_and_closes_late(
@@ -113,7 +117,7 @@ async def test_unanswered_inquiry_is_reminded_then_breached_and_closes_late(
     assert (await EventStore(pool).verify(request_id)).intact
     history = await _handle(client, f"dsr-{request_id}").fetch_history()
     assert personal_values_in(readable_history(history.to_json())) == []
-    _keep_history("inquiry_breached", history.to_json())
+    keep_history("inquiry_breached", history.to_json())
 
 
 async def test_duplicate_submission_gives_one_row_and_one_workflow(
@@ -172,7 +176,7 @@ async def test_recorded_histories_replay_against_the_current_code() -> None:
     from temporalio.client import WorkflowHistory
     from temporalio.contrib.pydantic import pydantic_data_converter
 
-    files = sorted(HISTORIES.glob("*.json"))
+    files = recorded_histories()
     assert files, "no recorded histories under tests/histories"
     replayer = Replayer(workflows=[DataSubjectRequest], data_converter=pydantic_data_converter)
     for path in files:
@@ -182,13 +186,3 @@ async def test_recorded_histories_replay_against_the_current_code() -> None:
 
 def _handle(client: Client, workflow_id: str) -> WorkflowHandle[Any, RequestOutcome]:
     return client.get_workflow_handle_for(DataSubjectRequest.run, workflow_id)
-
-
-def _keep_history(name: str, history_json: str) -> None:
-    """With DSR_RECORD_HISTORIES=1, refresh the checked-in history of this path."""
-    import os
-
-    if os.environ.get("DSR_RECORD_HISTORIES") == "1":
-        HISTORIES.mkdir(exist_ok=True)
-        document = json.loads(history_json)
-        (HISTORIES / f"{name}.json").write_text(json.dumps(document, indent=1) + "\n")
