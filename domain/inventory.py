@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from domain.holdings import INCIDENTAL_PREFIX, ProvisionBasis, Purpose, Relationship
-from domain.requests import DataCategory, Email, Identifier, Line
+from domain.requests import DataCategory, Email, Identifier, Line, too_deep
 
 FIELD_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 PURPOSE_PATTERN = rf"^({re.escape(INCIDENTAL_PREFIX)})?[a-z][a-z0-9_]{{0,63}}$"
@@ -254,25 +254,11 @@ MAX_DEPTH = 8  # the format is five levels deep; anything far deeper is hostile
 MAX_PROBLEMS = 30
 
 
-def _too_deep(data: Any) -> bool:
-    # Iterative, so a hostile nesting cannot exhaust the stack before it is refused.
-    pending: list[tuple[Any, int]] = [(data, 0)]
-    while pending:
-        node, depth = pending.pop()
-        if depth > MAX_DEPTH:
-            return True
-        if isinstance(node, dict):
-            pending.extend((value, depth + 1) for value in node.values())
-        elif isinstance(node, list):
-            pending.extend((value, depth + 1) for value in node)
-    return False
-
-
 def parse_inventory(data: Any) -> Inventory:
     """Validate a decoded JSON value against the format, or raise InvalidInventory."""
     if not isinstance(data, dict) or not data:
         raise InvalidInventory([("inventory", 'must be a JSON object {"subjects": [...]}')])
-    if _too_deep(data):
+    if too_deep(data, MAX_DEPTH):
         raise InvalidInventory([("inventory", f"is nested more than {MAX_DEPTH} levels deep")])
     try:
         return Inventory.model_validate(data)

@@ -284,12 +284,13 @@ MAX_DEPTH = 16  # the contract is three levels deep; anything far deeper is host
 MAX_PROBLEMS = 20
 
 
-def _too_deep(data: Any) -> bool:
-    # Iterative, so a hostile nesting cannot exhaust the stack before it is refused.
+def too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether decoded JSON nests deeper than `limit`. Iterative, so a hostile nesting
+    cannot exhaust the stack before it is refused."""
     pending: list[tuple[Any, int]] = [(data, 0)]
     while pending:
         node, depth = pending.pop()
-        if depth > MAX_DEPTH:
+        if depth > limit:
             return True
         if isinstance(node, dict):
             pending.extend((value, depth + 1) for value in node.values())
@@ -302,7 +303,7 @@ def parse_submission(data: Any) -> SubjectRequest:
     """Validate a decoded JSON value against the contract, or raise InvalidSubmission."""
     if not isinstance(data, dict) or not data:
         raise InvalidSubmission([("request", "must be a non-empty JSON object")])
-    if _too_deep(data):
+    if too_deep(data):
         raise InvalidSubmission([("request", f"is nested more than {MAX_DEPTH} levels deep")])
     try:
         return _SUBJECT_REQUEST.validate_python(data)

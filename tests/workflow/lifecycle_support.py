@@ -8,6 +8,7 @@ import asyncpg
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
+from temporalio.worker import Worker
 
 from activities.event_store import EventStore
 from domain.deadlines import Step
@@ -59,6 +60,15 @@ async def seed_subject(pool: asyncpg.Pool, subject_id: str, *, registered: bool 
               ["name", "bank_account"]),
              (subject_id, "group-co", "joint_use", "not_third_party", ["name"]),
              (subject_id, "call-centre", "entrustment", "not_third_party", ["phone"])])
+
+
+Running = tuple[Client, str, Worker]  # the `running` fixture: client, task queue, worker
+
+
+async def outcome_of(client: Client, request_id: str) -> str:
+    """The outcome a request's workflow closed with."""
+    result = await client.get_workflow_handle(f"dsr-{request_id}").result()
+    return result["outcome"] if isinstance(result, dict) else result.outcome
 
 
 def request(kind: str, request_id: str, subject_id: str, details: dict[str, Any],

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
-from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.deadlines import DeadlinePolicy, Step
 from runtime import operator_acts as acts
@@ -18,21 +16,16 @@ from tests.workflow.lifecycle_support import (
     MEASURE,
     REASON,
     STATEMENT,
+    Running,
     at_step,
     check_record,
     event_types,
     outcome_notice,
+    outcome_of,
     seed_subject,
     start,
     verified,
 )
-
-Running = tuple[Client, str, Worker]
-
-
-async def _outcome(client: Client, request_id: str) -> str:
-    result = await client.get_workflow_handle(f"dsr-{request_id}").result()
-    return result["outcome"] if isinstance(result, dict) else result.outcome
 
 
 async def test_art7_operators_see_current_and_requested_values_then_only_real_changes(
@@ -56,7 +49,7 @@ async def test_art7_operators_see_current_and_requested_values_then_only_real_ch
     shown = await review(pool, rid)
     assert STATEMENT in shown and HELD_VALUES["phone"] in shown and "03-5555-0000" in shown
     await acts.decide(rid, "correction_made", "op-1", client=client, pool=pool)
-    assert await _outcome(client, rid) == "correction_made"
+    assert await outcome_of(client, rid) == "correction_made"
     held = {r["field"]: r["value"] for r in await pool.fetch(
         "SELECT field, value FROM personal_data WHERE subject_id=$1", sid)}
     assert held["phone"] == "03-5555-0000" and held["nickname"] == "Hana"
@@ -82,7 +75,7 @@ async def test_art7_a_correction_that_changes_nothing_cannot_be_called_made(
         await acts.decide(rid, "correction_made", "op-1", client=client, pool=pool)
     await acts.decide(rid, "correction_declined", "op-1", client=client, pool=pool,
                       reason=REASON)
-    assert await _outcome(client, rid) == "correction_declined"
+    assert await outcome_of(client, rid) == "correction_declined"
     notice = await outcome_notice(pool, rid)
     assert "decided not to make" in notice and REASON in notice
     assert "We have made" not in notice
@@ -105,7 +98,7 @@ async def test_art8_p3_notice_names_the_items_acted_on_and_the_rest_left_alone(
     view = await at_step(client, pool, rid, Step.DECIDE)
     assert view.proposal is not None and view.proposal.outcome.value == outcome
     await acts.decide(rid, outcome, "op-1", client=client, pool=pool)
-    assert await _outcome(client, rid) == outcome
+    assert await outcome_of(client, rid) == outcome
     rows = {r["field"]: r["suspended_at"] for r in await pool.fetch(
         "SELECT field, suspended_at FROM personal_data WHERE subject_id=$1", sid)}
     if outcome == "erased":
@@ -139,7 +132,7 @@ async def test_art8_p1_p2_nothing_found_allows_only_a_refusal_and_never_widens_s
     with pytest.raises(acts.Refused, match="nothing to suspend or erase"):
         await acts.decide(rid, "erased", "op-1", client=client, pool=pool)
     await acts.decide(rid, "suspension_refused", "op-1", client=client, pool=pool, reason=REASON)
-    assert await _outcome(client, rid) == "suspension_refused"
+    assert await outcome_of(client, rid) == "suspension_refused"
     assert await pool.fetchval("SELECT count(*) FROM personal_data WHERE subject_id=$1"
                                " AND suspended_at IS NULL", sid) == 9
     assert "decided not to suspend" in await outcome_notice(pool, rid)
@@ -174,7 +167,7 @@ async def test_art8_p4_confirmed_grounds_cannot_be_refused_alternative_measures_
     assert "deadline.breached" in await event_types(pool, rid)
 
     await acts.approve_measure(rid, "op-9", client=client, pool=pool)
-    assert await _outcome(client, rid) == "alternative_measures"
+    assert await outcome_of(client, rid) == "alternative_measures"
     notice = await outcome_notice(pool, rid)
     assert MEASURE in notice and REASON in notice
     assert "characteristic information / ad_profile" in notice
@@ -203,7 +196,7 @@ async def test_art7_p2_one_change_declined_with_its_reason_the_others_made(
     assert "2. bank_account delete" in await review(pool, rid)
     await acts.decide(rid, "correction_made", "op-1", client=client, pool=pool, reason=REASON,
                       declined_changes=(1,))
-    assert await _outcome(client, rid) == "correction_made"
+    assert await outcome_of(client, rid) == "correction_made"
     held = {r["field"]: r["value"] for r in await pool.fetch(
         "SELECT field, value FROM personal_data WHERE subject_id=$1", sid)}
     assert held["phone"] == "03-5555-0000" and held["bank_account"] == HELD_VALUES["bank_account"]

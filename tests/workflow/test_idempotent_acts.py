@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
-from temporalio.client import Client
-from temporalio.worker import Worker
 
 from domain.deadlines import Step
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from tests.support import PERSONAL, inquiry
-from tests.workflow.lifecycle_support import REASON, at_step, seed_subject, start, verified
-
-Running = tuple[Client, str, Worker]
+from tests.workflow.lifecycle_support import (
+    REASON,
+    Running,
+    at_step,
+    seed_subject,
+    start,
+    verified,
+)
 
 
 async def _count(pool: asyncpg.Pool, sql: str, request_id: str) -> int:

@@ -6,27 +6,20 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
-from temporalio.client import Client
-from temporalio.worker import Worker
 
 from domain.deadlines import Step
 from runtime import operator_acts as acts
 from tests.workflow.lifecycle_support import (
     REASON,
+    Running,
     at_step,
     check_record,
     outcome_notice,
+    outcome_of,
     seed_subject,
     start,
     verified,
 )
-
-Running = tuple[Client, str, Worker]
-
-
-async def _outcome(client: Client, request_id: str) -> str:
-    result = await client.get_workflow_handle(f"dsr-{request_id}").result()
-    return result["outcome"] if isinstance(result, dict) else result.outcome
 
 
 async def _stopped(pool: asyncpg.Pool, subject_id: str) -> dict[str, bool]:
@@ -57,7 +50,7 @@ async def test_art5_stop_is_decided_per_partner_on_its_recorded_basis(
                           continued_partners=("tax-office",))
     await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool,
                       reason=REASON, continued_partners=("tax-office",))
-    assert await _outcome(client, rid) == "provision_stopped"
+    assert await outcome_of(client, rid) == "provision_stopped"
     assert await _stopped(pool, sid) == {"adnet-1": True, "broker-2": False,
                                          "tax-office": False, "group-co": False,
                                          "call-centre": False}
@@ -88,7 +81,7 @@ async def test_art5_an_opt_out_provision_cannot_be_refused_only_an_exception_can
                           continued_partners=("tax-office",))
     await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool,
                       reason=REASON, continued_partners=("tax-office",))
-    assert await _outcome(client, rid) == "provision_stopped"
+    assert await outcome_of(client, rid) == "provision_stopped"
     stopped = await _stopped(pool, sid)
     assert stopped["broker-2"] and not stopped["tax-office"]
 
@@ -103,7 +96,7 @@ async def test_art5_stop_refused_cites_the_exception_recorded_for_the_partner(
     await at_step(client, pool, rid, Step.DECIDE)
     await acts.decide(rid, "stop_refused", "op-1", client=client, pool=pool, reason=REASON,
                       continued_partners=("tax-office",))
-    assert await _outcome(client, rid) == "stop_refused"
+    assert await outcome_of(client, rid) == "stop_refused"
     notice = await outcome_notice(pool, rid)
     assert "We have decided to continue providing your personal information to tax-office" in notice
     assert "stopped providing" not in notice
@@ -123,7 +116,7 @@ async def test_art5_nothing_to_stop_is_never_told_as_stopped(
     with pytest.raises(acts.Refused, match="no provision would be stopped"):
         await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool)
     await acts.decide(rid, "no_provision_to_stop", "op-1", client=client, pool=pool)
-    assert await _outcome(client, rid) == "no_provision_to_stop"
+    assert await outcome_of(client, rid) == "no_provision_to_stop"
     notice = await outcome_notice(pool, rid)
     assert "there is no provision to stop" in notice and "stopped providing" not in notice
     assert "nobody-9" in notice
@@ -146,7 +139,7 @@ async def test_art8_a_suspended_item_is_no_longer_provided_and_later_requests_se
     await verified(client, pool, rid)
     await at_step(client, pool, rid, Step.DECIDE)
     await acts.decide(rid, "use_suspended", "op-1", client=client, pool=pool)
-    assert await _outcome(client, rid) == "use_suspended"
+    assert await outcome_of(client, rid) == "use_suspended"
     assert await pool.fetch(fed, sid) == []
 
     again = f"sus-again-{unique}"
@@ -160,5 +153,5 @@ async def test_art8_a_suspended_item_is_no_longer_provided_and_later_requests_se
     assert findings["already_suspended"] == 1 and findings["items_in_breach"] == []
     await acts.decide(again, "suspension_refused", "op-1", client=client, pool=pool,
                       reason=REASON)
-    assert await _outcome(client, again) == "suspension_refused"
+    assert await outcome_of(client, again) == "suspension_refused"
     assert "suspended already, before this request" in await outcome_notice(pool, again)
