@@ -41,7 +41,7 @@ from runtime.client import (
     status,
     submit,
 )
-from runtime.cluster import ensure_search_attributes
+from runtime.cluster import ensure_retention, ensure_search_attributes
 from runtime.settings import Settings, SettingsError, load_settings
 
 __all__ = ["Refused", "main", "respond", "status", "submit"]
@@ -114,9 +114,13 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         async with connections(settings) as (client, pool):
             migrations = await apply_migrations(pool)
             added = await ensure_search_attributes(client, settings.temporal_namespace)
-        emit(args.output, {"migrations_applied": migrations, "search_attributes_added": added},
-              f"migrations applied: {migrations or 'none'}; "
-              f"search attributes added: {added or 'none'}")
+            retained = await ensure_retention(client, settings.temporal_namespace,
+                                              settings.retention_period())
+        emit(args.output, {"migrations_applied": migrations, "search_attributes_added": added,
+                           "retention": settings.retention if retained else None},
+             f"migrations applied: {migrations or 'none'}; "
+             f"search attributes added: {added or 'none'}; retention of closed workflows: "
+             + (settings.retention if retained else "left as the cluster has it (refused)"))
 
 
 def where_it_stands(view: StatusView) -> str:

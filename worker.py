@@ -24,15 +24,18 @@ from temporalio.worker import Worker
 
 from activities.database import apply_migrations, create_pool
 from activities.event_store import EventStore
+from activities.history_archive import HistoryArchive
 from activities.lifecycle_activities import LifecycleActivities
 from activities.log_context import LogContextInterceptor
 from activities.notifications import DEFAULT_ZONE, MaildropSender, NotificationOutbox
 from activities.request_activities import RequestActivities
-from runtime.cluster import connect, ensure_search_attributes
+from runtime.archive_schedule import ensure_archive_schedule
+from runtime.cluster import connect, ensure_retention, ensure_search_attributes
 from runtime.logs import configure_logging
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, ServerStartError
 from runtime.service_lock import ServiceRunning, service_lock
 from runtime.settings import Settings, SettingsError, load_settings
+from workflows.archive_closed_requests import ArchiveClosedRequests
 from workflows.data_subject_request import DataSubjectRequest
 
 log = structlog.get_logger("worker")
@@ -49,8 +52,9 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[DataSubjectRequest],
-        activities=[*activities.all(), *LifecycleActivities(pool, events).all()],
+        workflows=[DataSubjectRequest, ArchiveClosedRequests],
+        activities=[*activities.all(), *LifecycleActivities(pool, events).all(),
+                    *HistoryArchive(pool, client).all()],
         interceptors=[LogContextInterceptor()],
     )
 
@@ -103,6 +107,10 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
             await apply_migrations(pool)
             client = await connect(servers.temporal_address, settings.temporal_namespace)
             await ensure_search_attributes(client, settings.temporal_namespace)
+            await ensure_retention(client, settings.temporal_namespace,
+                                   settings.retention_period())
+            archive = await ensure_archive_schedule(
+                client, task_queue=settings.task_queue, every=settings.archive_interval())
             worker = build_worker(
                 client, pool, task_queue=settings.task_queue,
                 maildrop=settings.data_dir / "maildrop", zone=settings.zone(),
@@ -116,6 +124,7 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
                     web_ui=servers.ui_url or "(the cluster's own UI)",
                     submit="dsr submit --json examples/inquiry.json",
                     maildrop=str(settings.data_dir / "maildrop"),
+                    archive_schedule=archive or "(refused by the cluster)",
                 )
                 await stop.wait()
                 log.info("stopping")

@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from activities.event_store import EventStore, UnknownRequest
+from activities.history_archive import ArchivedHistories, HistoryNotArchived
 from activities.request_views import RequestFilter, RequestViews
 from domain.lifecycle import RequestStatus
 from domain.requests import RequestKind
-from runtime.audit_export import export_requests
+from runtime.audit_export import HistoryUnavailable, export_requests
 from runtime.audit_report import build_report, render_csv, render_html
 from runtime.client import Diverged, Refused, connections
 from runtime.settings import Settings
-from workflows.replay import replay_files
+from workflows.replay import ReplayVerdict, replay_files, replay_histories
 
 
 def emit(output: str, document: Mapping[str, Any] | list[Any], line: str) -> None:
@@ -63,8 +64,12 @@ def add_parsers(commands: Any) -> None:
     sub.add_argument("--from", dest="start", type=moment, metavar="TIME")
     sub.add_argument("--to", dest="end", type=moment, metavar="TIME")
     sub.add_argument("--out", required=True, type=Path, metavar="DIR")
-    sub = audits.add_parser("replay", help="replay exported histories against the current code")
-    sub.add_argument("paths", nargs="+", help="history JSON files or folders of them")
+    sub = audits.add_parser("replay", help="replay histories against the current code: "
+                                           "exported files, or closed requests' archive")
+    sub.add_argument("paths", nargs="*", help="history JSON files or folders of them")
+    sub.add_argument("--request", dest="request_ids", action="append", default=[],
+                     metavar="ID", help="a closed request, from the store's archive "
+                                        "(repeatable); needs no Temporal")
     sub = audits.add_parser("verify", help="check the hash chain of requests (all by default)")
     sub.add_argument("request_ids", nargs="*")
     sub = audits.add_parser("report", help="deadline compliance per request and step")
@@ -100,9 +105,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
     elif args.audit_command == "export":
         await _export(args, settings)
     elif args.audit_command == "replay":
-        verdicts = await replay_files([Path(p) for p in args.paths])
-        if not verdicts:
-            raise Refused("no history files found in " + ", ".join(args.paths))
+        verdicts = await _replay(args, settings)
         for verdict in verdicts:
             emit(args.output, asdict(verdict), f"{verdict.source}: " + (
                 "replayed" if verdict.replayed else f"DIVERGED: {verdict.problem}"))
@@ -112,6 +115,29 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
         await _verify(args, settings)
     elif args.audit_command == "report":
         await _report(args, settings)
+
+
+async def _replay(args: argparse.Namespace, settings: Settings) -> list[ReplayVerdict]:
+    if not args.paths and not args.request_ids:
+        raise Refused("name the histories to replay: files or folders, or --request ID "
+                      "(repeatable) for closed requests in the archive")
+    archived = []
+    if args.request_ids:  # all found before anything is replayed: a wrong id changes nothing
+        async with connections(settings, temporal=False) as (_, pool):
+            histories = ArchivedHistories(pool)
+            for request_id in dict.fromkeys(args.request_ids):
+                try:
+                    archived.append(await histories.require(request_id))
+                except (UnknownRequest, HistoryNotArchived) as error:
+                    raise Refused(str(error)) from None
+    verdicts = []
+    if args.paths:
+        verdicts = await replay_files([Path(p) for p in args.paths])
+        if not verdicts:
+            raise Refused("no history files found in " + ", ".join(args.paths))
+    return verdicts + await replay_histories(
+        (f"request {a.request_id} (archived {a.archived_at:%Y-%m-%d %H:%M %Z}, "
+         f"run {a.run_id})", a.workflow_history()) for a in archived)
 
 
 async def _report(args: argparse.Namespace, settings: Settings) -> None:
@@ -139,8 +165,9 @@ async def _export(args: argparse.Namespace, settings: Settings) -> None:
             ids += await views.request_ids(args.start, args.end)
         try:
             manifest = await export_requests(list(dict.fromkeys(ids)), args.out,
-                                             client=client, views=views)
-        except UnknownRequest as error:
+                                             client=client, views=views,
+                                             archive=ArchivedHistories(pool))
+        except (UnknownRequest, HistoryUnavailable) as error:
             raise Refused(str(error)) from None
     emit(args.output, {"folder": str(args.out), "requests": manifest},
          f"exported {len(manifest)} request(s) to {args.out}")

@@ -26,6 +26,7 @@ from activities.database import create_pool
 from activities.event_store import UnknownRequest
 from activities.intake_store import ConflictingSubmission, IntakeStore
 from domain.deadlines import DeadlinePolicy
+from domain.lifecycle import RequestStatus
 from domain.messages import RequestRef, StatusView
 from domain.requests import (
     SUBMISSION_MODELS,
@@ -60,9 +61,18 @@ class SubmissionResult:
     kind: str
     created: bool
     workflow_started: bool
+    closed: bool = False
+    outcome: str | None = None
 
     @property
     def message(self) -> str:
+        if self.closed:
+            return (
+                f"request {self.request_id} is closed"
+                + (f" with outcome {self.outcome}" if self.outcome else "")
+                + "; nothing was started (a closed request is not reopened: submit a new "
+                "request under a new request id)"
+            )
         if self.created:
             return f"submitted {self.kind} request {self.request_id} as workflow {self.workflow_id}"
         if self.workflow_started:
@@ -86,7 +96,10 @@ async def submit(
 ) -> SubmissionResult:
     """Validate, record and start one request. Idempotent on its request id: the same
     submission again reports the existing request and workflow; a different submission
-    under a used id is refused. Raises InvalidSubmission or Refused on bad input."""
+    under a used id is refused. A closed request stays closed: submitting it again starts
+    nothing, even after Temporal's retention has dropped its workflow (REJECT_DUPLICATE
+    alone would then let a second run start). Raises InvalidSubmission or Refused on bad
+    input."""
     submission = (request if isinstance(request, SUBMISSION_MODELS)
                   else parse_submission(dict(request) if isinstance(request, Mapping)
                                         else request))
@@ -95,6 +108,14 @@ async def submit(
         recorded = await IntakeStore(pool).record_submission(submission, policy.version)
     except ConflictingSubmission as error:
         raise Refused(str(error)) from None
+    if not recorded.created and recorded.status == RequestStatus.CLOSED.value:
+        outcome = await pool.fetchval(
+            "SELECT outcome FROM requests WHERE request_id = $1", recorded.request_id)
+        return SubmissionResult(
+            request_id=recorded.request_id, workflow_id=recorded.workflow_id,
+            kind=recorded.kind, created=False, workflow_started=False, closed=True,
+            outcome=outcome,
+        )
     ref = RequestRef(
         request_id=submission.request_id, subject_id=submission.subject_id,
         kind=submission.kind, deadline_policy=policy,

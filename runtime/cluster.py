@@ -1,15 +1,20 @@
-"""Preparing a Temporal cluster for the service: connecting and registering search attributes."""
+"""Preparing a Temporal cluster for the service: connecting, registering search attributes
+and setting the namespace's retention."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import structlog
+from google.protobuf.duration_pb2 import Duration
 from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.namespace.v1 import NamespaceConfig
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
 )
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNamespaceRequest
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -79,3 +84,28 @@ async def ensure_search_attributes(client: Client, namespace: str) -> list[str]:
             return []
         log.info("search attributes registered", names=sorted(wanted))
     return sorted(wanted)
+
+
+async def ensure_retention(client: Client, namespace: str, retention: timedelta) -> bool:
+    """Make the namespace keep closed workflows for `retention` (DSR_RETENTION). Returns
+    whether it now does. A cluster that refuses (no right to change the namespace, a
+    period outside its bounds) is logged as a warning: its own retention then holds, and
+    the archive schedule still copies every closed request's history into the store."""
+    try:
+        described = await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=namespace))
+        current = described.config.workflow_execution_retention_ttl.ToTimedelta()
+        if current == retention:
+            return True
+        ttl = Duration()
+        ttl.FromTimedelta(retention)
+        await client.workflow_service.update_namespace(UpdateNamespaceRequest(
+            namespace=namespace, config=NamespaceConfig(workflow_execution_retention_ttl=ttl)))
+    except RPCError as error:
+        log.warning("the cluster refused to set the namespace's retention; DSR_RETENTION is "
+                    "not applied", namespace=namespace, wanted=str(retention),
+                    reason=error.message, code=error.status.name)
+        return False
+    log.info("namespace retention set", namespace=namespace, retention=str(retention),
+             was=str(current))
+    return True

@@ -4,16 +4,52 @@ clear line naming the variable."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.deadlines import DeadlinePolicy, parse_overrides, policy_with
 
 _HOST_PORT = re.compile(r"[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
+_DURATION_PART = re.compile(r"(\d{1,6})([a-z])")
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60}
+
+
+def parse_duration(text: str, units: str, *, least: timedelta, most: timedelta) -> timedelta:
+    """`30d`, `36h`, `1d12h` (in the units allowed) → a duration from `least` to `most`.
+    Raises ValueError saying what is wrong, with an example."""
+    example = {"dh": "30d or 36h", "hm": "5m or 1h"}.get(units, "30d")
+    allowed = " or ".join(units)
+    value = text.strip()
+    parts = _DURATION_PART.findall(value)
+    if not value or "".join(n + u for n, u in parts) != value or any(
+            u not in units for _, u in parts) or len({u for _, u in parts}) != len(parts):
+        raise ValueError(f"must be a whole number of {allowed}, like {example} "
+                         f"(got {text[:40]!r})")
+    total = timedelta(seconds=sum(int(n) * _UNIT_SECONDS[u] for n, u in parts))
+    if not least <= total <= most:
+        raise ValueError(f"must be from {_spoken(least, units)} to {_spoken(most, units)} "
+                         f"(got {text!r})")
+    return total
+
+
+def _spoken(duration: timedelta, units: str) -> str:
+    seconds = int(duration.total_seconds())
+    for unit in units:
+        if seconds % _UNIT_SECONDS[unit] == 0:
+            return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
+    return f"{seconds}s"
+
+
+# Temporal refuses a retention under one hour; ten years is far past any legal need.
+RETENTION_RANGE = (timedelta(hours=1), timedelta(days=3650))
+# Archiving is a query and a few RPCs: more often than a minute is only load; a day apart
+# leaves a window in which a short retention could drop a history before it is archived.
+ARCHIVE_EVERY_RANGE = (timedelta(minutes=1), timedelta(hours=24))
 
 
 class SettingsError(ValueError):
@@ -52,6 +88,42 @@ class Settings(BaseSettings):
         default="Asia/Tokyo", validation_alias="DSR_TIME_ZONE",
         description="The organisation's time zone: dates in notices are written in it.",
     )
+
+    retention: str = Field(
+        default="30d", validation_alias="DSR_RETENTION",
+        description="How long the namespace keeps a closed workflow's history, e.g. 30d or "
+                    "36h; applied to the namespace at start-up.",
+    )
+    archive_every: str = Field(
+        default="5m", validation_alias="DSR_ARCHIVE_EVERY",
+        description="How often the schedule archives closed requests' histories, e.g. 5m.",
+    )
+
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, value: str) -> str:
+        parse_duration(value, "dh", least=RETENTION_RANGE[0], most=RETENTION_RANGE[1])
+        return value
+
+    @field_validator("archive_every")
+    @classmethod
+    def _archive_every(cls, value: str, info: ValidationInfo) -> str:
+        every = parse_duration(value, "hm", least=ARCHIVE_EVERY_RANGE[0],
+                               most=ARCHIVE_EVERY_RANGE[1])
+        retention = info.data.get("retention")  # absent when DSR_RETENTION was refused
+        if retention and 2 * every > parse_duration(retention, "dh", least=RETENTION_RANGE[0],
+                                                    most=RETENTION_RANGE[1]):
+            raise ValueError(f"must be at most half of DSR_RETENTION ({retention}), or a "
+                             "history could be dropped before it is archived")
+        return value
+
+    def retention_period(self) -> timedelta:
+        return parse_duration(self.retention, "dh", least=RETENTION_RANGE[0],
+                              most=RETENTION_RANGE[1])
+
+    def archive_interval(self) -> timedelta:
+        return parse_duration(self.archive_every, "hm", least=ARCHIVE_EVERY_RANGE[0],
+                              most=ARCHIVE_EVERY_RANGE[1])
 
     @field_validator("time_zone")
     @classmethod

@@ -1,12 +1,13 @@
 """Replaying recorded histories against the current workflow code, for auditors.
 
 Accepts the JSON that `temporal workflow show -o json` writes and that the SDK's
-`WorkflowHistory.to_json()` gives; a history that no longer replays has diverged.
+`WorkflowHistory.to_json()` gives, from files or from the store's archive of closed
+requests (`request_histories`); a history that no longer replays has diverged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,11 +43,25 @@ def history_files(paths: list[Path]) -> list[Path]:
     return files
 
 
+async def replay_histories(
+    histories: Iterable[tuple[str, WorkflowHistory]],
+    workflows: Sequence[type] = (DataSubjectRequest,),
+) -> list[ReplayVerdict]:
+    """Replay each (source, history) against `workflows` (the current code unless a test
+    swaps it); the source names where the history came from in the verdict."""
+    replayer = Replayer(workflows=list(workflows), data_converter=pydantic_data_converter)
+    verdicts: list[ReplayVerdict] = []
+    for source, history in histories:
+        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+        problem = None if result.replay_failure is None else str(result.replay_failure)
+        verdicts.append(ReplayVerdict(source, result.replay_failure is None, problem))
+    return verdicts
+
+
 async def replay_files(
     paths: list[Path], workflows: Sequence[type] = (DataSubjectRequest,)
 ) -> list[ReplayVerdict]:
-    """Replay each history against `workflows` (the current code unless a test swaps it)."""
-    replayer = Replayer(workflows=list(workflows), data_converter=pydantic_data_converter)
+    """Replay each history file (or those in each folder) against `workflows`."""
     verdicts: list[ReplayVerdict] = []
     for path in history_files(paths):
         try:
@@ -55,7 +70,5 @@ async def replay_files(
         except (OSError, ValueError, KeyError) as error:
             verdicts.append(ReplayVerdict(str(path), False, f"not a workflow history: {error}"))
             continue
-        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
-        problem = None if result.replay_failure is None else str(result.replay_failure)
-        verdicts.append(ReplayVerdict(str(path), result.replay_failure is None, problem))
+        verdicts += await replay_histories([(str(path), history)], workflows)
     return verdicts

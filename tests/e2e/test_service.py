@@ -180,6 +180,7 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
     setup = service.dsr("setup", env=existing)
     assert setup.returncode == 0, setup.stderr
     assert "migrations applied: none; search attributes added: none" in setup.stdout
+    assert "retention of closed workflows: 30d" in setup.stdout
     assert "set TEMPORAL_ADDRESS" in service.dsr("setup").stderr
     status = service.dsr("--output", "json", "status", request_id)
     assert status.returncode == 0, status.stderr
