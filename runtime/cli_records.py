@@ -25,6 +25,9 @@ from runtime.settings import Settings
 from workflows.replay import ReplayVerdict, replay_files, replay_histories
 
 
+MAX_LIST = 10_000  # rows `dsr list` returns at most; a larger number is refused, not overflowed
+
+
 def emit(output: str, document: Mapping[str, Any] | list[Any], line: str) -> None:
     if output == "json":
         sys.stdout.write(json.dumps(document, default=str, ensure_ascii=False) + "\n")
@@ -83,8 +86,8 @@ def add_parsers(commands: Any) -> None:
 
 async def run(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "list":
-        if args.limit < 1:
-            raise Refused("--limit must be at least 1")
+        if not 1 <= args.limit <= MAX_LIST:
+            raise Refused(f"--limit must be from 1 to {MAX_LIST}")
         async with connections(settings, temporal=False) as (_, pool):
             rows = await RequestViews(pool).list(RequestFilter(
                 kind=args.kind, status=args.status, overdue=args.overdue,
