@@ -24,7 +24,6 @@ from runtime.client import Diverged, Refused, connections
 from runtime.settings import Settings
 from workflows.replay import ReplayVerdict, replay_files, replay_histories
 
-
 MAX_LIST = 10_000  # rows `dsr list` returns at most; a larger number is refused, not overflowed
 
 
