@@ -8,7 +8,6 @@ of Article 3's is how the inventory says an item is used beyond purpose (Article
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated, Any
 
@@ -23,7 +22,7 @@ from pydantic import (
 )
 
 from domain.holdings import INCIDENTAL_PREFIX, ProvisionBasis, Purpose, Relationship
-from domain.requests import DataCategory, Email, Identifier, Line, too_deep
+from domain.requests import DataCategory, Email, Identifier, Line, field_path, too_deep
 
 FIELD_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 PURPOSE_PATTERN = rf"^({re.escape(INCIDENTAL_PREFIX)})?[a-z][a-z0-9_]{{0,63}}$"
@@ -207,7 +206,6 @@ class InvalidInventory(ValueError):
         super().__init__("\n".join(f"{path}: {message}" for path, message in problems))
 
 
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_]{1,40}")
 _PATTERN_MESSAGES = {
     "field": "must be 1-64 lowercase letters, digits and _, starting with a letter",
     "items": "must be a field name: 1-64 lowercase letters, digits and _, starting with a letter",
@@ -217,26 +215,13 @@ _PATTERN_MESSAGES = {
 _IDENTIFIER_MESSAGE = "must be 1-128 letters, digits and . _ : -, starting with a letter or digit"
 
 
-def _path(parts: list[str]) -> str:
-    """A field path safe to print on one line: odd keys (empty, control characters, huge)
-    are quoted and cut, so a message never echoes hostile input back."""
-    shown = []
-    for part in parts:
-        if _PLAIN_KEY.fullmatch(part):
-            shown.append(part)
-        else:
-            quoted = json.dumps(part[:40])
-            shown.append(quoted if len(part) <= 40 else quoted[:-1] + '…"')
-    return ".".join(shown)[:160]
-
-
 def _problems(error: Any) -> list[tuple[str, str]]:
     loc = [str(part) for part in error["loc"]]
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, _Problems):
-        return [(_path([*loc, *relative.split(".")]), message)
+        return [(field_path([*loc, *relative.split(".")]), message)
                 for relative, message in cause.problems]
-    path, kind = _path(loc) or "inventory", error["type"]
+    path, kind = field_path(loc) or "inventory", error["type"]
     named = [part for part in loc if not part.isdigit()][-1:] or [""]
     if kind == "missing":
         return [(path, "is required")]

@@ -244,7 +244,7 @@ class InvalidSubmission(ValueError):
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_]{1,40}")
 
 
-def _field_name(parts: list[str]) -> str:
+def field_path(parts: list[str]) -> str:
     """A field path safe to print on one line: odd keys (empty, control characters,
     huge) are quoted and cut, so an error message never echoes hostile input back."""
     shown = []
@@ -262,7 +262,7 @@ def _problem(error: Any) -> tuple[str, str]:
     kind_tags = {kind.value for kind in RequestKind}
     if loc and loc[0] in kind_tags:
         loc = loc[1:]  # the discriminated union puts the kind's tag first
-    field = _field_name(loc)
+    field = field_path(loc)
     kind = error["type"]
     if kind in ("union_tag_not_found", "union_tag_invalid"):
         return "kind", f"must be one of {_KINDS}"

@@ -11,25 +11,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
 from runtime.archive_schedule import schedule_id
-from runtime.servers import running_embedded_postgres
-from tests.e2e.test_service import Service, service  # noqa: F401  (the fixture)
+from tests.e2e.test_service import Service, _count, service  # noqa: F401  (the fixture)
 from tests.support import PERSONAL, eventually, inquiry, personal_values_in, readable_history
 
 pytestmark = pytest.mark.e2e
-
-
-async def _fetch(svc: Service, sql: str, *args: object) -> Any:
-    dsn = running_embedded_postgres(svc.data_dir)
-    assert dsn is not None
-    connection = await asyncpg.connect(dsn)
-    try:
-        return await connection.fetchval(sql, *args)
-    finally:
-        await connection.close()
 
 
 def _temporal_json(svc: Service, *args: str) -> Any:
@@ -81,7 +69,7 @@ async def test_a_closed_request_outlives_its_workflow_history(
                             "--overlap-policy", "AllowAll")
 
     async def archived_history() -> Any:
-        return await _fetch(
+        return await _count(
             service, "SELECT history FROM request_histories WHERE request_id = $1", request_id)
 
     history = json.loads(await eventually(archived_history, lambda h: h is not None, within=30))
