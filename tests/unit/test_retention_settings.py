@@ -7,23 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from runtime.settings import SettingsError, load_settings
+from runtime.settings import load_settings
+from tests.unit.test_settings import refusal
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("DSR_RETENTION", "DSR_ARCHIVE_EVERY"):
         monkeypatch.delenv(name, raising=False)
-
-
-def refusal(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> str:
-    monkeypatch.setenv(name, value)
-    with pytest.raises(SettingsError) as caught:
-        load_settings()
-    message = str(caught.value)
-    assert message.startswith(f"{name}: "), message
-    assert "\n" not in message
-    return message
 
 
 def test_defaults_keep_thirty_days_and_archive_every_five_minutes() -> None:
