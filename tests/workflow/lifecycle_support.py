@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -11,6 +12,9 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.event_store import EventStore
+from activities.lifecycle_activities import LifecycleActivities
+from activities.notifications import MaildropSender, NotificationOutbox
+from activities.request_activities import RequestActivities
 from domain.deadlines import Step
 from domain.messages import StatusView
 from runtime import operator_acts as acts
@@ -69,6 +73,18 @@ async def outcome_of(client: Client, request_id: str) -> str:
     """The outcome a request's workflow closed with."""
     result = await client.get_workflow_handle(f"dsr-{request_id}").result()
     return result["outcome"] if isinstance(result, dict) else result.outcome
+
+
+def activities_replacing(pool: asyncpg.Pool, maildrop: Path, **faulty: Any) -> list[Any]:
+    """The worker's real activities, with those named replaced by a test's faulty stand-in
+    (registered under the same activity name): fault injection for one test's worker."""
+    events = EventStore(pool)
+    real = [*RequestActivities(pool, events, NotificationOutbox(pool, events),
+                               MaildropSender(maildrop)).all(),
+            *LifecycleActivities(pool, events).all()]
+    unknown = set(faulty) - {a.__name__ for a in real}
+    assert not unknown, f"no such activities: {unknown}"
+    return [faulty.get(a.__name__, a) for a in real]
 
 
 def request(kind: str, request_id: str, subject_id: str, details: dict[str, Any],

@@ -22,6 +22,7 @@ from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from tests.support import PERSONAL, inquiry
 from tests.workflow.lifecycle_support import (
+    activities_replacing,
     at_step,
     check_record,
     event_types,
@@ -36,8 +37,7 @@ async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_complet
     time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Any
 ) -> None:
     client = time_skipping_env.client
-    events = EventStore(pool)
-    lifecycle = LifecycleActivities(pool, events)
+    lifecycle = LifecycleActivities(pool, EventStore(pool))
     outage = {"over": False}
 
     @activity.defn(name="investigate")
@@ -46,15 +46,14 @@ async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_complet
             raise RuntimeError("database unavailable")
         return await lifecycle.investigate(step)
 
-    others = [a for a in lifecycle.all() if a != lifecycle.investigate]
-    basics = RequestActivities(pool, events, NotificationOutbox(pool, events),
-                               MaildropSender(tmp_path / "maildrop"))
     queue = f"dsr-outage-{unique}"
     rid, sid = f"stuck-{unique}", f"s-{unique}"
     await seed_subject(pool, sid)
     policy = policy_with({Step.INVESTIGATE: timedelta(minutes=2)})
     async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
-                      activities=[*basics.all(), *others, investigate_during_an_outage]):
+                      activities=activities_replacing(
+                          pool, tmp_path / "maildrop",
+                          investigate=investigate_during_an_outage)):
         await submit(request("correction", rid, sid, {"changes": [
             {"field": "phone", "action": "correct", "new_value": "03-2"}]}),
             client=client, pool=pool, task_queue=queue, deadline_policy=policy)
@@ -96,12 +95,12 @@ async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_reque
             raise RuntimeError("mail relay unavailable")
         await basics.deliver_notice(order)
 
-    activities = [a for a in basics.all() if a != basics.deliver_notice]
     queue = f"dsr-relay-{unique}"
     rid = f"inq-relay-{unique}"
     async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
-                      activities=[*activities, deliver_while_the_relay_is_down,
-                                  *LifecycleActivities(pool, events).all()]):
+                      activities=activities_replacing(
+                          pool, tmp_path / "maildrop",
+                          deliver_notice=deliver_while_the_relay_is_down)):
         # A short acknowledgement window keeps the relay's retries few while time skips.
         policy = policy_with({Step.ACKNOWLEDGE: timedelta(minutes=2)})
         await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue,

@@ -16,13 +16,17 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.event_store import EventStore
-from activities.lifecycle_activities import LifecycleActivities
-from activities.notifications import MaildropSender, NotificationOutbox, maildrop_name
-from activities.request_activities import RequestActivities
+from activities.notifications import maildrop_name
 from activities.request_views import RequestFilter, RequestViews
 from domain.messages import Investigation, RequestStep
 from runtime.client import submit
-from tests.workflow.lifecycle_support import event_types, request, seed_subject, verified
+from tests.workflow.lifecycle_support import (
+    activities_replacing,
+    event_types,
+    request,
+    seed_subject,
+    verified,
+)
 from workflows.data_subject_request import DataSubjectRequest
 
 
@@ -30,8 +34,6 @@ async def test_a_deterministic_error_fails_the_step_visibly_and_at_once(
     time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Any
 ) -> None:
     client = time_skipping_env.client
-    events = EventStore(pool)
-    lifecycle = LifecycleActivities(pool, events)
     attempts = []
 
     @activity.defn(name="investigate")
@@ -39,13 +41,11 @@ async def test_a_deterministic_error_fails_the_step_visibly_and_at_once(
         attempts.append(activity.info().attempt)
         raise ValueError("a bug: this fails the same way every time")
 
-    basics = RequestActivities(pool, events, NotificationOutbox(pool, events),
-                               MaildropSender(tmp_path / "maildrop"))
-    others = [a for a in lifecycle.all() if a != lifecycle.investigate]
     queue, rid, sid = f"dsr-bug-{unique}", f"bug-{unique}", f"s-{unique}"
     await seed_subject(pool, sid)
     async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
-                      activities=[*basics.all(), *others, investigate_with_a_bug]):
+                      activities=activities_replacing(
+                          pool, tmp_path / "maildrop", investigate=investigate_with_a_bug)):
         await submit(request("correction", rid, sid, {"changes": [
             {"field": "phone", "action": "correct", "new_value": "03-9"}]}),
             client=client, pool=pool, task_queue=queue)
