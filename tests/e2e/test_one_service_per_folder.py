@@ -101,9 +101,7 @@ async def test_a_second_service_on_a_folder_in_use_stops_at_once_and_disturbs_no
     # The first service still takes and completes a request.
     rid = f"still-{unique}"
     assert service.dsr("submit", "--json", str(_submit_file(tmp_path, rid))).returncode == 0
-    answer = tmp_path / "answer.txt"
-    answer.write_text("Only what you gave us at registration.")
-    answered = service.dsr("respond", rid, "--text-file", str(answer), "--operator", "op-1")
+    answered = service.answer(rid, "Only what you gave us at registration.", "op-1")
     assert answered.returncode == 0, answered.stderr
 
     async def closed() -> dict:

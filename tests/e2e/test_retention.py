@@ -15,7 +15,7 @@ import pytest
 
 from runtime.archive_schedule import schedule_id
 from tests.e2e.test_service import Service, _count, service  # noqa: F401  (the fixture)
-from tests.support import PERSONAL, eventually, inquiry, personal_values_in, readable_history
+from tests.support import eventually, inquiry, personal_values_in, readable_history
 
 pytestmark = pytest.mark.e2e
 
@@ -52,10 +52,7 @@ async def test_a_closed_request_outlives_its_workflow_history(
     request_file.write_text(json.dumps(inquiry(request_id, f"subj-{unique}")))
     submitted = service.dsr("submit", "--json", str(request_file))
     assert submitted.returncode == 0, submitted.stderr
-    answer_file = tmp_path / "answer.txt"
-    answer_file.write_text(PERSONAL["answer"])
-    answered = service.dsr("respond", request_id, "--text-file", str(answer_file),
-                           "--operator", "op-7")
+    answered = service.answer(request_id)
     assert answered.returncode == 0, answered.stderr
 
     async def workflow_status() -> str:

@@ -93,6 +93,12 @@ class Service:
             input=stdin, capture_output=True, text=True, timeout=60,
         )
 
+    def answer(self, request_id: str, text: str = PERSONAL["answer"],
+               operator: str = "op-7") -> subprocess.CompletedProcess[str]:
+        """An operator answers an inquiry with `dsr respond`, the text on standard input."""
+        return self.dsr("respond", request_id, "--text-file", "-", "--operator", operator,
+                        stdin=text)
+
     def temporal(self, *args: str) -> str:
         return subprocess.run(
             [installed_binary("temporal"), *args, "--address", f"127.0.0.1:{self.temporal_port}"],
@@ -140,10 +146,7 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
     again = service.dsr("submit", "--json", "-", stdin=request_file.read_text())
     assert again.returncode == 0 and "already submitted" in again.stdout
 
-    answer_file = tmp_path / "answer.txt"
-    answer_file.write_text(PERSONAL["answer"])
-    answered = service.dsr("respond", request_id, "--text-file", str(answer_file),
-                           "--operator", "op-7")
+    answered = service.answer(request_id)
     assert answered.returncode == 0, answered.stderr
 
     async def workflow_status() -> str:
