@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import structlog
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.common import MetricMeter
+from temporalio.contrib.opentelemetry import TracingInterceptor
+from temporalio.worker import Interceptor, Worker
 
 from activities.database import apply_migrations, create_pool
 from activities.event_store import EventStore
@@ -32,9 +34,11 @@ from activities.request_activities import RequestActivities
 from runtime.archive_schedule import ensure_archive_schedule
 from runtime.cluster import connect, ensure_retention, ensure_search_attributes
 from runtime.logs import configure_logging
+from runtime.metrics import ActivityFailureMetrics, prometheus_runtime, store_gauges
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, ServerStartError
 from runtime.service_lock import ServiceRunning, service_lock
 from runtime.settings import Settings, SettingsError, load_settings
+from runtime.tracing import tracing
 from workflows.archive_closed_requests import ArchiveClosedRequests
 from workflows.data_subject_request import DataSubjectRequest
 
@@ -43,7 +47,7 @@ log = structlog.get_logger("worker")
 
 def build_worker(
     client: Client, pool: asyncpg.Pool, *, task_queue: str, maildrop: Path,
-    zone: ZoneInfo = DEFAULT_ZONE,
+    zone: ZoneInfo = DEFAULT_ZONE, interceptors: Sequence[Interceptor] = (),
 ) -> Worker:
     events = EventStore(pool)
     activities = RequestActivities(
@@ -55,7 +59,7 @@ def build_worker(
         workflows=[DataSubjectRequest, ArchiveClosedRequests],
         activities=[*activities.all(), *LifecycleActivities(pool, events).all(),
                     *HistoryArchive(pool, client).all()],
-        interceptors=[LogContextInterceptor()],
+        interceptors=[LogContextInterceptor(), *interceptors],
     )
 
 
@@ -97,15 +101,22 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             held.enter_context(service_lock(
                 settings.data_dir,
                 temporal=settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"))
-        await _serve(settings, stop)
+        tracers = held.enter_context(tracing(settings.tracing))  # DSR_TRACING; none when off
+        await _serve(settings, stop, tracers)
 
 
-async def _serve(settings: Settings, stop: asyncio.Event) -> None:
+async def _serve(settings: Settings, stop: asyncio.Event,
+                 tracers: Sequence[TracingInterceptor] = ()) -> None:
+    # The metrics endpoint is bound before any server starts: a port in use stops here.
+    metrics_address = settings.metrics_address()
+    runtime = prometheus_runtime(metrics_address) if metrics_address else None
+    meter = runtime.metric_meter if runtime else MetricMeter.noop
     async with backends(settings) as servers:
         pool = await create_pool(servers.dsn)
         try:
             await apply_migrations(pool)
-            client = await connect(servers.temporal_address, settings.temporal_namespace)
+            client = await connect(servers.temporal_address, settings.temporal_namespace,
+                                   runtime=runtime, interceptors=tracers)
             await ensure_search_attributes(client, settings.temporal_namespace)
             await ensure_retention(client, settings.temporal_namespace,
                                    settings.retention_period())
@@ -114,8 +125,10 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
             worker = build_worker(
                 client, pool, task_queue=settings.task_queue,
                 maildrop=settings.data_dir / "maildrop", zone=settings.zone(),
+                interceptors=[ActivityFailureMetrics(meter)],
             )
-            async with worker:
+            gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
+            async with worker, gauges:
                 log.info(
                     "worker running; press Ctrl-C to stop",
                     temporal=servers.temporal_address,
@@ -125,6 +138,8 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
                     submit="dsr submit --json examples/inquiry.json",
                     maildrop=str(settings.data_dir / "maildrop"),
                     archive_schedule=archive or "(refused by the cluster)",
+                    metrics=f"http://{metrics_address}/metrics" if metrics_address else "(off)",
+                    tracing=settings.tracing,
                 )
                 await stop.wait()
                 log.info("stopping")

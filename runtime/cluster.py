@@ -4,6 +4,7 @@ and setting the namespace's retention."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 import structlog
@@ -15,7 +16,7 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNamespaceRequest
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import (
@@ -35,22 +36,32 @@ log = structlog.get_logger(__name__)
 _runtime: Runtime | None = None
 
 
+def core_logging() -> LoggingConfig:
+    """Core (Rust) log lines forwarded to Python logging, so they come out in the same
+    shape (JSON or console) as every other line."""
+    return LoggingConfig(
+        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+        forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+    )
+
+
 def _forwarding_runtime() -> Runtime:
-    """One SDK runtime whose Core (Rust) log lines are forwarded to Python logging, so
-    they come out in the same shape (JSON or console) as every other line."""
+    """One SDK runtime with Core's log lines forwarded, and no metrics."""
     global _runtime
     if _runtime is None:
-        _runtime = Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(
-            filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
-            forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
-        )))
+        _runtime = Runtime(telemetry=TelemetryConfig(logging=core_logging()))
     return _runtime
 
 
-async def connect(address: str, namespace: str) -> Client:
+async def connect(
+    address: str, namespace: str, *, runtime: Runtime | None = None,
+    interceptors: Sequence[Interceptor] = (),
+) -> Client:
+    """A client with the service's data converter. `runtime` defaults to one that forwards
+    Core's logs and exports no metrics; the worker passes its own (runtime/metrics.py)."""
     return await Client.connect(
         address, namespace=namespace, data_converter=pydantic_data_converter,
-        runtime=_forwarding_runtime(),
+        runtime=runtime or _forwarding_runtime(), interceptors=interceptors,
     )
 
 

@@ -3,6 +3,7 @@ clear line naming the variable."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -98,6 +99,38 @@ class Settings(BaseSettings):
         default="5m", validation_alias="DSR_ARCHIVE_EVERY",
         description="How often the schedule archives closed requests' histories, e.g. 5m.",
     )
+
+    metrics_port: int = Field(
+        default=9464, ge=0, le=65535, validation_alias="DSR_METRICS_PORT",
+        description="Port of the worker's Prometheus endpoint (/metrics); 0 serves none.",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", validation_alias="DSR_METRICS_HOST",
+        description="IP address the metrics endpoint binds to; 0.0.0.0 for every interface.",
+    )
+    tracing: Literal["off", "console", "otlp"] = Field(
+        default="off", validation_alias="DSR_TRACING",
+        description="OpenTelemetry spans of workflows and activities: off, console (to "
+                    "standard output) or otlp (to OTEL_EXPORTER_OTLP_ENDPOINT, over HTTP).",
+    )
+
+    @field_validator("metrics_host")
+    @classmethod
+    def _ip_address(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise ValueError(f"must be an IP address such as 127.0.0.1 or 0.0.0.0 "
+                             f"(got {value[:60]!r})") from None
+        return value
+
+    def metrics_address(self) -> str | None:
+        """host:port the Prometheus endpoint binds to, or None when DSR_METRICS_PORT is 0."""
+        if self.metrics_port == 0:
+            return None
+        host = ipaddress.ip_address(self.metrics_host)
+        shown = f"[{host}]" if host.version == 6 else str(host)
+        return f"{shown}:{self.metrics_port}"
 
     @field_validator("retention")
     @classmethod

@@ -36,6 +36,7 @@ class Service:
         self.data_dir = data_dir
         self.temporal_port = free_port()
         self.ui_port = free_port()
+        self.metrics_port = free_port()  # several services may run at once on this machine
         self.process: subprocess.Popen[bytes] | None = None
         self.env = {
             **{k: v for k, v in os.environ.items()
@@ -43,6 +44,7 @@ class Service:
             "DSR_DATA_DIR": str(data_dir),
             "DSR_TEMPORAL_PORT": str(self.temporal_port),
             "DSR_UI_PORT": str(self.ui_port),
+            "DSR_METRICS_PORT": str(self.metrics_port),
             "DSR_LOG_FORMAT": "json",
             "DSR_TASK_QUEUE": "dsr-e2e",
         }

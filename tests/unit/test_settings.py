@@ -11,7 +11,8 @@ from runtime.settings import Settings, SettingsError, load_settings
 
 VARIABLES = [
     "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "DSR_TASK_QUEUE", "DATABASE_URL", "DSR_DATA_DIR",
-    "DSR_LOG_FORMAT", "DSR_TEMPORAL_PORT", "DSR_UI_PORT",
+    "DSR_LOG_FORMAT", "DSR_TEMPORAL_PORT", "DSR_UI_PORT", "DSR_METRICS_PORT", "DSR_METRICS_HOST",
+    "DSR_TRACING",
 ]
 
 
@@ -173,3 +174,44 @@ def test_names_are_case_sensitive(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unrelated_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DSR_SOMETHING_ELSE", "whatever")
     assert load_settings().task_queue == "dsr"
+
+
+def test_metrics_are_served_on_localhost_9464_and_tracing_is_off_by_default() -> None:
+    settings = load_settings()
+    assert settings.metrics_port == 9464
+    assert settings.metrics_address() == "127.0.0.1:9464"
+    assert settings.tracing == "off"
+
+
+def test_metrics_port_0_serves_no_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSR_METRICS_PORT", "0")
+    assert load_settings().metrics_address() is None
+
+
+@pytest.mark.parametrize(("host", "address"), [("0.0.0.0", "0.0.0.0:19464"),
+                                                ("::1", "[::1]:19464")])
+def test_metrics_host_and_port(monkeypatch: pytest.MonkeyPatch, host: str, address: str) -> None:
+    monkeypatch.setenv("DSR_METRICS_HOST", host)
+    monkeypatch.setenv("DSR_METRICS_PORT", "19464")
+    assert load_settings().metrics_address() == address
+
+
+@pytest.mark.parametrize("value", ["65536", "-1", "metrics", ""])
+def test_bad_metrics_port_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    refusal(monkeypatch, "DSR_METRICS_PORT", value)
+
+
+@pytest.mark.parametrize("value", ["localhost", "127.0.0.1:9464", "", "10.0.0.300"])
+def test_metrics_host_must_be_an_ip_address(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    assert "IP address" in refusal(monkeypatch, "DSR_METRICS_HOST", value)
+
+
+@pytest.mark.parametrize("value", ["console", "otlp"])
+def test_tracing_modes(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("DSR_TRACING", value)
+    assert load_settings().tracing == value
+
+
+@pytest.mark.parametrize("value", ["on", "jaeger", "OTLP", ""])
+def test_unknown_tracing_mode_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    assert "otlp" in refusal(monkeypatch, "DSR_TRACING", value)
