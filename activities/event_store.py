@@ -8,6 +8,7 @@ transaction, so it never disagrees with the events.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -99,6 +100,14 @@ class EventStore:
         recorded = _recorded(row)
         await self._project(connection, request, recorded)
         return recorded
+
+    async def append_all_in(
+        self, connection: asyncpg.Connection, events: Iterable[NewEvent]
+    ) -> None:
+        """Append bookkeeping events the workflow recorded before an effect, in order,
+        within the effect's transaction; those already stored are skipped by their keys."""
+        for event in events:
+            await self.append_in(connection, event)
 
     async def _project(
         self, connection: asyncpg.Connection, request: asyncpg.Record, event: RecordedEvent

@@ -68,12 +68,20 @@ class LifecycleActivities:
         except UnknownRequest as error:
             raise _refused(str(error), "UnknownRequest") from error
 
+    async def _append_all(self, connection: asyncpg.Connection,
+                          events: tuple[NewEvent, ...]) -> None:
+        try:
+            await self._events.append_all_in(connection, events)
+        except UnknownRequest as error:
+            raise _refused(str(error), "UnknownRequest") from error
+
     @activity.defn(name="match_registration")
     async def match_registration(self, step: RequestStep) -> IdentityCheck:
         """Compare the requester's e-mail with the subject's registered one. A match
         verifies identity only where the domain says it suffices; otherwise it is on record
         as a proposal, and an operator verifies."""
         async with self._pool.acquire() as connection, connection.transaction():
+            await self._append_all(connection, step.preceding)
             done = await _already(connection, step.idempotency_key)
             if done is not None:
                 return IdentityCheck(matched=bool(done["payload"].get("registration_match",
@@ -104,6 +112,7 @@ class LifecycleActivities:
     async def record_operator_act(self, act: RecordByOperator) -> None:
         """An operator's act on record: the notes it cites must be this request's."""
         async with self._pool.acquire() as connection, connection.transaction():
+            await self._append_all(connection, act.preceding)
             for note_id in act.notes:
                 found = await connection.fetchval(
                     "SELECT 1 FROM operator_notes WHERE note_id = $1 AND request_id = $2",
@@ -123,6 +132,7 @@ class LifecycleActivities:
     async def issue_invoice(self, step: RequestStep) -> Invoice:
         invoice_id = f"inv-{step.request_id}"
         async with self._pool.acquire() as connection, connection.transaction():
+            await self._append_all(connection, step.preceding)
             await connection.execute(
                 """INSERT INTO invoices (invoice_id, request_id, amount_yen, issued_at)
                    VALUES ($1, $2, $3, $4) ON CONFLICT (invoice_id) DO NOTHING""",
@@ -143,6 +153,7 @@ class LifecycleActivities:
         paid = act.event is EventType.PAYMENT_RECORDED
         async with self._pool.acquire() as connection, connection.transaction():
             await _lock_request(connection, act.request_id)
+            await self._append_all(connection, act.preceding)
             if await _already(connection, act.idempotency_key) is not None:
                 return
             changed = await connection.execute(
@@ -164,6 +175,7 @@ class LifecycleActivities:
     async def investigate(self, step: RequestStep) -> Investigation:
         async with self._pool.acquire() as connection, connection.transaction():
             await _lock_request(connection, step.request_id)
+            await self._append_all(connection, step.preceding)
             stored = await connection.fetchrow(
                 "SELECT findings, proposal FROM investigations WHERE request_id = $1",
                 step.request_id)
@@ -211,6 +223,7 @@ class LifecycleActivities:
         async with self._pool.acquire() as connection, connection.transaction():
             # Locked first, so a slow attempt and its retry cannot both apply the effects.
             await _lock_request(connection, order.request_id)
+            await self._append_all(connection, order.preceding)
             done = await _already(connection, order.idempotency_key)
             if done is not None:
                 return ActionReport(event=EventType(done["type"]),

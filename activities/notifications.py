@@ -94,6 +94,7 @@ class NotificationOutbox:
         request_id, notice, idempotency_key = order.request_id, order.notice, order.idempotency_key
         occurred_at = order.occurred_at
         async with self._pool.acquire() as connection, connection.transaction():
+            await self._events.append_all_in(connection, order.preceding)
             existing = await connection.fetchval(
                 "SELECT notification_id FROM notifications WHERE idempotency_key = $1",
                 idempotency_key,

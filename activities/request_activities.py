@@ -4,6 +4,7 @@ idempotency key from the workflow, so a retry or a replay never doubles it."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import asyncpg
 import structlog
@@ -13,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from activities.event_store import EventStore, UnknownRequest
 from activities.notifications import NoticeSender, NotificationOutbox
 from domain.events import EventType, NewEvent
-from domain.messages import AttachAnswer, DeliverNotice, QueuedNotice, QueueNotice
+from domain.messages import AttachAnswer, Bookkeeping, DeliverNotice, QueuedNotice, QueueNotice
 
 log = structlog.get_logger(__name__)
 
@@ -52,38 +53,64 @@ class RequestActivities:
 
     @activity.defn(name="deliver_notice")
     async def deliver_notice(self, order: DeliverNotice) -> None:
-        notice = await self._outbox.pending(order.notification_id)
+        await self._deliver(order.request_id, order.notification_id, order.occurred_at)
+
+    async def _deliver(self, request_id: str, notification_id: int,
+                       occurred_at: datetime) -> None:
+        notice = await self._outbox.pending(notification_id)
         if notice is None:
-            log.info("notice already delivered", notification_id=order.notification_id)
+            log.info("notice already delivered", notification_id=notification_id)
             return
         await self._sender.send(notice)
         await self._outbox.mark_delivered(
-            request_id=order.request_id, notification_id=order.notification_id,
-            occurred_at=order.occurred_at,
-        )
-        log.info("notice delivered", notification_id=order.notification_id)
+            request_id=request_id, notification_id=notification_id, occurred_at=occurred_at)
+        log.info("notice delivered", notification_id=notification_id)
+
+    @activity.defn(name="send_notice")
+    async def send_notice(self, order: QueueNotice) -> None:
+        """Queue and deliver a notice in one activity: the queueing transaction also stores
+        the bookkeeping the workflow recorded before it; a retry finds the notice by its
+        key, queued or delivered, and does neither twice."""
+        queued = await self.queue_notice(order)
+        await self._deliver(order.request_id, queued.notification_id, order.occurred_at)
+
+    @activity.defn(name="record_bookkeeping")
+    async def record_bookkeeping(self, entries: Bookkeeping) -> None:
+        """Store bookkeeping events no effect was due to carry, in one transaction."""
+        try:
+            async with self._pool.acquire() as connection, connection.transaction():
+                await self._events.append_all_in(connection, entries.events)
+        except UnknownRequest as exc:
+            raise _permanent(exc, "UnknownRequest") from exc
+        log.info("bookkeeping recorded", events=[e.type.value for e in entries.events])
 
     @activity.defn(name="attach_answer")
     async def attach_answer(self, order: AttachAnswer) -> None:
-        async with self._pool.acquire() as connection:
+        async with self._pool.acquire() as connection, connection.transaction():
             belongs = await connection.fetchval(
                 "SELECT 1 FROM answers WHERE answer_id = $1 AND request_id = $2",
                 uuid.UUID(order.answer_id), order.request_id,
             )
-        if belongs is None:
-            raise ApplicationError(
-                f"answer {order.answer_id} is not stored for request {order.request_id}",
-                type="UnknownAnswer", non_retryable=True,
+            if belongs is None:
+                raise ApplicationError(
+                    f"answer {order.answer_id} is not stored for request {order.request_id}",
+                    type="UnknownAnswer", non_retryable=True,
+                )
+            try:
+                await self._events.append_all_in(connection, order.preceding)
+            except UnknownRequest as exc:
+                raise _permanent(exc, "UnknownRequest") from exc
+            await self._events.append_in(
+                connection,
+                NewEvent(
+                    request_id=order.request_id, type=EventType.ANSWER_RECORDED,
+                    payload={"answer_id": order.answer_id, "operator": order.operator},
+                    occurred_at=order.occurred_at, actor=order.operator,
+                    idempotency_key=order.idempotency_key,
+                ),
             )
-        await self._events.append(
-            NewEvent(
-                request_id=order.request_id, type=EventType.ANSWER_RECORDED,
-                payload={"answer_id": order.answer_id, "operator": order.operator},
-                occurred_at=order.occurred_at, actor=order.operator,
-                idempotency_key=order.idempotency_key,
-            )
-        )
         log.info("answer recorded", answer_id=order.answer_id, operator=order.operator)
 
     def all(self) -> list:
-        return [self.append_event, self.queue_notice, self.deliver_notice, self.attach_answer]
+        return [self.append_event, self.queue_notice, self.deliver_notice, self.attach_answer,
+                self.send_notice, self.record_bookkeeping]

@@ -22,7 +22,7 @@ from pydantic import (
 
 from domain.deadlines import Commitment, DeadlinePolicy, Step
 from domain.decisions import AlternativeMeasureGround, Choice, Outcome, Proposal, RefusalGround
-from domain.events import EventType, PayloadValue
+from domain.events import EventType, NewEvent, PayloadValue
 from domain.findings import Findings
 from domain.lifecycle import RequestStatus
 from domain.notices import NoticeKind
@@ -37,6 +37,20 @@ OperatorId = Annotated[
 
 class _Message(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+Preceding = tuple[NewEvent, ...]
+"""Bookkeeping events the workflow recorded before an effect and not yet known to be
+stored: the activity appends them, in order, in the transaction of its own effect (a
+retry, or another activity that carried them first, makes them no-ops by their keys)."""
+
+
+class Bookkeeping(_Message):
+    """Bookkeeping events to store on their own, when no effect is due to carry them
+    (before the workflow waits for a person, or as it closes)."""
+
+    request_id: str
+    events: Preceding
 
 
 class RequestRef(_Message):
@@ -78,6 +92,7 @@ class QueueNotice(_Message):
     due_at: AwareDatetime | None = None  # a date the notice gives the person
     commitment: Commitment | None = None  # the receipt's promise of when we respond
     reference: str | None = None  # the note of the extension an extension notice tells of
+    preceding: Preceding = ()
 
 
 class QueuedNotice(_Message):
@@ -105,6 +120,7 @@ class AttachAnswer(_Message):
     operator: str
     idempotency_key: str
     occurred_at: AwareDatetime
+    preceding: Preceding = ()
 
 
 class StatusView(_Message):
@@ -203,6 +219,7 @@ class RecordByOperator(_Message):
     idempotency_key: str
     occurred_at: AwareDatetime
     notes: tuple[str, ...] = ()
+    preceding: Preceding = ()
 
 
 class RequestStep(_Message):
@@ -212,6 +229,7 @@ class RequestStep(_Message):
     kind: RequestKind
     idempotency_key: str
     occurred_at: AwareDatetime
+    preceding: Preceding = ()
 
 
 class IdentityCheck(_Message):
@@ -238,6 +256,7 @@ class CarryOut(_Message):
     findings: Findings
     idempotency_key: str
     occurred_at: AwareDatetime
+    preceding: Preceding = ()
 
 
 class ActionReport(_Message):

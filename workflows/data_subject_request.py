@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.notices import NoticeKind
     from domain.requests import RequestKind
+    from workflows.bookkeeping import BOOKKEEPING_WITH_EFFECTS, UnstoredBookkeeping
     from workflows.deadline_keeper import DeadlineKeeper
     from workflows.operator_claim import OperatorClaim
     from workflows.request_steps import RequestSteps
@@ -69,6 +70,9 @@ class DataSubjectRequest(RequestSteps):
         except Exception as error:
             ref, self._input_problem = UNREADABLE_REF, input_problem(error)
         self._ref = ref
+        # Requests started before bookkeeping rode with effects replay as they ran.
+        self._batched = workflow.patched(BOOKKEEPING_WITH_EFFECTS)
+        self._unstored = UnstoredBookkeeping()
         self._policy = ref.deadline_policy
         self._status = RequestStatus.SUBMITTED
         self._outcome: Outcome | None = None
@@ -76,7 +80,8 @@ class DataSubjectRequest(RequestSteps):
         # an act admitted early for a later step waits for that step, so it must not count.
         self._deadline = DeadlineKeeper(
             self._policy, self._record, self._publish,
-            idle=lambda: self._deadline.step not in self._busy.values())
+            idle=lambda: self._deadline.step not in self._busy.values(),
+            settle=self._settle, summaries=self._batched)
         self._busy: dict[str, Step] = {}  # operator acts being recorded, and their steps
         self._answer: RespondToInquiry | None = None
         self._identity_checked = False
@@ -99,16 +104,8 @@ class DataSubjectRequest(RequestSteps):
         try:
             await self._record(EventType.RECEIVED, "received",
                                {"kind": ref.kind.value, "policy_version": self._policy.version})
-        except ActivityError as error:
-            if isinstance(error.cause, ApplicationError) and error.cause.type == "UnknownRequest":
-                raise ApplicationError(
-                    f"request {ref.request_id} was never taken in; requests are started by "
-                    "`dsr submit` or starter.submit(), which record them first",
-                    type="UnknownRequest", non_retryable=True) from None
-            raise
-        self._status = RequestStatus.RECEIVED
-        self._publish()
-        try:
+            self._status = RequestStatus.RECEIVED
+            self._publish()
             commitment = self._policy.commitment(
                 ref.kind is RequestKind.INQUIRY, ref.kind is RequestKind.DISCLOSURE,
                 workflow.now())
@@ -119,6 +116,12 @@ class DataSubjectRequest(RequestSteps):
             else:
                 await self._handle_request()
         except ActivityError as error:
+            if isinstance(error.cause, ApplicationError) and error.cause.type == "UnknownRequest":
+                # The first record of a request (`received`) found no request to add to.
+                raise ApplicationError(
+                    f"request {ref.request_id} was never taken in; requests are started by "
+                    "`dsr submit` or starter.submit(), which record them first",
+                    type="UnknownRequest", non_retryable=True) from None
             # Only permanent errors get here (the rest retry): the step fails, visibly.
             await self._fail_step(error)
 
@@ -127,6 +130,7 @@ class DataSubjectRequest(RequestSteps):
         await workflow.wait_condition(workflow.all_handlers_finished)
         closed_at = workflow.now()
         await self._record(EventType.CLOSED, "closed", {"outcome": self._outcome.value})
+        await self._settle()
         self._status = RequestStatus.CLOSED
         self._deadline.step = self._deadline.due_at = None
         self._publish()

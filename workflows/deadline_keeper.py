@@ -19,13 +19,14 @@ with workflow.unsafe.imports_passed_through():
 Record = Callable[[EventType, str, dict[str, PayloadValue]], Awaitable[None]]
 
 
-async def wait_until(done: Callable[[], bool], moment: datetime) -> bool:
+async def wait_until(done: Callable[[], bool], moment: datetime,
+                     summary: str | None = None) -> bool:
     """Wait for `done` until `moment`; True if it came true, False if time ran out."""
     remaining = moment - workflow.now()
     if remaining <= timedelta(0):
         return done()
     try:
-        await workflow.wait_condition(done, timeout=remaining)
+        await workflow.wait_condition(done, timeout=remaining, timeout_summary=summary)
     except TimeoutError:
         return False
     return True
@@ -33,11 +34,14 @@ async def wait_until(done: Callable[[], bool], moment: datetime) -> bool:
 
 class DeadlineKeeper:
     def __init__(self, policy: DeadlinePolicy, record: Record, changed: Callable[[], None],
-                 idle: Callable[[], bool]):
+                 idle: Callable[[], bool], settle: Callable[[], Awaitable[None]],
+                 summaries: bool = False):
         self._policy = policy
         self._record = record
         self._changed = changed
         self._idle = idle  # no operator act is being recorded right now
+        self._settle = settle  # stores what was recorded, before waiting for others
+        self._summaries = summaries  # timers say what they are for in the Web UI
         self.step: Step | None = None
         self.started_at: datetime | None = None
         self.due_at: datetime | None = None
@@ -79,12 +83,17 @@ class DeadlineKeeper:
             assert self.due_at is not None
             revision = self._revision
             woke = lambda revision=revision: done() or self._revision != revision  # noqa: E731
-            moments = ([] if self._reminded else [self._reminder_at()]) + (
-                [] if self.overdue else [self.due_at])
+            moments = ([] if self._reminded else [(self._reminder_at(), "reminder")]) + (
+                [] if self.overdue else [(self.due_at, "due")])
+            await self._settle()
+            if done() or self._revision != revision:
+                continue
             if not moments:
                 await workflow.wait_condition(woke)
                 continue
-            if await wait_until(woke, min(moments)):
+            moment, meaning = min(moments)
+            summary = f"{step.value}: {meaning}" if self._summaries else None
+            if await wait_until(woke, moment, summary):
                 continue
             # Time is up, but an act being recorded may be the one that meets the step:
             # let it finish, then look again before recording a breach or a lapse.

@@ -13,9 +13,12 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel
+
     from domain.deadlines import Commitment
     from domain.events import EventType, NewEvent, PayloadValue
     from domain.messages import (
+        Bookkeeping,
         DeliverNotice,
         QueuedNotice,
         QueueNotice,
@@ -24,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         RequestStep,
     )
     from domain.notices import NoticeKind
+    from workflows.bookkeeping import UnstoredBookkeeping
 
 # Activities retry with backoff for as long as it takes (a database restart, a network
 # blip); only errors marked non-retryable, which name a permanent problem, stop them.
@@ -45,9 +49,12 @@ ACTIVITY_TIMEOUT = timedelta(seconds=10)
 
 
 class RequestEffects:
-    """Mixed into the workflow; needs `self._ref`."""
+    """Mixed into the workflow; needs `self._ref`, `self._batched` (the patch
+    `BOOKKEEPING_WITH_EFFECTS` is in force) and `self._unstored`."""
 
     _ref: RequestRef
+    _batched: bool
+    _unstored: UnstoredBookkeeping
 
     def _key(self, *parts: str) -> str:
         return ":".join((workflow.info().workflow_id, *parts))
@@ -56,38 +63,71 @@ class RequestEffects:
         return RequestStep(request_id=self._ref.request_id, kind=self._ref.kind,
                            idempotency_key=self._key(key), occurred_at=workflow.now())
 
-    async def _activity(self, name: str, argument: Any, result_type: type | None) -> Any:
+    async def _activity(self, name: str, argument: Any, result_type: type | None,
+                        summary: str | None = None) -> Any:
+        """Run an effect. Under the patch, an effect whose input has `preceding` carries
+        the bookkeeping recorded before it, stored in the same transaction."""
+        if not (self._batched and isinstance(argument, BaseModel)
+                and "preceding" in type(argument).model_fields):
+            return await self._execute(name, argument, result_type, summary)
+        with self._unstored.carried() as preceding:
+            return await self._execute(
+                name, argument.model_copy(update={"preceding": preceding}), result_type,
+                summary)
+
+    async def _execute(self, name: str, argument: Any, result_type: type | None,
+                       summary: str | None) -> Any:
         return await workflow.execute_activity(
             name, argument, result_type=result_type,
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+            summary=summary if self._batched else None)
 
     async def _record(self, event_type: EventType, key: str,
                       payload: dict[str, PayloadValue]) -> None:
+        event = NewEvent(request_id=self._ref.request_id, type=event_type, payload=payload,
+                         occurred_at=workflow.now(), actor="system",
+                         idempotency_key=self._key(key))
+        if self._batched:
+            self._unstored.add(event)  # stored by the next effect, or by `_settle`
+            return
         # A regular activity, not a local one: local activities were faster, but the SDK's
         # Core panicked on them once workflow time ran ahead of the worker's clock (seen on
         # the time-skipping server; a server clock ahead of the worker's could do the same).
-        await self._activity("append_event", NewEvent(
-            request_id=self._ref.request_id, type=event_type, payload=payload,
-            occurred_at=workflow.now(), actor="system", idempotency_key=self._key(key)), int)
+        await self._activity("append_event", event, int)
+
+    async def _settle(self) -> None:
+        """Store the bookkeeping no effect in flight carries, before the workflow waits
+        for someone else or closes, so the store shows where the request stands."""
+        if not (self._batched and self._unstored.uncarried):
+            return
+        summary = f"record {self._unstored.describe()}"
+        with self._unstored.carried() as events:
+            await self._execute("record_bookkeeping", Bookkeeping(
+                request_id=self._ref.request_id, events=events), None, summary[:200])
 
     async def _operator_act(self, activity: str, event: EventType, key: str,
                             payload: dict[str, PayloadValue], operator: str,
                             notes: tuple[str, ...] = ()) -> None:
         await self._activity(activity, RecordByOperator(
             request_id=self._ref.request_id, event=event, payload=payload, operator=operator,
-            idempotency_key=self._key(key), occurred_at=workflow.now(), notes=notes), None)
+            idempotency_key=self._key(key), occurred_at=workflow.now(), notes=notes), None,
+            summary=f"record {event.value}" + ("" if operator == "system" else " (operator)"))
 
     async def _notify(self, notice: NoticeKind, *, due_at: datetime | None = None,
                       commitment: Commitment | None = None, reference: str | None = None,
                       key: str | None = None) -> None:
         """Queue a notice and deliver it; `key` tells apart notices of one kind that a
         request sends more than once (one per extension)."""
-        queued = await self._activity("queue_notice", QueueNotice(
+        order = QueueNotice(
             request_id=self._ref.request_id, notice=notice,
             idempotency_key=self._key("notice", notice.value, *((key,) if key else ())),
             occurred_at=workflow.now(), due_at=due_at, commitment=commitment,
-            reference=reference), QueuedNotice)
+            reference=reference)
+        if self._batched:
+            await self._activity("send_notice", order, None,
+                                 summary=f"send the {notice.value.replace('_', ' ')} notice")
+            return
+        queued = await self._activity("queue_notice", order, QueuedNotice)
         await self._activity("deliver_notice", DeliverNotice(
             request_id=self._ref.request_id, notification_id=queued.notification_id,
             idempotency_key=queued.idempotency_key, occurred_at=workflow.now()), None)
-

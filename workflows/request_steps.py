@@ -48,6 +48,7 @@ class RequestSteps(RequestEffects):
         with contextlib.suppress(ActivityError):  # the store itself may be what failed
             await self._record(EventType.STEP_FAILED, f"{step}:failed",
                                {"step": step, "error": kind, "activity": error.activity_type})
+            await self._settle()
         self._publish()
         raise ApplicationError(
             f"step {step} failed: {error.activity_type} raised {kind}, an error retrying "
@@ -64,6 +65,10 @@ class RequestSteps(RequestEffects):
         long outage), the reminder and the breach fire on time, as for a waiting step."""
         await self._deadline.open(step)
         task = asyncio.ensure_future(work())  # on the workflow's deterministic loop
+        if self._batched:
+            # Let the work start, so its first effect carries the step's opening rather
+            # than the keeper storing it on its own before waiting.
+            await asyncio.sleep(0)
         await self._deadline.wait(task.done)
         result = await task
         await self._deadline.close()

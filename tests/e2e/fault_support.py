@@ -129,6 +129,8 @@ class FaultStack:
             "DSR_TASK_QUEUE": self.task_queue,
             "DSR_DATA_DIR": str(self.worker_dir),
             "DSR_LOG_FORMAT": "json",
+            # Several stacks may run at once on one machine: no metrics port to fight over.
+            "DSR_METRICS_PORT": "0",
         }
 
     def log_size(self) -> int:

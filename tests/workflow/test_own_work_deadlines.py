@@ -17,7 +17,7 @@ from activities.lifecycle_activities import LifecycleActivities
 from activities.notifications import MaildropSender, NotificationOutbox
 from activities.request_activities import RequestActivities
 from domain.deadlines import Step, policy_with
-from domain.messages import DeliverNotice, Investigation, RequestOutcome, RequestStep
+from domain.messages import Investigation, QueueNotice, RequestOutcome, RequestStep
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from tests.support import PERSONAL, inquiry
@@ -89,18 +89,19 @@ async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_reque
                                MaildropSender(tmp_path / "maildrop"))
     relay = {"up": False}
 
-    @activity.defn(name="deliver_notice")
-    async def deliver_while_the_relay_is_down(order: DeliverNotice) -> None:
+    @activity.defn(name="send_notice")
+    async def deliver_while_the_relay_is_down(order: QueueNotice) -> None:
+        await basics.queue_notice(order)  # queued, then the relay refuses it
         if not relay["up"]:
             raise RuntimeError("mail relay unavailable")
-        await basics.deliver_notice(order)
+        await basics.send_notice(order)
 
     queue = f"dsr-relay-{unique}"
     rid = f"inq-relay-{unique}"
     async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
                       activities=activities_replacing(
                           pool, tmp_path / "maildrop",
-                          deliver_notice=deliver_while_the_relay_is_down)):
+                          send_notice=deliver_while_the_relay_is_down)):
         # A short acknowledgement window keeps the relay's retries few while time skips.
         policy = policy_with({Step.ACKNOWLEDGE: timedelta(minutes=2)})
         await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue,
