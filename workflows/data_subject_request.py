@@ -144,7 +144,8 @@ class DataSubjectRequest(RequestSteps):
     async def _handle_request(self) -> None:
         await self._deadline.open(Step.VERIFY_IDENTITY)
         check = await self._activity(
-            "match_registration", self._step_input("verify:registration-match"), IdentityCheck)
+            "match_registration", self._step_input("verify:registration-match"), IdentityCheck,
+            summary="verify identity: match the registered e-mail")
         self._identity = "registration_match" if check.verified else None
         self._identity_checked = True
         if not check.verified:
@@ -157,7 +158,8 @@ class DataSubjectRequest(RequestSteps):
         await self._deadline.close()
 
         self._investigation = await self._working(Step.INVESTIGATE, lambda: self._activity(
-            "investigate", self._step_input("investigate"), Investigation))
+            "investigate", self._step_input("investigate"), Investigation,
+            summary="investigate the data held"))
 
         await self._within(Step.DECIDE, self._decided)
         decision = self._decision
@@ -168,14 +170,16 @@ class DataSubjectRequest(RequestSteps):
         await self._working(Step.ACT, lambda: self._activity("carry_out", CarryOut(
             request_id=self._ref.request_id, kind=self._ref.kind, decision=decision,
             findings=findings, idempotency_key=self._key("act"),
-            occurred_at=workflow.now()), ActionReport))
+            occurred_at=workflow.now()), ActionReport,
+            summary=f"carry out the decision: {decision.outcome.value}"))
         await self._notify_outcome(NoticeKind.OUTCOME, decision.outcome)
 
     async def _fee_paid(self) -> bool:
         """Article 6's fee, asked for once a disclosure is decided: the disclosure follows
         payment; a fee unpaid when the window closes lapses, and nothing is disclosed."""
         self._invoice = await self._activity(
-            "issue_invoice", self._step_input("payment:invoice"), Invoice)
+            "issue_invoice", self._step_input("payment:invoice"), Invoice,
+            summary="issue the fee invoice")
         # The subject's window opens once the fee request is sent, so a payment is
         # recorded after the notice that asked for it.
         await self._notify(NoticeKind.FEE_REQUEST,
@@ -203,7 +207,7 @@ class DataSubjectRequest(RequestSteps):
             await self._activity("attach_answer", AttachAnswer(
                 request_id=self._ref.request_id, answer_id=answer.answer_id,
                 operator=answer.operator, idempotency_key=self._key("answer", "recorded"),
-                occurred_at=workflow.now()), None)
+                occurred_at=workflow.now()), None, summary="record answer.recorded (operator)")
             self._answer = answer
         return self.status()
 

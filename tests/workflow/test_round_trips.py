@@ -1,0 +1,111 @@
+"""A request costs few round trips: bookkeeping rides with the effects, every activity and
+timer says in the Web UI what it is for, and the record in the store is complete."""
+
+from __future__ import annotations
+
+import asyncpg
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHistory
+from temporalio.converter import DataConverter
+
+from domain.deadlines import Step
+from runtime import operator_acts as acts
+from runtime.client import respond
+from tests.support import PERSONAL
+from tests.workflow.lifecycle_support import (
+    Running,
+    at_step,
+    event_types,
+    outcome_of,
+    seed_subject,
+    start,
+    verified,
+)
+
+# Before the patch `bookkeeping-rides-with-effects`, each of these was a round trip of its
+# own (the frozen histories of 2026-11-25: 15 activities for an inquiry, 32 for a
+# disclosure with its fee).
+RETIRED = {"append_event", "queue_notice", "deliver_notice"}
+
+
+def _scheduled(history: WorkflowHistory) -> list[tuple[str, str]]:
+    """(activity type, summary) of every activity the workflow scheduled."""
+    converter = DataConverter.default.payload_converter
+    found = []
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            summary = event.user_metadata.summary
+            found.append((event.activity_task_scheduled_event_attributes.activity_type.name,
+                          converter.from_payload(summary, str) if summary.data else ""))
+    return found
+
+
+def _timer_summaries(history: WorkflowHistory) -> list[str]:
+    converter = DataConverter.default.payload_converter
+    return [converter.from_payload(e.user_metadata.summary, str)
+            for e in history.events if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED]
+
+
+async def test_an_inquiry_runs_in_five_activities_each_named_in_the_web_ui(
+    running: Running, pool: asyncpg.Pool, unique: str
+) -> None:
+    client, queue, _ = running
+    rid = f"rt-inq-{unique}"
+    await start(client, pool, queue, "inquiry", rid, f"s-{unique}", {"text": PERSONAL["text"]})
+    await at_step(client, pool, rid, Step.ANSWER)
+    await respond(rid, PERSONAL["answer"], "op-1", client=client, pool=pool)
+    assert await outcome_of(client, rid) == "answered"
+
+    history = await client.get_workflow_handle(f"dsr-{rid}").fetch_history()
+    scheduled = _scheduled(history)
+    assert [name for name, _ in scheduled] == [
+        "send_notice",          # the receipt, carrying `received` and the step's start
+        "record_bookkeeping",   # before waiting for the answer: the store shows the step
+        "attach_answer",
+        "send_notice",          # the answer, carrying the step's meeting
+        "record_bookkeeping",   # the close
+    ]
+    assert all(summary for _, summary in scheduled), scheduled
+    assert scheduled[0][1] == "send the receipt notice"
+    assert scheduled[1][1] == "record deadline.met (acknowledge), deadline.started (answer)"
+    assert "answer: reminder" in _timer_summaries(history)
+    # The record in the store is what it always was, in order.
+    assert await event_types(pool, rid) == [
+        "request.received",
+        "deadline.started", "notice.queued", "notice.delivered", "deadline.met",
+        "deadline.started", "answer.recorded", "deadline.met",
+        "deadline.started", "notice.queued", "notice.delivered", "deadline.met",
+        "request.closed"]
+
+
+async def test_a_disclosure_with_its_fee_runs_in_a_third_of_the_round_trips(
+    running: Running, pool: asyncpg.Pool, unique: str
+) -> None:
+    client, queue, _ = running
+    rid, sid = f"rt-dis-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    await start(client, pool, queue, "disclosure", rid, sid, {})
+    await verified(client, pool, rid)
+    await at_step(client, pool, rid, Step.DECIDE)
+    await acts.decide(rid, "disclosed_except_history_and_characteristic", "op-1",
+                      client=client, pool=pool)
+    view = await at_step(client, pool, rid, Step.PAYMENT)
+    assert view.invoice_id is not None
+    await acts.record_payment(rid, view.invoice_id, 1000, "bank-ref-1", "cashier-1",
+                              client=client, pool=pool)
+    assert await outcome_of(client, rid) == "disclosed_except_history_and_characteristic"
+
+    history = await client.get_workflow_handle(f"dsr-{rid}").fetch_history()
+    names = [name for name, _ in _scheduled(history)]
+    assert not RETIRED & set(names), names
+    assert len(names) <= 14, names  # 32 before
+    types = await event_types(pool, rid)
+    assert types[0] == "request.received" and types[-1] == "request.closed"
+    # Every step's deadline is on record, started and met, once each.
+    for step in ("acknowledge", "verify_identity", "investigate", "decide", "payment",
+                 "act", "notify"):
+        rows = await pool.fetch(
+            """SELECT type FROM request_events WHERE request_id = $1
+                  AND type IN ('deadline.started', 'deadline.met') AND payload->>'step' = $2
+                ORDER BY seq""", rid, step)
+        assert [r["type"] for r in rows] == ["deadline.started", "deadline.met"], step
