@@ -1,9 +1,14 @@
 """Deadline compliance, folded from the record: was each step handled by its due time?
 
-Auditors must be able to show that a request was handled without delay, so the report is
-computed from the deadline EVENTS, not from the `deadlines` projection: every figure can
-be traced back to rows of the hash-chained log. Pure: no I/O and no clock; the report's
-`as_of` time is passed in.
+Auditors must be able to show that a request was handled without delay, so every figure
+traces back to the deadline EVENTS of the hash-chained log, not to the `deadlines`
+projection the workflows keep. In two stages: `step_records` folds a request's events into
+one record per step, what the record says before any judgement; `compliance_from_records`
+judges those records as of a time. The store keeps the same records beside the events
+(`deadline_compliance`, kept by a trigger on every append), so a report reads a range of
+them rather than folding every event of the period, and `dsr audit` can check they are
+still what the events fold to. Pure: no I/O and no clock; the report's `as_of` time is
+passed in.
 
 How the record is read:
 - One row per request and step. The store refuses a second `deadline.started` for a step
@@ -21,11 +26,12 @@ How the record is read:
 
 from __future__ import annotations
 
+import json
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -160,19 +166,91 @@ class ComplianceReport(BaseModel):
     paused_for_subject: timedelta
 
 
-@dataclass
-class _Window:
-    """A step's deadline while the fold is reading its events."""
+class ExtensionRecord(NamedTuple):
+    """An extension as recorded: the payload's values as they are, read as times (or
+    refused) when a report judges the step."""
 
+    at: datetime
+    due_at: Any
+    previous_due_at: Any
+    reason_note_id: Any
+    by: str
+
+
+class StepRecord(NamedTuple):
+    """What the record says of one request's step, before any verdict: verdicts depend on
+    when the report is made, this does not. `step_records` folds it from the events; the
+    store keeps the same rows beside the events (`deadline_compliance`), so a report reads
+    a range of them instead of folding every event again. A tuple: a month's report reads
+    tens of thousands."""
+
+    request_id: str
     step: str
-    party: Party
-    started_at: datetime
-    original_due: datetime
-    due: datetime
+    started_at: datetime | None = None  # the first start; None: only pauses on record
+    party: str | None = None  # the start's, as recorded
+    due_at: str | None = None  # the start's, as recorded
+    extensions: tuple[ExtensionRecord, ...] | None = None  # granted while it was open
+    breached_at: datetime | None = None  # the first breach while it was open
+    closed_as: str | None = None  # met, completed_late or lapsed: the first after the start
     finished_at: datetime | None = None
-    closing: Verdict | None = None
-    breached_at: datetime | None = None
-    extensions: list[Extension] = field(default_factory=list)
+    pauses_resumed: timedelta | None = None  # the pauses ended by a resume, summed
+    paused_since: datetime | None = None  # a pause not yet resumed
+
+
+_NO_TIME = timedelta(0)
+_CLOSINGS = frozenset({EventType.DEADLINE_MET, EventType.DEADLINE_COMPLETED_LATE,
+                       EventType.DEADLINE_LAPSED})
+
+
+def _as_recorded(value: Any) -> str | None:
+    # A payload value as the store's summary keeps it (Postgres' `->>`): a string as it
+    # is, anything else as its JSON text.
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _folded(record: StepRecord, event: DeadlineEvent) -> StepRecord:
+    """The step's record after one more of its events, in record order."""
+    at, kind_of, payload = event.occurred_at, str(event.type), event.payload
+    if kind_of == EventType.DEADLINE_PAUSED:
+        # A pause while paused changes nothing: the time counts from the first.
+        return record if record.paused_since is not None else record._replace(paused_since=at)
+    if kind_of == EventType.DEADLINE_RESUMED:
+        if record.paused_since is None:
+            return record
+        return record._replace(paused_since=None, pauses_resumed=(
+            record.pauses_resumed or timedelta(0)) + max(at - record.paused_since, timedelta(0)))
+    if kind_of == EventType.DEADLINE_STARTED:
+        if record.started_at is not None:
+            return record
+        return record._replace(started_at=at, party=_as_recorded(payload.get("party")),
+                       due_at=_as_recorded(payload.get("due_at")))
+    if record.started_at is None or record.closed_as is not None:
+        return record  # not open: nothing of the window changes
+    if kind_of == EventType.DEADLINE_BREACHED:
+        return record if record.breached_at is not None else record._replace(breached_at=at)
+    if kind_of == EventType.DEADLINE_EXTENDED:
+        return record._replace(extensions=(*(record.extensions or ()), ExtensionRecord(
+            at=at, due_at=payload.get("due_at"), previous_due_at=payload.get("previous_due_at"),
+            reason_note_id=payload.get("reason_note_id"), by=event.actor)))
+    if kind_of in _CLOSINGS:
+        return record._replace(closed_as=kind_of.removeprefix("deadline."), finished_at=at)
+    return record
+
+
+def step_records(request_id: str, events: Iterable[DeadlineEvent]) -> list[StepRecord]:
+    """Fold one request's events, in record order, into a record per step they name."""
+    records: dict[str, StepRecord] = {}
+    for event in events:
+        step = event.payload.get("step")
+        if not isinstance(step, str):
+            continue
+        before = records.get(step) or StepRecord(request_id=request_id, step=step)
+        after = _folded(before, event)
+        if after is not before:
+            records[step] = after
+    return list(records.values())
 
 
 def _moment(value: Any, request_id: str, what: str) -> datetime:
@@ -185,116 +263,86 @@ def _moment(value: Any, request_id: str, what: str) -> datetime:
     return moment
 
 
-def _party(payload: Mapping[str, Any], step: str) -> Party:
-    if payload.get("party") in (Party.SUBJECT, Party.ORGANISATION):
-        return Party(payload["party"])
+_SUBJECT_STEPS = frozenset(s.value for s in SUBJECT_STEPS)
+
+
+def _party(recorded: str | None, step: str) -> Party:
+    if recorded in (Party.SUBJECT, Party.ORGANISATION):
+        return Party(recorded)
     # Events recorded before the payload carried the party: the policy says whose step it is.
-    return Party.SUBJECT if step in {s.value for s in SUBJECT_STEPS} else Party.ORGANISATION
+    return Party.SUBJECT if step in _SUBJECT_STEPS else Party.ORGANISATION
 
 
-def _verdict(window: _Window, as_of: datetime) -> Verdict:
-    if window.closing is Verdict.LAPSED:
+def _verdict(record: StepRecord, due: datetime, as_of: datetime) -> Verdict:
+    if record.closed_as == Verdict.LAPSED:
         return Verdict.LAPSED
-    if window.closing is not None:
-        assert window.finished_at is not None
-        late = (window.closing is Verdict.COMPLETED_LATE or window.breached_at is not None
-                or window.finished_at > window.due)
+    if record.closed_as is not None:
+        assert record.finished_at is not None
+        late = (record.closed_as == Verdict.COMPLETED_LATE or record.breached_at is not None
+                or record.finished_at > due)
         return Verdict.COMPLETED_LATE if late else Verdict.MET
-    if window.breached_at is not None:
+    if record.breached_at is not None:
         return Verdict.BREACHED
     # The keeper breaches at the due time itself, so the due time counts as overdue.
-    return Verdict.OPEN_OVERDUE if as_of >= window.due else Verdict.OPEN
+    return Verdict.OPEN_OVERDUE if as_of >= due else Verdict.OPEN
 
 
-def _fold_request(
-    request_id: str,
-    kind: str,
-    events: Iterable[DeadlineEvent],
-    as_of: datetime,
+def _judged(
+    record: StepRecord, started_at: datetime, kind: str, as_of: datetime,
     reasons: Mapping[str, str],
-) -> list[StepCompliance]:
-    windows: dict[str, _Window] = {}
-    paused: dict[str, timedelta] = {}
-    pause_began: dict[str, datetime] = {}
-    for event in events:
-        payload = event.payload
-        step = payload.get("step")
-        if not isinstance(step, str):
-            continue
-        at = event.occurred_at
-        kind_of = str(event.type)
-        if kind_of == EventType.DEADLINE_PAUSED:
-            pause_began.setdefault(step, at)
-            continue
-        if kind_of == EventType.DEADLINE_RESUMED:
-            began = pause_began.pop(step, None)
-            if began is not None:
-                paused[step] = paused.get(step, timedelta(0)) + max(at - began, timedelta(0))
-            continue
-        if kind_of == EventType.DEADLINE_STARTED:
-            if step not in windows:
-                due = _moment(payload.get("due_at"), request_id, f"{step} due_at")
-                windows[step] = _Window(step, _party(payload, step), at, due, due)
-            continue
-        window = windows.get(step)
-        if window is None or window.closing is not None:
-            continue
-        if kind_of == EventType.DEADLINE_BREACHED:
-            window.breached_at = window.breached_at or at
-        elif kind_of == EventType.DEADLINE_EXTENDED:
-            new_due = _moment(payload.get("due_at"), request_id, f"{step} extension due_at")
-            previous = payload.get("previous_due_at")
-            previous_due = (window.due if previous is None else
-                            _moment(previous, request_id, f"{step} previous_due_at"))
-            note_id = payload.get("reason_note_id")
-            note = str(note_id) if note_id is not None else None
-            window.extensions.append(Extension(
-                at=at, previous_due=previous_due, new_due=new_due,
-                reason=reasons.get(note) if note else None, reason_note_id=note,
-                by=event.actor,
-            ))
-            window.due = new_due
-        elif kind_of in (EventType.DEADLINE_MET, EventType.DEADLINE_COMPLETED_LATE,
-                         EventType.DEADLINE_LAPSED):
-            window.finished_at = at
-            window.closing = Verdict(kind_of.removeprefix("deadline."))
-
-    for step, began in pause_began.items():
-        paused[step] = paused.get(step, timedelta(0)) + max(as_of - began, timedelta(0))
-
-    return [
-        StepCompliance(
-            request_id=request_id, kind=kind, step=w.step, party=w.party,
-            started_at=w.started_at, original_due_at=w.original_due, due_at=w.due,
-            finished_at=w.finished_at, breached_at=w.breached_at, verdict=_verdict(w, as_of),
-            extensions=tuple(w.extensions),
-            time_to_handle=None if w.finished_at is None else w.finished_at - w.started_at,
-            paused_for_subject=paused.get(w.step, timedelta(0)),
-        )
-        for w in windows.values()
-    ]
+) -> StepCompliance:
+    request_id, step = record.request_id, record.step
+    original_due = due = _moment(record.due_at, request_id, f"{step} due_at")
+    extensions: tuple[Extension, ...] = ()
+    for granted in record.extensions or ():
+        new_due = _moment(granted.due_at, request_id, f"{step} extension due_at")
+        previous_due = (due if granted.previous_due_at is None else
+                        _moment(granted.previous_due_at, request_id, f"{step} previous_due_at"))
+        note_id = granted.reason_note_id
+        note = str(note_id) if note_id is not None else None
+        extensions += (Extension(
+            at=granted.at, previous_due=previous_due, new_due=new_due,
+            reason=reasons.get(note) if note else None, reason_note_id=note, by=granted.by,
+        ),)
+        due = new_due
+    paused = record.pauses_resumed or _NO_TIME
+    if record.paused_since is not None:  # still paused: it counts up to as_of
+        paused += max(as_of - record.paused_since, _NO_TIME)
+    finished_at = record.finished_at
+    return StepCompliance(
+        request_id=request_id, kind=kind, step=step, party=_party(record.party, step),
+        started_at=started_at, original_due_at=original_due, due_at=due,
+        finished_at=finished_at, breached_at=record.breached_at,
+        verdict=_verdict(record, due, as_of), extensions=extensions,
+        time_to_handle=None if finished_at is None else finished_at - started_at,
+        paused_for_subject=paused,
+    )
 
 
-def _counts(rows: list[StepCompliance], rated: list[StepCompliance]) -> dict[str, Any]:
-    met = sum(r.verdict is Verdict.MET for r in rated)
-    missed = sum(r.verdict in MISSED_VERDICTS for r in rated)
+def _tally(verdicts: Counter[Verdict], rated: Counter[Verdict]) -> dict[str, Any]:
+    """Figures of a set of rows from its verdicts; the rate from the verdicts of `rated`."""
+    met = rated[Verdict.MET]
+    missed = sum(rated[v] for v in MISSED_VERDICTS)
     return {
-        "total": len(rows),
-        "met": sum(r.verdict is Verdict.MET for r in rows),
-        "breached": sum(r.verdict in BREACH_VERDICTS for r in rows),
-        "lapsed": sum(r.verdict is Verdict.LAPSED for r in rows),
-        "open": sum(r.verdict is Verdict.OPEN for r in rows),
+        "total": verdicts.total(),
+        "met": verdicts[Verdict.MET],
+        "breached": sum(verdicts[v] for v in BREACH_VERDICTS),
+        "lapsed": verdicts[Verdict.LAPSED],
+        "open": verdicts[Verdict.OPEN],
         "on_time_rate": met / (met + missed) if met + missed else None,
     }
 
 
-def _organisation(rows: list[StepCompliance]) -> list[StepCompliance]:
-    return [r for r in rows if r.party is Party.ORGANISATION]
+def _aware(as_of: datetime) -> None:
+    if as_of.tzinfo is None:
+        raise ValueError("as_of needs a time zone")
+
+
+_STEP_ORDER = {s.value: i for i, s in enumerate(Step)}
 
 
 def _step_order(step: str) -> tuple[int, str]:
-    order = [s.value for s in Step]
-    return (order.index(step) if step in order else len(order), step)
+    return (_STEP_ORDER.get(step, len(_STEP_ORDER)), step)
 
 
 def compliance_from_events(
@@ -312,34 +360,67 @@ def compliance_from_events(
     consecutive reports count every step exactly once; a step's later events (met after
     the end, say) still count, since all of the request's events are folded.
     """
-    if as_of.tzinfo is None:
-        raise ValueError("as_of needs a time zone")
-    rows: list[StepCompliance] = []
+    _aware(as_of)
+    records: list[StepRecord] = []
     for request_id, events in events_by_request.items():
-        kind = kinds.get(request_id)
-        if kind is None:
+        if request_id not in kinds:
             raise ValueError(f"no kind given for request {request_id!r}")
-        rows.extend(_fold_request(request_id, kind, events, as_of, reasons or {}))
-    if period is not None:
-        rows = [r for r in rows if period.start <= r.started_at < period.end]
+        records.extend(step_records(request_id, events))
+    return compliance_from_records(records, kinds, as_of, reasons=reasons, period=period)
+
+
+def compliance_from_records(
+    records: Iterable[StepRecord],
+    kinds: Mapping[str, str],
+    as_of: datetime,
+    *,
+    reasons: Mapping[str, str] | None = None,
+    period: ReportRange | None = None,
+) -> ComplianceReport:
+    """The report from steps' records, as `step_records` folds them or the store keeps
+    them: the same records give the same report, to the row and figure."""
+    _aware(as_of)
+    rows: list[StepCompliance] = []
+    for record in records:
+        started_at = record.started_at
+        if started_at is None or (period is not None
+                                  and not period.start <= started_at < period.end):
+            continue
+        kind = kinds.get(record.request_id)
+        if kind is None:
+            raise ValueError(f"no kind given for request {record.request_id!r}")
+        rows.append(_judged(record, started_at, kind, as_of, reasons or {}))
     rows.sort(key=lambda r: (r.request_id, r.started_at, _step_order(r.step)))
 
-    per_step = []
-    for step in sorted({r.step for r in rows}, key=_step_order):
-        of_step = [r for r in rows if r.step == step]
-        per_step.append(StepSummary(step=step, party=of_step[0].party,
-                                    **_counts(of_step, of_step)))
-    per_kind = []
-    for kind in sorted({r.kind for r in rows}):
-        of_kind = [r for r in rows if r.kind == kind]
-        per_kind.append(KindSummary(kind=kind, requests=len({r.request_id for r in of_kind}),
-                                    **_counts(of_kind, _organisation(of_kind))))
-    overall = _counts(rows, _organisation(rows))
+    # One pass over the rows: verdicts per step and per kind, and those of the
+    # organisation's steps, which give the per-kind and overall rates.
+    of_step: dict[str, Counter[Verdict]] = defaultdict(Counter)
+    step_party: dict[str, Party] = {}
+    of_kind: dict[str, Counter[Verdict]] = defaultdict(Counter)
+    ours_of_kind: dict[str, Counter[Verdict]] = defaultdict(Counter)
+    requests_of_kind: dict[str, set[str]] = defaultdict(set)
+    paused = _NO_TIME
+    for r in rows:
+        of_step[r.step][r.verdict] += 1
+        step_party.setdefault(r.step, r.party)
+        of_kind[r.kind][r.verdict] += 1
+        requests_of_kind[r.kind].add(r.request_id)
+        if r.party is Party.ORGANISATION:
+            ours_of_kind[r.kind][r.verdict] += 1
+        paused += r.paused_for_subject
+    per_step = tuple(
+        StepSummary(step=step, party=step_party[step], **_tally(counts, counts))
+        for step, counts in sorted(of_step.items(), key=lambda item: _step_order(item[0])))
+    per_kind = tuple(
+        KindSummary(kind=kind, requests=len(requests_of_kind[kind]),
+                    **_tally(counts, ours_of_kind[kind]))
+        for kind, counts in sorted(of_kind.items()))
+    verdicts: Counter[Verdict] = sum(of_kind.values(), Counter())
+    overall = _tally(verdicts, sum(ours_of_kind.values(), Counter()))
     return ComplianceReport(
         range=period, as_of=as_of, rows=tuple(rows), steps_total=overall["total"],
         met=overall["met"], breached=overall["breached"], lapsed=overall["lapsed"],
         open=overall["open"], on_time_rate=overall["on_time_rate"],
-        verdicts={v: sum(r.verdict is v for r in rows) for v in Verdict},
-        per_step=tuple(per_step), per_kind=tuple(per_kind),
-        paused_for_subject=sum((r.paused_for_subject for r in rows), timedelta(0)),
+        verdicts={v: verdicts[v] for v in Verdict}, per_step=per_step, per_kind=per_kind,
+        paused_for_subject=paused,
     )

@@ -23,7 +23,13 @@ from activities.intake_store import IntakeStore
 from domain.compliance import ComplianceReport, Verdict
 from domain.events import EventType, NewEvent
 from domain.requests import parse_submission
-from runtime.audit_report import CSV_COLUMNS, build_report, render_csv, render_html
+from runtime.audit_report import (
+    CSV_COLUMNS,
+    build_report,
+    kept_compliance_problem,
+    render_csv,
+    render_html,
+)
 
 HOSTILE = "<script>alert('x')</script> archive retrieval takes a week"
 
@@ -144,6 +150,10 @@ async def test_figures_of_a_scenario_with_known_met_and_breached_deadlines(
     assert rows[ids["late"], "answer"].breached_at == T + timedelta(days=14, hours=1)
     assert rows[ids["paid"], "verify_identity"].paused_for_subject == timedelta(days=3)
     assert rows[ids["paid"], "investigate"].paused_for_subject == timedelta(0)
+
+    # The rows the report read are what each request's events fold to.
+    for request_id in ids.values():
+        assert await kept_compliance_problem(pool, request_id) is None
 
     # Only this test writes to February 2001, so the summary is the scenario's alone.
     assert len(rows) == len(report.rows)

@@ -1,5 +1,7 @@
 """Deadline compliance folded from events: every verdict, figure and rate of a known
-scenario, checked exactly."""
+scenario, checked exactly; and the steps' records the fold goes through, which the store
+keeps beside the events for the report (tests/store/test_deadline_compliance.py checks the
+store's rows against this fold)."""
 
 from __future__ import annotations
 
@@ -12,13 +14,17 @@ import pytest
 from domain.compliance import (
     ComplianceReport,
     Extension,
+    ExtensionRecord,
     KindSummary,
     Party,
     ReportRange,
     StepCompliance,
+    StepRecord,
     StepSummary,
     Verdict,
     compliance_from_events,
+    compliance_from_records,
+    step_records,
 )
 from domain.events import EventType
 
@@ -272,3 +278,76 @@ def test_bad_input_is_refused_with_a_clear_error() -> None:
                                                                 "due_at": "soon"})]}
     with pytest.raises(ValueError, match="request req-a: answer due_at is not a time"):
         compliance_from_events(broken, KINDS, AS_OF)
+
+
+def test_step_records_hold_what_the_record_says_before_any_verdict() -> None:
+    records = {r.step: r for r in step_records("req-b", EVENTS["req-b"])}
+    assert records["verify_identity"] == StepRecord(
+        request_id="req-b", step="verify_identity", started_at=day(0), party="subject",
+        due_at=day(14).isoformat(), closed_as="met", finished_at=day(3),
+        pauses_resumed=timedelta(days=3))
+    # The extension's payload as recorded: read as times only when a report judges it.
+    assert records["decide"] == StepRecord(
+        request_id="req-b", step="decide", started_at=day(4), due_at=day(11).isoformat(),
+        extensions=(ExtensionRecord(at=day(10), due_at=day(18).isoformat(),
+                                    previous_due_at=day(11).isoformat(),
+                                    reason_note_id=NOTE, by="op-sato"),),
+        closed_as="met", finished_at=day(16))
+    # The invoice's lapse names no step: no record.
+    assert [r.step for r in step_records("req-c", EVENTS["req-c"])] == ["payment"]
+
+
+def test_marks_outside_a_steps_window_and_repeated_marks_change_nothing() -> None:
+    events = [
+        on(EventType.DEADLINE_BREACHED, "answer", day(0)),  # before the start
+        on(EventType.DEADLINE_RESUMED, "answer", day(0)),  # nothing paused
+        on(EventType.DEADLINE_PAUSED, "answer", day(1)),
+        started("answer", day(1), day(15)),
+        on(EventType.DEADLINE_PAUSED, "answer", day(2)),  # already paused
+        on(EventType.DEADLINE_RESUMED, "answer", day(3)),
+        on(EventType.DEADLINE_BREACHED, "answer", day(15)),
+        on(EventType.DEADLINE_BREACHED, "answer", day(16)),  # the first breach stays
+        on(EventType.DEADLINE_COMPLETED_LATE, "answer", day(17)),
+        started("answer", day(18), day(30)),  # a repeated start
+        extended("answer", day(19), day(15), day(40)),  # after the close
+        on(EventType.DEADLINE_MET, "answer", day(20)),
+        on(EventType.DEADLINE_PAUSED, "answer", day(21)),  # pauses count after the close
+        Ev(EventType.DEADLINE_BREACHED, day(22), {"step": 5}),  # no step named
+    ]
+    assert step_records("req-f", events) == [StepRecord(
+        request_id="req-f", step="answer", started_at=day(1), due_at=day(15).isoformat(),
+        breached_at=day(15), closed_as="completed_late", finished_at=day(17),
+        pauses_resumed=timedelta(days=2), paused_since=day(21))]
+    row = compliance_from_events({"req-f": events}, KINDS, day(23)).rows[0]
+    assert (row.verdict, row.paused_for_subject, row.extensions) == (
+        Verdict.COMPLETED_LATE, timedelta(days=4), ())
+
+
+def test_a_step_with_only_pauses_on_record_is_kept_but_is_no_row() -> None:
+    events = [on(EventType.DEADLINE_PAUSED, "act", day(0)),
+              on(EventType.DEADLINE_RESUMED, "act", day(1))]
+    assert step_records("req-e", events) == [StepRecord(
+        request_id="req-e", step="act", pauses_resumed=timedelta(days=1))]
+    assert compliance_from_events({"req-e": events}, KINDS, AS_OF).rows == ()
+
+
+def test_payload_values_are_kept_as_the_store_keeps_them() -> None:
+    # A party or due time that is not text is kept as its JSON text (Postgres' ->>), so
+    # the store's rows and the fold agree on any payload; the report still refuses it.
+    events = [Ev(EventType.DEADLINE_STARTED, day(0),
+                 {"step": "answer", "due_at": 5, "party": True})]
+    [record] = step_records("req-d", events)
+    assert (record.due_at, record.party) == ("5", "true")
+    with pytest.raises(ValueError, match="answer due_at is not a time: '5'"):
+        compliance_from_records([record], KINDS, AS_OF)
+
+
+def test_the_report_from_records_is_the_report_from_their_events() -> None:
+    records = [r for request_id, events in EVENTS.items()
+               for r in step_records(request_id, events)]
+    for as_of in (day(0.1), day(15), AS_OF):
+        assert compliance_from_records(
+            records, KINDS, as_of, reasons={NOTE: REASON}, period=ReportRange(
+                start=day(0), end=day(21))) == compliance_from_events(
+            EVENTS, KINDS, as_of, reasons={NOTE: REASON},
+            period=ReportRange(start=day(0), end=day(21)))
