@@ -29,6 +29,10 @@ test: $(VENV)/.test-deps browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# One run (about 14 minutes on the shared 2-core box): the bare-SDK baselines, our workflow with 1, 2 and 4
+# worker processes, receipt latency at half load, the audit report over 1M events; writes
+# docs/benchmarks.md and docs/benchmarks.json. Options: make bench BENCH_ARGS="--workers 2"
+# (bench/run.py --help lists them).
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

@@ -1,72 +1,81 @@
 """Benchmark: our DataSubjectRequest against bare Temporal, on the same servers, in one run.
 
     make bench                     # or: .venv/bin/python bench/run.py --requests 200
+    make bench BENCH_ARGS="--workers 2"
 
 Starts the embedded PostgreSQL and Temporal dev server in a scratch folder (or uses
-DATABASE_URL / TEMPORAL_ADDRESS), then measures:
-  1. the baseline: N workflows of one no-op activity, bare SDK, in-process worker;
-  2. N requests of mixed kinds through the real worker (`worker.py`, a subprocess whose
-     memory is sampled), the benchmark playing operator through the same client calls
-     the CLI uses;
-  3. on a store seeded with --events events: the audit report for a month and
-     `dsr list --overdue`.
-Prints a table and writes docs/benchmarks.md. Figures are ratios against the baseline of
-the same run: the machine is shared and noisy, absolute numbers are not comparable.
+DATABASE_URL / TEMPORAL_ADDRESS), then measures, in this order:
+  1. the baselines: --requests workflows of 1 and of 23 no-op activities, bare SDK,
+     in-process worker, --concurrency at a time;
+  2. for each worker count of --workers (default 1,2,4), that many `worker.py`
+     subprocesses on one task queue, and the same closed loop of --requests requests of
+     mixed kinds, the benchmark playing operator through the client calls the CLI uses;
+     with the first (smallest) count also the activities and history events per request
+     and the worker's peak memory, then an open loop at half the requests/s it reached,
+     for the latency from submit to the delivery of the receipt notice;
+  3. on a store seeded with --events events (bench/store_load.py): the audit report for
+     a month and `dsr list --overdue`.
+Prints the report and writes docs/benchmarks.md and docs/benchmarks.json (bench/report.py
+says what each figure is). Compare ratios within a run: the machine is shared and noisy.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
-import statistics
-import subprocess
+import random
+import shutil
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
-import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import asyncpg  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
 from activities.database import apply_migrations, create_pool  # noqa: E402
 from bench.baseline import BaselineWorkflow, noop  # noqa: E402
-from bench.drive import drive_request, seed_subjects  # noqa: E402
+from bench.drive import (  # noqa: E402
+    Driven,
+    StepWatch,
+    count_history,
+    drive_request,
+    receipt_delivered_at,
+    receipt_latencies_ms,
+    seed_subjects,
+)
+from bench.report import (  # noqa: E402
+    BASELINE_STEPS,
+    BEFORE_HISTORIES,
+    KINDS,
+    Closed,
+    Measured,
+    before_figures,
+    build,
+    percentile,
+    render,
+)
 from bench.store_load import time_store_reads  # noqa: E402
+from bench.workers import Fleet, fleet  # noqa: E402
 from runtime.cluster import connect, ensure_search_attributes  # noqa: E402
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port  # noqa: E402
 
-KINDS = ("inquiry", "correction", "suspension", "third_party_stop", "disclosure")
+STARTED = time.monotonic()
 
 
-@dataclass
-class Figures:
-    name: str
-    requests: int
-    seconds: float
-    activities: int
-    history_events: int = 0
-    latencies: list[float] = field(default_factory=list)
-    peak_rss_mib: float | None = None
-
-    @property
-    def requests_per_s(self) -> float:
-        return self.requests / self.seconds
-
-    @property
-    def activities_per_s(self) -> float:
-        return self.activities / self.seconds
+def say(text: str) -> None:
+    print(f"[{time.monotonic() - STARTED:6.0f}s] {text}", flush=True)
 
 
-async def baseline(client: Client, n: int, concurrency: int, steps: int = 1) -> Figures:
+async def baseline(client: Client, n: int, concurrency: int, steps: int) -> Closed:
     queue = f"bench-baseline-{uuid.uuid4().hex[:8]}"
     gate = asyncio.Semaphore(concurrency)
 
@@ -80,132 +89,110 @@ async def baseline(client: Client, n: int, concurrency: int, steps: int = 1) -> 
         started = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(n)))
         seconds = time.perf_counter() - started
-    return Figures(f"bare SDK, {steps} no-op activities", n, seconds, n * steps)
+    return Closed(n, seconds, load=os.getloadavg()[0])
 
 
-async def ours(client: Client, pool, n: int, concurrency: int, env: dict[str, str],
-               data_dir: Path, profile: Path | None = None) -> Figures:
-    queue = env["DSR_TASK_QUEUE"]
-    log = (data_dir / "bench-worker.log").open("ab")
-    command = [sys.executable, str(ROOT / "worker.py")]
-    if profile is not None:
-        # py-spy (pip install py-spy; not a dependency) samples the worker's stacks.
-        command = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw",
-                   "--rate", "50", "--subprocesses", "-o", str(profile), "--", *command]
-    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        await _wait_for_log(data_dir / "bench-worker.log", "worker running")
-        process = psutil.Process(worker.pid)
-        if profile is not None:  # the worker is py-spy's child
-            process = next(p for p in process.children(recursive=True)
-                           if "worker.py" in " ".join(p.cmdline()))
-        peak = 0
-        stop = asyncio.Event()
+async def closed_loop(client: Client, pool: asyncpg.Pool, queue: str, n: int,
+                      concurrency: int, workers: Fleet, tag: str) -> tuple[Closed, list[Driven]]:
+    """`n` requests of mixed kinds, `concurrency` in flight, each driven to its close."""
+    subjects = await seed_subjects(pool, tag, n)
+    gate = asyncio.Semaphore(concurrency)
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(workers.sample(stop))
+    async with StepWatch(pool) as watch:
 
-        async def sample() -> None:
-            nonlocal peak
-            while not stop.is_set():
-                peak = max(peak, process.memory_info().rss)
-                await asyncio.sleep(0.05)
-
-        sampler = asyncio.create_task(sample())
-        tag = uuid.uuid4().hex[:8]
-        subjects = await seed_subjects(pool, tag, n)
-        gate = asyncio.Semaphore(concurrency)
-
-        async def one(i: int) -> tuple[float, int, int]:
+        async def one(i: int) -> Driven:
             async with gate:
-                return await drive_request(client, pool, queue, KINDS[i % len(KINDS)],
+                return await drive_request(client, pool, watch, queue, KINDS[i % len(KINDS)],
                                            f"bench-{tag}-{i}", subjects[i])
 
         started = time.perf_counter()
-        results = await asyncio.gather(*(one(i) for i in range(n)))
+        driven = await asyncio.gather(*(one(i) for i in range(n)))
         seconds = time.perf_counter() - started
-        stop.set()
-        await sampler
-    finally:
-        if profile is not None:
-            # Stop the worker, not py-spy: py-spy writes its file when its child exits.
-            for child in psutil.Process(worker.pid).children(recursive=True):
-                child.terminate()
-        else:
-            worker.terminate()
-        worker.wait(60)
-        log.close()
-    return Figures("DataSubjectRequest, mixed kinds", n, seconds,
-                   activities=sum(r[1] for r in results),
-                   history_events=sum(r[2] for r in results),
-                   latencies=[r[0] for r in results], peak_rss_mib=peak / 2**20)
+    stop.set()
+    await sampler
+    return Closed(n, seconds, workers.peak_rss_mib, os.getloadavg()[0]), list(driven)
 
 
-async def _wait_for_log(path: Path, text: str, within: float = 60) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if path.exists() and text in path.read_text(errors="replace"):
-            return
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"worker did not start; see {path}")
+async def open_loop(client: Client, pool: asyncpg.Pool, queue: str, rate: float, n: int,
+                    arrivals: str, seed: int, tag: str) -> tuple[list[Driven], float, float]:
+    """`n` requests arriving at `rate` a second whatever is in flight (Poisson or a fixed
+    interval), each driven to its close; returns them, the offered rate and the seconds
+    from the first arrival to the last close."""
+    subjects = await seed_subjects(pool, tag, n)
+    rng = random.Random(seed)
+    gaps = [rng.expovariate(rate) if arrivals == "poisson" else 1 / rate for _ in range(n)]
+    tasks: list[asyncio.Task[Driven]] = []
+    async with StepWatch(pool) as watch:
+        started = time.perf_counter()
+        due = 0.0
+        for i in range(n):
+            delay = started + due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(drive_request(
+                client, pool, watch, queue, KINDS[i % len(KINDS)], f"bench-{tag}-{i}",
+                subjects[i])))
+            due += gaps[i]
+        last_arrival = time.perf_counter() - started
+        driven = await asyncio.gather(*tasks)
+        seconds = time.perf_counter() - started
+    offered = (n - 1) / last_arrival if n > 1 and last_arrival > 0 else rate
+    return list(driven), offered, seconds
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+async def history_counts(client: Client, driven: list[Driven]) -> list[tuple[str, int, int]]:
+    gate = asyncio.Semaphore(10)
+
+    async def one(d: Driven) -> tuple[str, int, int]:
+        async with gate:
+            return (d.kind, *await count_history(client, d.request_id))
+
+    return list(await asyncio.gather(*(one(d) for d in driven)))
 
 
-def report(base: Figures, like: Figures, mine: Figures, store: dict[str, float],
-           argv: list[str]) -> str:
-    ratio = mine.activities_per_s / base.activities_per_s
-    like_ratio = mine.activities_per_s / like.activities_per_s
-    rows = [
-        ("requests (workflows)", f"{base.requests}", f"{like.requests}", f"{mine.requests}"),
-        ("wall time, s", f"{base.seconds:.1f}", f"{like.seconds:.1f}", f"{mine.seconds:.1f}"),
-        ("requests/s", f"{base.requests_per_s:.1f}", f"{like.requests_per_s:.1f}",
-         f"{mine.requests_per_s:.1f}"),
-        ("activities/s", f"{base.activities_per_s:.1f}", f"{like.activities_per_s:.1f}",
-         f"{mine.activities_per_s:.1f}"),
-        ("activities per request", f"{base.activities // base.requests}",
-         f"{like.activities // like.requests}", f"{mine.activities / mine.requests:.1f}"),
-        ("history events per request", "-", "-", f"{mine.history_events / mine.requests:.1f}"),
-        ("submit → receipt event, p50 ms", "-", "-",
-         f"{1000 * statistics.median(mine.latencies):.0f}"),
-        ("submit → receipt event, p99 ms", "-", "-",
-         f"{1000 * _percentile(mine.latencies, 0.99):.0f}"),
-        ("worker peak RSS, MiB", "-", "-", f"{mine.peak_rss_mib:.0f}"),
-    ]
-    lines = [
-        "# Benchmarks", "",
-        f"Made by `{' '.join(['python bench/run.py', *argv])}` on "
-        f"{datetime.now(UTC).date().isoformat()}, {os.cpu_count()} cores, embedded servers "
-        "unless DATABASE_URL / TEMPORAL_ADDRESS were set. Ratios are what compare across "
-        "runs; absolute figures move with the machine's load.", "",
-        "| figure | bare SDK, 1 activity | bare SDK, same activities | DataSubjectRequest |",
-        "| --- | ---: | ---: | ---: |",
-        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows], "",
-        f"**Ratio of activities/s, ours to the baseline (1 no-op activity per workflow): "
-        f"{ratio:.2f}**", "",
-        f"Ratio to the like-for-like baseline (the same number of no-op activities per "
-        f"workflow as our requests ran): {like_ratio:.2f}", "",
-        f"Store seeded with {int(store['events']):,} events:", "",
-        "| read | seconds |", "| --- | ---: |",
-        f"| audit report for a month | {store['report_month']:.2f} |",
-        f"| `dsr list --overdue` | {store['list_overdue']:.2f} |", "",
-    ]
-    return "\n".join(lines)
+def _worker_counts(text: str) -> list[int]:
+    counts = sorted({int(part) for part in text.split(",") if part.strip()})
+    if not counts or counts[0] < 1:
+        raise argparse.ArgumentTypeError("--workers takes N or a list such as 1,2,4")
+    return counts
 
 
 async def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--requests", type=int, default=200,
+                        help="requests per closed-loop measurement (default 200)")
+    parser.add_argument("--concurrency", type=int, default=50,
+                        help="requests in flight in the closed loops (default 50)")
+    parser.add_argument("--workers", type=_worker_counts, default=[1, 2, 4], metavar="N[,N..]",
+                        help="worker process counts to measure (default 1,2,4); the first "
+                             "gives the headline figures")
+    parser.add_argument("--half-load-requests", type=int, metavar="N",
+                        help="requests in the half-load open loop (default: what arrives in "
+                             "--half-load-seconds, at least 100, at most --requests)")
+    parser.add_argument("--half-load-seconds", type=float, default=40.0)
+    parser.add_argument("--arrivals", choices=("poisson", "fixed"), default="poisson")
+    parser.add_argument("--seed", type=int, default=15, help="of the Poisson arrivals")
+    parser.add_argument("--events", type=int, default=1_000_000,
+                        help="events to seed the store with for the audit report")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md",
+                        help="the report; the JSON goes beside it (.json)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the scratch folder (servers' data, workers' logs); it is "
+                             "kept anyway when the run fails")
     parser.add_argument("--profile", type=Path, metavar="FILE",
-                        help="sample the worker with py-spy into FILE (collapsed stacks)")
+                        help="sample the first worker with py-spy into FILE (collapsed "
+                             "stacks; bench/profile_summary.py FILE sums it up)")
     args = parser.parse_args(argv)
 
+    load_start = os.getloadavg()[0]
+    before = before_figures()  # fail now, not after ten minutes, if they cannot be read
     scratch = Path(tempfile.mkdtemp(prefix="dsr-bench-"))
     postgres = temporal = None
     dsn, address = os.environ.get("DATABASE_URL"), os.environ.get("TEMPORAL_ADDRESS")
+    servers = "given (DATABASE_URL / TEMPORAL_ADDRESS)" if dsn or address else "embedded"
+    say(f"scratch folder {scratch}")
+    finished = False
     try:
         if not dsn:
             postgres = EmbeddedPostgres(scratch)
@@ -217,29 +204,103 @@ async def main(argv: list[str]) -> None:
         await apply_migrations(pool)
         client = await connect(address, "default")
         await ensure_search_attributes(client, "default")
+        queue = f"bench-{uuid.uuid4().hex[:8]}"
         env = {**os.environ, "DATABASE_URL": dsn, "TEMPORAL_ADDRESS": address,
-               "DSR_TASK_QUEUE": f"bench-{uuid.uuid4().hex[:8]}", "DSR_LOG_FORMAT": "json",
-               "DSR_DATA_DIR": str(scratch)}
-        print(f"baseline: {args.requests} workflows ...", flush=True)
-        base = await baseline(client, args.requests, args.concurrency)
-        print(f"ours: {args.requests} requests ...", flush=True)
-        mine = await ours(client, pool, args.requests, args.concurrency, env, scratch,
-                          args.profile)
-        steps = round(mine.activities / mine.requests)
-        print(f"like-for-like baseline: {args.requests} workflows of {steps} ...", flush=True)
-        like = await baseline(client, args.requests, args.concurrency, steps)
-        print(f"store: seeding {args.events:,} events ...", flush=True)
+               "DSR_TASK_QUEUE": queue, "DSR_LOG_FORMAT": "json"}
+
+        say(f"baseline: {args.requests} workflows of 1 no-op activity ...")
+        base_1 = await baseline(client, args.requests, args.concurrency, 1)
+        say(f"  {base_1.requests_per_s:.2f} requests/s")
+        say(f"baseline: {args.requests} workflows of {BASELINE_STEPS} no-op activities ...")
+        base_23 = await baseline(client, args.requests, args.concurrency, BASELINE_STEPS)
+        say(f"  {base_23.requests_per_s:.2f} requests/s")
+
+        by_workers: dict[int, Closed] = {}
+        per_request: list[tuple[str, int, int]] = []
+        saturated_ms: list[float] = []
+        half_ms: list[float] = []
+        half_offered = half_seconds = 0.0
+        half_n = 0
+        half_load: float | None = None
+        missing = 0
+        for count in args.workers:
+            first = count == args.workers[0]
+            tag = uuid.uuid4().hex[:8]
+            async with fleet(count, env, scratch / "worker-data", scratch / "logs",
+                             args.profile if first else None) as workers:
+                say(f"ours, {count} worker{'s' if count > 1 else ''}: {args.requests} "
+                    f"requests, {args.concurrency} at a time ...")
+                closed, driven = await closed_loop(client, pool, queue, args.requests,
+                                                   args.concurrency, workers, f"{tag}-c")
+                by_workers[count] = closed
+                say(f"  {closed.requests_per_s:.2f} requests/s, peak RSS "
+                    f"{closed.peak_rss_mib:.0f} MiB")
+                if not first:
+                    continue
+                per_request = await history_counts(client, driven)
+                delivered = await receipt_delivered_at(pool, (d.request_id for d in driven))
+                saturated_ms = receipt_latencies_ms(driven, delivered)
+                rate = closed.requests_per_s / 2
+                half_n = args.half_load_requests or min(
+                    args.requests, max(100, round(rate * args.half_load_seconds)))
+                say(f"ours, half load: {half_n} requests at {rate:.2f}/s ({args.arrivals}) ...")
+                stop = asyncio.Event()
+                sampler = asyncio.create_task(workers.sample(stop))
+                driven, half_offered, half_seconds = await open_loop(
+                    client, pool, queue, rate, half_n, args.arrivals, args.seed, f"{tag}-h")
+                half_load = os.getloadavg()[0]
+                stop.set()
+                await sampler
+                delivered = await receipt_delivered_at(pool, (d.request_id for d in driven))
+                half_ms = receipt_latencies_ms(driven, delivered)
+                missing = len(driven) - len(half_ms)
+                if workers.peak_rss_mib and closed.peak_rss_mib:
+                    closed.peak_rss_mib = max(closed.peak_rss_mib, workers.peak_rss_mib)
+                p99 = percentile(half_ms, 0.99) if half_ms else float("nan")
+                say(f"  receipt p99 {p99:.0f} ms (offered {half_offered:.2f}/s over "
+                    f"{half_seconds:.0f} s)")
+
+        say(f"store: seeding {args.events:,} events, then the audit report ...")
         store = await time_store_reads(pool, args.events)
+        say(f"  audit report {store['report_month']:.2f} s over {int(store['events']):,} "
+            "events")
         await pool.close()
-        text = report(base, like, mine, store, argv)
+
+        notes = [f"1-minute load average {load_start:.1f} at the start, "
+                 f"{os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores: the "
+                 "machine is shared, other work moves the absolute figures."]
+        if missing:
+            notes.append(f"{missing} half-load requests had no delivered receipt on record; "
+                         "their latency is left out.")
+        measured = Measured(
+            argv=argv, date=datetime.now(UTC).date().isoformat(), cores=os.cpu_count() or 0,
+            servers=servers, requests=args.requests, concurrency=args.concurrency,
+            baseline_1=base_1, baseline_23=base_23, by_workers=by_workers,
+            per_request=per_request, receipt_ms_saturated=saturated_ms,
+            half_load_offered_per_s=half_offered, half_load_seconds=half_seconds,
+            receipt_ms_half_load=half_ms, half_load_requests=half_n, arrivals=args.arrivals,
+            half_load_load=half_load,
+            store=store, before=before,
+            before_folder=str(BEFORE_HISTORIES.relative_to(ROOT)),
+            run_seconds=time.monotonic() - STARTED, missing_receipts=missing, notes=notes)
+        data = build(measured)
+        text = render(data)
         print(text)
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+        args.out.write_text(text, encoding="utf-8")
+        args.out.with_suffix(".json").write_text(
+            json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        say(f"wrote {args.out} and {args.out.with_suffix('.json')}")
+        finished = True
     finally:
         if temporal is not None:
             temporal.stop()
         if postgres is not None:
             postgres.stop()
+        if finished and not args.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+        else:
+            say(f"kept {scratch} (workers' logs under logs/)")
 
 
 if __name__ == "__main__":
