@@ -81,7 +81,7 @@ class DataSubjectRequest(RequestSteps):
         self._deadline = DeadlineKeeper(
             self._policy, self._record, self._publish,
             idle=lambda: self._deadline.step not in self._busy.values(),
-            settle=self._settle, summaries=self._batched)
+            settle=self._before_waiting, summaries=self._batched)
         self._busy: dict[str, Step] = {}  # operator acts being recorded, and their steps
         self._answer: RespondToInquiry | None = None
         self._identity_checked = False
@@ -133,7 +133,7 @@ class DataSubjectRequest(RequestSteps):
         await self._settle()
         self._status = RequestStatus.CLOSED
         self._deadline.step = self._deadline.due_at = None
-        self._publish()
+        self._publish(settled=True)
         return RequestOutcome(request_id=ref.request_id, status=self._status,
                               outcome=self._outcome.value, closed_at=closed_at)
 

@@ -74,20 +74,27 @@ class DeadlineKeeper:
         self._breached = False
         self._changed()
 
-    async def wait(self, done: Callable[[], bool]) -> bool:
+    async def wait(self, done: Callable[[], bool], *, own_work: bool = False) -> bool:
         """Wait for `done`, reminding before the due time and escalating at it. A subject's
-        window that runs out lapses instead: returns False, and the request closes."""
+        window that runs out lapses instead: returns False, and the request closes.
+
+        Before blocking, what was recorded is settled (stored and shown), except at the
+        start of our `own_work`, whose effect carries it and which is over in moments; it
+        is settled there once a reminder or a breach is recorded."""
         step = self.step
         assert step is not None
+        settle = not own_work
         while not done():
             assert self.due_at is not None
             revision = self._revision
             woke = lambda revision=revision: done() or self._revision != revision  # noqa: E731
             moments = ([] if self._reminded else [(self._reminder_at(), "reminder")]) + (
                 [] if self.overdue else [(self.due_at, "due")])
-            await self._settle()
-            if done() or self._revision != revision:
-                continue
+            if settle:
+                await self._settle()
+                if done() or self._revision != revision:
+                    continue
+            settle = True
             if not moments:
                 await workflow.wait_condition(woke)
                 continue

@@ -49,7 +49,7 @@ class RequestSteps(RequestEffects):
             await self._record(EventType.STEP_FAILED, f"{step}:failed",
                                {"step": step, "error": kind, "activity": error.activity_type})
             await self._settle()
-        self._publish()
+        self._publish(settled=True)
         raise ApplicationError(
             f"step {step} failed: {error.activity_type} raised {kind}, an error retrying "
             "cannot cure; the request stops here for an operator (see the worker's log)",
@@ -69,7 +69,7 @@ class RequestSteps(RequestEffects):
             # Let the work start, so its first effect carries the step's opening rather
             # than the keeper storing it on its own before waiting.
             await asyncio.sleep(0)
-        await self._deadline.wait(task.done)
+        await self._deadline.wait(task.done, own_work=True)
         result = await task
         await self._deadline.close()
         return result
@@ -80,15 +80,31 @@ class RequestSteps(RequestEffects):
 
     # What operators see ---------------------------------------------------------------
 
-    def _publish(self) -> None:
-        """Search attributes and current details: where the request stands, no personal data."""
+    def _publish(self, *, settled: bool = False) -> None:
+        """Current details at once; search attributes once the request settles (`settled`:
+        it waits for someone, is late, or has ended), no personal data in either.
+
+        Current details cost nothing in history. Each search-attribute upsert is an event
+        and a write to the visibility store, so under the patch they follow where a request
+        *waits*, not every step it passes through in milliseconds: a step of our own work
+        shows there once it is reminded or breached."""
         if self._status is RequestStatus.RECEIVED and self._deadline.step is not None:
             self._status = RequestStatus.IN_PROGRESS
         view = self.status()
+        workflow.set_current_details(current_details(view))
+        if settled or not self._batched:
+            self._show_attributes(view)
+
+    def _show_attributes(self, view: StatusView) -> None:
         updates = search_attribute_updates(view)
         # Each upsert is an event in the history; send one only when a value changed.
         shown = repr([(u.key.name, getattr(u, "value", None)) for u in updates])
         if shown != self._shown_attributes:
             self._shown_attributes = shown
             workflow.upsert_search_attributes(updates)
-        workflow.set_current_details(current_details(view))
+
+    async def _before_waiting(self) -> None:
+        """The request is about to wait: the store and the Web UI show where it stands."""
+        if self._batched:
+            self._show_attributes(self.status())
+        await self._settle()
