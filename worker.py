@@ -57,7 +57,8 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[DataSubjectRequest, ArchiveClosedRequests],
-        activities=[*activities.all(), *LifecycleActivities(pool, events).all(),
+        activities=[*activities.all(),
+                    *LifecycleActivities(pool, events, activities.send_notice).all(),
                     *HistoryArchive(pool, client).all()],
         interceptors=[LogContextInterceptor(), *interceptors],
     )

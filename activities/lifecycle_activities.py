@@ -7,6 +7,7 @@ idempotency key: a retry finds the event and does nothing twice.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import structlog
@@ -23,9 +24,11 @@ from domain.identity import verified_by_registration_match
 from domain.messages import (
     ActionReport,
     CarryOut,
+    CheckIdentity,
     IdentityCheck,
     Investigation,
     Invoice,
+    QueueNotice,
     RecordByOperator,
     RequestStep,
 )
@@ -57,10 +60,15 @@ async def _lock_request(connection: asyncpg.Connection, request_id: str) -> None
         raise _refused(f"no request with id {request_id!r}", "UnknownRequest")
 
 
+SendNotice = Callable[[QueueNotice], Awaitable[None]]
+
+
 class LifecycleActivities:
-    def __init__(self, pool: asyncpg.Pool, events: EventStore) -> None:
+    def __init__(self, pool: asyncpg.Pool, events: EventStore,
+                 send_notice: SendNotice | None = None) -> None:
         self._pool = pool
         self._events = events
+        self._send_notice = send_notice  # for the identity-proof request of check_identity
 
     async def _append(self, connection: asyncpg.Connection, event: NewEvent) -> None:
         try:
@@ -107,6 +115,21 @@ class LifecycleActivities:
             ))
         log.info("registration match", matched=matched, verified=verified)
         return IdentityCheck(matched=matched, verified=verified)
+
+    @activity.defn(name="check_identity")
+    async def check_identity(self, order: CheckIdentity) -> IdentityCheck:
+        """The registration match and, when it does not verify the requester, the notice
+        asking them for proof: each idempotent by its own key, so a retry does neither
+        twice."""
+        check = await self.match_registration(RequestStep(
+            request_id=order.request_id, kind=order.kind, idempotency_key=order.idempotency_key,
+            occurred_at=order.occurred_at, preceding=order.preceding))
+        if not check.verified:
+            if self._send_notice is None:
+                raise _refused("this worker was built without a notice sender",
+                               "NoNoticeSender")
+            await self._send_notice(order.proof_request)
+        return check
 
     @activity.defn(name="record_operator_act")
     async def record_operator_act(self, act: RecordByOperator) -> None:
@@ -240,8 +263,8 @@ class LifecycleActivities:
         return report
 
     def all(self) -> list:
-        return [self.match_registration, self.record_operator_act, self.issue_invoice,
-                self.settle_invoice, self.investigate, self.carry_out]
+        return [self.match_registration, self.check_identity, self.record_operator_act,
+                self.issue_invoice, self.settle_invoice, self.investigate, self.carry_out]
 
 
 async def _findings(

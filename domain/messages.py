@@ -232,6 +232,18 @@ class RequestStep(_Message):
     preceding: Preceding = ()
 
 
+class CheckIdentity(_Message):
+    """Match the requester against the registration and, if that does not verify them,
+    send `proof_request` asking them to prove who they are: one activity."""
+
+    request_id: str
+    kind: RequestKind
+    idempotency_key: str
+    occurred_at: AwareDatetime
+    proof_request: QueueNotice
+    preceding: Preceding = ()
+
+
 class IdentityCheck(_Message):
     """The registration match: whether the e-mail matched, and whether that suffices."""
 

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         ApproveMeasure,
         AttachAnswer,
         CarryOut,
+        CheckIdentity,
         Decide,
         ExtendDeadline,
         IdentityCheck,
@@ -143,15 +144,26 @@ class DataSubjectRequest(RequestSteps):
 
     async def _handle_request(self) -> None:
         await self._deadline.open(Step.VERIFY_IDENTITY)
-        check = await self._activity(
-            "match_registration", self._step_input("verify:registration-match"), IdentityCheck,
-            summary="verify identity: match the registered e-mail")
+        # A match alone does not verify a request that discloses or changes data; a person
+        # who is not verified by it is told how to prove who they are.
+        if self._batched:  # one activity: the match, and the request for proof if needed
+            step = self._step_input("verify:registration-match")
+            check = await self._activity("check_identity", CheckIdentity(
+                request_id=step.request_id, kind=step.kind,
+                idempotency_key=step.idempotency_key, occurred_at=step.occurred_at,
+                proof_request=self._notice_order(NoticeKind.IDENTITY_PROOF_REQUESTED,
+                                                 due_at=self._deadline.due_at)),
+                IdentityCheck, summary="verify identity: match the registration, or ask "
+                                       "for proof")
+        else:
+            check = await self._activity(
+                "match_registration", self._step_input("verify:registration-match"),
+                IdentityCheck)
+            if not check.verified:
+                await self._notify(NoticeKind.IDENTITY_PROOF_REQUESTED,
+                                   due_at=self._deadline.due_at)
         self._identity = "registration_match" if check.verified else None
         self._identity_checked = True
-        if not check.verified:
-            # A match alone does not verify a request that discloses or changes data; a
-            # person who does not match is told how to prove who they are.
-            await self._notify(NoticeKind.IDENTITY_PROOF_REQUESTED, due_at=self._deadline.due_at)
         if not await self._deadline.wait(lambda: self._identity is not None):
             return await self._notify_outcome(NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED,
                                               Outcome.IDENTITY_NOT_VERIFIED)

@@ -118,11 +118,8 @@ class RequestEffects:
                       key: str | None = None) -> None:
         """Queue a notice and deliver it; `key` tells apart notices of one kind that a
         request sends more than once (one per extension)."""
-        order = QueueNotice(
-            request_id=self._ref.request_id, notice=notice,
-            idempotency_key=self._key("notice", notice.value, *((key,) if key else ())),
-            occurred_at=workflow.now(), due_at=due_at, commitment=commitment,
-            reference=reference)
+        order = self._notice_order(notice, due_at=due_at, commitment=commitment,
+                                   reference=reference, key=key)
         if self._batched:
             await self._activity("send_notice", order, None,
                                  summary=f"send the {notice.value.replace('_', ' ')} notice")
@@ -131,3 +128,12 @@ class RequestEffects:
         await self._activity("deliver_notice", DeliverNotice(
             request_id=self._ref.request_id, notification_id=queued.notification_id,
             idempotency_key=queued.idempotency_key, occurred_at=workflow.now()), None)
+
+    def _notice_order(self, notice: NoticeKind, *, due_at: datetime | None = None,
+                      commitment: Commitment | None = None, reference: str | None = None,
+                      key: str | None = None) -> QueueNotice:
+        return QueueNotice(
+            request_id=self._ref.request_id, notice=notice,
+            idempotency_key=self._key("notice", notice.value, *((key,) if key else ())),
+            occurred_at=workflow.now(), due_at=due_at, commitment=commitment,
+            reference=reference)

@@ -79,9 +79,9 @@ def activities_replacing(pool: asyncpg.Pool, maildrop: Path, **faulty: Any) -> l
     """The worker's real activities, with those named replaced by a test's faulty stand-in
     (registered under the same activity name): fault injection for one test's worker."""
     events = EventStore(pool)
-    real = [*RequestActivities(pool, events, NotificationOutbox(pool, events),
-                               MaildropSender(maildrop)).all(),
-            *LifecycleActivities(pool, events).all()]
+    basics = RequestActivities(pool, events, NotificationOutbox(pool, events),
+                               MaildropSender(maildrop))
+    real = [*basics.all(), *LifecycleActivities(pool, events, basics.send_notice).all()]
     unknown = set(faulty) - {a.__name__ for a in real}
     assert not unknown, f"no such activities: {unknown}"
     return [faulty.get(a.__name__, a) for a in real]

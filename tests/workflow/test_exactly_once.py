@@ -92,9 +92,9 @@ async def failing(
     """A worker whose every activity fails once after its effect, on a queue of its own."""
     events = EventStore(pool)
     maildrop = tmp_path / "maildrop-failing"
-    real = [*RequestActivities(pool, events, NotificationOutbox(pool, events),
-                               MaildropSender(maildrop)).all(),
-            *LifecycleActivities(pool, events).all()]
+    basics = RequestActivities(pool, events, NotificationOutbox(pool, events),
+                               MaildropSender(maildrop))
+    real = [*basics.all(), *LifecycleActivities(pool, events, basics.send_notice).all()]
     injector = FailAfterEffect(real)
     task_queue = f"dsr-fail-once-{unique}"
     worker = Worker(time_skipping_env.client, task_queue=task_queue,
@@ -228,7 +228,7 @@ async def test_a_disclosure_whose_every_activity_fails_after_its_effect_leaves_e
     ran = _every_execution_failed_once_after_its_effect(failing, request_id)
     # The fee path touches every kind of effect: events, notices, invoice, decision, act.
     # Bookkeeping rides with these effects, or is stored on its own before a wait.
-    assert ran >= {"record_bookkeeping", "send_notice", "match_registration",
+    assert ran >= {"record_bookkeeping", "send_notice", "check_identity",
                    "issue_invoice", "settle_invoice", "investigate", "record_operator_act",
                    "carry_out"}
 
