@@ -22,7 +22,12 @@ import structlog
 from temporalio.client import Client
 from temporalio.common import MetricMeter
 from temporalio.contrib.opentelemetry import TracingInterceptor
-from temporalio.worker import Interceptor, Worker
+from temporalio.worker import (
+    Interceptor,
+    UnsandboxedWorkflowRunner,
+    Worker,
+)
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.database import apply_migrations, create_pool
 from activities.event_store import EventStore
@@ -48,7 +53,12 @@ log = structlog.get_logger("worker")
 def build_worker(
     client: Client, pool: asyncpg.Pool, *, task_queue: str, maildrop: Path,
     zone: ZoneInfo = DEFAULT_ZONE, interceptors: Sequence[Interceptor] = (),
+    sandboxed: bool = True,
 ) -> Worker:
+    """The worker of every workflow and activity. `sandboxed`: workflow code runs in the
+    SDK's sandbox, which catches a non-deterministic call (a clock, a random number, I/O)
+    where it is made; the tests keep it on, the service turns it off for speed
+    (DSR_WORKFLOW_SANDBOX, docs/performance.md)."""
     events = EventStore(pool)
     activities = RequestActivities(
         pool, events, NotificationOutbox(pool, events, zone), MaildropSender(maildrop)
@@ -61,6 +71,7 @@ def build_worker(
                     *LifecycleActivities(pool, events, activities.send_notice).all(),
                     *HistoryArchive(pool, client).all()],
         interceptors=[LogContextInterceptor(), *interceptors],
+        workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
     )
 
 
@@ -127,6 +138,7 @@ async def _serve(settings: Settings, stop: asyncio.Event,
                 client, pool, task_queue=settings.task_queue,
                 maildrop=settings.data_dir / "maildrop", zone=settings.zone(),
                 interceptors=[ActivityFailureMetrics(meter)],
+                sandboxed=settings.workflow_sandbox,
             )
             gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
             async with worker, gauges:

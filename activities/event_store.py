@@ -56,65 +56,92 @@ class EventStore:
     async def append_in(self, connection: asyncpg.Connection, event: NewEvent) -> RecordedEvent:
         """Append within the caller's transaction. An idempotency key already used is a
         no-op that returns the event recorded under it."""
-        request = await connection.fetchrow(
-            """SELECT request_id, kind, status, step, outcome, overdue, closed_at,
-                      last_seq, last_hash
-                 FROM requests WHERE request_id = $1 FOR UPDATE""",
-            event.request_id,
-        )
-        if request is None:
-            raise UnknownRequest(event.request_id)
-        existing = await connection.fetchrow(
-            f"SELECT {_EVENT_COLUMNS} FROM request_events WHERE idempotency_key = $1",
-            event.idempotency_key,
-        )
-        if existing is not None:
-            if existing["request_id"] != event.request_id:
-                raise ValueError(
-                    f"idempotency key {event.idempotency_key!r} belongs to another request"
-                )
-            return _recorded(existing)
-
-        # A JSON round trip gives the payload exactly as jsonb will return it, so the hash
-        # computed now is the one verification recomputes from the stored row.
-        payload: dict[str, Any] = json.loads(json.dumps(event.payload, ensure_ascii=False))
-        seq = request["last_seq"] + 1
-        prev_hash = request["last_hash"]
-        digest = link_hash(
-            prev_hash,
-            canonical_encoding(
-                request_id=event.request_id, seq=seq, type=event.type.value, payload=payload,
-                occurred_at=event.occurred_at, actor=event.actor,
-                idempotency_key=event.idempotency_key,
-            ),
-        )
-        row = await connection.fetchrow(
-            f"""INSERT INTO request_events
-                    (request_id, seq, type, payload, occurred_at, actor, idempotency_key,
-                     prev_hash, hash)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                RETURNING {_EVENT_COLUMNS}""",
-            event.request_id, seq, event.type.value, payload, event.occurred_at, event.actor,
-            event.idempotency_key, prev_hash, digest,
-        )
-        recorded = _recorded(row)
-        await self._project(connection, request, recorded)
-        return recorded
+        return (await self._append_run(connection, [event]))[0]
 
     async def append_all_in(
         self, connection: asyncpg.Connection, events: Iterable[NewEvent]
     ) -> None:
         """Append bookkeeping events the workflow recorded before an effect, in order,
-        within the effect's transaction; those already stored are skipped by their keys."""
+        within the effect's transaction; those already stored are skipped by their keys.
+        One lock, one look-up and one projection update for the lot."""
+        run = list(events)
+        if run:
+            await self._append_run(connection, run)
+
+    async def _append_run(
+        self, connection: asyncpg.Connection, events: list[NewEvent]
+    ) -> list[RecordedEvent]:
+        request_id = events[0].request_id
+        if any(e.request_id != request_id for e in events):
+            raise ValueError("events appended together must belong to one request")
+        request = await connection.fetchrow(
+            """SELECT request_id, kind, status, step, outcome, overdue, closed_at,
+                      last_seq, last_hash
+                 FROM requests WHERE request_id = $1 FOR UPDATE""",
+            request_id,
+        )
+        if request is None:
+            raise UnknownRequest(request_id)
+        rows = await connection.fetch(
+            f"SELECT {_EVENT_COLUMNS} FROM request_events WHERE idempotency_key = ANY($1)",
+            [e.idempotency_key for e in events],
+        )
+        stored = {row["idempotency_key"]: row for row in rows}
+        seq, prev_hash = request["last_seq"], request["last_hash"]
+        fresh: list[RecordedEvent] = []
+        result: list[RecordedEvent] = []
         for event in events:
-            await self.append_in(connection, event)
+            existing = stored.get(event.idempotency_key)
+            if existing is not None:
+                if existing["request_id"] != request_id:
+                    raise ValueError(
+                        f"idempotency key {event.idempotency_key!r} belongs to another request"
+                    )
+                result.append(_recorded(existing))
+                continue
+            earlier = next((f for f in fresh if f.idempotency_key == event.idempotency_key),
+                           None)
+            if earlier is not None:  # the same event twice in one run: stored once
+                result.append(earlier)
+                continue
+            # A JSON round trip gives the payload exactly as jsonb will return it, so the
+            # hash computed now is the one verification recomputes from the stored row.
+            payload: dict[str, Any] = json.loads(json.dumps(event.payload, ensure_ascii=False))
+            seq += 1
+            digest = link_hash(
+                prev_hash,
+                canonical_encoding(
+                    request_id=request_id, seq=seq, type=event.type.value, payload=payload,
+                    occurred_at=event.occurred_at, actor=event.actor,
+                    idempotency_key=event.idempotency_key,
+                ),
+            )
+            recorded = RecordedEvent(
+                request_id=request_id, seq=seq, type=event.type, payload=payload,
+                occurred_at=event.occurred_at, actor=event.actor,
+                idempotency_key=event.idempotency_key, prev_hash=prev_hash, hash=digest)
+            fresh.append(recorded)
+            result.append(recorded)
+            prev_hash = digest
+        if fresh:
+            await connection.executemany(
+                """INSERT INTO request_events
+                        (request_id, seq, type, payload, occurred_at, actor, idempotency_key,
+                         prev_hash, hash)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+                [(e.request_id, e.seq, e.type.value, e.payload, e.occurred_at, e.actor,
+                  e.idempotency_key, e.prev_hash, e.hash) for e in fresh],
+            )
+            await self._project(connection, request, fresh)
+        return result
 
     async def _project(
-        self, connection: asyncpg.Connection, request: asyncpg.Record, event: RecordedEvent
+        self, connection: asyncpg.Connection, request: asyncpg.Record,
+        events: list[RecordedEvent],
     ) -> None:
         overdue_steps = await connection.fetch(
             "SELECT step FROM deadlines WHERE request_id = $1 AND status = 'breached'",
-            event.request_id,
+            request["request_id"],
         )
         state = RequestState(
             request_id=request["request_id"],
@@ -125,15 +152,18 @@ class EventStore:
             overdue_steps=frozenset(row["step"] for row in overdue_steps),
             last_seq=request["last_seq"],
             closed_at=request["closed_at"],
-        ).apply(event)
+        )
+        for event in events:
+            state = state.apply(event)
+            await self._project_deadline(connection, event)
+        last = events[-1]
         await connection.execute(
             """UPDATE requests SET status = $2, step = $3, outcome = $4, overdue = $5,
                       closed_at = $6, last_seq = $7, last_hash = $8, updated_at = $9
                 WHERE request_id = $1""",
-            event.request_id, state.status.value, state.step, state.outcome, state.overdue,
-            state.closed_at, event.seq, event.hash, event.occurred_at,
+            last.request_id, state.status.value, state.step, state.outcome, state.overdue,
+            state.closed_at, last.seq, last.hash, last.occurred_at,
         )
-        await self._project_deadline(connection, event)
 
     async def _project_deadline(self, connection: asyncpg.Connection, event: RecordedEvent) -> None:
         at = event.occurred_at
