@@ -94,12 +94,12 @@ class NotificationOutbox:
         request_id, notice, idempotency_key = order.request_id, order.notice, order.idempotency_key
         occurred_at = order.occurred_at
         async with self._pool.acquire() as connection, connection.transaction():
-            await self._events.append_all_in(connection, order.preceding)
             existing = await connection.fetchval(
                 "SELECT notification_id FROM notifications WHERE idempotency_key = $1",
                 idempotency_key,
             )
             if existing is not None:
+                await self._events.append_all_in(connection, order.preceding)
                 return existing
             request = await connection.fetchrow(
                 """SELECT r.kind, d.requester_name, d.requester_email, d.language
@@ -132,15 +132,17 @@ class NotificationOutbox:
                 idempotency_key, request_id, notice.value, request["requester_email"],
                 rendered.subject, rendered.body,
             )
-            await self._events.append_in(
-                connection,
+            # The bookkeeping the workflow recorded before this notice, then its queueing:
+            # one run of appends. (What a notice says never depends on that bookkeeping.)
+            await self._events.append_all_in(connection, [
+                *order.preceding,
                 NewEvent(
                     request_id=request_id, type=EventType.NOTICE_QUEUED,
                     payload={"notice": notice.value, "notification_id": notification_id},
                     occurred_at=occurred_at, actor="system",
                     idempotency_key=f"{idempotency_key}:queued",
                 ),
-            )
+            ])
         return notification_id
 
     async def pending(self, notification_id: int) -> OutgoingNotice | None:
