@@ -19,7 +19,7 @@ from activities.request_views import RequestFilter, RequestViews
 from domain.lifecycle import RequestStatus
 from domain.requests import RequestKind
 from runtime.audit_export import HistoryUnavailable, export_requests
-from runtime.audit_report import build_report, render_csv, render_html
+from runtime.audit_report import build_report, kept_compliance_problem, render_csv, render_html
 from runtime.client import Diverged, Refused, connections
 from runtime.settings import Settings
 from workflows.replay import ReplayVerdict, replay_files, replay_histories
@@ -187,11 +187,18 @@ async def _verify(args: argparse.Namespace, settings: Settings) -> None:
                 verdict = await events.verify(request_id)
             except UnknownRequest as error:
                 raise Refused(str(error)) from None
-            broken += not verdict.intact
-            emit(args.output, asdict(verdict) | {"intact": verdict.intact},
-                 f"{request_id}: " + (f"intact ({verdict.events} events)" if verdict.intact
-                                      else f"BROKEN at seq {verdict.first_broken_seq}: "
-                                           f"{verdict.problem}"))
+            # The report's per-step projection must be what the events fold to, too.
+            projection = await kept_compliance_problem(pool, request_id) \
+                if verdict.intact else None
+            intact = verdict.intact and projection is None
+            broken += not intact
+            emit(args.output, asdict(verdict) | {"intact": intact,
+                                                 "compliance_projection": projection},
+                 f"{request_id}: " + (
+                     f"intact ({verdict.events} events)" if intact
+                     else f"BROKEN at seq {verdict.first_broken_seq}: {verdict.problem}"
+                     if not verdict.intact
+                     else f"BROKEN: {projection}"))
     if broken:
         raise Diverged()
 

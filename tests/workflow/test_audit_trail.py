@@ -217,3 +217,26 @@ async def test_verify_names_the_first_broken_link_after_tampering(
     assert code == 3 and verdict["first_broken_seq"] == 7 and not verdict["intact"]
     code, out, _ = await dsr("audit", "verify", rid)
     assert "BROKEN at seq 7" in out
+
+
+async def test_verify_catches_a_compliance_row_changed_by_hand(
+    running: Running, pool: asyncpg.Pool, unique: str, dsr: Any,
+) -> None:
+    """The audit report reads a per-step projection kept with the events; a row rewritten
+    to turn a late step into one met in time must fail verification like a changed event."""
+    client, queue, _ = running
+    rid = f"au-kept-{unique}"
+    await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
+    await respond(rid, PERSONAL["answer"], "op-1", client=client, pool=pool)
+    await client.get_workflow_handle(f"dsr-{rid}").result()
+    code, _, _ = await dsr("audit", "verify", rid)
+    assert code == 0
+
+    await pool.execute(
+        "UPDATE deadline_compliance SET finished_at = started_at"
+        " WHERE request_id = $1 AND step = 'answer'", rid)
+    code, out, _ = await dsr("audit", "verify", rid)
+    assert code == 3 and "BROKEN: the deadline_compliance row of step answer" in out, out
+    code, out, _ = await dsr("audit", "verify", rid, "--output", "json")
+    verdict = json.loads(out)
+    assert not verdict["intact"] and "answer" in verdict["compliance_projection"]
