@@ -266,9 +266,13 @@ def _moment(value: Any, request_id: str, what: str) -> datetime:
 _SUBJECT_STEPS = frozenset(s.value for s in SUBJECT_STEPS)
 
 
+_PARTIES = {party.value: party for party in Party}
+
+
 def _party(recorded: str | None, step: str) -> Party:
-    if recorded in (Party.SUBJECT, Party.ORGANISATION):
-        return Party(recorded)
+    known = _PARTIES.get(recorded) if recorded is not None else None
+    if known is not None:
+        return known
     # Events recorded before the payload carried the party: the policy says whose step it is.
     return Party.SUBJECT if step in _SUBJECT_STEPS else Party.ORGANISATION
 

@@ -6,7 +6,6 @@ DSR_TRACING on, workflows and activities make spans."""
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from runtime.cluster import connect
 from runtime.metrics import read_store
 from runtime.tracing import tracer_provider, tracing_interceptor
 from tests.e2e.test_service import ROOT, Service, _count, service  # noqa: F401 (the fixture)
-from tests.support import eventually, inquiry, personal_values_in, scratch_database
+from tests.support import eventually, personal_values_in, scratch_database
 from tests.unit.test_metrics import sample, scrape
 
 pytestmark = pytest.mark.e2e
@@ -47,12 +46,7 @@ async def test_a_running_worker_serves_temporal_and_dsr_series(
     assert sample(samples, "temporal_worker_start", task_queue="dsr-e2e") == 1
 
     request_id = f"met-{unique}"
-    request_file = tmp_path / "inquiry.json"
-    request_file.write_text(json.dumps(inquiry(request_id, f"subj-{unique}")))
-    submitted = service.dsr("submit", "--json", str(request_file))
-    assert submitted.returncode == 0, submitted.stderr
-    answered = service.answer(request_id)
-    assert answered.returncode == 0, answered.stderr
+    service.submit_answered_inquiry(request_id, f"subj-{unique}")
 
     # The gauges are refreshed every 15 s: within two refreshes they show the request
     # closed and its notices delivered.

@@ -15,7 +15,7 @@ import pytest
 
 from runtime.archive_schedule import schedule_id
 from tests.e2e.test_service import Service, _count, service  # noqa: F401  (the fixture)
-from tests.support import eventually, inquiry, personal_values_in, readable_history
+from tests.support import eventually, personal_values_in, readable_history
 
 pytestmark = pytest.mark.e2e
 
@@ -48,12 +48,7 @@ async def test_a_closed_request_outlives_its_workflow_history(
 
     request_id = f"ret-{unique}"
     workflow_id = f"dsr-{request_id}"
-    request_file = tmp_path / "inquiry.json"
-    request_file.write_text(json.dumps(inquiry(request_id, f"subj-{unique}")))
-    submitted = service.dsr("submit", "--json", str(request_file))
-    assert submitted.returncode == 0, submitted.stderr
-    answered = service.answer(request_id)
-    assert answered.returncode == 0, answered.stderr
+    request_file = service.submit_answered_inquiry(request_id, f"subj-{unique}")
 
     async def workflow_status() -> str:
         described = await asyncio.to_thread(

@@ -95,6 +95,17 @@ class Service:
             input=stdin, capture_output=True, text=True, timeout=60,
         )
 
+    def submit_answered_inquiry(self, request_id: str, subject_id: str) -> Path:
+        """`dsr submit` an inquiry from a file, then `dsr respond` to it; both must succeed.
+        Returns the file submitted."""
+        request_file = self.data_dir / f"{request_id}.json"
+        request_file.write_text(json.dumps(inquiry(request_id, subject_id)))
+        submitted = self.dsr("submit", "--json", str(request_file))
+        assert submitted.returncode == 0, submitted.stderr
+        answered = self.answer(request_id)
+        assert answered.returncode == 0, answered.stderr
+        return request_file
+
     def answer(self, request_id: str, text: str = PERSONAL["answer"],
                operator: str = "op-7") -> subprocess.CompletedProcess[str]:
         """An operator answers an inquiry with `dsr respond`, the text on standard input."""

@@ -195,14 +195,19 @@ async def test_the_compliance_report_from_the_command_line(
     assert code == 2 and "empty" in err
 
 
-async def test_verify_names_the_first_broken_link_after_tampering(
-    running: Running, pool: asyncpg.Pool, unique: str, dsr: Any,
-) -> None:
+async def _answered_inquiry(running: Running, pool: asyncpg.Pool, rid: str,
+                           unique: str) -> str:
     client, queue, _ = running
-    rid = f"au-tamper-{unique}"
     await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
     await respond(rid, PERSONAL["answer"], "op-1", client=client, pool=pool)
     await client.get_workflow_handle(f"dsr-{rid}").result()
+    return rid
+
+
+async def test_verify_names_the_first_broken_link_after_tampering(
+    running: Running, pool: asyncpg.Pool, unique: str, dsr: Any,
+) -> None:
+    rid = await _answered_inquiry(running, pool, f"au-tamper-{unique}", unique)
     code, out, _ = await dsr("audit", "verify", rid)
     assert code == 0 and "intact (13 events)" in out
 
@@ -224,11 +229,7 @@ async def test_verify_catches_a_compliance_row_changed_by_hand(
 ) -> None:
     """The audit report reads a per-step projection kept with the events; a row rewritten
     to turn a late step into one met in time must fail verification like a changed event."""
-    client, queue, _ = running
-    rid = f"au-kept-{unique}"
-    await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
-    await respond(rid, PERSONAL["answer"], "op-1", client=client, pool=pool)
-    await client.get_workflow_handle(f"dsr-{rid}").result()
+    rid = await _answered_inquiry(running, pool, f"au-kept-{unique}", unique)
     code, _, _ = await dsr("audit", "verify", rid)
     assert code == 0
 
