@@ -71,10 +71,7 @@ class LifecycleActivities:
         self._send_notice = send_notice  # for the identity-proof request of check_identity
 
     async def _append(self, connection: asyncpg.Connection, event: NewEvent) -> None:
-        try:
-            await self._events.append_in(connection, event)
-        except UnknownRequest as error:
-            raise _refused(str(error), "UnknownRequest") from error
+        await self._append_all(connection, (event,))
 
     async def _append_all(self, connection: asyncpg.Connection,
                           events: tuple[NewEvent, ...]) -> None:
