@@ -33,6 +33,13 @@ class RequestActivities:
         self._outbox = outbox
         self._sender = sender
 
+    async def _append_all(self, connection: asyncpg.Connection,
+                          events: tuple[NewEvent, ...]) -> None:
+        try:
+            await self._events.append_all_in(connection, events)
+        except UnknownRequest as exc:
+            raise _permanent(exc, "UnknownRequest") from exc
+
     @activity.defn(name="append_event")
     async def append_event(self, event: NewEvent) -> int:
         try:
@@ -77,11 +84,8 @@ class RequestActivities:
     @activity.defn(name="record_bookkeeping")
     async def record_bookkeeping(self, entries: Bookkeeping) -> None:
         """Store bookkeeping events no effect was due to carry, in one transaction."""
-        try:
-            async with self._pool.acquire() as connection, connection.transaction():
-                await self._events.append_all_in(connection, entries.events)
-        except UnknownRequest as exc:
-            raise _permanent(exc, "UnknownRequest") from exc
+        async with self._pool.acquire() as connection, connection.transaction():
+            await self._append_all(connection, entries.events)
         log.info("bookkeeping recorded", events=[e.type.value for e in entries.events])
 
     @activity.defn(name="attach_answer")
@@ -96,10 +100,7 @@ class RequestActivities:
                     f"answer {order.answer_id} is not stored for request {order.request_id}",
                     type="UnknownAnswer", non_retryable=True,
                 )
-            try:
-                await self._events.append_all_in(connection, order.preceding)
-            except UnknownRequest as exc:
-                raise _permanent(exc, "UnknownRequest") from exc
+            await self._append_all(connection, order.preceding)
             await self._events.append_in(
                 connection,
                 NewEvent(
