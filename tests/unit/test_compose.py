@@ -1,10 +1,12 @@
 """The production topology in docker-compose.yml, checked without a Docker engine: the
 services exist, and the worker's variables are the ones runtime/settings.py reads, with
-values that point at the services compose actually runs."""
+values that point at the services compose actually runs. No secret has a default: the
+tests supply what compose would refuse to start without."""
 
 from __future__ import annotations
 
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -15,31 +17,58 @@ import pytest
 import yaml
 
 from runtime.settings import Settings, load_settings
+from store.privileges import OWNER_ROLE, RUNTIME_ROLE
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+
+ROLES_SCRIPT = ROOT / "deploy" / "postgres" / "10-dsr-roles.sh"
 
 SERVICES = {"temporal", "temporal-ui", "temporal-db", "app-db", "worker"}
 # Without these two the worker starts the embedded dev server and PostgreSQL instead.
 REQUIRED_FOR_EXTERNAL = {"TEMPORAL_ADDRESS", "DATABASE_URL"}
 
-_VARIABLE = re.compile(r"\$(?:\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\})")
+# Compose's forms: ${NAME}, ${NAME:-default} / ${NAME-default}, ${NAME:?error} /
+# ${NAME?error}, and $$ for a literal dollar.
+_VARIABLE = re.compile(
+    r"\$(?:\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"(?:(?P<colon>:?)(?P<kind>[-?])(?P<word>[^}]*))?\})")
+# What compose refuses to start without (the header of docker-compose.yml); URL-safe, as
+# the worker's URLs carry the passwords unescaped.
+REQUIRED = {
+    "TEMPORAL_DB_PASSWORD": "temporal-Secret.1",
+    "DSR_DB_SUPERUSER_PASSWORD": "superuser-Secret.2",
+    "DSR_OWNER_DB_PASSWORD": "owner-Secret.3",
+    "DSR_RUNTIME_DB_PASSWORD": "runtime-Secret.4",
+    "DSR_CHECKPOINT_KEY_FILE": "/etc/dsr/checkpoint.pem",
+}
+
+
+class MissingVariable(AssertionError):
+    """A required `${NAME:?...}` without a value: compose would refuse to start."""
 
 
 def _interpolate(value: Any, environ: Mapping[str, str]) -> Any:
-    """Compose's `${NAME}` / `${NAME:-default}` / `$$` substitution, enough for this file."""
+    """Compose's variable substitution, enough for this file. A variable with neither a
+    default nor `?` is refused: unset, compose would quietly substitute nothing."""
     if isinstance(value, str):
 
         def substitute(match: re.Match[str]) -> str:
             name = match.group("name")
             if name is None:
                 return "$"
-            if environ.get(name):
-                return environ[name]
-            default = match.group("default")
-            if default is None:
-                raise AssertionError(f"${{{name}}} has no default in docker-compose.yml")
-            return default
+            given = environ.get(name)
+            # With the colon an empty value counts as unset, as in compose.
+            unset = given is None or (match.group("colon") == ":" and given == "")
+            if not unset:
+                return given
+            kind = match.group("kind")
+            if kind == "-":
+                return match.group("word")
+            if kind == "?":
+                raise MissingVariable(f"{name}: {match.group('word')}")
+            raise AssertionError(f"${{{name}}} has neither a default nor `?` in "
+                                 "docker-compose.yml")
 
         return _VARIABLE.sub(substitute, value)
     if isinstance(value, dict):
@@ -49,12 +78,20 @@ def _interpolate(value: Any, environ: Mapping[str, str]) -> Any:
     return value
 
 
-def _compose(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    raw = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
-    return _interpolate(raw, environ or {})
+@pytest.fixture
+def environ() -> dict[str, str]:
+    return dict(REQUIRED)
 
 
-def _service(name: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def _raw() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+
+
+def _compose(environ: Mapping[str, str]) -> dict[str, Any]:
+    return _interpolate(_raw(), environ)
+
+
+def _service(name: str, environ: Mapping[str, str]) -> dict[str, Any]:
     return _compose(environ)["services"][name]
 
 
@@ -95,6 +132,34 @@ def _settings_variables() -> set[str]:
     return names
 
 
+def _secrets(service: Mapping[str, Any]) -> dict[str, str]:
+    """A service's secrets as {path in the container: secret name}."""
+    secrets = {}
+    for entry in service.get("secrets") or []:
+        if isinstance(entry, str):
+            entry = {"source": entry}
+        target = entry.get("target", entry["source"])
+        secrets[str(PurePosixPath("/run/secrets") / target)] = entry["source"]
+    return secrets
+
+
+def _image_user() -> str:
+    users = re.findall(r"^USER (\S+)", (ROOT / "Dockerfile").read_text(encoding="utf-8"),
+                       re.MULTILINE)
+    assert users, "the Dockerfile sets no USER"
+    return users[-1]
+
+
+def _is_required(reference: str) -> bool:
+    """`${NAME:?...}`, alone: refused when unset or empty, never a default."""
+    match = _VARIABLE.fullmatch(reference)
+    return bool(match and match["name"] and match["colon"] == ":" and match["kind"] == "?")
+
+
+def _nested(path: str, folder: str) -> bool:
+    return PurePosixPath(path).is_relative_to(PurePosixPath(folder))
+
+
 def _mounts(service: Mapping[str, Any]) -> dict[str, str]:
     """Volume mounts as {target: source}."""
     mounts = {}
@@ -104,12 +169,12 @@ def _mounts(service: Mapping[str, Any]) -> dict[str, str]:
     return mounts
 
 
-def test_all_services_are_defined() -> None:
-    assert set(_compose()["services"]) >= SERVICES
+def test_all_services_are_defined(environ: dict[str, str]) -> None:
+    assert set(_compose(environ)["services"]) >= SERVICES
 
 
-def test_images_are_pinned_to_a_version() -> None:
-    for name, service in _compose()["services"].items():
+def test_images_are_pinned_to_a_version(environ: dict[str, str]) -> None:
+    for name, service in _compose(environ)["services"].items():
         image = service.get("image")
         if image is None:
             assert "build" in service, f"{name} has neither image nor build"
@@ -119,8 +184,8 @@ def test_images_are_pinned_to_a_version() -> None:
         assert tag != "latest", f"{name}: {image} is not pinned"
 
 
-def test_worker_is_built_from_this_repository() -> None:
-    worker = _service("worker")
+def test_worker_is_built_from_this_repository(environ: dict[str, str]) -> None:
+    worker = _service("worker", environ)
     build = worker["build"]
     if isinstance(build, str):
         build = {"context": build}
@@ -152,20 +217,72 @@ def test_dockerfile_installs_what_pyproject_packages() -> None:
 
 def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
     ignored = set((ROOT / ".dockerignore").read_text(encoding="utf-8").split())
-    assert {".git", ".venv", ".dsr", "tests"} <= ignored
+    # .env: where the header of docker-compose.yml tells operators to put the passwords.
+    assert {".git", ".venv", ".dsr", "tests", ".env"} <= ignored
 
 
-def test_worker_sets_only_variables_the_settings_model_reads() -> None:
-    env = _environment(_service("worker"))
+def test_every_variable_has_a_default_or_is_required() -> None:
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    bare = re.findall(r"(?<!\$)\$[A-Za-z_]\w*", text.replace("$$", ""))
+    assert not bare, f"{bare}: write ${{NAME:?...}}, which compose refuses to leave empty"
+    for match in _VARIABLE.finditer(text):
+        if match["name"] is None:
+            continue
+        assert match["kind"], f"{match[0]} has neither a default nor `:?`"
+        if match["kind"] == "?":
+            # Empty is as bad as unset: a role with an empty password, a secret from "".
+            assert match["colon"] == ":", f"{match[0]}: use `:?`, which refuses empty too"
+            assert match["word"].strip(), f"{match[0]} does not say what is missing"
+
+
+def test_the_required_variables_are_the_documented_ones() -> None:
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    required = {match["name"] for match in _VARIABLE.finditer(text) if match["kind"] == "?"}
+    assert required == set(REQUIRED)
+    header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+    undocumented = {name for name in required if name not in header}
+    assert not undocumented, f"the header comment does not mention {sorted(undocumented)}"
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED))
+@pytest.mark.parametrize("value", [None, ""])
+def test_compose_refuses_to_start_without_each_secret(
+        environ: dict[str, str], name: str, value: str | None) -> None:
+    if value is None:
+        del environ[name]
+    else:
+        environ[name] = value
+    with pytest.raises(MissingVariable, match=name):
+        _compose(environ)
+
+
+def test_no_password_has_a_default_value() -> None:
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    for match in _VARIABLE.finditer(text):
+        if match["name"] and re.search(r"PASSWORD|PWD|SECRET", match["name"]):
+            assert match["kind"] == "?", f"{match[0]} gives a secret a default"
+    for name, service in _raw()["services"].items():
+        for key, value in _environment(service).items():
+            if re.search(r"(PASSWORD|PWD)$", key):
+                assert _is_required(value), f"{name}: {key} is not a required variable"
+            if "://" in value:
+                password = urlsplit(value).netloc.rpartition("@")[0].partition(":")[2]
+                assert not password or _is_required(password), (
+                    f"{name}: {key} carries a password that is not a required variable")
+
+
+def test_worker_sets_only_variables_the_settings_model_reads(environ: dict[str, str]) -> None:
+    env = _environment(_service("worker", environ))
     unknown = set(env) - _settings_variables()
     assert not unknown, f"the worker sets variables Settings does not read: {sorted(unknown)}"
     assert set(env) >= REQUIRED_FOR_EXTERNAL
 
 
-def test_worker_environment_selects_the_external_servers(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_environment_selects_the_external_servers(
+        monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]) -> None:
     for name in _settings_variables():
         monkeypatch.delenv(name, raising=False)
-    env = _environment(_service("worker"))
+    env = _environment(_service("worker", environ))
     for name, value in env.items():
         monkeypatch.setenv(name, value)
 
@@ -175,13 +292,16 @@ def test_worker_environment_selects_the_external_servers(monkeypatch: pytest.Mon
     assert settings.embedded_postgres is False
     assert settings.temporal_address == env["TEMPORAL_ADDRESS"]
     assert settings.database_url == env["DATABASE_URL"]
+    assert settings.owner_database_url == env["DSR_OWNER_DATABASE_URL"]
     assert settings.log_format == "json"
     assert str(settings.data_dir) == env["DSR_DATA_DIR"]
+    assert str(settings.checkpoint_key_file()) == env["DSR_CHECKPOINT_KEY"]
+    assert str(settings.witness_folder()) == env["DSR_WITNESS_DIR"]
 
 
-def test_temporal_address_is_the_temporal_service() -> None:
-    temporal = _service("temporal")
-    env = _environment(_service("worker"))
+def test_temporal_address_is_the_temporal_service(environ: dict[str, str]) -> None:
+    temporal = _service("temporal", environ)
+    env = _environment(_service("worker", environ))
     host, _, port = env["TEMPORAL_ADDRESS"].rpartition(":")
     assert host == "temporal"
     assert int(port) == 7233
@@ -189,55 +309,151 @@ def test_temporal_address_is_the_temporal_service() -> None:
     assert env.get("TEMPORAL_NAMESPACE", "default") == _environment(temporal)["DEFAULT_NAMESPACE"]
 
 
-@pytest.mark.parametrize("environ", [{}, {"DSR_DB_PASSWORD": "an0ther-Secret"}])
-def test_database_url_is_the_app_db_service(environ: dict[str, str]) -> None:
+@pytest.mark.parametrize("override", [
+    {}, {"DSR_RUNTIME_DB_PASSWORD": "an0ther-Secret", "DSR_OWNER_DB_PASSWORD": "y3t~another"},
+])
+def test_database_urls_are_the_split_roles_on_app_db(
+        environ: dict[str, str], override: dict[str, str]) -> None:
+    environ.update(override)
     app_db = _environment(_service("app-db", environ))
-    url = urlsplit(_environment(_service("worker", environ))["DATABASE_URL"])
-    assert url.scheme == "postgresql"
-    assert url.hostname == "app-db"
-    assert url.port == 5432
-    assert url.username == app_db["POSTGRES_USER"]
-    assert url.password == app_db["POSTGRES_PASSWORD"]
-    assert url.path.removeprefix("/") == app_db["POSTGRES_DB"]
-    if environ:
-        assert url.password == environ["DSR_DB_PASSWORD"]
+    worker = _environment(_service("worker", environ))
+    runtime = urlsplit(worker["DATABASE_URL"])
+    owner = urlsplit(worker["DSR_OWNER_DATABASE_URL"])
+    for url in (runtime, owner):
+        assert url.scheme == "postgresql"
+        assert url.hostname == "app-db"
+        assert url.port == 5432
+        assert url.path.removeprefix("/") == app_db["POSTGRES_DB"]
+        # The superuser only bootstraps the roles.
+        assert url.username != app_db["POSTGRES_USER"]
+        assert url.password != app_db["POSTGRES_PASSWORD"]
+    assert runtime.username == RUNTIME_ROLE
+    assert owner.username == OWNER_ROLE
+    assert runtime.password == environ["DSR_RUNTIME_DB_PASSWORD"]
+    assert owner.password == environ["DSR_OWNER_DB_PASSWORD"]
+    # The init script gives the roles the very passwords the worker logs in with.
+    assert app_db["DSR_RUNTIME_DB_PASSWORD"] == runtime.password
+    assert app_db["DSR_OWNER_DB_PASSWORD"] == owner.password
 
 
-def test_app_db_keeps_its_data_in_a_volume() -> None:
-    compose = _compose()
+def test_app_db_creates_the_roles_at_init(environ: dict[str, str]) -> None:
+    app_db = _service("app-db", environ)
+    scripts = {target: source for target, source in _mounts(app_db).items()
+               if _nested(target, "/docker-entrypoint-initdb.d")}
+    assert scripts, "nothing is mounted into app-db's /docker-entrypoint-initdb.d"
+    assert (ROOT / scripts.popitem()[1]).resolve() == ROLES_SCRIPT
+    # Executable, the image runs it in a shell of its own rather than sourcing it.
+    assert ROLES_SCRIPT.stat().st_mode & stat.S_IXUSR
+    script = ROLES_SCRIPT.read_text(encoding="utf-8")
+    assert f"-v owner={OWNER_ROLE} " in script
+    assert f"-v runtime={RUNTIME_ROLE} " in script
+    read = set(re.findall(r"\bDSR_[A-Z_]+_PASSWORD\b", script))
+    assert read == {"DSR_OWNER_DB_PASSWORD", "DSR_RUNTIME_DB_PASSWORD"}
+    assert read <= set(_environment(app_db)), "app-db does not pass the script its passwords"
+
+
+def test_roles_script_holds_no_password_and_quotes_what_it_is_given() -> None:
+    script = ROLES_SCRIPT.read_text(encoding="utf-8")
+    assert not any(value in script for value in REQUIRED.values())
+    # The SQL is a quoted heredoc: the shell substitutes nothing into it.
+    assert script.count("<<'SQL'") == 1
+    sql = script.partition("<<'SQL'")[2]
+    assert "$" not in sql
+    passwords = re.findall(r"\bPASSWORD\s+(\S+)", sql)
+    assert passwords == [":'owner_password';", ":'runtime_password';"], (
+        "a password reaches the SQL other than as a quoted psql variable")
+    for role in ("owner", "runtime"):
+        assert re.search(rf'ALTER ROLE :"{role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE '
+                         r"NOREPLICATION NOBYPASSRLS\b", sql), f"{role} may keep powers"
+    assert 'GRANT USAGE, CREATE ON SCHEMA public TO :"owner";' in sql
+    assert 'GRANT USAGE ON SCHEMA public TO :"runtime";' in sql
+
+
+def test_app_db_keeps_its_data_in_a_volume(environ: dict[str, str]) -> None:
+    compose = _compose(environ)
     mounts = _mounts(compose["services"]["app-db"])
     assert mounts.get("/var/lib/postgresql/data") in compose["volumes"]
 
 
-def test_worker_data_dir_is_a_volume() -> None:
-    compose = _compose()
+def test_worker_data_dir_is_a_volume(environ: dict[str, str]) -> None:
+    compose = _compose(environ)
     worker = compose["services"]["worker"]
     data_dir = _environment(worker)["DSR_DATA_DIR"]
     assert _mounts(worker).get(data_dir) in compose["volumes"]
 
 
-def test_worker_waits_for_healthy_temporal_and_app_db() -> None:
-    compose = _compose()
+def test_checkpoint_key_comes_from_a_secret_file(environ: dict[str, str]) -> None:
+    compose = _compose(environ)
+    worker = compose["services"]["worker"]
+    env = _environment(worker)
+    key = env["DSR_CHECKPOINT_KEY"]
+    name = _secrets(worker).get(key)
+    assert name is not None, f"no secret is mounted at {key}"
+    assert compose["secrets"][name] == {"file": environ["DSR_CHECKPOINT_KEY_FILE"]}
+    # Not in a volume: whoever can read the data or the witness must not get the key.
+    assert not any(_nested(key, target) for target in _mounts(worker))
+
+
+def test_witness_is_a_volume_of_its_own(environ: dict[str, str]) -> None:
+    compose = _compose(environ)
+    worker = compose["services"]["worker"]
+    env = _environment(worker)
+    mounts = _mounts(worker)
+    witness, data_dir = env["DSR_WITNESS_DIR"], env["DSR_DATA_DIR"]
+    volume = mounts.get(witness)
+    assert volume in compose["volumes"], f"{witness} is not a named volume"
+    assert volume != mounts[data_dir]
+    assert not _nested(witness, data_dir) and not _nested(data_dir, witness)
+    for name in ("app-db", "temporal-db", "temporal"):
+        assert volume not in _mounts(compose["services"][name]).values(), (
+            f"{name} can write the witness")
+
+
+def test_witness_volume_is_handed_to_the_worker_user(environ: dict[str, str]) -> None:
+    compose = _compose(environ)
+    services = compose["services"]
+    worker = services["worker"]
+    witness = _environment(worker)["DSR_WITNESS_DIR"]
+    volume = _mounts(worker)[witness]
+    preparers = [name for name, service in services.items()
+                 if name != "worker" and _mounts(service).get(witness) == volume]
+    assert len(preparers) == 1, "nothing makes the fresh witness volume the worker's"
+    preparer = services[preparers[0]]
+    assert preparer["build"] == worker["build"] and preparer["image"] == worker["image"]
+    assert preparer.get("user") == "root"
+    assert preparer["command"] == ["chown", f"{_image_user()}:{_image_user()}", witness]
+    assert _depends_on(worker).get(preparers[0]) == "service_completed_successfully"
+    assert preparer.get("restart", "no") == "no"
+
+
+def test_worker_waits_for_healthy_temporal_and_app_db(environ: dict[str, str]) -> None:
+    compose = _compose(environ)
     depends = _depends_on(compose["services"]["worker"])
     for name in ("temporal", "app-db"):
         assert depends.get(name) == "service_healthy", f"worker does not wait for {name}"
         assert "healthcheck" in compose["services"][name], f"{name} has no healthcheck"
+    # The image's temporary server, up while the init script runs, listens on no port:
+    # a probe over TCP is healthy only once the roles exist.
+    probe = " ".join(compose["services"]["app-db"]["healthcheck"]["test"])
+    assert "-h 127.0.0.1" in probe
 
 
-@pytest.mark.parametrize("environ", [{}, {"TEMPORAL_DB_PASSWORD": "an0ther-Secret"}])
-def test_temporal_persists_in_temporal_db(environ: dict[str, str]) -> None:
+@pytest.mark.parametrize("override", [{}, {"TEMPORAL_DB_PASSWORD": "an0ther-Secret"}])
+def test_temporal_persists_in_temporal_db(
+        environ: dict[str, str], override: dict[str, str]) -> None:
+    environ.update(override)
     temporal = _service("temporal", environ)
     env = _environment(temporal)
     database = _environment(_service("temporal-db", environ))
     assert env["DB"] == "postgres12"
     assert env["POSTGRES_SEEDS"] == "temporal-db"
     assert env["POSTGRES_USER"] == database["POSTGRES_USER"]
-    assert env["POSTGRES_PWD"] == database["POSTGRES_PASSWORD"]
+    assert env["POSTGRES_PWD"] == database["POSTGRES_PASSWORD"] == environ["TEMPORAL_DB_PASSWORD"]
     assert _depends_on(temporal).get("temporal-db") == "service_healthy"
 
 
-def test_temporal_dynamic_config_is_mounted() -> None:
-    temporal = _service("temporal")
+def test_temporal_dynamic_config_is_mounted(environ: dict[str, str]) -> None:
+    temporal = _service("temporal", environ)
     # The server resolves DYNAMIC_CONFIG_FILE_PATH against its working directory.
     path = PurePosixPath("/etc/temporal") / _environment(temporal)["DYNAMIC_CONFIG_FILE_PATH"]
     source = _mounts(temporal).get(str(path))
@@ -246,9 +462,9 @@ def test_temporal_dynamic_config_is_mounted() -> None:
     assert isinstance(config, dict) and config
 
 
-def test_ui_points_at_the_temporal_service() -> None:
-    ui = _service("temporal-ui")
-    worker_env = _environment(_service("worker"))
+def test_ui_points_at_the_temporal_service(environ: dict[str, str]) -> None:
+    ui = _service("temporal-ui", environ)
+    worker_env = _environment(_service("worker", environ))
     assert _environment(ui)["TEMPORAL_ADDRESS"] == worker_env["TEMPORAL_ADDRESS"]
     assert "temporal" in _depends_on(ui)
     # The UI is where the embedded dev server puts it, so the README's link holds.

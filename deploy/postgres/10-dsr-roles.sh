@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The application's two roles, created when the postgres image initialises an empty
+# volume (docker-compose.yml mounts this file into /docker-entrypoint-initdb.d). The
+# image's superuser only bootstraps: the worker connects as these two, neither of them a
+# superuser, like the embedded default (store/privileges.py: ensure_roles).
+#
+#   dsr_owner    owns the schema's objects: the worker migrates as it at start-up, then
+#                grants dsr_runtime its tables (store/privileges.py: grant_runtime).
+#   dsr_runtime  connects and may use schema public, nothing more until those grants.
+#
+# Safe to run again, e.g. on a volume initialised before the roles existed or to change
+# the passwords (the image runs init scripts on an empty volume only):
+#   docker compose exec app-db bash /docker-entrypoint-initdb.d/10-dsr-roles.sh
+# It then also hands to dsr_owner whatever the superuser still owns in schema public.
+#
+# Passwords come from DSR_OWNER_DB_PASSWORD and DSR_RUNTIME_DB_PASSWORD and reach SQL only
+# as psql variables (:'...'), so psql quotes them; the heredoc is quoted, so the shell
+# substitutes nothing into it. The image sources this file when it is not executable:
+# hence no `set -u` (it would outlive this file) and `exit` only when set-up cannot go on.
+set -eo pipefail
+
+for variable in DSR_OWNER_DB_PASSWORD DSR_RUNTIME_DB_PASSWORD; do
+    # The worker's URLs carry these passwords unescaped (docker-compose.yml).
+    if [[ ! ${!variable:-} =~ ^[A-Za-z0-9._~-]+$ ]]; then
+        echo "10-dsr-roles.sh: $variable must be set, from A-Z a-z 0-9 . _ ~ - only" >&2
+        exit 1
+    fi
+done
+
+psql --no-psqlrc --no-password -v ON_ERROR_STOP=1 \
+    --username "${POSTGRES_USER:-postgres}" --dbname "${POSTGRES_DB:-dsr}" \
+    -v owner=dsr_owner -v runtime=dsr_runtime \
+    -v owner_password="$DSR_OWNER_DB_PASSWORD" \
+    -v runtime_password="$DSR_RUNTIME_DB_PASSWORD" <<'SQL'
+BEGIN;
+
+SELECT format('CREATE ROLE %I', role)
+  FROM unnest(ARRAY[:'owner', :'runtime']) AS role
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = role)
+\gexec
+
+-- ALTER as well as CREATE: a role left with more power by hand loses it here.
+ALTER ROLE :"owner" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
+    PASSWORD :'owner_password';
+ALTER ROLE :"runtime" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
+    PASSWORD :'runtime_password';
+
+SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I, %I',
+              current_database(), :'owner', :'runtime')
+\gexec
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT USAGE, CREATE ON SCHEMA public TO :"owner";
+GRANT USAGE ON SCHEMA public TO :"runtime";
+
+-- A database migrated before the roles existed belongs to the superuser; the owner must
+-- own it all to grant the runtime role (the same query as store/privileges.py).
+SELECT format('ALTER %s %s OWNER TO %I', kind, name, :'owner')
+  FROM (SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'S' THEN 'SEQUENCE'
+                              ELSE 'TABLE' END AS kind,
+               format('%I.%I', n.nspname, c.relname) AS name
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'p', 'S')
+           AND pg_get_userbyid(c.relowner) <> :'owner'
+           -- a sequence owned by a column moves with its table
+           AND NOT (c.relkind = 'S' AND EXISTS (
+               SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'a'))
+        UNION ALL
+        SELECT 'FUNCTION', p.oid::regprocedure::text
+          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> :'owner') AS objects
+\gexec
+
+COMMIT;
+SQL
