@@ -21,6 +21,8 @@ COPY domain/ domain/
 COPY activities/ activities/
 COPY workflows/ workflows/
 COPY runtime/ runtime/
+COPY store/ store/
+COPY audit/ audit/
 COPY worker.py starter.py ./
 
 RUN pip install --no-cache-dir . \

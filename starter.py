@@ -23,7 +23,6 @@ from typing import Any, NoReturn
 
 from temporalio.service import RPCError
 
-from activities.database import apply_migrations
 from domain.deadlines import Step
 from domain.decisions import AlternativeMeasureGround, Outcome, RefusalGround
 from domain.findings import EXCLUDED_FROM_DISCLOSURE
@@ -43,6 +42,7 @@ from runtime.client import (
 )
 from runtime.cluster import ensure_retention, ensure_search_attributes
 from runtime.settings import Settings, SettingsError, load_settings
+from store.privileges import RolesMisconfigured, prepare_store, runtime_problems
 
 __all__ = ["Refused", "main", "respond", "status", "submit"]
 
@@ -111,16 +111,26 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         if dsn is None or settings.temporal_address is None:
             raise Refused("setup prepares an existing cluster: set TEMPORAL_ADDRESS and "
                           "DATABASE_URL (make run prepares the embedded ones itself)")
+        # Migrations as the schema's owner (DSR_OWNER_DATABASE_URL), then the runtime
+        # role's grants; with DATABASE_URL alone, that one role does both.
+        try:
+            migrations = await prepare_store(dsn, settings.owner_database_url)
+        except RolesMisconfigured as error:
+            raise Refused(str(error)) from None
         async with connections(settings) as (client, pool):
-            migrations = await apply_migrations(pool)
+            problems = await runtime_problems(pool)
             added = await ensure_search_attributes(client, settings.temporal_namespace)
             retained = await ensure_retention(client, settings.temporal_namespace,
                                               settings.retention_period())
         emit(args.output, {"migrations_applied": migrations, "search_attributes_added": added,
-                           "retention": settings.retention if retained else None},
+                           "retention": settings.retention if retained else None,
+                           "runtime_role_problems": problems},
              f"migrations applied: {migrations or 'none'}; "
              f"search attributes added: {added or 'none'}; retention of closed workflows: "
-             + (settings.retention if retained else "left as the cluster has it (refused)"))
+             + (settings.retention if retained else "left as the cluster has it (refused)")
+             + "".join(f"\nwarning: {p}: the service's role can change the evidence; set "
+                       "DSR_OWNER_DATABASE_URL to the schema owner and DATABASE_URL to a "
+                       "runtime role (docs/audit.md)" for p in problems))
 
 
 def where_it_stands(view: StatusView) -> str:

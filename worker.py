@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.client import Client
 from temporalio.common import MetricMeter
 from temporalio.contrib.opentelemetry import TracingInterceptor
@@ -29,14 +30,19 @@ from temporalio.worker import (
 )
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from activities.database import apply_migrations, create_pool
+from activities.database import create_pool
 from activities.event_store import EventStore
 from activities.history_archive import HistoryArchive
 from activities.lifecycle_activities import LifecycleActivities
+from activities.log_checkpoints import LogCheckpoints
 from activities.log_context import LogContextInterceptor
 from activities.notifications import DEFAULT_ZONE, MaildropSender, NotificationOutbox
 from activities.request_activities import RequestActivities
+from audit.checkpoints import CheckpointSigner
+from audit.signing import KeyProblem, load_private_key, public_pem
+from audit.witness import DirectoryWitness
 from runtime.archive_schedule import ensure_archive_schedule
+from runtime.checkpoint_schedule import ensure_checkpoint_schedule
 from runtime.cluster import connect, ensure_retention, ensure_search_attributes
 from runtime.logs import configure_logging
 from runtime.metrics import ActivityFailureMetrics, prometheus_runtime, store_gauges
@@ -44,7 +50,17 @@ from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, ServerStartError
 from runtime.service_lock import ServiceRunning, service_lock
 from runtime.settings import Settings, SettingsError, load_settings
 from runtime.tracing import tracing
+from store.privileges import (
+    OWNER_ROLE,
+    RUNTIME_ROLE,
+    RolesMisconfigured,
+    ensure_roles,
+    prepare_store,
+    runtime_problems,
+    with_user,
+)
 from workflows.archive_closed_requests import ArchiveClosedRequests
+from workflows.checkpoint_log import CheckpointLog
 from workflows.data_subject_request import DataSubjectRequest
 
 log = structlog.get_logger("worker")
@@ -53,33 +69,60 @@ log = structlog.get_logger("worker")
 def build_worker(
     client: Client, pool: asyncpg.Pool, *, task_queue: str, maildrop: Path,
     zone: ZoneInfo = DEFAULT_ZONE, interceptors: Sequence[Interceptor] = (),
-    sandboxed: bool = True,
+    sandboxed: bool = True, signer: CheckpointSigner | None = None,
 ) -> Worker:
     """The worker of every workflow and activity. `sandboxed`: workflow code runs in the
     SDK's sandbox, which catches a non-deterministic call (a clock, a random number, I/O)
     where it is made; the tests keep it on, the service turns it off for speed
-    (DSR_WORKFLOW_SANDBOX, docs/performance.md)."""
-    events = EventStore(pool)
-    activities = RequestActivities(
-        pool, events, NotificationOutbox(pool, events, zone), MaildropSender(maildrop)
-    )
+    (DSR_WORKFLOW_SANDBOX, docs/performance.md). `signer`: the checkpoint key and witness;
+    a test's worker without one signs with a key of its own into a witness beside the
+    maildrop."""
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[DataSubjectRequest, ArchiveClosedRequests],
-        activities=[*activities.all(),
-                    *LifecycleActivities(pool, events, activities.send_notice).all(),
+        workflows=[DataSubjectRequest, ArchiveClosedRequests, CheckpointLog],
+        activities=[*request_activities(pool, maildrop, zone, signer),
                     *HistoryArchive(pool, client).all()],
         interceptors=[LogContextInterceptor(), *interceptors],
         workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
     )
 
 
+def request_activities(pool: asyncpg.Pool, maildrop: Path, zone: ZoneInfo = DEFAULT_ZONE,
+                       signer: CheckpointSigner | None = None) -> list:
+    """Every activity a request's workflow calls, wired to the store (tests replace some
+    of them by name to inject faults)."""
+    events = EventStore(pool)
+    activities = RequestActivities(
+        pool, events, NotificationOutbox(pool, events, zone), MaildropSender(maildrop)
+    )
+    if signer is None:
+        signer = CheckpointSigner(Ed25519PrivateKey.generate(),
+                                  DirectoryWitness(maildrop.parent / "witness"))
+    return [*activities.all(),
+            *LifecycleActivities(pool, events, activities.send_notice).all(),
+            *LogCheckpoints(pool, events, signer).all()]
+
+
+def checkpoint_signer(settings: Settings) -> CheckpointSigner:
+    """The key (generated at its default place on first start) and the witness, whose
+    folder also gets the public key for auditors to pin."""
+    key = load_private_key(settings.checkpoint_key_file(),
+                           create=settings.checkpoint_key is None)
+    witness = DirectoryWitness(settings.witness_folder())
+    witness.folder.mkdir(parents=True, exist_ok=True)
+    published = witness.folder / "checkpoint-key.pub.pem"
+    if not published.exists():
+        published.write_bytes(public_pem(key.public_key()))
+    return CheckpointSigner(key, witness)
+
+
 @dataclass
 class Backends:
     """The servers the worker talks to, started here or given by the environment."""
 
-    dsn: str
+    dsn: str  # the runtime role's
+    owner_dsn: str | None  # the schema owner's, for migrations; None: `dsn` does both
     temporal_address: str
     ui_url: str | None
 
@@ -87,11 +130,13 @@ class Backends:
 @contextlib.asynccontextmanager
 async def backends(settings: Settings) -> AsyncIterator[Backends]:
     async with contextlib.AsyncExitStack() as stack:
-        dsn = settings.database_url
+        dsn, owner_dsn = settings.database_url, settings.owner_database_url
         if dsn is None:
             postgres = EmbeddedPostgres(settings.data_dir)
             stack.callback(postgres.stop)
-            dsn = await asyncio.to_thread(postgres.start)
+            superuser = await asyncio.to_thread(postgres.start)
+            await ensure_roles(superuser)
+            dsn, owner_dsn = with_user(superuser, RUNTIME_ROLE), with_user(superuser, OWNER_ROLE)
         address = settings.temporal_address
         ui_url = None
         if address is None:
@@ -102,7 +147,7 @@ async def backends(settings: Settings) -> AsyncIterator[Backends]:
             stack.callback(temporal.stop)
             address = await asyncio.to_thread(temporal.start)
             ui_url = temporal.ui_url
-        yield Backends(dsn=dsn, temporal_address=address, ui_url=ui_url)
+        yield Backends(dsn=dsn, owner_dsn=owner_dsn, temporal_address=address, ui_url=ui_url)
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
@@ -123,10 +168,16 @@ async def _serve(settings: Settings, stop: asyncio.Event,
     metrics_address = settings.metrics_address()
     runtime = prometheus_runtime(metrics_address) if metrics_address else None
     meter = runtime.metric_meter if runtime else MetricMeter.noop
+    signer = checkpoint_signer(settings)
     async with backends(settings) as servers:
+        await prepare_store(servers.dsn, servers.owner_dsn)
         pool = await create_pool(servers.dsn)
         try:
-            await apply_migrations(pool)
+            for problem in await runtime_problems(pool):
+                log.warning("the database role of the service can change the evidence; "
+                            "set DSR_OWNER_DATABASE_URL to the schema owner's URL and "
+                            "DATABASE_URL to a runtime role (README, docs/audit.md)",
+                            problem=problem)
             client = await connect(servers.temporal_address, settings.temporal_namespace,
                                    runtime=runtime, interceptors=tracers)
             await ensure_search_attributes(client, settings.temporal_namespace)
@@ -134,11 +185,13 @@ async def _serve(settings: Settings, stop: asyncio.Event,
                                    settings.retention_period())
             archive = await ensure_archive_schedule(
                 client, task_queue=settings.task_queue, every=settings.archive_interval())
+            checkpoints = await ensure_checkpoint_schedule(
+                client, task_queue=settings.task_queue, every=settings.checkpoint_interval())
             worker = build_worker(
                 client, pool, task_queue=settings.task_queue,
                 maildrop=settings.data_dir / "maildrop", zone=settings.zone(),
                 interceptors=[ActivityFailureMetrics(meter)],
-                sandboxed=settings.workflow_sandbox,
+                sandboxed=settings.workflow_sandbox, signer=signer,
             )
             gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
             async with worker, gauges:
@@ -151,6 +204,8 @@ async def _serve(settings: Settings, stop: asyncio.Event,
                     submit="dsr submit --json examples/inquiry.json",
                     maildrop=str(settings.data_dir / "maildrop"),
                     archive_schedule=archive or "(refused by the cluster)",
+                    checkpoint_schedule=checkpoints or "(refused by the cluster)",
+                    witness=str(signer.witness.folder),
                     metrics=f"http://{metrics_address}/metrics" if metrics_address else "(off)",
                     tracing=settings.tracing,
                 )
@@ -180,6 +235,9 @@ def main() -> int:
         asyncio.run(run())
     except ServiceRunning as error:
         sys.stderr.write(f"dsr: {error}\n")
+        return 1
+    except (KeyProblem, RolesMisconfigured) as error:
+        sys.stderr.write(f"dsr: could not start: {error}\n")
         return 1
     except ServerStartError as error:
         log.error("could not start", reason=str(error))

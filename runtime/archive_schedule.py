@@ -7,6 +7,7 @@ In the Web UI it is under Schedules, named `archive-closed-requests-<task queue>
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import structlog
@@ -72,11 +73,22 @@ async def ensure_archive_schedule(client: Client, *, task_queue: str,
                                   every: timedelta) -> str | None:
     """Create or update the schedule; returns its id, or None when the cluster refused
     (logged as a warning: the worker still serves requests, but nothing is archived)."""
-    sid = schedule_id(task_queue)
+    return await ensure_schedule(
+        client, schedule_id(task_queue),
+        lambda state: archive_schedule(task_queue, every, state=state),
+        every=every, refused="closed requests' histories will not be archived")
+
+
+async def ensure_schedule(client: Client, sid: str,
+                          build: Callable[[ScheduleState | None], Schedule], *,
+                          every: timedelta, refused: str) -> str | None:
+    """Create the schedule `build` describes, or update the one there when its workflow,
+    task queue or interval differ (an operator's pause is kept). Returns its id, or None
+    when the cluster refused, logged as a warning naming what `refused` costs."""
     try:
         try:
-            await client.create_schedule(sid, archive_schedule(task_queue, every))
-            log.info("archive schedule created", schedule_id=sid, every=str(every))
+            await client.create_schedule(sid, build(None))
+            log.info("schedule created", schedule_id=sid, every=str(every))
             return sid
         except ScheduleAlreadyRunningError:
             pass
@@ -85,7 +97,7 @@ async def ensure_archive_schedule(client: Client, *, task_queue: str,
         def update(current: ScheduleUpdateInput) -> ScheduleUpdate | None:
             nonlocal changed
             schedule = current.description.schedule
-            wanted = archive_schedule(task_queue, every, state=schedule.state)
+            wanted = build(schedule.state)
             if _same(schedule, wanted):
                 return None
             changed = True
@@ -93,10 +105,9 @@ async def ensure_archive_schedule(client: Client, *, task_queue: str,
 
         await client.get_schedule_handle(sid).update(update)
         if changed:
-            log.info("archive schedule updated", schedule_id=sid, every=str(every))
+            log.info("schedule updated", schedule_id=sid, every=str(every))
         return sid
     except RPCError as error:
-        log.warning("the cluster refused the archive schedule; closed requests' histories "
-                    "will not be archived", schedule_id=sid, reason=error.message,
-                    code=error.status.name)
+        log.warning(f"the cluster refused a schedule; {refused}", schedule_id=sid,
+                    reason=error.message, code=error.status.name)
         return None

@@ -13,9 +13,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from activities.event_store import EventStore, UnknownRequest
 from activities.history_archive import ArchivedHistories, HistoryNotArchived
 from activities.request_views import RequestFilter, RequestViews
+from audit.signing import KeyProblem, load_public_key
+from audit.verify import audit_histories, audit_log, read_histories
+from audit.witness import DirectoryWitness
 from domain.lifecycle import RequestStatus
 from domain.requests import RequestKind
 from runtime.audit_export import HistoryUnavailable, export_requests
@@ -72,8 +77,18 @@ def add_parsers(commands: Any) -> None:
     sub.add_argument("--request", dest="request_ids", action="append", default=[],
                      metavar="ID", help="a closed request, from the store's archive "
                                         "(repeatable); needs no Temporal")
-    sub = audits.add_parser("verify", help="check the hash chain of requests (all by default)")
+    sub = audits.add_parser(
+        "verify", help="check the requests' chains (all by default); with no request named, "
+                       "also the event log against the signed checkpoints of the witness")
     sub.add_argument("request_ids", nargs="*")
+    sub.add_argument("--public-key", type=Path, metavar="FILE",
+                     help="the checkpoint key an auditor pinned (PEM); default: the public "
+                          "half of DSR_CHECKPOINT_KEY")
+    sub.add_argument("--witness", type=Path, metavar="DIR",
+                     help="the witness folder of signed checkpoints; default: DSR_WITNESS_DIR")
+    sub.add_argument("--histories", type=Path, action="append", default=[], metavar="PATH",
+                     help="exported workflow histories (`dsr audit export` folders or "
+                          "history files) to hold the store against; repeatable")
     sub = audits.add_parser("report", help="deadline compliance per request and step")
     sub.add_argument("--from", dest="start", type=moment, required=True, metavar="TIME")
     sub.add_argument("--to", dest="end", type=moment, required=True, metavar="TIME")
@@ -176,6 +191,12 @@ async def _export(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def _verify(args: argparse.Namespace, settings: Settings) -> None:
+    try:
+        histories = read_histories(args.histories)
+    except ValueError as error:
+        raise Refused(str(error)) from None
+    whole = not args.request_ids
+    key = _public_key(args, settings) if whole or histories else None
     async with connections(settings, temporal=False) as (_, pool):
         ids = args.request_ids or [
             row["request_id"]
@@ -199,8 +220,33 @@ async def _verify(args: argparse.Namespace, settings: Settings) -> None:
                      else f"BROKEN at seq {verdict.first_broken_seq}: {verdict.problem}"
                      if not verdict.intact
                      else f"BROKEN: {projection}"))
+        if key is not None:
+            audit = await (
+                audit_log(pool, witness=DirectoryWitness(args.witness
+                                                         or settings.witness_folder()),
+                          key=key, histories=histories) if whole
+                else audit_histories(pool, key=key, histories=histories))
+            broken += not audit.intact
+            emit(args.output, {"event_log" if whole else "histories": {
+                "intact": audit.intact, "entries": audit.log_size,
+                "witnessed_checkpoints": audit.witnessed,
+                "history_checkpoints": audit.from_histories, "histories": len(histories),
+                "problems": audit.problems, "notes": audit.notes}},
+                 "\n".join([f"{'event log' if whole else 'histories'}: {audit.summary()}",
+                            *(f"  note: {n}" for n in audit.notes)]))
     if broken:
         raise Diverged()
+
+
+def _public_key(args: argparse.Namespace, settings: Settings) -> Ed25519PublicKey:
+    path = args.public_key or settings.checkpoint_key_file()
+    if args.public_key is None and not path.exists():
+        raise Refused(f"no checkpoint key to verify with: {path} does not exist; give the "
+                      "key you pinned with --public-key FILE")
+    try:
+        return load_public_key(path)
+    except KeyProblem as error:
+        raise Refused(str(error)) from None
 
 
 def _timeline_text(timeline: dict[str, Any]) -> str:

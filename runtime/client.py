@@ -37,6 +37,7 @@ from runtime.cluster import connect
 from runtime.operator_acts import Refused, respond
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings
+from store.privileges import RUNTIME_ROLE, with_user
 from workflows import search_attributes as sa
 
 WORKFLOW = "DataSubjectRequest"
@@ -162,7 +163,11 @@ async def connections(
     settings: Settings, *, temporal: bool = True
 ) -> AsyncIterator[tuple[Client | None, asyncpg.Pool]]:
     """The client and pool for the configured servers, or those `make run` started."""
-    dsn = settings.database_url or running_embedded_postgres(settings.data_dir)
+    dsn = settings.database_url
+    if dsn is None:
+        embedded = running_embedded_postgres(settings.data_dir)
+        # As the service's runtime role, not the embedded server's superuser.
+        dsn = with_user(embedded, RUNTIME_ROLE) if embedded else None
     if dsn is None:
         raise Unavailable(
             f"no database: the embedded PostgreSQL in {settings.data_dir} is not running. "

@@ -51,6 +51,9 @@ RETENTION_RANGE = (timedelta(hours=1), timedelta(days=3650))
 # Archiving is a query and a few RPCs: more often than a minute is only load; a day apart
 # leaves a window in which a short retention could drop a history before it is archived.
 ARCHIVE_EVERY_RANGE = (timedelta(minutes=1), timedelta(hours=24))
+# Events appended since the last checkpoint can be changed unseen: a day is the most a
+# deployment may leave open (closes sign checkpoints of their own in between).
+CHECKPOINT_EVERY_RANGE = (timedelta(minutes=1), timedelta(hours=24))
 
 
 class SettingsError(ValueError):
@@ -73,6 +76,13 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias="DATABASE_URL",
         description="postgresql:// URL of an existing database; unset starts embedded PostgreSQL.",
+    )
+    owner_database_url: str | None = Field(
+        default=None, validation_alias="DSR_OWNER_DATABASE_URL",
+        description="postgresql:// URL of the role that owns the schema and runs the "
+                    "migrations; DATABASE_URL is then the runtime role, which may append "
+                    "and read events but never change them. Unset with DATABASE_URL set: "
+                    "one role does both (warned at start-up).",
     )
     data_dir: Path = Field(default=Path(".dsr"), validation_alias="DSR_DATA_DIR")
     log_format: Literal["auto", "json", "console"] = Field(
@@ -121,6 +131,40 @@ class Settings(BaseSettings):
                     "runs without its cost (a third of the worker's CPU, 40 ms of each "
                     "request's first task) unless this is true.",
     )
+
+    checkpoint_key: Path | None = Field(
+        default=None, validation_alias="DSR_CHECKPOINT_KEY",
+        description="PEM file of the Ed25519 key that signs the event log's checkpoints; "
+                    "unset: <DSR_DATA_DIR>/keys/checkpoint-ed25519.pem, generated at first "
+                    "start.",
+    )
+    witness_dir: Path | None = Field(
+        default=None, validation_alias="DSR_WITNESS_DIR",
+        description="Folder the signed checkpoints are written to, outside the database; "
+                    "unset: <DSR_DATA_DIR>/witness.",
+    )
+    checkpoint_every: str = Field(
+        default="1m", validation_alias="DSR_CHECKPOINT_EVERY",
+        description="How often the event log's head is signed and witnessed (besides at "
+                    "every request's close), e.g. 1m or 15m.",
+    )
+
+    def checkpoint_key_file(self) -> Path:
+        return self.checkpoint_key or self.data_dir / "keys" / "checkpoint-ed25519.pem"
+
+    def witness_folder(self) -> Path:
+        return self.witness_dir or self.data_dir / "witness"
+
+    @field_validator("checkpoint_every")
+    @classmethod
+    def _checkpoint_every(cls, value: str) -> str:
+        parse_duration(value, "hm", least=CHECKPOINT_EVERY_RANGE[0],
+                       most=CHECKPOINT_EVERY_RANGE[1])
+        return value
+
+    def checkpoint_interval(self) -> timedelta:
+        return parse_duration(self.checkpoint_every, "hm", least=CHECKPOINT_EVERY_RANGE[0],
+                              most=CHECKPOINT_EVERY_RANGE[1])
 
     @field_validator("metrics_host")
     @classmethod
@@ -197,13 +241,21 @@ class Settings(BaseSettings):
             raise ValueError("must be host:port with a port from 1 to 65535, e.g. temporal:7233")
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "owner_database_url")
     @classmethod
     def _postgres_url(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
         if not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("must be a postgresql:// URL, e.g. postgresql://user@host:5432/db")
+        return value
+
+    @field_validator("owner_database_url")
+    @classmethod
+    def _owner_with_runtime(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and not info.data.get("database_url"):
+            raise ValueError("set DATABASE_URL too (the runtime role); the embedded default "
+                             "creates its own two roles")
         return value
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -17,9 +18,10 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import apply_migrations, create_pool
+from activities.database import create_pool
 from runtime.cluster import ensure_search_attributes
 from runtime.servers import EmbeddedPostgres, installed_binary
+from store.privileges import ensure_roles, prepare_store, with_user
 from tests.support import scratch_database
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -46,21 +48,64 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.stop()
 
 
+@dataclass(frozen=True)
+class Roles:
+    """The scratch database as its three kinds of user: the service's runtime role (what
+    `database_url` and `pool` are), the schema's owner, and a superuser (an attacker, or a
+    test arranging what the runtime role may not)."""
+
+    runtime_url: str
+    owner_url: str
+    superuser_url: str
+
+
 @pytest.fixture(scope="session")
-async def database_url(postgres_server: str) -> AsyncIterator[str]:
-    """A fresh database on the server, with the migrations applied, dropped afterwards."""
-    async with scratch_database(postgres_server, "dsr_test") as url:
-        pool = await create_pool(url)
+async def roles(postgres_server: str) -> AsyncIterator[Roles]:
+    """A fresh database set up as the service sets up its own: roles of this session's
+    (the server may be shared), migrations as the owner, the runtime's grants."""
+    suffix = uuid.uuid4().hex[:10]
+    owner, runtime = f"dsr_owner_{suffix}", f"dsr_runtime_{suffix}"
+    try:
+        async with scratch_database(postgres_server, "dsr_test") as url:
+            await ensure_roles(url, owner=owner, runtime=runtime)
+            setup = Roles(runtime_url=with_user(url, runtime), owner_url=with_user(url, owner),
+                          superuser_url=url)
+            await prepare_store(setup.runtime_url, setup.owner_url)
+            yield setup
+    finally:
+        admin = await asyncpg.connect(postgres_server)
         try:
-            await apply_migrations(pool)
+            for role in (runtime, owner):
+                await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
         finally:
-            await pool.close()
-        yield url
+            await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(roles: Roles) -> str:
+    """The scratch database as the service's runtime role."""
+    return roles.runtime_url
 
 
 @pytest.fixture(scope="session")
 async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(database_url, max_size=10)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def owner_pool(roles: Roles) -> AsyncIterator[asyncpg.Pool]:
+    """The same database as the schema's owner, who runs the migrations."""
+    pool = await create_pool(roles.owner_url, max_size=2)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def superuser_pool(roles: Roles) -> AsyncIterator[asyncpg.Pool]:
+    """The same database as a superuser: for what no role of the service may do."""
+    pool = await create_pool(roles.superuser_url, max_size=4)
     yield pool
     await pool.close()
 

@@ -16,6 +16,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from domain.chain import GENESIS_HASH, canonical_encoding, link_hash
+from domain.event_log import LOG_GENESIS, log_link
+
 T = TypeVar("T")
 
 PERSONAL = {
@@ -101,7 +104,7 @@ async def scratch_database(server_url: str, prefix: str) -> AsyncIterator[str]:
 # deleted; `make check-histories` fails a change that does. New paths are recorded into
 # the current release's folder with DSR_RECORD_HISTORIES=1, beside (never over) the old.
 HISTORIES = Path(__file__).resolve().parent / "histories"
-HISTORY_RELEASE = "2026-11-26"
+HISTORY_RELEASE = "2026-11-26-checkpoint-at-close"
 
 
 def recorded_histories() -> list[Path]:
@@ -118,3 +121,59 @@ def keep_history(name: str, history_json: str) -> None:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(json.loads(history_json), indent=1) + "\n")
+
+
+async def tamper(superuser: asyncpg.Pool, sql: str, *args: object,
+                 tables: tuple[str, ...] = ("request_events", "event_log")) -> str:
+    """Run `sql` as an attacker with a superuser's power would: the tables' triggers
+    switched off, the statement run, the triggers switched back as they were, in one
+    transaction (nobody else ever sees them off). Returns the statement's status."""
+    async with superuser.acquire() as connection, connection.transaction():
+        triggers = await connection.fetch(
+            """SELECT c.relname AS table_name, t.tgname, t.tgenabled::text AS tgenabled
+                 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                WHERE c.relname = ANY ($1) AND NOT t.tgisinternal""", list(tables))
+        for t in triggers:
+            await connection.execute(
+                f'ALTER TABLE "{t["table_name"]}" DISABLE TRIGGER "{t["tgname"]}"')
+        status = await connection.execute(sql, *args)
+        restore = {"A": "ENABLE ALWAYS", "O": "ENABLE", "R": "ENABLE REPLICA"}
+        for t in triggers:
+            if t["tgenabled"] != "D":
+                await connection.execute(f'ALTER TABLE "{t["table_name"]}" '
+                                         f'{restore[t["tgenabled"]]} TRIGGER "{t["tgname"]}"')
+        return status
+
+
+async def rechain(superuser: asyncpg.Pool, request_id: str) -> None:
+    """What an attacker who knows the chain does after changing a request's events:
+    recompute every hash of the request and the projection's last one."""
+    rows = await superuser.fetch(
+        "SELECT * FROM request_events WHERE request_id = $1 ORDER BY seq", request_id)
+    prev = GENESIS_HASH
+    for seq, row in enumerate(rows, start=1):
+        digest = link_hash(prev, canonical_encoding(
+            request_id=request_id, seq=seq, type=row["type"], payload=row["payload"],
+            occurred_at=row["occurred_at"], actor=row["actor"],
+            idempotency_key=row["idempotency_key"]))
+        await tamper(superuser, """UPDATE request_events SET seq = $3, prev_hash = $4, hash = $5
+                                    WHERE request_id = $1 AND seq = $2""",
+                     request_id, row["seq"], seq, prev, digest)
+        prev = digest
+    await superuser.execute(
+        "UPDATE requests SET last_seq = $2, last_hash = $3 WHERE request_id = $1",
+        request_id, len(rows), prev)
+
+
+async def relog(superuser: asyncpg.Pool) -> None:
+    """...and, knowing the log too, rebuild it from the events as they now are."""
+    events = await superuser.fetch(
+        """SELECT e.request_id, e.seq, e.hash FROM request_events e
+             LEFT JOIN event_log l ON l.request_id = e.request_id AND l.seq = e.seq
+            ORDER BY l.position NULLS LAST, e.recorded_at, e.seq""")
+    await tamper(superuser, "DELETE FROM event_log")
+    head = LOG_GENESIS
+    for position, row in enumerate(events, start=1):
+        head = log_link(head, row["hash"])
+        await tamper(superuser, "INSERT INTO event_log VALUES ($1, $2, $3, $4, $5)",
+                     position, row["request_id"], row["seq"], row["hash"], head)

@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.bookkeeping import BOOKKEEPING_WITH_EFFECTS, UnstoredBookkeeping
     from workflows.deadline_keeper import DeadlineKeeper
     from workflows.operator_claim import OperatorClaim
+    from workflows.request_effects import CHECKPOINT_AT_CLOSE
     from workflows.request_steps import RequestSteps
 
 
@@ -131,7 +132,10 @@ class DataSubjectRequest(RequestSteps):
         await workflow.wait_condition(workflow.all_handlers_finished)
         closed_at = workflow.now()
         await self._record(EventType.CLOSED, "closed", {"outcome": self._outcome.value})
-        await self._settle()
+        if workflow.patched(CHECKPOINT_AT_CLOSE):
+            await self._close_with_checkpoint()
+        else:
+            await self._settle()
         self._status = RequestStatus.CLOSED
         self._deadline.step = self._deadline.due_at = None
         self._publish(settled=True)

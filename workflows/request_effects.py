@@ -15,7 +15,9 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
+    from activities.log_checkpoints import LogCheckpoints
     from domain.deadlines import Commitment
+    from domain.event_log import SignedCheckpoint
     from domain.events import EventType, NewEvent, PayloadValue
     from domain.messages import (
         Bookkeeping,
@@ -46,6 +48,11 @@ ACTIVITY_RETRY = RetryPolicy(
     non_retryable_error_types=list(DETERMINISTIC_ERRORS),
 )
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
+
+CHECKPOINT_AT_CLOSE = "checkpoint-at-close"
+"""The patch that closes a request with a signed checkpoint of the event log (kept in the
+witness and, as the activity's result, in this history); requests that closed before it
+replay their close as it ran."""
 
 
 class RequestEffects:
@@ -104,6 +111,16 @@ class RequestEffects:
         with self._unstored.carried() as events:
             await self._execute("record_bookkeeping", Bookkeeping(
                 request_id=self._ref.request_id, events=events), None, summary[:200])
+
+    async def _close_with_checkpoint(self) -> SignedCheckpoint:
+        """Store the close and what bookkeeping is left, and sign the log's head with this
+        request's last event in it, in the activity that closes the request."""
+        with self._unstored.carried() as events:
+            return await workflow.execute_activity_method(
+                LogCheckpoints.close_with_checkpoint,
+                Bookkeeping(request_id=self._ref.request_id, events=events),
+                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+                summary="record the close; sign the event log's head")
 
     async def _operator_act(self, activity: str, event: EventType, key: str,
                             payload: dict[str, PayloadValue], operator: str,

@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 from runtime.servers import free_port, installed_binary, running_embedded_postgres
+from store.privileges import with_user
 from tests.support import (
     PERSONAL,
     eventually,
@@ -290,3 +291,52 @@ async def test_a_worker_killed_outright_leaves_nothing_behind_after_the_next_run
     assert status.returncode == 0, status.stderr
     assert service.stop() == 0
     assert service.leftovers() == []
+
+
+async def test_the_embedded_service_runs_as_its_runtime_role_and_signs_the_log(
+    service: Service, unique: str
+) -> None:
+    """`make run` splits the roles itself, signs a checkpoint at each close into the
+    witness folder, schedules the periodic one, and `dsr audit verify` checks the lot."""
+    await service.start()
+    request_id = f"e2e-log-{unique}"
+    service.submit_answered_inquiry(request_id, f"subj-{unique}")
+    witness = service.data_dir / "witness"
+
+    def closes() -> list[dict]:
+        found = [json.loads(p.read_text()) for p in witness.glob("*.json")]
+        return [c for c in found if (c["checkpoint"]["closed_request"] or {})
+                .get("request_id") == request_id]
+
+    async def signed() -> list[dict]:
+        return closes()
+
+    [close] = await eventually(signed, bool, within=60)
+    assert close["checkpoint"]["reason"] == "close"
+    key = service.data_dir / "keys" / "checkpoint-ed25519.pem"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert (witness / "checkpoint-key.pub.pem").exists()
+    schedule = service.temporal("schedule", "describe", "-s", "checkpoint-log-dsr-e2e",
+                                "-o", "json")
+    assert "CheckpointLog" in schedule
+
+    verified = service.dsr("audit", "verify", "--public-key",
+                           str(witness / "checkpoint-key.pub.pem"))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert f"{request_id}: intact" in verified.stdout
+    assert "event log: intact (" in verified.stdout
+
+    superuser = running_embedded_postgres(service.data_dir)
+    assert superuser is not None
+    runtime = await asyncpg.connect(with_user(superuser, "dsr_runtime"))
+    try:
+        assert not await runtime.fetchval(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await runtime.execute("UPDATE request_events SET actor = 'x'")
+        owner = await runtime.fetchval(
+            "SELECT tableowner FROM pg_tables WHERE tablename = 'request_events'")
+        assert owner == "dsr_owner"
+    finally:
+        await runtime.close()
+    assert "can change the evidence" not in service.log_path.read_text()

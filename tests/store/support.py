@@ -55,3 +55,4 @@ def event(
         actor=actor,
         idempotency_key=key or f"dsr-{request_id}:{type.value}:{uuid.uuid4().hex}",
     )
+

@@ -14,6 +14,7 @@ from activities.event_store import EventStore, UnknownRequest
 from domain.chain import GENESIS_HASH, canonical_encoding, link_hash
 from domain.events import EventType, RecordedEvent
 from tests.store.support import T0, event, new_request
+from tests.support import tamper
 
 
 async def _append_many(store: EventStore, request_id: str, n: int) -> list[RecordedEvent]:
@@ -27,17 +28,6 @@ async def _row_count(pool: asyncpg.Pool, request_id: str) -> int:
     return await pool.fetchval(
         "SELECT count(*) FROM request_events WHERE request_id = $1", request_id
     )
-
-
-async def _bypassing_trigger(pool: asyncpg.Pool, sql: str, *args: object) -> None:
-    """Run `sql` as someone with the power to disable triggers would: the attack verify()
-    has to catch."""
-    async with pool.acquire() as connection:
-        await connection.execute("SET session_replication_role = replica")
-        try:
-            await connection.execute(sql, *args)
-        finally:
-            await connection.execute("RESET session_replication_role")
 
 
 async def test_appending_to_an_unknown_request_is_refused(pool: asyncpg.Pool, unique: str) -> None:
@@ -173,31 +163,42 @@ async def test_hashes_survive_jsonb_and_time_zones(pool: asyncpg.Pool, unique: s
     ],
 )
 async def test_update_and_delete_are_refused(
-    pool: asyncpg.Pool, unique: str, statement: str
+    pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str, statement: str
+) -> None:
+    """The runtime role has no such privilege; a superuser meets the trigger, which fires
+    whatever the session's replication role."""
+    store = EventStore(pool)
+    request_id = await new_request(pool, unique)
+    before = await _append_many(store, request_id, 2)
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
+        await pool.execute(statement, request_id)
+    async with superuser_pool.acquire() as connection:
+        await connection.execute("SET session_replication_role = replica")
+        try:
+            with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+                await connection.execute(statement, request_id)
+        finally:
+            await connection.execute("RESET session_replication_role")
+    assert await store.events(request_id) == before
+
+
+async def test_truncate_is_refused(
+    pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str
 ) -> None:
     store = EventStore(pool)
     request_id = await new_request(pool, unique)
     before = await _append_many(store, request_id, 2)
-    with pytest.raises(asyncpg.PostgresError, match="append-only") as caught:
-        await pool.execute(statement, request_id)
-    assert isinstance(caught.value, asyncpg.InsufficientPrivilegeError)
-    assert await store.events(request_id) == before
-
-
-async def test_truncate_is_refused(pool: asyncpg.Pool, unique: str) -> None:
-    store = EventStore(pool)
-    request_id = await new_request(pool, unique)
-    before = await _append_many(store, request_id, 2)
-    async with pool.acquire() as connection:
-        # In a transaction rolled back whatever happens, so a missing trigger could not
-        # wipe the events of every other test.
-        transaction = connection.transaction()
-        await transaction.start()
-        try:
-            with pytest.raises(asyncpg.PostgresError, match="append-only"):
-                await connection.execute("TRUNCATE request_events")
-        finally:
-            await transaction.rollback()
+    for role, refusal in ((pool, "permission denied"), (superuser_pool, "append-only")):
+        async with role.acquire() as connection:
+            # In a transaction rolled back whatever happens, so a missing guard could not
+            # wipe the events of every other test.
+            transaction = connection.transaction()
+            await transaction.start()
+            try:
+                with pytest.raises(asyncpg.InsufficientPrivilegeError, match=refusal):
+                    await connection.execute("TRUNCATE request_events CASCADE")
+            finally:
+                await transaction.rollback()
     assert await store.events(request_id) == before
 
 
@@ -216,13 +217,13 @@ async def test_an_untouched_chain_verifies(pool: asyncpg.Pool, unique: str) -> N
 
 
 async def test_a_changed_payload_breaks_the_chain_at_its_event(
-    pool: asyncpg.Pool, unique: str
+    pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str
 ) -> None:
     store = EventStore(pool)
     request_id = await new_request(pool, unique)
     await _append_many(store, request_id, 4)
-    await _bypassing_trigger(
-        pool,
+    await tamper(
+        superuser_pool,
         """UPDATE request_events SET payload = payload || '{"index": 99}'::jsonb
             WHERE request_id = $1 AND seq = 2""",
         request_id,
@@ -235,7 +236,7 @@ async def test_a_changed_payload_breaks_the_chain_at_its_event(
 
 
 async def test_a_rehashed_forgery_breaks_the_link_after_it(
-    pool: asyncpg.Pool, unique: str
+    pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str
 ) -> None:
     """Recomputing the forged event's own hash does not help: the next one no longer links."""
     store = EventStore(pool)
@@ -247,8 +248,8 @@ async def test_a_rehashed_forgery_breaks_the_link_after_it(
         occurred_at=forged.occurred_at, actor=forged.actor,
         idempotency_key=forged.idempotency_key,
     ))
-    await _bypassing_trigger(
-        pool,
+    await tamper(
+        superuser_pool,
         """UPDATE request_events SET payload = '{"index": 99}'::jsonb, hash = $2
             WHERE request_id = $1 AND seq = 2""",
         request_id, forged_hash,
@@ -258,12 +259,14 @@ async def test_a_rehashed_forgery_breaks_the_link_after_it(
     assert "prev_hash" in (verdict.problem or "")
 
 
-async def test_a_deleted_last_event_is_reported_missing(pool: asyncpg.Pool, unique: str) -> None:
+async def test_a_deleted_last_event_is_reported_missing(
+    pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str
+) -> None:
     store = EventStore(pool)
     request_id = await new_request(pool, unique)
     await _append_many(store, request_id, 3)
-    await _bypassing_trigger(
-        pool, "DELETE FROM request_events WHERE request_id = $1 AND seq = 3", request_id
+    await tamper(
+        superuser_pool, "DELETE FROM request_events WHERE request_id = $1 AND seq = 3", request_id
     )
     verdict = await store.verify(request_id)
     assert not verdict.intact
@@ -271,12 +274,14 @@ async def test_a_deleted_last_event_is_reported_missing(pool: asyncpg.Pool, uniq
     assert "missing" in (verdict.problem or "")
 
 
-async def test_a_deleted_middle_event_is_a_gap(pool: asyncpg.Pool, unique: str) -> None:
+async def test_a_deleted_middle_event_is_a_gap(
+    pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str
+) -> None:
     store = EventStore(pool)
     request_id = await new_request(pool, unique)
     await _append_many(store, request_id, 4)
-    await _bypassing_trigger(
-        pool, "DELETE FROM request_events WHERE request_id = $1 AND seq = 2", request_id
+    await tamper(
+        superuser_pool, "DELETE FROM request_events WHERE request_id = $1 AND seq = 2", request_id
     )
     verdict = await store.verify(request_id)
     assert verdict.first_broken_seq == 3

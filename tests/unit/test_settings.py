@@ -12,7 +12,8 @@ from runtime.settings import Settings, SettingsError, load_settings
 VARIABLES = [
     "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "DSR_TASK_QUEUE", "DATABASE_URL", "DSR_DATA_DIR",
     "DSR_LOG_FORMAT", "DSR_TEMPORAL_PORT", "DSR_UI_PORT", "DSR_METRICS_PORT", "DSR_METRICS_HOST",
-    "DSR_TRACING",
+    "DSR_TRACING", "DSR_OWNER_DATABASE_URL", "DSR_CHECKPOINT_KEY", "DSR_WITNESS_DIR",
+    "DSR_CHECKPOINT_EVERY",
 ]
 
 
@@ -215,3 +216,37 @@ def test_tracing_modes(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
 @pytest.mark.parametrize("value", ["on", "jaeger", "OTLP", ""])
 def test_unknown_tracing_mode_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     assert "otlp" in refusal(monkeypatch, "DSR_TRACING", value)
+
+
+def test_the_checkpoint_key_and_witness_live_under_the_data_folder_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DSR_DATA_DIR", "/srv/dsr")
+    settings = load_settings()
+    assert settings.checkpoint_key_file() == Path("/srv/dsr/keys/checkpoint-ed25519.pem")
+    assert settings.witness_folder() == Path("/srv/dsr/witness")
+    assert settings.checkpoint_interval().total_seconds() == 60
+    monkeypatch.setenv("DSR_CHECKPOINT_KEY", "/run/secrets/checkpoint_key")
+    monkeypatch.setenv("DSR_WITNESS_DIR", "/mnt/witness")
+    monkeypatch.setenv("DSR_CHECKPOINT_EVERY", "15m")
+    settings = load_settings()
+    assert settings.checkpoint_key_file() == Path("/run/secrets/checkpoint_key")
+    assert settings.witness_folder() == Path("/mnt/witness")
+    assert settings.checkpoint_interval().total_seconds() == 900
+
+
+@pytest.mark.parametrize("value", ["30s", "0m", "25h", "soon", "1d"])
+def test_a_checkpoint_interval_out_of_range_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str,
+) -> None:
+    assert "DSR_CHECKPOINT_EVERY: must be" in refusal(monkeypatch, "DSR_CHECKPOINT_EVERY", value)
+
+
+def test_an_owner_url_needs_the_runtime_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    message = refusal(monkeypatch, "DSR_OWNER_DATABASE_URL", "postgresql://dsr_owner@db/dsr")
+    assert "set DATABASE_URL too" in message
+    assert "must be a postgresql:// URL" in refusal(
+        monkeypatch, "DSR_OWNER_DATABASE_URL", "mysql://dsr_owner@db/dsr")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://dsr_runtime@db/dsr")
+    monkeypatch.setenv("DSR_OWNER_DATABASE_URL", "postgresql://dsr_owner@db/dsr")
+    assert load_settings().owner_database_url == "postgresql://dsr_owner@db/dsr"

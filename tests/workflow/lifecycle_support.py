@@ -12,14 +12,12 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.event_store import EventStore
-from activities.lifecycle_activities import LifecycleActivities
-from activities.notifications import MaildropSender, NotificationOutbox
-from activities.request_activities import RequestActivities
 from domain.deadlines import Step
 from domain.messages import StatusView
 from runtime import operator_acts as acts
 from runtime.client import status, submit
 from tests.support import PERSONAL, eventually, keep_history, readable_history
+from worker import request_activities
 
 REASON = "Disclosing this would reveal another customer's dispute (secret-reason-marker)."
 MEASURE = "Your record is flagged do-not-contact in every system (secret-measure-marker)."
@@ -78,10 +76,7 @@ async def outcome_of(client: Client, request_id: str) -> str:
 def activities_replacing(pool: asyncpg.Pool, maildrop: Path, **faulty: Any) -> list[Any]:
     """The worker's real activities, with those named replaced by a test's faulty stand-in
     (registered under the same activity name): fault injection for one test's worker."""
-    events = EventStore(pool)
-    basics = RequestActivities(pool, events, NotificationOutbox(pool, events),
-                               MaildropSender(maildrop))
-    real = [*basics.all(), *LifecycleActivities(pool, events, basics.send_notice).all()]
+    real = request_activities(pool, maildrop)
     unknown = set(faulty) - {a.__name__ for a in real}
     assert not unknown, f"no such activities: {unknown}"
     return [faulty.get(a.__name__, a) for a in real]

@@ -23,7 +23,7 @@ from domain.messages import RequestRef
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from starter import main
-from tests.support import PERSONAL, inquiry
+from tests.support import PERSONAL, inquiry, rechain, tamper
 from tests.workflow.lifecycle_support import REASON, at_step, seed_subject, start, verified
 from workflows.replay import replay_files
 
@@ -42,10 +42,13 @@ class ChangedDataSubjectRequest:
 @pytest.fixture
 def dsr(
     monkeypatch: pytest.MonkeyPatch, database_url: str, time_skipping_env: WorkflowEnvironment,
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path,
 ) -> Any:
-    """Run the `dsr` command line against the test database and Temporal server."""
+    """Run the `dsr` command line against the test database and Temporal server, with the
+    checkpoint key and witness of the test's worker (tests/workflow/conftest.py)."""
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DSR_CHECKPOINT_KEY", str(tmp_path / "keys" / "checkpoint.pem"))
+    monkeypatch.setenv("DSR_WITNESS_DIR", str(tmp_path / "witness"))
     monkeypatch.setenv("TEMPORAL_ADDRESS",
                        time_skipping_env.client.service_client.config.target_host)
 
@@ -205,18 +208,16 @@ async def _answered_inquiry(running: Running, pool: asyncpg.Pool, rid: str,
 
 
 async def test_verify_names_the_first_broken_link_after_tampering(
-    running: Running, pool: asyncpg.Pool, unique: str, dsr: Any,
+    running: Running, pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str, dsr: Any,
 ) -> None:
     rid = await _answered_inquiry(running, pool, f"au-tamper-{unique}", unique)
     code, out, _ = await dsr("audit", "verify", rid)
     assert code == 0 and "intact (13 events)" in out
 
-    async with pool.acquire() as connection, connection.transaction():
-        # Bypass the append-only trigger, as someone with the database's keys could.
-        await connection.execute("SET LOCAL session_replication_role = replica")
-        await connection.execute(
-            "UPDATE request_events SET actor = 'someone-else' WHERE request_id = $1 AND seq = 7",
-            rid)
+    # Past the append-only trigger, as someone with the database's keys could.
+    await tamper(superuser_pool,
+                 "UPDATE request_events SET actor = 'someone-else' WHERE request_id = $1 "
+                 "AND seq = 7", rid)
     code, out, _ = await dsr("audit", "verify", rid, "--output", "json")
     verdict = json.loads(out)
     assert code == 3 and verdict["first_broken_seq"] == 7 and not verdict["intact"]
@@ -225,15 +226,15 @@ async def test_verify_names_the_first_broken_link_after_tampering(
 
 
 async def test_verify_catches_a_compliance_row_changed_by_hand(
-    running: Running, pool: asyncpg.Pool, unique: str, dsr: Any,
+    running: Running, pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str, dsr: Any,
 ) -> None:
     """The audit report reads a per-step projection kept with the events; a row rewritten
     to turn a late step into one met in time must fail verification like a changed event."""
     rid = await _answered_inquiry(running, pool, f"au-kept-{unique}", unique)
-    code, _, _ = await dsr("audit", "verify", rid)
-    assert code == 0
+    code, out, err = await dsr("audit", "verify", rid)
+    assert code == 0, out + err
 
-    await pool.execute(
+    await superuser_pool.execute(
         "UPDATE deadline_compliance SET finished_at = started_at"
         " WHERE request_id = $1 AND step = 'answer'", rid)
     code, out, _ = await dsr("audit", "verify", rid)
@@ -241,3 +242,38 @@ async def test_verify_catches_a_compliance_row_changed_by_hand(
     code, out, _ = await dsr("audit", "verify", rid, "--output", "json")
     verdict = json.loads(out)
     assert not verdict["intact"] and "answer" in verdict["compliance_projection"]
+
+
+async def test_verify_holds_the_store_against_the_exported_histories(
+    running: Running, pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str,
+    dsr: Any, tmp_path: Path,
+) -> None:
+    """The history, kept by Temporal and exported, outside the store: a deadline's meeting
+    moved three days earlier in the store, the chain and the projections made to match, disagrees
+    with the event the workflow recorded, and with the checkpoint signed at the close."""
+    rid = await _answered_inquiry(running, pool, f"au-hist-{unique}", unique)
+    exported = tmp_path / "export"
+    code, _, err = await dsr("audit", "export", "--request", rid, "--out", str(exported))
+    assert code == 0, err
+    code, out, err = await dsr("audit", "verify", rid, "--histories", str(exported))
+    assert code == 0, out + err
+    assert "histories: intact (1 checkpoint(s) from histories agree)" in out
+
+    met = await pool.fetchrow(
+        """SELECT seq, occurred_at FROM request_events WHERE request_id = $1
+              AND type = 'deadline.met' AND payload ->> 'step' = 'answer'""", rid)
+    await tamper(superuser_pool, """UPDATE request_events SET occurred_at = occurred_at
+                                     - interval '3 days' WHERE request_id = $1 AND seq = $2""",
+                 rid, met["seq"])
+    await rechain(superuser_pool, rid)
+    await superuser_pool.execute(  # and the report's projection, to match
+        """UPDATE deadline_compliance SET finished_at = finished_at - interval '3 days'
+            WHERE request_id = $1 AND step = 'answer'""", rid)
+    code, out, _ = await dsr("audit", "verify", rid)
+    assert code == 0, out  # the request's chain alone is fooled
+    code, out, _ = await dsr("audit", "verify", rid, "--histories", str(exported))
+    assert code == 3
+    assert f"deadline.met (dsr-{rid}:" in out and "differs in the store: time" in out
+    assert f"request {rid}: event #13 differs from the one the checkpoint" in out
+    code, out, _ = await dsr("audit", "verify", rid, "--histories", str(tmp_path / "nothing"))
+    assert code == 2 and "not a workflow history" in out + _

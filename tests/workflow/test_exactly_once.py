@@ -25,10 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.event_store import EventStore
-from activities.lifecycle_activities import LifecycleActivities
 from activities.log_context import LogContextInterceptor
-from activities.notifications import MaildropSender, NotificationOutbox
-from activities.request_activities import RequestActivities
 from domain.deadlines import Step
 from domain.messages import RequestOutcome, StatusView
 from runtime import operator_acts as acts
@@ -36,7 +33,7 @@ from runtime.client import respond, status
 from tests.support import PERSONAL, eventually
 from tests.workflow.lifecycle_support import seed_subject, start
 from tests.workflow.test_logs_carry_no_personal_data import leaks_in
-from worker import build_worker
+from worker import build_worker, request_activities
 from workflows.data_subject_request import DataSubjectRequest
 
 INJECTED = "injected failure after the effect"
@@ -90,11 +87,8 @@ async def failing(
     time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
 ) -> AsyncIterator[Rig]:
     """A worker whose every activity fails once after its effect, on a queue of its own."""
-    events = EventStore(pool)
     maildrop = tmp_path / "maildrop-failing"
-    basics = RequestActivities(pool, events, NotificationOutbox(pool, events),
-                               MaildropSender(maildrop))
-    real = [*basics.all(), *LifecycleActivities(pool, events, basics.send_notice).all()]
+    real = request_activities(pool, maildrop)
     injector = FailAfterEffect(real)
     task_queue = f"dsr-fail-once-{unique}"
     worker = Worker(time_skipping_env.client, task_queue=task_queue,
@@ -230,7 +224,7 @@ async def test_a_disclosure_whose_every_activity_fails_after_its_effect_leaves_e
     # Bookkeeping rides with these effects, or is stored on its own before a wait.
     assert ran >= {"record_bookkeeping", "send_notice", "check_identity",
                    "issue_invoice", "settle_invoice", "investigate", "record_operator_act",
-                   "carry_out"}
+                   "carry_out", "close_with_checkpoint"}
 
     reference, record = await _record(pool, undisturbed, reference_id), \
         await _record(pool, failing, request_id)
@@ -259,7 +253,7 @@ async def test_an_inquiry_whose_every_activity_fails_after_its_effect_leaves_eac
     assert await _inquiry(failing, pool, request_id, f"s-{unique}") == "answered"
 
     ran = _every_execution_failed_once_after_its_effect(failing, request_id)
-    assert ran == {"record_bookkeeping", "send_notice", "attach_answer"}
+    assert ran == {"record_bookkeeping", "send_notice", "attach_answer", "close_with_checkpoint"}
 
     reference, record = await _record(pool, undisturbed, reference_id), \
         await _record(pool, failing, request_id)

@@ -3,12 +3,16 @@ timer says in the Web UI what it is for, and the record in the store is complete
 
 from __future__ import annotations
 
+import json
+
 import asyncpg
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 
+from audit.histories import evidence_in
 from domain.deadlines import Step
+from domain.event_log import RequestMark
 from runtime import operator_acts as acts
 from runtime.client import respond
 from tests.support import PERSONAL
@@ -63,12 +67,20 @@ async def test_an_inquiry_runs_in_five_activities_each_named_in_the_web_ui(
         "record_bookkeeping",   # before waiting for the answer: the store shows the step
         "attach_answer",
         "send_notice",          # the answer, carrying the step's meeting
-        "record_bookkeeping",   # the close
+        "close_with_checkpoint",  # the close, and a signed checkpoint of the event log
     ]
     assert all(summary for _, summary in scheduled), scheduled
     assert scheduled[0][1] == "send the receipt notice"
     assert scheduled[1][1] == "record deadline.met (acknowledge), deadline.started (answer)"
     assert "answer: reminder" in _timer_summaries(history)
+    # The close's checkpoint stays in the history, outside the store, beside the witness's.
+    evidence = evidence_in("inquiry", json.loads(history.to_json()))
+    [(_, signed)] = evidence.checkpoints
+    assert signed.checkpoint.closed_request == RequestMark(
+        request_id=rid, seq=13, hash=await pool.fetchval(
+            "SELECT hash FROM request_events WHERE request_id = $1 AND seq = 13", rid))
+    assert signed.checkpoint.log_size >= 13 and signed.checkpoint.reason == "close"
+    assert [e.type.value for _, e in evidence.events][-1] == "request.closed"
     # The record in the store is what it always was, in order.
     assert await event_types(pool, rid) == [
         "request.received",

@@ -1,0 +1,2 @@
+"""Tamper evidence for auditors: signed checkpoints of the event log, their witness,
+and the checks of `dsr audit verify`."""

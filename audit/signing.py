@@ -1,0 +1,98 @@
+"""The checkpoint key: an Ed25519 key the database never holds.
+
+On the embedded default it is generated under `.dsr/keys/` (mode 0600) at first start; in
+production DSR_CHECKPOINT_KEY names a PEM file provided as a secret. The public half is
+what an auditor pins: `dsr audit verify --public-key FILE`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from domain.event_log import Checkpoint, SignedCheckpoint
+
+
+class KeyProblem(ValueError):
+    """A key file that cannot be used; the message names the file and what is wrong."""
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def public_pem(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.PEM,
+                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def load_private_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
+    """The key in `path`; generated there (0600, its folder 0700) when missing and
+    `create` is true."""
+    if not path.exists():
+        if not create:
+            raise KeyProblem(f"{path}: no checkpoint key there (DSR_CHECKPOINT_KEY)")
+        key = Ed25519PrivateKey.generate()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(pem)
+            file.flush()
+            os.fsync(file.fileno())
+        return key
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError, OSError) as error:
+        raise KeyProblem(f"{path}: not a readable unencrypted PEM private key ({error})"
+                         ) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyProblem(f"{path}: the checkpoint key must be Ed25519, not "
+                         f"{type(key).__name__}")
+    return key
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    """An auditor's pinned public key (PEM), or the public half of a private key file."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise KeyProblem(f"{path}: {error.strerror}") from None
+    try:
+        key = serialization.load_pem_public_key(data)
+    except ValueError:
+        try:
+            key = serialization.load_pem_private_key(data, password=None).public_key()
+        except (ValueError, TypeError) as error:
+            raise KeyProblem(f"{path}: not a PEM public or private key ({error})") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise KeyProblem(f"{path}: the checkpoint key must be Ed25519")
+    return key
+
+
+def sign(key: Ed25519PrivateKey, checkpoint: Checkpoint) -> SignedCheckpoint:
+    signature = key.sign(checkpoint.statement())
+    return SignedCheckpoint(checkpoint=checkpoint,
+                            signature=base64.b64encode(signature).decode("ascii"))
+
+
+def signature_valid(public_key: Ed25519PublicKey, signed: SignedCheckpoint) -> bool:
+    if signed.checkpoint.key_id != key_id(public_key):
+        return False
+    try:
+        public_key.verify(base64.b64decode(signed.signature, validate=True),
+                          signed.checkpoint.statement())
+    except (InvalidSignature, ValueError):
+        return False
+    return True

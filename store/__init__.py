@@ -1,0 +1,1 @@
+"""PostgreSQL: roles and privileges of the store (the rest moves here as it is touched)."""
