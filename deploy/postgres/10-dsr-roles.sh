@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The application's two roles, created when the postgres image initialises an empty
 # volume (docker-compose.yml mounts this file into /docker-entrypoint-initdb.d). The
-# image's superuser only bootstraps: the worker connects as these two, neither of them a
-# superuser, like the embedded default (store/privileges.py: ensure_roles).
+# image's superuser only bootstraps: the application connects as these two, neither of
+# them a superuser, like the embedded default (store/privileges.py: ensure_roles).
 #
-#   dsr_owner    owns the schema's objects: the worker migrates as it at start-up, then
-#                grants dsr_runtime its tables (store/privileges.py: grant_runtime).
-#   dsr_runtime  connects and may use schema public, nothing more until those grants.
+#   dsr_owner    owns the schema's objects: compose's one-shot migrate service (`dsr
+#                setup`) migrates as it, then grants dsr_runtime its tables
+#                (store/privileges.py: grant_runtime). The worker never holds its URL.
+#   dsr_runtime  connects and may use schema public, nothing more until those grants;
+#                the worker serves as it alone.
 #
 # Safe to run again, e.g. on a volume initialised before the roles existed or to change
 # the passwords (the image runs init scripts on an empty volume only):
@@ -20,7 +22,7 @@
 set -eo pipefail
 
 for variable in DSR_OWNER_DB_PASSWORD DSR_RUNTIME_DB_PASSWORD; do
-    # The worker's URLs carry these passwords unescaped (docker-compose.yml).
+    # The services' URLs carry these passwords unescaped (docker-compose.yml).
     if [[ ! ${!variable:-} =~ ^[A-Za-z0-9._~-]+$ ]]; then
         echo "10-dsr-roles.sh: $variable must be set, from A-Z a-z 0-9 . _ ~ - only" >&2
         exit 1

@@ -1,7 +1,9 @@
 """The production topology in docker-compose.yml, checked without a Docker engine: the
-services exist, and the worker's variables are the ones runtime/settings.py reads, with
-values that point at the services compose actually runs. No secret has a default: the
-tests supply what compose would refuse to start without."""
+services exist, and the worker's and migrate's variables are the ones runtime/settings.py
+reads, with values that point at the services compose actually runs. Only the one-shot
+migrate service holds the schema owner's URL; the long-running worker serves as the
+runtime role alone. No secret has a default: the tests supply what compose would refuse
+to start without."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+import starter
 from runtime.settings import Settings, load_settings
 from store.privileges import OWNER_ROLE, RUNTIME_ROLE
 
@@ -24,7 +27,7 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 
 ROLES_SCRIPT = ROOT / "deploy" / "postgres" / "10-dsr-roles.sh"
 
-SERVICES = {"temporal", "temporal-ui", "temporal-db", "app-db", "worker"}
+SERVICES = {"temporal", "temporal-ui", "temporal-db", "app-db", "migrate", "worker"}
 # Without these two the worker starts the embedded dev server and PostgreSQL instead.
 REQUIRED_FOR_EXTERNAL = {"TEMPORAL_ADDRESS", "DATABASE_URL"}
 
@@ -160,6 +163,15 @@ def _nested(path: str, folder: str) -> bool:
     return PurePosixPath(path).is_relative_to(PurePosixPath(folder))
 
 
+def _load(monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str]) -> Settings:
+    """The settings a container with exactly `env` (besides the image's own) would load."""
+    for name in _settings_variables():
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return load_settings()
+
+
 def _mounts(service: Mapping[str, Any]) -> dict[str, str]:
     """Volume mounts as {target: source}."""
     mounts = {}
@@ -271,28 +283,27 @@ def test_no_password_has_a_default_value() -> None:
                     f"{name}: {key} carries a password that is not a required variable")
 
 
-def test_worker_sets_only_variables_the_settings_model_reads(environ: dict[str, str]) -> None:
-    env = _environment(_service("worker", environ))
+@pytest.mark.parametrize("name", ["worker", "migrate"])
+def test_sets_only_variables_the_settings_model_reads(environ: dict[str, str], name: str) -> None:
+    env = _environment(_service(name, environ))
     unknown = set(env) - _settings_variables()
-    assert not unknown, f"the worker sets variables Settings does not read: {sorted(unknown)}"
+    assert not unknown, f"{name} sets variables Settings does not read: {sorted(unknown)}"
     assert set(env) >= REQUIRED_FOR_EXTERNAL
 
 
 def test_worker_environment_selects_the_external_servers(
         monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]) -> None:
-    for name in _settings_variables():
-        monkeypatch.delenv(name, raising=False)
     env = _environment(_service("worker", environ))
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
 
-    settings = load_settings()
+    settings = _load(monkeypatch, env)
 
     assert settings.embedded_temporal is False
     assert settings.embedded_postgres is False
     assert settings.temporal_address == env["TEMPORAL_ADDRESS"]
     assert settings.database_url == env["DATABASE_URL"]
-    assert settings.owner_database_url == env["DSR_OWNER_DATABASE_URL"]
+    # The runtime role alone: store/privileges.py: prepare_store then only checks that
+    # migrate has applied every migration.
+    assert settings.owner_database_url is None
     assert settings.log_format == "json"
     assert str(settings.data_dir) == env["DSR_DATA_DIR"]
     assert str(settings.checkpoint_key_file()) == env["DSR_CHECKPOINT_KEY"]
@@ -317,8 +328,11 @@ def test_database_urls_are_the_split_roles_on_app_db(
     environ.update(override)
     app_db = _environment(_service("app-db", environ))
     worker = _environment(_service("worker", environ))
+    migrate = _environment(_service("migrate", environ))
     runtime = urlsplit(worker["DATABASE_URL"])
-    owner = urlsplit(worker["DSR_OWNER_DATABASE_URL"])
+    owner = urlsplit(migrate["DSR_OWNER_DATABASE_URL"])
+    # migrate grants the very role the worker then logs in as.
+    assert migrate["DATABASE_URL"] == worker["DATABASE_URL"]
     for url in (runtime, owner):
         assert url.scheme == "postgresql"
         assert url.hostname == "app-db"
@@ -367,6 +381,10 @@ def test_roles_script_holds_no_password_and_quotes_what_it_is_given() -> None:
                          r"NOREPLICATION NOBYPASSRLS\b", sql), f"{role} may keep powers"
     assert 'GRANT USAGE, CREATE ON SCHEMA public TO :"owner";' in sql
     assert 'GRANT USAGE ON SCHEMA public TO :"runtime";' in sql
+    # Nobody else may create in the schema, so the worker, as the runtime role, takes
+    # prepare_store's check-only path and cannot migrate.
+    assert "REVOKE CREATE ON SCHEMA public FROM PUBLIC;" in sql
+    assert not re.search(r'GRANT[^;]*\bCREATE\b[^;]*TO :"runtime"', sql)
 
 
 def test_app_db_keeps_its_data_in_a_volume(environ: dict[str, str]) -> None:
@@ -469,3 +487,93 @@ def test_ui_points_at_the_temporal_service(environ: dict[str, str]) -> None:
     assert "temporal" in _depends_on(ui)
     # The UI is where the embedded dev server puts it, so the README's link holds.
     assert _container_ports(ui).get(8080) == Settings.model_fields["ui_port"].default
+
+
+def test_worker_holds_no_owner_credentials(environ: dict[str, str]) -> None:
+    raw = _raw()["services"]["worker"]
+    assert "DSR_OWNER_DATABASE_URL" not in _environment(raw)
+    # Not by another name, nor from a file compose would read into it.
+    assert not any("DSR_OWNER_DB_PASSWORD" in value for value in _environment(raw).values())
+    assert "DSR_OWNER_DB_PASSWORD" not in _environment(raw)
+    assert "env_file" not in raw
+    worker = _environment(_service("worker", environ))
+    owner_password = environ["DSR_OWNER_DB_PASSWORD"]
+    assert not any(owner_password in value for value in worker.values())
+    assert not any(urlsplit(value).username == OWNER_ROLE
+                   for value in worker.values() if "://" in value)
+
+
+def test_only_migrate_and_app_db_see_the_owner_password(environ: dict[str, str]) -> None:
+    owner_password = environ["DSR_OWNER_DB_PASSWORD"]
+    holders = {name for name, service in _compose(environ)["services"].items()
+               if any(owner_password in value for value in _environment(service).values())}
+    # app-db: its init script sets the role's password.
+    assert holders == {"migrate", "app-db"}
+
+
+def test_migrate_runs_setup_once_from_the_worker_image(environ: dict[str, str]) -> None:
+    compose = _compose(environ)
+    migrate, worker = compose["services"]["migrate"], compose["services"]["worker"]
+    assert migrate["build"] == worker["build"] and migrate["image"] == worker["image"]
+    command = migrate["command"]
+    assert command[:2] == ["python", "starter.py"]
+    assert starter.parser().parse_args(command[2:]).command == "setup"
+    # One-shot: a restart policy would run it again and again, and the worker, waiting
+    # for it to complete, would never start.
+    assert migrate["restart"] == "no"
+    assert migrate.get("user") is None, "migrate runs as the image's user, not root"
+    # It needs the databases and the cluster, nothing the worker keeps.
+    assert not migrate.get("secrets") and not migrate.get("volumes")
+    assert not migrate.get("ports")
+
+
+def test_migrate_waits_for_healthy_temporal_and_app_db(environ: dict[str, str]) -> None:
+    depends = _depends_on(_service("migrate", environ))
+    assert depends == {"temporal": "service_healthy", "app-db": "service_healthy"}
+
+
+def test_worker_starts_only_after_migrate_succeeded(environ: dict[str, str]) -> None:
+    depends = _depends_on(_service("worker", environ))
+    assert depends.get("migrate") == "service_completed_successfully"
+
+
+@pytest.mark.parametrize("override", [
+    {}, {"DSR_RUNTIME_DB_PASSWORD": "an0ther-Secret", "DSR_OWNER_DB_PASSWORD": "y3t~another"},
+])
+def test_migrate_holds_both_roles_urls_on_app_db(
+        environ: dict[str, str], override: dict[str, str]) -> None:
+    environ.update(override)
+    app_db = _environment(_service("app-db", environ))
+    migrate = _environment(_service("migrate", environ))
+    expected = {"DATABASE_URL": (RUNTIME_ROLE, environ["DSR_RUNTIME_DB_PASSWORD"]),
+                "DSR_OWNER_DATABASE_URL": (OWNER_ROLE, environ["DSR_OWNER_DB_PASSWORD"])}
+    for name, (user, password) in expected.items():
+        url = urlsplit(migrate[name])
+        assert url.scheme == "postgresql"
+        assert (url.hostname, url.port) == ("app-db", 5432)
+        assert url.path.removeprefix("/") == app_db["POSTGRES_DB"]
+        assert (url.username, url.password) == (user, password)
+
+
+def test_migrate_prepares_what_the_worker_uses(environ: dict[str, str]) -> None:
+    migrate = _environment(_service("migrate", environ))
+    worker = _environment(_service("worker", environ))
+    # The same cluster, namespace, runtime role and retention: setup must prepare exactly
+    # what the worker then serves on.
+    for name in ("TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "DATABASE_URL", "DSR_RETENTION"):
+        assert migrate.get(name) == worker.get(name), f"migrate and worker differ on {name}"
+
+
+def test_settings_accept_the_migrate_environment(
+        monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]) -> None:
+    env = _environment(_service("migrate", environ))
+
+    settings = _load(monkeypatch, env)
+
+    assert settings.embedded_temporal is False
+    assert settings.embedded_postgres is False
+    assert settings.temporal_address == env["TEMPORAL_ADDRESS"]
+    assert settings.temporal_namespace == env.get("TEMPORAL_NAMESPACE", "default")
+    assert settings.database_url == env["DATABASE_URL"]
+    assert settings.owner_database_url == env["DSR_OWNER_DATABASE_URL"]
+    settings.retention_period()  # what setup gives the namespace
