@@ -39,7 +39,7 @@ from activities.log_context import LogContextInterceptor
 from activities.notifications import DEFAULT_ZONE, MaildropSender, NotificationOutbox
 from activities.request_activities import RequestActivities
 from audit.checkpoints import CheckpointSigner
-from audit.signing import KeyProblem, load_private_key, public_pem
+from audit.signing import KeyProblem, key_id, load_private_key, public_pem
 from audit.witness import DirectoryWitness
 from runtime.archive_schedule import ensure_archive_schedule
 from runtime.checkpoint_schedule import ensure_checkpoint_schedule
@@ -110,10 +110,7 @@ def checkpoint_signer(settings: Settings) -> CheckpointSigner:
     key = load_private_key(settings.checkpoint_key_file(),
                            create=settings.checkpoint_key is None)
     witness = DirectoryWitness(settings.witness_folder())
-    witness.folder.mkdir(parents=True, exist_ok=True)
-    published = witness.folder / "checkpoint-key.pub.pem"
-    if not published.exists():
-        published.write_bytes(public_pem(key.public_key()))
+    witness.publish_key(public_pem(key.public_key()), key_id(key.public_key()))
     return CheckpointSigner(key, witness)
 
 

@@ -39,11 +39,12 @@ class LogCheckpoints:
                 except UnknownRequest as error:
                     raise ApplicationError(str(error), type="UnknownRequest",
                                            non_retryable=True) from error
+            # From the events themselves, not the projection the runtime role may update.
             last = await connection.fetchrow(
-                "SELECT last_seq, last_hash FROM requests WHERE request_id = $1",
-                entries.request_id)
-            mark = RequestMark(request_id=entries.request_id, seq=last["last_seq"],
-                               hash=last["last_hash"])
+                """SELECT seq, hash FROM request_events WHERE request_id = $1
+                    ORDER BY seq DESC LIMIT 1""", entries.request_id)
+            mark = RequestMark(request_id=entries.request_id, seq=last["seq"],
+                               hash=last["hash"])
             signed = await self._signer.sign_head(connection, "close", mark)
         log.info("request closed; log checkpoint signed", log_size=signed.checkpoint.log_size,
                  events=[e.type.value for e in entries.events])

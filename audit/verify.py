@@ -83,29 +83,32 @@ def read_histories(paths: Iterable[Path]) -> list[HistoryEvidence]:
     return evidence
 
 
-def _trusted(audit: LogAudit, key: Ed25519PublicKey, where: str,
+def _trusted(audit: LogAudit, keys: Sequence[Ed25519PublicKey], where: str,
              signed: Iterable) -> list[Checkpoint]:
+    """The checkpoints signed by one of the keys (several: the key was rotated)."""
+    by_id = {key_id(key): key for key in keys}
     trusted = []
     for place, checkpoint in signed:
-        if signature_valid(key, checkpoint):
+        key = by_id.get(checkpoint.checkpoint.key_id)
+        if key is not None and signature_valid(key, checkpoint):
             trusted.append(checkpoint.checkpoint)
         else:
             audit.problems.append(
                 f"{where} {place}: a checkpoint whose signature does not verify with key "
-                f"{key_id(key)}")
+                + " or ".join(by_id))
     return trusted
 
 
 async def audit_log(pool: asyncpg.Pool, *, witness: DirectoryWitness,
-                    key: Ed25519PublicKey,
+                    keys: Sequence[Ed25519PublicKey],
                     histories: Sequence[HistoryEvidence] = ()) -> LogAudit:
     audit = LogAudit()
     reading = witness.read()
     for path, why in reading.unreadable:
         audit.problems.append(f"witness file {path.name} cannot be read: {why}")
-    witnessed = _trusted(audit, key, "witness file",
+    witnessed = _trusted(audit, keys, "witness file",
                          ((path.name, signed) for path, signed in reading.checkpoints))
-    recorded = _trusted(audit, key, "history",
+    recorded = _trusted(audit, keys, "history",
                         ((f"{h.source} (event #{index})", signed) for h in histories
                          for index, signed in h.checkpoints))
     audit.witnessed, audit.from_histories = len(witnessed), len(recorded)
@@ -124,6 +127,11 @@ async def audit_log(pool: asyncpg.Pool, *, witness: DirectoryWitness,
         verdict = check.finish(unlogged)
         audit.log_size = verdict.size
         audit.problems += verdict.problems
+        if audit.newest is not None and audit.newest.log_size < audit.log_size:
+            audit.notes.append(
+                f"{audit.log_size - audit.newest.log_size} entries appended after the newest "
+                f"checkpoint ({canonical_timestamp(audit.newest.signed_at)}) are not pinned "
+                "by a signature yet")
         for checkpoint in checkpoints:
             await _check_mark(connection, checkpoint, audit)
         for history in histories:
@@ -131,12 +139,12 @@ async def audit_log(pool: asyncpg.Pool, *, witness: DirectoryWitness,
     return audit
 
 
-async def audit_histories(pool: asyncpg.Pool, *, key: Ed25519PublicKey,
+async def audit_histories(pool: asyncpg.Pool, *, keys: Sequence[Ed25519PublicKey],
                           histories: Sequence[HistoryEvidence]) -> LogAudit:
     """The named requests' histories against the store, without walking the whole log:
     their close checkpoints' signatures and marks, and every event they recorded."""
     audit = LogAudit()
-    recorded = _trusted(audit, key, "history",
+    recorded = _trusted(audit, keys, "history",
                         ((f"{h.source} (event #{index})", signed) for h in histories
                          for index, signed in h.checkpoints))
     audit.from_histories = len(recorded)

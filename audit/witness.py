@@ -50,6 +50,22 @@ class DirectoryWitness:
             os.close(folder)
         return path
 
+    def publish_key(self, pem: bytes, key_id: str) -> Path:
+        """The public key beside its checkpoints, `checkpoint-key-<id>.pub.pem`, one file per
+        key ever used (a rotated key keeps its file), read-only. A convenience: an auditor
+        pins a copy of their own at deployment (`dsr audit verify --public-key`)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"checkpoint-key-{key_id}.pub.pem"
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+        except FileExistsError:
+            return path
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(pem)
+            file.flush()
+            os.fsync(file.fileno())
+        return path
+
     def read(self) -> WitnessReading:
         found: list[tuple[Path, SignedCheckpoint]] = []
         unreadable: list[tuple[Path, str]] = []

@@ -81,9 +81,10 @@ def add_parsers(commands: Any) -> None:
         "verify", help="check the requests' chains (all by default); with no request named, "
                        "also the event log against the signed checkpoints of the witness")
     sub.add_argument("request_ids", nargs="*")
-    sub.add_argument("--public-key", type=Path, metavar="FILE",
-                     help="the checkpoint key an auditor pinned (PEM); default: the public "
-                          "half of DSR_CHECKPOINT_KEY")
+    sub.add_argument("--public-key", type=Path, action="append", default=[], metavar="FILE",
+                     help="a checkpoint key an auditor pinned (PEM; repeat for each key the "
+                          "service has signed with); default: the public half of "
+                          "DSR_CHECKPOINT_KEY")
     sub.add_argument("--witness", type=Path, metavar="DIR",
                      help="the witness folder of signed checkpoints; default: DSR_WITNESS_DIR")
     sub.add_argument("--histories", type=Path, action="append", default=[], metavar="PATH",
@@ -196,7 +197,7 @@ async def _verify(args: argparse.Namespace, settings: Settings) -> None:
     except ValueError as error:
         raise Refused(str(error)) from None
     whole = not args.request_ids
-    key = _public_key(args, settings) if whole or histories else None
+    keys = _public_keys(args, settings) if whole or histories else None
     async with connections(settings, temporal=False) as (_, pool):
         ids = args.request_ids or [
             row["request_id"]
@@ -220,12 +221,12 @@ async def _verify(args: argparse.Namespace, settings: Settings) -> None:
                      else f"BROKEN at seq {verdict.first_broken_seq}: {verdict.problem}"
                      if not verdict.intact
                      else f"BROKEN: {projection}"))
-        if key is not None:
+        if keys is not None:
             audit = await (
                 audit_log(pool, witness=DirectoryWitness(args.witness
                                                          or settings.witness_folder()),
-                          key=key, histories=histories) if whole
-                else audit_histories(pool, key=key, histories=histories))
+                          keys=keys, histories=histories) if whole
+                else audit_histories(pool, keys=keys, histories=histories))
             broken += not audit.intact
             emit(args.output, {"event_log" if whole else "histories": {
                 "intact": audit.intact, "entries": audit.log_size,
@@ -238,13 +239,13 @@ async def _verify(args: argparse.Namespace, settings: Settings) -> None:
         raise Diverged()
 
 
-def _public_key(args: argparse.Namespace, settings: Settings) -> Ed25519PublicKey:
-    path = args.public_key or settings.checkpoint_key_file()
-    if args.public_key is None and not path.exists():
-        raise Refused(f"no checkpoint key to verify with: {path} does not exist; give the "
+def _public_keys(args: argparse.Namespace, settings: Settings) -> list[Ed25519PublicKey]:
+    paths = args.public_key or [settings.checkpoint_key_file()]
+    if not args.public_key and not paths[0].exists():
+        raise Refused(f"no checkpoint key to verify with: {paths[0]} does not exist; give the "
                       "key you pinned with --public-key FILE")
     try:
-        return load_public_key(path)
+        return [load_public_key(path) for path in paths]
     except KeyProblem as error:
         raise Refused(str(error)) from None
 

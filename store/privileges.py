@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import asyncpg
 import structlog
 
-from activities.database import apply_migrations, create_pool
+from activities.database import apply_migrations, create_pool, migration_files
 
 log = structlog.get_logger(__name__)
 
@@ -170,7 +170,8 @@ async def runtime_problems(pool: asyncpg.Pool) -> list[str]:
                   AND pg_has_role(current_user, c.relowner, 'USAGE') ORDER BY 1""")
         if owned:
             problems.append(f"{role['rolname']} owns " + ", ".join(r["relname"] for r in owned))
-        for table in ("request_events", "event_log", "request_histories"):
+        for table in ("request_events", "event_log", "request_histories",
+                      "deadline_compliance"):
             for privilege in ("UPDATE", "DELETE", "TRUNCATE"):
                 if await connection.fetchval(
                         "SELECT has_table_privilege(current_user, $1, $2)", table, privilege):
@@ -180,21 +181,47 @@ async def runtime_problems(pool: asyncpg.Pool) -> list[str]:
 
 async def prepare_store(runtime_dsn: str, owner_dsn: str | None) -> list[str]:
     """Migrate as the owner and grant the runtime role its share; returns the migrations
-    applied now. Without an owner's URL (DATABASE_URL alone) the one role does both, and
-    start-up says what that costs (`runtime_problems`)."""
-    owner_pool = await create_pool(owner_dsn or runtime_dsn, max_size=1)
+    applied now. Without an owner's URL (DATABASE_URL alone): a role that may create in the
+    schema does both, and start-up says what that costs (`runtime_problems`); a runtime
+    role that may not (the owner's URL kept away from the worker, `dsr setup` run apart)
+    only checks that every migration is in place."""
+    if owner_dsn is None:
+        runtime_pool = await create_pool(runtime_dsn, max_size=1)
+        try:
+            if not await runtime_pool.fetchval(
+                    "SELECT has_schema_privilege(current_user, 'public', 'CREATE')"):
+                await _require_migrated(runtime_pool)
+                return []
+            return await apply_migrations(runtime_pool)
+        finally:
+            await runtime_pool.close()
+    owner_pool = await create_pool(owner_dsn, max_size=1)
     try:
         applied = await apply_migrations(owner_pool)
-        if owner_dsn is not None:
-            runtime = await _current_user(runtime_dsn)
-            if runtime == await owner_pool.fetchval("SELECT current_user"):
-                raise RolesMisconfigured(
-                    f"DATABASE_URL and DSR_OWNER_DATABASE_URL name the same role ({runtime}); "
-                    "the runtime role must be another one")
-            await grant_runtime(owner_pool, runtime)
+        runtime = await _current_user(runtime_dsn)
+        if runtime == await owner_pool.fetchval("SELECT current_user"):
+            raise RolesMisconfigured(
+                f"DATABASE_URL and DSR_OWNER_DATABASE_URL name the same role ({runtime}); "
+                "the runtime role must be another one")
+        await grant_runtime(owner_pool, runtime)
     finally:
         await owner_pool.close()
     return applied
+
+
+async def _require_migrated(pool: asyncpg.Pool) -> None:
+    shipped = [version for version, _ in migration_files()]
+    try:
+        recorded = {row["version"] for row in await pool.fetch(
+            "SELECT version FROM schema_migrations")}
+    except asyncpg.UndefinedTableError:
+        recorded = set()
+    missing = [version for version in shipped if version not in recorded]
+    if missing:
+        raise RolesMisconfigured(
+            f"the database lacks migrations {', '.join(missing)} and DATABASE_URL's role may "
+            "not apply them: run `dsr setup` with DSR_OWNER_DATABASE_URL set to the schema "
+            "owner's URL first")
 
 
 async def _current_user(dsn: str) -> str:

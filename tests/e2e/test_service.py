@@ -315,13 +315,14 @@ async def test_the_embedded_service_runs_as_its_runtime_role_and_signs_the_log(
     assert close["checkpoint"]["reason"] == "close"
     key = service.data_dir / "keys" / "checkpoint-ed25519.pem"
     assert key.stat().st_mode & 0o777 == 0o600
-    assert (witness / "checkpoint-key.pub.pem").exists()
+    [published] = witness.glob("checkpoint-key-*.pub.pem")
+    assert published.name == f"checkpoint-key-{close['checkpoint']['key_id']}.pub.pem"
     schedule = service.temporal("schedule", "describe", "-s", "checkpoint-log-dsr-e2e",
                                 "-o", "json")
     assert "CheckpointLog" in schedule
 
     verified = service.dsr("audit", "verify", "--public-key",
-                           str(witness / "checkpoint-key.pub.pem"))
+                           str(published))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert f"{request_id}: intact" in verified.stdout
     assert "event log: intact (" in verified.stdout

@@ -265,9 +265,9 @@ async def test_a_deleted_last_event_is_reported_missing(
     store = EventStore(pool)
     request_id = await new_request(pool, unique)
     await _append_many(store, request_id, 3)
-    await tamper(
-        superuser_pool, "DELETE FROM request_events WHERE request_id = $1 AND seq = 3", request_id
-    )
+    for table in ("event_log", "request_events"):  # the log's entry first: it refers to it
+        await tamper(superuser_pool,
+                     f"DELETE FROM {table} WHERE request_id = $1 AND seq = 3", request_id)
     verdict = await store.verify(request_id)
     assert not verdict.intact
     assert verdict.first_broken_seq == 3
@@ -280,9 +280,9 @@ async def test_a_deleted_middle_event_is_a_gap(
     store = EventStore(pool)
     request_id = await new_request(pool, unique)
     await _append_many(store, request_id, 4)
-    await tamper(
-        superuser_pool, "DELETE FROM request_events WHERE request_id = $1 AND seq = 2", request_id
-    )
+    for table in ("event_log", "request_events"):  # the log's entry first: it refers to it
+        await tamper(superuser_pool,
+                     f"DELETE FROM {table} WHERE request_id = $1 AND seq = 2", request_id)
     verdict = await store.verify(request_id)
     assert verdict.first_broken_seq == 3
     assert "expected seq 2" in (verdict.problem or "")
