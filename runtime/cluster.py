@@ -1,11 +1,14 @@
-"""Preparing a Temporal cluster for the service: connecting, registering search attributes
+"""Preparing a Temporal cluster for the service: connecting (plain to the embedded dev
+server; TLS, mutual TLS or an API key to a secured cluster), registering search attributes
 and setting the namespace's retention."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import structlog
 from google.protobuf.duration_pb2 import Duration
@@ -26,8 +29,9 @@ from temporalio.runtime import (
     TelemetryConfig,
     TelemetryFilter,
 )
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
+from runtime.settings import Settings, SettingsError
 from workflows import search_attributes
 
 log = structlog.get_logger(__name__)
@@ -53,15 +57,87 @@ def _forwarding_runtime() -> Runtime:
     return _runtime
 
 
+@dataclass(frozen=True)
+class ConnectionSecurity:
+    """How the client reaches the cluster: `tls` is False (plain), True (TLS checked against
+    the system's roots) or a TLSConfig (a CA of its own, a client certificate for mutual
+    TLS, a server name); `api_key` goes as a bearer token. Its repr hides the key."""
+
+    tls: bool | TLSConfig = False
+    api_key: str | None = field(default=None, repr=False)
+
+    def describe(self) -> str:
+        """For the log: plain, TLS or mutual TLS, and whether an API key is sent."""
+        if self.tls is False:
+            kind = "plain"
+        elif isinstance(self.tls, TLSConfig) and self.tls.client_cert:
+            kind = "mutual TLS"
+        else:
+            kind = "TLS"
+        return f"{kind} with an API key" if self.api_key else kind
+
+
+PLAIN = ConnectionSecurity()
+
+
+def _pem(path: Path | None, data: str | None, variable: str) -> bytes | None:
+    """The PEM from TEMPORAL_TLS_*_PATH or TEMPORAL_TLS_*_DATA (settings checked it; a
+    file gone since is refused naming its variable)."""
+    if data is not None:
+        return data.encode()
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise SettingsError(f"{variable}_PATH: cannot read {path}: "
+                            f"{error.strerror or error}") from None
+
+
+def connection_security(settings: Settings) -> ConnectionSecurity:
+    """TLS and API key for TEMPORAL_ADDRESS from the settings, read as temporalio.envconfig
+    reads the same variables: an API key or any TEMPORAL_TLS_* turns TLS on unless
+    TEMPORAL_TLS is false. The embedded dev server (TEMPORAL_ADDRESS unset) is plain."""
+    if settings.embedded_temporal:
+        return PLAIN
+    ca = _pem(settings.temporal_tls_server_ca_cert_path,
+              settings.temporal_tls_server_ca_cert_data, "TEMPORAL_TLS_SERVER_CA_CERT")
+    cert = _pem(settings.temporal_tls_client_cert_path,
+                settings.temporal_tls_client_cert_data, "TEMPORAL_TLS_CLIENT_CERT")
+    key = _pem(settings.temporal_tls_client_key_path,
+               settings.temporal_tls_client_key_data, "TEMPORAL_TLS_CLIENT_KEY")
+    name = settings.temporal_tls_server_name
+    api_key = settings.temporal_api_key
+    tls = settings.temporal_tls
+    if tls is None:
+        tls = any(part is not None for part in (ca, cert, key, name, api_key))
+    if not tls:
+        if api_key:
+            log.warning("TEMPORAL_TLS is false: the API key crosses the network unencrypted",
+                        temporal=settings.temporal_address)
+        return ConnectionSecurity(tls=False, api_key=api_key)
+    if ca is None and cert is None and name is None:
+        return ConnectionSecurity(tls=True, api_key=api_key)
+    return ConnectionSecurity(
+        tls=TLSConfig(server_root_ca_cert=ca, domain=name, client_cert=cert,
+                      client_private_key=key),
+        api_key=api_key,
+    )
+
+
 async def connect(
     address: str, namespace: str, *, runtime: Runtime | None = None,
-    interceptors: Sequence[Interceptor] = (),
+    interceptors: Sequence[Interceptor] = (), security: ConnectionSecurity | None = None,
 ) -> Client:
     """A client with the service's data converter. `runtime` defaults to one that forwards
-    Core's logs and exports no metrics; the worker passes its own (runtime/metrics.py)."""
+    Core's logs and exports no metrics; the worker passes its own (runtime/metrics.py).
+    `security` (connection_security(settings)) defaults to plain, as the embedded dev
+    server and the test servers speak."""
+    security = security or PLAIN
     return await Client.connect(
         address, namespace=namespace, data_converter=pydantic_data_converter,
         runtime=runtime or _forwarding_runtime(), interceptors=interceptors,
+        tls=security.tls, api_key=security.api_key,
     )
 
 

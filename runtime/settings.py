@@ -70,6 +70,147 @@ class Settings(BaseSettings):
     temporal_namespace: str = Field(
         default="default", validation_alias="TEMPORAL_NAMESPACE", pattern=r"^[A-Za-z0-9._-]{1,255}$"
     )
+
+    # Reaching a secured cluster (README): TLS, mutual TLS and an API key, under the names
+    # the SDK's temporalio.envconfig and the `temporal` CLI read, so one set of variables
+    # serves both. For TEMPORAL_ADDRESS only: the embedded dev server is plain and local.
+    # runtime/cluster.py: connection_security() turns them into the client's options.
+    temporal_tls: bool | None = Field(
+        default=None, validation_alias="TEMPORAL_TLS",
+        description="true: TLS even with nothing else set (the system's roots); false: no "
+                    "TLS, even with an API key. Unset: TLS when any TEMPORAL_TLS_* or "
+                    "TEMPORAL_API_KEY is set.",
+    )
+    temporal_tls_server_ca_cert_path: Path | None = Field(
+        default=None, validation_alias="TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+        description="PEM file of the CA the cluster's certificate must chain to; unset: the "
+                    "system's roots.",
+    )
+    temporal_tls_server_ca_cert_data: str | None = Field(
+        default=None, validation_alias="TEMPORAL_TLS_SERVER_CA_CERT_DATA",
+        description="The same CA as PEM text, instead of the file.",
+    )
+    temporal_tls_client_cert_path: Path | None = Field(
+        default=None, validation_alias="TEMPORAL_TLS_CLIENT_CERT_PATH",
+        description="PEM file of the service's client certificate, for mutual TLS.",
+    )
+    temporal_tls_client_cert_data: str | None = Field(
+        default=None, validation_alias="TEMPORAL_TLS_CLIENT_CERT_DATA",
+        description="The same certificate as PEM text, instead of the file.",
+    )
+    temporal_tls_client_key_data: str | None = Field(
+        default=None, validation_alias="TEMPORAL_TLS_CLIENT_KEY_DATA", repr=False,
+        description="The client certificate's private key as PEM text, instead of the file.",
+    )
+    temporal_tls_client_key_path: Path | None = Field(
+        # Checked even when unset (_client_key_always_checked): a certificate without its
+        # key is refused here.
+        default=None, validation_alias="TEMPORAL_TLS_CLIENT_KEY_PATH",
+        description="PEM file of the client certificate's private key (unencrypted).",
+    )
+    temporal_tls_server_name: str | None = Field(
+        default=None, validation_alias="TEMPORAL_TLS_SERVER_NAME",
+        description="Name the cluster's certificate is checked against (and sent as SNI) "
+                    "when it is not the host of TEMPORAL_ADDRESS.",
+    )
+    temporal_tls_disable_host_verification: bool = Field(
+        default=False, validation_alias="TEMPORAL_TLS_DISABLE_HOST_VERIFICATION",
+        description="Refused when true: the service always checks the cluster's certificate.",
+    )
+    temporal_api_key: str | None = Field(
+        default=None, validation_alias="TEMPORAL_API_KEY", repr=False,
+        description="API key sent as a bearer token (Temporal Cloud); implies TLS unless "
+                    "TEMPORAL_TLS is false.",
+    )
+
+    # Pydantic names an unset field by its Python name, not its variable: the key is always
+    # handed in (unset: None), so that its validator refuses a certificate without it under
+    # the variable's name. (Imported here, and only for this, to keep to this block.)
+    from pydantic import model_validator
+
+    @model_validator(mode="before")
+    @classmethod
+    def _client_key_always_checked(cls, data: object) -> object:
+        if isinstance(data, dict) and "TEMPORAL_TLS_CLIENT_KEY_PATH" not in data:
+            return {**data, "TEMPORAL_TLS_CLIENT_KEY_PATH": None}
+        return data
+
+    del model_validator
+
+    @field_validator("temporal_tls", "temporal_tls_server_ca_cert_path",
+                     "temporal_tls_server_ca_cert_data", "temporal_tls_client_cert_path",
+                     "temporal_tls_client_cert_data", "temporal_tls_client_key_data",
+                     "temporal_tls_client_key_path", "temporal_tls_server_name",
+                     "temporal_tls_disable_host_verification", "temporal_api_key", mode="before")
+    @classmethod
+    def _temporal_security_text(cls, value: object, info: ValidationInfo) -> object:
+        """Empty is unset; booleans as envconfig reads them (true/false/1/0, any case)."""
+        if not isinstance(value, str):
+            return value
+        if value.strip() == "":
+            return False if info.field_name == "temporal_tls_disable_host_verification" else None
+        if info.field_name in ("temporal_tls", "temporal_tls_disable_host_verification"):
+            if value.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(f"must be true or false (got {value[:20]!r})")
+            return value.lower() in ("true", "1")
+        return value
+
+    @field_validator("temporal_tls", "temporal_tls_server_ca_cert_path",
+                     "temporal_tls_server_ca_cert_data", "temporal_tls_client_cert_path",
+                     "temporal_tls_client_cert_data", "temporal_tls_client_key_data",
+                     "temporal_tls_client_key_path", "temporal_tls_server_name",
+                     "temporal_tls_disable_host_verification", "temporal_api_key")
+    @classmethod
+    def _temporal_security(cls, value: object, info: ValidationInfo) -> object:
+        name = info.field_name or ""
+        if name == "temporal_tls_client_key_path":  # runs even when unset, as None
+            has_cert = bool(info.data.get("temporal_tls_client_cert_path")
+                            or info.data.get("temporal_tls_client_cert_data"))
+            has_key = bool(value or info.data.get("temporal_tls_client_key_data"))
+            refused = not {"temporal_tls_client_cert_path", "temporal_tls_client_cert_data",
+                           "temporal_tls_client_key_data"} <= info.data.keys()
+            if has_cert != has_key and not refused:
+                raise ValueError(
+                    "a client certificate and its key go together: set TEMPORAL_TLS_CLIENT_"
+                    f"{'KEY' if has_cert else 'CERT'}_PATH (or _DATA) too, or neither")
+        if value is None or value is False:
+            return value
+        if name == "temporal_tls_disable_host_verification":
+            raise ValueError("is not supported: the service always checks the cluster's "
+                             "certificate; set TEMPORAL_TLS_SERVER_NAME to the name it carries "
+                             "or TEMPORAL_TLS_SERVER_CA_CERT_PATH to its CA")
+        if "temporal_address" in info.data and info.data["temporal_address"] is None:
+            raise ValueError("applies only to a cluster at TEMPORAL_ADDRESS; the embedded dev "
+                             "server is plain and local: set TEMPORAL_ADDRESS or unset this")
+        tls_off = info.data.get("temporal_tls") is False
+        if tls_off and name not in ("temporal_tls", "temporal_api_key"):
+            raise ValueError("is set, but TEMPORAL_TLS is false: unset one of them")
+        if name.endswith("_data") or name.endswith("_path"):
+            variable = name.upper()
+            twin = (variable.removesuffix("_DATA") + "_PATH" if name.endswith("_data")
+                    else variable.removesuffix("_PATH") + "_DATA")
+            if info.data.get(twin.lower()) is not None:
+                raise ValueError(f"set either this or {twin}, not both")
+            if isinstance(value, Path):
+                try:
+                    pem = value.read_bytes()
+                except OSError as error:
+                    raise ValueError(f"cannot read {str(value)[:200]}: "
+                                     f"{error.strerror or error}") from None
+                where = f"{str(value)[:200]} is"
+            else:
+                pem, where = str(value).encode(), "is"
+            key = "_key_" in name
+            if key and b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in pem:
+                raise ValueError(f"{where} an encrypted key; give the key unencrypted, "
+                                 "readable by the service alone")
+            block = (rb"-----BEGIN ([A-Z]+ )?PRIVATE KEY-----" if key
+                     else rb"-----BEGIN CERTIFICATE-----")
+            if not re.search(block, pem):
+                raise ValueError(f"{where} not PEM with a "
+                                 f"{'PRIVATE KEY' if key else 'CERTIFICATE'} block")
+        return value
+
     task_queue: str = Field(
         default="dsr", validation_alias="DSR_TASK_QUEUE", pattern=r"^[A-Za-z0-9._-]{1,200}$"
     )

@@ -113,13 +113,37 @@ def _depends_on(service: Mapping[str, Any]) -> dict[str, str | None]:
     return {name: (spec or {}).get("condition") for name, spec in depends.items()}
 
 
+# Compose's short form: [[IP:]HOST_PORT:]CONTAINER_PORT[/PROTOCOL], the IP an IPv6 one in
+# brackets; without an IP (or without a host port) compose publishes on every interface.
+_PORT = re.compile(r"(?:(?:(?P<ip>\[[0-9A-Fa-f:.]+\]|[0-9.]+):)?(?P<host>\d+):)?"
+                   r"(?P<container>\d+)(?:/(?:tcp|udp))?")
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
+def _published(service: Mapping[str, Any]) -> list[tuple[str | None, int | None, int]]:
+    """Published ports as (host IP or None, host port or None, container port), in the
+    short form or the long one."""
+    published = []
+    for entry in service.get("ports") or []:
+        if isinstance(entry, dict):
+            host_port = entry.get("published")
+            published.append((entry.get("host_ip"),
+                              int(host_port) if host_port is not None else None,
+                              int(entry["target"])))
+            continue
+        match = _PORT.fullmatch(str(entry))
+        assert match, f"unreadable port entry {entry!r}"
+        ip = match.group("ip")
+        published.append((ip.strip("[]") if ip else None,
+                          int(match.group("host")) if match.group("host") else None,
+                          int(match.group("container"))))
+    return published
+
+
 def _container_ports(service: Mapping[str, Any]) -> dict[int, int]:
     """Published ports as {container port: host port}."""
-    published = {}
-    for entry in service.get("ports") or []:
-        host, _, container = str(entry).rpartition(":")
-        published[int(container)] = int(host.rpartition(":")[2])
-    return published
+    return {container: host for _, host, container in _published(service)
+            if host is not None}
 
 
 def _settings_variables() -> set[str]:
@@ -478,6 +502,36 @@ def test_temporal_dynamic_config_is_mounted(environ: dict[str, str]) -> None:
     assert source is not None, f"nothing is mounted at {path}"
     config = yaml.safe_load((ROOT / source).read_text(encoding="utf-8"))
     assert isinstance(config, dict) and config
+
+
+def test_no_service_publishes_a_port_on_every_interface(environ: dict[str, str]) -> None:
+    # The frontend and the UI have no login of their own in this file: reached from
+    # outside through an SSH tunnel or an authenticating proxy (the comments by them).
+    for name, service in _compose(environ)["services"].items():
+        for ip, host, container in _published(service):
+            assert ip in LOOPBACK, (
+                f"{name} publishes {container} on {ip or 'every interface'}"
+                f"{f' (host port {host})' if host else ''}; bind it to 127.0.0.1")
+
+
+def test_temporal_and_ui_are_published_on_loopback(environ: dict[str, str]) -> None:
+    assert _published(_service("temporal", environ)) == [("127.0.0.1", 7233, 7233)]
+    assert _published(_service("temporal-ui", environ)) == [
+        ("127.0.0.1", Settings.model_fields["ui_port"].default, 8080)]
+
+
+@pytest.mark.parametrize(("entry", "expected"), [
+    ("7233", (None, None, 7233)),
+    ("7233:7233", (None, 7233, 7233)),
+    ("0.0.0.0:8233:8080", ("0.0.0.0", 8233, 8080)),
+    ("127.0.0.1:7233:7233/tcp", ("127.0.0.1", 7233, 7233)),
+    ("[::1]:7233:7233", ("::1", 7233, 7233)),
+    ({"target": 8080, "published": "8233"}, (None, 8233, 8080)),
+    ({"target": 8080, "published": 8233, "host_ip": "127.0.0.1"}, ("127.0.0.1", 8233, 8080)),
+])
+def test_port_entries_are_read_as_compose_reads_them(
+        entry: Any, expected: tuple[str | None, int | None, int]) -> None:
+    assert _published({"ports": [entry]}) == [expected]
 
 
 def test_ui_points_at_the_temporal_service(environ: dict[str, str]) -> None:
