@@ -1,0 +1,153 @@
+"""The API's own bodies: the operators' acts (the `dsr` command's options, typed with the
+domain's own types so bad input is a 422 before anything is written), and the replies.
+A submission's body is the intake contract itself (domain/requests.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from domain.authority import Role
+from domain.deadlines import Step
+from domain.decisions import AlternativeMeasureGround, Outcome, RefusalGround
+from domain.lifecycle import RequestStatus
+from domain.messages import IdentityMethod
+from domain.requests import DataCategory, Identifier, RequestKind, Text
+
+ActId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
+AccountName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._@-]{0,63}$")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    act_id: ActId | None = Field(
+        default=None,
+        description="The act's id: the same id (or, without one, the same body) sent again "
+                    "is the same act and returns its first result.")
+
+
+class RespondBody(_Body):
+    text: Text = Field(description="The answer to the inquiry (kept in the store, never in "
+                                   "Temporal).")
+
+
+class VerifyIdentityBody(_Body):
+    method: IdentityMethod
+
+
+class RecordPaymentBody(_Body):
+    invoice_id: Identifier
+    amount_yen: int = Field(gt=0, le=10_000_000)
+    reference: Identifier
+
+
+class DecideBody(_Body):
+    outcome: Outcome
+    refusal_grounds: list[RefusalGround] = Field(default=[], max_length=3)
+    alternative_ground: AlternativeMeasureGround | None = None
+    withheld_categories: list[DataCategory] = Field(default=[], max_length=len(DataCategory))
+    included_categories: list[DataCategory] = Field(default=[], max_length=len(DataCategory))
+    continued_partners: list[Identifier] = Field(default=[], max_length=100)
+    declined_changes: list[Annotated[int, Field(ge=0, lt=100)]] = Field(default=[],
+                                                                       max_length=100)
+    reason: Text | None = Field(default=None, description="Why: a refusal, a partial "
+                                                          "disclosure, an alternative measure.")
+    measure: Text | None = Field(default=None, description="The alternative measure (Art. 8).")
+    inclusion: Text | None = Field(default=None, description="Why history or characteristic "
+                                                             "information is disclosed after "
+                                                             "all (Art. 6 ¶2).")
+
+
+class ApproveMeasureBody(_Body):
+    pass
+
+
+class ExtendBody(_Body):
+    step: Step
+    until: AwareDatetime
+    reason: Text
+
+
+class SubmissionReply(BaseModel):
+    request_id: str
+    workflow_id: str
+    kind: str
+    created: bool
+    workflow_started: bool
+    closed: bool
+    outcome: str | None
+    message: str
+
+
+class RequestRow(BaseModel):
+    request_id: str
+    kind: RequestKind
+    status: RequestStatus
+    step: str | None
+    due_at: datetime | None
+    overdue: bool
+    outcome: str | None
+    submitted_at: datetime
+    closed_at: datetime | None
+    deadline_policy_version: str
+
+
+class Timeline(BaseModel):
+    """What `dsr show` shows: the request, its deadlines, and its events in order."""
+
+    request: dict[str, Any]
+    deadlines: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+
+
+class ChainCheck(BaseModel):
+    request_id: str
+    events: int
+    intact: bool
+    first_broken_seq: int | None
+    problem: str | None
+    compliance_projection: str | None = Field(
+        description="Where the compliance projection differs from what the events fold to.")
+
+
+class AuditExport(BaseModel):
+    """What `dsr audit export --request ID` writes for the request: its manifest entry,
+    its workflow history (as `temporal workflow show -o json`) and the store's record."""
+
+    manifest: dict[str, Any]
+    history: dict[str, Any]
+    store: dict[str, Any]
+
+
+class NewAccount(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    account: AccountName
+    roles: list[Role] = Field(min_length=1, max_length=len(Role))
+
+
+class CreatedAccount(BaseModel):
+    account: str
+    roles: list[Role]
+    token: str = Field(description="The bearer token: shown this once, kept only as a hash.")
+
+
+class AccountRow(BaseModel):
+    account: str
+    roles: list[Role]
+    created_at: datetime
+    created_by: str
+    disabled_at: datetime | None
+
+
+class DisabledAccount(BaseModel):
+    account: str
+    disabled: bool
+    message: str
+
+
+class Health(BaseModel):
+    status: str
