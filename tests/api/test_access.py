@@ -1,0 +1,95 @@
+"""Every call is authenticated: no token or a wrong one is 401, a wrong role 403, and
+both are recorded in `access_refusals`; accounts are made and disabled by an admin."""
+
+from __future__ import annotations
+
+import asyncpg
+import httpx
+
+from domain.authority import Role
+from tests.api.conftest import Token, bearer
+
+
+async def _refusals(pool: asyncpg.Pool, path: str) -> list[tuple[int, str | None]]:
+    rows = await pool.fetch(
+        "SELECT status, account FROM access_refusals WHERE path = $1 ORDER BY refusal_id", path)
+    return [(row["status"], row["account"]) for row in rows]
+
+
+async def test_health_needs_no_token(api: httpx.AsyncClient) -> None:
+    reply = await api.get("/api/v1/health")
+    assert reply.status_code == 200 and reply.json() == {"status": "ok"}
+
+
+async def test_no_token_or_a_wrong_one_is_401_and_recorded(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, unique: str,
+) -> None:
+    path = f"/api/v1/requests/nobody-{unique}"
+    for headers in ({}, bearer("dsr_not-a-token"), {"Authorization": "Basic dXNlcjpwdw=="}):
+        reply = await api.get(path, headers=headers)
+        assert reply.status_code == 401, reply.text
+        assert reply.headers["www-authenticate"] == "Bearer"
+        assert reply.headers["content-type"] == "application/problem+json"
+        problem = reply.json()
+        assert problem["status"] == 401 and problem["instance"] == path
+        assert {"type", "title", "detail"} <= problem.keys()
+    assert await _refusals(pool, path) == [(401, None)] * 3
+
+
+async def test_a_disabled_account_no_longer_signs_in(
+    api: httpx.AsyncClient, token: Token, unique: str,
+) -> None:
+    admin = await token("admin", Role.ADMIN)
+    auditor = await token("aud", Role.AUDITOR)
+    assert (await api.get("/api/v1/requests", headers=bearer(auditor))).status_code == 200
+    reply = await api.post(f"/api/v1/accounts/aud-{unique}/disable", headers=bearer(admin))
+    assert reply.status_code == 200 and reply.json()["disabled"] is True
+    assert (await api.get("/api/v1/requests", headers=bearer(auditor))).status_code == 401
+    again = await api.post(f"/api/v1/accounts/aud-{unique}/disable", headers=bearer(admin))
+    assert again.status_code == 200 and "already" in again.json()["message"]
+    missing = await api.post(f"/api/v1/accounts/ghost-{unique}/disable", headers=bearer(admin))
+    assert missing.status_code == 404
+
+
+async def test_a_wrong_role_is_403_and_recorded(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, token: Token, unique: str,
+) -> None:
+    intake = await token("svc", Role.INTAKE)
+    auditor = await token("aud", Role.AUDITOR)
+    reply = await api.get("/api/v1/requests", headers=bearer(intake))
+    assert reply.status_code == 403, reply.text
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert "auditor" in reply.json()["detail"]
+    reply = await api.get("/api/v1/accounts", headers=bearer(auditor))
+    assert reply.status_code == 403
+    rid = f"nobody-{unique}"
+    act = f"/api/v1/requests/{rid}/acts/respond"
+    reply = await api.post(act, json={"text": "an answer"}, headers=bearer(auditor))
+    assert reply.status_code == 403
+    assert (403, f"svc-{unique}") in await _refusals(pool, "/api/v1/requests")
+    assert await _refusals(pool, act) == [(403, f"aud-{unique}")]
+
+
+async def test_accounts_as_admin(api: httpx.AsyncClient, token: Token, unique: str) -> None:
+    admin = await token("admin", Role.ADMIN)
+    reply = await api.post("/api/v1/accounts", headers=bearer(admin),
+                           json={"account": f"op-{unique}", "roles": ["operator", "approver"]})
+    assert reply.status_code == 201, reply.text
+    made = reply.json()
+    assert made["roles"] == ["approver", "operator"] and made["token"].startswith("dsr_")
+    assert reply.headers["cache-control"] == "no-store"
+    # The token it printed signs in, with its roles: an operator may list, not make accounts.
+    assert (await api.get("/api/v1/requests", headers=bearer(made["token"]))).status_code == 200
+    assert (await api.get("/api/v1/accounts",
+                          headers=bearer(made["token"]))).status_code == 403
+    listed = (await api.get("/api/v1/accounts", headers=bearer(admin))).json()
+    row = next(a for a in listed if a["account"] == f"op-{unique}")
+    assert row["created_by"] == f"admin-{unique}" and row["disabled_at"] is None
+    assert "token" not in row and "token_hash" not in row
+    again = await api.post("/api/v1/accounts", headers=bearer(admin),
+                           json={"account": f"op-{unique}", "roles": ["operator"]})
+    assert again.status_code == 409
+    bad = await api.post("/api/v1/accounts", headers=bearer(admin),
+                         json={"account": "Not A Name", "roles": []})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"account", "roles"}
