@@ -20,7 +20,7 @@ from domain.decisions import FEE_PER_CASE_YEN, Proposal, propose
 from domain.events import EventType, NewEvent
 from domain.findings import ChangeCheck, Findings
 from domain.holdings import HeldItem, ProvisionBasis, Relationship, breaches
-from domain.identity import verified_by_registration_match
+from domain.identity import identity_method
 from domain.messages import (
     ActionReport,
     CarryOut,
@@ -101,11 +101,19 @@ class LifecycleActivities:
                           AND p.field = 'email' AND lower(p.value) = lower(d.requester_email))""",
                 step.request_id,
             )
-            verified = matched and verified_by_registration_match(step.kind)
+            # Submitted from the privacy center after the code sent to the address on
+            # record was entered (interfaces/privacy_center/challenges.py).
+            code_verified = await connection.fetchval(
+                """SELECT EXISTS (SELECT 1 FROM privacy_center_challenges
+                                   WHERE request_id = $1 AND verified_at IS NOT NULL)""",
+                step.request_id,
+            )
+            method = identity_method(step.kind, matched=matched, code_verified=code_verified)
+            verified = method is not None
             await self._append(connection, NewEvent(
                 request_id=step.request_id,
                 type=EventType.IDENTITY_VERIFIED if verified else EventType.IDENTITY_CHECKED,
-                payload={"method": "registration_match"} if verified
+                payload={"method": method} if verified
                 else {"registration_match": matched, "needs": "operator_verification"},
                 occurred_at=step.occurred_at, actor="system",
                 idempotency_key=step.idempotency_key,

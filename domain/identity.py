@@ -17,3 +17,19 @@ VERIFIED_BY_MATCH = frozenset({RequestKind.THIRD_PARTY_STOP})
 
 def verified_by_registration_match(kind: RequestKind) -> bool:
     return kind in VERIFIED_BY_MATCH
+
+
+ONE_TIME_CODE = "one_time_code"
+REGISTRATION_MATCH = "registration_match"
+
+
+def identity_method(kind: RequestKind, *, matched: bool, code_verified: bool) -> str | None:
+    """How the requester is verified at intake, if at all. A one-time code sent to the
+    address on record and entered in the privacy center proves control of that address,
+    which typing it does not; it counts only with the match, so a code can never verify a
+    request that names another address than the one it was sent to."""
+    if matched and code_verified:
+        return ONE_TIME_CODE
+    if matched and verified_by_registration_match(kind):
+        return REGISTRATION_MATCH
+    return None

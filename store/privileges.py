@@ -46,6 +46,11 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "disclosures": _KEEP,
     "investigations": _KEEP,
     "third_party_provisions": _KEEP,
+    # The privacy center: challenges (a code's attempts, the form until it is entered),
+    # the outbox of its codes and links, and the links themselves, never changed.
+    "privacy_center_challenges": _KEEP,
+    "privacy_center_notices": _KEEP,
+    "privacy_center_status_links": _APPEND,
     # Withdrawn when an act is refused (texts), erased on request (Art 8).
     "personal_data": _WITHDRAW,
     "answers": _WITHDRAW,

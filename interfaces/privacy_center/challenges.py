@@ -1,0 +1,261 @@
+"""One-time codes, status links and the privacy center's outbox, in Postgres.
+
+A challenge is made for every form sent, whether or not the address is registered, and
+behaves the same either way; only for a registered address is a code made that anyone
+receives, and it goes to the address on record. Codes and the typed address are kept as
+keyed hashes (HMAC under a key derived from the service's act key), status tokens as
+sha256 (they are 256 random bits). The form's data waits in the challenge until the code
+is entered; nothing of it reaches Temporal or the logs.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+import structlog
+
+from activities.notifications import NoticeSender, OutgoingNotice
+
+log = structlog.get_logger(__name__)
+
+CODE_VALID_FOR = timedelta(minutes=15)
+LOCKED_FOR = timedelta(minutes=15)
+MAX_WRONG_CODES = 3
+# Codes asked for one address within RATE_WINDOW; more are refused until it passes.
+MAX_CODES_PER_ADDRESS = 5
+RATE_WINDOW = timedelta(hours=1)
+
+
+def derive_key(act_key: bytes) -> bytes:
+    """The privacy center's own key, so its hashes are never valid as signed acts."""
+    return hmac.new(act_key, b"dsr privacy center v1", hashlib.sha256).digest()
+
+
+def _mac(key: bytes, *parts: str) -> str:
+    return hmac.new(key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Refusal(enum.StrEnum):
+    RATE_LIMITED = "rate_limited"
+    ADDRESS_LOCKED = "address_locked"
+
+
+@dataclass(frozen=True)
+class Started:
+    challenge_id: uuid.UUID | None
+    notice_id: int | None = None  # the code's message, if the address is registered
+    refused: Refusal | None = None
+
+
+class Verdict(enum.StrEnum):
+    UNKNOWN = "unknown"
+    LOCKED = "locked"
+    EXPIRED = "expired"
+    WRONG = "wrong"
+    USED = "used"
+    VERIFIED = "verified"
+
+
+@dataclass(frozen=True)
+class Checked:
+    verdict: Verdict
+    attempts_left: int = 0
+    request: dict[str, Any] | None = None  # the submission to make, when VERIFIED
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+
+
+class Challenges:
+    def __init__(self, pool: asyncpg.Pool, key: bytes) -> None:
+        self._pool = pool
+        self._key = key
+
+    def csrf_token(self, challenge_id: uuid.UUID, browser: str) -> str:
+        """The code form's token: bound to the challenge and the browser's cookie."""
+        return _mac(self._key, "csrf", str(challenge_id), browser)
+
+    async def start(
+        self, *, kind: str, language: str, email: str, name: str,
+        details: dict[str, Any], now: datetime, code_message: Any,
+    ) -> Started:
+        """A challenge for the form; `code_message(code)` words the message with the code."""
+        address_hash = _mac(self._key, "address", email.strip().lower())
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))",
+                                     address_hash)
+            recent = await connection.fetchrow(
+                """SELECT count(*) AS codes, max(locked_until) AS locked_until
+                     FROM privacy_center_challenges
+                    WHERE address_hash = $1 AND created_at > $2""",
+                address_hash, now - RATE_WINDOW - LOCKED_FOR)
+            if recent["locked_until"] is not None and recent["locked_until"] > now:
+                return Started(None, refused=Refusal.ADDRESS_LOCKED)
+            codes = await connection.fetchval(
+                """SELECT count(*) FROM privacy_center_challenges
+                    WHERE address_hash = $1 AND created_at > $2""",
+                address_hash, now - RATE_WINDOW)
+            if codes >= MAX_CODES_PER_ADDRESS:
+                return Started(None, refused=Refusal.RATE_LIMITED)
+            registered = await connection.fetchrow(
+                """SELECT subject_id, value FROM personal_data
+                    WHERE category = 'contact' AND field = 'email'
+                      AND lower(value) = lower($1)
+                    ORDER BY subject_id LIMIT 1""",
+                email.strip())
+            challenge_id = uuid.uuid4()
+            code = f"{secrets.randbelow(10**6):06d}"
+            submission = None
+            if registered is not None:
+                # The address on record, as recorded: the requester's e-mail the lifecycle
+                # matches against, and where every notice of the request will go.
+                submission = {"requester": {"name": name, "email": registered["value"]},
+                              "details": details}
+            await connection.execute(
+                """INSERT INTO privacy_center_challenges
+                       (challenge_id, address_hash, subject_id, kind, language, submission,
+                        code_hash, created_at, expires_at)
+                   VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)""",
+                challenge_id, address_hash,
+                registered["subject_id"] if registered else None, kind, language,
+                submission,
+                _mac(self._key, "code", str(challenge_id), code), now, now + CODE_VALID_FOR)
+            notice_id = None
+            if registered is not None:
+                message: Message = code_message(code)
+                notice_id = await _queue(connection, f"pc-code-{challenge_id}",
+                                         "one_time_code", registered["value"], message)
+        log.info("privacy center challenge made", challenge_id=str(challenge_id), kind=kind)
+        return Started(challenge_id, notice_id)
+
+    async def check(self, challenge_id: uuid.UUID, code: str, *, now: datetime) -> Checked:
+        """The code entered for a challenge. A wrong one counts; the third locks it."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            row = await connection.fetchrow(
+                """SELECT * FROM privacy_center_challenges WHERE challenge_id = $1
+                   FOR UPDATE""", challenge_id)
+            if row is None:
+                return Checked(Verdict.UNKNOWN)
+            right = hmac.compare_digest(
+                row["code_hash"], _mac(self._key, "code", str(challenge_id), code.strip()))
+            if row["verified_at"] is not None:
+                # The code was right before; the request is still to be recorded only if
+                # that failed (submit() is idempotent on the request id, so try again).
+                if right and row["submission"] is not None:
+                    return Checked(Verdict.VERIFIED, request=_request(row, row["request_id"]))
+                return Checked(Verdict.USED)
+            if row["locked_until"] is not None and row["locked_until"] > now:
+                return Checked(Verdict.LOCKED)
+            if row["expires_at"] <= now:
+                return Checked(Verdict.EXPIRED)
+            if not right or row["submission"] is None:
+                wrong = row["failed_attempts"] + 1
+                locked = wrong >= MAX_WRONG_CODES
+                await connection.execute(
+                    """UPDATE privacy_center_challenges
+                          SET failed_attempts = $2, locked_until = $3 WHERE challenge_id = $1""",
+                    challenge_id, wrong, now + LOCKED_FOR if locked else None)
+                log.info("privacy center code wrong", challenge_id=str(challenge_id),
+                         locked=locked)
+                if locked:
+                    return Checked(Verdict.LOCKED)
+                return Checked(Verdict.WRONG, attempts_left=MAX_WRONG_CODES - wrong)
+            request_id = f"pc-{secrets.token_hex(10)}"
+            await connection.execute(
+                """UPDATE privacy_center_challenges SET verified_at = $2, request_id = $3
+                    WHERE challenge_id = $1""", challenge_id, now, request_id)
+        log.info("privacy center code verified", challenge_id=str(challenge_id),
+                 request_id=request_id)
+        return Checked(Verdict.VERIFIED, request=_request(row, request_id))
+
+    async def complete(self, challenge_id: uuid.UUID, request_id: str, *, base_url: str,
+                       link_message: Any) -> int | None:
+        """The request is recorded: forget the form, make its status link and queue the
+        message carrying it (`link_message(url)`). Once per request."""
+        token = secrets.token_urlsafe(32)
+        url = f"{base_url}/status/{token}"
+        async with self._pool.acquire() as connection, connection.transaction():
+            recipient = await connection.fetchval(
+                """SELECT requester_email FROM request_details WHERE request_id = $1""",
+                request_id)
+            await connection.execute(
+                """UPDATE privacy_center_challenges SET submission = NULL
+                    WHERE challenge_id = $1""", challenge_id)
+            made = await connection.fetchval(
+                """INSERT INTO privacy_center_status_links (token_hash, request_id)
+                   VALUES ($1, $2) ON CONFLICT (request_id) DO NOTHING RETURNING request_id""",
+                token_hash(token), request_id)
+            if made is None or recipient is None:
+                return None
+            return await _queue(connection, f"pc-status-{request_id}", "status_link",
+                                recipient, link_message(url))
+
+    async def request_of(self, token: str) -> str | None:
+        return await self._pool.fetchval(
+            "SELECT request_id FROM privacy_center_status_links WHERE token_hash = $1",
+            token_hash(token))
+
+
+def _request(row: asyncpg.Record, request_id: str) -> dict[str, Any]:
+    form = row["submission"]  # the pool decodes jsonb (activities/database.py)
+    return {"request_id": request_id, "subject_id": row["subject_id"], "kind": row["kind"],
+            "language": row["language"], **form}
+
+
+async def _queue(connection: asyncpg.Connection, key: str, purpose: str, recipient: str,
+                 message: Message) -> int:
+    notice_id = await connection.fetchval(
+        """INSERT INTO privacy_center_notices
+               (idempotency_key, purpose, recipient, subject_line, body)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING
+           RETURNING notice_id""",
+        key, purpose, recipient, message.subject, message.body)
+    if notice_id is None:
+        notice_id = await connection.fetchval(
+            "SELECT notice_id FROM privacy_center_notices WHERE idempotency_key = $1", key)
+    return notice_id
+
+
+class Outbox:
+    """Delivers the privacy center's messages with the service's sender. A message that
+    fails stays pending and goes with the next delivery."""
+
+    def __init__(self, pool: asyncpg.Pool, sender: NoticeSender) -> None:
+        self._pool = pool
+        self._sender = sender
+
+    async def deliver(self, *notice_ids: int | None) -> None:
+        ids = [i for i in notice_ids if i is not None]
+        rows = await self._pool.fetch(
+            """SELECT notice_id, idempotency_key, recipient, subject_line, body
+                 FROM privacy_center_notices
+                WHERE status = 'pending' AND (notice_id = ANY($1::bigint[]) OR
+                      created_at < now() - interval '1 minute')
+                ORDER BY notice_id LIMIT 50""", ids)
+        for row in rows:
+            try:
+                await self._sender.send(OutgoingNotice(
+                    row["notice_id"], row["idempotency_key"], row["recipient"],
+                    row["subject_line"], row["body"]))
+            except Exception as error:  # kept pending, sent next time
+                log.warning("privacy center message not delivered; it stays pending",
+                            notice_id=row["notice_id"], error=type(error).__name__)
+                continue
+            await self._pool.execute(
+                """UPDATE privacy_center_notices SET status = 'delivered', delivered_at = now()
+                    WHERE notice_id = $1""", row["notice_id"])

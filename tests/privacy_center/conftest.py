@@ -1,0 +1,90 @@
+"""The privacy center against the session's store and the time-skipping Temporal server,
+with a worker running the real activities, through httpx's ASGI transport."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from temporalio.testing import WorkflowEnvironment
+
+from audit.checkpoints import CheckpointSigner
+from audit.signing import load_private_key
+from audit.witness import DirectoryWitness
+from interfaces.api.services import Services
+from interfaces.privacy_center.routes import router
+from runtime.settings import Settings
+from tests.support import TEST_ACT_KEY
+from worker import build_worker
+
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_CODE = re.compile(r"^\s+(\d{6})$", re.MULTILINE)
+
+
+@dataclass
+class Center:
+    http: httpx.AsyncClient
+    maildrop: Path
+    pool: asyncpg.Pool
+    unique: str
+
+    async def registered(self, email: str, subject_id: str | None = None) -> str:
+        """A subject with `email` on record; returns its id."""
+        subject_id = subject_id or f"subj-{self.unique}"
+        await self.pool.execute(
+            "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING", subject_id)
+        await self.pool.execute(
+            """INSERT INTO personal_data (subject_id, category, field, value, purpose)
+               VALUES ($1, 'contact', 'email', $2, 'provide_service')""", subject_id, email)
+        return subject_id
+
+    async def send(self, kind: str, fields: dict[str, str | list[str]],
+                   lang: str = "en") -> httpx.Response:
+        """Open the kind's form, then send it with the form's token."""
+        page = await self.http.get(f"/request/{kind}", params={"lang": lang})
+        assert page.status_code == 200
+        token = _CSRF.search(page.text).group(1)
+        return await self.http.post(f"/request/{kind}",
+                                    data={"csrf": token, "lang": lang, **fields})
+
+    async def enter(self, verify_path: str, code: str, lang: str = "en") -> httpx.Response:
+        page = await self.http.get(verify_path)
+        assert page.status_code == 200, page.text
+        token = _CSRF.search(page.text).group(1)
+        return await self.http.post(verify_path.split("?")[0],
+                                    data={"csrf": token, "lang": lang, "code": code})
+
+    def mails(self) -> list[dict[str, str]]:
+        if not self.maildrop.exists():
+            return []
+        return [json.loads(p.read_text(encoding="utf-8"))
+                for p in sorted(self.maildrop.glob("*.json"))]
+
+    def codes_to(self, address: str) -> list[str]:
+        return [_CODE.search(m["body"]).group(1) for m in self.mails()
+                if m["to"] == address and m["message_id"].startswith("pc-code-")]
+
+
+@pytest.fixture
+async def center(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str,
+                 tmp_path: Path) -> AsyncIterator[Center]:
+    task_queue = f"dsr-pc-{unique}"
+    signer = CheckpointSigner(load_private_key(tmp_path / "keys" / "checkpoint.pem", create=True),
+                              DirectoryWitness(tmp_path / "witness"))
+    worker = build_worker(time_skipping_env.client, pool, task_queue=task_queue,
+                          maildrop=tmp_path / "maildrop", signer=signer, act_key=TEST_ACT_KEY)
+    settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_TASK_QUEUE=task_queue)
+    app = FastAPI()
+    app.state.services = Services(time_skipping_env.client, pool, settings, TEST_ACT_KEY)
+    app.include_router(router)
+    transport = httpx.ASGITransport(app=app)
+    async with worker, httpx.AsyncClient(transport=transport,
+                                         base_url="http://testserver") as http:
+        yield Center(http, tmp_path / "maildrop", pool, unique)
