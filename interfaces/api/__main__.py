@@ -1,0 +1,104 @@
+"""`python -m interfaces.api`: the API and the privacy center on their own, beside workers
+that run elsewhere (production). It reaches the Temporal and PostgreSQL the settings name
+(TEMPORAL_ADDRESS and its TLS settings, DATABASE_URL as the runtime role), signs acts with
+the act key the workers verify with (DSR_ACT_KEY; never generated here) and serves on
+DSR_API_HOST:DSR_API_PORT. Without DATABASE_URL it uses the embedded PostgreSQL a
+running `make run` started. Exit status: 0 stopped, 1 could not start, 2 bad setting."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+import asyncpg
+import structlog
+
+from activities.database import create_pool
+from interfaces.api.app import create_app
+from interfaces.api.services import Services
+from interfaces.api.serving import ApiPortTaken, bind, serving
+from runtime.act_key import ActKeyProblem, load_act_key
+from runtime.cluster import connect, connection_security
+from runtime.logs import configure_logging
+from runtime.servers import running_embedded_postgres
+from runtime.settings import Settings, SettingsError, load_settings
+from store.privileges import RUNTIME_ROLE, with_user
+
+log = structlog.get_logger("dsr.api")
+POOL_SIZE = 10
+
+
+class CannotStart(Exception):
+    """A server the API needs cannot be reached or used; the message says which."""
+
+
+def _database_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    embedded = running_embedded_postgres(settings.data_dir)
+    if embedded is None:
+        raise CannotStart(f"no database: set DATABASE_URL, or start the service with `make run` "
+                          f"(the embedded PostgreSQL in {settings.data_dir} is not running)")
+    return with_user(embedded, RUNTIME_ROLE)  # the runtime role, not the superuser
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    if settings.api_port == 0:
+        raise CannotStart("DSR_API_PORT is 0: there is no port to serve the API on")
+    try:
+        act_key = load_act_key(settings.act_key_file(), create=False)
+    except ActKeyProblem as error:
+        raise CannotStart(str(error)) from None
+    sock = bind(settings.api_host, settings.api_port)  # a port in use stops us before any I/O
+    try:
+        pool = await create_pool(_database_url(settings), max_size=POOL_SIZE)
+    except (OSError, asyncpg.PostgresError) as error:
+        sock.close()
+        raise CannotStart(f"cannot reach the database: {type(error).__name__}") from None
+    try:
+        address = settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
+        try:
+            client = await connect(address, settings.temporal_namespace,
+                                   security=connection_security(settings))
+        except RuntimeError:
+            sock.close()
+            raise CannotStart(f"cannot reach Temporal at {address}") from None
+        app = create_app(Services(client=client, pool=pool, settings=settings,
+                                  act_key=act_key))
+        async with serving(app, sock):
+            log.info("api serving", url=settings.api_url(), docs=f"{settings.api_url()}/docs")
+            await stop.wait()
+    finally:
+        await pool.close()
+    log.info("api stopped")
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        sys.stderr.write(f"dsr-api: invalid setting {error}\n")
+        return 2
+    configure_logging(settings.log_format)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await serve(settings, stop)
+
+    try:
+        asyncio.run(run())
+    except SettingsError as error:
+        sys.stderr.write(f"dsr-api: invalid setting {error}\n")
+        return 2
+    except (CannotStart, ApiPortTaken) as error:
+        sys.stderr.write(f"dsr-api: could not start: {error}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""`python -m interfaces.api` on its own: it reaches the servers the settings name and
+serves the API over real HTTP until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from interfaces.api.__main__ import CannotStart, serve
+from runtime.servers import free_port
+from runtime.settings import Settings
+from tests.support import TEST_ACT_KEY, eventually
+
+
+async def test_served_alone_it_answers_over_http(
+    time_skipping_env: WorkflowEnvironment, database_url: str, tmp_path: Path,
+) -> None:
+    key = tmp_path / "act.key"
+    key.write_bytes(TEST_ACT_KEY)
+    os.chmod(key, 0o600)
+    port = free_port()
+    settings = Settings(
+        DATABASE_URL=database_url, DSR_ACT_KEY=str(key), DSR_API_PORT=port,
+        TEMPORAL_ADDRESS=time_skipping_env.client.service_client.config.target_host,
+        DSR_DATA_DIR=str(tmp_path))
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve(settings, stop))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            async def health() -> int:
+                try:
+                    return (await http.get("/api/v1/health")).status_code
+                except httpx.TransportError:
+                    return 0
+            assert await eventually(health, lambda code: code == 200 or server.done()) == 200
+            docs = await http.get("/docs")
+            assert docs.status_code == 200 and "swagger" in docs.text.lower()
+            schema = (await http.get("/openapi.json")).json()
+            assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+            assert (await http.get("/api/v1/requests")).status_code == 401
+    finally:
+        stop.set()
+        await asyncio.wait_for(server, 10)
+
+
+async def test_without_the_act_key_it_does_not_start(tmp_path: Path) -> None:
+    settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_API_PORT=free_port())
+    with pytest.raises(CannotStart, match="no act key"):
+        await serve(settings, asyncio.Event())
