@@ -2,9 +2,9 @@
 address on record, and a status page reached only by the link sent to the person.
 
 Every page is server-rendered in Japanese or English (`?lang=`, else the browser's
-Accept-Language) and sent with no-store caching, no framing and no referrer. Forms are
-same-origin POSTs carrying a token tied to a cookie of the browser (and, for the code
-form, to the challenge)."""
+Accept-Language) and sent with no-store caching, no framing and no referrer to other
+sites. Forms are same-origin POSTs carrying a token tied to a cookie of the browser (and,
+for the code form, to the challenge)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,9 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 _SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
-    "Referrer-Policy": "no-referrer",  # a status link must not leak to another site
+    # A status link must not leak to another site; "no-referrer" would make the browser
+    # send "Origin: null" with the forms, which the origin check refuses.
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; "

@@ -81,7 +81,7 @@ async def test_the_code_goes_to_the_address_on_record_and_submits_in_the_chosen_
     assert status.status_code == 200
     assert request_id in status.text and "個人情報の開示請求（第6条）" in status.text
     assert status.headers["cache-control"] == "no-store"
-    assert status.headers["referrer-policy"] == "no-referrer"
+    assert status.headers["referrer-policy"] == "same-origin"
     english = await center.http.get(urlsplit(url).path, params={"lang": "en"})
     assert "Where your request stands" in english.text
 
