@@ -218,6 +218,43 @@ class _Unexpected:
             await _internal(scope, error)(scope, receive, send)
 
 
+MAX_BODY = 1 << 20  # bytes; the largest valid submission is far smaller
+
+
+class _BodyLimit:
+    """Refuses a body of more than MAX_BODY bytes (413): at once when its Content-Length
+    says so, else as soon as that much has arrived (a chunked body)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > MAX_BODY:
+            await problem_response(None, Problem(
+                413, f"the body is larger than {MAX_BODY} bytes" if declared.isdigit()
+                else "the Content-Length header is not a number", type=INVALID_INPUT),
+                path=scope.get("path", ""))(scope, receive, send)
+            return
+        received = 0
+
+        async def counting() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY:
+                    # An HTTPException: FastAPI lets it through its reading of the body.
+                    raise StarletteHTTPException(413, f"the body is larger than {MAX_BODY} "
+                                                      "bytes")
+            return message
+
+        await self.app(scope, counting, send)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(Problem, _on_problem)
@@ -227,4 +264,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Unanswered, _on_refused)
     app.add_exception_handler(RPCError, _on_rpc)
     app.add_middleware(_Unexpected)
+    app.add_middleware(_BodyLimit)
     _with_problem_schema(app)

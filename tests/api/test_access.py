@@ -3,6 +3,8 @@ both are recorded in `access_refusals`; accounts are made and disabled by an adm
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import asyncpg
 import httpx
 
@@ -34,6 +36,27 @@ async def test_no_token_or_a_wrong_one_is_401_and_recorded(
         assert problem["status"] == 401 and problem["instance"] == path
         assert {"type", "title", "detail"} <= problem.keys()
     assert await _refusals(pool, path) == [(401, None)] * 3
+    # Authentication comes before the body is looked at: bad input without a token is 401.
+    reply = await api.post("/api/v1/requests", json={"kind": "nonsense"})
+    assert reply.status_code == 401
+
+
+async def test_a_body_too_large_is_refused_unread(api: httpx.AsyncClient, token: Token) -> None:
+    intake = await token("svc", Role.INTAKE)
+    reply = await api.post("/api/v1/requests", content=b"{" + b" " * (1 << 20) + b"}",
+                           headers={**bearer(intake), "Content-Type": "application/json"})
+    assert reply.status_code == 413
+    assert reply.headers["content-type"] == "application/problem+json"
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it comes
+        yield b"{"
+        for _ in range(20):
+            yield b" " * 65536
+        yield b"}"
+
+    reply = await api.post("/api/v1/requests", content=chunks(),
+                           headers={**bearer(intake), "Content-Type": "application/json"})
+    assert reply.status_code == 413, reply.text
 
 
 async def test_a_disabled_account_no_longer_signs_in(
