@@ -97,6 +97,11 @@ class Challenges:
         """A challenge for the form; `code_message(code)` words the message with the code."""
         address_hash = _mac(self._key, "address", email.strip().lower())
         async with self._pool.acquire() as connection, connection.transaction():
+            # A form whose code was never entered is not kept past the code's life.
+            await connection.execute(
+                """UPDATE privacy_center_challenges SET submission = NULL
+                    WHERE submission IS NOT NULL AND verified_at IS NULL
+                      AND expires_at < $1""", now)
             await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))",
                                      address_hash)
             recent = await connection.fetchrow(

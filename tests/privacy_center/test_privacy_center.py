@@ -251,3 +251,39 @@ async def test_pages_in_both_languages(center: Center) -> None:
     assert missing.status_code == 404
     assert (await center.http.get("/verify/not-a-uuid")).status_code == 404
     assert (await center.http.get(f"/verify/{uuid.uuid4()}")).status_code == 404
+
+
+async def test_a_form_whose_code_lapsed_is_forgotten(center: Center, unique: str) -> None:
+    address = f"forgotten-{unique}@example.jp"
+    await center.registered(address)
+    verify_path = _verify_path(await center.send(
+        "inquiry", {"name": "Gone", "email": address, "text": "Personal words."}))
+    challenge_id = uuid.UUID(_VERIFY.match(verify_path).group(1))
+    await center.pool.execute(
+        "UPDATE privacy_center_challenges SET expires_at = now() - interval '1 second' "
+        "WHERE challenge_id = $1", challenge_id)
+    await center.send("inquiry", {"name": "Next", "email": f"other-{unique}@example.jp",
+                                  "text": "Anything."})
+    assert await center.pool.fetchval(
+        "SELECT submission FROM privacy_center_challenges WHERE challenge_id = $1",
+        challenge_id) is None
+
+
+async def test_the_service_app_serves_the_pages_at_the_root() -> None:
+    from unittest.mock import MagicMock
+
+    import httpx
+
+    from interfaces.api.app import create_app
+
+    app = create_app(MagicMock())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver") as http:
+        start = await http.get("/", params={"lang": "en"})
+        assert start.status_code == 200 and 'href="/request/disclosure?lang=en"' in start.text
+        assert (await http.get("/request/inquiry")).status_code == 200
+        # The pages are not API operations: the OpenAPI schema (and fuzzing from it)
+        # leaves them out.
+        schema = (await http.get("/openapi.json")).json()
+    assert not any(path == "/" or path.startswith(("/verify", "/status", "/request"))
+                   for path in schema["paths"])
