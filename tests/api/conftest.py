@@ -3,6 +3,7 @@ time-skipping Temporal, with a worker on a task queue of the test's own (or none
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -58,6 +59,14 @@ async def queue(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, uniq
     async with build_worker(time_skipping_env.client, pool, task_queue=task_queue,
                             maildrop=tmp_path / "maildrop", signer=signer, act_key=TEST_ACT_KEY):
         yield task_queue
+        # The test's requests still open end here, so no timer of theirs is left to fire
+        # in the shared time-skipping server once this worker is gone.
+        for row in await pool.fetch(
+                "SELECT workflow_id FROM requests WHERE request_id LIKE $1 AND status <> 'closed'",
+                f"%{unique}"):
+            with contextlib.suppress(Exception):
+                await time_skipping_env.client.get_workflow_handle(row["workflow_id"]).terminate(
+                    reason="end of test")
 
 
 @pytest.fixture

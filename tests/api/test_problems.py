@@ -1,4 +1,4 @@
-"""An unexpected failure is a 500 problem that names nothing of what failed."""
+"""Unexpected failures and acts not taken: problems that name nothing of what failed."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import pytest
 
 from activities.request_views import RequestViews
 from domain.authority import Role
+from runtime import operator_acts as acts
 from tests.api.conftest import Token, bearer
-from tests.support import PERSONAL
+from tests.support import PERSONAL, inquiry
 
 
 async def test_an_unexpected_error_is_a_500_problem_without_its_message(
@@ -29,3 +30,23 @@ async def test_an_unexpected_error_is_a_500_problem_without_its_message(
     assert problem["instance"] == "/api/v1/requests"
     assert PERSONAL["email"] not in reply.text and "RuntimeError" not in reply.text
     assert "RuntimeError" in caplog.text and PERSONAL["email"] not in caplog.text
+
+
+async def test_an_act_no_worker_takes_in_time_is_a_503_with_retry_after(
+    api: httpx.AsyncClient, token: Token, unique: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    intake = await token("svc", Role.INTAKE)
+    operator = await token("op", Role.OPERATOR)
+    rid = f"api-503-{unique}"
+    reply = await api.post("/api/v1/requests", json=inquiry(rid, f"s-{unique}"),
+                           headers=bearer(intake))
+    assert reply.status_code == 201
+
+    async def not_taken(*args: object, **kwargs: object) -> None:
+        raise acts.Unanswered(f"request {rid}: the respond was not taken within 30s")
+
+    monkeypatch.setattr(acts, "respond", not_taken)
+    reply = await api.post(f"/api/v1/requests/{rid}/acts/respond", json={"text": "An answer."},
+                           headers=bearer(operator))
+    assert reply.status_code == 503 and reply.headers["retry-after"] == "30"
+    assert reply.json()["type"] == "urn:dsr:problem:act-not-taken"
