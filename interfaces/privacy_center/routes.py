@@ -237,9 +237,17 @@ def _verify_page(request: Request, challenge_id: uuid.UUID, language: Language, 
 async def verify_form(request: Request, challenge: str) -> Response:
     challenge_id = _challenge_id(challenge)
     language = _language(request)
-    if challenge_id is None or not await _services(request).pool.fetchval(
-            "SELECT true FROM privacy_center_challenges WHERE challenge_id = $1", challenge_id):
+    row = None if challenge_id is None else await _services(request).pool.fetchrow(
+        """SELECT locked_until > now() AS locked, verified_at IS NOT NULL AS used
+             FROM privacy_center_challenges WHERE challenge_id = $1""", challenge_id)
+    if row is None:
         return _not_found(request, language)
+    t = texts(language)
+    if row["used"]:
+        return _verify_page(request, challenge_id, language, form=False, note=t["verify.used"])
+    if row["locked"]:
+        return _verify_page(request, challenge_id, language, form=False, note=t[
+            "verify.locked"].format(minutes=int(LOCKED_FOR.total_seconds() // 60)))
     return _verify_page(request, challenge_id, language)
 
 

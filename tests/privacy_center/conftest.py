@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -34,6 +34,7 @@ class Center:
     maildrop: Path
     pool: asyncpg.Pool
     unique: str
+    tokens: dict[str, str] = field(default_factory=dict)
 
     async def registered(self, email: str, subject_id: str | None = None) -> str:
         """A subject with `email` on record; returns its id."""
@@ -55,9 +56,13 @@ class Center:
                                     data={"csrf": token, "lang": lang, **fields})
 
     async def enter(self, verify_path: str, code: str, lang: str = "en") -> httpx.Response:
-        page = await self.http.get(verify_path)
-        assert page.status_code == 200, page.text
-        token = _CSRF.search(page.text).group(1)
+        """Enter a code on the code page (its token kept from the first visit: a locked or
+        used challenge's page has no form any more)."""
+        if verify_path not in self.tokens:
+            page = await self.http.get(verify_path)
+            assert page.status_code == 200, page.text
+            self.tokens[verify_path] = _CSRF.search(page.text).group(1)
+        token = self.tokens[verify_path]
         return await self.http.post(verify_path.split("?")[0],
                                     data={"csrf": token, "lang": lang, "code": code})
 

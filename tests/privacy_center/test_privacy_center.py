@@ -137,6 +137,8 @@ async def test_three_wrong_codes_lock_the_challenge_and_the_address(
         "SELECT request_id FROM privacy_center_challenges WHERE address_hash = "
         "(SELECT address_hash FROM privacy_center_challenges WHERE challenge_id = $1)",
         uuid.UUID(_VERIFY.match(verify_path).group(1))) is None
+    reopened = await center.http.get(verify_path)
+    assert "locked for 15 minutes" in reopened.text and 'name="code"' not in reopened.text
     # A new code for the same address waits for the lock too.
     again = await center.send("inquiry", {"name": "Taro", "email": address, "text": "Again."})
     assert again.status_code == 429 and "locked for a while" in again.text
@@ -287,3 +289,28 @@ async def test_the_service_app_serves_the_pages_at_the_root() -> None:
         schema = (await http.get("/openapi.json")).json()
     assert not any(path == "/" or path.startswith(("/verify", "/status", "/request"))
                    for path in schema["paths"])
+
+
+async def test_a_message_that_fails_to_go_is_sent_with_the_next(
+    center: Center, unique: str, tmp_path
+) -> None:
+    from activities.notifications import MaildropSender
+    from interfaces.privacy_center.challenges import Outbox
+
+    class Down:
+        async def send(self, notice) -> None:
+            raise OSError("relay down")
+
+    notice_id = await center.pool.fetchval(
+        """INSERT INTO privacy_center_notices (idempotency_key, purpose, recipient,
+               subject_line, body, created_at)
+           VALUES ($1, 'one_time_code', 'x@example.jp', 's', 'b', now() - interval '2 minutes')
+           RETURNING notice_id""", f"pc-code-retry-{unique}")
+    await Outbox(center.pool, Down()).deliver(notice_id)
+    assert await center.pool.fetchval(
+        "SELECT status FROM privacy_center_notices WHERE notice_id = $1", notice_id) == "pending"
+    await Outbox(center.pool, MaildropSender(tmp_path / "relay")).deliver()  # a later one
+    assert await center.pool.fetchval(
+        "SELECT status FROM privacy_center_notices WHERE notice_id = $1",
+        notice_id) == "delivered"
+    assert (tmp_path / "relay" / f"pc-code-retry-{unique}.json").exists()
