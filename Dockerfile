@@ -23,6 +23,7 @@ COPY workflows/ workflows/
 COPY runtime/ runtime/
 COPY store/ store/
 COPY audit/ audit/
+COPY interfaces/ interfaces/
 COPY worker.py starter.py ./
 
 RUN pip install --no-cache-dir . \

@@ -28,15 +28,17 @@ from domain.decisions import AlternativeMeasureGround, Outcome, RefusalGround
 from domain.findings import EXCLUDED_FROM_DISCLOSURE
 from domain.messages import IdentityMethod, StatusView
 from domain.requests import DataCategory, InvalidSubmission, parse_submission
-from runtime import cli_inventory, cli_records, cli_review
+from runtime import cli_accounts, cli_inventory, cli_records, cli_review
 from runtime import operator_acts as acts
 from runtime.cli_records import emit
 from runtime.client import (
     Diverged,
     Refused,
     Unavailable,
+    acting,
     connections,
     respond,
+    signed_in,
     status,
     submit,
 )
@@ -83,18 +85,23 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
     elif args.command == "respond":
         text = _read_text(args.text_file)
         async with connections(settings) as (client, pool):
-            view = await respond(args.request_id, text, args.operator, client=client, pool=pool,
-                                 act_id=args.act_id)
+            actor = await signed_in(settings, pool, doing="dsr respond")
+            view = await acting(pool, actor, "dsr respond", respond(
+                args.request_id, text, actor, client=client, pool=pool, act_id=args.act_id))
         emit(args.output, view.model_dump(mode="json"),
-              f"answer recorded for {args.request_id}; the answer notice follows")
+             f"answer recorded for {args.request_id} by {actor.account}; the answer notice "
+             "follows")
     elif args.command in OPERATOR_ACTS:
         texts = {name: _read_text(getattr(args, f"{name}_file"))
                  for name in ("reason", "measure", "include_reason")
                  if getattr(args, f"{name}_file", None)}
         async with connections(settings) as (client, pool):
-            view = await OPERATOR_ACTS[args.command](args, client, pool, texts)
+            actor = await signed_in(settings, pool, doing=f"dsr {args.command}")
+            view = await acting(pool, actor, f"dsr {args.command}", OPERATOR_ACTS[args.command](
+                args, actor, client, pool, texts))
         emit(args.output, view.model_dump(mode="json"),
-             f"{args.command} recorded for {args.request_id}; {where_it_stands(view)}")
+             f"{args.command} recorded for {args.request_id} by {actor.account}; "
+             f"{where_it_stands(view)}")
     elif args.command == "status":
         async with connections(settings) as (client, pool):
             view = await status(args.request_id, client=client, pool=pool)
@@ -106,6 +113,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         await cli_review.run(args, settings)
     elif args.command == "inventory":
         await cli_inventory.run(args, settings)
+    elif args.command == "accounts":
+        await cli_accounts.run(args, settings)
     elif args.command == "setup":
         dsn = settings.database_url
         if dsn is None or settings.temporal_address is None:
@@ -148,23 +157,24 @@ def where_it_stands(view: StatusView) -> str:
     return f"now at {view.step.value}"
 
 
+# Each act is done as the signed-in account (`u`), never as a name typed on the command line.
 OPERATOR_ACTS = {
-    "verify-identity": lambda a, c, p, _t: acts.verify_identity(
-        a.request_id, a.method, a.operator, client=c, pool=p, act_id=a.act_id),
-    "record-payment": lambda a, c, p, _t: acts.record_payment(
-        a.request_id, a.invoice_id, a.amount_yen, a.reference, a.operator, client=c, pool=p,
+    "verify-identity": lambda a, u, c, p, _t: acts.verify_identity(
+        a.request_id, a.method, u, client=c, pool=p, act_id=a.act_id),
+    "record-payment": lambda a, u, c, p, _t: acts.record_payment(
+        a.request_id, a.invoice_id, a.amount_yen, a.reference, u, client=c, pool=p,
         act_id=a.act_id),
-    "decide": lambda a, c, p, texts: acts.decide(
-        a.request_id, a.outcome, a.operator, client=c, pool=p, reason=texts.get("reason"),
+    "decide": lambda a, u, c, p, texts: acts.decide(
+        a.request_id, a.outcome, u, client=c, pool=p, reason=texts.get("reason"),
         measure=texts.get("measure"), inclusion=texts.get("include_reason"),
         refusal_grounds=tuple(a.ground), alternative_ground=a.alternative_ground,
         withheld_categories=tuple(a.withhold), included_categories=tuple(a.include),
         continued_partners=tuple(a.continue_partner),
         declined_changes=tuple(n - 1 for n in a.decline_change), act_id=a.act_id),
-    "approve-measure": lambda a, c, p, _t: acts.approve_measure(
-        a.request_id, a.operator, client=c, pool=p, act_id=a.act_id),
-    "extend": lambda a, c, p, texts: acts.extend_deadline(
-        a.request_id, a.step, a.until, texts.get("reason", ""), a.operator, client=c, pool=p,
+    "approve-measure": lambda a, u, c, p, _t: acts.approve_measure(
+        a.request_id, u, client=c, pool=p, act_id=a.act_id),
+    "extend": lambda a, u, c, p, texts: acts.extend_deadline(
+        a.request_id, a.step, a.until, texts.get("reason", ""), u, client=c, pool=p,
         act_id=a.act_id),
 }
 
@@ -183,7 +193,6 @@ def _operator_parsers(commands: Any) -> None:
     def act(name: str, help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help)
         sub.add_argument("request_id")
-        sub.add_argument("--operator", required=True, help="your staff id")
         sub.add_argument("--act-id", help=ACT_ID_HELP)
         return sub
 
@@ -238,7 +247,6 @@ def parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("respond", help="answer an inquiry")
     sub.add_argument("request_id")
     sub.add_argument("--text-file", required=True, metavar="FILE", help="the answer; - for stdin")
-    sub.add_argument("--operator", required=True, help="the answering operator's staff id")
     sub.add_argument("--act-id", help=ACT_ID_HELP)
     _operator_parsers(commands)
     sub = commands.add_parser("status", help="where a request stands (asks its workflow)")
@@ -248,6 +256,7 @@ def parser() -> argparse.ArgumentParser:
     cli_records.add_parsers(commands)
     cli_review.add_parsers(commands)
     cli_inventory.add_parsers(commands)
+    cli_accounts.add_parsers(commands)
     for name, command in commands.choices.items():
         del name
         command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)

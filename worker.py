@@ -15,6 +15,7 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -41,15 +42,23 @@ from activities.request_activities import RequestActivities
 from audit.checkpoints import CheckpointSigner
 from audit.signing import KeyProblem, key_id, load_private_key, public_pem
 from audit.witness import DirectoryWitness
+from interfaces.api.serving import ApiPortTaken, bind, serving
+from runtime.act_key import ActKeyProblem, load_act_key
 from runtime.archive_schedule import ensure_archive_schedule
 from runtime.checkpoint_schedule import ensure_checkpoint_schedule
-from runtime.cluster import connect, ensure_retention, ensure_search_attributes
+from runtime.cluster import (
+    connect,
+    connection_security,
+    ensure_retention,
+    ensure_search_attributes,
+)
 from runtime.logs import configure_logging
 from runtime.metrics import ActivityFailureMetrics, prometheus_runtime, store_gauges
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, ServerStartError
 from runtime.service_lock import ServiceRunning, service_lock
 from runtime.settings import Settings, SettingsError, load_settings
 from runtime.tracing import tracing
+from store.accounts import Accounts, ensure_local_admin
 from store.privileges import (
     OWNER_ROLE,
     RUNTIME_ROLE,
@@ -59,6 +68,7 @@ from store.privileges import (
     runtime_problems,
     with_user,
 )
+from workflows.act_authority import ActAuthorityInterceptor
 from workflows.archive_closed_requests import ArchiveClosedRequests
 from workflows.checkpoint_log import CheckpointLog
 from workflows.data_subject_request import DataSubjectRequest
@@ -69,12 +79,13 @@ log = structlog.get_logger("worker")
 def build_worker(
     client: Client, pool: asyncpg.Pool, *, task_queue: str, maildrop: Path,
     zone: ZoneInfo = DEFAULT_ZONE, interceptors: Sequence[Interceptor] = (),
-    sandboxed: bool = True, signer: CheckpointSigner | None = None,
+    act_key: bytes, sandboxed: bool = True, signer: CheckpointSigner | None = None,
 ) -> Worker:
     """The worker of every workflow and activity. `sandboxed`: workflow code runs in the
     SDK's sandbox, which catches a non-deterministic call (a clock, a random number, I/O)
     where it is made; the tests keep it on, the service turns it off for speed
-    (DSR_WORKFLOW_SANDBOX, docs/performance.md). `signer`: the checkpoint key and witness;
+    (DSR_WORKFLOW_SANDBOX, docs/performance.md). `act_key`: operators' acts must be signed
+    with it (workflows/act_authority.py). `signer`: the checkpoint key and witness;
     a test's worker without one signs with a key of its own into a witness beside the
     maildrop."""
     return Worker(
@@ -83,7 +94,8 @@ def build_worker(
         workflows=[DataSubjectRequest, ArchiveClosedRequests, CheckpointLog],
         activities=[*request_activities(pool, maildrop, zone, signer),
                     *HistoryArchive(pool, client).all()],
-        interceptors=[LogContextInterceptor(), *interceptors],
+        interceptors=[ActAuthorityInterceptor(act_key), LogContextInterceptor(),
+                      *interceptors],
         workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
     )
 
@@ -112,6 +124,14 @@ def checkpoint_signer(settings: Settings) -> CheckpointSigner:
     witness = DirectoryWitness(settings.witness_folder())
     witness.publish_key(public_pem(key.public_key()), key_id(key.public_key()))
     return CheckpointSigner(key, witness)
+
+
+def api_app(client: Client, pool: asyncpg.Pool, settings: Settings, act_key: bytes) -> Any:
+    """The API and privacy center app; its modules load only when it is served."""
+    from interfaces.api.app import create_app
+    from interfaces.api.services import Services
+
+    return create_app(Services(client, pool, settings, act_key))
 
 
 @dataclass
@@ -166,17 +186,26 @@ async def _serve(settings: Settings, stop: asyncio.Event,
     runtime = prometheus_runtime(metrics_address) if metrics_address else None
     meter = runtime.metric_meter if runtime else MetricMeter.noop
     signer = checkpoint_signer(settings)
+    act_key = load_act_key(settings.act_key_file(), create=settings.act_key is None)
+    # The API's port, like the metrics one, is taken before any server starts.
+    api_socket = bind(settings.api_host, settings.api_port) if settings.api_port else None
     async with backends(settings) as servers:
         await prepare_store(servers.dsn, servers.owner_dsn)
         pool = await create_pool(servers.dsn)
         try:
+            if settings.embedded_postgres:
+                made = await ensure_local_admin(Accounts(pool), settings.admin_token_file())
+                if made:
+                    log.info("local administrator account made; `dsr` on this machine uses "
+                             "its token", account=made, token_file=str(settings.admin_token_file()))
             for problem in await runtime_problems(pool):
                 log.warning("the database role of the service can change the evidence; "
                             "set DSR_OWNER_DATABASE_URL to the schema owner's URL and "
                             "DATABASE_URL to a runtime role (README, docs/audit.md)",
                             problem=problem)
             client = await connect(servers.temporal_address, settings.temporal_namespace,
-                                   runtime=runtime, interceptors=tracers)
+                                   runtime=runtime, interceptors=tracers,
+                                   security=connection_security(settings))
             await ensure_search_attributes(client, settings.temporal_namespace)
             await ensure_retention(client, settings.temporal_namespace,
                                    settings.retention_period())
@@ -188,10 +217,12 @@ async def _serve(settings: Settings, stop: asyncio.Event,
                 client, pool, task_queue=settings.task_queue,
                 maildrop=settings.data_dir / "maildrop", zone=settings.zone(),
                 interceptors=[ActivityFailureMetrics(meter)],
-                sandboxed=settings.workflow_sandbox, signer=signer,
+                sandboxed=settings.workflow_sandbox, signer=signer, act_key=act_key,
             )
             gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
-            async with worker, gauges:
+            api = (serving(api_app(client, pool, settings, act_key), api_socket)
+                   if api_socket else contextlib.nullcontext())
+            async with worker, gauges, api:
                 log.info(
                     "worker running; press Ctrl-C to stop",
                     temporal=servers.temporal_address,
@@ -205,6 +236,8 @@ async def _serve(settings: Settings, stop: asyncio.Event,
                     witness=str(signer.witness.folder),
                     metrics=f"http://{metrics_address}/metrics" if metrics_address else "(off)",
                     tracing=settings.tracing,
+                    api=f"{settings.api_url()}/docs" if api_socket else "(off)",
+                    privacy_center=f"{settings.api_url()}/" if api_socket else "(off)",
                 )
                 await stop.wait()
                 log.info("stopping")
@@ -233,7 +266,10 @@ def main() -> int:
     except ServiceRunning as error:
         sys.stderr.write(f"dsr: {error}\n")
         return 1
-    except (KeyProblem, RolesMisconfigured) as error:
+    except SettingsError as error:  # a TLS file that went away after start-up's checks
+        sys.stderr.write(f"dsr: invalid setting {error}\n")
+        return 2
+    except (KeyProblem, ActKeyProblem, RolesMisconfigured, ApiPortTaken) as error:
         sys.stderr.write(f"dsr: could not start: {error}\n")
         return 1
     except ServerStartError as error:

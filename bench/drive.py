@@ -8,6 +8,7 @@ notice) and `count_history` (activities and events in its workflow history)."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,9 +18,11 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from bench.report import LOCAL_ACTIVITY_MARKER
+from domain.authority import Role
 from domain.deadlines import Step
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
+from runtime.operator_acts import Actor
 
 EMAIL = "bench.subject@example.jp"
 DETAILS = {
@@ -32,6 +35,10 @@ DETAILS = {
 }
 DECISION = {"correction": "correction_made", "suspension": "use_suspended",
             "third_party_stop": "provision_stopped", "disclosure": "disclosed_in_full"}
+# The bench's operator, an administrator; its workers verify acts with the same key
+# (bench/run.py writes it for them, DSR_ACT_KEY).
+BENCH_ACT_KEY = secrets.token_bytes(32)
+OPERATOR = Actor("bench-op", frozenset({Role.ADMIN}), BENCH_ACT_KEY)
 STEP_WAIT = 300.0  # seconds a request may sit before the step the operator acts on opens
 
 
@@ -140,20 +147,20 @@ async def drive_request(client: Client, pool: asyncpg.Pool, watch: StepWatch, qu
                   "requester": {"name": "Bench Subject", "email": EMAIL},
                   "details": DETAILS[kind]}, client=client, pool=pool, task_queue=queue)
     if kind == "inquiry":
-        await _act(lambda: respond(request_id, "We hold your contact data.", "bench-op",
+        await _act(lambda: respond(request_id, "We hold your contact data.", OPERATOR,
                                    client=client, pool=pool))
     else:
         if kind != "third_party_stop":
             await watch.at(request_id, Step.VERIFY_IDENTITY)
-            await _act(lambda: acts.verify_identity(request_id, "document_check", "bench-op",
+            await _act(lambda: acts.verify_identity(request_id, "document_check", OPERATOR,
                                                     client=client, pool=pool))
         await watch.at(request_id, Step.DECIDE)
-        await _act(lambda: acts.decide(request_id, DECISION[kind], "bench-op",
+        await _act(lambda: acts.decide(request_id, DECISION[kind], OPERATOR,
                                        client=client, pool=pool))
         if kind == "disclosure":  # the fee follows the decision to disclose
             await watch.at(request_id, Step.PAYMENT)
             await _act(lambda: acts.record_payment(
-                request_id, f"inv-{request_id}", 1000, "bench-pay", "bench-op",
+                request_id, f"inv-{request_id}", 1000, "bench-pay", OPERATOR,
                 client=client, pool=pool))
     await client.get_workflow_handle(f"dsr-{request_id}").result()
     return Driven(request_id, kind, submitted)

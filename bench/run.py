@@ -44,6 +44,7 @@ from temporalio.worker import Worker  # noqa: E402
 from activities.database import apply_migrations, create_pool  # noqa: E402
 from bench.baseline import BaselineWorkflow, noop  # noqa: E402
 from bench.drive import (  # noqa: E402
+    BENCH_ACT_KEY,
     Driven,
     StepWatch,
     count_history,
@@ -205,8 +206,10 @@ async def main(argv: list[str]) -> None:
         client = await connect(address, "default")
         await ensure_search_attributes(client, "default")
         queue = f"bench-{uuid.uuid4().hex[:8]}"
+        act_key = scratch / "act-hmac.key"
+        act_key.write_bytes(BENCH_ACT_KEY)
         env = {**os.environ, "DATABASE_URL": dsn, "TEMPORAL_ADDRESS": address,
-               "DSR_TASK_QUEUE": queue, "DSR_LOG_FORMAT": "json"}
+               "DSR_TASK_QUEUE": queue, "DSR_LOG_FORMAT": "json", "DSR_ACT_KEY": str(act_key)}
 
         say(f"baseline: {args.requests} workflows of 1 no-op activity ...")
         base_1 = await baseline(client, args.requests, args.concurrency, 1)

@@ -42,7 +42,8 @@ def worker_env(env: dict[str, str], data_dir: Path) -> dict[str, str]:
     folder for all (its maildrop; with DATABASE_URL and TEMPORAL_ADDRESS set the worker
     starts no server and takes no lock there), and no metrics endpoint, which several
     workers on one port would fight over."""
-    return {**env, "DSR_DATA_DIR": str(data_dir), "DSR_METRICS_PORT": "0"}
+    return {**env, "DSR_DATA_DIR": str(data_dir), "DSR_METRICS_PORT": "0",
+            "DSR_API_PORT": "0"}
 
 
 @contextlib.asynccontextmanager

@@ -20,6 +20,7 @@ from pydantic import (
     ValidationError,
 )
 
+from domain.authority import ActAuthority
 from domain.deadlines import Commitment, DeadlinePolicy, Step
 from domain.decisions import AlternativeMeasureGround, Choice, Outcome, Proposal, RefusalGround
 from domain.events import EventType, NewEvent, PayloadValue
@@ -108,10 +109,15 @@ class DeliverNotice(_Message):
 
 
 class RespondToInquiry(_Message):
-    """Update argument: the answer is already stored in Postgres under `answer_id`."""
+    """Update argument: the answer is already stored in Postgres under `answer_id`.
+
+    Every act's argument carries `authority`, signed for the account by the API or `dsr`
+    (domain/authority.py); the worker refuses an act without a valid one. It is optional
+    in the model only so that acts recorded before it replay."""
 
     answer_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f-]{36}$")]
     operator: OperatorId
+    authority: ActAuthority | None = None
 
 
 class AttachAnswer(_Message):
@@ -154,6 +160,7 @@ class IdentityMethod(StrEnum):
 class VerifyIdentity(_Message):
     method: IdentityMethod
     operator: OperatorId
+    authority: ActAuthority | None = None
 
 
 class RecordPayment(_Message):
@@ -161,6 +168,7 @@ class RecordPayment(_Message):
     amount_yen: int = Field(gt=0)
     reference: Identifier
     operator: OperatorId
+    authority: ActAuthority | None = None
 
 
 class Decide(_Message):
@@ -179,6 +187,7 @@ class Decide(_Message):
     measure_note_id: NoteId | None = None
     inclusion_note_id: NoteId | None = None
     operator: OperatorId
+    authority: ActAuthority | None = None
 
     def choice(self) -> Choice:
         return Choice(
@@ -200,6 +209,7 @@ class Decide(_Message):
 
 class ApproveMeasure(_Message):
     operator: OperatorId
+    authority: ActAuthority | None = None
 
 
 class ExtendDeadline(_Message):
@@ -207,6 +217,7 @@ class ExtendDeadline(_Message):
     until: AwareDatetime
     reason_note_id: NoteId
     operator: OperatorId
+    authority: ActAuthority | None = None
 
 
 class RecordByOperator(_Message):

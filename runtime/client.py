@@ -8,7 +8,7 @@ withdrawing the text if the workflow refuses the update, so a refusal leaves not
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,10 +33,12 @@ from domain.requests import (
     SubjectRequest,
     parse_submission,
 )
-from runtime.cluster import connect
-from runtime.operator_acts import Refused, respond
+from runtime.act_key import ActKeyProblem, load_act_key
+from runtime.cluster import connect, connection_security
+from runtime.operator_acts import Actor, Forbidden, Refused, respond
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings
+from store.accounts import Accounts, read_token_file
 from store.privileges import RUNTIME_ROLE, with_user
 from workflows import search_attributes as sa
 
@@ -44,7 +46,8 @@ WORKFLOW = "DataSubjectRequest"
 
 # The client API in one place: submitting here, the operators' acts (answering an
 # inquiry among them) in runtime/operator_acts.py.
-__all__ = ["Diverged", "Refused", "Unavailable", "connections", "respond", "status", "submit"]
+__all__ = ["Diverged", "Refused", "Unavailable", "acting", "connections", "respond",
+           "signed_in", "status", "submit"]
 
 
 class Diverged(Exception):
@@ -158,6 +161,37 @@ async def status(request_id: str, *, client: Client, pool: asyncpg.Pool) -> Stat
         raise
 
 
+async def signed_in(settings: Settings, pool: asyncpg.Pool, *, doing: str) -> Actor:
+    """The account `dsr` acts as: DSR_TOKEN's, or on the embedded default the local
+    administrator's (its token file, made by `make run`). No account, no act."""
+    token = settings.token
+    if token is None and settings.embedded_postgres:
+        token = read_token_file(settings.admin_token_file())
+    if token is None:
+        raise Refused("no account to act as: set DSR_TOKEN to an account's token "
+                      "(`dsr accounts create NAME --role ROLE` prints one)")
+    accounts = Accounts(pool)
+    account = await accounts.authenticate(token)
+    if account is None:
+        await accounts.record_refusal(401, None, "CLI", doing, "unknown or disabled token")
+        raise Refused("the token does not sign in: it is unknown, or its account is disabled")
+    try:
+        key = load_act_key(settings.act_key_file(), create=False)
+    except ActKeyProblem as error:
+        raise Refused(str(error)) from None
+    return Actor(account.account, account.roles, key)
+
+
+async def acting(pool: asyncpg.Pool, actor: Actor, doing: str,
+                 act: Awaitable[StatusView]) -> StatusView:
+    """Run an act, recording a refusal for want of a role as the API does."""
+    try:
+        return await act
+    except Forbidden as error:
+        await Accounts(pool).record_refusal(403, actor.account, "CLI", doing, str(error))
+        raise
+
+
 @contextlib.asynccontextmanager
 async def connections(
     settings: Settings, *, temporal: bool = True
@@ -180,7 +214,9 @@ async def connections(
         raise Unavailable(f"cannot reach the database: {error}") from None
     try:
         try:
-            client = await connect(address, settings.temporal_namespace) if temporal else None
+            client = await connect(
+                address, settings.temporal_namespace,
+                security=connection_security(settings)) if temporal else None
         except RuntimeError as error:
             raise Unavailable(
                 f"cannot reach Temporal at {address}: start the service with `make run`, "

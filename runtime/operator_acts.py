@@ -10,7 +10,8 @@ import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -24,6 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.event_store import UnknownRequest
 from activities.intake_store import IntakeStore
+from domain.authority import ACT_ROLES, ActAuthority, Role, argument_digest, holds, sign_act
 from domain.messages import (
     ApproveMeasure,
     Decide,
@@ -44,6 +46,30 @@ class Refused(Exception):
 
 class Unanswered(Exception):
     """The workflow did not answer (no worker running?). Exit status 1."""
+
+
+class Forbidden(Refused):
+    """The account lacks the act's role; nothing was written. Exit status 2, HTTP 403."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated account an act is done as, and the act key that signs for it.
+    Only the API and `dsr` make one, after checking the account's token."""
+
+    account: str
+    roles: frozenset[Role]
+    act_key: bytes = field(repr=False)
+
+    def authorise(self, act: str, request_id: str, act_id: str,
+                  argument: BaseModel) -> BaseModel:
+        """The argument with its signed authority (send_act has checked the role)."""
+        authority = sign_act(self.act_key, ActAuthority(
+            account=self.account, roles=tuple(sorted(self.roles)), act=act,
+            request_id=request_id, act_id=act_id,
+            argument_digest=argument_digest(argument.model_dump(mode="json")),
+            issued_at=datetime.now(UTC)))
+        return argument.model_copy(update={"authority": authority})
 
 
 def _build(model: type[BaseModel], **fields: Any) -> Any:
@@ -85,13 +111,17 @@ async def send_act(
     client: Client, pool: asyncpg.Pool, texts: dict[str, tuple[str, str]] | None = None,
     store: Callable[[IntakeStore, str, str, str, str], Awaitable[str]] | None = None,
     withdraw: Callable[[IntakeStore, list[str]], Awaitable[None]] | None = None,
-    operator: str = "", act_id: str | None = None, wait: float = ACT_WAIT,
+    actor: Actor, act_id: str | None = None, wait: float = ACT_WAIT,
 ) -> StatusView:
     """Store `texts` ({name: (purpose, body)}) as notes, build the update's argument from
     their ids, send it as one act; on refusal withdraw the notes and raise Refused.
 
     The act's id is `act_id` or derived from what was sent, and so are its notes' ids: the
-    same act sent twice is one act, one note, one event, and the same reply."""
+    same act sent twice is one act, one note, one event, and the same reply. The act is
+    signed for `actor`, who must hold its role (Forbidden before anything is written)."""
+    if not holds(actor.roles, ACT_ROLES[update]):
+        raise Forbidden(f"account {actor.account} does not hold the "
+                        f"{ACT_ROLES[update].value} role {update} needs")
     intake = IntakeStore(pool)
     try:
         summary = await intake.summary(request_id)
@@ -107,12 +137,13 @@ async def send_act(
     withdraw = withdraw or (lambda i, ids: i.withdraw_notes(ids))
     for name, (purpose, body) in (texts or {}).items():
         note_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"dsr:{request_id}:{act_id}:{name}"))
-        stored[name] = await store(intake, purpose, body, operator, note_id)
+        stored[name] = await store(intake, purpose, body, actor.account, note_id)
     handle = client.get_workflow_handle(summary.workflow_id)
     try:
         async with asyncio.timeout(wait):
-            return await handle.execute_update(update, make_argument(stored), id=act_id,
-                                               result_type=StatusView)
+            return await handle.execute_update(
+                update, actor.authorise(update, request_id, act_id, make_argument(stored)),
+                id=act_id, result_type=StatusView)
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         # Not taken yet (no worker running?): the act may be taken when one runs; its text
         # stays for it to cite, and sending the same command again is the same act.
@@ -132,15 +163,15 @@ async def send_act(
 
 
 async def respond(
-    request_id: str, text: str, operator: str, *, client: Client, pool: asyncpg.Pool,
+    request_id: str, text: str, operator: Actor, *, client: Client, pool: asyncpg.Pool,
     act_id: str | None = None,
 ) -> StatusView:
     """Answer an inquiry: the text goes to Postgres, the workflow gets its id."""
     texts = {"answer_id": ("answer", valid_text("answer text", text))}
     return await send_act(
         request_id, "respond",
-        lambda ids: _build(RespondToInquiry, operator=operator, **ids),
-        client=client, pool=pool, texts=texts, operator=operator, act_id=act_id,
+        lambda ids: _build(RespondToInquiry, operator=operator.account, **ids),
+        client=client, pool=pool, texts=texts, actor=operator, act_id=act_id,
         store=lambda intake, _, body, who, answer_id: intake.store_answer(
             request_id, body, who, answer_id),
         withdraw=_withdraw_answers,
@@ -152,24 +183,24 @@ async def _withdraw_answers(intake: IntakeStore, answer_ids: list[str]) -> None:
         await intake.withdraw_answer(answer_id)
 
 
-async def verify_identity(request_id: str, method: str, operator: str, *, client: Client,
+async def verify_identity(request_id: str, method: str, operator: Actor, *, client: Client,
                           pool: asyncpg.Pool, act_id: str | None = None) -> StatusView:
-    argument = _build(VerifyIdentity, method=method, operator=operator)
+    argument = _build(VerifyIdentity, method=method, operator=operator.account)
     return await send_act(request_id, "verify_identity", lambda _: argument,
-                          client=client, pool=pool, act_id=act_id)
+                          client=client, pool=pool, actor=operator, act_id=act_id)
 
 
 async def record_payment(request_id: str, invoice_id: str, amount_yen: int, reference: str,
-                         operator: str, *, client: Client, pool: asyncpg.Pool,
+                         operator: Actor, *, client: Client, pool: asyncpg.Pool,
                          act_id: str | None = None) -> StatusView:
     argument = _build(RecordPayment, invoice_id=invoice_id, amount_yen=amount_yen,
-                      reference=reference, operator=operator)
+                      reference=reference, operator=operator.account)
     return await send_act(request_id, "record_payment", lambda _: argument,
-                          client=client, pool=pool, act_id=act_id)
+                          client=client, pool=pool, actor=operator, act_id=act_id)
 
 
 async def decide(
-    request_id: str, outcome: str, operator: str, *, client: Client, pool: asyncpg.Pool,
+    request_id: str, outcome: str, operator: Actor, *, client: Client, pool: asyncpg.Pool,
     reason: str | None = None, measure: str | None = None, inclusion: str | None = None,
     refusal_grounds: tuple[str, ...] = (), alternative_ground: str | None = None,
     withheld_categories: tuple[str, ...] = (), included_categories: tuple[str, ...] = (),
@@ -183,30 +214,29 @@ async def decide(
         texts["measure_note_id"] = ("measure", valid_text("measure", measure))
     if inclusion is not None:
         texts["inclusion_note_id"] = ("inclusion", valid_text("inclusion reason", inclusion))
-    fields = dict(outcome=outcome, operator=operator, refusal_grounds=refusal_grounds,
+    fields = dict(outcome=outcome, operator=operator.account, refusal_grounds=refusal_grounds,
                   alternative_ground=alternative_ground, withheld_categories=withheld_categories,
                   included_categories=included_categories,
                   continued_partners=continued_partners, declined_changes=declined_changes)
     return await send_act(request_id, "decide", lambda notes: _build(Decide, **fields, **notes),
-                          client=client, pool=pool, texts=texts, operator=operator,
+                          client=client, pool=pool, texts=texts, actor=operator,
                           act_id=act_id)
 
 
-async def approve_measure(request_id: str, operator: str, *, client: Client,
+async def approve_measure(request_id: str, operator: Actor, *, client: Client,
                           pool: asyncpg.Pool, act_id: str | None = None) -> StatusView:
-    argument = _build(ApproveMeasure, operator=operator)
+    argument = _build(ApproveMeasure, operator=operator.account)
     return await send_act(request_id, "approve_measure", lambda _: argument,
-                          client=client, pool=pool, act_id=act_id)
+                          client=client, pool=pool, actor=operator, act_id=act_id)
 
 
 async def extend_deadline(request_id: str, step: str, until: datetime, reason: str,
-                          operator: str, *, client: Client, pool: asyncpg.Pool,
-                         act_id: str | None = None) -> StatusView:
+                          operator: Actor, *, client: Client, pool: asyncpg.Pool,
+                          act_id: str | None = None) -> StatusView:
     texts = {"reason_note_id": ("reason", valid_text("reason", reason))}
-    fields = dict(step=step, until=until, operator=operator)
+    fields = dict(step=step, until=until, operator=operator.account)
     return await send_act(
         request_id, "extend_deadline",
         lambda notes: _build(ExtendDeadline, **fields, **notes),
-        client=client, pool=pool, texts=texts, operator=operator,
-                          act_id=act_id)
+        client=client, pool=pool, texts=texts, actor=operator, act_id=act_id)
 

@@ -290,6 +290,46 @@ class Settings(BaseSettings):
                     "every request's close), e.g. 1m or 15m.",
     )
 
+    act_key: Path | None = Field(
+        default=None, validation_alias="DSR_ACT_KEY",
+        description="File of the secret (32 random bytes) the API and the command line sign "
+                    "operators' acts with and the worker verifies them with; unset: "
+                    "<DSR_DATA_DIR>/keys/act-hmac.key, generated at first start.",
+    )
+    api_port: int = Field(
+        default=8000, ge=0, le=65535, validation_alias="DSR_API_PORT",
+        description="Port of the HTTP API and the privacy center that `make run` serves; "
+                    "0 serves none.",
+    )
+    api_host: str = Field(
+        default="127.0.0.1", validation_alias="DSR_API_HOST",
+        description="IP address the API binds to; 0.0.0.0 for every interface.",
+    )
+    public_url: str = Field(
+        default="", validation_alias="DSR_PUBLIC_URL",
+        description="The privacy center's address as people reach it, for links in notices "
+                    "(e.g. https://privacy.example.jp); unset: http://<DSR_API_HOST>:"
+                    "<DSR_API_PORT>.",
+    )
+    token: str | None = Field(
+        default=None, validation_alias="DSR_TOKEN",
+        description="The `dsr` command line's bearer token (an account's, from `dsr accounts "
+                    "create`); unset on the embedded default: the local administrator's, "
+                    "from <DSR_DATA_DIR>/admin-token.",
+    )
+
+    def act_key_file(self) -> Path:
+        return self.act_key or self.data_dir / "keys" / "act-hmac.key"
+
+    def admin_token_file(self) -> Path:
+        return self.data_dir / "admin-token"
+
+    def api_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = ipaddress.ip_address(self.api_host)
+        return f"http://{f'[{host}]' if host.version == 6 else host}:{self.api_port}"
+
     def checkpoint_key_file(self) -> Path:
         return self.checkpoint_key or self.data_dir / "keys" / "checkpoint-ed25519.pem"
 
@@ -307,7 +347,7 @@ class Settings(BaseSettings):
         return parse_duration(self.checkpoint_every, "hm", least=CHECKPOINT_EVERY_RANGE[0],
                               most=CHECKPOINT_EVERY_RANGE[1])
 
-    @field_validator("metrics_host")
+    @field_validator("metrics_host", "api_host")
     @classmethod
     def _ip_address(cls, value: str) -> str:
         try:

@@ -32,6 +32,7 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "request_events": _APPEND,
     "request_histories": _APPEND,
     "request_history_gaps": _APPEND,
+    "access_refusals": _APPEND,
     # Kept by the owner's triggers alone.
     "event_log": _READ,
     "deadline_compliance": _READ,
@@ -46,6 +47,8 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "disclosures": _KEEP,
     "investigations": _KEEP,
     "third_party_provisions": _KEEP,
+    # Accounts are made and disabled by an administrator through the service.
+    "accounts": _KEEP,
     # The privacy center: challenges (a code's attempts, the form until it is entered),
     # the outbox of its codes and links, and the links themselves, never changed.
     "privacy_center_challenges": _KEEP,

@@ -16,8 +16,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from domain.authority import Role
 from domain.chain import GENESIS_HASH, canonical_encoding, link_hash
 from domain.event_log import LOG_GENESIS, log_link
+from runtime.operator_acts import Actor
+from workflows.act_authority import ActAuthorityInterceptor
 
 T = TypeVar("T")
 
@@ -177,3 +180,17 @@ async def relog(superuser: asyncpg.Pool) -> None:
         head = log_link(head, row["hash"])
         await tamper(superuser, "INSERT INTO event_log VALUES ($1, $2, $3, $4, $5)",
                      position, row["request_id"], row["seq"], row["hash"], head)
+
+
+# The suite's act key: its workers verify acts with it, `actor()` signs with it.
+TEST_ACT_KEY = bytes(range(32))
+
+
+def verified_acts() -> list[ActAuthorityInterceptor]:
+    """For a test's own Worker: acts are verified with the suite's key, as in production."""
+    return [ActAuthorityInterceptor(TEST_ACT_KEY)]
+
+
+def actor(account: str, *roles: Role) -> Actor:
+    """An authenticated account for the client API's acts (every role unless given)."""
+    return Actor(account, frozenset(roles or (Role.ADMIN,)), TEST_ACT_KEY)

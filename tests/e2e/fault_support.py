@@ -30,7 +30,7 @@ from domain.messages import RequestOutcome
 from runtime.client import respond, submit
 from runtime.cluster import connect, ensure_search_attributes
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port
-from tests.support import PERSONAL, eventually, inquiry
+from tests.support import PERSONAL, TEST_ACT_KEY, actor, eventually, inquiry
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NAMESPACE = "default"
@@ -121,6 +121,11 @@ class FaultStack:
     def worker_env(self) -> dict[str, str]:
         assert self.dsn is not None
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("DSR_")}
+        # The suite's act key, so the acts the tests sign (tests.support.actor) are taken.
+        act_key = self.worker_dir / "act-hmac.key"
+        if not act_key.exists():
+            act_key.parent.mkdir(parents=True, exist_ok=True)
+            act_key.write_bytes(TEST_ACT_KEY)
         return {
             **inherited,
             "TEMPORAL_ADDRESS": self.temporal.address,
@@ -131,6 +136,8 @@ class FaultStack:
             "DSR_LOG_FORMAT": "json",
             # Several stacks may run at once on one machine: no metrics port to fight over.
             "DSR_METRICS_PORT": "0",
+            "DSR_API_PORT": "0",
+            "DSR_ACT_KEY": str(act_key),
         }
 
     def log_size(self) -> int:
@@ -199,7 +206,7 @@ class FaultStack:
 
     async def respond_to(self, request_ids: Iterable[str]) -> None:
         async def one(request_id: str) -> None:
-            view = await respond(request_id, PERSONAL["answer"], "op-faults",
+            view = await respond(request_id, PERSONAL["answer"], actor("op-faults"),
                                  client=self.client, pool=self.pool)
             assert view.request_id == request_id
 

@@ -18,6 +18,7 @@ import pytest
 from runtime import operator_acts as acts
 from runtime.client import respond
 from tests.e2e.fault_support import FaultStack
+from tests.support import actor
 
 pytestmark = pytest.mark.e2e
 
@@ -133,13 +134,13 @@ async def test_an_act_sent_while_no_worker_runs_returns_in_time_and_is_the_same_
     with pytest.raises(acts.Unanswered, match="was not taken within 3s"):
         await acts.send_act(
             rid, "respond", lambda ids: acts.RespondToInquiry(operator="op-1", **ids),
-            client=stack.client, pool=stack.pool, operator="op-1", wait=3.0,
+            client=stack.client, pool=stack.pool, actor=actor("op-1"), wait=3.0,
             texts={"answer_id": ("answer", "We hold only your contact data.")},
             store=lambda intake, _, body, who, answer_id: intake.store_answer(
                 rid, body, who, answer_id))
     assert time.monotonic() - began < 15
     await stack.start_worker()
-    await respond(rid, "We hold only your contact data.", "op-1", client=stack.client,
+    await respond(rid, "We hold only your contact data.", actor("op-1"), client=stack.client,
                   pool=stack.pool)
     await stack.wait_for_events("request.closed", 1)
     assert await stack.pool.fetchval(

@@ -101,7 +101,7 @@ async def test_a_second_service_on_a_folder_in_use_stops_at_once_and_disturbs_no
     # The first service still takes and completes a request.
     rid = f"still-{unique}"
     assert service.dsr("submit", "--json", str(_submit_file(tmp_path, rid))).returncode == 0
-    answered = service.answer(rid, "Only what you gave us at registration.", "op-1")
+    answered = service.answer(rid, "Only what you gave us at registration.")
     assert answered.returncode == 0, answered.stderr
 
     async def closed() -> dict:

@@ -46,6 +46,8 @@ class Service:
             "DSR_TEMPORAL_PORT": str(self.temporal_port),
             "DSR_UI_PORT": str(self.ui_port),
             "DSR_METRICS_PORT": str(self.metrics_port),
+            # The API and privacy center: off unless a test serves them (api_port()).
+            "DSR_API_PORT": "0",
             "DSR_LOG_FORMAT": "json",
             "DSR_TASK_QUEUE": "dsr-e2e",
         }
@@ -108,10 +110,18 @@ class Service:
         return request_file
 
     def answer(self, request_id: str, text: str = PERSONAL["answer"],
-               operator: str = "op-7") -> subprocess.CompletedProcess[str]:
-        """An operator answers an inquiry with `dsr respond`, the text on standard input."""
-        return self.dsr("respond", request_id, "--text-file", "-", "--operator", operator,
-                        stdin=text)
+               token: str | None = None) -> subprocess.CompletedProcess[str]:
+        """An operator answers an inquiry with `dsr respond`, the text on standard input, as
+        the account of `token` (default: the local administrator `make run` made)."""
+        return self.dsr("respond", request_id, "--text-file", "-", stdin=text,
+                        env={"DSR_TOKEN": token} if token else None)
+
+    def account(self, name: str, *roles: str) -> str:
+        """`dsr accounts create`, as the local administrator; returns the new token."""
+        made = self.dsr("--output", "json", "accounts", "create", name,
+                        *(f"--role={role}" for role in roles))
+        assert made.returncode == 0, made.stderr
+        return json.loads(made.stdout)["token"]
 
     def temporal(self, *args: str) -> str:
         return subprocess.run(
@@ -250,19 +260,26 @@ async def test_disclosure_driven_from_the_command_line(
         return json.loads(shown.stdout)
 
     await eventually(step, lambda view: view["step"] == "verify_identity")
-    refused = service.dsr("decide", rid, "--outcome", "disclosed_in_full", "--operator", "op-1")
+    operator = {"DSR_TOKEN": service.account("op-1", "operator")}
+    auditor = {"DSR_TOKEN": service.account("audit-1", "auditor")}
+    refused = service.dsr("decide", rid, "--outcome", "disclosed_in_full", env=operator)
     assert refused.returncode == 2 and "after identity verification" in refused.stderr
-    verified = service.dsr("verify-identity", rid, "--method", "document_check",
-                           "--operator", "op-2")
+    forbidden = service.dsr("verify-identity", rid, "--method", "document_check", env=auditor)
+    assert forbidden.returncode == 2
+    assert "account audit-1 does not hold the operator role" in forbidden.stderr
+    unknown = service.dsr("verify-identity", rid, "--method", "document_check",
+                          env={"DSR_TOKEN": "dsr_not-a-token"})
+    assert unknown.returncode == 2 and "does not sign in" in unknown.stderr
+    verified = service.dsr("verify-identity", rid, "--method", "document_check", env=operator)
     assert verified.returncode == 0, verified.stderr
+    assert f"verify-identity recorded for {rid} by op-1" in verified.stdout
     # The reply says where the request stands after the act, not what it waited for.
     assert "verify_identity is done; next: investigate" in verified.stdout
     await eventually(step, lambda view: view["step"] == "decide")
     reason = tmp_path / "reason.txt"
     reason.write_text("A court order forbids disclosing these records (reason-marker).")
     decided = service.dsr("decide", rid, "--outcome", "disclosure_refused", "--ground",
-                          "violation_of_other_laws", "--reason-file", str(reason),
-                          "--operator", "op-1")
+                          "violation_of_other_laws", "--reason-file", str(reason), env=operator)
     assert decided.returncode == 0, decided.stderr
     assert "decide is done; next: act" in decided.stdout  # a refusal asks for no fee
     await eventually(step, lambda view: view["status"] == "closed")

@@ -125,7 +125,7 @@ async def test_web_ui_shows_search_attributes_and_summary(
     answer = tmp_path / "answer.txt"
     answer.write_text(PERSONAL["answer"])
     answered = await asyncio.to_thread(
-        service.dsr, "respond", rid, "--text-file", str(answer), "--operator", "op-ui")
+        service.dsr, "respond", rid, "--text-file", str(answer))
     assert answered.returncode == 0, answered.stderr
     await eventually(status, lambda view: view["status"] == "closed")
     assert await asyncio.to_thread(service.stop) == 0

@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 from audit.checkpoints import CheckpointSigner
 from audit.signing import load_private_key
 from audit.witness import DirectoryWitness
+from tests.support import TEST_ACT_KEY
 from worker import build_worker
 
 
@@ -27,7 +28,7 @@ async def running(
                               DirectoryWitness(tmp_path / "witness"))
     worker = build_worker(
         time_skipping_env.client, pool, task_queue=task_queue, maildrop=tmp_path / "maildrop",
-        signer=signer,
+        signer=signer, act_key=TEST_ACT_KEY,
     )
     async with worker:
         yield time_skipping_env.client, task_queue, worker

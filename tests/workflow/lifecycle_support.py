@@ -16,7 +16,7 @@ from domain.deadlines import Step
 from domain.messages import StatusView
 from runtime import operator_acts as acts
 from runtime.client import status, submit
-from tests.support import PERSONAL, eventually, keep_history, readable_history
+from tests.support import PERSONAL, actor, eventually, keep_history, readable_history
 from worker import request_activities
 
 REASON = "Disclosing this would reveal another customer's dispute (secret-reason-marker)."
@@ -103,7 +103,7 @@ async def verified(client: Client, pool: asyncpg.Pool, request_id: str) -> Statu
     """An operator verifies the requester, as every request that discloses, changes or
     erases data needs; returns the reply the operator sees."""
     await at_step(client, pool, request_id, Step.VERIFY_IDENTITY)
-    return await acts.verify_identity(request_id, "document_check", "op-2", client=client,
+    return await acts.verify_identity(request_id, "document_check", actor("op-2"), client=client,
                                       pool=pool)
 
 

@@ -23,7 +23,7 @@ from domain.messages import RequestRef
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from starter import main
-from tests.support import PERSONAL, inquiry, rechain, tamper
+from tests.support import PERSONAL, actor, inquiry, rechain, tamper
 from tests.workflow.lifecycle_support import REASON, at_step, seed_subject, start, verified
 from workflows.replay import replay_files
 
@@ -68,32 +68,32 @@ async def _closed_requests_of_every_kind(client: Client, pool: asyncpg.Pool, que
     sid = f"s-{unique}"
     await seed_subject(pool, sid)
     await submit(inquiry(inq, sid), client=client, pool=pool, task_queue=queue)
-    await respond(inq, PERSONAL["answer"], "op-1", client=client, pool=pool)
+    await respond(inq, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
     await start(client, pool, queue, "disclosure", dis, sid, {})
     await verified(client, pool, dis)
     await at_step(client, pool, dis, Step.DECIDE)
-    await acts.decide(dis, "disclosed_in_part", "op-1", client=client, pool=pool,
+    await acts.decide(dis, "disclosed_in_part", actor("op-1"), client=client, pool=pool,
                       reason=REASON, refusal_grounds=("violation_of_other_laws",),
                       withheld_categories=("financial",))
     view = await at_step(client, pool, dis, Step.PAYMENT)
-    await acts.record_payment(dis, view.invoice_id or "", 1000, "r-1", "op-1",
+    await acts.record_payment(dis, view.invoice_id or "", 1000, "r-1", actor("op-1"),
                               client=client, pool=pool)
     await start(client, pool, queue, "correction", cor, sid, {"changes": [
         {"field": "phone", "action": "correct", "new_value": "03-1"}]})
     await verified(client, pool, cor)
     await at_step(client, pool, cor, Step.DECIDE)
-    await acts.decide(cor, "correction_made", "op-1", client=client, pool=pool)
+    await acts.decide(cor, "correction_made", actor("op-1"), client=client, pool=pool)
     await start(client, pool, queue, "suspension", sus, sid,
                 {"action": "erase", "grounds": ["obtained_wrongfully"]})
     await verified(client, pool, sus)
     await at_step(client, pool, sus, Step.DECIDE)
-    await acts.decide(sus, "alternative_measures", "op-1", client=client, pool=pool,
+    await acts.decide(sus, "alternative_measures", actor("op-1"), client=client, pool=pool,
                       reason=REASON, measure="Flagged do-not-use everywhere.",
                       alternative_ground="otherwise_difficult")
-    await acts.approve_measure(sus, "op-2", client=client, pool=pool)
+    await acts.approve_measure(sus, actor("op-2"), client=client, pool=pool)
     await start(client, pool, queue, "third_party_stop", tps, sid, {"partners": ["adnet-1"]})
     await at_step(client, pool, tps, Step.DECIDE)
-    await acts.decide(tps, "provision_stopped", "op-1", client=client, pool=pool)
+    await acts.decide(tps, "provision_stopped", actor("op-1"), client=client, pool=pool)
     for rid in (inq, dis, cor, sus, tps):
         await client.get_workflow_handle(f"dsr-{rid}").result()
     return [inq, dis, cor, sus, tps]
@@ -139,7 +139,7 @@ async def test_list_filters_and_show_the_timeline(
     assert code == 2 and "no request with id" in err
     # Close it while its worker runs: a workflow stranded without a worker would stall
     # the time-skipping server's clock for the tests that follow.
-    await respond(late, PERSONAL["answer"], "op-1", client=client, pool=pool)
+    await respond(late, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
     await client.get_workflow_handle(f"dsr-{late}").result()
 
 
@@ -202,7 +202,7 @@ async def _answered_inquiry(running: Running, pool: asyncpg.Pool, rid: str,
                            unique: str) -> str:
     client, queue, _ = running
     await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
-    await respond(rid, PERSONAL["answer"], "op-1", client=client, pool=pool)
+    await respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
     await client.get_workflow_handle(f"dsr-{rid}").result()
     return rid
 

@@ -11,6 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.deadlines import DeadlinePolicy, Step
 from runtime import operator_acts as acts
 from runtime.cli_review import review
+from tests.support import actor
 from tests.workflow.lifecycle_support import (
     HELD_VALUES,
     MEASURE,
@@ -48,7 +49,7 @@ async def test_art7_operators_see_current_and_requested_values_then_only_real_ch
     assert view.proposal is not None and view.proposal.outcome.value == "correction_made"
     shown = await review(pool, rid)
     assert STATEMENT in shown and HELD_VALUES["phone"] in shown and "03-5555-0000" in shown
-    await acts.decide(rid, "correction_made", "op-1", client=client, pool=pool)
+    await acts.decide(rid, "correction_made", actor("op-1"), client=client, pool=pool)
     assert await outcome_of(client, rid) == "correction_made"
     held = {r["field"]: r["value"] for r in await pool.fetch(
         "SELECT field, value FROM personal_data WHERE subject_id=$1", sid)}
@@ -72,8 +73,8 @@ async def test_art7_a_correction_that_changes_nothing_cannot_be_called_made(
     view = await at_step(client, pool, rid, Step.DECIDE)
     assert view.proposal is not None and view.proposal.outcome.value == "correction_declined"
     with pytest.raises(acts.Refused, match="none of the changes to be made"):
-        await acts.decide(rid, "correction_made", "op-1", client=client, pool=pool)
-    await acts.decide(rid, "correction_declined", "op-1", client=client, pool=pool,
+        await acts.decide(rid, "correction_made", actor("op-1"), client=client, pool=pool)
+    await acts.decide(rid, "correction_declined", actor("op-1"), client=client, pool=pool,
                       reason=REASON)
     assert await outcome_of(client, rid) == "correction_declined"
     notice = await outcome_notice(pool, rid)
@@ -97,7 +98,7 @@ async def test_art8_p3_notice_names_the_items_acted_on_and_the_rest_left_alone(
     await verified(client, pool, rid)
     view = await at_step(client, pool, rid, Step.DECIDE)
     assert view.proposal is not None and view.proposal.outcome.value == outcome
-    await acts.decide(rid, outcome, "op-1", client=client, pool=pool)
+    await acts.decide(rid, outcome, actor("op-1"), client=client, pool=pool)
     assert await outcome_of(client, rid) == outcome
     rows = {r["field"]: r["suspended_at"] for r in await pool.fetch(
         "SELECT field, suspended_at FROM personal_data WHERE subject_id=$1", sid)}
@@ -130,8 +131,9 @@ async def test_art8_p1_p2_nothing_found_allows_only_a_refusal_and_never_widens_s
     view = await at_step(client, pool, rid, Step.DECIDE)
     assert view.proposal is not None and view.proposal.outcome.value == "suspension_refused"
     with pytest.raises(acts.Refused, match="nothing to suspend or erase"):
-        await acts.decide(rid, "erased", "op-1", client=client, pool=pool)
-    await acts.decide(rid, "suspension_refused", "op-1", client=client, pool=pool, reason=REASON)
+        await acts.decide(rid, "erased", actor("op-1"), client=client, pool=pool)
+    await acts.decide(rid, "suspension_refused", actor("op-1"),
+                      client=client, pool=pool, reason=REASON)
     assert await outcome_of(client, rid) == "suspension_refused"
     assert await pool.fetchval("SELECT count(*) FROM personal_data WHERE subject_id=$1"
                                " AND suspended_at IS NULL", sid) == 9
@@ -150,15 +152,15 @@ async def test_art8_p4_confirmed_grounds_cannot_be_refused_alternative_measures_
     await verified(client, pool, rid)
     await at_step(client, pool, rid, Step.DECIDE)
     with pytest.raises(acts.Refused, match="alternative_measures"):
-        await acts.decide(rid, "suspension_refused", "op-1", client=client, pool=pool,
+        await acts.decide(rid, "suspension_refused", actor("op-1"), client=client, pool=pool,
                           reason=REASON)
-    reply = await acts.decide(rid, "alternative_measures", "op-1", client=client, pool=pool,
+    reply = await acts.decide(rid, "alternative_measures", actor("op-1"), client=client, pool=pool,
                               reason=REASON, measure=MEASURE,
                               alternative_ground="large_expense")
     assert "approval" in (reply.awaiting or "") and not reply.step_done
     for same_person in ("op-1", "OP-1"):
         with pytest.raises(acts.Refused, match="second operator"):
-            await acts.approve_measure(rid, same_person, client=client, pool=pool)
+            await acts.approve_measure(rid, actor(same_person), client=client, pool=pool)
 
     # Without the approval the decision step runs past its due time and escalates.
     await time_skipping_env.sleep(DeadlinePolicy().durations[Step.DECIDE] * 1.1)
@@ -166,7 +168,7 @@ async def test_art8_p4_confirmed_grounds_cannot_be_refused_alternative_measures_
     assert view.overdue and "approval" in (view.awaiting or "")
     assert "deadline.breached" in await event_types(pool, rid)
 
-    await acts.approve_measure(rid, "op-9", client=client, pool=pool)
+    await acts.approve_measure(rid, actor("op-9"), client=client, pool=pool)
     assert await outcome_of(client, rid) == "alternative_measures"
     notice = await outcome_notice(pool, rid)
     assert MEASURE in notice and REASON in notice
@@ -194,7 +196,8 @@ async def test_art7_p2_one_change_declined_with_its_reason_the_others_made(
     await verified(client, pool, rid)
     await at_step(client, pool, rid, Step.DECIDE)
     assert "2. bank_account delete" in await review(pool, rid)
-    await acts.decide(rid, "correction_made", "op-1", client=client, pool=pool, reason=REASON,
+    await acts.decide(rid, "correction_made", actor("op-1"),
+                      client=client, pool=pool, reason=REASON,
                       declined_changes=(1,))
     assert await outcome_of(client, rid) == "correction_made"
     held = {r["field"]: r["value"] for r in await pool.fetch(

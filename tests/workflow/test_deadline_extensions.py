@@ -13,7 +13,7 @@ from temporalio.worker import Worker
 from domain.deadlines import DeadlinePolicy, Step, policy_with
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
-from tests.support import PERSONAL, inquiry
+from tests.support import PERSONAL, actor, inquiry
 from tests.workflow.lifecycle_support import (
     REASON,
     at_step,
@@ -44,15 +44,15 @@ async def test_an_extension_moves_the_due_time_and_prevents_the_breach(
 
     with pytest.raises(acts.Refused, match="only the current step's deadline"):
         await acts.extend_deadline(rid, "act", original_due + timedelta(days=1), REASON,
-                                   "op-1", client=client, pool=pool)
+                                   actor("op-1"), client=client, pool=pool)
     with pytest.raises(acts.Refused, match="must be later than the current one"):
         await acts.extend_deadline(rid, "decide", original_due - timedelta(hours=1), REASON,
-                                   "op-1", client=client, pool=pool)
+                                   actor("op-1"), client=client, pool=pool)
     assert await pool.fetchval(
         "SELECT count(*) FROM operator_notes WHERE request_id = $1", rid) == 0
 
     new_due = original_due + timedelta(days=3)
-    extended = await acts.extend_deadline(rid, "decide", new_due, REASON, "op-1",
+    extended = await acts.extend_deadline(rid, "decide", new_due, REASON, actor("op-1"),
                                           client=client, pool=pool)
     assert extended.due_at == new_due and not extended.overdue
     await time_skipping_env.sleep(DECIDE + timedelta(days=1))
@@ -73,7 +73,7 @@ async def test_an_extension_moves_the_due_time_and_prevents_the_breach(
     told = await outcome_notice(pool, rid, "deadline_extended")
     assert "more time for our decision" in told and REASON in told
 
-    await acts.decide(rid, "correction_made", "op-1", client=client, pool=pool)
+    await acts.decide(rid, "correction_made", actor("op-1"), client=client, pool=pool)
     await client.get_workflow_handle(f"dsr-{rid}").result()
     assert await pool.fetchval(
         "SELECT status FROM deadlines WHERE request_id=$1 AND step='decide'", rid) == "met"
@@ -92,14 +92,14 @@ async def test_an_overdue_step_extended_is_no_longer_overdue_but_its_breach_stay
     view = await at_step(client, pool, rid, Step.DECIDE)
     assert view.overdue and view.due_at is not None
     extended = await acts.extend_deadline(rid, "decide", view.due_at + timedelta(days=5),
-                                          REASON, "op-1", client=client, pool=pool)
+                                          REASON, actor("op-1"), client=client, pool=pool)
     assert not extended.overdue
     assert not await pool.fetchval("SELECT overdue FROM requests WHERE request_id=$1", rid)
     # The extended window runs out too: breached a second time.
     await time_skipping_env.sleep(timedelta(days=5))
     assert (await at_step(client, pool, rid, Step.DECIDE)).overdue
     assert (await event_types(pool, rid)).count("deadline.breached") == 2
-    await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool)
+    await acts.decide(rid, "provision_stopped", actor("op-1"), client=client, pool=pool)
     await client.get_workflow_handle(f"dsr-{rid}").result()
     row = await pool.fetchrow(
         "SELECT status, breached_at FROM deadlines WHERE request_id=$1 AND step='decide'", rid)
@@ -122,7 +122,7 @@ async def test_a_policy_overridden_by_settings_is_the_one_the_request_is_judged_
         "SELECT deadline_policy_version FROM requests WHERE request_id=$1", rid) == policy.version
     await time_skipping_env.sleep(timedelta(hours=3))
     assert (await at_step(client, pool, rid, Step.ANSWER)).overdue
-    await respond(rid, PERSONAL["answer"], "op-1", client=client, pool=pool)
+    await respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
     await client.get_workflow_handle(f"dsr-{rid}").result()
     started = await pool.fetchval(
         "SELECT payload FROM request_events WHERE request_id=$1 AND type='deadline.started'"
@@ -144,14 +144,14 @@ async def test_extensions_are_capped_by_the_deadline_policy_and_each_is_told(
     first_due = view.due_at
     with pytest.raises(acts.Refused, match="at the latest"):
         await acts.extend_deadline(rid, "decide", first_due + DECIDE + timedelta(hours=1),
-                                   REASON, "op-1", client=client, pool=pool)
+                                   REASON, actor("op-1"), client=client, pool=pool)
     for days in (2, 4):
         await acts.extend_deadline(rid, "decide", first_due + timedelta(days=days), REASON,
-                                   "op-1", client=client, pool=pool)
+                                   actor("op-1"), client=client, pool=pool)
     with pytest.raises(acts.Refused, match="extended 2 times already"):
         await acts.extend_deadline(rid, "decide", first_due + timedelta(days=6), REASON,
-                                   "op-1", client=client, pool=pool)
+                                   actor("op-1"), client=client, pool=pool)
     assert await pool.fetchval("SELECT count(*) FROM notifications WHERE request_id=$1"
                                " AND notice='deadline_extended'", rid) == 2
-    await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool)
+    await acts.decide(rid, "provision_stopped", actor("op-1"), client=client, pool=pool)
     await client.get_workflow_handle(f"dsr-{rid}").result()

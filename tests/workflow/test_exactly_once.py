@@ -30,7 +30,7 @@ from domain.deadlines import Step
 from domain.messages import RequestOutcome, StatusView
 from runtime import operator_acts as acts
 from runtime.client import respond, status
-from tests.support import PERSONAL, eventually
+from tests.support import PERSONAL, TEST_ACT_KEY, actor, eventually, verified_acts
 from tests.workflow.lifecycle_support import seed_subject, start
 from tests.workflow.test_logs_carry_no_personal_data import leaks_in
 from worker import build_worker, request_activities
@@ -93,7 +93,7 @@ async def failing(
     task_queue = f"dsr-fail-once-{unique}"
     worker = Worker(time_skipping_env.client, task_queue=task_queue,
                     workflows=[DataSubjectRequest], activities=injector.activities,
-                    interceptors=[LogContextInterceptor()])
+                    interceptors=[*verified_acts(), LogContextInterceptor()])
     async with worker:
         yield Rig(time_skipping_env.client, task_queue, maildrop, injector)
 
@@ -106,7 +106,7 @@ async def undisturbed(
     task_queue = f"dsr-plain-{unique}"
     maildrop = tmp_path / "maildrop-plain"
     async with build_worker(time_skipping_env.client, pool, task_queue=task_queue,
-                            maildrop=maildrop):
+                            maildrop=maildrop, act_key=TEST_ACT_KEY):
         yield Rig(time_skipping_env.client, task_queue, maildrop)
 
 
@@ -137,15 +137,15 @@ async def _disclosure(rig: Rig, pool: asyncpg.Pool, request_id: str, subject_id:
 
     await _at(rig, pool, request_id, Step.VERIFY_IDENTITY)
     await delivered("identity_proof_requested")
-    await acts.verify_identity(request_id, "document_check", "op-2", client=rig.client,
+    await acts.verify_identity(request_id, "document_check", actor("op-2"), client=rig.client,
                                pool=pool)
     await _at(rig, pool, request_id, Step.DECIDE)
-    await acts.decide(request_id, "disclosed_except_history_and_characteristic", "op-1",
+    await acts.decide(request_id, "disclosed_except_history_and_characteristic", actor("op-1"),
                       client=rig.client, pool=pool)
     view = await _at(rig, pool, request_id, Step.PAYMENT)
     assert view.invoice_id == f"inv-{request_id}"
     await delivered("fee_request")
-    await acts.record_payment(request_id, view.invoice_id, 1000, "bank-ref-1", "cashier-1",
+    await acts.record_payment(request_id, view.invoice_id, 1000, "bank-ref-1", actor("cashier-1"),
                               client=rig.client, pool=pool)
     return await _outcome(rig, request_id)
 
@@ -154,7 +154,7 @@ async def _inquiry(rig: Rig, pool: asyncpg.Pool, request_id: str, subject_id: st
     await start(rig.client, pool, rig.task_queue, "inquiry", request_id, subject_id,
                 {"text": PERSONAL["text"]})
     await _at(rig, pool, request_id, Step.ANSWER)
-    await respond(request_id, PERSONAL["answer"], "op-7", client=rig.client, pool=pool)
+    await respond(request_id, PERSONAL["answer"], actor("op-7"), client=rig.client, pool=pool)
     return await _outcome(rig, request_id)
 
 

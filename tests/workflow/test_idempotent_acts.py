@@ -10,7 +10,7 @@ import pytest
 from domain.deadlines import Step
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
-from tests.support import PERSONAL, inquiry
+from tests.support import PERSONAL, actor, inquiry
 from tests.workflow.lifecycle_support import (
     REASON,
     Running,
@@ -34,7 +34,7 @@ async def test_the_same_decision_sent_twice_is_one_act_with_one_note_and_one_eve
     await start(client, pool, queue, "disclosure", rid, sid, {})
     await verified(client, pool, rid)
     await at_step(client, pool, rid, Step.DECIDE)
-    send = dict(outcome="disclosure_refused", operator="op-1", client=client, pool=pool,
+    send = dict(outcome="disclosure_refused", operator=actor("op-1"), client=client, pool=pool,
                 reason=REASON, refusal_grounds=("violation_of_other_laws",))
     first = await acts.decide(rid, **send)
     again = await acts.decide(rid, **send)
@@ -57,9 +57,9 @@ async def test_an_answer_sent_twice_with_one_act_id_is_recorded_once(
     client, queue, _ = running
     rid = f"idem-inq-{unique}"
     await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
-    first = await respond(rid, PERSONAL["answer"], "op-1", client=client, pool=pool,
+    first = await respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool,
                           act_id="ticket-4711")
-    again = await respond(rid, PERSONAL["answer"], "op-1", client=client, pool=pool,
+    again = await respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool,
                           act_id="ticket-4711")
     assert again == first
     assert await _count(pool, "SELECT count(*) FROM answers WHERE request_id=$1", rid) == 1

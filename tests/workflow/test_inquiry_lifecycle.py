@@ -17,6 +17,7 @@ from domain.messages import RequestOutcome, RespondToInquiry, StatusView
 from starter import Refused, respond, status, submit
 from tests.support import (
     PERSONAL,
+    actor,
     inquiry,
     keep_history,
     personal_values_in,
@@ -41,7 +42,7 @@ async def test_answered_inquiry_closes_with_notices_and_an_intact_chain(
     assert result.created and result.workflow_started
     assert result.workflow_id == f"dsr-{request_id}"
 
-    view = await respond(request_id, PERSONAL["answer"], "op-7", client=client, pool=pool)
+    view = await respond(request_id, PERSONAL["answer"], actor("op-7"), client=client, pool=pool)
     assert view.request_id == request_id
     outcome = await _handle(client, result.workflow_id).result()
     assert outcome.status == "closed" and outcome.outcome == "answered"
@@ -105,7 +106,7 @@ async def test_unanswered_inquiry_is_reminded_then_breached_and_closes_late(
     described = await _handle(client, f"dsr-{request_id}").describe()
     assert described.typed_search_attributes.get(search_attributes.OVERDUE) is True
 
-    await respond(request_id, PERSONAL["answer"], "op-7", client=client, pool=pool)
+    await respond(request_id, PERSONAL["answer"], actor("op-7"), client=client, pool=pool)
     outcome = await _handle(client, f"dsr-{request_id}").result()
     assert outcome.outcome == "answered"
     deadline = await pool.fetchrow(
@@ -135,7 +136,7 @@ async def test_duplicate_submission_gives_one_row_and_one_workflow(
     different = {**request, "details": {"text": "another question"}}
     with pytest.raises(Refused, match="already used by a different submission"):
         await submit(different, client=client, pool=pool, task_queue=task_queue)
-    await respond(f"dup-{unique}", PERSONAL["answer"], "op-1", client=client, pool=pool)
+    await respond(f"dup-{unique}", PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
     await _handle(client, first.workflow_id).result()
 
 
@@ -147,11 +148,11 @@ async def test_invalid_and_out_of_order_answers_are_refused_and_change_nothing(
     await submit(inquiry(request_id, f"subj-{unique}"), client=client, pool=pool,
                  task_queue=task_queue)
     with pytest.raises(Refused, match="no request with id"):
-        await respond(f"missing-{unique}", "text", "op-1", client=client, pool=pool)
+        await respond(f"missing-{unique}", "text", actor("op-1"), client=client, pool=pool)
     with pytest.raises(Refused, match="operator"):
-        await respond(request_id, "text", "Jane Operator", client=client, pool=pool)
+        await respond(request_id, "text", actor("Jane Operator"), client=client, pool=pool)
     with pytest.raises(Refused, match="answer text"):
-        await respond(request_id, "   ", "op-1", client=client, pool=pool)
+        await respond(request_id, "   ", actor("op-1"), client=client, pool=pool)
 
     # An answer id the store does not hold for this request: the update fails, no event.
     handle = _handle(client, f"dsr-{request_id}")
@@ -160,14 +161,14 @@ async def test_invalid_and_out_of_order_answers_are_refused_and_change_nothing(
         await handle.execute_update("respond", forged, result_type=StatusView)
     assert "answer.recorded" not in await _event_types(pool, request_id)
 
-    await respond(request_id, PERSONAL["answer"], "op-1", client=client, pool=pool)
+    await respond(request_id, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
     with pytest.raises(Refused):
-        await respond(request_id, "a second answer", "op-2", client=client, pool=pool)
+        await respond(request_id, "a second answer", actor("op-2"), client=client, pool=pool)
     await handle.result()
     answers = await pool.fetch("SELECT body FROM answers WHERE request_id = $1", request_id)
     assert [a["body"] for a in answers] == [PERSONAL["answer"]]
     with pytest.raises(Refused):
-        await respond(request_id, "after closing", "op-2", client=client, pool=pool)
+        await respond(request_id, "after closing", actor("op-2"), client=client, pool=pool)
     assert await pool.fetchval(
         "SELECT count(*) FROM answers WHERE request_id = $1", request_id) == 1
 

@@ -21,6 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.requests import InvalidSubmission, workflow_id_for
 from runtime.client import Refused, respond, submit
+from tests.support import actor
 
 HUGE = 100_000
 DEEP = 10_000  # past Python's recursion limit
@@ -237,5 +238,5 @@ async def test_the_checks_see_an_accepted_submission(
     finally:
         # Closed the ordinary way while its worker runs: terminating it mid-activity
         # leaves the time-skipping server's clock locked for the tests after this one.
-        await respond(rid, "We keep it for seven years.", "op-1", client=client, pool=pool)
+        await respond(rid, "We keep it for seven years.", actor("op-1"), client=client, pool=pool)
         await client.get_workflow_handle(workflow_id_for(rid)).result()

@@ -21,7 +21,7 @@ from domain.deadlines import Step
 from domain.messages import RequestOutcome
 from runtime import operator_acts as acts
 from runtime.client import respond
-from tests.support import PERSONAL
+from tests.support import PERSONAL, actor
 from tests.workflow.lifecycle_support import (
     ALL_PERSONAL,
     REASON,
@@ -50,7 +50,7 @@ async def _result(client: Client, request_id: str) -> str:
 async def _inquiry(client: Client, pool: asyncpg.Pool, queue: str, rid: str, sid: str) -> None:
     await start(client, pool, queue, "inquiry", rid, sid, {"text": PERSONAL["text"]})
     await at_step(client, pool, rid, Step.ANSWER)
-    await respond(rid, PERSONAL["answer"], "op-7", client=client, pool=pool)
+    await respond(rid, PERSONAL["answer"], actor("op-7"), client=client, pool=pool)
     assert await _result(client, rid) == "answered"
 
 
@@ -62,9 +62,9 @@ async def _correction(client: Client, pool: asyncpg.Pool, queue: str, rid: str,
         {"field": "nickname", "action": "add", "new_value": NEW_NICKNAME},
         {"field": "bank_account", "action": "delete"}]})
     await at_step(client, pool, rid, Step.VERIFY_IDENTITY)
-    await acts.verify_identity(rid, "document_check", "op-2", client=client, pool=pool)
+    await acts.verify_identity(rid, "document_check", actor("op-2"), client=client, pool=pool)
     await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "correction_declined", "op-1", client=client, pool=pool,
+    await acts.decide(rid, "correction_declined", actor("op-1"), client=client, pool=pool,
                       reason=REASON)
     assert await _result(client, rid) == "correction_declined"
 
@@ -74,14 +74,14 @@ async def _disclosure(client: Client, pool: asyncpg.Pool, queue: str, rid: str,
     await seed_subject(pool, sid)
     await start(client, pool, queue, "disclosure", rid, sid, {})
     await at_step(client, pool, rid, Step.VERIFY_IDENTITY)
-    await acts.verify_identity(rid, "document_check", "op-2", client=client, pool=pool)
+    await acts.verify_identity(rid, "document_check", actor("op-2"), client=client, pool=pool)
     await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "disclosed_in_part", "op-1", client=client, pool=pool,
+    await acts.decide(rid, "disclosed_in_part", actor("op-1"), client=client, pool=pool,
                       reason=REASON, withheld_categories=("financial",),
                       refusal_grounds=("significant_hindrance_to_business",))
     view = await at_step(client, pool, rid, Step.PAYMENT)
     assert view.invoice_id is not None
-    await acts.record_payment(rid, view.invoice_id, 1000, "bank-ref-1", "cashier-1",
+    await acts.record_payment(rid, view.invoice_id, 1000, "bank-ref-1", actor("cashier-1"),
                               client=client, pool=pool)
     assert await _result(client, rid) == "disclosed_in_part"
 

@@ -20,7 +20,7 @@ from domain.deadlines import Step, policy_with
 from domain.messages import Investigation, QueueNotice, RequestOutcome, RequestStep
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
-from tests.support import PERSONAL, inquiry
+from tests.support import PERSONAL, actor, inquiry, verified_acts
 from tests.workflow.lifecycle_support import (
     activities_replacing,
     at_step,
@@ -51,7 +51,7 @@ async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_complet
     await seed_subject(pool, sid)
     policy = policy_with({Step.INVESTIGATE: timedelta(minutes=2)})
     async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
-                      activities=activities_replacing(
+                      interceptors=verified_acts(), activities=activities_replacing(
                           pool, tmp_path / "maildrop",
                           investigate=investigate_during_an_outage)):
         await submit(request("correction", rid, sid, {"changes": [
@@ -68,7 +68,7 @@ async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_complet
 
         outage["over"] = True
         await at_step(client, pool, rid, Step.DECIDE)
-        await acts.decide(rid, "correction_made", "op-1", client=client, pool=pool)
+        await acts.decide(rid, "correction_made", actor("op-1"), client=client, pool=pool)
         await client.get_workflow_handle(f"dsr-{rid}").result()
     status = await pool.fetchval(
         "SELECT status FROM deadlines WHERE request_id=$1 AND step='investigate'", rid)
@@ -99,7 +99,7 @@ async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_reque
     queue = f"dsr-relay-{unique}"
     rid = f"inq-relay-{unique}"
     async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
-                      activities=activities_replacing(
+                      interceptors=verified_acts(), activities=activities_replacing(
                           pool, tmp_path / "maildrop",
                           send_notice=deliver_while_the_relay_is_down)):
         # A short acknowledgement window keeps the relay's retries few while time skips.
@@ -108,7 +108,7 @@ async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_reque
                      deadline_policy=policy)
         await at_step(client, pool, rid, Step.ACKNOWLEDGE)
         answering = asyncio.ensure_future(
-            respond(rid, PERSONAL["answer"], "op-1", client=client, pool=pool))
+            respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool))
         await time_skipping_env.sleep(timedelta(minutes=3))
         assert "deadline.breached" in await event_types(pool, rid)
         relay["up"] = True

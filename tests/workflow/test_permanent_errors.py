@@ -20,6 +20,7 @@ from activities.notifications import maildrop_name
 from activities.request_views import RequestFilter, RequestViews
 from domain.messages import Investigation, RequestStep
 from runtime.client import submit
+from tests.support import verified_acts
 from tests.workflow.lifecycle_support import (
     activities_replacing,
     event_types,
@@ -44,7 +45,7 @@ async def test_a_deterministic_error_fails_the_step_visibly_and_at_once(
     queue, rid, sid = f"dsr-bug-{unique}", f"bug-{unique}", f"s-{unique}"
     await seed_subject(pool, sid)
     async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
-                      activities=activities_replacing(
+                      interceptors=verified_acts(), activities=activities_replacing(
                           pool, tmp_path / "maildrop", investigate=investigate_with_a_bug)):
         await submit(request("correction", rid, sid, {"changes": [
             {"field": "phone", "action": "correct", "new_value": "03-9"}]}),

@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 from domain.deadlines import DeadlinePolicy, Step
 from domain.decisions import RefusalGround
 from runtime import operator_acts as acts
-from tests.support import PERSONAL
+from tests.support import PERSONAL, actor
 from tests.workflow.lifecycle_support import (
     HELD_VALUES,
     REASON,
@@ -40,7 +40,7 @@ async def _refuse(client: Client, pool: asyncpg.Pool, request_id: str) -> None:
     """Close a disclosure a test is done with, so it leaves no timers for later tests'
     time skipping to fire."""
     await at_step(client, pool, request_id, Step.DECIDE)
-    await acts.decide(request_id, "disclosure_refused", "op-1", client=client, pool=pool,
+    await acts.decide(request_id, "disclosure_refused", actor("op-1"), client=client, pool=pool,
                       reason=REASON, refusal_grounds=("violation_of_other_laws",))
     assert (await _result(client, request_id))["outcome"] == "disclosure_refused"
 
@@ -48,7 +48,7 @@ async def _refuse(client: Client, pool: asyncpg.Pool, request_id: str) -> None:
 async def _pay(client: Client, pool: asyncpg.Pool, request_id: str) -> None:
     view = await at_step(client, pool, request_id, Step.PAYMENT)
     assert view.invoice_id == f"inv-{request_id}"
-    await acts.record_payment(request_id, view.invoice_id, 1000, "bank-ref-1", "cashier-1",
+    await acts.record_payment(request_id, view.invoice_id, 1000, "bank-ref-1", actor("cashier-1"),
                               client=client, pool=pool)
 
 
@@ -69,8 +69,8 @@ async def test_art6_p2_disclosure_says_what_it_left_out_and_discloses_every_othe
     assert view.proposal is not None
     assert view.proposal.outcome.value == "disclosed_except_history_and_characteristic"
     with pytest.raises(acts.Refused, match="not a full disclosure"):
-        await acts.decide(rid, "disclosed_in_full", "op-1", client=client, pool=pool)
-    await acts.decide(rid, "disclosed_except_history_and_characteristic", "op-1",
+        await acts.decide(rid, "disclosed_in_full", actor("op-1"), client=client, pool=pool)
+    await acts.decide(rid, "disclosed_except_history_and_characteristic", actor("op-1"),
                       client=client, pool=pool)
     await _pay(client, pool, rid)
     assert (await _result(client, rid))["outcome"] == \
@@ -107,9 +107,9 @@ async def test_art6_p2_in_principle_an_operator_may_include_history_with_a_reaso
     await verified(client, pool, rid)
     await at_step(client, pool, rid, Step.DECIDE)
     with pytest.raises(acts.Refused, match="needs its reason"):
-        await acts.decide(rid, "disclosed_in_full", "op-1", client=client, pool=pool,
+        await acts.decide(rid, "disclosed_in_full", actor("op-1"), client=client, pool=pool,
                           included_categories=("history", "characteristic"))
-    await acts.decide(rid, "disclosed_in_full", "op-1", client=client, pool=pool,
+    await acts.decide(rid, "disclosed_in_full", actor("op-1"), client=client, pool=pool,
                       included_categories=("history", "characteristic"), inclusion=REASON)
     await _pay(client, pool, rid)
     assert (await _result(client, rid))["outcome"] == "disclosed_in_full"
@@ -128,7 +128,7 @@ async def test_partial_disclosure_withholds_a_category_on_an_article_6_ground(
     await start(client, pool, queue, "disclosure", rid, sid, {}, language="ja")
     await verified(client, pool, rid)
     await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "disclosed_in_part", "op-1", client=client, pool=pool,
+    await acts.decide(rid, "disclosed_in_part", actor("op-1"), client=client, pool=pool,
                       reason=REASON, withheld_categories=("financial",),
                       refusal_grounds=("significant_hindrance_to_business",))
     await _pay(client, pool, rid)
@@ -152,7 +152,7 @@ async def test_art6_refusal_is_notified_without_delay_and_charges_no_fee(
     await start(client, pool, queue, "disclosure", rid, sid, {})
     await verified(client, pool, rid)
     await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "disclosure_refused", "op-1", client=client, pool=pool,
+    await acts.decide(rid, "disclosure_refused", actor("op-1"), client=client, pool=pool,
                       reason=REASON, refusal_grounds=(ground.value,))
     assert (await _result(client, rid))["outcome"] == "disclosure_refused"
     notice = await outcome_notice(pool, rid)
@@ -172,7 +172,7 @@ async def test_art6_unpaid_fee_closes_the_request_disclosing_and_charging_nothin
     await start(client, pool, queue, "disclosure", rid, sid, {})
     await verified(client, pool, rid)
     await at_step(client, pool, rid, Step.DECIDE)
-    reply = await acts.decide(rid, "disclosed_except_history_and_characteristic", "op-1",
+    reply = await acts.decide(rid, "disclosed_except_history_and_characteristic", actor("op-1"),
                               client=client, pool=pool)
     assert reply.step_done and reply.next_step is Step.PAYMENT
     await at_step(client, pool, rid, Step.PAYMENT)
@@ -203,7 +203,8 @@ async def test_identity_a_registration_match_only_proposes_verification(
     asked = await outcome_notice(pool, rid, "identity_proof_requested")
     assert "matches the one we hold" in asked and "proof of identity" in asked
     assert "identity.verified" not in await event_types(pool, rid)
-    reply = await acts.verify_identity(rid, "document_check", "op-2", client=client, pool=pool)
+    reply = await acts.verify_identity(rid, "document_check", actor("op-2"),
+                                       client=client, pool=pool)
     # The reply says where the request stands after the act, not what it waited for.
     assert reply.awaiting is None and reply.step_done
     assert reply.next_step is Step.INVESTIGATE
@@ -257,17 +258,18 @@ async def test_invalid_and_out_of_order_acts_are_refused_and_change_nothing(
     await start(client, pool, queue, "disclosure", rid, sid, {})
     await at_step(client, pool, rid, Step.VERIFY_IDENTITY)
     with pytest.raises(acts.Refused, match="a decision comes after identity verification"):
-        await acts.decide(rid, "disclosed_in_full", "op-1", client=client, pool=pool)
+        await acts.decide(rid, "disclosed_in_full", actor("op-1"), client=client, pool=pool)
     with pytest.raises(acts.Refused, match="once a disclosure is decided"):
-        await acts.record_payment(rid, f"inv-{rid}", 1000, "ref-1", "op-1",
+        await acts.record_payment(rid, f"inv-{rid}", 1000, "ref-1", actor("op-1"),
                                   client=client, pool=pool)
     with pytest.raises(acts.Refused, match="does not apply to a disclosure"):
-        await acts.approve_measure(rid, "op-2", client=client, pool=pool)
+        await acts.approve_measure(rid, actor("op-2"), client=client, pool=pool)
     with pytest.raises(acts.Refused, match="operator"):
-        await acts.verify_identity(rid, "document_check", "Jane Doe", client=client, pool=pool)
-    await acts.verify_identity(rid, "document_check", "op-2", client=client, pool=pool)
+        await acts.verify_identity(rid, "document_check", actor("Jane Doe"),
+                                   client=client, pool=pool)
+    await acts.verify_identity(rid, "document_check", actor("op-2"), client=client, pool=pool)
     with pytest.raises(acts.Refused, match="already verified"):
-        await acts.verify_identity(rid, "in_person", "op-3", client=client, pool=pool)
+        await acts.verify_identity(rid, "in_person", actor("op-3"), client=client, pool=pool)
     await at_step(client, pool, rid, Step.DECIDE)
     refusals = [
         (dict(outcome="erased"), "not an outcome of a disclosure request"),
@@ -281,24 +283,24 @@ async def test_invalid_and_out_of_order_acts_are_refused_and_change_nothing(
     ]
     for fields, message in refusals:
         with pytest.raises(acts.Refused, match=message):
-            await acts.decide(rid, operator="op-1", client=client, pool=pool, **fields)
+            await acts.decide(rid, operator=actor("op-1"), client=client, pool=pool, **fields)
     assert await pool.fetchval("SELECT count(*) FROM operator_notes WHERE request_id=$1", rid) == 0
     assert "decision.recorded" not in await event_types(pool, rid)
     outcome = "disclosed_except_history_and_characteristic"
-    decided = await acts.decide(rid, outcome, "op-1", client=client, pool=pool)
+    decided = await acts.decide(rid, outcome, actor("op-1"), client=client, pool=pool)
     # The same command again is the same act; a different decision is refused.
-    assert await acts.decide(rid, outcome, "op-1", client=client, pool=pool) == decided
+    assert await acts.decide(rid, outcome, actor("op-1"), client=client, pool=pool) == decided
     with pytest.raises(acts.Refused, match="already on record"):
-        await acts.decide(rid, "disclosure_refused", "op-1", client=client, pool=pool,
+        await acts.decide(rid, "disclosure_refused", actor("op-1"), client=client, pool=pool,
                           reason=REASON, refusal_grounds=("violation_of_other_laws",))
     await at_step(client, pool, rid, Step.PAYMENT)
     with pytest.raises(acts.Refused, match="does not exist for this request"):
-        await acts.record_payment(rid, "inv-forged", 1000, "ref-1", "op-1",
+        await acts.record_payment(rid, "inv-forged", 1000, "ref-1", actor("op-1"),
                                   client=client, pool=pool)
     with pytest.raises(acts.Refused, match="the fee is 1000 yen"):
-        await acts.record_payment(rid, f"inv-{rid}", 500, "ref-1", "op-1",
+        await acts.record_payment(rid, f"inv-{rid}", 500, "ref-1", actor("op-1"),
                                   client=client, pool=pool)
-    await acts.record_payment(rid, f"inv-{rid}", 1000, "ref-1", "op-1",
+    await acts.record_payment(rid, f"inv-{rid}", 1000, "ref-1", actor("op-1"),
                               client=client, pool=pool)
     assert (await _result(client, rid))["outcome"] == outcome
     assert PERSONAL["email"] not in str(await event_types(pool, rid))

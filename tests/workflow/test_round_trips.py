@@ -15,7 +15,7 @@ from domain.deadlines import Step
 from domain.event_log import RequestMark
 from runtime import operator_acts as acts
 from runtime.client import respond
-from tests.support import PERSONAL
+from tests.support import PERSONAL, actor
 from tests.workflow.lifecycle_support import (
     Running,
     at_step,
@@ -57,7 +57,7 @@ async def test_an_inquiry_runs_in_five_activities_each_named_in_the_web_ui(
     rid = f"rt-inq-{unique}"
     await start(client, pool, queue, "inquiry", rid, f"s-{unique}", {"text": PERSONAL["text"]})
     await at_step(client, pool, rid, Step.ANSWER)
-    await respond(rid, PERSONAL["answer"], "op-1", client=client, pool=pool)
+    await respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
     assert await outcome_of(client, rid) == "answered"
 
     history = await client.get_workflow_handle(f"dsr-{rid}").fetch_history()
@@ -99,11 +99,11 @@ async def test_a_disclosure_with_its_fee_runs_in_a_third_of_the_round_trips(
     await start(client, pool, queue, "disclosure", rid, sid, {})
     await verified(client, pool, rid)
     await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "disclosed_except_history_and_characteristic", "op-1",
+    await acts.decide(rid, "disclosed_except_history_and_characteristic", actor("op-1"),
                       client=client, pool=pool)
     view = await at_step(client, pool, rid, Step.PAYMENT)
     assert view.invoice_id is not None
-    await acts.record_payment(rid, view.invoice_id, 1000, "bank-ref-1", "cashier-1",
+    await acts.record_payment(rid, view.invoice_id, 1000, "bank-ref-1", actor("cashier-1"),
                               client=client, pool=pool)
     assert await outcome_of(client, rid) == "disclosed_except_history_and_characteristic"
 

@@ -9,6 +9,7 @@ import pytest
 
 from domain.deadlines import Step
 from runtime import operator_acts as acts
+from tests.support import actor
 from tests.workflow.lifecycle_support import (
     REASON,
     Running,
@@ -43,12 +44,12 @@ async def test_art5_stop_is_decided_per_partner_on_its_recorded_basis(
     view = await at_step(client, pool, rid, Step.DECIDE)
     assert view.proposal is not None and view.proposal.outcome.value == "provision_stopped"
     with pytest.raises(acts.Refused, match="rests on consent"):
-        await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool,
+        await acts.decide(rid, "provision_stopped", actor("op-1"), client=client, pool=pool,
                           reason=REASON, continued_partners=("adnet-1",))
     with pytest.raises(acts.Refused, match="needs a reason"):
-        await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool,
+        await acts.decide(rid, "provision_stopped", actor("op-1"), client=client, pool=pool,
                           continued_partners=("tax-office",))
-    await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool,
+    await acts.decide(rid, "provision_stopped", actor("op-1"), client=client, pool=pool,
                       reason=REASON, continued_partners=("tax-office",))
     assert await outcome_of(client, rid) == "provision_stopped"
     assert await _stopped(pool, sid) == {"adnet-1": True, "broker-2": False,
@@ -74,12 +75,14 @@ async def test_art5_an_opt_out_provision_cannot_be_refused_only_an_exception_can
                 {"partners": ["broker-2", "tax-office"]})
     await at_step(client, pool, rid, Step.DECIDE)
     with pytest.raises(acts.Refused, match="opt_out_notified"):
-        await acts.decide(rid, "stop_refused", "op-1", client=client, pool=pool, reason=REASON,
+        await acts.decide(rid, "stop_refused", actor("op-1"),
+                          client=client, pool=pool, reason=REASON,
                           continued_partners=("broker-2", "tax-office"))
     with pytest.raises(acts.Refused, match="not continued: broker-2"):
-        await acts.decide(rid, "stop_refused", "op-1", client=client, pool=pool, reason=REASON,
+        await acts.decide(rid, "stop_refused", actor("op-1"),
+                          client=client, pool=pool, reason=REASON,
                           continued_partners=("tax-office",))
-    await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool,
+    await acts.decide(rid, "provision_stopped", actor("op-1"), client=client, pool=pool,
                       reason=REASON, continued_partners=("tax-office",))
     assert await outcome_of(client, rid) == "provision_stopped"
     stopped = await _stopped(pool, sid)
@@ -94,7 +97,7 @@ async def test_art5_stop_refused_cites_the_exception_recorded_for_the_partner(
     await seed_subject(pool, sid)
     await start(client, pool, queue, "third_party_stop", rid, sid, {"partners": ["tax-office"]})
     await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "stop_refused", "op-1", client=client, pool=pool, reason=REASON,
+    await acts.decide(rid, "stop_refused", actor("op-1"), client=client, pool=pool, reason=REASON,
                       continued_partners=("tax-office",))
     assert await outcome_of(client, rid) == "stop_refused"
     notice = await outcome_notice(pool, rid)
@@ -114,8 +117,8 @@ async def test_art5_nothing_to_stop_is_never_told_as_stopped(
     view = await at_step(client, pool, rid, Step.DECIDE)
     assert view.proposal is not None and view.proposal.outcome.value == "no_provision_to_stop"
     with pytest.raises(acts.Refused, match="no provision would be stopped"):
-        await acts.decide(rid, "provision_stopped", "op-1", client=client, pool=pool)
-    await acts.decide(rid, "no_provision_to_stop", "op-1", client=client, pool=pool)
+        await acts.decide(rid, "provision_stopped", actor("op-1"), client=client, pool=pool)
+    await acts.decide(rid, "no_provision_to_stop", actor("op-1"), client=client, pool=pool)
     assert await outcome_of(client, rid) == "no_provision_to_stop"
     notice = await outcome_notice(pool, rid)
     assert "there is no provision to stop" in notice and "stopped providing" not in notice
@@ -138,7 +141,7 @@ async def test_art8_a_suspended_item_is_no_longer_provided_and_later_requests_se
                 {"action": "suspend_use", "grounds": ["used_beyond_purpose"]})
     await verified(client, pool, rid)
     await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "use_suspended", "op-1", client=client, pool=pool)
+    await acts.decide(rid, "use_suspended", actor("op-1"), client=client, pool=pool)
     assert await outcome_of(client, rid) == "use_suspended"
     assert await pool.fetch(fed, sid) == []
 
@@ -151,7 +154,7 @@ async def test_art8_a_suspended_item_is_no_longer_provided_and_later_requests_se
     findings = await pool.fetchval(
         "SELECT findings FROM investigations WHERE request_id=$1", again)
     assert findings["already_suspended"] == 1 and findings["items_in_breach"] == []
-    await acts.decide(again, "suspension_refused", "op-1", client=client, pool=pool,
+    await acts.decide(again, "suspension_refused", actor("op-1"), client=client, pool=pool,
                       reason=REASON)
     assert await outcome_of(client, again) == "suspension_refused"
     assert "suspended already, before this request" in await outcome_notice(pool, again)

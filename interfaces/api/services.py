@@ -1,0 +1,28 @@
+"""What the app's handlers reach: the Temporal client, the store's pool and the settings
+the service runs with, made once at start-up (worker.py, or `python -m interfaces.api`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import asyncpg
+from temporalio.client import Client
+
+from domain.deadlines import DeadlinePolicy
+from runtime.settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    client: Client
+    pool: asyncpg.Pool
+    settings: Settings
+    act_key: bytes = field(repr=False)
+
+    @property
+    def task_queue(self) -> str:
+        return self.settings.task_queue
+
+    @property
+    def deadline_policy(self) -> DeadlinePolicy:
+        return self.settings.deadline_policy()

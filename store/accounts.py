@@ -1,0 +1,130 @@
+"""Accounts: a name, roles, and the hash of a bearer token shown once.
+
+Tokens are 32 random bytes (url-safe base64, prefixed `dsr_` so a leaked one is easy to
+find in a log or a repository); the store keeps only their sha256, so a copy of the
+database lets nobody sign in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from domain.authority import Role
+
+ACCOUNT_NAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
+
+
+class AccountProblem(ValueError):
+    """An account that cannot be made as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Account:
+    account: str
+    roles: frozenset[Role]
+
+    def holds(self, role: Role) -> bool:
+        return role in self.roles or Role.ADMIN in self.roles
+
+
+def new_token() -> str:
+    return "dsr_" + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class Accounts:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def create(self, account: str, roles: tuple[Role, ...], created_by: str) -> str:
+        """Make the account; returns its token, which is not kept and cannot be shown
+        again."""
+        if not ACCOUNT_NAME.fullmatch(account):
+            raise AccountProblem(
+                f"account name {account[:70]!r}: 1-64 lower-case letters, digits and . _ @ -, "
+                "starting with a letter or digit")
+        if not roles:
+            raise AccountProblem("give the account at least one role")
+        token = new_token()
+        try:
+            await self._pool.execute(
+                """INSERT INTO accounts (account, roles, token_hash, created_by)
+                   VALUES ($1, $2, $3, $4)""",
+                account, sorted({r.value for r in roles}), token_hash(token), created_by)
+        except asyncpg.UniqueViolationError:
+            raise AccountProblem(f"account {account} exists already") from None
+        return token
+
+    async def authenticate(self, token: str | None) -> Account | None:
+        """The enabled account the token belongs to, or None."""
+        if not token:
+            return None
+        row = await self._pool.fetchrow(
+            "SELECT account, roles FROM accounts WHERE token_hash = $1 AND disabled_at IS NULL",
+            token_hash(token))
+        if row is None:
+            return None
+        return Account(row["account"], frozenset(Role(r) for r in row["roles"]))
+
+    async def disable(self, account: str) -> bool:
+        status = await self._pool.execute(
+            "UPDATE accounts SET disabled_at = now() WHERE account = $1 AND disabled_at IS NULL",
+            account)
+        return status.endswith(" 1")
+
+    async def exists(self, account: str) -> bool:
+        return bool(await self._pool.fetchval(
+            "SELECT 1 FROM accounts WHERE account = $1", account))
+
+    async def list(self) -> list[dict]:
+        rows = await self._pool.fetch(
+            """SELECT account, roles, created_at, created_by, disabled_at FROM accounts
+                ORDER BY account""")
+        return [dict(row) for row in rows]
+
+    async def record_refusal(self, status: int, account: str | None, method: str, path: str,
+                             reason: str) -> None:
+        await self._pool.execute(
+            """INSERT INTO access_refusals (status, account, method, path, reason)
+               VALUES ($1, $2, $3, $4, $5)""",
+            status, account, method, path[:500], reason[:500])
+
+
+def read_token_file(path: Path) -> str | None:
+    """The token in a file such as the local administrator's, or None when there is none."""
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+async def ensure_local_admin(accounts: Accounts, token_file: Path) -> str | None:
+    """The embedded default's local administrator: made at the first start, its token left
+    in `token_file` (0600) for `dsr` on the same machine. Returns the account made now, or
+    None when the file's token still signs in."""
+    if await accounts.authenticate(read_token_file(token_file)) is not None:
+        return None
+    for n in range(1, 1000):
+        name = "admin" if n == 1 else f"admin-{n}"
+        if not await accounts.exists(name):
+            break
+    token = await accounts.create(name, (Role.ADMIN,), created_by="make run")
+    token_file.parent.mkdir(parents=True, exist_ok=True)
+    temporary = token_file.with_suffix(".new")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(token + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+    temporary.replace(token_file)
+    return name

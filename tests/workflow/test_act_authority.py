@@ -1,0 +1,143 @@
+"""Acts that cannot be forged (issue 11): an update sent straight to Temporal, without the
+API's or `dsr`'s signature, or with one for something else, is refused by the worker and
+changes nothing; an act needs its role; an alternative measure needs a second account that
+holds `approver`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import pytest
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.worker import Worker
+
+from domain.authority import ActAuthority, Role, argument_digest, sign_act
+from domain.deadlines import Step
+from domain.messages import ApproveMeasure, Decide, RespondToInquiry, StatusView
+from runtime import operator_acts as acts
+from runtime.client import respond, submit
+from tests.support import PERSONAL, TEST_ACT_KEY, actor, inquiry
+from tests.workflow.lifecycle_support import (
+    MEASURE,
+    REASON,
+    at_step,
+    event_types,
+    outcome_of,
+    seed_subject,
+    start,
+    verified,
+)
+
+Running = tuple[Client, str, Worker]
+ANSWER_ID = "3f0c7a52-58a4-4b53-9d43-1a4b8f3c9a11"
+
+
+async def _open_inquiry(running: Running, pool: asyncpg.Pool, unique: str) -> str:
+    client, queue, _ = running
+    rid = f"auth-{unique}"
+    await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
+    await at_step(client, pool, rid, Step.ANSWER)
+    return rid
+
+
+def _signed(argument: RespondToInquiry | Decide | ApproveMeasure, act: str, request_id: str,
+            *, key: bytes = TEST_ACT_KEY, account: str = "op-1",
+            roles: tuple[Role, ...] = (Role.OPERATOR,), digest_of: Any = None) -> Any:
+    authority = sign_act(key, ActAuthority(
+        account=account, roles=roles, act=act, request_id=request_id, act_id="act-test",
+        argument_digest=argument_digest((digest_of or argument).model_dump(mode="json")),
+        issued_at=datetime.now(UTC)))
+    return argument.model_copy(update={"authority": authority})
+
+
+async def _refused(client: Client, rid: str, update: str, argument: Any, match: str) -> None:
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await client.get_workflow_handle(f"dsr-{rid}").execute_update(
+            update, argument, result_type=StatusView)
+    assert match in str(caught.value.cause), caught.value.cause
+
+
+async def test_an_update_sent_straight_to_temporal_without_a_signature_is_refused(
+    running: Running, pool: asyncpg.Pool, unique: str,
+) -> None:
+    client, _, _ = running
+    rid = await _open_inquiry(running, pool, unique)
+    before = await event_types(pool, rid)
+    made_up = RespondToInquiry(answer_id=ANSWER_ID, operator="mallory")
+    await _refused(client, rid, "respond", made_up, "needs a signed authority")
+    # A signature with a key of one's own, for another request, for other arguments, or by
+    # an account that lacks the role: each refused.
+    await _refused(client, rid, "respond", _signed(made_up, "respond", rid, key=b"k" * 32,
+                                                   account="mallory"),
+                   "does not verify: it was not issued by this service")
+    await _refused(client, rid, "respond", _signed(made_up, "respond", f"other-{rid}",
+                                                   account="mallory"),
+                   f"not respond on {rid}")
+    await _refused(client, rid, "respond", _signed(
+        made_up, "respond", rid, account="mallory",
+        digest_of=made_up.model_copy(update={"answer_id": "0" * 8 + ANSWER_ID[8:]})),
+        "arguments are not the ones")
+    await _refused(client, rid, "respond", _signed(made_up, "respond", rid, account="mallory",
+                                                   roles=(Role.AUDITOR,)),
+                   "does not hold the operator role")
+    await _refused(client, rid, "respond", _signed(made_up, "respond", rid, account="op-1"),
+                   "names operator 'mallory' but was authorised for account op-1")
+    # Nothing changed: no event, no answer taken, the request still waits for one.
+    assert await event_types(pool, rid) == before
+    view = await client.get_workflow_handle(f"dsr-{rid}").query("status",
+                                                                result_type=StatusView)
+    assert view.step is Step.ANSWER and view.outcome is None
+    # The signed act of an account with the role is taken.
+    await respond(rid, PERSONAL["answer"], actor("op-1", Role.OPERATOR), client=client,
+                  pool=pool)
+    assert await outcome_of(client, rid) == "answered"
+    events = await pool.fetch(
+        "SELECT actor FROM request_events WHERE request_id = $1 AND type = 'answer.recorded'",
+        rid)
+    assert [e["actor"] for e in events] == ["op-1"]
+
+
+async def test_an_act_needs_its_role_and_a_refusal_writes_nothing(
+    running: Running, pool: asyncpg.Pool, unique: str,
+) -> None:
+    client, _, _ = running
+    rid = await _open_inquiry(running, pool, unique)
+    for roles in ((Role.AUDITOR,), (Role.INTAKE,), (Role.CASHIER, Role.APPROVER)):
+        with pytest.raises(acts.Forbidden, match="does not hold the operator role"):
+            await respond(rid, PERSONAL["answer"], actor("someone", *roles), client=client,
+                          pool=pool)
+    assert await pool.fetchval("SELECT count(*) FROM answers WHERE request_id = $1", rid) == 0
+    await respond(rid, PERSONAL["answer"], actor("boss", Role.ADMIN), client=client, pool=pool)
+    assert await outcome_of(client, rid) == "answered"
+
+
+async def test_an_alternative_measure_needs_a_second_account_holding_approver(
+    running: Running, pool: asyncpg.Pool, unique: str,
+) -> None:
+    client, queue, _ = running
+    rid, sid = f"auth-alt-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    await start(client, pool, queue, "suspension", rid, sid,
+                {"action": "erase", "grounds": ["obtained_wrongfully"]})
+    await verified(client, pool, rid)
+    await at_step(client, pool, rid, Step.DECIDE)
+    proposer = actor("op-1", Role.OPERATOR, Role.APPROVER)
+    await acts.decide(rid, "alternative_measures", proposer, client=client, pool=pool,
+                      reason=REASON, measure=MEASURE, alternative_ground="large_expense")
+    with pytest.raises(acts.Refused, match="second operator"):
+        await acts.approve_measure(rid, proposer, client=client, pool=pool)
+    with pytest.raises(acts.Forbidden, match="does not hold the approver role"):
+        await acts.approve_measure(rid, actor("op-2", Role.OPERATOR), client=client, pool=pool)
+    # Straight to Temporal, a signature claiming `approver` that the API never issued.
+    await _refused(client, rid, "approve_measure", _signed(
+        ApproveMeasure(operator="op-2"), "approve_measure", rid, key=b"x" * 32,
+        account="op-2", roles=(Role.APPROVER,)), "not issued by this service")
+    assert "measure.approved" not in await event_types(pool, rid)
+    await acts.approve_measure(rid, actor("ap-1", Role.APPROVER), client=client, pool=pool)
+    assert await outcome_of(client, rid) == "alternative_measures"
+    approvals = await pool.fetch(
+        "SELECT actor FROM request_events WHERE request_id = $1 AND type = 'measure.approved'",
+        rid)
+    assert [a["actor"] for a in approvals] == ["ap-1"]
