@@ -28,9 +28,12 @@ from domain.decisions import AlternativeMeasureGround, Outcome, RefusalGround
 from domain.findings import EXCLUDED_FROM_DISCLOSURE
 from domain.messages import IdentityMethod, StatusView
 from domain.requests import DataCategory, InvalidSubmission, parse_submission
-from runtime import cli_accounts, cli_inventory, cli_records, cli_review
+from interfaces.cli import accounts as cli_accounts
+from interfaces.cli import inventory as cli_inventory
+from interfaces.cli import records as cli_records
+from interfaces.cli import review as cli_review
+from interfaces.cli.records import emit
 from runtime import operator_acts as acts
-from runtime.cli_records import emit
 from runtime.client import (
     Diverged,
     Refused,

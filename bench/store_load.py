@@ -70,7 +70,7 @@ async def seed_events(pool: asyncpg.Pool, total: int) -> None:
 async def time_store_reads(pool: asyncpg.Pool, total: int) -> dict[str, float]:
     await seed_events(pool, total)
     count = await pool.fetchval("SELECT count(*) FROM request_events")
-    from runtime.audit_report import build_report  # the auditors' report
+    from audit.report import build_report  # the auditors' report
 
     end = datetime.now(UTC)
     started = time.perf_counter()

@@ -17,13 +17,13 @@ from pydantic import AwareDatetime
 from activities.event_store import EventStore, UnknownRequest
 from activities.history_archive import ArchivedHistories
 from activities.request_views import RequestViews
+from audit.export import HistoryUnavailable, export_requests
+from audit.report import build_report, kept_compliance_problem, render_csv, render_html
 from domain.authority import Role
 from interfaces.api.auth import require
 from interfaces.api.deps import RequestId, Svc, known
 from interfaces.api.models import AuditExport, ChainCheck
 from interfaces.api.problems import INVALID_INPUT, NOT_FOUND, Problem, responses
-from runtime.audit_export import HistoryUnavailable, export_requests
-from runtime.audit_report import build_report, kept_compliance_problem, render_csv, render_html
 from store.accounts import Account
 
 router = APIRouter()

@@ -20,16 +20,16 @@ import pytest
 
 from activities.event_store import EventStore
 from activities.intake_store import IntakeStore
-from domain.compliance import ComplianceReport, Verdict
-from domain.events import EventType, NewEvent
-from domain.requests import parse_submission
-from runtime.audit_report import (
+from audit.report import (
     CSV_COLUMNS,
     build_report,
     kept_compliance_problem,
     render_csv,
     render_html,
 )
+from domain.compliance import ComplianceReport, Verdict
+from domain.events import EventType, NewEvent
+from domain.requests import parse_submission
 
 HOSTILE = "<script>alert('x')</script> archive retrieval takes a week"
 

@@ -22,9 +22,9 @@ import pytest
 from activities.database import apply_migrations, create_pool, migration_files
 from activities.event_store import EventStore
 from activities.intake_store import IntakeStore
+from audit.report import build_report, kept_compliance_problem
 from domain.compliance import ComplianceReport, ReportRange, compliance_from_events
 from domain.events import EventType, NewEvent, RecordedEvent
-from runtime.audit_report import build_report, kept_compliance_problem
 from tests.store.support import POLICY, inquiry
 from tests.support import scratch_database
 

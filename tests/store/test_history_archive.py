@@ -22,8 +22,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.database import apply_migrations, create_pool
 from activities.history_archive import ArchivedHistories, HistoryArchive, HistoryNotArchived
 from activities.request_views import RequestViews
+from audit.export import HistoryUnavailable, export_requests
 from domain.archive import ArchiveBatch, ArchiveCounts
-from runtime.audit_export import HistoryUnavailable, export_requests
 from tests.store.support import new_request
 from tests.support import recorded_histories, scratch_database
 

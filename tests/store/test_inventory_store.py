@@ -18,7 +18,7 @@ from activities.inventory_store import InventoryLoad, InventoryStore
 from domain.events import EventType
 from domain.inventory import HeldItemRecord, Inventory, parse_inventory
 from domain.requests import DataCategory, parse_submission
-from runtime import cli_inventory
+from interfaces.cli import inventory as cli_inventory
 from runtime.client import Unavailable
 from runtime.settings import Settings
 from tests.store.support import POLICY, T0, event

@@ -24,7 +24,7 @@ from domain.inventory import (
     parse_inventory,
 )
 from domain.requests import DataCategory
-from runtime import cli_inventory
+from interfaces.cli import inventory as cli_inventory
 from runtime.client import Refused
 from runtime.settings import Settings
 

@@ -9,8 +9,8 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.deadlines import DeadlinePolicy, Step
+from interfaces.cli.review import review
 from runtime import operator_acts as acts
-from runtime.cli_review import review
 from tests.support import actor
 from tests.workflow.lifecycle_support import (
     HELD_VALUES,

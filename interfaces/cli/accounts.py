@@ -11,7 +11,7 @@ import argparse
 from typing import Any
 
 from domain.authority import ROLE_MEANING, Role
-from runtime.cli_records import emit
+from interfaces.cli.records import emit
 from runtime.client import Refused, connections, signed_in
 from runtime.operator_acts import Forbidden
 from runtime.settings import Settings

@@ -12,7 +12,7 @@ import asyncpg
 
 from activities.event_store import UnknownRequest
 from activities.request_review import review_document
-from runtime.cli_records import emit
+from interfaces.cli.records import emit
 from runtime.client import Refused, connections
 from runtime.settings import Settings
 

@@ -20,7 +20,7 @@ import asyncpg
 
 from activities.inventory_store import InventoryLoad, InventoryStore
 from domain.inventory import InvalidInventory, Inventory, parse_inventory
-from runtime.cli_records import emit
+from interfaces.cli.records import emit
 from runtime.client import Refused, Unavailable, connections
 from runtime.settings import Settings
 

@@ -18,13 +18,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from activities.event_store import EventStore, UnknownRequest
 from activities.history_archive import ArchivedHistories, HistoryNotArchived
 from activities.request_views import RequestFilter, RequestViews
+from audit.export import HistoryUnavailable, export_requests
+from audit.report import build_report, kept_compliance_problem, render_csv, render_html
 from audit.signing import KeyProblem, load_public_key
 from audit.verify import audit_histories, audit_log, read_histories
 from audit.witness import DirectoryWitness
 from domain.lifecycle import RequestStatus
 from domain.requests import RequestKind
-from runtime.audit_export import HistoryUnavailable, export_requests
-from runtime.audit_report import build_report, kept_compliance_problem, render_csv, render_html
 from runtime.client import Diverged, Refused, connections
 from runtime.settings import Settings
 from workflows.replay import ReplayVerdict, replay_files, replay_histories
