@@ -15,6 +15,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.event_store import EventStore, UnknownRequest
+from activities.identity_checks import code_verified, registration_matched
 from activities.request_effects import carry_out_in
 from domain.decisions import FEE_PER_CASE_YEN, Proposal, propose
 from domain.events import EventType, NewEvent
@@ -92,23 +93,9 @@ class LifecycleActivities:
                 return IdentityCheck(matched=bool(done["payload"].get("registration_match",
                                                                       True)),
                                      verified=done["type"] == EventType.IDENTITY_VERIFIED)
-            matched = await connection.fetchval(
-                """SELECT EXISTS (
-                       SELECT 1 FROM requests r
-                         JOIN request_details d USING (request_id)
-                         JOIN personal_data p ON p.subject_id = r.subject_id
-                        WHERE r.request_id = $1 AND p.category = 'contact'
-                          AND p.field = 'email' AND lower(p.value) = lower(d.requester_email))""",
-                step.request_id,
-            )
-            # Submitted from the privacy center after the code sent to the address on
-            # record was entered (interfaces/privacy_center/challenges.py).
-            code_verified = await connection.fetchval(
-                """SELECT EXISTS (SELECT 1 FROM privacy_center_challenges
-                                   WHERE request_id = $1 AND verified_at IS NOT NULL)""",
-                step.request_id,
-            )
-            method = identity_method(step.kind, matched=matched, code_verified=code_verified)
+            matched = await registration_matched(connection, step.request_id)
+            verified_by_code = await code_verified(connection, step.request_id)
+            method = identity_method(step.kind, matched=matched, code_verified=verified_by_code)
             verified = method is not None
             await self._append(connection, NewEvent(
                 request_id=step.request_id,

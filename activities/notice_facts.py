@@ -13,11 +13,13 @@ from datetime import datetime
 
 import asyncpg
 
+from activities.identity_checks import code_verified, registration_matched
 from domain.decisions import Outcome
 from domain.findings import Findings, Placement, disclosure_plan
+from domain.identity import ONE_TIME_CODE, identity_method
 from domain.messages import QueueNotice
 from domain.notices import NoticeFacts, NoticeKind
-from domain.requests import DataCategory
+from domain.requests import DataCategory, RequestKind
 
 _CLOSING = {
     NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED: Outcome.IDENTITY_NOT_VERIFIED,
@@ -50,7 +52,14 @@ async def notice_facts(connection: asyncpg.Connection, order: QueueNotice) -> No
     request_id, notice = order.request_id, order.notice
     match notice:
         case NoticeKind.RECEIPT:
-            return NoticeFacts(commitment=order.commitment)
+            # A requester who entered the code sent to the address on record has proved
+            # who they are already: the receipt must not say it will be checked first.
+            kind = RequestKind(await connection.fetchval(
+                "SELECT kind FROM requests WHERE request_id = $1", request_id))
+            proven = identity_method(
+                kind, matched=await registration_matched(connection, request_id),
+                code_verified=await code_verified(connection, request_id)) == ONE_TIME_CODE
+            return NoticeFacts(commitment=order.commitment, identity_confirmed=proven)
         case NoticeKind.IDENTITY_PROOF_REQUESTED:
             checked = await _latest_payload(connection, request_id,
                                             "identity.registration_checked")

@@ -37,6 +37,9 @@ EN: dict[str, str] = {
     "receipt.answer_by": "We will answer by {date}.",
     "receipt.after_identity": "We will first confirm that you are the person concerned. We "
     "will tell you our decision within {days} days of confirming your identity.",
+    "receipt.identity_confirmed": "You confirmed that you are the person concerned with the "
+    "code we sent to the e-mail address we hold for you. We will tell you our decision "
+    "within {days} days.",
     "receipt.fee": "A fee of {amount} yen per request applies to a disclosure of personal "
     "information (Article 6). We ask for it only once we have decided to disclose, and send "
     "the disclosure within {days} days of receiving it. If we decide not to disclose, "
@@ -205,6 +208,8 @@ JA: dict[str, str] = {
     "receipt.answer_by": "{date}までに回答いたします。",
     "receipt.after_identity": "まずご本人であることを確認いたします。ご本人確認ができた日から"
     "{days}日以内に決定をお知らせします。",
+    "receipt.identity_confirmed": "当組織が保有するご登録のメールアドレスにお送りしたコードにより、"
+    "ご本人であることを確認いたしました。{days}日以内に決定をお知らせします。",
     "receipt.fee": "個人情報の開示には1回のご請求につき{amount}円の手数料がかかります（第6条）。"
     "手数料は開示を決定した場合にのみご請求し、お支払いを確認した日から{days}日以内に開示いたし"
     "ます。開示しないと決定した場合、手数料はかかりません。",

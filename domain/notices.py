@@ -42,6 +42,7 @@ class NoticeFacts:
     commitment: Commitment | None = None
     # Identity (the registration match only proposes; see docs/policy-interpretation.md)
     registration_matched: bool = False
+    identity_confirmed: bool = False  # by the privacy center's code, before the receipt
     # Deadline extension
     extended_step: str | None = None
     # Article 6
@@ -135,7 +136,7 @@ def render_notice(
     subject = w.t(f"subject.{subject_key}", label=label, request_id=request_id)
     match kind:
         case NoticeKind.RECEIPT:
-            _receipt(w, label, request_id, facts.commitment)
+            _receipt(w, label, request_id, facts.commitment, facts.identity_confirmed)
         case NoticeKind.ANSWER:
             if not answer_text:
                 raise ValueError("an answer notice needs the answer text")
@@ -182,14 +183,16 @@ def render_notice(
     return RenderedNotice(subject=subject, body=body)
 
 
-def _receipt(w: _Writer, label: str, request_id: str, commitment: Commitment | None) -> None:
+def _receipt(w: _Writer, label: str, request_id: str, commitment: Commitment | None,
+             identity_confirmed: bool) -> None:
     w.add("receipt", label=label, request_id=request_id)
     if commitment is None:
         return
     if commitment.answer_by is not None:
         w.add("receipt.answer_by", date=w.date(commitment.answer_by))
     if commitment.decide_within_days is not None:
-        w.add("receipt.after_identity", days=commitment.decide_within_days)
+        w.add("receipt.identity_confirmed" if identity_confirmed else "receipt.after_identity",
+              days=commitment.decide_within_days)
     if commitment.disclose_within_days_of_payment is not None:
         w.add("receipt.fee", amount="1,000",
               days=commitment.disclose_within_days_of_payment)

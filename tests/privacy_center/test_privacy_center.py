@@ -72,6 +72,11 @@ async def test_the_code_goes_to_the_address_on_record_and_submits_in_the_chosen_
     verified = next(r for r in events if r["type"] == "identity.verified")
     assert verified["payload"] == {"method": "one_time_code"}
     assert not any(r["type"] == "identity.registration_checked" for r in events)
+    # ...and the receipt does not promise a check the person has already passed.
+    receipts = [m for m in center.mails()
+                if m["message_id"] == f"dsr-{request_id}:notice:receipt"]
+    assert len(receipts) == 1 and "お送りしたコードにより" in receipts[0]["body"]
+    assert "まずご本人であることを確認" not in receipts[0]["body"]
 
     # The status link, sent to the address on record, shows this request.
     [link_mail] = [m for m in center.mails() if m["message_id"].startswith("pc-status-")]

@@ -70,6 +70,21 @@ def test_art7_receipt_counts_days_from_identity_verification(language: Language)
     assert not ISO.search(text)
 
 
+@pytest.mark.parametrize("language", list(Language))
+def test_a_receipt_after_the_privacy_centers_code_does_not_promise_an_identity_check(
+        language: Language) -> None:
+    """A person who entered the code sent to the address on record has proved who they are;
+    the receipt says so, and counts the days from now, not from a check already done."""
+    commitment = DeadlinePolicy().commitment(False, True, LATE)
+    days = commitment.decide_within_days
+    text = body(NoticeKind.RECEIPT, RK.DISCLOSURE, language, commitment=commitment,
+                identity_confirmed=True)
+    expected = {EN: ("with the code we sent", f"our decision within {days} days."),
+                JA: ("お送りしたコードにより", f"{days}日以内に決定をお知らせします")}[language]
+    assert all(part in text for part in expected)
+    assert "will first confirm" not in text and "まずご本人であることを確認" not in text
+
+
 def test_art6_p1_disclosure_receipt_explains_when_the_fee_is_asked() -> None:
     """Art 6 ¶1: "a fee of 1,000 yen per case will be charged for the disclosure" - asked
     once disclosure is decided; nothing is charged on a refusal."""
