@@ -1,0 +1,216 @@
+"""No personal data through failures: a database error raised in an activity quotes the
+row ("Failing row contains (..., secret-pii-marker@example.jp, ...)"); what reaches the
+workflow's history and the log lines is its SQLSTATE and constraint name only."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pydantic
+import pytest
+from google.protobuf.json_format import MessageToJson
+from temporalio import activity
+from temporalio.api.failure.v1 import Failure
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.scrubbed_failures import (
+    FailureScrubbingInterceptor,
+    ScrubbingFailureConverter,
+    scrubbed,
+)
+from domain.messages import Investigation, RequestStep
+from runtime.client import submit
+from tests.support import readable_history, verified_acts
+from tests.workflow.lifecycle_support import (
+    activities_replacing,
+    event_types,
+    request,
+    seed_subject,
+    verified,
+)
+from workflows.data_subject_request import DataSubjectRequest
+from workflows.request_effects import DETERMINISTIC_ERRORS
+
+MARKER = "secret-pii-marker@example.jp"
+FRAGMENTS = [MARKER, "secret-pii-marker"]
+
+
+def _leaks(text: str) -> list[str]:
+    return [fragment for fragment in FRAGMENTS if fragment in text]
+
+
+async def _raised_by(pool: asyncpg.Pool, sql: str, *args: Any) -> asyncpg.PostgresError:
+    with pytest.raises(asyncpg.PostgresError) as raised:
+        await pool.execute(sql, *args)
+    error = raised.value
+    assert MARKER in f"{error} {error.detail or ''}"  # the database quotes it
+    return error
+
+
+async def _database_errors(pool: asyncpg.Pool, subject_id: str) -> list[asyncpg.PostgresError]:
+    await pool.execute("INSERT INTO subjects (subject_id) VALUES ($1)", subject_id)
+    insert = """INSERT INTO personal_data
+                    (subject_id, category, field, value, purpose, lawfully_obtained)
+                VALUES ($1, $2, $3, $4, 'billing', true)"""
+    truncation = asyncpg.exceptions.StringDataRightTruncationError.new({
+        "C": "22001", "M": f"value too long for type character varying(8): {MARKER}",
+        "t": "requests", "c": "requester_email"})
+    return [
+        await _raised_by(pool, insert, subject_id, "not-a-category", "email", MARKER),
+        await _raised_by(pool, insert, subject_id, "contact", None, MARKER),
+        await _raised_by(pool, insert, MARKER, "contact", "email", "x"),
+        await _raised_by(pool, "INSERT INTO subjects (subject_id) VALUES ($1), ($1)",
+                         f"{subject_id}-{MARKER}"),
+        await _raised_by(pool, "SELECT CAST($1::text AS integer)", MARKER),
+        truncation,
+    ]
+
+
+async def test_database_errors_are_reduced_to_sqlstate_and_schema_names(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    errors = await _database_errors(pool, f"s-{unique}")
+    names = [type(error).__name__ for error in errors]
+    assert names == ["CheckViolationError", "NotNullViolationError",
+                     "ForeignKeyViolationError", "UniqueViolationError",
+                     "InvalidTextRepresentationError", "StringDataRightTruncationError"]
+    for error in errors:
+        clean = scrubbed(error)
+        assert isinstance(clean, ApplicationError)
+        assert clean.type == type(error).__name__  # the retry policy matches on it
+        assert not clean.non_retryable  # ... and decides, as it did for the original
+        assert f"SQLSTATE {error.sqlstate}" in clean.message
+        assert clean.__cause__ is None and clean.__context__ is None
+        assert not _leaks(clean.message) and not _leaks(repr(clean.details))
+    check = scrubbed(errors[0])
+    assert isinstance(check, ApplicationError)
+    assert "personal_data_category_check" in check.message
+    assert "table personal_data" in check.message
+    assert check.type in DETERMINISTIC_ERRORS
+    assert "column requester_email" in str(scrubbed(errors[-1]))
+
+
+class _Input(pydantic.BaseModel):
+    email: int
+
+
+def test_foreign_errors_keep_their_type_and_ours_keep_their_message() -> None:
+    try:
+        _Input.model_validate({"email": MARKER})
+    except pydantic.ValidationError as error:
+        invalid = error
+    assert MARKER in str(invalid)
+    for foreign in (invalid, ValueError(f"bad address {MARKER}"), KeyError(MARKER)):
+        clean = scrubbed(foreign)
+        assert isinstance(clean, ApplicationError)
+        assert clean.type == type(foreign).__name__ and not _leaks(str(clean))
+
+    try:
+        try:
+            raise ValueError(MARKER)
+        except ValueError as cause:
+            raise ApplicationError("request r-1 is unknown", type="UnknownRequest",
+                                   non_retryable=True) from cause
+    except ApplicationError as error:
+        ours = error
+    clean = scrubbed(ours)
+    assert clean is ours and ours.message == "request r-1 is unknown" and ours.non_retryable
+    assert isinstance(ours.__cause__, ApplicationError) and ours.__cause__.type == "ValueError"
+    assert not _leaks(str(ours.__cause__)) and ours.__context__ is None
+
+
+async def test_the_failure_converter_scrubs_what_the_sdk_converts_itself() -> None:
+    """The SDK wraps an argument that fails to decode in its own ApplicationError, with
+    the ValidationError (which quotes the argument) as its cause."""
+    try:
+        _Input.model_validate({"email": MARKER})
+    except pydantic.ValidationError as invalid:
+        try:
+            raise ApplicationError("Failed decoding arguments") from invalid
+        except ApplicationError as wrapped:
+            error = wrapped
+    converter = DataConverter(failure_converter_class=ScrubbingFailureConverter)
+    failure = Failure()
+    converter.failure_converter.to_failure(error, converter.payload_converter, failure)
+    text = MessageToJson(failure)
+    assert "Failed decoding arguments" in text and "ValidationError" in text
+    assert not _leaks(text)
+
+
+@pytest.mark.parametrize("guard", ["interceptor", "converter"])
+async def test_a_constraint_violation_in_an_activity_reaches_neither_history_nor_logs(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path,
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str], guard: str,
+) -> None:
+    """`interceptor`: the worker's interceptor, as the service runs it. `converter`: the
+    failure converter alone, on the client the worker polls with, keeps the history clean
+    too; the SDK's log line comes before any conversion, so only the interceptor keeps
+    the logs clean."""
+    client = time_skipping_env.client
+    interceptors = [FailureScrubbingInterceptor(), *verified_acts()]
+    if guard == "converter":
+        client = Client(**{**client.config(), "data_converter": dataclasses.replace(
+            pydantic_data_converter, failure_converter_class=ScrubbingFailureConverter)})
+        interceptors = verified_acts()
+    attempts: list[int] = []
+    queue, rid, sid = f"dsr-pii-fail-{unique}", f"pii-fail-{unique}", f"s-{unique}"
+
+    @activity.defn(name="investigate")
+    async def investigate_into_a_constraint(step: RequestStep) -> Investigation:
+        attempts.append(activity.info().attempt)
+        # A row with personal data that breaks the category CHECK: PostgreSQL's detail
+        # says "Failing row contains (..., secret-pii-marker@example.jp, ...)".
+        await pool.execute(
+            """INSERT INTO personal_data
+                   (subject_id, category, field, value, purpose, lawfully_obtained)
+               VALUES ($1, 'not-a-category', 'email', $2, 'billing', true)""", sid, MARKER)
+        raise AssertionError("the insert above must fail")
+
+    caplog.set_level(logging.INFO)
+    await seed_subject(pool, sid)
+    async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
+                      interceptors=interceptors,
+                      activities=activities_replacing(
+                          pool, tmp_path / "maildrop", investigate=investigate_into_a_constraint)):
+        await submit(request("correction", rid, sid, {"changes": [
+            {"field": "phone", "action": "correct", "new_value": "03-9"}]}),
+            client=client, pool=pool, task_queue=queue)
+        await verified(client, pool, rid)
+        handle = client.get_workflow_handle(f"dsr-{rid}")
+        with pytest.raises(WorkflowFailureError):
+            async with asyncio.timeout(30):
+                await handle.result()
+        history_json = (await handle.fetch_history()).to_json()
+    history = readable_history(history_json)
+
+    assert attempts == [1]  # non-retryable, as the raw CheckViolationError was
+    assert "step.failed" in await event_types(pool, rid)
+    failed = [event for event in json.loads(history_json)["events"]
+              if "activityTaskFailedEventAttributes" in event]
+    assert len(failed) == 1
+    failure = failed[0]["activityTaskFailedEventAttributes"]["failure"]
+    assert failure["applicationFailureInfo"]["type"] == "CheckViolationError"
+    assert "SQLSTATE 23514" in failure["message"]
+    assert "personal_data_category_check" in failure["message"]
+    assert "cause" not in failure
+    assert not _leaks(history)
+    if guard == "converter":
+        return
+
+    formatter = logging.Formatter()
+    logged = "\n".join(formatter.format(record) for record in caplog.records)
+    assert "Completing activity as failed" in logged  # the SDK's line, with the traceback
+    assert "SQLSTATE 23514" in logged
+    out, err = capfd.readouterr()
+    assert not _leaks(logged) and not _leaks(out) and not _leaks(err)
