@@ -1,7 +1,11 @@
 """structlog, configured once: JSON when not on a terminal, console otherwise.
 
 The standard library's records (Temporal's own, and `workflow.logger`) go through the
-same renderer, so every line has one shape. Log lines carry ids, never personal data.
+same renderer, so every line has one shape. Log lines carry ids, never personal data:
+exceptions are rendered without their frames' local variables (structlog's console
+default, rich's traceback, shows them, and an activity's locals hold the rows it read),
+and the exceptions that end activities reach the SDK's log already scrubbed
+(activities/scrubbed_failures.py).
 """
 
 from __future__ import annotations
@@ -13,6 +17,14 @@ from typing import Literal
 import structlog
 
 _configured = False
+
+
+def console_renderer() -> structlog.dev.ConsoleRenderer:
+    """The terminal's renderer: tracebacks show code lines, never the values of locals."""
+    exceptions: structlog.typing.ExceptionRenderer = (
+        structlog.dev.RichTracebackFormatter(show_locals=False) if structlog.dev.rich
+        else structlog.dev.plain_traceback)
+    return structlog.dev.ConsoleRenderer(exception_formatter=exceptions)
 
 
 def configure_logging(log_format: Literal["auto", "json", "console"] = "auto") -> None:
@@ -28,7 +40,7 @@ def configure_logging(log_format: Literal["auto", "json", "console"] = "auto") -
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer() if as_json else console_renderer()
     )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

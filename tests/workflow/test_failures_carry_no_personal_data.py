@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 import pydantic
 import pytest
+import structlog
 from google.protobuf.json_format import MessageToJson
 from temporalio import activity
 from temporalio.api.failure.v1 import Failure
@@ -31,6 +32,7 @@ from activities.scrubbed_failures import (
 )
 from domain.messages import Investigation, RequestStep
 from runtime.client import submit
+from runtime.logs import console_renderer
 from tests.support import readable_history, verified_acts
 from tests.workflow.lifecycle_support import (
     activities_replacing,
@@ -214,3 +216,26 @@ async def test_a_constraint_violation_in_an_activity_reaches_neither_history_nor
     assert "SQLSTATE 23514" in logged
     out, err = capfd.readouterr()
     assert not _leaks(logged) and not _leaks(out) and not _leaks(err)
+
+
+def test_the_terminals_tracebacks_show_no_local_values() -> None:
+    """structlog's console default (rich) prints every frame's locals beside the
+    traceback; an activity's locals hold the rows it read."""
+
+    def read_a_row() -> None:
+        row = {"email": MARKER}  # noqa: F841 - the local a traceback must not show
+        raise ValueError("SQLSTATE 23514")
+
+    try:
+        read_a_row()
+    except ValueError as error:
+        exc_info = (type(error), error, error.__traceback__)
+
+    def rendered(renderer: structlog.dev.ConsoleRenderer) -> str:
+        return str(renderer(None, "warning", {"event": "Completing activity as failed",
+                                              "exc_info": exc_info}))
+
+    assert MARKER in rendered(structlog.dev.ConsoleRenderer())  # what the default shows
+    shown = rendered(console_renderer())
+    assert "read_a_row" in shown and "SQLSTATE 23514" in shown
+    assert not _leaks(shown)
