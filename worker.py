@@ -39,6 +39,7 @@ from activities.log_checkpoints import LogCheckpoints
 from activities.log_context import LogContextInterceptor
 from activities.notifications import DEFAULT_ZONE, MaildropSender, NotificationOutbox
 from activities.request_activities import RequestActivities
+from activities.smtp_sender import SmtpSender, notice_sender
 from audit.checkpoints import CheckpointSigner
 from audit.signing import KeyProblem, key_id, load_private_key, public_pem
 from audit.witness import DirectoryWitness
@@ -80,6 +81,7 @@ def build_worker(
     client: Client, pool: asyncpg.Pool, *, task_queue: str, maildrop: Path,
     zone: ZoneInfo = DEFAULT_ZONE, interceptors: Sequence[Interceptor] = (),
     act_key: bytes, sandboxed: bool = True, signer: CheckpointSigner | None = None,
+    sender: MaildropSender | SmtpSender | None = None,
 ) -> Worker:
     """The worker of every workflow and activity. `sandboxed`: workflow code runs in the
     SDK's sandbox, which catches a non-deterministic call (a clock, a random number, I/O)
@@ -92,7 +94,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[DataSubjectRequest, ArchiveClosedRequests, CheckpointLog],
-        activities=[*request_activities(pool, maildrop, zone, signer),
+        activities=[*request_activities(pool, maildrop, zone, signer, sender),
                     *HistoryArchive(pool, client).all()],
         interceptors=[ActAuthorityInterceptor(act_key), LogContextInterceptor(),
                       *interceptors],
@@ -101,12 +103,16 @@ def build_worker(
 
 
 def request_activities(pool: asyncpg.Pool, maildrop: Path, zone: ZoneInfo = DEFAULT_ZONE,
-                       signer: CheckpointSigner | None = None) -> list:
+                       signer: CheckpointSigner | None = None,
+                       sender: MaildropSender | SmtpSender | None = None) -> list:
     """Every activity a request's workflow calls, wired to the store (tests replace some
-    of them by name to inject faults)."""
+    of them by name to inject faults). `sender`: where notices go (DSR_MAIL); unset, the
+    maildrop folder. Its handle of each notice (file name or Message-ID) is named in the
+    notice's `notice.delivered` event."""
     events = EventStore(pool)
+    sender = sender or MaildropSender(maildrop)
     activities = RequestActivities(
-        pool, events, NotificationOutbox(pool, events, zone), MaildropSender(maildrop)
+        pool, events, NotificationOutbox(pool, events, zone, handed_to=sender.handle), sender
     )
     if signer is None:
         signer = CheckpointSigner(Ed25519PrivateKey.generate(),
@@ -218,6 +224,7 @@ async def _serve(settings: Settings, stop: asyncio.Event,
                 maildrop=settings.data_dir / "maildrop", zone=settings.zone(),
                 interceptors=[ActivityFailureMetrics(meter)],
                 sandboxed=settings.workflow_sandbox, signer=signer, act_key=act_key,
+                sender=notice_sender(settings),
             )
             gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
             api = (serving(api_app(client, pool, settings, act_key), api_socket)
@@ -230,7 +237,8 @@ async def _serve(settings: Settings, stop: asyncio.Event,
                     task_queue=settings.task_queue,
                     web_ui=servers.ui_url or "(the cluster's own UI)",
                     submit="dsr submit --json examples/inquiry.json",
-                    maildrop=str(settings.data_dir / "maildrop"),
+                    mail=(str(settings.data_dir / "maildrop") if settings.mail == "maildrop"
+                          else f"smtp {settings.smtp_host} ({settings.smtp_tls})"),
                     archive_schedule=archive or "(refused by the cluster)",
                     checkpoint_schedule=checkpoints or "(refused by the cluster)",
                     witness=str(signer.witness.folder),

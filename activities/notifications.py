@@ -7,9 +7,12 @@ finds the row by its idempotency key and does nothing twice.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -36,9 +39,13 @@ class OutgoingNotice:
 
 
 class NoticeSender(Protocol):
-    """Delivers a notice. Must be idempotent on the notice's idempotency key."""
+    """Delivers a notice. Must be idempotent on the notice's idempotency key. Returns only
+    once the notice is handed over for good (a file on disk, a message a mail server
+    accepted), with the handle it was handed over under: the maildrop file's name or the
+    message's Message-ID, both derived from the key, never from the recipient. The outbox
+    records it in the `notice.delivered` event."""
 
-    async def send(self, notice: OutgoingNotice) -> None: ...
+    async def send(self, notice: OutgoingNotice) -> str: ...
 
 
 MAX_NAME = 255  # bytes in a file name on the file systems a maildrop lives on
@@ -55,29 +62,71 @@ def maildrop_name(key: str) -> str:
     return f"{name[:MAX_NAME - len(digest) - 7]}-{digest}.json"
 
 
+def maildrop_staging_prefix(key: str) -> str:
+    """The start of the name a notice's file is written under before it is renamed into
+    place: hidden (a relay picks up `*.json` only), short, and findable from the key, so a
+    staging file a crash left behind can be found and removed with the notice's own."""
+    return f".staging-{hashlib.sha256(key.encode()).hexdigest()[:32]}-"
+
+
 class MaildropSender:
     """Writes each notice as one JSON file named by its key into a maildrop folder, from
     which a mail relay (or a person testing) picks it up. Rewriting the same key
-    replaces the file atomically, so a retried delivery leaves one message."""
+    replaces the file atomically, so a retried delivery leaves one message.
+
+    A notice holds personal data (a disclosure holds everything we have on the person), so
+    its file is readable by the service's user alone (mode 0600, the folder 0700 when this
+    makes it), and it is on disk before `send` returns: written to a staging file of its
+    own, fsynced, renamed into place, the folder fsynced. Only then is it marked delivered;
+    a power cut before that leaves the notice pending, and its retry rewrites the file."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    async def send(self, notice: OutgoingNotice) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        target = self.folder / maildrop_name(notice.idempotency_key)
-        staging = target.with_suffix(".tmp")
-        staging.write_text(
-            json.dumps(
-                # The key is the message's id: a relay that already sent it can tell a
-                # retried delivery from a new message.
-                {"message_id": notice.idempotency_key, "to": notice.recipient,
-                 "subject": notice.subject, "body": notice.body},
-                ensure_ascii=False, indent=2,
-            ),
-            encoding="utf-8",
-        )
-        os.replace(staging, target)
+    def handle(self, idempotency_key: str) -> str:
+        """The name of the file a notice with this key is written to."""
+        return maildrop_name(idempotency_key)
+
+    async def send(self, notice: OutgoingNotice) -> str:
+        content = json.dumps(
+            # The key is the message's id: a relay that already sent it can tell a
+            # retried delivery from a new message.
+            {"message_id": notice.idempotency_key, "to": notice.recipient,
+             "subject": notice.subject, "body": notice.body},
+            ensure_ascii=False, indent=2,
+        ).encode("utf-8")
+        return await asyncio.to_thread(self._write, notice.idempotency_key, content)
+
+    def _write(self, key: str, content: bytes) -> str:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        name = maildrop_name(key)
+        # A staging file of this attempt's own: an earlier attempt still running (one that
+        # timed out) never writes into the file this one renames.
+        staging = self.folder / f"{maildrop_staging_prefix(key)}{secrets.token_hex(8)}.tmp"
+        descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            try:
+                view = memoryview(content)
+                while view:
+                    view = view[os.write(descriptor, view):]
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+            os.replace(staging, self.folder / name)
+        except BaseException:
+            staging.unlink(missing_ok=True)
+            raise
+        _fsync_folder(self.folder)
+        return name
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Makes a rename in the folder durable (the new name is in the folder's own blocks)."""
+    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 DEFAULT_ZONE = ZoneInfo("Asia/Tokyo")
@@ -85,10 +134,14 @@ DEFAULT_ZONE = ZoneInfo("Asia/Tokyo")
 
 class NotificationOutbox:
     def __init__(self, pool: asyncpg.Pool, events: EventStore,
-                 zone: ZoneInfo = DEFAULT_ZONE) -> None:
+                 zone: ZoneInfo = DEFAULT_ZONE, *,
+                 handed_to: Callable[[str], str] | None = None) -> None:
         self._pool = pool
         self._events = events
         self._zone = zone  # the organisation's: dates in notices are written in it
+        # The sender's handle of a notice by its key (MaildropSender.handle,
+        # SmtpSender.handle), named in `notice.delivered` when the caller gives none.
+        self._handed_to = handed_to
 
     async def queue(self, order: QueueNotice) -> int:
         request_id, notice, idempotency_key = order.request_id, order.notice, order.idempotency_key
@@ -159,7 +212,11 @@ class NotificationOutbox:
             row["subject_line"], row["body"],
         )
 
-    async def mark_delivered(self, *, request_id: str, notification_id: int, occurred_at) -> None:
+    async def mark_delivered(self, *, request_id: str, notification_id: int, occurred_at,
+                             handed_to: str | None = None) -> None:
+        """Records a notice's delivery once: its row turns `delivered` and a
+        `notice.delivered` event names where it was handed over (`handed_to`, the sender's
+        handle: the maildrop file or the Message-ID; no personal data)."""
         async with self._pool.acquire() as connection, connection.transaction():
             key = await connection.fetchval(
                 """UPDATE notifications SET status = 'delivered', delivered_at = $2
@@ -168,11 +225,16 @@ class NotificationOutbox:
             )
             if key is None:
                 raise LookupError(f"no notification with id {notification_id}")
+            payload: dict[str, object] = {"notification_id": notification_id}
+            if handed_to is None and self._handed_to is not None:
+                handed_to = self._handed_to(key)
+            if handed_to is not None:
+                payload["handed_to"] = handed_to
             await self._events.append_in(
                 connection,
                 NewEvent(
                     request_id=request_id, type=EventType.NOTICE_DELIVERED,
-                    payload={"notification_id": notification_id},
+                    payload=payload,
                     occurred_at=occurred_at, actor="system",
                     idempotency_key=f"{key}:delivered",
                 ),

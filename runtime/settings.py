@@ -273,6 +273,108 @@ class Settings(BaseSettings):
                     "request's first task) unless this is true.",
     )
 
+    # Mail (README, *Mail*): notices go to the maildrop folder (the embedded default) or to
+    # an SMTP server (activities/smtp_sender.py). The DSR_SMTP_* variables and
+    # DSR_MAIL_FROM apply only with DSR_MAIL=smtp; the host, the password and the sender
+    # are checked even when unset (handed in as None, so that an error names the variable,
+    # as for TEMPORAL_TLS_CLIENT_KEY_PATH above).
+    mail: Literal["maildrop", "smtp"] = Field(
+        default="maildrop", validation_alias="DSR_MAIL",
+        description="Where notices go: maildrop (one file per notice in <DSR_DATA_DIR>/"
+                    "maildrop, for a relay to pick up) or smtp (sent to DSR_SMTP_HOST).",
+    )
+    smtp_host: str | None = Field(
+        default=None, validation_alias="DSR_SMTP_HOST",
+        description="Name or address of the SMTP server (relay or submission port).",
+    )
+    smtp_port: int | None = Field(
+        default=None, ge=1, le=65535, validation_alias="DSR_SMTP_PORT",
+        description="Its port; unset: 587 (starttls), 465 (implicit) or 25 (off).",
+    )
+    smtp_tls: Literal["starttls", "implicit", "off"] = Field(
+        default="starttls", validation_alias="DSR_SMTP_TLS",
+        description="starttls (required, never opportunistic), implicit (TLS from the "
+                    "first byte) or off (plain, for a relay on this machine).",
+    )
+    smtp_username: str | None = Field(
+        default=None, validation_alias="DSR_SMTP_USERNAME",
+        description="User name to log in with; unset: no login.",
+    )
+    smtp_password: str | None = Field(
+        default=None, validation_alias="DSR_SMTP_PASSWORD", repr=False,
+        description="Its password.",
+    )
+    mail_from: str | None = Field(
+        default=None, validation_alias="DSR_MAIL_FROM",
+        description="The address notices are sent from, e.g. privacy@example.jp or "
+                    "'Privacy Office <privacy@example.jp>'; its domain ends each Message-ID.",
+    )
+
+    from pydantic import model_validator
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mail_always_checked(cls, data: object) -> object:
+        if isinstance(data, dict):
+            return {"DSR_SMTP_HOST": None, "DSR_SMTP_PASSWORD": None, "DSR_MAIL_FROM": None,
+                    **data}
+        return data
+
+    del model_validator
+
+    @field_validator("mail", "smtp_host", "smtp_port", "smtp_tls", "smtp_username",
+                     "smtp_password", "mail_from", mode="before")
+    @classmethod
+    def _mail_text(cls, value: object, info: ValidationInfo) -> object:
+        """Empty is unset (the default)."""
+        if isinstance(value, str) and value.strip() == "":
+            return {"mail": "maildrop", "smtp_tls": "starttls"}.get(info.field_name or "")
+        return value
+
+    @field_validator("smtp_host", "smtp_port", "smtp_tls", "smtp_username", "smtp_password",
+                     "mail_from")
+    @classmethod
+    def _mail_settings(cls, value: object, info: ValidationInfo) -> object:
+        if "mail" not in info.data:  # DSR_MAIL itself was refused
+            return value
+        name = info.field_name or ""
+        if info.data["mail"] != "smtp":
+            # Unset fields reach here only for those checked by default, as None; an empty
+            # DSR_SMTP_TLS is its default.
+            if value is not None and not (name == "smtp_tls" and value == "starttls"):
+                raise ValueError("applies only with DSR_MAIL=smtp: set DSR_MAIL=smtp or "
+                                 "unset this")
+            return value
+        if name == "smtp_host":
+            if value is None:
+                raise ValueError("must be set when DSR_MAIL is smtp: the SMTP server's name, "
+                                 "e.g. smtp.example.jp")
+            if not re.fullmatch(r"[A-Za-z0-9.\-]{1,253}|\[?[0-9A-Fa-f:.]{2,45}\]?", str(value)):
+                raise ValueError(f"must be a host name or IP address, without a port (set "
+                                 f"DSR_SMTP_PORT for that) (got {str(value)[:60]!r})")
+            return str(value).strip("[]")
+        if name == "smtp_password":
+            if (value is None) != (info.data.get("smtp_username") is None):
+                raise ValueError("must be set with DSR_SMTP_USERNAME (or unset both)"
+                                 if value is None else "is set without DSR_SMTP_USERNAME: "
+                                 "set both or neither")
+            host = info.data.get("smtp_host")
+            if value is not None and info.data.get("smtp_tls") == "off" and host not in (
+                    "localhost", "127.0.0.1", "::1"):
+                raise ValueError("would be sent in the clear: set DSR_SMTP_TLS to starttls "
+                                 "or implicit (off is for a relay on this machine)")
+        if name == "mail_from":
+            from email.utils import parseaddr  # only here, to keep to this block
+
+            address = parseaddr(str(value or ""))[1]
+            local, _, domain = address.rpartition("@")
+            if not local or "." not in domain:
+                raise ValueError("must be the address notices are sent from, e.g. "
+                                 "privacy@example.jp" + (f" (got {str(value)[:60]!r})"
+                                                         if value else ", when DSR_MAIL "
+                                                         "is smtp"))
+        return value
+
     checkpoint_key: Path | None = Field(
         default=None, validation_alias="DSR_CHECKPOINT_KEY",
         description="PEM file of the Ed25519 key that signs the event log's checkpoints; "

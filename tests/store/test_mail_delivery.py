@@ -1,0 +1,349 @@
+"""Delivering notices for real: over SMTP to a mail server on loopback (aiosmtpd), and into
+the maildrop folder, through the outbox and the delivery activities as the worker runs
+them. What arrived is checked: the recipient, the subject, the Japanese body, the
+Message-ID; a retried delivery arrives once; a refusal leaves the notice pending."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import stat
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiosmtpd.controller import Controller
+
+from activities.event_store import EventStore
+from activities.intake_store import IntakeStore
+from activities.notifications import (
+    MaildropSender,
+    NoticeSender,
+    NotificationOutbox,
+    maildrop_name,
+)
+from activities.request_activities import RequestActivities
+from activities.smtp_sender import MailNotDelivered, SmtpSender, message_id
+from domain.deadlines import Commitment
+from domain.events import EventType
+from domain.messages import DeliverNotice, QueueNotice
+from domain.notices import NoticeKind
+from domain.requests import parse_submission
+from tests.store.support import POLICY, T0
+
+NAME_JA = "山田花子"
+EMAIL_JA = "hanako.mail@example.jp"
+PROMISE = Commitment(answer_by=datetime(2026, 1, 19, 16, 0, tzinfo=UTC))
+SENDER = "Privacy Office <privacy@example.jp>"
+
+
+class Collecting:
+    """An aiosmtpd handler keeping every envelope it accepted; `refuse` makes it answer
+    RCPT (or DATA) with a 5xx that, like real servers', repeats the address."""
+
+    def __init__(self) -> None:
+        self.envelopes: list = []
+        self.refuse: str | None = None  # "rcpt" or "data"
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse == "rcpt":
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse == "data":
+            return f"554 5.7.1 message to {envelope.rcpt_tos[0]} refused by policy"
+        with self.lock:
+            self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        with self.lock:
+            return [message_from_bytes(e.content, policy=default_policy)  # type: ignore[misc]
+                    for e in self.envelopes]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Collecting, int]]:
+    handler = Collecting()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def _smtp(port: int) -> SmtpSender:
+    return SmtpSender(host="127.0.0.1", port=port, mail_from=SENDER, security="off",
+                      timeout=5)
+
+
+def _activities(pool: asyncpg.Pool, sender: MaildropSender | SmtpSender,
+                ) -> tuple[RequestActivities, NotificationOutbox]:
+    """Wired as worker.request_activities wires them."""
+    events = EventStore(pool)
+    outbox = NotificationOutbox(pool, events, handed_to=sender.handle)
+    return RequestActivities(pool, events, outbox, sender), outbox
+
+
+async def _japanese_request(pool: asyncpg.Pool, unique: str) -> str:
+    request_id = f"mail-{unique}"
+    await IntakeStore(pool).record_submission(parse_submission({
+        "request_id": request_id, "kind": "inquiry", "subject_id": f"subj-{unique}",
+        "requester": {"name": NAME_JA, "email": EMAIL_JA},
+        "details": {"text": "購入履歴はいつまで保存されますか。"}, "language": "ja",
+    }), POLICY)
+    return request_id
+
+
+async def _queue_receipt(activities: RequestActivities, request_id: str) -> tuple[int, str]:
+    key = f"dsr-{request_id}:receipt"
+    queued = await activities.queue_notice(QueueNotice(
+        request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
+        occurred_at=T0, commitment=PROMISE,
+    ))
+    return queued.notification_id, key
+
+
+def _deliver_order(request_id: str, notification_id: int, key: str) -> DeliverNotice:
+    return DeliverNotice(request_id=request_id, notification_id=notification_id,
+                         idempotency_key=key, occurred_at=T0 + timedelta(minutes=1))
+
+
+async def _status(pool: asyncpg.Pool, notification_id: int) -> str:
+    return await pool.fetchval(
+        "SELECT status FROM notifications WHERE notification_id = $1", notification_id)
+
+
+async def _delivered_events(pool: asyncpg.Pool, request_id: str) -> list[dict]:
+    return [e.payload for e in await EventStore(pool).events(request_id)
+            if e.type == EventType.NOTICE_DELIVERED]
+
+
+async def test_a_japanese_notice_arrives_over_smtp_once_after_a_retried_delivery(
+    pool: asyncpg.Pool, unique: str, smtp_server: tuple[Collecting, int],
+) -> None:
+    handler, port = smtp_server
+    sender = _smtp(port)
+    activities, _ = _activities(pool, sender)
+    request_id = await _japanese_request(pool, unique)
+    notification_id, key = await _queue_receipt(activities, request_id)
+    order = _deliver_order(request_id, notification_id, key)
+
+    await activities.deliver_notice(order)
+    # The activity retried after it succeeded (its completion lost, a replayed workflow
+    # ordering it again): the notice is delivered, nothing is sent.
+    await activities.deliver_notice(order)
+    await activities.send_notice(QueueNotice(
+        request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
+        occurred_at=T0, commitment=PROMISE,
+    ))
+
+    [envelope] = handler.envelopes
+    assert envelope.mail_from == "privacy@example.jp"
+    assert envelope.rcpt_tos == [EMAIL_JA]
+    [message] = handler.messages()
+    stored = await pool.fetchrow(
+        "SELECT subject_line, body FROM notifications WHERE notification_id = $1",
+        notification_id)
+    assert message["To"] == EMAIL_JA
+    assert message["From"] == SENDER
+    assert message["Subject"] == stored["subject_line"]
+    assert request_id in message["Subject"]
+    assert message["Message-ID"] == message_id(key, "example.jp")
+    assert message.get_content_charset() == "utf-8"
+    body = message.get_content().replace("\r\n", "\n")  # lines end in CRLF on the wire
+    assert body.rstrip("\n") == stored["body"].rstrip("\n")
+    assert NAME_JA in body and "様" in body  # the Japanese notice, decoded intact
+
+    assert await _status(pool, notification_id) == "delivered"
+    assert await _delivered_events(pool, request_id) == [
+        {"notification_id": notification_id, "handed_to": message["Message-ID"]},
+    ]
+    assert (await EventStore(pool).verify(request_id)).intact
+    for payload in await _delivered_events(pool, request_id):
+        assert EMAIL_JA not in json.dumps(payload) and NAME_JA not in json.dumps(payload)
+
+
+async def test_a_send_repeated_after_the_server_accepted_carries_the_same_message_id(
+    pool: asyncpg.Pool, unique: str, smtp_server: tuple[Collecting, int],
+) -> None:
+    """The at-least-once window: the server accepted, the worker stopped before the notice
+    was marked delivered. The retry sends again, under the same Message-ID, so the relay
+    (or the person's mail client) can tell it is the same message."""
+    handler, port = smtp_server
+    sender = _smtp(port)
+    activities, outbox = _activities(pool, sender)
+    request_id = await _japanese_request(pool, unique)
+    notification_id, key = await _queue_receipt(activities, request_id)
+    notice = await outbox.pending(notification_id)
+    assert notice is not None
+    first = await sender.send(notice)  # ...and the worker stops here.
+
+    await activities.deliver_notice(_deliver_order(request_id, notification_id, key))
+    ids = [m["Message-ID"] for m in handler.messages()]
+    assert ids == [first, first]
+    assert await _delivered_events(pool, request_id) == [
+        {"notification_id": notification_id, "handed_to": first},
+    ]
+
+
+@pytest.mark.parametrize("refuse", ["rcpt", "data"])
+async def test_a_refusing_server_leaves_the_notice_pending_and_the_error_retryable(
+    pool: asyncpg.Pool, unique: str, smtp_server: tuple[Collecting, int], refuse: str,
+) -> None:
+    handler, port = smtp_server
+    handler.refuse = refuse
+    activities, _ = _activities(pool, _smtp(port))
+    request_id = await _japanese_request(pool, unique)
+    notification_id, key = await _queue_receipt(activities, request_id)
+    order = _deliver_order(request_id, notification_id, key)
+
+    with pytest.raises(MailNotDelivered) as refused:
+        await activities.deliver_notice(order)
+    # Retryable (not an ApplicationError marked non-retryable, nor one of the workflow's
+    # deterministic error types), and free of what the server's reply repeated.
+    from workflows.request_effects import DETERMINISTIC_ERRORS
+    assert type(refused.value).__name__ not in DETERMINISTIC_ERRORS
+    assert refused.value.__cause__ is None
+    assert EMAIL_JA not in str(refused.value) and "5" in str(refused.value)
+    assert await _status(pool, notification_id) == "pending"
+    assert await _delivered_events(pool, request_id) == []
+    assert handler.envelopes == []
+
+    handler.refuse = None  # the relay is fixed; Temporal's next attempt delivers it
+    await activities.deliver_notice(order)
+    assert [m["To"] for m in handler.messages()] == [EMAIL_JA]
+    assert await _status(pool, notification_id) == "delivered"
+
+
+async def test_starttls_is_required_not_opportunistic(
+    pool: asyncpg.Pool, unique: str, smtp_server: tuple[Collecting, int],
+) -> None:
+    """A server that does not offer STARTTLS gets nothing when it is required."""
+    handler, port = smtp_server
+    sender = SmtpSender(host="127.0.0.1", port=port, mail_from=SENDER, security="starttls",
+                        timeout=5)
+    activities, _ = _activities(pool, sender)
+    request_id = await _japanese_request(pool, unique)
+    notification_id, key = await _queue_receipt(activities, request_id)
+    with pytest.raises(MailNotDelivered):
+        await activities.deliver_notice(_deliver_order(request_id, notification_id, key))
+    assert handler.envelopes == []
+    assert await _status(pool, notification_id) == "pending"
+
+
+async def test_an_unreachable_server_leaves_the_notice_pending(
+    pool: asyncpg.Pool, unique: str,
+) -> None:
+    activities, _ = _activities(pool, _smtp(_free_port()))
+    request_id = await _japanese_request(pool, unique)
+    notification_id, key = await _queue_receipt(activities, request_id)
+    with pytest.raises(MailNotDelivered, match="could not be reached"):
+        await activities.deliver_notice(_deliver_order(request_id, notification_id, key))
+    assert await _status(pool, notification_id) == "pending"
+
+
+async def test_maildrop_files_are_private_durable_and_named_in_the_event(
+    pool: asyncpg.Pool, unique: str, tmp_path: Path,
+) -> None:
+    folder = tmp_path / "maildrop"
+    sender = MaildropSender(folder)
+    activities, _ = _activities(pool, sender)
+    request_id = await _japanese_request(pool, unique)
+    notification_id, key = await _queue_receipt(activities, request_id)
+    order = _deliver_order(request_id, notification_id, key)
+    await activities.deliver_notice(order)
+    await activities.deliver_notice(order)  # retried: nothing more
+
+    name = maildrop_name(key)
+    assert [p.name for p in folder.iterdir()] == [name]  # no staging file left behind
+    mode = stat.S_IMODE((folder / name).stat().st_mode)
+    assert mode == 0o600, oct(mode)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    written = json.loads((folder / name).read_text(encoding="utf-8"))
+    assert written["to"] == EMAIL_JA and NAME_JA in written["body"]
+    assert await _delivered_events(pool, request_id) == [
+        {"notification_id": notification_id, "handed_to": name},
+    ]
+    assert EMAIL_JA not in name
+
+
+async def test_maildrop_file_is_on_disk_before_the_notice_counts_as_delivered(
+    pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The order of the write: content fsynced, renamed into place, the folder fsynced,
+    and only then does the outbox mark the notice delivered."""
+    import activities.notifications as notifications
+
+    steps: list[str] = []
+    real_fsync, real_replace = notifications.os.fsync, notifications.os.replace
+    folder = tmp_path / "maildrop"
+
+    def fsync(descriptor: int) -> None:
+        steps.append("fsync folder" if stat.S_ISDIR(notifications.os.fstat(descriptor).st_mode)
+                     else "fsync file")
+        real_fsync(descriptor)
+
+    def replace(source, target) -> None:
+        steps.append("rename")
+        real_replace(source, target)
+
+    monkeypatch.setattr(notifications.os, "fsync", fsync)
+    monkeypatch.setattr(notifications.os, "replace", replace)
+    sender = MaildropSender(folder)
+    activities, outbox = _activities(pool, sender)
+    real_mark = outbox.mark_delivered
+
+    async def mark_delivered(**kwargs) -> None:
+        steps.append("marked delivered")
+        await real_mark(**kwargs)
+
+    monkeypatch.setattr(outbox, "mark_delivered", mark_delivered)
+    request_id = await _japanese_request(pool, unique)
+    notification_id, key = await _queue_receipt(activities, request_id)
+    await activities.deliver_notice(_deliver_order(request_id, notification_id, key))
+    assert steps == ["fsync file", "rename", "fsync folder", "marked delivered"]
+
+
+async def test_a_failed_maildrop_write_leaves_the_notice_pending_and_no_staging_file(
+    pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import activities.notifications as notifications
+
+    def full_disk(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(notifications.os, "fsync", full_disk)
+    folder = tmp_path / "maildrop"
+    activities, _ = _activities(pool, MaildropSender(folder))
+    request_id = await _japanese_request(pool, unique)
+    notification_id, key = await _queue_receipt(activities, request_id)
+    with pytest.raises(OSError):
+        await activities.deliver_notice(_deliver_order(request_id, notification_id, key))
+    assert list(folder.iterdir()) == []
+    assert await _status(pool, notification_id) == "pending"
+
+
+def test_both_senders_are_notice_senders() -> None:
+    senders: list[NoticeSender] = [MaildropSender(Path("unused")), _smtp(25)]
+    assert all(asyncio.iscoroutinefunction(s.send) for s in senders)
+    assert "secret" not in repr(SmtpSender(host="h", mail_from=SENDER, username="u",
+                                           password="secret"))
