@@ -347,3 +347,127 @@ def test_both_senders_are_notice_senders() -> None:
     assert all(asyncio.iscoroutinefunction(s.send) for s in senders)
     assert "secret" not in repr(SmtpSender(host="h", mail_from=SENDER, username="u",
                                            password="secret"))
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as a mail server's."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1)).not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+async def test_starttls_with_a_login_delivers_and_checks_the_certificate(
+    pool: asyncpg.Pool, unique: str, tmp_path: Path,
+) -> None:
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+
+    cert_file, key_file = _self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert_file, key_file)
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult:
+        logins.append((auth_data.login, auth_data.password))
+        # handled=False: aiosmtpd answers a refusal with 535 itself
+        return AuthResult(success=auth_data.password == b"s3cret", handled=False)
+
+    handler, port = Collecting(), _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, tls_context=server_tls,
+                            require_starttls=True, authenticator=authenticator,
+                            auth_require_tls=True)
+    controller.start()
+    try:
+        trusted = ssl.create_default_context(cafile=str(cert_file))
+        request_id = await _japanese_request(pool, unique)
+
+        untrusting = SmtpSender(host="127.0.0.1", port=port, mail_from=SENDER,
+                                security="starttls", username="dsr", password="s3cret",
+                                timeout=5)  # the system's roots: the certificate is refused
+        activities, _ = _activities(pool, untrusting)
+        notification_id, key = await _queue_receipt(activities, request_id)
+        order = _deliver_order(request_id, notification_id, key)
+        with pytest.raises(MailNotDelivered):
+            await activities.deliver_notice(order)
+        assert handler.envelopes == [] and logins == []
+
+        wrong = SmtpSender(host="127.0.0.1", port=port, mail_from=SENDER, security="starttls",
+                           username="dsr", password="wrong", timeout=5, tls_context=trusted)
+        activities, _ = _activities(pool, wrong)
+        with pytest.raises(MailNotDelivered, match="SMTPAuthenticationError"):
+            await activities.deliver_notice(order)
+        assert await _status(pool, notification_id) == "pending"
+
+        sender = SmtpSender(host="127.0.0.1", port=port, mail_from=SENDER, security="starttls",
+                            username="dsr", password="s3cret", timeout=5, tls_context=trusted)
+        activities, _ = _activities(pool, sender)
+        await activities.deliver_notice(order)
+        await activities.deliver_notice(order)
+    finally:
+        controller.stop()
+    assert [m["To"] for m in handler.messages()] == [EMAIL_JA]
+    assert logins[-1] == (b"dsr", b"s3cret")
+    assert await _status(pool, notification_id) == "delivered"
+
+
+def test_the_settings_choose_the_sender(monkeypatch: pytest.MonkeyPatch,
+                                        tmp_path: Path) -> None:
+    from activities.smtp_sender import notice_sender
+    from runtime.settings import SettingsError, load_settings
+
+    for variable in ("DSR_MAIL", "DSR_SMTP_HOST", "DSR_SMTP_PORT", "DSR_SMTP_TLS",
+                     "DSR_SMTP_USERNAME", "DSR_SMTP_PASSWORD", "DSR_MAIL_FROM"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("DSR_DATA_DIR", str(tmp_path))
+    default = notice_sender(load_settings())
+    assert isinstance(default, MaildropSender) and default.folder == tmp_path / "maildrop"
+
+    monkeypatch.setenv("DSR_MAIL", "smtp")
+    with pytest.raises(SettingsError, match=r"^DSR_SMTP_HOST: must be set"):
+        load_settings()
+    monkeypatch.setenv("DSR_SMTP_HOST", "smtp.example.jp")
+    with pytest.raises(SettingsError, match=r"^DSR_MAIL_FROM: must be the address"):
+        load_settings()
+    monkeypatch.setenv("DSR_MAIL_FROM", "プライバシー窓口 <privacy@example.jp>")
+    monkeypatch.setenv("DSR_SMTP_USERNAME", "dsr")
+    with pytest.raises(SettingsError, match=r"^DSR_SMTP_PASSWORD: must be set with"):
+        load_settings()
+    monkeypatch.setenv("DSR_SMTP_PASSWORD", "hunter2")
+    monkeypatch.setenv("DSR_SMTP_TLS", "off")
+    with pytest.raises(SettingsError, match=r"^DSR_SMTP_PASSWORD: would be sent in the clear"):
+        load_settings()
+    monkeypatch.setenv("DSR_SMTP_TLS", "implicit")
+    settings = load_settings()
+    assert "hunter2" not in repr(settings)
+    sender = notice_sender(settings)
+    assert isinstance(sender, SmtpSender)
+    assert (sender.host, sender.port, sender.security, sender.domain) == (
+        "smtp.example.jp", 465, "implicit", "example.jp")
+    assert "hunter2" not in repr(sender)
+
+    monkeypatch.setenv("DSR_MAIL", "maildrop")
+    with pytest.raises(SettingsError, match=r"applies only with DSR_MAIL=smtp"):
+        load_settings()
