@@ -122,5 +122,7 @@ def notice_sender(settings: Settings) -> MaildropSender | SmtpSender:
             host=settings.smtp_host, port=settings.smtp_port, mail_from=settings.mail_from,
             security=settings.smtp_tls, username=settings.smtp_username,
             password=settings.smtp_password,
+            tls_context=(ssl.create_default_context(cafile=str(settings.smtp_ca_file))
+                         if settings.smtp_ca_file else None),
         )
     return MaildropSender(settings.data_dir / "maildrop")

@@ -296,6 +296,11 @@ class Settings(BaseSettings):
         description="starttls (required, never opportunistic), implicit (TLS from the "
                     "first byte) or off (plain, for a relay on this machine).",
     )
+    smtp_ca_file: Path | None = Field(
+        default=None, validation_alias="DSR_SMTP_CA_FILE",
+        description="PEM file of the CA the server's certificate must chain to; unset: the "
+                    "system's roots.",
+    )
     smtp_username: str | None = Field(
         default=None, validation_alias="DSR_SMTP_USERNAME",
         description="User name to log in with; unset: no login.",
@@ -322,8 +327,8 @@ class Settings(BaseSettings):
 
     del model_validator
 
-    @field_validator("mail", "smtp_host", "smtp_port", "smtp_tls", "smtp_username",
-                     "smtp_password", "mail_from", mode="before")
+    @field_validator("mail", "smtp_host", "smtp_port", "smtp_tls", "smtp_ca_file",
+                     "smtp_username", "smtp_password", "mail_from", mode="before")
     @classmethod
     def _mail_text(cls, value: object, info: ValidationInfo) -> object:
         """Empty is unset (the default)."""
@@ -331,8 +336,8 @@ class Settings(BaseSettings):
             return {"mail": "maildrop", "smtp_tls": "starttls"}.get(info.field_name or "")
         return value
 
-    @field_validator("smtp_host", "smtp_port", "smtp_tls", "smtp_username", "smtp_password",
-                     "mail_from")
+    @field_validator("smtp_host", "smtp_port", "smtp_tls", "smtp_ca_file", "smtp_username",
+                     "smtp_password", "mail_from")
     @classmethod
     def _mail_settings(cls, value: object, info: ValidationInfo) -> object:
         if "mail" not in info.data:  # DSR_MAIL itself was refused
@@ -353,6 +358,16 @@ class Settings(BaseSettings):
                 raise ValueError(f"must be a host name or IP address, without a port (set "
                                  f"DSR_SMTP_PORT for that) (got {str(value)[:60]!r})")
             return str(value).strip("[]")
+        if name == "smtp_ca_file" and value is not None:
+            if info.data.get("smtp_tls") == "off":
+                raise ValueError("is set, but DSR_SMTP_TLS is off: unset one of them")
+            try:
+                pem = Path(str(value)).read_bytes()
+            except OSError as error:
+                raise ValueError(f"cannot read {str(value)[:200]}: "
+                                 f"{error.strerror or error}") from None
+            if b"-----BEGIN CERTIFICATE-----" not in pem:
+                raise ValueError(f"{str(value)[:200]} is not PEM with a CERTIFICATE block")
         if name == "smtp_password":
             if (value is None) != (info.data.get("smtp_username") is None):
                 raise ValueError("must be set with DSR_SMTP_USERNAME (or unset both)"

@@ -439,7 +439,8 @@ def test_the_settings_choose_the_sender(monkeypatch: pytest.MonkeyPatch,
     from runtime.settings import SettingsError, load_settings
 
     for variable in ("DSR_MAIL", "DSR_SMTP_HOST", "DSR_SMTP_PORT", "DSR_SMTP_TLS",
-                     "DSR_SMTP_USERNAME", "DSR_SMTP_PASSWORD", "DSR_MAIL_FROM"):
+                     "DSR_SMTP_CA_FILE", "DSR_SMTP_USERNAME", "DSR_SMTP_PASSWORD",
+                     "DSR_MAIL_FROM"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("DSR_DATA_DIR", str(tmp_path))
     default = notice_sender(load_settings())
@@ -468,6 +469,46 @@ def test_the_settings_choose_the_sender(monkeypatch: pytest.MonkeyPatch,
         "smtp.example.jp", 465, "implicit", "example.jp")
     assert "hunter2" not in repr(sender)
 
+    monkeypatch.setenv("DSR_SMTP_CA_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(SettingsError, match=r"^DSR_SMTP_CA_FILE: cannot read"):
+        load_settings()
+    cert_file, _ = _self_signed(tmp_path)
+    monkeypatch.setenv("DSR_SMTP_CA_FILE", str(cert_file))
+    assert isinstance(notice_sender(load_settings()), SmtpSender)
+
     monkeypatch.setenv("DSR_MAIL", "maildrop")
     with pytest.raises(SettingsError, match=r"applies only with DSR_MAIL=smtp"):
         load_settings()
+
+
+async def test_the_ca_file_setting_lets_the_sender_trust_a_private_relay(
+    pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ssl
+
+    from activities.smtp_sender import notice_sender
+    from runtime.settings import load_settings
+
+    cert_file, key_file = _self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert_file, key_file)
+    handler, port = Collecting(), _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, tls_context=server_tls,
+                            require_starttls=True)
+    for variable, value in {"DSR_MAIL": "smtp", "DSR_SMTP_HOST": "127.0.0.1",
+                            "DSR_SMTP_PORT": str(port), "DSR_SMTP_CA_FILE": str(cert_file),
+                            "DSR_MAIL_FROM": SENDER}.items():
+        monkeypatch.setenv(variable, value)
+    for variable in ("DSR_SMTP_TLS", "DSR_SMTP_USERNAME", "DSR_SMTP_PASSWORD"):
+        monkeypatch.delenv(variable, raising=False)
+    sender = notice_sender(load_settings())
+    assert isinstance(sender, SmtpSender)
+    controller.start()
+    try:
+        activities, _ = _activities(pool, sender)
+        request_id = await _japanese_request(pool, unique)
+        notification_id, key = await _queue_receipt(activities, request_id)
+        await activities.deliver_notice(_deliver_order(request_id, notification_id, key))
+    finally:
+        controller.stop()
+    assert [m["Message-ID"] for m in handler.messages()] == [sender.handle(key)]
