@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -118,6 +118,28 @@ class MaildropSender:
             raise
         _fsync_folder(self.folder)
         return name
+
+
+    async def withdraw(self, keys: Iterable[str]) -> list[str]:
+        """Removes the files of these notices that are still in the folder (no relay has
+        picked them up), and any staging file of theirs a crash left behind; returns the
+        names removed, for an event to record. For an erasure: what was handed over
+        already is named in its `notice.delivered` event and is out of our hands."""
+        return await asyncio.to_thread(self._withdraw, list(keys))
+
+    def _withdraw(self, keys: list[str]) -> list[str]:
+        if not self.folder.is_dir():
+            return []
+        removed: list[str] = []
+        prefixes = tuple(maildrop_staging_prefix(key) for key in keys)
+        names = {maildrop_name(key) for key in keys}
+        for path in sorted(self.folder.iterdir()):
+            if path.name in names or (prefixes and path.name.startswith(prefixes)):
+                path.unlink(missing_ok=True)
+                removed.append(path.name)
+        if removed:
+            _fsync_folder(self.folder)
+        return removed
 
 
 def _fsync_folder(folder: Path) -> None:

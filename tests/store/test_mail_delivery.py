@@ -512,3 +512,27 @@ async def test_the_ca_file_setting_lets_the_sender_trust_a_private_relay(
     finally:
         controller.stop()
     assert [m["Message-ID"] for m in handler.messages()] == [sender.handle(key)]
+
+
+async def test_withdrawing_removes_the_notices_files_still_in_the_maildrop(
+    tmp_path: Path,
+) -> None:
+    """For an erasure: the subject's notices a relay has not picked up yet, and a staging
+    file a crash left, go; another subject's stay."""
+    from activities.notifications import OutgoingNotice, maildrop_staging_prefix
+
+    folder = tmp_path / "maildrop"
+    sender = MaildropSender(folder)
+    mine = ["dsr-a:notice:receipt", "dsr-a:notice:answer", "dsr-a:notice:closing"]
+    theirs = "dsr-b:notice:receipt"
+    for key in [*mine[:2], theirs]:
+        await sender.send(OutgoingNotice(1, key, EMAIL_JA, "subject", f"body of {key}"))
+    leftover = folder / f"{maildrop_staging_prefix(mine[2])}0123456789abcdef.tmp"
+    leftover.write_text("a crash left this")
+
+    removed = await sender.withdraw(mine)
+    assert sorted(removed) == sorted([maildrop_name(mine[0]), maildrop_name(mine[1]),
+                                      leftover.name])
+    assert [p.name for p in folder.iterdir()] == [maildrop_name(theirs)]
+    assert await sender.withdraw(mine) == []
+    assert await MaildropSender(tmp_path / "never-made").withdraw(mine) == []
