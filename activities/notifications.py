@@ -116,6 +116,10 @@ class MaildropSender:
         except BaseException:
             staging.unlink(missing_ok=True)
             raise
+        # A staging file an earlier attempt left when the worker died mid-write: this one
+        # replaces it (it would hold the same notice).
+        for leftover in self.folder.glob(f"{maildrop_staging_prefix(key)}*.tmp"):
+            leftover.unlink(missing_ok=True)
         _fsync_folder(self.folder)
         return name
 

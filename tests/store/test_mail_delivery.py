@@ -286,6 +286,21 @@ async def test_maildrop_files_are_private_durable_and_named_in_the_event(
     assert EMAIL_JA not in name
 
 
+async def test_a_retried_maildrop_write_clears_a_staging_file_a_crash_left(
+    tmp_path: Path,
+) -> None:
+    from activities.notifications import OutgoingNotice, maildrop_staging_prefix
+
+    folder = tmp_path / "maildrop"
+    folder.mkdir()
+    key = "dsr-a:notice:receipt"
+    (folder / f"{maildrop_staging_prefix(key)}0123456789abcdef.tmp").write_text("{half")
+    other = folder / f"{maildrop_staging_prefix('dsr-b:notice:receipt')}0123456789abcdef.tmp"
+    other.write_text("{half")  # another notice's: its own retry clears it
+    await MaildropSender(folder).send(OutgoingNotice(1, key, EMAIL_JA, "subject", "body"))
+    assert sorted(p.name for p in folder.iterdir()) == sorted([maildrop_name(key), other.name])
+
+
 async def test_maildrop_file_is_on_disk_before_the_notice_counts_as_delivered(
     pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
