@@ -7,8 +7,8 @@ no deletion can reach it. A database error's message and detail quote the row (a
 ValueError or pydantic's ValidationError echo the input. So before the SDK sees it, every
 exception leaving an activity is replaced by one that carries:
 
-- for a database error: its SQLSTATE, condition, and the schema names PostgreSQL reports
-  (table, column, constraint), which are schema, not data;
+- for a database error: its SQLSTATE and the schema names PostgreSQL reports (table,
+  column, constraint), which are schema, not data;
 - for an `ApplicationError` our activities raise: its own message (written to carry ids
   only), with its chain scrubbed the same way;
 - for anything else: its type and a message saying the original was withheld.
@@ -38,9 +38,9 @@ _MAX_CHAIN = 8  # a chain longer than this is cut, not followed
 
 
 def database_message(error: asyncpg.PostgresError) -> str:
-    """What a database error says without the data: SQLSTATE, condition and schema names.
+    """What a database error says without the data: its SQLSTATE and schema names.
     PostgreSQL's message and detail are left out, since they quote values and rows."""
-    parts = [f"SQLSTATE {error.sqlstate or '?????'} ({type(error).__name__})"]
+    parts = [f"SQLSTATE {error.sqlstate or '?????'}"]  # the condition is the failure's type
     for label, name in (("table", error.table_name), ("column", error.column_name),
                         ("constraint", error.constraint_name)):
         if name:
@@ -66,7 +66,7 @@ def scrubbed(error: BaseException, depth: int = 0) -> BaseException:
     if isinstance(error, asyncpg.PostgresError):
         message = database_message(error)
     else:
-        message = f"{type(error).__name__}: {WITHHELD}"
+        message = WITHHELD  # shown after the type, which is the original's class name
     replacement = ApplicationError(message, type=type(error).__name__)
     replacement.__suppress_context__ = True
     return replacement.with_traceback(error.__traceback__)

@@ -8,6 +8,8 @@ import asyncio
 import dataclasses
 import json
 import logging
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.database import create_pool
 from activities.scrubbed_failures import (
     FailureScrubbingInterceptor,
     ScrubbingFailureConverter,
@@ -33,7 +36,8 @@ from activities.scrubbed_failures import (
 from domain.messages import Investigation, RequestStep
 from runtime.client import submit
 from runtime.logs import console_renderer
-from tests.support import readable_history, verified_acts
+from store.privileges import ensure_roles, prepare_store, with_user
+from tests.support import readable_history, scratch_database, verified_acts
 from tests.workflow.lifecycle_support import (
     activities_replacing,
     event_types,
@@ -150,16 +154,41 @@ async def test_the_failure_converter_scrubs_what_the_sdk_converts_itself() -> No
     assert not _leaks(text)
 
 
+@pytest.fixture
+async def own_pool(postgres_server: str) -> AsyncIterator[asyncpg.Pool]:
+    """A store of the test's own, set up as the suite's is (tests/conftest.py, `roles`):
+    the request it fails must not show in other tests' lists of failed requests."""
+    suffix = uuid.uuid4().hex[:10]
+    owner, runtime = f"dsr_owner_{suffix}", f"dsr_runtime_{suffix}"
+    try:
+        async with scratch_database(postgres_server, "dsr_failures") as url:
+            await ensure_roles(url, owner=owner, runtime=runtime)
+            await prepare_store(with_user(url, runtime), with_user(url, owner))
+            pool = await create_pool(with_user(url, runtime), max_size=4)
+            try:
+                yield pool
+            finally:
+                await pool.close()
+    finally:
+        admin = await asyncpg.connect(postgres_server)
+        try:
+            for role in (runtime, owner):
+                await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        finally:
+            await admin.close()
+
+
 @pytest.mark.parametrize("guard", ["interceptor", "converter"])
 async def test_a_constraint_violation_in_an_activity_reaches_neither_history_nor_logs(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path,
-    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str], guard: str,
+    time_skipping_env: WorkflowEnvironment, own_pool: asyncpg.Pool, unique: str,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
+    guard: str,
 ) -> None:
     """`interceptor`: the worker's interceptor, as the service runs it. `converter`: the
     failure converter alone, on the client the worker polls with, keeps the history clean
     too; the SDK's log line comes before any conversion, so only the interceptor keeps
     the logs clean."""
-    client = time_skipping_env.client
+    client, pool = time_skipping_env.client, own_pool
     interceptors = [FailureScrubbingInterceptor(), *verified_acts()]
     if guard == "converter":
         client = Client(**{**client.config(), "data_converter": dataclasses.replace(
