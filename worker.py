@@ -39,6 +39,7 @@ from activities.log_checkpoints import LogCheckpoints
 from activities.log_context import LogContextInterceptor
 from activities.notifications import DEFAULT_ZONE, MaildropSender, NotificationOutbox
 from activities.request_activities import RequestActivities
+from activities.scrubbed_failures import FailureScrubbingInterceptor
 from activities.smtp_sender import SmtpSender, notice_sender
 from audit.checkpoints import CheckpointSigner
 from audit.signing import KeyProblem, key_id, load_private_key, public_pem
@@ -96,8 +97,10 @@ def build_worker(
         workflows=[DataSubjectRequest, ArchiveClosedRequests, CheckpointLog],
         activities=[*request_activities(pool, maildrop, zone, signer, sender),
                     *HistoryArchive(pool, client).all()],
-        interceptors=[ActAuthorityInterceptor(act_key), LogContextInterceptor(),
-                      *interceptors],
+        # Outermost first: whatever leaves an activity is scrubbed of personal data before
+        # the SDK logs it or stores it in history (activities/scrubbed_failures.py).
+        interceptors=[FailureScrubbingInterceptor(), ActAuthorityInterceptor(act_key),
+                      LogContextInterceptor(), *interceptors],
         workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
     )
 

@@ -99,4 +99,8 @@ class ScrubbingFailureConverter(DefaultFailureConverter):
 
     def to_failure(self, exception: BaseException, payload_converter: PayloadConverter,
                    failure: Failure) -> None:
-        super().to_failure(scrubbed(exception), payload_converter, failure)
+        # A plain ValueError here is an update's refusal, raised by our validators (and the
+        # act-authority check) to tell the operator why: written to carry ids only, it must
+        # reach them as written. pydantic's ValidationError, a subclass, is scrubbed.
+        kept = exception if type(exception) is ValueError else scrubbed(exception)
+        super().to_failure(kept, payload_converter, failure)

@@ -4,6 +4,7 @@ and setting the namespace's retention."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from temporalio.runtime import (
 )
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
+from activities.scrubbed_failures import ScrubbingFailureConverter
 from runtime.settings import Settings, SettingsError
 from workflows import search_attributes
 
@@ -39,6 +41,12 @@ log = structlog.get_logger(__name__)
 
 _runtime: Runtime | None = None
 
+
+
+# Pydantic payloads; failures the SDK converts itself (a workflow's arguments that do not
+# decode, say) are scrubbed of personal data like the activities' (rule 1).
+DATA_CONVERTER = dataclasses.replace(pydantic_data_converter,
+                                     failure_converter_class=ScrubbingFailureConverter)
 
 def core_logging() -> LoggingConfig:
     """Core (Rust) log lines forwarded to Python logging, so they come out in the same
@@ -135,7 +143,7 @@ async def connect(
     server and the test servers speak."""
     security = security or PLAIN
     return await Client.connect(
-        address, namespace=namespace, data_converter=pydantic_data_converter,
+        address, namespace=namespace, data_converter=DATA_CONVERTER,
         runtime=runtime or _forwarding_runtime(), interceptors=interceptors,
         tls=security.tls, api_key=security.api_key,
     )

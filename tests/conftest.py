@@ -15,14 +15,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.database import create_pool
-from runtime.cluster import ensure_search_attributes
-from runtime.servers import EmbeddedPostgres, installed_binary
+from runtime.servers import EmbeddedPostgres
 from store.privileges import ensure_roles, prepare_store, with_user
-from tests.support import scratch_database
+from tests.support import scratch_database, time_skipping_server
 
 _ROOT = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = _ROOT / "test-output"
@@ -112,12 +110,8 @@ async def superuser_pool(roles: Roles) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest.fixture(scope="session")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    binary = installed_binary("temporal-test-server")  # from pip: nothing is downloaded
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=binary,
-                                                        data_converter=pydantic_data_converter)
-    await ensure_search_attributes(env.client, "default")
-    yield env
-    await env.shutdown()
+    async with time_skipping_server() as env:
+        yield env
 
 
 @pytest.fixture

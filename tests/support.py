@@ -15,11 +15,19 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
 
 from domain.authority import Role
 from domain.chain import GENESIS_HASH, canonical_encoding, link_hash
 from domain.event_log import LOG_GENESIS, log_link
+from runtime.cluster import ensure_search_attributes
 from runtime.operator_acts import Actor
+from runtime.servers import installed_binary
 from workflows.act_authority import ActAuthorityInterceptor
 
 T = TypeVar("T")
@@ -194,3 +202,43 @@ def verified_acts() -> list[ActAuthorityInterceptor]:
 def actor(account: str, *roles: Role) -> Actor:
     """An authenticated account for the client API's acts (every role unless given)."""
     return Actor(account, frozenset(roles or (Role.ADMIN,)), TEST_ACT_KEY)
+
+
+async def end_open_requests(client: Client, pool: asyncpg.Pool, where: str,
+                            *args: object) -> None:
+    """Terminate the workflows of a test's requests still open (`where` on `requests`), so
+    no timer of theirs waits in the shared time-skipping server once the test's worker is
+    gone. Each is terminated once no activity of its is running: the time-skipping server
+    keeps an activity terminated mid-flight as running for good, and stops skipping time
+    for every later test."""
+    for row in await pool.fetch(
+            f"SELECT workflow_id FROM requests WHERE status <> 'closed' AND ({where})", *args):
+        handle = client.get_workflow_handle(row["workflow_id"])
+        with contextlib.suppress(RPCError):
+            for _ in range(100):
+                # The raw description: the SDK's decoding of our search attributes is not
+                # needed here.
+                described = await client.workflow_service.describe_workflow_execution(
+                    DescribeWorkflowExecutionRequest(
+                        namespace=client.namespace,
+                        execution=WorkflowExecution(workflow_id=row["workflow_id"])))
+                if not described.pending_activities:
+                    break
+                await asyncio.sleep(0.1)
+            await handle.terminate(reason="end of test")
+
+
+@contextlib.asynccontextmanager
+async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping test server (from pip: nothing is downloaded) with our search
+    attributes. The suite shares one; the API's and the privacy center's tests, which
+    leave requests open and terminate them, get their own: the server keeps an activity
+    cut off by a termination as running, and then no longer skips time for anyone."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=pydantic_data_converter)
+    try:
+        await ensure_search_attributes(env.client, "default")
+        yield env
+    finally:
+        await env.shutdown()

@@ -25,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
-from activities.notifications import MaildropSender
+from activities.smtp_sender import notice_sender
 from domain.requests import InvalidSubmission, Language, RequestKind
 from interfaces.api.services import Services
 from interfaces.privacy_center import forms
@@ -77,7 +77,8 @@ def _challenges(request: Request) -> Challenges:
 def _outbox(request: Request) -> Outbox:
     services = _services(request)
     # The same sender the worker delivers notices with: the maildrop folder.
-    return Outbox(services.pool, MaildropSender(services.settings.data_dir / "maildrop"))
+    # The service's own sender (the maildrop, or SMTP with DSR_MAIL=smtp), like the notices.
+    return Outbox(services.pool, notice_sender(services.settings))
 
 
 def _language(request: Request, chosen: object = None) -> Language:

@@ -3,7 +3,6 @@ time-skipping Temporal, with a worker on a task queue of the test's own (or none
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from domain.authority import Role
 from interfaces.api.services import Services
 from runtime.settings import Settings
 from store.accounts import Accounts
-from tests.support import TEST_ACT_KEY
+from tests.support import TEST_ACT_KEY, end_open_requests, time_skipping_server
 from worker import build_worker
 
 Token = Callable[..., Awaitable[str]]
@@ -49,6 +48,13 @@ def services_for(client: Client, pool: asyncpg.Pool, task_queue: str) -> Service
                     act_key=TEST_ACT_KEY)
 
 
+
+@pytest.fixture(scope="package")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """This package's own server (tests.support.time_skipping_server says why)."""
+    async with time_skipping_server() as env:
+        yield env
+
 @pytest.fixture
 async def queue(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str,
                 tmp_path: Path) -> AsyncIterator[str]:
@@ -59,14 +65,8 @@ async def queue(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, uniq
     async with build_worker(time_skipping_env.client, pool, task_queue=task_queue,
                             maildrop=tmp_path / "maildrop", signer=signer, act_key=TEST_ACT_KEY):
         yield task_queue
-        # The test's requests still open end here, so no timer of theirs is left to fire
-        # in the shared time-skipping server once this worker is gone.
-        for row in await pool.fetch(
-                "SELECT workflow_id FROM requests WHERE request_id LIKE $1 AND status <> 'closed'",
-                f"%{unique}"):
-            with contextlib.suppress(Exception):
-                await time_skipping_env.client.get_workflow_handle(row["workflow_id"]).terminate(
-                    reason="end of test")
+        await end_open_requests(time_skipping_env.client, pool, "request_id LIKE $1",
+                                f"%{unique}")
 
 
 @pytest.fixture

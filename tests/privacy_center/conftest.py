@@ -21,7 +21,7 @@ from audit.witness import DirectoryWitness
 from interfaces.api.services import Services
 from interfaces.privacy_center.routes import router
 from runtime.settings import Settings
-from tests.support import TEST_ACT_KEY
+from tests.support import TEST_ACT_KEY, end_open_requests, time_skipping_server
 from worker import build_worker
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -77,6 +77,13 @@ class Center:
                 if m["to"] == address and m["message_id"].startswith("pc-code-")]
 
 
+
+@pytest.fixture(scope="package")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """This package's own server (tests.support.time_skipping_server says why)."""
+    async with time_skipping_server() as env:
+        yield env
+
 @pytest.fixture
 async def center(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str,
                  tmp_path: Path) -> AsyncIterator[Center]:
@@ -90,6 +97,9 @@ async def center(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, uni
     app.state.services = Services(time_skipping_env.client, pool, settings, TEST_ACT_KEY)
     app.include_router(router)
     transport = httpx.ASGITransport(app=app)
+    began = await pool.fetchval("SELECT now()")
     async with worker, httpx.AsyncClient(transport=transport,
                                          base_url="http://testserver") as http:
         yield Center(http, tmp_path / "maildrop", pool, unique)
+        await end_open_requests(time_skipping_env.client, pool,
+                                "request_id LIKE 'pc-%' AND submitted_at >= $1", began)

@@ -461,7 +461,9 @@ async def test_connect_passes_tls_and_the_api_key(
     assert call["tls"].client_cert == pki.client_cert.read_bytes()
     assert call["api_key"] == "secret-api-key"
     # The service's converter and runtime still go with it.
-    assert call["data_converter"] is cluster.pydantic_data_converter
+    assert call["data_converter"] is cluster.DATA_CONVERTER
+    assert call["data_converter"].payload_converter_class is \
+        cluster.pydantic_data_converter.payload_converter_class
     assert call["runtime"] is not None
 
 
