@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -59,6 +58,7 @@ from runtime.metrics import ActivityFailureMetrics, prometheus_runtime, store_ga
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, ServerStartError
 from runtime.service_lock import ServiceRunning, service_lock
 from runtime.settings import Settings, SettingsError, load_settings
+from runtime.signals import run_until_signalled
 from runtime.tracing import tracing
 from store.accounts import Accounts, ensure_local_admin
 from store.privileges import (
@@ -265,15 +265,8 @@ def main() -> int:
         return 2
     configure_logging(settings.log_format)
 
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await serve(settings, stop)
-
     try:
-        asyncio.run(run())
+        run_until_signalled(lambda stop: serve(settings, stop))
     except ServiceRunning as error:
         sys.stderr.write(f"dsr: {error}\n")
         return 1

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -19,8 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.database import create_pool
 from runtime.servers import EmbeddedPostgres
-from store.privileges import ensure_roles, prepare_store, with_user
-from tests.support import scratch_database, time_skipping_server
+from tests.support import Roles, database_with_roles, time_skipping_server
 
 _ROOT = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = _ROOT / "test-output"
@@ -46,37 +44,11 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.stop()
 
 
-@dataclass(frozen=True)
-class Roles:
-    """The scratch database as its three kinds of user: the service's runtime role (what
-    `database_url` and `pool` are), the schema's owner, and a superuser (an attacker, or a
-    test arranging what the runtime role may not)."""
-
-    runtime_url: str
-    owner_url: str
-    superuser_url: str
-
-
 @pytest.fixture(scope="session")
 async def roles(postgres_server: str) -> AsyncIterator[Roles]:
-    """A fresh database set up as the service sets up its own: roles of this session's
-    (the server may be shared), migrations as the owner, the runtime's grants."""
-    suffix = uuid.uuid4().hex[:10]
-    owner, runtime = f"dsr_owner_{suffix}", f"dsr_runtime_{suffix}"
-    try:
-        async with scratch_database(postgres_server, "dsr_test") as url:
-            await ensure_roles(url, owner=owner, runtime=runtime)
-            setup = Roles(runtime_url=with_user(url, runtime), owner_url=with_user(url, owner),
-                          superuser_url=url)
-            await prepare_store(setup.runtime_url, setup.owner_url)
-            yield setup
-    finally:
-        admin = await asyncpg.connect(postgres_server)
-        try:
-            for role in (runtime, owner):
-                await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
-        finally:
-            await admin.close()
+    """The session's database, set up as the service sets up its own."""
+    async with database_with_roles(postgres_server, "dsr_test") as setup:
+        yield setup
 
 
 @pytest.fixture(scope="session")

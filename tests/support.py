@@ -10,6 +10,7 @@ import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -21,13 +22,19 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
+from audit.checkpoints import CheckpointSigner
+from audit.signing import load_private_key
+from audit.witness import DirectoryWitness
 from domain.authority import Role
 from domain.chain import GENESIS_HASH, canonical_encoding, link_hash
 from domain.event_log import LOG_GENESIS, log_link
 from runtime.cluster import ensure_search_attributes
 from runtime.operator_acts import Actor
 from runtime.servers import installed_binary
+from store.privileges import ensure_roles, prepare_store, with_user
+from worker import build_worker
 from workflows.act_authority import ActAuthorityInterceptor
 
 T = TypeVar("T")
@@ -242,3 +249,50 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
         yield env
     finally:
         await env.shutdown()
+
+
+def worker_for_test(client: Client, pool: asyncpg.Pool, task_queue: str, folder: Path) -> Worker:
+    """The production worker for a test: the suite's act key, and under `folder` a
+    checkpoint key (`keys/checkpoint.pem`), a witness (`witness/`) and a maildrop
+    (`maildrop/`), where `dsr` finds them with DSR_DATA_DIR, DSR_CHECKPOINT_KEY and
+    DSR_WITNESS_DIR pointed there."""
+    signer = CheckpointSigner(load_private_key(folder / "keys" / "checkpoint.pem", create=True),
+                              DirectoryWitness(folder / "witness"))
+    return build_worker(client, pool, task_queue=task_queue, maildrop=folder / "maildrop",
+                        signer=signer, act_key=TEST_ACT_KEY)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """A scratch database as its three kinds of user: the service's runtime role, the
+    schema's owner, and a superuser (an attacker, or a test arranging what the runtime role
+    may not)."""
+
+    runtime_url: str
+    owner_url: str
+    superuser_url: str
+
+
+@contextlib.asynccontextmanager
+async def database_with_roles(server_url: str, prefix: str, *,
+                              migrated: bool = True) -> AsyncIterator[Roles]:
+    """A new database set up as the service sets up its own: an owner and a runtime role of
+    its own (the server may be shared; both dropped afterwards), and unless `migrated` is
+    false, the migrations applied as the owner and the runtime role's grants."""
+    suffix = uuid.uuid4().hex[:10]
+    owner, runtime = f"dsr_owner_{suffix}", f"dsr_runtime_{suffix}"
+    try:
+        async with scratch_database(server_url, prefix) as url:
+            await ensure_roles(url, owner=owner, runtime=runtime)
+            roles = Roles(runtime_url=with_user(url, runtime), owner_url=with_user(url, owner),
+                          superuser_url=url)
+            if migrated:
+                await prepare_store(roles.runtime_url, roles.owner_url)
+            yield roles
+    finally:
+        admin = await asyncpg.connect(server_url)
+        try:
+            for role in (runtime, owner):
+                await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        finally:
+            await admin.close()

@@ -8,7 +8,6 @@ running `make run` started. Exit status: 0 stopped, 1 could not start, 2 bad set
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 
 import asyncpg
@@ -23,6 +22,7 @@ from runtime.cluster import connect, connection_security
 from runtime.logs import configure_logging
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings, SettingsError, load_settings
+from runtime.signals import run_until_signalled
 from store.privileges import RUNTIME_ROLE, with_user
 
 log = structlog.get_logger("dsr.api")
@@ -82,15 +82,8 @@ def main() -> int:
         return 2
     configure_logging(settings.log_format)
 
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await serve(settings, stop)
-
     try:
-        asyncio.run(run())
+        run_until_signalled(lambda stop: serve(settings, stop))
     except SettingsError as error:
         sys.stderr.write(f"dsr-api: invalid setting {error}\n")
         return 2

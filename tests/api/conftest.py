@@ -13,15 +13,11 @@ from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from audit.checkpoints import CheckpointSigner
-from audit.signing import load_private_key
-from audit.witness import DirectoryWitness
 from domain.authority import Role
 from interfaces.api.services import Services
 from runtime.settings import Settings
 from store.accounts import Accounts
-from tests.support import TEST_ACT_KEY, end_open_requests, time_skipping_server
-from worker import build_worker
+from tests.support import TEST_ACT_KEY, end_open_requests, time_skipping_server, worker_for_test
 
 Token = Callable[..., Awaitable[str]]
 
@@ -60,10 +56,7 @@ async def queue(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, uniq
                 tmp_path: Path) -> AsyncIterator[str]:
     """A task queue of the test's own with a worker holding the suite's act key."""
     task_queue = f"dsr-api-{unique}"
-    signer = CheckpointSigner(load_private_key(tmp_path / "keys" / "checkpoint.pem", create=True),
-                              DirectoryWitness(tmp_path / "witness"))
-    async with build_worker(time_skipping_env.client, pool, task_queue=task_queue,
-                            maildrop=tmp_path / "maildrop", signer=signer, act_key=TEST_ACT_KEY):
+    async with worker_for_test(time_skipping_env.client, pool, task_queue, tmp_path):
         yield task_queue
         await end_open_requests(time_skipping_env.client, pool, "request_id LIKE $1",
                                 f"%{unique}")

@@ -15,14 +15,10 @@ import pytest
 from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
 
-from audit.checkpoints import CheckpointSigner
-from audit.signing import load_private_key
-from audit.witness import DirectoryWitness
 from interfaces.api.services import Services
 from interfaces.privacy_center.routes import router
 from runtime.settings import Settings
-from tests.support import TEST_ACT_KEY, end_open_requests, time_skipping_server
-from worker import build_worker
+from tests.support import TEST_ACT_KEY, end_open_requests, time_skipping_server, worker_for_test
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _CODE = re.compile(r"^\s+(\d{6})$", re.MULTILINE)
@@ -88,10 +84,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 async def center(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str,
                  tmp_path: Path) -> AsyncIterator[Center]:
     task_queue = f"dsr-pc-{unique}"
-    signer = CheckpointSigner(load_private_key(tmp_path / "keys" / "checkpoint.pem", create=True),
-                              DirectoryWitness(tmp_path / "witness"))
-    worker = build_worker(time_skipping_env.client, pool, task_queue=task_queue,
-                          maildrop=tmp_path / "maildrop", signer=signer, act_key=TEST_ACT_KEY)
+    worker = worker_for_test(time_skipping_env.client, pool, task_queue, tmp_path)
     settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_TASK_QUEUE=task_queue)
     app = FastAPI()
     app.state.services = Services(time_skipping_env.client, pool, settings, TEST_ACT_KEY)

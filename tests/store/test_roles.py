@@ -18,23 +18,15 @@ from store.privileges import (
     user_of,
     with_user,
 )
-from tests.support import scratch_database
+from tests.support import database_with_roles, scratch_database
 
 
 @pytest.fixture
-async def bare(postgres_server: str, unique: str) -> AsyncIterator[tuple[str, str, str]]:
+async def bare(postgres_server: str) -> AsyncIterator[tuple[str, str, str]]:
     """A new database with the two roles and nothing migrated: (superuser, owner, runtime)
     URLs."""
-    owner, runtime = f"dsr_owner_r{unique}", f"dsr_runtime_r{unique}"
-    async with scratch_database(postgres_server, "dsr_roles") as url:
-        await ensure_roles(url, owner=owner, runtime=runtime)
-        yield url, with_user(url, owner), with_user(url, runtime)
-    admin = await asyncpg.connect(postgres_server)
-    try:
-        for role in (runtime, owner):
-            await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
-    finally:
-        await admin.close()
+    async with database_with_roles(postgres_server, "dsr_roles", migrated=False) as roles:
+        yield roles.superuser_url, roles.owner_url, roles.runtime_url
 
 
 async def test_a_runtime_role_alone_refuses_an_unmigrated_schema_then_runs_once_set_up(

@@ -31,9 +31,8 @@ from domain.chain import canonical_encoding, link_hash
 from domain.event_log import RequestMark
 from domain.events import EventType
 from starter import main
-from store.privileges import ensure_roles, prepare_store, with_user
 from tests.store.support import event, new_request
-from tests.support import rechain, relog, scratch_database, tamper
+from tests.support import database_with_roles, rechain, relog, tamper
 
 
 @dataclass
@@ -50,13 +49,9 @@ class Store:
 @pytest.fixture
 async def store(postgres_server: str, unique: str, tmp_path: Path) -> AsyncIterator[Store]:
     """Three requests of five events, a checkpoint at each close and one at the end."""
-    owner, runtime = f"dsr_owner_t{unique}", f"dsr_runtime_t{unique}"
-    async with scratch_database(postgres_server, "dsr_tamper") as url:
-        await ensure_roles(url, owner=owner, runtime=runtime)
-        runtime_url = with_user(url, runtime)
-        await prepare_store(runtime_url, with_user(url, owner))
-        runtime_pool = await create_pool(runtime_url, max_size=2)
-        superuser = await create_pool(url, max_size=2)
+    async with database_with_roles(postgres_server, "dsr_tamper") as roles:
+        runtime_pool = await create_pool(roles.runtime_url, max_size=2)
+        superuser = await create_pool(roles.superuser_url, max_size=2)
         key_file = tmp_path / "keys" / "checkpoint.pem"
         witness = DirectoryWitness(tmp_path / "witness")
         signer = CheckpointSigner(load_private_key(key_file, create=True), witness)
@@ -75,16 +70,11 @@ async def store(postgres_server: str, unique: str, tmp_path: Path) -> AsyncItera
                     request_id=request_id, seq=last["last_seq"], hash=last["last_hash"]))
                 ids.append(request_id)
             await signer.sign_head(runtime_pool, "interval")
-            yield Store(runtime_pool, superuser, runtime_url, key_file, witness, signer, ids)
+            yield Store(runtime_pool, superuser, roles.runtime_url, key_file, witness, signer,
+                        ids)
         finally:
             await runtime_pool.close()
             await superuser.close()
-    admin = await asyncpg.connect(postgres_server)
-    try:
-        for role in (runtime, owner):
-            await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
-    finally:
-        await admin.close()
 
 
 @pytest.fixture

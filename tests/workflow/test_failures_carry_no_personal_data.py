@@ -8,7 +8,6 @@ import asyncio
 import dataclasses
 import json
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -36,8 +35,7 @@ from activities.scrubbed_failures import (
 from domain.messages import Investigation, RequestStep
 from runtime.client import submit
 from runtime.logs import console_renderer
-from store.privileges import ensure_roles, prepare_store, with_user
-from tests.support import readable_history, scratch_database, verified_acts
+from tests.support import database_with_roles, readable_history, verified_acts
 from tests.workflow.lifecycle_support import (
     activities_replacing,
     event_types,
@@ -158,24 +156,12 @@ async def test_the_failure_converter_scrubs_what_the_sdk_converts_itself() -> No
 async def own_pool(postgres_server: str) -> AsyncIterator[asyncpg.Pool]:
     """A store of the test's own, set up as the suite's is (tests/conftest.py, `roles`):
     the request it fails must not show in other tests' lists of failed requests."""
-    suffix = uuid.uuid4().hex[:10]
-    owner, runtime = f"dsr_owner_{suffix}", f"dsr_runtime_{suffix}"
-    try:
-        async with scratch_database(postgres_server, "dsr_failures") as url:
-            await ensure_roles(url, owner=owner, runtime=runtime)
-            await prepare_store(with_user(url, runtime), with_user(url, owner))
-            pool = await create_pool(with_user(url, runtime), max_size=4)
-            try:
-                yield pool
-            finally:
-                await pool.close()
-    finally:
-        admin = await asyncpg.connect(postgres_server)
+    async with database_with_roles(postgres_server, "dsr_failures") as roles:
+        pool = await create_pool(roles.runtime_url, max_size=4)
         try:
-            for role in (runtime, owner):
-                await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+            yield pool
         finally:
-            await admin.close()
+            await pool.close()
 
 
 @pytest.mark.parametrize("guard", ["interceptor", "converter"])
