@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import pytest
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
@@ -33,6 +34,7 @@ from domain.event_log import LOG_GENESIS, log_link
 from runtime.cluster import ensure_search_attributes
 from runtime.operator_acts import Actor
 from runtime.servers import installed_binary
+from runtime.settings import SettingsError, load_settings
 from store.privileges import ensure_roles, prepare_store, with_user
 from worker import build_worker
 from workflows.act_authority import ActAuthorityInterceptor
@@ -296,3 +298,14 @@ async def database_with_roles(server_url: str, prefix: str, *,
                 await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
         finally:
             await admin.close()
+
+
+def settings_refused(variable: str) -> str:
+    """The settings as the environment now stands are refused with one line that starts
+    with the variable's name; returns that line."""
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(f"{variable}: "), message
+    assert "\n" not in message
+    return message

@@ -28,6 +28,7 @@ from temporalio.service import TLSConfig
 from runtime import cluster
 from runtime.cluster import PLAIN, ConnectionSecurity, connect, connection_security
 from runtime.settings import Settings, SettingsError, load_settings
+from tests.support import settings_refused
 
 ADDRESS = "temporal.example.internal:7233"
 SERVER_NAME = "temporal.example.internal"
@@ -131,12 +132,7 @@ def _mtls(monkeypatch: pytest.MonkeyPatch, pki: Pki, **more: str | Path) -> None
 
 def refusal(monkeypatch: pytest.MonkeyPatch, name: str, **variables: str | Path) -> str:
     _env(monkeypatch, **variables)
-    with pytest.raises(SettingsError) as caught:
-        load_settings()
-    message = str(caught.value)
-    assert message.startswith(f"{name}: "), message
-    assert "\n" not in message
-    return message
+    return settings_refused(name)
 
 
 # --- settings -----------------------------------------------------------------------------

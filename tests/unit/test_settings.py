@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from runtime.settings import Settings, SettingsError, load_settings
+from tests.support import settings_refused
 
 VARIABLES = [
     "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "DSR_TASK_QUEUE", "DATABASE_URL", "DSR_DATA_DIR",
@@ -27,12 +28,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def refusal(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> str:
     monkeypatch.setenv(name, value)
-    with pytest.raises(SettingsError) as caught:
-        load_settings()
-    message = str(caught.value)
-    assert message.startswith(f"{name}: "), message
-    assert "\n" not in message
-    return message
+    return settings_refused(name)
 
 
 def test_defaults() -> None:
