@@ -61,6 +61,7 @@ from runtime.settings import Settings, SettingsError, load_settings
 from runtime.signals import run_until_signalled
 from runtime.tracing import tracing
 from store.accounts import Accounts, ensure_local_admin
+from store.legacy_sealing import seal_plaintext_left
 from store.privileges import (
     OWNER_ROLE,
     RUNTIME_ROLE,
@@ -200,8 +201,9 @@ async def _serve(settings: Settings, stop: asyncio.Event,
     api_socket = bind(settings.api_host, settings.api_port) if settings.api_port else None
     async with backends(settings) as servers:
         await prepare_store(servers.dsn, servers.owner_dsn)
-        pool = await create_pool(servers.dsn)
+        pool = await create_pool(servers.dsn, vault=settings.vault())
         try:
+            await seal_plaintext_left(pool)
             if settings.embedded_postgres:
                 made = await ensure_local_admin(Accounts(pool), settings.admin_token_file())
                 if made:

@@ -9,6 +9,8 @@ from importlib import resources
 import asyncpg
 import structlog
 
+from store.sealing import Vault
+
 log = structlog.get_logger(__name__)
 
 # Any constant will do, as long as every worker uses the same one: it serialises
@@ -18,6 +20,14 @@ MIGRATION_LOCK_ID = 0x6473725F6D6967  # "dsr_mig"
 
 class MigrationError(RuntimeError):
     pass
+
+
+class VaultConnection(asyncpg.Connection):
+    """A connection that carries the vault personal data is sealed and opened with
+    (store/sealing.py `vault_of`), so every store reaches it through the connection it
+    already holds."""
+
+    dsr_vault: Vault | None = None
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
@@ -30,9 +40,18 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
         )
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10,
+                      vault: Vault | None = None) -> asyncpg.Pool:
+    """A pool whose connections carry `vault`; without one they read and write no
+    personal data (store/sealing.py says so when they try)."""
+
+    async def init(connection: asyncpg.Connection) -> None:
+        await _init_connection(connection)
+        connection.dsr_vault = vault
+
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection
+        dsn, min_size=min_size, max_size=max_size, init=init,
+        connection_class=VaultConnection,
     )
 
 

@@ -39,6 +39,7 @@ from runtime.operator_acts import Actor, Forbidden, Refused, respond
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings
 from store.accounts import Accounts, read_token_file
+from store.keyring import KeyringError
 from store.privileges import RUNTIME_ROLE, with_user
 from workflows import search_attributes as sa
 
@@ -209,7 +210,11 @@ async def connections(
         )
     address = settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
     try:
-        pool = await create_pool(dsn, max_size=2)
+        vault = settings.vault(create=False)
+    except KeyringError as error:
+        raise Unavailable(str(error)) from None
+    try:
+        pool = await create_pool(dsn, max_size=2, vault=vault)
     except (OSError, asyncpg.PostgresError) as error:
         raise Unavailable(f"cannot reach the database: {error}") from None
     try:

@@ -14,38 +14,10 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.deadlines import DeadlinePolicy, parse_overrides, policy_with
+from runtime.durations import parse_duration
+from runtime.personal_data_settings import PersonalDataSettings
 
 _HOST_PORT = re.compile(r"[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
-_DURATION_PART = re.compile(r"(\d{1,6})([a-z])")
-_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60}
-
-
-def parse_duration(text: str, units: str, *, least: timedelta, most: timedelta) -> timedelta:
-    """`30d`, `36h`, `1d12h` (in the units allowed) → a duration from `least` to `most`.
-    Raises ValueError saying what is wrong, with an example."""
-    example = {"dh": "30d or 36h", "hm": "5m or 1h"}.get(units, "30d")
-    allowed = " or ".join(units)
-    value = text.strip()
-    parts = _DURATION_PART.findall(value)
-    if not value or "".join(n + u for n, u in parts) != value or any(
-            u not in units for _, u in parts) or len({u for _, u in parts}) != len(parts):
-        raise ValueError(f"must be a whole number of {allowed}, like {example} "
-                         f"(got {text[:40]!r})")
-    total = timedelta(seconds=sum(int(n) * _UNIT_SECONDS[u] for n, u in parts))
-    if not least <= total <= most:
-        raise ValueError(f"must be from {_spoken(least, units)} to {_spoken(most, units)} "
-                         f"(got {text!r})")
-    return total
-
-
-def _spoken(duration: timedelta, units: str) -> str:
-    seconds = int(duration.total_seconds())
-    for unit in units:
-        if seconds % _UNIT_SECONDS[unit] == 0:
-            return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
-    return f"{seconds}s"
-
-
 # Temporal refuses a retention under one hour; ten years is far past any legal need.
 RETENTION_RANGE = (timedelta(hours=1), timedelta(days=3650))
 # Archiving is a query and a few RPCs: more often than a minute is only load; a day apart
@@ -60,7 +32,7 @@ class SettingsError(ValueError):
     """A setting that cannot be used; the message names the variable."""
 
 
-class Settings(BaseSettings):
+class Settings(BaseSettings, PersonalDataSettings):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=True, extra="ignore")
 
     temporal_address: str | None = Field(
@@ -225,7 +197,6 @@ class Settings(BaseSettings):
                     "and read events but never change them. Unset with DATABASE_URL set: "
                     "one role does both (warned at start-up).",
     )
-    data_dir: Path = Field(default=Path(".dsr"), validation_alias="DSR_DATA_DIR")
     log_format: Literal["auto", "json", "console"] = Field(
         default="auto", validation_alias="DSR_LOG_FORMAT"
     )

@@ -58,6 +58,9 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "personal_data": _WITHDRAW,
     "answers": _WITHDRAW,
     "operator_notes": _WITHDRAW,
+    # Which data key is whose; a key is marked destroyed, never removed (store/keyring.py
+    # keeps the keys themselves, outside the database).
+    "subject_keys": _KEEP,
     # Views.
     "provision_feed": _READ,
 }

@@ -18,7 +18,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.database import create_pool
 from runtime.servers import EmbeddedPostgres
-from tests.support import Roles, database_with_roles, time_skipping_server
+from store.sealing import Vault
+from tests.support import Roles, database_with_roles, suite_vault, time_skipping_server
 
 _ROOT = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = _ROOT / "test-output"
@@ -58,24 +59,36 @@ async def database_url(roles: Roles) -> str:
 
 
 @pytest.fixture(scope="session")
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(database_url, max_size=10)
+def keyring_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the session's subjects' data keys (tests.support.vault_environment
+    points `dsr` at it)."""
+    return tmp_path_factory.mktemp("keyring")
+
+
+@pytest.fixture(scope="session")
+def vault(keyring_dir: Path) -> Vault:
+    return suite_vault(keyring_dir)
+
+
+@pytest.fixture(scope="session")
+async def pool(database_url: str, vault: Vault) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(database_url, max_size=10, vault=vault)
     yield pool
     await pool.close()
 
 
 @pytest.fixture(scope="session")
-async def owner_pool(roles: Roles) -> AsyncIterator[asyncpg.Pool]:
+async def owner_pool(roles: Roles, vault: Vault) -> AsyncIterator[asyncpg.Pool]:
     """The same database as the schema's owner, who runs the migrations."""
-    pool = await create_pool(roles.owner_url, max_size=2)
+    pool = await create_pool(roles.owner_url, max_size=2, vault=vault)
     yield pool
     await pool.close()
 
 
 @pytest.fixture(scope="session")
-async def superuser_pool(roles: Roles) -> AsyncIterator[asyncpg.Pool]:
+async def superuser_pool(roles: Roles, vault: Vault) -> AsyncIterator[asyncpg.Pool]:
     """The same database as a superuser: for what no role of the service may do."""
-    pool = await create_pool(roles.superuser_url, max_size=4)
+    pool = await create_pool(roles.superuser_url, max_size=4, vault=vault)
     yield pool
     await pool.close()
 

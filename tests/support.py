@@ -7,6 +7,7 @@ import base64
 import contextlib
 import json
 import os
+import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -35,7 +36,9 @@ from runtime.cluster import ensure_search_attributes
 from runtime.operator_acts import Actor
 from runtime.servers import installed_binary
 from runtime.settings import SettingsError, load_settings
+from store.keyring import DirectoryKeyring
 from store.privileges import ensure_roles, prepare_store, with_user
+from store.sealing import Vault
 from worker import build_worker
 from workflows.act_authority import ActAuthorityInterceptor
 
@@ -201,6 +204,21 @@ async def relog(superuser: asyncpg.Pool) -> None:
 
 # The suite's act key: its workers verify acts with it, `actor()` signs with it.
 TEST_ACT_KEY = bytes(range(32))
+# The suite's key-encryption key: random for each run, never written to the repository.
+TEST_KEY_ENCRYPTION_KEY = secrets.token_bytes(32)
+
+
+def suite_vault(keyring: Path) -> Vault:
+    """A vault whose subjects' keys are files in `keyring`, wrapped under the suite's
+    key-encryption key."""
+    return Vault.of(DirectoryKeyring(keyring, TEST_KEY_ENCRYPTION_KEY), TEST_KEY_ENCRYPTION_KEY)
+
+
+def vault_environment(keyring: Path) -> dict[str, str]:
+    """What `dsr` or the service needs in its environment to open what `suite_vault(keyring)`
+    sealed."""
+    return {"DSR_KEYRING_DIR": str(keyring),
+            "DSR_KEY_ENCRYPTION_KEY": base64.b64encode(TEST_KEY_ENCRYPTION_KEY).decode()}
 
 
 def verified_acts() -> list[ActAuthorityInterceptor]:

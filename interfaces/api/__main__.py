@@ -23,6 +23,7 @@ from runtime.logs import configure_logging
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings, SettingsError, load_settings
 from runtime.signals import run_until_signalled
+from store.keyring import KeyringError
 from store.privileges import RUNTIME_ROLE, with_user
 
 log = structlog.get_logger("dsr.api")
@@ -50,9 +51,13 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         act_key = load_act_key(settings.act_key_file(), create=False)
     except ActKeyProblem as error:
         raise CannotStart(str(error)) from None
+    try:
+        vault = settings.vault(create=False)
+    except KeyringError as error:
+        raise CannotStart(str(error)) from None
     sock = bind(settings.api_host, settings.api_port)  # a port in use stops us before any I/O
     try:
-        pool = await create_pool(_database_url(settings), max_size=POOL_SIZE)
+        pool = await create_pool(_database_url(settings), max_size=POOL_SIZE, vault=vault)
     except (OSError, asyncpg.PostgresError) as error:
         sock.close()
         raise CannotStart(f"cannot reach the database: {type(error).__name__}") from None

@@ -1,0 +1,164 @@
+"""Crypto-shredding: destroying a subject's data key so what was sealed under it is
+unreadable everywhere at once, dumps and backups included.
+
+A subject's key seals all of the subject's data, so destroying it alone would erase more
+than was asked (an Article 8 erasure reaches the items in breach, not the rest; retention
+reaches one closed request, not the others). Shredding therefore replaces the key: every
+value still to be kept is opened with the old key and sealed again under a new one, in the
+same transaction; the values to forget are left sealed under the old key; then the old key
+is destroyed. Copies of the forgotten values made before (backups, dumps, WAL) were sealed
+under the old key too, so they are gone with it; the values kept are readable from what is
+written after.
+
+`SEALED` lists every column holding personal data. A table that seals a new column must be
+listed here, or shredding would leave it under a destroyed key (tests/store check that
+every sealed value in a dump of the database is found through this list)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from store.sealing import key_of, open_with, seal_with, subject_lock, vault_of
+
+
+@dataclass(frozen=True)
+class SealedTable:
+    """A table's sealed columns and how to find a subject's rows (`row_key`, and the
+    `request_id` they belong to, if any) with $1 the subject id."""
+
+    table: str
+    key: str
+    columns: tuple[str, ...]
+    rows_of_subject: str
+
+
+def _of_requests(table: str, key: str, columns: tuple[str, ...]) -> SealedTable:
+    listed = ", ".join(f"t.{c}" for c in columns)
+    return SealedTable(table, key, columns,
+                       f"SELECT t.{key} AS row_key, t.request_id, {listed} FROM {table} t"
+                       f" JOIN requests r USING (request_id) WHERE r.subject_id = $1")
+
+
+SEALED: tuple[SealedTable, ...] = (
+    SealedTable("subjects", "subject_id", ("name",),
+                "SELECT subject_id AS row_key, NULL::text AS request_id, name"
+                " FROM subjects WHERE subject_id = $1"),
+    SealedTable("personal_data", "item_id", ("value",),
+                "SELECT item_id AS row_key, NULL::text AS request_id, value"
+                " FROM personal_data WHERE subject_id = $1"),
+    _of_requests("request_details", "request_id",
+                 ("requester_name", "requester_email", "details")),
+    _of_requests("answers", "answer_id", ("body",)),
+    _of_requests("operator_notes", "note_id", ("body",)),
+    _of_requests("notifications", "notification_id", ("recipient", "subject_line", "body")),
+    _of_requests("disclosures", "request_id", ("items",)),
+    SealedTable("privacy_center_challenges", "challenge_id", ("submission",),
+                "SELECT challenge_id AS row_key, request_id, submission"
+                " FROM privacy_center_challenges WHERE subject_id = $1"),
+    SealedTable("privacy_center_notices", "notice_id", ("recipient", "subject_line", "body"),
+                "SELECT notice_id AS row_key, NULL::text AS request_id, recipient,"
+                " subject_line, body FROM privacy_center_notices WHERE subject_id = $1"),
+)
+
+
+# The columns of requests' texts an erasure's redaction reaches.
+REDACTED_COLUMNS = frozenset({"details", "body", "items"})
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """Article 8 erasure reaching copies: each of `values` is replaced by `marker` wherever
+    it appears in a text of the subject's requests other than `sparing` (the erasing
+    request, whose own notices say what they were written to say). Texts, not addresses:
+    a requester's name and e-mail are how the person is reached about those requests."""
+
+    values: tuple[str, ...]
+    sparing: str
+    marker: str = "[erased at the person's request]"
+
+    def apply(self, text: str) -> str:
+        for value in sorted(self.values, key=len, reverse=True):
+            if value:
+                text = text.replace(value, self.marker)
+        return text
+
+
+@dataclass(frozen=True)
+class Shredded:
+    """What a shredding did: the key destroyed (None: the subject had none), the key the
+    kept values are sealed under now, and how many values were kept and forgotten."""
+
+    destroyed_key: str | None
+    new_key: str | None = None
+    resealed: int = 0
+    forgotten: int = 0
+
+
+async def shred_subject_key(connection: asyncpg.Connection, subject_id: str, *,
+                            forget_requests: frozenset[str] = frozenset(),
+                            redaction: Redaction | None = None) -> Shredded:
+    """Replace the subject's key, keeping every value but those of `forget_requests`, and
+    with `redaction` applied to the values of the subject's other requests as they are
+    sealed again.
+    Runs in the caller's transaction; the caller records the event and, once committed,
+    calls `destroy_shredded_keys` (until then the old key still opens, so a rollback
+    loses nothing)."""
+    if not connection.is_in_transaction():
+        raise RuntimeError("shredding runs inside the transaction that records it")
+    vault = vault_of(connection)
+    await connection.execute("SELECT pg_advisory_xact_lock($1)", subject_lock(subject_id))
+    old = await connection.fetchval(
+        "SELECT key_id FROM subject_keys WHERE subject_id = $1 AND destroyed_at IS NULL"
+        " FOR UPDATE", subject_id)
+    if old is None:
+        return Shredded(destroyed_key=None)
+    old_key = vault.keyring.unwrap(old)
+    if old_key is None:
+        raise RuntimeError(f"the current data key {old} of a subject is missing from the "
+                           "keyring")
+    await connection.execute(
+        "UPDATE subject_keys SET destroyed_at = now() WHERE key_id = $1", old)
+    new: tuple[str, bytes] | None = None
+    resealed = forgotten = 0
+    for sealed in SEALED:
+        for row in await connection.fetch(sealed.rows_of_subject, subject_id):
+            changes: dict[str, str] = {}
+            for column in sealed.columns:
+                value = row[column]
+                if value is None or key_of(value) != old:
+                    continue
+                if row["request_id"] in forget_requests:
+                    forgotten += 1
+                    continue
+                if new is None:
+                    new = vault.keyring.create()
+                    await connection.execute(
+                        "INSERT INTO subject_keys (key_id, subject_id) VALUES ($1, $2)",
+                        new[0], subject_id)
+                text = open_with(old_key, value)
+                if redaction and row["request_id"] not in (None, redaction.sparing) \
+                        and column in REDACTED_COLUMNS:
+                    text = redaction.apply(text)
+                changes[column] = seal_with(*new, text)
+            if changes:
+                assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(changes, start=2))
+                await connection.execute(
+                    f"UPDATE {sealed.table} SET {assignments} WHERE {sealed.key} = $1",
+                    row["row_key"], *changes.values())
+                resealed += len(changes)
+    return Shredded(destroyed_key=old, new_key=new[0] if new else None,
+                    resealed=resealed, forgotten=forgotten)
+
+
+async def destroy_shredded_keys(connection: asyncpg.Connection) -> int:
+    """Destroy in the keyring every key the database records as destroyed: after a
+    shredding commits, and again on every retention run, so a crash between the commit
+    and the destruction leaves no key behind for long. Returns how many were looked at."""
+    vault = vault_of(connection)
+    keys = [row["key_id"] for row in await connection.fetch(
+        "SELECT key_id FROM subject_keys WHERE destroyed_at IS NOT NULL")]
+    for key_id in keys:
+        vault.keyring.destroy(key_id)
+    return len(keys)
