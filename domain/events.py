@@ -30,6 +30,12 @@ class EventType(StrEnum):
     CORRECTION_APPLIED = "correction.applied"
     USE_SUSPENDED = "use.suspended"
     DATA_ERASED = "data.erased"
+    # Crypto-shredding (store/shredding.py): the subject's data key destroyed and the values
+    # kept sealed again under a new one; by an erasure, or by retention for a closed request.
+    SUBJECT_KEY_SHREDDED = "subject_key.shredded"
+    PERSONAL_DATA_SHREDDED = "request.personal_data_shredded"
+    # Maildrop files of the subject's notices removed by an erasure before a relay took them.
+    NOTICES_WITHDRAWN = "notices.withdrawn"
     ALTERNATIVE_MEASURE_TAKEN = "alternative_measure.taken"
     NOTHING_TO_CARRY_OUT = "act.nothing_to_carry_out"
     PROVISION_STOPPED = "provision.stopped"
