@@ -13,6 +13,7 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,6 +39,7 @@ from activities.log_checkpoints import LogCheckpoints
 from activities.log_context import LogContextInterceptor
 from activities.notifications import DEFAULT_ZONE, MaildropSender, NotificationOutbox
 from activities.request_activities import RequestActivities
+from activities.retention import PersonalDataRetention
 from activities.scrubbed_failures import FailureScrubbingInterceptor
 from activities.smtp_sender import SmtpSender, notice_sender
 from audit.checkpoints import CheckpointSigner
@@ -55,6 +57,8 @@ from runtime.cluster import (
 )
 from runtime.logs import configure_logging
 from runtime.metrics import ActivityFailureMetrics, prometheus_runtime, store_gauges
+from runtime.personal_data_settings import DEFAULT_PERSONAL_DATA_RETENTION
+from runtime.retention_schedule import ensure_retention_schedule
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, ServerStartError
 from runtime.service_lock import ServiceRunning, service_lock
 from runtime.settings import Settings, SettingsError, load_settings
@@ -75,6 +79,7 @@ from workflows.act_authority import ActAuthorityInterceptor
 from workflows.archive_closed_requests import ArchiveClosedRequests
 from workflows.checkpoint_log import CheckpointLog
 from workflows.data_subject_request import DataSubjectRequest
+from workflows.shred_closed_requests import ShredClosedRequests
 
 log = structlog.get_logger("worker")
 
@@ -84,6 +89,7 @@ def build_worker(
     zone: ZoneInfo = DEFAULT_ZONE, interceptors: Sequence[Interceptor] = (),
     act_key: bytes, sandboxed: bool = True, signer: CheckpointSigner | None = None,
     sender: MaildropSender | SmtpSender | None = None,
+    personal_data_retention: timedelta = DEFAULT_PERSONAL_DATA_RETENTION,
 ) -> Worker:
     """The worker of every workflow and activity. `sandboxed`: workflow code runs in the
     SDK's sandbox, which catches a non-deterministic call (a clock, a random number, I/O)
@@ -91,13 +97,17 @@ def build_worker(
     (DSR_WORKFLOW_SANDBOX, docs/performance.md). `act_key`: operators' acts must be signed
     with it (workflows/act_authority.py). `signer`: the checkpoint key and witness;
     a test's worker without one signs with a key of its own into a witness beside the
-    maildrop."""
+    maildrop. `personal_data_retention`: how long after it closes a request's personal data
+    is kept before the retention schedule shreds it."""
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[DataSubjectRequest, ArchiveClosedRequests, CheckpointLog],
+        workflows=[DataSubjectRequest, ArchiveClosedRequests, CheckpointLog,
+                   ShredClosedRequests],
         activities=[*request_activities(pool, maildrop, zone, signer, sender),
-                    *HistoryArchive(pool, client).all()],
+                    *HistoryArchive(pool, client).all(),
+                    *PersonalDataRetention(pool, EventStore(pool),
+                                           personal_data_retention).all()],
         # Outermost first: whatever leaves an activity is scrubbed of personal data before
         # the SDK logs it or stores it in history (activities/scrubbed_failures.py).
         interceptors=[FailureScrubbingInterceptor(), ActAuthorityInterceptor(act_key),
@@ -224,12 +234,15 @@ async def _serve(settings: Settings, stop: asyncio.Event,
                 client, task_queue=settings.task_queue, every=settings.archive_interval())
             checkpoints = await ensure_checkpoint_schedule(
                 client, task_queue=settings.task_queue, every=settings.checkpoint_interval())
+            shredding = await ensure_retention_schedule(
+                client, task_queue=settings.task_queue, every=settings.shred_interval())
             worker = build_worker(
                 client, pool, task_queue=settings.task_queue,
                 maildrop=settings.data_dir / "maildrop", zone=settings.zone(),
                 interceptors=[ActivityFailureMetrics(meter)],
                 sandboxed=settings.workflow_sandbox, signer=signer, act_key=act_key,
                 sender=notice_sender(settings),
+                personal_data_retention=settings.personal_data_retention_period(),
             )
             gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
             api = (serving(api_app(client, pool, settings, act_key), api_socket)
@@ -246,6 +259,7 @@ async def _serve(settings: Settings, stop: asyncio.Event,
                           else f"smtp {settings.smtp_host} ({settings.smtp_tls})"),
                     archive_schedule=archive or "(refused by the cluster)",
                     checkpoint_schedule=checkpoints or "(refused by the cluster)",
+                    retention_schedule=shredding or "(refused by the cluster)",
                     witness=str(signer.witness.folder),
                     metrics=f"http://{metrics_address}/metrics" if metrics_address else "(off)",
                     tracing=settings.tracing,

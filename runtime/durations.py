@@ -22,12 +22,14 @@ def parse_duration(text: str, units: str, *, least: timedelta, most: timedelta) 
                          f"(got {text[:40]!r})")
     total = timedelta(seconds=sum(int(n) * _UNIT_SECONDS[u] for n, u in parts))
     if not least <= total <= most:
-        raise ValueError(f"must be from {_spoken(least, units)} to {_spoken(most, units)} "
+        raise ValueError(f"must be from {spoken_duration(least, units)} to "
+                         f"{spoken_duration(most, units)} "
                          f"(got {text!r})")
     return total
 
 
-def _spoken(duration: timedelta, units: str) -> str:
+def spoken_duration(duration: timedelta, units: str = "dhm") -> str:
+    """The duration in the largest unit that divides it: 30d, 36h, 90m."""
     seconds = int(duration.total_seconds())
     for unit in units:
         if seconds % _UNIT_SECONDS[unit] == 0:

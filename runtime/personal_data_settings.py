@@ -16,6 +16,7 @@ from store.sealing import Vault
 # An hour at least, so a slip of the unit cannot shred a request as it closes; ten years
 # is past any legal need to keep a request's texts.
 PERSONAL_DATA_RETENTION_RANGE = (timedelta(hours=1), timedelta(days=3650))
+DEFAULT_PERSONAL_DATA_RETENTION = timedelta(days=365)
 SHRED_EVERY_RANGE = (timedelta(minutes=1), timedelta(hours=24))
 
 

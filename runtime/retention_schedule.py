@@ -1,0 +1,55 @@
+"""The Temporal Schedule that shreds closed requests' personal data once their retention
+period is over (DSR_PERSONAL_DATA_RETENTION, checked every DSR_SHRED_EVERY).
+
+Created at worker start-up like the archive's (runtime/archive_schedule.py); in the Web UI
+under Schedules as `shred-closed-requests-<task queue>`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleState,
+)
+
+from domain.retention import RetentionRun
+from runtime.archive_schedule import ensure_schedule
+from workflows.shred_closed_requests import ShredClosedRequests
+
+NOTE = ("Shreds the personal data of requests closed longer than the retention period ago "
+        "(their events, deadlines and outcome stay): docs/personal-data.md.")
+
+
+def schedule_id(task_queue: str) -> str:
+    return f"shred-closed-requests-{task_queue}"
+
+
+def retention_schedule(task_queue: str, every: timedelta,
+                       state: ScheduleState | None = None) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            ShredClosedRequests.run, RetentionRun(), id=schedule_id(task_queue),
+            task_queue=task_queue, execution_timeout=max(2 * every, timedelta(minutes=30)),
+            static_summary="Shred the personal data of closed requests past retention",
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP,
+                              catchup_window=max(every, timedelta(minutes=1))),
+        state=state or ScheduleState(note=NOTE),
+    )
+
+
+async def ensure_retention_schedule(client: Client, *, task_queue: str,
+                                    every: timedelta) -> str | None:
+    return await ensure_schedule(
+        client, schedule_id(task_queue),
+        lambda state: retention_schedule(task_queue, every, state=state),
+        every=every, refused="closed requests' personal data will not be shredded when "
+                             "their retention period ends")
