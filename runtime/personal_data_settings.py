@@ -28,6 +28,11 @@ class PersonalDataSettings(BaseModel):
                     "key (openssl rand -base64 32). Unset: <DSR_DATA_DIR>/keys/"
                     "key-encryption.key, made on first start.",
     )
+    key_encryption_key_path: Path | None = Field(
+        default=None, validation_alias="DSR_KEY_ENCRYPTION_KEY_FILE",
+        description="File holding that key (base64), e.g. a secret file in production; "
+                    "DSR_KEY_ENCRYPTION_KEY, when set, wins.",
+    )
     keyring_dir: Path | None = Field(
         default=None, validation_alias="DSR_KEYRING_DIR",
         description="Folder of the subjects' wrapped data keys, shared by the worker and the "
@@ -69,7 +74,7 @@ class PersonalDataSettings(BaseModel):
                               most=SHRED_EVERY_RANGE[1])
 
     def key_encryption_key_file(self) -> Path:
-        return self.data_dir / "keys" / "key-encryption.key"
+        return self.key_encryption_key_path or self.data_dir / "keys" / "key-encryption.key"
 
     def keyring_folder(self) -> Path:
         return self.keyring_dir or self.data_dir / "keyring"
@@ -78,6 +83,7 @@ class PersonalDataSettings(BaseModel):
         """The vault the service seals personal data with; on the embedded default its
         key-encryption key is made on first start (`create`: the worker does, the command
         line and the API alone find the one it made)."""
-        kek = load_key_encryption_key(self.key_encryption_key_file(),
-                                      text=self.key_encryption_key, create=create)
+        kek = load_key_encryption_key(
+            self.key_encryption_key_file(), text=self.key_encryption_key,
+            create=create and self.key_encryption_key_path is None)
         return Vault.of(DirectoryKeyring(self.keyring_folder(), kek), kek)

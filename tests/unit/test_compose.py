@@ -44,6 +44,7 @@ REQUIRED = {
     "DSR_OWNER_DB_PASSWORD": "owner-Secret.3",
     "DSR_RUNTIME_DB_PASSWORD": "runtime-Secret.4",
     "DSR_CHECKPOINT_KEY_FILE": "/etc/dsr/checkpoint.pem",
+    "DSR_KEY_ENCRYPTION_KEY_FILE": "/etc/dsr/key-encryption.key",
 }
 
 
@@ -451,11 +452,31 @@ def test_witness_is_a_volume_of_its_own(environ: dict[str, str]) -> None:
             f"{name} can write the witness")
 
 
-def test_witness_volume_is_handed_to_the_worker_user(environ: dict[str, str]) -> None:
+def test_keyring_is_a_volume_of_its_own_with_a_secret_key(environ: dict[str, str]) -> None:
+    """The subjects' data keys live apart from the data and the databases, so a backup of
+    either holds nothing that opens a sealed value; the key-encryption key is a secret."""
+    compose = _compose(environ)
+    worker = compose["services"]["worker"]
+    env, mounts = _environment(worker), _mounts(worker)
+    keyring = env["DSR_KEYRING_DIR"]
+    volume = mounts.get(keyring)
+    assert volume in compose["volumes"], f"{keyring} is not a named volume"
+    assert volume not in (mounts[env["DSR_DATA_DIR"]], mounts[env["DSR_WITNESS_DIR"]])
+    for name in ("app-db", "temporal-db", "temporal", "migrate"):
+        assert volume not in _mounts(compose["services"][name]).values()
+    assert env["DSR_KEY_ENCRYPTION_KEY_FILE"] == "/run/secrets/key_encryption_key"
+    assert "key_encryption_key" in worker["secrets"]
+    assert compose["secrets"]["key_encryption_key"]["file"] == "/etc/dsr/key-encryption.key"
+    assert "DSR_KEY_ENCRYPTION_KEY" not in env  # never the key itself in the environment
+
+
+def test_witness_and_keyring_volumes_are_handed_to_the_worker_user(
+        environ: dict[str, str]) -> None:
     compose = _compose(environ)
     services = compose["services"]
     worker = services["worker"]
     witness = _environment(worker)["DSR_WITNESS_DIR"]
+    keyring = _environment(worker)["DSR_KEYRING_DIR"]
     volume = _mounts(worker)[witness]
     preparers = [name for name, service in services.items()
                  if name != "worker" and _mounts(service).get(witness) == volume]
@@ -463,7 +484,9 @@ def test_witness_volume_is_handed_to_the_worker_user(environ: dict[str, str]) ->
     preparer = services[preparers[0]]
     assert preparer["build"] == worker["build"] and preparer["image"] == worker["image"]
     assert preparer.get("user") == "root"
-    assert preparer["command"] == ["chown", f"{_image_user()}:{_image_user()}", witness]
+    assert preparer["command"] == ["chown", f"{_image_user()}:{_image_user()}", witness,
+                                   keyring]
+    assert _mounts(preparer)[keyring] == _mounts(worker)[keyring]
     assert _depends_on(worker).get(preparers[0]) == "service_completed_successfully"
     assert preparer.get("restart", "no") == "no"
 
