@@ -5,7 +5,9 @@ behaves the same either way; only for a registered address is a code made that a
 receives, and it goes to the address on record. Codes and the typed address are kept as
 keyed hashes (HMAC under a key derived from the service's act key), status tokens as
 sha256 (they are 256 random bits). The form's data waits in the challenge until the code
-is entered; nothing of it reaches Temporal or the logs.
+is entered, sealed under the subject's key (store/sealing.py); nothing of it reaches
+Temporal or the logs. The address on record is found by its blind index, never by
+comparing the plaintext, and the outbox's recipients and texts are sealed too.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import asyncpg
 import structlog
 
 from activities.notifications import NoticeSender, OutgoingNotice
+from store.sealing import ERASED, Vault, vault_of
 
 log = structlog.get_logger(__name__)
 
@@ -117,34 +120,31 @@ class Challenges:
                 address_hash, now - RATE_WINDOW)
             if codes >= MAX_CODES_PER_ADDRESS:
                 return Started(None, refused=Refusal.RATE_LIMITED)
-            registered = await connection.fetchrow(
-                """SELECT subject_id, value FROM personal_data
-                    WHERE category = 'contact' AND field = 'email'
-                      AND lower(value) = lower($1)
-                    ORDER BY subject_id LIMIT 1""",
-                email.strip())
+            vault = vault_of(connection)
+            registered = await _on_record(connection, vault, email)
             challenge_id = uuid.uuid4()
             code = f"{secrets.randbelow(10**6):06d}"
             submission = None
             if registered is not None:
                 # The address on record, as recorded: the requester's e-mail the lifecycle
                 # matches against, and where every notice of the request will go.
-                submission = {"requester": {"name": name, "email": registered["value"]},
-                              "details": details}
+                submission = await vault.seal_json(
+                    connection, registered[0],
+                    {"requester": {"name": name, "email": registered[1]}, "details": details})
             await connection.execute(
                 """INSERT INTO privacy_center_challenges
                        (challenge_id, address_hash, subject_id, kind, language, submission,
                         code_hash, created_at, expires_at)
-                   VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)""",
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
                 challenge_id, address_hash,
-                registered["subject_id"] if registered else None, kind, language,
-                submission,
+                registered[0] if registered else None, kind, language, submission,
                 _mac(self._key, "code", str(challenge_id), code), now, now + CODE_VALID_FOR)
             notice_id = None
             if registered is not None:
                 message: Message = code_message(code)
                 notice_id = await _queue(connection, f"pc-code-{challenge_id}",
-                                         "one_time_code", registered["value"], message)
+                                         "one_time_code", registered[0], registered[1],
+                                         message)
         log.info("privacy center challenge made", challenge_id=str(challenge_id), kind=kind)
         return Started(challenge_id, notice_id)
 
@@ -158,17 +158,22 @@ class Challenges:
                 return Checked(Verdict.UNKNOWN)
             right = hmac.compare_digest(
                 row["code_hash"], _mac(self._key, "code", str(challenge_id), code.strip()))
+            # A form whose subject's key was destroyed meanwhile is no form any more: the
+            # challenge then behaves as one for an unknown address.
+            form = None if row["submission"] is None \
+                else vault_of(connection).open_json(row["submission"])
             if row["verified_at"] is not None:
                 # The code was right before; the request is still to be recorded only if
                 # that failed (submit() is idempotent on the request id, so try again).
-                if right and row["submission"] is not None:
-                    return Checked(Verdict.VERIFIED, request=_request(row, row["request_id"]))
+                if right and form is not None:
+                    return Checked(Verdict.VERIFIED,
+                                   request=_request(row, row["request_id"], form))
                 return Checked(Verdict.USED)
             if row["locked_until"] is not None and row["locked_until"] > now:
                 return Checked(Verdict.LOCKED)
             if row["expires_at"] <= now:
                 return Checked(Verdict.EXPIRED)
-            if not right or row["submission"] is None:
+            if not right or form is None:
                 wrong = row["failed_attempts"] + 1
                 locked = wrong >= MAX_WRONG_CODES
                 await connection.execute(
@@ -186,7 +191,7 @@ class Challenges:
                     WHERE challenge_id = $1""", challenge_id, now, request_id)
         log.info("privacy center code verified", challenge_id=str(challenge_id),
                  request_id=request_id)
-        return Checked(Verdict.VERIFIED, request=_request(row, request_id))
+        return Checked(Verdict.VERIFIED, request=_request(row, request_id, form))
 
     async def complete(self, challenge_id: uuid.UUID, request_id: str, *, base_url: str,
                        link_message: Any) -> int | None:
@@ -195,9 +200,10 @@ class Challenges:
         token = secrets.token_urlsafe(32)
         url = f"{base_url}/status/{token}"
         async with self._pool.acquire() as connection, connection.transaction():
-            recipient = await connection.fetchval(
-                """SELECT requester_email FROM request_details WHERE request_id = $1""",
-                request_id)
+            on_record = await connection.fetchrow(
+                """SELECT r.subject_id, d.requester_email
+                     FROM request_details d JOIN requests r USING (request_id)
+                    WHERE d.request_id = $1""", request_id)
             await connection.execute(
                 """UPDATE privacy_center_challenges SET submission = NULL
                     WHERE challenge_id = $1""", challenge_id)
@@ -205,10 +211,13 @@ class Challenges:
                 """INSERT INTO privacy_center_status_links (token_hash, request_id)
                    VALUES ($1, $2) ON CONFLICT (request_id) DO NOTHING RETURNING request_id""",
                 token_hash(token), request_id)
-            if made is None or recipient is None:
+            if made is None or on_record is None or on_record["subject_id"] is None:
+                return None
+            recipient = vault_of(connection).open(on_record["requester_email"])
+            if recipient == ERASED:  # erased already: there is nobody to send the link to
                 return None
             return await _queue(connection, f"pc-status-{request_id}", "status_link",
-                                recipient, link_message(url))
+                                on_record["subject_id"], recipient, link_message(url))
 
     async def request_of(self, token: str) -> str | None:
         return await self._pool.fetchval(
@@ -216,20 +225,40 @@ class Challenges:
             token_hash(token))
 
 
-def _request(row: asyncpg.Record, request_id: str) -> dict[str, Any]:
-    form = row["submission"]  # the pool decodes jsonb (activities/database.py)
+async def _on_record(connection: asyncpg.Connection, vault: Vault,
+                     email: str) -> tuple[str, str] | None:
+    """The subject whose e-mail on record is `email` (trimmed, case-folded) and that
+    address as recorded, found by its blind index. An address whose key was destroyed
+    reaches nobody, so it counts as not registered."""
+    rows = await connection.fetch(
+        """SELECT subject_id, value FROM personal_data
+            WHERE category = 'contact' AND field = 'email' AND value_index = $1
+            ORDER BY subject_id, item_id""",
+        vault.blind_index(email))
+    for row in rows:
+        address = vault.open(row["value"])
+        if address != ERASED:
+            return row["subject_id"], address
+    return None
+
+
+def _request(row: asyncpg.Record, request_id: str, form: dict[str, Any]) -> dict[str, Any]:
     return {"request_id": request_id, "subject_id": row["subject_id"], "kind": row["kind"],
             "language": row["language"], **form}
 
 
-async def _queue(connection: asyncpg.Connection, key: str, purpose: str, recipient: str,
-                 message: Message) -> int:
+async def _queue(connection: asyncpg.Connection, key: str, purpose: str, subject_id: str,
+                 recipient: str, message: Message) -> int:
+    """Queue a message to `recipient`, sealed under `subject_id`'s key (inside the
+    caller's transaction), once per `key`."""
+    sealed = await vault_of(connection).seal_all(connection, subject_id, recipient,
+                                                 message.subject, message.body)
     notice_id = await connection.fetchval(
         """INSERT INTO privacy_center_notices
-               (idempotency_key, purpose, recipient, subject_line, body)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING
+               (idempotency_key, purpose, subject_id, recipient, subject_line, body)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING
            RETURNING notice_id""",
-        key, purpose, recipient, message.subject, message.body)
+        key, purpose, subject_id, *sealed)
     if notice_id is None:
         notice_id = await connection.fetchval(
             "SELECT notice_id FROM privacy_center_notices WHERE idempotency_key = $1", key)
@@ -246,17 +275,28 @@ class Outbox:
 
     async def deliver(self, *notice_ids: int | None) -> None:
         ids = [i for i in notice_ids if i is not None]
-        rows = await self._pool.fetch(
-            """SELECT notice_id, idempotency_key, recipient, subject_line, body
-                 FROM privacy_center_notices
-                WHERE status = 'pending' AND (notice_id = ANY($1::bigint[]) OR
-                      created_at < now() - interval '1 minute')
-                ORDER BY notice_id LIMIT 50""", ids)
+        async with self._pool.acquire() as connection:
+            vault = vault_of(connection)
+            rows = await connection.fetch(
+                """SELECT notice_id, idempotency_key, recipient, subject_line, body
+                     FROM privacy_center_notices
+                    WHERE status = 'pending' AND (notice_id = ANY($1::bigint[]) OR
+                          created_at < now() - interval '1 minute')
+                    ORDER BY notice_id LIMIT 50""", ids)
         for row in rows:
+            recipient, subject_line, body = (
+                vault.open(row[column]) for column in ("recipient", "subject_line", "body"))
+            if ERASED in (recipient, subject_line, body):
+                # Its key is gone (shredding re-seals the outbox's messages, which belong
+                # to no request, so only a key missing from the keyring does this): there
+                # is no address to send to. The outbox has no state for a withdrawn
+                # message, so it stays pending and is logged each time.
+                log.info("privacy center message not sent: its subject was erased",
+                         notice_id=row["notice_id"])
+                continue
             try:
                 await self._sender.send(OutgoingNotice(
-                    row["notice_id"], row["idempotency_key"], row["recipient"],
-                    row["subject_line"], row["body"]))
+                    row["notice_id"], row["idempotency_key"], recipient, subject_line, body))
             except Exception as error:  # kept pending, sent next time
                 log.warning("privacy center message not delivered; it stays pending",
                             notice_id=row["notice_id"], error=type(error).__name__)

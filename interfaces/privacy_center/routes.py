@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -41,6 +42,7 @@ from interfaces.privacy_center.challenges import (
 )
 from interfaces.privacy_center.texts import texts
 from runtime.client import Refused, submit
+from store.sealing import vault_of
 
 log = structlog.get_logger(__name__)
 
@@ -322,7 +324,7 @@ async def _submit(request: Request, challenge_id: uuid.UUID, submission: dict[st
 
 _STATUS = """
 SELECT r.request_id, r.kind, r.status, r.step, r.overdue, r.outcome, r.submitted_at,
-       d.due_at, x.language
+       r.personal_data_shredded_at, d.due_at, x.language, x.requester_email
   FROM requests r
   JOIN request_details x ON x.request_id = r.request_id
   LEFT JOIN deadlines d ON d.request_id = r.request_id AND d.step = r.step
@@ -340,13 +342,28 @@ def _when(moment: datetime | None, language: Language, zone: ZoneInfo) -> str | 
     return f"{local.day} {local:%B %Y}, {local:%H:%M} ({zone.key})"
 
 
+async def _status_row(pool: asyncpg.Pool, request_id: str) -> dict[str, Any] | None:
+    """The request as its status page shows it, with `erased`: whether its personal data
+    is gone (shredded by retention, or its key destroyed by an erasure). The page shows
+    no personal value, but says so, rather than let the person think we still hold what
+    they sent."""
+    async with pool.acquire() as connection:
+        row = await connection.fetchrow(_STATUS, request_id)
+        if row is None:
+            return None
+        sealed = row["requester_email"]
+        erased = row["personal_data_shredded_at"] is not None or (
+            sealed is not None and vault_of(connection).is_erased(sealed))
+    return {**dict(row), "erased": erased}
+
+
 @router.get("/status/{token}", response_class=HTMLResponse)
 async def status_page(request: Request, token: str) -> Response:
     if not _TOKEN.match(token):
         return _not_found(request)
     services = _services(request)
     request_id = await _challenges(request).request_of(token)
-    row = await services.pool.fetchrow(_STATUS, request_id) if request_id else None
+    row = await _status_row(services.pool, request_id) if request_id else None
     if row is None:
         return _not_found(request)
     chosen = request.query_params.get("lang")
@@ -361,6 +378,7 @@ async def status_page(request: Request, token: str) -> Response:
         "overdue": row["overdue"] and not closed,
         "outcome": row["outcome"],
         "submitted": _when(row["submitted_at"], language, zone),
+        "erased": row["erased"],
     }
     return _page(request, "status.html", language, view=view, token=token)
 

@@ -124,6 +124,8 @@ EN: dict[str, str] = {
     "outcome.identity_not_verified": "closed: identity not confirmed",
     "outcome.fee_unpaid": "closed: fee not paid",
     "status.letter": "We have told you the details by e-mail.",
+    "status.personal_data": "Your personal data in this request",
+    "status.erased": "erased",
     "notfound.title": "Page not found",
     "notfound": "There is nothing at this address. If you followed a link from our e-mail, "
     "please check that you copied all of it.",
@@ -252,6 +254,8 @@ JA: dict[str, str] = {
     "outcome.identity_not_verified": "終了：ご本人確認ができませんでした",
     "outcome.fee_unpaid": "終了：手数料のお支払いがありませんでした",
     "status.letter": "詳細はメールでお知らせしております。",
+    "status.personal_data": "本件の個人情報",
+    "status.erased": "消去済み",
     "notfound.title": "ページが見つかりません",
     "notfound": "このアドレスには何もありません。メールのリンクから来られた場合は、リンク"
     "全体をコピーしたかご確認ください。",

@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from interfaces.api.services import Services
 from interfaces.privacy_center.routes import router
 from runtime.settings import Settings
+from store.sealing import vault_of
 from tests.support import TEST_ACT_KEY, end_open_requests, time_skipping_server, worker_for_test
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -35,11 +36,18 @@ class Center:
     async def registered(self, email: str, subject_id: str | None = None) -> str:
         """A subject with `email` on record; returns its id."""
         subject_id = subject_id or f"subj-{self.unique}"
-        await self.pool.execute(
-            "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING", subject_id)
-        await self.pool.execute(
-            """INSERT INTO personal_data (subject_id, category, field, value, purpose)
-               VALUES ($1, 'contact', 'email', $2, 'provide_service')""", subject_id, email)
+        async with self.pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING",
+                subject_id)
+            # As the inventory keeps it: sealed, with the blind index the code is sent by.
+            vault = vault_of(connection)
+            await connection.execute(
+                """INSERT INTO personal_data
+                       (subject_id, category, field, value, value_index, purpose)
+                   VALUES ($1, 'contact', 'email', $2, $3, 'provide_service')""",
+                subject_id, await vault.seal(connection, subject_id, email),
+                vault.blind_index(email))
         return subject_id
 
     async def send(self, kind: str, fields: dict[str, str | list[str]],

@@ -4,12 +4,15 @@ address on record, the lock after three wrong codes, submission and the status l
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from urllib.parse import urlsplit
 
 import asyncpg
 
+from store.sealing import Vault, vault_of
+from store.shredding import shred_subject_key
 from tests.privacy_center.conftest import Center
 from tests.support import eventually
 
@@ -30,7 +33,7 @@ def _verify_path(response) -> str:
 
 
 async def test_the_code_goes_to_the_address_on_record_and_submits_in_the_chosen_language(
-    center: Center, unique: str
+    center: Center, unique: str, vault: Vault
 ) -> None:
     on_record = f"Hanako.PC-{unique}@example.jp"
     subject_id = await center.registered(on_record)
@@ -48,6 +51,18 @@ async def test_the_code_goes_to_the_address_on_record_and_submits_in_the_chosen_
         "SELECT code_hash, submission, address_hash FROM privacy_center_challenges "
         "WHERE challenge_id = $1", uuid.UUID(_VERIFY.match(verify_path).group(1)))
     assert code not in challenge["code_hash"] and "@" not in challenge["address_hash"]
+    # The form waits sealed under the subject's key, and so does the code's message.
+    assert challenge["submission"].startswith("dsr1.")
+    assert "山田花子" not in challenge["submission"]
+    assert vault.open_json(challenge["submission"])["requester"] == {
+        "name": "山田花子", "email": on_record}
+    notice = await center.pool.fetchrow(
+        "SELECT subject_id, recipient, subject_line, body FROM privacy_center_notices "
+        "WHERE idempotency_key = $1", f"pc-code-{_VERIFY.match(verify_path).group(1)}")
+    assert notice["subject_id"] == subject_id
+    assert [vault.open(notice[c]) for c in ("recipient", "subject_line", "body")] == [
+        on_record, mails[0]["subject"], mails[0]["body"]]
+    assert code not in notice["body"] and on_record not in notice["recipient"]
 
     done = await center.enter(verify_path, code, lang="ja")
     assert done.status_code == 200, done.text
@@ -59,8 +74,9 @@ async def test_the_code_goes_to_the_address_on_record_and_submits_in_the_chosen_
              FROM requests r JOIN request_details d USING (request_id)
             WHERE request_id = $1""", request_id)
     assert (row["kind"], row["subject_id"], row["language"]) == ("disclosure", subject_id, "ja")
-    assert (row["requester_email"], row["requester_name"]) == (on_record, "山田花子")
-    assert row["details"]["categories"] == ["contact", "transaction"]
+    assert (vault.open(row["requester_email"]), vault.open(row["requester_name"])) == (
+        on_record, "山田花子")
+    assert vault.open_json(row["details"])["categories"] == ["contact", "transaction"]
     # The form is forgotten once the request holds it.
     assert await center.pool.fetchval(
         "SELECT submission FROM privacy_center_challenges WHERE request_id = $1",
@@ -82,9 +98,15 @@ async def test_the_code_goes_to_the_address_on_record_and_submits_in_the_chosen_
     [link_mail] = [m for m in center.mails() if m["message_id"].startswith("pc-status-")]
     assert link_mail["to"] == on_record and request_id in link_mail["subject"]
     url = re.search(r"http://\S+/status/\S+", link_mail["body"]).group(0)
+    link_notice = await center.pool.fetchrow(
+        "SELECT subject_id, recipient FROM privacy_center_notices WHERE idempotency_key = $1",
+        f"pc-status-{request_id}")
+    assert link_notice["subject_id"] == subject_id
+    assert vault.open(link_notice["recipient"]) == on_record
     status = await center.http.get(urlsplit(url).path)
     assert status.status_code == 200
     assert request_id in status.text and "個人情報の開示請求（第6条）" in status.text
+    assert 'id="erased"' not in status.text
     assert status.headers["cache-control"] == "no-store"
     assert status.headers["referrer-policy"] == "same-origin"
     english = await center.http.get(urlsplit(url).path, params={"lang": "en"})
@@ -96,7 +118,7 @@ async def test_the_code_goes_to_the_address_on_record_and_submits_in_the_chosen_
 
 
 async def test_a_status_link_shows_its_own_request_and_nothing_else(
-    center: Center, unique: str
+    center: Center, unique: str, vault: Vault
 ) -> None:
     links = {}
     for who in ("a", "b"):
@@ -117,6 +139,20 @@ async def test_a_status_link_shows_its_own_request_and_nothing_else(
     for wrong in ("/status/" + "A" * 43, "/status/not-a-token", "/status/x"):
         missing = await center.http.get(wrong)
         assert missing.status_code == 404 and "Page not found" in missing.text
+
+    # Once a's request is shredded (its key destroyed), its page says so in both
+    # languages and still shows where the request stands; b's is untouched.
+    async with center.pool.acquire() as connection, connection.transaction():
+        shredded = await shred_subject_key(connection, f"subj-a-{unique}",
+                                           forget_requests=frozenset({links["a"][0]}))
+    vault.keyring.destroy(shredded.destroyed_key)
+    english = await center.http.get(links["a"][1], params={"lang": "en"})
+    assert english.status_code == 200 and links["a"][0] in english.text
+    assert re.search(r'Your personal data in this request</dt><dd id="erased">erased<',
+                     english.text)
+    japanese = await center.http.get(links["a"][1], params={"lang": "ja"})
+    assert japanese.status_code == 200 and '<dd id="erased">消去済み<' in japanese.text
+    assert 'id="erased"' not in (await center.http.get(links["b"][1])).text
 
 
 async def test_three_wrong_codes_lock_the_challenge_and_the_address(
@@ -161,9 +197,11 @@ async def test_an_unknown_address_gets_the_same_pages_and_no_code(
         return re.sub(r'value="[^"]+"|/verify/[0-9a-f-]{36}', "", text)
 
     pages = []
+    challenges = []
     for address in (known, unknown):
         verify_path = _verify_path(await center.send(
             "disclosure", {"name": "Someone", "email": address}))
+        challenges.append(uuid.UUID(_VERIFY.match(verify_path).group(1)))
         pages.append(page_of((await center.http.get(verify_path)).text))
         wrong = await center.enter(verify_path, "000000")
         if address == unknown:
@@ -171,12 +209,12 @@ async def test_an_unknown_address_gets_the_same_pages_and_no_code(
     assert pages[0] == pages[1]
     assert [m["to"] for m in center.mails()] == [known]  # nothing went anywhere for unknown
     stored = await center.pool.fetchrow(
-        "SELECT subject_id, submission FROM privacy_center_challenges "
-        "WHERE address_hash <> (SELECT address_hash FROM privacy_center_challenges c "
-        "  JOIN privacy_center_notices n ON n.idempotency_key = 'pc-code-' || c.challenge_id "
-        "  WHERE n.recipient = $1) AND created_at > now() - interval '1 minute' "
-        "ORDER BY created_at DESC LIMIT 1", known)
+        "SELECT subject_id, submission FROM privacy_center_challenges WHERE challenge_id = $1",
+        challenges[1])
     assert stored["subject_id"] is None and stored["submission"] is None
+    assert not await center.pool.fetchval(
+        "SELECT count(*) FROM privacy_center_notices WHERE idempotency_key = $1",
+        f"pc-code-{challenges[1]}")
 
 
 async def test_an_expired_code_is_refused(center: Center, unique: str) -> None:
@@ -306,11 +344,15 @@ async def test_a_message_that_fails_to_go_is_sent_with_the_next(
         async def send(self, notice) -> None:
             raise OSError("relay down")
 
-    notice_id = await center.pool.fetchval(
-        """INSERT INTO privacy_center_notices (idempotency_key, purpose, recipient,
-               subject_line, body, created_at)
-           VALUES ($1, 'one_time_code', 'x@example.jp', 's', 'b', now() - interval '2 minutes')
-           RETURNING notice_id""", f"pc-code-retry-{unique}")
+    subject_id = await center.registered(f"x-{unique}@example.jp")
+    async with center.pool.acquire() as connection, connection.transaction():
+        sealed = await vault_of(connection).seal_all(
+            connection, subject_id, f"x-{unique}@example.jp", "s", "b")
+        notice_id = await connection.fetchval(
+            """INSERT INTO privacy_center_notices (idempotency_key, purpose, subject_id,
+                   recipient, subject_line, body, created_at)
+               VALUES ($1, 'one_time_code', $2, $3, $4, $5, now() - interval '2 minutes')
+               RETURNING notice_id""", f"pc-code-retry-{unique}", subject_id, *sealed)
     await Outbox(center.pool, Down()).deliver(notice_id)
     assert await center.pool.fetchval(
         "SELECT status FROM privacy_center_notices WHERE notice_id = $1", notice_id) == "pending"
@@ -319,3 +361,7 @@ async def test_a_message_that_fails_to_go_is_sent_with_the_next(
         "SELECT status FROM privacy_center_notices WHERE notice_id = $1",
         notice_id) == "delivered"
     assert (tmp_path / "relay" / f"pc-code-retry-{unique}.json").exists()
+    delivered = json.loads((tmp_path / "relay" / f"pc-code-retry-{unique}.json").read_text(
+        encoding="utf-8"))
+    assert (delivered["to"], delivered["subject"], delivered["body"]) == (
+        f"x-{unique}@example.jp", "s", "b")  # opened for the sender, sealed in the table
