@@ -33,6 +33,8 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "request_histories": _APPEND,
     "request_history_gaps": _APPEND,
     "access_refusals": _APPEND,
+    "register_events": _APPEND,
+    "privacy_policy_versions": _APPEND,
     # Kept by the owner's triggers alone.
     "event_log": _READ,
     "deadline_compliance": _READ,
@@ -61,8 +63,17 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     # Which data key is whose; a key is marked destroyed, never removed (store/keyring.py
     # keeps the keys themselves, outside the database).
     "subject_keys": _KEEP,
+    # The registers' projections (domain/registers.py): a stream's head, the purposes'
+    # versions, purpose changes and their notices, consent, provision bases.
+    "register_streams": _KEEP,
+    "purposes": _KEEP,
+    "purpose_changes": _KEEP,
+    "purpose_change_notices": _KEEP,
+    "consents": _KEEP,
+    "provision_bases": _KEEP,
     # Views.
     "provision_feed": _READ,
+    "logged_events": _READ,
 }
 
 
@@ -182,7 +193,7 @@ async def runtime_problems(pool: asyncpg.Pool) -> list[str]:
         if owned:
             problems.append(f"{role['rolname']} owns " + ", ".join(r["relname"] for r in owned))
         for table in ("request_events", "event_log", "request_histories",
-                      "deadline_compliance"):
+                      "deadline_compliance", "register_events"):
             for privilege in ("UPDATE", "DELETE", "TRUNCATE"):
                 if await connection.fetchval(
                         "SELECT has_table_privilege(current_user, $1, $2)", table, privilege):
