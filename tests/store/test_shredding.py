@@ -1,0 +1,396 @@
+"""Crypto-shredding on a real database (store/shredding.py): a subject's key is replaced,
+the values kept are sealed again under the new one, the values to forget stay under the
+old one, and once the old key is destroyed every copy taken before (a backup, a dump)
+opens as erased."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from store.sealing import ERASED, Vault, key_of, vault_of
+from store.shredding import (
+    SEALED,
+    Redaction,
+    Shredded,
+    destroy_shredded_keys,
+    shred_subject_key,
+)
+
+NAME = "Shreddy Testperson"
+EMAIL = "shreddy.testperson@example.jp"
+PHONE = "090-7777-1234"
+ADDRESS = "9-9-9 Shibuya, Tokyo"
+# Where a copy sits: (table, row key, column).
+Place = tuple[str, str, str]
+
+
+async def _request(connection: asyncpg.Connection, subject_id: str, request_id: str,
+                   kind: str, text: str) -> None:
+    """A request of the subject, its details sealed, a notice, an answer, a note and a
+    disclosure, each carrying `text` (the phone number among them)."""
+    vault = vault_of(connection)
+    await connection.execute(
+        """INSERT INTO requests (request_id, workflow_id, kind, subject_id, fingerprint,
+                                 deadline_policy_version)
+           VALUES ($1, $2, $3, $4, 'fp', 'test-policy')""",
+        request_id, f"dsr-{request_id}", kind, subject_id)
+    name, email, details, body, items = await vault.seal_all(
+        connection, subject_id, NAME, EMAIL, json.dumps({"text": text}),
+        f"Dear {NAME}, about {text}", json.dumps([{"field": "phone", "value": PHONE}]))
+    await connection.execute(
+        """INSERT INTO request_details (request_id, requester_name, requester_email, details,
+                                        requester_email_index)
+           VALUES ($1, $2, $3, $4, $5)""",
+        request_id, name, email, details, vault.blind_index(EMAIL))
+    await connection.execute(
+        """INSERT INTO notifications (idempotency_key, request_id, notice, recipient,
+                                      subject_line, body)
+           VALUES ($1, $2, 'outcome', $3, $4, $5)""",
+        f"n-{request_id}", request_id, email,
+        await vault.seal(connection, subject_id, "Your request"), body)
+    await connection.execute(
+        """INSERT INTO answers (answer_id, request_id, body, operator)
+           VALUES (gen_random_uuid(), $1, $2, 'op-1')""",
+        request_id, await vault.seal(connection, subject_id, f"We call {PHONE} (answer)"))
+    await connection.execute(
+        """INSERT INTO operator_notes (note_id, request_id, purpose, body, operator)
+           VALUES (gen_random_uuid(), $1, 'reason', $2, 'op-1')""",
+        request_id, await vault.seal(connection, subject_id, f"Checked {PHONE} (note)"))
+    await connection.execute(
+        "INSERT INTO disclosures (request_id, items, compiled_at) VALUES ($1, $2, now())",
+        request_id, items)
+
+
+async def _subject(pool: asyncpg.Pool, subject_id: str, *requests: str,
+                   name: str | None = NAME) -> None:
+    """A subject with a name, an e-mail and a phone on record, and `requests` (ids)."""
+    async with pool.acquire() as connection, connection.transaction():
+        vault = vault_of(connection)
+        await connection.execute("INSERT INTO subjects (subject_id) VALUES ($1)", subject_id)
+        if name is not None:
+            await connection.execute("UPDATE subjects SET name = $2 WHERE subject_id = $1",
+                                     subject_id, await vault.seal(connection, subject_id, name))
+        email, phone = await vault.seal_all(connection, subject_id, EMAIL, PHONE)
+        await connection.executemany(
+            """INSERT INTO personal_data (subject_id, category, field, value, value_index)
+               VALUES ($1, 'contact', $2, $3, $4)""",
+            [(subject_id, "email", email, vault.blind_index(EMAIL)),
+             (subject_id, "phone", phone, None)])
+        for request_id in requests:
+            await _request(connection, subject_id, request_id, "inquiry",
+                           f"my phone {PHONE} and my address {ADDRESS}")
+
+
+async def _copies(pool: asyncpg.Pool, subject_id: str) -> dict[Place, str]:
+    """Every sealed value of the subject as stored now: what a backup would hold."""
+    copies: dict[Place, str] = {}
+    async with pool.acquire() as connection:
+        for sealed in SEALED:
+            for row in await connection.fetch(sealed.rows_of_subject, subject_id):
+                for column in sealed.columns:
+                    if row[column] is not None:
+                        copies[(sealed.table, str(row["row_key"]), column)] = row[column]
+    return copies
+
+
+def _opened(vault: Vault, copies: dict[Place, str]) -> dict[Place, str]:
+    return {place: vault.open(value) for place, value in copies.items()}
+
+
+async def _shred(pool: asyncpg.Pool, subject_id: str, **options: object) -> Shredded:
+    async with pool.acquire() as connection, connection.transaction():
+        return await shred_subject_key(connection, subject_id, **options)  # type: ignore[arg-type]
+
+
+async def _current_keys(pool: asyncpg.Pool, subject_id: str) -> list[str]:
+    return [row["key_id"] for row in await pool.fetch(
+        "SELECT key_id FROM subject_keys WHERE subject_id = $1 AND destroyed_at IS NULL",
+        subject_id)]
+
+
+async def test_shredding_replaces_the_key_keeps_the_values_and_erases_every_old_copy(
+    pool: asyncpg.Pool, vault: Vault, keyring_dir: Path, unique: str
+) -> None:
+    sid = f"shred-{unique}"
+    await _subject(pool, sid, f"a-{unique}", f"b-{unique}")
+    backup = await _copies(pool, sid)
+    before = _opened(vault, backup)
+    [old] = await _current_keys(pool, sid)
+    assert {key_of(value) for value in backup.values()} == {old}
+    # Nothing in plain: the backup is ciphertext only.
+    assert not [v for v in backup.values() if PHONE in v or EMAIL in v or NAME in v]
+
+    shredded = await _shred(pool, sid)
+
+    assert shredded.destroyed_key == old and shredded.new_key not in (None, old)
+    assert (shredded.resealed, shredded.forgotten) == (len(backup), 0)
+    assert await _current_keys(pool, sid) == [shredded.new_key]
+    assert await pool.fetchval(
+        "SELECT destroyed_at IS NOT NULL FROM subject_keys WHERE key_id = $1", old)
+    kept = await _copies(pool, sid)
+    assert kept.keys() == backup.keys()
+    assert {key_of(value) for value in kept.values()} == {shredded.new_key}
+    assert _opened(vault, kept) == before
+    # Committed but not yet destroyed in the keyring: the old copies still open.
+    assert _opened(vault, backup) == before
+
+    vault.keyring.destroy(old)
+
+    assert not (keyring_dir / f"{old}.key").exists()
+    assert set(_opened(vault, backup).values()) == {ERASED}
+    assert _opened(vault, await _copies(pool, sid)) == before
+    # The subject's next value is sealed under the new key.
+    async with pool.acquire() as connection, connection.transaction():
+        assert key_of(await vault.seal(connection, sid, "later")) == shredded.new_key
+
+
+async def test_a_shredding_rolled_back_loses_nothing(
+    pool: asyncpg.Pool, vault: Vault, unique: str
+) -> None:
+    sid = f"shred-rb-{unique}"
+    await _subject(pool, sid, f"a-{unique}")
+    backup = await _copies(pool, sid)
+    [old] = await _current_keys(pool, sid)
+    with pytest.raises(RuntimeError, match="recording the event failed"):
+        async with pool.acquire() as connection, connection.transaction():
+            await shred_subject_key(connection, sid)
+            raise RuntimeError("recording the event failed")
+    assert await _current_keys(pool, sid) == [old]
+    assert await _copies(pool, sid) == backup
+    assert set(_opened(vault, backup).values()) != {ERASED}
+
+
+async def test_forgotten_requests_stay_under_the_destroyed_key_and_the_others_are_kept(
+    pool: asyncpg.Pool, vault: Vault, unique: str
+) -> None:
+    sid, forgotten, kept = f"shred-fg-{unique}", f"gone-{unique}", f"kept-{unique}"
+    await _subject(pool, sid, forgotten, kept)
+    backup = await _copies(pool, sid)
+    before = _opened(vault, backup)
+
+    shredded = await _shred(pool, sid, forget_requests=frozenset({forgotten}))
+    assert shredded.destroyed_key is not None
+    await destroy_shredded_keys_of(pool)
+
+    after = _opened(vault, await _copies(pool, sid))
+    of_forgotten = await _places_of_request(pool, forgotten)
+    assert of_forgotten and shredded.forgotten == len(of_forgotten)
+    assert shredded.resealed == len(backup) - len(of_forgotten)
+    for place, text in after.items():
+        assert text == (ERASED if place in of_forgotten else before[place]), place
+    # The subject's own data (name, personal_data) belongs to no request: it is kept.
+    assert after[("subjects", sid, "name")] == NAME
+    assert sorted(v for (table, _, _), v in after.items() if table == "personal_data") == \
+        sorted([EMAIL, PHONE])
+
+
+async def destroy_shredded_keys_of(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as connection:
+        await destroy_shredded_keys(connection)
+
+
+async def _places_of_request(pool: asyncpg.Pool, request_id: str) -> set[Place]:
+    """The places of a request's sealed values."""
+    subject = await pool.fetchval("SELECT subject_id FROM requests WHERE request_id = $1",
+                                  request_id)
+    places: set[Place] = set()
+    async with pool.acquire() as connection:
+        for sealed in SEALED:
+            for row in await connection.fetch(sealed.rows_of_subject, subject):
+                if row["request_id"] == request_id:
+                    places |= {(sealed.table, str(row["row_key"]), c) for c in sealed.columns
+                               if row[c] is not None}
+    return places
+
+
+async def test_a_redaction_reaches_other_requests_texts_but_not_addresses_nor_the_sparing_one(
+    pool: asyncpg.Pool, vault: Vault, unique: str
+) -> None:
+    sid, erasing, other = f"shred-rd-{unique}", f"erasing-{unique}", f"other-{unique}"
+    await _subject(pool, sid, erasing, other)
+    before = _opened(vault, await _copies(pool, sid))
+    # The e-mail among the values: texts lose it, the addresses notices go to keep it.
+    redaction = Redaction(values=(PHONE, EMAIL, "Shibuya", ADDRESS), sparing=erasing)
+
+    await _shred(pool, sid, redaction=redaction)
+    await destroy_shredded_keys_of(pool)
+
+    after = _opened(vault, await _copies(pool, sid))
+    of_other, of_erasing = (await _places_of_request(pool, other),
+                            await _places_of_request(pool, erasing))
+    for place in of_erasing:
+        assert after[place] == before[place], place  # the erasing request's own notices
+    texts = {place for place in of_other if place[2] in {"details", "body", "items"}}
+    assert {place[0] for place in texts} == {
+        "request_details", "notifications", "answers", "operator_notes", "disclosures"}
+    for place in texts:
+        assert PHONE not in after[place] and EMAIL not in after[place], place
+        assert "Shibuya" not in after[place], place
+        assert after[place] != before[place] and redaction.marker in after[place], place
+    # The longest value first: the whole address becomes one marker, not a part of it.
+    details = json.loads(after[("request_details", other, "details")])
+    assert details == {"text": f"my phone {redaction.marker} and my address {redaction.marker}"}
+    for place in of_other - texts:  # names, addresses and subject lines are kept
+        assert after[place] == before[place], place
+    assert after[("request_details", other, "requester_email")] == EMAIL
+    assert after[("subjects", sid, "name")] == NAME
+    assert PHONE in [v for (t, _, _), v in after.items() if t == "personal_data"]
+
+
+def test_a_redaction_replaces_longer_values_first_and_ignores_empty_ones() -> None:
+    redaction = Redaction(values=("", "Minato", "1-2-3 Minato, Tokyo"), sparing="r", marker="X")
+    assert redaction.apply("at 1-2-3 Minato, Tokyo; Minato ward") == "at X; X ward"
+    assert redaction.apply("nothing here") == "nothing here"
+
+
+async def test_sealing_during_a_shredding_waits_and_ends_under_the_new_key(
+    pool: asyncpg.Pool, vault: Vault, unique: str
+) -> None:
+    sid = f"shred-cc-{unique}"
+    await _subject(pool, sid, f"a-{unique}")
+    async with pool.acquire() as shredder, pool.acquire() as writer:
+        async with shredder.transaction():
+            shredded = await shred_subject_key(shredder, sid)
+
+            async def write() -> str:
+                async with writer.transaction():
+                    sealed = await vault.seal(writer, sid, "written meanwhile")
+                    await writer.execute("UPDATE subjects SET name = $2 WHERE subject_id = $1",
+                                         sid, sealed)
+                    return sealed
+
+            writing = asyncio.create_task(write())
+            await asyncio.sleep(0.5)
+            assert not writing.done(), "a value was sealed under a key being replaced"
+        sealed = await asyncio.wait_for(writing, 10)
+    assert key_of(sealed) == shredded.new_key
+    await destroy_shredded_keys_of(pool)
+    assert vault.open(await pool.fetchval(
+        "SELECT name FROM subjects WHERE subject_id = $1", sid)) == "written meanwhile"
+
+
+async def test_a_shredding_waits_for_a_sealing_in_progress_and_carries_its_value_over(
+    pool: asyncpg.Pool, vault: Vault, unique: str
+) -> None:
+    """The other way round: a value sealed under the old key, not yet committed, is seen
+    by the shredding once committed, so it is not left under the key destroyed."""
+    sid = f"shred-cw-{unique}"
+    await _subject(pool, sid, f"a-{unique}")
+    [old] = await _current_keys(pool, sid)
+    async with pool.acquire() as writer, pool.acquire() as shredder:
+        async with writer.transaction():
+            sealed = await vault.seal(writer, sid, "sealed before the shredding")
+            assert key_of(sealed) == old
+            await writer.execute("UPDATE subjects SET name = $2 WHERE subject_id = $1",
+                                 sid, sealed)
+
+            async def shred() -> Shredded:
+                async with shredder.transaction():
+                    return await shred_subject_key(shredder, sid)
+
+            shredding = asyncio.create_task(shred())
+            await asyncio.sleep(0.5)
+            assert not shredding.done(), "the key was replaced under a sealing in progress"
+        shredded = await asyncio.wait_for(shredding, 10)
+    await destroy_shredded_keys_of(pool)
+    name = await pool.fetchval("SELECT name FROM subjects WHERE subject_id = $1", sid)
+    assert key_of(name) == shredded.new_key
+    assert vault.open(name) == "sealed before the shredding"
+
+
+async def test_a_subject_without_a_key_has_nothing_to_shred(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    sid = f"shred-nk-{unique}"
+    await pool.execute("INSERT INTO subjects (subject_id) VALUES ($1)", sid)
+    assert await _shred(pool, sid) == Shredded(destroyed_key=None)
+    assert await _shred(pool, f"never-seen-{unique}") == Shredded(destroyed_key=None)
+    assert await pool.fetchval("SELECT count(*) FROM subject_keys WHERE subject_id = $1",
+                               sid) == 0
+
+
+async def test_forgetting_everything_leaves_no_key_and_the_next_value_gets_a_new_one(
+    pool: asyncpg.Pool, vault: Vault, unique: str
+) -> None:
+    sid, only = f"shred-all-{unique}", f"only-{unique}"
+    async with pool.acquire() as connection, connection.transaction():
+        await connection.execute("INSERT INTO subjects (subject_id) VALUES ($1)", sid)
+        await _request(connection, sid, only, "inquiry", PHONE)
+    backup = await _copies(pool, sid)
+    shredded = await _shred(pool, sid, forget_requests=frozenset({only}))
+    assert shredded.new_key is None and shredded.resealed == 0
+    assert shredded.forgotten == len(backup)
+    assert await _current_keys(pool, sid) == []
+    await destroy_shredded_keys_of(pool)
+    assert set(_opened(vault, backup).values()) == {ERASED}
+    async with pool.acquire() as connection, connection.transaction():
+        fresh = await vault.seal(connection, sid, "new")
+    assert key_of(fresh) not in (shredded.destroyed_key, None) and vault.open(fresh) == "new"
+
+
+async def test_keys_left_by_a_crash_after_the_commit_are_destroyed_by_the_next_run(
+    pool: asyncpg.Pool, vault: Vault, keyring_dir: Path, unique: str
+) -> None:
+    sid = f"shred-crash-{unique}"
+    await _subject(pool, sid, f"a-{unique}")
+    backup = await _copies(pool, sid)
+    # The shredding commits, and the process dies before it destroys the key.
+    shredded = await _shred(pool, sid)
+    old = shredded.destroyed_key
+    assert old is not None and (keyring_dir / f"{old}.key").exists()
+    assert NAME in _opened(vault, backup).values()  # still opens: the crash's window
+
+    async with pool.acquire() as connection:
+        looked_at = await destroy_shredded_keys(connection)
+        assert looked_at >= 1
+        assert await destroy_shredded_keys(connection) == looked_at  # again: no error
+
+    assert not (keyring_dir / f"{old}.key").exists()
+    assert set(_opened(vault, backup).values()) == {ERASED}
+    assert NAME in _opened(vault, await _copies(pool, sid)).values()
+
+
+def _key_files(keyring_dir: Path) -> set[str]:
+    return {path.name for path in keyring_dir.iterdir()}
+
+
+async def test_two_transactions_making_a_subjects_first_key_end_with_one(
+    pool: asyncpg.Pool, vault: Vault, keyring_dir: Path, unique: str
+) -> None:
+    sid = f"shred-first-{unique}"
+    await pool.execute("INSERT INTO subjects (subject_id) VALUES ($1)", sid)
+    files = _key_files(keyring_dir)
+    async with pool.acquire() as first, pool.acquire() as second:
+        async with first.transaction():
+            made_first = await vault.seal(first, sid, "first")
+
+            async def seal_second() -> str:
+                async with second.transaction():
+                    return await vault.seal(second, sid, "second")
+
+            sealing = asyncio.create_task(seal_second())
+            await asyncio.sleep(0.3)  # waits on the first's uncommitted key row
+            assert not sealing.done()
+        made_second = await asyncio.wait_for(sealing, 10)
+    assert key_of(made_first) == key_of(made_second)
+    assert await _current_keys(pool, sid) == [key_of(made_first)]
+    # The second transaction's own key was destroyed, not left in the keyring.
+    assert _key_files(keyring_dir) - files == {f"{key_of(made_first)}.key"}
+    assert vault.open(made_second) == "second"
+
+    racing = f"shred-race-{unique}"
+    await pool.execute("INSERT INTO subjects (subject_id) VALUES ($1)", racing)
+
+    async def seal(text: str) -> str:
+        async with pool.acquire() as connection, connection.transaction():
+            return await vault.seal(connection, racing, text)
+
+    sealed = await asyncio.gather(*(seal(f"v{i}") for i in range(6)))
+    assert len({key_of(value) for value in sealed}) == 1
+    assert await _current_keys(pool, racing) == [key_of(sealed[0])]
+    assert [vault.open(value) for value in sealed] == [f"v{i}" for i in range(6)]
