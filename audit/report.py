@@ -9,7 +9,8 @@ folded from its events, in `deadline_compliance` (a trigger on every append), an
 report reads the steps started in the range and judges them by `domain.compliance`, so a
 month's report does not fold every event of the month again. `kept_compliance_problem`
 checks those rows against a fold of the events themselves. Extension reasons are the
-operators' notes, read here because the events carry only ids.
+operators' notes, read here because the events carry only ids, and opened with the vault
+(an erased one shows as erased).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from domain.compliance import (
     step_records,
 )
 from domain.events import RecordedEvent
+from store.sealing import vault_of
 
 CSV_COLUMNS = (
     "request_id", "kind", "step", "party", "started_at", "due_at", "finished_at", "verdict",
@@ -121,7 +123,8 @@ async def _reasons(
         "SELECT note_id, body FROM operator_notes WHERE note_id = ANY($1::uuid[])",
         list(note_ids),
     )
-    return {str(note["note_id"]): note["body"] for note in notes}
+    vault = vault_of(connection)  # a note whose key was destroyed shows as erased
+    return {str(note["note_id"]): vault.open(note["body"]) for note in notes}
 
 
 async def kept_compliance_problem(pool: asyncpg.Pool, request_id: str) -> str | None:

@@ -2,7 +2,7 @@
 its figures, its CSV and its HTML page.
 
 The database is shared by the whole session, so each test builds the scenario in a
-February of its own (2001, 2002, 2003), a range no other test writes to, and every id
+February of its own (2001 to 2004), a range no other test writes to, and every id
 carries the `unique` suffix.
 """
 
@@ -30,6 +30,8 @@ from audit.report import (
 from domain.compliance import ComplianceReport, Verdict
 from domain.events import EventType, NewEvent
 from domain.requests import parse_submission
+from store.sealing import ERASED, Vault
+from store.shredding import shred_subject_key
 
 HOSTILE = "<script>alert('x')</script> archive retrieval takes a week"
 
@@ -226,3 +228,20 @@ async def test_an_empty_or_backwards_range(pool: asyncpg.Pool) -> None:
     assert render_csv(empty) == ",".join(CSV_COLUMNS) + "\n"
     with pytest.raises(ValueError, match="the range is empty"):
         await build_report(pool, datetime(1990, 2, 1), datetime(1990, 1, 1))
+
+
+async def test_a_reason_whose_key_was_destroyed_shows_as_erased(
+    pool: asyncpg.Pool, vault: Vault, unique: str
+) -> None:
+    s = await scenario(pool, unique, 2004)
+    # Retention forgets the extended request's personal data: its note is sealed under the
+    # destroyed key, while the figures, read from the events, stay whole.
+    async with pool.acquire() as connection, connection.transaction():
+        shredded = await shred_subject_key(connection, f"s-{unique}",
+                                           forget_requests=frozenset({s.ids["met"]}))
+    vault.keyring.destroy(shredded.destroyed_key)
+    report = await s.report()
+    [extension] = _mine(report, s.ids)[s.ids["met"], "answer"].extensions
+    assert (extension.reason, extension.by) == (ERASED, "op-sato")
+    assert HOSTILE not in render_csv(report) and "archive retrieval" not in render_html(report)
+    assert len(_mine(report, s.ids)) == 7

@@ -25,6 +25,8 @@ from activities.intake_store import IntakeStore
 from audit.report import build_report, kept_compliance_problem
 from domain.compliance import ComplianceReport, ReportRange, compliance_from_events
 from domain.events import EventType, NewEvent, RecordedEvent
+from store.legacy_sealing import seal_plaintext_left
+from store.sealing import Vault, vault_of
 from tests.store.support import POLICY, inquiry
 from tests.support import scratch_database
 
@@ -36,6 +38,7 @@ BREACHED, EXTENDED, LAPSED = (EventType.DEADLINE_BREACHED, EventType.DEADLINE_EX
 PAUSED, RESUMED, REMINDED = (EventType.DEADLINE_PAUSED, EventType.DEADLINE_RESUMED,
                              EventType.DEADLINE_REMINDED)
 NOTE = "the note"  # stands for the id of an operator's note the scenario stores
+REASON = "retrieval from the archive takes a week"
 
 # (type, days after the year's first Monday, payload, actor): each request's deadline
 # events in record order, in the shapes the event store accepts.
@@ -98,8 +101,12 @@ STARTED_STEPS = sum(1 for marks in SCENARIOS.values() for m in marks if m[0] is 
 class Year:
     """A year of the store to itself: requests, their events, and its reports."""
 
-    def __init__(self, pool: asyncpg.Pool, unique: str, year: int) -> None:
+    def __init__(self, pool: asyncpg.Pool, unique: str, year: int, *,
+                 before_sealing: bool = False) -> None:
         self.pool, self.unique = pool, unique
+        # Written as the service wrote them before personal data was sealed (migration
+        # 0010): the migration test's database has no sealed columns yet.
+        self.before_sealing = before_sealing
         self.t = datetime(year, 2, 3, 9, 0, tzinfo=UTC)
         self.start, self.end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1,
                                                                            tzinfo=UTC)
@@ -111,13 +118,37 @@ class Year:
 
     async def request(self, label: str) -> str:
         request_id = f"dc-{label.replace(' ', '-')}-{self.unique}"
-        await IntakeStore(self.pool).record_submission(
-            inquiry(request_id, f"subj-dc-{self.unique}"), POLICY)
+        if self.before_sealing:
+            await self._request_before_sealing(request_id)
+        else:
+            await IntakeStore(self.pool).record_submission(
+                inquiry(request_id, f"subj-dc-{self.unique}"), POLICY)
         self.ids[label] = request_id
-        if not self.note:
+        if not self.note and self.before_sealing:
+            self.note = str(uuid.uuid4())
+            await self.pool.execute(
+                "INSERT INTO operator_notes (note_id, request_id, purpose, body, operator)"
+                " VALUES ($1, $2, 'reason', $3, 'op-sato')",
+                uuid.UUID(self.note), request_id, REASON)
+        elif not self.note:
             self.note = str(await IntakeStore(self.pool).store_note(
-                request_id, "reason", "retrieval from the archive takes a week", "op-sato"))
+                request_id, "reason", REASON, "op-sato"))
         return request_id
+
+    async def _request_before_sealing(self, request_id: str) -> None:
+        subject_id = f"subj-dc-{self.unique}"
+        await self.pool.execute(
+            "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING", subject_id)
+        await self.pool.execute(
+            """INSERT INTO requests (request_id, workflow_id, kind, subject_id, fingerprint,
+                                     deadline_policy_version)
+               VALUES ($1, $2, 'inquiry', $3, 'x', $4)""",
+            request_id, f"dsr-{request_id}", subject_id, POLICY)
+        await self.pool.execute(
+            """INSERT INTO request_details (request_id, requester_name, requester_email,
+                                            details)
+               VALUES ($1, 'Taro', 'taro@example.jp', $2)""",
+            request_id, {"text": "What do you hold?"})
 
     def payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         # Times as the workflows record them; the note id the scenario stored.
@@ -163,11 +194,14 @@ class Year:
         events: dict[str, list[RecordedEvent]] = {request_id: [] for request_id in ids}
         for row in rows:
             events[row["request_id"]].append(RecordedEvent.model_construct(**dict(row)))
-        notes = await self.pool.fetch(
-            "SELECT note_id, body FROM operator_notes WHERE request_id = ANY($1::text[])", ids)
+        async with self.pool.acquire() as connection:
+            notes = await connection.fetch(
+                "SELECT note_id, body FROM operator_notes WHERE request_id = ANY($1::text[])",
+                ids)
+            vault = vault_of(connection)
         return compliance_from_events(
             events, dict.fromkeys(ids, "inquiry"), as_of,
-            reasons={str(n["note_id"]): n["body"] for n in notes},
+            reasons={str(n["note_id"]): vault.open(n["body"]) for n in notes},
             period=ReportRange(start=self.start, end=self.end))
 
     async def report(self, as_of: datetime) -> ComplianceReport:
@@ -272,10 +306,11 @@ async def test_a_row_changed_by_hand_no_longer_agrees_with_the_events(
 
 
 @pytest.fixture
-async def before_the_summary(postgres_server: str) -> AsyncIterator[asyncpg.Pool]:
+async def before_the_summary(postgres_server: str,
+                             vault: Vault) -> AsyncIterator[asyncpg.Pool]:
     """A database of its own with the migrations before deadline_compliance applied."""
     async with scratch_database(postgres_server, "dsr_backfill") as url:
-        pool = await create_pool(url, max_size=2)
+        pool = await create_pool(url, max_size=2, vault=vault)
         try:
             async with pool.acquire() as connection:
                 await connection.execute(
@@ -299,12 +334,15 @@ async def test_the_migration_folds_the_events_already_on_record(
     before_the_summary: asyncpg.Pool, unique: str
 ) -> None:
     pool = before_the_summary
-    year = Year(pool, unique, 1999)
+    year = Year(pool, unique, 1999, before_sealing=True)
     for label, marks in SCENARIOS.items():
         await year.append(label, marks)
 
     applied = await apply_migrations(pool)
     assert applied == [v for v, _ in migration_files() if v >= "0006"]
+    # As the worker does at its next start: the note in plain is sealed, and the report
+    # still reads its reason.
+    assert await seal_plaintext_left(pool) > 0
     kept = await year.kept()
     assert {request_id for request_id, _ in kept} == set(year.ids.values())
     for request_id in year.ids.values():
