@@ -23,6 +23,7 @@ from domain.deadlines import Step
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from runtime.operator_acts import Actor
+from store.sealing import vault_of
 
 EMAIL = "bench.subject@example.jp"
 DETAILS = {
@@ -56,13 +57,21 @@ async def seed_subjects(pool: asyncpg.Pool, tag: str, n: int) -> list[str]:
     async with pool.acquire() as connection, connection.transaction():
         await connection.executemany("INSERT INTO subjects (subject_id) VALUES ($1)",
                                      [(s,) for s in subjects])
+        # Held as the inventory holds it: sealed under each subject's key, the e-mail
+        # with its blind index (the identity check matches the requester's by it).
+        vault = vault_of(connection)
+        email_index = vault.blind_index(EMAIL)
+        rows = []
+        for s in subjects:
+            email, phone, purchases = await vault.seal_all(
+                connection, s, EMAIL, "090-0000-0000", "12 orders")
+            rows += [(s, "contact", "email", email, email_index, "service_emails"),
+                     (s, "contact", "phone", phone, None, "important_notices"),
+                     (s, "transaction", "purchases", purchases, None, "ad_resale")]
         await connection.executemany(
-            """INSERT INTO personal_data (subject_id, category, field, value, purpose)
-               VALUES ($1, $2, $3, $4, $5)""",
-            [row for s in subjects for row in (
-                (s, "contact", "email", EMAIL, "service_emails"),
-                (s, "contact", "phone", "090-0000-0000", "important_notices"),
-                (s, "transaction", "purchases", "12 orders", "ad_resale"))])
+            """INSERT INTO personal_data (subject_id, category, field, value, value_index,
+                                          purpose)
+               VALUES ($1, $2, $3, $4, $5, $6)""", rows)
         await connection.executemany(
             """INSERT INTO third_party_provisions (subject_id, partner_id, relationship,
                    legal_basis) VALUES ($1, 'adnet-1', 'third_party', 'consent')""",

@@ -68,6 +68,7 @@ from bench.store_load import time_store_reads  # noqa: E402
 from bench.workers import Fleet, fleet  # noqa: E402
 from runtime.cluster import connect, ensure_search_attributes  # noqa: E402
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port  # noqa: E402
+from runtime.settings import Settings  # noqa: E402
 
 STARTED = time.monotonic()
 
@@ -201,7 +202,12 @@ async def main(argv: list[str]) -> None:
         if not address:
             temporal = EmbeddedTemporal(scratch, port=free_port(), ui_port=free_port())
             address = await asyncio.to_thread(temporal.start)
-        pool = await create_pool(dsn, max_size=20)
+        # The workers' vault, made before any of them starts: the bench seeds subjects
+        # sealed under the keys the workers open them with, and two workers starting at
+        # once would otherwise each make a key-encryption key of their own.
+        worker_data = scratch / "worker-data"
+        vault = Settings(DSR_DATA_DIR=str(worker_data)).vault()
+        pool = await create_pool(dsn, max_size=20, vault=vault)
         await apply_migrations(pool)
         client = await connect(address, "default")
         await ensure_search_attributes(client, "default")
@@ -229,7 +235,7 @@ async def main(argv: list[str]) -> None:
         for count in args.workers:
             first = count == args.workers[0]
             tag = uuid.uuid4().hex[:8]
-            async with fleet(count, env, scratch / "worker-data", scratch / "logs",
+            async with fleet(count, env, worker_data, scratch / "logs",
                              args.profile if first else None) as workers:
                 say(f"ours, {count} worker{'s' if count > 1 else ''}: {args.requests} "
                     f"requests, {args.concurrency} at a time ...")
