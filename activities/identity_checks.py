@@ -8,13 +8,16 @@ import asyncpg
 
 
 async def registration_matched(connection: asyncpg.Connection, request_id: str) -> bool:
+    """Both addresses are sealed, so they are compared by their blind indexes (keyed
+    hashes of the address trimmed and case-folded, store/sealing.py), never in plain."""
     return await connection.fetchval(
         """SELECT EXISTS (
                SELECT 1 FROM requests r
                  JOIN request_details d USING (request_id)
                  JOIN personal_data p ON p.subject_id = r.subject_id
                 WHERE r.request_id = $1 AND p.category = 'contact'
-                  AND p.field = 'email' AND lower(p.value) = lower(d.requester_email))""",
+                  AND p.field = 'email'
+                  AND p.value_index = d.requester_email_index)""",
         request_id)
 
 

@@ -1,7 +1,12 @@
-"""Intake's writes: a submission's subject, request and personal details, in one transaction."""
+"""Intake's writes: a submission's subject, request and personal details, in one transaction.
+
+The requester's name and e-mail, the request's details and the operators' answers and notes
+are sealed under the subject's key (store/sealing.py) in the transaction that writes them;
+the e-mail is found again through its blind index, never through its value."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -9,6 +14,7 @@ import asyncpg
 
 from activities.event_store import UnknownRequest
 from domain.requests import SubjectRequest, fingerprint, workflow_id_for
+from store.sealing import Vault, vault_of
 
 
 class ConflictingSubmission(ValueError):
@@ -34,6 +40,24 @@ class RequestSummary:
     step: str | None
 
 
+def keyed_fingerprint(vault: Vault, digest: str) -> str:
+    """The fingerprint stored: keyed, because a plain digest of a submission lets anyone
+    holding a guess of it (a dump, a backup) confirm the guess, also after the subject's
+    data was shredded. The blind index's key does it (a hex digest is unchanged by its
+    trimming and case-folding)."""
+    return vault.blind_index(digest)
+
+
+async def _seal_for_request(connection: asyncpg.Connection, request_id: str,
+                            text: str) -> str:
+    """`text` sealed under the key of the request's subject; in the caller's transaction."""
+    subject_id = await connection.fetchval(
+        "SELECT subject_id FROM requests WHERE request_id = $1", request_id)
+    if subject_id is None:
+        raise UnknownRequest(request_id)
+    return await vault_of(connection).seal(connection, subject_id, text)
+
+
 class IntakeStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -41,9 +65,11 @@ class IntakeStore:
     async def record_submission(
         self, submission: SubjectRequest, deadline_policy_version: str
     ) -> RecordedSubmission:
-        digest = fingerprint(submission)
         workflow_id = workflow_id_for(submission.request_id)
         async with self._pool.acquire() as connection, connection.transaction():
+            vault = vault_of(connection)
+            plain_digest = fingerprint(submission)
+            digest = keyed_fingerprint(vault, plain_digest)
             await connection.execute(
                 "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING",
                 submission.subject_id,
@@ -64,7 +90,8 @@ class IntakeStore:
                     " WHERE request_id = $1",
                     submission.request_id,
                 )
-                if existing["fingerprint"] != digest:
+                # A request stored before fingerprints were keyed holds the plain digest.
+                if existing["fingerprint"] not in (digest, plain_digest):
                     raise ConflictingSubmission(
                         f"request_id {submission.request_id!r} is already used by a different "
                         "submission; choose a new request id"
@@ -73,12 +100,19 @@ class IntakeStore:
                     submission.request_id, workflow_id, existing["kind"],
                     existing["subject_id"], existing["status"], created=False,
                 )
+            # Sealed only once the request is new: a retry seals nothing and makes no key.
+            # One key lookup for the three; the details as Vault.seal_json writes them.
+            name, email, details = await vault.seal_all(
+                connection, submission.subject_id, submission.requester.name,
+                submission.requester.email,
+                json.dumps(submission.details.model_dump(mode="json"), ensure_ascii=False))
             await connection.execute(
                 """INSERT INTO request_details
-                       (request_id, requester_name, requester_email, details, language)
-                   VALUES ($1, $2, $3, $4, $5)""",
-                submission.request_id, submission.requester.name, submission.requester.email,
-                submission.details.model_dump(mode="json"), submission.language.value,
+                       (request_id, requester_name, requester_email, details, language,
+                        requester_email_index)
+                   VALUES ($1, $2, $3, $4, $5, $6)""",
+                submission.request_id, name, email, details, submission.language.value,
+                vault.blind_index(submission.requester.email),
             )
         return RecordedSubmission(
             submission.request_id, workflow_id, submission.kind.value, submission.subject_id,
@@ -101,11 +135,12 @@ class IntakeStore:
         """Store an answer under `answer_id` (derived from the act, so the same act sent
         again stores nothing more) or a new id."""
         answer_id = answer_id or str(uuid.uuid4())
-        async with self._pool.acquire() as connection:
+        async with self._pool.acquire() as connection, connection.transaction():
+            sealed = await _seal_for_request(connection, request_id, body)
             await connection.execute(
                 "INSERT INTO answers (answer_id, request_id, body, operator)"
                 " VALUES ($1, $2, $3, $4) ON CONFLICT (answer_id) DO NOTHING",
-                uuid.UUID(answer_id), request_id, body, operator,
+                uuid.UUID(answer_id), request_id, sealed, operator,
             )
         return answer_id
 
@@ -124,11 +159,12 @@ class IntakeStore:
         """Store a note under `note_id` (derived from the act, so the same act sent again
         stores nothing more) or a new id."""
         note_id = note_id or str(uuid.uuid4())
-        async with self._pool.acquire() as connection:
+        async with self._pool.acquire() as connection, connection.transaction():
+            sealed = await _seal_for_request(connection, request_id, body)
             await connection.execute(
                 "INSERT INTO operator_notes (note_id, request_id, purpose, body, operator)"
                 " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (note_id) DO NOTHING",
-                uuid.UUID(note_id), request_id, purpose, body, operator,
+                uuid.UUID(note_id), request_id, purpose, sealed, operator,
             )
         return note_id
 

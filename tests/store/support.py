@@ -1,4 +1,6 @@
-"""Builders shared by the store tests: submissions, events and a fixed clock."""
+"""Builders shared by the store tests: submissions, events, a fixed clock, and sealing
+(personal data is stored sealed under its subject's key, so a test that writes a personal
+column directly seals the value first, and one that reads it opens it)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import asyncpg
 from activities.intake_store import IntakeStore
 from domain.events import EventType, NewEvent
 from domain.requests import SubjectRequest, parse_submission
+from store.sealing import PREFIX, vault_of
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 POLICY = "test-policy"
@@ -56,3 +59,35 @@ def event(
         idempotency_key=key or f"dsr-{request_id}:{type.value}:{uuid.uuid4().hex}",
     )
 
+
+async def sealed(pool: asyncpg.Pool, subject_id: str, *texts: str) -> list[str]:
+    """`texts` sealed under the subject's key, as the stores seal them (the subject row is
+    made if missing: a key belongs to a subject)."""
+    async with pool.acquire() as connection, connection.transaction():
+        await connection.execute(
+            "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING", subject_id)
+        return await vault_of(connection).seal_all(connection, subject_id, *texts)
+
+
+async def register_email(pool: asyncpg.Pool, subject_id: str, email: str) -> None:
+    """The subject's e-mail on record, sealed and with its blind index (an identity check
+    compares indexes, never addresses)."""
+    [value] = await sealed(pool, subject_id, email)
+    async with pool.acquire() as connection:
+        index = vault_of(connection).blind_index(email)
+    await pool.execute(
+        "INSERT INTO personal_data (subject_id, category, field, value, value_index)"
+        " VALUES ($1, 'contact', 'email', $2, $3)", subject_id, value, index)
+
+
+async def opened(pool: asyncpg.Pool, envelope: str) -> str:
+    """A sealed value as the service reads it (ERASED once its key was destroyed)."""
+    async with pool.acquire() as connection:
+        return vault_of(connection).open(envelope)
+
+
+def assert_sealed(envelope: str, *plain: str) -> None:
+    """A stored value is an envelope and shows none of `plain`."""
+    assert envelope.startswith(f"{PREFIX}."), "a personal value is stored unsealed"
+    for value in plain:
+        assert value not in envelope, "a personal value shows through its envelope"
