@@ -53,7 +53,7 @@ class PersonalDataSettings(BaseModel):
 
     @field_validator("personal_data_retention")
     @classmethod
-    def _retention(cls, value: str) -> str:
+    def _personal_data_retention(cls, value: str) -> str:
         parse_duration(value, "dh", least=PERSONAL_DATA_RETENTION_RANGE[0],
                        most=PERSONAL_DATA_RETENTION_RANGE[1])
         return value
