@@ -1,7 +1,10 @@
 """The activities of identity, fee, investigation, decision and action (Articles 5-8).
 
 Each writes its effect and its event in one transaction, keyed by the workflow's
-idempotency key: a retry finds the event and does nothing twice.
+idempotency key: a retry finds the event and does nothing twice. Personal data is opened
+where it is read (store/sealing.py). An erasure's last steps come after its transaction,
+and a retry repeats them: destroying the subject's old key, and withdrawing the subject's
+notices still in the maildrop.
 """
 
 from __future__ import annotations
@@ -16,7 +19,15 @@ from temporalio.exceptions import ApplicationError
 
 from activities.event_store import EventStore, UnknownRequest
 from activities.identity_checks import code_verified, registration_matched
-from activities.request_effects import carry_out_in
+from activities.notifications import MaildropSender
+from activities.request_effects import (
+    DetailsErased,
+    carry_out_in,
+    finish_erasure,
+    request_details,
+    shredded_event_key,
+    shredded_payload,
+)
 from domain.decisions import FEE_PER_CASE_YEN, Proposal, propose
 from domain.events import EventType, NewEvent
 from domain.findings import ChangeCheck, Findings
@@ -40,6 +51,7 @@ from domain.requests import (
     SuspensionAction,
     SuspensionGround,
 )
+from store.sealing import vault_of
 
 log = structlog.get_logger(__name__)
 
@@ -66,10 +78,14 @@ SendNotice = Callable[[QueueNotice], Awaitable[None]]
 
 class LifecycleActivities:
     def __init__(self, pool: asyncpg.Pool, events: EventStore,
-                 send_notice: SendNotice | None = None) -> None:
+                 send_notice: SendNotice | None = None, *, sender: object | None = None) -> None:
         self._pool = pool
         self._events = events
         self._send_notice = send_notice  # for the identity-proof request of check_identity
+        # Where notices are delivered: a maildrop's files still there are withdrawn by an
+        # erasure. Any other sender (SMTP) has handed them over already: nothing to take
+        # back, and nothing is recorded.
+        self._maildrop = sender if isinstance(sender, MaildropSender) else None
 
     async def _append(self, connection: asyncpg.Connection, event: NewEvent) -> None:
         await self._append_all(connection, (event,))
@@ -199,15 +215,14 @@ class LifecycleActivities:
                 # if the subject's data has changed since.
                 return Investigation(findings=Findings.model_validate(stored["findings"]),
                                      proposal=Proposal.model_validate(stored["proposal"]))
-            request = await connection.fetchrow(
-                """SELECT r.subject_id, d.details FROM requests r
-                     JOIN request_details d USING (request_id) WHERE r.request_id = $1""",
-                step.request_id,
-            )
-            if request is None:
-                raise _refused(f"no request with id {step.request_id!r}", "UnknownRequest")
-            findings = await _findings(connection, step.kind, request["subject_id"],
-                                       request["details"])
+            try:
+                subject_id, details = await request_details(connection, step.request_id)
+            except DetailsErased as error:
+                raise _refused(str(error), "DetailsErased") from None
+            except LookupError:
+                raise _refused(f"no request with id {step.request_id!r}",
+                               "UnknownRequest") from None
+            findings = await _findings(connection, step.kind, subject_id, details)
             proposal = propose(step.kind, findings)
             await connection.execute(
                 "INSERT INTO investigations (request_id, findings, proposal, recorded_at)"
@@ -235,24 +250,45 @@ class LifecycleActivities:
 
     @activity.defn(name="carry_out")
     async def carry_out(self, order: CarryOut) -> ActionReport:
-        async with self._pool.acquire() as connection, connection.transaction():
-            # Locked first, so a slow attempt and its retry cannot both apply the effects.
-            await _lock_request(connection, order.request_id)
-            await self._append_all(connection, order.preceding)
-            done = await _already(connection, order.idempotency_key)
-            if done is not None:
-                return ActionReport(event=EventType(done["type"]),
-                                    items_affected=done["payload"]["items_affected"])
-            report, payload = await carry_out_in(connection, order)
-            await self._append(connection, NewEvent(
-                request_id=order.request_id, type=report.event,
-                payload={**payload, "items_affected": report.items_affected},
-                occurred_at=order.occurred_at, actor="system",
-                idempotency_key=order.idempotency_key,
-            ))
+        async with self._pool.acquire() as connection:
+            async with connection.transaction():
+                # Locked first, so a slow attempt and its retry cannot both apply the effects.
+                await _lock_request(connection, order.request_id)
+                await self._append_all(connection, order.preceding)
+                done = await _already(connection, order.idempotency_key)
+                if done is not None:
+                    report = ActionReport(event=EventType(done["type"]),
+                                          items_affected=done["payload"]["items_affected"])
+                else:
+                    report = await self._carry_out_in(connection, order)
+            if report.event is EventType.DATA_ERASED:
+                await finish_erasure(connection, self._events, order, self._maildrop)
         log.info("decision carried out", event_type=report.event.value,
                  items=report.items_affected)
         return report
+
+    async def _carry_out_in(self, connection: asyncpg.Connection,
+                            order: CarryOut) -> ActionReport:
+        """The effects and their event; an erasure's shredding of the subject's key is
+        recorded after it, in the same transaction."""
+        try:
+            effect = await carry_out_in(connection, order)
+        except DetailsErased as error:
+            raise _refused(str(error), "DetailsErased") from None
+        events = [NewEvent(
+            request_id=order.request_id, type=effect.report.event,
+            payload={**effect.payload, "items_affected": effect.report.items_affected},
+            occurred_at=order.occurred_at, actor="system",
+            idempotency_key=order.idempotency_key,
+        )]
+        if effect.shredded is not None:
+            events.append(NewEvent(
+                request_id=order.request_id, type=EventType.SUBJECT_KEY_SHREDDED,
+                payload=shredded_payload(effect.shredded), occurred_at=order.occurred_at,
+                actor="system", idempotency_key=shredded_event_key(order.idempotency_key),
+            ))
+        await self._append_all(connection, tuple(events))
+        return effect.report
 
     def all(self) -> list:
         return [self.match_registration, self.check_identity, self.record_operator_act,
@@ -279,9 +315,10 @@ async def _findings(
     if kind is RequestKind.DISCLOSURE:
         findings["requested_categories"] = tuple(details.get("categories") or ())
     if kind is RequestKind.CORRECTION:
+        vault = vault_of(connection)
         values: dict[str, list[str]] = {}
         for row in rows:
-            values.setdefault(row["field"], []).append(row["value"])
+            values.setdefault(row["field"], []).append(vault.open(row["value"]))
         findings["changes"] = tuple(
             ChangeCheck(index=i, action=CorrectionAction(c["action"]),
                         held=c["field"] in values,

@@ -1,42 +1,97 @@
 """The effects of a decision, inside the caller's transaction: compile a disclosure,
-apply a correction, suspend or erase, take an alternative measure, stop provision."""
+apply a correction, suspend or erase, take an alternative measure, stop provision.
+
+Personal data is sealed under the subject's key (store/sealing.py): values are opened
+here to be compared or copied and sealed again when written. An erasure ends by
+crypto-shredding the subject's key (store/shredding.py), so every copy of the erased
+values sealed before, backups included, becomes unreadable; the caller records it, and
+once its transaction has committed, `finish_erasure` destroys the old key and withdraws
+the subject's notices still in the maildrop."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
+import structlog
 
+from activities.event_store import EventStore
+from activities.notifications import MaildropSender, maildrop_name, maildrop_staging_prefix
 from domain.decisions import DISCLOSING, Outcome
-from domain.events import EventType, PayloadValue
+from domain.events import EventType, NewEvent, PayloadValue
 from domain.findings import ChangeCheck, Placement, disclosure_plan, stoppable_partners
+from domain.inventory import EMAIL_FIELD
 from domain.messages import ActionReport, CarryOut
 from domain.requests import CorrectionAction, DataCategory, category_of_field
+from store.sealing import Vault, vault_of
+from store.shredding import Redaction, Shredded, shred_subject_key
+
+log = structlog.get_logger(__name__)
 
 
-async def carry_out_in(
-    connection: asyncpg.Connection, order: CarryOut
-) -> tuple[ActionReport, dict[str, PayloadValue]]:
-    decision = order.decision
+class DetailsErased(LookupError):
+    """The request's details were shredded, so there is nothing left to act on."""
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What carrying a decision out did: the report, its event's payload and, for an
+    erasure, the shredding of the subject's key (for the caller to record and finish)."""
+
+    report: ActionReport
+    payload: dict[str, PayloadValue]
+    shredded: Shredded | None = None
+
+
+def shredded_event_key(idempotency_key: str) -> str:
+    """The idempotency key of the `subject_key.shredded` event of an act's erasure."""
+    return f"{idempotency_key}:subject-key-shredded"
+
+
+def shredded_payload(shredded: Shredded) -> dict[str, PayloadValue]:
+    """What the chain records of a shredding: key ids and counts, never a value."""
+    return {"destroyed_key": shredded.destroyed_key, "new_key": shredded.new_key,
+            "resealed": shredded.resealed, "forgotten": shredded.forgotten}
+
+
+def email_index(vault: Vault, field: str, value: str) -> str | None:
+    """The blind index a row of personal data carries: the e-mail on record's only."""
+    return vault.blind_index(value) if field == EMAIL_FIELD else None
+
+
+async def request_details(connection: asyncpg.Connection, request_id: str) -> tuple[str, dict]:
+    """The request's subject and its details, opened."""
     request = await connection.fetchrow(
         """SELECT r.subject_id, d.details FROM requests r
              JOIN request_details d USING (request_id) WHERE r.request_id = $1""",
-        order.request_id,
+        request_id,
     )
-    subject_id: str = request["subject_id"]
-    details: dict[str, Any] = request["details"]
+    if request is None:
+        raise LookupError(f"no request with id {request_id!r}")
+    details = vault_of(connection).open_json(request["details"])
+    if details is None:
+        raise DetailsErased(f"the details of request {request_id} were shredded")
+    return request["subject_id"], details
+
+
+async def carry_out_in(connection: asyncpg.Connection, order: CarryOut) -> Effect:
+    decision = order.decision
+    subject_id, details = await request_details(connection, order.request_id)
     match decision.outcome:
         case outcome if outcome in DISCLOSING:
             count, left_out = await _compile_disclosure(connection, order, subject_id)
-            return ActionReport(event=EventType.DISCLOSURE_COMPILED, items_affected=count), {
-                "outcome": decision.outcome.value, **left_out,
-            }
+            return Effect(ActionReport(event=EventType.DISCLOSURE_COMPILED,
+                                       items_affected=count),
+                          {"outcome": decision.outcome.value, **left_out})
         case Outcome.CORRECTION_MADE:
             made, not_made = await _apply_correction(
                 connection, subject_id, details, set(decision.declined_changes))
-            return ActionReport(event=EventType.CORRECTION_APPLIED, items_affected=len(made)), {
-                "made": ",".join(made), "not_made": ",".join(not_made),
-            }
+            return Effect(ActionReport(event=EventType.CORRECTION_APPLIED,
+                                       items_affected=len(made)),
+                          {"made": ",".join(made), "not_made": ",".join(not_made)})
         case Outcome.USE_SUSPENDED | Outcome.ERASED | Outcome.ALTERNATIVE_MEASURES:
             return await _suspend_or_erase(connection, order, subject_id)
         case Outcome.PROVISION_STOPPED | Outcome.STOP_REFUSED:
@@ -49,22 +104,21 @@ async def carry_out_in(
             )
             continued = [f"{p}:{order.findings.continuable(p)}"
                          for p in decision.continued_partners]
-            return ActionReport(event=EventType.PROVISION_STOPPED,
-                                items_affected=int(result.split()[-1])), {
+            return Effect(ActionReport(event=EventType.PROVISION_STOPPED,
+                                       items_affected=int(result.split()[-1])), {
                 "partners": ",".join(stopping),
                 "continued": ",".join(continued),
                 "not_third_parties": ",".join(sorted(order.findings.not_third_parties)),
-            }
+            })
     # Refused, declined, or nothing to stop: nothing changes, but the decision not to act
     # is on record.
-    return ActionReport(event=EventType.NOTHING_TO_CARRY_OUT, items_affected=0), {
-        "outcome": decision.outcome.value,
-    }
+    return Effect(ActionReport(event=EventType.NOTHING_TO_CARRY_OUT, items_affected=0),
+                  {"outcome": decision.outcome.value})
 
 
 async def _suspend_or_erase(
     connection: asyncpg.Connection, order: CarryOut, subject_id: str
-) -> tuple[ActionReport, dict[str, PayloadValue]]:
+) -> Effect:
     """Article 8: act on exactly the items the investigation found in breach, never more,
     and record which they were (category and field, never the value) and how many were
     left as they were, so the notice can say both."""
@@ -78,10 +132,11 @@ async def _suspend_or_erase(
         subject_id, list(findings.items_in_breach), outcome is not Outcome.USE_SUSPENDED,
     )
     ids = [row["item_id"] for row in scope]
+    shredded = None
     if outcome is Outcome.ERASED:
         await connection.execute(
             "DELETE FROM personal_data WHERE item_id = ANY($1::bigint[])", ids)
-        await _erase_copies(connection, order.request_id, subject_id, scope)
+        shredded = await _erase_copies(connection, order.request_id, subject_id, scope)
         event = EventType.DATA_ERASED
     elif outcome is Outcome.USE_SUSPENDED:
         await connection.execute(
@@ -103,38 +158,98 @@ async def _suspend_or_erase(
         payload |= {"ground": decision.alternative_ground.value
                     if decision.alternative_ground else None,
                     "measure_note_id": decision.measure_note_id}
-        return ActionReport(event=event, items_affected=0), payload
-    return ActionReport(event=event, items_affected=len(ids)), payload
+        return Effect(ActionReport(event=event, items_affected=0), payload)
+    return Effect(ActionReport(event=event, items_affected=len(ids)), payload, shredded)
 
 
 async def _erase_copies(
     connection: asyncpg.Connection, erasing_request: str, subject_id: str,
     erased: list[asyncpg.Record],
-) -> None:
+) -> Shredded:
     """Erasure reaches the copies our earlier answers made of the erased items, and only of
-    them: the items in compiled disclosures, and their values in notices already sent. A
-    notice still waiting in the outbox is left whole, so it says what it was written to
-    say. The events hold no values, so the chain is untouched."""
-    if not erased:
-        return
-    others = [row["request_id"] for row in await connection.fetch(
-        "SELECT request_id FROM requests WHERE subject_id = $1 AND request_id <> $2",
-        subject_id, erasing_request)]
-    gone = {(row["category"], row["field"]) for row in erased}
-    for row in await connection.fetch(
-            "SELECT request_id, items FROM disclosures WHERE request_id = ANY($1::text[])"
-            " FOR UPDATE", others):
-        kept = [i for i in row["items"] if (i["category"], i["field"]) not in gone]
-        if len(kept) != len(row["items"]):
-            await connection.execute("UPDATE disclosures SET items = $2 WHERE request_id = $1",
-                                     row["request_id"], kept)
-    for row in erased:
-        await connection.execute(
-            """UPDATE notifications
-                  SET body = replace(body, $2, '[erased at the person''s request]')
-                WHERE request_id = ANY($1::text[]) AND status = 'delivered'
-                  AND strpos(body, $2) > 0""",
-            others, row["value"])
+    them: the items are taken out of compiled disclosures, and their values are replaced
+    by a marker in the texts of the subject's other requests (notices, answers, notes,
+    details) as the subject's key is shredded: every value kept is sealed again under a
+    new key, the old key with every copy sealed under it (backups included) goes. The
+    erasing request's own texts are spared, so its notices say what they were written
+    to say. The events hold no values, so the chain is untouched."""
+    vault = vault_of(connection)
+    values = tuple(vault.open(row["value"]) for row in erased)
+    if erased:
+        others = [row["request_id"] for row in await connection.fetch(
+            "SELECT request_id FROM requests WHERE subject_id = $1 AND request_id <> $2",
+            subject_id, erasing_request)]
+        gone = {(row["category"], row["field"]) for row in erased}
+        for row in await connection.fetch(
+                "SELECT request_id, items FROM disclosures WHERE request_id = ANY($1::text[])"
+                " FOR UPDATE", others):
+            items = vault.open_json(row["items"])
+            if items is None:
+                continue  # shredded already by retention: nothing of it is left to reach
+            kept = [i for i in items if (i["category"], i["field"]) not in gone]
+            if len(kept) != len(items):
+                await connection.execute(
+                    "UPDATE disclosures SET items = $2 WHERE request_id = $1",
+                    row["request_id"], await vault.seal_json(connection, subject_id, kept))
+    return await shred_subject_key(connection, subject_id,
+                                   redaction=Redaction(values, sparing=erasing_request))
+
+
+async def finish_erasure(connection: asyncpg.Connection, events: EventStore,
+                         order: CarryOut, maildrop: MaildropSender | None) -> None:
+    """After an erasure committed, and again on every retry of it (so a crash in between
+    leaves nothing behind): destroy the old key its `subject_key.shredded` event names,
+    then withdraw the subject's notices still in the maildrop, if notices go to one."""
+    destroyed = await connection.fetchval(
+        "SELECT payload->>'destroyed_key' FROM request_events WHERE idempotency_key = $1",
+        shredded_event_key(order.idempotency_key))
+    if destroyed is not None:
+        vault_of(connection).keyring.destroy(destroyed)
+    if maildrop is not None:
+        await _withdraw_notices(connection, events, order, maildrop)
+
+
+async def _withdraw_notices(connection: asyncpg.Connection, events: EventStore,
+                            order: CarryOut, maildrop: MaildropSender) -> None:
+    """Name the subject's files still in the maildrop in a `notices.withdrawn` event, then
+    remove them: the record never says less than was done. A retry removes what is still
+    there of what the event names, and nothing it does not name."""
+    keys = [row["idempotency_key"] for row in await connection.fetch(
+        """SELECT n.idempotency_key FROM notifications n JOIN requests r USING (request_id)
+            WHERE r.subject_id = (SELECT subject_id FROM requests WHERE request_id = $1)
+           UNION
+           SELECT idempotency_key FROM privacy_center_notices
+            WHERE subject_id = (SELECT subject_id FROM requests WHERE request_id = $1)""",
+        order.request_id)]
+    key = f"{order.idempotency_key}:notices-withdrawn"
+    payload = await connection.fetchval(
+        "SELECT payload FROM request_events WHERE idempotency_key = $1", key)
+    if payload is None:
+        listed = await asyncio.to_thread(_maildrop_files, maildrop.folder, keys)
+        if not listed:
+            return  # nothing there: nothing to record or remove
+        async with connection.transaction():
+            # An attempt that recorded first wins: its list is the one removed.
+            payload = (await events.append_in(connection, NewEvent(
+                request_id=order.request_id, type=EventType.NOTICES_WITHDRAWN,
+                payload={"files": ",".join(listed), "count": len(listed)},
+                occurred_at=order.occurred_at, actor="system", idempotency_key=key))).payload
+    named = set(filter(None, str(payload.get("files") or "").split(",")))
+    removed = await maildrop.withdraw(
+        k for k in keys if maildrop_name(k) in named
+        or any(name.startswith(maildrop_staging_prefix(k)) for name in named))
+    log.info("notices withdrawn from the maildrop", files=len(removed))
+
+
+def _maildrop_files(folder: Path, keys: list[str]) -> list[str]:
+    """The files of these notices in the maildrop, chosen as MaildropSender.withdraw
+    chooses those it removes: the notice's own file and any staging file of it."""
+    if not folder.is_dir():
+        return []
+    names = {maildrop_name(key) for key in keys}
+    prefixes = tuple(maildrop_staging_prefix(key) for key in keys)
+    return sorted(path.name for path in folder.iterdir()
+                  if path.name in names or (prefixes and path.name.startswith(prefixes)))
 
 
 async def _compile_disclosure(
@@ -145,6 +260,7 @@ async def _compile_disclosure(
     decision = order.decision
     plan = disclosure_plan(order.findings, decision.withheld_categories,
                            decision.included_categories)
+    vault = vault_of(connection)
     rows = await connection.fetch(
         "SELECT category, field, value, suspended_at IS NOT NULL AS suspended"
         " FROM personal_data WHERE subject_id = $1 ORDER BY category, field", subject_id,
@@ -155,14 +271,15 @@ async def _compile_disclosure(
     for row in rows:
         place = plan.place(DataCategory(row["category"]))
         if place is Placement.DISCLOSED:
-            items.append(dict(row))
+            items.append({**dict(row), "value": vault.open(row["value"])})
         elif place in left_out:
             counts = left_out[place]
             counts[row["category"]] = counts.get(row["category"], 0) + 1
     await connection.execute(
         """INSERT INTO disclosures (request_id, items, compiled_at, excluded, withheld)
            VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id) DO NOTHING""",
-        order.request_id, items, order.occurred_at, left_out[Placement.EXCLUDED],
+        order.request_id, await vault.seal_json(connection, subject_id, items),
+        order.occurred_at, left_out[Placement.EXCLUDED],
         left_out[Placement.WITHHELD],
     )
     return len(items), {
@@ -179,6 +296,7 @@ async def _apply_correction(
     """Article 7 ¶2: make each requested change judged necessary that changes what is
     held; the others are named with why: declined, or it would change nothing. Returns
     `field:action` made and `field:action:why` not made."""
+    vault = vault_of(connection)
     made: list[str] = []
     not_made: list[str] = []
     for index, change in enumerate(details["changes"]):
@@ -187,35 +305,51 @@ async def _apply_correction(
         if index in declined:
             not_made.append(f"{field}:{action.value}:declined")
             continue
+        held = True
         if action is CorrectionAction.DELETE:
             result = await connection.execute(
                 "DELETE FROM personal_data WHERE subject_id = $1 AND field = $2",
                 subject_id, field)
+            changed = int(result.split()[-1])
         elif action is CorrectionAction.CORRECT:
-            result = await connection.execute(
-                "UPDATE personal_data SET value = $3"
-                " WHERE subject_id = $1 AND field = $2 AND value <> $3",
-                subject_id, field, change["new_value"])
+            changed, held = await _correct(connection, vault, subject_id, field,
+                                           change["new_value"])
         else:
+            value = change["new_value"]
             result = await connection.execute(
                 """INSERT INTO personal_data (subject_id, category, field, value, source,
-                                              purpose)
-                   SELECT $1, $2, $3, $4, 'correction_request', 'account_self_service'
+                                              purpose, value_index)
+                   SELECT $1, $2, $3, $4, 'correction_request', 'account_self_service', $5
                     WHERE NOT EXISTS (SELECT 1 FROM personal_data
                                        WHERE subject_id = $1 AND field = $3)""",
-                subject_id, category_of_field(field).value, field, change["new_value"])
-        if int(result.split()[-1]) > 0:
+                subject_id, category_of_field(field).value, field,
+                await vault.seal(connection, subject_id, value),
+                email_index(vault, field, value))
+            changed = int(result.split()[-1])
+        if changed > 0:
             made.append(f"{field}:{action.value}")
         else:
-            check = ChangeCheck(index=0, action=action,
-                                held=action is not CorrectionAction.DELETE,
-                                same_value=action is CorrectionAction.CORRECT)
             # Nothing changed: for a correction, either the field is not held or the value
-            # is already right; look which.
-            if action is CorrectionAction.CORRECT:
-                held = await connection.fetchval(
-                    "SELECT EXISTS (SELECT 1 FROM personal_data"
-                    " WHERE subject_id = $1 AND field = $2)", subject_id, field)
-                check = check.model_copy(update={"held": held, "same_value": held})
+            # is already right (`held` says which).
+            check = ChangeCheck(index=0, action=action,
+                                held=action is not CorrectionAction.DELETE and held,
+                                same_value=action is CorrectionAction.CORRECT and held)
             not_made.append(f"{field}:{action.value}:{check.why_not}")
     return made, not_made
+
+
+async def _correct(connection: asyncpg.Connection, vault: Vault, subject_id: str,
+                   field: str, new_value: str) -> tuple[int, bool]:
+    """Give every item of the field the new value where it differs; the values are sealed,
+    so they are compared after opening. Returns how many changed and whether any is held."""
+    rows = await connection.fetch(
+        "SELECT item_id, value FROM personal_data WHERE subject_id = $1 AND field = $2"
+        " FOR UPDATE", subject_id, field)
+    differing = [row["item_id"] for row in rows if vault.open(row["value"]) != new_value]
+    if differing:
+        await connection.execute(
+            "UPDATE personal_data SET value = $2, value_index = $3"
+            " WHERE item_id = ANY($1::bigint[])",
+            differing, await vault.seal(connection, subject_id, new_value),
+            email_index(vault, field, new_value))
+    return len(differing), bool(rows)

@@ -1,6 +1,10 @@
 """What an operator needs in front of them to decide a request: the person's statement
 and what they ask for, beside what we hold now. Read from Postgres only (personal data
-never goes to Temporal); shown by `dsr review`."""
+never goes to Temporal); shown by `dsr review`.
+
+What is read is opened (store/sealing.py). Details whose key was destroyed (the request's
+personal data shredded) show as ERASED, and what only they said is left out: the review
+still shows what we hold."""
 
 from __future__ import annotations
 
@@ -12,10 +16,12 @@ from activities.event_store import UnknownRequest
 from domain.findings import ChangeCheck, Findings, disclosure_plan
 from domain.holdings import purpose_label
 from domain.requests import CorrectionAction, DataCategory
+from store.sealing import ERASED, vault_of
 
 
 async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]:
     async with pool.acquire() as connection:
+        vault = vault_of(connection)
         request = await connection.fetchrow(
             """SELECT r.request_id, r.kind, r.subject_id, r.status, r.step, d.details
                  FROM requests r JOIN request_details d USING (request_id)
@@ -33,26 +39,31 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
             """SELECT partner_id, relationship, legal_basis, stopped_at IS NOT NULL AS stopped
                  FROM third_party_provisions WHERE subject_id = $1 ORDER BY partner_id""",
             request["subject_id"])
-    details: dict[str, Any] = request["details"]
+    opened = vault.open_json(request["details"])
+    details: dict[str, Any] = opened if opened is not None else {}
+    held = [{**dict(row), "value": vault.open(row["value"])} for row in held]
     findings = Findings.model_validate(stored) if stored is not None else None
     document: dict[str, Any] = {
         "request_id": request_id, "kind": request["kind"], "status": request["status"],
         "step": request["step"], "subject_id": request["subject_id"],
-        "statement": details.get("statement") or details.get("text"),
+        "statement": ERASED if opened is None else details.get("statement")
+        or details.get("text"),
         "investigated": findings is not None,
     }
     values = {row["field"]: row["value"] for row in held}
     match request["kind"]:
         case "correction":
-            document["changes"] = [_change(change, values) for change in details["changes"]]
+            document["changes"] = [_change(change, values)
+                                   for change in details.get("changes") or ()]
         case "suspension":
             in_breach = set(findings.items_in_breach) if findings else set()
-            document |= {"action": details["action"], "grounds": details["grounds"],
-                         "items": [_item(row, in_breach) for row in held]}
+            document["items"] = [_item(row, in_breach) for row in held]
+            if opened is not None:
+                document |= {"action": details["action"], "grounds": details["grounds"]}
         case "third_party_stop":
             known = {row["partner_id"]: dict(row) for row in provisions}
             document["partners"] = [known.get(p, {"partner_id": p, "relationship": "unknown"})
-                                    for p in details["partners"]]
+                                    for p in details.get("partners") or ()]
         case "disclosure":
             plan = disclosure_plan(findings or Findings(
                 requested_categories=tuple(details.get("categories") or ())))
@@ -72,7 +83,7 @@ def _change(change: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
             "changes_something": check.effective, "why_not": check.why_not}
 
 
-def _item(row: asyncpg.Record, in_breach: set[int]) -> dict[str, Any]:
+def _item(row: dict[str, Any], in_breach: set[int]) -> dict[str, Any]:
     return {"category": row["category"], "field": row["field"], "value": row["value"],
             "purpose": purpose_label(row["purpose"]),
             "lawfully_obtained": row["lawfully_obtained"], "suspended": row["suspended"],
