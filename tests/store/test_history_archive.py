@@ -22,9 +22,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.database import apply_migrations, create_pool
 from activities.history_archive import ArchivedHistories, HistoryArchive, HistoryNotArchived
 from activities.request_views import RequestViews
-from audit.export import HistoryUnavailable, export_requests
+from audit.export import REQUEST_FACTS, HistoryUnavailable, export_requests
 from domain.archive import ArchiveBatch, ArchiveCounts
-from tests.store.support import new_request
+from store.sealing import Vault
+from tests.store.support import EMAIL, NAME, TEXT, new_request
 from tests.support import recorded_histories, scratch_database
 
 # A real history to archive: any recorded inquiry (they are frozen, never deleted).
@@ -80,9 +81,9 @@ class _Described:
 
 
 @pytest.fixture
-async def own_pool(postgres_server: str) -> AsyncIterator[asyncpg.Pool]:
+async def own_pool(postgres_server: str, vault: Vault) -> AsyncIterator[asyncpg.Pool]:
     async with scratch_database(postgres_server, "dsr_archive") as url:
-        pool = await create_pool(url, max_size=4)
+        pool = await create_pool(url, max_size=4, vault=vault)
         try:
             await apply_migrations(pool)
             yield pool
@@ -191,6 +192,12 @@ async def test_export_takes_the_archived_history_once_temporal_has_dropped_it(
     assert manifest[0]["history_events"] == len(history.events)
     exported = (tmp_path / request_id / "history.json").read_text(encoding="utf-8")
     assert WorkflowHistory.from_json("w", exported).events == history.events
+    # The store's side names the request's facts and no personal value, sealed or open.
+    store = json.loads((tmp_path / request_id / "store.json").read_text(encoding="utf-8"))
+    assert set(store["request"]) <= set(REQUEST_FACTS)
+    assert store["request"]["request_id"] == request_id
+    written = json.dumps(store, ensure_ascii=False)
+    assert [part for part in ("dsr1.", NAME, EMAIL, TEXT) if part in written] == []
     with pytest.raises(HistoryUnavailable, match="not archived yet"):
         await export_requests([never_archived], tmp_path, client=gone,  # type: ignore[arg-type]
                               views=RequestViews(own_pool), archive=archive)

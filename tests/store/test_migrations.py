@@ -16,12 +16,14 @@ from activities.database import (
     create_pool,
     migration_files,
 )
+from store.shredding import SEALED
 from tests.support import scratch_database
 
 VERSIONS = [version for version, _ in migration_files()]
 TABLES = {
     "subjects", "personal_data", "requests", "request_details", "request_events",
     "deadlines", "answers", "notifications", "third_party_provisions", "schema_migrations",
+    "subject_keys",
 }
 
 
@@ -117,6 +119,18 @@ async def test_a_fresh_database_gets_every_migration_then_none(fresh_database: s
         await pool.close()
     assert count == len(VERSIONS)
     assert tables >= TABLES
+
+
+async def test_every_sealed_column_holds_text(owner_pool: asyncpg.Pool) -> None:
+    # A sealed value is `dsr1.<key id>.<base64>`: a column still typed jsonb (or anything
+    # else) would refuse it, or worse, store it quoted where shredding cannot read it.
+    types = {(row["table_name"], row["column_name"]): row["data_type"]
+             for row in await owner_pool.fetch(
+                 "SELECT table_name, column_name, data_type FROM information_schema.columns"
+                 " WHERE table_schema = 'public'")}
+    for sealed in SEALED:
+        for column in sealed.columns:
+            assert types[sealed.table, column] == "text", (sealed.table, column)
 
 
 async def test_two_workers_migrating_at_once_apply_each_migration_exactly_once(

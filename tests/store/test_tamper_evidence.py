@@ -31,8 +31,9 @@ from domain.chain import canonical_encoding, link_hash
 from domain.event_log import RequestMark
 from domain.events import EventType
 from starter import main
+from store.sealing import Vault
 from tests.store.support import event, new_request
-from tests.support import database_with_roles, rechain, relog, tamper
+from tests.support import database_with_roles, rechain, relog, tamper, vault_environment
 
 
 @dataclass
@@ -47,11 +48,12 @@ class Store:
 
 
 @pytest.fixture
-async def store(postgres_server: str, unique: str, tmp_path: Path) -> AsyncIterator[Store]:
+async def store(postgres_server: str, unique: str, tmp_path: Path,
+                vault: Vault) -> AsyncIterator[Store]:
     """Three requests of five events, a checkpoint at each close and one at the end."""
     async with database_with_roles(postgres_server, "dsr_tamper") as roles:
-        runtime_pool = await create_pool(roles.runtime_url, max_size=2)
-        superuser = await create_pool(roles.superuser_url, max_size=2)
+        runtime_pool = await create_pool(roles.runtime_url, max_size=2, vault=vault)
+        superuser = await create_pool(roles.superuser_url, max_size=2, vault=vault)
         key_file = tmp_path / "keys" / "checkpoint.pem"
         witness = DirectoryWitness(tmp_path / "witness")
         signer = CheckpointSigner(load_private_key(key_file, create=True), witness)
@@ -78,9 +80,11 @@ async def store(postgres_server: str, unique: str, tmp_path: Path) -> AsyncItera
 
 
 @pytest.fixture
-def verify(monkeypatch: pytest.MonkeyPatch, store: Store,
+def verify(monkeypatch: pytest.MonkeyPatch, store: Store, keyring_dir: Path,
            capsys: pytest.CaptureFixture[str]) -> Any:
     """`dsr audit verify` on the test's store, its key and its witness."""
+    for name, value in vault_environment(keyring_dir).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("DATABASE_URL", store.runtime_url)
     monkeypatch.setenv("DSR_CHECKPOINT_KEY", str(store.key_file))
     monkeypatch.setenv("DSR_WITNESS_DIR", str(store.witness.folder))
