@@ -4,6 +4,13 @@ made and not, items suspended and the rest, partners stopped and continued).
 
 The notice is built from the events of what happened, not from what was intended, so it
 cannot say more than was done.
+
+The operator's texts, the disclosure's items and the request's details are sealed
+(store/sealing.py) and opened here. A text whose key was destroyed reads "[erased]" in the
+notice. Structured values (the items, the details) open as None then, and what they would
+have named is left out: the outbox composes no notice at all for a request whose own data
+was forgotten (its recipient is forgotten with it), so this is a fallback that never
+crashes, not what a person is sent.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from domain.identity import ONE_TIME_CODE, identity_method
 from domain.messages import QueueNotice
 from domain.notices import NoticeFacts, NoticeKind
 from domain.requests import DataCategory, RequestKind
+from store.sealing import ERASED, vault_of
 
 _CLOSING = {
     NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED: Outcome.IDENTITY_NOT_VERIFIED,
@@ -40,8 +48,16 @@ async def _latest_payload(connection: asyncpg.Connection, request_id: str,
 async def _note(connection: asyncpg.Connection, note_id: str | None) -> str | None:
     if not note_id:
         return None
-    return await connection.fetchval(
+    sealed = await connection.fetchval(
         "SELECT body FROM operator_notes WHERE note_id = $1", uuid.UUID(note_id))
+    return vault_of(connection).open_optional(sealed)
+
+
+async def _details(connection: asyncpg.Connection, request_id: str) -> dict:
+    """The request's details, opened; empty once they were erased."""
+    sealed = await connection.fetchval(
+        "SELECT details FROM request_details WHERE request_id = $1", request_id)
+    return (vault_of(connection).open_json(sealed) if sealed is not None else None) or {}
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -109,9 +125,10 @@ async def _outcome_facts(connection: asyncpg.Connection, request_id: str) -> Not
     disclosure = await connection.fetchrow(
         "SELECT items, excluded, withheld FROM disclosures WHERE request_id = $1", request_id)
     if disclosure is not None:
+        items = vault_of(connection).open_json(disclosure["items"]) or []  # [] once erased
         facts |= {
             "disclosed_items": tuple((i["category"], i["field"], i["value"],
-                                      bool(i.get("suspended"))) for i in disclosure["items"]),
+                                      bool(i.get("suspended"))) for i in items),
             "excluded": dict(disclosure["excluded"]),
             "withheld": dict(disclosure["withheld"]),
         }
@@ -167,27 +184,31 @@ async def _decided_disclosure(connection: asyncpg.Connection, request_id: str) -
 
 async def _correction_facts(connection: asyncpg.Connection, request_id: str,
                             applied: dict) -> dict:
-    details = await connection.fetchval(
-        "SELECT details FROM request_details WHERE request_id = $1", request_id)
-    new_values = {(c["field"], c["action"]): c.get("new_value") for c in details["changes"]}
+    details = await _details(connection, request_id)
+    new_values = {(c["field"], c["action"]): c.get("new_value")
+                  for c in details.get("changes", ())}
     made = []
     for entry in _split(applied.get("made")):
         field, action = entry.split(":", 1)
-        made.append((field, action, new_values.get((field, action))))
+        # What was made comes from the event; only the new value was sealed: erased, the
+        # notice says so in its place.
+        made.append((field, action, new_values.get((field, action),
+                                                   None if details else ERASED)))
     not_made = [tuple(entry.split(":", 2)) for entry in _split(applied.get("not_made"))]
     return {"changes_made": tuple(made), "changes_not_made": tuple(not_made)}
 
 
 async def _provision_facts(connection: asyncpg.Connection, request_id: str,
                            stopped: dict) -> dict:
-    request = await connection.fetchrow(
-        """SELECT r.subject_id, d.details FROM requests r
-             JOIN request_details d USING (request_id) WHERE r.request_id = $1""", request_id)
-    named = list(dict.fromkeys(request["details"]["partners"]))
+    subject_id = await connection.fetchval(
+        "SELECT subject_id FROM requests WHERE request_id = $1", request_id)
+    # The partners the person named (none once the details were erased: then the notice
+    # says what was stopped and continued, from the event, and names no other partner).
+    named = list(dict.fromkeys((await _details(connection, request_id)).get("partners", ())))
     known = await connection.fetch(
         """SELECT partner_id, relationship FROM third_party_provisions
             WHERE subject_id = $1 AND partner_id = ANY($2::text[]) ORDER BY partner_id""",
-        request["subject_id"], named)
+        subject_id, named)
     relation = {row["partner_id"]: row["relationship"] for row in known}
     found = await connection.fetchval(
         "SELECT findings FROM investigations WHERE request_id = $1", request_id)

@@ -3,6 +3,13 @@
 A notice is rendered and written to the outbox in the same transaction as its
 `notice.queued` event; delivery is a separate, idempotent step. A retry of either
 finds the row by its idempotency key and does nothing twice.
+
+A notice's recipient, subject line and body are sealed under the key of the request's
+subject (store/sealing.py) and opened only to be handed to the sender. A notice whose
+recipient was erased (the subject's key was shredded) is never sent: there is no one to
+send it to, and "[erased]" is no address. Queued after the erasure, its row holds the
+erased address only and its `notice.queued` event says `recipient_erased`; erased after
+it was queued, its delivery sends nothing and leaves it pending (`Undeliverable`).
 """
 
 from __future__ import annotations
@@ -20,13 +27,17 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import asyncpg
+import structlog
 
 from activities.event_store import EventStore, UnknownRequest
 from activities.notice_facts import notice_facts
-from domain.events import EventType, NewEvent
+from domain.events import EventType, NewEvent, PayloadValue
 from domain.messages import QueueNotice
 from domain.notices import NoticeKind, render_notice
 from domain.requests import Language, RequestKind
+from store.sealing import ERASED, subject_lock, vault_of
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,28 @@ class OutgoingNotice:
     recipient: str
     subject: str
     body: str
+
+
+@dataclass(frozen=True)
+class Undeliverable:
+    """A pending notice that cannot be sent: its recipient was erased after it was queued
+    (or before: then it was queued without content). It stays pending; nothing names the
+    person."""
+
+    notification_id: int
+    idempotency_key: str
+
+
+class RecipientErased(ValueError):
+    """A sender was handed a notice whose recipient opens as erased; nothing was sent."""
+
+
+def refuse_erased(notice: OutgoingNotice) -> None:
+    """A sender's last guard: a notice addressed to the erased marker goes nowhere (the
+    outbox never hands one over; another caller might)."""
+    if notice.recipient == ERASED:
+        raise RecipientErased(
+            f"notice {notice.idempotency_key}: its recipient was erased; nothing was sent")
 
 
 class NoticeSender(Protocol):
@@ -88,6 +121,7 @@ class MaildropSender:
         return maildrop_name(idempotency_key)
 
     async def send(self, notice: OutgoingNotice) -> str:
+        refuse_erased(notice)
         content = json.dumps(
             # The key is the message's id: a relay that already sent it can tell a
             # retried delivery from a new message.
@@ -158,6 +192,20 @@ def _fsync_folder(folder: Path) -> None:
 DEFAULT_ZONE = ZoneInfo("Asia/Tokyo")
 
 
+async def _recorded_answer(connection: asyncpg.Connection, request_id: str) -> str | None:
+    """The text of the answer last recorded for the request, opened (ERASED when its key
+    was destroyed: the notice then says it was erased)."""
+    sealed = await connection.fetchval(
+        """SELECT a.body FROM answers a
+             JOIN request_events e
+               ON e.request_id = a.request_id AND e.type = 'answer.recorded'
+              AND e.payload->>'answer_id' = a.answer_id::text
+            WHERE a.request_id = $1 ORDER BY e.seq DESC LIMIT 1""",
+        request_id,
+    )
+    return vault_of(connection).open_optional(sealed)
+
+
 class NotificationOutbox:
     def __init__(self, pool: asyncpg.Pool, events: EventStore,
                  zone: ZoneInfo = DEFAULT_ZONE, *,
@@ -180,6 +228,15 @@ class NotificationOutbox:
             if existing is not None:
                 await self._events.append_all_in(connection, order.preceding)
                 return existing
+            subject_id = await connection.fetchval(
+                "SELECT subject_id FROM requests WHERE request_id = $1", request_id)
+            if subject_id is None:
+                raise UnknownRequest(request_id)
+            # The subject's key lock before anything sealed is read: a shredding running
+            # now finishes first, so what this notice copies is read as it left it (a
+            # value it forgot is never sealed again here under the new key).
+            await connection.execute("SELECT pg_advisory_xact_lock_shared($1)",
+                                     subject_lock(subject_id))
             request = await connection.fetchrow(
                 """SELECT r.kind, d.requester_name, d.requester_email, d.language
                      FROM requests r JOIN request_details d USING (request_id)
@@ -188,54 +245,70 @@ class NotificationOutbox:
             )
             if request is None:
                 raise UnknownRequest(request_id)
-            answer_text = None
-            if notice is NoticeKind.ANSWER:
-                answer_text = await connection.fetchval(
-                    """SELECT a.body FROM answers a
-                         JOIN request_events e
-                           ON e.request_id = a.request_id AND e.type = 'answer.recorded'
-                          AND e.payload->>'answer_id' = a.answer_id::text
-                        WHERE a.request_id = $1 ORDER BY e.seq DESC LIMIT 1""",
-                    request_id,
+            vault = vault_of(connection)
+            recipient_erased = vault.is_erased(request["requester_email"])
+            if recipient_erased:
+                # No one to write to: nothing is composed (its facts may be erased too, and
+                # a body for no reader is personal data kept for nothing). The row holds the
+                # erased address in each column, so it opens as erased everywhere.
+                recipient = subject_line = body = request["requester_email"]
+            else:
+                rendered = render_notice(
+                    notice, request_kind=RequestKind(request["kind"]),
+                    request_id=request_id,
+                    requester_name=vault.open(request["requester_name"]),
+                    language=Language(request["language"]), zone=self._zone,
+                    answer_text=await _recorded_answer(connection, request_id)
+                    if notice is NoticeKind.ANSWER else None,
+                    facts=await notice_facts(connection, order),
                 )
-            rendered = render_notice(
-                notice, request_kind=RequestKind(request["kind"]), request_id=request_id,
-                requester_name=request["requester_name"],
-                language=Language(request["language"]), zone=self._zone,
-                answer_text=answer_text, facts=await notice_facts(connection, order),
-            )
+                recipient, subject_line, body = await vault.seal_all(
+                    connection, subject_id, vault.open(request["requester_email"]),
+                    rendered.subject, rendered.body)
             notification_id = await connection.fetchval(
                 """INSERT INTO notifications
                        (idempotency_key, request_id, notice, recipient, subject_line, body)
                    VALUES ($1, $2, $3, $4, $5, $6) RETURNING notification_id""",
-                idempotency_key, request_id, notice.value, request["requester_email"],
-                rendered.subject, rendered.body,
+                idempotency_key, request_id, notice.value, recipient, subject_line, body,
             )
+            queued: dict[str, PayloadValue] = {"notice": notice.value,
+                                               "notification_id": notification_id}
+            if recipient_erased:
+                queued["recipient_erased"] = True
             # The bookkeeping the workflow recorded before this notice, then its queueing:
             # one run of appends. (What a notice says never depends on that bookkeeping.)
             await self._events.append_all_in(connection, [
                 *order.preceding,
                 NewEvent(
                     request_id=request_id, type=EventType.NOTICE_QUEUED,
-                    payload={"notice": notice.value, "notification_id": notification_id},
+                    payload=queued,
                     occurred_at=occurred_at, actor="system",
                     idempotency_key=f"{idempotency_key}:queued",
                 ),
             ])
+        if recipient_erased:
+            log.warning("notice queued undeliverable: the requester's address was erased",
+                        notice=notice.value, notification_id=notification_id)
         return notification_id
 
-    async def pending(self, notification_id: int) -> OutgoingNotice | None:
+    async def pending(self, notification_id: int) -> OutgoingNotice | Undeliverable | None:
+        """The notice to send, opened; None once it was delivered; Undeliverable when its
+        recipient was erased."""
         async with self._pool.acquire() as connection:
             row = await connection.fetchrow(
                 """SELECT notification_id, idempotency_key, recipient, subject_line, body
                      FROM notifications WHERE notification_id = $1 AND status = 'pending'""",
                 notification_id,
             )
-        if row is None:
-            return None
+            if row is None:
+                return None
+            vault = vault_of(connection)
+        recipient = vault.open(row["recipient"])
+        if recipient == ERASED:
+            return Undeliverable(row["notification_id"], row["idempotency_key"])
         return OutgoingNotice(
-            row["notification_id"], row["idempotency_key"], row["recipient"],
-            row["subject_line"], row["body"],
+            row["notification_id"], row["idempotency_key"], recipient,
+            vault.open(row["subject_line"]), vault.open(row["body"]),
         )
 
     async def mark_delivered(self, *, request_id: str, notification_id: int, occurred_at,

@@ -12,7 +12,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.event_store import EventStore, UnknownRequest
-from activities.notifications import NoticeSender, NotificationOutbox
+from activities.notifications import NoticeSender, NotificationOutbox, Undeliverable
 from domain.events import EventType, NewEvent
 from domain.messages import AttachAnswer, Bookkeeping, DeliverNotice, QueuedNotice, QueueNotice
 
@@ -67,6 +67,13 @@ class RequestActivities:
         notice = await self._outbox.pending(notification_id)
         if notice is None:
             log.info("notice already delivered", notification_id=notification_id)
+            return
+        if isinstance(notice, Undeliverable):
+            # Its recipient was erased: there is no one to send it to, and a retry would
+            # find no one either, so the delivery ends here and the notice stays pending
+            # (not delivered), as its `notice.queued` event or the shredding says why.
+            log.warning("notice not delivered: its recipient was erased",
+                        notification_id=notification_id)
             return
         await self._sender.send(notice)
         await self._outbox.mark_delivered(

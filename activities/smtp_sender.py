@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 import aiosmtplib
 
-from activities.notifications import MaildropSender, OutgoingNotice
+from activities.notifications import MaildropSender, OutgoingNotice, refuse_erased
 
 if TYPE_CHECKING:
     from runtime.settings import Settings
@@ -89,6 +89,7 @@ class SmtpSender:
         return message_id(idempotency_key, self.domain)
 
     async def send(self, notice: OutgoingNotice) -> str:
+        refuse_erased(notice)  # before any connection: "[erased]" is no one's address
         message = build_message(notice, sender=self.mail_from, domain=self.domain)
         try:
             await aiosmtplib.send(

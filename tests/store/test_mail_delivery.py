@@ -27,6 +27,8 @@ from activities.notifications import (
     MaildropSender,
     NoticeSender,
     NotificationOutbox,
+    OutgoingNotice,
+    RecipientErased,
     maildrop_name,
 )
 from activities.request_activities import RequestActivities
@@ -36,7 +38,8 @@ from domain.events import EventType
 from domain.messages import DeliverNotice, QueueNotice
 from domain.notices import NoticeKind
 from domain.requests import parse_submission
-from tests.store.support import POLICY, T0
+from store.sealing import ERASED
+from tests.store.support import POLICY, T0, assert_sealed, opened
 
 NAME_JA = "山田花子"
 EMAIL_JA = "hanako.mail@example.jp"
@@ -160,9 +163,14 @@ async def test_a_japanese_notice_arrives_over_smtp_once_after_a_retried_delivery
     assert envelope.mail_from == "privacy@example.jp"
     assert envelope.rcpt_tos == [EMAIL_JA]
     [message] = handler.messages()
-    stored = await pool.fetchrow(
-        "SELECT subject_line, body FROM notifications WHERE notification_id = $1",
+    sealed = await pool.fetchrow(
+        "SELECT recipient, subject_line, body FROM notifications WHERE notification_id = $1",
         notification_id)
+    # The outbox holds the notice sealed; the server received it in plain.
+    for column in ("recipient", "subject_line", "body"):
+        assert_sealed(sealed[column], EMAIL_JA, NAME_JA, request_id)
+    stored = {column: await opened(pool, sealed[column]) for column in sealed.keys()}
+    assert stored["recipient"] == EMAIL_JA
     assert message["To"] == EMAIL_JA
     assert message["From"] == SENDER
     assert message["Subject"] == stored["subject_line"]
@@ -194,7 +202,7 @@ async def test_a_send_repeated_after_the_server_accepted_carries_the_same_messag
     request_id = await _japanese_request(pool, unique)
     notification_id, key = await _queue_receipt(activities, request_id)
     notice = await outbox.pending(notification_id)
-    assert notice is not None
+    assert isinstance(notice, OutgoingNotice)
     first = await sender.send(notice)  # ...and the worker stops here.
 
     await activities.deliver_notice(_deliver_order(request_id, notification_id, key))
@@ -280,6 +288,13 @@ async def test_maildrop_files_are_private_durable_and_named_in_the_event(
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     written = json.loads((folder / name).read_text(encoding="utf-8"))
     assert written["to"] == EMAIL_JA and NAME_JA in written["body"]
+    # The file is the notice in plain (for the relay); the outbox row stays sealed.
+    row = await pool.fetchrow(
+        "SELECT recipient, body FROM notifications WHERE notification_id = $1",
+        notification_id)
+    assert_sealed(row["recipient"], EMAIL_JA)
+    assert_sealed(row["body"], NAME_JA)
+    assert await opened(pool, row["body"]) == written["body"]
     assert await _delivered_events(pool, request_id) == [
         {"notification_id": notification_id, "handed_to": name},
     ]
@@ -289,7 +304,7 @@ async def test_maildrop_files_are_private_durable_and_named_in_the_event(
 async def test_a_retried_maildrop_write_clears_a_staging_file_a_crash_left(
     tmp_path: Path,
 ) -> None:
-    from activities.notifications import OutgoingNotice, maildrop_staging_prefix
+    from activities.notifications import maildrop_staging_prefix
 
     folder = tmp_path / "maildrop"
     folder.mkdir()
@@ -321,10 +336,14 @@ async def test_maildrop_file_is_on_disk_before_the_notice_counts_as_delivered(
         steps.append("rename")
         real_replace(source, target)
 
-    monkeypatch.setattr(notifications.os, "fsync", fsync)
-    monkeypatch.setattr(notifications.os, "replace", replace)
     sender = MaildropSender(folder)
     activities, outbox = _activities(pool, sender)
+    # Queued before the watching starts: sealing writes the subject's key file, with an
+    # fsync and a rename of its own (os is one module for the keyring and the maildrop).
+    request_id = await _japanese_request(pool, unique)
+    notification_id, key = await _queue_receipt(activities, request_id)
+    monkeypatch.setattr(notifications.os, "fsync", fsync)
+    monkeypatch.setattr(notifications.os, "replace", replace)
     real_mark = outbox.mark_delivered
 
     async def mark_delivered(**kwargs) -> None:
@@ -332,8 +351,6 @@ async def test_maildrop_file_is_on_disk_before_the_notice_counts_as_delivered(
         await real_mark(**kwargs)
 
     monkeypatch.setattr(outbox, "mark_delivered", mark_delivered)
-    request_id = await _japanese_request(pool, unique)
-    notification_id, key = await _queue_receipt(activities, request_id)
     await activities.deliver_notice(_deliver_order(request_id, notification_id, key))
     assert steps == ["fsync file", "rename", "fsync folder", "marked delivered"]
 
@@ -346,15 +363,29 @@ async def test_a_failed_maildrop_write_leaves_the_notice_pending_and_no_staging_
     def full_disk(descriptor: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(notifications.os, "fsync", full_disk)
     folder = tmp_path / "maildrop"
     activities, _ = _activities(pool, MaildropSender(folder))
     request_id = await _japanese_request(pool, unique)
     notification_id, key = await _queue_receipt(activities, request_id)
+    # The disk fills after the notice was queued (its key file written).
+    monkeypatch.setattr(notifications.os, "fsync", full_disk)
     with pytest.raises(OSError):
         await activities.deliver_notice(_deliver_order(request_id, notification_id, key))
     assert list(folder.iterdir()) == []
     assert await _status(pool, notification_id) == "pending"
+
+
+async def test_a_notice_to_an_erased_recipient_is_refused_before_connecting(
+    tmp_path: Path,
+) -> None:
+    """The senders' last guard (the outbox never hands one over): "[erased]" is no
+    address, so nothing is sent and no file written; the refusal names the notice's key."""
+    notice = OutgoingNotice(1, "dsr-r:notice:receipt", ERASED, "subject", "body")
+    with pytest.raises(RecipientErased, match="dsr-r:notice:receipt"):
+        await _smtp(_free_port()).send(notice)  # no server there: it never connects
+    with pytest.raises(RecipientErased):
+        await MaildropSender(tmp_path / "maildrop").send(notice)
+    assert not (tmp_path / "maildrop").exists()
 
 
 def test_both_senders_are_notice_senders() -> None:
@@ -534,7 +565,7 @@ async def test_withdrawing_removes_the_notices_files_still_in_the_maildrop(
 ) -> None:
     """For an erasure: the subject's notices a relay has not picked up yet, and a staging
     file a crash left, go; another subject's stay."""
-    from activities.notifications import OutgoingNotice, maildrop_staging_prefix
+    from activities.notifications import maildrop_staging_prefix
 
     folder = tmp_path / "maildrop"
     sender = MaildropSender(folder)

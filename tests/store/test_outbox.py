@@ -1,5 +1,7 @@
 """The notification outbox: one row and one `notice.queued` event per key, personal text
-kept in Postgres, delivery recorded once; and the maildrop sender, idempotent on the key."""
+kept in Postgres sealed under the subject's key and opened for the sender, delivery
+recorded once; a notice whose recipient was erased is never sent; and the maildrop sender,
+idempotent on the key."""
 
 from __future__ import annotations
 
@@ -10,15 +12,34 @@ from urllib.parse import quote
 
 import asyncpg
 import pytest
+from structlog.testing import CapturingLogger
 
+from activities import notifications, request_activities
 from activities.event_store import EventStore, UnknownRequest
 from activities.intake_store import IntakeStore
-from activities.notifications import MaildropSender, NotificationOutbox, OutgoingNotice
+from activities.notifications import (
+    MaildropSender,
+    NotificationOutbox,
+    OutgoingNotice,
+    Undeliverable,
+)
+from activities.request_activities import RequestActivities
 from domain.deadlines import Commitment
 from domain.events import EventType
-from domain.messages import QueueNotice
+from domain.messages import DeliverNotice, QueueNotice
 from domain.notices import NoticeKind
-from tests.store.support import EMAIL, NAME, T0, TEXT, event, new_request
+from store.sealing import ERASED, vault_of
+from store.shredding import shred_subject_key
+from tests.store.support import (
+    EMAIL,
+    NAME,
+    T0,
+    TEXT,
+    assert_sealed,
+    event,
+    new_request,
+    opened,
+)
 
 # The receipt's promise: the answer date, which a person reads in Asia/Tokyo.
 PROMISE = Commitment(answer_by=datetime(2026, 1, 19, 16, 0, tzinfo=UTC))
@@ -65,10 +86,15 @@ async def test_queueing_twice_with_one_key_writes_one_notice(
     [row] = await _notifications(pool, request_id)
     assert row["notification_id"] == first
     assert (row["idempotency_key"], row["notice"], row["status"]) == (key, "receipt", "pending")
-    assert row["recipient"] == EMAIL
-    assert row["body"].startswith(f"Dear {NAME},")
-    assert DUE in row["body"] and request_id in row["body"]
-    assert NAME not in row["subject_line"] and EMAIL not in row["subject_line"]
+    # Sealed in the table: none of the notice shows, not even its date or request id.
+    for column in ("recipient", "subject_line", "body"):
+        assert_sealed(row[column], NAME, EMAIL, DUE, request_id)
+    assert await opened(pool, row["recipient"]) == EMAIL
+    body, subject_line = (await opened(pool, row["body"]),
+                          await opened(pool, row["subject_line"]))
+    assert body.startswith(f"Dear {NAME},")
+    assert DUE in body and request_id in body
+    assert NAME not in subject_line and EMAIL not in subject_line
 
     events = await EventStore(pool).events(request_id)
     assert [(e.type, e.payload, e.occurred_at) for e in events] == [
@@ -87,9 +113,12 @@ async def test_pending_then_delivered(pool: asyncpg.Pool, unique: str) -> None:
     ))
     pending = await outbox.pending(notification_id)
     [row] = await _notifications(pool, request_id)
+    # Opened for the sender: the notice in plain.
     assert pending == OutgoingNotice(
-        notification_id, key, EMAIL, row["subject_line"], row["body"]
+        notification_id, key, EMAIL, await opened(pool, row["subject_line"]),
+        await opened(pool, row["body"]),
     )
+    assert pending.body.startswith(f"Dear {NAME},")
 
     delivered_at = T0 + timedelta(minutes=1)
     await outbox.mark_delivered(
@@ -128,8 +157,10 @@ async def test_an_answer_notice_carries_the_recorded_answer(
         idempotency_key=f"dsr-{request_id}:answer", occurred_at=T0 + timedelta(minutes=1),
     ))
     notice = await outbox.pending(notification_id)
-    assert notice is not None
+    assert isinstance(notice, OutgoingNotice)
     assert answer in notice.body and NAME in notice.body
+    [row] = await _notifications(pool, request_id)
+    assert_sealed(row["body"], answer, NAME)
     assert answer not in notice.subject
     await _assert_no_personal_data_in_events(pool, request_id, answer)
 
@@ -209,3 +240,105 @@ async def test_maildrop_keeps_apart_keys_that_differ_only_in_separators(tmp_path
     await sender.send(_notice("dsr-a_b:notice:receipt", body="For the requester of a_b."))
     bodies = sorted(message["body"] for message in _maildrop(tmp_path).values())
     assert bodies == ["For the requester of a:b.", "For the requester of a_b."]
+
+
+async def _forget(pool: asyncpg.Pool, request_id: str) -> None:
+    """What retention does to a closed request: its personal data shredded (the subject's
+    key replaced, the request's values left under the old one) and the old key destroyed."""
+    async with pool.acquire() as connection:
+        async with connection.transaction():
+            subject_id = await connection.fetchval(
+                "SELECT subject_id FROM requests WHERE request_id = $1", request_id)
+            shredded = await shred_subject_key(connection, subject_id,
+                                               forget_requests=frozenset({request_id}))
+        assert shredded.destroyed_key is not None
+        vault_of(connection).keyring.destroy(shredded.destroyed_key)
+
+
+def _logs(monkeypatch: pytest.MonkeyPatch) -> CapturingLogger:
+    """What the outbox and the delivery log, captured."""
+    captured = CapturingLogger()
+    monkeypatch.setattr(notifications, "log", captured)
+    monkeypatch.setattr(request_activities, "log", captured)
+    return captured
+
+
+def _assert_no_personal_data_in_logs(captured: CapturingLogger, *personal: str) -> None:
+    logged = repr(captured.calls)
+    for value in (NAME, EMAIL, TEXT, *personal):
+        assert value not in logged
+
+
+async def test_a_notice_whose_recipient_was_erased_after_it_was_queued_is_not_sent(
+    pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    outbox = _outbox(pool)
+    folder = tmp_path / "maildrop"
+    activities = RequestActivities(pool, EventStore(pool), outbox, MaildropSender(folder))
+    request_id = await new_request(pool, unique)
+    key = f"dsr-{request_id}:receipt"
+    notification_id = await outbox.queue(QueueNotice(
+        request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
+        occurred_at=T0, commitment=PROMISE,
+    ))
+    await _forget(pool, request_id)
+    captured = _logs(monkeypatch)
+
+    assert await outbox.pending(notification_id) == Undeliverable(notification_id, key)
+    order = DeliverNotice(request_id=request_id, notification_id=notification_id,
+                          idempotency_key=key, occurred_at=T0 + timedelta(minutes=1))
+    await activities.deliver_notice(order)
+    await activities.deliver_notice(order)  # a retry finds no one either
+
+    assert not folder.exists()  # nothing written, to "[erased]" or anyone
+    [row] = await _notifications(pool, request_id)
+    assert row["status"] == "pending"  # not delivered, and not claimed to be
+    assert await opened(pool, row["recipient"]) == ERASED
+    assert [e.type for e in await EventStore(pool).events(request_id)] == [
+        EventType.NOTICE_QUEUED]
+    assert [(c.method_name, c.args, c.kwargs) for c in captured.calls] == [
+        ("warning", ("notice not delivered: its recipient was erased",),
+         {"notification_id": notification_id}),
+    ] * 2
+    _assert_no_personal_data_in_logs(captured)
+
+
+async def test_a_notice_queued_after_its_recipient_was_erased_holds_nothing_and_is_not_sent(
+    pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    outbox = _outbox(pool)
+    folder = tmp_path / "maildrop"
+    activities = RequestActivities(pool, EventStore(pool), outbox, MaildropSender(folder))
+    request_id = await new_request(pool, unique)
+    answer = "We keep purchase history for seven years."
+    answer_id = await IntakeStore(pool).store_answer(request_id, answer, "op-7")
+    recorded = event(request_id, EventType.ANSWER_RECORDED, actor="op-7", answer_id=answer_id)
+    await _forget(pool, request_id)
+    captured = _logs(monkeypatch)
+    key = f"dsr-{request_id}:answer"
+
+    # The bookkeeping before the notice is recorded all the same; the notice is queued
+    # without being composed, and its event says why it will not be sent.
+    await activities.send_notice(QueueNotice(
+        request_id=request_id, notice=NoticeKind.ANSWER, idempotency_key=key,
+        occurred_at=T0 + timedelta(minutes=1), preceding=(recorded,),
+    ))
+
+    assert not folder.exists()
+    [row] = await _notifications(pool, request_id)
+    assert row["status"] == "pending"
+    for column in ("recipient", "subject_line", "body"):
+        assert await opened(pool, row[column]) == ERASED
+    events = await EventStore(pool).events(request_id)
+    assert [(e.type, e.payload) for e in events] == [
+        (EventType.ANSWER_RECORDED, {"answer_id": answer_id}),
+        (EventType.NOTICE_QUEUED, {"notice": "answer", "notification_id":
+                                   row["notification_id"], "recipient_erased": True}),
+    ]
+    assert (await EventStore(pool).verify(request_id)).intact
+    assert [c.args for c in captured.calls if c.method_name == "warning"] == [
+        ("notice queued undeliverable: the requester's address was erased",),
+        ("notice not delivered: its recipient was erased",),
+    ]
+    _assert_no_personal_data_in_logs(captured, answer)
+    await _assert_no_personal_data_in_events(pool, request_id, answer)
