@@ -10,6 +10,10 @@ A load adds what is new and brings what changed in line with the file, and no mo
   person's request (Article 8) is not re-created;
 - rows in the store that the file does not name are left as they are: a file is not the
   whole truth (it may list one system's data), and removing data is for requests to do.
+
+Names and values are stored sealed under the subject's key (store/sealing.py), so what is
+held is opened before it is compared with the file, and the e-mail on record gets its
+blind index beside it for the identity check.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from dataclasses import dataclass, field, fields
 import asyncpg
 
 from domain.events import EventType
-from domain.inventory import HeldItemRecord, Inventory, ProvisionRecord
+from domain.inventory import EMAIL_FIELD, HeldItemRecord, Inventory, ProvisionRecord
+from store.sealing import ERASED, Vault, vault_of
 
 # Serialises loads, so two at once cannot both count the same row as added.
 INVENTORY_LOCK_ID = 0x6473725F696E76  # "dsr_inv"
@@ -46,6 +51,15 @@ class InventoryLoad:
                    if f.name not in ("kept", "unchanged"))
 
 
+@dataclass(frozen=True)
+class _Plain:
+    """A subject's personal value still to be sealed: the plan is made first, then each
+    subject's values are sealed with one look-up of its key."""
+
+    subject_id: str
+    text: str
+
+
 @dataclass
 class _Plan:
     """The statements a load will run, batched per kind, and what they count as."""
@@ -58,20 +72,41 @@ class _Plan:
         self.tally[count] += 1
         self.writes[_SQL[sql]].append(args)
 
+    async def seal(self, connection: asyncpg.Connection, vault: Vault) -> None:
+        """Replace every `_Plain` argument by its value sealed under its subject's key."""
+        plain: dict[str, list[_Plain]] = {}
+        for rows in self.writes.values():
+            for args in rows:
+                for arg in args:
+                    if isinstance(arg, _Plain):
+                        plain.setdefault(arg.subject_id, []).append(arg)
+        sealed: dict[int, str] = {}
+        for subject_id, values in plain.items():
+            envelopes = await vault.seal_all(connection, subject_id,
+                                             *(value.text for value in values))
+            sealed |= {id(value): envelope for value, envelope in zip(values, envelopes,
+                                                                      strict=True)}
+        for sql, rows in self.writes.items():
+            self.writes[sql] = [tuple(sealed[id(a)] if isinstance(a, _Plain) else a
+                                      for a in args) for args in rows]
+
 
 # Inserts tolerate a row that appeared meanwhile (intake creating the subject, a correction
 # adding the field): the row already there wins. The updates write neither suspended_at,
-# stopped_at, consented_at nor acquired_at.
+# stopped_at, consented_at nor acquired_at. A new subject's row is made before the plan
+# runs (its key needs it, store/sealing.py), so its name is given by "name_subject", which
+# writes a name only where none is held: a row intake made meanwhile gets it, as it would
+# have on a rename.
 _SQL = {
-    "add_subject": "INSERT INTO subjects (subject_id, name) VALUES ($1, $2)"
-                   " ON CONFLICT (subject_id) DO NOTHING",
+    "name_subject": "UPDATE subjects SET name = $2 WHERE subject_id = $1 AND name IS NULL",
     "rename_subject": "UPDATE subjects SET name = $2 WHERE subject_id = $1",
     "add_item": """INSERT INTO personal_data
-                       (subject_id, category, field, value, purpose, source, lawfully_obtained)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7)
+                       (subject_id, category, field, value, purpose, source, lawfully_obtained,
+                        value_index)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                    ON CONFLICT (subject_id, category, field) DO NOTHING""",
     "change_item": """UPDATE personal_data SET value = $4, purpose = $5, source = $6,
-                             lawfully_obtained = $7
+                             lawfully_obtained = $7, value_index = $8
                        WHERE subject_id = $1 AND category = $2 AND field = $3""",
     "add_provision": """INSERT INTO third_party_provisions
                             (subject_id, partner_id, relationship, legal_basis, data_items)
@@ -104,13 +139,16 @@ class InventoryStore:
     async def load(self, inventory: Inventory) -> InventoryLoad:
         ids = [subject.subject_id for subject in inventory.subjects]
         async with self._pool.acquire() as connection, connection.transaction():
+            vault = vault_of(connection)
             await connection.execute("SELECT pg_advisory_xact_lock($1)", INVENTORY_LOCK_ID)
             # FOR UPDATE: a workflow correcting, suspending or stopping waits for the load
             # to commit instead of interleaving with it.
-            names = {row["subject_id"]: row["name"] for row in await connection.fetch(
+            names = {row["subject_id"]: vault.open_optional(row["name"])
+                     for row in await connection.fetch(
                 "SELECT subject_id, name FROM subjects WHERE subject_id = ANY($1::text[])"
                 " FOR UPDATE", ids)}
-            held = {(row["subject_id"], row["category"], row["field"]): row
+            held = {(row["subject_id"], row["category"], row["field"]):
+                    {**dict(row), "value": vault.open(row["value"])}
                     for row in await connection.fetch(
                 """SELECT subject_id, category, field, value, purpose, source, lawfully_obtained
                      FROM personal_data WHERE subject_id = ANY($1::text[]) FOR UPDATE""", ids)}
@@ -130,10 +168,15 @@ class InventoryStore:
                     if guarded.keeps(sid, item, held=current is not None):
                         plan.tally["kept"] += 1
                     else:
-                        _item(plan, sid, item, current)
+                        _item(plan, vault, sid, item, current)
                 for provision in subject.provisions:
                     _provision(plan, sid, provision, provided.get((sid, provision.partner)))
-            # Subjects first: items and provisions refer to them.
+            # The new subjects' rows first: their keys, items and provisions refer to them.
+            await connection.execute(
+                "INSERT INTO subjects (subject_id) SELECT unnest($1::text[])"
+                " ON CONFLICT (subject_id) DO NOTHING",
+                [sid for sid in dict.fromkeys(ids) if sid not in names])
+            await plan.seal(connection, vault)
             for sql, rows in plan.writes.items():
                 if rows:
                     await connection.executemany(sql, rows)
@@ -143,20 +186,28 @@ class InventoryStore:
 async def _guarded(connection: asyncpg.Connection, ids: list[str]) -> _Guarded:
     """What the people's own requests changed. A correction's event says it was carried out
     and the request's details name its fields (every field named is guarded, made or not:
-    the person has spoken about it). An erasure's event names the items it erased as
-    `category/field`; one recorded before it named them guards the whole subject."""
+    the person has spoken about it); the event names them too (`made`, `not_made`), which
+    still counts once the details are shredded. An erasure's event names the items it
+    erased as `category/field`; one recorded before it named them guards the whole
+    subject."""
     guarded = _Guarded()
+    vault = vault_of(connection)
+    # The details are sealed: their changes are read here, after opening, not in SQL.
     for row in await connection.fetch(
-        """SELECT r.subject_id, change->>'field' AS field
+        """SELECT r.subject_id, d.details, e.payload->>'made' AS made,
+                  e.payload->>'not_made' AS not_made
              FROM requests r
              JOIN request_details d USING (request_id)
-            CROSS JOIN LATERAL jsonb_array_elements(d.details->'changes') AS change
+             JOIN request_events e USING (request_id)
             WHERE r.subject_id = ANY($1::text[]) AND r.kind = 'correction'
-              AND EXISTS (SELECT 1 FROM request_events e
-                           WHERE e.request_id = r.request_id AND e.type = $2)""",
+              AND e.type = $2""",
         ids, EventType.CORRECTION_APPLIED.value,
     ):
-        guarded.corrected.add((row["subject_id"], row["field"]))
+        details = vault.open_json(row["details"]) if row["details"] is not None else None
+        named = {change["field"] for change in (details or {}).get("changes") or ()}
+        for entry in filter(None, f"{row['made'] or ''},{row['not_made'] or ''}".split(",")):
+            named.add(entry.split(":", 1)[0])
+        guarded.corrected |= {(row["subject_id"], field_name) for field_name in named}
     for row in await connection.fetch(
         """SELECT r.subject_id, e.payload->>'items' AS items FROM requests r
              JOIN request_events e USING (request_id)
@@ -175,26 +226,32 @@ def _subject(
     plan: _Plan, subject_id: str, name: str, names: dict[str, str | None], *, corrected: bool
 ) -> None:
     if subject_id not in names:
-        plan.write("subjects_added", "add_subject", subject_id, name)
+        plan.write("subjects_added", "name_subject", subject_id, _Plain(subject_id, name))
     elif names[subject_id] == name:
         plan.tally["unchanged"] += 1
-    elif corrected and names[subject_id] is not None:
+    elif corrected and names[subject_id] not in (None, ERASED):
         plan.tally["kept"] += 1  # the person corrected their name; the file may predate it
     else:
-        plan.write("subjects_changed", "rename_subject", subject_id, name)
+        plan.write("subjects_changed", "rename_subject", subject_id, _Plain(subject_id, name))
 
 
 def _item(
-    plan: _Plan, subject_id: str, item: HeldItemRecord, current: asyncpg.Record | None
+    plan: _Plan, vault: Vault, subject_id: str, item: HeldItemRecord,
+    current: dict[str, object] | None,
 ) -> None:
     key = (subject_id, item.category.value, item.field)
     wanted = (item.value, item.purpose, item.source, item.lawfully_obtained)
+    # A value missing past validation (model_construct) goes to the store unsealed, as
+    # None, for its NOT NULL to refuse the whole load.
+    value = None if item.value is None else _Plain(subject_id, item.value)
+    index = vault.blind_index(item.value) \
+        if item.field == EMAIL_FIELD and item.value is not None else None
     if current is None:
-        plan.write("items_added", "add_item", *key, *wanted)
+        plan.write("items_added", "add_item", *key, value, *wanted[1:], index)
     elif tuple(current[column] for column in _ITEM_COLUMNS) == wanted:
         plan.tally["unchanged"] += 1
     else:
-        plan.write("items_changed", "change_item", *key, *wanted)
+        plan.write("items_changed", "change_item", *key, value, *wanted[1:], index)
 
 
 def _provision(

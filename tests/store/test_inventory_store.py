@@ -1,4 +1,5 @@
-"""Loading an inventory into the real store: the example's rows as it says, a second load
+"""Loading an inventory into the real store: the example's rows as it says (names and
+values sealed under the subject's key, the e-mail with its blind index), a second load
 changes nothing, and no load undoes what a person's request did (a suspension, a stop of
 provision, a correction, an erasure)."""
 
@@ -21,8 +22,10 @@ from domain.requests import DataCategory, parse_submission
 from interfaces.cli import inventory as cli_inventory
 from runtime.client import Unavailable
 from runtime.settings import Settings
-from tests.store.support import POLICY, T0, event
-from tests.support import scratch_database
+from store.sealing import ERASED, key_of, vault_of
+from store.shredding import shred_subject_key
+from tests.store.support import POLICY, T0, assert_sealed, event, opened, sealed
+from tests.support import scratch_database, vault_environment
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "inventory.json"
 # The example's counts: user-42 lists 12 items and user-7 two; each also gets name and email.
@@ -48,11 +51,19 @@ async def snapshot(pool: asyncpg.Pool, *subject_ids: str) -> dict[str, list[dict
 async def test_the_example_loads_as_it_says(pool: asyncpg.Pool, unique: str) -> None:
     assert await InventoryStore(pool).load(parse_inventory(example(unique))) == FIRST_LOAD
     sid = f"user-42-{unique}"
-    assert await pool.fetchval("SELECT name FROM subjects WHERE subject_id = $1", sid) == (
-        "Hanako Yamada")
-    items = {row["field"]: row for row in await pool.fetch(
-        "SELECT * FROM personal_data WHERE subject_id = $1", sid)}
+    name = await pool.fetchval("SELECT name FROM subjects WHERE subject_id = $1", sid)
+    assert_sealed(name, "Hanako")
+    assert await opened(pool, name) == "Hanako Yamada"
+    stored = await pool.fetch("SELECT * FROM personal_data WHERE subject_id = $1", sid)
+    # One key for the subject: its name and every value sealed under it.
+    assert {key_of(row["value"]) for row in stored} == {key_of(name)}
+    items = {row["field"]: {**dict(row), "value": await opened(pool, row["value"])}
+             for row in stored}
     assert len(items) == 14
+    async with pool.acquire() as connection:
+        address_index = vault_of(connection).blind_index("hanako@example.jp")
+    assert {f: row["value_index"] for f, row in items.items()
+            if row["value_index"] is not None} == {"email": address_index}
     assert (items["email"]["category"], items["email"]["value"], items["email"]["purpose"]) == (
         "contact", "hanako@example.jp", "respond_to_inquiries")
     assert (items["name"]["category"], items["name"]["value"]) == ("identity", "Hanako Yamada")
@@ -98,9 +109,10 @@ async def test_a_reload_updates_what_changed_and_leaves_the_rest(
     store = InventoryStore(pool)
     await store.load(parse_inventory(data))
     sid = f"user-42-{unique}"
+    [fax] = await sealed(pool, sid, "03-0000-0000")
     await pool.execute(
         "INSERT INTO personal_data (subject_id, category, field, value) VALUES ($1,"
-        " 'contact', 'fax', '03-0000-0000')", sid)
+        " 'contact', 'fax', $2)", sid, fax)
     hanako = data["subjects"][0]
     hanako["name"] = "Hanako Tanaka"
     phone = next(i for i in hanako["items"] if i["field"] == "phone")
@@ -111,8 +123,7 @@ async def test_a_reload_updates_what_changed_and_leaves_the_rest(
     result = await store.load(parse_inventory(data))
     assert result == InventoryLoad(subjects_changed=1, items_changed=2, provisions_changed=1,
                                    unchanged=1 + 11 + 4 + 6)
-    values = {row["field"]: row["value"] for row in await pool.fetch(
-        "SELECT field, value FROM personal_data WHERE subject_id = $1", sid)}
+    values = await _fields(pool, sid)
     assert values["phone"] == "+81 90-8765-4321"
     assert values["name"] == "Hanako Tanaka"
     # Absent from the file, so left alone: the loader never deletes.
@@ -139,7 +150,7 @@ async def test_a_reload_keeps_a_suspension_and_a_stop(pool: asyncpg.Pool, unique
     assert (await store.load(parse_inventory(data))).items_changed == 1
     item = await pool.fetchrow("SELECT value, suspended_at FROM personal_data"
                                " WHERE subject_id = $1 AND field = 'browsing_history'", sid)
-    assert (item["value"], item["suspended_at"]) == ("updated", T0)
+    assert (await opened(pool, item["value"]), item["suspended_at"]) == ("updated", T0)
     provision = await pool.fetchrow("SELECT data_items, stopped_at FROM third_party_provisions"
                                     " WHERE subject_id = $1 AND partner_id = 'data-broker-2'", sid)
     assert (provision["data_items"], provision["stopped_at"]) == (
@@ -158,7 +169,8 @@ async def _request(pool: asyncpg.Pool, request_id: str, subject_id: str, kind: s
 
 
 async def _fields(pool: asyncpg.Pool, subject_id: str) -> dict[str, str]:
-    return {row["field"]: row["value"] for row in await pool.fetch(
+    """The subject's items, opened."""
+    return {row["field"]: await opened(pool, row["value"]) for row in await pool.fetch(
         "SELECT field, value FROM personal_data WHERE subject_id = $1", subject_id)}
 
 
@@ -173,8 +185,9 @@ async def test_a_reload_does_not_undo_a_correction(pool: asyncpg.Pool, unique: s
         "statement": "I changed my number and never gave my birth date."},
         EventType.CORRECTION_APPLIED)
     # What carrying the correction out did to the rows.
-    await pool.execute("UPDATE personal_data SET value = '+81 70-1111-2222'"
-                       " WHERE subject_id = $1 AND field = 'phone'", hanako)
+    [phone] = await sealed(pool, hanako, "+81 70-1111-2222")
+    await pool.execute("UPDATE personal_data SET value = $2"
+                       " WHERE subject_id = $1 AND field = 'phone'", hanako, phone)
     await pool.execute("DELETE FROM personal_data WHERE subject_id = $1"
                        " AND field = 'date_of_birth'", hanako)
 
@@ -182,6 +195,35 @@ async def test_a_reload_does_not_undo_a_correction(pool: asyncpg.Pool, unique: s
         kept=2, unchanged=2 + 12 + 4 + 7)
     held = await _fields(pool, hanako)
     assert held["phone"] == "+81 70-1111-2222" and "date_of_birth" not in held
+
+
+async def test_a_correction_whose_details_were_shredded_still_guards_its_field(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    """Retention shreds a closed request's details; its event still names the fields."""
+    data = example(unique)
+    store = InventoryStore(pool)
+    await store.load(parse_inventory(data))
+    hanako = data["subjects"][0]["subject_id"]
+    rid = f"cor-{unique}"
+    await _request(pool, rid, hanako, "correction", {"changes": [
+        {"field": "phone", "action": "correct", "new_value": "+81 70-1111-2222"}],
+        "statement": "I changed my number."}, EventType.CORRECTION_APPLIED,
+        made="phone:correct", not_made="")
+    [phone] = await sealed(pool, hanako, "+81 70-1111-2222")
+    await pool.execute("UPDATE personal_data SET value = $2"
+                       " WHERE subject_id = $1 AND field = 'phone'", hanako, phone)
+    async with pool.acquire() as connection:
+        async with connection.transaction():
+            shredded = await shred_subject_key(connection, hanako,
+                                               forget_requests=frozenset({rid}))
+        vault_of(connection).keyring.destroy(shredded.destroyed_key)
+    assert await opened(pool, await pool.fetchval(
+        "SELECT details FROM request_details WHERE request_id = $1", rid)) == ERASED
+
+    assert await store.load(parse_inventory(data)) == InventoryLoad(
+        kept=1, unchanged=2 + 13 + 4 + 7)
+    assert (await _fields(pool, hanako))["phone"] == "+81 70-1111-2222"
 
 
 async def test_a_reload_does_not_bring_erased_items_back(pool: asyncpg.Pool, unique: str) -> None:
@@ -216,8 +258,9 @@ async def test_a_subject_known_from_intake_gets_its_name(pool: asyncpg.Pool, uni
                        data["subjects"][1]["subject_id"])
     result = await InventoryStore(pool).load(parse_inventory(data))
     assert (result.subjects_added, result.subjects_changed) == (1, 1)
-    assert await pool.fetchval("SELECT name FROM subjects WHERE subject_id = $1",
-                               data["subjects"][1]["subject_id"]) == "Taro Suzuki"
+    assert await opened(pool, await pool.fetchval(
+        "SELECT name FROM subjects WHERE subject_id = $1",
+        data["subjects"][1]["subject_id"])) == "Taro Suzuki"
 
 
 async def test_a_load_is_one_transaction(pool: asyncpg.Pool, unique: str) -> None:
@@ -243,11 +286,12 @@ def command(argv: list[str]) -> argparse.Namespace:
 
 
 async def test_the_command_loads_and_says_what_it_did(
-    database_url: str, unique: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    database_url: str, unique: str, tmp_path: Path, keyring_dir: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     file = tmp_path / "inventory.json"
     file.write_text(json.dumps(example(unique)), encoding="utf-8")
-    settings = Settings(DATABASE_URL=database_url)
+    settings = Settings(DATABASE_URL=database_url, **vault_environment(keyring_dir))
 
     await cli_inventory.run(command(["inventory", "load", str(file)]), settings)
     assert capsys.readouterr().out == (
@@ -265,13 +309,14 @@ async def test_the_command_loads_and_says_what_it_did(
 
 
 async def test_the_command_says_so_when_the_database_has_no_schema(
-    postgres_server: str, tmp_path: Path
+    postgres_server: str, tmp_path: Path, keyring_dir: Path
 ) -> None:
     file = tmp_path / "inventory.json"
     file.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     async with scratch_database(postgres_server, "dsr_inventory_empty") as url:
         with pytest.raises(Unavailable) as refused:
             await cli_inventory.run(command(["inventory", "load", str(file)]),
-                                    Settings(DATABASE_URL=url))
+                                    Settings(DATABASE_URL=url,
+                                             **vault_environment(keyring_dir)))
     assert str(refused.value) == ("the database has no schema yet: start the service with "
                                   "`make run`, or run `dsr setup`")
