@@ -14,11 +14,12 @@ from temporalio.testing import WorkflowEnvironment
 from interfaces.api.__main__ import CannotStart, serve
 from runtime.servers import free_port
 from runtime.settings import Settings
-from tests.support import TEST_ACT_KEY, eventually
+from tests.support import TEST_ACT_KEY, eventually, vault_environment
 
 
 async def test_served_alone_it_answers_over_http(
     time_skipping_env: WorkflowEnvironment, database_url: str, tmp_path: Path,
+    keyring_dir: Path,
 ) -> None:
     key = tmp_path / "act.key"
     key.write_bytes(TEST_ACT_KEY)
@@ -27,7 +28,7 @@ async def test_served_alone_it_answers_over_http(
     settings = Settings(
         DATABASE_URL=database_url, DSR_ACT_KEY=str(key), DSR_API_PORT=port,
         TEMPORAL_ADDRESS=time_skipping_env.client.service_client.config.target_host,
-        DSR_DATA_DIR=str(tmp_path))
+        DSR_DATA_DIR=str(tmp_path), **vault_environment(keyring_dir))
     stop = asyncio.Event()
     server = asyncio.create_task(serve(settings, stop))
     try:
@@ -52,3 +53,16 @@ async def test_without_the_act_key_it_does_not_start(tmp_path: Path) -> None:
     settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_API_PORT=free_port())
     with pytest.raises(CannotStart, match="no act key"):
         await serve(settings, asyncio.Event())
+
+
+async def test_without_a_key_encryption_key_it_does_not_start(tmp_path: Path) -> None:
+    # The API alone never makes one: a key of its own would seal what the workers cannot
+    # open. It finds the one the worker made, or the one the settings give.
+    key = tmp_path / "act.key"
+    key.write_bytes(TEST_ACT_KEY)
+    os.chmod(key, 0o600)
+    settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_API_PORT=free_port(),
+                        DSR_ACT_KEY=str(key))
+    with pytest.raises(CannotStart, match="no key-encryption key"):
+        await serve(settings, asyncio.Event())
+    assert not (tmp_path / "keys" / "key-encryption.key").exists()
