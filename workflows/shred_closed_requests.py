@@ -17,8 +17,6 @@ with workflow.unsafe.imports_passed_through():
 # The schedule starts another run soon: a few attempts, then leave it to the next one.
 RETENTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
                               maximum_interval=timedelta(seconds=30), maximum_attempts=5)
-# Batches in one run before it continues as new.
-BATCHES_PER_RUN = 20
 
 
 @workflow.defn(name="ShredClosedRequests")
@@ -27,7 +25,7 @@ class ShredClosedRequests:
     async def run(self, order: RetentionRun) -> RetentionCounts:
         total = RetentionCounts()
         batch = order.model_copy(update={"as_of": order.as_of or workflow.now()})
-        for _ in range(BATCHES_PER_RUN):
+        for _ in range(batch.batches_per_run):
             counts = await workflow.execute_activity_method(
                 PersonalDataRetention.shred_closed_requests, batch,
                 start_to_close_timeout=timedelta(minutes=10),
