@@ -14,6 +14,7 @@ from activities.intake_store import IntakeStore
 from domain.events import EventType, NewEvent
 from domain.requests import SubjectRequest, parse_submission
 from store.sealing import PREFIX, vault_of
+from store.shredding import shred_subject_key
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 POLICY = "test-policy"
@@ -91,3 +92,17 @@ def assert_sealed(envelope: str, *plain: str) -> None:
     assert envelope.startswith(f"{PREFIX}."), "a personal value is stored unsealed"
     for value in plain:
         assert value not in envelope, "a personal value shows through its envelope"
+
+
+async def forget_request(pool: asyncpg.Pool, request_id: str) -> None:
+    """What retention does to a closed request: its personal data shredded (the subject's
+    key replaced, the request's values left under the old one) and the old key destroyed,
+    so they open as erased."""
+    async with pool.acquire() as connection:
+        async with connection.transaction():
+            subject_id = await connection.fetchval(
+                "SELECT subject_id FROM requests WHERE request_id = $1", request_id)
+            shredded = await shred_subject_key(connection, subject_id,
+                                               forget_requests=frozenset({request_id}))
+        assert shredded.destroyed_key is not None
+        vault_of(connection).keyring.destroy(shredded.destroyed_key)

@@ -17,6 +17,7 @@ from structlog.testing import CapturingLogger
 from activities import notifications, request_activities
 from activities.event_store import EventStore, UnknownRequest
 from activities.intake_store import IntakeStore
+from activities.notice_facts import notice_facts
 from activities.notifications import (
     MaildropSender,
     NotificationOutbox,
@@ -27,9 +28,9 @@ from activities.request_activities import RequestActivities
 from domain.deadlines import Commitment
 from domain.events import EventType
 from domain.messages import DeliverNotice, QueueNotice
-from domain.notices import NoticeKind
-from store.sealing import ERASED, vault_of
-from store.shredding import shred_subject_key
+from domain.notices import NoticeFacts, NoticeKind
+from domain.requests import parse_submission
+from store.sealing import ERASED
 from tests.store.support import (
     EMAIL,
     NAME,
@@ -37,8 +38,10 @@ from tests.store.support import (
     TEXT,
     assert_sealed,
     event,
+    forget_request,
     new_request,
     opened,
+    sealed,
 )
 
 # The receipt's promise: the answer date, which a person reads in Asia/Tokyo.
@@ -242,19 +245,6 @@ async def test_maildrop_keeps_apart_keys_that_differ_only_in_separators(tmp_path
     assert bodies == ["For the requester of a:b.", "For the requester of a_b."]
 
 
-async def _forget(pool: asyncpg.Pool, request_id: str) -> None:
-    """What retention does to a closed request: its personal data shredded (the subject's
-    key replaced, the request's values left under the old one) and the old key destroyed."""
-    async with pool.acquire() as connection:
-        async with connection.transaction():
-            subject_id = await connection.fetchval(
-                "SELECT subject_id FROM requests WHERE request_id = $1", request_id)
-            shredded = await shred_subject_key(connection, subject_id,
-                                               forget_requests=frozenset({request_id}))
-        assert shredded.destroyed_key is not None
-        vault_of(connection).keyring.destroy(shredded.destroyed_key)
-
-
 def _logs(monkeypatch: pytest.MonkeyPatch) -> CapturingLogger:
     """What the outbox and the delivery log, captured."""
     captured = CapturingLogger()
@@ -281,7 +271,7 @@ async def test_a_notice_whose_recipient_was_erased_after_it_was_queued_is_not_se
         request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
         occurred_at=T0, commitment=PROMISE,
     ))
-    await _forget(pool, request_id)
+    await forget_request(pool, request_id)
     captured = _logs(monkeypatch)
 
     assert await outbox.pending(notification_id) == Undeliverable(notification_id, key)
@@ -313,7 +303,7 @@ async def test_a_notice_queued_after_its_recipient_was_erased_holds_nothing_and_
     answer = "We keep purchase history for seven years."
     answer_id = await IntakeStore(pool).store_answer(request_id, answer, "op-7")
     recorded = event(request_id, EventType.ANSWER_RECORDED, actor="op-7", answer_id=answer_id)
-    await _forget(pool, request_id)
+    await forget_request(pool, request_id)
     captured = _logs(monkeypatch)
     key = f"dsr-{request_id}:answer"
 
@@ -342,3 +332,89 @@ async def test_a_notice_queued_after_its_recipient_was_erased_holds_nothing_and_
     ]
     _assert_no_personal_data_in_logs(captured, answer)
     await _assert_no_personal_data_in_events(pool, request_id, answer)
+
+
+PHONE, ADDRESS = "090-1234-5678", "1-2-3 Chiyoda, Tokyo"
+
+
+async def _request(pool: asyncpg.Pool, unique: str, kind: str, details: dict) -> str:
+    request_id = f"{kind}-{unique}"
+    await IntakeStore(pool).record_submission(parse_submission({
+        "request_id": request_id, "kind": kind, "subject_id": f"subj-{unique}",
+        "requester": {"name": NAME, "email": EMAIL}, "details": details}), "test-policy")
+    return request_id
+
+
+async def _outcome_notice(pool: asyncpg.Pool, request_id: str) -> str:
+    """The outcome notice's body, queued and opened, after checking it is stored sealed."""
+    notification_id = await _outbox(pool).queue(QueueNotice(
+        request_id=request_id, notice=NoticeKind.OUTCOME,
+        idempotency_key=f"dsr-{request_id}:outcome", occurred_at=T0 + timedelta(hours=1)))
+    notice = await _outbox(pool).pending(notification_id)
+    assert isinstance(notice, OutgoingNotice)
+    [row] = await _notifications(pool, request_id)
+    assert_sealed(row["body"], NAME, PHONE, ADDRESS)
+    return notice.body
+
+
+async def _facts(pool: asyncpg.Pool, request_id: str) -> NoticeFacts:
+    async with pool.acquire() as connection:
+        return await notice_facts(connection, QueueNotice(
+            request_id=request_id, notice=NoticeKind.OUTCOME,
+            idempotency_key=f"dsr-{request_id}:facts", occurred_at=T0))
+
+
+async def test_an_outcome_notice_opens_the_disclosure_and_the_reason(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    request_id = await _request(pool, unique, "disclosure", {"categories": ["contact"]})
+    items = [{"category": "contact", "field": "phone", "value": PHONE, "suspended": True}]
+    [sealed_items] = await sealed(pool, f"subj-{unique}", json.dumps(items))
+    await pool.execute("INSERT INTO disclosures (request_id, items, compiled_at)"
+                       " VALUES ($1, $2, $3)", request_id, sealed_items, T0)
+    await EventStore(pool).append(event(request_id, EventType.DECISION_RECORDED,
+                                        outcome="disclosed_in_full"))
+    body = await _outcome_notice(pool, request_id)
+    assert PHONE in body and body.startswith(f"Dear {NAME},")
+
+    # Its data forgotten, the facts are gathered without a crash (the outbox composes
+    # nothing then: the recipient is forgotten with them).
+    await forget_request(pool, request_id)
+    assert (await _facts(pool, request_id)).disclosed_items == ()
+
+
+async def test_a_correction_notice_opens_the_new_values(pool: asyncpg.Pool, unique: str) -> None:
+    request_id = await _request(pool, unique, "correction", {"changes": [
+        {"field": "address", "action": "correct", "new_value": ADDRESS},
+        {"field": "nickname", "action": "delete"}], "statement": "I moved."})
+    note_id = await IntakeStore(pool).store_note(request_id, "reason", f"Moved; {PHONE}.",
+                                                 "op-7")
+    await EventStore(pool).append(event(request_id, EventType.DECISION_RECORDED,
+                                        outcome="correction_made", reason_note_id=note_id))
+    await EventStore(pool).append(event(request_id, EventType.CORRECTION_APPLIED, minutes=1,
+                                        made="address:correct,nickname:delete", not_made=""))
+    body = await _outcome_notice(pool, request_id)
+    assert ADDRESS in body and "nickname" in body and f"Moved; {PHONE}." in body
+
+    await forget_request(pool, request_id)
+    facts = await _facts(pool, request_id)
+    # What was made is the event's; the values were sealed: the notice would say erased.
+    assert facts.changes_made == (("address", "correct", ERASED),
+                                  ("nickname", "delete", ERASED))
+    assert facts.reason == ERASED
+
+
+async def test_a_provision_notice_names_the_partners_named(pool: asyncpg.Pool, unique: str) -> None:
+    request_id = await _request(pool, unique, "third_party_stop",
+                                {"partners": ["partner-42", "unknown-7"]})
+    await pool.execute(
+        "INSERT INTO third_party_provisions (subject_id, partner_id, relationship, legal_basis)"
+        " VALUES ($1, 'partner-42', 'entrustment', 'consent')", f"subj-{unique}")
+    await EventStore(pool).append(event(request_id, EventType.DECISION_RECORDED,
+                                        outcome="no_provision_to_stop"))
+    facts = await _facts(pool, request_id)
+    assert (facts.not_third_parties, facts.unknown_partners) == (
+        (("partner-42", "entrustment"),), ("unknown-7",))
+    await forget_request(pool, request_id)
+    facts = await _facts(pool, request_id)
+    assert (facts.not_third_parties, facts.unknown_partners) == ((), ())
