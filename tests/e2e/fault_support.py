@@ -30,7 +30,15 @@ from domain.messages import RequestOutcome
 from runtime.client import respond, submit
 from runtime.cluster import connect, ensure_search_attributes
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port
-from tests.support import PERSONAL, TEST_ACT_KEY, actor, eventually, inquiry
+from tests.support import (
+    PERSONAL,
+    TEST_ACT_KEY,
+    actor,
+    eventually,
+    inquiry,
+    suite_vault,
+    vault_environment,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NAMESPACE = "default"
@@ -67,6 +75,10 @@ class FaultStack:
             root / "temporal", port=free_port(), ui_port=free_port(), namespace=NAMESPACE
         )
         self.worker_dir = root / "worker"
+        # The subjects' keys: the test's pool seals what it submits and the worker opens
+        # it, so both use this keyring (the worker through vault_environment).
+        self.keyring = root / "keyring"
+        self.vault = suite_vault(self.keyring)
         self.maildrop = self.worker_dir / "maildrop"
         self.log_path = root / "worker.log"
         self.task_queue = f"dsr-faults-{unique}"
@@ -82,7 +94,7 @@ class FaultStack:
         self.root.mkdir(parents=True, exist_ok=True)
         await asyncio.gather(self.start_postgres(), asyncio.to_thread(self.temporal.start))
         assert self.dsn is not None
-        self._pool = await create_pool(self.dsn)
+        self._pool = await create_pool(self.dsn, vault=self.vault)
         await apply_migrations(self._pool)
         self._client = await connect(self.temporal.address, NAMESPACE)
         await ensure_search_attributes(self._client, NAMESPACE)
@@ -104,7 +116,7 @@ class FaultStack:
         if old is not None:
             old.terminate()
         assert self.dsn is not None
-        self._pool = await create_pool(self.dsn)
+        self._pool = await create_pool(self.dsn, vault=self.vault)
 
     @property
     def client(self) -> Client:
@@ -138,6 +150,7 @@ class FaultStack:
             "DSR_METRICS_PORT": "0",
             "DSR_API_PORT": "0",
             "DSR_ACT_KEY": str(act_key),
+            **vault_environment(self.keyring),
         }
 
     def log_size(self) -> int:

@@ -26,6 +26,7 @@ from activities.database import apply_migrations, create_pool
 from runtime.cluster import connect
 from runtime.metrics import read_store
 from runtime.tracing import tracer_provider, tracing_interceptor
+from store.sealing import Vault, vault_of
 from tests.e2e.test_service import ROOT, Service, _count, service  # noqa: F401 (the fixture)
 from tests.support import eventually, personal_values_in, scratch_database
 from tests.unit.test_metrics import sample, scrape
@@ -103,10 +104,10 @@ def test_a_metrics_port_in_use_stops_the_worker_with_one_line(tmp_path: Path) ->
 # --- The store's truth behind the gauges ---------------------------------------------------
 
 @pytest.fixture
-async def store(postgres_server: str) -> AsyncIterator[asyncpg.Pool]:
+async def store(postgres_server: str, vault: Vault) -> AsyncIterator[asyncpg.Pool]:
     """An empty store of its own: the gauges count every row."""
     async with scratch_database(postgres_server, "dsr_metrics") as url:
-        pool = await create_pool(url)
+        pool = await create_pool(url, vault=vault)
         try:
             await apply_migrations(pool)
             yield pool
@@ -131,7 +132,7 @@ async def test_past_due_counts_open_requests_with_one_of_our_deadlines_past(
                                                    ("acknowledge", "met", ago)]),
         ("failed", "third_party_stop", "failed", [("act", "open", ago)]),
     ]
-    async with store.acquire() as connection:
+    async with store.acquire() as connection, connection.transaction():
         await connection.execute("INSERT INTO subjects (subject_id) VALUES ('s1')")
         for request_id, kind, status, deadlines in requests:
             await connection.execute(
@@ -146,10 +147,11 @@ async def test_past_due_counts_open_requests_with_one_of_our_deadlines_past(
                         VALUES ($1, $2, 'test', now() - interval '2 days', {due}, $3)""",
                     request_id, step, deadline_status)
         for n, status in enumerate(["pending", "delivered", "delivered"]):
+            sealed = await vault_of(connection).seal_all(connection, "s1", "r", "s", "b")
             await connection.execute(
                 """INSERT INTO notifications (idempotency_key, request_id, notice, recipient,
                                               subject_line, body, status)
-                   VALUES ($1, 'late', 'receipt', 'r', 's', 'b', $2)""", f"k{n}", status)
+                   VALUES ($1, 'late', 'receipt', $2, $3, $4, $5)""", f"k{n}", *sealed, status)
 
     counts = await read_store(store)
     assert counts.past_due == {"inquiry": 1, "correction": 1, "disclosure": 1,
