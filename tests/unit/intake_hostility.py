@@ -12,6 +12,7 @@ from hypothesis import reject
 from hypothesis import strategies as st
 
 from domain.requests import InvalidSubmission, RequestKind, parse_submission
+from store.sealing import Vault, open_with, seal_with
 
 # --- building blocks ---------------------------------------------------------------------
 
@@ -349,6 +350,29 @@ def assert_clean(parsed: Any) -> None:
             text.encode("utf-8")
     for identifier in (parsed.request_id, parsed.subject_id):
         assert identifier.isascii() and len(identifier) <= 128
+
+
+# A data key and the blind index's key, for sealing without a database.
+KEY_ID, DATA_KEY, INDEX_KEY = "k-fuzz", bytes(range(32)), bytes(range(32, 64))
+
+
+def assert_seals(parsed: Any) -> None:
+    """What parsed is stored as intake stores it: the name, the e-mail and the details
+    (as Vault.seal_json writes them) seal and open back to what was submitted, nothing of
+    them shows in the envelope, and the address's blind index is what a lookup computes."""
+    vault = Vault(keyring=None, index_key=INDEX_KEY)  # type: ignore[arg-type]
+    details = parsed.details.model_dump(mode="json")
+    texts = (parsed.requester.name, parsed.requester.email,
+             json.dumps(details, ensure_ascii=False))
+    envelopes = [seal_with(KEY_ID, DATA_KEY, text) for text in texts]
+    for text, envelope in zip(texts, envelopes, strict=True):
+        assert envelope.isascii() and open_with(DATA_KEY, envelope) == text
+        sealed = envelope.split(".", 2)[2]  # the ciphertext, after the prefix and key id
+        assert all(part not in sealed for part in text.split() if len(part) > 8)
+    assert json.loads(open_with(DATA_KEY, envelopes[2])) == details
+    email = parsed.requester.email
+    # Case folding is idempotent (Unicode's stability policy), so this holds for any script.
+    assert vault.blind_index(email) == vault.blind_index(f" {email.casefold()} ")
 
 
 # Bug repros, pinned so that each property fails the same way on every run.

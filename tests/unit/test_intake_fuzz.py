@@ -33,6 +33,7 @@ from tests.unit.intake_hostility import (
     Deep,
     Many,
     assert_clean,
+    assert_seals,
     deep_json_text,
     duplicate_key_text,
     duplicate_key_texts,
@@ -126,6 +127,16 @@ def test_what_parses_has_no_control_characters_in_one_line_fields(payload: Any) 
     result = outcome(payload)
     if not isinstance(result, list):
         assert_clean(result)
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=near_valid_submissions())
+def test_what_parses_seals_and_opens_back_intact(payload: Any) -> None:
+    """Intake seals the requester's name, e-mail and details: whatever parses survives
+    sealing unchanged, and its address is found by its blind index whatever its case."""
+    result = outcome(payload)
+    if not isinstance(result, list):
+        assert_seals(result)
 
 
 def test_a_deeply_nested_value_where_an_enum_belongs_is_refused_cleanly() -> None:
