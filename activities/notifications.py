@@ -35,7 +35,7 @@ from domain.events import EventType, NewEvent, PayloadValue
 from domain.messages import QueueNotice
 from domain.notices import NoticeKind, render_notice
 from domain.requests import Language, RequestKind
-from store.sealing import ERASED, subject_lock, vault_of
+from store.sealing import ERASED, key_of, subject_lock, vault_of
 
 log = structlog.get_logger(__name__)
 
@@ -192,6 +192,18 @@ def _fsync_folder(folder: Path) -> None:
 DEFAULT_ZONE = ZoneInfo("Asia/Tokyo")
 
 
+async def _erased(connection: asyncpg.Connection, envelope: str) -> bool:
+    """Whether a value is erased: its key gone from the keyring, or marked destroyed by a
+    shredding whose keyring deletion has not run yet (store/shredding.py destroys the key
+    after the commit). The key still opens the value then, but it was forgotten: it must
+    be neither sent nor sealed again under the subject's new key."""
+    if vault_of(connection).is_erased(envelope):
+        return True
+    return bool(await connection.fetchval(
+        "SELECT destroyed_at IS NOT NULL FROM subject_keys WHERE key_id = $1",
+        key_of(envelope)))
+
+
 async def _recorded_answer(connection: asyncpg.Connection, request_id: str) -> str | None:
     """The text of the answer last recorded for the request, opened (ERASED when its key
     was destroyed: the notice then says it was erased)."""
@@ -246,7 +258,7 @@ class NotificationOutbox:
             if request is None:
                 raise UnknownRequest(request_id)
             vault = vault_of(connection)
-            recipient_erased = vault.is_erased(request["requester_email"])
+            recipient_erased = await _erased(connection, request["requester_email"])
             if recipient_erased:
                 # No one to write to: nothing is composed (its facts may be erased too, and
                 # a body for no reader is personal data kept for nothing). The row holds the
@@ -302,9 +314,11 @@ class NotificationOutbox:
             )
             if row is None:
                 return None
+            if await _erased(connection, row["recipient"]):
+                return Undeliverable(row["notification_id"], row["idempotency_key"])
             vault = vault_of(connection)
         recipient = vault.open(row["recipient"])
-        if recipient == ERASED:
+        if recipient == ERASED:  # destroyed since (_erased read the keyring a moment ago)
             return Undeliverable(row["notification_id"], row["idempotency_key"])
         return OutgoingNotice(
             row["notification_id"], row["idempotency_key"], recipient,

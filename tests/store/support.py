@@ -94,10 +94,11 @@ def assert_sealed(envelope: str, *plain: str) -> None:
         assert value not in envelope, "a personal value shows through its envelope"
 
 
-async def forget_request(pool: asyncpg.Pool, request_id: str) -> None:
+async def forget_request(pool: asyncpg.Pool, request_id: str, *, destroy: bool = True) -> None:
     """What retention does to a closed request: its personal data shredded (the subject's
     key replaced, the request's values left under the old one) and the old key destroyed,
-    so they open as erased."""
+    so they open as erased. `destroy=False` stops after the commit, before the keyring
+    deletion (a crash there leaves the key until the next retention run)."""
     async with pool.acquire() as connection:
         async with connection.transaction():
             subject_id = await connection.fetchval(
@@ -105,4 +106,5 @@ async def forget_request(pool: asyncpg.Pool, request_id: str) -> None:
             shredded = await shred_subject_key(connection, subject_id,
                                                forget_requests=frozenset({request_id}))
         assert shredded.destroyed_key is not None
-        vault_of(connection).keyring.destroy(shredded.destroyed_key)
+        if destroy:
+            vault_of(connection).keyring.destroy(shredded.destroyed_key)

@@ -259,9 +259,13 @@ def _assert_no_personal_data_in_logs(captured: CapturingLogger, *personal: str) 
         assert value not in logged
 
 
+@pytest.mark.parametrize("key_destroyed", [True, False], ids=["destroyed", "marked"])
 async def test_a_notice_whose_recipient_was_erased_after_it_was_queued_is_not_sent(
     pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    key_destroyed: bool,
 ) -> None:
+    """Also in the moment between a shredding's commit and the key's deletion from the
+    keyring (`marked`): the key still opens the address, but it was forgotten."""
     outbox = _outbox(pool)
     folder = tmp_path / "maildrop"
     activities = RequestActivities(pool, EventStore(pool), outbox, MaildropSender(folder))
@@ -271,7 +275,7 @@ async def test_a_notice_whose_recipient_was_erased_after_it_was_queued_is_not_se
         request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
         occurred_at=T0, commitment=PROMISE,
     ))
-    await forget_request(pool, request_id)
+    await forget_request(pool, request_id, destroy=key_destroyed)
     captured = _logs(monkeypatch)
 
     assert await outbox.pending(notification_id) == Undeliverable(notification_id, key)
@@ -283,7 +287,8 @@ async def test_a_notice_whose_recipient_was_erased_after_it_was_queued_is_not_se
     assert not folder.exists()  # nothing written, to "[erased]" or anyone
     [row] = await _notifications(pool, request_id)
     assert row["status"] == "pending"  # not delivered, and not claimed to be
-    assert await opened(pool, row["recipient"]) == ERASED
+    if key_destroyed:
+        assert await opened(pool, row["recipient"]) == ERASED
     assert [e.type for e in await EventStore(pool).events(request_id)] == [
         EventType.NOTICE_QUEUED]
     assert [(c.method_name, c.args, c.kwargs) for c in captured.calls] == [
@@ -293,8 +298,10 @@ async def test_a_notice_whose_recipient_was_erased_after_it_was_queued_is_not_se
     _assert_no_personal_data_in_logs(captured)
 
 
+@pytest.mark.parametrize("key_destroyed", [True, False], ids=["destroyed", "marked"])
 async def test_a_notice_queued_after_its_recipient_was_erased_holds_nothing_and_is_not_sent(
     pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    key_destroyed: bool,
 ) -> None:
     outbox = _outbox(pool)
     folder = tmp_path / "maildrop"
@@ -303,7 +310,7 @@ async def test_a_notice_queued_after_its_recipient_was_erased_holds_nothing_and_
     answer = "We keep purchase history for seven years."
     answer_id = await IntakeStore(pool).store_answer(request_id, answer, "op-7")
     recorded = event(request_id, EventType.ANSWER_RECORDED, actor="op-7", answer_id=answer_id)
-    await forget_request(pool, request_id)
+    await forget_request(pool, request_id, destroy=key_destroyed)
     captured = _logs(monkeypatch)
     key = f"dsr-{request_id}:answer"
 
@@ -317,8 +324,13 @@ async def test_a_notice_queued_after_its_recipient_was_erased_holds_nothing_and_
     assert not folder.exists()
     [row] = await _notifications(pool, request_id)
     assert row["status"] == "pending"
+    # Each column holds the forgotten address, under the old key: nothing sealed anew.
+    [address] = await pool.fetch(
+        "SELECT requester_email FROM request_details WHERE request_id = $1", request_id)
     for column in ("recipient", "subject_line", "body"):
-        assert await opened(pool, row[column]) == ERASED
+        assert row[column] == address["requester_email"]
+        if key_destroyed:
+            assert await opened(pool, row[column]) == ERASED
     events = await EventStore(pool).events(request_id)
     assert [(e.type, e.payload) for e in events] == [
         (EventType.ANSWER_RECORDED, {"answer_id": answer_id}),
