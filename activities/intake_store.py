@@ -29,6 +29,8 @@ class RecordedSubmission:
     subject_id: str
     status: str
     created: bool
+    privacy_policy_version: str | None = None
+    """The privacy policy in force at receipt (Article 9), None when none was posted."""
 
 
 @dataclass(frozen=True)
@@ -74,20 +76,24 @@ class IntakeStore:
                 "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING",
                 submission.subject_id,
             )
+            # Article 9: the privacy policy in force at receipt, recorded with the request.
             inserted = await connection.fetchrow(
                 """INSERT INTO requests
                        (request_id, workflow_id, kind, subject_id, fingerprint,
-                        deadline_policy_version)
-                   VALUES ($1, $2, $3, $4, $5, $6)
+                        deadline_policy_version, privacy_policy_version)
+                   VALUES ($1, $2, $3, $4, $5, $6,
+                           (SELECT version FROM privacy_policy_versions
+                             WHERE effective_at <= now()
+                             ORDER BY effective_at DESC, posted_at DESC LIMIT 1))
                    ON CONFLICT (request_id) DO NOTHING
-                   RETURNING status""",
+                   RETURNING status, privacy_policy_version""",
                 submission.request_id, workflow_id, submission.kind.value,
                 submission.subject_id, digest, deadline_policy_version,
             )
             if inserted is None:
                 existing = await connection.fetchrow(
-                    "SELECT kind, subject_id, fingerprint, status FROM requests"
-                    " WHERE request_id = $1",
+                    "SELECT kind, subject_id, fingerprint, status, privacy_policy_version"
+                    " FROM requests WHERE request_id = $1",
                     submission.request_id,
                 )
                 # A request stored before fingerprints were keyed holds the plain digest.
@@ -99,6 +105,7 @@ class IntakeStore:
                 return RecordedSubmission(
                     submission.request_id, workflow_id, existing["kind"],
                     existing["subject_id"], existing["status"], created=False,
+                    privacy_policy_version=existing["privacy_policy_version"],
                 )
             # Sealed only once the request is new: a retry seals nothing and makes no key.
             # One key lookup for the three; the details as Vault.seal_json writes them.
@@ -117,6 +124,7 @@ class IntakeStore:
         return RecordedSubmission(
             submission.request_id, workflow_id, submission.kind.value, submission.subject_id,
             inserted["status"], created=True,
+            privacy_policy_version=inserted["privacy_policy_version"],
         )
 
     async def summary(self, request_id: str) -> RequestSummary:

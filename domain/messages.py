@@ -55,12 +55,15 @@ class Bookkeeping(_Message):
 
 
 class RequestRef(_Message):
-    """Workflow input: which request, of what kind, under which deadline policy."""
+    """Workflow input: which request, of what kind, under which deadline policy, received
+    while which version of the privacy policy was in force (None: none was posted, or the
+    request was started before versions were recorded)."""
 
     request_id: Identifier
     subject_id: Identifier
     kind: RequestKind
     deadline_policy: DeadlinePolicy = Field(default_factory=DeadlinePolicy)
+    privacy_policy_version: Identifier | None = None
 
 
 UNREADABLE_REF = RequestRef(request_id="unreadable-input", subject_id="unreadable-input",
@@ -140,6 +143,7 @@ class StatusView(_Message):
     overdue: bool
     outcome: str | None
     deadline_policy_version: str
+    privacy_policy_version: str | None = None
     awaiting: str | None = None
     step_done: bool = False  # the act this step waited for is on record; it moves on
     next_step: Step | None = None

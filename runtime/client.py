@@ -124,17 +124,22 @@ async def submit(
     ref = RequestRef(
         request_id=submission.request_id, subject_id=submission.subject_id,
         kind=submission.kind, deadline_policy=policy,
+        privacy_policy_version=recorded.privacy_policy_version,
     )
+    attributes = [
+        SearchAttributePair(sa.KIND, submission.kind.value),
+        SearchAttributePair(sa.STATUS, recorded.status),
+        SearchAttributePair(sa.OVERDUE, False),
+        SearchAttributePair(sa.DEADLINE_POLICY_VERSION, policy.version),
+    ]
+    if recorded.privacy_policy_version is not None:
+        attributes.append(SearchAttributePair(sa.PRIVACY_POLICY_VERSION,
+                                              recorded.privacy_policy_version))
     try:
         await client.start_workflow(
             WORKFLOW, ref, id=recorded.workflow_id, task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=TypedSearchAttributes([
-                SearchAttributePair(sa.KIND, submission.kind.value),
-                SearchAttributePair(sa.STATUS, recorded.status),
-                SearchAttributePair(sa.OVERDUE, False),
-                SearchAttributePair(sa.POLICY_VERSION, policy.version),
-            ]),
+            search_attributes=TypedSearchAttributes(attributes),
             static_summary=f"{submission.kind.value} request {submission.request_id}",
         )
         started = True

@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.notices import NoticeKind
     from domain.requests import RequestKind
+    from workflows import search_attributes as sa
     from workflows.bookkeeping import BOOKKEEPING_WITH_EFFECTS, UnstoredBookkeeping
     from workflows.deadline_keeper import DeadlineKeeper
     from workflows.operator_claim import OperatorClaim
@@ -74,6 +75,9 @@ class DataSubjectRequest(RequestSteps):
         self._ref = ref
         # Requests started before bookkeeping rode with effects replay as they ran.
         self._batched = workflow.patched(BOOKKEEPING_WITH_EFFECTS)
+        # Requests started before the two policies' versions were named apart keep the
+        # attribute they were started with.
+        self._versions_apart = workflow.patched(sa.POLICY_VERSIONS_APART)
         self._unstored = UnstoredBookkeeping()
         self._policy = ref.deadline_policy
         self._status = RequestStatus.SUBMITTED
@@ -383,6 +387,7 @@ class DataSubjectRequest(RequestSteps):
             overdue=self._deadline.overdue,
             outcome=self._outcome.value if self._outcome else None,
             deadline_policy_version=self._policy.version,
+            privacy_policy_version=self._ref.privacy_policy_version,
             awaiting=awaiting(self._deadline.step, progress),
             step_done=done,
             next_step=next_step(self._ref.kind, self._deadline.step,

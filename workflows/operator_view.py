@@ -11,15 +11,23 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
 
 
-def search_attribute_updates(view: StatusView) -> list[SearchAttributeUpdate]:
-    return [
+def search_attribute_updates(view: StatusView, *,
+                             versions_apart: bool) -> list[SearchAttributeUpdate]:
+    """`versions_apart`: the request runs under the patch that names the deadline and the
+    privacy policy's versions apart (workflows/search_attributes.py)."""
+    updates = [
         sa.KIND.value_set(view.kind.value),
         sa.STATUS.value_set(view.status.value),
         sa.STEP.value_set(view.step.value) if view.step else sa.STEP.value_unset(),
         sa.DUE_AT.value_set(view.due_at) if view.due_at else sa.DUE_AT.value_unset(),
         sa.OVERDUE.value_set(view.overdue),
-        sa.POLICY_VERSION.value_set(view.deadline_policy_version),
     ]
+    if not versions_apart:
+        return [*updates, sa.LEGACY_POLICY_VERSION.value_set(view.deadline_policy_version)]
+    updates.append(sa.DEADLINE_POLICY_VERSION.value_set(view.deadline_policy_version))
+    if view.privacy_policy_version is not None:
+        updates.append(sa.PRIVACY_POLICY_VERSION.value_set(view.privacy_policy_version))
+    return updates
 
 
 def current_details(view: StatusView) -> str:
@@ -42,4 +50,6 @@ def current_details(view: StatusView) -> str:
     if view.outcome is not None:
         lines.append(f"- outcome: {view.outcome}")
     lines.append(f"- deadline policy: {view.deadline_policy_version}")
+    if view.privacy_policy_version is not None:
+        lines.append(f"- privacy policy at receipt: {view.privacy_policy_version}")
     return "\n".join(lines)

@@ -27,12 +27,14 @@ T = TypeVar("T")
 
 
 class RequestSteps(RequestEffects):
-    """Needs `_deadline`, `_status`, `_outcome`, `_shown_attributes` and `status()`."""
+    """Needs `_deadline`, `_status`, `_outcome`, `_shown_attributes`, `_versions_apart`
+    and `status()`."""
 
     _deadline: DeadlineKeeper
     _status: RequestStatus
     _outcome: Outcome | None
     _shown_attributes: str
+    _versions_apart: bool
 
     def status(self) -> StatusView:
         raise NotImplementedError
@@ -96,7 +98,7 @@ class RequestSteps(RequestEffects):
             self._show_attributes(view)
 
     def _show_attributes(self, view: StatusView) -> None:
-        updates = search_attribute_updates(view)
+        updates = search_attribute_updates(view, versions_apart=self._versions_apart)
         # Each upsert is an event in the history; send one only when a value changed.
         shown = repr([(u.key.name, getattr(u, "value", None)) for u in updates])
         if shown != self._shown_attributes:

@@ -93,7 +93,7 @@ async def test_web_ui_shows_search_attributes_and_summary(
     page = f"http://localhost:{service.ui_port}/namespaces/default/workflows/dsr-{rid}/{run_id}"
 
     attributes = {"DsrKind": "inquiry", "DsrStep": "answer", "DsrStatus": "in_progress",
-                  "DsrPolicyVersion": view["deadline_policy_version"]}
+                  "DsrDeadlinePolicyVersion": view["deadline_policy_version"]}
     # A name, then only quotes, colons or spaces, then its value: `"DsrStep": "answer"`.
     patterns = [re.compile(rf"\b{name}\W*{re.escape(value)}\b")
                 for name, value in attributes.items()]
