@@ -16,7 +16,9 @@ every sealed value in a dump of the database is found through this list)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
@@ -63,8 +65,10 @@ SEALED: tuple[SealedTable, ...] = (
 )
 
 
-# The columns of requests' texts an erasure's redaction reaches.
+# The columns of requests' texts an erasure's redaction reaches, and which of them hold
+# JSON (redacted inside its strings only, so the document stays whole).
 REDACTED_COLUMNS = frozenset({"details", "body", "items"})
+JSON_COLUMNS = frozenset({"details", "items"})
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,21 @@ class Redaction:
             if value:
                 text = text.replace(value, self.marker)
         return text
+
+    def apply_json(self, text: str) -> str:
+        """The same inside a JSON document's string values (keys and structure untouched:
+        a short value such as "category" must not break the document)."""
+
+        def walk(node: Any) -> Any:
+            if isinstance(node, str):
+                return self.apply(node)
+            if isinstance(node, list):
+                return [walk(item) for item in node]
+            if isinstance(node, dict):
+                return {key: walk(item) for key, item in node.items()}
+            return node
+
+        return json.dumps(walk(json.loads(text)), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -140,7 +159,8 @@ async def shred_subject_key(connection: asyncpg.Connection, subject_id: str, *,
                 text = open_with(old_key, value)
                 if redaction and row["request_id"] not in (None, redaction.sparing) \
                         and column in REDACTED_COLUMNS:
-                    text = redaction.apply(text)
+                    text = (redaction.apply_json(text) if column in JSON_COLUMNS
+                            else redaction.apply(text))
                 changes[column] = seal_with(*new, text)
             if changes:
                 assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(changes, start=2))

@@ -394,3 +394,15 @@ async def test_two_transactions_making_a_subjects_first_key_end_with_one(
     assert len({key_of(value) for value in sealed}) == 1
     assert await _current_keys(pool, racing) == [key_of(sealed[0])]
     assert [vault.open(value) for value in sealed] == [f"v{i}" for i in range(6)]
+
+
+def test_a_redaction_inside_json_leaves_keys_and_structure_whole() -> None:
+    """An erased value that is also a key or a fragment of the document's syntax changes
+    only the strings that hold it."""
+    redaction = Redaction(values=("category", '"'), sparing="other")
+    document = json.dumps({"category": "contact", "note": "my category is \"x\"",
+                           "items": [{"category": "category"}]})
+    redacted = json.loads(redaction.apply_json(document))
+    marker = redaction.marker
+    assert redacted == {"category": "contact", "note": f"my {marker} is {marker}x{marker}",
+                        "items": [{"category": marker}]}
