@@ -21,6 +21,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
@@ -305,16 +306,18 @@ class NotificationOutbox:
 
     async def pending(self, notification_id: int) -> OutgoingNotice | Undeliverable | None:
         """The notice to send, opened; None once it was delivered; Undeliverable when its
-        recipient was erased."""
+        recipient was erased (before or since it was marked so)."""
         async with self._pool.acquire() as connection:
             row = await connection.fetchrow(
-                """SELECT notification_id, idempotency_key, recipient, subject_line, body
-                     FROM notifications WHERE notification_id = $1 AND status = 'pending'""",
+                """SELECT notification_id, idempotency_key, recipient, subject_line, body,
+                          status
+                     FROM notifications WHERE notification_id = $1
+                      AND status IN ('pending', 'undeliverable')""",
                 notification_id,
             )
             if row is None:
                 return None
-            if await _erased(connection, row["recipient"]):
+            if row["status"] == "undeliverable" or await _erased(connection, row["recipient"]):
                 return Undeliverable(row["notification_id"], row["idempotency_key"])
             vault = vault_of(connection)
         recipient = vault.open(row["recipient"])
@@ -324,6 +327,23 @@ class NotificationOutbox:
             row["notification_id"], row["idempotency_key"], recipient,
             vault.open(row["subject_line"]), vault.open(row["body"]),
         )
+
+    async def mark_undeliverable(self, *, request_id: str, notification_id: int,
+                                 occurred_at: datetime) -> None:
+        """Records once that a notice will never be sent (its recipient was erased): its
+        row turns `undeliverable` and `notice.undeliverable` says so in the chain."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            key = await connection.fetchval(
+                """UPDATE notifications SET status = 'undeliverable'
+                    WHERE notification_id = $1 AND status = 'pending'
+                    RETURNING idempotency_key""", notification_id)
+            if key is None:
+                return
+            await self._events.append_in(connection, NewEvent(
+                request_id=request_id, type=EventType.NOTICE_UNDELIVERABLE,
+                payload={"notification_id": notification_id, "reason": "recipient_erased"},
+                occurred_at=occurred_at, actor="system",
+                idempotency_key=f"{key}:undeliverable"))
 
     async def mark_delivered(self, *, request_id: str, notification_id: int, occurred_at,
                              handed_to: str | None = None) -> None:

@@ -70,8 +70,10 @@ class RequestActivities:
             return
         if isinstance(notice, Undeliverable):
             # Its recipient was erased: there is no one to send it to, and a retry would
-            # find no one either, so the delivery ends here and the notice stays pending
-            # (not delivered), as its `notice.queued` event or the shredding says why.
+            # find no one either, so the delivery ends here, recorded as never sent.
+            await self._outbox.mark_undeliverable(
+                request_id=request_id, notification_id=notification_id,
+                occurred_at=occurred_at)
             log.warning("notice not delivered: its recipient was erased",
                         notification_id=notification_id)
             return

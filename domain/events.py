@@ -17,6 +17,7 @@ class EventType(StrEnum):
     STEP_FAILED = "step.failed"  # a permanent error: the request stops, visibly
     NOTICE_QUEUED = "notice.queued"
     NOTICE_DELIVERED = "notice.delivered"
+    NOTICE_UNDELIVERABLE = "notice.undeliverable"  # its recipient was erased: never sent
     ANSWER_RECORDED = "answer.recorded"
     IDENTITY_VERIFIED = "identity.verified"
     IDENTITY_CHECKED = "identity.registration_checked"  # not verified: an operator must

@@ -286,11 +286,14 @@ async def test_a_notice_whose_recipient_was_erased_after_it_was_queued_is_not_se
 
     assert not folder.exists()  # nothing written, to "[erased]" or anyone
     [row] = await _notifications(pool, request_id)
-    assert row["status"] == "pending"  # not delivered, and not claimed to be
+    assert row["status"] == "undeliverable"  # not delivered, and not claimed to be
     if key_destroyed:
         assert await opened(pool, row["recipient"]) == ERASED
-    assert [e.type for e in await EventStore(pool).events(request_id)] == [
-        EventType.NOTICE_QUEUED]
+    events = await EventStore(pool).events(request_id)
+    assert [e.type for e in events] == [EventType.NOTICE_QUEUED,
+                                        EventType.NOTICE_UNDELIVERABLE]  # once, retried
+    assert events[1].payload == {"notification_id": notification_id,
+                                 "reason": "recipient_erased"}
     assert [(c.method_name, c.args, c.kwargs) for c in captured.calls] == [
         ("warning", ("notice not delivered: its recipient was erased",),
          {"notification_id": notification_id}),
@@ -323,7 +326,7 @@ async def test_a_notice_queued_after_its_recipient_was_erased_holds_nothing_and_
 
     assert not folder.exists()
     [row] = await _notifications(pool, request_id)
-    assert row["status"] == "pending"
+    assert row["status"] == "undeliverable"
     # Each column holds the forgotten address, under the old key: nothing sealed anew.
     [address] = await pool.fetch(
         "SELECT requester_email FROM request_details WHERE request_id = $1", request_id)
@@ -336,6 +339,8 @@ async def test_a_notice_queued_after_its_recipient_was_erased_holds_nothing_and_
         (EventType.ANSWER_RECORDED, {"answer_id": answer_id}),
         (EventType.NOTICE_QUEUED, {"notice": "answer", "notification_id":
                                    row["notification_id"], "recipient_erased": True}),
+        (EventType.NOTICE_UNDELIVERABLE, {"notification_id": row["notification_id"],
+                                          "reason": "recipient_erased"}),
     ]
     assert (await EventStore(pool).verify(request_id)).intact
     assert [c.args for c in captured.calls if c.method_name == "warning"] == [
