@@ -40,6 +40,8 @@ from runtime.servers import ServerStartError
 log = structlog.get_logger(__name__)
 
 REFRESH_EVERY = timedelta(seconds=15)
+# Always shown, 0 when none. "undeliverable" (a recipient erased) is shown once the store
+# has one: it is final, so it never needs to read 0 again.
 NOTICE_STATUSES = ("pending", "delivered")
 
 
@@ -167,7 +169,8 @@ class StoreGauges:
             "dsr_requests_past_due",
             "Requests not closed with one of the organisation's deadlines past due, by kind")
         self._notices = meter.create_gauge(
-            "dsr_notices", "Notices in the outbox by status: pending (queued) or delivered")
+            "dsr_notices", "Notices in the outbox by status: pending (queued), delivered, "
+            "or undeliverable (its recipient erased)")
         self._series: dict[tuple[str, tuple[tuple[str, str], ...]], MetricGauge] = {}
 
     def _set(self, gauge: MetricGauge, labels: dict[str, str], value: int) -> None:
