@@ -42,7 +42,7 @@ from interfaces.privacy_center.challenges import (
 )
 from interfaces.privacy_center.texts import texts
 from runtime.client import Refused, submit
-from store.sealing import vault_of
+from store.sealing import key_of, vault_of
 
 log = structlog.get_logger(__name__)
 
@@ -353,7 +353,12 @@ async def _status_row(pool: asyncpg.Pool, request_id: str) -> dict[str, Any] | N
             return None
         sealed = row["requester_email"]
         erased = row["personal_data_shredded_at"] is not None or (
-            sealed is not None and vault_of(connection).is_erased(sealed))
+            sealed is not None and (vault_of(connection).is_erased(sealed) or bool(
+                # Shredded, its key not yet deleted from the keyring (that follows the
+                # commit): forgotten all the same.
+                await connection.fetchval(
+                    "SELECT destroyed_at IS NOT NULL FROM subject_keys WHERE key_id = $1",
+                    key_of(sealed)))))
     return {**dict(row), "erased": erased}
 
 

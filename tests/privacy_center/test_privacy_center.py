@@ -145,6 +145,8 @@ async def test_a_status_link_shows_its_own_request_and_nothing_else(
     async with center.pool.acquire() as connection, connection.transaction():
         shredded = await shred_subject_key(connection, f"subj-a-{unique}",
                                            forget_requests=frozenset({links["a"][0]}))
+    # Erased from the commit on, before the key is deleted from the keyring too.
+    assert '<dd id="erased">' in (await center.http.get(links["a"][1])).text
     vault.keyring.destroy(shredded.destroyed_key)
     english = await center.http.get(links["a"][1], params={"lang": "en"})
     assert english.status_code == 200 and links["a"][0] in english.text
