@@ -1,4 +1,6 @@
-"""Seeding a subject's holdings and driving requests through their lifecycles."""
+"""Seeding a subject's holdings and driving requests through their lifecycles. Personal
+data is stored sealed under the subject's key: the seed seals it as the stores do, and
+what a test reads of it is opened (`opened`)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from domain.deadlines import Step
 from domain.messages import StatusView
 from runtime import operator_acts as acts
 from runtime.client import status, submit
+from store.sealing import vault_of
+from tests.store.support import opened
 from tests.support import PERSONAL, actor, eventually, keep_history, readable_history
 from worker import request_activities
 
@@ -45,13 +49,18 @@ async def seed_subject(pool: asyncpg.Pool, subject_id: str, *, registered: bool 
         ("characteristic", "ad_profile", HELD_VALUES["ad_profile"], "provide_service", False),
     ]
     async with pool.acquire() as connection, connection.transaction():
+        vault = vault_of(connection)
         await connection.execute(
             "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING", subject_id)
+        values = await vault.seal_all(connection, subject_id, *(row[2] for row in rows))
         await connection.executemany(
             """INSERT INTO personal_data
-                   (subject_id, category, field, value, purpose, lawfully_obtained)
-               VALUES ($1, $2, $3, $4, $5, $6)""",
-            [(subject_id, *row) for row in rows])
+                   (subject_id, category, field, value, purpose, lawfully_obtained, value_index)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+            [(subject_id, category, field, value, purpose, lawful,
+              vault.blind_index(plain) if field == "email" else None)
+             for (category, field, plain, purpose, lawful), value in zip(rows, values,
+                                                                         strict=True)])
         await connection.executemany(
             """INSERT INTO third_party_provisions (subject_id, partner_id, relationship,
                    legal_basis, data_items)
@@ -118,9 +127,16 @@ async def event_types(pool: asyncpg.Pool, request_id: str) -> list[str]:
 
 
 async def outcome_notice(pool: asyncpg.Pool, request_id: str, notice: str = "outcome") -> str:
-    return await pool.fetchval(
+    """The notice's body, opened."""
+    return await opened(pool, await pool.fetchval(
         "SELECT body FROM notifications WHERE request_id = $1 AND notice = $2",
-        request_id, notice)
+        request_id, notice))
+
+
+async def held_values(pool: asyncpg.Pool, subject_id: str) -> dict[str, str]:
+    """The subject's items by field, opened."""
+    return {row["field"]: await opened(pool, row["value"]) for row in await pool.fetch(
+        "SELECT field, value FROM personal_data WHERE subject_id = $1", subject_id)}
 
 
 async def check_record(client: Client, pool: asyncpg.Pool, request_id: str,

@@ -23,7 +23,7 @@ from domain.messages import RequestRef
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from starter import main
-from tests.support import PERSONAL, actor, inquiry, rechain, tamper
+from tests.support import PERSONAL, actor, inquiry, rechain, tamper, vault_environment
 from tests.workflow.lifecycle_support import REASON, at_step, seed_subject, start, verified
 from workflows.replay import replay_files
 
@@ -42,11 +42,14 @@ class ChangedDataSubjectRequest:
 @pytest.fixture
 def dsr(
     monkeypatch: pytest.MonkeyPatch, database_url: str, time_skipping_env: WorkflowEnvironment,
-    capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, keyring_dir: Path,
 ) -> Any:
     """Run the `dsr` command line against the test database and Temporal server, with the
-    checkpoint key and witness of the test's worker (tests/workflow/conftest.py)."""
+    checkpoint key and witness of the test's worker (tests/workflow/conftest.py) and the
+    suite's keyring (the records it reads are sealed)."""
     monkeypatch.setenv("DATABASE_URL", database_url)
+    for name, value in vault_environment(keyring_dir).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("DSR_CHECKPOINT_KEY", str(tmp_path / "keys" / "checkpoint.pem"))
     monkeypatch.setenv("DSR_WITNESS_DIR", str(tmp_path / "witness"))
     monkeypatch.setenv("TEMPORAL_ADDRESS",

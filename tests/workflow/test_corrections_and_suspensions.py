@@ -21,6 +21,7 @@ from tests.workflow.lifecycle_support import (
     at_step,
     check_record,
     event_types,
+    held_values,
     outcome_notice,
     outcome_of,
     seed_subject,
@@ -51,8 +52,7 @@ async def test_art7_operators_see_current_and_requested_values_then_only_real_ch
     assert STATEMENT in shown and HELD_VALUES["phone"] in shown and "03-5555-0000" in shown
     await acts.decide(rid, "correction_made", actor("op-1"), client=client, pool=pool)
     assert await outcome_of(client, rid) == "correction_made"
-    held = {r["field"]: r["value"] for r in await pool.fetch(
-        "SELECT field, value FROM personal_data WHERE subject_id=$1", sid)}
+    held = await held_values(pool, sid)
     assert held["phone"] == "03-5555-0000" and held["nickname"] == "Hana"
     notice = await outcome_notice(pool, rid)
     assert "phone: corrected to 03-5555-0000" in notice and "nickname: added as Hana" in notice
@@ -200,8 +200,7 @@ async def test_art7_p2_one_change_declined_with_its_reason_the_others_made(
                       client=client, pool=pool, reason=REASON,
                       declined_changes=(1,))
     assert await outcome_of(client, rid) == "correction_made"
-    held = {r["field"]: r["value"] for r in await pool.fetch(
-        "SELECT field, value FROM personal_data WHERE subject_id=$1", sid)}
+    held = await held_values(pool, sid)
     assert held["phone"] == "03-5555-0000" and held["bank_account"] == HELD_VALUES["bank_account"]
     notice = await outcome_notice(pool, rid)
     assert "phone: corrected to 03-5555-0000" in notice

@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 from domain.deadlines import DeadlinePolicy, Step, policy_with
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
+from tests.store.support import opened
 from tests.support import PERSONAL, actor, inquiry
 from tests.workflow.lifecycle_support import (
     REASON,
@@ -67,8 +68,9 @@ async def test_an_extension_moves_the_due_time_and_prevents_the_breach(
     payload = await pool.fetchval(
         "SELECT payload FROM request_events WHERE request_id=$1 AND type='deadline.extended'", rid)
     assert payload["previous_due_at"] == original_due.isoformat()
-    assert await pool.fetchval("SELECT body FROM operator_notes WHERE note_id::text = $1",
-                               payload["reason_note_id"]) == REASON
+    assert await opened(pool, await pool.fetchval(
+        "SELECT body FROM operator_notes WHERE note_id::text = $1",
+        payload["reason_note_id"])) == REASON
     # The person is told of the extension, its new date and its reason.
     told = await outcome_notice(pool, rid, "deadline_extended")
     assert "more time for our decision" in told and REASON in told

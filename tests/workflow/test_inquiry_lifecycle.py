@@ -15,6 +15,7 @@ from activities.event_store import EventStore
 from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import RequestOutcome, RespondToInquiry, StatusView
 from starter import Refused, respond, status, submit
+from tests.store.support import opened
 from tests.support import (
     PERSONAL,
     actor,
@@ -71,7 +72,7 @@ async def test_answered_inquiry_closes_with_notices_and_an_intact_chain(
     assert [(n["notice"], n["status"]) for n in notices] == [
         ("receipt", "delivered"), ("answer", "delivered")
     ]
-    assert PERSONAL["answer"] in notices[1]["body"]
+    assert PERSONAL["answer"] in await opened(pool, notices[1]["body"])
     delivered = sorted(p.name for p in (tmp_path / "maildrop").iterdir())
     assert delivered == [f"dsr-{request_id}%3Anotice%3Aanswer.json",
                          f"dsr-{request_id}%3Anotice%3Areceipt.json"]
@@ -166,7 +167,7 @@ async def test_invalid_and_out_of_order_answers_are_refused_and_change_nothing(
         await respond(request_id, "a second answer", actor("op-2"), client=client, pool=pool)
     await handle.result()
     answers = await pool.fetch("SELECT body FROM answers WHERE request_id = $1", request_id)
-    assert [a["body"] for a in answers] == [PERSONAL["answer"]]
+    assert [await opened(pool, a["body"]) for a in answers] == [PERSONAL["answer"]]
     with pytest.raises(Refused):
         await respond(request_id, "after closing", actor("op-2"), client=client, pool=pool)
     assert await pool.fetchval(

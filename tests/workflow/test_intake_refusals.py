@@ -21,6 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.requests import InvalidSubmission, workflow_id_for
 from runtime.client import Refused, respond, submit
+from store.sealing import vault_of
 from tests.support import actor
 
 HUGE = 100_000
@@ -234,7 +235,7 @@ async def test_the_checks_see_an_accepted_submission(
         async with pool.acquire() as connection:
             stored = await connection.fetchval(
                 "SELECT requester_name FROM request_details WHERE request_id = $1", rid)
-        assert stored == name
+            assert vault_of(connection).open(stored) == name
     finally:
         # Closed the ordinary way while its worker runs: terminating it mid-activity
         # leaves the time-skipping server's clock locked for the tests after this one.
