@@ -1,0 +1,241 @@
+"""store/purposes.py and store/purpose_notices.py on a real database: Article 3's purposes
+seeded once, a change recorded with its judgement (the register updated in the same
+transaction, or left as it was), the publication, a batch's notices written sealed and
+delivered once, and the register streams' chains intact."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from activities.intake_store import IntakeStore
+from domain.holdings import Purpose
+from domain.purposes import NoticeMethod, PurposeChangeProposal, PurposeVersion
+from store.purpose_notices import (
+    affected_after,
+    change_texts,
+    mark_delivered,
+    pending_notices,
+    prepare_notices,
+    record_batch,
+)
+from store.purposes import (
+    PURPOSES_STREAM,
+    ChangeIdTaken,
+    change_stream,
+    define_purpose,
+    load_register,
+    record_proposal,
+    record_publication,
+    seed_article_3,
+)
+from store.registers import verify_stream
+from store.sealing import vault_of
+from tests.store.support import inquiry, opened
+
+AT = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+BEFORE = "To send users a monthly newsletter"
+
+
+async def define(pool: asyncpg.Pool, purpose_id: str, text: str = BEFORE) -> None:
+    """A purpose of the test's own: changing one of Article 3's would change it for every
+    other test sharing the database."""
+    async with pool.acquire() as connection, connection.transaction():
+        await define_purpose(connection, PurposeVersion(purpose_id, 1, text, AT - timedelta(
+            days=30)), occurred_at=AT - timedelta(days=30))
+
+
+async def holders(pool: asyncpg.Pool, purpose_id: str, prefix: str, n: int, *,
+                  email: bool = True, incidental: bool = False) -> list[str]:
+    """`n` subjects holding an item under the purpose, each with an e-mail address on
+    record (sealed, as the inventory holds it) unless told otherwise."""
+    subjects = [f"{prefix}-{i:04d}" for i in range(n)]
+    async with pool.acquire() as connection, connection.transaction():
+        vault = vault_of(connection)
+        for subject_id in subjects:
+            await connection.execute("INSERT INTO subjects (subject_id) VALUES ($1)",
+                                     subject_id)
+            address = f"{subject_id}@example.jp"
+            [sealed] = await vault.seal_all(connection, subject_id, address)
+            purpose = f"incidental:{purpose_id}" if incidental else purpose_id
+            if email:
+                await connection.execute(
+                    """INSERT INTO personal_data (subject_id, category, field, value,
+                                                  value_index, purpose)
+                       VALUES ($1, 'contact', 'email', $2, $3, $4)""",
+                    subject_id, sealed, vault.blind_index(address), purpose)
+            else:
+                await connection.execute(
+                    """INSERT INTO personal_data (subject_id, category, field, value, purpose)
+                       VALUES ($1, 'transaction', 'purchases', $2, $3)""",
+                    subject_id, sealed, purpose)
+    return subjects
+
+
+def proposal(change_id: str, purpose_id: str, **changes: object) -> PurposeChangeProposal:
+    fields: dict[str, object] = {
+        "change_id": change_id, "purpose_id": purpose_id,
+        "new_text": "To send users a monthly newsletter and service announcements",
+        "related": True, "reason": "Announcements about the same service users receive.",
+        "decided_by": "admin", "method": NoticeMethod.PUBLISH_AND_NOTIFY, "proposed_at": AT}
+    return PurposeChangeProposal(**{**fields, **changes})
+
+
+async def test_article_3_is_seeded_once_whoever_starts_first(pool: asyncpg.Pool) -> None:
+    await seed_article_3(pool)
+    assert await seed_article_3(pool) == []
+    register = await load_register(pool)
+    for purpose in Purpose:
+        assert register.current(purpose.value) is not None
+    keys = await pool.fetch(
+        "SELECT idempotency_key FROM register_events WHERE stream = $1 AND type = $2"
+        " AND idempotency_key = ANY($3::text[])", PURPOSES_STREAM, "purpose.defined",
+        [f"purposes/defined/{p.value}" for p in Purpose])
+    assert len(keys) == len(Purpose)
+    async with pool.acquire() as connection:
+        assert (await verify_stream(connection, PURPOSES_STREAM)).intact
+
+
+async def test_an_accepted_change_supersedes_the_version_in_one_record(
+        pool: asyncpg.Pool, unique: str) -> None:
+    purpose_id = f"news_{unique}"
+    await define(pool, purpose_id)
+    change = await record_proposal(pool, proposal(f"c-{unique}", purpose_id), AT)
+    assert (change.status, change.from_version, change.to_version) == ("accepted", 1, 2)
+    assert change.before_text == BEFORE
+    register = await load_register(pool)
+    assert register.in_force(purpose_id, AT - timedelta(seconds=1)).text == BEFORE
+    assert register.current(purpose_id).text.endswith("service announcements")
+    # Retried: the same record, nothing appended.
+    again = await record_proposal(pool, proposal(f"c-{unique}", purpose_id), AT)
+    assert again == change
+    types = [r["type"] for r in await pool.fetch(
+        "SELECT type FROM register_events WHERE stream = $1 ORDER BY seq",
+        change_stream(f"c-{unique}"))]
+    assert types == ["purpose_change.proposed", "purpose_change.accepted"]
+    changed = await pool.fetchval(
+        "SELECT count(*) FROM register_events WHERE stream = $1 AND type = 'purpose.changed'"
+        " AND payload->>'change_id' = $2", PURPOSES_STREAM, f"c-{unique}")
+    assert changed == 1
+    with pytest.raises(ChangeIdTaken):
+        await record_proposal(pool, proposal(f"c-{unique}", purpose_id, new_text="Other"), AT)
+    async with pool.acquire() as connection:
+        assert (await verify_stream(connection, change_stream(f"c-{unique}"))).intact
+        assert (await verify_stream(connection, PURPOSES_STREAM)).intact
+
+
+async def test_an_unrelated_change_is_recorded_as_refused_and_changes_nothing(
+        pool: asyncpg.Pool, unique: str) -> None:
+    purpose_id = f"news_{unique}"
+    await define(pool, purpose_id)
+    change = await record_proposal(
+        pool, proposal(f"c-{unique}", purpose_id, related=False,
+                       new_text="To sell users' addresses to advertisers"), AT)
+    assert change.status == "refused" and "not reasonably considered" in change.refusal
+    register = await load_register(pool)
+    assert [v.version for v in register.versions if v.purpose_id == purpose_id] == [1]
+    assert register.current(purpose_id).text == BEFORE
+    types = [r["type"] for r in await pool.fetch(
+        "SELECT type FROM register_events WHERE stream = $1 ORDER BY seq",
+        change_stream(f"c-{unique}"))]
+    assert types == ["purpose_change.proposed", "purpose_change.refused"]
+    with pytest.raises(LookupError):
+        await record_publication(pool, f"c-{unique}", AT)
+
+
+async def test_the_publication_is_recorded_once_in_both_languages(
+        pool: asyncpg.Pool, unique: str) -> None:
+    purpose_id = f"news_{unique}"
+    await define(pool, purpose_id)
+    await record_proposal(pool, proposal(f"c-{unique}", purpose_id), AT)
+    assert await record_publication(pool, f"c-{unique}", AT) == AT
+    assert await record_publication(pool, f"c-{unique}", AT + timedelta(hours=1)) == AT
+    text = await pool.fetchval("SELECT publication FROM purpose_changes WHERE change_id = $1",
+                               f"c-{unique}")
+    assert "利用目的の変更のお知らせ" in text and f"Before: {BEFORE}" in text
+
+
+async def test_a_batch_writes_sealed_notices_once_and_delivers_them_once(
+        pool: asyncpg.Pool, unique: str) -> None:
+    purpose_id = f"news_{unique}"
+    await define(pool, purpose_id)
+    reachable = await holders(pool, purpose_id, f"s-{unique}-a", 3)
+    incidental = await holders(pool, purpose_id, f"s-{unique}-b", 1, incidental=True)
+    no_address = await holders(pool, purpose_id, f"s-{unique}-c", 1, email=False)
+    # One writes in English: their notice is in English, the others' in Japanese.
+    await IntakeStore(pool).record_submission(
+        inquiry(f"r-{unique}", reachable[0], email=f"{reachable[0]}@example.jp"), "p")
+    await pool.execute("UPDATE request_details SET language = 'en' WHERE request_id = $1",
+                       f"r-{unique}")
+    change_id = f"c-{unique}"
+    await record_proposal(pool, proposal(change_id, purpose_id), AT)
+    async with pool.acquire() as connection:
+        texts = await change_texts(connection, change_id)
+        subjects = await affected_after(connection, purpose_id, None, 10)
+        assert subjects == sorted([*reachable, *incidental, *no_address])
+        assert await affected_after(connection, purpose_id, subjects[1], 2) == subjects[2:4]
+        made = await prepare_notices(connection, change_id, texts, subjects)
+        assert sorted(made) == sorted([*reachable, *incidental])
+        assert await prepare_notices(connection, change_id, texts, subjects) == {}
+        pending, erased = await pending_notices(connection, change_id, subjects)
+    assert [n.subject_id for n in pending] == sorted(made) and erased == 0
+    english = made[reachable[0]]
+    assert english.recipient == f"{reachable[0]}@example.jp"
+    assert "purpose of use" in english.subject_line and "Before: " + BEFORE in english.body
+    assert made[reachable[1]].subject_line == "利用目的の変更のお知らせ"
+    row = await pool.fetchrow("SELECT * FROM purpose_change_notices WHERE change_id = $1"
+                              " AND subject_id = $2", change_id, reachable[1])
+    for column in ("recipient", "subject_line", "body"):
+        assert row[column].startswith("dsr1.")
+    assert await opened(pool, row["recipient"]) == f"{reachable[1]}@example.jp"
+
+    handed = [(s, f"file-{s}") for s in sorted(made)]
+    assert await mark_delivered(pool, change_id, handed[:2], AT) == 2
+    assert await mark_delivered(pool, change_id, handed, AT) == len(handed) - 2
+    assert await mark_delivered(pool, change_id, handed, AT) == 0
+    assert await pool.fetchval("SELECT notified FROM purpose_changes WHERE change_id = $1",
+                               change_id) == len(handed)
+    async with pool.acquire() as connection:
+        assert (await pending_notices(connection, change_id, subjects))[0] == []
+    assert await record_batch(pool, change_id, number=0, after=None, subjects=subjects,
+                              occurred_at=AT) == (len(handed), 1)
+    assert await record_batch(pool, change_id, number=0, after=None, subjects=subjects,
+                              occurred_at=AT) == (len(handed), 1)
+    payloads = [r["payload"] for r in await pool.fetch(
+        "SELECT payload FROM register_events WHERE stream = $1 AND type = $2",
+        change_stream(change_id), "purpose_change.notices_sent")]
+    assert payloads == [{"change_id": change_id, "batch": 0, "after": None,
+                         "through": subjects[-1], "subjects": 5, "delivered": 4,
+                         "unreachable": 1}]
+    async with pool.acquire() as connection:
+        assert (await verify_stream(connection, change_stream(change_id))).intact
+
+
+async def erase(pool: asyncpg.Pool, subject_id: str) -> None:
+    """The subject's key destroyed: everything sealed under it opens as erased."""
+    key_id = await pool.fetchval(
+        "UPDATE subject_keys SET destroyed_at = now() WHERE subject_id = $1"
+        " AND destroyed_at IS NULL RETURNING key_id", subject_id)
+    async with pool.acquire() as connection:
+        vault_of(connection).keyring.destroy(key_id)
+
+
+async def test_an_erased_address_gets_no_notice(pool: asyncpg.Pool, unique: str) -> None:
+    purpose_id = f"news_{unique}"
+    await define(pool, purpose_id)
+    [kept, erased_before, erased_after] = await holders(pool, purpose_id, f"s-{unique}", 3)
+    change_id = f"c-{unique}"
+    await record_proposal(pool, proposal(change_id, purpose_id), AT)
+    await erase(pool, erased_before)
+    async with pool.acquire() as connection:
+        texts = await change_texts(connection, change_id)
+        made = await prepare_notices(connection, change_id, texts,
+                                     [kept, erased_before, erased_after])
+        assert sorted(made) == [kept, erased_after]
+    await erase(pool, erased_after)
+    async with pool.acquire() as connection:
+        pending, erased = await pending_notices(connection, change_id,
+                                                [kept, erased_before, erased_after])
+    assert [n.subject_id for n in pending] == [kept] and erased == 1
