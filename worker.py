@@ -132,7 +132,7 @@ def request_activities(pool: asyncpg.Pool, maildrop: Path, zone: ZoneInfo = DEFA
         signer = CheckpointSigner(Ed25519PrivateKey.generate(),
                                   DirectoryWitness(maildrop.parent / "witness"))
     return [*activities.all(),
-            *LifecycleActivities(pool, events, activities.send_notice).all(),
+            *LifecycleActivities(pool, events, activities.send_notice, sender=sender).all(),
             *LogCheckpoints(pool, events, signer).all()]
 
 
