@@ -1,6 +1,7 @@
 """No personal data in any log line: an inquiry, a correction declined after an operator's
-verification, and a partial disclosure, with every log line the worker, the activities,
-the workflows and the client calls write in this process captured and searched.
+verification, a partial disclosure and an erasure (which shreds the subject's key), with
+every log line the worker, the activities, the workflows and the client calls write in
+this process captured and searched.
 
 Activities log through structlog. Unconfigured (as in tests) it prints to stdout; set up
 by `runtime.logs.configure_logging` (as in the worker) it goes through the standard
@@ -21,6 +22,7 @@ from domain.deadlines import Step
 from domain.messages import RequestOutcome
 from runtime import operator_acts as acts
 from runtime.client import respond
+from store.sealing import Vault
 from tests.support import PERSONAL, actor
 from tests.workflow.lifecycle_support import (
     ALL_PERSONAL,
@@ -86,27 +88,48 @@ async def _disclosure(client: Client, pool: asyncpg.Pool, queue: str, rid: str,
     assert await _result(client, rid) == "disclosed_in_part"
 
 
+async def _erasure(client: Client, pool: asyncpg.Pool, queue: str, rid: str, sid: str) -> None:
+    """Article 8 erasure: the subject's key is replaced and the old one destroyed, so the
+    shredding's own log lines are searched too."""
+    await seed_subject(pool, sid)
+    await start(client, pool, queue, "suspension", rid, sid,
+                {"action": "erase", "grounds": ["used_beyond_purpose", "obtained_wrongfully"]})
+    await at_step(client, pool, rid, Step.VERIFY_IDENTITY)
+    await acts.verify_identity(rid, "document_check", actor("op-2"), client=client, pool=pool)
+    await at_step(client, pool, rid, Step.DECIDE)
+    await acts.decide(rid, "erased", actor("op-1"), client=client, pool=pool)
+    assert await _result(client, rid) == "erased"
+
+
 def leaks_in(text: str) -> list[str]:
     lowered = text.lower()
     return [v for v in PERSONAL_VALUES if v in text] + [f for f in FRAGMENTS if f in lowered]
 
 
 async def test_no_personal_value_reaches_a_log_line_in_any_path(
-    running: Running, pool: asyncpg.Pool, unique: str,
+    running: Running, pool: asyncpg.Pool, vault: Vault, unique: str,
     caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.INFO)
     client, queue, _ = running
     paths = {"inquiry": (_inquiry, f"log-inq-{unique}"),
              "correction": (_correction, f"log-cor-{unique}"),
-             "disclosure": (_disclosure, f"log-dis-{unique}")}
+             "disclosure": (_disclosure, f"log-dis-{unique}"),
+             "erasure": (_erasure, f"log-era-{unique}")}
     for drive, rid in paths.values():
         await drive(client, pool, queue, rid, f"s-{rid}")
-    # The personal values were really in play: the notices sent carry them.
-    bodies = "".join([await pool.fetchval(
-        "SELECT string_agg(recipient || body, '') FROM notifications WHERE request_id=$1",
-        rid) for _, rid in paths.values()])
+    # The personal values were really in play: the notices sent carry them (sealed at rest,
+    # so opened here as the sender opens them), and the activities held them in memory.
+    rows = await pool.fetch(
+        "SELECT recipient, body FROM notifications WHERE request_id = ANY($1::text[])",
+        [rid for _, rid in paths.values()])
+    bodies = "".join(vault.open(row["recipient"]) + vault.open(row["body"]) for row in rows)
     assert PERSONAL["email"] in bodies and PERSONAL["answer"] in bodies and REASON in bodies
+    details = vault.open(await pool.fetchval(
+        "SELECT details FROM request_details WHERE request_id = $1", paths["correction"][1]))
+    assert NEW_PHONE in details and NEW_NICKNAME in details
+    stored = "".join(row["recipient"] + row["body"] for row in rows)
+    assert not leaks_in(stored), "the notices are stored in plain"
 
     output = capfd.readouterr()
     records = "\n".join(str(record.__dict__) for record in caplog.records)
