@@ -1,6 +1,11 @@
 """No personal data through failures: a database error raised in an activity quotes the
 row ("Failing row contains (..., secret-pii-marker@example.jp, ...)"); what reaches the
-workflow's history and the log lines is its SQLSTATE and constraint name only."""
+workflow's history and the log lines is its SQLSTATE and constraint name only.
+
+Personal data is sealed at rest, so a row read back holds ciphertext; the plain value
+exists only where an activity opened it. The activity tests therefore seal the address,
+open it inside the activity and fail with it: in a row that breaks a CHECK, and in an
+error message of the activity's own."""
 
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from temporalio.worker import Worker
 
 from activities.database import create_pool
 from activities.scrubbed_failures import (
+    WITHHELD,
     FailureScrubbingInterceptor,
     ScrubbingFailureConverter,
     scrubbed,
@@ -35,12 +41,12 @@ from activities.scrubbed_failures import (
 from domain.messages import Investigation, RequestStep
 from runtime.client import submit
 from runtime.logs import console_renderer
+from store.sealing import Vault, vault_of
 from tests.support import database_with_roles, readable_history, verified_acts
 from tests.workflow.lifecycle_support import (
     activities_replacing,
     event_types,
     request,
-    seed_subject,
     verified,
 )
 from workflows.data_subject_request import DataSubjectRequest
@@ -153,22 +159,48 @@ async def test_the_failure_converter_scrubs_what_the_sdk_converts_itself() -> No
 
 
 @pytest.fixture
-async def own_pool(postgres_server: str) -> AsyncIterator[asyncpg.Pool]:
+async def own_pool(postgres_server: str, vault: Vault) -> AsyncIterator[asyncpg.Pool]:
     """A store of the test's own, set up as the suite's is (tests/conftest.py, `roles`):
     the request it fails must not show in other tests' lists of failed requests."""
     async with database_with_roles(postgres_server, "dsr_failures") as roles:
-        pool = await create_pool(roles.runtime_url, max_size=4)
+        pool = await create_pool(roles.runtime_url, max_size=4, vault=vault)
         try:
             yield pool
         finally:
             await pool.close()
 
 
-@pytest.mark.parametrize("guard", ["interceptor", "converter"])
-async def test_a_constraint_violation_in_an_activity_reaches_neither_history_nor_logs(
+async def _registered(pool: asyncpg.Pool, subject_id: str) -> None:
+    """A subject whose e-mail on record is the marker, sealed as the inventory keeps it:
+    at rest it is ciphertext, so only an activity that opens it holds it in plain."""
+    async with pool.acquire() as connection, connection.transaction():
+        vault = vault_of(connection)
+        await connection.execute("INSERT INTO subjects (subject_id) VALUES ($1)", subject_id)
+        await connection.execute(
+            """INSERT INTO personal_data (subject_id, category, field, value, value_index,
+                                          purpose)
+               VALUES ($1, 'contact', 'email', $2, $3, 'service_emails')""",
+            subject_id, await vault.seal(connection, subject_id, MARKER),
+            vault.blind_index(MARKER))
+
+
+# What fails, inside the activity, once it has opened the address: `check` writes it in
+# plain into a row that breaks a CHECK (a value on its way to be sealed, or a column that
+# never was), so PostgreSQL's detail quotes it; `opened` raises an error of the activity's
+# own code whose message quotes it. (The failure converter alone passes a plain ValueError
+# as written, since that is how an update's refusal reaches an operator: only the
+# interceptor guards an activity's ValueError, so `opened` runs with it alone.)
+CASES = [("interceptor", "check"), ("converter", "check"), ("interceptor", "opened")]
+EXPECTED = {"check": ("CheckViolationError", ["SQLSTATE 23514",
+                                              "personal_data_category_check"]),
+            "opened": ("ValueError", [WITHHELD])}
+
+
+@pytest.mark.parametrize(("guard", "failure"), CASES)
+async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_history_nor_logs(
     time_skipping_env: WorkflowEnvironment, own_pool: asyncpg.Pool, unique: str,
     tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
-    guard: str,
+    guard: str, failure: str,
 ) -> None:
     """`interceptor`: the worker's interceptor, as the service runs it. `converter`: the
     failure converter alone, on the client the worker polls with, keeps the history clean
@@ -181,25 +213,36 @@ async def test_a_constraint_violation_in_an_activity_reaches_neither_history_nor
             pydantic_data_converter, failure_converter_class=ScrubbingFailureConverter)})
         interceptors = verified_acts()
     attempts: list[int] = []
+    raised: list[str] = []
     queue, rid, sid = f"dsr-pii-fail-{unique}", f"pii-fail-{unique}", f"s-{unique}"
 
     @activity.defn(name="investigate")
-    async def investigate_into_a_constraint(step: RequestStep) -> Investigation:
+    async def investigate_into_a_failure(step: RequestStep) -> Investigation:
         attempts.append(activity.info().attempt)
-        # A row with personal data that breaks the category CHECK: PostgreSQL's detail
-        # says "Failing row contains (..., secret-pii-marker@example.jp, ...)".
-        await pool.execute(
-            """INSERT INTO personal_data
-                   (subject_id, category, field, value, purpose, lawfully_obtained)
-               VALUES ($1, 'not-a-category', 'email', $2, 'billing', true)""", sid, MARKER)
+        async with pool.acquire() as connection:
+            address = vault_of(connection).open(await connection.fetchval(
+                "SELECT value FROM personal_data WHERE subject_id = $1 AND field = 'email'",
+                sid))
+        try:
+            if failure == "opened":
+                raise ValueError(f"cannot reach {address}: the address is not deliverable")
+            # PostgreSQL's detail says "Failing row contains (..., secret-pii-marker@...)".
+            await pool.execute(
+                """INSERT INTO personal_data
+                       (subject_id, category, field, value, purpose, lawfully_obtained)
+                   VALUES ($1, 'not-a-category', 'email', $2, 'billing', true)""",
+                sid, address)
+        except Exception as error:
+            raised.append(f"{error} {getattr(error, 'detail', '') or ''}")
+            raise
         raise AssertionError("the insert above must fail")
 
     caplog.set_level(logging.INFO)
-    await seed_subject(pool, sid)
+    await _registered(pool, sid)
     async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
                       interceptors=interceptors,
                       activities=activities_replacing(
-                          pool, tmp_path / "maildrop", investigate=investigate_into_a_constraint)):
+                          pool, tmp_path / "maildrop", investigate=investigate_into_a_failure)):
         await submit(request("correction", rid, sid, {"changes": [
             {"field": "phone", "action": "correct", "new_value": "03-9"}]}),
             client=client, pool=pool, task_queue=queue)
@@ -211,16 +254,20 @@ async def test_a_constraint_violation_in_an_activity_reaches_neither_history_nor
         history_json = (await handle.fetch_history()).to_json()
     history = readable_history(history_json)
 
-    assert attempts == [1]  # non-retryable, as the raw CheckViolationError was
+    # The failure really quoted the address, which the store holds only sealed.
+    assert len(raised) == 1 and MARKER in raised[0]
+    assert await pool.fetchval("SELECT count(*) FROM personal_data"
+                               " WHERE value LIKE '%secret-pii-marker%'") == 0
+    assert attempts == [1]  # non-retryable, as the raw error was
     assert "step.failed" in await event_types(pool, rid)
     failed = [event for event in json.loads(history_json)["events"]
               if "activityTaskFailedEventAttributes" in event]
     assert len(failed) == 1
-    failure = failed[0]["activityTaskFailedEventAttributes"]["failure"]
-    assert failure["applicationFailureInfo"]["type"] == "CheckViolationError"
-    assert "SQLSTATE 23514" in failure["message"]
-    assert "personal_data_category_check" in failure["message"]
-    assert "cause" not in failure
+    failed_with = failed[0]["activityTaskFailedEventAttributes"]["failure"]
+    kind, words = EXPECTED[failure]
+    assert failed_with["applicationFailureInfo"]["type"] == kind
+    assert all(word in failed_with["message"] for word in words), failed_with["message"]
+    assert "cause" not in failed_with
     assert not _leaks(history)
     if guard == "converter":
         return
@@ -228,7 +275,7 @@ async def test_a_constraint_violation_in_an_activity_reaches_neither_history_nor
     formatter = logging.Formatter()
     logged = "\n".join(formatter.format(record) for record in caplog.records)
     assert "Completing activity as failed" in logged  # the SDK's line, with the traceback
-    assert "SQLSTATE 23514" in logged
+    assert words[0] in logged
     out, err = capfd.readouterr()
     assert not _leaks(logged) and not _leaks(out) and not _leaks(err)
 
