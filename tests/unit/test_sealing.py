@@ -34,7 +34,6 @@ from store.sealing import (
     key_of,
     open_with,
     seal_with,
-    subject_lock,
     vault_of,
 )
 from store.shredding import shred_subject_key
@@ -84,7 +83,7 @@ def test_a_created_key_is_kept_wrapped_in_a_private_file_and_unwraps(
 
 
 def test_a_destroyed_key_is_gone_and_destroying_it_again_does_nothing(
-    tmp_path: Path, keyring: DirectoryKeyring
+    tmp_path: Path, keyring: DirectoryKeyring, kek: bytes
 ) -> None:
     key_id, _ = keyring.create()
     kept_id, kept = keyring.create()
@@ -94,17 +93,11 @@ def test_a_destroyed_key_is_gone_and_destroying_it_again_does_nothing(
     keyring.destroy(key_id)  # idempotent: a retention run destroys it again
     keyring.destroy(secrets.token_hex(16))  # never made: nothing to do either
     assert keyring.unwrap(kept_id) == kept
-
-
-def test_a_key_destroyed_by_another_process_is_gone_for_this_one(
-    tmp_path: Path, kek: bytes
-) -> None:
-    """Nothing is cached: the API's keyring sees a key the worker destroyed."""
-    worker, api = DirectoryKeyring(tmp_path / "k", kek), DirectoryKeyring(tmp_path / "k", kek)
-    key_id, key = worker.create()
-    assert api.unwrap(key_id) == key
-    worker.destroy(key_id)
-    assert api.unwrap(key_id) is None
+    # Nothing is cached: another process's keyring (the API's) sees it gone too.
+    other = DirectoryKeyring(tmp_path / "keyring", kek)
+    assert other.unwrap(kept_id) == kept
+    keyring.destroy(kept_id)
+    assert other.unwrap(kept_id) is None
 
 
 def test_another_key_encryption_key_is_refused_with_a_clear_error(
@@ -140,6 +133,9 @@ def test_a_key_id_is_never_a_path(keyring: DirectoryKeyring, key_id: str) -> Non
 
 def test_the_key_encryption_key_is_made_private_on_first_use_and_kept(tmp_path: Path) -> None:
     path = tmp_path / "dsr" / "keys" / "key-encryption.key"
+    # Not made where making is not asked for (the API alone): the error says what to set.
+    with pytest.raises(KeyringError, match="DSR_KEY_ENCRYPTION_KEY"):
+        load_key_encryption_key(path, create=False)
     made = load_key_encryption_key(path)
     assert len(made) == KEY_BYTES and _mode(path) == 0o600
     assert base64.b64decode(path.read_text().strip()) == made
@@ -147,18 +143,8 @@ def test_the_key_encryption_key_is_made_private_on_first_use_and_kept(tmp_path: 
     assert load_key_encryption_key(path, create=False) == made
 
 
-def test_without_a_key_file_and_without_creating_one_the_error_says_what_to_set(
-    tmp_path: Path
-) -> None:
-    path = tmp_path / "keys" / "key-encryption.key"
-    with pytest.raises(KeyringError, match="DSR_KEY_ENCRYPTION_KEY"):
-        load_key_encryption_key(path, create=False)
-    assert not path.exists()
-
-
 def test_the_key_encryption_key_from_its_variable_writes_no_file(tmp_path: Path) -> None:
-    key = secrets.token_bytes(KEY_BYTES)
-    path = tmp_path / "keys" / "key-encryption.key"
+    key, path = secrets.token_bytes(KEY_BYTES), tmp_path / "keys" / "key-encryption.key"
     text = base64.b64encode(key).decode()
     assert load_key_encryption_key(path, text=text) == key
     assert load_key_encryption_key(path, text=f"  {text}\n") == key
@@ -312,11 +298,6 @@ async def test_sealing_and_shredding_outside_a_transaction_are_refused(vault: Va
 def test_a_connection_without_a_vault_says_how_to_open_one() -> None:
     with pytest.raises(VaultMissing, match="create_pool"):
         vault_of(_OutsideTransaction())  # type: ignore[arg-type]
-
-
-def test_each_subject_has_a_lock_of_its_own() -> None:
-    assert subject_lock("s-1") == subject_lock("s-1") != subject_lock("s-2")
-    assert -(2**63) <= subject_lock("s-1") < 2**63  # a Postgres bigint
 
 
 # The settings of personal data at rest.
