@@ -127,7 +127,7 @@ async def scratch_database(server_url: str, prefix: str) -> AsyncIterator[str]:
 # deleted; `make check-histories` fails a change that does. New paths are recorded into
 # the current release's folder with DSR_RECORD_HISTORIES=1, beside (never over) the old.
 HISTORIES = Path(__file__).resolve().parent / "histories"
-HISTORY_RELEASE = "2026-11-26-checkpoint-at-close"
+HISTORY_RELEASE = "2026-11-26-policy-versions-apart"
 
 
 def recorded_histories() -> list[Path]:
