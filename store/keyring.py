@@ -128,6 +128,8 @@ class DirectoryKeyring:
             wrapped = self._path(key_id).read_bytes()
         except FileNotFoundError:
             return None
+        if not wrapped.strip(b"\0"):
+            return None  # overwritten by a destruction that stopped before the unlink
         try:
             return self._wrapping.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:],
                                           key_id.encode())

@@ -52,9 +52,11 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     # Accounts are made and disabled by an administrator through the service.
     "accounts": _KEEP,
     # The privacy center: challenges (a code's attempts, the form until it is entered),
-    # the outbox of its codes and links, and the links themselves, never changed.
+    # the outbox of its codes and links (a row no subject can be found for, left by a
+    # database from before sealing, is removed: store/legacy_sealing.py), and the links
+    # themselves, never changed.
     "privacy_center_challenges": _KEEP,
-    "privacy_center_notices": _KEEP,
+    "privacy_center_notices": _WITHDRAW,
     "privacy_center_status_links": _APPEND,
     # Withdrawn when an act is refused (texts), erased on request (Art 8).
     "personal_data": _WITHDRAW,

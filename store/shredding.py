@@ -59,9 +59,16 @@ SEALED: tuple[SealedTable, ...] = (
     SealedTable("privacy_center_challenges", "challenge_id", ("submission",),
                 "SELECT challenge_id AS row_key, request_id, submission"
                 " FROM privacy_center_challenges WHERE subject_id = $1"),
+    # A status link belongs to its request (`pc-status-<request id>`), a one-time code to
+    # the request its challenge became, so retention forgets them with the request.
     SealedTable("privacy_center_notices", "notice_id", ("recipient", "subject_line", "body"),
-                "SELECT notice_id AS row_key, NULL::text AS request_id, recipient,"
-                " subject_line, body FROM privacy_center_notices WHERE subject_id = $1"),
+                "SELECT n.notice_id AS row_key,"
+                " coalesce(CASE WHEN n.idempotency_key LIKE 'pc-status-%'"
+                " THEN substr(n.idempotency_key, 11) END, c.request_id) AS request_id,"
+                " n.recipient, n.subject_line, n.body FROM privacy_center_notices n"
+                " LEFT JOIN privacy_center_challenges c"
+                " ON n.idempotency_key = 'pc-code-' || c.challenge_id::text"
+                " WHERE n.subject_id = $1"),
 )
 
 

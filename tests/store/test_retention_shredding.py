@@ -16,7 +16,15 @@ from activities.retention import PersonalDataRetention
 from domain.events import EventType
 from domain.retention import RetentionRun
 from store.sealing import ERASED, key_of
-from tests.store.support import POLICY, T0, event, inquiry, opened, register_email
+from tests.store.support import (
+    POLICY,
+    T0,
+    event,
+    inquiry,
+    opened,
+    register_email,
+    sealed,
+)
 
 KEEP_FOR = timedelta(days=365)
 # Far before any other test's requests, which share the session's database: only this
@@ -56,6 +64,14 @@ async def test_past_retention_a_closed_request_is_shredded_and_the_rest_kept(
     await IntakeStore(pool).record_submission(
         inquiry(still_open, subject, text=f"open text {unique}"), POLICY)
     backup = await _details(pool, old)  # a copy as a dump taken before would hold it
+    # The privacy center's message with the old request's status link goes with it.
+    [recipient, line, body] = await sealed(pool, subject, f"kept-{unique}@example.jp",
+                                           "status link", f"https://x/s/{unique}")
+    await pool.execute(
+        """INSERT INTO privacy_center_notices
+               (idempotency_key, purpose, subject_id, recipient, subject_line, body)
+           VALUES ($1, 'status_link', $2, $3, $4, $5)""",
+        f"pc-status-{old}", subject, recipient, line, body)
 
     counts = await _retention(pool).shred_closed_requests(RetentionRun(as_of=AS_OF))
 
@@ -68,6 +84,10 @@ async def test_past_retention_a_closed_request_is_shredded_and_the_rest_kept(
     email = await pool.fetchval(
         "SELECT value FROM personal_data WHERE subject_id = $1 AND field = 'email'", subject)
     assert await opened(pool, email) == f"kept-{unique}@example.jp"
+    link = await pool.fetchval(
+        "SELECT body FROM privacy_center_notices WHERE idempotency_key = $1",
+        f"pc-status-{old}")
+    assert await opened(pool, link) == ERASED
     row = await pool.fetchrow(
         """SELECT r.personal_data_shredded_at, d.requester_email_index FROM requests r
              JOIN request_details d USING (request_id) WHERE request_id = $1""", old)

@@ -430,3 +430,14 @@ def test_a_bad_key_encryption_key_variable_is_refused_naming_it(
     assert str(refused.value).startswith("DSR_KEY_ENCRYPTION_KEY ")
     assert "secret-but-short" not in str(refused.value)
     assert not os.listdir(tmp_path)
+
+
+def test_a_key_file_zeroed_by_a_destruction_that_stopped_opens_as_destroyed(
+        tmp_path: Path) -> None:
+    """destroy() overwrites, then unlinks: a crash in between leaves zeros, which are a
+    destroyed key, not a broken key-encryption key."""
+    keyring = DirectoryKeyring(tmp_path, secrets.token_bytes(32))
+    key_id, _ = keyring.create()
+    path = tmp_path / f"{key_id}.key"
+    path.write_bytes(b"\0" * path.stat().st_size)
+    assert keyring.unwrap(key_id) is None
