@@ -25,7 +25,7 @@ import asyncpg
 import structlog
 
 from activities.notifications import NoticeSender, OutgoingNotice
-from store.sealing import ERASED, Vault, vault_of
+from store.sealing import ERASED, Vault, key_of, vault_of
 
 log = structlog.get_logger(__name__)
 
@@ -267,7 +267,8 @@ async def _queue(connection: asyncpg.Connection, key: str, purpose: str, subject
 
 class Outbox:
     """Delivers the privacy center's messages with the service's sender. A message that
-    fails stays pending and goes with the next delivery."""
+    fails stays pending and goes with the next delivery; one whose personal data was
+    erased before it went is withdrawn (removed: it has no one left to go to)."""
 
     def __init__(self, pool: asyncpg.Pool, sender: NoticeSender) -> None:
         self._pool = pool
@@ -283,16 +284,18 @@ class Outbox:
                     WHERE status = 'pending' AND (notice_id = ANY($1::bigint[]) OR
                           created_at < now() - interval '1 minute')
                     ORDER BY notice_id LIMIT 50""", ids)
+            # A shredding marks the key destroyed at its commit and deletes it from the
+            # keyring after: in between the key still opens what was forgotten.
+            forgotten = {row["key_id"] for row in await connection.fetch(
+                """SELECT key_id FROM subject_keys
+                    WHERE destroyed_at IS NOT NULL AND key_id = ANY($1::text[])""",
+                [key_of(row["recipient"]) for row in rows])}
         for row in rows:
             recipient, subject_line, body = (
                 vault.open(row[column]) for column in ("recipient", "subject_line", "body"))
-            if ERASED in (recipient, subject_line, body):
-                # Its key is gone (shredding re-seals the outbox's messages, which belong
-                # to no request, so only a key missing from the keyring does this): there
-                # is no address to send to. The outbox has no state for a withdrawn
-                # message, so it stays pending and is logged each time.
-                log.info("privacy center message not sent: its subject was erased",
-                         notice_id=row["notice_id"])
+            if key_of(row["recipient"]) in forgotten or ERASED in (recipient, subject_line,
+                                                                   body):
+                await self._withdraw(row["notice_id"])
                 continue
             try:
                 await self._sender.send(OutgoingNotice(
@@ -304,3 +307,13 @@ class Outbox:
             await self._pool.execute(
                 """UPDATE privacy_center_notices SET status = 'delivered', delivered_at = now()
                     WHERE notice_id = $1""", row["notice_id"])
+
+    async def _withdraw(self, notice_id: int) -> None:
+        """Remove a pending message whose request's personal data was erased: kept, it
+        would be tried at every delivery for ever, and the outbox has no other state for
+        it (its code or link is of no use to anyone any more)."""
+        await self._pool.execute(
+            "DELETE FROM privacy_center_notices WHERE notice_id = $1 AND status = 'pending'",
+            notice_id)
+        log.info("privacy center message withdrawn: its personal data was erased",
+                 notice_id=notice_id)

@@ -367,3 +367,46 @@ async def test_a_message_that_fails_to_go_is_sent_with_the_next(
         encoding="utf-8"))
     assert (delivered["to"], delivered["subject"], delivered["body"]) == (
         f"x-{unique}@example.jp", "s", "b")  # opened for the sender, sealed in the table
+
+
+async def test_a_message_whose_request_was_forgotten_is_withdrawn_not_sent(
+    center: Center, unique: str, vault: Vault, tmp_path
+) -> None:
+    from activities.notifications import MaildropSender
+    from interfaces.privacy_center.challenges import Outbox
+
+    address = f"forgotten-{unique}@example.jp"
+    subject_id = await center.registered(address)
+    ids = {}
+    # Two status links of requests retention forgets, and a code no request took up.
+    for key in (f"pc-status-gone-a-{unique}", f"pc-status-gone-b-{unique}",
+                f"pc-code-kept-{unique}"):
+        async with center.pool.acquire() as connection, connection.transaction():
+            sealed = await vault_of(connection).seal_all(connection, subject_id, address,
+                                                         "s", "b")
+            ids[key] = await connection.fetchval(
+                """INSERT INTO privacy_center_notices (idempotency_key, purpose, subject_id,
+                       recipient, subject_line, body)
+                   VALUES ($1, 'status_link', $2, $3, $4, $5) RETURNING notice_id""",
+                key, subject_id, *sealed)
+    async with center.pool.acquire() as connection, connection.transaction():
+        shredded = await shred_subject_key(connection, subject_id, forget_requests=frozenset(
+            {f"gone-a-{unique}", f"gone-b-{unique}"}))
+    relay = MaildropSender(tmp_path / "relay")
+
+    async def left() -> set[str]:
+        rows = await center.pool.fetch(
+            "SELECT idempotency_key FROM privacy_center_notices WHERE notice_id = ANY($1)",
+            list(ids.values()))
+        return {row["idempotency_key"] for row in rows}
+
+    # Forgotten at the commit, before the key leaves the keyring: withdrawn, not sent.
+    await Outbox(center.pool, relay).deliver(ids[f"pc-status-gone-a-{unique}"])
+    assert f"pc-status-gone-a-{unique}" not in await left()
+    vault.keyring.destroy(shredded.destroyed_key)
+    await Outbox(center.pool, relay).deliver(*ids.values())
+    assert await left() == {f"pc-code-kept-{unique}"}
+    sent = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "relay").iterdir()
+            if p.suffix == ".json"]
+    assert [m["message_id"] for m in sent] == [f"pc-code-kept-{unique}"]
+    assert sent[0]["to"] == address  # kept under the subject's new key, and still goes
