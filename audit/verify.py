@@ -25,11 +25,12 @@ from domain.event_log import Checkpoint, LogCheck, LogRow, mark_problem
 _LOG_ROWS = """
 SELECT l.position, l.request_id, l.seq, l.event_hash, l.log_hash, e.hash AS event_hash_now
   FROM event_log l
-  LEFT JOIN request_events e ON e.request_id = l.request_id AND e.seq = l.seq
+  LEFT JOIN logged_events e ON e.request_id = l.request_id AND e.seq = l.seq
  ORDER BY l.position
 """
+# Requests' events and the registers' (as register/<stream>: migration 0011).
 _UNLOGGED = """
-SELECT e.request_id, e.seq FROM request_events e
+SELECT e.request_id, e.seq FROM logged_events e
  WHERE NOT EXISTS (SELECT 1 FROM event_log l WHERE l.request_id = e.request_id
                                                AND l.seq = e.seq)
  ORDER BY e.recorded_at, e.request_id, e.seq LIMIT 1

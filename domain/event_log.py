@@ -148,7 +148,7 @@ class LogCheck:
         if row.position != self.size + 1:
             return f"log position {self.size + 1} is missing (the next is {row.position})"
         if row.event_hash_now is None:
-            return f"{where}: the event is gone from request_events"
+            return f"{where}: the event is gone from the store (request_events, register_events)"
         if row.event_hash_now != row.event_hash:
             return f"{where}: the event was changed after it was logged"
         if row.log_hash != log_link(self.head, row.event_hash):

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from activities.event_store import EventStore, UnknownRequest
@@ -24,9 +25,12 @@ from audit.signing import KeyProblem, load_public_key
 from audit.verify import audit_histories, audit_log, read_histories
 from audit.witness import DirectoryWitness
 from domain.lifecycle import RequestStatus
+from domain.registers import logged_name
 from domain.requests import RequestKind
 from runtime.client import Diverged, Refused, connections
 from runtime.settings import Settings
+from store.registers import streams as register_streams
+from store.registers import verify_stream
 from workflows.replay import ReplayVerdict, replay_files, replay_histories
 
 MAX_LIST = 10_000  # rows `dsr list` returns at most; a larger number is refused, not overflowed
@@ -191,6 +195,22 @@ async def _export(args: argparse.Namespace, settings: Settings) -> None:
          f"exported {len(manifest)} request(s) to {args.out}")
 
 
+async def _verify_registers(pool: asyncpg.Pool, output: str) -> int:
+    """Each register stream's chain (purposes, privacy policy, provisions, consents, purpose
+    changes), like a request's; returns how many are broken."""
+    broken = 0
+    async with pool.acquire() as connection:
+        for stream in await register_streams(connection):
+            verdict = await verify_stream(connection, stream)
+            broken += not verdict.intact
+            name = logged_name(stream)
+            emit(output, asdict(verdict) | {"request_id": name, "intact": verdict.intact},
+                 f"{name}: " + (f"intact ({verdict.events} events)" if verdict.intact
+                                else f"BROKEN at seq {verdict.first_broken_seq}: "
+                                     f"{verdict.problem}"))
+    return broken
+
+
 async def _verify(args: argparse.Namespace, settings: Settings) -> None:
     try:
         histories = read_histories(args.histories)
@@ -221,6 +241,8 @@ async def _verify(args: argparse.Namespace, settings: Settings) -> None:
                      else f"BROKEN at seq {verdict.first_broken_seq}: {verdict.problem}"
                      if not verdict.intact
                      else f"BROKEN: {projection}"))
+        if whole:
+            broken += await _verify_registers(pool, args.output)
         if keys is not None:
             audit = await (
                 audit_log(pool, witness=DirectoryWitness(args.witness

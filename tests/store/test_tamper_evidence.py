@@ -15,6 +15,7 @@ import json
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,12 @@ from domain.chain import canonical_encoding, link_hash
 from domain.event_log import RequestMark
 from domain.events import EventType
 from starter import main
+from store.privacy_policy import post_policy
 from store.sealing import Vault
 from tests.store.support import event, new_request
 from tests.support import database_with_roles, rechain, relog, tamper, vault_environment
+
+POSTED = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -266,3 +270,27 @@ async def test_the_runtime_role_appends_and_reads(store: Store) -> None:
     size = await store.runtime.fetchval("SELECT max(position) FROM event_log")
     assert size == 16
     assert (await events.verify(store.requests[0])).intact
+
+
+async def test_register_events_join_the_log_and_verify(store: Store, verify: Any) -> None:
+    """The registers' streams (here Article 9's) are chained like requests' events and
+    pinned by the same log and checkpoints."""
+    await post_policy(store.runtime, b"the privacy policy", posted_at=POSTED,
+                      effective_at=None, posted_by="admin")
+    await store.signer.sign_head(store.runtime, "interval")
+    code, out = await verify()
+    assert code == 0, out
+    assert "register/privacy-policy: intact (1 events)" in out
+    assert "event log: intact (16 entries" in out
+
+
+async def test_a_rewritten_register_event_is_caught(store: Store, verify: Any) -> None:
+    await post_policy(store.runtime, b"the privacy policy", posted_at=POSTED,
+                      effective_at=None, posted_by="admin")
+    await store.signer.sign_head(store.runtime, "interval")
+    await tamper(store.superuser,
+                 """UPDATE register_events SET payload = payload || '{"effective_at": "2020"}'
+                     WHERE stream = 'privacy-policy'""", tables=("register_events",))
+    code, out = await verify()
+    assert code == 3, out
+    assert "register/privacy-policy: BROKEN at seq 1: hash does not match" in out

@@ -68,7 +68,8 @@ def test_the_first_divergence_is_named_and_later_rows_are_not_blamed() -> None:
 @pytest.mark.parametrize(("damage", "problem"), [
     (lambda rows: rows.pop(3), "log position 4 is missing (the next is 5)"),
     (lambda rows: rows.__setitem__(1, LogRow(**{**rows[1].__dict__, "event_hash_now": None})),
-     "log position 2 (r-2#2): the event is gone from request_events"),
+     "log position 2 (r-2#2): the event is gone from the store (request_events, "
+     "register_events)"),
     (lambda rows: rows.__setitem__(1, LogRow(**{**rows[1].__dict__, "log_hash": "0" * 64})),
      "log position 2 (r-2#2): the head does not follow from the entry before"),
 ])
