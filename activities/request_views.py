@@ -22,7 +22,8 @@ class RequestFilter:
 
 _LIST = """
 SELECT r.request_id, r.kind, r.status, r.step, r.overdue, r.outcome, r.submitted_at,
-       r.closed_at, r.deadline_policy_version, d.due_at
+       r.closed_at, r.deadline_policy_version, r.privacy_policy_version,
+       r.personal_data_shredded_at, d.due_at
   FROM requests r
   LEFT JOIN deadlines d ON d.request_id = r.request_id AND d.step = r.step
                        AND d.status IN ('open', 'breached')
@@ -50,7 +51,8 @@ class RequestViews:
         async with self._pool.acquire() as connection:
             request = await connection.fetchrow(
                 """SELECT request_id, workflow_id, kind, subject_id, status, step, outcome,
-                          overdue, deadline_policy_version, submitted_at, closed_at, last_hash
+                          overdue, deadline_policy_version, privacy_policy_version,
+                          submitted_at, closed_at, personal_data_shredded_at, last_hash
                      FROM requests WHERE request_id = $1""", request_id)
             if request is None:
                 raise UnknownRequest(request_id)

@@ -20,7 +20,8 @@ from activities.request_views import RequestViews
 # are copied and kept outside the store, where no key destruction reaches them, so a
 # field a view may grow for operators (an opened name, an address) is left out here.
 REQUEST_FACTS = ("request_id", "workflow_id", "kind", "subject_id", "status", "step",
-                 "outcome", "overdue", "deadline_policy_version", "submitted_at",
+                 "outcome", "overdue", "deadline_policy_version", "privacy_policy_version",
+                 "submitted_at",
                  "closed_at", "personal_data_shredded_at", "last_hash")
 
 

@@ -93,6 +93,10 @@ class RequestRow(BaseModel):
     submitted_at: datetime
     closed_at: datetime | None
     deadline_policy_version: str
+    privacy_policy_version: str | None = Field(
+        default=None, description="the privacy policy in force at receipt (Article 9)")
+    personal_data_shredded_at: datetime | None = Field(
+        default=None, description="when retention shredded the request's personal data")
 
 
 class Timeline(BaseModel):

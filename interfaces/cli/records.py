@@ -277,7 +277,10 @@ def _timeline_text(timeline: dict[str, Any]) -> str:
     lines = [f"{request['kind']} request {request['request_id']} ({request['workflow_id']}): "
              f"{request['status']}" + (f", outcome {request['outcome']}"
                                        if request["outcome"] else "")
-             + f"; deadline policy {request['deadline_policy_version']}", "", "deadlines:"]
+             + f"; deadline policy {request['deadline_policy_version']}"
+             + f"; privacy policy at receipt {request['privacy_policy_version'] or 'none posted'}"
+             + (f"; personal data shredded {request['personal_data_shredded_at']:%Y-%m-%d}"
+                if request["personal_data_shredded_at"] else ""), "", "deadlines:"]
     for d in timeline["deadlines"]:
         done = d["met_at"] or d["completed_at"]
         lines.append(
