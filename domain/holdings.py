@@ -5,8 +5,9 @@ of the grounds a person may invoke (Article 8). Pure: the store passes the rows 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from domain.requests import SuspensionGround
@@ -61,13 +62,19 @@ class HeldItem:
     purpose: str | None
     lawfully_obtained: bool
     suspended: bool = False
+    used_at: datetime | None = None  # since when it is used for its purpose
 
 
-def breaches(item: HeldItem, grounds: Iterable[SuspensionGround]) -> tuple[SuspensionGround, ...]:
-    """The grounds of Article 8 ¶1 that this item is found in breach of."""
+def breaches(item: HeldItem, grounds: Iterable[SuspensionGround], *,
+             within: Callable[[HeldItem], bool] | None = None) -> tuple[SuspensionGround, ...]:
+    """The grounds of Article 8 ¶1 that this item is found in breach of. `within` judges
+    the purpose (an investigation passes the purposes register as it stood when the item
+    was used, domain.purposes.PurposeRegister.within_purpose); by default Article 3's
+    purposes as the policy lists them."""
+    judged = within or (lambda held: within_purpose(held.purpose))
     found = []
     for ground in grounds:
-        if ground is SuspensionGround.USED_BEYOND_PURPOSE and not within_purpose(item.purpose):
+        if ground is SuspensionGround.USED_BEYOND_PURPOSE and not judged(item):
             found.append(ground)
         elif ground is SuspensionGround.OBTAINED_WRONGFULLY and not item.lawfully_obtained:
             found.append(ground)

@@ -2,8 +2,11 @@
 as an operator loads it into the store (`dsr inventory load FILE`, docs/inventory.md).
 
 Pure: the file's JSON is validated here; `activities/inventory_store.py` writes it. The
-purposes are recorded as they are, not as they should be: an item whose purpose is not one
-of Article 3's is how the inventory says an item is used beyond purpose (Article 8).
+purposes are recorded as they are, not as they should be: an item whose purpose is not in
+Article 3's register (as it stood when the item was used) is how the inventory says an item
+is used beyond purpose (Article 8). The same file may define purposes (Article 3), record
+each partner's footing (Article 5: the opt-out matters and the Commission's notification,
+the particulars of joint use) and each subject's consents to partners.
 """
 
 from __future__ import annotations
@@ -13,8 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
+    AwareDatetime,
     Field,
     StringConstraints,
     ValidationError,
@@ -22,9 +24,18 @@ from pydantic import (
 )
 
 from domain.holdings import INCIDENTAL_PREFIX, ProvisionBasis, Purpose, Relationship
+from domain.inventory_registers import (
+    ConsentEntry,
+    FieldName,
+    Problems,
+    ProvisionBasisRecord,
+    PurposeRecord,
+    Strict,
+    footing_problems,
+    printable,
+)
 from domain.requests import DataCategory, Email, Identifier, Line, field_path, too_deep
 
-FIELD_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 PURPOSE_PATTERN = rf"^({re.escape(INCIDENTAL_PREFIX)})?[a-z][a-z0-9_]{{0,63}}$"
 
 # The subject's name and registered e-mail are personal data like any other item; these are
@@ -35,40 +46,15 @@ NAME_FIELD, EMAIL_FIELD = "name", "email"
 NAME_PURPOSE = Purpose.PROVIDE_SERVICE.value
 EMAIL_PURPOSE = Purpose.RESPOND_TO_INQUIRIES.value
 
-# C0 and C1 controls, the line and paragraph separators and the bidirectional overrides:
-# an item's value is one line that displays as what it is.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def _printable(value: str) -> str:
-    if _UNPRINTABLE.search(value):
-        raise ValueError("must not contain control or bidirectional override characters")
-    return value
-
-
-FieldName = Annotated[str, StringConstraints(pattern=FIELD_PATTERN)]
 ItemValue = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
-    AfterValidator(_printable),
+    AfterValidator(printable),
 ]
 PurposeId = Annotated[str, StringConstraints(pattern=PURPOSE_PATTERN)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Problems(ValueError):
-    """Cross-field problems of one model, each with its path below that model, so the
-    message can point at the very entry instead of at the whole subject."""
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
-
-
-class HeldItemRecord(_Strict):
+class HeldItemRecord(Strict):
     """One item of personal data. `purpose` must be given, even as null: leaving it out by
     accident would otherwise record the item as used beyond purpose."""
 
@@ -78,9 +64,12 @@ class HeldItemRecord(_Strict):
     purpose: PurposeId | None
     source: Identifier = "registration"
     lawfully_obtained: bool = True
+    # Since when the item is used for its purpose (Article 8 judges against the purposes
+    # in force then); unset: since it was acquired, or since the purpose changed.
+    used_at: AwareDatetime | None = None
 
 
-class ProvisionRecord(_Strict):
+class ProvisionRecord(Strict):
     """Provision of some of the subject's items to a partner, and its footing (Article 5)."""
 
     partner: Identifier
@@ -89,12 +78,13 @@ class ProvisionRecord(_Strict):
     items: Annotated[list[FieldName], Field(min_length=1, max_length=100)]
 
 
-class InventorySubject(_Strict):
+class InventorySubject(Strict):
     subject_id: Identifier
     name: Line
     email: Email
     items: Annotated[list[HeldItemRecord], Field(max_length=1000)] = []
     provisions: Annotated[list[ProvisionRecord], Field(max_length=200)] = []
+    consents: Annotated[list[ConsentEntry], Field(max_length=200)] = []
 
     def all_items(self) -> tuple[HeldItemRecord, ...]:
         """The listed items, plus the name (identity) and registered e-mail (contact) when
@@ -112,9 +102,10 @@ class InventorySubject(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> InventorySubject:
-        problems = [*self._item_problems(), *self._provision_problems()]
+        problems = [*self._item_problems(), *self._provision_problems(),
+                    *self._consent_problems()]
         if problems:
-            raise _Problems(problems)
+            raise Problems(problems)
         return self
 
     def _item_problems(self) -> list[tuple[str, str]]:
@@ -153,48 +144,93 @@ class InventorySubject(_Strict):
                                  " (one provision per partner; list all its items there)"))
             else:
                 partners[provision.partner] = index
-            problems += _footing_problems(at, provision)
-            named: set[str] = set()
-            for position, field in enumerate(provision.items):
-                if field in named:
-                    problems.append((f"{at}.items.{position}", "names an item twice"))
-                elif field not in held:
-                    problems.append((f"{at}.items.{position}",
-                                     f"names {field}, which is not an item of this subject"))
-                named.add(field)
+            problems += footing_problems(at, provision.relationship, provision.legal_basis)
+            problems += _named_items(at, provision.items, held)
+        return problems
+
+    def _consent_problems(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        held = {item.field for item in self.all_items()}
+        partners: dict[str, int] = {}
+        for index, consent in enumerate(self.consents):
+            at = f"consents.{index}"
+            if consent.partner in partners:
+                problems.append((f"{at}.partner",
+                                 f"repeats the partner of consents.{partners[consent.partner]}"
+                                 " (one consent per partner: the latest the person gave)"))
+            partners.setdefault(consent.partner, index)
+            problems += _named_items(at, consent.items, held)
+            if consent.withdrawn_at is not None and consent.withdrawn_at < consent.given_at:
+                problems.append((f"{at}.withdrawn_at", "is before given_at"))
         return problems
 
 
-def _footing_problems(at: str, provision: ProvisionRecord) -> list[tuple[str, str]]:
-    """Article 5 ¶2: entrustment, business succession and joint use are not provision to a
-    third party; provision to a third party needs consent, the opt-out notification or one
-    of ¶1's exceptions."""
-    not_third_party = provision.legal_basis is ProvisionBasis.NOT_THIRD_PARTY
-    if provision.relationship.is_third_party and not_third_party:
-        return [(f"{at}.legal_basis", "a third_party provision needs consent, "
-                 "opt_out_notified or one of Article 5's exceptions, not not_third_party")]
-    if not provision.relationship.is_third_party and not not_third_party:
-        return [(f"{at}.legal_basis", f"{provision.relationship.value} is not provision to a "
-                 "third party (Article 5 ¶2): legal_basis must be not_third_party")]
-    return []
+def _named_items(at: str, items: list[str], held: set[str]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    named: set[str] = set()
+    for position, field in enumerate(items):
+        if field in named:
+            problems.append((f"{at}.items.{position}", "names an item twice"))
+        elif field not in held:
+            problems.append((f"{at}.items.{position}",
+                             f"names {field}, which is not an item of this subject"))
+        named.add(field)
+    return problems
 
 
-class Inventory(_Strict):
-    subjects: Annotated[list[InventorySubject], Field(min_length=1, max_length=10_000)]
+class Inventory(Strict):
+    purposes: Annotated[list[PurposeRecord], Field(max_length=200)] = []
+    provision_bases: Annotated[list[ProvisionBasisRecord], Field(max_length=1000)] = []
+    subjects: Annotated[list[InventorySubject], Field(max_length=10_000)] = []
 
     @model_validator(mode="after")
-    def _distinct_subjects(self) -> Inventory:
-        first: dict[str, int] = {}
-        problems = []
-        for index, subject in enumerate(self.subjects):
-            if subject.subject_id in first:
-                problems.append((f"subjects.{index}.subject_id",
-                                 f"repeats the subject_id of subjects.{first[subject.subject_id]}"))
-            else:
-                first[subject.subject_id] = index
+    def _consistent(self) -> Inventory:
+        if not (self.subjects or self.purposes or self.provision_bases):
+            raise Problems([("inventory", "names nothing: give subjects, purposes or "
+                                           "provision_bases")])
+        problems = [*_repeats("subjects", [s.subject_id for s in self.subjects], "subject_id"),
+                    *_repeats("purposes", [p.id for p in self.purposes], "id"),
+                    *_repeats("provision_bases", [b.partner for b in self.provision_bases],
+                              "partner")]
+        problems += [(f"purposes.{index}.incidental_to", "a purpose is not incidental to itself")
+                     for index, p in enumerate(self.purposes) if p.incidental_to == p.id]
+        problems += self._footing_mismatches()
         if problems:
-            raise _Problems(problems)
+            raise Problems(problems)
         return self
+
+    def _footing_mismatches(self) -> list[tuple[str, str]]:
+        """A provision to a partner whose footing the file records must be on that footing:
+        a stop request judges it by the partner's."""
+        bases = {basis.partner: (index, basis) for index, basis in
+                 reversed(list(enumerate(self.provision_bases)))}
+        problems = []
+        for s, subject in enumerate(self.subjects):
+            for p, provision in enumerate(subject.provisions):
+                if provision.partner not in bases or footing_problems(
+                        "", provision.relationship, provision.legal_basis):
+                    continue
+                index, basis = bases[provision.partner]
+                if (basis.relationship, basis.legal_basis) != (provision.relationship,
+                                                               provision.legal_basis):
+                    problems.append((f"subjects.{s}.provisions.{p}",
+                                     f"is {provision.relationship.value}/"
+                                     f"{provision.legal_basis.value}, but provision_bases."
+                                     f"{index} records the partner as "
+                                     f"{basis.relationship.value}/{basis.legal_basis.value}"))
+        return problems
+
+
+def _repeats(section: str, keys: list[str], key: str) -> list[tuple[str, str]]:
+    first: dict[str, int] = {}
+    problems = []
+    for index, value in enumerate(keys):
+        if value in first:
+            problems.append((f"{section}.{index}.{key}",
+                             f"repeats the {key} of {section}.{first[value]}"))
+        else:
+            first[value] = index
+    return problems
 
 
 class InvalidInventory(ValueError):
@@ -211,6 +247,9 @@ _PATTERN_MESSAGES = {
     "items": "must be a field name: 1-64 lowercase letters, digits and _, starting with a letter",
     "purpose": "must be a purpose id such as billing or incidental:billing "
                "(lowercase letters, digits and _), or null",
+    "id": "must be a purpose id: 1-64 lowercase letters, digits and _, starting with a letter",
+    "incidental_to": "must be a purpose id: 1-64 lowercase letters, digits and _, starting "
+                     "with a letter",
 }
 _IDENTIFIER_MESSAGE = "must be 1-128 letters, digits and . _ : -, starting with a letter or digit"
 
@@ -218,7 +257,7 @@ _IDENTIFIER_MESSAGE = "must be 1-128 letters, digits and . _ : -, starting with 
 def _problems(error: Any) -> list[tuple[str, str]]:
     loc = [str(part) for part in error["loc"]]
     cause = (error.get("ctx") or {}).get("error")
-    if isinstance(cause, _Problems):
+    if isinstance(cause, Problems):
         return [(field_path([*loc, *relative.split(".")]), message)
                 for relative, message in cause.problems]
     path, kind = field_path(loc) or "inventory", error["type"]

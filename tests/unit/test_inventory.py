@@ -73,6 +73,14 @@ def test_the_example_parses_into_what_it_says() -> None:
         (Relationship.BUSINESS_SUCCESSION, ProvisionBasis.NOT_THIRD_PARTY),
         (Relationship.JOINT_USE, ProvisionBasis.NOT_THIRD_PARTY),
     }
+    # Its registers: every partner's footing on record, complete; a consent for the
+    # consent-based provision; a purpose of its own, which taro's points are held for.
+    assert {b.partner for b in inventory.provision_bases} == {p.partner for p in hanako.provisions}
+    assert [p.id for p in inventory.purposes] == ["loyalty_points"]
+    assert [i.purpose for i in taro.items if i.field == "points_balance"] == ["loyalty_points"]
+    [consent] = hanako.consents
+    assert (consent.partner, set(consent.items)) == ("ad-network-1", {"interest_segment",
+                                                                      "purchases"})
 
 
 def test_name_and_email_become_items_unless_listed() -> None:
@@ -201,7 +209,7 @@ def test_bad_items_are_refused_with_their_path(
 def test_bad_subjects_and_documents_are_refused() -> None:
     assert problems_of([]) == [("inventory", 'must be a JSON object {"subjects": [...]}')]
     assert problems_of({"subjects": []}) == [
-        ("subjects", "list should have at least 1 item after validation, not 0")]
+        ("inventory", "names nothing: give subjects, purposes or provision_bases")]
     assert problems_of({"subjects": [subject(subject_id="bad id!", email="no-at-sign")]}) == [
         ("subjects.0.subject_id",
          "must be 1-128 letters, digits and . _ : -, starting with a letter or digit"),

@@ -1,0 +1,153 @@
+"""The register entries an inventory file may carry beside its subjects (docs/inventory.md):
+Article 3's purposes, each partner's footing (Article 5: the opt-out matters and the
+Commission's notification, the particulars of joint use) and a subject's consents; and the
+pieces of validation the inventory's models share. Pure, like domain/inventory.py."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from domain.holdings import ProvisionBasis, Relationship
+from domain.provision_register import BasisRecord, ConsentRecord, JointUseParticular, OptOutMatter
+from domain.purposes import PurposeName
+from domain.requests import Identifier
+
+FIELD_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+FieldName = Annotated[str, StringConstraints(pattern=FIELD_PATTERN)]
+
+# C0 and C1 controls, the line and paragraph separators and the bidirectional overrides:
+# an item's value is one line that displays as what it is.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: str) -> str:
+    if _UNPRINTABLE.search(value):
+        raise ValueError("must not contain control or bidirectional override characters")
+    return value
+
+
+# The organisation's own texts (a purpose, a particular of joint use): one line each.
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(printable),
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Problems(ValueError):
+    """Cross-field problems of one model, each with its path below that model, so the
+    message can point at the very entry instead of at the whole subject."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
+
+
+def footing_problems(at: str, relationship: Relationship,
+                     legal_basis: ProvisionBasis) -> list[tuple[str, str]]:
+    """Article 5 ¶2: entrustment, business succession and joint use are not provision to a
+    third party; provision to a third party needs consent, the opt-out notification or one
+    of ¶1's exceptions."""
+    not_third_party = legal_basis is ProvisionBasis.NOT_THIRD_PARTY
+    if relationship.is_third_party and not_third_party:
+        return [(f"{at}.legal_basis", "a third_party provision needs consent, "
+                 "opt_out_notified or one of Article 5's exceptions, not not_third_party")]
+    if not relationship.is_third_party and not not_third_party:
+        return [(f"{at}.legal_basis", f"{relationship.value} is not provision to a "
+                 "third party (Article 5 ¶2): legal_basis must be not_third_party")]
+    return []
+
+
+class PurposeRecord(Strict):
+    """A purpose of use (Article 3) the file defines; a purpose in the register already
+    must have the same text (a change is Article 4's, `dsr purposes change`)."""
+
+    id: PurposeName
+    text: Text
+    incidental_to: PurposeName | None = None
+
+
+class OptOutRecord(Strict):
+    """Article 5 ¶1: the matters notified or announced in advance, when, and when the
+    Personal Information Protection Commission was notified."""
+
+    matters: Annotated[list[OptOutMatter], Field(max_length=5)] = []
+    announced_at: date | None = None
+    commission_notified_at: date | None = None
+
+
+class JointUseRecord(Strict):
+    """Article 5 ¶2: what joint use made known in advance, each as the text made known."""
+
+    items: Text | None = None
+    scope_of_joint_users: Text | None = None
+    purpose: Text | None = None
+    person_responsible: Text | None = None
+
+
+class ProvisionBasisRecord(Strict):
+    """A partner's footing, whoever's data is provided: what a stop request and
+    `dsr provisions check` judge each provision to that partner by."""
+
+    partner: Identifier
+    relationship: Relationship
+    legal_basis: ProvisionBasis
+    opt_out: OptOutRecord | None = None
+    joint_use: JointUseRecord | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ProvisionBasisRecord:
+        problems = footing_problems("", self.relationship, self.legal_basis)
+        if self.opt_out is not None and self.legal_basis is not ProvisionBasis.OPT_OUT_NOTIFIED:
+            problems.append(("opt_out", "only a legal_basis of opt_out_notified has opt-out "
+                                        "matters"))
+        if self.opt_out is not None:
+            seen: set[OptOutMatter] = set()
+            for position, matter in enumerate(self.opt_out.matters):
+                if matter in seen:
+                    problems.append((f"opt_out.matters.{position}", "names a matter twice"))
+                seen.add(matter)
+        if self.joint_use is not None and self.relationship is not Relationship.JOINT_USE:
+            problems.append(("joint_use", "only a joint_use relationship has its particulars"))
+        if problems:
+            raise Problems([(path.lstrip("."), message) for path, message in problems])
+        return self
+
+    def record(self) -> BasisRecord:
+        opt_out, joint_use = self.opt_out or OptOutRecord(), self.joint_use or JointUseRecord()
+        return BasisRecord(
+            partner_id=self.partner, relationship=self.relationship,
+            legal_basis=self.legal_basis, matters_announced=frozenset(opt_out.matters),
+            matters_announced_at=opt_out.announced_at,
+            commission_notified_at=opt_out.commission_notified_at,
+            joint_use={p: text for p in JointUseParticular
+                       if (text := getattr(joint_use, p.value)) is not None})
+
+
+class ConsentEntry(Strict):
+    """The subject's consent to provision of the items to a partner (Article 5 ¶1)."""
+
+    partner: Identifier
+    items: Annotated[list[FieldName], Field(min_length=1, max_length=100)]
+    given_at: AwareDatetime
+    withdrawn_at: AwareDatetime | None = None
+
+    def record(self, subject_id: str) -> ConsentRecord:
+        return ConsentRecord(subject_id, self.partner, frozenset(self.items), self.given_at,
+                             self.withdrawn_at)
