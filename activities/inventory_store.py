@@ -14,21 +14,58 @@ A load adds what is new and brings what changed in line with the file, and no mo
 Names and values are stored sealed under the subject's key (store/sealing.py), so what is
 held is opened before it is compared with the file, and the e-mail on record gets its
 blind index beside it for the identity check.
+
+The registers the file may carry go in the same transaction: purposes not yet in Article 3's
+register are defined (store/purposes.py), partners' footings and subjects' consents are
+recorded as events of Article 5's register (store/provisions.py). Each is compared with
+what is on record first, so a second load of the same file appends no event.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 
 import asyncpg
 
 from domain.events import EventType
 from domain.inventory import EMAIL_FIELD, HeldItemRecord, Inventory, ProvisionRecord
+from domain.purposes import PurposeRegister, PurposeVersion, article_3_register
+from store.provisions import (
+    Recorded,
+    record_basis,
+    record_consent,
+    stored_bases,
+    stored_consents,
+    sync_consented_at,
+)
+from store.purposes import define_purpose, load_register
 from store.sealing import ERASED, Vault, vault_of
 
 # Serialises loads, so two at once cannot both count the same row as added.
 INVENTORY_LOCK_ID = 0x6473725F696E76  # "dsr_inv"
+ACTOR = "inventory"  # who records what a load puts in the registers
+
+
+async def purposes_as_recorded(connection: asyncpg.Connection | asyncpg.Pool) -> PurposeRegister:
+    """Article 3's register as recorded; a purpose the policy lists that the register has
+    not been seeded with yet counts as in force from the policy's start, as the policy
+    says (store.purposes.seed_article_3 records them when a worker starts)."""
+    recorded = await load_register(connection)
+    known = {v.purpose_id for v in recorded.versions}
+    return PurposeRegister.of([*recorded.versions,
+                               *(v for v in article_3_register() if v.purpose_id not in known)])
+
+
+class RegisterConflict(ValueError):
+    """The file disagrees with a register in a way a load must not settle (a purpose's
+    text is changed by Article 4's procedure, not by a load); nothing was loaded.
+    `problems` are (path, message) pairs, as InvalidInventory's."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(f"{path}: {message}" for path, message in problems))
 
 
 @dataclass(frozen=True)
@@ -42,6 +79,11 @@ class InventoryLoad:
     items_changed: int = 0
     provisions_added: int = 0
     provisions_changed: int = 0
+    purposes_added: int = 0
+    bases_added: int = 0
+    bases_changed: int = 0
+    consents_added: int = 0
+    consents_changed: int = 0
     kept: int = 0
     unchanged: int = 0
 
@@ -102,11 +144,11 @@ _SQL = {
     "rename_subject": "UPDATE subjects SET name = $2 WHERE subject_id = $1",
     "add_item": """INSERT INTO personal_data
                        (subject_id, category, field, value, purpose, source, lawfully_obtained,
-                        value_index)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                        value_index, used_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                    ON CONFLICT (subject_id, category, field) DO NOTHING""",
     "change_item": """UPDATE personal_data SET value = $4, purpose = $5, source = $6,
-                             lawfully_obtained = $7, value_index = $8
+                             lawfully_obtained = $7, value_index = $8, used_at = $9
                        WHERE subject_id = $1 AND category = $2 AND field = $3""",
     "add_provision": """INSERT INTO third_party_provisions
                             (subject_id, partner_id, relationship, legal_basis, data_items)
@@ -150,7 +192,8 @@ class InventoryStore:
             held = {(row["subject_id"], row["category"], row["field"]):
                     {**dict(row), "value": vault.open(row["value"])}
                     for row in await connection.fetch(
-                """SELECT subject_id, category, field, value, purpose, source, lawfully_obtained
+                """SELECT subject_id, category, field, value, purpose, source, lawfully_obtained,
+                          used_at, coalesce(used_at, acquired_at) AS used_since
                      FROM personal_data WHERE subject_id = ANY($1::text[]) FOR UPDATE""", ids)}
             provided = {(row["subject_id"], row["partner_id"]): row
                         for row in await connection.fetch(
@@ -158,7 +201,11 @@ class InventoryStore:
                      FROM third_party_provisions WHERE subject_id = ANY($1::text[])
                     FOR UPDATE""", ids)}
             guarded = await _guarded(connection, ids)
+            # The transaction's time: what acquired_at defaults to, and when a purpose the
+            # file defines comes into force, so an item added with it is within it.
+            at: datetime = await connection.fetchval("SELECT now()")
             plan = _Plan()
+            await _purposes(connection, plan, inventory, at)
             for subject in inventory.subjects:
                 sid = subject.subject_id
                 _subject(plan, sid, subject.name, names,
@@ -168,7 +215,7 @@ class InventoryStore:
                     if guarded.keeps(sid, item, held=current is not None):
                         plan.tally["kept"] += 1
                     else:
-                        _item(plan, vault, sid, item, current)
+                        _item(plan, vault, sid, item, current, at)
                 for provision in subject.provisions:
                     _provision(plan, sid, provision, provided.get((sid, provision.partner)))
             # The new subjects' rows first: their keys, items and provisions refer to them.
@@ -180,7 +227,82 @@ class InventoryStore:
             for sql, rows in plan.writes.items():
                 if rows:
                     await connection.executemany(sql, rows)
+            await _article_5(connection, plan, inventory, at)
         return InventoryLoad(**plan.tally)
+
+
+async def _purposes(connection: asyncpg.Connection, plan: _Plan, inventory: Inventory,
+                    at: datetime) -> None:
+    """Define the file's purposes the register lacks, in force from now; refuse one the
+    register holds with another text, before anything is written."""
+    register = await purposes_as_recorded(connection)
+    defined = {p.id for p in inventory.purposes}
+    problems: list[tuple[str, str]] = []
+    for index, purpose in enumerate(inventory.purposes):
+        current = register.current(purpose.id)
+        if current is not None and (current.text.strip(), current.incidental_to) != (
+                purpose.text, purpose.incidental_to):
+            what = "text" if current.text.strip() != purpose.text else "incidental_to"
+            problems.append((f"purposes.{index}", f"{purpose.id} is in the register already "
+                             f"with another {what} (version {current.version}); a purpose "
+                             "is changed by Article 4's procedure, `dsr purposes change`, "
+                             "not by a load"))
+        elif (purpose.incidental_to is not None and purpose.incidental_to not in defined
+              and register.current(purpose.incidental_to) is None):
+            problems.append((f"purposes.{index}.incidental_to",
+                             f"{purpose.incidental_to} is neither in the register nor in "
+                             "this file"))
+    problems += [(path, "is later than now: the file records what was done")
+                 for path in _future(inventory, at)]
+    if problems:
+        raise RegisterConflict(problems)
+    for purpose in inventory.purposes:
+        if register.current(purpose.id) is not None:
+            plan.tally["unchanged"] += 1
+            continue
+        await define_purpose(connection, PurposeVersion(
+            purpose.id, 1, purpose.text, at, incidental_to=purpose.incidental_to),
+            occurred_at=at, actor=ACTOR)
+        plan.tally["purposes_added"] += 1
+
+
+def _future(inventory: Inventory, at: datetime) -> list[str]:
+    """The paths of the file's times after the load's: what is on record was done."""
+    late = [f"provision_bases.{b}.opt_out.{name}"
+            for b, basis in enumerate(inventory.provision_bases) if basis.opt_out
+            for name in ("announced_at", "commission_notified_at")
+            if (day := getattr(basis.opt_out, name)) is not None and day > at.date()]
+    for s, subject in enumerate(inventory.subjects):
+        late += [f"subjects.{s}.items.{i}.used_at" for i, item in enumerate(subject.items)
+                 if item.used_at is not None and item.used_at > at]
+        late += [f"subjects.{s}.consents.{c}.{name}" for c, consent in enumerate(subject.consents)
+                 for name in ("given_at", "withdrawn_at")
+                 if (when := getattr(consent, name)) is not None and when > at]
+    return late
+
+
+_COUNTS = {Recorded.UNCHANGED: "unchanged", Recorded.KEPT: "kept"}
+
+
+async def _article_5(connection: asyncpg.Connection, plan: _Plan, inventory: Inventory,
+                     at: datetime) -> None:
+    """The partners' footings and the subjects' consents, as register events; then the
+    provisions' consented_at in step with the consents."""
+    bases = await stored_bases(connection, [b.partner for b in inventory.provision_bases])
+    for entry in inventory.provision_bases:
+        done = await record_basis(connection, entry.record(), bases.get(entry.partner),
+                                  at=at, actor=ACTOR)
+        plan.tally[_COUNTS.get(done, f"bases_{done.value}")] += 1
+    ids = [subject.subject_id for subject in inventory.subjects]
+    consents = await stored_consents(connection, ids)
+    for subject in inventory.subjects:
+        for entry in subject.consents:
+            done = await record_consent(connection, entry.record(subject.subject_id),
+                                        consents.get((subject.subject_id, entry.partner)),
+                                        actor=ACTOR)
+            plan.tally[_COUNTS.get(done, f"consents_{done.value}")] += 1
+    if ids:
+        await sync_consented_at(connection, ids)
 
 
 async def _guarded(connection: asyncpg.Connection, ids: list[str]) -> _Guarded:
@@ -237,7 +359,7 @@ def _subject(
 
 def _item(
     plan: _Plan, vault: Vault, subject_id: str, item: HeldItemRecord,
-    current: dict[str, object] | None,
+    current: dict[str, object] | None, at: datetime,
 ) -> None:
     key = (subject_id, item.category.value, item.field)
     wanted = (item.value, item.purpose, item.source, item.lawfully_obtained)
@@ -247,11 +369,22 @@ def _item(
     index = vault.blind_index(item.value) \
         if item.field == EMAIL_FIELD and item.value is not None else None
     if current is None:
-        plan.write("items_added", "add_item", *key, value, *wanted[1:], index)
-    elif tuple(current[column] for column in _ITEM_COLUMNS) == wanted:
+        # Unset: used since acquired, which is now.
+        plan.write("items_added", "add_item", *key, value, *wanted[1:], index, item.used_at)
+        return
+    # Article 8 judges the purpose against the register as it stood when the item was
+    # used: an item given a new purpose is used for it from now, unless the file says.
+    if item.used_at is not None:
+        used_at = item.used_at
+    elif current["purpose"] != item.purpose:
+        used_at = at
+    else:
+        used_at = current["used_at"]
+    same_use = item.used_at is None or item.used_at == current["used_since"]
+    if tuple(current[column] for column in _ITEM_COLUMNS) == wanted and same_use:
         plan.tally["unchanged"] += 1
     else:
-        plan.write("items_changed", "change_item", *key, value, *wanted[1:], index)
+        plan.write("items_changed", "change_item", *key, value, *wanted[1:], index, used_at)
 
 
 def _provision(

@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 
-from activities.inventory_store import InventoryLoad, InventoryStore
+from activities.inventory_store import InventoryLoad, InventoryStore, RegisterConflict
 from domain.inventory import InvalidInventory, Inventory, parse_inventory
 from interfaces.cli.records import emit
 from runtime.client import Refused, Unavailable, connections
@@ -46,6 +46,12 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
             except asyncpg.UndefinedTableError:
                 raise Unavailable("the database has no schema yet: start the service with "
                                   "`make run`, or run `dsr setup`") from None
+            except asyncpg.UndefinedColumnError:
+                raise Unavailable("the database's schema is older than this dsr: apply the "
+                                  "migrations with `make run` or `dsr setup`") from None
+            except RegisterConflict as conflict:
+                raise _refusal(args.file, conflict.problems, "conflicts with the registers",
+                               "refused") from None
         emit(args.output,
              {"file": args.file, "subjects": len(inventory.subjects), **asdict(result),
               "changed": result.changed_anything},
@@ -74,10 +80,15 @@ def read_inventory(source: str) -> Inventory:
     try:
         return parse_inventory(data)
     except InvalidInventory as error:
-        for path, message in error.problems:
-            sys.stderr.write(f"dsr: invalid inventory: {path}: {message}\n")
-        raise Refused(f"{source}: not a valid inventory ({len(error.problems)} problem"
-                      f"{'' if len(error.problems) == 1 else 's'}); nothing was loaded") from None
+        raise _refusal(source, error.problems, "not a valid inventory", "invalid") from None
+
+
+def _refusal(source: str, problems: list[tuple[str, str]], what: str, label: str) -> Refused:
+    """Each problem on its own line on standard error; the refusal's one line to follow."""
+    for path, message in problems:
+        sys.stderr.write(f"dsr: {label} inventory: {path}: {message}\n")
+    return Refused(f"{source}: {what} ({len(problems)} problem"
+                   f"{'' if len(problems) == 1 else 's'}); nothing was loaded")
 
 
 def summary(source: str, result: InventoryLoad) -> str:
@@ -85,7 +96,16 @@ def summary(source: str, result: InventoryLoad) -> str:
     if not result.changed_anything:
         return (f"inventory {source}: nothing changed ({result.unchanged} records already "
                 f"as in the file{kept})")
+    # The registers' counts only when the file touched them, so a file of subjects alone
+    # reads as it always did.
+    registers = "".join(f"; {part}" for part, shown in (
+        (f"purposes {result.purposes_added} added", result.purposes_added),
+        (f"provision bases {result.bases_added} added, {result.bases_changed} changed",
+         result.bases_added or result.bases_changed),
+        (f"consents {result.consents_added} added, {result.consents_changed} changed",
+         result.consents_added or result.consents_changed)) if shown)
     return (f"inventory {source} loaded: subjects {result.subjects_added} added, "
             f"{result.subjects_changed} changed; items {result.items_added} added, "
             f"{result.items_changed} changed; provisions {result.provisions_added} added, "
-            f"{result.provisions_changed} changed; {result.unchanged} unchanged{kept}")
+            f"{result.provisions_changed} changed{registers}; {result.unchanged} "
+            f"unchanged{kept}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +29,34 @@ from tests.store.support import POLICY, T0, assert_sealed, event, opened, sealed
 from tests.support import scratch_database, vault_environment
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "inventory.json"
-# The example's counts: user-42 lists 12 items and user-7 two; each also gets name and email.
-FIRST_LOAD = InventoryLoad(subjects_added=2, items_added=18, provisions_added=7)
+# The example's counts: user-42 lists 12 items and user-7 three; each also gets name and
+# email. Its registers: one purpose, six partners' footings, one consent.
+FIRST_LOAD = InventoryLoad(subjects_added=2, items_added=19, provisions_added=7,
+                           purposes_added=1, bases_added=6, consents_added=1)
+RECORDS = 2 + 19 + 7 + 1 + 6 + 1
+REGISTERS = 1 + 6 + 1
 
 
 def example(unique: str) -> dict[str, Any]:
-    """The example file, its subjects renamed for this test (the database is shared)."""
+    """The example file, its subjects, partners and purposes renamed for this test (the
+    database is shared, and so are its registers)."""
     data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    for purpose in data["purposes"]:
+        purpose["id"] = f"{purpose['id']}_{unique}"
+    for basis in data["provision_bases"]:
+        basis["partner"] = partner(basis["partner"], unique)
     for subject in data["subjects"]:
         subject["subject_id"] = f"{subject['subject_id']}-{unique}"
+        for item in subject["items"]:
+            if item["purpose"] == "loyalty_points":
+                item["purpose"] = f"loyalty_points_{unique}"
+        for entry in (*subject.get("provisions", ()), *subject.get("consents", ())):
+            entry["partner"] = partner(entry["partner"], unique)
     return data
+
+
+def partner(name: str, unique: str) -> str:
+    return f"{name}-{unique}"
 
 
 async def snapshot(pool: asyncpg.Pool, *subject_ids: str) -> dict[str, list[dict]]:
@@ -60,6 +79,9 @@ async def test_the_example_loads_as_it_says(pool: asyncpg.Pool, unique: str) -> 
     items = {row["field"]: {**dict(row), "value": await opened(pool, row["value"])}
              for row in stored}
     assert len(items) == 14
+    assert items["browsing_history"]["used_at"] == datetime.fromisoformat(
+        "2026-11-01T00:00:00+09:00")
+    assert items["phone"]["used_at"] is None  # used since it was acquired
     async with pool.acquire() as connection:
         address_index = vault_of(connection).blind_index("hanako@example.jp")
     assert {f: row["value_index"] for f, row in items.items()
@@ -72,9 +94,9 @@ async def test_the_example_loads_as_it_says(pool: asyncpg.Pool, unique: str) -> 
     assert items["social_profile"]["source"] == "scraped_social_media"
     assert items["phone"]["source"] == "registration"
     assert all(row["suspended_at"] is None for row in items.values())
-    provisions = {row["partner_id"]: row for row in await pool.fetch(
+    provisions = {row["partner_id"].removesuffix(f"-{unique}"): row for row in await pool.fetch(
         "SELECT * FROM third_party_provisions WHERE subject_id = $1", sid)}
-    assert {p: (r["relationship"], r["legal_basis"]) for p, r in provisions.items()} == {
+    footing = {
         "ad-network-1": ("third_party", "consent"),
         "data-broker-2": ("third_party", "opt_out_notified"),
         "tax-office": ("third_party", "cooperation_with_authorities"),
@@ -82,9 +104,30 @@ async def test_the_example_loads_as_it_says(pool: asyncpg.Pool, unique: str) -> 
         "acme-merger": ("business_succession", "not_third_party"),
         "group-company": ("joint_use", "not_third_party"),
     }
+    assert {p: (r["relationship"], r["legal_basis"]) for p, r in provisions.items()} == footing
     assert provisions["tax-office"]["data_items"] == ["name", "address", "payment_receipts"]
-    assert all(r["stopped_at"] is None and r["consented_at"] is None
-               for r in provisions.values())
+    given = datetime.fromisoformat("2026-05-10T10:00:00+09:00")
+    assert {p: r["consented_at"] for p, r in provisions.items() if r["consented_at"]} == {
+        "ad-network-1": given}
+    assert all(r["stopped_at"] is None for r in provisions.values())
+    # The registers: every partner's footing, the consent, the purpose in force from the load.
+    bases = {row["partner_id"].removesuffix(f"-{unique}"): row for row in await pool.fetch(
+        "SELECT * FROM provision_bases WHERE partner_id = ANY($1::text[])",
+        [partner(p, unique) for p in footing])}
+    assert {p: (r["relationship"], r["legal_basis"]) for p, r in bases.items()} == footing
+    assert bases["data-broker-2"]["commission_notified_at"] == date(2026, 4, 15)
+    assert len(bases["data-broker-2"]["particulars"]["matters_announced"]) == 5
+    assert set(bases["group-company"]["particulars"]["joint_use"]) == {
+        "items", "scope_of_joint_users", "purpose", "person_responsible"}
+    consent = await pool.fetchrow("SELECT * FROM consents WHERE subject_id = $1", sid)
+    assert (consent["partner_id"], consent["data_items"], consent["given_at"],
+            consent["withdrawn_at"]) == (partner("ad-network-1", unique),
+                                         ["interest_segment", "purchases"], given, None)
+    purpose = await pool.fetchrow("SELECT * FROM purposes WHERE purpose_id = $1",
+                                  f"loyalty_points_{unique}")
+    points = await pool.fetchrow("SELECT acquired_at FROM personal_data WHERE field ="
+                                 " 'points_balance' AND subject_id = $1", f"user-7-{unique}")
+    assert purpose["effective_from"] == points["acquired_at"]  # within purpose from the start
 
 
 async def test_loading_the_same_file_again_changes_nothing(
@@ -96,8 +139,10 @@ async def test_loading_the_same_file_again_changes_nothing(
     assert first.changed_anything
     ids = (f"user-42-{unique}", f"user-7-{unique}")
     before = await snapshot(pool, *ids)
+    events = await pool.fetchval("SELECT count(*) FROM register_events")
     again = await store.load(inventory)
-    assert again == InventoryLoad(unchanged=2 + 18 + 7)
+    assert again == InventoryLoad(unchanged=RECORDS)
+    assert await pool.fetchval("SELECT count(*) FROM register_events") == events
     assert not again.changed_anything
     assert await snapshot(pool, *ids) == before
 
@@ -122,7 +167,7 @@ async def test_a_reload_updates_what_changed_and_leaves_the_rest(
     hanako["provisions"][1]["items"].append("login_history")
     result = await store.load(parse_inventory(data))
     assert result == InventoryLoad(subjects_changed=1, items_changed=2, provisions_changed=1,
-                                   unchanged=1 + 11 + 4 + 6)
+                                   unchanged=1 + 11 + 5 + 6 + REGISTERS)
     values = await _fields(pool, sid)
     assert values["phone"] == "+81 90-8765-4321"
     assert values["name"] == "Hanako Tanaka"
@@ -130,7 +175,8 @@ async def test_a_reload_updates_what_changed_and_leaves_the_rest(
     assert values["drivers_license"] == "301234567890" and values["fax"] == "03-0000-0000"
     assert await pool.fetchval(
         "SELECT data_items FROM third_party_provisions WHERE subject_id = $1"
-        " AND partner_id = 'data-broker-2'", sid) == ["browsing_history", "login_history"]
+        " AND partner_id = $2", sid, partner("data-broker-2", unique)) == [
+        "browsing_history", "login_history"]
 
 
 async def test_a_reload_keeps_a_suspension_and_a_stop(pool: asyncpg.Pool, unique: str) -> None:
@@ -140,8 +186,9 @@ async def test_a_reload_keeps_a_suspension_and_a_stop(pool: asyncpg.Pool, unique
     sid = f"user-42-{unique}"
     await pool.execute("UPDATE personal_data SET suspended_at = $2 WHERE subject_id = $1"
                        " AND field = 'browsing_history'", sid, T0)
+    broker = partner("data-broker-2", unique)
     await pool.execute("UPDATE third_party_provisions SET stopped_at = $2 WHERE subject_id = $1"
-                       " AND partner_id = 'data-broker-2'", sid, T0)
+                       " AND partner_id = $3", sid, T0, broker)
     # Reloading the very file, and one that changes the suspended item and stopped provision.
     assert not (await store.load(parse_inventory(data))).changed_anything
     hanako = data["subjects"][0]
@@ -152,11 +199,11 @@ async def test_a_reload_keeps_a_suspension_and_a_stop(pool: asyncpg.Pool, unique
                                " WHERE subject_id = $1 AND field = 'browsing_history'", sid)
     assert (await opened(pool, item["value"]), item["suspended_at"]) == ("updated", T0)
     provision = await pool.fetchrow("SELECT data_items, stopped_at FROM third_party_provisions"
-                                    " WHERE subject_id = $1 AND partner_id = 'data-broker-2'", sid)
+                                    " WHERE subject_id = $1 AND partner_id = $2", sid, broker)
     assert (provision["data_items"], provision["stopped_at"]) == (
         ["browsing_history", "purchases"], T0)
     assert await pool.fetchval("SELECT count(*) FROM provision_feed WHERE subject_id = $1"
-                               " AND partner_id = 'data-broker-2'", sid) == 0
+                               " AND partner_id = $2", sid, broker) == 0
 
 
 async def _request(pool: asyncpg.Pool, request_id: str, subject_id: str, kind: str,
@@ -192,7 +239,7 @@ async def test_a_reload_does_not_undo_a_correction(pool: asyncpg.Pool, unique: s
                        " AND field = 'date_of_birth'", hanako)
 
     assert await store.load(parse_inventory(data)) == InventoryLoad(
-        kept=2, unchanged=2 + 12 + 4 + 7)
+        kept=2, unchanged=2 + 12 + 5 + 7 + REGISTERS)
     held = await _fields(pool, hanako)
     assert held["phone"] == "+81 70-1111-2222" and "date_of_birth" not in held
 
@@ -222,7 +269,7 @@ async def test_a_correction_whose_details_were_shredded_still_guards_its_field(
         "SELECT details FROM request_details WHERE request_id = $1", rid)) == ERASED
 
     assert await store.load(parse_inventory(data)) == InventoryLoad(
-        kept=1, unchanged=2 + 13 + 4 + 7)
+        kept=1, unchanged=2 + 13 + 5 + 7 + REGISTERS)
     assert (await _fields(pool, hanako))["phone"] == "+81 70-1111-2222"
 
 
@@ -246,10 +293,11 @@ async def test_a_reload_does_not_bring_erased_items_back(pool: asyncpg.Pool, uni
     data["subjects"][1]["items"].append(new_item)
 
     result = await store.load(parse_inventory(data))
-    assert result == InventoryLoad(items_added=1, kept=1 + 3, unchanged=2 + 13 + 2 + 7)
+    assert result == InventoryLoad(items_added=1, kept=1 + 3,
+                                   unchanged=2 + 13 + 3 + 7 + REGISTERS)
     assert "social_profile" not in await _fields(pool, hanako)
     assert (await _fields(pool, hanako))["line_id"] == "hanako.y"
-    assert set(await _fields(pool, taro)) == {"name", "email"}
+    assert set(await _fields(pool, taro)) == {"name", "email", "points_balance"}
 
 
 async def test_a_subject_known_from_intake_gets_its_name(pool: asyncpg.Pool, unique: str) -> None:
@@ -275,6 +323,13 @@ async def test_a_load_is_one_transaction(pool: asyncpg.Pool, unique: str) -> Non
             subjects=[good.subjects[0], subject]))
     assert await snapshot(pool, *(s.subject_id for s in good.subjects)) == {
         "subjects": [], "personal_data": [], "third_party_provisions": []}
+    # Nor any register: not the purpose, nor a footing, nor a consent, nor their events.
+    assert await pool.fetchval("SELECT count(*) FROM purposes WHERE purpose_id = $1",
+                               good.purposes[0].id) == 0
+    assert await pool.fetchval("SELECT count(*) FROM provision_bases WHERE partner_id LIKE $1",
+                               f"%-{unique}") == 0
+    assert await pool.fetchval("SELECT count(*) FROM register_events WHERE idempotency_key"
+                               " LIKE $1", f"%-{unique}/%") == 0
 
 
 def command(argv: list[str]) -> argparse.Namespace:
@@ -295,17 +350,19 @@ async def test_the_command_loads_and_says_what_it_did(
 
     await cli_inventory.run(command(["inventory", "load", str(file)]), settings)
     assert capsys.readouterr().out == (
-        f"inventory {file} loaded: subjects 2 added, 0 changed; items 18 added, 0 changed; "
-        "provisions 7 added, 0 changed; 0 unchanged\n")
+        f"inventory {file} loaded: subjects 2 added, 0 changed; items 19 added, 0 changed; "
+        "provisions 7 added, 0 changed; purposes 1 added; provision bases 6 added, 0 changed; "
+        "consents 1 added, 0 changed; 0 unchanged\n")
     await cli_inventory.run(
         command(["--output", "json", "inventory", "load", str(file)]), settings)
     assert json.loads(capsys.readouterr().out) == {
         "file": str(file), "subjects": 2, "subjects_added": 0, "subjects_changed": 0,
         "items_added": 0, "items_changed": 0, "provisions_added": 0, "provisions_changed": 0,
-        "kept": 0, "unchanged": 27, "changed": False}
+        "purposes_added": 0, "bases_added": 0, "bases_changed": 0, "consents_added": 0,
+        "consents_changed": 0, "kept": 0, "unchanged": RECORDS, "changed": False}
     await cli_inventory.run(command(["inventory", "load", str(file)]), settings)
     assert capsys.readouterr().out == (
-        f"inventory {file}: nothing changed (27 records already as in the file)\n")
+        f"inventory {file}: nothing changed ({RECORDS} records already as in the file)\n")
 
 
 async def test_the_command_says_so_when_the_database_has_no_schema(
