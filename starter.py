@@ -31,6 +31,7 @@ from domain.requests import DataCategory, InvalidSubmission, parse_submission
 from interfaces.cli import accounts as cli_accounts
 from interfaces.cli import inventory as cli_inventory
 from interfaces.cli import policy as cli_policy
+from interfaces.cli import provisions as cli_provisions
 from interfaces.cli import records as cli_records
 from interfaces.cli import review as cli_review
 from interfaces.cli.records import emit
@@ -121,6 +122,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         await cli_accounts.run(args, settings)
     elif args.command == "policy":
         await cli_policy.run(args, settings)
+    elif args.command == "provisions":
+        await cli_provisions.run(args, settings)
     elif args.command == "setup":
         dsn = settings.database_url
         if dsn is None or settings.temporal_address is None:
@@ -264,6 +267,7 @@ def parser() -> argparse.ArgumentParser:
     cli_inventory.add_parsers(commands)
     cli_accounts.add_parsers(commands)
     cli_policy.add_parsers(commands)
+    cli_provisions.add_parsers(commands)
     for name, command in commands.choices.items():
         del name
         command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)
