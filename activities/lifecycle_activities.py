@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.event_store import EventStore, UnknownRequest
 from activities.identity_checks import code_verified, registration_matched
+from activities.inventory_store import purposes_as_recorded
 from activities.notifications import MaildropSender
 from activities.request_effects import (
     DetailsErased,
@@ -51,6 +52,7 @@ from domain.requests import (
     SuspensionAction,
     SuspensionGround,
 )
+from store.provisions import stored_bases, withdraw_standing_consents
 from store.sealing import vault_of
 
 log = structlog.get_logger(__name__)
@@ -275,9 +277,19 @@ class LifecycleActivities:
             effect = await carry_out_in(connection, order)
         except DetailsErased as error:
             raise _refused(str(error), "DetailsErased") from None
+        payload = {**effect.payload, "items_affected": effect.report.items_affected}
+        if effect.report.event is EventType.PROVISION_STOPPED:
+            # Article 5's register: asking to stop provision withdraws the person's consent
+            # to those partners, in the stop's transaction.
+            withdrawn = await withdraw_standing_consents(
+                connection, await connection.fetchval(
+                    "SELECT subject_id FROM requests WHERE request_id = $1", order.request_id),
+                filter(None, str(effect.payload["partners"]).split(",")), order.occurred_at,
+                request_id=order.request_id)
+            payload["consents_withdrawn"] = ",".join(withdrawn)
         events = [NewEvent(
             request_id=order.request_id, type=effect.report.event,
-            payload={**effect.payload, "items_affected": effect.report.items_affected},
+            payload=payload,
             occurred_at=order.occurred_at, actor="system",
             idempotency_key=order.idempotency_key,
         )]
@@ -300,13 +312,14 @@ async def _findings(
 ) -> Findings:
     rows = await connection.fetch(
         """SELECT item_id, category, field, value, purpose, lawfully_obtained,
-                  suspended_at IS NOT NULL AS suspended
+                  suspended_at IS NOT NULL AS suspended,
+                  coalesce(used_at, acquired_at) AS used_at
              FROM personal_data WHERE subject_id = $1 ORDER BY item_id""",
         subject_id,
     )
     items = [HeldItem(item_id=r["item_id"], category=r["category"], field=r["field"],
                       purpose=r["purpose"], lawfully_obtained=r["lawfully_obtained"],
-                      suspended=r["suspended"]) for r in rows]
+                      suspended=r["suspended"], used_at=r["used_at"]) for r in rows]
     by_category: dict[DataCategory, int] = {}
     for item in items:
         category = DataCategory(item.category)
@@ -327,14 +340,22 @@ async def _findings(
     if kind is RequestKind.SUSPENSION:
         action = SuspensionAction(details["action"])
         grounds = tuple(SuspensionGround(g) for g in details["grounds"])
-        found = [item for item in items if breaches(item, grounds)]
+        # "Beyond the scope of the purpose of use" (Art 8): against Article 3's register as
+        # it stood when the item was used (docs/policy-interpretation.md).
+        register = await purposes_as_recorded(connection)
+
+        def within(item: HeldItem) -> bool:
+            return item.used_at is not None and register.within_purpose(item.purpose,
+                                                                        item.used_at)
+
+        found = [item for item in items if breaches(item, grounds, within=within)]
         # Suspending what is suspended already does nothing; erasing it still does.
         pending = [i for i in found if action is SuspensionAction.ERASE or not i.suspended]
         findings |= {
             "requested_action": action,
             "requested_grounds": grounds,
             "used_beyond_purpose": sum(1 for i in items if breaches(
-                i, (SuspensionGround.USED_BEYOND_PURPOSE,))),
+                i, (SuspensionGround.USED_BEYOND_PURPOSE,), within=within)),
             "obtained_wrongfully": sum(1 for i in items if breaches(
                 i, (SuspensionGround.OBTAINED_WRONGFULLY,))),
             "items_in_breach": tuple(i.item_id for i in pending),
@@ -342,21 +363,29 @@ async def _findings(
         }
     if kind is RequestKind.THIRD_PARTY_STOP:
         named = list(dict.fromkeys(details["partners"]))
+        # What is provided is the subject's provisions; each partner's footing is Article
+        # 5's register's where it records one, else the provision's own as listed.
         provisions = await connection.fetch(
             """SELECT partner_id, relationship, legal_basis, stopped_at IS NOT NULL AS stopped
                  FROM third_party_provisions
                 WHERE subject_id = $1 AND partner_id = ANY($2::text[])""",
             subject_id, named,
         )
-        relation = {p["partner_id"]: Relationship(p["relationship"]) for p in provisions}
+        registered = await stored_bases(connection, [p["partner_id"] for p in provisions])
+        footing = {p["partner_id"]: (registered[p["partner_id"]].basis.relationship,
+                                     registered[p["partner_id"]].basis.legal_basis)
+                   if p["partner_id"] in registered
+                   else (Relationship(p["relationship"]), ProvisionBasis(p["legal_basis"]))
+                   for p in provisions}
+        relation = {p: r for p, (r, _) in footing.items()}
         stopped = {p["partner_id"] for p in provisions if p["stopped"]}
         findings |= {
             "third_party_partners": tuple(
                 p for p in named if p in relation and relation[p].is_third_party
                 and p not in stopped),
             "already_stopped": tuple(p for p in named if p in stopped),
-            "partner_bases": {p["partner_id"]: ProvisionBasis(p["legal_basis"])
-                              for p in provisions if relation[p["partner_id"]].is_third_party},
+            "partner_bases": {p: basis for p, (r, basis) in footing.items()
+                              if r.is_third_party},
             "not_third_parties": {p: r for p, r in relation.items() if not r.is_third_party},
             "unknown_partners": sum(1 for p in named if p not in relation),
         }

@@ -1,16 +1,24 @@
 """Article 5 on the time-skipping server with the real store: stopping provision to
-third parties, decided partner by partner against each provision's recorded basis; and
-Article 8's suspension reaching provision too."""
+third parties, decided partner by partner against each partner's footing on record (Article
+5's register where it records one), a consent withdrawn by the stop; and Article 8's
+suspension reaching provision too, and judging purposes as the register stood."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import asyncpg
 import pytest
 
+from activities.inventory_store import InventoryStore
 from domain.deadlines import Step
+from domain.inventory import parse_inventory
 from runtime import operator_acts as acts
-from tests.support import actor
+from store.provisions import CONSENTS_STREAM, check_provisions
+from store.registers import verify_stream
+from tests.support import PERSONAL, actor
 from tests.workflow.lifecycle_support import (
+    HELD_VALUES,
     REASON,
     Running,
     at_step,
@@ -158,3 +166,104 @@ async def test_art8_a_suspended_item_is_no_longer_provided_and_later_requests_se
                       reason=REASON)
     assert await outcome_of(client, again) == "suspension_refused"
     assert "suspended already, before this request" in await outcome_notice(pool, again)
+
+
+def _registered(unique: str, sid: str, **extra: Any) -> dict[str, Any]:
+    """A subject loaded through the inventory, with the registration e-mail the requests
+    name (so the stop's identity check matches), provided to partners of the test's own."""
+    return {"subjects": [{
+        "subject_id": sid, "name": PERSONAL["name"], "email": PERSONAL["email"],
+        "items": [{"category": "contact", "field": "phone", "value": HELD_VALUES["phone"],
+                   "purpose": "important_notices"}],
+        "provisions": [
+            {"partner": f"ads-{unique}", "relationship": "third_party", "legal_basis": "consent",
+             "items": ["phone"]},
+            {"partner": f"broker-{unique}", "relationship": "third_party",
+             "legal_basis": "opt_out_notified", "items": ["phone"]},
+            {"partner": f"tax-{unique}", "relationship": "third_party", "legal_basis": "consent",
+             "items": ["name"]}],
+        "consents": [{"partner": f"ads-{unique}", "items": ["phone"],
+                      "given_at": "2026-05-10T10:00:00+09:00"},
+                     {"partner": f"tax-{unique}", "items": ["name"],
+                      "given_at": "2026-05-10T10:00:00+09:00"}],
+    }], **extra}
+
+
+async def test_art5_a_stop_judges_each_partner_by_the_register_and_withdraws_the_consent(
+    running: Running, pool: asyncpg.Pool, unique: str
+) -> None:
+    """The register's footing decides (tax-… was listed as consent, but the register now
+    records it as cooperation with authorities, so it may be continued); stopping a
+    provision on consent withdraws the consent, as a consent.withdrawn event in the
+    stop's transaction, and consented_at follows."""
+    client, queue, _ = running
+    rid, sid = f"tps-reg-{unique}", f"s-reg-{unique}"
+    ads, broker, tax = (f"{p}-{unique}" for p in ("ads", "broker", "tax"))
+    await InventoryStore(pool).load(parse_inventory(_registered(unique, sid)))
+    await InventoryStore(pool).load(parse_inventory({"provision_bases": [
+        {"partner": tax, "relationship": "third_party",
+         "legal_basis": "cooperation_with_authorities"}]}))
+    await start(client, pool, queue, "third_party_stop", rid, sid,
+                {"partners": [ads, broker, tax]})
+    await at_step(client, pool, rid, Step.DECIDE)
+    findings = await pool.fetchval("SELECT findings FROM investigations WHERE request_id=$1",
+                                   rid)
+    assert findings["partner_bases"] == {ads: "consent", broker: "opt_out_notified",
+                                         tax: "cooperation_with_authorities"}
+    await acts.decide(rid, "provision_stopped", actor("op-1"), client=client, pool=pool,
+                      reason=REASON, continued_partners=(tax,))
+    assert await outcome_of(client, rid) == "provision_stopped"
+    assert await _stopped(pool, sid) == {ads: True, broker: True, tax: False}
+
+    stop = await pool.fetchrow("SELECT payload, occurred_at FROM request_events"
+                               " WHERE request_id = $1 AND type = 'provision.stopped'", rid)
+    assert stop["payload"]["consents_withdrawn"] == ads
+    consents = {r["partner_id"]: r for r in await pool.fetch(
+        "SELECT partner_id, withdrawn_at FROM consents WHERE subject_id = $1", sid)}
+    assert consents[ads]["withdrawn_at"] == stop["occurred_at"]
+    assert consents[tax]["withdrawn_at"] is None  # continued: the person's consent stands
+    withdrawal = await pool.fetchrow(
+        "SELECT payload, actor FROM register_events WHERE stream = $1"
+        " AND type = 'consent.withdrawn' AND payload->>'request_id' = $2", CONSENTS_STREAM, rid)
+    assert (withdrawal["actor"], withdrawal["payload"]["partner_id"]) == ("system", ads)
+    assert await pool.fetchval(
+        "SELECT consented_at FROM third_party_provisions WHERE subject_id = $1"
+        " AND partner_id = $2", sid, ads) is None
+    async with pool.acquire() as connection:
+        assert (await verify_stream(connection, CONSENTS_STREAM)).intact
+    notice = await outcome_notice(pool, rid)
+    assert f"stopped providing your personal information to: {ads}, {broker}." in notice
+    assert f"We have decided to continue providing your personal information to {tax}" in notice
+    await check_record(client, pool, rid, "third_party_stop_by_register")
+    # What the check reports afterwards: nothing for the stopped provisions.
+    assert [f for f in await check_provisions(pool)
+            if f.subject_id == sid and f.partner_id in (ads, broker)] == []
+
+
+async def test_art8_beyond_purpose_is_judged_against_the_register_as_it_stood_when_used(
+    running: Running, pool: asyncpg.Pool, unique: str
+) -> None:
+    """A purpose defined today covers an item used for it from today, not one used for it
+    before it was a purpose; Article 3's purposes have been in force all along."""
+    client, queue, _ = running
+    rid, sid, points = f"sus-reg-{unique}", f"s-pur-{unique}", f"points_{unique}"
+    data = _registered(unique, sid, purposes=[{"id": points, "text": "To grant points"}])
+    data["subjects"][0]["items"] += [
+        {"category": "transaction", "field": "points_balance", "value": "1,250 points",
+         "purpose": points},
+        {"category": "transaction", "field": "old_points", "value": "300 points",
+         "purpose": points, "used_at": "2026-01-01T00:00:00Z"},
+        {"category": "transaction", "field": "old_invoice", "value": "invoice 2019-7",
+         "purpose": "billing", "used_at": "2019-07-01T00:00:00Z"}]
+    await InventoryStore(pool).load(parse_inventory(data))
+    await start(client, pool, queue, "suspension", rid, sid,
+                {"action": "suspend_use", "grounds": ["used_beyond_purpose"]})
+    await verified(client, pool, rid)
+    await at_step(client, pool, rid, Step.DECIDE)
+    findings = await pool.fetchval("SELECT findings FROM investigations WHERE request_id=$1",
+                                   rid)
+    old_points = await pool.fetchval("SELECT item_id FROM personal_data WHERE subject_id = $1"
+                                     " AND field = 'old_points'", sid)
+    assert (findings["used_beyond_purpose"], findings["items_in_breach"]) == (1, [old_points])
+    await acts.decide(rid, "use_suspended", actor("op-1"), client=client, pool=pool)
+    assert await outcome_of(client, rid) == "use_suspended"
