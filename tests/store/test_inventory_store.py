@@ -21,7 +21,7 @@ from domain.events import EventType
 from domain.inventory import HeldItemRecord, Inventory, parse_inventory
 from domain.requests import DataCategory, parse_submission
 from interfaces.cli import inventory as cli_inventory
-from runtime.client import Unavailable
+from runtime.client import Refused, Unavailable
 from runtime.settings import Settings
 from store.sealing import ERASED, key_of, vault_of
 from store.shredding import shred_subject_key
@@ -377,3 +377,24 @@ async def test_the_command_says_so_when_the_database_has_no_schema(
                                              **vault_environment(keyring_dir)))
     assert str(refused.value) == ("the database has no schema yet: start the service with "
                                   "`make run`, or run `dsr setup`")
+
+
+async def test_the_command_refuses_a_file_that_would_change_a_purpose(
+    pool: asyncpg.Pool, database_url: str, unique: str, tmp_path: Path, keyring_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = example(unique)
+    data["purposes"].append({"id": "billing", "text": "To bill users and resell their data"})
+    file = tmp_path / "inventory.json"
+    file.write_text(json.dumps(data), encoding="utf-8")
+    settings = Settings(DATABASE_URL=database_url, **vault_environment(keyring_dir))
+    with pytest.raises(Refused) as refused:
+        await cli_inventory.run(command(["inventory", "load", str(file)]), settings)
+    assert str(refused.value) == (f"{file}: conflicts with the registers (1 problem); "
+                                  "nothing was loaded")
+    assert capsys.readouterr().err.startswith(
+        "dsr: refused inventory: purposes.1: billing is in the register already with another "
+        "text (version 1); a purpose is changed by Article 4's procedure, `dsr purposes "
+        "change`, not by a load\n")
+    assert await snapshot(pool, *(s["subject_id"] for s in data["subjects"])) == {
+        "subjects": [], "personal_data": [], "third_party_provisions": []}
