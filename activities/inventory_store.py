@@ -294,7 +294,7 @@ async def _article_5(connection: asyncpg.Connection, plan: _Plan, inventory: Inv
                                   at=at, actor=ACTOR)
         plan.tally[_COUNTS.get(done, f"bases_{done.value}")] += 1
     ids = [subject.subject_id for subject in inventory.subjects]
-    consents = await stored_consents(connection, ids)
+    consents = await stored_consents(connection, ids, lock=True)
     for subject in inventory.subjects:
         for entry in subject.consents:
             done = await record_consent(connection, entry.record(subject.subject_id),

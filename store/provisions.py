@@ -115,12 +115,14 @@ def _consent(row: asyncpg.Record) -> ConsentRecord:
 
 
 async def stored_consents(
-    connection: asyncpg.Connection | asyncpg.Pool, subject_ids: Iterable[str] | None = None
+    connection: asyncpg.Connection | asyncpg.Pool, subject_ids: Iterable[str] | None = None,
+    *, lock: bool = False
 ) -> dict[tuple[str, str], StoredConsent]:
-    """The latest consent per subject and partner (every subject's when None)."""
+    """The latest consent per subject and partner (every subject's when None); `lock`:
+    held until the transaction ends, so a stop's withdrawal waits rather than interleaves."""
     rows = await connection.fetch(
-        """SELECT * FROM consents WHERE $1::text[] IS NULL OR subject_id = ANY($1::text[])""",
-        None if subject_ids is None else list(subject_ids))
+        "SELECT * FROM consents WHERE $1::text[] IS NULL OR subject_id = ANY($1::text[])"
+        + (" FOR UPDATE" if lock else ""), None if subject_ids is None else list(subject_ids))
     return {(row["subject_id"], row["partner_id"]): StoredConsent(_consent(row), row["version"])
             for row in rows}
 
