@@ -96,10 +96,12 @@ async def carry_out_in(connection: asyncpg.Connection, order: CarryOut) -> Effec
             return await _suspend_or_erase(connection, order, subject_id)
         case Outcome.PROVISION_STOPPED | Outcome.STOP_REFUSED:
             stopping = list(stoppable_partners(order.findings, decision.continued_partners))
+            # The investigation chose the third parties from the register's footing, which
+            # wins over a provision row that says otherwise (`footing_differs`).
             result = await connection.execute(
                 """UPDATE third_party_provisions SET stopped_at = $3
                     WHERE subject_id = $1 AND partner_id = ANY($2::text[])
-                      AND relationship = 'third_party' AND stopped_at IS NULL""",
+                      AND stopped_at IS NULL""",
                 subject_id, stopping, order.occurred_at,
             )
             continued = [f"{p}:{order.findings.continuable(p)}"
