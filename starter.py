@@ -4,9 +4,10 @@
 workflow; `dsr respond`, `verify-identity`, `record-payment`, `decide`,
 `approve-measure` and `extend` are the operators' acts; `dsr status` asks a workflow
 where it stands; `dsr setup` prepares an existing cluster and database; `dsr audit`
-replays histories and verifies event chains. Exit status: 0 done, 2 the input was
-refused (nothing was written), 1 the service could not be reached, 3 an audit found a
-divergence.
+replays histories and verifies event chains; `dsr inventory`, `dsr policy`, `dsr purposes`
+and `dsr provisions` keep the organisation's registers. Exit status: 0 done, 2 the input
+was refused (nothing was written), 1 the service could not be reached, 3 an audit found a
+divergence, or `dsr provisions check` found a provision with no valid basis.
 """
 
 from __future__ import annotations
