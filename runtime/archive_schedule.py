@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import structlog
 from temporalio.client import (
@@ -57,6 +58,23 @@ def archive_schedule(task_queue: str, every: timedelta,
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP,
                               catchup_window=max(every, timedelta(minutes=1))),
         state=state or ScheduleState(note=NOTE),
+    )
+
+
+def interval_schedule(workflow: Any, arg: Any, *, schedule_id: str, task_queue: str,
+                      every: timedelta, timeout_at_least: timedelta, summary: str,
+                      note: str, state: ScheduleState | None = None) -> Schedule:
+    """A schedule starting `workflow` with `arg` every `every`: one run at a time, a run
+    stuck past two intervals gives way to the next, and a run missed while the cluster was
+    down is not made up (the next one takes everything still pending)."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            workflow, arg, id=schedule_id, task_queue=task_queue,
+            execution_timeout=max(2 * every, timeout_at_least), static_summary=summary),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP,
+                              catchup_window=max(every, timedelta(minutes=1))),
+        state=state or ScheduleState(note=note),
     )
 
 

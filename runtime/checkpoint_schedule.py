@@ -9,19 +9,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from temporalio.client import (
-    Client,
-    Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleIntervalSpec,
-    ScheduleOverlapPolicy,
-    SchedulePolicy,
-    ScheduleSpec,
-    ScheduleState,
-)
+from temporalio.client import Client, Schedule, ScheduleState
 
 from domain.event_log import CheckpointOrder
-from runtime.archive_schedule import ensure_schedule
+from runtime.archive_schedule import ensure_schedule, interval_schedule
 from workflows.checkpoint_log import CheckpointLog
 
 NOTE = ("Signs the event log's size and head with the checkpoint key and writes the "
@@ -34,17 +25,11 @@ def schedule_id(task_queue: str) -> str:
 
 def checkpoint_schedule(task_queue: str, every: timedelta,
                         state: ScheduleState | None = None) -> Schedule:
-    return Schedule(
-        action=ScheduleActionStartWorkflow(
-            CheckpointLog.run, CheckpointOrder(), id=schedule_id(task_queue),
-            task_queue=task_queue, execution_timeout=max(2 * every, timedelta(minutes=5)),
-            static_summary="Sign the event log's head and write it to the witness",
-        ),
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP,
-                              catchup_window=max(every, timedelta(minutes=1))),
-        state=state or ScheduleState(note=NOTE),
-    )
+    return interval_schedule(
+        CheckpointLog.run, CheckpointOrder(), schedule_id=schedule_id(task_queue),
+        task_queue=task_queue, every=every, timeout_at_least=timedelta(minutes=5),
+        summary="Sign the event log's head and write it to the witness", note=NOTE,
+        state=state)
 
 
 async def ensure_checkpoint_schedule(client: Client, *, task_queue: str,

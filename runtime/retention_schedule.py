@@ -8,19 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from temporalio.client import (
-    Client,
-    Schedule,
-    ScheduleActionStartWorkflow,
-    ScheduleIntervalSpec,
-    ScheduleOverlapPolicy,
-    SchedulePolicy,
-    ScheduleSpec,
-    ScheduleState,
-)
+from temporalio.client import Client, Schedule, ScheduleState
 
 from domain.retention import RetentionRun
-from runtime.archive_schedule import ensure_schedule
+from runtime.archive_schedule import ensure_schedule, interval_schedule
 from workflows.shred_closed_requests import ShredClosedRequests
 
 NOTE = ("Shreds the personal data of requests closed longer than the retention period ago "
@@ -33,17 +24,11 @@ def schedule_id(task_queue: str) -> str:
 
 def retention_schedule(task_queue: str, every: timedelta,
                        state: ScheduleState | None = None) -> Schedule:
-    return Schedule(
-        action=ScheduleActionStartWorkflow(
-            ShredClosedRequests.run, RetentionRun(), id=schedule_id(task_queue),
-            task_queue=task_queue, execution_timeout=max(2 * every, timedelta(minutes=30)),
-            static_summary="Shred the personal data of closed requests past retention",
-        ),
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP,
-                              catchup_window=max(every, timedelta(minutes=1))),
-        state=state or ScheduleState(note=NOTE),
-    )
+    return interval_schedule(
+        ShredClosedRequests.run, RetentionRun(), schedule_id=schedule_id(task_queue),
+        task_queue=task_queue, every=every, timeout_at_least=timedelta(minutes=30),
+        summary="Shred the personal data of closed requests past retention", note=NOTE,
+        state=state)
 
 
 async def ensure_retention_schedule(client: Client, *, task_queue: str,
