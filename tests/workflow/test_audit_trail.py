@@ -3,7 +3,6 @@ exports (and of a changed workflow that diverges), and tamper detection."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -12,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest
 from temporalio import workflow
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -22,8 +20,7 @@ from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import RequestRef
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
-from starter import main
-from tests.support import PERSONAL, actor, inquiry, rechain, tamper, vault_environment
+from tests.support import PERSONAL, actor, inquiry, rechain, tamper
 from tests.workflow.lifecycle_support import REASON, at_step, seed_subject, start, verified
 from workflows.replay import replay_files
 
@@ -37,31 +34,6 @@ class ChangedDataSubjectRequest:
     @workflow.run
     async def run(self, ref: RequestRef) -> None:
         await workflow.sleep(timedelta(days=1))
-
-
-@pytest.fixture
-def dsr(
-    monkeypatch: pytest.MonkeyPatch, database_url: str, time_skipping_env: WorkflowEnvironment,
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, keyring_dir: Path,
-) -> Any:
-    """Run the `dsr` command line against the test database and Temporal server, with the
-    checkpoint key and witness of the test's worker (tests/workflow/conftest.py) and the
-    suite's keyring (the records it reads are sealed)."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    for name, value in vault_environment(keyring_dir).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DSR_CHECKPOINT_KEY", str(tmp_path / "keys" / "checkpoint.pem"))
-    monkeypatch.setenv("DSR_WITNESS_DIR", str(tmp_path / "witness"))
-    monkeypatch.setenv("TEMPORAL_ADDRESS",
-                       time_skipping_env.client.service_client.config.target_host)
-
-    async def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = await asyncio.to_thread(main, list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
 
 
 async def _closed_requests_of_every_kind(client: Client, pool: asyncpg.Pool, queue: str,

@@ -7,6 +7,7 @@ still delivered and says exactly what was erased; every chain still verifies."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
@@ -54,7 +55,7 @@ def _files(maildrop: Path) -> set[str]:
 
 async def test_an_erasure_shreds_the_key_reaches_every_copy_and_withdraws_the_maildrop(
     time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str,
-    tmp_path: Path, keyring_dir: Path,
+    tmp_path: Path, keyring_dir: Path, dsr: Any,
 ) -> None:
     client, queue, maildrop = time_skipping_env.client, f"dsr-era-{unique}", tmp_path / "md"
     disclosure, erasure, sid = f"dis-{unique}", f"era-{unique}", f"s-{unique}"
@@ -138,3 +139,6 @@ async def test_an_erasure_shreds_the_key_reaches_every_copy_and_withdraws_the_ma
 
     for request_id in (disclosure, erasure):
         assert (await EventStore(pool).verify(request_id)).intact
+    code, out, _ = await dsr("audit", "verify", disclosure, erasure)
+    assert code == 0, out
+    assert f"{disclosure}: intact" in out and f"{erasure}: intact" in out
