@@ -1,0 +1,231 @@
+"""The activities of a purpose change (Article 4) and the messages they exchange with the
+`PurposeChange` workflow: record the proposal and its judgement, publish, notify a batch of
+affected subjects, complete. Only ids, counts and the organisation's texts cross Temporal;
+the notices themselves (addresses, bodies) stay in Postgres, sealed, and in the sender.
+
+A batch's notices are written to the database first, then handed to the worker's sender
+many at once: the sender's blocking work (a maildrop file written and fsynced) runs on a
+delivery loop of its own with a thread pool of its own, so a thousand notices do not queue
+behind the worker's default executor or each other's fsync. What was handed over is
+marked delivered every few hundred notices, so a batch cut off by a crash leaves little
+to hand over again, and what it hands over again replaces its first copy (same key)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import asyncpg
+import structlog
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.notifications import NoticeSender, OutgoingNotice
+from domain.authority import Role, authority_problem
+from domain.purpose_change_messages import (
+    CHANGE_ACT,
+    BatchOutcome,
+    ChangeCompleted,
+    ChangeStep,
+    CompleteChange,
+    Judgement,
+    NoticeBatch,
+    RecordChange,
+    change_subject,
+)
+from store.purpose_notices import (
+    Notice,
+    affected_after,
+    change_texts,
+    mark_delivered,
+    pending_notices,
+    prepare_notices,
+    record_batch,
+)
+from store.purposes import (
+    ChangeIdTaken,
+    RecordedChange,
+    complete_change,
+    record_proposal,
+    record_publication,
+)
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+
+class DeliveryLoop:
+    """An event loop in a thread of its own whose default executor has `threads` threads:
+    the sender's coroutines run there, and their blocking writes `threads` at a time,
+    without taking the worker's default executor from its other activities."""
+
+    def __init__(self, threads: int) -> None:
+        self._threads = threads
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    def _started(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                loop.set_default_executor(ThreadPoolExecutor(
+                    self._threads, thread_name_prefix="purpose-notices"))
+                threading.Thread(target=loop.run_forever, name="purpose-notices-loop",
+                                 daemon=True).start()
+                self._loop = loop
+            return self._loop
+
+    async def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return await asyncio.wrap_future(
+            asyncio.run_coroutine_threadsafe(coroutine, self._started()))
+
+    def close(self) -> None:
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.call_soon_threadsafe(loop.stop)
+
+
+class PurposeChangeActivities:
+    """`sender`: the worker's (maildrop or SMTP). `act_key`: the worker's act key, which an
+    administrator's authority to change a purpose must be signed with."""
+
+    def __init__(self, pool: asyncpg.Pool, sender: NoticeSender, act_key: bytes,
+                 *, parallel: int = 32, mark_every: int = 200) -> None:
+        self._pool = pool
+        self._sender = sender
+        self._act_key = act_key
+        self._parallel = parallel
+        self._mark_every = mark_every
+        self._delivery = DeliveryLoop(parallel)
+
+    @activity.defn(name="record_purpose_change")
+    async def record(self, order: RecordChange) -> Judgement:
+        """Record the proposal and its judgement; an accepted change updates the register
+        in the same transaction. Refused for good when the proposal does not carry an
+        administrator's signed authority for exactly this proposal."""
+        problem = self._authority_problem(order)
+        if problem is not None:
+            raise ApplicationError(problem, type="NotAuthorised", non_retryable=True)
+        try:
+            change = await record_proposal(self._pool, order.proposal, order.occurred_at)
+        except ChangeIdTaken as error:
+            raise ApplicationError(str(error), type="ChangeIdTaken",
+                                   non_retryable=True) from None
+        log.info("purpose change judged", change_id=change.change_id, status=change.status,
+                 purpose_id=change.purpose_id, affected=change.affected)
+        return judgement_of(change)
+
+    def _authority_problem(self, order: RecordChange) -> str | None:
+        proposal, authority = order.proposal, order.authority
+        argument = {**proposal.model_dump(mode="json"),
+                    "authority": authority.model_dump(mode="json")}
+        problem = authority_problem(self._act_key, CHANGE_ACT,
+                                    change_subject(proposal.change_id), argument)
+        if problem is not None:
+            return problem
+        if Role.ADMIN not in authority.roles:
+            return f"account {authority.account} does not hold the admin role a change of " \
+                   "purpose needs"
+        if authority.account != proposal.decided_by:
+            return "the proposal names another account than the one that signed it"
+        return None
+
+    @activity.defn(name="publish_purpose_change")
+    async def publish(self, step: ChangeStep) -> datetime:
+        """Record the publication of the changed purpose (its text and time)."""
+        return await record_publication(self._pool, step.change_id, step.occurred_at)
+
+    @activity.defn(name="notify_purpose_change_batch")
+    async def notify_batch(self, batch: NoticeBatch) -> BatchOutcome:
+        """Notify the batch's subjects: write their pending notices, hand every pending one
+        to the sender, mark each delivered, then record the batch. A retry hands over only
+        what is still pending."""
+        async with self._pool.acquire() as connection:
+            texts = await change_texts(connection, batch.change_id)
+            subjects = await affected_after(connection, texts.purpose_id, batch.after,
+                                            batch.limit)
+            fresh = await prepare_notices(connection, batch.change_id, texts, subjects)
+            earlier, _ = await pending_notices(
+                connection, batch.change_id, [s for s in subjects if s not in fresh])
+        await self._deliver([*fresh.values(), *earlier], batch.change_id)
+        delivered, unreachable = await record_batch(
+            self._pool, batch.change_id, number=batch.number, after=batch.after,
+            subjects=subjects, occurred_at=batch.occurred_at)
+        return BatchOutcome(number=batch.number, subjects=len(subjects),
+                            through=subjects[-1] if subjects else batch.after,
+                            delivered=delivered, unreachable=unreachable,
+                            more=len(subjects) == batch.limit)
+
+    async def _deliver(self, notices: list[Notice], change_id: str) -> None:
+        gate = asyncio.Semaphore(self._parallel)
+
+        async def one(notice: Notice) -> tuple[str, str]:
+            async with gate:
+                handle = await self._delivery.run(self._sender.send(OutgoingNotice(
+                    0, notice.idempotency_key, notice.recipient, notice.subject_line,
+                    notice.body)))
+                return notice.subject_id, handle
+
+        tasks = [asyncio.create_task(one(n)) for n in notices]
+        handed: list[tuple[str, str]] = []
+        failures: list[BaseException] = []
+        done = 0
+
+        async def flush() -> None:
+            nonlocal handed, done
+            done += await mark_delivered(self._pool, change_id, handed, datetime.now(UTC))
+            handed = []
+            if activity.in_activity():
+                activity.heartbeat(done)
+
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                try:
+                    handed.append(await next_done)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:  # the others are still handed over and marked
+                    failures.append(error)
+                    continue
+                if len(handed) >= self._mark_every:
+                    await flush()
+            await flush()
+        except asyncio.CancelledError:
+            # What the sender has is marked before the activity gives up (the worker is
+            # stopping or the attempt timed out): its retry would hand it over again.
+            await asyncio.shield(mark_delivered(self._pool, change_id, handed,
+                                                datetime.now(UTC)))
+            raise
+        finally:
+            for task in tasks:
+                task.cancel()
+        if failures:
+            log.warning("purpose change notices not handed over; the batch is retried",
+                        change_id=change_id, failed=len(failures), handed_over=done,
+                        error=type(failures[0]).__name__)
+            raise failures[0]
+
+    @activity.defn(name="complete_purpose_change")
+    async def complete(self, step: CompleteChange) -> ChangeCompleted:
+        notified = await complete_change(self._pool, step.change_id, step.occurred_at,
+                                         batches=step.batches, unreachable=step.unreachable)
+        log.info("purpose change completed", change_id=step.change_id, notified=notified)
+        return ChangeCompleted(notified=notified)
+
+    def all(self) -> list:
+        return [self.record, self.publish, self.notify_batch, self.complete]
+
+    def close(self) -> None:
+        self._delivery.close()
+
+
+def judgement_of(change: RecordedChange) -> Judgement:
+    accepted = change.status in ("accepted", "done")
+    return Judgement(change_id=change.change_id, accepted=accepted, refusal=change.refusal,
+                     from_version=change.from_version, to_version=change.to_version,
+                     affected=change.affected or 0, published=change.published_at is not None)

@@ -1,0 +1,335 @@
+"""`PurposeChange` (Article 4) end to end on the time-skipping server and a real database:
+a related change notifies every affected subject exactly once, in batches and runs that
+continue as new, also when a batch fails halfway or its worker stops mid fan-out and
+another takes over; an unrelated change is refused with nothing changed; a publication is
+recorded when the method says so; a change without an administrator's signed authority
+records nothing; the register streams' chains verify."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from temporalio.api.sdk.v1 import WorkflowMetadata
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.notifications import MaildropSender, OutgoingNotice, maildrop_name
+from activities.purpose_changes import PurposeChangeActivities
+from domain.authority import Role
+from domain.purpose_change_messages import (
+    ChangeProgress,
+    FanOut,
+    PurposeChangeOrder,
+    PurposeChangeResult,
+    change_authority,
+    workflow_id,
+)
+from domain.purposes import NoticeMethod, PurposeChangeProposal
+from runtime.servers import installed_binary
+from store.purpose_notices import notice_key
+from store.purposes import PURPOSES_STREAM, change_stream, load_register
+from store.registers import verify_stream
+from tests.store.test_purposes_register import BEFORE, define, holders
+from tests.support import TEST_ACT_KEY, eventually, readable_history
+from workflows.purpose_change import PurposeChange
+
+AFTER = "To send users a monthly newsletter and announcements of the service they use"
+
+
+class CountingSender:
+    """The maildrop, counting what it was handed for good per notice key; it can fail one
+    send (after `fail_after` have gone through) or stall every send after `stall_after`,
+    as a worker does when it dies mid-batch."""
+
+    def __init__(self, folder: Path, *, fail_after: int | None = None,
+                 stall_after: int | None = None) -> None:
+        self.maildrop = MaildropSender(folder)
+        self.sent: Counter[str] = Counter()
+        self.fail_after, self.stall_after = fail_after, stall_after
+        self.attempts = 0
+
+    async def send(self, notice: OutgoingNotice) -> str:
+        self.attempts += 1
+        if self.fail_after is not None and self.attempts == self.fail_after + 1:
+            raise OSError("the maildrop's disk is full (injected)")
+        if self.stall_after is not None and self.attempts > self.stall_after:
+            await asyncio.sleep(3600)  # until the stopping worker cancels the batch
+        handle = await self.maildrop.send(notice)
+        self.sent[notice.idempotency_key] += 1
+        return handle
+
+
+@dataclass
+class Setup:
+    client: Client
+    pool: asyncpg.Pool
+    task_queue: str
+    maildrop: Path
+    purpose_id: str
+    unique: str
+
+
+async def _setup(client: Client, pool: asyncpg.Pool, unique: str, tmp_path: Path) -> Setup:
+    purpose_id = f"news_{unique}"
+    await define(pool, purpose_id)
+    return Setup(client, pool, f"purpose-{unique}", tmp_path / "maildrop", purpose_id, unique)
+
+
+@pytest.fixture
+async def setup(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str,
+                tmp_path: Path) -> Setup:
+    return await _setup(time_skipping_env.client, pool, unique, tmp_path)
+
+
+@pytest.fixture(scope="module")
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal dev server (from pip), for a worker stopped mid-activity: the
+    time-skipping server keeps such an activity running for good and never retries it,
+    where a real server retries it at once on another worker."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=installed_binary("temporal"),
+        data_converter=pydantic_data_converter)
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+async def on_dev_server(dev_server: WorkflowEnvironment, pool: asyncpg.Pool, unique: str,
+                        tmp_path: Path) -> Setup:
+    return await _setup(dev_server.client, pool, unique, tmp_path)
+
+
+@contextlib.asynccontextmanager
+async def worker(setup: Setup, sender: CountingSender) -> AsyncIterator[Worker]:
+    activities = PurposeChangeActivities(setup.pool, sender, TEST_ACT_KEY, parallel=4,
+                                         mark_every=3)
+    try:
+        async with Worker(setup.client, task_queue=setup.task_queue,
+                          workflows=[PurposeChange], activities=activities.all()) as running:
+            yield running
+    finally:
+        activities.close()
+
+
+def order(setup: Setup, *, related: bool = True, method: NoticeMethod = NoticeMethod.NOTIFY,
+          roles: tuple[Role, ...] = (Role.ADMIN,), key: bytes = TEST_ACT_KEY,
+          batch_size: int = 4, batches_per_run: int = 2) -> PurposeChangeOrder:
+    proposal = PurposeChangeProposal(
+        change_id=f"chg-{setup.unique}", purpose_id=setup.purpose_id, new_text=AFTER,
+        related=related, reason="Announcements of the same service users already receive.",
+        decided_by="admin", method=method, proposed_at=datetime.now(UTC))
+    return PurposeChangeOrder(
+        proposal=proposal,
+        authority=change_authority(key, "admin", roles, proposal, datetime.now(UTC)),
+        fanout=FanOut(batch_size=batch_size, batches_per_run=batches_per_run))
+
+
+async def start(setup: Setup, the_order: PurposeChangeOrder) -> WorkflowHandle:
+    return await setup.client.start_workflow(
+        PurposeChange.run, the_order, id=workflow_id(the_order.proposal.change_id),
+        task_queue=setup.task_queue, result_type=PurposeChangeResult)
+
+
+def maildrop_files(setup: Setup) -> dict[str, dict]:
+    if not setup.maildrop.exists():
+        return {}
+    return {path.name: json.loads(path.read_text()) for path in setup.maildrop.glob("*.json")}
+
+
+async def run_sizes(client: Client, handle: WorkflowHandle) -> list[int]:
+    """Events in each run of the workflow, first to last."""
+    sizes, run_id = [], handle.first_execution_run_id
+    while run_id:
+        history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+        sizes.append(len(history.events))
+        last = history.events[-1]
+        run_id = (last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+                  if last.HasField("workflow_execution_continued_as_new_event_attributes")
+                  else None)
+    return sizes
+
+
+async def assert_notified_once(setup: Setup, subjects: list[str], *senders: CountingSender,
+                               change_id: str) -> None:
+    rows = await setup.pool.fetch(
+        "SELECT subject_id, status, handed_to FROM purpose_change_notices WHERE change_id = $1",
+        change_id)
+    assert sorted(r["subject_id"] for r in rows) == sorted(subjects)
+    assert {r["status"] for r in rows} == {"delivered"}
+    keys = {notice_key(change_id, s) for s in subjects}
+    assert {r["handed_to"] for r in rows} == {maildrop_name(k) for k in keys}
+    sent = sum((sender.sent for sender in senders), Counter())
+    assert set(sent) == keys and set(sent.values()) == {1}, "someone was written to twice"
+    files = maildrop_files(setup)
+    assert set(files) == {maildrop_name(k) for k in keys}
+    for subject_id in subjects:
+        written = files[maildrop_name(notice_key(change_id, subject_id))]
+        assert written["to"] == f"{subject_id}@example.jp"
+        assert written["subject"] == "利用目的の変更のお知らせ"
+        assert f"変更前: {BEFORE}" in written["body"] and f"変更後: {AFTER}" in written["body"]
+    assert await setup.pool.fetchval(
+        "SELECT notified FROM purpose_changes WHERE change_id = $1", change_id) == len(subjects)
+
+
+async def assert_chains_intact(setup: Setup, change_id: str) -> None:
+    async with setup.pool.acquire() as connection:
+        for stream in (change_stream(change_id), PURPOSES_STREAM):
+            verdict = await verify_stream(connection, stream)
+            assert verdict.intact, verdict.problem
+
+
+async def test_a_related_change_notifies_every_affected_subject_once(setup: Setup) -> None:
+    reachable = await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}-a", 9)
+    reachable += await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}-b", 2,
+                               incidental=True)
+    await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}-c", 2, email=False)
+    sender = CountingSender(setup.maildrop)
+    the_order = order(setup)
+    change_id = the_order.proposal.change_id
+    async with worker(setup, sender):
+        handle = await start(setup, the_order)
+        result = await handle.result()
+        progress = await handle.query(PurposeChange.progress)
+        metadata = await handle.query("__temporal_workflow_metadata",
+                                      result_type=WorkflowMetadata)
+    assert (result.status, result.notified, result.unreachable, result.affected) == (
+        "done", 11, 2, 13)
+    assert (result.from_version, result.to_version, result.published) == (1, 2, False)
+    assert result.batches == 4 and result.runs == 2  # 13 subjects by 4, 2 batches a run
+    assert isinstance(progress, ChangeProgress) and progress.phase == "done"
+    assert metadata.current_details.startswith("notified 11 / 13")
+    await assert_notified_once(setup, reachable, sender, change_id=change_id)
+    first = await setup.client.get_workflow_handle(
+        handle.id, run_id=handle.first_execution_run_id).describe()
+    assert first.status is WorkflowExecutionStatus.CONTINUED_AS_NEW
+    assert all(size < 100 for size in await run_sizes(setup.client, handle))
+    register = await load_register(setup.pool)
+    assert register.current(setup.purpose_id).text == AFTER
+    types = [r["type"] for r in await setup.pool.fetch(
+        "SELECT type FROM register_events WHERE stream = $1 ORDER BY seq",
+        change_stream(change_id))]
+    assert types == ["purpose_change.proposed", "purpose_change.accepted",
+                     *["purpose_change.notices_sent"] * 4, "purpose_change.completed"]
+    assert await setup.pool.fetchval(
+        "SELECT status FROM purpose_changes WHERE change_id = $1", change_id) == "done"
+    await assert_chains_intact(setup, change_id)
+    history = readable_history((await handle.fetch_history()).to_json())
+    assert "@example.jp" not in history
+
+
+async def test_a_batch_failing_halfway_is_retried_without_writing_to_anyone_twice(
+        setup: Setup) -> None:
+    subjects = await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}", 10)
+    sender = CountingSender(setup.maildrop, fail_after=6)  # mid second batch
+    the_order = order(setup)
+    async with worker(setup, sender):
+        result = await (await start(setup, the_order)).result()
+    assert (result.status, result.notified) == ("done", 10)
+    assert sender.attempts == 11  # the failed send once more, nobody else again
+    await assert_notified_once(setup, subjects, sender, change_id=the_order.proposal.change_id)
+
+
+async def test_a_worker_stopped_mid_fan_out_leaves_the_rest_to_another_exactly_once(
+        on_dev_server: Setup) -> None:
+    setup = on_dev_server
+    subjects = await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}", 12)
+    the_order = order(setup, batch_size=5)
+    change_id = the_order.proposal.change_id
+    first = CountingSender(setup.maildrop, stall_after=7)  # dies in the second batch
+    async with worker(setup, first):
+        handle = await start(setup, the_order)
+
+        async def handed_over() -> int:
+            return sum(first.sent.values())
+
+        assert await eventually(handed_over, lambda n: n == 7) == 7
+    # The first worker is gone with a batch half done; another takes over.
+    second = CountingSender(setup.maildrop)
+    async with worker(setup, second):
+        result = await handle.result()
+    assert (result.status, result.notified) == ("done", 12)
+    assert sum(second.sent.values()) == 5
+    await assert_notified_once(setup, subjects, first, second, change_id=change_id)
+    await assert_chains_intact(setup, change_id)
+
+
+async def test_an_unrelated_change_is_refused_and_nothing_changes(setup: Setup) -> None:
+    await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}", 3)
+    sender = CountingSender(setup.maildrop)
+    the_order = order(setup, related=False, method=NoticeMethod.PUBLISH_AND_NOTIFY)
+    change_id = the_order.proposal.change_id
+    async with worker(setup, sender):
+        handle = await start(setup, the_order)
+        result = await handle.result()
+        metadata = await handle.query("__temporal_workflow_metadata",
+                                      result_type=WorkflowMetadata)
+    assert result.status == "refused" and "not reasonably considered" in result.refusal
+    assert (result.notified, result.published) == (0, False)
+    assert metadata.current_details.startswith("refused: ")
+    register = await load_register(setup.pool)
+    assert register.current(setup.purpose_id).text == BEFORE
+    assert [v.version for v in register.versions if v.purpose_id == setup.purpose_id] == [1]
+    row = await setup.pool.fetchrow("SELECT * FROM purpose_changes WHERE change_id = $1",
+                                    change_id)
+    assert (row["status"], row["published_at"], row["notified"]) == ("refused", None, 0)
+    assert await setup.pool.fetchval(
+        "SELECT count(*) FROM purpose_change_notices WHERE change_id = $1", change_id) == 0
+    assert maildrop_files(setup) == {} and not sender.attempts
+    types = [r["type"] for r in await setup.pool.fetch(
+        "SELECT type FROM register_events WHERE stream = $1 ORDER BY seq",
+        change_stream(change_id))]
+    assert types == ["purpose_change.proposed", "purpose_change.refused"]
+    await assert_chains_intact(setup, change_id)
+
+
+async def test_a_publication_is_recorded_when_that_is_the_method(setup: Setup) -> None:
+    await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}", 3)
+    sender = CountingSender(setup.maildrop)
+    the_order = order(setup, method=NoticeMethod.PUBLISH)
+    change_id = the_order.proposal.change_id
+    async with worker(setup, sender):
+        result = await (await start(setup, the_order)).result()
+    assert (result.status, result.published, result.notified, result.batches) == (
+        "done", True, 0, 0)
+    row = await setup.pool.fetchrow("SELECT * FROM purpose_changes WHERE change_id = $1",
+                                    change_id)
+    assert row["published_at"] is not None and row["status"] == "done"
+    assert f"変更後: {AFTER}" in row["publication"] and f"After: {AFTER}" in row["publication"]
+    assert maildrop_files(setup) == {} and not sender.attempts
+    published = await setup.pool.fetchval(
+        "SELECT payload FROM register_events WHERE stream = $1"
+        " AND type = 'purpose_change.published'", change_stream(change_id))
+    assert published["publication"] == row["publication"]
+    await assert_chains_intact(setup, change_id)
+
+
+@pytest.mark.parametrize("forged", ["operator", "foreign key"])
+async def test_a_change_without_an_administrators_authority_records_nothing(
+        setup: Setup, forged: str) -> None:
+    the_order = (order(setup, roles=(Role.OPERATOR,)) if forged == "operator"
+                 else order(setup, key=uuid.uuid4().bytes * 2))
+    async with worker(setup, CountingSender(setup.maildrop)):
+        with pytest.raises(WorkflowFailureError) as failure:
+            await (await start(setup, the_order)).result()
+    cause = failure.value.cause
+    while getattr(cause, "cause", None) is not None:
+        cause = cause.cause
+    assert "admin role" in str(cause) or "does not verify" in str(cause)
+    assert await setup.pool.fetchval(
+        "SELECT count(*) FROM purpose_changes WHERE change_id = $1",
+        the_order.proposal.change_id) == 0
+    assert (await load_register(setup.pool)).current(setup.purpose_id).text == BEFORE
