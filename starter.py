@@ -33,6 +33,7 @@ from interfaces.cli import accounts as cli_accounts
 from interfaces.cli import inventory as cli_inventory
 from interfaces.cli import policy as cli_policy
 from interfaces.cli import provisions as cli_provisions
+from interfaces.cli import purposes as cli_purposes
 from interfaces.cli import records as cli_records
 from interfaces.cli import review as cli_review
 from interfaces.cli.records import emit
@@ -125,6 +126,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         await cli_policy.run(args, settings)
     elif args.command == "provisions":
         await cli_provisions.run(args, settings)
+    elif args.command == "purposes":
+        await cli_purposes.run(args, settings)
     elif args.command == "setup":
         dsn = settings.database_url
         if dsn is None or settings.temporal_address is None:
@@ -269,6 +272,7 @@ def parser() -> argparse.ArgumentParser:
     cli_accounts.add_parsers(commands)
     cli_policy.add_parsers(commands)
     cli_provisions.add_parsers(commands)
+    cli_purposes.add_parsers(commands)
     for name, command in commands.choices.items():
         del name
         command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)

@@ -38,6 +38,7 @@ from activities.lifecycle_activities import LifecycleActivities
 from activities.log_checkpoints import LogCheckpoints
 from activities.log_context import LogContextInterceptor
 from activities.notifications import DEFAULT_ZONE, MaildropSender, NotificationOutbox
+from activities.purpose_changes import PurposeChangeActivities
 from activities.request_activities import RequestActivities
 from activities.retention import PersonalDataRetention
 from activities.scrubbed_failures import FailureScrubbingInterceptor
@@ -75,10 +76,12 @@ from store.privileges import (
     runtime_problems,
     with_user,
 )
+from store.purposes import seed_article_3
 from workflows.act_authority import ActAuthorityInterceptor
 from workflows.archive_closed_requests import ArchiveClosedRequests
 from workflows.checkpoint_log import CheckpointLog
 from workflows.data_subject_request import DataSubjectRequest
+from workflows.purpose_change import PurposeChange
 from workflows.shred_closed_requests import ShredClosedRequests
 
 log = structlog.get_logger("worker")
@@ -99,12 +102,14 @@ def build_worker(
     a test's worker without one signs with a key of its own into a witness beside the
     maildrop. `personal_data_retention`: how long after it closes a request's personal data
     is kept before the retention schedule shreds it."""
+    sender = sender or MaildropSender(maildrop)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[DataSubjectRequest, ArchiveClosedRequests, CheckpointLog,
-                   ShredClosedRequests],
+                   ShredClosedRequests, PurposeChange],
         activities=[*request_activities(pool, maildrop, zone, signer, sender),
+                    *PurposeChangeActivities(pool, sender, act_key).all(),
                     *HistoryArchive(pool, client).all(),
                     *PersonalDataRetention(pool, EventStore(pool),
                                            personal_data_retention).all()],
@@ -214,6 +219,8 @@ async def _serve(settings: Settings, stop: asyncio.Event,
         pool = await create_pool(servers.dsn, vault=settings.vault())
         try:
             await seal_plaintext_left(pool)
+            if defined := await seed_article_3(pool):
+                log.info("Article 3's purposes recorded in the register", purposes=defined)
             if settings.embedded_postgres:
                 made = await ensure_local_admin(Accounts(pool), settings.admin_token_file())
                 if made:

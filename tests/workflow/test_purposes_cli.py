@@ -1,0 +1,118 @@
+"""`dsr purposes list` and `dsr purposes change` against the test database and the
+time-skipping server, with a worker running the change: an administrator's related change
+notifies and says so, an unrelated one exits 2 with the reason, another account or bad
+input is refused before anything starts, and the same change id shows the first change."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.notifications import MaildropSender
+from activities.purpose_changes import PurposeChangeActivities
+from domain.authority import Role
+from store.accounts import Accounts
+from store.purposes import load_register
+from tests.store.test_purposes_register import BEFORE, define, holders
+from tests.support import TEST_ACT_KEY
+from workflows.purpose_change import PurposeChange
+
+AFTER = "To send users a monthly newsletter and announcements of the service they use"
+REASON = "Announcements of the same service users already receive."
+
+
+@pytest.fixture
+async def purposes_cli(dsr: Any, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool,
+                       unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`dsr` as an account of the given role, on a task queue with the purpose change's
+    worker, which checks acts with the key `dsr` signs them with."""
+    key_file = tmp_path / "act.key"
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(TEST_ACT_KEY)
+    monkeypatch.setenv("DSR_ACT_KEY", str(key_file))
+    monkeypatch.setenv("DSR_TASK_QUEUE", f"purposes-cli-{unique}")
+    accounts = Accounts(pool)
+    tokens = {role: await accounts.create(f"{role.value}-{unique}", (role,), "test")
+              for role in (Role.ADMIN, Role.OPERATOR)}
+    activities = PurposeChangeActivities(pool, MaildropSender(tmp_path / "maildrop"),
+                                         TEST_ACT_KEY)
+    async with Worker(time_skipping_env.client, task_queue=f"purposes-cli-{unique}",
+                      workflows=[PurposeChange], activities=activities.all()):
+
+        async def run(role: Role, *argv: str) -> tuple[int, str, str]:
+            """The exit status, the command's own output (the last line: the worker in
+            this process logs to the same stdout) and its errors."""
+            monkeypatch.setenv("DSR_TOKEN", tokens[role])
+            code, out, err = await dsr(*argv)
+            lines = [line for line in out.splitlines() if not line.startswith(("20", "\x1b"))]
+            return code, "\n".join(lines), err
+
+        yield run
+    activities.close()
+
+
+def change(unique: str, *extra: str, change_id: str | None = None) -> list[str]:
+    return ["purposes", "change", "--change-id", change_id or f"chg-{unique}", "--purpose",
+            f"news_{unique}", "--text", AFTER, "--reason", REASON, *extra]
+
+
+async def test_an_administrators_related_change_notifies_and_is_listed(
+        purposes_cli: Any, pool: asyncpg.Pool, unique: str) -> None:
+    await define(pool, f"news_{unique}")
+    await holders(pool, f"news_{unique}", f"s-{unique}", 3)
+    code, out, err = await purposes_cli(
+        Role.ADMIN, *change(unique, "--related", "--method", "publish_and_notify"))
+    assert (code, err) == (0, "")
+    assert out == (f"purpose news_{unique} changed (version 1 → 2) by change chg-{unique}; "
+                   "published; 3 of 3 affected people notified.")
+    code, out, _ = await purposes_cli(Role.ADMIN, "purposes", "list")
+    assert code == 0
+    assert f"news_{unique} v1: from " in out and f"news_{unique} v2: from " in out
+    assert f"change chg-{unique}\n    {AFTER}" in out and f"    {BEFORE}" in out
+    # The same change id again shows the change made, and starts nothing.
+    code, out, _ = await purposes_cli(Role.ADMIN, "--output", "json",
+                                      *change(unique, "--related", "--method", "notify"))
+    result = json.loads(out)
+    assert (code, result["status"], result["notified"]) == (0, "done", 3)
+    assert await pool.fetchval("SELECT count(*) FROM purpose_change_notices"
+                               " WHERE change_id = $1", f"chg-{unique}") == 3
+
+
+async def test_an_unrelated_change_exits_2_with_the_reason(
+        purposes_cli: Any, pool: asyncpg.Pool, unique: str) -> None:
+    await define(pool, f"news_{unique}")
+    code, out, err = await purposes_cli(Role.ADMIN,
+                                        *change(unique, "--unrelated", "--method", "notify"))
+    assert code == 2
+    assert out == f"purpose change chg-{unique} was recorded as refused."
+    assert err.startswith(f"dsr: purpose change chg-{unique} refused: the changed purpose "
+                          "is not reasonably considered to be related")
+    assert (await load_register(pool)).current(f"news_{unique}").text == BEFORE
+
+
+@pytest.mark.parametrize(("role", "argv", "says"), [
+    (Role.OPERATOR, ["--related", "--method", "notify"], "does not hold the admin role"),
+    (Role.ADMIN, ["--related", "--method", "notify", "--reason", "short"],
+     "--reason: string should have at least 10 characters"),
+    (Role.ADMIN, ["--related", "--method", "notify", "--purpose", "no_such_purpose"],
+     "--purpose: no_such_purpose is not in the register"),
+    (Role.ADMIN, ["--related", "--method", "notify", "--change-id", "../x"],
+     "--change-id: string should match pattern"),
+])
+async def test_bad_input_or_another_role_is_refused_before_anything_starts(
+        purposes_cli: Any, pool: asyncpg.Pool, unique: str, role: Role, argv: list[str],
+        says: str) -> None:
+    await define(pool, f"news_{unique}")
+    code, out, err = await purposes_cli(role, *change(unique), *argv)
+    assert (code, out) == (2, "")
+    assert err.startswith("dsr: ") and says in err
+    assert await pool.fetchval("SELECT count(*) FROM purpose_changes WHERE purpose_id = $1",
+                               f"news_{unique}") == 0
