@@ -3,28 +3,22 @@
 affected subjects, complete. Only ids, counts and the organisation's texts cross Temporal;
 the notices themselves (addresses, bodies) stay in Postgres, sealed, and in the sender.
 
-A batch's notices are written to the database first, then handed to the worker's sender
-many at once: the sender's blocking work (a maildrop file written and fsynced) runs on a
-delivery loop of its own with a thread pool of its own, so a thousand notices do not queue
-behind the worker's default executor or each other's fsync. What was handed over is
-marked delivered every few hundred notices, so a batch cut off by a crash leaves little
-to hand over again, and what it hands over again replaces its first copy (same key)."""
+A batch's notices are written to the database first (pending, sealed), then handed to
+the worker's sender many at once (activities/notice_delivery.py) and marked delivered
+every few hundred, so a batch cut off by a crash hands over again only what was not
+marked, and what it hands over again replaces its first copy (the same key)."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any, TypeVar
 
 import asyncpg
 import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.notifications import NoticeSender, OutgoingNotice
+from activities.notice_delivery import NoticeDelivery
+from activities.notifications import NoticeSender
 from domain.authority import Role, authority_problem
 from domain.purpose_change_messages import (
     CHANGE_ACT,
@@ -38,7 +32,6 @@ from domain.purpose_change_messages import (
     change_subject,
 )
 from store.purpose_notices import (
-    Notice,
     affected_after,
     change_texts,
     mark_delivered,
@@ -55,39 +48,6 @@ from store.purposes import (
 )
 
 log = structlog.get_logger(__name__)
-T = TypeVar("T")
-
-
-class DeliveryLoop:
-    """An event loop in a thread of its own whose default executor has `threads` threads:
-    the sender's coroutines run there, and their blocking writes `threads` at a time,
-    without taking the worker's default executor from its other activities."""
-
-    def __init__(self, threads: int) -> None:
-        self._threads = threads
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._lock = threading.Lock()
-
-    def _started(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._loop is None:
-                loop = asyncio.new_event_loop()
-                loop.set_default_executor(ThreadPoolExecutor(
-                    self._threads, thread_name_prefix="purpose-notices"))
-                threading.Thread(target=loop.run_forever, name="purpose-notices-loop",
-                                 daemon=True).start()
-                self._loop = loop
-            return self._loop
-
-    async def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return await asyncio.wrap_future(
-            asyncio.run_coroutine_threadsafe(coroutine, self._started()))
-
-    def close(self) -> None:
-        with self._lock:
-            loop, self._loop = self._loop, None
-        if loop is not None:
-            loop.call_soon_threadsafe(loop.stop)
 
 
 class PurposeChangeActivities:
@@ -97,11 +57,8 @@ class PurposeChangeActivities:
     def __init__(self, pool: asyncpg.Pool, sender: NoticeSender, act_key: bytes,
                  *, parallel: int = 32, mark_every: int = 200) -> None:
         self._pool = pool
-        self._sender = sender
         self._act_key = act_key
-        self._parallel = parallel
-        self._mark_every = mark_every
-        self._delivery = DeliveryLoop(parallel)
+        self._delivery = NoticeDelivery(sender, parallel=parallel, mark_every=mark_every)
 
     @activity.defn(name="record_purpose_change")
     async def record(self, order: RecordChange) -> Judgement:
@@ -152,7 +109,10 @@ class PurposeChangeActivities:
             fresh = await prepare_notices(connection, batch.change_id, texts, subjects)
             earlier, _ = await pending_notices(
                 connection, batch.change_id, [s for s in subjects if s not in fresh])
-        await self._deliver([*fresh.values(), *earlier], batch.change_id)
+        await self._delivery.deliver(
+            [*fresh.values(), *earlier],
+            lambda handed: mark_delivered(self._pool, batch.change_id, handed,
+                                          datetime.now(UTC)))
         delivered, unreachable = await record_batch(
             self._pool, batch.change_id, number=batch.number, after=batch.after,
             subjects=subjects, occurred_at=batch.occurred_at)
@@ -160,55 +120,6 @@ class PurposeChangeActivities:
                             through=subjects[-1] if subjects else batch.after,
                             delivered=delivered, unreachable=unreachable,
                             more=len(subjects) == batch.limit)
-
-    async def _deliver(self, notices: list[Notice], change_id: str) -> None:
-        gate = asyncio.Semaphore(self._parallel)
-
-        async def one(notice: Notice) -> tuple[str, str]:
-            async with gate:
-                handle = await self._delivery.run(self._sender.send(OutgoingNotice(
-                    0, notice.idempotency_key, notice.recipient, notice.subject_line,
-                    notice.body)))
-                return notice.subject_id, handle
-
-        tasks = [asyncio.create_task(one(n)) for n in notices]
-        handed: list[tuple[str, str]] = []
-        failures: list[BaseException] = []
-        done = 0
-
-        async def flush() -> None:
-            nonlocal handed, done
-            done += await mark_delivered(self._pool, change_id, handed, datetime.now(UTC))
-            handed = []
-            if activity.in_activity():
-                activity.heartbeat(done)
-
-        try:
-            for next_done in asyncio.as_completed(tasks):
-                try:
-                    handed.append(await next_done)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as error:  # the others are still handed over and marked
-                    failures.append(error)
-                    continue
-                if len(handed) >= self._mark_every:
-                    await flush()
-            await flush()
-        except asyncio.CancelledError:
-            # What the sender has is marked before the activity gives up (the worker is
-            # stopping or the attempt timed out): its retry would hand it over again.
-            await asyncio.shield(mark_delivered(self._pool, change_id, handed,
-                                                datetime.now(UTC)))
-            raise
-        finally:
-            for task in tasks:
-                task.cancel()
-        if failures:
-            log.warning("purpose change notices not handed over; the batch is retried",
-                        change_id=change_id, failed=len(failures), handed_over=done,
-                        error=type(failures[0]).__name__)
-            raise failures[0]
 
     @activity.defn(name="complete_purpose_change")
     async def complete(self, step: CompleteChange) -> ChangeCompleted:

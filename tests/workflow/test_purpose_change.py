@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -25,7 +26,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.notifications import MaildropSender, OutgoingNotice, maildrop_name
+from activities import notice_delivery
+from activities.notifications import (
+    MaildropSender,
+    NoticeSender,
+    OutgoingNotice,
+    maildrop_name,
+)
 from activities.purpose_changes import PurposeChangeActivities
 from domain.authority import Role
 from domain.purpose_change_messages import (
@@ -49,7 +56,8 @@ AFTER = "To send users a monthly newsletter and announcements of the service the
 
 
 class CountingSender:
-    """The maildrop, counting what it was handed for good per notice key; it can fail one
+    """A sender other than the maildrop (as SMTP is: called notice by notice), writing to
+    the maildrop and counting what it was handed for good per notice key; it can fail one
     send (after `fail_after` have gone through) or stall every send after `stall_after`,
     as a worker does when it dies mid-batch."""
 
@@ -69,6 +77,32 @@ class CountingSender:
         handle = await self.maildrop.send(notice)
         self.sent[notice.idempotency_key] += 1
         return handle
+
+
+class CountingWrites:
+    """The maildrop's files as the fan-out writes them (many at once, not through
+    `MaildropSender.send`), counted per notice key; one write can fail after `fail_after`
+    have gone through."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *,
+                 fail_after: int | None = None) -> None:
+        self.sent: Counter[str] = Counter()
+        self.attempts = 0
+        lock = threading.Lock()
+        write = notice_delivery.write_staged
+
+        def counting(folder: Path, notice: OutgoingNotice) -> str:
+            with lock:
+                self.attempts += 1
+                attempt = self.attempts
+            if fail_after is not None and attempt == fail_after + 1:
+                raise OSError("the maildrop's disk is full (injected)")
+            name = write(folder, notice)
+            with lock:
+                self.sent[notice.idempotency_key] += 1
+            return name
+
+        monkeypatch.setattr(notice_delivery, "write_staged", counting)
 
 
 @dataclass
@@ -114,7 +148,7 @@ async def on_dev_server(dev_server: WorkflowEnvironment, pool: asyncpg.Pool, uni
 
 
 @contextlib.asynccontextmanager
-async def worker(setup: Setup, sender: CountingSender) -> AsyncIterator[Worker]:
+async def worker(setup: Setup, sender: NoticeSender) -> AsyncIterator[Worker]:
     activities = PurposeChangeActivities(setup.pool, sender, TEST_ACT_KEY, parallel=4,
                                          mark_every=3)
     try:
@@ -163,7 +197,7 @@ async def run_sizes(client: Client, handle: WorkflowHandle) -> list[int]:
     return sizes
 
 
-async def assert_notified_once(setup: Setup, subjects: list[str], *senders: CountingSender,
+async def assert_notified_once(setup: Setup, subjects: list[str], *counts: Counter[str],
                                change_id: str) -> None:
     rows = await setup.pool.fetch(
         "SELECT subject_id, status, handed_to FROM purpose_change_notices WHERE change_id = $1",
@@ -172,7 +206,7 @@ async def assert_notified_once(setup: Setup, subjects: list[str], *senders: Coun
     assert {r["status"] for r in rows} == {"delivered"}
     keys = {notice_key(change_id, s) for s in subjects}
     assert {r["handed_to"] for r in rows} == {maildrop_name(k) for k in keys}
-    sent = sum((sender.sent for sender in senders), Counter())
+    sent = sum(counts, Counter())
     assert set(sent) == keys and set(sent.values()) == {1}, "someone was written to twice"
     files = maildrop_files(setup)
     assert set(files) == {maildrop_name(k) for k in keys}
@@ -192,15 +226,16 @@ async def assert_chains_intact(setup: Setup, change_id: str) -> None:
             assert verdict.intact, verdict.problem
 
 
-async def test_a_related_change_notifies_every_affected_subject_once(setup: Setup) -> None:
+async def test_a_related_change_notifies_every_affected_subject_once(
+        setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
     reachable = await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}-a", 9)
     reachable += await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}-b", 2,
                                incidental=True)
     await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}-c", 2, email=False)
-    sender = CountingSender(setup.maildrop)
+    writes = CountingWrites(monkeypatch)
     the_order = order(setup)
     change_id = the_order.proposal.change_id
-    async with worker(setup, sender):
+    async with worker(setup, MaildropSender(setup.maildrop)):
         handle = await start(setup, the_order)
         result = await handle.result()
         progress = await handle.query(PurposeChange.progress)
@@ -212,7 +247,7 @@ async def test_a_related_change_notifies_every_affected_subject_once(setup: Setu
     assert result.batches == 4 and result.runs == 2  # 13 subjects by 4, 2 batches a run
     assert isinstance(progress, ChangeProgress) and progress.phase == "done"
     assert metadata.current_details.startswith("notified 11 / 13")
-    await assert_notified_once(setup, reachable, sender, change_id=change_id)
+    await assert_notified_once(setup, reachable, writes.sent, change_id=change_id)
     first = await setup.client.get_workflow_handle(
         handle.id, run_id=handle.first_execution_run_id).describe()
     assert first.status is WorkflowExecutionStatus.CONTINUED_AS_NEW
@@ -232,6 +267,19 @@ async def test_a_related_change_notifies_every_affected_subject_once(setup: Setu
 
 
 async def test_a_batch_failing_halfway_is_retried_without_writing_to_anyone_twice(
+        setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    subjects = await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}", 10)
+    writes = CountingWrites(monkeypatch, fail_after=6)  # mid second batch
+    the_order = order(setup)
+    async with worker(setup, MaildropSender(setup.maildrop)):
+        result = await (await start(setup, the_order)).result()
+    assert (result.status, result.notified) == ("done", 10)
+    assert writes.attempts == 11  # the failed write once more, nobody else again
+    await assert_notified_once(setup, subjects, writes.sent,
+                               change_id=the_order.proposal.change_id)
+
+
+async def test_another_sender_failing_halfway_is_retried_without_sending_twice(
         setup: Setup) -> None:
     subjects = await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}", 10)
     sender = CountingSender(setup.maildrop, fail_after=6)  # mid second batch
@@ -240,7 +288,8 @@ async def test_a_batch_failing_halfway_is_retried_without_writing_to_anyone_twic
         result = await (await start(setup, the_order)).result()
     assert (result.status, result.notified) == ("done", 10)
     assert sender.attempts == 11  # the failed send once more, nobody else again
-    await assert_notified_once(setup, subjects, sender, change_id=the_order.proposal.change_id)
+    await assert_notified_once(setup, subjects, sender.sent,
+                               change_id=the_order.proposal.change_id)
 
 
 async def test_a_worker_stopped_mid_fan_out_leaves_the_rest_to_another_exactly_once(
@@ -263,7 +312,7 @@ async def test_a_worker_stopped_mid_fan_out_leaves_the_rest_to_another_exactly_o
         result = await handle.result()
     assert (result.status, result.notified) == ("done", 12)
     assert sum(second.sent.values()) == 5
-    await assert_notified_once(setup, subjects, first, second, change_id=change_id)
+    await assert_notified_once(setup, subjects, first.sent, second.sent, change_id=change_id)
     await assert_chains_intact(setup, change_id)
 
 
