@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean browser check-histories
+.PHONY: run test lint bench bench-fanout clean browser check-histories
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ test: $(VENV)/.test-deps browser
 # (bench/run.py --help lists them).
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# A purpose change (Article 4) notifying 100,000 subjects, on the embedded servers: notices
+# per second, the largest history of any run, the worker's peak memory; writes its section
+# of docs/benchmarks.md and its keys of docs/benchmarks.json (bench/fanout.py --help).
+bench-fanout: $(VENV)/.test-deps
+	$(BIN)/python bench/fanout.py $(BENCH_FANOUT_ARGS)
 
 # Recorded workflow histories are frozen: no commit may modify or delete one.
 check-histories:
