@@ -16,7 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
@@ -132,19 +137,13 @@ async def _report(args: argparse.Namespace, handle: WorkflowHandle, started: boo
                   change_id: str) -> None:
     earlier = "" if started else " (started earlier under this change id; shown as it is)"
     try:
-        result: PurposeChangeResult = await asyncio.wait_for(handle.result(), args.wait)
-    except TimeoutError:
         try:
-            progress = await handle.query(PurposeChange.progress)
-            where = (f"{progress.phase}: notified {progress.notified} / {progress.affected}"
-                     f" in {progress.batches} batches")
-            document: dict[str, Any] = progress.model_dump(mode="json")
-        except RPCError:
-            where, document = "waiting for a worker", {"change_id": change_id}
-        emit(args.output, {**document, "workflow_id": handle.id, "running": True},
-             f"purpose change {change_id} runs as workflow {handle.id}{earlier}: {where}. "
-             "The Web UI shows its progress.")
-        return
+            result: PurposeChangeResult = await asyncio.wait_for(handle.result(), args.wait)
+        except TimeoutError:
+            running = await _still_running(args, handle, change_id, earlier)
+            if running:
+                return
+            result = await handle.result()  # it ended while it was asked
     except WorkflowFailureError as failure:
         cause: BaseException | None = failure.cause
         while getattr(cause, "cause", None) is not None:
@@ -163,6 +162,26 @@ async def _report(args: argparse.Namespace, handle: WorkflowHandle, started: boo
     emit(args.output, document,
          f"purpose {result.purpose_id} changed (version {result.from_version} → "
          f"{result.to_version}) by change {change_id}{earlier}; {'; '.join(told)}.")
+
+
+async def _still_running(args: argparse.Namespace, handle: WorkflowHandle, change_id: str,
+                         earlier: str) -> bool:
+    """Says how far a change that is still running got; False when it has ended."""
+    try:
+        progress = await asyncio.wait_for(handle.query(PurposeChange.progress), 5)
+    except (RPCError, WorkflowQueryFailedError, TimeoutError):
+        emit(args.output, {"change_id": change_id, "workflow_id": handle.id, "running": True},
+             f"purpose change {change_id} runs as workflow {handle.id}{earlier}, waiting for "
+             "a worker; the Web UI shows its progress.")
+        return True
+    if progress.phase in ("done", "refused"):
+        return False
+    emit(args.output, {**progress.model_dump(mode="json"), "workflow_id": handle.id,
+                       "running": True},
+         f"purpose change {change_id} runs as workflow {handle.id}{earlier}: "
+         f"{progress.phase}, notified {progress.notified} / {progress.affected} in "
+         f"{progress.batches} batches so far; the Web UI shows its progress.")
+    return True
 
 
 def _listing(rows: list[dict[str, Any]]) -> str:

@@ -116,3 +116,19 @@ async def test_bad_input_or_another_role_is_refused_before_anything_starts(
     assert err.startswith("dsr: ") and says in err
     assert await pool.fetchval("SELECT count(*) FROM purpose_changes WHERE purpose_id = $1",
                                f"news_{unique}") == 0
+
+
+async def test_a_change_no_worker_has_taken_yet_is_said_to_run(
+        purposes_cli: Any, pool: asyncpg.Pool, unique: str, monkeypatch: pytest.MonkeyPatch,
+        time_skipping_env: WorkflowEnvironment) -> None:
+    await define(pool, f"news_{unique}")
+    monkeypatch.setenv("DSR_TASK_QUEUE", f"no-worker-{unique}")
+    code, out, err = await purposes_cli(
+        Role.ADMIN, *change(unique, "--related", "--method", "notify", "--wait", "0.5"))
+    try:
+        assert (code, err) == (0, "")
+        assert out == (f"purpose change chg-{unique} runs as workflow purpose-change-chg-"
+                       f"{unique}, waiting for a worker; the Web UI shows its progress.")
+    finally:
+        await time_skipping_env.client.get_workflow_handle(
+            f"purpose-change-chg-{unique}").terminate(reason="end of test")
