@@ -26,7 +26,7 @@ def _unsealed_rows(sealed: SealedTable) -> str:
     listed = ", ".join(f"t.{c}" for c in sealed.columns)
     plain = " OR ".join(f"t.{c} {_UNSEALED}" for c in sealed.columns)
     if sealed.table in ("subjects", "personal_data", "privacy_center_challenges",
-                        "privacy_center_notices"):
+                        "privacy_center_notices", "purpose_change_notices"):
         return (f"SELECT t.{sealed.key} AS row_key, t.subject_id, {listed}"
                 f" FROM {sealed.table} t WHERE t.subject_id IS NOT NULL AND ({plain})")
     return (f"SELECT t.{sealed.key} AS row_key, r.subject_id, {listed} FROM {sealed.table} t"
@@ -46,10 +46,12 @@ async def seal_plaintext_left(pool: asyncpg.Pool) -> int:
                                for c in sealed.columns
                                if row[c] is not None and not row[c].startswith(f"{PREFIX}.")}
                     assignments = ", ".join(f"{c} = ${i}"
-                                            for i, c in enumerate(changes, start=2))
+                                            for i, c in enumerate(changes, start=1))
                     await connection.execute(
                         f"UPDATE {sealed.table} SET {assignments}"
-                        f" WHERE {sealed.key} = $1", row["row_key"], *changes.values())
+                        f" WHERE {sealed.where_row(len(changes) + 1)}",
+                        *changes.values(), row["row_key"],
+                        *([row["subject_id"]] if sealed.keyed_with_subject else []))
                     count += len(changes)
         count += await _index_addresses(connection)
     if count:

@@ -34,6 +34,13 @@ class SealedTable:
     key: str
     columns: tuple[str, ...]
     rows_of_subject: str
+    keyed_with_subject: bool = False
+    """`key` names a row only together with its `subject_id` (a two-column key)."""
+
+    def where_row(self, first: int) -> str:
+        """The WHERE clause naming one row: the key as ${first}, the subject after it."""
+        clause = f"{self.key} = ${first}"
+        return clause + (f" AND subject_id = ${first + 1}" if self.keyed_with_subject else "")
 
 
 def _of_requests(table: str, key: str, columns: tuple[str, ...]) -> SealedTable:
@@ -69,6 +76,11 @@ SEALED: tuple[SealedTable, ...] = (
                 " LEFT JOIN privacy_center_challenges c"
                 " ON n.idempotency_key = 'pc-code-' || c.challenge_id::text"
                 " WHERE n.subject_id = $1"),
+    # Article 4's notices of a changed purpose: the organisation's, kept with the subject.
+    SealedTable("purpose_change_notices", "change_id", ("recipient", "subject_line", "body"),
+                "SELECT change_id AS row_key, NULL::text AS request_id, recipient,"
+                " subject_line, body FROM purpose_change_notices WHERE subject_id = $1",
+                keyed_with_subject=True),
 )
 
 
@@ -170,10 +182,12 @@ async def shred_subject_key(connection: asyncpg.Connection, subject_id: str, *,
                             else redaction.apply(text))
                 changes[column] = seal_with(*new, text)
             if changes:
-                assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(changes, start=2))
+                assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(changes, start=1))
                 await connection.execute(
-                    f"UPDATE {sealed.table} SET {assignments} WHERE {sealed.key} = $1",
-                    row["row_key"], *changes.values())
+                    f"UPDATE {sealed.table} SET {assignments}"
+                    f" WHERE {sealed.where_row(len(changes) + 1)}",
+                    *changes.values(), row["row_key"],
+                    *([subject_id] if sealed.keyed_with_subject else []))
                 resealed += len(changes)
     return Shredded(destroyed_key=old, new_key=new[0] if new else None,
                     resealed=resealed, forgotten=forgotten)

@@ -406,3 +406,38 @@ def test_a_redaction_inside_json_leaves_keys_and_structure_whole() -> None:
     marker = redaction.marker
     assert redacted == {"category": "contact", "note": f"my {marker} is {marker}x{marker}",
                         "items": [{"category": marker}]}
+
+
+async def test_a_purpose_change_notice_is_kept_under_the_new_key(
+        pool: asyncpg.Pool, unique: str) -> None:
+    """Article 4's notices are the organisation's record of telling the person: an erasure
+    keeps them, sealed again (their key is two columns: the change and the subject)."""
+    subject, change = f"pc-subj-{unique}", f"chg-{unique}"
+    others = f"pc-other-{unique}"
+    await pool.execute(
+        """INSERT INTO purpose_changes (change_id, purpose_id, proposed_text, related,
+                                        decided_by, reason, method, proposed_at)
+           VALUES ($1, 'billing', 'new text', true, 'admin', 'a reason given', 'notify',
+                   now())""", change)
+    for who in (subject, others):
+        async with pool.acquire() as connection, connection.transaction():
+            await connection.execute("INSERT INTO subjects (subject_id) VALUES ($1)", who)
+            recipient, line, body = await vault_of(connection).seal_all(
+                connection, who, f"{who}@example.jp", "purpose changed", f"Dear {who}")
+            await connection.execute(
+                """INSERT INTO purpose_change_notices (change_id, subject_id, recipient,
+                                                       subject_line, body)
+                   VALUES ($1, $2, $3, $4, $5)""", change, who, recipient, line, body)
+    before = await pool.fetchval(
+        "SELECT body FROM purpose_change_notices WHERE subject_id = $1", others)
+    shredded = await _shred(pool, subject)
+    assert shredded.resealed == 3
+    async with pool.acquire() as connection:
+        vault = vault_of(connection)
+        row = await connection.fetchrow(
+            "SELECT recipient, body FROM purpose_change_notices WHERE subject_id = $1",
+            subject)
+        assert vault.open(row["recipient"]) == f"{subject}@example.jp"
+        assert key_of(row["body"]) == shredded.new_key
+        assert await connection.fetchval(  # the other subject's row was not touched
+            "SELECT body FROM purpose_change_notices WHERE subject_id = $1", others) == before
