@@ -43,6 +43,7 @@ from temporalio.client import Client, WorkflowHandle  # noqa: E402
 
 from activities.database import apply_migrations, create_pool  # noqa: E402
 from bench.drive import BENCH_ACT_KEY  # noqa: E402
+from bench.report import FANOUT_BEGIN, FANOUT_END  # noqa: E402
 from bench.workers import fleet  # noqa: E402
 from domain.authority import Role  # noqa: E402
 from domain.purpose_change_messages import (  # noqa: E402
@@ -65,8 +66,7 @@ PURPOSE = "service_emails"
 NEW_TEXT = ("To send emails about new features, update information, campaigns, etc. of the "
             "service being used by users, including its maintenance schedule, and to inform "
             "about other services provided by the Organization")
-SECTION_BEGIN = "<!-- fanout: written by bench/fanout.py (make bench-fanout) -->"
-SECTION_END = "<!-- /fanout -->"
+SECTION_BEGIN, SECTION_END = FANOUT_BEGIN, FANOUT_END
 STARTED = time.monotonic()
 
 

@@ -375,3 +375,28 @@ def render(data: Mapping[str, Any]) -> str:
     if run.get("notes"):
         lines += ["## Notes", "", *[f"- {note}" for note in run["notes"]], ""]
     return "\n".join(lines)
+
+
+# The fan-out benchmark (bench/fanout.py, `make bench-fanout`) writes a section of its own
+# into the same two files; a run of `make bench` keeps it as it was.
+FANOUT_BEGIN = "<!-- fanout: written by bench/fanout.py (make bench-fanout) -->"
+FANOUT_END = "<!-- /fanout -->"
+FANOUT_PREFIX = "fanout_"
+
+
+def with_fanout_kept(markdown: str, data: dict[str, Any],
+                     out: Path) -> tuple[str, dict[str, Any]]:
+    """`markdown` and `data` with the fan-out section and keys already in `out` (and its
+    .json) carried over."""
+    if out.exists():
+        old = out.read_text(encoding="utf-8")
+        start, end = old.find(FANOUT_BEGIN), old.find(FANOUT_END)
+        if start >= 0 and end > start:
+            markdown = (markdown.rstrip("\n") + "\n\n"
+                        + old[start:end + len(FANOUT_END)] + "\n")
+    path = out.with_suffix(".json")
+    if path.exists():
+        kept = {k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items()
+                if k.startswith(FANOUT_PREFIX)}
+        data = {**data, **kept}
+    return markdown, data

@@ -63,6 +63,7 @@ from bench.report import (  # noqa: E402
     build,
     percentile,
     render,
+    with_fanout_kept,
 )
 from bench.store_load import time_store_reads  # noqa: E402
 from bench.workers import Fleet, fleet  # noqa: E402
@@ -295,6 +296,7 @@ async def main(argv: list[str]) -> None:
         data = build(measured)
         text = render(data)
         print(text)
+        text, data = with_fanout_kept(text, data, args.out)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
         args.out.with_suffix(".json").write_text(

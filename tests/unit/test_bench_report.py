@@ -4,12 +4,15 @@ histories, and the report's keys. Nothing here runs the benchmark."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from bench.report import (
     BEFORE_FILES,
     BEFORE_HISTORIES,
+    FANOUT_BEGIN,
+    FANOUT_END,
     KINDS,
     REQUIRED_KEYS,
     Closed,
@@ -21,6 +24,7 @@ from bench.report import (
     mix_mean,
     percentile,
     render,
+    with_fanout_kept,
 )
 
 
@@ -125,3 +129,15 @@ def test_goals_fail_visibly_and_a_small_store_does_not_pass_the_audit_goal() -> 
     data = build(measured)
     assert [g["pass"] for g in data["goals"][:3]] == [False, False, None]
     assert render(data).count("**FAIL**") == 2
+
+
+def test_make_bench_keeps_the_fan_out_section_and_keys(tmp_path: Path) -> None:
+    """`make bench` rewrites the report, but what `make bench-fanout` measured stays."""
+    out = tmp_path / "benchmarks.md"
+    section = f"{FANOUT_BEGIN}\n## Fan-out\n1460 notices/s\n{FANOUT_END}"
+    out.write_text(f"# Benchmarks\nold body\n\n{section}\n", encoding="utf-8")
+    out.with_suffix(".json").write_text(
+        json.dumps({"throughput_ratio": 1.0, "fanout_notices_per_s": 1460.0}), encoding="utf-8")
+    text, data = with_fanout_kept("# Benchmarks\nnew body\n", {"throughput_ratio": 1.5}, out)
+    assert "new body" in text and "old body" not in text and section in text
+    assert data == {"throughput_ratio": 1.5, "fanout_notices_per_s": 1460.0}
