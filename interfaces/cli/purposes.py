@@ -168,6 +168,11 @@ async def _still_running(args: argparse.Namespace, handle: WorkflowHandle, chang
                          earlier: str) -> bool:
     """Says how far a change that is still running got; False when it has ended."""
     try:
+        # No workflow task completed yet (started, task scheduled): no worker has taken it,
+        # so a query would only wait for one (and, on a test server, stay pending).
+        described = await handle.describe()
+        if described.raw_description.workflow_execution_info.history_length < 4:
+            raise TimeoutError
         progress = await asyncio.wait_for(handle.query(PurposeChange.progress), 5)
     except (RPCError, WorkflowQueryFailedError, TimeoutError):
         emit(args.output, {"change_id": change_id, "workflow_id": handle.id, "running": True},
