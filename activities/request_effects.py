@@ -221,6 +221,10 @@ async def _withdraw_notices(connection: asyncpg.Connection, events: EventStore,
             WHERE r.subject_id = (SELECT subject_id FROM requests WHERE request_id = $1)
            UNION
            SELECT idempotency_key FROM privacy_center_notices
+            WHERE subject_id = (SELECT subject_id FROM requests WHERE request_id = $1)
+           UNION  -- Article 4's notices (store/purpose_notices.notice_key)
+           SELECT 'purpose-change/' || change_id || '/' || subject_id
+             FROM purpose_change_notices
             WHERE subject_id = (SELECT subject_id FROM requests WHERE request_id = $1)""",
         order.request_id)]
     key = f"{order.idempotency_key}:notices-withdrawn"

@@ -21,7 +21,7 @@ import asyncpg
 
 from domain.purposes import notice_of_change
 from domain.registers import NewRegisterEvent, RegisterEventType
-from store.purposes import SYSTEM, affected_purposes, change_stream
+from store.purposes import SYSTEM, affected_purposes, change_stream, incidental_purposes
 from store.registers import append_register_event
 from store.sealing import ERASED, Vault, key_of, open_with, seal_with, vault_of
 
@@ -69,7 +69,9 @@ async def affected_after(connection: asyncpg.Connection, purpose_id: str, after:
     rows = await connection.fetch(
         """SELECT DISTINCT subject_id FROM personal_data
             WHERE purpose = ANY($1::text[]) AND ($2::text IS NULL OR subject_id > $2)
-            ORDER BY subject_id LIMIT $3""", affected_purposes(purpose_id), after, limit)
+            ORDER BY subject_id LIMIT $3""",
+        affected_purposes(purpose_id, await incidental_purposes(connection, purpose_id)),
+        after, limit)
     return [r["subject_id"] for r in rows]
 
 

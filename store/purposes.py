@@ -12,6 +12,7 @@ The notices of a change (one per affected subject) live in store/purpose_notices
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -42,10 +43,19 @@ def change_stream(change_id: str) -> str:
     return f"purpose-change/{change_id}"
 
 
-def affected_purposes(purpose_id: str) -> list[str]:
-    """The purposes an item names when it is used for this one: the purpose itself, or a
-    purpose incidental to it (Article 3's last item)."""
-    return [purpose_id, f"{INCIDENTAL_PREFIX}{purpose_id}"]
+def affected_purposes(purpose_id: str, incidental: Iterable[str] = ()) -> list[str]:
+    """The purposes an item names when it is used for this one: the purpose itself, a
+    purpose incidental to it (Article 3's last item: `incidental:<id>`), or a purpose the
+    register defines as incidental to it (`incidental`, from `incidental_purposes`)."""
+    return [purpose_id, f"{INCIDENTAL_PREFIX}{purpose_id}", *incidental]
+
+
+async def incidental_purposes(connection: asyncpg.Connection | asyncpg.Pool,
+                              purpose_id: str) -> list[str]:
+    """The purposes in force now whose register entry says they are incidental to it."""
+    return [row["purpose_id"] for row in await connection.fetch(
+        """SELECT purpose_id FROM purposes
+            WHERE incidental_to = $1 AND superseded_at IS NULL""", purpose_id)]
 
 
 class ChangeIdTaken(ValueError):
@@ -165,7 +175,9 @@ async def record_proposal(pool: asyncpg.Pool, proposal: PurposeChangeProposal,
             current, refusal = register.current(proposal.purpose_id), str(refused)
         affected = None if refusal else await connection.fetchval(
             """SELECT count(DISTINCT subject_id) FROM personal_data
-                WHERE purpose = ANY($1::text[])""", affected_purposes(proposal.purpose_id))
+                WHERE purpose = ANY($1::text[])""", affected_purposes(
+                    proposal.purpose_id,
+                    await incidental_purposes(connection, proposal.purpose_id)))
         await connection.execute(
             """INSERT INTO purpose_changes
                    (change_id, purpose_id, from_version, proposed_text, related, decided_by,

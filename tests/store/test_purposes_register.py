@@ -239,3 +239,20 @@ async def test_an_erased_address_gets_no_notice(pool: asyncpg.Pool, unique: str)
         pending, erased = await pending_notices(connection, change_id,
                                                 [kept, erased_before, erased_after])
     assert [n.subject_id for n in pending] == [kept] and erased == 1
+
+
+async def test_a_change_reaches_items_under_a_purpose_the_register_makes_incidental_to_it(
+        pool: asyncpg.Pool, unique: str) -> None:
+    """Article 3's "purposes incidental to the above": a purpose defined as incidental to
+    the changed one is affected as `incidental:<id>` is."""
+    main, side = f"main_{unique}", f"side_{unique}"
+    await define(pool, main)
+    async with pool.acquire() as connection, connection.transaction():
+        await define_purpose(connection, PurposeVersion(
+            side, 1, "follow-up surveys", AT - timedelta(days=30), incidental_to=main),
+            occurred_at=AT - timedelta(days=30))
+    direct = await holders(pool, main, f"d-{unique}", 2)
+    incidental = await holders(pool, side, f"i-{unique}", 2)
+    async with pool.acquire() as connection:
+        reached = await affected_after(connection, main, None, 100)
+    assert set(direct + incidental) <= set(reached)
