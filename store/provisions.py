@@ -141,6 +141,11 @@ async def record_consent(connection: asyncpg.Connection, consent: ConsentRecord,
     held = stored.consent if stored is not None else None
     if held is not None and consent.given_at < held.given_at:
         return Recorded.KEPT
+    if held is not None and held.withdrawn_at is not None \
+            and consent.given_at <= held.withdrawn_at:
+        # Given before the person withdrew (a stop request, say): the withdrawal, later,
+        # stands; only a consent given after it can replace it.
+        return Recorded.KEPT
     if held is None or consent.given_at > held.given_at or consent.data_items != held.data_items:
         version = 1 if stored is None else stored.version + 1
         withdrawn = consent.withdrawn_at

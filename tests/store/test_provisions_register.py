@@ -353,3 +353,21 @@ async def test_dsr_provisions_check_reports_findings_and_exits_3(
             assert (await dsr(auditor, "provisions", "check"))[0] == 0
         finally:
             await fresh.close()
+
+
+async def test_a_consent_given_before_a_withdrawal_on_record_does_not_revive_it(
+        pool: asyncpg.Pool, unique: str) -> None:
+    """A stop withdrew the consent in August; a file listing a consent given in July (after
+    the one on record, before the withdrawal) leaves it withdrawn."""
+    await load(pool, inventory(unique))
+    async with pool.acquire() as connection, connection.transaction():
+        await withdraw_standing_consents(connection, f"sub-{unique}", [f"ads-{unique}"],
+                                         datetime(2026, 8, 1, tzinfo=UTC),
+                                         request_id=f"tps-{unique}")
+    count = len(await events(pool, unique))
+    july = {"partner": f"ads-{unique}", "items": ["phone"],
+            "given_at": "2026-07-01T10:00:00Z"}
+    assert (await load(pool, inventory(unique, consent=july))).kept == 1
+    assert len(await events(pool, unique)) == count
+    row = await consent_row(pool, unique)
+    assert row["withdrawn_at"] is not None and row["consented_at"] is None
