@@ -17,6 +17,7 @@ every sealed value in a dump of the database is found through this list)."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,8 @@ SEALED: tuple[SealedTable, ...] = (
 )
 
 
+# Values shorter than this are redacted as whole words only.
+SHORT_VALUE = 4
 # The columns of requests' texts an erasure's redaction reaches, and which of them hold
 # JSON (redacted inside its strings only, so the document stays whole).
 REDACTED_COLUMNS = frozenset({"details", "body", "items"})
@@ -103,8 +106,12 @@ class Redaction:
 
     def apply(self, text: str) -> str:
         for value in sorted(self.values, key=len, reverse=True):
-            if value:
+            if len(value) >= SHORT_VALUE:
                 text = text.replace(value, self.marker)
+            elif value:
+                # A short value ("F", "03") is replaced where it stands alone, not inside
+                # every word that happens to contain it.
+                text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", self.marker, text)
         return text
 
     def apply_json(self, text: str) -> str:

@@ -404,7 +404,8 @@ def test_a_redaction_inside_json_leaves_keys_and_structure_whole() -> None:
                            "items": [{"category": "category"}]})
     redacted = json.loads(redaction.apply_json(document))
     marker = redaction.marker
-    assert redacted == {"category": "contact", "note": f"my {marker} is {marker}x{marker}",
+    # A quote is short: only where it stands alone, never the JSON's own quotes.
+    assert redacted == {"category": "contact", "note": f"my {marker} is \"x\"",
                         "items": [{"category": marker}]}
 
 
@@ -441,3 +442,8 @@ async def test_a_purpose_change_notice_is_kept_under_the_new_key(
         assert key_of(row["body"]) == shredded.new_key
         assert await connection.fetchval(  # the other subject's row was not touched
             "SELECT body FROM purpose_change_notices WHERE subject_id = $1", others) == before
+
+
+def test_a_short_erased_value_is_redacted_where_it_stands_alone_only() -> None:
+    redaction = Redaction(values=("M", "090-1234"), sparing="other", marker="X")
+    assert redaction.apply("My sex: M; phone 090-1234-5678") == "My sex: X; phone X-5678"
