@@ -74,6 +74,10 @@ class PersonalDataRetention:
             await connection.execute(
                 """UPDATE request_details SET requester_email_index = NULL
                     WHERE request_id = ANY($1::text[])""", request_ids)
+            # The privacy center's keyed hash of the address typed for the request, too.
+            await connection.execute(
+                """UPDATE privacy_center_challenges SET address_hash = 'forgotten'
+                    WHERE request_id = ANY($1::text[])""", request_ids)
             for request_id in request_ids:
                 await self._events.append_in(connection, NewEvent(
                     request_id=request_id, type=EventType.PERSONAL_DATA_SHREDDED,

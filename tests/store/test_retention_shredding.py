@@ -64,6 +64,11 @@ async def test_past_retention_a_closed_request_is_shredded_and_the_rest_kept(
     await IntakeStore(pool).record_submission(
         inquiry(still_open, subject, text=f"open text {unique}"), POLICY)
     backup = await _details(pool, old)  # a copy as a dump taken before would hold it
+    await pool.execute(
+        """INSERT INTO privacy_center_challenges (challenge_id, address_hash, subject_id, kind,
+                                                  language, code_hash, expires_at, request_id)
+           VALUES (gen_random_uuid(), 'hash-of-the-address', $1, 'inquiry', 'en', 'h',
+                   now(), $2)""", subject, old)
     # The privacy center's message with the old request's status link goes with it.
     [recipient, line, body] = await sealed(pool, subject, f"kept-{unique}@example.jp",
                                            "status link", f"https://x/s/{unique}")
@@ -92,6 +97,9 @@ async def test_past_retention_a_closed_request_is_shredded_and_the_rest_kept(
         """SELECT r.personal_data_shredded_at, d.requester_email_index FROM requests r
              JOIN request_details d USING (request_id) WHERE request_id = $1""", old)
     assert row["personal_data_shredded_at"] == AS_OF and row["requester_email_index"] is None
+    assert await pool.fetchval(
+        "SELECT address_hash FROM privacy_center_challenges WHERE request_id = $1",
+        old) == "forgotten"
     events = EventStore(pool)
     shredded = [e for e in await events.events(old)
                 if e.type is EventType.PERSONAL_DATA_SHREDDED]
