@@ -5,6 +5,7 @@ what the operator is told after each act. Articles 5, 7 and 8 are in their own f
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -16,7 +17,7 @@ from domain.deadlines import DeadlinePolicy, Step
 from domain.decisions import RefusalGround
 from runtime import operator_acts as acts
 from store.sealing import vault_of
-from tests.support import PERSONAL, actor
+from tests.support import PERSONAL, actor, time_skipping_server
 from tests.workflow.lifecycle_support import (
     HELD_VALUES,
     REASON,
@@ -30,6 +31,15 @@ from tests.workflow.lifecycle_support import (
 )
 
 Running = tuple[Client, str, Worker]
+
+
+@pytest.fixture(scope="module")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """This module's own server: its tests skip weeks at a time (fee windows, identity
+    windows), and on the suite's server, started minutes earlier and shared by every package,
+    such a sleep now and then failed with a broken HTTP/2 connection in full runs."""
+    async with time_skipping_server() as env:
+        yield env
 
 
 async def _result(client: Client, request_id: str) -> dict:
