@@ -20,6 +20,7 @@ from store.shredding import (
     destroy_shredded_keys,
     shred_subject_key,
 )
+from tests.support import eventually
 
 NAME = "Shreddy Testperson"
 EMAIL = "shreddy.testperson@example.jp"
@@ -105,6 +106,18 @@ def _opened(vault: Vault, copies: dict[Place, str]) -> dict[Place, str]:
 async def _shred(pool: asyncpg.Pool, subject_id: str, **options: object) -> Shredded:
     async with pool.acquire() as connection, connection.transaction():
         return await shred_subject_key(connection, subject_id, **options)  # type: ignore[arg-type]
+
+
+async def _blocked(pool: asyncpg.Pool, connection: asyncpg.Connection) -> None:
+    """Until the connection's backend waits on a lock (rather than sleeping in the hope
+    that it does by then)."""
+    pid = connection.get_server_pid()
+
+    async def wait_event() -> str | None:
+        return await pool.fetchval(
+            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", pid)
+
+    await eventually(wait_event, lambda event: event == "Lock", within=10)
 
 
 async def _current_keys(pool: asyncpg.Pool, subject_id: str) -> list[str]:
@@ -265,7 +278,7 @@ async def test_sealing_during_a_shredding_waits_and_ends_under_the_new_key(
                     return sealed
 
             writing = asyncio.create_task(write())
-            await asyncio.sleep(0.5)
+            await _blocked(pool, writer)
             assert not writing.done(), "a value was sealed under a key being replaced"
         sealed = await asyncio.wait_for(writing, 10)
     assert key_of(sealed) == shredded.new_key
@@ -294,7 +307,7 @@ async def test_a_shredding_waits_for_a_sealing_in_progress_and_carries_its_value
                     return await shred_subject_key(shredder, sid)
 
             shredding = asyncio.create_task(shred())
-            await asyncio.sleep(0.5)
+            await _blocked(pool, shredder)
             assert not shredding.done(), "the key was replaced under a sealing in progress"
         shredded = await asyncio.wait_for(shredding, 10)
     await destroy_shredded_keys_of(pool)
@@ -374,7 +387,7 @@ async def test_two_transactions_making_a_subjects_first_key_end_with_one(
                     return await vault.seal(second, sid, "second")
 
             sealing = asyncio.create_task(seal_second())
-            await asyncio.sleep(0.3)  # waits on the first's uncommitted key row
+            await _blocked(pool, second)  # waits on the first's uncommitted key row
             assert not sealing.done()
         made_second = await asyncio.wait_for(sealing, 10)
     assert key_of(made_first) == key_of(made_second)
