@@ -38,6 +38,7 @@ from activities.notifications import (
     maildrop_name,
     maildrop_staging_prefix,
 )
+from store.durable import fsync_folder
 from store.purpose_notices import Notice
 
 log = structlog.get_logger(__name__)
@@ -121,14 +122,6 @@ def remove_staging_left(folder: Path, keys: list[str]) -> int:
                 Path(entry.path).unlink(missing_ok=True)
                 removed += 1
     return removed
-
-
-def fsync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def outgoing(notice: Notice) -> OutgoingNotice:

@@ -36,6 +36,7 @@ from domain.events import EventType, NewEvent, PayloadValue
 from domain.messages import QueueNotice
 from domain.notices import NoticeKind, render_notice
 from domain.requests import Language, RequestKind
+from store.durable import fsync_folder
 from store.sealing import ERASED, key_of, subject_lock, vault_of
 
 log = structlog.get_logger(__name__)
@@ -155,7 +156,7 @@ class MaildropSender:
         # replaces it (it would hold the same notice).
         for leftover in self.folder.glob(f"{maildrop_staging_prefix(key)}*.tmp"):
             leftover.unlink(missing_ok=True)
-        _fsync_folder(self.folder)
+        fsync_folder(self.folder)
         return name
 
 
@@ -177,17 +178,8 @@ class MaildropSender:
                 path.unlink(missing_ok=True)
                 removed.append(path.name)
         if removed:
-            _fsync_folder(self.folder)
+            fsync_folder(self.folder)
         return removed
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Makes a rename in the folder durable (the new name is in the folder's own blocks)."""
-    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 DEFAULT_ZONE = ZoneInfo("Asia/Tokyo")

@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from store.durable import fsync_folder
+
 KEY_BYTES = 32
 NONCE_BYTES = 12
 
@@ -91,15 +93,7 @@ def _write_private(path: Path, content: bytes) -> None:
     finally:
         os.close(descriptor)
     os.replace(partial, path)
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    fsync_folder(path.parent)
 
 
 class DirectoryKeyring:
@@ -149,4 +143,4 @@ class DirectoryKeyring:
             path.unlink()
         except FileNotFoundError:
             return
-        _sync_folder(self._folder)
+        fsync_folder(self._folder)
