@@ -34,6 +34,7 @@ from activities.notifications import (
     maildrop_name,
 )
 from activities.purpose_changes import PurposeChangeActivities
+from bench.fanout import run_sizes  # the benchmark counts runs the same way
 from domain.authority import Role
 from domain.purpose_change_messages import (
     ChangeProgress,
@@ -182,19 +183,6 @@ def maildrop_files(setup: Setup) -> dict[str, dict]:
     if not setup.maildrop.exists():
         return {}
     return {path.name: json.loads(path.read_text()) for path in setup.maildrop.glob("*.json")}
-
-
-async def run_sizes(client: Client, handle: WorkflowHandle) -> list[int]:
-    """Events in each run of the workflow, first to last."""
-    sizes, run_id = [], handle.first_execution_run_id
-    while run_id:
-        history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
-        sizes.append(len(history.events))
-        last = history.events[-1]
-        run_id = (last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
-                  if last.HasField("workflow_execution_continued_as_new_event_attributes")
-                  else None)
-    return sizes
 
 
 async def assert_notified_once(setup: Setup, subjects: list[str], *counts: Counter[str],
