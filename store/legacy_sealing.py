@@ -25,8 +25,7 @@ def _unsealed_rows(sealed: SealedTable) -> str:
     """The rows of a table with a value still in plain, with the subject they belong to."""
     listed = ", ".join(f"t.{c}" for c in sealed.columns)
     plain = " OR ".join(f"t.{c} {_UNSEALED}" for c in sealed.columns)
-    if sealed.table in ("subjects", "personal_data", "privacy_center_challenges",
-                        "privacy_center_notices", "purpose_change_notices"):
+    if not sealed.of_requests:
         return (f"SELECT t.{sealed.key} AS row_key, t.subject_id, {listed}"
                 f" FROM {sealed.table} t WHERE t.subject_id IS NOT NULL AND ({plain})")
     return (f"SELECT t.{sealed.key} AS row_key, r.subject_id, {listed} FROM {sealed.table} t"

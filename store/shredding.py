@@ -37,6 +37,9 @@ class SealedTable:
     rows_of_subject: str
     keyed_with_subject: bool = False
     """`key` names a row only together with its `subject_id` (a two-column key)."""
+    of_requests: bool = False
+    """The rows belong to requests (their subject is the request's); else the table has a
+    `subject_id` column of its own."""
 
     def where_row(self, first: int) -> str:
         """The WHERE clause naming one row: the key as ${first}, the subject after it."""
@@ -48,7 +51,8 @@ def _of_requests(table: str, key: str, columns: tuple[str, ...]) -> SealedTable:
     listed = ", ".join(f"t.{c}" for c in columns)
     return SealedTable(table, key, columns,
                        f"SELECT t.{key} AS row_key, t.request_id, {listed} FROM {table} t"
-                       f" JOIN requests r USING (request_id) WHERE r.subject_id = $1")
+                       f" JOIN requests r USING (request_id) WHERE r.subject_id = $1",
+                       of_requests=True)
 
 
 SEALED: tuple[SealedTable, ...] = (
