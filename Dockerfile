@@ -22,6 +22,7 @@ COPY activities/ activities/
 COPY workflows/ workflows/
 COPY runtime/ runtime/
 COPY store/ store/
+COPY mail/ mail/
 COPY audit/ audit/
 COPY interfaces/ interfaces/
 COPY worker.py starter.py ./

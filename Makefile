@@ -25,8 +25,7 @@ run: $(VENV)/.run-deps
 browser:
 	@sh tests/e2e/provision-chromium.sh
 
-test: $(VENV)/.test-deps browser
-	$(BIN)/ruff check .
+test: lint browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # One run (about 14 minutes on the shared 2-core box): the bare-SDK baselines, our workflow with 1, 2 and 4
@@ -46,8 +45,10 @@ bench-fanout: $(VENV)/.test-deps
 check-histories:
 	@$(PYTHON) tests/check_histories.py
 
+# Style, and the packages' layers (pyproject.toml [tool.importlinter]: no import cycle).
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache

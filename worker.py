@@ -31,22 +31,18 @@ from temporalio.worker import (
 )
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from activities.database import create_pool
-from activities.event_store import EventStore
 from activities.history_archive import HistoryArchive
 from activities.lifecycle_activities import LifecycleActivities
 from activities.log_checkpoints import LogCheckpoints
-from activities.log_context import LogContextInterceptor
-from activities.notifications import DEFAULT_ZONE, MaildropSender, NotificationOutbox
 from activities.purpose_changes import PurposeChangeActivities
 from activities.request_activities import RequestActivities
 from activities.retention import PersonalDataRetention
-from activities.scrubbed_failures import FailureScrubbingInterceptor
-from activities.smtp_sender import SmtpSender, notice_sender
 from audit.checkpoints import CheckpointSigner
 from audit.signing import KeyProblem, key_id, load_private_key, public_pem
 from audit.witness import DirectoryWitness
 from interfaces.api.serving import ApiPortTaken, bind, serving
+from mail.maildrop import MaildropSender
+from mail.smtp import SmtpSender
 from runtime.act_key import ActKeyProblem, load_act_key
 from runtime.archive_schedule import ensure_archive_schedule
 from runtime.checkpoint_schedule import ensure_checkpoint_schedule
@@ -56,17 +52,23 @@ from runtime.cluster import (
     ensure_retention,
     ensure_search_attributes,
 )
+from runtime.log_context import LogContextInterceptor
 from runtime.logs import configure_logging
 from runtime.metrics import ActivityFailureMetrics, prometheus_runtime, store_gauges
+from runtime.notice_senders import notice_sender
 from runtime.personal_data_settings import DEFAULT_PERSONAL_DATA_RETENTION
 from runtime.retention_schedule import ensure_retention_schedule
+from runtime.scrubbed_failures import FailureScrubbingInterceptor
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, ServerStartError
 from runtime.service_lock import ServiceRunning, service_lock
 from runtime.settings import Settings, SettingsError, load_settings
 from runtime.signals import run_until_signalled
 from runtime.tracing import tracing
 from store.accounts import Accounts, ensure_local_admin
+from store.database import create_pool
+from store.events import EventStore
 from store.legacy_sealing import seal_plaintext_left
+from store.outbox import DEFAULT_ZONE, NotificationOutbox
 from store.privileges import (
     OWNER_ROLE,
     RUNTIME_ROLE,
@@ -114,7 +116,7 @@ def build_worker(
                     *PersonalDataRetention(pool, EventStore(pool),
                                            personal_data_retention).all()],
         # Outermost first: whatever leaves an activity is scrubbed of personal data before
-        # the SDK logs it or stores it in history (activities/scrubbed_failures.py).
+        # the SDK logs it or stores it in history (runtime/scrubbed_failures.py).
         interceptors=[FailureScrubbingInterceptor(), ActAuthorityInterceptor(act_key),
                       LogContextInterceptor(), *interceptors],
         workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),

@@ -1,1 +1,1 @@
-"""All I/O: the Postgres store, the notification outbox, and the activities built on them."""
+"""The activity classes: each loads through store/, calls domain/, saves through store/."""

@@ -17,18 +17,6 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.event_store import EventStore, UnknownRequest
-from activities.identity_checks import code_verified, registration_matched
-from activities.inventory_store import purposes_as_recorded
-from activities.notifications import MaildropSender
-from activities.request_effects import (
-    DetailsErased,
-    carry_out_in,
-    finish_erasure,
-    request_details,
-    shredded_event_key,
-    shredded_payload,
-)
 from domain.decisions import FEE_PER_CASE_YEN, Proposal, propose
 from domain.events import EventType, NewEvent
 from domain.findings import ChangeCheck, Findings
@@ -52,6 +40,19 @@ from domain.requests import (
     SuspensionAction,
     SuspensionGround,
 )
+from mail.maildrop import MaildropSender
+from mail.withdrawal import withdraw_notices
+from store.decision_effects import (
+    DetailsErased,
+    carry_out_in,
+    destroy_shredded_key,
+    request_details,
+    shredded_event_key,
+    shredded_payload,
+)
+from store.events import EventStore, UnknownRequest
+from store.identity_checks import code_verified, registration_matched
+from store.inventory import purposes_as_recorded
 from store.provisions import stored_bases, withdraw_standing_consents
 from store.sealing import vault_of
 
@@ -264,7 +265,9 @@ class LifecycleActivities:
                 else:
                     report = await self._carry_out_in(connection, order)
             if report.event is EventType.DATA_ERASED:
-                await finish_erasure(connection, self._events, order, self._maildrop)
+                await destroy_shredded_key(connection, order)
+                if self._maildrop is not None:
+                    await withdraw_notices(connection, self._events, order, self._maildrop)
         log.info("decision carried out", event_type=report.event.value,
                  items=report.items_affected)
         return report

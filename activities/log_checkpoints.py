@@ -12,10 +12,10 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.event_store import EventStore, UnknownRequest
 from audit.checkpoints import CheckpointSigner
 from domain.event_log import CheckpointOrder, CheckpointTaken, RequestMark, SignedCheckpoint
 from domain.messages import Bookkeeping
+from store.events import EventStore, UnknownRequest
 
 log = structlog.get_logger(__name__)
 

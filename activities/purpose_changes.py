@@ -4,7 +4,7 @@ affected subjects, complete. Only ids, counts and the organisation's texts cross
 the notices themselves (addresses, bodies) stay in Postgres, sealed, and in the sender.
 
 A batch's notices are written to the database first (pending, sealed), then handed to
-the worker's sender many at once (activities/notice_delivery.py) and marked delivered
+the worker's sender many at once (mail/delivery.py) and marked delivered
 every few hundred, so a batch cut off by a crash hands over again only what was not
 marked, and what it hands over again replaces its first copy (the same key)."""
 
@@ -17,8 +17,6 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.notice_delivery import NoticeDelivery
-from activities.notifications import NoticeSender
 from domain.authority import Role, authority_problem
 from domain.purpose_change_messages import (
     CHANGE_ACT,
@@ -31,6 +29,8 @@ from domain.purpose_change_messages import (
     RecordChange,
     change_subject,
 )
+from mail.delivery import NoticeDelivery
+from mail.sender import NoticeSender
 from store.purpose_notices import (
     affected_after,
     change_texts,

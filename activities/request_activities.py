@@ -11,10 +11,11 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.event_store import EventStore, UnknownRequest
-from activities.notifications import NoticeSender, NotificationOutbox, Undeliverable
 from domain.events import EventType, NewEvent
 from domain.messages import AttachAnswer, Bookkeeping, DeliverNotice, QueuedNotice, QueueNotice
+from mail.sender import NoticeSender
+from store.events import EventStore, UnknownRequest
+from store.outbox import NotificationOutbox, Undeliverable
 
 log = structlog.get_logger(__name__)
 

@@ -16,10 +16,10 @@ import asyncpg
 import structlog
 from temporalio import activity
 
-from activities.event_store import EventStore
+from domain.durations import spoken_duration
 from domain.events import EventType, NewEvent
 from domain.retention import RetentionCounts, RetentionRun, closed_before
-from runtime.durations import spoken_duration
+from store.events import EventStore
 from store.sealing import vault_of
 from store.shredding import destroy_shredded_keys, shred_subject_key
 

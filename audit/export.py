@@ -13,8 +13,8 @@ from typing import Any
 from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.history_archive import ArchivedHistories, HistoryNotArchived
-from activities.request_views import RequestViews
+from store.history_archive import ArchivedHistories, HistoryNotArchived
+from store.views import RequestViews
 
 # What an export says of a request: its facts, never a personal value. Auditors' folders
 # are copied and kept outside the store, where no key destruction reaches them, so a

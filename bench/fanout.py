@@ -41,7 +41,6 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 from temporalio.client import Client, WorkflowHandle  # noqa: E402
 
-from activities.database import apply_migrations, create_pool  # noqa: E402
 from bench.drive import BENCH_ACT_KEY  # noqa: E402
 from bench.report import FANOUT_BEGIN, FANOUT_END  # noqa: E402
 from bench.workers import fleet  # noqa: E402
@@ -57,6 +56,7 @@ from domain.purposes import NoticeMethod, PurposeChangeProposal  # noqa: E402
 from runtime.cluster import connect, ensure_search_attributes  # noqa: E402
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port  # noqa: E402
 from runtime.settings import Settings  # noqa: E402
+from store.database import apply_migrations, create_pool  # noqa: E402
 from store.purposes import change_stream, seed_article_3  # noqa: E402
 from store.registers import verify_stream  # noqa: E402
 from store.sealing import Vault, seal_with  # noqa: E402

@@ -41,7 +41,6 @@ import asyncpg  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
-from activities.database import apply_migrations, create_pool  # noqa: E402
 from bench.baseline import BaselineWorkflow, noop  # noqa: E402
 from bench.drive import (  # noqa: E402
     BENCH_ACT_KEY,
@@ -70,6 +69,7 @@ from bench.workers import Fleet, fleet  # noqa: E402
 from runtime.cluster import connect, ensure_search_attributes  # noqa: E402
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port  # noqa: E402
 from runtime.settings import Settings  # noqa: E402
+from store.database import apply_migrations, create_pool  # noqa: E402
 
 STARTED = time.monotonic()
 

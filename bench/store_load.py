@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from activities.request_views import RequestFilter, RequestViews
+from store.views import RequestFilter, RequestViews
 
 EVENTS_PER_REQUEST = 20
 

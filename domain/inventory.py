@@ -1,7 +1,7 @@
 """The inventory: what the organisation holds about each subject and to whom it provides it,
 as an operator loads it into the store (`dsr inventory load FILE`, docs/inventory.md).
 
-Pure: the file's JSON is validated here; `activities/inventory_store.py` writes it. The
+Pure: the file's JSON is validated here; `store/inventory.py` writes it. The
 purposes are recorded as they are, not as they should be: an item whose purpose is not in
 Article 3's register (as it stood when the item was used) is how the inventory says an item
 is used beyond purpose (Article 8). The same file may define purposes (Article 3), record

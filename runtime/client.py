@@ -22,9 +22,6 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.database import create_pool
-from activities.event_store import UnknownRequest
-from activities.intake_store import ConflictingSubmission, IntakeStore
 from domain.deadlines import DeadlinePolicy
 from domain.lifecycle import RequestStatus
 from domain.messages import RequestRef, StatusView
@@ -39,6 +36,9 @@ from runtime.operator_acts import Actor, Forbidden, Refused, respond
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings
 from store.accounts import Accounts, read_token_file
+from store.database import create_pool
+from store.events import UnknownRequest
+from store.intake import ConflictingSubmission, IntakeStore
 from store.keyring import KeyringError
 from store.privileges import RUNTIME_ROLE, with_user
 from workflows import search_attributes as sa

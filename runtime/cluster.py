@@ -32,7 +32,7 @@ from temporalio.runtime import (
 )
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
-from activities.scrubbed_failures import ScrubbingFailureConverter
+from runtime.scrubbed_failures import ScrubbingFailureConverter
 from runtime.settings import Settings, SettingsError
 from workflows import search_attributes
 

@@ -5,7 +5,7 @@ same renderer, so every line has one shape. Log lines carry ids, never personal 
 exceptions are rendered without their frames' local variables (structlog's console
 default, rich's traceback, shows them, and an activity's locals hold the rows it read),
 and the exceptions that end activities reach the SDK's log already scrubbed
-(activities/scrubbed_failures.py).
+(runtime/scrubbed_failures.py).
 """
 
 from __future__ import annotations

@@ -23,8 +23,6 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.event_store import UnknownRequest
-from activities.intake_store import IntakeStore
 from domain.authority import ACT_ROLES, ActAuthority, Role, argument_digest, holds, sign_act
 from domain.messages import (
     ApproveMeasure,
@@ -36,6 +34,8 @@ from domain.messages import (
     VerifyIdentity,
 )
 from domain.requests import Text
+from store.events import UnknownRequest
+from store.intake import IntakeStore
 
 ACT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 

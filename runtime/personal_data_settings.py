@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator
 
-from runtime.durations import parse_duration
+from domain.durations import parse_duration
 from store.keyring import DirectoryKeyring, load_key_encryption_key
 from store.sealing import Vault
 

@@ -14,7 +14,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.deadlines import DeadlinePolicy, parse_overrides, policy_with
-from runtime.durations import parse_duration
+from domain.durations import parse_duration
 from runtime.personal_data_settings import PersonalDataSettings
 
 _HOST_PORT = re.compile(r"[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
@@ -245,7 +245,7 @@ class Settings(BaseSettings, PersonalDataSettings):
     )
 
     # Mail (README, *Mail*): notices go to the maildrop folder (the embedded default) or to
-    # an SMTP server (activities/smtp_sender.py). The DSR_SMTP_* variables and
+    # an SMTP server (mail/smtp.py). The DSR_SMTP_* variables and
     # DSR_MAIL_FROM apply only with DSR_MAIL=smtp; the host, the password and the sender
     # are checked even when unset (handed in as None, so that an error names the variable,
     # as for TEMPORAL_TLS_CLIENT_KEY_PATH above).

@@ -1,1 +1,2 @@
-"""PostgreSQL: roles and privileges of the store (the rest moves here as it is touched)."""
+"""PostgreSQL: every SQL statement of the service and its migrations: the event chain and
+its projections, intake, holdings and the registers, the outbox, sealing and keys, roles."""

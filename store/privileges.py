@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import asyncpg
 import structlog
 
-from activities.database import apply_migrations, create_pool, migration_files
+from store.database import apply_migrations, create_pool, migration_files
 
 log = structlog.get_logger(__name__)
 

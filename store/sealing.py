@@ -177,7 +177,7 @@ class Vault:
 
 
 def vault_of(connection: asyncpg.Connection) -> Vault:
-    """The vault of a connection from activities.database.create_pool(vault=...)."""
+    """The vault of a connection from store.database.create_pool(vault=...)."""
     vault = getattr(connection, "dsr_vault", None)
     if vault is None:
         raise VaultMissing("this database pool was opened without a vault, so it cannot "

@@ -16,8 +16,8 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import create_pool
 from runtime.servers import EmbeddedPostgres
+from store.database import create_pool
 from store.sealing import Vault
 from tests.support import Roles, database_with_roles, suite_vault, time_skipping_server
 

@@ -13,7 +13,6 @@ import sys
 import asyncpg
 import structlog
 
-from activities.database import create_pool
 from interfaces.api.app import create_app
 from interfaces.api.services import Services
 from interfaces.api.serving import ApiPortTaken, bind, serving
@@ -23,6 +22,7 @@ from runtime.logs import configure_logging
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings, SettingsError, load_settings
 from runtime.signals import run_until_signalled
+from store.database import create_pool
 from store.keyring import KeyringError
 from store.privileges import RUNTIME_ROLE, with_user
 

@@ -14,9 +14,6 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import AwareDatetime
 
-from activities.event_store import EventStore, UnknownRequest
-from activities.history_archive import ArchivedHistories
-from activities.request_views import RequestViews
 from audit.export import HistoryUnavailable, export_requests
 from audit.report import build_report, kept_compliance_problem, render_csv, render_html
 from domain.authority import Role
@@ -25,6 +22,9 @@ from interfaces.api.deps import RequestId, Svc, known
 from interfaces.api.models import AuditExport, ChainCheck
 from interfaces.api.problems import INVALID_INPUT, NOT_FOUND, Problem, responses
 from store.accounts import Account
+from store.events import EventStore, UnknownRequest
+from store.history_archive import ArchivedHistories
+from store.views import RequestViews
 
 router = APIRouter()
 Auditor = Annotated[Account, Depends(require(Role.AUDITOR))]

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from activities.event_store import UnknownRequest
-from activities.intake_store import IntakeStore
 from interfaces.api.problems import NOT_FOUND, Problem
 from interfaces.api.services import Services
+from store.events import UnknownRequest
+from store.intake import IntakeStore
 
 
 def services_of(request: Request) -> Services:

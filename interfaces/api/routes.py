@@ -9,8 +9,6 @@ from typing import Annotated, Union
 from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import AwareDatetime
 
-from activities.event_store import UnknownRequest
-from activities.request_views import RequestFilter, RequestViews
 from domain.authority import Role
 from domain.lifecycle import RequestStatus
 from domain.messages import StatusView
@@ -22,6 +20,8 @@ from interfaces.api.models import Health, RequestRow, SubmissionReply, Timeline
 from interfaces.api.problems import CONFLICT, NOT_FOUND, Problem, responses
 from runtime.client import Refused, status, submit
 from store.accounts import Account
+from store.events import UnknownRequest
+from store.views import RequestFilter, RequestViews
 
 MAX_LIST = 10_000  # as `dsr list`
 

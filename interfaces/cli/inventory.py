@@ -18,11 +18,11 @@ from typing import Any
 
 import asyncpg
 
-from activities.inventory_store import InventoryLoad, InventoryStore, RegisterConflict
 from domain.inventory import InvalidInventory, Inventory, parse_inventory
 from interfaces.cli.records import emit
 from runtime.client import Refused, Unavailable, connections
 from runtime.settings import Settings
+from store.inventory import InventoryLoad, InventoryStore, RegisterConflict
 
 
 def add_parsers(commands: Any) -> None:

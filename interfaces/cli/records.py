@@ -16,9 +16,6 @@ from typing import Any
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from activities.event_store import EventStore, UnknownRequest
-from activities.history_archive import ArchivedHistories, HistoryNotArchived
-from activities.request_views import RequestFilter, RequestViews
 from audit.export import HistoryUnavailable, export_requests
 from audit.report import build_report, kept_compliance_problem, render_csv, render_html
 from audit.signing import KeyProblem, load_public_key
@@ -29,8 +26,11 @@ from domain.registers import logged_name
 from domain.requests import RequestKind
 from runtime.client import Diverged, Refused, connections
 from runtime.settings import Settings
+from store.events import EventStore, UnknownRequest
+from store.history_archive import ArchivedHistories, HistoryNotArchived
 from store.registers import streams as register_streams
 from store.registers import verify_stream
+from store.views import RequestFilter, RequestViews
 from workflows.replay import ReplayVerdict, replay_files, replay_histories
 
 MAX_LIST = 10_000  # rows `dsr list` returns at most; a larger number is refused, not overflowed

@@ -10,11 +10,11 @@ from typing import Any
 
 import asyncpg
 
-from activities.event_store import UnknownRequest
-from activities.request_review import review_document
 from interfaces.cli.records import emit
 from runtime.client import Refused, connections
 from runtime.settings import Settings
+from store.events import UnknownRequest
+from store.review import review_document
 
 
 def add_parsers(commands: Any) -> None:

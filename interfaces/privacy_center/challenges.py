@@ -24,7 +24,8 @@ from typing import Any
 import asyncpg
 import structlog
 
-from activities.notifications import NoticeSender, OutgoingNotice
+from mail.sender import NoticeSender
+from store.outbox import OutgoingNotice
 from store.sealing import ERASED, Vault, key_of, vault_of
 
 log = structlog.get_logger(__name__)

@@ -26,7 +26,6 @@ from fastapi.templating import Jinja2Templates
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 
-from activities.smtp_sender import notice_sender
 from domain.requests import InvalidSubmission, Language, RequestKind
 from interfaces.api.services import Services
 from interfaces.privacy_center import forms
@@ -42,6 +41,7 @@ from interfaces.privacy_center.challenges import (
 )
 from interfaces.privacy_center.texts import texts
 from runtime.client import Refused, submit
+from runtime.notice_senders import notice_sender
 from store.sealing import key_of, vault_of
 
 log = structlog.get_logger(__name__)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from activities.request_views import RequestViews
 from domain.authority import Role
 from runtime import operator_acts as acts
+from store.views import RequestViews
 from tests.api.conftest import Token, bearer
 from tests.support import PERSONAL, inquiry
 

@@ -24,12 +24,12 @@ import asyncpg
 import psutil
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from activities.database import apply_migrations, create_pool
-from activities.event_store import EventStore
 from domain.messages import RequestOutcome
 from runtime.client import respond, submit
 from runtime.cluster import connect, ensure_search_attributes
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port
+from store.database import apply_migrations, create_pool
+from store.events import EventStore
 from tests.support import (
     PERSONAL,
     TEST_ACT_KEY,

@@ -22,10 +22,10 @@ from temporalio import activity, workflow
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from activities.database import apply_migrations, create_pool
 from runtime.cluster import connect
 from runtime.metrics import read_store
 from runtime.tracing import tracer_provider, tracing_interceptor
+from store.database import apply_migrations, create_pool
 from store.sealing import Vault, vault_of
 from tests.e2e.test_service import ROOT, Service, _count, service  # noqa: F401 (the fixture)
 from tests.support import eventually, personal_values_in, scratch_database

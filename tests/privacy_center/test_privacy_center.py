@@ -339,8 +339,8 @@ async def test_the_service_app_serves_the_pages_at_the_root() -> None:
 async def test_a_message_that_fails_to_go_is_sent_with_the_next(
     center: Center, unique: str, tmp_path
 ) -> None:
-    from activities.notifications import MaildropSender
     from interfaces.privacy_center.challenges import Outbox
+    from mail.maildrop import MaildropSender
 
     class Down:
         async def send(self, notice) -> None:
@@ -372,8 +372,8 @@ async def test_a_message_that_fails_to_go_is_sent_with_the_next(
 async def test_a_message_whose_request_was_forgotten_is_withdrawn_not_sent(
     center: Center, unique: str, vault: Vault, tmp_path
 ) -> None:
-    from activities.notifications import MaildropSender
     from interfaces.privacy_center.challenges import Outbox
+    from mail.maildrop import MaildropSender
 
     address = f"forgotten-{unique}@example.jp"
     subject_id = await center.registered(address)

@@ -10,9 +10,9 @@ from typing import Any
 
 import asyncpg
 
-from activities.intake_store import IntakeStore
 from domain.events import EventType, NewEvent
 from domain.requests import SubjectRequest, parse_submission
+from store.intake import IntakeStore
 from store.sealing import PREFIX, vault_of
 from store.shredding import shred_subject_key
 

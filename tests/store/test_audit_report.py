@@ -18,8 +18,6 @@ from typing import Any
 import asyncpg
 import pytest
 
-from activities.event_store import EventStore
-from activities.intake_store import IntakeStore
 from audit.report import (
     CSV_COLUMNS,
     build_report,
@@ -30,6 +28,8 @@ from audit.report import (
 from domain.compliance import ComplianceReport, Verdict
 from domain.events import EventType, NewEvent
 from domain.requests import parse_submission
+from store.events import EventStore
+from store.intake import IntakeStore
 from store.sealing import ERASED, Vault
 from store.shredding import shred_subject_key
 

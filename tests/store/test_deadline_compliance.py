@@ -19,12 +19,12 @@ from typing import Any
 import asyncpg
 import pytest
 
-from activities.database import apply_migrations, create_pool, migration_files
-from activities.event_store import EventStore
-from activities.intake_store import IntakeStore
 from audit.report import build_report, kept_compliance_problem
 from domain.compliance import ComplianceReport, ReportRange, compliance_from_events
 from domain.events import EventType, NewEvent, RecordedEvent
+from store.database import apply_migrations, create_pool, migration_files
+from store.events import EventStore
+from store.intake import IntakeStore
 from store.legacy_sealing import seal_plaintext_left
 from store.sealing import Vault, vault_of
 from tests.store.support import POLICY, inquiry

@@ -10,9 +10,9 @@ from datetime import timedelta, timezone
 import asyncpg
 import pytest
 
-from activities.event_store import EventStore, UnknownRequest
 from domain.chain import GENESIS_HASH, canonical_encoding, link_hash
 from domain.events import EventType, RecordedEvent
+from store.events import EventStore, UnknownRequest
 from tests.store.support import T0, event, new_request
 from tests.support import tamper
 

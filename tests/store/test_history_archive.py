@@ -19,12 +19,13 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.database import apply_migrations, create_pool
-from activities.history_archive import ArchivedHistories, HistoryArchive, HistoryNotArchived
-from activities.request_views import RequestViews
+from activities.history_archive import HistoryArchive
 from audit.export import REQUEST_FACTS, HistoryUnavailable, export_requests
 from domain.archive import ArchiveBatch, ArchiveCounts
+from store.database import apply_migrations, create_pool
+from store.history_archive import ArchivedHistories, HistoryNotArchived
 from store.sealing import Vault
+from store.views import RequestViews
 from tests.store.support import EMAIL, NAME, TEXT, new_request
 from tests.support import recorded_histories, scratch_database
 

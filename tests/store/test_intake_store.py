@@ -11,17 +11,17 @@ import uuid
 import asyncpg
 import pytest
 
-from activities.event_store import EventStore, UnknownRequest
-from activities.identity_checks import registration_matched
-from activities.intake_store import (
+from domain.chain import GENESIS_HASH
+from domain.events import EventType
+from domain.requests import fingerprint
+from store.events import EventStore, UnknownRequest
+from store.identity_checks import registration_matched
+from store.intake import (
     ConflictingSubmission,
     IntakeStore,
     RequestSummary,
     keyed_fingerprint,
 )
-from domain.chain import GENESIS_HASH
-from domain.events import EventType
-from domain.requests import fingerprint
 from store.sealing import key_of, vault_of
 from tests.store.support import (
     EMAIL,

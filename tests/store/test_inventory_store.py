@@ -14,15 +14,15 @@ from typing import Any
 import asyncpg
 import pytest
 
-from activities.event_store import EventStore
-from activities.intake_store import IntakeStore
-from activities.inventory_store import InventoryLoad, InventoryStore
 from domain.events import EventType
 from domain.inventory import HeldItemRecord, Inventory, parse_inventory
 from domain.requests import DataCategory, parse_submission
 from interfaces.cli import inventory as cli_inventory
 from runtime.client import Refused, Unavailable
 from runtime.settings import Settings
+from store.events import EventStore
+from store.intake import IntakeStore
+from store.inventory import InventoryLoad, InventoryStore
 from store.sealing import ERASED, key_of, vault_of
 from store.shredding import shred_subject_key
 from tests.store.support import POLICY, T0, assert_sealed, event, opened, sealed

@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from activities.database import create_pool, migration_files
+from store.database import create_pool, migration_files
 from store.legacy_sealing import seal_plaintext_left
 from store.privileges import prepare_store
 from store.sealing import PREFIX, Vault, key_of
@@ -42,7 +42,7 @@ async def before_sealing(postgres_server: str) -> AsyncIterator[tuple[Roles, asy
     async with database_with_roles(postgres_server, "dsr_legacy", migrated=False) as roles:
         owner = await asyncpg.connect(roles.owner_url)
         try:
-            # What activities.database.apply_migrations records, so it goes on from 0010.
+            # What store.database.apply_migrations records, so it goes on from 0010.
             await owner.execute(
                 """CREATE TABLE schema_migrations (version text PRIMARY KEY,
                        checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())""")

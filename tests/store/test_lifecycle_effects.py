@@ -12,15 +12,16 @@ import asyncpg
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from activities.event_store import EventStore
-from activities.intake_store import IntakeStore
 from activities.lifecycle_activities import LifecycleActivities
-from activities.notifications import MaildropSender, OutgoingNotice, maildrop_name
-from activities.request_review import review_document
 from domain.decisions import Findings, Outcome
 from domain.events import EventType
 from domain.messages import CarryOut, Decide, RecordByOperator, RequestStep
 from domain.requests import RequestKind, SuspensionAction, SuspensionGround, parse_submission
+from mail.maildrop import MaildropSender, maildrop_name
+from store.events import EventStore
+from store.intake import IntakeStore
+from store.outbox import OutgoingNotice
+from store.review import review_document
 from store.sealing import ERASED, key_of, vault_of
 from store.shredding import Redaction
 from tests.store.support import EMAIL, NAME, POLICY, T0, opened, register_email, sealed

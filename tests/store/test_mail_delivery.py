@@ -21,23 +21,18 @@ import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
 
-from activities.event_store import EventStore
-from activities.intake_store import IntakeStore
-from activities.notifications import (
-    MaildropSender,
-    NoticeSender,
-    NotificationOutbox,
-    OutgoingNotice,
-    RecipientErased,
-    maildrop_name,
-)
 from activities.request_activities import RequestActivities
-from activities.smtp_sender import MailNotDelivered, SmtpSender, message_id
 from domain.deadlines import Commitment
 from domain.events import EventType
 from domain.messages import DeliverNotice, QueueNotice
 from domain.notices import NoticeKind
 from domain.requests import parse_submission
+from mail.maildrop import MaildropSender, maildrop_name
+from mail.sender import NoticeSender, RecipientErased
+from mail.smtp import MailNotDelivered, SmtpSender, message_id
+from store.events import EventStore
+from store.intake import IntakeStore
+from store.outbox import NotificationOutbox, OutgoingNotice
 from store.sealing import ERASED
 from tests.store.support import POLICY, T0, assert_sealed, opened
 
@@ -304,7 +299,7 @@ async def test_maildrop_files_are_private_durable_and_named_in_the_event(
 async def test_a_retried_maildrop_write_clears_a_staging_file_a_crash_left(
     tmp_path: Path,
 ) -> None:
-    from activities.notifications import maildrop_staging_prefix
+    from mail.maildrop import maildrop_staging_prefix
 
     folder = tmp_path / "maildrop"
     folder.mkdir()
@@ -321,7 +316,7 @@ async def test_maildrop_file_is_on_disk_before_the_notice_counts_as_delivered(
 ) -> None:
     """The order of the write: content fsynced, renamed into place, the folder fsynced,
     and only then does the outbox mark the notice delivered."""
-    import activities.notifications as notifications
+    import mail.maildrop as notifications
 
     steps: list[str] = []
     real_fsync, real_replace = notifications.os.fsync, notifications.os.replace
@@ -358,7 +353,7 @@ async def test_maildrop_file_is_on_disk_before_the_notice_counts_as_delivered(
 async def test_a_failed_maildrop_write_leaves_the_notice_pending_and_no_staging_file(
     pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import activities.notifications as notifications
+    import mail.maildrop as notifications
 
     def full_disk(descriptor: int) -> None:
         raise OSError(28, "No space left on device")
@@ -481,7 +476,7 @@ async def test_starttls_with_a_login_delivers_and_checks_the_certificate(
 
 def test_the_settings_choose_the_sender(monkeypatch: pytest.MonkeyPatch,
                                         tmp_path: Path) -> None:
-    from activities.smtp_sender import notice_sender
+    from runtime.notice_senders import notice_sender
     from runtime.settings import SettingsError, load_settings
 
     for variable in ("DSR_MAIL", "DSR_SMTP_HOST", "DSR_SMTP_PORT", "DSR_SMTP_TLS",
@@ -532,7 +527,7 @@ async def test_the_ca_file_setting_lets_the_sender_trust_a_private_relay(
 ) -> None:
     import ssl
 
-    from activities.smtp_sender import notice_sender
+    from runtime.notice_senders import notice_sender
     from runtime.settings import load_settings
 
     cert_file, key_file = _self_signed(tmp_path)
@@ -565,7 +560,7 @@ async def test_withdrawing_removes_the_notices_files_still_in_the_maildrop(
 ) -> None:
     """For an erasure: the subject's notices a relay has not picked up yet, and a staging
     file a crash left, go; another subject's stay."""
-    from activities.notifications import maildrop_staging_prefix
+    from mail.maildrop import maildrop_staging_prefix
 
     folder = tmp_path / "maildrop"
     sender = MaildropSender(folder)

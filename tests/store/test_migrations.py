@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from activities.database import (
+from store.database import (
     MIGRATION_LOCK_ID,
     MigrationError,
     apply_migrations,
@@ -65,7 +65,7 @@ async def _lock_is_free(url: str) -> bool:
 
 
 def test_the_foundation_migration_is_shipped() -> None:
-    assert VERSIONS, "no migration found in activities/migrations"
+    assert VERSIONS, "no migration found in store/migrations"
     assert VERSIONS[0] == "0001_foundation"
     assert VERSIONS == sorted(VERSIONS)
 

@@ -14,22 +14,19 @@ import asyncpg
 import pytest
 from structlog.testing import CapturingLogger
 
-from activities import notifications, request_activities
-from activities.event_store import EventStore, UnknownRequest
-from activities.intake_store import IntakeStore
-from activities.notice_facts import notice_facts
-from activities.notifications import (
-    MaildropSender,
-    NotificationOutbox,
-    OutgoingNotice,
-    Undeliverable,
-)
+from activities import request_activities
 from activities.request_activities import RequestActivities
 from domain.deadlines import Commitment
 from domain.events import EventType
 from domain.messages import DeliverNotice, QueueNotice
 from domain.notices import NoticeFacts, NoticeKind
 from domain.requests import parse_submission
+from mail.maildrop import MaildropSender
+from store import outbox as notifications
+from store.events import EventStore, UnknownRequest
+from store.intake import IntakeStore
+from store.notice_facts import notice_facts
+from store.outbox import NotificationOutbox, OutgoingNotice, Undeliverable
 from store.sealing import ERASED
 from tests.store.support import (
     EMAIL,

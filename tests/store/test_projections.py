@@ -7,8 +7,8 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
-from activities.event_store import EventStore
 from domain.events import EventType
+from store.events import EventStore
 from tests.store.support import POLICY, T0, event, new_request
 
 DUE = T0 + timedelta(days=14)

@@ -14,14 +14,14 @@ from typing import Any
 import asyncpg
 import pytest
 
-from activities.database import create_pool
-from activities.inventory_store import InventoryLoad, InventoryStore, RegisterConflict
 from domain.authority import Role
 from domain.inventory import parse_inventory
 from domain.provision_register import FindingKind, OptOutMatter
 from runtime.act_key import load_act_key
 from starter import main
 from store.accounts import Accounts
+from store.database import create_pool
+from store.inventory import InventoryLoad, InventoryStore, RegisterConflict
 from store.provisions import (
     BASES_STREAM,
     CONSENTS_STREAM,

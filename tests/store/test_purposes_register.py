@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from activities.intake_store import IntakeStore
 from domain.holdings import Purpose
 from domain.purposes import NoticeMethod, PurposeChangeProposal, PurposeVersion
+from store.intake import IntakeStore
 from store.purpose_notices import (
     affected_after,
     change_texts,

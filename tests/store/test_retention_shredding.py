@@ -10,11 +10,11 @@ from pathlib import Path
 
 import asyncpg
 
-from activities.event_store import EventStore
-from activities.intake_store import IntakeStore
 from activities.retention import PersonalDataRetention
 from domain.events import EventType
 from domain.retention import RetentionRun
+from store.events import EventStore
+from store.intake import IntakeStore
 from store.sealing import ERASED, key_of
 from tests.store.support import (
     POLICY,

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from activities.database import create_pool, migration_files
+from store.database import create_pool, migration_files
 from store.privileges import (
     RUNTIME_GRANTS,
     RolesMisconfigured,

@@ -21,11 +21,11 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import create_pool
 from domain.deadlines import Step
 from interfaces.privacy_center.challenges import Challenges, Message, Verdict, derive_key
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
+from store.database import create_pool
 from store.sealing import Vault, vault_of
 from tests.support import (
     TEST_ACT_KEY,

@@ -23,8 +23,6 @@ import asyncpg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from activities.database import create_pool
-from activities.event_store import EventStore
 from audit.checkpoints import CheckpointSigner
 from audit.signing import load_private_key, public_pem, sign
 from audit.witness import DirectoryWitness
@@ -32,6 +30,8 @@ from domain.chain import canonical_encoding, link_hash
 from domain.event_log import RequestMark
 from domain.events import EventType
 from starter import main
+from store.database import create_pool
+from store.events import EventStore
 from store.privacy_policy import post_policy
 from store.sealing import Vault
 from tests.store.support import event, new_request

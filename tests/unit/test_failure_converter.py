@@ -7,8 +7,8 @@ import pydantic
 from temporalio.api.failure.v1 import Failure
 from temporalio.converter import default
 
-from activities.scrubbed_failures import WITHHELD, ScrubbingFailureConverter
 from runtime.cluster import DATA_CONVERTER
+from runtime.scrubbed_failures import WITHHELD, ScrubbingFailureConverter
 
 
 def _message(error: BaseException) -> str:

@@ -1,4 +1,4 @@
-"""activities/notice_delivery.py: a fan-out writes the maildrop's files exactly as
+"""mail/delivery.py: a fan-out writes the maildrop's files exactly as
 `MaildropSender.send` does, removes only its own notices' leftover staging files, and
 marks what it handed over, in chunks, also when a write fails."""
 
@@ -9,14 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from activities import notice_delivery
-from activities.notice_delivery import NoticeDelivery, remove_staging_left, write_staged
-from activities.notifications import (
-    MaildropSender,
-    OutgoingNotice,
-    maildrop_name,
-    maildrop_staging_prefix,
-)
+from mail import delivery as notice_delivery
+from mail.delivery import NoticeDelivery, remove_staging_left, write_staged
+from mail.maildrop import MaildropSender, maildrop_name, maildrop_staging_prefix
+from store.outbox import OutgoingNotice
 from store.purpose_notices import Notice
 
 NOTICE = OutgoingNotice(0, "purpose-change/c1/subject-1", "hanako@example.jp",

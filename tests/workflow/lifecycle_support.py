@@ -13,11 +13,11 @@ from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.event_store import EventStore
 from domain.deadlines import Step
 from domain.messages import StatusView
 from runtime import operator_acts as acts
 from runtime.client import status, submit
+from store.events import EventStore
 from store.sealing import vault_of
 from tests.store.support import opened
 from tests.support import PERSONAL, actor, eventually, keep_history, readable_history

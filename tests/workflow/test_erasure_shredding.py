@@ -13,11 +13,11 @@ import asyncpg
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.event_store import EventStore
 from activities.lifecycle_activities import LifecycleActivities
-from activities.notifications import MaildropSender, maildrop_name
 from domain.deadlines import Step
+from mail.maildrop import MaildropSender, maildrop_name
 from runtime import operator_acts as acts
+from store.events import EventStore
 from store.sealing import ERASED, key_of, vault_of
 from store.shredding import Redaction
 from tests.store.support import opened

@@ -24,13 +24,13 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.event_store import EventStore
-from activities.log_context import LogContextInterceptor
-from activities.scrubbed_failures import FailureScrubbingInterceptor
 from domain.deadlines import Step
 from domain.messages import RequestOutcome, StatusView
 from runtime import operator_acts as acts
 from runtime.client import respond, status
+from runtime.log_context import LogContextInterceptor
+from runtime.scrubbed_failures import FailureScrubbingInterceptor
+from store.events import EventStore
 from tests.support import PERSONAL, TEST_ACT_KEY, actor, eventually, verified_acts
 from tests.workflow.lifecycle_support import seed_subject, start
 from tests.workflow.test_logs_carry_no_personal_data import leaks_in

@@ -31,16 +31,16 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.database import create_pool
-from activities.scrubbed_failures import (
+from domain.messages import Investigation, RequestStep
+from runtime.client import submit
+from runtime.logs import console_renderer
+from runtime.scrubbed_failures import (
     WITHHELD,
     FailureScrubbingInterceptor,
     ScrubbingFailureConverter,
     scrubbed,
 )
-from domain.messages import Investigation, RequestStep
-from runtime.client import submit
-from runtime.logs import console_renderer
+from store.database import create_pool
 from store.sealing import Vault, vault_of
 from tests.support import database_with_roles, readable_history, verified_acts
 from tests.workflow.lifecycle_support import (

@@ -11,10 +11,10 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
-from activities.event_store import EventStore
 from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import RequestOutcome, RespondToInquiry, StatusView
 from starter import Refused, respond, status, submit
+from store.events import EventStore
 from tests.store.support import opened
 from tests.support import (
     PERSONAL,

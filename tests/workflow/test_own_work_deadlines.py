@@ -12,14 +12,15 @@ from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.event_store import EventStore
 from activities.lifecycle_activities import LifecycleActivities
-from activities.notifications import MaildropSender, NotificationOutbox
 from activities.request_activities import RequestActivities
 from domain.deadlines import Step, policy_with
 from domain.messages import Investigation, QueueNotice, RequestOutcome, RequestStep
+from mail.maildrop import MaildropSender
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
+from store.events import EventStore
+from store.outbox import NotificationOutbox
 from tests.support import PERSONAL, actor, inquiry, verified_acts
 from tests.workflow.lifecycle_support import (
     activities_replacing,

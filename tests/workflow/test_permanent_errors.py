@@ -15,11 +15,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.event_store import EventStore
-from activities.notifications import maildrop_name
-from activities.request_views import RequestFilter, RequestViews
 from domain.messages import Investigation, RequestStep
+from mail.maildrop import maildrop_name
 from runtime.client import submit
+from store.events import EventStore
+from store.views import RequestFilter, RequestViews
 from tests.support import verified_acts
 from tests.workflow.lifecycle_support import (
     activities_replacing,

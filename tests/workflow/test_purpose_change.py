@@ -26,13 +26,6 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities import notice_delivery
-from activities.notifications import (
-    MaildropSender,
-    NoticeSender,
-    OutgoingNotice,
-    maildrop_name,
-)
 from activities.purpose_changes import PurposeChangeActivities
 from bench.fanout import run_sizes  # the benchmark counts runs the same way
 from domain.authority import Role
@@ -45,7 +38,11 @@ from domain.purpose_change_messages import (
     workflow_id,
 )
 from domain.purposes import NoticeMethod, PurposeChangeProposal
+from mail import delivery as notice_delivery
+from mail.maildrop import MaildropSender, maildrop_name
+from mail.sender import NoticeSender
 from runtime.servers import installed_binary
+from store.outbox import OutgoingNotice
 from store.purpose_notices import notice_key
 from store.purposes import PURPOSES_STREAM, change_stream, load_register
 from store.registers import verify_stream

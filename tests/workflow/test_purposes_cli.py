@@ -15,9 +15,9 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.notifications import MaildropSender
 from activities.purpose_changes import PurposeChangeActivities
 from domain.authority import Role
+from mail.maildrop import MaildropSender
 from store.accounts import Accounts
 from store.purposes import load_register
 from tests.store.test_purposes_register import BEFORE, define, holders

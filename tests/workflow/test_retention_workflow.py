@@ -12,12 +12,12 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.event_store import EventStore
-from activities.intake_store import IntakeStore
 from activities.retention import PersonalDataRetention
 from domain.events import EventType
 from domain.retention import RetentionCounts, RetentionRun
 from runtime.retention_schedule import retention_schedule, schedule_id
+from store.events import EventStore
+from store.intake import IntakeStore
 from tests.store.support import POLICY, T0, event, inquiry
 from tests.support import readable_history
 from workflows.shred_closed_requests import ShredClosedRequests

@@ -10,10 +10,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from activities.inventory_store import InventoryStore
 from domain.deadlines import Step
 from domain.inventory import parse_inventory
 from runtime import operator_acts as acts
+from store.inventory import InventoryStore
 from store.provisions import CONSENTS_STREAM, check_provisions
 from store.registers import verify_stream
 from tests.support import PERSONAL, actor

@@ -12,10 +12,10 @@ from typing import Any
 
 import asyncpg
 
-from activities.event_store import UnknownRequest
 from domain.findings import ChangeCheck, Findings, disclosure_plan
 from domain.holdings import purpose_label
 from domain.requests import CorrectionAction, DataCategory
+from store.events import UnknownRequest
 from store.sealing import ERASED, vault_of
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from activities.event_store import EventStore, UnknownRequest
+from store.events import EventStore, UnknownRequest
 
 
 @dataclass(frozen=True)

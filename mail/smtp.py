@@ -21,14 +21,12 @@ import ssl
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import aiosmtplib
 
-from activities.notifications import MaildropSender, OutgoingNotice, refuse_erased
-
-if TYPE_CHECKING:
-    from runtime.settings import Settings
+from mail.sender import refuse_erased
+from store.outbox import OutgoingNotice
 
 Security = Literal["starttls", "implicit", "off"]
 DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "implicit": 465, "off": 25}
@@ -112,18 +110,3 @@ class SmtpSender:
                 f"the SMTP server at {self.host}:{self.port} could not be reached or "
                 f"failed ({type(error).__name__})") from None
         return self.handle(notice.idempotency_key)
-
-
-def notice_sender(settings: Settings) -> MaildropSender | SmtpSender:
-    """The sender the settings choose (DSR_MAIL): the maildrop folder under the data folder
-    (the embedded default), or the SMTP server."""
-    if settings.mail == "smtp":
-        assert settings.smtp_host is not None and settings.mail_from is not None  # validated
-        return SmtpSender(
-            host=settings.smtp_host, port=settings.smtp_port, mail_from=settings.mail_from,
-            security=settings.smtp_tls, username=settings.smtp_username,
-            password=settings.smtp_password,
-            tls_context=(ssl.create_default_context(cafile=str(settings.smtp_ca_file))
-                         if settings.smtp_ca_file else None),
-        )
-    return MaildropSender(settings.data_dir / "maildrop")

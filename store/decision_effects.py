@@ -5,23 +5,19 @@ Personal data is sealed under the subject's key (store/sealing.py): values are o
 here to be compared or copied and sealed again when written. An erasure ends by
 crypto-shredding the subject's key (store/shredding.py), so every copy of the erased
 values sealed before, backups included, becomes unreadable; the caller records it, and
-once its transaction has committed, `finish_erasure` destroys the old key and withdraws
-the subject's notices still in the maildrop."""
+once its transaction has committed, `destroy_shredded_key` destroys the old key (and
+mail/withdrawal.py withdraws the subject's notices still in the maildrop)."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import structlog
 
-from activities.event_store import EventStore
-from activities.notifications import MaildropSender, maildrop_name, maildrop_staging_prefix
 from domain.decisions import DISCLOSING, Outcome
-from domain.events import EventType, NewEvent, PayloadValue
+from domain.events import EventType, PayloadValue
 from domain.findings import ChangeCheck, Placement, disclosure_plan, stoppable_partners
 from domain.inventory import EMAIL_FIELD
 from domain.messages import ActionReport, CarryOut
@@ -197,65 +193,14 @@ async def _erase_copies(
                                    redaction=Redaction(values, sparing=erasing_request))
 
 
-async def finish_erasure(connection: asyncpg.Connection, events: EventStore,
-                         order: CarryOut, maildrop: MaildropSender | None) -> None:
+async def destroy_shredded_key(connection: asyncpg.Connection, order: CarryOut) -> None:
     """After an erasure committed, and again on every retry of it (so a crash in between
-    leaves nothing behind): destroy the old key its `subject_key.shredded` event names,
-    then withdraw the subject's notices still in the maildrop, if notices go to one."""
+    leaves nothing behind): destroy the old key its `subject_key.shredded` event names."""
     destroyed = await connection.fetchval(
         "SELECT payload->>'destroyed_key' FROM request_events WHERE idempotency_key = $1",
         shredded_event_key(order.idempotency_key))
     if destroyed is not None:
         vault_of(connection).keyring.destroy(destroyed)
-    if maildrop is not None:
-        await _withdraw_notices(connection, events, order, maildrop)
-
-
-async def _withdraw_notices(connection: asyncpg.Connection, events: EventStore,
-                            order: CarryOut, maildrop: MaildropSender) -> None:
-    """Name the subject's files still in the maildrop in a `notices.withdrawn` event, then
-    remove them: the record never says less than was done. A retry removes what is still
-    there of what the event names, and nothing it does not name."""
-    keys = [row["idempotency_key"] for row in await connection.fetch(
-        """SELECT n.idempotency_key FROM notifications n JOIN requests r USING (request_id)
-            WHERE r.subject_id = (SELECT subject_id FROM requests WHERE request_id = $1)
-           UNION
-           SELECT idempotency_key FROM privacy_center_notices
-            WHERE subject_id = (SELECT subject_id FROM requests WHERE request_id = $1)
-           UNION  -- Article 4's notices (store/purpose_notices.notice_key)
-           SELECT 'purpose-change/' || change_id || '/' || subject_id
-             FROM purpose_change_notices
-            WHERE subject_id = (SELECT subject_id FROM requests WHERE request_id = $1)""",
-        order.request_id)]
-    key = f"{order.idempotency_key}:notices-withdrawn"
-    payload = await connection.fetchval(
-        "SELECT payload FROM request_events WHERE idempotency_key = $1", key)
-    if payload is None:
-        listed = await asyncio.to_thread(_maildrop_files, maildrop.folder, keys)
-        if not listed:
-            return  # nothing there: nothing to record or remove
-        async with connection.transaction():
-            # An attempt that recorded first wins: its list is the one removed.
-            payload = (await events.append_in(connection, NewEvent(
-                request_id=order.request_id, type=EventType.NOTICES_WITHDRAWN,
-                payload={"files": ",".join(listed), "count": len(listed)},
-                occurred_at=order.occurred_at, actor="system", idempotency_key=key))).payload
-    named = set(filter(None, str(payload.get("files") or "").split(",")))
-    removed = await maildrop.withdraw(
-        k for k in keys if maildrop_name(k) in named
-        or any(name.startswith(maildrop_staging_prefix(k)) for name in named))
-    log.info("notices withdrawn from the maildrop", files=len(removed))
-
-
-def _maildrop_files(folder: Path, keys: list[str]) -> list[str]:
-    """The files of these notices in the maildrop, chosen as MaildropSender.withdraw
-    chooses those it removes: the notice's own file and any staging file of it."""
-    if not folder.is_dir():
-        return []
-    names = {maildrop_name(key) for key in keys}
-    prefixes = tuple(maildrop_staging_prefix(key) for key in keys)
-    return sorted(path.name for path in folder.iterdir()
-                  if path.name in names or (prefixes and path.name.startswith(prefixes)))
 
 
 async def _compile_disclosure(

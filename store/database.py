@@ -57,7 +57,7 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10,
 
 def migration_files() -> list[tuple[str, str]]:
     """(version, sql) for every migration shipped with the package, in order."""
-    folder = resources.files("activities") / "migrations"
+    folder = resources.files("store") / "migrations"
     files = sorted(
         (entry.name, entry.read_text(encoding="utf-8"))
         for entry in folder.iterdir()

@@ -20,13 +20,13 @@ from datetime import datetime
 
 import asyncpg
 
-from activities.identity_checks import code_verified, registration_matched
 from domain.decisions import Outcome
 from domain.findings import Findings, Placement, disclosure_plan
 from domain.identity import ONE_TIME_CODE, identity_method
 from domain.messages import QueueNotice
 from domain.notices import NoticeFacts, NoticeKind
 from domain.requests import DataCategory, RequestKind
+from store.identity_checks import code_verified, registration_matched
 from store.sealing import ERASED, vault_of
 
 _CLOSING = {

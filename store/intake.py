@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from activities.event_store import UnknownRequest
 from domain.requests import SubjectRequest, fingerprint, workflow_id_for
+from store.events import UnknownRequest
 from store.sealing import Vault, vault_of
 
 

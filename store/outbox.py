@@ -1,4 +1,4 @@
-"""The notification outbox and the sender that delivers from it.
+"""The notification outbox: notices rendered, sealed and queued, then marked delivered.
 
 A notice is rendered and written to the outbox in the same transaction as its
 `notice.queued` event; delivery is a separate, idempotent step. A retry of either
@@ -14,29 +14,20 @@ it was queued, its delivery sends nothing and leaves it pending (`Undeliverable`
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import json
-import os
-import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Protocol
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
 
-from activities.event_store import EventStore, UnknownRequest
-from activities.notice_facts import notice_facts
 from domain.events import EventType, NewEvent, PayloadValue
 from domain.messages import QueueNotice
 from domain.notices import NoticeKind, render_notice
 from domain.requests import Language, RequestKind
-from store.durable import fsync_folder
+from store.events import EventStore, UnknownRequest
+from store.notice_facts import notice_facts
 from store.sealing import ERASED, key_of, subject_lock, vault_of
 
 log = structlog.get_logger(__name__)
@@ -59,127 +50,6 @@ class Undeliverable:
 
     notification_id: int
     idempotency_key: str
-
-
-class RecipientErased(ValueError):
-    """A sender was handed a notice whose recipient opens as erased; nothing was sent."""
-
-
-def refuse_erased(notice: OutgoingNotice) -> None:
-    """A sender's last guard: a notice addressed to the erased marker goes nowhere (the
-    outbox never hands one over; another caller might)."""
-    if notice.recipient == ERASED:
-        raise RecipientErased(
-            f"notice {notice.idempotency_key}: its recipient was erased; nothing was sent")
-
-
-class NoticeSender(Protocol):
-    """Delivers a notice. Must be idempotent on the notice's idempotency key. Returns only
-    once the notice is handed over for good (a file on disk, a message a mail server
-    accepted), with the handle it was handed over under: the maildrop file's name or the
-    message's Message-ID, both derived from the key, never from the recipient. The outbox
-    records it in the `notice.delivered` event."""
-
-    async def send(self, notice: OutgoingNotice) -> str: ...
-
-
-MAX_NAME = 255  # bytes in a file name on the file systems a maildrop lives on
-
-
-def maildrop_name(key: str) -> str:
-    """The file a notice is written to: its key, percent-encoded (one-to-one, so two keys
-    never share a file); a key too long for a file name is cut and ends with a digest of
-    the whole key, which keeps it one-to-one and readable."""
-    name = f"{quote(key, safe='')}.json"
-    if len(name.encode()) <= MAX_NAME:
-        return name
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    return f"{name[:MAX_NAME - len(digest) - 7]}-{digest}.json"
-
-
-def maildrop_staging_prefix(key: str) -> str:
-    """The start of the name a notice's file is written under before it is renamed into
-    place: hidden (a relay picks up `*.json` only), short, and findable from the key, so a
-    staging file a crash left behind can be found and removed with the notice's own."""
-    return f".staging-{hashlib.sha256(key.encode()).hexdigest()[:32]}-"
-
-
-class MaildropSender:
-    """Writes each notice as one JSON file named by its key into a maildrop folder, from
-    which a mail relay (or a person testing) picks it up. Rewriting the same key
-    replaces the file atomically, so a retried delivery leaves one message.
-
-    A notice holds personal data (a disclosure holds everything we have on the person), so
-    its file is readable by the service's user alone (mode 0600, the folder 0700 when this
-    makes it), and it is on disk before `send` returns: written to a staging file of its
-    own, fsynced, renamed into place, the folder fsynced. Only then is it marked delivered;
-    a power cut before that leaves the notice pending, and its retry rewrites the file."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def handle(self, idempotency_key: str) -> str:
-        """The name of the file a notice with this key is written to."""
-        return maildrop_name(idempotency_key)
-
-    async def send(self, notice: OutgoingNotice) -> str:
-        refuse_erased(notice)
-        content = json.dumps(
-            # The key is the message's id: a relay that already sent it can tell a
-            # retried delivery from a new message.
-            {"message_id": notice.idempotency_key, "to": notice.recipient,
-             "subject": notice.subject, "body": notice.body},
-            ensure_ascii=False, indent=2,
-        ).encode("utf-8")
-        return await asyncio.to_thread(self._write, notice.idempotency_key, content)
-
-    def _write(self, key: str, content: bytes) -> str:
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        name = maildrop_name(key)
-        # A staging file of this attempt's own: an earlier attempt still running (one that
-        # timed out) never writes into the file this one renames.
-        staging = self.folder / f"{maildrop_staging_prefix(key)}{secrets.token_hex(8)}.tmp"
-        descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            try:
-                view = memoryview(content)
-                while view:
-                    view = view[os.write(descriptor, view):]
-                os.fsync(descriptor)
-            finally:
-                os.close(descriptor)
-            os.replace(staging, self.folder / name)
-        except BaseException:
-            staging.unlink(missing_ok=True)
-            raise
-        # A staging file an earlier attempt left when the worker died mid-write: this one
-        # replaces it (it would hold the same notice).
-        for leftover in self.folder.glob(f"{maildrop_staging_prefix(key)}*.tmp"):
-            leftover.unlink(missing_ok=True)
-        fsync_folder(self.folder)
-        return name
-
-
-    async def withdraw(self, keys: Iterable[str]) -> list[str]:
-        """Removes the files of these notices that are still in the folder (no relay has
-        picked them up), and any staging file of theirs a crash left behind; returns the
-        names removed, for an event to record. For an erasure: what was handed over
-        already is named in its `notice.delivered` event and is out of our hands."""
-        return await asyncio.to_thread(self._withdraw, list(keys))
-
-    def _withdraw(self, keys: list[str]) -> list[str]:
-        if not self.folder.is_dir():
-            return []
-        removed: list[str] = []
-        prefixes = tuple(maildrop_staging_prefix(key) for key in keys)
-        names = {maildrop_name(key) for key in keys}
-        for path in sorted(self.folder.iterdir()):
-            if path.name in names or (prefixes and path.name.startswith(prefixes)):
-                path.unlink(missing_ok=True)
-                removed.append(path.name)
-        if removed:
-            fsync_folder(self.folder)
-        return removed
 
 
 DEFAULT_ZONE = ZoneInfo("Asia/Tokyo")
@@ -364,3 +234,19 @@ class NotificationOutbox:
                     idempotency_key=f"{key}:delivered",
                 ),
             )
+
+
+async def subject_notice_keys(connection: asyncpg.Connection, request_id: str) -> list[str]:
+    """The keys of every notice to the subject of this request: the requests' notices, the
+    privacy center's, and Article 4's (store/purpose_notices.notice_key)."""
+    return [row["idempotency_key"] for row in await connection.fetch(
+        """SELECT n.idempotency_key FROM notifications n JOIN requests r USING (request_id)
+            WHERE r.subject_id = (SELECT subject_id FROM requests WHERE request_id = $1)
+           UNION
+           SELECT idempotency_key FROM privacy_center_notices
+            WHERE subject_id = (SELECT subject_id FROM requests WHERE request_id = $1)
+           UNION  -- Article 4's notices (store/purpose_notices.notice_key)
+           SELECT 'purpose-change/' || change_id || '/' || subject_id
+             FROM purpose_change_notices
+            WHERE subject_id = (SELECT subject_id FROM requests WHERE request_id = $1)""",
+        request_id)]

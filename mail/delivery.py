@@ -6,7 +6,7 @@ good every `mark_every` notices, so a batch cut off by a crash leaves little to 
 again, and what it hands over again replaces its first copy (the same key, the same file
 or Message-ID).
 
-To the maildrop (activities/notifications.py, `MaildropSender`), each notice is written
+To the maildrop (store/outbox.py, `MaildropSender`), each notice is written
 exactly as `MaildropSender.send` writes it (the same file name, content and mode: 0600,
 staged, fsynced, renamed), threads writing many at once, and the folder is fsynced once
 per chunk, before the chunk is marked delivered, instead of once per file.
@@ -31,14 +31,10 @@ from typing import Any, TypeVar
 import structlog
 from temporalio import activity
 
-from activities.notifications import (
-    MaildropSender,
-    NoticeSender,
-    OutgoingNotice,
-    maildrop_name,
-    maildrop_staging_prefix,
-)
+from mail.maildrop import MaildropSender, maildrop_name, maildrop_staging_prefix
+from mail.sender import NoticeSender
 from store.durable import fsync_folder
+from store.outbox import OutgoingNotice
 from store.purpose_notices import Notice
 
 log = structlog.get_logger(__name__)

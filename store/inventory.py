@@ -23,15 +23,20 @@ what is on record first, so a second load of the same file appends no event.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 import asyncpg
 
 from domain.events import EventType
-from domain.inventory import EMAIL_FIELD, HeldItemRecord, Inventory, ProvisionRecord
+from domain.inventory import HeldItemRecord, Inventory
 from domain.purposes import PurposeRegister, PurposeVersion, article_3_register
+from store.inventory_plan import (
+    WritePlan,
+    plan_item,
+    plan_provision,
+    plan_subject,
+)
 from store.provisions import (
     Recorded,
     record_basis,
@@ -41,7 +46,7 @@ from store.provisions import (
     sync_consented_at,
 )
 from store.purposes import define_purpose, load_register
-from store.sealing import ERASED, Vault, vault_of
+from store.sealing import vault_of
 
 # Serialises loads, so two at once cannot both count the same row as added.
 INVENTORY_LOCK_ID = 0x6473725F696E76  # "dsr_inv"
@@ -93,74 +98,6 @@ class InventoryLoad:
                    if f.name not in ("kept", "unchanged"))
 
 
-@dataclass(frozen=True)
-class _Plain:
-    """A subject's personal value still to be sealed: the plan is made first, then each
-    subject's values are sealed with one look-up of its key."""
-
-    subject_id: str
-    text: str
-
-
-@dataclass
-class _Plan:
-    """The statements a load will run, batched per kind, and what they count as."""
-
-    tally: Counter[str] = field(default_factory=Counter)
-    writes: dict[str, list[tuple[object, ...]]] = field(
-        default_factory=lambda: {sql: [] for sql in _SQL.values()})
-
-    def write(self, count: str, sql: str, *args: object) -> None:
-        self.tally[count] += 1
-        self.writes[_SQL[sql]].append(args)
-
-    async def seal(self, connection: asyncpg.Connection, vault: Vault) -> None:
-        """Replace every `_Plain` argument by its value sealed under its subject's key."""
-        plain: dict[str, list[_Plain]] = {}
-        for rows in self.writes.values():
-            for args in rows:
-                for arg in args:
-                    if isinstance(arg, _Plain):
-                        plain.setdefault(arg.subject_id, []).append(arg)
-        sealed: dict[int, str] = {}
-        for subject_id, values in plain.items():
-            envelopes = await vault.seal_all(connection, subject_id,
-                                             *(value.text for value in values))
-            sealed |= {id(value): envelope for value, envelope in zip(values, envelopes,
-                                                                      strict=True)}
-        for sql, rows in self.writes.items():
-            self.writes[sql] = [tuple(sealed[id(a)] if isinstance(a, _Plain) else a
-                                      for a in args) for args in rows]
-
-
-# Inserts tolerate a row that appeared meanwhile (intake creating the subject, a correction
-# adding the field): the row already there wins. The updates write neither suspended_at,
-# stopped_at, consented_at nor acquired_at. A new subject's row is made before the plan
-# runs (its key needs it, store/sealing.py), so its name is given by "name_subject", which
-# writes a name only where none is held: a row intake made meanwhile gets it, as it would
-# have on a rename.
-_SQL = {
-    "name_subject": "UPDATE subjects SET name = $2 WHERE subject_id = $1 AND name IS NULL",
-    "rename_subject": "UPDATE subjects SET name = $2 WHERE subject_id = $1",
-    "add_item": """INSERT INTO personal_data
-                       (subject_id, category, field, value, purpose, source, lawfully_obtained,
-                        value_index, used_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                   ON CONFLICT (subject_id, category, field) DO NOTHING""",
-    "change_item": """UPDATE personal_data SET value = $4, purpose = $5, source = $6,
-                             lawfully_obtained = $7, value_index = $8, used_at = $9
-                       WHERE subject_id = $1 AND category = $2 AND field = $3""",
-    "add_provision": """INSERT INTO third_party_provisions
-                            (subject_id, partner_id, relationship, legal_basis, data_items)
-                        VALUES ($1, $2, $3, $4, $5)
-                        ON CONFLICT (subject_id, partner_id) DO NOTHING""",
-    "change_provision": """UPDATE third_party_provisions
-                              SET relationship = $3, legal_basis = $4, data_items = $5
-                            WHERE subject_id = $1 AND partner_id = $2""",
-}
-_ITEM_COLUMNS = ("value", "purpose", "source", "lawfully_obtained")
-
-
 @dataclass
 class _Guarded:
     corrected: set[tuple[str, str]] = field(default_factory=set)  # (subject, field)
@@ -204,20 +141,20 @@ class InventoryStore:
             # The transaction's time: what acquired_at defaults to, and when a purpose the
             # file defines comes into force, so an item added with it is within it.
             at: datetime = await connection.fetchval("SELECT now()")
-            plan = _Plan()
+            plan = WritePlan()
             await _purposes(connection, plan, inventory, at)
             for subject in inventory.subjects:
                 sid = subject.subject_id
-                _subject(plan, sid, subject.name, names,
+                plan_subject(plan, sid, subject.name, names,
                          corrected=(sid, "name") in guarded.corrected)
                 for item in subject.all_items():
                     current = held.get((sid, item.category.value, item.field))
                     if guarded.keeps(sid, item, held=current is not None):
                         plan.tally["kept"] += 1
                     else:
-                        _item(plan, vault, sid, item, current, at)
+                        plan_item(plan, vault, sid, item, current, at)
                 for provision in subject.provisions:
-                    _provision(plan, sid, provision, provided.get((sid, provision.partner)))
+                    plan_provision(plan, sid, provision, provided.get((sid, provision.partner)))
             # The new subjects' rows first: their keys, items and provisions refer to them.
             await connection.execute(
                 "INSERT INTO subjects (subject_id) SELECT unnest($1::text[])"
@@ -231,7 +168,7 @@ class InventoryStore:
         return InventoryLoad(**plan.tally)
 
 
-async def _purposes(connection: asyncpg.Connection, plan: _Plan, inventory: Inventory,
+async def _purposes(connection: asyncpg.Connection, plan: WritePlan, inventory: Inventory,
                     at: datetime) -> None:
     """Define the file's purposes the register lacks, in force from now; refuse one the
     register holds with another text, before anything is written."""
@@ -284,7 +221,7 @@ def _future(inventory: Inventory, at: datetime) -> list[str]:
 _COUNTS = {Recorded.UNCHANGED: "unchanged", Recorded.KEPT: "kept"}
 
 
-async def _article_5(connection: asyncpg.Connection, plan: _Plan, inventory: Inventory,
+async def _article_5(connection: asyncpg.Connection, plan: WritePlan, inventory: Inventory,
                      at: datetime) -> None:
     """The partners' footings and the subjects' consents, as register events; then the
     provisions' consented_at in step with the consents."""
@@ -342,61 +279,3 @@ async def _guarded(connection: asyncpg.Connection, ids: list[str]) -> _Guarded:
             category, _, field_name = named.partition("/")
             guarded.erased.add((row["subject_id"], category, field_name))
     return guarded
-
-
-def _subject(
-    plan: _Plan, subject_id: str, name: str, names: dict[str, str | None], *, corrected: bool
-) -> None:
-    if subject_id not in names:
-        plan.write("subjects_added", "name_subject", subject_id, _Plain(subject_id, name))
-    elif names[subject_id] == name:
-        plan.tally["unchanged"] += 1
-    elif corrected and names[subject_id] not in (None, ERASED):
-        plan.tally["kept"] += 1  # the person corrected their name; the file may predate it
-    else:
-        plan.write("subjects_changed", "rename_subject", subject_id, _Plain(subject_id, name))
-
-
-def _item(
-    plan: _Plan, vault: Vault, subject_id: str, item: HeldItemRecord,
-    current: dict[str, object] | None, at: datetime,
-) -> None:
-    key = (subject_id, item.category.value, item.field)
-    wanted = (item.value, item.purpose, item.source, item.lawfully_obtained)
-    # A value missing past validation (model_construct) goes to the store unsealed, as
-    # None, for its NOT NULL to refuse the whole load.
-    value = None if item.value is None else _Plain(subject_id, item.value)
-    index = vault.blind_index(item.value) \
-        if item.field == EMAIL_FIELD and item.value is not None else None
-    if current is None:
-        # Unset: used since acquired, which is now.
-        plan.write("items_added", "add_item", *key, value, *wanted[1:], index, item.used_at)
-        return
-    # Article 8 judges the purpose against the register as it stood when the item was
-    # used: an item given a new purpose is used for it from now, unless the file says.
-    if item.used_at is not None:
-        used_at = item.used_at
-    elif current["purpose"] != item.purpose:
-        used_at = at
-    else:
-        used_at = current["used_at"]
-    same_use = item.used_at is None or item.used_at == current["used_since"]
-    if tuple(current[column] for column in _ITEM_COLUMNS) == wanted and same_use:
-        plan.tally["unchanged"] += 1
-    else:
-        plan.write("items_changed", "change_item", *key, value, *wanted[1:], index, used_at)
-
-
-def _provision(
-    plan: _Plan, subject_id: str, provision: ProvisionRecord, current: asyncpg.Record | None
-) -> None:
-    wanted = (provision.relationship.value, provision.legal_basis.value, provision.items)
-    if current is None:
-        plan.write("provisions_added", "add_provision", subject_id, provision.partner, *wanted)
-    # The items are a set: the same items in another order are no change.
-    elif ((current["relationship"], current["legal_basis"]) == wanted[:2]
-          and set(current["data_items"]) == set(provision.items)):
-        plan.tally["unchanged"] += 1
-    else:
-        plan.write("provisions_changed", "change_provision", subject_id, provision.partner,
-                   *wanted)
