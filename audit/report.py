@@ -27,17 +27,8 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from domain.compliance import (
-    ComplianceReport,
-    ExtensionRecord,
-    ReportRange,
-    StepCompliance,
-    StepRecord,
-    Tally,
-    Verdict,
-    compliance_from_records,
-    step_records,
-)
+from domain.compliance import ExtensionRecord, StepRecord, compliance_from_records, step_records
+from domain.compliance_report import ComplianceReport, ReportRange, StepCompliance, Tally, Verdict
 from domain.events import RecordedEvent
 from store.sealing import vault_of
 

@@ -25,7 +25,7 @@ from audit.report import (
     render_csv,
     render_html,
 )
-from domain.compliance import ComplianceReport, Verdict
+from domain.compliance_report import ComplianceReport, Verdict
 from domain.events import EventType, NewEvent
 from domain.requests import parse_submission
 from store.events import EventStore

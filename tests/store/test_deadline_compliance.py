@@ -20,7 +20,8 @@ import asyncpg
 import pytest
 
 from audit.report import build_report, kept_compliance_problem
-from domain.compliance import ComplianceReport, ReportRange, compliance_from_events
+from domain.compliance import compliance_from_events
+from domain.compliance_report import ComplianceReport, ReportRange
 from domain.events import EventType, NewEvent, RecordedEvent
 from store.database import apply_migrations, create_pool, migration_files
 from store.events import EventStore

@@ -12,19 +12,21 @@ from typing import Any
 import pytest
 
 from domain.compliance import (
+    ExtensionRecord,
+    StepRecord,
+    compliance_from_events,
+    compliance_from_records,
+    step_records,
+)
+from domain.compliance_report import (
     ComplianceReport,
     Extension,
-    ExtensionRecord,
     KindSummary,
     Party,
     ReportRange,
     StepCompliance,
-    StepRecord,
     StepSummary,
     Verdict,
-    compliance_from_events,
-    compliance_from_records,
-    step_records,
 )
 from domain.events import EventType
 
