@@ -19,9 +19,9 @@ from temporalio.exceptions import ApplicationError
 
 from domain.decisions import FEE_PER_CASE_YEN, Proposal, propose
 from domain.events import EventType, NewEvent
-from domain.findings import ChangeCheck, Findings
-from domain.holdings import HeldItem, ProvisionBasis, Relationship, breaches
+from domain.findings import Findings
 from domain.identity import identity_method
+from domain.investigation import investigate
 from domain.messages import (
     ActionReport,
     CarryOut,
@@ -32,13 +32,6 @@ from domain.messages import (
     QueueNotice,
     RecordByOperator,
     RequestStep,
-)
-from domain.requests import (
-    CorrectionAction,
-    DataCategory,
-    RequestKind,
-    SuspensionAction,
-    SuspensionGround,
 )
 from mail.maildrop import MaildropSender
 from mail.withdrawal import withdraw_notices
@@ -51,10 +44,9 @@ from store.decision_effects import (
     shredded_payload,
 )
 from store.events import EventStore, UnknownRequest
+from store.holdings import load_holdings
 from store.identity_checks import code_verified, registration_matched
-from store.inventory import purposes_as_recorded
-from store.provisions import stored_bases, withdraw_standing_consents
-from store.sealing import vault_of
+from store.provisions import withdraw_standing_consents
 
 log = structlog.get_logger(__name__)
 
@@ -225,7 +217,8 @@ class LifecycleActivities:
             except LookupError:
                 raise _refused(f"no request with id {step.request_id!r}",
                                "UnknownRequest") from None
-            findings = await _findings(connection, step.kind, subject_id, details)
+            findings = investigate(step.kind, details, await load_holdings(
+                connection, step.kind, subject_id, details))
             proposal = propose(step.kind, findings)
             await connection.execute(
                 "INSERT INTO investigations (request_id, findings, proposal, recorded_at)"
@@ -308,88 +301,3 @@ class LifecycleActivities:
     def all(self) -> list:
         return [self.match_registration, self.check_identity, self.record_operator_act,
                 self.issue_invoice, self.settle_invoice, self.investigate, self.carry_out]
-
-
-async def _findings(
-    connection: asyncpg.Connection, kind: RequestKind, subject_id: str, details: dict
-) -> Findings:
-    rows = await connection.fetch(
-        """SELECT item_id, category, field, value, purpose, lawfully_obtained,
-                  suspended_at IS NOT NULL AS suspended,
-                  coalesce(used_at, acquired_at) AS used_at
-             FROM personal_data WHERE subject_id = $1 ORDER BY item_id""",
-        subject_id,
-    )
-    items = [HeldItem(item_id=r["item_id"], category=r["category"], field=r["field"],
-                      purpose=r["purpose"], lawfully_obtained=r["lawfully_obtained"],
-                      suspended=r["suspended"], used_at=r["used_at"]) for r in rows]
-    by_category: dict[DataCategory, int] = {}
-    for item in items:
-        category = DataCategory(item.category)
-        by_category[category] = by_category.get(category, 0) + 1
-    findings: dict = {"items_by_category": by_category}
-    if kind is RequestKind.DISCLOSURE:
-        findings["requested_categories"] = tuple(details.get("categories") or ())
-    if kind is RequestKind.CORRECTION:
-        vault = vault_of(connection)
-        values: dict[str, list[str]] = {}
-        for row in rows:
-            values.setdefault(row["field"], []).append(vault.open(row["value"]))
-        findings["changes"] = tuple(
-            ChangeCheck(index=i, action=CorrectionAction(c["action"]),
-                        held=c["field"] in values,
-                        same_value=values.get(c["field"]) == [c.get("new_value")])
-            for i, c in enumerate(details["changes"]))
-    if kind is RequestKind.SUSPENSION:
-        action = SuspensionAction(details["action"])
-        grounds = tuple(SuspensionGround(g) for g in details["grounds"])
-        # "Beyond the scope of the purpose of use" (Art 8): against Article 3's register as
-        # it stood when the item was used (docs/policy-interpretation.md).
-        register = await purposes_as_recorded(connection)
-
-        def within(item: HeldItem) -> bool:
-            return item.used_at is not None and register.within_purpose(item.purpose,
-                                                                        item.used_at)
-
-        found = [item for item in items if breaches(item, grounds, within=within)]
-        # Suspending what is suspended already does nothing; erasing it still does.
-        pending = [i for i in found if action is SuspensionAction.ERASE or not i.suspended]
-        findings |= {
-            "requested_action": action,
-            "requested_grounds": grounds,
-            "used_beyond_purpose": sum(1 for i in items if breaches(
-                i, (SuspensionGround.USED_BEYOND_PURPOSE,), within=within)),
-            "obtained_wrongfully": sum(1 for i in items if breaches(
-                i, (SuspensionGround.OBTAINED_WRONGFULLY,))),
-            "items_in_breach": tuple(i.item_id for i in pending),
-            "already_suspended": len(found) - len(pending),
-        }
-    if kind is RequestKind.THIRD_PARTY_STOP:
-        named = list(dict.fromkeys(details["partners"]))
-        # What is provided is the subject's provisions; each partner's footing is Article
-        # 5's register's where it records one, else the provision's own as listed.
-        provisions = await connection.fetch(
-            """SELECT partner_id, relationship, legal_basis, stopped_at IS NOT NULL AS stopped
-                 FROM third_party_provisions
-                WHERE subject_id = $1 AND partner_id = ANY($2::text[])""",
-            subject_id, named,
-        )
-        registered = await stored_bases(connection, [p["partner_id"] for p in provisions])
-        footing = {p["partner_id"]: (registered[p["partner_id"]].basis.relationship,
-                                     registered[p["partner_id"]].basis.legal_basis)
-                   if p["partner_id"] in registered
-                   else (Relationship(p["relationship"]), ProvisionBasis(p["legal_basis"]))
-                   for p in provisions}
-        relation = {p: r for p, (r, _) in footing.items()}
-        stopped = {p["partner_id"] for p in provisions if p["stopped"]}
-        findings |= {
-            "third_party_partners": tuple(
-                p for p in named if p in relation and relation[p].is_third_party
-                and p not in stopped),
-            "already_stopped": tuple(p for p in named if p in stopped),
-            "partner_bases": {p: basis for p, (r, basis) in footing.items()
-                              if r.is_third_party},
-            "not_third_parties": {p: r for p, r in relation.items() if not r.is_third_party},
-            "unknown_partners": sum(1 for p in named if p not in relation),
-        }
-    return Findings(**findings)

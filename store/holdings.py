@@ -1,0 +1,57 @@
+"""What an investigation reads of the subject (domain/investigation.py decides on it): the
+items held, without their values except the fields a correction compares, Article 3's
+register as recorded, and the provisions to the partners a stop names with their footing in
+Article 5's register."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+
+from domain.holdings import HeldItem, ProvisionBasis, Relationship
+from domain.investigation import Holdings, ProvisionHeld
+from domain.requests import RequestKind
+from store.inventory import purposes_as_recorded
+from store.provisions import stored_bases
+from store.sealing import vault_of
+
+
+async def load_holdings(connection: asyncpg.Connection, kind: RequestKind, subject_id: str,
+                        details: Mapping[str, Any]) -> Holdings:
+    rows = await connection.fetch(
+        """SELECT item_id, category, field, value, purpose, lawfully_obtained,
+                  suspended_at IS NOT NULL AS suspended,
+                  coalesce(used_at, acquired_at) AS used_at
+             FROM personal_data WHERE subject_id = $1 ORDER BY item_id""",
+        subject_id,
+    )
+    items = [HeldItem(item_id=r["item_id"], category=r["category"], field=r["field"],
+                      purpose=r["purpose"], lawfully_obtained=r["lawfully_obtained"],
+                      suspended=r["suspended"], used_at=r["used_at"]) for r in rows]
+    if kind is RequestKind.CORRECTION:
+        vault = vault_of(connection)
+        values: dict[str, list[str]] = {}
+        for row in rows:
+            values.setdefault(row["field"], []).append(vault.open(row["value"]))
+        return Holdings(items, values=values)
+    if kind is RequestKind.SUSPENSION:
+        return Holdings(items, register=await purposes_as_recorded(connection))
+    if kind is RequestKind.THIRD_PARTY_STOP:
+        provisions = await connection.fetch(
+            """SELECT partner_id, relationship, legal_basis, stopped_at IS NOT NULL AS stopped
+                 FROM third_party_provisions
+                WHERE subject_id = $1 AND partner_id = ANY($2::text[])""",
+            subject_id, list(dict.fromkeys(details["partners"])),
+        )
+        registered = await stored_bases(connection, [p["partner_id"] for p in provisions])
+        return Holdings(
+            items,
+            provisions=[ProvisionHeld(
+                p["partner_id"],
+                (Relationship(p["relationship"]), ProvisionBasis(p["legal_basis"])),
+                p["stopped"]) for p in provisions],
+            registered={partner: (stored.basis.relationship, stored.basis.legal_basis)
+                        for partner, stored in registered.items()})
+    return Holdings(items)
