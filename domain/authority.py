@@ -43,15 +43,41 @@ ROLE_MEANING = {
     Role.ADMIN: "create and disable accounts; may do everything the other roles may",
 }
 
+class Act(StrEnum):
+    """An operator's act. Its value is the name of the request workflow's update that
+    carries it, which signed authorities and act ids name: never change one."""
+
+    RESPOND = "respond"
+    VERIFY_IDENTITY = "verify_identity"
+    DECIDE = "decide"
+    RECORD_PAYMENT = "record_payment"
+    APPROVE_MEASURE = "approve_measure"
+    EXTEND_DEADLINE = "extend_deadline"
+
+    @property
+    def record(self) -> str:
+        """What the act puts on record, as a refusal of it says: `answer not accepted`."""
+        return _ACT_RECORDS[self]
+
+
+_ACT_RECORDS = {
+    Act.RESPOND: "answer",
+    Act.VERIFY_IDENTITY: "identity",
+    Act.DECIDE: "decision",
+    Act.RECORD_PAYMENT: "payment",
+    Act.APPROVE_MEASURE: "approval",
+    Act.EXTEND_DEADLINE: "extension",
+}
+
 # The role each act needs (Art 8's alternative measure needs a second person: see
 # `approval_problem` in domain/decisions.py).
-ACT_ROLES: dict[str, Role] = {
-    "respond": Role.OPERATOR,
-    "verify_identity": Role.OPERATOR,
-    "decide": Role.OPERATOR,
-    "record_payment": Role.CASHIER,
-    "approve_measure": Role.APPROVER,
-    "extend_deadline": Role.APPROVER,
+ACT_ROLES: dict[Act, Role] = {
+    Act.RESPOND: Role.OPERATOR,
+    Act.VERIFY_IDENTITY: Role.OPERATOR,
+    Act.DECIDE: Role.OPERATOR,
+    Act.RECORD_PAYMENT: Role.CASHIER,
+    Act.APPROVE_MEASURE: Role.APPROVER,
+    Act.EXTEND_DEADLINE: Role.APPROVER,
 }
 
 

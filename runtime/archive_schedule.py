@@ -7,7 +7,7 @@ In the Web UI it is under Schedules, named `archive-closed-requests-<task queue>
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -28,10 +28,10 @@ from temporalio.client import (
 from temporalio.service import RPCError
 
 from domain.archive import ArchiveBatch
+from workflows.archive_closed_requests import ArchiveClosedRequests
 
 log = structlog.get_logger(__name__)
 
-WORKFLOW = "ArchiveClosedRequests"
 NOTE = ("Copies closed requests' workflow histories into the store (request_histories) "
         "before the namespace's retention drops them; `dsr audit replay --request ID` "
         "replays them from there.")
@@ -47,7 +47,8 @@ def archive_schedule(task_queue: str, every: timedelta,
                      state: ScheduleState | None = None) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            WORKFLOW, ArchiveBatch(), id=schedule_id(task_queue), task_queue=task_queue,
+            ArchiveClosedRequests.run, ArchiveBatch(), id=schedule_id(task_queue),
+            task_queue=task_queue,
             # A run stuck past two intervals gives way to the next one.
             execution_timeout=max(2 * every, timedelta(minutes=10)),
             static_summary="Archive the histories of closed requests into the store",
@@ -61,9 +62,10 @@ def archive_schedule(task_queue: str, every: timedelta,
     )
 
 
-def interval_schedule(workflow: Any, arg: Any, *, schedule_id: str, task_queue: str,
-                      every: timedelta, timeout_at_least: timedelta, summary: str,
-                      note: str, state: ScheduleState | None = None) -> Schedule:
+def interval_schedule(workflow: Callable[[Any, Any], Awaitable[Any]], arg: Any, *,
+                      schedule_id: str, task_queue: str, every: timedelta,
+                      timeout_at_least: timedelta, summary: str, note: str,
+                      state: ScheduleState | None = None) -> Schedule:
     """A schedule starting `workflow` with `arg` every `every`: one run at a time, a run
     stuck past two intervals gives way to the next, and a run missed while the cluster was
     down is not made up (the next one takes everything still pending)."""

@@ -8,9 +8,9 @@ withdrawing the text if the workflow refuses the update, so a refusal leaves not
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from temporalio.client import Client
@@ -24,7 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.deadlines import DeadlinePolicy
 from domain.lifecycle import RequestStatus
-from domain.messages import RequestRef, StatusView
+from domain.messages import RequestOutcome, RequestRef, StatusView
 from domain.requests import (
     SUBMISSION_MODELS,
     SubjectRequest,
@@ -42,8 +42,13 @@ from store.intake import ConflictingSubmission, IntakeStore
 from store.keyring import KeyringError
 from store.privileges import RUNTIME_ROLE, with_user
 from workflows import search_attributes as sa
+from workflows.data_subject_request import DataSubjectRequest
 
-WORKFLOW = "DataSubjectRequest"
+# `run` takes a RawValue and decodes it itself, so that a start by another client fails
+# the workflow instead of its every task (see `DataSubjectRequest.__init__`); what a
+# request is started with is a RequestRef. This is the one place that says so.
+START_REQUEST = cast(Callable[[DataSubjectRequest, RequestRef], Awaitable[RequestOutcome]],
+                     DataSubjectRequest.run)
 
 # The client API in one place: submitting here, the operators' acts (answering an
 # inquiry among them) in runtime/operator_acts.py.
@@ -137,7 +142,7 @@ async def submit(
                                               recorded.privacy_policy_version))
     try:
         await client.start_workflow(
-            WORKFLOW, ref, id=recorded.workflow_id, task_queue=task_queue,
+            START_REQUEST, ref, id=recorded.workflow_id, task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=TypedSearchAttributes(attributes),
             static_summary=f"{submission.kind.value} request {submission.request_id}",
@@ -158,7 +163,7 @@ async def status(request_id: str, *, client: Client, pool: asyncpg.Pool) -> Stat
         raise Refused(str(error)) from None
     handle = client.get_workflow_handle(summary.workflow_id)
     try:
-        return await handle.query("status", result_type=StatusView)
+        return await handle.query(DataSubjectRequest.status)
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             raise Refused(

@@ -23,7 +23,15 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.authority import ACT_ROLES, ActAuthority, Role, argument_digest, holds, sign_act
+from domain.authority import (
+    ACT_ROLES,
+    Act,
+    ActAuthority,
+    Role,
+    argument_digest,
+    holds,
+    sign_act,
+)
 from domain.messages import (
     ApproveMeasure,
     Decide,
@@ -36,6 +44,7 @@ from domain.messages import (
 from domain.requests import Text
 from store.events import UnknownRequest
 from store.intake import IntakeStore
+from workflows.data_subject_request import DataSubjectRequest
 
 ACT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
@@ -61,11 +70,11 @@ class Actor:
     roles: frozenset[Role]
     act_key: bytes = field(repr=False)
 
-    def authorise(self, act: str, request_id: str, act_id: str,
+    def authorise(self, act: Act, request_id: str, act_id: str,
                   argument: BaseModel) -> BaseModel:
         """The argument with its signed authority (send_act has checked the role)."""
         authority = sign_act(self.act_key, ActAuthority(
-            account=self.account, roles=tuple(sorted(self.roles)), act=act,
+            account=self.account, roles=tuple(sorted(self.roles)), act=act.value,
             request_id=request_id, act_id=act_id,
             argument_digest=argument_digest(argument.model_dump(mode="json")),
             issued_at=datetime.now(UTC)))
@@ -90,12 +99,22 @@ def valid_text(label: str, text: str) -> str:
 
 ACT_WAIT = 30.0  # seconds an act waits to be taken before the caller is told it was not
 
+# The workflow's update that carries each act (its name is the act's value).
+UPDATES: dict[Act, Callable[[DataSubjectRequest, Any], Awaitable[StatusView]]] = {
+    Act.RESPOND: DataSubjectRequest.respond,
+    Act.VERIFY_IDENTITY: DataSubjectRequest.verify_identity,
+    Act.DECIDE: DataSubjectRequest.decide,
+    Act.RECORD_PAYMENT: DataSubjectRequest.record_payment,
+    Act.APPROVE_MEASURE: DataSubjectRequest.approve_measure,
+    Act.EXTEND_DEADLINE: DataSubjectRequest.extend_deadline,
+}
 
-def act_id_for(request_id: str, update: str, argument: dict[str, Any],
+
+def act_id_for(request_id: str, act: Act, argument: dict[str, Any],
                texts: dict[str, str]) -> str:
     """An act's id, from what the caller sent: the same command sent again (after a
     timeout, say) is the same act, and Temporal returns the first one's result."""
-    document = json.dumps({"request": request_id, "act": update, "argument": argument,
+    document = json.dumps({"request": request_id, "act": act.value, "argument": argument,
                            "texts": texts}, sort_keys=True, ensure_ascii=False)
     return f"act-{hashlib.sha256(document.encode('utf-8')).hexdigest()[:32]}"
 
@@ -107,7 +126,7 @@ def _act_id_valid(act_id: str) -> str:
 
 
 async def send_act(
-    request_id: str, update: str, make_argument: Callable[[dict[str, str]], BaseModel], *,
+    request_id: str, act: Act, make_argument: Callable[[dict[str, str]], BaseModel], *,
     client: Client, pool: asyncpg.Pool, texts: dict[str, tuple[str, str]] | None = None,
     store: Callable[[IntakeStore, str, str, str, str], Awaitable[str]] | None = None,
     withdraw: Callable[[IntakeStore, list[str]], Awaitable[None]] | None = None,
@@ -119,9 +138,10 @@ async def send_act(
     The act's id is `act_id` or derived from what was sent, and so are its notes' ids: the
     same act sent twice is one act, one note, one event, and the same reply. The act is
     signed for `actor`, who must hold its role (Forbidden before anything is written)."""
-    if not holds(actor.roles, ACT_ROLES[update]):
+    act = Act(act)
+    if not holds(actor.roles, ACT_ROLES[act]):
         raise Forbidden(f"account {actor.account} does not hold the "
-                        f"{ACT_ROLES[update].value} role {update} needs")
+                        f"{ACT_ROLES[act].value} role {act.value} needs")
     intake = IntakeStore(pool)
     try:
         summary = await intake.summary(request_id)
@@ -129,7 +149,7 @@ async def send_act(
         raise Refused(str(error)) from None
     probe = make_argument({name: "00000000-0000-4000-8000-000000000000" for name in texts or {}})
     act_id = _act_id_valid(act_id) if act_id else act_id_for(
-        request_id, update, probe.model_dump(mode="json"),
+        request_id, act, probe.model_dump(mode="json"),
         {name: body for name, (_, body) in (texts or {}).items()})
     stored: dict[str, str] = {}
     store = store or (lambda i, purpose, body, who, note_id: i.store_note(
@@ -142,13 +162,13 @@ async def send_act(
     try:
         async with asyncio.timeout(wait):
             return await handle.execute_update(
-                update, actor.authorise(update, request_id, act_id, make_argument(stored)),
-                id=act_id, result_type=StatusView)
+                UPDATES[act], actor.authorise(act, request_id, act_id, make_argument(stored)),
+                id=act_id)
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         # Not taken yet (no worker running?): the act may be taken when one runs; its text
         # stays for it to cite, and sending the same command again is the same act.
         raise Unanswered(
-            f"request {request_id}: the {update} was not taken within {wait:.0f}s (is a "
+            f"request {request_id}: the {act.value} was not taken within {wait:.0f}s (is a "
             f"worker running?); it may still be taken when one runs. Send the same command "
             f"again to see its result: it is the same act ({act_id})") from None
     except WorkflowUpdateFailedError as error:
@@ -169,7 +189,7 @@ async def respond(
     """Answer an inquiry: the text goes to Postgres, the workflow gets its id."""
     texts = {"answer_id": ("answer", valid_text("answer text", text))}
     return await send_act(
-        request_id, "respond",
+        request_id, Act.RESPOND,
         lambda ids: _build(RespondToInquiry, operator=operator.account, **ids),
         client=client, pool=pool, texts=texts, actor=operator, act_id=act_id,
         store=lambda intake, _, body, who, answer_id: intake.store_answer(
@@ -186,7 +206,7 @@ async def _withdraw_answers(intake: IntakeStore, answer_ids: list[str]) -> None:
 async def verify_identity(request_id: str, method: str, operator: Actor, *, client: Client,
                           pool: asyncpg.Pool, act_id: str | None = None) -> StatusView:
     argument = _build(VerifyIdentity, method=method, operator=operator.account)
-    return await send_act(request_id, "verify_identity", lambda _: argument,
+    return await send_act(request_id, Act.VERIFY_IDENTITY, lambda _: argument,
                           client=client, pool=pool, actor=operator, act_id=act_id)
 
 
@@ -195,7 +215,7 @@ async def record_payment(request_id: str, invoice_id: str, amount_yen: int, refe
                          act_id: str | None = None) -> StatusView:
     argument = _build(RecordPayment, invoice_id=invoice_id, amount_yen=amount_yen,
                       reference=reference, operator=operator.account)
-    return await send_act(request_id, "record_payment", lambda _: argument,
+    return await send_act(request_id, Act.RECORD_PAYMENT, lambda _: argument,
                           client=client, pool=pool, actor=operator, act_id=act_id)
 
 
@@ -218,7 +238,7 @@ async def decide(
                   alternative_ground=alternative_ground, withheld_categories=withheld_categories,
                   included_categories=included_categories,
                   continued_partners=continued_partners, declined_changes=declined_changes)
-    return await send_act(request_id, "decide", lambda notes: _build(Decide, **fields, **notes),
+    return await send_act(request_id, Act.DECIDE, lambda notes: _build(Decide, **fields, **notes),
                           client=client, pool=pool, texts=texts, actor=operator,
                           act_id=act_id)
 
@@ -226,7 +246,7 @@ async def decide(
 async def approve_measure(request_id: str, operator: Actor, *, client: Client,
                           pool: asyncpg.Pool, act_id: str | None = None) -> StatusView:
     argument = _build(ApproveMeasure, operator=operator.account)
-    return await send_act(request_id, "approve_measure", lambda _: argument,
+    return await send_act(request_id, Act.APPROVE_MEASURE, lambda _: argument,
                           client=client, pool=pool, actor=operator, act_id=act_id)
 
 
@@ -236,7 +256,7 @@ async def extend_deadline(request_id: str, step: str, until: datetime, reason: s
     texts = {"reason_note_id": ("reason", valid_text("reason", reason))}
     fields = dict(step=step, until=until, operator=operator.account)
     return await send_act(
-        request_id, "extend_deadline",
+        request_id, Act.EXTEND_DEADLINE,
         lambda notes: _build(ExtendDeadline, **fields, **notes),
         client=client, pool=pool, texts=texts, actor=operator, act_id=act_id)
 

@@ -13,6 +13,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.history_archive import HistoryArchive
     from domain.archive import ArchiveBatch, ArchiveCounts
 
 # The schedule starts another run soon: a few attempts, then leave it to the next one.
@@ -24,8 +25,8 @@ ARCHIVE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coeff
 class ArchiveClosedRequests:
     @workflow.run
     async def run(self, batch: ArchiveBatch) -> ArchiveCounts:
-        return await workflow.execute_activity(
-            "archive_closed_requests", batch, result_type=ArchiveCounts,
+        return await workflow.execute_activity_method(
+            HistoryArchive.archive_closed_requests, batch,
             start_to_close_timeout=timedelta(minutes=5), heartbeat_timeout=timedelta(minutes=1),
             retry_policy=ARCHIVE_RETRY,
             summary=f"archive the histories of up to {batch.limit} closed requests",

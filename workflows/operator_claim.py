@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain.authority import Act
     from domain.deadlines import Step
-
-if TYPE_CHECKING:
-    from workflows.data_subject_request import DataSubjectRequest
+    from workflows.deadline_keeper import DeadlineKeeper
+    from workflows.request_progress import RequestProgress
 
 
 class OperatorClaim:
@@ -19,23 +19,24 @@ class OperatorClaim:
     refused by the validator, released if the act fails so the state is as before. An act
     sent early waits for its step, so the record reads in order."""
 
-    def __init__(self, request: DataSubjectRequest, act: str, step: Step) -> None:
-        self._request, self._act, self._step = request, act, step
+    def __init__(self, progress: RequestProgress, deadline: DeadlineKeeper, act: Act,
+                 step: Step) -> None:
+        self._progress, self._deadline = progress, deadline
+        self._act, self._step = act, step
 
     async def __aenter__(self) -> None:
-        self._request._busy[self._act] = self._step
+        self._progress.busy[self._act] = self._step
         await workflow.wait_condition(
-            lambda: self._request._deadline.step is self._step
-            or self._request._outcome is not None)
-        if self._request._outcome is not None:
-            self._request._busy.pop(self._act, None)
+            lambda: self._deadline.step is self._step or self._progress.outcome is not None)
+        if self._progress.outcome is not None:
+            self._progress.busy.pop(self._act, None)
             raise ApplicationError("this request closed before the act could be recorded")
 
-    async def __aexit__(self, kind: type | None, error: BaseException | None, _: Any) -> bool:
-        self._request._busy.pop(self._act, None)
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        error: BaseException | None, _: TracebackType | None) -> bool:
+        self._progress.busy.pop(self._act, None)
         if isinstance(error, ActivityError):
             cause = error.cause.message if isinstance(error.cause, ApplicationError) else error
-            raise ApplicationError(f"{self._act} not accepted: {cause}",
+            raise ApplicationError(f"{self._act.record} not accepted: {cause}",
                                    type="ActNotAccepted") from None
         return False
-

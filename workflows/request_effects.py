@@ -6,8 +6,9 @@ effect and the activity does it once.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -15,14 +16,16 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
+    from activities.lifecycle_activities import LifecycleActivities
     from activities.log_checkpoints import LogCheckpoints
+    from activities.request_activities import RequestActivities
     from domain.deadlines import Commitment
     from domain.event_log import SignedCheckpoint
     from domain.events import EventType, NewEvent, PayloadValue
     from domain.messages import (
         Bookkeeping,
+        Decide,
         DeliverNotice,
-        QueuedNotice,
         QueueNotice,
         RecordByOperator,
         RequestRef,
@@ -54,65 +57,66 @@ CHECKPOINT_AT_CLOSE = "checkpoint-at-close"
 witness and, as the activity's result, in this history); requests that closed before it
 replay their close as it ran."""
 
+M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
+Activity = Callable[[Any, M], Awaitable[R]]  # an activity method of an activities class
+
 
 class RequestEffects:
-    """Mixed into the workflow; needs `self._ref`, `self._batched` (the patch
-    `BOOKKEEPING_WITH_EFFECTS` is in force) and `self._unstored`."""
+    """The effects of one request, as typed activity calls. `batched`: the patch
+    `BOOKKEEPING_WITH_EFFECTS` is in force."""
 
-    _ref: RequestRef
-    _batched: bool
-    _unstored: UnstoredBookkeeping
+    def __init__(self, ref: RequestRef, *, batched: bool) -> None:
+        self._ref = ref
+        self.batched = batched
+        self._unstored = UnstoredBookkeeping()
 
-    def _key(self, *parts: str) -> str:
+    def key(self, *parts: str) -> str:
         return ":".join((workflow.info().workflow_id, *parts))
 
-    def _step_input(self, key: str) -> RequestStep:
+    def step_input(self, key: str) -> RequestStep:
         return RequestStep(request_id=self._ref.request_id, kind=self._ref.kind,
-                           idempotency_key=self._key(key), occurred_at=workflow.now())
+                           idempotency_key=self.key(key), occurred_at=workflow.now())
 
-    async def _activity(self, name: str, argument: Any, result_type: type | None,
-                        summary: str | None = None) -> Any:
+    async def run(self, activity: Activity[M, R], argument: M,
+                  summary: str | None = None) -> R:
         """Run an effect. Under the patch, an effect whose input has `preceding` carries
         the bookkeeping recorded before it, stored in the same transaction."""
-        if not (self._batched and isinstance(argument, BaseModel)
-                and "preceding" in type(argument).model_fields):
-            return await self._execute(name, argument, result_type, summary)
+        if not (self.batched and "preceding" in type(argument).model_fields):
+            return await self._execute(activity, argument, summary)
         with self._unstored.carried() as preceding:
             return await self._execute(
-                name, argument.model_copy(update={"preceding": preceding}), result_type,
-                summary)
+                activity, argument.model_copy(update={"preceding": preceding}), summary)
 
-    async def _execute(self, name: str, argument: Any, result_type: type | None,
-                       summary: str | None) -> Any:
-        return await workflow.execute_activity(
-            name, argument, result_type=result_type,
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
-            summary=summary if self._batched else None)
+    async def _execute(self, activity: Activity[M, R], argument: M, summary: str | None) -> R:
+        return await workflow.execute_activity_method(
+            activity, argument, start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY, summary=summary if self.batched else None)
 
-    async def _record(self, event_type: EventType, key: str,
-                      payload: dict[str, PayloadValue]) -> None:
+    async def record(self, event_type: EventType, key: str,
+                     payload: dict[str, PayloadValue]) -> None:
         event = NewEvent(request_id=self._ref.request_id, type=event_type, payload=payload,
                          occurred_at=workflow.now(), actor="system",
-                         idempotency_key=self._key(key))
-        if self._batched:
-            self._unstored.add(event)  # stored by the next effect, or by `_settle`
+                         idempotency_key=self.key(key))
+        if self.batched:
+            self._unstored.add(event)  # stored by the next effect, or by `settle`
             return
         # A regular activity, not a local one: local activities were faster, but the SDK's
         # Core panicked on them once workflow time ran ahead of the worker's clock (seen on
         # the time-skipping server; a server clock ahead of the worker's could do the same).
-        await self._activity("append_event", event, int)
+        await self.run(RequestActivities.append_event, event)
 
-    async def _settle(self) -> None:
+    async def settle(self) -> None:
         """Store the bookkeeping no effect in flight carries, before the workflow waits
         for someone else or closes, so the store shows where the request stands."""
-        if not (self._batched and self._unstored.uncarried):
+        if not (self.batched and self._unstored.uncarried):
             return
         summary = f"record {self._unstored.describe()}"
         with self._unstored.carried() as events:
-            await self._execute("record_bookkeeping", Bookkeeping(
-                request_id=self._ref.request_id, events=events), None, summary[:200])
+            await self._execute(RequestActivities.record_bookkeeping, Bookkeeping(
+                request_id=self._ref.request_id, events=events), summary[:200])
 
-    async def _close_with_checkpoint(self) -> SignedCheckpoint:
+    async def close_with_checkpoint(self) -> SignedCheckpoint:
         """Store the close and what bookkeeping is left, and sign the log's head with this
         request's last event in it, in the activity that closes the request."""
         with self._unstored.carried() as events:
@@ -122,35 +126,53 @@ class RequestEffects:
                 start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
                 summary="record the close; sign the event log's head")
 
-    async def _operator_act(self, activity: str, event: EventType, key: str,
-                            payload: dict[str, PayloadValue], operator: str,
-                            notes: tuple[str, ...] = ()) -> None:
-        await self._activity(activity, RecordByOperator(
+    async def operator_act(self, event: EventType, key: str, payload: dict[str, PayloadValue],
+                           operator: str, notes: tuple[str, ...] = (), *,
+                           activity: Activity[RecordByOperator, None]
+                           = LifecycleActivities.record_operator_act) -> None:
+        await self.run(activity, RecordByOperator(
             request_id=self._ref.request_id, event=event, payload=payload, operator=operator,
-            idempotency_key=self._key(key), occurred_at=workflow.now(), notes=notes), None,
+            idempotency_key=self.key(key), occurred_at=workflow.now(), notes=notes),
             summary=f"record {event.value}" + ("" if operator == "system" else " (operator)"))
 
-    async def _notify(self, notice: NoticeKind, *, due_at: datetime | None = None,
-                      commitment: Commitment | None = None, reference: str | None = None,
-                      key: str | None = None) -> None:
+    async def notify(self, notice: NoticeKind, *, due_at: datetime | None = None,
+                     commitment: Commitment | None = None, reference: str | None = None,
+                     key: str | None = None) -> None:
         """Queue a notice and deliver it; `key` tells apart notices of one kind that a
         request sends more than once (one per extension)."""
-        order = self._notice_order(notice, due_at=due_at, commitment=commitment,
-                                   reference=reference, key=key)
-        if self._batched:
-            await self._activity("send_notice", order, None,
-                                 summary=f"send the {notice.value.replace('_', ' ')} notice")
+        order = self.notice_order(notice, due_at=due_at, commitment=commitment,
+                                  reference=reference, key=key)
+        if self.batched:
+            await self.run(RequestActivities.send_notice, order,
+                           summary=f"send the {notice.value.replace('_', ' ')} notice")
             return
-        queued = await self._activity("queue_notice", order, QueuedNotice)
-        await self._activity("deliver_notice", DeliverNotice(
+        queued = await self.run(RequestActivities.queue_notice, order)
+        await self.run(RequestActivities.deliver_notice, DeliverNotice(
             request_id=self._ref.request_id, notification_id=queued.notification_id,
-            idempotency_key=queued.idempotency_key, occurred_at=workflow.now()), None)
+            idempotency_key=queued.idempotency_key, occurred_at=workflow.now()))
 
-    def _notice_order(self, notice: NoticeKind, *, due_at: datetime | None = None,
-                      commitment: Commitment | None = None, reference: str | None = None,
-                      key: str | None = None) -> QueueNotice:
+    def notice_order(self, notice: NoticeKind, *, due_at: datetime | None = None,
+                     commitment: Commitment | None = None, reference: str | None = None,
+                     key: str | None = None) -> QueueNotice:
         return QueueNotice(
             request_id=self._ref.request_id, notice=notice,
-            idempotency_key=self._key("notice", notice.value, *((key,) if key else ())),
+            idempotency_key=self.key("notice", notice.value, *((key,) if key else ())),
             occurred_at=workflow.now(), due_at=due_at, commitment=commitment,
             reference=reference)
+
+
+def decision_payload(decision: Decide) -> dict[str, PayloadValue]:
+    """What the `decision.recorded` event says of a decision: ids and categories only."""
+    return {
+        "outcome": decision.outcome.value,
+        "refusal_grounds": ",".join(g.value for g in decision.refusal_grounds),
+        "alternative_ground": decision.alternative_ground.value
+        if decision.alternative_ground else None,
+        "withheld_categories": ",".join(c.value for c in decision.withheld_categories),
+        "included_categories": ",".join(c.value for c in decision.included_categories),
+        "continued_partners": ",".join(decision.continued_partners),
+        "declined_changes": ",".join(str(i) for i in decision.declined_changes),
+        "reason_note_id": decision.reason_note_id,
+        "measure_note_id": decision.measure_note_id,
+        "inclusion_note_id": decision.inclusion_note_id,
+    }

@@ -18,7 +18,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from domain.authority import ACT_ROLES
+from domain.authority import ACT_ROLES, Act
 from domain.messages import StatusView
 from interfaces.api.auth import refuse, require
 from interfaces.api.deps import RequestId, Svc, known
@@ -39,7 +39,7 @@ router = APIRouter()
 _ERRORS = responses(401, 403, 404, 409, 422, 503)
 
 
-def _signed_in(act: str) -> Callable[..., Awaitable[Account]]:
+def _signed_in(act: Act) -> Callable[..., Awaitable[Account]]:
     return require(ACT_ROLES[act])
 
 
@@ -64,7 +64,7 @@ async def _act(request: Request, services: Services, account: Account, request_i
              responses=_ERRORS)
 async def respond(
     request_id: RequestId, body: RespondBody, request: Request, services: Svc,
-    account: Annotated[Account, Depends(_signed_in("respond"))],
+    account: Annotated[Account, Depends(_signed_in(Act.RESPOND))],
 ) -> StatusView:
     """Answer an inquiry (Art. 10). Role: operator."""
     return await _act(request, services, account, request_id, lambda actor: acts.respond(
@@ -76,7 +76,7 @@ async def respond(
              responses=_ERRORS)
 async def verify_identity(
     request_id: RequestId, body: VerifyIdentityBody, request: Request, services: Svc,
-    account: Annotated[Account, Depends(_signed_in("verify_identity"))],
+    account: Annotated[Account, Depends(_signed_in(Act.VERIFY_IDENTITY))],
 ) -> StatusView:
     """Record how the requester's identity was verified. Role: operator."""
     return await _act(request, services, account, request_id, lambda actor: (
@@ -88,7 +88,7 @@ async def verify_identity(
              responses=_ERRORS)
 async def record_payment(
     request_id: RequestId, body: RecordPaymentBody, request: Request, services: Svc,
-    account: Annotated[Account, Depends(_signed_in("record_payment"))],
+    account: Annotated[Account, Depends(_signed_in(Act.RECORD_PAYMENT))],
 ) -> StatusView:
     """Record the payment of a disclosure's fee (Art. 6). Role: cashier."""
     return await _act(request, services, account, request_id, lambda actor: (
@@ -101,7 +101,7 @@ async def record_payment(
              responses=_ERRORS)
 async def decide(
     request_id: RequestId, body: DecideBody, request: Request, services: Svc,
-    account: Annotated[Account, Depends(_signed_in("decide"))],
+    account: Annotated[Account, Depends(_signed_in(Act.DECIDE))],
 ) -> StatusView:
     """Decide the request's outcome, with its grounds and reasons. Role: operator."""
     return await _act(request, services, account, request_id, lambda actor: acts.decide(
@@ -119,7 +119,7 @@ async def decide(
              responses=_ERRORS)
 async def approve_measure(
     request_id: RequestId, request: Request, services: Svc,
-    account: Annotated[Account, Depends(_signed_in("approve_measure"))],
+    account: Annotated[Account, Depends(_signed_in(Act.APPROVE_MEASURE))],
     body: ApproveMeasureBody | None = None,
 ) -> StatusView:
     """Approve an alternative measure (Art. 8) another account proposed. Role: approver."""
@@ -133,7 +133,7 @@ async def approve_measure(
              responses=_ERRORS)
 async def extend_deadline(
     request_id: RequestId, body: ExtendBody, request: Request, services: Svc,
-    account: Annotated[Account, Depends(_signed_in("extend_deadline"))],
+    account: Annotated[Account, Depends(_signed_in(Act.EXTEND_DEADLINE))],
 ) -> StatusView:
     """Extend a step's deadline, with the reason. Role: approver."""
     return await _act(request, services, account, request_id, lambda actor: (

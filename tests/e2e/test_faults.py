@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.authority import Act
 from runtime import operator_acts as acts
 from runtime.client import respond
 from tests.e2e.fault_support import FaultStack
@@ -133,7 +134,7 @@ async def test_an_act_sent_while_no_worker_runs_returns_in_time_and_is_the_same_
     began = time.monotonic()
     with pytest.raises(acts.Unanswered, match="was not taken within 3s"):
         await acts.send_act(
-            rid, "respond", lambda ids: acts.RespondToInquiry(operator="op-1", **ids),
+            rid, Act.RESPOND, lambda ids: acts.RespondToInquiry(operator="op-1", **ids),
             client=stack.client, pool=stack.pool, actor=actor("op-1"), wait=3.0,
             texts={"answer_id": ("answer", "We hold only your contact data.")},
             store=lambda intake, _, body, who, answer_id: intake.store_answer(

@@ -8,6 +8,7 @@ import pytest
 
 from domain.authority import (
     ACT_ROLES,
+    Act,
     ActAuthority,
     Role,
     argument_digest,
@@ -74,5 +75,8 @@ def test_every_act_has_a_role_and_admin_holds_them_all() -> None:
                               "approve_measure", "extend_deadline"}
     assert ACT_ROLES["approve_measure"] is Role.APPROVER
     assert ACT_ROLES["record_payment"] is Role.CASHIER
+    assert set(ACT_ROLES) == set(Act)
+    assert [act.record for act in Act] == ["answer", "identity", "decision", "payment",
+                                           "approval", "extension"]
     assert all(holds((Role.ADMIN,), role) for role in Role)
     assert not holds((Role.AUDITOR,), Role.OPERATOR)

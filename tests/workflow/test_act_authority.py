@@ -10,10 +10,11 @@ from typing import Any
 
 import asyncpg
 import pytest
+from temporalio import workflow
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.worker import Worker
 
-from domain.authority import ActAuthority, Role, argument_digest, sign_act
+from domain.authority import Act, ActAuthority, Role, argument_digest, sign_act
 from domain.deadlines import Step
 from domain.messages import ApproveMeasure, Decide, RespondToInquiry, StatusView
 from runtime import operator_acts as acts
@@ -29,6 +30,7 @@ from tests.workflow.lifecycle_support import (
     start,
     verified,
 )
+from workflows.data_subject_request import DataSubjectRequest
 
 Running = tuple[Client, str, Worker]
 ANSWER_ID = "3f0c7a52-58a4-4b53-9d43-1a4b8f3c9a11"
@@ -141,3 +143,11 @@ async def test_an_alternative_measure_needs_a_second_account_holding_approver(
         "SELECT actor FROM request_events WHERE request_id = $1 AND type = 'measure.approved'",
         rid)
     assert [a["actor"] for a in approvals] == ["ap-1"]
+
+
+def test_every_act_is_the_update_of_its_name() -> None:
+    """The worker checks the authority of an update whose name is an act's: an act whose
+    update were named otherwise would go unchecked."""
+    updates = workflow._Definition.must_from_class(DataSubjectRequest).updates
+    assert set(updates) == {act.value for act in Act}
+    assert all(updates[act.value].fn is method for act, method in acts.UPDATES.items())
