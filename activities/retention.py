@@ -19,7 +19,7 @@ from temporalio import activity
 from activities.event_store import EventStore
 from domain.events import EventType, NewEvent
 from domain.retention import RetentionCounts, RetentionRun, closed_before
-from runtime.durations import spoken_duration
+from runtime.settings.durations import spoken_duration
 from store.sealing import vault_of
 from store.shredding import destroy_shredded_keys, shred_subject_key
 

@@ -1,9 +1,11 @@
-"""Durations as settings spell them: `30d`, `36h`, `1d12h`."""
+"""Durations as settings spell them: `30d`, `36h`, `1d12h`, typed as timedelta fields."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+
+from pydantic import BeforeValidator
 
 _DURATION_PART = re.compile(r"(\d{1,6})([a-z])")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60}
@@ -35,3 +37,18 @@ def spoken_duration(duration: timedelta, units: str = "dhm") -> str:
         if seconds % _UNIT_SECONDS[unit] == 0:
             return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
     return f"{seconds}s"
+
+
+def duration(units: str, *, least: timedelta, most: timedelta) -> BeforeValidator:
+    """The validator of a duration field: `Annotated[timedelta, duration("dh", ...)]` reads
+    the variable's text in those units and refuses a value outside the bounds."""
+
+    def parse(value: object) -> timedelta:
+        if isinstance(value, timedelta):  # the field's default, or a value given in code
+            if not least <= value <= most:
+                raise ValueError(f"must be from {spoken_duration(least, units)} to "
+                                 f"{spoken_duration(most, units)}")
+            return value
+        return parse_duration(str(value), units, least=least, most=most)
+
+    return BeforeValidator(parse)
