@@ -47,9 +47,9 @@ def _empty_is_unset(value: object) -> object:
 def _true_or_false(value: object) -> object:
     """true/false/1/0 in any case, as temporalio.envconfig (and the `temporal` CLI) reads
     them; anything else it would quietly ignore, so it is refused here."""
-    if not isinstance(_blank_is_unset(value), str):
+    if not isinstance(value, str):
         return value
-    assert isinstance(value, str)
+    _blank_is_unset(value)
     if value.lower() not in ("true", "false", "1", "0"):
         raise ValueError(f"must be true or false (got {value[:20]!r})")
     return value.lower() in ("true", "1")
