@@ -50,7 +50,7 @@ from runtime.client import (
     submit,
 )
 from runtime.cluster import ensure_retention, ensure_search_attributes
-from runtime.settings import Settings, SettingsError, load_settings
+from runtime.settings import Settings, SettingsError, load_settings, spoken_duration
 from store.privileges import RolesMisconfigured, prepare_store, runtime_problems
 
 __all__ = ["Refused", "main", "respond", "status", "submit"]
@@ -86,8 +86,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         submission = parse_submission(data)  # before any connection: bad input writes nothing
         async with connections(settings) as (client, pool):
             result = await submit(submission, client=client, pool=pool,
-                                  task_queue=settings.task_queue,
-                                  deadline_policy=settings.deadline_policy())
+                                  task_queue=settings.temporal.task_queue,
+                                  deadline_policy=settings.policy.deadline_policy())
         emit(args.output, {**asdict(result), "message": result.message}, result.message)
     elif args.command == "respond":
         text = _read_text(args.text_file)
@@ -129,27 +129,28 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
     elif args.command == "purposes":
         await cli_purposes.run(args, settings)
     elif args.command == "setup":
-        dsn = settings.database_url
-        if dsn is None or settings.temporal_address is None:
+        dsn = settings.database.url
+        if dsn is None or settings.temporal.address is None:
             raise Refused("setup prepares an existing cluster: set TEMPORAL_ADDRESS and "
                           "DATABASE_URL (make run prepares the embedded ones itself)")
         # Migrations as the schema's owner (DSR_OWNER_DATABASE_URL), then the runtime
         # role's grants; with DATABASE_URL alone, that one role does both.
         try:
-            migrations = await prepare_store(dsn, settings.owner_database_url)
+            migrations = await prepare_store(dsn, settings.database.owner_url)
         except RolesMisconfigured as error:
             raise Refused(str(error)) from None
         async with connections(settings) as (client, pool):
             problems = await runtime_problems(pool)
-            added = await ensure_search_attributes(client, settings.temporal_namespace)
-            retained = await ensure_retention(client, settings.temporal_namespace,
-                                              settings.retention_period())
+            added = await ensure_search_attributes(client, settings.temporal.namespace)
+            retained = await ensure_retention(client, settings.temporal.namespace,
+                                              settings.schedules.retention)
+        retention = spoken_duration(settings.schedules.retention, "dh")
         emit(args.output, {"migrations_applied": migrations, "search_attributes_added": added,
-                           "retention": settings.retention if retained else None,
+                           "retention": retention if retained else None,
                            "runtime_role_problems": problems},
              f"migrations applied: {migrations or 'none'}; "
              f"search attributes added: {added or 'none'}; retention of closed workflows: "
-             + (settings.retention if retained else "left as the cluster has it (refused)")
+             + (retention if retained else "left as the cluster has it (refused)")
              + "".join(f"\nwarning: {p}: the service's role can change the evidence; set "
                        "DSR_OWNER_DATABASE_URL to the schema owner and DATABASE_URL to a "
                        "runtime role (docs/audit.md)" for p in problems))

@@ -56,14 +56,19 @@ from runtime.log_context import LogContextInterceptor
 from runtime.logs import configure_logging
 from runtime.metrics import ActivityFailureMetrics, prometheus_runtime, store_gauges
 from runtime.notice_senders import notice_sender
-from runtime.personal_data_settings import DEFAULT_PERSONAL_DATA_RETENTION
 from runtime.retention_schedule import ensure_retention_schedule
 from runtime.scrubbed_failures import FailureScrubbingInterceptor
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, ServerStartError
 from runtime.service_lock import ServiceRunning, service_lock
-from runtime.settings import Settings, SettingsError, load_settings
+from runtime.settings import (
+    DEFAULT_PERSONAL_DATA_RETENTION,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 from runtime.signals import run_until_signalled
 from runtime.tracing import tracing
+from runtime.vault import open_vault
 from store.accounts import Accounts, ensure_local_admin
 from store.database import create_pool
 from store.events import EventStore
@@ -147,7 +152,7 @@ def checkpoint_signer(settings: Settings) -> CheckpointSigner:
     """The key (generated at its default place on first start) and the witness, whose
     folder also gets the public key for auditors to pin."""
     key = load_private_key(settings.checkpoint_key_file(),
-                           create=settings.checkpoint_key is None)
+                           create=settings.evidence.checkpoint_key is None)
     witness = DirectoryWitness(settings.witness_folder())
     witness.publish_key(public_pem(key.public_key()), key_id(key.public_key()))
     return CheckpointSigner(key, witness)
@@ -174,19 +179,20 @@ class Backends:
 @contextlib.asynccontextmanager
 async def backends(settings: Settings) -> AsyncIterator[Backends]:
     async with contextlib.AsyncExitStack() as stack:
-        dsn, owner_dsn = settings.database_url, settings.owner_database_url
+        dsn, owner_dsn = settings.database.url, settings.database.owner_url
         if dsn is None:
-            postgres = EmbeddedPostgres(settings.data_dir)
+            postgres = EmbeddedPostgres(settings.local.data_dir)
             stack.callback(postgres.stop)
             superuser = await asyncio.to_thread(postgres.start)
             await ensure_roles(superuser)
             dsn, owner_dsn = with_user(superuser, RUNTIME_ROLE), with_user(superuser, OWNER_ROLE)
-        address = settings.temporal_address
+        address = settings.temporal.address
         ui_url = None
         if address is None:
             temporal = EmbeddedTemporal(
-                settings.data_dir, port=settings.temporal_port, ui_port=settings.ui_port,
-                namespace=settings.temporal_namespace,
+                settings.local.data_dir, port=settings.local.temporal_port,
+                ui_port=settings.local.ui_port,
+                namespace=settings.temporal.namespace,
             )
             stack.callback(temporal.stop)
             address = await asyncio.to_thread(temporal.start)
@@ -196,34 +202,35 @@ async def backends(settings: Settings) -> AsyncIterator[Backends]:
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     with contextlib.ExitStack() as held:
-        if settings.embedded_temporal or settings.embedded_postgres:
+        if settings.temporal.embedded or settings.database.embedded:
             # One service per data folder; taken before any server is touched, so a second
             # `make run` disturbs nothing of the first.
             held.enter_context(service_lock(
-                settings.data_dir,
-                temporal=settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"))
-        tracers = held.enter_context(tracing(settings.tracing))  # DSR_TRACING; none when off
+                settings.local.data_dir,
+                temporal=settings.temporal.address or f"127.0.0.1:{settings.local.temporal_port}"))
+        # DSR_TRACING; none when off
+        tracers = held.enter_context(tracing(settings.observability.tracing))
         await _serve(settings, stop, tracers)
 
 
 async def _serve(settings: Settings, stop: asyncio.Event,
                  tracers: Sequence[TracingInterceptor] = ()) -> None:
     # The metrics endpoint is bound before any server starts: a port in use stops here.
-    metrics_address = settings.metrics_address()
+    metrics_address = settings.observability.metrics_address()
     runtime = prometheus_runtime(metrics_address) if metrics_address else None
     meter = runtime.metric_meter if runtime else MetricMeter.noop
     signer = checkpoint_signer(settings)
-    act_key = load_act_key(settings.act_key_file(), create=settings.act_key is None)
+    act_key = load_act_key(settings.act_key_file(), create=settings.api.act_key is None)
     # The API's port, like the metrics one, is taken before any server starts.
-    api_socket = bind(settings.api_host, settings.api_port) if settings.api_port else None
+    api_socket = bind(settings.api.host, settings.api.port) if settings.api.port else None
     async with backends(settings) as servers:
         await prepare_store(servers.dsn, servers.owner_dsn)
-        pool = await create_pool(servers.dsn, vault=settings.vault())
+        pool = await create_pool(servers.dsn, vault=open_vault(settings))
         try:
             await seal_plaintext_left(pool)
             if defined := await seed_article_3(pool):
                 log.info("Article 3's purposes recorded in the register", purposes=defined)
-            if settings.embedded_postgres:
+            if settings.database.embedded:
                 made = await ensure_local_admin(Accounts(pool), settings.admin_token_file())
                 if made:
                     log.info("local administrator account made; `dsr` on this machine uses "
@@ -233,25 +240,26 @@ async def _serve(settings: Settings, stop: asyncio.Event,
                             "set DSR_OWNER_DATABASE_URL to the schema owner's URL and "
                             "DATABASE_URL to a runtime role (README, docs/audit.md)",
                             problem=problem)
-            client = await connect(servers.temporal_address, settings.temporal_namespace,
+            client = await connect(servers.temporal_address, settings.temporal.namespace,
                                    runtime=runtime, interceptors=tracers,
                                    security=connection_security(settings))
-            await ensure_search_attributes(client, settings.temporal_namespace)
-            await ensure_retention(client, settings.temporal_namespace,
-                                   settings.retention_period())
+            await ensure_search_attributes(client, settings.temporal.namespace)
+            await ensure_retention(client, settings.temporal.namespace,
+                                   settings.schedules.retention)
+            queue, schedules = settings.temporal.task_queue, settings.schedules
             archive = await ensure_archive_schedule(
-                client, task_queue=settings.task_queue, every=settings.archive_interval())
+                client, task_queue=queue, every=schedules.archive_every)
             checkpoints = await ensure_checkpoint_schedule(
-                client, task_queue=settings.task_queue, every=settings.checkpoint_interval())
+                client, task_queue=queue, every=schedules.checkpoint_every)
             shredding = await ensure_retention_schedule(
-                client, task_queue=settings.task_queue, every=settings.shred_interval())
+                client, task_queue=queue, every=schedules.shred_every)
             worker = build_worker(
-                client, pool, task_queue=settings.task_queue,
-                maildrop=settings.data_dir / "maildrop", zone=settings.zone(),
+                client, pool, task_queue=settings.temporal.task_queue,
+                maildrop=settings.local.data_dir / "maildrop", zone=settings.policy.zone(),
                 interceptors=[ActivityFailureMetrics(meter)],
-                sandboxed=settings.workflow_sandbox, signer=signer, act_key=act_key,
+                sandboxed=settings.temporal.workflow_sandbox, signer=signer, act_key=act_key,
                 sender=notice_sender(settings),
-                personal_data_retention=settings.personal_data_retention_period(),
+                personal_data_retention=settings.schedules.personal_data_retention,
             )
             gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
             api = (serving(api_app(client, pool, settings, act_key), api_socket)
@@ -260,20 +268,21 @@ async def _serve(settings: Settings, stop: asyncio.Event,
                 log.info(
                     "worker running; press Ctrl-C to stop",
                     temporal=servers.temporal_address,
-                    namespace=settings.temporal_namespace,
-                    task_queue=settings.task_queue,
+                    namespace=settings.temporal.namespace,
+                    task_queue=settings.temporal.task_queue,
                     web_ui=servers.ui_url or "(the cluster's own UI)",
                     submit="dsr submit --json examples/inquiry.json",
-                    mail=(str(settings.data_dir / "maildrop") if settings.mail == "maildrop"
-                          else f"smtp {settings.smtp_host} ({settings.smtp_tls})"),
+                    mail=(str(settings.local.data_dir / "maildrop")
+                          if settings.mail.transport == "maildrop"
+                          else f"smtp {settings.mail.smtp_host} ({settings.mail.smtp_tls})"),
                     archive_schedule=archive or "(refused by the cluster)",
                     checkpoint_schedule=checkpoints or "(refused by the cluster)",
                     retention_schedule=shredding or "(refused by the cluster)",
                     witness=str(signer.witness.folder),
                     metrics=f"http://{metrics_address}/metrics" if metrics_address else "(off)",
-                    tracing=settings.tracing,
-                    api=f"{settings.api_url()}/docs" if api_socket else "(off)",
-                    privacy_center=f"{settings.api_url()}/" if api_socket else "(off)",
+                    tracing=settings.observability.tracing,
+                    api=f"{settings.api.url()}/docs" if api_socket else "(off)",
+                    privacy_center=f"{settings.api.url()}/" if api_socket else "(off)",
                 )
                 await stop.wait()
                 log.info("stopping")
@@ -288,7 +297,7 @@ def main() -> int:
     except SettingsError as error:
         sys.stderr.write(f"dsr: invalid setting {error}\n")
         return 2
-    configure_logging(settings.log_format)
+    configure_logging(settings.observability.log_format)
 
     try:
         run_until_signalled(lambda stop: serve(settings, stop))

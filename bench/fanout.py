@@ -56,6 +56,7 @@ from domain.purposes import NoticeMethod, PurposeChangeProposal  # noqa: E402
 from runtime.cluster import connect, ensure_search_attributes  # noqa: E402
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port  # noqa: E402
 from runtime.settings import Settings  # noqa: E402
+from runtime.vault import open_vault  # noqa: E402
 from store.database import apply_migrations, create_pool  # noqa: E402
 from store.purposes import change_stream, seed_article_3  # noqa: E402
 from store.registers import verify_stream  # noqa: E402
@@ -142,7 +143,7 @@ async def measure(args: argparse.Namespace, scratch: Path) -> dict[str, object]:
             temporal = EmbeddedTemporal(scratch, port=free_port(), ui_port=free_port())
             address = await asyncio.to_thread(temporal.start)
         worker_data = scratch / "worker-data"
-        vault = Settings(DSR_DATA_DIR=str(worker_data)).vault()
+        vault = open_vault(Settings(DSR_DATA_DIR=str(worker_data)))
         pool = await create_pool(dsn, max_size=4, vault=vault)
         try:
             await apply_migrations(pool)

@@ -69,6 +69,7 @@ from bench.workers import Fleet, fleet  # noqa: E402
 from runtime.cluster import connect, ensure_search_attributes  # noqa: E402
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port  # noqa: E402
 from runtime.settings import Settings  # noqa: E402
+from runtime.vault import open_vault  # noqa: E402
 from store.database import apply_migrations, create_pool  # noqa: E402
 
 STARTED = time.monotonic()
@@ -207,7 +208,7 @@ async def main(argv: list[str]) -> None:
         # sealed under the keys the workers open them with, and two workers starting at
         # once would otherwise each make a key-encryption key of their own.
         worker_data = scratch / "worker-data"
-        vault = Settings(DSR_DATA_DIR=str(worker_data)).vault()
+        vault = open_vault(Settings(DSR_DATA_DIR=str(worker_data)))
         pool = await create_pool(dsn, max_size=20, vault=vault)
         await apply_migrations(pool)
         client = await connect(address, "default")

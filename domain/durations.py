@@ -1,4 +1,4 @@
-"""Durations as settings spell them: `30d`, `36h`, `1d12h`."""
+"""Durations as the settings and the record spell them: `30d`, `36h`, `1d12h`."""
 
 from __future__ import annotations
 

@@ -35,6 +35,7 @@ from runtime.cluster import connect, connection_security
 from runtime.operator_acts import Actor, Forbidden, Refused, respond
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings
+from runtime.vault import open_vault
 from store.accounts import Accounts, read_token_file
 from store.database import create_pool
 from store.events import UnknownRequest
@@ -175,8 +176,8 @@ async def status(request_id: str, *, client: Client, pool: asyncpg.Pool) -> Stat
 async def signed_in(settings: Settings, pool: asyncpg.Pool, *, doing: str) -> Actor:
     """The account `dsr` acts as: DSR_TOKEN's, or on the embedded default the local
     administrator's (its token file, made by `make run`). No account, no act."""
-    token = settings.token
-    if token is None and settings.embedded_postgres:
+    token = settings.api.token
+    if token is None and settings.database.embedded:
         token = read_token_file(settings.admin_token_file())
     if token is None:
         raise Refused("no account to act as: set DSR_TOKEN to an account's token "
@@ -208,19 +209,19 @@ async def connections(
     settings: Settings, *, temporal: bool = True
 ) -> AsyncIterator[tuple[Client | None, asyncpg.Pool]]:
     """The client and pool for the configured servers, or those `make run` started."""
-    dsn = settings.database_url
+    dsn = settings.database.url
     if dsn is None:
-        embedded = running_embedded_postgres(settings.data_dir)
+        embedded = running_embedded_postgres(settings.local.data_dir)
         # As the service's runtime role, not the embedded server's superuser.
         dsn = with_user(embedded, RUNTIME_ROLE) if embedded else None
     if dsn is None:
         raise Unavailable(
-            f"no database: the embedded PostgreSQL in {settings.data_dir} is not running. "
+            f"no database: the embedded PostgreSQL in {settings.local.data_dir} is not running. "
             "Start the service with `make run`, or set DATABASE_URL."
         )
-    address = settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
+    address = settings.temporal.address or f"127.0.0.1:{settings.local.temporal_port}"
     try:
-        vault = settings.vault(create=False)
+        vault = open_vault(settings, create=False)
     except KeyringError as error:
         raise Unavailable(str(error)) from None
     try:
@@ -230,7 +231,7 @@ async def connections(
     try:
         try:
             client = await connect(
-                address, settings.temporal_namespace,
+                address, settings.temporal.namespace,
                 security=connection_security(settings)) if temporal else None
         except RuntimeError as error:
             raise Unavailable(

@@ -32,6 +32,7 @@ from temporalio.runtime import (
 )
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
+from runtime.pem import read_pem
 from runtime.scrubbed_failures import ScrubbingFailureConverter
 from runtime.settings import Settings, SettingsError
 from workflows import search_attributes
@@ -88,41 +89,41 @@ class ConnectionSecurity:
 PLAIN = ConnectionSecurity()
 
 
-def _pem(path: Path | None, data: str | None, variable: str) -> bytes | None:
-    """The PEM from TEMPORAL_TLS_*_PATH or TEMPORAL_TLS_*_DATA (settings checked it; a
-    file gone since is refused naming its variable)."""
+def _pem(path: Path | None, data: str | None, variable: str, *, key: bool) -> bytes | None:
+    """The PEM from TEMPORAL_TLS_*_PATH or TEMPORAL_TLS_*_DATA (start-up checked both; a
+    file gone or changed since is refused naming its variable)."""
     if data is not None:
         return data.encode()
     if path is None:
         return None
     try:
-        return path.read_bytes()
-    except OSError as error:
-        raise SettingsError(f"{variable}_PATH: cannot read {path}: "
-                            f"{error.strerror or error}") from None
+        return read_pem(path, key=key)
+    except ValueError as error:
+        raise SettingsError(f"{variable}_PATH: {error}") from None
 
 
 def connection_security(settings: Settings) -> ConnectionSecurity:
     """TLS and API key for TEMPORAL_ADDRESS from the settings, read as temporalio.envconfig
     reads the same variables: an API key or any TEMPORAL_TLS_* turns TLS on unless
     TEMPORAL_TLS is false. The embedded dev server (TEMPORAL_ADDRESS unset) is plain."""
-    if settings.embedded_temporal:
+    if settings.temporal.embedded:
         return PLAIN
-    ca = _pem(settings.temporal_tls_server_ca_cert_path,
-              settings.temporal_tls_server_ca_cert_data, "TEMPORAL_TLS_SERVER_CA_CERT")
-    cert = _pem(settings.temporal_tls_client_cert_path,
-                settings.temporal_tls_client_cert_data, "TEMPORAL_TLS_CLIENT_CERT")
-    key = _pem(settings.temporal_tls_client_key_path,
-               settings.temporal_tls_client_key_data, "TEMPORAL_TLS_CLIENT_KEY")
-    name = settings.temporal_tls_server_name
-    api_key = settings.temporal_api_key
-    tls = settings.temporal_tls
+    security = settings.temporal_security
+    ca = _pem(security.server_ca_cert_path, security.server_ca_cert_data,
+              "TEMPORAL_TLS_SERVER_CA_CERT", key=False)
+    cert = _pem(security.client_cert_path, security.client_cert_data,
+                "TEMPORAL_TLS_CLIENT_CERT", key=False)
+    key = _pem(security.client_key_path, security.client_key_data,
+               "TEMPORAL_TLS_CLIENT_KEY", key=True)
+    name = security.server_name
+    api_key = security.api_key
+    tls = security.tls
     if tls is None:
         tls = any(part is not None for part in (ca, cert, key, name, api_key))
     if not tls:
         if api_key:
             log.warning("TEMPORAL_TLS is false: the API key crosses the network unencrypted",
-                        temporal=settings.temporal_address)
+                        temporal=settings.temporal.address)
         return ConnectionSecurity(tls=False, api_key=api_key)
     if ca is None and cert is None and name is None:
         return ConnectionSecurity(tls=True, api_key=api_key)

@@ -12,13 +12,14 @@ from runtime.settings import Settings
 def notice_sender(settings: Settings) -> MaildropSender | SmtpSender:
     """The sender the settings choose (DSR_MAIL): the maildrop folder under the data folder
     (the embedded default), or the SMTP server."""
-    if settings.mail == "smtp":
-        assert settings.smtp_host is not None and settings.mail_from is not None  # validated
+    mail = settings.mail
+    if mail.transport == "smtp":
+        assert mail.smtp_host is not None and mail.from_address is not None  # validated
         return SmtpSender(
-            host=settings.smtp_host, port=settings.smtp_port, mail_from=settings.mail_from,
-            security=settings.smtp_tls, username=settings.smtp_username,
-            password=settings.smtp_password,
-            tls_context=(ssl.create_default_context(cafile=str(settings.smtp_ca_file))
-                         if settings.smtp_ca_file else None),
+            host=mail.smtp_host, port=mail.smtp_port, mail_from=mail.from_address,
+            security=mail.smtp_tls, username=mail.smtp_username,
+            password=mail.smtp_password,
+            tls_context=(ssl.create_default_context(cafile=str(mail.smtp_ca_file))
+                         if mail.smtp_ca_file else None),
         )
-    return MaildropSender(settings.data_dir / "maildrop")
+    return MaildropSender(settings.local.data_dir / "maildrop")

@@ -22,6 +22,7 @@ from runtime.logs import configure_logging
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings, SettingsError, load_settings
 from runtime.signals import run_until_signalled
+from runtime.vault import open_vault
 from store.database import create_pool
 from store.keyring import KeyringError
 from store.privileges import RUNTIME_ROLE, with_user
@@ -35,36 +36,36 @@ class CannotStart(Exception):
 
 
 def _database_url(settings: Settings) -> str:
-    if settings.database_url:
-        return settings.database_url
-    embedded = running_embedded_postgres(settings.data_dir)
+    if settings.database.url:
+        return settings.database.url
+    embedded = running_embedded_postgres(settings.local.data_dir)
     if embedded is None:
         raise CannotStart(f"no database: set DATABASE_URL, or start the service with `make run` "
-                          f"(the embedded PostgreSQL in {settings.data_dir} is not running)")
+                          f"(the embedded PostgreSQL in {settings.local.data_dir} is not running)")
     return with_user(embedded, RUNTIME_ROLE)  # the runtime role, not the superuser
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    if settings.api_port == 0:
+    if settings.api.port == 0:
         raise CannotStart("DSR_API_PORT is 0: there is no port to serve the API on")
     try:
         act_key = load_act_key(settings.act_key_file(), create=False)
     except ActKeyProblem as error:
         raise CannotStart(str(error)) from None
     try:
-        vault = settings.vault(create=False)
+        vault = open_vault(settings, create=False)
     except KeyringError as error:
         raise CannotStart(str(error)) from None
-    sock = bind(settings.api_host, settings.api_port)  # a port in use stops us before any I/O
+    sock = bind(settings.api.host, settings.api.port)  # a port in use stops us before any I/O
     try:
         pool = await create_pool(_database_url(settings), max_size=POOL_SIZE, vault=vault)
     except (OSError, asyncpg.PostgresError) as error:
         sock.close()
         raise CannotStart(f"cannot reach the database: {type(error).__name__}") from None
     try:
-        address = settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
+        address = settings.temporal.address or f"127.0.0.1:{settings.local.temporal_port}"
         try:
-            client = await connect(address, settings.temporal_namespace,
+            client = await connect(address, settings.temporal.namespace,
                                    security=connection_security(settings))
         except RuntimeError:
             sock.close()
@@ -72,7 +73,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         app = create_app(Services(client=client, pool=pool, settings=settings,
                                   act_key=act_key))
         async with serving(app, sock):
-            log.info("api serving", url=settings.api_url(), docs=f"{settings.api_url()}/docs")
+            log.info("api serving", url=settings.api.url(), docs=f"{settings.api.url()}/docs")
             await stop.wait()
     finally:
         await pool.close()
@@ -85,7 +86,7 @@ def main() -> int:
     except SettingsError as error:
         sys.stderr.write(f"dsr-api: invalid setting {error}\n")
         return 2
-    configure_logging(settings.log_format)
+    configure_logging(settings.observability.log_format)
 
     try:
         run_until_signalled(lambda stop: serve(settings, stop))

@@ -21,8 +21,8 @@ class Services:
 
     @property
     def task_queue(self) -> str:
-        return self.settings.task_queue
+        return self.settings.temporal.task_queue
 
     @property
     def deadline_policy(self) -> DeadlinePolicy:
-        return self.settings.deadline_policy()
+        return self.settings.policy.deadline_policy()

@@ -99,7 +99,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
                           "(`dsr purposes list` shows the purposes); Article 4 changes a "
                           "purpose, it does not add one")
         assert client is not None
-        handle, started = await _start(client, settings.task_queue, admin, proposal)
+        handle, started = await _start(client, settings.temporal.task_queue, admin, proposal)
         await _report(args, handle, started, proposal.change_id)
 
 

@@ -313,7 +313,7 @@ async def _submit(request: Request, challenge_id: uuid.UUID, submission: dict[st
     label = t[f"kind.{submission['kind']}"]
     name = submission["requester"]["name"]
     notice_id = await _challenges(request).complete(
-        challenge_id, result.request_id, base_url=services.settings.api_url(),
+        challenge_id, result.request_id, base_url=services.settings.api.url(),
         link_message=lambda url: Message(
             t["mail.status.subject"].format(request_id=result.request_id),
             t["mail.status.body"].format(name=name, label=label,
@@ -373,7 +373,7 @@ async def status_page(request: Request, token: str) -> Response:
         return _not_found(request)
     chosen = request.query_params.get("lang")
     language = Language(chosen) if chosen in ("ja", "en") else Language(row["language"])
-    zone = services.settings.zone()
+    zone = services.settings.policy.zone()
     closed = row["status"] == "closed"
     view = {
         "request_id": row["request_id"], "kind": row["kind"],

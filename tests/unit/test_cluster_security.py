@@ -1,5 +1,5 @@
 """Reaching a secured Temporal cluster: TLS, mutual TLS and an API key from the variables
-temporalio.envconfig and the `temporal` CLI read (runtime/settings.py), turned into the
+temporalio.envconfig and the `temporal` CLI read (runtime/settings/), turned into the
 client's options (runtime/cluster.py: connection_security, connect). A file that cannot be
 used stops start-up with one line naming its variable; the embedded dev server stays plain.
 The handshake tests speak TLS to a local server holding certificates made here."""
@@ -139,9 +139,9 @@ def refusal(monkeypatch: pytest.MonkeyPatch, name: str, **variables: str | Path)
 
 def test_plain_by_default() -> None:
     settings = load_settings()
-    assert settings.temporal_tls is None
-    assert settings.temporal_api_key is None
-    assert settings.temporal_tls_server_ca_cert_path is None
+    assert settings.temporal_security.tls is None
+    assert settings.temporal_security.api_key is None
+    assert settings.temporal_security.server_ca_cert_path is None
     assert connection_security(settings) == PLAIN
     assert PLAIN.tls is False and PLAIN.api_key is None
     assert PLAIN.describe() == "plain"
@@ -233,7 +233,7 @@ def test_empty_values_are_unset(monkeypatch: pytest.MonkeyPatch) -> None:
          TEMPORAL_TLS_CLIENT_KEY_PATH="", TEMPORAL_TLS_SERVER_NAME="",
          TEMPORAL_TLS_DISABLE_HOST_VERIFICATION="")
     settings = load_settings()
-    assert settings.embedded_temporal
+    assert settings.temporal.embedded
     assert connection_security(settings) == PLAIN
 
 
@@ -454,7 +454,7 @@ async def test_connect_passes_tls_and_the_api_key(
     settings = load_settings()
     security = connection_security(settings)
 
-    await connect(ADDRESS, settings.temporal_namespace, security=security, interceptors=())
+    await connect(ADDRESS, settings.temporal.namespace, security=security, interceptors=())
 
     (call,) = connect_calls
     assert call["target_host"] == ADDRESS
@@ -569,7 +569,7 @@ async def test_a_server_name_the_certificate_does_not_carry_is_refused(
 
 
 def test_settings_fields_are_the_envconfig_variables() -> None:
-    names = {field.validation_alias for field in Settings.model_fields.values()}
+    names = set(Settings.variables())
     assert {"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_API_KEY", "TEMPORAL_TLS",
             "TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_SERVER_CA_CERT_DATA",
             "TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_CERT_DATA",

@@ -1,5 +1,5 @@
 """The production topology in docker-compose.yml, checked without a Docker engine: the
-services exist, and the worker's and migrate's variables are the ones runtime/settings.py
+services exist, and the worker's and migrate's variables are the ones runtime/settings/
 reads, with values that point at the services compose actually runs. Only the one-shot
 migrate service holds the schema owner's URL; the long-running worker serves as the
 runtime role alone. No secret has a default: the tests supply what compose would refuse
@@ -148,16 +148,7 @@ def _container_ports(service: Mapping[str, Any]) -> dict[int, int]:
 
 
 def _settings_variables() -> set[str]:
-    names = set()
-    for field_name, field in Settings.model_fields.items():
-        alias = field.validation_alias
-        if alias is None:
-            names.add(field_name)
-        elif isinstance(alias, str):
-            names.add(alias)
-        else:
-            names.update(choice for choice in alias.choices if isinstance(choice, str))
-    return names
+    return set(Settings.variables())
 
 
 def _secrets(service: Mapping[str, Any]) -> dict[str, str]:
@@ -322,15 +313,15 @@ def test_worker_environment_selects_the_external_servers(
 
     settings = _load(monkeypatch, env)
 
-    assert settings.embedded_temporal is False
-    assert settings.embedded_postgres is False
-    assert settings.temporal_address == env["TEMPORAL_ADDRESS"]
-    assert settings.database_url == env["DATABASE_URL"]
+    assert settings.temporal.embedded is False
+    assert settings.database.embedded is False
+    assert settings.temporal.address == env["TEMPORAL_ADDRESS"]
+    assert settings.database.url == env["DATABASE_URL"]
     # The runtime role alone: store/privileges.py: prepare_store then only checks that
     # migrate has applied every migration.
-    assert settings.owner_database_url is None
-    assert settings.log_format == "json"
-    assert str(settings.data_dir) == env["DSR_DATA_DIR"]
+    assert settings.database.owner_url is None
+    assert settings.observability.log_format == "json"
+    assert str(settings.local.data_dir) == env["DSR_DATA_DIR"]
     assert str(settings.checkpoint_key_file()) == env["DSR_CHECKPOINT_KEY"]
     assert str(settings.witness_folder()) == env["DSR_WITNESS_DIR"]
 
@@ -540,7 +531,7 @@ def test_no_service_publishes_a_port_on_every_interface(environ: dict[str, str])
 def test_temporal_and_ui_are_published_on_loopback(environ: dict[str, str]) -> None:
     assert _published(_service("temporal", environ)) == [("127.0.0.1", 7233, 7233)]
     assert _published(_service("temporal-ui", environ)) == [
-        ("127.0.0.1", Settings.model_fields["ui_port"].default, 8080)]
+        ("127.0.0.1", Settings.variables()["DSR_UI_PORT"].default, 8080)]
 
 
 @pytest.mark.parametrize(("entry", "expected"), [
@@ -563,7 +554,7 @@ def test_ui_points_at_the_temporal_service(environ: dict[str, str]) -> None:
     assert _environment(ui)["TEMPORAL_ADDRESS"] == worker_env["TEMPORAL_ADDRESS"]
     assert "temporal" in _depends_on(ui)
     # The UI is where the embedded dev server puts it, so the README's link holds.
-    assert _container_ports(ui).get(8080) == Settings.model_fields["ui_port"].default
+    assert _container_ports(ui).get(8080) == Settings.variables()["DSR_UI_PORT"].default
 
 
 def test_worker_holds_no_owner_credentials(environ: dict[str, str]) -> None:
@@ -647,10 +638,10 @@ def test_settings_accept_the_migrate_environment(
 
     settings = _load(monkeypatch, env)
 
-    assert settings.embedded_temporal is False
-    assert settings.embedded_postgres is False
-    assert settings.temporal_address == env["TEMPORAL_ADDRESS"]
-    assert settings.temporal_namespace == env.get("TEMPORAL_NAMESPACE", "default")
-    assert settings.database_url == env["DATABASE_URL"]
-    assert settings.owner_database_url == env["DSR_OWNER_DATABASE_URL"]
-    settings.retention_period()  # what setup gives the namespace
+    assert settings.temporal.embedded is False
+    assert settings.database.embedded is False
+    assert settings.temporal.address == env["TEMPORAL_ADDRESS"]
+    assert settings.temporal.namespace == env.get("TEMPORAL_NAMESPACE", "default")
+    assert settings.database.url == env["DATABASE_URL"]
+    assert settings.database.owner_url == env["DSR_OWNER_DATABASE_URL"]
+    assert settings.schedules.retention  # what setup gives the namespace

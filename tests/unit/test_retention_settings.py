@@ -19,8 +19,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_defaults_keep_thirty_days_and_archive_every_five_minutes() -> None:
     settings = load_settings()
-    assert settings.retention_period() == timedelta(days=30)
-    assert settings.archive_interval() == timedelta(minutes=5)
+    assert settings.schedules.retention == timedelta(days=30)
+    assert settings.schedules.archive_every == timedelta(minutes=5)
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -32,7 +32,7 @@ def test_retention_in_days_and_hours(
     monkeypatch: pytest.MonkeyPatch, value: str, expected: timedelta
 ) -> None:
     monkeypatch.setenv("DSR_RETENTION", value)
-    assert load_settings().retention_period() == expected
+    assert load_settings().schedules.retention == expected
 
 
 @pytest.mark.parametrize("value", ["30", "30m", "2w", "d", "", "-1d", "1.5d", "1h1h", "P30D"])
@@ -56,7 +56,7 @@ def test_archive_interval_in_hours_and_minutes(
     monkeypatch: pytest.MonkeyPatch, value: str, expected: timedelta
 ) -> None:
     monkeypatch.setenv("DSR_ARCHIVE_EVERY", value)
-    assert load_settings().archive_interval() == expected
+    assert load_settings().schedules.archive_every == expected
 
 
 @pytest.mark.parametrize(("value", "problem"), [
@@ -72,6 +72,6 @@ def test_bad_archive_interval_is_refused(
 def test_archiving_must_come_well_within_the_retention(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DSR_RETENTION", "2h")
     monkeypatch.setenv("DSR_ARCHIVE_EVERY", "1h")
-    assert load_settings().archive_interval() == timedelta(hours=1)
+    assert load_settings().schedules.archive_every == timedelta(hours=1)
     message = refusal(monkeypatch, "DSR_ARCHIVE_EVERY", "61m")
     assert "at most half of DSR_RETENTION (2h)" in message

@@ -1,6 +1,7 @@
 """Sealing without a database: the keyring of data keys, the key-encryption key, the
 envelope a sealed value is stored as, the blind index, and the settings of personal data
-at rest (store/keyring.py, store/sealing.py, runtime/personal_data_settings.py)."""
+at rest (store/keyring.py, store/sealing.py, runtime/settings/personal_data.py,
+runtime/vault.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from runtime.settings import load_settings
+from runtime.vault import open_vault
 from store.keyring import (
     KEY_BYTES,
     NONCE_BYTES,
@@ -315,8 +317,8 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def test_personal_data_defaults(environment: pytest.MonkeyPatch) -> None:
     settings = load_settings()
-    assert settings.personal_data_retention_period() == timedelta(days=365)
-    assert settings.shred_interval() == timedelta(hours=1)
+    assert settings.schedules.personal_data_retention == timedelta(days=365)
+    assert settings.schedules.shred_every == timedelta(hours=1)
     assert settings.keyring_folder() == Path(".dsr") / "keyring"
     assert settings.key_encryption_key_file() == Path(".dsr") / "keys" / "key-encryption.key"
 
@@ -330,7 +332,7 @@ def test_personal_data_retention_in_days_and_hours(
     environment: pytest.MonkeyPatch, value: str, expected: timedelta
 ) -> None:
     environment.setenv("DSR_PERSONAL_DATA_RETENTION", value)
-    assert load_settings().personal_data_retention_period() == expected
+    assert load_settings().schedules.personal_data_retention == expected
 
 
 @pytest.mark.parametrize(("value", "problem"), [
@@ -353,7 +355,7 @@ def test_shred_interval_in_hours_and_minutes(
     environment: pytest.MonkeyPatch, value: str, expected: timedelta
 ) -> None:
     environment.setenv("DSR_SHRED_EVERY", value)
-    assert load_settings().shred_interval() == expected
+    assert load_settings().schedules.shred_every == expected
 
 
 @pytest.mark.parametrize(("value", "problem"), [
@@ -373,13 +375,13 @@ def test_the_settings_vault_makes_its_key_on_first_start_under_the_data_dir(
     environment.setenv("DSR_DATA_DIR", str(tmp_path / "dsr"))
     settings = load_settings()
     with pytest.raises(KeyringError, match="DSR_KEY_ENCRYPTION_KEY"):
-        settings.vault(create=False)  # the API alone finds the one the worker made
-    vault = settings.vault()
+        open_vault(settings, create=False)  # the API alone finds the one the worker made
+    vault = open_vault(settings)
     kek_file = tmp_path / "dsr" / "keys" / "key-encryption.key"
     assert _mode(kek_file) == 0o600
     key_id, key = vault.keyring.create()
     assert (tmp_path / "dsr" / "keyring" / f"{key_id}.key").exists()
-    reopened = load_settings().vault(create=False)
+    reopened = open_vault(load_settings(), create=False)
     assert reopened.open(seal_with(key_id, key, SECRET)) == SECRET
     assert reopened.blind_index("a@b.jp") == vault.blind_index("a@b.jp")
 
@@ -394,7 +396,7 @@ def test_the_settings_vault_from_the_variables(
     environment.setenv("DSR_KEYRING_DIR", str(tmp_path / "elsewhere"))
     settings = load_settings()
     assert text not in repr(settings)  # the secret stays out of a printed settings object
-    vault = settings.vault(create=False)
+    vault = open_vault(settings, create=False)
     key_id, _ = vault.keyring.create()
     assert (tmp_path / "elsewhere" / f"{key_id}.key").exists()
     assert not (tmp_path / "dsr").exists()  # no key file made beside the variable's key
@@ -410,12 +412,12 @@ def test_a_key_encryption_key_file_is_read_and_never_made(
     environment.setenv("DSR_DATA_DIR", str(tmp_path / "dsr"))
     environment.setenv("DSR_KEY_ENCRYPTION_KEY_FILE", str(secret))
     with pytest.raises(KeyringError, match=str(secret)):
-        load_settings().vault()
+        open_vault(load_settings())
     assert not secret.exists()
     kek = secrets.token_bytes(KEY_BYTES)
     secret.parent.mkdir()
     secret.write_text(base64.b64encode(kek).decode() + "\n")
-    vault = load_settings().vault()
+    vault = open_vault(load_settings())
     assert vault.blind_index("a@b.jp") == Vault.of(vault.keyring, kek).blind_index("a@b.jp")
     assert not (tmp_path / "dsr" / "keys").exists()
 
@@ -426,7 +428,7 @@ def test_a_bad_key_encryption_key_variable_is_refused_naming_it(
     environment.setenv("DSR_DATA_DIR", str(tmp_path))
     environment.setenv("DSR_KEY_ENCRYPTION_KEY", "secret-but-short")
     with pytest.raises(KeyringError) as refused:
-        load_settings().vault()
+        open_vault(load_settings())
     assert str(refused.value).startswith("DSR_KEY_ENCRYPTION_KEY ")
     assert "secret-but-short" not in str(refused.value)
     assert not os.listdir(tmp_path)

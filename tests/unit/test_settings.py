@@ -34,26 +34,26 @@ def refusal(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> str:
 def test_defaults() -> None:
     settings = load_settings()
     assert isinstance(settings, Settings)
-    assert settings.task_queue == "dsr"
-    assert settings.data_dir == Path(".dsr")
-    assert settings.temporal_namespace == "default"
-    assert settings.log_format == "auto"
-    assert settings.temporal_port == 7233
-    assert settings.ui_port == 8233
-    assert settings.temporal_address is None
-    assert settings.database_url is None
-    assert settings.embedded_temporal is True
-    assert settings.embedded_postgres is True
+    assert settings.temporal.task_queue == "dsr"
+    assert settings.local.data_dir == Path(".dsr")
+    assert settings.temporal.namespace == "default"
+    assert settings.observability.log_format == "auto"
+    assert settings.local.temporal_port == 7233
+    assert settings.local.ui_port == 8233
+    assert settings.temporal.address is None
+    assert settings.database.url is None
+    assert settings.temporal.embedded is True
+    assert settings.database.embedded is True
 
 
 def test_external_servers_turn_off_the_embedded_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEMPORAL_ADDRESS", "temporal:7233")
     monkeypatch.setenv("DATABASE_URL", "postgresql://dsr:secret@app-db:5432/dsr")
     settings = load_settings()
-    assert settings.temporal_address == "temporal:7233"
-    assert settings.database_url == "postgresql://dsr:secret@app-db:5432/dsr"
-    assert settings.embedded_temporal is False
-    assert settings.embedded_postgres is False
+    assert settings.temporal.address == "temporal:7233"
+    assert settings.database.url == "postgresql://dsr:secret@app-db:5432/dsr"
+    assert settings.temporal.embedded is False
+    assert settings.database.embedded is False
 
 
 def test_every_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,20 +64,20 @@ def test_every_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     settings = load_settings()
-    assert settings.temporal_namespace == "dsr-prod"
-    assert settings.task_queue == "dsr.v2"
-    assert settings.data_dir == Path("/var/dsr")
-    assert settings.log_format == "json"
-    assert settings.temporal_port == 17233
-    assert settings.ui_port == 18233
+    assert settings.temporal.namespace == "dsr-prod"
+    assert settings.temporal.task_queue == "dsr.v2"
+    assert settings.local.data_dir == Path("/var/dsr")
+    assert settings.observability.log_format == "json"
+    assert settings.local.temporal_port == 17233
+    assert settings.local.ui_port == 18233
 
 
 @pytest.mark.parametrize("name", ["TEMPORAL_ADDRESS", "DATABASE_URL"])
 def test_empty_address_means_embedded(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     monkeypatch.setenv(name, "")
     settings = load_settings()
-    assert settings.embedded_temporal is True
-    assert settings.embedded_postgres is True
+    assert settings.temporal.embedded is True
+    assert settings.database.embedded is True
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ def test_empty_address_means_embedded(monkeypatch: pytest.MonkeyPatch, name: str
 )
 def test_host_port_addresses_are_accepted(monkeypatch: pytest.MonkeyPatch, address: str) -> None:
     monkeypatch.setenv("TEMPORAL_ADDRESS", address)
-    assert load_settings().temporal_address == address
+    assert load_settings().temporal.address == address
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_temporal_address_with_an_impossible_port_is_refused(
 @pytest.mark.parametrize("url", ["postgresql://u@h:5432/db", "postgres://h/db"])
 def test_postgres_urls_are_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setenv("DATABASE_URL", url)
-    assert load_settings().database_url == url
+    assert load_settings().database.url == url
 
 
 @pytest.mark.parametrize(
@@ -132,7 +132,7 @@ def test_unknown_log_format_is_refused(monkeypatch: pytest.MonkeyPatch, value: s
 @pytest.mark.parametrize("value", ["auto", "json", "console"])
 def test_known_log_formats(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("DSR_LOG_FORMAT", value)
-    assert load_settings().log_format == value
+    assert load_settings().observability.log_format == value
 
 
 @pytest.mark.parametrize("value", ["dsr queue", " dsr", "dsr/1", "", "q" * 201])
@@ -164,25 +164,25 @@ def test_names_are_case_sensitive(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("temporal_address", "not-an-address")
     monkeypatch.setenv("dsr_task_queue", "other")
     settings = load_settings()
-    assert settings.embedded_temporal is True
-    assert settings.task_queue == "dsr"
+    assert settings.temporal.embedded is True
+    assert settings.temporal.task_queue == "dsr"
 
 
 def test_unrelated_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DSR_SOMETHING_ELSE", "whatever")
-    assert load_settings().task_queue == "dsr"
+    assert load_settings().temporal.task_queue == "dsr"
 
 
 def test_metrics_are_served_on_localhost_9464_and_tracing_is_off_by_default() -> None:
     settings = load_settings()
-    assert settings.metrics_port == 9464
-    assert settings.metrics_address() == "127.0.0.1:9464"
-    assert settings.tracing == "off"
+    assert settings.observability.metrics_port == 9464
+    assert settings.observability.metrics_address() == "127.0.0.1:9464"
+    assert settings.observability.tracing == "off"
 
 
 def test_metrics_port_0_serves_no_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DSR_METRICS_PORT", "0")
-    assert load_settings().metrics_address() is None
+    assert load_settings().observability.metrics_address() is None
 
 
 @pytest.mark.parametrize(("host", "address"), [("0.0.0.0", "0.0.0.0:19464"),
@@ -190,7 +190,7 @@ def test_metrics_port_0_serves_no_metrics(monkeypatch: pytest.MonkeyPatch) -> No
 def test_metrics_host_and_port(monkeypatch: pytest.MonkeyPatch, host: str, address: str) -> None:
     monkeypatch.setenv("DSR_METRICS_HOST", host)
     monkeypatch.setenv("DSR_METRICS_PORT", "19464")
-    assert load_settings().metrics_address() == address
+    assert load_settings().observability.metrics_address() == address
 
 
 @pytest.mark.parametrize("value", ["65536", "-1", "metrics", ""])
@@ -206,7 +206,7 @@ def test_metrics_host_must_be_an_ip_address(monkeypatch: pytest.MonkeyPatch, val
 @pytest.mark.parametrize("value", ["console", "otlp"])
 def test_tracing_modes(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("DSR_TRACING", value)
-    assert load_settings().tracing == value
+    assert load_settings().observability.tracing == value
 
 
 @pytest.mark.parametrize("value", ["on", "jaeger", "OTLP", ""])
@@ -221,14 +221,14 @@ def test_the_checkpoint_key_and_witness_live_under_the_data_folder_by_default(
     settings = load_settings()
     assert settings.checkpoint_key_file() == Path("/srv/dsr/keys/checkpoint-ed25519.pem")
     assert settings.witness_folder() == Path("/srv/dsr/witness")
-    assert settings.checkpoint_interval().total_seconds() == 60
+    assert settings.schedules.checkpoint_every.total_seconds() == 60
     monkeypatch.setenv("DSR_CHECKPOINT_KEY", "/run/secrets/checkpoint_key")
     monkeypatch.setenv("DSR_WITNESS_DIR", "/mnt/witness")
     monkeypatch.setenv("DSR_CHECKPOINT_EVERY", "15m")
     settings = load_settings()
     assert settings.checkpoint_key_file() == Path("/run/secrets/checkpoint_key")
     assert settings.witness_folder() == Path("/mnt/witness")
-    assert settings.checkpoint_interval().total_seconds() == 900
+    assert settings.schedules.checkpoint_every.total_seconds() == 900
 
 
 @pytest.mark.parametrize("value", ["30s", "0m", "25h", "soon", "1d"])
@@ -245,4 +245,4 @@ def test_an_owner_url_needs_the_runtime_url(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch, "DSR_OWNER_DATABASE_URL", "mysql://dsr_owner@db/dsr")
     monkeypatch.setenv("DATABASE_URL", "postgresql://dsr_runtime@db/dsr")
     monkeypatch.setenv("DSR_OWNER_DATABASE_URL", "postgresql://dsr_owner@db/dsr")
-    assert load_settings().owner_database_url == "postgresql://dsr_owner@db/dsr"
+    assert load_settings().database.owner_url == "postgresql://dsr_owner@db/dsr"
