@@ -48,8 +48,6 @@ from audit.signing import KeyProblem, key_id, load_private_key, public_pem
 from audit.witness import DirectoryWitness
 from interfaces.api.serving import ApiPortTaken, bind, serving
 from runtime.act_key import ActKeyProblem, load_act_key
-from runtime.archive_schedule import ensure_archive_schedule
-from runtime.checkpoint_schedule import ensure_checkpoint_schedule
 from runtime.cluster import (
     connect,
     connection_security,
@@ -59,7 +57,7 @@ from runtime.cluster import (
 from runtime.logs import configure_logging
 from runtime.metrics import ActivityFailureMetrics, prometheus_runtime, store_gauges
 from runtime.personal_data_settings import DEFAULT_PERSONAL_DATA_RETENTION
-from runtime.retention_schedule import ensure_retention_schedule
+from runtime.schedules import ARCHIVE, CHECKPOINT, RETENTION, ensure_schedule
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, ServerStartError
 from runtime.service_lock import ServiceRunning, service_lock
 from runtime.settings import Settings, SettingsError, load_settings
@@ -237,12 +235,15 @@ async def _serve(settings: Settings, stop: asyncio.Event,
             await ensure_search_attributes(client, settings.temporal_namespace)
             await ensure_retention(client, settings.temporal_namespace,
                                    settings.retention_period())
-            archive = await ensure_archive_schedule(
-                client, task_queue=settings.task_queue, every=settings.archive_interval())
-            checkpoints = await ensure_checkpoint_schedule(
-                client, task_queue=settings.task_queue, every=settings.checkpoint_interval())
-            shredding = await ensure_retention_schedule(
-                client, task_queue=settings.task_queue, every=settings.shred_interval())
+            archive = await ensure_schedule(
+                client, ARCHIVE, task_queue=settings.task_queue,
+                every=settings.archive_interval())
+            checkpoints = await ensure_schedule(
+                client, CHECKPOINT, task_queue=settings.task_queue,
+                every=settings.checkpoint_interval())
+            shredding = await ensure_schedule(
+                client, RETENTION, task_queue=settings.task_queue,
+                every=settings.shred_interval())
             worker = build_worker(
                 client, pool, task_queue=settings.task_queue,
                 maildrop=settings.data_dir / "maildrop", zone=settings.zone(),
