@@ -54,14 +54,13 @@ from runtime.cluster import (
     ensure_retention,
     ensure_search_attributes,
 )
-from runtime.logs import configure_logging
 from runtime.metrics import ActivityFailureMetrics, prometheus_runtime, store_gauges
 from runtime.personal_data_settings import DEFAULT_PERSONAL_DATA_RETENTION
 from runtime.schedules import ARCHIVE, CHECKPOINT, RETENTION, ensure_schedule
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, ServerStartError
 from runtime.service_lock import ServiceRunning, service_lock
-from runtime.settings import Settings, SettingsError, load_settings
-from runtime.signals import run_until_signalled
+from runtime.settings import Settings
+from runtime.signals import run_service
 from runtime.tracing import tracing
 from store.accounts import Accounts, ensure_local_admin
 from store.legacy_sealing import seal_plaintext_left
@@ -199,7 +198,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
                 settings.data_dir,
                 temporal=settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"))
         tracers = held.enter_context(tracing(settings.tracing))  # DSR_TRACING; none when off
-        await _serve(settings, stop, tracers)
+        try:
+            await _serve(settings, stop, tracers)
+        except ServerStartError as error:
+            log.error("could not start", reason=str(error))
+            raise
 
 
 async def _serve(settings: Settings, stop: asyncio.Event,
@@ -283,28 +286,11 @@ async def _serve(settings: Settings, stop: asyncio.Event,
 
 def main() -> int:
     try:
-        settings = load_settings()
-    except SettingsError as error:
-        sys.stderr.write(f"dsr: invalid setting {error}\n")
-        return 2
-    configure_logging(settings.log_format)
-
-    try:
-        run_until_signalled(lambda stop: serve(settings, stop))
-    except ServiceRunning as error:
+        return run_service("dsr", serve, cannot_start=(
+            KeyProblem, ActKeyProblem, RolesMisconfigured, ApiPortTaken, ServerStartError))
+    except ServiceRunning as error:  # says all itself
         sys.stderr.write(f"dsr: {error}\n")
         return 1
-    except SettingsError as error:  # a TLS file that went away after start-up's checks
-        sys.stderr.write(f"dsr: invalid setting {error}\n")
-        return 2
-    except (KeyProblem, ActKeyProblem, RolesMisconfigured, ApiPortTaken) as error:
-        sys.stderr.write(f"dsr: could not start: {error}\n")
-        return 1
-    except ServerStartError as error:
-        log.error("could not start", reason=str(error))
-        sys.stderr.write(f"dsr: could not start: {error}\n")
-        return 1
-    return 0
 
 
 if __name__ == "__main__":
