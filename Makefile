@@ -31,15 +31,15 @@ test: lint browser
 # One run (about 14 minutes on the shared 2-core box): the bare-SDK baselines, our workflow with 1, 2 and 4
 # worker processes, receipt latency at half load, the audit report over 1M events; writes
 # docs/benchmarks.md and docs/benchmarks.json. Options: make bench BENCH_ARGS="--workers 2"
-# (bench/run.py --help lists them).
+# (python -m bench.run --help lists them).
 bench: $(VENV)/.test-deps
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # A purpose change (Article 4) notifying 100,000 subjects, on the embedded servers: notices
 # per second, the largest history of any run, the worker's peak memory; writes its section
-# of docs/benchmarks.md and its keys of docs/benchmarks.json (bench/fanout.py --help).
+# of docs/benchmarks.md and its keys of docs/benchmarks.json (python -m bench.fanout --help).
 bench-fanout: $(VENV)/.test-deps
-	$(BIN)/python bench/fanout.py $(BENCH_FANOUT_ARGS)
+	$(BIN)/python -m bench.fanout $(BENCH_FANOUT_ARGS)
 
 # Recorded workflow histories are frozen: no commit may modify or delete one.
 check-histories:

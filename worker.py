@@ -44,8 +44,6 @@ from interfaces.api.serving import ApiPortTaken, bind, serving
 from mail.maildrop import MaildropSender
 from mail.smtp import SmtpSender
 from runtime.act_key import ActKeyProblem, load_act_key
-from runtime.archive_schedule import ensure_archive_schedule
-from runtime.checkpoint_schedule import ensure_checkpoint_schedule
 from runtime.cluster import (
     connect,
     connection_security,
@@ -53,20 +51,17 @@ from runtime.cluster import (
     ensure_search_attributes,
 )
 from runtime.log_context import LogContextInterceptor
-from runtime.logs import configure_logging
 from runtime.metrics import ActivityFailureMetrics, prometheus_runtime, store_gauges
 from runtime.notice_senders import notice_sender
-from runtime.retention_schedule import ensure_retention_schedule
+from runtime.schedules import ARCHIVE, CHECKPOINT, RETENTION, ensure_schedule
 from runtime.scrubbed_failures import FailureScrubbingInterceptor
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, ServerStartError
 from runtime.service_lock import ServiceRunning, service_lock
 from runtime.settings import (
     DEFAULT_PERSONAL_DATA_RETENTION,
     Settings,
-    SettingsError,
-    load_settings,
 )
-from runtime.signals import run_until_signalled
+from runtime.signals import run_service
 from runtime.tracing import tracing
 from runtime.vault import open_vault
 from store.accounts import Accounts, ensure_local_admin
@@ -210,7 +205,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
                 temporal=settings.temporal.address or f"127.0.0.1:{settings.local.temporal_port}"))
         # DSR_TRACING; none when off
         tracers = held.enter_context(tracing(settings.observability.tracing))
-        await _serve(settings, stop, tracers)
+        try:
+            await _serve(settings, stop, tracers)
+        except ServerStartError as error:
+            log.error("could not start", reason=str(error))
+            raise
 
 
 async def _serve(settings: Settings, stop: asyncio.Event,
@@ -247,12 +246,12 @@ async def _serve(settings: Settings, stop: asyncio.Event,
             await ensure_retention(client, settings.temporal.namespace,
                                    settings.schedules.retention)
             queue, schedules = settings.temporal.task_queue, settings.schedules
-            archive = await ensure_archive_schedule(
-                client, task_queue=queue, every=schedules.archive_every)
-            checkpoints = await ensure_checkpoint_schedule(
-                client, task_queue=queue, every=schedules.checkpoint_every)
-            shredding = await ensure_retention_schedule(
-                client, task_queue=queue, every=schedules.shred_every)
+            archive = await ensure_schedule(
+                client, ARCHIVE, task_queue=queue, every=schedules.archive_every)
+            checkpoints = await ensure_schedule(
+                client, CHECKPOINT, task_queue=queue, every=schedules.checkpoint_every)
+            shredding = await ensure_schedule(
+                client, RETENTION, task_queue=queue, every=schedules.shred_every)
             worker = build_worker(
                 client, pool, task_queue=settings.temporal.task_queue,
                 maildrop=settings.local.data_dir / "maildrop", zone=settings.policy.zone(),
@@ -293,28 +292,11 @@ async def _serve(settings: Settings, stop: asyncio.Event,
 
 def main() -> int:
     try:
-        settings = load_settings()
-    except SettingsError as error:
-        sys.stderr.write(f"dsr: invalid setting {error}\n")
-        return 2
-    configure_logging(settings.observability.log_format)
-
-    try:
-        run_until_signalled(lambda stop: serve(settings, stop))
-    except ServiceRunning as error:
+        return run_service("dsr", serve, cannot_start=(
+            KeyProblem, ActKeyProblem, RolesMisconfigured, ApiPortTaken, ServerStartError))
+    except ServiceRunning as error:  # says all itself
         sys.stderr.write(f"dsr: {error}\n")
         return 1
-    except SettingsError as error:  # a TLS file that went away after start-up's checks
-        sys.stderr.write(f"dsr: invalid setting {error}\n")
-        return 2
-    except (KeyProblem, ActKeyProblem, RolesMisconfigured, ApiPortTaken) as error:
-        sys.stderr.write(f"dsr: could not start: {error}\n")
-        return 1
-    except ServerStartError as error:
-        log.error("could not start", reason=str(error))
-        sys.stderr.write(f"dsr: could not start: {error}\n")
-        return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Benchmark: a purpose change (Article 4) notifying 100,000 subjects.
 
-    make bench-fanout                       # or: .venv/bin/python bench/fanout.py
-    .venv/bin/python bench/fanout.py --subjects 5000 --no-write   # a quick look
+    make bench-fanout                       # or: .venv/bin/python -m bench.fanout
+    .venv/bin/python -m bench.fanout --subjects 5000 --no-write   # a quick look
 
 Starts the embedded PostgreSQL and Temporal dev server in a scratch folder (or uses
 DATABASE_URL / TEMPORAL_ADDRESS), loads --subjects subjects in bulk (COPY), each with a data
@@ -35,34 +35,32 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import asyncpg
+from temporalio.client import Client, WorkflowHandle
 
-import asyncpg  # noqa: E402
-from temporalio.client import Client, WorkflowHandle  # noqa: E402
-
-from bench.drive import BENCH_ACT_KEY  # noqa: E402
-from bench.report import FANOUT_BEGIN, FANOUT_END  # noqa: E402
-from bench.workers import fleet  # noqa: E402
-from domain.authority import Role  # noqa: E402
-from domain.purpose_change_messages import (  # noqa: E402
+from bench.drive import BENCH_ACT_KEY
+from bench.report import FANOUT_BEGIN, FANOUT_END
+from bench.workers import fleet
+from domain.authority import Role
+from domain.purpose_change_messages import (
     DEFAULT_BATCHES_PER_RUN,
     PurposeChangeOrder,
     PurposeChangeResult,
     change_authority,
     workflow_id,
 )
-from domain.purposes import NoticeMethod, PurposeChangeProposal  # noqa: E402
-from runtime.cluster import connect, ensure_search_attributes  # noqa: E402
-from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port  # noqa: E402
-from runtime.settings import Settings  # noqa: E402
-from runtime.vault import open_vault  # noqa: E402
-from store.database import apply_migrations, create_pool  # noqa: E402
-from store.purposes import change_stream, seed_article_3  # noqa: E402
-from store.registers import verify_stream  # noqa: E402
-from store.sealing import Vault, seal_with  # noqa: E402
-from workflows.purpose_change import PurposeChange  # noqa: E402
+from domain.purposes import NoticeMethod, PurposeChangeProposal
+from runtime.cluster import connect, ensure_search_attributes
+from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port
+from runtime.settings import Settings
+from runtime.vault import open_vault
+from store.database import apply_migrations, create_pool
+from store.purposes import change_stream, seed_article_3
+from store.registers import verify_stream
+from store.sealing import Vault, seal_with
+from workflows.purpose_change import PurposeChange
 
+ROOT = Path(__file__).resolve().parent.parent
 PURPOSE = "service_emails"
 NEW_TEXT = ("To send emails about new features, update information, campaigns, etc. of the "
             "service being used by users, including its maintenance schedule, and to inform "
@@ -269,7 +267,8 @@ def write_docs(out: Path, section: str, figures: dict[str, object]) -> None:
 
 
 async def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.fanout",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=1000,
                         help="subjects per batch activity (default 1000)")

@@ -1,4 +1,4 @@
-"""Summarise a py-spy collapsed-stack profile (`bench/run.py --profile FILE`): where the
+"""Summarise a py-spy collapsed-stack profile (`python -m bench.run --profile FILE`): where the
 worker's samples went, by the code that was running (self) and by area (inclusive)."""
 
 from __future__ import annotations

@@ -240,7 +240,7 @@ def build(m: Measured) -> dict[str, Any]:
         "list_overdue_s": _round(m.store["list_overdue"], 3),
         "goals": goals,
         "run": {
-            "command": " ".join(["python bench/run.py", *m.argv]),
+            "command": " ".join(["python -m bench.run", *m.argv]),
             "date": m.date, "cores": m.cores, "servers": m.servers,
             "requests": m.requests, "concurrency": m.concurrency,
             "seconds": _round(m.run_seconds, 0),

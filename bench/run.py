@@ -1,6 +1,6 @@
 """Benchmark: our DataSubjectRequest against bare Temporal, on the same servers, in one run.
 
-    make bench                     # or: .venv/bin/python bench/run.py --requests 200
+    make bench                     # or: .venv/bin/python -m bench.run --requests 200
     make bench BENCH_ARGS="--workers 2"
 
 Starts the embedded PostgreSQL and Temporal dev server in a scratch folder (or uses
@@ -34,15 +34,12 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import asyncpg
+from temporalio.client import Client
+from temporalio.worker import Worker
 
-import asyncpg  # noqa: E402
-from temporalio.client import Client  # noqa: E402
-from temporalio.worker import Worker  # noqa: E402
-
-from bench.baseline import BaselineWorkflow, noop  # noqa: E402
-from bench.drive import (  # noqa: E402
+from bench.baseline import BaselineWorkflow, noop
+from bench.drive import (
     BENCH_ACT_KEY,
     Driven,
     StepWatch,
@@ -52,7 +49,7 @@ from bench.drive import (  # noqa: E402
     receipt_latencies_ms,
     seed_subjects,
 )
-from bench.report import (  # noqa: E402
+from bench.report import (
     BASELINE_STEPS,
     BEFORE_HISTORIES,
     KINDS,
@@ -64,14 +61,15 @@ from bench.report import (  # noqa: E402
     render,
     with_fanout_kept,
 )
-from bench.store_load import time_store_reads  # noqa: E402
-from bench.workers import Fleet, fleet  # noqa: E402
-from runtime.cluster import connect, ensure_search_attributes  # noqa: E402
-from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port  # noqa: E402
-from runtime.settings import Settings  # noqa: E402
-from runtime.vault import open_vault  # noqa: E402
-from store.database import apply_migrations, create_pool  # noqa: E402
+from bench.store_load import time_store_reads
+from bench.workers import Fleet, fleet
+from runtime.cluster import connect, ensure_search_attributes
+from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port
+from runtime.settings import Settings
+from runtime.vault import open_vault
+from store.database import apply_migrations, create_pool
 
+ROOT = Path(__file__).resolve().parent.parent
 STARTED = time.monotonic()
 
 
@@ -163,7 +161,8 @@ def _worker_counts(text: str) -> list[int]:
 
 
 async def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.run",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=200,
                         help="requests per closed-loop measurement (default 200)")
     parser.add_argument("--concurrency", type=int, default=50,

@@ -10,6 +10,7 @@ accident (nor left unusable).
 
 from __future__ import annotations
 
+from importlib import resources
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import asyncpg
@@ -136,25 +137,15 @@ async def ensure_roles(superuser_dsn: str, *, owner: str = OWNER_ROLE,
 
 
 async def _hand_over(connection: asyncpg.Connection, owner: str) -> None:
-    objects = await connection.fetch(
-        """SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'S' THEN 'SEQUENCE'
-                                 ELSE 'TABLE' END AS kind,
-                  format('%I.%I', n.nspname, c.relname) AS name
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'p', 'S')
-              AND pg_get_userbyid(c.relowner) <> $1
-              -- a sequence owned by a column moves with its table
-              AND NOT (c.relkind = 'S' AND EXISTS (
-                  SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'a'))
-           UNION ALL
-           SELECT 'FUNCTION', p.oid::regprocedure::text
-             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-            WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> $1""",
-        owner)
-    for row in objects:
-        await connection.execute(f"ALTER {row['kind']} {row['name']} OWNER TO {_ident(owner)}")
-    if objects:
-        log.info("schema handed to its owner role", owner=owner, objects=len(objects))
+    # The statements come from store/hand_over.sql, which the compose deployment's role
+    # script (deploy/postgres/10-dsr-roles.sh) runs as well.
+    await connection.execute(resources.files("store").joinpath("hand_over.sql")
+                             .read_text(encoding="utf-8"))
+    statements = await connection.fetch("SELECT pg_temp.hand_over_statements($1)", owner)
+    for (statement,) in statements:
+        await connection.execute(statement)
+    if statements:
+        log.info("schema handed to its owner role", owner=owner, objects=len(statements))
 
 
 async def grant_runtime(owner_pool: asyncpg.Pool, runtime: str) -> None:

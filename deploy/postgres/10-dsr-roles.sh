@@ -28,10 +28,20 @@ for variable in DSR_OWNER_DB_PASSWORD DSR_RUNTIME_DB_PASSWORD; do
         exit 1
     fi
 done
+# The schema's hand-over is store/hand_over.sql, which the service runs too: mounted at
+# /opt/dsr by docker-compose.yml, or found from this file in a checkout.
+hand_over=/opt/dsr/hand_over.sql
+if [[ ! -r $hand_over ]]; then
+    hand_over="$(dirname "${BASH_SOURCE[0]}")/../../store/hand_over.sql"
+fi
+if [[ ! -r $hand_over ]]; then
+    echo "10-dsr-roles.sh: store/hand_over.sql is neither at /opt/dsr nor in a checkout" >&2
+    exit 1
+fi
 
 psql --no-psqlrc --no-password -v ON_ERROR_STOP=1 \
     --username "${POSTGRES_USER:-postgres}" --dbname "${POSTGRES_DB:-dsr}" \
-    -v owner=dsr_owner -v runtime=dsr_runtime \
+    -v owner=dsr_owner -v runtime=dsr_runtime -v hand_over="$hand_over" \
     -v owner_password="$DSR_OWNER_DB_PASSWORD" \
     -v runtime_password="$DSR_RUNTIME_DB_PASSWORD" <<'SQL'
 BEGIN;
@@ -55,21 +65,10 @@ GRANT USAGE, CREATE ON SCHEMA public TO :"owner";
 GRANT USAGE ON SCHEMA public TO :"runtime";
 
 -- A database migrated before the roles existed belongs to the superuser; the owner must
--- own it all to grant the runtime role (the same query as store/privileges.py).
-SELECT format('ALTER %s %s OWNER TO %I', kind, name, :'owner')
-  FROM (SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'S' THEN 'SEQUENCE'
-                              ELSE 'TABLE' END AS kind,
-               format('%I.%I', n.nspname, c.relname) AS name
-          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'p', 'S')
-           AND pg_get_userbyid(c.relowner) <> :'owner'
-           -- a sequence owned by a column moves with its table
-           AND NOT (c.relkind = 'S' AND EXISTS (
-               SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'a'))
-        UNION ALL
-        SELECT 'FUNCTION', p.oid::regprocedure::text
-          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-         WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> :'owner') AS objects
+-- own it all to grant the runtime role (the statements come from store/hand_over.sql,
+-- which store/privileges.py runs too).
+\i :hand_over
+SELECT pg_temp.hand_over_statements(:'owner')
 \gexec
 
 COMMIT;

@@ -18,10 +18,9 @@ from interfaces.api.services import Services
 from interfaces.api.serving import ApiPortTaken, bind, serving
 from runtime.act_key import ActKeyProblem, load_act_key
 from runtime.cluster import connect, connection_security
-from runtime.logs import configure_logging
 from runtime.servers import running_embedded_postgres
-from runtime.settings import Settings, SettingsError, load_settings
-from runtime.signals import run_until_signalled
+from runtime.settings import Settings
+from runtime.signals import run_service
 from runtime.vault import open_vault
 from store.database import create_pool
 from store.keyring import KeyringError
@@ -81,22 +80,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
 
 
 def main() -> int:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        sys.stderr.write(f"dsr-api: invalid setting {error}\n")
-        return 2
-    configure_logging(settings.observability.log_format)
-
-    try:
-        run_until_signalled(lambda stop: serve(settings, stop))
-    except SettingsError as error:
-        sys.stderr.write(f"dsr-api: invalid setting {error}\n")
-        return 2
-    except (CannotStart, ApiPortTaken) as error:
-        sys.stderr.write(f"dsr-api: could not start: {error}\n")
-        return 1
-    return 0
+    return run_service("dsr-api", serve, cannot_start=(CannotStart, ApiPortTaken))
 
 
 if __name__ == "__main__":

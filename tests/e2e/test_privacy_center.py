@@ -9,10 +9,11 @@ import json
 import os
 import re
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Browser
 
 from runtime.servers import free_port
 from tests.e2e.test_service import Service
@@ -20,9 +21,7 @@ from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
 ADDRESS = "hanako.browser@example.jp"
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
 
 
 class CenterService(Service):
@@ -56,23 +55,6 @@ def center_service(tmp_path: Path) -> Iterator[CenterService]:
         os.kill(int(line.split(":")[0]), signal.SIGKILL)
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[object]:
-    if not HAVE_CHROMIUM:  # as the Web UI test: a browser test that does not run proves nothing
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium "
-                    "(tests/e2e/provision-chromium.sh)")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
 async def _code_for(service: CenterService, seen: int) -> str:
     mails = await eventually(lambda: _mails(service, "pc-code-"),
                              lambda found: len(found) > seen, within=20)
@@ -87,7 +69,7 @@ async def _mails(service: CenterService, prefix: str) -> list[dict[str, str]]:
 
 
 async def test_a_person_submits_a_disclosure_and_follows_it(
-    center_service: CenterService, browser, tmp_path: Path
+    center_service: CenterService, browser: Browser, tmp_path: Path
 ) -> None:
     await center_service.start()
     inventory = tmp_path / "inventory.json"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from runtime.archive_schedule import schedule_id
+from runtime.schedules import ARCHIVE
 from tests.e2e.test_service import Service, _count, service  # noqa: F401  (the fixture)
 from tests.support import eventually, personal_values_in, readable_history
 
@@ -39,7 +39,7 @@ async def test_a_closed_request_outlives_its_workflow_history(
     namespace = await asyncio.to_thread(
         _temporal_json, service, "operator", "namespace", "describe", "-n", "default")
     assert namespace["config"]["workflowExecutionRetentionTtl"] == f"{45 * 86400}s"
-    sid = schedule_id("dsr-e2e")
+    sid = ARCHIVE.schedule_id("dsr-e2e")
     schedule = await asyncio.to_thread(_temporal_json, service, "schedule", "describe",
                                        "-s", sid)
     assert schedule["schedule"]["spec"]["interval"][0]["interval"] == "300s"

@@ -1,6 +1,6 @@
-"""What an operator sees in the dev server's Web UI: headless Chromium opens a running
-request's workflow and finds its search attributes and its summary rendered; screenshots
-of both go to test-output/."""
+"""What an operator sees in the dev server's Web UI: headless Chromium (driven by
+Playwright) opens a running request's workflow and finds its search attributes and its
+summary rendered; screenshots of both go to test-output/."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.async_api import Browser, Page
+from playwright.async_api import Error as BrowserError
 
-from tests.e2e.browser import BrowserError, Chromium, find_chromium
 from tests.e2e.test_service import Service, service  # noqa: F401  (the fixture)
 from tests.support import PERSONAL, eventually, inquiry, personal_values_in
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.e2e
 
 # The page's visible text, and that of each same-origin frame by id: the UI renders the
 # summary and the current details (Markdown) in frames of their own.
-RENDERED = """(() => {
+RENDERED = """() => {
   const frames = {};
   for (const frame of document.querySelectorAll("iframe")) {
     try {
@@ -33,22 +34,25 @@ RENDERED = """(() => {
     }
   }
   return {text: document.body ? document.body.innerText : "", frames};
-})()"""
+}"""
 
 
 def _frame(shown: dict[str, Any], name: str) -> str:
     return "\n".join(text for frame_id, text in shown["frames"].items() if name in frame_id)
 
 
-async def _rendered(browser: Chromium, url: str, accept: Callable[[dict[str, Any]], bool],
+async def _rendered(page: Page, url: str, accept: Callable[[dict[str, Any]], bool],
                     screenshot: Path, within: float) -> dict[str, Any]:
     """Open `url` and wait until what it renders passes `accept`; the screenshot shows the
     page as it was then, or as it was when the wait gave up."""
-    await asyncio.to_thread(browser.navigate, url)
+    # The workflow pages keep a long-polling history request open: wait for the document,
+    # then for what it renders.
+    await page.goto(url, wait_until="domcontentloaded")
 
     async def probe() -> dict[str, Any]:
         try:
-            return await asyncio.to_thread(browser.evaluate, RENDERED)
+            shown: dict[str, Any] = await page.evaluate(RENDERED)
+            return shown
         except BrowserError as error:  # e.g. the page's context replaced mid-navigation
             return {"text": "", "frames": {}, "error": str(error)}
 
@@ -56,20 +60,16 @@ async def _rendered(browser: Chromium, url: str, accept: Callable[[dict[str, Any
         shown = await eventually(probe, accept, within=within)
     except AssertionError:
         with contextlib.suppress(BrowserError, OSError):
-            await asyncio.to_thread(browser.screenshot, screenshot)
+            await page.screenshot(path=screenshot)
         raise
-    await asyncio.to_thread(browser.screenshot, screenshot)
+    await page.screenshot(path=screenshot)
     return shown
 
 
 async def test_web_ui_shows_search_attributes_and_summary(
-    service: Service, tmp_path: Path, unique: str, test_output: Path  # noqa: F811
+    service: Service, browser: Browser, tmp_path: Path, unique: str,  # noqa: F811
+    test_output: Path,
 ) -> None:
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.fail("Debian's `chromium` is not installed: `make test` installs it "
-                    "(tests/e2e/provision-chromium.sh); this test drives it against the "
-                    "Temporal Web UI")
     attributes_shot = test_output / "web-ui-search-attributes.png"
     summary_shot = test_output / "web-ui-summary.png"
     for shot in (attributes_shot, summary_shot):  # none left from an earlier run
@@ -90,7 +90,7 @@ async def test_web_ui_shows_search_attributes_and_summary(
     described = json.loads(await asyncio.to_thread(
         service.temporal, "workflow", "describe", "-w", f"dsr-{rid}", "-o", "json"))
     run_id = described["workflowExecutionInfo"]["execution"]["runId"]
-    page = f"http://localhost:{service.ui_port}/namespaces/default/workflows/dsr-{rid}/{run_id}"
+    workflow_page = f"http://localhost:{service.ui_port}/namespaces/default/workflows/dsr-{rid}/{run_id}"
 
     attributes = {"DsrKind": "inquiry", "DsrStep": "answer", "DsrStatus": "in_progress",
                   "DsrDeadlinePolicyVersion": view["deadline_policy_version"]}
@@ -99,12 +99,12 @@ async def test_web_ui_shows_search_attributes_and_summary(
                 for name, value in attributes.items()]
     summary = f"inquiry request {rid}"
 
-    browser = Chromium(chromium, tmp_path / "chromium-profile", tmp_path / "chromium.log")
+    context = await browser.new_context(viewport={"width": 1600, "height": 1000})
     try:
-        await asyncio.to_thread(browser.start)
+        page = await context.new_page()
         # The workflow's "Search Attributes" tab: the attributes as JSON.
         shown = await _rendered(
-            browser, f"{page}/search-attributes",
+            page, f"{workflow_page}/search-attributes",
             lambda shown: f"dsr-{rid}" in shown["text"]
             and all(pattern.search(shown["text"]) for pattern in patterns),
             attributes_shot, within=45)
@@ -112,7 +112,7 @@ async def test_web_ui_shows_search_attributes_and_summary(
 
         # The "User Metadata" tab: the static summary, and the current details.
         shown = await _rendered(
-            browser, f"{page}/user-metadata",
+            page, f"{workflow_page}/user-metadata",
             lambda shown: summary in _frame(shown, "summary")
             and "step: answer" in _frame(shown, "current-details"),
             summary_shot, within=30)
@@ -120,7 +120,7 @@ async def test_web_ui_shows_search_attributes_and_summary(
         assert rid in _frame(shown, "current-details")
         assert personal_values_in(json.dumps(shown)) == []
     finally:
-        await asyncio.to_thread(browser.close)
+        await context.close()
 
     answer = tmp_path / "answer.txt"
     answer.write_text(PERSONAL["answer"])

@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 from activities.retention import PersonalDataRetention
 from domain.events import EventType
 from domain.retention import RetentionCounts, RetentionRun
-from runtime.retention_schedule import retention_schedule, schedule_id
+from runtime.schedules import RETENTION
 from store.events import EventStore
 from store.intake import IntakeStore
 from tests.store.support import POLICY, T0, event, inquiry
@@ -64,7 +64,7 @@ async def test_the_workflow_shreds_every_due_request_in_bounded_runs(
 
 
 def test_the_schedule_starts_the_workflow_on_the_task_queue() -> None:
-    schedule = retention_schedule("dsr", timedelta(hours=1))
+    schedule = RETENTION.schedule("dsr", timedelta(hours=1))
     assert schedule.action.workflow == "ShredClosedRequests"
-    assert schedule.action.id == schedule_id("dsr") == "shred-closed-requests-dsr"
+    assert schedule.action.id == RETENTION.schedule_id("dsr") == "shred-closed-requests-dsr"
     assert [i.every for i in schedule.spec.intervals] == [timedelta(hours=1)]
