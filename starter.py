@@ -1,4 +1,4 @@
-"""The `dsr` command line, on the client API of `runtime/client.py`.
+"""The `dsr` command line, on the client API of `service/requests.py`.
 
 `dsr submit --json FILE` validates a request, records it in Postgres and starts its
 workflow; `dsr respond`, `verify-identity`, `record-payment`, `decide`,
@@ -37,8 +37,10 @@ from interfaces.cli import purposes as cli_purposes
 from interfaces.cli import records as cli_records
 from interfaces.cli import review as cli_review
 from interfaces.cli.records import emit
-from runtime import operator_acts as acts
-from runtime.client import (
+from runtime.cluster import ensure_retention, ensure_search_attributes
+from runtime.settings import Settings, SettingsError, load_settings, spoken_duration
+from service import acts
+from service.requests import (
     Diverged,
     Refused,
     Unavailable,
@@ -49,8 +51,6 @@ from runtime.client import (
     status,
     submit,
 )
-from runtime.cluster import ensure_retention, ensure_search_attributes
-from runtime.settings import Settings, SettingsError, load_settings, spoken_duration
 from store.privileges import RolesMisconfigured, prepare_store, runtime_problems
 
 __all__ = ["Refused", "main", "respond", "status", "submit"]

@@ -20,9 +20,9 @@ from temporalio.client import Client
 from bench.report import LOCAL_ACTIVITY_MARKER
 from domain.authority import Role
 from domain.deadlines import Step
-from runtime import operator_acts as acts
-from runtime.client import respond, submit
-from runtime.operator_acts import Actor
+from service import acts
+from service.acts import Actor
+from service.requests import respond, submit
 from store.sealing import vault_of
 
 EMAIL = "bench.subject@example.jp"

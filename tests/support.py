@@ -33,9 +33,9 @@ from domain.authority import Role
 from domain.chain import GENESIS_HASH, canonical_encoding, link_hash
 from domain.event_log import LOG_GENESIS, log_link
 from runtime.cluster import ensure_search_attributes
-from runtime.operator_acts import Actor
 from runtime.servers import installed_binary
 from runtime.settings import SettingsError, load_settings
+from service.acts import Actor
 from store.keyring import DirectoryKeyring
 from store.privileges import ensure_roles, prepare_store, with_user
 from store.sealing import Vault

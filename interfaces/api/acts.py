@@ -1,5 +1,5 @@
 """The operators' acts, `POST /requests/{id}/acts/<act>`: each done as the calling
-account, signed with the act key (runtime/operator_acts.py), and answered with where the
+account, signed with the act key (service/acts.py), and answered with where the
 request stands after it.
 
 - 200: the act was taken (or it is the same act again: its first result).
@@ -32,7 +32,7 @@ from interfaces.api.models import (
 )
 from interfaces.api.problems import ACT_REFUSED, FORBIDDEN, NOT_TAKEN, Problem, responses
 from interfaces.api.services import Services
-from runtime import operator_acts as acts
+from service import acts
 from store.accounts import Account
 
 router = APIRouter()

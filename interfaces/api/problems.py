@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.requests import InvalidSubmission, RequestKind, field_path, parse_submission
-from runtime.operator_acts import Forbidden, Refused, Unanswered
+from service.acts import Forbidden, Refused, Unanswered
 
 MEDIA_TYPE = "application/problem+json"
 _log = logging.getLogger("dsr.api")

@@ -18,7 +18,7 @@ from interfaces.api.auth import require
 from interfaces.api.deps import RequestId, Svc, known
 from interfaces.api.models import Health, RequestRow, SubmissionReply, Timeline
 from interfaces.api.problems import CONFLICT, NOT_FOUND, Problem, responses
-from runtime.client import Refused, status, submit
+from service.requests import Refused, status, submit
 from store.accounts import Account
 from store.events import UnknownRequest
 from store.views import RequestFilter, RequestViews

@@ -12,9 +12,9 @@ from typing import Any
 
 from domain.authority import ROLE_MEANING, Role
 from interfaces.cli.records import emit
-from runtime.client import Refused, connections, signed_in
-from runtime.operator_acts import Forbidden
 from runtime.settings import Settings
+from service.acts import Forbidden
+from service.requests import Refused, connections, signed_in
 from store.accounts import AccountProblem, Accounts
 
 

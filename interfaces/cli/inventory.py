@@ -20,8 +20,8 @@ import asyncpg
 
 from domain.inventory import InvalidInventory, Inventory, parse_inventory
 from interfaces.cli.records import emit
-from runtime.client import Refused, Unavailable, connections
 from runtime.settings import Settings
+from service.requests import Refused, Unavailable, connections
 from store.inventory import InventoryLoad, InventoryStore, RegisterConflict
 
 

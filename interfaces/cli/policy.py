@@ -13,9 +13,9 @@ from typing import Any
 from domain.authority import Role
 from domain.privacy_policy import PostingRefused
 from interfaces.cli.records import emit, moment
-from runtime.client import Refused, connections, signed_in
-from runtime.operator_acts import Forbidden
 from runtime.settings import Settings
+from service.acts import Forbidden
+from service.requests import Refused, connections, signed_in
 from store.accounts import Accounts
 from store.privacy_policy import policy_versions, post_policy
 

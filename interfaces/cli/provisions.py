@@ -17,9 +17,9 @@ import asyncpg
 from domain.authority import Role
 from domain.provision_register import ProvisionFinding
 from interfaces.cli.records import emit
-from runtime.client import Diverged, Unavailable, connections, signed_in
-from runtime.operator_acts import Forbidden
 from runtime.settings import Settings
+from service.acts import Forbidden
+from service.requests import Diverged, Unavailable, connections, signed_in
 from store.accounts import Accounts
 from store.provisions import check_provisions
 

@@ -35,9 +35,9 @@ from domain.purpose_change_messages import (
 )
 from domain.purposes import NoticeMethod, PurposeChangeProposal
 from interfaces.cli.records import emit
-from runtime.client import Refused, connections, signed_in
-from runtime.operator_acts import Actor, Forbidden
 from runtime.settings import Settings
+from service.acts import Actor, Forbidden
+from service.requests import Refused, connections, signed_in
 from store.accounts import Accounts
 from store.purposes import load_register, purpose_listing
 from workflows.purpose_change import PurposeChange

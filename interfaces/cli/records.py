@@ -24,8 +24,8 @@ from audit.witness import DirectoryWitness
 from domain.lifecycle import RequestStatus
 from domain.registers import logged_name
 from domain.requests import RequestKind
-from runtime.client import Diverged, Refused, connections
 from runtime.settings import Settings
+from service.requests import Diverged, Refused, connections
 from store.events import EventStore, UnknownRequest
 from store.history_archive import ArchivedHistories, HistoryNotArchived
 from store.registers import streams as register_streams

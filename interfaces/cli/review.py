@@ -11,8 +11,8 @@ from typing import Any
 import asyncpg
 
 from interfaces.cli.records import emit
-from runtime.client import Refused, connections
 from runtime.settings import Settings
+from service.requests import Refused, connections
 from store.events import UnknownRequest
 from store.review import review_document
 

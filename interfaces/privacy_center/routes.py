@@ -40,8 +40,8 @@ from interfaces.privacy_center.challenges import (
     derive_key,
 )
 from interfaces.privacy_center.texts import texts
-from runtime.client import Refused, submit
 from runtime.notice_senders import notice_sender
+from service.requests import Refused, submit
 from store.sealing import key_of, vault_of
 
 log = structlog.get_logger(__name__)

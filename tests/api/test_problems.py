@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from domain.authority import Role
-from runtime import operator_acts as acts
+from service import acts
 from store.views import RequestViews
 from tests.api.conftest import Token, bearer
 from tests.support import PERSONAL, inquiry

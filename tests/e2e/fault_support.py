@@ -3,7 +3,7 @@ one of them can be killed, stopped or restarted without the others.
 
 `FaultStack` owns a temporary folder holding an embedded PostgreSQL, a Temporal dev
 server (its SQLite file), the worker's data folder (its maildrop) and the worker's log.
-The test drives requests through `runtime.client` with a client and pool of its own,
+The test drives requests through `service.requests` with a client and pool of its own,
 and checks afterwards that every effect exists exactly once.
 """
 
@@ -25,9 +25,9 @@ import psutil
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from domain.messages import RequestOutcome
-from runtime.client import respond, submit
 from runtime.cluster import connect, ensure_search_attributes
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port
+from service.requests import respond, submit
 from store.database import apply_migrations, create_pool
 from store.events import EventStore
 from tests.support import (

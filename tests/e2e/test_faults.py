@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from domain.authority import Act
-from runtime import operator_acts as acts
-from runtime.client import respond
+from service import acts
+from service.requests import respond
 from tests.e2e.fault_support import FaultStack
 from tests.support import actor
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from runtime.client import submit
+from service.requests import submit
 from tests.store.support import inquiry
 
 

@@ -18,8 +18,8 @@ from domain.events import EventType
 from domain.inventory import HeldItemRecord, Inventory, parse_inventory
 from domain.requests import DataCategory, parse_submission
 from interfaces.cli import inventory as cli_inventory
-from runtime.client import Refused, Unavailable
 from runtime.settings import Settings
+from service.requests import Refused, Unavailable
 from store.events import EventStore
 from store.intake import IntakeStore
 from store.inventory import InventoryLoad, InventoryStore

@@ -23,8 +23,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.deadlines import Step
 from interfaces.privacy_center.challenges import Challenges, Message, Verdict, derive_key
-from runtime import operator_acts as acts
-from runtime.client import respond, submit
+from service import acts
+from service.requests import respond, submit
 from store.database import create_pool
 from store.sealing import Vault, vault_of
 from tests.support import (

@@ -25,8 +25,8 @@ from domain.inventory import (
 )
 from domain.requests import DataCategory
 from interfaces.cli import inventory as cli_inventory
-from runtime.client import Refused
 from runtime.settings import Settings
+from service.requests import Refused
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "inventory.json"
 

@@ -15,8 +15,8 @@ from temporalio.worker import Worker
 
 from domain.deadlines import Step
 from domain.messages import StatusView
-from runtime import operator_acts as acts
-from runtime.client import status, submit
+from service import acts
+from service.requests import status, submit
 from store.events import EventStore
 from store.sealing import vault_of
 from tests.store.support import opened

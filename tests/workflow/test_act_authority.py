@@ -17,8 +17,8 @@ from temporalio.worker import Worker
 from domain.authority import Act, ActAuthority, Role, argument_digest, sign_act
 from domain.deadlines import Step
 from domain.messages import ApproveMeasure, Decide, RespondToInquiry, StatusView
-from runtime import operator_acts as acts
-from runtime.client import respond, submit
+from service import acts
+from service.requests import respond, submit
 from tests.support import PERSONAL, TEST_ACT_KEY, actor, inquiry
 from tests.workflow.lifecycle_support import (
     MEASURE,

@@ -18,8 +18,8 @@ from temporalio.worker import Worker
 
 from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import RequestRef
-from runtime import operator_acts as acts
-from runtime.client import respond, submit
+from service import acts
+from service.requests import respond, submit
 from tests.support import PERSONAL, actor, inquiry, rechain, tamper
 from tests.workflow.lifecycle_support import REASON, at_step, seed_subject, start, verified
 from workflows.replay import replay_files

@@ -10,7 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.deadlines import DeadlinePolicy, Step
 from interfaces.cli.review import review
-from runtime import operator_acts as acts
+from service import acts
 from tests.support import actor
 from tests.workflow.lifecycle_support import (
     HELD_VALUES,

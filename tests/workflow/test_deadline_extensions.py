@@ -11,8 +11,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.deadlines import DeadlinePolicy, Step, policy_with
-from runtime import operator_acts as acts
-from runtime.client import respond, submit
+from service import acts
+from service.requests import respond, submit
 from tests.store.support import opened
 from tests.support import PERSONAL, actor, inquiry
 from tests.workflow.lifecycle_support import (

@@ -16,7 +16,7 @@ from temporalio.worker import Worker
 from activities.lifecycle_activities import LifecycleActivities
 from domain.deadlines import Step
 from mail.maildrop import MaildropSender, maildrop_name
-from runtime import operator_acts as acts
+from service import acts
 from store.events import EventStore
 from store.sealing import ERASED, key_of, vault_of
 from store.shredding import Redaction

@@ -26,10 +26,10 @@ from temporalio.worker import Worker
 
 from domain.deadlines import Step
 from domain.messages import RequestOutcome, StatusView
-from runtime import operator_acts as acts
-from runtime.client import respond, status
 from runtime.log_context import LogContextInterceptor
 from runtime.scrubbed_failures import FailureScrubbingInterceptor
+from service import acts
+from service.requests import respond, status
 from store.events import EventStore
 from tests.support import PERSONAL, TEST_ACT_KEY, actor, eventually, verified_acts
 from tests.workflow.lifecycle_support import seed_subject, start

@@ -32,7 +32,6 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.messages import Investigation, RequestStep
-from runtime.client import submit
 from runtime.logs import console_renderer
 from runtime.scrubbed_failures import (
     WITHHELD,
@@ -40,6 +39,7 @@ from runtime.scrubbed_failures import (
     ScrubbingFailureConverter,
     scrubbed,
 )
+from service.requests import submit
 from store.database import create_pool
 from store.sealing import Vault, vault_of
 from tests.support import database_with_roles, readable_history, verified_acts

@@ -8,8 +8,8 @@ import asyncpg
 import pytest
 
 from domain.deadlines import Step
-from runtime import operator_acts as acts
-from runtime.client import respond, submit
+from service import acts
+from service.requests import respond, submit
 from tests.support import PERSONAL, actor, inquiry
 from tests.workflow.lifecycle_support import (
     REASON,

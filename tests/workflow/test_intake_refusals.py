@@ -20,7 +20,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.requests import InvalidSubmission, workflow_id_for
-from runtime.client import Refused, respond, submit
+from service.requests import Refused, respond, submit
 from store.sealing import vault_of
 from tests.support import actor
 

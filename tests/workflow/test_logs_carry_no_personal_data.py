@@ -20,8 +20,8 @@ from temporalio.worker import Worker
 
 from domain.deadlines import Step
 from domain.messages import RequestOutcome
-from runtime import operator_acts as acts
-from runtime.client import respond
+from service import acts
+from service.requests import respond
 from store.sealing import Vault
 from tests.support import PERSONAL, actor
 from tests.workflow.lifecycle_support import (

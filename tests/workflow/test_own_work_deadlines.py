@@ -17,8 +17,8 @@ from activities.request_activities import RequestActivities
 from domain.deadlines import Step, policy_with
 from domain.messages import Investigation, QueueNotice, RequestOutcome, RequestStep
 from mail.maildrop import MaildropSender
-from runtime import operator_acts as acts
-from runtime.client import respond, submit
+from service import acts
+from service.requests import respond, submit
 from store.events import EventStore
 from store.outbox import NotificationOutbox
 from tests.support import PERSONAL, actor, inquiry, verified_acts

@@ -17,7 +17,7 @@ from temporalio.worker import Worker
 
 from domain.messages import Investigation, RequestStep
 from mail.maildrop import maildrop_name
-from runtime.client import submit
+from service.requests import submit
 from store.events import EventStore
 from store.views import RequestFilter, RequestViews
 from tests.support import verified_acts

@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 
 from domain.deadlines import DeadlinePolicy, Step
 from domain.decisions import RefusalGround
-from runtime import operator_acts as acts
+from service import acts
 from store.sealing import vault_of
 from tests.support import PERSONAL, actor, time_skipping_server
 from tests.workflow.lifecycle_support import (

@@ -13,8 +13,8 @@ from temporalio.converter import DataConverter
 from audit.histories import evidence_in
 from domain.deadlines import Step
 from domain.event_log import RequestMark
-from runtime import operator_acts as acts
-from runtime.client import respond
+from service import acts
+from service.requests import respond
 from tests.support import PERSONAL, actor
 from tests.workflow.lifecycle_support import (
     Running,

@@ -12,7 +12,7 @@ import pytest
 
 from domain.deadlines import Step
 from domain.inventory import parse_inventory
-from runtime import operator_acts as acts
+from service import acts
 from store.inventory import InventoryStore
 from store.provisions import CONSENTS_STREAM, check_provisions
 from store.registers import verify_stream

@@ -32,10 +32,10 @@ from domain.requests import (
 )
 from runtime.act_key import ActKeyProblem, load_act_key
 from runtime.cluster import connect, connection_security
-from runtime.operator_acts import Actor, Forbidden, Refused, respond
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings
 from runtime.vault import open_vault
+from service.acts import Actor, Forbidden, Refused, respond
 from store.accounts import Accounts, read_token_file
 from store.database import create_pool
 from store.events import UnknownRequest
@@ -52,7 +52,7 @@ START_REQUEST = cast(Callable[[DataSubjectRequest, RequestRef], Awaitable[Reques
                      DataSubjectRequest.run)
 
 # The client API in one place: submitting here, the operators' acts (answering an
-# inquiry among them) in runtime/operator_acts.py.
+# inquiry among them) in service/acts.py.
 __all__ = ["Diverged", "Refused", "Unavailable", "acting", "connections", "respond",
            "signed_in", "status", "submit"]
 
