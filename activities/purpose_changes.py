@@ -31,6 +31,13 @@ from domain.purpose_change_messages import (
 )
 from mail.delivery import NoticeDelivery
 from mail.sender import NoticeSender
+from store.purpose_changes import (
+    ChangeIdTaken,
+    RecordedChange,
+    complete_change,
+    record_proposal,
+    record_publication,
+)
 from store.purpose_notices import (
     affected_after,
     change_texts,
@@ -38,13 +45,6 @@ from store.purpose_notices import (
     pending_notices,
     prepare_notices,
     record_batch,
-)
-from store.purposes import (
-    ChangeIdTaken,
-    RecordedChange,
-    complete_change,
-    record_proposal,
-    record_publication,
 )
 
 log = structlog.get_logger(__name__)

@@ -13,6 +13,7 @@ import pytest
 from domain.holdings import Purpose
 from domain.purposes import NoticeMethod, PurposeChangeProposal, PurposeVersion
 from store.intake import IntakeStore
+from store.purpose_changes import ChangeIdTaken, record_proposal, record_publication
 from store.purpose_notices import (
     affected_after,
     change_texts,
@@ -23,12 +24,9 @@ from store.purpose_notices import (
 )
 from store.purposes import (
     PURPOSES_STREAM,
-    ChangeIdTaken,
     change_stream,
     define_purpose,
     load_register,
-    record_proposal,
-    record_publication,
     seed_article_3,
 )
 from store.registers import verify_stream
