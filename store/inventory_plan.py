@@ -11,6 +11,7 @@ from datetime import datetime
 import asyncpg
 
 from domain.inventory import EMAIL_FIELD, HeldItemRecord, ProvisionRecord
+from store.connection import Connection
 from store.sealing import ERASED, Vault
 
 
@@ -35,7 +36,7 @@ class WritePlan:
         self.tally[count] += 1
         self.writes[WRITES[sql]].append(args)
 
-    async def seal(self, connection: asyncpg.Connection, vault: Vault) -> None:
+    async def seal(self, connection: Connection, vault: Vault) -> None:
         """Replace every `Plain` argument by its value sealed under its subject's key."""
         plain: dict[str, list[Plain]] = {}
         for rows in self.writes.values():

@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import asyncpg
 import structlog
 
+from store.connection import Connection
 from store.database import apply_migrations, create_pool, migration_files
 
 log = structlog.get_logger(__name__)
@@ -135,7 +136,7 @@ async def ensure_roles(superuser_dsn: str, *, owner: str = OWNER_ROLE,
         await connection.close()
 
 
-async def _hand_over(connection: asyncpg.Connection, owner: str) -> None:
+async def _hand_over(connection: Connection, owner: str) -> None:
     objects = await connection.fetch(
         """SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'S' THEN 'SEQUENCE'
                                  ELSE 'TABLE' END AS kind,

@@ -29,6 +29,7 @@ from domain.purposes import (
     notice_of_change,
 )
 from domain.registers import NewRegisterEvent, RegisterEventType
+from store.connection import Connection
 from store.registers import append_register_event
 
 PURPOSES_STREAM = "purposes"
@@ -50,7 +51,7 @@ def affected_purposes(purpose_id: str, incidental: Iterable[str] = ()) -> list[s
     return [purpose_id, f"{INCIDENTAL_PREFIX}{purpose_id}", *incidental]
 
 
-async def incidental_purposes(connection: asyncpg.Connection | asyncpg.Pool,
+async def incidental_purposes(connection: Connection | asyncpg.Pool,
                               purpose_id: str) -> list[str]:
     """The purposes in force now whose register entry says they are incidental to it."""
     return [row["purpose_id"] for row in await connection.fetch(
@@ -79,7 +80,7 @@ class RecordedChange:
     after_text: str
 
 
-async def load_register(connection: asyncpg.Connection | asyncpg.Pool) -> PurposeRegister:
+async def load_register(connection: Connection | asyncpg.Pool) -> PurposeRegister:
     rows = await connection.fetch(
         """SELECT purpose_id, version, text, effective_from, superseded_at, incidental_to
              FROM purposes ORDER BY purpose_id, version""")
@@ -88,7 +89,7 @@ async def load_register(connection: asyncpg.Connection | asyncpg.Pool) -> Purpos
         r["incidental_to"]) for r in rows)
 
 
-async def define_purpose(connection: asyncpg.Connection, version: PurposeVersion, *,
+async def define_purpose(connection: Connection, version: PurposeVersion, *,
                          occurred_at: datetime, actor: str = SYSTEM) -> bool:
     """A purpose's first version and its `purpose.defined` event, in the caller's
     transaction; False when it was defined already (its event's key is the purpose's)."""
@@ -118,7 +119,7 @@ async def seed_article_3(pool: asyncpg.Pool, *, at: datetime | None = None) -> l
     return defined
 
 
-async def apply_change(connection: asyncpg.Connection, proposal: PurposeChangeProposal,
+async def apply_change(connection: Connection, proposal: PurposeChangeProposal,
                        current: PurposeVersion, at: datetime) -> PurposeVersion:
     """Supersede the purpose's current version and put the proposal's text in force from
     `at`, with the `purpose.changed` event, in one transaction."""
@@ -215,7 +216,7 @@ async def record_proposal(pool: asyncpg.Pool, proposal: PurposeChangeProposal,
         return await _recorded(connection, proposal.change_id)
 
 
-async def _recorded(connection: asyncpg.Connection, change_id: str) -> RecordedChange:
+async def _recorded(connection: Connection, change_id: str) -> RecordedChange:
     row = await connection.fetchrow(
         """SELECT c.*, b.text AS before_text, a.version AS to_version,
                   (SELECT payload->>'refusal' FROM register_events
@@ -286,7 +287,7 @@ async def complete_change(pool: asyncpg.Pool, change_id: str, at: datetime, *,
         return change["notified"]
 
 
-async def _locked_accepted(connection: asyncpg.Connection, change_id: str) -> asyncpg.Record:
+async def _locked_accepted(connection: Connection, change_id: str) -> asyncpg.Record:
     change = await connection.fetchrow(
         """SELECT c.*, b.text AS before_text FROM purpose_changes c
              LEFT JOIN purposes b ON b.purpose_id = c.purpose_id AND b.version = c.from_version

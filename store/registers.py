@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import asyncpg
-
 from domain.chain import ChainVerdict, canonical_encoding, link_hash, verify_chain
 from domain.registers import NewRegisterEvent
+from store.connection import Connection
 
 
-async def append_register_event(connection: asyncpg.Connection,
+async def append_register_event(connection: Connection,
                                 event: NewRegisterEvent) -> tuple[int, bool]:
     """Append in the caller's transaction; returns (seq, appended now)."""
     if not connection.is_in_transaction():
@@ -54,7 +53,7 @@ async def append_register_event(connection: asyncpg.Connection,
     return seq, True
 
 
-async def verify_stream(connection: asyncpg.Connection, stream: str) -> ChainVerdict:
+async def verify_stream(connection: Connection, stream: str) -> ChainVerdict:
     rows = await connection.fetch(
         """SELECT stream AS request_id, seq, type, payload, occurred_at, actor,
                   idempotency_key, prev_hash, hash
@@ -69,6 +68,6 @@ async def verify_stream(connection: asyncpg.Connection, stream: str) -> ChainVer
     return verdict
 
 
-async def streams(connection: asyncpg.Connection) -> list[str]:
+async def streams(connection: Connection) -> list[str]:
     return [row["stream"] for row in await connection.fetch(
         "SELECT stream FROM register_streams ORDER BY stream")]
