@@ -97,6 +97,7 @@ class IntakeStore:
                     " FROM requests WHERE request_id = $1",
                     submission.request_id,
                 )
+                assert existing is not None  # the insert above conflicted on this request id
                 # A request stored before fingerprints were keyed holds the plain digest.
                 if existing["fingerprint"] not in (digest, plain_digest):
                     raise ConflictingSubmission(

@@ -84,6 +84,7 @@ async def notice_facts(connection: Connection, order: QueueNotice) -> NoticeFact
             invoice = await connection.fetchrow(
                 "SELECT invoice_id, amount_yen FROM invoices WHERE request_id = $1",
                 request_id)
+            assert invoice is not None  # a fee is requested only once its invoice is stored
             return NoticeFacts(invoice_id=invoice["invoice_id"],
                                amount_yen=invoice["amount_yen"], due_at=order.due_at,
                                **await _decided_disclosure(connection, request_id))

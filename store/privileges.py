@@ -186,6 +186,7 @@ async def runtime_problems(pool: asyncpg.Pool) -> list[str]:
     async with pool.acquire() as connection:
         role = await connection.fetchrow(
             "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        assert role is not None  # the role this connection signed in as
         problems = []
         if role["rolsuper"]:
             problems.append(f"{role['rolname']} is a superuser")

@@ -33,6 +33,7 @@ async def append_register_event(connection: Connection,
     head = await connection.fetchrow(
         "SELECT last_seq, last_hash FROM register_streams WHERE stream = $1 FOR UPDATE",
         event.stream)
+    assert head is not None  # the stream's row was inserted above if it was missing
     # A JSON round trip gives the payload exactly as jsonb returns it, so the hash made now
     # is the one verification recomputes.
     payload: dict[str, Any] = json.loads(json.dumps(event.payload, ensure_ascii=False))
