@@ -227,16 +227,16 @@ async def _article_5(connection: Connection, plan: WritePlan, inventory: Invento
     """The partners' footings and the subjects' consents, as register events; then the
     provisions' consented_at in step with the consents."""
     bases = await stored_bases(connection, [b.partner for b in inventory.provision_bases])
-    for entry in inventory.provision_bases:
-        done = await record_basis(connection, entry.record(), bases.get(entry.partner),
+    for basis in inventory.provision_bases:
+        done = await record_basis(connection, basis.record(), bases.get(basis.partner),
                                   at=at, actor=ACTOR)
         plan.tally[_COUNTS.get(done, f"bases_{done.value}")] += 1
     ids = [subject.subject_id for subject in inventory.subjects]
     consents = await stored_consents(connection, ids, lock=True)
     for subject in inventory.subjects:
-        for entry in subject.consents:
-            done = await record_consent(connection, entry.record(subject.subject_id),
-                                        consents.get((subject.subject_id, entry.partner)),
+        for consent in subject.consents:
+            done = await record_consent(connection, consent.record(subject.subject_id),
+                                        consents.get((subject.subject_id, consent.partner)),
                                         actor=ACTOR)
             plan.tally[_COUNTS.get(done, f"consents_{done.value}")] += 1
     if ids:

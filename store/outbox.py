@@ -221,7 +221,7 @@ class NotificationOutbox:
             )
             if key is None:
                 raise LookupError(f"no notification with id {notification_id}")
-            payload: dict[str, object] = {"notification_id": notification_id}
+            payload: dict[str, PayloadValue] = {"notification_id": notification_id}
             if handed_to is None and self._handed_to is not None:
                 handed_to = self._handed_to(key)
             if handed_to is not None:

@@ -169,6 +169,7 @@ async def record_proposal(pool: asyncpg.Pool, proposal: PurposeChangeProposal,
                                     "change; choose a new one")
             return await _recorded(connection, proposal.change_id)
         register = await load_register(connection)
+        current: PurposeVersion | None  # None: a refused change of a purpose not registered
         try:
             current = judge(proposal, register)
             refusal = None
