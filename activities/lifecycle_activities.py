@@ -35,6 +35,7 @@ from domain.messages import (
 )
 from mail.maildrop import MaildropSender
 from mail.withdrawal import withdraw_notices
+from store.connection import Connection
 from store.decision_effects import (
     DetailsErased,
     carry_out_in,
@@ -55,13 +56,13 @@ def _refused(message: str, kind: str) -> ApplicationError:
     return ApplicationError(message, type=kind, non_retryable=True)
 
 
-async def _already(connection: asyncpg.Connection, key: str) -> asyncpg.Record | None:
+async def _already(connection: Connection, key: str) -> asyncpg.Record | None:
     return await connection.fetchrow(
         "SELECT type, payload FROM request_events WHERE idempotency_key = $1", key
     )
 
 
-async def _lock_request(connection: asyncpg.Connection, request_id: str) -> None:
+async def _lock_request(connection: Connection, request_id: str) -> None:
     found = await connection.fetchval(
         "SELECT 1 FROM requests WHERE request_id = $1 FOR UPDATE", request_id)
     if found is None:
@@ -82,10 +83,10 @@ class LifecycleActivities:
         # back, and nothing is recorded.
         self._maildrop = sender if isinstance(sender, MaildropSender) else None
 
-    async def _append(self, connection: asyncpg.Connection, event: NewEvent) -> None:
+    async def _append(self, connection: Connection, event: NewEvent) -> None:
         await self._append_all(connection, (event,))
 
-    async def _append_all(self, connection: asyncpg.Connection,
+    async def _append_all(self, connection: Connection,
                           events: tuple[NewEvent, ...]) -> None:
         try:
             await self._events.append_all_in(connection, events)
@@ -265,7 +266,7 @@ class LifecycleActivities:
                  items=report.items_affected)
         return report
 
-    async def _carry_out_in(self, connection: asyncpg.Connection,
+    async def _carry_out_in(self, connection: Connection,
                             order: CarryOut) -> ActionReport:
         """The effects and their event; an erasure's shredding of the subject's key is
         recorded after it, in the same transaction."""

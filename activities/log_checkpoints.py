@@ -43,6 +43,7 @@ class LogCheckpoints:
             last = await connection.fetchrow(
                 """SELECT seq, hash FROM request_events WHERE request_id = $1
                     ORDER BY seq DESC LIMIT 1""", entries.request_id)
+            assert last is not None  # the closing events were appended just above
             mark = RequestMark(request_id=entries.request_id, seq=last["seq"],
                                hash=last["hash"])
             signed = await self._signer.sign_head(connection, "close", mark)

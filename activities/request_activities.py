@@ -14,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 from domain.events import EventType, NewEvent
 from domain.messages import AttachAnswer, Bookkeeping, DeliverNotice, QueuedNotice, QueueNotice
 from mail.sender import NoticeSender
+from store.connection import Connection
 from store.events import EventStore, UnknownRequest
 from store.outbox import NotificationOutbox, Undeliverable
 
@@ -34,7 +35,7 @@ class RequestActivities:
         self._outbox = outbox
         self._sender = sender
 
-    async def _append_all(self, connection: asyncpg.Connection,
+    async def _append_all(self, connection: Connection,
                           events: tuple[NewEvent, ...]) -> None:
         try:
             await self._events.append_all_in(connection, events)

@@ -19,6 +19,7 @@ from temporalio import activity
 from domain.durations import spoken_duration
 from domain.events import EventType, NewEvent
 from domain.retention import RetentionCounts, RetentionRun, closed_before
+from store.connection import Connection
 from store.events import EventStore
 from store.sealing import vault_of
 from store.shredding import destroy_shredded_keys, shred_subject_key
@@ -63,7 +64,7 @@ class PersonalDataRetention:
             log.info("closed requests' personal data shredded", **counts.model_dump())
         return counts
 
-    async def _shred(self, connection: asyncpg.Connection, subject_id: str,
+    async def _shred(self, connection: Connection, subject_id: str,
                      request_ids: list[str], as_of: datetime) -> int:
         async with connection.transaction():
             shredded = await shred_subject_key(connection, subject_id,

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 GENESIS_HASH = "0" * 64
 
@@ -62,7 +62,14 @@ class ChainVerdict:
         return self.first_broken_seq is None
 
 
-def verify_chain(request_id: str, rows: Iterable[Mapping[str, Any]]) -> ChainVerdict:
+class StoredEvent(Protocol):
+    """A stored event as verification reads it: its columns by name. A mapping does, and so
+    does a database row (asyncpg's Record, which is not a Mapping)."""
+
+    def __getitem__(self, column: str, /) -> Any: ...
+
+
+def verify_chain(request_id: str, rows: Iterable[StoredEvent]) -> ChainVerdict:
     """Check stored rows (ordered by seq) link up from the genesis hash without a gap."""
     prev = GENESIS_HASH
     count = 0

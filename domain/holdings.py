@@ -72,7 +72,7 @@ def breaches(item: HeldItem, grounds: Iterable[SuspensionGround], *,
     was used, domain.purposes.PurposeRegister.within_purpose); by default Article 3's
     purposes as the policy lists them."""
     judged = within or (lambda held: within_purpose(held.purpose))
-    found = []
+    found: list[SuspensionGround] = []
     for ground in grounds:
         if ground is SuspensionGround.USED_BEYOND_PURPOSE and not judged(item):
             found.append(ground)

@@ -6,19 +6,19 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import asyncpg
 import structlog
 
 from domain.events import EventType, NewEvent
 from domain.messages import CarryOut
 from mail.maildrop import MaildropSender, maildrop_name, maildrop_staging_prefix
+from store.connection import Connection
 from store.events import EventStore
 from store.outbox import subject_notice_keys
 
 log = structlog.get_logger(__name__)
 
 
-async def withdraw_notices(connection: asyncpg.Connection, events: EventStore,
+async def withdraw_notices(connection: Connection, events: EventStore,
                             order: CarryOut, maildrop: MaildropSender) -> None:
     """Name the subject's files still in the maildrop in a `notices.withdrawn` event, then
     remove them: the record never says less than was done. A retry removes what is still

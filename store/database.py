@@ -47,6 +47,8 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10,
 
     async def init(connection: asyncpg.Connection) -> None:
         await _init_connection(connection)
+        # Made by connection_class below; the stubs type init's argument as the base class.
+        assert isinstance(connection, VaultConnection)
         connection.dsr_vault = vault
 
     return await asyncpg.create_pool(

@@ -22,6 +22,7 @@ from domain.findings import ChangeCheck, Placement, disclosure_plan, stoppable_p
 from domain.inventory import EMAIL_FIELD
 from domain.messages import ActionReport, CarryOut
 from domain.requests import CorrectionAction, DataCategory, category_of_field
+from store.connection import Connection
 from store.sealing import Vault, vault_of
 from store.shredding import Redaction, Shredded, shred_subject_key
 
@@ -58,7 +59,7 @@ def email_index(vault: Vault, field: str, value: str) -> str | None:
     return vault.blind_index(value) if field == EMAIL_FIELD else None
 
 
-async def request_details(connection: asyncpg.Connection, request_id: str) -> tuple[str, dict]:
+async def request_details(connection: Connection, request_id: str) -> tuple[str, dict]:
     """The request's subject and its details, opened."""
     request = await connection.fetchrow(
         """SELECT r.subject_id, d.details FROM requests r
@@ -73,7 +74,7 @@ async def request_details(connection: asyncpg.Connection, request_id: str) -> tu
     return request["subject_id"], details
 
 
-async def carry_out_in(connection: asyncpg.Connection, order: CarryOut) -> Effect:
+async def carry_out_in(connection: Connection, order: CarryOut) -> Effect:
     decision = order.decision
     subject_id, details = await request_details(connection, order.request_id)
     match decision.outcome:
@@ -115,7 +116,7 @@ async def carry_out_in(connection: asyncpg.Connection, order: CarryOut) -> Effec
 
 
 async def _suspend_or_erase(
-    connection: asyncpg.Connection, order: CarryOut, subject_id: str
+    connection: Connection, order: CarryOut, subject_id: str
 ) -> Effect:
     """Article 8: act on exactly the items the investigation found in breach, never more,
     and record which they were (category and field, never the value) and how many were
@@ -161,7 +162,7 @@ async def _suspend_or_erase(
 
 
 async def _erase_copies(
-    connection: asyncpg.Connection, erasing_request: str, subject_id: str,
+    connection: Connection, erasing_request: str, subject_id: str,
     erased: list[asyncpg.Record],
 ) -> Shredded:
     """Erasure reaches the copies our earlier answers made of the erased items, and only of
@@ -193,7 +194,7 @@ async def _erase_copies(
                                    redaction=Redaction(values, sparing=erasing_request))
 
 
-async def destroy_shredded_key(connection: asyncpg.Connection, order: CarryOut) -> None:
+async def destroy_shredded_key(connection: Connection, order: CarryOut) -> None:
     """After an erasure committed, and again on every retry of it (so a crash in between
     leaves nothing behind): destroy the old key its `subject_key.shredded` event names."""
     destroyed = await connection.fetchval(
@@ -204,7 +205,7 @@ async def destroy_shredded_key(connection: asyncpg.Connection, order: CarryOut) 
 
 
 async def _compile_disclosure(
-    connection: asyncpg.Connection, order: CarryOut, subject_id: str
+    connection: Connection, order: CarryOut, subject_id: str
 ) -> tuple[int, dict[str, PayloadValue]]:
     """Article 6: every item asked for and held, less what the decision withheld and what
     Article 6 ¶2 leaves out; what was left out is counted by category, not dropped."""
@@ -241,7 +242,7 @@ async def _compile_disclosure(
 
 
 async def _apply_correction(
-    connection: asyncpg.Connection, subject_id: str, details: dict[str, Any],
+    connection: Connection, subject_id: str, details: dict[str, Any],
     declined: set[int],
 ) -> tuple[list[str], list[str]]:
     """Article 7 ¶2: make each requested change judged necessary that changes what is
@@ -289,7 +290,7 @@ async def _apply_correction(
     return made, not_made
 
 
-async def _correct(connection: asyncpg.Connection, vault: Vault, subject_id: str,
+async def _correct(connection: Connection, vault: Vault, subject_id: str,
                    field: str, new_value: str) -> tuple[int, bool]:
     """Give every item of the field the new value where it differs; the values are sealed,
     so they are compared after opening. Returns how many changed and whether any is held."""

@@ -18,6 +18,7 @@ from domain.chain import ChainVerdict, canonical_encoding, link_hash, verify_cha
 from domain.events import EventType, NewEvent, RecordedEvent
 from domain.lifecycle import RequestState, RequestStatus, fold
 from domain.requests import RequestKind
+from store.connection import Connection
 
 
 class UnknownRequest(LookupError):
@@ -53,13 +54,13 @@ class EventStore:
         async with self._pool.acquire() as connection, connection.transaction():
             return await self.append_in(connection, event)
 
-    async def append_in(self, connection: asyncpg.Connection, event: NewEvent) -> RecordedEvent:
+    async def append_in(self, connection: Connection, event: NewEvent) -> RecordedEvent:
         """Append within the caller's transaction. An idempotency key already used is a
         no-op that returns the event recorded under it."""
         return (await self._append_run(connection, [event]))[0]
 
     async def append_all_in(
-        self, connection: asyncpg.Connection, events: Iterable[NewEvent]
+        self, connection: Connection, events: Iterable[NewEvent]
     ) -> None:
         """Append bookkeeping events the workflow recorded before an effect, in order,
         within the effect's transaction; those already stored are skipped by their keys.
@@ -69,7 +70,7 @@ class EventStore:
             await self._append_run(connection, run)
 
     async def _append_run(
-        self, connection: asyncpg.Connection, events: list[NewEvent]
+        self, connection: Connection, events: list[NewEvent]
     ) -> list[RecordedEvent]:
         request_id = events[0].request_id
         if any(e.request_id != request_id for e in events):
@@ -136,7 +137,7 @@ class EventStore:
         return result
 
     async def _project(
-        self, connection: asyncpg.Connection, request: asyncpg.Record,
+        self, connection: Connection, request: asyncpg.Record,
         events: list[RecordedEvent],
     ) -> None:
         overdue_steps = await connection.fetch(
@@ -165,7 +166,7 @@ class EventStore:
             state.closed_at, last.seq, last.hash, last.occurred_at,
         )
 
-    async def _project_deadline(self, connection: asyncpg.Connection, event: RecordedEvent) -> None:
+    async def _project_deadline(self, connection: Connection, event: RecordedEvent) -> None:
         at = event.occurred_at
         match event.type:
             case EventType.DEADLINE_STARTED:
@@ -204,7 +205,7 @@ class EventStore:
 
     @staticmethod
     async def _set_deadline(
-        connection: asyncpg.Connection, event: RecordedEvent, assignments: str, value: Any
+        connection: Connection, event: RecordedEvent, assignments: str, value: Any
     ) -> None:
         await connection.execute(
             f"UPDATE deadlines SET {assignments} WHERE request_id = $1 AND step = $2",

@@ -8,17 +8,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import asyncpg
-
 from domain.holdings import HeldItem, ProvisionBasis, Relationship
 from domain.investigation import Holdings, ProvisionHeld
 from domain.requests import RequestKind
+from store.connection import Connection
 from store.inventory import purposes_as_recorded
 from store.provisions import stored_bases
 from store.sealing import vault_of
 
 
-async def load_holdings(connection: asyncpg.Connection, kind: RequestKind, subject_id: str,
+async def load_holdings(connection: Connection, kind: RequestKind, subject_id: str,
                         details: Mapping[str, Any]) -> Holdings:
     rows = await connection.fetch(
         """SELECT item_id, category, field, value, purpose, lawfully_obtained,

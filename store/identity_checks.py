@@ -4,10 +4,10 @@ the privacy center sent to that registered address (domain/identity.py weighs th
 
 from __future__ import annotations
 
-import asyncpg
+from store.connection import Connection
 
 
-async def registration_matched(connection: asyncpg.Connection, request_id: str) -> bool:
+async def registration_matched(connection: Connection, request_id: str) -> bool:
     """Both addresses are sealed, so they are compared by their blind indexes (keyed
     hashes of the address trimmed and case-folded, store/sealing.py), never in plain."""
     return await connection.fetchval(
@@ -21,7 +21,7 @@ async def registration_matched(connection: asyncpg.Connection, request_id: str) 
         request_id)
 
 
-async def code_verified(connection: asyncpg.Connection, request_id: str) -> bool:
+async def code_verified(connection: Connection, request_id: str) -> bool:
     """Submitted from the privacy center after the code sent to the address on record was
     entered (interfaces/privacy_center/challenges.py records it before submitting)."""
     return await connection.fetchval(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from domain.requests import SubjectRequest, fingerprint, workflow_id_for
+from store.connection import Connection
 from store.events import UnknownRequest
 from store.sealing import Vault, vault_of
 
@@ -50,7 +51,7 @@ def keyed_fingerprint(vault: Vault, digest: str) -> str:
     return vault.blind_index(digest)
 
 
-async def _seal_for_request(connection: asyncpg.Connection, request_id: str,
+async def _seal_for_request(connection: Connection, request_id: str,
                             text: str) -> str:
     """`text` sealed under the key of the request's subject; in the caller's transaction."""
     subject_id = await connection.fetchval(
@@ -96,6 +97,7 @@ class IntakeStore:
                     " FROM requests WHERE request_id = $1",
                     submission.request_id,
                 )
+                assert existing is not None  # the insert above conflicted on this request id
                 # A request stored before fingerprints were keyed holds the plain digest.
                 if existing["fingerprint"] not in (digest, plain_digest):
                     raise ConflictingSubmission(

@@ -31,6 +31,7 @@ import asyncpg
 from domain.events import EventType
 from domain.inventory import HeldItemRecord, Inventory
 from domain.purposes import PurposeRegister, PurposeVersion, article_3_register
+from store.connection import Connection
 from store.inventory_plan import (
     WritePlan,
     plan_item,
@@ -53,7 +54,7 @@ INVENTORY_LOCK_ID = 0x6473725F696E76  # "dsr_inv"
 ACTOR = "inventory"  # who records what a load puts in the registers
 
 
-async def purposes_as_recorded(connection: asyncpg.Connection | asyncpg.Pool) -> PurposeRegister:
+async def purposes_as_recorded(connection: Connection | asyncpg.Pool) -> PurposeRegister:
     """Article 3's register as recorded; a purpose the policy lists that the register has
     not been seeded with yet counts as in force from the policy's start, as the policy
     says (store.purposes.seed_article_3 records them when a worker starts)."""
@@ -168,7 +169,7 @@ class InventoryStore:
         return InventoryLoad(**plan.tally)
 
 
-async def _purposes(connection: asyncpg.Connection, plan: WritePlan, inventory: Inventory,
+async def _purposes(connection: Connection, plan: WritePlan, inventory: Inventory,
                     at: datetime) -> None:
     """Define the file's purposes the register lacks, in force from now; refuse one the
     register holds with another text, before anything is written."""
@@ -221,28 +222,28 @@ def _future(inventory: Inventory, at: datetime) -> list[str]:
 _COUNTS = {Recorded.UNCHANGED: "unchanged", Recorded.KEPT: "kept"}
 
 
-async def _article_5(connection: asyncpg.Connection, plan: WritePlan, inventory: Inventory,
+async def _article_5(connection: Connection, plan: WritePlan, inventory: Inventory,
                      at: datetime) -> None:
     """The partners' footings and the subjects' consents, as register events; then the
     provisions' consented_at in step with the consents."""
     bases = await stored_bases(connection, [b.partner for b in inventory.provision_bases])
-    for entry in inventory.provision_bases:
-        done = await record_basis(connection, entry.record(), bases.get(entry.partner),
+    for basis in inventory.provision_bases:
+        done = await record_basis(connection, basis.record(), bases.get(basis.partner),
                                   at=at, actor=ACTOR)
         plan.tally[_COUNTS.get(done, f"bases_{done.value}")] += 1
     ids = [subject.subject_id for subject in inventory.subjects]
     consents = await stored_consents(connection, ids, lock=True)
     for subject in inventory.subjects:
-        for entry in subject.consents:
-            done = await record_consent(connection, entry.record(subject.subject_id),
-                                        consents.get((subject.subject_id, entry.partner)),
+        for consent in subject.consents:
+            done = await record_consent(connection, consent.record(subject.subject_id),
+                                        consents.get((subject.subject_id, consent.partner)),
                                         actor=ACTOR)
             plan.tally[_COUNTS.get(done, f"consents_{done.value}")] += 1
     if ids:
         await sync_consented_at(connection, ids)
 
 
-async def _guarded(connection: asyncpg.Connection, ids: list[str]) -> _Guarded:
+async def _guarded(connection: Connection, ids: list[str]) -> _Guarded:
     """What the people's own requests changed. A correction's event says it was carried out
     and the request's details name its fields (every field named is guarded, made or not:
     the person has spoken about it); the event names them too (`made`, `not_made`), which

@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
 from domain.inventory import EMAIL_FIELD, HeldItemRecord, ProvisionRecord
+from store.connection import Connection
 from store.sealing import ERASED, Vault
 
 
@@ -35,7 +37,7 @@ class WritePlan:
         self.tally[count] += 1
         self.writes[WRITES[sql]].append(args)
 
-    async def seal(self, connection: asyncpg.Connection, vault: Vault) -> None:
+    async def seal(self, connection: Connection, vault: Vault) -> None:
         """Replace every `Plain` argument by its value sealed under its subject's key."""
         plain: dict[str, list[Plain]] = {}
         for rows in self.writes.values():
@@ -60,7 +62,7 @@ class WritePlan:
 # runs (its key needs it, store/sealing.py), so its name is given by "name_subject", which
 # writes a name only where none is held: a row intake made meanwhile gets it, as it would
 # have on a rename.
-WRITES = {
+WRITES: dict[str, str] = {
     "name_subject": "UPDATE subjects SET name = $2 WHERE subject_id = $1 AND name IS NULL",
     "rename_subject": "UPDATE subjects SET name = $2 WHERE subject_id = $1",
     "add_item": """INSERT INTO personal_data
@@ -97,7 +99,7 @@ def plan_subject(
 
 def plan_item(
     plan: WritePlan, vault: Vault, subject_id: str, item: HeldItemRecord,
-    current: dict[str, object] | None, at: datetime,
+    current: dict[str, Any] | None, at: datetime,
 ) -> None:
     key = (subject_id, item.category.value, item.field)
     wanted = (item.value, item.purpose, item.source, item.lawfully_obtained)
@@ -112,6 +114,7 @@ def plan_item(
         return
     # Article 8 judges the purpose against the register as it stood when the item was
     # used: an item given a new purpose is used for it from now, unless the file says.
+    used_at: datetime | None  # None: used since acquired
     if item.used_at is not None:
         used_at = item.used_at
     elif current["purpose"] != item.purpose:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncpg
 import structlog
 
+from store.connection import Connection
 from store.sealing import PREFIX, vault_of
 from store.shredding import SEALED, SealedTable
 
@@ -58,7 +59,7 @@ async def seal_plaintext_left(pool: asyncpg.Pool) -> int:
     return count
 
 
-async def _name_notice_subjects(connection: asyncpg.Connection) -> None:
+async def _name_notice_subjects(connection: Connection) -> None:
     """The privacy center's outbox had no subject: its rows are given the subject whose
     registered address they went to; a row no subject's address matches (none should) is
     removed, since it cannot be sealed and its code or link is long expired."""
@@ -78,7 +79,7 @@ async def _name_notice_subjects(connection: asyncpg.Connection) -> None:
                 row["notice_id"], subject)
 
 
-async def _index_addresses(connection: asyncpg.Connection) -> int:
+async def _index_addresses(connection: Connection) -> int:
     """Fill in the blind indexes of e-mail addresses sealed without one."""
     vault = vault_of(connection)
     count = 0

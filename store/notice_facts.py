@@ -18,14 +18,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-import asyncpg
-
 from domain.decisions import Outcome
 from domain.findings import Findings, Placement, disclosure_plan
 from domain.identity import ONE_TIME_CODE, identity_method
 from domain.messages import QueueNotice
 from domain.notices import NoticeFacts, NoticeKind
 from domain.requests import DataCategory, RequestKind
+from store.connection import Connection
 from store.identity_checks import code_verified, registration_matched
 from store.sealing import ERASED, vault_of
 
@@ -36,7 +35,7 @@ _CLOSING = {
 _SUSPENSION_EVENTS = ("use.suspended", "data.erased", "alternative_measure.taken")
 
 
-async def _latest_payload(connection: asyncpg.Connection, request_id: str,
+async def _latest_payload(connection: Connection, request_id: str,
                           *events: str) -> dict:
     payload = await connection.fetchval(
         "SELECT payload FROM request_events WHERE request_id = $1 AND type = ANY($2::text[])"
@@ -45,7 +44,7 @@ async def _latest_payload(connection: asyncpg.Connection, request_id: str,
     return payload or {}
 
 
-async def _note(connection: asyncpg.Connection, note_id: str | None) -> str | None:
+async def _note(connection: Connection, note_id: str | None) -> str | None:
     if not note_id:
         return None
     sealed = await connection.fetchval(
@@ -53,7 +52,7 @@ async def _note(connection: asyncpg.Connection, note_id: str | None) -> str | No
     return vault_of(connection).open_optional(sealed)
 
 
-async def _details(connection: asyncpg.Connection, request_id: str) -> dict:
+async def _details(connection: Connection, request_id: str) -> dict:
     """The request's details, opened; empty once they were erased."""
     sealed = await connection.fetchval(
         "SELECT details FROM request_details WHERE request_id = $1", request_id)
@@ -64,7 +63,7 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part for part in (value or "").split(",") if part)
 
 
-async def notice_facts(connection: asyncpg.Connection, order: QueueNotice) -> NoticeFacts:
+async def notice_facts(connection: Connection, order: QueueNotice) -> NoticeFacts:
     request_id, notice = order.request_id, order.notice
     match notice:
         case NoticeKind.RECEIPT:
@@ -85,6 +84,7 @@ async def notice_facts(connection: asyncpg.Connection, order: QueueNotice) -> No
             invoice = await connection.fetchrow(
                 "SELECT invoice_id, amount_yen FROM invoices WHERE request_id = $1",
                 request_id)
+            assert invoice is not None  # a fee is requested only once its invoice is stored
             return NoticeFacts(invoice_id=invoice["invoice_id"],
                                amount_yen=invoice["amount_yen"], due_at=order.due_at,
                                **await _decided_disclosure(connection, request_id))
@@ -111,7 +111,7 @@ async def notice_facts(connection: asyncpg.Connection, order: QueueNotice) -> No
     return NoticeFacts()
 
 
-async def _outcome_facts(connection: asyncpg.Connection, request_id: str) -> NoticeFacts:
+async def _outcome_facts(connection: Connection, request_id: str) -> NoticeFacts:
     decision = await _latest_payload(connection, request_id, "decision.recorded")
     facts: dict = {
         "outcome": Outcome(decision["outcome"]),
@@ -160,7 +160,7 @@ async def _outcome_facts(connection: asyncpg.Connection, request_id: str) -> Not
     return NoticeFacts(**facts)
 
 
-async def _decided_disclosure(connection: asyncpg.Connection, request_id: str) -> dict:
+async def _decided_disclosure(connection: Connection, request_id: str) -> dict:
     """Article 6: what the decision on record will disclose and leave out, by category and
     count, from the investigation's findings: what the fee request tells the person."""
     decision = await _latest_payload(connection, request_id, "decision.recorded")
@@ -182,7 +182,7 @@ async def _decided_disclosure(connection: asyncpg.Connection, request_id: str) -
     }
 
 
-async def _correction_facts(connection: asyncpg.Connection, request_id: str,
+async def _correction_facts(connection: Connection, request_id: str,
                             applied: dict) -> dict:
     details = await _details(connection, request_id)
     new_values = {(c["field"], c["action"]): c.get("new_value")
@@ -198,7 +198,7 @@ async def _correction_facts(connection: asyncpg.Connection, request_id: str,
     return {"changes_made": tuple(made), "changes_not_made": tuple(not_made)}
 
 
-async def _provision_facts(connection: asyncpg.Connection, request_id: str,
+async def _provision_facts(connection: Connection, request_id: str,
                            stopped: dict) -> dict:
     subject_id = await connection.fetchval(
         "SELECT subject_id FROM requests WHERE request_id = $1", request_id)

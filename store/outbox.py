@@ -26,6 +26,7 @@ from domain.events import EventType, NewEvent, PayloadValue
 from domain.messages import QueueNotice
 from domain.notices import NoticeKind, render_notice
 from domain.requests import Language, RequestKind
+from store.connection import Connection
 from store.events import EventStore, UnknownRequest
 from store.notice_facts import notice_facts
 from store.sealing import ERASED, key_of, subject_lock, vault_of
@@ -55,7 +56,7 @@ class Undeliverable:
 DEFAULT_ZONE = ZoneInfo("Asia/Tokyo")
 
 
-async def _erased(connection: asyncpg.Connection, envelope: str) -> bool:
+async def _erased(connection: Connection, envelope: str) -> bool:
     """Whether a value is erased: its key gone from the keyring, or marked destroyed by a
     shredding whose keyring deletion has not run yet (store/shredding.py destroys the key
     after the commit). The key still opens the value then, but it was forgotten: it must
@@ -67,7 +68,7 @@ async def _erased(connection: asyncpg.Connection, envelope: str) -> bool:
         key_of(envelope)))
 
 
-async def _recorded_answer(connection: asyncpg.Connection, request_id: str) -> str | None:
+async def _recorded_answer(connection: Connection, request_id: str) -> str | None:
     """The text of the answer last recorded for the request, opened (ERASED when its key
     was destroyed: the notice then says it was erased)."""
     sealed = await connection.fetchval(
@@ -220,7 +221,7 @@ class NotificationOutbox:
             )
             if key is None:
                 raise LookupError(f"no notification with id {notification_id}")
-            payload: dict[str, object] = {"notification_id": notification_id}
+            payload: dict[str, PayloadValue] = {"notification_id": notification_id}
             if handed_to is None and self._handed_to is not None:
                 handed_to = self._handed_to(key)
             if handed_to is not None:
@@ -236,7 +237,7 @@ class NotificationOutbox:
             )
 
 
-async def subject_notice_keys(connection: asyncpg.Connection, request_id: str) -> list[str]:
+async def subject_notice_keys(connection: Connection, request_id: str) -> list[str]:
     """The keys of every notice to the subject of this request: the requests' notices, the
     privacy center's, and Article 4's (store/purpose_notices.notice_key)."""
     return [row["idempotency_key"] for row in await connection.fetch(

@@ -9,6 +9,7 @@ import asyncpg
 
 from domain.privacy_policy import PolicyVersion, new_version
 from domain.registers import NewRegisterEvent, RegisterEventType
+from store.connection import Connection
 from store.registers import append_register_event
 
 STREAM = "privacy-policy"
@@ -21,13 +22,13 @@ def _version(row: asyncpg.Record) -> PolicyVersion:
                          row["effective_at"])
 
 
-async def policy_versions(connection: asyncpg.Connection | asyncpg.Pool) -> list[PolicyVersion]:
+async def policy_versions(connection: Connection | asyncpg.Pool) -> list[PolicyVersion]:
     return [_version(row) for row in await connection.fetch(
         """SELECT version, text_sha256, posted_at, effective_at FROM privacy_policy_versions
             ORDER BY effective_at, posted_at""")]
 
 
-async def version_in_force(connection: asyncpg.Connection | asyncpg.Pool,
+async def version_in_force(connection: Connection | asyncpg.Pool,
                            at: datetime) -> str | None:
     """The version in force at `at`, or None when none was posted by then."""
     row = await connection.fetchrow(

@@ -16,6 +16,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import asyncpg
 import structlog
 
+from store.connection import Connection
 from store.database import apply_migrations, create_pool, migration_files
 
 log = structlog.get_logger(__name__)
@@ -136,7 +137,7 @@ async def ensure_roles(superuser_dsn: str, *, owner: str = OWNER_ROLE,
         await connection.close()
 
 
-async def _hand_over(connection: asyncpg.Connection, owner: str) -> None:
+async def _hand_over(connection: Connection, owner: str) -> None:
     # The statements come from store/hand_over.sql, which the compose deployment's role
     # script (deploy/postgres/10-dsr-roles.sh) runs as well.
     await connection.execute(resources.files("store").joinpath("hand_over.sql")
@@ -176,6 +177,7 @@ async def runtime_problems(pool: asyncpg.Pool) -> list[str]:
     async with pool.acquire() as connection:
         role = await connection.fetchrow(
             "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        assert role is not None  # the role this connection signed in as
         problems = []
         if role["rolsuper"]:
             problems.append(f"{role['rolname']} is a superuser")

@@ -29,6 +29,7 @@ from domain.provision_register import (
     provision_findings,
 )
 from domain.registers import NewRegisterEvent, RegisterEventType
+from store.connection import Connection
 from store.registers import append_register_event
 
 BASES_STREAM = "provision-bases"
@@ -69,7 +70,7 @@ def _basis(row: asyncpg.Record) -> BasisRecord:
                    for p, text in (particulars.get("joint_use") or {}).items()})
 
 
-async def stored_bases(connection: asyncpg.Connection | asyncpg.Pool,
+async def stored_bases(connection: Connection | asyncpg.Pool,
                        partner_ids: Iterable[str] | None = None) -> dict[str, StoredBasis]:
     """The footing on record per partner (every partner's when `partner_ids` is None)."""
     rows = await connection.fetch(
@@ -79,7 +80,7 @@ async def stored_bases(connection: asyncpg.Connection | asyncpg.Pool,
     return {row["partner_id"]: StoredBasis(_basis(row), row["version"]) for row in rows}
 
 
-async def record_basis(connection: asyncpg.Connection, basis: BasisRecord,
+async def record_basis(connection: Connection, basis: BasisRecord,
                        stored: StoredBasis | None, *, at: datetime, actor: str) -> Recorded:
     """The partner's footing as `basis` says, with its `provision_basis.recorded` event;
     nothing when it is on record already. `stored` is what `stored_bases` read in this
@@ -115,7 +116,7 @@ def _consent(row: asyncpg.Record) -> ConsentRecord:
 
 
 async def stored_consents(
-    connection: asyncpg.Connection | asyncpg.Pool, subject_ids: Iterable[str] | None = None,
+    connection: Connection | asyncpg.Pool, subject_ids: Iterable[str] | None = None,
     *, lock: bool = False
 ) -> dict[tuple[str, str], StoredConsent]:
     """The latest consent per subject and partner (every subject's when None); `lock`:
@@ -131,7 +132,7 @@ def _consent_key(subject_id: str, partner_id: str, version: int) -> str:
     return f"{CONSENTS_STREAM}/{subject_id}/{partner_id}/{version}"
 
 
-async def record_consent(connection: asyncpg.Connection, consent: ConsentRecord,
+async def record_consent(connection: Connection, consent: ConsentRecord,
                          stored: StoredConsent | None, *, actor: str) -> Recorded:
     """A consent as an inventory lists it: `consent.given` for a consent not on record (or
     given later than the one on record, or covering other items), `consent.withdrawn` when
@@ -166,7 +167,7 @@ async def record_consent(connection: asyncpg.Connection, consent: ConsentRecord,
     return Recorded.CHANGED
 
 
-async def _give(connection: asyncpg.Connection, consent: ConsentRecord, version: int, *,
+async def _give(connection: Connection, consent: ConsentRecord, version: int, *,
                 actor: str) -> None:
     await append_register_event(connection, NewRegisterEvent(
         stream=CONSENTS_STREAM, type=RegisterEventType.CONSENT_GIVEN,
@@ -185,7 +186,7 @@ async def _give(connection: asyncpg.Connection, consent: ConsentRecord, version:
     await sync_consented_at(connection, [consent.subject_id])
 
 
-async def _withdraw(connection: asyncpg.Connection, subject_id: str, partner_id: str,
+async def _withdraw(connection: Connection, subject_id: str, partner_id: str,
                     version: int, at: datetime, *, actor: str, cause: str | None) -> None:
     """One withdrawal per consent given: its key names the consent's version."""
     payload: dict[str, str | int | None] = {"subject_id": subject_id, "partner_id": partner_id,
@@ -203,7 +204,7 @@ async def _withdraw(connection: asyncpg.Connection, subject_id: str, partner_id:
     await sync_consented_at(connection, [subject_id])
 
 
-async def withdraw_standing_consents(connection: asyncpg.Connection, subject_id: str,
+async def withdraw_standing_consents(connection: Connection, subject_id: str,
                                      partner_ids: Iterable[str], at: datetime, *,
                                      request_id: str) -> list[str]:
     """Article 5: a person's request to stop provision to a partner withdraws their
@@ -218,7 +219,7 @@ async def withdraw_standing_consents(connection: asyncpg.Connection, subject_id:
     return [row["partner_id"] for row in rows]
 
 
-async def sync_consented_at(connection: asyncpg.Connection, subject_ids: list[str]) -> None:
+async def sync_consented_at(connection: Connection, subject_ids: list[str]) -> None:
     """`third_party_provisions.consented_at`: when the standing consent to that partner was
     given; NULL with none standing."""
     await connection.execute(
@@ -234,7 +235,7 @@ async def sync_consented_at(connection: asyncpg.Connection, subject_ids: list[st
 
 
 async def provisions_on_record(
-    connection: asyncpg.Connection | asyncpg.Pool
+    connection: Connection | asyncpg.Pool
 ) -> list[ProvisionOnRecord]:
     rows = await connection.fetch(
         """SELECT provision_id, subject_id, partner_id, relationship, legal_basis, data_items,

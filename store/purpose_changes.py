@@ -18,6 +18,7 @@ from domain.purposes import (
     notice_of_change,
 )
 from domain.registers import NewRegisterEvent, RegisterEventType
+from store.connection import Connection
 from store.purposes import (
     PURPOSES_STREAM,
     REGISTER_LOCK,
@@ -51,7 +52,7 @@ class RecordedChange:
     after_text: str
 
 
-async def apply_change(connection: asyncpg.Connection, proposal: PurposeChangeProposal,
+async def apply_change(connection: Connection, proposal: PurposeChangeProposal,
                        current: PurposeVersion, at: datetime) -> PurposeVersion:
     """Supersede the purpose's current version and put the proposal's text in force from
     `at`, with the `purpose.changed` event, in one transaction."""
@@ -101,6 +102,7 @@ async def record_proposal(pool: asyncpg.Pool, proposal: PurposeChangeProposal,
                                     "change; choose a new one")
             return await _recorded(connection, proposal.change_id)
         register = await load_register(connection)
+        current: PurposeVersion | None  # None: a refused change of a purpose not registered
         try:
             current = judge(proposal, register)
             refusal = None
@@ -148,7 +150,7 @@ async def record_proposal(pool: asyncpg.Pool, proposal: PurposeChangeProposal,
         return await _recorded(connection, proposal.change_id)
 
 
-async def _recorded(connection: asyncpg.Connection, change_id: str) -> RecordedChange:
+async def _recorded(connection: Connection, change_id: str) -> RecordedChange:
     row = await connection.fetchrow(
         """SELECT c.*, b.text AS before_text, a.version AS to_version,
                   (SELECT payload->>'refusal' FROM register_events
@@ -219,7 +221,7 @@ async def complete_change(pool: asyncpg.Pool, change_id: str, at: datetime, *,
         return change["notified"]
 
 
-async def _locked_accepted(connection: asyncpg.Connection, change_id: str) -> asyncpg.Record:
+async def _locked_accepted(connection: Connection, change_id: str) -> asyncpg.Record:
     change = await connection.fetchrow(
         """SELECT c.*, b.text AS before_text FROM purpose_changes c
              LEFT JOIN purposes b ON b.purpose_id = c.purpose_id AND b.version = c.from_version

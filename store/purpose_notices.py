@@ -21,6 +21,7 @@ import asyncpg
 
 from domain.purposes import notice_of_change
 from domain.registers import NewRegisterEvent, RegisterEventType
+from store.connection import Connection
 from store.purposes import SYSTEM, affected_purposes, change_stream, incidental_purposes
 from store.registers import append_register_event
 from store.sealing import ERASED, Vault, key_of, open_with, seal_with, vault_of
@@ -52,7 +53,7 @@ def notice_key(change_id: str, subject_id: str) -> str:
     return f"purpose-change/{change_id}/{subject_id}"
 
 
-async def change_texts(connection: asyncpg.Connection, change_id: str) -> ChangeTexts:
+async def change_texts(connection: Connection, change_id: str) -> ChangeTexts:
     row = await connection.fetchrow(
         """SELECT c.purpose_id, c.status, c.proposed_text, b.text AS before_text
              FROM purpose_changes c
@@ -63,7 +64,7 @@ async def change_texts(connection: asyncpg.Connection, change_id: str) -> Change
     return ChangeTexts(row["purpose_id"], row["before_text"], row["proposed_text"])
 
 
-async def affected_after(connection: asyncpg.Connection, purpose_id: str, after: str | None,
+async def affected_after(connection: Connection, purpose_id: str, after: str | None,
                          limit: int) -> list[str]:
     """The next `limit` affected subjects after `after`, in subject id order."""
     rows = await connection.fetch(
@@ -90,7 +91,7 @@ class _Keys:
         return ERASED if key is None else open_with(key, envelope)
 
 
-async def prepare_notices(connection: asyncpg.Connection, change_id: str, texts: ChangeTexts,
+async def prepare_notices(connection: Connection, change_id: str, texts: ChangeTexts,
                           subjects: list[str]) -> dict[str, Notice]:
     """Write the pending row of every subject of the batch that has none yet and an e-mail
     address to write to, sealed under the subject's key; returns those written now,
@@ -141,7 +142,7 @@ async def prepare_notices(connection: asyncpg.Connection, change_id: str, texts:
     return {s: n for s, n in made.items() if s in inserted}
 
 
-async def pending_notices(connection: asyncpg.Connection, change_id: str,
+async def pending_notices(connection: Connection, change_id: str,
                           subjects: list[str]) -> tuple[list[Notice], int]:
     """The batch's notices still pending, opened, and how many of them cannot be sent:
     their recipient was erased after they were written."""

@@ -24,6 +24,7 @@ from domain.purposes import (
     article_3_register,
 )
 from domain.registers import NewRegisterEvent, RegisterEventType
+from store.connection import Connection
 from store.registers import append_register_event
 
 PURPOSES_STREAM = "purposes"
@@ -45,7 +46,7 @@ def affected_purposes(purpose_id: str, incidental: Iterable[str] = ()) -> list[s
     return [purpose_id, f"{INCIDENTAL_PREFIX}{purpose_id}", *incidental]
 
 
-async def incidental_purposes(connection: asyncpg.Connection | asyncpg.Pool,
+async def incidental_purposes(connection: Connection | asyncpg.Pool,
                               purpose_id: str) -> list[str]:
     """The purposes in force now whose register entry says they are incidental to it."""
     return [row["purpose_id"] for row in await connection.fetch(
@@ -53,7 +54,7 @@ async def incidental_purposes(connection: asyncpg.Connection | asyncpg.Pool,
             WHERE incidental_to = $1 AND superseded_at IS NULL""", purpose_id)]
 
 
-async def load_register(connection: asyncpg.Connection | asyncpg.Pool) -> PurposeRegister:
+async def load_register(connection: Connection | asyncpg.Pool) -> PurposeRegister:
     rows = await connection.fetch(
         """SELECT purpose_id, version, text, effective_from, superseded_at, incidental_to
              FROM purposes ORDER BY purpose_id, version""")
@@ -62,7 +63,7 @@ async def load_register(connection: asyncpg.Connection | asyncpg.Pool) -> Purpos
         r["incidental_to"]) for r in rows)
 
 
-async def define_purpose(connection: asyncpg.Connection, version: PurposeVersion, *,
+async def define_purpose(connection: Connection, version: PurposeVersion, *,
                          occurred_at: datetime, actor: str = SYSTEM) -> bool:
     """A purpose's first version and its `purpose.defined` event, in the caller's
     transaction; False when it was defined already (its event's key is the purpose's)."""

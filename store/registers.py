@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import asyncpg
-
 from domain.chain import ChainVerdict, canonical_encoding, link_hash, verify_chain
 from domain.registers import NewRegisterEvent
+from store.connection import Connection
 
 
-async def append_register_event(connection: asyncpg.Connection,
+async def append_register_event(connection: Connection,
                                 event: NewRegisterEvent) -> tuple[int, bool]:
     """Append in the caller's transaction; returns (seq, appended now)."""
     if not connection.is_in_transaction():
@@ -34,6 +33,7 @@ async def append_register_event(connection: asyncpg.Connection,
     head = await connection.fetchrow(
         "SELECT last_seq, last_hash FROM register_streams WHERE stream = $1 FOR UPDATE",
         event.stream)
+    assert head is not None  # the stream's row was inserted above if it was missing
     # A JSON round trip gives the payload exactly as jsonb returns it, so the hash made now
     # is the one verification recomputes.
     payload: dict[str, Any] = json.loads(json.dumps(event.payload, ensure_ascii=False))
@@ -54,7 +54,7 @@ async def append_register_event(connection: asyncpg.Connection,
     return seq, True
 
 
-async def verify_stream(connection: asyncpg.Connection, stream: str) -> ChainVerdict:
+async def verify_stream(connection: Connection, stream: str) -> ChainVerdict:
     rows = await connection.fetch(
         """SELECT stream AS request_id, seq, type, payload, occurred_at, actor,
                   idempotency_key, prev_hash, hash
@@ -69,6 +69,6 @@ async def verify_stream(connection: asyncpg.Connection, stream: str) -> ChainVer
     return verdict
 
 
-async def streams(connection: asyncpg.Connection) -> list[str]:
+async def streams(connection: Connection) -> list[str]:
     return [row["stream"] for row in await connection.fetch(
         "SELECT stream FROM register_streams ORDER BY stream")]

@@ -28,7 +28,7 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
                 WHERE r.request_id = $1""", request_id)
         if request is None:
             raise UnknownRequest(request_id)
-        held = await connection.fetch(
+        held_rows = await connection.fetch(
             """SELECT item_id, category, field, value, purpose, lawfully_obtained,
                       suspended_at IS NOT NULL AS suspended
                  FROM personal_data WHERE subject_id = $1 ORDER BY category, field""",
@@ -41,7 +41,7 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
             request["subject_id"])
     opened = vault.open_json(request["details"])
     details: dict[str, Any] = opened if opened is not None else {}
-    held = [{**dict(row), "value": vault.open(row["value"])} for row in held]
+    held = [{**dict(row), "value": vault.open(row["value"])} for row in held_rows]
     findings = Findings.model_validate(stored) if stored is not None else None
     document: dict[str, Any] = {
         "request_id": request_id, "kind": request["kind"], "status": request["status"],

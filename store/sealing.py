@@ -23,10 +23,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from store.connection import Connection
 from store.keyring import NONCE_BYTES, Keyring, derived_key
 
 PREFIX = "dsr1"
@@ -87,7 +87,7 @@ class Vault:
     def of(cls, keyring: Keyring, key_encryption_key: bytes) -> Vault:
         return cls(keyring, derived_key(key_encryption_key, "blind index"))
 
-    async def current_key(self, connection: asyncpg.Connection,
+    async def current_key(self, connection: Connection,
                           subject_id: str) -> tuple[str, bytes]:
         """The subject's current data key, made on first use. Takes the subject's key
         lock (shared) until the caller's transaction ends."""
@@ -115,7 +115,7 @@ class Vault:
             self.keyring.destroy(key_id)  # another transaction made the subject's key first
         raise RuntimeError("the subject's data key could not be made")
 
-    async def current_keys(self, connection: asyncpg.Connection,
+    async def current_keys(self, connection: Connection,
                            subject_ids: list[str]) -> dict[str, tuple[str, bytes]]:
         """`current_key` for many subjects in a few statements (a fan-out seals thousands of
         notices at once); the locks are taken in one sorted order, so two batches cannot
@@ -140,16 +140,16 @@ class Vault:
                 keys[subject_id] = (key_id, key)
         return keys
 
-    async def seal(self, connection: asyncpg.Connection, subject_id: str, text: str) -> str:
+    async def seal(self, connection: Connection, subject_id: str, text: str) -> str:
         key_id, key = await self.current_key(connection, subject_id)
         return seal_with(key_id, key, text)
 
-    async def seal_all(self, connection: asyncpg.Connection, subject_id: str,
+    async def seal_all(self, connection: Connection, subject_id: str,
                        *texts: str) -> list[str]:
         key_id, key = await self.current_key(connection, subject_id)
         return [seal_with(key_id, key, text) for text in texts]
 
-    async def seal_json(self, connection: asyncpg.Connection, subject_id: str,
+    async def seal_json(self, connection: Connection, subject_id: str,
                         value: Any) -> str:
         return await self.seal(connection, subject_id, json.dumps(value, ensure_ascii=False))
 
@@ -176,7 +176,7 @@ class Vault:
                         hashlib.sha256).hexdigest()
 
 
-def vault_of(connection: asyncpg.Connection) -> Vault:
+def vault_of(connection: Connection) -> Vault:
     """The vault of a connection from store.database.create_pool(vault=...)."""
     vault = getattr(connection, "dsr_vault", None)
     if vault is None:

@@ -21,8 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
-
+from store.connection import Connection
 from store.sealing import key_of, open_with, seal_with, subject_lock, vault_of
 
 
@@ -145,7 +144,7 @@ class Shredded:
     forgotten: int = 0
 
 
-async def shred_subject_key(connection: asyncpg.Connection, subject_id: str, *,
+async def shred_subject_key(connection: Connection, subject_id: str, *,
                             forget_requests: frozenset[str] = frozenset(),
                             redaction: Redaction | None = None) -> Shredded:
     """Replace the subject's key, keeping every value but those of `forget_requests`, and
@@ -204,7 +203,7 @@ async def shred_subject_key(connection: asyncpg.Connection, subject_id: str, *,
                     resealed=resealed, forgotten=forgotten)
 
 
-async def destroy_shredded_keys(connection: asyncpg.Connection) -> int:
+async def destroy_shredded_keys(connection: Connection) -> int:
     """Destroy in the keyring every key the database records as destroyed: after a
     shredding commits, and again on every retention run, so a crash between the commit
     and the destruction leaves no key behind for long. Returns how many were looked at."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -68,7 +69,9 @@ class RequestViews:
             "deadlines": [dict(row) for row in deadlines],
         }
 
-    async def request_ids(self, start: datetime | None, end: datetime | None) -> list[str]:
+    # builtins.list: in this class, `list` is the method above.
+    async def request_ids(self, start: datetime | None,
+                          end: datetime | None) -> builtins.list[str]:
         async with self._pool.acquire() as connection:
             rows = await connection.fetch(
                 """SELECT request_id FROM requests
