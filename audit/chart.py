@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from domain.compliance import ComplianceReport, StepCompliance, Verdict
+from domain.compliance_report import ComplianceReport, StepCompliance, Verdict
 
 COLOURS = {
     Verdict.MET: "#2e7d32", Verdict.COMPLETED_LATE: "#c62828", Verdict.BREACHED: "#8e0000",

@@ -53,14 +53,14 @@ def load_private_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
             os.fsync(file.fileno())
         return key
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError, OSError) as error:
         raise KeyProblem(f"{path}: not a readable unencrypted PEM private key ({error})"
                          ) from None
-    if not isinstance(key, Ed25519PrivateKey):
+    if not isinstance(loaded, Ed25519PrivateKey):
         raise KeyProblem(f"{path}: the checkpoint key must be Ed25519, not "
-                         f"{type(key).__name__}")
-    return key
+                         f"{type(loaded).__name__}")
+    return loaded
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:

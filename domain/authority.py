@@ -60,6 +60,8 @@ class Act(StrEnum):
         return _ACT_RECORDS[self]
 
 
+ACT_NAMES = frozenset(act.value for act in Act)
+
 _ACT_RECORDS = {
     Act.RESPOND: "answer",
     Act.VERIFY_IDENTITY: "identity",
@@ -151,7 +153,7 @@ def authority_problem(key: bytes, act: str, request_id: str,
                 f"{authority.request_id}, not {act} on {request_id}")
     if authority.argument_digest != argument_digest(argument):
         return "the act's arguments are not the ones its authority was issued for"
-    needed = ACT_ROLES.get(act)
+    needed = ACT_ROLES.get(Act(act)) if act in ACT_NAMES else None
     if needed is not None and not holds(authority.roles, needed):
         return f"account {authority.account} does not hold the {needed.value} role {act} needs"
     if argument.get("operator") not in (None, authority.account):

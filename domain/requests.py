@@ -11,7 +11,7 @@ import json
 import re
 import unicodedata
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -217,18 +217,17 @@ class ThirdPartyStopSubmission(_SubmissionBase):
     details: ThirdPartyStopDetails
 
 
-SubjectRequest = Annotated[
+AnySubmission = (
     InquirySubmission
     | DisclosureSubmission
     | CorrectionSubmission
     | SuspensionSubmission
-    | ThirdPartyStopSubmission,
-    Field(discriminator="kind"),
-]
+    | ThirdPartyStopSubmission
+)
+SubjectRequest = Annotated[AnySubmission, Field(discriminator="kind")]
 """The public contract of intake: one JSON object, its `details` shaped by its `kind`."""
 
-SUBMISSION_MODELS = (InquirySubmission, DisclosureSubmission, CorrectionSubmission,
-                     SuspensionSubmission, ThirdPartyStopSubmission)
+SUBMISSION_MODELS: tuple[type[_SubmissionBase], ...] = get_args(AnySubmission)
 _SUBJECT_REQUEST = TypeAdapter(SubjectRequest)
 _KINDS = ", ".join(kind.value for kind in RequestKind)
 

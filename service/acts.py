@@ -22,6 +22,7 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from domain.authority import (
     ACT_ROLES,
@@ -100,7 +101,9 @@ def valid_text(label: str, text: str) -> str:
 ACT_WAIT = 30.0  # seconds an act waits to be taken before the caller is told it was not
 
 # The workflow's update that carries each act (its name is the act's value).
-UPDATES: dict[Act, Callable[[DataSubjectRequest, Any], Awaitable[StatusView]]] = {
+# (Typed loosely: each update takes its own model, and mypy reads an async update's result as
+# a coroutine; every one returns the StatusView the caller gets.)
+UPDATES: dict[Act, UpdateMethodMultiParam[[DataSubjectRequest, Any], Any]] = {
     Act.RESPOND: DataSubjectRequest.respond,
     Act.VERIFY_IDENTITY: DataSubjectRequest.verify_identity,
     Act.DECIDE: DataSubjectRequest.decide,

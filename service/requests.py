@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal, cast, overload
 
 import asyncpg
 from temporalio.client import Client
@@ -204,11 +204,30 @@ async def acting(pool: asyncpg.Pool, actor: Actor, doing: str,
         raise
 
 
-@contextlib.asynccontextmanager
-async def connections(
+@overload
+def connections(
+    settings: Settings, *, temporal: Literal[True] = True
+) -> contextlib.AbstractAsyncContextManager[tuple[Client, asyncpg.Pool]]: ...
+
+
+@overload
+def connections(
+    settings: Settings, *, temporal: Literal[False]
+) -> contextlib.AbstractAsyncContextManager[tuple[None, asyncpg.Pool]]: ...
+
+
+def connections(
     settings: Settings, *, temporal: bool = True
+) -> contextlib.AbstractAsyncContextManager[tuple[Client | None, asyncpg.Pool]]:
+    """The client and pool for the configured servers, or those `make run` started; the
+    pool alone (and None for the client) with `temporal=False`."""
+    return _connections(settings, temporal=temporal)
+
+
+@contextlib.asynccontextmanager
+async def _connections(
+    settings: Settings, *, temporal: bool
 ) -> AsyncIterator[tuple[Client | None, asyncpg.Pool]]:
-    """The client and pool for the configured servers, or those `make run` started."""
     dsn = settings.database.url
     if dsn is None:
         embedded = running_embedded_postgres(settings.local.data_dir)

@@ -3,6 +3,8 @@ search attributes to filter on and current details in Markdown. No personal data
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
@@ -12,10 +14,10 @@ with workflow.unsafe.imports_passed_through():
 
 
 def search_attribute_updates(view: StatusView, *,
-                             versions_apart: bool) -> list[SearchAttributeUpdate]:
+                             versions_apart: bool) -> list[SearchAttributeUpdate[Any]]:
     """`versions_apart`: the request runs under the patch that names the deadline and the
     privacy policy's versions apart (workflows/search_attributes.py)."""
-    updates = [
+    updates: list[SearchAttributeUpdate[Any]] = [
         sa.KIND.value_set(view.kind.value),
         sa.STATUS.value_set(view.status.value),
         sa.STEP.value_set(view.step.value) if view.step else sa.STEP.value_unset(),

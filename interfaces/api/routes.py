@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import AwareDatetime
@@ -12,7 +12,7 @@ from pydantic import AwareDatetime
 from domain.authority import Role
 from domain.lifecycle import RequestStatus
 from domain.messages import StatusView
-from domain.requests import SUBMISSION_MODELS, RequestKind
+from domain.requests import AnySubmission, RequestKind
 from interfaces.api import accounts, acts, audit
 from interfaces.api.auth import require
 from interfaces.api.deps import RequestId, Svc, known
@@ -27,7 +27,7 @@ MAX_LIST = 10_000  # as `dsr list`
 
 # The intake contract itself (domain/requests.py), every kind of it, as `dsr submit` takes it.
 Submission = Annotated[
-    Union[SUBMISSION_MODELS],  # noqa: UP007 - a union of the tuple's members
+    AnySubmission,
     Body(discriminator="kind", description="One request: the intake contract, its `details` "
                                             "shaped by its `kind`."),
 ]

@@ -124,7 +124,6 @@ async def _start(client: Client, task_queue: str, admin: Actor,
         handle = await client.start_workflow(
             PurposeChange.run, order, id=workflow_id(proposal.change_id),
             task_queue=task_queue, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            result_type=PurposeChangeResult,
             static_summary=f"change {proposal.change_id} of purpose {proposal.purpose_id} "
                            f"({proposal.method.value})")
         return handle, True
@@ -146,8 +145,8 @@ async def _report(args: argparse.Namespace, handle: WorkflowHandle, started: boo
             result = await handle.result()  # it ended while it was asked
     except WorkflowFailureError as failure:
         cause: BaseException | None = failure.cause
-        while getattr(cause, "cause", None) is not None:
-            cause = cause.cause
+        while (deeper := getattr(cause, "cause", None)) is not None:
+            cause = deeper
         raise Refused(f"purpose change {change_id} failed{earlier}: {cause}") from None
     document = result.model_dump(mode="json")
     if result.status == "refused":

@@ -5,7 +5,7 @@ docs/configuration.md lists every variable (python -m runtime.settings.reference
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic.fields import FieldInfo
@@ -52,7 +52,7 @@ class Settings(BaseModel):
     evidence: EvidenceSettings
     policy: PolicySettings
 
-    def __init__(self, **variables: object) -> None:
+    def __init__(self, **variables: Any) -> None:  # each concern takes the ones it reads
         super().__init__(
             temporal=TemporalSettings(**variables),
             temporal_security=TemporalSecurity(**variables),
