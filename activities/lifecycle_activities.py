@@ -17,7 +17,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.decisions import FEE_PER_CASE_YEN, Proposal, propose
+from domain.decisions import FEE_PER_CASE_YEN
 from domain.events import EventType, NewEvent
 from domain.findings import Findings
 from domain.identity import identity_method
@@ -33,6 +33,7 @@ from domain.messages import (
     RecordByOperator,
     RequestStep,
 )
+from domain.proposals import Proposal, propose
 from mail.maildrop import MaildropSender
 from mail.withdrawal import withdraw_notices
 from store.connection import Connection

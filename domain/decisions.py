@@ -2,16 +2,14 @@
 
 `validate_decision` is what the `decide` update's validator calls: it accepts only what
 the article and the investigation's findings support, and says why otherwise. `propose`
-is the domain's suggestion from the findings; an operator settles it. The rules on the
-acts around a decision (the second approver, the fee) live here too.
+(domain/proposals.py) is the domain's suggestion from the findings; an operator settles
+it. The rules on the acts around a decision (the second approver, the fee) live here too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-
-from pydantic import BaseModel, ConfigDict
 
 from domain.findings import (
     EXCLUDED_FROM_DISCLOSURE,
@@ -90,58 +88,9 @@ NEEDS_REASON = frozenset(
 )
 
 
-class Proposal(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    outcome: Outcome
-    why: str
-
-
-def _requested(findings: Findings) -> Outcome:
+def requested_outcome(findings: Findings) -> Outcome:
     return (Outcome.ERASED if findings.requested_action is SuspensionAction.ERASE
             else Outcome.USE_SUSPENDED)
-
-
-def propose(kind: RequestKind, findings: Findings) -> Proposal:
-    match kind:
-        case RequestKind.DISCLOSURE:
-            plan = disclosure_plan(findings)
-            held = findings.items_by_category
-            disclosed = sum(plan.counts(held, Placement.DISCLOSED).values())
-            left = sum(plan.counts(held, Placement.EXCLUDED).values())
-            if left:
-                return Proposal(
-                    outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
-                    why=f"{disclosed} items may be disclosed; {left} items of history or "
-                        "characteristic information are excluded in principle (Art 6 ¶2)")
-            return Proposal(outcome=Outcome.DISCLOSED_IN_FULL,
-                            why=f"{disclosed} items may be disclosed; no refusal ground is "
-                                "known")
-        case RequestKind.CORRECTION:
-            effective = [c.index for c in findings.changes if c.effective]
-            if not effective:
-                return Proposal(outcome=Outcome.CORRECTION_DECLINED,
-                                why="none of the requested changes would change what we hold")
-            return Proposal(outcome=Outcome.CORRECTION_MADE,
-                            why=f"{len(effective)} of {len(findings.changes)} requested "
-                                "changes would change what we hold")
-        case RequestKind.SUSPENSION:
-            if not findings.grounds_substantiated:
-                return Proposal(outcome=Outcome.SUSPENSION_REFUSED,
-                                why="the investigation found no item used beyond purpose or "
-                                    "obtained wrongfully on the grounds given")
-            return Proposal(outcome=_requested(findings),
-                            why=f"{len(findings.items_in_breach)} items were found in breach "
-                                "of the grounds given")
-        case RequestKind.THIRD_PARTY_STOP:
-            if not findings.third_party_partners:
-                return Proposal(outcome=Outcome.NO_PROVISION_TO_STOP,
-                                why="none of the partners named receives the person's data "
-                                    "as a third party")
-            return Proposal(outcome=Outcome.PROVISION_STOPPED,
-                            why=f"{len(findings.third_party_partners)} third-party provisions "
-                                "can be stopped")
-    raise ValueError(f"no decision is taken on {kind.value} requests")
 
 
 class DecisionProblem(ValueError):
@@ -273,15 +222,15 @@ def _check_suspension(findings: Findings, choice: Choice) -> None:
         if outcome is Outcome.SUSPENSION_REFUSED:
             raise DecisionProblem(
                 f"the investigation found {found} items in breach of the grounds given: "
-                f"Art 8 ¶2 requires {_requested(findings).value}, or alternative_measures "
+                f"Art 8 ¶2 requires {requested_outcome(findings).value}, or alternative_measures "
                 "where that costs a large amount or is otherwise difficult (Art 8 ¶4)")
     elif outcome is not Outcome.SUSPENSION_REFUSED:
         raise DecisionProblem("the investigation found no item in breach of the grounds "
                               "given, so there is nothing to suspend or erase; decide "
                               "suspension_refused with the reason")
-    if outcome in (Outcome.USE_SUSPENDED, Outcome.ERASED) and outcome is not _requested(
+    if outcome in (Outcome.USE_SUSPENDED, Outcome.ERASED) and outcome is not requested_outcome(
             findings):
-        raise DecisionProblem(f"the person asked for {_requested(findings).value}, "
+        raise DecisionProblem(f"the person asked for {requested_outcome(findings).value}, "
                               f"not {outcome.value}")
 
 

@@ -22,11 +22,12 @@ from pydantic import (
 
 from domain.authority import ActAuthority
 from domain.deadlines import Commitment, DeadlinePolicy, Step
-from domain.decisions import AlternativeMeasureGround, Choice, Outcome, Proposal, RefusalGround
+from domain.decisions import AlternativeMeasureGround, Choice, Outcome, RefusalGround
 from domain.events import EventType, NewEvent, PayloadValue
 from domain.findings import Findings
 from domain.lifecycle import RequestStatus
 from domain.notices import NoticeKind
+from domain.proposals import Proposal
 from domain.requests import DataCategory, Identifier, RequestKind
 
 OperatorId = Annotated[

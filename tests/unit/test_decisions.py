@@ -15,12 +15,12 @@ from domain.decisions import (
     approval_problem,
     fee_due,
     payment_problem,
-    propose,
     validate_decision,
 )
 from domain.findings import ChangeCheck, Findings
 from domain.holdings import ProvisionBasis, Relationship
 from domain.identity import verified_by_registration_match
+from domain.proposals import propose
 from domain.requests import (
     CorrectionAction,
     DataCategory,
