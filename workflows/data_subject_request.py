@@ -18,12 +18,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.authority import Act
     from domain.deadlines import Step
     from domain.decisions import (
-        DecisionProblem,
         Outcome,
-        approval_problem,
         fee_due,
-        payment_problem,
-        validate_decision,
     )
     from domain.events import EventType
     from domain.lifecycle import RequestStatus
@@ -46,13 +42,20 @@ with workflow.unsafe.imports_passed_through():
     from domain.notices import NoticeKind
     from domain.requests import RequestKind
     from workflows import search_attributes as sa
+    from workflows.act_checks import (
+        check_approve_measure,
+        check_decide,
+        check_extend_deadline,
+        check_record_payment,
+        check_respond,
+        check_verify_identity,
+    )
     from workflows.bookkeeping import BOOKKEEPING_WITH_EFFECTS
     from workflows.operator_claim import OperatorClaim
     from workflows.request_effects import CHECKPOINT_AT_CLOSE, RequestEffects, decision_payload
     from workflows.request_progress import RequestProgress
     from workflows.request_steps import RequestSteps
 
-NOT_INQUIRIES = set(RequestKind) - {RequestKind.INQUIRY}
 
 
 @workflow.defn(name="DataSubjectRequest")
@@ -210,9 +213,7 @@ class DataSubjectRequest:
 
     @respond.validator
     def _validate_respond(self, answer: RespondToInquiry) -> None:
-        self._progress.expect(kinds={RequestKind.INQUIRY}, act=Act.RESPOND)
-        if self._progress.answer is not None or Act.RESPOND in self._progress.busy:
-            raise ValueError("this inquiry has already been answered")
+        check_respond(self._progress, self._deadline, answer)
 
     @workflow.update(name="verify_identity")
     async def verify_identity(self, proof: VerifyIdentity) -> StatusView:
@@ -227,13 +228,7 @@ class DataSubjectRequest:
 
     @verify_identity.validator
     def _validate_verify_identity(self, proof: VerifyIdentity) -> None:
-        self._progress.expect(kinds=NOT_INQUIRIES, act=Act.VERIFY_IDENTITY)
-        if self._progress.identity is not None or Act.VERIFY_IDENTITY in self._progress.busy:
-            raise ValueError("identity is already verified")
-        if self._deadline.lapsed:
-            raise ValueError("the window for identity verification has closed")
-        if self._deadline.step not in (None, Step.ACKNOWLEDGE, Step.VERIFY_IDENTITY):
-            raise ValueError("identity verification is over for this request")
+        check_verify_identity(self._progress, self._deadline, proof)
 
     @workflow.update(name="record_payment")
     async def record_payment(self, payment: RecordPayment) -> StatusView:
@@ -248,19 +243,7 @@ class DataSubjectRequest:
 
     @record_payment.validator
     def _validate_record_payment(self, payment: RecordPayment) -> None:
-        self._progress.expect(kinds={RequestKind.DISCLOSURE}, act=Act.RECORD_PAYMENT)
-        invoice = self._progress.invoice
-        if invoice is None:
-            raise ValueError("no invoice has been issued for this request: the fee is asked "
-                             "for once a disclosure is decided")
-        problem = payment_problem(invoice.invoice_id, invoice.amount_yen,
-                                  paid_invoice=payment.invoice_id, paid_yen=payment.amount_yen)
-        if problem:
-            raise ValueError(problem)
-        if self._progress.paid or Act.RECORD_PAYMENT in self._progress.busy:
-            raise ValueError("the invoice is already paid")
-        if self._deadline.lapsed:
-            raise ValueError("the payment window has closed; the invoice has lapsed")
+        check_record_payment(self._progress, self._deadline, payment)
 
     @workflow.update(name="decide")
     async def decide(self, decision: Decide) -> StatusView:
@@ -273,19 +256,7 @@ class DataSubjectRequest:
 
     @decide.validator
     def _validate_decide(self, decision: Decide) -> None:
-        progress, step = self._progress, self._deadline.step
-        progress.expect(kinds=NOT_INQUIRIES, act=Act.DECIDE)
-        if progress.decision is not None or Act.DECIDE in progress.busy:
-            raise ValueError("a decision is already on record")
-        if progress.investigation is None or step is not Step.DECIDE:
-            raise ValueError("a decision comes after identity verification and "
-                             "investigation; this request is at "
-                             + (step.value if step else "intake"))
-        try:
-            validate_decision(progress.ref.kind, progress.investigation.findings,
-                              decision.choice())
-        except DecisionProblem as problem:
-            raise ValueError(str(problem)) from None
+        check_decide(self._progress, self._deadline, decision)
 
     @workflow.update(name="approve_measure")
     async def approve_measure(self, approval: ApproveMeasure) -> StatusView:
@@ -297,16 +268,7 @@ class DataSubjectRequest:
 
     @approve_measure.validator
     def _validate_approve_measure(self, approval: ApproveMeasure) -> None:
-        progress = self._progress
-        progress.expect(kinds={RequestKind.SUSPENSION}, act=Act.APPROVE_MEASURE)
-        decision = progress.decision
-        if decision is None or decision.outcome is not Outcome.ALTERNATIVE_MEASURES:
-            raise ValueError("there is no alternative measure awaiting approval")
-        if progress.measure_approved or Act.APPROVE_MEASURE in progress.busy:
-            raise ValueError("the alternative measure is already approved")
-        problem = approval_problem(decision.operator, approval.operator)
-        if problem:
-            raise ValueError(problem)
+        check_approve_measure(self._progress, self._deadline, approval)
 
     @workflow.update(name="extend_deadline")
     async def extend_deadline(self, extension: ExtendDeadline) -> StatusView:
@@ -329,18 +291,7 @@ class DataSubjectRequest:
 
     @extend_deadline.validator
     def _validate_extend_deadline(self, extension: ExtendDeadline) -> None:
-        self._progress.expect(kinds=set(RequestKind), act=Act.EXTEND_DEADLINE)
-        if Act.EXTEND_DEADLINE in self._progress.busy:
-            raise ValueError("another extension is being recorded; try again")
-        if self._deadline.lapsed:
-            raise ValueError("this window has closed")
-        if self._deadline.step is not extension.step:
-            current = self._deadline.step.value if self._deadline.step else "none"
-            raise ValueError(f"only the current step's deadline can be extended; "
-                             f"the current step is {current}")
-        problem = self._deadline.extension_problem(extension.until)
-        if problem:
-            raise ValueError(problem)
+        check_extend_deadline(self._progress, self._deadline, extension)
 
     @workflow.query(name="status")
     def status(self) -> StatusView:
