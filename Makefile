@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench bench-fanout clean browser check-histories
+.PHONY: run test lint format bench bench-fanout clean browser check-histories
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,10 +45,18 @@ bench-fanout: $(VENV)/.test-deps
 check-histories:
 	@$(PYTHON) tests/check_histories.py
 
-# Style, and the packages' layers (pyproject.toml [tool.importlinter]: no import cycle).
+# Style and format (ruff), the packages' layers (lint-imports: pyproject.toml's
+# [tool.importlinter], so no import cycle), and types (mypy: strict on domain/ and workflows/).
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+# Rewrites the tree in the project's format (what `ruff format --check` in make lint wants).
+format: $(VENV)/.test-deps
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -9,7 +9,6 @@ notices still in the maildrop.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 
 import asyncpg
@@ -48,6 +47,16 @@ from store.decision_effects import (
 from store.events import EventStore, UnknownRequest
 from store.holdings import load_holdings
 from store.identity_checks import code_verified, registration_matched
+from store.lifecycle import (
+    close_invoice,
+    lock_request,
+    note_is_stored,
+    record_investigation,
+    record_invoice,
+    recorded_event,
+    recorded_investigation,
+    subject_of,
+)
 from store.provisions import withdraw_standing_consents
 
 log = structlog.get_logger(__name__)
@@ -57,16 +66,8 @@ def _refused(message: str, kind: str) -> ApplicationError:
     return ApplicationError(message, type=kind, non_retryable=True)
 
 
-async def _already(connection: Connection, key: str) -> asyncpg.Record | None:
-    return await connection.fetchrow(
-        "SELECT type, payload FROM request_events WHERE idempotency_key = $1", key
-    )
-
-
 async def _lock_request(connection: Connection, request_id: str) -> None:
-    found = await connection.fetchval(
-        "SELECT 1 FROM requests WHERE request_id = $1 FOR UPDATE", request_id)
-    if found is None:
+    if not await lock_request(connection, request_id):
         raise _refused(f"no request with id {request_id!r}", "UnknownRequest")
 
 
@@ -101,7 +102,7 @@ class LifecycleActivities:
         as a proposal, and an operator verifies."""
         async with self._pool.acquire() as connection, connection.transaction():
             await self._append_all(connection, step.preceding)
-            done = await _already(connection, step.idempotency_key)
+            done = await recorded_event(connection, step.idempotency_key)
             if done is not None:
                 return IdentityCheck(matched=bool(done["payload"].get("registration_match",
                                                                       True)),
@@ -142,11 +143,7 @@ class LifecycleActivities:
         async with self._pool.acquire() as connection, connection.transaction():
             await self._append_all(connection, act.preceding)
             for note_id in act.notes:
-                found = await connection.fetchval(
-                    "SELECT 1 FROM operator_notes WHERE note_id = $1 AND request_id = $2",
-                    uuid.UUID(note_id), act.request_id,
-                )
-                if found is None:
+                if not await note_is_stored(connection, note_id, act.request_id):
                     raise _refused(f"note {note_id} is not stored for request {act.request_id}",
                                    "UnknownNote")
             await self._append(connection, NewEvent(
@@ -161,11 +158,8 @@ class LifecycleActivities:
         invoice_id = f"inv-{step.request_id}"
         async with self._pool.acquire() as connection, connection.transaction():
             await self._append_all(connection, step.preceding)
-            await connection.execute(
-                """INSERT INTO invoices (invoice_id, request_id, amount_yen, issued_at)
-                   VALUES ($1, $2, $3, $4) ON CONFLICT (invoice_id) DO NOTHING""",
-                invoice_id, step.request_id, FEE_PER_CASE_YEN, step.occurred_at,
-            )
+            await record_invoice(connection, invoice_id, step.request_id, FEE_PER_CASE_YEN,
+                                step.occurred_at)
             await self._append(connection, NewEvent(
                 request_id=step.request_id, type=EventType.INVOICE_ISSUED,
                 payload={"invoice_id": invoice_id, "amount_yen": FEE_PER_CASE_YEN},
@@ -182,15 +176,12 @@ class LifecycleActivities:
         async with self._pool.acquire() as connection, connection.transaction():
             await _lock_request(connection, act.request_id)
             await self._append_all(connection, act.preceding)
-            if await _already(connection, act.idempotency_key) is not None:
+            if await recorded_event(connection, act.idempotency_key) is not None:
                 return
-            changed = await connection.execute(
-                """UPDATE invoices SET status = $2, paid_at = $3, payment_reference = $4
-                    WHERE invoice_id = $1 AND status = 'open'""",
-                act.payload["invoice_id"], "paid" if paid else "lapsed",
-                act.occurred_at if paid else None, act.payload.get("reference"),
-            )
-            if changed.endswith(" 0"):
+            reference = act.payload.get("reference")
+            if not await close_invoice(
+                    connection, str(act.payload["invoice_id"]), paid=paid, at=act.occurred_at,
+                    reference=None if reference is None else str(reference)):
                 raise _refused(f"invoice {act.payload['invoice_id']} is no longer open",
                                "InvoiceNotOpen")
             await self._append(connection, NewEvent(
@@ -204,14 +195,12 @@ class LifecycleActivities:
         async with self._pool.acquire() as connection, connection.transaction():
             await _lock_request(connection, step.request_id)
             await self._append_all(connection, step.preceding)
-            stored = await connection.fetchrow(
-                "SELECT findings, proposal FROM investigations WHERE request_id = $1",
-                step.request_id)
+            stored = await recorded_investigation(connection, step.request_id)
             if stored is not None:
                 # A retry after the first attempt committed: what is on record stands, even
                 # if the subject's data has changed since.
-                return Investigation(findings=Findings.model_validate(stored["findings"]),
-                                     proposal=Proposal.model_validate(stored["proposal"]))
+                return Investigation(findings=Findings.model_validate(stored[0]),
+                                     proposal=Proposal.model_validate(stored[1]))
             try:
                 subject_id, details = await request_details(connection, step.request_id)
             except DetailsErased as error:
@@ -222,11 +211,9 @@ class LifecycleActivities:
             findings = investigate(step.kind, details, await load_holdings(
                 connection, step.kind, subject_id, details))
             proposal = propose(step.kind, findings)
-            await connection.execute(
-                "INSERT INTO investigations (request_id, findings, proposal, recorded_at)"
-                " VALUES ($1, $2, $3, $4)",
-                step.request_id, findings.model_dump(mode="json"),
-                proposal.model_dump(mode="json"), step.occurred_at)
+            await record_investigation(connection, step.request_id,
+                                       findings.model_dump(mode="json"),
+                                       proposal.model_dump(mode="json"), step.occurred_at)
             await self._append(connection, NewEvent(
                 request_id=step.request_id, type=EventType.INVESTIGATION_COMPLETED,
                 payload={
@@ -253,7 +240,7 @@ class LifecycleActivities:
                 # Locked first, so a slow attempt and its retry cannot both apply the effects.
                 await _lock_request(connection, order.request_id)
                 await self._append_all(connection, order.preceding)
-                done = await _already(connection, order.idempotency_key)
+                done = await recorded_event(connection, order.idempotency_key)
                 if done is not None:
                     report = ActionReport(event=EventType(done["type"]),
                                           items_affected=done["payload"]["items_affected"])
@@ -279,9 +266,10 @@ class LifecycleActivities:
         if effect.report.event is EventType.PROVISION_STOPPED:
             # Article 5's register: asking to stop provision withdraws the person's consent
             # to those partners, in the stop's transaction.
+            subject_id = await subject_of(connection, order.request_id)
+            assert subject_id is not None  # the request's row is locked: it is there
             withdrawn = await withdraw_standing_consents(
-                connection, await connection.fetchval(
-                    "SELECT subject_id FROM requests WHERE request_id = $1", order.request_id),
+                connection, subject_id,
                 filter(None, str(effect.payload["partners"]).split(",")), order.occurred_at,
                 request_id=order.request_id)
             payload["consents_withdrawn"] = ",".join(withdrawn)

@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 from audit.checkpoints import CheckpointSigner
 from domain.event_log import CheckpointOrder, CheckpointTaken, RequestMark, SignedCheckpoint
 from domain.messages import Bookkeeping
-from store.events import EventStore, UnknownRequest
+from store.events import EventStore, UnknownRequest, chain_head, log_size
 
 log = structlog.get_logger(__name__)
 
@@ -39,13 +39,9 @@ class LogCheckpoints:
                 except UnknownRequest as error:
                     raise ApplicationError(str(error), type="UnknownRequest",
                                            non_retryable=True) from error
-            # From the events themselves, not the projection the runtime role may update.
-            last = await connection.fetchrow(
-                """SELECT seq, hash FROM request_events WHERE request_id = $1
-                    ORDER BY seq DESC LIMIT 1""", entries.request_id)
-            assert last is not None  # the closing events were appended just above
-            mark = RequestMark(request_id=entries.request_id, seq=last["seq"],
-                               hash=last["hash"])
+            head = await chain_head(connection, entries.request_id)
+            assert head is not None  # the closing events were appended just above
+            mark = RequestMark(request_id=entries.request_id, seq=head[0], hash=head[1])
             signed = await self._signer.sign_head(connection, "close", mark)
         log.info("request closed; log checkpoint signed", log_size=signed.checkpoint.log_size,
                  events=[e.type.value for e in entries.events])
@@ -54,7 +50,7 @@ class LogCheckpoints:
     @activity.defn(name="checkpoint_log")
     async def checkpoint_log(self, order: CheckpointOrder) -> CheckpointTaken:
         """Sign the head unless this worker already signed a log of the same size."""
-        size = await self._pool.fetchval("SELECT coalesce(max(position), 0) FROM event_log")
+        size = await log_size(self._pool)
         if size == self._last_signed_size and not order.even_if_unchanged:
             return CheckpointTaken(signed=None, log_size=size)
         signed = await self._signer.sign_head(self._pool, order.reason)

@@ -3,7 +3,6 @@ idempotency key from the workflow, so a retry or a replay never doubles it."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 import asyncpg
@@ -16,6 +15,7 @@ from domain.messages import AttachAnswer, Bookkeeping, DeliverNotice, QueuedNoti
 from mail.sender import NoticeSender
 from store.connection import Connection
 from store.events import EventStore, UnknownRequest
+from store.lifecycle import answer_is_stored
 from store.outbox import NotificationOutbox, Undeliverable
 
 log = structlog.get_logger(__name__)
@@ -102,11 +102,7 @@ class RequestActivities:
     @activity.defn(name="attach_answer")
     async def attach_answer(self, order: AttachAnswer) -> None:
         async with self._pool.acquire() as connection, connection.transaction():
-            belongs = await connection.fetchval(
-                "SELECT 1 FROM answers WHERE answer_id = $1 AND request_id = $2",
-                uuid.UUID(order.answer_id), order.request_id,
-            )
-            if belongs is None:
+            if not await answer_is_stored(connection, order.answer_id, order.request_id):
                 raise ApplicationError(
                     f"answer {order.answer_id} is not stored for request {order.request_id}",
                     type="UnknownAnswer", non_retryable=True,

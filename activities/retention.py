@@ -22,7 +22,12 @@ from domain.retention import RetentionCounts, RetentionRun, closed_before
 from store.connection import Connection
 from store.events import EventStore
 from store.sealing import vault_of
-from store.shredding import destroy_shredded_keys, shred_subject_key
+from store.shredding import (
+    destroy_shredded_keys,
+    due_for_shredding,
+    mark_shredded,
+    shred_subject_key,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -44,14 +49,11 @@ class PersonalDataRetention:
         cutoff = closed_before(as_of, self._keep_for)
         async with self._pool.acquire() as connection:
             await destroy_shredded_keys(connection)
-            due = await connection.fetch(
-                """SELECT request_id, subject_id FROM requests
-                    WHERE closed_at < $1 AND personal_data_shredded_at IS NULL
-                    ORDER BY closed_at, request_id LIMIT $2""", cutoff, run.limit + 1)
+            due = await due_for_shredding(connection, cutoff, run.limit + 1)
             more = len(due) > run.limit
             by_subject: dict[str, list[str]] = defaultdict(list)
-            for row in due[:run.limit]:
-                by_subject[row["subject_id"]].append(row["request_id"])
+            for request_id, subject_id in due[:run.limit]:
+                by_subject[subject_id].append(request_id)
             requests = forgotten = 0
             for subject_id, request_ids in by_subject.items():
                 forgotten += await self._shred(connection, subject_id, request_ids, as_of)
@@ -69,16 +71,7 @@ class PersonalDataRetention:
         async with connection.transaction():
             shredded = await shred_subject_key(connection, subject_id,
                                                forget_requests=frozenset(request_ids))
-            await connection.execute(
-                """UPDATE requests SET personal_data_shredded_at = $2
-                    WHERE request_id = ANY($1::text[])""", request_ids, as_of)
-            await connection.execute(
-                """UPDATE request_details SET requester_email_index = NULL
-                    WHERE request_id = ANY($1::text[])""", request_ids)
-            # The privacy center's keyed hash of the address typed for the request, too.
-            await connection.execute(
-                """UPDATE privacy_center_challenges SET address_hash = 'forgotten'
-                    WHERE request_id = ANY($1::text[])""", request_ids)
+            await mark_shredded(connection, request_ids, as_of)
             for request_id in request_ids:
                 await self._events.append_in(connection, NewEvent(
                     request_id=request_id, type=EventType.PERSONAL_DATA_SHREDDED,

@@ -39,7 +39,7 @@ import asyncpg
 from temporalio.client import Client, WorkflowHandle
 
 from bench.drive import BENCH_ACT_KEY
-from bench.report import FANOUT_BEGIN, FANOUT_END
+from bench.markdown import FANOUT_BEGIN, FANOUT_END
 from bench.workers import fleet
 from domain.authority import Role
 from domain.purpose_change_messages import (

@@ -13,6 +13,7 @@ from domain.messages import CarryOut
 from mail.maildrop import MaildropSender, maildrop_name, maildrop_staging_prefix
 from store.connection import Connection
 from store.events import EventStore
+from store.lifecycle import recorded_event
 from store.outbox import subject_notice_keys
 
 log = structlog.get_logger(__name__)
@@ -25,8 +26,8 @@ async def withdraw_notices(connection: Connection, events: EventStore,
     there of what the event names, and nothing it does not name."""
     keys = await subject_notice_keys(connection, order.request_id)
     key = f"{order.idempotency_key}:notices-withdrawn"
-    payload = await connection.fetchval(
-        "SELECT payload FROM request_events WHERE idempotency_key = $1", key)
+    recorded = await recorded_event(connection, key)
+    payload = None if recorded is None else recorded["payload"]
     if payload is None:
         listed = await asyncio.to_thread(maildrop_files, maildrop.folder, keys)
         if not listed:

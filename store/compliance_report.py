@@ -8,14 +8,15 @@ kept rows beside its deadline events, read in one snapshot.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import asyncpg
 
 from domain.compliance import ExtensionRecord, StepRecord, step_records
 from domain.events import RecordedEvent
+from store.connection import Connection
 from store.sealing import vault_of
 
 # The columns of `deadline_compliance`, in the order of a StepRecord's fields.
@@ -46,21 +47,23 @@ async def steps_started_in(pool: asyncpg.Pool, start: datetime, end: datetime) -
     return StartedSteps(records, kinds, reasons)
 
 
-def _kept(row: asyncpg.Record) -> StepRecord:
+def _kept(row: asyncpg.Record | Sequence[Any]) -> StepRecord:
     """A step's record as `deadline_compliance` keeps it (the row as it is, but for the
     extensions, which it keeps as JSON)."""
-    record = StepRecord._make(row)
-    if record.extensions is None:
+    values = tuple(row)
+    record = StepRecord._make(values)
+    kept: list[dict[str, Any]] | None = values[StepRecord._fields.index("extensions")]
+    if kept is None:
         return record
     return record._replace(extensions=tuple(
         ExtensionRecord(at=datetime.fromisoformat(granted["at"]), due_at=granted["due_at"],
                         previous_due_at=granted["previous_due_at"],
                         reason_note_id=granted["reason_note_id"], by=granted["by"])
-        for granted in record.extensions))
+        for granted in kept))
 
 
 async def _reasons(
-    connection: asyncpg.Connection, records: Iterable[StepRecord]
+    connection: Connection, records: Iterable[StepRecord]
 ) -> dict[str, str]:
     note_ids: set[uuid.UUID] = set()
     for granted in (e for record in records for e in record.extensions or ()):

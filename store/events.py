@@ -260,3 +260,17 @@ class EventStore:
 
 def _timestamp(value: Any) -> datetime:
     return datetime.fromisoformat(str(value))
+
+
+async def chain_head(connection: Connection, request_id: str) -> tuple[int, str] | None:
+    """The sequence number and hash of the request's last event, read from the events
+    themselves (not the projection the runtime role may update)."""
+    row = await connection.fetchrow(
+        """SELECT seq, hash FROM request_events WHERE request_id = $1
+            ORDER BY seq DESC LIMIT 1""", request_id)
+    return None if row is None else (row["seq"], row["hash"])
+
+
+async def log_size(connection: Connection | asyncpg.Pool) -> int:
+    """How many entries the global event log holds."""
+    return int(await connection.fetchval("SELECT coalesce(max(position), 0) FROM event_log"))

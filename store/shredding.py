@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from store.connection import Connection
@@ -213,3 +214,29 @@ async def destroy_shredded_keys(connection: Connection) -> int:
     for key_id in keys:
         vault.keyring.destroy(key_id)
     return len(keys)
+
+
+async def due_for_shredding(connection: Connection, cutoff: datetime,
+                            limit: int) -> list[tuple[str, str]]:
+    """Up to `limit` requests closed before `cutoff` whose personal data is still held, as
+    (request id, subject id), oldest closure first."""
+    rows = await connection.fetch(
+        """SELECT request_id, subject_id FROM requests
+            WHERE closed_at < $1 AND personal_data_shredded_at IS NULL
+            ORDER BY closed_at, request_id LIMIT $2""", cutoff, limit)
+    return [(row["request_id"], row["subject_id"]) for row in rows]
+
+
+async def mark_shredded(connection: Connection, request_ids: list[str],
+                        as_of: datetime) -> None:
+    """The requests' personal data is shredded: say so on their rows, and forget the blind
+    index of the requester's address and the privacy center's keyed hash of it."""
+    await connection.execute(
+        """UPDATE requests SET personal_data_shredded_at = $2
+            WHERE request_id = ANY($1::text[])""", request_ids, as_of)
+    await connection.execute(
+        """UPDATE request_details SET requester_email_index = NULL
+            WHERE request_id = ANY($1::text[])""", request_ids)
+    await connection.execute(
+        """UPDATE privacy_center_challenges SET address_hash = 'forgotten'
+            WHERE request_id = ANY($1::text[])""", request_ids)

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bench.markdown import FANOUT_BEGIN, FANOUT_END, render, with_fanout_kept
 from bench.report import (
     BEFORE_FILES,
     BEFORE_HISTORIES,
-    FANOUT_BEGIN,
-    FANOUT_END,
     KINDS,
     REQUIRED_KEYS,
     Closed,
@@ -23,8 +22,6 @@ from bench.report import (
     count_history_json,
     mix_mean,
     percentile,
-    render,
-    with_fanout_kept,
 )
 
 
