@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from audit.signing import key_id, sign
 from audit.witness import DirectoryWitness
 from domain.event_log import LOG_GENESIS, Checkpoint, RequestMark, SignedCheckpoint
+from store.event_log import log_head
 
 
 class CheckpointSigner:
@@ -32,8 +33,7 @@ class CheckpointSigner:
     ) -> SignedCheckpoint:
         """Sign the log's committed head as it is now, write it to the witness (fsynced)
         and return it."""
-        head = await connection.fetchrow(
-            "SELECT position, log_hash FROM event_log ORDER BY position DESC LIMIT 1")
+        head = await log_head(connection)
         checkpoint = Checkpoint(
             log_size=head["position"] if head else 0,
             log_head=head["log_hash"] if head else LOG_GENESIS,

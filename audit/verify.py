@@ -21,20 +21,7 @@ from audit.signing import key_id, signature_valid
 from audit.witness import DirectoryWitness
 from domain.chain import canonical_timestamp
 from domain.event_log import Checkpoint, LogCheck, LogRow, mark_problem
-
-_LOG_ROWS = """
-SELECT l.position, l.request_id, l.seq, l.event_hash, l.log_hash, e.hash AS event_hash_now
-  FROM event_log l
-  LEFT JOIN logged_events e ON e.request_id = l.request_id AND e.seq = l.seq
- ORDER BY l.position
-"""
-# Requests' events and the registers' (as register/<stream>: migration 0011).
-_UNLOGGED = """
-SELECT e.request_id, e.seq FROM logged_events e
- WHERE NOT EXISTS (SELECT 1 FROM event_log l WHERE l.request_id = e.request_id
-                                               AND l.seq = e.seq)
- ORDER BY e.recorded_at, e.request_id, e.seq LIMIT 1
-"""
+from store import event_log
 
 
 @dataclass
@@ -119,13 +106,11 @@ async def audit_log(pool: asyncpg.Pool, *, witness: DirectoryWitness,
         audit.notes.append(f"no checkpoint in {witness.folder}: nothing pins the log yet "
                            "(the service signs one at each close and every "
                            "DSR_CHECKPOINT_EVERY)")
-    async with pool.acquire() as connection, connection.transaction(
-            isolation="repeatable_read", readonly=True):
+    async with event_log.snapshot(pool) as connection:
         check = LogCheck(checkpoints)
-        async for row in connection.cursor(_LOG_ROWS, prefetch=5000):
+        async for row in event_log.log_rows(connection):
             check.feed(LogRow(**row))
-        unlogged = [(r["request_id"], r["seq"]) for r in await connection.fetch(_UNLOGGED)]
-        verdict = check.finish(unlogged)
+        verdict = check.finish(await event_log.unlogged(connection))
         audit.log_size = verdict.size
         audit.problems += verdict.problems
         if audit.newest is not None and audit.newest.log_size < audit.log_size:
@@ -149,8 +134,7 @@ async def audit_histories(pool: asyncpg.Pool, *, keys: Sequence[Ed25519PublicKey
                         ((f"{h.source} (event #{index})", signed) for h in histories
                          for index, signed in h.checkpoints))
     audit.from_histories = len(recorded)
-    async with pool.acquire() as connection, connection.transaction(
-            isolation="repeatable_read", readonly=True):
+    async with event_log.snapshot(pool) as connection:
         for checkpoint in recorded:
             await _check_mark(connection, checkpoint, audit)
         for history in histories:
@@ -163,9 +147,7 @@ async def _check_mark(connection: asyncpg.Connection, checkpoint: Checkpoint,
     mark = checkpoint.closed_request
     if mark is None:
         return
-    stored = await connection.fetchval(
-        "SELECT hash FROM request_events WHERE request_id = $1 AND seq = $2",
-        mark.request_id, mark.seq)
+    stored = await event_log.event_hash(connection, mark.request_id, mark.seq)
     problem = mark_problem(mark, {mark.seq: stored} if stored else {}, checkpoint.describe())
     if problem:
         audit.problems.append(problem)
@@ -175,14 +157,12 @@ async def history_problems(connection: asyncpg.Connection,
                            history: HistoryEvidence) -> list[str]:
     """The events a history recorded, each against the store's event under its key; the
     first that differs is named (the rest of that history would only repeat it)."""
-    if history.workflow_id is not None and await connection.fetchval(
-            "SELECT 1 FROM requests WHERE workflow_id = $1", history.workflow_id) is None:
+    if history.workflow_id is not None and not await event_log.workflow_has_request(
+            connection, history.workflow_id):
         return [f"history {history.source}: workflow {history.workflow_id} has no request "
                 "in the store (deleted?)"]
     keys = [event.idempotency_key for _, event in history.events]
-    stored = {row["idempotency_key"]: row for row in await connection.fetch(
-        """SELECT idempotency_key, request_id, type, payload, occurred_at, actor
-             FROM request_events WHERE idempotency_key = ANY ($1)""", keys)}
+    stored = await event_log.events_by_key(connection, keys)
     for index, event in history.events:
         row = stored.get(event.idempotency_key)
         where = (f"history {history.source}, event #{index}: {event.type.value} "

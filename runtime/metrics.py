@@ -36,6 +36,7 @@ from domain.lifecycle import RequestStatus
 from domain.requests import RequestKind
 from runtime.cluster import core_logging
 from runtime.servers import ServerStartError
+from store.gauges import gauge_rows
 
 log = structlog.get_logger(__name__)
 
@@ -98,21 +99,7 @@ class ActivityFailureMetrics(Interceptor):
         return _CountFailures(next, self.failures)
 
 
-# --- Gauges read from the store ----------------------------------------------------------
-
-_REQUESTS = "SELECT kind, status, count(*) AS n FROM requests GROUP BY kind, status"
-
-_PAST_DUE = """
-SELECT r.kind, count(DISTINCT r.request_id) AS n
-  FROM requests r
-  JOIN deadlines d ON d.request_id = r.request_id
- WHERE r.status <> 'closed'
-   AND d.step <> ALL ($1::text[])
-   AND (d.status = 'breached' OR (d.status = 'open' AND d.due_at < now()))
- GROUP BY r.kind
-"""
-
-_NOTICES = "SELECT status, count(*) AS n FROM notifications GROUP BY status"
+# --- Gauges read from the store (its queries: store/gauges.py) ---------------------------
 
 
 @dataclass(frozen=True)
@@ -147,15 +134,8 @@ def store_counts(requests: Iterable[tuple[str, str, int]],
 
 
 async def read_store(pool: asyncpg.Pool) -> StoreCounts:
-    async with pool.acquire() as connection:
-        requests = await connection.fetch(_REQUESTS)
-        past_due = await connection.fetch(_PAST_DUE, sorted(step.value for step in SUBJECT_STEPS))
-        notices = await connection.fetch(_NOTICES)
-    return store_counts(
-        [(row["kind"], row["status"], row["n"]) for row in requests],
-        [(row["kind"], row["n"]) for row in past_due],
-        [(row["status"], row["n"]) for row in notices],
-    )
+    rows = await gauge_rows(pool, (step.value for step in SUBJECT_STEPS))
+    return store_counts(rows.requests, rows.past_due, rows.notices)
 
 
 class StoreGauges:

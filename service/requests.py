@@ -42,6 +42,7 @@ from store.events import UnknownRequest
 from store.intake import ConflictingSubmission, IntakeStore
 from store.keyring import KeyringError
 from store.privileges import RUNTIME_ROLE, with_user
+from store.request_lookups import outcome_of
 from workflows import search_attributes as sa
 from workflows.data_subject_request import DataSubjectRequest
 
@@ -120,8 +121,7 @@ async def submit(
     except ConflictingSubmission as error:
         raise Refused(str(error)) from None
     if not recorded.created and recorded.status == RequestStatus.CLOSED.value:
-        outcome = await pool.fetchval(
-            "SELECT outcome FROM requests WHERE request_id = $1", recorded.request_id)
+        outcome = await outcome_of(pool, recorded.request_id)
         return SubmissionResult(
             request_id=recorded.request_id, workflow_id=recorded.workflow_id,
             kind=recorded.kind, created=False, workflow_started=False, closed=True,

@@ -15,6 +15,7 @@ from interfaces.cli.records import emit
 from runtime.settings import Settings
 from service.acts import Forbidden
 from service.requests import Refused, connections, signed_in
+from store.account_lookups import any_account
 from store.accounts import AccountProblem, Accounts
 
 
@@ -34,8 +35,7 @@ def add_parsers(commands: Any) -> None:
 async def run(args: argparse.Namespace, settings: Settings) -> None:
     async with connections(settings, temporal=False) as (_, pool):
         accounts = Accounts(pool)
-        first = args.accounts_command == "create" and not await pool.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM accounts)")
+        first = args.accounts_command == "create" and not await any_account(pool)
         if first:
             by = "dsr accounts create (first account)"
         else:

@@ -30,6 +30,7 @@ from store.events import EventStore, UnknownRequest
 from store.history_archive import ArchivedHistories, HistoryNotArchived
 from store.registers import streams as register_streams
 from store.registers import verify_stream
+from store.request_lookups import request_ids
 from store.views import RequestFilter, RequestViews
 from workflows.replay import ReplayVerdict, replay_files, replay_histories
 
@@ -219,9 +220,7 @@ async def _verify(args: argparse.Namespace, settings: Settings) -> None:
     whole = not args.request_ids
     keys = _public_keys(args, settings) if whole or histories else None
     async with connections(settings, temporal=False) as (_, pool):
-        ids = args.request_ids or [
-            row["request_id"]
-            for row in await pool.fetch("SELECT request_id FROM requests ORDER BY 1")]
+        ids = args.request_ids or await request_ids(pool)
         events = EventStore(pool)
         broken = 0
         for request_id in ids:

@@ -1,4 +1,5 @@
-"""One-time codes, status links and the privacy center's outbox, in Postgres.
+"""One-time codes, status links and the privacy center's outbox (their tables and
+statements: store/privacy_center.py).
 
 A challenge is made for every form sent, whether or not the address is registered, and
 behaves the same either way; only for a registered address is a code made that anyone
@@ -25,8 +26,9 @@ import asyncpg
 import structlog
 
 from mail.sender import NoticeSender
+from store import privacy_center as stored
 from store.outbox import OutgoingNotice
-from store.sealing import ERASED, Vault, key_of, vault_of
+from store.sealing import ERASED, key_of, vault_of
 
 log = structlog.get_logger(__name__)
 
@@ -102,27 +104,17 @@ class Challenges:
         address_hash = _mac(self._key, "address", email.strip().lower())
         async with self._pool.acquire() as connection, connection.transaction():
             # A form whose code was never entered is not kept past the code's life.
-            await connection.execute(
-                """UPDATE privacy_center_challenges SET submission = NULL
-                    WHERE submission IS NOT NULL AND verified_at IS NULL
-                      AND expires_at < $1""", now)
-            await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))",
-                                     address_hash)
-            recent = await connection.fetchrow(
-                """SELECT count(*) AS codes, max(locked_until) AS locked_until
-                     FROM privacy_center_challenges
-                    WHERE address_hash = $1 AND created_at > $2""",
-                address_hash, now - RATE_WINDOW - LOCKED_FOR)
-            if recent["locked_until"] is not None and recent["locked_until"] > now:
+            await stored.forget_stale_forms(connection, now)
+            await stored.lock_address(connection, address_hash)
+            locked = await stored.locked_until(connection, address_hash,
+                                               now - RATE_WINDOW - LOCKED_FOR)
+            if locked is not None and locked > now:
                 return Started(None, refused=Refusal.ADDRESS_LOCKED)
-            codes = await connection.fetchval(
-                """SELECT count(*) FROM privacy_center_challenges
-                    WHERE address_hash = $1 AND created_at > $2""",
-                address_hash, now - RATE_WINDOW)
+            codes = await stored.codes_since(connection, address_hash, now - RATE_WINDOW)
             if codes >= MAX_CODES_PER_ADDRESS:
                 return Started(None, refused=Refusal.RATE_LIMITED)
             vault = vault_of(connection)
-            registered = await _on_record(connection, vault, email)
+            registered = await stored.on_record(connection, vault, email)
             challenge_id = uuid.uuid4()
             code = f"{secrets.randbelow(10**6):06d}"
             submission = None
@@ -132,14 +124,12 @@ class Challenges:
                 submission = await vault.seal_json(
                     connection, registered[0],
                     {"requester": {"name": name, "email": registered[1]}, "details": details})
-            await connection.execute(
-                """INSERT INTO privacy_center_challenges
-                       (challenge_id, address_hash, subject_id, kind, language, submission,
-                        code_hash, created_at, expires_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
-                challenge_id, address_hash,
-                registered[0] if registered else None, kind, language, submission,
-                _mac(self._key, "code", str(challenge_id), code), now, now + CODE_VALID_FOR)
+            await stored.add_challenge(
+                connection, challenge_id=challenge_id, address_hash=address_hash,
+                subject_id=registered[0] if registered else None, kind=kind,
+                language=language, submission=submission,
+                code_hash=_mac(self._key, "code", str(challenge_id), code),
+                created_at=now, expires_at=now + CODE_VALID_FOR)
             notice_id = None
             if registered is not None:
                 message: Message = code_message(code)
@@ -152,9 +142,7 @@ class Challenges:
     async def check(self, challenge_id: uuid.UUID, code: str, *, now: datetime) -> Checked:
         """The code entered for a challenge. A wrong one counts; the third locks it."""
         async with self._pool.acquire() as connection, connection.transaction():
-            row = await connection.fetchrow(
-                """SELECT * FROM privacy_center_challenges WHERE challenge_id = $1
-                   FOR UPDATE""", challenge_id)
+            row = await stored.challenge_for_update(connection, challenge_id)
             if row is None:
                 return Checked(Verdict.UNKNOWN)
             right = hmac.compare_digest(
@@ -177,19 +165,15 @@ class Challenges:
             if not right or form is None:
                 wrong = row["failed_attempts"] + 1
                 locked = wrong >= MAX_WRONG_CODES
-                await connection.execute(
-                    """UPDATE privacy_center_challenges
-                          SET failed_attempts = $2, locked_until = $3 WHERE challenge_id = $1""",
-                    challenge_id, wrong, now + LOCKED_FOR if locked else None)
+                await stored.count_wrong_code(connection, challenge_id, wrong,
+                                              now + LOCKED_FOR if locked else None)
                 log.info("privacy center code wrong", challenge_id=str(challenge_id),
                          locked=locked)
                 if locked:
                     return Checked(Verdict.LOCKED)
                 return Checked(Verdict.WRONG, attempts_left=MAX_WRONG_CODES - wrong)
             request_id = f"pc-{secrets.token_hex(10)}"
-            await connection.execute(
-                """UPDATE privacy_center_challenges SET verified_at = $2, request_id = $3
-                    WHERE challenge_id = $1""", challenge_id, now, request_id)
+            await stored.mark_verified(connection, challenge_id, now, request_id)
         log.info("privacy center code verified", challenge_id=str(challenge_id),
                  request_id=request_id)
         return Checked(Verdict.VERIFIED, request=_request(row, request_id, form))
@@ -201,18 +185,10 @@ class Challenges:
         token = secrets.token_urlsafe(32)
         url = f"{base_url}/status/{token}"
         async with self._pool.acquire() as connection, connection.transaction():
-            on_record = await connection.fetchrow(
-                """SELECT r.subject_id, d.requester_email
-                     FROM request_details d JOIN requests r USING (request_id)
-                    WHERE d.request_id = $1""", request_id)
-            await connection.execute(
-                """UPDATE privacy_center_challenges SET submission = NULL
-                    WHERE challenge_id = $1""", challenge_id)
-            made = await connection.fetchval(
-                """INSERT INTO privacy_center_status_links (token_hash, request_id)
-                   VALUES ($1, $2) ON CONFLICT (request_id) DO NOTHING RETURNING request_id""",
-                token_hash(token), request_id)
-            if made is None or on_record is None or on_record["subject_id"] is None:
+            on_record = await stored.requester_of(connection, request_id)
+            await stored.forget_form(connection, challenge_id)
+            made = await stored.add_status_link(connection, token_hash(token), request_id)
+            if not made or on_record is None or on_record["subject_id"] is None:
                 return None
             recipient = vault_of(connection).open(on_record["requester_email"])
             if recipient == ERASED:  # erased already: there is nobody to send the link to
@@ -221,26 +197,11 @@ class Challenges:
                                 on_record["subject_id"], recipient, link_message(url))
 
     async def request_of(self, token: str) -> str | None:
-        return await self._pool.fetchval(
-            "SELECT request_id FROM privacy_center_status_links WHERE token_hash = $1",
-            token_hash(token))
+        return await stored.request_of_link(self._pool, token_hash(token))
 
-
-async def _on_record(connection: asyncpg.Connection, vault: Vault,
-                     email: str) -> tuple[str, str] | None:
-    """The subject whose e-mail on record is `email` (trimmed, case-folded) and that
-    address as recorded, found by its blind index. An address whose key was destroyed
-    reaches nobody, so it counts as not registered."""
-    rows = await connection.fetch(
-        """SELECT subject_id, value FROM personal_data
-            WHERE category = 'contact' AND field = 'email' AND value_index = $1
-            ORDER BY subject_id, item_id""",
-        vault.blind_index(email))
-    for row in rows:
-        address = vault.open(row["value"])
-        if address != ERASED:
-            return row["subject_id"], address
-    return None
+    async def state(self, challenge_id: uuid.UUID) -> asyncpg.Record | None:
+        """Whether the challenge is `locked` now and its code `used`; None if unknown."""
+        return await stored.challenge_state(self._pool, challenge_id)
 
 
 def _request(row: asyncpg.Record, request_id: str, form: dict[str, Any]) -> dict[str, Any]:
@@ -252,18 +213,8 @@ async def _queue(connection: asyncpg.Connection, key: str, purpose: str, subject
                  recipient: str, message: Message) -> int:
     """Queue a message to `recipient`, sealed under `subject_id`'s key (inside the
     caller's transaction), once per `key`."""
-    sealed = await vault_of(connection).seal_all(connection, subject_id, recipient,
-                                                 message.subject, message.body)
-    notice_id = await connection.fetchval(
-        """INSERT INTO privacy_center_notices
-               (idempotency_key, purpose, subject_id, recipient, subject_line, body)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING
-           RETURNING notice_id""",
-        key, purpose, subject_id, *sealed)
-    if notice_id is None:
-        notice_id = await connection.fetchval(
-            "SELECT notice_id FROM privacy_center_notices WHERE idempotency_key = $1", key)
-    return notice_id
+    return await stored.queue_notice(connection, key, purpose, subject_id, recipient,
+                                     message.subject, message.body)
 
 
 class Outbox:
@@ -279,18 +230,11 @@ class Outbox:
         ids = [i for i in notice_ids if i is not None]
         async with self._pool.acquire() as connection:
             vault = vault_of(connection)
-            rows = await connection.fetch(
-                """SELECT notice_id, idempotency_key, recipient, subject_line, body
-                     FROM privacy_center_notices
-                    WHERE status = 'pending' AND (notice_id = ANY($1::bigint[]) OR
-                          created_at < now() - interval '1 minute')
-                    ORDER BY notice_id LIMIT 50""", ids)
+            rows = await stored.pending_notices(connection, ids)
             # A shredding marks the key destroyed at its commit and deletes it from the
             # keyring after: in between the key still opens what was forgotten.
-            forgotten = {row["key_id"] for row in await connection.fetch(
-                """SELECT key_id FROM subject_keys
-                    WHERE destroyed_at IS NOT NULL AND key_id = ANY($1::text[])""",
-                [key_of(row["recipient"]) for row in rows])}
+            forgotten = await stored.destroyed_keys(
+                connection, [key_of(row["recipient"]) for row in rows])
         for row in rows:
             recipient, subject_line, body = (
                 vault.open(row[column]) for column in ("recipient", "subject_line", "body"))
@@ -305,16 +249,12 @@ class Outbox:
                 log.warning("privacy center message not delivered; it stays pending",
                             notice_id=row["notice_id"], error=type(error).__name__)
                 continue
-            await self._pool.execute(
-                """UPDATE privacy_center_notices SET status = 'delivered', delivered_at = now()
-                    WHERE notice_id = $1""", row["notice_id"])
+            await stored.mark_delivered(self._pool, row["notice_id"])
 
     async def _withdraw(self, notice_id: int) -> None:
         """Remove a pending message whose request's personal data was erased: kept, it
         would be tried at every delivery for ever, and the outbox has no other state for
         it (its code or link is of no use to anyone any more)."""
-        await self._pool.execute(
-            "DELETE FROM privacy_center_notices WHERE notice_id = $1 AND status = 'pending'",
-            notice_id)
+        await stored.withdraw_notice(self._pool, notice_id)
         log.info("privacy center message withdrawn: its personal data was erased",
                  notice_id=notice_id)
