@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from audit.signing import key_id, sign
 from audit.witness import DirectoryWitness
 from domain.event_log import LOG_GENESIS, Checkpoint, RequestMark, SignedCheckpoint
+from store.connection import Connection
 from store.event_log import log_head
 
 
@@ -27,7 +28,7 @@ class CheckpointSigner:
         self.witness = witness
 
     async def sign_head(
-        self, connection: asyncpg.Connection | asyncpg.Pool,
+        self, connection: Connection | asyncpg.Pool,
         reason: Literal["interval", "close", "manual"],
         closed_request: RequestMark | None = None,
     ) -> SignedCheckpoint:

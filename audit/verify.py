@@ -22,6 +22,7 @@ from audit.witness import DirectoryWitness
 from domain.chain import canonical_timestamp
 from domain.event_log import Checkpoint, LogCheck, LogRow, mark_problem
 from store import event_log
+from store.connection import Connection
 
 
 @dataclass
@@ -142,7 +143,7 @@ async def audit_histories(pool: asyncpg.Pool, *, keys: Sequence[Ed25519PublicKey
     return audit
 
 
-async def _check_mark(connection: asyncpg.Connection, checkpoint: Checkpoint,
+async def _check_mark(connection: Connection, checkpoint: Checkpoint,
                       audit: LogAudit) -> None:
     mark = checkpoint.closed_request
     if mark is None:
@@ -153,7 +154,7 @@ async def _check_mark(connection: asyncpg.Connection, checkpoint: Checkpoint,
         audit.problems.append(problem)
 
 
-async def history_problems(connection: asyncpg.Connection,
+async def history_problems(connection: Connection,
                            history: HistoryEvidence) -> list[str]:
     """The events a history recorded, each against the store's event under its key; the
     first that differs is named (the rest of that history would only repeat it)."""

@@ -227,7 +227,9 @@ AnySubmission = (
 SubjectRequest = Annotated[AnySubmission, Field(discriminator="kind")]
 """The public contract of intake: one JSON object, its `details` shaped by its `kind`."""
 
-SUBMISSION_MODELS: tuple[type[_SubmissionBase], ...] = get_args(AnySubmission)
+SUBMISSION_MODELS = (InquirySubmission, DisclosureSubmission, CorrectionSubmission,
+                     SuspensionSubmission, ThirdPartyStopSubmission)
+assert set(SUBMISSION_MODELS) == set(get_args(AnySubmission)), "one model per kind, both ways"
 _SUBJECT_REQUEST = TypeAdapter(SubjectRequest)
 _KINDS = ", ".join(kind.value for kind in RequestKind)
 

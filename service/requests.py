@@ -132,7 +132,7 @@ async def submit(
         kind=submission.kind, deadline_policy=policy,
         privacy_policy_version=recorded.privacy_policy_version,
     )
-    attributes = [
+    attributes: list[SearchAttributePair[Any]] = [
         SearchAttributePair(sa.KIND, submission.kind.value),
         SearchAttributePair(sa.STATUS, recorded.status),
         SearchAttributePair(sa.OVERDUE, False),

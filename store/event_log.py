@@ -10,6 +10,8 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
+from store.connection import Connection
+
 _LOG_ROWS = """
 SELECT l.position, l.request_id, l.seq, l.event_hash, l.log_hash, e.hash AS event_hash_now
   FROM event_log l
@@ -26,7 +28,7 @@ SELECT e.request_id, e.seq FROM logged_events e
 
 
 @asynccontextmanager
-async def snapshot(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+async def snapshot(pool: asyncpg.Pool) -> AsyncIterator[Connection]:
     """A connection reading one snapshot (repeatable read, read-only), so appends landing
     meanwhile cannot look like damage."""
     async with pool.acquire() as connection, connection.transaction(
@@ -34,37 +36,37 @@ async def snapshot(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
         yield connection
 
 
-async def log_rows(connection: asyncpg.Connection) -> AsyncIterator[asyncpg.Record]:
+async def log_rows(connection: Connection) -> AsyncIterator[asyncpg.Record]:
     """Every entry of the log in order, with the hash its event has now (None if the event
     is gone). Inside a transaction (a cursor needs one)."""
     async for row in connection.cursor(_LOG_ROWS, prefetch=5000):
         yield row
 
 
-async def unlogged(connection: asyncpg.Connection) -> list[tuple[str, int]]:
+async def unlogged(connection: Connection) -> list[tuple[str, int]]:
     """The first event recorded that the log has no entry for, if any: (request, seq)."""
     return [(row["request_id"], row["seq"]) for row in await connection.fetch(_UNLOGGED)]
 
 
-async def log_head(connection: asyncpg.Connection | asyncpg.Pool) -> asyncpg.Record | None:
+async def log_head(connection: Connection | asyncpg.Pool) -> asyncpg.Record | None:
     """The committed head: its `position` (the log's size) and `log_hash`; None if empty."""
     return await connection.fetchrow(
         "SELECT position, log_hash FROM event_log ORDER BY position DESC LIMIT 1")
 
 
-async def event_hash(connection: asyncpg.Connection, request_id: str, seq: int) -> str | None:
+async def event_hash(connection: Connection, request_id: str, seq: int) -> str | None:
     """The stored hash of a request's event, None if there is no such event."""
     return await connection.fetchval(
         "SELECT hash FROM request_events WHERE request_id = $1 AND seq = $2",
         request_id, seq)
 
 
-async def workflow_has_request(connection: asyncpg.Connection, workflow_id: str) -> bool:
+async def workflow_has_request(connection: Connection, workflow_id: str) -> bool:
     return await connection.fetchval(
         "SELECT 1 FROM requests WHERE workflow_id = $1", workflow_id) is not None
 
 
-async def events_by_key(connection: asyncpg.Connection,
+async def events_by_key(connection: Connection,
                         keys: Iterable[str]) -> dict[str, asyncpg.Record]:
     """The stored events under these idempotency keys, by key: their request, type,
     payload, time and actor."""

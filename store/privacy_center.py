@@ -15,12 +15,13 @@ from typing import Any
 
 import asyncpg
 
+from store.connection import Connection
 from store.sealing import ERASED, Vault, key_of, vault_of
 
 # --- Challenges ---------------------------------------------------------------------------
 
 
-async def forget_stale_forms(connection: asyncpg.Connection, now: datetime) -> None:
+async def forget_stale_forms(connection: Connection, now: datetime) -> None:
     """A form whose code was never entered is not kept past the code's life."""
     await connection.execute(
         """UPDATE privacy_center_challenges SET submission = NULL
@@ -28,13 +29,13 @@ async def forget_stale_forms(connection: asyncpg.Connection, now: datetime) -> N
               AND expires_at < $1""", now)
 
 
-async def lock_address(connection: asyncpg.Connection, address_hash: str) -> None:
+async def lock_address(connection: Connection, address_hash: str) -> None:
     """One challenge at a time per address, until the transaction ends."""
     await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))",
                              address_hash)
 
 
-async def locked_until(connection: asyncpg.Connection, address_hash: str,
+async def locked_until(connection: Connection, address_hash: str,
                        since: datetime) -> datetime | None:
     """The latest lock of the address's challenges made after `since`, if any."""
     return await connection.fetchval(
@@ -43,7 +44,7 @@ async def locked_until(connection: asyncpg.Connection, address_hash: str,
         address_hash, since)
 
 
-async def codes_since(connection: asyncpg.Connection, address_hash: str,
+async def codes_since(connection: Connection, address_hash: str,
                       since: datetime) -> int:
     """How many challenges were made for the address after `since`."""
     return await connection.fetchval(
@@ -52,7 +53,7 @@ async def codes_since(connection: asyncpg.Connection, address_hash: str,
         address_hash, since)
 
 
-async def on_record(connection: asyncpg.Connection, vault: Vault,
+async def on_record(connection: Connection, vault: Vault,
                     email: str) -> tuple[str, str] | None:
     """The subject whose e-mail on record is `email` (trimmed, case-folded) and that
     address as recorded, found by its blind index. An address whose key was destroyed
@@ -70,7 +71,7 @@ async def on_record(connection: asyncpg.Connection, vault: Vault,
 
 
 async def add_challenge(
-    connection: asyncpg.Connection, *, challenge_id: uuid.UUID, address_hash: str,
+    connection: Connection, *, challenge_id: uuid.UUID, address_hash: str,
     subject_id: str | None, kind: str, language: str, submission: Any, code_hash: str,
     created_at: datetime, expires_at: datetime,
 ) -> None:
@@ -83,7 +84,7 @@ async def add_challenge(
         created_at, expires_at)
 
 
-async def challenge_for_update(connection: asyncpg.Connection,
+async def challenge_for_update(connection: Connection,
                                challenge_id: uuid.UUID) -> asyncpg.Record | None:
     """The challenge, locked until the transaction ends."""
     return await connection.fetchrow(
@@ -91,7 +92,7 @@ async def challenge_for_update(connection: asyncpg.Connection,
            FOR UPDATE""", challenge_id)
 
 
-async def count_wrong_code(connection: asyncpg.Connection, challenge_id: uuid.UUID,
+async def count_wrong_code(connection: Connection, challenge_id: uuid.UUID,
                            failed_attempts: int, locked_until: datetime | None) -> None:
     await connection.execute(
         """UPDATE privacy_center_challenges
@@ -99,14 +100,14 @@ async def count_wrong_code(connection: asyncpg.Connection, challenge_id: uuid.UU
         challenge_id, failed_attempts, locked_until)
 
 
-async def mark_verified(connection: asyncpg.Connection, challenge_id: uuid.UUID,
+async def mark_verified(connection: Connection, challenge_id: uuid.UUID,
                         verified_at: datetime, request_id: str) -> None:
     await connection.execute(
         """UPDATE privacy_center_challenges SET verified_at = $2, request_id = $3
             WHERE challenge_id = $1""", challenge_id, verified_at, request_id)
 
 
-async def challenge_state(pool: asyncpg.Pool | asyncpg.Connection,
+async def challenge_state(pool: asyncpg.Pool | Connection,
                           challenge_id: uuid.UUID) -> asyncpg.Record | None:
     """Whether the challenge is `locked` now and whether its code was `used`."""
     return await pool.fetchrow(
@@ -114,7 +115,7 @@ async def challenge_state(pool: asyncpg.Pool | asyncpg.Connection,
              FROM privacy_center_challenges WHERE challenge_id = $1""", challenge_id)
 
 
-async def forget_form(connection: asyncpg.Connection, challenge_id: uuid.UUID) -> None:
+async def forget_form(connection: Connection, challenge_id: uuid.UUID) -> None:
     await connection.execute(
         """UPDATE privacy_center_challenges SET submission = NULL
             WHERE challenge_id = $1""", challenge_id)
@@ -123,7 +124,7 @@ async def forget_form(connection: asyncpg.Connection, challenge_id: uuid.UUID) -
 # --- Status links -------------------------------------------------------------------------
 
 
-async def requester_of(connection: asyncpg.Connection,
+async def requester_of(connection: Connection,
                        request_id: str) -> asyncpg.Record | None:
     """The request's `subject_id` and sealed `requester_email`."""
     return await connection.fetchrow(
@@ -132,7 +133,7 @@ async def requester_of(connection: asyncpg.Connection,
             WHERE d.request_id = $1""", request_id)
 
 
-async def add_status_link(connection: asyncpg.Connection, token_hash: str,
+async def add_status_link(connection: Connection, token_hash: str,
                           request_id: str) -> bool:
     """Whether the link was made now: a request has one link, made once."""
     made = await connection.fetchval(
@@ -142,7 +143,7 @@ async def add_status_link(connection: asyncpg.Connection, token_hash: str,
     return made is not None
 
 
-async def request_of_link(pool: asyncpg.Pool | asyncpg.Connection,
+async def request_of_link(pool: asyncpg.Pool | Connection,
                           token_hash: str) -> str | None:
     return await pool.fetchval(
         "SELECT request_id FROM privacy_center_status_links WHERE token_hash = $1",
@@ -183,7 +184,7 @@ async def status_row(pool: asyncpg.Pool, request_id: str) -> dict[str, Any] | No
 # --- The outbox ---------------------------------------------------------------------------
 
 
-async def queue_notice(connection: asyncpg.Connection, key: str, purpose: str,
+async def queue_notice(connection: Connection, key: str, purpose: str,
                        subject_id: str, recipient: str, subject_line: str, body: str) -> int:
     """Queue a message to `recipient`, sealed under `subject_id`'s key (inside the
     caller's transaction), once per `key`; its notice id."""
@@ -201,7 +202,7 @@ async def queue_notice(connection: asyncpg.Connection, key: str, purpose: str,
     return notice_id
 
 
-async def pending_notices(connection: asyncpg.Connection,
+async def pending_notices(connection: Connection,
                           notice_ids: list[int]) -> list[asyncpg.Record]:
     """Pending messages, sealed: those named and any older than a minute (up to 50)."""
     return await connection.fetch(
@@ -212,7 +213,7 @@ async def pending_notices(connection: asyncpg.Connection,
             ORDER BY notice_id LIMIT 50""", notice_ids)
 
 
-async def destroyed_keys(connection: asyncpg.Connection, key_ids: list[str]) -> set[str]:
+async def destroyed_keys(connection: Connection, key_ids: list[str]) -> set[str]:
     """Those of the keys marked destroyed (a shredding marks the key destroyed at its
     commit and deletes it from the keyring after: in between the key still opens what
     was forgotten)."""
@@ -221,13 +222,13 @@ async def destroyed_keys(connection: asyncpg.Connection, key_ids: list[str]) -> 
             WHERE destroyed_at IS NOT NULL AND key_id = ANY($1::text[])""", key_ids)}
 
 
-async def mark_delivered(pool: asyncpg.Pool | asyncpg.Connection, notice_id: int) -> None:
+async def mark_delivered(pool: asyncpg.Pool | Connection, notice_id: int) -> None:
     await pool.execute(
         """UPDATE privacy_center_notices SET status = 'delivered', delivered_at = now()
             WHERE notice_id = $1""", notice_id)
 
 
-async def withdraw_notice(pool: asyncpg.Pool | asyncpg.Connection, notice_id: int) -> None:
+async def withdraw_notice(pool: asyncpg.Pool | Connection, notice_id: int) -> None:
     """Remove a message still pending."""
     await pool.execute(
         "DELETE FROM privacy_center_notices WHERE notice_id = $1 AND status = 'pending'",

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncpg
 
+from store.connection import Connection
 
-async def request_ids(pool: asyncpg.Pool | asyncpg.Connection) -> list[str]:
+
+async def request_ids(pool: asyncpg.Pool | Connection) -> list[str]:
     """Every request's id, in order."""
     return [row["request_id"]
             for row in await pool.fetch("SELECT request_id FROM requests ORDER BY 1")]
 
 
-async def outcome_of(pool: asyncpg.Pool | asyncpg.Connection, request_id: str) -> str | None:
+async def outcome_of(pool: asyncpg.Pool | Connection, request_id: str) -> str | None:
     """The request's outcome as projected (None until decided, or if no such request)."""
     return await pool.fetchval(
         "SELECT outcome FROM requests WHERE request_id = $1", request_id)

@@ -15,8 +15,7 @@ from interfaces.cli.records import emit
 from runtime.settings import Settings
 from service.acts import Forbidden
 from service.requests import Refused, connections, signed_in
-from store.account_lookups import any_account
-from store.accounts import AccountProblem, Accounts
+from store.accounts import AccountProblem, Accounts, any_account
 
 
 def add_parsers(commands: Any) -> None:

@@ -27,6 +27,7 @@ import structlog
 
 from mail.sender import NoticeSender
 from store import privacy_center as stored
+from store.connection import Connection
 from store.outbox import OutgoingNotice
 from store.sealing import ERASED, key_of, vault_of
 
@@ -209,7 +210,7 @@ def _request(row: asyncpg.Record, request_id: str, form: dict[str, Any]) -> dict
             "language": row["language"], **form}
 
 
-async def _queue(connection: asyncpg.Connection, key: str, purpose: str, subject_id: str,
+async def _queue(connection: Connection, key: str, purpose: str, subject_id: str,
                  recipient: str, message: Message) -> int:
     """Queue a message to `recipient`, sealed under `subject_id`'s key (inside the
     caller's transaction), once per `key`."""

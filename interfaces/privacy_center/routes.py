@@ -99,7 +99,7 @@ async def send_form(request: Request, kind: str) -> Response:
             and same_origin(request)):
         return page(request, "message.html", language, status=403, heading="title",
                     message=texts(language)["bad_form"], back=f"/request/{chosen.value}")
-    name, email = (form.get("name") or "").strip(), (form.get("email") or "").strip()
+    name, email = (_text(form.get("name")), _text(form.get("email")))
     details = forms.details_from(chosen, form)
     problems = forms.check(chosen, name, email, details, language.value)
     if problems:
@@ -127,6 +127,11 @@ async def send_form(request: Request, kind: str) -> Response:
     return response
 
 
+def _text(value: object) -> str:
+    """A form field as text, stripped: an upload where text was expected is no text."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _challenge_id(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
@@ -148,7 +153,9 @@ def _verify_page(request: Request, challenge_id: uuid.UUID, language: Language, 
 async def verify_form(request: Request, challenge: str) -> Response:
     challenge_id = _challenge_id(challenge)
     language = language_of(request)
-    row = None if challenge_id is None else await challenges(request).state(challenge_id)
+    if challenge_id is None:
+        return not_found(request, language)
+    row = await challenges(request).state(challenge_id)
     if row is None:
         return not_found(request, language)
     t = texts(language)
@@ -194,6 +201,7 @@ async def verify(request: Request, challenge: str) -> Response:
         case Verdict.USED:
             return _verify_page(request, challenge_id, language, status=409, form=False,
                                 note=t["verify.used"])
+    assert checked.request is not None  # a verified code carries its form
     return await _submit(request, challenge_id, checked.request, language)
 
 
