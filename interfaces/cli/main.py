@@ -18,18 +18,15 @@ import json
 import os
 import sys
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 from temporalio.service import RPCError
 
-from domain.deadlines import Step
-from domain.decisions import AlternativeMeasureGround, Outcome, RefusalGround
-from domain.findings import EXCLUDED_FROM_DISCLOSURE
-from domain.messages import IdentityMethod, StatusView
-from domain.requests import DataCategory, InvalidSubmission, parse_submission
+from domain.messages import StatusView
+from domain.requests import InvalidSubmission, parse_submission
 from interfaces.cli import accounts as cli_accounts
+from interfaces.cli import acts as cli_acts
 from interfaces.cli import inventory as cli_inventory
 from interfaces.cli import policy as cli_policy
 from interfaces.cli import provisions as cli_provisions
@@ -96,14 +93,15 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         emit(args.output, view.model_dump(mode="json"),
              f"answer recorded for {args.request_id} by {actor.account}; the answer notice "
              "follows")
-    elif args.command in OPERATOR_ACTS:
+    elif args.command in cli_acts.OPERATOR_ACTS:
         texts = {name: _read_text(getattr(args, f"{name}_file"))
                  for name in ("reason", "measure", "include_reason")
                  if getattr(args, f"{name}_file", None)}
         async with connections(settings) as (client, pool):
             actor = await signed_in(settings, pool, doing=f"dsr {args.command}")
-            view = await acting(pool, actor, f"dsr {args.command}", OPERATOR_ACTS[args.command](
-                args, actor, client, pool, texts))
+            send = cli_acts.OPERATOR_ACTS[args.command]
+            view = await acting(pool, actor, f"dsr {args.command}",
+                                send(args, actor, client, pool, texts))
         emit(args.output, view.model_dump(mode="json"),
              f"{args.command} recorded for {args.request_id} by {actor.account}; "
              f"{where_it_stands(view)}")
@@ -169,87 +167,6 @@ def where_it_stands(view: StatusView) -> str:
     return f"now at {view.step.value}"
 
 
-# Each act is done as the signed-in account (`u`), never as a name typed on the command line.
-OPERATOR_ACTS = {
-    "verify-identity": lambda a, u, c, p, _t: acts.verify_identity(
-        a.request_id, a.method, u, client=c, pool=p, act_id=a.act_id),
-    "record-payment": lambda a, u, c, p, _t: acts.record_payment(
-        a.request_id, a.invoice_id, a.amount_yen, a.reference, u, client=c, pool=p,
-        act_id=a.act_id),
-    "decide": lambda a, u, c, p, texts: acts.decide(
-        a.request_id, a.outcome, u, client=c, pool=p, reason=texts.get("reason"),
-        measure=texts.get("measure"), inclusion=texts.get("include_reason"),
-        refusal_grounds=tuple(a.ground), alternative_ground=a.alternative_ground,
-        withheld_categories=tuple(a.withhold), included_categories=tuple(a.include),
-        continued_partners=tuple(a.continue_partner),
-        declined_changes=tuple(n - 1 for n in a.decline_change), act_id=a.act_id),
-    "approve-measure": lambda a, u, c, p, _t: acts.approve_measure(
-        a.request_id, u, client=c, pool=p, act_id=a.act_id),
-    "extend": lambda a, u, c, p, texts: acts.extend_deadline(
-        a.request_id, a.step, a.until, texts.get("reason", ""), u, client=c, pool=p,
-        act_id=a.act_id),
-}
-
-
-def _moment(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError("give the time zone, e.g. 2026-12-24T17:00+09:00")
-    return moment
-
-
-def _operator_parsers(commands: Any) -> None:
-    def act(name: str, help: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help)
-        sub.add_argument("request_id")
-        sub.add_argument("--act-id", help=ACT_ID_HELP)
-        return sub
-
-    sub = act("verify-identity", "record that the requester's identity is verified")
-    sub.add_argument("--method", required=True,
-                     choices=[m.value for m in IdentityMethod if m.value != "registration_match"])
-    sub = act("record-payment", "record payment of the disclosure fee")
-    sub.add_argument("--invoice", dest="invoice_id", required=True)
-    sub.add_argument("--amount", dest="amount_yen", type=int, required=True, help="in yen")
-    sub.add_argument("--reference", required=True, help="the payment's reference")
-    sub = act("decide", "settle the decision on a request")
-    sub.add_argument("--outcome", required=True,
-                     choices=[o.value for o in Outcome if o.value not in _NOT_DECIDED])
-    sub.add_argument("--ground", action="append", default=[],
-                     choices=[g.value for g in RefusalGround], help="Article 6 ground")
-    sub.add_argument("--withhold", action="append", default=[],
-                     choices=[c.value for c in DataCategory], help="withheld category")
-    sub.add_argument("--include", action="append", default=[],
-                     choices=[c.value for c in EXCLUDED_FROM_DISCLOSURE],
-                     help="disclose this category after all (Art 6 ¶2's 'in principle')")
-    sub.add_argument("--include-reason-file", metavar="FILE",
-                     help="why history or characteristic information is disclosed")
-    sub.add_argument("--continue", dest="continue_partner", action="append", default=[],
-                     metavar="PARTNER",
-                     help="a third party whose provision continues on its recorded Art 5 "
-                          "exception")
-    sub.add_argument("--decline-change", action="append", default=[], type=int, metavar="N",
-                     help="a requested change (numbered as `dsr review` shows them) judged "
-                          "not necessary; needs --reason-file")
-    sub.add_argument("--alternative-ground", choices=[g.value for g in AlternativeMeasureGround])
-    sub.add_argument("--reason-file", metavar="FILE", help="the reason told to the person")
-    sub.add_argument("--measure-file", metavar="FILE", help="the alternative measure")
-    act("approve-measure", "approve an alternative measure (a second operator)")
-    sub = act("extend", "extend the current step's deadline")
-    sub.add_argument("--step", required=True, choices=[s.value for s in Step])
-    sub.add_argument("--until", required=True, type=_moment, help="new due time, ISO 8601")
-    sub.add_argument("--reason-file", metavar="FILE", required=True)
-
-
-ACT_ID_HELP = ("this act's id (default: derived from what you send, so the same command sent "
-               "again is the same act and returns its first result)")
-_NOT_DECIDED = {Outcome.ANSWERED.value, Outcome.IDENTITY_NOT_VERIFIED.value,
-                Outcome.FEE_UNPAID.value}
-
-
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="dsr", description="Data-subject request service.")
     top.add_argument("--output", choices=("text", "json"), default="text")
@@ -259,8 +176,8 @@ def parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("respond", help="answer an inquiry")
     sub.add_argument("request_id")
     sub.add_argument("--text-file", required=True, metavar="FILE", help="the answer; - for stdin")
-    sub.add_argument("--act-id", help=ACT_ID_HELP)
-    _operator_parsers(commands)
+    sub.add_argument("--act-id", help=cli_acts.ACT_ID_HELP)
+    cli_acts.add_parsers(commands)
     sub = commands.add_parser("status", help="where a request stands (asks its workflow)")
     sub.add_argument("request_id")
     commands.add_parser("setup", help="apply migrations and register search attributes on "
