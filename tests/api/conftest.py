@@ -17,7 +17,7 @@ from domain.authority import Role
 from interfaces.api.services import Services
 from runtime.settings import Settings
 from store.accounts import Accounts
-from tests.support import TEST_ACT_KEY, end_open_requests, time_skipping_server, worker_for_test
+from tests.support.temporal import TEST_ACT_KEY, end_open_requests, new_worker, time_skipping_server
 
 Token = Callable[..., Awaitable[str]]
 
@@ -56,7 +56,7 @@ async def queue(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, uniq
                 tmp_path: Path) -> AsyncIterator[str]:
     """A task queue of the test's own with a worker holding the suite's act key."""
     task_queue = f"dsr-api-{unique}"
-    async with worker_for_test(time_skipping_env.client, pool, task_queue, tmp_path):
+    async with new_worker(time_skipping_env.client, pool, task_queue, tmp_path):
         yield task_queue
         await end_open_requests(time_skipping_env.client, pool, "request_id LIKE $1",
                                 f"%{unique}")

@@ -22,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.authority import Role
 from tests.api.conftest import Token, bearer, make_app, services_for
-from tests.support import end_open_requests, time_skipping_server
+from tests.support.temporal import end_open_requests, time_skipping_server
 
 EXAMPLES = 120  # per generation mode, across every operation
 

@@ -10,7 +10,9 @@ import httpx
 
 from domain.authority import Role
 from tests.api.conftest import Token, bearer
-from tests.support import PERSONAL, eventually, inquiry
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL
+from tests.support.temporal import eventually
 
 COUNTED = ("subjects", "personal_data", "requests", "request_details", "request_events",
            "deadlines", "answers", "operator_notes", "notifications", "access_refusals")
@@ -34,7 +36,7 @@ async def test_a_submission_is_201_then_200_when_sent_again_and_409_when_differe
 ) -> None:
     intake = await token("svc", Role.INTAKE)
     rid = f"api-inq-{unique}"
-    body = inquiry(rid, f"s-{unique}")
+    body = submission("inquiry", rid, f"s-{unique}", person=PERSONAL)
     first = await api.post("/api/v1/requests", json=body, headers=bearer(intake))
     assert first.status_code == 201, first.text
     assert first.headers["location"] == f"/api/v1/requests/{rid}"
@@ -58,7 +60,7 @@ async def test_bad_input_is_422_problem_details_and_writes_nothing(
 ) -> None:
     intake = await token("svc", Role.INTAKE)
     operator = await token("op", Role.OPERATOR)
-    good = inquiry(f"api-bad-{unique}", f"s-{unique}")
+    good = submission("inquiry", f"api-bad-{unique}", f"s-{unique}", person=PERSONAL)
     before = await _rows(pool)
     bad_bodies = [
         {**good, "kind": "wishlist"},
@@ -118,7 +120,8 @@ async def test_an_inquiry_answered_through_the_api_names_the_account(
     operator = await token("op", Role.OPERATOR)
     auditor = await token("aud", Role.AUDITOR)
     rid = f"api-ans-{unique}"
-    reply = await api.post("/api/v1/requests", json=inquiry(rid, f"s-{unique}"),
+    reply = await api.post("/api/v1/requests", json=submission("inquiry", rid, f"s-{unique}",
+                                                               person=PERSONAL),
                            headers=bearer(intake))
     assert reply.status_code == 201
 

@@ -17,8 +17,8 @@ import pytest
 
 from runtime import operator_acts as acts
 from runtime.client import respond
-from tests.e2e.fault_support import FaultStack
-from tests.support import actor
+from tests.support.faults import FaultStack
+from tests.support.temporal import actor
 
 pytestmark = pytest.mark.e2e
 

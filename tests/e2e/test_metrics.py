@@ -28,7 +28,9 @@ from runtime.tracing import tracer_provider, tracing_interceptor
 from store.database import apply_migrations, create_pool
 from store.sealing import Vault, vault_of
 from tests.e2e.test_service import ROOT, Service, _count, service  # noqa: F401 (the fixture)
-from tests.support import eventually, personal_values_in, scratch_database
+from tests.support.database import scratch_database
+from tests.support.privacy import leaks
+from tests.support.temporal import eventually
 from tests.unit.test_metrics import sample, scrape
 
 pytestmark = pytest.mark.e2e
@@ -78,7 +80,7 @@ async def test_a_running_worker_serves_temporal_and_dsr_series(
     log_text = service.log_path.read_text()
     assert '"name": "RunWorkflow:DataSubjectRequest"' in log_text
     assert '"name": "RunActivity:' in log_text
-    assert personal_values_in(log_text) == []
+    assert leaks(log_text) == []
     assert service.stop() == 0
 
 

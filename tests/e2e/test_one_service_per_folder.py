@@ -18,14 +18,17 @@ import psutil
 import pytest
 
 from tests.e2e.test_service import ROOT, Service, service  # noqa: F401
-from tests.support import eventually, inquiry
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL
+from tests.support.temporal import eventually
 
 pytestmark = pytest.mark.e2e
 
 
 def _submit_file(tmp_path: Path, request_id: str) -> Path:
     path = tmp_path / f"{request_id}.json"
-    path.write_text(json.dumps(inquiry(request_id, f"subj-{request_id}")))
+    path.write_text(json.dumps(submission("inquiry", request_id, f"subj-{request_id}",
+                                          person=PERSONAL)))
     return path
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from runtime.servers import free_port
 from tests.e2e.test_service import Service
-from tests.support import eventually
+from tests.support.temporal import eventually
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,8 @@ import pytest
 
 from runtime.archive_schedule import schedule_id
 from tests.e2e.test_service import Service, _count, service  # noqa: F401  (the fixture)
-from tests.support import eventually, personal_values_in, readable_history
+from tests.support.privacy import leaks, readable_history
+from tests.support.temporal import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -65,7 +66,7 @@ async def test_a_closed_request_outlives_its_workflow_history(
             service, "SELECT history FROM request_histories WHERE request_id = $1", request_id)
 
     history = json.loads(await eventually(archived_history, lambda h: h is not None, within=30))
-    assert personal_values_in(readable_history(json.dumps(history))) == []
+    assert leaks(readable_history(json.dumps(history))) == []
     assert '"outcome":"answered"' in readable_history(json.dumps(history))
 
     await asyncio.to_thread(service.temporal, "workflow", "delete", "-w", workflow_id,

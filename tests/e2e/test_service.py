@@ -18,13 +18,9 @@ import pytest
 
 from runtime.servers import free_port, installed_binary, running_embedded_postgres
 from store.privileges import with_user
-from tests.support import (
-    PERSONAL,
-    eventually,
-    inquiry,
-    personal_values_in,
-    readable_history,
-)
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL, leaks, readable_history
+from tests.support.temporal import eventually
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -102,7 +98,8 @@ class Service:
         """`dsr submit` an inquiry from a file, then `dsr respond` to it; both must succeed.
         Returns the file submitted."""
         request_file = self.data_dir / f"{request_id}.json"
-        request_file.write_text(json.dumps(inquiry(request_id, subject_id)))
+        request_file.write_text(json.dumps(submission("inquiry", request_id, subject_id,
+                                                      person=PERSONAL)))
         submitted = self.dsr("submit", "--json", str(request_file))
         assert submitted.returncode == 0, submitted.stderr
         answered = self.answer(request_id)
@@ -163,7 +160,8 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
 
     request_id = f"e2e-{unique}"
     request_file = tmp_path / "inquiry.json"
-    request_file.write_text(json.dumps(inquiry(request_id, f"subj-{unique}")))
+    request_file.write_text(json.dumps(submission("inquiry", request_id, f"subj-{unique}",
+                                                  person=PERSONAL)))
     submitted = service.dsr("--output", "json", "submit", "--json", str(request_file))
     assert submitted.returncode == 0, submitted.stderr
     assert json.loads(submitted.stdout)["workflow_id"] == f"dsr-{request_id}"
@@ -184,7 +182,7 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
     readable = readable_history(history)
     # Decoded payloads are searched: the workflow's result is among them.
     assert '"outcome":"answered"' in readable and request_id in readable
-    assert personal_values_in(readable) == []
+    assert leaks(readable) == []
     exported = tmp_path / "exported" / f"dsr-{request_id}.json"
     exported.parent.mkdir()
     exported.write_text(history)
@@ -195,7 +193,7 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
     events_before = await _count(
         service, "SELECT count(*) FROM request_events WHERE request_id = $1", request_id)
     assert events_before == 13
-    assert personal_values_in(service.log_path.read_text()) == []
+    assert leaks(service.log_path.read_text()) == []
 
     assert service.stop(signal.SIGINT) == 0
     assert service.leftovers() == []
@@ -226,9 +224,11 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
         ("{}", "must be a non-empty JSON object"),
         ("not json", "not valid JSON"),
         ('{"kind": "complaint"}', "kind: must be one of"),
-        (json.dumps({**inquiry("x1", "s1"), "requester": {"name": "A"}}),
+        (json.dumps({**submission("inquiry", "x1", "s1",
+                                  person=PERSONAL), "requester": {"name": "A"}}),
          "requester.email: is required"),
-        (json.dumps({**inquiry("x2", "s1"), "requester": {"name": "A", "email": "a@"}}),
+        (json.dumps({**submission("inquiry", "x2", "s1",
+                                  person=PERSONAL), "requester": {"name": "A", "email": "a@"}}),
          "requester.email: is not a valid e-mail address"),
     ],
 )
@@ -250,7 +250,8 @@ async def test_disclosure_driven_from_the_command_line(
     await service.start()
     rid = f"dis-{unique}"
     request_file = tmp_path / "disclosure.json"
-    request_file.write_text(json.dumps({**inquiry(rid, f"subj-{unique}"),
+    request_file.write_text(json.dumps({**submission("inquiry", rid, f"subj-{unique}",
+                                                     person=PERSONAL),
                                         "kind": "disclosure", "details": {}}))
     assert service.dsr("submit", "--json", str(request_file)).returncode == 0
 

@@ -19,7 +19,7 @@ from interfaces.api.services import Services
 from interfaces.privacy_center.routes import router
 from runtime.settings import Settings
 from store.sealing import vault_of
-from tests.support import TEST_ACT_KEY, end_open_requests, time_skipping_server, worker_for_test
+from tests.support.temporal import TEST_ACT_KEY, end_open_requests, new_worker, time_skipping_server
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _CODE = re.compile(r"^\s+(\d{6})$", re.MULTILINE)
@@ -92,7 +92,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 async def center(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str,
                  tmp_path: Path) -> AsyncIterator[Center]:
     task_queue = f"dsr-pc-{unique}"
-    worker = worker_for_test(time_skipping_env.client, pool, task_queue, tmp_path)
+    worker = new_worker(time_skipping_env.client, pool, task_queue, tmp_path)
     settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_TASK_QUEUE=task_queue)
     app = FastAPI()
     app.state.services = Services(time_skipping_env.client, pool, settings, TEST_ACT_KEY)

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 
 from runtime.client import submit
-from tests.store.support import inquiry
+from tests.support.builders import parsed
 
 
 class NoStarts:
@@ -24,7 +24,7 @@ class NoStarts:
 async def test_a_closed_request_submitted_again_starts_nothing(
     pool: asyncpg.Pool, unique: str
 ) -> None:
-    submission = inquiry(f"closed-{unique}", f"subj-{unique}")
+    submission = parsed("inquiry", f"closed-{unique}", f"subj-{unique}")
     temporal = NoStarts()
     first = await submit(submission, client=temporal, pool=pool,  # type: ignore[arg-type]
                          task_queue="unused")

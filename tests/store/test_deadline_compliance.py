@@ -28,8 +28,8 @@ from store.events import EventStore
 from store.intake import IntakeStore
 from store.legacy_sealing import seal_plaintext_left
 from store.sealing import Vault, vault_of
-from tests.store.support import POLICY, inquiry
-from tests.support import scratch_database
+from tests.support.builders import POLICY, parsed
+from tests.support.database import scratch_database
 
 DAY = timedelta(days=1)
 STARTED, MET, LATE = (EventType.DEADLINE_STARTED, EventType.DEADLINE_MET,
@@ -123,7 +123,7 @@ class Year:
             await self._request_before_sealing(request_id)
         else:
             await IntakeStore(self.pool).record_submission(
-                inquiry(request_id, f"subj-dc-{self.unique}"), POLICY)
+                parsed("inquiry", request_id, f"subj-dc-{self.unique}"), POLICY)
         self.ids[label] = request_id
         if not self.note and self.before_sealing:
             self.note = str(uuid.uuid4())

@@ -13,8 +13,8 @@ import pytest
 from domain.chain import GENESIS_HASH, canonical_encoding, link_hash
 from domain.events import EventType, RecordedEvent
 from store.events import EventStore, UnknownRequest
-from tests.store.support import T0, event, new_request
-from tests.support import tamper
+from tests.support.builders import T0, event, new_request
+from tests.support.database import tamper
 
 
 async def _append_many(store: EventStore, request_id: str, n: int) -> list[RecordedEvent]:

@@ -26,8 +26,9 @@ from store.database import apply_migrations, create_pool
 from store.history_archive import ArchivedHistories, HistoryNotArchived
 from store.sealing import Vault
 from store.views import RequestViews
-from tests.store.support import EMAIL, NAME, TEXT, new_request
-from tests.support import recorded_histories, scratch_database
+from tests.support.builders import EMAIL, NAME, TEXT, new_request
+from tests.support.database import scratch_database
+from tests.support.histories import recorded_histories
 
 # A real history to archive: any recorded inquiry (they are frozen, never deleted).
 RECORDED = next(p for p in recorded_histories() if p.name == "inquiry_answered.json")

@@ -19,7 +19,7 @@ from store.legacy_sealing import seal_plaintext_left
 from store.privileges import prepare_store
 from store.sealing import PREFIX, Vault, key_of
 from store.shredding import SEALED
-from tests.support import Roles, database_with_roles
+from tests.support.database import Roles, database_with_roles
 
 BEFORE_SEALING = "0010"
 NAME = "Legacy Testperson"

@@ -34,7 +34,8 @@ from store.events import EventStore
 from store.intake import IntakeStore
 from store.outbox import NotificationOutbox, OutgoingNotice
 from store.sealing import ERASED
-from tests.store.support import POLICY, T0, assert_sealed, opened
+from tests.support.builders import POLICY, T0
+from tests.support.sealing import assert_sealed, opened
 
 NAME_JA = "山田花子"
 EMAIL_JA = "hanako.mail@example.jp"

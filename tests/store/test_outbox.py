@@ -28,18 +28,8 @@ from store.intake import IntakeStore
 from store.notice_facts import notice_facts
 from store.outbox import NotificationOutbox, OutgoingNotice, Undeliverable
 from store.sealing import ERASED
-from tests.store.support import (
-    EMAIL,
-    NAME,
-    T0,
-    TEXT,
-    assert_sealed,
-    event,
-    forget_request,
-    new_request,
-    opened,
-    sealed,
-)
+from tests.support.builders import EMAIL, NAME, T0, TEXT, event, new_request
+from tests.support.sealing import assert_sealed, forget_request, opened, sealed
 
 # The receipt's promise: the answer date, which a person reads in Asia/Tokyo.
 PROMISE = Commitment(answer_by=datetime(2026, 1, 19, 16, 0, tzinfo=UTC))

@@ -33,7 +33,8 @@ from store.purposes import (
 )
 from store.registers import verify_stream
 from store.sealing import vault_of
-from tests.store.support import inquiry, opened
+from tests.support.builders import parsed
+from tests.support.sealing import opened
 
 AT = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 BEFORE = "To send users a monthly newsletter"
@@ -166,7 +167,7 @@ async def test_a_batch_writes_sealed_notices_once_and_delivers_them_once(
     no_address = await holders(pool, purpose_id, f"s-{unique}-c", 1, email=False)
     # One writes in English: their notice is in English, the others' in Japanese.
     await IntakeStore(pool).record_submission(
-        inquiry(f"r-{unique}", reachable[0], email=f"{reachable[0]}@example.jp"), "p")
+        parsed("inquiry", f"r-{unique}", reachable[0], email=f"{reachable[0]}@example.jp"), "p")
     await pool.execute("UPDATE request_details SET language = 'en' WHERE request_id = $1",
                        f"r-{unique}")
     change_id = f"c-{unique}"

@@ -20,7 +20,7 @@ from store.shredding import (
     destroy_shredded_keys,
     shred_subject_key,
 )
-from tests.support import eventually
+from tests.support.temporal import eventually
 
 NAME = "Shreddy Testperson"
 EMAIL = "shreddy.testperson@example.jp"

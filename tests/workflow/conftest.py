@@ -12,7 +12,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from starter import main
-from tests.support import vault_environment, worker_for_test
+from tests.support.database import vault_environment
+from tests.support.temporal import new_worker
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ async def running(
     task_queue = f"dsr-test-{unique}"
     # Its checkpoint key and witness are where `dsr` (tests/workflow/test_audit_trail.py)
     # finds them: DSR_CHECKPOINT_KEY and DSR_WITNESS_DIR under the same tmp_path.
-    worker = worker_for_test(time_skipping_env.client, pool, task_queue, tmp_path)
+    worker = new_worker(time_skipping_env.client, pool, task_queue, tmp_path)
     async with worker:
         yield time_skipping_env.client, task_queue, worker
 

@@ -18,17 +18,10 @@ from domain.deadlines import Step
 from domain.messages import ApproveMeasure, Decide, RespondToInquiry, StatusView
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
-from tests.support import PERSONAL, TEST_ACT_KEY, actor, inquiry
-from tests.workflow.lifecycle_support import (
-    MEASURE,
-    REASON,
-    at_step,
-    event_types,
-    outcome_of,
-    seed_subject,
-    start,
-    verified,
-)
+from tests.support.builders import submission
+from tests.support.privacy import MEASURE, PERSONAL, REASON
+from tests.support.scenarios import at_step, event_types, outcome_of, seed_subject, start, verified
+from tests.support.temporal import TEST_ACT_KEY, actor
 
 Running = tuple[Client, str, Worker]
 ANSWER_ID = "3f0c7a52-58a4-4b53-9d43-1a4b8f3c9a11"
@@ -37,7 +30,8 @@ ANSWER_ID = "3f0c7a52-58a4-4b53-9d43-1a4b8f3c9a11"
 async def _open_inquiry(running: Running, pool: asyncpg.Pool, unique: str) -> str:
     client, queue, _ = running
     rid = f"auth-{unique}"
-    await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
+    await submit(submission("inquiry", rid, f"s-{unique}",
+                            person=PERSONAL), client=client, pool=pool, task_queue=queue)
     await at_step(client, pool, rid, Step.ANSWER)
     return rid
 

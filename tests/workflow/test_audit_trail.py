@@ -20,8 +20,11 @@ from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import RequestRef
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
-from tests.support import PERSONAL, actor, inquiry, rechain, tamper
-from tests.workflow.lifecycle_support import REASON, at_step, seed_subject, start, verified
+from tests.support.builders import submission
+from tests.support.database import rechain, tamper
+from tests.support.privacy import PERSONAL, REASON
+from tests.support.scenarios import at_step, seed_subject, start, verified
+from tests.support.temporal import actor
 from workflows.replay import replay_files
 
 Running = tuple[Client, str, Worker]
@@ -42,7 +45,8 @@ async def _closed_requests_of_every_kind(client: Client, pool: asyncpg.Pool, que
     sus, tps = f"au-sus-{unique}", f"au-tps-{unique}"
     sid = f"s-{unique}"
     await seed_subject(pool, sid)
-    await submit(inquiry(inq, sid), client=client, pool=pool, task_queue=queue)
+    await submit(submission("inquiry", inq, sid,
+                            person=PERSONAL), client=client, pool=pool, task_queue=queue)
     await respond(inq, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
     await start(client, pool, queue, "disclosure", dis, sid, {})
     await verified(client, pool, dis)
@@ -81,7 +85,8 @@ async def test_list_filters_and_show_the_timeline(
     client, queue, _ = running
     inq, dis, cor, *_ = await _closed_requests_of_every_kind(client, pool, queue, unique)
     late = f"au-late-{unique}"
-    await submit(inquiry(late, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
+    await submit(submission("inquiry", late, f"s-{unique}",
+                            person=PERSONAL), client=client, pool=pool, task_queue=queue)
     await at_step(client, pool, late, Step.ANSWER)
     await time_skipping_env.sleep(DeadlinePolicy().durations[Step.ANSWER] + timedelta(hours=1))
     assert (await at_step(client, pool, late, Step.ANSWER)).overdue
@@ -176,7 +181,8 @@ async def test_the_compliance_report_from_the_command_line(
 async def _answered_inquiry(running: Running, pool: asyncpg.Pool, rid: str,
                            unique: str) -> str:
     client, queue, _ = running
-    await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
+    await submit(submission("inquiry", rid, f"s-{unique}",
+                            person=PERSONAL), client=client, pool=pool, task_queue=queue)
     await respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
     await client.get_workflow_handle(f"dsr-{rid}").result()
     return rid

@@ -11,13 +11,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.deadlines import DeadlinePolicy, Step
 from interfaces.cli.review import review
 from runtime import operator_acts as acts
-from tests.support import actor
-from tests.workflow.lifecycle_support import (
-    HELD_VALUES,
-    MEASURE,
-    REASON,
-    STATEMENT,
-    Running,
+from tests.support.privacy import HELD_VALUES, MEASURE, REASON, STATEMENT
+from tests.support.scenarios import (
     at_step,
     check_record,
     event_types,
@@ -28,6 +23,7 @@ from tests.workflow.lifecycle_support import (
     start,
     verified,
 )
+from tests.support.temporal import Running, actor
 
 
 async def test_art7_operators_see_current_and_requested_values_then_only_real_changes(

@@ -13,10 +13,9 @@ from temporalio.worker import Worker
 from domain.deadlines import DeadlinePolicy, Step, policy_with
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
-from tests.store.support import opened
-from tests.support import PERSONAL, actor, inquiry
-from tests.workflow.lifecycle_support import (
-    REASON,
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL, REASON
+from tests.support.scenarios import (
     at_step,
     check_record,
     event_types,
@@ -25,6 +24,8 @@ from tests.workflow.lifecycle_support import (
     start,
     verified,
 )
+from tests.support.sealing import opened
+from tests.support.temporal import actor
 
 Running = tuple[Client, str, Worker]
 DECIDE = DeadlinePolicy().durations[Step.DECIDE]
@@ -116,7 +117,8 @@ async def test_a_policy_overridden_by_settings_is_the_one_the_request_is_judged_
     rid = f"pol-{unique}"
     # (a policy overridden by settings keeps the default caps on extensions)
     policy = policy_with({Step.ANSWER: timedelta(hours=2)})
-    await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue,
+    await submit(submission("inquiry", rid, f"s-{unique}",
+                            person=PERSONAL), client=client, pool=pool, task_queue=queue,
                  deadline_policy=policy)
     view = await at_step(client, pool, rid, Step.ANSWER)
     assert view.deadline_policy_version == policy.version != DeadlinePolicy().version

@@ -20,12 +20,8 @@ from runtime import operator_acts as acts
 from store.events import EventStore
 from store.sealing import ERASED, key_of, vault_of
 from store.shredding import Redaction
-from tests.store.support import opened
-from tests.support import actor, verified_acts
-from tests.workflow.lifecycle_support import (
-    HELD_VALUES,
-    REASON,
-    activities_replacing,
+from tests.support.privacy import HELD_VALUES, REASON
+from tests.support.scenarios import (
     at_step,
     event_types,
     outcome_notice,
@@ -34,6 +30,8 @@ from tests.workflow.lifecycle_support import (
     start,
     verified,
 )
+from tests.support.sealing import opened
+from tests.support.temporal import activities_replacing, actor, verified_acts
 from workflows.data_subject_request import DataSubjectRequest
 
 ERASED_VALUES = (HELD_VALUES["segment"], HELD_VALUES["ad_profile"])

@@ -31,8 +31,9 @@ from runtime.client import respond, status
 from runtime.log_context import LogContextInterceptor
 from runtime.scrubbed_failures import FailureScrubbingInterceptor
 from store.events import EventStore
-from tests.support import PERSONAL, TEST_ACT_KEY, actor, eventually, verified_acts
-from tests.workflow.lifecycle_support import seed_subject, start
+from tests.support.privacy import PERSONAL
+from tests.support.scenarios import seed_subject, start
+from tests.support.temporal import TEST_ACT_KEY, actor, eventually, verified_acts
 from tests.workflow.test_logs_carry_no_personal_data import leaks_in
 from worker import build_worker, request_activities
 from workflows.data_subject_request import DataSubjectRequest

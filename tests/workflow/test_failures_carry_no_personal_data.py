@@ -42,13 +42,11 @@ from runtime.scrubbed_failures import (
 )
 from store.database import create_pool
 from store.sealing import Vault, vault_of
-from tests.support import database_with_roles, readable_history, verified_acts
-from tests.workflow.lifecycle_support import (
-    activities_replacing,
-    event_types,
-    request,
-    verified,
-)
+from tests.support.builders import submission
+from tests.support.database import database_with_roles
+from tests.support.privacy import PERSONAL, STATEMENT, readable_history
+from tests.support.scenarios import event_types, verified
+from tests.support.temporal import activities_replacing, verified_acts
 from workflows.data_subject_request import DataSubjectRequest
 from workflows.request_effects import DETERMINISTIC_ERRORS
 
@@ -243,7 +241,9 @@ async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_hi
                       interceptors=interceptors,
                       activities=activities_replacing(
                           pool, tmp_path / "maildrop", investigate=investigate_into_a_failure)):
-        await submit(request("correction", rid, sid, {"changes": [
+        await submit(submission("correction", rid, sid, person=PERSONAL, statement=STATEMENT,
+                                language="en",
+                                details={"changes": [
             {"field": "phone", "action": "correct", "new_value": "03-9"}]}),
             client=client, pool=pool, task_queue=queue)
         await verified(client, pool, rid)

@@ -10,15 +10,10 @@ import pytest
 from domain.deadlines import Step
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
-from tests.support import PERSONAL, actor, inquiry
-from tests.workflow.lifecycle_support import (
-    REASON,
-    Running,
-    at_step,
-    seed_subject,
-    start,
-    verified,
-)
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL, REASON
+from tests.support.scenarios import at_step, seed_subject, start, verified
+from tests.support.temporal import Running, actor
 
 
 async def _count(pool: asyncpg.Pool, sql: str, request_id: str) -> int:
@@ -56,7 +51,8 @@ async def test_an_answer_sent_twice_with_one_act_id_is_recorded_once(
 ) -> None:
     client, queue, _ = running
     rid = f"idem-inq-{unique}"
-    await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
+    await submit(submission("inquiry", rid, f"s-{unique}",
+                            person=PERSONAL), client=client, pool=pool, task_queue=queue)
     first = await respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool,
                           act_id="ticket-4711")
     again = await respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool,

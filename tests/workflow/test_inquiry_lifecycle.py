@@ -15,16 +15,11 @@ from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import RequestOutcome, RespondToInquiry, StatusView
 from starter import Refused, respond, status, submit
 from store.events import EventStore
-from tests.store.support import opened
-from tests.support import (
-    PERSONAL,
-    actor,
-    inquiry,
-    keep_history,
-    personal_values_in,
-    readable_history,
-    recorded_histories,
-)
+from tests.support.builders import submission
+from tests.support.histories import keep_history, recorded_histories
+from tests.support.privacy import PERSONAL, leaks, readable_history
+from tests.support.sealing import opened
+from tests.support.temporal import actor
 from workflows import search_attributes
 from workflows.data_subject_request import DataSubjectRequest
 
@@ -38,7 +33,8 @@ async def test_answered_inquiry_closes_with_notices_and_an_intact_chain(
 ) -> None:
     client, task_queue, _ = running
     request_id = f"inq-{unique}"
-    result = await submit(inquiry(request_id, f"subj-{unique}"), client=client, pool=pool,
+    result = await submit(submission("inquiry", request_id, f"subj-{unique}",
+                                     person=PERSONAL), client=client, pool=pool,
                           task_queue=task_queue)
     assert result.created and result.workflow_started
     assert result.workflow_id == f"dsr-{request_id}"
@@ -78,7 +74,7 @@ async def test_answered_inquiry_closes_with_notices_and_an_intact_chain(
                          f"dsr-{request_id}%3Anotice%3Areceipt.json"]
 
     history = await _handle(client, result.workflow_id).fetch_history()
-    assert personal_values_in(readable_history(history.to_json())) == []
+    assert leaks(readable_history(history.to_json())) == []
     await Replayer(workflows=[DataSubjectRequest],
                    data_converter=client.data_converter).replay_workflow(history)
     keep_history("inquiry_answered", history.to_json())
@@ -90,7 +86,8 @@ async def test_unanswered_inquiry_is_reminded_then_breached_and_closes_late(
 ) -> None:
     client, task_queue, _ = running
     request_id = f"late-{unique}"
-    await submit(inquiry(request_id, f"subj-{unique}"), client=client, pool=pool,
+    await submit(submission("inquiry", request_id, f"subj-{unique}",
+                            person=PERSONAL), client=client, pool=pool,
                  task_queue=task_queue)
     answer_window = DeadlinePolicy().durations[Step.ANSWER]
 
@@ -118,7 +115,7 @@ async def test_unanswered_inquiry_is_reminded_then_breached_and_closes_late(
     assert deadline["reminded_at"] < deadline["breached_at"] < deadline["completed_at"]
     assert (await EventStore(pool).verify(request_id)).intact
     history = await _handle(client, f"dsr-{request_id}").fetch_history()
-    assert personal_values_in(readable_history(history.to_json())) == []
+    assert leaks(readable_history(history.to_json())) == []
     keep_history("inquiry_breached", history.to_json())
 
 
@@ -126,7 +123,7 @@ async def test_duplicate_submission_gives_one_row_and_one_workflow(
     running: tuple[Client, str, Worker], pool: asyncpg.Pool, unique: str,
 ) -> None:
     client, task_queue, _ = running
-    request = inquiry(f"dup-{unique}", f"subj-{unique}")
+    request = submission("inquiry", f"dup-{unique}", f"subj-{unique}", person=PERSONAL)
     first = await submit(request, client=client, pool=pool, task_queue=task_queue)
     second = await submit(request, client=client, pool=pool, task_queue=task_queue)
     assert first.created and first.workflow_started
@@ -146,7 +143,8 @@ async def test_invalid_and_out_of_order_answers_are_refused_and_change_nothing(
 ) -> None:
     client, task_queue, _ = running
     request_id = f"bad-{unique}"
-    await submit(inquiry(request_id, f"subj-{unique}"), client=client, pool=pool,
+    await submit(submission("inquiry", request_id, f"subj-{unique}",
+                            person=PERSONAL), client=client, pool=pool,
                  task_queue=task_queue)
     with pytest.raises(Refused, match="no request with id"):
         await respond(f"missing-{unique}", "text", actor("op-1"), client=client, pool=pool)

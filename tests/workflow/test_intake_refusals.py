@@ -22,7 +22,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.requests import InvalidSubmission, workflow_id_for
 from runtime.client import Refused, respond, submit
 from store.sealing import vault_of
-from tests.support import actor
+from tests.support.builders import submission
+from tests.support.temporal import actor
 
 HUGE = 100_000
 DEEP = 10_000  # past Python's recursion limit
@@ -35,29 +36,13 @@ def deep(depth: int, *, array: bool = True) -> Any:
     return value
 
 
-def payload(rid: str, sid: str, kind: str = "inquiry", /, **overrides: Any) -> dict[str, Any]:
-    details = {
-        "inquiry": {"text": "How long do you keep my purchase history?"},
-        "disclosure": {"categories": ["identity", "contact"]},
-        "correction": {"changes": [{"field": "address", "action": "correct",
-                                    "new_value": "1-2-3 Chiyoda, Tokyo"}]},
-        "suspension": {"action": "erase", "grounds": ["obtained_wrongfully"]},
-        "third_party_stop": {"partners": ["partner-42"]},
-    }[kind]
-    data = {"request_id": rid, "subject_id": sid, "kind": kind,
-            "requester": {"name": "Hanako Yamada", "email": "hanako@example.jp"},
-            "details": details}
-    data.update(overrides)
-    return data
-
-
 def requester(name: Any = "Hanako Yamada", email: Any = "hanako@example.jp") -> dict[str, Any]:
     return {"name": name, "email": email}
 
 
 def duplicated(rid: str, sid: str, key: str, last: Any) -> dict[str, Any]:
     """What json.loads makes of text naming `key` twice: the hostile last value wins."""
-    base = payload(rid, sid)
+    base = submission("inquiry", rid, sid)
     members = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in base.items()]
     members.append(f"{json.dumps(key)}: {json.dumps(last)}")
     return json.loads("{" + ", ".join(members) + "}")
@@ -65,54 +50,59 @@ def duplicated(rid: str, sid: str, key: str, last: Any) -> dict[str, Any]:
 
 # name -> builder from (request id, subject id), both unique to the test.
 CASES: dict[str, Callable[[str, str], dict[str, Any]]] = {
-    "request-id-sql": lambda r, s: payload(r, s, request_id=f"{r}'; DROP TABLE requests; --"),
-    "request-id-or-1-eq-1": lambda r, s: payload(r, s, request_id=f"{r} OR 1=1"),
-    "request-id-newline": lambda r, s: payload(r, s, request_id=f"{r}\n"),
-    "request-id-too-long": lambda r, s: payload(r, s, request_id=r + "x" * 200),
-    "request-id-huge": lambda r, s: payload(r, s, request_id=r + "x" * HUGE),
-    "request-id-number": lambda r, s: payload(r, s, request_id=12345),
-    "subject-id-sql": lambda r, s: payload(r, s, subject_id=f"{s}' OR '1'='1"),
-    "subject-id-null": lambda r, s: payload(r, s, subject_id=None),
-    "kind-sql": lambda r, s: payload(r, s, kind="inquiry'; DROP TABLE requests; --"),
-    "kind-list": lambda r, s: payload(r, s, kind=["inquiry"]),
-    "requester-list": lambda r, s: payload(r, s, requester=["Hanako", "hanako@example.jp"]),
-    "name-nul": lambda r, s: payload(r, s, requester=requester("Hana\x00ko")),
-    "name-ansi-escape": lambda r, s: payload(r, s, requester=requester("\x1b[2J\x1b[31mHi")),
-    "name-line-separator": lambda r, s: payload(r, s, requester=requester("Hana\u2028ko")),
-    "name-c1-control": lambda r, s: payload(r, s, requester=requester("Hana\x9bko")),
-    "name-lone-surrogate": lambda r, s: payload(r, s, requester=requester("Hana\ud800ko")),
-    "name-huge": lambda r, s: payload(r, s, requester=requester("x" * HUGE)),
-    "email-sql": lambda r, s: payload(
-        r, s, requester=requester(email="a@example.jp'; DROP TABLE subjects; --")),
-    "email-bool": lambda r, s: payload(r, s, requester=requester(email=True)),
-    "text-huge": lambda r, s: payload(r, s, details={"text": "x" * HUGE}),
-    "text-nul": lambda r, s: payload(r, s, details={"text": "before\x00after"}),
-    "details-deep-array": lambda r, s: payload(r, s, details=deep(DEEP)),
-    "details-deep-extra-key": lambda r, s: payload(
-        r, s, details={"text": "x", "nested": deep(DEEP, array=False)}),
-    "extra-status": lambda r, s: payload(r, s, status="completed"),
-    "extra-workflow-id": lambda r, s: payload(r, s, workflow_id="dsr-someone-else"),
-    "extra-key-newline": lambda r, s: payload(r, s, **{"x\ndsr: accepted": 1}),
-    "correction-delete-with-value": lambda r, s: payload(
-        r, s, "correction",
+    "request-id-sql": lambda r, s: submission(
+        "inquiry", r, s, request_id=f"{r}'; DROP TABLE requests; --"),
+    "request-id-or-1-eq-1": lambda r, s: submission("inquiry", r, s, request_id=f"{r} OR 1=1"),
+    "request-id-newline": lambda r, s: submission("inquiry", r, s, request_id=f"{r}\n"),
+    "request-id-too-long": lambda r, s: submission("inquiry", r, s, request_id=r + "x" * 200),
+    "request-id-huge": lambda r, s: submission("inquiry", r, s, request_id=r + "x" * HUGE),
+    "request-id-number": lambda r, s: submission("inquiry", r, s, request_id=12345),
+    "subject-id-sql": lambda r, s: submission("inquiry", r, s, subject_id=f"{s}' OR '1'='1"),
+    "subject-id-null": lambda r, s: submission("inquiry", r, s, subject_id=None),
+    "kind-sql": lambda r, s: submission("inquiry", r, s, kind="inquiry'; DROP TABLE requests; --"),
+    "kind-list": lambda r, s: submission("inquiry", r, s, kind=["inquiry"]),
+    "requester-list": lambda r, s: submission(
+        "inquiry", r, s, requester=["Hanako", "hanako@example.jp"]),
+    "name-nul": lambda r, s: submission("inquiry", r, s, requester=requester("Hana\x00ko")),
+    "name-ansi-escape": lambda r, s: submission(
+        "inquiry", r, s, requester=requester("\x1b[2J\x1b[31mHi")),
+    "name-line-separator": lambda r, s: submission(
+        "inquiry", r, s, requester=requester("Hana\u2028ko")),
+    "name-c1-control": lambda r, s: submission("inquiry", r, s, requester=requester("Hana\x9bko")),
+    "name-lone-surrogate": lambda r, s: submission(
+        "inquiry", r, s, requester=requester("Hana\ud800ko")),
+    "name-huge": lambda r, s: submission("inquiry", r, s, requester=requester("x" * HUGE)),
+    "email-sql": lambda r, s: submission(
+        "inquiry", r, s, requester=requester(email="a@example.jp'; DROP TABLE subjects; --")),
+    "email-bool": lambda r, s: submission("inquiry", r, s, requester=requester(email=True)),
+    "text-huge": lambda r, s: submission("inquiry", r, s, details={"text": "x" * HUGE}),
+    "text-nul": lambda r, s: submission("inquiry", r, s, details={"text": "before\x00after"}),
+    "details-deep-array": lambda r, s: submission("inquiry", r, s, details=deep(DEEP)),
+    "details-deep-extra-key": lambda r, s: submission(
+        "inquiry", r, s, details={"text": "x", "nested": deep(DEEP, array=False)}),
+    "extra-status": lambda r, s: submission("inquiry", r, s, status="completed"),
+    "extra-workflow-id": lambda r, s: submission("inquiry", r, s, workflow_id="dsr-someone-else"),
+    "extra-key-newline": lambda r, s: submission("inquiry", r, s, **{"x\ndsr: accepted": 1}),
+    "correction-delete-with-value": lambda r, s: submission(
+        "correction", r, s,
         details={"changes": [{"field": "email", "action": "delete", "new_value": "x"}]}),
-    "correction-101-changes": lambda r, s: payload(
-        r, s, "correction", details={"changes": [
+    "correction-101-changes": lambda r, s: submission(
+        "correction", r, s, details={"changes": [
             {"field": f"f{i}", "action": "delete"} for i in range(101)]}),
-    "partner-sql": lambda r, s: payload(
-        r, s, "third_party_stop",
+    "partner-sql": lambda r, s: submission(
+        "third_party_stop", r, s,
         details={"partners": ["p'; DROP TABLE third_party_provisions; --"]}),
-    "suspension-three-grounds": lambda r, s: payload(
-        r, s, "suspension", details={"action": "erase", "grounds": [
+    "suspension-three-grounds": lambda r, s: submission(
+        "suspension", r, s, details={"action": "erase", "grounds": [
             "obtained_wrongfully", "used_beyond_purpose", "obtained_wrongfully"]}),
-    "categories-operator-object": lambda r, s: payload(
-        r, s, "disclosure", details={"categories": ["identity", {"$ne": None}]}),
+    "categories-operator-object": lambda r, s: submission(
+        "disclosure", r, s, details={"categories": ["identity", {"$ne": None}]}),
     "duplicate-key-kind": lambda r, s: duplicated(r, s, "kind", "erasure"),
     "duplicate-key-requester": lambda r, s: duplicated(r, s, "requester", [1, 2]),
     # At 2ac0040 a deeply nested value where an enum belongs raised RecursionError from
     # parse_submission (the StrEnum's error message formats repr(value)).
-    "categories-deep-array": lambda r, s: payload(
-        r, s, "disclosure", details={"categories": [deep(DEEP)]}),
+    "categories-deep-array": lambda r, s: submission(
+        "disclosure", r, s, details={"categories": [deep(DEEP)]}),
 }
 
 
@@ -209,8 +199,8 @@ async def test_a_payload_that_is_not_an_object_is_refused_as_invalid(
     """submit() promises InvalidSubmission or Refused on bad input; at 2ac0040 whatever
     was neither a Mapping nor a model went on as if parsed: AttributeError on `.kind`."""
     rid, sid = f"req-{unique}", f"subj-{unique}"
-    data = {"list": [payload(rid, sid)], "string": json.dumps(payload(rid, sid)),
-            "none": None}[shape]
+    form = submission("inquiry", rid, sid)
+    data = {"list": [form], "string": json.dumps(form), "none": None}[shape]
     raised = await submit_and_look(data, running, pool, unique, [rid], [sid])
     assert isinstance(raised, InvalidSubmission), (
         f"submit raised {type(raised).__name__}: {raised}")
@@ -224,7 +214,7 @@ async def test_the_checks_see_an_accepted_submission(
     client, task_queue, _ = running
     rid, sid = f"req-{unique}", f"subj-{unique}"
     name = "Robert'); DROP TABLE requests; --"
-    result = await submit(payload(rid, sid, requester=requester(name)), client=client,
+    result = await submit(submission("inquiry", rid, sid, requester=requester(name)), client=client,
                           pool=pool, task_queue=task_queue)
     try:
         assert result.created and result.workflow_started

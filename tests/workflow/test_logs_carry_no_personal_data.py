@@ -23,14 +23,9 @@ from domain.messages import RequestOutcome
 from runtime import operator_acts as acts
 from runtime.client import respond
 from store.sealing import Vault
-from tests.support import PERSONAL, actor
-from tests.workflow.lifecycle_support import (
-    ALL_PERSONAL,
-    REASON,
-    at_step,
-    seed_subject,
-    start,
-)
+from tests.support.privacy import ALL_PERSONAL, PERSONAL, REASON
+from tests.support.scenarios import at_step, seed_subject, start
+from tests.support.temporal import actor
 
 Running = tuple[Client, str, Worker]
 

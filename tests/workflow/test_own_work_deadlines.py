@@ -21,16 +21,10 @@ from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from store.events import EventStore
 from store.outbox import NotificationOutbox
-from tests.support import PERSONAL, actor, inquiry, verified_acts
-from tests.workflow.lifecycle_support import (
-    activities_replacing,
-    at_step,
-    check_record,
-    event_types,
-    request,
-    seed_subject,
-    verified,
-)
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL, STATEMENT
+from tests.support.scenarios import at_step, check_record, event_types, seed_subject, verified
+from tests.support.temporal import activities_replacing, actor, verified_acts
 from workflows.data_subject_request import DataSubjectRequest
 
 
@@ -55,7 +49,9 @@ async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_complet
                       interceptors=verified_acts(), activities=activities_replacing(
                           pool, tmp_path / "maildrop",
                           investigate=investigate_during_an_outage)):
-        await submit(request("correction", rid, sid, {"changes": [
+        await submit(submission("correction", rid, sid, person=PERSONAL, statement=STATEMENT,
+                                language="en",
+                                details={"changes": [
             {"field": "phone", "action": "correct", "new_value": "03-2"}]}),
             client=client, pool=pool, task_queue=queue, deadline_policy=policy)
         await verified(client, pool, rid)
@@ -105,7 +101,8 @@ async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_reque
                           send_notice=deliver_while_the_relay_is_down)):
         # A short acknowledgement window keeps the relay's retries few while time skips.
         policy = policy_with({Step.ACKNOWLEDGE: timedelta(minutes=2)})
-        await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue,
+        await submit(submission("inquiry", rid, f"s-{unique}",
+                                person=PERSONAL), client=client, pool=pool, task_queue=queue,
                      deadline_policy=policy)
         await at_step(client, pool, rid, Step.ACKNOWLEDGE)
         answering = asyncio.ensure_future(

@@ -20,14 +20,10 @@ from mail.maildrop import maildrop_name
 from runtime.client import submit
 from store.events import EventStore
 from store.views import RequestFilter, RequestViews
-from tests.support import verified_acts
-from tests.workflow.lifecycle_support import (
-    activities_replacing,
-    event_types,
-    request,
-    seed_subject,
-    verified,
-)
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL, STATEMENT
+from tests.support.scenarios import event_types, seed_subject, verified
+from tests.support.temporal import activities_replacing, verified_acts
 from workflows.data_subject_request import DataSubjectRequest
 
 
@@ -47,7 +43,9 @@ async def test_a_deterministic_error_fails_the_step_visibly_and_at_once(
     async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
                       interceptors=verified_acts(), activities=activities_replacing(
                           pool, tmp_path / "maildrop", investigate=investigate_with_a_bug)):
-        await submit(request("correction", rid, sid, {"changes": [
+        await submit(submission("correction", rid, sid, person=PERSONAL, statement=STATEMENT,
+                                language="en",
+                                details={"changes": [
             {"field": "phone", "action": "correct", "new_value": "03-9"}]}),
             client=client, pool=pool, task_queue=queue)
         await verified(client, pool, rid)

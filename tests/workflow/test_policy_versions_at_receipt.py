@@ -12,7 +12,9 @@ from temporalio.worker import Worker
 
 from starter import status, submit
 from store.privacy_policy import post_policy
-from tests.support import end_open_requests, inquiry
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL
+from tests.support.temporal import end_open_requests
 from workflows import search_attributes as sa
 
 
@@ -23,7 +25,8 @@ async def test_a_request_names_the_privacy_policy_in_force_at_its_receipt(
                                 posted_at=datetime.now(UTC) - timedelta(seconds=1),
                                 effective_at=None, posted_by="admin")
     request_id = f"pp-{unique}"
-    result = await submit(inquiry(request_id, f"subj-{unique}"), client=client, pool=pool,
+    result = await submit(submission("inquiry", request_id, f"subj-{unique}",
+                                     person=PERSONAL), client=client, pool=pool,
                           task_queue=task_queue)
     assert result.workflow_started
 
@@ -56,7 +59,8 @@ async def test_a_version_posted_to_take_effect_later_is_not_yet_in_force(
     await post_policy(pool, f"next year's policy {unique}".encode(), posted_at=now,
                       effective_at=now + timedelta(days=365), posted_by="admin")
     request_id = f"pp-later-{unique}"
-    await submit(inquiry(request_id, f"subj-{unique}"), client=client, pool=pool,
+    await submit(submission("inquiry", request_id, f"subj-{unique}",
+                            person=PERSONAL), client=client, pool=pool,
                  task_queue=task_queue)
     assert await pool.fetchval(
         "SELECT privacy_policy_version FROM requests WHERE request_id = $1",

@@ -17,10 +17,8 @@ from domain.deadlines import DeadlinePolicy, Step
 from domain.decisions import RefusalGround
 from runtime import operator_acts as acts
 from store.sealing import vault_of
-from tests.support import PERSONAL, actor, time_skipping_server
-from tests.workflow.lifecycle_support import (
-    HELD_VALUES,
-    REASON,
+from tests.support.privacy import HELD_VALUES, PERSONAL, REASON
+from tests.support.scenarios import (
     at_step,
     check_record,
     event_types,
@@ -29,6 +27,7 @@ from tests.workflow.lifecycle_support import (
     start,
     verified,
 )
+from tests.support.temporal import actor, time_skipping_server
 
 Running = tuple[Client, str, Worker]
 

@@ -15,16 +15,9 @@ from domain.deadlines import Step
 from domain.event_log import RequestMark
 from runtime import operator_acts as acts
 from runtime.client import respond
-from tests.support import PERSONAL, actor
-from tests.workflow.lifecycle_support import (
-    Running,
-    at_step,
-    event_types,
-    outcome_of,
-    seed_subject,
-    start,
-    verified,
-)
+from tests.support.privacy import PERSONAL
+from tests.support.scenarios import at_step, event_types, outcome_of, seed_subject, start, verified
+from tests.support.temporal import Running, actor
 
 # Before the patch `bookkeeping-rides-with-effects`, each of these was a round trip of its
 # own (the frozen histories of 2026-11-25: 15 activities for an inquiry, 32 for a

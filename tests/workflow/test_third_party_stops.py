@@ -16,11 +16,8 @@ from runtime import operator_acts as acts
 from store.inventory import InventoryStore
 from store.provisions import CONSENTS_STREAM, check_provisions
 from store.registers import verify_stream
-from tests.support import PERSONAL, actor
-from tests.workflow.lifecycle_support import (
-    HELD_VALUES,
-    REASON,
-    Running,
+from tests.support.privacy import HELD_VALUES, PERSONAL, REASON
+from tests.support.scenarios import (
     at_step,
     check_record,
     outcome_notice,
@@ -29,6 +26,7 @@ from tests.workflow.lifecycle_support import (
     start,
     verified,
 )
+from tests.support.temporal import Running, actor
 
 
 async def _stopped(pool: asyncpg.Pool, subject_id: str) -> dict[str, bool]:

@@ -30,15 +30,10 @@ from runtime.cluster import connect, ensure_search_attributes
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port
 from store.database import apply_migrations, create_pool
 from store.events import EventStore
-from tests.support import (
-    PERSONAL,
-    TEST_ACT_KEY,
-    actor,
-    eventually,
-    inquiry,
-    suite_vault,
-    vault_environment,
-)
+from tests.support.builders import submission
+from tests.support.database import suite_vault, vault_environment
+from tests.support.privacy import PERSONAL
+from tests.support.temporal import TEST_ACT_KEY, actor, eventually
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NAMESPACE = "default"
@@ -210,7 +205,7 @@ class FaultStack:
     async def submit_inquiries(self, request_ids: Iterable[str]) -> None:
         async def one(request_id: str) -> None:
             result = await submit(
-                inquiry(request_id, f"subj-{request_id}"),
+                submission("inquiry", request_id, f"subj-{request_id}", person=PERSONAL),
                 client=self.client, pool=self.pool, task_queue=self.task_queue,
             )
             assert result.created and result.workflow_started, result
