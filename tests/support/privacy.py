@@ -24,6 +24,14 @@ HELD_VALUES = {"name": "Hanako Yamada-Testperson", "phone": "090-1234-5678",
                "ad_profile": "lookalike-audience-7"}
 STATEMENT = "My phone number changed last spring (secret-statement-marker)."
 ALL_PERSONAL = [*PERSONAL.values(), REASON, MEASURE, STATEMENT, *HELD_VALUES.values()]
+# The new values of a correction are personal data too.
+NEW_PHONE = "03-5555-0000-secret-phone-marker"
+NEW_NICKNAME = "secret-nickname-marker"
+IN_PLAY = [*ALL_PERSONAL, NEW_PHONE, NEW_NICKNAME]
+# Fragments of those that survive any quoting or escaping a renderer might apply to a value.
+FRAGMENTS = ["testperson", "secret-inquiry-marker", "secret-answer-marker",
+             "secret-reason-marker", "secret-phone-marker", "secret-nickname-marker",
+             "090-1234-5678", "mufg", "minato"]
 
 
 def readable_history(history_json: str) -> str:

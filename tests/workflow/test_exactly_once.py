@@ -31,10 +31,9 @@ from runtime.client import respond, status
 from runtime.log_context import LogContextInterceptor
 from runtime.scrubbed_failures import FailureScrubbingInterceptor
 from store.events import EventStore
-from tests.support.privacy import PERSONAL
+from tests.support.privacy import FRAGMENTS, IN_PLAY, PERSONAL, leaks
 from tests.support.scenarios import seed_subject, start
 from tests.support.temporal import TEST_ACT_KEY, actor, eventually, verified_acts
-from tests.workflow.test_logs_carry_no_personal_data import leaks_in
 from worker import build_worker, request_activities
 from workflows.data_subject_request import DataSubjectRequest
 
@@ -210,7 +209,7 @@ def _retries_logged_no_personal_data(
     assert "Completing activity as failed" in caplog.text and "RuntimeError" in caplog.text
     texts = [caplog.text, output.out, output.err,
              *(str(record.__dict__) for record in caplog.records)]
-    assert [leak for text in texts for leak in leaks_in(text)] == []
+    assert [leak for text in texts for leak in leaks(text, IN_PLAY, fragments=FRAGMENTS)] == []
 
 
 async def test_a_disclosure_whose_every_activity_fails_after_its_effect_leaves_each_once(

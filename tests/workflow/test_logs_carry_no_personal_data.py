@@ -23,21 +23,19 @@ from domain.messages import RequestOutcome
 from runtime import operator_acts as acts
 from runtime.client import respond
 from store.sealing import Vault
-from tests.support.privacy import ALL_PERSONAL, PERSONAL, REASON
+from tests.support.privacy import (
+    FRAGMENTS,
+    IN_PLAY,
+    NEW_NICKNAME,
+    NEW_PHONE,
+    PERSONAL,
+    REASON,
+    leaks,
+)
 from tests.support.scenarios import at_step, seed_subject, start
 from tests.support.temporal import actor
 
 Running = tuple[Client, str, Worker]
-
-# The new values of a correction are personal data too.
-NEW_PHONE = "03-5555-0000-secret-phone-marker"
-NEW_NICKNAME = "secret-nickname-marker"
-PERSONAL_VALUES = [*ALL_PERSONAL, NEW_PHONE, NEW_NICKNAME]
-# Fragments that survive any quoting or escaping a renderer might apply to a whole value.
-FRAGMENTS = ["testperson", "secret-inquiry-marker", "secret-answer-marker",
-             "secret-reason-marker", "secret-phone-marker", "secret-nickname-marker",
-             "090-1234-5678", "mufg", "minato"]
-
 
 async def _result(client: Client, request_id: str) -> str:
     handle = client.get_workflow_handle(f"dsr-{request_id}", result_type=RequestOutcome)
@@ -96,11 +94,6 @@ async def _erasure(client: Client, pool: asyncpg.Pool, queue: str, rid: str, sid
     assert await _result(client, rid) == "erased"
 
 
-def leaks_in(text: str) -> list[str]:
-    lowered = text.lower()
-    return [v for v in PERSONAL_VALUES if v in text] + [f for f in FRAGMENTS if f in lowered]
-
-
 async def test_no_personal_value_reaches_a_log_line_in_any_path(
     running: Running, pool: asyncpg.Pool, vault: Vault, unique: str,
     caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
@@ -124,13 +117,14 @@ async def test_no_personal_value_reaches_a_log_line_in_any_path(
         "SELECT details FROM request_details WHERE request_id = $1", paths["correction"][1]))
     assert NEW_PHONE in details and NEW_NICKNAME in details
     stored = "".join(row["recipient"] + row["body"] for row in rows)
-    assert not leaks_in(stored), "the notices are stored in plain"
+    assert not leaks(stored, IN_PLAY, fragments=FRAGMENTS), "the notices are stored in plain"
 
     output = capfd.readouterr()
     records = "\n".join(str(record.__dict__) for record in caplog.records)
     searched = {"caplog text": caplog.text, "log records": records,
                 "stdout": output.out, "stderr": output.err}
-    leaked = {where: leaks_in(text) for where, text in searched.items() if leaks_in(text)}
+    leaked = {where: found for where, text in searched.items()
+              if (found := leaks(text, IN_PLAY, fragments=FRAGMENTS))}
     assert leaked == {}, f"personal data in log lines: {leaked}"
 
     # The search saw the activities' lines: each path's request id is bound to them.
