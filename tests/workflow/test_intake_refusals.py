@@ -23,7 +23,7 @@ from domain.requests import InvalidSubmission, workflow_id_for
 from runtime.client import Refused, respond, submit
 from store.sealing import vault_of
 from tests.support.builders import submission
-from tests.support.temporal import actor
+from tests.support.temporal import Rig, actor
 
 HUGE = 100_000
 DEEP = 10_000  # past Python's recursion limit
@@ -155,32 +155,31 @@ async def workflows_started(client: Client, request_ids: list[str]) -> list[str]
 
 
 async def submit_and_look(
-    data: Any, running: tuple[Client, str, Any], pool: asyncpg.Pool, unique: str,
+    data: Any, rig: Rig, pool: asyncpg.Pool, unique: str,
     request_ids: list[str], subject_ids: list[str],
 ) -> BaseException | None:
     """Submit, then assert nothing was written or started; returns what submit raised."""
-    client, task_queue, _ = running
     raised: BaseException | None = None
     try:
-        await submit(data, client=client, pool=pool, task_queue=task_queue)
+        await submit(data, client=rig.client, pool=pool, task_queue=rig.task_queue)
     except Exception as error:
         raised = error
     leftovers = {k: v for k, v in (await rows_left(
         pool, unique, probes(request_ids), probes(subject_ids))).items() if v}
     assert not leftovers, f"a refused submission left rows behind: {leftovers}"
-    started = await workflows_started(client, probes(request_ids))
+    started = await workflows_started(rig.client, probes(request_ids))
     assert not started, f"a refused submission started {started}"
     return raised
 
 
 @pytest.mark.parametrize("case", list(CASES))
 async def test_a_hostile_submission_is_refused_and_leaves_nothing(
-    case: str, running: tuple[Client, str, Any], pool: asyncpg.Pool, unique: str
+    case: str, rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     rid, sid = f"req-{unique}", f"subj-{unique}"
     data = CASES[case](rid, sid)
     raised = await submit_and_look(
-        data, running, pool, unique,
+        data, rig, pool, unique,
         request_ids=[rid, data.get("request_id")], subject_ids=[sid, data.get("subject_id")],
     )
     assert isinstance(raised, InvalidSubmission | Refused), (
@@ -194,34 +193,34 @@ async def test_a_hostile_submission_is_refused_and_leaves_nothing(
 
 @pytest.mark.parametrize("shape", ["list", "string", "none"])
 async def test_a_payload_that_is_not_an_object_is_refused_as_invalid(
-    shape: str, running: tuple[Client, str, Any], pool: asyncpg.Pool, unique: str
+    shape: str, rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """submit() promises InvalidSubmission or Refused on bad input; at 2ac0040 whatever
     was neither a Mapping nor a model went on as if parsed: AttributeError on `.kind`."""
     rid, sid = f"req-{unique}", f"subj-{unique}"
     form = submission("inquiry", rid, sid)
     data = {"list": [form], "string": json.dumps(form), "none": None}[shape]
-    raised = await submit_and_look(data, running, pool, unique, [rid], [sid])
+    raised = await submit_and_look(data, rig, pool, unique, [rid], [sid])
     assert isinstance(raised, InvalidSubmission), (
         f"submit raised {type(raised).__name__}: {raised}")
 
 
 async def test_the_checks_see_an_accepted_submission(
-    running: tuple[Client, str, Any], pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """The control: a valid submission, SQL fragment in its name and all, is found by
     the same checks, so their silence above means something."""
-    client, task_queue, _ = running
     rid, sid = f"req-{unique}", f"subj-{unique}"
     name = "Robert'); DROP TABLE requests; --"
-    result = await submit(submission("inquiry", rid, sid, requester=requester(name)), client=client,
-                          pool=pool, task_queue=task_queue)
+    result = await submit(submission("inquiry", rid, sid, requester=requester(name)),
+                          client=rig.client,
+                          pool=pool, task_queue=rig.task_queue)
     try:
         assert result.created and result.workflow_started
         counts = await rows_left(pool, unique, [rid], [sid])
         del counts["request_events.request_id"]  # the workflow records its receipt later
         assert set(counts.values()) == {1}, counts
-        assert await workflows_started(client, [rid]) == [workflow_id_for(rid)]
+        assert await workflows_started(rig.client, [rid]) == [workflow_id_for(rid)]
         async with pool.acquire() as connection:
             stored = await connection.fetchval(
                 "SELECT requester_name FROM request_details WHERE request_id = $1", rid)
@@ -229,5 +228,6 @@ async def test_the_checks_see_an_accepted_submission(
     finally:
         # Closed the ordinary way while its worker runs: terminating it mid-activity
         # leaves the time-skipping server's clock locked for the tests after this one.
-        await respond(rid, "We keep it for seven years.", actor("op-1"), client=client, pool=pool)
-        await client.get_workflow_handle(workflow_id_for(rid)).result()
+        await respond(rid, "We keep it for seven years.", actor("op-1"), client=rig.client,
+                      pool=pool)
+        await rig.client.get_workflow_handle(workflow_id_for(rid)).result()

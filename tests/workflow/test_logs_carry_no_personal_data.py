@@ -16,7 +16,6 @@ import logging
 import asyncpg
 import pytest
 from temporalio.client import Client
-from temporalio.worker import Worker
 
 from domain.deadlines import Step
 from domain.messages import RequestOutcome
@@ -33,9 +32,8 @@ from tests.support.privacy import (
     leaks,
 )
 from tests.support.scenarios import at_step, seed_subject, start
-from tests.support.temporal import actor
+from tests.support.temporal import Rig, actor
 
-Running = tuple[Client, str, Worker]
 
 async def _result(client: Client, request_id: str) -> str:
     handle = client.get_workflow_handle(f"dsr-{request_id}", result_type=RequestOutcome)
@@ -95,17 +93,17 @@ async def _erasure(client: Client, pool: asyncpg.Pool, queue: str, rid: str, sid
 
 
 async def test_no_personal_value_reaches_a_log_line_in_any_path(
-    running: Running, pool: asyncpg.Pool, vault: Vault, unique: str,
+    rig: Rig, pool: asyncpg.Pool, vault: Vault, unique: str,
     caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.INFO)
-    client, queue, _ = running
+
     paths = {"inquiry": (_inquiry, f"log-inq-{unique}"),
              "correction": (_correction, f"log-cor-{unique}"),
              "disclosure": (_disclosure, f"log-dis-{unique}"),
              "erasure": (_erasure, f"log-era-{unique}")}
     for drive, rid in paths.values():
-        await drive(client, pool, queue, rid, f"s-{rid}")
+        await drive(rig.client, pool, rig.task_queue, rid, f"s-{rid}")
     # The personal values were really in play: the notices sent carry them (sealed at rest,
     # so opened here as the sender opens them), and the activities held them in memory.
     rows = await pool.fetch(

@@ -101,9 +101,8 @@ async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_reque
                           send_notice=deliver_while_the_relay_is_down)):
         # A short acknowledgement window keeps the relay's retries few while time skips.
         policy = policy_with({Step.ACKNOWLEDGE: timedelta(minutes=2)})
-        await submit(submission("inquiry", rid, f"s-{unique}",
-                                person=PERSONAL), client=client, pool=pool, task_queue=queue,
-                     deadline_policy=policy)
+        await submit(submission("inquiry", rid, f"s-{unique}", person=PERSONAL),
+                     client=client, pool=pool, task_queue=queue, deadline_policy=policy)
         await at_step(client, pool, rid, Step.ACKNOWLEDGE)
         answering = asyncio.ensure_future(
             respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool))

@@ -17,7 +17,7 @@ from runtime import operator_acts as acts
 from runtime.client import respond
 from tests.support.privacy import PERSONAL
 from tests.support.scenarios import at_step, event_types, outcome_of, seed_subject, start, verified
-from tests.support.temporal import Running, actor
+from tests.support.temporal import Rig, actor
 
 # Before the patch `bookkeeping-rides-with-effects`, each of these was a round trip of its
 # own (the frozen histories of 2026-11-25: 15 activities for an inquiry, 32 for a
@@ -44,16 +44,16 @@ def _timer_summaries(history: WorkflowHistory) -> list[str]:
 
 
 async def test_an_inquiry_runs_in_five_activities_each_named_in_the_web_ui(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
     rid = f"rt-inq-{unique}"
-    await start(client, pool, queue, "inquiry", rid, f"s-{unique}", {"text": PERSONAL["text"]})
-    await at_step(client, pool, rid, Step.ANSWER)
-    await respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
-    assert await outcome_of(client, rid) == "answered"
+    await start(rig.client, pool, rig.task_queue, "inquiry", rid, f"s-{unique}",
+                {"text": PERSONAL["text"]})
+    await at_step(rig.client, pool, rid, Step.ANSWER)
+    await respond(rid, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool)
+    assert await outcome_of(rig.client, rid) == "answered"
 
-    history = await client.get_workflow_handle(f"dsr-{rid}").fetch_history()
+    history = await rig.client.get_workflow_handle(f"dsr-{rid}").fetch_history()
     scheduled = _scheduled(history)
     assert [name for name, _ in scheduled] == [
         "send_notice",          # the receipt, carrying `received` and the step's start
@@ -84,23 +84,22 @@ async def test_an_inquiry_runs_in_five_activities_each_named_in_the_web_ui(
 
 
 async def test_a_disclosure_with_its_fee_runs_in_a_third_of_the_round_trips(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
     rid, sid = f"rt-dis-{unique}", f"s-{unique}"
     await seed_subject(pool, sid)
-    await start(client, pool, queue, "disclosure", rid, sid, {})
-    await verified(client, pool, rid)
-    await at_step(client, pool, rid, Step.DECIDE)
+    await start(rig.client, pool, rig.task_queue, "disclosure", rid, sid, {})
+    await verified(rig.client, pool, rid)
+    await at_step(rig.client, pool, rid, Step.DECIDE)
     await acts.decide(rid, "disclosed_except_history_and_characteristic", actor("op-1"),
-                      client=client, pool=pool)
-    view = await at_step(client, pool, rid, Step.PAYMENT)
+                      client=rig.client, pool=pool)
+    view = await at_step(rig.client, pool, rid, Step.PAYMENT)
     assert view.invoice_id is not None
     await acts.record_payment(rid, view.invoice_id, 1000, "bank-ref-1", actor("cashier-1"),
-                              client=client, pool=pool)
-    assert await outcome_of(client, rid) == "disclosed_except_history_and_characteristic"
+                              client=rig.client, pool=pool)
+    assert await outcome_of(rig.client, rid) == "disclosed_except_history_and_characteristic"
 
-    history = await client.get_workflow_handle(f"dsr-{rid}").fetch_history()
+    history = await rig.client.get_workflow_handle(f"dsr-{rid}").fetch_history()
     names = [name for name, _ in _scheduled(history)]
     assert not RETIRED & set(names), names
     assert len(names) <= 13, names  # 32 before
