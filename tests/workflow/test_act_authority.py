@@ -19,7 +19,12 @@ from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from tests.support.builders import submission
 from tests.support.privacy import MEASURE, PERSONAL, REASON
-from tests.support.scenarios import at_step, event_types, outcome_of, seed_subject, start, verified
+from tests.support.scenarios import (
+    Scenario,
+    at_step,
+    event_types,
+    outcome_of,
+)
 from tests.support.temporal import TEST_ACT_KEY, Rig, actor
 
 ANSWER_ID = "3f0c7a52-58a4-4b53-9d43-1a4b8f3c9a11"
@@ -105,27 +110,27 @@ async def test_an_act_needs_its_role_and_a_refusal_writes_nothing(
 async def test_an_alternative_measure_needs_a_second_account_holding_approver(
     rig: Rig, pool: asyncpg.Pool, unique: str,
 ) -> None:
-    rid, sid = f"auth-alt-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(rig.client, pool, rig.task_queue, "suspension", rid, sid,
-                {"action": "erase", "grounds": ["obtained_wrongfully"]})
-    await verified(rig.client, pool, rid)
-    await at_step(rig.client, pool, rid, Step.DECIDE)
+    request = await (Scenario(rig, "auth-alt")
+        .suspension("erase", "obtained_wrongfully")
+        .verified()
+        .at(Step.DECIDE))
     proposer = actor("op-1", Role.OPERATOR, Role.APPROVER)
-    await acts.decide(rid, "alternative_measures", proposer, client=rig.client, pool=pool,
+    await acts.decide(request.id, "alternative_measures", proposer, client=rig.client, pool=pool,
                       reason=REASON, measure=MEASURE, alternative_ground="large_expense")
     with pytest.raises(acts.Refused, match="second operator"):
-        await acts.approve_measure(rid, proposer, client=rig.client, pool=pool)
+        await acts.approve_measure(request.id, proposer, client=rig.client, pool=pool)
     with pytest.raises(acts.Forbidden, match="does not hold the approver role"):
-        await acts.approve_measure(rid, actor("op-2", Role.OPERATOR), client=rig.client, pool=pool)
+        await acts.approve_measure(request.id, actor("op-2", Role.OPERATOR), client=rig.client,
+                                   pool=pool)
     # Straight to Temporal, a signature claiming `approver` that the API never issued.
-    await _refused(rig.client, rid, "approve_measure", _signed(
-        ApproveMeasure(operator="op-2"), "approve_measure", rid, key=b"x" * 32,
+    await _refused(rig.client, request.id, "approve_measure", _signed(
+        ApproveMeasure(operator="op-2"), "approve_measure", request.id, key=b"x" * 32,
         account="op-2", roles=(Role.APPROVER,)), "not issued by this service")
-    assert "measure.approved" not in await event_types(pool, rid)
-    await acts.approve_measure(rid, actor("ap-1", Role.APPROVER), client=rig.client, pool=pool)
-    assert await outcome_of(rig.client, rid) == "alternative_measures"
+    assert "measure.approved" not in await event_types(pool, request.id)
+    await acts.approve_measure(request.id, actor("ap-1", Role.APPROVER), client=rig.client,
+                               pool=pool)
+    assert await outcome_of(rig.client, request.id) == "alternative_measures"
     approvals = await pool.fetch(
         "SELECT actor FROM request_events WHERE request_id = $1 AND type = 'measure.approved'",
-        rid)
+        request.id)
     assert [a["actor"] for a in approvals] == ["ap-1"]

@@ -12,7 +12,7 @@ from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from tests.support.builders import submission
 from tests.support.privacy import PERSONAL, REASON
-from tests.support.scenarios import at_step, seed_subject, start, verified
+from tests.support.scenarios import Scenario
 from tests.support.temporal import Rig, actor
 
 
@@ -23,26 +23,22 @@ async def _count(pool: asyncpg.Pool, sql: str, request_id: str) -> int:
 async def test_the_same_decision_sent_twice_is_one_act_with_one_note_and_one_event(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    rid, sid = f"idem-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(rig.client, pool, rig.task_queue, "disclosure", rid, sid, {})
-    await verified(rig.client, pool, rid)
-    await at_step(rig.client, pool, rid, Step.DECIDE)
+    request = await Scenario(rig, "idem").disclosure().verified().at(Step.DECIDE)
     send = dict(outcome="disclosure_refused", operator=actor("op-1"), client=rig.client, pool=pool,
                 reason=REASON, refusal_grounds=("violation_of_other_laws",))
-    first = await acts.decide(rid, **send)
-    again = await acts.decide(rid, **send)
+    first = await acts.decide(request.id, **send)
+    again = await acts.decide(request.id, **send)
     assert again == first
     assert await _count(pool, "SELECT count(*) FROM request_events WHERE request_id=$1"
-                              " AND type='decision.recorded'", rid) == 1
+                              " AND type='decision.recorded'", request.id) == 1
     assert await _count(pool, "SELECT count(*) FROM operator_notes WHERE request_id=$1",
-                        rid) == 1
+                        request.id) == 1
     # A different act (another reason) is refused as a second decision, and leaves nothing.
     with pytest.raises(acts.Refused, match="already on record"):
-        await acts.decide(rid, **{**send, "reason": "Another reason."})
+        await acts.decide(request.id, **{**send, "reason": "Another reason."})
     assert await _count(pool, "SELECT count(*) FROM operator_notes WHERE request_id=$1",
-                        rid) == 1
-    await rig.client.get_workflow_handle(f"dsr-{rid}").result()
+                        request.id) == 1
+    await rig.client.get_workflow_handle(f"dsr-{request.id}").result()
 
 
 async def test_an_answer_sent_twice_with_one_act_id_is_recorded_once(

@@ -18,6 +18,7 @@ from store.provisions import CONSENTS_STREAM, check_provisions
 from store.registers import verify_stream
 from tests.support.privacy import HELD_VALUES, PERSONAL, REASON
 from tests.support.scenarios import (
+    Scenario,
     at_step,
     check_record,
     outcome_notice,
@@ -41,93 +42,88 @@ async def test_art5_stop_is_decided_per_partner_on_its_recorded_basis(
     """Art 5 ¶1: provision "will be stopped at the request of the person"; the exceptions
     (here cooperation with authorities) may continue, citing the basis on record. Art 5
     ¶2: joint use and entrustment are not third parties. Unknown names are told back."""
-    rid, sid = f"tps-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(rig.client, pool, rig.task_queue, "third_party_stop", rid, sid,
-                {"partners": ["adnet-1", "tax-office", "group-co", "call-centre", "nobody-9"]})
-    # A stop only narrows what is done with the data: the registration match suffices.
-    view = await at_step(rig.client, pool, rid, Step.DECIDE)
+    request = await (Scenario(rig, "tps")
+        .third_party_stop("adnet-1", "tax-office", "group-co", "call-centre", "nobody-9")
+        .at(Step.DECIDE))
+    view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == "provision_stopped"
     with pytest.raises(acts.Refused, match="rests on consent"):
-        await acts.decide(rid, "provision_stopped", actor("op-1"), client=rig.client, pool=pool,
+        await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client,
+                          pool=pool,
                           reason=REASON, continued_partners=("adnet-1",))
     with pytest.raises(acts.Refused, match="needs a reason"):
-        await acts.decide(rid, "provision_stopped", actor("op-1"), client=rig.client, pool=pool,
+        await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client,
+                          pool=pool,
                           continued_partners=("tax-office",))
-    await acts.decide(rid, "provision_stopped", actor("op-1"), client=rig.client, pool=pool,
+    await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client, pool=pool,
                       reason=REASON, continued_partners=("tax-office",))
-    assert await outcome_of(rig.client, rid) == "provision_stopped"
-    assert await _stopped(pool, sid) == {"adnet-1": True, "broker-2": False,
+    assert await outcome_of(rig.client, request.id) == "provision_stopped"
+    assert await _stopped(pool, request.subject_id) == {"adnet-1": True, "broker-2": False,
                                          "tax-office": False, "group-co": False,
                                          "call-centre": False}
-    notice = await outcome_notice(pool, rid)
+    notice = await outcome_notice(pool, request.id)
     assert "stopped providing your personal information to: adnet-1." in notice
     assert "We have decided to continue providing your personal information to tax-office" in notice
     assert "cooperate with a national agency" in notice and REASON in notice
     assert "not third parties under Article 5 (entrusted with handling, joint use)" in notice
     assert "call-centre, group-co." in notice
     assert "no record of providing your personal information to: nobody-9" in notice
-    await check_record(rig.client, pool, rid, "third_party_stop")
+    await check_record(rig.client, pool, request.id, "third_party_stop")
 
 
 async def test_art5_an_opt_out_provision_cannot_be_refused_only_an_exception_can(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    rid, sid = f"tps-ref-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(rig.client, pool, rig.task_queue, "third_party_stop", rid, sid,
-                {"partners": ["broker-2", "tax-office"]})
-    await at_step(rig.client, pool, rid, Step.DECIDE)
+    request = await (Scenario(rig, "tps-ref")
+        .third_party_stop("broker-2", "tax-office")
+        .at(Step.DECIDE))
     with pytest.raises(acts.Refused, match="opt_out_notified"):
-        await acts.decide(rid, "stop_refused", actor("op-1"),
+        await acts.decide(request.id, "stop_refused", actor("op-1"),
                           client=rig.client, pool=pool, reason=REASON,
                           continued_partners=("broker-2", "tax-office"))
     with pytest.raises(acts.Refused, match="not continued: broker-2"):
-        await acts.decide(rid, "stop_refused", actor("op-1"),
+        await acts.decide(request.id, "stop_refused", actor("op-1"),
                           client=rig.client, pool=pool, reason=REASON,
                           continued_partners=("tax-office",))
-    await acts.decide(rid, "provision_stopped", actor("op-1"), client=rig.client, pool=pool,
+    await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client, pool=pool,
                       reason=REASON, continued_partners=("tax-office",))
-    assert await outcome_of(rig.client, rid) == "provision_stopped"
-    stopped = await _stopped(pool, sid)
+    assert await outcome_of(rig.client, request.id) == "provision_stopped"
+    stopped = await _stopped(pool, request.subject_id)
     assert stopped["broker-2"] and not stopped["tax-office"]
 
 
 async def test_art5_stop_refused_cites_the_exception_recorded_for_the_partner(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    rid, sid = f"tps-keep-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(rig.client, pool, rig.task_queue, "third_party_stop", rid, sid,
-                {"partners": ["tax-office"]})
-    await at_step(rig.client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "stop_refused", actor("op-1"), client=rig.client, pool=pool,
+    request = await Scenario(rig, "tps-keep").third_party_stop("tax-office").at(Step.DECIDE)
+    await acts.decide(request.id, "stop_refused", actor("op-1"), client=rig.client, pool=pool,
                       reason=REASON,
                       continued_partners=("tax-office",))
-    assert await outcome_of(rig.client, rid) == "stop_refused"
-    notice = await outcome_notice(pool, rid)
+    assert await outcome_of(rig.client, request.id) == "stop_refused"
+    notice = await outcome_notice(pool, request.id)
     assert "We have decided to continue providing your personal information to tax-office" in notice
     assert "stopped providing" not in notice
-    await check_record(rig.client, pool, rid, "third_party_stop_refused")
+    await check_record(rig.client, pool, request.id, "third_party_stop_refused")
 
 
 async def test_art5_nothing_to_stop_is_never_told_as_stopped(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    rid, sid = f"tps-none-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(rig.client, pool, rig.task_queue, "third_party_stop", rid, sid,
-                {"partners": ["group-co", "nobody-9"]})
-    view = await at_step(rig.client, pool, rid, Step.DECIDE)
+    request = await (Scenario(rig, "tps-none")
+        .third_party_stop("group-co", "nobody-9")
+        .at(Step.DECIDE))
+    view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == "no_provision_to_stop"
     with pytest.raises(acts.Refused, match="no provision would be stopped"):
-        await acts.decide(rid, "provision_stopped", actor("op-1"), client=rig.client, pool=pool)
-    await acts.decide(rid, "no_provision_to_stop", actor("op-1"), client=rig.client, pool=pool)
-    assert await outcome_of(rig.client, rid) == "no_provision_to_stop"
-    notice = await outcome_notice(pool, rid)
+        await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client,
+                          pool=pool)
+    await acts.decide(request.id, "no_provision_to_stop", actor("op-1"), client=rig.client,
+                      pool=pool)
+    assert await outcome_of(rig.client, request.id) == "no_provision_to_stop"
+    notice = await outcome_notice(pool, request.id)
     assert "there is no provision to stop" in notice and "stopped providing" not in notice
     assert "nobody-9" in notice
-    await check_record(rig.client, pool, rid, "third_party_nothing_to_stop")
+    await check_record(rig.client, pool, request.id, "third_party_nothing_to_stop")
 
 
 async def test_art8_a_suspended_item_is_no_longer_provided_and_later_requests_see_it(
