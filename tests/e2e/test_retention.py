@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from domain.requests import workflow_id_for
 from runtime.archive_schedule import schedule_id
 from tests.e2e.test_service import Service, _count, service  # noqa: F401  (the fixture)
 from tests.support.privacy import leaks, readable_history
@@ -48,7 +49,7 @@ async def test_a_closed_request_outlives_its_workflow_history(
         "ArchiveClosedRequests"
 
     request_id = f"ret-{unique}"
-    workflow_id = f"dsr-{request_id}"
+    workflow_id = workflow_id_for(request_id)
     request_file = service.submit_answered_inquiry(request_id, f"subj-{unique}")
 
     async def workflow_status() -> str:

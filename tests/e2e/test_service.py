@@ -16,6 +16,7 @@ import asyncpg
 import psutil
 import pytest
 
+from domain.requests import workflow_id_for
 from runtime.servers import free_port, installed_binary, running_embedded_postgres
 from store.privileges import with_user
 from tests.support.builders import submission
@@ -164,7 +165,7 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
                                                   person=PERSONAL)))
     submitted = service.dsr("--output", "json", "submit", "--json", str(request_file))
     assert submitted.returncode == 0, submitted.stderr
-    assert json.loads(submitted.stdout)["workflow_id"] == f"dsr-{request_id}"
+    assert json.loads(submitted.stdout)["workflow_id"] == workflow_id_for(request_id)
     again = service.dsr("submit", "--json", "-", stdin=request_file.read_text())
     assert again.returncode == 0 and "already submitted" in again.stdout
 
@@ -173,17 +174,18 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
 
     async def workflow_status() -> str:
         described = await asyncio.to_thread(
-            service.temporal, "workflow", "describe", "-w", f"dsr-{request_id}", "-o", "json")
+            service.temporal, "workflow", "describe", "-w", workflow_id_for(request_id), "-o",
+            "json")
         return json.loads(described)["workflowExecutionInfo"]["status"]
 
     await eventually(workflow_status, lambda s: s == "WORKFLOW_EXECUTION_STATUS_COMPLETED")
     history = await asyncio.to_thread(
-        service.temporal, "workflow", "show", "-w", f"dsr-{request_id}", "-o", "json")
+        service.temporal, "workflow", "show", "-w", workflow_id_for(request_id), "-o", "json")
     readable = readable_history(history)
     # Decoded payloads are searched: the workflow's result is among them.
     assert '"outcome":"answered"' in readable and request_id in readable
     assert leaks(readable) == []
-    exported = tmp_path / "exported" / f"dsr-{request_id}.json"
+    exported = tmp_path / "exported" / f"{workflow_id_for(request_id)}.json"
     exported.parent.mkdir()
     exported.write_text(history)
     replayed = service.dsr("audit", "replay", str(exported.parent))
@@ -290,7 +292,7 @@ async def test_disclosure_driven_from_the_command_line(
     assert [n.split("%3A")[-1] for n in notices] == [
         "identity_proof_requested.json", "outcome.json", "receipt.json"]
     outcome = json.loads((service.data_dir / "maildrop" /
-                          f"dsr-{rid}%3Anotice%3Aoutcome.json").read_text())
+                          f"{workflow_id_for(rid)}%3Anotice%3Aoutcome.json").read_text())
     assert "reason-marker" in outcome["body"] and outcome["to"] == PERSONAL["email"]
     verified_chain = service.dsr("audit", "verify", rid)
     assert verified_chain.returncode == 0 and "intact" in verified_chain.stdout

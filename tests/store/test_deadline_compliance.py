@@ -23,6 +23,7 @@ from audit.report import build_report, kept_compliance_problem
 from domain.compliance import compliance_from_events
 from domain.compliance_report import ComplianceReport, ReportRange
 from domain.events import EventType, NewEvent, RecordedEvent
+from domain.requests import workflow_id_for
 from store.database import apply_migrations, create_pool, migration_files
 from store.events import EventStore
 from store.intake import IntakeStore
@@ -144,7 +145,7 @@ class Year:
             """INSERT INTO requests (request_id, workflow_id, kind, subject_id, fingerprint,
                                      deadline_policy_version)
                VALUES ($1, $2, 'inquiry', $3, 'x', $4)""",
-            request_id, f"dsr-{request_id}", subject_id, POLICY)
+            request_id, workflow_id_for(request_id), subject_id, POLICY)
         await self.pool.execute(
             """INSERT INTO request_details (request_id, requester_name, requester_email,
                                             details)

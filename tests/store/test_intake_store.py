@@ -13,7 +13,7 @@ import pytest
 
 from domain.chain import GENESIS_HASH
 from domain.events import EventType
-from domain.requests import fingerprint
+from domain.requests import fingerprint, workflow_id_for
 from store.events import EventStore, UnknownRequest
 from store.identity_checks import registration_matched
 from store.intake import (
@@ -57,7 +57,7 @@ async def test_a_submission_writes_subject_request_and_details(
     recorded = await IntakeStore(pool).record_submission(submission, POLICY)
 
     assert recorded.created is True
-    assert (recorded.request_id, recorded.workflow_id) == (request_id, f"dsr-{request_id}")
+    assert (recorded.request_id, recorded.workflow_id) == (request_id, workflow_id_for(request_id))
     assert (recorded.kind, recorded.subject_id, recorded.status) == (
         "inquiry", subject_id, "submitted",
     )
@@ -65,7 +65,7 @@ async def test_a_submission_writes_subject_request_and_details(
         "subjects": 1, "requests": 1, "details": 1,
     }
     request = await pool.fetchrow("SELECT * FROM requests WHERE request_id = $1", request_id)
-    assert request["workflow_id"] == f"dsr-{request_id}"
+    assert request["workflow_id"] == workflow_id_for(request_id)
     assert (request["kind"], request["subject_id"], request["status"]) == (
         "inquiry", subject_id, "submitted",
     )
@@ -181,7 +181,7 @@ async def test_concurrent_identical_submissions_create_one_request(
             for _ in range(4)
     ))
     assert sorted(result.created for result in results) == [False, False, False, True]
-    assert {result.workflow_id for result in results} == {f"dsr-{request_id}"}
+    assert {result.workflow_id for result in results} == {workflow_id_for(request_id)}
     assert await _counts(pool, request_id, subject_id) == {
         "subjects": 1, "requests": 1, "details": 1,
     }
@@ -192,7 +192,7 @@ async def test_summary(pool: asyncpg.Pool, unique: str) -> None:
     request_id = f"inq-{unique}"
     await intake.record_submission(parsed("inquiry", request_id, f"subj-{unique}"), POLICY)
     assert await intake.summary(request_id) == RequestSummary(
-        request_id, f"dsr-{request_id}", "inquiry", "submitted", None,
+        request_id, workflow_id_for(request_id), "inquiry", "submitted", None,
     )
     with pytest.raises(UnknownRequest):
         await intake.summary(f"missing-{unique}")

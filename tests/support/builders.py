@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 
 from domain.events import EventType, NewEvent
-from domain.requests import RequestKind, SubjectRequest, parse_submission
+from domain.requests import RequestKind, SubjectRequest, parse_submission, workflow_id_for
 from store.intake import IntakeStore
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -95,5 +95,5 @@ def event(
         payload=payload,
         occurred_at=T0 + timedelta(minutes=minutes),
         actor=actor,
-        idempotency_key=key or f"dsr-{request_id}:{type.value}:{uuid.uuid4().hex}",
+        idempotency_key=key or f"{workflow_id_for(request_id)}:{type.value}:{uuid.uuid4().hex}",
     )

@@ -325,7 +325,7 @@ def test_any_valid_submission_round_trips_with_a_stable_fingerprint(data: dict[s
     assert again == parsed
     assert fingerprint(again) == fingerprint(parsed) == fingerprint(parse_submission(data))
     assert len(fingerprint(parsed)) == 64
-    assert workflow_id_for(parsed.request_id) == f"dsr-{data['request_id']}"
+    assert workflow_id_for(parsed.request_id) == workflow_id_for(data['request_id'])
 
 
 def _change(data: dict[str, Any], where: str) -> None:

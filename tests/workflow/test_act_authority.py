@@ -15,6 +15,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from domain.authority import ActAuthority, Role, argument_digest, sign_act
 from domain.deadlines import Step
 from domain.messages import ApproveMeasure, Decide, RespondToInquiry, StatusView
+from domain.requests import workflow_id_for
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from tests.support.builders import submission
@@ -50,7 +51,7 @@ def _signed(argument: RespondToInquiry | Decide | ApproveMeasure, act: str, requ
 
 async def _refused(client: Client, rid: str, update: str, argument: Any, match: str) -> None:
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await client.get_workflow_handle(f"dsr-{rid}").execute_update(
+        await client.get_workflow_handle(workflow_id_for(rid)).execute_update(
             update, argument, result_type=StatusView)
     assert match in str(caught.value.cause), caught.value.cause
 
@@ -81,7 +82,7 @@ async def test_an_update_sent_straight_to_temporal_without_a_signature_is_refuse
                    "names operator 'mallory' but was authorised for account op-1")
     # Nothing changed: no event, no answer taken, the request still waits for one.
     assert await event_types(pool, rid) == before
-    view = await rig.client.get_workflow_handle(f"dsr-{rid}").query("status",
+    view = await rig.client.get_workflow_handle(workflow_id_for(rid)).query("status",
                                                                 result_type=StatusView)
     assert view.step is Step.ANSWER and view.outcome is None
     # The signed act of an account with the role is taken.

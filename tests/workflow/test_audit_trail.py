@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import RequestRef
+from domain.requests import workflow_id_for
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from tests.support.builders import submission
@@ -71,7 +72,7 @@ async def _closed_requests_of_every_kind(client: Client, pool: asyncpg.Pool, que
     await at_step(client, pool, tps, Step.DECIDE)
     await acts.decide(tps, "provision_stopped", actor("op-1"), client=client, pool=pool)
     for rid in (inq, dis, cor, sus, tps):
-        await client.get_workflow_handle(f"dsr-{rid}").result()
+        await client.get_workflow_handle(workflow_id_for(rid)).result()
     return [inq, dis, cor, sus, tps]
 
 
@@ -117,7 +118,7 @@ async def test_list_filters_and_show_the_timeline(
     # Close it while its worker runs: a workflow stranded without a worker would stall
     # the time-skipping server's clock for the tests that follow.
     await respond(late, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool)
-    await rig.client.get_workflow_handle(f"dsr-{late}").result()
+    await rig.client.get_workflow_handle(workflow_id_for(late)).result()
 
 
 async def test_exports_replay_and_a_changed_workflow_is_reported_diverged(
@@ -178,7 +179,7 @@ async def _answered_inquiry(rig: Rig, pool: asyncpg.Pool, rid: str,
     await submit(submission("inquiry", rid, f"s-{unique}", person=PERSONAL),
                  client=rig.client, pool=pool, task_queue=rig.task_queue)
     await respond(rid, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool)
-    await rig.client.get_workflow_handle(f"dsr-{rid}").result()
+    await rig.client.get_workflow_handle(workflow_id_for(rid)).result()
     return rid
 
 

@@ -9,6 +9,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.deadlines import DeadlinePolicy, Step, policy_with
+from domain.requests import workflow_id_for
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from tests.support.builders import submission
@@ -71,7 +72,7 @@ async def test_an_extension_moves_the_due_time_and_prevents_the_breach(
     assert "more time for our decision" in told and REASON in told
 
     await acts.decide(request.id, "correction_made", actor("op-1"), client=rig.client, pool=pool)
-    await rig.client.get_workflow_handle(f"dsr-{request.id}").result()
+    await rig.client.get_workflow_handle(workflow_id_for(request.id)).result()
     assert await pool.fetchval(
         "SELECT status FROM deadlines WHERE request_id=$1 AND step='decide'", request.id) == "met"
     await check_record(rig.client, pool, request.id, "deadline_extended")
@@ -93,7 +94,7 @@ async def test_an_overdue_step_extended_is_no_longer_overdue_but_its_breach_stay
     assert (await at_step(rig.client, pool, request.id, Step.DECIDE)).overdue
     assert (await event_types(pool, request.id)).count("deadline.breached") == 2
     await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client, pool=pool)
-    await rig.client.get_workflow_handle(f"dsr-{request.id}").result()
+    await rig.client.get_workflow_handle(workflow_id_for(request.id)).result()
     row = await pool.fetchrow(
         "SELECT status, breached_at FROM deadlines WHERE request_id=$1 AND step='decide'",
         request.id)
@@ -117,7 +118,7 @@ async def test_a_policy_overridden_by_settings_is_the_one_the_request_is_judged_
     await time_skipping_env.sleep(timedelta(hours=3))
     assert (await at_step(rig.client, pool, rid, Step.ANSWER)).overdue
     await respond(rid, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool)
-    await rig.client.get_workflow_handle(f"dsr-{rid}").result()
+    await rig.client.get_workflow_handle(workflow_id_for(rid)).result()
     started = await pool.fetchval(
         "SELECT payload FROM request_events WHERE request_id=$1 AND type='deadline.started'"
         " AND payload->>'step' = 'answer'", rid)
@@ -145,4 +146,4 @@ async def test_extensions_are_capped_by_the_deadline_policy_and_each_is_told(
     assert await pool.fetchval("SELECT count(*) FROM notifications WHERE request_id=$1"
                                " AND notice='deadline_extended'", request.id) == 2
     await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client, pool=pool)
-    await rig.client.get_workflow_handle(f"dsr-{request.id}").result()
+    await rig.client.get_workflow_handle(workflow_id_for(request.id)).result()

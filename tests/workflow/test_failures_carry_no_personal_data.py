@@ -32,6 +32,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.messages import Investigation, RequestStep
+from domain.requests import workflow_id_for
 from runtime.client import submit
 from runtime.logs import console_renderer
 from runtime.scrubbed_failures import (
@@ -243,7 +244,7 @@ async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_hi
             {"field": "phone", "action": "correct", "new_value": "03-9"}]}),
             client=client, pool=pool, task_queue=queue)
         await verified(client, pool, rid)
-        handle = client.get_workflow_handle(f"dsr-{rid}")
+        handle = client.get_workflow_handle(workflow_id_for(rid))
         with pytest.raises(WorkflowFailureError):
             async with asyncio.timeout(30):
                 await handle.result()

@@ -13,7 +13,7 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
 from domain.messages import RequestRef
-from domain.requests import RequestKind
+from domain.requests import RequestKind, workflow_id_for
 from tests.support.temporal import Rig
 
 
@@ -52,7 +52,7 @@ async def test_a_request_never_taken_in_fails_the_workflow_at_once(
 ) -> None:
     ref = RequestRef(request_id=f"never-{unique}", subject_id=f"s-{unique}",
                      kind=RequestKind.INQUIRY)
-    workflow_id = f"dsr-never-{unique}"
+    workflow_id = workflow_id_for(f"never-{unique}")
     await rig.client.start_workflow("DataSubjectRequest", ref, id=workflow_id,
                                     task_queue=rig.task_queue)
     cause = await _failure(rig.client, workflow_id)

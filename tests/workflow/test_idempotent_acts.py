@@ -8,6 +8,7 @@ import asyncpg
 import pytest
 
 from domain.deadlines import Step
+from domain.requests import workflow_id_for
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
 from tests.support.builders import submission
@@ -38,7 +39,7 @@ async def test_the_same_decision_sent_twice_is_one_act_with_one_note_and_one_eve
         await acts.decide(request.id, **{**send, "reason": "Another reason."})
     assert await _count(pool, "SELECT count(*) FROM operator_notes WHERE request_id=$1",
                         request.id) == 1
-    await rig.client.get_workflow_handle(f"dsr-{request.id}").result()
+    await rig.client.get_workflow_handle(workflow_id_for(request.id)).result()
 
 
 async def test_an_answer_sent_twice_with_one_act_id_is_recorded_once(
@@ -55,4 +56,4 @@ async def test_an_answer_sent_twice_with_one_act_id_is_recorded_once(
     assert await _count(pool, "SELECT count(*) FROM answers WHERE request_id=$1", rid) == 1
     assert await _count(pool, "SELECT count(*) FROM request_events WHERE request_id=$1"
                               " AND type='answer.recorded'", rid) == 1
-    await rig.client.get_workflow_handle(f"dsr-{rid}").result()
+    await rig.client.get_workflow_handle(workflow_id_for(rid)).result()

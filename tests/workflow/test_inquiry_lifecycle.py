@@ -13,6 +13,7 @@ from temporalio.worker import Replayer
 
 from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import RequestOutcome, RespondToInquiry, StatusView
+from domain.requests import workflow_id_for
 from starter import Refused, respond, status, submit
 from store.events import EventStore
 from tests.support.builders import submission
@@ -35,7 +36,7 @@ async def test_answered_inquiry_closes_with_notices_and_an_intact_chain(
     result = await submit(submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL),
                           client=rig.client, pool=pool, task_queue=rig.task_queue)
     assert result.created and result.workflow_started
-    assert result.workflow_id == f"dsr-{request_id}"
+    assert result.workflow_id == workflow_id_for(request_id)
 
     view = await respond(request_id, PERSONAL["answer"], actor("op-7"), client=rig.client,
                          pool=pool)
@@ -69,8 +70,8 @@ async def test_answered_inquiry_closes_with_notices_and_an_intact_chain(
     ]
     assert PERSONAL["answer"] in await opened(pool, notices[1]["body"])
     delivered = sorted(p.name for p in (tmp_path / "maildrop").iterdir())
-    assert delivered == [f"dsr-{request_id}%3Anotice%3Aanswer.json",
-                         f"dsr-{request_id}%3Anotice%3Areceipt.json"]
+    assert delivered == [f"{workflow_id_for(request_id)}%3Anotice%3Aanswer.json",
+                         f"{workflow_id_for(request_id)}%3Anotice%3Areceipt.json"]
 
     history = await _handle(rig.client, result.workflow_id).fetch_history()
     assert leaks(readable_history(history.to_json())) == []
@@ -98,11 +99,11 @@ async def test_unanswered_inquiry_is_reminded_then_breached_and_closes_late(
     overdue = await status(request_id, client=rig.client, pool=pool)
     assert overdue.overdue and overdue.step is Step.ANSWER
     assert await pool.fetchval("SELECT overdue FROM requests WHERE request_id=$1", request_id)
-    described = await _handle(rig.client, f"dsr-{request_id}").describe()
+    described = await _handle(rig.client, workflow_id_for(request_id)).describe()
     assert described.typed_search_attributes.get(search_attributes.OVERDUE) is True
 
     await respond(request_id, PERSONAL["answer"], actor("op-7"), client=rig.client, pool=pool)
-    outcome = await _handle(rig.client, f"dsr-{request_id}").result()
+    outcome = await _handle(rig.client, workflow_id_for(request_id)).result()
     assert outcome.outcome == "answered"
     deadline = await pool.fetchrow(
         "SELECT status, breached_at, completed_at, reminded_at FROM deadlines"
@@ -111,7 +112,7 @@ async def test_unanswered_inquiry_is_reminded_then_breached_and_closes_late(
     assert deadline["status"] == "completed_late"
     assert deadline["reminded_at"] < deadline["breached_at"] < deadline["completed_at"]
     assert (await EventStore(pool).verify(request_id)).intact
-    history = await _handle(rig.client, f"dsr-{request_id}").fetch_history()
+    history = await _handle(rig.client, workflow_id_for(request_id)).fetch_history()
     assert leaks(readable_history(history.to_json())) == []
     keep_history("inquiry_breached", history.to_json())
 
@@ -148,7 +149,7 @@ async def test_invalid_and_out_of_order_answers_are_refused_and_change_nothing(
         await respond(request_id, "   ", actor("op-1"), client=rig.client, pool=pool)
 
     # An answer id the store does not hold for this request: the update fails, no event.
-    handle = _handle(rig.client, f"dsr-{request_id}")
+    handle = _handle(rig.client, workflow_id_for(request_id))
     forged = RespondToInquiry(answer_id="00000000-0000-4000-8000-000000000000", operator="op-1")
     with pytest.raises(WorkflowUpdateFailedError):
         await handle.execute_update("respond", forged, result_type=StatusView)

@@ -19,6 +19,7 @@ from temporalio.client import Client
 
 from domain.deadlines import Step
 from domain.messages import RequestOutcome
+from domain.requests import workflow_id_for
 from runtime import operator_acts as acts
 from runtime.client import respond
 from store.sealing import Vault
@@ -36,7 +37,7 @@ from tests.support.temporal import Rig, actor
 
 
 async def _result(client: Client, request_id: str) -> str:
-    handle = client.get_workflow_handle(f"dsr-{request_id}", result_type=RequestOutcome)
+    handle = client.get_workflow_handle(workflow_id_for(request_id), result_type=RequestOutcome)
     return (await handle.result()).outcome or ""
 
 

@@ -16,6 +16,7 @@ from activities.lifecycle_activities import LifecycleActivities
 from activities.request_activities import RequestActivities
 from domain.deadlines import Step, policy_with
 from domain.messages import Investigation, QueueNotice, RequestOutcome, RequestStep
+from domain.requests import workflow_id_for
 from mail.maildrop import MaildropSender
 from runtime import operator_acts as acts
 from runtime.client import respond, submit
@@ -66,7 +67,7 @@ async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_complet
         outage["over"] = True
         await at_step(client, pool, rid, Step.DECIDE)
         await acts.decide(rid, "correction_made", actor("op-1"), client=client, pool=pool)
-        await client.get_workflow_handle(f"dsr-{rid}").result()
+        await client.get_workflow_handle(workflow_id_for(rid)).result()
     status = await pool.fetchval(
         "SELECT status FROM deadlines WHERE request_id=$1 AND step='investigate'", rid)
     assert status == "completed_late"
@@ -112,7 +113,7 @@ async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_reque
         async with asyncio.timeout(60):
             await answering
             result = await client.get_workflow_handle(
-                f"dsr-{rid}", result_type=RequestOutcome).result()
+                workflow_id_for(rid), result_type=RequestOutcome).result()
     assert result.outcome == "answered"
     types = await event_types(pool, rid)
     assert types.index("deadline.breached") < types.index("answer.recorded")

@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.messages import Investigation, RequestStep
+from domain.requests import workflow_id_for
 from mail.maildrop import maildrop_name
 from runtime.client import submit
 from store.events import EventStore
@@ -51,7 +52,7 @@ async def test_a_deterministic_error_fails_the_step_visibly_and_at_once(
         await verified(client, pool, rid)
         with pytest.raises(WorkflowFailureError) as failed:
             async with asyncio.timeout(30):
-                await client.get_workflow_handle(f"dsr-{rid}").result()
+                await client.get_workflow_handle(workflow_id_for(rid)).result()
     assert attempts == [1]  # never retried
     cause = failed.value.cause
     assert isinstance(cause, ApplicationError) and cause.type == "StepFailed"
@@ -70,8 +71,8 @@ def test_a_notice_key_too_long_for_a_file_name_still_gets_its_own_file() -> None
     """A request id at its longest, and a notice's key built from it, must not make the
     maildrop's file name too long for the file system (an error that never cures)."""
     longest = "r" * 128
-    keys = [f"dsr-{longest}:notice:deadline_extended-verify_identity-2026-12-24T17:00:00+09:00",
-            f"dsr-{longest}:notice:deadline_extended-verify_identity-2026-12-25T17:00:00+09:00"]
+    notice = f"{workflow_id_for(longest)}:notice:deadline_extended-verify_identity"
+    keys = [f"{notice}-2026-12-24T17:00:00+09:00", f"{notice}-2026-12-25T17:00:00+09:00"]
     names = [maildrop_name(key) for key in keys]
     assert all(len(name.encode()) <= 255 and name.endswith(".json") for name in names)
     assert names[0] != names[1]

@@ -14,6 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.deadlines import DeadlinePolicy, Step
 from domain.decisions import RefusalGround
+from domain.requests import workflow_id_for
 from runtime import operator_acts as acts
 from store.sealing import vault_of
 from tests.support.privacy import HELD_VALUES, PERSONAL, REASON
@@ -38,7 +39,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 async def _result(client: Client, request_id: str) -> dict:
-    outcome = await client.get_workflow_handle(f"dsr-{request_id}").result()
+    outcome = await client.get_workflow_handle(workflow_id_for(request_id)).result()
     return outcome if isinstance(outcome, dict) else outcome.model_dump(mode="json")
 
 

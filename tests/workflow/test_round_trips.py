@@ -13,6 +13,7 @@ from temporalio.converter import DataConverter
 from audit.histories import evidence_in
 from domain.deadlines import Step
 from domain.event_log import RequestMark
+from domain.requests import workflow_id_for
 from runtime import operator_acts as acts
 from runtime.client import respond
 from tests.support.privacy import PERSONAL
@@ -55,7 +56,7 @@ async def test_an_inquiry_runs_in_five_activities_each_named_in_the_web_ui(
     await respond(request.id, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool)
     assert await outcome_of(rig.client, request.id) == "answered"
 
-    history = await rig.client.get_workflow_handle(f"dsr-{request.id}").fetch_history()
+    history = await rig.client.get_workflow_handle(workflow_id_for(request.id)).fetch_history()
     scheduled = _scheduled(history)
     assert [name for name, _ in scheduled] == [
         "send_notice",          # the receipt, carrying `received` and the step's start
@@ -97,7 +98,7 @@ async def test_a_disclosure_with_its_fee_runs_in_a_third_of_the_round_trips(
                               client=rig.client, pool=pool)
     assert await outcome_of(rig.client, request.id) == "disclosed_except_history_and_characteristic"
 
-    history = await rig.client.get_workflow_handle(f"dsr-{request.id}").fetch_history()
+    history = await rig.client.get_workflow_handle(workflow_id_for(request.id)).fetch_history()
     names = [name for name, _ in _scheduled(history)]
     assert not RETIRED & set(names), names
     assert len(names) <= 13, names  # 32 before
