@@ -152,9 +152,11 @@ class Rig:
 
 @contextlib.asynccontextmanager
 async def rigged(client: Client, pool: asyncpg.Pool, folder: Path, unique: str,
-                 label: str = "dsr-test") -> AsyncIterator[Rig]:
-    """A running production worker on the task queue `{label}-{unique}`."""
+                 label: str = "dsr-test", *,
+                 interceptors: tuple[Interceptor, ...] = ()) -> AsyncIterator[Rig]:
+    """A running production worker on the task queue `{label}-{unique}`; `interceptors`
+    go innermost (fault injection)."""
     task_queue = f"{label}-{unique}"
-    worker = new_worker(client, pool, task_queue, folder)
+    worker = new_worker(client, pool, task_queue, folder, interceptors=interceptors)
     async with worker:
         yield Rig(client, task_queue, worker, pool, folder, unique)
