@@ -10,7 +10,7 @@ import asyncpg
 import httpx
 
 from domain.authority import Role
-from tests.api.conftest import Token, bearer
+from tests.support.api import Token, bearer
 from tests.support.builders import submission
 from tests.support.privacy import MEASURE, PERSONAL, REASON
 from tests.support.scenarios import seed_subject

@@ -8,7 +8,7 @@ import pytest
 from domain.authority import Role
 from runtime import operator_acts as acts
 from store.views import RequestViews
-from tests.api.conftest import Token, bearer
+from tests.support.api import Token, bearer
 from tests.support.builders import submission
 from tests.support.privacy import PERSONAL
 

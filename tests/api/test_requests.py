@@ -10,7 +10,7 @@ import httpx
 
 from domain.authority import Role
 from domain.requests import workflow_id_for
-from tests.api.conftest import Token, bearer
+from tests.support.api import Token, bearer
 from tests.support.builders import submission
 from tests.support.privacy import PERSONAL
 from tests.support.temporal import eventually

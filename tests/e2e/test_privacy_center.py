@@ -6,7 +6,6 @@ would."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 from collections.abc import AsyncIterator, Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from runtime.servers import free_port
-from tests.e2e.test_service import Service
+from tests.support.service import Service
 from tests.support.temporal import eventually
 
 pytestmark = pytest.mark.e2e
@@ -50,10 +49,7 @@ class CenterService(Service):
 def center_service(tmp_path: Path) -> Iterator[CenterService]:
     service = CenterService(tmp_path / "dsr-data")
     yield service
-    if service.process is not None:
-        service.stop(signal.SIGKILL)
-    for line in service.leftovers():
-        os.kill(int(line.split(":")[0]), signal.SIGKILL)
+    service.kill()
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ import pytest
 
 from domain.requests import workflow_id_for
 from runtime.archive_schedule import schedule_id
-from tests.e2e.test_service import Service, _count, service  # noqa: F401  (the fixture)
 from tests.support.privacy import leaks, readable_history
+from tests.support.service import Service, count
 from tests.support.temporal import eventually
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +34,7 @@ async def _workflows_named(svc: Service, workflow_id: str) -> list[Any]:
 
 
 async def test_a_closed_request_outlives_its_workflow_history(
-    service: Service, tmp_path: Path, unique: str  # noqa: F811
+    service: Service, tmp_path: Path, unique: str
 ) -> None:
     service.env["DSR_RETENTION"] = "45d"
     await service.start()
@@ -63,7 +63,7 @@ async def test_a_closed_request_outlives_its_workflow_history(
                             "--overlap-policy", "AllowAll")
 
     async def archived_history() -> Any:
-        return await _count(
+        return await count(
             service, "SELECT history FROM request_histories WHERE request_id = $1", request_id)
 
     history = json.loads(await eventually(archived_history, lambda h: h is not None, within=30))

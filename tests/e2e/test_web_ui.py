@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from tests.e2e.browser import BrowserError, Chromium, find_chromium
-from tests.e2e.test_service import Service, service  # noqa: F401  (the fixture)
 from tests.support.builders import submission
 from tests.support.privacy import PERSONAL, leaks
+from tests.support.service import Service
 from tests.support.temporal import eventually
 
 pytestmark = pytest.mark.e2e
@@ -65,7 +65,7 @@ async def _rendered(browser: Chromium, url: str, accept: Callable[[dict[str, Any
 
 
 async def test_web_ui_shows_search_attributes_and_summary(
-    service: Service, tmp_path: Path, unique: str, test_output: Path  # noqa: F811
+    service: Service, tmp_path: Path, unique: str, test_output: Path
 ) -> None:
     chromium = find_chromium()
     if chromium is None:

@@ -14,7 +14,7 @@ import asyncpg
 from domain.requests import workflow_id_for
 from store.sealing import Vault, vault_of
 from store.shredding import shred_subject_key
-from tests.privacy_center.conftest import Center
+from tests.support.privacy_center import Center
 from tests.support.temporal import eventually
 
 _VERIFY = re.compile(r"^/verify/([0-9a-f-]{36})\?lang=(ja|en)$")

@@ -10,9 +10,10 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import asyncpg
+import pytest
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
@@ -101,6 +102,18 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
         yield env
     finally:
         await env.shutdown()
+
+
+def own_time_skipping_env(scope: Literal["package", "module"]) -> Any:
+    """A `time_skipping_env` fixture of a package's or module's own, overriding the
+    suite's (see `time_skipping_server` for why some need one)."""
+
+    @pytest.fixture(scope=scope)
+    async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+        async with time_skipping_server() as env:
+            yield env
+
+    return time_skipping_env
 
 
 def new_worker(client: Client, pool: asyncpg.Pool, task_queue: str, folder: Path, *,

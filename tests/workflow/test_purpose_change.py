@@ -46,8 +46,8 @@ from store.outbox import OutgoingNotice
 from store.purpose_notices import notice_key
 from store.purposes import PURPOSES_STREAM, change_stream, load_register
 from store.registers import verify_stream
-from tests.store.test_purposes_register import BEFORE, define, holders
 from tests.support.privacy import readable_history
+from tests.support.purposes import BEFORE, define, holders
 from tests.support.temporal import TEST_ACT_KEY, eventually
 from workflows.purpose_change import PurposeChange
 
