@@ -112,9 +112,7 @@ async def test_an_alternative_measure_needs_a_second_account_holding_approver(
     rig: Rig, pool: asyncpg.Pool, unique: str,
 ) -> None:
     request = await (Scenario(rig, "auth-alt")
-        .suspension("erase", "obtained_wrongfully")
-        .verified()
-        .at(Step.DECIDE))
+        .suspension("erase", "obtained_wrongfully").verified().at(Step.DECIDE))
     proposer = actor("op-1", Role.OPERATOR, Role.APPROVER)
     await acts.decide(request.id, "alternative_measures", proposer, client=rig.client, pool=pool,
                       reason=REASON, measure=MEASURE, alternative_ground="large_expense")

@@ -61,8 +61,7 @@ async def test_art7_a_correction_that_changes_nothing_cannot_be_called_made(
 ) -> None:
     request = await (Scenario(rig, "cor-noop")
         .correction({"field": "phone", "action": "correct", "new_value": HELD_VALUES["phone"]})
-        .verified()
-        .at(Step.DECIDE))
+        .verified().at(Step.DECIDE))
     view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == "correction_declined"
     with pytest.raises(acts.Refused, match="none of the changes to be made"):
@@ -86,8 +85,7 @@ async def test_art8_p3_notice_names_the_items_acted_on_and_the_rest_left_alone(
     """Art 8 ¶3: notify "when it has suspended use, etc. ... or when it has decided not
     to": the items in breach are named, and so is the decision not to touch the rest."""
     request = await (Scenario(rig, "sus")
-        .suspension(action, "used_beyond_purpose", "obtained_wrongfully")
-        .verified()
+        .suspension(action, "used_beyond_purpose", "obtained_wrongfully").verified()
         .at(Step.DECIDE))
     view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == outcome
@@ -137,9 +135,7 @@ async def test_art8_p4_confirmed_grounds_cannot_be_refused_alternative_measures_
     rig: Rig, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
 ) -> None:
     request = await (Scenario(rig, "sus-alt")
-        .suspension("erase", "obtained_wrongfully")
-        .verified()
-        .at(Step.DECIDE))
+        .suspension("erase", "obtained_wrongfully").verified().at(Step.DECIDE))
     with pytest.raises(acts.Refused, match="alternative_measures"):
         await acts.decide(request.id, "suspension_refused", actor("op-1"), client=rig.client,
                           pool=pool,

@@ -31,8 +31,7 @@ async def test_an_extension_moves_the_due_time_and_prevents_the_breach(
     rig: Rig, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
 ) -> None:
     request = await (Scenario(rig, "ext")
-        .correction({"field": "phone", "action": "correct", "new_value": "03-1"})
-        .verified()
+        .correction({"field": "phone", "action": "correct", "new_value": "03-1"}).verified()
         .at(Step.DECIDE))
     view = request.view
     assert view.due_at is not None

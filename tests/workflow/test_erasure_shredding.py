@@ -31,8 +31,7 @@ from tests.support.scenarios import (
     verified,
 )
 from tests.support.sealing import opened
-from tests.support.temporal import activities_replacing, actor, verified_acts
-from workflows.data_subject_request import DataSubjectRequest
+from tests.support.temporal import actor, faulty_worker
 
 ERASED_VALUES = (HELD_VALUES["segment"], HELD_VALUES["ad_profile"])
 MARKER = Redaction((), sparing="").marker
@@ -42,9 +41,7 @@ def _worker(env: WorkflowEnvironment, pool: asyncpg.Pool, queue: str,
             maildrop: Path) -> Worker:
     """The real activities, the erasure's withdrawing from the test's maildrop."""
     lifecycle = LifecycleActivities(pool, EventStore(pool), sender=MaildropSender(maildrop))
-    return Worker(env.client, task_queue=queue, workflows=[DataSubjectRequest],
-                  interceptors=verified_acts(),
-                  activities=activities_replacing(pool, maildrop, carry_out=lifecycle.carry_out))
+    return faulty_worker(env.client, pool, queue, maildrop, carry_out=lifecycle.carry_out)
 
 
 def _files(maildrop: Path) -> set[str]:

@@ -29,7 +29,6 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.messages import Investigation, RequestStep
 from domain.requests import workflow_id_for
@@ -47,8 +46,7 @@ from tests.support.builders import submission
 from tests.support.database import database_with_roles
 from tests.support.privacy import PERSONAL, STATEMENT, leaks, readable_history
 from tests.support.scenarios import event_types, verified
-from tests.support.temporal import activities_replacing, verified_acts
-from workflows.data_subject_request import DataSubjectRequest
+from tests.support.temporal import faulty_worker, verified_acts
 from workflows.request_effects import DETERMINISTIC_ERRORS
 
 MARKER = "secret-pii-marker@example.jp"
@@ -234,10 +232,8 @@ async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_hi
 
     caplog.set_level(logging.INFO)
     await _registered(pool, sid)
-    async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
-                      interceptors=interceptors,
-                      activities=activities_replacing(
-                          pool, tmp_path / "maildrop", investigate=investigate_into_a_failure)):
+    async with faulty_worker(client, pool, queue, tmp_path / "maildrop", interceptors=interceptors,
+                             investigate=investigate_into_a_failure):
         await submit(submission("correction", rid, sid, person=PERSONAL, statement=STATEMENT,
                                 language="en",
                                 details={"changes": [

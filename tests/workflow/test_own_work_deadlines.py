@@ -10,7 +10,6 @@ from typing import Any
 import asyncpg
 from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from activities.lifecycle_activities import LifecycleActivities
 from activities.request_activities import RequestActivities
@@ -25,8 +24,7 @@ from store.outbox import NotificationOutbox
 from tests.support.builders import submission
 from tests.support.privacy import PERSONAL, STATEMENT
 from tests.support.scenarios import at_step, check_record, event_types, seed_subject, verified
-from tests.support.temporal import activities_replacing, actor, verified_acts
-from workflows.data_subject_request import DataSubjectRequest
+from tests.support.temporal import actor, faulty_worker
 
 
 async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_completes_late(
@@ -46,10 +44,8 @@ async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_complet
     rid, sid = f"stuck-{unique}", f"s-{unique}"
     await seed_subject(pool, sid)
     policy = policy_with({Step.INVESTIGATE: timedelta(minutes=2)})
-    async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
-                      interceptors=verified_acts(), activities=activities_replacing(
-                          pool, tmp_path / "maildrop",
-                          investigate=investigate_during_an_outage)):
+    async with faulty_worker(client, pool, queue, tmp_path / "maildrop",
+                             investigate=investigate_during_an_outage):
         await submit(submission("correction", rid, sid, person=PERSONAL, statement=STATEMENT,
                                 language="en",
                                 details={"changes": [
@@ -96,10 +92,8 @@ async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_reque
 
     queue = f"dsr-relay-{unique}"
     rid = f"inq-relay-{unique}"
-    async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
-                      interceptors=verified_acts(), activities=activities_replacing(
-                          pool, tmp_path / "maildrop",
-                          send_notice=deliver_while_the_relay_is_down)):
+    async with faulty_worker(client, pool, queue, tmp_path / "maildrop",
+                             send_notice=deliver_while_the_relay_is_down):
         # A short acknowledgement window keeps the relay's retries few while time skips.
         policy = policy_with({Step.ACKNOWLEDGE: timedelta(minutes=2)})
         await submit(submission("inquiry", rid, f"s-{unique}", person=PERSONAL),

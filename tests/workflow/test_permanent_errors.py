@@ -13,7 +13,6 @@ from temporalio import activity
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.messages import Investigation, RequestStep
 from domain.requests import workflow_id_for
@@ -24,8 +23,7 @@ from store.views import RequestFilter, RequestViews
 from tests.support.builders import submission
 from tests.support.privacy import PERSONAL, STATEMENT
 from tests.support.scenarios import event_types, seed_subject, verified
-from tests.support.temporal import activities_replacing, verified_acts
-from workflows.data_subject_request import DataSubjectRequest
+from tests.support.temporal import faulty_worker
 
 
 async def test_a_deterministic_error_fails_the_step_visibly_and_at_once(
@@ -41,9 +39,8 @@ async def test_a_deterministic_error_fails_the_step_visibly_and_at_once(
 
     queue, rid, sid = f"dsr-bug-{unique}", f"bug-{unique}", f"s-{unique}"
     await seed_subject(pool, sid)
-    async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
-                      interceptors=verified_acts(), activities=activities_replacing(
-                          pool, tmp_path / "maildrop", investigate=investigate_with_a_bug)):
+    async with faulty_worker(client, pool, queue, tmp_path / "maildrop",
+                             investigate=investigate_with_a_bug):
         await submit(submission("correction", rid, sid, person=PERSONAL, statement=STATEMENT,
                                 language="en",
                                 details={"changes": [

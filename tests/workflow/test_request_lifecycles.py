@@ -5,7 +5,6 @@ what the operator is told after each act. Articles 5, 7 and 8 are in their own f
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -26,16 +25,12 @@ from tests.support.scenarios import (
     outcome_notice,
     verified,
 )
-from tests.support.temporal import Rig, actor, time_skipping_server
+from tests.support.temporal import Rig, actor, own_time_skipping_env
 
-
-@pytest.fixture(scope="module")
-async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """This module's own server: its tests skip weeks at a time (fee windows, identity
-    windows), and on the suite's server, started minutes earlier and shared by every package,
-    such a sleep now and then failed with a broken HTTP/2 connection in full runs."""
-    async with time_skipping_server() as env:
-        yield env
+# This module's own server: its tests skip weeks at a time (fee windows, identity windows),
+# and on the suite's server, started minutes earlier and shared by every package, such a
+# sleep now and then failed with a broken HTTP/2 connection in full runs.
+time_skipping_env = own_time_skipping_env("module")
 
 
 async def _result(client: Client, request_id: str) -> dict:
@@ -125,10 +120,7 @@ async def test_partial_disclosure_withholds_a_category_on_an_article_6_ground(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     request = await (Scenario(rig, "dis-part")
-        .disclosure()
-        .in_language("ja")
-        .verified()
-        .at(Step.DECIDE))
+        .disclosure().in_language("ja").verified().at(Step.DECIDE))
     await acts.decide(request.id, "disclosed_in_part", actor("op-1"), client=rig.client, pool=pool,
                       reason=REASON, withheld_categories=("financial",),
                       refusal_grounds=("significant_hindrance_to_business",))
@@ -205,8 +197,7 @@ async def test_identity_never_verified_asks_for_proof_then_closes_saying_why(
     rig: Rig, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
 ) -> None:
     request = await (Scenario(rig, "cor-unver")
-        .correction({"field": "phone", "action": "correct", "new_value": "03-1111"})
-        .unregistered()
+        .correction({"field": "phone", "action": "correct", "new_value": "03-1111"}).unregistered()
         .at(Step.VERIFY_IDENTITY))
     view = request.view
     assert "identity verification" in (view.awaiting or "")
@@ -226,9 +217,7 @@ async def test_receipt_promises_a_date_a_person_reads_in_their_language(
     """The receipt's promise is the policy's response commitment, as a date in the
     organisation's time zone, in the person's language; never an ISO timestamp."""
     request = await (Scenario(rig, "dis-rcpt")
-        .disclosure()
-        .in_language("ja")
-        .at(Step.VERIFY_IDENTITY))
+        .disclosure().in_language("ja").at(Step.VERIFY_IDENTITY))
     receipt = await outcome_notice(pool, request.id, "receipt")
     assert "ご本人確認ができた日から29日以内" in receipt
     assert "開示しないと決定した場合、手数料はかかりません" in receipt

@@ -75,8 +75,7 @@ async def test_art5_an_opt_out_provision_cannot_be_refused_only_an_exception_can
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     request = await (Scenario(rig, "tps-ref")
-        .third_party_stop("broker-2", "tax-office")
-        .at(Step.DECIDE))
+        .third_party_stop("broker-2", "tax-office").at(Step.DECIDE))
     with pytest.raises(acts.Refused, match="opt_out_notified"):
         await acts.decide(request.id, "stop_refused", actor("op-1"),
                           client=rig.client, pool=pool, reason=REASON,
@@ -110,8 +109,7 @@ async def test_art5_nothing_to_stop_is_never_told_as_stopped(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     request = await (Scenario(rig, "tps-none")
-        .third_party_stop("group-co", "nobody-9")
-        .at(Step.DECIDE))
+        .third_party_stop("group-co", "nobody-9").at(Step.DECIDE))
     view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == "no_provision_to_stop"
     with pytest.raises(acts.Refused, match="no provision would be stopped"):
