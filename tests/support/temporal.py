@@ -34,7 +34,6 @@ from workflows.act_authority import ActAuthorityInterceptor
 from workflows.data_subject_request import DataSubjectRequest
 
 T = TypeVar("T")
-Running = tuple[Client, str, Worker]  # the `running` fixture: client, task queue, worker
 
 # The suite's act key: its workers verify acts with it, `actor()` signs with it.
 TEST_ACT_KEY = bytes(range(32))
