@@ -14,7 +14,7 @@ from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
 
-from domain.deadlines import Step
+from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import StatusView
 from domain.requests import workflow_id_for
 from runtime import operator_acts as acts
@@ -83,11 +83,12 @@ async def outcome_of(client: Client, request_id: str) -> str:
 
 async def start(client: Client, pool: asyncpg.Pool, task_queue: str, kind: str,
                 request_id: str, subject_id: str, details: dict[str, Any],
-                language: str = "en") -> None:
+                language: str = "en", deadline_policy: DeadlinePolicy | None = None) -> None:
     form = submission(kind, request_id, subject_id, person=PERSONAL, details=details,
                       language=language,
                       statement=STATEMENT if kind == "correction" else None)
-    result = await submit(form, client=client, pool=pool, task_queue=task_queue)
+    result = await submit(form, client=client, pool=pool, task_queue=task_queue,
+                          **({"deadline_policy": deadline_policy} if deadline_policy else {}))
     assert result.created and result.workflow_started
 
 
@@ -174,6 +175,7 @@ class Scenario:
         self._kind, self._details, self._language = "inquiry", {"text": PERSONAL["text"]}, "en"
         self._seed: bool | None = True  # registered; False: another address; None: none
         self._verified, self._step = False, None
+        self._policy: DeadlinePolicy | None = None
 
     def _asks(self, kind: str, details: dict[str, Any]) -> Self:
         self._kind, self._details = kind, details
@@ -196,6 +198,11 @@ class Scenario:
 
     def in_language(self, language: str) -> Self:
         self._language = language
+        return self
+
+    def under(self, policy: DeadlinePolicy) -> Self:
+        """Submitted under this deadline policy instead of the current one."""
+        self._policy = policy
         return self
 
     def unregistered(self) -> Self:
@@ -221,7 +228,7 @@ class Scenario:
         if self._seed is not None:
             await seed_subject(rig.pool, self.subject_id, registered=self._seed)
         await start(rig.client, rig.pool, rig.task_queue, self._kind, self.request_id,
-                    self.subject_id, self._details, self._language)
+                    self.subject_id, self._details, self._language, self._policy)
         if self._verified:
             await verified(rig.client, rig.pool, self.request_id)
         view = None

@@ -172,3 +172,15 @@ async def rigged(client: Client, pool: asyncpg.Pool, folder: Path, unique: str,
     worker = new_worker(client, pool, task_queue, folder, interceptors=interceptors)
     async with worker:
         yield Rig(client, task_queue, worker, pool, folder, unique)
+
+
+@contextlib.asynccontextmanager
+async def faulty_rig(client: Client, pool: asyncpg.Pool, folder: Path, unique: str,
+                     label: str, *, interceptors: list[Interceptor] | None = None,
+                     **faulty: Any) -> AsyncIterator[Rig]:
+    """A running `faulty_worker` on the task queue `{label}-{unique}`, as a `Rig`."""
+    task_queue = f"{label}-{unique}"
+    worker = faulty_worker(client, pool, task_queue, folder / "maildrop",
+                           interceptors=interceptors, **faulty)
+    async with worker:
+        yield Rig(client, task_queue, worker, pool, folder, unique)

@@ -32,7 +32,6 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.messages import Investigation, RequestStep
 from domain.requests import workflow_id_for
-from runtime.client import submit
 from runtime.logs import console_renderer
 from runtime.scrubbed_failures import (
     WITHHELD,
@@ -42,11 +41,10 @@ from runtime.scrubbed_failures import (
 )
 from store.database import create_pool
 from store.sealing import Vault, vault_of
-from tests.support.builders import submission
 from tests.support.database import database_with_roles
-from tests.support.privacy import PERSONAL, STATEMENT, leaks, readable_history
-from tests.support.scenarios import event_types, verified
-from tests.support.temporal import faulty_worker, verified_acts
+from tests.support.privacy import leaks, readable_history
+from tests.support.scenarios import Scenario, event_types
+from tests.support.temporal import faulty_rig, verified_acts
 from workflows.request_effects import DETERMINISTIC_ERRORS
 
 MARKER = "secret-pii-marker@example.jp"
@@ -207,7 +205,7 @@ async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_hi
         interceptors = verified_acts()
     attempts: list[int] = []
     raised: list[str] = []
-    queue, rid, sid = f"dsr-pii-fail-{unique}", f"pii-fail-{unique}", f"s-{unique}"
+    rid, sid = f"pii-fail-{unique}", f"s-{unique}"
 
     @activity.defn(name="investigate")
     async def investigate_into_a_failure(step: RequestStep) -> Investigation:
@@ -232,14 +230,10 @@ async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_hi
 
     caplog.set_level(logging.INFO)
     await _registered(pool, sid)
-    async with faulty_worker(client, pool, queue, tmp_path / "maildrop", interceptors=interceptors,
-                             investigate=investigate_into_a_failure):
-        await submit(submission("correction", rid, sid, person=PERSONAL, statement=STATEMENT,
-                                language="en",
-                                details={"changes": [
-            {"field": "phone", "action": "correct", "new_value": "03-9"}]}),
-            client=client, pool=pool, task_queue=queue)
-        await verified(client, pool, rid)
+    async with faulty_rig(client, pool, tmp_path, unique, "dsr-pii-fail",
+                          interceptors=interceptors, investigate=investigate_into_a_failure) as rig:
+        await (Scenario(rig, "pii-fail").unseeded()
+            .correction({"field": "phone", "action": "correct", "new_value": "03-9"}).verified())
         handle = client.get_workflow_handle(workflow_id_for(rid))
         with pytest.raises(WorkflowFailureError):
             async with asyncio.timeout(30):

@@ -22,9 +22,14 @@ from runtime.client import respond, submit
 from store.events import EventStore
 from store.outbox import NotificationOutbox
 from tests.support.builders import submission
-from tests.support.privacy import PERSONAL, STATEMENT
-from tests.support.scenarios import at_step, check_record, event_types, seed_subject, verified
-from tests.support.temporal import actor, faulty_worker
+from tests.support.privacy import PERSONAL
+from tests.support.scenarios import (
+    Scenario,
+    at_step,
+    check_record,
+    event_types,
+)
+from tests.support.temporal import actor, faulty_rig, faulty_worker
 
 
 async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_completes_late(
@@ -40,34 +45,27 @@ async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_complet
             raise RuntimeError("database unavailable")
         return await lifecycle.investigate(step)
 
-    queue = f"dsr-outage-{unique}"
-    rid, sid = f"stuck-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
     policy = policy_with({Step.INVESTIGATE: timedelta(minutes=2)})
-    async with faulty_worker(client, pool, queue, tmp_path / "maildrop",
-                             investigate=investigate_during_an_outage):
-        await submit(submission("correction", rid, sid, person=PERSONAL, statement=STATEMENT,
-                                language="en",
-                                details={"changes": [
-            {"field": "phone", "action": "correct", "new_value": "03-2"}]}),
-            client=client, pool=pool, task_queue=queue, deadline_policy=policy)
-        await verified(client, pool, rid)
-        await at_step(client, pool, rid, Step.INVESTIGATE)
+    async with faulty_rig(client, pool, tmp_path, unique, "dsr-outage",
+                          investigate=investigate_during_an_outage) as rig:
+        request = await (Scenario(rig, "stuck")
+            .correction({"field": "phone", "action": "correct", "new_value": "03-2"})
+            .under(policy).verified().at(Step.INVESTIGATE))
         await time_skipping_env.sleep(timedelta(minutes=3))
-        view = await at_step(client, pool, rid, Step.INVESTIGATE)
+        view = await at_step(client, pool, request.id, Step.INVESTIGATE)
         assert view.overdue
-        types = await event_types(pool, rid)
+        types = await event_types(pool, request.id)
         assert "deadline.reminded" in types and "deadline.breached" in types
-        assert await pool.fetchval("SELECT overdue FROM requests WHERE request_id=$1", rid)
+        assert await pool.fetchval("SELECT overdue FROM requests WHERE request_id=$1", request.id)
 
         outage["over"] = True
-        await at_step(client, pool, rid, Step.DECIDE)
-        await acts.decide(rid, "correction_made", actor("op-1"), client=client, pool=pool)
-        await client.get_workflow_handle(workflow_id_for(rid)).result()
+        await at_step(client, pool, request.id, Step.DECIDE)
+        await acts.decide(request.id, "correction_made", actor("op-1"), client=client, pool=pool)
+        await client.get_workflow_handle(workflow_id_for(request.id)).result()
     status = await pool.fetchval(
-        "SELECT status FROM deadlines WHERE request_id=$1 AND step='investigate'", rid)
+        "SELECT status FROM deadlines WHERE request_id=$1 AND step='investigate'", request.id)
     assert status == "completed_late"
-    await check_record(client, pool, rid, "investigation_breached_during_outage")
+    await check_record(client, pool, request.id, "investigation_breached_during_outage")
 
 
 async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_request(

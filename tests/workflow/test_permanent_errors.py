@@ -17,13 +17,10 @@ from temporalio.testing import WorkflowEnvironment
 from domain.messages import Investigation, RequestStep
 from domain.requests import workflow_id_for
 from mail.maildrop import maildrop_name
-from runtime.client import submit
 from store.events import EventStore
 from store.views import RequestFilter, RequestViews
-from tests.support.builders import submission
-from tests.support.privacy import PERSONAL, STATEMENT
-from tests.support.scenarios import event_types, seed_subject, verified
-from tests.support.temporal import faulty_worker
+from tests.support.scenarios import Scenario, event_types
+from tests.support.temporal import faulty_rig
 
 
 async def test_a_deterministic_error_fails_the_step_visibly_and_at_once(
@@ -37,31 +34,25 @@ async def test_a_deterministic_error_fails_the_step_visibly_and_at_once(
         attempts.append(activity.info().attempt)
         raise ValueError("a bug: this fails the same way every time")
 
-    queue, rid, sid = f"dsr-bug-{unique}", f"bug-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    async with faulty_worker(client, pool, queue, tmp_path / "maildrop",
-                             investigate=investigate_with_a_bug):
-        await submit(submission("correction", rid, sid, person=PERSONAL, statement=STATEMENT,
-                                language="en",
-                                details={"changes": [
-            {"field": "phone", "action": "correct", "new_value": "03-9"}]}),
-            client=client, pool=pool, task_queue=queue)
-        await verified(client, pool, rid)
+    async with faulty_rig(client, pool, tmp_path, unique, "dsr-bug",
+                          investigate=investigate_with_a_bug) as rig:
+        request = await (Scenario(rig, "bug")
+            .correction({"field": "phone", "action": "correct", "new_value": "03-9"}).verified())
         with pytest.raises(WorkflowFailureError) as failed:
             async with asyncio.timeout(30):
-                await client.get_workflow_handle(workflow_id_for(rid)).result()
+                await client.get_workflow_handle(workflow_id_for(request.id)).result()
     assert attempts == [1]  # never retried
     cause = failed.value.cause
     assert isinstance(cause, ApplicationError) and cause.type == "StepFailed"
     assert "investigate" in cause.message and "ValueError" in cause.message
     assert "a bug" not in cause.message  # the error's own words may quote personal data
-    assert "step.failed" in await event_types(pool, rid)
+    assert "step.failed" in await event_types(pool, request.id)
     payload = await pool.fetchval("SELECT payload FROM request_events WHERE request_id=$1"
-                                  " AND type='step.failed'", rid)
+                                  " AND type='step.failed'", request.id)
     assert payload == {"step": "investigate", "error": "ValueError", "activity": "investigate"}
     listed = await RequestViews(pool).list(RequestFilter(status="failed", limit=100))
-    assert [row["request_id"] for row in listed] == [rid]
-    assert (await EventStore(pool).verify(rid)).intact
+    assert [row["request_id"] for row in listed] == [request.id]
+    assert (await EventStore(pool).verify(request.id)).intact
 
 
 def test_a_notice_key_too_long_for_a_file_name_still_gets_its_own_file() -> None:
