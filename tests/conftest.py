@@ -19,7 +19,8 @@ from temporalio.testing import WorkflowEnvironment
 from runtime.servers import EmbeddedPostgres
 from store.database import create_pool
 from store.sealing import Vault
-from tests.support import Roles, database_with_roles, suite_vault, time_skipping_server
+from tests.support.database import Roles, database_with_roles, suite_vault
+from tests.support.temporal import time_skipping_server
 
 _ROOT = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = _ROOT / "test-output"

@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 
 from domain.authority import Role
-from tests.api.conftest import Token, bearer
+from tests.support.api import Token, bearer
 
 
 async def _refusals(pool: asyncpg.Pool, path: str) -> list[tuple[int, str | None]]:

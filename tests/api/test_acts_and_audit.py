@@ -10,9 +10,11 @@ import asyncpg
 import httpx
 
 from domain.authority import Role
-from tests.api.conftest import Token, bearer
-from tests.support import eventually
-from tests.workflow.lifecycle_support import MEASURE, REASON, request, seed_subject
+from tests.support.api import Token, bearer
+from tests.support.builders import submission
+from tests.support.privacy import MEASURE, PERSONAL, REASON
+from tests.support.scenarios import seed_subject
+from tests.support.temporal import eventually
 
 
 async def _step(api: httpx.AsyncClient, rid: str, token: str) -> str | None:
@@ -37,8 +39,9 @@ async def test_an_alternative_measure_needs_another_account_holding_approver(
     auditor = await token("aud", Role.AUDITOR)
     rid, sid = f"api-alt-{unique}", f"s-{unique}"
     await seed_subject(pool, sid)
-    reply = await api.post("/api/v1/requests", headers=bearer(intake), json=request(
-        "suspension", rid, sid, {"action": "erase", "grounds": ["obtained_wrongfully"]}))
+    reply = await api.post("/api/v1/requests", headers=bearer(intake), json=submission(
+        "suspension", rid, sid, person=PERSONAL, language="en",
+        details={"action": "erase", "grounds": ["obtained_wrongfully"]}))
     assert reply.status_code == 201, reply.text
     acts = f"/api/v1/requests/{rid}/acts"
     await _at(api, rid, intake, "verify_identity")

@@ -21,8 +21,8 @@ from schemathesis.checks import not_a_server_error
 from temporalio.testing import WorkflowEnvironment
 
 from domain.authority import Role
-from tests.api.conftest import Token, bearer, make_app, services_for
-from tests.support import end_open_requests, time_skipping_server
+from tests.support.api import Token, bearer, make_app, services_for
+from tests.support.temporal import end_open_requests, time_skipping_server
 
 EXAMPLES = 120  # per generation mode, across every operation
 

@@ -8,8 +8,9 @@ import pytest
 from domain.authority import Role
 from service import acts
 from store.views import RequestViews
-from tests.api.conftest import Token, bearer
-from tests.support import PERSONAL, inquiry
+from tests.support.api import Token, bearer
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL
 
 
 async def test_an_unexpected_error_is_a_500_problem_without_its_message(
@@ -38,7 +39,8 @@ async def test_an_act_no_worker_takes_in_time_is_a_503_with_retry_after(
     intake = await token("svc", Role.INTAKE)
     operator = await token("op", Role.OPERATOR)
     rid = f"api-503-{unique}"
-    reply = await api.post("/api/v1/requests", json=inquiry(rid, f"s-{unique}"),
+    reply = await api.post("/api/v1/requests", json=submission("inquiry", rid, f"s-{unique}",
+                                                               person=PERSONAL),
                            headers=bearer(intake))
     assert reply.status_code == 201
 

@@ -9,8 +9,11 @@ import asyncpg
 import httpx
 
 from domain.authority import Role
-from tests.api.conftest import Token, bearer
-from tests.support import PERSONAL, eventually, inquiry
+from domain.requests import workflow_id_for
+from tests.support.api import Token, bearer
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL
+from tests.support.temporal import eventually
 
 COUNTED = ("subjects", "personal_data", "requests", "request_details", "request_events",
            "deadlines", "answers", "operator_notes", "notifications", "access_refusals")
@@ -34,12 +37,13 @@ async def test_a_submission_is_201_then_200_when_sent_again_and_409_when_differe
 ) -> None:
     intake = await token("svc", Role.INTAKE)
     rid = f"api-inq-{unique}"
-    body = inquiry(rid, f"s-{unique}")
+    body = submission("inquiry", rid, f"s-{unique}", person=PERSONAL)
     first = await api.post("/api/v1/requests", json=body, headers=bearer(intake))
     assert first.status_code == 201, first.text
     assert first.headers["location"] == f"/api/v1/requests/{rid}"
     made = first.json()
-    assert made["created"] and made["workflow_started"] and made["workflow_id"] == f"dsr-{rid}"
+    assert made["created"] and made["workflow_started"]
+    assert made["workflow_id"] == workflow_id_for(rid)
     again = await api.post("/api/v1/requests", json=body, headers=bearer(intake))
     assert again.status_code == 200 and not again.json()["created"]
     assert "already submitted" in again.json()["message"]
@@ -58,7 +62,7 @@ async def test_bad_input_is_422_problem_details_and_writes_nothing(
 ) -> None:
     intake = await token("svc", Role.INTAKE)
     operator = await token("op", Role.OPERATOR)
-    good = inquiry(f"api-bad-{unique}", f"s-{unique}")
+    good = submission("inquiry", f"api-bad-{unique}", f"s-{unique}", person=PERSONAL)
     before = await _rows(pool)
     bad_bodies = [
         {**good, "kind": "wishlist"},
@@ -118,7 +122,8 @@ async def test_an_inquiry_answered_through_the_api_names_the_account(
     operator = await token("op", Role.OPERATOR)
     auditor = await token("aud", Role.AUDITOR)
     rid = f"api-ans-{unique}"
-    reply = await api.post("/api/v1/requests", json=inquiry(rid, f"s-{unique}"),
+    reply = await api.post("/api/v1/requests", json=submission("inquiry", rid, f"s-{unique}",
+                                                               person=PERSONAL),
                            headers=bearer(intake))
     assert reply.status_code == 201
 

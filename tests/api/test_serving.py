@@ -14,7 +14,8 @@ from temporalio.testing import WorkflowEnvironment
 from interfaces.api.__main__ import CannotStart, serve
 from runtime.servers import free_port
 from runtime.settings import Settings
-from tests.support import TEST_ACT_KEY, eventually, vault_environment
+from tests.support.database import vault_environment
+from tests.support.temporal import TEST_ACT_KEY, eventually
 
 
 async def test_served_alone_it_answers_over_http(

@@ -18,8 +18,8 @@ import pytest
 from domain.authority import Act
 from service import acts
 from service.requests import respond
-from tests.e2e.fault_support import FaultStack
-from tests.support import actor
+from tests.support.faults import FaultStack
+from tests.support.temporal import actor
 
 pytestmark = pytest.mark.e2e
 

@@ -27,15 +27,17 @@ from runtime.metrics import read_store
 from runtime.tracing import tracer_provider, tracing_interceptor
 from store.database import apply_migrations, create_pool
 from store.sealing import Vault, vault_of
-from tests.e2e.test_service import ROOT, Service, _count, service  # noqa: F401 (the fixture)
-from tests.support import eventually, personal_values_in, scratch_database
-from tests.unit.test_metrics import sample, scrape
+from tests.support.database import scratch_database
+from tests.support.metrics import sample, scrape
+from tests.support.privacy import leaks
+from tests.support.service import ROOT, Service, count
+from tests.support.temporal import eventually
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_a_running_worker_serves_temporal_and_dsr_series(
-    service: Service, tmp_path: Path, unique: str  # noqa: F811
+    service: Service, tmp_path: Path, unique: str
 ) -> None:
     service.env["DSR_TRACING"] = "console"
     await service.start()
@@ -60,7 +62,7 @@ async def test_a_running_worker_serves_temporal_and_dsr_series(
         return await asyncio.to_thread(scrape, address)
 
     samples = await eventually(scraped, closed_and_delivered, within=45)
-    delivered = await _count(
+    delivered = await count(
         service, "SELECT count(*) FROM notifications WHERE status = 'delivered'")
     assert sample(samples, "dsr_notices", status="delivered") == delivered
     assert sum(value for (name, _), value in samples.items() if name == "dsr_requests") == 1
@@ -78,7 +80,7 @@ async def test_a_running_worker_serves_temporal_and_dsr_series(
     log_text = service.log_path.read_text()
     assert '"name": "RunWorkflow:DataSubjectRequest"' in log_text
     assert '"name": "RunActivity:' in log_text
-    assert personal_values_in(log_text) == []
+    assert leaks(log_text) == []
     assert service.stop() == 0
 
 

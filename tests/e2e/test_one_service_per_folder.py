@@ -17,20 +17,23 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.e2e.test_service import ROOT, Service, service  # noqa: F401
-from tests.support import eventually, inquiry
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL
+from tests.support.service import ROOT, Service
+from tests.support.temporal import eventually
 
 pytestmark = pytest.mark.e2e
 
 
 def _submit_file(tmp_path: Path, request_id: str) -> Path:
     path = tmp_path / f"{request_id}.json"
-    path.write_text(json.dumps(inquiry(request_id, f"subj-{request_id}")))
+    path.write_text(json.dumps(submission("inquiry", request_id, f"subj-{request_id}",
+                                          person=PERSONAL)))
     return path
 
 
 async def test_fifty_submissions_ten_at_a_time_all_exit_with_their_own_status(
-    service: Service, tmp_path: Path, unique: str  # noqa: F811
+    service: Service, tmp_path: Path, unique: str
 ) -> None:
     """The `dsr` command, as a backend calls it: 50 processes, 10 at a time. Each exits 0;
     none dies in teardown (SIGABRT, exit 134) after its request was taken."""
@@ -58,7 +61,7 @@ async def test_fifty_submissions_ten_at_a_time_all_exit_with_their_own_status(
 
 
 async def test_after_a_power_cut_the_next_run_recovers_then_stops_every_server(
-    service: Service, tmp_path: Path, unique: str  # noqa: F811
+    service: Service, tmp_path: Path, unique: str
 ) -> None:
     """Every process of the service killed at once (SIGKILL to the worker and to each
     server on its folder), started again, stopped with SIGINT: nothing is left running."""
@@ -86,7 +89,7 @@ async def test_after_a_power_cut_the_next_run_recovers_then_stops_every_server(
 
 
 async def test_a_second_service_on_a_folder_in_use_stops_at_once_and_disturbs_nothing(
-    service: Service, tmp_path: Path, unique: str  # noqa: F811
+    service: Service, tmp_path: Path, unique: str
 ) -> None:
     await service.start()
     assert service.process is not None

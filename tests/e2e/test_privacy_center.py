@@ -6,7 +6,6 @@ would."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 from collections.abc import Iterator
@@ -16,8 +15,8 @@ import pytest
 from playwright.async_api import Browser
 
 from runtime.servers import free_port
-from tests.e2e.test_service import Service
-from tests.support import eventually
+from tests.support.service import Service
+from tests.support.temporal import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -49,10 +48,7 @@ class CenterService(Service):
 def center_service(tmp_path: Path) -> Iterator[CenterService]:
     service = CenterService(tmp_path / "dsr-data")
     yield service
-    if service.process is not None:
-        service.stop(signal.SIGKILL)
-    for line in service.leftovers():
-        os.kill(int(line.split(":")[0]), signal.SIGKILL)
+    service.kill()
 
 
 async def _code_for(service: CenterService, seen: int) -> str:

@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from domain.requests import workflow_id_for
 from runtime.schedules import ARCHIVE
-from tests.e2e.test_service import Service, _count, service  # noqa: F401  (the fixture)
-from tests.support import eventually, personal_values_in, readable_history
+from tests.support.privacy import leaks, readable_history
+from tests.support.service import Service, count
+from tests.support.temporal import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +34,7 @@ async def _workflows_named(svc: Service, workflow_id: str) -> list[Any]:
 
 
 async def test_a_closed_request_outlives_its_workflow_history(
-    service: Service, tmp_path: Path, unique: str  # noqa: F811
+    service: Service, tmp_path: Path, unique: str
 ) -> None:
     service.env["DSR_RETENTION"] = "45d"
     await service.start()
@@ -47,7 +49,7 @@ async def test_a_closed_request_outlives_its_workflow_history(
         "ArchiveClosedRequests"
 
     request_id = f"ret-{unique}"
-    workflow_id = f"dsr-{request_id}"
+    workflow_id = workflow_id_for(request_id)
     request_file = service.submit_answered_inquiry(request_id, f"subj-{unique}")
 
     async def workflow_status() -> str:
@@ -61,11 +63,11 @@ async def test_a_closed_request_outlives_its_workflow_history(
                             "--overlap-policy", "AllowAll")
 
     async def archived_history() -> Any:
-        return await _count(
+        return await count(
             service, "SELECT history FROM request_histories WHERE request_id = $1", request_id)
 
     history = json.loads(await eventually(archived_history, lambda h: h is not None, within=30))
-    assert personal_values_in(readable_history(json.dumps(history))) == []
+    assert leaks(readable_history(json.dumps(history))) == []
     assert '"outcome":"answered"' in readable_history(json.dumps(history))
 
     await asyncio.to_thread(service.temporal, "workflow", "delete", "-w", workflow_id,

@@ -5,149 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
-import psutil
 import pytest
 
-from runtime.servers import free_port, installed_binary, running_embedded_postgres
+from domain.requests import workflow_id_for
+from runtime.servers import running_embedded_postgres
 from store.privileges import with_user
-from tests.support import (
-    PERSONAL,
-    eventually,
-    inquiry,
-    personal_values_in,
-    readable_history,
-)
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL, leaks, readable_history
+from tests.support.service import Service, count
+from tests.support.temporal import eventually
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-class Service:
-    """One data folder and port pair; start and stop `worker.py` on it as often as needed."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.temporal_port = free_port()
-        self.ui_port = free_port()
-        self.metrics_port = free_port()  # several services may run at once on this machine
-        self.process: subprocess.Popen[bytes] | None = None
-        self.env = {
-            **{k: v for k, v in os.environ.items()
-               if k not in ("DATABASE_URL", "TEMPORAL_ADDRESS")},
-            "DSR_DATA_DIR": str(data_dir),
-            "DSR_TEMPORAL_PORT": str(self.temporal_port),
-            "DSR_UI_PORT": str(self.ui_port),
-            "DSR_METRICS_PORT": str(self.metrics_port),
-            # The API and privacy center: off unless a test serves them (api_port()).
-            "DSR_API_PORT": "0",
-            "DSR_LOG_FORMAT": "json",
-            "DSR_TASK_QUEUE": "dsr-e2e",
-        }
-        self.log_path = data_dir / "worker.log"
-
-    def spawn(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=self.env,
-                stdout=log, stderr=subprocess.STDOUT,
-            )
-
-    async def start(self) -> None:
-        already_logged = self.log_path.stat().st_size if self.log_path.exists() else 0
-        self.spawn()
-
-        async def log_text() -> str:
-            with self.log_path.open("rb") as log:
-                log.seek(already_logged)
-                return log.read().decode(errors="replace")
-
-        await eventually(log_text, lambda text: "worker running" in text or
-                         self.process.poll() is not None, within=90)
-        assert self.process.poll() is None, self.log_path.read_text()
-
-    def stop(self, signum: int = signal.SIGTERM) -> int:
-        assert self.process is not None
-        self.process.send_signal(signum)
-        code = self.process.wait(60)
-        self.process = None
-        return code
-
-    def leftovers(self) -> list[str]:
-        """Processes still running on this data folder (a temporal or postgres server)."""
-        found = []
-        for proc in psutil.process_iter(["pid", "cmdline"]):
-            cmdline = " ".join(proc.info["cmdline"] or [])
-            if str(self.data_dir) in cmdline:
-                found.append(f"{proc.info['pid']}: {cmdline}")
-        return found
-
-    def dsr(self, *args: str, stdin: str | None = None,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, str(ROOT / "starter.py"), *args], cwd=ROOT,
-            env={**self.env, **(env or {})},
-            input=stdin, capture_output=True, text=True, timeout=60,
-        )
-
-    def submit_answered_inquiry(self, request_id: str, subject_id: str) -> Path:
-        """`dsr submit` an inquiry from a file, then `dsr respond` to it; both must succeed.
-        Returns the file submitted."""
-        request_file = self.data_dir / f"{request_id}.json"
-        request_file.write_text(json.dumps(inquiry(request_id, subject_id)))
-        submitted = self.dsr("submit", "--json", str(request_file))
-        assert submitted.returncode == 0, submitted.stderr
-        answered = self.answer(request_id)
-        assert answered.returncode == 0, answered.stderr
-        return request_file
-
-    def answer(self, request_id: str, text: str = PERSONAL["answer"],
-               token: str | None = None) -> subprocess.CompletedProcess[str]:
-        """An operator answers an inquiry with `dsr respond`, the text on standard input, as
-        the account of `token` (default: the local administrator `make run` made)."""
-        return self.dsr("respond", request_id, "--text-file", "-", stdin=text,
-                        env={"DSR_TOKEN": token} if token else None)
-
-    def account(self, name: str, *roles: str) -> str:
-        """`dsr accounts create`, as the local administrator; returns the new token."""
-        made = self.dsr("--output", "json", "accounts", "create", name,
-                        *(f"--role={role}" for role in roles))
-        assert made.returncode == 0, made.stderr
-        return json.loads(made.stdout)["token"]
-
-    def temporal(self, *args: str) -> str:
-        return subprocess.run(
-            [installed_binary("temporal"), *args, "--address", f"127.0.0.1:{self.temporal_port}"],
-            capture_output=True, text=True, timeout=60, check=True,
-        ).stdout
-
-
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
-    service = Service(tmp_path / "dsr-data")
-    yield service
-    if service.process is not None:
-        service.stop(signal.SIGKILL)
-    for line in service.leftovers():
-        os.kill(int(line.split(":")[0]), signal.SIGKILL)
-
-
-async def _count(service: Service, sql: str, *args: object) -> int:
-    dsn = running_embedded_postgres(service.data_dir)
-    assert dsn is not None
-    connection = await asyncpg.connect(dsn)
-    try:
-        return await connection.fetchval(sql, *args)
-    finally:
-        await connection.close()
 
 
 async def test_inquiry_from_the_command_line_survives_a_restart(
@@ -163,10 +36,11 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
 
     request_id = f"e2e-{unique}"
     request_file = tmp_path / "inquiry.json"
-    request_file.write_text(json.dumps(inquiry(request_id, f"subj-{unique}")))
+    request_file.write_text(json.dumps(submission("inquiry", request_id, f"subj-{unique}",
+                                                  person=PERSONAL)))
     submitted = service.dsr("--output", "json", "submit", "--json", str(request_file))
     assert submitted.returncode == 0, submitted.stderr
-    assert json.loads(submitted.stdout)["workflow_id"] == f"dsr-{request_id}"
+    assert json.loads(submitted.stdout)["workflow_id"] == workflow_id_for(request_id)
     again = service.dsr("submit", "--json", "-", stdin=request_file.read_text())
     assert again.returncode == 0 and "already submitted" in again.stdout
 
@@ -175,27 +49,28 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
 
     async def workflow_status() -> str:
         described = await asyncio.to_thread(
-            service.temporal, "workflow", "describe", "-w", f"dsr-{request_id}", "-o", "json")
+            service.temporal, "workflow", "describe", "-w", workflow_id_for(request_id), "-o",
+            "json")
         return json.loads(described)["workflowExecutionInfo"]["status"]
 
     await eventually(workflow_status, lambda s: s == "WORKFLOW_EXECUTION_STATUS_COMPLETED")
     history = await asyncio.to_thread(
-        service.temporal, "workflow", "show", "-w", f"dsr-{request_id}", "-o", "json")
+        service.temporal, "workflow", "show", "-w", workflow_id_for(request_id), "-o", "json")
     readable = readable_history(history)
     # Decoded payloads are searched: the workflow's result is among them.
     assert '"outcome":"answered"' in readable and request_id in readable
-    assert personal_values_in(readable) == []
-    exported = tmp_path / "exported" / f"dsr-{request_id}.json"
+    assert leaks(readable) == []
+    exported = tmp_path / "exported" / f"{workflow_id_for(request_id)}.json"
     exported.parent.mkdir()
     exported.write_text(history)
     replayed = service.dsr("audit", "replay", str(exported.parent))
     assert replayed.returncode == 0 and "replayed" in replayed.stdout, replayed.stderr
     verified = service.dsr("audit", "verify", request_id)
     assert verified.returncode == 0 and "intact (13 events)" in verified.stdout, verified.stderr
-    events_before = await _count(
+    events_before = await count(
         service, "SELECT count(*) FROM request_events WHERE request_id = $1", request_id)
     assert events_before == 13
-    assert personal_values_in(service.log_path.read_text()) == []
+    assert leaks(service.log_path.read_text()) == []
 
     assert service.stop(signal.SIGINT) == 0
     assert service.leftovers() == []
@@ -212,7 +87,7 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
     status = service.dsr("--output", "json", "status", request_id)
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["outcome"] == "answered"
-    assert await _count(
+    assert await count(
         service, "SELECT count(*) FROM request_events WHERE request_id = $1", request_id
     ) == events_before
     assert service.stop(signal.SIGTERM) == 0
@@ -226,9 +101,11 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
         ("{}", "must be a non-empty JSON object"),
         ("not json", "not valid JSON"),
         ('{"kind": "complaint"}', "kind: must be one of"),
-        (json.dumps({**inquiry("x1", "s1"), "requester": {"name": "A"}}),
+        (json.dumps({**submission("inquiry", "x1", "s1",
+                                  person=PERSONAL), "requester": {"name": "A"}}),
          "requester.email: is required"),
-        (json.dumps({**inquiry("x2", "s1"), "requester": {"name": "A", "email": "a@"}}),
+        (json.dumps({**submission("inquiry", "x2", "s1",
+                                  person=PERSONAL), "requester": {"name": "A", "email": "a@"}}),
          "requester.email: is not a valid e-mail address"),
     ],
 )
@@ -250,7 +127,8 @@ async def test_disclosure_driven_from_the_command_line(
     await service.start()
     rid = f"dis-{unique}"
     request_file = tmp_path / "disclosure.json"
-    request_file.write_text(json.dumps({**inquiry(rid, f"subj-{unique}"),
+    request_file.write_text(json.dumps({**submission("inquiry", rid, f"subj-{unique}",
+                                                     person=PERSONAL),
                                         "kind": "disclosure", "details": {}}))
     assert service.dsr("submit", "--json", str(request_file)).returncode == 0
 
@@ -289,7 +167,7 @@ async def test_disclosure_driven_from_the_command_line(
     assert [n.split("%3A")[-1] for n in notices] == [
         "identity_proof_requested.json", "outcome.json", "receipt.json"]
     outcome = json.loads((service.data_dir / "maildrop" /
-                          f"dsr-{rid}%3Anotice%3Aoutcome.json").read_text())
+                          f"{workflow_id_for(rid)}%3Anotice%3Aoutcome.json").read_text())
     assert "reason-marker" in outcome["body"] and outcome["to"] == PERSONAL["email"]
     verified_chain = service.dsr("audit", "verify", rid)
     assert verified_chain.returncode == 0 and "intact" in verified_chain.stdout

@@ -16,8 +16,10 @@ import pytest
 from playwright.async_api import Browser, Page
 from playwright.async_api import Error as BrowserError
 
-from tests.e2e.test_service import Service, service  # noqa: F401  (the fixture)
-from tests.support import PERSONAL, eventually, inquiry, personal_values_in
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL, leaks
+from tests.support.service import Service
+from tests.support.temporal import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -67,8 +69,7 @@ async def _rendered(page: Page, url: str, accept: Callable[[dict[str, Any]], boo
 
 
 async def test_web_ui_shows_search_attributes_and_summary(
-    service: Service, browser: Browser, tmp_path: Path, unique: str,  # noqa: F811
-    test_output: Path,
+    service: Service, browser: Browser, tmp_path: Path, unique: str, test_output: Path,
 ) -> None:
     attributes_shot = test_output / "web-ui-search-attributes.png"
     summary_shot = test_output / "web-ui-summary.png"
@@ -77,7 +78,8 @@ async def test_web_ui_shows_search_attributes_and_summary(
     await service.start()
     rid = f"ui-{unique}"
     request_file = tmp_path / "inquiry.json"
-    request_file.write_text(json.dumps(inquiry(rid, f"subj-{unique}")))
+    request_file.write_text(json.dumps(submission("inquiry", rid, f"subj-{unique}",
+                                                  person=PERSONAL)))
     submitted = await asyncio.to_thread(service.dsr, "submit", "--json", str(request_file))
     assert submitted.returncode == 0, submitted.stderr
 
@@ -108,7 +110,7 @@ async def test_web_ui_shows_search_attributes_and_summary(
             lambda shown: f"dsr-{rid}" in shown["text"]
             and all(pattern.search(shown["text"]) for pattern in patterns),
             attributes_shot, within=45)
-        assert personal_values_in(json.dumps(shown)) == []
+        assert leaks(json.dumps(shown)) == []
 
         # The "User Metadata" tab: the static summary, and the current details.
         shown = await _rendered(
@@ -118,7 +120,7 @@ async def test_web_ui_shows_search_attributes_and_summary(
             summary_shot, within=30)
         assert f"dsr-{rid}" in shown["text"]
         assert rid in _frame(shown, "current-details")
-        assert personal_values_in(json.dumps(shown)) == []
+        assert leaks(json.dumps(shown)) == []
     finally:
         await context.close()
 

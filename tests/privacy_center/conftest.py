@@ -3,10 +3,7 @@ with a worker running the real activities, through httpx's ASGI transport."""
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -18,81 +15,23 @@ from temporalio.testing import WorkflowEnvironment
 from interfaces.api.services import Services
 from interfaces.privacy_center.routes import router
 from runtime.settings import Settings
-from store.sealing import vault_of
-from tests.support import TEST_ACT_KEY, end_open_requests, time_skipping_server, worker_for_test
+from tests.support.privacy_center import Center
+from tests.support.temporal import (
+    TEST_ACT_KEY,
+    end_open_requests,
+    new_worker,
+    own_time_skipping_env,
+)
 
-_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-_CODE = re.compile(r"^\s+(\d{6})$", re.MULTILINE)
+# This package's own server (tests.support.temporal.time_skipping_server says why).
+time_skipping_env = own_time_skipping_env("package")
 
-
-@dataclass
-class Center:
-    http: httpx.AsyncClient
-    maildrop: Path
-    pool: asyncpg.Pool
-    unique: str
-    tokens: dict[str, str] = field(default_factory=dict)
-
-    async def registered(self, email: str, subject_id: str | None = None) -> str:
-        """A subject with `email` on record; returns its id."""
-        subject_id = subject_id or f"subj-{self.unique}"
-        async with self.pool.acquire() as connection, connection.transaction():
-            await connection.execute(
-                "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING",
-                subject_id)
-            # As the inventory keeps it: sealed, with the blind index the code is sent by.
-            vault = vault_of(connection)
-            await connection.execute(
-                """INSERT INTO personal_data
-                       (subject_id, category, field, value, value_index, purpose)
-                   VALUES ($1, 'contact', 'email', $2, $3, 'provide_service')""",
-                subject_id, await vault.seal(connection, subject_id, email),
-                vault.blind_index(email))
-        return subject_id
-
-    async def send(self, kind: str, fields: dict[str, str | list[str]],
-                   lang: str = "en") -> httpx.Response:
-        """Open the kind's form, then send it with the form's token."""
-        page = await self.http.get(f"/request/{kind}", params={"lang": lang})
-        assert page.status_code == 200
-        token = _CSRF.search(page.text).group(1)
-        return await self.http.post(f"/request/{kind}",
-                                    data={"csrf": token, "lang": lang, **fields})
-
-    async def enter(self, verify_path: str, code: str, lang: str = "en") -> httpx.Response:
-        """Enter a code on the code page (its token kept from the first visit: a locked or
-        used challenge's page has no form any more)."""
-        if verify_path not in self.tokens:
-            page = await self.http.get(verify_path)
-            assert page.status_code == 200, page.text
-            self.tokens[verify_path] = _CSRF.search(page.text).group(1)
-        token = self.tokens[verify_path]
-        return await self.http.post(verify_path.split("?")[0],
-                                    data={"csrf": token, "lang": lang, "code": code})
-
-    def mails(self) -> list[dict[str, str]]:
-        if not self.maildrop.exists():
-            return []
-        return [json.loads(p.read_text(encoding="utf-8"))
-                for p in sorted(self.maildrop.glob("*.json"))]
-
-    def codes_to(self, address: str) -> list[str]:
-        return [_CODE.search(m["body"]).group(1) for m in self.mails()
-                if m["to"] == address and m["message_id"].startswith("pc-code-")]
-
-
-
-@pytest.fixture(scope="package")
-async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """This package's own server (tests.support.time_skipping_server says why)."""
-    async with time_skipping_server() as env:
-        yield env
 
 @pytest.fixture
 async def center(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str,
                  tmp_path: Path) -> AsyncIterator[Center]:
     task_queue = f"dsr-pc-{unique}"
-    worker = worker_for_test(time_skipping_env.client, pool, task_queue, tmp_path)
+    worker = new_worker(time_skipping_env.client, pool, task_queue, tmp_path)
     settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_TASK_QUEUE=task_queue)
     app = FastAPI()
     app.state.services = Services(time_skipping_env.client, pool, settings, TEST_ACT_KEY)

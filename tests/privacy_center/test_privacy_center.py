@@ -11,10 +11,11 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from domain.requests import workflow_id_for
 from store.sealing import Vault, vault_of
 from store.shredding import shred_subject_key
-from tests.privacy_center.conftest import Center
-from tests.support import eventually
+from tests.support.privacy_center import Center
+from tests.support.temporal import eventually
 
 _VERIFY = re.compile(r"^/verify/([0-9a-f-]{36})\?lang=(ja|en)$")
 
@@ -90,7 +91,7 @@ async def test_the_code_goes_to_the_address_on_record_and_submits_in_the_chosen_
     assert not any(r["type"] == "identity.registration_checked" for r in events)
     # ...and the receipt does not promise a check the person has already passed.
     receipts = [m for m in center.mails()
-                if m["message_id"] == f"dsr-{request_id}:notice:receipt"]
+                if m["message_id"] == f"{workflow_id_for(request_id)}:notice:receipt"]
     assert len(receipts) == 1 and "お送りしたコードにより" in receipts[0]["body"]
     assert "まずご本人であることを確認" not in receipts[0]["body"]
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import asyncpg
 
+from domain.requests import workflow_id_for
 from service.requests import submit
-from tests.store.support import inquiry
+from tests.support.builders import parsed
 
 
 class NoStarts:
@@ -24,12 +25,12 @@ class NoStarts:
 async def test_a_closed_request_submitted_again_starts_nothing(
     pool: asyncpg.Pool, unique: str
 ) -> None:
-    submission = inquiry(f"closed-{unique}", f"subj-{unique}")
+    submission = parsed("inquiry", f"closed-{unique}", f"subj-{unique}")
     temporal = NoStarts()
     first = await submit(submission, client=temporal, pool=pool,  # type: ignore[arg-type]
                          task_queue="unused")
     assert first.created and first.workflow_started
-    assert temporal.started == [f"dsr-closed-{unique}"]
+    assert temporal.started == [workflow_id_for(f"closed-{unique}")]
     await pool.execute(
         "UPDATE requests SET status = 'closed', outcome = 'answered', closed_at = now()"
         " WHERE request_id = $1", submission.request_id)
@@ -37,7 +38,7 @@ async def test_a_closed_request_submitted_again_starts_nothing(
     again = await submit(submission, client=temporal, pool=pool,  # type: ignore[arg-type]
                          task_queue="unused")
 
-    assert temporal.started == [f"dsr-closed-{unique}"]  # nothing more
+    assert temporal.started == [workflow_id_for(f"closed-{unique}")]  # nothing more
     assert (again.closed, again.created, again.workflow_started) == (True, False, False)
     assert again.outcome == "answered"
     assert again.message.startswith(f"request closed-{unique} is closed with outcome answered")

@@ -23,13 +23,14 @@ from audit.report import build_report, kept_compliance_problem
 from domain.compliance import compliance_from_events
 from domain.compliance_report import ComplianceReport, ReportRange
 from domain.events import EventType, NewEvent, RecordedEvent
+from domain.requests import workflow_id_for
 from store.database import apply_migrations, create_pool, migration_files
 from store.events import EventStore
 from store.intake import IntakeStore
 from store.legacy_sealing import seal_plaintext_left
 from store.sealing import Vault, vault_of
-from tests.store.support import POLICY, inquiry
-from tests.support import scratch_database
+from tests.support.builders import POLICY, parsed
+from tests.support.database import scratch_database
 
 DAY = timedelta(days=1)
 STARTED, MET, LATE = (EventType.DEADLINE_STARTED, EventType.DEADLINE_MET,
@@ -123,7 +124,7 @@ class Year:
             await self._request_before_sealing(request_id)
         else:
             await IntakeStore(self.pool).record_submission(
-                inquiry(request_id, f"subj-dc-{self.unique}"), POLICY)
+                parsed("inquiry", request_id, f"subj-dc-{self.unique}"), POLICY)
         self.ids[label] = request_id
         if not self.note and self.before_sealing:
             self.note = str(uuid.uuid4())
@@ -144,7 +145,7 @@ class Year:
             """INSERT INTO requests (request_id, workflow_id, kind, subject_id, fingerprint,
                                      deadline_policy_version)
                VALUES ($1, $2, 'inquiry', $3, 'x', $4)""",
-            request_id, f"dsr-{request_id}", subject_id, POLICY)
+            request_id, workflow_id_for(request_id), subject_id, POLICY)
         await self.pool.execute(
             """INSERT INTO request_details (request_id, requester_name, requester_email,
                                             details)

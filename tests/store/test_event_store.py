@@ -12,9 +12,10 @@ import pytest
 
 from domain.chain import GENESIS_HASH, canonical_encoding, link_hash
 from domain.events import EventType, RecordedEvent
+from domain.requests import workflow_id_for
 from store.events import EventStore, UnknownRequest
-from tests.store.support import T0, event, new_request
-from tests.support import tamper
+from tests.support.builders import T0, event, new_request
+from tests.support.database import tamper
 
 
 async def _append_many(store: EventStore, request_id: str, n: int) -> list[RecordedEvent]:
@@ -72,7 +73,7 @@ async def test_a_used_idempotency_key_returns_the_existing_event(
 ) -> None:
     store = EventStore(pool)
     request_id = await new_request(pool, unique)
-    key = f"dsr-{request_id}:receipt"
+    key = f"{workflow_id_for(request_id)}:receipt"
     first = await store.append(event(request_id, EventType.RECEIVED, key=key))
     await store.append(event(request_id, EventType.NOTICE_QUEUED))
 
@@ -109,7 +110,7 @@ async def test_concurrent_retries_of_one_event_append_it_once(
 ) -> None:
     store = EventStore(pool)
     request_id = await new_request(pool, unique)
-    key = f"dsr-{request_id}:received"
+    key = f"{workflow_id_for(request_id)}:received"
     results = await asyncio.gather(*(
         store.append(event(request_id, EventType.RECEIVED, key=key)) for _ in range(5)
     ))

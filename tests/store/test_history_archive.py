@@ -22,12 +22,14 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.history_archive import HistoryArchive
 from audit.export import REQUEST_FACTS, HistoryUnavailable, export_requests
 from domain.archive import ArchiveBatch, ArchiveCounts
+from domain.requests import workflow_id_for
 from store.database import apply_migrations, create_pool
 from store.history_archive import ArchivedHistories, HistoryNotArchived
 from store.sealing import Vault
 from store.views import RequestViews
-from tests.store.support import EMAIL, NAME, TEXT, new_request
-from tests.support import recorded_histories, scratch_database
+from tests.support.builders import EMAIL, NAME, TEXT, new_request
+from tests.support.database import scratch_database
+from tests.support.histories import recorded_histories
 
 # A real history to archive: any recorded inquiry (they are frozen, never deleted).
 RECORDED = next(p for p in recorded_histories() if p.name == "inquiry_answered.json")
@@ -108,20 +110,20 @@ async def test_closed_requests_are_archived_once_and_the_rest_waits_or_is_noted(
     finishing = await closed_request(own_pool, unique, "finishing", 2)
     dropped = await closed_request(own_pool, unique, "dropped", 3)
     still_open = await new_request(own_pool, unique, "open")
-    temporal = FakeTemporal(closed={f"dsr-{done}": recorded_history(f"dsr-{done}"),
-                                    f"dsr-{still_open}": recorded_history("x")},
-                            running={f"dsr-{finishing}"})
+    temporal = FakeTemporal(closed={workflow_id_for(done): recorded_history(workflow_id_for(done)),
+                                    workflow_id_for(still_open): recorded_history("x")},
+                            running={workflow_id_for(finishing)})
     archive = HistoryArchive(own_pool, temporal)  # type: ignore[arg-type]
 
     counts = await archive.archive_closed_requests(ArchiveBatch())
 
     assert counts == ArchiveCounts(archived=1, still_running=1, gone=1, more=False)
-    assert f"dsr-{still_open}" not in temporal.asked  # only closed requests are looked at
+    assert workflow_id_for(still_open) not in temporal.asked  # only closed requests are looked at
     histories = ArchivedHistories(own_pool)
     stored = await histories.get(done)
     assert stored is not None
-    assert (stored.workflow_id, stored.run_id) == (f"dsr-{done}", f"run-dsr-{done}")
-    original = recorded_history(f"dsr-{done}")
+    assert (stored.workflow_id, stored.run_id) == (workflow_id_for(done), f"run-dsr-{done}")
+    original = recorded_history(workflow_id_for(done))
     assert stored.workflow_history().events == original.events  # jsonb keeps it whole
     assert json.loads(original.to_json()) == stored.history
     assert await histories.get(finishing) is None
@@ -133,11 +135,11 @@ async def test_closed_requests_are_archived_once_and_the_rest_waits_or_is_noted(
     # The finishing workflow closes; the next run takes it, and asks nothing again of the
     # one archived or the one noted as gone.
     temporal.running.clear()
-    temporal.closed[f"dsr-{finishing}"] = recorded_history(f"dsr-{finishing}")
+    temporal.closed[workflow_id_for(finishing)] = recorded_history(workflow_id_for(finishing))
     temporal.asked.clear()
     again = await archive.archive_closed_requests(ArchiveBatch())
     assert again == ArchiveCounts(archived=1)
-    assert temporal.asked == [f"dsr-{finishing}"]
+    assert temporal.asked == [workflow_id_for(finishing)]
     assert await archive.archive_closed_requests(ArchiveBatch()) == ArchiveCounts()
 
 
@@ -145,13 +147,14 @@ async def test_a_batch_is_bounded_and_oldest_closures_go_first(
     own_pool: asyncpg.Pool, unique: str
 ) -> None:
     ids = [await closed_request(own_pool, unique, f"r{n}", minutes=10 - n) for n in range(5)]
-    temporal = FakeTemporal(closed={f"dsr-{i}": recorded_history(f"dsr-{i}") for i in ids})
+    workflow_ids = [workflow_id_for(i) for i in ids]
+    temporal = FakeTemporal(closed={w: recorded_history(w) for w in workflow_ids})
     archive = HistoryArchive(own_pool, temporal)  # type: ignore[arg-type]
 
     first = await archive.archive_closed_requests(ArchiveBatch(limit=3, page=2))
 
     assert first == ArchiveCounts(archived=3, more=True)
-    assert temporal.asked == [f"dsr-{i}" for i in reversed(ids)][:3]  # closed earliest
+    assert temporal.asked == [workflow_id_for(i) for i in reversed(ids)][:3]  # closed earliest
     rest = await archive.archive_closed_requests(ArchiveBatch(limit=3, page=2))
     assert rest == ArchiveCounts(archived=2, more=False)
     archived = await own_pool.fetchval("SELECT count(*) FROM request_histories")
@@ -162,11 +165,12 @@ async def test_archiving_twice_at_once_writes_each_history_once(
     own_pool: asyncpg.Pool, unique: str
 ) -> None:
     request_id = await closed_request(own_pool, unique, "twice", 1)
-    temporal = FakeTemporal(closed={f"dsr-{request_id}": recorded_history("w")})
+    temporal = FakeTemporal(closed={workflow_id_for(request_id): recorded_history("w")})
     histories = ArchivedHistories(own_pool)
-    assert await histories.insert(request_id, f"dsr-{request_id}", "run-1", recorded_history("w"))
+    assert await histories.insert(request_id, workflow_id_for(request_id), "run-1",
+                                  recorded_history("w"))
     # A second run that read the request as pending before the first wrote it.
-    assert not await histories.insert(request_id, f"dsr-{request_id}", "run-1",
+    assert not await histories.insert(request_id, workflow_id_for(request_id), "run-1",
                                       recorded_history("w"))
     assert await HistoryArchive(own_pool, temporal).archive_closed_requests(  # type: ignore[arg-type]
         ArchiveBatch()) == ArchiveCounts()
@@ -181,9 +185,9 @@ async def test_export_takes_the_archived_history_once_temporal_has_dropped_it(
 ) -> None:
     request_id = await closed_request(own_pool, unique, "export", 1)
     never_archived = await closed_request(own_pool, unique, "lost", 2)
-    history = recorded_history(f"dsr-{request_id}")
+    history = recorded_history(workflow_id_for(request_id))
     archive = ArchivedHistories(own_pool)
-    await archive.insert(request_id, f"dsr-{request_id}", "run-1", history)
+    await archive.insert(request_id, workflow_id_for(request_id), "run-1", history)
     gone = FakeTemporal()  # Temporal has neither any more
 
     manifest = await export_requests([request_id], tmp_path, client=gone,  # type: ignore[arg-type]

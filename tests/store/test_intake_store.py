@@ -13,7 +13,7 @@ import pytest
 
 from domain.chain import GENESIS_HASH
 from domain.events import EventType
-from domain.requests import fingerprint
+from domain.requests import fingerprint, workflow_id_for
 from store.events import EventStore, UnknownRequest
 from store.identity_checks import registration_matched
 from store.intake import (
@@ -23,17 +23,8 @@ from store.intake import (
     keyed_fingerprint,
 )
 from store.sealing import key_of, vault_of
-from tests.store.support import (
-    EMAIL,
-    NAME,
-    POLICY,
-    TEXT,
-    assert_sealed,
-    event,
-    inquiry,
-    opened,
-    register_email,
-)
+from tests.support.builders import EMAIL, NAME, POLICY, TEXT, event, parsed
+from tests.support.sealing import assert_sealed, opened, register_email
 
 
 async def _counts(pool: asyncpg.Pool, request_id: str, subject_id: str) -> dict[str, int]:
@@ -62,11 +53,11 @@ async def test_a_submission_writes_subject_request_and_details(
     pool: asyncpg.Pool, unique: str
 ) -> None:
     request_id, subject_id = f"inq-{unique}", f"subj-{unique}"
-    submission = inquiry(request_id, subject_id)
+    submission = parsed("inquiry", request_id, subject_id)
     recorded = await IntakeStore(pool).record_submission(submission, POLICY)
 
     assert recorded.created is True
-    assert (recorded.request_id, recorded.workflow_id) == (request_id, f"dsr-{request_id}")
+    assert (recorded.request_id, recorded.workflow_id) == (request_id, workflow_id_for(request_id))
     assert (recorded.kind, recorded.subject_id, recorded.status) == (
         "inquiry", subject_id, "submitted",
     )
@@ -74,7 +65,7 @@ async def test_a_submission_writes_subject_request_and_details(
         "subjects": 1, "requests": 1, "details": 1,
     }
     request = await pool.fetchrow("SELECT * FROM requests WHERE request_id = $1", request_id)
-    assert request["workflow_id"] == f"dsr-{request_id}"
+    assert request["workflow_id"] == workflow_id_for(request_id)
     assert (request["kind"], request["subject_id"], request["status"]) == (
         "inquiry", subject_id, "submitted",
     )
@@ -111,8 +102,8 @@ async def test_the_same_submission_again_reports_the_existing_request(
 ) -> None:
     intake = IntakeStore(pool)
     request_id, subject_id = f"inq-{unique}", f"subj-{unique}"
-    first = await intake.record_submission(inquiry(request_id, subject_id), POLICY)
-    again = await intake.record_submission(inquiry(request_id, subject_id), POLICY)
+    first = await intake.record_submission(parsed("inquiry", request_id, subject_id), POLICY)
+    again = await intake.record_submission(parsed("inquiry", request_id, subject_id), POLICY)
     assert again.created is False
     assert (again.request_id, again.workflow_id, again.kind, again.subject_id, again.status) == (
         first.request_id, first.workflow_id, first.kind, first.subject_id, first.status,
@@ -125,9 +116,9 @@ async def test_the_same_submission_again_reports_the_existing_request(
 async def test_a_retry_reports_the_current_status(pool: asyncpg.Pool, unique: str) -> None:
     intake = IntakeStore(pool)
     request_id, subject_id = f"inq-{unique}", f"subj-{unique}"
-    await intake.record_submission(inquiry(request_id, subject_id), POLICY)
+    await intake.record_submission(parsed("inquiry", request_id, subject_id), POLICY)
     await EventStore(pool).append(event(request_id, EventType.RECEIVED))
-    again = await intake.record_submission(inquiry(request_id, subject_id), POLICY)
+    again = await intake.record_submission(parsed("inquiry", request_id, subject_id), POLICY)
     assert (again.created, again.status) == (False, "received")
 
 
@@ -136,8 +127,8 @@ async def test_a_second_subject_request_reuses_the_subject(
 ) -> None:
     intake = IntakeStore(pool)
     subject_id = f"subj-{unique}"
-    await intake.record_submission(inquiry(f"a-{unique}", subject_id), POLICY)
-    second = await intake.record_submission(inquiry(f"b-{unique}", subject_id), POLICY)
+    await intake.record_submission(parsed("inquiry", f"a-{unique}", subject_id), POLICY)
+    second = await intake.record_submission(parsed("inquiry", f"b-{unique}", subject_id), POLICY)
     assert second.created is True
     assert await pool.fetchval(
         "SELECT count(*) FROM requests WHERE subject_id = $1", subject_id
@@ -161,14 +152,14 @@ async def test_a_different_submission_under_a_used_id_is_refused(
 ) -> None:
     intake = IntakeStore(pool)
     request_id, subject_id = f"inq-{unique}", f"subj-{unique}"
-    await intake.record_submission(inquiry(request_id, subject_id), POLICY)
+    await intake.record_submission(parsed("inquiry", request_id, subject_id), POLICY)
     other_subject = f"other-{unique}"
     fields = {"subject_id": subject_id} | {
         field: value.format(unique=unique) for field, value in change.items()
     }
 
     with pytest.raises(ConflictingSubmission, match=request_id):
-        await intake.record_submission(inquiry(request_id, **fields), POLICY)
+        await intake.record_submission(parsed("inquiry", request_id, **fields), POLICY)
 
     assert await _counts(pool, request_id, subject_id) == {
         "subjects": 1, "requests": 1, "details": 1,
@@ -186,10 +177,11 @@ async def test_concurrent_identical_submissions_create_one_request(
     intake = IntakeStore(pool)
     request_id, subject_id = f"inq-{unique}", f"subj-{unique}"
     results = await asyncio.gather(*(
-        intake.record_submission(inquiry(request_id, subject_id), POLICY) for _ in range(4)
+        intake.record_submission(parsed("inquiry", request_id, subject_id), POLICY)
+            for _ in range(4)
     ))
     assert sorted(result.created for result in results) == [False, False, False, True]
-    assert {result.workflow_id for result in results} == {f"dsr-{request_id}"}
+    assert {result.workflow_id for result in results} == {workflow_id_for(request_id)}
     assert await _counts(pool, request_id, subject_id) == {
         "subjects": 1, "requests": 1, "details": 1,
     }
@@ -198,9 +190,9 @@ async def test_concurrent_identical_submissions_create_one_request(
 async def test_summary(pool: asyncpg.Pool, unique: str) -> None:
     intake = IntakeStore(pool)
     request_id = f"inq-{unique}"
-    await intake.record_submission(inquiry(request_id, f"subj-{unique}"), POLICY)
+    await intake.record_submission(parsed("inquiry", request_id, f"subj-{unique}"), POLICY)
     assert await intake.summary(request_id) == RequestSummary(
-        request_id, f"dsr-{request_id}", "inquiry", "submitted", None,
+        request_id, workflow_id_for(request_id), "inquiry", "submitted", None,
     )
     with pytest.raises(UnknownRequest):
         await intake.summary(f"missing-{unique}")
@@ -215,7 +207,7 @@ async def _answer_exists(pool: asyncpg.Pool, answer_id: str) -> bool:
 async def test_an_unrecorded_answer_can_be_withdrawn(pool: asyncpg.Pool, unique: str) -> None:
     intake = IntakeStore(pool)
     request_id = f"inq-{unique}"
-    await intake.record_submission(inquiry(request_id, f"subj-{unique}"), POLICY)
+    await intake.record_submission(parsed("inquiry", request_id, f"subj-{unique}"), POLICY)
     answer_id = await intake.store_answer(request_id, "We keep it seven years.", "op-7")
     row = await pool.fetchrow(
         "SELECT request_id, body, operator FROM answers WHERE answer_id = $1",
@@ -233,7 +225,7 @@ async def test_an_unrecorded_answer_can_be_withdrawn(pool: asyncpg.Pool, unique:
 async def test_a_recorded_answer_is_kept(pool: asyncpg.Pool, unique: str) -> None:
     intake = IntakeStore(pool)
     request_id = f"inq-{unique}"
-    await intake.record_submission(inquiry(request_id, f"subj-{unique}"), POLICY)
+    await intake.record_submission(parsed("inquiry", request_id, f"subj-{unique}"), POLICY)
     recorded_id = await intake.store_answer(request_id, "The recorded answer.", "op-7")
     refused_id = await intake.store_answer(request_id, "A refused second answer.", "op-8")
     await EventStore(pool).append(event(
@@ -249,7 +241,7 @@ async def test_a_recorded_answer_is_kept(pool: asyncpg.Pool, unique: str) -> Non
 async def test_a_note_is_sealed_under_the_request_subject(pool: asyncpg.Pool, unique: str) -> None:
     intake = IntakeStore(pool)
     request_id, subject_id = f"inq-{unique}", f"subj-{unique}"
-    await intake.record_submission(inquiry(request_id, subject_id), POLICY)
+    await intake.record_submission(parsed("inquiry", request_id, subject_id), POLICY)
     note_id = await intake.store_note(request_id, "reason", "Hanako asked by phone.", "op-7")
     # Sent again under its id (the same act), nothing more is stored.
     assert await intake.store_note(request_id, "reason", "Hanako asked by phone.", "op-7",
@@ -281,7 +273,7 @@ async def test_a_submission_stored_before_fingerprints_were_keyed_is_still_recog
     pool: asyncpg.Pool, unique: str
 ) -> None:
     intake = IntakeStore(pool)
-    submission = inquiry(f"inq-{unique}", f"subj-{unique}")
+    submission = parsed("inquiry", f"inq-{unique}", f"subj-{unique}")
     await intake.record_submission(submission, POLICY)
     await pool.execute("UPDATE requests SET fingerprint = $2 WHERE request_id = $1",
                        submission.request_id, fingerprint(submission))
@@ -289,7 +281,7 @@ async def test_a_submission_stored_before_fingerprints_were_keyed_is_still_recog
     assert again.created is False
     with pytest.raises(ConflictingSubmission):
         await intake.record_submission(
-            inquiry(submission.request_id, f"subj-{unique}", name="Taro Suzuki"), POLICY)
+            parsed("inquiry", submission.request_id, f"subj-{unique}", name="Taro Suzuki"), POLICY)
 
 
 @pytest.mark.parametrize(("on_record", "given", "matched"), [
@@ -305,6 +297,6 @@ async def test_the_registration_match_compares_blind_indexes(
     if on_record is not None:
         await register_email(pool, subject_id, on_record)
     await IntakeStore(pool).record_submission(
-        inquiry(request_id, subject_id, email=given), POLICY)
+        parsed("inquiry", request_id, subject_id, email=given), POLICY)
     async with pool.acquire() as connection:
         assert await registration_matched(connection, request_id) is matched

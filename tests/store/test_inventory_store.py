@@ -25,8 +25,9 @@ from store.intake import IntakeStore
 from store.inventory import InventoryLoad, InventoryStore
 from store.sealing import ERASED, key_of, vault_of
 from store.shredding import shred_subject_key
-from tests.store.support import POLICY, T0, assert_sealed, event, opened, sealed
-from tests.support import scratch_database, vault_environment
+from tests.support.builders import POLICY, T0, event
+from tests.support.database import scratch_database, vault_environment
+from tests.support.sealing import assert_sealed, opened, sealed
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "inventory.json"
 # The example's counts: user-42 lists 12 items and user-7 three; each also gets name and

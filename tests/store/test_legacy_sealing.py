@@ -14,12 +14,13 @@ from typing import Any
 import asyncpg
 import pytest
 
+from domain.requests import workflow_id_for
 from store.database import create_pool, migration_files
 from store.legacy_sealing import seal_plaintext_left
 from store.privileges import prepare_store
 from store.sealing import PREFIX, Vault, key_of
 from store.shredding import SEALED
-from tests.support import Roles, database_with_roles
+from tests.support.database import Roles, database_with_roles
 
 BEFORE_SEALING = "0010"
 NAME = "Legacy Testperson"
@@ -73,7 +74,7 @@ async def _plain_store(owner: asyncpg.Connection, sid: str, other: str,
     await owner.execute(
         """INSERT INTO requests (request_id, workflow_id, kind, subject_id, fingerprint,
                                  deadline_policy_version)
-           VALUES ($1, $2, 'inquiry', $3, 'fp', 'test-policy')""", rid, f"dsr-{rid}", sid)
+           VALUES ($1, $2, 'inquiry', $3, 'fp', 'test-policy')""", rid, workflow_id_for(rid), sid)
     await owner.execute(
         """INSERT INTO request_details (request_id, requester_name, requester_email, details)
            VALUES ($1, $2, $3, $4::jsonb)""", rid, NAME, GIVEN_EMAIL, json.dumps(DETAILS))

@@ -24,7 +24,8 @@ from store.outbox import OutgoingNotice
 from store.review import review_document
 from store.sealing import ERASED, key_of, vault_of
 from store.shredding import Redaction
-from tests.store.support import EMAIL, NAME, POLICY, T0, opened, register_email, sealed
+from tests.support.builders import EMAIL, NAME, POLICY, T0
+from tests.support.sealing import opened, register_email, sealed
 
 PHONE = "090-9999-0000"
 MARKER = Redaction((), sparing="").marker

@@ -26,7 +26,7 @@ from domain.deadlines import Commitment
 from domain.events import EventType
 from domain.messages import DeliverNotice, QueueNotice
 from domain.notices import NoticeKind
-from domain.requests import parse_submission
+from domain.requests import parse_submission, workflow_id_for
 from mail.maildrop import MaildropSender, maildrop_name
 from mail.sender import NoticeSender, RecipientErased
 from mail.smtp import MailNotDelivered, SmtpSender, message_id
@@ -34,7 +34,8 @@ from store.events import EventStore
 from store.intake import IntakeStore
 from store.outbox import NotificationOutbox, OutgoingNotice
 from store.sealing import ERASED
-from tests.store.support import POLICY, T0, assert_sealed, opened
+from tests.support.builders import POLICY, T0
+from tests.support.sealing import assert_sealed, opened
 
 NAME_JA = "山田花子"
 EMAIL_JA = "hanako.mail@example.jp"
@@ -112,7 +113,7 @@ async def _japanese_request(pool: asyncpg.Pool, unique: str) -> str:
 
 
 async def _queue_receipt(activities: RequestActivities, request_id: str) -> tuple[int, str]:
-    key = f"dsr-{request_id}:receipt"
+    key = f"{workflow_id_for(request_id)}:receipt"
     queued = await activities.queue_notice(QueueNotice(
         request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
         occurred_at=T0, commitment=PROMISE,

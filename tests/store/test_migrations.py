@@ -17,7 +17,7 @@ from store.database import (
     migration_files,
 )
 from store.shredding import SEALED
-from tests.support import scratch_database
+from tests.support.database import scratch_database
 
 VERSIONS = [version for version, _ in migration_files()]
 TABLES = {

@@ -20,7 +20,7 @@ from domain.deadlines import Commitment
 from domain.events import EventType
 from domain.messages import DeliverNotice, QueueNotice
 from domain.notices import NoticeFacts, NoticeKind
-from domain.requests import parse_submission
+from domain.requests import parse_submission, workflow_id_for
 from mail.maildrop import MaildropSender
 from store import outbox as notifications
 from store.events import EventStore, UnknownRequest
@@ -28,18 +28,8 @@ from store.intake import IntakeStore
 from store.notice_facts import notice_facts
 from store.outbox import NotificationOutbox, OutgoingNotice, Undeliverable
 from store.sealing import ERASED
-from tests.store.support import (
-    EMAIL,
-    NAME,
-    T0,
-    TEXT,
-    assert_sealed,
-    event,
-    forget_request,
-    new_request,
-    opened,
-    sealed,
-)
+from tests.support.builders import EMAIL, NAME, T0, TEXT, event, new_request
+from tests.support.sealing import assert_sealed, forget_request, opened, sealed
 
 # The receipt's promise: the answer date, which a person reads in Asia/Tokyo.
 PROMISE = Commitment(answer_by=datetime(2026, 1, 19, 16, 0, tzinfo=UTC))
@@ -72,7 +62,7 @@ async def test_queueing_twice_with_one_key_writes_one_notice(
 ) -> None:
     outbox = _outbox(pool)
     request_id = await new_request(pool, unique)
-    key = f"dsr-{request_id}:receipt"
+    key = f"{workflow_id_for(request_id)}:receipt"
     first = await outbox.queue(QueueNotice(
         request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
         occurred_at=T0, commitment=PROMISE,
@@ -106,7 +96,7 @@ async def test_queueing_twice_with_one_key_writes_one_notice(
 async def test_pending_then_delivered(pool: asyncpg.Pool, unique: str) -> None:
     outbox = _outbox(pool)
     request_id = await new_request(pool, unique)
-    key = f"dsr-{request_id}:receipt"
+    key = f"{workflow_id_for(request_id)}:receipt"
     notification_id = await outbox.queue(QueueNotice(
         request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
         occurred_at=T0, commitment=PROMISE,
@@ -154,7 +144,8 @@ async def test_an_answer_notice_carries_the_recorded_answer(
     ))
     notification_id = await outbox.queue(QueueNotice(
         request_id=request_id, notice=NoticeKind.ANSWER,
-        idempotency_key=f"dsr-{request_id}:answer", occurred_at=T0 + timedelta(minutes=1),
+        idempotency_key=f"{workflow_id_for(request_id)}:answer",
+        occurred_at=T0 + timedelta(minutes=1),
     ))
     notice = await outbox.pending(notification_id)
     assert isinstance(notice, OutgoingNotice)
@@ -174,7 +165,7 @@ async def test_an_answer_notice_without_a_recorded_answer_writes_nothing(
     with pytest.raises(ValueError, match="answer text"):
         await outbox.queue(QueueNotice(
             request_id=request_id, notice=NoticeKind.ANSWER,
-            idempotency_key=f"dsr-{request_id}:answer", occurred_at=T0,
+            idempotency_key=f"{workflow_id_for(request_id)}:answer", occurred_at=T0,
         ))
     assert await _notifications(pool, request_id) == []
     assert await EventStore(pool).events(request_id) == []
@@ -187,7 +178,7 @@ async def test_queueing_for_an_unknown_request_is_refused(
     with pytest.raises(UnknownRequest):
         await _outbox(pool).queue(QueueNotice(
             request_id=missing, notice=NoticeKind.RECEIPT,
-            idempotency_key=f"dsr-{missing}:receipt", occurred_at=T0,
+            idempotency_key=f"{workflow_id_for(missing)}:receipt", occurred_at=T0,
         ))
     assert await pool.fetchval(
         "SELECT count(*) FROM notifications WHERE request_id = $1", missing
@@ -207,7 +198,7 @@ def _maildrop(folder: Path) -> dict[str, dict[str, str]]:
 
 async def test_maildrop_sending_twice_leaves_one_file(tmp_path: Path, unique: str) -> None:
     sender = MaildropSender(tmp_path / "maildrop")
-    key = f"dsr-req-{unique}:receipt"
+    key = f"{workflow_id_for('req-' + unique)}:receipt"
     await sender.send(_notice(key, body="First attempt."))
     await sender.send(_notice(key))
 
@@ -267,7 +258,7 @@ async def test_a_notice_whose_recipient_was_erased_after_it_was_queued_is_not_se
     folder = tmp_path / "maildrop"
     activities = RequestActivities(pool, EventStore(pool), outbox, MaildropSender(folder))
     request_id = await new_request(pool, unique)
-    key = f"dsr-{request_id}:receipt"
+    key = f"{workflow_id_for(request_id)}:receipt"
     notification_id = await outbox.queue(QueueNotice(
         request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
         occurred_at=T0, commitment=PROMISE,
@@ -312,7 +303,7 @@ async def test_a_notice_queued_after_its_recipient_was_erased_holds_nothing_and_
     recorded = event(request_id, EventType.ANSWER_RECORDED, actor="op-7", answer_id=answer_id)
     await forget_request(pool, request_id, destroy=key_destroyed)
     captured = _logs(monkeypatch)
-    key = f"dsr-{request_id}:answer"
+    key = f"{workflow_id_for(request_id)}:answer"
 
     # The bookkeeping before the notice is recorded all the same; the notice is queued
     # without being composed, and its event says why it will not be sent.
@@ -363,7 +354,8 @@ async def _outcome_notice(pool: asyncpg.Pool, request_id: str) -> str:
     """The outcome notice's body, queued and opened, after checking it is stored sealed."""
     notification_id = await _outbox(pool).queue(QueueNotice(
         request_id=request_id, notice=NoticeKind.OUTCOME,
-        idempotency_key=f"dsr-{request_id}:outcome", occurred_at=T0 + timedelta(hours=1)))
+        idempotency_key=f"{workflow_id_for(request_id)}:outcome",
+        occurred_at=T0 + timedelta(hours=1)))
     notice = await _outbox(pool).pending(notification_id)
     assert isinstance(notice, OutgoingNotice)
     [row] = await _notifications(pool, request_id)
@@ -375,7 +367,7 @@ async def _facts(pool: asyncpg.Pool, request_id: str) -> NoticeFacts:
     async with pool.acquire() as connection:
         return await notice_facts(connection, QueueNotice(
             request_id=request_id, notice=NoticeKind.OUTCOME,
-            idempotency_key=f"dsr-{request_id}:facts", occurred_at=T0))
+            idempotency_key=f"{workflow_id_for(request_id)}:facts", occurred_at=T0))
 
 
 async def test_an_outcome_notice_opens_the_disclosure_and_the_reason(

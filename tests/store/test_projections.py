@@ -9,7 +9,7 @@ import pytest
 
 from domain.events import EventType
 from store.events import EventStore
-from tests.store.support import POLICY, T0, event, new_request
+from tests.support.builders import POLICY, T0, event, new_request
 
 DUE = T0 + timedelta(days=14)
 

@@ -30,7 +30,7 @@ from store.provisions import (
 )
 from store.registers import verify_stream
 from store.sealing import Vault
-from tests.support import database_with_roles, vault_environment
+from tests.support.database import database_with_roles, vault_environment
 
 NAME, EMAIL, PHONE = "Saburo Kato", "saburo@example.jp", "+81 90-5555-0101"
 GIVEN = "2026-05-10T10:00:00+09:00"

@@ -5,7 +5,7 @@ delivered once, and the register streams' chains intact."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
 import pytest
@@ -31,45 +31,9 @@ from store.purposes import (
 )
 from store.registers import verify_stream
 from store.sealing import vault_of
-from tests.store.support import inquiry, opened
-
-AT = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-BEFORE = "To send users a monthly newsletter"
-
-
-async def define(pool: asyncpg.Pool, purpose_id: str, text: str = BEFORE) -> None:
-    """A purpose of the test's own: changing one of Article 3's would change it for every
-    other test sharing the database."""
-    async with pool.acquire() as connection, connection.transaction():
-        await define_purpose(connection, PurposeVersion(purpose_id, 1, text, AT - timedelta(
-            days=30)), occurred_at=AT - timedelta(days=30))
-
-
-async def holders(pool: asyncpg.Pool, purpose_id: str, prefix: str, n: int, *,
-                  email: bool = True, incidental: bool = False) -> list[str]:
-    """`n` subjects holding an item under the purpose, each with an e-mail address on
-    record (sealed, as the inventory holds it) unless told otherwise."""
-    subjects = [f"{prefix}-{i:04d}" for i in range(n)]
-    async with pool.acquire() as connection, connection.transaction():
-        vault = vault_of(connection)
-        for subject_id in subjects:
-            await connection.execute("INSERT INTO subjects (subject_id) VALUES ($1)",
-                                     subject_id)
-            address = f"{subject_id}@example.jp"
-            [sealed] = await vault.seal_all(connection, subject_id, address)
-            purpose = f"incidental:{purpose_id}" if incidental else purpose_id
-            if email:
-                await connection.execute(
-                    """INSERT INTO personal_data (subject_id, category, field, value,
-                                                  value_index, purpose)
-                       VALUES ($1, 'contact', 'email', $2, $3, $4)""",
-                    subject_id, sealed, vault.blind_index(address), purpose)
-            else:
-                await connection.execute(
-                    """INSERT INTO personal_data (subject_id, category, field, value, purpose)
-                       VALUES ($1, 'transaction', 'purchases', $2, $3)""",
-                    subject_id, sealed, purpose)
-    return subjects
+from tests.support.builders import parsed
+from tests.support.purposes import AT, BEFORE, define, holders
+from tests.support.sealing import opened
 
 
 def proposal(change_id: str, purpose_id: str, **changes: object) -> PurposeChangeProposal:
@@ -164,7 +128,7 @@ async def test_a_batch_writes_sealed_notices_once_and_delivers_them_once(
     no_address = await holders(pool, purpose_id, f"s-{unique}-c", 1, email=False)
     # One writes in English: their notice is in English, the others' in Japanese.
     await IntakeStore(pool).record_submission(
-        inquiry(f"r-{unique}", reachable[0], email=f"{reachable[0]}@example.jp"), "p")
+        parsed("inquiry", f"r-{unique}", reachable[0], email=f"{reachable[0]}@example.jp"), "p")
     await pool.execute("UPDATE request_details SET language = 'en' WHERE request_id = $1",
                        f"r-{unique}")
     change_id = f"c-{unique}"

@@ -16,15 +16,8 @@ from domain.retention import RetentionRun
 from store.events import EventStore
 from store.intake import IntakeStore
 from store.sealing import ERASED, key_of
-from tests.store.support import (
-    POLICY,
-    T0,
-    event,
-    inquiry,
-    opened,
-    register_email,
-    sealed,
-)
+from tests.support.builders import POLICY, T0, event, parsed
+from tests.support.sealing import opened, register_email, sealed
 
 KEEP_FOR = timedelta(days=365)
 # Far before any other test's requests, which share the session's database: only this
@@ -35,7 +28,7 @@ AS_OF = T_OLD + timedelta(days=366)
 
 async def _closed(pool: asyncpg.Pool, request_id: str, subject_id: str, *,
                   closed_days_after: int, text: str) -> None:
-    await IntakeStore(pool).record_submission(inquiry(request_id, subject_id, text=text),
+    await IntakeStore(pool).record_submission(parsed("inquiry", request_id, subject_id, text=text),
                                               POLICY)
     events = EventStore(pool)
     before_t0 = int((T0 - T_OLD).total_seconds() // 60)
@@ -62,7 +55,7 @@ async def test_past_retention_a_closed_request_is_shredded_and_the_rest_kept(
     await _closed(pool, old, subject, closed_days_after=0, text=f"old text {unique}")
     await _closed(pool, recent, subject, closed_days_after=30, text=f"recent {unique}")
     await IntakeStore(pool).record_submission(
-        inquiry(still_open, subject, text=f"open text {unique}"), POLICY)
+        parsed("inquiry", still_open, subject, text=f"open text {unique}"), POLICY)
     backup = await _details(pool, old)  # a copy as a dump taken before would hold it
     await pool.execute(
         """INSERT INTO privacy_center_challenges (challenge_id, address_hash, subject_id, kind,

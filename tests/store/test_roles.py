@@ -18,7 +18,7 @@ from store.privileges import (
     user_of,
     with_user,
 )
-from tests.support import database_with_roles, scratch_database
+from tests.support.database import database_with_roles, scratch_database
 
 
 @pytest.fixture

@@ -27,15 +27,9 @@ from service import acts
 from service.requests import respond, submit
 from store.database import create_pool
 from store.sealing import Vault, vault_of
-from tests.support import (
-    TEST_ACT_KEY,
-    Roles,
-    actor,
-    database_with_roles,
-    end_open_requests,
-    worker_for_test,
-)
-from tests.workflow.lifecycle_support import at_step, outcome_of, verified
+from tests.support.database import Roles, database_with_roles
+from tests.support.scenarios import at_step, outcome_of, verified
+from tests.support.temporal import TEST_ACT_KEY, actor, end_open_requests, new_worker
 
 # Every value is distinctive: found anywhere in the dump, it can only have come from here.
 A = {"name": "Zephyrine Quattlebaum", "email": "Zephyrine.Quattlebaum@sealtest.example"}
@@ -297,7 +291,7 @@ async def test_a_dump_of_the_database_shows_no_personal_data_in_plain(
         "erasure": paths.erasure, "alternative_measures": paths.alternative_measures,
         "privacy_center": paths.privacy_center}
     failed: dict[str, str] = {}
-    async with worker_for_test(client, pool, queue, tmp_path):
+    async with new_worker(client, pool, queue, tmp_path):
         try:
             for name, drive in driven.items():
                 try:

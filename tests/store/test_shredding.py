@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from domain.requests import workflow_id_for
 from store.sealing import ERASED, Vault, key_of, vault_of
 from store.shredding import (
     SEALED,
@@ -20,7 +21,7 @@ from store.shredding import (
     destroy_shredded_keys,
     shred_subject_key,
 )
-from tests.support import eventually
+from tests.support.temporal import eventually
 
 NAME = "Shreddy Testperson"
 EMAIL = "shreddy.testperson@example.jp"
@@ -39,7 +40,7 @@ async def _request(connection: asyncpg.Connection, subject_id: str, request_id: 
         """INSERT INTO requests (request_id, workflow_id, kind, subject_id, fingerprint,
                                  deadline_policy_version)
            VALUES ($1, $2, $3, $4, 'fp', 'test-policy')""",
-        request_id, f"dsr-{request_id}", kind, subject_id)
+        request_id, workflow_id_for(request_id), kind, subject_id)
     name, email, details, body, items = await vault.seal_all(
         connection, subject_id, NAME, EMAIL, json.dumps({"text": text}),
         f"Dear {NAME}, about {text}", json.dumps([{"field": "phone", "value": PHONE}]))

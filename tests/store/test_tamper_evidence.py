@@ -34,8 +34,8 @@ from store.database import create_pool
 from store.events import EventStore
 from store.privacy_policy import post_policy
 from store.sealing import Vault
-from tests.store.support import event, new_request
-from tests.support import database_with_roles, rechain, relog, tamper, vault_environment
+from tests.support.builders import event, new_request
+from tests.support.database import database_with_roles, rechain, relog, tamper, vault_environment
 
 POSTED = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
 

@@ -21,6 +21,7 @@ from domain.chain import (
     link_hash,
     verify_chain,
 )
+from domain.requests import workflow_id_for
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 REQUEST = "req-1"
@@ -38,7 +39,7 @@ def build_chain(events: list[Mapping[str, Any]], request_id: str = REQUEST) -> l
             "payload": dict(event.get("payload", {})),
             "occurred_at": event.get("occurred_at", T0 + timedelta(minutes=seq)),
             "actor": event.get("actor", "workflow"),
-            "idempotency_key": event.get("idempotency_key", f"dsr-{request_id}:{seq}"),
+            "idempotency_key": event.get("idempotency_key", f"{workflow_id_for(request_id)}:{seq}"),
         }
         encoding = canonical_encoding(**row)
         row["prev_hash"] = prev

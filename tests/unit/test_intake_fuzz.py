@@ -22,14 +22,14 @@ from hypothesis import strategies as st
 
 import starter
 from domain.requests import parse_submission
-from tests.unit.intake_hostility import (
+from tests.support.builders import DETAILS, submission
+from tests.support.hostile_input import (
     DEPTH,
     FIELD_LIMIT,
     HUGE,
     MESSAGE_LIMIT,
     PROBLEM_LIMIT,
     SQL,
-    VALID,
     Deep,
     Many,
     assert_clean,
@@ -46,7 +46,6 @@ from tests.unit.intake_hostility import (
     problems_of,
     refusal,
     replaced,
-    valid_submission,
     with_key,
 )
 
@@ -65,12 +64,12 @@ FAST = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCh
 
 @FAST
 @example(payload=Deep("array", 3 * DEPTH))
-@example(payload={**valid_submission(), "details": Deep("object", 3 * DEPTH)})
-@example(payload={**valid_submission(), "requester": {"name": "\ud800", "email": "a@b.co"}})
-@example(payload={**valid_submission(), "request_id": 10**5000})
-@example(payload={**valid_submission("disclosure"), "details": {"categories": [Deep("array",
+@example(payload={**submission(), "details": Deep("object", 3 * DEPTH)})
+@example(payload={**submission(), "requester": {"name": "\ud800", "email": "a@b.co"}})
+@example(payload={**submission(), "request_id": 10**5000})
+@example(payload={**submission("disclosure"), "details": {"categories": [Deep("array",
                                                                                     DEPTH)]}})
-@example(payload={**valid_submission(), "kind": Deep("object", DEPTH)})
+@example(payload={**submission(), "kind": Deep("object", DEPTH)})
 @given(payload=payloads)
 def test_parse_submission_returns_a_model_or_raises_invalid_submission(payload: Any) -> None:
     """The last two examples failed at 2ac0040: a value nested past the recursion limit
@@ -81,9 +80,9 @@ def test_parse_submission_returns_a_model_or_raises_invalid_submission(payload: 
 
 @FAST
 @example(payload=Deep("array", 3 * DEPTH))
-@example(payload={**valid_submission(), "requester": {"name": "\ud800", "email": "a@b.co"}})
-@example(payload={**valid_submission(), "request_id": 10**5000})
-@example(payload={**valid_submission(), "requester": {"name": "x" * HUGE, "email": "x" * HUGE}})
+@example(payload={**submission(), "requester": {"name": "\ud800", "email": "a@b.co"}})
+@example(payload={**submission(), "request_id": 10**5000})
+@example(payload={**submission(), "requester": {"name": "x" * HUGE, "email": "x" * HUGE}})
 @given(payload=payloads)
 def test_each_problem_has_a_short_one_line_message(payload: Any) -> None:
     problems = refusal(payload)
@@ -96,9 +95,9 @@ def test_each_problem_has_a_short_one_line_message(payload: Any) -> None:
 
 
 @FAST
-@example(payload={**valid_submission(), "'; DROP TABLE requests; --\n": 1})
-@example(payload={**valid_submission(), "k" * 1_000: 1})
-@example(payload={**valid_submission(), "": 1})
+@example(payload={**submission(), "'; DROP TABLE requests; --\n": 1})
+@example(payload={**submission(), "k" * 1_000: 1})
+@example(payload={**submission(), "": 1})
 @given(payload=payloads)
 def test_each_problem_names_its_field_in_one_short_line(payload: Any) -> None:
     """The CLI prints `dsr: invalid request: FIELD: MESSAGE`, so FIELD must not be an
@@ -110,9 +109,9 @@ def test_each_problem_names_its_field_in_one_short_line(payload: Any) -> None:
 
 
 @FAST
-@example(payload={**valid_submission("disclosure"),
+@example(payload={**submission("disclosure"),
                   "details": {"categories": Many(["x"] * 10_000)}})
-@example(payload={**valid_submission(), **{f"k{i}": 1 for i in range(10_000)}})
+@example(payload={**submission(), **{f"k{i}": 1 for i in range(10_000)}})
 @given(payload=payloads)
 def test_a_refusal_stays_readable_however_much_is_wrong(payload: Any) -> None:
     """Not one problem per bad item or unknown key without limit: 10,000 unknown
@@ -149,7 +148,7 @@ def test_a_deeply_nested_value_where_an_enum_belongs_is_refused_cleanly() -> Non
         for path in positions:
             for shape in ("array", "object"):
                 try:
-                    problems_of(replaced(valid_submission(kind), path, Deep(shape, DEPTH)))
+                    problems_of(replaced(submission(kind), path, Deep(shape, DEPTH)))
                 except (RecursionError, AssertionError) as error:
                     failures.append(f"{'.'.join(map(str, path))} ({kind}, {shape}): "
                                     f"{type(error).__name__} {str(error)[:60]}")
@@ -159,8 +158,8 @@ def test_a_deeply_nested_value_where_an_enum_belongs_is_refused_cleanly() -> Non
 @pytest.mark.parametrize("fragment", SQL)
 def test_sql_fragments_are_refused_as_ids_and_kept_verbatim_as_names(fragment: str) -> None:
     for field in ("request_id", "subject_id"):
-        assert [f for f, _ in problems_of({**valid_submission(), field: fragment})] == [field]
-    parsed = parse_submission({**valid_submission(),
+        assert [f for f, _ in problems_of({**submission(), field: fragment})] == [field]
+    parsed = parse_submission({**submission(),
                                "requester": {"name": fragment, "email": "a@b.co"}})
     assert parsed.requester.name == fragment.strip()
 
@@ -172,7 +171,7 @@ def test_an_unknown_key_is_named_without_echoing_it_raw(key: str) -> None:
     100,000 characters, a newline that forges a second CLI line, an ANSI escape, or
     nothing at all (`""` at the top, `requester.` inside)."""
     for where in ((), ("requester",), ("details",)):
-        for field, message in problems_of(with_key(valid_submission(), where, key, 1)):
+        for field, message in problems_of(with_key(submission(), where, key, 1)):
             assert message == "is not a known field"
             assert field.strip() and not field.endswith("."), f"field {field!r} names nothing"
             assert is_one_line(field), f"field {field[:60]!r} spans lines"
@@ -182,7 +181,7 @@ def test_an_unknown_key_is_named_without_echoing_it_raw(key: str) -> None:
 def test_disclosure_categories_are_bounded() -> None:
     """Every other list in the contract has a maximum length; `categories` has none
     (2ac0040), so 100,000 copies of one category are accepted (and stored)."""
-    problems_of({**valid_submission("disclosure"),
+    problems_of({**submission("disclosure"),
                  "details": {"categories": Many(["identity"] * HUGE)}})
 
 
@@ -196,11 +195,11 @@ def test_a_one_line_field_of_only_invisible_characters_is_refused(
     """A one-line field must keep a character once whitespace is stripped; one made only
     of zero-width characters (U+200B, U+2060, U+200D, U+FEFF), as blank on screen and in
     a notice, is accepted at 2ac0040 (a policy gap rather than a crash)."""
-    problems_of(replaced(valid_submission("correction"), path, blank))
+    problems_of(replaced(submission("correction"), path, blank))
 
 
 def test_parsing_does_not_change_the_payload() -> None:
-    payload = valid_submission("correction")
+    payload = submission("correction")
     before = json.dumps(payload)
     parse_submission(payload)
     problems_of(with_key(payload, ("details",), "extra", Deep("mixed", DEPTH)))
@@ -241,7 +240,7 @@ def assert_refused(text: str, data_dir: Path) -> None:
     assert list(data_dir.iterdir()) == [], "a refused submission touched the data dir"
 
 
-VALID_TEXT = json.dumps(valid_submission())
+VALID_TEXT = json.dumps(submission())
 CLI_CASES = {
     "empty": "",
     "blank": " \n\t\n",
@@ -249,7 +248,7 @@ CLI_CASES = {
     "truncated": VALID_TEXT[:-1],
     "bom": "\ufeff" + VALID_TEXT,
     "nul": "\x00",
-    "array": json.dumps([valid_submission()]),
+    "array": json.dumps([submission()]),
     "string": '"inquiry"',
     "null": "null",
     "number": "42",
@@ -260,20 +259,20 @@ CLI_CASES = {
     "surrogate-in-name": VALID_TEXT.replace("Hanako", "\\ud800"),
     "sql-id": VALID_TEXT.replace("req-2026.001", "'; DROP TABLE requests; --"),
     "huge-name": VALID_TEXT.replace("Hanako", "x" * HUGE),
-    "duplicate-kind": duplicate_key_text(valid_submission(), "kind", "erasure"),
-    "duplicate-details": duplicate_key_text(valid_submission(), "details", [1, 2]),
+    "duplicate-kind": duplicate_key_text(submission(), "kind", "erasure"),
+    "duplicate-details": duplicate_key_text(submission(), "details", [1, 2]),
     "deep-details-list": VALID_TEXT.replace(
-        json.dumps(VALID["inquiry"]), deep_json_text(200)),
+        json.dumps(DETAILS["inquiry"]), deep_json_text(200)),
     # At 2ac0040 the JSON decoder's RecursionError escaped `dsr submit`.
     "deep-list": deep_json_text(3 * DEPTH),
     "deep-object": deep_json_text(3 * DEPTH, "object"),
     "deep-inside-details": VALID_TEXT.replace(
-        json.dumps(VALID["inquiry"]), deep_json_text(3 * DEPTH, "object")),
+        json.dumps(DETAILS["inquiry"]), deep_json_text(3 * DEPTH, "object")),
     # At 2ac0040 json.loads' ValueError (an integer of over 4300 digits) escaped.
     "huge-integer-id": VALID_TEXT.replace('"req-2026.001"', "9" * 5_000),
     # At 2ac0040 an unknown key was printed raw: lines without "dsr: ", or 100 kB long.
-    "newline-key": duplicate_key_text(valid_submission(), "x\n\nall good", 1),
-    "huge-key": duplicate_key_text(valid_submission(), "k" * HUGE, 1),
+    "newline-key": duplicate_key_text(submission(), "x\n\nall good", 1),
+    "huge-key": duplicate_key_text(submission(), "k" * HUGE, 1),
 }
 
 
@@ -294,7 +293,7 @@ cli_texts = st.one_of(
 
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@example(text=duplicate_key_text(valid_submission(), "\r", 0))
+@example(text=duplicate_key_text(submission(), "\r", 0))
 @example(text=VALID_TEXT)  # accepted: needs the server, which is not there
 @given(text=cli_texts)
 def test_dsr_submit_never_needs_a_server_to_refuse(text: str, tmp_path: Path) -> None:

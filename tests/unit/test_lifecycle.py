@@ -19,7 +19,7 @@ from domain.lifecycle import (
     fold,
     next_step,
 )
-from domain.requests import RequestKind
+from domain.requests import RequestKind, workflow_id_for
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 REQUEST = "req-1"
@@ -29,7 +29,7 @@ def event(seq: int, type: EventType, **payload: Any) -> RecordedEvent:
     return RecordedEvent(
         request_id=REQUEST, seq=seq, type=type, payload=payload,
         occurred_at=T0 + timedelta(hours=seq), actor="workflow",
-        idempotency_key=f"dsr-{REQUEST}:{seq}", prev_hash="0" * 64, hash=f"{seq:064x}",
+        idempotency_key=f"{workflow_id_for(REQUEST)}:{seq}", prev_hash="0" * 64, hash=f"{seq:064x}",
     )
 
 

@@ -4,9 +4,7 @@ counter, a port in use, and the tracing interceptor's spans."""
 
 from __future__ import annotations
 
-import re
 import socket
-import urllib.request
 from dataclasses import replace
 from typing import Any, cast
 
@@ -27,32 +25,7 @@ from runtime.metrics import (
 )
 from runtime.servers import ServerStartError, free_port
 from runtime.tracing import span_exporter, tracer_provider, tracing, tracing_interceptor
-
-_SAMPLE = re.compile(
-    r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$")
-
-
-def scrape(address: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    """The samples on `http://address/metrics`, by name and label set."""
-    with urllib.request.urlopen(f"http://{address}/metrics", timeout=10) as response:
-        text = response.read().decode()
-    samples = {}
-    for line in text.splitlines():
-        match = _SAMPLE.match(line)
-        if match is None:
-            continue
-        labels = frozenset(re.findall(r'(\w+)="([^"]*)"', match["labels"] or ""))
-        samples[(match["name"], labels)] = float(match["value"])
-    return samples
-
-
-def sample(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str,
-           **labels: str) -> float | None:
-    """The value of the one series named `name` whose labels include `labels`."""
-    found = [value for (n, got), value in samples.items()
-             if n == name and set(labels.items()) <= got]
-    assert len(found) <= 1, (name, labels, found)
-    return found[0] if found else None
+from tests.support.metrics import sample, scrape
 
 
 @pytest.fixture(scope="module")

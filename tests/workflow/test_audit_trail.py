@@ -14,17 +14,18 @@ import asyncpg
 from temporalio import workflow
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import RequestRef
+from domain.requests import workflow_id_for
 from service import acts
 from service.requests import respond, submit
-from tests.support import PERSONAL, actor, inquiry, rechain, tamper
-from tests.workflow.lifecycle_support import REASON, at_step, seed_subject, start, verified
+from tests.support.builders import submission
+from tests.support.database import rechain, tamper
+from tests.support.privacy import PERSONAL, REASON
+from tests.support.scenarios import at_step, seed_subject, start, verified
+from tests.support.temporal import Rig, actor
 from workflows.replay import replay_files
-
-Running = tuple[Client, str, Worker]
 
 
 @workflow.defn(name="DataSubjectRequest", sandboxed=False)
@@ -42,7 +43,8 @@ async def _closed_requests_of_every_kind(client: Client, pool: asyncpg.Pool, que
     sus, tps = f"au-sus-{unique}", f"au-tps-{unique}"
     sid = f"s-{unique}"
     await seed_subject(pool, sid)
-    await submit(inquiry(inq, sid), client=client, pool=pool, task_queue=queue)
+    await submit(submission("inquiry", inq, sid, person=PERSONAL), client=client, pool=pool,
+                 task_queue=queue)
     await respond(inq, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
     await start(client, pool, queue, "disclosure", dis, sid, {})
     await verified(client, pool, dis)
@@ -70,21 +72,22 @@ async def _closed_requests_of_every_kind(client: Client, pool: asyncpg.Pool, que
     await at_step(client, pool, tps, Step.DECIDE)
     await acts.decide(tps, "provision_stopped", actor("op-1"), client=client, pool=pool)
     for rid in (inq, dis, cor, sus, tps):
-        await client.get_workflow_handle(f"dsr-{rid}").result()
+        await client.get_workflow_handle(workflow_id_for(rid)).result()
     return [inq, dis, cor, sus, tps]
 
 
 async def test_list_filters_and_show_the_timeline(
-    running: Running, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool,
+    rig: Rig, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool,
     unique: str, dsr: Any,
 ) -> None:
-    client, queue, _ = running
-    inq, dis, cor, *_ = await _closed_requests_of_every_kind(client, pool, queue, unique)
+    inq, dis, cor, *_ = await _closed_requests_of_every_kind(rig.client, pool, rig.task_queue,
+                                                             unique)
     late = f"au-late-{unique}"
-    await submit(inquiry(late, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
-    await at_step(client, pool, late, Step.ANSWER)
+    await submit(submission("inquiry", late, f"s-{unique}", person=PERSONAL),
+                 client=rig.client, pool=pool, task_queue=rig.task_queue)
+    await at_step(rig.client, pool, late, Step.ANSWER)
     await time_skipping_env.sleep(DeadlinePolicy().durations[Step.ANSWER] + timedelta(hours=1))
-    assert (await at_step(client, pool, late, Step.ANSWER)).overdue
+    assert (await at_step(rig.client, pool, late, Step.ANSWER)).overdue
 
     code, out, _ = await dsr("list", "--kind", "inquiry", "--limit", "1000", "--output", "json")
     listed = {row["request_id"]: row for row in json.loads(out)}
@@ -114,15 +117,14 @@ async def test_list_filters_and_show_the_timeline(
     assert code == 2 and "no request with id" in err
     # Close it while its worker runs: a workflow stranded without a worker would stall
     # the time-skipping server's clock for the tests that follow.
-    await respond(late, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
-    await client.get_workflow_handle(f"dsr-{late}").result()
+    await respond(late, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool)
+    await rig.client.get_workflow_handle(workflow_id_for(late)).result()
 
 
 async def test_exports_replay_and_a_changed_workflow_is_reported_diverged(
-    running: Running, pool: asyncpg.Pool, unique: str, dsr: Any, tmp_path: Path,
+    rig: Rig, pool: asyncpg.Pool, unique: str, dsr: Any, tmp_path: Path,
 ) -> None:
-    client, queue, _ = running
-    ids = await _closed_requests_of_every_kind(client, pool, queue, unique)
+    ids = await _closed_requests_of_every_kind(rig.client, pool, rig.task_queue, unique)
     out_dir = tmp_path / "export"
     code, out, err = await dsr("audit", "export", *[a for rid in ids for a in ("--request", rid)],
                                "--out", str(out_dir))
@@ -147,11 +149,10 @@ async def test_exports_replay_and_a_changed_workflow_is_reported_diverged(
 
 
 async def test_the_compliance_report_from_the_command_line(
-    running: Running, pool: asyncpg.Pool, unique: str, dsr: Any, tmp_path: Path,
+    rig: Rig, pool: asyncpg.Pool, unique: str, dsr: Any, tmp_path: Path,
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
-    client, queue, _ = running
-    ids = await _closed_requests_of_every_kind(client, pool, queue, unique)
+    ids = await _closed_requests_of_every_kind(rig.client, pool, rig.task_queue, unique)
     started = await pool.fetchval(
         "SELECT min(occurred_at) FROM request_events WHERE request_id = ANY($1::text[])", ids)
     ended = await pool.fetchval(
@@ -173,19 +174,19 @@ async def test_the_compliance_report_from_the_command_line(
     assert code == 2 and "empty" in err
 
 
-async def _answered_inquiry(running: Running, pool: asyncpg.Pool, rid: str,
+async def _answered_inquiry(rig: Rig, pool: asyncpg.Pool, rid: str,
                            unique: str) -> str:
-    client, queue, _ = running
-    await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
-    await respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
-    await client.get_workflow_handle(f"dsr-{rid}").result()
+    await submit(submission("inquiry", rid, f"s-{unique}", person=PERSONAL),
+                 client=rig.client, pool=pool, task_queue=rig.task_queue)
+    await respond(rid, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool)
+    await rig.client.get_workflow_handle(workflow_id_for(rid)).result()
     return rid
 
 
 async def test_verify_names_the_first_broken_link_after_tampering(
-    running: Running, pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str, dsr: Any,
+    rig: Rig, pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str, dsr: Any,
 ) -> None:
-    rid = await _answered_inquiry(running, pool, f"au-tamper-{unique}", unique)
+    rid = await _answered_inquiry(rig, pool, f"au-tamper-{unique}", unique)
     code, out, _ = await dsr("audit", "verify", rid)
     assert code == 0 and "intact (13 events)" in out
 
@@ -201,11 +202,11 @@ async def test_verify_names_the_first_broken_link_after_tampering(
 
 
 async def test_verify_catches_a_compliance_row_changed_by_hand(
-    running: Running, pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str, dsr: Any,
+    rig: Rig, pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str, dsr: Any,
 ) -> None:
     """The audit report reads a per-step projection kept with the events; a row rewritten
     to turn a late step into one met in time must fail verification like a changed event."""
-    rid = await _answered_inquiry(running, pool, f"au-kept-{unique}", unique)
+    rid = await _answered_inquiry(rig, pool, f"au-kept-{unique}", unique)
     code, out, err = await dsr("audit", "verify", rid)
     assert code == 0, out + err
 
@@ -220,13 +221,13 @@ async def test_verify_catches_a_compliance_row_changed_by_hand(
 
 
 async def test_verify_holds_the_store_against_the_exported_histories(
-    running: Running, pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str,
+    rig: Rig, pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str,
     dsr: Any, tmp_path: Path,
 ) -> None:
     """The history, kept by Temporal and exported, outside the store: a deadline's meeting
     moved three days earlier in the store, the chain and the projections made to match, disagrees
     with the event the workflow recorded, and with the checkpoint signed at the close."""
-    rid = await _answered_inquiry(running, pool, f"au-hist-{unique}", unique)
+    rid = await _answered_inquiry(rig, pool, f"au-hist-{unique}", unique)
     exported = tmp_path / "export"
     code, _, err = await dsr("audit", "export", "--request", rid, "--out", str(exported))
     assert code == 0, err

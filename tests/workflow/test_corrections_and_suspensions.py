@@ -11,13 +11,9 @@ from temporalio.testing import WorkflowEnvironment
 from domain.deadlines import DeadlinePolicy, Step
 from interfaces.cli.review import review
 from service import acts
-from tests.support import actor
-from tests.workflow.lifecycle_support import (
-    HELD_VALUES,
-    MEASURE,
-    REASON,
-    STATEMENT,
-    Running,
+from tests.support.privacy import HELD_VALUES, MEASURE, REASON, STATEMENT
+from tests.support.scenarios import (
+    Scenario,
     at_step,
     check_record,
     event_types,
@@ -28,180 +24,168 @@ from tests.workflow.lifecycle_support import (
     start,
     verified,
 )
+from tests.support.temporal import Rig, actor
 
 
 async def test_art7_operators_see_current_and_requested_values_then_only_real_changes(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """Art 7 ¶1-3: a request for information that "is incorrect"; the organisation
     "determines that it is necessary" and notifies "when it has made a correction". The
     operator sees what is held beside what is asked, and the notice names each change
     made and each that would have changed nothing."""
-    client, queue, _ = running
-    rid, sid = f"cor-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "correction", rid, sid, {"changes": [
-        {"field": "phone", "action": "correct", "new_value": "03-5555-0000"},
-        {"field": "nickname", "action": "add", "new_value": "Hana"},
-        {"field": "address", "action": "correct", "new_value": HELD_VALUES["address"]},
-        {"field": "fax", "action": "delete"}]})
-    await verified(client, pool, rid)
-    view = await at_step(client, pool, rid, Step.DECIDE)
+    request = await (Scenario(rig, "cor")
+        .correction({"field": "phone", "action": "correct", "new_value": "03-5555-0000"},
+                    {"field": "nickname", "action": "add", "new_value": "Hana"},
+                    {"field": "address", "action": "correct", "new_value": HELD_VALUES["address"]},
+                    {"field": "fax", "action": "delete"})
+        .verified()
+        .at(Step.DECIDE))
+    view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == "correction_made"
-    shown = await review(pool, rid)
+    shown = await review(pool, request.id)
     assert STATEMENT in shown and HELD_VALUES["phone"] in shown and "03-5555-0000" in shown
-    await acts.decide(rid, "correction_made", actor("op-1"), client=client, pool=pool)
-    assert await outcome_of(client, rid) == "correction_made"
-    held = await held_values(pool, sid)
+    await acts.decide(request.id, "correction_made", actor("op-1"), client=rig.client, pool=pool)
+    assert await outcome_of(rig.client, request.id) == "correction_made"
+    held = await held_values(pool, request.subject_id)
     assert held["phone"] == "03-5555-0000" and held["nickname"] == "Hana"
-    notice = await outcome_notice(pool, rid)
+    notice = await outcome_notice(pool, request.id)
     assert "phone: corrected to 03-5555-0000" in notice and "nickname: added as Hana" in notice
     assert "address (correct): it already has this value" in notice
     assert "fax (delete): we hold no such item" in notice
-    await check_record(client, pool, rid, "correction_made")
+    await check_record(rig.client, pool, request.id, "correction_made")
 
 
 async def test_art7_a_correction_that_changes_nothing_cannot_be_called_made(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
-    rid, sid = f"cor-noop-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "correction", rid, sid, {"changes": [
-        {"field": "phone", "action": "correct", "new_value": HELD_VALUES["phone"]}]})
-    await verified(client, pool, rid)
-    view = await at_step(client, pool, rid, Step.DECIDE)
+    request = await (Scenario(rig, "cor-noop")
+        .correction({"field": "phone", "action": "correct", "new_value": HELD_VALUES["phone"]})
+        .verified().at(Step.DECIDE))
+    view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == "correction_declined"
     with pytest.raises(acts.Refused, match="none of the changes to be made"):
-        await acts.decide(rid, "correction_made", actor("op-1"), client=client, pool=pool)
-    await acts.decide(rid, "correction_declined", actor("op-1"), client=client, pool=pool,
+        await acts.decide(request.id, "correction_made", actor("op-1"), client=rig.client,
+                          pool=pool)
+    await acts.decide(request.id, "correction_declined", actor("op-1"), client=rig.client,
+                      pool=pool,
                       reason=REASON)
-    assert await outcome_of(client, rid) == "correction_declined"
-    notice = await outcome_notice(pool, rid)
+    assert await outcome_of(rig.client, request.id) == "correction_declined"
+    notice = await outcome_notice(pool, request.id)
     assert "decided not to make" in notice and REASON in notice
     assert "We have made" not in notice
-    await check_record(client, pool, rid, "correction_declined")
+    await check_record(rig.client, pool, request.id, "correction_declined")
 
 
 @pytest.mark.parametrize(("action", "outcome"), [("suspend_use", "use_suspended"),
                                                  ("erase", "erased")])
 async def test_art8_p3_notice_names_the_items_acted_on_and_the_rest_left_alone(
-    running: Running, pool: asyncpg.Pool, unique: str, action: str, outcome: str
+    rig: Rig, pool: asyncpg.Pool, unique: str, action: str, outcome: str
 ) -> None:
     """Art 8 ¶3: notify "when it has suspended use, etc. ... or when it has decided not
     to": the items in breach are named, and so is the decision not to touch the rest."""
-    client, queue, _ = running
-    rid, sid = f"sus-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "suspension", rid, sid,
-                {"action": action, "grounds": ["used_beyond_purpose", "obtained_wrongfully"]})
-    await verified(client, pool, rid)
-    view = await at_step(client, pool, rid, Step.DECIDE)
+    request = await (Scenario(rig, "sus")
+        .suspension(action, "used_beyond_purpose", "obtained_wrongfully").verified()
+        .at(Step.DECIDE))
+    view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == outcome
-    await acts.decide(rid, outcome, actor("op-1"), client=client, pool=pool)
-    assert await outcome_of(client, rid) == outcome
+    await acts.decide(request.id, outcome, actor("op-1"), client=rig.client, pool=pool)
+    assert await outcome_of(rig.client, request.id) == outcome
     rows = {r["field"]: r["suspended_at"] for r in await pool.fetch(
-        "SELECT field, suspended_at FROM personal_data WHERE subject_id=$1", sid)}
+        "SELECT field, suspended_at FROM personal_data WHERE subject_id=$1", request.subject_id)}
     if outcome == "erased":
         assert "segment" not in rows and "ad_profile" not in rows and "phone" in rows
     else:
         assert rows["segment"] is not None and rows["ad_profile"] is not None
         assert rows["phone"] is None
-    notice = await outcome_notice(pool, rid)
+    notice = await outcome_notice(pool, request.id)
     assert "characteristic information / segment" in notice
     assert "characteristic information / ad_profile" in notice
     assert "the rest of your personal information (7 items)" in notice
     assert "We have erased your personal information." not in notice
-    await check_record(client, pool, rid, f"suspension_{outcome}")
+    await check_record(rig.client, pool, request.id, f"suspension_{outcome}")
 
 
 async def test_art8_p1_p2_nothing_found_allows_only_a_refusal_and_never_widens_scope(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """Art 8 ¶2: suspension "based on the results of the investigation": with nothing in
     breach, erasing is refused (it once fell back to all the person's data)."""
-    client, queue, _ = running
     rid, sid = f"sus-ref-{unique}", f"s-{unique}"
     await seed_subject(pool, sid)
     await pool.execute("UPDATE personal_data SET purpose='billing', lawfully_obtained=true"
                        " WHERE subject_id=$1", sid)
-    await start(client, pool, queue, "suspension", rid, sid,
+    await start(rig.client, pool, rig.task_queue, "suspension", rid, sid,
                 {"action": "erase", "grounds": ["used_beyond_purpose"]})
-    await verified(client, pool, rid)
-    view = await at_step(client, pool, rid, Step.DECIDE)
+    await verified(rig.client, pool, rid)
+    view = await at_step(rig.client, pool, rid, Step.DECIDE)
     assert view.proposal is not None and view.proposal.outcome.value == "suspension_refused"
     with pytest.raises(acts.Refused, match="nothing to suspend or erase"):
-        await acts.decide(rid, "erased", actor("op-1"), client=client, pool=pool)
+        await acts.decide(rid, "erased", actor("op-1"), client=rig.client, pool=pool)
     await acts.decide(rid, "suspension_refused", actor("op-1"),
-                      client=client, pool=pool, reason=REASON)
-    assert await outcome_of(client, rid) == "suspension_refused"
+                      client=rig.client, pool=pool, reason=REASON)
+    assert await outcome_of(rig.client, rid) == "suspension_refused"
     assert await pool.fetchval("SELECT count(*) FROM personal_data WHERE subject_id=$1"
                                " AND suspended_at IS NULL", sid) == 9
     assert "decided not to suspend" in await outcome_notice(pool, rid)
-    await check_record(client, pool, rid, "suspension_refused")
+    await check_record(rig.client, pool, rid, "suspension_refused")
 
 
 async def test_art8_p4_confirmed_grounds_cannot_be_refused_alternative_measures_need_two(
-    running: Running, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
+    rig: Rig, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
-    rid, sid = f"sus-alt-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "suspension", rid, sid,
-                {"action": "erase", "grounds": ["obtained_wrongfully"]})
-    await verified(client, pool, rid)
-    await at_step(client, pool, rid, Step.DECIDE)
+    request = await (Scenario(rig, "sus-alt")
+        .suspension("erase", "obtained_wrongfully").verified().at(Step.DECIDE))
     with pytest.raises(acts.Refused, match="alternative_measures"):
-        await acts.decide(rid, "suspension_refused", actor("op-1"), client=client, pool=pool,
+        await acts.decide(request.id, "suspension_refused", actor("op-1"), client=rig.client,
+                          pool=pool,
                           reason=REASON)
-    reply = await acts.decide(rid, "alternative_measures", actor("op-1"), client=client, pool=pool,
+    reply = await acts.decide(request.id, "alternative_measures", actor("op-1"), client=rig.client,
+                              pool=pool,
                               reason=REASON, measure=MEASURE,
                               alternative_ground="large_expense")
     assert "approval" in (reply.awaiting or "") and not reply.step_done
     for same_person in ("op-1", "OP-1"):
         with pytest.raises(acts.Refused, match="second operator"):
-            await acts.approve_measure(rid, actor(same_person), client=client, pool=pool)
+            await acts.approve_measure(request.id, actor(same_person), client=rig.client, pool=pool)
 
     # Without the approval the decision step runs past its due time and escalates.
     await time_skipping_env.sleep(DeadlinePolicy().durations[Step.DECIDE] * 1.1)
-    view = await at_step(client, pool, rid, Step.DECIDE)
+    view = await at_step(rig.client, pool, request.id, Step.DECIDE)
     assert view.overdue and "approval" in (view.awaiting or "")
-    assert "deadline.breached" in await event_types(pool, rid)
+    assert "deadline.breached" in await event_types(pool, request.id)
 
-    await acts.approve_measure(rid, actor("op-9"), client=client, pool=pool)
-    assert await outcome_of(client, rid) == "alternative_measures"
-    notice = await outcome_notice(pool, rid)
+    await acts.approve_measure(request.id, actor("op-9"), client=rig.client, pool=pool)
+    assert await outcome_of(rig.client, request.id) == "alternative_measures"
+    notice = await outcome_notice(pool, request.id)
     assert MEASURE in notice and REASON in notice
     assert "characteristic information / ad_profile" in notice
     assert "have not been erased" in notice
     assert await pool.fetchval("SELECT count(*) FROM personal_data WHERE subject_id=$1",
-                               sid) == 9
+                               request.subject_id) == 9
     deadline = await pool.fetchval(
-        "SELECT status FROM deadlines WHERE request_id=$1 AND step='decide'", rid)
+        "SELECT status FROM deadlines WHERE request_id=$1 AND step='decide'", request.id)
     assert deadline == "completed_late"
-    await check_record(client, pool, rid, "suspension_alternative_measures")
+    await check_record(rig.client, pool, request.id, "suspension_alternative_measures")
 
 
 async def test_art7_p2_one_change_declined_with_its_reason_the_others_made(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """Art 7 ¶2-3: the organisation judges each change; the notice names the change made
     and the one declined, with the reason."""
-    client, queue, _ = running
-    rid, sid = f"cor-part-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "correction", rid, sid, {"changes": [
-        {"field": "phone", "action": "correct", "new_value": "03-5555-0000"},
-        {"field": "bank_account", "action": "delete"}]})
-    await verified(client, pool, rid)
-    await at_step(client, pool, rid, Step.DECIDE)
-    assert "2. bank_account delete" in await review(pool, rid)
-    await acts.decide(rid, "correction_made", actor("op-1"),
-                      client=client, pool=pool, reason=REASON,
+    request = await (Scenario(rig, "cor-part")
+        .correction({"field": "phone", "action": "correct", "new_value": "03-5555-0000"},
+                    {"field": "bank_account", "action": "delete"})
+        .verified()
+        .at(Step.DECIDE))
+    assert "2. bank_account delete" in await review(pool, request.id)
+    await acts.decide(request.id, "correction_made", actor("op-1"),
+                      client=rig.client, pool=pool, reason=REASON,
                       declined_changes=(1,))
-    assert await outcome_of(client, rid) == "correction_made"
-    held = await held_values(pool, sid)
+    assert await outcome_of(rig.client, request.id) == "correction_made"
+    held = await held_values(pool, request.subject_id)
     assert held["phone"] == "03-5555-0000" and held["bank_account"] == HELD_VALUES["bank_account"]
-    notice = await outcome_notice(pool, rid)
+    notice = await outcome_notice(pool, request.id)
     assert "phone: corrected to 03-5555-0000" in notice
     assert "bank_account (delete): we decided it is not necessary" in notice and REASON in notice

@@ -20,12 +20,8 @@ from service import acts
 from store.events import EventStore
 from store.sealing import ERASED, key_of, vault_of
 from store.shredding import Redaction
-from tests.store.support import opened
-from tests.support import actor, verified_acts
-from tests.workflow.lifecycle_support import (
-    HELD_VALUES,
-    REASON,
-    activities_replacing,
+from tests.support.privacy import HELD_VALUES, REASON
+from tests.support.scenarios import (
     at_step,
     event_types,
     outcome_notice,
@@ -34,7 +30,8 @@ from tests.workflow.lifecycle_support import (
     start,
     verified,
 )
-from workflows.data_subject_request import DataSubjectRequest
+from tests.support.sealing import opened
+from tests.support.temporal import actor, faulty_worker
 
 ERASED_VALUES = (HELD_VALUES["segment"], HELD_VALUES["ad_profile"])
 MARKER = Redaction((), sparing="").marker
@@ -44,9 +41,7 @@ def _worker(env: WorkflowEnvironment, pool: asyncpg.Pool, queue: str,
             maildrop: Path) -> Worker:
     """The real activities, the erasure's withdrawing from the test's maildrop."""
     lifecycle = LifecycleActivities(pool, EventStore(pool), sender=MaildropSender(maildrop))
-    return Worker(env.client, task_queue=queue, workflows=[DataSubjectRequest],
-                  interceptors=verified_acts(),
-                  activities=activities_replacing(pool, maildrop, carry_out=lifecycle.carry_out))
+    return faulty_worker(env.client, pool, queue, maildrop, carry_out=lifecycle.carry_out)
 
 
 def _files(maildrop: Path) -> set[str]:

@@ -1,103 +1,52 @@
 """Exactly-once effects under retries: every activity fails once *after* its effect.
 
-Each real activity is wrapped under its own name by one that runs it and then, on the
-first attempt, raises, so Temporal retries an activity whose effect is already in the
-store. A disclosure and an inquiry driven to the end this way must leave exactly the
+A worker interceptor (tests.support.faults.FailAfterEffect) lets each real activity run
+and then, on its first attempt, raises, so Temporal retries an activity whose effect is
+already in the store. A disclosure and an inquiry driven to the end this way must leave exactly the
 events, notifications, invoice and maildrop files of the same paths run undisturbed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
-import typing
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
-from temporalio import activity
-from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.deadlines import Step
 from domain.messages import RequestOutcome, StatusView
-from runtime.log_context import LogContextInterceptor
-from runtime.scrubbed_failures import FailureScrubbingInterceptor
+from domain.requests import workflow_id_for
 from service import acts
 from service.requests import respond, status
 from store.events import EventStore
-from tests.support import PERSONAL, TEST_ACT_KEY, actor, eventually, verified_acts
-from tests.workflow.lifecycle_support import seed_subject, start
-from tests.workflow.test_logs_carry_no_personal_data import leaks_in
-from worker import build_worker, request_activities
-from workflows.data_subject_request import DataSubjectRequest
+from tests.support.faults import FailAfterEffect
+from tests.support.privacy import FRAGMENTS, IN_PLAY, PERSONAL, leaks
+from tests.support.scenarios import seed_subject, start
+from tests.support.temporal import Rig, actor, eventually, rigged
 
-INJECTED = "injected failure after the effect"
 # Every retry waits out the workflow's 1 s initial backoff, so a step takes longer here.
 PATIENCE = 120.0
 
 
-class FailAfterEffect:
-    """Wraps real activities: each runs the real one, then fails its first attempt."""
-
-    def __init__(self, real: list[Callable[..., Any]]) -> None:
-        # (workflow id, activity id) -> (activity name, attempts seen, in order)
-        self.attempts: dict[tuple[str, str], tuple[str, list[int]]] = {}
-        self.activities = [self._wrap(fn) for fn in real]
-
-    def _wrap(self, real: Callable[..., Any]) -> Callable[..., Any]:
-        name = activity._Definition.must_from_callable(real).name
-        hints = typing.get_type_hints(real)
-        (parameter,) = inspect.signature(real).parameters
-
-        async def run_then_fail_once(argument: Any) -> Any:
-            info = activity.info()
-            _, seen = self.attempts.setdefault((info.workflow_id or "", info.activity_id),
-                                               (name, []))
-            seen.append(info.attempt)
-            result = await real(argument)
-            if info.attempt == 1:
-                raise RuntimeError(INJECTED)
-            return result
-
-        # The pydantic converter decodes the argument by these hints: the real ones.
-        run_then_fail_once.__annotations__ = {"argument": hints[parameter],
-                                              "return": hints.get("return")}
-        run_then_fail_once.__name__ = run_then_fail_once.__qualname__ = name
-        return activity.defn(name=name)(run_then_fail_once)
-
-    def of(self, workflow_id: str) -> dict[str, tuple[str, list[int]]]:
-        return {aid: seen for (wid, aid), seen in self.attempts.items() if wid == workflow_id}
-
-
-@dataclass
-class Rig:
-    client: Client
-    task_queue: str
-    maildrop: Path
-    injector: FailAfterEffect | None = None
+@pytest.fixture
+def injector() -> FailAfterEffect:
+    return FailAfterEffect()
 
 
 @pytest.fixture
 async def failing(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path,
+    injector: FailAfterEffect,
 ) -> AsyncIterator[Rig]:
     """A worker whose every activity fails once after its effect, on a queue of its own."""
-    maildrop = tmp_path / "maildrop-failing"
-    real = request_activities(pool, maildrop)
-    injector = FailAfterEffect(real)
-    task_queue = f"dsr-fail-once-{unique}"
-    worker = Worker(time_skipping_env.client, task_queue=task_queue,
-                    workflows=[DataSubjectRequest], activities=injector.activities,
-                    interceptors=[FailureScrubbingInterceptor(), *verified_acts(),
-                                  LogContextInterceptor()])
-    async with worker:
-        yield Rig(time_skipping_env.client, task_queue, maildrop, injector)
+    async with rigged(time_skipping_env.client, pool, tmp_path / "failing", unique,
+                      "dsr-fail-once", interceptors=(injector,)) as rig:
+        yield rig
 
 
 @pytest.fixture
@@ -105,11 +54,9 @@ async def undisturbed(
     time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
 ) -> AsyncIterator[Rig]:
     """The production wiring, for the reference run of the same path."""
-    task_queue = f"dsr-plain-{unique}"
-    maildrop = tmp_path / "maildrop-plain"
-    async with build_worker(time_skipping_env.client, pool, task_queue=task_queue,
-                            maildrop=maildrop, act_key=TEST_ACT_KEY):
-        yield Rig(time_skipping_env.client, task_queue, maildrop)
+    async with rigged(time_skipping_env.client, pool, tmp_path / "plain", unique,
+                      "dsr-plain") as rig:
+        yield rig
 
 
 async def _at(rig: Rig, pool: asyncpg.Pool, request_id: str, step: Step) -> StatusView:
@@ -119,7 +66,7 @@ async def _at(rig: Rig, pool: asyncpg.Pool, request_id: str, step: Step) -> Stat
 
 
 async def _outcome(rig: Rig, request_id: str) -> str:
-    handle = rig.client.get_workflow_handle(f"dsr-{request_id}", result_type=RequestOutcome)
+    handle = rig.client.get_workflow_handle(workflow_id_for(request_id), result_type=RequestOutcome)
     async with asyncio.timeout(PATIENCE):  # a workflow retrying forever fails, not hangs
         return (await handle.result()).outcome or ""
 
@@ -191,9 +138,9 @@ async def _record(pool: asyncpg.Pool, rig: Rig, request_id: str) -> Record:
         maildrop=[general(name) for name in files])
 
 
-def _every_execution_failed_once_after_its_effect(rig: Rig, request_id: str) -> set[str]:
-    assert rig.injector is not None
-    executions = rig.injector.of(f"dsr-{request_id}")
+def _every_execution_failed_once_after_its_effect(injector: FailAfterEffect,
+                                                  request_id: str) -> set[str]:
+    executions = injector.of(workflow_id_for(request_id))
     assert executions, "no activity ran on the failing worker"
     retried_wrong = {aid: seen for aid, seen in executions.items() if seen[1] != [1, 2]}
     assert retried_wrong == {}, f"not failed once then retried once: {retried_wrong}"
@@ -209,11 +156,12 @@ def _retries_logged_no_personal_data(
     assert "Completing activity as failed" in caplog.text and "RuntimeError" in caplog.text
     texts = [caplog.text, output.out, output.err,
              *(str(record.__dict__) for record in caplog.records)]
-    assert [leak for text in texts for leak in leaks_in(text)] == []
+    assert [leak for text in texts for leak in leaks(text, IN_PLAY, fragments=FRAGMENTS)] == []
 
 
 async def test_a_disclosure_whose_every_activity_fails_after_its_effect_leaves_each_once(
-    failing: Rig, undisturbed: Rig, pool: asyncpg.Pool, unique: str,
+    failing: Rig, undisturbed: Rig, injector: FailAfterEffect, pool: asyncpg.Pool,
+    unique: str,
     caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.INFO)
@@ -222,7 +170,7 @@ async def test_a_disclosure_whose_every_activity_fails_after_its_effect_leaves_e
     assert await _disclosure(undisturbed, pool, reference_id, f"s-ref-{unique}") == outcome
     assert await _disclosure(failing, pool, request_id, f"s-{unique}") == outcome
 
-    ran = _every_execution_failed_once_after_its_effect(failing, request_id)
+    ran = _every_execution_failed_once_after_its_effect(injector, request_id)
     # The fee path touches every kind of effect: events, notices, invoice, decision, act.
     # Bookkeeping rides with these effects, or is stored on its own before a wait.
     assert ran >= {"record_bookkeeping", "send_notice", "check_identity",
@@ -247,7 +195,8 @@ async def test_a_disclosure_whose_every_activity_fails_after_its_effect_leaves_e
 
 
 async def test_an_inquiry_whose_every_activity_fails_after_its_effect_leaves_each_once(
-    failing: Rig, undisturbed: Rig, pool: asyncpg.Pool, unique: str,
+    failing: Rig, undisturbed: Rig, injector: FailAfterEffect, pool: asyncpg.Pool,
+    unique: str,
     caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.INFO)
@@ -255,7 +204,7 @@ async def test_an_inquiry_whose_every_activity_fails_after_its_effect_leaves_eac
     assert await _inquiry(undisturbed, pool, reference_id, f"s-ref-{unique}") == "answered"
     assert await _inquiry(failing, pool, request_id, f"s-{unique}") == "answered"
 
-    ran = _every_execution_failed_once_after_its_effect(failing, request_id)
+    ran = _every_execution_failed_once_after_its_effect(injector, request_id)
     assert ran == {"record_bookkeeping", "send_notice", "attach_answer", "close_with_checkpoint"}
 
     reference, record = await _record(pool, undisturbed, reference_id), \

@@ -29,9 +29,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.messages import Investigation, RequestStep
+from domain.requests import workflow_id_for
 from runtime.logs import console_renderer
 from runtime.scrubbed_failures import (
     WITHHELD,
@@ -39,25 +39,16 @@ from runtime.scrubbed_failures import (
     ScrubbingFailureConverter,
     scrubbed,
 )
-from service.requests import submit
 from store.database import create_pool
 from store.sealing import Vault, vault_of
-from tests.support import database_with_roles, readable_history, verified_acts
-from tests.workflow.lifecycle_support import (
-    activities_replacing,
-    event_types,
-    request,
-    verified,
-)
-from workflows.data_subject_request import DataSubjectRequest
+from tests.support.database import database_with_roles
+from tests.support.privacy import leaks, readable_history
+from tests.support.scenarios import Scenario, event_types
+from tests.support.temporal import faulty_rig, verified_acts
 from workflows.request_effects import DETERMINISTIC_ERRORS
 
 MARKER = "secret-pii-marker@example.jp"
-FRAGMENTS = [MARKER, "secret-pii-marker"]
-
-
-def _leaks(text: str) -> list[str]:
-    return [fragment for fragment in FRAGMENTS if fragment in text]
+PII_MARKERS = [MARKER, "secret-pii-marker"]
 
 
 async def _raised_by(pool: asyncpg.Pool, sql: str, *args: Any) -> asyncpg.PostgresError:
@@ -102,7 +93,7 @@ async def test_database_errors_are_reduced_to_sqlstate_and_schema_names(
         assert not clean.non_retryable  # ... and decides, as it did for the original
         assert f"SQLSTATE {error.sqlstate}" in clean.message
         assert clean.__cause__ is None and clean.__context__ is None
-        assert not _leaks(clean.message) and not _leaks(repr(clean.details))
+        assert not leaks(clean.message, PII_MARKERS) and not leaks(repr(clean.details), PII_MARKERS)
     check = scrubbed(errors[0])
     assert isinstance(check, ApplicationError)
     assert "personal_data_category_check" in check.message
@@ -124,7 +115,7 @@ def test_foreign_errors_keep_their_type_and_ours_keep_their_message() -> None:
     for foreign in (invalid, ValueError(f"bad address {MARKER}"), KeyError(MARKER)):
         clean = scrubbed(foreign)
         assert isinstance(clean, ApplicationError)
-        assert clean.type == type(foreign).__name__ and not _leaks(str(clean))
+        assert clean.type == type(foreign).__name__ and not leaks(str(clean), PII_MARKERS)
 
     try:
         try:
@@ -137,7 +128,7 @@ def test_foreign_errors_keep_their_type_and_ours_keep_their_message() -> None:
     clean = scrubbed(ours)
     assert clean is ours and ours.message == "request r-1 is unknown" and ours.non_retryable
     assert isinstance(ours.__cause__, ApplicationError) and ours.__cause__.type == "ValueError"
-    assert not _leaks(str(ours.__cause__)) and ours.__context__ is None
+    assert not leaks(str(ours.__cause__), PII_MARKERS) and ours.__context__ is None
 
 
 async def test_the_failure_converter_scrubs_what_the_sdk_converts_itself() -> None:
@@ -155,7 +146,7 @@ async def test_the_failure_converter_scrubs_what_the_sdk_converts_itself() -> No
     converter.failure_converter.to_failure(error, converter.payload_converter, failure)
     text = MessageToJson(failure)
     assert "Failed decoding arguments" in text and "ValidationError" in text
-    assert not _leaks(text)
+    assert not leaks(text, PII_MARKERS)
 
 
 @pytest.fixture
@@ -214,7 +205,7 @@ async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_hi
         interceptors = verified_acts()
     attempts: list[int] = []
     raised: list[str] = []
-    queue, rid, sid = f"dsr-pii-fail-{unique}", f"pii-fail-{unique}", f"s-{unique}"
+    rid, sid = f"pii-fail-{unique}", f"s-{unique}"
 
     @activity.defn(name="investigate")
     async def investigate_into_a_failure(step: RequestStep) -> Investigation:
@@ -239,15 +230,11 @@ async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_hi
 
     caplog.set_level(logging.INFO)
     await _registered(pool, sid)
-    async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
-                      interceptors=interceptors,
-                      activities=activities_replacing(
-                          pool, tmp_path / "maildrop", investigate=investigate_into_a_failure)):
-        await submit(request("correction", rid, sid, {"changes": [
-            {"field": "phone", "action": "correct", "new_value": "03-9"}]}),
-            client=client, pool=pool, task_queue=queue)
-        await verified(client, pool, rid)
-        handle = client.get_workflow_handle(f"dsr-{rid}")
+    async with faulty_rig(client, pool, tmp_path, unique, "dsr-pii-fail",
+                          interceptors=interceptors, investigate=investigate_into_a_failure) as rig:
+        await (Scenario(rig, "pii-fail").unseeded()
+            .correction({"field": "phone", "action": "correct", "new_value": "03-9"}).verified())
+        handle = client.get_workflow_handle(workflow_id_for(rid))
         with pytest.raises(WorkflowFailureError):
             async with asyncio.timeout(30):
                 await handle.result()
@@ -268,7 +255,7 @@ async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_hi
     assert failed_with["applicationFailureInfo"]["type"] == kind
     assert all(word in failed_with["message"] for word in words), failed_with["message"]
     assert "cause" not in failed_with
-    assert not _leaks(history)
+    assert not leaks(history, PII_MARKERS)
     if guard == "converter":
         return
 
@@ -277,7 +264,7 @@ async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_hi
     assert "Completing activity as failed" in logged  # the SDK's line, with the traceback
     assert words[0] in logged
     out, err = capfd.readouterr()
-    assert not _leaks(logged) and not _leaks(out) and not _leaks(err)
+    assert not any(leaks(text, PII_MARKERS) for text in (logged, out, err))
 
 
 def test_the_terminals_tracebacks_show_no_local_values() -> None:
@@ -300,4 +287,4 @@ def test_the_terminals_tracebacks_show_no_local_values() -> None:
     assert MARKER in rendered(structlog.dev.ConsoleRenderer())  # what the default shows
     shown = rendered(console_renderer())
     assert "read_a_row" in shown and "SQLSTATE 23514" in shown
-    assert not _leaks(shown)
+    assert not leaks(shown, PII_MARKERS)

@@ -11,12 +11,10 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
-from temporalio.worker import Worker
 
 from domain.messages import RequestRef
-from domain.requests import RequestKind
-
-Running = tuple[Client, str, Worker]
+from domain.requests import RequestKind, workflow_id_for
+from tests.support.temporal import Rig
 
 
 async def _failure(client: Client, workflow_id: str) -> ApplicationError:
@@ -39,25 +37,25 @@ async def _failure(client: Client, workflow_id: str) -> ApplicationError:
     "just a string",                           # not an object
 ])
 async def test_input_that_does_not_decode_fails_the_workflow_at_once(
-    running: Running, unique: str, payload: object
+    rig: Rig, unique: str, payload: object
 ) -> None:
-    client, queue, _ = running
     workflow_id = f"dsr-foreign-{unique}"
-    await client.start_workflow("DataSubjectRequest", payload, id=workflow_id, task_queue=queue)
-    cause = await _failure(client, workflow_id)
+    await rig.client.start_workflow("DataSubjectRequest", payload, id=workflow_id,
+                                    task_queue=rig.task_queue)
+    cause = await _failure(rig.client, workflow_id)
     assert cause.non_retryable and cause.type == "InvalidWorkflowInput"
     assert "is not a request reference" in cause.message
 
 
 async def test_a_request_never_taken_in_fails_the_workflow_at_once(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
     ref = RequestRef(request_id=f"never-{unique}", subject_id=f"s-{unique}",
                      kind=RequestKind.INQUIRY)
-    workflow_id = f"dsr-never-{unique}"
-    await client.start_workflow("DataSubjectRequest", ref, id=workflow_id, task_queue=queue)
-    cause = await _failure(client, workflow_id)
+    workflow_id = workflow_id_for(f"never-{unique}")
+    await rig.client.start_workflow("DataSubjectRequest", ref, id=workflow_id,
+                                    task_queue=rig.task_queue)
+    cause = await _failure(rig.client, workflow_id)
     assert cause.non_retryable and cause.type == "UnknownRequest"
     assert f"never-{unique}" in cause.message and "dsr submit" in cause.message
     assert await pool.fetchval("SELECT count(*) FROM requests WHERE request_id=$1",

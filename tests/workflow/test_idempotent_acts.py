@@ -8,17 +8,13 @@ import asyncpg
 import pytest
 
 from domain.deadlines import Step
+from domain.requests import workflow_id_for
 from service import acts
 from service.requests import respond, submit
-from tests.support import PERSONAL, actor, inquiry
-from tests.workflow.lifecycle_support import (
-    REASON,
-    Running,
-    at_step,
-    seed_subject,
-    start,
-    verified,
-)
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL, REASON
+from tests.support.scenarios import Scenario
+from tests.support.temporal import Rig, actor
 
 
 async def _count(pool: asyncpg.Pool, sql: str, request_id: str) -> int:
@@ -26,43 +22,38 @@ async def _count(pool: asyncpg.Pool, sql: str, request_id: str) -> int:
 
 
 async def test_the_same_decision_sent_twice_is_one_act_with_one_note_and_one_event(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
-    rid, sid = f"idem-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "disclosure", rid, sid, {})
-    await verified(client, pool, rid)
-    await at_step(client, pool, rid, Step.DECIDE)
-    send = dict(outcome="disclosure_refused", operator=actor("op-1"), client=client, pool=pool,
+    request = await Scenario(rig, "idem").disclosure().verified().at(Step.DECIDE)
+    send = dict(outcome="disclosure_refused", operator=actor("op-1"), client=rig.client, pool=pool,
                 reason=REASON, refusal_grounds=("violation_of_other_laws",))
-    first = await acts.decide(rid, **send)
-    again = await acts.decide(rid, **send)
+    first = await acts.decide(request.id, **send)
+    again = await acts.decide(request.id, **send)
     assert again == first
     assert await _count(pool, "SELECT count(*) FROM request_events WHERE request_id=$1"
-                              " AND type='decision.recorded'", rid) == 1
+                              " AND type='decision.recorded'", request.id) == 1
     assert await _count(pool, "SELECT count(*) FROM operator_notes WHERE request_id=$1",
-                        rid) == 1
+                        request.id) == 1
     # A different act (another reason) is refused as a second decision, and leaves nothing.
     with pytest.raises(acts.Refused, match="already on record"):
-        await acts.decide(rid, **{**send, "reason": "Another reason."})
+        await acts.decide(request.id, **{**send, "reason": "Another reason."})
     assert await _count(pool, "SELECT count(*) FROM operator_notes WHERE request_id=$1",
-                        rid) == 1
-    await client.get_workflow_handle(f"dsr-{rid}").result()
+                        request.id) == 1
+    await rig.client.get_workflow_handle(workflow_id_for(request.id)).result()
 
 
 async def test_an_answer_sent_twice_with_one_act_id_is_recorded_once(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
     rid = f"idem-inq-{unique}"
-    await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue)
-    first = await respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool,
+    await submit(submission("inquiry", rid, f"s-{unique}", person=PERSONAL),
+                 client=rig.client, pool=pool, task_queue=rig.task_queue)
+    first = await respond(rid, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool,
                           act_id="ticket-4711")
-    again = await respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool,
+    again = await respond(rid, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool,
                           act_id="ticket-4711")
     assert again == first
     assert await _count(pool, "SELECT count(*) FROM answers WHERE request_id=$1", rid) == 1
     assert await _count(pool, "SELECT count(*) FROM request_events WHERE request_id=$1"
                               " AND type='answer.recorded'", rid) == 1
-    await client.get_workflow_handle(f"dsr-{rid}").result()
+    await rig.client.get_workflow_handle(workflow_id_for(rid)).result()

@@ -9,22 +9,18 @@ import asyncpg
 import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer, Worker
+from temporalio.worker import Replayer
 
 from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import RequestOutcome, RespondToInquiry, StatusView
+from domain.requests import workflow_id_for
 from starter import Refused, respond, status, submit
 from store.events import EventStore
-from tests.store.support import opened
-from tests.support import (
-    PERSONAL,
-    actor,
-    inquiry,
-    keep_history,
-    personal_values_in,
-    readable_history,
-    recorded_histories,
-)
+from tests.support.builders import submission
+from tests.support.histories import keep_history, recorded_histories
+from tests.support.privacy import PERSONAL, leaks, readable_history
+from tests.support.sealing import opened
+from tests.support.temporal import Rig, actor
 from workflows import search_attributes
 from workflows.data_subject_request import DataSubjectRequest
 
@@ -34,18 +30,18 @@ async def _event_types(pool: asyncpg.Pool, request_id: str) -> list[str]:
 
 
 async def test_answered_inquiry_closes_with_notices_and_an_intact_chain(
-    running: tuple[Client, str, Worker], pool: asyncpg.Pool, unique: str, tmp_path: Path
+    rig: Rig, pool: asyncpg.Pool, unique: str, tmp_path: Path
 ) -> None:
-    client, task_queue, _ = running
     request_id = f"inq-{unique}"
-    result = await submit(inquiry(request_id, f"subj-{unique}"), client=client, pool=pool,
-                          task_queue=task_queue)
+    result = await submit(submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL),
+                          client=rig.client, pool=pool, task_queue=rig.task_queue)
     assert result.created and result.workflow_started
-    assert result.workflow_id == f"dsr-{request_id}"
+    assert result.workflow_id == workflow_id_for(request_id)
 
-    view = await respond(request_id, PERSONAL["answer"], actor("op-7"), client=client, pool=pool)
+    view = await respond(request_id, PERSONAL["answer"], actor("op-7"), client=rig.client,
+                         pool=pool)
     assert view.request_id == request_id
-    outcome = await _handle(client, result.workflow_id).result()
+    outcome = await _handle(rig.client, result.workflow_id).result()
     assert outcome.status == "closed" and outcome.outcome == "answered"
 
     assert await _event_types(pool, request_id) == [
@@ -74,41 +70,40 @@ async def test_answered_inquiry_closes_with_notices_and_an_intact_chain(
     ]
     assert PERSONAL["answer"] in await opened(pool, notices[1]["body"])
     delivered = sorted(p.name for p in (tmp_path / "maildrop").iterdir())
-    assert delivered == [f"dsr-{request_id}%3Anotice%3Aanswer.json",
-                         f"dsr-{request_id}%3Anotice%3Areceipt.json"]
+    assert delivered == [f"{workflow_id_for(request_id)}%3Anotice%3Aanswer.json",
+                         f"{workflow_id_for(request_id)}%3Anotice%3Areceipt.json"]
 
-    history = await _handle(client, result.workflow_id).fetch_history()
-    assert personal_values_in(readable_history(history.to_json())) == []
+    history = await _handle(rig.client, result.workflow_id).fetch_history()
+    assert leaks(readable_history(history.to_json())) == []
     await Replayer(workflows=[DataSubjectRequest],
-                   data_converter=client.data_converter).replay_workflow(history)
+                   data_converter=rig.client.data_converter).replay_workflow(history)
     keep_history("inquiry_answered", history.to_json())
 
 
 async def test_unanswered_inquiry_is_reminded_then_breached_and_closes_late(
-    running: tuple[Client, str, Worker], time_skipping_env: WorkflowEnvironment,
+    rig: Rig, time_skipping_env: WorkflowEnvironment,
     pool: asyncpg.Pool, unique: str,
 ) -> None:
-    client, task_queue, _ = running
     request_id = f"late-{unique}"
-    await submit(inquiry(request_id, f"subj-{unique}"), client=client, pool=pool,
-                 task_queue=task_queue)
+    await submit(submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL),
+                 client=rig.client, pool=pool, task_queue=rig.task_queue)
     answer_window = DeadlinePolicy().durations[Step.ANSWER]
 
     await time_skipping_env.sleep(answer_window * 0.9)
     types = await _event_types(pool, request_id)
     assert "deadline.reminded" in types and "deadline.breached" not in types
-    before_due: StatusView = await status(request_id, client=client, pool=pool)
+    before_due: StatusView = await status(request_id, client=rig.client, pool=pool)
     assert before_due.step is Step.ANSWER and not before_due.overdue
 
     await time_skipping_env.sleep(answer_window * 0.2)
-    overdue = await status(request_id, client=client, pool=pool)
+    overdue = await status(request_id, client=rig.client, pool=pool)
     assert overdue.overdue and overdue.step is Step.ANSWER
     assert await pool.fetchval("SELECT overdue FROM requests WHERE request_id=$1", request_id)
-    described = await _handle(client, f"dsr-{request_id}").describe()
+    described = await _handle(rig.client, workflow_id_for(request_id)).describe()
     assert described.typed_search_attributes.get(search_attributes.OVERDUE) is True
 
-    await respond(request_id, PERSONAL["answer"], actor("op-7"), client=client, pool=pool)
-    outcome = await _handle(client, f"dsr-{request_id}").result()
+    await respond(request_id, PERSONAL["answer"], actor("op-7"), client=rig.client, pool=pool)
+    outcome = await _handle(rig.client, workflow_id_for(request_id)).result()
     assert outcome.outcome == "answered"
     deadline = await pool.fetchrow(
         "SELECT status, breached_at, completed_at, reminded_at FROM deadlines"
@@ -117,18 +112,17 @@ async def test_unanswered_inquiry_is_reminded_then_breached_and_closes_late(
     assert deadline["status"] == "completed_late"
     assert deadline["reminded_at"] < deadline["breached_at"] < deadline["completed_at"]
     assert (await EventStore(pool).verify(request_id)).intact
-    history = await _handle(client, f"dsr-{request_id}").fetch_history()
-    assert personal_values_in(readable_history(history.to_json())) == []
+    history = await _handle(rig.client, workflow_id_for(request_id)).fetch_history()
+    assert leaks(readable_history(history.to_json())) == []
     keep_history("inquiry_breached", history.to_json())
 
 
 async def test_duplicate_submission_gives_one_row_and_one_workflow(
-    running: tuple[Client, str, Worker], pool: asyncpg.Pool, unique: str,
+    rig: Rig, pool: asyncpg.Pool, unique: str,
 ) -> None:
-    client, task_queue, _ = running
-    request = inquiry(f"dup-{unique}", f"subj-{unique}")
-    first = await submit(request, client=client, pool=pool, task_queue=task_queue)
-    second = await submit(request, client=client, pool=pool, task_queue=task_queue)
+    request = submission("inquiry", f"dup-{unique}", f"subj-{unique}", person=PERSONAL)
+    first = await submit(request, client=rig.client, pool=pool, task_queue=rig.task_queue)
+    second = await submit(request, client=rig.client, pool=pool, task_queue=rig.task_queue)
     assert first.created and first.workflow_started
     assert not second.created and not second.workflow_started
     assert second.workflow_id == first.workflow_id
@@ -136,40 +130,39 @@ async def test_duplicate_submission_gives_one_row_and_one_workflow(
         "SELECT count(*) FROM requests WHERE request_id = $1", f"dup-{unique}") == 1
     different = {**request, "details": {"text": "another question"}}
     with pytest.raises(Refused, match="already used by a different submission"):
-        await submit(different, client=client, pool=pool, task_queue=task_queue)
-    await respond(f"dup-{unique}", PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
-    await _handle(client, first.workflow_id).result()
+        await submit(different, client=rig.client, pool=pool, task_queue=rig.task_queue)
+    await respond(f"dup-{unique}", PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool)
+    await _handle(rig.client, first.workflow_id).result()
 
 
 async def test_invalid_and_out_of_order_answers_are_refused_and_change_nothing(
-    running: tuple[Client, str, Worker], pool: asyncpg.Pool, unique: str,
+    rig: Rig, pool: asyncpg.Pool, unique: str,
 ) -> None:
-    client, task_queue, _ = running
     request_id = f"bad-{unique}"
-    await submit(inquiry(request_id, f"subj-{unique}"), client=client, pool=pool,
-                 task_queue=task_queue)
+    await submit(submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL),
+                 client=rig.client, pool=pool, task_queue=rig.task_queue)
     with pytest.raises(Refused, match="no request with id"):
-        await respond(f"missing-{unique}", "text", actor("op-1"), client=client, pool=pool)
+        await respond(f"missing-{unique}", "text", actor("op-1"), client=rig.client, pool=pool)
     with pytest.raises(Refused, match="operator"):
-        await respond(request_id, "text", actor("Jane Operator"), client=client, pool=pool)
+        await respond(request_id, "text", actor("Jane Operator"), client=rig.client, pool=pool)
     with pytest.raises(Refused, match="answer text"):
-        await respond(request_id, "   ", actor("op-1"), client=client, pool=pool)
+        await respond(request_id, "   ", actor("op-1"), client=rig.client, pool=pool)
 
     # An answer id the store does not hold for this request: the update fails, no event.
-    handle = _handle(client, f"dsr-{request_id}")
+    handle = _handle(rig.client, workflow_id_for(request_id))
     forged = RespondToInquiry(answer_id="00000000-0000-4000-8000-000000000000", operator="op-1")
     with pytest.raises(WorkflowUpdateFailedError):
         await handle.execute_update("respond", forged, result_type=StatusView)
     assert "answer.recorded" not in await _event_types(pool, request_id)
 
-    await respond(request_id, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
+    await respond(request_id, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool)
     with pytest.raises(Refused):
-        await respond(request_id, "a second answer", actor("op-2"), client=client, pool=pool)
+        await respond(request_id, "a second answer", actor("op-2"), client=rig.client, pool=pool)
     await handle.result()
     answers = await pool.fetch("SELECT body FROM answers WHERE request_id = $1", request_id)
     assert [await opened(pool, a["body"]) for a in answers] == [PERSONAL["answer"]]
     with pytest.raises(Refused):
-        await respond(request_id, "after closing", actor("op-2"), client=client, pool=pool)
+        await respond(request_id, "after closing", actor("op-2"), client=rig.client, pool=pool)
     assert await pool.fetchval(
         "SELECT count(*) FROM answers WHERE request_id = $1", request_id) == 1
 

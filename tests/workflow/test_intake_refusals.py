@@ -22,7 +22,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.requests import InvalidSubmission, workflow_id_for
 from service.requests import Refused, respond, submit
 from store.sealing import vault_of
-from tests.support import actor
+from tests.support.builders import submission
+from tests.support.temporal import Rig, actor
 
 HUGE = 100_000
 DEEP = 10_000  # past Python's recursion limit
@@ -35,29 +36,13 @@ def deep(depth: int, *, array: bool = True) -> Any:
     return value
 
 
-def payload(rid: str, sid: str, kind: str = "inquiry", /, **overrides: Any) -> dict[str, Any]:
-    details = {
-        "inquiry": {"text": "How long do you keep my purchase history?"},
-        "disclosure": {"categories": ["identity", "contact"]},
-        "correction": {"changes": [{"field": "address", "action": "correct",
-                                    "new_value": "1-2-3 Chiyoda, Tokyo"}]},
-        "suspension": {"action": "erase", "grounds": ["obtained_wrongfully"]},
-        "third_party_stop": {"partners": ["partner-42"]},
-    }[kind]
-    data = {"request_id": rid, "subject_id": sid, "kind": kind,
-            "requester": {"name": "Hanako Yamada", "email": "hanako@example.jp"},
-            "details": details}
-    data.update(overrides)
-    return data
-
-
 def requester(name: Any = "Hanako Yamada", email: Any = "hanako@example.jp") -> dict[str, Any]:
     return {"name": name, "email": email}
 
 
 def duplicated(rid: str, sid: str, key: str, last: Any) -> dict[str, Any]:
     """What json.loads makes of text naming `key` twice: the hostile last value wins."""
-    base = payload(rid, sid)
+    base = submission("inquiry", rid, sid)
     members = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in base.items()]
     members.append(f"{json.dumps(key)}: {json.dumps(last)}")
     return json.loads("{" + ", ".join(members) + "}")
@@ -65,54 +50,59 @@ def duplicated(rid: str, sid: str, key: str, last: Any) -> dict[str, Any]:
 
 # name -> builder from (request id, subject id), both unique to the test.
 CASES: dict[str, Callable[[str, str], dict[str, Any]]] = {
-    "request-id-sql": lambda r, s: payload(r, s, request_id=f"{r}'; DROP TABLE requests; --"),
-    "request-id-or-1-eq-1": lambda r, s: payload(r, s, request_id=f"{r} OR 1=1"),
-    "request-id-newline": lambda r, s: payload(r, s, request_id=f"{r}\n"),
-    "request-id-too-long": lambda r, s: payload(r, s, request_id=r + "x" * 200),
-    "request-id-huge": lambda r, s: payload(r, s, request_id=r + "x" * HUGE),
-    "request-id-number": lambda r, s: payload(r, s, request_id=12345),
-    "subject-id-sql": lambda r, s: payload(r, s, subject_id=f"{s}' OR '1'='1"),
-    "subject-id-null": lambda r, s: payload(r, s, subject_id=None),
-    "kind-sql": lambda r, s: payload(r, s, kind="inquiry'; DROP TABLE requests; --"),
-    "kind-list": lambda r, s: payload(r, s, kind=["inquiry"]),
-    "requester-list": lambda r, s: payload(r, s, requester=["Hanako", "hanako@example.jp"]),
-    "name-nul": lambda r, s: payload(r, s, requester=requester("Hana\x00ko")),
-    "name-ansi-escape": lambda r, s: payload(r, s, requester=requester("\x1b[2J\x1b[31mHi")),
-    "name-line-separator": lambda r, s: payload(r, s, requester=requester("Hana\u2028ko")),
-    "name-c1-control": lambda r, s: payload(r, s, requester=requester("Hana\x9bko")),
-    "name-lone-surrogate": lambda r, s: payload(r, s, requester=requester("Hana\ud800ko")),
-    "name-huge": lambda r, s: payload(r, s, requester=requester("x" * HUGE)),
-    "email-sql": lambda r, s: payload(
-        r, s, requester=requester(email="a@example.jp'; DROP TABLE subjects; --")),
-    "email-bool": lambda r, s: payload(r, s, requester=requester(email=True)),
-    "text-huge": lambda r, s: payload(r, s, details={"text": "x" * HUGE}),
-    "text-nul": lambda r, s: payload(r, s, details={"text": "before\x00after"}),
-    "details-deep-array": lambda r, s: payload(r, s, details=deep(DEEP)),
-    "details-deep-extra-key": lambda r, s: payload(
-        r, s, details={"text": "x", "nested": deep(DEEP, array=False)}),
-    "extra-status": lambda r, s: payload(r, s, status="completed"),
-    "extra-workflow-id": lambda r, s: payload(r, s, workflow_id="dsr-someone-else"),
-    "extra-key-newline": lambda r, s: payload(r, s, **{"x\ndsr: accepted": 1}),
-    "correction-delete-with-value": lambda r, s: payload(
-        r, s, "correction",
+    "request-id-sql": lambda r, s: submission(
+        "inquiry", r, s, request_id=f"{r}'; DROP TABLE requests; --"),
+    "request-id-or-1-eq-1": lambda r, s: submission("inquiry", r, s, request_id=f"{r} OR 1=1"),
+    "request-id-newline": lambda r, s: submission("inquiry", r, s, request_id=f"{r}\n"),
+    "request-id-too-long": lambda r, s: submission("inquiry", r, s, request_id=r + "x" * 200),
+    "request-id-huge": lambda r, s: submission("inquiry", r, s, request_id=r + "x" * HUGE),
+    "request-id-number": lambda r, s: submission("inquiry", r, s, request_id=12345),
+    "subject-id-sql": lambda r, s: submission("inquiry", r, s, subject_id=f"{s}' OR '1'='1"),
+    "subject-id-null": lambda r, s: submission("inquiry", r, s, subject_id=None),
+    "kind-sql": lambda r, s: submission("inquiry", r, s, kind="inquiry'; DROP TABLE requests; --"),
+    "kind-list": lambda r, s: submission("inquiry", r, s, kind=["inquiry"]),
+    "requester-list": lambda r, s: submission(
+        "inquiry", r, s, requester=["Hanako", "hanako@example.jp"]),
+    "name-nul": lambda r, s: submission("inquiry", r, s, requester=requester("Hana\x00ko")),
+    "name-ansi-escape": lambda r, s: submission(
+        "inquiry", r, s, requester=requester("\x1b[2J\x1b[31mHi")),
+    "name-line-separator": lambda r, s: submission(
+        "inquiry", r, s, requester=requester("Hana\u2028ko")),
+    "name-c1-control": lambda r, s: submission("inquiry", r, s, requester=requester("Hana\x9bko")),
+    "name-lone-surrogate": lambda r, s: submission(
+        "inquiry", r, s, requester=requester("Hana\ud800ko")),
+    "name-huge": lambda r, s: submission("inquiry", r, s, requester=requester("x" * HUGE)),
+    "email-sql": lambda r, s: submission(
+        "inquiry", r, s, requester=requester(email="a@example.jp'; DROP TABLE subjects; --")),
+    "email-bool": lambda r, s: submission("inquiry", r, s, requester=requester(email=True)),
+    "text-huge": lambda r, s: submission("inquiry", r, s, details={"text": "x" * HUGE}),
+    "text-nul": lambda r, s: submission("inquiry", r, s, details={"text": "before\x00after"}),
+    "details-deep-array": lambda r, s: submission("inquiry", r, s, details=deep(DEEP)),
+    "details-deep-extra-key": lambda r, s: submission(
+        "inquiry", r, s, details={"text": "x", "nested": deep(DEEP, array=False)}),
+    "extra-status": lambda r, s: submission("inquiry", r, s, status="completed"),
+    "extra-workflow-id": lambda r, s: submission("inquiry", r, s, workflow_id="dsr-someone-else"),
+    "extra-key-newline": lambda r, s: submission("inquiry", r, s, **{"x\ndsr: accepted": 1}),
+    "correction-delete-with-value": lambda r, s: submission(
+        "correction", r, s,
         details={"changes": [{"field": "email", "action": "delete", "new_value": "x"}]}),
-    "correction-101-changes": lambda r, s: payload(
-        r, s, "correction", details={"changes": [
+    "correction-101-changes": lambda r, s: submission(
+        "correction", r, s, details={"changes": [
             {"field": f"f{i}", "action": "delete"} for i in range(101)]}),
-    "partner-sql": lambda r, s: payload(
-        r, s, "third_party_stop",
+    "partner-sql": lambda r, s: submission(
+        "third_party_stop", r, s,
         details={"partners": ["p'; DROP TABLE third_party_provisions; --"]}),
-    "suspension-three-grounds": lambda r, s: payload(
-        r, s, "suspension", details={"action": "erase", "grounds": [
+    "suspension-three-grounds": lambda r, s: submission(
+        "suspension", r, s, details={"action": "erase", "grounds": [
             "obtained_wrongfully", "used_beyond_purpose", "obtained_wrongfully"]}),
-    "categories-operator-object": lambda r, s: payload(
-        r, s, "disclosure", details={"categories": ["identity", {"$ne": None}]}),
+    "categories-operator-object": lambda r, s: submission(
+        "disclosure", r, s, details={"categories": ["identity", {"$ne": None}]}),
     "duplicate-key-kind": lambda r, s: duplicated(r, s, "kind", "erasure"),
     "duplicate-key-requester": lambda r, s: duplicated(r, s, "requester", [1, 2]),
     # At 2ac0040 a deeply nested value where an enum belongs raised RecursionError from
     # parse_submission (the StrEnum's error message formats repr(value)).
-    "categories-deep-array": lambda r, s: payload(
-        r, s, "disclosure", details={"categories": [deep(DEEP)]}),
+    "categories-deep-array": lambda r, s: submission(
+        "disclosure", r, s, details={"categories": [deep(DEEP)]}),
 }
 
 
@@ -165,32 +155,31 @@ async def workflows_started(client: Client, request_ids: list[str]) -> list[str]
 
 
 async def submit_and_look(
-    data: Any, running: tuple[Client, str, Any], pool: asyncpg.Pool, unique: str,
+    data: Any, rig: Rig, pool: asyncpg.Pool, unique: str,
     request_ids: list[str], subject_ids: list[str],
 ) -> BaseException | None:
     """Submit, then assert nothing was written or started; returns what submit raised."""
-    client, task_queue, _ = running
     raised: BaseException | None = None
     try:
-        await submit(data, client=client, pool=pool, task_queue=task_queue)
+        await submit(data, client=rig.client, pool=pool, task_queue=rig.task_queue)
     except Exception as error:
         raised = error
     leftovers = {k: v for k, v in (await rows_left(
         pool, unique, probes(request_ids), probes(subject_ids))).items() if v}
     assert not leftovers, f"a refused submission left rows behind: {leftovers}"
-    started = await workflows_started(client, probes(request_ids))
+    started = await workflows_started(rig.client, probes(request_ids))
     assert not started, f"a refused submission started {started}"
     return raised
 
 
 @pytest.mark.parametrize("case", list(CASES))
 async def test_a_hostile_submission_is_refused_and_leaves_nothing(
-    case: str, running: tuple[Client, str, Any], pool: asyncpg.Pool, unique: str
+    case: str, rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     rid, sid = f"req-{unique}", f"subj-{unique}"
     data = CASES[case](rid, sid)
     raised = await submit_and_look(
-        data, running, pool, unique,
+        data, rig, pool, unique,
         request_ids=[rid, data.get("request_id")], subject_ids=[sid, data.get("subject_id")],
     )
     assert isinstance(raised, InvalidSubmission | Refused), (
@@ -204,34 +193,34 @@ async def test_a_hostile_submission_is_refused_and_leaves_nothing(
 
 @pytest.mark.parametrize("shape", ["list", "string", "none"])
 async def test_a_payload_that_is_not_an_object_is_refused_as_invalid(
-    shape: str, running: tuple[Client, str, Any], pool: asyncpg.Pool, unique: str
+    shape: str, rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """submit() promises InvalidSubmission or Refused on bad input; at 2ac0040 whatever
     was neither a Mapping nor a model went on as if parsed: AttributeError on `.kind`."""
     rid, sid = f"req-{unique}", f"subj-{unique}"
-    data = {"list": [payload(rid, sid)], "string": json.dumps(payload(rid, sid)),
-            "none": None}[shape]
-    raised = await submit_and_look(data, running, pool, unique, [rid], [sid])
+    form = submission("inquiry", rid, sid)
+    data = {"list": [form], "string": json.dumps(form), "none": None}[shape]
+    raised = await submit_and_look(data, rig, pool, unique, [rid], [sid])
     assert isinstance(raised, InvalidSubmission), (
         f"submit raised {type(raised).__name__}: {raised}")
 
 
 async def test_the_checks_see_an_accepted_submission(
-    running: tuple[Client, str, Any], pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """The control: a valid submission, SQL fragment in its name and all, is found by
     the same checks, so their silence above means something."""
-    client, task_queue, _ = running
     rid, sid = f"req-{unique}", f"subj-{unique}"
     name = "Robert'); DROP TABLE requests; --"
-    result = await submit(payload(rid, sid, requester=requester(name)), client=client,
-                          pool=pool, task_queue=task_queue)
+    result = await submit(submission("inquiry", rid, sid, requester=requester(name)),
+                          client=rig.client,
+                          pool=pool, task_queue=rig.task_queue)
     try:
         assert result.created and result.workflow_started
         counts = await rows_left(pool, unique, [rid], [sid])
         del counts["request_events.request_id"]  # the workflow records its receipt later
         assert set(counts.values()) == {1}, counts
-        assert await workflows_started(client, [rid]) == [workflow_id_for(rid)]
+        assert await workflows_started(rig.client, [rid]) == [workflow_id_for(rid)]
         async with pool.acquire() as connection:
             stored = await connection.fetchval(
                 "SELECT requester_name FROM request_details WHERE request_id = $1", rid)
@@ -239,5 +228,6 @@ async def test_the_checks_see_an_accepted_submission(
     finally:
         # Closed the ordinary way while its worker runs: terminating it mid-activity
         # leaves the time-skipping server's clock locked for the tests after this one.
-        await respond(rid, "We keep it for seven years.", actor("op-1"), client=client, pool=pool)
-        await client.get_workflow_handle(workflow_id_for(rid)).result()
+        await respond(rid, "We keep it for seven years.", actor("op-1"), client=rig.client,
+                      pool=pool)
+        await rig.client.get_workflow_handle(workflow_id_for(rid)).result()

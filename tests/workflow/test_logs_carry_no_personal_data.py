@@ -16,130 +16,113 @@ import logging
 import asyncpg
 import pytest
 from temporalio.client import Client
-from temporalio.worker import Worker
 
 from domain.deadlines import Step
 from domain.messages import RequestOutcome
+from domain.requests import workflow_id_for
 from service import acts
 from service.requests import respond
 from store.sealing import Vault
-from tests.support import PERSONAL, actor
-from tests.workflow.lifecycle_support import (
-    ALL_PERSONAL,
+from tests.support.privacy import (
+    FRAGMENTS,
+    IN_PLAY,
+    NEW_NICKNAME,
+    NEW_PHONE,
+    PERSONAL,
     REASON,
-    at_step,
-    seed_subject,
-    start,
+    leaks,
 )
-
-Running = tuple[Client, str, Worker]
-
-# The new values of a correction are personal data too.
-NEW_PHONE = "03-5555-0000-secret-phone-marker"
-NEW_NICKNAME = "secret-nickname-marker"
-PERSONAL_VALUES = [*ALL_PERSONAL, NEW_PHONE, NEW_NICKNAME]
-# Fragments that survive any quoting or escaping a renderer might apply to a whole value.
-FRAGMENTS = ["testperson", "secret-inquiry-marker", "secret-answer-marker",
-             "secret-reason-marker", "secret-phone-marker", "secret-nickname-marker",
-             "090-1234-5678", "mufg", "minato"]
+from tests.support.scenarios import Scenario, at_step
+from tests.support.temporal import Rig, actor
 
 
 async def _result(client: Client, request_id: str) -> str:
-    handle = client.get_workflow_handle(f"dsr-{request_id}", result_type=RequestOutcome)
+    handle = client.get_workflow_handle(workflow_id_for(request_id), result_type=RequestOutcome)
     return (await handle.result()).outcome or ""
 
 
-async def _inquiry(client: Client, pool: asyncpg.Pool, queue: str, rid: str, sid: str) -> None:
-    await start(client, pool, queue, "inquiry", rid, sid, {"text": PERSONAL["text"]})
-    await at_step(client, pool, rid, Step.ANSWER)
-    await respond(rid, PERSONAL["answer"], actor("op-7"), client=client, pool=pool)
-    assert await _result(client, rid) == "answered"
+def _path(rig: Rig, label: str) -> Scenario:
+    """Each path's request has a subject of its own."""
+    return Scenario(rig, label, subject=f"s-{label}-{rig.unique}")
 
 
-async def _correction(client: Client, pool: asyncpg.Pool, queue: str, rid: str,
-                      sid: str) -> None:
-    await seed_subject(pool, sid, registered=False)
-    await start(client, pool, queue, "correction", rid, sid, {"changes": [
-        {"field": "phone", "action": "correct", "new_value": NEW_PHONE},
-        {"field": "nickname", "action": "add", "new_value": NEW_NICKNAME},
-        {"field": "bank_account", "action": "delete"}]})
-    await at_step(client, pool, rid, Step.VERIFY_IDENTITY)
-    await acts.verify_identity(rid, "document_check", actor("op-2"), client=client, pool=pool)
-    await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "correction_declined", actor("op-1"), client=client, pool=pool,
-                      reason=REASON)
-    assert await _result(client, rid) == "correction_declined"
+async def _inquiry(rig: Rig, label: str) -> str:
+    request = await _path(rig, label).inquiry().unseeded().at(Step.ANSWER)
+    await respond(request.id, PERSONAL["answer"], actor("op-7"), client=rig.client,
+                  pool=rig.pool)
+    assert await _result(rig.client, request.id) == "answered"
+    return request.id
 
 
-async def _disclosure(client: Client, pool: asyncpg.Pool, queue: str, rid: str,
-                      sid: str) -> None:
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "disclosure", rid, sid, {})
-    await at_step(client, pool, rid, Step.VERIFY_IDENTITY)
-    await acts.verify_identity(rid, "document_check", actor("op-2"), client=client, pool=pool)
-    await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "disclosed_in_part", actor("op-1"), client=client, pool=pool,
-                      reason=REASON, withheld_categories=("financial",),
+async def _correction(rig: Rig, label: str) -> str:
+    request = await (_path(rig, label)
+        .correction({"field": "phone", "action": "correct", "new_value": NEW_PHONE},
+                    {"field": "nickname", "action": "add", "new_value": NEW_NICKNAME},
+                    {"field": "bank_account", "action": "delete"})
+        .unregistered().verified().at(Step.DECIDE))
+    await acts.decide(request.id, "correction_declined", actor("op-1"), client=rig.client,
+                      pool=rig.pool, reason=REASON)
+    assert await _result(rig.client, request.id) == "correction_declined"
+    return request.id
+
+
+async def _disclosure(rig: Rig, label: str) -> str:
+    request = await _path(rig, label).disclosure().verified().at(Step.DECIDE)
+    await acts.decide(request.id, "disclosed_in_part", actor("op-1"), client=rig.client,
+                      pool=rig.pool, reason=REASON, withheld_categories=("financial",),
                       refusal_grounds=("significant_hindrance_to_business",))
-    view = await at_step(client, pool, rid, Step.PAYMENT)
+    view = await at_step(rig.client, rig.pool, request.id, Step.PAYMENT)
     assert view.invoice_id is not None
-    await acts.record_payment(rid, view.invoice_id, 1000, "bank-ref-1", actor("cashier-1"),
-                              client=client, pool=pool)
-    assert await _result(client, rid) == "disclosed_in_part"
+    await acts.record_payment(request.id, view.invoice_id, 1000, "bank-ref-1",
+                              actor("cashier-1"), client=rig.client, pool=rig.pool)
+    assert await _result(rig.client, request.id) == "disclosed_in_part"
+    return request.id
 
 
-async def _erasure(client: Client, pool: asyncpg.Pool, queue: str, rid: str, sid: str) -> None:
+async def _erasure(rig: Rig, label: str) -> str:
     """Article 8 erasure: the subject's key is replaced and the old one destroyed, so the
     shredding's own log lines are searched too."""
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "suspension", rid, sid,
-                {"action": "erase", "grounds": ["used_beyond_purpose", "obtained_wrongfully"]})
-    await at_step(client, pool, rid, Step.VERIFY_IDENTITY)
-    await acts.verify_identity(rid, "document_check", actor("op-2"), client=client, pool=pool)
-    await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "erased", actor("op-1"), client=client, pool=pool)
-    assert await _result(client, rid) == "erased"
-
-
-def leaks_in(text: str) -> list[str]:
-    lowered = text.lower()
-    return [v for v in PERSONAL_VALUES if v in text] + [f for f in FRAGMENTS if f in lowered]
+    request = await (_path(rig, label)
+        .suspension("erase", "used_beyond_purpose", "obtained_wrongfully")
+        .verified().at(Step.DECIDE))
+    await acts.decide(request.id, "erased", actor("op-1"), client=rig.client, pool=rig.pool)
+    assert await _result(rig.client, request.id) == "erased"
+    return request.id
 
 
 async def test_no_personal_value_reaches_a_log_line_in_any_path(
-    running: Running, pool: asyncpg.Pool, vault: Vault, unique: str,
+    rig: Rig, pool: asyncpg.Pool, vault: Vault, unique: str,
     caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.INFO)
-    client, queue, _ = running
-    paths = {"inquiry": (_inquiry, f"log-inq-{unique}"),
-             "correction": (_correction, f"log-cor-{unique}"),
-             "disclosure": (_disclosure, f"log-dis-{unique}"),
-             "erasure": (_erasure, f"log-era-{unique}")}
-    for drive, rid in paths.values():
-        await drive(client, pool, queue, rid, f"s-{rid}")
+
+    ids = {"inquiry": await _inquiry(rig, "log-inq"),
+           "correction": await _correction(rig, "log-cor"),
+           "disclosure": await _disclosure(rig, "log-dis"),
+           "erasure": await _erasure(rig, "log-era")}
     # The personal values were really in play: the notices sent carry them (sealed at rest,
     # so opened here as the sender opens them), and the activities held them in memory.
     rows = await pool.fetch(
         "SELECT recipient, body FROM notifications WHERE request_id = ANY($1::text[])",
-        [rid for _, rid in paths.values()])
+        list(ids.values()))
     bodies = "".join(vault.open(row["recipient"]) + vault.open(row["body"]) for row in rows)
     assert PERSONAL["email"] in bodies and PERSONAL["answer"] in bodies and REASON in bodies
     details = vault.open(await pool.fetchval(
-        "SELECT details FROM request_details WHERE request_id = $1", paths["correction"][1]))
+        "SELECT details FROM request_details WHERE request_id = $1", ids["correction"]))
     assert NEW_PHONE in details and NEW_NICKNAME in details
     stored = "".join(row["recipient"] + row["body"] for row in rows)
-    assert not leaks_in(stored), "the notices are stored in plain"
+    assert not leaks(stored, IN_PLAY, fragments=FRAGMENTS), "the notices are stored in plain"
 
     output = capfd.readouterr()
     records = "\n".join(str(record.__dict__) for record in caplog.records)
     searched = {"caplog text": caplog.text, "log records": records,
                 "stdout": output.out, "stderr": output.err}
-    leaked = {where: leaks_in(text) for where, text in searched.items() if leaks_in(text)}
+    leaked = {where: found for where, text in searched.items()
+              if (found := leaks(text, IN_PLAY, fragments=FRAGMENTS))}
     assert leaked == {}, f"personal data in log lines: {leaked}"
 
     # The search saw the activities' lines: each path's request id is bound to them.
     everything = "\n".join(searched.values())
-    for name, (_, rid) in paths.items():
+    for name, rid in ids.items():
         assert rid in everything, f"no log line of the {name} path was captured"
     assert "notice delivered" in everything and "decision carried out" in everything

@@ -10,28 +10,26 @@ from typing import Any
 import asyncpg
 from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from activities.lifecycle_activities import LifecycleActivities
 from activities.request_activities import RequestActivities
 from domain.deadlines import Step, policy_with
 from domain.messages import Investigation, QueueNotice, RequestOutcome, RequestStep
+from domain.requests import workflow_id_for
 from mail.maildrop import MaildropSender
 from service import acts
 from service.requests import respond, submit
 from store.events import EventStore
 from store.outbox import NotificationOutbox
-from tests.support import PERSONAL, actor, inquiry, verified_acts
-from tests.workflow.lifecycle_support import (
-    activities_replacing,
+from tests.support.builders import submission
+from tests.support.privacy import PERSONAL
+from tests.support.scenarios import (
+    Scenario,
     at_step,
     check_record,
     event_types,
-    request,
-    seed_subject,
-    verified,
 )
-from workflows.data_subject_request import DataSubjectRequest
+from tests.support.temporal import actor, faulty_rig, faulty_worker
 
 
 async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_completes_late(
@@ -47,34 +45,27 @@ async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_complet
             raise RuntimeError("database unavailable")
         return await lifecycle.investigate(step)
 
-    queue = f"dsr-outage-{unique}"
-    rid, sid = f"stuck-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
     policy = policy_with({Step.INVESTIGATE: timedelta(minutes=2)})
-    async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
-                      interceptors=verified_acts(), activities=activities_replacing(
-                          pool, tmp_path / "maildrop",
-                          investigate=investigate_during_an_outage)):
-        await submit(request("correction", rid, sid, {"changes": [
-            {"field": "phone", "action": "correct", "new_value": "03-2"}]}),
-            client=client, pool=pool, task_queue=queue, deadline_policy=policy)
-        await verified(client, pool, rid)
-        await at_step(client, pool, rid, Step.INVESTIGATE)
+    async with faulty_rig(client, pool, tmp_path, unique, "dsr-outage",
+                          investigate=investigate_during_an_outage) as rig:
+        request = await (Scenario(rig, "stuck")
+            .correction({"field": "phone", "action": "correct", "new_value": "03-2"})
+            .under(policy).verified().at(Step.INVESTIGATE))
         await time_skipping_env.sleep(timedelta(minutes=3))
-        view = await at_step(client, pool, rid, Step.INVESTIGATE)
+        view = await at_step(client, pool, request.id, Step.INVESTIGATE)
         assert view.overdue
-        types = await event_types(pool, rid)
+        types = await event_types(pool, request.id)
         assert "deadline.reminded" in types and "deadline.breached" in types
-        assert await pool.fetchval("SELECT overdue FROM requests WHERE request_id=$1", rid)
+        assert await pool.fetchval("SELECT overdue FROM requests WHERE request_id=$1", request.id)
 
         outage["over"] = True
-        await at_step(client, pool, rid, Step.DECIDE)
-        await acts.decide(rid, "correction_made", actor("op-1"), client=client, pool=pool)
-        await client.get_workflow_handle(f"dsr-{rid}").result()
+        await at_step(client, pool, request.id, Step.DECIDE)
+        await acts.decide(request.id, "correction_made", actor("op-1"), client=client, pool=pool)
+        await client.get_workflow_handle(workflow_id_for(request.id)).result()
     status = await pool.fetchval(
-        "SELECT status FROM deadlines WHERE request_id=$1 AND step='investigate'", rid)
+        "SELECT status FROM deadlines WHERE request_id=$1 AND step='investigate'", request.id)
     assert status == "completed_late"
-    await check_record(client, pool, rid, "investigation_breached_during_outage")
+    await check_record(client, pool, request.id, "investigation_breached_during_outage")
 
 
 async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_request(
@@ -99,14 +90,12 @@ async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_reque
 
     queue = f"dsr-relay-{unique}"
     rid = f"inq-relay-{unique}"
-    async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
-                      interceptors=verified_acts(), activities=activities_replacing(
-                          pool, tmp_path / "maildrop",
-                          send_notice=deliver_while_the_relay_is_down)):
+    async with faulty_worker(client, pool, queue, tmp_path / "maildrop",
+                             send_notice=deliver_while_the_relay_is_down):
         # A short acknowledgement window keeps the relay's retries few while time skips.
         policy = policy_with({Step.ACKNOWLEDGE: timedelta(minutes=2)})
-        await submit(inquiry(rid, f"s-{unique}"), client=client, pool=pool, task_queue=queue,
-                     deadline_policy=policy)
+        await submit(submission("inquiry", rid, f"s-{unique}", person=PERSONAL),
+                     client=client, pool=pool, task_queue=queue, deadline_policy=policy)
         await at_step(client, pool, rid, Step.ACKNOWLEDGE)
         answering = asyncio.ensure_future(
             respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool))
@@ -116,7 +105,7 @@ async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_reque
         async with asyncio.timeout(60):
             await answering
             result = await client.get_workflow_handle(
-                f"dsr-{rid}", result_type=RequestOutcome).result()
+                workflow_id_for(rid), result_type=RequestOutcome).result()
     assert result.outcome == "answered"
     types = await event_types(pool, rid)
     assert types.index("deadline.breached") < types.index("answer.recorded")

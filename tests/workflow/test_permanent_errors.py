@@ -13,22 +13,14 @@ from temporalio import activity
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.messages import Investigation, RequestStep
+from domain.requests import workflow_id_for
 from mail.maildrop import maildrop_name
-from service.requests import submit
 from store.events import EventStore
 from store.views import RequestFilter, RequestViews
-from tests.support import verified_acts
-from tests.workflow.lifecycle_support import (
-    activities_replacing,
-    event_types,
-    request,
-    seed_subject,
-    verified,
-)
-from workflows.data_subject_request import DataSubjectRequest
+from tests.support.scenarios import Scenario, event_types
+from tests.support.temporal import faulty_rig
 
 
 async def test_a_deterministic_error_fails_the_step_visibly_and_at_once(
@@ -42,38 +34,33 @@ async def test_a_deterministic_error_fails_the_step_visibly_and_at_once(
         attempts.append(activity.info().attempt)
         raise ValueError("a bug: this fails the same way every time")
 
-    queue, rid, sid = f"dsr-bug-{unique}", f"bug-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    async with Worker(client, task_queue=queue, workflows=[DataSubjectRequest],
-                      interceptors=verified_acts(), activities=activities_replacing(
-                          pool, tmp_path / "maildrop", investigate=investigate_with_a_bug)):
-        await submit(request("correction", rid, sid, {"changes": [
-            {"field": "phone", "action": "correct", "new_value": "03-9"}]}),
-            client=client, pool=pool, task_queue=queue)
-        await verified(client, pool, rid)
+    async with faulty_rig(client, pool, tmp_path, unique, "dsr-bug",
+                          investigate=investigate_with_a_bug) as rig:
+        request = await (Scenario(rig, "bug")
+            .correction({"field": "phone", "action": "correct", "new_value": "03-9"}).verified())
         with pytest.raises(WorkflowFailureError) as failed:
             async with asyncio.timeout(30):
-                await client.get_workflow_handle(f"dsr-{rid}").result()
+                await client.get_workflow_handle(workflow_id_for(request.id)).result()
     assert attempts == [1]  # never retried
     cause = failed.value.cause
     assert isinstance(cause, ApplicationError) and cause.type == "StepFailed"
     assert "investigate" in cause.message and "ValueError" in cause.message
     assert "a bug" not in cause.message  # the error's own words may quote personal data
-    assert "step.failed" in await event_types(pool, rid)
+    assert "step.failed" in await event_types(pool, request.id)
     payload = await pool.fetchval("SELECT payload FROM request_events WHERE request_id=$1"
-                                  " AND type='step.failed'", rid)
+                                  " AND type='step.failed'", request.id)
     assert payload == {"step": "investigate", "error": "ValueError", "activity": "investigate"}
     listed = await RequestViews(pool).list(RequestFilter(status="failed", limit=100))
-    assert [row["request_id"] for row in listed] == [rid]
-    assert (await EventStore(pool).verify(rid)).intact
+    assert [row["request_id"] for row in listed] == [request.id]
+    assert (await EventStore(pool).verify(request.id)).intact
 
 
 def test_a_notice_key_too_long_for_a_file_name_still_gets_its_own_file() -> None:
     """A request id at its longest, and a notice's key built from it, must not make the
     maildrop's file name too long for the file system (an error that never cures)."""
     longest = "r" * 128
-    keys = [f"dsr-{longest}:notice:deadline_extended-verify_identity-2026-12-24T17:00:00+09:00",
-            f"dsr-{longest}:notice:deadline_extended-verify_identity-2026-12-25T17:00:00+09:00"]
+    notice = f"{workflow_id_for(longest)}:notice:deadline_extended-verify_identity"
+    keys = [f"{notice}-2026-12-24T17:00:00+09:00", f"{notice}-2026-12-25T17:00:00+09:00"]
     names = [maildrop_name(key) for key in keys]
     assert all(len(name.encode()) <= 255 and name.endswith(".json") for name in names)
     assert names[0] != names[1]

@@ -46,8 +46,9 @@ from store.outbox import OutgoingNotice
 from store.purpose_notices import notice_key
 from store.purposes import PURPOSES_STREAM, change_stream, load_register
 from store.registers import verify_stream
-from tests.store.test_purposes_register import BEFORE, define, holders
-from tests.support import TEST_ACT_KEY, eventually, readable_history
+from tests.support.privacy import readable_history
+from tests.support.purposes import BEFORE, define, holders
+from tests.support.temporal import TEST_ACT_KEY, eventually
 from workflows.purpose_change import PurposeChange
 
 AFTER = "To send users a monthly newsletter and announcements of the service they use"

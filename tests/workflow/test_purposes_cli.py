@@ -20,8 +20,8 @@ from domain.authority import Role
 from mail.maildrop import MaildropSender
 from store.accounts import Accounts
 from store.purposes import load_register
-from tests.store.test_purposes_register import BEFORE, define, holders
-from tests.support import TEST_ACT_KEY
+from tests.support.purposes import BEFORE, define, holders
+from tests.support.temporal import TEST_ACT_KEY
 from workflows.purpose_change import PurposeChange
 
 AFTER = "To send users a monthly newsletter and announcements of the service they use"

@@ -5,45 +5,36 @@ what the operator is told after each act. Articles 5, 7 and 8 are in their own f
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from domain.deadlines import DeadlinePolicy, Step
 from domain.decisions import RefusalGround
+from domain.requests import workflow_id_for
 from service import acts
 from store.sealing import vault_of
-from tests.support import PERSONAL, actor, time_skipping_server
-from tests.workflow.lifecycle_support import (
-    HELD_VALUES,
-    REASON,
+from tests.support.privacy import HELD_VALUES, PERSONAL, REASON
+from tests.support.scenarios import (
+    Scenario,
     at_step,
     check_record,
     event_types,
     outcome_notice,
-    seed_subject,
-    start,
     verified,
 )
+from tests.support.temporal import Rig, actor, own_time_skipping_env
 
-Running = tuple[Client, str, Worker]
-
-
-@pytest.fixture(scope="module")
-async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """This module's own server: its tests skip weeks at a time (fee windows, identity
-    windows), and on the suite's server, started minutes earlier and shared by every package,
-    such a sleep now and then failed with a broken HTTP/2 connection in full runs."""
-    async with time_skipping_server() as env:
-        yield env
+# This module's own server: its tests skip weeks at a time (fee windows, identity windows),
+# and on the suite's server, started minutes earlier and shared by every package, such a
+# sleep now and then failed with a broken HTTP/2 connection in full runs.
+time_skipping_env = own_time_skipping_env("module")
 
 
 async def _result(client: Client, request_id: str) -> dict:
-    outcome = await client.get_workflow_handle(f"dsr-{request_id}").result()
+    outcome = await client.get_workflow_handle(workflow_id_for(request_id)).result()
     return outcome if isinstance(outcome, dict) else outcome.model_dump(mode="json")
 
 
@@ -65,39 +56,36 @@ async def _pay(client: Client, pool: asyncpg.Pool, request_id: str) -> None:
 
 
 async def test_art6_p2_disclosure_says_what_it_left_out_and_discloses_every_other_item(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """Art 6 ¶2: "we will not, in principle, disclose information other than personal
     information such as history information and characteristic information". The items
     left out are named by category and count, never silently dropped, and the outcome
     says the disclosure was not in full."""
-    client, queue, _ = running
-    rid, sid = f"dis-exc-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "disclosure", rid, sid, {})
-    await verified(client, pool, rid)
-    view = await at_step(client, pool, rid, Step.DECIDE)
+    request = await Scenario(rig, "dis-exc").disclosure().verified().at(Step.DECIDE)
+    view = request.view
     assert view.proposal is not None
     assert view.proposal.outcome.value == "disclosed_except_history_and_characteristic"
     with pytest.raises(acts.Refused, match="not a full disclosure"):
-        await acts.decide(rid, "disclosed_in_full", actor("op-1"), client=client, pool=pool)
-    await acts.decide(rid, "disclosed_except_history_and_characteristic", actor("op-1"),
-                      client=client, pool=pool)
-    await _pay(client, pool, rid)
-    assert (await _result(client, rid))["outcome"] == \
+        await acts.decide(request.id, "disclosed_in_full", actor("op-1"), client=rig.client,
+                          pool=pool)
+    await acts.decide(request.id, "disclosed_except_history_and_characteristic", actor("op-1"),
+                      client=rig.client, pool=pool)
+    await _pay(rig.client, pool, request.id)
+    assert (await _result(rig.client, request.id))["outcome"] == \
         "disclosed_except_history_and_characteristic"
 
-    types = await event_types(pool, rid)
+    types = await event_types(pool, request.id)
     assert types.index("identity.verified") < types.index("investigation.completed") < \
         types.index("decision.recorded") < types.index("invoice.issued") < types.index(
         "payment.recorded") < types.index("disclosure.compiled") < types.index("request.closed")
     record = await pool.fetchrow(
-        "SELECT items, excluded, withheld FROM disclosures WHERE request_id=$1", rid)
+        "SELECT items, excluded, withheld FROM disclosures WHERE request_id=$1", request.id)
     assert record["excluded"] == {"history": 1, "characteristic": 2}
     assert record["withheld"] == {}
     async with pool.acquire() as connection:
         assert len(vault_of(connection).open_json(record["items"])) == 6
-    notice = await outcome_notice(pool, rid)
+    notice = await outcome_notice(pool, request.id)
     for shown in ("name", "phone", "address", "bank_account", "purchases"):
         assert HELD_VALUES[shown] in notice
     assert HELD_VALUES["segment"] not in notice and "login_history" not in notice
@@ -105,185 +93,160 @@ async def test_art6_p2_disclosure_says_what_it_left_out_and_discloses_every_othe
     assert "characteristic information (2 items)" in notice
     assert "Article 6, second paragraph" in notice and "except what Article 6" in notice
     assert "Fee: 1,000 yen, paid" in notice
-    await check_record(client, pool, rid, "disclosure_except_history_and_characteristic")
+    await check_record(rig.client, pool, request.id, "disclosure_except_history_and_characteristic")
 
 
 async def test_art6_p2_in_principle_an_operator_may_include_history_with_a_reason(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """Art 6 ¶2 "in principle": an operator may disclose history and characteristic
     information after all, with a reason the person is told; then it is in full."""
-    client, queue, _ = running
-    rid, sid = f"dis-full-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "disclosure", rid, sid, {})
-    await verified(client, pool, rid)
-    await at_step(client, pool, rid, Step.DECIDE)
+    request = await Scenario(rig, "dis-full").disclosure().verified().at(Step.DECIDE)
     with pytest.raises(acts.Refused, match="needs its reason"):
-        await acts.decide(rid, "disclosed_in_full", actor("op-1"), client=client, pool=pool,
+        await acts.decide(request.id, "disclosed_in_full", actor("op-1"), client=rig.client,
+                          pool=pool,
                           included_categories=("history", "characteristic"))
-    await acts.decide(rid, "disclosed_in_full", actor("op-1"), client=client, pool=pool,
+    await acts.decide(request.id, "disclosed_in_full", actor("op-1"), client=rig.client, pool=pool,
                       included_categories=("history", "characteristic"), inclusion=REASON)
-    await _pay(client, pool, rid)
-    assert (await _result(client, rid))["outcome"] == "disclosed_in_full"
-    notice = await outcome_notice(pool, rid)
+    await _pay(rig.client, pool, request.id)
+    assert (await _result(rig.client, request.id))["outcome"] == "disclosed_in_full"
+    notice = await outcome_notice(pool, request.id)
     assert HELD_VALUES["segment"] in notice and "login_history" in notice
     assert REASON in notice and "Left out under that clause" not in notice
-    await check_record(client, pool, rid, "disclosure_full")
+    await check_record(rig.client, pool, request.id, "disclosure_full")
 
 
 async def test_partial_disclosure_withholds_a_category_on_an_article_6_ground(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
-    rid, sid = f"dis-part-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "disclosure", rid, sid, {}, language="ja")
-    await verified(client, pool, rid)
-    await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "disclosed_in_part", actor("op-1"), client=client, pool=pool,
+    request = await (Scenario(rig, "dis-part")
+        .disclosure().in_language("ja").verified().at(Step.DECIDE))
+    await acts.decide(request.id, "disclosed_in_part", actor("op-1"), client=rig.client, pool=pool,
                       reason=REASON, withheld_categories=("financial",),
                       refusal_grounds=("significant_hindrance_to_business",))
-    await _pay(client, pool, rid)
-    assert (await _result(client, rid))["outcome"] == "disclosed_in_part"
-    notice = await outcome_notice(pool, rid)
+    await _pay(rig.client, pool, request.id)
+    assert (await _result(rig.client, request.id))["outcome"] == "disclosed_in_part"
+    notice = await outcome_notice(pool, request.id)
     assert HELD_VALUES["bank_account"] not in notice and HELD_VALUES["phone"] in notice
     assert REASON in notice and "業務の適正な実施に著しい支障" in notice
     assert "金融情報（1件）" in notice and "履歴情報（1件）" in notice  # in Japanese, as asked
-    await check_record(client, pool, rid, "disclosure_partial")
+    await check_record(rig.client, pool, request.id, "disclosure_partial")
 
 
 @pytest.mark.parametrize("ground", list(RefusalGround))
 async def test_art6_refusal_is_notified_without_delay_and_charges_no_fee(
-    running: Running, pool: asyncpg.Pool, unique: str, ground: RefusalGround
+    rig: Rig, pool: asyncpg.Pool, unique: str, ground: RefusalGround
 ) -> None:
     """Art 6 ¶1: "if we decide not to disclose, we will notify you to that effect without
     delay": no fee stands between the decision and its notice, and none is charged."""
-    client, queue, _ = running
-    rid, sid = f"dis-ref-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "disclosure", rid, sid, {})
-    await verified(client, pool, rid)
-    await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "disclosure_refused", actor("op-1"), client=client, pool=pool,
+    request = await Scenario(rig, "dis-ref").disclosure().verified().at(Step.DECIDE)
+    await acts.decide(request.id, "disclosure_refused", actor("op-1"), client=rig.client, pool=pool,
                       reason=REASON, refusal_grounds=(ground.value,))
-    assert (await _result(client, rid))["outcome"] == "disclosure_refused"
-    notice = await outcome_notice(pool, rid)
+    assert (await _result(rig.client, request.id))["outcome"] == "disclosure_refused"
+    notice = await outcome_notice(pool, request.id)
     assert REASON in notice and "No fee is charged" in notice
     assert HELD_VALUES["phone"] not in notice
-    assert await pool.fetchval("SELECT count(*) FROM invoices WHERE request_id=$1", rid) == 0
-    assert "invoice.issued" not in await event_types(pool, rid)
-    await check_record(client, pool, rid, f"disclosure_refused_{ground.value}")
+    assert await pool.fetchval("SELECT count(*) FROM invoices WHERE request_id=$1", request.id) == 0
+    assert "invoice.issued" not in await event_types(pool, request.id)
+    await check_record(rig.client, pool, request.id, f"disclosure_refused_{ground.value}")
 
 
 async def test_art6_unpaid_fee_closes_the_request_disclosing_and_charging_nothing(
-    running: Running, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
+    rig: Rig, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
-    rid, sid = f"dis-unpaid-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "disclosure", rid, sid, {})
-    await verified(client, pool, rid)
-    await at_step(client, pool, rid, Step.DECIDE)
-    reply = await acts.decide(rid, "disclosed_except_history_and_characteristic", actor("op-1"),
-                              client=client, pool=pool)
+    request = await Scenario(rig, "dis-unpaid").disclosure().verified().at(Step.DECIDE)
+    reply = await acts.decide(request.id, "disclosed_except_history_and_characteristic",
+                              actor("op-1"),
+                              client=rig.client, pool=pool)
     assert reply.step_done and reply.next_step is Step.PAYMENT
-    await at_step(client, pool, rid, Step.PAYMENT)
-    fee_request = await outcome_notice(pool, rid, "fee_request")
-    assert "decided to disclose" in fee_request and f"inv-{rid}" in fee_request
+    await at_step(rig.client, pool, request.id, Step.PAYMENT)
+    fee_request = await outcome_notice(pool, request.id, "fee_request")
+    assert "decided to disclose" in fee_request and f"inv-{request.id}" in fee_request
     await time_skipping_env.sleep(DeadlinePolicy().durations[Step.PAYMENT] * 1.1)
-    assert (await _result(client, rid))["outcome"] == "fee_unpaid"
-    types = await event_types(pool, rid)
+    assert (await _result(rig.client, request.id))["outcome"] == "fee_unpaid"
+    types = await event_types(pool, request.id)
     assert "deadline.lapsed" in types and "deadline.breached" not in types
     assert "disclosure.compiled" not in types
-    assert await pool.fetchval("SELECT status FROM invoices WHERE request_id=$1", rid) == "lapsed"
-    closing = await outcome_notice(pool, rid, "closed_fee_unpaid")
+    assert await pool.fetchval("SELECT status FROM invoices WHERE request_id=$1",
+                               request.id) == "lapsed"
+    closing = await outcome_notice(pool, request.id, "closed_fee_unpaid")
     assert "Nothing was disclosed and nothing is charged" in closing
-    await check_record(client, pool, rid, "disclosure_fee_unpaid")
+    await check_record(rig.client, pool, request.id, "disclosure_fee_unpaid")
 
 
 async def test_identity_a_registration_match_only_proposes_verification(
-    running: Running, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
+    rig: Rig, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
 ) -> None:
     """Typing the registered e-mail is not proof enough for a request that discloses or
     changes data: an operator verifies, and the person is asked for proof, with the date."""
-    client, queue, _ = running
-    rid, sid = f"dis-match-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "disclosure", rid, sid, {})
-    view = await at_step(client, pool, rid, Step.VERIFY_IDENTITY)
+    request = await Scenario(rig, "dis-match").disclosure().at(Step.VERIFY_IDENTITY)
+    view = request.view
     assert "identity verification" in (view.awaiting or "")
-    asked = await outcome_notice(pool, rid, "identity_proof_requested")
+    asked = await outcome_notice(pool, request.id, "identity_proof_requested")
     assert "matches the one we hold" in asked and "proof of identity" in asked
-    assert "identity.verified" not in await event_types(pool, rid)
-    reply = await acts.verify_identity(rid, "document_check", actor("op-2"),
-                                       client=client, pool=pool)
+    assert "identity.verified" not in await event_types(pool, request.id)
+    reply = await acts.verify_identity(request.id, "document_check", actor("op-2"),
+                                       client=rig.client, pool=pool)
     # The reply says where the request stands after the act, not what it waited for.
     assert reply.awaiting is None and reply.step_done
     assert reply.next_step is Step.INVESTIGATE
-    await _refuse(client, pool, rid)
+    await _refuse(rig.client, pool, request.id)
 
 
 async def test_identity_never_verified_asks_for_proof_then_closes_saying_why(
-    running: Running, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
+    rig: Rig, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
-    rid, sid = f"cor-unver-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid, registered=False)
-    await start(client, pool, queue, "correction", rid, sid,
-                {"changes": [{"field": "phone", "action": "correct", "new_value": "03-1111"}]})
-    view = await at_step(client, pool, rid, Step.VERIFY_IDENTITY)
+    request = await (Scenario(rig, "cor-unver")
+        .correction({"field": "phone", "action": "correct", "new_value": "03-1111"}).unregistered()
+        .at(Step.VERIFY_IDENTITY))
+    view = request.view
     assert "identity verification" in (view.awaiting or "")
-    asked = await outcome_notice(pool, rid, "identity_proof_requested")
+    asked = await outcome_notice(pool, request.id, "identity_proof_requested")
     assert "not the one we hold" in asked
     await time_skipping_env.sleep(DeadlinePolicy().durations[Step.VERIFY_IDENTITY] * 1.1)
-    assert (await _result(client, rid))["outcome"] == "identity_not_verified"
+    assert (await _result(rig.client, request.id))["outcome"] == "identity_not_verified"
     assert "could not confirm your identity" in await outcome_notice(
-        pool, rid, "closed_identity_not_verified")
-    assert "investigation.completed" not in await event_types(pool, rid)
-    await check_record(client, pool, rid, "identity_not_verified")
+        pool, request.id, "closed_identity_not_verified")
+    assert "investigation.completed" not in await event_types(pool, request.id)
+    await check_record(rig.client, pool, request.id, "identity_not_verified")
 
 
 async def test_receipt_promises_a_date_a_person_reads_in_their_language(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """The receipt's promise is the policy's response commitment, as a date in the
     organisation's time zone, in the person's language; never an ISO timestamp."""
-    client, queue, _ = running
-    rid, sid = f"dis-rcpt-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "disclosure", rid, sid, {}, language="ja")
-    await at_step(client, pool, rid, Step.VERIFY_IDENTITY)
-    receipt = await outcome_notice(pool, rid, "receipt")
+    request = await (Scenario(rig, "dis-rcpt")
+        .disclosure().in_language("ja").at(Step.VERIFY_IDENTITY))
+    receipt = await outcome_notice(pool, request.id, "receipt")
     assert "ご本人確認ができた日から29日以内" in receipt
     assert "開示しないと決定した場合、手数料はかかりません" in receipt
     assert re.search(r"\d{4}-\d{2}-\d{2}T|\d{2}:\d{2}|\+00:00", receipt) is None
-    await verified(client, pool, rid)
-    await _refuse(client, pool, rid)
+    await verified(rig.client, pool, request.id)
+    await _refuse(rig.client, pool, request.id)
 
 
 async def test_invalid_and_out_of_order_acts_are_refused_and_change_nothing(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
-    rid, sid = f"bad-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid, registered=False)
-    await start(client, pool, queue, "disclosure", rid, sid, {})
-    await at_step(client, pool, rid, Step.VERIFY_IDENTITY)
+    request = await Scenario(rig, "bad").disclosure().unregistered().at(Step.VERIFY_IDENTITY)
     with pytest.raises(acts.Refused, match="a decision comes after identity verification"):
-        await acts.decide(rid, "disclosed_in_full", actor("op-1"), client=client, pool=pool)
+        await acts.decide(request.id, "disclosed_in_full", actor("op-1"), client=rig.client,
+                          pool=pool)
     with pytest.raises(acts.Refused, match="once a disclosure is decided"):
-        await acts.record_payment(rid, f"inv-{rid}", 1000, "ref-1", actor("op-1"),
-                                  client=client, pool=pool)
+        await acts.record_payment(request.id, f"inv-{request.id}", 1000, "ref-1", actor("op-1"),
+                                  client=rig.client, pool=pool)
     with pytest.raises(acts.Refused, match="does not apply to a disclosure"):
-        await acts.approve_measure(rid, actor("op-2"), client=client, pool=pool)
+        await acts.approve_measure(request.id, actor("op-2"), client=rig.client, pool=pool)
     with pytest.raises(acts.Refused, match="operator"):
-        await acts.verify_identity(rid, "document_check", actor("Jane Doe"),
-                                   client=client, pool=pool)
-    await acts.verify_identity(rid, "document_check", actor("op-2"), client=client, pool=pool)
+        await acts.verify_identity(request.id, "document_check", actor("Jane Doe"),
+                                   client=rig.client, pool=pool)
+    await acts.verify_identity(request.id, "document_check", actor("op-2"), client=rig.client,
+                               pool=pool)
     with pytest.raises(acts.Refused, match="already verified"):
-        await acts.verify_identity(rid, "in_person", actor("op-3"), client=client, pool=pool)
-    await at_step(client, pool, rid, Step.DECIDE)
+        await acts.verify_identity(request.id, "in_person", actor("op-3"), client=rig.client,
+                                   pool=pool)
+    await at_step(rig.client, pool, request.id, Step.DECIDE)
     refusals = [
         (dict(outcome="erased"), "not an outcome of a disclosure request"),
         (dict(outcome="disclosure_refused", reason=REASON), "needs at least one Article 6"),
@@ -296,24 +259,28 @@ async def test_invalid_and_out_of_order_acts_are_refused_and_change_nothing(
     ]
     for fields, message in refusals:
         with pytest.raises(acts.Refused, match=message):
-            await acts.decide(rid, operator=actor("op-1"), client=client, pool=pool, **fields)
-    assert await pool.fetchval("SELECT count(*) FROM operator_notes WHERE request_id=$1", rid) == 0
-    assert "decision.recorded" not in await event_types(pool, rid)
+            await acts.decide(request.id, operator=actor("op-1"), client=rig.client, pool=pool,
+                              **fields)
+    assert await pool.fetchval("SELECT count(*) FROM operator_notes WHERE request_id=$1",
+                               request.id) == 0
+    assert "decision.recorded" not in await event_types(pool, request.id)
     outcome = "disclosed_except_history_and_characteristic"
-    decided = await acts.decide(rid, outcome, actor("op-1"), client=client, pool=pool)
+    decided = await acts.decide(request.id, outcome, actor("op-1"), client=rig.client, pool=pool)
     # The same command again is the same act; a different decision is refused.
-    assert await acts.decide(rid, outcome, actor("op-1"), client=client, pool=pool) == decided
+    assert await acts.decide(request.id, outcome, actor("op-1"), client=rig.client,
+                             pool=pool) == decided
     with pytest.raises(acts.Refused, match="already on record"):
-        await acts.decide(rid, "disclosure_refused", actor("op-1"), client=client, pool=pool,
+        await acts.decide(request.id, "disclosure_refused", actor("op-1"), client=rig.client,
+                          pool=pool,
                           reason=REASON, refusal_grounds=("violation_of_other_laws",))
-    await at_step(client, pool, rid, Step.PAYMENT)
+    await at_step(rig.client, pool, request.id, Step.PAYMENT)
     with pytest.raises(acts.Refused, match="does not exist for this request"):
-        await acts.record_payment(rid, "inv-forged", 1000, "ref-1", actor("op-1"),
-                                  client=client, pool=pool)
+        await acts.record_payment(request.id, "inv-forged", 1000, "ref-1", actor("op-1"),
+                                  client=rig.client, pool=pool)
     with pytest.raises(acts.Refused, match="the fee is 1000 yen"):
-        await acts.record_payment(rid, f"inv-{rid}", 500, "ref-1", actor("op-1"),
-                                  client=client, pool=pool)
-    await acts.record_payment(rid, f"inv-{rid}", 1000, "ref-1", actor("op-1"),
-                              client=client, pool=pool)
-    assert (await _result(client, rid))["outcome"] == outcome
-    assert PERSONAL["email"] not in str(await event_types(pool, rid))
+        await acts.record_payment(request.id, f"inv-{request.id}", 500, "ref-1", actor("op-1"),
+                                  client=rig.client, pool=pool)
+    await acts.record_payment(request.id, f"inv-{request.id}", 1000, "ref-1", actor("op-1"),
+                              client=rig.client, pool=pool)
+    assert (await _result(rig.client, request.id))["outcome"] == outcome
+    assert PERSONAL["email"] not in str(await event_types(pool, request.id))

@@ -18,8 +18,8 @@ from domain.retention import RetentionCounts, RetentionRun
 from runtime.schedules import RETENTION
 from store.events import EventStore
 from store.intake import IntakeStore
-from tests.store.support import POLICY, T0, event, inquiry
-from tests.support import readable_history
+from tests.support.builders import POLICY, T0, event, parsed
+from tests.support.privacy import readable_history
 from workflows.shred_closed_requests import ShredClosedRequests
 
 # Far before any other test's requests, which share the session's database.
@@ -27,7 +27,7 @@ CLOSED_AT = datetime(2018, 3, 1, 9, 0, tzinfo=UTC)
 
 
 async def _closed_long_ago(pool: asyncpg.Pool, request_id: str, subject_id: str) -> None:
-    await IntakeStore(pool).record_submission(inquiry(request_id, subject_id), POLICY)
+    await IntakeStore(pool).record_submission(parsed("inquiry", request_id, subject_id), POLICY)
     events = EventStore(pool)
     minutes = -int((T0 - CLOSED_AT).total_seconds() // 60)
     await events.append(event(request_id, EventType.RECEIVED, minutes=minutes))

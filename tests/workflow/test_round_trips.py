@@ -13,18 +13,17 @@ from temporalio.converter import DataConverter
 from audit.histories import evidence_in
 from domain.deadlines import Step
 from domain.event_log import RequestMark
+from domain.requests import workflow_id_for
 from service import acts
 from service.requests import respond
-from tests.support import PERSONAL, actor
-from tests.workflow.lifecycle_support import (
-    Running,
+from tests.support.privacy import PERSONAL
+from tests.support.scenarios import (
+    Scenario,
     at_step,
     event_types,
     outcome_of,
-    seed_subject,
-    start,
-    verified,
 )
+from tests.support.temporal import Rig, actor
 
 # Before the patch `bookkeeping-rides-with-effects`, each of these was a round trip of its
 # own (the frozen histories of 2026-11-25: 15 activities for an inquiry, 32 for a
@@ -51,16 +50,13 @@ def _timer_summaries(history: WorkflowHistory) -> list[str]:
 
 
 async def test_an_inquiry_runs_in_five_activities_each_named_in_the_web_ui(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
-    rid = f"rt-inq-{unique}"
-    await start(client, pool, queue, "inquiry", rid, f"s-{unique}", {"text": PERSONAL["text"]})
-    await at_step(client, pool, rid, Step.ANSWER)
-    await respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
-    assert await outcome_of(client, rid) == "answered"
+    request = await Scenario(rig, "rt-inq").inquiry().unseeded().at(Step.ANSWER)
+    await respond(request.id, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool)
+    assert await outcome_of(rig.client, request.id) == "answered"
 
-    history = await client.get_workflow_handle(f"dsr-{rid}").fetch_history()
+    history = await rig.client.get_workflow_handle(workflow_id_for(request.id)).fetch_history()
     scheduled = _scheduled(history)
     assert [name for name, _ in scheduled] == [
         "send_notice",          # the receipt, carrying `received` and the step's start
@@ -77,12 +73,12 @@ async def test_an_inquiry_runs_in_five_activities_each_named_in_the_web_ui(
     evidence = evidence_in("inquiry", json.loads(history.to_json()))
     [(_, signed)] = evidence.checkpoints
     assert signed.checkpoint.closed_request == RequestMark(
-        request_id=rid, seq=13, hash=await pool.fetchval(
-            "SELECT hash FROM request_events WHERE request_id = $1 AND seq = 13", rid))
+        request_id=request.id, seq=13, hash=await pool.fetchval(
+            "SELECT hash FROM request_events WHERE request_id = $1 AND seq = 13", request.id))
     assert signed.checkpoint.log_size >= 13 and signed.checkpoint.reason == "close"
     assert [e.type.value for _, e in evidence.events][-1] == "request.closed"
     # The record in the store is what it always was, in order.
-    assert await event_types(pool, rid) == [
+    assert await event_types(pool, request.id) == [
         "request.received",
         "deadline.started", "notice.queued", "notice.delivered", "deadline.met",
         "deadline.started", "answer.recorded", "deadline.met",
@@ -91,27 +87,22 @@ async def test_an_inquiry_runs_in_five_activities_each_named_in_the_web_ui(
 
 
 async def test_a_disclosure_with_its_fee_runs_in_a_third_of_the_round_trips(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
-    rid, sid = f"rt-dis-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "disclosure", rid, sid, {})
-    await verified(client, pool, rid)
-    await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "disclosed_except_history_and_characteristic", actor("op-1"),
-                      client=client, pool=pool)
-    view = await at_step(client, pool, rid, Step.PAYMENT)
+    request = await Scenario(rig, "rt-dis").disclosure().verified().at(Step.DECIDE)
+    await acts.decide(request.id, "disclosed_except_history_and_characteristic", actor("op-1"),
+                      client=rig.client, pool=pool)
+    view = await at_step(rig.client, pool, request.id, Step.PAYMENT)
     assert view.invoice_id is not None
-    await acts.record_payment(rid, view.invoice_id, 1000, "bank-ref-1", actor("cashier-1"),
-                              client=client, pool=pool)
-    assert await outcome_of(client, rid) == "disclosed_except_history_and_characteristic"
+    await acts.record_payment(request.id, view.invoice_id, 1000, "bank-ref-1", actor("cashier-1"),
+                              client=rig.client, pool=pool)
+    assert await outcome_of(rig.client, request.id) == "disclosed_except_history_and_characteristic"
 
-    history = await client.get_workflow_handle(f"dsr-{rid}").fetch_history()
+    history = await rig.client.get_workflow_handle(workflow_id_for(request.id)).fetch_history()
     names = [name for name, _ in _scheduled(history)]
     assert not RETIRED & set(names), names
     assert len(names) <= 13, names  # 32 before
-    types = await event_types(pool, rid)
+    types = await event_types(pool, request.id)
     assert types[0] == "request.received" and types[-1] == "request.closed"
     # Every step's deadline is on record, started and met, once each.
     for step in ("acknowledge", "verify_identity", "investigate", "decide", "payment",
@@ -119,5 +110,5 @@ async def test_a_disclosure_with_its_fee_runs_in_a_third_of_the_round_trips(
         rows = await pool.fetch(
             """SELECT type FROM request_events WHERE request_id = $1
                   AND type IN ('deadline.started', 'deadline.met') AND payload->>'step' = $2
-                ORDER BY seq""", rid, step)
+                ORDER BY seq""", request.id, step)
         assert [r["type"] for r in rows] == ["deadline.started", "deadline.met"], step

@@ -16,11 +16,9 @@ from service import acts
 from store.inventory import InventoryStore
 from store.provisions import CONSENTS_STREAM, check_provisions
 from store.registers import verify_stream
-from tests.support import PERSONAL, actor
-from tests.workflow.lifecycle_support import (
-    HELD_VALUES,
-    REASON,
-    Running,
+from tests.support.privacy import HELD_VALUES, PERSONAL, REASON
+from tests.support.scenarios import (
+    Scenario,
     at_step,
     check_record,
     outcome_notice,
@@ -29,6 +27,7 @@ from tests.workflow.lifecycle_support import (
     start,
     verified,
 )
+from tests.support.temporal import Rig, actor
 
 
 async def _stopped(pool: asyncpg.Pool, subject_id: str) -> dict[str, bool]:
@@ -38,133 +37,123 @@ async def _stopped(pool: asyncpg.Pool, subject_id: str) -> dict[str, bool]:
 
 
 async def test_art5_stop_is_decided_per_partner_on_its_recorded_basis(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """Art 5 ¶1: provision "will be stopped at the request of the person"; the exceptions
     (here cooperation with authorities) may continue, citing the basis on record. Art 5
     ¶2: joint use and entrustment are not third parties. Unknown names are told back."""
-    client, queue, _ = running
-    rid, sid = f"tps-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "third_party_stop", rid, sid,
-                {"partners": ["adnet-1", "tax-office", "group-co", "call-centre", "nobody-9"]})
-    # A stop only narrows what is done with the data: the registration match suffices.
-    view = await at_step(client, pool, rid, Step.DECIDE)
+    request = await (Scenario(rig, "tps")
+        .third_party_stop("adnet-1", "tax-office", "group-co", "call-centre", "nobody-9")
+        .at(Step.DECIDE))
+    view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == "provision_stopped"
     with pytest.raises(acts.Refused, match="rests on consent"):
-        await acts.decide(rid, "provision_stopped", actor("op-1"), client=client, pool=pool,
+        await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client,
+                          pool=pool,
                           reason=REASON, continued_partners=("adnet-1",))
     with pytest.raises(acts.Refused, match="needs a reason"):
-        await acts.decide(rid, "provision_stopped", actor("op-1"), client=client, pool=pool,
+        await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client,
+                          pool=pool,
                           continued_partners=("tax-office",))
-    await acts.decide(rid, "provision_stopped", actor("op-1"), client=client, pool=pool,
+    await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client, pool=pool,
                       reason=REASON, continued_partners=("tax-office",))
-    assert await outcome_of(client, rid) == "provision_stopped"
-    assert await _stopped(pool, sid) == {"adnet-1": True, "broker-2": False,
+    assert await outcome_of(rig.client, request.id) == "provision_stopped"
+    assert await _stopped(pool, request.subject_id) == {"adnet-1": True, "broker-2": False,
                                          "tax-office": False, "group-co": False,
                                          "call-centre": False}
-    notice = await outcome_notice(pool, rid)
+    notice = await outcome_notice(pool, request.id)
     assert "stopped providing your personal information to: adnet-1." in notice
     assert "We have decided to continue providing your personal information to tax-office" in notice
     assert "cooperate with a national agency" in notice and REASON in notice
     assert "not third parties under Article 5 (entrusted with handling, joint use)" in notice
     assert "call-centre, group-co." in notice
     assert "no record of providing your personal information to: nobody-9" in notice
-    await check_record(client, pool, rid, "third_party_stop")
+    await check_record(rig.client, pool, request.id, "third_party_stop")
 
 
 async def test_art5_an_opt_out_provision_cannot_be_refused_only_an_exception_can(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
-    rid, sid = f"tps-ref-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "third_party_stop", rid, sid,
-                {"partners": ["broker-2", "tax-office"]})
-    await at_step(client, pool, rid, Step.DECIDE)
+    request = await (Scenario(rig, "tps-ref")
+        .third_party_stop("broker-2", "tax-office").at(Step.DECIDE))
     with pytest.raises(acts.Refused, match="opt_out_notified"):
-        await acts.decide(rid, "stop_refused", actor("op-1"),
-                          client=client, pool=pool, reason=REASON,
+        await acts.decide(request.id, "stop_refused", actor("op-1"),
+                          client=rig.client, pool=pool, reason=REASON,
                           continued_partners=("broker-2", "tax-office"))
     with pytest.raises(acts.Refused, match="not continued: broker-2"):
-        await acts.decide(rid, "stop_refused", actor("op-1"),
-                          client=client, pool=pool, reason=REASON,
+        await acts.decide(request.id, "stop_refused", actor("op-1"),
+                          client=rig.client, pool=pool, reason=REASON,
                           continued_partners=("tax-office",))
-    await acts.decide(rid, "provision_stopped", actor("op-1"), client=client, pool=pool,
+    await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client, pool=pool,
                       reason=REASON, continued_partners=("tax-office",))
-    assert await outcome_of(client, rid) == "provision_stopped"
-    stopped = await _stopped(pool, sid)
+    assert await outcome_of(rig.client, request.id) == "provision_stopped"
+    stopped = await _stopped(pool, request.subject_id)
     assert stopped["broker-2"] and not stopped["tax-office"]
 
 
 async def test_art5_stop_refused_cites_the_exception_recorded_for_the_partner(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
-    rid, sid = f"tps-keep-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "third_party_stop", rid, sid, {"partners": ["tax-office"]})
-    await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "stop_refused", actor("op-1"), client=client, pool=pool, reason=REASON,
+    request = await Scenario(rig, "tps-keep").third_party_stop("tax-office").at(Step.DECIDE)
+    await acts.decide(request.id, "stop_refused", actor("op-1"), client=rig.client, pool=pool,
+                      reason=REASON,
                       continued_partners=("tax-office",))
-    assert await outcome_of(client, rid) == "stop_refused"
-    notice = await outcome_notice(pool, rid)
+    assert await outcome_of(rig.client, request.id) == "stop_refused"
+    notice = await outcome_notice(pool, request.id)
     assert "We have decided to continue providing your personal information to tax-office" in notice
     assert "stopped providing" not in notice
-    await check_record(client, pool, rid, "third_party_stop_refused")
+    await check_record(rig.client, pool, request.id, "third_party_stop_refused")
 
 
 async def test_art5_nothing_to_stop_is_never_told_as_stopped(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    client, queue, _ = running
-    rid, sid = f"tps-none-{unique}", f"s-{unique}"
-    await seed_subject(pool, sid)
-    await start(client, pool, queue, "third_party_stop", rid, sid,
-                {"partners": ["group-co", "nobody-9"]})
-    view = await at_step(client, pool, rid, Step.DECIDE)
+    request = await (Scenario(rig, "tps-none")
+        .third_party_stop("group-co", "nobody-9").at(Step.DECIDE))
+    view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == "no_provision_to_stop"
     with pytest.raises(acts.Refused, match="no provision would be stopped"):
-        await acts.decide(rid, "provision_stopped", actor("op-1"), client=client, pool=pool)
-    await acts.decide(rid, "no_provision_to_stop", actor("op-1"), client=client, pool=pool)
-    assert await outcome_of(client, rid) == "no_provision_to_stop"
-    notice = await outcome_notice(pool, rid)
+        await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client,
+                          pool=pool)
+    await acts.decide(request.id, "no_provision_to_stop", actor("op-1"), client=rig.client,
+                      pool=pool)
+    assert await outcome_of(rig.client, request.id) == "no_provision_to_stop"
+    notice = await outcome_notice(pool, request.id)
     assert "there is no provision to stop" in notice and "stopped providing" not in notice
     assert "nobody-9" in notice
-    await check_record(client, pool, rid, "third_party_nothing_to_stop")
+    await check_record(rig.client, pool, request.id, "third_party_nothing_to_stop")
 
 
 async def test_art8_a_suspended_item_is_no_longer_provided_and_later_requests_see_it(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """Art 8: suspension of use stops every use the service controls: the provision feed
     to third parties leaves the item out, and a later suspension request finds it
     suspended already rather than acting on it again."""
-    client, queue, _ = running
     rid, sid = f"sus-feed-{unique}", f"s-{unique}"
     await seed_subject(pool, sid)
     fed = "SELECT field FROM provision_feed WHERE subject_id=$1 AND partner_id='broker-2'"
     assert [r["field"] for r in await pool.fetch(fed, sid)] == ["segment"]
-    await start(client, pool, queue, "suspension", rid, sid,
+    await start(rig.client, pool, rig.task_queue, "suspension", rid, sid,
                 {"action": "suspend_use", "grounds": ["used_beyond_purpose"]})
-    await verified(client, pool, rid)
-    await at_step(client, pool, rid, Step.DECIDE)
-    await acts.decide(rid, "use_suspended", actor("op-1"), client=client, pool=pool)
-    assert await outcome_of(client, rid) == "use_suspended"
+    await verified(rig.client, pool, rid)
+    await at_step(rig.client, pool, rid, Step.DECIDE)
+    await acts.decide(rid, "use_suspended", actor("op-1"), client=rig.client, pool=pool)
+    assert await outcome_of(rig.client, rid) == "use_suspended"
     assert await pool.fetch(fed, sid) == []
 
     again = f"sus-again-{unique}"
-    await start(client, pool, queue, "suspension", again, sid,
+    await start(rig.client, pool, rig.task_queue, "suspension", again, sid,
                 {"action": "suspend_use", "grounds": ["used_beyond_purpose"]})
-    await verified(client, pool, again)
-    view = await at_step(client, pool, again, Step.DECIDE)
+    await verified(rig.client, pool, again)
+    view = await at_step(rig.client, pool, again, Step.DECIDE)
     assert view.proposal is not None and view.proposal.outcome.value == "suspension_refused"
     findings = await pool.fetchval(
         "SELECT findings FROM investigations WHERE request_id=$1", again)
     assert findings["already_suspended"] == 1 and findings["items_in_breach"] == []
-    await acts.decide(again, "suspension_refused", actor("op-1"), client=client, pool=pool,
+    await acts.decide(again, "suspension_refused", actor("op-1"), client=rig.client, pool=pool,
                       reason=REASON)
-    assert await outcome_of(client, again) == "suspension_refused"
+    assert await outcome_of(rig.client, again) == "suspension_refused"
     assert "suspended already, before this request" in await outcome_notice(pool, again)
 
 
@@ -190,29 +179,28 @@ def _registered(unique: str, sid: str, **extra: Any) -> dict[str, Any]:
 
 
 async def test_art5_a_stop_judges_each_partner_by_the_register_and_withdraws_the_consent(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """The register's footing decides (tax-… was listed as consent, but the register now
     records it as cooperation with authorities, so it may be continued); stopping a
     provision on consent withdraws the consent, as a consent.withdrawn event in the
     stop's transaction, and consented_at follows."""
-    client, queue, _ = running
     rid, sid = f"tps-reg-{unique}", f"s-reg-{unique}"
     ads, broker, tax = (f"{p}-{unique}" for p in ("ads", "broker", "tax"))
     await InventoryStore(pool).load(parse_inventory(_registered(unique, sid)))
     await InventoryStore(pool).load(parse_inventory({"provision_bases": [
         {"partner": tax, "relationship": "third_party",
          "legal_basis": "cooperation_with_authorities"}]}))
-    await start(client, pool, queue, "third_party_stop", rid, sid,
+    await start(rig.client, pool, rig.task_queue, "third_party_stop", rid, sid,
                 {"partners": [ads, broker, tax]})
-    await at_step(client, pool, rid, Step.DECIDE)
+    await at_step(rig.client, pool, rid, Step.DECIDE)
     findings = await pool.fetchval("SELECT findings FROM investigations WHERE request_id=$1",
                                    rid)
     assert findings["partner_bases"] == {ads: "consent", broker: "opt_out_notified",
                                          tax: "cooperation_with_authorities"}
-    await acts.decide(rid, "provision_stopped", actor("op-1"), client=client, pool=pool,
+    await acts.decide(rid, "provision_stopped", actor("op-1"), client=rig.client, pool=pool,
                       reason=REASON, continued_partners=(tax,))
-    assert await outcome_of(client, rid) == "provision_stopped"
+    assert await outcome_of(rig.client, rid) == "provision_stopped"
     assert await _stopped(pool, sid) == {ads: True, broker: True, tax: False}
 
     stop = await pool.fetchrow("SELECT payload, occurred_at FROM request_events"
@@ -234,18 +222,17 @@ async def test_art5_a_stop_judges_each_partner_by_the_register_and_withdraws_the
     notice = await outcome_notice(pool, rid)
     assert f"stopped providing your personal information to: {ads}, {broker}." in notice
     assert f"We have decided to continue providing your personal information to {tax}" in notice
-    await check_record(client, pool, rid, "third_party_stop_by_register")
+    await check_record(rig.client, pool, rid, "third_party_stop_by_register")
     # What the check reports afterwards: nothing for the stopped provisions.
     assert [f for f in await check_provisions(pool)
             if f.subject_id == sid and f.partner_id in (ads, broker)] == []
 
 
 async def test_art8_beyond_purpose_is_judged_against_the_register_as_it_stood_when_used(
-    running: Running, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """A purpose defined today covers an item used for it from today, not one used for it
     before it was a purpose; Article 3's purposes have been in force all along."""
-    client, queue, _ = running
     rid, sid, points = f"sus-reg-{unique}", f"s-pur-{unique}", f"points_{unique}"
     data = _registered(unique, sid, purposes=[{"id": points, "text": "To grant points"}])
     data["subjects"][0]["items"] += [
@@ -256,14 +243,14 @@ async def test_art8_beyond_purpose_is_judged_against_the_register_as_it_stood_wh
         {"category": "transaction", "field": "old_invoice", "value": "invoice 2019-7",
          "purpose": "billing", "used_at": "2019-07-01T00:00:00Z"}]
     await InventoryStore(pool).load(parse_inventory(data))
-    await start(client, pool, queue, "suspension", rid, sid,
+    await start(rig.client, pool, rig.task_queue, "suspension", rid, sid,
                 {"action": "suspend_use", "grounds": ["used_beyond_purpose"]})
-    await verified(client, pool, rid)
-    await at_step(client, pool, rid, Step.DECIDE)
+    await verified(rig.client, pool, rid)
+    await at_step(rig.client, pool, rid, Step.DECIDE)
     findings = await pool.fetchval("SELECT findings FROM investigations WHERE request_id=$1",
                                    rid)
     old_points = await pool.fetchval("SELECT item_id FROM personal_data WHERE subject_id = $1"
                                      " AND field = 'old_points'", sid)
     assert (findings["used_beyond_purpose"], findings["items_in_breach"]) == (1, [old_points])
-    await acts.decide(rid, "use_suspended", actor("op-1"), client=client, pool=pool)
-    assert await outcome_of(client, rid) == "use_suspended"
+    await acts.decide(rid, "use_suspended", actor("op-1"), client=rig.client, pool=pool)
+    assert await outcome_of(rig.client, rid) == "use_suspended"

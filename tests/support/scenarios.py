@@ -1,36 +1,38 @@
-"""Seeding a subject's holdings and driving requests through their lifecycles. Personal
+"""Scenarios: a subject's holdings seeded and a request driven to the step a test starts
+from (`Scenario`), and the helpers a story continues with. Personal
 data is stored sealed under the subject's key: the seed seals it as the stores do, and
 what a test reads of it is opened (`opened`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any, Self
 
 import asyncpg
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
-from temporalio.worker import Worker
 
-from domain.deadlines import Step
+from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import StatusView
+from domain.requests import workflow_id_for
 from service import acts
 from service.requests import status, submit
 from store.events import EventStore
 from store.sealing import vault_of
-from tests.store.support import opened
-from tests.support import PERSONAL, actor, eventually, keep_history, readable_history
-from worker import request_activities
-
-REASON = "Disclosing this would reveal another customer's dispute (secret-reason-marker)."
-MEASURE = "Your record is flagged do-not-contact in every system (secret-measure-marker)."
-HELD_VALUES = {"name": "Hanako Yamada-Testperson", "phone": "090-1234-5678",
-               "address": "1-2-3 Minato, Tokyo", "bank_account": "MUFG 1234567",
-               "purchases": "37 orders since 2019", "segment": "frequent-night-buyer",
-               "ad_profile": "lookalike-audience-7"}
-STATEMENT = "My phone number changed last spring (secret-statement-marker)."
-ALL_PERSONAL = [*PERSONAL.values(), REASON, MEASURE, STATEMENT, *HELD_VALUES.values()]
+from tests.support.builders import submission
+from tests.support.histories import keep_history
+from tests.support.privacy import (
+    ALL_PERSONAL,
+    HELD_VALUES,
+    PERSONAL,
+    STATEMENT,
+    leaks,
+    readable_history,
+)
+from tests.support.sealing import opened
+from tests.support.temporal import Rig, actor, eventually
 
 
 async def seed_subject(pool: asyncpg.Pool, subject_id: str, *, registered: bool = True) -> None:
@@ -73,38 +75,20 @@ async def seed_subject(pool: asyncpg.Pool, subject_id: str, *, registered: bool 
              (subject_id, "call-centre", "entrustment", "not_third_party", ["phone"])])
 
 
-Running = tuple[Client, str, Worker]  # the `running` fixture: client, task queue, worker
-
-
 async def outcome_of(client: Client, request_id: str) -> str:
     """The outcome a request's workflow closed with."""
-    result = await client.get_workflow_handle(f"dsr-{request_id}").result()
+    result = await client.get_workflow_handle(workflow_id_for(request_id)).result()
     return result["outcome"] if isinstance(result, dict) else result.outcome
-
-
-def activities_replacing(pool: asyncpg.Pool, maildrop: Path, **faulty: Any) -> list[Any]:
-    """The worker's real activities, with those named replaced by a test's faulty stand-in
-    (registered under the same activity name): fault injection for one test's worker."""
-    real = request_activities(pool, maildrop)
-    unknown = set(faulty) - {a.__name__ for a in real}
-    assert not unknown, f"no such activities: {unknown}"
-    return [faulty.get(a.__name__, a) for a in real]
-
-
-def request(kind: str, request_id: str, subject_id: str, details: dict[str, Any],
-            language: str = "en") -> dict:
-    if kind == "correction":
-        details = {"statement": STATEMENT, **details}
-    return {"request_id": request_id, "kind": kind, "subject_id": subject_id,
-            "requester": {"name": PERSONAL["name"], "email": PERSONAL["email"]},
-            "details": details, "language": language}
 
 
 async def start(client: Client, pool: asyncpg.Pool, task_queue: str, kind: str,
                 request_id: str, subject_id: str, details: dict[str, Any],
-                language: str = "en") -> None:
-    result = await submit(request(kind, request_id, subject_id, details, language),
-                          client=client, pool=pool, task_queue=task_queue)
+                language: str = "en", deadline_policy: DeadlinePolicy | None = None) -> None:
+    form = submission(kind, request_id, subject_id, person=PERSONAL, details=details,
+                      language=language,
+                      statement=STATEMENT if kind == "correction" else None)
+    result = await submit(form, client=client, pool=pool, task_queue=task_queue,
+                          **({"deadline_policy": deadline_policy} if deadline_policy else {}))
     assert result.created and result.workflow_started
 
 
@@ -144,7 +128,7 @@ async def check_record(client: Client, pool: asyncpg.Pool, request_id: str,
     """After any path: the chain verifies, no personal value reached Temporal, and the
     history is kept for replay when DSR_RECORD_HISTORIES=1."""
     assert (await EventStore(pool).verify(request_id)).intact
-    handle = client.get_workflow_handle(f"dsr-{request_id}")
+    handle = client.get_workflow_handle(workflow_id_for(request_id))
     history = await handle.fetch_history()
     readable = readable_history(history.to_json())
     # The raw description: the test server stores an unset Datetime attribute as null,
@@ -152,10 +136,105 @@ async def check_record(client: Client, pool: asyncpg.Pool, request_id: str,
     raw = await client.workflow_service.describe_workflow_execution(
         DescribeWorkflowExecutionRequest(
             namespace=client.namespace,
-            execution=WorkflowExecution(workflow_id=f"dsr-{request_id}")))
+            execution=WorkflowExecution(workflow_id=workflow_id_for(request_id))))
     attributes = raw.workflow_execution_info.search_attributes.indexed_fields
     visible = readable + "".join(
         payload.data.decode("utf-8", "replace") for payload in attributes.values())
-    leaked = [value for value in ALL_PERSONAL if value in visible]
+    leaked = leaks(visible, ALL_PERSONAL)
     assert leaked == [], f"personal data in Temporal: {leaked}"
     keep_history(history_name, history.to_json())
+
+
+@dataclass(frozen=True)
+class Started:
+    """A request a scenario started: its ids, and the operator's view at the step reached
+    (None when the scenario named no step)."""
+
+    id: str
+    subject_id: str
+    view: StatusView | None
+
+    @property
+    def workflow_id(self) -> str:
+        return workflow_id_for(self.id)
+
+
+class Scenario:
+    """A request told as a story: whose it is, what it asks, how far it has come.
+
+        started = await Scenario(rig, "dis").disclosure().verified().at(Step.DECIDE)
+
+    The request id is `{label}-{unique}`, the subject `s-{unique}` unless named; the
+    subject's holdings are seeded (`seed_subject`) unless `.unseeded()`; awaiting it
+    submits the request, and verifies the requester and waits for the step when asked."""
+
+    def __init__(self, rig: Rig, label: str, *, subject: str | None = None) -> None:
+        self.rig = rig
+        self.request_id = f"{label}-{rig.unique}"
+        self.subject_id = subject or f"s-{rig.unique}"
+        self._kind, self._details, self._language = "inquiry", {"text": PERSONAL["text"]}, "en"
+        self._seed: bool | None = True  # registered; False: another address; None: none
+        self._verified, self._step = False, None
+        self._policy: DeadlinePolicy | None = None
+
+    def _asks(self, kind: str, details: dict[str, Any]) -> Self:
+        self._kind, self._details = kind, details
+        return self
+
+    def inquiry(self, text: str = PERSONAL["text"]) -> Self:
+        return self._asks("inquiry", {"text": text})
+
+    def disclosure(self, **details: Any) -> Self:
+        return self._asks("disclosure", details)
+
+    def correction(self, *changes: dict[str, Any]) -> Self:
+        return self._asks("correction", {"changes": list(changes)})
+
+    def suspension(self, action: str, *grounds: str) -> Self:
+        return self._asks("suspension", {"action": action, "grounds": list(grounds)})
+
+    def third_party_stop(self, *partners: str) -> Self:
+        return self._asks("third_party_stop", {"partners": list(partners)})
+
+    def in_language(self, language: str) -> Self:
+        self._language = language
+        return self
+
+    def under(self, policy: DeadlinePolicy) -> Self:
+        """Submitted under this deadline policy instead of the current one."""
+        self._policy = policy
+        return self
+
+    def unregistered(self) -> Self:
+        """The subject's address on record is not the requester's."""
+        self._seed = False
+        return self
+
+    def unseeded(self) -> Self:
+        """The subject holds nothing (or the test seeds it itself)."""
+        self._seed = None
+        return self
+
+    def verified(self) -> Self:
+        self._verified = True
+        return self
+
+    def at(self, step: Step) -> Self:
+        self._step = step
+        return self
+
+    async def run(self) -> Started:
+        rig = self.rig
+        if self._seed is not None:
+            await seed_subject(rig.pool, self.subject_id, registered=self._seed)
+        await start(rig.client, rig.pool, rig.task_queue, self._kind, self.request_id,
+                    self.subject_id, self._details, self._language, self._policy)
+        if self._verified:
+            await verified(rig.client, rig.pool, self.request_id)
+        view = None
+        if self._step is not None:
+            view = await at_step(rig.client, rig.pool, self.request_id, self._step)
+        return Started(self.request_id, self.subject_id, view)
+
+    def __await__(self) -> Generator[Any, None, Started]:
+        return self.run().__await__()

@@ -1,5 +1,7 @@
-"""The servers and the worker of one fault test, each started by the test itself so any
-one of them can be killed, stopped or restarted without the others.
+"""Fault injection. `FailAfterEffect`: a worker interceptor failing each activity's first
+attempt right after its effect. `FaultStack`: the servers and the worker of one fault
+test, each started by the test itself so any one of them can be killed, stopped or
+restarted without the others.
 
 `FaultStack` owns a temporary folder holding an embedded PostgreSQL, a Temporal dev
 server (its SQLite file), the worker's data folder (its maildrop) and the worker's log.
@@ -22,23 +24,60 @@ from typing import Any
 
 import asyncpg
 import psutil
+from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    Interceptor,
+)
 
 from domain.messages import RequestOutcome
+from domain.requests import workflow_id_for
 from runtime.cluster import connect, ensure_search_attributes
 from runtime.servers import EmbeddedPostgres, EmbeddedTemporal, free_port
 from service.requests import respond, submit
 from store.database import apply_migrations, create_pool
 from store.events import EventStore
-from tests.support import (
-    PERSONAL,
-    TEST_ACT_KEY,
-    actor,
-    eventually,
-    inquiry,
-    suite_vault,
-    vault_environment,
-)
+from tests.support.builders import submission
+from tests.support.database import suite_vault, vault_environment
+from tests.support.privacy import PERSONAL
+from tests.support.temporal import TEST_ACT_KEY, actor, eventually
+
+INJECTED = "injected failure after the effect"
+
+
+class FailAfterEffect(Interceptor):
+    """A worker interceptor: every activity runs, then its first attempt fails, so Temporal
+    retries an activity whose effect is already in the store. Records each execution's
+    attempts."""
+
+    def __init__(self) -> None:
+        # (workflow id, activity id) -> (activity name, attempts seen, in order)
+        self.attempts: dict[tuple[str, str], tuple[str, list[int]]] = {}
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _FailingAfterEffect(next, self)
+
+    def of(self, workflow_id: str) -> dict[str, tuple[str, list[int]]]:
+        return {aid: seen for (wid, aid), seen in self.attempts.items() if wid == workflow_id}
+
+
+class _FailingAfterEffect(ActivityInboundInterceptor):
+    def __init__(self, next: ActivityInboundInterceptor, injector: FailAfterEffect) -> None:
+        super().__init__(next)
+        self.injector = injector
+
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        info = activity.info()
+        _, seen = self.injector.attempts.setdefault(
+            (info.workflow_id or "", info.activity_id), (info.activity_type, []))
+        seen.append(info.attempt)
+        result = await super().execute_activity(input)
+        if info.attempt == 1:
+            raise RuntimeError(INJECTED)
+        return result
+
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NAMESPACE = "default"
@@ -210,7 +249,7 @@ class FaultStack:
     async def submit_inquiries(self, request_ids: Iterable[str]) -> None:
         async def one(request_id: str) -> None:
             result = await submit(
-                inquiry(request_id, f"subj-{request_id}"),
+                submission("inquiry", request_id, f"subj-{request_id}", person=PERSONAL),
                 client=self.client, pool=self.pool, task_queue=self.task_queue,
             )
             assert result.created and result.workflow_started, result
@@ -250,13 +289,15 @@ class FaultStack:
         file exists exactly once; every hash chain intact; every workflow COMPLETED."""
         await self.wait_for_events("request.closed", len(request_ids))
         outcomes = await asyncio.gather(*(
-            self.client.get_workflow_handle(f"dsr-{rid}", result_type=RequestOutcome).result()
+            self.client.get_workflow_handle(workflow_id_for(rid),
+                                            result_type=RequestOutcome).result()
             for rid in request_ids
         ))
         assert [(o.request_id, o.outcome) for o in outcomes] == [
             (rid, "answered") for rid in request_ids]
         described = await asyncio.gather(*(
-            self.client.get_workflow_handle(f"dsr-{rid}").describe() for rid in request_ids))
+            self.client.get_workflow_handle(workflow_id_for(rid)).describe()
+            for rid in request_ids))
         assert {d.status for d in described} == {WorkflowExecutionStatus.COMPLETED}
 
         notices = await self.pool.fetch(
@@ -296,7 +337,7 @@ class FaultStack:
 
         files = sorted(p.name for p in self.maildrop.iterdir())
         assert files == sorted(
-            f"dsr-{rid}%3Anotice%3A{notice}.json"
+            f"{workflow_id_for(rid)}%3Anotice%3A{notice}.json"
             for rid in request_ids for notice in INQUIRY_NOTICES
         )
 

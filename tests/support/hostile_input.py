@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from domain.requests import InvalidSubmission, RequestKind, parse_submission
 from store.sealing import Vault, open_with, seal_with
+from tests.support.builders import submission
 
 # --- building blocks ---------------------------------------------------------------------
 
@@ -23,30 +24,6 @@ DEPTH = 10_000
 MESSAGE_LIMIT = 300  # a problem's message fits one readable line of the CLI
 FIELD_LIMIT = 300
 PROBLEM_LIMIT = 100  # a refusal stays readable however much was wrong
-
-VALID: dict[str, dict[str, Any]] = {
-    RequestKind.INQUIRY.value: {"text": "How long do you keep my purchase history?"},
-    RequestKind.DISCLOSURE.value: {"categories": ["identity", "contact"]},
-    RequestKind.CORRECTION.value: {"changes": [
-        {"field": "address", "action": "correct", "new_value": "1-2-3 Chiyoda, Tokyo"},
-        {"field": "nickname", "action": "delete"},
-    ], "statement": "I moved last spring."},
-    RequestKind.SUSPENSION.value: {
-        "action": "erase", "grounds": ["obtained_wrongfully"], "statement": "I never signed up.",
-    },
-    RequestKind.THIRD_PARTY_STOP.value: {"partners": ["partner-42", "ads.example:eu"]},
-}
-
-
-def valid_submission(kind: str = "inquiry") -> dict[str, Any]:
-    return {
-        "request_id": "req-2026.001",
-        "subject_id": "subj:77",
-        "kind": kind,
-        "requester": {"name": "Hanako Yamada", "email": "hanako@example.jp"},
-        "details": json.loads(json.dumps(VALID[kind])),
-    }
-
 
 def deep(shape: str, depth: int) -> Any:
     """A JSON value nested `depth` times, built without recursion: arrays, objects, or
@@ -236,7 +213,7 @@ def without(value: Any, path: tuple[Any, ...]) -> Any:
 def hostile_submissions(draw: st.DrawFn, *, deep: bool = True) -> Any:
     """A valid submission with one to three hostile mutations at any depth."""
     values = hostile_values if deep else st.one_of(wrong_types, hostile_strings, json_values)
-    data: Any = valid_submission(draw(st.sampled_from(KINDS)))
+    data: Any = submission(draw(st.sampled_from(KINDS)))
     for _ in range(draw(st.integers(1, 3))):
         mutation = draw(st.sampled_from(["replace", "replace", "extra_key", "drop"]))
         if mutation == "replace":
@@ -253,7 +230,7 @@ def hostile_submissions(draw: st.DrawFn, *, deep: bool = True) -> Any:
 def near_valid_submissions(draw: st.DrawFn) -> dict[str, Any]:
     """A valid submission with one string leaf edited: a control character, a unicode
     oddity or an SQL fragment inserted, or whitespace around it. Many still parse."""
-    data = valid_submission(draw(st.sampled_from(KINDS)))
+    data = submission(draw(st.sampled_from(KINDS)))
     leaves = [path for path in paths(data) if isinstance(at(data, path), str)]
     path = draw(st.sampled_from(leaves))
     old = at(data, path)
@@ -276,13 +253,13 @@ def duplicate_key_text(base: dict[str, Any], key: str, last: Any) -> str:
 
 duplicate_key_texts = st.builds(
     duplicate_key_text,
-    st.sampled_from(KINDS).map(valid_submission),
+    st.sampled_from(KINDS).map(submission),
     st.sampled_from(["request_id", "subject_id", "kind", "requester", "details"]),
     st.one_of(wrong_types, hostile_strings, json_values),
 )
 top_levels = st.one_of(
     json_values.filter(lambda value: not isinstance(value, dict)),
-    st.sampled_from([{}, [], "", 0, None, True, [valid_submission()], "inquiry"]),
+    st.sampled_from([{}, [], "", 0, None, True, [submission()], "inquiry"]),
     hostile_strings, deep_values,
 )
 payloads = st.one_of(

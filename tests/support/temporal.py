@@ -1,0 +1,186 @@
+"""Temporal for tests: the time-skipping server, a worker of the production wiring on a
+task queue of the test's own (`Rig`, what the `rig` fixtures yield), the suite's act key,
+and `eventually` for state another process reaches."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import asyncpg
+import pytest
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Interceptor, Worker
+
+from audit.checkpoints import CheckpointSigner
+from audit.signing import load_private_key
+from audit.witness import DirectoryWitness
+from domain.authority import Role
+from runtime.cluster import ensure_search_attributes
+from runtime.servers import installed_binary
+from service.acts import Actor
+from worker import build_worker, request_activities
+from workflows.act_authority import ActAuthorityInterceptor
+from workflows.data_subject_request import DataSubjectRequest
+
+T = TypeVar("T")
+
+# The suite's act key: its workers verify acts with it, `actor()` signs with it.
+TEST_ACT_KEY = bytes(range(32))
+
+
+def verified_acts() -> list[ActAuthorityInterceptor]:
+    """For a test's own Worker: acts are verified with the suite's key, as in production."""
+    return [ActAuthorityInterceptor(TEST_ACT_KEY)]
+
+
+def actor(account: str, *roles: Role) -> Actor:
+    """An authenticated account for the client API's acts (every role unless given)."""
+    return Actor(account, frozenset(roles or (Role.ADMIN,)), TEST_ACT_KEY)
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool], within: float = 20.0
+) -> T:
+    """Poll `probe` until `accept` holds; for state reached by another process."""
+    deadline = time.monotonic() + within
+    while True:
+        value = await probe()
+        if accept(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not reached within {within}s; last value {value!r}")
+        await asyncio.sleep(0.1)
+
+
+async def end_open_requests(client: Client, pool: asyncpg.Pool, where: str,
+                            *args: object) -> None:
+    """Terminate the workflows of a test's requests still open (`where` on `requests`), so
+    no timer of theirs waits in the shared time-skipping server once the test's worker is
+    gone. Each is terminated once no activity of its is running: the time-skipping server
+    keeps an activity terminated mid-flight as running for good, and stops skipping time
+    for every later test."""
+    for row in await pool.fetch(
+            f"SELECT workflow_id FROM requests WHERE status <> 'closed' AND ({where})", *args):
+        handle = client.get_workflow_handle(row["workflow_id"])
+        with contextlib.suppress(RPCError):
+            for _ in range(100):
+                # The raw description: the SDK's decoding of our search attributes is not
+                # needed here.
+                described = await client.workflow_service.describe_workflow_execution(
+                    DescribeWorkflowExecutionRequest(
+                        namespace=client.namespace,
+                        execution=WorkflowExecution(workflow_id=row["workflow_id"])))
+                if not described.pending_activities:
+                    break
+                await asyncio.sleep(0.1)
+            await handle.terminate(reason="end of test")
+
+
+@contextlib.asynccontextmanager
+async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping test server (from pip: nothing is downloaded) with our search
+    attributes. The suite shares one; the API's and the privacy center's tests, which
+    leave requests open and terminate them, get their own: the server keeps an activity
+    cut off by a termination as running, and then no longer skips time for anyone."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=installed_binary("temporal-test-server"),
+        data_converter=pydantic_data_converter)
+    try:
+        await ensure_search_attributes(env.client, "default")
+        yield env
+    finally:
+        await env.shutdown()
+
+
+def own_time_skipping_env(scope: Literal["package", "module"]) -> Any:
+    """A `time_skipping_env` fixture of a package's or module's own, overriding the
+    suite's (see `time_skipping_server` for why some need one)."""
+
+    @pytest.fixture(scope=scope)
+    async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+        async with time_skipping_server() as env:
+            yield env
+
+    return time_skipping_env
+
+
+def new_worker(client: Client, pool: asyncpg.Pool, task_queue: str, folder: Path, *,
+               interceptors: tuple[Interceptor, ...] = ()) -> Worker:
+    """The production worker for a test: the suite's act key, and under `folder` a
+    checkpoint key (`keys/checkpoint.pem`), a witness (`witness/`) and a maildrop
+    (`maildrop/`), where `dsr` finds them with DSR_DATA_DIR, DSR_CHECKPOINT_KEY and
+    DSR_WITNESS_DIR pointed there. `interceptors` go innermost (fault injection)."""
+    signer = CheckpointSigner(load_private_key(folder / "keys" / "checkpoint.pem", create=True),
+                              DirectoryWitness(folder / "witness"))
+    return build_worker(client, pool, task_queue=task_queue, maildrop=folder / "maildrop",
+                        signer=signer, act_key=TEST_ACT_KEY, interceptors=interceptors)
+
+
+def activities_replacing(pool: asyncpg.Pool, maildrop: Path, **faulty: Any) -> list[Any]:
+    """The worker's real activities, with those named replaced by a test's faulty stand-in
+    (registered under the same activity name): fault injection for one test's worker."""
+    real = request_activities(pool, maildrop)
+    unknown = set(faulty) - {a.__name__ for a in real}
+    assert not unknown, f"no such activities: {unknown}"
+    return [faulty.get(a.__name__, a) for a in real]
+
+
+def faulty_worker(client: Client, pool: asyncpg.Pool, task_queue: str, maildrop: Path, *,
+                  interceptors: list[Interceptor] | None = None, **faulty: Any) -> Worker:
+    """A worker of the request workflow alone whose activities named in `faulty` are the
+    test's stand-ins; acts verified with the suite's key unless `interceptors` are given."""
+    return Worker(client, task_queue=task_queue, workflows=[DataSubjectRequest],
+                  interceptors=verified_acts() if interceptors is None else interceptors,
+                  activities=activities_replacing(pool, maildrop, **faulty))
+
+
+@dataclass(frozen=True)
+class Rig:
+    """One test's Temporal set-up: a production worker on a task queue of its own over the
+    suite's pool, its files under `folder` (maildrop, checkpoint key, witness)."""
+
+    client: Client
+    task_queue: str
+    worker: Worker
+    pool: asyncpg.Pool
+    folder: Path
+    unique: str
+
+    @property
+    def maildrop(self) -> Path:
+        return self.folder / "maildrop"
+
+
+@contextlib.asynccontextmanager
+async def rigged(client: Client, pool: asyncpg.Pool, folder: Path, unique: str,
+                 label: str = "dsr-test", *,
+                 interceptors: tuple[Interceptor, ...] = ()) -> AsyncIterator[Rig]:
+    """A running production worker on the task queue `{label}-{unique}`; `interceptors`
+    go innermost (fault injection)."""
+    task_queue = f"{label}-{unique}"
+    worker = new_worker(client, pool, task_queue, folder, interceptors=interceptors)
+    async with worker:
+        yield Rig(client, task_queue, worker, pool, folder, unique)
+
+
+@contextlib.asynccontextmanager
+async def faulty_rig(client: Client, pool: asyncpg.Pool, folder: Path, unique: str,
+                     label: str, *, interceptors: list[Interceptor] | None = None,
+                     **faulty: Any) -> AsyncIterator[Rig]:
+    """A running `faulty_worker` on the task queue `{label}-{unique}`, as a `Rig`."""
+    task_queue = f"{label}-{unique}"
+    worker = faulty_worker(client, pool, task_queue, folder / "maildrop",
+                           interceptors=interceptors, **faulty)
+    async with worker:
+        yield Rig(client, task_queue, worker, pool, folder, unique)
