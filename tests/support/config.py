@@ -16,3 +16,9 @@ def settings_refused(variable: str) -> str:
     assert message.startswith(f"{variable}: "), message
     assert "\n" not in message
     return message
+
+
+def refusal(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> str:
+    """The refusal of `value` for the variable `name`."""
+    monkeypatch.setenv(name, value)
+    return settings_refused(name)

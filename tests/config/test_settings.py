@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from runtime.settings import Settings, SettingsError, load_settings
-from tests.support import settings_refused
+from tests.support.config import refusal
 
 VARIABLES = [
     "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "DSR_TASK_QUEUE", "DATABASE_URL", "DSR_DATA_DIR",
@@ -24,11 +24,6 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
-
-
-def refusal(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> str:
-    monkeypatch.setenv(name, value)
-    return settings_refused(name)
 
 
 def test_defaults() -> None:

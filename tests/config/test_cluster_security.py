@@ -28,7 +28,7 @@ from temporalio.service import TLSConfig
 from runtime import cluster
 from runtime.cluster import PLAIN, ConnectionSecurity, connect, connection_security
 from runtime.settings import Settings, SettingsError, load_settings
-from tests.support import settings_refused
+from tests.support.config import settings_refused
 
 ADDRESS = "temporal.example.internal:7233"
 SERVER_NAME = "temporal.example.internal"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from runtime.settings import load_settings
-from tests.unit.test_settings import refusal
+from tests.support.config import refusal
 
 
 @pytest.fixture(autouse=True)
