@@ -90,9 +90,16 @@ log = structlog.get_logger("worker")
 
 
 def build_worker(
-    client: Client, pool: asyncpg.Pool, *, task_queue: str, maildrop: Path,
-    zone: ZoneInfo = DEFAULT_ZONE, interceptors: Sequence[Interceptor] = (),
-    act_key: bytes, sandboxed: bool = True, signer: CheckpointSigner | None = None,
+    client: Client,
+    pool: asyncpg.Pool,
+    *,
+    task_queue: str,
+    maildrop: Path,
+    zone: ZoneInfo = DEFAULT_ZONE,
+    interceptors: Sequence[Interceptor] = (),
+    act_key: bytes,
+    sandboxed: bool = True,
+    signer: CheckpointSigner | None = None,
     sender: MaildropSender | SmtpSender | None = None,
     personal_data_retention: timedelta = DEFAULT_PERSONAL_DATA_RETENTION,
 ) -> Worker:
@@ -108,24 +115,38 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[DataSubjectRequest, ArchiveClosedRequests, CheckpointLog,
-                   ShredClosedRequests, PurposeChange],
-        activities=[*request_activities(pool, maildrop, zone, signer, sender),
-                    *PurposeChangeActivities(pool, sender, act_key).all(),
-                    *HistoryArchive(pool, client).all(),
-                    *PersonalDataRetention(pool, EventStore(pool),
-                                           personal_data_retention).all()],
+        workflows=[
+            DataSubjectRequest,
+            ArchiveClosedRequests,
+            CheckpointLog,
+            ShredClosedRequests,
+            PurposeChange,
+        ],
+        activities=[
+            *request_activities(pool, maildrop, zone, signer, sender),
+            *PurposeChangeActivities(pool, sender, act_key).all(),
+            *HistoryArchive(pool, client).all(),
+            *PersonalDataRetention(pool, EventStore(pool), personal_data_retention).all(),
+        ],
         # Outermost first: whatever leaves an activity is scrubbed of personal data before
         # the SDK logs it or stores it in history (runtime/scrubbed_failures.py).
-        interceptors=[FailureScrubbingInterceptor(), ActAuthorityInterceptor(act_key),
-                      LogContextInterceptor(), *interceptors],
+        interceptors=[
+            FailureScrubbingInterceptor(),
+            ActAuthorityInterceptor(act_key),
+            LogContextInterceptor(),
+            *interceptors,
+        ],
         workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
     )
 
 
-def request_activities(pool: asyncpg.Pool, maildrop: Path, zone: ZoneInfo = DEFAULT_ZONE,
-                       signer: CheckpointSigner | None = None,
-                       sender: MaildropSender | SmtpSender | None = None) -> list:
+def request_activities(
+    pool: asyncpg.Pool,
+    maildrop: Path,
+    zone: ZoneInfo = DEFAULT_ZONE,
+    signer: CheckpointSigner | None = None,
+    sender: MaildropSender | SmtpSender | None = None,
+) -> list:
     """Every activity a request's workflow calls, wired to the store (tests replace some
     of them by name to inject faults). `sender`: where notices go (DSR_MAIL); unset, the
     maildrop folder. Its handle of each notice (file name or Message-ID) is named in the
@@ -136,18 +157,22 @@ def request_activities(pool: asyncpg.Pool, maildrop: Path, zone: ZoneInfo = DEFA
         pool, events, NotificationOutbox(pool, events, zone, handed_to=sender.handle), sender
     )
     if signer is None:
-        signer = CheckpointSigner(Ed25519PrivateKey.generate(),
-                                  DirectoryWitness(maildrop.parent / "witness"))
-    return [*activities.all(),
-            *LifecycleActivities(pool, events, activities.send_notice, sender=sender).all(),
-            *LogCheckpoints(pool, events, signer).all()]
+        signer = CheckpointSigner(
+            Ed25519PrivateKey.generate(), DirectoryWitness(maildrop.parent / "witness")
+        )
+    return [
+        *activities.all(),
+        *LifecycleActivities(pool, events, activities.send_notice, sender=sender).all(),
+        *LogCheckpoints(pool, events, signer).all(),
+    ]
 
 
 def checkpoint_signer(settings: Settings) -> CheckpointSigner:
     """The key (generated at its default place on first start) and the witness, whose
     folder also gets the public key for auditors to pin."""
-    key = load_private_key(settings.checkpoint_key_file(),
-                           create=settings.evidence.checkpoint_key is None)
+    key = load_private_key(
+        settings.checkpoint_key_file(), create=settings.evidence.checkpoint_key is None
+    )
     witness = DirectoryWitness(settings.witness_folder())
     witness.publish_key(public_pem(key.public_key()), key_id(key.public_key()))
     return CheckpointSigner(key, witness)
@@ -185,7 +210,8 @@ async def backends(settings: Settings) -> AsyncIterator[Backends]:
         ui_url = None
         if address is None:
             temporal = EmbeddedTemporal(
-                settings.local.data_dir, port=settings.local.temporal_port,
+                settings.local.data_dir,
+                port=settings.local.temporal_port,
                 ui_port=settings.local.ui_port,
                 namespace=settings.temporal.namespace,
             )
@@ -200,9 +226,13 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         if settings.temporal.embedded or settings.database.embedded:
             # One service per data folder; taken before any server is touched, so a second
             # `make run` disturbs nothing of the first.
-            held.enter_context(service_lock(
-                settings.local.data_dir,
-                temporal=settings.temporal.address or f"127.0.0.1:{settings.local.temporal_port}"))
+            held.enter_context(
+                service_lock(
+                    settings.local.data_dir,
+                    temporal=settings.temporal.address
+                    or f"127.0.0.1:{settings.local.temporal_port}",
+                )
+            )
         # DSR_TRACING; none when off
         tracers = held.enter_context(tracing(settings.observability.tracing))
         try:
@@ -212,8 +242,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             raise
 
 
-async def _serve(settings: Settings, stop: asyncio.Event,
-                 tracers: Sequence[TracingInterceptor] = ()) -> None:
+async def _serve(
+    settings: Settings, stop: asyncio.Event, tracers: Sequence[TracingInterceptor] = ()
+) -> None:
     # The metrics endpoint is bound before any server starts: a port in use stops here.
     metrics_address = settings.observability.metrics_address()
     runtime = prometheus_runtime(metrics_address) if metrics_address else None
@@ -232,37 +263,58 @@ async def _serve(settings: Settings, stop: asyncio.Event,
             if settings.database.embedded:
                 made = await ensure_local_admin(Accounts(pool), settings.admin_token_file())
                 if made:
-                    log.info("local administrator account made; `dsr` on this machine uses "
-                             "its token", account=made, token_file=str(settings.admin_token_file()))
+                    log.info(
+                        "local administrator account made; `dsr` on this machine uses its token",
+                        account=made,
+                        token_file=str(settings.admin_token_file()),
+                    )
             for problem in await runtime_problems(pool):
-                log.warning("the database role of the service can change the evidence; "
-                            "set DSR_OWNER_DATABASE_URL to the schema owner's URL and "
-                            "DATABASE_URL to a runtime role (README, docs/audit.md)",
-                            problem=problem)
-            client = await connect(servers.temporal_address, settings.temporal.namespace,
-                                   runtime=runtime, interceptors=tracers,
-                                   security=connection_security(settings))
+                log.warning(
+                    "the database role of the service can change the evidence; "
+                    "set DSR_OWNER_DATABASE_URL to the schema owner's URL and "
+                    "DATABASE_URL to a runtime role (README, docs/audit.md)",
+                    problem=problem,
+                )
+            client = await connect(
+                servers.temporal_address,
+                settings.temporal.namespace,
+                runtime=runtime,
+                interceptors=tracers,
+                security=connection_security(settings),
+            )
             await ensure_search_attributes(client, settings.temporal.namespace)
-            await ensure_retention(client, settings.temporal.namespace,
-                                   settings.schedules.retention)
+            await ensure_retention(
+                client, settings.temporal.namespace, settings.schedules.retention
+            )
             queue, schedules = settings.temporal.task_queue, settings.schedules
             archive = await ensure_schedule(
-                client, ARCHIVE, task_queue=queue, every=schedules.archive_every)
+                client, ARCHIVE, task_queue=queue, every=schedules.archive_every
+            )
             checkpoints = await ensure_schedule(
-                client, CHECKPOINT, task_queue=queue, every=schedules.checkpoint_every)
+                client, CHECKPOINT, task_queue=queue, every=schedules.checkpoint_every
+            )
             shredding = await ensure_schedule(
-                client, RETENTION, task_queue=queue, every=schedules.shred_every)
+                client, RETENTION, task_queue=queue, every=schedules.shred_every
+            )
             worker = build_worker(
-                client, pool, task_queue=settings.temporal.task_queue,
-                maildrop=settings.local.data_dir / "maildrop", zone=settings.policy.zone(),
+                client,
+                pool,
+                task_queue=settings.temporal.task_queue,
+                maildrop=settings.local.data_dir / "maildrop",
+                zone=settings.policy.zone(),
                 interceptors=[ActivityFailureMetrics(meter)],
-                sandboxed=settings.temporal.workflow_sandbox, signer=signer, act_key=act_key,
+                sandboxed=settings.temporal.workflow_sandbox,
+                signer=signer,
+                act_key=act_key,
                 sender=notice_sender(settings),
                 personal_data_retention=settings.schedules.personal_data_retention,
             )
             gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
-            api = (serving(api_app(client, pool, settings, act_key), api_socket)
-                   if api_socket else contextlib.nullcontext())
+            api = (
+                serving(api_app(client, pool, settings, act_key), api_socket)
+                if api_socket
+                else contextlib.nullcontext()
+            )
             async with worker, gauges, api:
                 log.info(
                     "worker running; press Ctrl-C to stop",
@@ -271,9 +323,11 @@ async def _serve(settings: Settings, stop: asyncio.Event,
                     task_queue=settings.temporal.task_queue,
                     web_ui=servers.ui_url or "(the cluster's own UI)",
                     submit="dsr submit --json examples/inquiry.json",
-                    mail=(str(settings.local.data_dir / "maildrop")
-                          if settings.mail.transport == "maildrop"
-                          else f"smtp {settings.mail.smtp_host} ({settings.mail.smtp_tls})"),
+                    mail=(
+                        str(settings.local.data_dir / "maildrop")
+                        if settings.mail.transport == "maildrop"
+                        else f"smtp {settings.mail.smtp_host} ({settings.mail.smtp_tls})"
+                    ),
                     archive_schedule=archive or "(refused by the cluster)",
                     checkpoint_schedule=checkpoints or "(refused by the cluster)",
                     retention_schedule=shredding or "(refused by the cluster)",
@@ -292,8 +346,17 @@ async def _serve(settings: Settings, stop: asyncio.Event,
 
 def main() -> int:
     try:
-        return run_service("dsr", serve, cannot_start=(
-            KeyProblem, ActKeyProblem, RolesMisconfigured, ApiPortTaken, ServerStartError))
+        return run_service(
+            "dsr",
+            serve,
+            cannot_start=(
+                KeyProblem,
+                ActKeyProblem,
+                RolesMisconfigured,
+                ApiPortTaken,
+                ServerStartError,
+            ),
+        )
     except ServiceRunning as error:  # says all itself
         sys.stderr.write(f"dsr: {error}\n")
         return 1

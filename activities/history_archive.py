@@ -70,10 +70,12 @@ class HistoryArchive:
         except RPCError as error:
             if error.status != RPCStatusCode.NOT_FOUND:
                 raise
-            log.warning("history dropped before it was archived", request_id=request_id,
-                        workflow_id=workflow_id)
+            log.warning(
+                "history dropped before it was archived",
+                request_id=request_id,
+                workflow_id=workflow_id,
+            )
             await self._histories.note_gap(request_id, workflow_id)
             return "gone"
-        written = await self._histories.insert(request_id, workflow_id, described.run_id,
-                                               history)
+        written = await self._histories.insert(request_id, workflow_id, described.run_id, history)
         return "archived" if written else "already_archived"

@@ -75,8 +75,14 @@ SendNotice = Callable[[QueueNotice], Awaitable[None]]
 
 
 class LifecycleActivities:
-    def __init__(self, pool: asyncpg.Pool, events: EventStore,
-                 send_notice: SendNotice | None = None, *, sender: object | None = None) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        events: EventStore,
+        send_notice: SendNotice | None = None,
+        *,
+        sender: object | None = None,
+    ) -> None:
         self._pool = pool
         self._events = events
         self._send_notice = send_notice  # for the identity-proof request of check_identity
@@ -88,8 +94,7 @@ class LifecycleActivities:
     async def _append(self, connection: Connection, event: NewEvent) -> None:
         await self._append_all(connection, (event,))
 
-    async def _append_all(self, connection: Connection,
-                          events: tuple[NewEvent, ...]) -> None:
+    async def _append_all(self, connection: Connection, events: tuple[NewEvent, ...]) -> None:
         try:
             await self._events.append_all_in(connection, events)
         except UnknownRequest as error:
@@ -104,21 +109,27 @@ class LifecycleActivities:
             await self._append_all(connection, step.preceding)
             done = await recorded_event(connection, step.idempotency_key)
             if done is not None:
-                return IdentityCheck(matched=bool(done["payload"].get("registration_match",
-                                                                      True)),
-                                     verified=done["type"] == EventType.IDENTITY_VERIFIED)
+                return IdentityCheck(
+                    matched=bool(done["payload"].get("registration_match", True)),
+                    verified=done["type"] == EventType.IDENTITY_VERIFIED,
+                )
             matched = await registration_matched(connection, step.request_id)
             verified_by_code = await code_verified(connection, step.request_id)
             method = identity_method(step.kind, matched=matched, code_verified=verified_by_code)
             verified = method is not None
-            await self._append(connection, NewEvent(
-                request_id=step.request_id,
-                type=EventType.IDENTITY_VERIFIED if verified else EventType.IDENTITY_CHECKED,
-                payload={"method": method} if verified
-                else {"registration_match": matched, "needs": "operator_verification"},
-                occurred_at=step.occurred_at, actor="system",
-                idempotency_key=step.idempotency_key,
-            ))
+            await self._append(
+                connection,
+                NewEvent(
+                    request_id=step.request_id,
+                    type=EventType.IDENTITY_VERIFIED if verified else EventType.IDENTITY_CHECKED,
+                    payload={"method": method}
+                    if verified
+                    else {"registration_match": matched, "needs": "operator_verification"},
+                    occurred_at=step.occurred_at,
+                    actor="system",
+                    idempotency_key=step.idempotency_key,
+                ),
+            )
         log.info("registration match", matched=matched, verified=verified)
         return IdentityCheck(matched=matched, verified=verified)
 
@@ -127,13 +138,18 @@ class LifecycleActivities:
         """The registration match and, when it does not verify the requester, the notice
         asking them for proof: each idempotent by its own key, so a retry does neither
         twice."""
-        check = await self.match_registration(RequestStep(
-            request_id=order.request_id, kind=order.kind, idempotency_key=order.idempotency_key,
-            occurred_at=order.occurred_at, preceding=order.preceding))
+        check = await self.match_registration(
+            RequestStep(
+                request_id=order.request_id,
+                kind=order.kind,
+                idempotency_key=order.idempotency_key,
+                occurred_at=order.occurred_at,
+                preceding=order.preceding,
+            )
+        )
         if not check.verified:
             if self._send_notice is None:
-                raise _refused("this worker was built without a notice sender",
-                               "NoNoticeSender")
+                raise _refused("this worker was built without a notice sender", "NoNoticeSender")
             await self._send_notice(order.proof_request)
         return check
 
@@ -144,13 +160,20 @@ class LifecycleActivities:
             await self._append_all(connection, act.preceding)
             for note_id in act.notes:
                 if not await note_is_stored(connection, note_id, act.request_id):
-                    raise _refused(f"note {note_id} is not stored for request {act.request_id}",
-                                   "UnknownNote")
-            await self._append(connection, NewEvent(
-                request_id=act.request_id, type=act.event, payload=act.payload,
-                occurred_at=act.occurred_at, actor=act.operator,
-                idempotency_key=act.idempotency_key,
-            ))
+                    raise _refused(
+                        f"note {note_id} is not stored for request {act.request_id}", "UnknownNote"
+                    )
+            await self._append(
+                connection,
+                NewEvent(
+                    request_id=act.request_id,
+                    type=act.event,
+                    payload=act.payload,
+                    occurred_at=act.occurred_at,
+                    actor=act.operator,
+                    idempotency_key=act.idempotency_key,
+                ),
+            )
         log.info("operator act recorded", event_type=act.event.value, operator=act.operator)
 
     @activity.defn(name="issue_invoice")
@@ -158,14 +181,20 @@ class LifecycleActivities:
         invoice_id = f"inv-{step.request_id}"
         async with self._pool.acquire() as connection, connection.transaction():
             await self._append_all(connection, step.preceding)
-            await record_invoice(connection, invoice_id, step.request_id, FEE_PER_CASE_YEN,
-                                step.occurred_at)
-            await self._append(connection, NewEvent(
-                request_id=step.request_id, type=EventType.INVOICE_ISSUED,
-                payload={"invoice_id": invoice_id, "amount_yen": FEE_PER_CASE_YEN},
-                occurred_at=step.occurred_at, actor="system",
-                idempotency_key=step.idempotency_key,
-            ))
+            await record_invoice(
+                connection, invoice_id, step.request_id, FEE_PER_CASE_YEN, step.occurred_at
+            )
+            await self._append(
+                connection,
+                NewEvent(
+                    request_id=step.request_id,
+                    type=EventType.INVOICE_ISSUED,
+                    payload={"invoice_id": invoice_id, "amount_yen": FEE_PER_CASE_YEN},
+                    occurred_at=step.occurred_at,
+                    actor="system",
+                    idempotency_key=step.idempotency_key,
+                ),
+            )
         log.info("invoice issued", invoice_id=invoice_id)
         return Invoice(invoice_id=invoice_id, amount_yen=FEE_PER_CASE_YEN)
 
@@ -180,15 +209,26 @@ class LifecycleActivities:
                 return
             reference = act.payload.get("reference")
             if not await close_invoice(
-                    connection, str(act.payload["invoice_id"]), paid=paid, at=act.occurred_at,
-                    reference=None if reference is None else str(reference)):
-                raise _refused(f"invoice {act.payload['invoice_id']} is no longer open",
-                               "InvoiceNotOpen")
-            await self._append(connection, NewEvent(
-                request_id=act.request_id, type=act.event, payload=act.payload,
-                occurred_at=act.occurred_at, actor=act.operator,
-                idempotency_key=act.idempotency_key,
-            ))
+                connection,
+                str(act.payload["invoice_id"]),
+                paid=paid,
+                at=act.occurred_at,
+                reference=None if reference is None else str(reference),
+            ):
+                raise _refused(
+                    f"invoice {act.payload['invoice_id']} is no longer open", "InvoiceNotOpen"
+                )
+            await self._append(
+                connection,
+                NewEvent(
+                    request_id=act.request_id,
+                    type=act.event,
+                    payload=act.payload,
+                    occurred_at=act.occurred_at,
+                    actor=act.operator,
+                    idempotency_key=act.idempotency_key,
+                ),
+            )
 
     @activity.defn(name="investigate")
     async def investigate(self, step: RequestStep) -> Investigation:
@@ -199,37 +239,50 @@ class LifecycleActivities:
             if stored is not None:
                 # A retry after the first attempt committed: what is on record stands, even
                 # if the subject's data has changed since.
-                return Investigation(findings=Findings.model_validate(stored[0]),
-                                     proposal=Proposal.model_validate(stored[1]))
+                return Investigation(
+                    findings=Findings.model_validate(stored[0]),
+                    proposal=Proposal.model_validate(stored[1]),
+                )
             try:
                 subject_id, details = await request_details(connection, step.request_id)
             except DetailsErased as error:
                 raise _refused(str(error), "DetailsErased") from None
             except LookupError:
-                raise _refused(f"no request with id {step.request_id!r}",
-                               "UnknownRequest") from None
-            findings = investigate(step.kind, details, await load_holdings(
-                connection, step.kind, subject_id, details))
+                raise _refused(
+                    f"no request with id {step.request_id!r}", "UnknownRequest"
+                ) from None
+            findings = investigate(
+                step.kind, details, await load_holdings(connection, step.kind, subject_id, details)
+            )
             proposal = propose(step.kind, findings)
-            await record_investigation(connection, step.request_id,
-                                       findings.model_dump(mode="json"),
-                                       proposal.model_dump(mode="json"), step.occurred_at)
-            await self._append(connection, NewEvent(
-                request_id=step.request_id, type=EventType.INVESTIGATION_COMPLETED,
-                payload={
-                    "items": sum(findings.items_by_category.values()),
-                    "used_beyond_purpose": findings.used_beyond_purpose,
-                    "obtained_wrongfully": findings.obtained_wrongfully,
-                    "items_in_breach": len(findings.items_in_breach),
-                    "already_suspended": findings.already_suspended,
-                    "changes_effective": sum(1 for c in findings.changes if c.effective),
-                    "third_party_partners": len(findings.third_party_partners),
-                    "not_third_parties": len(findings.not_third_parties),
-                    "proposed_outcome": proposal.outcome.value,
-                },
-                occurred_at=step.occurred_at, actor="system",
-                idempotency_key=step.idempotency_key,
-            ))
+            await record_investigation(
+                connection,
+                step.request_id,
+                findings.model_dump(mode="json"),
+                proposal.model_dump(mode="json"),
+                step.occurred_at,
+            )
+            await self._append(
+                connection,
+                NewEvent(
+                    request_id=step.request_id,
+                    type=EventType.INVESTIGATION_COMPLETED,
+                    payload={
+                        "items": sum(findings.items_by_category.values()),
+                        "used_beyond_purpose": findings.used_beyond_purpose,
+                        "obtained_wrongfully": findings.obtained_wrongfully,
+                        "items_in_breach": len(findings.items_in_breach),
+                        "already_suspended": findings.already_suspended,
+                        "changes_effective": sum(1 for c in findings.changes if c.effective),
+                        "third_party_partners": len(findings.third_party_partners),
+                        "not_third_parties": len(findings.not_third_parties),
+                        "proposed_outcome": proposal.outcome.value,
+                    },
+                    occurred_at=step.occurred_at,
+                    actor="system",
+                    idempotency_key=step.idempotency_key,
+                ),
+            )
         log.info("investigation completed", proposed=proposal.outcome.value)
         return Investigation(findings=findings, proposal=proposal)
 
@@ -242,20 +295,20 @@ class LifecycleActivities:
                 await self._append_all(connection, order.preceding)
                 done = await recorded_event(connection, order.idempotency_key)
                 if done is not None:
-                    report = ActionReport(event=EventType(done["type"]),
-                                          items_affected=done["payload"]["items_affected"])
+                    report = ActionReport(
+                        event=EventType(done["type"]),
+                        items_affected=done["payload"]["items_affected"],
+                    )
                 else:
                     report = await self._carry_out_in(connection, order)
             if report.event is EventType.DATA_ERASED:
                 await destroy_shredded_key(connection, order)
                 if self._maildrop is not None:
                     await withdraw_notices(connection, self._events, order, self._maildrop)
-        log.info("decision carried out", event_type=report.event.value,
-                 items=report.items_affected)
+        log.info("decision carried out", event_type=report.event.value, items=report.items_affected)
         return report
 
-    async def _carry_out_in(self, connection: Connection,
-                            order: CarryOut) -> ActionReport:
+    async def _carry_out_in(self, connection: Connection, order: CarryOut) -> ActionReport:
         """The effects and their event; an erasure's shredding of the subject's key is
         recorded after it, in the same transaction."""
         try:
@@ -269,25 +322,44 @@ class LifecycleActivities:
             subject_id = await subject_of(connection, order.request_id)
             assert subject_id is not None  # the request's row is locked: it is there
             withdrawn = await withdraw_standing_consents(
-                connection, subject_id,
-                filter(None, str(effect.payload["partners"]).split(",")), order.occurred_at,
-                request_id=order.request_id)
+                connection,
+                subject_id,
+                filter(None, str(effect.payload["partners"]).split(",")),
+                order.occurred_at,
+                request_id=order.request_id,
+            )
             payload["consents_withdrawn"] = ",".join(withdrawn)
-        events = [NewEvent(
-            request_id=order.request_id, type=effect.report.event,
-            payload=payload,
-            occurred_at=order.occurred_at, actor="system",
-            idempotency_key=order.idempotency_key,
-        )]
+        events = [
+            NewEvent(
+                request_id=order.request_id,
+                type=effect.report.event,
+                payload=payload,
+                occurred_at=order.occurred_at,
+                actor="system",
+                idempotency_key=order.idempotency_key,
+            )
+        ]
         if effect.shredded is not None:
-            events.append(NewEvent(
-                request_id=order.request_id, type=EventType.SUBJECT_KEY_SHREDDED,
-                payload=shredded_payload(effect.shredded), occurred_at=order.occurred_at,
-                actor="system", idempotency_key=shredded_event_key(order.idempotency_key),
-            ))
+            events.append(
+                NewEvent(
+                    request_id=order.request_id,
+                    type=EventType.SUBJECT_KEY_SHREDDED,
+                    payload=shredded_payload(effect.shredded),
+                    occurred_at=order.occurred_at,
+                    actor="system",
+                    idempotency_key=shredded_event_key(order.idempotency_key),
+                )
+            )
         await self._append_all(connection, tuple(events))
         return effect.report
 
     def all(self) -> list:
-        return [self.match_registration, self.check_identity, self.record_operator_act,
-                self.issue_invoice, self.settle_invoice, self.investigate, self.carry_out]
+        return [
+            self.match_registration,
+            self.check_identity,
+            self.record_operator_act,
+            self.issue_invoice,
+            self.settle_invoice,
+            self.investigate,
+            self.carry_out,
+        ]

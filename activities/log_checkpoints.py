@@ -37,14 +37,18 @@ class LogCheckpoints:
                 try:
                     await self._events.append_all_in(connection, entries.events)
                 except UnknownRequest as error:
-                    raise ApplicationError(str(error), type="UnknownRequest",
-                                           non_retryable=True) from error
+                    raise ApplicationError(
+                        str(error), type="UnknownRequest", non_retryable=True
+                    ) from error
             head = await chain_head(connection, entries.request_id)
             assert head is not None  # the closing events were appended just above
             mark = RequestMark(request_id=entries.request_id, seq=head[0], hash=head[1])
             signed = await self._signer.sign_head(connection, "close", mark)
-        log.info("request closed; log checkpoint signed", log_size=signed.checkpoint.log_size,
-                 events=[e.type.value for e in entries.events])
+        log.info(
+            "request closed; log checkpoint signed",
+            log_size=signed.checkpoint.log_size,
+            events=[e.type.value for e in entries.events],
+        )
         return signed
 
     @activity.defn(name="checkpoint_log")
@@ -55,8 +59,7 @@ class LogCheckpoints:
             return CheckpointTaken(signed=None, log_size=size)
         signed = await self._signer.sign_head(self._pool, order.reason)
         self._last_signed_size = signed.checkpoint.log_size
-        log.info("log checkpoint signed", log_size=signed.checkpoint.log_size,
-                 reason=order.reason)
+        log.info("log checkpoint signed", log_size=signed.checkpoint.log_size, reason=order.reason)
         return CheckpointTaken(signed=signed, log_size=signed.checkpoint.log_size)
 
     def all(self) -> list:

@@ -54,8 +54,15 @@ class PurposeChangeActivities:
     """`sender`: the worker's (maildrop or SMTP). `act_key`: the worker's act key, which an
     administrator's authority to change a purpose must be signed with."""
 
-    def __init__(self, pool: asyncpg.Pool, sender: NoticeSender, act_key: bytes,
-                 *, parallel: int = 32, mark_every: int = 200) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        sender: NoticeSender,
+        act_key: bytes,
+        *,
+        parallel: int = 32,
+        mark_every: int = 200,
+    ) -> None:
         self._pool = pool
         self._act_key = act_key
         self._delivery = NoticeDelivery(sender, parallel=parallel, mark_every=mark_every)
@@ -71,23 +78,32 @@ class PurposeChangeActivities:
         try:
             change = await record_proposal(self._pool, order.proposal, order.occurred_at)
         except ChangeIdTaken as error:
-            raise ApplicationError(str(error), type="ChangeIdTaken",
-                                   non_retryable=True) from None
-        log.info("purpose change judged", change_id=change.change_id, status=change.status,
-                 purpose_id=change.purpose_id, affected=change.affected)
+            raise ApplicationError(str(error), type="ChangeIdTaken", non_retryable=True) from None
+        log.info(
+            "purpose change judged",
+            change_id=change.change_id,
+            status=change.status,
+            purpose_id=change.purpose_id,
+            affected=change.affected,
+        )
         return judgement_of(change)
 
     def _authority_problem(self, order: RecordChange) -> str | None:
         proposal, authority = order.proposal, order.authority
-        argument = {**proposal.model_dump(mode="json"),
-                    "authority": authority.model_dump(mode="json")}
-        problem = authority_problem(self._act_key, CHANGE_ACT,
-                                    change_subject(proposal.change_id), argument)
+        argument = {
+            **proposal.model_dump(mode="json"),
+            "authority": authority.model_dump(mode="json"),
+        }
+        problem = authority_problem(
+            self._act_key, CHANGE_ACT, change_subject(proposal.change_id), argument
+        )
         if problem is not None:
             return problem
         if Role.ADMIN not in authority.roles:
-            return f"account {authority.account} does not hold the admin role a change of " \
-                   "purpose needs"
+            return (
+                f"account {authority.account} does not hold the admin role a change of "
+                "purpose needs"
+            )
         if authority.account != proposal.decided_by:
             return "the proposal names another account than the one that signed it"
         return None
@@ -104,27 +120,41 @@ class PurposeChangeActivities:
         what is still pending."""
         async with self._pool.acquire() as connection:
             texts = await change_texts(connection, batch.change_id)
-            subjects = await affected_after(connection, texts.purpose_id, batch.after,
-                                            batch.limit)
+            subjects = await affected_after(connection, texts.purpose_id, batch.after, batch.limit)
             fresh = await prepare_notices(connection, batch.change_id, texts, subjects)
             earlier, _ = await pending_notices(
-                connection, batch.change_id, [s for s in subjects if s not in fresh])
+                connection, batch.change_id, [s for s in subjects if s not in fresh]
+            )
         await self._delivery.deliver(
             [*fresh.values(), *earlier],
-            lambda handed: mark_delivered(self._pool, batch.change_id, handed,
-                                          datetime.now(UTC)))
+            lambda handed: mark_delivered(self._pool, batch.change_id, handed, datetime.now(UTC)),
+        )
         delivered, unreachable = await record_batch(
-            self._pool, batch.change_id, number=batch.number, after=batch.after,
-            subjects=subjects, occurred_at=batch.occurred_at)
-        return BatchOutcome(number=batch.number, subjects=len(subjects),
-                            through=subjects[-1] if subjects else batch.after,
-                            delivered=delivered, unreachable=unreachable,
-                            more=len(subjects) == batch.limit)
+            self._pool,
+            batch.change_id,
+            number=batch.number,
+            after=batch.after,
+            subjects=subjects,
+            occurred_at=batch.occurred_at,
+        )
+        return BatchOutcome(
+            number=batch.number,
+            subjects=len(subjects),
+            through=subjects[-1] if subjects else batch.after,
+            delivered=delivered,
+            unreachable=unreachable,
+            more=len(subjects) == batch.limit,
+        )
 
     @activity.defn(name="complete_purpose_change")
     async def complete(self, step: CompleteChange) -> ChangeCompleted:
-        notified = await complete_change(self._pool, step.change_id, step.occurred_at,
-                                         batches=step.batches, unreachable=step.unreachable)
+        notified = await complete_change(
+            self._pool,
+            step.change_id,
+            step.occurred_at,
+            batches=step.batches,
+            unreachable=step.unreachable,
+        )
         log.info("purpose change completed", change_id=step.change_id, notified=notified)
         return ChangeCompleted(notified=notified)
 
@@ -137,6 +167,12 @@ class PurposeChangeActivities:
 
 def judgement_of(change: RecordedChange) -> Judgement:
     accepted = change.status in ("accepted", "done")
-    return Judgement(change_id=change.change_id, accepted=accepted, refusal=change.refusal,
-                     from_version=change.from_version, to_version=change.to_version,
-                     affected=change.affected or 0, published=change.published_at is not None)
+    return Judgement(
+        change_id=change.change_id,
+        accepted=accepted,
+        refusal=change.refusal,
+        from_version=change.from_version,
+        to_version=change.to_version,
+        affected=change.affected or 0,
+        published=change.published_at is not None,
+    )

@@ -27,7 +27,10 @@ def _permanent(error: Exception, kind: str) -> ApplicationError:
 
 class RequestActivities:
     def __init__(
-        self, pool: asyncpg.Pool, events: EventStore, outbox: NotificationOutbox,
+        self,
+        pool: asyncpg.Pool,
+        events: EventStore,
+        outbox: NotificationOutbox,
         sender: NoticeSender,
     ) -> None:
         self._pool = pool
@@ -35,8 +38,7 @@ class RequestActivities:
         self._outbox = outbox
         self._sender = sender
 
-    async def _append_all(self, connection: Connection,
-                          events: tuple[NewEvent, ...]) -> None:
+    async def _append_all(self, connection: Connection, events: tuple[NewEvent, ...]) -> None:
         try:
             await self._events.append_all_in(connection, events)
         except UnknownRequest as exc:
@@ -64,8 +66,7 @@ class RequestActivities:
     async def deliver_notice(self, order: DeliverNotice) -> None:
         await self._deliver(order.request_id, order.notification_id, order.occurred_at)
 
-    async def _deliver(self, request_id: str, notification_id: int,
-                       occurred_at: datetime) -> None:
+    async def _deliver(self, request_id: str, notification_id: int, occurred_at: datetime) -> None:
         notice = await self._outbox.pending(notification_id)
         if notice is None:
             log.info("notice already delivered", notification_id=notification_id)
@@ -74,14 +75,16 @@ class RequestActivities:
             # Its recipient was erased: there is no one to send it to, and a retry would
             # find no one either, so the delivery ends here, recorded as never sent.
             await self._outbox.mark_undeliverable(
-                request_id=request_id, notification_id=notification_id,
-                occurred_at=occurred_at)
-            log.warning("notice not delivered: its recipient was erased",
-                        notification_id=notification_id)
+                request_id=request_id, notification_id=notification_id, occurred_at=occurred_at
+            )
+            log.warning(
+                "notice not delivered: its recipient was erased", notification_id=notification_id
+            )
             return
         await self._sender.send(notice)
         await self._outbox.mark_delivered(
-            request_id=request_id, notification_id=notification_id, occurred_at=occurred_at)
+            request_id=request_id, notification_id=notification_id, occurred_at=occurred_at
+        )
         log.info("notice delivered", notification_id=notification_id)
 
     @activity.defn(name="send_notice")
@@ -105,20 +108,29 @@ class RequestActivities:
             if not await answer_is_stored(connection, order.answer_id, order.request_id):
                 raise ApplicationError(
                     f"answer {order.answer_id} is not stored for request {order.request_id}",
-                    type="UnknownAnswer", non_retryable=True,
+                    type="UnknownAnswer",
+                    non_retryable=True,
                 )
             await self._append_all(connection, order.preceding)
             await self._events.append_in(
                 connection,
                 NewEvent(
-                    request_id=order.request_id, type=EventType.ANSWER_RECORDED,
+                    request_id=order.request_id,
+                    type=EventType.ANSWER_RECORDED,
                     payload={"answer_id": order.answer_id, "operator": order.operator},
-                    occurred_at=order.occurred_at, actor=order.operator,
+                    occurred_at=order.occurred_at,
+                    actor=order.operator,
                     idempotency_key=order.idempotency_key,
                 ),
             )
         log.info("answer recorded", answer_id=order.answer_id, operator=order.operator)
 
     def all(self) -> list:
-        return [self.append_event, self.queue_notice, self.deliver_notice, self.attach_answer,
-                self.send_notice, self.record_bookkeeping]
+        return [
+            self.append_event,
+            self.queue_notice,
+            self.deliver_notice,
+            self.attach_answer,
+            self.send_notice,
+            self.record_bookkeeping,
+        ]

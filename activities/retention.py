@@ -52,7 +52,7 @@ class PersonalDataRetention:
             due = await due_for_shredding(connection, cutoff, run.limit + 1)
             more = len(due) > run.limit
             by_subject: dict[str, list[str]] = defaultdict(list)
-            for request_id, subject_id in due[:run.limit]:
+            for request_id, subject_id in due[: run.limit]:
                 by_subject[subject_id].append(request_id)
             requests = forgotten = 0
             for subject_id, request_ids in by_subject.items():
@@ -60,26 +60,37 @@ class PersonalDataRetention:
                 requests += len(request_ids)
                 if activity.in_activity():
                     activity.heartbeat(requests)
-        counts = RetentionCounts(requests=requests, subjects=len(by_subject),
-                                 values_forgotten=forgotten, more=more)
+        counts = RetentionCounts(
+            requests=requests, subjects=len(by_subject), values_forgotten=forgotten, more=more
+        )
         if requests:
             log.info("closed requests' personal data shredded", **counts.model_dump())
         return counts
 
-    async def _shred(self, connection: Connection, subject_id: str,
-                     request_ids: list[str], as_of: datetime) -> int:
+    async def _shred(
+        self, connection: Connection, subject_id: str, request_ids: list[str], as_of: datetime
+    ) -> int:
         async with connection.transaction():
-            shredded = await shred_subject_key(connection, subject_id,
-                                               forget_requests=frozenset(request_ids))
+            shredded = await shred_subject_key(
+                connection, subject_id, forget_requests=frozenset(request_ids)
+            )
             await mark_shredded(connection, request_ids, as_of)
             for request_id in request_ids:
-                await self._events.append_in(connection, NewEvent(
-                    request_id=request_id, type=EventType.PERSONAL_DATA_SHREDDED,
-                    payload={"retention": spoken_duration(self._keep_for),
-                             "destroyed_key": shredded.destroyed_key,
-                             "new_key": shredded.new_key},
-                    occurred_at=as_of, actor=ACTOR,
-                    idempotency_key=f"{request_id}:personal-data-shredded"))
+                await self._events.append_in(
+                    connection,
+                    NewEvent(
+                        request_id=request_id,
+                        type=EventType.PERSONAL_DATA_SHREDDED,
+                        payload={
+                            "retention": spoken_duration(self._keep_for),
+                            "destroyed_key": shredded.destroyed_key,
+                            "new_key": shredded.new_key,
+                        },
+                        occurred_at=as_of,
+                        actor=ACTOR,
+                        idempotency_key=f"{request_id}:personal-data-shredded",
+                    ),
+                )
         if shredded.destroyed_key:
             vault_of(connection).keyring.destroy(shredded.destroyed_key)
         return shredded.forgotten

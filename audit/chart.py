@@ -14,8 +14,12 @@ from datetime import timedelta
 from domain.compliance_report import ComplianceReport, StepCompliance, Verdict
 
 COLOURS = {
-    Verdict.MET: "#2e7d32", Verdict.COMPLETED_LATE: "#c62828", Verdict.BREACHED: "#8e0000",
-    Verdict.OPEN_OVERDUE: "#ef6c00", Verdict.LAPSED: "#757575", Verdict.OPEN: "#1565c0",
+    Verdict.MET: "#2e7d32",
+    Verdict.COMPLETED_LATE: "#c62828",
+    Verdict.BREACHED: "#8e0000",
+    Verdict.OPEN_OVERDUE: "#ef6c00",
+    Verdict.LAPSED: "#757575",
+    Verdict.OPEN: "#1565c0",
 }
 PLOT_WIDTH, TEXT_WIDTH, LANE, TOP = 760, 190, 24, 62
 
@@ -107,10 +111,12 @@ def chart(report: ComplianceReport) -> Chart | None:
         clipped = min(duration.total_seconds() / 3600, hours)
         return round(label_w + PLOT_WIDTH * max(clipped, 0) / hours, 1)
 
-    keys, after = _legend(label_w, 6, [("window allowed", "#e0e0e0"),
-                                       ("extension", "url(#ext)"), ("due time", "due")])
-    verdict_keys = _legend(label_w, 24, [(v.value.replace("_", " "), c)
-                                         for v, c in COLOURS.items()])[0]
+    keys, after = _legend(
+        label_w, 6, [("window allowed", "#e0e0e0"), ("extension", "url(#ext)"), ("due time", "due")]
+    )
+    verdict_keys = _legend(
+        label_w, 24, [(v.value.replace("_", " "), c) for v, c in COLOURS.items()]
+    )[0]
     suffix = "d" if unit == 24 else "h"
     ticks = []
     tick = 0.0
@@ -122,17 +128,34 @@ def chart(report: ComplianceReport) -> Chart | None:
         done = taken(row)
         original = x(row.original_due_at - row.started_at)
         so_far = "" if row.finished_at is not None else " so far"
-        lanes.append(Lane(
-            y=TOP + i * LANE, label=label, colour=COLOURS[row.verdict],
-            tip=(f"{label}: {row.verdict.value}, took {span(done)} of {span(row.allowed)} "
-                 "allowed"),
-            window_end=original, window_width=original - label_w,
-            extension_width=(None if row.due_at == row.original_due_at
-                             else max(x(row.allowed) - original, 0)),
-            bar_width=max(x(done) - label_w, 1.5), running=row.finished_at is None,
-            beyond=done.total_seconds() / 3600 > hours, due=x(row.allowed),
-            figure=f"{span(done)}{so_far} / {span(row.allowed)}",
-        ))
-    return Chart(width=label_w + PLOT_WIDTH + TEXT_WIDTH, height=TOP + LANE * len(rows) + 28,
-                 label_width=label_w, keys=keys, caption_x=after,
-                 verdict_keys=verdict_keys, ticks=ticks, lanes=lanes)
+        lanes.append(
+            Lane(
+                y=TOP + i * LANE,
+                label=label,
+                colour=COLOURS[row.verdict],
+                tip=(
+                    f"{label}: {row.verdict.value}, took {span(done)} of {span(row.allowed)} "
+                    "allowed"
+                ),
+                window_end=original,
+                window_width=original - label_w,
+                extension_width=(
+                    None if row.due_at == row.original_due_at else max(x(row.allowed) - original, 0)
+                ),
+                bar_width=max(x(done) - label_w, 1.5),
+                running=row.finished_at is None,
+                beyond=done.total_seconds() / 3600 > hours,
+                due=x(row.allowed),
+                figure=f"{span(done)}{so_far} / {span(row.allowed)}",
+            )
+        )
+    return Chart(
+        width=label_w + PLOT_WIDTH + TEXT_WIDTH,
+        height=TOP + LANE * len(rows) + 28,
+        label_width=label_w,
+        keys=keys,
+        caption_x=after,
+        verdict_keys=verdict_keys,
+        ticks=ticks,
+        lanes=lanes,
+    )

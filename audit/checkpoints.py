@@ -28,7 +28,8 @@ class CheckpointSigner:
         self.witness = witness
 
     async def sign_head(
-        self, connection: Connection | asyncpg.Pool,
+        self,
+        connection: Connection | asyncpg.Pool,
         reason: Literal["interval", "close", "manual"],
         closed_request: RequestMark | None = None,
     ) -> SignedCheckpoint:
@@ -38,8 +39,11 @@ class CheckpointSigner:
         checkpoint = Checkpoint(
             log_size=head["position"] if head else 0,
             log_head=head["log_hash"] if head else LOG_GENESIS,
-            signed_at=datetime.now(UTC), key_id=self._key_id, reason=reason,
-            closed_request=closed_request)
+            signed_at=datetime.now(UTC),
+            key_id=self._key_id,
+            reason=reason,
+            closed_request=closed_request,
+        )
         signed = sign(self._key, checkpoint)
         await asyncio.to_thread(self.witness.write, signed)
         return signed

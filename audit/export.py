@@ -19,10 +19,22 @@ from store.views import RequestViews
 # What an export says of a request: its facts, never a personal value. Auditors' folders
 # are copied and kept outside the store, where no key destruction reaches them, so a
 # field a view may grow for operators (an opened name, an address) is left out here.
-REQUEST_FACTS = ("request_id", "workflow_id", "kind", "subject_id", "status", "step",
-                 "outcome", "overdue", "deadline_policy_version", "privacy_policy_version",
-                 "submitted_at",
-                 "closed_at", "personal_data_shredded_at", "last_hash")
+REQUEST_FACTS = (
+    "request_id",
+    "workflow_id",
+    "kind",
+    "subject_id",
+    "status",
+    "step",
+    "outcome",
+    "overdue",
+    "deadline_policy_version",
+    "privacy_policy_version",
+    "submitted_at",
+    "closed_at",
+    "personal_data_shredded_at",
+    "last_hash",
+)
 
 
 def _dump(document: Any) -> str:
@@ -40,8 +52,9 @@ class HistoryUnavailable(LookupError):
     """Neither Temporal nor the archive has a request's history; the message says why."""
 
 
-async def _history(request_id: str, workflow_id: str, client: Client,
-                   archive: ArchivedHistories | None) -> tuple[WorkflowHistory, str]:
+async def _history(
+    request_id: str, workflow_id: str, client: Client, archive: ArchivedHistories | None
+) -> tuple[WorkflowHistory, str]:
     """The history and where it came from: Temporal, or the archive once Temporal has
     dropped it."""
     try:
@@ -52,12 +65,17 @@ async def _history(request_id: str, workflow_id: str, client: Client,
     try:
         return (await archive.require(request_id)).workflow_history(), "archive"
     except HistoryNotArchived as error:
-        raise HistoryUnavailable(f"Temporal no longer has workflow {workflow_id}, and {error}"
-                                 ) from None
+        raise HistoryUnavailable(
+            f"Temporal no longer has workflow {workflow_id}, and {error}"
+        ) from None
 
 
 async def export_requests(
-    request_ids: list[str], folder: Path, *, client: Client, views: RequestViews,
+    request_ids: list[str],
+    folder: Path,
+    *,
+    client: Client,
+    views: RequestViews,
     archive: ArchivedHistories | None = None,
 ) -> list[dict[str, Any]]:
     """Write `<folder>/<request_id>/{history,store}.json` and a manifest; returns it."""
@@ -68,16 +86,27 @@ async def export_requests(
         workflow_id = timeline["request"]["workflow_id"]
         history, source = await _history(request_id, workflow_id, client, archive)
         files[f"{request_id}/history.json"] = history.to_json()
-        files[f"{request_id}/store.json"] = _dump({
-            "request": {field: value for field, value in timeline["request"].items()
-                        if field in REQUEST_FACTS},
-            "request_events": timeline["events"],
-            "deadlines": timeline["deadlines"]})
-        manifest.append({"request_id": request_id, "workflow_id": workflow_id,
-                         "history_events": len(history.events),
-                         "store_events": len(timeline["events"]),
-                         "history_from": source,
-                         "status": timeline["request"]["status"]})
+        files[f"{request_id}/store.json"] = _dump(
+            {
+                "request": {
+                    field: value
+                    for field, value in timeline["request"].items()
+                    if field in REQUEST_FACTS
+                },
+                "request_events": timeline["events"],
+                "deadlines": timeline["deadlines"],
+            }
+        )
+        manifest.append(
+            {
+                "request_id": request_id,
+                "workflow_id": workflow_id,
+                "history_events": len(history.events),
+                "store_events": len(timeline["events"]),
+                "history_from": source,
+                "status": timeline["request"]["status"],
+            }
+        )
     files["manifest.json"] = _dump({"requests": manifest})
     await asyncio.to_thread(_write_files, folder, files)
     return manifest

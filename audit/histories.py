@@ -61,12 +61,26 @@ def evidence_in(source: str, history: dict[str, Any]) -> HistoryEvidence:
     -o json`), counting only activities that completed: a failed one may have stored
     nothing."""
     events = history.get("events", [])
-    started = next((e.get("workflowExecutionStartedEventAttributes") for e in events
-                    if "workflowExecutionStartedEventAttributes" in e), None) or {}
-    evidence = HistoryEvidence(source, started.get("workflowId")
-                               or (started.get("workflowExecution") or {}).get("workflowId"))
-    scheduled = {e["eventId"]: e["activityTaskScheduledEventAttributes"] for e in events
-                 if "activityTaskScheduledEventAttributes" in e}
+    started = (
+        next(
+            (
+                e.get("workflowExecutionStartedEventAttributes")
+                for e in events
+                if "workflowExecutionStartedEventAttributes" in e
+            ),
+            None,
+        )
+        or {}
+    )
+    evidence = HistoryEvidence(
+        source,
+        started.get("workflowId") or (started.get("workflowExecution") or {}).get("workflowId"),
+    )
+    scheduled = {
+        e["eventId"]: e["activityTaskScheduledEventAttributes"]
+        for e in events
+        if "activityTaskScheduledEventAttributes" in e
+    }
     for event in events:
         completed = event.get("activityTaskCompletedEventAttributes")
         if completed is None:

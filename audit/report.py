@@ -35,8 +35,18 @@ from domain.compliance_report import ComplianceReport, ReportRange, Verdict
 from store.compliance_report import kept_and_folded, steps_started_in
 
 CSV_COLUMNS = (
-    "request_id", "kind", "step", "party", "started_at", "due_at", "finished_at", "verdict",
-    "extensions", "last_extension_reason", "time_to_handle_hours", "paused_for_subject_hours",
+    "request_id",
+    "kind",
+    "step",
+    "party",
+    "started_at",
+    "due_at",
+    "finished_at",
+    "verdict",
+    "extensions",
+    "last_extension_reason",
+    "time_to_handle_hours",
+    "paused_for_subject_hours",
 )
 
 
@@ -51,14 +61,20 @@ async def build_report(
     """The report for deadlines started in [start, end), judged at `as_of` (default now)."""
     start, end = _utc(start), _utc(end)
     if end <= start:
-        raise ValueError(f"the range is empty: the end ({end.isoformat()}) must be after "
-                         f"the start ({start.isoformat()})")
+        raise ValueError(
+            f"the range is empty: the end ({end.isoformat()}) must be after "
+            f"the start ({start.isoformat()})"
+        )
     as_of = _utc(as_of) if as_of is not None else datetime.now(UTC)
     with _no_collection():
         steps = await steps_started_in(pool, start, end)
-        return compliance_from_records(steps.records, steps.kinds, as_of,
-                                       reasons=steps.reasons,
-                                       period=ReportRange(start=start, end=end))
+        return compliance_from_records(
+            steps.records,
+            steps.kinds,
+            as_of,
+            reasons=steps.reasons,
+            period=ReportRange(start=start, end=end),
+        )
 
 
 @contextlib.contextmanager
@@ -83,8 +99,10 @@ async def kept_compliance_problem(pool: asyncpg.Pool, request_id: str) -> str | 
     shown, folded = await kept_and_folded(pool, request_id)
     for step in sorted(shown.keys() | folded.keys()):
         if shown.get(step) != folded.get(step):
-            return (f"the deadline_compliance row of step {step} shows {shown.get(step)}, "
-                    f"the events fold to {folded.get(step)}")
+            return (
+                f"the deadline_compliance row of step {step} shows {shown.get(step)}, "
+                f"the events fold to {folded.get(step)}"
+            )
     return None
 
 
@@ -107,12 +125,22 @@ def render_csv(report: ComplianceReport) -> str:
     writer.writerow(CSV_COLUMNS)
     for row in report.rows:
         last_reason = row.extensions[-1].reason if row.extensions else None
-        writer.writerow([
-            row.request_id, row.kind, row.step, row.party.value, _iso(row.started_at),
-            _iso(row.due_at), _iso(row.finished_at), row.verdict.value, len(row.extensions),
-            _cell(last_reason or ""), _hours(row.time_to_handle),
-            _hours(row.paused_for_subject),
-        ])
+        writer.writerow(
+            [
+                row.request_id,
+                row.kind,
+                row.step,
+                row.party.value,
+                _iso(row.started_at),
+                _iso(row.due_at),
+                _iso(row.finished_at),
+                row.verdict.value,
+                len(row.extensions),
+                _cell(last_reason or ""),
+                _hours(row.time_to_handle),
+                _hours(row.paused_for_subject),
+            ]
+        )
     return out.getvalue()
 
 
@@ -136,24 +164,36 @@ def _escaped(value: object) -> object:
 
 _PAGES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=True, finalize=_escaped, undefined=jinja2.StrictUndefined,
-    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+    autoescape=True,
+    finalize=_escaped,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=False,
 )
 _PAGES.filters.update(rate=_rate, span=span, when=_when, iso=_iso)
 
 
 def render_html(report: ComplianceReport) -> str:
-    scope = ("all deadlines" if report.range is None else
-             f"deadlines started from {_iso(report.range.start)} to before "
-             f"{_iso(report.range.end)}")
+    scope = (
+        "all deadlines"
+        if report.range is None
+        else f"deadlines started from {_iso(report.range.start)} to before {_iso(report.range.end)}"
+    )
     cards = [
-        (report.steps_total, "steps"), (report.met, "met"),
-        (report.breached, "breached (incl. late, overdue)"), (report.lapsed, "lapsed (subject)"),
+        (report.steps_total, "steps"),
+        (report.met, "met"),
+        (report.breached, "breached (incl. late, overdue)"),
+        (report.lapsed, "lapsed (subject)"),
         (report.open, "open, not yet due"),
         (_rate(report.on_time_rate), "on time (organisation's steps)"),
         (span(report.paused_for_subject) or "0.0 h", "paused for the subject"),
     ]
     return _PAGES.get_template("report.html").render(
-        report=report, scope=scope, cards=cards, verdicts=list(Verdict), colours=COLOURS,
+        report=report,
+        scope=scope,
+        cards=cards,
+        verdicts=list(Verdict),
+        colours=COLOURS,
         chart=chart(report),
     )

@@ -32,8 +32,9 @@ def key_id(public_key: Ed25519PublicKey) -> str:
 
 
 def public_pem(public_key: Ed25519PublicKey) -> bytes:
-    return public_key.public_bytes(serialization.Encoding.PEM,
-                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+    return public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def load_private_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
@@ -44,8 +45,11 @@ def load_private_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
             raise KeyProblem(f"{path}: no checkpoint key there (DSR_CHECKPOINT_KEY)")
         key = Ed25519PrivateKey.generate()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as file:
             file.write(pem)
@@ -55,11 +59,9 @@ def load_private_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
     try:
         loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError, OSError) as error:
-        raise KeyProblem(f"{path}: not a readable unencrypted PEM private key ({error})"
-                         ) from None
+        raise KeyProblem(f"{path}: not a readable unencrypted PEM private key ({error})") from None
     if not isinstance(loaded, Ed25519PrivateKey):
-        raise KeyProblem(f"{path}: the checkpoint key must be Ed25519, not "
-                         f"{type(loaded).__name__}")
+        raise KeyProblem(f"{path}: the checkpoint key must be Ed25519, not {type(loaded).__name__}")
     return loaded
 
 
@@ -83,16 +85,18 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
 
 def sign(key: Ed25519PrivateKey, checkpoint: Checkpoint) -> SignedCheckpoint:
     signature = key.sign(checkpoint.statement())
-    return SignedCheckpoint(checkpoint=checkpoint,
-                            signature=base64.b64encode(signature).decode("ascii"))
+    return SignedCheckpoint(
+        checkpoint=checkpoint, signature=base64.b64encode(signature).decode("ascii")
+    )
 
 
 def signature_valid(public_key: Ed25519PublicKey, signed: SignedCheckpoint) -> bool:
     if signed.checkpoint.key_id != key_id(public_key):
         return False
     try:
-        public_key.verify(base64.b64decode(signed.signature, validate=True),
-                          signed.checkpoint.statement())
+        public_key.verify(
+            base64.b64decode(signed.signature, validate=True), signed.checkpoint.statement()
+        )
     except (InvalidSignature, ValueError):
         return False
     return True

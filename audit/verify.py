@@ -45,11 +45,15 @@ class LogAudit:
             return "BROKEN: " + "; ".join(self.problems)
         if self.log_size == 0 and not self.witnessed:
             return f"intact ({self.from_histories} checkpoint(s) from histories agree)"
-        pinned = (f"{self.witnessed} witnessed checkpoint(s)"
-                  + (f" and {self.from_histories} from histories" if self.from_histories
-                     else ""))
-        newest = (f", the newest signed {canonical_timestamp(self.newest.signed_at)} at "
-                  f"{self.newest.log_size} entries" if self.newest else "")
+        pinned = f"{self.witnessed} witnessed checkpoint(s)" + (
+            f" and {self.from_histories} from histories" if self.from_histories else ""
+        )
+        newest = (
+            f", the newest signed {canonical_timestamp(self.newest.signed_at)} at "
+            f"{self.newest.log_size} entries"
+            if self.newest
+            else ""
+        )
         return f"intact ({self.log_size} entries; {pinned} agree{newest})"
 
 
@@ -72,8 +76,9 @@ def read_histories(paths: Iterable[Path]) -> list[HistoryEvidence]:
     return evidence
 
 
-def _trusted(audit: LogAudit, keys: Sequence[Ed25519PublicKey], where: str,
-             signed: Iterable) -> list[Checkpoint]:
+def _trusted(
+    audit: LogAudit, keys: Sequence[Ed25519PublicKey], where: str, signed: Iterable
+) -> list[Checkpoint]:
     """The checkpoints signed by one of the keys (several: the key was rotated)."""
     by_id = {key_id(key): key for key in keys}
     trusted = []
@@ -84,29 +89,44 @@ def _trusted(audit: LogAudit, keys: Sequence[Ed25519PublicKey], where: str,
         else:
             audit.problems.append(
                 f"{where} {place}: a checkpoint whose signature does not verify with key "
-                + " or ".join(by_id))
+                + " or ".join(by_id)
+            )
     return trusted
 
 
-async def audit_log(pool: asyncpg.Pool, *, witness: DirectoryWitness,
-                    keys: Sequence[Ed25519PublicKey],
-                    histories: Sequence[HistoryEvidence] = ()) -> LogAudit:
+async def audit_log(
+    pool: asyncpg.Pool,
+    *,
+    witness: DirectoryWitness,
+    keys: Sequence[Ed25519PublicKey],
+    histories: Sequence[HistoryEvidence] = (),
+) -> LogAudit:
     audit = LogAudit()
     reading = witness.read()
     for path, why in reading.unreadable:
         audit.problems.append(f"witness file {path.name} cannot be read: {why}")
-    witnessed = _trusted(audit, keys, "witness file",
-                         ((path.name, signed) for path, signed in reading.checkpoints))
-    recorded = _trusted(audit, keys, "history",
-                        ((f"{h.source} (event #{index})", signed) for h in histories
-                         for index, signed in h.checkpoints))
+    witnessed = _trusted(
+        audit, keys, "witness file", ((path.name, signed) for path, signed in reading.checkpoints)
+    )
+    recorded = _trusted(
+        audit,
+        keys,
+        "history",
+        (
+            (f"{h.source} (event #{index})", signed)
+            for h in histories
+            for index, signed in h.checkpoints
+        ),
+    )
     audit.witnessed, audit.from_histories = len(witnessed), len(recorded)
     checkpoints = witnessed + recorded
     audit.newest = max(checkpoints, key=lambda c: (c.log_size, c.signed_at), default=None)
     if not checkpoints:
-        audit.notes.append(f"no checkpoint in {witness.folder}: nothing pins the log yet "
-                           "(the service signs one at each close and every "
-                           "DSR_CHECKPOINT_EVERY)")
+        audit.notes.append(
+            f"no checkpoint in {witness.folder}: nothing pins the log yet "
+            "(the service signs one at each close and every "
+            "DSR_CHECKPOINT_EVERY)"
+        )
     async with event_log.snapshot(pool) as connection:
         check = LogCheck(checkpoints)
         async for row in event_log.log_rows(connection):
@@ -118,7 +138,8 @@ async def audit_log(pool: asyncpg.Pool, *, witness: DirectoryWitness,
             audit.notes.append(
                 f"{audit.log_size - audit.newest.log_size} entries appended after the newest "
                 f"checkpoint ({canonical_timestamp(audit.newest.signed_at)}) are not pinned "
-                "by a signature yet")
+                "by a signature yet"
+            )
         for checkpoint in checkpoints:
             await _check_mark(connection, checkpoint, audit)
         for history in histories:
@@ -126,14 +147,22 @@ async def audit_log(pool: asyncpg.Pool, *, witness: DirectoryWitness,
     return audit
 
 
-async def audit_histories(pool: asyncpg.Pool, *, keys: Sequence[Ed25519PublicKey],
-                          histories: Sequence[HistoryEvidence]) -> LogAudit:
+async def audit_histories(
+    pool: asyncpg.Pool, *, keys: Sequence[Ed25519PublicKey], histories: Sequence[HistoryEvidence]
+) -> LogAudit:
     """The named requests' histories against the store, without walking the whole log:
     their close checkpoints' signatures and marks, and every event they recorded."""
     audit = LogAudit()
-    recorded = _trusted(audit, keys, "history",
-                        ((f"{h.source} (event #{index})", signed) for h in histories
-                         for index, signed in h.checkpoints))
+    recorded = _trusted(
+        audit,
+        keys,
+        "history",
+        (
+            (f"{h.source} (event #{index})", signed)
+            for h in histories
+            for index, signed in h.checkpoints
+        ),
+    )
     audit.from_histories = len(recorded)
     async with event_log.snapshot(pool) as connection:
         for checkpoint in recorded:
@@ -143,8 +172,7 @@ async def audit_histories(pool: asyncpg.Pool, *, keys: Sequence[Ed25519PublicKey
     return audit
 
 
-async def _check_mark(connection: Connection, checkpoint: Checkpoint,
-                      audit: LogAudit) -> None:
+async def _check_mark(connection: Connection, checkpoint: Checkpoint, audit: LogAudit) -> None:
     mark = checkpoint.closed_request
     if mark is None:
         return
@@ -154,29 +182,38 @@ async def _check_mark(connection: Connection, checkpoint: Checkpoint,
         audit.problems.append(problem)
 
 
-async def history_problems(connection: Connection,
-                           history: HistoryEvidence) -> list[str]:
+async def history_problems(connection: Connection, history: HistoryEvidence) -> list[str]:
     """The events a history recorded, each against the store's event under its key; the
     first that differs is named (the rest of that history would only repeat it)."""
     if history.workflow_id is not None and not await event_log.workflow_has_request(
-            connection, history.workflow_id):
-        return [f"history {history.source}: workflow {history.workflow_id} has no request "
-                "in the store (deleted?)"]
+        connection, history.workflow_id
+    ):
+        return [
+            f"history {history.source}: workflow {history.workflow_id} has no request "
+            "in the store (deleted?)"
+        ]
     keys = [event.idempotency_key for _, event in history.events]
     stored = await event_log.events_by_key(connection, keys)
     for index, event in history.events:
         row = stored.get(event.idempotency_key)
-        where = (f"history {history.source}, event #{index}: {event.type.value} "
-                 f"({event.idempotency_key})")
+        where = (
+            f"history {history.source}, event #{index}: {event.type.value} "
+            f"({event.idempotency_key})"
+        )
         if row is None:
             return [f"{where} is not in the store"]
         recorded = json.loads(json.dumps(event.payload, ensure_ascii=False))
-        differs = [name for name, same in (
-            ("request", row["request_id"] == event.request_id),
-            ("type", row["type"] == event.type.value),
-            ("payload", row["payload"] == recorded),
-            ("time", row["occurred_at"] == event.occurred_at),
-            ("actor", row["actor"] == event.actor)) if not same]
+        differs = [
+            name
+            for name, same in (
+                ("request", row["request_id"] == event.request_id),
+                ("type", row["type"] == event.type.value),
+                ("payload", row["payload"] == recorded),
+                ("time", row["occurred_at"] == event.occurred_at),
+                ("actor", row["actor"] == event.actor),
+            )
+            if not same
+        ]
         if differs:
             return [f"{where} differs in the store: {', '.join(differs)}"]
     return []

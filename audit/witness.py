@@ -31,8 +31,10 @@ class DirectoryWitness:
     def write(self, signed: SignedCheckpoint) -> Path:
         checkpoint = signed.checkpoint
         stamp = canonical_timestamp(checkpoint.signed_at).replace(":", "").replace("-", "")
-        name = (f"{checkpoint.log_size:012d}-{stamp[:22]}-"
-                f"{signed.signature[:8].replace('/', '_').replace('+', '-')}.json")
+        name = (
+            f"{checkpoint.log_size:012d}-{stamp[:22]}-"
+            f"{signed.signature[:8].replace('/', '_').replace('+', '-')}.json"
+        )
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / name
         try:

@@ -21,5 +21,6 @@ class BaselineWorkflow:
     async def run(self, steps: int) -> int:
         for step in range(steps):
             await workflow.execute_activity(
-                noop, step, start_to_close_timeout=timedelta(seconds=30))
+                noop, step, start_to_close_timeout=timedelta(seconds=30)
+            )
         return steps

@@ -28,14 +28,20 @@ from store.sealing import vault_of
 EMAIL = "bench.subject@example.jp"
 DETAILS = {
     "inquiry": {"text": "Which data do you hold about me?"},
-    "correction": {"changes": [{"field": "phone", "action": "correct", "new_value": "03-1"}],
-                   "statement": "My phone number changed."},
+    "correction": {
+        "changes": [{"field": "phone", "action": "correct", "new_value": "03-1"}],
+        "statement": "My phone number changed.",
+    },
     "suspension": {"action": "suspend_use", "grounds": ["used_beyond_purpose"]},
     "third_party_stop": {"partners": ["adnet-1"]},
     "disclosure": {},
 }
-DECISION = {"correction": "correction_made", "suspension": "use_suspended",
-            "third_party_stop": "provision_stopped", "disclosure": "disclosed_in_full"}
+DECISION = {
+    "correction": "correction_made",
+    "suspension": "use_suspended",
+    "third_party_stop": "provision_stopped",
+    "disclosure": "disclosed_in_full",
+}
 # The bench's operator, an administrator; its workers verify acts with the same key
 # (bench/run.py writes it for them, DSR_ACT_KEY).
 BENCH_ACT_KEY = secrets.token_bytes(32)
@@ -55,8 +61,9 @@ async def seed_subjects(pool: asyncpg.Pool, tag: str, n: int) -> list[str]:
     the others are verified by the bench's operator, as they are in production)."""
     subjects = [f"bench-subject-{tag}-{i}" for i in range(n)]
     async with pool.acquire() as connection, connection.transaction():
-        await connection.executemany("INSERT INTO subjects (subject_id) VALUES ($1)",
-                                     [(s,) for s in subjects])
+        await connection.executemany(
+            "INSERT INTO subjects (subject_id) VALUES ($1)", [(s,) for s in subjects]
+        )
         # Held as the inventory holds it: sealed under each subject's key, the e-mail
         # with its blind index (the identity check matches the requester's by it).
         vault = vault_of(connection)
@@ -64,18 +71,24 @@ async def seed_subjects(pool: asyncpg.Pool, tag: str, n: int) -> list[str]:
         rows = []
         for s in subjects:
             email, phone, purchases = await vault.seal_all(
-                connection, s, EMAIL, "090-0000-0000", "12 orders")
-            rows += [(s, "contact", "email", email, email_index, "service_emails"),
-                     (s, "contact", "phone", phone, None, "important_notices"),
-                     (s, "transaction", "purchases", purchases, None, "ad_resale")]
+                connection, s, EMAIL, "090-0000-0000", "12 orders"
+            )
+            rows += [
+                (s, "contact", "email", email, email_index, "service_emails"),
+                (s, "contact", "phone", phone, None, "important_notices"),
+                (s, "transaction", "purchases", purchases, None, "ad_resale"),
+            ]
         await connection.executemany(
             """INSERT INTO personal_data (subject_id, category, field, value, value_index,
                                           purpose)
-               VALUES ($1, $2, $3, $4, $5, $6)""", rows)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
+            rows,
+        )
         await connection.executemany(
             """INSERT INTO third_party_provisions (subject_id, partner_id, relationship,
                    legal_basis) VALUES ($1, 'adnet-1', 'third_party', 'consent')""",
-            [(s,) for s in subjects])
+            [(s,) for s in subjects],
+        )
     return subjects
 
 
@@ -110,8 +123,10 @@ class StepWatch:
             async with asyncio.timeout(within):
                 await future
         except TimeoutError:
-            raise RuntimeError(f"request {request_id} never showed step {step.value} in "
-                               f"the store within {within:.0f}s") from None
+            raise RuntimeError(
+                f"request {request_id} never showed step {step.value} in "
+                f"the store within {within:.0f}s"
+            ) from None
         finally:
             self._waiting.pop(request_id, None)
 
@@ -120,7 +135,8 @@ class StepWatch:
             if self._waiting:
                 rows = await self._pool.fetch(
                     "SELECT request_id, step FROM requests WHERE request_id = ANY($1)",
-                    list(self._waiting))
+                    list(self._waiting),
+                )
                 for row in rows:
                     wanted = self._waiting.get(row["request_id"])
                     if wanted and wanted[0] == row["step"] and not wanted[1].done():
@@ -148,35 +164,67 @@ async def _act(act: Callable[[], Awaitable[object]]) -> None:
     raise RuntimeError("the workflow never reached the step the store showed")
 
 
-async def drive_request(client: Client, pool: asyncpg.Pool, watch: StepWatch, queue: str,
-                        kind: str, request_id: str, subject_id: str) -> Driven:
+async def drive_request(
+    client: Client,
+    pool: asyncpg.Pool,
+    watch: StepWatch,
+    queue: str,
+    kind: str,
+    request_id: str,
+    subject_id: str,
+) -> Driven:
     """Submit one request and drive it to its close (the workflow's result)."""
     submitted = datetime.now(UTC)
-    await submit({"request_id": request_id, "kind": kind, "subject_id": subject_id,
-                  "requester": {"name": "Bench Subject", "email": EMAIL},
-                  "details": DETAILS[kind]}, client=client, pool=pool, task_queue=queue)
+    await submit(
+        {
+            "request_id": request_id,
+            "kind": kind,
+            "subject_id": subject_id,
+            "requester": {"name": "Bench Subject", "email": EMAIL},
+            "details": DETAILS[kind],
+        },
+        client=client,
+        pool=pool,
+        task_queue=queue,
+    )
     if kind == "inquiry":
-        await _act(lambda: respond(request_id, "We hold your contact data.", OPERATOR,
-                                   client=client, pool=pool))
+        await _act(
+            lambda: respond(
+                request_id, "We hold your contact data.", OPERATOR, client=client, pool=pool
+            )
+        )
     else:
         if kind != "third_party_stop":
             await watch.at(request_id, Step.VERIFY_IDENTITY)
-            await _act(lambda: acts.verify_identity(request_id, "document_check", OPERATOR,
-                                                    client=client, pool=pool))
+            await _act(
+                lambda: acts.verify_identity(
+                    request_id, "document_check", OPERATOR, client=client, pool=pool
+                )
+            )
         await watch.at(request_id, Step.DECIDE)
-        await _act(lambda: acts.decide(request_id, DECISION[kind], OPERATOR,
-                                       client=client, pool=pool))
+        await _act(
+            lambda: acts.decide(request_id, DECISION[kind], OPERATOR, client=client, pool=pool)
+        )
         if kind == "disclosure":  # the fee follows the decision to disclose
             await watch.at(request_id, Step.PAYMENT)
-            await _act(lambda: acts.record_payment(
-                request_id, f"inv-{request_id}", 1000, "bench-pay", OPERATOR,
-                client=client, pool=pool))
+            await _act(
+                lambda: acts.record_payment(
+                    request_id,
+                    f"inv-{request_id}",
+                    1000,
+                    "bench-pay",
+                    OPERATOR,
+                    client=client,
+                    pool=pool,
+                )
+            )
     await client.get_workflow_handle(f"dsr-{request_id}").result()
     return Driven(request_id, kind, submitted)
 
 
-async def receipt_delivered_at(pool: asyncpg.Pool,
-                               request_ids: Iterable[str]) -> dict[str, datetime]:
+async def receipt_delivered_at(
+    pool: asyncpg.Pool, request_ids: Iterable[str]
+) -> dict[str, datetime]:
     """When each request's receipt notice was delivered: `recorded_at` of the
     `notice.delivered` event for the receipt's notification, the database's clock when
     the transaction recording the delivery ran, just after the notice was written to the
@@ -190,14 +238,17 @@ async def receipt_delivered_at(pool: asyncpg.Pool,
               AND e.payload->>'notification_id' = n.notification_id::text
             WHERE n.request_id = ANY($1) AND n.notice = 'receipt'
             GROUP BY n.request_id""",
-        list(request_ids))
+        list(request_ids),
+    )
     return {row["request_id"]: row["delivered"] for row in rows}
 
 
-def receipt_latencies_ms(driven: Iterable[Driven],
-                         delivered: dict[str, datetime]) -> list[float]:
-    return [1000 * (delivered[d.request_id] - d.submitted_at).total_seconds()
-            for d in driven if d.request_id in delivered]
+def receipt_latencies_ms(driven: Iterable[Driven], delivered: dict[str, datetime]) -> list[float]:
+    return [
+        1000 * (delivered[d.request_id] - d.submitted_at).total_seconds()
+        for d in driven
+        if d.request_id in delivered
+    ]
 
 
 async def count_history(client: Client, request_id: str) -> tuple[int, int]:
@@ -205,8 +256,12 @@ async def count_history(client: Client, request_id: str) -> tuple[int, int]:
     queue (ACTIVITY_TASK_SCHEDULED) and local activities (their markers)."""
     history = await client.get_workflow_handle(f"dsr-{request_id}").fetch_history()
     activities = sum(
-        1 for e in history.events
+        1
+        for e in history.events
         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-        or (e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-            and e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER))
+        or (
+            e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+            and e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER
+        )
+    )
     return activities, len(history.events)

@@ -62,9 +62,11 @@ from workflows.purpose_change import PurposeChange
 
 ROOT = Path(__file__).resolve().parent.parent
 PURPOSE = "service_emails"
-NEW_TEXT = ("To send emails about new features, update information, campaigns, etc. of the "
-            "service being used by users, including its maintenance schedule, and to inform "
-            "about other services provided by the Organization")
+NEW_TEXT = (
+    "To send emails about new features, update information, campaigns, etc. of the "
+    "service being used by users, including its maintenance schedule, and to inform "
+    "about other services provided by the Organization"
+)
 SECTION_BEGIN, SECTION_END = FANOUT_BEGIN, FANOUT_END
 STARTED = time.monotonic()
 
@@ -83,17 +85,30 @@ async def load_subjects(pool: asyncpg.Pool, vault: Vault, n: int) -> None:
     items = []
     for subject_id, (key_id, key) in zip(subjects, keys, strict=True):
         address = f"{subject_id}@example.jp"
-        items.append((subject_id, "contact", "email", seal_with(key_id, key, address),
-                      vault.blind_index(address), PURPOSE))
+        items.append(
+            (
+                subject_id,
+                "contact",
+                "email",
+                seal_with(key_id, key, address),
+                vault.blind_index(address),
+                PURPOSE,
+            )
+        )
     async with pool.acquire() as connection, connection.transaction():
         await connection.copy_records_to_table(
-            "subjects", records=[(s,) for s in subjects], columns=["subject_id"])
+            "subjects", records=[(s,) for s in subjects], columns=["subject_id"]
+        )
         await connection.copy_records_to_table(
-            "subject_keys", records=[(k, s) for s, (k, _) in zip(subjects, keys, strict=True)],
-            columns=["key_id", "subject_id"])
+            "subject_keys",
+            records=[(k, s) for s, (k, _) in zip(subjects, keys, strict=True)],
+            columns=["key_id", "subject_id"],
+        )
         await connection.copy_records_to_table(
-            "personal_data", records=items,
-            columns=["subject_id", "category", "field", "value", "value_index", "purpose"])
+            "personal_data",
+            records=items,
+            columns=["subject_id", "category", "field", "value", "value_index", "purpose"],
+        )
     await pool.execute("ANALYZE subjects, subject_keys, personal_data")
 
 
@@ -104,9 +119,11 @@ async def run_sizes(client: Client, handle: WorkflowHandle) -> list[int]:
         history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
         sizes.append(len(history.events))
         last = history.events[-1]
-        run_id = (last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
-                  if last.HasField("workflow_execution_continued_as_new_event_attributes")
-                  else None)
+        run_id = (
+            last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+            if last.HasField("workflow_execution_continued_as_new_event_attributes")
+            else None
+        )
     return sizes
 
 
@@ -123,8 +140,10 @@ async def watch(handle: WorkflowHandle, stop: asyncio.Event) -> None:
         except TimeoutError:
             try:
                 progress = await handle.query(PurposeChange.progress)
-                say(f"  {progress.phase}: notified {progress.notified:,} / "
-                    f"{progress.affected:,}, {progress.batches} batches, run {progress.runs}")
+                say(
+                    f"  {progress.phase}: notified {progress.notified:,} / "
+                    f"{progress.affected:,}, {progress.batches} batches, run {progress.runs}"
+                )
             except Exception as error:  # a query mid continue-as-new; the next one answers
                 say(f"  (progress not answered: {type(error).__name__})")
 
@@ -155,15 +174,20 @@ async def measure(args: argparse.Namespace, scratch: Path) -> dict[str, object]:
             act_key = scratch / "act-hmac.key"
             act_key.write_bytes(BENCH_ACT_KEY)
             queue = f"bench-fanout-{uuid.uuid4().hex[:8]}"
-            env = {**os.environ, "DATABASE_URL": dsn, "TEMPORAL_ADDRESS": address,
-                   "DSR_TASK_QUEUE": queue, "DSR_LOG_FORMAT": "json",
-                   "DSR_ACT_KEY": str(act_key)}
+            env = {
+                **os.environ,
+                "DATABASE_URL": dsn,
+                "TEMPORAL_ADDRESS": address,
+                "DSR_TASK_QUEUE": queue,
+                "DSR_LOG_FORMAT": "json",
+                "DSR_ACT_KEY": str(act_key),
+            }
             async with fleet(1, env, worker_data, scratch / "logs") as workers:
                 worker_pid = workers.processes[0].pid
                 figures = await _change(args, client, pool, queue, worker_pid)
             figures["maildrop_files"] = sum(
-                1 for entry in os.scandir(worker_data / "maildrop")
-                if entry.name.endswith(".json"))
+                1 for entry in os.scandir(worker_data / "maildrop") if entry.name.endswith(".json")
+            )
             figures["servers"] = servers
             return figures
         finally:
@@ -175,23 +199,41 @@ async def measure(args: argparse.Namespace, scratch: Path) -> dict[str, object]:
             postgres.stop()
 
 
-async def _change(args: argparse.Namespace, client: Client, pool: asyncpg.Pool, queue: str,
-                  worker_pid: int) -> dict[str, object]:
+async def _change(
+    args: argparse.Namespace, client: Client, pool: asyncpg.Pool, queue: str, worker_pid: int
+) -> dict[str, object]:
     change_id = f"fanout-{uuid.uuid4().hex[:8]}"
     proposal = PurposeChangeProposal(
-        change_id=change_id, purpose_id=PURPOSE, new_text=NEW_TEXT, related=True,
+        change_id=change_id,
+        purpose_id=PURPOSE,
+        new_text=NEW_TEXT,
+        related=True,
         reason="The maintenance schedule is service information of the same service.",
-        decided_by="bench-admin", method=NoticeMethod.NOTIFY, proposed_at=datetime.now(UTC))
-    order = PurposeChangeOrder(proposal=proposal, authority=change_authority(
-        BENCH_ACT_KEY, "bench-admin", {Role.ADMIN}, proposal, datetime.now(UTC)))
-    order = order.model_copy(update={"fanout": order.fanout.model_copy(
-        update={"batch_size": args.batch_size})})
-    say(f"PurposeChange {change_id}: notify {args.subjects:,} subjects, batches of "
-        f"{args.batch_size} ...")
+        decided_by="bench-admin",
+        method=NoticeMethod.NOTIFY,
+        proposed_at=datetime.now(UTC),
+    )
+    order = PurposeChangeOrder(
+        proposal=proposal,
+        authority=change_authority(
+            BENCH_ACT_KEY, "bench-admin", {Role.ADMIN}, proposal, datetime.now(UTC)
+        ),
+    )
+    order = order.model_copy(
+        update={"fanout": order.fanout.model_copy(update={"batch_size": args.batch_size})}
+    )
+    say(
+        f"PurposeChange {change_id}: notify {args.subjects:,} subjects, batches of "
+        f"{args.batch_size} ..."
+    )
     started = time.perf_counter()
     handle = await client.start_workflow(
-        PurposeChange.run, order, id=workflow_id(change_id), task_queue=queue,
-        result_type=PurposeChangeResult)
+        PurposeChange.run,
+        order,
+        id=workflow_id(change_id),
+        task_queue=queue,
+        result_type=PurposeChangeResult,
+    )
     stop = asyncio.Event()
     watcher = asyncio.create_task(watch(handle, stop))
     result: PurposeChangeResult = await handle.result()
@@ -204,19 +246,33 @@ async def _change(args: argparse.Namespace, client: Client, pool: asyncpg.Pool, 
         """SELECT count(*) AS rows, count(*) FILTER (WHERE status = 'delivered') AS delivered,
                   count(DISTINCT subject_id) AS subjects,
                   extract(epoch FROM max(delivered_at) - min(delivered_at)) AS window
-             FROM purpose_change_notices WHERE change_id = $1""", change_id)
+             FROM purpose_change_notices WHERE change_id = $1""",
+        change_id,
+    )
     async with pool.acquire() as connection:
         chain = await verify_stream(connection, change_stream(change_id))
-    say(f"  notified {result.notified:,} in {seconds:.1f} s: "
+    say(
+        f"  notified {result.notified:,} in {seconds:.1f} s: "
         f"{result.notified / seconds:.0f} notices/s; {len(sizes)} runs, largest history "
-        f"{max(sizes)} events; worker peak RSS {rss:.0f} MiB")
-    return {"subjects": args.subjects, "batch_size": args.batch_size, "seconds": seconds,
-            "notified": result.notified, "unreachable": result.unreachable,
-            "batches": result.batches, "runs": len(sizes), "run_sizes": sizes,
-            "notices_per_s": result.notified / seconds, "peak_rss_mib": rss,
-            "rows": rows["rows"], "delivered_rows": rows["delivered"],
-            "distinct_subjects": rows["subjects"],
-            "delivery_window_s": float(rows["window"] or 0), "chain_intact": chain.intact}
+        f"{max(sizes)} events; worker peak RSS {rss:.0f} MiB"
+    )
+    return {
+        "subjects": args.subjects,
+        "batch_size": args.batch_size,
+        "seconds": seconds,
+        "notified": result.notified,
+        "unreachable": result.unreachable,
+        "batches": result.batches,
+        "runs": len(sizes),
+        "run_sizes": sizes,
+        "notices_per_s": result.notified / seconds,
+        "peak_rss_mib": rss,
+        "rows": rows["rows"],
+        "delivered_rows": rows["delivered"],
+        "distinct_subjects": rows["subjects"],
+        "delivery_window_s": float(rows["window"] or 0),
+        "chain_intact": chain.intact,
+    }
 
 
 def render(figures: dict[str, object], date: str, load: tuple[float, float]) -> str:
@@ -225,26 +281,26 @@ def render(figures: dict[str, object], date: str, load: tuple[float, float]) -> 
     return f"""{SECTION_BEGIN}
 ## Purpose change fan-out (Article 4)
 
-`make bench-fanout`, {date}, {os.cpu_count()} cores, {f['servers']} servers: one
-`PurposeChange` with method `notify` to {f['subjects']:,} subjects, each holding an e-mail
+`make bench-fanout`, {date}, {os.cpu_count()} cores, {f["servers"]} servers: one
+`PurposeChange` with method `notify` to {f["subjects"]:,} subjects, each holding an e-mail
 address sealed under its own key for the changed purpose; one `worker.py` process, its
 maildrop on the local disk (every notice written to a file of its own, fsynced, renamed,
-the folder fsynced, before it counts as delivered). Batches of {f['batch_size']:,} subjects,
+the folder fsynced, before it counts as delivered). Batches of {f["batch_size"]:,} subjects,
 one activity each; a run continues as new after {DEFAULT_BATCHES_PER_RUN} batches.
 
 | figure | goal | measured |
 | --- | --- | --- |
 | notices per second, from the workflow's start to its result | ≥ 500 | \
-**{f['notices_per_s']:.0f}** ({f['notified']:,} in {f['seconds']:.1f} s) |
+**{f["notices_per_s"]:.0f}** ({f["notified"]:,} in {f["seconds"]:.1f} s) |
 | largest history of any run of the workflow | < 10,000 events | \
-**{max(f['run_sizes'])}** events ({f['runs']} run{'s' if f['runs'] != 1 else ''}: {sizes}) |
-| the worker's peak memory (VmHWM) | | **{f['peak_rss_mib']:.0f} MiB** |
+**{max(f["run_sizes"])}** events ({f["runs"]} run{"s" if f["runs"] != 1 else ""}: {sizes}) |
+| the worker's peak memory (VmHWM) | | **{f["peak_rss_mib"]:.0f} MiB** |
 
-Checked after the run: {f['delivered_rows']:,} notices delivered of {f['rows']:,} rows for
-{f['distinct_subjects']:,} subjects (one row per subject and change: the table's key) and
-{f['maildrop_files']:,} maildrop files; {f['unreachable']} subjects without an address; the
-change's register stream {'verifies' if f['chain_intact'] else 'DOES NOT verify'}. The
-deliveries themselves spanned {f['delivery_window_s']:.1f} s. 1-minute load average
+Checked after the run: {f["delivered_rows"]:,} notices delivered of {f["rows"]:,} rows for
+{f["distinct_subjects"]:,} subjects (one row per subject and change: the table's key) and
+{f["maildrop_files"]:,} maildrop files; {f["unreachable"]} subjects without an address; the
+change's register stream {"verifies" if f["chain_intact"] else "DOES NOT verify"}. The
+deliveries themselves spanned {f["delivery_window_s"]:.1f} s. 1-minute load average
 {load[0]:.1f} at the start, {load[1]:.1f} at the end: the machine is shared.
 {SECTION_END}
 """
@@ -252,28 +308,40 @@ deliveries themselves spanned {f['delivery_window_s']:.1f} s. 1-minute load aver
 
 def write_docs(out: Path, section: str, figures: dict[str, object]) -> None:
     text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(SECTION_BEGIN) + ".*?" + re.escape(SECTION_END) + "\n?",
-                         re.S)
-    text = (pattern.sub(lambda _: section, text) if pattern.search(text)
-            else text.rstrip("\n") + "\n\n" + section)
+    pattern = re.compile(re.escape(SECTION_BEGIN) + ".*?" + re.escape(SECTION_END) + "\n?", re.S)
+    text = (
+        pattern.sub(lambda _: section, text)
+        if pattern.search(text)
+        else text.rstrip("\n") + "\n\n" + section
+    )
     out.write_text(text, encoding="utf-8")
     path = out.with_suffix(".json")
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    data.update({"fanout_subjects": figures["subjects"],
-                 "fanout_notices_per_s": round(float(figures["notices_per_s"]), 1),  # type: ignore[arg-type]
-                 "fanout_max_history_events": max(figures["run_sizes"]),  # type: ignore[type-var]
-                 "fanout_worker_peak_rss_mb": round(float(figures["peak_rss_mib"]), 1)})  # type: ignore[arg-type]
+    data.update(
+        {
+            "fanout_subjects": figures["subjects"],
+            "fanout_notices_per_s": round(float(figures["notices_per_s"]), 1),  # type: ignore[arg-type]
+            "fanout_max_history_events": max(figures["run_sizes"]),  # type: ignore[type-var]
+            "fanout_worker_peak_rss_mb": round(float(figures["peak_rss_mib"]), 1),
+        }
+    )  # type: ignore[arg-type]
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 async def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.fanout",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.fanout", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--subjects", type=int, default=100_000)
-    parser.add_argument("--batch-size", type=int, default=1000,
-                        help="subjects per batch activity (default 1000)")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md",
-                        help="the report to write a section of; the JSON goes beside it")
+    parser.add_argument(
+        "--batch-size", type=int, default=1000, help="subjects per batch activity (default 1000)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "docs" / "benchmarks.md",
+        help="the report to write a section of; the JSON goes beside it",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     args = parser.parse_args(argv)
@@ -283,14 +351,22 @@ async def main(argv: list[str]) -> None:
     finished = False
     try:
         figures = await measure(args, scratch)
-        section = render(figures, datetime.now(UTC).date().isoformat(),
-                         (load_start, os.getloadavg()[0]))
+        section = render(
+            figures, datetime.now(UTC).date().isoformat(), (load_start, os.getloadavg()[0])
+        )
         print(section)
-        problems = [name for name, ok in (
-            ("every subject one delivered notice",
-             figures["delivered_rows"] == figures["distinct_subjects"] == args.subjects),
-            ("one maildrop file per subject", figures["maildrop_files"] == args.subjects),
-            ("the register stream verifies", figures["chain_intact"])) if not ok]
+        problems = [
+            name
+            for name, ok in (
+                (
+                    "every subject one delivered notice",
+                    figures["delivered_rows"] == figures["distinct_subjects"] == args.subjects,
+                ),
+                ("one maildrop file per subject", figures["maildrop_files"] == args.subjects),
+                ("the register stream verifies", figures["chain_intact"]),
+            )
+            if not ok
+        ]
         if problems:
             raise SystemExit(f"fan-out check failed: {', '.join(problems)}")
         if not args.no_write:

@@ -34,19 +34,26 @@ async def baseline(client: Client, n: int, concurrency: int, steps: int) -> Clos
 
     async def one(i: int) -> None:
         async with gate:
-            await client.execute_workflow(BaselineWorkflow.run, steps, id=f"{queue}-{i}",
-                                          task_queue=queue)
+            await client.execute_workflow(
+                BaselineWorkflow.run, steps, id=f"{queue}-{i}", task_queue=queue
+            )
 
-    async with Worker(client, task_queue=queue, workflows=[BaselineWorkflow],
-                      activities=[noop]):
+    async with Worker(client, task_queue=queue, workflows=[BaselineWorkflow], activities=[noop]):
         started = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(n)))
         seconds = time.perf_counter() - started
     return Closed(n, seconds, load=os.getloadavg()[0])
 
 
-async def closed_loop(client: Client, pool: asyncpg.Pool, queue: str, n: int,
-                      concurrency: int, workers: Fleet, tag: str) -> tuple[Closed, list[Driven]]:
+async def closed_loop(
+    client: Client,
+    pool: asyncpg.Pool,
+    queue: str,
+    n: int,
+    concurrency: int,
+    workers: Fleet,
+    tag: str,
+) -> tuple[Closed, list[Driven]]:
     """`n` requests of mixed kinds, `concurrency` in flight, each driven to its close."""
     subjects = await seed_subjects(pool, tag, n)
     gate = asyncio.Semaphore(concurrency)
@@ -56,8 +63,15 @@ async def closed_loop(client: Client, pool: asyncpg.Pool, queue: str, n: int,
 
         async def one(i: int) -> Driven:
             async with gate:
-                return await drive_request(client, pool, watch, queue, KINDS[i % len(KINDS)],
-                                           f"bench-{tag}-{i}", subjects[i])
+                return await drive_request(
+                    client,
+                    pool,
+                    watch,
+                    queue,
+                    KINDS[i % len(KINDS)],
+                    f"bench-{tag}-{i}",
+                    subjects[i],
+                )
 
         started = time.perf_counter()
         driven = await asyncio.gather(*(one(i) for i in range(n)))
@@ -67,8 +81,16 @@ async def closed_loop(client: Client, pool: asyncpg.Pool, queue: str, n: int,
     return Closed(n, seconds, workers.peak_rss_mib, os.getloadavg()[0]), list(driven)
 
 
-async def open_loop(client: Client, pool: asyncpg.Pool, queue: str, rate: float, n: int,
-                    arrivals: str, seed: int, tag: str) -> tuple[list[Driven], float, float]:
+async def open_loop(
+    client: Client,
+    pool: asyncpg.Pool,
+    queue: str,
+    rate: float,
+    n: int,
+    arrivals: str,
+    seed: int,
+    tag: str,
+) -> tuple[list[Driven], float, float]:
     """`n` requests arriving at `rate` a second whatever is in flight (Poisson or a fixed
     interval), each driven to its close; returns them, the offered rate and the seconds
     from the first arrival to the last close."""
@@ -83,9 +105,19 @@ async def open_loop(client: Client, pool: asyncpg.Pool, queue: str, rate: float,
             delay = started + due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(drive_request(
-                client, pool, watch, queue, KINDS[i % len(KINDS)], f"bench-{tag}-{i}",
-                subjects[i])))
+            tasks.append(
+                asyncio.create_task(
+                    drive_request(
+                        client,
+                        pool,
+                        watch,
+                        queue,
+                        KINDS[i % len(KINDS)],
+                        f"bench-{tag}-{i}",
+                        subjects[i],
+                    )
+                )
+            )
             due += gaps[i]
         last_arrival = time.perf_counter() - started
         driven = await asyncio.gather(*tasks)

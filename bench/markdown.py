@@ -29,27 +29,37 @@ def render(data: Mapping[str, Any]) -> str:
     run = data["run"]
     half = data["half_load"]
     first = data["requests_per_s_workers"]
-    base1, base23 = (data["baseline_1_activity_requests_per_s"],
-                     data["baseline_23_activities_requests_per_s"])
+    base1, base23 = (
+        data["baseline_1_activity_requests_per_s"],
+        data["baseline_23_activities_requests_per_s"],
+    )
     ours = data["requests_per_s"]
     lines = [
-        "# Benchmarks", "",
+        "# Benchmarks",
+        "",
         f"Made by `make bench` (`{run['command']}`) on {run['date']}: {run['cores']} cores, "
         f"{run['servers']} servers, the whole run in {run['seconds']:.0f} s. Written with "
         "[benchmarks.json](benchmarks.json) by the same run. Compare ratios within a run: "
-        "the machine is shared, absolute figures move with its load.", "",
-        "## The goals of issue 15", "",
-        "| goal | target | this run | |", "| --- | --- | --- | --- |",
-        *[f"| {g['goal']} | {g['target']} | {g['value']} | {_verdict(g['pass'])} |"
-          for g in data["goals"]],
+        "the machine is shared, absolute figures move with its load.",
         "",
-        "## Throughput at saturation", "",
+        "## The goals of issue 15",
+        "",
+        "| goal | target | this run | |",
+        "| --- | --- | --- | --- |",
+        *[
+            f"| {g['goal']} | {g['target']} | {g['value']} | {_verdict(g['pass'])} |"
+            for g in data["goals"]
+        ],
+        "",
+        "## Throughput at saturation",
+        "",
         f"Closed loop: {run['requests']} workflows, {run['concurrency']} at a time, against "
         f"the same Temporal and PostgreSQL servers. Our requests are of mixed kinds (one in "
         f"five each of {', '.join(KINDS)}), driven to their close by the bench playing "
         f"operator through the CLI's client calls, served by {first} `worker.py` "
         f"process{'es' if first > 1 else ''}; the baselines' workflows run in an in-process "
-        "bare-SDK worker.", "",
+        "bare-SDK worker.",
+        "",
         f"| figure | bare SDK, 1 no-op activity | bare SDK, {BASELINE_STEPS} no-op activities "
         f"| DataSubjectRequest, {first} worker |",
         "| --- | ---: | ---: | ---: |",
@@ -59,8 +69,7 @@ def render(data: Mapping[str, Any]) -> str:
         f"| requests/s | {_f(base1, 2)} | {_f(base23, 2)} | {_f(ours, 2)} |",
         f"| requests/s, ratio to {BASELINE_STEPS} no-op activities | {base1 / base23:.2f} "
         f"| 1.00 | **{ours / base23:.2f}** |",
-        f"| activities per request | 1 | {BASELINE_STEPS} "
-        f"| {_f(data['activities_per_request'])} |",
+        f"| activities per request | 1 | {BASELINE_STEPS} | {_f(data['activities_per_request'])} |",
         f"| history events per request | - | - | {_f(data['history_events_per_request'])} |",
         f"| submit → receipt delivered at saturation, p50 / p99 ms | - | - "
         f"| {_f(data['receipt_p50_ms_saturated'], 0)} / "
@@ -69,8 +78,10 @@ def render(data: Mapping[str, Any]) -> str:
         f"| machine's 1-minute load average as it ended | "
         f"{_f(data['baseline_1_activity_load_average'])} "
         f"| {_f(data['baseline_23_activities_load_average'])} "
-        f"| {_f(data['load_average_by_workers'][str(first)])} |", "",
-        "## Submit → receipt at half load", "",
+        f"| {_f(data['load_average_by_workers'][str(first)])} |",
+        "",
+        "## Submit → receipt at half load",
+        "",
         f"Open loop: {half['requests']} requests arriving "
         f"{'as a Poisson process' if half['arrivals'] == 'poisson' else 'at a fixed interval'}"
         f" at {half['offered_requests_per_s']:.2f} requests/s, half the saturating "
@@ -81,7 +92,8 @@ def render(data: Mapping[str, Any]) -> str:
         "`request_events`, set by PostgreSQL (same machine, same clock) in the transaction "
         "that records the delivery, right after the notice is written to the maildrop. "
         "(`notifications.delivered_at` is not used: it holds the workflow's time when it "
-        "ordered the delivery, before the sending.)", "",
+        "ordered the delivery, before the sending.)",
+        "",
         "| receipts measured | p50 ms | p99 ms | max ms | goal | load average as it ended |",
         "| ---: | ---: | ---: | ---: | --- | ---: |",
         f"| {half['receipts_measured']} | {_f(data['receipt_p50_ms_half_load'], 0)} "
@@ -89,54 +101,70 @@ def render(data: Mapping[str, Any]) -> str:
         f"| {_f(data['receipt_max_ms_half_load'], 0)} | p99 < {GOAL_RECEIPT_P99_MS:.0f} ms "
         f"| {_f(half.get('load_average'))} |",
         "",
-        "## Per request, before and after", "",
+        "## Per request, before and after",
+        "",
         "Before: the previous release's recorded histories (`tests/histories/2026-11-25`, "
         "real runs of the workflow before the reshaping), one per kind, the path the bench "
         "drives. After: this run's histories, every request of the saturating run, fetched "
         "after it. Activities are ACTIVITY_TASK_SCHEDULED events plus local activities' "
         "markers (a `workflow.patched` marker is not one). Means over the bench's mix. In "
         "the JSON, `activities_per_request` and `history_events_per_request` are the after "
-        "figures, `*_before` the before ones.", "",
+        "figures, `*_before` the before ones.",
+        "",
         "The recorded histories were driven by the test suite, whose operator acts come at "
         "other moments than the bench's: run against the recorded release's own code "
         "(commit d0881cb), the bench counted the same activities to the one (25.2) but "
         "7% fewer history events (177.6 against 190.2: fewer workflow tasks, an act "
         "arriving while the workflow is still busy shares its task). So the events' "
         "before-after change below overstates the reshaping's by about that much; the "
-        "activities' is exact.", "",
+        "activities' is exact.",
+        "",
         "| kind | before: recorded history | activities before | after | history events "
         "before | after |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
-        *[f"| {kind} | `{Path(k['before_history']).name}` | {k['activities_before']} "
-          f"| {_f(k['activities_after'])} | {k['history_events_before']} "
-          f"| {_f(k['history_events_after'])} |" for kind, k in data["per_kind"].items()],
+        *[
+            f"| {kind} | `{Path(k['before_history']).name}` | {k['activities_before']} "
+            f"| {_f(k['activities_after'])} | {k['history_events_before']} "
+            f"| {_f(k['history_events_after'])} |"
+            for kind, k in data["per_kind"].items()
+        ],
         f"| **mean** | | {_f(data['activities_per_request_before'])} "
         f"| {_f(data['activities_per_request'])} "
         f"| {_f(data['history_events_per_request_before'])} "
-        f"| {_f(data['history_events_per_request'])} |", "",
-        "## Scaling with worker processes", "",
+        f"| {_f(data['history_events_per_request'])} |",
+        "",
+        "## Scaling with worker processes",
+        "",
         f"The same closed loop ({run['requests']} requests, {run['concurrency']} at a time) "
         "served by N `worker.py` processes polling one task queue, against the same "
         "servers (each with DSR_METRICS_PORT=0, sharing one DSR_DATA_DIR and so one "
         f"maildrop). The headline requests/s is the {first}-worker figure: the baselines "
         "run one in-process worker, so that is the like-for-like comparison. On this "
         f"{run['cores']}-core machine the workers share the cores with PostgreSQL, the "
-        "Temporal server and the bench itself.", "",
+        "Temporal server and the bench itself.",
+        "",
         "| worker processes | requests/s | ratio to the first | wall time, s "
         "| peak RSS per worker, MiB | load average as it ended |",
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
-        *[f"| {n} | {_f(v, 2)} | {v / data['requests_per_s_by_workers'][str(first)]:.2f} "
-          f"| {_f(data['wall_seconds_by_workers'][n])} "
-          f"| {_f(data['worker_peak_rss_mib_by_workers'][n], 0)} "
-          f"| {_f(data['load_average_by_workers'][n])} |"
-          for n, v in data["requests_per_s_by_workers"].items()], "",
-        "## The audit store", "",
+        *[
+            f"| {n} | {_f(v, 2)} | {v / data['requests_per_s_by_workers'][str(first)]:.2f} "
+            f"| {_f(data['wall_seconds_by_workers'][n])} "
+            f"| {_f(data['worker_peak_rss_mib_by_workers'][n], 0)} "
+            f"| {_f(data['load_average_by_workers'][n])} |"
+            for n, v in data["requests_per_s_by_workers"].items()
+        ],
+        "",
+        "## The audit store",
+        "",
         f"`bench/store_load.py` seeds the store, then times the reads; "
-        f"{data['audit_report_events']:,} events in `request_events` when timed.", "",
-        "| read | seconds | goal |", "| --- | ---: | --- |",
+        f"{data['audit_report_events']:,} events in `request_events` when timed.",
+        "",
+        "| read | seconds | goal |",
+        "| --- | ---: | --- |",
         f"| audit report for a month | {data['audit_report_1m_events_s']:.2f} "
         f"| < {GOAL_AUDIT_S:.0f} s over 1,000,000 events |",
-        f"| `dsr list --overdue` | {data['list_overdue_s']:.2f} | |", "",
+        f"| `dsr list --overdue` | {data['list_overdue_s']:.2f} | |",
+        "",
     ]
     if run.get("notes"):
         lines += ["## Notes", "", *[f"- {note}" for note in run["notes"]], ""]
@@ -150,19 +178,20 @@ FANOUT_END = "<!-- /fanout -->"
 FANOUT_PREFIX = "fanout_"
 
 
-def with_fanout_kept(markdown: str, data: dict[str, Any],
-                     out: Path) -> tuple[str, dict[str, Any]]:
+def with_fanout_kept(markdown: str, data: dict[str, Any], out: Path) -> tuple[str, dict[str, Any]]:
     """`markdown` and `data` with the fan-out section and keys already in `out` (and its
     .json) carried over."""
     if out.exists():
         old = out.read_text(encoding="utf-8")
         start, end = old.find(FANOUT_BEGIN), old.find(FANOUT_END)
         if start >= 0 and end > start:
-            markdown = (markdown.rstrip("\n") + "\n\n"
-                        + old[start:end + len(FANOUT_END)] + "\n")
+            markdown = markdown.rstrip("\n") + "\n\n" + old[start : end + len(FANOUT_END)] + "\n"
     path = out.with_suffix(".json")
     if path.exists():
-        kept = {k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items()
-                if k.startswith(FANOUT_PREFIX)}
+        kept = {
+            k: v
+            for k, v in json.loads(path.read_text(encoding="utf-8")).items()
+            if k.startswith(FANOUT_PREFIX)
+        }
         data = {**data, **kept}
     return markdown, data

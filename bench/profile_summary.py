@@ -38,8 +38,7 @@ def summarise(path: Path, top: int = 15) -> str:
         by_self[frames[-1]] += count
         area = "other (idle, interpreter, C extensions)"
         for frame in reversed(frames):
-            found = next((name for name, marks in AREAS if any(m in frame for m in marks)),
-                         None)
+            found = next((name for name, marks in AREAS if any(m in frame for m in marks)), None)
             if found:
                 area = found
                 break
@@ -47,8 +46,9 @@ def summarise(path: Path, top: int = 15) -> str:
     lines = [f"{total} samples", "", "| area (innermost match) | share |", "| --- | ---: |"]
     lines += [f"| {area} | {100 * n / total:.1f}% |" for area, n in by_area.most_common()]
     lines += ["", "| function (self) | share |", "| --- | ---: |"]
-    lines += [f"| `{frame[:90]}` | {100 * n / total:.1f}% |"
-              for frame, n in by_self.most_common(top)]
+    lines += [
+        f"| `{frame[:90]}` | {100 * n / total:.1f}% |" for frame, n in by_self.most_common(top)
+    ]
     return "\n".join(lines)
 
 

@@ -39,8 +39,12 @@ GOAL_AUDIT_EVENTS = 1_000_000
 GOAL_WORKERS = (1, 2, 4)
 
 REQUIRED_KEYS = (
-    "requests_per_s", "baseline_23_activities_requests_per_s", "receipt_p99_ms_half_load",
-    "audit_report_1m_events_s", "activities_per_request", "history_events_per_request",
+    "requests_per_s",
+    "baseline_23_activities_requests_per_s",
+    "receipt_p99_ms_half_load",
+    "audit_report_1m_events_s",
+    "activities_per_request",
+    "history_events_per_request",
     "requests_per_s_by_workers",
 )
 
@@ -79,8 +83,9 @@ def count_history_json(document: Mapping[str, Any]) -> HistoryCounts:
     return HistoryCounts(activities, len(events))
 
 
-def before_figures(folder: Path = BEFORE_HISTORIES,
-                   files: Mapping[str, str] = BEFORE_FILES) -> dict[str, HistoryCounts]:
+def before_figures(
+    folder: Path = BEFORE_HISTORIES, files: Mapping[str, str] = BEFORE_FILES
+) -> dict[str, HistoryCounts]:
     """Per kind of the bench's mix, the counts of the recorded history of the same path."""
     counts = {}
     for kind, stem in files.items():
@@ -164,7 +169,8 @@ def build(m: Measured) -> dict[str, Any]:
             "history_events_before": m.before[kind].events,
             "history_events_after": _round(sum(after_events[kind]) / n),
             "requests": n,
-        } for kind, n in sorted(mix.items(), key=lambda kv: KINDS.index(kv[0]))
+        }
+        for kind, n in sorted(mix.items(), key=lambda kv: KINDS.index(kv[0]))
     }
     requests_counted = len(m.per_request)
     activities_after = sum(a for _, a, _ in m.per_request) / requests_counted
@@ -177,25 +183,39 @@ def build(m: Measured) -> dict[str, Any]:
     audit_events = int(m.store["events"])
     by_workers = {str(n): _round(c.requests_per_s) for n, c in sorted(m.by_workers.items())}
     goals = [
-        {"goal": f"requests/s at least {GOAL_RATIO_TO_BASELINE}x the bare-SDK workflow of "
-                 f"{BASELINE_STEPS} no-op activities (same servers, same run)",
-         "target": f">= {GOAL_RATIO_TO_BASELINE}x", "value": f"{ratio:.2f}x",
-         "pass": ratio >= GOAL_RATIO_TO_BASELINE},
-        {"goal": "submit -> receipt p99 at half the saturating load",
-         "target": f"< {GOAL_RECEIPT_P99_MS:.0f} ms", "value": f"{p99_half:.0f} ms",
-         "pass": p99_half < GOAL_RECEIPT_P99_MS},
-        {"goal": "audit report over 1,000,000 events",
-         "target": f"< {GOAL_AUDIT_S:.0f} s", "value": f"{audit_s:.2f} s over "
-                                                       f"{audit_events:,} events",
-         "pass": (audit_s < GOAL_AUDIT_S) if audit_events >= GOAL_AUDIT_EVENTS else None},
-        {"goal": "history events and activities per request, before and after",
-         "target": "shown", "value": f"activities {activities_before:.1f} -> "
-                                     f"{activities_after:.1f}, events {events_before:.1f} "
-                                     f"-> {events_after:.1f}",
-         "pass": None},
-        {"goal": "requests/s with 1, 2 and 4 worker processes",
-         "target": "shown", "value": ", ".join(f"{n}: {v}" for n, v in by_workers.items()),
-         "pass": None},
+        {
+            "goal": f"requests/s at least {GOAL_RATIO_TO_BASELINE}x the bare-SDK workflow of "
+            f"{BASELINE_STEPS} no-op activities (same servers, same run)",
+            "target": f">= {GOAL_RATIO_TO_BASELINE}x",
+            "value": f"{ratio:.2f}x",
+            "pass": ratio >= GOAL_RATIO_TO_BASELINE,
+        },
+        {
+            "goal": "submit -> receipt p99 at half the saturating load",
+            "target": f"< {GOAL_RECEIPT_P99_MS:.0f} ms",
+            "value": f"{p99_half:.0f} ms",
+            "pass": p99_half < GOAL_RECEIPT_P99_MS,
+        },
+        {
+            "goal": "audit report over 1,000,000 events",
+            "target": f"< {GOAL_AUDIT_S:.0f} s",
+            "value": f"{audit_s:.2f} s over {audit_events:,} events",
+            "pass": (audit_s < GOAL_AUDIT_S) if audit_events >= GOAL_AUDIT_EVENTS else None,
+        },
+        {
+            "goal": "history events and activities per request, before and after",
+            "target": "shown",
+            "value": f"activities {activities_before:.1f} -> "
+            f"{activities_after:.1f}, events {events_before:.1f} "
+            f"-> {events_after:.1f}",
+            "pass": None,
+        },
+        {
+            "goal": "requests/s with 1, 2 and 4 worker processes",
+            "target": "shown",
+            "value": ", ".join(f"{n}: {v}" for n, v in by_workers.items()),
+            "pass": None,
+        },
     ]
     return {
         # The issue's keys.
@@ -227,13 +247,16 @@ def build(m: Measured) -> dict[str, Any]:
         "receipt_p99_ms_saturated": _round(percentile(m.receipt_ms_saturated, 0.99), 1),
         "worker_peak_rss_mib": _round(headline.peak_rss_mib, 1),
         "worker_peak_rss_mib_by_workers": {
-            str(n): _round(c.peak_rss_mib, 1) for n, c in sorted(m.by_workers.items())},
+            str(n): _round(c.peak_rss_mib, 1) for n, c in sorted(m.by_workers.items())
+        },
         "load_average_by_workers": {
-            str(n): _round(c.load) for n, c in sorted(m.by_workers.items())},
+            str(n): _round(c.load) for n, c in sorted(m.by_workers.items())
+        },
         "baseline_1_activity_load_average": _round(m.baseline_1.load),
         "baseline_23_activities_load_average": _round(m.baseline_23.load),
         "wall_seconds_by_workers": {
-            str(n): _round(c.seconds, 1) for n, c in sorted(m.by_workers.items())},
+            str(n): _round(c.seconds, 1) for n, c in sorted(m.by_workers.items())
+        },
         "baseline_1_activity_seconds": _round(m.baseline_1.seconds, 1),
         "baseline_23_activities_seconds": _round(m.baseline_23.seconds, 1),
         "audit_report_events": audit_events,
@@ -241,8 +264,11 @@ def build(m: Measured) -> dict[str, Any]:
         "goals": goals,
         "run": {
             "command": " ".join(["python -m bench.run", *m.argv]),
-            "date": m.date, "cores": m.cores, "servers": m.servers,
-            "requests": m.requests, "concurrency": m.concurrency,
+            "date": m.date,
+            "cores": m.cores,
+            "servers": m.servers,
+            "requests": m.requests,
+            "concurrency": m.concurrency,
             "seconds": _round(m.run_seconds, 0),
             "missing_receipts": m.missing_receipts,
             "notes": m.notes,

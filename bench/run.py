@@ -73,31 +73,62 @@ def _worker_counts(text: str) -> list[int]:
 
 
 async def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.run",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=200,
-                        help="requests per closed-loop measurement (default 200)")
-    parser.add_argument("--concurrency", type=int, default=50,
-                        help="requests in flight in the closed loops (default 50)")
-    parser.add_argument("--workers", type=_worker_counts, default=[1, 2, 4], metavar="N[,N..]",
-                        help="worker process counts to measure (default 1,2,4); the first "
-                             "gives the headline figures")
-    parser.add_argument("--half-load-requests", type=int, metavar="N",
-                        help="requests in the half-load open loop (default: what arrives in "
-                             "--half-load-seconds, at least 100, at most --requests)")
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=200,
+        help="requests per closed-loop measurement (default 200)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=50,
+        help="requests in flight in the closed loops (default 50)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_worker_counts,
+        default=[1, 2, 4],
+        metavar="N[,N..]",
+        help="worker process counts to measure (default 1,2,4); the first "
+        "gives the headline figures",
+    )
+    parser.add_argument(
+        "--half-load-requests",
+        type=int,
+        metavar="N",
+        help="requests in the half-load open loop (default: what arrives in "
+        "--half-load-seconds, at least 100, at most --requests)",
+    )
     parser.add_argument("--half-load-seconds", type=float, default=40.0)
     parser.add_argument("--arrivals", choices=("poisson", "fixed"), default="poisson")
     parser.add_argument("--seed", type=int, default=15, help="of the Poisson arrivals")
-    parser.add_argument("--events", type=int, default=1_000_000,
-                        help="events to seed the store with for the audit report")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md",
-                        help="the report; the JSON goes beside it (.json)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the scratch folder (servers' data, workers' logs); it is "
-                             "kept anyway when the run fails")
-    parser.add_argument("--profile", type=Path, metavar="FILE",
-                        help="sample the first worker with py-spy into FILE (collapsed "
-                             "stacks; bench/profile_summary.py FILE sums it up)")
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=1_000_000,
+        help="events to seed the store with for the audit report",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "docs" / "benchmarks.md",
+        help="the report; the JSON goes beside it (.json)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the scratch folder (servers' data, workers' logs); it is "
+        "kept anyway when the run fails",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE",
+        help="sample the first worker with py-spy into FILE (collapsed "
+        "stacks; bench/profile_summary.py FILE sums it up)",
+    )
     args = parser.parse_args(argv)
 
     load_start = os.getloadavg()[0]
@@ -127,8 +158,14 @@ async def main(argv: list[str]) -> None:
         queue = f"bench-{uuid.uuid4().hex[:8]}"
         act_key = scratch / "act-hmac.key"
         act_key.write_bytes(BENCH_ACT_KEY)
-        env = {**os.environ, "DATABASE_URL": dsn, "TEMPORAL_ADDRESS": address,
-               "DSR_TASK_QUEUE": queue, "DSR_LOG_FORMAT": "json", "DSR_ACT_KEY": str(act_key)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": dsn,
+            "TEMPORAL_ADDRESS": address,
+            "DSR_TASK_QUEUE": queue,
+            "DSR_LOG_FORMAT": "json",
+            "DSR_ACT_KEY": str(act_key),
+        }
 
         say(f"baseline: {args.requests} workflows of 1 no-op activity ...")
         base_1 = await baseline(client, args.requests, args.concurrency, 1)
@@ -148,15 +185,21 @@ async def main(argv: list[str]) -> None:
         for count in args.workers:
             first = count == args.workers[0]
             tag = uuid.uuid4().hex[:8]
-            async with fleet(count, env, worker_data, scratch / "logs",
-                             args.profile if first else None) as workers:
-                say(f"ours, {count} worker{'s' if count > 1 else ''}: {args.requests} "
-                    f"requests, {args.concurrency} at a time ...")
-                closed, driven = await closed_loop(client, pool, queue, args.requests,
-                                                   args.concurrency, workers, f"{tag}-c")
+            async with fleet(
+                count, env, worker_data, scratch / "logs", args.profile if first else None
+            ) as workers:
+                say(
+                    f"ours, {count} worker{'s' if count > 1 else ''}: {args.requests} "
+                    f"requests, {args.concurrency} at a time ..."
+                )
+                closed, driven = await closed_loop(
+                    client, pool, queue, args.requests, args.concurrency, workers, f"{tag}-c"
+                )
                 by_workers[count] = closed
-                say(f"  {closed.requests_per_s:.2f} requests/s, peak RSS "
-                    f"{closed.peak_rss_mib:.0f} MiB")
+                say(
+                    f"  {closed.requests_per_s:.2f} requests/s, peak RSS "
+                    f"{closed.peak_rss_mib:.0f} MiB"
+                )
                 if not first:
                     continue
                 per_request = await history_counts(client, driven)
@@ -164,12 +207,14 @@ async def main(argv: list[str]) -> None:
                 saturated_ms = receipt_latencies_ms(driven, delivered)
                 rate = closed.requests_per_s / 2
                 half_n = args.half_load_requests or min(
-                    args.requests, max(100, round(rate * args.half_load_seconds)))
+                    args.requests, max(100, round(rate * args.half_load_seconds))
+                )
                 say(f"ours, half load: {half_n} requests at {rate:.2f}/s ({args.arrivals}) ...")
                 stop = asyncio.Event()
                 sampler = asyncio.create_task(workers.sample(stop))
                 driven, half_offered, half_seconds = await open_loop(
-                    client, pool, queue, rate, half_n, args.arrivals, args.seed, f"{tag}-h")
+                    client, pool, queue, rate, half_n, args.arrivals, args.seed, f"{tag}-h"
+                )
                 half_load = os.getloadavg()[0]
                 stop.set()
                 await sampler
@@ -179,32 +224,51 @@ async def main(argv: list[str]) -> None:
                 if workers.peak_rss_mib and closed.peak_rss_mib:
                     closed.peak_rss_mib = max(closed.peak_rss_mib, workers.peak_rss_mib)
                 p99 = percentile(half_ms, 0.99) if half_ms else float("nan")
-                say(f"  receipt p99 {p99:.0f} ms (offered {half_offered:.2f}/s over "
-                    f"{half_seconds:.0f} s)")
+                say(
+                    f"  receipt p99 {p99:.0f} ms (offered {half_offered:.2f}/s over "
+                    f"{half_seconds:.0f} s)"
+                )
 
         say(f"store: seeding {args.events:,} events, then the audit report ...")
         store = await time_store_reads(pool, args.events)
-        say(f"  audit report {store['report_month']:.2f} s over {int(store['events']):,} "
-            "events")
+        say(f"  audit report {store['report_month']:.2f} s over {int(store['events']):,} events")
         await pool.close()
 
-        notes = [f"1-minute load average {load_start:.1f} at the start, "
-                 f"{os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores: the "
-                 "machine is shared, other work moves the absolute figures."]
+        notes = [
+            f"1-minute load average {load_start:.1f} at the start, "
+            f"{os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores: the "
+            "machine is shared, other work moves the absolute figures."
+        ]
         if missing:
-            notes.append(f"{missing} half-load requests had no delivered receipt on record; "
-                         "their latency is left out.")
+            notes.append(
+                f"{missing} half-load requests had no delivered receipt on record; "
+                "their latency is left out."
+            )
         measured = Measured(
-            argv=argv, date=datetime.now(UTC).date().isoformat(), cores=os.cpu_count() or 0,
-            servers=servers, requests=args.requests, concurrency=args.concurrency,
-            baseline_1=base_1, baseline_23=base_23, by_workers=by_workers,
-            per_request=per_request, receipt_ms_saturated=saturated_ms,
-            half_load_offered_per_s=half_offered, half_load_seconds=half_seconds,
-            receipt_ms_half_load=half_ms, half_load_requests=half_n, arrivals=args.arrivals,
+            argv=argv,
+            date=datetime.now(UTC).date().isoformat(),
+            cores=os.cpu_count() or 0,
+            servers=servers,
+            requests=args.requests,
+            concurrency=args.concurrency,
+            baseline_1=base_1,
+            baseline_23=base_23,
+            by_workers=by_workers,
+            per_request=per_request,
+            receipt_ms_saturated=saturated_ms,
+            half_load_offered_per_s=half_offered,
+            half_load_seconds=half_seconds,
+            receipt_ms_half_load=half_ms,
+            half_load_requests=half_n,
+            arrivals=args.arrivals,
             half_load_load=half_load,
-            store=store, before=before,
+            store=store,
+            before=before,
             before_folder=str(BEFORE_HISTORIES.relative_to(ROOT)),
-            run_seconds=time.monotonic() - STARTED, missing_receipts=missing, notes=notes)
+            run_seconds=time.monotonic() - STARTED,
+            missing_receipts=missing,
+            notes=notes,
+        )
         data = build(measured)
         text = render(data)
         print(text)
@@ -212,7 +276,8 @@ async def main(argv: list[str]) -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
         args.out.with_suffix(".json").write_text(
-            json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         say(f"wrote {args.out} and {args.out.with_suffix('.json')}")
         finished = True
     finally:

@@ -24,7 +24,9 @@ async def seed_events(pool: asyncpg.Pool, total: int) -> None:
         await connection.execute(
             """INSERT INTO subjects (subject_id)
                SELECT 'load-subject-' || g FROM generate_series(1, $1) g
-               ON CONFLICT DO NOTHING""", requests)
+               ON CONFLICT DO NOTHING""",
+            requests,
+        )
         await connection.execute(
             """INSERT INTO requests (request_id, workflow_id, kind, subject_id, fingerprint,
                    status, step, overdue, deadline_policy_version, submitted_at, last_seq)
@@ -37,7 +39,10 @@ async def seed_events(pool: asyncpg.Pool, total: int) -> None:
                       $2::timestamptz - (g % 365) * interval '1 day', $3
                  FROM generate_series(1, $1) g
                ON CONFLICT DO NOTHING""",
-            requests, datetime.now(UTC), EVENTS_PER_REQUEST)
+            requests,
+            datetime.now(UTC),
+            EVENTS_PER_REQUEST,
+        )
         await connection.execute(
             """INSERT INTO request_events (request_id, seq, type, payload, occurred_at, actor,
                    idempotency_key, prev_hash, hash)
@@ -55,7 +60,9 @@ async def seed_events(pool: asyncpg.Pool, total: int) -> None:
                  JOIN requests r ON r.request_id = 'load-' || g
                  CROSS JOIN generate_series(1, $2) s
                ON CONFLICT DO NOTHING""",
-            requests, EVENTS_PER_REQUEST)
+            requests,
+            EVENTS_PER_REQUEST,
+        )
         await connection.execute(
             """INSERT INTO deadlines (request_id, step, policy_version, started_at, due_at,
                    status)
@@ -63,7 +70,8 @@ async def seed_events(pool: asyncpg.Pool, total: int) -> None:
                       submitted_at + interval '7 days',
                       CASE WHEN overdue THEN 'breached' ELSE 'open' END
                  FROM requests WHERE request_id LIKE 'load-%' AND status = 'in_progress'
-               ON CONFLICT DO NOTHING""")
+               ON CONFLICT DO NOTHING"""
+        )
         await connection.execute("ANALYZE")
 
 
@@ -79,5 +87,4 @@ async def time_store_reads(pool: asyncpg.Pool, total: int) -> dict[str, float]:
     started = time.perf_counter()
     await RequestViews(pool).list(RequestFilter(overdue=True, limit=1000))
     list_overdue = time.perf_counter() - started
-    return {"events": float(count), "report_month": report_month,
-            "list_overdue": list_overdue}
+    return {"events": float(count), "report_month": report_month, "list_overdue": list_overdue}

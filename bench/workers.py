@@ -42,13 +42,13 @@ def worker_env(env: dict[str, str], data_dir: Path) -> dict[str, str]:
     folder for all (its maildrop; with DATABASE_URL and TEMPORAL_ADDRESS set the worker
     starts no server and takes no lock there), and no metrics endpoint, which several
     workers on one port would fight over."""
-    return {**env, "DSR_DATA_DIR": str(data_dir), "DSR_METRICS_PORT": "0",
-            "DSR_API_PORT": "0"}
+    return {**env, "DSR_DATA_DIR": str(data_dir), "DSR_METRICS_PORT": "0", "DSR_API_PORT": "0"}
 
 
 @contextlib.asynccontextmanager
-async def fleet(n: int, env: dict[str, str], data_dir: Path, logs: Path,
-                profile: Path | None = None) -> AsyncIterator[Fleet]:
+async def fleet(
+    n: int, env: dict[str, str], data_dir: Path, logs: Path, profile: Path | None = None
+) -> AsyncIterator[Fleet]:
     """Start `n` workers, wait until each logs that it runs, yield them; stop them all.
     With `profile`, the first worker runs under py-spy (pip install py-spy; not a
     dependency), which writes FILE when the worker exits."""
@@ -64,18 +64,36 @@ async def fleet(n: int, env: dict[str, str], data_dir: Path, logs: Path,
             handles.append(handle)
             command = [sys.executable, str(ROOT / "worker.py")]
             if profile is not None and i == 0:
-                command = [str(Path(sys.executable).parent / "py-spy"), "record", "--format",
-                           "raw", "--rate", "50", "--subprocesses", "-o", str(profile), "--",
-                           *command]
-            process = subprocess.Popen(command, cwd=ROOT, env=worker_env(env, data_dir),
-                                       stdout=handle, stderr=subprocess.STDOUT)
+                command = [
+                    str(Path(sys.executable).parent / "py-spy"),
+                    "record",
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "50",
+                    "--subprocesses",
+                    "-o",
+                    str(profile),
+                    "--",
+                    *command,
+                ]
+            process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=worker_env(env, data_dir),
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
             started.append((process, path))
         await asyncio.gather(*(_wait_for_log(p, path, "worker running") for p, path in started))
         for i, (process, _) in enumerate(started):
             watched = psutil.Process(process.pid)
             if profile is not None and i == 0:  # the worker is py-spy's child
-                watched = next(c for c in watched.children(recursive=True)
-                               if "worker.py" in " ".join(c.cmdline()))
+                watched = next(
+                    c
+                    for c in watched.children(recursive=True)
+                    if "worker.py" in " ".join(c.cmdline())
+                )
             result.processes.append(watched)
         result.reset_peaks()
         yield result
@@ -96,8 +114,9 @@ async def fleet(n: int, env: dict[str, str], data_dir: Path, logs: Path,
             handle.close()
 
 
-async def _wait_for_log(process: subprocess.Popen[bytes], path: Path, text: str,
-                        within: float = 90) -> None:
+async def _wait_for_log(
+    process: subprocess.Popen[bytes], path: Path, text: str, within: float = 90
+) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if path.exists() and text in path.read_text(errors="replace"):

@@ -43,6 +43,7 @@ ROLE_MEANING = {
     Role.ADMIN: "create and disable accounts; may do everything the other roles may",
 }
 
+
 class Act(StrEnum):
     """An operator's act. Its value is the name of the request workflow's update that
     carries it, which signed authorities and act ids name: never change one."""
@@ -104,21 +105,26 @@ class ActAuthority(BaseModel):
 
     def statement(self) -> bytes:
         document = {
-            "format": "dsr-act/v1", "account": self.account,
-            "roles": sorted(r.value for r in self.roles), "act": self.act,
-            "request_id": self.request_id, "act_id": self.act_id,
+            "format": "dsr-act/v1",
+            "account": self.account,
+            "roles": sorted(r.value for r in self.roles),
+            "act": self.act,
+            "request_id": self.request_id,
+            "act_id": self.act_id,
             "argument_digest": self.argument_digest,
             "issued_at": canonical_timestamp(self.issued_at),
         }
-        return json.dumps(document, sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False).encode("utf-8")
+        return json.dumps(
+            document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode("utf-8")
 
 
 def argument_digest(argument: Mapping[str, Any]) -> str:
     """sha256 over the act's arguments as JSON, without the authority itself."""
     fields = {k: v for k, v in argument.items() if k != "authority"}
-    encoded = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                         default=str)
+    encoded = json.dumps(
+        fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
@@ -133,30 +139,38 @@ def sign_act(key: bytes, authority: ActAuthority) -> ActAuthority:
     return authority.model_copy(update={"signature": _mac(key, authority.statement())})
 
 
-def authority_problem(key: bytes, act: str, request_id: str,
-                      argument: Mapping[str, Any]) -> str | None:
+def authority_problem(
+    key: bytes, act: str, request_id: str, argument: Mapping[str, Any]
+) -> str | None:
     """Why the update may not be accepted as an act, or None. `argument` is the update's
     argument as JSON (its `authority` included)."""
     raw = argument.get("authority")
     if raw is None:
-        return (f"{act} needs a signed authority: acts are sent through the API or the `dsr` "
-                "command line by an account holding the act's role")
+        return (
+            f"{act} needs a signed authority: acts are sent through the API or the `dsr` "
+            "command line by an account holding the act's role"
+        )
     try:
         authority = ActAuthority.model_validate(raw)
     except ValueError:
         return "the act's authority is malformed"
-    if not hmac.compare_digest(_mac(key, authority.statement()).encode("ascii"),
-                               authority.signature.encode("utf-8")):
+    if not hmac.compare_digest(
+        _mac(key, authority.statement()).encode("ascii"), authority.signature.encode("utf-8")
+    ):
         return "the act's signature does not verify: it was not issued by this service"
     if authority.act != act or authority.request_id != request_id:
-        return (f"the authority was issued for {authority.act} on request "
-                f"{authority.request_id}, not {act} on {request_id}")
+        return (
+            f"the authority was issued for {authority.act} on request "
+            f"{authority.request_id}, not {act} on {request_id}"
+        )
     if authority.argument_digest != argument_digest(argument):
         return "the act's arguments are not the ones its authority was issued for"
     needed = ACT_ROLES.get(Act(act)) if act in ACT_NAMES else None
     if needed is not None and not holds(authority.roles, needed):
         return f"account {authority.account} does not hold the {needed.value} role {act} needs"
     if argument.get("operator") not in (None, authority.account):
-        return (f"the act names operator {argument.get('operator')!r} but was authorised for "
-                f"account {authority.account}")
+        return (
+            f"the act names operator {argument.get('operator')!r} but was authorised for "
+            f"account {authority.account}"
+        )
     return None

@@ -39,9 +39,9 @@ def canonical_encoding(
         "seq": seq,
         "type": type,
     }
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def link_hash(prev_hash: str, encoding: bytes) -> str:

@@ -61,7 +61,6 @@ class DeadlineEvent(Protocol):
     def actor(self) -> str: ...
 
 
-
 class ExtensionRecord(NamedTuple):
     """An extension as recorded: the payload's values as they are, read as times (or
     refused) when a report judges the step."""
@@ -94,8 +93,9 @@ class StepRecord(NamedTuple):
 
 
 _NO_TIME = timedelta(0)
-_CLOSINGS = frozenset({EventType.DEADLINE_MET, EventType.DEADLINE_COMPLETED_LATE,
-                       EventType.DEADLINE_LAPSED})
+_CLOSINGS = frozenset(
+    {EventType.DEADLINE_MET, EventType.DEADLINE_COMPLETED_LATE, EventType.DEADLINE_LAPSED}
+)
 
 
 def _as_recorded(value: Any) -> str | None:
@@ -115,21 +115,36 @@ def _folded(record: StepRecord, event: DeadlineEvent) -> StepRecord:
     if kind_of == EventType.DEADLINE_RESUMED:
         if record.paused_since is None:
             return record
-        return record._replace(paused_since=None, pauses_resumed=(
-            record.pauses_resumed or timedelta(0)) + max(at - record.paused_since, timedelta(0)))
+        return record._replace(
+            paused_since=None,
+            pauses_resumed=(record.pauses_resumed or timedelta(0))
+            + max(at - record.paused_since, timedelta(0)),
+        )
     if kind_of == EventType.DEADLINE_STARTED:
         if record.started_at is not None:
             return record
-        return record._replace(started_at=at, party=_as_recorded(payload.get("party")),
-                       due_at=_as_recorded(payload.get("due_at")))
+        return record._replace(
+            started_at=at,
+            party=_as_recorded(payload.get("party")),
+            due_at=_as_recorded(payload.get("due_at")),
+        )
     if record.started_at is None or record.closed_as is not None:
         return record  # not open: nothing of the window changes
     if kind_of == EventType.DEADLINE_BREACHED:
         return record if record.breached_at is not None else record._replace(breached_at=at)
     if kind_of == EventType.DEADLINE_EXTENDED:
-        return record._replace(extensions=(*(record.extensions or ()), ExtensionRecord(
-            at=at, due_at=payload.get("due_at"), previous_due_at=payload.get("previous_due_at"),
-            reason_note_id=payload.get("reason_note_id"), by=event.actor)))
+        return record._replace(
+            extensions=(
+                *(record.extensions or ()),
+                ExtensionRecord(
+                    at=at,
+                    due_at=payload.get("due_at"),
+                    previous_due_at=payload.get("previous_due_at"),
+                    reason_note_id=payload.get("reason_note_id"),
+                    by=event.actor,
+                ),
+            )
+        )
     if kind_of in _CLOSINGS:
         return record._replace(closed_as=kind_of.removeprefix("deadline."), finished_at=at)
     return record
@@ -178,8 +193,11 @@ def _verdict(record: StepRecord, due: datetime, as_of: datetime) -> Verdict:
         return Verdict.LAPSED
     if record.closed_as is not None:
         assert record.finished_at is not None
-        late = (record.closed_as == Verdict.COMPLETED_LATE or record.breached_at is not None
-                or record.finished_at > due)
+        late = (
+            record.closed_as == Verdict.COMPLETED_LATE
+            or record.breached_at is not None
+            or record.finished_at > due
+        )
         return Verdict.COMPLETED_LATE if late else Verdict.MET
     if record.breached_at is not None:
         return Verdict.BREACHED
@@ -188,7 +206,10 @@ def _verdict(record: StepRecord, due: datetime, as_of: datetime) -> Verdict:
 
 
 def _judged(
-    record: StepRecord, started_at: datetime, kind: str, as_of: datetime,
+    record: StepRecord,
+    started_at: datetime,
+    kind: str,
+    as_of: datetime,
     reasons: Mapping[str, str],
 ) -> StepCompliance:
     request_id, step = record.request_id, record.step
@@ -196,24 +217,40 @@ def _judged(
     extensions: tuple[Extension, ...] = ()
     for granted in record.extensions or ():
         new_due = _moment(granted.due_at, request_id, f"{step} extension due_at")
-        previous_due = (due if granted.previous_due_at is None else
-                        _moment(granted.previous_due_at, request_id, f"{step} previous_due_at"))
+        previous_due = (
+            due
+            if granted.previous_due_at is None
+            else _moment(granted.previous_due_at, request_id, f"{step} previous_due_at")
+        )
         note_id = granted.reason_note_id
         note = str(note_id) if note_id is not None else None
-        extensions += (Extension(
-            at=granted.at, previous_due=previous_due, new_due=new_due,
-            reason=reasons.get(note) if note else None, reason_note_id=note, by=granted.by,
-        ),)
+        extensions += (
+            Extension(
+                at=granted.at,
+                previous_due=previous_due,
+                new_due=new_due,
+                reason=reasons.get(note) if note else None,
+                reason_note_id=note,
+                by=granted.by,
+            ),
+        )
         due = new_due
     paused = record.pauses_resumed or _NO_TIME
     if record.paused_since is not None:  # still paused: it counts up to as_of
         paused += max(as_of - record.paused_since, _NO_TIME)
     finished_at = record.finished_at
     return StepCompliance(
-        request_id=request_id, kind=kind, step=step, party=_party(record.party, step),
-        started_at=started_at, original_due_at=original_due, due_at=due,
-        finished_at=finished_at, breached_at=record.breached_at,
-        verdict=_verdict(record, due, as_of), extensions=extensions,
+        request_id=request_id,
+        kind=kind,
+        step=step,
+        party=_party(record.party, step),
+        started_at=started_at,
+        original_due_at=original_due,
+        due_at=due,
+        finished_at=finished_at,
+        breached_at=record.breached_at,
+        verdict=_verdict(record, due, as_of),
+        extensions=extensions,
         time_to_handle=None if finished_at is None else finished_at - started_at,
         paused_for_subject=paused,
     )
@@ -283,8 +320,9 @@ def compliance_from_records(
     rows: list[StepCompliance] = []
     for record in records:
         started_at = record.started_at
-        if started_at is None or (period is not None
-                                  and not period.start <= started_at < period.end):
+        if started_at is None or (
+            period is not None and not period.start <= started_at < period.end
+        ):
             continue
         kind = kinds.get(record.request_id)
         if kind is None:
@@ -310,17 +348,28 @@ def compliance_from_records(
         paused += r.paused_for_subject
     per_step = tuple(
         StepSummary(step=step, party=step_party[step], **_tally(counts, counts))
-        for step, counts in sorted(of_step.items(), key=lambda item: _step_order(item[0])))
+        for step, counts in sorted(of_step.items(), key=lambda item: _step_order(item[0]))
+    )
     per_kind = tuple(
-        KindSummary(kind=kind, requests=len(requests_of_kind[kind]),
-                    **_tally(counts, ours_of_kind[kind]))
-        for kind, counts in sorted(of_kind.items()))
+        KindSummary(
+            kind=kind, requests=len(requests_of_kind[kind]), **_tally(counts, ours_of_kind[kind])
+        )
+        for kind, counts in sorted(of_kind.items())
+    )
     verdicts: Counter[Verdict] = sum(of_kind.values(), Counter())
     overall = _tally(verdicts, sum(ours_of_kind.values(), Counter()))
     return ComplianceReport(
-        range=period, as_of=as_of, rows=tuple(rows), steps_total=overall["total"],
-        met=overall["met"], breached=overall["breached"], lapsed=overall["lapsed"],
-        open=overall["open"], on_time_rate=overall["on_time_rate"],
-        verdicts={v: verdicts[v] for v in Verdict}, per_step=per_step, per_kind=per_kind,
+        range=period,
+        as_of=as_of,
+        rows=tuple(rows),
+        steps_total=overall["total"],
+        met=overall["met"],
+        breached=overall["breached"],
+        lapsed=overall["lapsed"],
+        open=overall["open"],
+        on_time_rate=overall["on_time_rate"],
+        verdicts={v: verdicts[v] for v in Verdict},
+        per_step=per_step,
+        per_kind=per_kind,
         paused_for_subject=paused,
     )

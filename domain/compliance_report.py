@@ -33,6 +33,7 @@ BREACH_VERDICTS = frozenset({Verdict.BREACHED, Verdict.COMPLETED_LATE, Verdict.O
 # Judged steps that missed their due time; with `met`, the denominator of an on-time rate.
 MISSED_VERDICTS = BREACH_VERDICTS | {Verdict.LAPSED}
 
+
 class Extension(BaseModel):
     model_config = _FROZEN
 

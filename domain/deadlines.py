@@ -1,4 +1,4 @@
-""""Without delay" made a number: a versioned deadline policy gives each step a due time.
+""" "Without delay" made a number: a versioned deadline policy gives each step a due time.
 
 The law sets no figure; these defaults are the organisation's own commitment. The policy
 in force is copied into the workflow's input, so a request is judged by the rules it
@@ -55,13 +55,18 @@ class DeadlinePolicy(BaseModel):
     version: str = DEFAULT_POLICY_VERSION
     durations: dict[Step, timedelta] = Field(default_factory=lambda: dict(DEFAULT_DURATIONS))
     reminder_fraction: float = Field(
-        default=0.2, gt=0, lt=1,
+        default=0.2,
+        gt=0,
+        lt=1,
         description="The reminder goes out this share of the window before the due time.",
     )
     max_extensions: int = Field(
-        default=2, ge=0, le=10, description="Extensions allowed per step of a request.")
+        default=2, ge=0, le=10, description="Extensions allowed per step of a request."
+    )
     max_extension_share: float = Field(
-        default=1.0, gt=0, le=3,
+        default=1.0,
+        gt=0,
+        le=3,
         description="All extensions of a step together add at most this share of its window.",
     )
 
@@ -82,8 +87,9 @@ class DeadlinePolicy(BaseModel):
             return self
         if version == self.version:
             raise ValueError("an overridden policy needs its own version label")
-        return DeadlinePolicy.model_validate({**self.model_dump(), "version": version,
-                                              "durations": {**self.durations, **overrides}})
+        return DeadlinePolicy.model_validate(
+            {**self.model_dump(), "version": version, "durations": {**self.durations, **overrides}}
+        )
 
     def due_at(self, step: Step, started_at: datetime) -> datetime:
         return started_at + self.durations[step]
@@ -92,35 +98,52 @@ class DeadlinePolicy(BaseModel):
         """When the reminder for a step due at `due_at` (extended or not) goes out."""
         return due_at - self.durations[step] * self.reminder_fraction
 
-    def extension_problem(self, step: Step, *, started_at: datetime, until: datetime,
-                          current_due: datetime, now: datetime, extensions: int) -> str | None:
+    def extension_problem(
+        self,
+        step: Step,
+        *,
+        started_at: datetime,
+        until: datetime,
+        current_due: datetime,
+        now: datetime,
+        extensions: int,
+    ) -> str | None:
         """Why an extension of `step` to `until` is not allowed, or None. "Without delay"
         cannot be extended for ever: a step may be extended `max_extensions` times, by at
         most `max_extension_share` of its window in all."""
         if until <= current_due or until <= now:
-            return (f"the new due time must be later than the current one, "
-                    f"{current_due.isoformat(timespec='minutes')}")
+            return (
+                f"the new due time must be later than the current one, "
+                f"{current_due.isoformat(timespec='minutes')}"
+            )
         if extensions >= self.max_extensions:
-            return (f"{step.value} has been extended {extensions} times already; the deadline "
-                    f"policy {self.version} allows {self.max_extensions}")
+            return (
+                f"{step.value} has been extended {extensions} times already; the deadline "
+                f"policy {self.version} allows {self.max_extensions}"
+            )
         latest = self.due_at(step, started_at) + self.durations[step] * self.max_extension_share
         if until > latest:
-            return (f"{step.value} can be extended to {latest.isoformat(timespec='minutes')} "
-                    f"at the latest under deadline policy {self.version}")
+            return (
+                f"{step.value} can be extended to {latest.isoformat(timespec='minutes')} "
+                f"at the latest under deadline policy {self.version}"
+            )
         return None
 
-    def commitment(self, kind_is_inquiry: bool, is_disclosure: bool,
-                   received_at: datetime) -> Commitment:
+    def commitment(
+        self, kind_is_inquiry: bool, is_disclosure: bool, received_at: datetime
+    ) -> Commitment:
         """What the receipt notice promises: the answer's date for an inquiry; otherwise
         days from the person's part, since their time is not ours to count."""
         if kind_is_inquiry:
-            return Commitment(answer_by=received_at + self.durations[Step.ANSWER]
-                              + self.durations[Step.NOTIFY])
+            return Commitment(
+                answer_by=received_at + self.durations[Step.ANSWER] + self.durations[Step.NOTIFY]
+            )
         decide = sum((self.durations[s] for s in DECISION_STEPS), timedelta())
         deliver = sum((self.durations[s] for s in DELIVERY_STEPS), timedelta())
         return Commitment(
             decide_within_days=_days(decide),
-            disclose_within_days_of_payment=_days(deliver) if is_disclosure else None)
+            disclose_within_days_of_payment=_days(deliver) if is_disclosure else None,
+        )
 
 
 def _days(span: timedelta) -> int:
@@ -156,11 +179,15 @@ def parse_overrides(text: str) -> dict[Step, timedelta]:
         amount = amount.strip()
         unit = _UNITS.get(amount[-1:])
         if unit is None or not amount[:-1].isdigit() or int(amount[:-1]) == 0:
-            raise ValueError(f"{step.value}: duration must be a positive whole number of "
-                             f"d, h or m, like 7d or 36h (got {amount!r})")
+            raise ValueError(
+                f"{step.value}: duration must be a positive whole number of "
+                f"d, h or m, like 7d or 36h (got {amount!r})"
+            )
         if int(amount[:-1]) * unit.total_seconds() > MAX_DURATION.total_seconds():
-            raise ValueError(f"{step.value}: at most {MAX_DURATION.days} days "
-                             f"(got {amount!r}); without delay means within the year")
+            raise ValueError(
+                f"{step.value}: at most {MAX_DURATION.days} days "
+                f"(got {amount!r}); without delay means within the year"
+            )
         overrides[step] = unit * int(amount[:-1])
     return overrides
 
@@ -171,6 +198,8 @@ def policy_with(overrides: dict[Step, timedelta]) -> DeadlinePolicy:
     base = DeadlinePolicy()
     if not overrides:
         return base
-    label = ",".join(f"{step.value}={int(overrides[step].total_seconds() // 60)}m"
-                     for step in sorted(overrides, key=lambda s: s.value))
+    label = ",".join(
+        f"{step.value}={int(overrides[step].total_seconds() // 60)}m"
+        for step in sorted(overrides, key=lambda s: s.value)
+    )
     return base.with_overrides(overrides, version=f"{base.version}+{label}")

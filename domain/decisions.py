@@ -62,35 +62,52 @@ class AlternativeMeasureGround(StrEnum):
     OTHERWISE_DIFFICULT = "otherwise_difficult"
 
 
-
 FEE_PER_CASE_YEN = 1000
 
-DISCLOSING = frozenset({Outcome.DISCLOSED_IN_FULL,
-                        Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
-                        Outcome.DISCLOSED_IN_PART})
+DISCLOSING = frozenset(
+    {
+        Outcome.DISCLOSED_IN_FULL,
+        Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        Outcome.DISCLOSED_IN_PART,
+    }
+)
 
 OUTCOMES_BY_KIND: dict[RequestKind, frozenset[Outcome]] = {
     RequestKind.INQUIRY: frozenset({Outcome.ANSWERED}),
     RequestKind.DISCLOSURE: DISCLOSING | {Outcome.DISCLOSURE_REFUSED},
     RequestKind.CORRECTION: frozenset({Outcome.CORRECTION_MADE, Outcome.CORRECTION_DECLINED}),
     RequestKind.SUSPENSION: frozenset(
-        {Outcome.USE_SUSPENDED, Outcome.ERASED, Outcome.SUSPENSION_REFUSED,
-         Outcome.ALTERNATIVE_MEASURES}
+        {
+            Outcome.USE_SUSPENDED,
+            Outcome.ERASED,
+            Outcome.SUSPENSION_REFUSED,
+            Outcome.ALTERNATIVE_MEASURES,
+        }
     ),
     RequestKind.THIRD_PARTY_STOP: frozenset(
-        {Outcome.PROVISION_STOPPED, Outcome.STOP_REFUSED, Outcome.NO_PROVISION_TO_STOP}),
+        {Outcome.PROVISION_STOPPED, Outcome.STOP_REFUSED, Outcome.NO_PROVISION_TO_STOP}
+    ),
 }
 
 # Outcomes the person is told the reason for (Articles 6-8: "notify ... to that effect").
 NEEDS_REASON = frozenset(
-    {Outcome.DISCLOSED_IN_PART, Outcome.DISCLOSURE_REFUSED, Outcome.CORRECTION_DECLINED,
-     Outcome.SUSPENSION_REFUSED, Outcome.ALTERNATIVE_MEASURES, Outcome.STOP_REFUSED}
+    {
+        Outcome.DISCLOSED_IN_PART,
+        Outcome.DISCLOSURE_REFUSED,
+        Outcome.CORRECTION_DECLINED,
+        Outcome.SUSPENSION_REFUSED,
+        Outcome.ALTERNATIVE_MEASURES,
+        Outcome.STOP_REFUSED,
+    }
 )
 
 
 def requested_outcome(findings: Findings) -> Outcome:
-    return (Outcome.ERASED if findings.requested_action is SuspensionAction.ERASE
-            else Outcome.USE_SUSPENDED)
+    return (
+        Outcome.ERASED
+        if findings.requested_action is SuspensionAction.ERASE
+        else Outcome.USE_SUSPENDED
+    )
 
 
 class DecisionProblem(ValueError):
@@ -119,8 +136,9 @@ def validate_decision(kind: RequestKind, findings: Findings, choice: Choice) -> 
     allowed = OUTCOMES_BY_KIND.get(kind, frozenset())
     if outcome not in allowed:
         names = ", ".join(sorted(o.value for o in allowed))
-        raise DecisionProblem(f"{outcome.value} is not an outcome of a {kind.value} request; "
-                              f"allowed: {names}")
+        raise DecisionProblem(
+            f"{outcome.value} is not an outcome of a {kind.value} request; allowed: {names}"
+        )
     if outcome in NEEDS_REASON and not choice.has_reason:
         raise DecisionProblem(f"{outcome.value} needs a reason for the person (--reason-file)")
     _check_disclosure(findings, choice)
@@ -146,49 +164,64 @@ def _check_disclosure(findings: Findings, choice: Choice) -> None:
         raise DecisionProblem("withheld categories apply only to a partial disclosure")
     if choice.included_categories:
         if outcome not in DISCLOSING:
-            raise DecisionProblem("including history or characteristic information applies "
-                                  "only to a disclosure")
-        stray = sorted(c.value for c in choice.included_categories
-                       if c not in EXCLUDED_FROM_DISCLOSURE)
+            raise DecisionProblem(
+                "including history or characteristic information applies only to a disclosure"
+            )
+        stray = sorted(
+            c.value for c in choice.included_categories if c not in EXCLUDED_FROM_DISCLOSURE
+        )
         if stray:
-            raise DecisionProblem(f"only history and characteristic information is excluded "
-                                  f"in principle (Art 6 ¶2); {', '.join(stray)} is not")
+            raise DecisionProblem(
+                f"only history and characteristic information is excluded "
+                f"in principle (Art 6 ¶2); {', '.join(stray)} is not"
+            )
         if not choice.has_inclusion_reason:
-            raise DecisionProblem("disclosing history or characteristic information departs "
-                                  "from Art 6 ¶2's principle and needs its reason "
-                                  "(--include-reason-file)")
+            raise DecisionProblem(
+                "disclosing history or characteristic information departs "
+                "from Art 6 ¶2's principle and needs its reason "
+                "(--include-reason-file)"
+            )
     elif choice.has_inclusion_reason:
         raise DecisionProblem("an inclusion reason applies only with --include")
     if outcome not in DISCLOSING:
         return
     plan = disclosure_plan(findings, choice.withheld_categories, choice.included_categories)
     held = {c for c, n in findings.items_by_category.items() if n > 0 and findings.asked_for(c)}
-    not_held = sorted(c.value for c in (*choice.withheld_categories,
-                                       *choice.included_categories) if c not in held)
+    not_held = sorted(
+        c.value for c in (*choice.withheld_categories, *choice.included_categories) if c not in held
+    )
     if not_held:
-        raise DecisionProblem(f"no items of {', '.join(not_held)} are held among those asked "
-                              "for; nothing of them can be withheld or included")
+        raise DecisionProblem(
+            f"no items of {', '.join(not_held)} are held among those asked "
+            "for; nothing of them can be withheld or included"
+        )
     excluded = plan.counts(findings.items_by_category, Placement.EXCLUDED)
     if outcome is Outcome.DISCLOSED_IN_FULL and excluded:
         left = ", ".join(f"{c.value} ({n})" for c, n in sorted(excluded.items()))
         raise DecisionProblem(
             f"not a full disclosure: {left} would be left out under Art 6 ¶2; decide "
             "disclosed_except_history_and_characteristic, or include them (--include with "
-            "--include-reason-file)")
-    if outcome is Outcome.DISCLOSED_IN_PART and not plan.counts(findings.items_by_category,
-                                                                Placement.DISCLOSED):
-        raise DecisionProblem("nothing would be disclosed once these categories are withheld; "
-                              "decide disclosure_refused")
+            "--include-reason-file)"
+        )
+    if outcome is Outcome.DISCLOSED_IN_PART and not plan.counts(
+        findings.items_by_category, Placement.DISCLOSED
+    ):
+        raise DecisionProblem(
+            "nothing would be disclosed once these categories are withheld; "
+            "decide disclosure_refused"
+        )
     if outcome is Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC and not excluded:
-        raise DecisionProblem("no history or characteristic information would be left out; "
-                              "decide disclosed_in_full")
+        raise DecisionProblem(
+            "no history or characteristic information would be left out; decide disclosed_in_full"
+        )
 
 
 def _check_alternative(choice: Choice) -> None:
     if choice.outcome is Outcome.ALTERNATIVE_MEASURES:
         if choice.alternative_ground is None:
-            raise DecisionProblem("alternative measures need their ground: large_expense or "
-                                  "otherwise_difficult")
+            raise DecisionProblem(
+                "alternative measures need their ground: large_expense or otherwise_difficult"
+            )
         if not choice.has_measure:
             raise DecisionProblem("alternative measures need the measure itself (--measure-file)")
     elif choice.alternative_ground is not None or choice.has_measure:
@@ -201,18 +234,23 @@ def _check_correction(findings: Findings, choice: Choice) -> None:
     declined = set(choice.declined_changes)
     unknown = sorted(i for i in declined if not 0 <= i < len(findings.changes))
     if unknown:
-        raise DecisionProblem(f"the request has changes 1 to {len(findings.changes)}; there "
-                              f"is no change {', '.join(str(i + 1) for i in unknown)}")
+        raise DecisionProblem(
+            f"the request has changes 1 to {len(findings.changes)}; there "
+            f"is no change {', '.join(str(i + 1) for i in unknown)}"
+        )
     if declined and choice.outcome is not Outcome.CORRECTION_MADE:
-        raise DecisionProblem("declining single changes applies only to correction_made; "
-                              "correction_declined declines them all")
+        raise DecisionProblem(
+            "declining single changes applies only to correction_made; "
+            "correction_declined declines them all"
+        )
     if declined and not choice.has_reason:
-        raise DecisionProblem("declining a change needs a reason for the person "
-                              "(--reason-file)")
+        raise DecisionProblem("declining a change needs a reason for the person (--reason-file)")
     made = [c for c in findings.changes if c.index not in declined and c.effective]
     if choice.outcome is Outcome.CORRECTION_MADE and not made:
-        raise DecisionProblem("none of the changes to be made would change what we hold; "
-                              "decide correction_declined with the reason")
+        raise DecisionProblem(
+            "none of the changes to be made would change what we hold; "
+            "decide correction_declined with the reason"
+        )
 
 
 def _check_suspension(findings: Findings, choice: Choice) -> None:
@@ -223,15 +261,20 @@ def _check_suspension(findings: Findings, choice: Choice) -> None:
             raise DecisionProblem(
                 f"the investigation found {found} items in breach of the grounds given: "
                 f"Art 8 ¶2 requires {requested_outcome(findings).value}, or alternative_measures "
-                "where that costs a large amount or is otherwise difficult (Art 8 ¶4)")
+                "where that costs a large amount or is otherwise difficult (Art 8 ¶4)"
+            )
     elif outcome is not Outcome.SUSPENSION_REFUSED:
-        raise DecisionProblem("the investigation found no item in breach of the grounds "
-                              "given, so there is nothing to suspend or erase; decide "
-                              "suspension_refused with the reason")
+        raise DecisionProblem(
+            "the investigation found no item in breach of the grounds "
+            "given, so there is nothing to suspend or erase; decide "
+            "suspension_refused with the reason"
+        )
     if outcome in (Outcome.USE_SUSPENDED, Outcome.ERASED) and outcome is not requested_outcome(
-            findings):
-        raise DecisionProblem(f"the person asked for {requested_outcome(findings).value}, "
-                              f"not {outcome.value}")
+        findings
+    ):
+        raise DecisionProblem(
+            f"the person asked for {requested_outcome(findings).value}, not {outcome.value}"
+        )
 
 
 def _check_provision(findings: Findings, choice: Choice) -> None:
@@ -240,27 +283,37 @@ def _check_provision(findings: Findings, choice: Choice) -> None:
         raise DecisionProblem("continued partners apply only to a stop request")
     for partner in continued:
         if partner not in findings.third_party_partners:
-            raise DecisionProblem(f"{partner} is not a third party this person's data is "
-                                  "provided to, among those they named")
+            raise DecisionProblem(
+                f"{partner} is not a third party this person's data is "
+                "provided to, among those they named"
+            )
         if findings.continuable(partner) is None:
             basis = findings.partner_bases.get(partner)
             raise DecisionProblem(
                 f"provision to {partner} rests on {basis.value if basis else 'no basis'}; "
-                "it stops at the person's request (Art 5) and cannot be continued")
+                "it stops at the person's request (Art 5) and cannot be continued"
+            )
     if continued and not choice.has_reason:
-        raise DecisionProblem("continuing a provision needs a reason for the person "
-                              "(--reason-file)")
+        raise DecisionProblem(
+            "continuing a provision needs a reason for the person (--reason-file)"
+        )
     stopping = stoppable_partners(findings, continued)
     if outcome is Outcome.PROVISION_STOPPED and not stopping:
-        raise DecisionProblem("no provision would be stopped; decide stop_refused (every "
-                              "partner continued on its exception) or no_provision_to_stop")
+        raise DecisionProblem(
+            "no provision would be stopped; decide stop_refused (every "
+            "partner continued on its exception) or no_provision_to_stop"
+        )
     if outcome is Outcome.STOP_REFUSED and (stopping or not continued):
-        raise DecisionProblem("stop_refused continues every named third-party provision on "
-                              "its recorded exception (--continue PARTNER for each); "
-                              f"not continued: {', '.join(stopping) or 'none named'}")
+        raise DecisionProblem(
+            "stop_refused continues every named third-party provision on "
+            "its recorded exception (--continue PARTNER for each); "
+            f"not continued: {', '.join(stopping) or 'none named'}"
+        )
     if outcome is Outcome.NO_PROVISION_TO_STOP and findings.third_party_partners:
-        raise DecisionProblem(f"provision to {', '.join(findings.third_party_partners)} is "
-                              "provision to a third party; decide provision_stopped")
+        raise DecisionProblem(
+            f"provision to {', '.join(findings.third_party_partners)} is "
+            "provision to a third party; decide provision_stopped"
+        )
 
 
 def approval_problem(decided_by: str, approver: str) -> str | None:
@@ -271,12 +324,14 @@ def approval_problem(decided_by: str, approver: str) -> str | None:
     return None
 
 
-def payment_problem(invoice_id: str, amount_yen: int, *, paid_invoice: str,
-                    paid_yen: int) -> str | None:
+def payment_problem(
+    invoice_id: str, amount_yen: int, *, paid_invoice: str, paid_yen: int
+) -> str | None:
     """Article 6's fee: the payment must be for this request's invoice, in full."""
     if paid_invoice != invoice_id:
-        return (f"invoice {paid_invoice} does not exist for this request; its invoice is "
-                f"{invoice_id}")
+        return (
+            f"invoice {paid_invoice} does not exist for this request; its invoice is {invoice_id}"
+        )
     if paid_yen != amount_yen:
         return f"the fee is {amount_yen} yen, not {paid_yen}"
     return None

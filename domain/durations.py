@@ -16,15 +16,20 @@ def parse_duration(text: str, units: str, *, least: timedelta, most: timedelta) 
     allowed = " or ".join(units)
     value = text.strip()
     parts = _DURATION_PART.findall(value)
-    if not value or "".join(n + u for n, u in parts) != value or any(
-            u not in units for _, u in parts) or len({u for _, u in parts}) != len(parts):
-        raise ValueError(f"must be a whole number of {allowed}, like {example} "
-                         f"(got {text[:40]!r})")
+    if (
+        not value
+        or "".join(n + u for n, u in parts) != value
+        or any(u not in units for _, u in parts)
+        or len({u for _, u in parts}) != len(parts)
+    ):
+        raise ValueError(f"must be a whole number of {allowed}, like {example} (got {text[:40]!r})")
     total = timedelta(seconds=sum(int(n) * _UNIT_SECONDS[u] for n, u in parts))
     if not least <= total <= most:
-        raise ValueError(f"must be from {spoken_duration(least, units)} to "
-                         f"{spoken_duration(most, units)} "
-                         f"(got {text!r})")
+        raise ValueError(
+            f"must be from {spoken_duration(least, units)} to "
+            f"{spoken_duration(most, units)} "
+            f"(got {text!r})"
+        )
     return total
 
 

@@ -60,16 +60,21 @@ class Checkpoint(BaseModel):
     def statement(self) -> bytes:
         """The exact bytes signed: canonical JSON under a tag naming the format."""
         document: dict[str, Any] = {
-            "format": STATEMENT_TAG, "log_size": self.log_size, "log_head": self.log_head,
-            "signed_at": canonical_timestamp(self.signed_at), "key_id": self.key_id,
+            "format": STATEMENT_TAG,
+            "log_size": self.log_size,
+            "log_head": self.log_head,
+            "signed_at": canonical_timestamp(self.signed_at),
+            "key_id": self.key_id,
             "reason": self.reason,
             "closed_request": self.closed_request.model_dump() if self.closed_request else None,
         }
         return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
     def describe(self) -> str:
-        return (f"checkpoint of {canonical_timestamp(self.signed_at)} ({self.reason}, "
-                f"{self.log_size} entries)")
+        return (
+            f"checkpoint of {canonical_timestamp(self.signed_at)} ({self.reason}, "
+            f"{self.log_size} entries)"
+        )
 
 
 class SignedCheckpoint(BaseModel):
@@ -135,11 +140,13 @@ class LogCheck:
             for checkpoint in self._pinned[size]:
                 self.problems.append(
                     f"the log is truncated: the {checkpoint.describe()} covers {size} "
-                    f"entries, the log has {self.size}")
+                    f"entries, the log has {self.size}"
+                )
         self._pinned.clear()
         for request_id, seq in unlogged_events:
             self.problems.append(
-                f"event {request_id}#{seq} is not in the log (added behind the log's back)")
+                f"event {request_id}#{seq} is not in the log (added behind the log's back)"
+            )
             break
         return LogVerdict(self.size, tuple(self.problems), self.matched)
 
@@ -163,11 +170,15 @@ class LogCheck:
                 self.problems.append(
                     f"the {checkpoint.describe()} signed head {checkpoint.log_head[:16]}..., "
                     f"the log's head at {checkpoint.log_size} entries is {self.head[:16]}...: "
-                    "an event before it was changed, removed or reordered")
+                    "an event before it was changed, removed or reordered"
+                )
 
 
-def verify_log(rows: Iterable[LogRow], checkpoints: Iterable[Checkpoint],
-               unlogged_events: Iterable[tuple[str, int]] = ()) -> LogVerdict:
+def verify_log(
+    rows: Iterable[LogRow],
+    checkpoints: Iterable[Checkpoint],
+    unlogged_events: Iterable[tuple[str, int]] = (),
+) -> LogVerdict:
     """LogCheck over rows already in memory."""
     check = LogCheck(checkpoints)
     for row in rows:
@@ -179,11 +190,14 @@ def mark_problem(mark: RequestMark, hashes: Mapping[int, str], source: str) -> s
     """A checkpoint's closed request against its chain now (seq -> hash)."""
     now = hashes.get(mark.seq)
     if now is None:
-        return (f"request {mark.request_id}: the {source} says its chain ended at seq "
-                f"{mark.seq}; the store has no such event")
+        return (
+            f"request {mark.request_id}: the {source} says its chain ended at seq "
+            f"{mark.seq}; the store has no such event"
+        )
     if now != mark.hash:
-        return (f"request {mark.request_id}: event #{mark.seq} differs from the one the "
-                f"{source} signed")
+        return (
+            f"request {mark.request_id}: event #{mark.seq} differs from the one the {source} signed"
+        )
     return None
 
 

@@ -123,10 +123,10 @@ class DisclosurePlan:
             return Placement.EXCLUDED
         return Placement.DISCLOSED
 
-    def counts(self, items_by_category: dict[DataCategory, int],
-               placement: Placement) -> dict[DataCategory, int]:
-        return {c: n for c, n in items_by_category.items()
-                if n > 0 and self.place(c) is placement}
+    def counts(
+        self, items_by_category: dict[DataCategory, int], placement: Placement
+    ) -> dict[DataCategory, int]:
+        return {c: n for c, n in items_by_category.items() if n > 0 and self.place(c) is placement}
 
 
 def disclosure_plan(
@@ -136,8 +136,11 @@ def disclosure_plan(
 ) -> DisclosurePlan:
     """The categories asked for, less those withheld on an Article 6 ¶1 ground, less
     history and characteristic information unless an operator included them."""
-    return DisclosurePlan(asked=frozenset(findings.requested_categories),
-                          withheld=frozenset(withheld), included=frozenset(included))
+    return DisclosurePlan(
+        asked=frozenset(findings.requested_categories),
+        withheld=frozenset(withheld),
+        included=frozenset(included),
+    )
 
 
 def stoppable_partners(findings: Findings, continued: Iterable[str] = ()) -> tuple[str, ...]:

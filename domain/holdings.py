@@ -65,8 +65,12 @@ class HeldItem:
     used_at: datetime | None = None  # since when it is used for its purpose
 
 
-def breaches(item: HeldItem, grounds: Iterable[SuspensionGround], *,
-             within: Callable[[HeldItem], bool] | None = None) -> tuple[SuspensionGround, ...]:
+def breaches(
+    item: HeldItem,
+    grounds: Iterable[SuspensionGround],
+    *,
+    within: Callable[[HeldItem], bool] | None = None,
+) -> tuple[SuspensionGround, ...]:
     """The grounds of Article 8 ¶1 that this item is found in breach of. `within` judges
     the purpose (an investigation passes the purposes register as it stood when the item
     was used, domain.purposes.PurposeRegister.within_purpose); by default Article 3's

@@ -93,17 +93,28 @@ class InventorySubject(Strict):
         listed = {item.field for item in self.items}
         implied = []
         if NAME_FIELD not in listed:
-            implied.append(HeldItemRecord(category=DataCategory.IDENTITY, field=NAME_FIELD,
-                                          value=self.name, purpose=NAME_PURPOSE))
+            implied.append(
+                HeldItemRecord(
+                    category=DataCategory.IDENTITY,
+                    field=NAME_FIELD,
+                    value=self.name,
+                    purpose=NAME_PURPOSE,
+                )
+            )
         if EMAIL_FIELD not in listed:
-            implied.append(HeldItemRecord(category=DataCategory.CONTACT, field=EMAIL_FIELD,
-                                          value=self.email, purpose=EMAIL_PURPOSE))
+            implied.append(
+                HeldItemRecord(
+                    category=DataCategory.CONTACT,
+                    field=EMAIL_FIELD,
+                    value=self.email,
+                    purpose=EMAIL_PURPOSE,
+                )
+            )
         return (*implied, *self.items)
 
     @model_validator(mode="after")
     def _consistent(self) -> InventorySubject:
-        problems = [*self._item_problems(), *self._provision_problems(),
-                    *self._consent_problems()]
+        problems = [*self._item_problems(), *self._provision_problems(), *self._consent_problems()]
         if problems:
             raise Problems(problems)
         return self
@@ -118,18 +129,36 @@ class InventorySubject(Strict):
             if item.field in first:
                 earlier = self.items[first[item.field]]
                 what = "category and field" if earlier.category is item.category else "field"
-                problems.append((f"{at}.field", f"repeats the {what} of items.{first[item.field]}"
-                                 " (a field names one item of the subject)"))
+                problems.append(
+                    (
+                        f"{at}.field",
+                        f"repeats the {what} of items.{first[item.field]}"
+                        " (a field names one item of the subject)",
+                    )
+                )
                 continue
             first[item.field] = index
-            if item.field == NAME_FIELD and (item.category is not DataCategory.IDENTITY
-                                             or item.value != self.name):
-                problems.append((at, "the name item must be in category identity and have "
-                                     "the subject's name as its value"))
-            if item.field == EMAIL_FIELD and (item.category is not DataCategory.CONTACT
-                                              or item.value.casefold() != self.email.casefold()):
-                problems.append((at, "the email item must be in category contact and have "
-                                     "the subject's email as its value"))
+            if item.field == NAME_FIELD and (
+                item.category is not DataCategory.IDENTITY or item.value != self.name
+            ):
+                problems.append(
+                    (
+                        at,
+                        "the name item must be in category identity and have "
+                        "the subject's name as its value",
+                    )
+                )
+            if item.field == EMAIL_FIELD and (
+                item.category is not DataCategory.CONTACT
+                or item.value.casefold() != self.email.casefold()
+            ):
+                problems.append(
+                    (
+                        at,
+                        "the email item must be in category contact and have "
+                        "the subject's email as its value",
+                    )
+                )
         return problems
 
     def _provision_problems(self) -> list[tuple[str, str]]:
@@ -139,9 +168,13 @@ class InventorySubject(Strict):
         for index, provision in enumerate(self.provisions):
             at = f"provisions.{index}"
             if provision.partner in partners:
-                problems.append((f"{at}.partner",
-                                 f"repeats the partner of provisions.{partners[provision.partner]}"
-                                 " (one provision per partner; list all its items there)"))
+                problems.append(
+                    (
+                        f"{at}.partner",
+                        f"repeats the partner of provisions.{partners[provision.partner]}"
+                        " (one provision per partner; list all its items there)",
+                    )
+                )
             else:
                 partners[provision.partner] = index
             problems += footing_problems(at, provision.relationship, provision.legal_basis)
@@ -155,9 +188,13 @@ class InventorySubject(Strict):
         for index, consent in enumerate(self.consents):
             at = f"consents.{index}"
             if consent.partner in partners:
-                problems.append((f"{at}.partner",
-                                 f"repeats the partner of consents.{partners[consent.partner]}"
-                                 " (one consent per partner: the latest the person gave)"))
+                problems.append(
+                    (
+                        f"{at}.partner",
+                        f"repeats the partner of consents.{partners[consent.partner]}"
+                        " (one consent per partner: the latest the person gave)",
+                    )
+                )
             partners.setdefault(consent.partner, index)
             problems += _named_items(at, consent.items, held)
             if consent.withdrawn_at is not None and consent.withdrawn_at < consent.given_at:
@@ -172,8 +209,9 @@ def _named_items(at: str, items: list[str], held: set[str]) -> list[tuple[str, s
         if field in named:
             problems.append((f"{at}.items.{position}", "names an item twice"))
         elif field not in held:
-            problems.append((f"{at}.items.{position}",
-                             f"names {field}, which is not an item of this subject"))
+            problems.append(
+                (f"{at}.items.{position}", f"names {field}, which is not an item of this subject")
+            )
         named.add(field)
     return problems
 
@@ -186,14 +224,19 @@ class Inventory(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Inventory:
         if not (self.subjects or self.purposes or self.provision_bases):
-            raise Problems([("inventory", "names nothing: give subjects, purposes or "
-                                           "provision_bases")])
-        problems = [*_repeats("subjects", [s.subject_id for s in self.subjects], "subject_id"),
-                    *_repeats("purposes", [p.id for p in self.purposes], "id"),
-                    *_repeats("provision_bases", [b.partner for b in self.provision_bases],
-                              "partner")]
-        problems += [(f"purposes.{index}.incidental_to", "a purpose is not incidental to itself")
-                     for index, p in enumerate(self.purposes) if p.incidental_to == p.id]
+            raise Problems(
+                [("inventory", "names nothing: give subjects, purposes or provision_bases")]
+            )
+        problems = [
+            *_repeats("subjects", [s.subject_id for s in self.subjects], "subject_id"),
+            *_repeats("purposes", [p.id for p in self.purposes], "id"),
+            *_repeats("provision_bases", [b.partner for b in self.provision_bases], "partner"),
+        ]
+        problems += [
+            (f"purposes.{index}.incidental_to", "a purpose is not incidental to itself")
+            for index, p in enumerate(self.purposes)
+            if p.incidental_to == p.id
+        ]
         problems += self._footing_mismatches()
         if problems:
             raise Problems(problems)
@@ -202,22 +245,31 @@ class Inventory(Strict):
     def _footing_mismatches(self) -> list[tuple[str, str]]:
         """A provision to a partner whose footing the file records must be on that footing:
         a stop request judges it by the partner's."""
-        bases = {basis.partner: (index, basis) for index, basis in
-                 reversed(list(enumerate(self.provision_bases)))}
+        bases = {
+            basis.partner: (index, basis)
+            for index, basis in reversed(list(enumerate(self.provision_bases)))
+        }
         problems = []
         for s, subject in enumerate(self.subjects):
             for p, provision in enumerate(subject.provisions):
                 if provision.partner not in bases or footing_problems(
-                        "", provision.relationship, provision.legal_basis):
+                    "", provision.relationship, provision.legal_basis
+                ):
                     continue
                 index, basis = bases[provision.partner]
-                if (basis.relationship, basis.legal_basis) != (provision.relationship,
-                                                               provision.legal_basis):
-                    problems.append((f"subjects.{s}.provisions.{p}",
-                                     f"is {provision.relationship.value}/"
-                                     f"{provision.legal_basis.value}, but provision_bases."
-                                     f"{index} records the partner as "
-                                     f"{basis.relationship.value}/{basis.legal_basis.value}"))
+                if (basis.relationship, basis.legal_basis) != (
+                    provision.relationship,
+                    provision.legal_basis,
+                ):
+                    problems.append(
+                        (
+                            f"subjects.{s}.provisions.{p}",
+                            f"is {provision.relationship.value}/"
+                            f"{provision.legal_basis.value}, but provision_bases."
+                            f"{index} records the partner as "
+                            f"{basis.relationship.value}/{basis.legal_basis.value}",
+                        )
+                    )
         return problems
 
 
@@ -226,8 +278,9 @@ def _repeats(section: str, keys: list[str], key: str) -> list[tuple[str, str]]:
     problems = []
     for index, value in enumerate(keys):
         if value in first:
-            problems.append((f"{section}.{index}.{key}",
-                             f"repeats the {key} of {section}.{first[value]}"))
+            problems.append(
+                (f"{section}.{index}.{key}", f"repeats the {key} of {section}.{first[value]}")
+            )
         else:
             first[value] = index
     return problems
@@ -246,10 +299,10 @@ _PATTERN_MESSAGES = {
     "field": "must be 1-64 lowercase letters, digits and _, starting with a letter",
     "items": "must be a field name: 1-64 lowercase letters, digits and _, starting with a letter",
     "purpose": "must be a purpose id such as billing or incidental:billing "
-               "(lowercase letters, digits and _), or null",
+    "(lowercase letters, digits and _), or null",
     "id": "must be a purpose id: 1-64 lowercase letters, digits and _, starting with a letter",
     "incidental_to": "must be a purpose id: 1-64 lowercase letters, digits and _, starting "
-                     "with a letter",
+    "with a letter",
 }
 _IDENTIFIER_MESSAGE = "must be 1-128 letters, digits and . _ : -, starting with a letter or digit"
 
@@ -258,8 +311,10 @@ def _problems(error: Any) -> list[tuple[str, str]]:
     loc = [str(part) for part in error["loc"]]
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, Problems):
-        return [(field_path([*loc, *relative.split(".")]), message)
-                for relative, message in cause.problems]
+        return [
+            (field_path([*loc, *relative.split(".")]), message)
+            for relative, message in cause.problems
+        ]
     path, kind = field_path(loc) or "inventory", error["type"]
     named = [part for part in loc if not part.isdigit()][-1:] or [""]
     if kind == "missing":
@@ -287,10 +342,13 @@ def parse_inventory(data: Any) -> Inventory:
     try:
         return Inventory.model_validate(data)
     except ValidationError as exc:
-        problems = list(dict.fromkeys(
-            problem for error in exc.errors() for problem in _problems(error)))
+        problems = list(
+            dict.fromkeys(problem for error in exc.errors() for problem in _problems(error))
+        )
         if len(problems) > MAX_PROBLEMS:
             # A hostile file can carry thousands of faults; the first ones say enough.
-            problems = [*problems[:MAX_PROBLEMS],
-                        ("inventory", f"and {len(problems) - MAX_PROBLEMS} more problems")]
+            problems = [
+                *problems[:MAX_PROBLEMS],
+                ("inventory", f"and {len(problems) - MAX_PROBLEMS} more problems"),
+            ]
         raise InvalidInventory(problems) from None

@@ -59,18 +59,29 @@ class Problems(ValueError):
         super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
 
 
-def footing_problems(at: str, relationship: Relationship,
-                     legal_basis: ProvisionBasis) -> list[tuple[str, str]]:
+def footing_problems(
+    at: str, relationship: Relationship, legal_basis: ProvisionBasis
+) -> list[tuple[str, str]]:
     """Article 5 ¶2: entrustment, business succession and joint use are not provision to a
     third party; provision to a third party needs consent, the opt-out notification or one
     of ¶1's exceptions."""
     not_third_party = legal_basis is ProvisionBasis.NOT_THIRD_PARTY
     if relationship.is_third_party and not_third_party:
-        return [(f"{at}.legal_basis", "a third_party provision needs consent, "
-                 "opt_out_notified or one of Article 5's exceptions, not not_third_party")]
+        return [
+            (
+                f"{at}.legal_basis",
+                "a third_party provision needs consent, "
+                "opt_out_notified or one of Article 5's exceptions, not not_third_party",
+            )
+        ]
     if not relationship.is_third_party and not not_third_party:
-        return [(f"{at}.legal_basis", f"{relationship.value} is not provision to a "
-                 "third party (Article 5 ¶2): legal_basis must be not_third_party")]
+        return [
+            (
+                f"{at}.legal_basis",
+                f"{relationship.value} is not provision to a "
+                "third party (Article 5 ¶2): legal_basis must be not_third_party",
+            )
+        ]
     return []
 
 
@@ -115,8 +126,9 @@ class ProvisionBasisRecord(Strict):
     def _consistent(self) -> ProvisionBasisRecord:
         problems = footing_problems("", self.relationship, self.legal_basis)
         if self.opt_out is not None and self.legal_basis is not ProvisionBasis.OPT_OUT_NOTIFIED:
-            problems.append(("opt_out", "only a legal_basis of opt_out_notified has opt-out "
-                                        "matters"))
+            problems.append(
+                ("opt_out", "only a legal_basis of opt_out_notified has opt-out matters")
+            )
         if self.opt_out is not None:
             seen: set[OptOutMatter] = set()
             for position, matter in enumerate(self.opt_out.matters):
@@ -132,12 +144,18 @@ class ProvisionBasisRecord(Strict):
     def record(self) -> BasisRecord:
         opt_out, joint_use = self.opt_out or OptOutRecord(), self.joint_use or JointUseRecord()
         return BasisRecord(
-            partner_id=self.partner, relationship=self.relationship,
-            legal_basis=self.legal_basis, matters_announced=frozenset(opt_out.matters),
+            partner_id=self.partner,
+            relationship=self.relationship,
+            legal_basis=self.legal_basis,
+            matters_announced=frozenset(opt_out.matters),
             matters_announced_at=opt_out.announced_at,
             commission_notified_at=opt_out.commission_notified_at,
-            joint_use={p: text for p in JointUseParticular
-                       if (text := getattr(joint_use, p.value)) is not None})
+            joint_use={
+                p: text
+                for p in JointUseParticular
+                if (text := getattr(joint_use, p.value)) is not None
+            },
+        )
 
 
 class ConsentEntry(Strict):
@@ -149,5 +167,6 @@ class ConsentEntry(Strict):
     withdrawn_at: AwareDatetime | None = None
 
     def record(self, subject_id: str) -> ConsentRecord:
-        return ConsentRecord(subject_id, self.partner, frozenset(self.items), self.given_at,
-                             self.withdrawn_at)
+        return ConsentRecord(
+            subject_id, self.partner, frozenset(self.items), self.given_at, self.withdrawn_at
+        )

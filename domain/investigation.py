@@ -66,10 +66,14 @@ def investigate(kind: RequestKind, details: Mapping[str, Any], held: Holdings) -
 
 def _changes(details: Mapping[str, Any], held: Holdings) -> tuple[ChangeCheck, ...]:
     return tuple(
-        ChangeCheck(index=i, action=CorrectionAction(c["action"]),
-                    held=c["field"] in held.values,
-                    same_value=held.values.get(c["field"]) == [c.get("new_value")])
-        for i, c in enumerate(details["changes"]))
+        ChangeCheck(
+            index=i,
+            action=CorrectionAction(c["action"]),
+            held=c["field"] in held.values,
+            same_value=held.values.get(c["field"]) == [c.get("new_value")],
+        )
+        for i, c in enumerate(details["changes"])
+    )
 
 
 def _breaches(details: Mapping[str, Any], held: Holdings) -> dict[str, Any]:
@@ -80,8 +84,11 @@ def _breaches(details: Mapping[str, Any], held: Holdings) -> dict[str, Any]:
     # "Beyond the scope of the purpose of use" (Art 8): against Article 3's register as it
     # stood when the item was used (docs/policy-interpretation.md).
     def within(item: HeldItem) -> bool:
-        return (register is not None and item.used_at is not None
-                and register.within_purpose(item.purpose, item.used_at))
+        return (
+            register is not None
+            and item.used_at is not None
+            and register.within_purpose(item.purpose, item.used_at)
+        )
 
     items = held.items
     found = [item for item in items if breaches(item, grounds, within=within)]
@@ -90,10 +97,12 @@ def _breaches(details: Mapping[str, Any], held: Holdings) -> dict[str, Any]:
     return {
         "requested_action": action,
         "requested_grounds": grounds,
-        "used_beyond_purpose": sum(1 for i in items if breaches(
-            i, (SuspensionGround.USED_BEYOND_PURPOSE,), within=within)),
-        "obtained_wrongfully": sum(1 for i in items if breaches(
-            i, (SuspensionGround.OBTAINED_WRONGFULLY,))),
+        "used_beyond_purpose": sum(
+            1 for i in items if breaches(i, (SuspensionGround.USED_BEYOND_PURPOSE,), within=within)
+        ),
+        "obtained_wrongfully": sum(
+            1 for i in items if breaches(i, (SuspensionGround.OBTAINED_WRONGFULLY,))
+        ),
         "items_in_breach": tuple(i.item_id for i in pending),
         "already_suspended": len(found) - len(pending),
     }
@@ -103,14 +112,13 @@ def _provisions(details: Mapping[str, Any], held: Holdings) -> dict[str, Any]:
     named = list(dict.fromkeys(details["partners"]))
     # Each partner's footing is Article 5's register's where it records one, else the
     # provision's own as listed.
-    footing = {p.partner_id: held.registered.get(p.partner_id, p.footing)
-               for p in held.provisions}
+    footing = {p.partner_id: held.registered.get(p.partner_id, p.footing) for p in held.provisions}
     relation = {p: r for p, (r, _) in footing.items()}
     stopped = {p.partner_id for p in held.provisions if p.stopped}
     return {
         "third_party_partners": tuple(
-            p for p in named if p in relation and relation[p].is_third_party
-            and p not in stopped),
+            p for p in named if p in relation and relation[p].is_third_party and p not in stopped
+        ),
         "already_stopped": tuple(p for p in named if p in stopped),
         "partner_bases": {p: basis for p, (r, basis) in footing.items() if r.is_third_party},
         "not_third_parties": {p: r for p, r in relation.items() if not r.is_third_party},

@@ -32,19 +32,36 @@ STEPS_BY_KIND: dict[RequestKind, tuple[Step, ...]] = {
     # The fee is asked for once a disclosure is decided, and only if something will be
     # disclosed (docs/policy-interpretation.md, "The fee").
     RequestKind.DISCLOSURE: (
-        Step.ACKNOWLEDGE, Step.VERIFY_IDENTITY, Step.INVESTIGATE, Step.DECIDE,
-        Step.PAYMENT, Step.ACT, Step.NOTIFY,
+        Step.ACKNOWLEDGE,
+        Step.VERIFY_IDENTITY,
+        Step.INVESTIGATE,
+        Step.DECIDE,
+        Step.PAYMENT,
+        Step.ACT,
+        Step.NOTIFY,
     ),
     RequestKind.CORRECTION: (
-        Step.ACKNOWLEDGE, Step.VERIFY_IDENTITY, Step.INVESTIGATE, Step.DECIDE, Step.ACT,
+        Step.ACKNOWLEDGE,
+        Step.VERIFY_IDENTITY,
+        Step.INVESTIGATE,
+        Step.DECIDE,
+        Step.ACT,
         Step.NOTIFY,
     ),
     RequestKind.SUSPENSION: (
-        Step.ACKNOWLEDGE, Step.VERIFY_IDENTITY, Step.INVESTIGATE, Step.DECIDE, Step.ACT,
+        Step.ACKNOWLEDGE,
+        Step.VERIFY_IDENTITY,
+        Step.INVESTIGATE,
+        Step.DECIDE,
+        Step.ACT,
         Step.NOTIFY,
     ),
     RequestKind.THIRD_PARTY_STOP: (
-        Step.ACKNOWLEDGE, Step.VERIFY_IDENTITY, Step.INVESTIGATE, Step.DECIDE, Step.ACT,
+        Step.ACKNOWLEDGE,
+        Step.VERIFY_IDENTITY,
+        Step.INVESTIGATE,
+        Step.DECIDE,
+        Step.ACT,
         Step.NOTIFY,
     ),
 }
@@ -155,5 +172,5 @@ def next_step(kind: RequestKind, step: Step | None, *, fee_due: bool = True) -> 
     steps = tuple(s for s in STEPS_BY_KIND[kind] if fee_due or s is not Step.PAYMENT)
     if step not in steps:
         return None
-    later = steps[steps.index(step) + 1:]
+    later = steps[steps.index(step) + 1 :]
     return later[0] if later else None

@@ -67,8 +67,9 @@ class RequestRef(_Message):
     privacy_policy_version: Identifier | None = None
 
 
-UNREADABLE_REF = RequestRef(request_id="unreadable-input", subject_id="unreadable-input",
-                            kind=RequestKind.INQUIRY)
+UNREADABLE_REF = RequestRef(
+    request_id="unreadable-input", subject_id="unreadable-input", kind=RequestKind.INQUIRY
+)
 """Stands in for a workflow input that did not decode, so the workflow can fail cleanly."""
 
 
@@ -76,8 +77,10 @@ def input_problem(error: Exception) -> str:
     """Why a workflow input is not a RequestRef, by field and kind of fault only: the
     input's values never go into the message (it is kept in Temporal history)."""
     if isinstance(error, ValidationError):
-        faults = [f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['type']}"
-                  for e in error.errors()[:5]]
+        faults = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['type']}"
+            for e in error.errors()[:5]
+        ]
         return "; ".join(faults)
     return type(error).__name__
 
@@ -187,7 +190,8 @@ class Decide(_Message):
     continued_partners: tuple[Identifier, ...] = Field(default=(), max_length=100)
     # Art 7 ¶2: the requested changes (by place, from 0) judged not necessary
     declined_changes: tuple[Annotated[int, Field(ge=0, lt=100)], ...] = Field(
-        default=(), max_length=100)
+        default=(), max_length=100
+    )
     reason_note_id: NoteId | None = None
     measure_note_id: NoteId | None = None
     inclusion_note_id: NoteId | None = None
@@ -196,7 +200,8 @@ class Decide(_Message):
 
     def choice(self) -> Choice:
         return Choice(
-            outcome=self.outcome, refusal_grounds=self.refusal_grounds,
+            outcome=self.outcome,
+            refusal_grounds=self.refusal_grounds,
             alternative_ground=self.alternative_ground,
             withheld_categories=self.withheld_categories,
             included_categories=self.included_categories,
@@ -204,12 +209,14 @@ class Decide(_Message):
             declined_changes=self.declined_changes,
             has_reason=self.reason_note_id is not None,
             has_measure=self.measure_note_id is not None,
-            has_inclusion_reason=self.inclusion_note_id is not None)
+            has_inclusion_reason=self.inclusion_note_id is not None,
+        )
 
     @property
     def note_ids(self) -> tuple[str, ...]:
-        return tuple(n for n in (self.reason_note_id, self.measure_note_id,
-                                 self.inclusion_note_id) if n)
+        return tuple(
+            n for n in (self.reason_note_id, self.measure_note_id, self.inclusion_note_id) if n
+        )
 
 
 class ApproveMeasure(_Message):

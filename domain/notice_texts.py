@@ -9,8 +9,20 @@ from __future__ import annotations
 
 from domain.requests import Language
 
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December")
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 EN: dict[str, str] = {
     "greeting": "Dear {name},",
@@ -174,8 +186,7 @@ EN: dict[str, str] = {
     "from us as a third party, so there is no provision to stop.",
     "provision.not_third_parties": "These recipients are not third parties under Article 5 "
     "({relationships}), so provision to them continues: {partners}.",
-    "provision.unknown": "We have no record of providing your personal information to: "
-    "{partners}.",
+    "provision.unknown": "We have no record of providing your personal information to: {partners}.",
     "closed.identity_not_verified": "We have closed your request because we could not "
     "confirm your identity within the time allowed. Nothing was disclosed or changed. You "
     "are welcome to make a new request.",
@@ -226,8 +237,7 @@ JA: dict[str, str] = {
     "fee.request": "開示には1回のご請求につき{amount}円の手数料がかかります（第6条）。{date}"
     "までに請求書{invoice_id}のお支払いをお願いします。お支払いを確認後に開示いたします。期限"
     "までにお支払いがない場合は本件のお手続きを終了し、開示は行わず、手数料も発生しません。",
-    "extension": "{label}について、{step}にさらに時間を要します。{date}までに完了する見込み"
-    "です。",
+    "extension": "{label}について、{step}にさらに時間を要します。{date}までに完了する見込みです。",
     "extension.verify_identity": "{label}について、ご本人確認の期限を{date}まで延長しました。",
     "extension.payment": "{label}について、手数料のお支払い期限を{date}まで延長しました。",
     "reason": "理由：{text}",

@@ -109,12 +109,15 @@ class _Writer:
         return self.t("items_one" if count == 1 else "items", count=count)
 
     def counted(self, counts: dict[str, int]) -> str:
-        return self.join(self.t("counted", what=self.t(f"cat.{c}"), items=self.items(n))
-                         for c, n in sorted(counts.items()))
+        return self.join(
+            self.t("counted", what=self.t(f"cat.{c}"), items=self.items(n))
+            for c, n in sorted(counts.items())
+        )
 
     def lines(self, heading: str, lines: Iterable[str], **fields: object) -> None:
-        self.parts.append(self.t(heading, **fields) + "\n"
-                          + "\n".join(f"- {line}" for line in lines))
+        self.parts.append(
+            self.t(heading, **fields) + "\n" + "\n".join(f"- {line}" for line in lines)
+        )
 
 
 def render_notice(
@@ -131,8 +134,10 @@ def render_notice(
     facts = facts or NoticeFacts()
     w = _Writer(language, zone)
     label = w.t(f"kind.{request_kind.value}")
-    subject_key = {NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED: "outcome",
-                   NoticeKind.CLOSED_FEE_UNPAID: "outcome"}.get(kind, kind.value)
+    subject_key = {
+        NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED: "outcome",
+        NoticeKind.CLOSED_FEE_UNPAID: "outcome",
+    }.get(kind, kind.value)
     subject = w.t(f"subject.{subject_key}", label=label, request_id=request_id)
     match kind:
         case NoticeKind.RECEIPT:
@@ -156,8 +161,12 @@ def render_notice(
             if facts.to_disclose:
                 w.add("fee.to_disclose", what=w.counted(facts.to_disclose))
             _left_out(w, facts)
-            w.add("fee.request", amount=f"{facts.amount_yen:,}", invoice_id=facts.invoice_id,
-                  date=w.date(facts.due_at))
+            w.add(
+                "fee.request",
+                amount=f"{facts.amount_yen:,}",
+                invoice_id=facts.invoice_id,
+                date=w.date(facts.due_at),
+            )
         case NoticeKind.DEADLINE_EXTENDED:
             if facts.due_at is None or facts.extended_step is None:
                 raise ValueError("an extension notice needs the step and its new due date")
@@ -165,8 +174,12 @@ def render_notice(
             if subjects_step in w.texts:  # the person's own window: they have longer
                 w.add(subjects_step, label=label, date=w.date(facts.due_at))
             else:
-                w.add("extension", step=w.t(f"step.{facts.extended_step}"), label=label,
-                      date=w.date(facts.due_at))
+                w.add(
+                    "extension",
+                    step=w.t(f"step.{facts.extended_step}"),
+                    label=label,
+                    date=w.date(facts.due_at),
+                )
             if facts.reason:
                 w.add("reason", text=facts.reason)
         case NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED:
@@ -178,24 +191,32 @@ def render_notice(
             if facts.outcome is None:
                 raise ValueError("an outcome notice needs the outcome")
             _outcome(w, facts)
-    body = "\n\n".join([w.t("greeting", name=requester_name), *w.parts,
-                        w.t("reference", request_id=request_id), w.t("signature")])
+    body = "\n\n".join(
+        [
+            w.t("greeting", name=requester_name),
+            *w.parts,
+            w.t("reference", request_id=request_id),
+            w.t("signature"),
+        ]
+    )
     return RenderedNotice(subject=subject, body=body)
 
 
-def _receipt(w: _Writer, label: str, request_id: str, commitment: Commitment | None,
-             identity_confirmed: bool) -> None:
+def _receipt(
+    w: _Writer, label: str, request_id: str, commitment: Commitment | None, identity_confirmed: bool
+) -> None:
     w.add("receipt", label=label, request_id=request_id)
     if commitment is None:
         return
     if commitment.answer_by is not None:
         w.add("receipt.answer_by", date=w.date(commitment.answer_by))
     if commitment.decide_within_days is not None:
-        w.add("receipt.identity_confirmed" if identity_confirmed else "receipt.after_identity",
-              days=commitment.decide_within_days)
+        w.add(
+            "receipt.identity_confirmed" if identity_confirmed else "receipt.after_identity",
+            days=commitment.decide_within_days,
+        )
     if commitment.disclose_within_days_of_payment is not None:
-        w.add("receipt.fee", amount="1,000",
-              days=commitment.disclose_within_days_of_payment)
+        w.add("receipt.fee", amount="1,000", days=commitment.disclose_within_days_of_payment)
 
 
 def _outcome(w: _Writer, facts: NoticeFacts) -> None:
@@ -215,8 +236,7 @@ def _outcome(w: _Writer, facts: NoticeFacts) -> None:
             w.add("suspension.refused_already", items=w.items(facts.already_suspended))
         else:
             w.add("suspension.refused")
-    elif outcome in (Outcome.PROVISION_STOPPED, Outcome.STOP_REFUSED,
-                     Outcome.NO_PROVISION_TO_STOP):
+    elif outcome in (Outcome.PROVISION_STOPPED, Outcome.STOP_REFUSED, Outcome.NO_PROVISION_TO_STOP):
         _provision(w, facts)
     elif outcome is Outcome.IDENTITY_NOT_VERIFIED:
         w.add("closed.identity_not_verified")
@@ -234,12 +254,22 @@ def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
     # The opening follows what the act recorded, not the label decided: data held can
     # change between the decision and the act, and the notice says what was done.
     if facts.disclosed_items:
-        w.add("disclosed.part" if facts.withheld else
-              "disclosed.except" if facts.excluded else "disclosed.full")
+        w.add(
+            "disclosed.part"
+            if facts.withheld
+            else "disclosed.except"
+            if facts.excluded
+            else "disclosed.full"
+        )
         suspended = w.t("disclosed.suspended")
-        w.lines("disclosed.items", (
-            f"{w.t('cat.' + category)} / {field_}: {value}" + (f" {suspended}" if paused else "")
-            for category, field_, value, paused in facts.disclosed_items))
+        w.lines(
+            "disclosed.items",
+            (
+                f"{w.t('cat.' + category)} / {field_}: {value}"
+                + (f" {suspended}" if paused else "")
+                for category, field_, value, paused in facts.disclosed_items
+            ),
+        )
     elif facts.excluded and not facts.withheld:
         w.add("disclosed.only_excluded")
     elif not facts.withheld:
@@ -250,16 +280,20 @@ def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
         if facts.inclusion_reason:
             w.add("reason", text=facts.inclusion_reason)
     if facts.fee_paid and facts.invoice_id:
-        w.add("disclosed.fee_paid", amount=f"{facts.amount_yen or 0:,}",
-              invoice_id=facts.invoice_id)
+        w.add(
+            "disclosed.fee_paid", amount=f"{facts.amount_yen or 0:,}", invoice_id=facts.invoice_id
+        )
 
 
 def _left_out(w: _Writer, facts: NoticeFacts) -> None:
     """What a disclosure leaves out, and under which clause: withheld on an Article 6 ¶1
     ground (with the reason), and history and characteristic information under ¶2."""
     if facts.withheld:
-        w.add("disclosed.withheld", what=w.counted(facts.withheld),
-              grounds=_grounds(w, facts.refusal_grounds))
+        w.add(
+            "disclosed.withheld",
+            what=w.counted(facts.withheld),
+            grounds=_grounds(w, facts.refusal_grounds),
+        )
         if facts.reason:
             w.add("reason", text=facts.reason)
     if facts.excluded:
@@ -267,23 +301,38 @@ def _left_out(w: _Writer, facts: NoticeFacts) -> None:
 
 
 def _correction(w: _Writer, facts: NoticeFacts) -> None:
-    made = {"correct": "correction.corrected", "add": "correction.added",
-            "delete": "correction.deleted"}
+    made = {
+        "correct": "correction.corrected",
+        "add": "correction.added",
+        "delete": "correction.deleted",
+    }
     if facts.changes_made:
-        w.lines("correction.made", (w.t(made[action], field=field_, value=value)
-                                    for field_, action, value in facts.changes_made))
+        w.lines(
+            "correction.made",
+            (
+                w.t(made[action], field=field_, value=value)
+                for field_, action, value in facts.changes_made
+            ),
+        )
     else:  # the data changed between the investigation and the act: say so, claim nothing
         w.add("correction.none_made")
     if facts.changes_not_made:
-        w.lines("correction.not_made", (
-            w.t(f"correction.why.{why}", field=field_, action=w.t(f"action.{action}"))
-            for field_, action, why in facts.changes_not_made))
+        w.lines(
+            "correction.not_made",
+            (
+                w.t(f"correction.why.{why}", field=field_, action=w.t(f"action.{action}"))
+                for field_, action, why in facts.changes_not_made
+            ),
+        )
 
 
 def _suspension(w: _Writer, facts: NoticeFacts) -> None:
     breach = w.t("or_sep").join(w.t(f"breach.{b}") for b in facts.breaches)
-    w.lines("suspension.found", (f"{w.t('cat.' + c)} / {f}" for c, f in facts.acted_items),
-            breach=breach)
+    w.lines(
+        "suspension.found",
+        (f"{w.t('cat.' + c)} / {f}" for c, f in facts.acted_items),
+        breach=breach,
+    )
     if facts.outcome is Outcome.ALTERNATIVE_MEASURES:
         w.add("alternative", ground=w.t(f"alternative.{facts.alternative_ground}"))
         if facts.measure:
@@ -293,8 +342,11 @@ def _suspension(w: _Writer, facts: NoticeFacts) -> None:
     w.add("suspension.erased" if erased else "suspension.suspended")
     if facts.already_suspended:
         w.add("suspension.already", items=w.items(facts.already_suspended))
-    w.add("suspension.rest_kept_erase" if erased else "suspension.rest_kept_suspend",
-          items=w.items(facts.items_left), breach=breach)
+    w.add(
+        "suspension.rest_kept_erase" if erased else "suspension.rest_kept_suspend",
+        items=w.items(facts.items_left),
+        breach=breach,
+    )
 
 
 def _provision(w: _Writer, facts: NoticeFacts) -> None:
@@ -307,9 +359,13 @@ def _provision(w: _Writer, facts: NoticeFacts) -> None:
     if not (facts.stopped_partners or facts.continued_partners or facts.already_stopped):
         w.add("provision.none")
     if facts.not_third_parties:
-        relationships = w.join(dict.fromkeys(
-            w.t(f"relationship.{r}") for _, r in facts.not_third_parties))
-        w.add("provision.not_third_parties", relationships=relationships,
-              partners=w.join(p for p, _ in facts.not_third_parties))
+        relationships = w.join(
+            dict.fromkeys(w.t(f"relationship.{r}") for _, r in facts.not_third_parties)
+        )
+        w.add(
+            "provision.not_third_parties",
+            relationships=relationships,
+            partners=w.join(p for p, _ in facts.not_third_parties),
+        )
     if facts.unknown_partners:
         w.add("provision.unknown", partners=w.join(facts.unknown_partners))

@@ -35,8 +35,12 @@ def version_name(posted_at: datetime, digest: str) -> str:
     return f"{posted_at.date().isoformat()}.{digest[:12]}"
 
 
-def new_version(text: bytes, posted_at: datetime, effective_at: datetime | None,
-                existing: Iterable[PolicyVersion]) -> PolicyVersion:
+def new_version(
+    text: bytes,
+    posted_at: datetime,
+    effective_at: datetime | None,
+    existing: Iterable[PolicyVersion],
+) -> PolicyVersion:
     """The version to record, or PostingRefused: an empty text, a text identical to the
     latest version's, or an effective time before the posting (a policy cannot have been
     in force before anyone could read it)."""
@@ -44,8 +48,10 @@ def new_version(text: bytes, posted_at: datetime, effective_at: datetime | None,
         raise PostingRefused("the policy file is empty")
     effective = effective_at or posted_at
     if effective < posted_at:
-        raise PostingRefused("--effective is before the posting: a policy takes effect when "
-                             "posted, or later (Article 9)")
+        raise PostingRefused(
+            "--effective is before the posting: a policy takes effect when "
+            "posted, or later (Article 9)"
+        )
     digest = text_digest(text)
     latest = max(existing, key=lambda v: v.effective_at, default=None)
     if latest is not None and latest.text_sha256 == digest:

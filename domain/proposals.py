@@ -31,32 +31,44 @@ def propose(kind: RequestKind, findings: Findings) -> Proposal:
                 return Proposal(
                     outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
                     why=f"{disclosed} items may be disclosed; {left} items of history or "
-                        "characteristic information are excluded in principle (Art 6 ¶2)")
-            return Proposal(outcome=Outcome.DISCLOSED_IN_FULL,
-                            why=f"{disclosed} items may be disclosed; no refusal ground is "
-                                "known")
+                    "characteristic information are excluded in principle (Art 6 ¶2)",
+                )
+            return Proposal(
+                outcome=Outcome.DISCLOSED_IN_FULL,
+                why=f"{disclosed} items may be disclosed; no refusal ground is known",
+            )
         case RequestKind.CORRECTION:
             effective = [c.index for c in findings.changes if c.effective]
             if not effective:
-                return Proposal(outcome=Outcome.CORRECTION_DECLINED,
-                                why="none of the requested changes would change what we hold")
-            return Proposal(outcome=Outcome.CORRECTION_MADE,
-                            why=f"{len(effective)} of {len(findings.changes)} requested "
-                                "changes would change what we hold")
+                return Proposal(
+                    outcome=Outcome.CORRECTION_DECLINED,
+                    why="none of the requested changes would change what we hold",
+                )
+            return Proposal(
+                outcome=Outcome.CORRECTION_MADE,
+                why=f"{len(effective)} of {len(findings.changes)} requested "
+                "changes would change what we hold",
+            )
         case RequestKind.SUSPENSION:
             if not findings.grounds_substantiated:
-                return Proposal(outcome=Outcome.SUSPENSION_REFUSED,
-                                why="the investigation found no item used beyond purpose or "
-                                    "obtained wrongfully on the grounds given")
-            return Proposal(outcome=requested_outcome(findings),
-                            why=f"{len(findings.items_in_breach)} items were found in breach "
-                                "of the grounds given")
+                return Proposal(
+                    outcome=Outcome.SUSPENSION_REFUSED,
+                    why="the investigation found no item used beyond purpose or "
+                    "obtained wrongfully on the grounds given",
+                )
+            return Proposal(
+                outcome=requested_outcome(findings),
+                why=f"{len(findings.items_in_breach)} items were found in breach "
+                "of the grounds given",
+            )
         case RequestKind.THIRD_PARTY_STOP:
             if not findings.third_party_partners:
-                return Proposal(outcome=Outcome.NO_PROVISION_TO_STOP,
-                                why="none of the partners named receives the person's data "
-                                    "as a third party")
-            return Proposal(outcome=Outcome.PROVISION_STOPPED,
-                            why=f"{len(findings.third_party_partners)} third-party provisions "
-                                "can be stopped")
+                return Proposal(
+                    outcome=Outcome.NO_PROVISION_TO_STOP,
+                    why="none of the partners named receives the person's data as a third party",
+                )
+            return Proposal(
+                outcome=Outcome.PROVISION_STOPPED,
+                why=f"{len(findings.third_party_partners)} third-party provisions can be stopped",
+            )
     raise ValueError(f"no decision is taken on {kind.value} requests")

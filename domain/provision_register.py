@@ -93,9 +93,13 @@ class ConsentRecord:
 
     def given_payload(self, version: int) -> dict[str, PayloadValue]:
         """The `consent.given` event's payload: ids, the items' field names and the time."""
-        return {"subject_id": self.subject_id, "partner_id": self.partner_id,
-                "items": ",".join(sorted(self.data_items)),
-                "given_at": self.given_at.isoformat(), "version": version}
+        return {
+            "subject_id": self.subject_id,
+            "partner_id": self.partner_id,
+            "items": ",".join(sorted(self.data_items)),
+            "given_at": self.given_at.isoformat(),
+            "version": version,
+        }
 
     def digest(self) -> str:
         return _digest({"items": sorted(self.data_items), "given_at": self.given_at.isoformat()})
@@ -132,17 +136,20 @@ class ProvisionFinding:
     detail: str
 
 
-def footing(provision: ProvisionOnRecord,
-            basis: BasisRecord | None) -> tuple[Relationship, ProvisionBasis]:
+def footing(
+    provision: ProvisionOnRecord, basis: BasisRecord | None
+) -> tuple[Relationship, ProvisionBasis]:
     """The partner's footing on record: the register's, else the provision's own."""
     if basis is not None:
         return basis.relationship, basis.legal_basis
     return provision.relationship, provision.legal_basis
 
 
-def provision_findings(provisions: Iterable[ProvisionOnRecord],
-                       bases: Iterable[BasisRecord],
-                       consents: Iterable[ConsentRecord]) -> list[ProvisionFinding]:
+def provision_findings(
+    provisions: Iterable[ProvisionOnRecord],
+    bases: Iterable[BasisRecord],
+    consents: Iterable[ConsentRecord],
+) -> list[ProvisionFinding]:
     """Every provision still running with no valid basis on record, with what is missing."""
     by_partner = {b.partner_id: b for b in bases}
     by_pair = {(c.subject_id, c.partner_id): c for c in consents}
@@ -150,28 +157,44 @@ def provision_findings(provisions: Iterable[ProvisionOnRecord],
     for provision in provisions:
         if provision.stopped:
             continue
-        for kind, detail in _problems(provision, by_partner.get(provision.partner_id),
-                                      by_pair.get((provision.subject_id, provision.partner_id))):
-            findings.append(ProvisionFinding(provision.provision_id, provision.subject_id,
-                                             provision.partner_id, kind, detail))
+        for kind, detail in _problems(
+            provision,
+            by_partner.get(provision.partner_id),
+            by_pair.get((provision.subject_id, provision.partner_id)),
+        ):
+            findings.append(
+                ProvisionFinding(
+                    provision.provision_id, provision.subject_id, provision.partner_id, kind, detail
+                )
+            )
     return findings
 
 
-def _problems(provision: ProvisionOnRecord, basis: BasisRecord | None,
-              consent: ConsentRecord | None) -> list[tuple[FindingKind, str]]:
+def _problems(
+    provision: ProvisionOnRecord, basis: BasisRecord | None, consent: ConsentRecord | None
+) -> list[tuple[FindingKind, str]]:
     relationship, legal_basis = footing(provision, basis)
     problems: list[tuple[FindingKind, str]] = []
     if (relationship, legal_basis) != (provision.relationship, provision.legal_basis):
-        problems.append((FindingKind.FOOTING_DIFFERS,
-                         f"listed as {provision.relationship.value}/"
-                         f"{provision.legal_basis.value}, but the partner's footing on "
-                         f"record is {relationship.value}/{legal_basis.value}"))
+        problems.append(
+            (
+                FindingKind.FOOTING_DIFFERS,
+                f"listed as {provision.relationship.value}/"
+                f"{provision.legal_basis.value}, but the partner's footing on "
+                f"record is {relationship.value}/{legal_basis.value}",
+            )
+        )
     if relationship is Relationship.JOINT_USE:
         missing = [p for p in JointUseParticular if not (basis and basis.joint_use.get(p))]
         if missing:
-            problems.append((FindingKind.JOINT_USE_PARTICULARS_MISSING,
-                             "joint use without " + ", ".join(m.value for m in missing)
-                             + " on record (Article 5 ¶2)"))
+            problems.append(
+                (
+                    FindingKind.JOINT_USE_PARTICULARS_MISSING,
+                    "joint use without "
+                    + ", ".join(m.value for m in missing)
+                    + " on record (Article 5 ¶2)",
+                )
+            )
         return problems
     if relationship is not Relationship.THIRD_PARTY:
         return problems  # entrustment, business succession: recorded as such
@@ -181,44 +204,76 @@ def _problems(provision: ProvisionOnRecord, basis: BasisRecord | None,
         case ProvisionBasis.OPT_OUT_NOTIFIED:
             problems += _opt_out_problems(basis)
         case ProvisionBasis.NOT_THIRD_PARTY:
-            problems.append((FindingKind.NO_BASIS_RECORDED, "a third party recorded as not a "
-                             "third party: name the relationship (entrustment, succession, "
-                             "joint use) or the basis"))
+            problems.append(
+                (
+                    FindingKind.NO_BASIS_RECORDED,
+                    "a third party recorded as not a "
+                    "third party: name the relationship (entrustment, succession, "
+                    "joint use) or the basis",
+                )
+            )
         case _:
             pass  # the exceptions of Art 5 ¶1 rest on the basis itself
     return problems
 
 
-def _consent_problems(provision: ProvisionOnRecord,
-                      consent: ConsentRecord | None) -> list[tuple[FindingKind, str]]:
+def _consent_problems(
+    provision: ProvisionOnRecord, consent: ConsentRecord | None
+) -> list[tuple[FindingKind, str]]:
     if consent is None:
-        return [(FindingKind.NO_CONSENT, "provided on consent, but no consent of the person "
-                 "to this partner is on record")]
+        return [
+            (
+                FindingKind.NO_CONSENT,
+                "provided on consent, but no consent of the person to this partner is on record",
+            )
+        ]
     if not consent.standing:
-        return [(FindingKind.CONSENT_WITHDRAWN, "provided on consent, but the person "
-                 f"withdrew it on {consent.withdrawn_at:%Y-%m-%d}")]
+        return [
+            (
+                FindingKind.CONSENT_WITHDRAWN,
+                "provided on consent, but the person "
+                f"withdrew it on {consent.withdrawn_at:%Y-%m-%d}",
+            )
+        ]
     uncovered = sorted(provision.data_items - consent.data_items)
     if uncovered:
-        return [(FindingKind.CONSENT_NOT_COVERING_ITEMS,
-                 "the consent does not cover " + ", ".join(uncovered))]
+        return [
+            (
+                FindingKind.CONSENT_NOT_COVERING_ITEMS,
+                "the consent does not cover " + ", ".join(uncovered),
+            )
+        ]
     return []
 
 
 def _opt_out_problems(basis: BasisRecord | None) -> list[tuple[FindingKind, str]]:
     problems: list[tuple[FindingKind, str]] = []
     if basis is None or basis.commission_notified_at is None:
-        problems.append((FindingKind.OPT_OUT_NO_COMMISSION_NOTIFICATION,
-                         "opt-out provision with no notification to the Personal "
-                         "Information Protection Commission on record"))
+        problems.append(
+            (
+                FindingKind.OPT_OUT_NO_COMMISSION_NOTIFICATION,
+                "opt-out provision with no notification to the Personal "
+                "Information Protection Commission on record",
+            )
+        )
     missing = [m for m in OptOutMatter if basis is None or m not in basis.matters_announced]
     if missing:
-        problems.append((FindingKind.OPT_OUT_MATTERS_MISSING,
-                         "opt-out provision without " + ", ".join(m.value for m in missing)
-                         + " notified or announced in advance on record"))
+        problems.append(
+            (
+                FindingKind.OPT_OUT_MATTERS_MISSING,
+                "opt-out provision without "
+                + ", ".join(m.value for m in missing)
+                + " notified or announced in advance on record",
+            )
+        )
     elif basis is not None and basis.matters_announced_at is None:
-        problems.append((FindingKind.OPT_OUT_MATTERS_MISSING,
-                         "opt-out provision whose matters have no date of notification or "
-                         "announcement on record"))
+        problems.append(
+            (
+                FindingKind.OPT_OUT_MATTERS_MISSING,
+                "opt-out provision whose matters have no date of notification or "
+                "announcement on record",
+            )
+        )
     return problems
 
 

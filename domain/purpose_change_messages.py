@@ -35,15 +35,27 @@ def workflow_id(change_id: str) -> str:
     return f"purpose-change-{change_id}"
 
 
-def change_authority(act_key: bytes, account: str, roles: Iterable[Role],
-                     proposal: PurposeChangeProposal, issued_at: datetime) -> ActAuthority:
+def change_authority(
+    act_key: bytes,
+    account: str,
+    roles: Iterable[Role],
+    proposal: PurposeChangeProposal,
+    issued_at: datetime,
+) -> ActAuthority:
     """The signed statement that `account` proposes exactly this change (the worker checks
     it with its act key before recording anything)."""
-    return sign_act(act_key, ActAuthority(
-        account=account, roles=tuple(sorted(set(roles))), act=CHANGE_ACT,
-        request_id=change_subject(proposal.change_id), act_id=proposal.change_id,
-        argument_digest=argument_digest(proposal.model_dump(mode="json")),
-        issued_at=issued_at))
+    return sign_act(
+        act_key,
+        ActAuthority(
+            account=account,
+            roles=tuple(sorted(set(roles))),
+            act=CHANGE_ACT,
+            request_id=change_subject(proposal.change_id),
+            act_id=proposal.change_id,
+            argument_digest=argument_digest(proposal.model_dump(mode="json")),
+            issued_at=issued_at,
+        ),
+    )
 
 
 class RecordChange(BaseModel):

@@ -124,7 +124,8 @@ class InquiryDetails(_Strict):
 
 class DisclosureDetails(_Strict):
     categories: list[DataCategory] | None = Field(
-        default=None, max_length=len(DataCategory),
+        default=None,
+        max_length=len(DataCategory),
         description="Categories asked for; none means all that may be disclosed.",
     )
 
@@ -151,8 +152,10 @@ class FieldChange(_Strict):
 
 class CorrectionDetails(_Strict):
     changes: Annotated[list[FieldChange], Field(min_length=1, max_length=100)]
-    statement: Text = Field(description="Article 7 ¶1: the person's statement of what is "
-                                        "incorrect in what we hold, and why")
+    statement: Text = Field(
+        description="Article 7 ¶1: the person's statement of what is "
+        "incorrect in what we hold, and why"
+    )
 
 
 class SuspensionAction(StrEnum):
@@ -227,8 +230,13 @@ AnySubmission = (
 SubjectRequest = Annotated[AnySubmission, Field(discriminator="kind")]
 """The public contract of intake: one JSON object, its `details` shaped by its `kind`."""
 
-SUBMISSION_MODELS = (InquirySubmission, DisclosureSubmission, CorrectionSubmission,
-                     SuspensionSubmission, ThirdPartyStopSubmission)
+SUBMISSION_MODELS = (
+    InquirySubmission,
+    DisclosureSubmission,
+    CorrectionSubmission,
+    SuspensionSubmission,
+    ThirdPartyStopSubmission,
+)
 assert set(SUBMISSION_MODELS) == set(get_args(AnySubmission)), "one model per kind, both ways"
 _SUBJECT_REQUEST = TypeAdapter(SubjectRequest)
 _KINDS = ", ".join(kind.value for kind in RequestKind)
@@ -274,9 +282,7 @@ def _problem(error: Any) -> tuple[str, str]:
     if kind == "model_type" or kind == "model_attributes_type":
         return field or "request", "must be a JSON object"
     if kind == "string_pattern_mismatch" and loc[-1:] in (["request_id"], ["subject_id"]):
-        return field, (
-            "must be 1-128 letters, digits and . _ : -, starting with a letter or digit"
-        )
+        return field, ("must be 1-128 letters, digits and . _ : -, starting with a letter or digit")
     message = " ".join(str(error["msg"]).removeprefix("Value error, ").split())[:200]
     return field or "request", message[:1].lower() + message[1:]
 
@@ -312,8 +318,10 @@ def parse_submission(data: Any) -> SubjectRequest:
         problems = list(dict.fromkeys(_problem(error) for error in exc.errors()))
         if len(problems) > MAX_PROBLEMS:
             # A hostile request can carry thousands of faults; the first ones say enough.
-            problems = [*problems[:MAX_PROBLEMS],
-                        ("request", f"and {len(problems) - MAX_PROBLEMS} more problems")]
+            problems = [
+                *problems[:MAX_PROBLEMS],
+                ("request", f"and {len(problems) - MAX_PROBLEMS} more problems"),
+            ]
         raise InvalidSubmission(problems) from None
 
 
@@ -328,7 +336,9 @@ def workflow_id_for(request_id: str) -> str:
 def fingerprint(submission: SubjectRequest) -> str:
     """A digest of the whole submission, to tell a true retry from a reused request id."""
     document = json.dumps(
-        submission.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
+        submission.model_dump(mode="json"),
+        sort_keys=True,
+        separators=(",", ":"),
         ensure_ascii=False,
     )
     return hashlib.sha256(document.encode("utf-8")).hexdigest()
@@ -336,9 +346,12 @@ def fingerprint(submission: SubjectRequest) -> str:
 
 # Where a field added by a correction belongs, when the person names a new field.
 _FIELD_CATEGORIES = {
-    "name": DataCategory.IDENTITY, "date_of_birth": DataCategory.IDENTITY,
-    "email": DataCategory.CONTACT, "phone": DataCategory.CONTACT,
-    "address": DataCategory.CONTACT, "bank_account": DataCategory.FINANCIAL,
+    "name": DataCategory.IDENTITY,
+    "date_of_birth": DataCategory.IDENTITY,
+    "email": DataCategory.CONTACT,
+    "phone": DataCategory.CONTACT,
+    "address": DataCategory.CONTACT,
+    "bank_account": DataCategory.FINANCIAL,
     "credit_card": DataCategory.FINANCIAL,
 }
 

@@ -19,12 +19,15 @@ class RetentionRun(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    limit: int = Field(default=200, ge=1, le=2000,
-                       description="requests shredded by one activity, at most")
-    batches_per_run: int = Field(default=20, ge=1, le=100,
-                                 description="activities before the run continues as new")
+    limit: int = Field(
+        default=200, ge=1, le=2000, description="requests shredded by one activity, at most"
+    )
+    batches_per_run: int = Field(
+        default=20, ge=1, le=100, description="activities before the run continues as new"
+    )
     as_of: AwareDatetime | None = Field(
-        default=None, description="the run's time (the workflow's now, set by the workflow)")
+        default=None, description="the run's time (the workflow's now, set by the workflow)"
+    )
 
 
 class RetentionCounts(BaseModel):

@@ -57,16 +57,19 @@ class DeliveryLoop:
         with self._lock:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
-                loop.set_default_executor(ThreadPoolExecutor(
-                    self._threads, thread_name_prefix="notice-delivery"))
-                threading.Thread(target=loop.run_forever, name="notice-delivery-loop",
-                                 daemon=True).start()
+                loop.set_default_executor(
+                    ThreadPoolExecutor(self._threads, thread_name_prefix="notice-delivery")
+                )
+                threading.Thread(
+                    target=loop.run_forever, name="notice-delivery-loop", daemon=True
+                ).start()
                 self._loop = loop
             return self._loop
 
     async def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return await asyncio.wrap_future(
-            asyncio.run_coroutine_threadsafe(coroutine, self._started()))
+            asyncio.run_coroutine_threadsafe(coroutine, self._started())
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -78,9 +81,14 @@ class DeliveryLoop:
 def maildrop_content(notice: OutgoingNotice) -> bytes:
     """A notice's file as `MaildropSender.send` writes it (tests hold the two equal)."""
     return json.dumps(
-        {"message_id": notice.idempotency_key, "to": notice.recipient,
-         "subject": notice.subject, "body": notice.body},
-        ensure_ascii=False, indent=2,
+        {
+            "message_id": notice.idempotency_key,
+            "to": notice.recipient,
+            "subject": notice.subject,
+            "body": notice.body,
+        },
+        ensure_ascii=False,
+        indent=2,
     ).encode("utf-8")
 
 
@@ -94,7 +102,7 @@ def write_staged(folder: Path, notice: OutgoingNotice) -> str:
         try:
             view = memoryview(maildrop_content(notice))
             while view:
-                view = view[os.write(descriptor, view):]
+                view = view[os.write(descriptor, view) :]
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
@@ -121,13 +129,13 @@ def remove_staging_left(folder: Path, keys: list[str]) -> int:
 
 
 def outgoing(notice: Notice) -> OutgoingNotice:
-    return OutgoingNotice(0, notice.idempotency_key, notice.recipient, notice.subject_line,
-                          notice.body)
+    return OutgoingNotice(
+        0, notice.idempotency_key, notice.recipient, notice.subject_line, notice.body
+    )
 
 
 class NoticeDelivery:
-    def __init__(self, sender: NoticeSender, *, parallel: int = 32,
-                 mark_every: int = 200) -> None:
+    def __init__(self, sender: NoticeSender, *, parallel: int = 32, mark_every: int = 200) -> None:
         self._sender = sender
         self._parallel = parallel
         self._mark_every = mark_every
@@ -146,21 +154,23 @@ class NoticeDelivery:
 
     async def _in_threads(self, function: Callable[..., T], *args: Any) -> T:
         if self._threads is None:
-            self._threads = ThreadPoolExecutor(self._parallel,
-                                               thread_name_prefix="maildrop-batch")
+            self._threads = ThreadPoolExecutor(self._parallel, thread_name_prefix="maildrop-batch")
         return await asyncio.get_running_loop().run_in_executor(self._threads, function, *args)
 
     async def _to_maildrop(self, folder: Path, notices: list[Notice], mark: Mark) -> None:
-        await self._in_threads(remove_staging_left, folder,
-                               [n.idempotency_key for n in notices])
+        await self._in_threads(remove_staging_left, folder, [n.idempotency_key for n in notices])
         done = 0
         for start in range(0, len(notices), self._mark_every):
-            chunk = notices[start:start + self._mark_every]
+            chunk = notices[start : start + self._mark_every]
             written = await asyncio.gather(
                 *(self._in_threads(write_staged, folder, outgoing(n)) for n in chunk),
-                return_exceptions=True)
-            handed = [(n.subject_id, name) for n, name in zip(chunk, written, strict=True)
-                      if isinstance(name, str)]
+                return_exceptions=True,
+            )
+            handed = [
+                (n.subject_id, name)
+                for n, name in zip(chunk, written, strict=True)
+                if isinstance(name, str)
+            ]
             if handed:
                 await self._in_threads(fsync_folder, folder)  # the renames, durable
                 done += await mark(handed)
@@ -175,8 +185,7 @@ class NoticeDelivery:
 
         async def one(notice: Notice) -> tuple[str, str]:
             async with gate:
-                return notice.subject_id, await self._loop.run(
-                    self._sender.send(outgoing(notice)))
+                return notice.subject_id, await self._loop.run(self._sender.send(outgoing(notice)))
 
         tasks = [asyncio.create_task(one(n)) for n in notices]
         handed: list[tuple[str, str]] = []
@@ -221,5 +230,9 @@ def _heartbeat(done: int) -> None:
 
 
 def _failed(failures: list[BaseException], done: int) -> None:
-    log.warning("notices not handed over; the batch is retried for them",
-                failed=len(failures), handed_over=done, error=type(failures[0]).__name__)
+    log.warning(
+        "notices not handed over; the batch is retried for them",
+        failed=len(failures),
+        handed_over=done,
+        error=type(failures[0]).__name__,
+    )

@@ -27,7 +27,7 @@ def maildrop_name(key: str) -> str:
     if len(name.encode()) <= MAX_NAME:
         return name
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    return f"{name[:MAX_NAME - len(digest) - 7]}-{digest}.json"
+    return f"{name[: MAX_NAME - len(digest) - 7]}-{digest}.json"
 
 
 def maildrop_staging_prefix(key: str) -> str:
@@ -60,9 +60,14 @@ class MaildropSender:
         content = json.dumps(
             # The key is the message's id: a relay that already sent it can tell a
             # retried delivery from a new message.
-            {"message_id": notice.idempotency_key, "to": notice.recipient,
-             "subject": notice.subject, "body": notice.body},
-            ensure_ascii=False, indent=2,
+            {
+                "message_id": notice.idempotency_key,
+                "to": notice.recipient,
+                "subject": notice.subject,
+                "body": notice.body,
+            },
+            ensure_ascii=False,
+            indent=2,
         ).encode("utf-8")
         return await asyncio.to_thread(self._write, notice.idempotency_key, content)
 
@@ -77,7 +82,7 @@ class MaildropSender:
             try:
                 view = memoryview(content)
                 while view:
-                    view = view[os.write(descriptor, view):]
+                    view = view[os.write(descriptor, view) :]
                 os.fsync(descriptor)
             finally:
                 os.close(descriptor)
@@ -91,7 +96,6 @@ class MaildropSender:
             leftover.unlink(missing_ok=True)
         fsync_folder(self.folder)
         return name
-
 
     async def withdraw(self, keys: Iterable[str]) -> list[str]:
         """Removes the files of these notices that are still in the folder (no relay has

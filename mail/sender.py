@@ -18,7 +18,8 @@ def refuse_erased(notice: OutgoingNotice) -> None:
     outbox never hands one over; another caller might)."""
     if notice.recipient == ERASED:
         raise RecipientErased(
-            f"notice {notice.idempotency_key}: its recipient was erased; nothing was sent")
+            f"notice {notice.idempotency_key}: its recipient was erased; nothing was sent"
+        )
 
 
 class NoticeSender(Protocol):

@@ -65,10 +65,18 @@ class SmtpSender:
     `timeout` bounds each exchange with the server; it stays under the delivery activity's
     10 s, so an attempt gives up before Temporal starts its retry beside it."""
 
-    def __init__(self, *, host: str, port: int | None = None, mail_from: str,
-                 security: Security = "starttls", username: str | None = None,
-                 password: str | None = None, timeout: float = 8.0,
-                 tls_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int | None = None,
+        mail_from: str,
+        security: Security = "starttls",
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 8.0,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.host = host
         self.port = port or DEFAULT_PORTS[security]
         self.mail_from = mail_from
@@ -91,22 +99,28 @@ class SmtpSender:
         message = build_message(notice, sender=self.mail_from, domain=self.domain)
         try:
             await aiosmtplib.send(
-                message, hostname=self.host, port=self.port,
+                message,
+                hostname=self.host,
+                port=self.port,
                 use_tls=self.security == "implicit",
                 start_tls=True if self.security == "starttls" else False,
-                username=self._username, password=self._password,
-                timeout=self._timeout, tls_context=self._tls_context,
+                username=self._username,
+                password=self._password,
+                timeout=self._timeout,
+                tls_context=self._tls_context,
             )
         except aiosmtplib.SMTPRecipientsRefused as error:
             codes = sorted({refused.code for refused in error.recipients})
             raise MailNotDelivered(
-                f"the SMTP server refused the recipient (reply {codes})") from None
+                f"the SMTP server refused the recipient (reply {codes})"
+            ) from None
         except aiosmtplib.SMTPResponseException as error:
             raise MailNotDelivered(
-                f"the SMTP server refused the message ({type(error).__name__}, "
-                f"reply {error.code})") from None
+                f"the SMTP server refused the message ({type(error).__name__}, reply {error.code})"
+            ) from None
         except (aiosmtplib.SMTPException, OSError) as error:
             raise MailNotDelivered(
                 f"the SMTP server at {self.host}:{self.port} could not be reached or "
-                f"failed ({type(error).__name__})") from None
+                f"failed ({type(error).__name__})"
+            ) from None
         return self.handle(notice.idempotency_key)

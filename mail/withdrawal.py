@@ -19,8 +19,9 @@ from store.outbox import subject_notice_keys
 log = structlog.get_logger(__name__)
 
 
-async def withdraw_notices(connection: Connection, events: EventStore,
-                            order: CarryOut, maildrop: MaildropSender) -> None:
+async def withdraw_notices(
+    connection: Connection, events: EventStore, order: CarryOut, maildrop: MaildropSender
+) -> None:
     """Name the subject's files still in the maildrop in a `notices.withdrawn` event, then
     remove them: the record never says less than was done. A retry removes what is still
     there of what the event names, and nothing it does not name."""
@@ -34,14 +35,26 @@ async def withdraw_notices(connection: Connection, events: EventStore,
             return  # nothing there: nothing to record or remove
         async with connection.transaction():
             # An attempt that recorded first wins: its list is the one removed.
-            payload = (await events.append_in(connection, NewEvent(
-                request_id=order.request_id, type=EventType.NOTICES_WITHDRAWN,
-                payload={"files": ",".join(listed), "count": len(listed)},
-                occurred_at=order.occurred_at, actor="system", idempotency_key=key))).payload
+            payload = (
+                await events.append_in(
+                    connection,
+                    NewEvent(
+                        request_id=order.request_id,
+                        type=EventType.NOTICES_WITHDRAWN,
+                        payload={"files": ",".join(listed), "count": len(listed)},
+                        occurred_at=order.occurred_at,
+                        actor="system",
+                        idempotency_key=key,
+                    ),
+                )
+            ).payload
     named = set(filter(None, str(payload.get("files") or "").split(",")))
     removed = await maildrop.withdraw(
-        k for k in keys if maildrop_name(k) in named
-        or any(name.startswith(maildrop_staging_prefix(k)) for name in named))
+        k
+        for k in keys
+        if maildrop_name(k) in named
+        or any(name.startswith(maildrop_staging_prefix(k)) for name in named)
+    )
     log.info("notices withdrawn from the maildrop", files=len(removed))
 
 
@@ -52,5 +65,8 @@ def maildrop_files(folder: Path, keys: list[str]) -> list[str]:
         return []
     names = {maildrop_name(key) for key in keys}
     prefixes = tuple(maildrop_staging_prefix(key) for key in keys)
-    return sorted(path.name for path in folder.iterdir()
-                  if path.name in names or (prefixes and path.name.startswith(prefixes)))
+    return sorted(
+        path.name
+        for path in folder.iterdir()
+        if path.name in names or (prefixes and path.name.startswith(prefixes))
+    )

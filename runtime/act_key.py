@@ -19,8 +19,10 @@ class ActKeyProblem(ValueError):
 def load_act_key(path: Path, *, create: bool) -> bytes:
     if not path.exists():
         if not create:
-            raise ActKeyProblem(f"{path}: no act key there (DSR_ACT_KEY); the worker "
-                                "generates one at its default place on first start")
+            raise ActKeyProblem(
+                f"{path}: no act key there (DSR_ACT_KEY); the worker "
+                "generates one at its default place on first start"
+            )
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -35,7 +37,9 @@ def load_act_key(path: Path, *, create: bool) -> bytes:
     except OSError as error:
         raise ActKeyProblem(f"{path}: {error.strerror}") from None
     if len(key) < ACT_KEY_BYTES:
-        raise ActKeyProblem(f"{path}: an act key is at least {ACT_KEY_BYTES} bytes "
-                            f"(this one has {len(key)}); make one with "
-                            "`head -c 32 /dev/urandom > FILE`")
+        raise ActKeyProblem(
+            f"{path}: an act key is at least {ACT_KEY_BYTES} bytes "
+            f"(this one has {len(key)}); make one with "
+            "`head -c 32 /dev/urandom > FILE`"
+        )
     return key

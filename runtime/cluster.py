@@ -43,11 +43,12 @@ log = structlog.get_logger(__name__)
 _runtime: Runtime | None = None
 
 
-
 # Pydantic payloads; failures the SDK converts itself (a workflow's arguments that do not
 # decode, say) are scrubbed of personal data like the activities' (rule 1).
-DATA_CONVERTER = dataclasses.replace(pydantic_data_converter,
-                                     failure_converter_class=ScrubbingFailureConverter)
+DATA_CONVERTER = dataclasses.replace(
+    pydantic_data_converter, failure_converter_class=ScrubbingFailureConverter
+)
+
 
 def core_logging() -> LoggingConfig:
     """Core (Rust) log lines forwarded to Python logging, so they come out in the same
@@ -109,12 +110,18 @@ def connection_security(settings: Settings) -> ConnectionSecurity:
     if settings.temporal.embedded:
         return PLAIN
     security = settings.temporal_security
-    ca = _pem(security.server_ca_cert_path, security.server_ca_cert_data,
-              "TEMPORAL_TLS_SERVER_CA_CERT", key=False)
-    cert = _pem(security.client_cert_path, security.client_cert_data,
-                "TEMPORAL_TLS_CLIENT_CERT", key=False)
-    key = _pem(security.client_key_path, security.client_key_data,
-               "TEMPORAL_TLS_CLIENT_KEY", key=True)
+    ca = _pem(
+        security.server_ca_cert_path,
+        security.server_ca_cert_data,
+        "TEMPORAL_TLS_SERVER_CA_CERT",
+        key=False,
+    )
+    cert = _pem(
+        security.client_cert_path, security.client_cert_data, "TEMPORAL_TLS_CLIENT_CERT", key=False
+    )
+    key = _pem(
+        security.client_key_path, security.client_key_data, "TEMPORAL_TLS_CLIENT_KEY", key=True
+    )
     name = security.server_name
     api_key = security.api_key
     tls = security.tls
@@ -122,21 +129,28 @@ def connection_security(settings: Settings) -> ConnectionSecurity:
         tls = any(part is not None for part in (ca, cert, key, name, api_key))
     if not tls:
         if api_key:
-            log.warning("TEMPORAL_TLS is false: the API key crosses the network unencrypted",
-                        temporal=settings.temporal.address)
+            log.warning(
+                "TEMPORAL_TLS is false: the API key crosses the network unencrypted",
+                temporal=settings.temporal.address,
+            )
         return ConnectionSecurity(tls=False, api_key=api_key)
     if ca is None and cert is None and name is None:
         return ConnectionSecurity(tls=True, api_key=api_key)
     return ConnectionSecurity(
-        tls=TLSConfig(server_root_ca_cert=ca, domain=name, client_cert=cert,
-                      client_private_key=key),
+        tls=TLSConfig(
+            server_root_ca_cert=ca, domain=name, client_cert=cert, client_private_key=key
+        ),
         api_key=api_key,
     )
 
 
 async def connect(
-    address: str, namespace: str, *, runtime: Runtime | None = None,
-    interceptors: Sequence[Interceptor] = (), security: ConnectionSecurity | None = None,
+    address: str,
+    namespace: str,
+    *,
+    runtime: Runtime | None = None,
+    interceptors: Sequence[Interceptor] = (),
+    security: ConnectionSecurity | None = None,
 ) -> Client:
     """A client with the service's data converter. `runtime` defaults to one that forwards
     Core's logs and exports no metrics; the worker passes its own (runtime/metrics.py).
@@ -144,9 +158,13 @@ async def connect(
     server and the test servers speak."""
     security = security or PLAIN
     return await Client.connect(
-        address, namespace=namespace, data_converter=DATA_CONVERTER,
-        runtime=runtime or _forwarding_runtime(), interceptors=interceptors,
-        tls=security.tls, api_key=security.api_key,
+        address,
+        namespace=namespace,
+        data_converter=DATA_CONVERTER,
+        runtime=runtime or _forwarding_runtime(),
+        interceptors=interceptors,
+        tls=security.tls,
+        api_key=security.api_key,
     )
 
 
@@ -189,19 +207,28 @@ async def ensure_retention(client: Client, namespace: str, retention: timedelta)
     the archive schedule still copies every closed request's history into the store."""
     try:
         described = await client.workflow_service.describe_namespace(
-            DescribeNamespaceRequest(namespace=namespace))
+            DescribeNamespaceRequest(namespace=namespace)
+        )
         current = described.config.workflow_execution_retention_ttl.ToTimedelta()
         if current == retention:
             return True
         ttl = Duration()
         ttl.FromTimedelta(retention)
-        await client.workflow_service.update_namespace(UpdateNamespaceRequest(
-            namespace=namespace, config=NamespaceConfig(workflow_execution_retention_ttl=ttl)))
+        await client.workflow_service.update_namespace(
+            UpdateNamespaceRequest(
+                namespace=namespace, config=NamespaceConfig(workflow_execution_retention_ttl=ttl)
+            )
+        )
     except RPCError as error:
-        log.warning("the cluster refused to set the namespace's retention; DSR_RETENTION is "
-                    "not applied", namespace=namespace, wanted=str(retention),
-                    reason=error.message, code=error.status.name)
+        log.warning(
+            "the cluster refused to set the namespace's retention; DSR_RETENTION is not applied",
+            namespace=namespace,
+            wanted=str(retention),
+            reason=error.message,
+            code=error.status.name,
+        )
         return False
-    log.info("namespace retention set", namespace=namespace, retention=str(retention),
-             was=str(current))
+    log.info(
+        "namespace retention set", namespace=namespace, retention=str(retention), was=str(current)
+    )
     return True

@@ -22,8 +22,10 @@ _configured = False
 def console_renderer() -> structlog.dev.ConsoleRenderer:
     """The terminal's renderer: tracebacks show code lines, never the values of locals."""
     exceptions: structlog.typing.ExceptionRenderer = (
-        structlog.dev.RichTracebackFormatter(show_locals=False) if structlog.dev.rich
-        else structlog.dev.plain_traceback)
+        structlog.dev.RichTracebackFormatter(show_locals=False)
+        if structlog.dev.rich
+        else structlog.dev.plain_traceback
+    )
     return structlog.dev.ConsoleRenderer(exception_formatter=exceptions)
 
 

@@ -51,16 +51,21 @@ def prometheus_runtime(address: str) -> Runtime:
     forwarded like every other runtime of the service. A port that cannot be bound (in
     use, not allowed) raises ServerStartError naming the variable that moves it."""
     try:
-        return Runtime(telemetry=TelemetryConfig(
-            logging=core_logging(), metrics=PrometheusConfig(bind_address=address)))
+        return Runtime(
+            telemetry=TelemetryConfig(
+                logging=core_logging(), metrics=PrometheusConfig(bind_address=address)
+            )
+        )
     except ValueError as error:
         reason = str(error).removeprefix("Failed starting Prometheus exporter: ")
         raise ServerStartError(
             f"cannot serve metrics on {address} ({reason}); set DSR_METRICS_PORT to a free "
-            "port, or to 0 for no metrics") from None
+            "port, or to 0 for no metrics"
+        ) from None
 
 
 # --- Activity failures -----------------------------------------------------------------
+
 
 def error_type(error: BaseException) -> str:
     """What a failure is called in a label: an ApplicationError's own type when it has one
@@ -81,8 +86,9 @@ class _CountFailures(ActivityInboundInterceptor):
             return await super().execute_activity(input)
         except Exception as error:
             # Cancellation is a BaseException and not a failure; it passes uncounted.
-            self._failures.add(1, {"activity_type": activity.info().activity_type,
-                                   "error_type": error_type(error)})
+            self._failures.add(
+                1, {"activity_type": activity.info().activity_type, "error_type": error_type(error)}
+            )
             raise
 
 
@@ -93,7 +99,8 @@ class ActivityFailureMetrics(Interceptor):
     def __init__(self, meter: MetricMeter) -> None:
         self.failures = meter.create_counter(
             "dsr_activity_failures_total",
-            "Activity attempts that raised, by activity type and error type")
+            "Activity attempts that raised, by activity type and error type",
+        )
 
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
         return _CountFailures(next, self.failures)
@@ -120,14 +127,18 @@ def _filled(rows: Iterable[tuple[Any, int]], known: Iterable[Any]) -> dict[Any, 
     return counts
 
 
-def store_counts(requests: Iterable[tuple[str, str, int]],
-                 past_due: Iterable[tuple[str, int]],
-                 notices: Iterable[tuple[str, int]]) -> StoreCounts:
+def store_counts(
+    requests: Iterable[tuple[str, str, int]],
+    past_due: Iterable[tuple[str, int]],
+    notices: Iterable[tuple[str, int]],
+) -> StoreCounts:
     """The gauges' values from the three queries' rows."""
     kinds = [kind.value for kind in RequestKind]
     return StoreCounts(
-        requests=_filled((((kind, status), n) for kind, status, n in requests),
-                         [(kind, status.value) for kind in kinds for status in RequestStatus]),
+        requests=_filled(
+            (((kind, status), n) for kind, status, n in requests),
+            [(kind, status.value) for kind in kinds for status in RequestStatus],
+        ),
         past_due=_filled(past_due, kinds),
         notices=_filled(notices, NOTICE_STATUSES),
     )
@@ -144,13 +155,17 @@ class StoreGauges:
     def __init__(self, pool: asyncpg.Pool, meter: MetricMeter) -> None:
         self._pool = pool
         self._requests = meter.create_gauge(
-            "dsr_requests", "Requests in the store by kind and status")
+            "dsr_requests", "Requests in the store by kind and status"
+        )
         self._past_due = meter.create_gauge(
             "dsr_requests_past_due",
-            "Requests not closed with one of the organisation's deadlines past due, by kind")
+            "Requests not closed with one of the organisation's deadlines past due, by kind",
+        )
         self._notices = meter.create_gauge(
-            "dsr_notices", "Notices in the outbox by status: pending (queued), delivered, "
-            "or undeliverable (its recipient erased)")
+            "dsr_notices",
+            "Notices in the outbox by status: pending (queued), delivered, "
+            "or undeliverable (its recipient erased)",
+        )
         self._series: dict[tuple[str, tuple[tuple[str, str], ...]], MetricGauge] = {}
 
     def _set(self, gauge: MetricGauge, labels: dict[str, str], value: int) -> None:
@@ -185,8 +200,9 @@ class StoreGauges:
 
 
 @contextlib.asynccontextmanager
-async def store_gauges(pool: asyncpg.Pool, meter: MetricMeter,
-                       every: timedelta = REFRESH_EVERY) -> AsyncIterator[StoreGauges]:
+async def store_gauges(
+    pool: asyncpg.Pool, meter: MetricMeter, every: timedelta = REFRESH_EVERY
+) -> AsyncIterator[StoreGauges]:
     """The gauges refreshed once now and then every `every` in the background, until the
     block ends."""
     gauges = StoreGauges(pool, meter)

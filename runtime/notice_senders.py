@@ -16,10 +16,16 @@ def notice_sender(settings: Settings) -> MaildropSender | SmtpSender:
     if mail.transport == "smtp":
         assert mail.smtp_host is not None and mail.from_address is not None  # validated
         return SmtpSender(
-            host=mail.smtp_host, port=mail.smtp_port, mail_from=mail.from_address,
-            security=mail.smtp_tls, username=mail.smtp_username,
+            host=mail.smtp_host,
+            port=mail.smtp_port,
+            mail_from=mail.from_address,
+            security=mail.smtp_tls,
+            username=mail.smtp_username,
             password=mail.smtp_password,
-            tls_context=(ssl.create_default_context(cafile=str(mail.smtp_ca_file))
-                         if mail.smtp_ca_file else None),
+            tls_context=(
+                ssl.create_default_context(cafile=str(mail.smtp_ca_file))
+                if mail.smtp_ca_file
+                else None
+            ),
         )
     return MaildropSender(settings.local.data_dir / "maildrop")

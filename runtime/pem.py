@@ -12,12 +12,12 @@ def check_pem(pem: bytes, *, key: bool, where: str = "is") -> bytes:
     """`pem` when it holds a certificate (or, with `key`, an unencrypted private key);
     otherwise a ValueError that says which (`where` names the file, or "is" for text)."""
     if key and b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in pem:
-        raise ValueError(f"{where} an encrypted key; give the key unencrypted, readable by "
-                         "the service alone")
+        raise ValueError(
+            f"{where} an encrypted key; give the key unencrypted, readable by the service alone"
+        )
     block = rb"-----BEGIN ([A-Z]+ )?PRIVATE KEY-----" if key else rb"-----BEGIN CERTIFICATE-----"
     if not re.search(block, pem):
-        raise ValueError(f"{where} not PEM with a {'PRIVATE KEY' if key else 'CERTIFICATE'} "
-                         "block")
+        raise ValueError(f"{where} not PEM with a {'PRIVATE KEY' if key else 'CERTIFICATE'} block")
     return pem
 
 

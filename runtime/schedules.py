@@ -59,64 +59,86 @@ class ScheduleDefinition:
     def schedule_id(self, task_queue: str) -> str:
         return f"{self.name}-{task_queue}"
 
-    def schedule(self, task_queue: str, every: timedelta,
-                 state: ScheduleState | None = None) -> Schedule:
+    def schedule(
+        self, task_queue: str, every: timedelta, state: ScheduleState | None = None
+    ) -> Schedule:
         return Schedule(
             action=ScheduleActionStartWorkflow(
-                self.workflow, self.argument, id=self.schedule_id(task_queue),
-                task_queue=task_queue, execution_timeout=max(2 * every, self.timeout_at_least),
-                static_summary=self.summary),
+                self.workflow,
+                self.argument,
+                id=self.schedule_id(task_queue),
+                task_queue=task_queue,
+                execution_timeout=max(2 * every, self.timeout_at_least),
+                static_summary=self.summary,
+            ),
             spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
-            policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP,
-                                  catchup_window=max(every, timedelta(minutes=1))),
+            policy=SchedulePolicy(
+                overlap=ScheduleOverlapPolicy.SKIP, catchup_window=max(every, timedelta(minutes=1))
+            ),
             state=state or ScheduleState(note=self.note),
         )
 
 
 # Every DSR_ARCHIVE_EVERY.
 ARCHIVE = ScheduleDefinition(
-    name="archive-closed-requests", workflow=ArchiveClosedRequests.run,
-    argument=ArchiveBatch(), timeout_at_least=timedelta(minutes=10),
+    name="archive-closed-requests",
+    workflow=ArchiveClosedRequests.run,
+    argument=ArchiveBatch(),
+    timeout_at_least=timedelta(minutes=10),
     summary="Archive the histories of closed requests into the store",
-    note=("Copies closed requests' workflow histories into the store (request_histories) "
-          "before the namespace's retention drops them; `dsr audit replay --request ID` "
-          "replays them from there."),
+    note=(
+        "Copies closed requests' workflow histories into the store (request_histories) "
+        "before the namespace's retention drops them; `dsr audit replay --request ID` "
+        "replays them from there."
+    ),
     refused="closed requests' histories will not be archived",
 )
 # Every DSR_CHECKPOINT_EVERY; runs that find the log unchanged since the last checkpoint
 # sign nothing.
 CHECKPOINT = ScheduleDefinition(
-    name="checkpoint-log", workflow=CheckpointLog.run,
-    argument=CheckpointOrder(), timeout_at_least=timedelta(minutes=5),
+    name="checkpoint-log",
+    workflow=CheckpointLog.run,
+    argument=CheckpointOrder(),
+    timeout_at_least=timedelta(minutes=5),
     summary="Sign the event log's head and write it to the witness",
-    note=("Signs the event log's size and head with the checkpoint key and writes the "
-          "checkpoint to the witness outside the database (docs/audit.md)."),
+    note=(
+        "Signs the event log's size and head with the checkpoint key and writes the "
+        "checkpoint to the witness outside the database (docs/audit.md)."
+    ),
     refused="the event log is signed only when requests close",
 )
 # Every DSR_SHRED_EVERY, for requests closed longer than DSR_PERSONAL_DATA_RETENTION ago.
 RETENTION = ScheduleDefinition(
-    name="shred-closed-requests", workflow=ShredClosedRequests.run,
-    argument=RetentionRun(), timeout_at_least=timedelta(minutes=30),
+    name="shred-closed-requests",
+    workflow=ShredClosedRequests.run,
+    argument=RetentionRun(),
+    timeout_at_least=timedelta(minutes=30),
     summary="Shred the personal data of closed requests past retention",
-    note=("Shreds the personal data of requests closed longer than the retention period "
-          "ago (their events, deadlines and outcome stay): docs/personal-data.md."),
-    refused=("closed requests' personal data will not be shredded when their retention "
-             "period ends"),
+    note=(
+        "Shreds the personal data of requests closed longer than the retention period "
+        "ago (their events, deadlines and outcome stay): docs/personal-data.md."
+    ),
+    refused=(
+        "closed requests' personal data will not be shredded when their retention period ends"
+    ),
 )
 SCHEDULES = (ARCHIVE, CHECKPOINT, RETENTION)
 
 
 def _same(current: Schedule, wanted: Schedule) -> bool:
     action, want = current.action, wanted.action
-    return (isinstance(action, ScheduleActionStartWorkflow)
-            and isinstance(want, ScheduleActionStartWorkflow)
-            and action.workflow == want.workflow and action.task_queue == want.task_queue
-            and [i.every for i in current.spec.intervals]
-            == [i.every for i in wanted.spec.intervals])
+    return (
+        isinstance(action, ScheduleActionStartWorkflow)
+        and isinstance(want, ScheduleActionStartWorkflow)
+        and action.workflow == want.workflow
+        and action.task_queue == want.task_queue
+        and [i.every for i in current.spec.intervals] == [i.every for i in wanted.spec.intervals]
+    )
 
 
-async def ensure_schedule(client: Client, definition: ScheduleDefinition, *,
-                          task_queue: str, every: timedelta) -> str | None:
+async def ensure_schedule(
+    client: Client, definition: ScheduleDefinition, *, task_queue: str, every: timedelta
+) -> str | None:
     """Create the schedule, or update the one there when its workflow, task queue or
     interval differ (an operator's pause is kept). Returns its id, or None when the
     cluster refused, logged as a warning naming what that costs: the worker still serves
@@ -145,6 +167,10 @@ async def ensure_schedule(client: Client, definition: ScheduleDefinition, *,
             log.info("schedule updated", schedule_id=sid, every=str(every))
         return sid
     except RPCError as error:
-        log.warning(f"the cluster refused a schedule; {definition.refused}", schedule_id=sid,
-                    reason=error.message, code=error.status.name)
+        log.warning(
+            f"the cluster refused a schedule; {definition.refused}",
+            schedule_id=sid,
+            reason=error.message,
+            code=error.status.name,
+        )
         return None

@@ -41,8 +41,11 @@ def database_message(error: asyncpg.PostgresError) -> str:
     """What a database error says without the data: its SQLSTATE and schema names.
     PostgreSQL's message and detail are left out, since they quote values and rows."""
     parts = [f"SQLSTATE {error.sqlstate or '?????'}"]  # the condition is the failure's type
-    for label, name in (("table", error.table_name), ("column", error.column_name),
-                        ("constraint", error.constraint_name)):
+    for label, name in (
+        ("table", error.table_name),
+        ("column", error.column_name),
+        ("constraint", error.constraint_name),
+    ):
         if name:
             parts.append(f"{label} {name}")
     return ", ".join(parts)
@@ -58,8 +61,9 @@ def scrubbed(error: BaseException, depth: int = 0) -> BaseException:
         # Ours (an ApplicationError our code raised, written to carry ids only) or the
         # SDK's (an activity failed, a timeout): the message stays, the chain is scrubbed.
         cause = error.__cause__
-        error.__cause__ = (scrubbed(cause, depth + 1)
-                           if cause is not None and depth < _MAX_CHAIN else None)
+        error.__cause__ = (
+            scrubbed(cause, depth + 1) if cause is not None and depth < _MAX_CHAIN else None
+        )
         error.__context__ = None
         error.__suppress_context__ = True
         return error
@@ -97,8 +101,9 @@ class ScrubbingFailureConverter(DefaultFailureConverter):
     builds (an activity or child workflow failed, a timeout) pass, their causes
     scrubbed."""
 
-    def to_failure(self, exception: BaseException, payload_converter: PayloadConverter,
-                   failure: Failure) -> None:
+    def to_failure(
+        self, exception: BaseException, payload_converter: PayloadConverter, failure: Failure
+    ) -> None:
         # A plain ValueError here is an update's refusal, raised by our validators (and the
         # act-authority check) to tell the operator why: written to carry ids only, it must
         # reach them as written. pydantic's ValidationError, a subclass, is scrubbed.

@@ -88,13 +88,13 @@ class EmbeddedPostgres:
             return
         try:
             process = psutil.Process(pid)
-            alive = process.status() != psutil.STATUS_ZOMBIE and \
-                str(self.pgdata) in " ".join(process.cmdline())
+            alive = process.status() != psutil.STATUS_ZOMBIE and str(self.pgdata) in " ".join(
+                process.cmdline()
+            )
         except psutil.Error:
             alive = False
         if not alive:
-            log.warning("removing the pid file of a PostgreSQL that is no longer running",
-                        pid=pid)
+            log.warning("removing the pid file of a PostgreSQL that is no longer running", pid=pid)
             pidfile.unlink(missing_ok=True)
             # Its socket's lock file names the same dead pid, and would stop the new server.
             for stale in self.pgdata.glob(".s.PGSQL.*.lock"):
@@ -185,17 +185,25 @@ class EmbeddedTemporal:
                     "free port (or TEMPORAL_ADDRESS to use a Temporal server already running)"
                 )
         args = [
-            installed_binary("temporal"), "server", "start-dev",
-            "--db-filename", str(self.data_dir / "temporal.db"),
-            "--ip", "127.0.0.1",
-            "--port", str(self.port),
-            "--ui-port", str(self.ui_port),
+            installed_binary("temporal"),
+            "server",
+            "start-dev",
+            "--db-filename",
+            str(self.data_dir / "temporal.db"),
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--ui-port",
+            str(self.ui_port),
             "--ui-disable-news-fetch",
-            "--log-level", "warn",
+            "--log-level",
+            "warn",
             # An activity scheduled by a workflow task goes straight back to the worker
             # that completed the task, instead of through a poll: one round trip fewer for
             # each of a request's effects (a production cluster sets the same key).
-            "--dynamic-config-value", "system.enableActivityEagerExecution=true",
+            "--dynamic-config-value",
+            "system.enableActivityEagerExecution=true",
         ]
         if self.namespace != "default":
             args += ["--namespace", self.namespace]

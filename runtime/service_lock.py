@@ -48,9 +48,13 @@ def service_lock(data_dir: Path, **about: str) -> Iterator[None]:
             raise ServiceRunning(
                 f"a service is already running on data folder {data_dir} "
                 f"({_described(holder)}); stop it first (Ctrl-C in its terminal), or set "
-                "DSR_DATA_DIR to another folder") from None
-        record = {"pid": os.getpid(), "started_at": datetime.now(UTC).isoformat(
-            timespec="seconds"), **about}
+                "DSR_DATA_DIR to another folder"
+            ) from None
+        record = {
+            "pid": os.getpid(),
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            **about,
+        }
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps(record).encode("utf-8"))
         yield

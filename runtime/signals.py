@@ -25,8 +25,12 @@ def run_until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> No
     asyncio.run(run())
 
 
-def run_service(program: str, serve: Callable[[Settings, asyncio.Event], Awaitable[None]], *,
-                cannot_start: tuple[type[Exception], ...]) -> int:
+def run_service(
+    program: str,
+    serve: Callable[[Settings, asyncio.Event], Awaitable[None]],
+    *,
+    cannot_start: tuple[type[Exception], ...],
+) -> int:
     """The main of a service process (the worker, the API alone): load the settings,
     configure logging and run `serve(settings, stop)` until signalled. Returns the exit
     status: 0 stopped, 1 could not start (an error of `cannot_start`, said in one line), 2

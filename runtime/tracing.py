@@ -32,8 +32,10 @@ SERVICE = "dsr-worker"
 def span_exporter(mode: TracingMode) -> SpanExporter | None:
     if mode == "console":
         return ConsoleSpanExporter(
-            service_name=SERVICE, out=sys.stdout,
-            formatter=lambda span: span.to_json(indent=None) + "\n")
+            service_name=SERVICE,
+            out=sys.stdout,
+            formatter=lambda span: span.to_json(indent=None) + "\n",
+        )
     if mode == "otlp":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

@@ -14,6 +14,8 @@ def open_vault(settings: Settings, *, create: bool = True) -> Vault:
     key-encryption key is made on first start (`create`: the worker does, the command line
     and the API alone find the one it made)."""
     kek = load_key_encryption_key(
-        settings.key_encryption_key_file(), text=settings.personal_data.key_encryption_key,
-        create=create and settings.personal_data.key_encryption_key_path is None)
+        settings.key_encryption_key_file(),
+        text=settings.personal_data.key_encryption_key,
+        create=create and settings.personal_data.key_encryption_key_path is None,
+    )
     return Vault.of(DirectoryKeyring(settings.keyring_folder(), kek), kek)

@@ -71,14 +71,20 @@ class Actor:
     roles: frozenset[Role]
     act_key: bytes = field(repr=False)
 
-    def authorise(self, act: Act, request_id: str, act_id: str,
-                  argument: BaseModel) -> BaseModel:
+    def authorise(self, act: Act, request_id: str, act_id: str, argument: BaseModel) -> BaseModel:
         """The argument with its signed authority (send_act has checked the role)."""
-        authority = sign_act(self.act_key, ActAuthority(
-            account=self.account, roles=tuple(sorted(self.roles)), act=act.value,
-            request_id=request_id, act_id=act_id,
-            argument_digest=argument_digest(argument.model_dump(mode="json")),
-            issued_at=datetime.now(UTC)))
+        authority = sign_act(
+            self.act_key,
+            ActAuthority(
+                account=self.account,
+                roles=tuple(sorted(self.roles)),
+                act=act.value,
+                request_id=request_id,
+                act_id=act_id,
+                argument_digest=argument_digest(argument.model_dump(mode="json")),
+                issued_at=datetime.now(UTC),
+            ),
+        )
         return argument.model_copy(update={"authority": authority})
 
 
@@ -113,12 +119,14 @@ UPDATES: dict[Act, UpdateMethodMultiParam[[DataSubjectRequest, Any], Any]] = {
 }
 
 
-def act_id_for(request_id: str, act: Act, argument: dict[str, Any],
-               texts: dict[str, str]) -> str:
+def act_id_for(request_id: str, act: Act, argument: dict[str, Any], texts: dict[str, str]) -> str:
     """An act's id, from what the caller sent: the same command sent again (after a
     timeout, say) is the same act, and Temporal returns the first one's result."""
-    document = json.dumps({"request": request_id, "act": act.value, "argument": argument,
-                           "texts": texts}, sort_keys=True, ensure_ascii=False)
+    document = json.dumps(
+        {"request": request_id, "act": act.value, "argument": argument, "texts": texts},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     return f"act-{hashlib.sha256(document.encode('utf-8')).hexdigest()[:32]}"
 
 
@@ -129,11 +137,18 @@ def _act_id_valid(act_id: str) -> str:
 
 
 async def send_act(
-    request_id: str, act: Act, make_argument: Callable[[dict[str, str]], BaseModel], *,
-    client: Client, pool: asyncpg.Pool, texts: dict[str, tuple[str, str]] | None = None,
+    request_id: str,
+    act: Act,
+    make_argument: Callable[[dict[str, str]], BaseModel],
+    *,
+    client: Client,
+    pool: asyncpg.Pool,
+    texts: dict[str, tuple[str, str]] | None = None,
     store: Callable[[IntakeStore, str, str, str, str], Awaitable[str]] | None = None,
     withdraw: Callable[[IntakeStore, list[str]], Awaitable[None]] | None = None,
-    actor: Actor, act_id: str | None = None, wait: float = ACT_WAIT,
+    actor: Actor,
+    act_id: str | None = None,
+    wait: float = ACT_WAIT,
 ) -> StatusView:
     """Store `texts` ({name: (purpose, body)}) as notes, build the update's argument from
     their ids, send it as one act; on refusal withdraw the notes and raise Refused.
@@ -143,20 +158,30 @@ async def send_act(
     signed for `actor`, who must hold its role (Forbidden before anything is written)."""
     act = Act(act)
     if not holds(actor.roles, ACT_ROLES[act]):
-        raise Forbidden(f"account {actor.account} does not hold the "
-                        f"{ACT_ROLES[act].value} role {act.value} needs")
+        raise Forbidden(
+            f"account {actor.account} does not hold the "
+            f"{ACT_ROLES[act].value} role {act.value} needs"
+        )
     intake = IntakeStore(pool)
     try:
         summary = await intake.summary(request_id)
     except UnknownRequest as error:
         raise Refused(str(error)) from None
     probe = make_argument({name: "00000000-0000-4000-8000-000000000000" for name in texts or {}})
-    act_id = _act_id_valid(act_id) if act_id else act_id_for(
-        request_id, act, probe.model_dump(mode="json"),
-        {name: body for name, (_, body) in (texts or {}).items()})
+    act_id = (
+        _act_id_valid(act_id)
+        if act_id
+        else act_id_for(
+            request_id,
+            act,
+            probe.model_dump(mode="json"),
+            {name: body for name, (_, body) in (texts or {}).items()},
+        )
+    )
     stored: dict[str, str] = {}
-    store = store or (lambda i, purpose, body, who, note_id: i.store_note(
-        request_id, purpose, body, who, note_id))
+    store = store or (
+        lambda i, purpose, body, who, note_id: i.store_note(request_id, purpose, body, who, note_id)
+    )
     withdraw = withdraw or (lambda i, ids: i.withdraw_notes(ids))
     for name, (purpose, body) in (texts or {}).items():
         note_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"dsr:{request_id}:{act_id}:{name}"))
@@ -165,15 +190,18 @@ async def send_act(
     try:
         async with asyncio.timeout(wait):
             return await handle.execute_update(
-                UPDATES[act], actor.authorise(act, request_id, act_id, make_argument(stored)),
-                id=act_id)
+                UPDATES[act],
+                actor.authorise(act, request_id, act_id, make_argument(stored)),
+                id=act_id,
+            )
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         # Not taken yet (no worker running?): the act may be taken when one runs; its text
         # stays for it to cite, and sending the same command again is the same act.
         raise Unanswered(
             f"request {request_id}: the {act.value} was not taken within {wait:.0f}s (is a "
             f"worker running?); it may still be taken when one runs. Send the same command "
-            f"again to see its result: it is the same act ({act_id})") from None
+            f"again to see its result: it is the same act ({act_id})"
+        ) from None
     except WorkflowUpdateFailedError as error:
         await withdraw(intake, list(stored.values()))
         cause = getattr(error.cause, "message", None) or str(error.cause)
@@ -186,17 +214,28 @@ async def send_act(
 
 
 async def respond(
-    request_id: str, text: str, operator: Actor, *, client: Client, pool: asyncpg.Pool,
+    request_id: str,
+    text: str,
+    operator: Actor,
+    *,
+    client: Client,
+    pool: asyncpg.Pool,
     act_id: str | None = None,
 ) -> StatusView:
     """Answer an inquiry: the text goes to Postgres, the workflow gets its id."""
     texts = {"answer_id": ("answer", valid_text("answer text", text))}
     return await send_act(
-        request_id, Act.RESPOND,
+        request_id,
+        Act.RESPOND,
         lambda ids: _build(RespondToInquiry, operator=operator.account, **ids),
-        client=client, pool=pool, texts=texts, actor=operator, act_id=act_id,
+        client=client,
+        pool=pool,
+        texts=texts,
+        actor=operator,
+        act_id=act_id,
         store=lambda intake, _, body, who, answer_id: intake.store_answer(
-            request_id, body, who, answer_id),
+            request_id, body, who, answer_id
+        ),
         withdraw=_withdraw_answers,
     )
 
@@ -206,28 +245,72 @@ async def _withdraw_answers(intake: IntakeStore, answer_ids: list[str]) -> None:
         await intake.withdraw_answer(answer_id)
 
 
-async def verify_identity(request_id: str, method: str, operator: Actor, *, client: Client,
-                          pool: asyncpg.Pool, act_id: str | None = None) -> StatusView:
+async def verify_identity(
+    request_id: str,
+    method: str,
+    operator: Actor,
+    *,
+    client: Client,
+    pool: asyncpg.Pool,
+    act_id: str | None = None,
+) -> StatusView:
     argument = _build(VerifyIdentity, method=method, operator=operator.account)
-    return await send_act(request_id, Act.VERIFY_IDENTITY, lambda _: argument,
-                          client=client, pool=pool, actor=operator, act_id=act_id)
+    return await send_act(
+        request_id,
+        Act.VERIFY_IDENTITY,
+        lambda _: argument,
+        client=client,
+        pool=pool,
+        actor=operator,
+        act_id=act_id,
+    )
 
 
-async def record_payment(request_id: str, invoice_id: str, amount_yen: int, reference: str,
-                         operator: Actor, *, client: Client, pool: asyncpg.Pool,
-                         act_id: str | None = None) -> StatusView:
-    argument = _build(RecordPayment, invoice_id=invoice_id, amount_yen=amount_yen,
-                      reference=reference, operator=operator.account)
-    return await send_act(request_id, Act.RECORD_PAYMENT, lambda _: argument,
-                          client=client, pool=pool, actor=operator, act_id=act_id)
+async def record_payment(
+    request_id: str,
+    invoice_id: str,
+    amount_yen: int,
+    reference: str,
+    operator: Actor,
+    *,
+    client: Client,
+    pool: asyncpg.Pool,
+    act_id: str | None = None,
+) -> StatusView:
+    argument = _build(
+        RecordPayment,
+        invoice_id=invoice_id,
+        amount_yen=amount_yen,
+        reference=reference,
+        operator=operator.account,
+    )
+    return await send_act(
+        request_id,
+        Act.RECORD_PAYMENT,
+        lambda _: argument,
+        client=client,
+        pool=pool,
+        actor=operator,
+        act_id=act_id,
+    )
 
 
 async def decide(
-    request_id: str, outcome: str, operator: Actor, *, client: Client, pool: asyncpg.Pool,
-    reason: str | None = None, measure: str | None = None, inclusion: str | None = None,
-    refusal_grounds: tuple[str, ...] = (), alternative_ground: str | None = None,
-    withheld_categories: tuple[str, ...] = (), included_categories: tuple[str, ...] = (),
-    continued_partners: tuple[str, ...] = (), declined_changes: tuple[int, ...] = (),
+    request_id: str,
+    outcome: str,
+    operator: Actor,
+    *,
+    client: Client,
+    pool: asyncpg.Pool,
+    reason: str | None = None,
+    measure: str | None = None,
+    inclusion: str | None = None,
+    refusal_grounds: tuple[str, ...] = (),
+    alternative_ground: str | None = None,
+    withheld_categories: tuple[str, ...] = (),
+    included_categories: tuple[str, ...] = (),
+    continued_partners: tuple[str, ...] = (),
+    declined_changes: tuple[int, ...] = (),
     act_id: str | None = None,
 ) -> StatusView:
     texts = {}
@@ -237,29 +320,68 @@ async def decide(
         texts["measure_note_id"] = ("measure", valid_text("measure", measure))
     if inclusion is not None:
         texts["inclusion_note_id"] = ("inclusion", valid_text("inclusion reason", inclusion))
-    fields = dict(outcome=outcome, operator=operator.account, refusal_grounds=refusal_grounds,
-                  alternative_ground=alternative_ground, withheld_categories=withheld_categories,
-                  included_categories=included_categories,
-                  continued_partners=continued_partners, declined_changes=declined_changes)
-    return await send_act(request_id, Act.DECIDE, lambda notes: _build(Decide, **fields, **notes),
-                          client=client, pool=pool, texts=texts, actor=operator,
-                          act_id=act_id)
+    fields = dict(
+        outcome=outcome,
+        operator=operator.account,
+        refusal_grounds=refusal_grounds,
+        alternative_ground=alternative_ground,
+        withheld_categories=withheld_categories,
+        included_categories=included_categories,
+        continued_partners=continued_partners,
+        declined_changes=declined_changes,
+    )
+    return await send_act(
+        request_id,
+        Act.DECIDE,
+        lambda notes: _build(Decide, **fields, **notes),
+        client=client,
+        pool=pool,
+        texts=texts,
+        actor=operator,
+        act_id=act_id,
+    )
 
 
-async def approve_measure(request_id: str, operator: Actor, *, client: Client,
-                          pool: asyncpg.Pool, act_id: str | None = None) -> StatusView:
+async def approve_measure(
+    request_id: str,
+    operator: Actor,
+    *,
+    client: Client,
+    pool: asyncpg.Pool,
+    act_id: str | None = None,
+) -> StatusView:
     argument = _build(ApproveMeasure, operator=operator.account)
-    return await send_act(request_id, Act.APPROVE_MEASURE, lambda _: argument,
-                          client=client, pool=pool, actor=operator, act_id=act_id)
+    return await send_act(
+        request_id,
+        Act.APPROVE_MEASURE,
+        lambda _: argument,
+        client=client,
+        pool=pool,
+        actor=operator,
+        act_id=act_id,
+    )
 
 
-async def extend_deadline(request_id: str, step: str, until: datetime, reason: str,
-                          operator: Actor, *, client: Client, pool: asyncpg.Pool,
-                          act_id: str | None = None) -> StatusView:
+async def extend_deadline(
+    request_id: str,
+    step: str,
+    until: datetime,
+    reason: str,
+    operator: Actor,
+    *,
+    client: Client,
+    pool: asyncpg.Pool,
+    act_id: str | None = None,
+) -> StatusView:
     texts = {"reason_note_id": ("reason", valid_text("reason", reason))}
     fields = dict(step=step, until=until, operator=operator.account)
     return await send_act(
-        request_id, Act.EXTEND_DEADLINE,
+        request_id,
+        Act.EXTEND_DEADLINE,
         lambda notes: _build(ExtendDeadline, **fields, **notes),
-        client=client, pool=pool, texts=texts, actor=operator, act_id=act_id)
-
+        client=client,
+        pool=pool,
+        texts=texts,
+        actor=operator,
+        act_id=act_id,
+    )

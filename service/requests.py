@@ -49,13 +49,23 @@ from workflows.data_subject_request import DataSubjectRequest
 # `run` takes a RawValue and decodes it itself, so that a start by another client fails
 # the workflow instead of its every task (see `DataSubjectRequest.__init__`); what a
 # request is started with is a RequestRef. This is the one place that says so.
-START_REQUEST = cast(Callable[[DataSubjectRequest, RequestRef], Awaitable[RequestOutcome]],
-                     DataSubjectRequest.run)
+START_REQUEST = cast(
+    Callable[[DataSubjectRequest, RequestRef], Awaitable[RequestOutcome]], DataSubjectRequest.run
+)
 
 # The client API in one place: submitting here, the operators' acts (answering an
 # inquiry among them) in service/acts.py.
-__all__ = ["Diverged", "Refused", "Unavailable", "acting", "connections", "respond",
-           "signed_in", "status", "submit"]
+__all__ = [
+    "Diverged",
+    "Refused",
+    "Unavailable",
+    "acting",
+    "connections",
+    "respond",
+    "signed_in",
+    "status",
+    "submit",
+]
 
 
 class Diverged(Exception):
@@ -112,9 +122,11 @@ async def submit(
     nothing, even after Temporal's retention has dropped its workflow (REJECT_DUPLICATE
     alone would then let a second run start). Raises InvalidSubmission or Refused on bad
     input."""
-    submission = (request if isinstance(request, SUBMISSION_MODELS)
-                  else parse_submission(dict(request) if isinstance(request, Mapping)
-                                        else request))
+    submission = (
+        request
+        if isinstance(request, SUBMISSION_MODELS)
+        else parse_submission(dict(request) if isinstance(request, Mapping) else request)
+    )
     policy = deadline_policy or DeadlinePolicy()
     try:
         recorded = await IntakeStore(pool).record_submission(submission, policy.version)
@@ -123,13 +135,19 @@ async def submit(
     if not recorded.created and recorded.status == RequestStatus.CLOSED.value:
         outcome = await outcome_of(pool, recorded.request_id)
         return SubmissionResult(
-            request_id=recorded.request_id, workflow_id=recorded.workflow_id,
-            kind=recorded.kind, created=False, workflow_started=False, closed=True,
+            request_id=recorded.request_id,
+            workflow_id=recorded.workflow_id,
+            kind=recorded.kind,
+            created=False,
+            workflow_started=False,
+            closed=True,
             outcome=outcome,
         )
     ref = RequestRef(
-        request_id=submission.request_id, subject_id=submission.subject_id,
-        kind=submission.kind, deadline_policy=policy,
+        request_id=submission.request_id,
+        subject_id=submission.subject_id,
+        kind=submission.kind,
+        deadline_policy=policy,
         privacy_policy_version=recorded.privacy_policy_version,
     )
     attributes: list[SearchAttributePair[Any]] = [
@@ -139,11 +157,15 @@ async def submit(
         SearchAttributePair(sa.DEADLINE_POLICY_VERSION, policy.version),
     ]
     if recorded.privacy_policy_version is not None:
-        attributes.append(SearchAttributePair(sa.PRIVACY_POLICY_VERSION,
-                                              recorded.privacy_policy_version))
+        attributes.append(
+            SearchAttributePair(sa.PRIVACY_POLICY_VERSION, recorded.privacy_policy_version)
+        )
     try:
         await client.start_workflow(
-            START_REQUEST, ref, id=recorded.workflow_id, task_queue=task_queue,
+            START_REQUEST,
+            ref,
+            id=recorded.workflow_id,
+            task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=TypedSearchAttributes(attributes),
             static_summary=f"{submission.kind.value} request {submission.request_id}",
@@ -152,8 +174,11 @@ async def submit(
     except WorkflowAlreadyStartedError:
         started = False
     return SubmissionResult(
-        request_id=recorded.request_id, workflow_id=recorded.workflow_id, kind=recorded.kind,
-        created=recorded.created, workflow_started=started,
+        request_id=recorded.request_id,
+        workflow_id=recorded.workflow_id,
+        kind=recorded.kind,
+        created=recorded.created,
+        workflow_started=started,
     )
 
 
@@ -180,8 +205,10 @@ async def signed_in(settings: Settings, pool: asyncpg.Pool, *, doing: str) -> Ac
     if token is None and settings.database.embedded:
         token = read_token_file(settings.admin_token_file())
     if token is None:
-        raise Refused("no account to act as: set DSR_TOKEN to an account's token "
-                      "(`dsr accounts create NAME --role ROLE` prints one)")
+        raise Refused(
+            "no account to act as: set DSR_TOKEN to an account's token "
+            "(`dsr accounts create NAME --role ROLE` prints one)"
+        )
     accounts = Accounts(pool)
     account = await accounts.authenticate(token)
     if account is None:
@@ -194,8 +221,9 @@ async def signed_in(settings: Settings, pool: asyncpg.Pool, *, doing: str) -> Ac
     return Actor(account.account, account.roles, key)
 
 
-async def acting(pool: asyncpg.Pool, actor: Actor, doing: str,
-                 act: Awaitable[StatusView]) -> StatusView:
+async def acting(
+    pool: asyncpg.Pool, actor: Actor, doing: str, act: Awaitable[StatusView]
+) -> StatusView:
     """Run an act, recording a refusal for want of a role as the API does."""
     try:
         return await act
@@ -249,9 +277,13 @@ async def _connections(
         raise Unavailable(f"cannot reach the database: {error}") from None
     try:
         try:
-            client = await connect(
-                address, settings.temporal.namespace,
-                security=connection_security(settings)) if temporal else None
+            client = (
+                await connect(
+                    address, settings.temporal.namespace, security=connection_security(settings)
+                )
+                if temporal
+                else None
+            )
         except RuntimeError as error:
             raise Unavailable(
                 f"cannot reach Temporal at {address}: start the service with `make run`, "

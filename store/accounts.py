@@ -53,7 +53,8 @@ class Accounts:
         if not ACCOUNT_NAME.fullmatch(account):
             raise AccountProblem(
                 f"account name {account[:70]!r}: 1-64 lower-case letters, digits and . _ @ -, "
-                "starting with a letter or digit")
+                "starting with a letter or digit"
+            )
         if not roles:
             raise AccountProblem("give the account at least one role")
         token = new_token()
@@ -61,7 +62,11 @@ class Accounts:
             await self._pool.execute(
                 """INSERT INTO accounts (account, roles, token_hash, created_by)
                    VALUES ($1, $2, $3, $4)""",
-                account, sorted({r.value for r in roles}), token_hash(token), created_by)
+                account,
+                sorted({r.value for r in roles}),
+                token_hash(token),
+                created_by,
+            )
         except asyncpg.UniqueViolationError:
             raise AccountProblem(f"account {account} exists already") from None
         return token
@@ -72,7 +77,8 @@ class Accounts:
             return None
         row = await self._pool.fetchrow(
             "SELECT account, roles FROM accounts WHERE token_hash = $1 AND disabled_at IS NULL",
-            token_hash(token))
+            token_hash(token),
+        )
         if row is None:
             return None
         return Account(row["account"], frozenset(Role(r) for r in row["roles"]))
@@ -80,25 +86,32 @@ class Accounts:
     async def disable(self, account: str) -> bool:
         status = await self._pool.execute(
             "UPDATE accounts SET disabled_at = now() WHERE account = $1 AND disabled_at IS NULL",
-            account)
+            account,
+        )
         return status.endswith(" 1")
 
     async def exists(self, account: str) -> bool:
-        return bool(await self._pool.fetchval(
-            "SELECT 1 FROM accounts WHERE account = $1", account))
+        return bool(await self._pool.fetchval("SELECT 1 FROM accounts WHERE account = $1", account))
 
     async def list(self) -> list[dict]:
         rows = await self._pool.fetch(
             """SELECT account, roles, created_at, created_by, disabled_at FROM accounts
-                ORDER BY account""")
+                ORDER BY account"""
+        )
         return [dict(row) for row in rows]
 
-    async def record_refusal(self, status: int, account: str | None, method: str, path: str,
-                             reason: str) -> None:
+    async def record_refusal(
+        self, status: int, account: str | None, method: str, path: str, reason: str
+    ) -> None:
         await self._pool.execute(
             """INSERT INTO access_refusals (status, account, method, path, reason)
                VALUES ($1, $2, $3, $4, $5)""",
-            status, account, method, path[:500], reason[:500])
+            status,
+            account,
+            method,
+            path[:500],
+            reason[:500],
+        )
 
 
 def read_token_file(path: Path) -> str | None:

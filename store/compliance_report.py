@@ -39,7 +39,8 @@ async def steps_started_in(pool: asyncpg.Pool, start: datetime, end: datetime) -
             f"""SELECT {_KEPT_COLUMNS_OF_K}, r.kind FROM deadline_compliance k
                   JOIN requests r USING (request_id)
                  WHERE k.started_at >= $1 AND k.started_at < $2""",
-            start, end,
+            start,
+            end,
         )
         records = [_kept(row[:-1]) for row in rows]
         kinds = {row["request_id"]: row["kind"] for row in rows}
@@ -55,16 +56,21 @@ def _kept(row: asyncpg.Record | Sequence[Any]) -> StepRecord:
     kept: list[dict[str, Any]] | None = values[StepRecord._fields.index("extensions")]
     if kept is None:
         return record
-    return record._replace(extensions=tuple(
-        ExtensionRecord(at=datetime.fromisoformat(granted["at"]), due_at=granted["due_at"],
-                        previous_due_at=granted["previous_due_at"],
-                        reason_note_id=granted["reason_note_id"], by=granted["by"])
-        for granted in kept))
+    return record._replace(
+        extensions=tuple(
+            ExtensionRecord(
+                at=datetime.fromisoformat(granted["at"]),
+                due_at=granted["due_at"],
+                previous_due_at=granted["previous_due_at"],
+                reason_note_id=granted["reason_note_id"],
+                by=granted["by"],
+            )
+            for granted in kept
+        )
+    )
 
 
-async def _reasons(
-    connection: Connection, records: Iterable[StepRecord]
-) -> dict[str, str]:
+async def _reasons(connection: Connection, records: Iterable[StepRecord]) -> dict[str, str]:
     note_ids: set[uuid.UUID] = set()
     for granted in (e for record in records for e in record.extensions or ()):
         if granted.reason_note_id:
@@ -87,8 +93,9 @@ async def kept_and_folded(
 ) -> tuple[dict[str, StepRecord], dict[str, StepRecord]]:
     """A request's steps as `deadline_compliance` keeps them, and as its deadline events
     fold to, each by step, read in one snapshot."""
-    async with pool.acquire() as connection, connection.transaction(
-        isolation="repeatable_read", readonly=True
+    async with (
+        pool.acquire() as connection,
+        connection.transaction(isolation="repeatable_read", readonly=True),
     ):
         kept = await connection.fetch(
             f"SELECT {_KEPT_COLUMNS} FROM deadline_compliance WHERE request_id = $1",
@@ -103,7 +110,15 @@ async def kept_and_folded(
             request_id,
         )
     shown = {record.step: record for record in map(_kept, kept)}
-    folded = {record.step: record for record in step_records(request_id, (
-        # As stored, unvalidated: the fold reads only type, payload, time and actor.
-        RecordedEvent.model_construct(**dict(row)) for row in events))}
+    folded = {
+        record.step: record
+        for record in step_records(
+            request_id,
+            (
+                # As stored, unvalidated: the fold reads only type, payload, time and actor.
+                RecordedEvent.model_construct(**dict(row))
+                for row in events
+            ),
+        )
+    }
     return shown, folded

@@ -40,8 +40,9 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
         )
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10,
-                      vault: Vault | None = None) -> asyncpg.Pool:
+async def create_pool(
+    dsn: str, *, min_size: int = 1, max_size: int = 10, vault: Vault | None = None
+) -> asyncpg.Pool:
     """A pool whose connections carry `vault`; without one they read and write no
     personal data (store/sealing.py says so when they try)."""
 
@@ -52,7 +53,10 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10,
         connection.dsr_vault = vault
 
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=init,
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=init,
         connection_class=VaultConnection,
     )
 
@@ -97,7 +101,8 @@ async def apply_migrations(pool: asyncpg.Pool) -> list[str]:
                     await connection.execute(sql)
                     await connection.execute(
                         "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)",
-                        version, checksum,
+                        version,
+                        checksum,
                     )
                 applied_now.append(version)
                 log.info("migration applied", version=version)

@@ -50,8 +50,12 @@ def shredded_event_key(idempotency_key: str) -> str:
 
 def shredded_payload(shredded: Shredded) -> dict[str, PayloadValue]:
     """What the chain records of a shredding: key ids and counts, never a value."""
-    return {"destroyed_key": shredded.destroyed_key, "new_key": shredded.new_key,
-            "resealed": shredded.resealed, "forgotten": shredded.forgotten}
+    return {
+        "destroyed_key": shredded.destroyed_key,
+        "new_key": shredded.new_key,
+        "resealed": shredded.resealed,
+        "forgotten": shredded.forgotten,
+    }
 
 
 def email_index(vault: Vault, field: str, value: str) -> str | None:
@@ -80,15 +84,18 @@ async def carry_out_in(connection: Connection, order: CarryOut) -> Effect:
     match decision.outcome:
         case outcome if outcome in DISCLOSING:
             count, left_out = await _compile_disclosure(connection, order, subject_id)
-            return Effect(ActionReport(event=EventType.DISCLOSURE_COMPILED,
-                                       items_affected=count),
-                          {"outcome": decision.outcome.value, **left_out})
+            return Effect(
+                ActionReport(event=EventType.DISCLOSURE_COMPILED, items_affected=count),
+                {"outcome": decision.outcome.value, **left_out},
+            )
         case Outcome.CORRECTION_MADE:
             made, not_made = await _apply_correction(
-                connection, subject_id, details, set(decision.declined_changes))
-            return Effect(ActionReport(event=EventType.CORRECTION_APPLIED,
-                                       items_affected=len(made)),
-                          {"made": ",".join(made), "not_made": ",".join(not_made)})
+                connection, subject_id, details, set(decision.declined_changes)
+            )
+            return Effect(
+                ActionReport(event=EventType.CORRECTION_APPLIED, items_affected=len(made)),
+                {"made": ",".join(made), "not_made": ",".join(not_made)},
+            )
         case Outcome.USE_SUSPENDED | Outcome.ERASED | Outcome.ALTERNATIVE_MEASURES:
             return await _suspend_or_erase(connection, order, subject_id)
         case Outcome.PROVISION_STOPPED | Outcome.STOP_REFUSED:
@@ -99,25 +106,32 @@ async def carry_out_in(connection: Connection, order: CarryOut) -> Effect:
                 """UPDATE third_party_provisions SET stopped_at = $3
                     WHERE subject_id = $1 AND partner_id = ANY($2::text[])
                       AND stopped_at IS NULL""",
-                subject_id, stopping, order.occurred_at,
+                subject_id,
+                stopping,
+                order.occurred_at,
             )
-            continued = [f"{p}:{order.findings.continuable(p)}"
-                         for p in decision.continued_partners]
-            return Effect(ActionReport(event=EventType.PROVISION_STOPPED,
-                                       items_affected=int(result.split()[-1])), {
-                "partners": ",".join(stopping),
-                "continued": ",".join(continued),
-                "not_third_parties": ",".join(sorted(order.findings.not_third_parties)),
-            })
+            continued = [
+                f"{p}:{order.findings.continuable(p)}" for p in decision.continued_partners
+            ]
+            return Effect(
+                ActionReport(
+                    event=EventType.PROVISION_STOPPED, items_affected=int(result.split()[-1])
+                ),
+                {
+                    "partners": ",".join(stopping),
+                    "continued": ",".join(continued),
+                    "not_third_parties": ",".join(sorted(order.findings.not_third_parties)),
+                },
+            )
     # Refused, declined, or nothing to stop: nothing changes, but the decision not to act
     # is on record.
-    return Effect(ActionReport(event=EventType.NOTHING_TO_CARRY_OUT, items_affected=0),
-                  {"outcome": decision.outcome.value})
+    return Effect(
+        ActionReport(event=EventType.NOTHING_TO_CARRY_OUT, items_affected=0),
+        {"outcome": decision.outcome.value},
+    )
 
 
-async def _suspend_or_erase(
-    connection: Connection, order: CarryOut, subject_id: str
-) -> Effect:
+async def _suspend_or_erase(connection: Connection, order: CarryOut, subject_id: str) -> Effect:
     """Article 8: act on exactly the items the investigation found in breach, never more,
     and record which they were (category and field, never the value) and how many were
     left as they were, so the notice can say both."""
@@ -128,19 +142,22 @@ async def _suspend_or_erase(
             WHERE subject_id = $1 AND item_id = ANY($2::bigint[])
               AND ($3 OR suspended_at IS NULL)
             ORDER BY category, field""",
-        subject_id, list(findings.items_in_breach), outcome is not Outcome.USE_SUSPENDED,
+        subject_id,
+        list(findings.items_in_breach),
+        outcome is not Outcome.USE_SUSPENDED,
     )
     ids = [row["item_id"] for row in scope]
     shredded = None
     if outcome is Outcome.ERASED:
-        await connection.execute(
-            "DELETE FROM personal_data WHERE item_id = ANY($1::bigint[])", ids)
+        await connection.execute("DELETE FROM personal_data WHERE item_id = ANY($1::bigint[])", ids)
         shredded = await _erase_copies(connection, order.request_id, subject_id, scope)
         event = EventType.DATA_ERASED
     elif outcome is Outcome.USE_SUSPENDED:
         await connection.execute(
             "UPDATE personal_data SET suspended_at = $2 WHERE item_id = ANY($1::bigint[])",
-            ids, order.occurred_at)
+            ids,
+            order.occurred_at,
+        )
         event = EventType.USE_SUSPENDED
     else:
         event = EventType.ALTERNATIVE_MEASURE_TAKEN
@@ -154,15 +171,18 @@ async def _suspend_or_erase(
     }
     if event is EventType.ALTERNATIVE_MEASURE_TAKEN:
         decision = order.decision
-        payload |= {"ground": decision.alternative_ground.value
-                    if decision.alternative_ground else None,
-                    "measure_note_id": decision.measure_note_id}
+        payload |= {
+            "ground": decision.alternative_ground.value if decision.alternative_ground else None,
+            "measure_note_id": decision.measure_note_id,
+        }
         return Effect(ActionReport(event=event, items_affected=0), payload)
     return Effect(ActionReport(event=event, items_affected=len(ids)), payload, shredded)
 
 
 async def _erase_copies(
-    connection: Connection, erasing_request: str, subject_id: str,
+    connection: Connection,
+    erasing_request: str,
+    subject_id: str,
     erased: list[asyncpg.Record],
 ) -> Shredded:
     """Erasure reaches the copies our earlier answers made of the erased items, and only of
@@ -175,13 +195,20 @@ async def _erase_copies(
     vault = vault_of(connection)
     values = tuple(vault.open(row["value"]) for row in erased)
     if erased:
-        others = [row["request_id"] for row in await connection.fetch(
-            "SELECT request_id FROM requests WHERE subject_id = $1 AND request_id <> $2",
-            subject_id, erasing_request)]
+        others = [
+            row["request_id"]
+            for row in await connection.fetch(
+                "SELECT request_id FROM requests WHERE subject_id = $1 AND request_id <> $2",
+                subject_id,
+                erasing_request,
+            )
+        ]
         gone = {(row["category"], row["field"]) for row in erased}
         for row in await connection.fetch(
-                "SELECT request_id, items FROM disclosures WHERE request_id = ANY($1::text[])"
-                " FOR UPDATE", others):
+            "SELECT request_id, items FROM disclosures WHERE request_id = ANY($1::text[])"
+            " FOR UPDATE",
+            others,
+        ):
             items = vault.open_json(row["items"])
             if items is None:
                 continue  # shredded already by retention: nothing of it is left to reach
@@ -189,9 +216,12 @@ async def _erase_copies(
             if len(kept) != len(items):
                 await connection.execute(
                     "UPDATE disclosures SET items = $2 WHERE request_id = $1",
-                    row["request_id"], await vault.seal_json(connection, subject_id, kept))
-    return await shred_subject_key(connection, subject_id,
-                                   redaction=Redaction(values, sparing=erasing_request))
+                    row["request_id"],
+                    await vault.seal_json(connection, subject_id, kept),
+                )
+    return await shred_subject_key(
+        connection, subject_id, redaction=Redaction(values, sparing=erasing_request)
+    )
 
 
 async def destroy_shredded_key(connection: Connection, order: CarryOut) -> None:
@@ -199,7 +229,8 @@ async def destroy_shredded_key(connection: Connection, order: CarryOut) -> None:
     leaves nothing behind): destroy the old key its `subject_key.shredded` event names."""
     destroyed = await connection.fetchval(
         "SELECT payload->>'destroyed_key' FROM request_events WHERE idempotency_key = $1",
-        shredded_event_key(order.idempotency_key))
+        shredded_event_key(order.idempotency_key),
+    )
     if destroyed is not None:
         vault_of(connection).keyring.destroy(destroyed)
 
@@ -210,16 +241,17 @@ async def _compile_disclosure(
     """Article 6: every item asked for and held, less what the decision withheld and what
     Article 6 ¶2 leaves out; what was left out is counted by category, not dropped."""
     decision = order.decision
-    plan = disclosure_plan(order.findings, decision.withheld_categories,
-                           decision.included_categories)
+    plan = disclosure_plan(
+        order.findings, decision.withheld_categories, decision.included_categories
+    )
     vault = vault_of(connection)
     rows = await connection.fetch(
         "SELECT category, field, value, suspended_at IS NOT NULL AS suspended"
-        " FROM personal_data WHERE subject_id = $1 ORDER BY category, field", subject_id,
+        " FROM personal_data WHERE subject_id = $1 ORDER BY category, field",
+        subject_id,
     )
     items: list[dict[str, Any]] = []
-    left_out: dict[Placement, dict[str, int]] = {Placement.EXCLUDED: {},
-                                                 Placement.WITHHELD: {}}
+    left_out: dict[Placement, dict[str, int]] = {Placement.EXCLUDED: {}, Placement.WITHHELD: {}}
     for row in rows:
         place = plan.place(DataCategory(row["category"]))
         if place is Placement.DISCLOSED:
@@ -230,8 +262,10 @@ async def _compile_disclosure(
     await connection.execute(
         """INSERT INTO disclosures (request_id, items, compiled_at, excluded, withheld)
            VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id) DO NOTHING""",
-        order.request_id, await vault.seal_json(connection, subject_id, items),
-        order.occurred_at, left_out[Placement.EXCLUDED],
+        order.request_id,
+        await vault.seal_json(connection, subject_id, items),
+        order.occurred_at,
+        left_out[Placement.EXCLUDED],
         left_out[Placement.WITHHELD],
     )
     return len(items), {
@@ -242,7 +276,9 @@ async def _compile_disclosure(
 
 
 async def _apply_correction(
-    connection: Connection, subject_id: str, details: dict[str, Any],
+    connection: Connection,
+    subject_id: str,
+    details: dict[str, Any],
     declined: set[int],
 ) -> tuple[list[str], list[str]]:
     """Article 7 ¶2: make each requested change judged necessary that changes what is
@@ -260,12 +296,13 @@ async def _apply_correction(
         held = True
         if action is CorrectionAction.DELETE:
             result = await connection.execute(
-                "DELETE FROM personal_data WHERE subject_id = $1 AND field = $2",
-                subject_id, field)
+                "DELETE FROM personal_data WHERE subject_id = $1 AND field = $2", subject_id, field
+            )
             changed = int(result.split()[-1])
         elif action is CorrectionAction.CORRECT:
-            changed, held = await _correct(connection, vault, subject_id, field,
-                                           change["new_value"])
+            changed, held = await _correct(
+                connection, vault, subject_id, field, change["new_value"]
+            )
         else:
             value = change["new_value"]
             result = await connection.execute(
@@ -274,34 +311,45 @@ async def _apply_correction(
                    SELECT $1, $2, $3, $4, 'correction_request', 'account_self_service', $5
                     WHERE NOT EXISTS (SELECT 1 FROM personal_data
                                        WHERE subject_id = $1 AND field = $3)""",
-                subject_id, category_of_field(field).value, field,
+                subject_id,
+                category_of_field(field).value,
+                field,
                 await vault.seal(connection, subject_id, value),
-                email_index(vault, field, value))
+                email_index(vault, field, value),
+            )
             changed = int(result.split()[-1])
         if changed > 0:
             made.append(f"{field}:{action.value}")
         else:
             # Nothing changed: for a correction, either the field is not held or the value
             # is already right (`held` says which).
-            check = ChangeCheck(index=0, action=action,
-                                held=action is not CorrectionAction.DELETE and held,
-                                same_value=action is CorrectionAction.CORRECT and held)
+            check = ChangeCheck(
+                index=0,
+                action=action,
+                held=action is not CorrectionAction.DELETE and held,
+                same_value=action is CorrectionAction.CORRECT and held,
+            )
             not_made.append(f"{field}:{action.value}:{check.why_not}")
     return made, not_made
 
 
-async def _correct(connection: Connection, vault: Vault, subject_id: str,
-                   field: str, new_value: str) -> tuple[int, bool]:
+async def _correct(
+    connection: Connection, vault: Vault, subject_id: str, field: str, new_value: str
+) -> tuple[int, bool]:
     """Give every item of the field the new value where it differs; the values are sealed,
     so they are compared after opening. Returns how many changed and whether any is held."""
     rows = await connection.fetch(
-        "SELECT item_id, value FROM personal_data WHERE subject_id = $1 AND field = $2"
-        " FOR UPDATE", subject_id, field)
+        "SELECT item_id, value FROM personal_data WHERE subject_id = $1 AND field = $2 FOR UPDATE",
+        subject_id,
+        field,
+    )
     differing = [row["item_id"] for row in rows if vault.open(row["value"]) != new_value]
     if differing:
         await connection.execute(
             "UPDATE personal_data SET value = $2, value_index = $3"
             " WHERE item_id = ANY($1::bigint[])",
-            differing, await vault.seal(connection, subject_id, new_value),
-            email_index(vault, field, new_value))
+            differing,
+            await vault.seal(connection, subject_id, new_value),
+            email_index(vault, field, new_value),
+        )
     return len(differing), bool(rows)

@@ -31,8 +31,10 @@ SELECT e.request_id, e.seq FROM logged_events e
 async def snapshot(pool: asyncpg.Pool) -> AsyncIterator[Connection]:
     """A connection reading one snapshot (repeatable read, read-only), so appends landing
     meanwhile cannot look like damage."""
-    async with pool.acquire() as connection, connection.transaction(
-            isolation="repeatable_read", readonly=True):
+    async with (
+        pool.acquire() as connection,
+        connection.transaction(isolation="repeatable_read", readonly=True),
+    ):
         yield connection
 
 
@@ -51,25 +53,32 @@ async def unlogged(connection: Connection) -> list[tuple[str, int]]:
 async def log_head(connection: Connection | asyncpg.Pool) -> asyncpg.Record | None:
     """The committed head: its `position` (the log's size) and `log_hash`; None if empty."""
     return await connection.fetchrow(
-        "SELECT position, log_hash FROM event_log ORDER BY position DESC LIMIT 1")
+        "SELECT position, log_hash FROM event_log ORDER BY position DESC LIMIT 1"
+    )
 
 
 async def event_hash(connection: Connection, request_id: str, seq: int) -> str | None:
     """The stored hash of a request's event, None if there is no such event."""
     return await connection.fetchval(
-        "SELECT hash FROM request_events WHERE request_id = $1 AND seq = $2",
-        request_id, seq)
+        "SELECT hash FROM request_events WHERE request_id = $1 AND seq = $2", request_id, seq
+    )
 
 
 async def workflow_has_request(connection: Connection, workflow_id: str) -> bool:
-    return await connection.fetchval(
-        "SELECT 1 FROM requests WHERE workflow_id = $1", workflow_id) is not None
+    return (
+        await connection.fetchval("SELECT 1 FROM requests WHERE workflow_id = $1", workflow_id)
+        is not None
+    )
 
 
-async def events_by_key(connection: Connection,
-                        keys: Iterable[str]) -> dict[str, asyncpg.Record]:
+async def events_by_key(connection: Connection, keys: Iterable[str]) -> dict[str, asyncpg.Record]:
     """The stored events under these idempotency keys, by key: their request, type,
     payload, time and actor."""
-    return {row["idempotency_key"]: row for row in await connection.fetch(
-        """SELECT idempotency_key, request_id, type, payload, occurred_at, actor
-             FROM request_events WHERE idempotency_key = ANY ($1)""", list(keys))}
+    return {
+        row["idempotency_key"]: row
+        for row in await connection.fetch(
+            """SELECT idempotency_key, request_id, type, payload, occurred_at, actor
+             FROM request_events WHERE idempotency_key = ANY ($1)""",
+            list(keys),
+        )
+    }

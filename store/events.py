@@ -59,9 +59,7 @@ class EventStore:
         no-op that returns the event recorded under it."""
         return (await self._append_run(connection, [event]))[0]
 
-    async def append_all_in(
-        self, connection: Connection, events: Iterable[NewEvent]
-    ) -> None:
+    async def append_all_in(self, connection: Connection, events: Iterable[NewEvent]) -> None:
         """Append bookkeeping events the workflow recorded before an effect, in order,
         within the effect's transaction; those already stored are skipped by their keys.
         One lock, one look-up and one projection update for the lot."""
@@ -100,8 +98,7 @@ class EventStore:
                     )
                 result.append(_recorded(existing))
                 continue
-            earlier = next((f for f in fresh if f.idempotency_key == event.idempotency_key),
-                           None)
+            earlier = next((f for f in fresh if f.idempotency_key == event.idempotency_key), None)
             if earlier is not None:  # the same event twice in one run: stored once
                 result.append(earlier)
                 continue
@@ -112,15 +109,26 @@ class EventStore:
             digest = link_hash(
                 prev_hash,
                 canonical_encoding(
-                    request_id=request_id, seq=seq, type=event.type.value, payload=payload,
-                    occurred_at=event.occurred_at, actor=event.actor,
+                    request_id=request_id,
+                    seq=seq,
+                    type=event.type.value,
+                    payload=payload,
+                    occurred_at=event.occurred_at,
+                    actor=event.actor,
                     idempotency_key=event.idempotency_key,
                 ),
             )
             recorded = RecordedEvent(
-                request_id=request_id, seq=seq, type=event.type, payload=payload,
-                occurred_at=event.occurred_at, actor=event.actor,
-                idempotency_key=event.idempotency_key, prev_hash=prev_hash, hash=digest)
+                request_id=request_id,
+                seq=seq,
+                type=event.type,
+                payload=payload,
+                occurred_at=event.occurred_at,
+                actor=event.actor,
+                idempotency_key=event.idempotency_key,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
             fresh.append(recorded)
             result.append(recorded)
             prev_hash = digest
@@ -130,14 +138,28 @@ class EventStore:
                         (request_id, seq, type, payload, occurred_at, actor, idempotency_key,
                          prev_hash, hash)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
-                [(e.request_id, e.seq, e.type.value, e.payload, e.occurred_at, e.actor,
-                  e.idempotency_key, e.prev_hash, e.hash) for e in fresh],
+                [
+                    (
+                        e.request_id,
+                        e.seq,
+                        e.type.value,
+                        e.payload,
+                        e.occurred_at,
+                        e.actor,
+                        e.idempotency_key,
+                        e.prev_hash,
+                        e.hash,
+                    )
+                    for e in fresh
+                ],
             )
             await self._project(connection, request, fresh)
         return result
 
     async def _project(
-        self, connection: Connection, request: asyncpg.Record,
+        self,
+        connection: Connection,
+        request: asyncpg.Record,
         events: list[RecordedEvent],
     ) -> None:
         overdue_steps = await connection.fetch(
@@ -162,8 +184,15 @@ class EventStore:
             """UPDATE requests SET status = $2, step = $3, outcome = $4, overdue = $5,
                       closed_at = $6, last_seq = $7, last_hash = $8, updated_at = $9
                 WHERE request_id = $1""",
-            last.request_id, state.status.value, state.step, state.outcome, state.overdue,
-            state.closed_at, last.seq, last.hash, last.occurred_at,
+            last.request_id,
+            state.status.value,
+            state.step,
+            state.outcome,
+            state.overdue,
+            state.closed_at,
+            last.seq,
+            last.hash,
+            last.occurred_at,
         )
 
     async def _project_deadline(self, connection: Connection, event: RecordedEvent) -> None:
@@ -173,7 +202,10 @@ class EventStore:
                 await connection.execute(
                     """INSERT INTO deadlines (request_id, step, policy_version, started_at, due_at)
                        VALUES ($1, $2, $3, $4, $5)""",
-                    event.request_id, event.payload["step"], event.payload["policy_version"], at,
+                    event.request_id,
+                    event.payload["step"],
+                    event.payload["policy_version"],
+                    at,
                     _timestamp(event.payload["due_at"]),
                 )
             case EventType.DEADLINE_REMINDED:
@@ -191,15 +223,14 @@ class EventStore:
             case EventType.DEADLINE_EXTENDED:
                 # Only a breached step reopens; a step already met or closed late stays so.
                 await self._set_deadline(
-                    connection, event,
+                    connection,
+                    event,
                     "due_at = $3, extensions = extensions + 1,"
                     " status = CASE WHEN status = 'breached' THEN 'open' ELSE status END",
                     _timestamp(event.payload["due_at"]),
                 )
             case EventType.DEADLINE_LAPSED:
-                await self._set_deadline(
-                    connection, event, "lapsed_at = $3, status = 'lapsed'", at
-                )
+                await self._set_deadline(connection, event, "lapsed_at = $3, status = 'lapsed'", at)
             case _:
                 pass
 
@@ -209,7 +240,9 @@ class EventStore:
     ) -> None:
         await connection.execute(
             f"UPDATE deadlines SET {assignments} WHERE request_id = $1 AND step = $2",
-            event.request_id, event.payload["step"], value,
+            event.request_id,
+            event.payload["step"],
+            value,
         )
 
     async def events(self, request_id: str) -> list[RecordedEvent]:
@@ -223,12 +256,15 @@ class EventStore:
     async def verify(self, request_id: str) -> ChainVerdict:
         # One snapshot for the events and the projection's last hash, so an append landing
         # between the two reads cannot look like events gone missing.
-        async with self._pool.acquire() as connection, connection.transaction(
-            isolation="repeatable_read", readonly=True
+        async with (
+            self._pool.acquire() as connection,
+            connection.transaction(isolation="repeatable_read", readonly=True),
         ):
             projected = await connection.fetchrow(
                 """SELECT kind, status, step, outcome, overdue, last_hash FROM requests
-                    WHERE request_id = $1""", request_id)
+                    WHERE request_id = $1""",
+                request_id,
+            )
             if projected is None:
                 raise UnknownRequest(request_id)
             rows = await connection.fetch(
@@ -242,19 +278,23 @@ class EventStore:
             # The newest events were removed: the chain that remains is whole, but it no
             # longer ends where the projection says it ended.
             return ChainVerdict(
-                request_id, verdict.events, rows[-1]["seq"] + 1,
+                request_id,
+                verdict.events,
+                rows[-1]["seq"] + 1,
                 "events after this one are missing",
             )
         # The projection operators read must be what the events say, folded from the start.
         state = fold(request_id, RequestKind(projected["kind"]), map(_recorded, rows))
         folded = (state.status.value, state.step, state.outcome, state.overdue)
-        shown = (projected["status"], projected["step"], projected["outcome"],
-                 projected["overdue"])
+        shown = (projected["status"], projected["step"], projected["outcome"], projected["overdue"])
         if folded != shown:
             return ChainVerdict(
-                request_id, verdict.events, rows[-1]["seq"],
+                request_id,
+                verdict.events,
+                rows[-1]["seq"],
                 f"the requests projection shows status/step/outcome/overdue {shown}, "
-                f"the events fold to {folded}")
+                f"the events fold to {folded}",
+            )
         return verdict
 
 
@@ -267,7 +307,9 @@ async def chain_head(connection: Connection, request_id: str) -> tuple[int, str]
     themselves (not the projection the runtime role may update)."""
     row = await connection.fetchrow(
         """SELECT seq, hash FROM request_events WHERE request_id = $1
-            ORDER BY seq DESC LIMIT 1""", request_id)
+            ORDER BY seq DESC LIMIT 1""",
+        request_id,
+    )
     return None if row is None else (row["seq"], row["hash"])
 
 

@@ -17,8 +17,9 @@ from store.provisions import stored_bases
 from store.sealing import vault_of
 
 
-async def load_holdings(connection: Connection, kind: RequestKind, subject_id: str,
-                        details: Mapping[str, Any]) -> Holdings:
+async def load_holdings(
+    connection: Connection, kind: RequestKind, subject_id: str, details: Mapping[str, Any]
+) -> Holdings:
     rows = await connection.fetch(
         """SELECT item_id, category, field, value, purpose, lawfully_obtained,
                   suspended_at IS NOT NULL AS suspended,
@@ -26,9 +27,18 @@ async def load_holdings(connection: Connection, kind: RequestKind, subject_id: s
              FROM personal_data WHERE subject_id = $1 ORDER BY item_id""",
         subject_id,
     )
-    items = [HeldItem(item_id=r["item_id"], category=r["category"], field=r["field"],
-                      purpose=r["purpose"], lawfully_obtained=r["lawfully_obtained"],
-                      suspended=r["suspended"], used_at=r["used_at"]) for r in rows]
+    items = [
+        HeldItem(
+            item_id=r["item_id"],
+            category=r["category"],
+            field=r["field"],
+            purpose=r["purpose"],
+            lawfully_obtained=r["lawfully_obtained"],
+            suspended=r["suspended"],
+            used_at=r["used_at"],
+        )
+        for r in rows
+    ]
     if kind is RequestKind.CORRECTION:
         vault = vault_of(connection)
         values: dict[str, list[str]] = {}
@@ -42,15 +52,23 @@ async def load_holdings(connection: Connection, kind: RequestKind, subject_id: s
             """SELECT partner_id, relationship, legal_basis, stopped_at IS NOT NULL AS stopped
                  FROM third_party_provisions
                 WHERE subject_id = $1 AND partner_id = ANY($2::text[])""",
-            subject_id, list(dict.fromkeys(details["partners"])),
+            subject_id,
+            list(dict.fromkeys(details["partners"])),
         )
         registered = await stored_bases(connection, [p["partner_id"] for p in provisions])
         return Holdings(
             items,
-            provisions=[ProvisionHeld(
-                p["partner_id"],
-                (Relationship(p["relationship"]), ProvisionBasis(p["legal_basis"])),
-                p["stopped"]) for p in provisions],
-            registered={partner: (stored.basis.relationship, stored.basis.legal_basis)
-                        for partner, stored in registered.items()})
+            provisions=[
+                ProvisionHeld(
+                    p["partner_id"],
+                    (Relationship(p["relationship"]), ProvisionBasis(p["legal_basis"])),
+                    p["stopped"],
+                )
+                for p in provisions
+            ],
+            registered={
+                partner: (stored.basis.relationship, stored.basis.legal_basis)
+                for partner, stored in registered.items()
+            },
+        )
     return Holdings(items)

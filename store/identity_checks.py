@@ -18,7 +18,8 @@ async def registration_matched(connection: Connection, request_id: str) -> bool:
                 WHERE r.request_id = $1 AND p.category = 'contact'
                   AND p.field = 'email'
                   AND p.value_index = d.requester_email_index)""",
-        request_id)
+        request_id,
+    )
 
 
 async def code_verified(connection: Connection, request_id: str) -> bool:
@@ -27,4 +28,5 @@ async def code_verified(connection: Connection, request_id: str) -> bool:
     return await connection.fetchval(
         """SELECT EXISTS (SELECT 1 FROM privacy_center_challenges
                            WHERE request_id = $1 AND verified_at IS NOT NULL)""",
-        request_id)
+        request_id,
+    )

@@ -51,11 +51,11 @@ def keyed_fingerprint(vault: Vault, digest: str) -> str:
     return vault.blind_index(digest)
 
 
-async def _seal_for_request(connection: Connection, request_id: str,
-                            text: str) -> str:
+async def _seal_for_request(connection: Connection, request_id: str, text: str) -> str:
     """`text` sealed under the key of the request's subject; in the caller's transaction."""
     subject_id = await connection.fetchval(
-        "SELECT subject_id FROM requests WHERE request_id = $1", request_id)
+        "SELECT subject_id FROM requests WHERE request_id = $1", request_id
+    )
     if subject_id is None:
         raise UnknownRequest(request_id)
     return await vault_of(connection).seal(connection, subject_id, text)
@@ -88,8 +88,12 @@ class IntakeStore:
                              ORDER BY effective_at DESC, posted_at DESC LIMIT 1))
                    ON CONFLICT (request_id) DO NOTHING
                    RETURNING status, privacy_policy_version""",
-                submission.request_id, workflow_id, submission.kind.value,
-                submission.subject_id, digest, deadline_policy_version,
+                submission.request_id,
+                workflow_id,
+                submission.kind.value,
+                submission.subject_id,
+                digest,
+                deadline_policy_version,
             )
             if inserted is None:
                 existing = await connection.fetchrow(
@@ -105,27 +109,42 @@ class IntakeStore:
                         "submission; choose a new request id"
                     )
                 return RecordedSubmission(
-                    submission.request_id, workflow_id, existing["kind"],
-                    existing["subject_id"], existing["status"], created=False,
+                    submission.request_id,
+                    workflow_id,
+                    existing["kind"],
+                    existing["subject_id"],
+                    existing["status"],
+                    created=False,
                     privacy_policy_version=existing["privacy_policy_version"],
                 )
             # Sealed only once the request is new: a retry seals nothing and makes no key.
             # One key lookup for the three; the details as Vault.seal_json writes them.
             name, email, details = await vault.seal_all(
-                connection, submission.subject_id, submission.requester.name,
+                connection,
+                submission.subject_id,
+                submission.requester.name,
                 submission.requester.email,
-                json.dumps(submission.details.model_dump(mode="json"), ensure_ascii=False))
+                json.dumps(submission.details.model_dump(mode="json"), ensure_ascii=False),
+            )
             await connection.execute(
                 """INSERT INTO request_details
                        (request_id, requester_name, requester_email, details, language,
                         requester_email_index)
                    VALUES ($1, $2, $3, $4, $5, $6)""",
-                submission.request_id, name, email, details, submission.language.value,
+                submission.request_id,
+                name,
+                email,
+                details,
+                submission.language.value,
                 vault.blind_index(submission.requester.email),
             )
         return RecordedSubmission(
-            submission.request_id, workflow_id, submission.kind.value, submission.subject_id,
-            inserted["status"], created=True,
+            submission.request_id,
+            workflow_id,
+            submission.kind.value,
+            submission.subject_id,
+            inserted["status"],
+            created=True,
             privacy_policy_version=inserted["privacy_policy_version"],
         )
 
@@ -140,8 +159,9 @@ class IntakeStore:
             raise UnknownRequest(request_id)
         return RequestSummary(**dict(row))
 
-    async def store_answer(self, request_id: str, body: str, operator: str,
-                           answer_id: str | None = None) -> str:
+    async def store_answer(
+        self, request_id: str, body: str, operator: str, answer_id: str | None = None
+    ) -> str:
         """Store an answer under `answer_id` (derived from the act, so the same act sent
         again stores nothing more) or a new id."""
         answer_id = answer_id or str(uuid.uuid4())
@@ -150,7 +170,10 @@ class IntakeStore:
             await connection.execute(
                 "INSERT INTO answers (answer_id, request_id, body, operator)"
                 " VALUES ($1, $2, $3, $4) ON CONFLICT (answer_id) DO NOTHING",
-                uuid.UUID(answer_id), request_id, sealed, operator,
+                uuid.UUID(answer_id),
+                request_id,
+                sealed,
+                operator,
             )
         return answer_id
 
@@ -161,11 +184,13 @@ class IntakeStore:
                 "DELETE FROM answers WHERE answer_id = $1 AND NOT EXISTS ("
                 " SELECT 1 FROM request_events WHERE type = 'answer.recorded'"
                 " AND payload->>'answer_id' = $2)",
-                uuid.UUID(answer_id), answer_id,
+                uuid.UUID(answer_id),
+                answer_id,
             )
 
-    async def store_note(self, request_id: str, purpose: str, body: str, operator: str,
-                         note_id: str | None = None) -> str:
+    async def store_note(
+        self, request_id: str, purpose: str, body: str, operator: str, note_id: str | None = None
+    ) -> str:
         """Store a note under `note_id` (derived from the act, so the same act sent again
         stores nothing more) or a new id."""
         note_id = note_id or str(uuid.uuid4())
@@ -174,7 +199,11 @@ class IntakeStore:
             await connection.execute(
                 "INSERT INTO operator_notes (note_id, request_id, purpose, body, operator)"
                 " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (note_id) DO NOTHING",
-                uuid.UUID(note_id), request_id, purpose, sealed, operator,
+                uuid.UUID(note_id),
+                request_id,
+                purpose,
+                sealed,
+                operator,
             )
         return note_id
 
@@ -186,5 +215,6 @@ class IntakeStore:
                     "DELETE FROM operator_notes WHERE note_id = $1 AND NOT EXISTS ("
                     " SELECT 1 FROM request_events WHERE $2 IN (payload->>'reason_note_id',"
                     " payload->>'measure_note_id', payload->>'inclusion_note_id'))",
-                    uuid.UUID(note_id), note_id,
+                    uuid.UUID(note_id),
+                    note_id,
                 )

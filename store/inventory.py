@@ -60,8 +60,9 @@ async def purposes_as_recorded(connection: Connection | asyncpg.Pool) -> Purpose
     says (store.purposes.seed_article_3 records them when a worker starts)."""
     recorded = await load_register(connection)
     known = {v.purpose_id for v in recorded.versions}
-    return PurposeRegister.of([*recorded.versions,
-                               *(v for v in article_3_register() if v.purpose_id not in known)])
+    return PurposeRegister.of(
+        [*recorded.versions, *(v for v in article_3_register() if v.purpose_id not in known)]
+    )
 
 
 class RegisterConflict(ValueError):
@@ -95,8 +96,9 @@ class InventoryLoad:
 
     @property
     def changed_anything(self) -> bool:
-        return any(getattr(self, f.name) for f in fields(self)
-                   if f.name not in ("kept", "unchanged"))
+        return any(
+            getattr(self, f.name) for f in fields(self) if f.name not in ("kept", "unchanged")
+        )
 
 
 @dataclass
@@ -108,8 +110,9 @@ class _Guarded:
     def keeps(self, subject_id: str, item: HeldItemRecord, held: bool) -> bool:
         """True when loading the item would undo what a person's request did."""
         key = (subject_id, item.category.value, item.field)
-        return (subject_id, item.field) in self.corrected or (not held and (
-            key in self.erased or subject_id in self.erased_subjects))
+        return (subject_id, item.field) in self.corrected or (
+            not held and (key in self.erased or subject_id in self.erased_subjects)
+        )
 
 
 class InventoryStore:
@@ -123,21 +126,36 @@ class InventoryStore:
             await connection.execute("SELECT pg_advisory_xact_lock($1)", INVENTORY_LOCK_ID)
             # FOR UPDATE: a workflow correcting, suspending or stopping waits for the load
             # to commit instead of interleaving with it.
-            names = {row["subject_id"]: vault.open_optional(row["name"])
-                     for row in await connection.fetch(
-                "SELECT subject_id, name FROM subjects WHERE subject_id = ANY($1::text[])"
-                " FOR UPDATE", ids)}
-            held = {(row["subject_id"], row["category"], row["field"]):
-                    {**dict(row), "value": vault.open(row["value"])}
-                    for row in await connection.fetch(
-                """SELECT subject_id, category, field, value, purpose, source, lawfully_obtained,
-                          used_at, coalesce(used_at, acquired_at) AS used_since
-                     FROM personal_data WHERE subject_id = ANY($1::text[]) FOR UPDATE""", ids)}
-            provided = {(row["subject_id"], row["partner_id"]): row
-                        for row in await connection.fetch(
-                """SELECT subject_id, partner_id, relationship, legal_basis, data_items
+            names = {
+                row["subject_id"]: vault.open_optional(row["name"])
+                for row in await connection.fetch(
+                    "SELECT subject_id, name FROM subjects WHERE subject_id = ANY($1::text[])"
+                    " FOR UPDATE",
+                    ids,
+                )
+            }
+            held = {
+                (row["subject_id"], row["category"], row["field"]): {
+                    **dict(row),
+                    "value": vault.open(row["value"]),
+                }
+                for row in await connection.fetch(
+                    """SELECT subject_id, category, field, value, purpose, source,
+                          lawfully_obtained, used_at,
+                          coalesce(used_at, acquired_at) AS used_since
+                     FROM personal_data WHERE subject_id = ANY($1::text[]) FOR UPDATE""",
+                    ids,
+                )
+            }
+            provided = {
+                (row["subject_id"], row["partner_id"]): row
+                for row in await connection.fetch(
+                    """SELECT subject_id, partner_id, relationship, legal_basis, data_items
                      FROM third_party_provisions WHERE subject_id = ANY($1::text[])
-                    FOR UPDATE""", ids)}
+                    FOR UPDATE""",
+                    ids,
+                )
+            }
             guarded = await _guarded(connection, ids)
             # The transaction's time: what acquired_at defaults to, and when a purpose the
             # file defines comes into force, so an item added with it is within it.
@@ -146,8 +164,9 @@ class InventoryStore:
             await _purposes(connection, plan, inventory, at)
             for subject in inventory.subjects:
                 sid = subject.subject_id
-                plan_subject(plan, sid, subject.name, names,
-                         corrected=(sid, "name") in guarded.corrected)
+                plan_subject(
+                    plan, sid, subject.name, names, corrected=(sid, "name") in guarded.corrected
+                )
                 for item in subject.all_items():
                     current = held.get((sid, item.category.value, item.field))
                     if guarded.keeps(sid, item, held=current is not None):
@@ -160,7 +179,8 @@ class InventoryStore:
             await connection.execute(
                 "INSERT INTO subjects (subject_id) SELECT unnest($1::text[])"
                 " ON CONFLICT (subject_id) DO NOTHING",
-                [sid for sid in dict.fromkeys(ids) if sid not in names])
+                [sid for sid in dict.fromkeys(ids) if sid not in names],
+            )
             await plan.seal(connection, vault)
             for sql, rows in plan.writes.items():
                 if rows:
@@ -169,8 +189,9 @@ class InventoryStore:
         return InventoryLoad(**plan.tally)
 
 
-async def _purposes(connection: Connection, plan: WritePlan, inventory: Inventory,
-                    at: datetime) -> None:
+async def _purposes(
+    connection: Connection, plan: WritePlan, inventory: Inventory, at: datetime
+) -> None:
     """Define the file's purposes the register lacks, in force from now; refuse one the
     register holds with another text, before anything is written."""
     register = await purposes_as_recorded(connection)
@@ -179,65 +200,97 @@ async def _purposes(connection: Connection, plan: WritePlan, inventory: Inventor
     for index, purpose in enumerate(inventory.purposes):
         current = register.current(purpose.id)
         if current is not None and (current.text.strip(), current.incidental_to) != (
-                purpose.text, purpose.incidental_to):
+            purpose.text,
+            purpose.incidental_to,
+        ):
             what = "text" if current.text.strip() != purpose.text else "incidental_to"
-            problems.append((f"purposes.{index}", f"{purpose.id} is in the register already "
-                             f"with another {what} (version {current.version}); a purpose "
-                             "is changed by Article 4's procedure, `dsr purposes change`, "
-                             "not by a load"))
-        elif (purpose.incidental_to is not None and purpose.incidental_to not in defined
-              and register.current(purpose.incidental_to) is None):
-            problems.append((f"purposes.{index}.incidental_to",
-                             f"{purpose.incidental_to} is neither in the register nor in "
-                             "this file"))
-    problems += [(path, "is later than now: the file records what was done")
-                 for path in _future(inventory, at)]
+            problems.append(
+                (
+                    f"purposes.{index}",
+                    f"{purpose.id} is in the register already "
+                    f"with another {what} (version {current.version}); a purpose "
+                    "is changed by Article 4's procedure, `dsr purposes change`, "
+                    "not by a load",
+                )
+            )
+        elif (
+            purpose.incidental_to is not None
+            and purpose.incidental_to not in defined
+            and register.current(purpose.incidental_to) is None
+        ):
+            problems.append(
+                (
+                    f"purposes.{index}.incidental_to",
+                    f"{purpose.incidental_to} is neither in the register nor in this file",
+                )
+            )
+    problems += [
+        (path, "is later than now: the file records what was done")
+        for path in _future(inventory, at)
+    ]
     if problems:
         raise RegisterConflict(problems)
     for purpose in inventory.purposes:
         if register.current(purpose.id) is not None:
             plan.tally["unchanged"] += 1
             continue
-        await define_purpose(connection, PurposeVersion(
-            purpose.id, 1, purpose.text, at, incidental_to=purpose.incidental_to),
-            occurred_at=at, actor=ACTOR)
+        await define_purpose(
+            connection,
+            PurposeVersion(purpose.id, 1, purpose.text, at, incidental_to=purpose.incidental_to),
+            occurred_at=at,
+            actor=ACTOR,
+        )
         plan.tally["purposes_added"] += 1
 
 
 def _future(inventory: Inventory, at: datetime) -> list[str]:
     """The paths of the file's times after the load's: what is on record was done."""
-    late = [f"provision_bases.{b}.opt_out.{name}"
-            for b, basis in enumerate(inventory.provision_bases) if basis.opt_out
-            for name in ("announced_at", "commission_notified_at")
-            if (day := getattr(basis.opt_out, name)) is not None and day > at.date()]
+    late = [
+        f"provision_bases.{b}.opt_out.{name}"
+        for b, basis in enumerate(inventory.provision_bases)
+        if basis.opt_out
+        for name in ("announced_at", "commission_notified_at")
+        if (day := getattr(basis.opt_out, name)) is not None and day > at.date()
+    ]
     for s, subject in enumerate(inventory.subjects):
-        late += [f"subjects.{s}.items.{i}.used_at" for i, item in enumerate(subject.items)
-                 if item.used_at is not None and item.used_at > at]
-        late += [f"subjects.{s}.consents.{c}.{name}" for c, consent in enumerate(subject.consents)
-                 for name in ("given_at", "withdrawn_at")
-                 if (when := getattr(consent, name)) is not None and when > at]
+        late += [
+            f"subjects.{s}.items.{i}.used_at"
+            for i, item in enumerate(subject.items)
+            if item.used_at is not None and item.used_at > at
+        ]
+        late += [
+            f"subjects.{s}.consents.{c}.{name}"
+            for c, consent in enumerate(subject.consents)
+            for name in ("given_at", "withdrawn_at")
+            if (when := getattr(consent, name)) is not None and when > at
+        ]
     return late
 
 
 _COUNTS = {Recorded.UNCHANGED: "unchanged", Recorded.KEPT: "kept"}
 
 
-async def _article_5(connection: Connection, plan: WritePlan, inventory: Inventory,
-                     at: datetime) -> None:
+async def _article_5(
+    connection: Connection, plan: WritePlan, inventory: Inventory, at: datetime
+) -> None:
     """The partners' footings and the subjects' consents, as register events; then the
     provisions' consented_at in step with the consents."""
     bases = await stored_bases(connection, [b.partner for b in inventory.provision_bases])
     for basis in inventory.provision_bases:
-        done = await record_basis(connection, basis.record(), bases.get(basis.partner),
-                                  at=at, actor=ACTOR)
+        done = await record_basis(
+            connection, basis.record(), bases.get(basis.partner), at=at, actor=ACTOR
+        )
         plan.tally[_COUNTS.get(done, f"bases_{done.value}")] += 1
     ids = [subject.subject_id for subject in inventory.subjects]
     consents = await stored_consents(connection, ids, lock=True)
     for subject in inventory.subjects:
         for consent in subject.consents:
-            done = await record_consent(connection, consent.record(subject.subject_id),
-                                        consents.get((subject.subject_id, consent.partner)),
-                                        actor=ACTOR)
+            done = await record_consent(
+                connection,
+                consent.record(subject.subject_id),
+                consents.get((subject.subject_id, consent.partner)),
+                actor=ACTOR,
+            )
             plan.tally[_COUNTS.get(done, f"consents_{done.value}")] += 1
     if ids:
         await sync_consented_at(connection, ids)
@@ -261,7 +314,8 @@ async def _guarded(connection: Connection, ids: list[str]) -> _Guarded:
              JOIN request_events e USING (request_id)
             WHERE r.subject_id = ANY($1::text[]) AND r.kind = 'correction'
               AND e.type = $2""",
-        ids, EventType.CORRECTION_APPLIED.value,
+        ids,
+        EventType.CORRECTION_APPLIED.value,
     ):
         details = vault.open_json(row["details"]) if row["details"] is not None else None
         named = {change["field"] for change in (details or {}).get("changes") or ()}
@@ -272,7 +326,8 @@ async def _guarded(connection: Connection, ids: list[str]) -> _Guarded:
         """SELECT r.subject_id, e.payload->>'items' AS items FROM requests r
              JOIN request_events e USING (request_id)
             WHERE r.subject_id = ANY($1::text[]) AND e.type = $2""",
-        ids, EventType.DATA_ERASED.value,
+        ids,
+        EventType.DATA_ERASED.value,
     ):
         if row["items"] is None:
             guarded.erased_subjects.add(row["subject_id"])

@@ -31,7 +31,8 @@ class WritePlan:
 
     tally: Counter[str] = field(default_factory=Counter)
     writes: dict[str, list[tuple[object, ...]]] = field(
-        default_factory=lambda: {sql: [] for sql in WRITES.values()})
+        default_factory=lambda: {sql: [] for sql in WRITES.values()}
+    )
 
     def write(self, count: str, sql: str, *args: object) -> None:
         self.tally[count] += 1
@@ -47,13 +48,16 @@ class WritePlan:
                         plain.setdefault(arg.subject_id, []).append(arg)
         sealed: dict[int, str] = {}
         for subject_id, values in plain.items():
-            envelopes = await vault.seal_all(connection, subject_id,
-                                             *(value.text for value in values))
-            sealed |= {id(value): envelope for value, envelope in zip(values, envelopes,
-                                                                      strict=True)}
+            envelopes = await vault.seal_all(
+                connection, subject_id, *(value.text for value in values)
+            )
+            sealed |= {
+                id(value): envelope for value, envelope in zip(values, envelopes, strict=True)
+            }
         for sql, rows in self.writes.items():
-            self.writes[sql] = [tuple(sealed[id(a)] if isinstance(a, Plain) else a
-                                      for a in args) for args in rows]
+            self.writes[sql] = [
+                tuple(sealed[id(a)] if isinstance(a, Plain) else a for a in args) for args in rows
+            ]
 
 
 # Inserts tolerate a row that appeared meanwhile (intake creating the subject, a correction
@@ -98,16 +102,23 @@ def plan_subject(
 
 
 def plan_item(
-    plan: WritePlan, vault: Vault, subject_id: str, item: HeldItemRecord,
-    current: dict[str, Any] | None, at: datetime,
+    plan: WritePlan,
+    vault: Vault,
+    subject_id: str,
+    item: HeldItemRecord,
+    current: dict[str, Any] | None,
+    at: datetime,
 ) -> None:
     key = (subject_id, item.category.value, item.field)
     wanted = (item.value, item.purpose, item.source, item.lawfully_obtained)
     # A value missing past validation (model_construct) goes to the store unsealed, as
     # None, for its NOT NULL to refuse the whole load.
     value = None if item.value is None else Plain(subject_id, item.value)
-    index = vault.blind_index(item.value) \
-        if item.field == EMAIL_FIELD and item.value is not None else None
+    index = (
+        vault.blind_index(item.value)
+        if item.field == EMAIL_FIELD and item.value is not None
+        else None
+    )
     if current is None:
         # Unset: used since acquired, which is now.
         plan.write("items_added", "add_item", *key, value, *wanted[1:], index, item.used_at)
@@ -135,9 +146,9 @@ def plan_provision(
     if current is None:
         plan.write("provisions_added", "add_provision", subject_id, provision.partner, *wanted)
     # The items are a set: the same items in another order are no change.
-    elif ((current["relationship"], current["legal_basis"]) == wanted[:2]
-          and set(current["data_items"]) == set(provision.items)):
+    elif (current["relationship"], current["legal_basis"]) == wanted[:2] and set(
+        current["data_items"]
+    ) == set(provision.items):
         plan.tally["unchanged"] += 1
     else:
-        plan.write("provisions_changed", "change_provision", subject_id, provision.partner,
-                   *wanted)
+        plan.write("provisions_changed", "change_provision", subject_id, provision.partner, *wanted)

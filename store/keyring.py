@@ -53,20 +53,22 @@ class Keyring(Protocol):
 def derived_key(key_encryption_key: bytes, purpose: str) -> bytes:
     """A key for another purpose (the blind index), derived so one secret is kept, not
     two, and neither reveals the other."""
-    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None,
-                info=f"dsr {purpose}".encode()).derive(key_encryption_key)
+    return HKDF(
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=f"dsr {purpose}".encode()
+    ).derive(key_encryption_key)
 
 
-def load_key_encryption_key(path: Path, *, text: str | None = None,
-                            create: bool = True) -> bytes:
+def load_key_encryption_key(path: Path, *, text: str | None = None, create: bool = True) -> bytes:
     """The key-encryption key: DSR_KEY_ENCRYPTION_KEY (base64 of 32 bytes) when given,
     else the file, created (mode 0600) on first start of the embedded default."""
     if text is not None:
         return _decoded(text, "DSR_KEY_ENCRYPTION_KEY")
     if not path.exists():
         if not create:
-            raise KeyringError(f"no key-encryption key at {path}; set "
-                               "DSR_KEY_ENCRYPTION_KEY or start the service once to make one")
+            raise KeyringError(
+                f"no key-encryption key at {path}; set "
+                "DSR_KEY_ENCRYPTION_KEY or start the service once to make one"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_private(path, base64.b64encode(secrets.token_bytes(KEY_BYTES)) + b"\n")
     return _decoded(path.read_text(encoding="ascii").strip(), str(path))
@@ -78,8 +80,10 @@ def _decoded(text: str, where: str) -> bytes:
     except ValueError:
         key = b""
     if len(key) != KEY_BYTES:
-        raise KeyringError(f"{where} must hold the base64 of {KEY_BYTES} random bytes "
-                           "(make one with: openssl rand -base64 32)")
+        raise KeyringError(
+            f"{where} must hold the base64 of {KEY_BYTES} random bytes "
+            "(make one with: openssl rand -base64 32)"
+        )
     return key
 
 
@@ -125,12 +129,14 @@ class DirectoryKeyring:
         if not wrapped.strip(b"\0"):
             return None  # overwritten by a destruction that stopped before the unlink
         try:
-            return self._wrapping.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:],
-                                          key_id.encode())
+            return self._wrapping.decrypt(
+                wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], key_id.encode()
+            )
         except InvalidTag:
             raise KeyringError(
                 f"data key {key_id} does not open with this key-encryption key: "
-                "DSR_KEY_ENCRYPTION_KEY is not the one the keys were made with") from None
+                "DSR_KEY_ENCRYPTION_KEY is not the one the keys were made with"
+            ) from None
 
     def destroy(self, key_id: str) -> None:
         path = self._path(key_id)

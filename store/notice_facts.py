@@ -35,11 +35,12 @@ _CLOSING = {
 _SUSPENSION_EVENTS = ("use.suspended", "data.erased", "alternative_measure.taken")
 
 
-async def _latest_payload(connection: Connection, request_id: str,
-                          *events: str) -> dict:
+async def _latest_payload(connection: Connection, request_id: str, *events: str) -> dict:
     payload = await connection.fetchval(
         "SELECT payload FROM request_events WHERE request_id = $1 AND type = ANY($2::text[])"
-        " ORDER BY seq DESC LIMIT 1", request_id, list(events),
+        " ORDER BY seq DESC LIMIT 1",
+        request_id,
+        list(events),
     )
     return payload or {}
 
@@ -48,14 +49,16 @@ async def _note(connection: Connection, note_id: str | None) -> str | None:
     if not note_id:
         return None
     sealed = await connection.fetchval(
-        "SELECT body FROM operator_notes WHERE note_id = $1", uuid.UUID(note_id))
+        "SELECT body FROM operator_notes WHERE note_id = $1", uuid.UUID(note_id)
+    )
     return vault_of(connection).open_optional(sealed)
 
 
 async def _details(connection: Connection, request_id: str) -> dict:
     """The request's details, opened; empty once they were erased."""
     sealed = await connection.fetchval(
-        "SELECT details FROM request_details WHERE request_id = $1", request_id)
+        "SELECT details FROM request_details WHERE request_id = $1", request_id
+    )
     return (vault_of(connection).open_json(sealed) if sealed is not None else None) or {}
 
 
@@ -69,36 +72,51 @@ async def notice_facts(connection: Connection, order: QueueNotice) -> NoticeFact
         case NoticeKind.RECEIPT:
             # A requester who entered the code sent to the address on record has proved
             # who they are already: the receipt must not say it will be checked first.
-            kind = RequestKind(await connection.fetchval(
-                "SELECT kind FROM requests WHERE request_id = $1", request_id))
-            proven = identity_method(
-                kind, matched=await registration_matched(connection, request_id),
-                code_verified=await code_verified(connection, request_id)) == ONE_TIME_CODE
+            kind = RequestKind(
+                await connection.fetchval(
+                    "SELECT kind FROM requests WHERE request_id = $1", request_id
+                )
+            )
+            proven = (
+                identity_method(
+                    kind,
+                    matched=await registration_matched(connection, request_id),
+                    code_verified=await code_verified(connection, request_id),
+                )
+                == ONE_TIME_CODE
+            )
             return NoticeFacts(commitment=order.commitment, identity_confirmed=proven)
         case NoticeKind.IDENTITY_PROOF_REQUESTED:
-            checked = await _latest_payload(connection, request_id,
-                                            "identity.registration_checked")
-            return NoticeFacts(due_at=order.due_at,
-                               registration_matched=bool(checked.get("registration_match")))
+            checked = await _latest_payload(connection, request_id, "identity.registration_checked")
+            return NoticeFacts(
+                due_at=order.due_at, registration_matched=bool(checked.get("registration_match"))
+            )
         case NoticeKind.FEE_REQUEST:
             invoice = await connection.fetchrow(
-                "SELECT invoice_id, amount_yen FROM invoices WHERE request_id = $1",
-                request_id)
+                "SELECT invoice_id, amount_yen FROM invoices WHERE request_id = $1", request_id
+            )
             assert invoice is not None  # a fee is requested only once its invoice is stored
-            return NoticeFacts(invoice_id=invoice["invoice_id"],
-                               amount_yen=invoice["amount_yen"], due_at=order.due_at,
-                               **await _decided_disclosure(connection, request_id))
+            return NoticeFacts(
+                invoice_id=invoice["invoice_id"],
+                amount_yen=invoice["amount_yen"],
+                due_at=order.due_at,
+                **await _decided_disclosure(connection, request_id),
+            )
         case NoticeKind.DEADLINE_EXTENDED:
             extension = await connection.fetchval(
                 """SELECT payload FROM request_events
                     WHERE request_id = $1 AND type = 'deadline.extended'
                       AND payload->>'reason_note_id' = $2 ORDER BY seq DESC LIMIT 1""",
-                request_id, order.reference)
+                request_id,
+                order.reference,
+            )
             if extension is None:
                 raise LookupError(f"no extension with note {order.reference} on {request_id}")
-            return NoticeFacts(due_at=datetime.fromisoformat(extension["due_at"]),
-                               extended_step=extension["step"],
-                               reason=await _note(connection, order.reference))
+            return NoticeFacts(
+                due_at=datetime.fromisoformat(extension["due_at"]),
+                extended_step=extension["step"],
+                reason=await _note(connection, order.reference),
+            )
         case NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED:
             return NoticeFacts(outcome=_CLOSING[notice])
         case NoticeKind.CLOSED_FEE_UNPAID:
@@ -123,21 +141,26 @@ async def _outcome_facts(connection: Connection, request_id: str) -> NoticeFacts
         "measure": await _note(connection, decision.get("measure_note_id")),
     }
     disclosure = await connection.fetchrow(
-        "SELECT items, excluded, withheld FROM disclosures WHERE request_id = $1", request_id)
+        "SELECT items, excluded, withheld FROM disclosures WHERE request_id = $1", request_id
+    )
     if disclosure is not None:
         items = vault_of(connection).open_json(disclosure["items"]) or []  # [] once erased
         facts |= {
-            "disclosed_items": tuple((i["category"], i["field"], i["value"],
-                                      bool(i.get("suspended"))) for i in items),
+            "disclosed_items": tuple(
+                (i["category"], i["field"], i["value"], bool(i.get("suspended"))) for i in items
+            ),
             "excluded": dict(disclosure["excluded"]),
             "withheld": dict(disclosure["withheld"]),
         }
         invoice = await connection.fetchrow(
-            "SELECT invoice_id, amount_yen, status FROM invoices WHERE request_id = $1",
-            request_id)
+            "SELECT invoice_id, amount_yen, status FROM invoices WHERE request_id = $1", request_id
+        )
         if invoice is not None:
-            facts |= {"invoice_id": invoice["invoice_id"], "amount_yen": invoice["amount_yen"],
-                      "fee_paid": invoice["status"] == "paid"}
+            facts |= {
+                "invoice_id": invoice["invoice_id"],
+                "amount_yen": invoice["amount_yen"],
+                "fee_paid": invoice["status"] == "paid",
+            }
     correction = await _latest_payload(connection, request_id, "correction.applied")
     if correction:
         facts |= await _correction_facts(connection, request_id, correction)
@@ -151,11 +174,15 @@ async def _outcome_facts(connection: Connection, request_id: str) -> NoticeFacts
         }
     elif facts["outcome"] is Outcome.SUSPENSION_REFUSED:
         found = await connection.fetchval(
-            "SELECT findings FROM investigations WHERE request_id = $1", request_id)
+            "SELECT findings FROM investigations WHERE request_id = $1", request_id
+        )
         facts["already_suspended"] = (found or {}).get("already_suspended", 0)
     stopped = await _latest_payload(connection, request_id, "provision.stopped")
-    if facts["outcome"] in (Outcome.PROVISION_STOPPED, Outcome.STOP_REFUSED,
-                            Outcome.NO_PROVISION_TO_STOP):
+    if facts["outcome"] in (
+        Outcome.PROVISION_STOPPED,
+        Outcome.STOP_REFUSED,
+        Outcome.NO_PROVISION_TO_STOP,
+    ):
         facts |= await _provision_facts(connection, request_id, stopped)
     return NoticeFacts(**facts)
 
@@ -165,13 +192,16 @@ async def _decided_disclosure(connection: Connection, request_id: str) -> dict:
     count, from the investigation's findings: what the fee request tells the person."""
     decision = await _latest_payload(connection, request_id, "decision.recorded")
     found = await connection.fetchval(
-        "SELECT findings FROM investigations WHERE request_id = $1", request_id)
+        "SELECT findings FROM investigations WHERE request_id = $1", request_id
+    )
     if not decision or found is None:
         return {}
     findings = Findings.model_validate(found)
-    plan = disclosure_plan(findings,
-                           (DataCategory(c) for c in _split(decision.get("withheld_categories"))),
-                           (DataCategory(c) for c in _split(decision.get("included_categories"))))
+    plan = disclosure_plan(
+        findings,
+        (DataCategory(c) for c in _split(decision.get("withheld_categories"))),
+        (DataCategory(c) for c in _split(decision.get("included_categories"))),
+    )
     held = findings.items_by_category
     return {
         "to_disclose": {c.value: n for c, n in plan.counts(held, Placement.DISCLOSED).items()},
@@ -182,41 +212,42 @@ async def _decided_disclosure(connection: Connection, request_id: str) -> dict:
     }
 
 
-async def _correction_facts(connection: Connection, request_id: str,
-                            applied: dict) -> dict:
+async def _correction_facts(connection: Connection, request_id: str, applied: dict) -> dict:
     details = await _details(connection, request_id)
-    new_values = {(c["field"], c["action"]): c.get("new_value")
-                  for c in details.get("changes", ())}
+    new_values = {(c["field"], c["action"]): c.get("new_value") for c in details.get("changes", ())}
     made = []
     for entry in _split(applied.get("made")):
         field, action = entry.split(":", 1)
         # What was made comes from the event; only the new value was sealed: erased, the
         # notice says so in its place.
-        made.append((field, action, new_values.get((field, action),
-                                                   None if details else ERASED)))
+        made.append((field, action, new_values.get((field, action), None if details else ERASED)))
     not_made = [tuple(entry.split(":", 2)) for entry in _split(applied.get("not_made"))]
     return {"changes_made": tuple(made), "changes_not_made": tuple(not_made)}
 
 
-async def _provision_facts(connection: Connection, request_id: str,
-                           stopped: dict) -> dict:
+async def _provision_facts(connection: Connection, request_id: str, stopped: dict) -> dict:
     subject_id = await connection.fetchval(
-        "SELECT subject_id FROM requests WHERE request_id = $1", request_id)
+        "SELECT subject_id FROM requests WHERE request_id = $1", request_id
+    )
     # The partners the person named (none once the details were erased: then the notice
     # says what was stopped and continued, from the event, and names no other partner).
     named = list(dict.fromkeys((await _details(connection, request_id)).get("partners", ())))
     known = await connection.fetch(
         """SELECT partner_id, relationship FROM third_party_provisions
             WHERE subject_id = $1 AND partner_id = ANY($2::text[]) ORDER BY partner_id""",
-        subject_id, named)
+        subject_id,
+        named,
+    )
     relation = {row["partner_id"]: row["relationship"] for row in known}
     found = await connection.fetchval(
-        "SELECT findings FROM investigations WHERE request_id = $1", request_id)
+        "SELECT findings FROM investigations WHERE request_id = $1", request_id
+    )
     return {
         "already_stopped": tuple((found or {}).get("already_stopped", ())),
         "stopped_partners": _split(stopped.get("partners")),
-        "continued_partners": tuple(tuple(c.split(":", 1))
-                                    for c in _split(stopped.get("continued"))),
+        "continued_partners": tuple(
+            tuple(c.split(":", 1)) for c in _split(stopped.get("continued"))
+        ),
         "not_third_parties": tuple((p, r) for p, r in relation.items() if r != "third_party"),
         "unknown_partners": tuple(p for p in named if p not in relation),
     }

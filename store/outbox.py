@@ -63,9 +63,11 @@ async def _erased(connection: Connection, envelope: str) -> bool:
     be neither sent nor sealed again under the subject's new key."""
     if vault_of(connection).is_erased(envelope):
         return True
-    return bool(await connection.fetchval(
-        "SELECT destroyed_at IS NOT NULL FROM subject_keys WHERE key_id = $1",
-        key_of(envelope)))
+    return bool(
+        await connection.fetchval(
+            "SELECT destroyed_at IS NOT NULL FROM subject_keys WHERE key_id = $1", key_of(envelope)
+        )
+    )
 
 
 async def _recorded_answer(connection: Connection, request_id: str) -> str | None:
@@ -83,9 +85,14 @@ async def _recorded_answer(connection: Connection, request_id: str) -> str | Non
 
 
 class NotificationOutbox:
-    def __init__(self, pool: asyncpg.Pool, events: EventStore,
-                 zone: ZoneInfo = DEFAULT_ZONE, *,
-                 handed_to: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        events: EventStore,
+        zone: ZoneInfo = DEFAULT_ZONE,
+        *,
+        handed_to: Callable[[str], str] | None = None,
+    ) -> None:
         self._pool = pool
         self._events = events
         self._zone = zone  # the organisation's: dates in notices are written in it
@@ -105,14 +112,16 @@ class NotificationOutbox:
                 await self._events.append_all_in(connection, order.preceding)
                 return existing
             subject_id = await connection.fetchval(
-                "SELECT subject_id FROM requests WHERE request_id = $1", request_id)
+                "SELECT subject_id FROM requests WHERE request_id = $1", request_id
+            )
             if subject_id is None:
                 raise UnknownRequest(request_id)
             # The subject's key lock before anything sealed is read: a shredding running
             # now finishes first, so what this notice copies is read as it left it (a
             # value it forgot is never sealed again here under the new key).
-            await connection.execute("SELECT pg_advisory_xact_lock_shared($1)",
-                                     subject_lock(subject_id))
+            await connection.execute(
+                "SELECT pg_advisory_xact_lock_shared($1)", subject_lock(subject_id)
+            )
             request = await connection.fetchrow(
                 """SELECT r.kind, d.requester_name, d.requester_email, d.language
                      FROM requests r JOIN request_details d USING (request_id)
@@ -130,41 +139,63 @@ class NotificationOutbox:
                 recipient = subject_line = body = request["requester_email"]
             else:
                 rendered = render_notice(
-                    notice, request_kind=RequestKind(request["kind"]),
+                    notice,
+                    request_kind=RequestKind(request["kind"]),
                     request_id=request_id,
                     requester_name=vault.open(request["requester_name"]),
-                    language=Language(request["language"]), zone=self._zone,
+                    language=Language(request["language"]),
+                    zone=self._zone,
                     answer_text=await _recorded_answer(connection, request_id)
-                    if notice is NoticeKind.ANSWER else None,
+                    if notice is NoticeKind.ANSWER
+                    else None,
                     facts=await notice_facts(connection, order),
                 )
                 recipient, subject_line, body = await vault.seal_all(
-                    connection, subject_id, vault.open(request["requester_email"]),
-                    rendered.subject, rendered.body)
+                    connection,
+                    subject_id,
+                    vault.open(request["requester_email"]),
+                    rendered.subject,
+                    rendered.body,
+                )
             notification_id = await connection.fetchval(
                 """INSERT INTO notifications
                        (idempotency_key, request_id, notice, recipient, subject_line, body)
                    VALUES ($1, $2, $3, $4, $5, $6) RETURNING notification_id""",
-                idempotency_key, request_id, notice.value, recipient, subject_line, body,
+                idempotency_key,
+                request_id,
+                notice.value,
+                recipient,
+                subject_line,
+                body,
             )
-            queued: dict[str, PayloadValue] = {"notice": notice.value,
-                                               "notification_id": notification_id}
+            queued: dict[str, PayloadValue] = {
+                "notice": notice.value,
+                "notification_id": notification_id,
+            }
             if recipient_erased:
                 queued["recipient_erased"] = True
             # The bookkeeping the workflow recorded before this notice, then its queueing:
             # one run of appends. (What a notice says never depends on that bookkeeping.)
-            await self._events.append_all_in(connection, [
-                *order.preceding,
-                NewEvent(
-                    request_id=request_id, type=EventType.NOTICE_QUEUED,
-                    payload=queued,
-                    occurred_at=occurred_at, actor="system",
-                    idempotency_key=f"{idempotency_key}:queued",
-                ),
-            ])
+            await self._events.append_all_in(
+                connection,
+                [
+                    *order.preceding,
+                    NewEvent(
+                        request_id=request_id,
+                        type=EventType.NOTICE_QUEUED,
+                        payload=queued,
+                        occurred_at=occurred_at,
+                        actor="system",
+                        idempotency_key=f"{idempotency_key}:queued",
+                    ),
+                ],
+            )
         if recipient_erased:
-            log.warning("notice queued undeliverable: the requester's address was erased",
-                        notice=notice.value, notification_id=notification_id)
+            log.warning(
+                "notice queued undeliverable: the requester's address was erased",
+                notice=notice.value,
+                notification_id=notification_id,
+            )
         return notification_id
 
     async def pending(self, notification_id: int) -> OutgoingNotice | Undeliverable | None:
@@ -187,29 +218,42 @@ class NotificationOutbox:
         if recipient == ERASED:  # destroyed since (_erased read the keyring a moment ago)
             return Undeliverable(row["notification_id"], row["idempotency_key"])
         return OutgoingNotice(
-            row["notification_id"], row["idempotency_key"], recipient,
-            vault.open(row["subject_line"]), vault.open(row["body"]),
+            row["notification_id"],
+            row["idempotency_key"],
+            recipient,
+            vault.open(row["subject_line"]),
+            vault.open(row["body"]),
         )
 
-    async def mark_undeliverable(self, *, request_id: str, notification_id: int,
-                                 occurred_at: datetime) -> None:
+    async def mark_undeliverable(
+        self, *, request_id: str, notification_id: int, occurred_at: datetime
+    ) -> None:
         """Records once that a notice will never be sent (its recipient was erased): its
         row turns `undeliverable` and `notice.undeliverable` says so in the chain."""
         async with self._pool.acquire() as connection, connection.transaction():
             key = await connection.fetchval(
                 """UPDATE notifications SET status = 'undeliverable'
                     WHERE notification_id = $1 AND status = 'pending'
-                    RETURNING idempotency_key""", notification_id)
+                    RETURNING idempotency_key""",
+                notification_id,
+            )
             if key is None:
                 return
-            await self._events.append_in(connection, NewEvent(
-                request_id=request_id, type=EventType.NOTICE_UNDELIVERABLE,
-                payload={"notification_id": notification_id, "reason": "recipient_erased"},
-                occurred_at=occurred_at, actor="system",
-                idempotency_key=f"{key}:undeliverable"))
+            await self._events.append_in(
+                connection,
+                NewEvent(
+                    request_id=request_id,
+                    type=EventType.NOTICE_UNDELIVERABLE,
+                    payload={"notification_id": notification_id, "reason": "recipient_erased"},
+                    occurred_at=occurred_at,
+                    actor="system",
+                    idempotency_key=f"{key}:undeliverable",
+                ),
+            )
 
-    async def mark_delivered(self, *, request_id: str, notification_id: int, occurred_at,
-                             handed_to: str | None = None) -> None:
+    async def mark_delivered(
+        self, *, request_id: str, notification_id: int, occurred_at, handed_to: str | None = None
+    ) -> None:
         """Records a notice's delivery once: its row turns `delivered` and a
         `notice.delivered` event names where it was handed over (`handed_to`, the sender's
         handle: the maildrop file or the Message-ID; no personal data)."""
@@ -217,7 +261,8 @@ class NotificationOutbox:
             key = await connection.fetchval(
                 """UPDATE notifications SET status = 'delivered', delivered_at = $2
                     WHERE notification_id = $1 RETURNING idempotency_key""",
-                notification_id, occurred_at,
+                notification_id,
+                occurred_at,
             )
             if key is None:
                 raise LookupError(f"no notification with id {notification_id}")
@@ -229,9 +274,11 @@ class NotificationOutbox:
             await self._events.append_in(
                 connection,
                 NewEvent(
-                    request_id=request_id, type=EventType.NOTICE_DELIVERED,
+                    request_id=request_id,
+                    type=EventType.NOTICE_DELIVERED,
                     payload=payload,
-                    occurred_at=occurred_at, actor="system",
+                    occurred_at=occurred_at,
+                    actor="system",
                     idempotency_key=f"{key}:delivered",
                 ),
             )
@@ -240,8 +287,10 @@ class NotificationOutbox:
 async def subject_notice_keys(connection: Connection, request_id: str) -> list[str]:
     """The keys of every notice to the subject of this request: the requests' notices, the
     privacy center's, and Article 4's (store/purpose_notices.notice_key)."""
-    return [row["idempotency_key"] for row in await connection.fetch(
-        """SELECT n.idempotency_key FROM notifications n JOIN requests r USING (request_id)
+    return [
+        row["idempotency_key"]
+        for row in await connection.fetch(
+            """SELECT n.idempotency_key FROM notifications n JOIN requests r USING (request_id)
             WHERE r.subject_id = (SELECT subject_id FROM requests WHERE request_id = $1)
            UNION
            SELECT idempotency_key FROM privacy_center_notices
@@ -250,4 +299,6 @@ async def subject_notice_keys(connection: Connection, request_id: str) -> list[s
            SELECT 'purpose-change/' || change_id || '/' || subject_id
              FROM purpose_change_notices
             WHERE subject_id = (SELECT subject_id FROM requests WHERE request_id = $1)""",
-        request_id)]
+            request_id,
+        )
+    ]

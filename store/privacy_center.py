@@ -26,35 +26,39 @@ async def forget_stale_forms(connection: Connection, now: datetime) -> None:
     await connection.execute(
         """UPDATE privacy_center_challenges SET submission = NULL
             WHERE submission IS NOT NULL AND verified_at IS NULL
-              AND expires_at < $1""", now)
+              AND expires_at < $1""",
+        now,
+    )
 
 
 async def lock_address(connection: Connection, address_hash: str) -> None:
     """One challenge at a time per address, until the transaction ends."""
-    await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))",
-                             address_hash)
+    await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))", address_hash)
 
 
-async def locked_until(connection: Connection, address_hash: str,
-                       since: datetime) -> datetime | None:
+async def locked_until(
+    connection: Connection, address_hash: str, since: datetime
+) -> datetime | None:
     """The latest lock of the address's challenges made after `since`, if any."""
     return await connection.fetchval(
         """SELECT max(locked_until) FROM privacy_center_challenges
             WHERE address_hash = $1 AND created_at > $2""",
-        address_hash, since)
+        address_hash,
+        since,
+    )
 
 
-async def codes_since(connection: Connection, address_hash: str,
-                      since: datetime) -> int:
+async def codes_since(connection: Connection, address_hash: str, since: datetime) -> int:
     """How many challenges were made for the address after `since`."""
     return await connection.fetchval(
         """SELECT count(*) FROM privacy_center_challenges
             WHERE address_hash = $1 AND created_at > $2""",
-        address_hash, since)
+        address_hash,
+        since,
+    )
 
 
-async def on_record(connection: Connection, vault: Vault,
-                    email: str) -> tuple[str, str] | None:
+async def on_record(connection: Connection, vault: Vault, email: str) -> tuple[str, str] | None:
     """The subject whose e-mail on record is `email` (trimmed, case-folded) and that
     address as recorded, found by its blind index. An address whose key was destroyed
     reaches nobody, so it counts as not registered."""
@@ -62,7 +66,8 @@ async def on_record(connection: Connection, vault: Vault,
         """SELECT subject_id, value FROM personal_data
             WHERE category = 'contact' AND field = 'email' AND value_index = $1
             ORDER BY subject_id, item_id""",
-        vault.blind_index(email))
+        vault.blind_index(email),
+    )
     for row in rows:
         address = vault.open(row["value"])
         if address != ERASED:
@@ -71,83 +76,120 @@ async def on_record(connection: Connection, vault: Vault,
 
 
 async def add_challenge(
-    connection: Connection, *, challenge_id: uuid.UUID, address_hash: str,
-    subject_id: str | None, kind: str, language: str, submission: Any, code_hash: str,
-    created_at: datetime, expires_at: datetime,
+    connection: Connection,
+    *,
+    challenge_id: uuid.UUID,
+    address_hash: str,
+    subject_id: str | None,
+    kind: str,
+    language: str,
+    submission: Any,
+    code_hash: str,
+    created_at: datetime,
+    expires_at: datetime,
 ) -> None:
     await connection.execute(
         """INSERT INTO privacy_center_challenges
                (challenge_id, address_hash, subject_id, kind, language, submission,
                 code_hash, created_at, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
-        challenge_id, address_hash, subject_id, kind, language, submission, code_hash,
-        created_at, expires_at)
+        challenge_id,
+        address_hash,
+        subject_id,
+        kind,
+        language,
+        submission,
+        code_hash,
+        created_at,
+        expires_at,
+    )
 
 
-async def challenge_for_update(connection: Connection,
-                               challenge_id: uuid.UUID) -> asyncpg.Record | None:
+async def challenge_for_update(
+    connection: Connection, challenge_id: uuid.UUID
+) -> asyncpg.Record | None:
     """The challenge, locked until the transaction ends."""
     return await connection.fetchrow(
         """SELECT * FROM privacy_center_challenges WHERE challenge_id = $1
-           FOR UPDATE""", challenge_id)
+           FOR UPDATE""",
+        challenge_id,
+    )
 
 
-async def count_wrong_code(connection: Connection, challenge_id: uuid.UUID,
-                           failed_attempts: int, locked_until: datetime | None) -> None:
+async def count_wrong_code(
+    connection: Connection,
+    challenge_id: uuid.UUID,
+    failed_attempts: int,
+    locked_until: datetime | None,
+) -> None:
     await connection.execute(
         """UPDATE privacy_center_challenges
               SET failed_attempts = $2, locked_until = $3 WHERE challenge_id = $1""",
-        challenge_id, failed_attempts, locked_until)
+        challenge_id,
+        failed_attempts,
+        locked_until,
+    )
 
 
-async def mark_verified(connection: Connection, challenge_id: uuid.UUID,
-                        verified_at: datetime, request_id: str) -> None:
+async def mark_verified(
+    connection: Connection, challenge_id: uuid.UUID, verified_at: datetime, request_id: str
+) -> None:
     await connection.execute(
         """UPDATE privacy_center_challenges SET verified_at = $2, request_id = $3
-            WHERE challenge_id = $1""", challenge_id, verified_at, request_id)
+            WHERE challenge_id = $1""",
+        challenge_id,
+        verified_at,
+        request_id,
+    )
 
 
-async def challenge_state(pool: asyncpg.Pool | Connection,
-                          challenge_id: uuid.UUID) -> asyncpg.Record | None:
+async def challenge_state(
+    pool: asyncpg.Pool | Connection, challenge_id: uuid.UUID
+) -> asyncpg.Record | None:
     """Whether the challenge is `locked` now and whether its code was `used`."""
     return await pool.fetchrow(
         """SELECT locked_until > now() AS locked, verified_at IS NOT NULL AS used
-             FROM privacy_center_challenges WHERE challenge_id = $1""", challenge_id)
+             FROM privacy_center_challenges WHERE challenge_id = $1""",
+        challenge_id,
+    )
 
 
 async def forget_form(connection: Connection, challenge_id: uuid.UUID) -> None:
     await connection.execute(
         """UPDATE privacy_center_challenges SET submission = NULL
-            WHERE challenge_id = $1""", challenge_id)
+            WHERE challenge_id = $1""",
+        challenge_id,
+    )
 
 
 # --- Status links -------------------------------------------------------------------------
 
 
-async def requester_of(connection: Connection,
-                       request_id: str) -> asyncpg.Record | None:
+async def requester_of(connection: Connection, request_id: str) -> asyncpg.Record | None:
     """The request's `subject_id` and sealed `requester_email`."""
     return await connection.fetchrow(
         """SELECT r.subject_id, d.requester_email
              FROM request_details d JOIN requests r USING (request_id)
-            WHERE d.request_id = $1""", request_id)
+            WHERE d.request_id = $1""",
+        request_id,
+    )
 
 
-async def add_status_link(connection: Connection, token_hash: str,
-                          request_id: str) -> bool:
+async def add_status_link(connection: Connection, token_hash: str, request_id: str) -> bool:
     """Whether the link was made now: a request has one link, made once."""
     made = await connection.fetchval(
         """INSERT INTO privacy_center_status_links (token_hash, request_id)
            VALUES ($1, $2) ON CONFLICT (request_id) DO NOTHING RETURNING request_id""",
-        token_hash, request_id)
+        token_hash,
+        request_id,
+    )
     return made is not None
 
 
-async def request_of_link(pool: asyncpg.Pool | Connection,
-                          token_hash: str) -> str | None:
+async def request_of_link(pool: asyncpg.Pool | Connection, token_hash: str) -> str | None:
     return await pool.fetchval(
-        "SELECT request_id FROM privacy_center_status_links WHERE token_hash = $1",
-        token_hash)
+        "SELECT request_id FROM privacy_center_status_links WHERE token_hash = $1", token_hash
+    )
 
 
 _STATUS = """
@@ -172,64 +214,92 @@ async def status_row(pool: asyncpg.Pool, request_id: str) -> dict[str, Any] | No
             return None
         sealed = row["requester_email"]
         erased = row["personal_data_shredded_at"] is not None or (
-            sealed is not None and (vault_of(connection).is_erased(sealed) or bool(
-                # Shredded, its key not yet deleted from the keyring (that follows the
-                # commit): forgotten all the same.
-                await connection.fetchval(
-                    "SELECT destroyed_at IS NOT NULL FROM subject_keys WHERE key_id = $1",
-                    key_of(sealed)))))
+            sealed is not None
+            and (
+                vault_of(connection).is_erased(sealed)
+                or bool(
+                    # Shredded, its key not yet deleted from the keyring (that follows the
+                    # commit): forgotten all the same.
+                    await connection.fetchval(
+                        "SELECT destroyed_at IS NOT NULL FROM subject_keys WHERE key_id = $1",
+                        key_of(sealed),
+                    )
+                )
+            )
+        )
     return {**dict(row), "erased": erased}
 
 
 # --- The outbox ---------------------------------------------------------------------------
 
 
-async def queue_notice(connection: Connection, key: str, purpose: str,
-                       subject_id: str, recipient: str, subject_line: str, body: str) -> int:
+async def queue_notice(
+    connection: Connection,
+    key: str,
+    purpose: str,
+    subject_id: str,
+    recipient: str,
+    subject_line: str,
+    body: str,
+) -> int:
     """Queue a message to `recipient`, sealed under `subject_id`'s key (inside the
     caller's transaction), once per `key`; its notice id."""
-    sealed = await vault_of(connection).seal_all(connection, subject_id, recipient,
-                                                 subject_line, body)
+    sealed = await vault_of(connection).seal_all(
+        connection, subject_id, recipient, subject_line, body
+    )
     notice_id = await connection.fetchval(
         """INSERT INTO privacy_center_notices
                (idempotency_key, purpose, subject_id, recipient, subject_line, body)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING
            RETURNING notice_id""",
-        key, purpose, subject_id, *sealed)
+        key,
+        purpose,
+        subject_id,
+        *sealed,
+    )
     if notice_id is None:
         notice_id = await connection.fetchval(
-            "SELECT notice_id FROM privacy_center_notices WHERE idempotency_key = $1", key)
+            "SELECT notice_id FROM privacy_center_notices WHERE idempotency_key = $1", key
+        )
     return notice_id
 
 
-async def pending_notices(connection: Connection,
-                          notice_ids: list[int]) -> list[asyncpg.Record]:
+async def pending_notices(connection: Connection, notice_ids: list[int]) -> list[asyncpg.Record]:
     """Pending messages, sealed: those named and any older than a minute (up to 50)."""
     return await connection.fetch(
         """SELECT notice_id, idempotency_key, recipient, subject_line, body
              FROM privacy_center_notices
             WHERE status = 'pending' AND (notice_id = ANY($1::bigint[]) OR
                   created_at < now() - interval '1 minute')
-            ORDER BY notice_id LIMIT 50""", notice_ids)
+            ORDER BY notice_id LIMIT 50""",
+        notice_ids,
+    )
 
 
 async def destroyed_keys(connection: Connection, key_ids: list[str]) -> set[str]:
     """Those of the keys marked destroyed (a shredding marks the key destroyed at its
     commit and deletes it from the keyring after: in between the key still opens what
     was forgotten)."""
-    return {row["key_id"] for row in await connection.fetch(
-        """SELECT key_id FROM subject_keys
-            WHERE destroyed_at IS NOT NULL AND key_id = ANY($1::text[])""", key_ids)}
+    return {
+        row["key_id"]
+        for row in await connection.fetch(
+            """SELECT key_id FROM subject_keys
+            WHERE destroyed_at IS NOT NULL AND key_id = ANY($1::text[])""",
+            key_ids,
+        )
+    }
 
 
 async def mark_delivered(pool: asyncpg.Pool | Connection, notice_id: int) -> None:
     await pool.execute(
         """UPDATE privacy_center_notices SET status = 'delivered', delivered_at = now()
-            WHERE notice_id = $1""", notice_id)
+            WHERE notice_id = $1""",
+        notice_id,
+    )
 
 
 async def withdraw_notice(pool: asyncpg.Pool | Connection, notice_id: int) -> None:
     """Remove a message still pending."""
     await pool.execute(
-        "DELETE FROM privacy_center_notices WHERE notice_id = $1 AND status = 'pending'",
-        notice_id)
+        "DELETE FROM privacy_center_notices WHERE notice_id = $1 AND status = 'pending'", notice_id
+    )

@@ -109,8 +109,9 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-async def ensure_roles(superuser_dsn: str, *, owner: str = OWNER_ROLE,
-                       runtime: str = RUNTIME_ROLE) -> None:
+async def ensure_roles(
+    superuser_dsn: str, *, owner: str = OWNER_ROLE, runtime: str = RUNTIME_ROLE
+) -> None:
     """As a superuser (the embedded server's, or a test's): create the two roles if they
     are missing, without any power over the cluster, and hand every object of the schema
     to the owner (a database set up before the roles existed is owned by the superuser).
@@ -120,15 +121,18 @@ async def ensure_roles(superuser_dsn: str, *, owner: str = OWNER_ROLE,
         async with connection.transaction():
             for role in (owner, runtime):
                 exists = await connection.fetchval(
-                    "SELECT true FROM pg_roles WHERE rolname = $1", role)
+                    "SELECT true FROM pg_roles WHERE rolname = $1", role
+                )
                 verb = "ALTER" if exists else "CREATE"
                 await connection.execute(
                     f"{verb} ROLE {_ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
-                    "NOREPLICATION NOBYPASSRLS")
+                    "NOREPLICATION NOBYPASSRLS"
+                )
             database = _ident(await connection.fetchval("SELECT current_database()"))
             await connection.execute(
                 f"GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {_ident(owner)}, "
-                f"{_ident(runtime)}")
+                f"{_ident(runtime)}"
+            )
             await connection.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
             await connection.execute(f"GRANT USAGE, CREATE ON SCHEMA public TO {_ident(owner)}")
             await connection.execute(f"GRANT USAGE ON SCHEMA public TO {_ident(runtime)}")
@@ -140,8 +144,9 @@ async def ensure_roles(superuser_dsn: str, *, owner: str = OWNER_ROLE,
 async def _hand_over(connection: Connection, owner: str) -> None:
     # The statements come from store/hand_over.sql, which the compose deployment's role
     # script (deploy/postgres/10-dsr-roles.sh) runs as well.
-    await connection.execute(resources.files("store").joinpath("hand_over.sql")
-                             .read_text(encoding="utf-8"))
+    await connection.execute(
+        resources.files("store").joinpath("hand_over.sql").read_text(encoding="utf-8")
+    )
     statements = await connection.fetch("SELECT pg_temp.hand_over_statements($1)", owner)
     for (statement,) in statements:
         await connection.execute(statement)
@@ -153,21 +158,27 @@ async def grant_runtime(owner_pool: asyncpg.Pool, runtime: str) -> None:
     """As the owner, after the migrations: the runtime role gets exactly RUNTIME_GRANTS,
     and loses whatever else it held."""
     async with owner_pool.acquire() as connection, connection.transaction():
-        relations = {row["relname"] for row in await connection.fetch(
-            """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'p')""")}
+        relations = {
+            row["relname"]
+            for row in await connection.fetch(
+                """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'p')"""
+            )
+        }
         unclassified = sorted(relations - RUNTIME_GRANTS.keys())
         if unclassified:
             raise UnclassifiedTable(
                 "store/privileges.py does not say what the runtime role may do with "
-                + ", ".join(unclassified))
+                + ", ".join(unclassified)
+            )
         role = _ident(runtime)
         await connection.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}")
         await connection.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}")
         for table, privileges in RUNTIME_GRANTS.items():
             if table in relations:
                 await connection.execute(
-                    f"GRANT {', '.join(privileges)} ON {_ident(table)} TO {role}")
+                    f"GRANT {', '.join(privileges)} ON {_ident(table)} TO {role}"
+                )
         await connection.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
 
 
@@ -176,7 +187,8 @@ async def runtime_problems(pool: asyncpg.Pool) -> list[str]:
     or allowed to change the evidence. Empty when it is what it should be."""
     async with pool.acquire() as connection:
         role = await connection.fetchrow(
-            "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        )
         assert role is not None  # the role this connection signed in as
         problems = []
         if role["rolsuper"]:
@@ -184,14 +196,21 @@ async def runtime_problems(pool: asyncpg.Pool) -> list[str]:
         owned = await connection.fetch(
             """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-                  AND pg_has_role(current_user, c.relowner, 'USAGE') ORDER BY 1""")
+                  AND pg_has_role(current_user, c.relowner, 'USAGE') ORDER BY 1"""
+        )
         if owned:
             problems.append(f"{role['rolname']} owns " + ", ".join(r["relname"] for r in owned))
-        for table in ("request_events", "event_log", "request_histories",
-                      "deadline_compliance", "register_events"):
+        for table in (
+            "request_events",
+            "event_log",
+            "request_histories",
+            "deadline_compliance",
+            "register_events",
+        ):
             for privilege in ("UPDATE", "DELETE", "TRUNCATE"):
                 if await connection.fetchval(
-                        "SELECT has_table_privilege(current_user, $1, $2)", table, privilege):
+                    "SELECT has_table_privilege(current_user, $1, $2)", table, privilege
+                ):
                     problems.append(f"{role['rolname']} may {privilege} {table}")
         return problems
 
@@ -206,7 +225,8 @@ async def prepare_store(runtime_dsn: str, owner_dsn: str | None) -> list[str]:
         runtime_pool = await create_pool(runtime_dsn, max_size=1)
         try:
             if not await runtime_pool.fetchval(
-                    "SELECT has_schema_privilege(current_user, 'public', 'CREATE')"):
+                "SELECT has_schema_privilege(current_user, 'public', 'CREATE')"
+            ):
                 await _require_migrated(runtime_pool)
                 return []
             return await apply_migrations(runtime_pool)
@@ -219,7 +239,8 @@ async def prepare_store(runtime_dsn: str, owner_dsn: str | None) -> list[str]:
         if runtime == await owner_pool.fetchval("SELECT current_user"):
             raise RolesMisconfigured(
                 f"DATABASE_URL and DSR_OWNER_DATABASE_URL name the same role ({runtime}); "
-                "the runtime role must be another one")
+                "the runtime role must be another one"
+            )
         await grant_runtime(owner_pool, runtime)
     finally:
         await owner_pool.close()
@@ -229,8 +250,9 @@ async def prepare_store(runtime_dsn: str, owner_dsn: str | None) -> list[str]:
 async def _require_migrated(pool: asyncpg.Pool) -> None:
     shipped = [version for version, _ in migration_files()]
     try:
-        recorded = {row["version"] for row in await pool.fetch(
-            "SELECT version FROM schema_migrations")}
+        recorded = {
+            row["version"] for row in await pool.fetch("SELECT version FROM schema_migrations")
+        }
     except asyncpg.UndefinedTableError:
         recorded = set()
     missing = [version for version in shipped if version not in recorded]
@@ -238,7 +260,8 @@ async def _require_migrated(pool: asyncpg.Pool) -> None:
         raise RolesMisconfigured(
             f"the database lacks migrations {', '.join(missing)} and DATABASE_URL's role may "
             "not apply them: run `dsr setup` with DSR_OWNER_DATABASE_URL set to the schema "
-            "owner's URL first")
+            "owner's URL first"
+        )
 
 
 async def _current_user(dsn: str) -> str:

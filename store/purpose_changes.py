@@ -52,42 +52,79 @@ class RecordedChange:
     after_text: str
 
 
-async def apply_change(connection: Connection, proposal: PurposeChangeProposal,
-                       current: PurposeVersion, at: datetime) -> PurposeVersion:
+async def apply_change(
+    connection: Connection, proposal: PurposeChangeProposal, current: PurposeVersion, at: datetime
+) -> PurposeVersion:
     """Supersede the purpose's current version and put the proposal's text in force from
     `at`, with the `purpose.changed` event, in one transaction."""
-    following = PurposeVersion(current.purpose_id, current.version + 1, proposal.new_text, at,
-                               incidental_to=current.incidental_to)
+    following = PurposeVersion(
+        current.purpose_id,
+        current.version + 1,
+        proposal.new_text,
+        at,
+        incidental_to=current.incidental_to,
+    )
     async with connection.transaction():
         await connection.execute(
             """UPDATE purposes SET superseded_at = $3
                 WHERE purpose_id = $1 AND version = $2 AND superseded_at IS NULL""",
-            current.purpose_id, current.version, at)
+            current.purpose_id,
+            current.version,
+            at,
+        )
         await connection.execute(
             """INSERT INTO purposes (purpose_id, version, text, incidental_to, effective_from,
                                      change_id)
                VALUES ($1, $2, $3, $4, $5, $6)""",
-            following.purpose_id, following.version, following.text, following.incidental_to,
-            at, proposal.change_id)
-        await append_register_event(connection, NewRegisterEvent(
-            stream=PURPOSES_STREAM, type=RegisterEventType.PURPOSE_CHANGED,
-            payload={"purpose_id": following.purpose_id, "change_id": proposal.change_id,
-                     "from_version": current.version, "to_version": following.version,
-                     "text": following.text, "effective_from": at.isoformat()},
-            occurred_at=at, actor=proposal.decided_by,
-            idempotency_key=f"{change_stream(proposal.change_id)}/changed"))
+            following.purpose_id,
+            following.version,
+            following.text,
+            following.incidental_to,
+            at,
+            proposal.change_id,
+        )
+        await append_register_event(
+            connection,
+            NewRegisterEvent(
+                stream=PURPOSES_STREAM,
+                type=RegisterEventType.PURPOSE_CHANGED,
+                payload={
+                    "purpose_id": following.purpose_id,
+                    "change_id": proposal.change_id,
+                    "from_version": current.version,
+                    "to_version": following.version,
+                    "text": following.text,
+                    "effective_from": at.isoformat(),
+                },
+                occurred_at=at,
+                actor=proposal.decided_by,
+                idempotency_key=f"{change_stream(proposal.change_id)}/changed",
+            ),
+        )
     return following
 
 
 def _same_proposal(row: asyncpg.Record, proposal: PurposeChangeProposal) -> bool:
-    return (row["purpose_id"], row["proposed_text"], row["related"], row["decided_by"],
-            row["reason"], row["method"]) == (
-        proposal.purpose_id, proposal.new_text, proposal.related, proposal.decided_by,
-        proposal.reason, proposal.method.value)
+    return (
+        row["purpose_id"],
+        row["proposed_text"],
+        row["related"],
+        row["decided_by"],
+        row["reason"],
+        row["method"],
+    ) == (
+        proposal.purpose_id,
+        proposal.new_text,
+        proposal.related,
+        proposal.decided_by,
+        proposal.reason,
+        proposal.method.value,
+    )
 
 
-async def record_proposal(pool: asyncpg.Pool, proposal: PurposeChangeProposal,
-                          at: datetime) -> RecordedChange:
+async def record_proposal(
+    pool: asyncpg.Pool, proposal: PurposeChangeProposal, at: datetime
+) -> RecordedChange:
     """Record the proposal and its judgement (domain.purposes.judge) in one transaction:
     the change's row and events, and for an accepted change the register's new version.
     A retry returns what was recorded; a change id used for another change is refused."""
@@ -95,11 +132,14 @@ async def record_proposal(pool: asyncpg.Pool, proposal: PurposeChangeProposal,
     async with pool.acquire() as connection, connection.transaction():
         await connection.execute("SELECT pg_advisory_xact_lock($1)", REGISTER_LOCK)
         row = await connection.fetchrow(
-            "SELECT * FROM purpose_changes WHERE change_id = $1", proposal.change_id)
+            "SELECT * FROM purpose_changes WHERE change_id = $1", proposal.change_id
+        )
         if row is not None:
             if not _same_proposal(row, proposal):
-                raise ChangeIdTaken(f"change id {proposal.change_id!r} already names another "
-                                    "change; choose a new one")
+                raise ChangeIdTaken(
+                    f"change id {proposal.change_id!r} already names another "
+                    "change; choose a new one"
+                )
             return await _recorded(connection, proposal.change_id)
         register = await load_register(connection)
         current: PurposeVersion | None  # None: a refused change of a purpose not registered
@@ -108,45 +148,94 @@ async def record_proposal(pool: asyncpg.Pool, proposal: PurposeChangeProposal,
             refusal = None
         except ChangeRefused as refused:
             current, refusal = register.current(proposal.purpose_id), str(refused)
-        affected = None if refusal else await connection.fetchval(
-            """SELECT count(DISTINCT subject_id) FROM personal_data
-                WHERE purpose = ANY($1::text[])""", affected_purposes(
-                    proposal.purpose_id,
-                    await incidental_purposes(connection, proposal.purpose_id)))
+        affected = (
+            None
+            if refusal
+            else await connection.fetchval(
+                """SELECT count(DISTINCT subject_id) FROM personal_data
+                WHERE purpose = ANY($1::text[])""",
+                affected_purposes(
+                    proposal.purpose_id, await incidental_purposes(connection, proposal.purpose_id)
+                ),
+            )
+        )
         await connection.execute(
             """INSERT INTO purpose_changes
                    (change_id, purpose_id, from_version, proposed_text, related, decided_by,
                     reason, method, status, proposed_at, accepted_at, affected)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
-            proposal.change_id, proposal.purpose_id, current.version if current else None,
-            proposal.new_text, proposal.related, proposal.decided_by, proposal.reason,
-            proposal.method.value, "refused" if refusal else "accepted", proposal.proposed_at,
-            None if refusal else at, affected)
-        await append_register_event(connection, NewRegisterEvent(
-            stream=stream, type=RegisterEventType.PURPOSE_CHANGE_PROPOSED,
-            payload={"change_id": proposal.change_id, "purpose_id": proposal.purpose_id,
-                     "from_version": current.version if current else None,
-                     "proposed_text": proposal.new_text, "related": proposal.related,
-                     "reason": proposal.reason, "method": proposal.method.value,
-                     "proposed_at": proposal.proposed_at.isoformat()},
-            occurred_at=proposal.proposed_at, actor=proposal.decided_by,
-            idempotency_key=f"{stream}/proposed"))
+            proposal.change_id,
+            proposal.purpose_id,
+            current.version if current else None,
+            proposal.new_text,
+            proposal.related,
+            proposal.decided_by,
+            proposal.reason,
+            proposal.method.value,
+            "refused" if refusal else "accepted",
+            proposal.proposed_at,
+            None if refusal else at,
+            affected,
+        )
+        await append_register_event(
+            connection,
+            NewRegisterEvent(
+                stream=stream,
+                type=RegisterEventType.PURPOSE_CHANGE_PROPOSED,
+                payload={
+                    "change_id": proposal.change_id,
+                    "purpose_id": proposal.purpose_id,
+                    "from_version": current.version if current else None,
+                    "proposed_text": proposal.new_text,
+                    "related": proposal.related,
+                    "reason": proposal.reason,
+                    "method": proposal.method.value,
+                    "proposed_at": proposal.proposed_at.isoformat(),
+                },
+                occurred_at=proposal.proposed_at,
+                actor=proposal.decided_by,
+                idempotency_key=f"{stream}/proposed",
+            ),
+        )
         if refusal is not None:
-            await append_register_event(connection, NewRegisterEvent(
-                stream=stream, type=RegisterEventType.PURPOSE_CHANGE_REFUSED,
-                payload={"change_id": proposal.change_id, "purpose_id": proposal.purpose_id,
-                         "refusal": refusal},
-                occurred_at=at, actor=proposal.decided_by, idempotency_key=f"{stream}/judged"))
+            await append_register_event(
+                connection,
+                NewRegisterEvent(
+                    stream=stream,
+                    type=RegisterEventType.PURPOSE_CHANGE_REFUSED,
+                    payload={
+                        "change_id": proposal.change_id,
+                        "purpose_id": proposal.purpose_id,
+                        "refusal": refusal,
+                    },
+                    occurred_at=at,
+                    actor=proposal.decided_by,
+                    idempotency_key=f"{stream}/judged",
+                ),
+            )
         else:
             assert current is not None  # judge returned it
             following = await apply_change(connection, proposal, current, at)
-            await append_register_event(connection, NewRegisterEvent(
-                stream=stream, type=RegisterEventType.PURPOSE_CHANGE_ACCEPTED,
-                payload={"change_id": proposal.change_id, "purpose_id": proposal.purpose_id,
-                         "from_version": current.version, "to_version": following.version,
-                         "related": True, "reason": proposal.reason,
-                         "method": proposal.method.value, "affected": affected},
-                occurred_at=at, actor=proposal.decided_by, idempotency_key=f"{stream}/judged"))
+            await append_register_event(
+                connection,
+                NewRegisterEvent(
+                    stream=stream,
+                    type=RegisterEventType.PURPOSE_CHANGE_ACCEPTED,
+                    payload={
+                        "change_id": proposal.change_id,
+                        "purpose_id": proposal.purpose_id,
+                        "from_version": current.version,
+                        "to_version": following.version,
+                        "related": True,
+                        "reason": proposal.reason,
+                        "method": proposal.method.value,
+                        "affected": affected,
+                    },
+                    occurred_at=at,
+                    actor=proposal.decided_by,
+                    idempotency_key=f"{stream}/judged",
+                ),
+            )
         return await _recorded(connection, proposal.change_id)
 
 
@@ -159,14 +248,24 @@ async def _recorded(connection: Connection, change_id: str) -> RecordedChange:
              FROM purpose_changes c
              LEFT JOIN purposes b ON b.purpose_id = c.purpose_id AND b.version = c.from_version
              LEFT JOIN purposes a ON a.purpose_id = c.purpose_id AND a.change_id = c.change_id
-            WHERE c.change_id = $1""", change_id)
+            WHERE c.change_id = $1""",
+        change_id,
+    )
     if row is None:
         raise LookupError(f"no purpose change {change_id!r} is recorded")
     return RecordedChange(
-        change_id=row["change_id"], purpose_id=row["purpose_id"], status=row["status"],
-        refusal=row["refusal"], from_version=row["from_version"], to_version=row["to_version"],
-        affected=row["affected"], notified=row["notified"], published_at=row["published_at"],
-        before_text=row["before_text"], after_text=row["proposed_text"])
+        change_id=row["change_id"],
+        purpose_id=row["purpose_id"],
+        status=row["status"],
+        refusal=row["refusal"],
+        from_version=row["from_version"],
+        to_version=row["to_version"],
+        affected=row["affected"],
+        notified=row["notified"],
+        published_at=row["published_at"],
+        before_text=row["before_text"],
+        after_text=row["proposed_text"],
+    )
 
 
 async def recorded_change(pool: asyncpg.Pool, change_id: str) -> RecordedChange:
@@ -176,8 +275,13 @@ async def recorded_change(pool: asyncpg.Pool, change_id: str) -> RecordedChange:
 
 def publication_text(before: str, after: str) -> str:
     """What is published on the website (Article 4 ¶2), in Japanese and in English."""
-    return "\n\n".join(f"{subject}\n\n{body}".strip() for subject, body in (
-        notice_of_change(before, after, "ja"), notice_of_change(before, after, "en")))
+    return "\n\n".join(
+        f"{subject}\n\n{body}".strip()
+        for subject, body in (
+            notice_of_change(before, after, "ja"),
+            notice_of_change(before, after, "en"),
+        )
+    )
 
 
 async def record_publication(pool: asyncpg.Pool, change_id: str, at: datetime) -> datetime:
@@ -190,34 +294,61 @@ async def record_publication(pool: asyncpg.Pool, change_id: str, at: datetime) -
         text = publication_text(change["before_text"], change["proposed_text"])
         await connection.execute(
             """UPDATE purpose_changes SET published_at = $2, publication = $3
-                WHERE change_id = $1""", change_id, at, text)
-        await append_register_event(connection, NewRegisterEvent(
-            stream=change_stream(change_id), type=RegisterEventType.PURPOSE_CHANGE_PUBLISHED,
-            payload={"change_id": change_id, "published_at": at.isoformat(),
-                     "publication": text,
-                     "publication_sha256": hashlib.sha256(text.encode()).hexdigest()},
-            occurred_at=at, actor=SYSTEM,
-            idempotency_key=f"{change_stream(change_id)}/published"))
+                WHERE change_id = $1""",
+            change_id,
+            at,
+            text,
+        )
+        await append_register_event(
+            connection,
+            NewRegisterEvent(
+                stream=change_stream(change_id),
+                type=RegisterEventType.PURPOSE_CHANGE_PUBLISHED,
+                payload={
+                    "change_id": change_id,
+                    "published_at": at.isoformat(),
+                    "publication": text,
+                    "publication_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                },
+                occurred_at=at,
+                actor=SYSTEM,
+                idempotency_key=f"{change_stream(change_id)}/published",
+            ),
+        )
         return at
 
 
-async def complete_change(pool: asyncpg.Pool, change_id: str, at: datetime, *,
-                          batches: int, unreachable: int) -> int:
+async def complete_change(
+    pool: asyncpg.Pool, change_id: str, at: datetime, *, batches: int, unreachable: int
+) -> int:
     """Mark an accepted change done, with a `purpose_change.completed` event holding its
     counts; returns the subjects notified. A retry changes nothing."""
     async with pool.acquire() as connection, connection.transaction():
         change = await _locked_accepted(connection, change_id)
         await connection.execute(
             """UPDATE purpose_changes SET status = 'done', completed_at = coalesce(completed_at, $2)
-                WHERE change_id = $1""", change_id, at)
-        await append_register_event(connection, NewRegisterEvent(
-            stream=change_stream(change_id), type=RegisterEventType.PURPOSE_CHANGE_COMPLETED,
-            payload={"change_id": change_id, "affected": change["affected"],
-                     "notified": change["notified"], "unreachable": unreachable,
-                     "batches": batches,
-                     "published": change["published_at"] is not None},
-            occurred_at=at, actor=SYSTEM,
-            idempotency_key=f"{change_stream(change_id)}/completed"))
+                WHERE change_id = $1""",
+            change_id,
+            at,
+        )
+        await append_register_event(
+            connection,
+            NewRegisterEvent(
+                stream=change_stream(change_id),
+                type=RegisterEventType.PURPOSE_CHANGE_COMPLETED,
+                payload={
+                    "change_id": change_id,
+                    "affected": change["affected"],
+                    "notified": change["notified"],
+                    "unreachable": unreachable,
+                    "batches": batches,
+                    "published": change["published_at"] is not None,
+                },
+                occurred_at=at,
+                actor=SYSTEM,
+                idempotency_key=f"{change_stream(change_id)}/completed",
+            ),
+        )
         return change["notified"]
 
 
@@ -225,7 +356,9 @@ async def _locked_accepted(connection: Connection, change_id: str) -> asyncpg.Re
     change = await connection.fetchrow(
         """SELECT c.*, b.text AS before_text FROM purpose_changes c
              LEFT JOIN purposes b ON b.purpose_id = c.purpose_id AND b.version = c.from_version
-            WHERE c.change_id = $1 FOR UPDATE OF c""", change_id)
+            WHERE c.change_id = $1 FOR UPDATE OF c""",
+        change_id,
+    )
     if change is None or change["status"] not in ("accepted", "done"):
         raise LookupError(f"purpose change {change_id!r} is not an accepted change")
     return change

@@ -58,21 +58,26 @@ async def change_texts(connection: Connection, change_id: str) -> ChangeTexts:
         """SELECT c.purpose_id, c.status, c.proposed_text, b.text AS before_text
              FROM purpose_changes c
              JOIN purposes b ON b.purpose_id = c.purpose_id AND b.version = c.from_version
-            WHERE c.change_id = $1""", change_id)
+            WHERE c.change_id = $1""",
+        change_id,
+    )
     if row is None or row["status"] not in ("accepted", "done"):
         raise LookupError(f"purpose change {change_id!r} is not an accepted change")
     return ChangeTexts(row["purpose_id"], row["before_text"], row["proposed_text"])
 
 
-async def affected_after(connection: Connection, purpose_id: str, after: str | None,
-                         limit: int) -> list[str]:
+async def affected_after(
+    connection: Connection, purpose_id: str, after: str | None, limit: int
+) -> list[str]:
     """The next `limit` affected subjects after `after`, in subject id order."""
     rows = await connection.fetch(
         """SELECT DISTINCT subject_id FROM personal_data
             WHERE purpose = ANY($1::text[]) AND ($2::text IS NULL OR subject_id > $2)
             ORDER BY subject_id LIMIT $3""",
         affected_purposes(purpose_id, await incidental_purposes(connection, purpose_id)),
-        after, limit)
+        after,
+        limit,
+    )
     return [r["subject_id"] for r in rows]
 
 
@@ -91,16 +96,23 @@ class _Keys:
         return ERASED if key is None else open_with(key, envelope)
 
 
-async def prepare_notices(connection: Connection, change_id: str, texts: ChangeTexts,
-                          subjects: list[str]) -> dict[str, Notice]:
+async def prepare_notices(
+    connection: Connection, change_id: str, texts: ChangeTexts, subjects: list[str]
+) -> dict[str, Notice]:
     """Write the pending row of every subject of the batch that has none yet and an e-mail
     address to write to, sealed under the subject's key; returns those written now,
     opened (a retry's earlier rows are read back by `pending_notices`)."""
     vault = vault_of(connection)
     async with connection.transaction():
-        present = {r["subject_id"] for r in await connection.fetch(
-            """SELECT subject_id FROM purpose_change_notices
-                WHERE change_id = $1 AND subject_id = ANY($2::text[])""", change_id, subjects)}
+        present = {
+            r["subject_id"]
+            for r in await connection.fetch(
+                """SELECT subject_id FROM purpose_change_notices
+                WHERE change_id = $1 AND subject_id = ANY($2::text[])""",
+                change_id,
+                subjects,
+            )
+        }
         missing = [s for s in subjects if s not in present]
         if not missing:
             return {}
@@ -108,17 +120,29 @@ async def prepare_notices(connection: Connection, change_id: str, texts: ChangeT
         # before the addresses are read, so an erased address is never sealed again.
         keys = await vault.current_keys(connection, missing)
         opener = _Keys(vault, keys.values())
-        addresses = {r["subject_id"]: opener.open(r["value"]) for r in await connection.fetch(
-            """SELECT subject_id, value FROM personal_data
+        addresses = {
+            r["subject_id"]: opener.open(r["value"])
+            for r in await connection.fetch(
+                """SELECT subject_id, value FROM personal_data
                 WHERE subject_id = ANY($1::text[]) AND category = 'contact'
-                  AND field = 'email' AND suspended_at IS NULL""", missing)}
-        languages = {r["subject_id"]: r["language"] for r in await connection.fetch(
-            """SELECT DISTINCT ON (r.subject_id) r.subject_id, d.language
+                  AND field = 'email' AND suspended_at IS NULL""",
+                missing,
+            )
+        }
+        languages = {
+            r["subject_id"]: r["language"]
+            for r in await connection.fetch(
+                """SELECT DISTINCT ON (r.subject_id) r.subject_id, d.language
                  FROM requests r JOIN request_details d USING (request_id)
                 WHERE r.subject_id = ANY($1::text[])
-                ORDER BY r.subject_id, r.submitted_at DESC""", missing)}
-        rendered = {language: notice_of_change(texts.before, texts.after, language)
-                    for language in ("ja", "en")}
+                ORDER BY r.subject_id, r.submitted_at DESC""",
+                missing,
+            )
+        }
+        rendered = {
+            language: notice_of_change(texts.before, texts.after, language)
+            for language in ("ja", "en")
+        }
         made: dict[str, Notice] = {}
         rows: list[tuple[str, str, str, str]] = []
         for subject_id in missing:
@@ -127,43 +151,67 @@ async def prepare_notices(connection: Connection, change_id: str, texts: ChangeT
                 continue
             subject_line, body = rendered[languages.get(subject_id, DEFAULT_LANGUAGE)]
             key_id, key = keys[subject_id]
-            rows.append((subject_id, seal_with(key_id, key, address),
-                         seal_with(key_id, key, subject_line), seal_with(key_id, key, body)))
-            made[subject_id] = Notice(subject_id, notice_key(change_id, subject_id), address,
-                                      subject_line, body)
+            rows.append(
+                (
+                    subject_id,
+                    seal_with(key_id, key, address),
+                    seal_with(key_id, key, subject_line),
+                    seal_with(key_id, key, body),
+                )
+            )
+            made[subject_id] = Notice(
+                subject_id, notice_key(change_id, subject_id), address, subject_line, body
+            )
         if not rows:
             return {}
         columns = [list(column) for column in zip(*rows, strict=True)]
-        inserted = {r["subject_id"] for r in await connection.fetch(
-            """INSERT INTO purpose_change_notices
+        inserted = {
+            r["subject_id"]
+            for r in await connection.fetch(
+                """INSERT INTO purpose_change_notices
                    (change_id, subject_id, recipient, subject_line, body)
                SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[])
-               ON CONFLICT DO NOTHING RETURNING subject_id""", change_id, *columns)}
+               ON CONFLICT DO NOTHING RETURNING subject_id""",
+                change_id,
+                *columns,
+            )
+        }
     return {s: n for s, n in made.items() if s in inserted}
 
 
-async def pending_notices(connection: Connection, change_id: str,
-                          subjects: list[str]) -> tuple[list[Notice], int]:
+async def pending_notices(
+    connection: Connection, change_id: str, subjects: list[str]
+) -> tuple[list[Notice], int]:
     """The batch's notices still pending, opened, and how many of them cannot be sent:
     their recipient was erased after they were written."""
     opener = _Keys(vault_of(connection))
     notices, erased = [], 0
     for row in await connection.fetch(
-            """SELECT subject_id, recipient, subject_line, body FROM purpose_change_notices
+        """SELECT subject_id, recipient, subject_line, body FROM purpose_change_notices
                 WHERE change_id = $1 AND subject_id = ANY($2::text[]) AND status = 'pending'
-                ORDER BY subject_id""", change_id, subjects):
+                ORDER BY subject_id""",
+        change_id,
+        subjects,
+    ):
         recipient = opener.open(row["recipient"])
         if recipient == ERASED:
             erased += 1
             continue
-        notices.append(Notice(row["subject_id"], notice_key(change_id, row["subject_id"]),
-                              recipient, opener.open(row["subject_line"]),
-                              opener.open(row["body"])))
+        notices.append(
+            Notice(
+                row["subject_id"],
+                notice_key(change_id, row["subject_id"]),
+                recipient,
+                opener.open(row["subject_line"]),
+                opener.open(row["body"]),
+            )
+        )
     return notices, erased
 
 
-async def mark_delivered(pool: asyncpg.Pool, change_id: str,
-                         handed: list[tuple[str, str]], at: datetime) -> int:
+async def mark_delivered(
+    pool: asyncpg.Pool, change_id: str, handed: list[tuple[str, str]], at: datetime
+) -> int:
     """Mark these subjects' notices delivered (subject id, the sender's handle) and count
     them into the change's `notified`, in one transaction; returns how many turned
     delivered now (a row delivered before is not counted twice)."""
@@ -177,31 +225,58 @@ async def mark_delivered(pool: asyncpg.Pool, change_id: str,
                  FROM unnest($2::text[], $4::text[]) AS d (subject_id, handed_to)
                 WHERE n.change_id = $1 AND n.subject_id = d.subject_id
                   AND n.status = 'pending'
-            RETURNING n.subject_id""", change_id, subjects, at, handles)
+            RETURNING n.subject_id""",
+            change_id,
+            subjects,
+            at,
+            handles,
+        )
         if turned:
             await connection.execute(
                 "UPDATE purpose_changes SET notified = notified + $2 WHERE change_id = $1",
-                change_id, len(turned))
+                change_id,
+                len(turned),
+            )
     return len(turned)
 
 
-async def record_batch(pool: asyncpg.Pool, change_id: str, *, number: int, after: str | None,
-                       subjects: list[str], occurred_at: datetime) -> tuple[int, int]:
+async def record_batch(
+    pool: asyncpg.Pool,
+    change_id: str,
+    *,
+    number: int,
+    after: str | None,
+    subjects: list[str],
+    occurred_at: datetime,
+) -> tuple[int, int]:
     """The batch's `purpose_change.notices_sent` event (counts and the subject ids that
     bound it, no personal data); returns (delivered, unreachable) of its subjects."""
     async with pool.acquire() as connection, connection.transaction():
         delivered = await connection.fetchval(
             """SELECT count(*) FROM purpose_change_notices
                 WHERE change_id = $1 AND subject_id = ANY($2::text[])
-                  AND status = 'delivered'""", change_id, subjects)
+                  AND status = 'delivered'""",
+            change_id,
+            subjects,
+        )
         unreachable = len(subjects) - delivered
-        await append_register_event(connection, NewRegisterEvent(
-            stream=change_stream(change_id),
-            type=RegisterEventType.PURPOSE_CHANGE_NOTICES_SENT,
-            payload={"change_id": change_id, "batch": number, "after": after,
-                     "through": subjects[-1] if subjects else after,
-                     "subjects": len(subjects), "delivered": delivered,
-                     "unreachable": unreachable},
-            occurred_at=occurred_at, actor=SYSTEM,
-            idempotency_key=f"{change_stream(change_id)}/notices/{number}"))
+        await append_register_event(
+            connection,
+            NewRegisterEvent(
+                stream=change_stream(change_id),
+                type=RegisterEventType.PURPOSE_CHANGE_NOTICES_SENT,
+                payload={
+                    "change_id": change_id,
+                    "batch": number,
+                    "after": after,
+                    "through": subjects[-1] if subjects else after,
+                    "subjects": len(subjects),
+                    "delivered": delivered,
+                    "unreachable": unreachable,
+                },
+                occurred_at=occurred_at,
+                actor=SYSTEM,
+                idempotency_key=f"{change_stream(change_id)}/notices/{number}",
+            ),
+        )
     return delivered, unreachable

@@ -31,8 +31,9 @@ PURPOSES_STREAM = "purposes"
 SYSTEM = "system"
 # One lock for every change of the register: changes are rare, and two changes of one
 # purpose judged at once would both supersede the same version.
-REGISTER_LOCK = int.from_bytes(hashlib.sha256(b"dsr purposes register").digest()[:8], "big",
-                                signed=True)
+REGISTER_LOCK = int.from_bytes(
+    hashlib.sha256(b"dsr purposes register").digest()[:8], "big", signed=True
+)
 
 
 def change_stream(change_id: str) -> str:
@@ -46,38 +47,66 @@ def affected_purposes(purpose_id: str, incidental: Iterable[str] = ()) -> list[s
     return [purpose_id, f"{INCIDENTAL_PREFIX}{purpose_id}", *incidental]
 
 
-async def incidental_purposes(connection: Connection | asyncpg.Pool,
-                              purpose_id: str) -> list[str]:
+async def incidental_purposes(connection: Connection | asyncpg.Pool, purpose_id: str) -> list[str]:
     """The purposes in force now whose register entry says they are incidental to it."""
-    return [row["purpose_id"] for row in await connection.fetch(
-        """SELECT purpose_id FROM purposes
-            WHERE incidental_to = $1 AND superseded_at IS NULL""", purpose_id)]
+    return [
+        row["purpose_id"]
+        for row in await connection.fetch(
+            """SELECT purpose_id FROM purposes
+            WHERE incidental_to = $1 AND superseded_at IS NULL""",
+            purpose_id,
+        )
+    ]
 
 
 async def load_register(connection: Connection | asyncpg.Pool) -> PurposeRegister:
     rows = await connection.fetch(
         """SELECT purpose_id, version, text, effective_from, superseded_at, incidental_to
-             FROM purposes ORDER BY purpose_id, version""")
-    return PurposeRegister.of(PurposeVersion(
-        r["purpose_id"], r["version"], r["text"], r["effective_from"], r["superseded_at"],
-        r["incidental_to"]) for r in rows)
+             FROM purposes ORDER BY purpose_id, version"""
+    )
+    return PurposeRegister.of(
+        PurposeVersion(
+            r["purpose_id"],
+            r["version"],
+            r["text"],
+            r["effective_from"],
+            r["superseded_at"],
+            r["incidental_to"],
+        )
+        for r in rows
+    )
 
 
-async def define_purpose(connection: Connection, version: PurposeVersion, *,
-                         occurred_at: datetime, actor: str = SYSTEM) -> bool:
+async def define_purpose(
+    connection: Connection, version: PurposeVersion, *, occurred_at: datetime, actor: str = SYSTEM
+) -> bool:
     """A purpose's first version and its `purpose.defined` event, in the caller's
     transaction; False when it was defined already (its event's key is the purpose's)."""
     made = await connection.fetchval(
         """INSERT INTO purposes (purpose_id, version, text, incidental_to, effective_from)
            VALUES ($1, 1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING purpose_id""",
-        version.purpose_id, version.text, version.incidental_to, version.effective_from)
-    _, appended = await append_register_event(connection, NewRegisterEvent(
-        stream=PURPOSES_STREAM, type=RegisterEventType.PURPOSE_DEFINED,
-        payload={"purpose_id": version.purpose_id, "version": 1, "text": version.text,
-                 "incidental_to": version.incidental_to,
-                 "effective_from": version.effective_from.isoformat()},
-        occurred_at=occurred_at, actor=actor,
-        idempotency_key=f"purposes/defined/{version.purpose_id}"))
+        version.purpose_id,
+        version.text,
+        version.incidental_to,
+        version.effective_from,
+    )
+    _, appended = await append_register_event(
+        connection,
+        NewRegisterEvent(
+            stream=PURPOSES_STREAM,
+            type=RegisterEventType.PURPOSE_DEFINED,
+            payload={
+                "purpose_id": version.purpose_id,
+                "version": 1,
+                "text": version.text,
+                "incidental_to": version.incidental_to,
+                "effective_from": version.effective_from.isoformat(),
+            },
+            occurred_at=occurred_at,
+            actor=actor,
+            idempotency_key=f"purposes/defined/{version.purpose_id}",
+        ),
+    )
     return made is not None or appended
 
 
@@ -93,11 +122,11 @@ async def seed_article_3(pool: asyncpg.Pool, *, at: datetime | None = None) -> l
     return defined
 
 
-
 async def purpose_listing(pool: asyncpg.Pool) -> list[dict[str, object]]:
     """Every version of every purpose, oldest first, for `dsr purposes list`."""
     rows = await pool.fetch(
         """SELECT purpose_id, version, text, incidental_to, effective_from, superseded_at,
                   change_id
-             FROM purposes ORDER BY purpose_id, version""")
+             FROM purposes ORDER BY purpose_id, version"""
+    )
     return [dict(r) for r in rows]

@@ -10,11 +10,11 @@ from store.connection import Connection
 
 async def request_ids(pool: asyncpg.Pool | Connection) -> list[str]:
     """Every request's id, in order."""
-    return [row["request_id"]
-            for row in await pool.fetch("SELECT request_id FROM requests ORDER BY 1")]
+    return [
+        row["request_id"] for row in await pool.fetch("SELECT request_id FROM requests ORDER BY 1")
+    ]
 
 
 async def outcome_of(pool: asyncpg.Pool | Connection, request_id: str) -> str | None:
     """The request's outcome as projected (None until decided, or if no such request)."""
-    return await pool.fetchval(
-        "SELECT outcome FROM requests WHERE request_id = $1", request_id)
+    return await pool.fetchval("SELECT outcome FROM requests WHERE request_id = $1", request_id)

@@ -25,36 +25,44 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
         request = await connection.fetchrow(
             """SELECT r.request_id, r.kind, r.subject_id, r.status, r.step, d.details
                  FROM requests r JOIN request_details d USING (request_id)
-                WHERE r.request_id = $1""", request_id)
+                WHERE r.request_id = $1""",
+            request_id,
+        )
         if request is None:
             raise UnknownRequest(request_id)
         held_rows = await connection.fetch(
             """SELECT item_id, category, field, value, purpose, lawfully_obtained,
                       suspended_at IS NOT NULL AS suspended
                  FROM personal_data WHERE subject_id = $1 ORDER BY category, field""",
-            request["subject_id"])
+            request["subject_id"],
+        )
         stored = await connection.fetchval(
-            "SELECT findings FROM investigations WHERE request_id = $1", request_id)
+            "SELECT findings FROM investigations WHERE request_id = $1", request_id
+        )
         provisions = await connection.fetch(
             """SELECT partner_id, relationship, legal_basis, stopped_at IS NOT NULL AS stopped
                  FROM third_party_provisions WHERE subject_id = $1 ORDER BY partner_id""",
-            request["subject_id"])
+            request["subject_id"],
+        )
     opened = vault.open_json(request["details"])
     details: dict[str, Any] = opened if opened is not None else {}
     held = [{**dict(row), "value": vault.open(row["value"])} for row in held_rows]
     findings = Findings.model_validate(stored) if stored is not None else None
     document: dict[str, Any] = {
-        "request_id": request_id, "kind": request["kind"], "status": request["status"],
-        "step": request["step"], "subject_id": request["subject_id"],
-        "statement": ERASED if opened is None else details.get("statement")
-        or details.get("text"),
+        "request_id": request_id,
+        "kind": request["kind"],
+        "status": request["status"],
+        "step": request["step"],
+        "subject_id": request["subject_id"],
+        "statement": ERASED if opened is None else details.get("statement") or details.get("text"),
         "investigated": findings is not None,
     }
     values = {row["field"]: row["value"] for row in held}
     match request["kind"]:
         case "correction":
-            document["changes"] = [_change(change, values)
-                                   for change in details.get("changes") or ()]
+            document["changes"] = [
+                _change(change, values) for change in details.get("changes") or ()
+            ]
         case "suspension":
             in_breach = set(findings.items_in_breach) if findings else set()
             document["items"] = [_item(row, in_breach) for row in held]
@@ -62,29 +70,51 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
                 document |= {"action": details["action"], "grounds": details["grounds"]}
         case "third_party_stop":
             known = {row["partner_id"]: dict(row) for row in provisions}
-            document["partners"] = [known.get(p, {"partner_id": p, "relationship": "unknown"})
-                                    for p in details.get("partners") or ()]
+            document["partners"] = [
+                known.get(p, {"partner_id": p, "relationship": "unknown"})
+                for p in details.get("partners") or ()
+            ]
         case "disclosure":
-            plan = disclosure_plan(findings or Findings(
-                requested_categories=tuple(details.get("categories") or ())))
-            document["items"] = [{"category": row["category"], "field": row["field"],
-                                  "value": row["value"],
-                                  "placement": plan.place(DataCategory(row["category"])).value}
-                                 for row in held]
+            plan = disclosure_plan(
+                findings or Findings(requested_categories=tuple(details.get("categories") or ()))
+            )
+            document["items"] = [
+                {
+                    "category": row["category"],
+                    "field": row["field"],
+                    "value": row["value"],
+                    "placement": plan.place(DataCategory(row["category"])).value,
+                }
+                for row in held
+            ]
     return document
 
 
 def _change(change: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
     field, action = change["field"], CorrectionAction(change["action"])
-    check = ChangeCheck(index=0, action=action, held=field in values,
-                        same_value=values.get(field) == change.get("new_value"))
-    return {"field": field, "action": action.value, "held_value": values.get(field),
-            "requested_value": change.get("new_value"),
-            "changes_something": check.effective, "why_not": check.why_not}
+    check = ChangeCheck(
+        index=0,
+        action=action,
+        held=field in values,
+        same_value=values.get(field) == change.get("new_value"),
+    )
+    return {
+        "field": field,
+        "action": action.value,
+        "held_value": values.get(field),
+        "requested_value": change.get("new_value"),
+        "changes_something": check.effective,
+        "why_not": check.why_not,
+    }
 
 
 def _item(row: dict[str, Any], in_breach: set[int]) -> dict[str, Any]:
-    return {"category": row["category"], "field": row["field"], "value": row["value"],
-            "purpose": purpose_label(row["purpose"]),
-            "lawfully_obtained": row["lawfully_obtained"], "suspended": row["suspended"],
-            "in_breach": row["item_id"] in in_breach}
+    return {
+        "category": row["category"],
+        "field": row["field"],
+        "value": row["value"],
+        "purpose": purpose_label(row["purpose"]),
+        "lawfully_obtained": row["lawfully_obtained"],
+        "suspended": row["suspended"],
+        "in_breach": row["item_id"] in in_breach,
+    }

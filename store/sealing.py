@@ -69,11 +69,16 @@ def open_with(key: bytes, envelope: str) -> str:
     _, key_id, body = _parts(envelope)
     raw = base64.urlsafe_b64decode(body)
     try:
-        return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:],
-                                   key_id.encode()).decode("utf-8")
+        return (
+            AESGCM(key)
+            .decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], key_id.encode())
+            .decode("utf-8")
+        )
     except InvalidTag:
-        raise NotSealed(f"a value sealed under key {key_id} does not open: it was altered "
-                        "or sealed under another key with the same id") from None
+        raise NotSealed(
+            f"a value sealed under key {key_id} does not open: it was altered "
+            "or sealed under another key with the same id"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -87,49 +92,65 @@ class Vault:
     def of(cls, keyring: Keyring, key_encryption_key: bytes) -> Vault:
         return cls(keyring, derived_key(key_encryption_key, "blind index"))
 
-    async def current_key(self, connection: Connection,
-                          subject_id: str) -> tuple[str, bytes]:
+    async def current_key(self, connection: Connection, subject_id: str) -> tuple[str, bytes]:
         """The subject's current data key, made on first use. Takes the subject's key
         lock (shared) until the caller's transaction ends."""
         if not connection.is_in_transaction():
-            raise RuntimeError("personal data is sealed inside a transaction, so the "
-                               "subject's key cannot be replaced halfway")
-        await connection.execute("SELECT pg_advisory_xact_lock_shared($1)",
-                                 subject_lock(subject_id))
+            raise RuntimeError(
+                "personal data is sealed inside a transaction, so the "
+                "subject's key cannot be replaced halfway"
+            )
+        await connection.execute(
+            "SELECT pg_advisory_xact_lock_shared($1)", subject_lock(subject_id)
+        )
         for _ in range(2):
             key_id = await connection.fetchval(
-                "SELECT key_id FROM subject_keys WHERE subject_id = $1"
-                " AND destroyed_at IS NULL", subject_id)
+                "SELECT key_id FROM subject_keys WHERE subject_id = $1 AND destroyed_at IS NULL",
+                subject_id,
+            )
             if key_id is not None:
                 key = self.keyring.unwrap(key_id)
                 if key is None:
-                    raise RuntimeError(f"the current data key {key_id} of a subject is "
-                                       "missing from the keyring")
+                    raise RuntimeError(
+                        f"the current data key {key_id} of a subject is missing from the keyring"
+                    )
                 return key_id, key
             key_id, key = self.keyring.create()
             made = await connection.fetchval(
                 """INSERT INTO subject_keys (key_id, subject_id) VALUES ($1, $2)
-                   ON CONFLICT DO NOTHING RETURNING key_id""", key_id, subject_id)
+                   ON CONFLICT DO NOTHING RETURNING key_id""",
+                key_id,
+                subject_id,
+            )
             if made is not None:
                 return key_id, key
             self.keyring.destroy(key_id)  # another transaction made the subject's key first
         raise RuntimeError("the subject's data key could not be made")
 
-    async def current_keys(self, connection: Connection,
-                           subject_ids: list[str]) -> dict[str, tuple[str, bytes]]:
+    async def current_keys(
+        self, connection: Connection, subject_ids: list[str]
+    ) -> dict[str, tuple[str, bytes]]:
         """`current_key` for many subjects in a few statements (a fan-out seals thousands of
         notices at once); the locks are taken in one sorted order, so two batches cannot
         deadlock."""
         if not connection.is_in_transaction():
-            raise RuntimeError("personal data is sealed inside a transaction, so the "
-                               "subject's key cannot be replaced halfway")
+            raise RuntimeError(
+                "personal data is sealed inside a transaction, so the "
+                "subject's key cannot be replaced halfway"
+            )
         wanted = sorted(set(subject_ids))
         await connection.execute(
-            "SELECT pg_advisory_xact_lock_shared(l) FROM unnest($1::bigint[]) AS l"
-            " ORDER BY l", sorted(subject_lock(s) for s in wanted))
-        found = {row["subject_id"]: row["key_id"] for row in await connection.fetch(
-            "SELECT subject_id, key_id FROM subject_keys WHERE subject_id = ANY($1::text[])"
-            " AND destroyed_at IS NULL", wanted)}
+            "SELECT pg_advisory_xact_lock_shared(l) FROM unnest($1::bigint[]) AS l ORDER BY l",
+            sorted(subject_lock(s) for s in wanted),
+        )
+        found = {
+            row["subject_id"]: row["key_id"]
+            for row in await connection.fetch(
+                "SELECT subject_id, key_id FROM subject_keys WHERE subject_id = ANY($1::text[])"
+                " AND destroyed_at IS NULL",
+                wanted,
+            )
+        }
         keys: dict[str, tuple[str, bytes]] = {}
         for subject_id in wanted:
             key_id = found.get(subject_id)
@@ -144,13 +165,11 @@ class Vault:
         key_id, key = await self.current_key(connection, subject_id)
         return seal_with(key_id, key, text)
 
-    async def seal_all(self, connection: Connection, subject_id: str,
-                       *texts: str) -> list[str]:
+    async def seal_all(self, connection: Connection, subject_id: str, *texts: str) -> list[str]:
         key_id, key = await self.current_key(connection, subject_id)
         return [seal_with(key_id, key, text) for text in texts]
 
-    async def seal_json(self, connection: Connection, subject_id: str,
-                        value: Any) -> str:
+    async def seal_json(self, connection: Connection, subject_id: str, value: Any) -> str:
         return await self.seal(connection, subject_id, json.dumps(value, ensure_ascii=False))
 
     def open(self, envelope: str) -> str:
@@ -172,14 +191,17 @@ class Vault:
     def blind_index(self, value: str) -> str:
         """The keyed hash a lookup compares, of the value trimmed and case-folded (an
         e-mail address is matched so)."""
-        return hmac.new(self.index_key, value.strip().casefold().encode("utf-8"),
-                        hashlib.sha256).hexdigest()
+        return hmac.new(
+            self.index_key, value.strip().casefold().encode("utf-8"), hashlib.sha256
+        ).hexdigest()
 
 
 def vault_of(connection: Connection) -> Vault:
     """The vault of a connection from store.database.create_pool(vault=...)."""
     vault = getattr(connection, "dsr_vault", None)
     if vault is None:
-        raise VaultMissing("this database pool was opened without a vault, so it cannot "
-                           "read or write personal data (create_pool(..., vault=...))")
+        raise VaultMissing(
+            "this database pool was opened without a vault, so it cannot "
+            "read or write personal data (create_pool(..., vault=...))"
+        )
     return vault

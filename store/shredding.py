@@ -49,43 +49,66 @@ class SealedTable:
 
 def _of_requests(table: str, key: str, columns: tuple[str, ...]) -> SealedTable:
     listed = ", ".join(f"t.{c}" for c in columns)
-    return SealedTable(table, key, columns,
-                       f"SELECT t.{key} AS row_key, t.request_id, {listed} FROM {table} t"
-                       f" JOIN requests r USING (request_id) WHERE r.subject_id = $1",
-                       of_requests=True)
+    return SealedTable(
+        table,
+        key,
+        columns,
+        f"SELECT t.{key} AS row_key, t.request_id, {listed} FROM {table} t"
+        f" JOIN requests r USING (request_id) WHERE r.subject_id = $1",
+        of_requests=True,
+    )
 
 
 SEALED: tuple[SealedTable, ...] = (
-    SealedTable("subjects", "subject_id", ("name",),
-                "SELECT subject_id AS row_key, NULL::text AS request_id, name"
-                " FROM subjects WHERE subject_id = $1"),
-    SealedTable("personal_data", "item_id", ("value",),
-                "SELECT item_id AS row_key, NULL::text AS request_id, value"
-                " FROM personal_data WHERE subject_id = $1"),
-    _of_requests("request_details", "request_id",
-                 ("requester_name", "requester_email", "details")),
+    SealedTable(
+        "subjects",
+        "subject_id",
+        ("name",),
+        "SELECT subject_id AS row_key, NULL::text AS request_id, name"
+        " FROM subjects WHERE subject_id = $1",
+    ),
+    SealedTable(
+        "personal_data",
+        "item_id",
+        ("value",),
+        "SELECT item_id AS row_key, NULL::text AS request_id, value"
+        " FROM personal_data WHERE subject_id = $1",
+    ),
+    _of_requests("request_details", "request_id", ("requester_name", "requester_email", "details")),
     _of_requests("answers", "answer_id", ("body",)),
     _of_requests("operator_notes", "note_id", ("body",)),
     _of_requests("notifications", "notification_id", ("recipient", "subject_line", "body")),
     _of_requests("disclosures", "request_id", ("items",)),
-    SealedTable("privacy_center_challenges", "challenge_id", ("submission",),
-                "SELECT challenge_id AS row_key, request_id, submission"
-                " FROM privacy_center_challenges WHERE subject_id = $1"),
+    SealedTable(
+        "privacy_center_challenges",
+        "challenge_id",
+        ("submission",),
+        "SELECT challenge_id AS row_key, request_id, submission"
+        " FROM privacy_center_challenges WHERE subject_id = $1",
+    ),
     # A status link belongs to its request (`pc-status-<request id>`), a one-time code to
     # the request its challenge became, so retention forgets them with the request.
-    SealedTable("privacy_center_notices", "notice_id", ("recipient", "subject_line", "body"),
-                "SELECT n.notice_id AS row_key,"
-                " coalesce(CASE WHEN n.idempotency_key LIKE 'pc-status-%'"
-                " THEN substr(n.idempotency_key, 11) END, c.request_id) AS request_id,"
-                " n.recipient, n.subject_line, n.body FROM privacy_center_notices n"
-                " LEFT JOIN privacy_center_challenges c"
-                " ON n.idempotency_key = 'pc-code-' || c.challenge_id::text"
-                " WHERE n.subject_id = $1"),
+    SealedTable(
+        "privacy_center_notices",
+        "notice_id",
+        ("recipient", "subject_line", "body"),
+        "SELECT n.notice_id AS row_key,"
+        " coalesce(CASE WHEN n.idempotency_key LIKE 'pc-status-%'"
+        " THEN substr(n.idempotency_key, 11) END, c.request_id) AS request_id,"
+        " n.recipient, n.subject_line, n.body FROM privacy_center_notices n"
+        " LEFT JOIN privacy_center_challenges c"
+        " ON n.idempotency_key = 'pc-code-' || c.challenge_id::text"
+        " WHERE n.subject_id = $1",
+    ),
     # Article 4's notices of a changed purpose: the organisation's, kept with the subject.
-    SealedTable("purpose_change_notices", "change_id", ("recipient", "subject_line", "body"),
-                "SELECT change_id AS row_key, NULL::text AS request_id, recipient,"
-                " subject_line, body FROM purpose_change_notices WHERE subject_id = $1",
-                keyed_with_subject=True),
+    SealedTable(
+        "purpose_change_notices",
+        "change_id",
+        ("recipient", "subject_line", "body"),
+        "SELECT change_id AS row_key, NULL::text AS request_id, recipient,"
+        " subject_line, body FROM purpose_change_notices WHERE subject_id = $1",
+        keyed_with_subject=True,
+    ),
 )
 
 
@@ -145,9 +168,13 @@ class Shredded:
     forgotten: int = 0
 
 
-async def shred_subject_key(connection: Connection, subject_id: str, *,
-                            forget_requests: frozenset[str] = frozenset(),
-                            redaction: Redaction | None = None) -> Shredded:
+async def shred_subject_key(
+    connection: Connection,
+    subject_id: str,
+    *,
+    forget_requests: frozenset[str] = frozenset(),
+    redaction: Redaction | None = None,
+) -> Shredded:
     """Replace the subject's key, keeping every value but those of `forget_requests`, and
     with `redaction` applied to the values of the subject's other requests as they are
     sealed again.
@@ -159,16 +186,15 @@ async def shred_subject_key(connection: Connection, subject_id: str, *,
     vault = vault_of(connection)
     await connection.execute("SELECT pg_advisory_xact_lock($1)", subject_lock(subject_id))
     old = await connection.fetchval(
-        "SELECT key_id FROM subject_keys WHERE subject_id = $1 AND destroyed_at IS NULL"
-        " FOR UPDATE", subject_id)
+        "SELECT key_id FROM subject_keys WHERE subject_id = $1 AND destroyed_at IS NULL FOR UPDATE",
+        subject_id,
+    )
     if old is None:
         return Shredded(destroyed_key=None)
     old_key = vault.keyring.unwrap(old)
     if old_key is None:
-        raise RuntimeError(f"the current data key {old} of a subject is missing from the "
-                           "keyring")
-    await connection.execute(
-        "UPDATE subject_keys SET destroyed_at = now() WHERE key_id = $1", old)
+        raise RuntimeError(f"the current data key {old} of a subject is missing from the keyring")
+    await connection.execute("UPDATE subject_keys SET destroyed_at = now() WHERE key_id = $1", old)
     new: tuple[str, bytes] | None = None
     resealed = forgotten = 0
     for sealed in SEALED:
@@ -185,23 +211,34 @@ async def shred_subject_key(connection: Connection, subject_id: str, *,
                     new = vault.keyring.create()
                     await connection.execute(
                         "INSERT INTO subject_keys (key_id, subject_id) VALUES ($1, $2)",
-                        new[0], subject_id)
+                        new[0],
+                        subject_id,
+                    )
                 text = open_with(old_key, value)
-                if redaction and row["request_id"] not in (None, redaction.sparing) \
-                        and column in REDACTED_COLUMNS:
-                    text = (redaction.apply_json(text) if column in JSON_COLUMNS
-                            else redaction.apply(text))
+                if (
+                    redaction
+                    and row["request_id"] not in (None, redaction.sparing)
+                    and column in REDACTED_COLUMNS
+                ):
+                    text = (
+                        redaction.apply_json(text)
+                        if column in JSON_COLUMNS
+                        else redaction.apply(text)
+                    )
                 changes[column] = seal_with(*new, text)
             if changes:
                 assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(changes, start=1))
                 await connection.execute(
                     f"UPDATE {sealed.table} SET {assignments}"
                     f" WHERE {sealed.where_row(len(changes) + 1)}",
-                    *changes.values(), row["row_key"],
-                    *([subject_id] if sealed.keyed_with_subject else []))
+                    *changes.values(),
+                    row["row_key"],
+                    *([subject_id] if sealed.keyed_with_subject else []),
+                )
                 resealed += len(changes)
-    return Shredded(destroyed_key=old, new_key=new[0] if new else None,
-                    resealed=resealed, forgotten=forgotten)
+    return Shredded(
+        destroyed_key=old, new_key=new[0] if new else None, resealed=resealed, forgotten=forgotten
+    )
 
 
 async def destroy_shredded_keys(connection: Connection) -> int:
@@ -209,34 +246,48 @@ async def destroy_shredded_keys(connection: Connection) -> int:
     shredding commits, and again on every retention run, so a crash between the commit
     and the destruction leaves no key behind for long. Returns how many were looked at."""
     vault = vault_of(connection)
-    keys = [row["key_id"] for row in await connection.fetch(
-        "SELECT key_id FROM subject_keys WHERE destroyed_at IS NOT NULL")]
+    keys = [
+        row["key_id"]
+        for row in await connection.fetch(
+            "SELECT key_id FROM subject_keys WHERE destroyed_at IS NOT NULL"
+        )
+    ]
     for key_id in keys:
         vault.keyring.destroy(key_id)
     return len(keys)
 
 
-async def due_for_shredding(connection: Connection, cutoff: datetime,
-                            limit: int) -> list[tuple[str, str]]:
+async def due_for_shredding(
+    connection: Connection, cutoff: datetime, limit: int
+) -> list[tuple[str, str]]:
     """Up to `limit` requests closed before `cutoff` whose personal data is still held, as
     (request id, subject id), oldest closure first."""
     rows = await connection.fetch(
         """SELECT request_id, subject_id FROM requests
             WHERE closed_at < $1 AND personal_data_shredded_at IS NULL
-            ORDER BY closed_at, request_id LIMIT $2""", cutoff, limit)
+            ORDER BY closed_at, request_id LIMIT $2""",
+        cutoff,
+        limit,
+    )
     return [(row["request_id"], row["subject_id"]) for row in rows]
 
 
-async def mark_shredded(connection: Connection, request_ids: list[str],
-                        as_of: datetime) -> None:
+async def mark_shredded(connection: Connection, request_ids: list[str], as_of: datetime) -> None:
     """The requests' personal data is shredded: say so on their rows, and forget the blind
     index of the requester's address and the privacy center's keyed hash of it."""
     await connection.execute(
         """UPDATE requests SET personal_data_shredded_at = $2
-            WHERE request_id = ANY($1::text[])""", request_ids, as_of)
+            WHERE request_id = ANY($1::text[])""",
+        request_ids,
+        as_of,
+    )
     await connection.execute(
         """UPDATE request_details SET requester_email_index = NULL
-            WHERE request_id = ANY($1::text[])""", request_ids)
+            WHERE request_id = ANY($1::text[])""",
+        request_ids,
+    )
     await connection.execute(
         """UPDATE privacy_center_challenges SET address_hash = 'forgotten'
-            WHERE request_id = ANY($1::text[])""", request_ids)
+            WHERE request_id = ANY($1::text[])""",
+        request_ids,
+    )

@@ -43,8 +43,9 @@ class RequestViews:
 
     async def list(self, where: RequestFilter) -> list[dict[str, Any]]:
         async with self._pool.acquire() as connection:
-            rows = await connection.fetch(_LIST, where.kind, where.status, where.overdue,
-                                          where.due_before, where.limit)
+            rows = await connection.fetch(
+                _LIST, where.kind, where.status, where.overdue, where.due_before, where.limit
+            )
         return [dict(row) for row in rows]
 
     async def timeline(self, request_id: str) -> dict[str, Any]:
@@ -54,14 +55,17 @@ class RequestViews:
                 """SELECT request_id, workflow_id, kind, subject_id, status, step, outcome,
                           overdue, deadline_policy_version, privacy_policy_version,
                           submitted_at, closed_at, personal_data_shredded_at, last_hash
-                     FROM requests WHERE request_id = $1""", request_id)
+                     FROM requests WHERE request_id = $1""",
+                request_id,
+            )
             if request is None:
                 raise UnknownRequest(request_id)
             deadlines = await connection.fetch(
                 """SELECT step, policy_version, started_at, due_at, reminded_at, met_at,
                           breached_at, completed_at, extensions, status
                      FROM deadlines WHERE request_id = $1 ORDER BY started_at, step""",
-                request_id)
+                request_id,
+            )
         events = await EventStore(self._pool).events(request_id)
         return {
             "request": dict(request),
@@ -70,12 +74,14 @@ class RequestViews:
         }
 
     # builtins.list: in this class, `list` is the method above.
-    async def request_ids(self, start: datetime | None,
-                          end: datetime | None) -> builtins.list[str]:
+    async def request_ids(self, start: datetime | None, end: datetime | None) -> builtins.list[str]:
         async with self._pool.acquire() as connection:
             rows = await connection.fetch(
                 """SELECT request_id FROM requests
                     WHERE ($1::timestamptz IS NULL OR submitted_at >= $1)
                       AND ($2::timestamptz IS NULL OR submitted_at < $2)
-                    ORDER BY submitted_at, request_id""", start, end)
+                    ORDER BY submitted_at, request_id""",
+                start,
+                end,
+            )
         return [row["request_id"] for row in rows]

@@ -28,13 +28,15 @@ def violations() -> list[str]:
     base = added[-1]
     found: list[str] = []
     commit = ""
-    for line in _git("log", "--no-renames", "--format=commit %h", "--name-status",
-                     f"{base}..HEAD", "--", FOLDER).splitlines():
+    for line in _git(
+        "log", "--no-renames", "--format=commit %h", "--name-status", f"{base}..HEAD", "--", FOLDER
+    ).splitlines():
         if line.startswith("commit "):
             commit = line.split()[1]
         elif line[:1] in ("M", "D"):
-            found.append(f"{line[2:].strip()} ({'modified' if line[0] == 'M' else 'deleted'}"
-                         f" in {commit})")
+            found.append(
+                f"{line[2:].strip()} ({'modified' if line[0] == 'M' else 'deleted'} in {commit})"
+            )
     for line in _git("status", "--porcelain", "--no-renames", "--", FOLDER).splitlines():
         if "M" in line[:2] or "D" in line[:2]:
             found.append(f"{line[3:].strip()} (changed in the working tree)")
@@ -52,7 +54,8 @@ def main() -> int:
             "check-histories: recorded histories are frozen: a request in flight on them "
             "would break after a deploy. Keep them, version the workflow change "
             "(workflow.patched), and record new histories beside them:\n"
-            + "".join(f"  {item}\n" for item in found))
+            + "".join(f"  {item}\n" for item in found)
+        )
         return 1
     print(f"check-histories: every recorded history under {FOLDER} is as recorded")
     return 0

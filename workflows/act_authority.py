@@ -45,8 +45,7 @@ class ActAuthorityInterceptor(Interceptor):
         class ActsAreAuthorised(WorkflowInboundInterceptor):
             def handle_update_validator(self, input: HandleUpdateInput) -> None:
                 if input.update in ACT_ROLES:
-                    request_id = workflow.info().workflow_id.removeprefix(
-                        REQUEST_WORKFLOW_PREFIX)
+                    request_id = workflow.info().workflow_id.removeprefix(REQUEST_WORKFLOW_PREFIX)
                     argument = _as_json(input.args[0]) if input.args else {}
                     problem = authority_problem(act_key, input.update, request_id, argument)
                     if problem is not None:

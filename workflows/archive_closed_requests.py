@@ -17,8 +17,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.archive import ArchiveBatch, ArchiveCounts
 
 # The schedule starts another run soon: a few attempts, then leave it to the next one.
-ARCHIVE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
-                            maximum_interval=timedelta(seconds=30), maximum_attempts=5)
+ARCHIVE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=5,
+)
 
 
 @workflow.defn(name="ArchiveClosedRequests")
@@ -26,8 +30,10 @@ class ArchiveClosedRequests:
     @workflow.run
     async def run(self, batch: ArchiveBatch) -> ArchiveCounts:
         return await workflow.execute_activity_method(
-            HistoryArchive.archive_closed_requests, batch,
-            start_to_close_timeout=timedelta(minutes=5), heartbeat_timeout=timedelta(minutes=1),
+            HistoryArchive.archive_closed_requests,
+            batch,
+            start_to_close_timeout=timedelta(minutes=5),
+            heartbeat_timeout=timedelta(minutes=1),
             retry_policy=ARCHIVE_RETRY,
             summary=f"archive the histories of up to {batch.limit} closed requests",
         )

@@ -48,7 +48,8 @@ class UnstoredBookkeeping:
         """What a carry holds, for the Web UI's timeline: `deadline.met (notify), ...`."""
         return ", ".join(
             e.type.value + (f" ({e.payload['step']})" if "step" in e.payload else "")
-            for e in self._events)
+            for e in self._events
+        )
 
     @contextmanager
     def carried(self) -> Iterator[tuple[NewEvent, ...]]:

@@ -14,8 +14,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.event_log import CheckpointOrder, CheckpointTaken
 
 # The schedule starts another run soon: a few attempts, then leave it to the next one.
-CHECKPOINT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
-                               maximum_interval=timedelta(seconds=30), maximum_attempts=5)
+CHECKPOINT_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=5,
+)
 
 
 @workflow.defn(name="CheckpointLog")
@@ -23,7 +27,9 @@ class CheckpointLog:
     @workflow.run
     async def run(self, order: CheckpointOrder) -> CheckpointTaken:
         return await workflow.execute_activity_method(
-            LogCheckpoints.checkpoint_log, order,
-            start_to_close_timeout=timedelta(minutes=1), retry_policy=CHECKPOINT_RETRY,
+            LogCheckpoints.checkpoint_log,
+            order,
+            start_to_close_timeout=timedelta(minutes=1),
+            retry_policy=CHECKPOINT_RETRY,
             summary="sign the event log's head and write it to the witness",
         )

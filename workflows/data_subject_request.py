@@ -57,7 +57,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.request_steps import RequestSteps
 
 
-
 @workflow.defn(name="DataSubjectRequest")
 class DataSubjectRequest:
     @workflow.init
@@ -74,8 +73,9 @@ class DataSubjectRequest:
         self._effects = RequestEffects(ref, batched=workflow.patched(BOOKKEEPING_WITH_EFFECTS))
         # Requests started before the two policies' versions were named apart keep the
         # attribute they were started with.
-        self._steps = RequestSteps(self._progress, self._effects,
-                                   versions_apart=workflow.patched(sa.POLICY_VERSIONS_APART))
+        self._steps = RequestSteps(
+            self._progress, self._effects, versions_apart=workflow.patched(sa.POLICY_VERSIONS_APART)
+        )
         self._deadline = self._steps.deadline
 
     @workflow.run
@@ -84,19 +84,25 @@ class DataSubjectRequest:
             raise ApplicationError(
                 f"the workflow input is not a request reference ({self._input_problem}); "
                 "requests are started by `dsr submit` or starter.submit()",
-                type="InvalidWorkflowInput", non_retryable=True)
+                type="InvalidWorkflowInput",
+                non_retryable=True,
+            )
         progress, effects, steps = self._progress, self._effects, self._steps
         ref, policy = progress.ref, progress.ref.deadline_policy
         try:
-            await effects.record(EventType.RECEIVED, "received",
-                                 {"kind": ref.kind.value, "policy_version": policy.version})
+            await effects.record(
+                EventType.RECEIVED,
+                "received",
+                {"kind": ref.kind.value, "policy_version": policy.version},
+            )
             progress.status = RequestStatus.RECEIVED
             steps.publish()
             commitment = policy.commitment(
-                ref.kind is RequestKind.INQUIRY, ref.kind is RequestKind.DISCLOSURE,
-                workflow.now())
-            await steps.run_under_deadline(Step.ACKNOWLEDGE, lambda: effects.notify(
-                NoticeKind.RECEIPT, commitment=commitment))
+                ref.kind is RequestKind.INQUIRY, ref.kind is RequestKind.DISCLOSURE, workflow.now()
+            )
+            await steps.run_under_deadline(
+                Step.ACKNOWLEDGE, lambda: effects.notify(NoticeKind.RECEIPT, commitment=commitment)
+            )
             if ref.kind is RequestKind.INQUIRY:
                 await self._answer_inquiry()
             else:
@@ -107,7 +113,9 @@ class DataSubjectRequest:
                 raise ApplicationError(
                     f"request {ref.request_id} was never taken in; requests are started by "
                     "`dsr submit` or starter.submit(), which record them first",
-                    type="UnknownRequest", non_retryable=True) from None
+                    type="UnknownRequest",
+                    non_retryable=True,
+                ) from None
             # Only permanent errors get here (the rest retry): the step fails, visibly.
             await steps.fail(error)
 
@@ -124,44 +132,65 @@ class DataSubjectRequest:
         progress.status = RequestStatus.CLOSED
         self._deadline.step = self._deadline.due_at = None
         steps.publish(settled=True)
-        return RequestOutcome(request_id=ref.request_id, status=progress.status,
-                              outcome=outcome.value, closed_at=closed_at)
+        return RequestOutcome(
+            request_id=ref.request_id,
+            status=progress.status,
+            outcome=outcome.value,
+            closed_at=closed_at,
+        )
 
     async def _answer_inquiry(self) -> None:
-        await self._steps.wait_under_deadline(Step.ANSWER,
-                                              lambda: self._progress.answer is not None)
+        await self._steps.wait_under_deadline(
+            Step.ANSWER, lambda: self._progress.answer is not None
+        )
         await self._steps.notify_outcome(NoticeKind.ANSWER, Outcome.ANSWERED)
 
     async def _handle_request(self) -> None:
-        progress, effects, steps, deadline = (self._progress, self._effects, self._steps,
-                                              self._deadline)
+        progress, effects, steps, deadline = (
+            self._progress,
+            self._effects,
+            self._steps,
+            self._deadline,
+        )
         ref = progress.ref
         await deadline.open(Step.VERIFY_IDENTITY)
         # A match alone does not verify a request that discloses or changes data; a person
         # who is not verified by it is told how to prove who they are.
         step = effects.step_input("verify:registration-match")
         if effects.batched:  # one activity: the match, and the request for proof if needed
-            check = await effects.run(LifecycleActivities.check_identity, CheckIdentity(
-                request_id=step.request_id, kind=step.kind,
-                idempotency_key=step.idempotency_key, occurred_at=step.occurred_at,
-                proof_request=effects.notice_order(NoticeKind.IDENTITY_PROOF_REQUESTED,
-                                                   due_at=deadline.due_at)),
-                summary="verify identity: match the registration, or ask for proof")
+            check = await effects.run(
+                LifecycleActivities.check_identity,
+                CheckIdentity(
+                    request_id=step.request_id,
+                    kind=step.kind,
+                    idempotency_key=step.idempotency_key,
+                    occurred_at=step.occurred_at,
+                    proof_request=effects.notice_order(
+                        NoticeKind.IDENTITY_PROOF_REQUESTED, due_at=deadline.due_at
+                    ),
+                ),
+                summary="verify identity: match the registration, or ask for proof",
+            )
         else:
             check = await effects.run(LifecycleActivities.match_registration, step)
             if not check.verified:
-                await effects.notify(NoticeKind.IDENTITY_PROOF_REQUESTED,
-                                     due_at=deadline.due_at)
+                await effects.notify(NoticeKind.IDENTITY_PROOF_REQUESTED, due_at=deadline.due_at)
         progress.identity = "registration_match" if check.verified else None
         progress.identity_checked = True
         if not await deadline.wait(lambda: progress.identity is not None):
-            return await steps.notify_outcome(NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED,
-                                              Outcome.IDENTITY_NOT_VERIFIED)
+            return await steps.notify_outcome(
+                NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED, Outcome.IDENTITY_NOT_VERIFIED
+            )
         await deadline.close()
 
-        investigation = await steps.run_under_deadline(Step.INVESTIGATE, lambda: effects.run(
-            LifecycleActivities.investigate, effects.step_input("investigate"),
-            summary="investigate the data held"))
+        investigation = await steps.run_under_deadline(
+            Step.INVESTIGATE,
+            lambda: effects.run(
+                LifecycleActivities.investigate,
+                effects.step_input("investigate"),
+                summary="investigate the data held",
+            ),
+        )
         progress.investigation = investigation
 
         await steps.wait_under_deadline(Step.DECIDE, progress.decided)
@@ -170,31 +199,48 @@ class DataSubjectRequest:
         findings = investigation.findings
         if fee_due(findings, decision.choice()) and not await self._fee_paid():
             return await steps.notify_outcome(NoticeKind.CLOSED_FEE_UNPAID, Outcome.FEE_UNPAID)
-        await steps.run_under_deadline(Step.ACT, lambda: effects.run(
-            LifecycleActivities.carry_out, CarryOut(
-                request_id=ref.request_id, kind=ref.kind, decision=decision,
-                findings=findings, idempotency_key=effects.key("act"),
-                occurred_at=workflow.now()),
-            summary=f"carry out the decision: {decision.outcome.value}"))
+        await steps.run_under_deadline(
+            Step.ACT,
+            lambda: effects.run(
+                LifecycleActivities.carry_out,
+                CarryOut(
+                    request_id=ref.request_id,
+                    kind=ref.kind,
+                    decision=decision,
+                    findings=findings,
+                    idempotency_key=effects.key("act"),
+                    occurred_at=workflow.now(),
+                ),
+                summary=f"carry out the decision: {decision.outcome.value}",
+            ),
+        )
         await steps.notify_outcome(NoticeKind.OUTCOME, decision.outcome)
 
     async def _fee_paid(self) -> bool:
         """Article 6's fee, asked for once a disclosure is decided: the disclosure follows
         payment; a fee unpaid when the window closes lapses, and nothing is disclosed."""
         progress, effects, deadline = self._progress, self._effects, self._deadline
-        invoice = await effects.run(LifecycleActivities.issue_invoice,
-                                    effects.step_input("payment:invoice"),
-                                    summary="issue the fee invoice")
+        invoice = await effects.run(
+            LifecycleActivities.issue_invoice,
+            effects.step_input("payment:invoice"),
+            summary="issue the fee invoice",
+        )
         progress.invoice = invoice
         # The subject's window opens once the fee request is sent, so a payment is
         # recorded after the notice that asked for it.
-        await effects.notify(NoticeKind.FEE_REQUEST, due_at=progress.ref.deadline_policy.due_at(
-            Step.PAYMENT, workflow.now()))
+        await effects.notify(
+            NoticeKind.FEE_REQUEST,
+            due_at=progress.ref.deadline_policy.due_at(Step.PAYMENT, workflow.now()),
+        )
         await deadline.open(Step.PAYMENT)
         if not await deadline.wait(lambda: progress.paid):
-            await effects.operator_act(EventType.INVOICE_LAPSED, "payment:invoice-lapsed",
-                                       {"invoice_id": invoice.invoice_id}, "system",
-                                       activity=LifecycleActivities.settle_invoice)
+            await effects.operator_act(
+                EventType.INVOICE_LAPSED,
+                "payment:invoice-lapsed",
+                {"invoice_id": invoice.invoice_id},
+                "system",
+                activity=LifecycleActivities.settle_invoice,
+            )
             return False
         await deadline.close()
         return True
@@ -204,10 +250,17 @@ class DataSubjectRequest:
     @workflow.update(name="respond")
     async def respond(self, answer: RespondToInquiry) -> StatusView:
         async with self._claim(Act.RESPOND, Step.ANSWER):
-            await self._effects.run(RequestActivities.attach_answer, AttachAnswer(
-                request_id=self._progress.ref.request_id, answer_id=answer.answer_id,
-                operator=answer.operator, idempotency_key=self._effects.key("answer", "recorded"),
-                occurred_at=workflow.now()), summary="record answer.recorded (operator)")
+            await self._effects.run(
+                RequestActivities.attach_answer,
+                AttachAnswer(
+                    request_id=self._progress.ref.request_id,
+                    answer_id=answer.answer_id,
+                    operator=answer.operator,
+                    idempotency_key=self._effects.key("answer", "recorded"),
+                    occurred_at=workflow.now(),
+                ),
+                summary="record answer.recorded (operator)",
+            )
             self._progress.answer = answer
         return self.status()
 
@@ -221,8 +274,12 @@ class DataSubjectRequest:
             await workflow.wait_condition(lambda: self._progress.identity_checked)
             if self._progress.identity is not None:
                 raise ApplicationError("identity was already verified by registration match")
-            await self._effects.operator_act(EventType.IDENTITY_VERIFIED, "verify:operator",
-                                             {"method": proof.method.value}, proof.operator)
+            await self._effects.operator_act(
+                EventType.IDENTITY_VERIFIED,
+                "verify:operator",
+                {"method": proof.method.value},
+                proof.operator,
+            )
             self._progress.identity = proof.method.value
         return self.status()
 
@@ -234,10 +291,16 @@ class DataSubjectRequest:
     async def record_payment(self, payment: RecordPayment) -> StatusView:
         async with self._claim(Act.RECORD_PAYMENT, Step.PAYMENT):
             await self._effects.operator_act(
-                EventType.PAYMENT_RECORDED, "payment:recorded",
-                {"invoice_id": payment.invoice_id, "amount_yen": payment.amount_yen,
-                 "reference": payment.reference}, payment.operator,
-                activity=LifecycleActivities.settle_invoice)
+                EventType.PAYMENT_RECORDED,
+                "payment:recorded",
+                {
+                    "invoice_id": payment.invoice_id,
+                    "amount_yen": payment.amount_yen,
+                    "reference": payment.reference,
+                },
+                payment.operator,
+                activity=LifecycleActivities.settle_invoice,
+            )
             self._progress.paid = True
         return self.status()
 
@@ -249,8 +312,12 @@ class DataSubjectRequest:
     async def decide(self, decision: Decide) -> StatusView:
         async with self._claim(Act.DECIDE, Step.DECIDE):
             await self._effects.operator_act(
-                EventType.DECISION_RECORDED, "decide:recorded", decision_payload(decision),
-                decision.operator, notes=decision.note_ids)
+                EventType.DECISION_RECORDED,
+                "decide:recorded",
+                decision_payload(decision),
+                decision.operator,
+                notes=decision.note_ids,
+            )
             self._progress.decision = decision
         return self.status()
 
@@ -261,8 +328,9 @@ class DataSubjectRequest:
     @workflow.update(name="approve_measure")
     async def approve_measure(self, approval: ApproveMeasure) -> StatusView:
         async with self._claim(Act.APPROVE_MEASURE, Step.DECIDE):
-            await self._effects.operator_act(EventType.MEASURE_APPROVED,
-                                             "decide:measure-approved", {}, approval.operator)
+            await self._effects.operator_act(
+                EventType.MEASURE_APPROVED, "decide:measure-approved", {}, approval.operator
+            )
             self._progress.measure_approved = True
         return self.status()
 
@@ -276,17 +344,25 @@ class DataSubjectRequest:
         async with self._claim(Act.EXTEND_DEADLINE, step):
             previous = self._deadline.due_at
             await self._effects.operator_act(
-                EventType.DEADLINE_EXTENDED, f"{step.value}:extended-{until.isoformat()}",
-                {"step": step.value, "due_at": until.isoformat(),
-                 "previous_due_at": previous.isoformat() if previous else None,
-                 "reason_note_id": extension.reason_note_id},
-                extension.operator, notes=(extension.reason_note_id,))
+                EventType.DEADLINE_EXTENDED,
+                f"{step.value}:extended-{until.isoformat()}",
+                {
+                    "step": step.value,
+                    "due_at": until.isoformat(),
+                    "previous_due_at": previous.isoformat() if previous else None,
+                    "reason_note_id": extension.reason_note_id,
+                },
+                extension.operator,
+                notes=(extension.reason_note_id,),
+            )
             if self._deadline.step is step:
                 self._deadline.extended(until)
             # The person is told of every extension, with its reason.
-            await self._effects.notify(NoticeKind.DEADLINE_EXTENDED,
-                                       reference=extension.reason_note_id,
-                                       key=f"{step.value}-{until.isoformat()}")
+            await self._effects.notify(
+                NoticeKind.DEADLINE_EXTENDED,
+                reference=extension.reason_note_id,
+                key=f"{step.value}-{until.isoformat()}",
+            )
         return self.status()
 
     @extend_deadline.validator

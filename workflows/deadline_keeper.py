@@ -19,8 +19,9 @@ with workflow.unsafe.imports_passed_through():
 Record = Callable[[EventType, str, dict[str, PayloadValue]], Awaitable[None]]
 
 
-async def wait_until(done: Callable[[], bool], moment: datetime,
-                     summary: str | None = None) -> bool:
+async def wait_until(
+    done: Callable[[], bool], moment: datetime, summary: str | None = None
+) -> bool:
     """Wait for `done` until `moment`; True if it came true, False if time ran out."""
     remaining = moment - workflow.now()
     if remaining <= timedelta(0):
@@ -33,9 +34,15 @@ async def wait_until(done: Callable[[], bool], moment: datetime,
 
 
 class DeadlineKeeper:
-    def __init__(self, policy: DeadlinePolicy, record: Record, changed: Callable[[], None],
-                 idle: Callable[[], bool], settle: Callable[[], Awaitable[None]],
-                 summaries: bool = False):
+    def __init__(
+        self,
+        policy: DeadlinePolicy,
+        record: Record,
+        changed: Callable[[], None],
+        idle: Callable[[], bool],
+        settle: Callable[[], Awaitable[None]],
+        summaries: bool = False,
+    ):
         self._policy = policy
         self._record = record
         self._changed = changed
@@ -59,13 +66,20 @@ class DeadlineKeeper:
     async def open(self, step: Step) -> None:
         due_at = self._policy.due_at(step, workflow.now())
         if step in SUBJECT_STEPS:
-            await self._record(EventType.DEADLINE_PAUSED, f"{step.value}:clock-paused",
-                               {"step": step.value, "reason": "awaiting_subject"})
+            await self._record(
+                EventType.DEADLINE_PAUSED,
+                f"{step.value}:clock-paused",
+                {"step": step.value, "reason": "awaiting_subject"},
+            )
         await self._record(
-            EventType.DEADLINE_STARTED, f"{step.value}:deadline-started",
-            {"step": step.value, "due_at": due_at.isoformat(),
-             "policy_version": self._policy.version,
-             "party": "subject" if step in SUBJECT_STEPS else "organisation"},
+            EventType.DEADLINE_STARTED,
+            f"{step.value}:deadline-started",
+            {
+                "step": step.value,
+                "due_at": due_at.isoformat(),
+                "policy_version": self._policy.version,
+                "party": "subject" if step in SUBJECT_STEPS else "organisation",
+            },
         )
         # The step opens only once its start is on record; an update waiting for this
         # step then records its effect after it.
@@ -89,7 +103,8 @@ class DeadlineKeeper:
             revision = self._revision
             woke = lambda revision=revision: done() or self._revision != revision  # noqa: E731
             moments = ([] if self._reminded else [(self._reminder_at(), "reminder")]) + (
-                [] if self.overdue else [(self.due_at, "due")])
+                [] if self.overdue else [(self.due_at, "due")]
+            )
             if settle:
                 await self._settle()
                 if done() or self._revision != revision:
@@ -110,18 +125,27 @@ class DeadlineKeeper:
             now = workflow.now()
             if not self._reminded and now >= self._reminder_at():
                 self._reminded = True
-                await self._record(EventType.DEADLINE_REMINDED, f"{step.value}:reminded-{revision}",
-                                   {"step": step.value, "due_at": self.due_at.isoformat()})
+                await self._record(
+                    EventType.DEADLINE_REMINDED,
+                    f"{step.value}:reminded-{revision}",
+                    {"step": step.value, "due_at": self.due_at.isoformat()},
+                )
             if not self.overdue and now >= self.due_at:
                 if step in SUBJECT_STEPS:
                     self.lapsed = True  # from here on, acts for this window are refused
-                    await self._record(EventType.DEADLINE_LAPSED, f"{step.value}:lapsed",
-                                       {"step": step.value, "due_at": self.due_at.isoformat()})
+                    await self._record(
+                        EventType.DEADLINE_LAPSED,
+                        f"{step.value}:lapsed",
+                        {"step": step.value, "due_at": self.due_at.isoformat()},
+                    )
                     await self._resume(step)
                     return False
                 self.overdue = self._breached = True
-                await self._record(EventType.DEADLINE_BREACHED, f"{step.value}:breached-{revision}",
-                                   {"step": step.value, "due_at": self.due_at.isoformat()})
+                await self._record(
+                    EventType.DEADLINE_BREACHED,
+                    f"{step.value}:breached-{revision}",
+                    {"step": step.value, "due_at": self.due_at.isoformat()},
+                )
                 workflow.logger.warning("deadline breached", extra={"step": step.value})
                 self._changed()
         return True
@@ -140,8 +164,13 @@ class DeadlineKeeper:
         assert self.step is not None and self.due_at is not None
         assert self.started_at is not None
         return self._policy.extension_problem(
-            self.step, started_at=self.started_at, until=until, current_due=self.due_at,
-            now=workflow.now(), extensions=self.extensions)
+            self.step,
+            started_at=self.started_at,
+            until=until,
+            current_due=self.due_at,
+            now=workflow.now(),
+            extensions=self.extensions,
+        )
 
     async def close(self) -> None:
         step = self.step
@@ -151,7 +180,8 @@ class DeadlineKeeper:
         late = self._breached or workflow.now() > self.due_at
         await self._record(
             EventType.DEADLINE_COMPLETED_LATE if late else EventType.DEADLINE_MET,
-            f"{step.value}:deadline-closed", {"step": step.value},
+            f"{step.value}:deadline-closed",
+            {"step": step.value},
         )
         if step in SUBJECT_STEPS:
             await self._resume(step)
@@ -159,5 +189,6 @@ class DeadlineKeeper:
         self._changed()
 
     async def _resume(self, step: Step) -> None:
-        await self._record(EventType.DEADLINE_RESUMED, f"{step.value}:clock-resumed",
-                           {"step": step.value})
+        await self._record(
+            EventType.DEADLINE_RESUMED, f"{step.value}:clock-resumed", {"step": step.value}
+        )

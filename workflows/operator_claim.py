@@ -19,24 +19,31 @@ class OperatorClaim:
     refused by the validator, released if the act fails so the state is as before. An act
     sent early waits for its step, so the record reads in order."""
 
-    def __init__(self, progress: RequestProgress, deadline: DeadlineKeeper, act: Act,
-                 step: Step) -> None:
+    def __init__(
+        self, progress: RequestProgress, deadline: DeadlineKeeper, act: Act, step: Step
+    ) -> None:
         self._progress, self._deadline = progress, deadline
         self._act, self._step = act, step
 
     async def __aenter__(self) -> None:
         self._progress.busy[self._act] = self._step
         await workflow.wait_condition(
-            lambda: self._deadline.step is self._step or self._progress.outcome is not None)
+            lambda: self._deadline.step is self._step or self._progress.outcome is not None
+        )
         if self._progress.outcome is not None:
             self._progress.busy.pop(self._act, None)
             raise ApplicationError("this request closed before the act could be recorded")
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        error: BaseException | None, _: TracebackType | None) -> bool:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        error: BaseException | None,
+        _: TracebackType | None,
+    ) -> bool:
         self._progress.busy.pop(self._act, None)
         if isinstance(error, ActivityError):
             cause = error.cause.message if isinstance(error.cause, ApplicationError) else error
-            raise ApplicationError(f"{self._act.record} not accepted: {cause}",
-                                   type="ActNotAccepted") from None
+            raise ApplicationError(
+                f"{self._act.record} not accepted: {cause}", type="ActNotAccepted"
+            ) from None
         return False

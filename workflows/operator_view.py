@@ -13,8 +13,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
 
 
-def search_attribute_updates(view: StatusView, *,
-                             versions_apart: bool) -> list[SearchAttributeUpdate[Any]]:
+def search_attribute_updates(
+    view: StatusView, *, versions_apart: bool
+) -> list[SearchAttributeUpdate[Any]]:
     """`versions_apart`: the request runs under the patch that names the deadline and the
     privacy policy's versions apart (workflows/search_attributes.py)."""
     updates: list[SearchAttributeUpdate[Any]] = [
@@ -33,15 +34,18 @@ def search_attribute_updates(view: StatusView, *,
 
 
 def current_details(view: StatusView) -> str:
-    lines = [f"**{view.kind.value}** request `{view.request_id}`",
-             f"- status: **{view.status.value}**"]
+    lines = [
+        f"**{view.kind.value}** request `{view.request_id}`",
+        f"- status: **{view.status.value}**",
+    ]
     if view.step is not None:
         if view.step_done:
             following = view.next_step.value if view.next_step else "closing"
             lines.append(f"- step: **{view.step.value}** done; next: {following}")
         else:
-            lines.append(f"- step: **{view.step.value}**, waiting for "
-                         f"{view.awaiting or 'our own work'}")
+            lines.append(
+                f"- step: **{view.step.value}**, waiting for {view.awaiting or 'our own work'}"
+            )
     if view.due_at is not None:
         flag = " **OVERDUE**" if view.overdue else ""
         lines.append(f"- due: {view.due_at.isoformat(timespec='minutes')}{flag}")

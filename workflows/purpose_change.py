@@ -34,12 +34,18 @@ with workflow.unsafe.imports_passed_through():
     )
 
 # Recording and publishing are short transactions.
-STEP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
-                         maximum_interval=timedelta(minutes=1))
+STEP_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+)
 # A batch whose sender fails (a full disk, a mail server down) is tried again until it
 # goes through: every notice of an accepted change is owed. The failures show in the UI.
-BATCH_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
-                          maximum_interval=timedelta(minutes=5))
+BATCH_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+)
 # A batch heartbeats after every few hundred notices; a worker that died mid-batch is
 # noticed after this, and another worker takes the batch over.
 BATCH_HEARTBEAT = timedelta(minutes=1)
@@ -61,11 +67,14 @@ class PurposeChange:
         if judgement is None:
             judgement = await workflow.execute_activity_method(
                 PurposeChangeActivities.record,
-                RecordChange(proposal=proposal, authority=order.authority,
-                             occurred_at=workflow.now()),
-                start_to_close_timeout=timedelta(minutes=2), retry_policy=STEP_RETRY,
+                RecordChange(
+                    proposal=proposal, authority=order.authority, occurred_at=workflow.now()
+                ),
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=STEP_RETRY,
                 summary=f"record and judge change {proposal.change_id} of purpose "
-                        f"{proposal.purpose_id}")
+                f"{proposal.purpose_id}",
+            )
             self._fanout = self._fanout.model_copy(update={"judgement": judgement})
             if not judgement.accepted:
                 self._set_phase("refused")
@@ -75,20 +84,33 @@ class PurposeChange:
                 await workflow.execute_activity_method(
                     PurposeChangeActivities.publish,
                     ChangeStep(change_id=proposal.change_id, occurred_at=workflow.now()),
-                    start_to_close_timeout=timedelta(minutes=1), retry_policy=STEP_RETRY,
-                    summary="record the publication of the changed purpose")
+                    start_to_close_timeout=timedelta(minutes=1),
+                    retry_policy=STEP_RETRY,
+                    summary="record the publication of the changed purpose",
+                )
                 judgement = judgement.model_copy(update={"published": True})
                 self._fanout = self._fanout.model_copy(update={"judgement": judgement})
         if proposal.method.notifies and not await self._notify(order):
-            workflow.continue_as_new(order.model_copy(update={"fanout": self._fanout.model_copy(
-                update={"runs": self._fanout.runs + 1})}))
+            workflow.continue_as_new(
+                order.model_copy(
+                    update={
+                        "fanout": self._fanout.model_copy(update={"runs": self._fanout.runs + 1})
+                    }
+                )
+            )
         self._set_phase("completing")
         await workflow.execute_activity_method(
             PurposeChangeActivities.complete,
-            CompleteChange(change_id=proposal.change_id, occurred_at=workflow.now(),
-                           batches=self._fanout.batches, unreachable=self._fanout.unreachable),
-            start_to_close_timeout=timedelta(minutes=1), retry_policy=STEP_RETRY,
-            summary="record the change's completion")
+            CompleteChange(
+                change_id=proposal.change_id,
+                occurred_at=workflow.now(),
+                batches=self._fanout.batches,
+                unreachable=self._fanout.unreachable,
+            ),
+            start_to_close_timeout=timedelta(minutes=1),
+            retry_policy=STEP_RETRY,
+            summary="record the change's completion",
+        )
         self._set_phase("done")
         return self._result(order, judgement)
 
@@ -99,17 +121,27 @@ class PurposeChange:
             fanout = self._fanout
             outcome: BatchOutcome = await workflow.execute_activity_method(
                 PurposeChangeActivities.notify_batch,
-                NoticeBatch(change_id=order.proposal.change_id, number=fanout.batches,
-                            after=fanout.cursor, limit=fanout.batch_size,
-                            occurred_at=workflow.now()),
+                NoticeBatch(
+                    change_id=order.proposal.change_id,
+                    number=fanout.batches,
+                    after=fanout.cursor,
+                    limit=fanout.batch_size,
+                    occurred_at=workflow.now(),
+                ),
                 start_to_close_timeout=timedelta(minutes=30),
-                heartbeat_timeout=BATCH_HEARTBEAT, retry_policy=BATCH_RETRY,
+                heartbeat_timeout=BATCH_HEARTBEAT,
+                retry_policy=BATCH_RETRY,
                 summary=f"notify up to {fanout.batch_size} affected subjects "
-                        f"(batch {fanout.batches + 1})")
-            self._fanout = fanout.model_copy(update={
-                "cursor": outcome.through, "batches": fanout.batches + 1,
-                "notified": fanout.notified + outcome.delivered,
-                "unreachable": fanout.unreachable + outcome.unreachable})
+                f"(batch {fanout.batches + 1})",
+            )
+            self._fanout = fanout.model_copy(
+                update={
+                    "cursor": outcome.through,
+                    "batches": fanout.batches + 1,
+                    "notified": fanout.notified + outcome.delivered,
+                    "unreachable": fanout.unreachable + outcome.unreachable,
+                }
+            )
             self._show_progress()
             if not outcome.more:
                 return True
@@ -140,17 +172,29 @@ class PurposeChange:
     def progress(self) -> ChangeProgress:
         fanout = self._fanout
         return ChangeProgress(
-            change_id=self._change_id, phase=self._phase,
+            change_id=self._change_id,
+            phase=self._phase,
             affected=fanout.judgement.affected if fanout.judgement else 0,
-            notified=fanout.notified, unreachable=fanout.unreachable, batches=fanout.batches,
-            runs=fanout.runs)
+            notified=fanout.notified,
+            unreachable=fanout.unreachable,
+            batches=fanout.batches,
+            runs=fanout.runs,
+        )
 
     def _result(self, order: PurposeChangeOrder, judgement: Judgement) -> PurposeChangeResult:
         fanout = self._fanout
         return PurposeChangeResult(
-            change_id=order.proposal.change_id, purpose_id=order.proposal.purpose_id,
-            status="done" if judgement.accepted else "refused", refusal=judgement.refusal,
-            from_version=judgement.from_version, to_version=judgement.to_version,
-            method=order.proposal.method.value, published=judgement.published,
-            affected=judgement.affected, notified=fanout.notified,
-            unreachable=fanout.unreachable, batches=fanout.batches, runs=fanout.runs)
+            change_id=order.proposal.change_id,
+            purpose_id=order.proposal.purpose_id,
+            status="done" if judgement.accepted else "refused",
+            refusal=judgement.refusal,
+            from_version=judgement.from_version,
+            to_version=judgement.to_version,
+            method=order.proposal.method.value,
+            published=judgement.published,
+            affected=judgement.affected,
+            notified=fanout.notified,
+            unreachable=fanout.unreachable,
+            batches=fanout.batches,
+            runs=fanout.runs,
+        )

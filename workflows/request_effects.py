@@ -41,12 +41,25 @@ with workflow.unsafe.imports_passed_through():
 # Errors that come out the same however often they are retried (a programming or data
 # fault, not an outage) stop at once and fail the step visibly, instead of looping while
 # the request's deadlines pass.
-DETERMINISTIC_ERRORS = ("ValueError", "TypeError", "KeyError", "IndexError", "AttributeError",
-                        "OverflowError", "UnicodeError", "ValidationError", "AssertionError",
-                        "DataError", "NotNullViolationError", "CheckViolationError",
-                        "StringDataRightTruncationError", "NumericValueOutOfRangeError")
+DETERMINISTIC_ERRORS = (
+    "ValueError",
+    "TypeError",
+    "KeyError",
+    "IndexError",
+    "AttributeError",
+    "OverflowError",
+    "UnicodeError",
+    "ValidationError",
+    "AssertionError",
+    "DataError",
+    "NotNullViolationError",
+    "CheckViolationError",
+    "StringDataRightTruncationError",
+    "NumericValueOutOfRangeError",
+)
 ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=10),
     non_retryable_error_types=list(DETERMINISTIC_ERRORS),
 )
@@ -75,29 +88,43 @@ class RequestEffects:
         return ":".join((workflow.info().workflow_id, *parts))
 
     def step_input(self, key: str) -> RequestStep:
-        return RequestStep(request_id=self._ref.request_id, kind=self._ref.kind,
-                           idempotency_key=self.key(key), occurred_at=workflow.now())
+        return RequestStep(
+            request_id=self._ref.request_id,
+            kind=self._ref.kind,
+            idempotency_key=self.key(key),
+            occurred_at=workflow.now(),
+        )
 
-    async def run(self, activity: Activity[M, R], argument: M,
-                  summary: str | None = None) -> R:
+    async def run(self, activity: Activity[M, R], argument: M, summary: str | None = None) -> R:
         """Run an effect. Under the patch, an effect whose input has `preceding` carries
         the bookkeeping recorded before it, stored in the same transaction."""
         if not (self.batched and "preceding" in type(argument).model_fields):
             return await self._execute(activity, argument, summary)
         with self._unstored.carried() as preceding:
             return await self._execute(
-                activity, argument.model_copy(update={"preceding": preceding}), summary)
+                activity, argument.model_copy(update={"preceding": preceding}), summary
+            )
 
     async def _execute(self, activity: Activity[M, R], argument: M, summary: str | None) -> R:
         return await workflow.execute_activity_method(
-            activity, argument, start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY, summary=summary if self.batched else None)
+            activity,
+            argument,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+            summary=summary if self.batched else None,
+        )
 
-    async def record(self, event_type: EventType, key: str,
-                     payload: dict[str, PayloadValue]) -> None:
-        event = NewEvent(request_id=self._ref.request_id, type=event_type, payload=payload,
-                         occurred_at=workflow.now(), actor="system",
-                         idempotency_key=self.key(key))
+    async def record(
+        self, event_type: EventType, key: str, payload: dict[str, PayloadValue]
+    ) -> None:
+        event = NewEvent(
+            request_id=self._ref.request_id,
+            type=event_type,
+            payload=payload,
+            occurred_at=workflow.now(),
+            actor="system",
+            idempotency_key=self.key(key),
+        )
         if self.batched:
             self._unstored.add(event)  # stored by the next effect, or by `settle`
             return
@@ -113,8 +140,11 @@ class RequestEffects:
             return
         summary = f"record {self._unstored.describe()}"
         with self._unstored.carried() as events:
-            await self._execute(RequestActivities.record_bookkeeping, Bookkeeping(
-                request_id=self._ref.request_id, events=events), summary[:200])
+            await self._execute(
+                RequestActivities.record_bookkeeping,
+                Bookkeeping(request_id=self._ref.request_id, events=events),
+                summary[:200],
+            )
 
     async def close_with_checkpoint(self) -> SignedCheckpoint:
         """Store the close and what bookkeeping is left, and sign the log's head with this
@@ -123,42 +153,85 @@ class RequestEffects:
             return await workflow.execute_activity_method(
                 LogCheckpoints.close_with_checkpoint,
                 Bookkeeping(request_id=self._ref.request_id, events=events),
-                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
-                summary="record the close; sign the event log's head")
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+                summary="record the close; sign the event log's head",
+            )
 
-    async def operator_act(self, event: EventType, key: str, payload: dict[str, PayloadValue],
-                           operator: str, notes: tuple[str, ...] = (), *,
-                           activity: Activity[RecordByOperator, None]
-                           = LifecycleActivities.record_operator_act) -> None:
-        await self.run(activity, RecordByOperator(
-            request_id=self._ref.request_id, event=event, payload=payload, operator=operator,
-            idempotency_key=self.key(key), occurred_at=workflow.now(), notes=notes),
-            summary=f"record {event.value}" + ("" if operator == "system" else " (operator)"))
+    async def operator_act(
+        self,
+        event: EventType,
+        key: str,
+        payload: dict[str, PayloadValue],
+        operator: str,
+        notes: tuple[str, ...] = (),
+        *,
+        activity: Activity[RecordByOperator, None] = LifecycleActivities.record_operator_act,
+    ) -> None:
+        await self.run(
+            activity,
+            RecordByOperator(
+                request_id=self._ref.request_id,
+                event=event,
+                payload=payload,
+                operator=operator,
+                idempotency_key=self.key(key),
+                occurred_at=workflow.now(),
+                notes=notes,
+            ),
+            summary=f"record {event.value}" + ("" if operator == "system" else " (operator)"),
+        )
 
-    async def notify(self, notice: NoticeKind, *, due_at: datetime | None = None,
-                     commitment: Commitment | None = None, reference: str | None = None,
-                     key: str | None = None) -> None:
+    async def notify(
+        self,
+        notice: NoticeKind,
+        *,
+        due_at: datetime | None = None,
+        commitment: Commitment | None = None,
+        reference: str | None = None,
+        key: str | None = None,
+    ) -> None:
         """Queue a notice and deliver it; `key` tells apart notices of one kind that a
         request sends more than once (one per extension)."""
-        order = self.notice_order(notice, due_at=due_at, commitment=commitment,
-                                  reference=reference, key=key)
+        order = self.notice_order(
+            notice, due_at=due_at, commitment=commitment, reference=reference, key=key
+        )
         if self.batched:
-            await self.run(RequestActivities.send_notice, order,
-                           summary=f"send the {notice.value.replace('_', ' ')} notice")
+            await self.run(
+                RequestActivities.send_notice,
+                order,
+                summary=f"send the {notice.value.replace('_', ' ')} notice",
+            )
             return
         queued = await self.run(RequestActivities.queue_notice, order)
-        await self.run(RequestActivities.deliver_notice, DeliverNotice(
-            request_id=self._ref.request_id, notification_id=queued.notification_id,
-            idempotency_key=queued.idempotency_key, occurred_at=workflow.now()))
+        await self.run(
+            RequestActivities.deliver_notice,
+            DeliverNotice(
+                request_id=self._ref.request_id,
+                notification_id=queued.notification_id,
+                idempotency_key=queued.idempotency_key,
+                occurred_at=workflow.now(),
+            ),
+        )
 
-    def notice_order(self, notice: NoticeKind, *, due_at: datetime | None = None,
-                     commitment: Commitment | None = None, reference: str | None = None,
-                     key: str | None = None) -> QueueNotice:
+    def notice_order(
+        self,
+        notice: NoticeKind,
+        *,
+        due_at: datetime | None = None,
+        commitment: Commitment | None = None,
+        reference: str | None = None,
+        key: str | None = None,
+    ) -> QueueNotice:
         return QueueNotice(
-            request_id=self._ref.request_id, notice=notice,
+            request_id=self._ref.request_id,
+            notice=notice,
             idempotency_key=self.key("notice", notice.value, *((key,) if key else ())),
-            occurred_at=workflow.now(), due_at=due_at, commitment=commitment,
-            reference=reference)
+            occurred_at=workflow.now(),
+            due_at=due_at,
+            commitment=commitment,
+            reference=reference,
+        )
 
 
 def decision_payload(decision: Decide) -> dict[str, PayloadValue]:
@@ -167,7 +240,8 @@ def decision_payload(decision: Decide) -> dict[str, PayloadValue]:
         "outcome": decision.outcome.value,
         "refusal_grounds": ",".join(g.value for g in decision.refusal_grounds),
         "alternative_ground": decision.alternative_ground.value
-        if decision.alternative_ground else None,
+        if decision.alternative_ground
+        else None,
         "withheld_categories": ",".join(c.value for c in decision.withheld_categories),
         "included_categories": ",".join(c.value for c in decision.included_categories),
         "continued_partners": ",".join(decision.continued_partners),

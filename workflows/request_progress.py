@@ -44,13 +44,14 @@ class RequestProgress:
         """A decision is on record, and an alternative measure is approved too."""
         if self.decision is None:
             return False
-        return self.decision.outcome is not Outcome.ALTERNATIVE_MEASURES or \
-            self.measure_approved
+        return self.decision.outcome is not Outcome.ALTERNATIVE_MEASURES or self.measure_approved
 
     def measure_pending(self) -> bool:
-        return self.decision is not None \
-            and self.decision.outcome is Outcome.ALTERNATIVE_MEASURES \
+        return (
+            self.decision is not None
+            and self.decision.outcome is Outcome.ALTERNATIVE_MEASURES
             and not self.measure_approved
+        )
 
     def fee_due(self) -> bool:
         if self.decision is None or self.investigation is None:
@@ -68,20 +69,28 @@ class RequestProgress:
         """Where the request stands now: after an act, the act is on record, so the view
         says what it completed and what comes next, not what it waited for."""
         progress = Progress(
-            identity_verified=self.identity is not None, paid=self.paid,
-            answered=self.answer is not None, decided=self.decision is not None,
-            measure_pending=self.measure_pending())
+            identity_verified=self.identity is not None,
+            paid=self.paid,
+            answered=self.answer is not None,
+            decided=self.decision is not None,
+            measure_pending=self.measure_pending(),
+        )
         done = step_done(deadline.step, progress)
         return StatusView(
-            request_id=self.ref.request_id, kind=self.ref.kind, status=self.status,
-            step=deadline.step, due_at=deadline.due_at, overdue=deadline.overdue,
+            request_id=self.ref.request_id,
+            kind=self.ref.kind,
+            status=self.status,
+            step=deadline.step,
+            due_at=deadline.due_at,
+            overdue=deadline.overdue,
             outcome=self.outcome.value if self.outcome else None,
             deadline_policy_version=self.ref.deadline_policy.version,
             privacy_policy_version=self.ref.privacy_policy_version,
             awaiting=awaiting(deadline.step, progress),
             step_done=done,
-            next_step=next_step(self.ref.kind, deadline.step,
-                                fee_due=self.fee_due()) if done else None,
+            next_step=next_step(self.ref.kind, deadline.step, fee_due=self.fee_due())
+            if done
+            else None,
             invoice_id=self.invoice.invoice_id if self.invoice else None,
             proposal=self.investigation.proposal if self.investigation else None,
         )

@@ -31,8 +31,9 @@ class RequestSteps:
     """Runs the steps of the request `progress` describes, with `effects`, and keeps its
     `deadline`. `versions_apart`: the patch `POLICY_VERSIONS_APART` is in force."""
 
-    def __init__(self, progress: RequestProgress, effects: RequestEffects, *,
-                 versions_apart: bool) -> None:
+    def __init__(
+        self, progress: RequestProgress, effects: RequestEffects, *, versions_apart: bool
+    ) -> None:
         self._progress = progress
         self._effects = effects
         self._versions_apart = versions_apart
@@ -40,9 +41,13 @@ class RequestSteps:
         # Before a breach or a lapse, the keeper lets an act of the *current* step finish;
         # an act admitted early for a later step waits for that step, so it must not count.
         self.deadline = DeadlineKeeper(
-            progress.ref.deadline_policy, effects.record, self.publish,
+            progress.ref.deadline_policy,
+            effects.record,
+            self.publish,
             idle=lambda: self.deadline.step not in progress.busy.values(),
-            settle=self._before_waiting, summaries=effects.batched)
+            settle=self._before_waiting,
+            summaries=effects.batched,
+        )
 
     def view(self) -> StatusView:
         return self._progress.view(self.deadline)
@@ -51,20 +56,27 @@ class RequestSteps:
         """A step met an error that retrying cannot cure: record it (the error's type only,
         never its message, which may quote personal data), show it, fail the workflow."""
         cause = error.cause
-        kind = (cause.type if isinstance(cause, ApplicationError) and cause.type
-                else type(cause).__name__)
+        kind = (
+            cause.type
+            if isinstance(cause, ApplicationError) and cause.type
+            else type(cause).__name__
+        )
         step = self.deadline.step.value if self.deadline.step else "intake"
         self._progress.status = RequestStatus.FAILED
         with contextlib.suppress(ActivityError):  # the store itself may be what failed
             await self._effects.record(
-                EventType.STEP_FAILED, f"{step}:failed",
-                {"step": step, "error": kind, "activity": error.activity_type})
+                EventType.STEP_FAILED,
+                f"{step}:failed",
+                {"step": step, "error": kind, "activity": error.activity_type},
+            )
             await self._effects.settle()
         self.publish(settled=True)
         raise ApplicationError(
             f"step {step} failed: {error.activity_type} raised {kind}, an error retrying "
             "cannot cure; the request stops here for an operator (see the worker's log)",
-            type="StepFailed", non_retryable=True) from None
+            type="StepFailed",
+            non_retryable=True,
+        ) from None
 
     async def wait_under_deadline(self, step: Step, done: Callable[[], bool]) -> None:
         """A step that waits for someone else (an operator's act) under its deadline."""

@@ -22,5 +22,13 @@ POLICY_VERSIONS_APART = "policy-versions-apart"
 """The patch that names the two versions apart; a request started before it shows the
 deadline policy's version as DsrPolicyVersion, as it always did."""
 
-ALL = (KIND, STATUS, STEP, DUE_AT, OVERDUE, DEADLINE_POLICY_VERSION, PRIVACY_POLICY_VERSION,
-       LEGACY_POLICY_VERSION)
+ALL = (
+    KIND,
+    STATUS,
+    STEP,
+    DUE_AT,
+    OVERDUE,
+    DEADLINE_POLICY_VERSION,
+    PRIVACY_POLICY_VERSION,
+    LEGACY_POLICY_VERSION,
+)

@@ -15,8 +15,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.retention import RetentionCounts, RetentionRun
 
 # The schedule starts another run soon: a few attempts, then leave it to the next one.
-RETENTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
-                              maximum_interval=timedelta(seconds=30), maximum_attempts=5)
+RETENTION_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=5,
+)
 
 
 @workflow.defn(name="ShredClosedRequests")
@@ -27,17 +31,19 @@ class ShredClosedRequests:
         batch = order.model_copy(update={"as_of": order.as_of or workflow.now()})
         for _ in range(batch.batches_per_run):
             counts = await workflow.execute_activity_method(
-                PersonalDataRetention.shred_closed_requests, batch,
+                PersonalDataRetention.shred_closed_requests,
+                batch,
                 start_to_close_timeout=timedelta(minutes=10),
-                heartbeat_timeout=timedelta(minutes=1), retry_policy=RETENTION_RETRY,
-                summary=f"shred the personal data of up to {batch.limit} requests past "
-                        "retention",
+                heartbeat_timeout=timedelta(minutes=1),
+                retry_policy=RETENTION_RETRY,
+                summary=f"shred the personal data of up to {batch.limit} requests past retention",
             )
             total = RetentionCounts(
                 requests=total.requests + counts.requests,
                 subjects=total.subjects + counts.subjects,
                 values_forgotten=total.values_forgotten + counts.values_forgotten,
-                more=counts.more)
+                more=counts.more,
+            )
             workflow.set_current_details(f"{total.requests} closed requests shredded so far")
             if not counts.more:
                 return total

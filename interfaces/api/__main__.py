@@ -39,8 +39,10 @@ def _database_url(settings: Settings) -> str:
         return settings.database.url
     embedded = running_embedded_postgres(settings.local.data_dir)
     if embedded is None:
-        raise CannotStart(f"no database: set DATABASE_URL, or start the service with `make run` "
-                          f"(the embedded PostgreSQL in {settings.local.data_dir} is not running)")
+        raise CannotStart(
+            f"no database: set DATABASE_URL, or start the service with `make run` "
+            f"(the embedded PostgreSQL in {settings.local.data_dir} is not running)"
+        )
     return with_user(embedded, RUNTIME_ROLE)  # the runtime role, not the superuser
 
 
@@ -64,13 +66,13 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     try:
         address = settings.temporal.address or f"127.0.0.1:{settings.local.temporal_port}"
         try:
-            client = await connect(address, settings.temporal.namespace,
-                                   security=connection_security(settings))
+            client = await connect(
+                address, settings.temporal.namespace, security=connection_security(settings)
+            )
         except RuntimeError:
             sock.close()
             raise CannotStart(f"cannot reach Temporal at {address}") from None
-        app = create_app(Services(client=client, pool=pool, settings=settings,
-                                  act_key=act_key))
+        app = create_app(Services(client=client, pool=pool, settings=settings, act_key=act_key))
         async with serving(app, sock):
             log.info("api serving", url=settings.api.url(), docs=f"{settings.api.url()}/docs")
             await stop.wait()

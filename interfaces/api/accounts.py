@@ -19,15 +19,21 @@ Admin = Annotated[Account, Depends(require(Role.ADMIN))]
 Name = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9._@-]{0,63}$")]
 
 
-@router.post("/accounts", status_code=201, response_model=CreatedAccount,
-             responses=responses(401, 403, 409, 422))
-async def create_account(body: NewAccount, response: Response, services: Svc,
-                         account: Admin) -> CreatedAccount:
+@router.post(
+    "/accounts",
+    status_code=201,
+    response_model=CreatedAccount,
+    responses=responses(401, 403, 409, 422),
+)
+async def create_account(
+    body: NewAccount, response: Response, services: Svc, account: Admin
+) -> CreatedAccount:
     """Make an account with its roles; the reply carries its bearer token, which is not
     kept and cannot be shown again. Role: admin."""
     try:
-        token = await Accounts(services.pool).create(body.account, tuple(body.roles),
-                                                     created_by=account.account)
+        token = await Accounts(services.pool).create(
+            body.account, tuple(body.roles), created_by=account.account
+        )
     except AccountProblem as error:
         raise Problem(409, str(error), type=CONFLICT) from None
     response.headers["Cache-Control"] = "no-store"
@@ -40,8 +46,11 @@ async def list_accounts(services: Svc, account: Admin) -> list[AccountRow]:
     return [AccountRow(**row) for row in await Accounts(services.pool).list()]
 
 
-@router.post("/accounts/{name}/disable", response_model=DisabledAccount,
-             responses=responses(401, 403, 404, 422))
+@router.post(
+    "/accounts/{name}/disable",
+    response_model=DisabledAccount,
+    responses=responses(401, 403, 404, 422),
+)
 async def disable_account(name: Name, services: Svc, account: Admin) -> DisabledAccount:
     """Disable an account: its token no longer signs in. Disabling it again changes
     nothing. Role: admin."""
@@ -49,6 +58,12 @@ async def disable_account(name: Name, services: Svc, account: Admin) -> Disabled
     if not await accounts.exists(name):
         raise Problem(404, f"no account {name}", type=NOT_FOUND)
     now = await accounts.disable(name)
-    return DisabledAccount(account=name, disabled=True, message=(
-        f"account {name} is disabled: its token no longer signs in" if now
-        else f"account {name} was disabled already"))
+    return DisabledAccount(
+        account=name,
+        disabled=True,
+        message=(
+            f"account {name} is disabled: its token no longer signs in"
+            if now
+            else f"account {name} was disabled already"
+        ),
+    )

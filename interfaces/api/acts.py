@@ -43,8 +43,13 @@ def _signed_in(act: Act) -> Callable[..., Awaitable[Account]]:
     return require(ACT_ROLES[act])
 
 
-async def _act(request: Request, services: Services, account: Account, request_id: str,
-               doing: Callable[[acts.Actor], Awaitable[StatusView]]) -> StatusView:
+async def _act(
+    request: Request,
+    services: Services,
+    account: Account,
+    request_id: str,
+    doing: Callable[[acts.Actor], Awaitable[StatusView]],
+) -> StatusView:
     await known(services, request_id)
     actor = acts.Actor(account.account, account.roles, services.act_key)
     try:
@@ -53,90 +58,179 @@ async def _act(request: Request, services: Services, account: Account, request_i
         await refuse(services, request, 403, account.account, str(error))
         raise Problem(403, str(error), type=FORBIDDEN) from None
     except acts.Unanswered as error:
-        raise Problem(503, str(error), type=NOT_TAKEN, title="Act not taken yet",
-                      headers={"Retry-After": "30"}) from None
+        raise Problem(
+            503,
+            str(error),
+            type=NOT_TAKEN,
+            title="Act not taken yet",
+            headers={"Retry-After": "30"},
+        ) from None
     except acts.Refused as error:
-        raise Problem(409, f"{error}. Nothing was written.", type=ACT_REFUSED,
-                      title="Act refused") from None
+        raise Problem(
+            409, f"{error}. Nothing was written.", type=ACT_REFUSED, title="Act refused"
+        ) from None
 
 
-@router.post("/requests/{request_id}/acts/respond", response_model=StatusView,
-             responses=_ERRORS)
+@router.post("/requests/{request_id}/acts/respond", response_model=StatusView, responses=_ERRORS)
 async def respond(
-    request_id: RequestId, body: RespondBody, request: Request, services: Svc,
+    request_id: RequestId,
+    body: RespondBody,
+    request: Request,
+    services: Svc,
     account: Annotated[Account, Depends(_signed_in(Act.RESPOND))],
 ) -> StatusView:
     """Answer an inquiry (Art. 10). Role: operator."""
-    return await _act(request, services, account, request_id, lambda actor: acts.respond(
-        request_id, body.text, actor, client=services.client, pool=services.pool,
-        act_id=body.act_id))
+    return await _act(
+        request,
+        services,
+        account,
+        request_id,
+        lambda actor: acts.respond(
+            request_id,
+            body.text,
+            actor,
+            client=services.client,
+            pool=services.pool,
+            act_id=body.act_id,
+        ),
+    )
 
 
-@router.post("/requests/{request_id}/acts/verify-identity", response_model=StatusView,
-             responses=_ERRORS)
+@router.post(
+    "/requests/{request_id}/acts/verify-identity", response_model=StatusView, responses=_ERRORS
+)
 async def verify_identity(
-    request_id: RequestId, body: VerifyIdentityBody, request: Request, services: Svc,
+    request_id: RequestId,
+    body: VerifyIdentityBody,
+    request: Request,
+    services: Svc,
     account: Annotated[Account, Depends(_signed_in(Act.VERIFY_IDENTITY))],
 ) -> StatusView:
     """Record how the requester's identity was verified. Role: operator."""
-    return await _act(request, services, account, request_id, lambda actor: (
-        acts.verify_identity(request_id, body.method.value, actor, client=services.client,
-                             pool=services.pool, act_id=body.act_id)))
+    return await _act(
+        request,
+        services,
+        account,
+        request_id,
+        lambda actor: acts.verify_identity(
+            request_id,
+            body.method.value,
+            actor,
+            client=services.client,
+            pool=services.pool,
+            act_id=body.act_id,
+        ),
+    )
 
 
-@router.post("/requests/{request_id}/acts/record-payment", response_model=StatusView,
-             responses=_ERRORS)
+@router.post(
+    "/requests/{request_id}/acts/record-payment", response_model=StatusView, responses=_ERRORS
+)
 async def record_payment(
-    request_id: RequestId, body: RecordPaymentBody, request: Request, services: Svc,
+    request_id: RequestId,
+    body: RecordPaymentBody,
+    request: Request,
+    services: Svc,
     account: Annotated[Account, Depends(_signed_in(Act.RECORD_PAYMENT))],
 ) -> StatusView:
     """Record the payment of a disclosure's fee (Art. 6). Role: cashier."""
-    return await _act(request, services, account, request_id, lambda actor: (
-        acts.record_payment(request_id, body.invoice_id, body.amount_yen, body.reference,
-                            actor, client=services.client, pool=services.pool,
-                            act_id=body.act_id)))
+    return await _act(
+        request,
+        services,
+        account,
+        request_id,
+        lambda actor: acts.record_payment(
+            request_id,
+            body.invoice_id,
+            body.amount_yen,
+            body.reference,
+            actor,
+            client=services.client,
+            pool=services.pool,
+            act_id=body.act_id,
+        ),
+    )
 
 
-@router.post("/requests/{request_id}/acts/decide", response_model=StatusView,
-             responses=_ERRORS)
+@router.post("/requests/{request_id}/acts/decide", response_model=StatusView, responses=_ERRORS)
 async def decide(
-    request_id: RequestId, body: DecideBody, request: Request, services: Svc,
+    request_id: RequestId,
+    body: DecideBody,
+    request: Request,
+    services: Svc,
     account: Annotated[Account, Depends(_signed_in(Act.DECIDE))],
 ) -> StatusView:
     """Decide the request's outcome, with its grounds and reasons. Role: operator."""
-    return await _act(request, services, account, request_id, lambda actor: acts.decide(
-        request_id, body.outcome.value, actor, client=services.client, pool=services.pool,
-        reason=body.reason, measure=body.measure, inclusion=body.inclusion,
-        refusal_grounds=tuple(g.value for g in body.refusal_grounds),
-        alternative_ground=body.alternative_ground.value if body.alternative_ground else None,
-        withheld_categories=tuple(c.value for c in body.withheld_categories),
-        included_categories=tuple(c.value for c in body.included_categories),
-        continued_partners=tuple(body.continued_partners),
-        declined_changes=tuple(body.declined_changes), act_id=body.act_id))
+    return await _act(
+        request,
+        services,
+        account,
+        request_id,
+        lambda actor: acts.decide(
+            request_id,
+            body.outcome.value,
+            actor,
+            client=services.client,
+            pool=services.pool,
+            reason=body.reason,
+            measure=body.measure,
+            inclusion=body.inclusion,
+            refusal_grounds=tuple(g.value for g in body.refusal_grounds),
+            alternative_ground=body.alternative_ground.value if body.alternative_ground else None,
+            withheld_categories=tuple(c.value for c in body.withheld_categories),
+            included_categories=tuple(c.value for c in body.included_categories),
+            continued_partners=tuple(body.continued_partners),
+            declined_changes=tuple(body.declined_changes),
+            act_id=body.act_id,
+        ),
+    )
 
 
-@router.post("/requests/{request_id}/acts/approve-measure", response_model=StatusView,
-             responses=_ERRORS)
+@router.post(
+    "/requests/{request_id}/acts/approve-measure", response_model=StatusView, responses=_ERRORS
+)
 async def approve_measure(
-    request_id: RequestId, request: Request, services: Svc,
+    request_id: RequestId,
+    request: Request,
+    services: Svc,
     account: Annotated[Account, Depends(_signed_in(Act.APPROVE_MEASURE))],
     body: ApproveMeasureBody | None = None,
 ) -> StatusView:
     """Approve an alternative measure (Art. 8) another account proposed. Role: approver."""
     act_id = body.act_id if body else None
-    return await _act(request, services, account, request_id, lambda actor: (
-        acts.approve_measure(request_id, actor, client=services.client, pool=services.pool,
-                             act_id=act_id)))
+    return await _act(
+        request,
+        services,
+        account,
+        request_id,
+        lambda actor: acts.approve_measure(
+            request_id, actor, client=services.client, pool=services.pool, act_id=act_id
+        ),
+    )
 
 
-@router.post("/requests/{request_id}/acts/extend", response_model=StatusView,
-             responses=_ERRORS)
+@router.post("/requests/{request_id}/acts/extend", response_model=StatusView, responses=_ERRORS)
 async def extend_deadline(
-    request_id: RequestId, body: ExtendBody, request: Request, services: Svc,
+    request_id: RequestId,
+    body: ExtendBody,
+    request: Request,
+    services: Svc,
     account: Annotated[Account, Depends(_signed_in(Act.EXTEND_DEADLINE))],
 ) -> StatusView:
     """Extend a step's deadline, with the reason. Role: approver."""
-    return await _act(request, services, account, request_id, lambda actor: (
-        acts.extend_deadline(request_id, body.step.value, body.until, body.reason, actor,
-                             client=services.client, pool=services.pool,
-                             act_id=body.act_id)))
+    return await _act(
+        request,
+        services,
+        account,
+        request_id,
+        lambda actor: acts.extend_deadline(
+            request_id,
+            body.step.value,
+            body.until,
+            body.reason,
+            actor,
+            client=services.client,
+            pool=services.pool,
+            act_id=body.act_id,
+        ),
+    )

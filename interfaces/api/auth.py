@@ -17,15 +17,19 @@ from interfaces.api.services import Services
 from store.accounts import Account, Accounts
 
 bearer = HTTPBearer(
-    auto_error=False, scheme_name="bearer",
+    auto_error=False,
+    scheme_name="bearer",
     description="An account's token, printed once by `dsr accounts create NAME --role ROLE` "
-                "or `POST /api/v1/accounts`.")
+    "or `POST /api/v1/accounts`.",
+)
 
 
-async def refuse(services: Services, request: Request, status: int, account: str | None,
-                 reason: str) -> None:
-    await Accounts(services.pool).record_refusal(status, account, request.method,
-                                                 request.url.path, reason)
+async def refuse(
+    services: Services, request: Request, status: int, account: str | None, reason: str
+) -> None:
+    await Accounts(services.pool).record_refusal(
+        status, account, request.method, request.url.path, reason
+    )
 
 
 def require(*roles: Role) -> Callable[..., Awaitable[Account]]:
@@ -40,12 +44,15 @@ def require(*roles: Role) -> Callable[..., Awaitable[Account]]:
         accounts = Accounts(services.pool)
         account = await accounts.authenticate(credentials.credentials if credentials else None)
         if account is None:
-            reason = ("no bearer token" if credentials is None
-                      else "unknown or disabled token")
+            reason = "no bearer token" if credentials is None else "unknown or disabled token"
             await refuse(services, request, 401, None, reason)
-            raise Problem(401, f"{reason}: send `Authorization: Bearer <token>` with an "
-                          "enabled account's token", type=UNAUTHENTICATED,
-                          title="Unauthenticated", headers={"WWW-Authenticate": "Bearer"})
+            raise Problem(
+                401,
+                f"{reason}: send `Authorization: Bearer <token>` with an enabled account's token",
+                type=UNAUTHENTICATED,
+                title="Unauthenticated",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         if roles and not any(account.holds(role) for role in roles):
             needed = " or ".join(role.value for role in roles)
             reason = f"account {account.account} does not hold the {needed} role"

@@ -17,8 +17,13 @@ def services_of(request: Request) -> Services:
 
 
 Svc = Annotated[Services, Depends(services_of)]
-RequestId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$",
-                                description="The request's id, as it was submitted.")]
+RequestId = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$",
+        description="The request's id, as it was submitted.",
+    ),
+]
 
 
 async def known(services: Services, request_id: str) -> None:

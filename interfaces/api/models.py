@@ -26,12 +26,14 @@ class _Body(BaseModel):
     act_id: ActId | None = Field(
         default=None,
         description="The act's id: the same id (or, without one, the same body) sent again "
-                    "is the same act and returns its first result.")
+        "is the same act and returns its first result.",
+    )
 
 
 class RespondBody(_Body):
-    text: Text = Field(description="The answer to the inquiry (kept in the store, never in "
-                                   "Temporal).")
+    text: Text = Field(
+        description="The answer to the inquiry (kept in the store, never in Temporal)."
+    )
 
 
 class VerifyIdentityBody(_Body):
@@ -51,14 +53,15 @@ class DecideBody(_Body):
     withheld_categories: list[DataCategory] = Field(default=[], max_length=len(DataCategory))
     included_categories: list[DataCategory] = Field(default=[], max_length=len(DataCategory))
     continued_partners: list[Identifier] = Field(default=[], max_length=100)
-    declined_changes: list[Annotated[int, Field(ge=0, lt=100)]] = Field(default=[],
-                                                                       max_length=100)
-    reason: Text | None = Field(default=None, description="Why: a refusal, a partial "
-                                                          "disclosure, an alternative measure.")
+    declined_changes: list[Annotated[int, Field(ge=0, lt=100)]] = Field(default=[], max_length=100)
+    reason: Text | None = Field(
+        default=None, description="Why: a refusal, a partial disclosure, an alternative measure."
+    )
     measure: Text | None = Field(default=None, description="The alternative measure (Art. 8).")
-    inclusion: Text | None = Field(default=None, description="Why history or characteristic "
-                                                             "information is disclosed after "
-                                                             "all (Art. 6 ¶2).")
+    inclusion: Text | None = Field(
+        default=None,
+        description="Why history or characteristic information is disclosed after all (Art. 6 ¶2).",
+    )
 
 
 class ApproveMeasureBody(_Body):
@@ -94,9 +97,11 @@ class RequestRow(BaseModel):
     closed_at: datetime | None
     deadline_policy_version: str
     privacy_policy_version: str | None = Field(
-        default=None, description="the privacy policy in force at receipt (Article 9)")
+        default=None, description="the privacy policy in force at receipt (Article 9)"
+    )
     personal_data_shredded_at: datetime | None = Field(
-        default=None, description="when retention shredded the request's personal data")
+        default=None, description="when retention shredded the request's personal data"
+    )
 
 
 class Timeline(BaseModel):
@@ -114,7 +119,8 @@ class ChainCheck(BaseModel):
     first_broken_seq: int | None
     problem: str | None
     compliance_projection: str | None = Field(
-        description="Where the compliance projection differs from what the events fold to.")
+        description="Where the compliance projection differs from what the events fold to."
+    )
 
 
 class AuditExport(BaseModel):

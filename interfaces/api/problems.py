@@ -56,9 +56,16 @@ class ProblemDetails(BaseModel):
 class Problem(Exception):
     """Raised by a handler to answer with problem details."""
 
-    def __init__(self, status: int, detail: str, *, type: str = "about:blank",
-                 title: str | None = None, headers: dict[str, str] | None = None,
-                 errors: list[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        type: str = "about:blank",
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        errors: list[tuple[str, str]] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -68,24 +75,30 @@ class Problem(Exception):
         self.errors = errors
 
 
-def problem_response(request: Request | None, problem: Problem, *,
-                     path: str | None = None) -> JSONResponse:
+def problem_response(
+    request: Request | None, problem: Problem, *, path: str | None = None
+) -> JSONResponse:
     body: dict[str, Any] = {
-        "type": problem.type, "title": problem.title, "status": problem.status,
+        "type": problem.type,
+        "title": problem.title,
+        "status": problem.status,
         "detail": problem.detail,
         "instance": path if path is not None else request.url.path if request else "",
     }
     if problem.errors is not None:
         body["errors"] = [{"field": f, "message": m} for f, m in problem.errors]
-    return JSONResponse(body, status_code=problem.status, headers=problem.headers,
-                        media_type=MEDIA_TYPE)
+    return JSONResponse(
+        body, status_code=problem.status, headers=problem.headers, media_type=MEDIA_TYPE
+    )
 
 
 # Responses to declare on routes, so the OpenAPI document shows the problem format.
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     content = {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
-    return {status: {"description": HTTPStatus(status).phrase, "content": content}
-            for status in statuses}
+    return {
+        status: {"description": HTTPStatus(status).phrase, "content": content}
+        for status in statuses
+    }
 
 
 def _with_problem_schema(app: FastAPI) -> None:
@@ -97,8 +110,7 @@ def _with_problem_schema(app: FastAPI) -> None:
         if app.openapi_schema is None:
             document = generate()
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
-            schema = ProblemDetails.model_json_schema(
-                ref_template="#/components/schemas/{model}")
+            schema = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))
             schemas["ProblemDetails"] = schema
         return app.openapi_schema or document
@@ -106,8 +118,7 @@ def _with_problem_schema(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _validation_problems(request: Request, error: RequestValidationError
-                         ) -> list[tuple[str, str]]:
+def _validation_problems(request: Request, error: RequestValidationError) -> list[tuple[str, str]]:
     # A submission is reported in the contract's own words, as `dsr submit` reports it.
     if request.method == "POST" and request.url.path.endswith("/requests"):
         body = error.body
@@ -124,8 +135,9 @@ def _validation_problems(request: Request, error: RequestValidationError
             loc = loc[1:]
         if loc and loc[0] in kinds:
             loc = loc[1:]
-        message = " ".join(str(item.get("msg", "is not valid")).removeprefix(
-            "Value error, ").split())[:200]
+        message = " ".join(
+            str(item.get("msg", "is not valid")).removeprefix("Value error, ").split()
+        )[:200]
         problem = (field_path(loc) or "body", message[:1].lower() + message[1:])
         if problem not in problems:
             problems.append(problem)
@@ -135,10 +147,19 @@ def _validation_problems(request: Request, error: RequestValidationError
 async def _on_validation(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     problems = _validation_problems(request, error)
-    return problem_response(request, Problem(
-        422, "the input does not fit: " + "; ".join(f"{f}: {m}" for f, m in problems[:3])
-        + ("; ..." if len(problems) > 3 else "") + ". Nothing was written.",
-        type=INVALID_INPUT, title="Invalid input", errors=problems))
+    return problem_response(
+        request,
+        Problem(
+            422,
+            "the input does not fit: "
+            + "; ".join(f"{f}: {m}" for f, m in problems[:3])
+            + ("; ..." if len(problems) > 3 else "")
+            + ". Nothing was written.",
+            type=INVALID_INPUT,
+            title="Invalid input",
+            errors=problems,
+        ),
+    )
 
 
 async def _on_problem(request: Request, error: Exception) -> JSONResponse:
@@ -148,17 +169,24 @@ async def _on_problem(request: Request, error: Exception) -> JSONResponse:
 
 async def _on_http(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    detail = error.detail if isinstance(error.detail, str) else HTTPStatus(
-        error.status_code).phrase
-    return problem_response(request, Problem(error.status_code, detail,
-                                             headers=dict(error.headers or {})))
+    detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+    return problem_response(
+        request, Problem(error.status_code, detail, headers=dict(error.headers or {}))
+    )
 
 
 async def _on_invalid_submission(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, InvalidSubmission)
-    return problem_response(request, Problem(
-        422, f"{error}. Nothing was written.", type=INVALID_INPUT, title="Invalid input",
-        errors=error.problems))
+    return problem_response(
+        request,
+        Problem(
+            422,
+            f"{error}. Nothing was written.",
+            type=INVALID_INPUT,
+            title="Invalid input",
+            errors=error.problems,
+        ),
+    )
 
 
 async def _on_refused(request: Request, error: Exception) -> JSONResponse:
@@ -166,18 +194,26 @@ async def _on_refused(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, Forbidden):
         return problem_response(request, Problem(403, str(error), type=FORBIDDEN))
     if isinstance(error, Unanswered):
-        return problem_response(request, Problem(503, str(error), type=NOT_TAKEN,
-                                                 headers={"Retry-After": "30"}))
-    return problem_response(request, Problem(409, f"{error}. Nothing was written.",
-                                             type=CONFLICT, title="Refused"))
+        return problem_response(
+            request, Problem(503, str(error), type=NOT_TAKEN, headers={"Retry-After": "30"})
+        )
+    return problem_response(
+        request, Problem(409, f"{error}. Nothing was written.", type=CONFLICT, title="Refused")
+    )
 
 
 async def _on_rpc(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RPCError)
     if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-        return problem_response(request, Problem(
-            503, "Temporal cannot be reached; try again shortly", type=UNAVAILABLE,
-            headers={"Retry-After": "10"}))
+        return problem_response(
+            request,
+            Problem(
+                503,
+                "Temporal cannot be reached; try again shortly",
+                type=UNAVAILABLE,
+                headers={"Retry-After": "10"},
+            ),
+        )
     return _internal(request.scope, error)
 
 
@@ -185,11 +221,23 @@ def _internal(scope: Scope, error: BaseException) -> JSONResponse:
     # The type and where it was raised, never the message: it may quote personal data.
     frames = traceback.extract_tb(error.__traceback__)
     where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
-    _log.error("unexpected %s at %s on %s %s", type(error).__name__, where,
-               scope.get("method"), scope.get("path"))
-    return problem_response(None, Problem(
-        500, "the service met an unexpected error; it is logged. Try again later, or tell "
-        "the operators the time of the call", type=INTERNAL), path=scope.get("path", ""))
+    _log.error(
+        "unexpected %s at %s on %s %s",
+        type(error).__name__,
+        where,
+        scope.get("method"),
+        scope.get("path"),
+    )
+    return problem_response(
+        None,
+        Problem(
+            500,
+            "the service met an unexpected error; it is logged. Try again later, or tell "
+            "the operators the time of the call",
+            type=INTERNAL,
+        ),
+        path=scope.get("path", ""),
+    )
 
 
 class _Unexpected:
@@ -234,10 +282,17 @@ class _BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
         if not declared.isdigit() or int(declared) > MAX_BODY:
-            await problem_response(None, Problem(
-                413, f"the body is larger than {MAX_BODY} bytes" if declared.isdigit()
-                else "the Content-Length header is not a number", type=INVALID_INPUT),
-                path=scope.get("path", ""))(scope, receive, send)
+            await problem_response(
+                None,
+                Problem(
+                    413,
+                    f"the body is larger than {MAX_BODY} bytes"
+                    if declared.isdigit()
+                    else "the Content-Length header is not a number",
+                    type=INVALID_INPUT,
+                ),
+                path=scope.get("path", ""),
+            )(scope, receive, send)
             return
         received = 0
 
@@ -248,8 +303,7 @@ class _BodyLimit:
                 received += len(message.get("body", b""))
                 if received > MAX_BODY:
                     # An HTTPException: FastAPI lets it through its reading of the body.
-                    raise StarletteHTTPException(413, f"the body is larger than {MAX_BODY} "
-                                                      "bytes")
+                    raise StarletteHTTPException(413, f"the body is larger than {MAX_BODY} bytes")
             return message
 
         await self.app(scope, counting, send)

@@ -28,8 +28,10 @@ MAX_LIST = 10_000  # as `dsr list`
 # The intake contract itself (domain/requests.py), every kind of it, as `dsr submit` takes it.
 Submission = Annotated[
     AnySubmission,
-    Body(discriminator="kind", description="One request: the intake contract, its `details` "
-                                            "shaped by its `kind`."),
+    Body(
+        discriminator="kind",
+        description="One request: the intake contract, its `details` shaped by its `kind`.",
+    ),
 ]
 AnyRole = (Role.INTAKE, Role.OPERATOR, Role.APPROVER, Role.CASHIER, Role.AUDITOR)
 Readers = (Role.OPERATOR, Role.AUDITOR)
@@ -43,38 +45,62 @@ async def health() -> Health:
     return Health(status="ok")
 
 
-@router.post("/requests", tags=["requests"], status_code=201, response_model=SubmissionReply,
-             responses={200: {"model": SubmissionReply,
-                              "description": "The same submission was there already"},
-                        **responses(401, 403, 409, 422)})
+@router.post(
+    "/requests",
+    tags=["requests"],
+    status_code=201,
+    response_model=SubmissionReply,
+    responses={
+        200: {"model": SubmissionReply, "description": "The same submission was there already"},
+        **responses(401, 403, 409, 422),
+    },
+)
 async def submit_request(
-    submission: Submission, response: Response, services: Svc,
+    submission: Submission,
+    response: Response,
+    services: Svc,
     account: Annotated[Account, Depends(require(Role.INTAKE))],
 ) -> SubmissionReply:
     """Submit a request and start its workflow. Idempotent on `request_id`: 201 with
     `Location` when made now, 200 when the same submission was there already (a closed
     request is not reopened); 409 for a different request under a used id."""
     try:
-        result = await submit(submission, client=services.client, pool=services.pool,
-                              task_queue=services.task_queue,
-                              deadline_policy=services.deadline_policy)
+        result = await submit(
+            submission,
+            client=services.client,
+            pool=services.pool,
+            task_queue=services.task_queue,
+            deadline_policy=services.deadline_policy,
+        )
     except Refused as error:
-        raise Problem(409, f"{error}. Nothing was written.", type=CONFLICT,
-                      title="Conflicting submission") from None
+        raise Problem(
+            409, f"{error}. Nothing was written.", type=CONFLICT, title="Conflicting submission"
+        ) from None
     if result.created:
         response.headers["Location"] = f"/api/v1/requests/{result.request_id}"
     else:
         response.status_code = 200
     return SubmissionReply(
-        request_id=result.request_id, workflow_id=result.workflow_id, kind=result.kind,
-        created=result.created, workflow_started=result.workflow_started,
-        closed=result.closed, outcome=result.outcome, message=result.message)
+        request_id=result.request_id,
+        workflow_id=result.workflow_id,
+        kind=result.kind,
+        created=result.created,
+        workflow_started=result.workflow_started,
+        closed=result.closed,
+        outcome=result.outcome,
+        message=result.message,
+    )
 
 
-@router.get("/requests/{request_id}", tags=["requests"], response_model=StatusView,
-            responses=responses(401, 403, 404, 409, 422))
+@router.get(
+    "/requests/{request_id}",
+    tags=["requests"],
+    response_model=StatusView,
+    responses=responses(401, 403, 404, 409, 422),
+)
 async def request_status(
-    request_id: RequestId, services: Svc,
+    request_id: RequestId,
+    services: Svc,
     account: Annotated[Account, Depends(require(*AnyRole))],
 ) -> StatusView:
     """Where the request stands (the workflow's `status` query): no personal data."""
@@ -85,28 +111,46 @@ async def request_status(
         raise Problem(409, str(error), type=CONFLICT, title="No workflow") from None
 
 
-@router.get("/requests", tags=["requests"], response_model=list[RequestRow],
-            responses=responses(401, 403, 422))
+@router.get(
+    "/requests",
+    tags=["requests"],
+    response_model=list[RequestRow],
+    responses=responses(401, 403, 422),
+)
 async def list_requests(
-    services: Svc, account: Annotated[Account, Depends(require(*Readers))],
+    services: Svc,
+    account: Annotated[Account, Depends(require(*Readers))],
     kind: RequestKind | None = None,
     in_status: Annotated[RequestStatus | None, Query(alias="status")] = None,
     overdue: bool | None = None,
-    due_before: Annotated[AwareDatetime | None, Query(
-        description="Only requests whose current step is due before this time")] = None,
+    due_before: Annotated[
+        AwareDatetime | None,
+        Query(description="Only requests whose current step is due before this time"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 100,
 ) -> list[RequestRow]:
     """Requests, filtered as `dsr list`, soonest due first."""
-    rows = await RequestViews(services.pool).list(RequestFilter(
-        kind=kind.value if kind else None, status=in_status.value if in_status else None,
-        overdue=overdue, due_before=due_before, limit=limit))
+    rows = await RequestViews(services.pool).list(
+        RequestFilter(
+            kind=kind.value if kind else None,
+            status=in_status.value if in_status else None,
+            overdue=overdue,
+            due_before=due_before,
+            limit=limit,
+        )
+    )
     return [RequestRow(**row) for row in rows]
 
 
-@router.get("/requests/{request_id}/timeline", tags=["requests"], response_model=Timeline,
-            responses=responses(401, 403, 404, 422))
+@router.get(
+    "/requests/{request_id}/timeline",
+    tags=["requests"],
+    response_model=Timeline,
+    responses=responses(401, 403, 404, 422),
+)
 async def request_timeline(
-    request_id: RequestId, services: Svc,
+    request_id: RequestId,
+    services: Svc,
     account: Annotated[Account, Depends(require(*Readers))],
 ) -> Timeline:
     """What `dsr show` shows: the request, its deadlines (met, breached, extended) and

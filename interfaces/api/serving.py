@@ -27,8 +27,10 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
-        raise ApiPortTaken(f"cannot serve the API on {host}:{port} ({error.strerror}); set "
-                           "DSR_API_PORT to a free port, or 0 to serve none") from None
+        raise ApiPortTaken(
+            f"cannot serve the API on {host}:{port} ({error.strerror}); set "
+            "DSR_API_PORT to a free port, or 0 to serve none"
+        ) from None
     sock.listen(128)
     sock.setblocking(False)
     return sock
@@ -37,8 +39,7 @@ def bind(host: str, port: int) -> socket.socket:
 @contextlib.asynccontextmanager
 async def serving(app: FastAPI, sock: socket.socket) -> AsyncIterator[None]:
     """Serve `app` on the bound socket until the block ends, then stop gracefully."""
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False,
-                                           lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         # uvicorn sets a flag, not an event, once it listens.

@@ -23,9 +23,14 @@ def add_parsers(commands: Any) -> None:
     sub = accounts.add_subparsers(dest="accounts_command", required=True)
     create = sub.add_parser("create", help="make an account and print its token, once")
     create.add_argument("name", help="lower-case letters, digits and . _ @ -")
-    create.add_argument("--role", dest="roles", action="append", required=True,
-                        choices=[r.value for r in Role],
-                        help="; ".join(f"{r.value}: {m}" for r, m in ROLE_MEANING.items()))
+    create.add_argument(
+        "--role",
+        dest="roles",
+        action="append",
+        required=True,
+        choices=[r.value for r in Role],
+        help="; ".join(f"{r.value}: {m}" for r, m in ROLE_MEANING.items()),
+    )
     sub.add_parser("list", help="every account, its roles and whether it is disabled")
     disable = sub.add_parser("disable", help="disable an account: its token no longer signs in")
     disable.add_argument("name")
@@ -41,8 +46,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
             admin = await signed_in(settings, pool, doing=f"dsr accounts {args.accounts_command}")
             if Role.ADMIN not in admin.roles:
                 reason = f"account {admin.account} does not hold the admin role"
-                await accounts.record_refusal(403, admin.account, "CLI",
-                                              f"dsr accounts {args.accounts_command}", reason)
+                await accounts.record_refusal(
+                    403, admin.account, "CLI", f"dsr accounts {args.accounts_command}", reason
+                )
                 raise Forbidden(reason)
             by = admin.account
         if args.accounts_command == "create":
@@ -50,19 +56,30 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
                 token = await accounts.create(args.name, tuple(Role(r) for r in args.roles), by)
             except AccountProblem as error:
                 raise Refused(str(error)) from None
-            emit(args.output, {"account": args.name, "roles": sorted(set(args.roles)),
-                               "token": token},
-                 f"account {args.name} made with roles {', '.join(sorted(set(args.roles)))}.\n"
-                 f"Its token, shown this once (keep it secret; DSR_TOKEN or "
-                 f"`Authorization: Bearer ...`):\n{token}")
+            emit(
+                args.output,
+                {"account": args.name, "roles": sorted(set(args.roles)), "token": token},
+                f"account {args.name} made with roles {', '.join(sorted(set(args.roles)))}.\n"
+                f"Its token, shown this once (keep it secret; DSR_TOKEN or "
+                f"`Authorization: Bearer ...`):\n{token}",
+            )
         elif args.accounts_command == "list":
             rows = await accounts.list()
-            emit(args.output, rows, "\n".join(
-                f"{r['account']:<24} {','.join(r['roles']):<32} "
-                + (f"disabled {r['disabled_at']:%Y-%m-%d}" if r["disabled_at"] else "active")
-                for r in rows) or "no accounts")
+            emit(
+                args.output,
+                rows,
+                "\n".join(
+                    f"{r['account']:<24} {','.join(r['roles']):<32} "
+                    + (f"disabled {r['disabled_at']:%Y-%m-%d}" if r["disabled_at"] else "active")
+                    for r in rows
+                )
+                or "no accounts",
+            )
         elif args.accounts_command == "disable":
             if not await accounts.disable(args.name):
                 raise Refused(f"no enabled account named {args.name}")
-            emit(args.output, {"account": args.name, "disabled": True},
-                 f"account {args.name} disabled")
+            emit(
+                args.output,
+                {"account": args.name, "disabled": True},
+                f"account {args.name} disabled",
+            )

@@ -18,22 +18,34 @@ from service import acts
 # Each act is done as the signed-in account (`u`), never as a name typed on the command line.
 OPERATOR_ACTS = {
     "verify-identity": lambda a, u, c, p, _t: acts.verify_identity(
-        a.request_id, a.method, u, client=c, pool=p, act_id=a.act_id),
+        a.request_id, a.method, u, client=c, pool=p, act_id=a.act_id
+    ),
     "record-payment": lambda a, u, c, p, _t: acts.record_payment(
-        a.request_id, a.invoice_id, a.amount_yen, a.reference, u, client=c, pool=p,
-        act_id=a.act_id),
+        a.request_id, a.invoice_id, a.amount_yen, a.reference, u, client=c, pool=p, act_id=a.act_id
+    ),
     "decide": lambda a, u, c, p, texts: acts.decide(
-        a.request_id, a.outcome, u, client=c, pool=p, reason=texts.get("reason"),
-        measure=texts.get("measure"), inclusion=texts.get("include_reason"),
-        refusal_grounds=tuple(a.ground), alternative_ground=a.alternative_ground,
-        withheld_categories=tuple(a.withhold), included_categories=tuple(a.include),
+        a.request_id,
+        a.outcome,
+        u,
+        client=c,
+        pool=p,
+        reason=texts.get("reason"),
+        measure=texts.get("measure"),
+        inclusion=texts.get("include_reason"),
+        refusal_grounds=tuple(a.ground),
+        alternative_ground=a.alternative_ground,
+        withheld_categories=tuple(a.withhold),
+        included_categories=tuple(a.include),
         continued_partners=tuple(a.continue_partner),
-        declined_changes=tuple(n - 1 for n in a.decline_change), act_id=a.act_id),
+        declined_changes=tuple(n - 1 for n in a.decline_change),
+        act_id=a.act_id,
+    ),
     "approve-measure": lambda a, u, c, p, _t: acts.approve_measure(
-        a.request_id, u, client=c, pool=p, act_id=a.act_id),
+        a.request_id, u, client=c, pool=p, act_id=a.act_id
+    ),
     "extend": lambda a, u, c, p, texts: acts.extend_deadline(
-        a.request_id, a.step, a.until, texts.get("reason", ""), u, client=c, pool=p,
-        act_id=a.act_id),
+        a.request_id, a.step, a.until, texts.get("reason", ""), u, client=c, pool=p, act_id=a.act_id
+    ),
 }
 
 
@@ -55,31 +67,64 @@ def add_parsers(commands: Any) -> None:
         return sub
 
     sub = act("verify-identity", "record that the requester's identity is verified")
-    sub.add_argument("--method", required=True,
-                     choices=[m.value for m in IdentityMethod if m.value != "registration_match"])
+    sub.add_argument(
+        "--method",
+        required=True,
+        choices=[m.value for m in IdentityMethod if m.value != "registration_match"],
+    )
     sub = act("record-payment", "record payment of the disclosure fee")
     sub.add_argument("--invoice", dest="invoice_id", required=True)
     sub.add_argument("--amount", dest="amount_yen", type=int, required=True, help="in yen")
     sub.add_argument("--reference", required=True, help="the payment's reference")
     sub = act("decide", "settle the decision on a request")
-    sub.add_argument("--outcome", required=True,
-                     choices=[o.value for o in Outcome if o.value not in _NOT_DECIDED])
-    sub.add_argument("--ground", action="append", default=[],
-                     choices=[g.value for g in RefusalGround], help="Article 6 ground")
-    sub.add_argument("--withhold", action="append", default=[],
-                     choices=[c.value for c in DataCategory], help="withheld category")
-    sub.add_argument("--include", action="append", default=[],
-                     choices=[c.value for c in EXCLUDED_FROM_DISCLOSURE],
-                     help="disclose this category after all (Art 6 ¶2's 'in principle')")
-    sub.add_argument("--include-reason-file", metavar="FILE",
-                     help="why history or characteristic information is disclosed")
-    sub.add_argument("--continue", dest="continue_partner", action="append", default=[],
-                     metavar="PARTNER",
-                     help="a third party whose provision continues on its recorded Art 5 "
-                          "exception")
-    sub.add_argument("--decline-change", action="append", default=[], type=int, metavar="N",
-                     help="a requested change (numbered as `dsr review` shows them) judged "
-                          "not necessary; needs --reason-file")
+    sub.add_argument(
+        "--outcome",
+        required=True,
+        choices=[o.value for o in Outcome if o.value not in _NOT_DECIDED],
+    )
+    sub.add_argument(
+        "--ground",
+        action="append",
+        default=[],
+        choices=[g.value for g in RefusalGround],
+        help="Article 6 ground",
+    )
+    sub.add_argument(
+        "--withhold",
+        action="append",
+        default=[],
+        choices=[c.value for c in DataCategory],
+        help="withheld category",
+    )
+    sub.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        choices=[c.value for c in EXCLUDED_FROM_DISCLOSURE],
+        help="disclose this category after all (Art 6 ¶2's 'in principle')",
+    )
+    sub.add_argument(
+        "--include-reason-file",
+        metavar="FILE",
+        help="why history or characteristic information is disclosed",
+    )
+    sub.add_argument(
+        "--continue",
+        dest="continue_partner",
+        action="append",
+        default=[],
+        metavar="PARTNER",
+        help="a third party whose provision continues on its recorded Art 5 exception",
+    )
+    sub.add_argument(
+        "--decline-change",
+        action="append",
+        default=[],
+        type=int,
+        metavar="N",
+        help="a requested change (numbered as `dsr review` shows them) judged "
+        "not necessary; needs --reason-file",
+    )
     sub.add_argument("--alternative-ground", choices=[g.value for g in AlternativeMeasureGround])
     sub.add_argument("--reason-file", metavar="FILE", help="the reason told to the person")
     sub.add_argument("--measure-file", metavar="FILE", help="the alternative measure")
@@ -90,7 +135,12 @@ def add_parsers(commands: Any) -> None:
     sub.add_argument("--reason-file", metavar="FILE", required=True)
 
 
-ACT_ID_HELP = ("this act's id (default: derived from what you send, so the same command sent "
-               "again is the same act and returns its first result)")
-_NOT_DECIDED = {Outcome.ANSWERED.value, Outcome.IDENTITY_NOT_VERIFIED.value,
-                Outcome.FEE_UNPAID.value}
+ACT_ID_HELP = (
+    "this act's id (default: derived from what you send, so the same command sent "
+    "again is the same act and returns its first result)"
+)
+_NOT_DECIDED = {
+    Outcome.ANSWERED.value,
+    Outcome.IDENTITY_NOT_VERIFIED.value,
+    Outcome.FEE_UNPAID.value,
+}

@@ -27,11 +27,14 @@ from store.inventory import InventoryLoad, InventoryStore, RegisterConflict
 
 def add_parsers(commands: Any) -> None:
     inventory = commands.add_parser(
-        "inventory", help="load what is held about subjects (docs/inventory.md)")
+        "inventory", help="load what is held about subjects (docs/inventory.md)"
+    )
     actions = inventory.add_subparsers(dest="inventory_command", required=True)
     sub = actions.add_parser(
-        "load", help="add or update subjects, items and provisions from a JSON file; "
-                     "loading the same file again changes nothing")
+        "load",
+        help="add or update subjects, items and provisions from a JSON file; "
+        "loading the same file again changes nothing",
+    )
     sub.add_argument("file", metavar="FILE", help="inventory JSON; - for stdin")
     for command in actions.choices.values():
         command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)
@@ -44,18 +47,29 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
             try:
                 result = await InventoryStore(pool).load(inventory)
             except asyncpg.UndefinedTableError:
-                raise Unavailable("the database has no schema yet: start the service with "
-                                  "`make run`, or run `dsr setup`") from None
+                raise Unavailable(
+                    "the database has no schema yet: start the service with "
+                    "`make run`, or run `dsr setup`"
+                ) from None
             except asyncpg.UndefinedColumnError:
-                raise Unavailable("the database's schema is older than this dsr: apply the "
-                                  "migrations with `make run` or `dsr setup`") from None
+                raise Unavailable(
+                    "the database's schema is older than this dsr: apply the "
+                    "migrations with `make run` or `dsr setup`"
+                ) from None
             except RegisterConflict as conflict:
-                raise _refusal(args.file, conflict.problems, "conflicts with the registers",
-                               "refused") from None
-        emit(args.output,
-             {"file": args.file, "subjects": len(inventory.subjects), **asdict(result),
-              "changed": result.changed_anything},
-             summary(args.file, result))
+                raise _refusal(
+                    args.file, conflict.problems, "conflicts with the registers", "refused"
+                ) from None
+        emit(
+            args.output,
+            {
+                "file": args.file,
+                "subjects": len(inventory.subjects),
+                **asdict(result),
+                "changed": result.changed_anything,
+            },
+            summary(args.file, result),
+        )
 
 
 def read_inventory(source: str) -> Inventory:
@@ -87,25 +101,40 @@ def _refusal(source: str, problems: list[tuple[str, str]], what: str, label: str
     """Each problem on its own line on standard error; the refusal's one line to follow."""
     for path, message in problems:
         sys.stderr.write(f"dsr: {label} inventory: {path}: {message}\n")
-    return Refused(f"{source}: {what} ({len(problems)} problem"
-                   f"{'' if len(problems) == 1 else 's'}); nothing was loaded")
+    return Refused(
+        f"{source}: {what} ({len(problems)} problem"
+        f"{'' if len(problems) == 1 else 's'}); nothing was loaded"
+    )
 
 
 def summary(source: str, result: InventoryLoad) -> str:
-    kept = (f"; {result.kept} kept as the person's request left them" if result.kept else "")
+    kept = f"; {result.kept} kept as the person's request left them" if result.kept else ""
     if not result.changed_anything:
-        return (f"inventory {source}: nothing changed ({result.unchanged} records already "
-                f"as in the file{kept})")
+        return (
+            f"inventory {source}: nothing changed ({result.unchanged} records already "
+            f"as in the file{kept})"
+        )
     # The registers' counts only when the file touched them, so a file of subjects alone
     # reads as it always did.
-    registers = "".join(f"; {part}" for part, shown in (
-        (f"purposes {result.purposes_added} added", result.purposes_added),
-        (f"provision bases {result.bases_added} added, {result.bases_changed} changed",
-         result.bases_added or result.bases_changed),
-        (f"consents {result.consents_added} added, {result.consents_changed} changed",
-         result.consents_added or result.consents_changed)) if shown)
-    return (f"inventory {source} loaded: subjects {result.subjects_added} added, "
-            f"{result.subjects_changed} changed; items {result.items_added} added, "
-            f"{result.items_changed} changed; provisions {result.provisions_added} added, "
-            f"{result.provisions_changed} changed{registers}; {result.unchanged} "
-            f"unchanged{kept}")
+    registers = "".join(
+        f"; {part}"
+        for part, shown in (
+            (f"purposes {result.purposes_added} added", result.purposes_added),
+            (
+                f"provision bases {result.bases_added} added, {result.bases_changed} changed",
+                result.bases_added or result.bases_changed,
+            ),
+            (
+                f"consents {result.consents_added} added, {result.consents_changed} changed",
+                result.consents_added or result.consents_changed,
+            ),
+        )
+        if shown
+    )
+    return (
+        f"inventory {source} loaded: subjects {result.subjects_added} added, "
+        f"{result.subjects_changed} changed; items {result.items_added} added, "
+        f"{result.items_changed} changed; provisions {result.provisions_added} added, "
+        f"{result.provisions_changed} changed{registers}; {result.unchanged} "
+        f"unchanged{kept}"
+    )

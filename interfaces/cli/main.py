@@ -80,36 +80,55 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         data = _read_json(args.json)
         submission = parse_submission(data)  # before any connection: bad input writes nothing
         async with connections(settings) as (client, pool):
-            result = await submit(submission, client=client, pool=pool,
-                                  task_queue=settings.temporal.task_queue,
-                                  deadline_policy=settings.policy.deadline_policy())
+            result = await submit(
+                submission,
+                client=client,
+                pool=pool,
+                task_queue=settings.temporal.task_queue,
+                deadline_policy=settings.policy.deadline_policy(),
+            )
         emit(args.output, {**asdict(result), "message": result.message}, result.message)
     elif args.command == "respond":
         text = _read_text(args.text_file)
         async with connections(settings) as (client, pool):
             actor = await signed_in(settings, pool, doing="dsr respond")
-            view = await acting(pool, actor, "dsr respond", respond(
-                args.request_id, text, actor, client=client, pool=pool, act_id=args.act_id))
-        emit(args.output, view.model_dump(mode="json"),
-             f"answer recorded for {args.request_id} by {actor.account}; the answer notice "
-             "follows")
+            view = await acting(
+                pool,
+                actor,
+                "dsr respond",
+                respond(args.request_id, text, actor, client=client, pool=pool, act_id=args.act_id),
+            )
+        emit(
+            args.output,
+            view.model_dump(mode="json"),
+            f"answer recorded for {args.request_id} by {actor.account}; the answer notice follows",
+        )
     elif args.command in cli_acts.OPERATOR_ACTS:
-        texts = {name: _read_text(getattr(args, f"{name}_file"))
-                 for name in ("reason", "measure", "include_reason")
-                 if getattr(args, f"{name}_file", None)}
+        texts = {
+            name: _read_text(getattr(args, f"{name}_file"))
+            for name in ("reason", "measure", "include_reason")
+            if getattr(args, f"{name}_file", None)
+        }
         async with connections(settings) as (client, pool):
             actor = await signed_in(settings, pool, doing=f"dsr {args.command}")
             send = cli_acts.OPERATOR_ACTS[args.command]
-            view = await acting(pool, actor, f"dsr {args.command}",
-                                send(args, actor, client, pool, texts))
-        emit(args.output, view.model_dump(mode="json"),
-             f"{args.command} recorded for {args.request_id} by {actor.account}; "
-             f"{where_it_stands(view)}")
+            view = await acting(
+                pool, actor, f"dsr {args.command}", send(args, actor, client, pool, texts)
+            )
+        emit(
+            args.output,
+            view.model_dump(mode="json"),
+            f"{args.command} recorded for {args.request_id} by {actor.account}; "
+            f"{where_it_stands(view)}",
+        )
     elif args.command == "status":
         async with connections(settings) as (client, pool):
             view = await status(args.request_id, client=client, pool=pool)
-        emit(args.output, view.model_dump(mode="json"),
-              " ".join(f"{key}={value}" for key, value in view.model_dump(mode="json").items()))
+        emit(
+            args.output,
+            view.model_dump(mode="json"),
+            " ".join(f"{key}={value}" for key, value in view.model_dump(mode="json").items()),
+        )
     elif args.command in ("list", "show", "audit"):
         await cli_records.run(args, settings)
     elif args.command == "review":
@@ -127,8 +146,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
     elif args.command == "setup":
         dsn = settings.database.url
         if dsn is None or settings.temporal.address is None:
-            raise Refused("setup prepares an existing cluster: set TEMPORAL_ADDRESS and "
-                          "DATABASE_URL (make run prepares the embedded ones itself)")
+            raise Refused(
+                "setup prepares an existing cluster: set TEMPORAL_ADDRESS and "
+                "DATABASE_URL (make run prepares the embedded ones itself)"
+            )
         # Migrations as the schema's owner (DSR_OWNER_DATABASE_URL), then the runtime
         # role's grants; with DATABASE_URL alone, that one role does both.
         try:
@@ -138,18 +159,28 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         async with connections(settings) as (client, pool):
             problems = await runtime_problems(pool)
             added = await ensure_search_attributes(client, settings.temporal.namespace)
-            retained = await ensure_retention(client, settings.temporal.namespace,
-                                              settings.schedules.retention)
+            retained = await ensure_retention(
+                client, settings.temporal.namespace, settings.schedules.retention
+            )
         retention = spoken_duration(settings.schedules.retention, "dh")
-        emit(args.output, {"migrations_applied": migrations, "search_attributes_added": added,
-                           "retention": retention if retained else None,
-                           "runtime_role_problems": problems},
-             f"migrations applied: {migrations or 'none'}; "
-             f"search attributes added: {added or 'none'}; retention of closed workflows: "
-             + (retention if retained else "left as the cluster has it (refused)")
-             + "".join(f"\nwarning: {p}: the service's role can change the evidence; set "
-                       "DSR_OWNER_DATABASE_URL to the schema owner and DATABASE_URL to a "
-                       "runtime role (docs/audit.md)" for p in problems))
+        emit(
+            args.output,
+            {
+                "migrations_applied": migrations,
+                "search_attributes_added": added,
+                "retention": retention if retained else None,
+                "runtime_role_problems": problems,
+            },
+            f"migrations applied: {migrations or 'none'}; "
+            f"search attributes added: {added or 'none'}; retention of closed workflows: "
+            + (retention if retained else "left as the cluster has it (refused)")
+            + "".join(
+                f"\nwarning: {p}: the service's role can change the evidence; set "
+                "DSR_OWNER_DATABASE_URL to the schema owner and DATABASE_URL to a "
+                "runtime role (docs/audit.md)"
+                for p in problems
+            ),
+        )
 
 
 def where_it_stands(view: StatusView) -> str:
@@ -180,8 +211,11 @@ def parser() -> argparse.ArgumentParser:
     cli_acts.add_parsers(commands)
     sub = commands.add_parser("status", help="where a request stands (asks its workflow)")
     sub.add_argument("request_id")
-    commands.add_parser("setup", help="apply migrations and register search attributes on "
-                                      "the configured (existing) Temporal and Postgres")
+    commands.add_parser(
+        "setup",
+        help="apply migrations and register search attributes on "
+        "the configured (existing) Temporal and Postgres",
+    )
     cli_records.add_parsers(commands)
     cli_review.add_parsers(commands)
     cli_inventory.add_parsers(commands)
@@ -217,8 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"dsr: {error}\n")
         return 1
     except RPCError as error:
-        sys.stderr.write(f"dsr: Temporal refused the call: {error.message} "
-                         f"({error.status.name}); is the service running?\n")
+        sys.stderr.write(
+            f"dsr: Temporal refused the call: {error.message} "
+            f"({error.status.name}); is the service running?\n"
+        )
         return 1
     except Diverged:
         return 3
@@ -234,4 +270,3 @@ def cli() -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
-

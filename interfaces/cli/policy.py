@@ -25,8 +25,13 @@ def add_parsers(commands: Any) -> None:
     sub = policy.add_subparsers(dest="policy_command", required=True)
     post = sub.add_parser("post", help="record a version of the privacy policy as posted")
     post.add_argument("file", metavar="FILE", help="the policy's text as posted; - for stdin")
-    post.add_argument("--effective", type=moment, default=None, metavar="WHEN",
-                      help="when it takes effect (ISO 8601 date or time); unset: on posting")
+    post.add_argument(
+        "--effective",
+        type=moment,
+        default=None,
+        metavar="WHEN",
+        help="when it takes effect (ISO 8601 date or time); unset: on posting",
+    )
     sub.add_parser("list", help="every version: when posted, when in force, its sha256")
     for command in sub.choices.values():
         command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)
@@ -45,29 +50,57 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
         if args.policy_command == "list":
             now = datetime.now(UTC)
             versions = await policy_versions(pool)
-            current = max((v for v in versions if v.effective_at <= now),
-                          key=lambda v: (v.effective_at, v.posted_at), default=None)
-            rows = [{"version": v.version, "posted_at": v.posted_at.isoformat(),
-                     "effective_at": v.effective_at.isoformat(), "sha256": v.text_sha256,
-                     "in_force": v == current} for v in versions]
-            emit(args.output, rows, "\n".join(
-                f"{r['version']}  posted {r['posted_at']}  effective {r['effective_at']}"
-                f"{'  (in force)' if r['in_force'] else ''}" for r in rows)
-                or "no version of the privacy policy has been posted")
+            current = max(
+                (v for v in versions if v.effective_at <= now),
+                key=lambda v: (v.effective_at, v.posted_at),
+                default=None,
+            )
+            rows = [
+                {
+                    "version": v.version,
+                    "posted_at": v.posted_at.isoformat(),
+                    "effective_at": v.effective_at.isoformat(),
+                    "sha256": v.text_sha256,
+                    "in_force": v == current,
+                }
+                for v in versions
+            ]
+            emit(
+                args.output,
+                rows,
+                "\n".join(
+                    f"{r['version']}  posted {r['posted_at']}  effective {r['effective_at']}"
+                    f"{'  (in force)' if r['in_force'] else ''}"
+                    for r in rows
+                )
+                or "no version of the privacy policy has been posted",
+            )
             return
         admin = await signed_in(settings, pool, doing="dsr policy post")
         if Role.ADMIN not in admin.roles:
             reason = f"account {admin.account} does not hold the admin role"
-            await Accounts(pool).record_refusal(403, admin.account, "CLI", "dsr policy post",
-                                                reason)
+            await Accounts(pool).record_refusal(
+                403, admin.account, "CLI", "dsr policy post", reason
+            )
             raise Forbidden(reason)
         try:
-            version = await post_policy(pool, text, posted_at=datetime.now(UTC),
-                                        effective_at=args.effective, posted_by=admin.account)
+            version = await post_policy(
+                pool,
+                text,
+                posted_at=datetime.now(UTC),
+                effective_at=args.effective,
+                posted_by=admin.account,
+            )
         except PostingRefused as error:
             raise Refused(str(error)) from None
-        emit(args.output, {"version": version.version, "sha256": version.text_sha256,
-                           "posted_at": version.posted_at.isoformat(),
-                           "effective_at": version.effective_at.isoformat()},
-             f"privacy policy version {version.version} recorded; in force from "
-             f"{version.effective_at.isoformat(timespec='minutes')}")
+        emit(
+            args.output,
+            {
+                "version": version.version,
+                "sha256": version.text_sha256,
+                "posted_at": version.posted_at.isoformat(),
+                "effective_at": version.effective_at.isoformat(),
+            },
+            f"privacy policy version {version.version} recorded; in force from "
+            f"{version.effective_at.isoformat(timespec='minutes')}",
+        )

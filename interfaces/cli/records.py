@@ -50,8 +50,8 @@ def moment(text: str) -> datetime:
         value = datetime.fromisoformat(text if "T" in text or " " in text else f"{text}T00:00Z")
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"not an ISO 8601 date or time: {text!r} (e.g. 2026-12-01 or "
-            "2026-12-24T17:00+09:00)") from None
+            f"not an ISO 8601 date or time: {text!r} (e.g. 2026-12-01 or 2026-12-24T17:00+09:00)"
+        ) from None
     if value.tzinfo is None:
         raise argparse.ArgumentTypeError(f"give the time zone: {text!r}, e.g. {text}+09:00")
     return value
@@ -76,25 +76,51 @@ def add_parsers(commands: Any) -> None:
     sub.add_argument("--from", dest="start", type=moment, metavar="TIME")
     sub.add_argument("--to", dest="end", type=moment, metavar="TIME")
     sub.add_argument("--out", required=True, type=Path, metavar="DIR")
-    sub = audits.add_parser("replay", help="replay histories against the current code: "
-                                           "exported files, or closed requests' archive")
-    sub.add_argument("paths", nargs="*", help="history JSON files or folders of them")
-    sub.add_argument("--request", dest="request_ids", action="append", default=[],
-                     metavar="ID", help="a closed request, from the store's archive "
-                                        "(repeatable); needs no Temporal")
     sub = audits.add_parser(
-        "verify", help="check the requests' chains (all by default); with no request named, "
-                       "also the event log against the signed checkpoints of the witness")
+        "replay",
+        help="replay histories against the current code: "
+        "exported files, or closed requests' archive",
+    )
+    sub.add_argument("paths", nargs="*", help="history JSON files or folders of them")
+    sub.add_argument(
+        "--request",
+        dest="request_ids",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a closed request, from the store's archive (repeatable); needs no Temporal",
+    )
+    sub = audits.add_parser(
+        "verify",
+        help="check the requests' chains (all by default); with no request named, "
+        "also the event log against the signed checkpoints of the witness",
+    )
     sub.add_argument("request_ids", nargs="*")
-    sub.add_argument("--public-key", type=Path, action="append", default=[], metavar="FILE",
-                     help="a checkpoint key an auditor pinned (PEM; repeat for each key the "
-                          "service has signed with); default: the public half of "
-                          "DSR_CHECKPOINT_KEY")
-    sub.add_argument("--witness", type=Path, metavar="DIR",
-                     help="the witness folder of signed checkpoints; default: DSR_WITNESS_DIR")
-    sub.add_argument("--histories", type=Path, action="append", default=[], metavar="PATH",
-                     help="exported workflow histories (`dsr audit export` folders or "
-                          "history files) to hold the store against; repeatable")
+    sub.add_argument(
+        "--public-key",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a checkpoint key an auditor pinned (PEM; repeat for each key the "
+        "service has signed with); default: the public half of "
+        "DSR_CHECKPOINT_KEY",
+    )
+    sub.add_argument(
+        "--witness",
+        type=Path,
+        metavar="DIR",
+        help="the witness folder of signed checkpoints; default: DSR_WITNESS_DIR",
+    )
+    sub.add_argument(
+        "--histories",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="exported workflow histories (`dsr audit export` folders or "
+        "history files) to hold the store against; repeatable",
+    )
     sub = audits.add_parser("report", help="deadline compliance per request and step")
     sub.add_argument("--from", dest="start", type=moment, required=True, metavar="TIME")
     sub.add_argument("--to", dest="end", type=moment, required=True, metavar="TIME")
@@ -109,14 +135,23 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
         if not 1 <= args.limit <= MAX_LIST:
             raise Refused(f"--limit must be from 1 to {MAX_LIST}")
         async with connections(settings, temporal=False) as (_, pool):
-            rows = await RequestViews(pool).list(RequestFilter(
-                kind=args.kind, status=args.status, overdue=args.overdue,
-                due_before=args.due_before, limit=args.limit))
-        lines = [f"{'request':<28} {'kind':<17} {'status':<12} {'step':<16} "
-                 f"{'due':<17} overdue"] + [
+            rows = await RequestViews(pool).list(
+                RequestFilter(
+                    kind=args.kind,
+                    status=args.status,
+                    overdue=args.overdue,
+                    due_before=args.due_before,
+                    limit=args.limit,
+                )
+            )
+        lines = [
+            f"{'request':<28} {'kind':<17} {'status':<12} {'step':<16} {'due':<17} overdue"
+        ] + [
             f"{r['request_id']:<28} {r['kind']:<17} {r['status']:<12} {r['step'] or '-':<16} "
             f"{r['due_at'].isoformat(timespec='minutes')[:16] if r['due_at'] else '-':<17} "
-            f"{'YES' if r['overdue'] else 'no'}" for r in rows]
+            f"{'YES' if r['overdue'] else 'no'}"
+            for r in rows
+        ]
         emit(args.output, rows, "\n".join(lines) if rows else "no requests match")
     elif args.command == "show":
         async with connections(settings, temporal=False) as (_, pool):
@@ -130,8 +165,12 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
     elif args.audit_command == "replay":
         verdicts = await _replay(args, settings)
         for verdict in verdicts:
-            emit(args.output, asdict(verdict), f"{verdict.source}: " + (
-                "replayed" if verdict.replayed else f"DIVERGED: {verdict.problem}"))
+            emit(
+                args.output,
+                asdict(verdict),
+                f"{verdict.source}: "
+                + ("replayed" if verdict.replayed else f"DIVERGED: {verdict.problem}"),
+            )
         if not all(verdict.replayed for verdict in verdicts):
             raise Diverged()
     elif args.audit_command == "verify":
@@ -142,8 +181,10 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
 
 async def _replay(args: argparse.Namespace, settings: Settings) -> list[ReplayVerdict]:
     if not args.paths and not args.request_ids:
-        raise Refused("name the histories to replay: files or folders, or --request ID "
-                      "(repeatable) for closed requests in the archive")
+        raise Refused(
+            "name the histories to replay: files or folders, or --request ID "
+            "(repeatable) for closed requests in the archive"
+        )
     archived = []
     if args.request_ids:  # all found before anything is replayed: a wrong id changes nothing
         async with connections(settings, temporal=False) as (_, pool):
@@ -159,8 +200,12 @@ async def _replay(args: argparse.Namespace, settings: Settings) -> list[ReplayVe
         if not verdicts:
             raise Refused("no history files found in " + ", ".join(args.paths))
     return verdicts + await replay_histories(
-        (f"request {a.request_id} (archived {a.archived_at:%Y-%m-%d %H:%M %Z}, "
-         f"run {a.run_id})", a.workflow_history()) for a in archived)
+        (
+            f"request {a.request_id} (archived {a.archived_at:%Y-%m-%d %H:%M %Z}, run {a.run_id})",
+            a.workflow_history(),
+        )
+        for a in archived
+    )
 
 
 async def _report(args: argparse.Namespace, settings: Settings) -> None:
@@ -174,8 +219,11 @@ async def _report(args: argparse.Namespace, settings: Settings) -> None:
         sys.stdout.write(text)
         return
     await asyncio.to_thread(args.out.write_text, text, encoding="utf-8")
-    emit(args.output, {"file": str(args.out), "rows": len(report.rows)},
-         f"wrote {len(report.rows)} rows to {args.out}")
+    emit(
+        args.output,
+        {"file": str(args.out), "rows": len(report.rows)},
+        f"wrote {len(report.rows)} rows to {args.out}",
+    )
 
 
 async def _export(args: argparse.Namespace, settings: Settings) -> None:
@@ -187,13 +235,20 @@ async def _export(args: argparse.Namespace, settings: Settings) -> None:
         if args.start is not None or args.end is not None:
             ids += await views.request_ids(args.start, args.end)
         try:
-            manifest = await export_requests(list(dict.fromkeys(ids)), args.out,
-                                             client=client, views=views,
-                                             archive=ArchivedHistories(pool))
+            manifest = await export_requests(
+                list(dict.fromkeys(ids)),
+                args.out,
+                client=client,
+                views=views,
+                archive=ArchivedHistories(pool),
+            )
         except (UnknownRequest, HistoryUnavailable) as error:
             raise Refused(str(error)) from None
-    emit(args.output, {"folder": str(args.out), "requests": manifest},
-         f"exported {len(manifest)} request(s) to {args.out}")
+    emit(
+        args.output,
+        {"folder": str(args.out), "requests": manifest},
+        f"exported {len(manifest)} request(s) to {args.out}",
+    )
 
 
 async def _verify_registers(pool: asyncpg.Pool, output: str) -> int:
@@ -205,10 +260,16 @@ async def _verify_registers(pool: asyncpg.Pool, output: str) -> int:
             verdict = await verify_stream(connection, stream)
             broken += not verdict.intact
             name = logged_name(stream)
-            emit(output, asdict(verdict) | {"request_id": name, "intact": verdict.intact},
-                 f"{name}: " + (f"intact ({verdict.events} events)" if verdict.intact
-                                else f"BROKEN at seq {verdict.first_broken_seq}: "
-                                     f"{verdict.problem}"))
+            emit(
+                output,
+                asdict(verdict) | {"request_id": name, "intact": verdict.intact},
+                f"{name}: "
+                + (
+                    f"intact ({verdict.events} events)"
+                    if verdict.intact
+                    else f"BROKEN at seq {verdict.first_broken_seq}: {verdict.problem}"
+                ),
+            )
     return broken
 
 
@@ -229,33 +290,55 @@ async def _verify(args: argparse.Namespace, settings: Settings) -> None:
             except UnknownRequest as error:
                 raise Refused(str(error)) from None
             # The report's per-step projection must be what the events fold to, too.
-            projection = await kept_compliance_problem(pool, request_id) \
-                if verdict.intact else None
+            projection = await kept_compliance_problem(pool, request_id) if verdict.intact else None
             intact = verdict.intact and projection is None
             broken += not intact
-            emit(args.output, asdict(verdict) | {"intact": intact,
-                                                 "compliance_projection": projection},
-                 f"{request_id}: " + (
-                     f"intact ({verdict.events} events)" if intact
-                     else f"BROKEN at seq {verdict.first_broken_seq}: {verdict.problem}"
-                     if not verdict.intact
-                     else f"BROKEN: {projection}"))
+            emit(
+                args.output,
+                asdict(verdict) | {"intact": intact, "compliance_projection": projection},
+                f"{request_id}: "
+                + (
+                    f"intact ({verdict.events} events)"
+                    if intact
+                    else f"BROKEN at seq {verdict.first_broken_seq}: {verdict.problem}"
+                    if not verdict.intact
+                    else f"BROKEN: {projection}"
+                ),
+            )
         if whole:
             broken += await _verify_registers(pool, args.output)
         if keys is not None:
             audit = await (
-                audit_log(pool, witness=DirectoryWitness(args.witness
-                                                         or settings.witness_folder()),
-                          keys=keys, histories=histories) if whole
-                else audit_histories(pool, keys=keys, histories=histories))
+                audit_log(
+                    pool,
+                    witness=DirectoryWitness(args.witness or settings.witness_folder()),
+                    keys=keys,
+                    histories=histories,
+                )
+                if whole
+                else audit_histories(pool, keys=keys, histories=histories)
+            )
             broken += not audit.intact
-            emit(args.output, {"event_log" if whole else "histories": {
-                "intact": audit.intact, "entries": audit.log_size,
-                "witnessed_checkpoints": audit.witnessed,
-                "history_checkpoints": audit.from_histories, "histories": len(histories),
-                "problems": audit.problems, "notes": audit.notes}},
-                 "\n".join([f"{'event log' if whole else 'histories'}: {audit.summary()}",
-                            *(f"  note: {n}" for n in audit.notes)]))
+            emit(
+                args.output,
+                {
+                    "event_log" if whole else "histories": {
+                        "intact": audit.intact,
+                        "entries": audit.log_size,
+                        "witnessed_checkpoints": audit.witnessed,
+                        "history_checkpoints": audit.from_histories,
+                        "histories": len(histories),
+                        "problems": audit.problems,
+                        "notes": audit.notes,
+                    }
+                },
+                "\n".join(
+                    [
+                        f"{'event log' if whole else 'histories'}: {audit.summary()}",
+                        *(f"  note: {n}" for n in audit.notes),
+                    ]
+                ),
+            )
     if broken:
         raise Diverged()
 
@@ -263,8 +346,10 @@ async def _verify(args: argparse.Namespace, settings: Settings) -> None:
 def _public_keys(args: argparse.Namespace, settings: Settings) -> list[Ed25519PublicKey]:
     paths = args.public_key or [settings.checkpoint_key_file()]
     if not args.public_key and not paths[0].exists():
-        raise Refused(f"no checkpoint key to verify with: {paths[0]} does not exist; give the "
-                      "key you pinned with --public-key FILE")
+        raise Refused(
+            f"no checkpoint key to verify with: {paths[0]} does not exist; give the "
+            "key you pinned with --public-key FILE"
+        )
     try:
         return [load_public_key(path) for path in paths]
     except KeyProblem as error:
@@ -273,25 +358,37 @@ def _public_keys(args: argparse.Namespace, settings: Settings) -> list[Ed25519Pu
 
 def _timeline_text(timeline: dict[str, Any]) -> str:
     request = timeline["request"]
-    lines = [f"{request['kind']} request {request['request_id']} ({request['workflow_id']}): "
-             f"{request['status']}" + (f", outcome {request['outcome']}"
-                                       if request["outcome"] else "")
-             + f"; deadline policy {request['deadline_policy_version']}"
-             + f"; privacy policy at receipt {request['privacy_policy_version'] or 'none posted'}"
-             + (f"; personal data shredded {request['personal_data_shredded_at']:%Y-%m-%d}"
-                if request["personal_data_shredded_at"] else ""), "", "deadlines:"]
+    lines = [
+        f"{request['kind']} request {request['request_id']} ({request['workflow_id']}): "
+        f"{request['status']}"
+        + (f", outcome {request['outcome']}" if request["outcome"] else "")
+        + f"; deadline policy {request['deadline_policy_version']}"
+        + f"; privacy policy at receipt {request['privacy_policy_version'] or 'none posted'}"
+        + (
+            f"; personal data shredded {request['personal_data_shredded_at']:%Y-%m-%d}"
+            if request["personal_data_shredded_at"]
+            else ""
+        ),
+        "",
+        "deadlines:",
+    ]
     for d in timeline["deadlines"]:
         done = d["met_at"] or d["completed_at"]
         lines.append(
             f"  {d['step']:<16} due {d['due_at'].isoformat(timespec='minutes')}  "
             f"{d['status'].upper():<15}"
             + (f" done {done.isoformat(timespec='minutes')}" if done else "")
-            + (f" breached {d['breached_at'].isoformat(timespec='minutes')}"
-               if d["breached_at"] else "")
-            + (f" extended x{d['extensions']}" if d["extensions"] else ""))
+            + (
+                f" breached {d['breached_at'].isoformat(timespec='minutes')}"
+                if d["breached_at"]
+                else ""
+            )
+            + (f" extended x{d['extensions']}" if d["extensions"] else "")
+        )
     lines += ["", "events:"]
     for e in timeline["events"]:
         payload = ", ".join(f"{k}={v}" for k, v in e["payload"].items() if v not in (None, ""))
-        lines.append(f"  {e['seq']:>3} {e['occurred_at'][:19]} {e['type']:<26} "
-                     f"{e['actor']:<10} {payload}")
+        lines.append(
+            f"  {e['seq']:>3} {e['occurred_at'][:19]} {e['type']:<26} {e['actor']:<10} {payload}"
+        )
     return "\n".join(lines)

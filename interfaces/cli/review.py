@@ -19,7 +19,8 @@ from store.review import review_document
 
 def add_parsers(commands: Any) -> None:
     sub = commands.add_parser(
-        "review", help="what a request asks beside what we hold, before deciding it")
+        "review", help="what a request asks beside what we hold, before deciding it"
+    )
     sub.add_argument("request_id")
 
 
@@ -37,38 +38,54 @@ async def review(pool: asyncpg.Pool, request_id: str) -> str:
 
 
 def render(document: dict[str, Any]) -> str:
-    lines = [f"{document['kind']} request {document['request_id']} "
-             f"({document['status']}, step {document['step'] or '-'})"]
+    lines = [
+        f"{document['kind']} request {document['request_id']} "
+        f"({document['status']}, step {document['step'] or '-'})"
+    ]
     if document.get("statement"):
         lines.append(f"the person's statement: {document['statement']}")
     if not document["investigated"]:
         lines.append("(not investigated yet: what follows is what we hold now)")
     for number, change in enumerate(document.get("changes", []), start=1):
-        effect = "changes it" if change["changes_something"] else \
-            f"changes nothing ({change['why_not'].replace('_', ' ')})"
-        lines.append(f"{number}. {change['field']} {change['action']}: held "
-                     f"{change['held_value'] or '(not held)'!s} → requested "
-                     f"{change['requested_value'] or '(deleted)'!s}; {effect}")
+        effect = (
+            "changes it"
+            if change["changes_something"]
+            else f"changes nothing ({change['why_not'].replace('_', ' ')})"
+        )
+        lines.append(
+            f"{number}. {change['field']} {change['action']}: held "
+            f"{change['held_value'] or '(not held)'!s} → requested "
+            f"{change['requested_value'] or '(deleted)'!s}; {effect}"
+        )
     if "grounds" in document:
-        lines.append(f"asks to {document['action']} on the grounds "
-                     f"{', '.join(document['grounds'])}")
+        lines.append(
+            f"asks to {document['action']} on the grounds {', '.join(document['grounds'])}"
+        )
     for item in document.get("items", []):
         if "placement" in item:
-            lines.append(f"- {item['category']}/{item['field']}: {item['value']} "
-                         f"[{item['placement']}]")
+            lines.append(
+                f"- {item['category']}/{item['field']}: {item['value']} [{item['placement']}]"
+            )
         else:
-            flags = [flag for flag, on in (("IN BREACH", item["in_breach"]),
-                                           ("not lawfully obtained",
-                                            not item["lawfully_obtained"]),
-                                           ("suspended", item["suspended"])) if on]
-            lines.append(f"- {item['category']}/{item['field']}: {item['value']} "
-                         f"(purpose: {item['purpose']})"
-                         + (f" [{', '.join(flags)}]" if flags else ""))
+            flags = [
+                flag
+                for flag, on in (
+                    ("IN BREACH", item["in_breach"]),
+                    ("not lawfully obtained", not item["lawfully_obtained"]),
+                    ("suspended", item["suspended"]),
+                )
+                if on
+            ]
+            lines.append(
+                f"- {item['category']}/{item['field']}: {item['value']} "
+                f"(purpose: {item['purpose']})" + (f" [{', '.join(flags)}]" if flags else "")
+            )
     for partner in document.get("partners", []):
         if partner["relationship"] == "unknown":
             lines.append(f"- {partner['partner_id']}: no provision on record")
         else:
-            lines.append(f"- {partner['partner_id']}: {partner['relationship']} on "
-                         f"{partner['legal_basis']}" + (" (stopped)" if partner["stopped"]
-                                                        else ""))
+            lines.append(
+                f"- {partner['partner_id']}: {partner['relationship']} on "
+                f"{partner['legal_basis']}" + (" (stopped)" if partner["stopped"] else "")
+            )
     return "\n".join(lines)

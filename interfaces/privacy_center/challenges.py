@@ -98,8 +98,15 @@ class Challenges:
         return _mac(self._key, "csrf", str(challenge_id), browser)
 
     async def start(
-        self, *, kind: str, language: str, email: str, name: str,
-        details: dict[str, Any], now: datetime, code_message: Any,
+        self,
+        *,
+        kind: str,
+        language: str,
+        email: str,
+        name: str,
+        details: dict[str, Any],
+        now: datetime,
+        code_message: Any,
     ) -> Started:
         """A challenge for the form; `code_message(code)` words the message with the code."""
         address_hash = _mac(self._key, "address", email.strip().lower())
@@ -107,8 +114,9 @@ class Challenges:
             # A form whose code was never entered is not kept past the code's life.
             await stored.forget_stale_forms(connection, now)
             await stored.lock_address(connection, address_hash)
-            locked = await stored.locked_until(connection, address_hash,
-                                               now - RATE_WINDOW - LOCKED_FOR)
+            locked = await stored.locked_until(
+                connection, address_hash, now - RATE_WINDOW - LOCKED_FOR
+            )
             if locked is not None and locked > now:
                 return Started(None, refused=Refusal.ADDRESS_LOCKED)
             codes = await stored.codes_since(connection, address_hash, now - RATE_WINDOW)
@@ -123,20 +131,33 @@ class Challenges:
                 # The address on record, as recorded: the requester's e-mail the lifecycle
                 # matches against, and where every notice of the request will go.
                 submission = await vault.seal_json(
-                    connection, registered[0],
-                    {"requester": {"name": name, "email": registered[1]}, "details": details})
+                    connection,
+                    registered[0],
+                    {"requester": {"name": name, "email": registered[1]}, "details": details},
+                )
             await stored.add_challenge(
-                connection, challenge_id=challenge_id, address_hash=address_hash,
-                subject_id=registered[0] if registered else None, kind=kind,
-                language=language, submission=submission,
+                connection,
+                challenge_id=challenge_id,
+                address_hash=address_hash,
+                subject_id=registered[0] if registered else None,
+                kind=kind,
+                language=language,
+                submission=submission,
                 code_hash=_mac(self._key, "code", str(challenge_id), code),
-                created_at=now, expires_at=now + CODE_VALID_FOR)
+                created_at=now,
+                expires_at=now + CODE_VALID_FOR,
+            )
             notice_id = None
             if registered is not None:
                 message: Message = code_message(code)
-                notice_id = await _queue(connection, f"pc-code-{challenge_id}",
-                                         "one_time_code", registered[0], registered[1],
-                                         message)
+                notice_id = await _queue(
+                    connection,
+                    f"pc-code-{challenge_id}",
+                    "one_time_code",
+                    registered[0],
+                    registered[1],
+                    message,
+                )
         log.info("privacy center challenge made", challenge_id=str(challenge_id), kind=kind)
         return Started(challenge_id, notice_id)
 
@@ -147,17 +168,20 @@ class Challenges:
             if row is None:
                 return Checked(Verdict.UNKNOWN)
             right = hmac.compare_digest(
-                row["code_hash"], _mac(self._key, "code", str(challenge_id), code.strip()))
+                row["code_hash"], _mac(self._key, "code", str(challenge_id), code.strip())
+            )
             # A form whose subject's key was destroyed meanwhile is no form any more: the
             # challenge then behaves as one for an unknown address.
-            form = None if row["submission"] is None \
+            form = (
+                None
+                if row["submission"] is None
                 else vault_of(connection).open_json(row["submission"])
+            )
             if row["verified_at"] is not None:
                 # The code was right before; the request is still to be recorded only if
                 # that failed (submit() is idempotent on the request id, so try again).
                 if right and form is not None:
-                    return Checked(Verdict.VERIFIED,
-                                   request=_request(row, row["request_id"], form))
+                    return Checked(Verdict.VERIFIED, request=_request(row, row["request_id"], form))
                 return Checked(Verdict.USED)
             if row["locked_until"] is not None and row["locked_until"] > now:
                 return Checked(Verdict.LOCKED)
@@ -166,21 +190,23 @@ class Challenges:
             if not right or form is None:
                 wrong = row["failed_attempts"] + 1
                 locked = wrong >= MAX_WRONG_CODES
-                await stored.count_wrong_code(connection, challenge_id, wrong,
-                                              now + LOCKED_FOR if locked else None)
-                log.info("privacy center code wrong", challenge_id=str(challenge_id),
-                         locked=locked)
+                await stored.count_wrong_code(
+                    connection, challenge_id, wrong, now + LOCKED_FOR if locked else None
+                )
+                log.info("privacy center code wrong", challenge_id=str(challenge_id), locked=locked)
                 if locked:
                     return Checked(Verdict.LOCKED)
                 return Checked(Verdict.WRONG, attempts_left=MAX_WRONG_CODES - wrong)
             request_id = f"pc-{secrets.token_hex(10)}"
             await stored.mark_verified(connection, challenge_id, now, request_id)
-        log.info("privacy center code verified", challenge_id=str(challenge_id),
-                 request_id=request_id)
+        log.info(
+            "privacy center code verified", challenge_id=str(challenge_id), request_id=request_id
+        )
         return Checked(Verdict.VERIFIED, request=_request(row, request_id, form))
 
-    async def complete(self, challenge_id: uuid.UUID, request_id: str, *, base_url: str,
-                       link_message: Any) -> int | None:
+    async def complete(
+        self, challenge_id: uuid.UUID, request_id: str, *, base_url: str, link_message: Any
+    ) -> int | None:
         """The request is recorded: forget the form, make its status link and queue the
         message carrying it (`link_message(url)`). Once per request."""
         token = secrets.token_urlsafe(32)
@@ -194,8 +220,14 @@ class Challenges:
             recipient = vault_of(connection).open(on_record["requester_email"])
             if recipient == ERASED:  # erased already: there is nobody to send the link to
                 return None
-            return await _queue(connection, f"pc-status-{request_id}", "status_link",
-                                on_record["subject_id"], recipient, link_message(url))
+            return await _queue(
+                connection,
+                f"pc-status-{request_id}",
+                "status_link",
+                on_record["subject_id"],
+                recipient,
+                link_message(url),
+            )
 
     async def request_of(self, token: str) -> str | None:
         return await stored.request_of_link(self._pool, token_hash(token))
@@ -206,16 +238,28 @@ class Challenges:
 
 
 def _request(row: asyncpg.Record, request_id: str, form: dict[str, Any]) -> dict[str, Any]:
-    return {"request_id": request_id, "subject_id": row["subject_id"], "kind": row["kind"],
-            "language": row["language"], **form}
+    return {
+        "request_id": request_id,
+        "subject_id": row["subject_id"],
+        "kind": row["kind"],
+        "language": row["language"],
+        **form,
+    }
 
 
-async def _queue(connection: Connection, key: str, purpose: str, subject_id: str,
-                 recipient: str, message: Message) -> int:
+async def _queue(
+    connection: Connection,
+    key: str,
+    purpose: str,
+    subject_id: str,
+    recipient: str,
+    message: Message,
+) -> int:
     """Queue a message to `recipient`, sealed under `subject_id`'s key (inside the
     caller's transaction), once per `key`."""
-    return await stored.queue_notice(connection, key, purpose, subject_id, recipient,
-                                     message.subject, message.body)
+    return await stored.queue_notice(
+        connection, key, purpose, subject_id, recipient, message.subject, message.body
+    )
 
 
 class Outbox:
@@ -235,20 +279,27 @@ class Outbox:
             # A shredding marks the key destroyed at its commit and deletes it from the
             # keyring after: in between the key still opens what was forgotten.
             forgotten = await stored.destroyed_keys(
-                connection, [key_of(row["recipient"]) for row in rows])
+                connection, [key_of(row["recipient"]) for row in rows]
+            )
         for row in rows:
             recipient, subject_line, body = (
-                vault.open(row[column]) for column in ("recipient", "subject_line", "body"))
-            if key_of(row["recipient"]) in forgotten or ERASED in (recipient, subject_line,
-                                                                   body):
+                vault.open(row[column]) for column in ("recipient", "subject_line", "body")
+            )
+            if key_of(row["recipient"]) in forgotten or ERASED in (recipient, subject_line, body):
                 await self._withdraw(row["notice_id"])
                 continue
             try:
-                await self._sender.send(OutgoingNotice(
-                    row["notice_id"], row["idempotency_key"], recipient, subject_line, body))
+                await self._sender.send(
+                    OutgoingNotice(
+                        row["notice_id"], row["idempotency_key"], recipient, subject_line, body
+                    )
+                )
             except Exception as error:  # kept pending, sent next time
-                log.warning("privacy center message not delivered; it stays pending",
-                            notice_id=row["notice_id"], error=type(error).__name__)
+                log.warning(
+                    "privacy center message not delivered; it stays pending",
+                    notice_id=row["notice_id"],
+                    error=type(error).__name__,
+                )
                 continue
             await stored.mark_delivered(self._pool, row["notice_id"])
 
@@ -257,5 +308,6 @@ class Outbox:
         would be tried at every delivery for ever, and the outbox has no other state for
         it (its code or link is of no use to anyone any more)."""
         await stored.withdraw_notice(self._pool, notice_id)
-        log.info("privacy center message withdrawn: its personal data was erased",
-                 notice_id=notice_id)
+        log.info(
+            "privacy center message withdrawn: its personal data was erased", notice_id=notice_id
+        )

@@ -21,22 +21,39 @@ from domain.requests import (
 )
 
 # In the order the start page lists them: the rights first, the inquiry last.
-KINDS = (RequestKind.DISCLOSURE, RequestKind.CORRECTION, RequestKind.SUSPENSION,
-         RequestKind.THIRD_PARTY_STOP, RequestKind.INQUIRY)
+KINDS = (
+    RequestKind.DISCLOSURE,
+    RequestKind.CORRECTION,
+    RequestKind.SUSPENSION,
+    RequestKind.THIRD_PARTY_STOP,
+    RequestKind.INQUIRY,
+)
 CATEGORIES = tuple(DataCategory)
 ACTIONS = tuple(CorrectionAction)
 SUSPENSION_ACTIONS = tuple(SuspensionAction)
 GROUNDS = tuple(SuspensionGround)
 CHANGE_ROWS = 3
-FIELD_SUGGESTIONS = ("name", "email", "phone", "address", "date_of_birth", "bank_account",
-                     "credit_card")
+FIELD_SUGGESTIONS = (
+    "name",
+    "email",
+    "phone",
+    "address",
+    "date_of_birth",
+    "bank_account",
+    "credit_card",
+)
 
 # Which form field a contract field path is shown against.
 _FIELD_LABELS = {
-    "requester.name": "name", "requester.email": "email", "details.text": "text",
-    "details.categories": "categories", "details.statement": "statement",
-    "details.action": "suspension.action", "details.grounds": "grounds",
-    "details.partners": "partners", "details.changes": "changes",
+    "requester.name": "name",
+    "requester.email": "email",
+    "details.text": "text",
+    "details.categories": "categories",
+    "details.statement": "statement",
+    "details.action": "suspension.action",
+    "details.grounds": "grounds",
+    "details.partners": "partners",
+    "details.changes": "changes",
 }
 
 
@@ -82,15 +99,21 @@ def details_from(kind: RequestKind, form: FormData) -> dict[str, Any]:
     return details
 
 
-def check(kind: RequestKind, name: str, email: str, details: dict[str, Any],
-          language: str) -> list[tuple[str, str]]:
+def check(
+    kind: RequestKind, name: str, email: str, details: dict[str, Any], language: str
+) -> list[tuple[str, str]]:
     """The contract's problems with this form, as (form field, message); none: it is fine."""
     try:
-        parse_submission({
-            "request_id": "pc-check", "subject_id": "pc-check", "kind": kind.value,
-            "language": language, "requester": {"name": name, "email": email},
-            "details": details,
-        })
+        parse_submission(
+            {
+                "request_id": "pc-check",
+                "subject_id": "pc-check",
+                "kind": kind.value,
+                "language": language,
+                "requester": {"name": name, "email": email},
+                "details": details,
+            }
+        )
     except InvalidSubmission as error:
         return [(_label(path), message) for path, message in error.problems]
     return []

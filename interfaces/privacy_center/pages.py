@@ -40,7 +40,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; "
-                               "form-action 'self'; base-uri 'none'",
+    "form-action 'self'; base-uri 'none'",
 }
 
 
@@ -79,12 +79,16 @@ def language_of(request: Request, chosen: object = None) -> Language:
     return Language.EN
 
 
-def page(request: Request, name: str, language: Language, status: int = 200,
-         **context: Any) -> HTMLResponse:
+def page(
+    request: Request, name: str, language: Language, status: int = 200, **context: Any
+) -> HTMLResponse:
     other = Language.EN if language is Language.JA else Language.JA
     response = templates.TemplateResponse(
-        request, name, {"t": texts(language), "lang": language.value, "other": other.value,
-                        **context}, status_code=status)
+        request,
+        name,
+        {"t": texts(language), "lang": language.value, "other": other.value, **context},
+        status_code=status,
+    )
     response.headers.update(SECURITY_HEADERS)
     return response
 
@@ -99,8 +103,14 @@ def browser(request: Request) -> tuple[str, bool]:
 
 def keep_cookie(request: Request, response: Response, cookie: str, new: bool) -> Response:
     if new:
-        response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict",
-                            secure=request.url.scheme == "https", path="/")
+        response.set_cookie(
+            CSRF_COOKIE,
+            cookie,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
     return response
 
 

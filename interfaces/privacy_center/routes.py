@@ -56,8 +56,7 @@ def _form_kind(kind: str) -> RequestKind | None:
 
 @router.get("/privacy-center.css")
 async def stylesheet() -> Response:
-    return Response(CSS, media_type="text/css",
-                    headers={"Cache-Control": "public, max-age=3600"})
+    return Response(CSS, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -65,16 +64,32 @@ async def start(request: Request) -> HTMLResponse:
     return page(request, "start.html", language_of(request), kinds=forms.KINDS)
 
 
-def _form_page(request: Request, kind: RequestKind, language: Language, *, status: int = 200,
-               values: FormData | dict | None = None,
-               problems: list[tuple[str, str]] | None = None) -> Response:
+def _form_page(
+    request: Request,
+    kind: RequestKind,
+    language: Language,
+    *,
+    status: int = 200,
+    values: FormData | dict | None = None,
+    problems: list[tuple[str, str]] | None = None,
+) -> Response:
     cookie, new = browser(request)
     response = page(
-        request, "form.html", language, status=status, kind=kind.value, csrf=cookie,
-        values=values or {}, problems=problems or [], categories=forms.CATEGORIES,
-        actions=forms.ACTIONS, suspension_actions=forms.SUSPENSION_ACTIONS,
-        grounds=forms.GROUNDS, rows=range(1, forms.CHANGE_ROWS + 1),
-        suggestions=forms.FIELD_SUGGESTIONS)
+        request,
+        "form.html",
+        language,
+        status=status,
+        kind=kind.value,
+        csrf=cookie,
+        values=values or {},
+        problems=problems or [],
+        categories=forms.CATEGORIES,
+        actions=forms.ACTIONS,
+        suspension_actions=forms.SUSPENSION_ACTIONS,
+        grounds=forms.GROUNDS,
+        rows=range(1, forms.CHANGE_ROWS + 1),
+        suggestions=forms.FIELD_SUGGESTIONS,
+    )
     return keep_cookie(request, response, cookie, new)
 
 
@@ -95,34 +110,61 @@ async def send_form(request: Request, kind: str) -> Response:
         return not_found(request, language)
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = form.get("csrf")
-    if not (cookie and isinstance(sent, str) and hmac.compare_digest(sent, cookie)
-            and same_origin(request)):
-        return page(request, "message.html", language, status=403, heading="title",
-                    message=texts(language)["bad_form"], back=f"/request/{chosen.value}")
+    if not (
+        cookie
+        and isinstance(sent, str)
+        and hmac.compare_digest(sent, cookie)
+        and same_origin(request)
+    ):
+        return page(
+            request,
+            "message.html",
+            language,
+            status=403,
+            heading="title",
+            message=texts(language)["bad_form"],
+            back=f"/request/{chosen.value}",
+        )
     name, email = (_text(form.get("name")), _text(form.get("email")))
     details = forms.details_from(chosen, form)
     problems = forms.check(chosen, name, email, details, language.value)
     if problems:
-        return _form_page(request, chosen, language, status=400, values=form,
-                          problems=problems)
+        return _form_page(request, chosen, language, status=400, values=form, problems=problems)
     t = texts(language)
     minutes = int(CODE_VALID_FOR.total_seconds() // 60)
     started = await challenges(request).start(
-        kind=chosen.value, language=language.value, email=email, name=name, details=details,
+        kind=chosen.value,
+        language=language.value,
+        email=email,
+        name=name,
+        details=details,
         now=datetime.now(UTC),
         code_message=lambda code: Message(
-            t["mail.code.subject"], t["mail.code.body"].format(code=code, minutes=minutes)))
+            t["mail.code.subject"], t["mail.code.body"].format(code=code, minutes=minutes)
+        ),
+    )
     if started.refused is not None:
-        message = (t["limited"] if started.refused is Refusal.RATE_LIMITED
-                   else t["locked.address"].format(minutes=int(LOCKED_FOR.total_seconds() // 60)))
-        return page(request, "message.html", language, status=429, heading="limited.title",
-                    message=message, back="/")
+        message = (
+            t["limited"]
+            if started.refused is Refusal.RATE_LIMITED
+            else t["locked.address"].format(minutes=int(LOCKED_FOR.total_seconds() // 60))
+        )
+        return page(
+            request,
+            "message.html",
+            language,
+            status=429,
+            heading="limited.title",
+            message=message,
+            back="/",
+        )
     # Delivered after the reply, so a registered address does not answer measurably
     # slower than an unknown one.
-    response = RedirectResponse(f"/verify/{started.challenge_id}?lang={language.value}",
-                                status_code=303,
-                                background=BackgroundTask(outbox(request).deliver,
-                                                          started.notice_id))
+    response = RedirectResponse(
+        f"/verify/{started.challenge_id}?lang={language.value}",
+        status_code=303,
+        background=BackgroundTask(outbox(request).deliver, started.notice_id),
+    )
     response.headers.update(SECURITY_HEADERS)
     return response
 
@@ -139,13 +181,27 @@ def _challenge_id(value: str) -> uuid.UUID | None:
         return None
 
 
-def _verify_page(request: Request, challenge_id: uuid.UUID, language: Language, *,
-                 status: int = 200, note: str | None = None, form: bool = True) -> Response:
+def _verify_page(
+    request: Request,
+    challenge_id: uuid.UUID,
+    language: Language,
+    *,
+    status: int = 200,
+    note: str | None = None,
+    form: bool = True,
+) -> Response:
     cookie, new = browser(request)
     response = page(
-        request, "verify.html", language, status=status, challenge_id=str(challenge_id),
-        csrf=challenges(request).csrf_token(challenge_id, cookie), note=note, form=form,
-        minutes=int(CODE_VALID_FOR.total_seconds() // 60))
+        request,
+        "verify.html",
+        language,
+        status=status,
+        challenge_id=str(challenge_id),
+        csrf=challenges(request).csrf_token(challenge_id, cookie),
+        note=note,
+        form=form,
+        minutes=int(CODE_VALID_FOR.total_seconds() // 60),
+    )
     return keep_cookie(request, response, cookie, new)
 
 
@@ -162,8 +218,13 @@ async def verify_form(request: Request, challenge: str) -> Response:
     if row["used"]:
         return _verify_page(request, challenge_id, language, form=False, note=t["verify.used"])
     if row["locked"]:
-        return _verify_page(request, challenge_id, language, form=False, note=t[
-            "verify.locked"].format(minutes=int(LOCKED_FOR.total_seconds() // 60)))
+        return _verify_page(
+            request,
+            challenge_id,
+            language,
+            form=False,
+            note=t["verify.locked"].format(minutes=int(LOCKED_FOR.total_seconds() // 60)),
+        )
     return _verify_page(request, challenge_id, language)
 
 
@@ -178,60 +239,102 @@ async def verify(request: Request, challenge: str) -> Response:
     t = texts(language)
     sent = form.get("csrf")
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not (cookie and isinstance(sent, str) and same_origin(request) and
-            hmac.compare_digest(sent, checker.csrf_token(challenge_id, cookie))):
-        return page(request, "message.html", language, status=403, heading="title",
-                    message=t["bad_form"], back=f"/verify/{challenge_id}")
+    if not (
+        cookie
+        and isinstance(sent, str)
+        and same_origin(request)
+        and hmac.compare_digest(sent, checker.csrf_token(challenge_id, cookie))
+    ):
+        return page(
+            request,
+            "message.html",
+            language,
+            status=403,
+            heading="title",
+            message=t["bad_form"],
+            back=f"/verify/{challenge_id}",
+        )
     code = form.get("code")
-    checked = await checker.check(challenge_id, code if isinstance(code, str) else "",
-                                  now=datetime.now(UTC))
+    checked = await checker.check(
+        challenge_id, code if isinstance(code, str) else "", now=datetime.now(UTC)
+    )
     minutes = int(LOCKED_FOR.total_seconds() // 60)
     match checked.verdict:
         case Verdict.UNKNOWN:
             return not_found(request, language)
         case Verdict.LOCKED:
-            return _verify_page(request, challenge_id, language, status=429, form=False,
-                                note=t["verify.locked"].format(minutes=minutes))
+            return _verify_page(
+                request,
+                challenge_id,
+                language,
+                status=429,
+                form=False,
+                note=t["verify.locked"].format(minutes=minutes),
+            )
         case Verdict.EXPIRED:
-            return _verify_page(request, challenge_id, language, status=410, form=False,
-                                note=t["verify.expired"])
+            return _verify_page(
+                request, challenge_id, language, status=410, form=False, note=t["verify.expired"]
+            )
         case Verdict.WRONG:
-            return _verify_page(request, challenge_id, language, status=400,
-                                note=t["verify.wrong"].format(left=checked.attempts_left))
+            return _verify_page(
+                request,
+                challenge_id,
+                language,
+                status=400,
+                note=t["verify.wrong"].format(left=checked.attempts_left),
+            )
         case Verdict.USED:
-            return _verify_page(request, challenge_id, language, status=409, form=False,
-                                note=t["verify.used"])
+            return _verify_page(
+                request, challenge_id, language, status=409, form=False, note=t["verify.used"]
+            )
     assert checked.request is not None  # a verified code carries its form
     return await _submit(request, challenge_id, checked.request, language)
 
 
-async def _submit(request: Request, challenge_id: uuid.UUID, submission: dict[str, Any],
-                  language: Language) -> Response:
+async def _submit(
+    request: Request, challenge_id: uuid.UUID, submission: dict[str, Any], language: Language
+) -> Response:
     found = services(request)
     # The request's own language, chosen on the form: its notices follow it.
     language = Language(submission["language"])
     t = texts(language)
     try:
-        result = await submit(submission, client=found.client, pool=found.pool,
-                              task_queue=found.task_queue,
-                              deadline_policy=found.deadline_policy)
+        result = await submit(
+            submission,
+            client=found.client,
+            pool=found.pool,
+            task_queue=found.task_queue,
+            deadline_policy=found.deadline_policy,
+        )
     except (InvalidSubmission, Refused) as error:
-        log.warning("privacy center submission refused", challenge_id=str(challenge_id),
-                    reason=type(error).__name__)
-        return _verify_page(request, challenge_id, language, status=422, form=False,
-                            note=t["failed"])
+        log.warning(
+            "privacy center submission refused",
+            challenge_id=str(challenge_id),
+            reason=type(error).__name__,
+        )
+        return _verify_page(
+            request, challenge_id, language, status=422, form=False, note=t["failed"]
+        )
     except Exception as error:  # Temporal away: the code may be entered again
-        log.warning("privacy center submission failed", challenge_id=str(challenge_id),
-                    error=type(error).__name__)
+        log.warning(
+            "privacy center submission failed",
+            challenge_id=str(challenge_id),
+            error=type(error).__name__,
+        )
         return _verify_page(request, challenge_id, language, status=503, note=t["failed"])
     label = t[f"kind.{submission['kind']}"]
     name = submission["requester"]["name"]
     notice_id = await challenges(request).complete(
-        challenge_id, result.request_id, base_url=found.settings.api.url(),
+        challenge_id,
+        result.request_id,
+        base_url=found.settings.api.url(),
         link_message=lambda url: Message(
             t["mail.status.subject"].format(request_id=result.request_id),
-            t["mail.status.body"].format(name=name, label=label,
-                                         request_id=result.request_id, url=url)))
+            t["mail.status.body"].format(
+                name=name, label=label, request_id=result.request_id, url=url
+            ),
+        ),
+    )
     await outbox(request).deliver(notice_id)
     return page(request, "done.html", language, label=label, request_id=result.request_id)
 

@@ -39,7 +39,8 @@ async def status_page(request: Request, token: str) -> Response:
     zone = found.settings.policy.zone()
     closed = row["status"] == "closed"
     view = {
-        "request_id": row["request_id"], "kind": row["kind"],
+        "request_id": row["request_id"],
+        "kind": row["kind"],
         "status": "received_" if row["status"] == "received" else row["status"],
         "step": None if closed else row["step"],
         "due": None if closed else _when(row["due_at"], language, zone),

@@ -84,8 +84,7 @@ EN: dict[str, str] = {
     "limited": "Too many codes were asked for this address recently. Please try again later.",
     "locked.address": "Codes for this address are locked for a while after three wrong "
     "entries. Please try again in {minutes} minutes.",
-    "failed": "We could not send your request just now. Please enter the code again in a "
-    "moment.",
+    "failed": "We could not send your request just now. Please enter the code again in a moment.",
     "done.title": "Your request has been sent",
     "done": "Thank you. We have received your {label}.",
     "done.reference": "Reference: {request_id}",
@@ -206,8 +205,7 @@ JA: dict[str, str] = {
     "verify.wrong": "確認コードが正しくありません。あと{left}回入力できます。",
     "verify.locked": "確認コードが3回誤って入力されたため、安全のため{minutes}分間ロック"
     "しました。その後、新しいコードをお申し込みください。",
-    "verify.expired": "確認コードの有効期限が切れました。戻って新しいコードをお申し込み"
-    "ください。",
+    "verify.expired": "確認コードの有効期限が切れました。戻って新しいコードをお申し込みください。",
     "verify.used": "この確認コードは使用済みです。お申し出は受け付けております。お送りした"
     "リンクから状況をご確認いただけます。",
     "limited.title": "しばらくお待ちください",
@@ -279,6 +277,7 @@ _BORROWED = ("kind.", "step.", "cat.")
 
 def texts(language: Language) -> dict[str, str]:
     """Every string a page of `language` may show."""
-    borrowed = {key: value for key, value in NOTICE_TEXTS[language].items()
-                if key.startswith(_BORROWED)}
+    borrowed = {
+        key: value for key, value in NOTICE_TEXTS[language].items() if key.startswith(_BORROWED)
+    }
     return {**borrowed, **TEXTS[language]}

@@ -26,10 +26,23 @@ from runtime.settings.temporal import TemporalSettings
 from runtime.settings.temporal_security import TemporalSecurity
 
 __all__ = [
-    "DEFAULT_PERSONAL_DATA_RETENTION", "ApiSettings", "Concern", "DatabaseSettings",
-    "EvidenceSettings", "LocalSettings", "MailSettings", "ObservabilitySettings",
-    "PersonalDataSettings", "PolicySettings", "ScheduleSettings", "Settings", "SettingsError",
-    "TemporalSecurity", "TemporalSettings", "load_settings", "parse_duration",
+    "DEFAULT_PERSONAL_DATA_RETENTION",
+    "ApiSettings",
+    "Concern",
+    "DatabaseSettings",
+    "EvidenceSettings",
+    "LocalSettings",
+    "MailSettings",
+    "ObservabilitySettings",
+    "PersonalDataSettings",
+    "PolicySettings",
+    "ScheduleSettings",
+    "Settings",
+    "SettingsError",
+    "TemporalSecurity",
+    "TemporalSettings",
+    "load_settings",
+    "parse_duration",
     "spoken_duration",
 ]
 
@@ -70,14 +83,20 @@ class Settings(BaseModel):
     @classmethod
     def concerns(cls) -> dict[str, type[Concern]]:
         """The concerns' models by attribute, in the order they are read."""
-        return {name: concern for name, field in cls.model_fields.items()
-                if isinstance(concern := field.annotation, type) and issubclass(concern, Concern)}
+        return {
+            name: concern
+            for name, field in cls.model_fields.items()
+            if isinstance(concern := field.annotation, type) and issubclass(concern, Concern)
+        }
 
     @classmethod
     def variables(cls) -> dict[str, FieldInfo]:
         """Every variable the settings read, with its field."""
-        return {str(field.validation_alias): field for concern in cls.concerns().values()
-                for field in concern.model_fields.values()}
+        return {
+            str(field.validation_alias): field
+            for concern in cls.concerns().values()
+            for field in concern.model_fields.values()
+        }
 
     @model_validator(mode="after")
     def _across_concerns(self) -> Self:
@@ -97,15 +116,18 @@ class Settings(BaseModel):
         return self.local.data_dir / "admin-token"
 
     def checkpoint_key_file(self) -> Path:
-        return self.evidence.checkpoint_key or \
-            self.local.data_dir / "keys" / "checkpoint-ed25519.pem"
+        return (
+            self.evidence.checkpoint_key or self.local.data_dir / "keys" / "checkpoint-ed25519.pem"
+        )
 
     def witness_folder(self) -> Path:
         return self.evidence.witness_dir or self.local.data_dir / "witness"
 
     def key_encryption_key_file(self) -> Path:
-        return self.personal_data.key_encryption_key_path or \
-            self.local.data_dir / "keys" / "key-encryption.key"
+        return (
+            self.personal_data.key_encryption_key_path
+            or self.local.data_dir / "keys" / "key-encryption.key"
+        )
 
     def keyring_folder(self) -> Path:
         return self.personal_data.keyring_dir or self.local.data_dir / "keyring"

@@ -14,31 +14,38 @@ class ApiSettings(Concern):
     """API and privacy center"""
 
     port: int = Field(
-        default=8000, ge=0, le=65535, validation_alias="DSR_API_PORT",
+        default=8000,
+        ge=0,
+        le=65535,
+        validation_alias="DSR_API_PORT",
         description="Port of the HTTP API and the privacy center that `make run` serves; "
-                    "0 serves none.",
+        "0 serves none.",
     )
     host: IpAddress = Field(
-        default="127.0.0.1", validation_alias="DSR_API_HOST",
+        default="127.0.0.1",
+        validation_alias="DSR_API_HOST",
         description="IP address the API binds to; 0.0.0.0 for every interface.",
     )
     public_url: str = Field(
-        default="", validation_alias="DSR_PUBLIC_URL",
+        default="",
+        validation_alias="DSR_PUBLIC_URL",
         description="The privacy center's address as people reach it, for links in notices "
-                    "(e.g. https://privacy.example.jp); unset: http://<DSR_API_HOST>:"
-                    "<DSR_API_PORT>.",
+        "(e.g. https://privacy.example.jp); unset: http://<DSR_API_HOST>:"
+        "<DSR_API_PORT>.",
     )
     token: str | None = Field(
-        default=None, validation_alias="DSR_TOKEN",
+        default=None,
+        validation_alias="DSR_TOKEN",
         description="The `dsr` command line's bearer token (an account's, from `dsr accounts "
-                    "create`); unset on the embedded default: the local administrator's, "
-                    "from <DSR_DATA_DIR>/admin-token.",
+        "create`); unset on the embedded default: the local administrator's, "
+        "from <DSR_DATA_DIR>/admin-token.",
     )
     act_key: Path | None = Field(
-        default=None, validation_alias="DSR_ACT_KEY",
+        default=None,
+        validation_alias="DSR_ACT_KEY",
         description="File of the secret (32 random bytes) the API and the command line sign "
-                    "operators' acts with and the worker verifies them with; unset: "
-                    "<DSR_DATA_DIR>/keys/act-hmac.key, generated at first start.",
+        "operators' acts with and the worker verifies them with; unset: "
+        "<DSR_DATA_DIR>/keys/act-hmac.key, generated at first start.",
     )
 
     def url(self) -> str:

@@ -27,8 +27,14 @@ def refused(variable: str, message: str) -> ValidationError:
     keeps its location, so the one line still starts with the variable's name."""
     # The message is a template to PydanticCustomError: braces would be read as fields.
     template = message.replace("{", "{{").replace("}", "}}")
-    return ValidationError.from_exception_data("Settings", [InitErrorDetails(
-        type=PydanticCustomError("settings", template), loc=(variable,), input=None)])
+    return ValidationError.from_exception_data(
+        "Settings",
+        [
+            InitErrorDetails(
+                type=PydanticCustomError("settings", template), loc=(variable,), input=None
+            )
+        ],
+    )
 
 
 def _blank_is_unset(value: object) -> object:
@@ -59,8 +65,9 @@ def _ip_address(value: str) -> str:
     try:
         ipaddress.ip_address(value)
     except ValueError:
-        raise ValueError(f"must be an IP address such as 127.0.0.1 or 0.0.0.0 "
-                         f"(got {value[:60]!r})") from None
+        raise ValueError(
+            f"must be an IP address such as 127.0.0.1 or 0.0.0.0 (got {value[:60]!r})"
+        ) from None
     return value
 
 

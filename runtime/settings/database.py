@@ -23,24 +23,28 @@ class DatabaseSettings(Concern):
     """PostgreSQL"""
 
     url: PostgresUrl = Field(
-        default=None, validation_alias="DATABASE_URL",
-        description="postgresql:// URL of an existing database; unset starts embedded "
-                    "PostgreSQL.",
+        default=None,
+        validation_alias="DATABASE_URL",
+        description="postgresql:// URL of an existing database; unset starts embedded PostgreSQL.",
     )
     owner_url: PostgresUrl = Field(
-        default=None, validation_alias="DSR_OWNER_DATABASE_URL",
+        default=None,
+        validation_alias="DSR_OWNER_DATABASE_URL",
         description="postgresql:// URL of the role that owns the schema and runs the "
-                    "migrations; DATABASE_URL is then the runtime role, which may append "
-                    "and read events but never change them. Unset with DATABASE_URL set: "
-                    "one role does both (warned at start-up).",
+        "migrations; DATABASE_URL is then the runtime role, which may append "
+        "and read events but never change them. Unset with DATABASE_URL set: "
+        "one role does both (warned at start-up).",
     )
 
     @model_validator(mode="after")
     def _owner_with_runtime(self) -> Self:
         if self.owner_url and not self.url:
-            raise refused("DSR_OWNER_DATABASE_URL", "set DATABASE_URL too (the runtime role); "
-                                                    "the embedded default creates its own two "
-                                                    "roles")
+            raise refused(
+                "DSR_OWNER_DATABASE_URL",
+                "set DATABASE_URL too (the runtime role); "
+                "the embedded default creates its own two "
+                "roles",
+            )
         return self
 
     @property

@@ -17,8 +17,10 @@ def duration(units: str, *, least: timedelta, most: timedelta) -> BeforeValidato
     def parse(value: object) -> timedelta:
         if isinstance(value, timedelta):  # the field's default, or a value given in code
             if not least <= value <= most:
-                raise ValueError(f"must be from {spoken_duration(least, units)} to "
-                                 f"{spoken_duration(most, units)}")
+                raise ValueError(
+                    f"must be from {spoken_duration(least, units)} to "
+                    f"{spoken_duration(most, units)}"
+                )
             return value
         return parse_duration(str(value), units, least=least, most=most)
 

@@ -14,13 +14,15 @@ class EvidenceSettings(Concern):
     """Checkpoints of the event log"""
 
     checkpoint_key: Path | None = Field(
-        default=None, validation_alias="DSR_CHECKPOINT_KEY",
+        default=None,
+        validation_alias="DSR_CHECKPOINT_KEY",
         description="PEM file of the Ed25519 key that signs the event log's checkpoints; "
-                    "unset: <DSR_DATA_DIR>/keys/checkpoint-ed25519.pem, generated at first "
-                    "start.",
+        "unset: <DSR_DATA_DIR>/keys/checkpoint-ed25519.pem, generated at first "
+        "start.",
     )
     witness_dir: Path | None = Field(
-        default=None, validation_alias="DSR_WITNESS_DIR",
+        default=None,
+        validation_alias="DSR_WITNESS_DIR",
         description="Folder the signed checkpoints are written to, outside the database; "
-                    "unset: <DSR_DATA_DIR>/witness.",
+        "unset: <DSR_DATA_DIR>/witness.",
     )

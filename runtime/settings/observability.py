@@ -14,22 +14,28 @@ class ObservabilitySettings(Concern):
     """Logging, metrics and tracing"""
 
     log_format: Literal["auto", "json", "console"] = Field(
-        default="auto", validation_alias="DSR_LOG_FORMAT",
+        default="auto",
+        validation_alias="DSR_LOG_FORMAT",
         description="json (one object a line), console (for a person) or auto (console on "
-                    "a terminal, json otherwise).",
+        "a terminal, json otherwise).",
     )
     metrics_port: int = Field(
-        default=9464, ge=0, le=65535, validation_alias="DSR_METRICS_PORT",
+        default=9464,
+        ge=0,
+        le=65535,
+        validation_alias="DSR_METRICS_PORT",
         description="Port of the worker's Prometheus endpoint (/metrics); 0 serves none.",
     )
     metrics_host: IpAddress = Field(
-        default="127.0.0.1", validation_alias="DSR_METRICS_HOST",
+        default="127.0.0.1",
+        validation_alias="DSR_METRICS_HOST",
         description="IP address the metrics endpoint binds to; 0.0.0.0 for every interface.",
     )
     tracing: Literal["off", "console", "otlp"] = Field(
-        default="off", validation_alias="DSR_TRACING",
+        default="off",
+        validation_alias="DSR_TRACING",
         description="OpenTelemetry spans of workflows and activities: off, console (to "
-                    "standard output) or otlp (to OTEL_EXPORTER_OTLP_ENDPOINT, over HTTP).",
+        "standard output) or otlp (to OTEL_EXPORTER_OTLP_ENDPOINT, over HTTP).",
     )
 
     def metrics_address(self) -> str | None:

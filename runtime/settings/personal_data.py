@@ -15,19 +15,23 @@ class PersonalDataSettings(Concern):
     """Personal data at rest"""
 
     key_encryption_key: str | None = Field(
-        default=None, validation_alias="DSR_KEY_ENCRYPTION_KEY", repr=False,
+        default=None,
+        validation_alias="DSR_KEY_ENCRYPTION_KEY",
+        repr=False,
         description="base64 of 32 random bytes: the key that wraps every subject's data "
-                    "key (openssl rand -base64 32). Unset: <DSR_DATA_DIR>/keys/"
-                    "key-encryption.key, made on first start.",
+        "key (openssl rand -base64 32). Unset: <DSR_DATA_DIR>/keys/"
+        "key-encryption.key, made on first start.",
     )
     key_encryption_key_path: Path | None = Field(
-        default=None, validation_alias="DSR_KEY_ENCRYPTION_KEY_FILE",
+        default=None,
+        validation_alias="DSR_KEY_ENCRYPTION_KEY_FILE",
         description="File holding that key (base64), e.g. a secret file in production; "
-                    "DSR_KEY_ENCRYPTION_KEY, when set, wins.",
+        "DSR_KEY_ENCRYPTION_KEY, when set, wins.",
     )
     keyring_dir: Path | None = Field(
-        default=None, validation_alias="DSR_KEYRING_DIR",
+        default=None,
+        validation_alias="DSR_KEYRING_DIR",
         description="Folder of the subjects' wrapped data keys, shared by the worker and the "
-                    "API; keep it out of the database's backups (that is what makes an "
-                    "erasure reach them). Unset: <DSR_DATA_DIR>/keyring.",
+        "API; keep it out of the database's backups (that is what makes an "
+        "erasure reach them). Unset: <DSR_DATA_DIR>/keyring.",
     )

@@ -21,8 +21,9 @@ def _known_zone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value[:60]!r}; use an IANA name such as "
-                         "Asia/Tokyo") from None
+        raise ValueError(
+            f"unknown time zone {value[:60]!r}; use an IANA name such as Asia/Tokyo"
+        ) from None
     return value
 
 
@@ -30,11 +31,13 @@ class PolicySettings(Concern):
     """Deadlines and time zone"""
 
     deadlines: Annotated[str, AfterValidator(_deadline_overrides)] = Field(
-        default="", validation_alias="DSR_DEADLINES",
+        default="",
+        validation_alias="DSR_DEADLINES",
         description="Overrides of the deadline policy's durations, e.g. answer=7d,decide=36h.",
     )
     time_zone: Annotated[str, AfterValidator(_known_zone)] = Field(
-        default="Asia/Tokyo", validation_alias="DSR_TIME_ZONE",
+        default="Asia/Tokyo",
+        validation_alias="DSR_TIME_ZONE",
         description="The organisation's time zone: dates in notices are written in it.",
     )
 

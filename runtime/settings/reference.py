@@ -53,8 +53,9 @@ def render() -> str:
         for field in concern.model_fields.values():
             if not field.description:
                 raise ValueError(f"{field.validation_alias} has no description")
-            rows.append(f"| `{field.validation_alias}` | {_default(field)} | "
-                        f"{_cell(field.description)} |")
+            rows.append(
+                f"| `{field.validation_alias}` | {_default(field)} | {_cell(field.description)} |"
+            )
         parts.append(f"## {title}\n\n" + "\n".join(rows) + "\n")
     return "\n".join(parts)
 
@@ -65,8 +66,10 @@ def main(argv: list[str]) -> int:
     if "--check" in argv:
         current = DOCUMENT.read_text(encoding="utf-8") if DOCUMENT.exists() else ""
         if current != text:
-            print(f"{DOCUMENT} is out of date: run python -m runtime.settings.reference",
-                  file=sys.stderr)
+            print(
+                f"{DOCUMENT} is out of date: run python -m runtime.settings.reference",
+                file=sys.stderr,
+            )
             return 1
         return 0
     DOCUMENT.write_text(text, encoding="utf-8")

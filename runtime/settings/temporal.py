@@ -25,24 +25,29 @@ class TemporalSettings(Concern):
     """Temporal"""
 
     address: Annotated[str | None, Empty, AfterValidator(_host_port)] = Field(
-        default=None, validation_alias="TEMPORAL_ADDRESS",
+        default=None,
+        validation_alias="TEMPORAL_ADDRESS",
         description="host:port of an existing Temporal frontend; unset starts the dev server.",
     )
     namespace: str = Field(
-        default="default", validation_alias="TEMPORAL_NAMESPACE",
+        default="default",
+        validation_alias="TEMPORAL_NAMESPACE",
         pattern=r"^[A-Za-z0-9._-]{1,255}$",
         description="The Temporal namespace the service's workflows run in.",
     )
     task_queue: str = Field(
-        default="dsr", validation_alias="DSR_TASK_QUEUE", pattern=r"^[A-Za-z0-9._-]{1,200}$",
+        default="dsr",
+        validation_alias="DSR_TASK_QUEUE",
+        pattern=r"^[A-Za-z0-9._-]{1,200}$",
         description="The task queue the worker polls and the service's workflows start on.",
     )
     workflow_sandbox: bool = Field(
-        default=False, validation_alias="DSR_WORKFLOW_SANDBOX",
+        default=False,
+        validation_alias="DSR_WORKFLOW_SANDBOX",
         description="Run workflow code in the SDK's sandbox. Its checks run in every test "
-                    "(the suite's workers and the history replayer keep it on); the service "
-                    "runs without its cost (a third of the worker's CPU, 40 ms of each "
-                    "request's first task) unless this is true.",
+        "(the suite's workers and the history replayer keep it on); the service "
+        "runs without its cost (a third of the worker's CPU, 40 ms of each "
+        "request's first task) unless this is true.",
     )
 
     @property

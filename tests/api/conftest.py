@@ -21,22 +21,24 @@ time_skipping_env = own_time_skipping_env("package")
 
 
 @pytest.fixture
-async def queue(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str,
-                tmp_path: Path) -> AsyncIterator[str]:
+async def queue(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
+) -> AsyncIterator[str]:
     """A task queue of the test's own with a worker holding the suite's act key."""
     task_queue = f"dsr-api-{unique}"
     async with new_worker(time_skipping_env.client, pool, task_queue, tmp_path):
         yield task_queue
-        await end_open_requests(time_skipping_env.client, pool, "request_id LIKE $1",
-                                f"%{unique}")
+        await end_open_requests(time_skipping_env.client, pool, "request_id LIKE $1", f"%{unique}")
 
 
 @pytest.fixture
-async def api(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, queue: str
-              ) -> AsyncIterator[httpx.AsyncClient]:
+async def api(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, queue: str
+) -> AsyncIterator[httpx.AsyncClient]:
     app = make_app(services_for(time_skipping_env.client, pool, queue))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://test", timeout=60) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=60
+    ) as client:
         yield client
 
 

@@ -14,7 +14,8 @@ from tests.support.api import Token, bearer
 
 async def _refusals(pool: asyncpg.Pool, path: str) -> list[tuple[int, str | None]]:
     rows = await pool.fetch(
-        "SELECT status, account FROM access_refusals WHERE path = $1 ORDER BY refusal_id", path)
+        "SELECT status, account FROM access_refusals WHERE path = $1 ORDER BY refusal_id", path
+    )
     return [(row["status"], row["account"]) for row in rows]
 
 
@@ -24,7 +25,9 @@ async def test_health_needs_no_token(api: httpx.AsyncClient) -> None:
 
 
 async def test_no_token_or_a_wrong_one_is_401_and_recorded(
-    api: httpx.AsyncClient, pool: asyncpg.Pool, unique: str,
+    api: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    unique: str,
 ) -> None:
     path = f"/api/v1/requests/nobody-{unique}"
     for headers in ({}, bearer("dsr_not-a-token"), {"Authorization": "Basic dXNlcjpwdw=="}):
@@ -43,8 +46,11 @@ async def test_no_token_or_a_wrong_one_is_401_and_recorded(
 
 async def test_a_body_too_large_is_refused_unread(api: httpx.AsyncClient, token: Token) -> None:
     intake = await token("svc", Role.INTAKE)
-    reply = await api.post("/api/v1/requests", content=b"{" + b" " * (1 << 20) + b"}",
-                           headers={**bearer(intake), "Content-Type": "application/json"})
+    reply = await api.post(
+        "/api/v1/requests",
+        content=b"{" + b" " * (1 << 20) + b"}",
+        headers={**bearer(intake), "Content-Type": "application/json"},
+    )
     assert reply.status_code == 413
     assert reply.headers["content-type"] == "application/problem+json"
 
@@ -54,13 +60,18 @@ async def test_a_body_too_large_is_refused_unread(api: httpx.AsyncClient, token:
             yield b" " * 65536
         yield b"}"
 
-    reply = await api.post("/api/v1/requests", content=chunks(),
-                           headers={**bearer(intake), "Content-Type": "application/json"})
+    reply = await api.post(
+        "/api/v1/requests",
+        content=chunks(),
+        headers={**bearer(intake), "Content-Type": "application/json"},
+    )
     assert reply.status_code == 413, reply.text
 
 
 async def test_a_disabled_account_no_longer_signs_in(
-    api: httpx.AsyncClient, token: Token, unique: str,
+    api: httpx.AsyncClient,
+    token: Token,
+    unique: str,
 ) -> None:
     admin = await token("admin", Role.ADMIN)
     auditor = await token("aud", Role.AUDITOR)
@@ -75,7 +86,10 @@ async def test_a_disabled_account_no_longer_signs_in(
 
 
 async def test_a_wrong_role_is_403_and_recorded(
-    api: httpx.AsyncClient, pool: asyncpg.Pool, token: Token, unique: str,
+    api: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    token: Token,
+    unique: str,
 ) -> None:
     intake = await token("svc", Role.INTAKE)
     auditor = await token("aud", Role.AUDITOR)
@@ -95,24 +109,30 @@ async def test_a_wrong_role_is_403_and_recorded(
 
 async def test_accounts_as_admin(api: httpx.AsyncClient, token: Token, unique: str) -> None:
     admin = await token("admin", Role.ADMIN)
-    reply = await api.post("/api/v1/accounts", headers=bearer(admin),
-                           json={"account": f"op-{unique}", "roles": ["operator", "approver"]})
+    reply = await api.post(
+        "/api/v1/accounts",
+        headers=bearer(admin),
+        json={"account": f"op-{unique}", "roles": ["operator", "approver"]},
+    )
     assert reply.status_code == 201, reply.text
     made = reply.json()
     assert made["roles"] == ["approver", "operator"] and made["token"].startswith("dsr_")
     assert reply.headers["cache-control"] == "no-store"
     # The token it printed signs in, with its roles: an operator may list, not make accounts.
     assert (await api.get("/api/v1/requests", headers=bearer(made["token"]))).status_code == 200
-    assert (await api.get("/api/v1/accounts",
-                          headers=bearer(made["token"]))).status_code == 403
+    assert (await api.get("/api/v1/accounts", headers=bearer(made["token"]))).status_code == 403
     listed = (await api.get("/api/v1/accounts", headers=bearer(admin))).json()
     row = next(a for a in listed if a["account"] == f"op-{unique}")
     assert row["created_by"] == f"admin-{unique}" and row["disabled_at"] is None
     assert "token" not in row and "token_hash" not in row
-    again = await api.post("/api/v1/accounts", headers=bearer(admin),
-                           json={"account": f"op-{unique}", "roles": ["operator"]})
+    again = await api.post(
+        "/api/v1/accounts",
+        headers=bearer(admin),
+        json={"account": f"op-{unique}", "roles": ["operator"]},
+    )
     assert again.status_code == 409
-    bad = await api.post("/api/v1/accounts", headers=bearer(admin),
-                         json={"account": "Not A Name", "roles": []})
+    bad = await api.post(
+        "/api/v1/accounts", headers=bearer(admin), json={"account": "Not A Name", "roles": []}
+    )
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"account", "roles"}

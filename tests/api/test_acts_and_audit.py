@@ -26,11 +26,15 @@ async def _step(api: httpx.AsyncClient, rid: str, token: str) -> str | None:
 async def _at(api: httpx.AsyncClient, rid: str, token: str, step: str) -> None:
     async def probe() -> str | None:
         return await _step(api, rid, token)
+
     await eventually(probe, lambda s: s == step)
 
 
 async def test_an_alternative_measure_needs_another_account_holding_approver(
-    api: httpx.AsyncClient, pool: asyncpg.Pool, token: Token, unique: str,
+    api: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    token: Token,
+    unique: str,
 ) -> None:
     intake = await token("svc", Role.INTAKE)
     proposer = await token("op", Role.OPERATOR, Role.APPROVER)
@@ -39,19 +43,36 @@ async def test_an_alternative_measure_needs_another_account_holding_approver(
     auditor = await token("aud", Role.AUDITOR)
     rid, sid = f"api-alt-{unique}", f"s-{unique}"
     await seed_subject(pool, sid)
-    reply = await api.post("/api/v1/requests", headers=bearer(intake), json=submission(
-        "suspension", rid, sid, person=PERSONAL, language="en",
-        details={"action": "erase", "grounds": ["obtained_wrongfully"]}))
+    reply = await api.post(
+        "/api/v1/requests",
+        headers=bearer(intake),
+        json=submission(
+            "suspension",
+            rid,
+            sid,
+            person=PERSONAL,
+            language="en",
+            details={"action": "erase", "grounds": ["obtained_wrongfully"]},
+        ),
+    )
     assert reply.status_code == 201, reply.text
     acts = f"/api/v1/requests/{rid}/acts"
     await _at(api, rid, intake, "verify_identity")
-    reply = await api.post(f"{acts}/verify-identity", json={"method": "document_check"},
-                           headers=bearer(operator_only))
+    reply = await api.post(
+        f"{acts}/verify-identity", json={"method": "document_check"}, headers=bearer(operator_only)
+    )
     assert reply.status_code == 200, reply.text
     await _at(api, rid, intake, "decide")
-    reply = await api.post(f"{acts}/decide", headers=bearer(proposer), json={
-        "outcome": "alternative_measures", "alternative_ground": "large_expense",
-        "reason": REASON, "measure": MEASURE})
+    reply = await api.post(
+        f"{acts}/decide",
+        headers=bearer(proposer),
+        json={
+            "outcome": "alternative_measures",
+            "alternative_ground": "large_expense",
+            "reason": REASON,
+            "measure": MEASURE,
+        },
+    )
     assert reply.status_code == 200, reply.text
     assert reply.json()["awaiting"] is not None
     own = await api.post(f"{acts}/approve-measure", headers=bearer(proposer))
@@ -59,18 +80,17 @@ async def test_an_alternative_measure_needs_another_account_holding_approver(
     assert "second operator" in own.json()["detail"]
     no_role = await api.post(f"{acts}/approve-measure", json={}, headers=bearer(operator_only))
     assert no_role.status_code == 403, no_role.text
-    events = await pool.fetch(
-        "SELECT type, actor FROM request_events WHERE request_id = $1", rid)
+    events = await pool.fetch("SELECT type, actor FROM request_events WHERE request_id = $1", rid)
     assert "measure.approved" not in {e["type"] for e in events}
     approved = await api.post(f"{acts}/approve-measure", headers=bearer(approver))
     assert approved.status_code == 200, approved.text
     approvals = await pool.fetch(
-        "SELECT actor FROM request_events WHERE request_id = $1 AND type = 'measure.approved'",
-        rid)
+        "SELECT actor FROM request_events WHERE request_id = $1 AND type = 'measure.approved'", rid
+    )
     assert [a["actor"] for a in approvals] == [f"ap-{unique}"]
     decided = await pool.fetch(
-        "SELECT actor FROM request_events WHERE request_id = $1 AND type = 'decision.recorded'",
-        rid)
+        "SELECT actor FROM request_events WHERE request_id = $1 AND type = 'decision.recorded'", rid
+    )
     assert [d["actor"] for d in decided] == [f"op-{unique}"]
 
     # The auditor's view of it.
@@ -84,12 +104,14 @@ async def test_an_alternative_measure_needs_another_account_holding_approver(
     assert document["manifest"]["history_from"] == "temporal"
     assert document["history"]["events"]
     assert len(document["store"]["request_events"]) == document["manifest"]["store_events"]
-    assert (await api.get(f"/api/v1/audit/requests/{rid}/export",
-                          headers=bearer(approver))).status_code == 403
+    assert (
+        await api.get(f"/api/v1/audit/requests/{rid}/export", headers=bearer(approver))
+    ).status_code == 403
 
 
 async def test_the_compliance_report_as_csv_and_html(
-    api: httpx.AsyncClient, token: Token,
+    api: httpx.AsyncClient,
+    token: Token,
 ) -> None:
     auditor = await token("aud", Role.AUDITOR)
     period = {"from": "2000-01-01T00:00:00Z", "to": "2200-01-01T00:00:00Z"}
@@ -98,13 +120,20 @@ async def test_the_compliance_report_as_csv_and_html(
     assert reply.headers["content-type"].startswith("text/csv")
     header = next(csv.reader(io.StringIO(reply.text)))
     assert "request_id" in header
-    html = await api.get("/api/v1/audit/report", params={**period, "format": "html"},
-                         headers=bearer(auditor))
+    html = await api.get(
+        "/api/v1/audit/report", params={**period, "format": "html"}, headers=bearer(auditor)
+    )
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
     assert "<html" in html.text.lower()
-    empty = await api.get("/api/v1/audit/report", headers=bearer(auditor),
-                          params={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"})
+    empty = await api.get(
+        "/api/v1/audit/report",
+        headers=bearer(auditor),
+        params={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+    )
     assert empty.status_code == 422 and empty.json()["errors"]
-    naive = await api.get("/api/v1/audit/report", headers=bearer(auditor),
-                          params={"from": "2026-01-01T00:00:00", "to": "2026-02-01T00:00:00Z"})
+    naive = await api.get(
+        "/api/v1/audit/report",
+        headers=bearer(auditor),
+        params={"from": "2026-01-01T00:00:00", "to": "2026-02-01T00:00:00Z"},
+    )
     assert naive.status_code == 422 and naive.json()["errors"][0]["field"] == "from"

@@ -27,14 +27,22 @@ from tests.support.temporal import end_open_requests, time_skipping_server
 EXAMPLES = 120  # per generation mode, across every operation
 
 
-def _generate(schema: Any, mode: schemathesis.GenerationMode, headers: dict[str, str],
-              request_id: str) -> list[schemathesis.Case]:
+def _generate(
+    schema: Any, mode: schemathesis.GenerationMode, headers: dict[str, str], request_id: str
+) -> list[schemathesis.Case]:
     cases: list[schemathesis.Case] = []
-    strategy = schema.as_strategy(generation_mode=mode, headers=headers,
-                                  path_parameters={"request_id": request_id})
+    strategy = schema.as_strategy(
+        generation_mode=mode, headers=headers, path_parameters={"request_id": request_id}
+    )
 
-    @settings(max_examples=EXAMPLES, database=None, derandomize=True, deadline=None,
-              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        database=None,
+        derandomize=True,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def collect(case: schemathesis.Case) -> None:
         cases.append(case)
@@ -43,8 +51,9 @@ def _generate(schema: Any, mode: schemathesis.GenerationMode, headers: dict[str,
     return cases
 
 
-async def _send(api: httpx.AsyncClient, case: schemathesis.Case,
-                headers: dict[str, str]) -> httpx.Response:
+async def _send(
+    api: httpx.AsyncClient, case: schemathesis.Case, headers: dict[str, str]
+) -> httpx.Response:
     sent = case.as_transport_kwargs(base_url="http://test", headers=headers)
     body: dict[str, Any] = {}
     if "json" in sent:
@@ -56,8 +65,9 @@ async def _send(api: httpx.AsyncClient, case: schemathesis.Case,
     if sent.get("cookies"):  # sent as a header: httpx keeps per-request cookies no more
         cookie = "; ".join(f"{k}={v}" for k, v in sent["cookies"].items())
         sent["headers"] = {**(sent.get("headers") or {}), "Cookie": cookie}
-    return await api.request(sent["method"], sent["url"], headers=sent.get("headers"),
-                             params=sent.get("params"), **body)
+    return await api.request(
+        sent["method"], sent["url"], headers=sent.get("headers"), params=sent.get("params"), **body
+    )
 
 
 @pytest.fixture
@@ -69,7 +79,10 @@ async def own_time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 async def test_fuzzing_the_openapi_schema_finds_no_server_error(
-    own_time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, token: Token, unique: str,
+    own_time_skipping_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    token: Token,
+    unique: str,
 ) -> None:
     time_skipping_env = own_time_skipping_env
     app = make_app(services_for(time_skipping_env.client, pool, f"dsr-api-fuzz-{unique}"))
@@ -79,10 +92,13 @@ async def test_fuzzing_the_openapi_schema_finds_no_server_error(
     statuses: dict[int, int] = {}
     began = await pool.fetchval("SELECT now()")
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://test", timeout=60) as api:
-            for mode in (schemathesis.GenerationMode.POSITIVE,
-                         schemathesis.GenerationMode.NEGATIVE):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=60
+        ) as api:
+            for mode in (
+                schemathesis.GenerationMode.POSITIVE,
+                schemathesis.GenerationMode.NEGATIVE,
+            ):
                 # Acts and reads name a request that does not exist: an act on a real one
                 # would wait for a worker this queue does not have.
                 for case in _generate(schema, mode, headers, f"fuzz-none-{unique}"):
@@ -95,10 +111,15 @@ async def test_fuzzing_the_openapi_schema_finds_no_server_error(
                         started.add(response.json()["workflow_id"])
                     # The schema cannot say what an e-mail address is, so most generated
                     # submissions stop there; the same with a valid one goes further.
-                    if mode is schemathesis.GenerationMode.POSITIVE and isinstance(
-                            case.body, dict) and isinstance(case.body.get("requester"), dict):
-                        body = {**case.body, "requester": {**case.body["requester"],
-                                                           "email": "fuzz@example.jp"}}
+                    if (
+                        mode is schemathesis.GenerationMode.POSITIVE
+                        and isinstance(case.body, dict)
+                        and isinstance(case.body.get("requester"), dict)
+                    ):
+                        body = {
+                            **case.body,
+                            "requester": {**case.body["requester"], "email": "fuzz@example.jp"},
+                        }
                         again = await api.post("/api/v1/requests", json=body, headers=headers)
                         statuses[again.status_code] = statuses.get(again.status_code, 0) + 1
                         assert again.status_code < 500, (body, again.text)

@@ -15,15 +15,32 @@ from tests.support.builders import submission
 from tests.support.privacy import PERSONAL
 from tests.support.temporal import eventually
 
-COUNTED = ("subjects", "personal_data", "requests", "request_details", "request_events",
-           "deadlines", "answers", "operator_notes", "notifications", "access_refusals")
+COUNTED = (
+    "subjects",
+    "personal_data",
+    "requests",
+    "request_details",
+    "request_events",
+    "deadlines",
+    "answers",
+    "operator_notes",
+    "notifications",
+    "access_refusals",
+)
 
 
 async def _rows(pool: asyncpg.Pool) -> dict[str, int]:
-    present = {row["table_name"] for row in await pool.fetch(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
-    return {table: await pool.fetchval(f"SELECT count(*) FROM {table}")
-            for table in COUNTED if table in present}
+    present = {
+        row["table_name"]
+        for row in await pool.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+    }
+    return {
+        table: await pool.fetchval(f"SELECT count(*) FROM {table}")
+        for table in COUNTED
+        if table in present
+    }
 
 
 async def _status(api: httpx.AsyncClient, rid: str, token: str) -> dict[str, Any]:
@@ -33,7 +50,9 @@ async def _status(api: httpx.AsyncClient, rid: str, token: str) -> dict[str, Any
 
 
 async def test_a_submission_is_201_then_200_when_sent_again_and_409_when_different(
-    api: httpx.AsyncClient, token: Token, unique: str,
+    api: httpx.AsyncClient,
+    token: Token,
+    unique: str,
 ) -> None:
     intake = await token("svc", Role.INTAKE)
     rid = f"api-inq-{unique}"
@@ -58,7 +77,10 @@ async def test_a_submission_is_201_then_200_when_sent_again_and_409_when_differe
 
 
 async def test_bad_input_is_422_problem_details_and_writes_nothing(
-    api: httpx.AsyncClient, pool: asyncpg.Pool, token: Token, unique: str,
+    api: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    token: Token,
+    unique: str,
 ) -> None:
     intake = await token("svc", Role.INTAKE)
     operator = await token("op", Role.OPERATOR)
@@ -80,35 +102,56 @@ async def test_bad_input_is_422_problem_details_and_writes_nothing(
         assert problem["type"] == "urn:dsr:problem:invalid-input" and problem["errors"]
         assert all({"field", "message"} == e.keys() for e in problem["errors"])
         assert PERSONAL["name"] not in reply.text
-    fields = {e["field"] for e in (await api.post(
-        "/api/v1/requests", json={**good, "requester": {"name": "x", "email": "nope"}},
-        headers=bearer(intake))).json()["errors"]}
+    fields = {
+        e["field"]
+        for e in (
+            await api.post(
+                "/api/v1/requests",
+                json={**good, "requester": {"name": "x", "email": "nope"}},
+                headers=bearer(intake),
+            )
+        ).json()["errors"]
+    }
     assert fields == {"requester.email"}
-    unparsable = await api.post("/api/v1/requests", content=b"{not json",
-                                headers={**bearer(intake), "Content-Type": "application/json"})
+    unparsable = await api.post(
+        "/api/v1/requests",
+        content=b"{not json",
+        headers={**bearer(intake), "Content-Type": "application/json"},
+    )
     assert unparsable.status_code == 422
     # An act with a body that does not fit, on a request that does not exist.
-    reply = await api.post(f"/api/v1/requests/api-bad-{unique}/acts/decide",
-                           json={"outcome": "maybe"}, headers=bearer(operator))
+    reply = await api.post(
+        f"/api/v1/requests/api-bad-{unique}/acts/decide",
+        json={"outcome": "maybe"},
+        headers=bearer(operator),
+    )
     assert reply.status_code == 422 and reply.json()["errors"][0]["field"] == "outcome"
     after = await _rows(pool)
     assert after == before
-    assert await pool.fetchval("SELECT count(*) FROM requests WHERE request_id = $1",
-                               f"api-bad-{unique}") == 0
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM requests WHERE request_id = $1", f"api-bad-{unique}"
+        )
+        == 0
+    )
 
 
-async def test_unknown_requests_are_404(api: httpx.AsyncClient, token: Token,
-                                        unique: str) -> None:
+async def test_unknown_requests_are_404(api: httpx.AsyncClient, token: Token, unique: str) -> None:
     auditor = await token("aud", Role.AUDITOR)
     operator = await token("op", Role.OPERATOR)
     rid = f"ghost-{unique}"
-    for path in (f"/api/v1/requests/{rid}", f"/api/v1/requests/{rid}/timeline",
-                 f"/api/v1/audit/requests/{rid}/verify", f"/api/v1/audit/requests/{rid}/export"):
+    for path in (
+        f"/api/v1/requests/{rid}",
+        f"/api/v1/requests/{rid}/timeline",
+        f"/api/v1/audit/requests/{rid}/verify",
+        f"/api/v1/audit/requests/{rid}/export",
+    ):
         reply = await api.get(path, headers=bearer(auditor))
         assert reply.status_code == 404, (path, reply.text)
         assert reply.json()["instance"] == path
-    reply = await api.post(f"/api/v1/requests/{rid}/acts/respond", json={"text": "hello"},
-                           headers=bearer(operator))
+    reply = await api.post(
+        f"/api/v1/requests/{rid}/acts/respond", json={"text": "hello"}, headers=bearer(operator)
+    )
     assert reply.status_code == 404
     unknown_route = await api.get("/api/v1/nowhere", headers=bearer(auditor))
     assert unknown_route.status_code == 404
@@ -116,30 +159,40 @@ async def test_unknown_requests_are_404(api: httpx.AsyncClient, token: Token,
 
 
 async def test_an_inquiry_answered_through_the_api_names_the_account(
-    api: httpx.AsyncClient, pool: asyncpg.Pool, token: Token, unique: str,
+    api: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    token: Token,
+    unique: str,
 ) -> None:
     intake = await token("svc", Role.INTAKE)
     operator = await token("op", Role.OPERATOR)
     auditor = await token("aud", Role.AUDITOR)
     rid = f"api-ans-{unique}"
-    reply = await api.post("/api/v1/requests", json=submission("inquiry", rid, f"s-{unique}",
-                                                               person=PERSONAL),
-                           headers=bearer(intake))
+    reply = await api.post(
+        "/api/v1/requests",
+        json=submission("inquiry", rid, f"s-{unique}", person=PERSONAL),
+        headers=bearer(intake),
+    )
     assert reply.status_code == 201
 
     async def step() -> str | None:
         return (await _status(api, rid, intake))["step"]
 
     await eventually(step, lambda s: s == "answer")
-    listed = await api.get("/api/v1/requests", params={"kind": "inquiry", "status": "in_progress",
-                                                       "limit": 10_000}, headers=bearer(operator))
+    listed = await api.get(
+        "/api/v1/requests",
+        params={"kind": "inquiry", "status": "in_progress", "limit": 10_000},
+        headers=bearer(operator),
+    )
     assert listed.status_code == 200 and rid in {r["request_id"] for r in listed.json()}
     # An intake service may not answer; an operator may, as herself, whatever it claims.
     act = f"/api/v1/requests/{rid}/acts/respond"
-    assert (await api.post(act, json={"text": PERSONAL["answer"]},
-                           headers=bearer(intake))).status_code == 403
-    claimed = await api.post(act, json={"text": PERSONAL["answer"], "operator": "mallory"},
-                             headers=bearer(operator))
+    assert (
+        await api.post(act, json={"text": PERSONAL["answer"]}, headers=bearer(intake))
+    ).status_code == 403
+    claimed = await api.post(
+        act, json={"text": PERSONAL["answer"], "operator": "mallory"}, headers=bearer(operator)
+    )
     assert claimed.status_code == 422  # no such field: the actor is the account
     answered = await api.post(act, json={"text": PERSONAL["answer"]}, headers=bearer(operator))
     assert answered.status_code == 200, answered.text
@@ -148,8 +201,8 @@ async def test_an_inquiry_answered_through_the_api_names_the_account(
     again = await api.post(act, json={"text": PERSONAL["answer"]}, headers=bearer(operator))
     assert again.status_code == 200
     actors = await pool.fetch(
-        "SELECT actor FROM request_events WHERE request_id = $1 AND type = 'answer.recorded'",
-        rid)
+        "SELECT actor FROM request_events WHERE request_id = $1 AND type = 'answer.recorded'", rid
+    )
     assert [a["actor"] for a in actors] == [f"op-{unique}"]
     await eventually(step, lambda s: s is None)
     # A closed request refuses another act: 409, and nothing more is written.

@@ -19,7 +19,9 @@ from tests.support.temporal import TEST_ACT_KEY, eventually
 
 
 async def test_served_alone_it_answers_over_http(
-    time_skipping_env: WorkflowEnvironment, database_url: str, tmp_path: Path,
+    time_skipping_env: WorkflowEnvironment,
+    database_url: str,
+    tmp_path: Path,
     keyring_dir: Path,
 ) -> None:
     key = tmp_path / "act.key"
@@ -27,18 +29,24 @@ async def test_served_alone_it_answers_over_http(
     os.chmod(key, 0o600)
     port = free_port()
     settings = Settings(
-        DATABASE_URL=database_url, DSR_ACT_KEY=str(key), DSR_API_PORT=port,
+        DATABASE_URL=database_url,
+        DSR_ACT_KEY=str(key),
+        DSR_API_PORT=port,
         TEMPORAL_ADDRESS=time_skipping_env.client.service_client.config.target_host,
-        DSR_DATA_DIR=str(tmp_path), **vault_environment(keyring_dir))
+        DSR_DATA_DIR=str(tmp_path),
+        **vault_environment(keyring_dir),
+    )
     stop = asyncio.Event()
     server = asyncio.create_task(serve(settings, stop))
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+
             async def health() -> int:
                 try:
                     return (await http.get("/api/v1/health")).status_code
                 except httpx.TransportError:
                     return 0
+
             assert await eventually(health, lambda code: code == 200 or server.done()) == 200
             docs = await http.get("/docs")
             assert docs.status_code == 200 and "swagger" in docs.text.lower()
@@ -62,8 +70,7 @@ async def test_without_a_key_encryption_key_it_does_not_start(tmp_path: Path) ->
     key = tmp_path / "act.key"
     key.write_bytes(TEST_ACT_KEY)
     os.chmod(key, 0o600)
-    settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_API_PORT=free_port(),
-                        DSR_ACT_KEY=str(key))
+    settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_API_PORT=free_port(), DSR_ACT_KEY=str(key))
     with pytest.raises(CannotStart, match="no key-encryption key"):
         await serve(settings, asyncio.Event())
     assert not (tmp_path / "keys" / "key-encryption.key").exists()

@@ -33,8 +33,11 @@ from tests.support.config import settings_refused
 ADDRESS = "temporal.example.internal:7233"
 SERVER_NAME = "temporal.example.internal"
 
-FILE_VARIABLES = ["TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_CLIENT_CERT_PATH",
-                  "TEMPORAL_TLS_CLIENT_KEY_PATH"]
+FILE_VARIABLES = [
+    "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+    "TEMPORAL_TLS_CLIENT_CERT_PATH",
+    "TEMPORAL_TLS_CLIENT_KEY_PATH",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +50,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # --- certificates -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Pki:
@@ -62,30 +66,50 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _issue(subject: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Certificate | None,
-           issuer_key: ec.EllipticCurvePrivateKey, *, usage: x509.ObjectIdentifier | None,
-           dns: str | None = None) -> x509.Certificate:
+def _issue(
+    subject: str,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: x509.Certificate | None,
+    issuer_key: ec.EllipticCurvePrivateKey,
+    *,
+    usage: x509.ObjectIdentifier | None,
+    dns: str | None = None,
+) -> x509.Certificate:
     now = datetime.datetime.now(datetime.UTC)
-    builder = (x509.CertificateBuilder()
-               .subject_name(_name(subject))
-               .issuer_name(issuer.subject if issuer else _name(subject))
-               .public_key(key.public_key())
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(now - datetime.timedelta(minutes=5))
-               .not_valid_after(now + datetime.timedelta(days=1)))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(issuer.subject if issuer else _name(subject))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+    )
     if usage is None:  # the CA
-        builder = (builder
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                   .add_extension(x509.KeyUsage(
-                       digital_signature=True, content_commitment=False, key_encipherment=False,
-                       data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                       crl_sign=True, encipher_only=False, decipher_only=False), critical=True))
+        builder = builder.add_extension(
+            x509.BasicConstraints(ca=True, path_length=None), critical=True
+        ).add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
     else:
-        builder = (builder
-                   .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                   .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-                   .add_extension(x509.SubjectAlternativeName(
-                       [x509.DNSName(dns or subject)]), critical=False))
+        builder = (
+            builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+            .add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(dns or subject)]), critical=False
+            )
+        )
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -94,9 +118,13 @@ def _write(folder: Path, name: str, item: x509.Certificate | ec.EllipticCurvePri
     if isinstance(item, x509.Certificate):
         path.write_bytes(item.public_bytes(serialization.Encoding.PEM))
     else:
-        path.write_bytes(item.private_bytes(serialization.Encoding.PEM,
-                                            serialization.PrivateFormat.PKCS8,
-                                            serialization.NoEncryption()))
+        path.write_bytes(
+            item.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
         path.chmod(0o600)
     return path
 
@@ -109,13 +137,22 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     server_key = ec.generate_private_key(ec.SECP256R1())
     server = _issue(SERVER_NAME, server_key, ca, ca_key, usage=ExtendedKeyUsageOID.SERVER_AUTH)
     client_key = ec.generate_private_key(ec.SECP256R1())
-    client = _issue("dsr-worker", client_key, ca, ca_key,
-                    usage=ExtendedKeyUsageOID.CLIENT_AUTH, dns="dsr-worker.example.internal")
-    return Pki(folder=folder, ca=_write(folder, "ca.pem", ca),
-               server_cert=_write(folder, "server.pem", server),
-               server_key=_write(folder, "server-key.pem", server_key),
-               client_cert=_write(folder, "client.pem", client),
-               client_key=_write(folder, "client-key.pem", client_key))
+    client = _issue(
+        "dsr-worker",
+        client_key,
+        ca,
+        ca_key,
+        usage=ExtendedKeyUsageOID.CLIENT_AUTH,
+        dns="dsr-worker.example.internal",
+    )
+    return Pki(
+        folder=folder,
+        ca=_write(folder, "ca.pem", ca),
+        server_cert=_write(folder, "server.pem", server),
+        server_key=_write(folder, "server-key.pem", server_key),
+        client_cert=_write(folder, "client.pem", client),
+        client_key=_write(folder, "client-key.pem", client_key),
+    )
 
 
 def _env(monkeypatch: pytest.MonkeyPatch, **variables: str | Path) -> None:
@@ -124,10 +161,14 @@ def _env(monkeypatch: pytest.MonkeyPatch, **variables: str | Path) -> None:
 
 
 def _mtls(monkeypatch: pytest.MonkeyPatch, pki: Pki, **more: str | Path) -> None:
-    _env(monkeypatch, TEMPORAL_ADDRESS=ADDRESS,
-         TEMPORAL_TLS_SERVER_CA_CERT_PATH=pki.ca,
-         TEMPORAL_TLS_CLIENT_CERT_PATH=pki.client_cert,
-         TEMPORAL_TLS_CLIENT_KEY_PATH=pki.client_key, **more)
+    _env(
+        monkeypatch,
+        TEMPORAL_ADDRESS=ADDRESS,
+        TEMPORAL_TLS_SERVER_CA_CERT_PATH=pki.ca,
+        TEMPORAL_TLS_CLIENT_CERT_PATH=pki.client_cert,
+        TEMPORAL_TLS_CLIENT_KEY_PATH=pki.client_key,
+        **more,
+    )
 
 
 def refusal(monkeypatch: pytest.MonkeyPatch, name: str, **variables: str | Path) -> str:
@@ -136,6 +177,7 @@ def refusal(monkeypatch: pytest.MonkeyPatch, name: str, **variables: str | Path)
 
 
 # --- settings -----------------------------------------------------------------------------
+
 
 def test_plain_by_default() -> None:
     settings = load_settings()
@@ -148,30 +190,37 @@ def test_plain_by_default() -> None:
 
 
 def test_an_external_cluster_without_security_settings_is_plain(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     _env(monkeypatch, TEMPORAL_ADDRESS=ADDRESS)
     assert connection_security(load_settings()) == ConnectionSecurity(tls=False, api_key=None)
 
 
 def test_mutual_tls_reads_the_ca_the_certificate_and_its_key(
-        monkeypatch: pytest.MonkeyPatch, pki: Pki) -> None:
+    monkeypatch: pytest.MonkeyPatch, pki: Pki
+) -> None:
     _mtls(monkeypatch, pki, TEMPORAL_TLS_SERVER_NAME=SERVER_NAME)
 
     security = connection_security(load_settings())
 
     assert security.tls == TLSConfig(
-        server_root_ca_cert=pki.ca.read_bytes(), domain=SERVER_NAME,
+        server_root_ca_cert=pki.ca.read_bytes(),
+        domain=SERVER_NAME,
         client_cert=pki.client_cert.read_bytes(),
-        client_private_key=pki.client_key.read_bytes())
+        client_private_key=pki.client_key.read_bytes(),
+    )
     assert security.api_key is None
     assert security.describe() == "mutual TLS"
 
 
 def test_pem_text_serves_as_well_as_files(monkeypatch: pytest.MonkeyPatch, pki: Pki) -> None:
-    _env(monkeypatch, TEMPORAL_ADDRESS=ADDRESS,
-         TEMPORAL_TLS_SERVER_CA_CERT_DATA=pki.ca.read_text(),
-         TEMPORAL_TLS_CLIENT_CERT_DATA=pki.client_cert.read_text(),
-         TEMPORAL_TLS_CLIENT_KEY_DATA=pki.client_key.read_text())
+    _env(
+        monkeypatch,
+        TEMPORAL_ADDRESS=ADDRESS,
+        TEMPORAL_TLS_SERVER_CA_CERT_DATA=pki.ca.read_text(),
+        TEMPORAL_TLS_CLIENT_CERT_DATA=pki.client_cert.read_text(),
+        TEMPORAL_TLS_CLIENT_KEY_DATA=pki.client_key.read_text(),
+    )
 
     security = connection_security(load_settings())
 
@@ -182,7 +231,8 @@ def test_pem_text_serves_as_well_as_files(monkeypatch: pytest.MonkeyPatch, pki: 
 
 
 def test_a_ca_alone_is_tls_without_a_client_certificate(
-        monkeypatch: pytest.MonkeyPatch, pki: Pki) -> None:
+    monkeypatch: pytest.MonkeyPatch, pki: Pki
+) -> None:
     _env(monkeypatch, TEMPORAL_ADDRESS=ADDRESS, TEMPORAL_TLS_SERVER_CA_CERT_PATH=pki.ca)
     security = connection_security(load_settings())
     assert security.tls == TLSConfig(server_root_ca_cert=pki.ca.read_bytes())
@@ -190,8 +240,12 @@ def test_a_ca_alone_is_tls_without_a_client_certificate(
 
 
 def test_an_api_key_implies_tls_on_the_system_roots(monkeypatch: pytest.MonkeyPatch) -> None:
-    _env(monkeypatch, TEMPORAL_ADDRESS="dsr.a1b2c.tmprl.cloud:7233",
-         TEMPORAL_NAMESPACE="dsr.a1b2c", TEMPORAL_API_KEY="secret-api-key")
+    _env(
+        monkeypatch,
+        TEMPORAL_ADDRESS="dsr.a1b2c.tmprl.cloud:7233",
+        TEMPORAL_NAMESPACE="dsr.a1b2c",
+        TEMPORAL_API_KEY="secret-api-key",
+    )
 
     settings = load_settings()
     security = connection_security(settings)
@@ -204,9 +258,14 @@ def test_an_api_key_implies_tls_on_the_system_roots(monkeypatch: pytest.MonkeyPa
 
 
 def test_an_api_key_without_tls_only_when_tls_is_turned_off(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    _env(monkeypatch, TEMPORAL_ADDRESS=ADDRESS, TEMPORAL_API_KEY="secret-api-key",
-         TEMPORAL_TLS="false")
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _env(
+        monkeypatch,
+        TEMPORAL_ADDRESS=ADDRESS,
+        TEMPORAL_API_KEY="secret-api-key",
+        TEMPORAL_TLS="false",
+    )
     with capture_logs() as logs:
         security = connection_security(load_settings())
     assert security == ConnectionSecurity(tls=False, api_key="secret-api-key")
@@ -217,7 +276,8 @@ def test_an_api_key_without_tls_only_when_tls_is_turned_off(
 
 @pytest.mark.parametrize("value", ["true", "TRUE", "1"])
 def test_tls_turned_on_alone_checks_the_system_roots(
-        monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
     _env(monkeypatch, TEMPORAL_ADDRESS=ADDRESS, TEMPORAL_TLS=value)
     assert connection_security(load_settings()) == ConnectionSecurity(tls=True)
 
@@ -229,23 +289,31 @@ def test_a_server_name_alone_turns_tls_on(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_empty_values_are_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     # As compose writes an optional variable: ${TEMPORAL_API_KEY:-}.
-    _env(monkeypatch, TEMPORAL_TLS="", TEMPORAL_API_KEY="", TEMPORAL_TLS_CLIENT_CERT_PATH="",
-         TEMPORAL_TLS_CLIENT_KEY_PATH="", TEMPORAL_TLS_SERVER_NAME="",
-         TEMPORAL_TLS_DISABLE_HOST_VERIFICATION="")
+    _env(
+        monkeypatch,
+        TEMPORAL_TLS="",
+        TEMPORAL_API_KEY="",
+        TEMPORAL_TLS_CLIENT_CERT_PATH="",
+        TEMPORAL_TLS_CLIENT_KEY_PATH="",
+        TEMPORAL_TLS_SERVER_NAME="",
+        TEMPORAL_TLS_DISABLE_HOST_VERIFICATION="",
+    )
     settings = load_settings()
     assert settings.temporal.embedded
     assert connection_security(settings) == PLAIN
 
 
 def test_tls_turned_off_is_accepted_for_the_embedded_server(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     _env(monkeypatch, TEMPORAL_TLS="false")
     assert connection_security(load_settings()) == PLAIN
 
 
 @pytest.mark.parametrize("variable", FILE_VARIABLES)
 def test_a_missing_file_is_refused_naming_its_variable(
-        monkeypatch: pytest.MonkeyPatch, pki: Pki, variable: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, pki: Pki, variable: str
+) -> None:
     _mtls(monkeypatch, pki)
     missing = pki.folder / "nowhere" / "missing.pem"
     message = refusal(monkeypatch, variable, **{variable: missing})
@@ -256,13 +324,15 @@ def test_a_missing_file_is_refused_naming_its_variable(
 
 @pytest.mark.parametrize("variable", FILE_VARIABLES)
 def test_a_folder_is_refused_naming_its_variable(
-        monkeypatch: pytest.MonkeyPatch, pki: Pki, variable: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, pki: Pki, variable: str
+) -> None:
     _mtls(monkeypatch, pki)
     assert "cannot read" in refusal(monkeypatch, variable, **{variable: pki.folder})
 
 
 def test_an_unreadable_key_is_refused_naming_its_variable(
-        monkeypatch: pytest.MonkeyPatch, pki: Pki, tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, pki: Pki, tmp_path: Path
+) -> None:
     key = tmp_path / "client-key.pem"
     key.write_bytes(pki.client_key.read_bytes())
     # A mode of 0 stops nobody when the suite runs as root (CI does): the refusal of the
@@ -276,60 +346,85 @@ def test_an_unreadable_key_is_refused_naming_its_variable(
 
     monkeypatch.setattr(Path, "read_bytes", refused_for_the_key)
     _mtls(monkeypatch, pki)
-    message = refusal(monkeypatch, "TEMPORAL_TLS_CLIENT_KEY_PATH",
-                      TEMPORAL_TLS_CLIENT_KEY_PATH=key)
+    message = refusal(monkeypatch, "TEMPORAL_TLS_CLIENT_KEY_PATH", TEMPORAL_TLS_CLIENT_KEY_PATH=key)
     assert "Permission denied" in message
 
 
-@pytest.mark.parametrize(("variable", "wrong"), [
-    ("TEMPORAL_TLS_SERVER_CA_CERT_PATH", "client_key"),
-    ("TEMPORAL_TLS_CLIENT_CERT_PATH", "client_key"),
-    ("TEMPORAL_TLS_CLIENT_KEY_PATH", "client_cert"),
-])
+@pytest.mark.parametrize(
+    ("variable", "wrong"),
+    [
+        ("TEMPORAL_TLS_SERVER_CA_CERT_PATH", "client_key"),
+        ("TEMPORAL_TLS_CLIENT_CERT_PATH", "client_key"),
+        ("TEMPORAL_TLS_CLIENT_KEY_PATH", "client_cert"),
+    ],
+)
 def test_a_file_of_the_wrong_kind_is_refused(
-        monkeypatch: pytest.MonkeyPatch, pki: Pki, variable: str, wrong: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, pki: Pki, variable: str, wrong: str
+) -> None:
     _mtls(monkeypatch, pki)
     message = refusal(monkeypatch, variable, **{variable: getattr(pki, wrong)})
     assert "not PEM" in message
 
 
-def test_an_encrypted_key_is_refused(monkeypatch: pytest.MonkeyPatch, pki: Pki,
-                                     tmp_path: Path) -> None:
+def test_an_encrypted_key_is_refused(
+    monkeypatch: pytest.MonkeyPatch, pki: Pki, tmp_path: Path
+) -> None:
     key = serialization.load_pem_private_key(pki.client_key.read_bytes(), password=None)
     encrypted = tmp_path / "encrypted.pem"
-    encrypted.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(b"passphrase")))
+    encrypted.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"passphrase"),
+        )
+    )
     _mtls(monkeypatch, pki)
-    assert "encrypted" in refusal(monkeypatch, "TEMPORAL_TLS_CLIENT_KEY_PATH",
-                                  TEMPORAL_TLS_CLIENT_KEY_PATH=encrypted)
+    assert "encrypted" in refusal(
+        monkeypatch, "TEMPORAL_TLS_CLIENT_KEY_PATH", TEMPORAL_TLS_CLIENT_KEY_PATH=encrypted
+    )
 
 
 def test_pem_text_that_is_not_pem_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     _env(monkeypatch, TEMPORAL_ADDRESS=ADDRESS)
-    assert "not PEM" in refusal(monkeypatch, "TEMPORAL_TLS_SERVER_CA_CERT_DATA",
-                                TEMPORAL_TLS_SERVER_CA_CERT_DATA="ca.pem")
+    assert "not PEM" in refusal(
+        monkeypatch, "TEMPORAL_TLS_SERVER_CA_CERT_DATA", TEMPORAL_TLS_SERVER_CA_CERT_DATA="ca.pem"
+    )
 
 
-def test_a_certificate_without_its_key_is_refused(monkeypatch: pytest.MonkeyPatch,
-                                                  pki: Pki) -> None:
-    message = refusal(monkeypatch, "TEMPORAL_TLS_CLIENT_KEY_PATH", TEMPORAL_ADDRESS=ADDRESS,
-                      TEMPORAL_TLS_CLIENT_CERT_PATH=pki.client_cert)
+def test_a_certificate_without_its_key_is_refused(
+    monkeypatch: pytest.MonkeyPatch, pki: Pki
+) -> None:
+    message = refusal(
+        monkeypatch,
+        "TEMPORAL_TLS_CLIENT_KEY_PATH",
+        TEMPORAL_ADDRESS=ADDRESS,
+        TEMPORAL_TLS_CLIENT_CERT_PATH=pki.client_cert,
+    )
     assert "TEMPORAL_TLS_CLIENT_KEY_PATH (or _DATA) too" in message
 
 
-def test_a_key_without_its_certificate_is_refused(monkeypatch: pytest.MonkeyPatch,
-                                                  pki: Pki) -> None:
-    message = refusal(monkeypatch, "TEMPORAL_TLS_CLIENT_KEY_PATH", TEMPORAL_ADDRESS=ADDRESS,
-                      TEMPORAL_TLS_CLIENT_KEY_PATH=pki.client_key)
+def test_a_key_without_its_certificate_is_refused(
+    monkeypatch: pytest.MonkeyPatch, pki: Pki
+) -> None:
+    message = refusal(
+        monkeypatch,
+        "TEMPORAL_TLS_CLIENT_KEY_PATH",
+        TEMPORAL_ADDRESS=ADDRESS,
+        TEMPORAL_TLS_CLIENT_KEY_PATH=pki.client_key,
+    )
     assert "TEMPORAL_TLS_CLIENT_CERT_PATH (or _DATA) too" in message
 
 
-def test_a_file_and_its_text_together_are_refused(monkeypatch: pytest.MonkeyPatch,
-                                                  pki: Pki) -> None:
-    message = refusal(monkeypatch, "TEMPORAL_TLS_SERVER_CA_CERT_DATA", TEMPORAL_ADDRESS=ADDRESS,
-                      TEMPORAL_TLS_SERVER_CA_CERT_PATH=pki.ca,
-                      TEMPORAL_TLS_SERVER_CA_CERT_DATA=pki.ca.read_text())
+def test_a_file_and_its_text_together_are_refused(
+    monkeypatch: pytest.MonkeyPatch, pki: Pki
+) -> None:
+    message = refusal(
+        monkeypatch,
+        "TEMPORAL_TLS_SERVER_CA_CERT_DATA",
+        TEMPORAL_ADDRESS=ADDRESS,
+        TEMPORAL_TLS_SERVER_CA_CERT_PATH=pki.ca,
+        TEMPORAL_TLS_SERVER_CA_CERT_DATA=pki.ca.read_text(),
+    )
     assert "not both" in message
 
 
@@ -342,34 +437,56 @@ def test_tls_must_be_true_or_false(monkeypatch: pytest.MonkeyPatch, value: str) 
 
 
 def test_disabling_host_verification_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    message = refusal(monkeypatch, "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION",
-                      TEMPORAL_ADDRESS=ADDRESS, TEMPORAL_TLS_DISABLE_HOST_VERIFICATION="true")
+    message = refusal(
+        monkeypatch,
+        "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION",
+        TEMPORAL_ADDRESS=ADDRESS,
+        TEMPORAL_TLS_DISABLE_HOST_VERIFICATION="true",
+    )
     assert "TEMPORAL_TLS_SERVER_NAME" in message
 
 
-def test_tls_settings_with_tls_turned_off_are_refused(monkeypatch: pytest.MonkeyPatch,
-                                                      pki: Pki) -> None:
-    message = refusal(monkeypatch, "TEMPORAL_TLS_SERVER_CA_CERT_PATH", TEMPORAL_ADDRESS=ADDRESS,
-                      TEMPORAL_TLS="false", TEMPORAL_TLS_SERVER_CA_CERT_PATH=pki.ca)
+def test_tls_settings_with_tls_turned_off_are_refused(
+    monkeypatch: pytest.MonkeyPatch, pki: Pki
+) -> None:
+    message = refusal(
+        monkeypatch,
+        "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+        TEMPORAL_ADDRESS=ADDRESS,
+        TEMPORAL_TLS="false",
+        TEMPORAL_TLS_SERVER_CA_CERT_PATH=pki.ca,
+    )
     assert "TEMPORAL_TLS is false" in message
 
 
-@pytest.mark.parametrize("variable", [
-    "TEMPORAL_TLS", "TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_CLIENT_CERT_PATH",
-    "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_API_KEY",
-])
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "TEMPORAL_TLS",
+        "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+        "TEMPORAL_TLS_CLIENT_CERT_PATH",
+        "TEMPORAL_TLS_SERVER_NAME",
+        "TEMPORAL_API_KEY",
+    ],
+)
 def test_security_settings_without_an_address_are_refused(
-        monkeypatch: pytest.MonkeyPatch, pki: Pki, variable: str) -> None:
-    value = {"TEMPORAL_TLS": "true", "TEMPORAL_TLS_SERVER_CA_CERT_PATH": pki.ca,
-             "TEMPORAL_TLS_CLIENT_CERT_PATH": pki.client_cert,
-             "TEMPORAL_TLS_SERVER_NAME": SERVER_NAME, "TEMPORAL_API_KEY": "k"}[variable]
+    monkeypatch: pytest.MonkeyPatch, pki: Pki, variable: str
+) -> None:
+    value = {
+        "TEMPORAL_TLS": "true",
+        "TEMPORAL_TLS_SERVER_CA_CERT_PATH": pki.ca,
+        "TEMPORAL_TLS_CLIENT_CERT_PATH": pki.client_cert,
+        "TEMPORAL_TLS_SERVER_NAME": SERVER_NAME,
+        "TEMPORAL_API_KEY": "k",
+    }[variable]
     message = refusal(monkeypatch, variable, **{variable: value})
     assert "TEMPORAL_ADDRESS" in message
     assert "embedded dev server is plain" in message
 
 
 def test_a_file_removed_after_start_up_checks_is_refused_naming_its_variable(
-        monkeypatch: pytest.MonkeyPatch, pki: Pki, tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, pki: Pki, tmp_path: Path
+) -> None:
     ca = tmp_path / "ca.pem"
     ca.write_bytes(pki.ca.read_bytes())
     _env(monkeypatch, TEMPORAL_ADDRESS=ADDRESS, TEMPORAL_TLS_SERVER_CA_CERT_PATH=ca)
@@ -380,6 +497,7 @@ def test_a_file_removed_after_start_up_checks_is_refused_naming_its_variable(
 
 
 # --- the same reading as temporalio.envconfig ----------------------------------------------
+
 
 def _as_envconfig_reads(tls: bool | TLSConfig | None) -> bool | TLSConfig:
     """envconfig's TLS on with nothing set is TLSConfig() (the system's roots), which the
@@ -398,18 +516,23 @@ def _envconfig_cases(pki: Pki) -> Iterator[dict[str, str]]:
     yield {"TEMPORAL_TLS": "0"}
     yield {"TEMPORAL_TLS_SERVER_CA_CERT_PATH": str(pki.ca)}
     yield {"TEMPORAL_TLS_SERVER_NAME": SERVER_NAME}
-    yield {"TEMPORAL_TLS_SERVER_CA_CERT_PATH": str(pki.ca),
-           "TEMPORAL_TLS_CLIENT_CERT_PATH": str(pki.client_cert),
-           "TEMPORAL_TLS_CLIENT_KEY_PATH": str(pki.client_key),
-           "TEMPORAL_TLS_SERVER_NAME": SERVER_NAME}
-    yield {"TEMPORAL_TLS_SERVER_CA_CERT_DATA": pki.ca.read_text(),
-           "TEMPORAL_TLS_CLIENT_CERT_DATA": pki.client_cert.read_text(),
-           "TEMPORAL_TLS_CLIENT_KEY_DATA": pki.client_key.read_text(),
-           "TEMPORAL_API_KEY": "k"}
+    yield {
+        "TEMPORAL_TLS_SERVER_CA_CERT_PATH": str(pki.ca),
+        "TEMPORAL_TLS_CLIENT_CERT_PATH": str(pki.client_cert),
+        "TEMPORAL_TLS_CLIENT_KEY_PATH": str(pki.client_key),
+        "TEMPORAL_TLS_SERVER_NAME": SERVER_NAME,
+    }
+    yield {
+        "TEMPORAL_TLS_SERVER_CA_CERT_DATA": pki.ca.read_text(),
+        "TEMPORAL_TLS_CLIENT_CERT_DATA": pki.client_cert.read_text(),
+        "TEMPORAL_TLS_CLIENT_KEY_DATA": pki.client_key.read_text(),
+        "TEMPORAL_API_KEY": "k",
+    }
 
 
 def test_the_variables_mean_what_they_mean_to_envconfig(
-        monkeypatch: pytest.MonkeyPatch, pki: Pki) -> None:
+    monkeypatch: pytest.MonkeyPatch, pki: Pki
+) -> None:
     # One set of variables serves the `temporal` CLI, any SDK's envconfig and this service.
     for case in _envconfig_cases(pki):
         env = {"TEMPORAL_ADDRESS": ADDRESS, **case}
@@ -419,13 +542,15 @@ def test_the_variables_mean_what_they_mean_to_envconfig(
         _env(monkeypatch, **env)
         ours = connection_security(load_settings())
         theirs = ClientConfigProfile.load(
-            disable_file=True, override_env_vars=env).to_client_connect_config()
+            disable_file=True, override_env_vars=env
+        ).to_client_connect_config()
         assert theirs["target_host"] == ADDRESS
         assert ours.api_key == theirs.get("api_key"), case
         assert _as_envconfig_reads(ours.tls) == _as_envconfig_reads(theirs.get("tls")), case
 
 
 # --- connect ------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def connect_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
@@ -449,7 +574,8 @@ async def test_connect_is_plain_without_security(connect_calls: list[dict[str, A
 
 
 async def test_connect_passes_tls_and_the_api_key(
-        monkeypatch: pytest.MonkeyPatch, pki: Pki, connect_calls: list[dict[str, Any]]) -> None:
+    monkeypatch: pytest.MonkeyPatch, pki: Pki, connect_calls: list[dict[str, Any]]
+) -> None:
     _mtls(monkeypatch, pki, TEMPORAL_API_KEY="secret-api-key", TEMPORAL_NAMESPACE="dsr")
     settings = load_settings()
     security = connection_security(settings)
@@ -465,12 +591,15 @@ async def test_connect_passes_tls_and_the_api_key(
     assert call["api_key"] == "secret-api-key"
     # The service's converter and runtime still go with it.
     assert call["data_converter"] is cluster.DATA_CONVERTER
-    assert call["data_converter"].payload_converter_class is \
-        cluster.pydantic_data_converter.payload_converter_class
+    assert (
+        call["data_converter"].payload_converter_class
+        is cluster.pydantic_data_converter.payload_converter_class
+    )
     assert call["runtime"] is not None
 
 
 # --- on the wire --------------------------------------------------------------------------
+
 
 @dataclass
 class Hello:
@@ -481,8 +610,11 @@ class Hello:
     handshake_error: str | None = None
 
 
-async def _attempt(security: ConnectionSecurity, *, tls_server: ssl.SSLContext | None,
-                   ) -> Hello:
+async def _attempt(
+    security: ConnectionSecurity,
+    *,
+    tls_server: ssl.SSLContext | None,
+) -> Hello:
     """Connect to a local listener with `security`; it takes the TLS handshake (when given a
     context) and records the first bytes that follow: gRPC's HTTP/2 preface."""
     seen: asyncio.Future[Hello] = asyncio.get_running_loop().create_future()
@@ -529,7 +661,8 @@ async def test_plain_sends_grpc_in_the_clear() -> None:
 
 
 async def test_mutual_tls_completes_a_handshake_with_the_configured_ca_and_certificate(
-        monkeypatch: pytest.MonkeyPatch, pki: Pki) -> None:
+    monkeypatch: pytest.MonkeyPatch, pki: Pki
+) -> None:
     # The address is an IP; the certificate names SERVER_NAME: TEMPORAL_TLS_SERVER_NAME
     # makes the client check for that name.
     _mtls(monkeypatch, pki, TEMPORAL_TLS_SERVER_NAME=SERVER_NAME)
@@ -545,7 +678,8 @@ async def test_mutual_tls_completes_a_handshake_with_the_configured_ca_and_certi
 
 
 async def test_tls_on_the_system_roots_refuses_a_server_they_do_not_vouch_for(
-        monkeypatch: pytest.MonkeyPatch, pki: Pki) -> None:
+    monkeypatch: pytest.MonkeyPatch, pki: Pki
+) -> None:
     _env(monkeypatch, TEMPORAL_ADDRESS=ADDRESS, TEMPORAL_API_KEY="k")
     security = connection_security(load_settings())
     context = _tls_server(pki)
@@ -558,7 +692,8 @@ async def test_tls_on_the_system_roots_refuses_a_server_they_do_not_vouch_for(
 
 
 async def test_a_server_name_the_certificate_does_not_carry_is_refused(
-        monkeypatch: pytest.MonkeyPatch, pki: Pki) -> None:
+    monkeypatch: pytest.MonkeyPatch, pki: Pki
+) -> None:
     _mtls(monkeypatch, pki, TEMPORAL_TLS_SERVER_NAME="other.example.internal")
     security = connection_security(load_settings())
 
@@ -570,8 +705,17 @@ async def test_a_server_name_the_certificate_does_not_carry_is_refused(
 
 def test_settings_fields_are_the_envconfig_variables() -> None:
     names = set(Settings.variables())
-    assert {"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_API_KEY", "TEMPORAL_TLS",
-            "TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_SERVER_CA_CERT_DATA",
-            "TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_CERT_DATA",
-            "TEMPORAL_TLS_CLIENT_KEY_PATH", "TEMPORAL_TLS_CLIENT_KEY_DATA",
-            "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION"} <= names
+    assert {
+        "TEMPORAL_ADDRESS",
+        "TEMPORAL_NAMESPACE",
+        "TEMPORAL_API_KEY",
+        "TEMPORAL_TLS",
+        "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+        "TEMPORAL_TLS_SERVER_CA_CERT_DATA",
+        "TEMPORAL_TLS_CLIENT_CERT_PATH",
+        "TEMPORAL_TLS_CLIENT_CERT_DATA",
+        "TEMPORAL_TLS_CLIENT_KEY_PATH",
+        "TEMPORAL_TLS_CLIENT_KEY_DATA",
+        "TEMPORAL_TLS_SERVER_NAME",
+        "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION",
+    } <= names

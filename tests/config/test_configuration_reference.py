@@ -10,7 +10,8 @@ from runtime.settings.reference import DOCUMENT, main, render
 
 def test_the_configuration_reference_is_what_the_models_make() -> None:
     assert DOCUMENT.read_text(encoding="utf-8") == render(), (
-        "docs/configuration.md is out of date: run python -m runtime.settings.reference")
+        "docs/configuration.md is out of date: run python -m runtime.settings.reference"
+    )
     assert main(["--check"]) == 0
 
 

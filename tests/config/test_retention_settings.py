@@ -23,11 +23,17 @@ def test_defaults_keep_thirty_days_and_archive_every_five_minutes() -> None:
     assert settings.schedules.archive_every == timedelta(minutes=5)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("30d", timedelta(days=30)), ("36h", timedelta(hours=36)), ("1h", timedelta(hours=1)),
-    ("1d12h", timedelta(days=1, hours=12)), ("3650d", timedelta(days=3650)),
-    (" 7d ", timedelta(days=7)),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("30d", timedelta(days=30)),
+        ("36h", timedelta(hours=36)),
+        ("1h", timedelta(hours=1)),
+        ("1d12h", timedelta(days=1, hours=12)),
+        ("3650d", timedelta(days=3650)),
+        (" 7d ", timedelta(days=7)),
+    ],
+)
 def test_retention_in_days_and_hours(
     monkeypatch: pytest.MonkeyPatch, value: str, expected: timedelta
 ) -> None:
@@ -48,10 +54,16 @@ def test_retention_outside_what_temporal_keeps_is_refused(
     assert "from 1h to 3650d" in refusal(monkeypatch, "DSR_RETENTION", value)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("5m", timedelta(minutes=5)), ("1m", timedelta(minutes=1)), ("2h", timedelta(hours=2)),
-    ("1h30m", timedelta(minutes=90)), ("24h", timedelta(hours=24)),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("5m", timedelta(minutes=5)),
+        ("1m", timedelta(minutes=1)),
+        ("2h", timedelta(hours=2)),
+        ("1h30m", timedelta(minutes=90)),
+        ("24h", timedelta(hours=24)),
+    ],
+)
 def test_archive_interval_in_hours_and_minutes(
     monkeypatch: pytest.MonkeyPatch, value: str, expected: timedelta
 ) -> None:
@@ -59,10 +71,16 @@ def test_archive_interval_in_hours_and_minutes(
     assert load_settings().schedules.archive_every == expected
 
 
-@pytest.mark.parametrize(("value", "problem"), [
-    ("30s", "whole number of h or m"), ("1d", "whole number of h or m"),
-    ("5", "whole number of h or m"), ("0m", "from 1m to 24h"), ("25h", "from 1m to 24h"),
-])
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("30s", "whole number of h or m"),
+        ("1d", "whole number of h or m"),
+        ("5", "whole number of h or m"),
+        ("0m", "from 1m to 24h"),
+        ("25h", "from 1m to 24h"),
+    ],
+)
 def test_bad_archive_interval_is_refused(
     monkeypatch: pytest.MonkeyPatch, value: str, problem: str
 ) -> None:

@@ -11,9 +11,20 @@ from runtime.settings import Settings, SettingsError, load_settings
 from tests.support.config import refusal
 
 VARIABLES = [
-    "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "DSR_TASK_QUEUE", "DATABASE_URL", "DSR_DATA_DIR",
-    "DSR_LOG_FORMAT", "DSR_TEMPORAL_PORT", "DSR_UI_PORT", "DSR_METRICS_PORT", "DSR_METRICS_HOST",
-    "DSR_TRACING", "DSR_OWNER_DATABASE_URL", "DSR_CHECKPOINT_KEY", "DSR_WITNESS_DIR",
+    "TEMPORAL_ADDRESS",
+    "TEMPORAL_NAMESPACE",
+    "DSR_TASK_QUEUE",
+    "DATABASE_URL",
+    "DSR_DATA_DIR",
+    "DSR_LOG_FORMAT",
+    "DSR_TEMPORAL_PORT",
+    "DSR_UI_PORT",
+    "DSR_METRICS_PORT",
+    "DSR_METRICS_HOST",
+    "DSR_TRACING",
+    "DSR_OWNER_DATABASE_URL",
+    "DSR_CHECKPOINT_KEY",
+    "DSR_WITNESS_DIR",
     "DSR_CHECKPOINT_EVERY",
 ]
 
@@ -53,8 +64,12 @@ def test_external_servers_turn_off_the_embedded_ones(monkeypatch: pytest.MonkeyP
 
 def test_every_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     values = {
-        "TEMPORAL_NAMESPACE": "dsr-prod", "DSR_TASK_QUEUE": "dsr.v2", "DSR_DATA_DIR": "/var/dsr",
-        "DSR_LOG_FORMAT": "json", "DSR_TEMPORAL_PORT": "17233", "DSR_UI_PORT": "18233",
+        "TEMPORAL_NAMESPACE": "dsr-prod",
+        "DSR_TASK_QUEUE": "dsr.v2",
+        "DSR_DATA_DIR": "/var/dsr",
+        "DSR_LOG_FORMAT": "json",
+        "DSR_TEMPORAL_PORT": "17233",
+        "DSR_UI_PORT": "18233",
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
@@ -76,8 +91,14 @@ def test_empty_address_means_embedded(monkeypatch: pytest.MonkeyPatch, name: str
 
 
 @pytest.mark.parametrize(
-    "address", ["temporal:7233", "localhost:1", "10.0.0.5:7233", "[::1]:7233",
-                "temporal.internal.example:65535"],
+    "address",
+    [
+        "temporal:7233",
+        "localhost:1",
+        "10.0.0.5:7233",
+        "[::1]:7233",
+        "temporal.internal.example:65535",
+    ],
 )
 def test_host_port_addresses_are_accepted(monkeypatch: pytest.MonkeyPatch, address: str) -> None:
     monkeypatch.setenv("TEMPORAL_ADDRESS", address)
@@ -85,8 +106,16 @@ def test_host_port_addresses_are_accepted(monkeypatch: pytest.MonkeyPatch, addre
 
 
 @pytest.mark.parametrize(
-    "address", ["localhost", "temporal:", ":7233", "http://temporal:7233", "temporal:port",
-                "temporal :7233", "temporal:123456"],
+    "address",
+    [
+        "localhost",
+        "temporal:",
+        ":7233",
+        "http://temporal:7233",
+        "temporal:port",
+        "temporal :7233",
+        "temporal:123456",
+    ],
 )
 def test_temporal_address_without_a_port_is_refused(
     monkeypatch: pytest.MonkeyPatch, address: str
@@ -111,7 +140,8 @@ def test_postgres_urls_are_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -
 
 
 @pytest.mark.parametrize(
-    "url", ["mysql://u@h:3306/db", "sqlite:///dsr.db", "h:5432/db", "POSTGRESQL://h/db"],
+    "url",
+    ["mysql://u@h:3306/db", "sqlite:///dsr.db", "h:5432/db", "POSTGRESQL://h/db"],
 )
 def test_other_database_urls_are_refused(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     message = refusal(monkeypatch, "DATABASE_URL", url)
@@ -180,8 +210,9 @@ def test_metrics_port_0_serves_no_metrics(monkeypatch: pytest.MonkeyPatch) -> No
     assert load_settings().observability.metrics_address() is None
 
 
-@pytest.mark.parametrize(("host", "address"), [("0.0.0.0", "0.0.0.0:19464"),
-                                                ("::1", "[::1]:19464")])
+@pytest.mark.parametrize(
+    ("host", "address"), [("0.0.0.0", "0.0.0.0:19464"), ("::1", "[::1]:19464")]
+)
 def test_metrics_host_and_port(monkeypatch: pytest.MonkeyPatch, host: str, address: str) -> None:
     monkeypatch.setenv("DSR_METRICS_HOST", host)
     monkeypatch.setenv("DSR_METRICS_PORT", "19464")
@@ -228,7 +259,8 @@ def test_the_checkpoint_key_and_witness_live_under_the_data_folder_by_default(
 
 @pytest.mark.parametrize("value", ["30s", "0m", "25h", "soon", "1d"])
 def test_a_checkpoint_interval_out_of_range_is_refused(
-    monkeypatch: pytest.MonkeyPatch, value: str,
+    monkeypatch: pytest.MonkeyPatch,
+    value: str,
 ) -> None:
     assert "DSR_CHECKPOINT_EVERY: must be" in refusal(monkeypatch, "DSR_CHECKPOINT_EVERY", value)
 
@@ -237,7 +269,8 @@ def test_an_owner_url_needs_the_runtime_url(monkeypatch: pytest.MonkeyPatch) -> 
     message = refusal(monkeypatch, "DSR_OWNER_DATABASE_URL", "postgresql://dsr_owner@db/dsr")
     assert "set DATABASE_URL too" in message
     assert "must be a postgresql:// URL" in refusal(
-        monkeypatch, "DSR_OWNER_DATABASE_URL", "mysql://dsr_owner@db/dsr")
+        monkeypatch, "DSR_OWNER_DATABASE_URL", "mysql://dsr_owner@db/dsr"
+    )
     monkeypatch.setenv("DATABASE_URL", "postgresql://dsr_runtime@db/dsr")
     monkeypatch.setenv("DSR_OWNER_DATABASE_URL", "postgresql://dsr_owner@db/dsr")
     assert load_settings().database.owner_url == "postgresql://dsr_owner@db/dsr"

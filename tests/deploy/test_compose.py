@@ -35,7 +35,8 @@ REQUIRED_FOR_EXTERNAL = {"TEMPORAL_ADDRESS", "DATABASE_URL"}
 # ${NAME?error}, and $$ for a literal dollar.
 _VARIABLE = re.compile(
     r"\$(?:\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"(?:(?P<colon>:?)(?P<kind>[-?])(?P<word>[^}]*))?\})")
+    r"(?:(?P<colon>:?)(?P<kind>[-?])(?P<word>[^}]*))?\})"
+)
 # What compose refuses to start without (the header of docker-compose.yml); URL-safe, as
 # the worker's URLs carry the passwords unescaped.
 REQUIRED = {
@@ -71,8 +72,7 @@ def _interpolate(value: Any, environ: Mapping[str, str]) -> Any:
                 return match.group("word")
             if kind == "?":
                 raise MissingVariable(f"{name}: {match.group('word')}")
-            raise AssertionError(f"${{{name}}} has neither a default nor `?` in "
-                                 "docker-compose.yml")
+            raise AssertionError(f"${{{name}}} has neither a default nor `?` in docker-compose.yml")
 
         return _VARIABLE.sub(substitute, value)
     if isinstance(value, dict):
@@ -116,8 +116,10 @@ def _depends_on(service: Mapping[str, Any]) -> dict[str, str | None]:
 
 # Compose's short form: [[IP:]HOST_PORT:]CONTAINER_PORT[/PROTOCOL], the IP an IPv6 one in
 # brackets; without an IP (or without a host port) compose publishes on every interface.
-_PORT = re.compile(r"(?:(?:(?P<ip>\[[0-9A-Fa-f:.]+\]|[0-9.]+):)?(?P<host>\d+):)?"
-                   r"(?P<container>\d+)(?:/(?:tcp|udp))?")
+_PORT = re.compile(
+    r"(?:(?:(?P<ip>\[[0-9A-Fa-f:.]+\]|[0-9.]+):)?(?P<host>\d+):)?"
+    r"(?P<container>\d+)(?:/(?:tcp|udp))?"
+)
 LOOPBACK = {"127.0.0.1", "::1"}
 
 
@@ -128,23 +130,30 @@ def _published(service: Mapping[str, Any]) -> list[tuple[str | None, int | None,
     for entry in service.get("ports") or []:
         if isinstance(entry, dict):
             host_port = entry.get("published")
-            published.append((entry.get("host_ip"),
-                              int(host_port) if host_port is not None else None,
-                              int(entry["target"])))
+            published.append(
+                (
+                    entry.get("host_ip"),
+                    int(host_port) if host_port is not None else None,
+                    int(entry["target"]),
+                )
+            )
             continue
         match = _PORT.fullmatch(str(entry))
         assert match, f"unreadable port entry {entry!r}"
         ip = match.group("ip")
-        published.append((ip.strip("[]") if ip else None,
-                          int(match.group("host")) if match.group("host") else None,
-                          int(match.group("container"))))
+        published.append(
+            (
+                ip.strip("[]") if ip else None,
+                int(match.group("host")) if match.group("host") else None,
+                int(match.group("container")),
+            )
+        )
     return published
 
 
 def _container_ports(service: Mapping[str, Any]) -> dict[int, int]:
     """Published ports as {container port: host port}."""
-    return {container: host for _, host, container in _published(service)
-            if host is not None}
+    return {container: host for _, host, container in _published(service) if host is not None}
 
 
 def _settings_variables() -> set[str]:
@@ -163,8 +172,9 @@ def _secrets(service: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _image_user() -> str:
-    users = re.findall(r"^USER (\S+)", (ROOT / "Dockerfile").read_text(encoding="utf-8"),
-                       re.MULTILINE)
+    users = re.findall(
+        r"^USER (\S+)", (ROOT / "Dockerfile").read_text(encoding="utf-8"), re.MULTILINE
+    )
     assert users, "the Dockerfile sets no USER"
     return users[-1]
 
@@ -275,7 +285,8 @@ def test_the_required_variables_are_the_documented_ones() -> None:
 @pytest.mark.parametrize("name", sorted(REQUIRED))
 @pytest.mark.parametrize("value", [None, ""])
 def test_compose_refuses_to_start_without_each_secret(
-        environ: dict[str, str], name: str, value: str | None) -> None:
+    environ: dict[str, str], name: str, value: str | None
+) -> None:
     if value is None:
         del environ[name]
     else:
@@ -296,7 +307,8 @@ def test_no_password_has_a_default_value() -> None:
             if "://" in value:
                 password = urlsplit(value).netloc.rpartition("@")[0].partition(":")[2]
                 assert not password or _is_required(password), (
-                    f"{name}: {key} carries a password that is not a required variable")
+                    f"{name}: {key} carries a password that is not a required variable"
+                )
 
 
 @pytest.mark.parametrize("name", ["worker", "migrate"])
@@ -308,7 +320,8 @@ def test_sets_only_variables_the_settings_model_reads(environ: dict[str, str], n
 
 
 def test_worker_environment_selects_the_external_servers(
-        monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]
+) -> None:
     env = _environment(_service("worker", environ))
 
     settings = _load(monkeypatch, env)
@@ -336,11 +349,16 @@ def test_temporal_address_is_the_temporal_service(environ: dict[str, str]) -> No
     assert env.get("TEMPORAL_NAMESPACE", "default") == _environment(temporal)["DEFAULT_NAMESPACE"]
 
 
-@pytest.mark.parametrize("override", [
-    {}, {"DSR_RUNTIME_DB_PASSWORD": "an0ther-Secret", "DSR_OWNER_DB_PASSWORD": "y3t~another"},
-])
+@pytest.mark.parametrize(
+    "override",
+    [
+        {},
+        {"DSR_RUNTIME_DB_PASSWORD": "an0ther-Secret", "DSR_OWNER_DB_PASSWORD": "y3t~another"},
+    ],
+)
 def test_database_urls_are_the_split_roles_on_app_db(
-        environ: dict[str, str], override: dict[str, str]) -> None:
+    environ: dict[str, str], override: dict[str, str]
+) -> None:
     environ.update(override)
     app_db = _environment(_service("app-db", environ))
     worker = _environment(_service("worker", environ))
@@ -368,8 +386,11 @@ def test_database_urls_are_the_split_roles_on_app_db(
 
 def test_app_db_creates_the_roles_at_init(environ: dict[str, str]) -> None:
     app_db = _service("app-db", environ)
-    scripts = {target: source for target, source in _mounts(app_db).items()
-               if _nested(target, "/docker-entrypoint-initdb.d")}
+    scripts = {
+        target: source
+        for target, source in _mounts(app_db).items()
+        if _nested(target, "/docker-entrypoint-initdb.d")
+    }
     assert scripts, "nothing is mounted into app-db's /docker-entrypoint-initdb.d"
     assert (ROOT / scripts.popitem()[1]).resolve() == ROLES_SCRIPT
     # Executable, the image runs it in a shell of its own rather than sourcing it.
@@ -391,10 +412,14 @@ def test_roles_script_holds_no_password_and_quotes_what_it_is_given() -> None:
     assert "$" not in sql
     passwords = re.findall(r"\bPASSWORD\s+(\S+)", sql)
     assert passwords == [":'owner_password';", ":'runtime_password';"], (
-        "a password reaches the SQL other than as a quoted psql variable")
+        "a password reaches the SQL other than as a quoted psql variable"
+    )
     for role in ("owner", "runtime"):
-        assert re.search(rf'ALTER ROLE :"{role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE '
-                         r"NOREPLICATION NOBYPASSRLS\b", sql), f"{role} may keep powers"
+        assert re.search(
+            rf'ALTER ROLE :"{role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE '
+            r"NOREPLICATION NOBYPASSRLS\b",
+            sql,
+        ), f"{role} may keep powers"
     assert 'GRANT USAGE, CREATE ON SCHEMA public TO :"owner";' in sql
     assert 'GRANT USAGE ON SCHEMA public TO :"runtime";' in sql
     # Nobody else may create in the schema, so the worker, as the runtime role, takes
@@ -440,7 +465,8 @@ def test_witness_is_a_volume_of_its_own(environ: dict[str, str]) -> None:
     assert not _nested(witness, data_dir) and not _nested(data_dir, witness)
     for name in ("app-db", "temporal-db", "temporal"):
         assert volume not in _mounts(compose["services"][name]).values(), (
-            f"{name} can write the witness")
+            f"{name} can write the witness"
+        )
 
 
 def test_keyring_is_a_volume_of_its_own_with_a_secret_key(environ: dict[str, str]) -> None:
@@ -461,22 +487,23 @@ def test_keyring_is_a_volume_of_its_own_with_a_secret_key(environ: dict[str, str
     assert "DSR_KEY_ENCRYPTION_KEY" not in env  # never the key itself in the environment
 
 
-def test_witness_and_keyring_volumes_are_handed_to_the_worker_user(
-        environ: dict[str, str]) -> None:
+def test_witness_and_keyring_volumes_are_handed_to_the_worker_user(environ: dict[str, str]) -> None:
     compose = _compose(environ)
     services = compose["services"]
     worker = services["worker"]
     witness = _environment(worker)["DSR_WITNESS_DIR"]
     keyring = _environment(worker)["DSR_KEYRING_DIR"]
     volume = _mounts(worker)[witness]
-    preparers = [name for name, service in services.items()
-                 if name != "worker" and _mounts(service).get(witness) == volume]
+    preparers = [
+        name
+        for name, service in services.items()
+        if name != "worker" and _mounts(service).get(witness) == volume
+    ]
     assert len(preparers) == 1, "nothing makes the fresh witness volume the worker's"
     preparer = services[preparers[0]]
     assert preparer["build"] == worker["build"] and preparer["image"] == worker["image"]
     assert preparer.get("user") == "root"
-    assert preparer["command"] == ["chown", f"{_image_user()}:{_image_user()}", witness,
-                                   keyring]
+    assert preparer["command"] == ["chown", f"{_image_user()}:{_image_user()}", witness, keyring]
     assert _mounts(preparer)[keyring] == _mounts(worker)[keyring]
     assert _depends_on(worker).get(preparers[0]) == "service_completed_successfully"
     assert preparer.get("restart", "no") == "no"
@@ -496,7 +523,8 @@ def test_worker_waits_for_healthy_temporal_and_app_db(environ: dict[str, str]) -
 
 @pytest.mark.parametrize("override", [{}, {"TEMPORAL_DB_PASSWORD": "an0ther-Secret"}])
 def test_temporal_persists_in_temporal_db(
-        environ: dict[str, str], override: dict[str, str]) -> None:
+    environ: dict[str, str], override: dict[str, str]
+) -> None:
     environ.update(override)
     temporal = _service("temporal", environ)
     env = _environment(temporal)
@@ -525,26 +553,32 @@ def test_no_service_publishes_a_port_on_every_interface(environ: dict[str, str])
         for ip, host, container in _published(service):
             assert ip in LOOPBACK, (
                 f"{name} publishes {container} on {ip or 'every interface'}"
-                f"{f' (host port {host})' if host else ''}; bind it to 127.0.0.1")
+                f"{f' (host port {host})' if host else ''}; bind it to 127.0.0.1"
+            )
 
 
 def test_temporal_and_ui_are_published_on_loopback(environ: dict[str, str]) -> None:
     assert _published(_service("temporal", environ)) == [("127.0.0.1", 7233, 7233)]
     assert _published(_service("temporal-ui", environ)) == [
-        ("127.0.0.1", Settings.variables()["DSR_UI_PORT"].default, 8080)]
+        ("127.0.0.1", Settings.variables()["DSR_UI_PORT"].default, 8080)
+    ]
 
 
-@pytest.mark.parametrize(("entry", "expected"), [
-    ("7233", (None, None, 7233)),
-    ("7233:7233", (None, 7233, 7233)),
-    ("0.0.0.0:8233:8080", ("0.0.0.0", 8233, 8080)),
-    ("127.0.0.1:7233:7233/tcp", ("127.0.0.1", 7233, 7233)),
-    ("[::1]:7233:7233", ("::1", 7233, 7233)),
-    ({"target": 8080, "published": "8233"}, (None, 8233, 8080)),
-    ({"target": 8080, "published": 8233, "host_ip": "127.0.0.1"}, ("127.0.0.1", 8233, 8080)),
-])
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("7233", (None, None, 7233)),
+        ("7233:7233", (None, 7233, 7233)),
+        ("0.0.0.0:8233:8080", ("0.0.0.0", 8233, 8080)),
+        ("127.0.0.1:7233:7233/tcp", ("127.0.0.1", 7233, 7233)),
+        ("[::1]:7233:7233", ("::1", 7233, 7233)),
+        ({"target": 8080, "published": "8233"}, (None, 8233, 8080)),
+        ({"target": 8080, "published": 8233, "host_ip": "127.0.0.1"}, ("127.0.0.1", 8233, 8080)),
+    ],
+)
 def test_port_entries_are_read_as_compose_reads_them(
-        entry: Any, expected: tuple[str | None, int | None, int]) -> None:
+    entry: Any, expected: tuple[str | None, int | None, int]
+) -> None:
     assert _published({"ports": [entry]}) == [expected]
 
 
@@ -567,14 +601,18 @@ def test_worker_holds_no_owner_credentials(environ: dict[str, str]) -> None:
     worker = _environment(_service("worker", environ))
     owner_password = environ["DSR_OWNER_DB_PASSWORD"]
     assert not any(owner_password in value for value in worker.values())
-    assert not any(urlsplit(value).username == OWNER_ROLE
-                   for value in worker.values() if "://" in value)
+    assert not any(
+        urlsplit(value).username == OWNER_ROLE for value in worker.values() if "://" in value
+    )
 
 
 def test_only_migrate_and_app_db_see_the_owner_password(environ: dict[str, str]) -> None:
     owner_password = environ["DSR_OWNER_DB_PASSWORD"]
-    holders = {name for name, service in _compose(environ)["services"].items()
-               if any(owner_password in value for value in _environment(service).values())}
+    holders = {
+        name
+        for name, service in _compose(environ)["services"].items()
+        if any(owner_password in value for value in _environment(service).values())
+    }
     # app-db: its init script sets the role's password.
     assert holders == {"migrate", "app-db"}
 
@@ -605,16 +643,23 @@ def test_worker_starts_only_after_migrate_succeeded(environ: dict[str, str]) -> 
     assert depends.get("migrate") == "service_completed_successfully"
 
 
-@pytest.mark.parametrize("override", [
-    {}, {"DSR_RUNTIME_DB_PASSWORD": "an0ther-Secret", "DSR_OWNER_DB_PASSWORD": "y3t~another"},
-])
+@pytest.mark.parametrize(
+    "override",
+    [
+        {},
+        {"DSR_RUNTIME_DB_PASSWORD": "an0ther-Secret", "DSR_OWNER_DB_PASSWORD": "y3t~another"},
+    ],
+)
 def test_migrate_holds_both_roles_urls_on_app_db(
-        environ: dict[str, str], override: dict[str, str]) -> None:
+    environ: dict[str, str], override: dict[str, str]
+) -> None:
     environ.update(override)
     app_db = _environment(_service("app-db", environ))
     migrate = _environment(_service("migrate", environ))
-    expected = {"DATABASE_URL": (RUNTIME_ROLE, environ["DSR_RUNTIME_DB_PASSWORD"]),
-                "DSR_OWNER_DATABASE_URL": (OWNER_ROLE, environ["DSR_OWNER_DB_PASSWORD"])}
+    expected = {
+        "DATABASE_URL": (RUNTIME_ROLE, environ["DSR_RUNTIME_DB_PASSWORD"]),
+        "DSR_OWNER_DATABASE_URL": (OWNER_ROLE, environ["DSR_OWNER_DB_PASSWORD"]),
+    }
     for name, (user, password) in expected.items():
         url = urlsplit(migrate[name])
         assert url.scheme == "postgresql"
@@ -633,7 +678,8 @@ def test_migrate_prepares_what_the_worker_uses(environ: dict[str, str]) -> None:
 
 
 def test_settings_accept_the_migrate_environment(
-        monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]
+) -> None:
     env = _environment(_service("migrate", environ))
 
     settings = _load(monkeypatch, env)

@@ -76,7 +76,7 @@ async def test_postgres_down_for_a_while_mid_flight_fails_no_workflow(
     await stack.start_worker()
     worker_pid = stack.worker_pid
     request_ids = stack.request_ids(IN_FLIGHT)
-    answered_first, answered_later = request_ids[: IN_FLIGHT // 2], request_ids[IN_FLIGHT // 2:]
+    answered_first, answered_later = request_ids[: IN_FLIGHT // 2], request_ids[IN_FLIGHT // 2 :]
     await stack.submit_inquiries(answered_first)
     await stack.respond_to(answered_first)
     await stack.submit_inquiries(answered_later)
@@ -94,8 +94,9 @@ async def test_postgres_down_for_a_while_mid_flight_fails_no_workflow(
     # The worker rode out the outage in the same process: its activities failed, were
     # retried with backoff, and went through once its pool could connect again.
     assert stack.worker_alive() and stack.worker_pid == worker_pid
-    assert "Completing activity as failed" in stack.log_since(log_offset), \
+    assert "Completing activity as failed" in stack.log_since(log_offset), (
         "no activity met the outage: nothing was in flight when PostgreSQL stopped"
+    )
     await _shut_down_cleanly(stack)
 
 
@@ -105,7 +106,7 @@ async def test_temporal_dev_server_restarted_mid_flight_resumes_every_workflow(
     await stack.start_worker()
     worker_pid = stack.worker_pid
     request_ids = stack.request_ids(IN_FLIGHT)
-    answered_first, answered_later = request_ids[: IN_FLIGHT // 2], request_ids[IN_FLIGHT // 2:]
+    answered_first, answered_later = request_ids[: IN_FLIGHT // 2], request_ids[IN_FLIGHT // 2 :]
     await stack.submit_inquiries(request_ids)
     await stack.wait_for_events("deadline.started", IN_FLIGHT, step="answer")
     # Every request waits for its answer; half get one, and while they are closing the
@@ -134,17 +135,24 @@ async def test_an_act_sent_while_no_worker_runs_returns_in_time_and_is_the_same_
     began = time.monotonic()
     with pytest.raises(acts.Unanswered, match="was not taken within 3s"):
         await acts.send_act(
-            rid, Act.RESPOND, lambda ids: acts.RespondToInquiry(operator="op-1", **ids),
-            client=stack.client, pool=stack.pool, actor=actor("op-1"), wait=3.0,
+            rid,
+            Act.RESPOND,
+            lambda ids: acts.RespondToInquiry(operator="op-1", **ids),
+            client=stack.client,
+            pool=stack.pool,
+            actor=actor("op-1"),
+            wait=3.0,
             texts={"answer_id": ("answer", "We hold only your contact data.")},
             store=lambda intake, _, body, who, answer_id: intake.store_answer(
-                rid, body, who, answer_id))
+                rid, body, who, answer_id
+            ),
+        )
     assert time.monotonic() - began < 15
     await stack.start_worker()
-    await respond(rid, "We hold only your contact data.", actor("op-1"), client=stack.client,
-                  pool=stack.pool)
+    await respond(
+        rid, "We hold only your contact data.", actor("op-1"), client=stack.client, pool=stack.pool
+    )
     await stack.wait_for_events("request.closed", 1)
-    assert await stack.pool.fetchval(
-        "SELECT count(*) FROM answers WHERE request_id=$1", rid) == 1
+    assert await stack.pool.fetchval("SELECT count(*) FROM answers WHERE request_id=$1", rid) == 1
     assert await stack.count_events("answer.recorded") == 1
     await _shut_down_cleanly(stack)

@@ -27,8 +27,9 @@ pytestmark = pytest.mark.e2e
 
 def _submit_file(tmp_path: Path, request_id: str) -> Path:
     path = tmp_path / f"{request_id}.json"
-    path.write_text(json.dumps(submission("inquiry", request_id, f"subj-{request_id}",
-                                          person=PERSONAL)))
+    path.write_text(
+        json.dumps(submission("inquiry", request_id, f"subj-{request_id}", person=PERSONAL))
+    )
     return path
 
 
@@ -44,10 +45,17 @@ async def test_fifty_submissions_ten_at_a_time_all_exit_with_their_own_status(
     def ten_at_a_time() -> list[tuple[int, str]]:
         codes = []
         for start in range(0, len(files), 10):
-            batch = [subprocess.Popen([*dsr, str(f)], cwd=ROOT, env=service.env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      text=True)
-                     for f in files[start:start + 10]]
+            batch = [
+                subprocess.Popen(
+                    [*dsr, str(f)],
+                    cwd=ROOT,
+                    env=service.env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for f in files[start : start + 10]
+            ]
             for process in batch:
                 _, err = process.communicate(timeout=120)
                 codes.append((process.returncode, err))
@@ -85,6 +93,7 @@ async def test_after_a_power_cut_the_next_run_recovers_then_stops_every_server(
 
     async def left() -> list[str]:
         return service.leftovers()
+
     await eventually(left, lambda found: found == [], within=30)
 
 
@@ -95,8 +104,14 @@ async def test_a_second_service_on_a_folder_in_use_stops_at_once_and_disturbs_no
     assert service.process is not None
     first = service.process
     second = await asyncio.to_thread(
-        subprocess.run, [sys.executable, str(ROOT / "worker.py")], cwd=ROOT,
-        env=service.env, capture_output=True, text=True, timeout=60)
+        subprocess.run,
+        [sys.executable, str(ROOT / "worker.py")],
+        cwd=ROOT,
+        env=service.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert second.returncode != 0
     lines = second.stderr.strip().splitlines()
     assert len(lines) == 1 and "already running on data folder" in lines[0], second.stderr
@@ -110,6 +125,7 @@ async def test_a_second_service_on_a_folder_in_use_stops_at_once_and_disturbs_no
     async def closed() -> dict:
         shown = service.dsr("--output", "json", "status", rid)
         return json.loads(shown.stdout) if shown.returncode == 0 else {}
+
     await eventually(closed, lambda view: view.get("status") == "closed", within=60)
     assert first.poll() is None and psutil.pid_exists(first.pid)
     assert service.stop(signal.SIGINT) == 0
@@ -126,12 +142,18 @@ async def test_a_port_taken_by_another_program_is_named_with_its_variable(
         other = Service(tmp_path / "dsr-taken")
         other.env["DSR_TEMPORAL_PORT"] = str(taken)
         result = await asyncio.to_thread(
-            subprocess.run, [sys.executable, str(ROOT / "worker.py")], cwd=ROOT,
-            env={**other.env, "DSR_LOG_FORMAT": "json"}, capture_output=True, text=True,
-            timeout=120)
+            subprocess.run,
+            [sys.executable, str(ROOT / "worker.py")],
+            cwd=ROOT,
+            env={**other.env, "DSR_LOG_FORMAT": "json"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         blocker.close()
     assert result.returncode == 1
-    assert f"port {taken} is already in use by another program; set DSR_TEMPORAL_PORT" \
-        in result.stderr
+    assert (
+        f"port {taken} is already in use by another program; set DSR_TEMPORAL_PORT" in result.stderr
+    )
     assert other.leftovers() == []

@@ -52,10 +52,15 @@ def center_service(tmp_path: Path) -> Iterator[CenterService]:
 
 
 async def _code_for(service: CenterService, seen: int) -> str:
-    mails = await eventually(lambda: _mails(service, "pc-code-"),
-                             lambda found: len(found) > seen, within=20)
-    newest = max(mails, key=lambda m: (service.data_dir / "maildrop").joinpath(
-        f"{m['message_id']}.json").stat().st_mtime)
+    mails = await eventually(
+        lambda: _mails(service, "pc-code-"), lambda found: len(found) > seen, within=20
+    )
+    newest = max(
+        mails,
+        key=lambda m: (
+            (service.data_dir / "maildrop").joinpath(f"{m['message_id']}.json").stat().st_mtime
+        ),
+    )
     assert newest["to"] == ADDRESS
     return re.search(r"^\s+(\d{6})$", newest["body"], re.MULTILINE).group(1)
 
@@ -69,10 +74,27 @@ async def test_a_person_submits_a_disclosure_and_follows_it(
 ) -> None:
     await center_service.start()
     inventory = tmp_path / "inventory.json"
-    inventory.write_text(json.dumps({"subjects": [{
-        "subject_id": "user-browser", "name": "Hanako Yamada", "email": ADDRESS,
-        "items": [{"category": "contact", "field": "phone", "value": "+81 90-0000-0000",
-                   "purpose": "important_notices"}]}]}))
+    inventory.write_text(
+        json.dumps(
+            {
+                "subjects": [
+                    {
+                        "subject_id": "user-browser",
+                        "name": "Hanako Yamada",
+                        "email": ADDRESS,
+                        "items": [
+                            {
+                                "category": "contact",
+                                "field": "phone",
+                                "value": "+81 90-0000-0000",
+                                "purpose": "important_notices",
+                            }
+                        ],
+                    }
+                ]
+            }
+        )
+    )
     loaded = center_service.dsr("inventory", "load", str(inventory))
     assert loaded.returncode == 0, loaded.stderr
 
@@ -98,8 +120,9 @@ async def test_a_person_submits_a_disclosure_and_follows_it(
     assert "お申し出を受け付けました" in confirmation
     request_id = re.search(r"pc-[0-9a-f]{20}", confirmation).group(0)
 
-    [link_mail] = await eventually(lambda: _mails(center_service, "pc-status-"),
-                                   lambda found: len(found) == 1)
+    [link_mail] = await eventually(
+        lambda: _mails(center_service, "pc-status-"), lambda found: len(found) == 1
+    )
     assert link_mail["to"] == ADDRESS and request_id in link_mail["body"]
     link = re.search(r"http://\S+/status/\S+", link_mail["body"]).group(0)
     assert link.startswith(center_service.url)
@@ -108,8 +131,11 @@ async def test_a_person_submits_a_disclosure_and_follows_it(
     assert await status.inner_text("#reference") == request_id
     assert "開示請求" in await status.inner_text("#kind")
     # The code verified the person: the request is past identity verification.
-    await eventually(lambda: _step_text(status, link),
-                     lambda step: step not in ("", "ご本人確認の期間"), within=30)
+    await eventually(
+        lambda: _step_text(status, link),
+        lambda step: step not in ("", "ご本人確認の期間"),
+        within=30,
+    )
     unknown = await status.goto(center_service.url + "/status/" + "x" * 43)
     assert unknown.status == 404
 

@@ -28,16 +28,27 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
 ) -> None:
     await service.start()
     ui = await asyncio.to_thread(
-        subprocess.run, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                         f"http://localhost:{service.ui_port}/"],
-        capture_output=True, text=True, timeout=30,
+        subprocess.run,
+        [
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            f"http://localhost:{service.ui_port}/",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert ui.stdout == "200"
 
     request_id = f"e2e-{unique}"
     request_file = tmp_path / "inquiry.json"
-    request_file.write_text(json.dumps(submission("inquiry", request_id, f"subj-{unique}",
-                                                  person=PERSONAL)))
+    request_file.write_text(
+        json.dumps(submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL))
+    )
     submitted = service.dsr("--output", "json", "submit", "--json", str(request_file))
     assert submitted.returncode == 0, submitted.stderr
     assert json.loads(submitted.stdout)["workflow_id"] == workflow_id_for(request_id)
@@ -49,13 +60,20 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
 
     async def workflow_status() -> str:
         described = await asyncio.to_thread(
-            service.temporal, "workflow", "describe", "-w", workflow_id_for(request_id), "-o",
-            "json")
+            service.temporal,
+            "workflow",
+            "describe",
+            "-w",
+            workflow_id_for(request_id),
+            "-o",
+            "json",
+        )
         return json.loads(described)["workflowExecutionInfo"]["status"]
 
     await eventually(workflow_status, lambda s: s == "WORKFLOW_EXECUTION_STATUS_COMPLETED")
     history = await asyncio.to_thread(
-        service.temporal, "workflow", "show", "-w", workflow_id_for(request_id), "-o", "json")
+        service.temporal, "workflow", "show", "-w", workflow_id_for(request_id), "-o", "json"
+    )
     readable = readable_history(history)
     # Decoded payloads are searched: the workflow's result is among them.
     assert '"outcome":"answered"' in readable and request_id in readable
@@ -68,7 +86,8 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
     verified = service.dsr("audit", "verify", request_id)
     assert verified.returncode == 0 and "intact (13 events)" in verified.stdout, verified.stderr
     events_before = await count(
-        service, "SELECT count(*) FROM request_events WHERE request_id = $1", request_id)
+        service, "SELECT count(*) FROM request_events WHERE request_id = $1", request_id
+    )
     assert events_before == 13
     assert leaks(service.log_path.read_text()) == []
 
@@ -77,8 +96,10 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
 
     await service.start()
     # `dsr setup` on servers that already exist (here, the ones `make run` started).
-    existing = {"TEMPORAL_ADDRESS": f"127.0.0.1:{service.temporal_port}",
-                "DATABASE_URL": running_embedded_postgres(service.data_dir) or ""}
+    existing = {
+        "TEMPORAL_ADDRESS": f"127.0.0.1:{service.temporal_port}",
+        "DATABASE_URL": running_embedded_postgres(service.data_dir) or "",
+    }
     setup = service.dsr("setup", env=existing)
     assert setup.returncode == 0, setup.stderr
     assert "migrations applied: none; search attributes added: none" in setup.stdout
@@ -87,9 +108,12 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
     status = service.dsr("--output", "json", "status", request_id)
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["outcome"] == "answered"
-    assert await count(
-        service, "SELECT count(*) FROM request_events WHERE request_id = $1", request_id
-    ) == events_before
+    assert (
+        await count(
+            service, "SELECT count(*) FROM request_events WHERE request_id = $1", request_id
+        )
+        == events_before
+    )
     assert service.stop(signal.SIGTERM) == 0
     assert service.leftovers() == []
 
@@ -101,12 +125,21 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
         ("{}", "must be a non-empty JSON object"),
         ("not json", "not valid JSON"),
         ('{"kind": "complaint"}', "kind: must be one of"),
-        (json.dumps({**submission("inquiry", "x1", "s1",
-                                  person=PERSONAL), "requester": {"name": "A"}}),
-         "requester.email: is required"),
-        (json.dumps({**submission("inquiry", "x2", "s1",
-                                  person=PERSONAL), "requester": {"name": "A", "email": "a@"}}),
-         "requester.email: is not a valid e-mail address"),
+        (
+            json.dumps(
+                {**submission("inquiry", "x1", "s1", person=PERSONAL), "requester": {"name": "A"}}
+            ),
+            "requester.email: is required",
+        ),
+        (
+            json.dumps(
+                {
+                    **submission("inquiry", "x2", "s1", person=PERSONAL),
+                    "requester": {"name": "A", "email": "a@"},
+                }
+            ),
+            "requester.email: is not a valid e-mail address",
+        ),
     ],
 )
 def test_invalid_submissions_exit_2_without_touching_any_server(
@@ -127,9 +160,15 @@ async def test_disclosure_driven_from_the_command_line(
     await service.start()
     rid = f"dis-{unique}"
     request_file = tmp_path / "disclosure.json"
-    request_file.write_text(json.dumps({**submission("inquiry", rid, f"subj-{unique}",
-                                                     person=PERSONAL),
-                                        "kind": "disclosure", "details": {}}))
+    request_file.write_text(
+        json.dumps(
+            {
+                **submission("inquiry", rid, f"subj-{unique}", person=PERSONAL),
+                "kind": "disclosure",
+                "details": {},
+            }
+        )
+    )
     assert service.dsr("submit", "--json", str(request_file)).returncode == 0
 
     async def step() -> dict:
@@ -145,8 +184,9 @@ async def test_disclosure_driven_from_the_command_line(
     forbidden = service.dsr("verify-identity", rid, "--method", "document_check", env=auditor)
     assert forbidden.returncode == 2
     assert "account audit-1 does not hold the operator role" in forbidden.stderr
-    unknown = service.dsr("verify-identity", rid, "--method", "document_check",
-                          env={"DSR_TOKEN": "dsr_not-a-token"})
+    unknown = service.dsr(
+        "verify-identity", rid, "--method", "document_check", env={"DSR_TOKEN": "dsr_not-a-token"}
+    )
     assert unknown.returncode == 2 and "does not sign in" in unknown.stderr
     verified = service.dsr("verify-identity", rid, "--method", "document_check", env=operator)
     assert verified.returncode == 0, verified.stderr
@@ -156,8 +196,17 @@ async def test_disclosure_driven_from_the_command_line(
     await eventually(step, lambda view: view["step"] == "decide")
     reason = tmp_path / "reason.txt"
     reason.write_text("A court order forbids disclosing these records (reason-marker).")
-    decided = service.dsr("decide", rid, "--outcome", "disclosure_refused", "--ground",
-                          "violation_of_other_laws", "--reason-file", str(reason), env=operator)
+    decided = service.dsr(
+        "decide",
+        rid,
+        "--outcome",
+        "disclosure_refused",
+        "--ground",
+        "violation_of_other_laws",
+        "--reason-file",
+        str(reason),
+        env=operator,
+    )
     assert decided.returncode == 0, decided.stderr
     assert "decide is done; next: act" in decided.stdout  # a refusal asks for no fee
     await eventually(step, lambda view: view["status"] == "closed")
@@ -165,9 +214,15 @@ async def test_disclosure_driven_from_the_command_line(
     notices = sorted(p.name for p in (service.data_dir / "maildrop").iterdir())
     # A refusal charges no fee: no fee request was sent.
     assert [n.split("%3A")[-1] for n in notices] == [
-        "identity_proof_requested.json", "outcome.json", "receipt.json"]
-    outcome = json.loads((service.data_dir / "maildrop" /
-                          f"{workflow_id_for(rid)}%3Anotice%3Aoutcome.json").read_text())
+        "identity_proof_requested.json",
+        "outcome.json",
+        "receipt.json",
+    ]
+    outcome = json.loads(
+        (
+            service.data_dir / "maildrop" / f"{workflow_id_for(rid)}%3Anotice%3Aoutcome.json"
+        ).read_text()
+    )
     assert "reason-marker" in outcome["body"] and outcome["to"] == PERSONAL["email"]
     verified_chain = service.dsr("audit", "verify", rid)
     assert verified_chain.returncode == 0 and "intact" in verified_chain.stdout
@@ -200,8 +255,11 @@ async def test_the_embedded_service_runs_as_its_runtime_role_and_signs_the_log(
 
     def closes() -> list[dict]:
         found = [json.loads(p.read_text()) for p in witness.glob("*.json")]
-        return [c for c in found if (c["checkpoint"]["closed_request"] or {})
-                .get("request_id") == request_id]
+        return [
+            c
+            for c in found
+            if (c["checkpoint"]["closed_request"] or {}).get("request_id") == request_id
+        ]
 
     async def signed() -> list[dict]:
         return closes()
@@ -212,12 +270,12 @@ async def test_the_embedded_service_runs_as_its_runtime_role_and_signs_the_log(
     assert key.stat().st_mode & 0o777 == 0o600
     [published] = witness.glob("checkpoint-key-*.pub.pem")
     assert published.name == f"checkpoint-key-{close['checkpoint']['key_id']}.pub.pem"
-    schedule = service.temporal("schedule", "describe", "-s", "checkpoint-log-dsr-e2e",
-                                "-o", "json")
+    schedule = service.temporal(
+        "schedule", "describe", "-s", "checkpoint-log-dsr-e2e", "-o", "json"
+    )
     assert "CheckpointLog" in schedule
 
-    verified = service.dsr("audit", "verify", "--public-key",
-                           str(published))
+    verified = service.dsr("audit", "verify", "--public-key", str(published))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert f"{request_id}: intact" in verified.stdout
     assert "event log: intact (" in verified.stdout
@@ -227,11 +285,13 @@ async def test_the_embedded_service_runs_as_its_runtime_role_and_signs_the_log(
     runtime = await asyncpg.connect(with_user(superuser, "dsr_runtime"))
     try:
         assert not await runtime.fetchval(
-            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        )
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await runtime.execute("UPDATE request_events SET actor = 'x'")
         owner = await runtime.fetchval(
-            "SELECT tableowner FROM pg_tables WHERE tablename = 'request_events'")
+            "SELECT tableowner FROM pg_tables WHERE tablename = 'request_events'"
+        )
         assert owner == "dsr_owner"
     finally:
         await runtime.close()

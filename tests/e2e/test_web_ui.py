@@ -43,8 +43,9 @@ def _frame(shown: dict[str, Any], name: str) -> str:
     return "\n".join(text for frame_id, text in shown["frames"].items() if name in frame_id)
 
 
-async def _rendered(page: Page, url: str, accept: Callable[[dict[str, Any]], bool],
-                    screenshot: Path, within: float) -> dict[str, Any]:
+async def _rendered(
+    page: Page, url: str, accept: Callable[[dict[str, Any]], bool], screenshot: Path, within: float
+) -> dict[str, Any]:
     """Open `url` and wait until what it renders passes `accept`; the screenshot shows the
     page as it was then, or as it was when the wait gave up."""
     # The workflow pages keep a long-polling history request open: wait for the document,
@@ -69,7 +70,11 @@ async def _rendered(page: Page, url: str, accept: Callable[[dict[str, Any]], boo
 
 
 async def test_web_ui_shows_search_attributes_and_summary(
-    service: Service, browser: Browser, tmp_path: Path, unique: str, test_output: Path,
+    service: Service,
+    browser: Browser,
+    tmp_path: Path,
+    unique: str,
+    test_output: Path,
 ) -> None:
     attributes_shot = test_output / "web-ui-search-attributes.png"
     summary_shot = test_output / "web-ui-summary.png"
@@ -78,8 +83,9 @@ async def test_web_ui_shows_search_attributes_and_summary(
     await service.start()
     rid = f"ui-{unique}"
     request_file = tmp_path / "inquiry.json"
-    request_file.write_text(json.dumps(submission("inquiry", rid, f"subj-{unique}",
-                                                  person=PERSONAL)))
+    request_file.write_text(
+        json.dumps(submission("inquiry", rid, f"subj-{unique}", person=PERSONAL))
+    )
     submitted = await asyncio.to_thread(service.dsr, "submit", "--json", str(request_file))
     assert submitted.returncode == 0, submitted.stderr
 
@@ -89,16 +95,26 @@ async def test_web_ui_shows_search_attributes_and_summary(
         return json.loads(shown.stdout)
 
     view = await eventually(status, lambda view: view["step"] == "answer")
-    described = json.loads(await asyncio.to_thread(
-        service.temporal, "workflow", "describe", "-w", f"dsr-{rid}", "-o", "json"))
+    described = json.loads(
+        await asyncio.to_thread(
+            service.temporal, "workflow", "describe", "-w", f"dsr-{rid}", "-o", "json"
+        )
+    )
     run_id = described["workflowExecutionInfo"]["execution"]["runId"]
-    workflow_page = f"http://localhost:{service.ui_port}/namespaces/default/workflows/dsr-{rid}/{run_id}"
+    workflow_page = (
+        f"http://localhost:{service.ui_port}/namespaces/default/workflows/dsr-{rid}/{run_id}"
+    )
 
-    attributes = {"DsrKind": "inquiry", "DsrStep": "answer", "DsrStatus": "in_progress",
-                  "DsrDeadlinePolicyVersion": view["deadline_policy_version"]}
+    attributes = {
+        "DsrKind": "inquiry",
+        "DsrStep": "answer",
+        "DsrStatus": "in_progress",
+        "DsrDeadlinePolicyVersion": view["deadline_policy_version"],
+    }
     # A name, then only quotes, colons or spaces, then its value: `"DsrStep": "answer"`.
-    patterns = [re.compile(rf"\b{name}\W*{re.escape(value)}\b")
-                for name, value in attributes.items()]
+    patterns = [
+        re.compile(rf"\b{name}\W*{re.escape(value)}\b") for name, value in attributes.items()
+    ]
     summary = f"inquiry request {rid}"
 
     context = await browser.new_context(viewport={"width": 1600, "height": 1000})
@@ -106,18 +122,28 @@ async def test_web_ui_shows_search_attributes_and_summary(
         page = await context.new_page()
         # The workflow's "Search Attributes" tab: the attributes as JSON.
         shown = await _rendered(
-            page, f"{workflow_page}/search-attributes",
-            lambda shown: f"dsr-{rid}" in shown["text"]
-            and all(pattern.search(shown["text"]) for pattern in patterns),
-            attributes_shot, within=45)
+            page,
+            f"{workflow_page}/search-attributes",
+            lambda shown: (
+                f"dsr-{rid}" in shown["text"]
+                and all(pattern.search(shown["text"]) for pattern in patterns)
+            ),
+            attributes_shot,
+            within=45,
+        )
         assert leaks(json.dumps(shown)) == []
 
         # The "User Metadata" tab: the static summary, and the current details.
         shown = await _rendered(
-            page, f"{workflow_page}/user-metadata",
-            lambda shown: summary in _frame(shown, "summary")
-            and "step: answer" in _frame(shown, "current-details"),
-            summary_shot, within=30)
+            page,
+            f"{workflow_page}/user-metadata",
+            lambda shown: (
+                summary in _frame(shown, "summary")
+                and "step: answer" in _frame(shown, "current-details")
+            ),
+            summary_shot,
+            within=30,
+        )
         assert f"dsr-{rid}" in shown["text"]
         assert rid in _frame(shown, "current-details")
         assert leaks(json.dumps(shown)) == []
@@ -126,8 +152,7 @@ async def test_web_ui_shows_search_attributes_and_summary(
 
     answer = tmp_path / "answer.txt"
     answer.write_text(PERSONAL["answer"])
-    answered = await asyncio.to_thread(
-        service.dsr, "respond", rid, "--text-file", str(answer))
+    answered = await asyncio.to_thread(service.dsr, "respond", rid, "--text-file", str(answer))
     assert answered.returncode == 0, answered.stderr
     await eventually(status, lambda view: view["status"] == "closed")
     assert await asyncio.to_thread(service.stop) == 0

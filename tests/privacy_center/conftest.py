@@ -28,8 +28,9 @@ time_skipping_env = own_time_skipping_env("package")
 
 
 @pytest.fixture
-async def center(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str,
-                 tmp_path: Path) -> AsyncIterator[Center]:
+async def center(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
+) -> AsyncIterator[Center]:
     task_queue = f"dsr-pc-{unique}"
     worker = new_worker(time_skipping_env.client, pool, task_queue, tmp_path)
     settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_TASK_QUEUE=task_queue)
@@ -38,8 +39,8 @@ async def center(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, uni
     app.include_router(router)
     transport = httpx.ASGITransport(app=app)
     began = await pool.fetchval("SELECT now()")
-    async with worker, httpx.AsyncClient(transport=transport,
-                                         base_url="http://testserver") as http:
+    async with worker, httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield Center(http, tmp_path / "maildrop", pool, unique)
-        await end_open_requests(time_skipping_env.client, pool,
-                                "request_id LIKE 'pc-%' AND submitted_at >= $1", began)
+        await end_open_requests(
+            time_skipping_env.client, pool, "request_id LIKE 'pc-%' AND submitted_at >= $1", began
+        )

@@ -18,8 +18,10 @@ def test_a_code_verifies_only_with_the_registration_match() -> None:
         assert identity_method(kind, matched=True, code_verified=True) == "one_time_code"
         assert identity_method(kind, matched=False, code_verified=True) is None
         assert identity_method(kind, matched=False, code_verified=False) is None
-    assert identity_method(RequestKind.THIRD_PARTY_STOP, matched=True,
-                           code_verified=False) == "registration_match"
+    assert (
+        identity_method(RequestKind.THIRD_PARTY_STOP, matched=True, code_verified=False)
+        == "registration_match"
+    )
     assert identity_method(RequestKind.DISCLOSURE, matched=True, code_verified=False) is None
 
 
@@ -34,21 +36,33 @@ def test_both_languages_have_every_word() -> None:
         for step in Step:
             assert f"step.{step.value}" in words
         for status in RequestStatus:
-            assert f"status.{'received_' if status.value == 'received' else status.value}" \
-                in words
+            assert f"status.{'received_' if status.value == 'received' else status.value}" in words
 
 
 def test_forms_become_the_contracts_details() -> None:
-    correction = FormData([("field_1", "Phone"), ("action_1", "correct"),
-                           ("value_1", "+81 90"), ("field_2", "fax"), ("action_2", "delete"),
-                           ("value_2", "ignored"), ("statement", "It changed.")])
+    correction = FormData(
+        [
+            ("field_1", "Phone"),
+            ("action_1", "correct"),
+            ("value_1", "+81 90"),
+            ("field_2", "fax"),
+            ("action_2", "delete"),
+            ("value_2", "ignored"),
+            ("statement", "It changed."),
+        ]
+    )
     assert forms.details_from(RequestKind.CORRECTION, correction) == {
-        "changes": [{"field": "phone", "action": "correct", "new_value": "+81 90"},
-                    {"field": "fax", "action": "delete"}],
-        "statement": "It changed."}
+        "changes": [
+            {"field": "phone", "action": "correct", "new_value": "+81 90"},
+            {"field": "fax", "action": "delete"},
+        ],
+        "statement": "It changed.",
+    }
     stop = FormData([("partners", "ad-network-1, data-broker-2\nx")])
     assert forms.details_from(RequestKind.THIRD_PARTY_STOP, stop) == {
-        "partners": ["ad-network-1", "data-broker-2", "x"]}
+        "partners": ["ad-network-1", "data-broker-2", "x"]
+    }
     assert forms.details_from(RequestKind.DISCLOSURE, FormData()) == {}
     assert forms.check(RequestKind.INQUIRY, "A", "a@example.jp", {"text": ""}, "en") == [
-        ("text", "string should have at least 1 character")]
+        ("text", "string should have at least 1 character")
+    ]

@@ -52,33 +52,61 @@ class Scenario:
     async def request(self, label: str, kind: str = "inquiry") -> str:
         request_id = f"audit-{label}-{self.unique}"
         details: dict[str, Any] = {"text": "When was my data shared?"} if kind == "inquiry" else {}
-        await IntakeStore(self.pool).record_submission(parse_submission({
-            "request_id": request_id, "kind": kind, "subject_id": f"s-{self.unique}",
-            "requester": {"name": "Taro Suzuki", "email": "taro@example.jp"},
-            "details": details,
-        }), "test-policy")
+        await IntakeStore(self.pool).record_submission(
+            parse_submission(
+                {
+                    "request_id": request_id,
+                    "kind": kind,
+                    "subject_id": f"s-{self.unique}",
+                    "requester": {"name": "Taro Suzuki", "email": "taro@example.jp"},
+                    "details": details,
+                }
+            ),
+            "test-policy",
+        )
         await self.emit(request_id, EventType.RECEIVED, self.t - timedelta(days=10))
         self.ids[label] = request_id
         return request_id
 
-    async def emit(self, request_id: str, type: EventType, at: datetime,
-                   actor: str = "system", **payload: Any) -> None:
-        await self.store.append(NewEvent(
-            request_id=request_id, type=type, payload=payload, occurred_at=at, actor=actor,
-            idempotency_key=f"{request_id}:{type.value}:{uuid.uuid4().hex}",
-        ))
+    async def emit(
+        self, request_id: str, type: EventType, at: datetime, actor: str = "system", **payload: Any
+    ) -> None:
+        await self.store.append(
+            NewEvent(
+                request_id=request_id,
+                type=type,
+                payload=payload,
+                occurred_at=at,
+                actor=actor,
+                idempotency_key=f"{request_id}:{type.value}:{uuid.uuid4().hex}",
+            )
+        )
 
-    async def step(self, request_id: str, step: str, start: datetime, allowed: timedelta,
-                   party: str = "organisation") -> None:
-        await self.emit(request_id, EventType.DEADLINE_STARTED, start, step=step,
-                        due_at=(start + allowed).isoformat(), policy_version="test-policy",
-                        party=party)
+    async def step(
+        self,
+        request_id: str,
+        step: str,
+        start: datetime,
+        allowed: timedelta,
+        party: str = "organisation",
+    ) -> None:
+        await self.emit(
+            request_id,
+            EventType.DEADLINE_STARTED,
+            start,
+            step=step,
+            due_at=(start + allowed).isoformat(),
+            policy_version="test-policy",
+            party=party,
+        )
 
-    async def close(self, request_id: str, step: str, at: datetime,
-                    late: bool = False) -> None:
-        await self.emit(request_id,
-                        EventType.DEADLINE_COMPLETED_LATE if late else EventType.DEADLINE_MET,
-                        at, step=step)
+    async def close(self, request_id: str, step: str, at: datetime, late: bool = False) -> None:
+        await self.emit(
+            request_id,
+            EventType.DEADLINE_COMPLETED_LATE if late else EventType.DEADLINE_MET,
+            at,
+            step=step,
+        )
 
 
 async def scenario(pool: asyncpg.Pool, unique: str, year: int) -> Scenario:
@@ -91,9 +119,16 @@ async def scenario(pool: asyncpg.Pool, unique: str, year: int) -> Scenario:
     await s.close(met, "acknowledge", T + 2 * hour)
     await s.step(met, "answer", T + 2 * hour, 14 * day)
     note = await IntakeStore(pool).store_note(met, "reason", HOSTILE, "op-sato")
-    await s.emit(met, EventType.DEADLINE_EXTENDED, T + 10 * day, actor="op-sato",
-                 step="answer", due_at=(T + 21 * day).isoformat(),
-                 previous_due_at=(T + 2 * hour + 14 * day).isoformat(), reason_note_id=note)
+    await s.emit(
+        met,
+        EventType.DEADLINE_EXTENDED,
+        T + 10 * day,
+        actor="op-sato",
+        step="answer",
+        due_at=(T + 21 * day).isoformat(),
+        previous_due_at=(T + 2 * hour + 14 * day).isoformat(),
+        reason_note_id=note,
+    )
     await s.close(met, "answer", T + 18 * day)
     # An answer breached at its due time and completed two days late.
     late = await s.request("late")
@@ -148,7 +183,10 @@ async def test_figures_of_a_scenario_with_known_met_and_breached_deadlines(
     assert answer.time_to_handle == timedelta(days=18, hours=-2)
     [extension] = answer.extensions
     assert (extension.reason, extension.by, extension.new_due) == (
-        HOSTILE, "op-sato", T + timedelta(days=21))
+        HOSTILE,
+        "op-sato",
+        T + timedelta(days=21),
+    )
     assert rows[ids["late"], "answer"].breached_at == T + timedelta(days=14, hours=1)
     assert rows[ids["paid"], "verify_identity"].paused_for_subject == timedelta(days=3)
     assert rows[ids["paid"], "investigate"].paused_for_subject == timedelta(0)
@@ -161,47 +199,69 @@ async def test_figures_of_a_scenario_with_known_met_and_breached_deadlines(
     assert len(rows) == len(report.rows)
     assert report.range is not None and (report.range.start, report.range.end) == (START, END)
     assert (report.steps_total, report.met, report.breached, report.lapsed, report.open) == (
-        7, 5, 2, 0, 0)
+        7,
+        5,
+        2,
+        0,
+        0,
+    )
     assert report.on_time_rate == 4 / 6
-    assert [(k.kind, k.requests, k.total, k.met, k.breached, k.on_time_rate)
-            for k in report.per_kind] == [
-        ("disclosure", 1, 2, 1, 1, 0.0), ("inquiry", 3, 5, 4, 1, 4 / 5)]
+    assert [
+        (k.kind, k.requests, k.total, k.met, k.breached, k.on_time_rate) for k in report.per_kind
+    ] == [("disclosure", 1, 2, 1, 1, 0.0), ("inquiry", 3, 5, 4, 1, 4 / 5)]
     assert {s.step: s.on_time_rate for s in report.per_step} == {
-        "acknowledge": 1.0, "verify_identity": 1.0, "investigate": 0.0, "answer": 2 / 3}
+        "acknowledge": 1.0,
+        "verify_identity": 1.0,
+        "investigate": 0.0,
+        "answer": 2 / 3,
+    }
 
     # A date without a zone is taken as UTC, as every time in the report.
-    naive = await build_report(pool, START.replace(tzinfo=None), END.replace(tzinfo=None),
-                               as_of=s.as_of)
+    naive = await build_report(
+        pool, START.replace(tzinfo=None), END.replace(tzinfo=None), as_of=s.as_of
+    )
     assert naive == report
 
 
-async def test_csv_has_a_row_per_request_and_step_in_utc(
-    pool: asyncpg.Pool, unique: str
-) -> None:
+async def test_csv_has_a_row_per_request_and_step_in_utc(pool: asyncpg.Pool, unique: str) -> None:
     s = await scenario(pool, unique, 2002)
     ids = s.ids
     text = render_csv(await s.report())
     reader = csv.DictReader(io.StringIO(text))
     assert tuple(reader.fieldnames or ()) == CSV_COLUMNS
-    rows = {(r["request_id"], r["step"]): r for r in reader
-            if r["request_id"] in ids.values()}
+    rows = {(r["request_id"], r["step"]): r for r in reader if r["request_id"] in ids.values()}
     assert len(rows) == 7
     assert rows[ids["met"], "answer"] == {
-        "request_id": ids["met"], "kind": "inquiry", "step": "answer",
-        "party": "organisation", "started_at": "2002-02-05T11:00:00Z",
-        "due_at": "2002-02-26T09:00:00Z", "finished_at": "2002-02-23T09:00:00Z",
-        "verdict": "met", "extensions": "1", "last_extension_reason": HOSTILE,
-        "time_to_handle_hours": "430.00", "paused_for_subject_hours": "0.00",
+        "request_id": ids["met"],
+        "kind": "inquiry",
+        "step": "answer",
+        "party": "organisation",
+        "started_at": "2002-02-05T11:00:00Z",
+        "due_at": "2002-02-26T09:00:00Z",
+        "finished_at": "2002-02-23T09:00:00Z",
+        "verdict": "met",
+        "extensions": "1",
+        "last_extension_reason": HOSTILE,
+        "time_to_handle_hours": "430.00",
+        "paused_for_subject_hours": "0.00",
     }
     late = rows[ids["late"], "answer"]
-    assert (late["verdict"], late["due_at"], late["finished_at"], late["time_to_handle_hours"],
-            late["extensions"], late["last_extension_reason"]) == (
-        "completed_late", "2002-02-19T10:00:00Z", "2002-02-21T10:00:00Z", "384.00", "0", "")
+    assert (
+        late["verdict"],
+        late["due_at"],
+        late["finished_at"],
+        late["time_to_handle_hours"],
+        late["extensions"],
+        late["last_extension_reason"],
+    ) == ("completed_late", "2002-02-19T10:00:00Z", "2002-02-21T10:00:00Z", "384.00", "0", "")
     paused = rows[ids["paid"], "verify_identity"]
     assert (paused["party"], paused["paused_for_subject_hours"]) == ("subject", "72.00")
     open_row = rows[ids["paid"], "investigate"]
     assert (open_row["verdict"], open_row["finished_at"], open_row["time_to_handle_hours"]) == (
-        "breached", "", "")
+        "breached",
+        "",
+        "",
+    )
 
 
 async def test_html_is_one_self_contained_page_with_the_chart_and_escaped_text(
@@ -221,8 +281,9 @@ async def test_html_is_one_self_contained_page_with_the_chart_and_escaped_text(
 
 
 async def test_an_empty_or_backwards_range(pool: asyncpg.Pool) -> None:
-    empty = await build_report(pool, datetime(1990, 1, 1, tzinfo=UTC),
-                               datetime(1990, 2, 1, tzinfo=UTC))
+    empty = await build_report(
+        pool, datetime(1990, 1, 1, tzinfo=UTC), datetime(1990, 2, 1, tzinfo=UTC)
+    )
     assert (empty.rows, empty.steps_total, empty.on_time_rate) == ((), 0, None)
     assert "No deadline started in this range" in render_html(empty)
     assert render_csv(empty) == ",".join(CSV_COLUMNS) + "\n"
@@ -237,8 +298,9 @@ async def test_a_reason_whose_key_was_destroyed_shows_as_erased(
     # Retention forgets the extended request's personal data: its note is sealed under the
     # destroyed key, while the figures, read from the events, stay whole.
     async with pool.acquire() as connection, connection.transaction():
-        shredded = await shred_subject_key(connection, f"s-{unique}",
-                                           forget_requests=frozenset({s.ids["met"]}))
+        shredded = await shred_subject_key(
+            connection, f"s-{unique}", forget_requests=frozenset({s.ids["met"]})
+        )
     vault.keyring.destroy(shredded.destroyed_key)
     report = await s.report()
     [extension] = _mine(report, s.ids)[s.ids["met"], "answer"].extensions

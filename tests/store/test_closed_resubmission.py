@@ -27,16 +27,26 @@ async def test_a_closed_request_submitted_again_starts_nothing(
 ) -> None:
     submission = parsed("inquiry", f"closed-{unique}", f"subj-{unique}")
     temporal = NoStarts()
-    first = await submit(submission, client=temporal, pool=pool,  # type: ignore[arg-type]
-                         task_queue="unused")
+    first = await submit(
+        submission,
+        client=temporal,
+        pool=pool,  # type: ignore[arg-type]
+        task_queue="unused",
+    )
     assert first.created and first.workflow_started
     assert temporal.started == [workflow_id_for(f"closed-{unique}")]
     await pool.execute(
         "UPDATE requests SET status = 'closed', outcome = 'answered', closed_at = now()"
-        " WHERE request_id = $1", submission.request_id)
+        " WHERE request_id = $1",
+        submission.request_id,
+    )
 
-    again = await submit(submission, client=temporal, pool=pool,  # type: ignore[arg-type]
-                         task_queue="unused")
+    again = await submit(
+        submission,
+        client=temporal,
+        pool=pool,  # type: ignore[arg-type]
+        task_queue="unused",
+    )
 
     assert temporal.started == [workflow_id_for(f"closed-{unique}")]  # nothing more
     assert (again.closed, again.created, again.workflow_started) == (True, False, False)

@@ -33,12 +33,21 @@ from tests.support.builders import POLICY, parsed
 from tests.support.database import scratch_database
 
 DAY = timedelta(days=1)
-STARTED, MET, LATE = (EventType.DEADLINE_STARTED, EventType.DEADLINE_MET,
-                      EventType.DEADLINE_COMPLETED_LATE)
-BREACHED, EXTENDED, LAPSED = (EventType.DEADLINE_BREACHED, EventType.DEADLINE_EXTENDED,
-                              EventType.DEADLINE_LAPSED)
-PAUSED, RESUMED, REMINDED = (EventType.DEADLINE_PAUSED, EventType.DEADLINE_RESUMED,
-                             EventType.DEADLINE_REMINDED)
+STARTED, MET, LATE = (
+    EventType.DEADLINE_STARTED,
+    EventType.DEADLINE_MET,
+    EventType.DEADLINE_COMPLETED_LATE,
+)
+BREACHED, EXTENDED, LAPSED = (
+    EventType.DEADLINE_BREACHED,
+    EventType.DEADLINE_EXTENDED,
+    EventType.DEADLINE_LAPSED,
+)
+PAUSED, RESUMED, REMINDED = (
+    EventType.DEADLINE_PAUSED,
+    EventType.DEADLINE_RESUMED,
+    EventType.DEADLINE_REMINDED,
+)
 NOTE = "the note"  # stands for the id of an operator's note the scenario stores
 REASON = "retrieval from the archive takes a week"
 
@@ -66,35 +75,62 @@ def extend(step: str, at: float, until: float, previous: float | None) -> Mark:
 
 
 SCENARIOS: dict[str, list[Mark]] = {
-    "met": [start("acknowledge", 0, 1), mark(REMINDED, "acknowledge", 0.8),
-            mark(MET, "acknowledge", 0.25)],
-    "late": [start("answer", 0, 14), mark(BREACHED, "answer", 14),
-             mark(LATE, "answer", 16)],
+    "met": [
+        start("acknowledge", 0, 1),
+        mark(REMINDED, "acknowledge", 0.8),
+        mark(MET, "acknowledge", 0.25),
+    ],
+    "late": [start("answer", 0, 14), mark(BREACHED, "answer", 14), mark(LATE, "answer", 16)],
     # A breach stays a breach: extended after it, then met within the extension.
-    "breached then extended": [start("answer", 0, 14), mark(BREACHED, "answer", 14),
-                               extend("answer", 15, 21, 14), mark(MET, "answer", 18)],
+    "breached then extended": [
+        start("answer", 0, 14),
+        mark(BREACHED, "answer", 14),
+        extend("answer", 15, 21, 14),
+        mark(MET, "answer", 18),
+    ],
     # Extended twice before the due time, once without the previous due time on record.
-    "extended twice": [start("decide", 1, 7), extend("decide", 5, 12, None),
-                       extend("decide", 10, 15, 12), mark(MET, "decide", 14)],
+    "extended twice": [
+        start("decide", 1, 7),
+        extend("decide", 5, 12, None),
+        extend("decide", 10, 15, 12),
+        mark(MET, "decide", 14),
+    ],
     # The subject's window lapsed with the clock paused for them throughout.
-    "lapsed": [mark(PAUSED, "payment", 0), start("payment", 0, 30, "subject"),
-               mark(LAPSED, "payment", 30), mark(RESUMED, "payment", 30)],
+    "lapsed": [
+        mark(PAUSED, "payment", 0),
+        start("payment", 0, 30, "subject"),
+        mark(LAPSED, "payment", 30),
+        mark(RESUMED, "payment", 30),
+    ],
     # Paused twice for the subject, with a repeated pause and a resume while running.
-    "subject pause": [mark(RESUMED, "verify_identity", 0),
-                      mark(PAUSED, "verify_identity", 0), start("verify_identity", 0, 14, None),
-                      mark(PAUSED, "verify_identity", 1), mark(RESUMED, "verify_identity", 3),
-                      mark(RESUMED, "verify_identity", 4), mark(PAUSED, "verify_identity", 5),
-                      mark(MET, "verify_identity", 6), mark(RESUMED, "verify_identity", 6.5),
-                      start("investigate", 6.5, 14)],
+    "subject pause": [
+        mark(RESUMED, "verify_identity", 0),
+        mark(PAUSED, "verify_identity", 0),
+        start("verify_identity", 0, 14, None),
+        mark(PAUSED, "verify_identity", 1),
+        mark(RESUMED, "verify_identity", 3),
+        mark(RESUMED, "verify_identity", 4),
+        mark(PAUSED, "verify_identity", 5),
+        mark(MET, "verify_identity", 6),
+        mark(RESUMED, "verify_identity", 6.5),
+        start("investigate", 6.5, 14),
+    ],
     # Still running: judged against the report's time; one still paused for the subject.
     "open": [start("answer", 2, 14), mark(PAUSED, "act", 3)],
     "open breached": [start("investigate", 0, 14), mark(BREACHED, "investigate", 14)],
-    "still paused": [mark(PAUSED, "verify_identity", 1),
-                     start("verify_identity", 1, 14, "subject")],
+    "still paused": [
+        mark(PAUSED, "verify_identity", 1),
+        start("verify_identity", 1, 14, "subject"),
+    ],
     # Marks before a step's start or after its close change nothing.
-    "outside the window": [mark(BREACHED, "act", 0), start("act", 1, 7),
-                           mark(MET, "act", 3), mark(BREACHED, "act", 8),
-                           extend("act", 9, 20, 8), mark(LATE, "act", 10)],
+    "outside the window": [
+        mark(BREACHED, "act", 0),
+        start("act", 1, 7),
+        mark(MET, "act", 3),
+        mark(BREACHED, "act", 8),
+        extend("act", 9, 20, 8),
+        mark(LATE, "act", 10),
+    ],
 }
 
 STARTED_STEPS = sum(1 for marks in SCENARIOS.values() for m in marks if m[0] is STARTED)
@@ -103,15 +139,18 @@ STARTED_STEPS = sum(1 for marks in SCENARIOS.values() for m in marks if m[0] is 
 class Year:
     """A year of the store to itself: requests, their events, and its reports."""
 
-    def __init__(self, pool: asyncpg.Pool, unique: str, year: int, *,
-                 before_sealing: bool = False) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, unique: str, year: int, *, before_sealing: bool = False
+    ) -> None:
         self.pool, self.unique = pool, unique
         # Written as the service wrote them before personal data was sealed (migration
         # 0010): the migration test's database has no sealed columns yet.
         self.before_sealing = before_sealing
         self.t = datetime(year, 2, 3, 9, 0, tzinfo=UTC)
-        self.start, self.end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1,
-                                                                           tzinfo=UTC)
+        self.start, self.end = (
+            datetime(year, 1, 1, tzinfo=UTC),
+            datetime(year + 1, 1, 1, tzinfo=UTC),
+        )
         self.ids: dict[str, str] = {}
         self.note = ""
 
@@ -124,47 +163,67 @@ class Year:
             await self._request_before_sealing(request_id)
         else:
             await IntakeStore(self.pool).record_submission(
-                parsed("inquiry", request_id, f"subj-dc-{self.unique}"), POLICY)
+                parsed("inquiry", request_id, f"subj-dc-{self.unique}"), POLICY
+            )
         self.ids[label] = request_id
         if not self.note and self.before_sealing:
             self.note = str(uuid.uuid4())
             await self.pool.execute(
                 "INSERT INTO operator_notes (note_id, request_id, purpose, body, operator)"
                 " VALUES ($1, $2, 'reason', $3, 'op-sato')",
-                uuid.UUID(self.note), request_id, REASON)
+                uuid.UUID(self.note),
+                request_id,
+                REASON,
+            )
         elif not self.note:
-            self.note = str(await IntakeStore(self.pool).store_note(
-                request_id, "reason", REASON, "op-sato"))
+            self.note = str(
+                await IntakeStore(self.pool).store_note(request_id, "reason", REASON, "op-sato")
+            )
         return request_id
 
     async def _request_before_sealing(self, request_id: str) -> None:
         subject_id = f"subj-dc-{self.unique}"
         await self.pool.execute(
-            "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING", subject_id)
+            "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING", subject_id
+        )
         await self.pool.execute(
             """INSERT INTO requests (request_id, workflow_id, kind, subject_id, fingerprint,
                                      deadline_policy_version)
                VALUES ($1, $2, 'inquiry', $3, 'x', $4)""",
-            request_id, workflow_id_for(request_id), subject_id, POLICY)
+            request_id,
+            workflow_id_for(request_id),
+            subject_id,
+            POLICY,
+        )
         await self.pool.execute(
             """INSERT INTO request_details (request_id, requester_name, requester_email,
                                             details)
                VALUES ($1, 'Taro', 'taro@example.jp', $2)""",
-            request_id, {"text": "What do you hold?"})
+            request_id,
+            {"text": "What do you hold?"},
+        )
 
     def payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         # Times as the workflows record them; the note id the scenario stored.
-        return {k: (self.at(v).isoformat() if k.endswith("due_at") else
-                    self.note if v == NOTE else v) for k, v in payload.items()}
+        return {
+            k: (self.at(v).isoformat() if k.endswith("due_at") else self.note if v == NOTE else v)
+            for k, v in payload.items()
+        }
 
     async def append(self, label: str, marks: list[Mark]) -> None:
         request_id = await self.request(label)
         store = EventStore(self.pool)
         for type, at, payload, actor in marks:
-            await store.append(NewEvent(
-                request_id=request_id, type=type, payload=self.payload(payload),
-                occurred_at=self.at(at), actor=actor,
-                idempotency_key=f"{request_id}:{type.value}:{uuid.uuid4().hex}"))
+            await store.append(
+                NewEvent(
+                    request_id=request_id,
+                    type=type,
+                    payload=self.payload(payload),
+                    occurred_at=self.at(at),
+                    actor=actor,
+                    idempotency_key=f"{request_id}:{type.value}:{uuid.uuid4().hex}",
+                )
+            )
 
     async def insert_at_once(self, marks_by_label: dict[str, list[Mark]]) -> None:
         """All the marks in one INSERT, last first, as a bulk load may write them: no
@@ -173,8 +232,17 @@ class Year:
         for label, marks in marks_by_label.items():
             request_id = await self.request(label)
             for seq, (type, at, payload, actor) in enumerate(marks, start=1):
-                rows.append((request_id, seq, str(type), json.dumps(self.payload(payload)),
-                             self.at(at), actor, f"{request_id}:{seq}"))
+                rows.append(
+                    (
+                        request_id,
+                        seq,
+                        str(type),
+                        json.dumps(self.payload(payload)),
+                        self.at(at),
+                        actor,
+                        f"{request_id}:{seq}",
+                    )
+                )
         await self.pool.execute(
             """INSERT INTO request_events (request_id, seq, type, payload, occurred_at, actor,
                    idempotency_key, prev_hash, hash)
@@ -183,7 +251,8 @@ class Year:
                  FROM unnest($1::text[], $2::int[], $3::text[], $4::text[],
                              $5::timestamptz[], $6::text[], $7::text[])
                       AS r (request_id, seq, type, payload, occurred_at, actor, key)""",
-            *(list(column) for column in zip(*reversed(rows), strict=True)))
+            *(list(column) for column in zip(*reversed(rows), strict=True)),
+        )
 
     async def folded(self, as_of: datetime) -> ComplianceReport:
         """The report as the events fold to it, read straight from request_events."""
@@ -192,19 +261,24 @@ class Year:
             """SELECT request_id, seq, type, payload, occurred_at, actor, idempotency_key,
                       prev_hash, hash
                  FROM request_events WHERE request_id = ANY($1::text[])
-                  AND type LIKE 'deadline.%' ORDER BY request_id, seq""", ids)
+                  AND type LIKE 'deadline.%' ORDER BY request_id, seq""",
+            ids,
+        )
         events: dict[str, list[RecordedEvent]] = {request_id: [] for request_id in ids}
         for row in rows:
             events[row["request_id"]].append(RecordedEvent.model_construct(**dict(row)))
         async with self.pool.acquire() as connection:
             notes = await connection.fetch(
-                "SELECT note_id, body FROM operator_notes WHERE request_id = ANY($1::text[])",
-                ids)
+                "SELECT note_id, body FROM operator_notes WHERE request_id = ANY($1::text[])", ids
+            )
             vault = vault_of(connection)
         return compliance_from_events(
-            events, dict.fromkeys(ids, "inquiry"), as_of,
+            events,
+            dict.fromkeys(ids, "inquiry"),
+            as_of,
             reasons={str(n["note_id"]): vault.open(n["body"]) for n in notes},
-            period=ReportRange(start=self.start, end=self.end))
+            period=ReportRange(start=self.start, end=self.end),
+        )
 
     async def report(self, as_of: datetime) -> ComplianceReport:
         return await build_report(self.pool, self.start, self.end, as_of=as_of)
@@ -212,7 +286,8 @@ class Year:
     async def kept(self) -> dict[tuple[str, str], asyncpg.Record]:
         rows = await self.pool.fetch(
             "SELECT * FROM deadline_compliance WHERE request_id = ANY($1::text[])",
-            list(self.ids.values()))
+            list(self.ids.values()),
+        )
         return {(row["request_id"], row["step"]): row for row in rows}
 
 
@@ -253,7 +328,9 @@ async def test_each_append_keeps_the_rows_the_events_fold_to(
     by_key = {(r.request_id, r.step): r for r in report.rows}
     twice = by_key[ids["extended twice"], "decide"]
     assert [(e.previous_due, e.new_due) for e in twice.extensions] == [
-        (year.at(8), year.at(12)), (year.at(12), year.at(15))]
+        (year.at(8), year.at(12)),
+        (year.at(12), year.at(15)),
+    ]
     assert twice.extensions[-1].reason == "retrieval from the archive takes a week"
     assert by_key[ids["subject pause"], "verify_identity"].paused_for_subject == 4.5 * DAY
     assert by_key[ids["still paused"], "verify_identity"].paused_for_subject == 399 * DAY
@@ -271,9 +348,13 @@ async def test_events_inserted_many_at_once_and_out_of_order_are_folded_in_recor
     odd: dict[str, list[Mark]] = {
         # What the event store would refuse, as a bulk load may still write it: a repeated
         # start, deadline events naming no step or a step that is no text.
-        "restarted": [start("notify", 0, 1), mark(MET, "notify", 0.5), start("notify", 2, 1),
-                      (LAPSED, 3, {"invoice_id": "inv-1"}, "system"),
-                      (BREACHED, 3, {"step": 5}, "system")],
+        "restarted": [
+            start("notify", 0, 1),
+            mark(MET, "notify", 0.5),
+            start("notify", 2, 1),
+            (LAPSED, 3, {"invoice_id": "inv-1"}, "system"),
+            (BREACHED, 3, {"step": 5}, "system"),
+        ],
     }
     await year.insert_at_once(SCENARIOS | odd)
     for request_id in year.ids.values():
@@ -282,8 +363,7 @@ async def test_events_inserted_many_at_once_and_out_of_order_are_folded_in_recor
     kept = await year.kept()
     restarted = kept[year.ids["restarted"], "notify"]
     assert (restarted["started_at"], restarted["closed_as"]) == (year.at(0), "met")
-    assert {step for request_id, step in kept if request_id == year.ids["restarted"]} == {
-        "notify"}
+    assert {step for request_id, step in kept if request_id == year.ids["restarted"]} == {"notify"}
 
 
 async def test_a_row_changed_by_hand_no_longer_agrees_with_the_events(
@@ -297,19 +377,27 @@ async def test_a_row_changed_by_hand_no_longer_agrees_with_the_events(
         await pool.execute("UPDATE deadline_compliance SET closed_as = 'met'")
     await superuser_pool.execute(
         """UPDATE deadline_compliance SET breached_at = NULL, closed_as = 'met'
-            WHERE request_id = $1 AND step = 'answer'""", request_id)
+            WHERE request_id = $1 AND step = 'answer'""",
+        request_id,
+    )
     problem = await kept_compliance_problem(pool, request_id)
     assert problem is not None and "step answer" in problem
     # The next event of the request folds its rows again, from the events.
-    await EventStore(pool).append(NewEvent(
-        request_id=request_id, type=REMINDED, payload={"step": "answer"},
-        occurred_at=year.at(20), actor="system", idempotency_key=f"{request_id}:again"))
+    await EventStore(pool).append(
+        NewEvent(
+            request_id=request_id,
+            type=REMINDED,
+            payload={"step": "answer"},
+            occurred_at=year.at(20),
+            actor="system",
+            idempotency_key=f"{request_id}:again",
+        )
+    )
     assert await kept_compliance_problem(pool, request_id) is None
 
 
 @pytest.fixture
-async def before_the_summary(postgres_server: str,
-                             vault: Vault) -> AsyncIterator[asyncpg.Pool]:
+async def before_the_summary(postgres_server: str, vault: Vault) -> AsyncIterator[asyncpg.Pool]:
     """A database of its own with the migrations before deadline_compliance applied."""
     async with scratch_database(postgres_server, "dsr_backfill") as url:
         pool = await create_pool(url, max_size=2, vault=vault)
@@ -319,14 +407,17 @@ async def before_the_summary(postgres_server: str,
                     """CREATE TABLE schema_migrations (
                            version    text PRIMARY KEY,
                            checksum   text NOT NULL,
-                           applied_at timestamptz NOT NULL DEFAULT now())""")
+                           applied_at timestamptz NOT NULL DEFAULT now())"""
+                )
                 for version, sql in migration_files():
                     if version >= "0006":
                         break
                     await connection.execute(sql)
                     await connection.execute(
                         "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)",
-                        version, hashlib.sha256(sql.encode("utf-8")).hexdigest())
+                        version,
+                        hashlib.sha256(sql.encode("utf-8")).hexdigest(),
+                    )
             yield pool
         finally:
             await pool.close()

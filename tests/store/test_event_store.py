@@ -55,8 +55,13 @@ async def test_events_get_consecutive_seqs_and_link_their_hashes(
         assert after.prev_hash == before.hash
     for e in appended:
         encoding = canonical_encoding(
-            request_id=e.request_id, seq=e.seq, type=e.type.value, payload=e.payload,
-            occurred_at=e.occurred_at, actor=e.actor, idempotency_key=e.idempotency_key,
+            request_id=e.request_id,
+            seq=e.seq,
+            type=e.type.value,
+            payload=e.payload,
+            occurred_at=e.occurred_at,
+            actor=e.actor,
+            idempotency_key=e.idempotency_key,
         )
         assert e.hash == link_hash(e.prev_hash, encoding)
     assert len({e.hash for e in appended}) == 4
@@ -93,10 +98,12 @@ async def test_twenty_concurrent_appends_get_seqs_one_to_twenty(
 ) -> None:
     store = EventStore(pool)
     request_id = await new_request(pool, unique)
-    results = await asyncio.gather(*(
-        store.append(event(request_id, EventType.NOTICE_QUEUED, minutes=i, index=i))
-        for i in range(20)
-    ))
+    results = await asyncio.gather(
+        *(
+            store.append(event(request_id, EventType.NOTICE_QUEUED, minutes=i, index=i))
+            for i in range(20)
+        )
+    )
     assert sorted(e.seq for e in results) == list(range(1, 21))
     stored = await store.events(request_id)
     assert [e.seq for e in stored] == list(range(1, 21))
@@ -111,9 +118,9 @@ async def test_concurrent_retries_of_one_event_append_it_once(
     store = EventStore(pool)
     request_id = await new_request(pool, unique)
     key = f"{workflow_id_for(request_id)}:received"
-    results = await asyncio.gather(*(
-        store.append(event(request_id, EventType.RECEIVED, key=key)) for _ in range(5)
-    ))
+    results = await asyncio.gather(
+        *(store.append(event(request_id, EventType.RECEIVED, key=key)) for _ in range(5))
+    )
     assert all(result == results[0] for result in results) and results[0].seq == 1
     assert await _row_count(pool, request_id) == 1
 
@@ -143,10 +150,12 @@ async def test_hashes_survive_jsonb_and_time_zones(pool: asyncpg.Pool, unique: s
     request_id = await new_request(pool, unique)
     tokyo = timezone(timedelta(hours=9))
     recorded = await store.append(
-        event(request_id, EventType.RECEIVED).model_copy(update={
-            "occurred_at": T0.astimezone(tokyo) + timedelta(microseconds=123457),
-            "payload": {"zeta": "日本語 ✓", "a": 2**40, "mid": True, "b": None, "long_key": ""},
-        })
+        event(request_id, EventType.RECEIVED).model_copy(
+            update={
+                "occurred_at": T0.astimezone(tokyo) + timedelta(microseconds=123457),
+                "payload": {"zeta": "日本語 ✓", "a": 2**40, "mid": True, "b": None, "long_key": ""},
+            }
+        )
     )
     [stored] = await store.events(request_id)
     assert stored.hash == recorded.hash
@@ -244,16 +253,24 @@ async def test_a_rehashed_forgery_breaks_the_link_after_it(
     request_id = await new_request(pool, unique)
     events = await _append_many(store, request_id, 3)
     forged = events[1]
-    forged_hash = link_hash(forged.prev_hash, canonical_encoding(
-        request_id=request_id, seq=2, type=forged.type.value, payload={"index": 99},
-        occurred_at=forged.occurred_at, actor=forged.actor,
-        idempotency_key=forged.idempotency_key,
-    ))
+    forged_hash = link_hash(
+        forged.prev_hash,
+        canonical_encoding(
+            request_id=request_id,
+            seq=2,
+            type=forged.type.value,
+            payload={"index": 99},
+            occurred_at=forged.occurred_at,
+            actor=forged.actor,
+            idempotency_key=forged.idempotency_key,
+        ),
+    )
     await tamper(
         superuser_pool,
         """UPDATE request_events SET payload = '{"index": 99}'::jsonb, hash = $2
             WHERE request_id = $1 AND seq = 2""",
-        request_id, forged_hash,
+        request_id,
+        forged_hash,
     )
     verdict = await store.verify(request_id)
     assert verdict.first_broken_seq == 3
@@ -267,8 +284,9 @@ async def test_a_deleted_last_event_is_reported_missing(
     request_id = await new_request(pool, unique)
     await _append_many(store, request_id, 3)
     for table in ("event_log", "request_events"):  # the log's entry first: it refers to it
-        await tamper(superuser_pool,
-                     f"DELETE FROM {table} WHERE request_id = $1 AND seq = 3", request_id)
+        await tamper(
+            superuser_pool, f"DELETE FROM {table} WHERE request_id = $1 AND seq = 3", request_id
+        )
     verdict = await store.verify(request_id)
     assert not verdict.intact
     assert verdict.first_broken_seq == 3
@@ -282,8 +300,9 @@ async def test_a_deleted_middle_event_is_a_gap(
     request_id = await new_request(pool, unique)
     await _append_many(store, request_id, 4)
     for table in ("event_log", "request_events"):  # the log's entry first: it refers to it
-        await tamper(superuser_pool,
-                     f"DELETE FROM {table} WHERE request_id = $1 AND seq = 2", request_id)
+        await tamper(
+            superuser_pool, f"DELETE FROM {table} WHERE request_id = $1 AND seq = 2", request_id
+        )
     verdict = await store.verify(request_id)
     assert verdict.first_broken_seq == 3
     assert "expected seq 2" in (verdict.problem or "")
@@ -298,8 +317,7 @@ async def test_verify_catches_a_projection_that_no_longer_matches_its_events(
     request_id = await new_request(pool, unique)
     await _append_many(store, request_id, 2)
     assert (await store.verify(request_id)).intact
-    await pool.execute("UPDATE requests SET outcome = 'erased' WHERE request_id = $1",
-                       request_id)
+    await pool.execute("UPDATE requests SET outcome = 'erased' WHERE request_id = $1", request_id)
     verdict = await store.verify(request_id)
     assert not verdict.intact
     assert "requests projection" in (verdict.problem or "") and "'erased'" in verdict.problem

@@ -99,7 +99,10 @@ async def closed_request(pool: asyncpg.Pool, unique: str, label: str, minutes: i
     closed_at = datetime(2026, 1, 5, 9, tzinfo=UTC) + timedelta(minutes=minutes)
     await pool.execute(
         "UPDATE requests SET status = 'closed', outcome = 'answered', closed_at = $2"
-        " WHERE request_id = $1", request_id, closed_at)
+        " WHERE request_id = $1",
+        request_id,
+        closed_at,
+    )
     return request_id
 
 
@@ -110,9 +113,13 @@ async def test_closed_requests_are_archived_once_and_the_rest_waits_or_is_noted(
     finishing = await closed_request(own_pool, unique, "finishing", 2)
     dropped = await closed_request(own_pool, unique, "dropped", 3)
     still_open = await new_request(own_pool, unique, "open")
-    temporal = FakeTemporal(closed={workflow_id_for(done): recorded_history(workflow_id_for(done)),
-                                    workflow_id_for(still_open): recorded_history("x")},
-                            running={workflow_id_for(finishing)})
+    temporal = FakeTemporal(
+        closed={
+            workflow_id_for(done): recorded_history(workflow_id_for(done)),
+            workflow_id_for(still_open): recorded_history("x"),
+        },
+        running={workflow_id_for(finishing)},
+    )
     archive = HistoryArchive(own_pool, temporal)  # type: ignore[arg-type]
 
     counts = await archive.archive_closed_requests(ArchiveBatch())
@@ -167,13 +174,19 @@ async def test_archiving_twice_at_once_writes_each_history_once(
     request_id = await closed_request(own_pool, unique, "twice", 1)
     temporal = FakeTemporal(closed={workflow_id_for(request_id): recorded_history("w")})
     histories = ArchivedHistories(own_pool)
-    assert await histories.insert(request_id, workflow_id_for(request_id), "run-1",
-                                  recorded_history("w"))
+    assert await histories.insert(
+        request_id, workflow_id_for(request_id), "run-1", recorded_history("w")
+    )
     # A second run that read the request as pending before the first wrote it.
-    assert not await histories.insert(request_id, workflow_id_for(request_id), "run-1",
-                                      recorded_history("w"))
-    assert await HistoryArchive(own_pool, temporal).archive_closed_requests(  # type: ignore[arg-type]
-        ArchiveBatch()) == ArchiveCounts()
+    assert not await histories.insert(
+        request_id, workflow_id_for(request_id), "run-1", recorded_history("w")
+    )
+    assert (
+        await HistoryArchive(own_pool, temporal).archive_closed_requests(  # type: ignore[arg-type]
+            ArchiveBatch()
+        )
+        == ArchiveCounts()
+    )
     with pytest.raises(asyncpg.PostgresError, match="write-once"):
         await own_pool.execute("UPDATE request_histories SET run_id = 'other'")
     with pytest.raises(asyncpg.PostgresError, match="write-once"):
@@ -190,8 +203,13 @@ async def test_export_takes_the_archived_history_once_temporal_has_dropped_it(
     await archive.insert(request_id, workflow_id_for(request_id), "run-1", history)
     gone = FakeTemporal()  # Temporal has neither any more
 
-    manifest = await export_requests([request_id], tmp_path, client=gone,  # type: ignore[arg-type]
-                                     views=RequestViews(own_pool), archive=archive)
+    manifest = await export_requests(
+        [request_id],
+        tmp_path,
+        client=gone,  # type: ignore[arg-type]
+        views=RequestViews(own_pool),
+        archive=archive,
+    )
 
     assert manifest[0]["history_from"] == "archive"
     assert manifest[0]["history_events"] == len(history.events)
@@ -204,5 +222,10 @@ async def test_export_takes_the_archived_history_once_temporal_has_dropped_it(
     written = json.dumps(store, ensure_ascii=False)
     assert [part for part in ("dsr1.", NAME, EMAIL, TEXT) if part in written] == []
     with pytest.raises(HistoryUnavailable, match="not archived yet"):
-        await export_requests([never_archived], tmp_path, client=gone,  # type: ignore[arg-type]
-                              views=RequestViews(own_pool), archive=archive)
+        await export_requests(
+            [never_archived],
+            tmp_path,
+            client=gone,  # type: ignore[arg-type]
+            views=RequestViews(own_pool),
+            archive=archive,
+        )

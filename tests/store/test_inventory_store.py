@@ -32,8 +32,14 @@ from tests.support.sealing import assert_sealed, opened, sealed
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "inventory.json"
 # The example's counts: user-42 lists 12 items and user-7 three; each also gets name and
 # email. Its registers: one purpose, six partners' footings, one consent.
-FIRST_LOAD = InventoryLoad(subjects_added=2, items_added=19, provisions_added=7,
-                           purposes_added=1, bases_added=6, consents_added=1)
+FIRST_LOAD = InventoryLoad(
+    subjects_added=2,
+    items_added=19,
+    provisions_added=7,
+    purposes_added=1,
+    bases_added=6,
+    consents_added=1,
+)
 RECORDS = 2 + 19 + 7 + 1 + 6 + 1
 REGISTERS = 1 + 6 + 1
 
@@ -61,11 +67,21 @@ def partner(name: str, unique: str) -> str:
 
 
 async def snapshot(pool: asyncpg.Pool, *subject_ids: str) -> dict[str, list[dict]]:
-    tables = {"subjects": "subject_id", "personal_data": "item_id",
-              "third_party_provisions": "provision_id"}
-    return {table: [dict(row) for row in await pool.fetch(
-        f"SELECT * FROM {table} WHERE subject_id = ANY($1::text[]) ORDER BY {key}",
-        list(subject_ids))] for table, key in tables.items()}
+    tables = {
+        "subjects": "subject_id",
+        "personal_data": "item_id",
+        "third_party_provisions": "provision_id",
+    }
+    return {
+        table: [
+            dict(row)
+            for row in await pool.fetch(
+                f"SELECT * FROM {table} WHERE subject_id = ANY($1::text[]) ORDER BY {key}",
+                list(subject_ids),
+            )
+        ]
+        for table, key in tables.items()
+    }
 
 
 async def test_the_example_loads_as_it_says(pool: asyncpg.Pool, unique: str) -> None:
@@ -77,26 +93,36 @@ async def test_the_example_loads_as_it_says(pool: asyncpg.Pool, unique: str) -> 
     stored = await pool.fetch("SELECT * FROM personal_data WHERE subject_id = $1", sid)
     # One key for the subject: its name and every value sealed under it.
     assert {key_of(row["value"]) for row in stored} == {key_of(name)}
-    items = {row["field"]: {**dict(row), "value": await opened(pool, row["value"])}
-             for row in stored}
+    items = {
+        row["field"]: {**dict(row), "value": await opened(pool, row["value"])} for row in stored
+    }
     assert len(items) == 14
     assert items["browsing_history"]["used_at"] == datetime.fromisoformat(
-        "2026-11-01T00:00:00+09:00")
+        "2026-11-01T00:00:00+09:00"
+    )
     assert items["phone"]["used_at"] is None  # used since it was acquired
     async with pool.acquire() as connection:
         address_index = vault_of(connection).blind_index("hanako@example.jp")
-    assert {f: row["value_index"] for f, row in items.items()
-            if row["value_index"] is not None} == {"email": address_index}
+    assert {
+        f: row["value_index"] for f, row in items.items() if row["value_index"] is not None
+    } == {"email": address_index}
     assert (items["email"]["category"], items["email"]["value"], items["email"]["purpose"]) == (
-        "contact", "hanako@example.jp", "respond_to_inquiries")
+        "contact",
+        "hanako@example.jp",
+        "respond_to_inquiries",
+    )
     assert (items["name"]["category"], items["name"]["value"]) == ("identity", "Hanako Yamada")
     assert items["browsing_history"]["purpose"] == "sell_to_data_brokers"
     assert [f for f, row in items.items() if not row["lawfully_obtained"]] == ["social_profile"]
     assert items["social_profile"]["source"] == "scraped_social_media"
     assert items["phone"]["source"] == "registration"
     assert all(row["suspended_at"] is None for row in items.values())
-    provisions = {row["partner_id"].removesuffix(f"-{unique}"): row for row in await pool.fetch(
-        "SELECT * FROM third_party_provisions WHERE subject_id = $1", sid)}
+    provisions = {
+        row["partner_id"].removesuffix(f"-{unique}"): row
+        for row in await pool.fetch(
+            "SELECT * FROM third_party_provisions WHERE subject_id = $1", sid
+        )
+    }
     footing = {
         "ad-network-1": ("third_party", "consent"),
         "data-broker-2": ("third_party", "opt_out_notified"),
@@ -109,31 +135,44 @@ async def test_the_example_loads_as_it_says(pool: asyncpg.Pool, unique: str) -> 
     assert provisions["tax-office"]["data_items"] == ["name", "address", "payment_receipts"]
     given = datetime.fromisoformat("2026-05-10T10:00:00+09:00")
     assert {p: r["consented_at"] for p, r in provisions.items() if r["consented_at"]} == {
-        "ad-network-1": given}
+        "ad-network-1": given
+    }
     assert all(r["stopped_at"] is None for r in provisions.values())
     # The registers: every partner's footing, the consent, the purpose in force from the load.
-    bases = {row["partner_id"].removesuffix(f"-{unique}"): row for row in await pool.fetch(
-        "SELECT * FROM provision_bases WHERE partner_id = ANY($1::text[])",
-        [partner(p, unique) for p in footing])}
+    bases = {
+        row["partner_id"].removesuffix(f"-{unique}"): row
+        for row in await pool.fetch(
+            "SELECT * FROM provision_bases WHERE partner_id = ANY($1::text[])",
+            [partner(p, unique) for p in footing],
+        )
+    }
     assert {p: (r["relationship"], r["legal_basis"]) for p, r in bases.items()} == footing
     assert bases["data-broker-2"]["commission_notified_at"] == date(2026, 4, 15)
     assert len(bases["data-broker-2"]["particulars"]["matters_announced"]) == 5
     assert set(bases["group-company"]["particulars"]["joint_use"]) == {
-        "items", "scope_of_joint_users", "purpose", "person_responsible"}
+        "items",
+        "scope_of_joint_users",
+        "purpose",
+        "person_responsible",
+    }
     consent = await pool.fetchrow("SELECT * FROM consents WHERE subject_id = $1", sid)
-    assert (consent["partner_id"], consent["data_items"], consent["given_at"],
-            consent["withdrawn_at"]) == (partner("ad-network-1", unique),
-                                         ["interest_segment", "purchases"], given, None)
-    purpose = await pool.fetchrow("SELECT * FROM purposes WHERE purpose_id = $1",
-                                  f"loyalty_points_{unique}")
-    points = await pool.fetchrow("SELECT acquired_at FROM personal_data WHERE field ="
-                                 " 'points_balance' AND subject_id = $1", f"user-7-{unique}")
+    assert (
+        consent["partner_id"],
+        consent["data_items"],
+        consent["given_at"],
+        consent["withdrawn_at"],
+    ) == (partner("ad-network-1", unique), ["interest_segment", "purchases"], given, None)
+    purpose = await pool.fetchrow(
+        "SELECT * FROM purposes WHERE purpose_id = $1", f"loyalty_points_{unique}"
+    )
+    points = await pool.fetchrow(
+        "SELECT acquired_at FROM personal_data WHERE field = 'points_balance' AND subject_id = $1",
+        f"user-7-{unique}",
+    )
     assert purpose["effective_from"] == points["acquired_at"]  # within purpose from the start
 
 
-async def test_loading_the_same_file_again_changes_nothing(
-    pool: asyncpg.Pool, unique: str
-) -> None:
+async def test_loading_the_same_file_again_changes_nothing(pool: asyncpg.Pool, unique: str) -> None:
     inventory = parse_inventory(example(unique))
     store = InventoryStore(pool)
     first = await store.load(inventory)
@@ -158,7 +197,10 @@ async def test_a_reload_updates_what_changed_and_leaves_the_rest(
     [fax] = await sealed(pool, sid, "03-0000-0000")
     await pool.execute(
         "INSERT INTO personal_data (subject_id, category, field, value) VALUES ($1,"
-        " 'contact', 'fax', $2)", sid, fax)
+        " 'contact', 'fax', $2)",
+        sid,
+        fax,
+    )
     hanako = data["subjects"][0]
     hanako["name"] = "Hanako Tanaka"
     phone = next(i for i in hanako["items"] if i["field"] == "phone")
@@ -167,17 +209,22 @@ async def test_a_reload_updates_what_changed_and_leaves_the_rest(
     hanako["provisions"][0]["items"].reverse()  # the same items: no change
     hanako["provisions"][1]["items"].append("login_history")
     result = await store.load(parse_inventory(data))
-    assert result == InventoryLoad(subjects_changed=1, items_changed=2, provisions_changed=1,
-                                   unchanged=1 + 11 + 5 + 6 + REGISTERS)
+    assert result == InventoryLoad(
+        subjects_changed=1,
+        items_changed=2,
+        provisions_changed=1,
+        unchanged=1 + 11 + 5 + 6 + REGISTERS,
+    )
     values = await _fields(pool, sid)
     assert values["phone"] == "+81 90-8765-4321"
     assert values["name"] == "Hanako Tanaka"
     # Absent from the file, so left alone: the loader never deletes.
     assert values["drivers_license"] == "301234567890" and values["fax"] == "03-0000-0000"
     assert await pool.fetchval(
-        "SELECT data_items FROM third_party_provisions WHERE subject_id = $1"
-        " AND partner_id = $2", sid, partner("data-broker-2", unique)) == [
-        "browsing_history", "login_history"]
+        "SELECT data_items FROM third_party_provisions WHERE subject_id = $1 AND partner_id = $2",
+        sid,
+        partner("data-broker-2", unique),
+    ) == ["browsing_history", "login_history"]
 
 
 async def test_a_reload_keeps_a_suspension_and_a_stop(pool: asyncpg.Pool, unique: str) -> None:
@@ -185,41 +232,84 @@ async def test_a_reload_keeps_a_suspension_and_a_stop(pool: asyncpg.Pool, unique
     store = InventoryStore(pool)
     await store.load(parse_inventory(data))
     sid = f"user-42-{unique}"
-    await pool.execute("UPDATE personal_data SET suspended_at = $2 WHERE subject_id = $1"
-                       " AND field = 'browsing_history'", sid, T0)
+    await pool.execute(
+        "UPDATE personal_data SET suspended_at = $2 WHERE subject_id = $1"
+        " AND field = 'browsing_history'",
+        sid,
+        T0,
+    )
     broker = partner("data-broker-2", unique)
-    await pool.execute("UPDATE third_party_provisions SET stopped_at = $2 WHERE subject_id = $1"
-                       " AND partner_id = $3", sid, T0, broker)
+    await pool.execute(
+        "UPDATE third_party_provisions SET stopped_at = $2 WHERE subject_id = $1"
+        " AND partner_id = $3",
+        sid,
+        T0,
+        broker,
+    )
     # Reloading the very file, and one that changes the suspended item and stopped provision.
     assert not (await store.load(parse_inventory(data))).changed_anything
     hanako = data["subjects"][0]
     next(i for i in hanako["items"] if i["field"] == "browsing_history")["value"] = "updated"
     hanako["provisions"][1]["items"].append("purchases")
     assert (await store.load(parse_inventory(data))).items_changed == 1
-    item = await pool.fetchrow("SELECT value, suspended_at FROM personal_data"
-                               " WHERE subject_id = $1 AND field = 'browsing_history'", sid)
+    item = await pool.fetchrow(
+        "SELECT value, suspended_at FROM personal_data"
+        " WHERE subject_id = $1 AND field = 'browsing_history'",
+        sid,
+    )
     assert (await opened(pool, item["value"]), item["suspended_at"]) == ("updated", T0)
-    provision = await pool.fetchrow("SELECT data_items, stopped_at FROM third_party_provisions"
-                                    " WHERE subject_id = $1 AND partner_id = $2", sid, broker)
+    provision = await pool.fetchrow(
+        "SELECT data_items, stopped_at FROM third_party_provisions"
+        " WHERE subject_id = $1 AND partner_id = $2",
+        sid,
+        broker,
+    )
     assert (provision["data_items"], provision["stopped_at"]) == (
-        ["browsing_history", "purchases"], T0)
-    assert await pool.fetchval("SELECT count(*) FROM provision_feed WHERE subject_id = $1"
-                               " AND partner_id = $2", sid, broker) == 0
+        ["browsing_history", "purchases"],
+        T0,
+    )
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM provision_feed WHERE subject_id = $1 AND partner_id = $2",
+            sid,
+            broker,
+        )
+        == 0
+    )
 
 
-async def _request(pool: asyncpg.Pool, request_id: str, subject_id: str, kind: str,
-                   details: dict[str, Any], carried_out: EventType, **payload: Any) -> None:
-    await IntakeStore(pool).record_submission(parse_submission({
-        "request_id": request_id, "kind": kind, "subject_id": subject_id,
-        "requester": {"name": "Hanako Yamada", "email": "hanako@example.jp"},
-        "details": details}), POLICY)
+async def _request(
+    pool: asyncpg.Pool,
+    request_id: str,
+    subject_id: str,
+    kind: str,
+    details: dict[str, Any],
+    carried_out: EventType,
+    **payload: Any,
+) -> None:
+    await IntakeStore(pool).record_submission(
+        parse_submission(
+            {
+                "request_id": request_id,
+                "kind": kind,
+                "subject_id": subject_id,
+                "requester": {"name": "Hanako Yamada", "email": "hanako@example.jp"},
+                "details": details,
+            }
+        ),
+        POLICY,
+    )
     await EventStore(pool).append(event(request_id, carried_out, **payload))
 
 
 async def _fields(pool: asyncpg.Pool, subject_id: str) -> dict[str, str]:
     """The subject's items, opened."""
-    return {row["field"]: await opened(pool, row["value"]) for row in await pool.fetch(
-        "SELECT field, value FROM personal_data WHERE subject_id = $1", subject_id)}
+    return {
+        row["field"]: await opened(pool, row["value"])
+        for row in await pool.fetch(
+            "SELECT field, value FROM personal_data WHERE subject_id = $1", subject_id
+        )
+    }
 
 
 async def test_a_reload_does_not_undo_a_correction(pool: asyncpg.Pool, unique: str) -> None:
@@ -227,20 +317,34 @@ async def test_a_reload_does_not_undo_a_correction(pool: asyncpg.Pool, unique: s
     store = InventoryStore(pool)
     await store.load(parse_inventory(data))
     hanako = data["subjects"][0]["subject_id"]
-    await _request(pool, f"cor-{unique}", hanako, "correction", {"changes": [
-        {"field": "phone", "action": "correct", "new_value": "+81 70-1111-2222"},
-        {"field": "date_of_birth", "action": "delete"}],
-        "statement": "I changed my number and never gave my birth date."},
-        EventType.CORRECTION_APPLIED)
+    await _request(
+        pool,
+        f"cor-{unique}",
+        hanako,
+        "correction",
+        {
+            "changes": [
+                {"field": "phone", "action": "correct", "new_value": "+81 70-1111-2222"},
+                {"field": "date_of_birth", "action": "delete"},
+            ],
+            "statement": "I changed my number and never gave my birth date.",
+        },
+        EventType.CORRECTION_APPLIED,
+    )
     # What carrying the correction out did to the rows.
     [phone] = await sealed(pool, hanako, "+81 70-1111-2222")
-    await pool.execute("UPDATE personal_data SET value = $2"
-                       " WHERE subject_id = $1 AND field = 'phone'", hanako, phone)
-    await pool.execute("DELETE FROM personal_data WHERE subject_id = $1"
-                       " AND field = 'date_of_birth'", hanako)
+    await pool.execute(
+        "UPDATE personal_data SET value = $2 WHERE subject_id = $1 AND field = 'phone'",
+        hanako,
+        phone,
+    )
+    await pool.execute(
+        "DELETE FROM personal_data WHERE subject_id = $1 AND field = 'date_of_birth'", hanako
+    )
 
     assert await store.load(parse_inventory(data)) == InventoryLoad(
-        kept=2, unchanged=2 + 12 + 5 + 7 + REGISTERS)
+        kept=2, unchanged=2 + 12 + 5 + 7 + REGISTERS
+    )
     held = await _fields(pool, hanako)
     assert held["phone"] == "+81 70-1111-2222" and "date_of_birth" not in held
 
@@ -254,23 +358,40 @@ async def test_a_correction_whose_details_were_shredded_still_guards_its_field(
     await store.load(parse_inventory(data))
     hanako = data["subjects"][0]["subject_id"]
     rid = f"cor-{unique}"
-    await _request(pool, rid, hanako, "correction", {"changes": [
-        {"field": "phone", "action": "correct", "new_value": "+81 70-1111-2222"}],
-        "statement": "I changed my number."}, EventType.CORRECTION_APPLIED,
-        made="phone:correct", not_made="")
+    await _request(
+        pool,
+        rid,
+        hanako,
+        "correction",
+        {
+            "changes": [{"field": "phone", "action": "correct", "new_value": "+81 70-1111-2222"}],
+            "statement": "I changed my number.",
+        },
+        EventType.CORRECTION_APPLIED,
+        made="phone:correct",
+        not_made="",
+    )
     [phone] = await sealed(pool, hanako, "+81 70-1111-2222")
-    await pool.execute("UPDATE personal_data SET value = $2"
-                       " WHERE subject_id = $1 AND field = 'phone'", hanako, phone)
+    await pool.execute(
+        "UPDATE personal_data SET value = $2 WHERE subject_id = $1 AND field = 'phone'",
+        hanako,
+        phone,
+    )
     async with pool.acquire() as connection:
         async with connection.transaction():
-            shredded = await shred_subject_key(connection, hanako,
-                                               forget_requests=frozenset({rid}))
+            shredded = await shred_subject_key(connection, hanako, forget_requests=frozenset({rid}))
         vault_of(connection).keyring.destroy(shredded.destroyed_key)
-    assert await opened(pool, await pool.fetchval(
-        "SELECT details FROM request_details WHERE request_id = $1", rid)) == ERASED
+    assert (
+        await opened(
+            pool,
+            await pool.fetchval("SELECT details FROM request_details WHERE request_id = $1", rid),
+        )
+        == ERASED
+    )
 
     assert await store.load(parse_inventory(data)) == InventoryLoad(
-        kept=1, unchanged=2 + 13 + 5 + 7 + REGISTERS)
+        kept=1, unchanged=2 + 13 + 5 + 7 + REGISTERS
+    )
     assert (await _fields(pool, hanako))["phone"] == "+81 70-1111-2222"
 
 
@@ -280,22 +401,35 @@ async def test_a_reload_does_not_bring_erased_items_back(pool: asyncpg.Pool, uni
     await store.load(parse_inventory(data))
     hanako, taro = (s["subject_id"] for s in data["subjects"])
     # An erasure that names what it erased, and one recorded before erasures named them.
-    await _request(pool, f"era-{unique}", hanako, "suspension",
-                   {"action": "erase", "grounds": ["obtained_wrongfully"]},
-                   EventType.DATA_ERASED, items="characteristic/social_profile")
-    await pool.execute("DELETE FROM personal_data WHERE subject_id = $1"
-                       " AND field = 'social_profile'", hanako)
-    await _request(pool, f"old-{unique}", taro, "suspension",
-                   {"action": "erase", "grounds": ["used_beyond_purpose"]}, EventType.DATA_ERASED)
-    await pool.execute("DELETE FROM personal_data WHERE subject_id = $1"
-                       " AND field IN ('phone', 'purchases')", taro)
+    await _request(
+        pool,
+        f"era-{unique}",
+        hanako,
+        "suspension",
+        {"action": "erase", "grounds": ["obtained_wrongfully"]},
+        EventType.DATA_ERASED,
+        items="characteristic/social_profile",
+    )
+    await pool.execute(
+        "DELETE FROM personal_data WHERE subject_id = $1 AND field = 'social_profile'", hanako
+    )
+    await _request(
+        pool,
+        f"old-{unique}",
+        taro,
+        "suspension",
+        {"action": "erase", "grounds": ["used_beyond_purpose"]},
+        EventType.DATA_ERASED,
+    )
+    await pool.execute(
+        "DELETE FROM personal_data WHERE subject_id = $1 AND field IN ('phone', 'purchases')", taro
+    )
     new_item = {"category": "contact", "field": "line_id", "value": "hanako.y", "purpose": None}
     data["subjects"][0]["items"].append(new_item)
     data["subjects"][1]["items"].append(new_item)
 
     result = await store.load(parse_inventory(data))
-    assert result == InventoryLoad(items_added=1, kept=1 + 3,
-                                   unchanged=2 + 13 + 3 + 7 + REGISTERS)
+    assert result == InventoryLoad(items_added=1, kept=1 + 3, unchanged=2 + 13 + 3 + 7 + REGISTERS)
     assert "social_profile" not in await _fields(pool, hanako)
     assert (await _fields(pool, hanako))["line_id"] == "hanako.y"
     assert set(await _fields(pool, taro)) == {"name", "email", "points_balance"}
@@ -303,34 +437,62 @@ async def test_a_reload_does_not_bring_erased_items_back(pool: asyncpg.Pool, uni
 
 async def test_a_subject_known_from_intake_gets_its_name(pool: asyncpg.Pool, unique: str) -> None:
     data = example(unique)
-    await pool.execute("INSERT INTO subjects (subject_id) VALUES ($1)",
-                       data["subjects"][1]["subject_id"])
+    await pool.execute(
+        "INSERT INTO subjects (subject_id) VALUES ($1)", data["subjects"][1]["subject_id"]
+    )
     result = await InventoryStore(pool).load(parse_inventory(data))
     assert (result.subjects_added, result.subjects_changed) == (1, 1)
-    assert await opened(pool, await pool.fetchval(
-        "SELECT name FROM subjects WHERE subject_id = $1",
-        data["subjects"][1]["subject_id"])) == "Taro Suzuki"
+    assert (
+        await opened(
+            pool,
+            await pool.fetchval(
+                "SELECT name FROM subjects WHERE subject_id = $1", data["subjects"][1]["subject_id"]
+            ),
+        )
+        == "Taro Suzuki"
+    )
 
 
 async def test_a_load_is_one_transaction(pool: asyncpg.Pool, unique: str) -> None:
     good = parse_inventory(example(unique))
     # Past validation only by construct(): the store's own check must then refuse it.
-    broken = HeldItemRecord.model_construct(category=DataCategory.HISTORY, field="x",
-                                            value=None, purpose=None, source="registration",
-                                            lawfully_obtained=True)
+    broken = HeldItemRecord.model_construct(
+        category=DataCategory.HISTORY,
+        field="x",
+        value=None,
+        purpose=None,
+        source="registration",
+        lawfully_obtained=True,
+    )
     subject = good.subjects[1].model_copy(update={"items": [*good.subjects[1].items, broken]})
     with pytest.raises(asyncpg.NotNullViolationError):
-        await InventoryStore(pool).load(Inventory.model_construct(
-            subjects=[good.subjects[0], subject]))
+        await InventoryStore(pool).load(
+            Inventory.model_construct(subjects=[good.subjects[0], subject])
+        )
     assert await snapshot(pool, *(s.subject_id for s in good.subjects)) == {
-        "subjects": [], "personal_data": [], "third_party_provisions": []}
+        "subjects": [],
+        "personal_data": [],
+        "third_party_provisions": [],
+    }
     # Nor any register: not the purpose, nor a footing, nor a consent, nor their events.
-    assert await pool.fetchval("SELECT count(*) FROM purposes WHERE purpose_id = $1",
-                               good.purposes[0].id) == 0
-    assert await pool.fetchval("SELECT count(*) FROM provision_bases WHERE partner_id LIKE $1",
-                               f"%-{unique}") == 0
-    assert await pool.fetchval("SELECT count(*) FROM register_events WHERE idempotency_key"
-                               " LIKE $1", f"%-{unique}/%") == 0
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM purposes WHERE purpose_id = $1", good.purposes[0].id
+        )
+        == 0
+    )
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM provision_bases WHERE partner_id LIKE $1", f"%-{unique}"
+        )
+        == 0
+    )
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM register_events WHERE idempotency_key LIKE $1", f"%-{unique}/%"
+        )
+        == 0
+    )
 
 
 def command(argv: list[str]) -> argparse.Namespace:
@@ -342,7 +504,10 @@ def command(argv: list[str]) -> argparse.Namespace:
 
 
 async def test_the_command_loads_and_says_what_it_did(
-    database_url: str, unique: str, tmp_path: Path, keyring_dir: Path,
+    database_url: str,
+    unique: str,
+    tmp_path: Path,
+    keyring_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     file = tmp_path / "inventory.json"
@@ -353,17 +518,31 @@ async def test_the_command_loads_and_says_what_it_did(
     assert capsys.readouterr().out == (
         f"inventory {file} loaded: subjects 2 added, 0 changed; items 19 added, 0 changed; "
         "provisions 7 added, 0 changed; purposes 1 added; provision bases 6 added, 0 changed; "
-        "consents 1 added, 0 changed; 0 unchanged\n")
-    await cli_inventory.run(
-        command(["--output", "json", "inventory", "load", str(file)]), settings)
+        "consents 1 added, 0 changed; 0 unchanged\n"
+    )
+    await cli_inventory.run(command(["--output", "json", "inventory", "load", str(file)]), settings)
     assert json.loads(capsys.readouterr().out) == {
-        "file": str(file), "subjects": 2, "subjects_added": 0, "subjects_changed": 0,
-        "items_added": 0, "items_changed": 0, "provisions_added": 0, "provisions_changed": 0,
-        "purposes_added": 0, "bases_added": 0, "bases_changed": 0, "consents_added": 0,
-        "consents_changed": 0, "kept": 0, "unchanged": RECORDS, "changed": False}
+        "file": str(file),
+        "subjects": 2,
+        "subjects_added": 0,
+        "subjects_changed": 0,
+        "items_added": 0,
+        "items_changed": 0,
+        "provisions_added": 0,
+        "provisions_changed": 0,
+        "purposes_added": 0,
+        "bases_added": 0,
+        "bases_changed": 0,
+        "consents_added": 0,
+        "consents_changed": 0,
+        "kept": 0,
+        "unchanged": RECORDS,
+        "changed": False,
+    }
     await cli_inventory.run(command(["inventory", "load", str(file)]), settings)
     assert capsys.readouterr().out == (
-        f"inventory {file}: nothing changed ({RECORDS} records already as in the file)\n")
+        f"inventory {file}: nothing changed ({RECORDS} records already as in the file)\n"
+    )
 
 
 async def test_the_command_says_so_when_the_database_has_no_schema(
@@ -373,15 +552,21 @@ async def test_the_command_says_so_when_the_database_has_no_schema(
     file.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     async with scratch_database(postgres_server, "dsr_inventory_empty") as url:
         with pytest.raises(Unavailable) as refused:
-            await cli_inventory.run(command(["inventory", "load", str(file)]),
-                                    Settings(DATABASE_URL=url,
-                                             **vault_environment(keyring_dir)))
-    assert str(refused.value) == ("the database has no schema yet: start the service with "
-                                  "`make run`, or run `dsr setup`")
+            await cli_inventory.run(
+                command(["inventory", "load", str(file)]),
+                Settings(DATABASE_URL=url, **vault_environment(keyring_dir)),
+            )
+    assert str(refused.value) == (
+        "the database has no schema yet: start the service with `make run`, or run `dsr setup`"
+    )
 
 
 async def test_the_command_refuses_a_file_that_would_change_a_purpose(
-    pool: asyncpg.Pool, database_url: str, unique: str, tmp_path: Path, keyring_dir: Path,
+    pool: asyncpg.Pool,
+    database_url: str,
+    unique: str,
+    tmp_path: Path,
+    keyring_dir: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     data = example(unique)
@@ -391,11 +576,16 @@ async def test_the_command_refuses_a_file_that_would_change_a_purpose(
     settings = Settings(DATABASE_URL=database_url, **vault_environment(keyring_dir))
     with pytest.raises(Refused) as refused:
         await cli_inventory.run(command(["inventory", "load", str(file)]), settings)
-    assert str(refused.value) == (f"{file}: conflicts with the registers (1 problem); "
-                                  "nothing was loaded")
+    assert str(refused.value) == (
+        f"{file}: conflicts with the registers (1 problem); nothing was loaded"
+    )
     assert capsys.readouterr().err.startswith(
         "dsr: refused inventory: purposes.1: billing is in the register already with another "
         "text (version 1); a purpose is changed by Article 4's procedure, `dsr purposes "
-        "change`, not by a load\n")
+        "change`, not by a load\n"
+    )
     assert await snapshot(pool, *(s["subject_id"] for s in data["subjects"])) == {
-        "subjects": [], "personal_data": [], "third_party_provisions": []}
+        "subjects": [],
+        "personal_data": [],
+        "third_party_provisions": [],
+    }

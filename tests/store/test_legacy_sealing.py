@@ -31,9 +31,19 @@ OTHER_EMAIL = "other.legacy@example.jp"
 DETAILS = {"text": "Who gets my records? (legacy-inquiry-marker)"}
 ITEMS = [{"category": "contact", "field": "phone", "value": PHONE}]
 FORM = {"requester": {"name": NAME, "email": EMAIL}, "details": {"text": "legacy-form-marker"}}
-PLAIN = [NAME, EMAIL, PHONE, OTHER_EMAIL, "legacy-inquiry-marker", "legacy-answer-marker",
-         "legacy-note-marker", "legacy-notice-marker", "legacy-code-marker",
-         "legacy-form-marker", "legacy-subject-line"]
+PLAIN = [
+    NAME,
+    EMAIL,
+    PHONE,
+    OTHER_EMAIL,
+    "legacy-inquiry-marker",
+    "legacy-answer-marker",
+    "legacy-note-marker",
+    "legacy-notice-marker",
+    "legacy-code-marker",
+    "legacy-form-marker",
+    "legacy-subject-line",
+]
 
 
 @pytest.fixture
@@ -46,7 +56,8 @@ async def before_sealing(postgres_server: str) -> AsyncIterator[tuple[Roles, asy
             # What store.database.apply_migrations records, so it goes on from 0010.
             await owner.execute(
                 """CREATE TABLE schema_migrations (version text PRIMARY KEY,
-                       checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())""")
+                       checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"""
+            )
             for version, sql in migration_files():
                 if version >= BEFORE_SEALING:
                     break
@@ -54,55 +65,85 @@ async def before_sealing(postgres_server: str) -> AsyncIterator[tuple[Roles, asy
                     await owner.execute(sql)
                     await owner.execute(
                         "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)",
-                        version, hashlib.sha256(sql.encode()).hexdigest())
+                        version,
+                        hashlib.sha256(sql.encode()).hexdigest(),
+                    )
             yield roles, owner
         finally:
             await owner.close()
 
 
-async def _plain_store(owner: asyncpg.Connection, sid: str, other: str,
-                       *, stray_notice: bool = False) -> dict[str, Any]:
+async def _plain_store(
+    owner: asyncpg.Connection, sid: str, other: str, *, stray_notice: bool = False
+) -> dict[str, Any]:
     """What the service stored in plain before 0010, for two subjects; with a code sent to
     an address no longer on record (erased since) if `stray_notice`."""
     rid, challenge = f"legacy-{sid}", uuid.uuid4()
-    await owner.execute("INSERT INTO subjects (subject_id, name) VALUES ($1, $2), ($3, NULL)",
-                        sid, NAME, other)
+    await owner.execute(
+        "INSERT INTO subjects (subject_id, name) VALUES ($1, $2), ($3, NULL)", sid, NAME, other
+    )
     await owner.executemany(
         """INSERT INTO personal_data (subject_id, category, field, value)
            VALUES ($1, 'contact', $2, $3)""",
-        [(sid, "email", EMAIL), (sid, "phone", PHONE), (other, "email", OTHER_EMAIL)])
+        [(sid, "email", EMAIL), (sid, "phone", PHONE), (other, "email", OTHER_EMAIL)],
+    )
     await owner.execute(
         """INSERT INTO requests (request_id, workflow_id, kind, subject_id, fingerprint,
                                  deadline_policy_version)
-           VALUES ($1, $2, 'inquiry', $3, 'fp', 'test-policy')""", rid, workflow_id_for(rid), sid)
+           VALUES ($1, $2, 'inquiry', $3, 'fp', 'test-policy')""",
+        rid,
+        workflow_id_for(rid),
+        sid,
+    )
     await owner.execute(
         """INSERT INTO request_details (request_id, requester_name, requester_email, details)
-           VALUES ($1, $2, $3, $4::jsonb)""", rid, NAME, GIVEN_EMAIL, json.dumps(DETAILS))
+           VALUES ($1, $2, $3, $4::jsonb)""",
+        rid,
+        NAME,
+        GIVEN_EMAIL,
+        json.dumps(DETAILS),
+    )
     await owner.execute(
         """INSERT INTO answers (answer_id, request_id, body, operator)
-           VALUES (gen_random_uuid(), $1, 'legacy-answer-marker', 'op-1')""", rid)
+           VALUES (gen_random_uuid(), $1, 'legacy-answer-marker', 'op-1')""",
+        rid,
+    )
     await owner.execute(
         """INSERT INTO operator_notes (note_id, request_id, purpose, body, operator)
-           VALUES (gen_random_uuid(), $1, 'reason', 'legacy-note-marker', 'op-1')""", rid)
+           VALUES (gen_random_uuid(), $1, 'reason', 'legacy-note-marker', 'op-1')""",
+        rid,
+    )
     await owner.execute(
         """INSERT INTO notifications (idempotency_key, request_id, notice, recipient,
                                       subject_line, body)
            VALUES ($1, $2, 'outcome', $3, 'legacy-subject-line', 'legacy-notice-marker')""",
-        f"n-{rid}", rid, GIVEN_EMAIL.strip())
+        f"n-{rid}",
+        rid,
+        GIVEN_EMAIL.strip(),
+    )
     await owner.execute(
         "INSERT INTO disclosures (request_id, items, compiled_at) VALUES ($1, $2::jsonb, now())",
-        rid, json.dumps(ITEMS))
+        rid,
+        json.dumps(ITEMS),
+    )
     await owner.execute(
         """INSERT INTO privacy_center_challenges (challenge_id, address_hash, subject_id, kind,
                language, submission, code_hash, expires_at)
            VALUES ($1, 'h', $2, 'inquiry', 'en', $3::jsonb, 'c', now() + interval '1 hour')""",
-        challenge, sid, json.dumps(FORM))
+        challenge,
+        sid,
+        json.dumps(FORM),
+    )
     await owner.executemany(
         """INSERT INTO privacy_center_notices (idempotency_key, purpose, recipient,
                                                subject_line, body)
            VALUES ($1, 'one_time_code', $2, 'legacy-subject-line', 'legacy-code-marker')""",
-        [(f"pc-{sid}-1", EMAIL.lower()), (f"pc-{sid}-2", OTHER_EMAIL.upper()),
-         *([(f"pc-{sid}-3", "nobody-on-record@example.jp")] if stray_notice else [])])
+        [
+            (f"pc-{sid}-1", EMAIL.lower()),
+            (f"pc-{sid}-2", OTHER_EMAIL.upper()),
+            *([(f"pc-{sid}-3", "nobody-on-record@example.jp")] if stray_notice else []),
+        ],
+    )
     return {"request": rid, "challenge": challenge}
 
 
@@ -111,14 +152,20 @@ async def _sealed_columns(pool: asyncpg.Pool) -> dict[tuple[str, str], list[str]
     values: dict[tuple[str, str], list[str]] = {}
     for sealed in SEALED:
         for column in sealed.columns:
-            values[(sealed.table, column)] = [row[0] for row in await pool.fetch(
-                f"SELECT {column} FROM {sealed.table} WHERE {column} IS NOT NULL")]
+            values[(sealed.table, column)] = [
+                row[0]
+                for row in await pool.fetch(
+                    f"SELECT {column} FROM {sealed.table} WHERE {column} IS NOT NULL"
+                )
+            ]
     return values
 
 
 @pytest.mark.parametrize("stray_notice", [False, True], ids=["matched", "stray-notice"])
 async def test_a_database_from_before_sealing_is_sealed_once(
-    before_sealing: tuple[Roles, asyncpg.Connection], vault: Vault, unique: str,
+    before_sealing: tuple[Roles, asyncpg.Connection],
+    vault: Vault,
+    unique: str,
     stray_notice: bool,
 ) -> None:
     """As the worker does it: the runtime role's pool, after `dsr setup` migrated."""
@@ -139,8 +186,10 @@ async def test_a_database_from_before_sealing_is_sealed_once(
         assert await seal_plaintext_left(pool) == 0  # idempotent: nothing left
 
         stored = await _sealed_columns(pool)
-        unsealed = {place: [v for v in values if not v.startswith(f"{PREFIX}.")]
-                    for place, values in stored.items()}
+        unsealed = {
+            place: [v for v in values if not v.startswith(f"{PREFIX}.")]
+            for place, values in stored.items()
+        }
         assert {place: v for place, v in unsealed.items() if v} == {}
         dumped = json.dumps(list(stored.values())).lower()
         assert [value for value in PLAIN if value.lower() in dumped] == []
@@ -149,12 +198,17 @@ async def test_a_database_from_before_sealing_is_sealed_once(
         await pool.close()
 
 
-async def _check_opened(pool: asyncpg.Pool, vault: Vault, sid: str, other: str,
-                        made: dict[str, Any]) -> None:
+async def _check_opened(
+    pool: asyncpg.Pool, vault: Vault, sid: str, other: str, made: dict[str, Any]
+) -> None:
     """Each value opens as it was stored, under its own subject's key, and the indexes
     match the e-mails whatever their case and spacing."""
-    keys = {row["subject_id"]: row["key_id"] for row in await pool.fetch(
-        "SELECT subject_id, key_id FROM subject_keys WHERE destroyed_at IS NULL")}
+    keys = {
+        row["subject_id"]: row["key_id"]
+        for row in await pool.fetch(
+            "SELECT subject_id, key_id FROM subject_keys WHERE destroyed_at IS NULL"
+        )
+    }
     assert keys.keys() == {sid, other} and keys[sid] != keys[other]
     index = vault.blind_index(EMAIL)
     assert index == vault.blind_index(GIVEN_EMAIL)
@@ -163,48 +217,68 @@ async def _check_opened(pool: asyncpg.Pool, vault: Vault, sid: str, other: str,
     assert key_of(subject) == keys[sid] and vault.open(subject) == NAME
     assert await pool.fetchval("SELECT name FROM subjects WHERE subject_id = $1", other) is None
 
-    held = {(row["subject_id"], row["field"]): row for row in await pool.fetch(
-        "SELECT subject_id, field, value, value_index FROM personal_data")}
+    held = {
+        (row["subject_id"], row["field"]): row
+        for row in await pool.fetch(
+            "SELECT subject_id, field, value, value_index FROM personal_data"
+        )
+    }
     assert vault.open(held[(sid, "email")]["value"]) == EMAIL
     assert held[(sid, "email")]["value_index"] == index
     assert vault.open(held[(sid, "phone")]["value"]) == PHONE
     assert held[(sid, "phone")]["value_index"] is None  # an index for e-mails only
     assert key_of(held[(other, "email")]["value"]) == keys[other]
     assert held[(other, "email")]["value_index"] == vault.blind_index(OTHER_EMAIL)
-    assert await pool.fetchval(
-        "SELECT subject_id FROM personal_data WHERE field = 'email' AND value_index = $1",
-        vault.blind_index("LEGACY.TESTPERSON@example.jp")) == sid
+    assert (
+        await pool.fetchval(
+            "SELECT subject_id FROM personal_data WHERE field = 'email' AND value_index = $1",
+            vault.blind_index("LEGACY.TESTPERSON@example.jp"),
+        )
+        == sid
+    )
 
-    details = await pool.fetchrow("SELECT * FROM request_details WHERE request_id = $1",
-                                  made["request"])
+    details = await pool.fetchrow(
+        "SELECT * FROM request_details WHERE request_id = $1", made["request"]
+    )
     assert vault.open(details["requester_name"]) == NAME
     assert vault.open(details["requester_email"]) == GIVEN_EMAIL
     assert details["requester_email_index"] == index
     assert vault.open_json(details["details"]) == DETAILS  # jsonb once, sealed JSON now
-    items = await pool.fetchval("SELECT items FROM disclosures WHERE request_id = $1",
-                                made["request"])
+    items = await pool.fetchval(
+        "SELECT items FROM disclosures WHERE request_id = $1", made["request"]
+    )
     assert vault.open_json(items) == ITEMS
     form = await pool.fetchval(
         "SELECT submission FROM privacy_center_challenges WHERE challenge_id = $1",
-        made["challenge"])
+        made["challenge"],
+    )
     assert key_of(form) == keys[sid] and vault.open_json(form) == FORM
     for table in ("answers", "operator_notes"):
-        body = await pool.fetchval(f"SELECT body FROM {table} WHERE request_id = $1",
-                                   made["request"])
+        body = await pool.fetchval(
+            f"SELECT body FROM {table} WHERE request_id = $1", made["request"]
+        )
         assert key_of(body) == keys[sid] and vault.open(body).startswith("legacy-")
-    notice = await pool.fetchrow("SELECT * FROM notifications WHERE request_id = $1",
-                                 made["request"])
+    notice = await pool.fetchrow(
+        "SELECT * FROM notifications WHERE request_id = $1", made["request"]
+    )
     assert [vault.open(notice[c]) for c in ("recipient", "subject_line", "body")] == [
-        GIVEN_EMAIL.strip(), "legacy-subject-line", "legacy-notice-marker"]
+        GIVEN_EMAIL.strip(),
+        "legacy-subject-line",
+        "legacy-notice-marker",
+    ]
 
     # The privacy center's outbox: each notice given the subject whose address on record
     # it went to (whatever the case), sealed under that subject's key; the one no address
     # matches cannot be sealed, and is gone.
-    notices = {row["idempotency_key"]: row for row in await pool.fetch(
-        "SELECT * FROM privacy_center_notices")}
+    notices = {
+        row["idempotency_key"]: row
+        for row in await pool.fetch("SELECT * FROM privacy_center_notices")
+    }
     assert set(notices) == {f"pc-{sid}-1", f"pc-{sid}-2"}
-    for key, subject, address in ((f"pc-{sid}-1", sid, EMAIL.lower()),
-                                  (f"pc-{sid}-2", other, OTHER_EMAIL.upper())):
+    for key, subject, address in (
+        (f"pc-{sid}-1", sid, EMAIL.lower()),
+        (f"pc-{sid}-2", other, OTHER_EMAIL.upper()),
+    ):
         row = notices[key]
         assert row["subject_id"] == subject and key_of(row["recipient"]) == keys[subject]
         assert vault.open(row["recipient"]) == address

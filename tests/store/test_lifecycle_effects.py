@@ -31,11 +31,21 @@ PHONE = "090-9999-0000"
 MARKER = Redaction((), sparing="").marker
 
 
-async def _submit(pool: asyncpg.Pool, request_id: str, subject_id: str, kind: str,
-                  details: dict) -> None:
-    await IntakeStore(pool).record_submission(parse_submission({
-        "request_id": request_id, "kind": kind, "subject_id": subject_id,
-        "requester": {"name": NAME, "email": EMAIL}, "details": details}), POLICY)
+async def _submit(
+    pool: asyncpg.Pool, request_id: str, subject_id: str, kind: str, details: dict
+) -> None:
+    await IntakeStore(pool).record_submission(
+        parse_submission(
+            {
+                "request_id": request_id,
+                "kind": kind,
+                "subject_id": subject_id,
+                "requester": {"name": NAME, "email": EMAIL},
+                "details": details,
+            }
+        ),
+        POLICY,
+    )
 
 
 def _step(request_id: str, kind: RequestKind, key: str) -> RequestStep:
@@ -50,13 +60,18 @@ async def test_an_invoice_settles_once_and_a_second_settlement_is_refused(
     lifecycle = LifecycleActivities(pool, EventStore(pool))
     invoice = await lifecycle.issue_invoice(_step(rid, RequestKind.DISCLOSURE, f"{rid}:inv"))
     paid = RecordByOperator(
-        request_id=rid, event=EventType.PAYMENT_RECORDED,
+        request_id=rid,
+        event=EventType.PAYMENT_RECORDED,
         payload={"invoice_id": invoice.invoice_id, "amount_yen": 1000, "reference": "r1"},
-        operator="cashier", idempotency_key=f"{rid}:paid", occurred_at=T0)
+        operator="cashier",
+        idempotency_key=f"{rid}:paid",
+        occurred_at=T0,
+    )
     await lifecycle.settle_invoice(paid)
     await lifecycle.settle_invoice(paid)  # a retry after the effect: nothing more
-    lapsed = paid.model_copy(update={"event": EventType.INVOICE_LAPSED,
-                                     "idempotency_key": f"{rid}:lapsed"})
+    lapsed = paid.model_copy(
+        update={"event": EventType.INVOICE_LAPSED, "idempotency_key": f"{rid}:lapsed"}
+    )
     with pytest.raises(ApplicationError, match="no longer open") as refused:
         await lifecycle.settle_invoice(lapsed)
     assert refused.value.non_retryable
@@ -71,28 +86,50 @@ async def _item(pool: asyncpg.Pool, subject_id: str) -> int:
     [value] = await sealed(pool, subject_id, PHONE)
     return await pool.fetchval(
         "INSERT INTO personal_data (subject_id, category, field, value, lawfully_obtained)"
-        " VALUES ($1, 'contact', 'phone', $2, false) RETURNING item_id", subject_id, value)
+        " VALUES ($1, 'contact', 'phone', $2, false) RETURNING item_id",
+        subject_id,
+        value,
+    )
 
 
-async def _notice(pool: asyncpg.Pool, request_id: str, subject_id: str, notice: str,
-                  body: str, status: str = "pending") -> str:
+async def _notice(
+    pool: asyncpg.Pool,
+    request_id: str,
+    subject_id: str,
+    notice: str,
+    body: str,
+    status: str = "pending",
+) -> str:
     recipient, subject_line, sealed_body = await sealed(pool, subject_id, EMAIL, "s", body)
     key = f"{request_id}:{notice}"
     await pool.execute(
         "INSERT INTO notifications (idempotency_key, request_id, notice, recipient,"
         " subject_line, body, status) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        key, request_id, notice, recipient, subject_line, sealed_body, status)
+        key,
+        request_id,
+        notice,
+        recipient,
+        subject_line,
+        sealed_body,
+        status,
+    )
     return key
 
 
 def _erasure(request_id: str, item: int) -> CarryOut:
     return CarryOut(
-        request_id=request_id, kind=RequestKind.SUSPENSION,
+        request_id=request_id,
+        kind=RequestKind.SUSPENSION,
         decision=Decide(outcome=Outcome.ERASED, operator="op-1"),
-        findings=Findings(requested_action=SuspensionAction.ERASE,
-                          requested_grounds=(SuspensionGround.OBTAINED_WRONGFULLY,),
-                          obtained_wrongfully=1, items_in_breach=(item,)),
-        idempotency_key=f"{request_id}:act", occurred_at=T0)
+        findings=Findings(
+            requested_action=SuspensionAction.ERASE,
+            requested_grounds=(SuspensionGround.OBTAINED_WRONGFULLY,),
+            obtained_wrongfully=1,
+            items_in_breach=(item,),
+        ),
+        idempotency_key=f"{request_id}:act",
+        occurred_at=T0,
+    )
 
 
 async def test_erasure_reaches_disclosed_copies_of_the_data(
@@ -100,34 +137,46 @@ async def test_erasure_reaches_disclosed_copies_of_the_data(
 ) -> None:
     sid, earlier, erasing = f"s-{unique}", f"dis-{unique}", f"era-{unique}"
     await _submit(pool, earlier, sid, "disclosure", {})
-    await _submit(pool, erasing, sid, "suspension",
-                  {"action": "erase", "grounds": ["obtained_wrongfully"]})
+    await _submit(
+        pool, erasing, sid, "suspension", {"action": "erase", "grounds": ["obtained_wrongfully"]}
+    )
     item = await _item(pool, sid)
     kept = {"category": "contact", "field": "email", "value": EMAIL}
     async with pool.acquire() as connection, connection.transaction():
-        items = await vault_of(connection).seal_json(connection, sid, [
-            {"category": "contact", "field": "phone", "value": PHONE}, kept])
+        items = await vault_of(connection).seal_json(
+            connection, sid, [{"category": "contact", "field": "phone", "value": PHONE}, kept]
+        )
     await pool.execute(
         "INSERT INTO disclosures (request_id, items, compiled_at) VALUES ($1, $2, $3)",
-        earlier, items, T0)
-    await _notice(pool, earlier, sid, "outcome", f"phone: {PHONE}\nemail: {EMAIL}",
-                  "delivered")
+        earlier,
+        items,
+        T0,
+    )
+    await _notice(pool, earlier, sid, "outcome", f"phone: {PHONE}\nemail: {EMAIL}", "delivered")
     await _notice(pool, earlier, sid, "answer", f"phone: {PHONE}")
     report = await LifecycleActivities(pool, EventStore(pool)).carry_out(_erasure(erasing, item))
     assert (report.event, report.items_affected) == (EventType.DATA_ERASED, 1)
-    assert await pool.fetchval("SELECT count(*) FROM personal_data WHERE subject_id=$1",
-                               sid) == 0
+    assert await pool.fetchval("SELECT count(*) FROM personal_data WHERE subject_id=$1", sid) == 0
     # Only the erased item leaves the earlier copies; the rest of what was sent stays.
     async with pool.acquire() as connection:
-        assert vault_of(connection).open_json(await pool.fetchval(
-            "SELECT items FROM disclosures WHERE request_id=$1", earlier)) == [kept]
-    sent = await opened(pool, await pool.fetchval(
-        "SELECT body FROM notifications WHERE request_id=$1 AND notice='outcome'", earlier))
+        assert vault_of(connection).open_json(
+            await pool.fetchval("SELECT items FROM disclosures WHERE request_id=$1", earlier)
+        ) == [kept]
+    sent = await opened(
+        pool,
+        await pool.fetchval(
+            "SELECT body FROM notifications WHERE request_id=$1 AND notice='outcome'", earlier
+        ),
+    )
     assert PHONE not in sent and EMAIL in sent and MARKER in sent
     # A notice still waiting goes out after the erasure: it must not carry the value
     # either (the redaction reaches every text of the other requests).
-    waiting = await opened(pool, await pool.fetchval(
-        "SELECT body FROM notifications WHERE request_id=$1 AND notice='answer'", earlier))
+    waiting = await opened(
+        pool,
+        await pool.fetchval(
+            "SELECT body FROM notifications WHERE request_id=$1 AND notice='answer'", earlier
+        ),
+    )
     assert waiting == f"phone: {MARKER}"
 
 
@@ -141,17 +190,26 @@ async def test_erasure_shreds_the_subjects_key_and_withdraws_its_maildrop_files(
     and the chain verifies. A retry after a crash before the key's destruction destroys
     it, and removes only what the event named."""
     sid, earlier, erasing = f"s-{unique}", f"cor-{unique}", f"era-{unique}"
-    await _submit(pool, earlier, sid, "correction", {"statement": "My number changed.",
-                                                     "changes": [{"field": "phone",
-                                                                  "action": "correct",
-                                                                  "new_value": PHONE}]})
-    await _submit(pool, erasing, sid, "suspension",
-                  {"action": "erase", "grounds": ["obtained_wrongfully"]})
+    await _submit(
+        pool,
+        earlier,
+        sid,
+        "correction",
+        {
+            "statement": "My number changed.",
+            "changes": [{"field": "phone", "action": "correct", "new_value": PHONE}],
+        },
+    )
+    await _submit(
+        pool, erasing, sid, "suspension", {"action": "erase", "grounds": ["obtained_wrongfully"]}
+    )
     await register_email(pool, sid, EMAIL)
     item = await _item(pool, sid)
     maildrop = MaildropSender(tmp_path / "maildrop")
-    keys = [await _notice(pool, earlier, sid, "outcome", f"phone: {PHONE}", "delivered"),
-            await _notice(pool, erasing, sid, "receipt", "received")]
+    keys = [
+        await _notice(pool, earlier, sid, "outcome", f"phone: {PHONE}", "delivered"),
+        await _notice(pool, erasing, sid, "receipt", "received"),
+    ]
     for key in [*keys, f"other-{unique}:receipt"]:
         await maildrop.send(OutgoingNotice(1, key, EMAIL, "s", "body"))
     backup = await pool.fetchval("SELECT value FROM personal_data WHERE item_id=$1", item)
@@ -163,28 +221,33 @@ async def test_erasure_shreds_the_subjects_key_and_withdraws_its_maildrop_files(
     lifecycle = LifecycleActivities(pool, EventStore(pool), sender=maildrop)
     report = await lifecycle.carry_out(_erasure(erasing, item))
     assert report.event is EventType.DATA_ERASED
-    keys_on_record = {row["key_id"]: row["destroyed_at"] for row in await pool.fetch(
-        "SELECT key_id, destroyed_at FROM subject_keys WHERE subject_id=$1", sid)}
+    keys_on_record = {
+        row["key_id"]: row["destroyed_at"]
+        for row in await pool.fetch(
+            "SELECT key_id, destroyed_at FROM subject_keys WHERE subject_id=$1", sid
+        )
+    }
     assert keys_on_record[old_key] is not None and len(keys_on_record) == 2
     assert not kept_file.exists()
     assert await opened(pool, backup) == ERASED
-    email = await pool.fetchrow("SELECT value, value_index FROM personal_data"
-                                " WHERE subject_id=$1 AND field='email'", sid)
+    email = await pool.fetchrow(
+        "SELECT value, value_index FROM personal_data WHERE subject_id=$1 AND field='email'", sid
+    )
     assert await opened(pool, email["value"]) == EMAIL and key_of(email["value"]) != old_key
     async with pool.acquire() as connection:
         assert email["value_index"] == vault_of(connection).blind_index(EMAIL)
     shown = await review_document(pool, earlier)
     assert shown["changes"][0]["requested_value"] == MARKER
-    notice = await pool.fetchval("SELECT body FROM notifications WHERE idempotency_key=$1",
-                                 keys[0])
+    notice = await pool.fetchval("SELECT body FROM notifications WHERE idempotency_key=$1", keys[0])
     assert await opened(pool, notice) == f"phone: {MARKER}"
     files = {maildrop_name(key) for key in keys}
-    assert {p.name for p in maildrop.folder.iterdir()} == {maildrop_name(f"other-{unique}:"
-                                                                         "receipt")}
+    assert {p.name for p in maildrop.folder.iterdir()} == {maildrop_name(f"other-{unique}:receipt")}
     events = await EventStore(pool).events(erasing)
-    assert [e.type for e in events][-3:] == [EventType.DATA_ERASED,
-                                            EventType.SUBJECT_KEY_SHREDDED,
-                                            EventType.NOTICES_WITHDRAWN]
+    assert [e.type for e in events][-3:] == [
+        EventType.DATA_ERASED,
+        EventType.SUBJECT_KEY_SHREDDED,
+        EventType.NOTICES_WITHDRAWN,
+    ]
     shredded, withdrawn = events[-2].payload, events[-1].payload
     assert shredded["destroyed_key"] == old_key and shredded["new_key"] == key_of(email["value"])
     assert shredded["resealed"] > 0 and shredded["forgotten"] == 0
@@ -208,11 +271,13 @@ async def test_an_erasure_with_no_maildrop_sender_records_no_withdrawal(
     pool: asyncpg.Pool, unique: str
 ) -> None:
     sid, erasing = f"s-{unique}", f"era-{unique}"
-    await _submit(pool, erasing, sid, "suspension",
-                  {"action": "erase", "grounds": ["obtained_wrongfully"]})
+    await _submit(
+        pool, erasing, sid, "suspension", {"action": "erase", "grounds": ["obtained_wrongfully"]}
+    )
     item = await _item(pool, sid)
     await LifecycleActivities(pool, EventStore(pool), sender=object()).carry_out(
-        _erasure(erasing, item))
+        _erasure(erasing, item)
+    )
     types = [e.type for e in await EventStore(pool).events(erasing)]
     assert types[-2:] == [EventType.DATA_ERASED, EventType.SUBJECT_KEY_SHREDDED]
 
@@ -221,12 +286,16 @@ async def test_a_retried_investigation_returns_the_findings_on_record(
     pool: asyncpg.Pool, unique: str
 ) -> None:
     sid, rid = f"s-{unique}", f"inv-{unique}"
-    await _submit(pool, rid, sid, "suspension",
-                  {"action": "suspend_use", "grounds": ["used_beyond_purpose"]})
+    await _submit(
+        pool, rid, sid, "suspension", {"action": "suspend_use", "grounds": ["used_beyond_purpose"]}
+    )
     [value] = await sealed(pool, sid, "3 orders")
     await pool.execute(
         "INSERT INTO personal_data (subject_id, category, field, value, purpose)"
-        " VALUES ($1, 'transaction', 'purchases', $2, 'resale')", sid, value)
+        " VALUES ($1, 'transaction', 'purchases', $2, 'resale')",
+        sid,
+        value,
+    )
     lifecycle = LifecycleActivities(pool, EventStore(pool))
     step = _step(rid, RequestKind.SUSPENSION, f"{rid}:investigate")
     first = await lifecycle.investigate(step)

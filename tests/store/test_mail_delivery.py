@@ -67,8 +67,10 @@ class Collecting:
 
     def messages(self) -> list[EmailMessage]:
         with self.lock:
-            return [message_from_bytes(e.content, policy=default_policy)  # type: ignore[misc]
-                    for e in self.envelopes]
+            return [
+                message_from_bytes(e.content, policy=default_policy)  # type: ignore[misc]
+                for e in self.envelopes
+            ]
 
 
 def _free_port() -> int:
@@ -90,12 +92,13 @@ def smtp_server() -> Iterator[tuple[Collecting, int]]:
 
 
 def _smtp(port: int) -> SmtpSender:
-    return SmtpSender(host="127.0.0.1", port=port, mail_from=SENDER, security="off",
-                      timeout=5)
+    return SmtpSender(host="127.0.0.1", port=port, mail_from=SENDER, security="off", timeout=5)
 
 
-def _activities(pool: asyncpg.Pool, sender: MaildropSender | SmtpSender,
-                ) -> tuple[RequestActivities, NotificationOutbox]:
+def _activities(
+    pool: asyncpg.Pool,
+    sender: MaildropSender | SmtpSender,
+) -> tuple[RequestActivities, NotificationOutbox]:
     """Wired as worker.request_activities wires them."""
     events = EventStore(pool)
     outbox = NotificationOutbox(pool, events, handed_to=sender.handle)
@@ -104,40 +107,63 @@ def _activities(pool: asyncpg.Pool, sender: MaildropSender | SmtpSender,
 
 async def _japanese_request(pool: asyncpg.Pool, unique: str) -> str:
     request_id = f"mail-{unique}"
-    await IntakeStore(pool).record_submission(parse_submission({
-        "request_id": request_id, "kind": "inquiry", "subject_id": f"subj-{unique}",
-        "requester": {"name": NAME_JA, "email": EMAIL_JA},
-        "details": {"text": "購入履歴はいつまで保存されますか。"}, "language": "ja",
-    }), POLICY)
+    await IntakeStore(pool).record_submission(
+        parse_submission(
+            {
+                "request_id": request_id,
+                "kind": "inquiry",
+                "subject_id": f"subj-{unique}",
+                "requester": {"name": NAME_JA, "email": EMAIL_JA},
+                "details": {"text": "購入履歴はいつまで保存されますか。"},
+                "language": "ja",
+            }
+        ),
+        POLICY,
+    )
     return request_id
 
 
 async def _queue_receipt(activities: RequestActivities, request_id: str) -> tuple[int, str]:
     key = f"{workflow_id_for(request_id)}:receipt"
-    queued = await activities.queue_notice(QueueNotice(
-        request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
-        occurred_at=T0, commitment=PROMISE,
-    ))
+    queued = await activities.queue_notice(
+        QueueNotice(
+            request_id=request_id,
+            notice=NoticeKind.RECEIPT,
+            idempotency_key=key,
+            occurred_at=T0,
+            commitment=PROMISE,
+        )
+    )
     return queued.notification_id, key
 
 
 def _deliver_order(request_id: str, notification_id: int, key: str) -> DeliverNotice:
-    return DeliverNotice(request_id=request_id, notification_id=notification_id,
-                         idempotency_key=key, occurred_at=T0 + timedelta(minutes=1))
+    return DeliverNotice(
+        request_id=request_id,
+        notification_id=notification_id,
+        idempotency_key=key,
+        occurred_at=T0 + timedelta(minutes=1),
+    )
 
 
 async def _status(pool: asyncpg.Pool, notification_id: int) -> str:
     return await pool.fetchval(
-        "SELECT status FROM notifications WHERE notification_id = $1", notification_id)
+        "SELECT status FROM notifications WHERE notification_id = $1", notification_id
+    )
 
 
 async def _delivered_events(pool: asyncpg.Pool, request_id: str) -> list[dict]:
-    return [e.payload for e in await EventStore(pool).events(request_id)
-            if e.type == EventType.NOTICE_DELIVERED]
+    return [
+        e.payload
+        for e in await EventStore(pool).events(request_id)
+        if e.type == EventType.NOTICE_DELIVERED
+    ]
 
 
 async def test_a_japanese_notice_arrives_over_smtp_once_after_a_retried_delivery(
-    pool: asyncpg.Pool, unique: str, smtp_server: tuple[Collecting, int],
+    pool: asyncpg.Pool,
+    unique: str,
+    smtp_server: tuple[Collecting, int],
 ) -> None:
     handler, port = smtp_server
     sender = _smtp(port)
@@ -150,10 +176,15 @@ async def test_a_japanese_notice_arrives_over_smtp_once_after_a_retried_delivery
     # The activity retried after it succeeded (its completion lost, a replayed workflow
     # ordering it again): the notice is delivered, nothing is sent.
     await activities.deliver_notice(order)
-    await activities.send_notice(QueueNotice(
-        request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
-        occurred_at=T0, commitment=PROMISE,
-    ))
+    await activities.send_notice(
+        QueueNotice(
+            request_id=request_id,
+            notice=NoticeKind.RECEIPT,
+            idempotency_key=key,
+            occurred_at=T0,
+            commitment=PROMISE,
+        )
+    )
 
     [envelope] = handler.envelopes
     assert envelope.mail_from == "privacy@example.jp"
@@ -161,7 +192,8 @@ async def test_a_japanese_notice_arrives_over_smtp_once_after_a_retried_delivery
     [message] = handler.messages()
     sealed = await pool.fetchrow(
         "SELECT recipient, subject_line, body FROM notifications WHERE notification_id = $1",
-        notification_id)
+        notification_id,
+    )
     # The outbox holds the notice sealed; the server received it in plain.
     for column in ("recipient", "subject_line", "body"):
         assert_sealed(sealed[column], EMAIL_JA, NAME_JA, request_id)
@@ -187,7 +219,9 @@ async def test_a_japanese_notice_arrives_over_smtp_once_after_a_retried_delivery
 
 
 async def test_a_send_repeated_after_the_server_accepted_carries_the_same_message_id(
-    pool: asyncpg.Pool, unique: str, smtp_server: tuple[Collecting, int],
+    pool: asyncpg.Pool,
+    unique: str,
+    smtp_server: tuple[Collecting, int],
 ) -> None:
     """The at-least-once window: the server accepted, the worker stopped before the notice
     was marked delivered. The retry sends again, under the same Message-ID, so the relay
@@ -211,7 +245,10 @@ async def test_a_send_repeated_after_the_server_accepted_carries_the_same_messag
 
 @pytest.mark.parametrize("refuse", ["rcpt", "data"])
 async def test_a_refusing_server_leaves_the_notice_pending_and_the_error_retryable(
-    pool: asyncpg.Pool, unique: str, smtp_server: tuple[Collecting, int], refuse: str,
+    pool: asyncpg.Pool,
+    unique: str,
+    smtp_server: tuple[Collecting, int],
+    refuse: str,
 ) -> None:
     handler, port = smtp_server
     handler.refuse = refuse
@@ -225,6 +262,7 @@ async def test_a_refusing_server_leaves_the_notice_pending_and_the_error_retryab
     # Retryable (not an ApplicationError marked non-retryable, nor one of the workflow's
     # deterministic error types), and free of what the server's reply repeated.
     from workflows.request_effects import DETERMINISTIC_ERRORS
+
     assert type(refused.value).__name__ not in DETERMINISTIC_ERRORS
     assert refused.value.__cause__ is None
     assert EMAIL_JA not in str(refused.value) and "5" in str(refused.value)
@@ -239,12 +277,15 @@ async def test_a_refusing_server_leaves_the_notice_pending_and_the_error_retryab
 
 
 async def test_starttls_is_required_not_opportunistic(
-    pool: asyncpg.Pool, unique: str, smtp_server: tuple[Collecting, int],
+    pool: asyncpg.Pool,
+    unique: str,
+    smtp_server: tuple[Collecting, int],
 ) -> None:
     """A server that does not offer STARTTLS gets nothing when it is required."""
     handler, port = smtp_server
-    sender = SmtpSender(host="127.0.0.1", port=port, mail_from=SENDER, security="starttls",
-                        timeout=5)
+    sender = SmtpSender(
+        host="127.0.0.1", port=port, mail_from=SENDER, security="starttls", timeout=5
+    )
     activities, _ = _activities(pool, sender)
     request_id = await _japanese_request(pool, unique)
     notification_id, key = await _queue_receipt(activities, request_id)
@@ -255,7 +296,8 @@ async def test_starttls_is_required_not_opportunistic(
 
 
 async def test_an_unreachable_server_leaves_the_notice_pending(
-    pool: asyncpg.Pool, unique: str,
+    pool: asyncpg.Pool,
+    unique: str,
 ) -> None:
     activities, _ = _activities(pool, _smtp(_free_port()))
     request_id = await _japanese_request(pool, unique)
@@ -266,7 +308,9 @@ async def test_an_unreachable_server_leaves_the_notice_pending(
 
 
 async def test_maildrop_files_are_private_durable_and_named_in_the_event(
-    pool: asyncpg.Pool, unique: str, tmp_path: Path,
+    pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
 ) -> None:
     folder = tmp_path / "maildrop"
     sender = MaildropSender(folder)
@@ -286,8 +330,8 @@ async def test_maildrop_files_are_private_durable_and_named_in_the_event(
     assert written["to"] == EMAIL_JA and NAME_JA in written["body"]
     # The file is the notice in plain (for the relay); the outbox row stays sealed.
     row = await pool.fetchrow(
-        "SELECT recipient, body FROM notifications WHERE notification_id = $1",
-        notification_id)
+        "SELECT recipient, body FROM notifications WHERE notification_id = $1", notification_id
+    )
     assert_sealed(row["recipient"], EMAIL_JA)
     assert_sealed(row["body"], NAME_JA)
     assert await opened(pool, row["body"]) == written["body"]
@@ -313,7 +357,10 @@ async def test_a_retried_maildrop_write_clears_a_staging_file_a_crash_left(
 
 
 async def test_maildrop_file_is_on_disk_before_the_notice_counts_as_delivered(
-    pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The order of the write: content fsynced, renamed into place, the folder fsynced,
     and only then does the outbox mark the notice delivered."""
@@ -324,8 +371,11 @@ async def test_maildrop_file_is_on_disk_before_the_notice_counts_as_delivered(
     folder = tmp_path / "maildrop"
 
     def fsync(descriptor: int) -> None:
-        steps.append("fsync folder" if stat.S_ISDIR(notifications.os.fstat(descriptor).st_mode)
-                     else "fsync file")
+        steps.append(
+            "fsync folder"
+            if stat.S_ISDIR(notifications.os.fstat(descriptor).st_mode)
+            else "fsync file"
+        )
         real_fsync(descriptor)
 
     def replace(source, target) -> None:
@@ -352,7 +402,10 @@ async def test_maildrop_file_is_on_disk_before_the_notice_counts_as_delivered(
 
 
 async def test_a_failed_maildrop_write_leaves_the_notice_pending_and_no_staging_file(
-    pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import mail.maildrop as notifications
 
@@ -387,8 +440,9 @@ async def test_a_notice_to_an_erased_recipient_is_refused_before_connecting(
 def test_both_senders_are_notice_senders() -> None:
     senders: list[NoticeSender] = [MaildropSender(Path("unused")), _smtp(25)]
     assert all(asyncio.iscoroutinefunction(s.send) for s in senders)
-    assert "secret" not in repr(SmtpSender(host="h", mail_from=SENDER, username="u",
-                                           password="secret"))
+    assert "secret" not in repr(
+        SmtpSender(host="h", mail_from=SENDER, username="u", password="secret")
+    )
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
@@ -404,24 +458,36 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.now(UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=1)).not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_file, key_file = folder / "smtp-cert.pem", folder / "smtp-key.pem"
     cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_file, key_file
 
 
 async def test_starttls_with_a_login_delivers_and_checks_the_certificate(
-    pool: asyncpg.Pool, unique: str, tmp_path: Path,
+    pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
 ) -> None:
     import ssl
 
@@ -438,17 +504,29 @@ async def test_starttls_with_a_login_delivers_and_checks_the_certificate(
         return AuthResult(success=auth_data.password == b"s3cret", handled=False)
 
     handler, port = Collecting(), _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, tls_context=server_tls,
-                            require_starttls=True, authenticator=authenticator,
-                            auth_require_tls=True)
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=server_tls,
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_require_tls=True,
+    )
     controller.start()
     try:
         trusted = ssl.create_default_context(cafile=str(cert_file))
         request_id = await _japanese_request(pool, unique)
 
-        untrusting = SmtpSender(host="127.0.0.1", port=port, mail_from=SENDER,
-                                security="starttls", username="dsr", password="s3cret",
-                                timeout=5)  # the system's roots: the certificate is refused
+        untrusting = SmtpSender(
+            host="127.0.0.1",
+            port=port,
+            mail_from=SENDER,
+            security="starttls",
+            username="dsr",
+            password="s3cret",
+            timeout=5,
+        )  # the system's roots: the certificate is refused
         activities, _ = _activities(pool, untrusting)
         notification_id, key = await _queue_receipt(activities, request_id)
         order = _deliver_order(request_id, notification_id, key)
@@ -456,15 +534,31 @@ async def test_starttls_with_a_login_delivers_and_checks_the_certificate(
             await activities.deliver_notice(order)
         assert handler.envelopes == [] and logins == []
 
-        wrong = SmtpSender(host="127.0.0.1", port=port, mail_from=SENDER, security="starttls",
-                           username="dsr", password="wrong", timeout=5, tls_context=trusted)
+        wrong = SmtpSender(
+            host="127.0.0.1",
+            port=port,
+            mail_from=SENDER,
+            security="starttls",
+            username="dsr",
+            password="wrong",
+            timeout=5,
+            tls_context=trusted,
+        )
         activities, _ = _activities(pool, wrong)
         with pytest.raises(MailNotDelivered, match="SMTPAuthenticationError"):
             await activities.deliver_notice(order)
         assert await _status(pool, notification_id) == "pending"
 
-        sender = SmtpSender(host="127.0.0.1", port=port, mail_from=SENDER, security="starttls",
-                            username="dsr", password="s3cret", timeout=5, tls_context=trusted)
+        sender = SmtpSender(
+            host="127.0.0.1",
+            port=port,
+            mail_from=SENDER,
+            security="starttls",
+            username="dsr",
+            password="s3cret",
+            timeout=5,
+            tls_context=trusted,
+        )
         activities, _ = _activities(pool, sender)
         await activities.deliver_notice(order)
         await activities.deliver_notice(order)
@@ -475,14 +569,20 @@ async def test_starttls_with_a_login_delivers_and_checks_the_certificate(
     assert await _status(pool, notification_id) == "delivered"
 
 
-def test_the_settings_choose_the_sender(monkeypatch: pytest.MonkeyPatch,
-                                        tmp_path: Path) -> None:
+def test_the_settings_choose_the_sender(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from runtime.notice_senders import notice_sender
     from runtime.settings import SettingsError, load_settings
 
-    for variable in ("DSR_MAIL", "DSR_SMTP_HOST", "DSR_SMTP_PORT", "DSR_SMTP_TLS",
-                     "DSR_SMTP_CA_FILE", "DSR_SMTP_USERNAME", "DSR_SMTP_PASSWORD",
-                     "DSR_MAIL_FROM"):
+    for variable in (
+        "DSR_MAIL",
+        "DSR_SMTP_HOST",
+        "DSR_SMTP_PORT",
+        "DSR_SMTP_TLS",
+        "DSR_SMTP_CA_FILE",
+        "DSR_SMTP_USERNAME",
+        "DSR_SMTP_PASSWORD",
+        "DSR_MAIL_FROM",
+    ):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("DSR_DATA_DIR", str(tmp_path))
     default = notice_sender(load_settings())
@@ -508,7 +608,11 @@ def test_the_settings_choose_the_sender(monkeypatch: pytest.MonkeyPatch,
     sender = notice_sender(settings)
     assert isinstance(sender, SmtpSender)
     assert (sender.host, sender.port, sender.security, sender.domain) == (
-        "smtp.example.jp", 465, "implicit", "example.jp")
+        "smtp.example.jp",
+        465,
+        "implicit",
+        "example.jp",
+    )
     assert "hunter2" not in repr(sender)
 
     monkeypatch.setenv("DSR_SMTP_CA_FILE", str(tmp_path / "missing.pem"))
@@ -524,7 +628,10 @@ def test_the_settings_choose_the_sender(monkeypatch: pytest.MonkeyPatch,
 
 
 async def test_the_ca_file_setting_lets_the_sender_trust_a_private_relay(
-    pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import ssl
 
@@ -535,11 +642,16 @@ async def test_the_ca_file_setting_lets_the_sender_trust_a_private_relay(
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_tls.load_cert_chain(cert_file, key_file)
     handler, port = Collecting(), _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, tls_context=server_tls,
-                            require_starttls=True)
-    for variable, value in {"DSR_MAIL": "smtp", "DSR_SMTP_HOST": "127.0.0.1",
-                            "DSR_SMTP_PORT": str(port), "DSR_SMTP_CA_FILE": str(cert_file),
-                            "DSR_MAIL_FROM": SENDER}.items():
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port, tls_context=server_tls, require_starttls=True
+    )
+    for variable, value in {
+        "DSR_MAIL": "smtp",
+        "DSR_SMTP_HOST": "127.0.0.1",
+        "DSR_SMTP_PORT": str(port),
+        "DSR_SMTP_CA_FILE": str(cert_file),
+        "DSR_MAIL_FROM": SENDER,
+    }.items():
         monkeypatch.setenv(variable, value)
     for variable in ("DSR_SMTP_TLS", "DSR_SMTP_USERNAME", "DSR_SMTP_PASSWORD"):
         monkeypatch.delenv(variable, raising=False)
@@ -573,8 +685,9 @@ async def test_withdrawing_removes_the_notices_files_still_in_the_maildrop(
     leftover.write_text("a crash left this")
 
     removed = await sender.withdraw(mine)
-    assert sorted(removed) == sorted([maildrop_name(mine[0]), maildrop_name(mine[1]),
-                                      leftover.name])
+    assert sorted(removed) == sorted(
+        [maildrop_name(mine[0]), maildrop_name(mine[1]), leftover.name]
+    )
     assert [p.name for p in folder.iterdir()] == [maildrop_name(theirs)]
     assert await sender.withdraw(mine) == []
     assert await MaildropSender(tmp_path / "never-made").withdraw(mine) == []

@@ -21,8 +21,16 @@ from tests.support.database import scratch_database
 
 VERSIONS = [version for version, _ in migration_files()]
 TABLES = {
-    "subjects", "personal_data", "requests", "request_details", "request_events",
-    "deadlines", "answers", "notifications", "third_party_provisions", "schema_migrations",
+    "subjects",
+    "personal_data",
+    "requests",
+    "request_details",
+    "request_events",
+    "deadlines",
+    "answers",
+    "notifications",
+    "third_party_provisions",
+    "schema_migrations",
     "subject_keys",
 }
 
@@ -37,17 +45,33 @@ async def fresh_database(postgres_server: str) -> AsyncIterator[str]:
 async def _schema(connection: asyncpg.Connection) -> dict[str, list[tuple]]:
     """What re-running could change: recorded migrations, tables, columns and triggers."""
     return {
-        "migrations": [tuple(row) for row in await connection.fetch(
-            "SELECT version, checksum, applied_at FROM schema_migrations ORDER BY version")],
-        "columns": [tuple(row) for row in await connection.fetch(
-            """SELECT table_name, column_name, data_type FROM information_schema.columns
-                WHERE table_schema = 'public' ORDER BY table_name, ordinal_position""")],
-        "triggers": [tuple(row) for row in await connection.fetch(
-            """SELECT tgrelid::regclass::text, tgname FROM pg_trigger
-                WHERE NOT tgisinternal ORDER BY 1, 2""")],
-        "functions": [tuple(row) for row in await connection.fetch(
-            """SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                WHERE n.nspname = 'public' ORDER BY 1""")],
+        "migrations": [
+            tuple(row)
+            for row in await connection.fetch(
+                "SELECT version, checksum, applied_at FROM schema_migrations ORDER BY version"
+            )
+        ],
+        "columns": [
+            tuple(row)
+            for row in await connection.fetch(
+                """SELECT table_name, column_name, data_type FROM information_schema.columns
+                WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"""
+            )
+        ],
+        "triggers": [
+            tuple(row)
+            for row in await connection.fetch(
+                """SELECT tgrelid::regclass::text, tgname FROM pg_trigger
+                WHERE NOT tgisinternal ORDER BY 1, 2"""
+            )
+        ],
+        "functions": [
+            tuple(row)
+            for row in await connection.fetch(
+                """SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname = 'public' ORDER BY 1"""
+            )
+        ],
     }
 
 
@@ -76,7 +100,8 @@ async def test_the_session_database_has_every_migration_recorded(pool: asyncpg.P
             "SELECT version, checksum FROM schema_migrations ORDER BY version"
         )
         tables = {
-            row["table_name"] for row in await connection.fetch(
+            row["table_name"]
+            for row in await connection.fetch(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
             )
         }
@@ -110,9 +135,9 @@ async def test_a_fresh_database_gets_every_migration_then_none(fresh_database: s
         async with pool.acquire() as connection:
             count = await connection.fetchval("SELECT count(*) FROM schema_migrations")
             tables = {
-                row["table_name"] for row in await connection.fetch(
-                    "SELECT table_name FROM information_schema.tables"
-                    " WHERE table_schema = 'public'"
+                row["table_name"]
+                for row in await connection.fetch(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
                 )
             }
     finally:
@@ -124,10 +149,13 @@ async def test_a_fresh_database_gets_every_migration_then_none(fresh_database: s
 async def test_every_sealed_column_holds_text(owner_pool: asyncpg.Pool) -> None:
     # A sealed value is `dsr1.<key id>.<base64>`: a column still typed jsonb (or anything
     # else) would refuse it, or worse, store it quoted where shredding cannot read it.
-    types = {(row["table_name"], row["column_name"]): row["data_type"]
-             for row in await owner_pool.fetch(
-                 "SELECT table_name, column_name, data_type FROM information_schema.columns"
-                 " WHERE table_schema = 'public'")}
+    types = {
+        (row["table_name"], row["column_name"]): row["data_type"]
+        for row in await owner_pool.fetch(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns"
+            " WHERE table_schema = 'public'"
+        )
+    }
     for sealed in SEALED:
         for column in sealed.columns:
             assert types[sealed.table, column] == "text", (sealed.table, column)
@@ -179,15 +207,19 @@ async def test_a_changed_applied_migration_is_refused(fresh_database: str) -> No
         async with pool.acquire() as connection:
             await connection.execute(
                 "UPDATE schema_migrations SET checksum = $2 WHERE version = $1",
-                VERSIONS[0], "0" * 64,
+                VERSIONS[0],
+                "0" * 64,
             )
         with pytest.raises(MigrationError, match=VERSIONS[0]):
             await apply_migrations(pool)
         # Refusing released the advisory lock and left the record as it was.
         assert await _lock_is_free(fresh_database)
         async with pool.acquire() as connection:
-            assert await connection.fetchval(
-                "SELECT checksum FROM schema_migrations WHERE version = $1", VERSIONS[0]
-            ) == "0" * 64
+            assert (
+                await connection.fetchval(
+                    "SELECT checksum FROM schema_migrations WHERE version = $1", VERSIONS[0]
+                )
+                == "0" * 64
+            )
     finally:
         await pool.close()

@@ -63,14 +63,24 @@ async def test_queueing_twice_with_one_key_writes_one_notice(
     outbox = _outbox(pool)
     request_id = await new_request(pool, unique)
     key = f"{workflow_id_for(request_id)}:receipt"
-    first = await outbox.queue(QueueNotice(
-        request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
-        occurred_at=T0, commitment=PROMISE,
-    ))
-    again = await outbox.queue(QueueNotice(
-        request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
-        occurred_at=T0 + timedelta(minutes=5), commitment=PROMISE,
-    ))
+    first = await outbox.queue(
+        QueueNotice(
+            request_id=request_id,
+            notice=NoticeKind.RECEIPT,
+            idempotency_key=key,
+            occurred_at=T0,
+            commitment=PROMISE,
+        )
+    )
+    again = await outbox.queue(
+        QueueNotice(
+            request_id=request_id,
+            notice=NoticeKind.RECEIPT,
+            idempotency_key=key,
+            occurred_at=T0 + timedelta(minutes=5),
+            commitment=PROMISE,
+        )
+    )
     assert again == first
 
     [row] = await _notifications(pool, request_id)
@@ -80,8 +90,7 @@ async def test_queueing_twice_with_one_key_writes_one_notice(
     for column in ("recipient", "subject_line", "body"):
         assert_sealed(row[column], NAME, EMAIL, DUE, request_id)
     assert await opened(pool, row["recipient"]) == EMAIL
-    body, subject_line = (await opened(pool, row["body"]),
-                          await opened(pool, row["subject_line"]))
+    body, subject_line = (await opened(pool, row["body"]), await opened(pool, row["subject_line"]))
     assert body.startswith(f"Dear {NAME},")
     assert DUE in body and request_id in body
     assert NAME not in subject_line and EMAIL not in subject_line
@@ -97,15 +106,23 @@ async def test_pending_then_delivered(pool: asyncpg.Pool, unique: str) -> None:
     outbox = _outbox(pool)
     request_id = await new_request(pool, unique)
     key = f"{workflow_id_for(request_id)}:receipt"
-    notification_id = await outbox.queue(QueueNotice(
-        request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
-        occurred_at=T0, commitment=PROMISE,
-    ))
+    notification_id = await outbox.queue(
+        QueueNotice(
+            request_id=request_id,
+            notice=NoticeKind.RECEIPT,
+            idempotency_key=key,
+            occurred_at=T0,
+            commitment=PROMISE,
+        )
+    )
     pending = await outbox.pending(notification_id)
     [row] = await _notifications(pool, request_id)
     # Opened for the sender: the notice in plain.
     assert pending == OutgoingNotice(
-        notification_id, key, EMAIL, await opened(pool, row["subject_line"]),
+        notification_id,
+        key,
+        EMAIL,
+        await opened(pool, row["subject_line"]),
         await opened(pool, row["body"]),
     )
     assert pending.body.startswith(f"Dear {NAME},")
@@ -124,7 +141,8 @@ async def test_pending_then_delivered(pool: asyncpg.Pool, unique: str) -> None:
 
     events = await EventStore(pool).events(request_id)
     assert [(e.seq, e.type) for e in events] == [
-        (1, EventType.NOTICE_QUEUED), (2, EventType.NOTICE_DELIVERED),
+        (1, EventType.NOTICE_QUEUED),
+        (2, EventType.NOTICE_DELIVERED),
     ]
     assert events[1].payload == {"notification_id": notification_id}
     assert events[1].occurred_at == delivered_at
@@ -139,14 +157,22 @@ async def test_an_answer_notice_carries_the_recorded_answer(
     request_id = await new_request(pool, unique)
     answer = "We keep purchase history for seven years."
     answer_id = await IntakeStore(pool).store_answer(request_id, answer, "op-7")
-    await EventStore(pool).append(event(
-        request_id, EventType.ANSWER_RECORDED, actor="op-7", answer_id=answer_id,
-    ))
-    notification_id = await outbox.queue(QueueNotice(
-        request_id=request_id, notice=NoticeKind.ANSWER,
-        idempotency_key=f"{workflow_id_for(request_id)}:answer",
-        occurred_at=T0 + timedelta(minutes=1),
-    ))
+    await EventStore(pool).append(
+        event(
+            request_id,
+            EventType.ANSWER_RECORDED,
+            actor="op-7",
+            answer_id=answer_id,
+        )
+    )
+    notification_id = await outbox.queue(
+        QueueNotice(
+            request_id=request_id,
+            notice=NoticeKind.ANSWER,
+            idempotency_key=f"{workflow_id_for(request_id)}:answer",
+            occurred_at=T0 + timedelta(minutes=1),
+        )
+    )
     notice = await outbox.pending(notification_id)
     assert isinstance(notice, OutgoingNotice)
     assert answer in notice.body and NAME in notice.body
@@ -163,26 +189,33 @@ async def test_an_answer_notice_without_a_recorded_answer_writes_nothing(
     request_id = await new_request(pool, unique)
     await IntakeStore(pool).store_answer(request_id, "Stored, never recorded.", "op-7")
     with pytest.raises(ValueError, match="answer text"):
-        await outbox.queue(QueueNotice(
-            request_id=request_id, notice=NoticeKind.ANSWER,
-            idempotency_key=f"{workflow_id_for(request_id)}:answer", occurred_at=T0,
-        ))
+        await outbox.queue(
+            QueueNotice(
+                request_id=request_id,
+                notice=NoticeKind.ANSWER,
+                idempotency_key=f"{workflow_id_for(request_id)}:answer",
+                occurred_at=T0,
+            )
+        )
     assert await _notifications(pool, request_id) == []
     assert await EventStore(pool).events(request_id) == []
 
 
-async def test_queueing_for_an_unknown_request_is_refused(
-    pool: asyncpg.Pool, unique: str
-) -> None:
+async def test_queueing_for_an_unknown_request_is_refused(pool: asyncpg.Pool, unique: str) -> None:
     missing = f"missing-{unique}"
     with pytest.raises(UnknownRequest):
-        await _outbox(pool).queue(QueueNotice(
-            request_id=missing, notice=NoticeKind.RECEIPT,
-            idempotency_key=f"{workflow_id_for(missing)}:receipt", occurred_at=T0,
-        ))
-    assert await pool.fetchval(
-        "SELECT count(*) FROM notifications WHERE request_id = $1", missing
-    ) == 0
+        await _outbox(pool).queue(
+            QueueNotice(
+                request_id=missing,
+                notice=NoticeKind.RECEIPT,
+                idempotency_key=f"{workflow_id_for(missing)}:receipt",
+                occurred_at=T0,
+            )
+        )
+    assert (
+        await pool.fetchval("SELECT count(*) FROM notifications WHERE request_id = $1", missing)
+        == 0
+    )
 
 
 def _notice(key: str, body: str = f"Dear {NAME},\n\nReceived.") -> OutgoingNotice:
@@ -191,9 +224,7 @@ def _notice(key: str, body: str = f"Dear {NAME},\n\nReceived.") -> OutgoingNotic
 
 def _maildrop(folder: Path) -> dict[str, dict[str, str]]:
     """Every file in the maildrop folder, by name, decoded."""
-    return {
-        path.name: json.loads(path.read_text(encoding="utf-8")) for path in folder.iterdir()
-    }
+    return {path.name: json.loads(path.read_text(encoding="utf-8")) for path in folder.iterdir()}
 
 
 async def test_maildrop_sending_twice_leaves_one_file(tmp_path: Path, unique: str) -> None:
@@ -204,7 +235,9 @@ async def test_maildrop_sending_twice_leaves_one_file(tmp_path: Path, unique: st
 
     assert _maildrop(tmp_path / "maildrop") == {
         quote(key, safe="") + ".json": {
-            "message_id": key, "to": EMAIL, "subject": "We have received your inquiry",
+            "message_id": key,
+            "to": EMAIL,
+            "subject": "We have received your inquiry",
             "body": f"Dear {NAME},\n\nReceived.",
         },
     }
@@ -216,10 +249,13 @@ async def test_maildrop_keeps_one_file_per_key(tmp_path: Path, unique: str) -> N
     await sender.send(_notice(f"dsr-a-{unique}:answer", body="日本語の回答"))
     await sender.send(_notice(f"dsr-b-{unique}/receipt"))
     messages = _maildrop(tmp_path)
-    assert sorted(messages) == sorted([
-        f"dsr-a-{unique}%3Areceipt.json", f"dsr-a-{unique}%3Aanswer.json",
-        f"dsr-b-{unique}%2Freceipt.json",
-    ])
+    assert sorted(messages) == sorted(
+        [
+            f"dsr-a-{unique}%3Areceipt.json",
+            f"dsr-a-{unique}%3Aanswer.json",
+            f"dsr-b-{unique}%2Freceipt.json",
+        ]
+    )
     assert messages[f"dsr-a-{unique}%3Aanswer.json"]["body"] == "日本語の回答"
 
 
@@ -249,7 +285,10 @@ def _assert_no_personal_data_in_logs(captured: CapturingLogger, *personal: str) 
 
 @pytest.mark.parametrize("key_destroyed", [True, False], ids=["destroyed", "marked"])
 async def test_a_notice_whose_recipient_was_erased_after_it_was_queued_is_not_sent(
-    pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     key_destroyed: bool,
 ) -> None:
     """Also in the moment between a shredding's commit and the key's deletion from the
@@ -259,16 +298,25 @@ async def test_a_notice_whose_recipient_was_erased_after_it_was_queued_is_not_se
     activities = RequestActivities(pool, EventStore(pool), outbox, MaildropSender(folder))
     request_id = await new_request(pool, unique)
     key = f"{workflow_id_for(request_id)}:receipt"
-    notification_id = await outbox.queue(QueueNotice(
-        request_id=request_id, notice=NoticeKind.RECEIPT, idempotency_key=key,
-        occurred_at=T0, commitment=PROMISE,
-    ))
+    notification_id = await outbox.queue(
+        QueueNotice(
+            request_id=request_id,
+            notice=NoticeKind.RECEIPT,
+            idempotency_key=key,
+            occurred_at=T0,
+            commitment=PROMISE,
+        )
+    )
     await forget_request(pool, request_id, destroy=key_destroyed)
     captured = _logs(monkeypatch)
 
     assert await outbox.pending(notification_id) == Undeliverable(notification_id, key)
-    order = DeliverNotice(request_id=request_id, notification_id=notification_id,
-                          idempotency_key=key, occurred_at=T0 + timedelta(minutes=1))
+    order = DeliverNotice(
+        request_id=request_id,
+        notification_id=notification_id,
+        idempotency_key=key,
+        occurred_at=T0 + timedelta(minutes=1),
+    )
     await activities.deliver_notice(order)
     await activities.deliver_notice(order)  # a retry finds no one either
 
@@ -278,20 +326,27 @@ async def test_a_notice_whose_recipient_was_erased_after_it_was_queued_is_not_se
     if key_destroyed:
         assert await opened(pool, row["recipient"]) == ERASED
     events = await EventStore(pool).events(request_id)
-    assert [e.type for e in events] == [EventType.NOTICE_QUEUED,
-                                        EventType.NOTICE_UNDELIVERABLE]  # once, retried
-    assert events[1].payload == {"notification_id": notification_id,
-                                 "reason": "recipient_erased"}
+    assert [e.type for e in events] == [
+        EventType.NOTICE_QUEUED,
+        EventType.NOTICE_UNDELIVERABLE,
+    ]  # once, retried
+    assert events[1].payload == {"notification_id": notification_id, "reason": "recipient_erased"}
     assert [(c.method_name, c.args, c.kwargs) for c in captured.calls] == [
-        ("warning", ("notice not delivered: its recipient was erased",),
-         {"notification_id": notification_id}),
+        (
+            "warning",
+            ("notice not delivered: its recipient was erased",),
+            {"notification_id": notification_id},
+        ),
     ] * 2
     _assert_no_personal_data_in_logs(captured)
 
 
 @pytest.mark.parametrize("key_destroyed", [True, False], ids=["destroyed", "marked"])
 async def test_a_notice_queued_after_its_recipient_was_erased_holds_nothing_and_is_not_sent(
-    pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     key_destroyed: bool,
 ) -> None:
     outbox = _outbox(pool)
@@ -307,17 +362,23 @@ async def test_a_notice_queued_after_its_recipient_was_erased_holds_nothing_and_
 
     # The bookkeeping before the notice is recorded all the same; the notice is queued
     # without being composed, and its event says why it will not be sent.
-    await activities.send_notice(QueueNotice(
-        request_id=request_id, notice=NoticeKind.ANSWER, idempotency_key=key,
-        occurred_at=T0 + timedelta(minutes=1), preceding=(recorded,),
-    ))
+    await activities.send_notice(
+        QueueNotice(
+            request_id=request_id,
+            notice=NoticeKind.ANSWER,
+            idempotency_key=key,
+            occurred_at=T0 + timedelta(minutes=1),
+            preceding=(recorded,),
+        )
+    )
 
     assert not folder.exists()
     [row] = await _notifications(pool, request_id)
     assert row["status"] == "undeliverable"
     # Each column holds the forgotten address, under the old key: nothing sealed anew.
     [address] = await pool.fetch(
-        "SELECT requester_email FROM request_details WHERE request_id = $1", request_id)
+        "SELECT requester_email FROM request_details WHERE request_id = $1", request_id
+    )
     for column in ("recipient", "subject_line", "body"):
         assert row[column] == address["requester_email"]
         if key_destroyed:
@@ -325,10 +386,18 @@ async def test_a_notice_queued_after_its_recipient_was_erased_holds_nothing_and_
     events = await EventStore(pool).events(request_id)
     assert [(e.type, e.payload) for e in events] == [
         (EventType.ANSWER_RECORDED, {"answer_id": answer_id}),
-        (EventType.NOTICE_QUEUED, {"notice": "answer", "notification_id":
-                                   row["notification_id"], "recipient_erased": True}),
-        (EventType.NOTICE_UNDELIVERABLE, {"notification_id": row["notification_id"],
-                                          "reason": "recipient_erased"}),
+        (
+            EventType.NOTICE_QUEUED,
+            {
+                "notice": "answer",
+                "notification_id": row["notification_id"],
+                "recipient_erased": True,
+            },
+        ),
+        (
+            EventType.NOTICE_UNDELIVERABLE,
+            {"notification_id": row["notification_id"], "reason": "recipient_erased"},
+        ),
     ]
     assert (await EventStore(pool).verify(request_id)).intact
     assert [c.args for c in captured.calls if c.method_name == "warning"] == [
@@ -344,18 +413,31 @@ PHONE, ADDRESS = "090-1234-5678", "1-2-3 Chiyoda, Tokyo"
 
 async def _request(pool: asyncpg.Pool, unique: str, kind: str, details: dict) -> str:
     request_id = f"{kind}-{unique}"
-    await IntakeStore(pool).record_submission(parse_submission({
-        "request_id": request_id, "kind": kind, "subject_id": f"subj-{unique}",
-        "requester": {"name": NAME, "email": EMAIL}, "details": details}), "test-policy")
+    await IntakeStore(pool).record_submission(
+        parse_submission(
+            {
+                "request_id": request_id,
+                "kind": kind,
+                "subject_id": f"subj-{unique}",
+                "requester": {"name": NAME, "email": EMAIL},
+                "details": details,
+            }
+        ),
+        "test-policy",
+    )
     return request_id
 
 
 async def _outcome_notice(pool: asyncpg.Pool, request_id: str) -> str:
     """The outcome notice's body, queued and opened, after checking it is stored sealed."""
-    notification_id = await _outbox(pool).queue(QueueNotice(
-        request_id=request_id, notice=NoticeKind.OUTCOME,
-        idempotency_key=f"{workflow_id_for(request_id)}:outcome",
-        occurred_at=T0 + timedelta(hours=1)))
+    notification_id = await _outbox(pool).queue(
+        QueueNotice(
+            request_id=request_id,
+            notice=NoticeKind.OUTCOME,
+            idempotency_key=f"{workflow_id_for(request_id)}:outcome",
+            occurred_at=T0 + timedelta(hours=1),
+        )
+    )
     notice = await _outbox(pool).pending(notification_id)
     assert isinstance(notice, OutgoingNotice)
     [row] = await _notifications(pool, request_id)
@@ -365,9 +447,15 @@ async def _outcome_notice(pool: asyncpg.Pool, request_id: str) -> str:
 
 async def _facts(pool: asyncpg.Pool, request_id: str) -> NoticeFacts:
     async with pool.acquire() as connection:
-        return await notice_facts(connection, QueueNotice(
-            request_id=request_id, notice=NoticeKind.OUTCOME,
-            idempotency_key=f"{workflow_id_for(request_id)}:facts", occurred_at=T0))
+        return await notice_facts(
+            connection,
+            QueueNotice(
+                request_id=request_id,
+                notice=NoticeKind.OUTCOME,
+                idempotency_key=f"{workflow_id_for(request_id)}:facts",
+                occurred_at=T0,
+            ),
+        )
 
 
 async def test_an_outcome_notice_opens_the_disclosure_and_the_reason(
@@ -376,10 +464,15 @@ async def test_an_outcome_notice_opens_the_disclosure_and_the_reason(
     request_id = await _request(pool, unique, "disclosure", {"categories": ["contact"]})
     items = [{"category": "contact", "field": "phone", "value": PHONE, "suspended": True}]
     [sealed_items] = await sealed(pool, f"subj-{unique}", json.dumps(items))
-    await pool.execute("INSERT INTO disclosures (request_id, items, compiled_at)"
-                       " VALUES ($1, $2, $3)", request_id, sealed_items, T0)
-    await EventStore(pool).append(event(request_id, EventType.DECISION_RECORDED,
-                                        outcome="disclosed_in_full"))
+    await pool.execute(
+        "INSERT INTO disclosures (request_id, items, compiled_at) VALUES ($1, $2, $3)",
+        request_id,
+        sealed_items,
+        T0,
+    )
+    await EventStore(pool).append(
+        event(request_id, EventType.DECISION_RECORDED, outcome="disclosed_in_full")
+    )
     body = await _outcome_notice(pool, request_id)
     assert PHONE in body and body.startswith(f"Dear {NAME},")
 
@@ -390,37 +483,63 @@ async def test_an_outcome_notice_opens_the_disclosure_and_the_reason(
 
 
 async def test_a_correction_notice_opens_the_new_values(pool: asyncpg.Pool, unique: str) -> None:
-    request_id = await _request(pool, unique, "correction", {"changes": [
-        {"field": "address", "action": "correct", "new_value": ADDRESS},
-        {"field": "nickname", "action": "delete"}], "statement": "I moved."})
-    note_id = await IntakeStore(pool).store_note(request_id, "reason", f"Moved; {PHONE}.",
-                                                 "op-7")
-    await EventStore(pool).append(event(request_id, EventType.DECISION_RECORDED,
-                                        outcome="correction_made", reason_note_id=note_id))
-    await EventStore(pool).append(event(request_id, EventType.CORRECTION_APPLIED, minutes=1,
-                                        made="address:correct,nickname:delete", not_made=""))
+    request_id = await _request(
+        pool,
+        unique,
+        "correction",
+        {
+            "changes": [
+                {"field": "address", "action": "correct", "new_value": ADDRESS},
+                {"field": "nickname", "action": "delete"},
+            ],
+            "statement": "I moved.",
+        },
+    )
+    note_id = await IntakeStore(pool).store_note(request_id, "reason", f"Moved; {PHONE}.", "op-7")
+    await EventStore(pool).append(
+        event(
+            request_id,
+            EventType.DECISION_RECORDED,
+            outcome="correction_made",
+            reason_note_id=note_id,
+        )
+    )
+    await EventStore(pool).append(
+        event(
+            request_id,
+            EventType.CORRECTION_APPLIED,
+            minutes=1,
+            made="address:correct,nickname:delete",
+            not_made="",
+        )
+    )
     body = await _outcome_notice(pool, request_id)
     assert ADDRESS in body and "nickname" in body and f"Moved; {PHONE}." in body
 
     await forget_request(pool, request_id)
     facts = await _facts(pool, request_id)
     # What was made is the event's; the values were sealed: the notice would say erased.
-    assert facts.changes_made == (("address", "correct", ERASED),
-                                  ("nickname", "delete", ERASED))
+    assert facts.changes_made == (("address", "correct", ERASED), ("nickname", "delete", ERASED))
     assert facts.reason == ERASED
 
 
 async def test_a_provision_notice_names_the_partners_named(pool: asyncpg.Pool, unique: str) -> None:
-    request_id = await _request(pool, unique, "third_party_stop",
-                                {"partners": ["partner-42", "unknown-7"]})
+    request_id = await _request(
+        pool, unique, "third_party_stop", {"partners": ["partner-42", "unknown-7"]}
+    )
     await pool.execute(
         "INSERT INTO third_party_provisions (subject_id, partner_id, relationship, legal_basis)"
-        " VALUES ($1, 'partner-42', 'entrustment', 'consent')", f"subj-{unique}")
-    await EventStore(pool).append(event(request_id, EventType.DECISION_RECORDED,
-                                        outcome="no_provision_to_stop"))
+        " VALUES ($1, 'partner-42', 'entrustment', 'consent')",
+        f"subj-{unique}",
+    )
+    await EventStore(pool).append(
+        event(request_id, EventType.DECISION_RECORDED, outcome="no_provision_to_stop")
+    )
     facts = await _facts(pool, request_id)
     assert (facts.not_third_parties, facts.unknown_partners) == (
-        (("partner-42", "entrustment"),), ("unknown-7",))
+        (("partner-42", "entrustment"),),
+        ("unknown-7",),
+    )
     await forget_request(pool, request_id)
     facts = await _facts(pool, request_id)
     assert (facts.not_third_parties, facts.unknown_partners) == ((), ())

@@ -19,19 +19,24 @@ def test_a_version_takes_effect_on_posting_unless_told_otherwise() -> None:
     first = new_version(b"policy one", POSTED, None, [])
     assert first.effective_at == POSTED
     assert first.version.startswith("2031-04-01.") and len(first.text_sha256) == 64
-    later = new_version(b"policy two", POSTED + timedelta(days=1),
-                        POSTED + timedelta(days=30), [first])
+    later = new_version(
+        b"policy two", POSTED + timedelta(days=1), POSTED + timedelta(days=30), [first]
+    )
     assert in_force([first, later], POSTED + timedelta(days=10)) == first
     assert in_force([first, later], POSTED + timedelta(days=30)) == later
     assert in_force([first, later], POSTED - timedelta(seconds=1)) is None
 
 
-@pytest.mark.parametrize(("text", "effective", "says"), [
-    (b"  \n", None, "empty"),
-    (b"policy one", POSTED - timedelta(days=1), "before the posting"),
-])
-def test_what_cannot_be_posted_is_refused(text: bytes, effective: datetime | None,
-                                          says: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "effective", "says"),
+    [
+        (b"  \n", None, "empty"),
+        (b"policy one", POSTED - timedelta(days=1), "before the posting"),
+    ],
+)
+def test_what_cannot_be_posted_is_refused(
+    text: bytes, effective: datetime | None, says: str
+) -> None:
     with pytest.raises(PostingRefused, match=says):
         new_version(text, POSTED, effective, [])
 
@@ -42,25 +47,35 @@ def test_the_same_text_again_is_refused() -> None:
         new_version(b"policy one", POSTED + timedelta(days=1), None, [first])
 
 
-async def test_posted_versions_are_recorded_and_chained(pool: asyncpg.Pool,
-                                                        unique: str) -> None:
+async def test_posted_versions_are_recorded_and_chained(pool: asyncpg.Pool, unique: str) -> None:
     text = f"privacy policy {unique}".encode()
-    posted = await post_policy(pool, text, posted_at=POSTED, effective_at=None,
-                               posted_by="admin")
-    amended = await post_policy(pool, text + b" amended", posted_at=POSTED + timedelta(hours=1),
-                                effective_at=POSTED + timedelta(days=7), posted_by="admin")
+    posted = await post_policy(pool, text, posted_at=POSTED, effective_at=None, posted_by="admin")
+    amended = await post_policy(
+        pool,
+        text + b" amended",
+        posted_at=POSTED + timedelta(hours=1),
+        effective_at=POSTED + timedelta(days=7),
+        posted_by="admin",
+    )
     assert await version_in_force(pool, POSTED + timedelta(days=1)) == posted.version
     assert await version_in_force(pool, POSTED + timedelta(days=7)) == amended.version
     row = await pool.fetchrow(
         "SELECT text_sha256, posted_by FROM privacy_policy_versions WHERE version = $1",
-        amended.version)
+        amended.version,
+    )
     assert (row["text_sha256"], row["posted_by"]) == (amended.text_sha256, "admin")
     async with pool.acquire() as connection:
         verdict = await verify_stream(connection, STREAM)
         assert verdict.intact and verdict.events >= 2
         logged = await connection.fetchval(
-            "SELECT count(*) FROM event_log WHERE request_id = $1", f"register/{STREAM}")
+            "SELECT count(*) FROM event_log WHERE request_id = $1", f"register/{STREAM}"
+        )
     assert logged == verdict.events
     with pytest.raises(PostingRefused):
-        await post_policy(pool, text + b" amended", posted_at=POSTED + timedelta(hours=2),
-                          effective_at=None, posted_by="admin")
+        await post_policy(
+            pool,
+            text + b" amended",
+            posted_at=POSTED + timedelta(hours=2),
+            effective_at=None,
+            posted_by="admin",
+        )

@@ -27,7 +27,8 @@ async def _deadline(pool: asyncpg.Pool, request_id: str, step: str) -> asyncpg.R
         """SELECT policy_version, started_at, due_at, reminded_at, met_at, breached_at,
                   completed_at, extensions, status
              FROM deadlines WHERE request_id = $1 AND step = $2""",
-        request_id, step,
+        request_id,
+        step,
     )
 
 
@@ -41,13 +42,22 @@ async def test_a_late_answer_projects_status_step_overdue_and_deadline(
     await store.append(event(request_id, EventType.RECEIVED, minutes=0))
     row = await _request(pool, request_id)
     assert (row["status"], row["step"], row["overdue"], row["last_seq"]) == (
-        "received", "acknowledge", False, 1,
+        "received",
+        "acknowledge",
+        False,
+        1,
     )
 
-    await store.append(event(
-        request_id, EventType.DEADLINE_STARTED, minutes=1,
-        step="answer", due_at=DUE.isoformat(), policy_version=POLICY,
-    ))
+    await store.append(
+        event(
+            request_id,
+            EventType.DEADLINE_STARTED,
+            minutes=1,
+            step="answer",
+            due_at=DUE.isoformat(),
+            policy_version=POLICY,
+        )
+    )
     row = await _request(pool, request_id)
     assert (row["status"], row["step"], row["overdue"]) == ("in_progress", "answer", False)
     deadline = await _deadline(pool, request_id, "answer")
@@ -57,9 +67,14 @@ async def test_a_late_answer_projects_status_step_overdue_and_deadline(
     assert deadline["due_at"] == DUE
     assert deadline["breached_at"] is None and deadline["completed_at"] is None
 
-    await store.append(event(
-        request_id, EventType.DEADLINE_BREACHED, minutes=14 * 24 * 60 + 1, step="answer",
-    ))
+    await store.append(
+        event(
+            request_id,
+            EventType.DEADLINE_BREACHED,
+            minutes=14 * 24 * 60 + 1,
+            step="answer",
+        )
+    )
     breached_at = DUE + timedelta(minutes=1)
     row = await _request(pool, request_id)
     assert (row["status"], row["step"], row["overdue"]) == ("in_progress", "answer", True)
@@ -67,9 +82,14 @@ async def test_a_late_answer_projects_status_step_overdue_and_deadline(
     assert (deadline["status"], deadline["breached_at"]) == ("breached", breached_at)
 
     late = T0 + timedelta(days=15)
-    await store.append(event(
-        request_id, EventType.DEADLINE_COMPLETED_LATE, minutes=15 * 24 * 60, step="answer",
-    ))
+    await store.append(
+        event(
+            request_id,
+            EventType.DEADLINE_COMPLETED_LATE,
+            minutes=15 * 24 * 60,
+            step="answer",
+        )
+    )
     row = await _request(pool, request_id)
     assert row["overdue"] is False
     deadline = await _deadline(pool, request_id, "answer")
@@ -78,9 +98,14 @@ async def test_a_late_answer_projects_status_step_overdue_and_deadline(
     assert deadline["breached_at"] == breached_at
     assert deadline["met_at"] is None
 
-    closed = await store.append(event(
-        request_id, EventType.CLOSED, minutes=15 * 24 * 60 + 5, outcome="answered",
-    ))
+    closed = await store.append(
+        event(
+            request_id,
+            EventType.CLOSED,
+            minutes=15 * 24 * 60 + 5,
+            outcome="answered",
+        )
+    )
     row = await _request(pool, request_id)
     assert row["status"] == "closed"
     assert row["step"] is None
@@ -98,10 +123,16 @@ async def test_a_breach_still_open_at_close_is_no_longer_overdue(
     store = EventStore(pool)
     request_id = await new_request(pool, unique)
     await store.append(event(request_id, EventType.RECEIVED))
-    await store.append(event(
-        request_id, EventType.DEADLINE_STARTED, minutes=1,
-        step="answer", due_at=DUE.isoformat(), policy_version=POLICY,
-    ))
+    await store.append(
+        event(
+            request_id,
+            EventType.DEADLINE_STARTED,
+            minutes=1,
+            step="answer",
+            due_at=DUE.isoformat(),
+            policy_version=POLICY,
+        )
+    )
     await store.append(event(request_id, EventType.DEADLINE_BREACHED, minutes=20160, step="answer"))
     assert (await _request(pool, request_id))["overdue"] is True
     await store.append(event(request_id, EventType.CLOSED, minutes=20200, outcome="answered"))
@@ -115,20 +146,31 @@ async def test_reminded_met_and_extended_deadlines(pool: asyncpg.Pool, unique: s
     request_id = await new_request(pool, unique)
     await store.append(event(request_id, EventType.RECEIVED))
     for step in ("acknowledge", "answer"):
-        await store.append(event(
-            request_id, EventType.DEADLINE_STARTED, minutes=1,
-            step=step, due_at=DUE.isoformat(), policy_version=POLICY,
-        ))
+        await store.append(
+            event(
+                request_id,
+                EventType.DEADLINE_STARTED,
+                minutes=1,
+                step=step,
+                due_at=DUE.isoformat(),
+                policy_version=POLICY,
+            )
+        )
     await store.append(event(request_id, EventType.DEADLINE_MET, minutes=2, step="acknowledge"))
     await store.append(event(request_id, EventType.DEADLINE_REMINDED, minutes=3, step="answer"))
     await store.append(event(request_id, EventType.DEADLINE_BREACHED, minutes=4, step="answer"))
     assert (await _request(pool, request_id))["overdue"] is True
 
     extended_due = DUE + timedelta(days=30)
-    await store.append(event(
-        request_id, EventType.DEADLINE_EXTENDED, minutes=5,
-        step="answer", due_at=extended_due.isoformat(),
-    ))
+    await store.append(
+        event(
+            request_id,
+            EventType.DEADLINE_EXTENDED,
+            minutes=5,
+            step="answer",
+            due_at=extended_due.isoformat(),
+        )
+    )
 
     met = await _deadline(pool, request_id, "acknowledge")
     assert (met["status"], met["met_at"]) == ("met", T0 + timedelta(minutes=2))
@@ -151,9 +193,14 @@ async def test_an_event_the_projection_cannot_take_is_not_appended(
     await store.append(event(request_id, EventType.RECEIVED))
     before = await _request(pool, request_id)
     with pytest.raises(KeyError):
-        await store.append(event(
-            request_id, EventType.DEADLINE_STARTED, step="answer", due_at=DUE.isoformat(),
-        ))
+        await store.append(
+            event(
+                request_id,
+                EventType.DEADLINE_STARTED,
+                step="answer",
+                due_at=DUE.isoformat(),
+            )
+        )
     assert await _request(pool, request_id) == before
     assert [e.seq for e in await store.events(request_id)] == [1]
     assert await _deadline(pool, request_id, "answer") is None

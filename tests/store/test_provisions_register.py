@@ -35,40 +35,85 @@ from tests.support.database import database_with_roles, vault_environment
 NAME, EMAIL, PHONE = "Saburo Kato", "saburo@example.jp", "+81 90-5555-0101"
 GIVEN = "2026-05-10T10:00:00+09:00"
 MATTERS = [m.value for m in OptOutMatter]
-PARTICULARS = {"items": "name and phone", "scope_of_joint_users": "group companies",
-               "purpose": "fraud prevention", "person_responsible": "Security Office"}
+PARTICULARS = {
+    "items": "name and phone",
+    "scope_of_joint_users": "group companies",
+    "purpose": "fraud prevention",
+    "person_responsible": "Security Office",
+}
 
 
-def inventory(unique: str, *, consent: dict[str, Any] | None = None,
-              opt_out: dict[str, Any] | None = None,
-              joint_use: dict[str, Any] | None = None) -> dict[str, Any]:
+def inventory(
+    unique: str,
+    *,
+    consent: dict[str, Any] | None = None,
+    opt_out: dict[str, Any] | None = None,
+    joint_use: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """One subject provided to three partners of the test's own: on consent, on opt-out and
     in joint use, with the footings and the consent on record unless told otherwise."""
     return {
         "provision_bases": [
             {"partner": f"ads-{unique}", "relationship": "third_party", "legal_basis": "consent"},
-            {"partner": f"broker-{unique}", "relationship": "third_party",
-             "legal_basis": "opt_out_notified",
-             "opt_out": opt_out if opt_out is not None else {
-                 "matters": MATTERS, "announced_at": "2026-04-01",
-                 "commission_notified_at": "2026-04-15"}},
-            {"partner": f"group-{unique}", "relationship": "joint_use",
-             "legal_basis": "not_third_party",
-             "joint_use": joint_use if joint_use is not None else PARTICULARS}],
-        "subjects": [{
-            "subject_id": f"sub-{unique}", "name": NAME, "email": EMAIL,
-            "items": [{"category": "contact", "field": "phone", "value": PHONE,
-                       "purpose": "important_notices"}],
-            "provisions": [
-                {"partner": f"ads-{unique}", "relationship": "third_party",
-                 "legal_basis": "consent", "items": ["phone"]},
-                {"partner": f"broker-{unique}", "relationship": "third_party",
-                 "legal_basis": "opt_out_notified", "items": ["phone"]},
-                {"partner": f"group-{unique}", "relationship": "joint_use",
-                 "legal_basis": "not_third_party", "items": ["name", "phone"]}],
-            "consents": [consent if consent is not None else
-                         {"partner": f"ads-{unique}", "items": ["phone"], "given_at": GIVEN}],
-        }],
+            {
+                "partner": f"broker-{unique}",
+                "relationship": "third_party",
+                "legal_basis": "opt_out_notified",
+                "opt_out": opt_out
+                if opt_out is not None
+                else {
+                    "matters": MATTERS,
+                    "announced_at": "2026-04-01",
+                    "commission_notified_at": "2026-04-15",
+                },
+            },
+            {
+                "partner": f"group-{unique}",
+                "relationship": "joint_use",
+                "legal_basis": "not_third_party",
+                "joint_use": joint_use if joint_use is not None else PARTICULARS,
+            },
+        ],
+        "subjects": [
+            {
+                "subject_id": f"sub-{unique}",
+                "name": NAME,
+                "email": EMAIL,
+                "items": [
+                    {
+                        "category": "contact",
+                        "field": "phone",
+                        "value": PHONE,
+                        "purpose": "important_notices",
+                    }
+                ],
+                "provisions": [
+                    {
+                        "partner": f"ads-{unique}",
+                        "relationship": "third_party",
+                        "legal_basis": "consent",
+                        "items": ["phone"],
+                    },
+                    {
+                        "partner": f"broker-{unique}",
+                        "relationship": "third_party",
+                        "legal_basis": "opt_out_notified",
+                        "items": ["phone"],
+                    },
+                    {
+                        "partner": f"group-{unique}",
+                        "relationship": "joint_use",
+                        "legal_basis": "not_third_party",
+                        "items": ["name", "phone"],
+                    },
+                ],
+                "consents": [
+                    consent
+                    if consent is not None
+                    else {"partner": f"ads-{unique}", "items": ["phone"], "given_at": GIVEN}
+                ],
+            }
+        ],
     }
 
 
@@ -79,14 +124,18 @@ async def load(pool: asyncpg.Pool, data: dict[str, Any]) -> InventoryLoad:
 async def events(pool: asyncpg.Pool, unique: str) -> list[asyncpg.Record]:
     return await pool.fetch(
         """SELECT stream, seq, type, payload, actor FROM register_events
-            WHERE idempotency_key LIKE $1 ORDER BY stream, seq""", f"%-{unique}/%")
+            WHERE idempotency_key LIKE $1 ORDER BY stream, seq""",
+        f"%-{unique}/%",
+    )
 
 
 async def consent_row(pool: asyncpg.Pool, unique: str) -> asyncpg.Record:
     return await pool.fetchrow(
         """SELECT c.given_at, c.withdrawn_at, c.version, c.data_items, p.consented_at
              FROM consents c JOIN third_party_provisions p USING (subject_id, partner_id)
-            WHERE c.subject_id = $1""", f"sub-{unique}")
+            WHERE c.subject_id = $1""",
+        f"sub-{unique}",
+    )
 
 
 async def test_footings_and_consents_are_chained_register_events_appended_once(
@@ -98,13 +147,21 @@ async def test_footings_and_consents_are_chained_register_events_appended_once(
     recorded = await events(pool, unique)
     assert [(r["stream"], r["type"]) for r in recorded] == [
         (CONSENTS_STREAM, "consent.given"),
-        *[(BASES_STREAM, "provision_basis.recorded")] * 3]
+        *[(BASES_STREAM, "provision_basis.recorded")] * 3,
+    ]
     given = recorded[0]["payload"]
-    assert given == {"subject_id": f"sub-{unique}", "partner_id": f"ads-{unique}",
-                     "items": "phone", "given_at": datetime.fromisoformat(GIVEN).isoformat(),
-                     "version": 1}
-    broker = next(r["payload"] for r in recorded if r["payload"].get("partner_id")
-                  == f"broker-{unique}" and r["stream"] == BASES_STREAM)
+    assert given == {
+        "subject_id": f"sub-{unique}",
+        "partner_id": f"ads-{unique}",
+        "items": "phone",
+        "given_at": datetime.fromisoformat(GIVEN).isoformat(),
+        "version": 1,
+    }
+    broker = next(
+        r["payload"]
+        for r in recorded
+        if r["payload"].get("partner_id") == f"broker-{unique}" and r["stream"] == BASES_STREAM
+    )
     assert broker["commission_notified_at"] == "2026-04-15"
     assert broker["matters_announced"] == ",".join(sorted(MATTERS))
     # Nothing personal in the register: ids, field names, dates and the organisation's texts.
@@ -114,9 +171,14 @@ async def test_footings_and_consents_are_chained_register_events_appended_once(
     async with pool.acquire() as connection:
         for stream in (BASES_STREAM, CONSENTS_STREAM):
             assert (await verify_stream(connection, stream)).intact, stream
-    assert await pool.fetchval(
-        "SELECT count(*) FROM event_log WHERE request_id = 'register/' || $1 AND seq = ANY($2)",
-        CONSENTS_STREAM, [r["seq"] for r in recorded if r["stream"] == CONSENTS_STREAM]) == 1
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM event_log WHERE request_id = 'register/' || $1 AND seq = ANY($2)",
+            CONSENTS_STREAM,
+            [r["seq"] for r in recorded if r["stream"] == CONSENTS_STREAM],
+        )
+        == 1
+    )
 
     again = await load(pool, data)
     assert not again.changed_anything and again.unchanged == 1 + 3 + 3 + 3 + 1
@@ -129,15 +191,24 @@ async def test_a_footing_changed_and_changed_back_is_recorded_each_time(
     await load(pool, inventory(unique))
     unnotified = inventory(unique, opt_out={"matters": MATTERS, "announced_at": "2026-04-01"})
     assert (await load(pool, unnotified)).bases_changed == 1
-    row = await pool.fetchrow("SELECT * FROM provision_bases WHERE partner_id = $1",
-                              f"broker-{unique}")
+    row = await pool.fetchrow(
+        "SELECT * FROM provision_bases WHERE partner_id = $1", f"broker-{unique}"
+    )
     assert (row["commission_notified_at"], row["version"]) == (None, 2)
     assert (await load(pool, inventory(unique))).bases_changed == 1
-    versions = [r["payload"]["version"] for r in await events(pool, unique)
-                if r["payload"].get("partner_id") == f"broker-{unique}"]
+    versions = [
+        r["payload"]["version"]
+        for r in await events(pool, unique)
+        if r["payload"].get("partner_id") == f"broker-{unique}"
+    ]
     assert versions == [1, 2, 3]
-    assert await pool.fetchval("SELECT commission_notified_at FROM provision_bases"
-                               " WHERE partner_id = $1", f"broker-{unique}") is not None
+    assert (
+        await pool.fetchval(
+            "SELECT commission_notified_at FROM provision_bases WHERE partner_id = $1",
+            f"broker-{unique}",
+        )
+        is not None
+    )
     async with pool.acquire() as connection:
         assert (await verify_stream(connection, BASES_STREAM)).intact
 
@@ -148,12 +219,18 @@ async def test_a_withdrawal_stands_against_an_older_file_and_a_later_consent_rep
     ads = f"ads-{unique}"
     await load(pool, inventory(unique))
     assert (await consent_row(pool, unique))["consented_at"] == datetime.fromisoformat(GIVEN)
-    withdrawn = {"partner": ads, "items": ["phone"], "given_at": GIVEN,
-                 "withdrawn_at": "2026-06-01T09:00:00+09:00"}
+    withdrawn = {
+        "partner": ads,
+        "items": ["phone"],
+        "given_at": GIVEN,
+        "withdrawn_at": "2026-06-01T09:00:00+09:00",
+    }
     assert (await load(pool, inventory(unique, consent=withdrawn))).consents_changed == 1
     row = await consent_row(pool, unique)
     assert (row["withdrawn_at"], row["consented_at"]) == (
-        datetime.fromisoformat("2026-06-01T09:00:00+09:00"), None)
+        datetime.fromisoformat("2026-06-01T09:00:00+09:00"),
+        None,
+    )
     count = len(await events(pool, unique))
     # The file from before the withdrawal: the withdrawal stands, nothing is appended.
     older = await load(pool, inventory(unique))
@@ -164,29 +241,42 @@ async def test_a_withdrawal_stands_against_an_older_file_and_a_later_consent_rep
     later = {"partner": ads, "items": ["phone", "name"], "given_at": "2026-07-01T10:00:00Z"}
     assert (await load(pool, inventory(unique, consent=later))).consents_changed == 1
     row = await consent_row(pool, unique)
-    assert (row["version"], row["withdrawn_at"], sorted(row["data_items"]),
-            row["consented_at"]) == (2, None, ["name", "phone"],
-                                     datetime(2026, 7, 1, 10, tzinfo=UTC))
+    assert (
+        row["version"],
+        row["withdrawn_at"],
+        sorted(row["data_items"]),
+        row["consented_at"],
+    ) == (2, None, ["name", "phone"], datetime(2026, 7, 1, 10, tzinfo=UTC))
     assert (await load(pool, inventory(unique))).kept == 1  # older than what is on record
     types = [r["type"] for r in await events(pool, unique) if r["stream"] == CONSENTS_STREAM]
     assert types == ["consent.given", "consent.withdrawn", "consent.given"]
 
 
-async def test_a_stop_withdraws_the_standing_consent_once(pool: asyncpg.Pool,
-                                                          unique: str) -> None:
+async def test_a_stop_withdraws_the_standing_consent_once(pool: asyncpg.Pool, unique: str) -> None:
     await load(pool, inventory(unique))
     at = datetime(2026, 8, 1, tzinfo=UTC)
     async with pool.acquire() as connection, connection.transaction():
         withdrawn = await withdraw_standing_consents(
-            connection, f"sub-{unique}", [f"ads-{unique}", f"broker-{unique}"], at,
-            request_id=f"tps-{unique}")
+            connection,
+            f"sub-{unique}",
+            [f"ads-{unique}", f"broker-{unique}"],
+            at,
+            request_id=f"tps-{unique}",
+        )
     assert withdrawn == [f"ads-{unique}"]
     async with pool.acquire() as connection, connection.transaction():
-        assert await withdraw_standing_consents(connection, f"sub-{unique}", [f"ads-{unique}"],
-                                                at, request_id=f"tps2-{unique}") == []
+        assert (
+            await withdraw_standing_consents(
+                connection, f"sub-{unique}", [f"ads-{unique}"], at, request_id=f"tps2-{unique}"
+            )
+            == []
+        )
     last = [r for r in await events(pool, unique) if r["stream"] == CONSENTS_STREAM][-1]
     assert (last["type"], last["actor"], last["payload"]["request_id"]) == (
-        "consent.withdrawn", "system", f"tps-{unique}")
+        "consent.withdrawn",
+        "system",
+        f"tps-{unique}",
+    )
     assert (await consent_row(pool, unique))["consented_at"] is None
 
 
@@ -194,25 +284,40 @@ async def test_the_purposes_a_file_defines_and_those_it_may_not_change(
     pool: asyncpg.Pool, unique: str
 ) -> None:
     points = f"points_{unique}"
-    data = inventory(unique) | {"purposes": [
-        {"id": points, "text": "To grant loyalty points"},
-        {"id": f"receipts_{unique}", "text": "To send receipts", "incidental_to": "billing"}]}
+    data = inventory(unique) | {
+        "purposes": [
+            {"id": points, "text": "To grant loyalty points"},
+            {"id": f"receipts_{unique}", "text": "To send receipts", "incidental_to": "billing"},
+        ]
+    }
     data["subjects"][0]["items"][0]["purpose"] = points
     assert (await load(pool, data)).purposes_added == 2
-    defined = await pool.fetch("SELECT * FROM purposes WHERE purpose_id = ANY($1::text[])",
-                               [points, f"receipts_{unique}"])
+    defined = await pool.fetch(
+        "SELECT * FROM purposes WHERE purpose_id = ANY($1::text[])", [points, f"receipts_{unique}"]
+    )
     assert {(r["purpose_id"], r["version"], r["incidental_to"]) for r in defined} == {
-        (points, 1, None), (f"receipts_{unique}", 1, "billing")}
+        (points, 1, None),
+        (f"receipts_{unique}", 1, "billing"),
+    }
     assert (await load(pool, data)).unchanged >= 2  # the same texts: nothing to define
 
     refused = [
-        ({"id": points, "text": "To grant and sell loyalty points"}, "purposes.0",
-         f"{points} is in the register already with another text (version 1); a purpose is "
-         "changed by Article 4's procedure, `dsr purposes change`, not by a load"),
-        ({"id": "billing", "text": "To bill users and resell their data"}, "purposes.0",
-         "billing is in the register already with another text"),
-        ({"id": f"new_{unique}", "text": "New", "incidental_to": f"nowhere_{unique}"},
-         "purposes.0.incidental_to", f"nowhere_{unique} is neither in the register nor"),
+        (
+            {"id": points, "text": "To grant and sell loyalty points"},
+            "purposes.0",
+            f"{points} is in the register already with another text (version 1); a purpose is "
+            "changed by Article 4's procedure, `dsr purposes change`, not by a load",
+        ),
+        (
+            {"id": "billing", "text": "To bill users and resell their data"},
+            "purposes.0",
+            "billing is in the register already with another text",
+        ),
+        (
+            {"id": f"new_{unique}", "text": "New", "incidental_to": f"nowhere_{unique}"},
+            "purposes.0.incidental_to",
+            f"nowhere_{unique} is neither in the register nor",
+        ),
     ]
     for purpose, path, message in refused:
         other = inventory(f"{unique}x") | {"purposes": [purpose]}
@@ -221,19 +326,26 @@ async def test_the_purposes_a_file_defines_and_those_it_may_not_change(
         assert conflict.value.problems[0][0] == path
         assert conflict.value.problems[0][1].startswith(message)
         # Nothing of the refused file was loaded.
-        assert await pool.fetchval("SELECT count(*) FROM subjects WHERE subject_id = $1",
-                                   f"sub-{unique}x") == 0
+        assert (
+            await pool.fetchval(
+                "SELECT count(*) FROM subjects WHERE subject_id = $1", f"sub-{unique}x"
+            )
+            == 0
+        )
 
 
 async def test_times_later_than_the_load_are_refused(pool: asyncpg.Pool, unique: str) -> None:
     soon = (datetime.now(UTC) + timedelta(days=2)).isoformat()
-    data = inventory(unique, consent={"partner": f"ads-{unique}", "items": ["phone"],
-                                      "given_at": soon})
+    data = inventory(
+        unique, consent={"partner": f"ads-{unique}", "items": ["phone"], "given_at": soon}
+    )
     data["subjects"][0]["items"][0]["used_at"] = soon
     with pytest.raises(RegisterConflict) as conflict:
         await load(pool, data)
     assert [path for path, _ in conflict.value.problems] == [
-        "subjects.0.items.0.used_at", "subjects.0.consents.0.given_at"]
+        "subjects.0.items.0.used_at",
+        "subjects.0.consents.0.given_at",
+    ]
 
 
 async def test_an_items_use_starts_when_its_purpose_changes_or_when_the_file_says(
@@ -253,38 +365,68 @@ async def test_an_items_use_starts_when_its_purpose_changes_or_when_the_file_say
     data["subjects"][0]["items"][0]["used_at"] = "2026-02-01T00:00:00Z"
     assert (await load(pool, data)).items_changed == 1
     assert (await pool.fetchrow(query, f"sub-{unique}"))["used_at"] == datetime(
-        2026, 2, 1, tzinfo=UTC)
+        2026, 2, 1, tzinfo=UTC
+    )
     assert (await load(pool, data)).items_changed == 0
 
 
 async def test_the_check_finds_each_provision_with_no_valid_basis(
     pool: asyncpg.Pool, unique: str
 ) -> None:
-    withdrawn = {"partner": f"ads-{unique}", "items": ["phone"], "given_at": GIVEN,
-                 "withdrawn_at": "2026-06-01T00:00:00Z"}
-    await load(pool, inventory(unique, consent=withdrawn,
-                               opt_out={"matters": MATTERS, "announced_at": "2026-04-01"},
-                               joint_use={"items": "name and phone"}))
+    withdrawn = {
+        "partner": f"ads-{unique}",
+        "items": ["phone"],
+        "given_at": GIVEN,
+        "withdrawn_at": "2026-06-01T00:00:00Z",
+    }
+    await load(
+        pool,
+        inventory(
+            unique,
+            consent=withdrawn,
+            opt_out={"matters": MATTERS, "announced_at": "2026-04-01"},
+            joint_use={"items": "name and phone"},
+        ),
+    )
     mine = [f for f in await check_provisions(pool) if f.subject_id == f"sub-{unique}"]
     assert {(f.partner_id.removesuffix(f"-{unique}"), f.kind) for f in mine} == {
         ("ads", FindingKind.CONSENT_WITHDRAWN),
         ("broker", FindingKind.OPT_OUT_NO_COMMISSION_NOTIFICATION),
-        ("group", FindingKind.JOINT_USE_PARTICULARS_MISSING)}
+        ("group", FindingKind.JOINT_USE_PARTICULARS_MISSING),
+    }
     # Complete again: nothing found; a stopped provision is not judged at all.
-    await load(pool, inventory(unique, consent={"partner": f"ads-{unique}", "items": ["phone"],
-                                                "given_at": "2026-07-01T00:00:00Z"}))
+    await load(
+        pool,
+        inventory(
+            unique,
+            consent={
+                "partner": f"ads-{unique}",
+                "items": ["phone"],
+                "given_at": "2026-07-01T00:00:00Z",
+            },
+        ),
+    )
     assert [f for f in await check_provisions(pool) if f.subject_id == f"sub-{unique}"] == []
-    await pool.execute("UPDATE consents SET withdrawn_at = given_at WHERE subject_id = $1",
-                       f"sub-{unique}")
-    await pool.execute("UPDATE third_party_provisions SET stopped_at = now()"
-                       " WHERE subject_id = $1 AND partner_id = $2",
-                       f"sub-{unique}", f"ads-{unique}")
+    await pool.execute(
+        "UPDATE consents SET withdrawn_at = given_at WHERE subject_id = $1", f"sub-{unique}"
+    )
+    await pool.execute(
+        "UPDATE third_party_provisions SET stopped_at = now()"
+        " WHERE subject_id = $1 AND partner_id = $2",
+        f"sub-{unique}",
+        f"ads-{unique}",
+    )
     assert [f for f in await check_provisions(pool) if f.subject_id == f"sub-{unique}"] == []
 
 
 async def test_dsr_provisions_check_reports_findings_and_exits_3(
-    postgres_server: str, vault: Vault, keyring_dir: Path, tmp_path: Path, unique: str,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    postgres_server: str,
+    vault: Vault,
+    keyring_dir: Path,
+    tmp_path: Path,
+    unique: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """On a database of its own, so that the findings are exactly this test's."""
     async with database_with_roles(postgres_server, "dsr_provisions_check") as roles:
@@ -294,10 +436,12 @@ async def test_dsr_provisions_check_reports_findings_and_exits_3(
             auditor = await accounts.create("auditor-1", (Role.AUDITOR,), "test")
             intake = await accounts.create("intake-1", (Role.INTAKE,), "test")
             load_act_key(tmp_path / "act.key", create=True)
-            for name, value in {"DATABASE_URL": roles.runtime_url,
-                                "DSR_DATA_DIR": str(tmp_path / "data"),
-                                "DSR_ACT_KEY": str(tmp_path / "act.key"),
-                                **vault_environment(keyring_dir)}.items():
+            for name, value in {
+                "DATABASE_URL": roles.runtime_url,
+                "DSR_DATA_DIR": str(tmp_path / "data"),
+                "DSR_ACT_KEY": str(tmp_path / "act.key"),
+                **vault_environment(keyring_dir),
+            }.items():
                 monkeypatch.setenv(name, value)
 
             async def dsr(token: str, *argv: str) -> tuple[int, str, str]:
@@ -308,24 +452,38 @@ async def test_dsr_provisions_check_reports_findings_and_exits_3(
                 return code, captured.out, captured.err
 
             assert await dsr(auditor, "provisions", "check") == (
-                0, "every running provision has a valid basis on record (Article 5)\n", "")
+                0,
+                "every running provision has a valid basis on record (Article 5)\n",
+                "",
+            )
 
-            withdrawn = {"partner": f"ads-{unique}", "items": ["phone"], "given_at": GIVEN,
-                         "withdrawn_at": "2026-06-01T00:00:00Z"}
-            await InventoryStore(fresh).load(parse_inventory(inventory(
-                unique, consent=withdrawn, opt_out={"matters": MATTERS,
-                                                    "announced_at": "2026-04-01"},
-                joint_use={"items": "name and phone"})))
+            withdrawn = {
+                "partner": f"ads-{unique}",
+                "items": ["phone"],
+                "given_at": GIVEN,
+                "withdrawn_at": "2026-06-01T00:00:00Z",
+            }
+            await InventoryStore(fresh).load(
+                parse_inventory(
+                    inventory(
+                        unique,
+                        consent=withdrawn,
+                        opt_out={"matters": MATTERS, "announced_at": "2026-04-01"},
+                        joint_use={"items": "name and phone"},
+                    )
+                )
+            )
             code, out, err = await dsr(auditor, "provisions", "check")
             assert (code, err) == (3, "")
             header, *rows, total = out.splitlines()
             assert header.split() == ["provision", "subject", "partner", "finding", "detail"]
             assert sorted(row.split()[3] for row in rows) == [
-                "consent_withdrawn", "joint_use_particulars_missing",
-                "opt_out_no_commission_notification"]
+                "consent_withdrawn",
+                "joint_use_particulars_missing",
+                "opt_out_no_commission_notification",
+            ]
             assert all(f"sub-{unique}" in row for row in rows)
-            assert total == ("3 findings on 3 provisions with no valid basis on record "
-                             "(Article 5)")
+            assert total == ("3 findings on 3 provisions with no valid basis on record (Article 5)")
             assert NAME not in out and PHONE not in out
 
             code, out, _ = await dsr(auditor, "--output", "json", "provisions", "check")
@@ -334,39 +492,58 @@ async def test_dsr_provisions_check_reports_findings_and_exits_3(
             assert {(f["partner_id"], f["kind"]) for f in report["findings"]} == {
                 (f"ads-{unique}", "consent_withdrawn"),
                 (f"broker-{unique}", "opt_out_no_commission_notification"),
-                (f"group-{unique}", "joint_use_particulars_missing")}
+                (f"group-{unique}", "joint_use_particulars_missing"),
+            }
 
             # Reading the findings takes an operator's, auditor's or administrator's account.
             code, out, err = await dsr(intake, "provisions", "check")
             assert (code, out) == (2, "")
-            assert err == ("dsr: account intake-1 holds none of the roles admin, auditor, "
-                           "operator\n")
-            assert await fresh.fetchval(
-                "SELECT count(*) FROM access_refusals WHERE account = 'intake-1'"
-                " AND path = 'dsr provisions check' AND status = 403") == 1
+            assert err == (
+                "dsr: account intake-1 holds none of the roles admin, auditor, operator\n"
+            )
+            assert (
+                await fresh.fetchval(
+                    "SELECT count(*) FROM access_refusals WHERE account = 'intake-1'"
+                    " AND path = 'dsr provisions check' AND status = 403"
+                )
+                == 1
+            )
             code, _, err = await dsr("dsr_not-a-token", "provisions", "check")
             assert code == 2 and "does not sign in" in err
 
-            await InventoryStore(fresh).load(parse_inventory(inventory(unique, consent={
-                "partner": f"ads-{unique}", "items": ["phone"],
-                "given_at": "2026-07-01T00:00:00Z"})))
+            await InventoryStore(fresh).load(
+                parse_inventory(
+                    inventory(
+                        unique,
+                        consent={
+                            "partner": f"ads-{unique}",
+                            "items": ["phone"],
+                            "given_at": "2026-07-01T00:00:00Z",
+                        },
+                    )
+                )
+            )
             assert (await dsr(auditor, "provisions", "check"))[0] == 0
         finally:
             await fresh.close()
 
 
 async def test_a_consent_given_before_a_withdrawal_on_record_does_not_revive_it(
-        pool: asyncpg.Pool, unique: str) -> None:
+    pool: asyncpg.Pool, unique: str
+) -> None:
     """A stop withdrew the consent in August; a file listing a consent given in July (after
     the one on record, before the withdrawal) leaves it withdrawn."""
     await load(pool, inventory(unique))
     async with pool.acquire() as connection, connection.transaction():
-        await withdraw_standing_consents(connection, f"sub-{unique}", [f"ads-{unique}"],
-                                         datetime(2026, 8, 1, tzinfo=UTC),
-                                         request_id=f"tps-{unique}")
+        await withdraw_standing_consents(
+            connection,
+            f"sub-{unique}",
+            [f"ads-{unique}"],
+            datetime(2026, 8, 1, tzinfo=UTC),
+            request_id=f"tps-{unique}",
+        )
     count = len(await events(pool, unique))
-    july = {"partner": f"ads-{unique}", "items": ["phone"],
-            "given_at": "2026-07-01T10:00:00Z"}
+    july = {"partner": f"ads-{unique}", "items": ["phone"], "given_at": "2026-07-01T10:00:00Z"}
     assert (await load(pool, inventory(unique, consent=july))).kept == 1
     assert len(await events(pool, unique)) == count
     row = await consent_row(pool, unique)

@@ -38,10 +38,15 @@ from tests.support.sealing import opened
 
 def proposal(change_id: str, purpose_id: str, **changes: object) -> PurposeChangeProposal:
     fields: dict[str, object] = {
-        "change_id": change_id, "purpose_id": purpose_id,
+        "change_id": change_id,
+        "purpose_id": purpose_id,
         "new_text": "To send users a monthly newsletter and service announcements",
-        "related": True, "reason": "Announcements about the same service users receive.",
-        "decided_by": "admin", "method": NoticeMethod.PUBLISH_AND_NOTIFY, "proposed_at": AT}
+        "related": True,
+        "reason": "Announcements about the same service users receive.",
+        "decided_by": "admin",
+        "method": NoticeMethod.PUBLISH_AND_NOTIFY,
+        "proposed_at": AT,
+    }
     return PurposeChangeProposal(**{**fields, **changes})
 
 
@@ -53,15 +58,19 @@ async def test_article_3_is_seeded_once_whoever_starts_first(pool: asyncpg.Pool)
         assert register.current(purpose.value) is not None
     keys = await pool.fetch(
         "SELECT idempotency_key FROM register_events WHERE stream = $1 AND type = $2"
-        " AND idempotency_key = ANY($3::text[])", PURPOSES_STREAM, "purpose.defined",
-        [f"purposes/defined/{p.value}" for p in Purpose])
+        " AND idempotency_key = ANY($3::text[])",
+        PURPOSES_STREAM,
+        "purpose.defined",
+        [f"purposes/defined/{p.value}" for p in Purpose],
+    )
     assert len(keys) == len(Purpose)
     async with pool.acquire() as connection:
         assert (await verify_stream(connection, PURPOSES_STREAM)).intact
 
 
 async def test_an_accepted_change_supersedes_the_version_in_one_record(
-        pool: asyncpg.Pool, unique: str) -> None:
+    pool: asyncpg.Pool, unique: str
+) -> None:
     purpose_id = f"news_{unique}"
     await define(pool, purpose_id)
     change = await record_proposal(pool, proposal(f"c-{unique}", purpose_id), AT)
@@ -73,13 +82,20 @@ async def test_an_accepted_change_supersedes_the_version_in_one_record(
     # Retried: the same record, nothing appended.
     again = await record_proposal(pool, proposal(f"c-{unique}", purpose_id), AT)
     assert again == change
-    types = [r["type"] for r in await pool.fetch(
-        "SELECT type FROM register_events WHERE stream = $1 ORDER BY seq",
-        change_stream(f"c-{unique}"))]
+    types = [
+        r["type"]
+        for r in await pool.fetch(
+            "SELECT type FROM register_events WHERE stream = $1 ORDER BY seq",
+            change_stream(f"c-{unique}"),
+        )
+    ]
     assert types == ["purpose_change.proposed", "purpose_change.accepted"]
     changed = await pool.fetchval(
         "SELECT count(*) FROM register_events WHERE stream = $1 AND type = 'purpose.changed'"
-        " AND payload->>'change_id' = $2", PURPOSES_STREAM, f"c-{unique}")
+        " AND payload->>'change_id' = $2",
+        PURPOSES_STREAM,
+        f"c-{unique}",
+    )
     assert changed == 1
     with pytest.raises(ChangeIdTaken):
         await record_proposal(pool, proposal(f"c-{unique}", purpose_id, new_text="Other"), AT)
@@ -89,38 +105,53 @@ async def test_an_accepted_change_supersedes_the_version_in_one_record(
 
 
 async def test_an_unrelated_change_is_recorded_as_refused_and_changes_nothing(
-        pool: asyncpg.Pool, unique: str) -> None:
+    pool: asyncpg.Pool, unique: str
+) -> None:
     purpose_id = f"news_{unique}"
     await define(pool, purpose_id)
     change = await record_proposal(
-        pool, proposal(f"c-{unique}", purpose_id, related=False,
-                       new_text="To sell users' addresses to advertisers"), AT)
+        pool,
+        proposal(
+            f"c-{unique}",
+            purpose_id,
+            related=False,
+            new_text="To sell users' addresses to advertisers",
+        ),
+        AT,
+    )
     assert change.status == "refused" and "not reasonably considered" in change.refusal
     register = await load_register(pool)
     assert [v.version for v in register.versions if v.purpose_id == purpose_id] == [1]
     assert register.current(purpose_id).text == BEFORE
-    types = [r["type"] for r in await pool.fetch(
-        "SELECT type FROM register_events WHERE stream = $1 ORDER BY seq",
-        change_stream(f"c-{unique}"))]
+    types = [
+        r["type"]
+        for r in await pool.fetch(
+            "SELECT type FROM register_events WHERE stream = $1 ORDER BY seq",
+            change_stream(f"c-{unique}"),
+        )
+    ]
     assert types == ["purpose_change.proposed", "purpose_change.refused"]
     with pytest.raises(LookupError):
         await record_publication(pool, f"c-{unique}", AT)
 
 
 async def test_the_publication_is_recorded_once_in_both_languages(
-        pool: asyncpg.Pool, unique: str) -> None:
+    pool: asyncpg.Pool, unique: str
+) -> None:
     purpose_id = f"news_{unique}"
     await define(pool, purpose_id)
     await record_proposal(pool, proposal(f"c-{unique}", purpose_id), AT)
     assert await record_publication(pool, f"c-{unique}", AT) == AT
     assert await record_publication(pool, f"c-{unique}", AT + timedelta(hours=1)) == AT
-    text = await pool.fetchval("SELECT publication FROM purpose_changes WHERE change_id = $1",
-                               f"c-{unique}")
+    text = await pool.fetchval(
+        "SELECT publication FROM purpose_changes WHERE change_id = $1", f"c-{unique}"
+    )
     assert "利用目的の変更のお知らせ" in text and f"Before: {BEFORE}" in text
 
 
 async def test_a_batch_writes_sealed_notices_once_and_delivers_them_once(
-        pool: asyncpg.Pool, unique: str) -> None:
+    pool: asyncpg.Pool, unique: str
+) -> None:
     purpose_id = f"news_{unique}"
     await define(pool, purpose_id)
     reachable = await holders(pool, purpose_id, f"s-{unique}-a", 3)
@@ -128,9 +159,11 @@ async def test_a_batch_writes_sealed_notices_once_and_delivers_them_once(
     no_address = await holders(pool, purpose_id, f"s-{unique}-c", 1, email=False)
     # One writes in English: their notice is in English, the others' in Japanese.
     await IntakeStore(pool).record_submission(
-        parsed("inquiry", f"r-{unique}", reachable[0], email=f"{reachable[0]}@example.jp"), "p")
-    await pool.execute("UPDATE request_details SET language = 'en' WHERE request_id = $1",
-                       f"r-{unique}")
+        parsed("inquiry", f"r-{unique}", reachable[0], email=f"{reachable[0]}@example.jp"), "p"
+    )
+    await pool.execute(
+        "UPDATE request_details SET language = 'en' WHERE request_id = $1", f"r-{unique}"
+    )
     change_id = f"c-{unique}"
     await record_proposal(pool, proposal(change_id, purpose_id), AT)
     async with pool.acquire() as connection:
@@ -147,8 +180,11 @@ async def test_a_batch_writes_sealed_notices_once_and_delivers_them_once(
     assert english.recipient == f"{reachable[0]}@example.jp"
     assert "purpose of use" in english.subject_line and "Before: " + BEFORE in english.body
     assert made[reachable[1]].subject_line == "利用目的の変更のお知らせ"
-    row = await pool.fetchrow("SELECT * FROM purpose_change_notices WHERE change_id = $1"
-                              " AND subject_id = $2", change_id, reachable[1])
+    row = await pool.fetchrow(
+        "SELECT * FROM purpose_change_notices WHERE change_id = $1 AND subject_id = $2",
+        change_id,
+        reachable[1],
+    )
     for column in ("recipient", "subject_line", "body"):
         assert row[column].startswith("dsr1.")
     assert await opened(pool, row["recipient"]) == f"{reachable[1]}@example.jp"
@@ -157,20 +193,36 @@ async def test_a_batch_writes_sealed_notices_once_and_delivers_them_once(
     assert await mark_delivered(pool, change_id, handed[:2], AT) == 2
     assert await mark_delivered(pool, change_id, handed, AT) == len(handed) - 2
     assert await mark_delivered(pool, change_id, handed, AT) == 0
-    assert await pool.fetchval("SELECT notified FROM purpose_changes WHERE change_id = $1",
-                               change_id) == len(handed)
+    assert await pool.fetchval(
+        "SELECT notified FROM purpose_changes WHERE change_id = $1", change_id
+    ) == len(handed)
     async with pool.acquire() as connection:
         assert (await pending_notices(connection, change_id, subjects))[0] == []
-    assert await record_batch(pool, change_id, number=0, after=None, subjects=subjects,
-                              occurred_at=AT) == (len(handed), 1)
-    assert await record_batch(pool, change_id, number=0, after=None, subjects=subjects,
-                              occurred_at=AT) == (len(handed), 1)
-    payloads = [r["payload"] for r in await pool.fetch(
-        "SELECT payload FROM register_events WHERE stream = $1 AND type = $2",
-        change_stream(change_id), "purpose_change.notices_sent")]
-    assert payloads == [{"change_id": change_id, "batch": 0, "after": None,
-                         "through": subjects[-1], "subjects": 5, "delivered": 4,
-                         "unreachable": 1}]
+    assert await record_batch(
+        pool, change_id, number=0, after=None, subjects=subjects, occurred_at=AT
+    ) == (len(handed), 1)
+    assert await record_batch(
+        pool, change_id, number=0, after=None, subjects=subjects, occurred_at=AT
+    ) == (len(handed), 1)
+    payloads = [
+        r["payload"]
+        for r in await pool.fetch(
+            "SELECT payload FROM register_events WHERE stream = $1 AND type = $2",
+            change_stream(change_id),
+            "purpose_change.notices_sent",
+        )
+    ]
+    assert payloads == [
+        {
+            "change_id": change_id,
+            "batch": 0,
+            "after": None,
+            "through": subjects[-1],
+            "subjects": 5,
+            "delivered": 4,
+            "unreachable": 1,
+        }
+    ]
     async with pool.acquire() as connection:
         assert (await verify_stream(connection, change_stream(change_id))).intact
 
@@ -179,7 +231,9 @@ async def erase(pool: asyncpg.Pool, subject_id: str) -> None:
     """The subject's key destroyed: everything sealed under it opens as erased."""
     key_id = await pool.fetchval(
         "UPDATE subject_keys SET destroyed_at = now() WHERE subject_id = $1"
-        " AND destroyed_at IS NULL RETURNING key_id", subject_id)
+        " AND destroyed_at IS NULL RETURNING key_id",
+        subject_id,
+    )
     async with pool.acquire() as connection:
         vault_of(connection).keyring.destroy(key_id)
 
@@ -193,26 +247,33 @@ async def test_an_erased_address_gets_no_notice(pool: asyncpg.Pool, unique: str)
     await erase(pool, erased_before)
     async with pool.acquire() as connection:
         texts = await change_texts(connection, change_id)
-        made = await prepare_notices(connection, change_id, texts,
-                                     [kept, erased_before, erased_after])
+        made = await prepare_notices(
+            connection, change_id, texts, [kept, erased_before, erased_after]
+        )
         assert sorted(made) == [kept, erased_after]
     await erase(pool, erased_after)
     async with pool.acquire() as connection:
-        pending, erased = await pending_notices(connection, change_id,
-                                                [kept, erased_before, erased_after])
+        pending, erased = await pending_notices(
+            connection, change_id, [kept, erased_before, erased_after]
+        )
     assert [n.subject_id for n in pending] == [kept] and erased == 1
 
 
 async def test_a_change_reaches_items_under_a_purpose_the_register_makes_incidental_to_it(
-        pool: asyncpg.Pool, unique: str) -> None:
+    pool: asyncpg.Pool, unique: str
+) -> None:
     """Article 3's "purposes incidental to the above": a purpose defined as incidental to
     the changed one is affected as `incidental:<id>` is."""
     main, side = f"main_{unique}", f"side_{unique}"
     await define(pool, main)
     async with pool.acquire() as connection, connection.transaction():
-        await define_purpose(connection, PurposeVersion(
-            side, 1, "follow-up surveys", AT - timedelta(days=30), incidental_to=main),
-            occurred_at=AT - timedelta(days=30))
+        await define_purpose(
+            connection,
+            PurposeVersion(
+                side, 1, "follow-up surveys", AT - timedelta(days=30), incidental_to=main
+            ),
+            occurred_at=AT - timedelta(days=30),
+        )
     direct = await holders(pool, main, f"d-{unique}", 2)
     incidental = await holders(pool, side, f"i-{unique}", 2)
     async with pool.acquire() as connection:

@@ -50,9 +50,15 @@ async def test_the_runtime_role_holds_exactly_its_grants(bare: tuple[str, str, s
         rows = await admin.fetch(
             """SELECT table_name, array_agg(privilege_type::text ORDER BY privilege_type) AS p
                  FROM information_schema.role_table_grants
-                WHERE grantee = $1 AND table_schema = 'public' GROUP BY table_name""", runtime)
-        owners = {r["tablename"]: r["tableowner"] for r in await admin.fetch(
-            "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'")}
+                WHERE grantee = $1 AND table_schema = 'public' GROUP BY table_name""",
+            runtime,
+        )
+        owners = {
+            r["tablename"]: r["tableowner"]
+            for r in await admin.fetch(
+                "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'"
+            )
+        }
     finally:
         await admin.close()
     held = {r["table_name"]: sorted(r["p"]) for r in rows}
@@ -76,7 +82,8 @@ async def test_the_same_role_for_both_urls_is_refused(bare: tuple[str, str, str]
 
 
 async def test_a_database_made_before_the_roles_is_handed_to_the_owner(
-    postgres_server: str, unique: str,
+    postgres_server: str,
+    unique: str,
 ) -> None:
     """An embedded database from before the split: tables owned by the superuser. The
     next start hands every object to the owner, and the runtime role gets its grants."""
@@ -92,12 +99,14 @@ async def test_a_database_made_before_the_roles_is_handed_to_the_owner(
                     """SELECT count(*) FROM pg_class c JOIN pg_namespace n
                          ON n.oid = c.relnamespace
                         WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) <> $1""",
-                    owner)
+                    owner,
+                )
                 functions = await admin.fetchval(
                     """SELECT count(*) FROM pg_proc p JOIN pg_namespace n
                          ON n.oid = p.pronamespace
                         WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> $1""",
-                    owner)
+                    owner,
+                )
             finally:
                 await admin.close()
             assert others == 0 and functions == 0
@@ -112,6 +121,8 @@ async def test_a_database_made_before_the_roles_is_handed_to_the_owner(
 
 def test_urls_change_only_their_user() -> None:
     url = "postgresql://postgres:@/postgres?host=/tmp/x/postgres"
-    assert with_user(url, "dsr_runtime") == "postgresql://dsr_runtime@/postgres?host=/tmp/x/postgres"
+    assert (
+        with_user(url, "dsr_runtime") == "postgresql://dsr_runtime@/postgres?host=/tmp/x/postgres"
+    )
     assert user_of(with_user("postgresql://a:b@h:5432/d", "dsr owner")) == "dsr owner"
     assert user_of("postgresql:///d") is None

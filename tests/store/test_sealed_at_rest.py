@@ -35,12 +35,18 @@ from tests.support.temporal import TEST_ACT_KEY, actor, end_open_requests, new_w
 A = {"name": "Zephyrine Quattlebaum", "email": "Zephyrine.Quattlebaum@sealtest.example"}
 B = {"name": "Bartholomew Snickerdoodle", "email": "bartholomew.snickerdoodle@sealtest.example"}
 C = {"name": "Cunegonde Wobblesworth", "email": "cunegonde.wobblesworth@sealtest.example"}
-HELD = {"phone": "070-3141-5926", "address": "7-7-7 Nishi-Azabu Sealtown",
-        "bank_account": "Kumquat Bank 8675309", "purchases": "41 orders of smoked saffron",
-        "login_history": "logins from the Quattlebaum laptop",
-        "segment": "midnight-saffron-buyer", "ad_profile": "lookalike-zq-4242"}
+HELD = {
+    "phone": "070-3141-5926",
+    "address": "7-7-7 Nishi-Azabu Sealtown",
+    "bank_account": "Kumquat Bank 8675309",
+    "purchases": "41 orders of smoked saffron",
+    "login_history": "logins from the Quattlebaum laptop",
+    "segment": "midnight-saffron-buyer",
+    "ad_profile": "lookalike-zq-4242",
+}
 TEXTS = {
-    "new phone": "080-2718-2818", "nickname": "Quokka Whisperer",
+    "new phone": "080-2718-2818",
+    "nickname": "Quokka Whisperer",
     "statement": "My phone moved to the quokka line (statement-zq)",
     "inquiry": "Do you sell my saffron habits? (inquiry-zq)",
     "answer": "We never sell saffron habits (answer-zq)",
@@ -52,15 +58,31 @@ TEXTS = {
     "pc answer": "Answered for the privacy center (pc-answer-zq)",
     "pc pending": "A form whose code was never entered (pc-pending-zq)",
 }
-DISTINCTIVE = [*(person[k] for person in (A, B, C) for k in ("name", "email")),
-               *(person["email"].split("@")[0] for person in (A, B, C)),
-               *HELD.values(), *TEXTS.values(),
-               # Fragments, in case a value is stored re-cased, escaped or cut.
-               "Quattlebaum", "Snickerdoodle", "Wobblesworth", "3141-5926", "Kumquat",
-               "Nishi-Azabu", "saffron", "quokka", "-zq)"]
-_CATEGORY = {"phone": "contact", "address": "contact", "bank_account": "financial",
-             "purchases": "transaction", "login_history": "history",
-             "segment": "characteristic", "ad_profile": "characteristic"}
+DISTINCTIVE = [
+    *(person[k] for person in (A, B, C) for k in ("name", "email")),
+    *(person["email"].split("@")[0] for person in (A, B, C)),
+    *HELD.values(),
+    *TEXTS.values(),
+    # Fragments, in case a value is stored re-cased, escaped or cut.
+    "Quattlebaum",
+    "Snickerdoodle",
+    "Wobblesworth",
+    "3141-5926",
+    "Kumquat",
+    "Nishi-Azabu",
+    "saffron",
+    "quokka",
+    "-zq)",
+]
+_CATEGORY = {
+    "phone": "contact",
+    "address": "contact",
+    "bank_account": "financial",
+    "purchases": "transaction",
+    "login_history": "history",
+    "segment": "characteristic",
+    "ad_profile": "characteristic",
+}
 
 
 @pytest.fixture
@@ -80,12 +102,17 @@ async def own_store(
 async def _seed(pool: asyncpg.Pool, subject_id: str, person: dict[str, str]) -> None:
     """A subject holding data in every category, sealed as the inventory keeps it, one
     item used beyond its purposes and one obtained wrongfully, and partners on record."""
-    rows = [("identity", "name", person["name"], "provide_service", True),
-            ("contact", "email", person["email"], "service_emails", True),
-            *((_CATEGORY[f], f, v, "billing", True) for f, v in HELD.items()
-              if f not in ("segment", "ad_profile")),
-            ("characteristic", "segment", HELD["segment"], "resale_to_brokers", True),
-            ("characteristic", "ad_profile", HELD["ad_profile"], "provide_service", False)]
+    rows = [
+        ("identity", "name", person["name"], "provide_service", True),
+        ("contact", "email", person["email"], "service_emails", True),
+        *(
+            (_CATEGORY[f], f, v, "billing", True)
+            for f, v in HELD.items()
+            if f not in ("segment", "ad_profile")
+        ),
+        ("characteristic", "segment", HELD["segment"], "resale_to_brokers", True),
+        ("characteristic", "ad_profile", HELD["ad_profile"], "provide_service", False),
+    ]
     async with pool.acquire() as connection, connection.transaction():
         vault = vault_of(connection)
         await connection.execute("INSERT INTO subjects (subject_id) VALUES ($1)", subject_id)
@@ -94,75 +121,131 @@ async def _seed(pool: asyncpg.Pool, subject_id: str, person: dict[str, str]) -> 
             """INSERT INTO personal_data (subject_id, category, field, value, value_index,
                                           purpose, lawfully_obtained)
                VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-            [(subject_id, category, field, value,
-              vault.blind_index(plain) if field == "email" else None, purpose, lawful)
-             for (category, field, plain, purpose, lawful), value in zip(rows, values,
-                                                                          strict=True)])
+            [
+                (
+                    subject_id,
+                    category,
+                    field,
+                    value,
+                    vault.blind_index(plain) if field == "email" else None,
+                    purpose,
+                    lawful,
+                )
+                for (category, field, plain, purpose, lawful), value in zip(
+                    rows, values, strict=True
+                )
+            ],
+        )
         await connection.executemany(
             """INSERT INTO third_party_provisions (subject_id, partner_id, relationship,
                    legal_basis, data_items) VALUES ($1, $2, 'third_party', $3, $4)""",
-            [(subject_id, "adnet-1", "consent", ["purchases"]),
-             (subject_id, "tax-office", "cooperation_with_authorities", ["bank_account"])])
+            [
+                (subject_id, "adnet-1", "consent", ["purchases"]),
+                (subject_id, "tax-office", "cooperation_with_authorities", ["bank_account"]),
+            ],
+        )
 
 
-def _request(kind: str, request_id: str, subject_id: str, person: dict[str, str],
-             details: dict[str, Any]) -> dict[str, Any]:
-    return {"request_id": request_id, "kind": kind, "subject_id": subject_id,
-            "requester": {"name": person["name"], "email": person["email"]},
-            "details": details, "language": "en"}
+def _request(
+    kind: str, request_id: str, subject_id: str, person: dict[str, str], details: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "request_id": request_id,
+        "kind": kind,
+        "subject_id": subject_id,
+        "requester": {"name": person["name"], "email": person["email"]},
+        "details": details,
+        "language": "en",
+    }
 
 
 class Paths:
     """Each path a request can take, driven as an operator would, one after another (the
     time-skipping server would run one request's clock while another awaits an act)."""
 
-    def __init__(self, client: Client, pool: asyncpg.Pool, vault: Vault, queue: str,
-                 unique: str) -> None:
+    def __init__(
+        self, client: Client, pool: asyncpg.Pool, vault: Vault, queue: str, unique: str
+    ) -> None:
         self.client, self.pool, self.vault = client, pool, vault
         self.queue, self.unique = queue, unique
         self.a, self.b, self.c = (f"{who}-{unique}" for who in ("za", "zb", "zc"))
 
-    async def _start(self, kind: str, label: str, subject_id: str, person: dict[str, str],
-                     details: dict[str, Any]) -> str:
+    async def _start(
+        self,
+        kind: str,
+        label: str,
+        subject_id: str,
+        person: dict[str, str],
+        details: dict[str, Any],
+    ) -> str:
         rid = f"{label}-{self.unique}"
-        result = await submit(_request(kind, rid, subject_id, person, details),
-                              client=self.client, pool=self.pool, task_queue=self.queue)
+        result = await submit(
+            _request(kind, rid, subject_id, person, details),
+            client=self.client,
+            pool=self.pool,
+            task_queue=self.queue,
+        )
         assert result.created and result.workflow_started
         return rid
 
     async def _decide(self, rid: str, outcome: str, **options: Any) -> None:
         await at_step(self.client, self.pool, rid, Step.DECIDE)
-        await acts.decide(rid, outcome, actor("op-1"), client=self.client, pool=self.pool,
-                          **options)
+        await acts.decide(
+            rid, outcome, actor("op-1"), client=self.client, pool=self.pool, **options
+        )
 
     async def disclosure(self) -> None:
         rid = await self._start("disclosure", "z-dis", self.a, A, {})
         await verified(self.client, self.pool, rid)
-        await self._decide(rid, "disclosed_in_part", reason=TEXTS["reason"],
-                           withheld_categories=("financial",),
-                           refusal_grounds=("significant_hindrance_to_business",))
+        await self._decide(
+            rid,
+            "disclosed_in_part",
+            reason=TEXTS["reason"],
+            withheld_categories=("financial",),
+            refusal_grounds=("significant_hindrance_to_business",),
+        )
         view = await at_step(self.client, self.pool, rid, Step.PAYMENT)
         assert view.invoice_id is not None
-        await acts.record_payment(rid, view.invoice_id, 1000, "bank-ref-1", actor("cashier-1"),
-                                  client=self.client, pool=self.pool)
+        await acts.record_payment(
+            rid,
+            view.invoice_id,
+            1000,
+            "bank-ref-1",
+            actor("cashier-1"),
+            client=self.client,
+            pool=self.pool,
+        )
         assert await outcome_of(self.client, rid) == "disclosed_in_part"
 
     async def correction(self) -> None:
-        rid = await self._start("correction", "z-cor", self.a, A, {
-            "statement": TEXTS["statement"], "changes": [
-                {"field": "phone", "action": "correct", "new_value": TEXTS["new phone"]},
-                {"field": "nickname", "action": "add", "new_value": TEXTS["nickname"]},
-                {"field": "bank_account", "action": "delete"}]})
+        rid = await self._start(
+            "correction",
+            "z-cor",
+            self.a,
+            A,
+            {
+                "statement": TEXTS["statement"],
+                "changes": [
+                    {"field": "phone", "action": "correct", "new_value": TEXTS["new phone"]},
+                    {"field": "nickname", "action": "add", "new_value": TEXTS["nickname"]},
+                    {"field": "bank_account", "action": "delete"},
+                ],
+            },
+        )
         await verified(self.client, self.pool, rid)
-        await self._decide(rid, "correction_made", reason=TEXTS["reason"],
-                           declined_changes=(2,))
+        await self._decide(rid, "correction_made", reason=TEXTS["reason"], declined_changes=(2,))
         assert await outcome_of(self.client, rid) == "correction_made"
 
     async def third_party_stop(self) -> None:
-        rid = await self._start("third_party_stop", "z-tps", self.a, A,
-                                {"partners": ["adnet-1", "tax-office"]})
-        await self._decide(rid, "provision_stopped", reason=TEXTS["stop reason"],
-                           continued_partners=("tax-office",))
+        rid = await self._start(
+            "third_party_stop", "z-tps", self.a, A, {"partners": ["adnet-1", "tax-office"]}
+        )
+        await self._decide(
+            rid,
+            "provision_stopped",
+            reason=TEXTS["stop reason"],
+            continued_partners=("tax-office",),
+        )
         assert await outcome_of(self.client, rid) == "provision_stopped"
 
     async def inquiry(self) -> None:
@@ -172,18 +255,33 @@ class Paths:
         assert await outcome_of(self.client, rid) == "answered"
 
     async def erasure(self) -> None:
-        rid = await self._start("suspension", "z-era", self.b, B, {
-            "action": "erase", "grounds": ["used_beyond_purpose", "obtained_wrongfully"]})
+        rid = await self._start(
+            "suspension",
+            "z-era",
+            self.b,
+            B,
+            {"action": "erase", "grounds": ["used_beyond_purpose", "obtained_wrongfully"]},
+        )
         await verified(self.client, self.pool, rid)
         await self._decide(rid, "erased")
         assert await outcome_of(self.client, rid) == "erased"
 
     async def alternative_measures(self) -> None:
-        rid = await self._start("suspension", "z-alt", self.c, C, {
-            "action": "erase", "grounds": ["obtained_wrongfully"]})
+        rid = await self._start(
+            "suspension",
+            "z-alt",
+            self.c,
+            C,
+            {"action": "erase", "grounds": ["obtained_wrongfully"]},
+        )
         await verified(self.client, self.pool, rid)
-        await self._decide(rid, "alternative_measures", reason=TEXTS["alt reason"],
-                           measure=TEXTS["measure"], alternative_ground="large_expense")
+        await self._decide(
+            rid,
+            "alternative_measures",
+            reason=TEXTS["alt reason"],
+            measure=TEXTS["measure"],
+            alternative_ground="large_expense",
+        )
         await acts.approve_measure(rid, actor("op-9"), client=self.client, pool=self.pool)
         assert await outcome_of(self.client, rid) == "alternative_measures"
 
@@ -197,25 +295,39 @@ class Paths:
 
         async def started(text: str) -> Any:
             return await challenges.start(
-                kind="inquiry", language="en", email=A["email"].upper(), name=A["name"],
-                details={"text": text}, now=datetime.now(UTC), code_message=code_message)
+                kind="inquiry",
+                language="en",
+                email=A["email"].upper(),
+                name=A["name"],
+                details={"text": text},
+                now=datetime.now(UTC),
+                code_message=code_message,
+            )
 
         await started(TEXTS["pc pending"])
         made = await started(TEXTS["pc form"])
-        body = self.vault.open(await self.pool.fetchval(
-            "SELECT body FROM privacy_center_notices WHERE notice_id = $1", made.notice_id))
+        body = self.vault.open(
+            await self.pool.fetchval(
+                "SELECT body FROM privacy_center_notices WHERE notice_id = $1", made.notice_id
+            )
+        )
         code = re.search(r"\b(\d{6})\b", body)
         assert code is not None, "the code's message has no code"
         checked = await challenges.check(made.challenge_id, code.group(1), now=datetime.now(UTC))
         assert checked.verdict is Verdict.VERIFIED and checked.request is not None
-        result = await submit(checked.request, client=self.client, pool=self.pool,
-                              task_queue=self.queue)
+        result = await submit(
+            checked.request, client=self.client, pool=self.pool, task_queue=self.queue
+        )
         await challenges.complete(
-            made.challenge_id, result.request_id, base_url="http://127.0.0.1:8000",
-            link_message=lambda url: Message("Your request", f"Dear {A['name']}: {url}"))
+            made.challenge_id,
+            result.request_id,
+            base_url="http://127.0.0.1:8000",
+            link_message=lambda url: Message("Your request", f"Dear {A['name']}: {url}"),
+        )
         await at_step(self.client, self.pool, result.request_id, Step.ANSWER)
-        await respond(result.request_id, TEXTS["pc answer"], actor("op-7"),
-                      client=self.client, pool=self.pool)
+        await respond(
+            result.request_id, TEXTS["pc answer"], actor("op-7"), client=self.client, pool=self.pool
+        )
         assert await outcome_of(self.client, result.request_id) == "answered"
 
 
@@ -231,8 +343,9 @@ def pg_dump_for(server_major: int) -> str:
     for candidate in [*candidates, *([on_path] if on_path else [])]:
         if not Path(candidate).is_file():
             continue
-        version = subprocess.run([candidate, "--version"], capture_output=True, text=True,
-                                 check=True).stdout
+        version = subprocess.run(
+            [candidate, "--version"], capture_output=True, text=True, check=True
+        ).stdout
         major = re.search(r"\(PostgreSQL\) (\d+)", version)
         if major is not None:
             found.append((int(major.group(1)), candidate))
@@ -243,8 +356,13 @@ def pg_dump_for(server_major: int) -> str:
 
 def dumped(url: str, server_major: int) -> str:
     """The whole database as pg_dump writes it: schema and every table's rows."""
-    return subprocess.run([pg_dump_for(server_major), "--dbname", url, "--no-owner"],
-                          capture_output=True, text=True, check=True, timeout=120).stdout
+    return subprocess.run(
+        [pg_dump_for(server_major), "--dbname", url, "--no-owner"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
 
 
 def where_found(dump: str, values: list[str]) -> dict[str, list[str]]:
@@ -255,8 +373,7 @@ def where_found(dump: str, values: list[str]) -> dict[str, list[str]]:
     for line in dump.splitlines():
         if line.startswith("COPY "):
             match = re.match(r"COPY ([\w.\"]+) \((.*)\) FROM stdin;", line)
-            table, columns = (match.group(1), match.group(2).split(", ")) if match else (
-                line, [""])
+            table, columns = (match.group(1), match.group(2).split(", ")) if match else (line, [""])
             continue
         if line == "\\.":
             table, columns = "", [""]
@@ -267,8 +384,11 @@ def where_found(dump: str, values: list[str]) -> dict[str, list[str]]:
                 continue
             if table:
                 cells = line.split("\t")
-                places = [f"{table}.{columns[i] if i < len(columns) else '?'}"
-                          for i, cell in enumerate(cells) if value.lower() in cell.lower()]
+                places = [
+                    f"{table}.{columns[i] if i < len(columns) else '?'}"
+                    for i, cell in enumerate(cells)
+                    if value.lower() in cell.lower()
+                ]
             else:
                 places = [f"outside the data: {line[:120]}"]
             found.setdefault(value, [])
@@ -277,8 +397,11 @@ def where_found(dump: str, values: list[str]) -> dict[str, list[str]]:
 
 
 async def test_a_dump_of_the_database_shows_no_personal_data_in_plain(
-    time_skipping_env: WorkflowEnvironment, own_store: tuple[Roles, asyncpg.Pool],
-    vault: Vault, unique: str, tmp_path: Path,
+    time_skipping_env: WorkflowEnvironment,
+    own_store: tuple[Roles, asyncpg.Pool],
+    vault: Vault,
+    unique: str,
+    tmp_path: Path,
 ) -> None:
     roles, pool = own_store
     client, queue = time_skipping_env.client, f"dsr-at-rest-{unique}"
@@ -286,10 +409,14 @@ async def test_a_dump_of_the_database_shows_no_personal_data_in_plain(
     for subject_id, person in ((paths.a, A), (paths.b, B), (paths.c, C)):
         await _seed(pool, subject_id, person)
     driven: dict[str, Callable[[], Awaitable[None]]] = {
-        "disclosure": paths.disclosure, "correction": paths.correction,
-        "third_party_stop": paths.third_party_stop, "inquiry": paths.inquiry,
-        "erasure": paths.erasure, "alternative_measures": paths.alternative_measures,
-        "privacy_center": paths.privacy_center}
+        "disclosure": paths.disclosure,
+        "correction": paths.correction,
+        "third_party_stop": paths.third_party_stop,
+        "inquiry": paths.inquiry,
+        "erasure": paths.erasure,
+        "alternative_measures": paths.alternative_measures,
+        "privacy_center": paths.privacy_center,
+    }
     failed: dict[str, str] = {}
     async with new_worker(client, pool, queue, tmp_path):
         try:
@@ -302,29 +429,41 @@ async def test_a_dump_of_the_database_shows_no_personal_data_in_plain(
             await end_open_requests(client, pool, "true")
 
     closed = await pool.fetchval("SELECT count(*) FROM requests WHERE status = 'closed'")
-    delivered = await pool.fetchval("SELECT count(*) FROM notifications"
-                                    " WHERE status = 'delivered'")
+    delivered = await pool.fetchval("SELECT count(*) FROM notifications WHERE status = 'delivered'")
     server_major = int(await pool.fetchval("SHOW server_version_num")) // 10000
     dump = await asyncio.to_thread(dumped, roles.superuser_url, server_major)
     assert "COPY public.request_details" in dump and "COPY public.personal_data" in dump
 
     # The values are there, sealed: envelopes in every table that holds personal data.
-    for table in ("personal_data", "request_details", "notifications", "answers",
-                  "operator_notes", "disclosures", "privacy_center_challenges",
-                  "privacy_center_notices"):
+    for table in (
+        "personal_data",
+        "request_details",
+        "notifications",
+        "answers",
+        "operator_notes",
+        "disclosures",
+        "privacy_center_challenges",
+        "privacy_center_notices",
+    ):
         assert re.search(rf"COPY public\.{table} .*\n[^\n]*\tdsr1\.", dump), table
     leaks = where_found(dump, DISTINCTIVE)
     assert (failed, leaks) == ({}, {}), (
-        f"paths failed: {failed}; personal data in plain in the dump: {leaks}")
+        f"paths failed: {failed}; personal data in plain in the dump: {leaks}"
+    )
     # The dump was of a database the requests really went through.
     assert closed == len(driven) and delivered >= 2 * len(driven)
 
 
 def test_the_search_names_the_column_a_value_sits_in() -> None:
-    dump = ("CREATE TABLE public.answers (body text);\n"
-            "COPY public.answers (answer_id, body, operator) FROM stdin;\n"
-            "1\tdsr1.k.abc\top-1\n2\tWe never sell SAFFRON\top-1\n\\.\n"
-            "COMMENT ON TABLE public.answers IS 'about saffron';\n")
-    assert where_found(dump, ["saffron", "absent"]) == {"saffron": [
-        "public.answers.body", "outside the data: COMMENT ON TABLE public.answers IS "
-        "'about saffron';"]}
+    dump = (
+        "CREATE TABLE public.answers (body text);\n"
+        "COPY public.answers (answer_id, body, operator) FROM stdin;\n"
+        "1\tdsr1.k.abc\top-1\n2\tWe never sell SAFFRON\top-1\n\\.\n"
+        "COMMENT ON TABLE public.answers IS 'about saffron';\n"
+    )
+    assert where_found(dump, ["saffron", "absent"]) == {
+        "saffron": [
+            "public.answers.body",
+            "outside the data: COMMENT ON TABLE public.answers IS 'about saffron';",
+        ]
+    }

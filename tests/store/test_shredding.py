@@ -31,8 +31,9 @@ ADDRESS = "9-9-9 Shibuya, Tokyo"
 Place = tuple[str, str, str]
 
 
-async def _request(connection: asyncpg.Connection, subject_id: str, request_id: str,
-                   kind: str, text: str) -> None:
+async def _request(
+    connection: asyncpg.Connection, subject_id: str, request_id: str, kind: str, text: str
+) -> None:
     """A request of the subject, its details sealed, a notice, an answer, a note and a
     disclosure, each carrying `text` (the phone number among them)."""
     vault = vault_of(connection)
@@ -40,52 +41,89 @@ async def _request(connection: asyncpg.Connection, subject_id: str, request_id: 
         """INSERT INTO requests (request_id, workflow_id, kind, subject_id, fingerprint,
                                  deadline_policy_version)
            VALUES ($1, $2, $3, $4, 'fp', 'test-policy')""",
-        request_id, workflow_id_for(request_id), kind, subject_id)
+        request_id,
+        workflow_id_for(request_id),
+        kind,
+        subject_id,
+    )
     name, email, details, body, items = await vault.seal_all(
-        connection, subject_id, NAME, EMAIL, json.dumps({"text": text}),
-        f"Dear {NAME}, about {text}", json.dumps([{"field": "phone", "value": PHONE}]))
+        connection,
+        subject_id,
+        NAME,
+        EMAIL,
+        json.dumps({"text": text}),
+        f"Dear {NAME}, about {text}",
+        json.dumps([{"field": "phone", "value": PHONE}]),
+    )
     await connection.execute(
         """INSERT INTO request_details (request_id, requester_name, requester_email, details,
                                         requester_email_index)
            VALUES ($1, $2, $3, $4, $5)""",
-        request_id, name, email, details, vault.blind_index(EMAIL))
+        request_id,
+        name,
+        email,
+        details,
+        vault.blind_index(EMAIL),
+    )
     await connection.execute(
         """INSERT INTO notifications (idempotency_key, request_id, notice, recipient,
                                       subject_line, body)
            VALUES ($1, $2, 'outcome', $3, $4, $5)""",
-        f"n-{request_id}", request_id, email,
-        await vault.seal(connection, subject_id, "Your request"), body)
+        f"n-{request_id}",
+        request_id,
+        email,
+        await vault.seal(connection, subject_id, "Your request"),
+        body,
+    )
     await connection.execute(
         """INSERT INTO answers (answer_id, request_id, body, operator)
            VALUES (gen_random_uuid(), $1, $2, 'op-1')""",
-        request_id, await vault.seal(connection, subject_id, f"We call {PHONE} (answer)"))
+        request_id,
+        await vault.seal(connection, subject_id, f"We call {PHONE} (answer)"),
+    )
     await connection.execute(
         """INSERT INTO operator_notes (note_id, request_id, purpose, body, operator)
            VALUES (gen_random_uuid(), $1, 'reason', $2, 'op-1')""",
-        request_id, await vault.seal(connection, subject_id, f"Checked {PHONE} (note)"))
+        request_id,
+        await vault.seal(connection, subject_id, f"Checked {PHONE} (note)"),
+    )
     await connection.execute(
         "INSERT INTO disclosures (request_id, items, compiled_at) VALUES ($1, $2, now())",
-        request_id, items)
+        request_id,
+        items,
+    )
 
 
-async def _subject(pool: asyncpg.Pool, subject_id: str, *requests: str,
-                   name: str | None = NAME) -> None:
+async def _subject(
+    pool: asyncpg.Pool, subject_id: str, *requests: str, name: str | None = NAME
+) -> None:
     """A subject with a name, an e-mail and a phone on record, and `requests` (ids)."""
     async with pool.acquire() as connection, connection.transaction():
         vault = vault_of(connection)
         await connection.execute("INSERT INTO subjects (subject_id) VALUES ($1)", subject_id)
         if name is not None:
-            await connection.execute("UPDATE subjects SET name = $2 WHERE subject_id = $1",
-                                     subject_id, await vault.seal(connection, subject_id, name))
+            await connection.execute(
+                "UPDATE subjects SET name = $2 WHERE subject_id = $1",
+                subject_id,
+                await vault.seal(connection, subject_id, name),
+            )
         email, phone = await vault.seal_all(connection, subject_id, EMAIL, PHONE)
         await connection.executemany(
             """INSERT INTO personal_data (subject_id, category, field, value, value_index)
                VALUES ($1, 'contact', $2, $3, $4)""",
-            [(subject_id, "email", email, vault.blind_index(EMAIL)),
-             (subject_id, "phone", phone, None)])
+            [
+                (subject_id, "email", email, vault.blind_index(EMAIL)),
+                (subject_id, "phone", phone, None),
+            ],
+        )
         for request_id in requests:
-            await _request(connection, subject_id, request_id, "inquiry",
-                           f"my phone {PHONE} and my address {ADDRESS}")
+            await _request(
+                connection,
+                subject_id,
+                request_id,
+                "inquiry",
+                f"my phone {PHONE} and my address {ADDRESS}",
+            )
 
 
 async def _copies(pool: asyncpg.Pool, subject_id: str) -> dict[Place, str]:
@@ -116,15 +154,20 @@ async def _blocked(pool: asyncpg.Pool, connection: asyncpg.Connection) -> None:
 
     async def wait_event() -> str | None:
         return await pool.fetchval(
-            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", pid)
+            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", pid
+        )
 
     await eventually(wait_event, lambda event: event == "Lock", within=10)
 
 
 async def _current_keys(pool: asyncpg.Pool, subject_id: str) -> list[str]:
-    return [row["key_id"] for row in await pool.fetch(
-        "SELECT key_id FROM subject_keys WHERE subject_id = $1 AND destroyed_at IS NULL",
-        subject_id)]
+    return [
+        row["key_id"]
+        for row in await pool.fetch(
+            "SELECT key_id FROM subject_keys WHERE subject_id = $1 AND destroyed_at IS NULL",
+            subject_id,
+        )
+    ]
 
 
 async def test_shredding_replaces_the_key_keeps_the_values_and_erases_every_old_copy(
@@ -145,7 +188,8 @@ async def test_shredding_replaces_the_key_keeps_the_values_and_erases_every_old_
     assert (shredded.resealed, shredded.forgotten) == (len(backup), 0)
     assert await _current_keys(pool, sid) == [shredded.new_key]
     assert await pool.fetchval(
-        "SELECT destroyed_at IS NOT NULL FROM subject_keys WHERE key_id = $1", old)
+        "SELECT destroyed_at IS NOT NULL FROM subject_keys WHERE key_id = $1", old
+    )
     kept = await _copies(pool, sid)
     assert kept.keys() == backup.keys()
     assert {key_of(value) for value in kept.values()} == {shredded.new_key}
@@ -199,8 +243,9 @@ async def test_forgotten_requests_stay_under_the_destroyed_key_and_the_others_ar
         assert text == (ERASED if place in of_forgotten else before[place]), place
     # The subject's own data (name, personal_data) belongs to no request: it is kept.
     assert after[("subjects", sid, "name")] == NAME
-    assert sorted(v for (table, _, _), v in after.items() if table == "personal_data") == \
-        sorted([EMAIL, PHONE])
+    assert sorted(v for (table, _, _), v in after.items() if table == "personal_data") == sorted(
+        [EMAIL, PHONE]
+    )
 
 
 async def destroy_shredded_keys_of(pool: asyncpg.Pool) -> None:
@@ -210,15 +255,19 @@ async def destroy_shredded_keys_of(pool: asyncpg.Pool) -> None:
 
 async def _places_of_request(pool: asyncpg.Pool, request_id: str) -> set[Place]:
     """The places of a request's sealed values."""
-    subject = await pool.fetchval("SELECT subject_id FROM requests WHERE request_id = $1",
-                                  request_id)
+    subject = await pool.fetchval(
+        "SELECT subject_id FROM requests WHERE request_id = $1", request_id
+    )
     places: set[Place] = set()
     async with pool.acquire() as connection:
         for sealed in SEALED:
             for row in await connection.fetch(sealed.rows_of_subject, subject):
                 if row["request_id"] == request_id:
-                    places |= {(sealed.table, str(row["row_key"]), c) for c in sealed.columns
-                               if row[c] is not None}
+                    places |= {
+                        (sealed.table, str(row["row_key"]), c)
+                        for c in sealed.columns
+                        if row[c] is not None
+                    }
     return places
 
 
@@ -235,13 +284,20 @@ async def test_a_redaction_reaches_other_requests_texts_but_not_addresses_nor_th
     await destroy_shredded_keys_of(pool)
 
     after = _opened(vault, await _copies(pool, sid))
-    of_other, of_erasing = (await _places_of_request(pool, other),
-                            await _places_of_request(pool, erasing))
+    of_other, of_erasing = (
+        await _places_of_request(pool, other),
+        await _places_of_request(pool, erasing),
+    )
     for place in of_erasing:
         assert after[place] == before[place], place  # the erasing request's own notices
     texts = {place for place in of_other if place[2] in {"details", "body", "items"}}
     assert {place[0] for place in texts} == {
-        "request_details", "notifications", "answers", "operator_notes", "disclosures"}
+        "request_details",
+        "notifications",
+        "answers",
+        "operator_notes",
+        "disclosures",
+    }
     for place in texts:
         assert PHONE not in after[place] and EMAIL not in after[place], place
         assert "Shibuya" not in after[place], place
@@ -274,8 +330,9 @@ async def test_sealing_during_a_shredding_waits_and_ends_under_the_new_key(
             async def write() -> str:
                 async with writer.transaction():
                     sealed = await vault.seal(writer, sid, "written meanwhile")
-                    await writer.execute("UPDATE subjects SET name = $2 WHERE subject_id = $1",
-                                         sid, sealed)
+                    await writer.execute(
+                        "UPDATE subjects SET name = $2 WHERE subject_id = $1", sid, sealed
+                    )
                     return sealed
 
             writing = asyncio.create_task(write())
@@ -284,8 +341,10 @@ async def test_sealing_during_a_shredding_waits_and_ends_under_the_new_key(
         sealed = await asyncio.wait_for(writing, 10)
     assert key_of(sealed) == shredded.new_key
     await destroy_shredded_keys_of(pool)
-    assert vault.open(await pool.fetchval(
-        "SELECT name FROM subjects WHERE subject_id = $1", sid)) == "written meanwhile"
+    assert (
+        vault.open(await pool.fetchval("SELECT name FROM subjects WHERE subject_id = $1", sid))
+        == "written meanwhile"
+    )
 
 
 async def test_a_shredding_waits_for_a_sealing_in_progress_and_carries_its_value_over(
@@ -300,8 +359,7 @@ async def test_a_shredding_waits_for_a_sealing_in_progress_and_carries_its_value
         async with writer.transaction():
             sealed = await vault.seal(writer, sid, "sealed before the shredding")
             assert key_of(sealed) == old
-            await writer.execute("UPDATE subjects SET name = $2 WHERE subject_id = $1",
-                                 sid, sealed)
+            await writer.execute("UPDATE subjects SET name = $2 WHERE subject_id = $1", sid, sealed)
 
             async def shred() -> Shredded:
                 async with shredder.transaction():
@@ -324,8 +382,7 @@ async def test_a_subject_without_a_key_has_nothing_to_shred(
     await pool.execute("INSERT INTO subjects (subject_id) VALUES ($1)", sid)
     assert await _shred(pool, sid) == Shredded(destroyed_key=None)
     assert await _shred(pool, f"never-seen-{unique}") == Shredded(destroyed_key=None)
-    assert await pool.fetchval("SELECT count(*) FROM subject_keys WHERE subject_id = $1",
-                               sid) == 0
+    assert await pool.fetchval("SELECT count(*) FROM subject_keys WHERE subject_id = $1", sid) == 0
 
 
 async def test_forgetting_everything_leaves_no_key_and_the_next_value_gets_a_new_one(
@@ -414,17 +471,22 @@ def test_a_redaction_inside_json_leaves_keys_and_structure_whole() -> None:
     """An erased value that is also a key or a fragment of the document's syntax changes
     only the strings that hold it."""
     redaction = Redaction(values=("category", '"'), sparing="other")
-    document = json.dumps({"category": "contact", "note": "my category is \"x\"",
-                           "items": [{"category": "category"}]})
+    document = json.dumps(
+        {"category": "contact", "note": 'my category is "x"', "items": [{"category": "category"}]}
+    )
     redacted = json.loads(redaction.apply_json(document))
     marker = redaction.marker
     # A quote is short: only where it stands alone, never the JSON's own quotes.
-    assert redacted == {"category": "contact", "note": f"my {marker} is \"x\"",
-                        "items": [{"category": marker}]}
+    assert redacted == {
+        "category": "contact",
+        "note": f'my {marker} is "x"',
+        "items": [{"category": marker}],
+    }
 
 
 async def test_a_purpose_change_notice_is_kept_under_the_new_key(
-        pool: asyncpg.Pool, unique: str) -> None:
+    pool: asyncpg.Pool, unique: str
+) -> None:
     """Article 4's notices are the organisation's record of telling the person: an erasure
     keeps them, sealed again (their key is two columns: the change and the subject)."""
     subject, change = f"pc-subj-{unique}", f"chg-{unique}"
@@ -433,29 +495,43 @@ async def test_a_purpose_change_notice_is_kept_under_the_new_key(
         """INSERT INTO purpose_changes (change_id, purpose_id, proposed_text, related,
                                         decided_by, reason, method, proposed_at)
            VALUES ($1, 'billing', 'new text', true, 'admin', 'a reason given', 'notify',
-                   now())""", change)
+                   now())""",
+        change,
+    )
     for who in (subject, others):
         async with pool.acquire() as connection, connection.transaction():
             await connection.execute("INSERT INTO subjects (subject_id) VALUES ($1)", who)
             recipient, line, body = await vault_of(connection).seal_all(
-                connection, who, f"{who}@example.jp", "purpose changed", f"Dear {who}")
+                connection, who, f"{who}@example.jp", "purpose changed", f"Dear {who}"
+            )
             await connection.execute(
                 """INSERT INTO purpose_change_notices (change_id, subject_id, recipient,
                                                        subject_line, body)
-                   VALUES ($1, $2, $3, $4, $5)""", change, who, recipient, line, body)
+                   VALUES ($1, $2, $3, $4, $5)""",
+                change,
+                who,
+                recipient,
+                line,
+                body,
+            )
     before = await pool.fetchval(
-        "SELECT body FROM purpose_change_notices WHERE subject_id = $1", others)
+        "SELECT body FROM purpose_change_notices WHERE subject_id = $1", others
+    )
     shredded = await _shred(pool, subject)
     assert shredded.resealed == 3
     async with pool.acquire() as connection:
         vault = vault_of(connection)
         row = await connection.fetchrow(
-            "SELECT recipient, body FROM purpose_change_notices WHERE subject_id = $1",
-            subject)
+            "SELECT recipient, body FROM purpose_change_notices WHERE subject_id = $1", subject
+        )
         assert vault.open(row["recipient"]) == f"{subject}@example.jp"
         assert key_of(row["body"]) == shredded.new_key
-        assert await connection.fetchval(  # the other subject's row was not touched
-            "SELECT body FROM purpose_change_notices WHERE subject_id = $1", others) == before
+        assert (
+            await connection.fetchval(  # the other subject's row was not touched
+                "SELECT body FROM purpose_change_notices WHERE subject_id = $1", others
+            )
+            == before
+        )
 
 
 def test_a_short_erased_value_is_redacted_where_it_stands_alone_only() -> None:

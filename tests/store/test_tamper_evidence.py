@@ -52,8 +52,9 @@ class Store:
 
 
 @pytest.fixture
-async def store(postgres_server: str, unique: str, tmp_path: Path,
-                vault: Vault) -> AsyncIterator[Store]:
+async def store(
+    postgres_server: str, unique: str, tmp_path: Path, vault: Vault
+) -> AsyncIterator[Store]:
     """Three requests of five events, a checkpoint at each close and one at the end."""
     async with database_with_roles(postgres_server, "dsr_tamper") as roles:
         runtime_pool = await create_pool(roles.runtime_url, max_size=2, vault=vault)
@@ -67,25 +68,40 @@ async def store(postgres_server: str, unique: str, tmp_path: Path,
             for label in ("a", "b", "c"):
                 request_id = await new_request(runtime_pool, unique, label)
                 for n in range(5):
-                    await events.append(event(request_id, EventType.DEADLINE_REMINDED,
-                                              minutes=n, step="answer", index=n))
+                    await events.append(
+                        event(
+                            request_id,
+                            EventType.DEADLINE_REMINDED,
+                            minutes=n,
+                            step="answer",
+                            index=n,
+                        )
+                    )
                 last = await runtime_pool.fetchrow(
-                    "SELECT last_seq, last_hash FROM requests WHERE request_id = $1",
-                    request_id)
-                await signer.sign_head(runtime_pool, "close", RequestMark(
-                    request_id=request_id, seq=last["last_seq"], hash=last["last_hash"]))
+                    "SELECT last_seq, last_hash FROM requests WHERE request_id = $1", request_id
+                )
+                await signer.sign_head(
+                    runtime_pool,
+                    "close",
+                    RequestMark(
+                        request_id=request_id, seq=last["last_seq"], hash=last["last_hash"]
+                    ),
+                )
                 ids.append(request_id)
             await signer.sign_head(runtime_pool, "interval")
-            yield Store(runtime_pool, superuser, roles.runtime_url, key_file, witness, signer,
-                        ids)
+            yield Store(runtime_pool, superuser, roles.runtime_url, key_file, witness, signer, ids)
         finally:
             await runtime_pool.close()
             await superuser.close()
 
 
 @pytest.fixture
-def verify(monkeypatch: pytest.MonkeyPatch, store: Store, keyring_dir: Path,
-           capsys: pytest.CaptureFixture[str]) -> Any:
+def verify(
+    monkeypatch: pytest.MonkeyPatch,
+    store: Store,
+    keyring_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> Any:
     """`dsr audit verify` on the test's store, its key and its witness."""
     for name, value in vault_environment(keyring_dir).items():
         monkeypatch.setenv(name, value)
@@ -112,11 +128,16 @@ async def test_an_untouched_store_verifies(store: Store, verify: Any) -> None:
 
 
 async def test_a_rewritten_event_with_its_chain_recomputed_is_caught(
-    store: Store, verify: Any,
+    store: Store,
+    verify: Any,
 ) -> None:
     victim = store.requests[1]
-    await tamper(store.superuser, """UPDATE request_events SET payload = '{"step": "answer",
-                 "index": 99}'::jsonb WHERE request_id = $1 AND seq = 3""", victim)
+    await tamper(
+        store.superuser,
+        """UPDATE request_events SET payload = '{"step": "answer",
+                 "index": 99}'::jsonb WHERE request_id = $1 AND seq = 3""",
+        victim,
+    )
     await rechain(store.superuser, victim)
     assert (await EventStore(store.runtime).verify(victim)).intact  # the chain is fooled
 
@@ -128,11 +149,16 @@ async def test_a_rewritten_event_with_its_chain_recomputed_is_caught(
 
 
 async def test_a_rewrite_with_the_log_recomputed_too_is_caught_by_the_signed_heads(
-    store: Store, verify: Any,
+    store: Store,
+    verify: Any,
 ) -> None:
     victim = store.requests[0]
-    await tamper(store.superuser, """UPDATE request_events SET actor = 'nobody'
-                                      WHERE request_id = $1 AND seq = 1""", victim)
+    await tamper(
+        store.superuser,
+        """UPDATE request_events SET actor = 'nobody'
+                                      WHERE request_id = $1 AND seq = 1""",
+        victim,
+    )
     await rechain(store.superuser, victim)
     await relog(store.superuser)
 
@@ -147,8 +173,13 @@ async def test_a_rewrite_with_the_log_recomputed_too_is_caught_by_the_signed_hea
 
 async def test_a_deleted_request_is_caught(store: Store, verify: Any) -> None:
     victim = store.requests[1]
-    for table in ("event_log", "deadline_compliance", "request_events", "deadlines",
-                  "request_details"):
+    for table in (
+        "event_log",
+        "deadline_compliance",
+        "request_events",
+        "deadlines",
+        "request_details",
+    ):
         await tamper(store.superuser, f"DELETE FROM {table} WHERE request_id = $1", victim)
     await store.superuser.execute("DELETE FROM requests WHERE request_id = $1", victim)
 
@@ -168,8 +199,9 @@ async def test_a_truncated_tail_is_caught(store: Store, verify: Any) -> None:
     verifies, the log is whole as far as it goes, and it is shorter than signed."""
     last = store.requests[2]
     await tamper(store.superuser, "DELETE FROM event_log WHERE position > 13")
-    await tamper(store.superuser,
-                 "DELETE FROM request_events WHERE request_id = $1 AND seq > 3", last)
+    await tamper(
+        store.superuser, "DELETE FROM request_events WHERE request_id = $1 AND seq > 3", last
+    )
     await rechain(store.superuser, last)
 
     code, out = await verify()
@@ -182,32 +214,53 @@ async def test_an_event_slipped_in_behind_the_log_is_caught(store: Store, verify
     """Appended with the log's trigger switched off: in the request's chain, not in the log."""
     victim = store.requests[0]
     row = await store.runtime.fetchrow(
-        "SELECT last_seq, last_hash FROM requests WHERE request_id = $1", victim)
+        "SELECT last_seq, last_hash FROM requests WHERE request_id = $1", victim
+    )
     forged = event(victim, EventType.DEADLINE_REMINDED, minutes=9, step="answer")
-    digest = link_hash(row["last_hash"], canonical_encoding(
-        request_id=victim, seq=6, type=forged.type.value, payload=forged.payload,
-        occurred_at=forged.occurred_at, actor=forged.actor,
-        idempotency_key=forged.idempotency_key))
-    await tamper(store.superuser, """INSERT INTO request_events (request_id, seq, type,
+    digest = link_hash(
+        row["last_hash"],
+        canonical_encoding(
+            request_id=victim,
+            seq=6,
+            type=forged.type.value,
+            payload=forged.payload,
+            occurred_at=forged.occurred_at,
+            actor=forged.actor,
+            idempotency_key=forged.idempotency_key,
+        ),
+    )
+    await tamper(
+        store.superuser,
+        """INSERT INTO request_events (request_id, seq, type,
                  payload, occurred_at, actor, idempotency_key, prev_hash, hash)
                  VALUES ($1, 6, $2, $3, $4, $5, $6, $7, $8)""",
-                 victim, forged.type.value, forged.payload, forged.occurred_at, forged.actor,
-                 forged.idempotency_key, row["last_hash"], digest)
+        victim,
+        forged.type.value,
+        forged.payload,
+        forged.occurred_at,
+        forged.actor,
+        forged.idempotency_key,
+        row["last_hash"],
+        digest,
+    )
     await store.superuser.execute(
-        "UPDATE requests SET last_seq = 6, last_hash = $2 WHERE request_id = $1",
-        victim, digest)
+        "UPDATE requests SET last_seq = 6, last_hash = $2 WHERE request_id = $1", victim, digest
+    )
     code, out = await verify()
     assert code == 3 and f"event {victim}#6 is not in the log" in out
 
 
 async def test_a_checkpoint_not_signed_with_the_key_is_refused(
-    store: Store, verify: Any,
+    store: Store,
+    verify: Any,
 ) -> None:
     """A forged checkpoint dropped into the witness is reported, and pins nothing."""
-    signed, = [s for _, s in store.witness.read().checkpoints
-               if s.checkpoint.reason == "interval"]
-    forged = sign(Ed25519PrivateKey.generate(), signed.checkpoint.model_copy(
-        update={"log_head": "f" * 64}))
+    (signed,) = [
+        s for _, s in store.witness.read().checkpoints if s.checkpoint.reason == "interval"
+    ]
+    forged = sign(
+        Ed25519PrivateKey.generate(), signed.checkpoint.model_copy(update={"log_head": "f" * 64})
+    )
     store.witness.write(forged.model_copy(update={"signature": forged.signature}))
     code, out = await verify()
     assert code == 3 and "a checkpoint whose signature does not verify with key" in out
@@ -215,7 +268,10 @@ async def test_a_checkpoint_not_signed_with_the_key_is_refused(
 
 
 async def test_an_auditor_verifies_with_the_pinned_public_key_alone(
-    store: Store, verify: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    store: Store,
+    verify: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     pinned = tmp_path / "pinned.pub.pem"
     pinned.write_bytes(public_pem(load_private_key(store.key_file, create=False).public_key()))
@@ -237,24 +293,28 @@ async def test_witness_files_are_read_only_and_durable(store: Store) -> None:
     assert os.stat(store.key_file).st_mode & 0o777 == 0o600
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE request_events SET actor = 'x'",
-    "DELETE FROM request_events",
-    "TRUNCATE request_events CASCADE",
-    "UPDATE event_log SET log_hash = 'x'",
-    "DELETE FROM event_log",
-    "INSERT INTO event_log VALUES (999, 'x', 1, 'x', 'x')",
-    "UPDATE request_histories SET run_id = 'x'",
-    "UPDATE deadline_compliance SET closed_as = 'met'",
-    "ALTER TABLE request_events DISABLE TRIGGER request_events_no_update_delete",
-    "ALTER TABLE request_events DISABLE TRIGGER ALL",
-    "DROP TRIGGER request_events_extend_log ON request_events",
-    "ALTER TABLE request_events OWNER TO CURRENT_USER",
-    "SET session_replication_role = replica",
-    "CREATE TABLE shadow (x int)",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE request_events SET actor = 'x'",
+        "DELETE FROM request_events",
+        "TRUNCATE request_events CASCADE",
+        "UPDATE event_log SET log_hash = 'x'",
+        "DELETE FROM event_log",
+        "INSERT INTO event_log VALUES (999, 'x', 1, 'x', 'x')",
+        "UPDATE request_histories SET run_id = 'x'",
+        "UPDATE deadline_compliance SET closed_as = 'met'",
+        "ALTER TABLE request_events DISABLE TRIGGER request_events_no_update_delete",
+        "ALTER TABLE request_events DISABLE TRIGGER ALL",
+        "DROP TRIGGER request_events_extend_log ON request_events",
+        "ALTER TABLE request_events OWNER TO CURRENT_USER",
+        "SET session_replication_role = replica",
+        "CREATE TABLE shadow (x int)",
+    ],
+)
 async def test_the_runtime_role_cannot_change_the_evidence(
-    store: Store, statement: str,
+    store: Store,
+    statement: str,
 ) -> None:
     before = await store.superuser.fetchval("SELECT count(*) FROM request_events")
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
@@ -265,8 +325,9 @@ async def test_the_runtime_role_cannot_change_the_evidence(
 async def test_the_runtime_role_appends_and_reads(store: Store) -> None:
     """...and still does its work: the log grows with every append, by the trigger."""
     events = EventStore(store.runtime)
-    await events.append(event(store.requests[0], EventType.DEADLINE_REMINDED, minutes=20,
-                              step="answer"))
+    await events.append(
+        event(store.requests[0], EventType.DEADLINE_REMINDED, minutes=20, step="answer")
+    )
     size = await store.runtime.fetchval("SELECT max(position) FROM event_log")
     assert size == 16
     assert (await events.verify(store.requests[0])).intact
@@ -275,8 +336,9 @@ async def test_the_runtime_role_appends_and_reads(store: Store) -> None:
 async def test_register_events_join_the_log_and_verify(store: Store, verify: Any) -> None:
     """The registers' streams (here Article 9's) are chained like requests' events and
     pinned by the same log and checkpoints."""
-    await post_policy(store.runtime, b"the privacy policy", posted_at=POSTED,
-                      effective_at=None, posted_by="admin")
+    await post_policy(
+        store.runtime, b"the privacy policy", posted_at=POSTED, effective_at=None, posted_by="admin"
+    )
     await store.signer.sign_head(store.runtime, "interval")
     code, out = await verify()
     assert code == 0, out
@@ -285,12 +347,16 @@ async def test_register_events_join_the_log_and_verify(store: Store, verify: Any
 
 
 async def test_a_rewritten_register_event_is_caught(store: Store, verify: Any) -> None:
-    await post_policy(store.runtime, b"the privacy policy", posted_at=POSTED,
-                      effective_at=None, posted_by="admin")
+    await post_policy(
+        store.runtime, b"the privacy policy", posted_at=POSTED, effective_at=None, posted_by="admin"
+    )
     await store.signer.sign_head(store.runtime, "interval")
-    await tamper(store.superuser,
-                 """UPDATE register_events SET payload = payload || '{"effective_at": "2020"}'
-                     WHERE stream = 'privacy-policy'""", tables=("register_events",))
+    await tamper(
+        store.superuser,
+        """UPDATE register_events SET payload = payload || '{"effective_at": "2020"}'
+                     WHERE stream = 'privacy-policy'""",
+        tables=("register_events",),
+    )
     code, out = await verify()
     assert code == 3, out
     assert "register/privacy-policy: BROKEN at seq 1: hash does not match" in out

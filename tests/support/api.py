@@ -34,8 +34,9 @@ def make_app(services: Services) -> FastAPI:
 
 
 def services_for(client: Client, pool: asyncpg.Pool, task_queue: str) -> Services:
-    return Services(client=client, pool=pool, settings=Settings(DSR_TASK_QUEUE=task_queue),
-                    act_key=TEST_ACT_KEY)
+    return Services(
+        client=client, pool=pool, settings=Settings(DSR_TASK_QUEUE=task_queue), act_key=TEST_ACT_KEY
+    )
 
 
 def bearer(token: str) -> dict[str, str]:

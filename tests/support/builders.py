@@ -27,29 +27,47 @@ REQUESTER = {"name": NAME, "email": EMAIL}
 DETAILS: dict[str, dict[str, Any]] = {
     RequestKind.INQUIRY.value: {"text": TEXT},
     RequestKind.DISCLOSURE.value: {"categories": ["identity", "contact"]},
-    RequestKind.CORRECTION.value: {"changes": [
-        {"field": "address", "action": "correct", "new_value": "1-2-3 Chiyoda, Tokyo"},
-        {"field": "nickname", "action": "delete"},
-    ], "statement": "I moved last spring."},
+    RequestKind.CORRECTION.value: {
+        "changes": [
+            {"field": "address", "action": "correct", "new_value": "1-2-3 Chiyoda, Tokyo"},
+            {"field": "nickname", "action": "delete"},
+        ],
+        "statement": "I moved last spring.",
+    },
     RequestKind.SUSPENSION.value: {
-        "action": "erase", "grounds": ["obtained_wrongfully"], "statement": "I never signed up.",
+        "action": "erase",
+        "grounds": ["obtained_wrongfully"],
+        "statement": "I never signed up.",
     },
     RequestKind.THIRD_PARTY_STOP.value: {"partners": ["partner-42", "ads.example:eu"]},
 }
 
 
-def submission(kind: str | RequestKind = RequestKind.INQUIRY, request_id: str = "req-2026.001",
-               subject_id: str = "subj:77", /, *, person: Mapping[str, str] | None = None,
-               name: Any = None, email: Any = None, text: Any = None,
-               statement: str | None = None, **overrides: Any) -> dict[str, Any]:
+def submission(
+    kind: str | RequestKind = RequestKind.INQUIRY,
+    request_id: str = "req-2026.001",
+    subject_id: str = "subj:77",
+    /,
+    *,
+    person: Mapping[str, str] | None = None,
+    name: Any = None,
+    email: Any = None,
+    text: Any = None,
+    statement: str | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
     """A valid submission of `kind`, as the edge receives it: the requester and details of
     a typical case unless given. `person` (a mapping like `tests.support.privacy.PERSONAL`)
     supplies the requester and an inquiry's text; `name`, `email` and `text` set one of
     them; `statement` is added to the details; `overrides` replace whole fields."""
     kind = RequestKind(kind).value
-    data: dict[str, Any] = {"request_id": request_id, "subject_id": subject_id, "kind": kind,
-                            "requester": dict(REQUESTER),
-                            "details": copy.deepcopy(DETAILS[kind])}
+    data: dict[str, Any] = {
+        "request_id": request_id,
+        "subject_id": subject_id,
+        "kind": kind,
+        "requester": dict(REQUESTER),
+        "details": copy.deepcopy(DETAILS[kind]),
+    }
     if person is not None:
         data["requester"] = {"name": person["name"], "email": person["email"]}
         if kind == RequestKind.INQUIRY.value and "text" in person:
@@ -66,8 +84,9 @@ def submission(kind: str | RequestKind = RequestKind.INQUIRY, request_id: str = 
     return data
 
 
-def parsed(kind: str | RequestKind = RequestKind.INQUIRY, /, *args: str,
-           **overrides: Any) -> SubjectRequest:
+def parsed(
+    kind: str | RequestKind = RequestKind.INQUIRY, /, *args: str, **overrides: Any
+) -> SubjectRequest:
     """`submission(...)` as the edge admits it."""
     return parse_submission(submission(kind, *args, **overrides))
 
@@ -76,7 +95,8 @@ async def new_request(pool: asyncpg.Pool, unique: str, label: str = "r") -> str:
     """A fresh request row (status 'submitted', no events yet); returns its id."""
     request_id = f"{label}-{unique}"
     await IntakeStore(pool).record_submission(
-        parsed("inquiry", request_id, f"subj-{unique}"), POLICY)
+        parsed("inquiry", request_id, f"subj-{unique}"), POLICY
+    )
     return request_id
 
 

@@ -33,8 +33,10 @@ def suite_vault(keyring: Path) -> Vault:
 def vault_environment(keyring: Path) -> dict[str, str]:
     """What `dsr` or the service needs in its environment to open what `suite_vault(keyring)`
     sealed."""
-    return {"DSR_KEYRING_DIR": str(keyring),
-            "DSR_KEY_ENCRYPTION_KEY": base64.b64encode(TEST_KEY_ENCRYPTION_KEY).decode()}
+    return {
+        "DSR_KEYRING_DIR": str(keyring),
+        "DSR_KEY_ENCRYPTION_KEY": base64.b64encode(TEST_KEY_ENCRYPTION_KEY).decode(),
+    }
 
 
 @contextlib.asynccontextmanager
@@ -68,8 +70,9 @@ class Roles:
 
 
 @contextlib.asynccontextmanager
-async def database_with_roles(server_url: str, prefix: str, *,
-                              migrated: bool = True) -> AsyncIterator[Roles]:
+async def database_with_roles(
+    server_url: str, prefix: str, *, migrated: bool = True
+) -> AsyncIterator[Roles]:
     """A new database set up as the service sets up its own: an owner and a runtime role of
     its own (the server may be shared; both dropped afterwards), and unless `migrated` is
     false, the migrations applied as the owner and the runtime role's grants."""
@@ -78,8 +81,11 @@ async def database_with_roles(server_url: str, prefix: str, *,
     try:
         async with scratch_database(server_url, prefix) as url:
             await ensure_roles(url, owner=owner, runtime=runtime)
-            roles = Roles(runtime_url=with_user(url, runtime), owner_url=with_user(url, owner),
-                          superuser_url=url)
+            roles = Roles(
+                runtime_url=with_user(url, runtime),
+                owner_url=with_user(url, owner),
+                superuser_url=url,
+            )
             if migrated:
                 await prepare_store(roles.runtime_url, roles.owner_url)
             yield roles
@@ -92,8 +98,12 @@ async def database_with_roles(server_url: str, prefix: str, *,
             await admin.close()
 
 
-async def tamper(superuser: asyncpg.Pool, sql: str, *args: object,
-                 tables: tuple[str, ...] = ("request_events", "event_log")) -> str:
+async def tamper(
+    superuser: asyncpg.Pool,
+    sql: str,
+    *args: object,
+    tables: tuple[str, ...] = ("request_events", "event_log"),
+) -> str:
     """Run `sql` as an attacker with a superuser's power would: the tables' triggers
     switched off, the statement run, the triggers switched back as they were, in one
     transaction (nobody else ever sees them off). Returns the statement's status."""
@@ -101,16 +111,21 @@ async def tamper(superuser: asyncpg.Pool, sql: str, *args: object,
         triggers = await connection.fetch(
             """SELECT c.relname AS table_name, t.tgname, t.tgenabled::text AS tgenabled
                  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-                WHERE c.relname = ANY ($1) AND NOT t.tgisinternal""", list(tables))
+                WHERE c.relname = ANY ($1) AND NOT t.tgisinternal""",
+            list(tables),
+        )
         for t in triggers:
             await connection.execute(
-                f'ALTER TABLE "{t["table_name"]}" DISABLE TRIGGER "{t["tgname"]}"')
+                f'ALTER TABLE "{t["table_name"]}" DISABLE TRIGGER "{t["tgname"]}"'
+            )
         status = await connection.execute(sql, *args)
         restore = {"A": "ENABLE ALWAYS", "O": "ENABLE", "R": "ENABLE REPLICA"}
         for t in triggers:
             if t["tgenabled"] != "D":
-                await connection.execute(f'ALTER TABLE "{t["table_name"]}" '
-                                         f'{restore[t["tgenabled"]]} TRIGGER "{t["tgname"]}"')
+                await connection.execute(
+                    f'ALTER TABLE "{t["table_name"]}" '
+                    f'{restore[t["tgenabled"]]} TRIGGER "{t["tgname"]}"'
+                )
         return status
 
 
@@ -118,20 +133,39 @@ async def rechain(superuser: asyncpg.Pool, request_id: str) -> None:
     """What an attacker who knows the chain does after changing a request's events:
     recompute every hash of the request and the projection's last one."""
     rows = await superuser.fetch(
-        "SELECT * FROM request_events WHERE request_id = $1 ORDER BY seq", request_id)
+        "SELECT * FROM request_events WHERE request_id = $1 ORDER BY seq", request_id
+    )
     prev = GENESIS_HASH
     for seq, row in enumerate(rows, start=1):
-        digest = link_hash(prev, canonical_encoding(
-            request_id=request_id, seq=seq, type=row["type"], payload=row["payload"],
-            occurred_at=row["occurred_at"], actor=row["actor"],
-            idempotency_key=row["idempotency_key"]))
-        await tamper(superuser, """UPDATE request_events SET seq = $3, prev_hash = $4, hash = $5
+        digest = link_hash(
+            prev,
+            canonical_encoding(
+                request_id=request_id,
+                seq=seq,
+                type=row["type"],
+                payload=row["payload"],
+                occurred_at=row["occurred_at"],
+                actor=row["actor"],
+                idempotency_key=row["idempotency_key"],
+            ),
+        )
+        await tamper(
+            superuser,
+            """UPDATE request_events SET seq = $3, prev_hash = $4, hash = $5
                                     WHERE request_id = $1 AND seq = $2""",
-                     request_id, row["seq"], seq, prev, digest)
+            request_id,
+            row["seq"],
+            seq,
+            prev,
+            digest,
+        )
         prev = digest
     await superuser.execute(
         "UPDATE requests SET last_seq = $2, last_hash = $3 WHERE request_id = $1",
-        request_id, len(rows), prev)
+        request_id,
+        len(rows),
+        prev,
+    )
 
 
 async def relog(superuser: asyncpg.Pool) -> None:
@@ -139,10 +173,18 @@ async def relog(superuser: asyncpg.Pool) -> None:
     events = await superuser.fetch(
         """SELECT e.request_id, e.seq, e.hash FROM request_events e
              LEFT JOIN event_log l ON l.request_id = e.request_id AND l.seq = e.seq
-            ORDER BY l.position NULLS LAST, e.recorded_at, e.seq""")
+            ORDER BY l.position NULLS LAST, e.recorded_at, e.seq"""
+    )
     await tamper(superuser, "DELETE FROM event_log")
     head = LOG_GENESIS
     for position, row in enumerate(events, start=1):
         head = log_link(head, row["hash"])
-        await tamper(superuser, "INSERT INTO event_log VALUES ($1, $2, $3, $4, $5)",
-                     position, row["request_id"], row["seq"], row["hash"], head)
+        await tamper(
+            superuser,
+            "INSERT INTO event_log VALUES ($1, $2, $3, $4, $5)",
+            position,
+            row["request_id"],
+            row["seq"],
+            row["hash"],
+            head,
+        )

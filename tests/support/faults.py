@@ -71,7 +71,8 @@ class _FailingAfterEffect(ActivityInboundInterceptor):
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
         info = activity.info()
         _, seen = self.injector.attempts.setdefault(
-            (info.workflow_id or "", info.activity_id), (info.activity_type, []))
+            (info.workflow_id or "", info.activity_id), (info.activity_type, [])
+        )
         seen.append(info.attempt)
         result = await super().execute_activity(input)
         if info.attempt == 1:
@@ -84,21 +85,23 @@ NAMESPACE = "default"
 
 # What one answered inquiry leaves in `request_events`: (type, step or notice) → count.
 # notice.delivered carries only the notification id; it is resolved to its notice.
-INQUIRY_EVENTS = Counter({
-    ("request.received", None): 1,
-    ("deadline.started", "acknowledge"): 1,
-    ("notice.queued", "receipt"): 1,
-    ("notice.delivered", "receipt"): 1,
-    ("deadline.met", "acknowledge"): 1,
-    ("deadline.started", "answer"): 1,
-    ("answer.recorded", None): 1,
-    ("deadline.met", "answer"): 1,
-    ("deadline.started", "notify"): 1,
-    ("notice.queued", "answer"): 1,
-    ("notice.delivered", "answer"): 1,
-    ("deadline.met", "notify"): 1,
-    ("request.closed", None): 1,
-})
+INQUIRY_EVENTS = Counter(
+    {
+        ("request.received", None): 1,
+        ("deadline.started", "acknowledge"): 1,
+        ("notice.queued", "receipt"): 1,
+        ("notice.delivered", "receipt"): 1,
+        ("deadline.met", "acknowledge"): 1,
+        ("deadline.started", "answer"): 1,
+        ("answer.recorded", None): 1,
+        ("deadline.met", "answer"): 1,
+        ("deadline.started", "notify"): 1,
+        ("notice.queued", "answer"): 1,
+        ("notice.delivered", "answer"): 1,
+        ("deadline.met", "notify"): 1,
+        ("request.closed", None): 1,
+    }
+)
 EVENTS_PER_INQUIRY = INQUIRY_EVENTS.total()
 INQUIRY_NOTICES = ("answer", "receipt")
 
@@ -206,8 +209,11 @@ class FaultStack:
         self.worker_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             return subprocess.Popen(
-                [sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=self.worker_env(),
-                stdout=log, stderr=subprocess.STDOUT,
+                [sys.executable, str(ROOT / "worker.py")],
+                cwd=ROOT,
+                env=self.worker_env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
 
     async def start_worker(self) -> None:
@@ -220,7 +226,8 @@ class FaultStack:
             return self.log_since(offset)
 
         await eventually(
-            log_text, lambda text: "worker running" in text or worker.poll() is not None,
+            log_text,
+            lambda text: "worker running" in text or worker.poll() is not None,
             within=60,
         )
         assert worker.poll() is None, f"the worker exited at start:\n{self.log_since(offset)}"
@@ -250,7 +257,9 @@ class FaultStack:
         async def one(request_id: str) -> None:
             result = await submit(
                 submission("inquiry", request_id, f"subj-{request_id}", person=PERSONAL),
-                client=self.client, pool=self.pool, task_queue=self.task_queue,
+                client=self.client,
+                pool=self.pool,
+                task_queue=self.task_queue,
             )
             assert result.created and result.workflow_started, result
 
@@ -258,8 +267,13 @@ class FaultStack:
 
     async def respond_to(self, request_ids: Iterable[str]) -> None:
         async def one(request_id: str) -> None:
-            view = await respond(request_id, PERSONAL["answer"], actor("op-faults"),
-                                 client=self.client, pool=self.pool)
+            view = await respond(
+                request_id,
+                PERSONAL["answer"],
+                actor("op-faults"),
+                client=self.client,
+                pool=self.pool,
+            )
             assert view.request_id == request_id
 
         await asyncio.gather(*(one(rid) for rid in request_ids))
@@ -268,7 +282,8 @@ class FaultStack:
         return await self.pool.fetchval(
             """SELECT count(*) FROM request_events
                 WHERE type = $1 AND ($2::text IS NULL OR payload->>'step' = $2)""",
-            event_type, step,
+            event_type,
+            step,
         )
 
     async def wait_for_events(
@@ -288,21 +303,30 @@ class FaultStack:
         """Every request answered and closed; every event, notice, answer and maildrop
         file exists exactly once; every hash chain intact; every workflow COMPLETED."""
         await self.wait_for_events("request.closed", len(request_ids))
-        outcomes = await asyncio.gather(*(
-            self.client.get_workflow_handle(workflow_id_for(rid),
-                                            result_type=RequestOutcome).result()
-            for rid in request_ids
-        ))
+        outcomes = await asyncio.gather(
+            *(
+                self.client.get_workflow_handle(
+                    workflow_id_for(rid), result_type=RequestOutcome
+                ).result()
+                for rid in request_ids
+            )
+        )
         assert [(o.request_id, o.outcome) for o in outcomes] == [
-            (rid, "answered") for rid in request_ids]
-        described = await asyncio.gather(*(
-            self.client.get_workflow_handle(workflow_id_for(rid)).describe()
-            for rid in request_ids))
+            (rid, "answered") for rid in request_ids
+        ]
+        described = await asyncio.gather(
+            *(
+                self.client.get_workflow_handle(workflow_id_for(rid)).describe()
+                for rid in request_ids
+            )
+        )
         assert {d.status for d in described} == {WorkflowExecutionStatus.COMPLETED}
 
         notices = await self.pool.fetch(
             """SELECT request_id, notification_id, notice, status FROM notifications
-                WHERE request_id = any($1::text[])""", request_ids)
+                WHERE request_id = any($1::text[])""",
+            request_ids,
+        )
         notice_of = {row["notification_id"]: row["notice"] for row in notices}
         per_request: dict[str, list[asyncpg.Record]] = {rid: [] for rid in request_ids}
         for row in notices:
@@ -314,20 +338,30 @@ class FaultStack:
         events: dict[str, list[asyncpg.Record]] = {rid: [] for rid in request_ids}
         for row in await self.pool.fetch(
             """SELECT request_id, seq, type, payload FROM request_events
-                WHERE request_id = any($1::text[]) ORDER BY request_id, seq""", request_ids):
+                WHERE request_id = any($1::text[]) ORDER BY request_id, seq""",
+            request_ids,
+        ):
             events[row["request_id"]].append(row)
         for rid, rows in events.items():
             assert [r["seq"] for r in rows] == list(range(1, EVENTS_PER_INQUIRY + 1)), rows
             kinds = Counter(_what(r, notice_of) for r in rows)
             assert kinds == INQUIRY_EVENTS, (rid, kinds - INQUIRY_EVENTS, INQUIRY_EVENTS - kinds)
 
-        answers = dict(await self.pool.fetch(
-            """SELECT request_id, count(*) FROM answers WHERE request_id = any($1::text[])
-                GROUP BY request_id""", request_ids))
+        answers = dict(
+            await self.pool.fetch(
+                """SELECT request_id, count(*) FROM answers WHERE request_id = any($1::text[])
+                GROUP BY request_id""",
+                request_ids,
+            )
+        )
         assert answers == dict.fromkeys(request_ids, 1)
-        statuses = {tuple(r) for r in await self.pool.fetch(
-            """SELECT status, outcome FROM requests WHERE request_id = any($1::text[])""",
-            request_ids)}
+        statuses = {
+            tuple(r)
+            for r in await self.pool.fetch(
+                """SELECT status, outcome FROM requests WHERE request_id = any($1::text[])""",
+                request_ids,
+            )
+        }
         assert statuses == {("closed", "answered")}
 
         store = EventStore(self.pool)
@@ -338,7 +372,8 @@ class FaultStack:
         files = sorted(p.name for p in self.maildrop.iterdir())
         assert files == sorted(
             f"{workflow_id_for(rid)}%3Anotice%3A{notice}.json"
-            for rid in request_ids for notice in INQUIRY_NOTICES
+            for rid in request_ids
+            for notice in INQUIRY_NOTICES
         )
 
     def diagnostics(self, lines: int = 40) -> str:

@@ -25,6 +25,7 @@ MESSAGE_LIMIT = 300  # a problem's message fits one readable line of the CLI
 FIELD_LIMIT = 300
 PROBLEM_LIMIT = 100  # a refusal stays readable however much was wrong
 
+
 def deep(shape: str, depth: int) -> Any:
     """A JSON value nested `depth` times, built without recursion: arrays, objects, or
     both in turn."""
@@ -76,8 +77,10 @@ def deep_json_text(depth: int, kind: str = "list") -> str:
 
 
 CONTROLS = (
-    [chr(code) for code in range(0x20)] + ["\x7f"]
-    + [chr(code) for code in range(0x80, 0xA0)] + ["\u2028", "\u2029"]
+    [chr(code) for code in range(0x20)]
+    + ["\x7f"]
+    + [chr(code) for code in range(0x80, 0xA0)]
+    + ["\u2028", "\u2029"]
 )
 SQL = [
     "'; DROP TABLE requests; --",
@@ -118,30 +121,35 @@ HUGE_STRINGS = [
 ]
 KINDS = [kind.value for kind in RequestKind]
 
-json_scalars = (
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
-)
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
 json_values = st.recursive(
     json_scalars,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 wrong_types = st.one_of(
-    st.integers(), st.sampled_from([0, -1, 2**63, 10**400]),
-    st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none(),
-    st.lists(json_scalars, max_size=4), st.dictionaries(st.text(max_size=8), json_values,
-                                                        max_size=3),
+    st.integers(),
+    st.sampled_from([0, -1, 2**63, 10**400]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.lists(json_scalars, max_size=4),
+    st.dictionaries(st.text(max_size=8), json_values, max_size=3),
     st.builds(lambda value, n: [value] * n, json_scalars, st.integers(50, 2_000)),
 )
 with_control = st.builds(
     lambda before, control, after: before + control + after,
-    st.text(max_size=12), st.sampled_from(CONTROLS), st.text(max_size=12),
+    st.text(max_size=12),
+    st.sampled_from(CONTROLS),
+    st.text(max_size=12),
 )
 with_oddity = st.builds(
     lambda before, odd, after: before + odd + after,
     st.sampled_from(["", "Hanako", "req-1", "hanako@example.jp", "partner-42"]),
-    st.sampled_from(ODDITIES), st.sampled_from(["", "Yamada", ".jp", "x"]),
+    st.sampled_from(ODDITIES),
+    st.sampled_from(["", "Yamada", ".jp", "x"]),
 )
 huge_strings = st.sampled_from(HUGE_STRINGS)
 deep_values = st.builds(
@@ -152,7 +160,10 @@ hostile_values = st.one_of(
     wrong_types, hostile_strings, deep_values, json_values, st.sampled_from(KINDS)
 )
 hostile_keys = st.one_of(
-    st.text(max_size=12), with_control, with_oddity, st.sampled_from(SQL),
+    st.text(max_size=12),
+    with_control,
+    with_oddity,
+    st.sampled_from(SQL),
     st.sampled_from(["", "k" * HUGE, "__proto__", "status", "workflow_id", "fingerprint"]),
 )
 
@@ -177,7 +188,7 @@ def containers(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, 
     if isinstance(value, dict):
         yield prefix
     for path in paths(value, prefix):
-        if isinstance(at(value, path[len(prefix):]), dict):
+        if isinstance(at(value, path[len(prefix) :]), dict):
             yield path
 
 
@@ -219,8 +230,12 @@ def hostile_submissions(draw: st.DrawFn, *, deep: bool = True) -> Any:
         if mutation == "replace":
             data = replaced(data, draw(st.sampled_from(list(paths(data)))), draw(values))
         elif mutation == "extra_key":
-            data = with_key(data, draw(st.sampled_from(list(containers(data)))),
-                            draw(hostile_keys), draw(values))
+            data = with_key(
+                data,
+                draw(st.sampled_from(list(containers(data)))),
+                draw(hostile_keys),
+                draw(values),
+            )
         else:
             data = without(data, draw(st.sampled_from(list(paths(data)))))
     return data
@@ -235,11 +250,24 @@ def near_valid_submissions(draw: st.DrawFn) -> dict[str, Any]:
     path = draw(st.sampled_from(leaves))
     old = at(data, path)
     cut = draw(st.integers(0, len(old)))
-    insert = draw(st.one_of(st.sampled_from(CONTROLS), st.sampled_from(ODDITIES),
-                            st.sampled_from(SQL), st.text(max_size=4)))
-    new = draw(st.sampled_from([
-        old[:cut] + insert + old[cut:], insert + old, old + insert, f" {old}\t\n",
-    ]))
+    insert = draw(
+        st.one_of(
+            st.sampled_from(CONTROLS),
+            st.sampled_from(ODDITIES),
+            st.sampled_from(SQL),
+            st.text(max_size=4),
+        )
+    )
+    new = draw(
+        st.sampled_from(
+            [
+                old[:cut] + insert + old[cut:],
+                insert + old,
+                old + insert,
+                f" {old}\t\n",
+            ]
+        )
+    )
     return replaced(data, path, new)
 
 
@@ -260,10 +288,14 @@ duplicate_key_texts = st.builds(
 top_levels = st.one_of(
     json_values.filter(lambda value: not isinstance(value, dict)),
     st.sampled_from([{}, [], "", 0, None, True, [submission()], "inquiry"]),
-    hostile_strings, deep_values,
+    hostile_strings,
+    deep_values,
 )
 payloads = st.one_of(
-    hostile_submissions(), hostile_submissions(), top_levels, json_values,
+    hostile_submissions(),
+    hostile_submissions(),
+    top_levels,
+    json_values,
     duplicate_key_texts.map(json.loads),
 )
 
@@ -312,10 +344,15 @@ def assert_clean(parsed: Any) -> None:
     free text with none but newline, carriage return and tab, all of it valid UTF-8."""
     details = parsed.details
     changes = getattr(details, "changes", [])
-    one_line = [parsed.request_id, parsed.subject_id, parsed.requester.name,
-                parsed.requester.email, *(change.field for change in changes),
-                *(change.new_value or "x" for change in changes),
-                *getattr(details, "partners", [])]
+    one_line = [
+        parsed.request_id,
+        parsed.subject_id,
+        parsed.requester.name,
+        parsed.requester.email,
+        *(change.field for change in changes),
+        *(change.new_value or "x" for change in changes),
+        *getattr(details, "partners", []),
+    ]
     for value in one_line:
         assert value and is_one_line(value), f"{value!r} has a control character"
         assert value == value.strip()
@@ -339,8 +376,7 @@ def assert_seals(parsed: Any) -> None:
     them shows in the envelope, and the address's blind index is what a lookup computes."""
     vault = Vault(keyring=None, index_key=INDEX_KEY)  # type: ignore[arg-type]
     details = parsed.details.model_dump(mode="json")
-    texts = (parsed.requester.name, parsed.requester.email,
-             json.dumps(details, ensure_ascii=False))
+    texts = (parsed.requester.name, parsed.requester.email, json.dumps(details, ensure_ascii=False))
     envelopes = [seal_with(KEY_ID, DATA_KEY, text) for text in texts]
     for text, envelope in zip(texts, envelopes, strict=True):
         assert envelope.isascii() and open_with(DATA_KEY, envelope) == text

@@ -6,7 +6,8 @@ import re
 import urllib.request
 
 _SAMPLE = re.compile(
-    r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$")
+    r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$"
+)
 
 
 def scrape(address: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -23,10 +24,12 @@ def scrape(address: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     return samples
 
 
-def sample(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str,
-           **labels: str) -> float | None:
+def sample(
+    samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str
+) -> float | None:
     """The value of the one series named `name` whose labels include `labels`."""
-    found = [value for (n, got), value in samples.items()
-             if n == name and set(labels.items()) <= got]
+    found = [
+        value for (n, got), value in samples.items() if n == name and set(labels.items()) <= got
+    ]
     assert len(found) <= 1, (name, labels, found)
     return found[0] if found else None

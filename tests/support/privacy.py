@@ -18,10 +18,15 @@ PERSONAL = {
 # What the operators write and the subject holds: personal too, and kept out of Temporal.
 REASON = "Disclosing this would reveal another customer's dispute (secret-reason-marker)."
 MEASURE = "Your record is flagged do-not-contact in every system (secret-measure-marker)."
-HELD_VALUES = {"name": "Hanako Yamada-Testperson", "phone": "090-1234-5678",
-               "address": "1-2-3 Minato, Tokyo", "bank_account": "MUFG 1234567",
-               "purchases": "37 orders since 2019", "segment": "frequent-night-buyer",
-               "ad_profile": "lookalike-audience-7"}
+HELD_VALUES = {
+    "name": "Hanako Yamada-Testperson",
+    "phone": "090-1234-5678",
+    "address": "1-2-3 Minato, Tokyo",
+    "bank_account": "MUFG 1234567",
+    "purchases": "37 orders since 2019",
+    "segment": "frequent-night-buyer",
+    "ad_profile": "lookalike-audience-7",
+}
 STATEMENT = "My phone number changed last spring (secret-statement-marker)."
 ALL_PERSONAL = [*PERSONAL.values(), REASON, MEASURE, STATEMENT, *HELD_VALUES.values()]
 # The new values of a correction are personal data too.
@@ -29,9 +34,17 @@ NEW_PHONE = "03-5555-0000-secret-phone-marker"
 NEW_NICKNAME = "secret-nickname-marker"
 IN_PLAY = [*ALL_PERSONAL, NEW_PHONE, NEW_NICKNAME]
 # Fragments of those that survive any quoting or escaping a renderer might apply to a value.
-FRAGMENTS = ["testperson", "secret-inquiry-marker", "secret-answer-marker",
-             "secret-reason-marker", "secret-phone-marker", "secret-nickname-marker",
-             "090-1234-5678", "mufg", "minato"]
+FRAGMENTS = [
+    "testperson",
+    "secret-inquiry-marker",
+    "secret-answer-marker",
+    "secret-reason-marker",
+    "secret-phone-marker",
+    "secret-nickname-marker",
+    "090-1234-5678",
+    "mufg",
+    "minato",
+]
 
 
 def readable_history(history_json: str) -> str:
@@ -56,8 +69,9 @@ def readable_history(history_json: str) -> str:
     return "\n".join(decoded)
 
 
-def leaks(text: str, values: Iterable[str] = PERSONAL.values(), *,
-          fragments: Iterable[str] = ()) -> list[str]:
+def leaks(
+    text: str, values: Iterable[str] = PERSONAL.values(), *, fragments: Iterable[str] = ()
+) -> list[str]:
     """Which of the personal `values` appear in `text`, and which `fragments` (lower case:
     pieces that survive any quoting or escaping) appear in it in any case. `[]`: none."""
     lowered = text.lower()

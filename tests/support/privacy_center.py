@@ -30,26 +30,30 @@ class Center:
         subject_id = subject_id or f"subj-{self.unique}"
         async with self.pool.acquire() as connection, connection.transaction():
             await connection.execute(
-                "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING",
-                subject_id)
+                "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING", subject_id
+            )
             # As the inventory keeps it: sealed, with the blind index the code is sent by.
             vault = vault_of(connection)
             await connection.execute(
                 """INSERT INTO personal_data
                        (subject_id, category, field, value, value_index, purpose)
                    VALUES ($1, 'contact', 'email', $2, $3, 'provide_service')""",
-                subject_id, await vault.seal(connection, subject_id, email),
-                vault.blind_index(email))
+                subject_id,
+                await vault.seal(connection, subject_id, email),
+                vault.blind_index(email),
+            )
         return subject_id
 
-    async def send(self, kind: str, fields: dict[str, str | list[str]],
-                   lang: str = "en") -> httpx.Response:
+    async def send(
+        self, kind: str, fields: dict[str, str | list[str]], lang: str = "en"
+    ) -> httpx.Response:
         """Open the kind's form, then send it with the form's token."""
         page = await self.http.get(f"/request/{kind}", params={"lang": lang})
         assert page.status_code == 200
         token = _CSRF.search(page.text).group(1)
-        return await self.http.post(f"/request/{kind}",
-                                    data={"csrf": token, "lang": lang, **fields})
+        return await self.http.post(
+            f"/request/{kind}", data={"csrf": token, "lang": lang, **fields}
+        )
 
     async def enter(self, verify_path: str, code: str, lang: str = "en") -> httpx.Response:
         """Enter a code on the code page (its token kept from the first visit: a locked or
@@ -59,15 +63,20 @@ class Center:
             assert page.status_code == 200, page.text
             self.tokens[verify_path] = _CSRF.search(page.text).group(1)
         token = self.tokens[verify_path]
-        return await self.http.post(verify_path.split("?")[0],
-                                    data={"csrf": token, "lang": lang, "code": code})
+        return await self.http.post(
+            verify_path.split("?")[0], data={"csrf": token, "lang": lang, "code": code}
+        )
 
     def mails(self) -> list[dict[str, str]]:
         if not self.maildrop.exists():
             return []
-        return [json.loads(p.read_text(encoding="utf-8"))
-                for p in sorted(self.maildrop.glob("*.json"))]
+        return [
+            json.loads(p.read_text(encoding="utf-8")) for p in sorted(self.maildrop.glob("*.json"))
+        ]
 
     def codes_to(self, address: str) -> list[str]:
-        return [_CODE.search(m["body"]).group(1) for m in self.mails()
-                if m["to"] == address and m["message_id"].startswith("pc-code-")]
+        return [
+            _CODE.search(m["body"]).group(1)
+            for m in self.mails()
+            if m["to"] == address and m["message_id"].startswith("pc-code-")
+        ]

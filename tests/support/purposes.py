@@ -20,20 +20,29 @@ async def define(pool: asyncpg.Pool, purpose_id: str, text: str = BEFORE) -> Non
     """A purpose of the test's own: changing one of Article 3's would change it for every
     other test sharing the database."""
     async with pool.acquire() as connection, connection.transaction():
-        await define_purpose(connection, PurposeVersion(purpose_id, 1, text, AT - timedelta(
-            days=30)), occurred_at=AT - timedelta(days=30))
+        await define_purpose(
+            connection,
+            PurposeVersion(purpose_id, 1, text, AT - timedelta(days=30)),
+            occurred_at=AT - timedelta(days=30),
+        )
 
 
-async def holders(pool: asyncpg.Pool, purpose_id: str, prefix: str, n: int, *,
-                  email: bool = True, incidental: bool = False) -> list[str]:
+async def holders(
+    pool: asyncpg.Pool,
+    purpose_id: str,
+    prefix: str,
+    n: int,
+    *,
+    email: bool = True,
+    incidental: bool = False,
+) -> list[str]:
     """`n` subjects holding an item under the purpose, each with an e-mail address on
     record (sealed, as the inventory holds it) unless told otherwise."""
     subjects = [f"{prefix}-{i:04d}" for i in range(n)]
     async with pool.acquire() as connection, connection.transaction():
         vault = vault_of(connection)
         for subject_id in subjects:
-            await connection.execute("INSERT INTO subjects (subject_id) VALUES ($1)",
-                                     subject_id)
+            await connection.execute("INSERT INTO subjects (subject_id) VALUES ($1)", subject_id)
             address = f"{subject_id}@example.jp"
             [sealed] = await vault.seal_all(connection, subject_id, address)
             purpose = f"incidental:{purpose_id}" if incidental else purpose_id
@@ -42,10 +51,17 @@ async def holders(pool: asyncpg.Pool, purpose_id: str, prefix: str, n: int, *,
                     """INSERT INTO personal_data (subject_id, category, field, value,
                                                   value_index, purpose)
                        VALUES ($1, 'contact', 'email', $2, $3, $4)""",
-                    subject_id, sealed, vault.blind_index(address), purpose)
+                    subject_id,
+                    sealed,
+                    vault.blind_index(address),
+                    purpose,
+                )
             else:
                 await connection.execute(
                     """INSERT INTO personal_data (subject_id, category, field, value, purpose)
                        VALUES ($1, 'transaction', 'purchases', $2, $3)""",
-                    subject_id, sealed, purpose)
+                    subject_id,
+                    sealed,
+                    purpose,
+                )
     return subjects

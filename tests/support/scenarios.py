@@ -53,26 +53,46 @@ async def seed_subject(pool: asyncpg.Pool, subject_id: str, *, registered: bool 
     async with pool.acquire() as connection, connection.transaction():
         vault = vault_of(connection)
         await connection.execute(
-            "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING", subject_id)
+            "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING", subject_id
+        )
         values = await vault.seal_all(connection, subject_id, *(row[2] for row in rows))
         await connection.executemany(
             """INSERT INTO personal_data
                    (subject_id, category, field, value, purpose, lawfully_obtained, value_index)
                VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-            [(subject_id, category, field, value, purpose, lawful,
-              vault.blind_index(plain) if field == "email" else None)
-             for (category, field, plain, purpose, lawful), value in zip(rows, values,
-                                                                         strict=True)])
+            [
+                (
+                    subject_id,
+                    category,
+                    field,
+                    value,
+                    purpose,
+                    lawful,
+                    vault.blind_index(plain) if field == "email" else None,
+                )
+                for (category, field, plain, purpose, lawful), value in zip(
+                    rows, values, strict=True
+                )
+            ],
+        )
         await connection.executemany(
             """INSERT INTO third_party_provisions (subject_id, partner_id, relationship,
                    legal_basis, data_items)
                VALUES ($1, $2, $3, $4, $5)""",
-            [(subject_id, "adnet-1", "third_party", "consent", ["purchases"]),
-             (subject_id, "broker-2", "third_party", "opt_out_notified", ["segment"]),
-             (subject_id, "tax-office", "third_party", "cooperation_with_authorities",
-              ["name", "bank_account"]),
-             (subject_id, "group-co", "joint_use", "not_third_party", ["name"]),
-             (subject_id, "call-centre", "entrustment", "not_third_party", ["phone"])])
+            [
+                (subject_id, "adnet-1", "third_party", "consent", ["purchases"]),
+                (subject_id, "broker-2", "third_party", "opt_out_notified", ["segment"]),
+                (
+                    subject_id,
+                    "tax-office",
+                    "third_party",
+                    "cooperation_with_authorities",
+                    ["name", "bank_account"],
+                ),
+                (subject_id, "group-co", "joint_use", "not_third_party", ["name"]),
+                (subject_id, "call-centre", "entrustment", "not_third_party", ["phone"]),
+            ],
+        )
 
 
 async def outcome_of(client: Client, request_id: str) -> str:
@@ -81,14 +101,33 @@ async def outcome_of(client: Client, request_id: str) -> str:
     return result["outcome"] if isinstance(result, dict) else result.outcome
 
 
-async def start(client: Client, pool: asyncpg.Pool, task_queue: str, kind: str,
-                request_id: str, subject_id: str, details: dict[str, Any],
-                language: str = "en", deadline_policy: DeadlinePolicy | None = None) -> None:
-    form = submission(kind, request_id, subject_id, person=PERSONAL, details=details,
-                      language=language,
-                      statement=STATEMENT if kind == "correction" else None)
-    result = await submit(form, client=client, pool=pool, task_queue=task_queue,
-                          **({"deadline_policy": deadline_policy} if deadline_policy else {}))
+async def start(
+    client: Client,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    kind: str,
+    request_id: str,
+    subject_id: str,
+    details: dict[str, Any],
+    language: str = "en",
+    deadline_policy: DeadlinePolicy | None = None,
+) -> None:
+    form = submission(
+        kind,
+        request_id,
+        subject_id,
+        person=PERSONAL,
+        details=details,
+        language=language,
+        statement=STATEMENT if kind == "correction" else None,
+    )
+    result = await submit(
+        form,
+        client=client,
+        pool=pool,
+        task_queue=task_queue,
+        **({"deadline_policy": deadline_policy} if deadline_policy else {}),
+    )
     assert result.created and result.workflow_started
 
 
@@ -96,13 +135,15 @@ async def verified(client: Client, pool: asyncpg.Pool, request_id: str) -> Statu
     """An operator verifies the requester, as every request that discloses, changes or
     erases data needs; returns the reply the operator sees."""
     await at_step(client, pool, request_id, Step.VERIFY_IDENTITY)
-    return await acts.verify_identity(request_id, "document_check", actor("op-2"), client=client,
-                                      pool=pool)
+    return await acts.verify_identity(
+        request_id, "document_check", actor("op-2"), client=client, pool=pool
+    )
 
 
 async def at_step(client: Client, pool: asyncpg.Pool, request_id: str, step: Step) -> StatusView:
     async def probe() -> StatusView:
         return await status(request_id, client=client, pool=pool)
+
     return await eventually(probe, lambda view: view.step is step)
 
 
@@ -112,19 +153,29 @@ async def event_types(pool: asyncpg.Pool, request_id: str) -> list[str]:
 
 async def outcome_notice(pool: asyncpg.Pool, request_id: str, notice: str = "outcome") -> str:
     """The notice's body, opened."""
-    return await opened(pool, await pool.fetchval(
-        "SELECT body FROM notifications WHERE request_id = $1 AND notice = $2",
-        request_id, notice))
+    return await opened(
+        pool,
+        await pool.fetchval(
+            "SELECT body FROM notifications WHERE request_id = $1 AND notice = $2",
+            request_id,
+            notice,
+        ),
+    )
 
 
 async def held_values(pool: asyncpg.Pool, subject_id: str) -> dict[str, str]:
     """The subject's items by field, opened."""
-    return {row["field"]: await opened(pool, row["value"]) for row in await pool.fetch(
-        "SELECT field, value FROM personal_data WHERE subject_id = $1", subject_id)}
+    return {
+        row["field"]: await opened(pool, row["value"])
+        for row in await pool.fetch(
+            "SELECT field, value FROM personal_data WHERE subject_id = $1", subject_id
+        )
+    }
 
 
-async def check_record(client: Client, pool: asyncpg.Pool, request_id: str,
-                       history_name: str) -> None:
+async def check_record(
+    client: Client, pool: asyncpg.Pool, request_id: str, history_name: str
+) -> None:
     """After any path: the chain verifies, no personal value reached Temporal, and the
     history is kept for replay when DSR_RECORD_HISTORIES=1."""
     assert (await EventStore(pool).verify(request_id)).intact
@@ -136,10 +187,13 @@ async def check_record(client: Client, pool: asyncpg.Pool, request_id: str,
     raw = await client.workflow_service.describe_workflow_execution(
         DescribeWorkflowExecutionRequest(
             namespace=client.namespace,
-            execution=WorkflowExecution(workflow_id=workflow_id_for(request_id))))
+            execution=WorkflowExecution(workflow_id=workflow_id_for(request_id)),
+        )
+    )
     attributes = raw.workflow_execution_info.search_attributes.indexed_fields
     visible = readable + "".join(
-        payload.data.decode("utf-8", "replace") for payload in attributes.values())
+        payload.data.decode("utf-8", "replace") for payload in attributes.values()
+    )
     leaked = leaks(visible, ALL_PERSONAL)
     assert leaked == [], f"personal data in Temporal: {leaked}"
     keep_history(history_name, history.to_json())
@@ -227,8 +281,17 @@ class Scenario:
         rig = self.rig
         if self._seed is not None:
             await seed_subject(rig.pool, self.subject_id, registered=self._seed)
-        await start(rig.client, rig.pool, rig.task_queue, self._kind, self.request_id,
-                    self.subject_id, self._details, self._language, self._policy)
+        await start(
+            rig.client,
+            rig.pool,
+            rig.task_queue,
+            self._kind,
+            self.request_id,
+            self.subject_id,
+            self._details,
+            self._language,
+            self._policy,
+        )
         if self._verified:
             await verified(rig.client, rig.pool, self.request_id)
         view = None

@@ -14,7 +14,8 @@ async def sealed(pool: asyncpg.Pool, subject_id: str, *texts: str) -> list[str]:
     made if missing: a key belongs to a subject)."""
     async with pool.acquire() as connection, connection.transaction():
         await connection.execute(
-            "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING", subject_id)
+            "INSERT INTO subjects (subject_id) VALUES ($1) ON CONFLICT DO NOTHING", subject_id
+        )
         return await vault_of(connection).seal_all(connection, subject_id, *texts)
 
 
@@ -26,7 +27,11 @@ async def register_email(pool: asyncpg.Pool, subject_id: str, email: str) -> Non
         index = vault_of(connection).blind_index(email)
     await pool.execute(
         "INSERT INTO personal_data (subject_id, category, field, value, value_index)"
-        " VALUES ($1, 'contact', 'email', $2, $3)", subject_id, value, index)
+        " VALUES ($1, 'contact', 'email', $2, $3)",
+        subject_id,
+        value,
+        index,
+    )
 
 
 async def opened(pool: asyncpg.Pool, envelope: str) -> str:
@@ -50,9 +55,11 @@ async def forget_request(pool: asyncpg.Pool, request_id: str, *, destroy: bool =
     async with pool.acquire() as connection:
         async with connection.transaction():
             subject_id = await connection.fetchval(
-                "SELECT subject_id FROM requests WHERE request_id = $1", request_id)
-            shredded = await shred_subject_key(connection, subject_id,
-                                               forget_requests=frozenset({request_id}))
+                "SELECT subject_id FROM requests WHERE request_id = $1", request_id
+            )
+            shredded = await shred_subject_key(
+                connection, subject_id, forget_requests=frozenset({request_id})
+            )
         assert shredded.destroyed_key is not None
         if destroy:
             vault_of(connection).keyring.destroy(shredded.destroyed_key)

@@ -31,8 +31,9 @@ class Service:
         self.metrics_port = free_port()  # several services may run at once on this machine
         self.process: subprocess.Popen[bytes] | None = None
         self.env = {
-            **{k: v for k, v in os.environ.items()
-               if k not in ("DATABASE_URL", "TEMPORAL_ADDRESS")},
+            **{
+                k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEMPORAL_ADDRESS")
+            },
             "DSR_DATA_DIR": str(data_dir),
             "DSR_TEMPORAL_PORT": str(self.temporal_port),
             "DSR_UI_PORT": str(self.ui_port),
@@ -48,8 +49,11 @@ class Service:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=self.env,
-                stdout=log, stderr=subprocess.STDOUT,
+                [sys.executable, str(ROOT / "worker.py")],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
 
     async def start(self) -> None:
@@ -61,8 +65,11 @@ class Service:
                 log.seek(already_logged)
                 return log.read().decode(errors="replace")
 
-        await eventually(log_text, lambda text: "worker running" in text or
-                         self.process.poll() is not None, within=90)
+        await eventually(
+            log_text,
+            lambda text: "worker running" in text or self.process.poll() is not None,
+            within=90,
+        )
         assert self.process.poll() is None, self.log_path.read_text()
 
     def stop(self, signum: int = signal.SIGTERM) -> int:
@@ -88,44 +95,61 @@ class Service:
                 found.append(f"{proc.info['pid']}: {cmdline}")
         return found
 
-    def dsr(self, *args: str, stdin: str | None = None,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def dsr(
+        self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, str(ROOT / "starter.py"), *args], cwd=ROOT,
+            [sys.executable, str(ROOT / "starter.py"), *args],
+            cwd=ROOT,
             env={**self.env, **(env or {})},
-            input=stdin, capture_output=True, text=True, timeout=60,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
 
     def submit_answered_inquiry(self, request_id: str, subject_id: str) -> Path:
         """`dsr submit` an inquiry from a file, then `dsr respond` to it; both must succeed.
         Returns the file submitted."""
         request_file = self.data_dir / f"{request_id}.json"
-        request_file.write_text(json.dumps(submission("inquiry", request_id, subject_id,
-                                                      person=PERSONAL)))
+        request_file.write_text(
+            json.dumps(submission("inquiry", request_id, subject_id, person=PERSONAL))
+        )
         submitted = self.dsr("submit", "--json", str(request_file))
         assert submitted.returncode == 0, submitted.stderr
         answered = self.answer(request_id)
         assert answered.returncode == 0, answered.stderr
         return request_file
 
-    def answer(self, request_id: str, text: str = PERSONAL["answer"],
-               token: str | None = None) -> subprocess.CompletedProcess[str]:
+    def answer(
+        self, request_id: str, text: str = PERSONAL["answer"], token: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """An operator answers an inquiry with `dsr respond`, the text on standard input, as
         the account of `token` (default: the local administrator `make run` made)."""
-        return self.dsr("respond", request_id, "--text-file", "-", stdin=text,
-                        env={"DSR_TOKEN": token} if token else None)
+        return self.dsr(
+            "respond",
+            request_id,
+            "--text-file",
+            "-",
+            stdin=text,
+            env={"DSR_TOKEN": token} if token else None,
+        )
 
     def account(self, name: str, *roles: str) -> str:
         """`dsr accounts create`, as the local administrator; returns the new token."""
-        made = self.dsr("--output", "json", "accounts", "create", name,
-                        *(f"--role={role}" for role in roles))
+        made = self.dsr(
+            "--output", "json", "accounts", "create", name, *(f"--role={role}" for role in roles)
+        )
         assert made.returncode == 0, made.stderr
         return json.loads(made.stdout)["token"]
 
     def temporal(self, *args: str) -> str:
         return subprocess.run(
             [installed_binary("temporal"), *args, "--address", f"127.0.0.1:{self.temporal_port}"],
-            capture_output=True, text=True, timeout=60, check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         ).stdout
 
 

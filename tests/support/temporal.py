@@ -63,15 +63,15 @@ async def eventually(
         await asyncio.sleep(0.1)
 
 
-async def end_open_requests(client: Client, pool: asyncpg.Pool, where: str,
-                            *args: object) -> None:
+async def end_open_requests(client: Client, pool: asyncpg.Pool, where: str, *args: object) -> None:
     """Terminate the workflows of a test's requests still open (`where` on `requests`), so
     no timer of theirs waits in the shared time-skipping server once the test's worker is
     gone. Each is terminated once no activity of its is running: the time-skipping server
     keeps an activity terminated mid-flight as running for good, and stops skipping time
     for every later test."""
     for row in await pool.fetch(
-            f"SELECT workflow_id FROM requests WHERE status <> 'closed' AND ({where})", *args):
+        f"SELECT workflow_id FROM requests WHERE status <> 'closed' AND ({where})", *args
+    ):
         handle = client.get_workflow_handle(row["workflow_id"])
         with contextlib.suppress(RPCError):
             for _ in range(100):
@@ -80,7 +80,9 @@ async def end_open_requests(client: Client, pool: asyncpg.Pool, where: str,
                 described = await client.workflow_service.describe_workflow_execution(
                     DescribeWorkflowExecutionRequest(
                         namespace=client.namespace,
-                        execution=WorkflowExecution(workflow_id=row["workflow_id"])))
+                        execution=WorkflowExecution(workflow_id=row["workflow_id"]),
+                    )
+                )
                 if not described.pending_activities:
                     break
                 await asyncio.sleep(0.1)
@@ -95,7 +97,8 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
     cut off by a termination as running, and then no longer skips time for anyone."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=installed_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter)
+        data_converter=pydantic_data_converter,
+    )
     try:
         await ensure_search_attributes(env.client, "default")
         yield env
@@ -115,16 +118,31 @@ def own_time_skipping_env(scope: Literal["package", "module"]) -> Any:
     return time_skipping_env
 
 
-def new_worker(client: Client, pool: asyncpg.Pool, task_queue: str, folder: Path, *,
-               interceptors: tuple[Interceptor, ...] = ()) -> Worker:
+def new_worker(
+    client: Client,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    folder: Path,
+    *,
+    interceptors: tuple[Interceptor, ...] = (),
+) -> Worker:
     """The production worker for a test: the suite's act key, and under `folder` a
     checkpoint key (`keys/checkpoint.pem`), a witness (`witness/`) and a maildrop
     (`maildrop/`), where `dsr` finds them with DSR_DATA_DIR, DSR_CHECKPOINT_KEY and
     DSR_WITNESS_DIR pointed there. `interceptors` go innermost (fault injection)."""
-    signer = CheckpointSigner(load_private_key(folder / "keys" / "checkpoint.pem", create=True),
-                              DirectoryWitness(folder / "witness"))
-    return build_worker(client, pool, task_queue=task_queue, maildrop=folder / "maildrop",
-                        signer=signer, act_key=TEST_ACT_KEY, interceptors=interceptors)
+    signer = CheckpointSigner(
+        load_private_key(folder / "keys" / "checkpoint.pem", create=True),
+        DirectoryWitness(folder / "witness"),
+    )
+    return build_worker(
+        client,
+        pool,
+        task_queue=task_queue,
+        maildrop=folder / "maildrop",
+        signer=signer,
+        act_key=TEST_ACT_KEY,
+        interceptors=interceptors,
+    )
 
 
 def activities_replacing(pool: asyncpg.Pool, maildrop: Path, **faulty: Any) -> list[Any]:
@@ -136,13 +154,24 @@ def activities_replacing(pool: asyncpg.Pool, maildrop: Path, **faulty: Any) -> l
     return [faulty.get(a.__name__, a) for a in real]
 
 
-def faulty_worker(client: Client, pool: asyncpg.Pool, task_queue: str, maildrop: Path, *,
-                  interceptors: list[Interceptor] | None = None, **faulty: Any) -> Worker:
+def faulty_worker(
+    client: Client,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    maildrop: Path,
+    *,
+    interceptors: list[Interceptor] | None = None,
+    **faulty: Any,
+) -> Worker:
     """A worker of the request workflow alone whose activities named in `faulty` are the
     test's stand-ins; acts verified with the suite's key unless `interceptors` are given."""
-    return Worker(client, task_queue=task_queue, workflows=[DataSubjectRequest],
-                  interceptors=verified_acts() if interceptors is None else interceptors,
-                  activities=activities_replacing(pool, maildrop, **faulty))
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[DataSubjectRequest],
+        interceptors=verified_acts() if interceptors is None else interceptors,
+        activities=activities_replacing(pool, maildrop, **faulty),
+    )
 
 
 @dataclass(frozen=True)
@@ -163,9 +192,15 @@ class Rig:
 
 
 @contextlib.asynccontextmanager
-async def rigged(client: Client, pool: asyncpg.Pool, folder: Path, unique: str,
-                 label: str = "dsr-test", *,
-                 interceptors: tuple[Interceptor, ...] = ()) -> AsyncIterator[Rig]:
+async def rigged(
+    client: Client,
+    pool: asyncpg.Pool,
+    folder: Path,
+    unique: str,
+    label: str = "dsr-test",
+    *,
+    interceptors: tuple[Interceptor, ...] = (),
+) -> AsyncIterator[Rig]:
     """A running production worker on the task queue `{label}-{unique}`; `interceptors`
     go innermost (fault injection)."""
     task_queue = f"{label}-{unique}"
@@ -175,12 +210,20 @@ async def rigged(client: Client, pool: asyncpg.Pool, folder: Path, unique: str,
 
 
 @contextlib.asynccontextmanager
-async def faulty_rig(client: Client, pool: asyncpg.Pool, folder: Path, unique: str,
-                     label: str, *, interceptors: list[Interceptor] | None = None,
-                     **faulty: Any) -> AsyncIterator[Rig]:
+async def faulty_rig(
+    client: Client,
+    pool: asyncpg.Pool,
+    folder: Path,
+    unique: str,
+    label: str,
+    *,
+    interceptors: list[Interceptor] | None = None,
+    **faulty: Any,
+) -> AsyncIterator[Rig]:
     """A running `faulty_worker` on the task queue `{label}-{unique}`, as a `Rig`."""
     task_queue = f"{label}-{unique}"
-    worker = faulty_worker(client, pool, task_queue, folder / "maildrop",
-                           interceptors=interceptors, **faulty)
+    worker = faulty_worker(
+        client, pool, task_queue, folder / "maildrop", interceptors=interceptors, **faulty
+    )
     async with worker:
         yield Rig(client, task_queue, worker, pool, folder, unique)

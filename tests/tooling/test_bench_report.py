@@ -47,17 +47,21 @@ def test_percentile_refuses_nothing_and_odd_shares() -> None:
 
 def test_history_counts_take_activities_and_local_activities_not_patch_markers() -> None:
     def marker(name: str) -> dict:
-        return {"eventType": "EVENT_TYPE_MARKER_RECORDED",
-                "markerRecordedEventAttributes": {"markerName": name}}
+        return {
+            "eventType": "EVENT_TYPE_MARKER_RECORDED",
+            "markerRecordedEventAttributes": {"markerName": name},
+        }
 
-    document = {"events": [
-        {"eventType": "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"},
-        {"eventType": "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED"},
-        {"eventType": "EVENT_TYPE_ACTIVITY_TASK_COMPLETED"},
-        marker("core_local_activity"),
-        marker("core_patch"),
-        {"eventType": "ActivityTaskScheduled"},
-    ]}
+    document = {
+        "events": [
+            {"eventType": "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"},
+            {"eventType": "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED"},
+            {"eventType": "EVENT_TYPE_ACTIVITY_TASK_COMPLETED"},
+            marker("core_local_activity"),
+            marker("core_patch"),
+            {"eventType": "ActivityTaskScheduled"},
+        ]
+    }
     assert count_history_json(document) == HistoryCounts(activities=3, events=6)
 
 
@@ -68,8 +72,9 @@ def test_before_figures_read_the_recorded_history_of_each_kind_of_the_mix() -> N
     assert set(before) == set(KINDS)
     for kind, counts in before.items():
         document = json.loads((BEFORE_HISTORIES / f"{BEFORE_FILES[kind]}.json").read_text())
-        scheduled = sum(e["eventType"] == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED"
-                        for e in document["events"])
+        scheduled = sum(
+            e["eventType"] == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED" for e in document["events"]
+        )
         assert counts == HistoryCounts(scheduled, len(document["events"]))
     # An inquiry runs fewer activities than a disclosure, which asks a fee too.
     assert before["inquiry"].activities < before["disclosure"].activities
@@ -83,18 +88,26 @@ def test_mix_mean_weighs_kinds_by_their_requests() -> None:
 def _measured(events: float = 1_004_000) -> Measured:
     before = {kind: HistoryCounts(20 + i, 150 + i) for i, kind in enumerate(KINDS)}
     return Measured(
-        argv=["--requests", "10"], date="2026-11-26", cores=2, servers="embedded",
-        requests=10, concurrency=5,
-        baseline_1=Closed(10, 1.0), baseline_23=Closed(10, 5.0),
-        by_workers={1: Closed(10, 2.0, 100.0), 2: Closed(10, 1.6, 98.0),
-                    4: Closed(10, 1.5, 97.0)},
+        argv=["--requests", "10"],
+        date="2026-11-26",
+        cores=2,
+        servers="embedded",
+        requests=10,
+        concurrency=5,
+        baseline_1=Closed(10, 1.0),
+        baseline_23=Closed(10, 5.0),
+        by_workers={1: Closed(10, 2.0, 100.0), 2: Closed(10, 1.6, 98.0), 4: Closed(10, 1.5, 97.0)},
         per_request=[(KINDS[i % 5], 10 + i % 5, 80 + i % 5) for i in range(10)],
         receipt_ms_saturated=[float(v) for v in range(10)],
-        half_load_offered_per_s=2.4, half_load_seconds=30.0,
-        receipt_ms_half_load=[float(v) for v in range(1, 101)], half_load_requests=100,
-        arrivals="poisson", store={"events": events, "report_month": 0.5,
-                                   "list_overdue": 0.01},
-        before=before, before_folder="tests/histories/2026-11-25")
+        half_load_offered_per_s=2.4,
+        half_load_seconds=30.0,
+        receipt_ms_half_load=[float(v) for v in range(1, 101)],
+        half_load_requests=100,
+        arrivals="poisson",
+        store={"events": events, "report_month": 0.5, "list_overdue": 0.01},
+        before=before,
+        before_folder="tests/histories/2026-11-25",
+    )
 
 
 def test_the_json_carries_the_issues_keys() -> None:
@@ -134,7 +147,8 @@ def test_make_bench_keeps_the_fan_out_section_and_keys(tmp_path: Path) -> None:
     section = f"{FANOUT_BEGIN}\n## Fan-out\n1460 notices/s\n{FANOUT_END}"
     out.write_text(f"# Benchmarks\nold body\n\n{section}\n", encoding="utf-8")
     out.with_suffix(".json").write_text(
-        json.dumps({"throughput_ratio": 1.0, "fanout_notices_per_s": 1460.0}), encoding="utf-8")
+        json.dumps({"throughput_ratio": 1.0, "fanout_notices_per_s": 1460.0}), encoding="utf-8"
+    )
     text, data = with_fanout_kept("# Benchmarks\nnew body\n", {"throughput_ratio": 1.5}, out)
     assert "new body" in text and "old body" not in text and section in text
     assert data == {"throughput_ratio": 1.5, "fanout_notices_per_s": 1460.0}

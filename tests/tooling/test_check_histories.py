@@ -11,8 +11,12 @@ CHECK = Path(__file__).resolve().parent.parent / "check_histories.py"
 
 
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid",
-                    *args], cwd=repo, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
 
 
 def _commit(repo: Path, message: str) -> None:
@@ -21,8 +25,7 @@ def _commit(repo: Path, message: str) -> None:
 
 
 def _check(repo: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(CHECK)], cwd=repo, capture_output=True,
-                          text=True)
+    return subprocess.run([sys.executable, str(CHECK)], cwd=repo, capture_output=True, text=True)
 
 
 def _frozen_repo(tmp_path: Path) -> Path:

@@ -14,10 +14,17 @@ from workflows.bookkeeping import UnstoredBookkeeping
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
-def _event(key: str, kind: EventType = EventType.DEADLINE_STARTED, step: str = "decide"
-           ) -> NewEvent:
-    return NewEvent(request_id="r-1", type=kind, payload={"step": step}, occurred_at=AT,
-                    actor="system", idempotency_key=key)
+def _event(
+    key: str, kind: EventType = EventType.DEADLINE_STARTED, step: str = "decide"
+) -> NewEvent:
+    return NewEvent(
+        request_id="r-1",
+        type=kind,
+        payload={"step": step},
+        occurred_at=AT,
+        actor="system",
+        idempotency_key=key,
+    )
 
 
 def test_a_completed_carry_stores_what_it_took_and_nothing_recorded_after() -> None:
@@ -62,6 +69,14 @@ def test_events_in_flight_are_carried_again_by_a_later_carrier_before_newer_ones
 def test_describe_names_each_event_and_its_step_for_the_timeline() -> None:
     book = UnstoredBookkeeping()
     book.add(_event("a", EventType.DEADLINE_MET, "notify"))
-    book.add(NewEvent(request_id="r-1", type=EventType.CLOSED, payload={"outcome": "answered"},
-                      occurred_at=AT, actor="system", idempotency_key="b"))
+    book.add(
+        NewEvent(
+            request_id="r-1",
+            type=EventType.CLOSED,
+            payload={"outcome": "answered"},
+            occurred_at=AT,
+            actor="system",
+            idempotency_key="b",
+        )
+    )
     assert book.describe() == "deadline.met (notify), request.closed"

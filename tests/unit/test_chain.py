@@ -50,10 +50,12 @@ def build_chain(events: list[Mapping[str, Any]], request_id: str = REQUEST) -> l
 
 
 def sample_chain(length: int = 5) -> list[dict]:
-    return build_chain([
-        {"type": "deadline.started", "payload": {"step": "answer", "due_at": f"d{seq}"}}
-        for seq in range(1, length + 1)
-    ])
+    return build_chain(
+        [
+            {"type": "deadline.started", "payload": {"step": "answer", "due_at": f"d{seq}"}}
+            for seq in range(1, length + 1)
+        ]
+    )
 
 
 def test_genesis_hash_is_64_zeros() -> None:
@@ -62,8 +64,13 @@ def test_genesis_hash_is_64_zeros() -> None:
 
 def test_encoding_is_canonical_sorted_compact_json() -> None:
     encoding = canonical_encoding(
-        request_id="r", seq=1, type="t", payload={"b": 1, "a": "日本"},
-        occurred_at=T0, actor="a", idempotency_key="k",
+        request_id="r",
+        seq=1,
+        type="t",
+        payload={"b": 1, "a": "日本"},
+        occurred_at=T0,
+        actor="a",
+        idempotency_key="k",
     )
     document = json.loads(encoding)
     assert list(document) == sorted(document)
@@ -76,8 +83,14 @@ def test_encoding_is_canonical_sorted_compact_json() -> None:
 
 
 def test_encoding_ignores_payload_key_order() -> None:
-    fields = {"request_id": "r", "seq": 1, "type": "t", "occurred_at": T0, "actor": "a",
-              "idempotency_key": "k"}
+    fields = {
+        "request_id": "r",
+        "seq": 1,
+        "type": "t",
+        "occurred_at": T0,
+        "actor": "a",
+        "idempotency_key": "k",
+    }
     assert canonical_encoding(payload={"a": 1, "b": 2}, **fields) == canonical_encoding(
         payload={"b": 2, "a": 1}, **fields
     )
@@ -186,10 +199,23 @@ def test_rehashed_row_breaks_the_next_link() -> None:
     # Editing a row and recomputing its own hash still breaks the row after it.
     rows = sample_chain(4)
     rows[1]["actor"] = "intruder"
-    rows[1]["hash"] = link_hash(rows[1]["prev_hash"], canonical_encoding(**{
-        key: rows[1][key] for key in
-        ("request_id", "seq", "type", "payload", "occurred_at", "actor", "idempotency_key")
-    }))
+    rows[1]["hash"] = link_hash(
+        rows[1]["prev_hash"],
+        canonical_encoding(
+            **{
+                key: rows[1][key]
+                for key in (
+                    "request_id",
+                    "seq",
+                    "type",
+                    "payload",
+                    "occurred_at",
+                    "actor",
+                    "idempotency_key",
+                )
+            }
+        ),
+    )
     verdict = verify_chain(REQUEST, rows)
     assert verdict.first_broken_seq == 3
     assert verdict.problem == "prev_hash does not match the event before"
@@ -219,20 +245,32 @@ _payloads = st.dictionaries(
     max_size=4,
 )
 _events = st.lists(
-    st.fixed_dictionaries({
-        "type": st.sampled_from(["request.received", "deadline.started", "request.closed"]),
-        "payload": _payloads,
-        "occurred_at": st.datetimes(
-            min_value=datetime(2020, 1, 1), max_value=datetime(2040, 1, 1),
-            timezones=st.just(UTC),
-        ),
-        "actor": st.text(max_size=10),
-        "idempotency_key": st.text(max_size=20),
-    }),
-    min_size=1, max_size=8,
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(["request.received", "deadline.started", "request.closed"]),
+            "payload": _payloads,
+            "occurred_at": st.datetimes(
+                min_value=datetime(2020, 1, 1),
+                max_value=datetime(2040, 1, 1),
+                timezones=st.just(UTC),
+            ),
+            "actor": st.text(max_size=10),
+            "idempotency_key": st.text(max_size=20),
+        }
+    ),
+    min_size=1,
+    max_size=8,
 )
-_FIELDS = ["request_id", "type", "payload", "occurred_at", "actor", "idempotency_key",
-           "prev_hash", "hash"]
+_FIELDS = [
+    "request_id",
+    "type",
+    "payload",
+    "occurred_at",
+    "actor",
+    "idempotency_key",
+    "prev_hash",
+    "hash",
+]
 
 
 @given(events=_events, data=st.data())

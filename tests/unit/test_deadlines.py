@@ -53,11 +53,13 @@ def test_reminder_goes_out_the_fraction_of_the_window_before_due() -> None:
     # Answer: 14 days, reminder 20% of it (2 days 19h 12m) before due.
     answer_due = policy.due_at(Step.ANSWER, START)
     assert policy.reminder_before(Step.ANSWER, answer_due) == datetime(
-        2026, 11, 13, 14, 18, tzinfo=UTC)
+        2026, 11, 13, 14, 18, tzinfo=UTC
+    )
     # Acknowledge: 1 day, reminder 4h48m before due.
     acknowledge_due = policy.due_at(Step.ACKNOWLEDGE, START)
     assert policy.reminder_before(Step.ACKNOWLEDGE, acknowledge_due) == datetime(
-        2026, 11, 3, 4, 42, tzinfo=UTC)
+        2026, 11, 3, 4, 42, tzinfo=UTC
+    )
 
 
 def test_times_keep_the_start_time_zone() -> None:
@@ -113,8 +115,12 @@ def test_durations_must_be_positive(duration: timedelta) -> None:
 
 def test_unknown_step_is_refused() -> None:
     with pytest.raises(ValidationError):
-        DeadlinePolicy(durations={**{s.value: d for s, d in DEFAULT_DURATIONS.items()},
-                                  "celebrate": timedelta(days=1)})
+        DeadlinePolicy(
+            durations={
+                **{s.value: d for s, d in DEFAULT_DURATIONS.items()},
+                "celebrate": timedelta(days=1),
+            }
+        )
 
 
 def test_override_makes_a_new_version_and_leaves_the_original() -> None:
@@ -197,8 +203,10 @@ def test_art10_inquiry_commitment_is_the_answer_date() -> None:
     promises the day of the answer: the answer and notify windows from receipt."""
     policy = DeadlinePolicy()
     commitment = policy.commitment(True, False, START)
-    assert commitment.answer_by == START + DEFAULT_DURATIONS[Step.ANSWER] + DEFAULT_DURATIONS[
-        Step.NOTIFY]
+    assert (
+        commitment.answer_by
+        == START + DEFAULT_DURATIONS[Step.ANSWER] + DEFAULT_DURATIONS[Step.NOTIFY]
+    )
     assert commitment.decide_within_days is None
     assert commitment.disclose_within_days_of_payment is None
 
@@ -233,12 +241,18 @@ def test_art6_to_8_commitment_rounds_days_up() -> None:
     assert policy.commitment(True, False, START).answer_by == START + timedelta(hours=20)
 
 
-def _extend(policy: DeadlinePolicy, until: datetime, *, extensions: int = 0,
-            now: datetime | None = None) -> str | None:
+def _extend(
+    policy: DeadlinePolicy, until: datetime, *, extensions: int = 0, now: datetime | None = None
+) -> str | None:
     due = policy.due_at(Step.INVESTIGATE, START)
-    return policy.extension_problem(Step.INVESTIGATE, started_at=START, until=until,
-                                    current_due=due, now=now or START + timedelta(days=1),
-                                    extensions=extensions)
+    return policy.extension_problem(
+        Step.INVESTIGATE,
+        started_at=START,
+        until=until,
+        current_due=due,
+        now=now or START + timedelta(days=1),
+        extensions=extensions,
+    )
 
 
 def test_art8_p1_extension_must_be_later_than_now_and_the_current_due() -> None:
@@ -259,8 +273,10 @@ def test_art8_p1_extensions_are_capped_in_number() -> None:
     later = policy.due_at(Step.INVESTIGATE, START) + timedelta(days=1)
     assert _extend(policy, later, extensions=policy.max_extensions - 1) is None
     problem = _extend(policy, later, extensions=policy.max_extensions)
-    assert problem == (f"investigate has been extended 2 times already; the deadline policy "
-                       f"{policy.version} allows 2")
+    assert problem == (
+        f"investigate has been extended 2 times already; the deadline policy "
+        f"{policy.version} allows 2"
+    )
     assert _extend(DeadlinePolicy(max_extensions=0), later) is not None
 
 
@@ -274,5 +290,7 @@ def test_art8_p1_extensions_are_capped_in_length() -> None:
     problem = _extend(policy, latest + timedelta(minutes=1))
     assert problem is not None and latest.isoformat(timespec="minutes") in problem
     assert _extend(DeadlinePolicy(), due + DEFAULT_DURATIONS[Step.INVESTIGATE]) is None
-    assert _extend(DeadlinePolicy(), due + DEFAULT_DURATIONS[Step.INVESTIGATE]
-                   + timedelta(seconds=1)) is not None
+    assert (
+        _extend(DeadlinePolicy(), due + DEFAULT_DURATIONS[Step.INVESTIGATE] + timedelta(seconds=1))
+        is not None
+    )

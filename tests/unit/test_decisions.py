@@ -30,11 +30,16 @@ from domain.requests import (
 )
 
 C = DataCategory
-D, K, S, P = (RequestKind.DISCLOSURE, RequestKind.CORRECTION, RequestKind.SUSPENSION,
-              RequestKind.THIRD_PARTY_STOP)
+D, K, S, P = (
+    RequestKind.DISCLOSURE,
+    RequestKind.CORRECTION,
+    RequestKind.SUSPENSION,
+    RequestKind.THIRD_PARTY_STOP,
+)
 RISK = (RefusalGround.RISK_TO_LIFE_BODY_PROPERTY_OR_RIGHTS,)
-WITH_HISTORY = Findings(items_by_category={C.IDENTITY: 2, C.CONTACT: 1, C.HISTORY: 3,
-                                           C.CHARACTERISTIC: 1})
+WITH_HISTORY = Findings(
+    items_by_category={C.IDENTITY: 2, C.CONTACT: 1, C.HISTORY: 3, C.CHARACTERISTIC: 1}
+)
 PLAIN = Findings(items_by_category={C.IDENTITY: 2, C.CONTACT: 1})
 
 
@@ -74,45 +79,96 @@ def test_art6_p2_full_disclosure_is_refused_while_history_would_be_left_out() ->
 
 def test_art6_p2_included_history_with_its_reason_makes_a_full_disclosure() -> None:
     """Art 6 ¶2: "in principle" - an operator may include them, saying why."""
-    ok(D, WITH_HISTORY, outcome=Outcome.DISCLOSED_IN_FULL,
-       included_categories=(C.HISTORY, C.CHARACTERISTIC), has_inclusion_reason=True)
+    ok(
+        D,
+        WITH_HISTORY,
+        outcome=Outcome.DISCLOSED_IN_FULL,
+        included_categories=(C.HISTORY, C.CHARACTERISTIC),
+        has_inclusion_reason=True,
+    )
     # Including one of the two still leaves the other out under the clause.
-    ok(D, WITH_HISTORY, outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
-       included_categories=(C.HISTORY,), has_inclusion_reason=True)
-    refused(D, WITH_HISTORY, "Art 6 ¶2", outcome=Outcome.DISCLOSED_IN_FULL,
-            included_categories=(C.HISTORY,), has_inclusion_reason=True)
+    ok(
+        D,
+        WITH_HISTORY,
+        outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        included_categories=(C.HISTORY,),
+        has_inclusion_reason=True,
+    )
+    refused(
+        D,
+        WITH_HISTORY,
+        "Art 6 ¶2",
+        outcome=Outcome.DISCLOSED_IN_FULL,
+        included_categories=(C.HISTORY,),
+        has_inclusion_reason=True,
+    )
 
 
 def test_art6_p2_including_needs_a_reason() -> None:
     """Art 6 ¶2: "we will not, in principle, disclose" - departing from it needs a reason."""
-    refused(D, WITH_HISTORY, "needs its reason", outcome=Outcome.DISCLOSED_IN_FULL,
-            included_categories=(C.HISTORY, C.CHARACTERISTIC))
-    refused(D, WITH_HISTORY, "only with --include",
-            outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
-            has_inclusion_reason=True)
+    refused(
+        D,
+        WITH_HISTORY,
+        "needs its reason",
+        outcome=Outcome.DISCLOSED_IN_FULL,
+        included_categories=(C.HISTORY, C.CHARACTERISTIC),
+    )
+    refused(
+        D,
+        WITH_HISTORY,
+        "only with --include",
+        outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        has_inclusion_reason=True,
+    )
 
 
 def test_art6_p2_only_history_and_characteristic_can_be_included() -> None:
     """Art 6 ¶2: "information other than personal information such as history information
     and characteristic information" is what is excluded; nothing else is."""
-    refused(D, WITH_HISTORY, "identity is not", outcome=Outcome.DISCLOSED_IN_FULL,
-            included_categories=(C.IDENTITY, C.HISTORY, C.CHARACTERISTIC),
-            has_inclusion_reason=True)
-    refused(D, PLAIN, "no items of history are held", outcome=Outcome.DISCLOSED_IN_FULL,
-            included_categories=(C.HISTORY,), has_inclusion_reason=True)
-    refused(D, WITH_HISTORY, "only to a disclosure", outcome=Outcome.DISCLOSURE_REFUSED,
-            refusal_grounds=RISK, has_reason=True, included_categories=(C.HISTORY,),
-            has_inclusion_reason=True)
+    refused(
+        D,
+        WITH_HISTORY,
+        "identity is not",
+        outcome=Outcome.DISCLOSED_IN_FULL,
+        included_categories=(C.IDENTITY, C.HISTORY, C.CHARACTERISTIC),
+        has_inclusion_reason=True,
+    )
+    refused(
+        D,
+        PLAIN,
+        "no items of history are held",
+        outcome=Outcome.DISCLOSED_IN_FULL,
+        included_categories=(C.HISTORY,),
+        has_inclusion_reason=True,
+    )
+    refused(
+        D,
+        WITH_HISTORY,
+        "only to a disclosure",
+        outcome=Outcome.DISCLOSURE_REFUSED,
+        refusal_grounds=RISK,
+        has_reason=True,
+        included_categories=(C.HISTORY,),
+        has_inclusion_reason=True,
+    )
 
 
 def test_art6_p2_except_outcome_needs_something_left_out() -> None:
     """Art 6 ¶2: the exception names what it leaves out ("history information and
     characteristic information"); with none held, the disclosure is in full."""
-    refused(D, PLAIN, "decide disclosed_in_full",
-            outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC)
+    refused(
+        D,
+        PLAIN,
+        "decide disclosed_in_full",
+        outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+    )
     not_asked = WITH_HISTORY.model_copy(update={"requested_categories": (C.CONTACT,)})
-    refused(D, not_asked, "decide disclosed_in_full",
-            outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC)
+    refused(
+        D,
+        not_asked,
+        "decide disclosed_in_full",
+        outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+    )
 
 
 def test_art6_p1_withholding_needs_a_ground_the_categories_and_a_reason() -> None:
@@ -121,12 +177,22 @@ def test_art6_p1_withholding_needs_a_ground_the_categories_and_a_reason() -> Non
     part = {"outcome": Outcome.DISCLOSED_IN_PART, "has_reason": True}
     refused(D, PLAIN, "at least one Article 6 ground", withheld_categories=(C.CONTACT,), **part)
     refused(D, PLAIN, "must name the withheld", refusal_grounds=RISK, **part)
-    refused(D, PLAIN, "no items of financial", refusal_grounds=RISK,
-            withheld_categories=(C.FINANCIAL,), **part)
-    refused(D, PLAIN, "needs a reason", outcome=Outcome.DISCLOSURE_REFUSED,
-            refusal_grounds=RISK)
-    refused(D, PLAIN, "only to a partial or refused", outcome=Outcome.DISCLOSED_IN_FULL,
-            refusal_grounds=RISK)
+    refused(
+        D,
+        PLAIN,
+        "no items of financial",
+        refusal_grounds=RISK,
+        withheld_categories=(C.FINANCIAL,),
+        **part,
+    )
+    refused(D, PLAIN, "needs a reason", outcome=Outcome.DISCLOSURE_REFUSED, refusal_grounds=RISK)
+    refused(
+        D,
+        PLAIN,
+        "only to a partial or refused",
+        outcome=Outcome.DISCLOSED_IN_FULL,
+        refusal_grounds=RISK,
+    )
     ok(D, PLAIN, refusal_grounds=RISK, withheld_categories=(C.CONTACT,), **part)
     ok(D, PLAIN, outcome=Outcome.DISCLOSURE_REFUSED, refusal_grounds=RISK, has_reason=True)
 
@@ -139,12 +205,20 @@ def test_outcomes_belong_to_their_article() -> None:
 
 # Article 8 ¶1-4 -----------------------------------------------------------------------
 
-BREACH = Findings(items_by_category={C.CONTACT: 5}, requested_action=SuspensionAction.SUSPEND_USE,
-                  requested_grounds=(SuspensionGround.USED_BEYOND_PURPOSE,),
-                  used_beyond_purpose=2, items_in_breach=(11, 12))
+BREACH = Findings(
+    items_by_category={C.CONTACT: 5},
+    requested_action=SuspensionAction.SUSPEND_USE,
+    requested_grounds=(SuspensionGround.USED_BEYOND_PURPOSE,),
+    used_beyond_purpose=2,
+    items_in_breach=(11, 12),
+)
 NO_BREACH = BREACH.model_copy(update={"used_beyond_purpose": 0, "items_in_breach": ()})
-ALTERNATIVE = {"outcome": Outcome.ALTERNATIVE_MEASURES, "has_reason": True, "has_measure": True,
-               "alternative_ground": AlternativeMeasureGround.LARGE_EXPENSE}
+ALTERNATIVE = {
+    "outcome": Outcome.ALTERNATIVE_MEASURES,
+    "has_reason": True,
+    "has_measure": True,
+    "alternative_ground": AlternativeMeasureGround.LARGE_EXPENSE,
+}
 
 
 def test_art8_p2_items_in_breach_cannot_be_refused() -> None:
@@ -192,18 +266,26 @@ def test_art8_p4_alternative_measures_need_their_ground_and_the_measure() -> Non
     where it is otherwise difficult ... this alternative measure shall be taken"."""
     refused(S, BREACH, "need their ground", **{**ALTERNATIVE, "alternative_ground": None})
     refused(S, BREACH, "the measure itself", **{**ALTERNATIVE, "has_measure": False})
-    refused(S, BREACH, "apply only to alternative_measures", outcome=Outcome.USE_SUSPENDED,
-            has_measure=True)
+    refused(
+        S,
+        BREACH,
+        "apply only to alternative_measures",
+        outcome=Outcome.USE_SUSPENDED,
+        has_measure=True,
+    )
 
 
 # Article 5 ----------------------------------------------------------------------------
 
 PARTNERS = Findings(
     third_party_partners=("ads-co", "city-office", "clinic"),
-    partner_bases={"ads-co": ProvisionBasis.CONSENT,
-                   "city-office": ProvisionBasis.COOPERATION_WITH_AUTHORITIES,
-                   "clinic": ProvisionBasis.OPT_OUT_NOTIFIED},
-    not_third_parties={"mail-house": Relationship.ENTRUSTMENT})
+    partner_bases={
+        "ads-co": ProvisionBasis.CONSENT,
+        "city-office": ProvisionBasis.COOPERATION_WITH_AUTHORITIES,
+        "clinic": ProvisionBasis.OPT_OUT_NOTIFIED,
+    },
+    not_third_parties={"mail-house": Relationship.ENTRUSTMENT},
+)
 STOP = {"outcome": Outcome.PROVISION_STOPPED, "has_reason": True}
 
 
@@ -211,37 +293,53 @@ def test_art5_only_the_exceptions_continue_after_a_stop_request() -> None:
     """Art 5 ¶1: consent and opt-out provision carry "the fact that the provision of
     personal information to a third party will be stopped at the request of the person"."""
     for partner in ("ads-co", "clinic"):
-        refused(P, PARTNERS, "stops at the person's request", continued_partners=(partner,),
-                **STOP)
-    refused(P, PARTNERS, "mail-house is not a third party",
-            continued_partners=("mail-house",), **STOP)
-    refused(P, PARTNERS, "needs a reason", outcome=Outcome.PROVISION_STOPPED,
-            continued_partners=("city-office",))
+        refused(P, PARTNERS, "stops at the person's request", continued_partners=(partner,), **STOP)
+    refused(
+        P, PARTNERS, "mail-house is not a third party", continued_partners=("mail-house",), **STOP
+    )
+    refused(
+        P,
+        PARTNERS,
+        "needs a reason",
+        outcome=Outcome.PROVISION_STOPPED,
+        continued_partners=("city-office",),
+    )
     ok(P, PARTNERS, continued_partners=("city-office",), **STOP)
 
 
 def test_art5_stopped_means_something_stopped_and_refused_means_all_continued() -> None:
     """Art 5 ¶1: provision stops "at the request of the person" unless an exception ("When
     it is necessary to cooperate with a national agency ...") applies."""
-    gov = Findings(third_party_partners=("city-office",),
-                   partner_bases={"city-office": ProvisionBasis.COOPERATION_WITH_AUTHORITIES})
-    refused(P, gov, "no provision would be stopped", continued_partners=("city-office",),
-            **STOP)
-    refused(P, PARTNERS, "not continued: ads-co, clinic", outcome=Outcome.STOP_REFUSED,
-            continued_partners=("city-office",), has_reason=True)
+    gov = Findings(
+        third_party_partners=("city-office",),
+        partner_bases={"city-office": ProvisionBasis.COOPERATION_WITH_AUTHORITIES},
+    )
+    refused(P, gov, "no provision would be stopped", continued_partners=("city-office",), **STOP)
+    refused(
+        P,
+        PARTNERS,
+        "not continued: ads-co, clinic",
+        outcome=Outcome.STOP_REFUSED,
+        continued_partners=("city-office",),
+        has_reason=True,
+    )
     refused(P, gov, "not continued: city-office", outcome=Outcome.STOP_REFUSED, has_reason=True)
-    ok(P, gov, outcome=Outcome.STOP_REFUSED, continued_partners=("city-office",),
-       has_reason=True)
-    refused(P, gov, "apply only to a stop request", outcome=Outcome.NO_PROVISION_TO_STOP,
-            continued_partners=("city-office",), has_reason=True)
+    ok(P, gov, outcome=Outcome.STOP_REFUSED, continued_partners=("city-office",), has_reason=True)
+    refused(
+        P,
+        gov,
+        "apply only to a stop request",
+        outcome=Outcome.NO_PROVISION_TO_STOP,
+        continued_partners=("city-office",),
+        has_reason=True,
+    )
 
 
 def test_art5_p2_no_provision_to_stop_only_without_third_parties() -> None:
     """Art 5 ¶2: "the party receiving the said information shall not be deemed to be a
     third party" for entrustment, succession and joint use."""
     refused(P, PARTNERS, "decide provision_stopped", outcome=Outcome.NO_PROVISION_TO_STOP)
-    none = Findings(not_third_parties={"mail-house": Relationship.ENTRUSTMENT},
-                    unknown_partners=1)
+    none = Findings(not_third_parties={"mail-house": Relationship.ENTRUSTMENT}, unknown_partners=1)
     ok(P, none, outcome=Outcome.NO_PROVISION_TO_STOP)
     refused(P, none, "no provision would be stopped", outcome=Outcome.PROVISION_STOPPED)
     assert propose(P, none).outcome is Outcome.NO_PROVISION_TO_STOP
@@ -259,15 +357,20 @@ def change(action: CorrectionAction, held: bool, same: bool = False) -> ChangeCh
 def test_art7_p2_correction_made_needs_a_change_that_changes_something() -> None:
     """Art 7 ¶2: "it shall make the correction, etc."; ¶3: notify "when it has made a
     correction, etc. ... or when it has decided not to make a correction"."""
-    idle = Findings(changes=(change(CorrectionAction.CORRECT, True, True),
-                             change(CorrectionAction.ADD, True),
-                             change(CorrectionAction.DELETE, False)))
+    idle = Findings(
+        changes=(
+            change(CorrectionAction.CORRECT, True, True),
+            change(CorrectionAction.ADD, True),
+            change(CorrectionAction.DELETE, False),
+        )
+    )
     refused(K, idle, "none of the changes to be made", outcome=Outcome.CORRECTION_MADE)
     assert propose(K, idle).outcome is Outcome.CORRECTION_DECLINED
     refused(K, idle, "needs a reason", outcome=Outcome.CORRECTION_DECLINED)
     ok(K, idle, outcome=Outcome.CORRECTION_DECLINED, has_reason=True)
-    some = idle.model_copy(update={"changes": (*idle.changes,
-                                               change(CorrectionAction.CORRECT, True))})
+    some = idle.model_copy(
+        update={"changes": (*idle.changes, change(CorrectionAction.CORRECT, True))}
+    )
     ok(K, some, outcome=Outcome.CORRECTION_MADE)
     proposal = propose(K, some)
     assert proposal.outcome is Outcome.CORRECTION_MADE and "1 of 4" in proposal.why
@@ -277,16 +380,38 @@ def test_art7_p2_the_organisation_decides_each_change_and_tells_why_it_declined_
     """Art 7 ¶2: "determines that it is necessary to respond to the request" - change by
     change: one judged unnecessary is declined with a reason; what remains must still
     change something."""
-    two = Findings(changes=(ChangeCheck(index=0, action=CorrectionAction.CORRECT, held=True),
-                            ChangeCheck(index=1, action=CorrectionAction.ADD, held=False)))
+    two = Findings(
+        changes=(
+            ChangeCheck(index=0, action=CorrectionAction.CORRECT, held=True),
+            ChangeCheck(index=1, action=CorrectionAction.ADD, held=False),
+        )
+    )
     ok(K, two, outcome=Outcome.CORRECTION_MADE, declined_changes=(1,), has_reason=True)
     refused(K, two, "needs a reason", outcome=Outcome.CORRECTION_MADE, declined_changes=(1,))
-    refused(K, two, "there is no change 3", outcome=Outcome.CORRECTION_MADE,
-            declined_changes=(2,), has_reason=True)
-    refused(K, two, "none of the changes to be made", outcome=Outcome.CORRECTION_MADE,
-            declined_changes=(0, 1), has_reason=True)
-    refused(K, two, "applies only to correction_made", outcome=Outcome.CORRECTION_DECLINED,
-            declined_changes=(0,), has_reason=True)
+    refused(
+        K,
+        two,
+        "there is no change 3",
+        outcome=Outcome.CORRECTION_MADE,
+        declined_changes=(2,),
+        has_reason=True,
+    )
+    refused(
+        K,
+        two,
+        "none of the changes to be made",
+        outcome=Outcome.CORRECTION_MADE,
+        declined_changes=(0, 1),
+        has_reason=True,
+    )
+    refused(
+        K,
+        two,
+        "applies only to correction_made",
+        outcome=Outcome.CORRECTION_DECLINED,
+        declined_changes=(0,),
+        has_reason=True,
+    )
 
 
 # The acts around a decision -----------------------------------------------------------
@@ -310,9 +435,11 @@ def test_art6_p1_payment_must_be_this_invoice_in_full() -> None:
     """Art 6 ¶1: "a fee of 1,000 yen per case will be charged for the disclosure"."""
     assert payment_problem("inv-1", 1000, paid_invoice="inv-1", paid_yen=1000) is None
     assert payment_problem("inv-1", 1000, paid_invoice="inv-9", paid_yen=1000) == (
-        "invoice inv-9 does not exist for this request; its invoice is inv-1")
+        "invoice inv-9 does not exist for this request; its invoice is inv-1"
+    )
     assert payment_problem("inv-1", 1000, paid_invoice="inv-1", paid_yen=500) == (
-        "the fee is 1000 yen, not 500")
+        "the fee is 1000 yen, not 500"
+    )
 
 
 def test_art6_p1_fee_only_when_something_is_disclosed() -> None:
@@ -324,10 +451,15 @@ def test_art6_p1_fee_only_when_something_is_disclosed() -> None:
     history_only = Findings(items_by_category={C.HISTORY: 4})
     excepted = Choice(Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC)
     assert fee_due(history_only, excepted) is False
-    included = Choice(Outcome.DISCLOSED_IN_FULL, included_categories=(C.HISTORY,),
-                      has_inclusion_reason=True)
+    included = Choice(
+        Outcome.DISCLOSED_IN_FULL, included_categories=(C.HISTORY,), has_inclusion_reason=True
+    )
     assert fee_due(history_only, included) is True
-    all_withheld = Choice(Outcome.DISCLOSED_IN_PART, RISK, withheld_categories=(
-        C.IDENTITY, C.CONTACT), has_reason=True)
+    all_withheld = Choice(
+        Outcome.DISCLOSED_IN_PART,
+        RISK,
+        withheld_categories=(C.IDENTITY, C.CONTACT),
+        has_reason=True,
+    )
     assert fee_due(PLAIN, all_withheld) is False
     assert fee_due(WITH_HISTORY, Choice(Outcome.CORRECTION_MADE)) is False

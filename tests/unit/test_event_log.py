@@ -39,15 +39,19 @@ def _log(n: int) -> list[LogRow]:
     for position in range(1, n + 1):
         event_hash = f"{position:064x}"
         head = log_link(head, event_hash)
-        rows.append(LogRow(position, f"r-{position % 3}", position, event_hash, head,
-                           event_hash))
+        rows.append(LogRow(position, f"r-{position % 3}", position, event_hash, head, event_hash))
     return rows
 
 
 def _checkpoint(rows: list[LogRow], size: int, reason: str = "interval") -> Checkpoint:
     head = rows[size - 1].log_hash if size else LOG_GENESIS
-    return Checkpoint(log_size=size, log_head=head, signed_at=T0 + timedelta(minutes=size),
-                      key_id=key_id(KEY.public_key()), reason=reason)  # type: ignore[arg-type]
+    return Checkpoint(
+        log_size=size,
+        log_head=head,
+        signed_at=T0 + timedelta(minutes=size),
+        key_id=key_id(KEY.public_key()),
+        reason=reason,
+    )  # type: ignore[arg-type]
 
 
 def test_a_whole_log_agrees_with_every_checkpoint() -> None:
@@ -62,17 +66,27 @@ def test_the_first_divergence_is_named_and_later_rows_are_not_blamed() -> None:
     rows[4] = LogRow(**{**rows[4].__dict__, "event_hash_now": None})
     verdict = verify_log(rows, [])
     assert verdict.problems == (
-        "log position 3 (r-0#3): the event was changed after it was logged",)
+        "log position 3 (r-0#3): the event was changed after it was logged",
+    )
 
 
-@pytest.mark.parametrize(("damage", "problem"), [
-    (lambda rows: rows.pop(3), "log position 4 is missing (the next is 5)"),
-    (lambda rows: rows.__setitem__(1, LogRow(**{**rows[1].__dict__, "event_hash_now": None})),
-     "log position 2 (r-2#2): the event is gone from the store (request_events, "
-     "register_events)"),
-    (lambda rows: rows.__setitem__(1, LogRow(**{**rows[1].__dict__, "log_hash": "0" * 64})),
-     "log position 2 (r-2#2): the head does not follow from the entry before"),
-])
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (lambda rows: rows.pop(3), "log position 4 is missing (the next is 5)"),
+        (
+            lambda rows: rows.__setitem__(
+                1, LogRow(**{**rows[1].__dict__, "event_hash_now": None})
+            ),
+            "log position 2 (r-2#2): the event is gone from the store (request_events, "
+            "register_events)",
+        ),
+        (
+            lambda rows: rows.__setitem__(1, LogRow(**{**rows[1].__dict__, "log_hash": "0" * 64})),
+            "log position 2 (r-2#2): the head does not follow from the entry before",
+        ),
+    ],
+)
 def test_damage_to_the_log_itself(damage: object, problem: str) -> None:
     rows = _log(5)
     damage(rows)  # type: ignore[operator]
@@ -103,27 +117,35 @@ def test_a_closed_request_mark_is_held_against_its_chain() -> None:
     mark = RequestMark(request_id="r-1", seq=5, hash="a" * 64)
     assert mark_problem(mark, {5: "a" * 64}, "checkpoint") is None
     assert "differs from the one the checkpoint signed" in mark_problem(
-        mark, {5: "b" * 64}, "checkpoint")
+        mark, {5: "b" * 64}, "checkpoint"
+    )
     assert "the store has no such event" in mark_problem(mark, {}, "checkpoint")
 
 
 def test_the_statement_is_canonical_and_any_change_breaks_the_signature() -> None:
     rows = _log(3)
-    checkpoint = _checkpoint(rows, 3).model_copy(update={
-        "closed_request": RequestMark(request_id="r-1", seq=2, hash="c" * 64)})
+    checkpoint = _checkpoint(rows, 3).model_copy(
+        update={"closed_request": RequestMark(request_id="r-1", seq=2, hash="c" * 64)}
+    )
     same = Checkpoint.model_validate_json(checkpoint.model_dump_json())
     assert same.statement() == checkpoint.statement()
     assert b'"format":"dsr-log-checkpoint/v1"' in checkpoint.statement()
     signed = sign_checkpoint(KEY, checkpoint)
     assert signature_valid(KEY.public_key(), signed)
-    for change in ({"log_size": 2}, {"log_head": "d" * 64}, {"reason": "close"},
-                   {"signed_at": T0}, {"closed_request": None}):
+    for change in (
+        {"log_size": 2},
+        {"log_head": "d" * 64},
+        {"reason": "close"},
+        {"signed_at": T0},
+        {"closed_request": None},
+    ):
         forged = signed.model_copy(update={"checkpoint": checkpoint.model_copy(update=change)})
         assert not signature_valid(KEY.public_key(), forged), change
     other = Ed25519PrivateKey.generate()
     assert not signature_valid(other.public_key(), signed)
-    assert not signature_valid(KEY.public_key(),
-                               signed.model_copy(update={"signature": "not base64!"}))
+    assert not signature_valid(
+        KEY.public_key(), signed.model_copy(update={"signature": "not base64!"})
+    )
 
 
 def test_the_key_file_is_created_private_and_read_back(tmp_path: Path) -> None:

@@ -23,21 +23,24 @@ C = DataCategory
 A = CorrectionAction
 
 
-@pytest.mark.parametrize(("action", "held", "same", "effective", "why_not"), [
-    (A.CORRECT, True, False, True, None),
-    (A.CORRECT, True, True, False, "already_this_value"),
-    (A.CORRECT, False, False, False, "not_held"),
-    (A.CORRECT, False, True, False, "not_held"),
-    (A.ADD, False, False, True, None),
-    (A.ADD, True, False, False, "already_held"),
-    (A.ADD, True, True, False, "already_held"),
-    (A.DELETE, True, False, True, None),
-    (A.DELETE, True, True, True, None),
-    (A.DELETE, False, False, False, "not_held"),
-])
+@pytest.mark.parametrize(
+    ("action", "held", "same", "effective", "why_not"),
+    [
+        (A.CORRECT, True, False, True, None),
+        (A.CORRECT, True, True, False, "already_this_value"),
+        (A.CORRECT, False, False, False, "not_held"),
+        (A.CORRECT, False, True, False, "not_held"),
+        (A.ADD, False, False, True, None),
+        (A.ADD, True, False, False, "already_held"),
+        (A.ADD, True, True, False, "already_held"),
+        (A.DELETE, True, False, True, None),
+        (A.DELETE, True, True, True, None),
+        (A.DELETE, False, False, False, "not_held"),
+    ],
+)
 def test_art7_p1_a_change_is_effective_only_if_it_changes_what_is_held(
-        action: CorrectionAction, held: bool, same: bool, effective: bool,
-        why_not: str | None) -> None:
+    action: CorrectionAction, held: bool, same: bool, effective: bool, why_not: str | None
+) -> None:
     """Art 7 ¶1: users may ask to "correct, add, or delete" personal information that "is
     incorrect"; a change that leaves what is held as it is changes nothing, and says why."""
     check = ChangeCheck(index=0, action=action, held=held, same_value=same)
@@ -57,8 +60,9 @@ def test_art8_p1_nothing_in_breach_is_not_substantiated() -> None:
     """Art 8 ¶1: "on the grounds that personal information is being handled beyond the
     scope of the purpose of use or that it was obtained by wrongful means"."""
     assert Findings().grounds_substantiated is False
-    found = Findings(requested_action=SuspensionAction.SUSPEND_USE, used_beyond_purpose=2,
-                     items_in_breach=(4, 9))
+    found = Findings(
+        requested_action=SuspensionAction.SUSPEND_USE, used_beyond_purpose=2, items_in_breach=(4, 9)
+    )
     assert found.grounds_substantiated is True
     # Counts alone do not make a scope: only the ids acted on do.
     assert Findings(used_beyond_purpose=3).grounds_substantiated is False
@@ -67,8 +71,9 @@ def test_art8_p1_nothing_in_breach_is_not_substantiated() -> None:
 def test_art8_p2_items_already_suspended_are_outside_the_scope() -> None:
     """Art 8 ¶2: "the suspension of use, etc. of the relevant personal information shall be
     carried out" - items whose use is suspended already are counted, not acted on again."""
-    all_suspended = Findings(requested_action=SuspensionAction.SUSPEND_USE,
-                             used_beyond_purpose=2, already_suspended=2)
+    all_suspended = Findings(
+        requested_action=SuspensionAction.SUSPEND_USE, used_beyond_purpose=2, already_suspended=2
+    )
     assert all_suspended.items_in_breach == ()
     assert all_suspended.grounds_substantiated is False
     some = all_suspended.model_copy(update={"items_in_breach": (7,), "already_suspended": 1})
@@ -96,9 +101,10 @@ def test_art6_p2_history_and_characteristic_are_excluded_in_principle() -> None:
 def test_art6_placement_order_not_asked_then_withheld_then_excluded() -> None:
     """Art 6 ¶1: "we may not disclose all or part of it"; ¶2 "in principle" - an operator's
     inclusion lifts ¶2, a ¶1 ground withholds, and what was not asked for is not placed."""
-    findings = Findings(items_by_category={C.IDENTITY: 2, C.HISTORY: 3, C.CONTACT: 1,
-                                           C.CHARACTERISTIC: 0},
-                        requested_categories=(C.IDENTITY, C.HISTORY, C.CHARACTERISTIC))
+    findings = Findings(
+        items_by_category={C.IDENTITY: 2, C.HISTORY: 3, C.CONTACT: 1, C.CHARACTERISTIC: 0},
+        requested_categories=(C.IDENTITY, C.HISTORY, C.CHARACTERISTIC),
+    )
     plan = disclosure_plan(findings, withheld=(C.IDENTITY,), included=(C.HISTORY,))
     assert plan.place(C.CONTACT) is Placement.NOT_ASKED
     assert plan.place(C.IDENTITY) is Placement.WITHHELD
@@ -113,12 +119,18 @@ def test_art6_placement_order_not_asked_then_withheld_then_excluded() -> None:
     assert withheld_history.place(C.HISTORY) is Placement.WITHHELD
 
 
-@given(held=st.dictionaries(st.sampled_from(list(C)), st.integers(0, 50)),
-       asked=st.sets(st.sampled_from(list(C))), withheld=st.sets(st.sampled_from(list(C))),
-       included=st.sets(st.sampled_from(list(C))))
+@given(
+    held=st.dictionaries(st.sampled_from(list(C)), st.integers(0, 50)),
+    asked=st.sets(st.sampled_from(list(C))),
+    withheld=st.sets(st.sampled_from(list(C))),
+    included=st.sets(st.sampled_from(list(C))),
+)
 def test_art6_every_item_held_is_placed_exactly_once(
-        held: dict[DataCategory, int], asked: set[DataCategory], withheld: set[DataCategory],
-        included: set[DataCategory]) -> None:
+    held: dict[DataCategory, int],
+    asked: set[DataCategory],
+    withheld: set[DataCategory],
+    included: set[DataCategory],
+) -> None:
     """Art 6 ¶2: history and characteristic items are "not, in principle" disclosed - but
     never silently dropped: each held item lands in exactly one placement."""
     findings = Findings(items_by_category=held, requested_categories=tuple(asked))
@@ -139,9 +151,11 @@ def test_art5_consent_and_opt_out_must_stop_the_exceptions_may_continue() -> Non
     assert findings.continuable("p-not_third_party") is None
     assert findings.continuable("nobody") is None
     assert findings.continuable("p-public_health_or_children") is (
-        ProvisionException.PUBLIC_HEALTH_OR_CHILDREN)
+        ProvisionException.PUBLIC_HEALTH_OR_CHILDREN
+    )
     assert findings.continuable("p-cooperation_with_authorities") is (
-        ProvisionException.COOPERATION_WITH_AUTHORITIES)
+        ProvisionException.COOPERATION_WITH_AUTHORITIES
+    )
 
 
 def test_art5_a_stop_request_ends_every_third_party_provision_not_continued() -> None:

@@ -28,8 +28,14 @@ def test_art3_the_seven_purposes_of_use() -> None:
     """Art 3: "The Organization collects and uses personal information for the following
     purposes" - seven, from providing the service to billing usage fees."""
     assert {p.value for p in Purpose} == {
-        "provide_service", "respond_to_inquiries", "service_emails", "important_notices",
-        "prevent_abuse", "account_self_service", "billing"}
+        "provide_service",
+        "respond_to_inquiries",
+        "service_emails",
+        "important_notices",
+        "prevent_abuse",
+        "account_self_service",
+        "billing",
+    }
 
 
 @pytest.mark.parametrize("purpose", list(Purpose))
@@ -40,10 +46,20 @@ def test_art3_each_purpose_and_its_incidental_purposes_are_within(purpose: Purpo
     assert within_purpose(f"incidental:{purpose.value}") is True
 
 
-@pytest.mark.parametrize("purpose", [
-    None, "", "marketing_resale", "incidental:unknown", "incidental:", "Billing",
-    "billing ", "incidental:incidental:billing", "incidental_billing",
-])
+@pytest.mark.parametrize(
+    "purpose",
+    [
+        None,
+        "",
+        "marketing_resale",
+        "incidental:unknown",
+        "incidental:",
+        "Billing",
+        "billing ",
+        "incidental:incidental:billing",
+        "incidental_billing",
+    ],
+)
 def test_art3_anything_else_is_beyond_purpose(purpose: str | None) -> None:
     """Art 3: "collects and uses personal information for the following purposes" - an
     unknown purpose, or none recorded, is not shown to be one of them."""
@@ -66,25 +82,29 @@ def test_art3_purpose_labels() -> None:
 
 
 def item(purpose: str | None = "billing", lawful: bool = True) -> HeldItem:
-    return HeldItem(item_id=1, category="contact", field="email", purpose=purpose,
-                    lawfully_obtained=lawful)
+    return HeldItem(
+        item_id=1, category="contact", field="email", purpose=purpose, lawfully_obtained=lawful
+    )
 
 
-@pytest.mark.parametrize(("held", "grounds", "found"), [
-    (item(), (BEYOND, WRONGFUL), ()),
-    (item(purpose="incidental:billing"), (BEYOND,), ()),
-    (item(purpose="resale"), (BEYOND,), (BEYOND,)),
-    (item(purpose=None), (BEYOND,), (BEYOND,)),
-    (item(purpose="resale"), (WRONGFUL,), ()),
-    (item(lawful=False), (WRONGFUL,), (WRONGFUL,)),
-    (item(lawful=False), (BEYOND,), ()),
-    (item(purpose=None, lawful=False), (BEYOND, WRONGFUL), (BEYOND, WRONGFUL)),
-    (item(purpose=None, lawful=False), (WRONGFUL, BEYOND), (WRONGFUL, BEYOND)),
-    (item(purpose=None, lawful=False), (), ()),
-])
+@pytest.mark.parametrize(
+    ("held", "grounds", "found"),
+    [
+        (item(), (BEYOND, WRONGFUL), ()),
+        (item(purpose="incidental:billing"), (BEYOND,), ()),
+        (item(purpose="resale"), (BEYOND,), (BEYOND,)),
+        (item(purpose=None), (BEYOND,), (BEYOND,)),
+        (item(purpose="resale"), (WRONGFUL,), ()),
+        (item(lawful=False), (WRONGFUL,), (WRONGFUL,)),
+        (item(lawful=False), (BEYOND,), ()),
+        (item(purpose=None, lawful=False), (BEYOND, WRONGFUL), (BEYOND, WRONGFUL)),
+        (item(purpose=None, lawful=False), (WRONGFUL, BEYOND), (WRONGFUL, BEYOND)),
+        (item(purpose=None, lawful=False), (), ()),
+    ],
+)
 def test_art8_p1_breaches_only_on_the_grounds_given(
-        held: HeldItem, grounds: tuple[SuspensionGround, ...],
-        found: tuple[SuspensionGround, ...]) -> None:
+    held: HeldItem, grounds: tuple[SuspensionGround, ...], found: tuple[SuspensionGround, ...]
+) -> None:
     """Art 8 ¶1: "on the grounds that personal information is being handled beyond the
     scope of the purpose of use or that it was obtained by wrongful means" - each ground is
     judged on its own, and only those the person gave."""
@@ -93,8 +113,14 @@ def test_art8_p1_breaches_only_on_the_grounds_given(
 
 def test_art8_p1_suspension_does_not_clear_a_breach() -> None:
     """Art 8 ¶1: "obtained by wrongful means" stays true of an item once suspended."""
-    suspended = HeldItem(item_id=2, category="history", field="visits", purpose=None,
-                         lawfully_obtained=False, suspended=True)
+    suspended = HeldItem(
+        item_id=2,
+        category="history",
+        field="visits",
+        purpose=None,
+        lawfully_obtained=False,
+        suspended=True,
+    )
     assert breaches(suspended, (BEYOND, WRONGFUL)) == (BEYOND, WRONGFUL)
 
 
@@ -102,15 +128,14 @@ def test_art5_p1_exactly_three_exceptions_survive_a_stop_request() -> None:
     """Art 5 ¶1: "When it is necessary for the protection of a person's life, body, or
     property", "to improve public health or promote the sound growth of children", "to
     cooperate with a national agency, a local government"."""
+    basis, exception = ProvisionBasis, ProvisionException
     assert {b: b.exception for b in ProvisionBasis} == {
-        ProvisionBasis.CONSENT: None,
-        ProvisionBasis.OPT_OUT_NOTIFIED: None,
-        ProvisionBasis.NOT_THIRD_PARTY: None,
-        ProvisionBasis.PROTECTION_OF_LIFE_BODY_PROPERTY:
-            ProvisionException.PROTECTION_OF_LIFE_BODY_PROPERTY,
-        ProvisionBasis.PUBLIC_HEALTH_OR_CHILDREN: ProvisionException.PUBLIC_HEALTH_OR_CHILDREN,
-        ProvisionBasis.COOPERATION_WITH_AUTHORITIES:
-            ProvisionException.COOPERATION_WITH_AUTHORITIES,
+        basis.CONSENT: None,
+        basis.OPT_OUT_NOTIFIED: None,
+        basis.NOT_THIRD_PARTY: None,
+        basis.PROTECTION_OF_LIFE_BODY_PROPERTY: exception.PROTECTION_OF_LIFE_BODY_PROPERTY,
+        basis.PUBLIC_HEALTH_OR_CHILDREN: exception.PUBLIC_HEALTH_OR_CHILDREN,
+        basis.COOPERATION_WITH_AUTHORITIES: exception.COOPERATION_WITH_AUTHORITIES,
     }
     assert len(ProvisionException) == 3
 
@@ -132,4 +157,7 @@ def test_art5_p2_only_third_parties_are_third_parties() -> None:
     party receiving the said information shall not be deemed to be a third party"."""
     assert [r for r in Relationship if r.is_third_party] == [Relationship.THIRD_PARTY]
     assert {r.value for r in Relationship if not r.is_third_party} == {
-        "entrustment", "business_succession", "joint_use"}
+        "entrustment",
+        "business_succession",
+        "joint_use",
+    }

@@ -67,8 +67,7 @@ FAST = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCh
 @example(payload={**submission(), "details": Deep("object", 3 * DEPTH)})
 @example(payload={**submission(), "requester": {"name": "\ud800", "email": "a@b.co"}})
 @example(payload={**submission(), "request_id": 10**5000})
-@example(payload={**submission("disclosure"), "details": {"categories": [Deep("array",
-                                                                                    DEPTH)]}})
+@example(payload={**submission("disclosure"), "details": {"categories": [Deep("array", DEPTH)]}})
 @example(payload={**submission(), "kind": Deep("object", DEPTH)})
 @given(payload=payloads)
 def test_parse_submission_returns_a_model_or_raises_invalid_submission(payload: Any) -> None:
@@ -109,8 +108,7 @@ def test_each_problem_names_its_field_in_one_short_line(payload: Any) -> None:
 
 
 @FAST
-@example(payload={**submission("disclosure"),
-                  "details": {"categories": Many(["x"] * 10_000)}})
+@example(payload={**submission("disclosure"), "details": {"categories": Many(["x"] * 10_000)}})
 @example(payload={**submission(), **{f"k{i}": 1 for i in range(10_000)}})
 @given(payload=payloads)
 def test_a_refusal_stays_readable_however_much_is_wrong(payload: Any) -> None:
@@ -150,8 +148,10 @@ def test_a_deeply_nested_value_where_an_enum_belongs_is_refused_cleanly() -> Non
                 try:
                     problems_of(replaced(submission(kind), path, Deep(shape, DEPTH)))
                 except (RecursionError, AssertionError) as error:
-                    failures.append(f"{'.'.join(map(str, path))} ({kind}, {shape}): "
-                                    f"{type(error).__name__} {str(error)[:60]}")
+                    failures.append(
+                        f"{'.'.join(map(str, path))} ({kind}, {shape}): "
+                        f"{type(error).__name__} {str(error)[:60]}"
+                    )
     assert not failures, "\n".join(failures)
 
 
@@ -159,13 +159,15 @@ def test_a_deeply_nested_value_where_an_enum_belongs_is_refused_cleanly() -> Non
 def test_sql_fragments_are_refused_as_ids_and_kept_verbatim_as_names(fragment: str) -> None:
     for field in ("request_id", "subject_id"):
         assert [f for f, _ in problems_of({**submission(), field: fragment})] == [field]
-    parsed = parse_submission({**submission(),
-                               "requester": {"name": fragment, "email": "a@b.co"}})
+    parsed = parse_submission({**submission(), "requester": {"name": fragment, "email": "a@b.co"}})
     assert parsed.requester.name == fragment.strip()
 
 
-@pytest.mark.parametrize("key", ["k" * HUGE, NEWLINE_KEY, "", "\x1b[2J\x1b[31mowned"],
-                         ids=["huge", "newline", "empty", "ansi-escape"])
+@pytest.mark.parametrize(
+    "key",
+    ["k" * HUGE, NEWLINE_KEY, "", "\x1b[2J\x1b[31mowned"],
+    ids=["huge", "newline", "empty", "ansi-escape"],
+)
 def test_an_unknown_key_is_named_without_echoing_it_raw(key: str) -> None:
     """At 2ac0040 the field of an `is not a known field` problem was the key verbatim:
     100,000 characters, a newline that forges a second CLI line, an ANSI escape, or
@@ -181,14 +183,17 @@ def test_an_unknown_key_is_named_without_echoing_it_raw(key: str) -> None:
 def test_disclosure_categories_are_bounded() -> None:
     """Every other list in the contract has a maximum length; `categories` has none
     (2ac0040), so 100,000 copies of one category are accepted (and stored)."""
-    problems_of({**submission("disclosure"),
-                 "details": {"categories": Many(["identity"] * HUGE)}})
+    problems_of({**submission("disclosure"), "details": {"categories": Many(["identity"] * HUGE)}})
 
 
-@pytest.mark.parametrize(("path", "blank"), [
-    (("requester", "name"), "\u200b"),
-    (("details", "changes", 0, "new_value"), "\u2060\u200d\ufeff"),
-], ids=["name", "new_value"])
+@pytest.mark.parametrize(
+    ("path", "blank"),
+    [
+        (("requester", "name"), "\u200b"),
+        (("details", "changes", 0, "new_value"), "\u2060\u200d\ufeff"),
+    ],
+    ids=["name", "new_value"],
+)
 def test_a_one_line_field_of_only_invisible_characters_is_refused(
     path: tuple[Any, ...], blank: str
 ) -> None:
@@ -213,8 +218,13 @@ def run_cli(text: str, data_dir: Path) -> tuple[int, str, str]:
     """`dsr submit --json -` with `text` on stdin and no server configured or running."""
     stdout, stderr = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
-        for variable in ("DATABASE_URL", "TEMPORAL_ADDRESS", "DSR_DEADLINES",
-                         "DSR_TASK_QUEUE", "TEMPORAL_NAMESPACE"):
+        for variable in (
+            "DATABASE_URL",
+            "TEMPORAL_ADDRESS",
+            "DSR_DEADLINES",
+            "DSR_TASK_QUEUE",
+            "TEMPORAL_NAMESPACE",
+        ):
             patch.delenv(variable, raising=False)
         patch.setenv("DSR_DATA_DIR", str(data_dir))
         patch.setattr(sys, "stdin", io.StringIO(text))
@@ -223,8 +233,10 @@ def run_cli(text: str, data_dir: Path) -> tuple[int, str, str]:
         try:
             code = starter.main(["submit", "--json", "-"])
         except Exception as crash:  # reported as a failure, with what escaped
-            pytest.fail(f"dsr submit crashed on {text[:60]!r}...: {type(crash).__name__}: "
-                        f"{str(crash)[:200]}")
+            pytest.fail(
+                f"dsr submit crashed on {text[:60]!r}...: {type(crash).__name__}: "
+                f"{str(crash)[:200]}"
+            )
     return code, stdout.getvalue(), stderr.getvalue()
 
 
@@ -261,13 +273,13 @@ CLI_CASES = {
     "huge-name": VALID_TEXT.replace("Hanako", "x" * HUGE),
     "duplicate-kind": duplicate_key_text(submission(), "kind", "erasure"),
     "duplicate-details": duplicate_key_text(submission(), "details", [1, 2]),
-    "deep-details-list": VALID_TEXT.replace(
-        json.dumps(DETAILS["inquiry"]), deep_json_text(200)),
+    "deep-details-list": VALID_TEXT.replace(json.dumps(DETAILS["inquiry"]), deep_json_text(200)),
     # At 2ac0040 the JSON decoder's RecursionError escaped `dsr submit`.
     "deep-list": deep_json_text(3 * DEPTH),
     "deep-object": deep_json_text(3 * DEPTH, "object"),
     "deep-inside-details": VALID_TEXT.replace(
-        json.dumps(DETAILS["inquiry"]), deep_json_text(3 * DEPTH, "object")),
+        json.dumps(DETAILS["inquiry"]), deep_json_text(3 * DEPTH, "object")
+    ),
     # At 2ac0040 json.loads' ValueError (an integer of over 4300 digits) escaped.
     "huge-integer-id": VALID_TEXT.replace('"req-2026.001"', "9" * 5_000),
     # At 2ac0040 an unknown key was printed raw: lines without "dsr: ", or 100 kB long.
@@ -284,15 +296,19 @@ def test_dsr_submit_refuses_with_exit_2_and_touches_nothing(text: str, tmp_path:
 cli_texts = st.one_of(
     hostile_submissions(deep=False).map(lambda value: json.dumps(value, allow_nan=True)),
     hostile_submissions(deep=False).map(
-        lambda value: json.dumps(value, allow_nan=True, ensure_ascii=False)),
+        lambda value: json.dumps(value, allow_nan=True, ensure_ascii=False)
+    ),
     duplicate_key_texts,
     st.text(max_size=60),
     st.builds(lambda cut: VALID_TEXT[:cut], st.integers(0, len(VALID_TEXT) - 1)),
 )
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @example(text=duplicate_key_text(submission(), "\r", 0))
 @example(text=VALID_TEXT)  # accepted: needs the server, which is not there
 @given(text=cli_texts)

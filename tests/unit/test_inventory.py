@@ -37,11 +37,25 @@ def example() -> dict[str, Any]:
 
 def subject(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "subject_id": "user-1", "name": "Jiro Sato", "email": "jiro@example.jp",
-        "items": [{"category": "contact", "field": "phone", "value": "+81 3-1234-5678",
-                   "purpose": "important_notices"}],
-        "provisions": [{"partner": "ad-network-1", "relationship": "third_party",
-                        "legal_basis": "consent", "items": ["phone"]}],
+        "subject_id": "user-1",
+        "name": "Jiro Sato",
+        "email": "jiro@example.jp",
+        "items": [
+            {
+                "category": "contact",
+                "field": "phone",
+                "value": "+81 3-1234-5678",
+                "purpose": "important_notices",
+            }
+        ],
+        "provisions": [
+            {
+                "partner": "ad-network-1",
+                "relationship": "third_party",
+                "legal_basis": "consent",
+                "items": ["phone"],
+            }
+        ],
     }
     return data | overrides
 
@@ -56,7 +70,10 @@ def test_the_example_parses_into_what_it_says() -> None:
     inventory = parse_inventory(example())
     hanako, taro = inventory.subjects
     assert (hanako.subject_id, hanako.name, hanako.email) == (
-        "user-42", "Hanako Yamada", "hanako@example.jp")
+        "user-42",
+        "Hanako Yamada",
+        "hanako@example.jp",
+    )
     assert taro.subject_id == "user-7"
     items = hanako.all_items()
     for category in DataCategory:
@@ -79,25 +96,39 @@ def test_the_example_parses_into_what_it_says() -> None:
     assert [p.id for p in inventory.purposes] == ["loyalty_points"]
     assert [i.purpose for i in taro.items if i.field == "points_balance"] == ["loyalty_points"]
     [consent] = hanako.consents
-    assert (consent.partner, set(consent.items)) == ("ad-network-1", {"interest_segment",
-                                                                      "purchases"})
+    assert (consent.partner, set(consent.items)) == (
+        "ad-network-1",
+        {"interest_segment", "purchases"},
+    )
 
 
 def test_name_and_email_become_items_unless_listed() -> None:
     implied = parse_inventory({"subjects": [subject()]}).subjects[0].all_items()
     assert implied[:2] == (
-        HeldItemRecord(category=DataCategory.IDENTITY, field="name", value="Jiro Sato",
-                       purpose=NAME_PURPOSE),
-        HeldItemRecord(category=DataCategory.CONTACT, field="email", value="jiro@example.jp",
-                       purpose=EMAIL_PURPOSE),
+        HeldItemRecord(
+            category=DataCategory.IDENTITY, field="name", value="Jiro Sato", purpose=NAME_PURPOSE
+        ),
+        HeldItemRecord(
+            category=DataCategory.CONTACT,
+            field="email",
+            value="jiro@example.jp",
+            purpose=EMAIL_PURPOSE,
+        ),
     )
     assert within_purpose(NAME_PURPOSE) and within_purpose(EMAIL_PURPOSE)
-    listed = {"category": "contact", "field": "email", "value": "JIRO@example.jp",
-              "purpose": "service_emails", "source": "newsletter_form"}
+    listed = {
+        "category": "contact",
+        "field": "email",
+        "value": "JIRO@example.jp",
+        "purpose": "service_emails",
+        "source": "newsletter_form",
+    }
     only_email = subject(items=[listed], provisions=[])
     items = parse_inventory({"subjects": [only_email]}).subjects[0].all_items()
     assert [(i.field, i.purpose) for i in items] == [
-        ("name", NAME_PURPOSE), ("email", "service_emails")]
+        ("name", NAME_PURPOSE),
+        ("email", "service_emails"),
+    ]
 
 
 def test_defaults_and_the_purpose_being_required() -> None:
@@ -105,56 +136,122 @@ def test_defaults_and_the_purpose_being_required() -> None:
     assert (item.source, item.lawfully_obtained) == ("registration", True)
     no_purpose = subject(items=[{"category": "contact", "field": "phone", "value": "1"}])
     assert problems_of({"subjects": [no_purpose]}) == [
-        ("subjects.0.items.0.purpose", "is required")]
-    explicit_null = subject(items=[{"category": "contact", "field": "phone", "value": "1",
-                                    "purpose": None}])
+        ("subjects.0.items.0.purpose", "is required")
+    ]
+    explicit_null = subject(
+        items=[{"category": "contact", "field": "phone", "value": "1", "purpose": None}]
+    )
     assert parse_inventory({"subjects": [explicit_null]}).subjects[0].items[0].purpose is None
 
 
-@pytest.mark.parametrize(("items", "expected"), [
-    ([{"category": "contact", "field": "phone", "value": "1", "purpose": None}] * 2,
-     ("subjects.0.items.1.field", "repeats the category and field of items.0 "
-                                  "(a field names one item of the subject)")),
-    ([{"category": "contact", "field": "phone", "value": "1", "purpose": None},
-      {"category": "identity", "field": "phone", "value": "2", "purpose": None}],
-     ("subjects.0.items.1.field", "repeats the field of items.0 "
-                                  "(a field names one item of the subject)")),
-    ([{"category": "contact", "field": "email", "value": "other@example.jp", "purpose": None}],
-     ("subjects.0.items.0", "the email item must be in category contact and have the "
-                            "subject's email as its value")),
-    ([{"category": "contact", "field": "name", "value": "Jiro Sato", "purpose": None}],
-     ("subjects.0.items.0", "the name item must be in category identity and have the "
-                            "subject's name as its value")),
-])
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        (
+            [{"category": "contact", "field": "phone", "value": "1", "purpose": None}] * 2,
+            (
+                "subjects.0.items.1.field",
+                "repeats the category and field of items.0 (a field names one item of the subject)",
+            ),
+        ),
+        (
+            [
+                {"category": "contact", "field": "phone", "value": "1", "purpose": None},
+                {"category": "identity", "field": "phone", "value": "2", "purpose": None},
+            ],
+            (
+                "subjects.0.items.1.field",
+                "repeats the field of items.0 (a field names one item of the subject)",
+            ),
+        ),
+        (
+            [
+                {
+                    "category": "contact",
+                    "field": "email",
+                    "value": "other@example.jp",
+                    "purpose": None,
+                }
+            ],
+            (
+                "subjects.0.items.0",
+                "the email item must be in category contact and have the "
+                "subject's email as its value",
+            ),
+        ),
+        (
+            [{"category": "contact", "field": "name", "value": "Jiro Sato", "purpose": None}],
+            (
+                "subjects.0.items.0",
+                "the name item must be in category identity and have the "
+                "subject's name as its value",
+            ),
+        ),
+    ],
+)
 def test_inconsistent_items_are_refused(items: list[dict], expected: tuple[str, str]) -> None:
     assert expected in problems_of({"subjects": [subject(items=items, provisions=[])]})
 
 
 def _provision(**overrides: Any) -> dict[str, Any]:
-    return {"partner": "p-1", "relationship": "third_party", "legal_basis": "consent",
-            "items": ["phone"]} | overrides
+    return {
+        "partner": "p-1",
+        "relationship": "third_party",
+        "legal_basis": "consent",
+        "items": ["phone"],
+    } | overrides
 
 
-@pytest.mark.parametrize(("provisions", "expected"), [
-    ([_provision(), _provision(items=["email"])],
-     ("subjects.0.provisions.1.partner", "repeats the partner of provisions.0 "
-                                         "(one provision per partner; list all its items there)")),
-    ([_provision(items=["phone", "bank_account"])],
-     ("subjects.0.provisions.0.items.1",
-      "names bank_account, which is not an item of this subject")),
-    ([_provision(items=["phone", "phone"])],
-     ("subjects.0.provisions.0.items.1", "names an item twice")),
-    ([_provision(legal_basis="not_third_party")],
-     ("subjects.0.provisions.0.legal_basis", "a third_party provision needs consent, "
-      "opt_out_notified or one of Article 5's exceptions, not not_third_party")),
-    *[([_provision(relationship=relationship, legal_basis="consent")],
-       ("subjects.0.provisions.0.legal_basis", f"{relationship} is not provision to a third "
-        "party (Article 5 ¶2): legal_basis must be not_third_party"))
-      for relationship in ("entrustment", "business_succession", "joint_use")],
-    ([_provision(items=[])],
-     ("subjects.0.provisions.0.items", "list should have at least 1 item after validation, "
-                                       "not 0")),
-])
+@pytest.mark.parametrize(
+    ("provisions", "expected"),
+    [
+        (
+            [_provision(), _provision(items=["email"])],
+            (
+                "subjects.0.provisions.1.partner",
+                "repeats the partner of provisions.0 "
+                "(one provision per partner; list all its items there)",
+            ),
+        ),
+        (
+            [_provision(items=["phone", "bank_account"])],
+            (
+                "subjects.0.provisions.0.items.1",
+                "names bank_account, which is not an item of this subject",
+            ),
+        ),
+        (
+            [_provision(items=["phone", "phone"])],
+            ("subjects.0.provisions.0.items.1", "names an item twice"),
+        ),
+        (
+            [_provision(legal_basis="not_third_party")],
+            (
+                "subjects.0.provisions.0.legal_basis",
+                "a third_party provision needs consent, "
+                "opt_out_notified or one of Article 5's exceptions, not not_third_party",
+            ),
+        ),
+        *[
+            (
+                [_provision(relationship=relationship, legal_basis="consent")],
+                (
+                    "subjects.0.provisions.0.legal_basis",
+                    f"{relationship} is not provision to a third "
+                    "party (Article 5 ¶2): legal_basis must be not_third_party",
+                ),
+            )
+            for relationship in ("entrustment", "business_succession", "joint_use")
+        ],
+        (
+            [_provision(items=[])],
+            (
+                "subjects.0.provisions.0.items",
+                "list should have at least 1 item after validation, not 0",
+            ),
+        ),
+    ],
+)
 def test_inconsistent_provisions_are_refused(
     provisions: list[dict], expected: tuple[str, str]
 ) -> None:
@@ -175,30 +272,61 @@ def test_a_subject_listed_twice_is_refused() -> None:
     assert problems_of(data) == [("subjects.1.subject_id", "repeats the subject_id of subjects.0")]
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    ({"field": "Phone Number"}, ("subjects.0.items.0.field",
-                                 "must be 1-64 lowercase letters, digits and _, "
-                                 "starting with a letter")),
-    ({"purpose": "Billing!"}, ("subjects.0.items.0.purpose",
-                               "must be a purpose id such as billing or incidental:billing "
-                               "(lowercase letters, digits and _), or null")),
-    ({"value": "   "}, ("subjects.0.items.0.value",
-                         "string should have at least 1 character")),
-    ({"value": "x" * 1001}, ("subjects.0.items.0.value",
-                             "string should have at most 1000 characters")),
-    ({"value": "line\nbreak"}, ("subjects.0.items.0.value",
-                                "must not contain control or bidirectional override characters")),
-    ({"value": "evil\u202etxt"}, ("subjects.0.items.0.value",
-                                  "must not contain control or bidirectional override "
-                                  "characters")),
-    ({"category": "health"}, ("subjects.0.items.0.category",
-                              "input should be 'identity', 'contact', 'financial', "
-                              "'transaction', 'history' or 'characteristic'")),
-    ({"lawfully_obtained": "perhaps"}, ("subjects.0.items.0.lawfully_obtained",
-                                        "input should be a valid boolean, unable to interpret "
-                                        "input")),
-    ({"colour": "red"}, ("subjects.0.items.0.colour", "is not a known field")),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            {"field": "Phone Number"},
+            (
+                "subjects.0.items.0.field",
+                "must be 1-64 lowercase letters, digits and _, starting with a letter",
+            ),
+        ),
+        (
+            {"purpose": "Billing!"},
+            (
+                "subjects.0.items.0.purpose",
+                "must be a purpose id such as billing or incidental:billing "
+                "(lowercase letters, digits and _), or null",
+            ),
+        ),
+        ({"value": "   "}, ("subjects.0.items.0.value", "string should have at least 1 character")),
+        (
+            {"value": "x" * 1001},
+            ("subjects.0.items.0.value", "string should have at most 1000 characters"),
+        ),
+        (
+            {"value": "line\nbreak"},
+            (
+                "subjects.0.items.0.value",
+                "must not contain control or bidirectional override characters",
+            ),
+        ),
+        (
+            {"value": "evil\u202etxt"},
+            (
+                "subjects.0.items.0.value",
+                "must not contain control or bidirectional override characters",
+            ),
+        ),
+        (
+            {"category": "health"},
+            (
+                "subjects.0.items.0.category",
+                "input should be 'identity', 'contact', 'financial', "
+                "'transaction', 'history' or 'characteristic'",
+            ),
+        ),
+        (
+            {"lawfully_obtained": "perhaps"},
+            (
+                "subjects.0.items.0.lawfully_obtained",
+                "input should be a valid boolean, unable to interpret input",
+            ),
+        ),
+        ({"colour": "red"}, ("subjects.0.items.0.colour", "is not a known field")),
+    ],
+)
 def test_bad_items_are_refused_with_their_path(
     change: dict[str, Any], expected: tuple[str, str]
 ) -> None:
@@ -209,16 +337,19 @@ def test_bad_items_are_refused_with_their_path(
 def test_bad_subjects_and_documents_are_refused() -> None:
     assert problems_of([]) == [("inventory", 'must be a JSON object {"subjects": [...]}')]
     assert problems_of({"subjects": []}) == [
-        ("inventory", "names nothing: give subjects, purposes or provision_bases")]
+        ("inventory", "names nothing: give subjects, purposes or provision_bases")
+    ]
     assert problems_of({"subjects": [subject(subject_id="bad id!", email="no-at-sign")]}) == [
-        ("subjects.0.subject_id",
-         "must be 1-128 letters, digits and . _ : -, starting with a letter or digit"),
-        ("subjects.0.email", "is not a valid e-mail address")]
+        (
+            "subjects.0.subject_id",
+            "must be 1-128 letters, digits and . _ : -, starting with a letter or digit",
+        ),
+        ("subjects.0.email", "is not a valid e-mail address"),
+    ]
     deep: Any = "x"
     for _ in range(50):
         deep = [deep]
-    assert problems_of({"subjects": deep}) == [
-        ("inventory", "is nested more than 8 levels deep")]
+    assert problems_of({"subjects": deep}) == [("inventory", "is nested more than 8 levels deep")]
 
 
 def test_a_message_never_echoes_a_hostile_key_and_stops_counting() -> None:
@@ -232,16 +363,29 @@ def test_a_message_never_echoes_a_hostile_key_and_stops_counting() -> None:
         parse_inventory(many)
     assert str(error.value).splitlines()[0] == (
         "subjects.0.subject_id: must be 1-128 letters, digits and . _ : -, "
-        "starting with a letter or digit")
+        "starting with a letter or digit"
+    )
 
 
-@given(st.permutations(["identity", "contact", "financial", "transaction", "history",
-                        "characteristic"]), st.lists(st.booleans(), min_size=6, max_size=6))
+@given(
+    st.permutations(
+        ["identity", "contact", "financial", "transaction", "history", "characteristic"]
+    ),
+    st.lists(st.booleans(), min_size=6, max_size=6),
+)
 def test_any_order_of_valid_items_parses_and_keeps_the_items(
     categories: list[str], lawful: list[bool]
 ) -> None:
-    items = [{"category": c, "field": f"f_{c}", "value": c.upper(), "purpose": "billing",
-              "lawfully_obtained": ok} for c, ok in zip(categories, lawful, strict=True)]
+    items = [
+        {
+            "category": c,
+            "field": f"f_{c}",
+            "value": c.upper(),
+            "purpose": "billing",
+            "lawfully_obtained": ok,
+        }
+        for c, ok in zip(categories, lawful, strict=True)
+    ]
     parsed = parse_inventory({"subjects": [subject(items=items, provisions=[])]})
     assert isinstance(parsed, Inventory)
     held = parsed.subjects[0].all_items()
@@ -269,9 +413,9 @@ async def test_the_command_refuses_an_unusable_file_before_connecting(
     invalid.write_text(json.dumps(bad), encoding="utf-8")
     cases = {
         str(tmp_path / "missing.json"): f"cannot read {tmp_path / 'missing.json'}: "
-                                        "No such file or directory",
+        "No such file or directory",
         str(not_json): f"{not_json}: not valid JSON (Expecting property name enclosed in "
-                       "double quotes at line 1)",
+        "double quotes at line 1)",
         str(invalid): f"{invalid}: not a valid inventory (1 problem); nothing was loaded",
     }
     for file, message in cases.items():
@@ -281,4 +425,5 @@ async def test_the_command_refuses_an_unusable_file_before_connecting(
     assert capsys.readouterr().err == (
         "dsr: invalid inventory: subjects.0.provisions.0.legal_basis: a third_party provision "
         "needs consent, opt_out_notified or one of Article 5's exceptions, not "
-        "not_third_party\n")
+        "not_third_party\n"
+    )

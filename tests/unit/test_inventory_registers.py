@@ -15,9 +15,19 @@ from domain.provision_register import BasisRecord, ConsentRecord, JointUsePartic
 
 
 def subject(**overrides: Any) -> dict[str, Any]:
-    return {"subject_id": "user-1", "name": "Jiro Sato", "email": "jiro@example.jp",
-            "items": [{"category": "contact", "field": "phone", "value": "+81 3-1234-5678",
-                       "purpose": "important_notices"}]} | overrides
+    return {
+        "subject_id": "user-1",
+        "name": "Jiro Sato",
+        "email": "jiro@example.jp",
+        "items": [
+            {
+                "category": "contact",
+                "field": "phone",
+                "value": "+81 3-1234-5678",
+                "purpose": "important_notices",
+            }
+        ],
+    } | overrides
 
 
 def problems_of(data: Any) -> list[tuple[str, str]]:
@@ -26,40 +36,80 @@ def problems_of(data: Any) -> list[tuple[str, str]]:
     return refused.value.problems
 
 
-OPT_OUT = {"partner": "broker-1", "relationship": "third_party",
-           "legal_basis": "opt_out_notified",
-           "opt_out": {"matters": [m.value for m in OptOutMatter],
-                       "announced_at": "2026-04-01", "commission_notified_at": "2026-04-15"}}
-JOINT = {"partner": "group-1", "relationship": "joint_use", "legal_basis": "not_third_party",
-         "joint_use": {"items": "name", "scope_of_joint_users": "group companies",
-                       "purpose": "fraud prevention", "person_responsible": "Security Office"}}
+OPT_OUT = {
+    "partner": "broker-1",
+    "relationship": "third_party",
+    "legal_basis": "opt_out_notified",
+    "opt_out": {
+        "matters": [m.value for m in OptOutMatter],
+        "announced_at": "2026-04-01",
+        "commission_notified_at": "2026-04-15",
+    },
+}
+JOINT = {
+    "partner": "group-1",
+    "relationship": "joint_use",
+    "legal_basis": "not_third_party",
+    "joint_use": {
+        "items": "name",
+        "scope_of_joint_users": "group companies",
+        "purpose": "fraud prevention",
+        "person_responsible": "Security Office",
+    },
+}
 
 
 def test_a_file_of_registers_alone_parses_into_their_records() -> None:
-    inventory = parse_inventory({
-        "purposes": [{"id": "loyalty", "text": "  To grant loyalty points  "},
-                     {"id": "receipts", "text": "To send receipts", "incidental_to": "billing"}],
-        "provision_bases": [OPT_OUT, JOINT, {"partner": "printer", "relationship": "entrustment",
-                                             "legal_basis": "not_third_party"}]})
+    inventory = parse_inventory(
+        {
+            "purposes": [
+                {"id": "loyalty", "text": "  To grant loyalty points  "},
+                {"id": "receipts", "text": "To send receipts", "incidental_to": "billing"},
+            ],
+            "provision_bases": [
+                OPT_OUT,
+                JOINT,
+                {
+                    "partner": "printer",
+                    "relationship": "entrustment",
+                    "legal_basis": "not_third_party",
+                },
+            ],
+        }
+    )
     assert inventory.subjects == []
     assert [(p.id, p.text, p.incidental_to) for p in inventory.purposes] == [
-        ("loyalty", "To grant loyalty points", None), ("receipts", "To send receipts", "billing")]
+        ("loyalty", "To grant loyalty points", None),
+        ("receipts", "To send receipts", "billing"),
+    ]
     opt_out, joint, printer = (b.record() for b in inventory.provision_bases)
-    assert opt_out == BasisRecord("broker-1", Relationship.THIRD_PARTY,
-                                  ProvisionBasis.OPT_OUT_NOTIFIED, frozenset(OptOutMatter),
-                                  date(2026, 4, 1), date(2026, 4, 15))
-    assert joint.joint_use == {JointUseParticular.ITEMS: "name",
-                               JointUseParticular.SCOPE_OF_JOINT_USERS: "group companies",
-                               JointUseParticular.PURPOSE: "fraud prevention",
-                               JointUseParticular.PERSON_RESPONSIBLE: "Security Office"}
-    assert printer == BasisRecord("printer", Relationship.ENTRUSTMENT,
-                                  ProvisionBasis.NOT_THIRD_PARTY)
+    assert opt_out == BasisRecord(
+        "broker-1",
+        Relationship.THIRD_PARTY,
+        ProvisionBasis.OPT_OUT_NOTIFIED,
+        frozenset(OptOutMatter),
+        date(2026, 4, 1),
+        date(2026, 4, 15),
+    )
+    assert joint.joint_use == {
+        JointUseParticular.ITEMS: "name",
+        JointUseParticular.SCOPE_OF_JOINT_USERS: "group companies",
+        JointUseParticular.PURPOSE: "fraud prevention",
+        JointUseParticular.PERSON_RESPONSIBLE: "Security Office",
+    }
+    assert printer == BasisRecord(
+        "printer", Relationship.ENTRUSTMENT, ProvisionBasis.NOT_THIRD_PARTY
+    )
 
 
 def test_an_incomplete_footing_is_accepted_as_what_is_on_record() -> None:
     """`dsr provisions check` reports what is missing; refusing the file would hide it."""
-    bare = {"partner": "broker-1", "relationship": "third_party",
-            "legal_basis": "opt_out_notified", "opt_out": {"matters": ["items_provided"]}}
+    bare = {
+        "partner": "broker-1",
+        "relationship": "third_party",
+        "legal_basis": "opt_out_notified",
+        "opt_out": {"matters": ["items_provided"]},
+    }
     half_joint = {**JOINT, "joint_use": {"items": "name"}}
     inventory = parse_inventory({"provision_bases": [bare, half_joint]})
     opt_out, joint = (b.record() for b in inventory.provision_bases)
@@ -70,72 +120,225 @@ def test_an_incomplete_footing_is_accepted_as_what_is_on_record() -> None:
 
 def test_consents_and_used_at_parse() -> None:
     given = "2026-05-10T10:00:00+09:00"
-    inventory = parse_inventory({"subjects": [subject(
-        items=[{"category": "contact", "field": "phone", "value": "1", "purpose": "billing",
-                "used_at": "2026-06-01T00:00:00Z"}],
-        consents=[{"partner": "ad-1", "items": ["phone", "email"], "given_at": given,
-                   "withdrawn_at": "2026-07-01T00:00:00Z"}])]})
+    inventory = parse_inventory(
+        {
+            "subjects": [
+                subject(
+                    items=[
+                        {
+                            "category": "contact",
+                            "field": "phone",
+                            "value": "1",
+                            "purpose": "billing",
+                            "used_at": "2026-06-01T00:00:00Z",
+                        }
+                    ],
+                    consents=[
+                        {
+                            "partner": "ad-1",
+                            "items": ["phone", "email"],
+                            "given_at": given,
+                            "withdrawn_at": "2026-07-01T00:00:00Z",
+                        }
+                    ],
+                )
+            ]
+        }
+    )
     person = inventory.subjects[0]
     assert person.items[0].used_at == datetime(2026, 6, 1, tzinfo=UTC)
     assert person.consents[0].record("user-1") == ConsentRecord(
-        "user-1", "ad-1", frozenset({"phone", "email"}), datetime.fromisoformat(given),
-        datetime(2026, 7, 1, tzinfo=UTC))
+        "user-1",
+        "ad-1",
+        frozenset({"phone", "email"}),
+        datetime.fromisoformat(given),
+        datetime(2026, 7, 1, tzinfo=UTC),
+    )
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    ({"purposes": [{"id": "a", "text": "A"}, {"id": "a", "text": "B"}]},
-     ("purposes.1.id", "repeats the id of purposes.0")),
-    ({"purposes": [{"id": "a", "text": "A", "incidental_to": "a"}]},
-     ("purposes.0.incidental_to", "a purpose is not incidental to itself")),
-    ({"purposes": [{"id": "Loyalty!", "text": "A"}]},
-     ("purposes.0.id", "must be a purpose id: 1-64 lowercase letters, digits and _, "
-                       "starting with a letter")),
-    ({"purposes": [{"id": "incidental:billing", "text": "A"}]},
-     ("purposes.0.id", "must be a purpose id: 1-64 lowercase letters, digits and _, "
-                       "starting with a letter")),
-    ({"purposes": [{"id": "a", "text": "two\nlines"}]},
-     ("purposes.0.text", "must not contain control or bidirectional override characters")),
-    ({"purposes": [{"id": "a", "text": "A", "version": 2}]},
-     ("purposes.0.version", "is not a known field")),
-    ({"provision_bases": [OPT_OUT, OPT_OUT]},
-     ("provision_bases.1.partner", "repeats the partner of provision_bases.0")),
-    ({"provision_bases": [{**OPT_OUT, "legal_basis": "consent"}]},
-     ("provision_bases.0.opt_out", "only a legal_basis of opt_out_notified has opt-out matters")),
-    ({"provision_bases": [{**JOINT, "relationship": "entrustment"}]},
-     ("provision_bases.0.joint_use", "only a joint_use relationship has its particulars")),
-    ({"provision_bases": [{**JOINT, "legal_basis": "consent"}]},
-     ("provision_bases.0.legal_basis", "joint_use is not provision to a third party "
-                                       "(Article 5 ¶2): legal_basis must be not_third_party")),
-    ({"provision_bases": [{**OPT_OUT, "opt_out": {"matters": ["items_provided"] * 2}}]},
-     ("provision_bases.0.opt_out.matters.1", "names a matter twice")),
-    ({"provision_bases": [{**OPT_OUT, "opt_out": {"notified": "2026-01-01"}}]},
-     ("provision_bases.0.opt_out.notified", "is not a known field")),
-    ({"provision_bases": [{**JOINT, "joint_use": {"purpose": ""}}]},
-     ("provision_bases.0.joint_use.purpose", "string should have at least 1 character")),
-    ({"provision_bases": [OPT_OUT], "subjects": [subject(provisions=[
-        {"partner": "broker-1", "relationship": "third_party", "legal_basis": "consent",
-         "items": ["phone"]}])]},
-     ("subjects.0.provisions.0", "is third_party/consent, but provision_bases.0 records the "
-                                 "partner as third_party/opt_out_notified")),
-    ({"subjects": [subject(consents=[{"partner": "ad-1", "items": ["phone", "fax"],
-                                      "given_at": "2026-05-10T10:00:00Z"}])]},
-     ("subjects.0.consents.0.items.1", "names fax, which is not an item of this subject")),
-    ({"subjects": [subject(consents=[{"partner": "ad-1", "items": ["phone"],
-                                      "given_at": "2026-05-10T10:00:00Z"}] * 2)]},
-     ("subjects.0.consents.1.partner", "repeats the partner of consents.0 (one consent per "
-                                       "partner: the latest the person gave)")),
-    ({"subjects": [subject(consents=[{"partner": "ad-1", "items": ["phone"],
-                                      "given_at": "2026-05-10T10:00:00Z",
-                                      "withdrawn_at": "2026-05-09T10:00:00Z"}])]},
-     ("subjects.0.consents.0.withdrawn_at", "is before given_at")),
-    ({"subjects": [subject(consents=[{"partner": "ad-1", "items": ["phone"],
-                                      "given_at": "2026-05-10T10:00:00"}])]},
-     ("subjects.0.consents.0.given_at", "input should have timezone info")),
-    ({"subjects": [subject(consents=[{"partner": "ad 1", "items": ["phone"],
-                                      "given_at": "2026-05-10T10:00:00Z"}])]},
-     ("subjects.0.consents.0.partner",
-      "must be 1-128 letters, digits and . _ : -, starting with a letter or digit")),
-])
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            {"purposes": [{"id": "a", "text": "A"}, {"id": "a", "text": "B"}]},
+            ("purposes.1.id", "repeats the id of purposes.0"),
+        ),
+        (
+            {"purposes": [{"id": "a", "text": "A", "incidental_to": "a"}]},
+            ("purposes.0.incidental_to", "a purpose is not incidental to itself"),
+        ),
+        (
+            {"purposes": [{"id": "Loyalty!", "text": "A"}]},
+            (
+                "purposes.0.id",
+                "must be a purpose id: 1-64 lowercase letters, digits and _, "
+                "starting with a letter",
+            ),
+        ),
+        (
+            {"purposes": [{"id": "incidental:billing", "text": "A"}]},
+            (
+                "purposes.0.id",
+                "must be a purpose id: 1-64 lowercase letters, digits and _, "
+                "starting with a letter",
+            ),
+        ),
+        (
+            {"purposes": [{"id": "a", "text": "two\nlines"}]},
+            ("purposes.0.text", "must not contain control or bidirectional override characters"),
+        ),
+        (
+            {"purposes": [{"id": "a", "text": "A", "version": 2}]},
+            ("purposes.0.version", "is not a known field"),
+        ),
+        (
+            {"provision_bases": [OPT_OUT, OPT_OUT]},
+            ("provision_bases.1.partner", "repeats the partner of provision_bases.0"),
+        ),
+        (
+            {"provision_bases": [{**OPT_OUT, "legal_basis": "consent"}]},
+            (
+                "provision_bases.0.opt_out",
+                "only a legal_basis of opt_out_notified has opt-out matters",
+            ),
+        ),
+        (
+            {"provision_bases": [{**JOINT, "relationship": "entrustment"}]},
+            ("provision_bases.0.joint_use", "only a joint_use relationship has its particulars"),
+        ),
+        (
+            {"provision_bases": [{**JOINT, "legal_basis": "consent"}]},
+            (
+                "provision_bases.0.legal_basis",
+                "joint_use is not provision to a third party "
+                "(Article 5 ¶2): legal_basis must be not_third_party",
+            ),
+        ),
+        (
+            {"provision_bases": [{**OPT_OUT, "opt_out": {"matters": ["items_provided"] * 2}}]},
+            ("provision_bases.0.opt_out.matters.1", "names a matter twice"),
+        ),
+        (
+            {"provision_bases": [{**OPT_OUT, "opt_out": {"notified": "2026-01-01"}}]},
+            ("provision_bases.0.opt_out.notified", "is not a known field"),
+        ),
+        (
+            {"provision_bases": [{**JOINT, "joint_use": {"purpose": ""}}]},
+            ("provision_bases.0.joint_use.purpose", "string should have at least 1 character"),
+        ),
+        (
+            {
+                "provision_bases": [OPT_OUT],
+                "subjects": [
+                    subject(
+                        provisions=[
+                            {
+                                "partner": "broker-1",
+                                "relationship": "third_party",
+                                "legal_basis": "consent",
+                                "items": ["phone"],
+                            }
+                        ]
+                    )
+                ],
+            },
+            (
+                "subjects.0.provisions.0",
+                "is third_party/consent, but provision_bases.0 records the "
+                "partner as third_party/opt_out_notified",
+            ),
+        ),
+        (
+            {
+                "subjects": [
+                    subject(
+                        consents=[
+                            {
+                                "partner": "ad-1",
+                                "items": ["phone", "fax"],
+                                "given_at": "2026-05-10T10:00:00Z",
+                            }
+                        ]
+                    )
+                ]
+            },
+            ("subjects.0.consents.0.items.1", "names fax, which is not an item of this subject"),
+        ),
+        (
+            {
+                "subjects": [
+                    subject(
+                        consents=[
+                            {
+                                "partner": "ad-1",
+                                "items": ["phone"],
+                                "given_at": "2026-05-10T10:00:00Z",
+                            }
+                        ]
+                        * 2
+                    )
+                ]
+            },
+            (
+                "subjects.0.consents.1.partner",
+                "repeats the partner of consents.0 (one consent per "
+                "partner: the latest the person gave)",
+            ),
+        ),
+        (
+            {
+                "subjects": [
+                    subject(
+                        consents=[
+                            {
+                                "partner": "ad-1",
+                                "items": ["phone"],
+                                "given_at": "2026-05-10T10:00:00Z",
+                                "withdrawn_at": "2026-05-09T10:00:00Z",
+                            }
+                        ]
+                    )
+                ]
+            },
+            ("subjects.0.consents.0.withdrawn_at", "is before given_at"),
+        ),
+        (
+            {
+                "subjects": [
+                    subject(
+                        consents=[
+                            {
+                                "partner": "ad-1",
+                                "items": ["phone"],
+                                "given_at": "2026-05-10T10:00:00",
+                            }
+                        ]
+                    )
+                ]
+            },
+            ("subjects.0.consents.0.given_at", "input should have timezone info"),
+        ),
+        (
+            {
+                "subjects": [
+                    subject(
+                        consents=[
+                            {
+                                "partner": "ad 1",
+                                "items": ["phone"],
+                                "given_at": "2026-05-10T10:00:00Z",
+                            }
+                        ]
+                    )
+                ]
+            },
+            (
+                "subjects.0.consents.0.partner",
+                "must be 1-128 letters, digits and . _ : -, starting with a letter or digit",
+            ),
+        ),
+    ],
+)
 def test_inconsistent_registers_are_refused_with_their_path(
     data: dict[str, Any], expected: tuple[str, str]
 ) -> None:
@@ -143,9 +346,25 @@ def test_inconsistent_registers_are_refused_with_their_path(
 
 
 def test_a_provision_with_a_bad_footing_is_refused_once_not_also_as_a_mismatch() -> None:
-    data = {"provision_bases": [OPT_OUT], "subjects": [subject(provisions=[
-        {"partner": "broker-1", "relationship": "third_party",
-         "legal_basis": "not_third_party", "items": ["phone"]}])]}
+    data = {
+        "provision_bases": [OPT_OUT],
+        "subjects": [
+            subject(
+                provisions=[
+                    {
+                        "partner": "broker-1",
+                        "relationship": "third_party",
+                        "legal_basis": "not_third_party",
+                        "items": ["phone"],
+                    }
+                ]
+            )
+        ],
+    }
     assert problems_of(data) == [
-        ("subjects.0.provisions.0.legal_basis", "a third_party provision needs consent, "
-         "opt_out_notified or one of Article 5's exceptions, not not_third_party")]
+        (
+            "subjects.0.provisions.0.legal_basis",
+            "a third_party provision needs consent, "
+            "opt_out_notified or one of Article 5's exceptions, not not_third_party",
+        )
+    ]

@@ -13,10 +13,23 @@ from domain.requests import DataCategory, RequestKind
 USED = datetime(2026, 6, 1, tzinfo=UTC)
 
 
-def _item(item_id: int, *, purpose: str | None = "billing", lawful: bool = True,
-          suspended: bool = False, category: str = "contact") -> HeldItem:
-    return HeldItem(item_id=item_id, category=category, field=f"f{item_id}", purpose=purpose,
-                    lawfully_obtained=lawful, suspended=suspended, used_at=USED)
+def _item(
+    item_id: int,
+    *,
+    purpose: str | None = "billing",
+    lawful: bool = True,
+    suspended: bool = False,
+    category: str = "contact",
+) -> HeldItem:
+    return HeldItem(
+        item_id=item_id,
+        category=category,
+        field=f"f{item_id}",
+        purpose=purpose,
+        lawfully_obtained=lawful,
+        suspended=suspended,
+        used_at=USED,
+    )
 
 
 def test_items_are_counted_by_category_and_disclosure_keeps_the_categories_asked():
@@ -28,18 +41,29 @@ def test_items_are_counted_by_category_and_disclosure_keeps_the_categories_asked
 
 def test_a_correction_is_checked_against_the_values_held():
     held = Holdings([_item(1)], values={"email": ["a@example.org"]})
-    changes = investigate(RequestKind.CORRECTION, {"changes": [
-        {"action": "correct", "field": "email", "new_value": "a@example.org"},
-        {"action": "correct", "field": "email", "new_value": "b@example.org"},
-        {"action": "delete", "field": "phone"},
-    ]}, held).changes
-    assert [(c.held, c.same_value) for c in changes] == [(True, True), (True, False),
-                                                         (False, False)]
+    changes = investigate(
+        RequestKind.CORRECTION,
+        {
+            "changes": [
+                {"action": "correct", "field": "email", "new_value": "a@example.org"},
+                {"action": "correct", "field": "email", "new_value": "b@example.org"},
+                {"action": "delete", "field": "phone"},
+            ]
+        },
+        held,
+    ).changes
+    assert [(c.held, c.same_value) for c in changes] == [
+        (True, True),
+        (True, False),
+        (False, False),
+    ]
 
 
 def test_erasure_takes_suspended_items_in_breach_and_suspension_does_not():
-    held = Holdings([_item(1, lawful=False), _item(2, lawful=False, suspended=True), _item(3)],
-                    register=PurposeRegister.of(article_3_register()))
+    held = Holdings(
+        [_item(1, lawful=False), _item(2, lawful=False, suspended=True), _item(3)],
+        register=PurposeRegister.of(article_3_register()),
+    )
     asked = {"grounds": ["obtained_wrongfully"]}
     erase = investigate(RequestKind.SUSPENSION, {**asked, "action": "erase"}, held)
     suspend = investigate(RequestKind.SUSPENSION, {**asked, "action": "suspend_use"}, held)
@@ -49,10 +73,12 @@ def test_erasure_takes_suspended_items_in_breach_and_suspension_does_not():
 
 
 def test_an_item_under_no_purpose_in_the_register_is_used_beyond_purpose():
-    held = Holdings([_item(1, purpose="profiling"), _item(2)],
-                    register=PurposeRegister.of(article_3_register()))
-    findings = investigate(RequestKind.SUSPENSION, {
-        "grounds": ["used_beyond_purpose"], "action": "suspend_use"}, held)
+    held = Holdings(
+        [_item(1, purpose="profiling"), _item(2)], register=PurposeRegister.of(article_3_register())
+    )
+    findings = investigate(
+        RequestKind.SUSPENSION, {"grounds": ["used_beyond_purpose"], "action": "suspend_use"}, held
+    )
     assert findings.items_in_breach == (1,)
     assert findings.used_beyond_purpose == 1
 
@@ -63,10 +89,14 @@ def test_article_5_register_footing_wins_over_the_provision_row():
         ProvisionHeld("mailer", (Relationship.THIRD_PARTY, ProvisionBasis.CONSENT), False),
         ProvisionHeld("old", (Relationship.THIRD_PARTY, ProvisionBasis.CONSENT), True),
     ]
-    held = Holdings([], provisions=provisions, registered={
-        "mailer": (Relationship.ENTRUSTMENT, ProvisionBasis.CONSENT)})
-    findings = investigate(RequestKind.THIRD_PARTY_STOP,
-                           {"partners": ["ads", "mailer", "old", "nobody", "ads"]}, held)
+    held = Holdings(
+        [],
+        provisions=provisions,
+        registered={"mailer": (Relationship.ENTRUSTMENT, ProvisionBasis.CONSENT)},
+    )
+    findings = investigate(
+        RequestKind.THIRD_PARTY_STOP, {"partners": ["ads", "mailer", "old", "nobody", "ads"]}, held
+    )
     assert findings.third_party_partners == ("ads",)
     assert findings.already_stopped == ("old",)
     assert findings.not_third_parties == {"mailer": Relationship.ENTRUSTMENT}

@@ -27,9 +27,15 @@ REQUEST = "req-1"
 
 def event(seq: int, type: EventType, **payload: Any) -> RecordedEvent:
     return RecordedEvent(
-        request_id=REQUEST, seq=seq, type=type, payload=payload,
-        occurred_at=T0 + timedelta(hours=seq), actor="workflow",
-        idempotency_key=f"{workflow_id_for(REQUEST)}:{seq}", prev_hash="0" * 64, hash=f"{seq:064x}",
+        request_id=REQUEST,
+        seq=seq,
+        type=type,
+        payload=payload,
+        occurred_at=T0 + timedelta(hours=seq),
+        actor="workflow",
+        idempotency_key=f"{workflow_id_for(REQUEST)}:{seq}",
+        prev_hash="0" * 64,
+        hash=f"{seq:064x}",
     )
 
 
@@ -120,32 +126,44 @@ def test_fold_refuses_a_gap() -> None:
 
 
 def test_met_deadline_never_marks_overdue() -> None:
-    final = fold(REQUEST, RequestKind.INQUIRY, history(
-        (EventType.RECEIVED, {}),
-        (EventType.DEADLINE_STARTED, {"step": "acknowledge"}),
-        (EventType.DEADLINE_REMINDED, {"step": "acknowledge"}),
-        (EventType.DEADLINE_MET, {"step": "acknowledge"}),
-    ))
+    final = fold(
+        REQUEST,
+        RequestKind.INQUIRY,
+        history(
+            (EventType.RECEIVED, {}),
+            (EventType.DEADLINE_STARTED, {"step": "acknowledge"}),
+            (EventType.DEADLINE_REMINDED, {"step": "acknowledge"}),
+            (EventType.DEADLINE_MET, {"step": "acknowledge"}),
+        ),
+    )
     assert not final.overdue
     assert final.step is Step.ACKNOWLEDGE
     assert final.status is RequestStatus.IN_PROGRESS
 
 
 def test_extension_clears_the_breach_of_that_step_only() -> None:
-    final = fold(REQUEST, RequestKind.INQUIRY, history(
-        (EventType.DEADLINE_BREACHED, {"step": "acknowledge"}),
-        (EventType.DEADLINE_BREACHED, {"step": "answer"}),
-        (EventType.DEADLINE_EXTENDED, {"step": "answer"}),
-    ))
+    final = fold(
+        REQUEST,
+        RequestKind.INQUIRY,
+        history(
+            (EventType.DEADLINE_BREACHED, {"step": "acknowledge"}),
+            (EventType.DEADLINE_BREACHED, {"step": "answer"}),
+            (EventType.DEADLINE_EXTENDED, {"step": "answer"}),
+        ),
+    )
     assert final.overdue_steps == frozenset({Step.ACKNOWLEDGE})
 
 
 def test_closing_clears_overdue_and_records_the_outcome() -> None:
-    final = fold(REQUEST, RequestKind.INQUIRY, history(
-        (EventType.RECEIVED, {}),
-        (EventType.DEADLINE_BREACHED, {"step": "answer"}),
-        (EventType.CLOSED, {"outcome": "answered"}),
-    ))
+    final = fold(
+        REQUEST,
+        RequestKind.INQUIRY,
+        history(
+            (EventType.RECEIVED, {}),
+            (EventType.DEADLINE_BREACHED, {"step": "answer"}),
+            (EventType.CLOSED, {"outcome": "answered"}),
+        ),
+    )
     assert final.status is RequestStatus.CLOSED
     assert final.outcome == "answered"
     assert not final.overdue
@@ -153,8 +171,12 @@ def test_closing_clears_overdue_and_records_the_outcome() -> None:
 
 @pytest.mark.parametrize(
     "type",
-    [EventType.NOTICE_QUEUED, EventType.NOTICE_DELIVERED, EventType.ANSWER_RECORDED,
-     EventType.DEADLINE_REMINDED],
+    [
+        EventType.NOTICE_QUEUED,
+        EventType.NOTICE_DELIVERED,
+        EventType.ANSWER_RECORDED,
+        EventType.DEADLINE_REMINDED,
+    ],
 )
 def test_events_that_change_nothing_but_the_seq(type: EventType) -> None:
     before = state().apply(event(1, EventType.RECEIVED))
@@ -173,9 +195,16 @@ def test_deadline_event_with_unknown_step_is_refused(type: EventType) -> None:
 
 _deadline_events = st.lists(
     st.tuples(
-        st.sampled_from([EventType.DEADLINE_BREACHED, EventType.DEADLINE_MET,
-                         EventType.DEADLINE_COMPLETED_LATE, EventType.DEADLINE_EXTENDED,
-                         EventType.DEADLINE_STARTED, EventType.DEADLINE_REMINDED]),
+        st.sampled_from(
+            [
+                EventType.DEADLINE_BREACHED,
+                EventType.DEADLINE_MET,
+                EventType.DEADLINE_COMPLETED_LATE,
+                EventType.DEADLINE_EXTENDED,
+                EventType.DEADLINE_STARTED,
+                EventType.DEADLINE_REMINDED,
+            ]
+        ),
         st.sampled_from(list(Step)),
     ),
     max_size=30,
@@ -190,8 +219,11 @@ def test_overdue_steps_are_those_breached_and_not_since_resolved(
     for type, step in items:
         if type is EventType.DEADLINE_BREACHED:
             expected.add(step)
-        elif type in (EventType.DEADLINE_MET, EventType.DEADLINE_COMPLETED_LATE,
-                      EventType.DEADLINE_EXTENDED):
+        elif type in (
+            EventType.DEADLINE_MET,
+            EventType.DEADLINE_COMPLETED_LATE,
+            EventType.DEADLINE_EXTENDED,
+        ):
             expected.discard(step)
     events = history(*[(type, {"step": step.value}) for type, step in items])
     final = fold(REQUEST, RequestKind.DISCLOSURE, events)
@@ -254,17 +286,23 @@ def test_a_disclosure_asks_for_its_fee_after_the_decision_and_before_the_act() -
 
 
 def test_new_event_needs_an_aware_time_and_a_flat_payload() -> None:
-    fields = {"request_id": REQUEST, "type": EventType.RECEIVED, "actor": "workflow",
-              "idempotency_key": "dsr-req-1:received"}
+    fields = {
+        "request_id": REQUEST,
+        "type": EventType.RECEIVED,
+        "actor": "workflow",
+        "idempotency_key": "dsr-req-1:received",
+    }
     assert NewEvent(occurred_at=T0, **fields).payload == {}
     with pytest.raises(ValueError):
         NewEvent(occurred_at=datetime(2026, 11, 2, 9, 0), **fields)
     with pytest.raises(ValueError):
         NewEvent(occurred_at=T0, payload={"nested": {"a": 1}}, **fields)
     with pytest.raises(ValueError):
-        NewEvent(occurred_at=T0, type="request.exploded", **{
-            k: v for k, v in fields.items() if k != "type"
-        })
+        NewEvent(
+            occurred_at=T0,
+            type="request.exploded",
+            **{k: v for k, v in fields.items() if k != "type"},
+        )
 
 
 # What the operator view says a request waits for (domain.lifecycle.awaiting and friends).
@@ -278,8 +316,12 @@ def test_art7_p2_after_identity_verification_the_request_moves_on_to_investigate
     verified = Progress(identity_verified=True)
     assert awaiting(Step.VERIFY_IDENTITY, verified) is None
     assert step_done(Step.VERIFY_IDENTITY, verified) is True
-    for kind in (RequestKind.DISCLOSURE, RequestKind.CORRECTION, RequestKind.SUSPENSION,
-                 RequestKind.THIRD_PARTY_STOP):
+    for kind in (
+        RequestKind.DISCLOSURE,
+        RequestKind.CORRECTION,
+        RequestKind.SUSPENSION,
+        RequestKind.THIRD_PARTY_STOP,
+    ):
         assert next_step(kind, Step.VERIFY_IDENTITY) is Step.INVESTIGATE
     waiting = awaiting(Step.VERIFY_IDENTITY, Progress())
     assert waiting is not None and "identity verification" in waiting

@@ -44,8 +44,13 @@ def test_every_kind_and_status_is_reported_zeros_included() -> None:
     assert counts.requests[("inquiry", "closed")] == 2
     assert counts.requests[("disclosure", "in_progress")] == 1
     assert counts.requests[("correction", "submitted")] == 0
-    assert counts.past_due == {"disclosure": 1, "correction": 0, "suspension": 0,
-                               "third_party_stop": 0, "inquiry": 0}
+    assert counts.past_due == {
+        "disclosure": 1,
+        "correction": 0,
+        "suspension": 0,
+        "third_party_stop": 0,
+        "inquiry": 0,
+    }
     assert counts.notices == {"pending": 0, "delivered": 5}
 
 
@@ -56,7 +61,8 @@ def test_a_status_the_code_does_not_know_is_still_reported() -> None:
 
 def test_error_type_names_the_type_never_the_message() -> None:
     assert error_type(ApplicationError("Ms. Tanaka's answer", type="UnknownAnswer")) == (
-        "UnknownAnswer")
+        "UnknownAnswer"
+    )
     assert error_type(ApplicationError("no type given")) == "ApplicationError"
     assert error_type(ConnectionResetError("reset by peer")) == "ConnectionResetError"
 
@@ -64,8 +70,13 @@ def test_error_type_names_the_type_never_the_message() -> None:
 def test_store_gauges_are_scraped_under_their_own_names(served: tuple[Runtime, str]) -> None:
     runtime, address = served
     gauges = StoreGauges(cast(Any, None), runtime.metric_meter)  # publish needs no pool
-    gauges.publish(store_counts(requests=[("inquiry", "in_progress", 2)],
-                                past_due=[("inquiry", 1)], notices=[("pending", 3)]))
+    gauges.publish(
+        store_counts(
+            requests=[("inquiry", "in_progress", 2)],
+            past_due=[("inquiry", 1)],
+            notices=[("pending", 3)],
+        )
+    )
     samples = scrape(address)
     assert sample(samples, "dsr_requests", kind="inquiry", status="in_progress") == 2
     assert sample(samples, "dsr_requests", kind="suspension", status="closed") == 0
@@ -74,8 +85,9 @@ def test_store_gauges_are_scraped_under_their_own_names(served: tuple[Runtime, s
     assert sample(samples, "dsr_notices", status="delivered") == 0
 
     # The next refresh finds the request closed and its notices delivered.
-    gauges.publish(store_counts(requests=[("inquiry", "closed", 2)], past_due=[],
-                                notices=[("delivered", 3)]))
+    gauges.publish(
+        store_counts(requests=[("inquiry", "closed", 2)], past_due=[], notices=[("delivered", 3)])
+    )
     samples = scrape(address)
     assert sample(samples, "dsr_requests", kind="inquiry", status="in_progress") == 0
     assert sample(samples, "dsr_requests", kind="inquiry", status="closed") == 2
@@ -93,8 +105,9 @@ class _Raises(ActivityInboundInterceptor):
         return "done"
 
 
-async def _attempt(interceptor: ActivityFailureMetrics, activity_type: str,
-                   error: BaseException | None) -> Any:
+async def _attempt(
+    interceptor: ActivityFailureMetrics, activity_type: str, error: BaseException | None
+) -> Any:
     env = ActivityEnvironment()
     env.info = replace(env.info, activity_type=activity_type)
     chain = interceptor.intercept_activity(_Raises(error))
@@ -116,12 +129,33 @@ async def test_activity_failures_are_counted_by_type_and_raised_unchanged(
     assert await _attempt(interceptor, "send_notice", None) == "done"
 
     samples = scrape(address)
-    assert sample(samples, "dsr_activity_failures_total",
-                  activity_type="record_answer", error_type="UnknownAnswer") == 2
-    assert sample(samples, "dsr_activity_failures_total",
-                  activity_type="send_notice", error_type="ConnectionResetError") == 1
-    assert sample(samples, "dsr_activity_failures_total",
-                  activity_type="send_notice", error_type="UnknownAnswer") is None
+    assert (
+        sample(
+            samples,
+            "dsr_activity_failures_total",
+            activity_type="record_answer",
+            error_type="UnknownAnswer",
+        )
+        == 2
+    )
+    assert (
+        sample(
+            samples,
+            "dsr_activity_failures_total",
+            activity_type="send_notice",
+            error_type="ConnectionResetError",
+        )
+        == 1
+    )
+    assert (
+        sample(
+            samples,
+            "dsr_activity_failures_total",
+            activity_type="send_notice",
+            error_type="UnknownAnswer",
+        )
+        is None
+    )
 
 
 def test_a_metrics_port_in_use_is_one_clear_error() -> None:
@@ -153,8 +187,10 @@ async def test_the_tracing_interceptor_makes_a_span_for_each_activity_attempt() 
     chain = tracing_interceptor(provider).intercept_activity(_Raises(None))
     env = ActivityEnvironment()
     env.info = replace(env.info, activity_type="send_notice")
-    await env.run(chain.execute_activity, ExecuteActivityInput(
-        fn=lambda: None, args=[], executor=None, headers={}))
+    await env.run(
+        chain.execute_activity,
+        ExecuteActivityInput(fn=lambda: None, args=[], executor=None, headers={}),
+    )
     spans = exported.get_finished_spans()
     assert [span.name for span in spans] == ["RunActivity:send_notice"]
     assert spans[0].resource.attributes["service.name"] == "dsr-worker"

@@ -15,8 +15,13 @@ from mail.maildrop import MaildropSender, maildrop_name, maildrop_staging_prefix
 from store.outbox import OutgoingNotice
 from store.purpose_notices import Notice
 
-NOTICE = OutgoingNotice(0, "purpose-change/c1/subject-1", "hanako@example.jp",
-                        "利用目的の変更のお知らせ", "変更前: A\n変更後: B\n")
+NOTICE = OutgoingNotice(
+    0,
+    "purpose-change/c1/subject-1",
+    "hanako@example.jp",
+    "利用目的の変更のお知らせ",
+    "変更前: A\n変更後: B\n",
+)
 
 
 async def test_a_file_is_written_as_the_maildrop_sender_writes_it(tmp_path: Path) -> None:
@@ -44,12 +49,15 @@ def test_only_the_batchs_leftover_staging_files_are_removed(tmp_path: Path) -> N
 
 
 def notices(n: int) -> list[Notice]:
-    return [Notice(f"s{i}", f"purpose-change/c1/s{i}", f"s{i}@example.jp", "件名", "本文")
-            for i in range(n)]
+    return [
+        Notice(f"s{i}", f"purpose-change/c1/s{i}", f"s{i}@example.jp", "件名", "本文")
+        for i in range(n)
+    ]
 
 
 async def test_a_failed_write_is_raised_after_the_written_ones_are_marked(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     marked: list[list[tuple[str, str]]] = []
 
     async def mark(handed: list[tuple[str, str]]) -> int:
@@ -73,4 +81,5 @@ async def test_a_failed_write_is_raised_after_the_written_ones_are_marked(
     # Chunks of three: the first marked whole, the second without s4, the third not tried.
     assert [[s for s, _ in chunk] for chunk in marked] == [["s0", "s1", "s2"], ["s3", "s5"]]
     assert sorted(p.name for p in (tmp_path / "maildrop").iterdir()) == sorted(
-        maildrop_name(f"purpose-change/c1/s{i}") for i in (0, 1, 2, 3, 5))
+        maildrop_name(f"purpose-change/c1/s{i}") for i in (0, 1, 2, 3, 5)
+    )

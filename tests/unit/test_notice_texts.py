@@ -61,10 +61,16 @@ def test_every_code_a_notice_names_has_words() -> None:
         + [f"action.{a.value}" for a in CorrectionAction]
         + [f"step.{s.value}" for s in Step]
         + [f"subject.{k.value}" for k in NoticeKind if not k.value.startswith("closed")]
-        + [f"closed.{k.value.removeprefix('closed_')}" for k in NoticeKind
-           if k.value.startswith("closed")]
-        + ["correction.why.not_held", "correction.why.already_held",
-           "correction.why.already_this_value"]
+        + [
+            f"closed.{k.value.removeprefix('closed_')}"
+            for k in NoticeKind
+            if k.value.startswith("closed")
+        ]
+        + [
+            "correction.why.not_held",
+            "correction.why.already_held",
+            "correction.why.already_this_value",
+        ]
     )
     missing = [key for key in needed if key not in EN]
     assert missing == []
@@ -95,43 +101,88 @@ def test_english_months() -> None:
 # Every notice, every outcome, both languages ------------------------------------------
 LATE = datetime(2026, 12, 9, 20, 41, tzinfo=UTC)
 
-_free = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="{}"),
-                min_size=1, max_size=30)
+_free = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="{}"), min_size=1, max_size=30
+)
 PAIRS = [(o, k) for k, outcomes in OUTCOMES_BY_KIND.items() for o in outcomes] + [
     (Outcome.IDENTITY_NOT_VERIFIED, RequestKind.CORRECTION),
-    (Outcome.FEE_UNPAID, RequestKind.DISCLOSURE)]
+    (Outcome.FEE_UNPAID, RequestKind.DISCLOSURE),
+]
 
 
-@given(pair=st.sampled_from(PAIRS), language=st.sampled_from(list(Language)),
-       notice=st.sampled_from(list(NoticeKind)), name=_free, value=_free, partner=_free,
-       bare=st.booleans())
-def test_art6_to_8_every_notice_renders_whole(pair: tuple[Outcome, RequestKind],
-                                              language: Language, notice: NoticeKind,
-                                              name: str, value: str, partner: str,
-                                              bare: bool) -> None:
+@given(
+    pair=st.sampled_from(PAIRS),
+    language=st.sampled_from(list(Language)),
+    notice=st.sampled_from(list(NoticeKind)),
+    name=_free,
+    value=_free,
+    partner=_free,
+    bare=st.booleans(),
+)
+def test_art6_to_8_every_notice_renders_whole(
+    pair: tuple[Outcome, RequestKind],
+    language: Language,
+    notice: NoticeKind,
+    name: str,
+    value: str,
+    partner: str,
+    bare: bool,
+) -> None:
     """Art 6 ¶1, Art 7 ¶3, Art 8 ¶3: "we will notify you" - every notice renders in both
     languages, whatever the names, with no template field left unfilled."""
     result, kind = pair
     facts = NoticeFacts(
-        outcome=result, reason=value, due_at=LATE, extended_step="decide",
+        outcome=result,
+        reason=value,
+        due_at=LATE,
+        extended_step="decide",
         commitment=DeadlinePolicy().commitment(
-            kind is RequestKind.INQUIRY, kind is RequestKind.DISCLOSURE, LATE),
+            kind is RequestKind.INQUIRY, kind is RequestKind.DISCLOSURE, LATE
+        ),
         refusal_grounds=("significant_hindrance_to_business",),
-        disclosed_items=(("financial", "bank", value, False),), excluded={"history": 1},
-        withheld={"identity": 1}, included=("characteristic",), inclusion_reason=value,
-        invoice_id="inv-1", amount_yen=1000, fee_paid=True,
-        changes_made=(("f", "add", value),), changes_not_made=(("g", "delete", "not_held"),),
-        breaches=("obtained_wrongfully",), acted_items=(("contact", "email"),), items_left=1,
-        alternative_ground="otherwise_difficult", measure=value, stopped_partners=(partner,),
+        disclosed_items=(("financial", "bank", value, False),),
+        excluded={"history": 1},
+        withheld={"identity": 1},
+        included=("characteristic",),
+        inclusion_reason=value,
+        invoice_id="inv-1",
+        amount_yen=1000,
+        fee_paid=True,
+        changes_made=(("f", "add", value),),
+        changes_not_made=(("g", "delete", "not_held"),),
+        breaches=("obtained_wrongfully",),
+        acted_items=(("contact", "email"),),
+        items_left=1,
+        alternative_ground="otherwise_difficult",
+        measure=value,
+        stopped_partners=(partner,),
         continued_partners=((partner, "protection_of_life_body_property"),),
-        not_third_parties=((partner, "joint_use"),), unknown_partners=(partner,))
+        not_third_parties=((partner, "joint_use"),),
+        unknown_partners=(partner,),
+    )
     if bare:  # only what each notice needs: every optional list and text empty
-        facts = NoticeFacts(outcome=result, due_at=LATE, extended_step="decide",
-                            commitment=facts.commitment, invoice_id="inv-1", amount_yen=1000,
-                            alternative_ground="otherwise_difficult")
-    rendered, anonymous = (render_notice(
-        notice, request_kind=kind, request_id="req-7", requester_name=who, language=language,
-        zone=ZoneInfo("Asia/Tokyo"), answer_text=value, facts=facts) for who in (name, "X"))
+        facts = NoticeFacts(
+            outcome=result,
+            due_at=LATE,
+            extended_step="decide",
+            commitment=facts.commitment,
+            invoice_id="inv-1",
+            amount_yen=1000,
+            alternative_ground="otherwise_difficult",
+        )
+    rendered, anonymous = (
+        render_notice(
+            notice,
+            request_kind=kind,
+            request_id="req-7",
+            requester_name=who,
+            language=language,
+            zone=ZoneInfo("Asia/Tokyo"),
+            answer_text=value,
+            facts=facts,
+        )
+        for who in (name, "X")
+    )
     assert "{" not in rendered.body and "}" not in rendered.body
     assert rendered.body.count(name) >= 1
     # The subject names the request, never the person.

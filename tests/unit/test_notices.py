@@ -21,15 +21,27 @@ OC, RK = Outcome, RequestKind
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}|T\d{2}:|\+00:00|\d{2}:\d{2}")
 
 
-def body(kind: NoticeKind, request_kind: RequestKind = RK.DISCLOSURE, language: Language = EN,
-         name: str = "Hanako", **facts: object) -> str:
-    return render_notice(kind, request_kind=request_kind, request_id="req-7",
-                         requester_name=name, language=language, zone=TOKYO,
-                         facts=NoticeFacts(**facts)).body  # type: ignore[arg-type]
+def body(
+    kind: NoticeKind,
+    request_kind: RequestKind = RK.DISCLOSURE,
+    language: Language = EN,
+    name: str = "Hanako",
+    **facts: object,
+) -> str:
+    return render_notice(
+        kind,
+        request_kind=request_kind,
+        request_id="req-7",
+        requester_name=name,
+        language=language,
+        zone=TOKYO,
+        facts=NoticeFacts(**facts),
+    ).body  # type: ignore[arg-type]
 
 
-def outcome(result: Outcome, request_kind: RequestKind, language: Language = EN,
-            **facts: object) -> str:
+def outcome(
+    result: Outcome, request_kind: RequestKind, language: Language = EN, **facts: object
+) -> str:
     return body(NoticeKind.OUTCOME, request_kind, language, outcome=result, **facts)
 
 
@@ -42,10 +54,13 @@ def test_art6_p1_dates_are_read_in_the_organisations_time_zone() -> None:
     assert format_date(LATE, ZoneInfo("UTC"), EN) == "9 December 2026"
 
 
-@pytest.mark.parametrize(("language", "promise"), [
-    (EN, "We will answer by 10 December 2026."), (JA, "2026年12月10日までに回答いたします。")])
+@pytest.mark.parametrize(
+    ("language", "promise"),
+    [(EN, "We will answer by 10 December 2026."), (JA, "2026年12月10日までに回答いたします。")],
+)
 def test_art10_inquiry_receipt_gives_the_answer_date_not_a_timestamp(
-        language: Language, promise: str) -> None:
+    language: Language, promise: str
+) -> None:
     """Art 10: "For inquiries regarding this Policy, please contact us" - the receipt says
     by which day we answer, as a date, never an ISO timestamp."""
     commitment = DeadlinePolicy().commitment(True, False, LATE - timedelta(days=15))
@@ -63,8 +78,10 @@ def test_art7_receipt_counts_days_from_identity_verification(language: Language)
     days = commitment.decide_within_days
     assert days is not None and commitment.answer_by is None
     text = body(NoticeKind.RECEIPT, RK.CORRECTION, language, commitment=commitment)
-    expected = {EN: f"within {days} days of confirming your identity",
-                JA: f"ご本人確認ができた日から{days}日以内"}[language]
+    expected = {
+        EN: f"within {days} days of confirming your identity",
+        JA: f"ご本人確認ができた日から{days}日以内",
+    }[language]
     assert expected in text
     assert "yen" not in text and "円" not in text
     assert not ISO.search(text)
@@ -72,15 +89,19 @@ def test_art7_receipt_counts_days_from_identity_verification(language: Language)
 
 @pytest.mark.parametrize("language", list(Language))
 def test_a_receipt_after_the_privacy_centers_code_does_not_promise_an_identity_check(
-        language: Language) -> None:
+    language: Language,
+) -> None:
     """A person who entered the code sent to the address on record has proved who they are;
     the receipt says so, and counts the days from now, not from a check already done."""
     commitment = DeadlinePolicy().commitment(False, True, LATE)
     days = commitment.decide_within_days
-    text = body(NoticeKind.RECEIPT, RK.DISCLOSURE, language, commitment=commitment,
-                identity_confirmed=True)
-    expected = {EN: ("with the code we sent", f"our decision within {days} days."),
-                JA: ("お送りしたコードにより", f"{days}日以内に決定をお知らせします")}[language]
+    text = body(
+        NoticeKind.RECEIPT, RK.DISCLOSURE, language, commitment=commitment, identity_confirmed=True
+    )
+    expected = {
+        EN: ("with the code we sent", f"our decision within {days} days."),
+        JA: ("お送りしたコードにより", f"{days}日以内に決定をお知らせします"),
+    }[language]
     assert all(part in text for part in expected)
     assert "will first confirm" not in text and "まずご本人であることを確認" not in text
 
@@ -98,63 +119,99 @@ def test_art6_p1_disclosure_receipt_explains_when_the_fee_is_asked() -> None:
     assert "1,000円" in ja and "開示しないと決定した場合、手数料はかかりません" in ja
 
 
-@pytest.mark.parametrize(("language", "words"), [
-    (EN, ("more time for our investigation", "by 10 December 2026", "Reason: archive")),
-    (JA, ("調査にさらに時間を要します", "2026年12月10日までに", "archive"))])
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (EN, ("more time for our investigation", "by 10 December 2026", "Reason: archive")),
+        (JA, ("調査にさらに時間を要します", "2026年12月10日までに", "archive")),
+    ],
+)
 def test_art6_to_8_extension_notice_states_step_date_and_reason(
-        language: Language, words: tuple[str, ...]) -> None:
+    language: Language, words: tuple[str, ...]
+) -> None:
     """Art 8 ¶1: "conduct necessary investigation without delay" - when it takes longer,
     the person is told which step, until when and why."""
-    text = body(NoticeKind.DEADLINE_EXTENDED, RK.SUSPENSION, language, due_at=LATE,
-                extended_step="investigate", reason="archive retrieval")
+    text = body(
+        NoticeKind.DEADLINE_EXTENDED,
+        RK.SUSPENSION,
+        language,
+        due_at=LATE,
+        extended_step="investigate",
+        reason="archive retrieval",
+    )
     assert all(w in text for w in words)
     assert not ISO.search(text)
 
 
 # Identity -----------------------------------------------------------------------------
-@pytest.mark.parametrize(("language", "matched", "words"), [
-    (EN, True, ("matches the one we hold", "by 10 December 2026")),
-    (EN, False, ("is not the one we hold", "by 10 December 2026")),
-    (JA, True, ("登録と一致しています", "2026年12月10日までに")),
-    (JA, False, ("一致しません", "2026年12月10日までに"))])
+@pytest.mark.parametrize(
+    ("language", "matched", "words"),
+    [
+        (EN, True, ("matches the one we hold", "by 10 December 2026")),
+        (EN, False, ("is not the one we hold", "by 10 December 2026")),
+        (JA, True, ("登録と一致しています", "2026年12月10日までに")),
+        (JA, False, ("一致しません", "2026年12月10日までに")),
+    ],
+)
 def test_art6_p1_identity_proof_notice_says_whether_the_email_matched(
-        language: Language, matched: bool, words: tuple[str, ...]) -> None:
+    language: Language, matched: bool, words: tuple[str, ...]
+) -> None:
     """Art 6 ¶1: "disclose it to the person" - so we ask for proof that it is them, by a
     date in our time zone."""
-    text = body(NoticeKind.IDENTITY_PROOF_REQUESTED, RK.DISCLOSURE, language, due_at=LATE,
-                registration_matched=matched)
+    text = body(
+        NoticeKind.IDENTITY_PROOF_REQUESTED,
+        RK.DISCLOSURE,
+        language,
+        due_at=LATE,
+        registration_matched=matched,
+    )
     assert all(w in text for w in words)
     assert "req-7" in text and not ISO.search(text)
 
 
 # Fee ----------------------------------------------------------------------------------
-@pytest.mark.parametrize(("language", "words"), [
-    (EN, ("1,000 yen", "invoice inv-7", "by 10 December 2026", "nothing charged")),
-    (JA, ("1,000円", "請求書inv-7", "2026年12月10日までに"))])
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (EN, ("1,000 yen", "invoice inv-7", "by 10 December 2026", "nothing charged")),
+        (JA, ("1,000円", "請求書inv-7", "2026年12月10日までに")),
+    ],
+)
 def test_art6_p1_fee_request_names_amount_invoice_and_date(
-        language: Language, words: tuple[str, ...]) -> None:
+    language: Language, words: tuple[str, ...]
+) -> None:
     """Art 6 ¶1: "a fee of 1,000 yen per case will be charged for the disclosure"."""
-    text = body(NoticeKind.FEE_REQUEST, RK.DISCLOSURE, language, invoice_id="inv-7",
-                amount_yen=1000, due_at=LATE)
+    text = body(
+        NoticeKind.FEE_REQUEST,
+        RK.DISCLOSURE,
+        language,
+        invoice_id="inv-7",
+        amount_yen=1000,
+        due_at=LATE,
+    )
     assert all(w in text for w in words)
 
 
 def test_art6_p1_unpaid_fee_closes_without_disclosure_or_charge() -> None:
     """Art 6 ¶1: the fee is "charged for the disclosure" - no disclosure, no charge."""
-    for text in (body(NoticeKind.CLOSED_FEE_UNPAID),
-                 outcome(OC.FEE_UNPAID, RK.DISCLOSURE)):
+    for text in (body(NoticeKind.CLOSED_FEE_UNPAID), outcome(OC.FEE_UNPAID, RK.DISCLOSURE)):
         assert "Nothing was disclosed and nothing is charged." in text
     assert "開示は行わず、手数料もかかりません" in body(NoticeKind.CLOSED_FEE_UNPAID, language=JA)
 
 
 def test_art6_p1_refusal_names_its_grounds_and_charges_nothing() -> None:
     """Art 6 ¶1: "if we decide not to disclose, we will notify you to that effect"."""
-    text = outcome(OC.DISCLOSURE_REFUSED, RK.DISCLOSURE,
-                   refusal_grounds=("violation_of_other_laws",), reason="court order")
+    text = outcome(
+        OC.DISCLOSURE_REFUSED,
+        RK.DISCLOSURE,
+        refusal_grounds=("violation_of_other_laws",),
+        reason="court order",
+    )
     assert "would violate other laws" in text and "No fee is charged." in text
     assert "Reason: court order" in text
-    assert "手数料はかかりません" in outcome(OC.DISCLOSURE_REFUSED, RK.DISCLOSURE, JA,
-                                      refusal_grounds=("violation_of_other_laws",))
+    assert "手数料はかかりません" in outcome(
+        OC.DISCLOSURE_REFUSED, RK.DISCLOSURE, JA, refusal_grounds=("violation_of_other_laws",)
+    )
 
 
 # Article 6 ¶2 -------------------------------------------------------------------------
@@ -163,29 +220,65 @@ ITEMS = (("identity", "name", "Hanako Yamada", False), ("contact", "email", "h@e
 EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic": 1}}
 
 
-@pytest.mark.parametrize(("language", "words"), [
-    (EN, ("identity information / name: Hanako Yamada", "contact information / email: h@ex.jp",
-          "(use suspended)", "Article 6, second paragraph",
-          "history information (3 items)", "characteristic information (1 item)")),
-    (JA, ("本人を識別する情報 / name: Hanako Yamada", "連絡先情報 / email: h@ex.jp", "第6条第2項",
-          "履歴情報（3件）", "特性情報（1件）"))])
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            EN,
+            (
+                "identity information / name: Hanako Yamada",
+                "contact information / email: h@ex.jp",
+                "(use suspended)",
+                "Article 6, second paragraph",
+                "history information (3 items)",
+                "characteristic information (1 item)",
+            ),
+        ),
+        (
+            JA,
+            (
+                "本人を識別する情報 / name: Hanako Yamada",
+                "連絡先情報 / email: h@ex.jp",
+                "第6条第2項",
+                "履歴情報（3件）",
+                "特性情報（1件）",
+            ),
+        ),
+    ],
+)
 def test_art6_p2_notice_lists_what_was_disclosed_and_what_was_left_out(
-        language: Language, words: tuple[str, ...]) -> None:
+    language: Language, words: tuple[str, ...]
+) -> None:
     """Art 6 ¶2: "we will not, in principle, disclose ... history information and
     characteristic information" - the notice says so, with counts, and lists every item."""
-    text = outcome(OC.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC, RK.DISCLOSURE, language,
-                   **EXCEPT)
+    text = outcome(
+        OC.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC, RK.DISCLOSURE, language, **EXCEPT
+    )
     assert all(w in text for w in words), text
 
 
 def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
     """Art 6 ¶2: "in principle" - an inclusion is stated, with the operator's reason."""
     items = (*ITEMS, ("history", "logins", "42 logins", False))
-    for language, words in ((EN, ("we include history information", "Reason: asked twice",
-                                  "history information / logins: 42 logins")),
-                            (JA, ("履歴情報を開示します", "asked twice", "履歴情報 / logins"))):
-        text = outcome(OC.DISCLOSED_IN_FULL, RK.DISCLOSURE, language, disclosed_items=items,
-                       included=("history",), inclusion_reason="asked twice")
+    for language, words in (
+        (
+            EN,
+            (
+                "we include history information",
+                "Reason: asked twice",
+                "history information / logins: 42 logins",
+            ),
+        ),
+        (JA, ("履歴情報を開示します", "asked twice", "履歴情報 / logins")),
+    ):
+        text = outcome(
+            OC.DISCLOSED_IN_FULL,
+            RK.DISCLOSURE,
+            language,
+            disclosed_items=items,
+            included=("history",),
+            inclusion_reason="asked twice",
+        )
         assert all(w in text for w in words), text
 
 
@@ -193,45 +286,87 @@ def test_art6_p2_opening_does_not_except_an_included_category() -> None:
     """Art 6 ¶2: "we will not, in principle, disclose" history - but once history is
     included, the notice must not say it was excepted (only characteristic was)."""
     items = (*ITEMS, ("history", "logins", "42 logins", False))
-    text = outcome(OC.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC, RK.DISCLOSURE,
-                   disclosed_items=items, excluded={"characteristic": 1},
-                   included=("history",), inclusion_reason="asked twice")
+    text = outcome(
+        OC.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        RK.DISCLOSURE,
+        disclosed_items=items,
+        excluded={"characteristic": 1},
+        included=("history",),
+        inclusion_reason="asked twice",
+    )
     assert "except history and characteristic information" not in text, text
 
 
 def test_art6_p1_partial_disclosure_of_nothing_does_not_deny_holding_data() -> None:
     """Art 6 ¶1: "we may not disclose all or part of it ... we will notify you to that
     effect" - withheld items are held; the notice must not say none are."""
-    text = outcome(OC.DISCLOSED_IN_PART, RK.DISCLOSURE, disclosed_items=(),
-                   withheld={"identity": 2}, refusal_grounds=("violation_of_other_laws",),
-                   reason="court order")
+    text = outcome(
+        OC.DISCLOSED_IN_PART,
+        RK.DISCLOSURE,
+        disclosed_items=(),
+        withheld={"identity": 2},
+        refusal_grounds=("violation_of_other_laws",),
+        reason="court order",
+    )
     assert "Withheld under Article 6: identity information (2 items)" in text
     assert "We hold no personal information" not in text, text
 
 
 # Article 8 ¶3 -------------------------------------------------------------------------
 
-ACTED = {"breaches": ("used_beyond_purpose",), "items_left": 3,
-         "acted_items": (("contact", "email"), ("history", "visits"))}
+ACTED = {
+    "breaches": ("used_beyond_purpose",),
+    "items_left": 3,
+    "acted_items": (("contact", "email"), ("history", "visits")),
+}
 
 
-@pytest.mark.parametrize(("result", "language", "words"), [
-    (OC.USE_SUSPENDED, EN, ("We have suspended their use",
-                           "not to suspend the use of the rest of your personal information "
-                           "(3 items)")),
-    (OC.ERASED, EN, ("We have erased them.", "not to erase the rest of your personal "
-                                            "information (3 items)")),
-    (OC.USE_SUSPENDED, JA, ("第三者への提供を含みます", "その他の個人情報", "3件",
-                            "利用を停止しないことを決定しました")),
-    (OC.ERASED, JA, ("これらを消去しました", "その他の個人情報", "3件",
-                     "消去しないことを決定しました"))])
+@pytest.mark.parametrize(
+    ("result", "language", "words"),
+    [
+        (
+            OC.USE_SUSPENDED,
+            EN,
+            (
+                "We have suspended their use",
+                "not to suspend the use of the rest of your personal information (3 items)",
+            ),
+        ),
+        (
+            OC.ERASED,
+            EN,
+            (
+                "We have erased them.",
+                "not to erase the rest of your personal information (3 items)",
+            ),
+        ),
+        (
+            OC.USE_SUSPENDED,
+            JA,
+            (
+                "第三者への提供を含みます",
+                "その他の個人情報",
+                "3件",
+                "利用を停止しないことを決定しました",
+            ),
+        ),
+        (
+            OC.ERASED,
+            JA,
+            ("これらを消去しました", "その他の個人情報", "3件", "消去しないことを決定しました"),
+        ),
+    ],
+)
 def test_art8_p3_notice_names_items_acted_on_and_the_rest_not(
-        result: Outcome, language: Language, words: tuple[str, ...]) -> None:
+    result: Outcome, language: Language, words: tuple[str, ...]
+) -> None:
     """Art 8 ¶3: "notify the user without delay when it has suspended use, etc. ... or when
     it has decided not to suspend use, etc." - both halves, item by item."""
     text = outcome(result, RK.SUSPENSION, language, **ACTED)
-    cats = {EN: ("contact information / email", "history information / visits"),
-            JA: ("連絡先情報 / email", "履歴情報 / visits")}[language]
+    cats = {
+        EN: ("contact information / email", "history information / visits"),
+        JA: ("連絡先情報 / email", "履歴情報 / visits"),
+    }[language]
     assert all(w in text for w in (*cats, *words)), text
 
 
@@ -244,8 +379,12 @@ def test_art8_p3_already_suspended_items_are_reported() -> None:
 def test_art8_p4_alternative_measures_notice_says_nothing_was_suspended_or_erased() -> None:
     """Art 8 ¶4: "when it is possible to take necessary alternative measures ... this
     alternative measure shall be taken" - instead of, not as well as, suspension."""
-    facts = {**ACTED, "alternative_ground": "large_expense", "measure": "flagged: do not mail",
-             "reason": "vendor archive"}
+    facts = {
+        **ACTED,
+        "alternative_ground": "large_expense",
+        "measure": "flagged: do not mail",
+        "reason": "vendor archive",
+    }
     text = outcome(OC.ALTERNATIVE_MEASURES, RK.SUSPENSION, **facts)
     assert "involve a large amount of expense" in text
     assert "Their use has not been suspended and they have not been erased." in text
@@ -259,8 +398,13 @@ def test_art8_p4_alternative_measures_notice_says_nothing_was_suspended_or_erase
 def test_art8_p3_refusal_does_not_deny_items_found_but_already_suspended() -> None:
     """Art 8 ¶3: "notify the user ... when it has decided not to suspend use" - truthfully:
     items found in breach but suspended already were found, not absent."""
-    text = outcome(OC.SUSPENSION_REFUSED, RK.SUSPENSION, already_suspended=2,
-                   breaches=("used_beyond_purpose",), reason="already suspended")
+    text = outcome(
+        OC.SUSPENSION_REFUSED,
+        RK.SUSPENSION,
+        already_suspended=2,
+        breaches=("used_beyond_purpose",),
+        reason="already suspended",
+    )
     assert "found none" not in text, text
     assert "2 items" in text and "suspended already" in text
     ja = outcome(OC.SUSPENSION_REFUSED, RK.SUSPENSION, JA, already_suspended=2)
@@ -269,36 +413,45 @@ def test_art8_p3_refusal_does_not_deny_items_found_but_already_suspended() -> No
 
 # Article 5 ----------------------------------------------------------------------------
 
-PROVISION = {"continued_partners": (("city-office", "cooperation_with_authorities"),),
-             "not_third_parties": (("mail-house", "entrustment"), ("merged-co",
-                                                                   "business_succession")),
-             "unknown_partners": ("shady-co",)}
+PROVISION = {
+    "continued_partners": (("city-office", "cooperation_with_authorities"),),
+    "not_third_parties": (("mail-house", "entrustment"), ("merged-co", "business_succession")),
+    "unknown_partners": ("shady-co",),
+}
 
 
 def test_art5_stop_notice_names_stopped_continued_not_third_and_unknown() -> None:
     """Art 5 ¶1: "will be stopped at the request of the person"; ¶2 "shall not be deemed to
     be a third party" - each named recipient is accounted for."""
-    text = outcome(OC.PROVISION_STOPPED, RK.THIRD_PARTY_STOP,
-                   stopped_partners=("ads-co", "clinic"), reason="law", **PROVISION)
+    text = outcome(
+        OC.PROVISION_STOPPED,
+        RK.THIRD_PARTY_STOP,
+        stopped_partners=("ads-co", "clinic"),
+        reason="law",
+        **PROVISION,
+    )
     assert "We have stopped providing your personal information to: ads-co, clinic." in text
-    assert ("We have decided to continue providing your personal information to city-office, "
-            "because the law permits this provision without your consent: it is necessary to "
-            "cooperate with a national agency") in text
+    assert (
+        "We have decided to continue providing your personal information to city-office, "
+        "because the law permits this provision without your consent: it is necessary to "
+        "cooperate with a national agency"
+    ) in text
     assert "(entrusted with handling, business succession)" in text
     assert "mail-house, merged-co" in text
     assert "We have no record of providing your personal information to: shady-co." in text
 
 
-@pytest.mark.parametrize("result", [OC.NO_PROVISION_TO_STOP, OC.STOP_REFUSED,
-                                    OC.PROVISION_STOPPED])
+@pytest.mark.parametrize("result", [OC.NO_PROVISION_TO_STOP, OC.STOP_REFUSED, OC.PROVISION_STOPPED])
 @pytest.mark.parametrize("language", list(Language))
 def test_art5_notice_never_claims_a_stop_with_nobody_stopped(
-        result: Outcome, language: Language) -> None:
+    result: Outcome, language: Language
+) -> None:
     """Art 5 ¶1: "will be stopped at the request of the person" - said only of those
     actually stopped."""
     continued = PROVISION["continued_partners"] if result is OC.STOP_REFUSED else ()
-    text = outcome(result, RK.THIRD_PARTY_STOP, language,
-                   **{**PROVISION, "continued_partners": continued})
+    text = outcome(
+        result, RK.THIRD_PARTY_STOP, language, **{**PROVISION, "continued_partners": continued}
+    )
     assert "stopped" not in text and "停止しました" not in text
     assert "shady-co" in text and "mail-house" in text
     if not continued:
@@ -307,30 +460,59 @@ def test_art5_notice_never_claims_a_stop_with_nobody_stopped(
 
 def test_art5_p1_continued_partner_cites_its_exception_in_japanese() -> None:
     """Art 5 ¶1: "to improve public health or promote the sound growth of children"."""
-    text = outcome(OC.STOP_REFUSED, RK.THIRD_PARTY_STOP, JA,
-                   continued_partners=(("clinic", "public_health_or_children"),))
+    text = outcome(
+        OC.STOP_REFUSED,
+        RK.THIRD_PARTY_STOP,
+        JA,
+        continued_partners=(("clinic", "public_health_or_children"),),
+    )
     assert "clinicへの提供" in text and "公衆衛生の向上または児童の健全な育成" in text
 
 
 # Article 7 ----------------------------------------------------------------------------
 
 MADE = (("phone", "correct", "090-1111"), ("nickname", "add", "Hana"), ("fax", "delete", None))
-NOT_MADE = (("email", "correct", "already_this_value"), ("title", "add", "already_held"),
-            ("pager", "delete", "not_held"))
+NOT_MADE = (
+    ("email", "correct", "already_this_value"),
+    ("title", "add", "already_held"),
+    ("pager", "delete", "not_held"),
+)
 
 
-@pytest.mark.parametrize(("language", "words"), [
-    (EN, ("phone: corrected to 090-1111", "nickname: added as Hana", "fax: deleted",
-          "email (correct): it already has this value", "title (add): we already hold this",
-          "pager (delete): we hold no such item")),
-    (JA, ("phone：090-1111に訂正", "nickname：Hanaを追加", "fax：削除",
-          "email（訂正）：既にご指定の内容で登録されています", "pager（削除）"))])
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            EN,
+            (
+                "phone: corrected to 090-1111",
+                "nickname: added as Hana",
+                "fax: deleted",
+                "email (correct): it already has this value",
+                "title (add): we already hold this",
+                "pager (delete): we hold no such item",
+            ),
+        ),
+        (
+            JA,
+            (
+                "phone：090-1111に訂正",
+                "nickname：Hanaを追加",
+                "fax：削除",
+                "email（訂正）：既にご指定の内容で登録されています",
+                "pager（削除）",
+            ),
+        ),
+    ],
+)
 def test_art7_p3_notice_lists_changes_made_and_not_made(
-        language: Language, words: tuple[str, ...]) -> None:
+    language: Language, words: tuple[str, ...]
+) -> None:
     """Art 7 ¶3: "notify the user without delay when it has made a correction, etc. ... or
     when it has decided not to make a correction"."""
-    text = outcome(OC.CORRECTION_MADE, RK.CORRECTION, language, changes_made=MADE,
-                   changes_not_made=NOT_MADE)
+    text = outcome(
+        OC.CORRECTION_MADE, RK.CORRECTION, language, changes_made=MADE, changes_not_made=NOT_MADE
+    )
     assert all(w in text for w in words), text
 
 
@@ -343,8 +525,14 @@ def test_art7_p3_no_change_made_is_not_announced_as_made() -> None:
 def test_art10_answer_carries_the_text_and_names_are_printed_as_given() -> None:
     """Art 10: "For inquiries regarding this Policy, please contact us via the CONTACT
     form" - the answer is the operator's text; a name like a field stays verbatim."""
-    text = render_notice(NoticeKind.ANSWER, request_kind=RK.INQUIRY, request_id="req-7",
-                         requester_name="{request_id}", zone=TOKYO, answer_text="Seven years.")
+    text = render_notice(
+        NoticeKind.ANSWER,
+        request_kind=RK.INQUIRY,
+        request_id="req-7",
+        requester_name="{request_id}",
+        zone=TOKYO,
+        answer_text="Seven years.",
+    )
     assert text.body == "Dear {request_id},\n\nSeven years.\n\nReference: req-7\n\nSesenergy"
     with pytest.raises(ValueError, match="needs the answer text"):
         body(NoticeKind.ANSWER, RK.INQUIRY)

@@ -14,17 +14,33 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 DUE = datetime(2026, 12, 20, 3, 0, tzinfo=UTC)
 
 
-def body(kind: NoticeKind, request_kind: RequestKind = RequestKind.DISCLOSURE,
-         language: Language = Language.EN, **facts: object) -> str:
-    return render_notice(kind, request_kind=request_kind, request_id="req-9",
-                         requester_name="Hanako", language=language, zone=TOKYO,
-                         facts=NoticeFacts(**facts)).body  # type: ignore[arg-type]
+def body(
+    kind: NoticeKind,
+    request_kind: RequestKind = RequestKind.DISCLOSURE,
+    language: Language = Language.EN,
+    **facts: object,
+) -> str:
+    return render_notice(
+        kind,
+        request_kind=request_kind,
+        request_id="req-9",
+        requester_name="Hanako",
+        language=language,
+        zone=TOKYO,
+        facts=NoticeFacts(**facts),
+    ).body  # type: ignore[arg-type]
 
 
-WITHHOLDING = {"invoice_id": "inv-9", "amount_yen": 1000, "due_at": DUE,
-               "to_disclose": {"contact": 3}, "withheld": {"financial": 2},
-               "excluded": {"history": 1}, "refusal_grounds": ("violation_of_other_laws",),
-               "reason": "A court order covers the bank records."}
+WITHHOLDING = {
+    "invoice_id": "inv-9",
+    "amount_yen": 1000,
+    "due_at": DUE,
+    "to_disclose": {"contact": 3},
+    "withheld": {"financial": 2},
+    "excluded": {"history": 1},
+    "refusal_grounds": ("violation_of_other_laws",),
+    "reason": "A court order covers the bank records.",
+}
 
 
 def test_art6_p1_the_fee_request_tells_the_decision_to_withhold_when_it_is_taken() -> None:
@@ -49,8 +65,11 @@ def test_art6_p1_an_unpaid_fee_closes_the_request_and_the_withholding_is_told_ag
 def test_art6_p2_a_disclosure_of_only_excluded_information_says_so() -> None:
     """Art 6 ¶2: when all that is held is left out under the clause, the notice does not
     deny holding it."""
-    text = body(NoticeKind.OUTCOME, outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
-                excluded={"history": 3})
+    text = body(
+        NoticeKind.OUTCOME,
+        outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        excluded={"history": 3},
+    )
     assert "we hold only information that Article 6, second paragraph leaves out" in text
     assert "We hold no personal information" not in text
 
@@ -58,14 +77,19 @@ def test_art6_p2_a_disclosure_of_only_excluded_information_says_so() -> None:
 def test_art6_the_opening_follows_what_was_done_not_the_label_decided() -> None:
     """History appearing between the decision and the act: a notice decided in full says
     what the act left out, and does not open with "all"."""
-    text = body(NoticeKind.OUTCOME, outcome=Outcome.DISCLOSED_IN_FULL,
-                disclosed_items=(("contact", "phone", "090", False),), excluded={"history": 1})
+    text = body(
+        NoticeKind.OUTCOME,
+        outcome=Outcome.DISCLOSED_IN_FULL,
+        disclosed_items=(("contact", "phone", "090", False),),
+        excluded={"history": 1},
+    )
     assert "all the personal information" not in text and "except what Article 6" in text
 
 
 def test_the_persons_own_window_extended_is_told_as_more_time_for_them() -> None:
-    text = body(NoticeKind.DEADLINE_EXTENDED, due_at=DUE, extended_step="payment",
-                reason="Bank holiday")
+    text = body(
+        NoticeKind.DEADLINE_EXTENDED, due_at=DUE, extended_step="payment", reason="Bank holiday"
+    )
     assert "You now have until 20 December 2026 to pay the fee" in text
     assert "We need more time" not in text and "Bank holiday" in text
 
@@ -73,15 +97,24 @@ def test_the_persons_own_window_extended_is_told_as_more_time_for_them() -> None
 def test_art8_p3_the_rest_is_told_on_the_grounds_given_with_either_ground() -> None:
     """Art 8 ¶3: the decision not to act on the rest is told, on the grounds the person
     gave; items are in breach of one ground or the other, not necessarily both."""
-    text = body(NoticeKind.OUTCOME, RequestKind.SUSPENSION, outcome=Outcome.ERASED,
-                breaches=("used_beyond_purpose", "obtained_wrongfully"),
-                acted_items=(("history", "browsing"),), items_left=1)
+    text = body(
+        NoticeKind.OUTCOME,
+        RequestKind.SUSPENSION,
+        outcome=Outcome.ERASED,
+        breaches=("used_beyond_purpose", "obtained_wrongfully"),
+        acted_items=(("history", "browsing"),),
+        items_left=1,
+    )
     assert "used beyond the purposes of use or obtained by wrongful means" in text
     assert "the rest of your personal information (1 item): on the grounds you gave" in text
 
 
 def test_art5_a_provision_stopped_earlier_is_not_told_as_stopped_now() -> None:
-    text = body(NoticeKind.OUTCOME, RequestKind.THIRD_PARTY_STOP,
-                outcome=Outcome.NO_PROVISION_TO_STOP, already_stopped=("ads-co",))
+    text = body(
+        NoticeKind.OUTCOME,
+        RequestKind.THIRD_PARTY_STOP,
+        outcome=Outcome.NO_PROVISION_TO_STOP,
+        already_stopped=("ads-co",),
+    )
     assert "Provision to ads-co was stopped already, before this request." in text
     assert "We have stopped" not in text and "no provision to stop" not in text

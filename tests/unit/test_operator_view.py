@@ -12,10 +12,17 @@ from workflows.operator_view import current_details, search_attribute_updates
 
 
 def _view(privacy: str | None) -> StatusView:
-    return StatusView(request_id="r-1", kind=RequestKind.INQUIRY,
-                      status=RequestStatus.IN_PROGRESS, step=None, due_at=None,
-                      overdue=False, outcome=None, deadline_policy_version="2026-11.2",
-                      privacy_policy_version=privacy)
+    return StatusView(
+        request_id="r-1",
+        kind=RequestKind.INQUIRY,
+        status=RequestStatus.IN_PROGRESS,
+        step=None,
+        due_at=None,
+        overdue=False,
+        outcome=None,
+        deadline_policy_version="2026-11.2",
+        privacy_policy_version=privacy,
+    )
 
 
 def _set(updates: list) -> dict[str, object]:
@@ -23,8 +30,7 @@ def _set(updates: list) -> dict[str, object]:
 
 
 def test_both_versions_are_shown_under_their_own_names() -> None:
-    shown = _set(search_attribute_updates(_view("2026-11-26.0123456789ab"),
-                                          versions_apart=True))
+    shown = _set(search_attribute_updates(_view("2026-11-26.0123456789ab"), versions_apart=True))
     assert shown[sa.DEADLINE_POLICY_VERSION.name] == "2026-11.2"
     assert shown[sa.PRIVACY_POLICY_VERSION.name] == "2026-11-26.0123456789ab"
     assert sa.LEGACY_POLICY_VERSION.name not in shown

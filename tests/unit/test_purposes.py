@@ -30,28 +30,37 @@ def register() -> PurposeRegister:
     """Article 3's register, billing changed at CHANGED and a purpose added at ADDED."""
     versions = [v for v in article_3_register() if v.purpose_id != "billing"]
     billing = ARTICLE_3_TEXTS[Purpose.BILLING]
-    return PurposeRegister.of([
-        *versions,
-        PurposeVersion("billing", 1, billing, POLICY_START, superseded_at=CHANGED),
-        PurposeVersion("billing", 2, "To bill users and to send receipts", CHANGED),
-        PurposeVersion("loyalty_points", 1, "To grant loyalty points", ADDED),
-    ])
+    return PurposeRegister.of(
+        [
+            *versions,
+            PurposeVersion("billing", 1, billing, POLICY_START, superseded_at=CHANGED),
+            PurposeVersion("billing", 2, "To bill users and to send receipts", CHANGED),
+            PurposeVersion("loyalty_points", 1, "To grant loyalty points", ADDED),
+        ]
+    )
 
 
 def proposal(**changes: object) -> PurposeChangeProposal:
     fields: dict[str, object] = {
-        "change_id": "chg-1", "purpose_id": "billing",
+        "change_id": "chg-1",
+        "purpose_id": "billing",
         "new_text": "To bill users, send receipts and keep invoices",
-        "related": True, "reason": "Invoices are part of billing for the same service.",
-        "decided_by": "admin", "method": NoticeMethod.NOTIFY, "proposed_at": CHANGED}
+        "related": True,
+        "reason": "Invoices are part of billing for the same service.",
+        "decided_by": "admin",
+        "method": NoticeMethod.NOTIFY,
+        "proposed_at": CHANGED,
+    }
     return PurposeChangeProposal(**{**fields, **changes})
 
 
 def test_the_policy_starts_with_every_purpose_of_article_3_in_force() -> None:
     versions = article_3_register()
     assert {v.purpose_id for v in versions} == {p.value for p in Purpose}
-    assert all(v.version == 1 and v.effective_from == POLICY_START and v.superseded_at is None
-               for v in versions)
+    assert all(
+        v.version == 1 and v.effective_from == POLICY_START and v.superseded_at is None
+        for v in versions
+    )
 
 
 def test_a_version_is_in_force_from_its_start_until_the_next_one() -> None:
@@ -81,11 +90,14 @@ def test_a_related_change_replaces_the_current_version() -> None:
     assert judge(proposal(), register()).version == 2
 
 
-@pytest.mark.parametrize(("changes", "says"), [
-    ({"related": False}, "not reasonably considered to be related"),
-    ({"purpose_id": "ad_resale"}, "is not in the register"),
-    ({"new_text": "To bill users and to send receipts  "}, "is the purpose's text already"),
-])
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"related": False}, "not reasonably considered to be related"),
+        ({"purpose_id": "ad_resale"}, "is not in the register"),
+        ({"new_text": "To bill users and to send receipts  "}, "is the purpose's text already"),
+    ],
+)
 def test_a_change_article_4_does_not_allow_is_refused(changes: dict, says: str) -> None:
     with pytest.raises(ChangeRefused, match=says):
         judge(proposal(**changes), register())
@@ -102,13 +114,17 @@ def test_a_proposal_without_a_reason_or_with_a_naive_time_is_invalid() -> None:
         proposal(change_id="../etc")
 
 
-@pytest.mark.parametrize(("method", "publishes", "notifies"), [
-    (NoticeMethod.PUBLISH, True, False),
-    (NoticeMethod.NOTIFY, False, True),
-    (NoticeMethod.PUBLISH_AND_NOTIFY, True, True),
-])
+@pytest.mark.parametrize(
+    ("method", "publishes", "notifies"),
+    [
+        (NoticeMethod.PUBLISH, True, False),
+        (NoticeMethod.NOTIFY, False, True),
+        (NoticeMethod.PUBLISH_AND_NOTIFY, True, True),
+    ],
+)
 def test_the_method_says_whether_to_publish_and_whether_to_notify(
-        method: NoticeMethod, publishes: bool, notifies: bool) -> None:
+    method: NoticeMethod, publishes: bool, notifies: bool
+) -> None:
     assert (method.publishes, method.notifies) == (publishes, notifies)
     assert NoticeMethod(method.value) is method
 

@@ -29,8 +29,10 @@ from domain.requests import (
 from tests.support.builders import DETAILS, REQUESTER, submission
 
 MODELS = {
-    RequestKind.INQUIRY: InquirySubmission, RequestKind.DISCLOSURE: DisclosureSubmission,
-    RequestKind.CORRECTION: CorrectionSubmission, RequestKind.SUSPENSION: SuspensionSubmission,
+    RequestKind.INQUIRY: InquirySubmission,
+    RequestKind.DISCLOSURE: DisclosureSubmission,
+    RequestKind.CORRECTION: CorrectionSubmission,
+    RequestKind.SUSPENSION: SuspensionSubmission,
     RequestKind.THIRD_PARTY_STOP: ThirdPartyStopSubmission,
 }
 
@@ -109,8 +111,16 @@ def test_empty_or_non_object_is_refused_as_a_whole(data: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "field", ["request_id", "subject_id", "requester", "requester.name", "requester.email",
-              "details", "details.text"],
+    "field",
+    [
+        "request_id",
+        "subject_id",
+        "requester",
+        "requester.name",
+        "requester.email",
+        "details",
+        "details.text",
+    ],
 )
 def test_missing_field_is_named(field: str) -> None:
     data = submission()
@@ -137,8 +147,17 @@ def test_unknown_kind_lists_the_known_ones(kind: Any) -> None:
 
 @pytest.mark.parametrize(
     "email",
-    ["hanako", "hanako@", "@example.jp", "hanako@example", "ha nako@example.jp",
-     "hanako@@example.jp", "hanako@-example.jp", "", "a" * 250 + "@example.jp"],
+    [
+        "hanako",
+        "hanako@",
+        "@example.jp",
+        "hanako@example",
+        "ha nako@example.jp",
+        "hanako@@example.jp",
+        "hanako@-example.jp",
+        "",
+        "a" * 250 + "@example.jp",
+    ],
 )
 def test_malformed_email_is_refused(email: str) -> None:
     data = submission(requester={"name": "Hanako", "email": email})
@@ -198,8 +217,20 @@ def test_longest_allowed_values_are_accepted() -> None:
 
 
 @pytest.mark.parametrize("field", ["request_id", "subject_id"])
-@pytest.mark.parametrize("value", ["", "-leading", ".leading", "has space", "slash/es",
-                                   "new\nline", "trail\n", "ümlaut", "semi;colon"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "-leading",
+        ".leading",
+        "has space",
+        "slash/es",
+        "new\nline",
+        "trail\n",
+        "ümlaut",
+        "semi;colon",
+    ],
+)
 def test_bad_identifier_characters_are_refused(field: str, value: str) -> None:
     [(where, message)] = problems_of(submission(**{field: value}))
     assert where == field
@@ -223,8 +254,10 @@ def test_notices_are_in_english_unless_the_request_asks_for_japanese() -> None:
 
 
 def test_correction_delete_with_new_value_is_refused() -> None:
-    details = {"changes": [{"field": "nickname", "action": "delete", "new_value": "x"}],
-               "statement": "I never had a nickname."}
+    details = {
+        "changes": [{"field": "nickname", "action": "delete", "new_value": "x"}],
+        "statement": "I never had a nickname.",
+    }
     [(field, message)] = problems_of(submission(RequestKind.CORRECTION, details=details))
     assert field == "details.changes.0"
     assert "new_value must be left out" in message
@@ -232,8 +265,10 @@ def test_correction_delete_with_new_value_is_refused() -> None:
 
 @pytest.mark.parametrize("action", ["correct", "add"])
 def test_correction_without_new_value_is_refused(action: str) -> None:
-    details = {"changes": [{"field": "address", "action": action}],
-               "statement": "My address is wrong."}
+    details = {
+        "changes": [{"field": "address", "action": action}],
+        "statement": "My address is wrong.",
+    }
     [(field, message)] = problems_of(submission(RequestKind.CORRECTION, details=details))
     assert field == "details.changes.0"
     assert message == f"new_value is required when the action is {action}"
@@ -243,12 +278,17 @@ def test_correction_without_new_value_is_refused(action: str) -> None:
     ("kind", "details", "field"),
     [
         (RequestKind.CORRECTION, {"changes": []}, "details.changes"),
-        (RequestKind.CORRECTION,
-         {"changes": [{"field": "Address", "action": "add", "new_value": "x"}]},
-         "details.changes.0.field"),
+        (
+            RequestKind.CORRECTION,
+            {"changes": [{"field": "Address", "action": "add", "new_value": "x"}]},
+            "details.changes.0.field",
+        ),
         (RequestKind.SUSPENSION, {"action": "erase", "grounds": []}, "details.grounds"),
-        (RequestKind.SUSPENSION, {"action": "burn", "grounds": ["obtained_wrongfully"]},
-         "details.action"),
+        (
+            RequestKind.SUSPENSION,
+            {"action": "burn", "grounds": ["obtained_wrongfully"]},
+            "details.action",
+        ),
         (RequestKind.THIRD_PARTY_STOP, {"partners": []}, "details.partners"),
         (RequestKind.DISCLOSURE, {"categories": ["dreams"]}, "details.categories.0"),
     ],
@@ -288,33 +328,42 @@ _statement = {"statement": _words}
 _field = st.from_regex(r"[a-z][a-z0-9_]{0,9}", fullmatch=True)
 _change = st.builds(lambda f: {"field": f, "action": "delete"}, _field) | st.builds(
     lambda f, a, v: {"field": f, "action": a, "new_value": v},
-    _field, st.sampled_from(["correct", "add"]), _words,
+    _field,
+    st.sampled_from(["correct", "add"]),
+    _words,
 )
 _details = {
     RequestKind.INQUIRY: st.fixed_dictionaries({"text": _words}),
     RequestKind.DISCLOSURE: st.fixed_dictionaries(
-        {"categories": st.none()
-         | st.lists(st.sampled_from([c.value for c in DataCategory]), unique=True)}
+        {
+            "categories": st.none()
+            | st.lists(st.sampled_from([c.value for c in DataCategory]), unique=True)
+        }
     ),
     RequestKind.CORRECTION: st.fixed_dictionaries(
         {"changes": st.lists(_change, min_size=1, max_size=5), **_statement}
     ),
-    RequestKind.SUSPENSION: st.fixed_dictionaries({
-        "action": st.sampled_from([a.value for a in SuspensionAction]),
-        "grounds": st.lists(st.sampled_from(list(SuspensionGround)), min_size=1, max_size=2),
-    }, optional=_statement),
+    RequestKind.SUSPENSION: st.fixed_dictionaries(
+        {
+            "action": st.sampled_from([a.value for a in SuspensionAction]),
+            "grounds": st.lists(st.sampled_from(list(SuspensionGround)), min_size=1, max_size=2),
+        },
+        optional=_statement,
+    ),
     RequestKind.THIRD_PARTY_STOP: st.fixed_dictionaries(
         {"partners": st.lists(_ids, min_size=1, max_size=5)}, optional=_statement
     ),
 }
 valid_submissions = st.sampled_from(list(RequestKind)).flatmap(
-    lambda kind: st.fixed_dictionaries({
-        "request_id": _ids,
-        "subject_id": _ids,
-        "kind": st.just(kind.value),
-        "requester": st.fixed_dictionaries({"name": _words, "email": _emails}),
-        "details": _details[kind],
-    })
+    lambda kind: st.fixed_dictionaries(
+        {
+            "request_id": _ids,
+            "subject_id": _ids,
+            "kind": st.just(kind.value),
+            "requester": st.fixed_dictionaries({"name": _words, "email": _emails}),
+            "details": _details[kind],
+        }
+    )
 )
 
 
@@ -325,13 +374,13 @@ def test_any_valid_submission_round_trips_with_a_stable_fingerprint(data: dict[s
     assert again == parsed
     assert fingerprint(again) == fingerprint(parsed) == fingerprint(parse_submission(data))
     assert len(fingerprint(parsed)) == 64
-    assert workflow_id_for(parsed.request_id) == workflow_id_for(data['request_id'])
+    assert workflow_id_for(parsed.request_id) == workflow_id_for(data["request_id"])
 
 
 def _change(data: dict[str, Any], where: str) -> None:
     details = data["details"]
     match where, data["kind"]:
-        case ("request_id" | "subject_id" | "requester.name" | "requester.email"), _:
+        case (("request_id" | "subject_id" | "requester.name" | "requester.email"), _):
             parent, key = parent_of(data, where)
             parent[key] = "x" + parent[key]
         case "details", "inquiry":

@@ -65,6 +65,7 @@ def vault(keyring: DirectoryKeyring, kek: bytes) -> Vault:
 
 # The keyring.
 
+
 def test_a_created_key_is_kept_wrapped_in_a_private_file_and_unwraps(
     tmp_path: Path, keyring: DirectoryKeyring
 ) -> None:
@@ -133,6 +134,7 @@ def test_a_key_id_is_never_a_path(keyring: DirectoryKeyring, key_id: str) -> Non
 
 # The key-encryption key.
 
+
 def test_the_key_encryption_key_is_made_private_on_first_use_and_kept(tmp_path: Path) -> None:
     path = tmp_path / "dsr" / "keys" / "key-encryption.key"
     # Not made where making is not asked for (the API alone): the error says what to set.
@@ -153,10 +155,16 @@ def test_the_key_encryption_key_from_its_variable_writes_no_file(tmp_path: Path)
     assert not path.exists()
 
 
-@pytest.mark.parametrize("text", [
-    "", "not base64 at all!", base64.b64encode(b"sixteen bytes!!!").decode(),
-    base64.b64encode(bytes(33)).decode(), "secret-kek-marker",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "not base64 at all!",
+        base64.b64encode(b"sixteen bytes!!!").decode(),
+        base64.b64encode(bytes(33)).decode(),
+        "secret-kek-marker",
+    ],
+)
 def test_bad_key_encryption_key_text_is_refused_naming_the_variable(
     tmp_path: Path, text: str
 ) -> None:
@@ -177,8 +185,9 @@ def test_a_bad_key_file_is_refused_naming_the_file(tmp_path: Path) -> None:
 
 # The envelope.
 
+
 def test_a_sealed_value_is_prefix_key_id_and_nonce_with_ciphertext(
-    keyring: DirectoryKeyring
+    keyring: DirectoryKeyring,
 ) -> None:
     key_id, key = keyring.create()
     envelope = seal_with(key_id, key, SECRET)
@@ -195,9 +204,17 @@ def test_a_sealed_value_is_prefix_key_id_and_nonce_with_ciphertext(
     assert open_with(key, seal_with(key_id, key, "")) == ""
 
 
-@pytest.mark.parametrize("stored", [
-    SECRET, "hanako@example.jp", "dsr1.only-two", "dsr2.abc.def", "", "{\"text\": 1}",
-])
+@pytest.mark.parametrize(
+    "stored",
+    [
+        SECRET,
+        "hanako@example.jp",
+        "dsr1.only-two",
+        "dsr2.abc.def",
+        "",
+        '{"text": 1}',
+    ],
+)
 def test_a_value_stored_unsealed_is_refused(stored: str) -> None:
     with pytest.raises(NotSealed) as refused:
         key_of(stored)
@@ -244,10 +261,16 @@ def test_a_value_opens_as_erased_once_its_key_is_destroyed(
 
 # The blind index.
 
-@pytest.mark.parametrize("spelling", [
-    "hanako.testperson@example.jp", "Hanako.Testperson@Example.JP",
-    "  hanako.testperson@example.jp\n", "\tHANAKO.TESTPERSON@EXAMPLE.JP ",
-])
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "hanako.testperson@example.jp",
+        "Hanako.Testperson@Example.JP",
+        "  hanako.testperson@example.jp\n",
+        "\tHANAKO.TESTPERSON@EXAMPLE.JP ",
+    ],
+)
 def test_the_blind_index_ignores_case_and_surrounding_space(vault: Vault, spelling: str) -> None:
     assert vault.blind_index(spelling) == vault.blind_index("hanako.testperson@example.jp")
 
@@ -279,6 +302,7 @@ def test_derived_keys_differ_by_purpose_and_from_their_source(kek: bytes) -> Non
 
 # What needs a transaction or a vault says so.
 
+
 class _OutsideTransaction:
     """A connection as sealing sees it, outside any transaction (no database needed)."""
 
@@ -304,8 +328,14 @@ def test_a_connection_without_a_vault_says_how_to_open_one() -> None:
 
 # The settings of personal data at rest.
 
-_VARIABLES = ("DSR_DATA_DIR", "DSR_KEY_ENCRYPTION_KEY", "DSR_KEY_ENCRYPTION_KEY_FILE",
-              "DSR_KEYRING_DIR", "DSR_PERSONAL_DATA_RETENTION", "DSR_SHRED_EVERY")
+_VARIABLES = (
+    "DSR_DATA_DIR",
+    "DSR_KEY_ENCRYPTION_KEY",
+    "DSR_KEY_ENCRYPTION_KEY_FILE",
+    "DSR_KEYRING_DIR",
+    "DSR_PERSONAL_DATA_RETENTION",
+    "DSR_SHRED_EVERY",
+)
 
 
 @pytest.fixture
@@ -323,11 +353,17 @@ def test_personal_data_defaults(environment: pytest.MonkeyPatch) -> None:
     assert settings.key_encryption_key_file() == Path(".dsr") / "keys" / "key-encryption.key"
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("365d", timedelta(days=365)), ("90d", timedelta(days=90)), ("1h", timedelta(hours=1)),
-    ("1d12h", timedelta(days=1, hours=12)), ("3650d", timedelta(days=3650)),
-    (" 30d ", timedelta(days=30)),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("365d", timedelta(days=365)),
+        ("90d", timedelta(days=90)),
+        ("1h", timedelta(hours=1)),
+        ("1d12h", timedelta(days=1, hours=12)),
+        ("3650d", timedelta(days=3650)),
+        (" 30d ", timedelta(days=30)),
+    ],
+)
 def test_personal_data_retention_in_days_and_hours(
     environment: pytest.MonkeyPatch, value: str, expected: timedelta
 ) -> None:
@@ -335,11 +371,18 @@ def test_personal_data_retention_in_days_and_hours(
     assert load_settings().schedules.personal_data_retention == expected
 
 
-@pytest.mark.parametrize(("value", "problem"), [
-    ("30", "whole number of d or h"), ("90m", "whole number of d or h"),
-    ("1y", "whole number of d or h"), ("", "whole number of d or h"),
-    ("0h", "from 1h to 3650d"), ("0d", "from 1h to 3650d"), ("3651d", "from 1h to 3650d"),
-])
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("30", "whole number of d or h"),
+        ("90m", "whole number of d or h"),
+        ("1y", "whole number of d or h"),
+        ("", "whole number of d or h"),
+        ("0h", "from 1h to 3650d"),
+        ("0d", "from 1h to 3650d"),
+        ("3651d", "from 1h to 3650d"),
+    ],
+)
 def test_bad_personal_data_retention_is_refused(
     environment: pytest.MonkeyPatch, value: str, problem: str
 ) -> None:
@@ -347,10 +390,16 @@ def test_bad_personal_data_retention_is_refused(
     assert problem in settings_refused("DSR_PERSONAL_DATA_RETENTION")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("1h", timedelta(hours=1)), ("15m", timedelta(minutes=15)), ("1m", timedelta(minutes=1)),
-    ("24h", timedelta(hours=24)), ("1h30m", timedelta(minutes=90)),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1h", timedelta(hours=1)),
+        ("15m", timedelta(minutes=15)),
+        ("1m", timedelta(minutes=1)),
+        ("24h", timedelta(hours=24)),
+        ("1h30m", timedelta(minutes=90)),
+    ],
+)
 def test_shred_interval_in_hours_and_minutes(
     environment: pytest.MonkeyPatch, value: str, expected: timedelta
 ) -> None:
@@ -358,10 +407,16 @@ def test_shred_interval_in_hours_and_minutes(
     assert load_settings().schedules.shred_every == expected
 
 
-@pytest.mark.parametrize(("value", "problem"), [
-    ("30s", "whole number of h or m"), ("1d", "whole number of h or m"),
-    ("5", "whole number of h or m"), ("0m", "from 1m to 24h"), ("25h", "from 1m to 24h"),
-])
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("30s", "whole number of h or m"),
+        ("1d", "whole number of h or m"),
+        ("5", "whole number of h or m"),
+        ("0m", "from 1m to 24h"),
+        ("25h", "from 1m to 24h"),
+    ],
+)
 def test_bad_shred_interval_is_refused(
     environment: pytest.MonkeyPatch, value: str, problem: str
 ) -> None:
@@ -434,8 +489,7 @@ def test_a_bad_key_encryption_key_variable_is_refused_naming_it(
     assert not os.listdir(tmp_path)
 
 
-def test_a_key_file_zeroed_by_a_destruction_that_stopped_opens_as_destroyed(
-        tmp_path: Path) -> None:
+def test_a_key_file_zeroed_by_a_destruction_that_stopped_opens_as_destroyed(tmp_path: Path) -> None:
     """destroy() overwrites, then unlinks: a crash in between leaves zeros, which are a
     destroyed key, not a broken key-encryption key."""
     keyring = DirectoryKeyring(tmp_path, secrets.token_bytes(32))

@@ -26,8 +26,12 @@ async def rig(
 
 @pytest.fixture
 def dsr(
-    monkeypatch: pytest.MonkeyPatch, database_url: str, time_skipping_env: WorkflowEnvironment,
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, keyring_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    time_skipping_env: WorkflowEnvironment,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    keyring_dir: Path,
 ) -> Any:
     """Run the `dsr` command line against the test database and Temporal server, with the
     checkpoint key and witness of the test's `rig` worker and the
@@ -37,8 +41,9 @@ def dsr(
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("DSR_CHECKPOINT_KEY", str(tmp_path / "keys" / "checkpoint.pem"))
     monkeypatch.setenv("DSR_WITNESS_DIR", str(tmp_path / "witness"))
-    monkeypatch.setenv("TEMPORAL_ADDRESS",
-                       time_skipping_env.client.service_client.config.target_host)
+    monkeypatch.setenv(
+        "TEMPORAL_ADDRESS", time_skipping_env.client.service_client.config.target_host
+    )
 
     async def run(*argv: str) -> tuple[int, str, str]:
         capsys.readouterr()

@@ -37,36 +37,67 @@ class ChangedDataSubjectRequest:
         await workflow.sleep(timedelta(days=1))
 
 
-async def _closed_requests_of_every_kind(client: Client, pool: asyncpg.Pool, queue: str,
-                                        unique: str) -> list[str]:
+async def _closed_requests_of_every_kind(
+    client: Client, pool: asyncpg.Pool, queue: str, unique: str
+) -> list[str]:
     inq, dis, cor = f"au-inq-{unique}", f"au-dis-{unique}", f"au-cor-{unique}"
     sus, tps = f"au-sus-{unique}", f"au-tps-{unique}"
     sid = f"s-{unique}"
     await seed_subject(pool, sid)
-    await submit(submission("inquiry", inq, sid, person=PERSONAL), client=client, pool=pool,
-                 task_queue=queue)
+    await submit(
+        submission("inquiry", inq, sid, person=PERSONAL), client=client, pool=pool, task_queue=queue
+    )
     await respond(inq, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
     await start(client, pool, queue, "disclosure", dis, sid, {})
     await verified(client, pool, dis)
     await at_step(client, pool, dis, Step.DECIDE)
-    await acts.decide(dis, "disclosed_in_part", actor("op-1"), client=client, pool=pool,
-                      reason=REASON, refusal_grounds=("violation_of_other_laws",),
-                      withheld_categories=("financial",))
+    await acts.decide(
+        dis,
+        "disclosed_in_part",
+        actor("op-1"),
+        client=client,
+        pool=pool,
+        reason=REASON,
+        refusal_grounds=("violation_of_other_laws",),
+        withheld_categories=("financial",),
+    )
     view = await at_step(client, pool, dis, Step.PAYMENT)
-    await acts.record_payment(dis, view.invoice_id or "", 1000, "r-1", actor("op-1"),
-                              client=client, pool=pool)
-    await start(client, pool, queue, "correction", cor, sid, {"changes": [
-        {"field": "phone", "action": "correct", "new_value": "03-1"}]})
+    await acts.record_payment(
+        dis, view.invoice_id or "", 1000, "r-1", actor("op-1"), client=client, pool=pool
+    )
+    await start(
+        client,
+        pool,
+        queue,
+        "correction",
+        cor,
+        sid,
+        {"changes": [{"field": "phone", "action": "correct", "new_value": "03-1"}]},
+    )
     await verified(client, pool, cor)
     await at_step(client, pool, cor, Step.DECIDE)
     await acts.decide(cor, "correction_made", actor("op-1"), client=client, pool=pool)
-    await start(client, pool, queue, "suspension", sus, sid,
-                {"action": "erase", "grounds": ["obtained_wrongfully"]})
+    await start(
+        client,
+        pool,
+        queue,
+        "suspension",
+        sus,
+        sid,
+        {"action": "erase", "grounds": ["obtained_wrongfully"]},
+    )
     await verified(client, pool, sus)
     await at_step(client, pool, sus, Step.DECIDE)
-    await acts.decide(sus, "alternative_measures", actor("op-1"), client=client, pool=pool,
-                      reason=REASON, measure="Flagged do-not-use everywhere.",
-                      alternative_ground="otherwise_difficult")
+    await acts.decide(
+        sus,
+        "alternative_measures",
+        actor("op-1"),
+        client=client,
+        pool=pool,
+        reason=REASON,
+        measure="Flagged do-not-use everywhere.",
+        alternative_ground="otherwise_difficult",
+    )
     await acts.approve_measure(sus, actor("op-2"), client=client, pool=pool)
     await start(client, pool, queue, "third_party_stop", tps, sid, {"partners": ["adnet-1"]})
     await at_step(client, pool, tps, Step.DECIDE)
@@ -77,14 +108,22 @@ async def _closed_requests_of_every_kind(client: Client, pool: asyncpg.Pool, que
 
 
 async def test_list_filters_and_show_the_timeline(
-    rig: Rig, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool,
-    unique: str, dsr: Any,
+    rig: Rig,
+    time_skipping_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    unique: str,
+    dsr: Any,
 ) -> None:
-    inq, dis, cor, *_ = await _closed_requests_of_every_kind(rig.client, pool, rig.task_queue,
-                                                             unique)
+    inq, dis, cor, *_ = await _closed_requests_of_every_kind(
+        rig.client, pool, rig.task_queue, unique
+    )
     late = f"au-late-{unique}"
-    await submit(submission("inquiry", late, f"s-{unique}", person=PERSONAL),
-                 client=rig.client, pool=pool, task_queue=rig.task_queue)
+    await submit(
+        submission("inquiry", late, f"s-{unique}", person=PERSONAL),
+        client=rig.client,
+        pool=pool,
+        task_queue=rig.task_queue,
+    )
     await at_step(rig.client, pool, late, Step.ANSWER)
     await time_skipping_env.sleep(DeadlinePolicy().durations[Step.ANSWER] + timedelta(hours=1))
     assert (await at_step(rig.client, pool, late, Step.ANSWER)).overdue
@@ -95,10 +134,11 @@ async def test_list_filters_and_show_the_timeline(
     code, out, _ = await dsr("list", "--overdue", "--limit", "1000", "--output", "json")
     overdue = {row["request_id"] for row in json.loads(out)}
     assert late in overdue and inq not in overdue
-    code, out, _ = await dsr("list", "--status", "closed", "--kind", "correction",
-                             "--limit", "1000")
+    code, out, _ = await dsr(
+        "list", "--status", "closed", "--kind", "correction", "--limit", "1000"
+    )
     assert cor in out and "closed" in out
-    far = (listed[late]["due_at"])
+    far = listed[late]["due_at"]
     code, out, _ = await dsr("list", "--due-before", "2001-01-01", "--output", "json")
     assert late not in {row["request_id"] for row in json.loads(out)} and far
     code, _, err = await dsr("list", "--due-before", "soon")
@@ -122,12 +162,17 @@ async def test_list_filters_and_show_the_timeline(
 
 
 async def test_exports_replay_and_a_changed_workflow_is_reported_diverged(
-    rig: Rig, pool: asyncpg.Pool, unique: str, dsr: Any, tmp_path: Path,
+    rig: Rig,
+    pool: asyncpg.Pool,
+    unique: str,
+    dsr: Any,
+    tmp_path: Path,
 ) -> None:
     ids = await _closed_requests_of_every_kind(rig.client, pool, rig.task_queue, unique)
     out_dir = tmp_path / "export"
-    code, out, err = await dsr("audit", "export", *[a for rid in ids for a in ("--request", rid)],
-                               "--out", str(out_dir))
+    code, out, err = await dsr(
+        "audit", "export", *[a for rid in ids for a in ("--request", rid)], "--out", str(out_dir)
+    )
     assert code == 0, err
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert [entry["request_id"] for entry in manifest["requests"]] == ids
@@ -141,24 +186,36 @@ async def test_exports_replay_and_a_changed_workflow_is_reported_diverged(
 
     verdicts = await replay_files([out_dir], workflows=[ChangedDataSubjectRequest])
     assert len(verdicts) == 5 and not any(v.replayed for v in verdicts)
-    assert all("Nondeterminism" in (v.problem or "") or "nondetermin" in (v.problem or "").lower()
-               for v in verdicts), [v.problem for v in verdicts]
+    assert all(
+        "Nondeterminism" in (v.problem or "") or "nondetermin" in (v.problem or "").lower()
+        for v in verdicts
+    ), [v.problem for v in verdicts]
 
     code, _, err = await dsr("audit", "export", "--out", str(tmp_path / "x"))
     assert code == 2 and "--request" in err
 
 
 async def test_the_compliance_report_from_the_command_line(
-    rig: Rig, pool: asyncpg.Pool, unique: str, dsr: Any, tmp_path: Path,
+    rig: Rig,
+    pool: asyncpg.Pool,
+    unique: str,
+    dsr: Any,
+    tmp_path: Path,
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
     ids = await _closed_requests_of_every_kind(rig.client, pool, rig.task_queue, unique)
     started = await pool.fetchval(
-        "SELECT min(occurred_at) FROM request_events WHERE request_id = ANY($1::text[])", ids)
+        "SELECT min(occurred_at) FROM request_events WHERE request_id = ANY($1::text[])", ids
+    )
     ended = await pool.fetchval(
-        "SELECT max(occurred_at) FROM request_events WHERE request_id = ANY($1::text[])", ids)
-    window = ("--from", (started - timedelta(seconds=1)).isoformat(),
-              "--to", (ended + timedelta(seconds=1)).isoformat())
+        "SELECT max(occurred_at) FROM request_events WHERE request_id = ANY($1::text[])", ids
+    )
+    window = (
+        "--from",
+        (started - timedelta(seconds=1)).isoformat(),
+        "--to",
+        (ended + timedelta(seconds=1)).isoformat(),
+    )
     code, out, err = await dsr("audit", "report", *window, "--format", "csv")
     assert code == 0, err
     rows = [row for row in csv.DictReader(io.StringIO(out)) if row["request_id"] in ids]
@@ -174,26 +231,35 @@ async def test_the_compliance_report_from_the_command_line(
     assert code == 2 and "empty" in err
 
 
-async def _answered_inquiry(rig: Rig, pool: asyncpg.Pool, rid: str,
-                           unique: str) -> str:
-    await submit(submission("inquiry", rid, f"s-{unique}", person=PERSONAL),
-                 client=rig.client, pool=pool, task_queue=rig.task_queue)
+async def _answered_inquiry(rig: Rig, pool: asyncpg.Pool, rid: str, unique: str) -> str:
+    await submit(
+        submission("inquiry", rid, f"s-{unique}", person=PERSONAL),
+        client=rig.client,
+        pool=pool,
+        task_queue=rig.task_queue,
+    )
     await respond(rid, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool)
     await rig.client.get_workflow_handle(workflow_id_for(rid)).result()
     return rid
 
 
 async def test_verify_names_the_first_broken_link_after_tampering(
-    rig: Rig, pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str, dsr: Any,
+    rig: Rig,
+    pool: asyncpg.Pool,
+    superuser_pool: asyncpg.Pool,
+    unique: str,
+    dsr: Any,
 ) -> None:
     rid = await _answered_inquiry(rig, pool, f"au-tamper-{unique}", unique)
     code, out, _ = await dsr("audit", "verify", rid)
     assert code == 0 and "intact (13 events)" in out
 
     # Past the append-only trigger, as someone with the database's keys could.
-    await tamper(superuser_pool,
-                 "UPDATE request_events SET actor = 'someone-else' WHERE request_id = $1 "
-                 "AND seq = 7", rid)
+    await tamper(
+        superuser_pool,
+        "UPDATE request_events SET actor = 'someone-else' WHERE request_id = $1 AND seq = 7",
+        rid,
+    )
     code, out, _ = await dsr("audit", "verify", rid, "--output", "json")
     verdict = json.loads(out)
     assert code == 3 and verdict["first_broken_seq"] == 7 and not verdict["intact"]
@@ -202,7 +268,11 @@ async def test_verify_names_the_first_broken_link_after_tampering(
 
 
 async def test_verify_catches_a_compliance_row_changed_by_hand(
-    rig: Rig, pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str, dsr: Any,
+    rig: Rig,
+    pool: asyncpg.Pool,
+    superuser_pool: asyncpg.Pool,
+    unique: str,
+    dsr: Any,
 ) -> None:
     """The audit report reads a per-step projection kept with the events; a row rewritten
     to turn a late step into one met in time must fail verification like a changed event."""
@@ -212,7 +282,9 @@ async def test_verify_catches_a_compliance_row_changed_by_hand(
 
     await superuser_pool.execute(
         "UPDATE deadline_compliance SET finished_at = started_at"
-        " WHERE request_id = $1 AND step = 'answer'", rid)
+        " WHERE request_id = $1 AND step = 'answer'",
+        rid,
+    )
     code, out, _ = await dsr("audit", "verify", rid)
     assert code == 3 and "BROKEN: the deadline_compliance row of step answer" in out, out
     code, out, _ = await dsr("audit", "verify", rid, "--output", "json")
@@ -221,8 +293,12 @@ async def test_verify_catches_a_compliance_row_changed_by_hand(
 
 
 async def test_verify_holds_the_store_against_the_exported_histories(
-    rig: Rig, pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, unique: str,
-    dsr: Any, tmp_path: Path,
+    rig: Rig,
+    pool: asyncpg.Pool,
+    superuser_pool: asyncpg.Pool,
+    unique: str,
+    dsr: Any,
+    tmp_path: Path,
 ) -> None:
     """The history, kept by Temporal and exported, outside the store: a deadline's meeting
     moved three days earlier in the store, the chain and the projections made to match, disagrees
@@ -237,14 +313,22 @@ async def test_verify_holds_the_store_against_the_exported_histories(
 
     met = await pool.fetchrow(
         """SELECT seq, occurred_at FROM request_events WHERE request_id = $1
-              AND type = 'deadline.met' AND payload ->> 'step' = 'answer'""", rid)
-    await tamper(superuser_pool, """UPDATE request_events SET occurred_at = occurred_at
+              AND type = 'deadline.met' AND payload ->> 'step' = 'answer'""",
+        rid,
+    )
+    await tamper(
+        superuser_pool,
+        """UPDATE request_events SET occurred_at = occurred_at
                                      - interval '3 days' WHERE request_id = $1 AND seq = $2""",
-                 rid, met["seq"])
+        rid,
+        met["seq"],
+    )
     await rechain(superuser_pool, rid)
     await superuser_pool.execute(  # and the report's projection, to match
         """UPDATE deadline_compliance SET finished_at = finished_at - interval '3 days'
-            WHERE request_id = $1 AND step = 'answer'""", rid)
+            WHERE request_id = $1 AND step = 'answer'""",
+        rid,
+    )
     code, out, _ = await dsr("audit", "verify", rid)
     assert code == 0, out  # the request's chain alone is fooled
     code, out, _ = await dsr("audit", "verify", rid, "--histories", str(exported))

@@ -34,13 +34,17 @@ async def test_art7_operators_see_current_and_requested_values_then_only_real_ch
     "determines that it is necessary" and notifies "when it has made a correction". The
     operator sees what is held beside what is asked, and the notice names each change
     made and each that would have changed nothing."""
-    request = await (Scenario(rig, "cor")
-        .correction({"field": "phone", "action": "correct", "new_value": "03-5555-0000"},
-                    {"field": "nickname", "action": "add", "new_value": "Hana"},
-                    {"field": "address", "action": "correct", "new_value": HELD_VALUES["address"]},
-                    {"field": "fax", "action": "delete"})
+    request = await (
+        Scenario(rig, "cor")
+        .correction(
+            {"field": "phone", "action": "correct", "new_value": "03-5555-0000"},
+            {"field": "nickname", "action": "add", "new_value": "Hana"},
+            {"field": "address", "action": "correct", "new_value": HELD_VALUES["address"]},
+            {"field": "fax", "action": "delete"},
+        )
         .verified()
-        .at(Step.DECIDE))
+        .at(Step.DECIDE)
+    )
     view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == "correction_made"
     shown = await review(pool, request.id)
@@ -59,17 +63,26 @@ async def test_art7_operators_see_current_and_requested_values_then_only_real_ch
 async def test_art7_a_correction_that_changes_nothing_cannot_be_called_made(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    request = await (Scenario(rig, "cor-noop")
+    request = await (
+        Scenario(rig, "cor-noop")
         .correction({"field": "phone", "action": "correct", "new_value": HELD_VALUES["phone"]})
-        .verified().at(Step.DECIDE))
+        .verified()
+        .at(Step.DECIDE)
+    )
     view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == "correction_declined"
     with pytest.raises(acts.Refused, match="none of the changes to be made"):
-        await acts.decide(request.id, "correction_made", actor("op-1"), client=rig.client,
-                          pool=pool)
-    await acts.decide(request.id, "correction_declined", actor("op-1"), client=rig.client,
-                      pool=pool,
-                      reason=REASON)
+        await acts.decide(
+            request.id, "correction_made", actor("op-1"), client=rig.client, pool=pool
+        )
+    await acts.decide(
+        request.id,
+        "correction_declined",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+        reason=REASON,
+    )
     assert await outcome_of(rig.client, request.id) == "correction_declined"
     notice = await outcome_notice(pool, request.id)
     assert "decided not to make" in notice and REASON in notice
@@ -77,22 +90,30 @@ async def test_art7_a_correction_that_changes_nothing_cannot_be_called_made(
     await check_record(rig.client, pool, request.id, "correction_declined")
 
 
-@pytest.mark.parametrize(("action", "outcome"), [("suspend_use", "use_suspended"),
-                                                 ("erase", "erased")])
+@pytest.mark.parametrize(
+    ("action", "outcome"), [("suspend_use", "use_suspended"), ("erase", "erased")]
+)
 async def test_art8_p3_notice_names_the_items_acted_on_and_the_rest_left_alone(
     rig: Rig, pool: asyncpg.Pool, unique: str, action: str, outcome: str
 ) -> None:
     """Art 8 ¶3: notify "when it has suspended use, etc. ... or when it has decided not
     to": the items in breach are named, and so is the decision not to touch the rest."""
-    request = await (Scenario(rig, "sus")
-        .suspension(action, "used_beyond_purpose", "obtained_wrongfully").verified()
-        .at(Step.DECIDE))
+    request = await (
+        Scenario(rig, "sus")
+        .suspension(action, "used_beyond_purpose", "obtained_wrongfully")
+        .verified()
+        .at(Step.DECIDE)
+    )
     view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == outcome
     await acts.decide(request.id, outcome, actor("op-1"), client=rig.client, pool=pool)
     assert await outcome_of(rig.client, request.id) == outcome
-    rows = {r["field"]: r["suspended_at"] for r in await pool.fetch(
-        "SELECT field, suspended_at FROM personal_data WHERE subject_id=$1", request.subject_id)}
+    rows = {
+        r["field"]: r["suspended_at"]
+        for r in await pool.fetch(
+            "SELECT field, suspended_at FROM personal_data WHERE subject_id=$1", request.subject_id
+        )
+    }
     if outcome == "erased":
         assert "segment" not in rows and "ad_profile" not in rows and "phone" in rows
     else:
@@ -113,20 +134,34 @@ async def test_art8_p1_p2_nothing_found_allows_only_a_refusal_and_never_widens_s
     breach, erasing is refused (it once fell back to all the person's data)."""
     rid, sid = f"sus-ref-{unique}", f"s-{unique}"
     await seed_subject(pool, sid)
-    await pool.execute("UPDATE personal_data SET purpose='billing', lawfully_obtained=true"
-                       " WHERE subject_id=$1", sid)
-    await start(rig.client, pool, rig.task_queue, "suspension", rid, sid,
-                {"action": "erase", "grounds": ["used_beyond_purpose"]})
+    await pool.execute(
+        "UPDATE personal_data SET purpose='billing', lawfully_obtained=true WHERE subject_id=$1",
+        sid,
+    )
+    await start(
+        rig.client,
+        pool,
+        rig.task_queue,
+        "suspension",
+        rid,
+        sid,
+        {"action": "erase", "grounds": ["used_beyond_purpose"]},
+    )
     await verified(rig.client, pool, rid)
     view = await at_step(rig.client, pool, rid, Step.DECIDE)
     assert view.proposal is not None and view.proposal.outcome.value == "suspension_refused"
     with pytest.raises(acts.Refused, match="nothing to suspend or erase"):
         await acts.decide(rid, "erased", actor("op-1"), client=rig.client, pool=pool)
-    await acts.decide(rid, "suspension_refused", actor("op-1"),
-                      client=rig.client, pool=pool, reason=REASON)
+    await acts.decide(
+        rid, "suspension_refused", actor("op-1"), client=rig.client, pool=pool, reason=REASON
+    )
     assert await outcome_of(rig.client, rid) == "suspension_refused"
-    assert await pool.fetchval("SELECT count(*) FROM personal_data WHERE subject_id=$1"
-                               " AND suspended_at IS NULL", sid) == 9
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM personal_data WHERE subject_id=$1 AND suspended_at IS NULL", sid
+        )
+        == 9
+    )
     assert "decided not to suspend" in await outcome_notice(pool, rid)
     await check_record(rig.client, pool, rid, "suspension_refused")
 
@@ -134,16 +169,31 @@ async def test_art8_p1_p2_nothing_found_allows_only_a_refusal_and_never_widens_s
 async def test_art8_p4_confirmed_grounds_cannot_be_refused_alternative_measures_need_two(
     rig: Rig, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
 ) -> None:
-    request = await (Scenario(rig, "sus-alt")
-        .suspension("erase", "obtained_wrongfully").verified().at(Step.DECIDE))
+    request = await (
+        Scenario(rig, "sus-alt")
+        .suspension("erase", "obtained_wrongfully")
+        .verified()
+        .at(Step.DECIDE)
+    )
     with pytest.raises(acts.Refused, match="alternative_measures"):
-        await acts.decide(request.id, "suspension_refused", actor("op-1"), client=rig.client,
-                          pool=pool,
-                          reason=REASON)
-    reply = await acts.decide(request.id, "alternative_measures", actor("op-1"), client=rig.client,
-                              pool=pool,
-                              reason=REASON, measure=MEASURE,
-                              alternative_ground="large_expense")
+        await acts.decide(
+            request.id,
+            "suspension_refused",
+            actor("op-1"),
+            client=rig.client,
+            pool=pool,
+            reason=REASON,
+        )
+    reply = await acts.decide(
+        request.id,
+        "alternative_measures",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+        reason=REASON,
+        measure=MEASURE,
+        alternative_ground="large_expense",
+    )
     assert "approval" in (reply.awaiting or "") and not reply.step_done
     for same_person in ("op-1", "OP-1"):
         with pytest.raises(acts.Refused, match="second operator"):
@@ -161,10 +211,15 @@ async def test_art8_p4_confirmed_grounds_cannot_be_refused_alternative_measures_
     assert MEASURE in notice and REASON in notice
     assert "characteristic information / ad_profile" in notice
     assert "have not been erased" in notice
-    assert await pool.fetchval("SELECT count(*) FROM personal_data WHERE subject_id=$1",
-                               request.subject_id) == 9
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM personal_data WHERE subject_id=$1", request.subject_id
+        )
+        == 9
+    )
     deadline = await pool.fetchval(
-        "SELECT status FROM deadlines WHERE request_id=$1 AND step='decide'", request.id)
+        "SELECT status FROM deadlines WHERE request_id=$1 AND step='decide'", request.id
+    )
     assert deadline == "completed_late"
     await check_record(rig.client, pool, request.id, "suspension_alternative_measures")
 
@@ -174,15 +229,25 @@ async def test_art7_p2_one_change_declined_with_its_reason_the_others_made(
 ) -> None:
     """Art 7 ¶2-3: the organisation judges each change; the notice names the change made
     and the one declined, with the reason."""
-    request = await (Scenario(rig, "cor-part")
-        .correction({"field": "phone", "action": "correct", "new_value": "03-5555-0000"},
-                    {"field": "bank_account", "action": "delete"})
+    request = await (
+        Scenario(rig, "cor-part")
+        .correction(
+            {"field": "phone", "action": "correct", "new_value": "03-5555-0000"},
+            {"field": "bank_account", "action": "delete"},
+        )
         .verified()
-        .at(Step.DECIDE))
+        .at(Step.DECIDE)
+    )
     assert "2. bank_account delete" in await review(pool, request.id)
-    await acts.decide(request.id, "correction_made", actor("op-1"),
-                      client=rig.client, pool=pool, reason=REASON,
-                      declined_changes=(1,))
+    await acts.decide(
+        request.id,
+        "correction_made",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+        reason=REASON,
+        declined_changes=(1,),
+    )
     assert await outcome_of(rig.client, request.id) == "correction_made"
     held = await held_values(pool, request.subject_id)
     assert held["phone"] == "03-5555-0000" and held["bank_account"] == HELD_VALUES["bank_account"]

@@ -37,8 +37,7 @@ ERASED_VALUES = (HELD_VALUES["segment"], HELD_VALUES["ad_profile"])
 MARKER = Redaction((), sparing="").marker
 
 
-def _worker(env: WorkflowEnvironment, pool: asyncpg.Pool, queue: str,
-            maildrop: Path) -> Worker:
+def _worker(env: WorkflowEnvironment, pool: asyncpg.Pool, queue: str, maildrop: Path) -> Worker:
     """The real activities, the erasure's withdrawing from the test's maildrop."""
     lifecycle = LifecycleActivities(pool, EventStore(pool), sender=MaildropSender(maildrop))
     return faulty_worker(env.client, pool, queue, maildrop, carry_out=lifecycle.carry_out)
@@ -49,8 +48,12 @@ def _files(maildrop: Path) -> set[str]:
 
 
 async def test_an_erasure_shreds_the_key_reaches_every_copy_and_withdraws_the_maildrop(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str,
-    tmp_path: Path, keyring_dir: Path, dsr: Any,
+    time_skipping_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
+    keyring_dir: Path,
+    dsr: Any,
 ) -> None:
     client, queue, maildrop = time_skipping_env.client, f"dsr-era-{unique}", tmp_path / "md"
     disclosure, erasure, sid = f"dis-{unique}", f"era-{unique}", f"s-{unique}"
@@ -60,27 +63,47 @@ async def test_an_erasure_shreds_the_key_reaches_every_copy_and_withdraws_the_ma
         await start(client, pool, queue, "disclosure", disclosure, sid, {})
         await verified(client, pool, disclosure)
         await at_step(client, pool, disclosure, Step.DECIDE)
-        await acts.decide(disclosure, "disclosed_in_full", actor("op-1"), client=client,
-                          pool=pool, included_categories=("history", "characteristic"),
-                          inclusion=REASON)
+        await acts.decide(
+            disclosure,
+            "disclosed_in_full",
+            actor("op-1"),
+            client=client,
+            pool=pool,
+            included_categories=("history", "characteristic"),
+            inclusion=REASON,
+        )
         view = await at_step(client, pool, disclosure, Step.PAYMENT)
-        await acts.record_payment(disclosure, view.invoice_id, 1000, "bank-ref-1",
-                                  actor("cashier-1"), client=client, pool=pool)
+        await acts.record_payment(
+            disclosure,
+            view.invoice_id,
+            1000,
+            "bank-ref-1",
+            actor("cashier-1"),
+            client=client,
+            pool=pool,
+        )
         assert await outcome_of(client, disclosure) == "disclosed_in_full"
         disclosed = await outcome_notice(pool, disclosure)
         assert all(value in disclosed for value in ERASED_VALUES)
         # What a backup taken now holds: the notice and the item, sealed under the old key.
         backup_notice = await pool.fetchval(
-            "SELECT body FROM notifications WHERE request_id=$1 AND notice='outcome'",
-            disclosure)
+            "SELECT body FROM notifications WHERE request_id=$1 AND notice='outcome'", disclosure
+        )
         backup_item = await pool.fetchval(
-            "SELECT value FROM personal_data WHERE subject_id=$1 AND field='segment'", sid)
+            "SELECT value FROM personal_data WHERE subject_id=$1 AND field='segment'", sid
+        )
         old_key = key_of(backup_item)
         assert (keyring_dir / f"{old_key}.key").exists()
 
-        await start(client, pool, queue, "suspension", erasure, sid,
-                    {"action": "erase", "grounds": ["used_beyond_purpose",
-                                                    "obtained_wrongfully"]})
+        await start(
+            client,
+            pool,
+            queue,
+            "suspension",
+            erasure,
+            sid,
+            {"action": "erase", "grounds": ["used_beyond_purpose", "obtained_wrongfully"]},
+        )
         await verified(client, pool, erasure)
         await at_step(client, pool, erasure, Step.DECIDE)
         before = _files(maildrop)
@@ -88,8 +111,9 @@ async def test_an_erasure_shreds_the_key_reaches_every_copy_and_withdraws_the_ma
         assert await outcome_of(client, erasure) == "erased"
 
     # The old key: destroyed on record and gone from the keyring; one current key left.
-    keys = await pool.fetch("SELECT key_id, destroyed_at FROM subject_keys"
-                            " WHERE subject_id=$1", sid)
+    keys = await pool.fetch(
+        "SELECT key_id, destroyed_at FROM subject_keys WHERE subject_id=$1", sid
+    )
     assert {r["key_id"] for r in keys if r["destroyed_at"] is not None} == {old_key}
     assert len([r for r in keys if r["destroyed_at"] is None]) == 1
     assert not (keyring_dir / f"{old_key}.key").exists()
@@ -102,8 +126,9 @@ async def test_an_erasure_shreds_the_key_reaches_every_copy_and_withdraws_the_ma
     assert not any(value in told for value in ERASED_VALUES) and MARKER in told
     assert HELD_VALUES["phone"] in told and HELD_VALUES["bank_account"] in told
     async with pool.acquire() as connection:
-        items = vault_of(connection).open_json(await pool.fetchval(
-            "SELECT items FROM disclosures WHERE request_id=$1", disclosure))
+        items = vault_of(connection).open_json(
+            await pool.fetchval("SELECT items FROM disclosures WHERE request_id=$1", disclosure)
+        )
     fields = {item["field"] for item in items}
     assert "phone" in fields and not fields & {"segment", "ad_profile"}
 
@@ -113,23 +138,33 @@ async def test_an_erasure_shreds_the_key_reaches_every_copy_and_withdraws_the_ma
     assert "characteristic information / ad_profile" in notice
     assert "the rest of your personal information (7 items)" in notice
     assert not any(value in notice for value in ERASED_VALUES)
-    assert await pool.fetchval("SELECT status FROM notifications WHERE request_id=$1"
-                               " AND notice='outcome'", erasure) == "delivered"
+    assert (
+        await pool.fetchval(
+            "SELECT status FROM notifications WHERE request_id=$1 AND notice='outcome'", erasure
+        )
+        == "delivered"
+    )
 
     # The subject's files that were in the maildrop were named, then removed; what is
     # there now was delivered after the erasure.
     types = await event_types(pool, erasure)
-    assert types.index("data.erased") < types.index("subject_key.shredded") < \
-        types.index("notices.withdrawn")
+    assert (
+        types.index("data.erased")
+        < types.index("subject_key.shredded")
+        < types.index("notices.withdrawn")
+    )
     withdrawn = await pool.fetchval(
         "SELECT payload FROM request_events WHERE request_id=$1 AND type='notices.withdrawn'",
-        erasure)
+        erasure,
+    )
     named = set(withdrawn["files"].split(","))
     assert withdrawn["count"] == len(named) and named == before and len(named) >= 6
     left = _files(maildrop)
     assert not left & named
-    outcome_key = await pool.fetchval("SELECT idempotency_key FROM notifications"
-                                      " WHERE request_id=$1 AND notice='outcome'", erasure)
+    outcome_key = await pool.fetchval(
+        "SELECT idempotency_key FROM notifications WHERE request_id=$1 AND notice='outcome'",
+        erasure,
+    )
     assert left == {maildrop_name(outcome_key)}
 
     for request_id in (disclosure, erasure):

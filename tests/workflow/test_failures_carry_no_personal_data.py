@@ -64,15 +64,21 @@ async def _database_errors(pool: asyncpg.Pool, subject_id: str) -> list[asyncpg.
     insert = """INSERT INTO personal_data
                     (subject_id, category, field, value, purpose, lawfully_obtained)
                 VALUES ($1, $2, $3, $4, 'billing', true)"""
-    truncation = asyncpg.exceptions.StringDataRightTruncationError.new({
-        "C": "22001", "M": f"value too long for type character varying(8): {MARKER}",
-        "t": "requests", "c": "requester_email"})
+    truncation = asyncpg.exceptions.StringDataRightTruncationError.new(
+        {
+            "C": "22001",
+            "M": f"value too long for type character varying(8): {MARKER}",
+            "t": "requests",
+            "c": "requester_email",
+        }
+    )
     return [
         await _raised_by(pool, insert, subject_id, "not-a-category", "email", MARKER),
         await _raised_by(pool, insert, subject_id, "contact", None, MARKER),
         await _raised_by(pool, insert, MARKER, "contact", "email", "x"),
-        await _raised_by(pool, "INSERT INTO subjects (subject_id) VALUES ($1), ($1)",
-                         f"{subject_id}-{MARKER}"),
+        await _raised_by(
+            pool, "INSERT INTO subjects (subject_id) VALUES ($1), ($1)", f"{subject_id}-{MARKER}"
+        ),
         await _raised_by(pool, "SELECT CAST($1::text AS integer)", MARKER),
         truncation,
     ]
@@ -83,9 +89,14 @@ async def test_database_errors_are_reduced_to_sqlstate_and_schema_names(
 ) -> None:
     errors = await _database_errors(pool, f"s-{unique}")
     names = [type(error).__name__ for error in errors]
-    assert names == ["CheckViolationError", "NotNullViolationError",
-                     "ForeignKeyViolationError", "UniqueViolationError",
-                     "InvalidTextRepresentationError", "StringDataRightTruncationError"]
+    assert names == [
+        "CheckViolationError",
+        "NotNullViolationError",
+        "ForeignKeyViolationError",
+        "UniqueViolationError",
+        "InvalidTextRepresentationError",
+        "StringDataRightTruncationError",
+    ]
     for error in errors:
         clean = scrubbed(error)
         assert isinstance(clean, ApplicationError)
@@ -121,8 +132,9 @@ def test_foreign_errors_keep_their_type_and_ours_keep_their_message() -> None:
         try:
             raise ValueError(MARKER)
         except ValueError as cause:
-            raise ApplicationError("request r-1 is unknown", type="UnknownRequest",
-                                   non_retryable=True) from cause
+            raise ApplicationError(
+                "request r-1 is unknown", type="UnknownRequest", non_retryable=True
+            ) from cause
     except ApplicationError as error:
         ours = error
     clean = scrubbed(ours)
@@ -171,8 +183,10 @@ async def _registered(pool: asyncpg.Pool, subject_id: str) -> None:
             """INSERT INTO personal_data (subject_id, category, field, value, value_index,
                                           purpose)
                VALUES ($1, 'contact', 'email', $2, $3, 'service_emails')""",
-            subject_id, await vault.seal(connection, subject_id, MARKER),
-            vault.blind_index(MARKER))
+            subject_id,
+            await vault.seal(connection, subject_id, MARKER),
+            vault.blind_index(MARKER),
+        )
 
 
 # What fails, inside the activity, once it has opened the address: `check` writes it in
@@ -182,16 +196,22 @@ async def _registered(pool: asyncpg.Pool, subject_id: str) -> None:
 # as written, since that is how an update's refusal reaches an operator: only the
 # interceptor guards an activity's ValueError, so `opened` runs with it alone.)
 CASES = [("interceptor", "check"), ("converter", "check"), ("interceptor", "opened")]
-EXPECTED = {"check": ("CheckViolationError", ["SQLSTATE 23514",
-                                              "personal_data_category_check"]),
-            "opened": ("ValueError", [WITHHELD])}
+EXPECTED = {
+    "check": ("CheckViolationError", ["SQLSTATE 23514", "personal_data_category_check"]),
+    "opened": ("ValueError", [WITHHELD]),
+}
 
 
 @pytest.mark.parametrize(("guard", "failure"), CASES)
 async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_history_nor_logs(
-    time_skipping_env: WorkflowEnvironment, own_pool: asyncpg.Pool, unique: str,
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
-    guard: str, failure: str,
+    time_skipping_env: WorkflowEnvironment,
+    own_pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+    guard: str,
+    failure: str,
 ) -> None:
     """`interceptor`: the worker's interceptor, as the service runs it. `converter`: the
     failure converter alone, on the client the worker polls with, keeps the history clean
@@ -200,8 +220,14 @@ async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_hi
     client, pool = time_skipping_env.client, own_pool
     interceptors = [FailureScrubbingInterceptor(), *verified_acts()]
     if guard == "converter":
-        client = Client(**{**client.config(), "data_converter": dataclasses.replace(
-            pydantic_data_converter, failure_converter_class=ScrubbingFailureConverter)})
+        client = Client(
+            **{
+                **client.config(),
+                "data_converter": dataclasses.replace(
+                    pydantic_data_converter, failure_converter_class=ScrubbingFailureConverter
+                ),
+            }
+        )
         interceptors = verified_acts()
     attempts: list[int] = []
     raised: list[str] = []
@@ -211,9 +237,11 @@ async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_hi
     async def investigate_into_a_failure(step: RequestStep) -> Investigation:
         attempts.append(activity.info().attempt)
         async with pool.acquire() as connection:
-            address = vault_of(connection).open(await connection.fetchval(
-                "SELECT value FROM personal_data WHERE subject_id = $1 AND field = 'email'",
-                sid))
+            address = vault_of(connection).open(
+                await connection.fetchval(
+                    "SELECT value FROM personal_data WHERE subject_id = $1 AND field = 'email'", sid
+                )
+            )
         try:
             if failure == "opened":
                 raise ValueError(f"cannot reach {address}: the address is not deliverable")
@@ -222,7 +250,9 @@ async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_hi
                 """INSERT INTO personal_data
                        (subject_id, category, field, value, purpose, lawfully_obtained)
                    VALUES ($1, 'not-a-category', 'email', $2, 'billing', true)""",
-                sid, address)
+                sid,
+                address,
+            )
         except Exception as error:
             raised.append(f"{error} {getattr(error, 'detail', '') or ''}")
             raise
@@ -230,10 +260,21 @@ async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_hi
 
     caplog.set_level(logging.INFO)
     await _registered(pool, sid)
-    async with faulty_rig(client, pool, tmp_path, unique, "dsr-pii-fail",
-                          interceptors=interceptors, investigate=investigate_into_a_failure) as rig:
-        await (Scenario(rig, "pii-fail").unseeded()
-            .correction({"field": "phone", "action": "correct", "new_value": "03-9"}).verified())
+    async with faulty_rig(
+        client,
+        pool,
+        tmp_path,
+        unique,
+        "dsr-pii-fail",
+        interceptors=interceptors,
+        investigate=investigate_into_a_failure,
+    ) as rig:
+        await (
+            Scenario(rig, "pii-fail")
+            .unseeded()
+            .correction({"field": "phone", "action": "correct", "new_value": "03-9"})
+            .verified()
+        )
         handle = client.get_workflow_handle(workflow_id_for(rid))
         with pytest.raises(WorkflowFailureError):
             async with asyncio.timeout(30):
@@ -243,12 +284,19 @@ async def test_a_failure_quoting_personal_data_in_an_activity_reaches_neither_hi
 
     # The failure really quoted the address, which the store holds only sealed.
     assert len(raised) == 1 and MARKER in raised[0]
-    assert await pool.fetchval("SELECT count(*) FROM personal_data"
-                               " WHERE value LIKE '%secret-pii-marker%'") == 0
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM personal_data WHERE value LIKE '%secret-pii-marker%'"
+        )
+        == 0
+    )
     assert attempts == [1]  # non-retryable, as the raw error was
     assert "step.failed" in await event_types(pool, rid)
-    failed = [event for event in json.loads(history_json)["events"]
-              if "activityTaskFailedEventAttributes" in event]
+    failed = [
+        event
+        for event in json.loads(history_json)["events"]
+        if "activityTaskFailedEventAttributes" in event
+    ]
     assert len(failed) == 1
     failed_with = failed[0]["activityTaskFailedEventAttributes"]["failure"]
     kind, words = EXPECTED[failure]
@@ -281,8 +329,11 @@ def test_the_terminals_tracebacks_show_no_local_values() -> None:
         exc_info = (type(error), error, error.__traceback__)
 
     def rendered(renderer: structlog.dev.ConsoleRenderer) -> str:
-        return str(renderer(None, "warning", {"event": "Completing activity as failed",
-                                              "exc_info": exc_info}))
+        return str(
+            renderer(
+                None, "warning", {"event": "Completing activity as failed", "exc_info": exc_info}
+            )
+        )
 
     assert MARKER in rendered(structlog.dev.ConsoleRenderer())  # what the default shows
     shown = rendered(console_renderer())

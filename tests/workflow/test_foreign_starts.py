@@ -25,23 +25,28 @@ async def _failure(client: Client, workflow_id: str) -> ApplicationError:
     cause = failed.value.cause
     assert isinstance(cause, ApplicationError), cause
     history = await handle.fetch_history()
-    task_failures = [e for e in history.events
-                     if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]
+    task_failures = [
+        e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+    ]
     assert task_failures == []
     return cause
 
 
-@pytest.mark.parametrize("payload", [
-    {"request_id": "x"},                       # fields missing
-    {"nonsense": True},                        # not a request at all
-    "just a string",                           # not an object
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"request_id": "x"},  # fields missing
+        {"nonsense": True},  # not a request at all
+        "just a string",  # not an object
+    ],
+)
 async def test_input_that_does_not_decode_fails_the_workflow_at_once(
     rig: Rig, unique: str, payload: object
 ) -> None:
     workflow_id = f"dsr-foreign-{unique}"
-    await rig.client.start_workflow("DataSubjectRequest", payload, id=workflow_id,
-                                    task_queue=rig.task_queue)
+    await rig.client.start_workflow(
+        "DataSubjectRequest", payload, id=workflow_id, task_queue=rig.task_queue
+    )
     cause = await _failure(rig.client, workflow_id)
     assert cause.non_retryable and cause.type == "InvalidWorkflowInput"
     assert "is not a request reference" in cause.message
@@ -50,13 +55,17 @@ async def test_input_that_does_not_decode_fails_the_workflow_at_once(
 async def test_a_request_never_taken_in_fails_the_workflow_at_once(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    ref = RequestRef(request_id=f"never-{unique}", subject_id=f"s-{unique}",
-                     kind=RequestKind.INQUIRY)
+    ref = RequestRef(
+        request_id=f"never-{unique}", subject_id=f"s-{unique}", kind=RequestKind.INQUIRY
+    )
     workflow_id = workflow_id_for(f"never-{unique}")
-    await rig.client.start_workflow("DataSubjectRequest", ref, id=workflow_id,
-                                    task_queue=rig.task_queue)
+    await rig.client.start_workflow(
+        "DataSubjectRequest", ref, id=workflow_id, task_queue=rig.task_queue
+    )
     cause = await _failure(rig.client, workflow_id)
     assert cause.non_retryable and cause.type == "UnknownRequest"
     assert f"never-{unique}" in cause.message and "dsr submit" in cause.message
-    assert await pool.fetchval("SELECT count(*) FROM requests WHERE request_id=$1",
-                               f"never-{unique}") == 0
+    assert (
+        await pool.fetchval("SELECT count(*) FROM requests WHERE request_id=$1", f"never-{unique}")
+        == 0
+    )

@@ -25,20 +25,36 @@ async def test_the_same_decision_sent_twice_is_one_act_with_one_note_and_one_eve
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     request = await Scenario(rig, "idem").disclosure().verified().at(Step.DECIDE)
-    send = dict(outcome="disclosure_refused", operator=actor("op-1"), client=rig.client, pool=pool,
-                reason=REASON, refusal_grounds=("violation_of_other_laws",))
+    send = dict(
+        outcome="disclosure_refused",
+        operator=actor("op-1"),
+        client=rig.client,
+        pool=pool,
+        reason=REASON,
+        refusal_grounds=("violation_of_other_laws",),
+    )
     first = await acts.decide(request.id, **send)
     again = await acts.decide(request.id, **send)
     assert again == first
-    assert await _count(pool, "SELECT count(*) FROM request_events WHERE request_id=$1"
-                              " AND type='decision.recorded'", request.id) == 1
-    assert await _count(pool, "SELECT count(*) FROM operator_notes WHERE request_id=$1",
-                        request.id) == 1
+    assert (
+        await _count(
+            pool,
+            "SELECT count(*) FROM request_events WHERE request_id=$1 AND type='decision.recorded'",
+            request.id,
+        )
+        == 1
+    )
+    assert (
+        await _count(pool, "SELECT count(*) FROM operator_notes WHERE request_id=$1", request.id)
+        == 1
+    )
     # A different act (another reason) is refused as a second decision, and leaves nothing.
     with pytest.raises(acts.Refused, match="already on record"):
         await acts.decide(request.id, **{**send, "reason": "Another reason."})
-    assert await _count(pool, "SELECT count(*) FROM operator_notes WHERE request_id=$1",
-                        request.id) == 1
+    assert (
+        await _count(pool, "SELECT count(*) FROM operator_notes WHERE request_id=$1", request.id)
+        == 1
+    )
     await rig.client.get_workflow_handle(workflow_id_for(request.id)).result()
 
 
@@ -46,14 +62,26 @@ async def test_an_answer_sent_twice_with_one_act_id_is_recorded_once(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     rid = f"idem-inq-{unique}"
-    await submit(submission("inquiry", rid, f"s-{unique}", person=PERSONAL),
-                 client=rig.client, pool=pool, task_queue=rig.task_queue)
-    first = await respond(rid, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool,
-                          act_id="ticket-4711")
-    again = await respond(rid, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool,
-                          act_id="ticket-4711")
+    await submit(
+        submission("inquiry", rid, f"s-{unique}", person=PERSONAL),
+        client=rig.client,
+        pool=pool,
+        task_queue=rig.task_queue,
+    )
+    first = await respond(
+        rid, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool, act_id="ticket-4711"
+    )
+    again = await respond(
+        rid, PERSONAL["answer"], actor("op-1"), client=rig.client, pool=pool, act_id="ticket-4711"
+    )
     assert again == first
     assert await _count(pool, "SELECT count(*) FROM answers WHERE request_id=$1", rid) == 1
-    assert await _count(pool, "SELECT count(*) FROM request_events WHERE request_id=$1"
-                              " AND type='answer.recorded'", rid) == 1
+    assert (
+        await _count(
+            pool,
+            "SELECT count(*) FROM request_events WHERE request_id=$1 AND type='answer.recorded'",
+            rid,
+        )
+        == 1
+    )
     await rig.client.get_workflow_handle(workflow_id_for(rid)).result()

@@ -33,60 +33,86 @@ async def test_answered_inquiry_closes_with_notices_and_an_intact_chain(
     rig: Rig, pool: asyncpg.Pool, unique: str, tmp_path: Path
 ) -> None:
     request_id = f"inq-{unique}"
-    result = await submit(submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL),
-                          client=rig.client, pool=pool, task_queue=rig.task_queue)
+    result = await submit(
+        submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL),
+        client=rig.client,
+        pool=pool,
+        task_queue=rig.task_queue,
+    )
     assert result.created and result.workflow_started
     assert result.workflow_id == workflow_id_for(request_id)
 
-    view = await respond(request_id, PERSONAL["answer"], actor("op-7"), client=rig.client,
-                         pool=pool)
+    view = await respond(
+        request_id, PERSONAL["answer"], actor("op-7"), client=rig.client, pool=pool
+    )
     assert view.request_id == request_id
     outcome = await _handle(rig.client, result.workflow_id).result()
     assert outcome.status == "closed" and outcome.outcome == "answered"
 
     assert await _event_types(pool, request_id) == [
         "request.received",
-        "deadline.started", "notice.queued", "notice.delivered", "deadline.met",
-        "deadline.started", "answer.recorded", "deadline.met",
-        "deadline.started", "notice.queued", "notice.delivered", "deadline.met",
+        "deadline.started",
+        "notice.queued",
+        "notice.delivered",
+        "deadline.met",
+        "deadline.started",
+        "answer.recorded",
+        "deadline.met",
+        "deadline.started",
+        "notice.queued",
+        "notice.delivered",
+        "deadline.met",
         "request.closed",
     ]
     assert (await EventStore(pool).verify(request_id)).intact
-    row = await pool.fetchrow("SELECT status, outcome, overdue FROM requests WHERE request_id=$1",
-                              request_id)
+    row = await pool.fetchrow(
+        "SELECT status, outcome, overdue FROM requests WHERE request_id=$1", request_id
+    )
     assert dict(row) == {"status": "closed", "outcome": "answered", "overdue": False}
     deadlines = await pool.fetch(
         "SELECT step, status FROM deadlines WHERE request_id = $1 ORDER BY started_at", request_id
     )
     assert [(d["step"], d["status"]) for d in deadlines] == [
-        ("acknowledge", "met"), ("answer", "met"), ("notify", "met")
+        ("acknowledge", "met"),
+        ("answer", "met"),
+        ("notify", "met"),
     ]
     notices = await pool.fetch(
         "SELECT notice, status, body FROM notifications WHERE request_id = $1 ORDER BY 1 DESC",
         request_id,
     )
     assert [(n["notice"], n["status"]) for n in notices] == [
-        ("receipt", "delivered"), ("answer", "delivered")
+        ("receipt", "delivered"),
+        ("answer", "delivered"),
     ]
     assert PERSONAL["answer"] in await opened(pool, notices[1]["body"])
     delivered = sorted(p.name for p in (tmp_path / "maildrop").iterdir())
-    assert delivered == [f"{workflow_id_for(request_id)}%3Anotice%3Aanswer.json",
-                         f"{workflow_id_for(request_id)}%3Anotice%3Areceipt.json"]
+    assert delivered == [
+        f"{workflow_id_for(request_id)}%3Anotice%3Aanswer.json",
+        f"{workflow_id_for(request_id)}%3Anotice%3Areceipt.json",
+    ]
 
     history = await _handle(rig.client, result.workflow_id).fetch_history()
     assert leaks(readable_history(history.to_json())) == []
-    await Replayer(workflows=[DataSubjectRequest],
-                   data_converter=rig.client.data_converter).replay_workflow(history)
+    await Replayer(
+        workflows=[DataSubjectRequest], data_converter=rig.client.data_converter
+    ).replay_workflow(history)
     keep_history("inquiry_answered", history.to_json())
 
 
 async def test_unanswered_inquiry_is_reminded_then_breached_and_closes_late(
-    rig: Rig, time_skipping_env: WorkflowEnvironment,
-    pool: asyncpg.Pool, unique: str,
+    rig: Rig,
+    time_skipping_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    unique: str,
 ) -> None:
     request_id = f"late-{unique}"
-    await submit(submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL),
-                 client=rig.client, pool=pool, task_queue=rig.task_queue)
+    await submit(
+        submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL),
+        client=rig.client,
+        pool=pool,
+        task_queue=rig.task_queue,
+    )
     answer_window = DeadlinePolicy().durations[Step.ANSWER]
 
     await time_skipping_env.sleep(answer_window * 0.9)
@@ -107,7 +133,8 @@ async def test_unanswered_inquiry_is_reminded_then_breached_and_closes_late(
     assert outcome.outcome == "answered"
     deadline = await pool.fetchrow(
         "SELECT status, breached_at, completed_at, reminded_at FROM deadlines"
-        " WHERE request_id = $1 AND step = 'answer'", request_id,
+        " WHERE request_id = $1 AND step = 'answer'",
+        request_id,
     )
     assert deadline["status"] == "completed_late"
     assert deadline["reminded_at"] < deadline["breached_at"] < deadline["completed_at"]
@@ -118,7 +145,9 @@ async def test_unanswered_inquiry_is_reminded_then_breached_and_closes_late(
 
 
 async def test_duplicate_submission_gives_one_row_and_one_workflow(
-    rig: Rig, pool: asyncpg.Pool, unique: str,
+    rig: Rig,
+    pool: asyncpg.Pool,
+    unique: str,
 ) -> None:
     request = submission("inquiry", f"dup-{unique}", f"subj-{unique}", person=PERSONAL)
     first = await submit(request, client=rig.client, pool=pool, task_queue=rig.task_queue)
@@ -126,8 +155,10 @@ async def test_duplicate_submission_gives_one_row_and_one_workflow(
     assert first.created and first.workflow_started
     assert not second.created and not second.workflow_started
     assert second.workflow_id == first.workflow_id
-    assert await pool.fetchval(
-        "SELECT count(*) FROM requests WHERE request_id = $1", f"dup-{unique}") == 1
+    assert (
+        await pool.fetchval("SELECT count(*) FROM requests WHERE request_id = $1", f"dup-{unique}")
+        == 1
+    )
     different = {**request, "details": {"text": "another question"}}
     with pytest.raises(Refused, match="already used by a different submission"):
         await submit(different, client=rig.client, pool=pool, task_queue=rig.task_queue)
@@ -136,11 +167,17 @@ async def test_duplicate_submission_gives_one_row_and_one_workflow(
 
 
 async def test_invalid_and_out_of_order_answers_are_refused_and_change_nothing(
-    rig: Rig, pool: asyncpg.Pool, unique: str,
+    rig: Rig,
+    pool: asyncpg.Pool,
+    unique: str,
 ) -> None:
     request_id = f"bad-{unique}"
-    await submit(submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL),
-                 client=rig.client, pool=pool, task_queue=rig.task_queue)
+    await submit(
+        submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL),
+        client=rig.client,
+        pool=pool,
+        task_queue=rig.task_queue,
+    )
     with pytest.raises(Refused, match="no request with id"):
         await respond(f"missing-{unique}", "text", actor("op-1"), client=rig.client, pool=pool)
     with pytest.raises(Refused, match="operator"):
@@ -163,8 +200,9 @@ async def test_invalid_and_out_of_order_answers_are_refused_and_change_nothing(
     assert [await opened(pool, a["body"]) for a in answers] == [PERSONAL["answer"]]
     with pytest.raises(Refused):
         await respond(request_id, "after closing", actor("op-2"), client=rig.client, pool=pool)
-    assert await pool.fetchval(
-        "SELECT count(*) FROM answers WHERE request_id = $1", request_id) == 1
+    assert (
+        await pool.fetchval("SELECT count(*) FROM answers WHERE request_id = $1", request_id) == 1
+    )
 
 
 async def test_recorded_histories_replay_against_the_current_code() -> None:

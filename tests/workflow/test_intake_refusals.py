@@ -51,7 +51,8 @@ def duplicated(rid: str, sid: str, key: str, last: Any) -> dict[str, Any]:
 # name -> builder from (request id, subject id), both unique to the test.
 CASES: dict[str, Callable[[str, str], dict[str, Any]]] = {
     "request-id-sql": lambda r, s: submission(
-        "inquiry", r, s, request_id=f"{r}'; DROP TABLE requests; --"),
+        "inquiry", r, s, request_id=f"{r}'; DROP TABLE requests; --"
+    ),
     "request-id-or-1-eq-1": lambda r, s: submission("inquiry", r, s, request_id=f"{r} OR 1=1"),
     "request-id-newline": lambda r, s: submission("inquiry", r, s, request_id=f"{r}\n"),
     "request-id-too-long": lambda r, s: submission("inquiry", r, s, request_id=r + "x" * 200),
@@ -62,47 +63,70 @@ CASES: dict[str, Callable[[str, str], dict[str, Any]]] = {
     "kind-sql": lambda r, s: submission("inquiry", r, s, kind="inquiry'; DROP TABLE requests; --"),
     "kind-list": lambda r, s: submission("inquiry", r, s, kind=["inquiry"]),
     "requester-list": lambda r, s: submission(
-        "inquiry", r, s, requester=["Hanako", "hanako@example.jp"]),
+        "inquiry", r, s, requester=["Hanako", "hanako@example.jp"]
+    ),
     "name-nul": lambda r, s: submission("inquiry", r, s, requester=requester("Hana\x00ko")),
     "name-ansi-escape": lambda r, s: submission(
-        "inquiry", r, s, requester=requester("\x1b[2J\x1b[31mHi")),
+        "inquiry", r, s, requester=requester("\x1b[2J\x1b[31mHi")
+    ),
     "name-line-separator": lambda r, s: submission(
-        "inquiry", r, s, requester=requester("Hana\u2028ko")),
+        "inquiry", r, s, requester=requester("Hana\u2028ko")
+    ),
     "name-c1-control": lambda r, s: submission("inquiry", r, s, requester=requester("Hana\x9bko")),
     "name-lone-surrogate": lambda r, s: submission(
-        "inquiry", r, s, requester=requester("Hana\ud800ko")),
+        "inquiry", r, s, requester=requester("Hana\ud800ko")
+    ),
     "name-huge": lambda r, s: submission("inquiry", r, s, requester=requester("x" * HUGE)),
     "email-sql": lambda r, s: submission(
-        "inquiry", r, s, requester=requester(email="a@example.jp'; DROP TABLE subjects; --")),
+        "inquiry", r, s, requester=requester(email="a@example.jp'; DROP TABLE subjects; --")
+    ),
     "email-bool": lambda r, s: submission("inquiry", r, s, requester=requester(email=True)),
     "text-huge": lambda r, s: submission("inquiry", r, s, details={"text": "x" * HUGE}),
     "text-nul": lambda r, s: submission("inquiry", r, s, details={"text": "before\x00after"}),
     "details-deep-array": lambda r, s: submission("inquiry", r, s, details=deep(DEEP)),
     "details-deep-extra-key": lambda r, s: submission(
-        "inquiry", r, s, details={"text": "x", "nested": deep(DEEP, array=False)}),
+        "inquiry", r, s, details={"text": "x", "nested": deep(DEEP, array=False)}
+    ),
     "extra-status": lambda r, s: submission("inquiry", r, s, status="completed"),
     "extra-workflow-id": lambda r, s: submission("inquiry", r, s, workflow_id="dsr-someone-else"),
     "extra-key-newline": lambda r, s: submission("inquiry", r, s, **{"x\ndsr: accepted": 1}),
     "correction-delete-with-value": lambda r, s: submission(
-        "correction", r, s,
-        details={"changes": [{"field": "email", "action": "delete", "new_value": "x"}]}),
+        "correction",
+        r,
+        s,
+        details={"changes": [{"field": "email", "action": "delete", "new_value": "x"}]},
+    ),
     "correction-101-changes": lambda r, s: submission(
-        "correction", r, s, details={"changes": [
-            {"field": f"f{i}", "action": "delete"} for i in range(101)]}),
+        "correction",
+        r,
+        s,
+        details={"changes": [{"field": f"f{i}", "action": "delete"} for i in range(101)]},
+    ),
     "partner-sql": lambda r, s: submission(
-        "third_party_stop", r, s,
-        details={"partners": ["p'; DROP TABLE third_party_provisions; --"]}),
+        "third_party_stop",
+        r,
+        s,
+        details={"partners": ["p'; DROP TABLE third_party_provisions; --"]},
+    ),
     "suspension-three-grounds": lambda r, s: submission(
-        "suspension", r, s, details={"action": "erase", "grounds": [
-            "obtained_wrongfully", "used_beyond_purpose", "obtained_wrongfully"]}),
+        "suspension",
+        r,
+        s,
+        details={
+            "action": "erase",
+            "grounds": ["obtained_wrongfully", "used_beyond_purpose", "obtained_wrongfully"],
+        },
+    ),
     "categories-operator-object": lambda r, s: submission(
-        "disclosure", r, s, details={"categories": ["identity", {"$ne": None}]}),
+        "disclosure", r, s, details={"categories": ["identity", {"$ne": None}]}
+    ),
     "duplicate-key-kind": lambda r, s: duplicated(r, s, "kind", "erasure"),
     "duplicate-key-requester": lambda r, s: duplicated(r, s, "requester", [1, 2]),
     # At 2ac0040 a deeply nested value where an enum belongs raised RecursionError from
     # parse_submission (the StrEnum's error message formats repr(value)).
     "categories-deep-array": lambda r, s: submission(
-        "disclosure", r, s, details={"categories": [deep(DEEP)]}),
+        "disclosure", r, s, details={"categories": [deep(DEEP)]}
+    ),
 }
 
 
@@ -120,8 +144,9 @@ def probes(ids: list[Any]) -> list[str]:
     return usable
 
 
-async def rows_left(pool: asyncpg.Pool, unique: str, request_ids: list[str],
-                    subject_ids: list[str]) -> dict[str, int]:
+async def rows_left(
+    pool: asyncpg.Pool, unique: str, request_ids: list[str], subject_ids: list[str]
+) -> dict[str, int]:
     """Rows of the intake tables naming these ids, or anything with the test's suffix."""
     counts = {}
     async with pool.acquire() as connection:
@@ -135,7 +160,8 @@ async def rows_left(pool: asyncpg.Pool, unique: str, request_ids: list[str],
             counts[f"{table}.{column}"] = await connection.fetchval(
                 f"SELECT count(*) FROM {table}"
                 f" WHERE {column} = ANY($1::text[]) OR strpos({column}, $2) > 0",
-                ids, unique,
+                ids,
+                unique,
             )
     return counts
 
@@ -155,8 +181,12 @@ async def workflows_started(client: Client, request_ids: list[str]) -> list[str]
 
 
 async def submit_and_look(
-    data: Any, rig: Rig, pool: asyncpg.Pool, unique: str,
-    request_ids: list[str], subject_ids: list[str],
+    data: Any,
+    rig: Rig,
+    pool: asyncpg.Pool,
+    unique: str,
+    request_ids: list[str],
+    subject_ids: list[str],
 ) -> BaseException | None:
     """Submit, then assert nothing was written or started; returns what submit raised."""
     raised: BaseException | None = None
@@ -164,8 +194,13 @@ async def submit_and_look(
         await submit(data, client=rig.client, pool=pool, task_queue=rig.task_queue)
     except Exception as error:
         raised = error
-    leftovers = {k: v for k, v in (await rows_left(
-        pool, unique, probes(request_ids), probes(subject_ids))).items() if v}
+    leftovers = {
+        k: v
+        for k, v in (
+            await rows_left(pool, unique, probes(request_ids), probes(subject_ids))
+        ).items()
+        if v
+    }
     assert not leftovers, f"a refused submission left rows behind: {leftovers}"
     started = await workflows_started(rig.client, probes(request_ids))
     assert not started, f"a refused submission started {started}"
@@ -179,12 +214,18 @@ async def test_a_hostile_submission_is_refused_and_leaves_nothing(
     rid, sid = f"req-{unique}", f"subj-{unique}"
     data = CASES[case](rid, sid)
     raised = await submit_and_look(
-        data, rig, pool, unique,
-        request_ids=[rid, data.get("request_id")], subject_ids=[sid, data.get("subject_id")],
+        data,
+        rig,
+        pool,
+        unique,
+        request_ids=[rid, data.get("request_id")],
+        subject_ids=[sid, data.get("subject_id")],
     )
     assert isinstance(raised, InvalidSubmission | Refused), (
         f"submit raised {type(raised).__name__}: {str(raised)[:200]}"
-        if raised else "submit accepted a hostile payload")
+        if raised
+        else "submit accepted a hostile payload"
+    )
     if isinstance(raised, InvalidSubmission):
         assert raised.problems
         for field, message in raised.problems:
@@ -201,8 +242,7 @@ async def test_a_payload_that_is_not_an_object_is_refused_as_invalid(
     form = submission("inquiry", rid, sid)
     data = {"list": [form], "string": json.dumps(form), "none": None}[shape]
     raised = await submit_and_look(data, rig, pool, unique, [rid], [sid])
-    assert isinstance(raised, InvalidSubmission), (
-        f"submit raised {type(raised).__name__}: {raised}")
+    assert isinstance(raised, InvalidSubmission), f"submit raised {type(raised).__name__}: {raised}"
 
 
 async def test_the_checks_see_an_accepted_submission(
@@ -212,9 +252,12 @@ async def test_the_checks_see_an_accepted_submission(
     the same checks, so their silence above means something."""
     rid, sid = f"req-{unique}", f"subj-{unique}"
     name = "Robert'); DROP TABLE requests; --"
-    result = await submit(submission("inquiry", rid, sid, requester=requester(name)),
-                          client=rig.client,
-                          pool=pool, task_queue=rig.task_queue)
+    result = await submit(
+        submission("inquiry", rid, sid, requester=requester(name)),
+        client=rig.client,
+        pool=pool,
+        task_queue=rig.task_queue,
+    )
     try:
         assert result.created and result.workflow_started
         counts = await rows_left(pool, unique, [rid], [sid])
@@ -223,11 +266,13 @@ async def test_the_checks_see_an_accepted_submission(
         assert await workflows_started(rig.client, [rid]) == [workflow_id_for(rid)]
         async with pool.acquire() as connection:
             stored = await connection.fetchval(
-                "SELECT requester_name FROM request_details WHERE request_id = $1", rid)
+                "SELECT requester_name FROM request_details WHERE request_id = $1", rid
+            )
             assert vault_of(connection).open(stored) == name
     finally:
         # Closed the ordinary way while its worker runs: terminating it mid-activity
         # leaves the time-skipping server's clock locked for the tests after this one.
-        await respond(rid, "We keep it for seven years.", actor("op-1"), client=rig.client,
-                      pool=pool)
+        await respond(
+            rid, "We keep it for seven years.", actor("op-1"), client=rig.client, pool=pool
+        )
         await rig.client.get_workflow_handle(workflow_id_for(rid)).result()

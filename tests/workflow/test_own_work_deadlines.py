@@ -46,11 +46,16 @@ async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_complet
         return await lifecycle.investigate(step)
 
     policy = policy_with({Step.INVESTIGATE: timedelta(minutes=2)})
-    async with faulty_rig(client, pool, tmp_path, unique, "dsr-outage",
-                          investigate=investigate_during_an_outage) as rig:
-        request = await (Scenario(rig, "stuck")
+    async with faulty_rig(
+        client, pool, tmp_path, unique, "dsr-outage", investigate=investigate_during_an_outage
+    ) as rig:
+        request = await (
+            Scenario(rig, "stuck")
             .correction({"field": "phone", "action": "correct", "new_value": "03-2"})
-            .under(policy).verified().at(Step.INVESTIGATE))
+            .under(policy)
+            .verified()
+            .at(Step.INVESTIGATE)
+        )
         await time_skipping_env.sleep(timedelta(minutes=3))
         view = await at_step(client, pool, request.id, Step.INVESTIGATE)
         assert view.overdue
@@ -63,7 +68,8 @@ async def test_an_investigation_stuck_in_retries_is_breached_on_time_and_complet
         await acts.decide(request.id, "correction_made", actor("op-1"), client=client, pool=pool)
         await client.get_workflow_handle(workflow_id_for(request.id)).result()
     status = await pool.fetchval(
-        "SELECT status FROM deadlines WHERE request_id=$1 AND step='investigate'", request.id)
+        "SELECT status FROM deadlines WHERE request_id=$1 AND step='investigate'", request.id
+    )
     assert status == "completed_late"
     await check_record(client, pool, request.id, "investigation_breached_during_outage")
 
@@ -77,8 +83,9 @@ async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_reque
     while it waits for the keeper: the request would hang for good."""
     client = time_skipping_env.client
     events = EventStore(pool)
-    basics = RequestActivities(pool, events, NotificationOutbox(pool, events),
-                               MaildropSender(tmp_path / "maildrop"))
+    basics = RequestActivities(
+        pool, events, NotificationOutbox(pool, events), MaildropSender(tmp_path / "maildrop")
+    )
     relay = {"up": False}
 
     @activity.defn(name="send_notice")
@@ -90,22 +97,30 @@ async def test_an_answer_sent_while_the_receipt_is_stuck_does_not_hang_the_reque
 
     queue = f"dsr-relay-{unique}"
     rid = f"inq-relay-{unique}"
-    async with faulty_worker(client, pool, queue, tmp_path / "maildrop",
-                             send_notice=deliver_while_the_relay_is_down):
+    async with faulty_worker(
+        client, pool, queue, tmp_path / "maildrop", send_notice=deliver_while_the_relay_is_down
+    ):
         # A short acknowledgement window keeps the relay's retries few while time skips.
         policy = policy_with({Step.ACKNOWLEDGE: timedelta(minutes=2)})
-        await submit(submission("inquiry", rid, f"s-{unique}", person=PERSONAL),
-                     client=client, pool=pool, task_queue=queue, deadline_policy=policy)
+        await submit(
+            submission("inquiry", rid, f"s-{unique}", person=PERSONAL),
+            client=client,
+            pool=pool,
+            task_queue=queue,
+            deadline_policy=policy,
+        )
         await at_step(client, pool, rid, Step.ACKNOWLEDGE)
         answering = asyncio.ensure_future(
-            respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool))
+            respond(rid, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
+        )
         await time_skipping_env.sleep(timedelta(minutes=3))
         assert "deadline.breached" in await event_types(pool, rid)
         relay["up"] = True
         async with asyncio.timeout(60):
             await answering
             result = await client.get_workflow_handle(
-                workflow_id_for(rid), result_type=RequestOutcome).result()
+                workflow_id_for(rid), result_type=RequestOutcome
+            ).result()
     assert result.outcome == "answered"
     types = await event_types(pool, rid)
     assert types.index("deadline.breached") < types.index("answer.recorded")

@@ -34,10 +34,14 @@ async def test_a_deterministic_error_fails_the_step_visibly_and_at_once(
         attempts.append(activity.info().attempt)
         raise ValueError("a bug: this fails the same way every time")
 
-    async with faulty_rig(client, pool, tmp_path, unique, "dsr-bug",
-                          investigate=investigate_with_a_bug) as rig:
-        request = await (Scenario(rig, "bug")
-            .correction({"field": "phone", "action": "correct", "new_value": "03-9"}).verified())
+    async with faulty_rig(
+        client, pool, tmp_path, unique, "dsr-bug", investigate=investigate_with_a_bug
+    ) as rig:
+        request = await (
+            Scenario(rig, "bug")
+            .correction({"field": "phone", "action": "correct", "new_value": "03-9"})
+            .verified()
+        )
         with pytest.raises(WorkflowFailureError) as failed:
             async with asyncio.timeout(30):
                 await client.get_workflow_handle(workflow_id_for(request.id)).result()
@@ -47,8 +51,9 @@ async def test_a_deterministic_error_fails_the_step_visibly_and_at_once(
     assert "investigate" in cause.message and "ValueError" in cause.message
     assert "a bug" not in cause.message  # the error's own words may quote personal data
     assert "step.failed" in await event_types(pool, request.id)
-    payload = await pool.fetchval("SELECT payload FROM request_events WHERE request_id=$1"
-                                  " AND type='step.failed'", request.id)
+    payload = await pool.fetchval(
+        "SELECT payload FROM request_events WHERE request_id=$1 AND type='step.failed'", request.id
+    )
     assert payload == {"step": "investigate", "error": "ValueError", "activity": "investigate"}
     listed = await RequestViews(pool).list(RequestFilter(status="failed", limit=100))
     assert [row["request_id"] for row in listed] == [request.id]

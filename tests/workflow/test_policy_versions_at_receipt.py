@@ -17,18 +17,29 @@ from workflows import search_attributes as sa
 
 
 async def test_a_request_names_the_privacy_policy_in_force_at_its_receipt(
-        rig: Rig, pool: asyncpg.Pool, unique: str) -> None:
-    version = await post_policy(pool, f"privacy policy at receipt {unique}".encode(),
-                                posted_at=datetime.now(UTC) - timedelta(seconds=1),
-                                effective_at=None, posted_by="admin")
+    rig: Rig, pool: asyncpg.Pool, unique: str
+) -> None:
+    version = await post_policy(
+        pool,
+        f"privacy policy at receipt {unique}".encode(),
+        posted_at=datetime.now(UTC) - timedelta(seconds=1),
+        effective_at=None,
+        posted_by="admin",
+    )
     request_id = f"pp-{unique}"
-    result = await submit(submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL),
-                          client=rig.client, pool=pool, task_queue=rig.task_queue)
+    result = await submit(
+        submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL),
+        client=rig.client,
+        pool=pool,
+        task_queue=rig.task_queue,
+    )
     assert result.workflow_started
 
     stored = await pool.fetchrow(
         "SELECT privacy_policy_version, deadline_policy_version FROM requests"
-        " WHERE request_id = $1", request_id)
+        " WHERE request_id = $1",
+        request_id,
+    )
     assert stored["privacy_policy_version"] == version.version
     view = await status(request_id, client=rig.client, pool=pool)
     assert view.privacy_policy_version == version.version
@@ -43,20 +54,38 @@ async def test_a_request_names_the_privacy_policy_in_force_at_its_receipt(
 
 
 async def test_a_version_posted_to_take_effect_later_is_not_yet_in_force(
-        rig: Rig, pool: asyncpg.Pool, unique: str) -> None:
+    rig: Rig, pool: asyncpg.Pool, unique: str
+) -> None:
     now = datetime.now(UTC)
-    await post_policy(pool, f"current policy {unique}".encode(),
-                      posted_at=now - timedelta(seconds=1), effective_at=None,
-                      posted_by="admin")
+    await post_policy(
+        pool,
+        f"current policy {unique}".encode(),
+        posted_at=now - timedelta(seconds=1),
+        effective_at=None,
+        posted_by="admin",
+    )
     current = await pool.fetchval(
         "SELECT version FROM privacy_policy_versions WHERE effective_at <= now()"
-        " ORDER BY effective_at DESC, posted_at DESC LIMIT 1")
-    await post_policy(pool, f"next year's policy {unique}".encode(), posted_at=now,
-                      effective_at=now + timedelta(days=365), posted_by="admin")
+        " ORDER BY effective_at DESC, posted_at DESC LIMIT 1"
+    )
+    await post_policy(
+        pool,
+        f"next year's policy {unique}".encode(),
+        posted_at=now,
+        effective_at=now + timedelta(days=365),
+        posted_by="admin",
+    )
     request_id = f"pp-later-{unique}"
-    await submit(submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL),
-                 client=rig.client, pool=pool, task_queue=rig.task_queue)
-    assert await pool.fetchval(
-        "SELECT privacy_policy_version FROM requests WHERE request_id = $1",
-        request_id) == current
+    await submit(
+        submission("inquiry", request_id, f"subj-{unique}", person=PERSONAL),
+        client=rig.client,
+        pool=pool,
+        task_queue=rig.task_queue,
+    )
+    assert (
+        await pool.fetchval(
+            "SELECT privacy_policy_version FROM requests WHERE request_id = $1", request_id
+        )
+        == current
+    )
     await end_open_requests(rig.client, pool, "request_id = $1", request_id)

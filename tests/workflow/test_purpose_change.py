@@ -60,8 +60,9 @@ class CountingSender:
     send (after `fail_after` have gone through) or stall every send after `stall_after`,
     as a worker does when it dies mid-batch."""
 
-    def __init__(self, folder: Path, *, fail_after: int | None = None,
-                 stall_after: int | None = None) -> None:
+    def __init__(
+        self, folder: Path, *, fail_after: int | None = None, stall_after: int | None = None
+    ) -> None:
         self.maildrop = MaildropSender(folder)
         self.sent: Counter[str] = Counter()
         self.fail_after, self.stall_after = fail_after, stall_after
@@ -83,8 +84,7 @@ class CountingWrites:
     `MaildropSender.send`), counted per notice key; one write can fail after `fail_after`
     have gone through."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, *,
-                 fail_after: int | None = None) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *, fail_after: int | None = None) -> None:
         self.sent: Counter[str] = Counter()
         self.attempts = 0
         lock = threading.Lock()
@@ -121,8 +121,9 @@ async def _setup(client: Client, pool: asyncpg.Pool, unique: str, tmp_path: Path
 
 
 @pytest.fixture
-async def setup(time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str,
-                tmp_path: Path) -> Setup:
+async def setup(
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
+) -> Setup:
     return await _setup(time_skipping_env.client, pool, unique, tmp_path)
 
 
@@ -133,7 +134,8 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     where a real server retries it at once on another worker."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=installed_binary("temporal"),
-        data_converter=pydantic_data_converter)
+        data_converter=pydantic_data_converter,
+    )
     try:
         yield env
     finally:
@@ -141,40 +143,62 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture
-async def on_dev_server(dev_server: WorkflowEnvironment, pool: asyncpg.Pool, unique: str,
-                        tmp_path: Path) -> Setup:
+async def on_dev_server(
+    dev_server: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
+) -> Setup:
     return await _setup(dev_server.client, pool, unique, tmp_path)
 
 
 @contextlib.asynccontextmanager
 async def worker(setup: Setup, sender: NoticeSender) -> AsyncIterator[Worker]:
-    activities = PurposeChangeActivities(setup.pool, sender, TEST_ACT_KEY, parallel=4,
-                                         mark_every=3)
+    activities = PurposeChangeActivities(setup.pool, sender, TEST_ACT_KEY, parallel=4, mark_every=3)
     try:
-        async with Worker(setup.client, task_queue=setup.task_queue,
-                          workflows=[PurposeChange], activities=activities.all()) as running:
+        async with Worker(
+            setup.client,
+            task_queue=setup.task_queue,
+            workflows=[PurposeChange],
+            activities=activities.all(),
+        ) as running:
             yield running
     finally:
         activities.close()
 
 
-def order(setup: Setup, *, related: bool = True, method: NoticeMethod = NoticeMethod.NOTIFY,
-          roles: tuple[Role, ...] = (Role.ADMIN,), key: bytes = TEST_ACT_KEY,
-          batch_size: int = 4, batches_per_run: int = 2) -> PurposeChangeOrder:
+def order(
+    setup: Setup,
+    *,
+    related: bool = True,
+    method: NoticeMethod = NoticeMethod.NOTIFY,
+    roles: tuple[Role, ...] = (Role.ADMIN,),
+    key: bytes = TEST_ACT_KEY,
+    batch_size: int = 4,
+    batches_per_run: int = 2,
+) -> PurposeChangeOrder:
     proposal = PurposeChangeProposal(
-        change_id=f"chg-{setup.unique}", purpose_id=setup.purpose_id, new_text=AFTER,
-        related=related, reason="Announcements of the same service users already receive.",
-        decided_by="admin", method=method, proposed_at=datetime.now(UTC))
+        change_id=f"chg-{setup.unique}",
+        purpose_id=setup.purpose_id,
+        new_text=AFTER,
+        related=related,
+        reason="Announcements of the same service users already receive.",
+        decided_by="admin",
+        method=method,
+        proposed_at=datetime.now(UTC),
+    )
     return PurposeChangeOrder(
         proposal=proposal,
         authority=change_authority(key, "admin", roles, proposal, datetime.now(UTC)),
-        fanout=FanOut(batch_size=batch_size, batches_per_run=batches_per_run))
+        fanout=FanOut(batch_size=batch_size, batches_per_run=batches_per_run),
+    )
 
 
 async def start(setup: Setup, the_order: PurposeChangeOrder) -> WorkflowHandle:
     return await setup.client.start_workflow(
-        PurposeChange.run, the_order, id=workflow_id(the_order.proposal.change_id),
-        task_queue=setup.task_queue, result_type=PurposeChangeResult)
+        PurposeChange.run,
+        the_order,
+        id=workflow_id(the_order.proposal.change_id),
+        task_queue=setup.task_queue,
+        result_type=PurposeChangeResult,
+    )
 
 
 def maildrop_files(setup: Setup) -> dict[str, dict]:
@@ -183,11 +207,13 @@ def maildrop_files(setup: Setup) -> dict[str, dict]:
     return {path.name: json.loads(path.read_text()) for path in setup.maildrop.glob("*.json")}
 
 
-async def assert_notified_once(setup: Setup, subjects: list[str], *counts: Counter[str],
-                               change_id: str) -> None:
+async def assert_notified_once(
+    setup: Setup, subjects: list[str], *counts: Counter[str], change_id: str
+) -> None:
     rows = await setup.pool.fetch(
         "SELECT subject_id, status, handed_to FROM purpose_change_notices WHERE change_id = $1",
-        change_id)
+        change_id,
+    )
     assert sorted(r["subject_id"] for r in rows) == sorted(subjects)
     assert {r["status"] for r in rows} == {"delivered"}
     keys = {notice_key(change_id, s) for s in subjects}
@@ -202,7 +228,8 @@ async def assert_notified_once(setup: Setup, subjects: list[str], *counts: Count
         assert written["subject"] == "利用目的の変更のお知らせ"
         assert f"変更前: {BEFORE}" in written["body"] and f"変更後: {AFTER}" in written["body"]
     assert await setup.pool.fetchval(
-        "SELECT notified FROM purpose_changes WHERE change_id = $1", change_id) == len(subjects)
+        "SELECT notified FROM purpose_changes WHERE change_id = $1", change_id
+    ) == len(subjects)
 
 
 async def assert_chains_intact(setup: Setup, change_id: str) -> None:
@@ -213,10 +240,12 @@ async def assert_chains_intact(setup: Setup, change_id: str) -> None:
 
 
 async def test_a_related_change_notifies_every_affected_subject_once(
-        setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
     reachable = await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}-a", 9)
-    reachable += await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}-b", 2,
-                               incidental=True)
+    reachable += await holders(
+        setup.pool, setup.purpose_id, f"s-{setup.unique}-b", 2, incidental=True
+    )
     await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}-c", 2, email=False)
     writes = CountingWrites(monkeypatch)
     the_order = order(setup)
@@ -225,35 +254,52 @@ async def test_a_related_change_notifies_every_affected_subject_once(
         handle = await start(setup, the_order)
         result = await handle.result()
         progress = await handle.query(PurposeChange.progress)
-        metadata = await handle.query("__temporal_workflow_metadata",
-                                      result_type=WorkflowMetadata)
+        metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
     assert (result.status, result.notified, result.unreachable, result.affected) == (
-        "done", 11, 2, 13)
+        "done",
+        11,
+        2,
+        13,
+    )
     assert (result.from_version, result.to_version, result.published) == (1, 2, False)
     assert result.batches == 4 and result.runs == 2  # 13 subjects by 4, 2 batches a run
     assert isinstance(progress, ChangeProgress) and progress.phase == "done"
     assert metadata.current_details.startswith("notified 11 / 13")
     await assert_notified_once(setup, reachable, writes.sent, change_id=change_id)
     first = await setup.client.get_workflow_handle(
-        handle.id, run_id=handle.first_execution_run_id).describe()
+        handle.id, run_id=handle.first_execution_run_id
+    ).describe()
     assert first.status is WorkflowExecutionStatus.CONTINUED_AS_NEW
     assert all(size < 100 for size in await run_sizes(setup.client, handle))
     register = await load_register(setup.pool)
     assert register.current(setup.purpose_id).text == AFTER
-    types = [r["type"] for r in await setup.pool.fetch(
-        "SELECT type FROM register_events WHERE stream = $1 ORDER BY seq",
-        change_stream(change_id))]
-    assert types == ["purpose_change.proposed", "purpose_change.accepted",
-                     *["purpose_change.notices_sent"] * 4, "purpose_change.completed"]
-    assert await setup.pool.fetchval(
-        "SELECT status FROM purpose_changes WHERE change_id = $1", change_id) == "done"
+    types = [
+        r["type"]
+        for r in await setup.pool.fetch(
+            "SELECT type FROM register_events WHERE stream = $1 ORDER BY seq",
+            change_stream(change_id),
+        )
+    ]
+    assert types == [
+        "purpose_change.proposed",
+        "purpose_change.accepted",
+        *["purpose_change.notices_sent"] * 4,
+        "purpose_change.completed",
+    ]
+    assert (
+        await setup.pool.fetchval(
+            "SELECT status FROM purpose_changes WHERE change_id = $1", change_id
+        )
+        == "done"
+    )
     await assert_chains_intact(setup, change_id)
     history = readable_history((await handle.fetch_history()).to_json())
     assert "@example.jp" not in history
 
 
 async def test_a_batch_failing_halfway_is_retried_without_writing_to_anyone_twice(
-        setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
     subjects = await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}", 10)
     writes = CountingWrites(monkeypatch, fail_after=6)  # mid second batch
     the_order = order(setup)
@@ -261,12 +307,12 @@ async def test_a_batch_failing_halfway_is_retried_without_writing_to_anyone_twic
         result = await (await start(setup, the_order)).result()
     assert (result.status, result.notified) == ("done", 10)
     assert writes.attempts == 11  # the failed write once more, nobody else again
-    await assert_notified_once(setup, subjects, writes.sent,
-                               change_id=the_order.proposal.change_id)
+    await assert_notified_once(setup, subjects, writes.sent, change_id=the_order.proposal.change_id)
 
 
 async def test_another_sender_failing_halfway_is_retried_without_sending_twice(
-        setup: Setup) -> None:
+    setup: Setup,
+) -> None:
     subjects = await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}", 10)
     sender = CountingSender(setup.maildrop, fail_after=6)  # mid second batch
     the_order = order(setup)
@@ -274,12 +320,12 @@ async def test_another_sender_failing_halfway_is_retried_without_sending_twice(
         result = await (await start(setup, the_order)).result()
     assert (result.status, result.notified) == ("done", 10)
     assert sender.attempts == 11  # the failed send once more, nobody else again
-    await assert_notified_once(setup, subjects, sender.sent,
-                               change_id=the_order.proposal.change_id)
+    await assert_notified_once(setup, subjects, sender.sent, change_id=the_order.proposal.change_id)
 
 
 async def test_a_worker_stopped_mid_fan_out_leaves_the_rest_to_another_exactly_once(
-        on_dev_server: Setup) -> None:
+    on_dev_server: Setup,
+) -> None:
     setup = on_dev_server
     subjects = await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}", 12)
     the_order = order(setup, batch_size=5)
@@ -310,23 +356,29 @@ async def test_an_unrelated_change_is_refused_and_nothing_changes(setup: Setup) 
     async with worker(setup, sender):
         handle = await start(setup, the_order)
         result = await handle.result()
-        metadata = await handle.query("__temporal_workflow_metadata",
-                                      result_type=WorkflowMetadata)
+        metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
     assert result.status == "refused" and "not reasonably considered" in result.refusal
     assert (result.notified, result.published) == (0, False)
     assert metadata.current_details.startswith("refused: ")
     register = await load_register(setup.pool)
     assert register.current(setup.purpose_id).text == BEFORE
     assert [v.version for v in register.versions if v.purpose_id == setup.purpose_id] == [1]
-    row = await setup.pool.fetchrow("SELECT * FROM purpose_changes WHERE change_id = $1",
-                                    change_id)
+    row = await setup.pool.fetchrow("SELECT * FROM purpose_changes WHERE change_id = $1", change_id)
     assert (row["status"], row["published_at"], row["notified"]) == ("refused", None, 0)
-    assert await setup.pool.fetchval(
-        "SELECT count(*) FROM purpose_change_notices WHERE change_id = $1", change_id) == 0
+    assert (
+        await setup.pool.fetchval(
+            "SELECT count(*) FROM purpose_change_notices WHERE change_id = $1", change_id
+        )
+        == 0
+    )
     assert maildrop_files(setup) == {} and not sender.attempts
-    types = [r["type"] for r in await setup.pool.fetch(
-        "SELECT type FROM register_events WHERE stream = $1 ORDER BY seq",
-        change_stream(change_id))]
+    types = [
+        r["type"]
+        for r in await setup.pool.fetch(
+            "SELECT type FROM register_events WHERE stream = $1 ORDER BY seq",
+            change_stream(change_id),
+        )
+    ]
     assert types == ["purpose_change.proposed", "purpose_change.refused"]
     await assert_chains_intact(setup, change_id)
 
@@ -339,24 +391,33 @@ async def test_a_publication_is_recorded_when_that_is_the_method(setup: Setup) -
     async with worker(setup, sender):
         result = await (await start(setup, the_order)).result()
     assert (result.status, result.published, result.notified, result.batches) == (
-        "done", True, 0, 0)
-    row = await setup.pool.fetchrow("SELECT * FROM purpose_changes WHERE change_id = $1",
-                                    change_id)
+        "done",
+        True,
+        0,
+        0,
+    )
+    row = await setup.pool.fetchrow("SELECT * FROM purpose_changes WHERE change_id = $1", change_id)
     assert row["published_at"] is not None and row["status"] == "done"
     assert f"変更後: {AFTER}" in row["publication"] and f"After: {AFTER}" in row["publication"]
     assert maildrop_files(setup) == {} and not sender.attempts
     published = await setup.pool.fetchval(
         "SELECT payload FROM register_events WHERE stream = $1"
-        " AND type = 'purpose_change.published'", change_stream(change_id))
+        " AND type = 'purpose_change.published'",
+        change_stream(change_id),
+    )
     assert published["publication"] == row["publication"]
     await assert_chains_intact(setup, change_id)
 
 
 @pytest.mark.parametrize("forged", ["operator", "foreign key"])
 async def test_a_change_without_an_administrators_authority_records_nothing(
-        setup: Setup, forged: str) -> None:
-    the_order = (order(setup, roles=(Role.OPERATOR,)) if forged == "operator"
-                 else order(setup, key=uuid.uuid4().bytes * 2))
+    setup: Setup, forged: str
+) -> None:
+    the_order = (
+        order(setup, roles=(Role.OPERATOR,))
+        if forged == "operator"
+        else order(setup, key=uuid.uuid4().bytes * 2)
+    )
     async with worker(setup, CountingSender(setup.maildrop)):
         with pytest.raises(WorkflowFailureError) as failure:
             await (await start(setup, the_order)).result()
@@ -364,7 +425,11 @@ async def test_a_change_without_an_administrators_authority_records_nothing(
     while getattr(cause, "cause", None) is not None:
         cause = cause.cause
     assert "admin role" in str(cause) or "does not verify" in str(cause)
-    assert await setup.pool.fetchval(
-        "SELECT count(*) FROM purpose_changes WHERE change_id = $1",
-        the_order.proposal.change_id) == 0
+    assert (
+        await setup.pool.fetchval(
+            "SELECT count(*) FROM purpose_changes WHERE change_id = $1",
+            the_order.proposal.change_id,
+        )
+        == 0
+    )
     assert (await load_register(setup.pool)).current(setup.purpose_id).text == BEFORE

@@ -29,8 +29,14 @@ REASON = "Announcements of the same service users already receive."
 
 
 @pytest.fixture
-async def purposes_cli(dsr: Any, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool,
-                       unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+async def purposes_cli(
+    dsr: Any,
+    time_skipping_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Any:
     """`dsr` as an account of the given role, on a task queue with the purpose change's
     worker, which checks acts with the key `dsr` signs them with."""
     key_file = tmp_path / "act.key"
@@ -40,12 +46,17 @@ async def purposes_cli(dsr: Any, time_skipping_env: WorkflowEnvironment, pool: a
     monkeypatch.setenv("DSR_ACT_KEY", str(key_file))
     monkeypatch.setenv("DSR_TASK_QUEUE", f"purposes-cli-{unique}")
     accounts = Accounts(pool)
-    tokens = {role: await accounts.create(f"{role.value}-{unique}", (role,), "test")
-              for role in (Role.ADMIN, Role.OPERATOR)}
-    activities = PurposeChangeActivities(pool, MaildropSender(tmp_path / "maildrop"),
-                                         TEST_ACT_KEY)
-    async with Worker(time_skipping_env.client, task_queue=f"purposes-cli-{unique}",
-                      workflows=[PurposeChange], activities=activities.all()):
+    tokens = {
+        role: await accounts.create(f"{role.value}-{unique}", (role,), "test")
+        for role in (Role.ADMIN, Role.OPERATOR)
+    }
+    activities = PurposeChangeActivities(pool, MaildropSender(tmp_path / "maildrop"), TEST_ACT_KEY)
+    async with Worker(
+        time_skipping_env.client,
+        task_queue=f"purposes-cli-{unique}",
+        workflows=[PurposeChange],
+        activities=activities.all(),
+    ):
 
         async def run(role: Role, *argv: str) -> tuple[int, str, str]:
             """The exit status, the command's own output (the last line: the worker in
@@ -60,83 +71,135 @@ async def purposes_cli(dsr: Any, time_skipping_env: WorkflowEnvironment, pool: a
 
 
 def change(unique: str, *extra: str, change_id: str | None = None) -> list[str]:
-    return ["purposes", "change", "--change-id", change_id or f"chg-{unique}", "--purpose",
-            f"news_{unique}", "--text", AFTER, "--reason", REASON, *extra]
+    return [
+        "purposes",
+        "change",
+        "--change-id",
+        change_id or f"chg-{unique}",
+        "--purpose",
+        f"news_{unique}",
+        "--text",
+        AFTER,
+        "--reason",
+        REASON,
+        *extra,
+    ]
 
 
 async def test_an_administrators_related_change_notifies_and_is_listed(
-        purposes_cli: Any, pool: asyncpg.Pool, unique: str) -> None:
+    purposes_cli: Any, pool: asyncpg.Pool, unique: str
+) -> None:
     await define(pool, f"news_{unique}")
     await holders(pool, f"news_{unique}", f"s-{unique}", 3)
     code, out, err = await purposes_cli(
-        Role.ADMIN, *change(unique, "--related", "--method", "publish_and_notify"))
+        Role.ADMIN, *change(unique, "--related", "--method", "publish_and_notify")
+    )
     assert (code, err) == (0, "")
-    assert out == (f"purpose news_{unique} changed (version 1 → 2) by change chg-{unique}; "
-                   "published; 3 of 3 affected people notified.")
+    assert out == (
+        f"purpose news_{unique} changed (version 1 → 2) by change chg-{unique}; "
+        "published; 3 of 3 affected people notified."
+    )
     code, out, _ = await purposes_cli(Role.ADMIN, "purposes", "list")
     assert code == 0
     assert f"news_{unique} v1: from " in out and f"news_{unique} v2: from " in out
     assert f"change chg-{unique}\n    {AFTER}" in out and f"    {BEFORE}" in out
     # The same change id again shows the change made, and starts nothing.
-    code, out, _ = await purposes_cli(Role.ADMIN, "--output", "json",
-                                      *change(unique, "--related", "--method", "notify"))
+    code, out, _ = await purposes_cli(
+        Role.ADMIN, "--output", "json", *change(unique, "--related", "--method", "notify")
+    )
     result = json.loads(out)
     assert (code, result["status"], result["notified"]) == (0, "done", 3)
-    assert await pool.fetchval("SELECT count(*) FROM purpose_change_notices"
-                               " WHERE change_id = $1", f"chg-{unique}") == 3
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM purpose_change_notices WHERE change_id = $1", f"chg-{unique}"
+        )
+        == 3
+    )
 
 
 async def test_an_unrelated_change_exits_2_with_the_reason(
-        purposes_cli: Any, pool: asyncpg.Pool, unique: str) -> None:
+    purposes_cli: Any, pool: asyncpg.Pool, unique: str
+) -> None:
     await define(pool, f"news_{unique}")
-    code, out, err = await purposes_cli(Role.ADMIN,
-                                        *change(unique, "--unrelated", "--method", "notify"))
+    code, out, err = await purposes_cli(
+        Role.ADMIN, *change(unique, "--unrelated", "--method", "notify")
+    )
     assert code == 2
     assert out == f"purpose change chg-{unique} was recorded as refused."
-    assert err.startswith(f"dsr: purpose change chg-{unique} refused: the changed purpose "
-                          "is not reasonably considered to be related")
+    assert err.startswith(
+        f"dsr: purpose change chg-{unique} refused: the changed purpose "
+        "is not reasonably considered to be related"
+    )
     assert (await load_register(pool)).current(f"news_{unique}").text == BEFORE
 
 
-@pytest.mark.parametrize(("role", "argv", "says"), [
-    (Role.OPERATOR, ["--related", "--method", "notify"], "does not hold the admin role"),
-    (Role.ADMIN, ["--related", "--method", "notify", "--reason", "short"],
-     "--reason: string should have at least 10 characters"),
-    (Role.ADMIN, ["--related", "--method", "notify", "--purpose", "no_such_purpose"],
-     "--purpose: no_such_purpose is not in the register"),
-    (Role.ADMIN, ["--related", "--method", "notify", "--change-id", "../x"],
-     "--change-id: string should match pattern"),
-])
+@pytest.mark.parametrize(
+    ("role", "argv", "says"),
+    [
+        (Role.OPERATOR, ["--related", "--method", "notify"], "does not hold the admin role"),
+        (
+            Role.ADMIN,
+            ["--related", "--method", "notify", "--reason", "short"],
+            "--reason: string should have at least 10 characters",
+        ),
+        (
+            Role.ADMIN,
+            ["--related", "--method", "notify", "--purpose", "no_such_purpose"],
+            "--purpose: no_such_purpose is not in the register",
+        ),
+        (
+            Role.ADMIN,
+            ["--related", "--method", "notify", "--change-id", "../x"],
+            "--change-id: string should match pattern",
+        ),
+    ],
+)
 async def test_bad_input_or_another_role_is_refused_before_anything_starts(
-        purposes_cli: Any, pool: asyncpg.Pool, unique: str, role: Role, argv: list[str],
-        says: str) -> None:
+    purposes_cli: Any, pool: asyncpg.Pool, unique: str, role: Role, argv: list[str], says: str
+) -> None:
     await define(pool, f"news_{unique}")
     code, out, err = await purposes_cli(role, *change(unique), *argv)
     assert (code, out) == (2, "")
     assert err.startswith("dsr: ") and says in err
-    assert await pool.fetchval("SELECT count(*) FROM purpose_changes WHERE purpose_id = $1",
-                               f"news_{unique}") == 0
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM purpose_changes WHERE purpose_id = $1", f"news_{unique}"
+        )
+        == 0
+    )
 
 
 async def test_a_change_no_worker_has_taken_yet_is_said_to_run(
-        purposes_cli: Any, pool: asyncpg.Pool, unique: str, monkeypatch: pytest.MonkeyPatch,
-        time_skipping_env: WorkflowEnvironment, tmp_path: Path) -> None:
+    purposes_cli: Any,
+    pool: asyncpg.Pool,
+    unique: str,
+    monkeypatch: pytest.MonkeyPatch,
+    time_skipping_env: WorkflowEnvironment,
+    tmp_path: Path,
+) -> None:
     await define(pool, f"news_{unique}")
     monkeypatch.setenv("DSR_TASK_QUEUE", f"no-worker-{unique}")
     code, out, err = await purposes_cli(
-        Role.ADMIN, *change(unique, "--related", "--method", "notify", "--wait", "0.5"))
+        Role.ADMIN, *change(unique, "--related", "--method", "notify", "--wait", "0.5")
+    )
     try:
         assert (code, err) == (0, "")
-        assert out == (f"purpose change chg-{unique} runs as workflow purpose-change-chg-"
-                       f"{unique}, waiting for a worker; the Web UI shows its progress.")
+        assert out == (
+            f"purpose change chg-{unique} runs as workflow purpose-change-chg-"
+            f"{unique}, waiting for a worker; the Web UI shows its progress."
+        )
     finally:
         # A worker then takes it to its end. Terminating it instead would leave its
         # workflow task scheduled on a queue no one polls, which the time-skipping server
         # counts as work in flight: it would stop skipping time for every later test.
-        activities = PurposeChangeActivities(pool, MaildropSender(tmp_path / "later"),
-                                             TEST_ACT_KEY)
-        async with Worker(time_skipping_env.client, task_queue=f"no-worker-{unique}",
-                          workflows=[PurposeChange], activities=activities.all()):
+        activities = PurposeChangeActivities(pool, MaildropSender(tmp_path / "later"), TEST_ACT_KEY)
+        async with Worker(
+            time_skipping_env.client,
+            task_queue=f"no-worker-{unique}",
+            workflows=[PurposeChange],
+            activities=activities.all(),
+        ):
             await time_skipping_env.client.get_workflow_handle(
-                f"purpose-change-chg-{unique}").result()
+                f"purpose-change-chg-{unique}"
+            ).result()
         activities.close()

@@ -42,17 +42,30 @@ async def _refuse(client: Client, pool: asyncpg.Pool, request_id: str) -> None:
     """Close a disclosure a test is done with, so it leaves no timers for later tests'
     time skipping to fire."""
     await at_step(client, pool, request_id, Step.DECIDE)
-    await acts.decide(request_id, "disclosure_refused", actor("op-1"), client=client, pool=pool,
-                      reason=REASON, refusal_grounds=("violation_of_other_laws",))
+    await acts.decide(
+        request_id,
+        "disclosure_refused",
+        actor("op-1"),
+        client=client,
+        pool=pool,
+        reason=REASON,
+        refusal_grounds=("violation_of_other_laws",),
+    )
     assert (await _result(client, request_id))["outcome"] == "disclosure_refused"
 
 
 async def _pay(client: Client, pool: asyncpg.Pool, request_id: str) -> None:
     view = await at_step(client, pool, request_id, Step.PAYMENT)
     assert view.invoice_id == f"inv-{request_id}"
-    await acts.record_payment(request_id, view.invoice_id, 1000, "bank-ref-1", actor("cashier-1"),
-                              client=client, pool=pool)
-
+    await acts.record_payment(
+        request_id,
+        view.invoice_id,
+        1000,
+        "bank-ref-1",
+        actor("cashier-1"),
+        client=client,
+        pool=pool,
+    )
 
 
 async def test_art6_p2_disclosure_says_what_it_left_out_and_discloses_every_other_item(
@@ -67,20 +80,34 @@ async def test_art6_p2_disclosure_says_what_it_left_out_and_discloses_every_othe
     assert view.proposal is not None
     assert view.proposal.outcome.value == "disclosed_except_history_and_characteristic"
     with pytest.raises(acts.Refused, match="not a full disclosure"):
-        await acts.decide(request.id, "disclosed_in_full", actor("op-1"), client=rig.client,
-                          pool=pool)
-    await acts.decide(request.id, "disclosed_except_history_and_characteristic", actor("op-1"),
-                      client=rig.client, pool=pool)
+        await acts.decide(
+            request.id, "disclosed_in_full", actor("op-1"), client=rig.client, pool=pool
+        )
+    await acts.decide(
+        request.id,
+        "disclosed_except_history_and_characteristic",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+    )
     await _pay(rig.client, pool, request.id)
-    assert (await _result(rig.client, request.id))["outcome"] == \
-        "disclosed_except_history_and_characteristic"
+    assert (await _result(rig.client, request.id))[
+        "outcome"
+    ] == "disclosed_except_history_and_characteristic"
 
     types = await event_types(pool, request.id)
-    assert types.index("identity.verified") < types.index("investigation.completed") < \
-        types.index("decision.recorded") < types.index("invoice.issued") < types.index(
-        "payment.recorded") < types.index("disclosure.compiled") < types.index("request.closed")
+    assert (
+        types.index("identity.verified")
+        < types.index("investigation.completed")
+        < types.index("decision.recorded")
+        < types.index("invoice.issued")
+        < types.index("payment.recorded")
+        < types.index("disclosure.compiled")
+        < types.index("request.closed")
+    )
     record = await pool.fetchrow(
-        "SELECT items, excluded, withheld FROM disclosures WHERE request_id=$1", request.id)
+        "SELECT items, excluded, withheld FROM disclosures WHERE request_id=$1", request.id
+    )
     assert record["excluded"] == {"history": 1, "characteristic": 2}
     assert record["withheld"] == {}
     async with pool.acquire() as connection:
@@ -103,11 +130,23 @@ async def test_art6_p2_in_principle_an_operator_may_include_history_with_a_reaso
     information after all, with a reason the person is told; then it is in full."""
     request = await Scenario(rig, "dis-full").disclosure().verified().at(Step.DECIDE)
     with pytest.raises(acts.Refused, match="needs its reason"):
-        await acts.decide(request.id, "disclosed_in_full", actor("op-1"), client=rig.client,
-                          pool=pool,
-                          included_categories=("history", "characteristic"))
-    await acts.decide(request.id, "disclosed_in_full", actor("op-1"), client=rig.client, pool=pool,
-                      included_categories=("history", "characteristic"), inclusion=REASON)
+        await acts.decide(
+            request.id,
+            "disclosed_in_full",
+            actor("op-1"),
+            client=rig.client,
+            pool=pool,
+            included_categories=("history", "characteristic"),
+        )
+    await acts.decide(
+        request.id,
+        "disclosed_in_full",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+        included_categories=("history", "characteristic"),
+        inclusion=REASON,
+    )
     await _pay(rig.client, pool, request.id)
     assert (await _result(rig.client, request.id))["outcome"] == "disclosed_in_full"
     notice = await outcome_notice(pool, request.id)
@@ -119,11 +158,19 @@ async def test_art6_p2_in_principle_an_operator_may_include_history_with_a_reaso
 async def test_partial_disclosure_withholds_a_category_on_an_article_6_ground(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    request = await (Scenario(rig, "dis-part")
-        .disclosure().in_language("ja").verified().at(Step.DECIDE))
-    await acts.decide(request.id, "disclosed_in_part", actor("op-1"), client=rig.client, pool=pool,
-                      reason=REASON, withheld_categories=("financial",),
-                      refusal_grounds=("significant_hindrance_to_business",))
+    request = await (
+        Scenario(rig, "dis-part").disclosure().in_language("ja").verified().at(Step.DECIDE)
+    )
+    await acts.decide(
+        request.id,
+        "disclosed_in_part",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+        reason=REASON,
+        withheld_categories=("financial",),
+        refusal_grounds=("significant_hindrance_to_business",),
+    )
     await _pay(rig.client, pool, request.id)
     assert (await _result(rig.client, request.id))["outcome"] == "disclosed_in_part"
     notice = await outcome_notice(pool, request.id)
@@ -140,8 +187,15 @@ async def test_art6_refusal_is_notified_without_delay_and_charges_no_fee(
     """Art 6 ¶1: "if we decide not to disclose, we will notify you to that effect without
     delay": no fee stands between the decision and its notice, and none is charged."""
     request = await Scenario(rig, "dis-ref").disclosure().verified().at(Step.DECIDE)
-    await acts.decide(request.id, "disclosure_refused", actor("op-1"), client=rig.client, pool=pool,
-                      reason=REASON, refusal_grounds=(ground.value,))
+    await acts.decide(
+        request.id,
+        "disclosure_refused",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+        reason=REASON,
+        refusal_grounds=(ground.value,),
+    )
     assert (await _result(rig.client, request.id))["outcome"] == "disclosure_refused"
     notice = await outcome_notice(pool, request.id)
     assert REASON in notice and "No fee is charged" in notice
@@ -155,9 +209,13 @@ async def test_art6_unpaid_fee_closes_the_request_disclosing_and_charging_nothin
     rig: Rig, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
 ) -> None:
     request = await Scenario(rig, "dis-unpaid").disclosure().verified().at(Step.DECIDE)
-    reply = await acts.decide(request.id, "disclosed_except_history_and_characteristic",
-                              actor("op-1"),
-                              client=rig.client, pool=pool)
+    reply = await acts.decide(
+        request.id,
+        "disclosed_except_history_and_characteristic",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+    )
     assert reply.step_done and reply.next_step is Step.PAYMENT
     await at_step(rig.client, pool, request.id, Step.PAYMENT)
     fee_request = await outcome_notice(pool, request.id, "fee_request")
@@ -167,8 +225,10 @@ async def test_art6_unpaid_fee_closes_the_request_disclosing_and_charging_nothin
     types = await event_types(pool, request.id)
     assert "deadline.lapsed" in types and "deadline.breached" not in types
     assert "disclosure.compiled" not in types
-    assert await pool.fetchval("SELECT status FROM invoices WHERE request_id=$1",
-                               request.id) == "lapsed"
+    assert (
+        await pool.fetchval("SELECT status FROM invoices WHERE request_id=$1", request.id)
+        == "lapsed"
+    )
     closing = await outcome_notice(pool, request.id, "closed_fee_unpaid")
     assert "Nothing was disclosed and nothing is charged" in closing
     await check_record(rig.client, pool, request.id, "disclosure_fee_unpaid")
@@ -185,8 +245,9 @@ async def test_identity_a_registration_match_only_proposes_verification(
     asked = await outcome_notice(pool, request.id, "identity_proof_requested")
     assert "matches the one we hold" in asked and "proof of identity" in asked
     assert "identity.verified" not in await event_types(pool, request.id)
-    reply = await acts.verify_identity(request.id, "document_check", actor("op-2"),
-                                       client=rig.client, pool=pool)
+    reply = await acts.verify_identity(
+        request.id, "document_check", actor("op-2"), client=rig.client, pool=pool
+    )
     # The reply says where the request stands after the act, not what it waited for.
     assert reply.awaiting is None and reply.step_done
     assert reply.next_step is Step.INVESTIGATE
@@ -196,9 +257,12 @@ async def test_identity_a_registration_match_only_proposes_verification(
 async def test_identity_never_verified_asks_for_proof_then_closes_saying_why(
     rig: Rig, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
 ) -> None:
-    request = await (Scenario(rig, "cor-unver")
-        .correction({"field": "phone", "action": "correct", "new_value": "03-1111"}).unregistered()
-        .at(Step.VERIFY_IDENTITY))
+    request = await (
+        Scenario(rig, "cor-unver")
+        .correction({"field": "phone", "action": "correct", "new_value": "03-1111"})
+        .unregistered()
+        .at(Step.VERIFY_IDENTITY)
+    )
     view = request.view
     assert "identity verification" in (view.awaiting or "")
     asked = await outcome_notice(pool, request.id, "identity_proof_requested")
@@ -206,7 +270,8 @@ async def test_identity_never_verified_asks_for_proof_then_closes_saying_why(
     await time_skipping_env.sleep(DeadlinePolicy().durations[Step.VERIFY_IDENTITY] * 1.1)
     assert (await _result(rig.client, request.id))["outcome"] == "identity_not_verified"
     assert "could not confirm your identity" in await outcome_notice(
-        pool, request.id, "closed_identity_not_verified")
+        pool, request.id, "closed_identity_not_verified"
+    )
     assert "investigation.completed" not in await event_types(pool, request.id)
     await check_record(rig.client, pool, request.id, "identity_not_verified")
 
@@ -216,8 +281,9 @@ async def test_receipt_promises_a_date_a_person_reads_in_their_language(
 ) -> None:
     """The receipt's promise is the policy's response commitment, as a date in the
     organisation's time zone, in the person's language; never an ISO timestamp."""
-    request = await (Scenario(rig, "dis-rcpt")
-        .disclosure().in_language("ja").at(Step.VERIFY_IDENTITY))
+    request = await (
+        Scenario(rig, "dis-rcpt").disclosure().in_language("ja").at(Step.VERIFY_IDENTITY)
+    )
     receipt = await outcome_notice(pool, request.id, "receipt")
     assert "ご本人確認ができた日から29日以内" in receipt
     assert "開示しないと決定した場合、手数料はかかりません" in receipt
@@ -231,56 +297,97 @@ async def test_invalid_and_out_of_order_acts_are_refused_and_change_nothing(
 ) -> None:
     request = await Scenario(rig, "bad").disclosure().unregistered().at(Step.VERIFY_IDENTITY)
     with pytest.raises(acts.Refused, match="a decision comes after identity verification"):
-        await acts.decide(request.id, "disclosed_in_full", actor("op-1"), client=rig.client,
-                          pool=pool)
+        await acts.decide(
+            request.id, "disclosed_in_full", actor("op-1"), client=rig.client, pool=pool
+        )
     with pytest.raises(acts.Refused, match="once a disclosure is decided"):
-        await acts.record_payment(request.id, f"inv-{request.id}", 1000, "ref-1", actor("op-1"),
-                                  client=rig.client, pool=pool)
+        await acts.record_payment(
+            request.id,
+            f"inv-{request.id}",
+            1000,
+            "ref-1",
+            actor("op-1"),
+            client=rig.client,
+            pool=pool,
+        )
     with pytest.raises(acts.Refused, match="does not apply to a disclosure"):
         await acts.approve_measure(request.id, actor("op-2"), client=rig.client, pool=pool)
     with pytest.raises(acts.Refused, match="operator"):
-        await acts.verify_identity(request.id, "document_check", actor("Jane Doe"),
-                                   client=rig.client, pool=pool)
-    await acts.verify_identity(request.id, "document_check", actor("op-2"), client=rig.client,
-                               pool=pool)
+        await acts.verify_identity(
+            request.id, "document_check", actor("Jane Doe"), client=rig.client, pool=pool
+        )
+    await acts.verify_identity(
+        request.id, "document_check", actor("op-2"), client=rig.client, pool=pool
+    )
     with pytest.raises(acts.Refused, match="already verified"):
-        await acts.verify_identity(request.id, "in_person", actor("op-3"), client=rig.client,
-                                   pool=pool)
+        await acts.verify_identity(
+            request.id, "in_person", actor("op-3"), client=rig.client, pool=pool
+        )
     await at_step(rig.client, pool, request.id, Step.DECIDE)
     refusals = [
         (dict(outcome="erased"), "not an outcome of a disclosure request"),
         (dict(outcome="disclosure_refused", reason=REASON), "needs at least one Article 6"),
-        (dict(outcome="disclosure_refused", refusal_grounds=("violation_of_other_laws",)),
-         "needs a reason"),
-        (dict(outcome="disclosed_in_full", refusal_grounds=("violation_of_other_laws",)),
-         "refusal grounds apply only"),
-        (dict(outcome="disclosed_in_part", reason=REASON,
-              refusal_grounds=("violation_of_other_laws",)), "must name the withheld"),
+        (
+            dict(outcome="disclosure_refused", refusal_grounds=("violation_of_other_laws",)),
+            "needs a reason",
+        ),
+        (
+            dict(outcome="disclosed_in_full", refusal_grounds=("violation_of_other_laws",)),
+            "refusal grounds apply only",
+        ),
+        (
+            dict(
+                outcome="disclosed_in_part",
+                reason=REASON,
+                refusal_grounds=("violation_of_other_laws",),
+            ),
+            "must name the withheld",
+        ),
     ]
     for fields, message in refusals:
         with pytest.raises(acts.Refused, match=message):
-            await acts.decide(request.id, operator=actor("op-1"), client=rig.client, pool=pool,
-                              **fields)
-    assert await pool.fetchval("SELECT count(*) FROM operator_notes WHERE request_id=$1",
-                               request.id) == 0
+            await acts.decide(
+                request.id, operator=actor("op-1"), client=rig.client, pool=pool, **fields
+            )
+    assert (
+        await pool.fetchval("SELECT count(*) FROM operator_notes WHERE request_id=$1", request.id)
+        == 0
+    )
     assert "decision.recorded" not in await event_types(pool, request.id)
     outcome = "disclosed_except_history_and_characteristic"
     decided = await acts.decide(request.id, outcome, actor("op-1"), client=rig.client, pool=pool)
     # The same command again is the same act; a different decision is refused.
-    assert await acts.decide(request.id, outcome, actor("op-1"), client=rig.client,
-                             pool=pool) == decided
+    assert (
+        await acts.decide(request.id, outcome, actor("op-1"), client=rig.client, pool=pool)
+        == decided
+    )
     with pytest.raises(acts.Refused, match="already on record"):
-        await acts.decide(request.id, "disclosure_refused", actor("op-1"), client=rig.client,
-                          pool=pool,
-                          reason=REASON, refusal_grounds=("violation_of_other_laws",))
+        await acts.decide(
+            request.id,
+            "disclosure_refused",
+            actor("op-1"),
+            client=rig.client,
+            pool=pool,
+            reason=REASON,
+            refusal_grounds=("violation_of_other_laws",),
+        )
     await at_step(rig.client, pool, request.id, Step.PAYMENT)
     with pytest.raises(acts.Refused, match="does not exist for this request"):
-        await acts.record_payment(request.id, "inv-forged", 1000, "ref-1", actor("op-1"),
-                                  client=rig.client, pool=pool)
+        await acts.record_payment(
+            request.id, "inv-forged", 1000, "ref-1", actor("op-1"), client=rig.client, pool=pool
+        )
     with pytest.raises(acts.Refused, match="the fee is 1000 yen"):
-        await acts.record_payment(request.id, f"inv-{request.id}", 500, "ref-1", actor("op-1"),
-                                  client=rig.client, pool=pool)
-    await acts.record_payment(request.id, f"inv-{request.id}", 1000, "ref-1", actor("op-1"),
-                              client=rig.client, pool=pool)
+        await acts.record_payment(
+            request.id,
+            f"inv-{request.id}",
+            500,
+            "ref-1",
+            actor("op-1"),
+            client=rig.client,
+            pool=pool,
+        )
+    await acts.record_payment(
+        request.id, f"inv-{request.id}", 1000, "ref-1", actor("op-1"), client=rig.client, pool=pool
+    )
     assert (await _result(rig.client, request.id))["outcome"] == outcome
     assert PERSONAL["email"] not in str(await event_types(pool, request.id))

@@ -31,32 +31,44 @@ async def _closed_long_ago(pool: asyncpg.Pool, request_id: str, subject_id: str)
     events = EventStore(pool)
     minutes = -int((T0 - CLOSED_AT).total_seconds() // 60)
     await events.append(event(request_id, EventType.RECEIVED, minutes=minutes))
-    await events.append(event(request_id, EventType.CLOSED, minutes=minutes + 5,
-                              outcome="answered"))
+    await events.append(
+        event(request_id, EventType.CLOSED, minutes=minutes + 5, outcome="answered")
+    )
 
 
 async def test_the_workflow_shreds_every_due_request_in_bounded_runs(
-        time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str) -> None:
+    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
+) -> None:
     ids = [f"wf{n}-{unique}" for n in range(5)]
     for n, request_id in enumerate(ids):
         await _closed_long_ago(pool, request_id, f"subj{n}-{unique}")
     as_of = CLOSED_AT + timedelta(days=3)
     task_queue = f"retention-{unique}"
     retention = PersonalDataRetention(pool, EventStore(pool), timedelta(days=1))
-    async with Worker(time_skipping_env.client, task_queue=task_queue,
-                      workflows=[ShredClosedRequests], activities=retention.all()):
+    async with Worker(
+        time_skipping_env.client,
+        task_queue=task_queue,
+        workflows=[ShredClosedRequests],
+        activities=retention.all(),
+    ):
         handle = await time_skipping_env.client.start_workflow(
-            ShredClosedRequests.run, RetentionRun(limit=1, batches_per_run=2, as_of=as_of),
-            id=f"shred-{uuid.uuid4()}", task_queue=task_queue)
+            ShredClosedRequests.run,
+            RetentionRun(limit=1, batches_per_run=2, as_of=as_of),
+            id=f"shred-{uuid.uuid4()}",
+            task_queue=task_queue,
+        )
         result = await handle.result()
     assert isinstance(result, RetentionCounts) and result.more is False
     shredded = await pool.fetchval(
         "SELECT count(*) FROM requests WHERE request_id = ANY($1::text[])"
-        " AND personal_data_shredded_at IS NOT NULL", ids)
+        " AND personal_data_shredded_at IS NOT NULL",
+        ids,
+    )
     assert shredded == len(ids)
     # Runs of at most two batches each: the first run continued as new.
     first_run = await time_skipping_env.client.get_workflow_handle(
-        handle.id, run_id=handle.first_execution_run_id).describe()
+        handle.id, run_id=handle.first_execution_run_id
+    ).describe()
     assert first_run.status is WorkflowExecutionStatus.CONTINUED_AS_NEW
     history = readable_history((await handle.fetch_history()).to_json())
     for request_id in ids:

@@ -38,15 +38,22 @@ def _scheduled(history: WorkflowHistory) -> list[tuple[str, str]]:
     for event in history.events:
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             summary = event.user_metadata.summary
-            found.append((event.activity_task_scheduled_event_attributes.activity_type.name,
-                          converter.from_payload(summary, str) if summary.data else ""))
+            found.append(
+                (
+                    event.activity_task_scheduled_event_attributes.activity_type.name,
+                    converter.from_payload(summary, str) if summary.data else "",
+                )
+            )
     return found
 
 
 def _timer_summaries(history: WorkflowHistory) -> list[str]:
     converter = DataConverter.default.payload_converter
-    return [converter.from_payload(e.user_metadata.summary, str)
-            for e in history.events if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED]
+    return [
+        converter.from_payload(e.user_metadata.summary, str)
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+    ]
 
 
 async def test_an_inquiry_runs_in_five_activities_each_named_in_the_web_ui(
@@ -59,10 +66,10 @@ async def test_an_inquiry_runs_in_five_activities_each_named_in_the_web_ui(
     history = await rig.client.get_workflow_handle(workflow_id_for(request.id)).fetch_history()
     scheduled = _scheduled(history)
     assert [name for name, _ in scheduled] == [
-        "send_notice",          # the receipt, carrying `received` and the step's start
-        "record_bookkeeping",   # before waiting for the answer: the store shows the step
+        "send_notice",  # the receipt, carrying `received` and the step's start
+        "record_bookkeeping",  # before waiting for the answer: the store shows the step
         "attach_answer",
-        "send_notice",          # the answer, carrying the step's meeting
+        "send_notice",  # the answer, carrying the step's meeting
         "close_with_checkpoint",  # the close, and a signed checkpoint of the event log
     ]
     assert all(summary for _, summary in scheduled), scheduled
@@ -73,29 +80,54 @@ async def test_an_inquiry_runs_in_five_activities_each_named_in_the_web_ui(
     evidence = evidence_in("inquiry", json.loads(history.to_json()))
     [(_, signed)] = evidence.checkpoints
     assert signed.checkpoint.closed_request == RequestMark(
-        request_id=request.id, seq=13, hash=await pool.fetchval(
-            "SELECT hash FROM request_events WHERE request_id = $1 AND seq = 13", request.id))
+        request_id=request.id,
+        seq=13,
+        hash=await pool.fetchval(
+            "SELECT hash FROM request_events WHERE request_id = $1 AND seq = 13", request.id
+        ),
+    )
     assert signed.checkpoint.log_size >= 13 and signed.checkpoint.reason == "close"
     assert [e.type.value for _, e in evidence.events][-1] == "request.closed"
     # The record in the store is what it always was, in order.
     assert await event_types(pool, request.id) == [
         "request.received",
-        "deadline.started", "notice.queued", "notice.delivered", "deadline.met",
-        "deadline.started", "answer.recorded", "deadline.met",
-        "deadline.started", "notice.queued", "notice.delivered", "deadline.met",
-        "request.closed"]
+        "deadline.started",
+        "notice.queued",
+        "notice.delivered",
+        "deadline.met",
+        "deadline.started",
+        "answer.recorded",
+        "deadline.met",
+        "deadline.started",
+        "notice.queued",
+        "notice.delivered",
+        "deadline.met",
+        "request.closed",
+    ]
 
 
 async def test_a_disclosure_with_its_fee_runs_in_a_third_of_the_round_trips(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     request = await Scenario(rig, "rt-dis").disclosure().verified().at(Step.DECIDE)
-    await acts.decide(request.id, "disclosed_except_history_and_characteristic", actor("op-1"),
-                      client=rig.client, pool=pool)
+    await acts.decide(
+        request.id,
+        "disclosed_except_history_and_characteristic",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+    )
     view = await at_step(rig.client, pool, request.id, Step.PAYMENT)
     assert view.invoice_id is not None
-    await acts.record_payment(request.id, view.invoice_id, 1000, "bank-ref-1", actor("cashier-1"),
-                              client=rig.client, pool=pool)
+    await acts.record_payment(
+        request.id,
+        view.invoice_id,
+        1000,
+        "bank-ref-1",
+        actor("cashier-1"),
+        client=rig.client,
+        pool=pool,
+    )
     assert await outcome_of(rig.client, request.id) == "disclosed_except_history_and_characteristic"
 
     history = await rig.client.get_workflow_handle(workflow_id_for(request.id)).fetch_history()
@@ -105,10 +137,20 @@ async def test_a_disclosure_with_its_fee_runs_in_a_third_of_the_round_trips(
     types = await event_types(pool, request.id)
     assert types[0] == "request.received" and types[-1] == "request.closed"
     # Every step's deadline is on record, started and met, once each.
-    for step in ("acknowledge", "verify_identity", "investigate", "decide", "payment",
-                 "act", "notify"):
+    for step in (
+        "acknowledge",
+        "verify_identity",
+        "investigate",
+        "decide",
+        "payment",
+        "act",
+        "notify",
+    ):
         rows = await pool.fetch(
             """SELECT type FROM request_events WHERE request_id = $1
                   AND type IN ('deadline.started', 'deadline.met') AND payload->>'step' = $2
-                ORDER BY seq""", request.id, step)
+                ORDER BY seq""",
+            request.id,
+            step,
+        )
         assert [r["type"] for r in rows] == ["deadline.started", "deadline.met"], step

@@ -31,9 +31,13 @@ from tests.support.temporal import Rig, actor
 
 
 async def _stopped(pool: asyncpg.Pool, subject_id: str) -> dict[str, bool]:
-    return {r["partner_id"]: r["stopped_at"] is not None for r in await pool.fetch(
-        "SELECT partner_id, stopped_at FROM third_party_provisions WHERE subject_id=$1",
-        subject_id)}
+    return {
+        r["partner_id"]: r["stopped_at"] is not None
+        for r in await pool.fetch(
+            "SELECT partner_id, stopped_at FROM third_party_provisions WHERE subject_id=$1",
+            subject_id,
+        )
+    }
 
 
 async def test_art5_stop_is_decided_per_partner_on_its_recorded_basis(
@@ -42,25 +46,49 @@ async def test_art5_stop_is_decided_per_partner_on_its_recorded_basis(
     """Art 5 ¶1: provision "will be stopped at the request of the person"; the exceptions
     (here cooperation with authorities) may continue, citing the basis on record. Art 5
     ¶2: joint use and entrustment are not third parties. Unknown names are told back."""
-    request = await (Scenario(rig, "tps")
+    request = await (
+        Scenario(rig, "tps")
         .third_party_stop("adnet-1", "tax-office", "group-co", "call-centre", "nobody-9")
-        .at(Step.DECIDE))
+        .at(Step.DECIDE)
+    )
     view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == "provision_stopped"
     with pytest.raises(acts.Refused, match="rests on consent"):
-        await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client,
-                          pool=pool,
-                          reason=REASON, continued_partners=("adnet-1",))
+        await acts.decide(
+            request.id,
+            "provision_stopped",
+            actor("op-1"),
+            client=rig.client,
+            pool=pool,
+            reason=REASON,
+            continued_partners=("adnet-1",),
+        )
     with pytest.raises(acts.Refused, match="needs a reason"):
-        await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client,
-                          pool=pool,
-                          continued_partners=("tax-office",))
-    await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client, pool=pool,
-                      reason=REASON, continued_partners=("tax-office",))
+        await acts.decide(
+            request.id,
+            "provision_stopped",
+            actor("op-1"),
+            client=rig.client,
+            pool=pool,
+            continued_partners=("tax-office",),
+        )
+    await acts.decide(
+        request.id,
+        "provision_stopped",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+        reason=REASON,
+        continued_partners=("tax-office",),
+    )
     assert await outcome_of(rig.client, request.id) == "provision_stopped"
-    assert await _stopped(pool, request.subject_id) == {"adnet-1": True, "broker-2": False,
-                                         "tax-office": False, "group-co": False,
-                                         "call-centre": False}
+    assert await _stopped(pool, request.subject_id) == {
+        "adnet-1": True,
+        "broker-2": False,
+        "tax-office": False,
+        "group-co": False,
+        "call-centre": False,
+    }
     notice = await outcome_notice(pool, request.id)
     assert "stopped providing your personal information to: adnet-1." in notice
     assert "We have decided to continue providing your personal information to tax-office" in notice
@@ -74,18 +102,38 @@ async def test_art5_stop_is_decided_per_partner_on_its_recorded_basis(
 async def test_art5_an_opt_out_provision_cannot_be_refused_only_an_exception_can(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    request = await (Scenario(rig, "tps-ref")
-        .third_party_stop("broker-2", "tax-office").at(Step.DECIDE))
+    request = await (
+        Scenario(rig, "tps-ref").third_party_stop("broker-2", "tax-office").at(Step.DECIDE)
+    )
     with pytest.raises(acts.Refused, match="opt_out_notified"):
-        await acts.decide(request.id, "stop_refused", actor("op-1"),
-                          client=rig.client, pool=pool, reason=REASON,
-                          continued_partners=("broker-2", "tax-office"))
+        await acts.decide(
+            request.id,
+            "stop_refused",
+            actor("op-1"),
+            client=rig.client,
+            pool=pool,
+            reason=REASON,
+            continued_partners=("broker-2", "tax-office"),
+        )
     with pytest.raises(acts.Refused, match="not continued: broker-2"):
-        await acts.decide(request.id, "stop_refused", actor("op-1"),
-                          client=rig.client, pool=pool, reason=REASON,
-                          continued_partners=("tax-office",))
-    await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client, pool=pool,
-                      reason=REASON, continued_partners=("tax-office",))
+        await acts.decide(
+            request.id,
+            "stop_refused",
+            actor("op-1"),
+            client=rig.client,
+            pool=pool,
+            reason=REASON,
+            continued_partners=("tax-office",),
+        )
+    await acts.decide(
+        request.id,
+        "provision_stopped",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+        reason=REASON,
+        continued_partners=("tax-office",),
+    )
     assert await outcome_of(rig.client, request.id) == "provision_stopped"
     stopped = await _stopped(pool, request.subject_id)
     assert stopped["broker-2"] and not stopped["tax-office"]
@@ -95,9 +143,15 @@ async def test_art5_stop_refused_cites_the_exception_recorded_for_the_partner(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     request = await Scenario(rig, "tps-keep").third_party_stop("tax-office").at(Step.DECIDE)
-    await acts.decide(request.id, "stop_refused", actor("op-1"), client=rig.client, pool=pool,
-                      reason=REASON,
-                      continued_partners=("tax-office",))
+    await acts.decide(
+        request.id,
+        "stop_refused",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+        reason=REASON,
+        continued_partners=("tax-office",),
+    )
     assert await outcome_of(rig.client, request.id) == "stop_refused"
     notice = await outcome_notice(pool, request.id)
     assert "We have decided to continue providing your personal information to tax-office" in notice
@@ -108,15 +162,18 @@ async def test_art5_stop_refused_cites_the_exception_recorded_for_the_partner(
 async def test_art5_nothing_to_stop_is_never_told_as_stopped(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    request = await (Scenario(rig, "tps-none")
-        .third_party_stop("group-co", "nobody-9").at(Step.DECIDE))
+    request = await (
+        Scenario(rig, "tps-none").third_party_stop("group-co", "nobody-9").at(Step.DECIDE)
+    )
     view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == "no_provision_to_stop"
     with pytest.raises(acts.Refused, match="no provision would be stopped"):
-        await acts.decide(request.id, "provision_stopped", actor("op-1"), client=rig.client,
-                          pool=pool)
-    await acts.decide(request.id, "no_provision_to_stop", actor("op-1"), client=rig.client,
-                      pool=pool)
+        await acts.decide(
+            request.id, "provision_stopped", actor("op-1"), client=rig.client, pool=pool
+        )
+    await acts.decide(
+        request.id, "no_provision_to_stop", actor("op-1"), client=rig.client, pool=pool
+    )
     assert await outcome_of(rig.client, request.id) == "no_provision_to_stop"
     notice = await outcome_notice(pool, request.id)
     assert "there is no provision to stop" in notice and "stopped providing" not in notice
@@ -134,8 +191,15 @@ async def test_art8_a_suspended_item_is_no_longer_provided_and_later_requests_se
     await seed_subject(pool, sid)
     fed = "SELECT field FROM provision_feed WHERE subject_id=$1 AND partner_id='broker-2'"
     assert [r["field"] for r in await pool.fetch(fed, sid)] == ["segment"]
-    await start(rig.client, pool, rig.task_queue, "suspension", rid, sid,
-                {"action": "suspend_use", "grounds": ["used_beyond_purpose"]})
+    await start(
+        rig.client,
+        pool,
+        rig.task_queue,
+        "suspension",
+        rid,
+        sid,
+        {"action": "suspend_use", "grounds": ["used_beyond_purpose"]},
+    )
     await verified(rig.client, pool, rid)
     await at_step(rig.client, pool, rid, Step.DECIDE)
     await acts.decide(rid, "use_suspended", actor("op-1"), client=rig.client, pool=pool)
@@ -143,16 +207,23 @@ async def test_art8_a_suspended_item_is_no_longer_provided_and_later_requests_se
     assert await pool.fetch(fed, sid) == []
 
     again = f"sus-again-{unique}"
-    await start(rig.client, pool, rig.task_queue, "suspension", again, sid,
-                {"action": "suspend_use", "grounds": ["used_beyond_purpose"]})
+    await start(
+        rig.client,
+        pool,
+        rig.task_queue,
+        "suspension",
+        again,
+        sid,
+        {"action": "suspend_use", "grounds": ["used_beyond_purpose"]},
+    )
     await verified(rig.client, pool, again)
     view = await at_step(rig.client, pool, again, Step.DECIDE)
     assert view.proposal is not None and view.proposal.outcome.value == "suspension_refused"
-    findings = await pool.fetchval(
-        "SELECT findings FROM investigations WHERE request_id=$1", again)
+    findings = await pool.fetchval("SELECT findings FROM investigations WHERE request_id=$1", again)
     assert findings["already_suspended"] == 1 and findings["items_in_breach"] == []
-    await acts.decide(again, "suspension_refused", actor("op-1"), client=rig.client, pool=pool,
-                      reason=REASON)
+    await acts.decide(
+        again, "suspension_refused", actor("op-1"), client=rig.client, pool=pool, reason=REASON
+    )
     assert await outcome_of(rig.client, again) == "suspension_refused"
     assert "suspended already, before this request" in await outcome_notice(pool, again)
 
@@ -160,22 +231,56 @@ async def test_art8_a_suspended_item_is_no_longer_provided_and_later_requests_se
 def _registered(unique: str, sid: str, **extra: Any) -> dict[str, Any]:
     """A subject loaded through the inventory, with the registration e-mail the requests
     name (so the stop's identity check matches), provided to partners of the test's own."""
-    return {"subjects": [{
-        "subject_id": sid, "name": PERSONAL["name"], "email": PERSONAL["email"],
-        "items": [{"category": "contact", "field": "phone", "value": HELD_VALUES["phone"],
-                   "purpose": "important_notices"}],
-        "provisions": [
-            {"partner": f"ads-{unique}", "relationship": "third_party", "legal_basis": "consent",
-             "items": ["phone"]},
-            {"partner": f"broker-{unique}", "relationship": "third_party",
-             "legal_basis": "opt_out_notified", "items": ["phone"]},
-            {"partner": f"tax-{unique}", "relationship": "third_party", "legal_basis": "consent",
-             "items": ["name"]}],
-        "consents": [{"partner": f"ads-{unique}", "items": ["phone"],
-                      "given_at": "2026-05-10T10:00:00+09:00"},
-                     {"partner": f"tax-{unique}", "items": ["name"],
-                      "given_at": "2026-05-10T10:00:00+09:00"}],
-    }], **extra}
+    return {
+        "subjects": [
+            {
+                "subject_id": sid,
+                "name": PERSONAL["name"],
+                "email": PERSONAL["email"],
+                "items": [
+                    {
+                        "category": "contact",
+                        "field": "phone",
+                        "value": HELD_VALUES["phone"],
+                        "purpose": "important_notices",
+                    }
+                ],
+                "provisions": [
+                    {
+                        "partner": f"ads-{unique}",
+                        "relationship": "third_party",
+                        "legal_basis": "consent",
+                        "items": ["phone"],
+                    },
+                    {
+                        "partner": f"broker-{unique}",
+                        "relationship": "third_party",
+                        "legal_basis": "opt_out_notified",
+                        "items": ["phone"],
+                    },
+                    {
+                        "partner": f"tax-{unique}",
+                        "relationship": "third_party",
+                        "legal_basis": "consent",
+                        "items": ["name"],
+                    },
+                ],
+                "consents": [
+                    {
+                        "partner": f"ads-{unique}",
+                        "items": ["phone"],
+                        "given_at": "2026-05-10T10:00:00+09:00",
+                    },
+                    {
+                        "partner": f"tax-{unique}",
+                        "items": ["name"],
+                        "given_at": "2026-05-10T10:00:00+09:00",
+                    },
+                ],
+            }
+        ],
+        **extra,
+    }
 
 
 async def test_art5_a_stop_judges_each_partner_by_the_register_and_withdraws_the_consent(
@@ -188,35 +293,77 @@ async def test_art5_a_stop_judges_each_partner_by_the_register_and_withdraws_the
     rid, sid = f"tps-reg-{unique}", f"s-reg-{unique}"
     ads, broker, tax = (f"{p}-{unique}" for p in ("ads", "broker", "tax"))
     await InventoryStore(pool).load(parse_inventory(_registered(unique, sid)))
-    await InventoryStore(pool).load(parse_inventory({"provision_bases": [
-        {"partner": tax, "relationship": "third_party",
-         "legal_basis": "cooperation_with_authorities"}]}))
-    await start(rig.client, pool, rig.task_queue, "third_party_stop", rid, sid,
-                {"partners": [ads, broker, tax]})
+    await InventoryStore(pool).load(
+        parse_inventory(
+            {
+                "provision_bases": [
+                    {
+                        "partner": tax,
+                        "relationship": "third_party",
+                        "legal_basis": "cooperation_with_authorities",
+                    }
+                ]
+            }
+        )
+    )
+    await start(
+        rig.client,
+        pool,
+        rig.task_queue,
+        "third_party_stop",
+        rid,
+        sid,
+        {"partners": [ads, broker, tax]},
+    )
     await at_step(rig.client, pool, rid, Step.DECIDE)
-    findings = await pool.fetchval("SELECT findings FROM investigations WHERE request_id=$1",
-                                   rid)
-    assert findings["partner_bases"] == {ads: "consent", broker: "opt_out_notified",
-                                         tax: "cooperation_with_authorities"}
-    await acts.decide(rid, "provision_stopped", actor("op-1"), client=rig.client, pool=pool,
-                      reason=REASON, continued_partners=(tax,))
+    findings = await pool.fetchval("SELECT findings FROM investigations WHERE request_id=$1", rid)
+    assert findings["partner_bases"] == {
+        ads: "consent",
+        broker: "opt_out_notified",
+        tax: "cooperation_with_authorities",
+    }
+    await acts.decide(
+        rid,
+        "provision_stopped",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+        reason=REASON,
+        continued_partners=(tax,),
+    )
     assert await outcome_of(rig.client, rid) == "provision_stopped"
     assert await _stopped(pool, sid) == {ads: True, broker: True, tax: False}
 
-    stop = await pool.fetchrow("SELECT payload, occurred_at FROM request_events"
-                               " WHERE request_id = $1 AND type = 'provision.stopped'", rid)
+    stop = await pool.fetchrow(
+        "SELECT payload, occurred_at FROM request_events"
+        " WHERE request_id = $1 AND type = 'provision.stopped'",
+        rid,
+    )
     assert stop["payload"]["consents_withdrawn"] == ads
-    consents = {r["partner_id"]: r for r in await pool.fetch(
-        "SELECT partner_id, withdrawn_at FROM consents WHERE subject_id = $1", sid)}
+    consents = {
+        r["partner_id"]: r
+        for r in await pool.fetch(
+            "SELECT partner_id, withdrawn_at FROM consents WHERE subject_id = $1", sid
+        )
+    }
     assert consents[ads]["withdrawn_at"] == stop["occurred_at"]
     assert consents[tax]["withdrawn_at"] is None  # continued: the person's consent stands
     withdrawal = await pool.fetchrow(
         "SELECT payload, actor FROM register_events WHERE stream = $1"
-        " AND type = 'consent.withdrawn' AND payload->>'request_id' = $2", CONSENTS_STREAM, rid)
+        " AND type = 'consent.withdrawn' AND payload->>'request_id' = $2",
+        CONSENTS_STREAM,
+        rid,
+    )
     assert (withdrawal["actor"], withdrawal["payload"]["partner_id"]) == ("system", ads)
-    assert await pool.fetchval(
-        "SELECT consented_at FROM third_party_provisions WHERE subject_id = $1"
-        " AND partner_id = $2", sid, ads) is None
+    assert (
+        await pool.fetchval(
+            "SELECT consented_at FROM third_party_provisions WHERE subject_id = $1"
+            " AND partner_id = $2",
+            sid,
+            ads,
+        )
+        is None
+    )
     async with pool.acquire() as connection:
         assert (await verify_stream(connection, CONSENTS_STREAM)).intact
     notice = await outcome_notice(pool, rid)
@@ -224,8 +371,11 @@ async def test_art5_a_stop_judges_each_partner_by_the_register_and_withdraws_the
     assert f"We have decided to continue providing your personal information to {tax}" in notice
     await check_record(rig.client, pool, rid, "third_party_stop_by_register")
     # What the check reports afterwards: nothing for the stopped provisions.
-    assert [f for f in await check_provisions(pool)
-            if f.subject_id == sid and f.partner_id in (ads, broker)] == []
+    assert [
+        f
+        for f in await check_provisions(pool)
+        if f.subject_id == sid and f.partner_id in (ads, broker)
+    ] == []
 
 
 async def test_art8_beyond_purpose_is_judged_against_the_register_as_it_stood_when_used(
@@ -236,21 +386,43 @@ async def test_art8_beyond_purpose_is_judged_against_the_register_as_it_stood_wh
     rid, sid, points = f"sus-reg-{unique}", f"s-pur-{unique}", f"points_{unique}"
     data = _registered(unique, sid, purposes=[{"id": points, "text": "To grant points"}])
     data["subjects"][0]["items"] += [
-        {"category": "transaction", "field": "points_balance", "value": "1,250 points",
-         "purpose": points},
-        {"category": "transaction", "field": "old_points", "value": "300 points",
-         "purpose": points, "used_at": "2026-01-01T00:00:00Z"},
-        {"category": "transaction", "field": "old_invoice", "value": "invoice 2019-7",
-         "purpose": "billing", "used_at": "2019-07-01T00:00:00Z"}]
+        {
+            "category": "transaction",
+            "field": "points_balance",
+            "value": "1,250 points",
+            "purpose": points,
+        },
+        {
+            "category": "transaction",
+            "field": "old_points",
+            "value": "300 points",
+            "purpose": points,
+            "used_at": "2026-01-01T00:00:00Z",
+        },
+        {
+            "category": "transaction",
+            "field": "old_invoice",
+            "value": "invoice 2019-7",
+            "purpose": "billing",
+            "used_at": "2019-07-01T00:00:00Z",
+        },
+    ]
     await InventoryStore(pool).load(parse_inventory(data))
-    await start(rig.client, pool, rig.task_queue, "suspension", rid, sid,
-                {"action": "suspend_use", "grounds": ["used_beyond_purpose"]})
+    await start(
+        rig.client,
+        pool,
+        rig.task_queue,
+        "suspension",
+        rid,
+        sid,
+        {"action": "suspend_use", "grounds": ["used_beyond_purpose"]},
+    )
     await verified(rig.client, pool, rid)
     await at_step(rig.client, pool, rid, Step.DECIDE)
-    findings = await pool.fetchval("SELECT findings FROM investigations WHERE request_id=$1",
-                                   rid)
-    old_points = await pool.fetchval("SELECT item_id FROM personal_data WHERE subject_id = $1"
-                                     " AND field = 'old_points'", sid)
+    findings = await pool.fetchval("SELECT findings FROM investigations WHERE request_id=$1", rid)
+    old_points = await pool.fetchval(
+        "SELECT item_id FROM personal_data WHERE subject_id = $1 AND field = 'old_points'", sid
+    )
     assert (findings["used_beyond_purpose"], findings["items_in_breach"]) == (1, [old_points])
     await acts.decide(rid, "use_suspended", actor("op-1"), client=rig.client, pool=pool)
     assert await outcome_of(rig.client, rid) == "use_suspended"
