@@ -16,6 +16,7 @@ import pytest
 from playwright.async_api import Browser, Page
 from playwright.async_api import Error as BrowserError
 
+from domain.requests import workflow_id_for
 from tests.support.builders import submission
 from tests.support.privacy import PERSONAL, leaks
 from tests.support.service import Service
@@ -97,7 +98,7 @@ async def test_web_ui_shows_search_attributes_and_summary(
     view = await eventually(status, lambda view: view["step"] == "answer")
     described = json.loads(
         await asyncio.to_thread(
-            service.temporal, "workflow", "describe", "-w", f"dsr-{rid}", "-o", "json"
+            service.temporal, "workflow", "describe", "-w", workflow_id_for(rid), "-o", "json"
         )
     )
     run_id = described["workflowExecutionInfo"]["execution"]["runId"]
@@ -125,7 +126,7 @@ async def test_web_ui_shows_search_attributes_and_summary(
             page,
             f"{workflow_page}/search-attributes",
             lambda shown: (
-                f"dsr-{rid}" in shown["text"]
+                workflow_id_for(rid) in shown["text"]
                 and all(pattern.search(shown["text"]) for pattern in patterns)
             ),
             attributes_shot,
@@ -144,7 +145,7 @@ async def test_web_ui_shows_search_attributes_and_summary(
             summary_shot,
             within=30,
         )
-        assert f"dsr-{rid}" in shown["text"]
+        assert workflow_id_for(rid) in shown["text"]
         assert rid in _frame(shown, "current-details")
         assert leaks(json.dumps(shown)) == []
     finally:

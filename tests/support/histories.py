@@ -28,3 +28,21 @@ def keep_history(name: str, history_json: str) -> None:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(json.loads(history_json), indent=1) + "\n")
+
+
+# The record of an inquiry answered on time, event by event: receipt, answer, answer notice.
+ANSWERED_INQUIRY_EVENTS = [
+    "request.received",
+    "deadline.started",
+    "notice.queued",
+    "notice.delivered",
+    "deadline.met",
+    "deadline.started",
+    "answer.recorded",
+    "deadline.met",
+    "deadline.started",
+    "notice.queued",
+    "notice.delivered",
+    "deadline.met",
+    "request.closed",
+]

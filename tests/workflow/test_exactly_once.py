@@ -25,6 +25,7 @@ from service import acts
 from service.requests import respond, status
 from store.events import EventStore
 from tests.support.faults import FailAfterEffect
+from tests.support.histories import ANSWERED_INQUIRY_EVENTS
 from tests.support.privacy import FRAGMENTS, IN_PLAY, PERSONAL, leaks
 from tests.support.scenarios import seed_subject, start
 from tests.support.temporal import Rig, actor, eventually, rigged
@@ -285,21 +286,7 @@ async def test_an_inquiry_whose_every_activity_fails_after_its_effect_leaves_eac
         await _record(pool, failing, request_id),
     )
     assert record.events == reference.events
-    assert [t for t, _ in record.events] == [
-        "request.received",
-        "deadline.started",
-        "notice.queued",
-        "notice.delivered",
-        "deadline.met",
-        "deadline.started",
-        "answer.recorded",
-        "deadline.met",
-        "deadline.started",
-        "notice.queued",
-        "notice.delivered",
-        "deadline.met",
-        "request.closed",
-    ]
+    assert [t for t, _ in record.events] == ANSWERED_INQUIRY_EVENTS
     assert record.notices == [("receipt", "delivered"), ("answer", "delivered")]
     assert record.invoices == []
     assert (

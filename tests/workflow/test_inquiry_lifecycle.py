@@ -17,7 +17,7 @@ from domain.requests import workflow_id_for
 from starter import Refused, respond, status, submit
 from store.events import EventStore
 from tests.support.builders import submission
-from tests.support.histories import keep_history, recorded_histories
+from tests.support.histories import ANSWERED_INQUIRY_EVENTS, keep_history, recorded_histories
 from tests.support.privacy import PERSONAL, leaks, readable_history
 from tests.support.sealing import opened
 from tests.support.temporal import Rig, actor
@@ -49,21 +49,7 @@ async def test_answered_inquiry_closes_with_notices_and_an_intact_chain(
     outcome = await _handle(rig.client, result.workflow_id).result()
     assert outcome.status == "closed" and outcome.outcome == "answered"
 
-    assert await _event_types(pool, request_id) == [
-        "request.received",
-        "deadline.started",
-        "notice.queued",
-        "notice.delivered",
-        "deadline.met",
-        "deadline.started",
-        "answer.recorded",
-        "deadline.met",
-        "deadline.started",
-        "notice.queued",
-        "notice.delivered",
-        "deadline.met",
-        "request.closed",
-    ]
+    assert await _event_types(pool, request_id) == ANSWERED_INQUIRY_EVENTS
     assert (await EventStore(pool).verify(request_id)).intact
     row = await pool.fetchrow(
         "SELECT status, outcome, overdue FROM requests WHERE request_id=$1", request_id

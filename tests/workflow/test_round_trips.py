@@ -16,6 +16,7 @@ from domain.event_log import RequestMark
 from domain.requests import workflow_id_for
 from service import acts
 from service.requests import respond
+from tests.support.histories import ANSWERED_INQUIRY_EVENTS
 from tests.support.privacy import PERSONAL
 from tests.support.scenarios import (
     Scenario,
@@ -89,21 +90,7 @@ async def test_an_inquiry_runs_in_five_activities_each_named_in_the_web_ui(
     assert signed.checkpoint.log_size >= 13 and signed.checkpoint.reason == "close"
     assert [e.type.value for _, e in evidence.events][-1] == "request.closed"
     # The record in the store is what it always was, in order.
-    assert await event_types(pool, request.id) == [
-        "request.received",
-        "deadline.started",
-        "notice.queued",
-        "notice.delivered",
-        "deadline.met",
-        "deadline.started",
-        "answer.recorded",
-        "deadline.met",
-        "deadline.started",
-        "notice.queued",
-        "notice.delivered",
-        "deadline.met",
-        "request.closed",
-    ]
+    assert await event_types(pool, request.id) == ANSWERED_INQUIRY_EVENTS
 
 
 async def test_a_disclosure_with_its_fee_runs_in_a_third_of_the_round_trips(
