@@ -12,7 +12,6 @@ from typing import Any
 
 import asyncpg
 from temporalio import workflow
-from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from domain.deadlines import DeadlinePolicy, Step
@@ -23,7 +22,7 @@ from service.requests import respond, submit
 from tests.support.builders import submission
 from tests.support.database import rechain, tamper
 from tests.support.privacy import PERSONAL, REASON
-from tests.support.scenarios import at_step, seed_subject, start, verified
+from tests.support.scenarios import Scenario, at_step, seed_subject
 from tests.support.temporal import Rig, actor
 from workflows.replay import replay_files
 
@@ -37,20 +36,23 @@ class ChangedDataSubjectRequest:
         await workflow.sleep(timedelta(days=1))
 
 
-async def _closed_requests_of_every_kind(
-    client: Client, pool: asyncpg.Pool, queue: str, unique: str
-) -> list[str]:
-    inq, dis, cor = f"au-inq-{unique}", f"au-dis-{unique}", f"au-cor-{unique}"
-    sus, tps = f"au-sus-{unique}", f"au-tps-{unique}"
-    sid = f"s-{unique}"
+async def _closed_requests_of_every_kind(rig: Rig, unique: str) -> list[str]:
+    """One subject's requests of every kind, each driven to its close."""
+    client, pool, queue = rig.client, rig.pool, rig.task_queue
+    inq, sid = f"au-inq-{unique}", f"s-{unique}"
     await seed_subject(pool, sid)
     await submit(
         submission("inquiry", inq, sid, person=PERSONAL), client=client, pool=pool, task_queue=queue
     )
     await respond(inq, PERSONAL["answer"], actor("op-1"), client=client, pool=pool)
-    await start(client, pool, queue, "disclosure", dis, sid, {})
-    await verified(client, pool, dis)
-    await at_step(client, pool, dis, Step.DECIDE)
+    # The subject is seeded above, once for all its requests.
+    dis = (
+        await Scenario(rig, "au-dis", subject=sid)
+        .unseeded()
+        .disclosure()
+        .verified()
+        .at(Step.DECIDE)
+    ).id
     await acts.decide(
         dis,
         "disclosed_in_part",
@@ -65,29 +67,21 @@ async def _closed_requests_of_every_kind(
     await acts.record_payment(
         dis, view.invoice_id or "", 1000, "r-1", actor("op-1"), client=client, pool=pool
     )
-    await start(
-        client,
-        pool,
-        queue,
-        "correction",
-        cor,
-        sid,
-        {"changes": [{"field": "phone", "action": "correct", "new_value": "03-1"}]},
-    )
-    await verified(client, pool, cor)
-    await at_step(client, pool, cor, Step.DECIDE)
+    cor = (
+        await Scenario(rig, "au-cor", subject=sid)
+        .unseeded()
+        .correction({"field": "phone", "action": "correct", "new_value": "03-1"})
+        .verified()
+        .at(Step.DECIDE)
+    ).id
     await acts.decide(cor, "correction_made", actor("op-1"), client=client, pool=pool)
-    await start(
-        client,
-        pool,
-        queue,
-        "suspension",
-        sus,
-        sid,
-        {"action": "erase", "grounds": ["obtained_wrongfully"]},
-    )
-    await verified(client, pool, sus)
-    await at_step(client, pool, sus, Step.DECIDE)
+    sus = (
+        await Scenario(rig, "au-sus", subject=sid)
+        .unseeded()
+        .suspension("erase", "obtained_wrongfully")
+        .verified()
+        .at(Step.DECIDE)
+    ).id
     await acts.decide(
         sus,
         "alternative_measures",
@@ -99,8 +93,12 @@ async def _closed_requests_of_every_kind(
         alternative_ground="otherwise_difficult",
     )
     await acts.approve_measure(sus, actor("op-2"), client=client, pool=pool)
-    await start(client, pool, queue, "third_party_stop", tps, sid, {"partners": ["adnet-1"]})
-    await at_step(client, pool, tps, Step.DECIDE)
+    tps = (
+        await Scenario(rig, "au-tps", subject=sid)
+        .unseeded()
+        .third_party_stop("adnet-1")
+        .at(Step.DECIDE)
+    ).id
     await acts.decide(tps, "provision_stopped", actor("op-1"), client=client, pool=pool)
     for rid in (inq, dis, cor, sus, tps):
         await client.get_workflow_handle(workflow_id_for(rid)).result()
@@ -114,9 +112,7 @@ async def test_list_filters_and_show_the_timeline(
     unique: str,
     dsr: Any,
 ) -> None:
-    inq, dis, cor, *_ = await _closed_requests_of_every_kind(
-        rig.client, pool, rig.task_queue, unique
-    )
+    inq, dis, cor, *_ = await _closed_requests_of_every_kind(rig, unique)
     late = f"au-late-{unique}"
     await submit(
         submission("inquiry", late, f"s-{unique}", person=PERSONAL),
@@ -168,7 +164,7 @@ async def test_exports_replay_and_a_changed_workflow_is_reported_diverged(
     dsr: Any,
     tmp_path: Path,
 ) -> None:
-    ids = await _closed_requests_of_every_kind(rig.client, pool, rig.task_queue, unique)
+    ids = await _closed_requests_of_every_kind(rig, unique)
     out_dir = tmp_path / "export"
     code, out, err = await dsr(
         "audit", "export", *[a for rid in ids for a in ("--request", rid)], "--out", str(out_dir)
@@ -203,7 +199,7 @@ async def test_the_compliance_report_from_the_command_line(
     tmp_path: Path,
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
-    ids = await _closed_requests_of_every_kind(rig.client, pool, rig.task_queue, unique)
+    ids = await _closed_requests_of_every_kind(rig, unique)
     started = await pool.fetchval(
         "SELECT min(occurred_at) FROM request_events WHERE request_id = ANY($1::text[])", ids
     )

@@ -21,8 +21,6 @@ from tests.support.scenarios import (
     outcome_notice,
     outcome_of,
     seed_subject,
-    start,
-    verified,
 )
 from tests.support.temporal import Rig, actor
 
@@ -138,18 +136,18 @@ async def test_art8_p1_p2_nothing_found_allows_only_a_refusal_and_never_widens_s
         "UPDATE personal_data SET purpose='billing', lawfully_obtained=true WHERE subject_id=$1",
         sid,
     )
-    await start(
-        rig.client,
-        pool,
-        rig.task_queue,
-        "suspension",
-        rid,
-        sid,
-        {"action": "erase", "grounds": ["used_beyond_purpose"]},
+    view = (
+        await Scenario(rig, "sus-ref")
+        .unseeded()
+        .suspension("erase", "used_beyond_purpose")
+        .verified()
+        .at(Step.DECIDE)
+    ).view
+    assert (
+        view is not None
+        and view.proposal is not None
+        and view.proposal.outcome.value == "suspension_refused"
     )
-    await verified(rig.client, pool, rid)
-    view = await at_step(rig.client, pool, rid, Step.DECIDE)
-    assert view.proposal is not None and view.proposal.outcome.value == "suspension_refused"
     with pytest.raises(acts.Refused, match="nothing to suspend or erase"):
         await acts.decide(rid, "erased", actor("op-1"), client=rig.client, pool=pool)
     await acts.decide(

@@ -19,13 +19,10 @@ from store.registers import verify_stream
 from tests.support.privacy import HELD_VALUES, PERSONAL, REASON
 from tests.support.scenarios import (
     Scenario,
-    at_step,
     check_record,
     outcome_notice,
     outcome_of,
     seed_subject,
-    start,
-    verified,
 )
 from tests.support.temporal import Rig, actor
 
@@ -191,33 +188,26 @@ async def test_art8_a_suspended_item_is_no_longer_provided_and_later_requests_se
     await seed_subject(pool, sid)
     fed = "SELECT field FROM provision_feed WHERE subject_id=$1 AND partner_id='broker-2'"
     assert [r["field"] for r in await pool.fetch(fed, sid)] == ["segment"]
-    await start(
-        rig.client,
-        pool,
-        rig.task_queue,
-        "suspension",
-        rid,
-        sid,
-        {"action": "suspend_use", "grounds": ["used_beyond_purpose"]},
+    await (
+        Scenario(rig, "sus-feed")
+        .unseeded()
+        .suspension("suspend_use", "used_beyond_purpose")
+        .verified()
+        .at(Step.DECIDE)
     )
-    await verified(rig.client, pool, rid)
-    await at_step(rig.client, pool, rid, Step.DECIDE)
     await acts.decide(rid, "use_suspended", actor("op-1"), client=rig.client, pool=pool)
     assert await outcome_of(rig.client, rid) == "use_suspended"
     assert await pool.fetch(fed, sid) == []
 
-    again = f"sus-again-{unique}"
-    await start(
-        rig.client,
-        pool,
-        rig.task_queue,
-        "suspension",
-        again,
-        sid,
-        {"action": "suspend_use", "grounds": ["used_beyond_purpose"]},
+    second = await (
+        Scenario(rig, "sus-again")
+        .unseeded()
+        .suspension("suspend_use", "used_beyond_purpose")
+        .verified()
+        .at(Step.DECIDE)
     )
-    await verified(rig.client, pool, again)
-    view = await at_step(rig.client, pool, again, Step.DECIDE)
+    again, view = second.id, second.view
+    assert view is not None
     assert view.proposal is not None and view.proposal.outcome.value == "suspension_refused"
     findings = await pool.fetchval("SELECT findings FROM investigations WHERE request_id=$1", again)
     assert findings["already_suspended"] == 1 and findings["items_in_breach"] == []
@@ -306,16 +296,12 @@ async def test_art5_a_stop_judges_each_partner_by_the_register_and_withdraws_the
             }
         )
     )
-    await start(
-        rig.client,
-        pool,
-        rig.task_queue,
-        "third_party_stop",
-        rid,
-        sid,
-        {"partners": [ads, broker, tax]},
+    await (
+        Scenario(rig, "tps-reg", subject=sid)
+        .unseeded()
+        .third_party_stop(ads, broker, tax)
+        .at(Step.DECIDE)
     )
-    await at_step(rig.client, pool, rid, Step.DECIDE)
     findings = await pool.fetchval("SELECT findings FROM investigations WHERE request_id=$1", rid)
     assert findings["partner_bases"] == {
         ads: "consent",
@@ -408,17 +394,13 @@ async def test_art8_beyond_purpose_is_judged_against_the_register_as_it_stood_wh
         },
     ]
     await InventoryStore(pool).load(parse_inventory(data))
-    await start(
-        rig.client,
-        pool,
-        rig.task_queue,
-        "suspension",
-        rid,
-        sid,
-        {"action": "suspend_use", "grounds": ["used_beyond_purpose"]},
+    await (
+        Scenario(rig, "sus-reg", subject=sid)
+        .unseeded()
+        .suspension("suspend_use", "used_beyond_purpose")
+        .verified()
+        .at(Step.DECIDE)
     )
-    await verified(rig.client, pool, rid)
-    await at_step(rig.client, pool, rid, Step.DECIDE)
     findings = await pool.fetchval("SELECT findings FROM investigations WHERE request_id=$1", rid)
     old_points = await pool.fetchval(
         "SELECT item_id FROM personal_data WHERE subject_id = $1 AND field = 'old_points'", sid
