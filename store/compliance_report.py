@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import asyncpg
 
@@ -51,11 +51,10 @@ async def steps_started_in(pool: asyncpg.Pool, start: datetime, end: datetime) -
 def _kept(row: asyncpg.Record | Sequence[Any]) -> StepRecord:
     """A step's record as `deadline_compliance` keeps it (the row as it is, but for the
     extensions, which it keeps as JSON)."""
-    values = tuple(row)
-    record = StepRecord._make(values)
-    kept: list[dict[str, Any]] | None = values[StepRecord._fields.index("extensions")]
-    if kept is None:
+    record = StepRecord._make(row)
+    if record.extensions is None:
         return record
+    kept = cast(list[dict[str, Any]], record.extensions)  # the JSON as stored
     return record._replace(
         extensions=tuple(
             ExtensionRecord(
