@@ -31,6 +31,7 @@ from temporalio.worker import (
 )
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from activities.fulfilment import Fulfilment
 from activities.history_archive import HistoryArchive
 from activities.lifecycle_activities import LifecycleActivities
 from activities.log_checkpoints import LogCheckpoints
@@ -40,6 +41,7 @@ from activities.retention import PersonalDataRetention
 from audit.checkpoints import CheckpointSigner
 from audit.signing import KeyProblem, key_id, load_private_key, public_pem
 from audit.witness import DirectoryWitness
+from connectors.datamap_file import InvalidDataMap
 from interfaces.api.serving import ApiPortTaken, bind, serving
 from mail.maildrop import MaildropSender
 from mail.smtp import SmtpSender
@@ -50,6 +52,7 @@ from runtime.cluster import (
     ensure_retention,
     ensure_search_attributes,
 )
+from runtime.connectors import OpenSystems, open_systems
 from runtime.log_context import LogContextInterceptor
 from runtime.metrics import ActivityFailureMetrics, prometheus_runtime, store_gauges
 from runtime.notice_senders import notice_sender
@@ -102,6 +105,7 @@ def build_worker(
     signer: CheckpointSigner | None = None,
     sender: MaildropSender | SmtpSender | None = None,
     personal_data_retention: timedelta = DEFAULT_PERSONAL_DATA_RETENTION,
+    systems: OpenSystems | None = None,
 ) -> Worker:
     """The worker of every workflow and activity. `sandboxed`: workflow code runs in the
     SDK's sandbox, which catches a non-deterministic call (a clock, a random number, I/O)
@@ -110,7 +114,8 @@ def build_worker(
     with it (workflows/act_authority.py). `signer`: the checkpoint key and witness;
     a test's worker without one signs with a key of its own into a witness beside the
     maildrop. `personal_data_retention`: how long after it closes a request's personal data
-    is kept before the retention schedule shreds it."""
+    is kept before the retention schedule shreds it. `systems`: the data map's systems,
+    open (runtime/connectors.py); unset, requests search the service's own records only."""
     sender = sender or MaildropSender(maildrop)
     return Worker(
         client,
@@ -123,7 +128,7 @@ def build_worker(
             PurposeChange,
         ],
         activities=[
-            *request_activities(pool, maildrop, zone, signer, sender),
+            *request_activities(pool, maildrop, zone, signer, sender, systems),
             *PurposeChangeActivities(pool, sender, act_key).all(),
             *HistoryArchive(pool, client).all(),
             *PersonalDataRetention(pool, EventStore(pool), personal_data_retention).all(),
@@ -146,6 +151,7 @@ def request_activities(
     zone: ZoneInfo = DEFAULT_ZONE,
     signer: CheckpointSigner | None = None,
     sender: MaildropSender | SmtpSender | None = None,
+    systems: OpenSystems | None = None,
 ) -> list:
     """Every activity a request's workflow calls, wired to the store (tests replace some
     of them by name to inject faults). `sender`: where notices go (DSR_MAIL); unset, the
@@ -153,6 +159,7 @@ def request_activities(
     notice's `notice.delivered` event."""
     events = EventStore(pool)
     sender = sender or MaildropSender(maildrop)
+    systems = systems or OpenSystems()
     activities = RequestActivities(
         pool, events, NotificationOutbox(pool, events, zone, handed_to=sender.handle), sender
     )
@@ -164,6 +171,7 @@ def request_activities(
         *activities.all(),
         *LifecycleActivities(pool, events, activities.send_notice, sender=sender).all(),
         *LogCheckpoints(pool, events, signer).all(),
+        *Fulfilment(pool, events, systems.data_map, systems.connectors).all(),
     ]
 
 
@@ -296,49 +304,52 @@ async def _serve(
             shredding = await ensure_schedule(
                 client, RETENTION, task_queue=queue, every=schedules.shred_every
             )
-            worker = build_worker(
-                client,
-                pool,
-                task_queue=settings.temporal.task_queue,
-                maildrop=settings.local.data_dir / "maildrop",
-                zone=settings.policy.zone(),
-                interceptors=[ActivityFailureMetrics(meter)],
-                sandboxed=settings.temporal.workflow_sandbox,
-                signer=signer,
-                act_key=act_key,
-                sender=notice_sender(settings),
-                personal_data_retention=settings.schedules.personal_data_retention,
-            )
-            gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
-            api = (
-                serving(api_app(client, pool, settings, act_key), api_socket)
-                if api_socket
-                else contextlib.nullcontext()
-            )
-            async with worker, gauges, api:
-                log.info(
-                    "worker running; press Ctrl-C to stop",
-                    temporal=servers.temporal_address,
-                    namespace=settings.temporal.namespace,
+            # The data map's systems, each opened once for the worker's life.
+            async with open_systems(settings.datastores_file()) as systems:
+                worker = build_worker(
+                    client,
+                    pool,
                     task_queue=settings.temporal.task_queue,
-                    web_ui=servers.ui_url or "(the cluster's own UI)",
-                    submit="dsr submit --json examples/inquiry.json",
-                    mail=(
-                        str(settings.local.data_dir / "maildrop")
-                        if settings.mail.transport == "maildrop"
-                        else f"smtp {settings.mail.smtp_host} ({settings.mail.smtp_tls})"
-                    ),
-                    archive_schedule=archive or "(refused by the cluster)",
-                    checkpoint_schedule=checkpoints or "(refused by the cluster)",
-                    retention_schedule=shredding or "(refused by the cluster)",
-                    witness=str(signer.witness.folder),
-                    metrics=f"http://{metrics_address}/metrics" if metrics_address else "(off)",
-                    tracing=settings.observability.tracing,
-                    api=f"{settings.api.url()}/docs" if api_socket else "(off)",
-                    privacy_center=f"{settings.api.url()}/" if api_socket else "(off)",
+                    maildrop=settings.local.data_dir / "maildrop",
+                    zone=settings.policy.zone(),
+                    interceptors=[ActivityFailureMetrics(meter)],
+                    sandboxed=settings.temporal.workflow_sandbox,
+                    signer=signer,
+                    act_key=act_key,
+                    sender=notice_sender(settings),
+                    personal_data_retention=settings.schedules.personal_data_retention,
+                    systems=systems,
                 )
-                await stop.wait()
-                log.info("stopping")
+                gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
+                api = (
+                    serving(api_app(client, pool, settings, act_key), api_socket)
+                    if api_socket
+                    else contextlib.nullcontext()
+                )
+                async with worker, gauges, api:
+                    log.info(
+                        "worker running; press Ctrl-C to stop",
+                        temporal=servers.temporal_address,
+                        namespace=settings.temporal.namespace,
+                        task_queue=settings.temporal.task_queue,
+                        web_ui=servers.ui_url or "(the cluster's own UI)",
+                        submit="dsr submit --json examples/inquiry.json",
+                        mail=(
+                            str(settings.local.data_dir / "maildrop")
+                            if settings.mail.transport == "maildrop"
+                            else f"smtp {settings.mail.smtp_host} ({settings.mail.smtp_tls})"
+                        ),
+                        archive_schedule=archive or "(refused by the cluster)",
+                        checkpoint_schedule=checkpoints or "(refused by the cluster)",
+                        retention_schedule=shredding or "(refused by the cluster)",
+                        witness=str(signer.witness.folder),
+                        metrics=f"http://{metrics_address}/metrics" if metrics_address else "(off)",
+                        tracing=settings.observability.tracing,
+                        api=f"{settings.api.url()}/docs" if api_socket else "(off)",
+                        privacy_center=f"{settings.api.url()}/" if api_socket else "(off)",
+                    )
+                    await stop.wait()
+                    log.info("stopping")
         finally:
             await pool.close()
     log.info("stopped")
@@ -355,6 +366,7 @@ def main() -> int:
                 RolesMisconfigured,
                 ApiPortTaken,
                 ServerStartError,
+                InvalidDataMap,
             ),
         )
     except ServiceRunning as error:  # says all itself

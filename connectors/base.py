@@ -13,11 +13,23 @@ failure (retried), `SystemRefused` when it refuses for good (a 4xx, a permission
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import Protocol
 
 from domain.datamap import Identity, System
+from domain.fulfilment import Change, Plan, RowChange
+
+__all__ = [
+    "Change",
+    "Collected",
+    "Connector",
+    "FoundRow",
+    "Identities",
+    "Plan",
+    "RowChange",
+    "SystemRefused",
+    "SystemUnavailable",
+]
 
 
 class SystemUnavailable(Exception):
@@ -40,6 +52,7 @@ class FoundRow:
     collection: str
     key: str
     values: Mapping[str, str | None]
+    restricted: bool = False  # its use is suspended there (the collection's flag is set)
 
 
 @dataclass(frozen=True)
@@ -51,49 +64,6 @@ class Collected:
     counts: Mapping[str, int]
 
 
-class Change(StrEnum):
-    SET_NULL = "set_null"
-    MASK = "mask"
-    DELETE_ROW = "delete_row"
-    FLAG = "flag"  # suspension: the collection's flag column set on the row
-    UPDATE = "update"  # correction: the field given its new value
-
-
-@dataclass(frozen=True)
-class RowChange:
-    """One change to one row: a field's value, the whole row, or the row's flag."""
-
-    collection: str
-    key: str
-    change: Change
-    field: str | None = None  # None for DELETE_ROW and FLAG
-    value: str | None = None  # UPDATE's new value
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The changes a decision makes in one system, in the order they are to be made:
-    rows are deleted in reverse dependency order, so a row reached through another is
-    gone before the row it is reached through."""
-
-    changes: Sequence[RowChange] = ()
-
-    def counts(self) -> dict[str, int]:
-        """Rows changed per collection, for the events: counts, never values."""
-        rows: dict[str, set[str]] = {}
-        for change in self.changes:
-            rows.setdefault(change.collection, set()).add(change.key)
-        return {collection: len(keys) for collection, keys in sorted(rows.items())}
-
-
-@dataclass(frozen=True)
-class Applied:
-    """What a plan did: the rows changed per collection (what the plan named and the
-    confirmation found so, not the driver's row counts, so a retry reports the same)."""
-
-    counts: Mapping[str, int] = field(default_factory=dict)
-
-
 class Connector(Protocol):
     """One system of the data map, open for a worker's life."""
 
@@ -102,12 +72,13 @@ class Connector(Protocol):
 
     async def collect(self, identities: Identities) -> Collected: ...
 
-    async def apply(self, plan: Plan) -> None:
+    async def apply(self, plan: Plan, identities: Identities) -> None:
         """Make the plan's changes, in one transaction or call where the system allows;
-        making them twice changes nothing more."""
+        making them twice changes nothing more. `identities`: those the subject was
+        searched with (a service that addresses a subject by e-mail needs them)."""
         ...
 
-    async def confirm(self, plan: Plan) -> list[str]:
+    async def confirm(self, plan: Plan, identities: Identities) -> list[str]:
         """What of the plan is not so in the system (empty when all of it is), each a line
         naming the collection, the row's position in the plan and the field: no value."""
         ...

@@ -31,6 +31,7 @@ class Role(StrEnum):
     APPROVER = "approver"  # approve alternative measures, extend deadlines
     CASHIER = "cashier"  # record payments
     AUDITOR = "auditor"  # read-only: list, show, audit
+    SYSTEM_OWNER = "system_owner"  # a manual system's owner: confirms what was found, done
     ADMIN = "admin"  # accounts; holds every other role
 
 
@@ -40,6 +41,7 @@ ROLE_MEANING = {
     Role.APPROVER: "approve alternative measures (not one's own), extend deadlines",
     Role.CASHIER: "record payments of the disclosure fee",
     Role.AUDITOR: "read only: list, show, export, replay, verify, report",
+    Role.SYSTEM_OWNER: "confirm what was found in, or done to, the manual system one owns",
     Role.ADMIN: "create and disable accounts; may do everything the other roles may",
 }
 
@@ -54,6 +56,8 @@ class Act(StrEnum):
     RECORD_PAYMENT = "record_payment"
     APPROVE_MEASURE = "approve_measure"
     EXTEND_DEADLINE = "extend_deadline"
+    WAIVE_SYSTEM = "waive_system"
+    CONFIRM_SYSTEM = "confirm_system"
 
     @property
     def record(self) -> str:
@@ -70,6 +74,8 @@ _ACT_RECORDS = {
     Act.RECORD_PAYMENT: "payment",
     Act.APPROVE_MEASURE: "approval",
     Act.EXTEND_DEADLINE: "extension",
+    Act.WAIVE_SYSTEM: "waiver",
+    Act.CONFIRM_SYSTEM: "confirmation",
 }
 
 # The role each act needs (Art 8's alternative measure needs a second person: see
@@ -81,6 +87,9 @@ ACT_ROLES: dict[Act, Role] = {
     Act.RECORD_PAYMENT: Role.CASHIER,
     Act.APPROVE_MEASURE: Role.APPROVER,
     Act.EXTEND_DEADLINE: Role.APPROVER,
+    # Giving up on a system's part is a second person's call, as an extension is.
+    Act.WAIVE_SYSTEM: Role.APPROVER,
+    Act.CONFIRM_SYSTEM: Role.SYSTEM_OWNER,
 }
 
 

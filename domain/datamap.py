@@ -187,21 +187,25 @@ class System(_Strict):
                 or (c.through is not None and c.through.collection in placed)
             ]
             if not ready:
-                name, c = next(iter(pending.items()))
-                if c.through is None:
-                    raise ValueError(
-                        f"collection {name}: no identity reaches it (give `identities` or "
-                        "`through`)"
-                    )
-                if c.through.collection not in self.collections:
-                    raise ValueError(
-                        f"collection {name}: `through` names {c.through.collection!r}, "
-                        "which is not a collection of this system"
-                    )
-                raise ValueError(f"collection {name}: `through` forms a cycle")
+                raise ValueError(_unreached(pending, self.collections))
             for name in ready:
                 placed[name] = pending.pop(name)
                 yield name, placed[name]
+
+
+def _unreached(pending: dict[str, Collection], collections: dict[str, Collection]) -> str:
+    """Why the collections left cannot be reached: the most telling problem first (one no
+    identity reaches, then a `through` to nothing), a cycle only when neither is found."""
+    for name, c in pending.items():
+        if c.through is None:
+            return f"collection {name}: no identity reaches it (give `identities` or `through`)"
+    for name, c in pending.items():
+        if c.through is not None and c.through.collection not in collections:
+            return (
+                f"collection {name}: `through` names {c.through.collection!r}, which is not "
+                "a collection of this system"
+            )
+    return f"collections {', '.join(pending)}: `through` forms a cycle"
 
 
 class DataMap(_Strict):

@@ -40,6 +40,15 @@ class EventType(StrEnum):
     ALTERNATIVE_MEASURE_TAKEN = "alternative_measure.taken"
     NOTHING_TO_CARRY_OUT = "act.nothing_to_carry_out"
     PROVISION_STOPPED = "provision.stopped"
+    # The organisation's systems (connectors/): what each held and what was done there,
+    # by system, collection and row count, never a value.
+    SYSTEM_COLLECTED = "system.collected"
+    SYSTEM_UNREACHABLE = "system.unreachable"  # could not be searched: the notice says so
+    SYSTEM_CARRIED_OUT = "system.carried_out"  # the decision made there, and confirmed
+    SYSTEM_FAILED = "system.failed"  # it refused for good: waits for an operator
+    SYSTEM_WAIVED = "system.waived"  # an operator recorded why it cannot do its part
+    SYSTEM_TASK_OPENED = "system.task_opened"  # a manual system's owner is to find or act
+    SYSTEM_CONFIRMED = "system.confirmed"  # the owner's signed act: found or done
     DEADLINE_PAUSED = "deadline.paused"
     DEADLINE_RESUMED = "deadline.resumed"
     DEADLINE_LAPSED = "deadline.lapsed"

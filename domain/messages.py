@@ -153,6 +153,9 @@ class StatusView(_Message):
     next_step: Step | None = None
     invoice_id: str | None = None
     proposal: Proposal | None = None
+    # Systems of the data map the request waits for: a manual system's owner to confirm,
+    # or an operator to waive one that failed (workflows/system_parts.py).
+    awaiting_systems: tuple[str, ...] = ()
 
 
 NoteId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f-]{36}$")]

@@ -72,6 +72,9 @@ class NoticeFacts:
     continued_partners: tuple[tuple[str, str], ...] = ()  # (partner, exception)
     not_third_parties: tuple[tuple[str, str], ...] = ()  # (partner, relationship)
     unknown_partners: tuple[str, ...] = ()
+    # The organisation's systems (connectors/): (system, what, detail) each, `what` one of
+    # done, nothing, kept, waived, not_reached, owner; detail a count or a reason
+    systems: tuple[tuple[str, str, str], ...] = ()
 
 
 def format_date(moment: datetime, zone: ZoneInfo, language: Language) -> str:
@@ -244,6 +247,20 @@ def _outcome(w: _Writer, facts: NoticeFacts) -> None:
         w.add("closed.fee_unpaid")
     if facts.reason and outcome not in DISCLOSING:
         w.add("reason", text=facts.reason)
+    if facts.systems:
+        w.lines("systems", (_system_line(w, *system) for system in facts.systems))
+
+
+def _system_line(w: _Writer, system: str, what: str, detail: str) -> str:
+    if what in ("done", "owner"):
+        count = int(detail)
+        records = w.t("records_one" if count == 1 else "records", count=count)
+        return w.t(f"system.{what}", system=system, records=records)
+    if what == "kept":
+        return w.t("system.kept", system=system, reasons=detail)
+    if what == "waived":
+        return w.t("system.waived", system=system, reason=detail)
+    return w.t(f"system.{what}", system=system)
 
 
 def _grounds(w: _Writer, grounds: Iterable[str]) -> str:

@@ -33,6 +33,7 @@ from domain.authority import (
     holds,
     sign_act,
 )
+from domain.fulfilment_messages import ConfirmSystem, WaiveSystem
 from domain.messages import (
     ApproveMeasure,
     Decide,
@@ -116,6 +117,8 @@ UPDATES: dict[Act, UpdateMethodMultiParam[[DataSubjectRequest, Any], Any]] = {
     Act.RECORD_PAYMENT: DataSubjectRequest.record_payment,
     Act.APPROVE_MEASURE: DataSubjectRequest.approve_measure,
     Act.EXTEND_DEADLINE: DataSubjectRequest.extend_deadline,
+    Act.WAIVE_SYSTEM: DataSubjectRequest.waive_system,
+    Act.CONFIRM_SYSTEM: DataSubjectRequest.confirm_system,
 }
 
 
@@ -379,6 +382,65 @@ async def extend_deadline(
         request_id,
         Act.EXTEND_DEADLINE,
         lambda notes: _build(ExtendDeadline, **fields, **notes),
+        client=client,
+        pool=pool,
+        texts=texts,
+        actor=operator,
+        act_id=act_id,
+    )
+
+
+async def waive_system(
+    request_id: str,
+    system: str,
+    reason: str,
+    operator: Actor,
+    *,
+    client: Client,
+    pool: asyncpg.Pool,
+    act_id: str | None = None,
+) -> StatusView:
+    """Record why a system of the data map cannot do its part: the request goes on without
+    it, and its notice says what was not done there, and why."""
+    texts = {"reason_note_id": ("reason", valid_text("reason", reason))}
+    return await send_act(
+        request_id,
+        Act.WAIVE_SYSTEM,
+        lambda notes: _build(WaiveSystem, system=system, operator=operator.account, **notes),
+        client=client,
+        pool=pool,
+        texts=texts,
+        actor=operator,
+        act_id=act_id,
+    )
+
+
+async def confirm_system(
+    request_id: str,
+    system: str,
+    step: str,
+    rows: int,
+    operator: Actor,
+    *,
+    client: Client,
+    pool: asyncpg.Pool,
+    note: str | None = None,
+    act_id: str | None = None,
+) -> StatusView:
+    """A manual system's owner confirms what they found there (`collect`) or did there
+    (`act`): how many rows, and a note of what, kept sealed with the request."""
+    texts = {"note_id": ("system", valid_text("note", note))} if note else {}
+    return await send_act(
+        request_id,
+        Act.CONFIRM_SYSTEM,
+        lambda notes: _build(
+            ConfirmSystem,
+            system=system,
+            step=step,
+            rows=rows,
+            operator=operator.account,
+            **notes,
+        ),
         client=client,
         pool=pool,
         texts=texts,

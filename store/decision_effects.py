@@ -246,8 +246,9 @@ async def _compile_disclosure(
     )
     vault = vault_of(connection)
     rows = await connection.fetch(
-        "SELECT category, field, value, suspended_at IS NOT NULL AS suspended"
-        " FROM personal_data WHERE subject_id = $1 ORDER BY category, field",
+        "SELECT category, field, value, suspended_at IS NOT NULL AS suspended, system,"
+        " collection FROM personal_data WHERE subject_id = $1"
+        " ORDER BY category, field, system NULLS FIRST, collection, item_id",
         subject_id,
     )
     items: list[dict[str, Any]] = []

@@ -143,7 +143,8 @@ class InventoryStore:
                     """SELECT subject_id, category, field, value, purpose, source,
                           lawfully_obtained, used_at,
                           coalesce(used_at, acquired_at) AS used_since
-                     FROM personal_data WHERE subject_id = ANY($1::text[]) FOR UPDATE""",
+                     FROM personal_data WHERE subject_id = ANY($1::text[]) AND system IS NULL
+                      FOR UPDATE""",
                     ids,
                 )
             }

@@ -73,10 +73,11 @@ WRITES: dict[str, str] = {
                        (subject_id, category, field, value, purpose, source, lawfully_obtained,
                         value_index, used_at)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                   ON CONFLICT (subject_id, category, field) DO NOTHING""",
+                   ON CONFLICT (subject_id, category, field) WHERE system IS NULL DO NOTHING""",
     "change_item": """UPDATE personal_data SET value = $4, purpose = $5, source = $6,
                              lawfully_obtained = $7, value_index = $8, used_at = $9
-                       WHERE subject_id = $1 AND category = $2 AND field = $3""",
+                       WHERE subject_id = $1 AND category = $2 AND field = $3
+                         AND system IS NULL""",
     "add_provision": """INSERT INTO third_party_provisions
                             (subject_id, partner_id, relationship, legal_basis, data_items)
                         VALUES ($1, $2, $3, $4, $5)

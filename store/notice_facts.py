@@ -147,7 +147,7 @@ async def _outcome_facts(connection: Connection, request_id: str) -> NoticeFacts
         items = vault_of(connection).open_json(disclosure["items"]) or []  # [] once erased
         facts |= {
             "disclosed_items": tuple(
-                (i["category"], i["field"], i["value"], bool(i.get("suspended"))) for i in items
+                (i["category"], _where(i), i["value"], bool(i.get("suspended"))) for i in items
             ),
             "excluded": dict(disclosure["excluded"]),
             "withheld": dict(disclosure["withheld"]),
@@ -184,7 +184,48 @@ async def _outcome_facts(connection: Connection, request_id: str) -> NoticeFacts
         Outcome.NO_PROVISION_TO_STOP,
     ):
         facts |= await _provision_facts(connection, request_id, stopped)
+    facts["systems"] = await _system_facts(connection, request_id)
     return NoticeFacts(**facts)
+
+
+def _where(item: dict) -> str:
+    """A disclosed item's field, and the system it is kept in when it is not the service's
+    own record."""
+    system = item.get("system")
+    return f"{item['field']} ({system}: {item['collection']})" if system else item["field"]
+
+
+async def _system_facts(
+    connection: Connection, request_id: str
+) -> tuple[tuple[str, str, str], ...]:
+    """What each system of the data map did for the request, from its events, in order."""
+    lines: list[tuple[str, str, str]] = []
+    for row in await connection.fetch(
+        """SELECT type, payload FROM request_events
+            WHERE request_id = $1 AND type = ANY($2::text[]) ORDER BY seq""",
+        request_id,
+        [
+            "system.unreachable",
+            "system.carried_out",
+            "system.waived",
+            "system.confirmed",
+        ],
+    ):
+        payload, system = row["payload"], row["payload"]["system"]
+        match row["type"]:
+            case "system.unreachable":
+                lines.append((system, "not_reached", ""))
+            case "system.carried_out":
+                rows = int(payload["rows"])
+                lines.append((system, "done", str(rows)) if rows else (system, "nothing", ""))
+                if payload.get("refused"):
+                    lines.append((system, "kept", str(payload["refused"])))
+            case "system.waived":
+                reason = await _note(connection, payload.get("reason_note_id")) or ""
+                lines.append((system, "waived", reason))
+            case "system.confirmed" if payload.get("step") == "act":
+                lines.append((system, "owner", str(payload["rows"])))
+    return tuple(lines)
 
 
 async def _decided_disclosure(connection: Connection, request_id: str) -> dict:

@@ -51,6 +51,9 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "disclosures": _KEEP,
     "investigations": _KEEP,
     "third_party_provisions": _KEEP,
+    # The identities a request searched each system with (store/systems.py), forgotten
+    # once the system's part is confirmed.
+    "system_searches": _KEEP,
     # Accounts are made and disabled by an administrator through the service.
     "accounts": _KEEP,
     # The privacy center: challenges (a code's attempts, the form until it is entered),

@@ -125,7 +125,7 @@ async def prepare_notices(
             for r in await connection.fetch(
                 """SELECT subject_id, value FROM personal_data
                 WHERE subject_id = ANY($1::text[]) AND category = 'contact'
-                  AND field = 'email' AND suspended_at IS NULL""",
+                  AND field = 'email' AND suspended_at IS NULL AND system IS NULL""",
                 missing,
             )
         }

@@ -32,8 +32,9 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
             raise UnknownRequest(request_id)
         held_rows = await connection.fetch(
             """SELECT item_id, category, field, value, purpose, lawfully_obtained,
-                      suspended_at IS NOT NULL AS suspended
-                 FROM personal_data WHERE subject_id = $1 ORDER BY category, field""",
+                      suspended_at IS NOT NULL AS suspended, system, collection
+                 FROM personal_data WHERE subject_id = $1
+                ORDER BY category, field, system NULLS FIRST, collection, item_id""",
             request["subject_id"],
         )
         stored = await connection.fetchval(
@@ -83,6 +84,8 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
                     "category": row["category"],
                     "field": row["field"],
                     "value": row["value"],
+                    "system": _where(row),
+                    "collection": row["collection"],
                     "placement": plan.place(DataCategory(row["category"])).value,
                 }
                 for row in held
@@ -108,11 +111,22 @@ def _change(change: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
     }
 
 
+INVENTORY = "inventory"
+"""Where an item loaded from an inventory file lives: the service's own records."""
+
+
+def _where(row: dict[str, Any]) -> str:
+    """The system an item lives in (its collection there is beside it)."""
+    return row["system"] or INVENTORY
+
+
 def _item(row: dict[str, Any], in_breach: set[int]) -> dict[str, Any]:
     return {
         "category": row["category"],
         "field": row["field"],
         "value": row["value"],
+        "system": _where(row),
+        "collection": row["collection"],
         "purpose": purpose_label(row["purpose"]),
         "lawfully_obtained": row["lawfully_obtained"],
         "suspended": row["suspended"],

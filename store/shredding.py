@@ -70,8 +70,8 @@ SEALED: tuple[SealedTable, ...] = (
     SealedTable(
         "personal_data",
         "item_id",
-        ("value",),
-        "SELECT item_id AS row_key, NULL::text AS request_id, value"
+        ("value", "locator"),
+        "SELECT item_id AS row_key, NULL::text AS request_id, value, locator"
         " FROM personal_data WHERE subject_id = $1",
     ),
     _of_requests("request_details", "request_id", ("requester_name", "requester_email", "details")),
@@ -79,6 +79,8 @@ SEALED: tuple[SealedTable, ...] = (
     _of_requests("operator_notes", "note_id", ("body",)),
     _of_requests("notifications", "notification_id", ("recipient", "subject_line", "body")),
     _of_requests("disclosures", "request_id", ("items",)),
+    # The identities each system was searched with, until its part is confirmed.
+    _of_requests("system_searches", "search_id", ("identities",)),
     SealedTable(
         "privacy_center_challenges",
         "challenge_id",

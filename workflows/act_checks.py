@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
         payment_problem,
         validate_decision,
     )
+    from domain.fulfilment_messages import ConfirmSystem, WaiveSystem
     from domain.messages import (
         ApproveMeasure,
         Decide,
@@ -122,3 +123,42 @@ def check_extend_deadline(
     problem = keeper.extension_problem(extension.until)
     if problem:
         raise ValueError(problem)
+
+
+def check_waive_system(
+    progress: RequestProgress, keeper: DeadlineKeeper, waiver: WaiveSystem
+) -> None:
+    progress.expect(kinds=NOT_INQUIRIES, act=Act.WAIVE_SYSTEM)
+    if waiver.system not in progress.systems:
+        raise ValueError(f"system {waiver.system!r} is not one this request searches")
+    if waiver.system in progress.waived or Act.WAIVE_SYSTEM in progress.busy:
+        raise ValueError(f"system {waiver.system} is already waived")
+    waiting = (waiver.system, "collect") in progress.tasks or (
+        waiver.system,
+        "act",
+    ) in progress.tasks
+    if not (waiting or waiver.system in progress.acting or waiver.system in progress.failed):
+        raise ValueError(
+            f"system {waiver.system} is not doing its part now: a system is waived while it "
+            "is being searched by its owner, or carrying out the decision"
+        )
+
+
+def check_confirm_system(
+    progress: RequestProgress, keeper: DeadlineKeeper, confirmation: ConfirmSystem
+) -> None:
+    progress.expect(kinds=NOT_INQUIRIES, act=Act.CONFIRM_SYSTEM)
+    system = progress.systems.get(confirmation.system)
+    if system is None:
+        raise ValueError(f"system {confirmation.system!r} is not one this request searches")
+    if system.owner != confirmation.operator:
+        raise ValueError(
+            f"system {confirmation.system} is confirmed by its owner ({system.owner}), "
+            f"not {confirmation.operator}"
+        )
+    if (confirmation.system, confirmation.step) not in progress.tasks:
+        raise ValueError(
+            f"no {confirmation.step} task is open for {confirmation.system} on this request"
+        )
+    if Act.CONFIRM_SYSTEM in progress.busy:
+        raise ValueError("another confirmation is being recorded; try again")

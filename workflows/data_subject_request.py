@@ -22,15 +22,18 @@ with workflow.unsafe.imports_passed_through():
         fee_due,
     )
     from domain.events import EventType
+    from domain.fulfilment_messages import ConfirmSystem, WaiveSystem
     from domain.lifecycle import RequestStatus
     from domain.messages import (
         UNREADABLE_REF,
+        ActionReport,
         ApproveMeasure,
         AttachAnswer,
         CarryOut,
         CheckIdentity,
         Decide,
         ExtendDeadline,
+        Investigation,
         RecordPayment,
         RequestOutcome,
         RequestRef,
@@ -44,17 +47,20 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.act_checks import (
         check_approve_measure,
+        check_confirm_system,
         check_decide,
         check_extend_deadline,
         check_record_payment,
         check_respond,
         check_verify_identity,
+        check_waive_system,
     )
     from workflows.bookkeeping import BOOKKEEPING_WITH_EFFECTS
     from workflows.operator_claim import OperatorClaim
     from workflows.request_effects import CHECKPOINT_AT_CLOSE, RequestEffects, decision_payload
     from workflows.request_progress import RequestProgress
     from workflows.request_steps import RequestSteps
+    from workflows.system_parts import SYSTEMS_OF_THE_DATA_MAP, SystemParts
 
 
 @workflow.defn(name="DataSubjectRequest")
@@ -77,6 +83,7 @@ class DataSubjectRequest:
             self._progress, self._effects, versions_apart=workflow.patched(sa.POLICY_VERSIONS_APART)
         )
         self._deadline = self._steps.deadline
+        self._systems = SystemParts(self._progress, self._effects)
 
     @workflow.run
     async def run(self, raw: RawValue) -> RequestOutcome:
@@ -183,14 +190,19 @@ class DataSubjectRequest:
             )
         await deadline.close()
 
-        investigation = await steps.run_under_deadline(
-            Step.INVESTIGATE,
-            lambda: effects.run(
+        # Requests started before the data map's systems were searched replay without.
+        in_systems = workflow.patched(SYSTEMS_OF_THE_DATA_MAP)
+
+        async def investigate() -> Investigation:
+            if in_systems:
+                await self._systems.collect()
+            return await effects.run(
                 LifecycleActivities.investigate,
                 effects.step_input("investigate"),
                 summary="investigate the data held",
-            ),
-        )
+            )
+
+        investigation = await steps.run_under_deadline(Step.INVESTIGATE, investigate)
         progress.investigation = investigation
 
         await steps.wait_under_deadline(Step.DECIDE, progress.decided)
@@ -199,9 +211,13 @@ class DataSubjectRequest:
         findings = investigation.findings
         if fee_due(findings, decision.choice()) and not await self._fee_paid():
             return await steps.notify_outcome(NoticeKind.CLOSED_FEE_UNPAID, Outcome.FEE_UNPAID)
-        await steps.run_under_deadline(
-            Step.ACT,
-            lambda: effects.run(
+
+        async def act() -> ActionReport:
+            # Each system's part first, then the service's own records: an erasure ends
+            # by shredding the subject's key, after every system has found its rows.
+            if in_systems:
+                await self._systems.act(decision, findings)
+            return await effects.run(
                 LifecycleActivities.carry_out,
                 CarryOut(
                     request_id=ref.request_id,
@@ -212,8 +228,9 @@ class DataSubjectRequest:
                     occurred_at=workflow.now(),
                 ),
                 summary=f"carry out the decision: {decision.outcome.value}",
-            ),
-        )
+            )
+
+        await steps.run_under_deadline(Step.ACT, act)
         await steps.notify_outcome(NoticeKind.OUTCOME, decision.outcome)
 
     async def _fee_paid(self) -> bool:
@@ -368,6 +385,46 @@ class DataSubjectRequest:
     @extend_deadline.validator
     def _validate_extend_deadline(self, extension: ExtendDeadline) -> None:
         check_extend_deadline(self._progress, self._deadline, extension)
+
+    @workflow.update(name="waive_system")
+    async def waive_system(self, waiver: WaiveSystem) -> StatusView:
+        async with self._claim(Act.WAIVE_SYSTEM, self._deadline.step or Step.ACT):
+            await self._effects.operator_act(
+                EventType.SYSTEM_WAIVED,
+                f"{waiver.system}:waived",
+                {"system": waiver.system, "reason_note_id": waiver.reason_note_id},
+                waiver.operator,
+                notes=(waiver.reason_note_id,),
+            )
+            self._progress.waived.add(waiver.system)
+        return self.status()
+
+    @waive_system.validator
+    def _validate_waive_system(self, waiver: WaiveSystem) -> None:
+        check_waive_system(self._progress, self._deadline, waiver)
+
+    @workflow.update(name="confirm_system")
+    async def confirm_system(self, confirmation: ConfirmSystem) -> StatusView:
+        step = Step.INVESTIGATE if confirmation.step == "collect" else Step.ACT
+        async with self._claim(Act.CONFIRM_SYSTEM, step):
+            await self._effects.operator_act(
+                EventType.SYSTEM_CONFIRMED,
+                f"{confirmation.step}:{confirmation.system}:confirmed",
+                {
+                    "system": confirmation.system,
+                    "step": confirmation.step,
+                    "rows": confirmation.rows,
+                    "note_id": confirmation.note_id,
+                },
+                confirmation.operator,
+                notes=(confirmation.note_id,) if confirmation.note_id else (),
+            )
+            self._progress.tasks.discard((confirmation.system, confirmation.step))
+        return self.status()
+
+    @confirm_system.validator
+    def _validate_confirm_system(self, confirmation: ConfirmSystem) -> None:
+        check_confirm_system(self._progress, self._deadline, confirmation)
 
     @workflow.query(name="status")
     def status(self) -> StatusView:

@@ -12,6 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.authority import Act
     from domain.deadlines import Step
     from domain.decisions import Outcome, fee_due
+    from domain.fulfilment_messages import MappedSystem
     from domain.lifecycle import Progress, RequestStatus, awaiting, next_step, step_done
     from domain.messages import (
         Decide,
@@ -39,6 +40,25 @@ class RequestProgress:
     invoice: Invoice | None = None
     paid: bool = False
     busy: dict[Act, Step] = field(default_factory=dict)  # acts being recorded, their steps
+    # The data map's systems (workflows/system_parts.py), by name, in the map's order; the
+    # sets are only asked whether they hold a name, never iterated (their order is not
+    # deterministic across workers).
+    systems: dict[str, MappedSystem] = field(default_factory=dict)
+    unreachable: set[str] = field(default_factory=set)  # not searched: not acted in
+    acting: set[str] = field(default_factory=set)  # their part of the act is under way
+    failed: set[str] = field(default_factory=set)  # refused for good: an operator waives
+    waived: set[str] = field(default_factory=set)  # an operator recorded why not
+    tasks: set[tuple[str, str]] = field(default_factory=set)  # (manual system, step) open
+
+    def awaiting_systems(self) -> tuple[str, ...]:
+        """The systems the request waits for, in the map's order: a manual system's owner
+        to confirm, or an operator to waive one that failed."""
+        return tuple(
+            name
+            for name in self.systems
+            if name not in self.waived
+            and (name in self.failed or any((name, s) in self.tasks for s in ("collect", "act")))
+        )
 
     def decided(self) -> bool:
         """A decision is on record, and an alternative measure is approved too."""
@@ -93,4 +113,5 @@ class RequestProgress:
             else None,
             invoice_id=self.invoice.invoice_id if self.invoice else None,
             proposal=self.investigation.proposal if self.investigation else None,
+            awaiting_systems=self.awaiting_systems(),
         )

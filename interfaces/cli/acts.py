@@ -43,6 +43,20 @@ OPERATOR_ACTS = {
     "approve-measure": lambda a, u, c, p, _t: acts.approve_measure(
         a.request_id, u, client=c, pool=p, act_id=a.act_id
     ),
+    "waive-system": lambda a, u, c, p, texts: acts.waive_system(
+        a.request_id, a.system, texts.get("reason", ""), u, client=c, pool=p, act_id=a.act_id
+    ),
+    "confirm-system": lambda a, u, c, p, texts: acts.confirm_system(
+        a.request_id,
+        a.system,
+        a.step,
+        a.rows,
+        u,
+        client=c,
+        pool=p,
+        note=texts.get("note"),
+        act_id=a.act_id,
+    ),
     "extend": lambda a, u, c, p, texts: acts.extend_deadline(
         a.request_id, a.step, a.until, texts.get("reason", ""), u, client=c, pool=p, act_id=a.act_id
     ),
@@ -133,6 +147,20 @@ def add_parsers(commands: Any) -> None:
     sub.add_argument("--step", required=True, choices=[s.value for s in Step])
     sub.add_argument("--until", required=True, type=_moment, help="new due time, ISO 8601")
     sub.add_argument("--reason-file", metavar="FILE", required=True)
+    sub = act(
+        "waive-system",
+        "record why a system of the data map cannot do its part (approver); the notice says so",
+    )
+    sub.add_argument("--system", required=True, help="the system's name in the data map")
+    sub.add_argument("--reason-file", metavar="FILE", required=True)
+    sub = act(
+        "confirm-system",
+        "as a manual system's owner: confirm what was found there or done there",
+    )
+    sub.add_argument("--system", required=True, help="the system's name in the data map")
+    sub.add_argument("--step", required=True, choices=("collect", "act"))
+    sub.add_argument("--rows", required=True, type=int, help="rows found, or changed")
+    sub.add_argument("--note-file", metavar="FILE", help="what was found or done")
 
 
 ACT_ID_HELP = (

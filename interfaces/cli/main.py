@@ -27,6 +27,7 @@ from domain.messages import StatusView
 from domain.requests import InvalidSubmission, parse_submission
 from interfaces.cli import accounts as cli_accounts
 from interfaces.cli import acts as cli_acts
+from interfaces.cli import datastores as cli_datastores
 from interfaces.cli import inventory as cli_inventory
 from interfaces.cli import policy as cli_policy
 from interfaces.cli import provisions as cli_provisions
@@ -106,7 +107,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
     elif args.command in cli_acts.OPERATOR_ACTS:
         texts = {
             name: _read_text(getattr(args, f"{name}_file"))
-            for name in ("reason", "measure", "include_reason")
+            for name in ("reason", "measure", "include_reason", "note")
             if getattr(args, f"{name}_file", None)
         }
         async with connections(settings) as (client, pool):
@@ -135,6 +136,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         await cli_review.run(args, settings)
     elif args.command == "inventory":
         await cli_inventory.run(args, settings)
+    elif args.command == "datastores":
+        await cli_datastores.run(args, settings)
     elif args.command == "accounts":
         await cli_accounts.run(args, settings)
     elif args.command == "policy":
@@ -219,6 +222,7 @@ def parser() -> argparse.ArgumentParser:
     cli_records.add_parsers(commands)
     cli_review.add_parsers(commands)
     cli_inventory.add_parsers(commands)
+    cli_datastores.add_parsers(commands)
     cli_accounts.add_parsers(commands)
     cli_policy.add_parsers(commands)
     cli_provisions.add_parsers(commands)
@@ -256,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             f"({error.status.name}); is the service running?\n"
         )
         return 1
-    except Diverged:
+    except (Diverged, cli_datastores.MapMismatch):
         return 3
     return 0
 

@@ -15,6 +15,7 @@ from runtime.pem import read_pem
 from runtime.settings.api import ApiSettings
 from runtime.settings.base import Concern, SettingsError
 from runtime.settings.database import DatabaseSettings
+from runtime.settings.datastores import DataStoresSettings
 from runtime.settings.evidence import EvidenceSettings
 from runtime.settings.local import LocalSettings
 from runtime.settings.mail import MailSettings
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_PERSONAL_DATA_RETENTION",
     "ApiSettings",
     "Concern",
+    "DataStoresSettings",
     "DatabaseSettings",
     "EvidenceSettings",
     "LocalSettings",
@@ -64,6 +66,7 @@ class Settings(BaseModel):
     personal_data: PersonalDataSettings
     evidence: EvidenceSettings
     policy: PolicySettings
+    datastores: DataStoresSettings
 
     def __init__(self, **variables: Any) -> None:  # each concern takes the ones it reads
         super().__init__(
@@ -78,6 +81,7 @@ class Settings(BaseModel):
             personal_data=PersonalDataSettings(**variables),
             evidence=EvidenceSettings(**variables),
             policy=PolicySettings(**variables),
+            datastores=DataStoresSettings(**variables),
         )
 
     @classmethod
@@ -119,6 +123,13 @@ class Settings(BaseModel):
         return (
             self.evidence.checkpoint_key or self.local.data_dir / "keys" / "checkpoint-ed25519.pem"
         )
+
+    def datastores_file(self) -> Path | None:
+        """The data map in use: DSR_DATASTORES, or the data folder's when there is one."""
+        if self.datastores.datastores is not None:
+            return self.datastores.datastores
+        local = self.local.data_dir / "datastores.yaml"
+        return local if local.exists() else None
 
     def witness_folder(self) -> Path:
         return self.evidence.witness_dir or self.local.data_dir / "witness"

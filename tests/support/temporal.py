@@ -27,6 +27,7 @@ from audit.signing import load_private_key
 from audit.witness import DirectoryWitness
 from domain.authority import Role
 from runtime.cluster import ensure_search_attributes
+from runtime.connectors import OpenSystems
 from runtime.servers import installed_binary
 from service.acts import Actor
 from worker import build_worker, request_activities
@@ -125,6 +126,7 @@ def new_worker(
     folder: Path,
     *,
     interceptors: tuple[Interceptor, ...] = (),
+    systems: OpenSystems | None = None,
 ) -> Worker:
     """The production worker for a test: the suite's act key, and under `folder` a
     checkpoint key (`keys/checkpoint.pem`), a witness (`witness/`) and a maildrop
@@ -142,6 +144,7 @@ def new_worker(
         signer=signer,
         act_key=TEST_ACT_KEY,
         interceptors=interceptors,
+        systems=systems,
     )
 
 
@@ -200,11 +203,14 @@ async def rigged(
     label: str = "dsr-test",
     *,
     interceptors: tuple[Interceptor, ...] = (),
+    systems: OpenSystems | None = None,
 ) -> AsyncIterator[Rig]:
     """A running production worker on the task queue `{label}-{unique}`; `interceptors`
-    go innermost (fault injection)."""
+    go innermost (fault injection); `systems`: the data map's, open."""
     task_queue = f"{label}-{unique}"
-    worker = new_worker(client, pool, task_queue, folder, interceptors=interceptors)
+    worker = new_worker(
+        client, pool, task_queue, folder, interceptors=interceptors, systems=systems
+    )
     async with worker:
         yield Rig(client, task_queue, worker, pool, folder, unique)
 

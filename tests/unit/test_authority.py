@@ -92,7 +92,11 @@ def test_every_act_has_a_role_and_admin_holds_them_all() -> None:
         "record_payment",
         "approve_measure",
         "extend_deadline",
+        "waive_system",
+        "confirm_system",
     }
+    assert ACT_ROLES["waive_system"] is Role.APPROVER
+    assert ACT_ROLES["confirm_system"] is Role.SYSTEM_OWNER
     assert ACT_ROLES["approve_measure"] is Role.APPROVER
     assert ACT_ROLES["record_payment"] is Role.CASHIER
     assert set(ACT_ROLES) == set(Act)
@@ -103,6 +107,8 @@ def test_every_act_has_a_role_and_admin_holds_them_all() -> None:
         "payment",
         "approval",
         "extension",
+        "waiver",
+        "confirmation",
     ]
     assert all(holds((Role.ADMIN,), role) for role in Role)
     assert not holds((Role.AUDITOR,), Role.OPERATOR)

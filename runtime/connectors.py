@@ -1,0 +1,57 @@
+"""The worker's connectors: the data map read and each of its systems opened, once per
+worker, closed when it stops (connectors/)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from connectors.base import Connector
+from connectors.datamap_file import MissingSecret, read_data_map, secret_of
+from connectors.http import HttpConnector
+from connectors.postgres import PostgresConnector
+from domain.datamap import DataMap, System, SystemKind
+from runtime.settings import SettingsError
+
+
+@dataclass(frozen=True)
+class OpenSystems:
+    """The data map and a connector for each system that has one (a manual system has
+    none: its owner finds and acts)."""
+
+    data_map: DataMap = field(default_factory=DataMap)
+    connectors: dict[str, Connector] = field(default_factory=dict)
+
+
+def connector_for(name: str, system: System) -> Connector | None:
+    """The connector of one system, its secrets read now; None for a manual system."""
+    try:
+        if system.kind is SystemKind.POSTGRES:
+            assert system.connection is not None
+            return PostgresConnector(name, system, url=secret_of(system.connection))
+        if system.kind is SystemKind.HTTP:
+            return HttpConnector.from_map(name, system)
+    except MissingSecret as error:
+        raise SettingsError(f"DSR_DATASTORES: system {name}: {error}") from None
+    return None
+
+
+@asynccontextmanager
+async def open_systems(path: Path | None) -> AsyncIterator[OpenSystems]:
+    """The systems of the map at `path` (none when it is None), open until the block ends."""
+    if path is None:
+        yield OpenSystems()
+        return
+    data_map = read_data_map(path)
+    connectors: dict[str, Connector] = {}
+    try:
+        for name, system in data_map.systems.items():
+            connector = connector_for(name, system)
+            if connector is not None:
+                connectors[name] = connector
+        yield OpenSystems(data_map, connectors)
+    finally:
+        for connector in connectors.values():
+            await connector.close()

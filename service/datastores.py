@@ -1,0 +1,126 @@
+"""The data map as an operator uses it: check it against the live systems, preview what a
+subject's requests would collect, and create the demo organisation (`dsr datastores`)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from connectors.base import Collected, SystemRefused, SystemUnavailable
+from connectors.datamap_file import InvalidDataMap, read_data_map
+from connectors.demo.organisation import create_demo_database, write_demo_map
+from runtime.connectors import open_systems
+from runtime.servers import free_port, running_embedded_postgres
+from runtime.settings import Settings
+from service.requests import Refused, Unavailable, connections
+from store.systems import identities_of
+
+
+@dataclass(frozen=True)
+class SystemCheck:
+    system: str
+    kind: str
+    findings: list[str] = field(default_factory=list)
+
+
+def map_path(settings: Settings) -> Path:
+    path = settings.datastores_file()
+    if path is None:
+        raise Refused(
+            "no data map: set DSR_DATASTORES to a datastores.yaml, or run "
+            "`dsr datastores demo` (docs/connectors.md)"
+        )
+    return path
+
+
+async def check(settings: Settings) -> list[SystemCheck]:
+    """Each system's findings against the live system: its tables and columns, indexes on
+    what a subject is found by, the connector's rights (a manual system has none)."""
+    path = map_path(settings)
+    data_map = read_data_map(path)  # InvalidDataMap: the map's own problems, one a line
+    results: list[SystemCheck] = []
+    async with open_systems(path) as systems:
+        live = await asyncio.gather(
+            *(connector.check() for connector in systems.connectors.values())
+        )
+        found = dict(zip(systems.connectors, live, strict=True))
+        for name, system in data_map.systems.items():
+            findings = list(found.get(name, []))
+            results.append(SystemCheck(name, system.kind.value, findings))
+    return results
+
+
+@dataclass(frozen=True)
+class Preview:
+    system: str
+    collected: Collected | None = None
+    problem: str | None = None
+
+
+async def preview(settings: Settings, subject_id: str) -> list[Preview]:
+    """What a request of `subject_id` would collect from each system now: nothing is
+    written, no request is made."""
+    path = map_path(settings)
+    async with connections(settings, temporal=False) as (_, pool):
+        async with pool.acquire() as connection:
+            known = await connection.fetchval(
+                "SELECT 1 FROM subjects WHERE subject_id = $1", subject_id
+            )
+            identities = await identities_of(connection, subject_id)
+    if not known:
+        raise Refused(f"no subject {subject_id!r} in the store (load an inventory first)")
+    previews = []
+    async with open_systems(path) as systems:
+        for name, system in systems.data_map.systems.items():
+            connector = systems.connectors.get(name)
+            if connector is None:
+                previews.append(Preview(name, problem=f"manual: its owner {system.owner} finds"))
+                continue
+            try:
+                previews.append(Preview(name, await connector.collect(identities)))
+            except (SystemUnavailable, SystemRefused) as error:
+                previews.append(Preview(name, problem=str(error)))
+    return previews
+
+
+@dataclass(frozen=True)
+class Demo:
+    data_map: Path
+    rows: dict[str, int]
+    support_desk_url: str
+
+
+async def create_demo(settings: Settings, customers: int) -> Demo:
+    """Sesenergy in the embedded PostgreSQL of `make run`, the secret files its map names
+    (0600, in <data dir>/demo) and the map in <data dir>/datastores.yaml."""
+    server = running_embedded_postgres(settings.local.data_dir)
+    if server is None:
+        raise Unavailable(
+            f"the embedded PostgreSQL in {settings.local.data_dir} is not running: start the "
+            "service with `make run` first (the demo organisation lives beside it)"
+        )
+    database = await create_demo_database(server, customers=customers)
+    folder = settings.local.data_dir / "demo"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    url = f"http://127.0.0.1:{free_port()}"
+    files = {
+        "database_url_file": (folder / "customer-db.url", database.url),
+        "support_desk_url_file": (folder / "support-desk.url", url),
+        "support_desk_token_file": (
+            folder / "support-desk.token",
+            f"Bearer {secrets.token_urlsafe(24)}",
+        ),
+    }
+    for path, value in files.values():
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
+        path.write_text(value + "\n", encoding="utf-8")
+    target = settings.local.data_dir / "datastores.yaml"
+    write_demo_map(target, **{name: path for name, (path, _) in files.items()})
+    read_data_map(target)  # the map written is one the worker reads
+    return Demo(target, dict(database.rows), url)
+
+
+__all__ = ["Demo", "InvalidDataMap", "Preview", "SystemCheck", "check", "create_demo", "preview"]

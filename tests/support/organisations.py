@@ -1,0 +1,214 @@
+"""An organisation's own systems for the connector tests: two real PostgreSQL databases (a
+CRM whose orders are reached through their customer, and a marketing list found by
+e-mail), the subject's rows in both beside other people's, and the data map naming them.
+
+The subject's values are the suite's personal values (tests/support/privacy.py), so the
+leak checks find them if any reaches Temporal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from domain.datamap import DataMap
+from tests.support.privacy import HELD_VALUES, PERSONAL
+
+CRM_SCHEMA = """
+CREATE TABLE customers (
+    id        bigint PRIMARY KEY,
+    account   text NOT NULL UNIQUE,
+    email     text,
+    phone     text,
+    full_name text NOT NULL,
+    created   date NOT NULL DEFAULT '2020-01-01',
+    restricted boolean NOT NULL DEFAULT false);
+CREATE TABLE orders (
+    id          bigint PRIMARY KEY,
+    customer_id bigint NOT NULL REFERENCES customers (id),
+    address     text,
+    total       integer NOT NULL,
+    restricted  boolean NOT NULL DEFAULT false);
+CREATE INDEX ON customers (email);
+CREATE INDEX ON orders (customer_id);
+"""
+
+MARKETING_SCHEMA = """
+CREATE TABLE subscribers (
+    id      text PRIMARY KEY,
+    email   text NOT NULL,
+    segment text,
+    restricted boolean NOT NULL DEFAULT false);
+CREATE INDEX ON subscribers (email);
+"""
+
+
+def database_url(server: str, database: str) -> str:
+    return urlunsplit(urlsplit(server)._replace(path=f"/{database}"))
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """The two databases' URLs (as the server's superuser) and the subject they hold."""
+
+    crm: str
+    marketing: str
+    subject_id: str
+
+    def data_map(self, **extra_systems: dict[str, Any]) -> DataMap:
+        return DataMap.model_validate({"systems": {**organisation_systems(self), **extra_systems}})
+
+
+def organisation_systems(organisation: Organisation) -> dict[str, Any]:
+    """The map of both databases, their URLs in variables named after the test's subject
+    (the connector reads them through `secret_of`, as in production)."""
+    return {
+        "crm": {
+            "kind": "postgres",
+            "connection": {"env": crm_variable(organisation)},
+            "collections": {
+                "customers": {
+                    "identities": [
+                        {"column": "account", "identity": "subject_id"},
+                        {"column": "email", "identity": "email"},
+                    ],
+                    "suspension_flag": "restricted",
+                    "fields": {
+                        "email": {
+                            "column": "email",
+                            "category": "contact",
+                            "purposes": ["service_emails"],
+                            "identifies": True,
+                            "erasure": "mask",
+                        },
+                        "phone": {
+                            "column": "phone",
+                            "category": "contact",
+                            "purposes": ["important_notices"],
+                        },
+                        "full_name": {
+                            "column": "full_name",
+                            "category": "identity",
+                            "purposes": ["provide_service"],
+                            "as": "name",
+                            "erasure": "mask",
+                        },
+                    },
+                },
+                "orders": {
+                    "through": {
+                        "collection": "customers",
+                        "column": "customer_id",
+                        "references": "id",
+                    },
+                    "suspension_flag": "restricted",
+                    "fields": {
+                        "address": {
+                            "column": "address",
+                            "category": "contact",
+                            "purposes": ["sell_to_brokers"],
+                            "erasure": "delete_row",
+                        },
+                    },
+                },
+            },
+        },
+        "marketing": {
+            "kind": "postgres",
+            "connection": {"env": marketing_variable(organisation)},
+            "collections": {
+                "subscribers": {
+                    "key": "id",
+                    "identities": [{"column": "email", "identity": "email"}],
+                    "suspension_flag": "restricted",
+                    "fields": {
+                        "segment": {
+                            "column": "segment",
+                            "category": "characteristic",
+                            "purposes": ["resale_to_brokers"],
+                            "erasure": "delete_row",
+                        },
+                    },
+                },
+            },
+        },
+    }
+
+
+def crm_variable(organisation: Organisation) -> str:
+    return f"CRM_URL_{organisation.subject_id.upper().replace('-', '_')}"
+
+
+def marketing_variable(organisation: Organisation) -> str:
+    return f"MARKETING_URL_{organisation.subject_id.upper().replace('-', '_')}"
+
+
+@contextlib.asynccontextmanager
+async def organisation(server: str, unique: str, subject_id: str) -> AsyncIterator[Organisation]:
+    """Both databases made for one test, with the subject's rows and two other people's,
+    dropped afterwards."""
+    names = (f"crm_{unique}", f"mkt_{unique}")
+    admin = await asyncpg.connect(server)
+    try:
+        for name in names:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        crm, marketing = (database_url(server, name) for name in names)
+        connection = await asyncpg.connect(crm)
+        try:
+            await connection.execute(CRM_SCHEMA)
+            await connection.executemany(
+                "INSERT INTO customers (id, account, email, phone, full_name)"
+                " VALUES ($1, $2, $3, $4, $5)",
+                [
+                    (1, subject_id, PERSONAL["email"], HELD_VALUES["phone"], PERSONAL["name"]),
+                    (2, "other-2", "other2@example.com", "03-0000-0002", "Other Two"),
+                    (3, "other-3", "other3@example.com", None, "Other Three"),
+                ],
+            )
+            await connection.executemany(
+                "INSERT INTO orders (id, customer_id, address, total) VALUES ($1, $2, $3, $4)",
+                [
+                    (10, 1, HELD_VALUES["address"], 1200),
+                    (11, 1, HELD_VALUES["address"], 800),
+                    (20, 2, "2-2-2 Other, Osaka", 500),
+                    (30, 3, "3-3-3 Other, Kyoto", 700),
+                ],
+            )
+        finally:
+            await connection.close()
+        connection = await asyncpg.connect(marketing)
+        try:
+            await connection.execute(MARKETING_SCHEMA)
+            await connection.executemany(
+                "INSERT INTO subscribers (id, email, segment) VALUES ($1, $2, $3)",
+                [
+                    ("sub-1", PERSONAL["email"], HELD_VALUES["segment"]),
+                    ("sub-2", "other2@example.com", "weekend-buyer"),
+                ],
+            )
+        finally:
+            await connection.close()
+        yield Organisation(crm, marketing, subject_id)
+    finally:
+        for name in names:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def rows_of(url: str, table: str) -> dict[str, str]:
+    """Every row of a table as its JSON text, by key: a dump to compare before and after."""
+    connection = await asyncpg.connect(url)
+    try:
+        return {
+            str(row["id"]): row["json"]
+            for row in await connection.fetch(
+                f"SELECT id, row_to_json(t)::text AS json FROM {table} t ORDER BY id"
+            )
+        }
+    finally:
+        await connection.close()

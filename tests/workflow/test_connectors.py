@@ -1,0 +1,364 @@
+"""Fulfilment where the data lives: requests searched and carried out in two real
+PostgreSQL databases of the organisation (a CRM whose orders are reached through their
+customer, a marketing list found by e-mail), on the time-skipping server with the real
+store. Each system's part is its own durable step; events name systems, collections and
+counts; nothing of the subject reaches Temporal; every other person's rows stay as they
+were, byte for byte."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from connectors.base import Collected, Connector, Identities, SystemUnavailable
+from domain.deadlines import Step
+from domain.fulfilment import Plan
+from runtime.connectors import OpenSystems, connector_for
+from service import acts
+from service.requests import status
+from store.events import EventStore
+from store.review import review_document
+from tests.support.faults import FailAfterEffect
+from tests.support.organisations import (
+    Organisation,
+    crm_variable,
+    marketing_variable,
+    organisation,
+    rows_of,
+)
+from tests.support.privacy import HELD_VALUES, NEW_PHONE
+from tests.support.scenarios import (
+    Scenario,
+    check_record,
+    event_types,
+    outcome_notice,
+    outcome_of,
+)
+from tests.support.temporal import Rig, actor, eventually, rigged
+
+
+@pytest.fixture
+async def shop(postgres_server: str, unique: str) -> AsyncIterator[Organisation]:
+    async with organisation(postgres_server, unique, f"s-{unique}") as made:
+        yield made
+
+
+@pytest.fixture
+def secrets_set(shop: Organisation) -> Iterator[None]:
+    """The databases' URLs where the map says they are: in the environment."""
+    os.environ[crm_variable(shop)] = shop.crm
+    os.environ[marketing_variable(shop)] = shop.marketing
+    yield
+    del os.environ[crm_variable(shop)], os.environ[marketing_variable(shop)]
+
+
+class Flaky:
+    """A connector whose system can be taken down and brought back by the test."""
+
+    def __init__(self, inner: Connector) -> None:
+        self.inner, self.name, self.system = inner, inner.name, inner.system
+        self.down = False
+        self.refused_calls = 0
+
+    def _gate(self) -> None:
+        if self.down:
+            self.refused_calls += 1
+            raise SystemUnavailable(f"{self.name}: cannot be reached (test)")
+
+    async def collect(self, identities: Identities) -> Collected:
+        self._gate()
+        return await self.inner.collect(identities)
+
+    async def apply(self, plan: Plan, identities: Identities) -> None:
+        self._gate()
+        await self.inner.apply(plan, identities)
+
+    async def confirm(self, plan: Plan, identities: Identities) -> list[str]:
+        self._gate()
+        return await self.inner.confirm(plan, identities)
+
+    async def check(self) -> list[str]:
+        return await self.inner.check()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+@dataclass
+class Systems:
+    open: OpenSystems
+    crm: Flaky
+
+
+@pytest.fixture
+async def systems(shop: Organisation, secrets_set: None) -> AsyncIterator[Systems]:
+    data_map = shop.data_map()
+    inner = connector_for("crm", data_map.systems["crm"])
+    marketing = connector_for("marketing", data_map.systems["marketing"])
+    assert inner is not None and marketing is not None
+    crm = Flaky(inner)
+    yield Systems(OpenSystems(data_map, {"crm": crm, "marketing": marketing}), crm)
+    await crm.close()
+    await marketing.close()
+
+
+@pytest.fixture
+async def shop_rig(
+    time_skipping_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
+    systems: Systems,
+) -> AsyncIterator[Rig]:
+    async with rigged(
+        time_skipping_env.client, pool, tmp_path, unique, systems=systems.open
+    ) as rig:
+        yield rig
+
+
+async def _payloads(pool: asyncpg.Pool, request_id: str, type: str) -> list[dict]:
+    return [
+        event.payload
+        for event in await EventStore(pool).events(request_id)
+        if event.type.value == type
+    ]
+
+
+async def test_a_disclosure_finds_the_subject_in_every_system(
+    shop_rig: Rig, pool: asyncpg.Pool
+) -> None:
+    request = await Scenario(shop_rig, "dis").disclosure().verified().at(Step.DECIDE)
+    collected = {p["system"]: p for p in await _payloads(pool, request.id, "system.collected")}
+    assert collected["crm"]["collections"] == "customers:1,orders:2"
+    assert collected["crm"]["rows"] == 3 and collected["crm"]["items"] == 5
+    assert collected["marketing"]["collections"] == "subscribers:1"
+    document = await review_document(pool, request.id)
+    where = {(i["system"], i["collection"], i["field"], i["value"]) for i in document["items"]}
+    assert ("crm", "customers", "phone", HELD_VALUES["phone"]) in where
+    assert ("crm", "orders", "address", HELD_VALUES["address"]) in where
+    assert ("marketing", "subscribers", "segment", HELD_VALUES["segment"]) in where
+    assert ("inventory", None, "phone", HELD_VALUES["phone"]) in where
+    await check_record(shop_rig.client, pool, request.id, "connectors_disclosure_at_decide")
+
+
+async def _erase(rig: Rig, pool: asyncpg.Pool, label: str) -> str:
+    request = await (
+        Scenario(rig, label).suspension("erase", "used_beyond_purpose").verified().at(Step.DECIDE)
+    )
+    await acts.decide(request.id, "erased", actor("op-1"), client=rig.client, pool=pool)
+    assert await outcome_of(rig.client, request.id) == "erased"
+    return request.id
+
+
+async def test_an_erasure_changes_exactly_the_subjects_mapped_rows_in_each_system(
+    shop_rig: Rig, pool: asyncpg.Pool, shop: Organisation
+) -> None:
+    before = {
+        "customers": await rows_of(shop.crm, "customers"),
+        "orders": await rows_of(shop.crm, "orders"),
+        "subscribers": await rows_of(shop.marketing, "subscribers"),
+    }
+    request_id = await _erase(shop_rig, pool, "era")
+    after = {
+        "customers": await rows_of(shop.crm, "customers"),
+        "orders": await rows_of(shop.crm, "orders"),
+        "subscribers": await rows_of(shop.marketing, "subscribers"),
+    }
+    # The orders' addresses are used beyond purpose (delete_row), the segment too: gone.
+    assert set(before["orders"]) - set(after["orders"]) == {"10", "11"}
+    assert set(before["subscribers"]) - set(after["subscribers"]) == {"sub-1"}
+    # Everything else, the subject's customer row included (within purpose), is as it was.
+    for table, rows in after.items():
+        for key, row in rows.items():
+            assert before[table][key] == row, f"{table} {key} changed"
+    done = {p["system"]: p for p in await _payloads(pool, request_id, "system.carried_out")}
+    assert done["crm"]["collections"] == "orders:2" and done["crm"]["rows"] == 2
+    assert done["marketing"]["collections"] == "subscribers:1"
+    notice = await outcome_notice(pool, request_id)
+    assert "crm: done, in 2 records" in notice and "marketing: done, in 1 record" in notice
+    types = await event_types(pool, request_id)
+    # Each system's part before the service's own records, and its key's shredding.
+    assert types.index("system.carried_out") < types.index("data.erased")
+    await check_record(shop_rig.client, pool, request_id, "connectors_erased")
+
+
+async def test_a_suspension_sets_the_flag_and_a_correction_changes_the_field(
+    shop_rig: Rig, pool: asyncpg.Pool, shop: Organisation
+) -> None:
+    request = await (
+        Scenario(shop_rig, "sus")
+        .suspension("suspend_use", "used_beyond_purpose")
+        .verified()
+        .at(Step.DECIDE)
+    )
+    await acts.decide(request.id, "use_suspended", actor("op-1"), client=shop_rig.client, pool=pool)
+    assert await outcome_of(shop_rig.client, request.id) == "use_suspended"
+    crm = await asyncpg.connect(shop.crm)
+    try:
+        flags = dict(await crm.fetch("SELECT id, restricted FROM orders ORDER BY id"))
+        assert flags == {10: True, 11: True, 20: False, 30: False}
+        assert not await crm.fetchval("SELECT bool_or(restricted) FROM customers")
+    finally:
+        await crm.close()
+
+    correction = await (
+        Scenario(shop_rig, "cor", subject=request.subject_id)
+        .unseeded()
+        .correction({"field": "phone", "action": "correct", "new_value": NEW_PHONE})
+        .verified()
+        .at(Step.DECIDE)
+    )
+    await acts.decide(
+        correction.id, "correction_made", actor("op-1"), client=shop_rig.client, pool=pool
+    )
+    assert await outcome_of(shop_rig.client, correction.id) == "correction_made"
+    crm = await asyncpg.connect(shop.crm)
+    try:
+        phones = dict(await crm.fetch("SELECT id, phone FROM customers ORDER BY id"))
+        assert phones == {1: NEW_PHONE, 2: "03-0000-0002", 3: None}
+    finally:
+        await crm.close()
+    await check_record(shop_rig.client, pool, correction.id, "connectors_corrected")
+
+
+async def test_each_effect_happens_once_when_an_activity_fails_after_it(
+    time_skipping_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
+    systems: Systems,
+    shop: Organisation,
+) -> None:
+    faults = FailAfterEffect()
+    async with rigged(
+        time_skipping_env.client,
+        pool,
+        tmp_path,
+        unique,
+        interceptors=(faults,),
+        systems=systems.open,
+    ) as rig:
+        request_id = await _erase(rig, pool, "once")
+    retried = {name for name, attempts in faults.attempts.values() if len(attempts) > 1}
+    assert {"collect_from_system", "carry_out_in_system"} <= retried
+    assert len(await _payloads(pool, request_id, "system.collected")) == 2
+    assert len(await _payloads(pool, request_id, "system.carried_out")) == 2
+    assert set(await rows_of(shop.crm, "orders")) == {"20", "30"}
+    assert set(await rows_of(shop.marketing, "subscribers")) == {"sub-2"}
+
+
+async def test_a_system_down_during_act_holds_the_request_until_it_returns(
+    shop_rig: Rig, pool: asyncpg.Pool, systems: Systems, shop: Organisation
+) -> None:
+    request = await (
+        Scenario(shop_rig, "down")
+        .suspension("erase", "used_beyond_purpose")
+        .verified()
+        .at(Step.DECIDE)
+    )
+    systems.crm.down = True
+    await acts.decide(request.id, "erased", actor("op-1"), client=shop_rig.client, pool=pool)
+    await eventually(lambda: _refused_calls(systems), lambda calls: calls >= 2, within=60)
+    view = await status(request.id, client=shop_rig.client, pool=pool)
+    assert view.step is Step.ACT and view.outcome is None
+    # The marketing list did its part; the CRM has not, and its rows are all there.
+    assert [p["system"] for p in await _payloads(pool, request.id, "system.carried_out")] == [
+        "marketing"
+    ]
+    assert set(await rows_of(shop.crm, "orders")) == {"10", "11", "20", "30"}
+    systems.crm.down = False
+    assert await outcome_of(shop_rig.client, request.id) == "erased"
+    assert set(await rows_of(shop.crm, "orders")) == {"20", "30"}
+
+
+async def _refused_calls(systems: Systems) -> int:
+    return systems.crm.refused_calls
+
+
+async def test_a_manual_system_waits_for_its_owners_signed_act(
+    time_skipping_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
+    shop: Organisation,
+    secrets_set: None,
+) -> None:
+    data_map = shop.data_map(
+        archive={
+            "kind": "manual",
+            "owner": "archivist",
+            "collections": {
+                "boxes": {
+                    "identities": [{"column": "name", "identity": "subject_id"}],
+                    "fields": {
+                        "letters": {
+                            "column": "letters",
+                            "category": "history",
+                            "purposes": ["respond_to_inquiries"],
+                            "suspension": "refuse",
+                            "reason": "paper letters are kept as they are",
+                        }
+                    },
+                }
+            },
+        }
+    )
+    connectors = {
+        name: connector
+        for name, system in data_map.systems.items()
+        if (connector := connector_for(name, system)) is not None
+    }
+    try:
+        async with rigged(
+            time_skipping_env.client,
+            pool,
+            tmp_path,
+            unique,
+            systems=OpenSystems(data_map, connectors),
+        ) as rig:
+            request = await Scenario(rig, "man").disclosure().verified().at(Step.INVESTIGATE)
+
+            async def waiting() -> tuple[str, ...]:
+                view = await status(request.id, client=rig.client, pool=pool)
+                return view.awaiting_systems
+
+            assert await eventually(waiting, lambda names: names == ("archive",)) == ("archive",)
+            with pytest.raises(acts.Refused, match="confirmed by its owner"):
+                await acts.confirm_system(
+                    request.id,
+                    "archive",
+                    "collect",
+                    2,
+                    actor("op-1"),
+                    client=rig.client,
+                    pool=pool,
+                )
+            view = await acts.confirm_system(
+                request.id,
+                "archive",
+                "collect",
+                2,
+                actor("archivist"),
+                client=rig.client,
+                pool=pool,
+                note="two letters in box 7",
+            )
+            assert view.awaiting_systems == ()
+            await eventually(
+                lambda: status(request.id, client=rig.client, pool=pool),
+                lambda view: view.step is Step.DECIDE,
+            )
+            confirmed = await _payloads(pool, request.id, "system.confirmed")
+            assert [(p["system"], p["step"], p["rows"]) for p in confirmed] == [
+                ("archive", "collect", 2)
+            ]
+            assert "two letters" not in str(confirmed)
+    finally:
+        for connector in connectors.values():
+            await connector.close()
