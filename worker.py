@@ -52,7 +52,7 @@ from runtime.cluster import (
     ensure_retention,
     ensure_search_attributes,
 )
-from runtime.connectors import OpenSystems, open_systems
+from runtime.connectors import OpenSystems, demo_support_desk, open_systems
 from runtime.log_context import LogContextInterceptor
 from runtime.metrics import ActivityFailureMetrics, prometheus_runtime, store_gauges
 from runtime.notice_senders import notice_sender
@@ -326,7 +326,8 @@ async def _serve(
                     if api_socket
                     else contextlib.nullcontext()
                 )
-                async with worker, gauges, api:
+                desk = demo_support_desk(settings.local.data_dir, systems.data_map)
+                async with desk, worker, gauges, api:
                     log.info(
                         "worker running; press Ctrl-C to stop",
                         temporal=servers.temporal_address,

@@ -3,13 +3,16 @@ worker, closed when it stops (connectors/)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from connectors.base import Connector
 from connectors.datamap_file import MissingSecret, read_data_map, secret_of
+from connectors.demo.support_desk import support_desk_serving
 from connectors.http import HttpConnector
 from connectors.postgres import PostgresConnector
 from domain.datamap import DataMap, System, SystemKind
@@ -55,3 +58,29 @@ async def open_systems(path: Path | None) -> AsyncIterator[OpenSystems]:
     finally:
         for connector in connectors.values():
             await connector.close()
+
+
+DEMO_FOLDER = "demo"
+"""Where `dsr datastores demo` keeps the demo's secret files, in the data folder."""
+
+
+def demo_support_desk(data_dir: Path, data_map: DataMap) -> AbstractAsyncContextManager[object]:
+    """The demo's support desk, served beside the worker when the map in use names it
+    (its URL is the demo's file): the HTTP system of the demo organisation."""
+    folder = data_dir / DEMO_FOLDER
+    url_file = folder / "support-desk.url"
+    named = any(
+        system.connection is not None
+        and system.connection.secret_file is not None
+        and Path(system.connection.secret_file) == url_file
+        for system in data_map.systems.values()
+    )
+    if not (named and url_file.exists()):
+        return contextlib.nullcontext()
+    port = urlsplit(url_file.read_text(encoding="utf-8").strip()).port or 0
+    token = (folder / "support-desk.token").read_text(encoding="utf-8").strip()
+    return support_desk_serving(
+        (folder / "support-desk-db.url").read_text(encoding="utf-8").strip(),
+        token.removeprefix("Bearer "),
+        port=port,
+    )

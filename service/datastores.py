@@ -7,11 +7,15 @@ import asyncio
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
 
 from connectors.base import Collected, SystemRefused, SystemUnavailable
 from connectors.datamap_file import InvalidDataMap, read_data_map
 from connectors.demo.organisation import create_demo_database, write_demo_map
-from runtime.connectors import open_systems
+from connectors.demo.support_desk import create_support_desk_schema, seed_support_desk
+from runtime.connectors import DEMO_FOLDER, open_systems
 from runtime.servers import free_port, running_embedded_postgres
 from runtime.settings import Settings
 from service.requests import Refused, Unavailable, connections
@@ -85,6 +89,9 @@ async def preview(settings: Settings, subject_id: str) -> list[Preview]:
     return previews
 
 
+DEMO_DATABASE = "sesenergy"
+
+
 @dataclass(frozen=True)
 class Demo:
     data_map: Path
@@ -101,10 +108,20 @@ async def create_demo(settings: Settings, customers: int) -> Demo:
             f"the embedded PostgreSQL in {settings.local.data_dir} is not running: start the "
             "service with `make run` first (the demo organisation lives beside it)"
         )
-    database = await create_demo_database(server, customers=customers)
-    folder = settings.local.data_dir / "demo"
+    database = await create_demo_database(server, database=DEMO_DATABASE, customers=customers)
+    # The support desk keeps its records in a schema of the same database, as its own
+    # application would; it is served by `make run` when the map names it.
+    desk_database = with_database(server, DEMO_DATABASE)
+    connection = await asyncpg.connect(desk_database)
+    try:
+        await create_support_desk_schema(connection)
+        await seed_support_desk(connection, customers)
+    finally:
+        await connection.close()
+    folder = settings.local.data_dir / DEMO_FOLDER
     folder.mkdir(mode=0o700, exist_ok=True)
     url = f"http://127.0.0.1:{free_port()}"
+    _secret(folder / "support-desk-db.url", desk_database)
     files = {
         "database_url_file": (folder / "customer-db.url", database.url),
         "support_desk_url_file": (folder / "support-desk.url", url),
@@ -114,13 +131,22 @@ async def create_demo(settings: Settings, customers: int) -> Demo:
         ),
     }
     for path, value in files.values():
-        path.touch(mode=0o600, exist_ok=True)
-        path.chmod(0o600)
-        path.write_text(value + "\n", encoding="utf-8")
+        _secret(path, value)
     target = settings.local.data_dir / "datastores.yaml"
     write_demo_map(target, **{name: path for name, (path, _) in files.items()})
     read_data_map(target)  # the map written is one the worker reads
     return Demo(target, dict(database.rows), url)
+
+
+def _secret(path: Path, value: str) -> None:
+    """A secret file, readable by its owner only from before its value is written."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(value + "\n", encoding="utf-8")
+
+
+def with_database(url: str, database: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
 
 
 __all__ = ["Demo", "InvalidDataMap", "Preview", "SystemCheck", "check", "create_demo", "preview"]

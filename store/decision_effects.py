@@ -63,6 +63,14 @@ def email_index(vault: Vault, field: str, value: str) -> str | None:
     return vault.blind_index(value) if field == EMAIL_FIELD else None
 
 
+def item_label(row: asyncpg.Record | dict) -> str:
+    """An item's field, and where it is kept when that is one of the organisation's
+    systems rather than the service's own records: no value."""
+    if row["system"] is None:
+        return str(row["field"])
+    return f"{row['field']} ({row['system']}: {row['collection']})"
+
+
 async def request_details(connection: Connection, request_id: str) -> tuple[str, dict]:
     """The request's subject and its details, opened."""
     request = await connection.fetchrow(
@@ -138,7 +146,7 @@ async def _suspend_or_erase(connection: Connection, order: CarryOut, subject_id:
     outcome = order.decision.outcome
     findings = order.findings
     scope = await connection.fetch(
-        """SELECT item_id, category, field, value FROM personal_data
+        """SELECT item_id, category, field, value, system, collection FROM personal_data
             WHERE subject_id = $1 AND item_id = ANY($2::bigint[])
               AND ($3 OR suspended_at IS NULL)
             ORDER BY category, field""",
@@ -164,7 +172,7 @@ async def _suspend_or_erase(connection: Connection, order: CarryOut, subject_id:
     # "The rest" is what the investigation judged, not what happens to be held now.
     left = findings.items_held - len(findings.items_in_breach) - findings.already_suspended
     payload: dict[str, PayloadValue] = {
-        "items": ",".join(f"{row['category']}/{row['field']}" for row in scope),
+        "items": ",".join(f"{row['category']}/{item_label(row)}" for row in scope),
         "items_left": left,
         "already_suspended": order.findings.already_suspended,
         "grounds": ",".join(g.value for g in order.findings.requested_grounds),

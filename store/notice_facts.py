@@ -25,6 +25,7 @@ from domain.messages import QueueNotice
 from domain.notices import NoticeFacts, NoticeKind
 from domain.requests import DataCategory, RequestKind
 from store.connection import Connection
+from store.decision_effects import item_label
 from store.identity_checks import code_verified, registration_matched
 from store.sealing import ERASED, vault_of
 
@@ -147,7 +148,13 @@ async def _outcome_facts(connection: Connection, request_id: str) -> NoticeFacts
         items = vault_of(connection).open_json(disclosure["items"]) or []  # [] once erased
         facts |= {
             "disclosed_items": tuple(
-                (i["category"], _where(i), i["value"], bool(i.get("suspended"))) for i in items
+                (
+                    i["category"],
+                    item_label({"system": None, **i}),
+                    i["value"],
+                    bool(i.get("suspended")),
+                )
+                for i in items
             ),
             "excluded": dict(disclosure["excluded"]),
             "withheld": dict(disclosure["withheld"]),
@@ -186,13 +193,6 @@ async def _outcome_facts(connection: Connection, request_id: str) -> NoticeFacts
         facts |= await _provision_facts(connection, request_id, stopped)
     facts["systems"] = await _system_facts(connection, request_id)
     return NoticeFacts(**facts)
-
-
-def _where(item: dict) -> str:
-    """A disclosed item's field, and the system it is kept in when it is not the service's
-    own record."""
-    system = item.get("system")
-    return f"{item['field']} ({system}: {item['collection']})" if system else item["field"]
 
 
 async def _system_facts(
