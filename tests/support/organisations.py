@@ -1,6 +1,8 @@
 """An organisation's own systems for the connector tests: two real PostgreSQL databases (a
 CRM whose orders are reached through their customer, and a marketing list found by
-e-mail), the subject's rows in both beside other people's, and the data map naming them.
+e-mail) and the demo's HTTP support desk (its records in the CRM's database, served on a
+port of its own), the subject's rows in each beside other people's, and the data map
+naming them.
 
 The subject's values are the suite's personal values (tests/support/privacy.py), so the
 leak checks find them if any reaches Temporal.
@@ -9,6 +11,7 @@ leak checks find them if any reaches Temporal.
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from connectors.demo.support_desk import create_support_desk_schema, support_desk_serving
 from domain.datamap import DataMap
 from tests.support.privacy import HELD_VALUES, PERSONAL
 
@@ -48,6 +52,9 @@ CREATE INDEX ON subscribers (email);
 """
 
 
+DESK_BODY = "Please stop selling my usage profile (secret-desk-marker)."
+
+
 def database_url(server: str, database: str) -> str:
     return urlunsplit(urlsplit(server)._replace(path=f"/{database}"))
 
@@ -59,6 +66,8 @@ class Organisation:
     crm: str
     marketing: str
     subject_id: str
+    desk: str  # the support desk's base URL
+    desk_token: str
 
     def data_map(self, **extra_systems: dict[str, Any]) -> DataMap:
         return DataMap.model_validate({"systems": {**organisation_systems(self), **extra_systems}})
@@ -118,6 +127,34 @@ def organisation_systems(organisation: Organisation) -> dict[str, Any]:
                 },
             },
         },
+        "desk": {
+            "kind": "http",
+            "connection": {"env": desk_variable(organisation)},
+            "auth": {"env": desk_variable(organisation) + "_AUTH"},
+            "operations": {
+                "collect": "GET /subjects/{email}",
+                "erase": "POST /subjects/{email}/erase",
+                "suspend": "POST /subjects/{email}/suspend",
+                "correct": "POST /subjects/{email}/correct",
+            },
+            "collections": {
+                "tickets": {
+                    "identities": [{"column": "contact_email", "identity": "email"}],
+                    "fields": {
+                        "body": {
+                            "column": "body",
+                            "category": "history",
+                            "purposes": ["resale_to_brokers"],
+                        },
+                        "subject": {
+                            "column": "subject",
+                            "category": "history",
+                            "purposes": ["respond_to_inquiries"],
+                        },
+                    },
+                },
+            },
+        },
         "marketing": {
             "kind": "postgres",
             "connection": {"env": marketing_variable(organisation)},
@@ -142,6 +179,10 @@ def organisation_systems(organisation: Organisation) -> dict[str, Any]:
 
 def crm_variable(organisation: Organisation) -> str:
     return f"CRM_URL_{organisation.subject_id.upper().replace('-', '_')}"
+
+
+def desk_variable(organisation: Organisation) -> str:
+    return f"DESK_URL_{organisation.subject_id.upper().replace('-', '_')}"
 
 
 def marketing_variable(organisation: Organisation) -> str:
@@ -170,6 +211,15 @@ async def organisation(server: str, unique: str, subject_id: str) -> AsyncIterat
                     (3, "other-3", "other3@example.com", None, "Other Three"),
                 ],
             )
+            await create_support_desk_schema(connection)
+            await connection.executemany(
+                "INSERT INTO support_desk.tickets (id, contact_email, subject, body)"
+                " VALUES ($1, $2, $3, $4)",
+                [
+                    ("T-1", PERSONAL["email"], "My bill", DESK_BODY),
+                    ("T-2", "other2@example.com", "Moving house", "Please move my supply."),
+                ],
+            )
             await connection.executemany(
                 "INSERT INTO orders (id, customer_id, address, total) VALUES ($1, $2, $3, $4)",
                 [
@@ -193,7 +243,9 @@ async def organisation(server: str, unique: str, subject_id: str) -> AsyncIterat
             )
         finally:
             await connection.close()
-        yield Organisation(crm, marketing, subject_id)
+        token = secrets.token_urlsafe(16)
+        async with support_desk_serving(crm, token) as desk:
+            yield Organisation(crm, marketing, subject_id, desk, token)
     finally:
         for name in names:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

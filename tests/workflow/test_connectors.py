@@ -26,8 +26,10 @@ from store.events import EventStore
 from store.review import review_document
 from tests.support.faults import FailAfterEffect
 from tests.support.organisations import (
+    DESK_BODY,
     Organisation,
     crm_variable,
+    desk_variable,
     marketing_variable,
     organisation,
     rows_of,
@@ -52,10 +54,16 @@ async def shop(postgres_server: str, unique: str) -> AsyncIterator[Organisation]
 @pytest.fixture
 def secrets_set(shop: Organisation) -> Iterator[None]:
     """The databases' URLs where the map says they are: in the environment."""
-    os.environ[crm_variable(shop)] = shop.crm
-    os.environ[marketing_variable(shop)] = shop.marketing
+    variables = {
+        crm_variable(shop): shop.crm,
+        marketing_variable(shop): shop.marketing,
+        desk_variable(shop): shop.desk,
+        desk_variable(shop) + "_AUTH": f"Bearer {shop.desk_token}",
+    }
+    os.environ.update(variables)
     yield
-    del os.environ[crm_variable(shop)], os.environ[marketing_variable(shop)]
+    for name in variables:
+        del os.environ[name]
 
 
 class Flaky:
@@ -101,11 +109,12 @@ async def systems(shop: Organisation, secrets_set: None) -> AsyncIterator[System
     data_map = shop.data_map()
     inner = connector_for("crm", data_map.systems["crm"])
     marketing = connector_for("marketing", data_map.systems["marketing"])
-    assert inner is not None and marketing is not None
+    desk = connector_for("desk", data_map.systems["desk"])
+    assert inner is not None and marketing is not None and desk is not None
     crm = Flaky(inner)
-    yield Systems(OpenSystems(data_map, {"crm": crm, "marketing": marketing}), crm)
-    await crm.close()
-    await marketing.close()
+    yield Systems(OpenSystems(data_map, {"crm": crm, "desk": desk, "marketing": marketing}), crm)
+    for connector in (crm, desk, marketing):
+        await connector.close()
 
 
 @pytest.fixture
@@ -138,13 +147,17 @@ async def test_a_disclosure_finds_the_subject_in_every_system(
     assert collected["crm"]["collections"] == "customers:1,orders:2"
     assert collected["crm"]["rows"] == 3 and collected["crm"]["items"] == 5
     assert collected["marketing"]["collections"] == "subscribers:1"
+    assert collected["desk"]["collections"] == "tickets:1"
     document = await review_document(pool, request.id)
     where = {(i["system"], i["collection"], i["field"], i["value"]) for i in document["items"]}
     assert ("crm", "customers", "phone", HELD_VALUES["phone"]) in where
     assert ("crm", "orders", "address", HELD_VALUES["address"]) in where
     assert ("marketing", "subscribers", "segment", HELD_VALUES["segment"]) in where
+    assert ("desk", "tickets", "body", DESK_BODY) in where
     assert ("inventory", None, "phone", HELD_VALUES["phone"]) in where
     await check_record(shop_rig.client, pool, request.id, "connectors_disclosure_at_decide")
+    history = await shop_rig.client.get_workflow_handle(request.workflow_id).fetch_history()
+    assert "secret-desk-marker" not in history.to_json()
 
 
 async def _erase(rig: Rig, pool: asyncpg.Pool, label: str) -> str:
@@ -165,6 +178,11 @@ async def test_an_erasure_changes_exactly_the_subjects_mapped_rows_in_each_syste
         "subscribers": await rows_of(shop.marketing, "subscribers"),
     }
     request_id = await _erase(shop_rig, pool, "era")
+    tickets = await _tickets(shop)
+    assert tickets == {
+        "T-1": ("My bill", None),  # the body, used beyond purpose, set to null
+        "T-2": ("Moving house", "Please move my supply."),
+    }
     after = {
         "customers": await rows_of(shop.crm, "customers"),
         "orders": await rows_of(shop.crm, "orders"),
@@ -180,6 +198,7 @@ async def test_an_erasure_changes_exactly_the_subjects_mapped_rows_in_each_syste
     done = {p["system"]: p for p in await _payloads(pool, request_id, "system.carried_out")}
     assert done["crm"]["collections"] == "orders:2" and done["crm"]["rows"] == 2
     assert done["marketing"]["collections"] == "subscribers:1"
+    assert done["desk"]["collections"] == "tickets:1"
     notice = await outcome_notice(pool, request_id)
     assert "crm: done, in 2 records" in notice and "marketing: done, in 1 record" in notice
     types = await event_types(pool, request_id)
@@ -247,8 +266,9 @@ async def test_each_effect_happens_once_when_an_activity_fails_after_it(
         request_id = await _erase(rig, pool, "once")
     retried = {name for name, attempts in faults.attempts.values() if len(attempts) > 1}
     assert {"collect_from_system", "carry_out_in_system"} <= retried
-    assert len(await _payloads(pool, request_id, "system.collected")) == 2
-    assert len(await _payloads(pool, request_id, "system.carried_out")) == 2
+    assert len(await _payloads(pool, request_id, "system.collected")) == 3
+    assert len(await _payloads(pool, request_id, "system.carried_out")) == 3
+    assert (await _tickets(shop))["T-1"] == ("My bill", None)
     assert set(await rows_of(shop.crm, "orders")) == {"20", "30"}
     assert set(await rows_of(shop.marketing, "subscribers")) == {"sub-2"}
 
@@ -267,14 +287,28 @@ async def test_a_system_down_during_act_holds_the_request_until_it_returns(
     await eventually(lambda: _refused_calls(systems), lambda calls: calls >= 2, within=60)
     view = await status(request.id, client=shop_rig.client, pool=pool)
     assert view.step is Step.ACT and view.outcome is None
-    # The marketing list did its part; the CRM has not, and its rows are all there.
-    assert [p["system"] for p in await _payloads(pool, request.id, "system.carried_out")] == [
-        "marketing"
+    # The marketing list and the desk did their part; the CRM has not: its rows are there.
+    assert sorted(p["system"] for p in await _payloads(pool, request.id, "system.carried_out")) == [
+        "desk",
+        "marketing",
     ]
     assert set(await rows_of(shop.crm, "orders")) == {"10", "11", "20", "30"}
     systems.crm.down = False
     assert await outcome_of(shop_rig.client, request.id) == "erased"
     assert set(await rows_of(shop.crm, "orders")) == {"20", "30"}
+
+
+async def _tickets(shop: Organisation) -> dict[str, tuple[str, str | None]]:
+    connection = await asyncpg.connect(shop.crm)
+    try:
+        return {
+            row["id"]: (row["subject"], row["body"])
+            for row in await connection.fetch(
+                "SELECT id, subject, body FROM support_desk.tickets ORDER BY id"
+            )
+        }
+    finally:
+        await connection.close()
 
 
 async def _refused_calls(systems: Systems) -> int:
