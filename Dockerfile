@@ -24,6 +24,7 @@ COPY runtime/ runtime/
 COPY store/ store/
 COPY mail/ mail/
 COPY audit/ audit/
+COPY connectors/ connectors/
 COPY service/ service/
 COPY interfaces/ interfaces/
 COPY worker.py starter.py ./

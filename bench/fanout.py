@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import shutil
@@ -34,12 +33,13 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import asyncpg
 from temporalio.client import Client, WorkflowHandle
 
 from bench.drive import BENCH_ACT_KEY
-from bench.markdown import FANOUT_BEGIN, FANOUT_END
+from bench.markdown import FANOUT_BEGIN, FANOUT_END, write_section
 from bench.workers import fleet
 from domain.authority import Role
 from domain.purpose_change_messages import (
@@ -307,25 +307,18 @@ deliveries themselves spanned {f["delivery_window_s"]:.1f} s. 1-minute load aver
 
 
 def write_docs(out: Path, section: str, figures: dict[str, object]) -> None:
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(SECTION_BEGIN) + ".*?" + re.escape(SECTION_END) + "\n?", re.S)
-    text = (
-        pattern.sub(lambda _: section, text)
-        if pattern.search(text)
-        else text.rstrip("\n") + "\n\n" + section
-    )
-    out.write_text(text, encoding="utf-8")
-    path = out.with_suffix(".json")
-    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    data.update(
+    write_section(
+        out,
+        SECTION_BEGIN,
+        SECTION_END,
+        section,
         {
             "fanout_subjects": figures["subjects"],
             "fanout_notices_per_s": round(float(figures["notices_per_s"]), 1),  # type: ignore[arg-type]
-            "fanout_max_history_events": max(figures["run_sizes"]),  # type: ignore[type-var]
-            "fanout_worker_peak_rss_mb": round(float(figures["peak_rss_mib"]), 1),
-        }
-    )  # type: ignore[arg-type]
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            "fanout_max_history_events": max(cast(list[int], figures["run_sizes"])),
+            "fanout_worker_peak_rss_mb": round(float(figures["peak_rss_mib"]), 1),  # type: ignore[arg-type]
+        },
+    )
 
 
 async def main(argv: list[str]) -> None:

@@ -4,6 +4,7 @@ section that `make bench-fanout` writes."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -175,23 +176,43 @@ def render(data: Mapping[str, Any]) -> str:
 # into the same two files; a run of `make bench` keeps it as it was.
 FANOUT_BEGIN = "<!-- fanout: written by bench/fanout.py (make bench-fanout) -->"
 FANOUT_END = "<!-- /fanout -->"
-FANOUT_PREFIX = "fanout_"
+CONNECTORS_BEGIN = "<!-- connectors: written by bench/connectors.py (make bench-connectors) -->"
+CONNECTORS_END = "<!-- /connectors -->"
+# The sections other benches write, with the prefix of their keys: `make bench` keeps them.
+KEPT_SECTIONS = (
+    (FANOUT_BEGIN, FANOUT_END, "fanout_"),
+    (CONNECTORS_BEGIN, CONNECTORS_END, "connectors_"),
+)
 
 
-def with_fanout_kept(markdown: str, data: dict[str, Any], out: Path) -> tuple[str, dict[str, Any]]:
-    """`markdown` and `data` with the fan-out section and keys already in `out` (and its
-    .json) carried over."""
-    if out.exists():
-        old = out.read_text(encoding="utf-8")
-        start, end = old.find(FANOUT_BEGIN), old.find(FANOUT_END)
-        if start >= 0 and end > start:
-            markdown = markdown.rstrip("\n") + "\n\n" + old[start : end + len(FANOUT_END)] + "\n"
+def with_sections_kept(
+    markdown: str, data: dict[str, Any], out: Path
+) -> tuple[str, dict[str, Any]]:
+    """`markdown` and `data` with the other benches' sections and keys already in `out`
+    (and its .json) carried over."""
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
     path = out.with_suffix(".json")
-    if path.exists():
-        kept = {
-            k: v
-            for k, v in json.loads(path.read_text(encoding="utf-8")).items()
-            if k.startswith(FANOUT_PREFIX)
-        }
-        data = {**data, **kept}
+    recorded = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    for begin, end, prefix in KEPT_SECTIONS:
+        start, stop = old.find(begin), old.find(end)
+        if start >= 0 and stop > start:
+            markdown = markdown.rstrip("\n") + "\n\n" + old[start : stop + len(end)] + "\n"
+        data = {**data, **{k: v for k, v in recorded.items() if k.startswith(prefix)}}
     return markdown, data
+
+
+def write_section(out: Path, begin: str, end: str, section: str, keys: dict[str, Any]) -> None:
+    """A bench's own section of `out` replaced (or added) and its keys merged into the
+    JSON beside it."""
+    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n"
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end) + "\n?", re.S)
+    text = (
+        pattern.sub(lambda _: section, text)
+        if pattern.search(text)
+        else text.rstrip("\n") + "\n\n" + section
+    )
+    out.write_text(text, encoding="utf-8")
+    path = out.with_suffix(".json")
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data.update(keys)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

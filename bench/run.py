@@ -39,7 +39,7 @@ from bench.drive import (
     receipt_latencies_ms,
 )
 from bench.loops import baseline, closed_loop, history_counts, open_loop
-from bench.markdown import render, with_fanout_kept
+from bench.markdown import render, with_sections_kept
 from bench.report import (
     BASELINE_STEPS,
     BEFORE_HISTORIES,
@@ -272,7 +272,7 @@ async def main(argv: list[str]) -> None:
         data = build(measured)
         text = render(data)
         print(text)
-        text, data = with_fanout_kept(text, data, args.out)
+        text, data = with_sections_kept(text, data, args.out)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
         args.out.with_suffix(".json").write_text(

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bench.markdown import FANOUT_BEGIN, FANOUT_END, render, with_fanout_kept
+from bench.markdown import (
+    CONNECTORS_BEGIN,
+    CONNECTORS_END,
+    FANOUT_BEGIN,
+    FANOUT_END,
+    render,
+    with_sections_kept,
+)
 from bench.report import (
     BEFORE_FILES,
     BEFORE_HISTORIES,
@@ -141,14 +148,28 @@ def test_goals_fail_visibly_and_a_small_store_does_not_pass_the_audit_goal() -> 
     assert render(data).count("**FAIL**") == 2
 
 
-def test_make_bench_keeps_the_fan_out_section_and_keys(tmp_path: Path) -> None:
-    """`make bench` rewrites the report, but what `make bench-fanout` measured stays."""
+def test_make_bench_keeps_the_other_benches_sections_and_keys(tmp_path: Path) -> None:
+    """`make bench` rewrites the report, but what `make bench-fanout` and `make
+    bench-connectors` measured stays."""
     out = tmp_path / "benchmarks.md"
-    section = f"{FANOUT_BEGIN}\n## Fan-out\n1460 notices/s\n{FANOUT_END}"
-    out.write_text(f"# Benchmarks\nold body\n\n{section}\n", encoding="utf-8")
+    fanout = f"{FANOUT_BEGIN}\n## Fan-out\n1460 notices/s\n{FANOUT_END}"
+    connectors = f"{CONNECTORS_BEGIN}\n## Connectors\np99 31 ms\n{CONNECTORS_END}"
+    out.write_text(f"# Benchmarks\nold body\n\n{fanout}\n\n{connectors}\n", encoding="utf-8")
     out.with_suffix(".json").write_text(
-        json.dumps({"throughput_ratio": 1.0, "fanout_notices_per_s": 1460.0}), encoding="utf-8"
+        json.dumps(
+            {
+                "throughput_ratio": 1.0,
+                "fanout_notices_per_s": 1460.0,
+                "connectors_collect_p99_ms": 31.0,
+            }
+        ),
+        encoding="utf-8",
     )
-    text, data = with_fanout_kept("# Benchmarks\nnew body\n", {"throughput_ratio": 1.5}, out)
-    assert "new body" in text and "old body" not in text and section in text
-    assert data == {"throughput_ratio": 1.5, "fanout_notices_per_s": 1460.0}
+    text, data = with_sections_kept("# Benchmarks\nnew body\n", {"throughput_ratio": 1.5}, out)
+    assert "new body" in text and "old body" not in text
+    assert fanout in text and connectors in text
+    assert data == {
+        "throughput_ratio": 1.5,
+        "fanout_notices_per_s": 1460.0,
+        "connectors_collect_p99_ms": 31.0,
+    }
