@@ -11,9 +11,11 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from connectors.base import Collected, Connector, Identities, SystemUnavailable
@@ -156,8 +158,9 @@ async def test_a_disclosure_finds_the_subject_in_every_system(
     assert ("desk", "tickets", "body", DESK_BODY) in where
     assert ("inventory", None, "phone", HELD_VALUES["phone"]) in where
     await check_record(shop_rig.client, pool, request.id, "connectors_disclosure_at_decide")
-    history = await shop_rig.client.get_workflow_handle(request.workflow_id).fetch_history()
-    assert "secret-desk-marker" not in history.to_json()
+    handle = shop_rig.client.get_workflow_handle(request.workflow_id)
+    assert "secret-desk-marker" not in (await handle.fetch_history()).to_json()
+    await _ended(handle)
 
 
 async def _erase(rig: Rig, pool: asyncpg.Pool, label: str) -> str:
@@ -298,6 +301,13 @@ async def test_a_system_down_during_act_holds_the_request_until_it_returns(
     assert set(await rows_of(shop.crm, "orders")) == {"20", "30"}
 
 
+async def _ended(handle: WorkflowHandle[Any, Any]) -> None:
+    """A request left waiting at its decision ends with its test: its deadline's timers
+    would otherwise fire for a worker that is gone, and hold the time-skipping server's
+    clock for every later test."""
+    await handle.terminate(reason="the test is over")
+
+
 async def _tickets(shop: Organisation) -> dict[str, tuple[str, str | None]]:
     connection = await asyncpg.connect(shop.crm)
     try:
@@ -393,6 +403,7 @@ async def test_a_manual_system_waits_for_its_owners_signed_act(
                 ("archive", "collect", 2)
             ]
             assert "two letters" not in str(confirmed)
+            await _ended(rig.client.get_workflow_handle(request.workflow_id))
     finally:
         for connector in connectors.values():
             await connector.close()
