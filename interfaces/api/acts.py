@@ -24,11 +24,13 @@ from interfaces.api.auth import refuse, require
 from interfaces.api.deps import RequestId, Svc, known
 from interfaces.api.models import (
     ApproveMeasureBody,
+    ConfirmSystemBody,
     DecideBody,
     ExtendBody,
     RecordPaymentBody,
     RespondBody,
     VerifyIdentityBody,
+    WaiveSystemBody,
 )
 from interfaces.api.problems import ACT_REFUSED, FORBIDDEN, NOT_TAKEN, Problem, responses
 from interfaces.api.services import Services
@@ -231,6 +233,66 @@ async def extend_deadline(
             actor,
             client=services.client,
             pool=services.pool,
+            act_id=body.act_id,
+        ),
+    )
+
+
+@router.post(
+    "/requests/{request_id}/acts/waive-system", response_model=StatusView, responses=_ERRORS
+)
+async def waive_system(
+    request_id: RequestId,
+    body: WaiveSystemBody,
+    request: Request,
+    services: Svc,
+    account: Annotated[Account, Depends(_signed_in(Act.WAIVE_SYSTEM))],
+) -> StatusView:
+    """Record why a system of the data map cannot do its part; the request goes on and its
+    notice says what was not done there, and why. Role: approver."""
+    return await _act(
+        request,
+        services,
+        account,
+        request_id,
+        lambda actor: acts.waive_system(
+            request_id,
+            body.system,
+            body.reason,
+            actor,
+            client=services.client,
+            pool=services.pool,
+            act_id=body.act_id,
+        ),
+    )
+
+
+@router.post(
+    "/requests/{request_id}/acts/confirm-system", response_model=StatusView, responses=_ERRORS
+)
+async def confirm_system(
+    request_id: RequestId,
+    body: ConfirmSystemBody,
+    request: Request,
+    services: Svc,
+    account: Annotated[Account, Depends(_signed_in(Act.CONFIRM_SYSTEM))],
+) -> StatusView:
+    """As a manual system's owner: confirm what was found there (`collect`) or done there
+    (`act`). Role: system_owner, and the account the data map names as the owner."""
+    return await _act(
+        request,
+        services,
+        account,
+        request_id,
+        lambda actor: acts.confirm_system(
+            request_id,
+            body.system,
+            body.step,
+            body.rows,
+            actor,
+            client=services.client,
+            pool=services.pool,
+            note=body.note,
             act_id=body.act_id,
         ),
     )

@@ -5,11 +5,12 @@ A submission's body is the intake contract itself (domain/requests.py)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from domain.authority import Role
+from domain.datamap import NAME
 from domain.deadlines import Step
 from domain.decisions import AlternativeMeasureGround, Outcome, RefusalGround
 from domain.lifecycle import RequestStatus
@@ -72,6 +73,21 @@ class ExtendBody(_Body):
     step: Step
     until: AwareDatetime
     reason: Text
+
+
+SystemName = Annotated[str, StringConstraints(pattern=NAME)]
+
+
+class WaiveSystemBody(_Body):
+    system: SystemName = Field(description="The system's name in the data map.")
+    reason: Text = Field(description="Why the system cannot do its part: the notice says it.")
+
+
+class ConfirmSystemBody(_Body):
+    system: SystemName = Field(description="The manual system's name in the data map.")
+    step: Literal["collect", "act"]
+    rows: int = Field(ge=0, le=1_000_000, description="Rows found there, or changed there.")
+    note: Text | None = Field(default=None, description="What was found or done.")
 
 
 class SubmissionReply(BaseModel):
