@@ -28,12 +28,14 @@ browser:
 test: lint browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# One run (about 14 minutes on the shared 2-core box): the bare-SDK baselines, our workflow with 1, 2 and 4
-# worker processes, receipt latency at half load, the audit report over 1M events; writes
+# One run (about 15 minutes on the shared 2-core box): the bare-SDK baselines, our workflow with 1, 2 and 4
+# worker processes, receipt latency at half load, the audit report over 1M events, then the
+# connectors on the demo organisation at 1,000,000 customers (bench-connectors below); writes
 # docs/benchmarks.md and docs/benchmarks.json. Options: make bench BENCH_ARGS="--workers 2"
 # (python -m bench.run --help lists them).
 bench: $(VENV)/.test-deps
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.connectors
 
 # A purpose change (Article 4) notifying 100,000 subjects, on the embedded servers: notices
 # per second, the largest history of any run, the worker's peak memory; writes its section
