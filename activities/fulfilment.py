@@ -128,10 +128,13 @@ class Fulfilment:
             except DetailsErased as error:
                 raise _refused(str(error), "DetailsErased") from None
         reason: str | None = None
+        attempt = activity.info().attempt
         try:
+            if attempt > COLLECT_ATTEMPTS:  # the last attempts timed out: not called again
+                raise SystemUnavailable(f"{order.system}: no answer in {attempt - 1} attempts")
             collected = await connector.collect(identities)
         except SystemUnavailable as error:
-            if activity.info().attempt < COLLECT_ATTEMPTS:
+            if attempt < COLLECT_ATTEMPTS:
                 raise ApplicationError(str(error), type="SystemUnavailable") from None
             reason = "unavailable"
         except SystemRefused as error:
@@ -209,6 +212,7 @@ class Fulfilment:
                 collections=_counts(counts),
                 rows=sum(counts.values()),
                 refused=part.refused_text(),
+                kept_items=part.kept_items(),
                 refused_fields=len({(r.collection, r.field) for r in part.refused}),
             )
             await self._append(connection, event)

@@ -252,7 +252,14 @@ class PostgresConnector:
             new_value = {Change.SET_NULL: None, Change.MASK: MASK_TEXT}.get(
                 change.change, change.value
             )
-            condition = f"{column}::text IS DISTINCT FROM $2"
+            column_type = await self._type_of(
+                connection,
+                collection.table_of(change.collection),
+                collection.fields[change.field].column,
+            )
+            # Compared as the column's type, as it was written (a date given as 1990/2/3
+            # is held as 1990-02-03).
+            condition = f"{column} IS DISTINCT FROM $2::text::{column_type}"
             values = [[change.key], new_value]
         left = await connection.fetchval(
             f"SELECT count(*) FROM {table} WHERE {match_keys} AND {condition}", *values
@@ -389,8 +396,13 @@ def _failure(name: str, error: BaseException) -> SystemUnavailable | SystemRefus
     mend (rights, a missing table or column, a constraint the map's action breaks)."""
     if isinstance(error, _TRANSIENT):
         return _unavailable(name, error)
-    # The message names the table or column, never a row's value (asyncpg keeps those in
-    # the error's `detail`, which is not shown).
+    # A data exception's message (SQLSTATE class 22) quotes the value ("invalid input
+    # syntax for type date: ..."), and this text reaches Temporal's history: then only its
+    # class and code. The others name tables, columns and rights, never a row's value
+    # (asyncpg keeps values in the error's `detail`, which is not shown).
+    code = getattr(error, "sqlstate", None) or ""
+    if code.startswith("22"):
+        return SystemRefused(f"{name}: {type(error).__name__} (SQLSTATE {code})")
     return SystemRefused(f"{name}: {type(error).__name__}: {error}")
 
 

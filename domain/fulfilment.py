@@ -73,6 +73,7 @@ class Refusal:
     collection: str
     field: str
     reason: str
+    item_id: int | None = field(default=None, compare=False)  # the item kept, if one
 
     def line(self) -> str:
         return f"{self.collection}.{self.field}: {self.reason}"
@@ -84,6 +85,12 @@ class SystemPart:
 
     plan: Plan = field(default_factory=Plan)
     refused: tuple[Refusal, ...] = ()
+
+    def kept_items(self) -> str:
+        """The items the system keeps as they are, for the event: ids, comma-separated,
+        so the service's own records keep them too and the notice does not count them
+        done."""
+        return ",".join(str(r.item_id) for r in self.refused if r.item_id is not None)
 
     def refused_text(self) -> str:
         """The refusals, one per field, for an event's payload: names and reasons only."""
@@ -128,7 +135,7 @@ def _erase(
     """The field changes, the rows to delete and the refusals of erasing `items`; a row
     holding any field the map keeps (of all the subject's items there, `held`) is kept."""
     refused = [
-        Refusal(i.collection, i.system_field, _rule(system, i).reason or "")
+        Refusal(i.collection, i.system_field, _rule(system, i).reason or "", i.item_id)
         for i in items
         if _rule(system, i).erasure is Erasure.REFUSE
     ]
@@ -142,7 +149,12 @@ def _erase(
             if row in kept_rows:
                 # A row holding a field the map keeps is kept whole.
                 refused.append(
-                    Refusal(item.collection, item.system_field, "kept with the rest of its row")
+                    Refusal(
+                        item.collection,
+                        item.system_field,
+                        "kept with the rest of its row",
+                        item.item_id,
+                    )
                 )
             else:
                 deleted[row] = None
@@ -174,7 +186,9 @@ def _suspend(system: System, items: Sequence[SystemItem]) -> SystemPart:
     for item in items:
         rule = _rule(system, item)
         if rule.suspension is Suspension.REFUSE:
-            refused.append(Refusal(item.collection, item.system_field, rule.reason or ""))
+            refused.append(
+                Refusal(item.collection, item.system_field, rule.reason or "", item.item_id)
+            )
         else:
             flagged[(item.collection, item.key)] = None
     plan = Plan(tuple(RowChange(c, k, Change.FLAG) for c, k in flagged))
@@ -201,7 +215,9 @@ def _correct(
             for item in reached:
                 rule = _rule(system, item)
                 if rule.correction is Correction.REFUSE:
-                    refused.append(Refusal(item.collection, item.system_field, rule.reason or ""))
+                    refused.append(
+                        Refusal(item.collection, item.system_field, rule.reason or "", item.item_id)
+                    )
                 else:
                     plan.append(
                         RowChange(

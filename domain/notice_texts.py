@@ -39,6 +39,8 @@ EN: dict[str, str] = {
     "system.not_reached": "{system}: could not be searched, so nothing kept there was found "
     "or changed by this request",
     "system.owner": "{system}: done by the person responsible for it, in {records}",
+    "system.owner_found": "{system}: searched by the person responsible for it, who found "
+    "{records}; what they hold is not listed in this notice, and you may ask us for it",
     "records": "{count} records",
     "records_one": "1 record",
     "counted": "{what} ({items})",
@@ -220,6 +222,8 @@ JA: dict[str, str] = {
     "system.not_reached": "{system}：検索できなかったため、本請求ではそこに保管されている情報を"
     "確認・変更していません",
     "system.owner": "{system}：担当者が{records}について対応しました",
+    "system.owner_found": "{system}：担当者が検索し、{records}が見つかりました。その内容は本通知"
+    "には記載していません。ご請求があればお知らせします",
     "records": "{count}件の記録",
     "records_one": "1件の記録",
     "counted": "{what}（{items}）",

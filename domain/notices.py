@@ -252,7 +252,7 @@ def _outcome(w: _Writer, facts: NoticeFacts) -> None:
 
 
 def _system_line(w: _Writer, system: str, what: str, detail: str) -> str:
-    if what in ("done", "owner"):
+    if what in ("done", "owner", "owner_found"):
         count = int(detail)
         records = w.t("records_one" if count == 1 else "records", count=count)
         return w.t(f"system.{what}", system=system, records=records)

@@ -25,6 +25,7 @@ from domain.requests import CorrectionAction, DataCategory, category_of_field
 from store.connection import Connection
 from store.sealing import Vault, vault_of
 from store.shredding import Redaction, Shredded, shred_subject_key
+from store.system_outcomes import Untouched, untouched
 
 log = structlog.get_logger(__name__)
 
@@ -98,7 +99,11 @@ async def carry_out_in(connection: Connection, order: CarryOut) -> Effect:
             )
         case Outcome.CORRECTION_MADE:
             made, not_made = await _apply_correction(
-                connection, subject_id, details, set(decision.declined_changes)
+                connection,
+                subject_id,
+                details,
+                set(decision.declined_changes),
+                await untouched(connection, order.request_id),
             )
             return Effect(
                 ActionReport(event=EventType.CORRECTION_APPLIED, items_affected=len(made)),
@@ -145,14 +150,18 @@ async def _suspend_or_erase(connection: Connection, order: CarryOut, subject_id:
     left as they were, so the notice can say both."""
     outcome = order.decision.outcome
     findings = order.findings
+    kept = await untouched(connection, order.request_id)
     scope = await connection.fetch(
         """SELECT item_id, category, field, value, system, collection FROM personal_data
             WHERE subject_id = $1 AND item_id = ANY($2::bigint[])
-              AND ($3 OR suspended_at IS NULL)
-            ORDER BY category, field""",
+              AND ($3 OR suspended_at IS NULL) AND """
+        # What a system keeps, or was waived, stays as it is in the service's copy too.
+        + kept.sql(4)
+        + " ORDER BY category, field",
         subject_id,
         list(findings.items_in_breach),
         outcome is not Outcome.USE_SUSPENDED,
+        *kept.values(),
     )
     ids = [row["item_id"] for row in scope]
     shredded = None
@@ -289,6 +298,7 @@ async def _apply_correction(
     subject_id: str,
     details: dict[str, Any],
     declined: set[int],
+    left: Untouched,
 ) -> tuple[list[str], list[str]]:
     """Article 7 ¶2: make each requested change judged necessary that changes what is
     held; the others are named with why: declined, or it would change nothing. Returns
@@ -304,13 +314,17 @@ async def _apply_correction(
             continue
         held = True
         if action is CorrectionAction.DELETE:
+            # A system's copy goes only where the system made the change.
             result = await connection.execute(
-                "DELETE FROM personal_data WHERE subject_id = $1 AND field = $2", subject_id, field
+                "DELETE FROM personal_data WHERE subject_id = $1 AND field = $2 AND " + left.sql(3),
+                subject_id,
+                field,
+                *left.values(),
             )
             changed = int(result.split()[-1])
         elif action is CorrectionAction.CORRECT:
             changed, held = await _correct(
-                connection, vault, subject_id, field, change["new_value"]
+                connection, vault, subject_id, field, change["new_value"], left
             )
         else:
             value = change["new_value"]
@@ -343,14 +357,22 @@ async def _apply_correction(
 
 
 async def _correct(
-    connection: Connection, vault: Vault, subject_id: str, field: str, new_value: str
+    connection: Connection,
+    vault: Vault,
+    subject_id: str,
+    field: str,
+    new_value: str,
+    left: Untouched,
 ) -> tuple[int, bool]:
     """Give every item of the field the new value where it differs; the values are sealed,
     so they are compared after opening. Returns how many changed and whether any is held."""
     rows = await connection.fetch(
-        "SELECT item_id, value FROM personal_data WHERE subject_id = $1 AND field = $2 FOR UPDATE",
+        "SELECT item_id, value FROM personal_data WHERE subject_id = $1 AND field = $2 AND "
+        + left.sql(3)
+        + " FOR UPDATE",
         subject_id,
         field,
+        *left.values(),
     )
     differing = [row["item_id"] for row in rows if vault.open(row["value"]) != new_value]
     if differing:

@@ -217,7 +217,10 @@ async def _system_facts(
                 lines.append((system, "not_reached", ""))
             case "system.carried_out":
                 rows = int(payload["rows"])
-                lines.append((system, "done", str(rows)) if rows else (system, "nothing", ""))
+                if rows:
+                    lines.append((system, "done", str(rows)))
+                elif not payload.get("refused"):
+                    lines.append((system, "nothing", ""))
                 if payload.get("refused"):
                     lines.append((system, "kept", str(payload["refused"])))
             case "system.waived":
@@ -225,6 +228,10 @@ async def _system_facts(
                 lines.append((system, "waived", reason))
             case "system.confirmed" if payload.get("step") == "act":
                 lines.append((system, "owner", str(payload["rows"])))
+            case "system.confirmed":
+                # What the owner found is on paper or in a system without an API: the
+                # notice says it was found, and that it is not part of this notice.
+                lines.append((system, "owner_found", str(payload["rows"])))
     return tuple(lines)
 
 

@@ -95,21 +95,37 @@ class RequestEffects:
             occurred_at=workflow.now(),
         )
 
-    async def run(self, activity: Activity[M, R], argument: M, summary: str | None = None) -> R:
+    async def run(
+        self,
+        activity: Activity[M, R],
+        argument: M,
+        summary: str | None = None,
+        *,
+        start_to_close: timedelta = ACTIVITY_TIMEOUT,
+    ) -> R:
         """Run an effect. Under the patch, an effect whose input has `preceding` carries
         the bookkeeping recorded before it, stored in the same transaction."""
         if not (self.batched and "preceding" in type(argument).model_fields):
-            return await self._execute(activity, argument, summary)
+            return await self._execute(activity, argument, summary, start_to_close)
         with self._unstored.carried() as preceding:
             return await self._execute(
-                activity, argument.model_copy(update={"preceding": preceding}), summary
+                activity,
+                argument.model_copy(update={"preceding": preceding}),
+                summary,
+                start_to_close,
             )
 
-    async def _execute(self, activity: Activity[M, R], argument: M, summary: str | None) -> R:
+    async def _execute(
+        self,
+        activity: Activity[M, R],
+        argument: M,
+        summary: str | None,
+        start_to_close: timedelta = ACTIVITY_TIMEOUT,
+    ) -> R:
         return await workflow.execute_activity_method(
             activity,
             argument,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            start_to_close_timeout=start_to_close,
             retry_policy=ACTIVITY_RETRY,
             summary=summary if self.batched else None,
         )

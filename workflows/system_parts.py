@@ -10,6 +10,7 @@ with its reason: the request then goes on, and its notice says what was not done
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -30,6 +31,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.messages import Decide
     from workflows.request_effects import RequestEffects
     from workflows.request_progress import RequestProgress
+
+CONNECTOR_TIMEOUT = timedelta(minutes=3)
+"""One attempt at a system: the HTTP connector retries inside a call (with Retry-After),
+the PostgreSQL one waits up to 30 s for a statement; the step is retried after this."""
 
 SYSTEMS_OF_THE_DATA_MAP = "systems-of-the-data-map"
 """The patch under which requests search and act in the data map's systems; requests
@@ -69,6 +74,7 @@ class SystemParts:
                 occurred_at=workflow.now(),
             ),
             summary=f"collect from {system.name}",
+            start_to_close=CONNECTOR_TIMEOUT,
         )
         if not found.reachable:
             self._progress.unreachable.add(system.name)
@@ -105,6 +111,7 @@ class SystemParts:
                     occurred_at=workflow.now(),
                 ),
                 summary=f"carry out the decision in {system.name}",
+                start_to_close=CONNECTOR_TIMEOUT,
             )
         )
 

@@ -47,11 +47,13 @@ CREATE TABLE subscribers (
     id      text PRIMARY KEY,
     email   text NOT NULL,
     segment text,
+    consent_proof text,
     restricted boolean NOT NULL DEFAULT false);
 CREATE INDEX ON subscribers (email);
 """
 
 
+CONSENT_KEPT = "the record of the consent is kept for 3 years as proof"
 DESK_BODY = "Please stop selling my usage profile (secret-desk-marker)."
 
 
@@ -170,6 +172,13 @@ def organisation_systems(organisation: Organisation) -> dict[str, Any]:
                             "purposes": ["resale_to_brokers"],
                             "erasure": "delete_row",
                         },
+                        "consent_proof": {
+                            "column": "consent_proof",
+                            "category": "history",
+                            "purposes": ["resale_to_brokers"],
+                            "erasure": "refuse",
+                            "reason": CONSENT_KEPT,
+                        },
                     },
                 },
             },
@@ -235,10 +244,11 @@ async def organisation(server: str, unique: str, subject_id: str) -> AsyncIterat
         try:
             await connection.execute(MARKETING_SCHEMA)
             await connection.executemany(
-                "INSERT INTO subscribers (id, email, segment) VALUES ($1, $2, $3)",
+                "INSERT INTO subscribers (id, email, segment, consent_proof)"
+                " VALUES ($1, $2, $3, $4)",
                 [
-                    ("sub-1", PERSONAL["email"], HELD_VALUES["segment"]),
-                    ("sub-2", "other2@example.com", "weekend-buyer"),
+                    ("sub-1", PERSONAL["email"], HELD_VALUES["segment"], "signed 2024-01-02"),
+                    ("sub-2", "other2@example.com", "weekend-buyer", None),
                 ],
             )
         finally:

@@ -28,6 +28,7 @@ from store.events import EventStore
 from store.review import review_document
 from tests.support.faults import FailAfterEffect
 from tests.support.organisations import (
+    CONSENT_KEPT,
     DESK_BODY,
     Organisation,
     crm_variable,
@@ -191,19 +192,34 @@ async def test_an_erasure_changes_exactly_the_subjects_mapped_rows_in_each_syste
         "orders": await rows_of(shop.crm, "orders"),
         "subscribers": await rows_of(shop.marketing, "subscribers"),
     }
-    # The orders' addresses are used beyond purpose (delete_row), the segment too: gone.
+    # The orders' addresses are used beyond purpose (delete_row): gone. The subscriber's
+    # segment is too, but its row holds the proof of consent the map keeps: kept whole.
     assert set(before["orders"]) - set(after["orders"]) == {"10", "11"}
-    assert set(before["subscribers"]) - set(after["subscribers"]) == {"sub-1"}
+    assert set(after["subscribers"]) == {"sub-1", "sub-2"}
     # Everything else, the subject's customer row included (within purpose), is as it was.
     for table, rows in after.items():
         for key, row in rows.items():
             assert before[table][key] == row, f"{table} {key} changed"
     done = {p["system"]: p for p in await _payloads(pool, request_id, "system.carried_out")}
     assert done["crm"]["collections"] == "orders:2" and done["crm"]["rows"] == 2
-    assert done["marketing"]["collections"] == "subscribers:1"
+    assert done["marketing"]["rows"] == 0 and CONSENT_KEPT in done["marketing"]["refused"]
     assert done["desk"]["collections"] == "tickets:1"
     notice = await outcome_notice(pool, request_id)
-    assert "crm: done, in 2 records" in notice and "marketing: done, in 1 record" in notice
+    assert "crm: done, in 2 records" in notice and "desk: done, in 1 record" in notice
+    assert (
+        f"marketing: kept as it is, for this reason: subscribers.consent_proof: {CONSENT_KEPT}"
+        in notice
+    )
+    assert "marketing: nothing" not in notice and "marketing: done" not in notice
+    # What the system keeps is not among what the notice says was erased, and the
+    # service's own copy of it stays.
+    erased = notice.split("We have erased them.")[0]
+    assert "segment (marketing" not in erased and "address (crm: orders)" in erased
+    held = await pool.fetchval(
+        "SELECT count(*) FROM personal_data WHERE subject_id = $1 AND system = 'marketing'",
+        shop.subject_id,
+    )
+    assert held == 2
     types = await event_types(pool, request_id)
     # Each system's part before the service's own records, and its key's shredding.
     assert types.index("system.carried_out") < types.index("data.erased")
@@ -273,7 +289,7 @@ async def test_each_effect_happens_once_when_an_activity_fails_after_it(
     assert len(await _payloads(pool, request_id, "system.carried_out")) == 3
     assert (await _tickets(shop))["T-1"] == ("My bill", None)
     assert set(await rows_of(shop.crm, "orders")) == {"20", "30"}
-    assert set(await rows_of(shop.marketing, "subscribers")) == {"sub-2"}
+    assert set(await rows_of(shop.marketing, "subscribers")) == {"sub-1", "sub-2"}
 
 
 async def test_a_system_down_during_act_holds_the_request_until_it_returns(
