@@ -9,6 +9,7 @@ carries the plan out (connectors/) and confirms it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -73,7 +74,7 @@ class Refusal:
     collection: str
     field: str
     reason: str
-    item_id: int | None = field(default=None, compare=False)  # the item kept, if one
+    item_id: int | None = dataclasses.field(default=None, compare=False)  # the item kept
 
     def line(self) -> str:
         return f"{self.collection}.{self.field}: {self.reason}"
