@@ -7,7 +7,6 @@ import asyncio
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -19,6 +18,7 @@ from runtime.connectors import DEMO_FOLDER, open_systems
 from runtime.servers import free_port, running_embedded_postgres
 from runtime.settings import Settings
 from service.requests import Refused, Unavailable, connections
+from store.privileges import with_database
 from store.systems import identities_of
 
 
@@ -143,10 +143,6 @@ def _secret(path: Path, value: str) -> None:
     path.touch(mode=0o600, exist_ok=True)
     path.chmod(0o600)
     path.write_text(value + "\n", encoding="utf-8")
-
-
-def with_database(url: str, database: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
 
 
 __all__ = ["Demo", "InvalidDataMap", "Preview", "SystemCheck", "check", "create_demo", "preview"]

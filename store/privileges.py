@@ -101,6 +101,11 @@ def with_user(dsn: str, user: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{quote(user, safe='')}@{host}"))
 
 
+def with_database(dsn: str, database: str) -> str:
+    """The same server and role, another database."""
+    return urlunsplit(urlsplit(dsn)._replace(path=f"/{quote(database, safe='')}"))
+
+
 def user_of(dsn: str) -> str | None:
     netloc = urlsplit(dsn).netloc
     if "@" not in netloc:

@@ -24,8 +24,8 @@ from connectors.demo.support_desk import (
     seed_support_desk,
     support_desk_serving,
 )
-from service.datastores import with_database
 from starter import main
+from store.privileges import with_database
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib.resources import files
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -33,6 +32,7 @@ from connectors.demo.organisation import (
 from connectors.postgres import PostgresConnector
 from domain.datamap import Erasure, Identity, Suspension
 from domain.holdings import within_purpose
+from store.privileges import with_database
 
 CUSTOMERS = 500
 
@@ -52,10 +52,6 @@ HANAKO_QUERIES = {
 }
 
 
-def _database_url(server_url: str, database: str) -> str:
-    return urlunsplit(urlsplit(server_url)._replace(path=f"/{database}"))
-
-
 @pytest.fixture(scope="module")
 async def demo_name(postgres_server: str) -> AsyncIterator[str]:
     name = f"sesenergy_{uuid.uuid4().hex[:12]}"
@@ -72,7 +68,7 @@ async def demo(postgres_server: str, demo_name: str) -> DemoDatabase:
 async def superuser(
     postgres_server: str, demo_name: str, demo: DemoDatabase
 ) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(_database_url(postgres_server, demo_name))
+    connection = await asyncpg.connect(with_database(postgres_server, demo_name))
     yield connection
     await connection.close()
 
@@ -208,7 +204,7 @@ async def test_the_same_size_builds_the_same_rows(postgres_server: str) -> None:
     try:
         for _ in range(2):
             await create_demo_database(postgres_server, database=name, customers=60)
-            connection = await asyncpg.connect(_database_url(postgres_server, name))
+            connection = await asyncpg.connect(with_database(postgres_server, name))
             try:
                 digests.append(
                     [

@@ -21,6 +21,8 @@ from connectors.postgres import PostgresConnector
 from domain.datamap import MASK_TEXT, DataMap, Identity, System
 from domain.decisions import Outcome
 from domain.fulfilment import SystemItem, plan_for
+from store.privileges import with_database
+from tests.support.builders import mapped_field
 
 SUBJECT_EMAIL = "hanako@example.test"
 SUBJECT_PHONE = "+81 90 1234 5678"
@@ -63,10 +65,6 @@ ORDERS = [
 TOTAL_REASON = "kept 7 years under the Corporation Tax Act"
 
 
-def _field(column: str, **rules: Any) -> dict[str, Any]:
-    return {"column": column, "category": "contact", "purposes": ["billing"], **rules}
-
-
 def map_document() -> dict[str, Any]:
     return {
         "systems": {
@@ -78,11 +76,11 @@ def map_document() -> dict[str, Any]:
                         "identities": [{"column": "email", "identity": "email"}],
                         "suspension_flag": "restricted",
                         "fields": {
-                            "email": _field(
+                            "email": mapped_field(
                                 "email", identifies=True, erasure="mask", **{"as": "email"}
                             ),
-                            "phone": _field("phone", erasure="set_null", **{"as": "phone"}),
-                            "full_name": _field(
+                            "phone": mapped_field("phone", erasure="set_null", **{"as": "phone"}),
+                            "full_name": mapped_field(
                                 "full_name", category="identity", erasure="mask", **{"as": "name"}
                             ),
                         },
@@ -95,8 +93,10 @@ def map_document() -> dict[str, Any]:
                         },
                         "suspension_flag": "restricted",
                         "fields": {
-                            "address": _field("address", erasure="delete_row", **{"as": "address"}),
-                            "total": _field(
+                            "address": mapped_field(
+                                "address", erasure="delete_row", **{"as": "address"}
+                            ),
+                            "total": mapped_field(
                                 "total",
                                 category="transaction",
                                 erasure="refuse",
@@ -147,10 +147,6 @@ def _with_login(url: str, user: str, password: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{login}@{host}"))
 
 
-def _with_database(url: str, database: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
-
-
 @dataclass
 class Shop:
     """The test's own database: its superuser URL, a superuser connection to arrange and
@@ -189,7 +185,7 @@ async def shop(postgres_server: str, unique: str) -> AsyncIterator[Shop]:
         await server.execute(f'CREATE DATABASE "{name}"')
     finally:
         await server.close()
-    url = _with_database(postgres_server, name)
+    url = with_database(postgres_server, name)
     admin = await asyncpg.connect(url)
 
     async def make_role(suffix: str, grants: list[str]) -> str:
@@ -490,7 +486,7 @@ async def test_check_finds_a_missing_table(shop: Shop) -> None:
     document["systems"]["shop"]["collections"]["invoices"] = {
         "through": {"collection": "customers", "column": "customer_id", "references": "id"},
         "suspension_flag": "restricted",
-        "fields": {"amount": _field("amount")},
+        "fields": {"amount": mapped_field("amount")},
     }
     async with connected(shop.url, system_of(document)) as connector:
         assert await connector.check() == ["shop.invoices (invoices): the table does not exist"]
@@ -499,7 +495,7 @@ async def test_check_finds_a_missing_table(shop: Shop) -> None:
 async def test_check_finds_a_missing_column(shop: Shop) -> None:
     document = map_document()
     customers = document["systems"]["shop"]["collections"]["customers"]
-    customers["fields"]["fax"] = _field("fax", erasure="set_null")
+    customers["fields"]["fax"] = mapped_field("fax", erasure="set_null")
     async with connected(shop.url, system_of(document)) as connector:
         assert await connector.check() == [
             "shop.customers (customers): no column 'fax' (field fax)"

@@ -8,7 +8,6 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -25,6 +24,7 @@ from connectors.demo.support_desk import (
 )
 from connectors.http import HttpConnector
 from domain.datamap import MASK_TEXT, Identity, System
+from store.privileges import with_database
 
 TOKEN = "desk-token-for-tests"
 CUSTOMERS = 500
@@ -84,10 +84,6 @@ SYSTEM = System.model_validate(
 T1, T2, C1 = "T-000042-1", "T-000042-2", "C-000042-1"
 
 
-def _with_database(server_url: str, name: str) -> str:
-    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-
-
 @dataclass
 class Desk:
     app: FastAPI
@@ -143,7 +139,7 @@ async def desk(postgres_server: str, unique: str) -> AsyncIterator[Desk]:
         await server.execute(f'CREATE DATABASE "{name}"')
     finally:
         await server.close()
-    url = _with_database(postgres_server, name)
+    url = with_database(postgres_server, name)
     admin = await asyncpg.connect(url)
     try:
         await create_support_desk_schema(admin)
@@ -388,7 +384,7 @@ async def test_a_million_customers_seed_quickly(postgres_server: str, unique: st
     server = await asyncpg.connect(postgres_server)
     try:
         await server.execute(f'CREATE DATABASE "{name}"')
-        connection = await asyncpg.connect(_with_database(postgres_server, name))
+        connection = await asyncpg.connect(with_database(postgres_server, name))
         try:
             started = time.monotonic()
             await create_support_desk_schema(connection)

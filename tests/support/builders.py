@@ -117,3 +117,9 @@ def event(
         actor=actor,
         idempotency_key=key or f"{workflow_id_for(request_id)}:{type.value}:{uuid.uuid4().hex}",
     )
+
+
+def mapped_field(column: str, **rules: Any) -> dict[str, Any]:
+    """A field of a data map (domain/datamap.py) as YAML gives it: contact information
+    used for billing unless `rules` say otherwise."""
+    return {"column": column, "category": "contact", "purposes": ["billing"], **rules}

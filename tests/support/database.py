@@ -10,14 +10,13 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from domain.chain import GENESIS_HASH, canonical_encoding, link_hash
 from domain.event_log import LOG_GENESIS, log_link
 from store.keyring import DirectoryKeyring
-from store.privileges import ensure_roles, prepare_store, with_user
+from store.privileges import ensure_roles, prepare_store, with_database, with_user
 from store.sealing import Vault
 
 # The suite's key-encryption key: random for each run, never written to the repository.
@@ -49,7 +48,7 @@ async def scratch_database(server_url: str, prefix: str) -> AsyncIterator[str]:
     finally:
         await admin.close()
     try:
-        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+        yield with_database(server_url, name)
     finally:
         admin = await asyncpg.connect(server_url)
         try:

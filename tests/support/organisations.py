@@ -15,12 +15,12 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from connectors.demo.support_desk import create_support_desk_schema, support_desk_serving
 from domain.datamap import DataMap
+from store.privileges import with_database
 from tests.support.privacy import HELD_VALUES, PERSONAL
 
 CRM_SCHEMA = """
@@ -55,10 +55,6 @@ CREATE INDEX ON subscribers (email);
 
 CONSENT_KEPT = "the record of the consent is kept for 3 years as proof"
 DESK_BODY = "Please stop selling my usage profile (secret-desk-marker)."
-
-
-def database_url(server: str, database: str) -> str:
-    return urlunsplit(urlsplit(server)._replace(path=f"/{database}"))
 
 
 @dataclass(frozen=True)
@@ -207,7 +203,7 @@ async def organisation(server: str, unique: str, subject_id: str) -> AsyncIterat
     try:
         for name in names:
             await admin.execute(f'CREATE DATABASE "{name}"')
-        crm, marketing = (database_url(server, name) for name in names)
+        crm, marketing = (with_database(server, name) for name in names)
         connection = await asyncpg.connect(crm)
         try:
             await connection.execute(CRM_SCHEMA)

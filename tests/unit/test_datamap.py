@@ -15,12 +15,9 @@ from pydantic import ValidationError
 
 from connectors.datamap_file import InvalidDataMap, MissingSecret, read_data_map, secret_of
 from domain.datamap import Connection, DataMap, Identity, SystemKind, map_problems
+from tests.support.builders import mapped_field
 
 Mutation = Callable[[dict[str, Any]], None]
-
-
-def _field(column: str, **rules: Any) -> dict[str, Any]:
-    return {"column": column, "category": "contact", "purposes": ["billing"], **rules}
 
 
 def valid_map() -> dict[str, Any]:
@@ -37,8 +34,8 @@ def valid_map() -> dict[str, Any]:
                         "identities": [{"column": "email", "identity": "email"}],
                         "suspension_flag": "restricted",
                         "fields": {
-                            "email": _field("email", identifies=True, **{"as": "email"}),
-                            "phone": _field("phone", **{"as": "phone"}),
+                            "email": mapped_field("email", identifies=True, **{"as": "email"}),
+                            "phone": mapped_field("phone", **{"as": "phone"}),
                         },
                     },
                     "orders": {
@@ -48,7 +45,7 @@ def valid_map() -> dict[str, Any]:
                             "references": "id",
                         },
                         "suspension_flag": "restricted",
-                        "fields": {"address": _field("address", **{"as": "address"})},
+                        "fields": {"address": mapped_field("address", **{"as": "address"})},
                     },
                     "order_lines": {
                         "through": {
@@ -57,7 +54,7 @@ def valid_map() -> dict[str, Any]:
                             "references": "id",
                         },
                         "suspension_flag": "restricted",
-                        "fields": {"note": _field("note")},
+                        "fields": {"note": mapped_field("note")},
                     },
                 },
             },
@@ -67,7 +64,7 @@ def valid_map() -> dict[str, Any]:
                 "collections": {
                     "tickets": {
                         "identities": [{"column": "requester", "identity": "email"}],
-                        "fields": {"body": _field("body")},
+                        "fields": {"body": mapped_field("body")},
                     }
                 },
             },
@@ -157,7 +154,7 @@ def _http_without_collect(d: dict[str, Any]) -> None:
         "collections": {
             "contacts": {
                 "identities": [{"column": "email", "identity": "email"}],
-                "fields": {"email": _field("email")},
+                "fields": {"email": mapped_field("email")},
             }
         },
     }
@@ -321,7 +318,7 @@ def test_walk_places_collections_found_from_identities_first() -> None:
         "newsletter": {
             "identities": [{"column": "address", "identity": "email"}],
             "suspension_flag": "paused",
-            "fields": {"address": _field("address")},
+            "fields": {"address": mapped_field("address")},
         },
     }
     order = [name for name, _ in DataMap.model_validate(document).system("shop").walk()]

@@ -20,13 +20,10 @@ from domain.fulfilment import (
     SystemPart,
     plan_for,
 )
+from tests.support.builders import mapped_field
 
 TAX_REASON = "kept 7 years under the Corporation Tax Act"
 CONSENT_REASON = "the record of a consent is kept while it may be disputed"
-
-
-def _field(column: str, **rules: Any) -> dict[str, Any]:
-    return {"column": column, "category": "contact", "purposes": ["billing"], **rules}
 
 
 def _system() -> System:
@@ -42,11 +39,15 @@ def _system() -> System:
                         "identities": [{"column": "email", "identity": "email"}],
                         "suspension_flag": "restricted",
                         "fields": {
-                            "email": _field("email", erasure="mask", **{"as": "email"}),
-                            "phone": _field("phone", erasure="set_null", **{"as": "phone"}),
-                            "full_name": _field("full_name", erasure="mask", **{"as": "name"}),
-                            "source": _field("source", erasure="delete_row", **{"as": "source"}),
-                            "account_no": _field(
+                            "email": mapped_field("email", erasure="mask", **{"as": "email"}),
+                            "phone": mapped_field("phone", erasure="set_null", **{"as": "phone"}),
+                            "full_name": mapped_field(
+                                "full_name", erasure="mask", **{"as": "name"}
+                            ),
+                            "source": mapped_field(
+                                "source", erasure="delete_row", **{"as": "source"}
+                            ),
+                            "account_no": mapped_field(
                                 "account_no",
                                 erasure="refuse",
                                 correction="refuse",
@@ -63,11 +64,13 @@ def _system() -> System:
                         },
                         "suspension_flag": "restricted",
                         "fields": {
-                            "address": _field("address", erasure="delete_row", **{"as": "address"}),
-                            "contact_phone": _field(
+                            "address": mapped_field(
+                                "address", erasure="delete_row", **{"as": "address"}
+                            ),
+                            "contact_phone": mapped_field(
                                 "contact_phone", erasure="set_null", **{"as": "phone"}
                             ),
-                            "total": _field(
+                            "total": mapped_field(
                                 "total",
                                 erasure="refuse",
                                 suspension="refuse",
@@ -83,13 +86,15 @@ def _system() -> System:
                             "references": "id",
                         },
                         "suspension_flag": "restricted",
-                        "fields": {"note": _field("note", erasure="delete_row", **{"as": "note"})},
+                        "fields": {
+                            "note": mapped_field("note", erasure="delete_row", **{"as": "note"})
+                        },
                     },
                     "consents": {
                         "identities": [{"column": "email", "identity": "email"}],
                         "suspension_flag": "withdrawn",
                         "fields": {
-                            "marketing": _field(
+                            "marketing": mapped_field(
                                 "marketing",
                                 erasure="delete_row",
                                 suspension="refuse",
