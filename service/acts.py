@@ -33,7 +33,6 @@ from domain.authority import (
     holds,
     sign_act,
 )
-from domain.fulfilment_messages import ConfirmSystem, WaiveSystem
 from domain.messages import (
     ApproveMeasure,
     Decide,
@@ -89,7 +88,8 @@ class Actor:
         return argument.model_copy(update={"authority": authority})
 
 
-def _build(model: type[BaseModel], **fields: Any) -> Any:
+def act_argument(model: type[BaseModel], **fields: Any) -> Any:
+    """The act's argument, or Refused naming the first field that does not fit."""
     try:
         return model(**fields)
     except ValidationError as error:
@@ -230,7 +230,7 @@ async def respond(
     return await send_act(
         request_id,
         Act.RESPOND,
-        lambda ids: _build(RespondToInquiry, operator=operator.account, **ids),
+        lambda ids: act_argument(RespondToInquiry, operator=operator.account, **ids),
         client=client,
         pool=pool,
         texts=texts,
@@ -257,7 +257,7 @@ async def verify_identity(
     pool: asyncpg.Pool,
     act_id: str | None = None,
 ) -> StatusView:
-    argument = _build(VerifyIdentity, method=method, operator=operator.account)
+    argument = act_argument(VerifyIdentity, method=method, operator=operator.account)
     return await send_act(
         request_id,
         Act.VERIFY_IDENTITY,
@@ -280,7 +280,7 @@ async def record_payment(
     pool: asyncpg.Pool,
     act_id: str | None = None,
 ) -> StatusView:
-    argument = _build(
+    argument = act_argument(
         RecordPayment,
         invoice_id=invoice_id,
         amount_yen=amount_yen,
@@ -336,7 +336,7 @@ async def decide(
     return await send_act(
         request_id,
         Act.DECIDE,
-        lambda notes: _build(Decide, **fields, **notes),
+        lambda notes: act_argument(Decide, **fields, **notes),
         client=client,
         pool=pool,
         texts=texts,
@@ -353,7 +353,7 @@ async def approve_measure(
     pool: asyncpg.Pool,
     act_id: str | None = None,
 ) -> StatusView:
-    argument = _build(ApproveMeasure, operator=operator.account)
+    argument = act_argument(ApproveMeasure, operator=operator.account)
     return await send_act(
         request_id,
         Act.APPROVE_MEASURE,
@@ -381,66 +381,7 @@ async def extend_deadline(
     return await send_act(
         request_id,
         Act.EXTEND_DEADLINE,
-        lambda notes: _build(ExtendDeadline, **fields, **notes),
-        client=client,
-        pool=pool,
-        texts=texts,
-        actor=operator,
-        act_id=act_id,
-    )
-
-
-async def waive_system(
-    request_id: str,
-    system: str,
-    reason: str,
-    operator: Actor,
-    *,
-    client: Client,
-    pool: asyncpg.Pool,
-    act_id: str | None = None,
-) -> StatusView:
-    """Record why a system of the data map cannot do its part: the request goes on without
-    it, and its notice says what was not done there, and why."""
-    texts = {"reason_note_id": ("reason", valid_text("reason", reason))}
-    return await send_act(
-        request_id,
-        Act.WAIVE_SYSTEM,
-        lambda notes: _build(WaiveSystem, system=system, operator=operator.account, **notes),
-        client=client,
-        pool=pool,
-        texts=texts,
-        actor=operator,
-        act_id=act_id,
-    )
-
-
-async def confirm_system(
-    request_id: str,
-    system: str,
-    step: str,
-    rows: int,
-    operator: Actor,
-    *,
-    client: Client,
-    pool: asyncpg.Pool,
-    note: str | None = None,
-    act_id: str | None = None,
-) -> StatusView:
-    """A manual system's owner confirms what they found there (`collect`) or did there
-    (`act`): how many rows, and a note of what, kept sealed with the request."""
-    texts = {"note_id": ("system", valid_text("note", note))} if note else {}
-    return await send_act(
-        request_id,
-        Act.CONFIRM_SYSTEM,
-        lambda notes: _build(
-            ConfirmSystem,
-            system=system,
-            step=step,
-            rows=rows,
-            operator=operator.account,
-            **notes,
-        ),
+        lambda notes: act_argument(ExtendDeadline, **fields, **notes),
         client=client,
         pool=pool,
         texts=texts,

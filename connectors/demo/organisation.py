@@ -33,8 +33,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import asyncpg
 import yaml
 
-from connectors.postgres import quoted
-from domain.datamap import Correction, DataMap, Erasure, System
+from connectors.postgres_schema import deletes_rows, quoted, written_columns
+from domain.datamap import DataMap, System
 
 DATABASE_SYSTEM = "customer-db"
 """The demo map's system for the database this module builds."""
@@ -154,18 +154,11 @@ def connector_grants(system: System, role: str) -> list[str]:
     for name, collection in system.collections.items():
         table = quoted(collection.table_of(name))
         statements.append(f"GRANT SELECT ON {table} TO {grantee}")
-        written = {
-            rule.column
-            for rule in collection.fields.values()
-            if rule.erasure in (Erasure.SET_NULL, Erasure.MASK)
-            or rule.correction is Correction.UPDATE
-        }
-        if collection.suspension_flag is not None:
-            written.add(collection.suspension_flag)
+        written = written_columns(collection)
         if written:
             columns = ", ".join(quoted(column) for column in sorted(written))
             statements.append(f"GRANT UPDATE ({columns}) ON {table} TO {grantee}")
-        if any(rule.erasure is Erasure.DELETE_ROW for rule in collection.fields.values()):
+        if deletes_rows(collection):
             statements.append(f"GRANT DELETE ON {table} TO {grantee}")
     return statements
 

@@ -34,7 +34,7 @@ from interfaces.api.models import (
 )
 from interfaces.api.problems import ACT_REFUSED, FORBIDDEN, NOT_TAKEN, Problem, responses
 from interfaces.api.services import Services
-from service import acts
+from service import acts, system_acts
 from store.accounts import Account
 
 router = APIRouter()
@@ -255,7 +255,7 @@ async def waive_system(
         services,
         account,
         request_id,
-        lambda actor: acts.waive_system(
+        lambda actor: system_acts.waive_system(
             request_id,
             body.system,
             body.reason,
@@ -284,7 +284,7 @@ async def confirm_system(
         services,
         account,
         request_id,
-        lambda actor: acts.confirm_system(
+        lambda actor: system_acts.confirm_system(
             request_id,
             body.system,
             body.step,

@@ -13,7 +13,7 @@ from domain.decisions import AlternativeMeasureGround, Outcome, RefusalGround
 from domain.findings import EXCLUDED_FROM_DISCLOSURE
 from domain.messages import IdentityMethod
 from domain.requests import DataCategory
-from service import acts
+from service import acts, system_acts
 
 # Each act is done as the signed-in account (`u`), never as a name typed on the command line.
 OPERATOR_ACTS = {
@@ -43,10 +43,10 @@ OPERATOR_ACTS = {
     "approve-measure": lambda a, u, c, p, _t: acts.approve_measure(
         a.request_id, u, client=c, pool=p, act_id=a.act_id
     ),
-    "waive-system": lambda a, u, c, p, texts: acts.waive_system(
+    "waive-system": lambda a, u, c, p, texts: system_acts.waive_system(
         a.request_id, a.system, texts.get("reason", ""), u, client=c, pool=p, act_id=a.act_id
     ),
-    "confirm-system": lambda a, u, c, p, texts: acts.confirm_system(
+    "confirm-system": lambda a, u, c, p, texts: system_acts.confirm_system(
         a.request_id,
         a.system,
         a.step,

@@ -22,7 +22,7 @@ from connectors.base import Collected, Connector, Identities, SystemUnavailable
 from domain.deadlines import Step
 from domain.fulfilment import Plan
 from runtime.connectors import OpenSystems, connector_for
-from service import acts
+from service import acts, system_acts
 from service.requests import status
 from store.events import EventStore
 from store.review import review_document
@@ -390,7 +390,7 @@ async def test_a_manual_system_waits_for_its_owners_signed_act(
 
             assert await eventually(waiting, lambda names: names == ("archive",)) == ("archive",)
             with pytest.raises(acts.Refused, match="confirmed by its owner"):
-                await acts.confirm_system(
+                await system_acts.confirm_system(
                     request.id,
                     "archive",
                     "collect",
@@ -399,7 +399,7 @@ async def test_a_manual_system_waits_for_its_owners_signed_act(
                     client=rig.client,
                     pool=pool,
                 )
-            view = await acts.confirm_system(
+            view = await system_acts.confirm_system(
                 request.id,
                 "archive",
                 "collect",
