@@ -29,12 +29,9 @@ import asyncio
 import email.utils
 import json
 import random
-import re
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import quote
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -49,11 +46,17 @@ from connectors.base import (
     SystemUnavailable,
 )
 from connectors.datamap_file import secret_of
+from connectors.http_operations import (
+    PROBE_VALUES,
+    Operation,
+    OperationName,
+    operation_for,
+    parse_operation,
+)
 from domain.datamap import (
     MASK_TEXT,
     Correction,
     Erasure,
-    Identity,
     Suspension,
     System,
     SystemKind,
@@ -62,72 +65,7 @@ from domain.datamap import (
 if TYPE_CHECKING:
     from connectors.base import Connector
 
-__all__ = ["HttpConnector", "Operation", "operation_for", "parse_operation"]
-
-OperationName = Literal["collect", "erase", "suspend", "correct"]
-
-_OPERATION = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)\s+(/\S*)$")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
-PROBE_VALUES: Mapping[Identity, str] = {
-    Identity.EMAIL: "dsr-probe@dsr-check.invalid",
-    Identity.PHONE: "+000000000000",
-    Identity.SUBJECT_ID: "dsr-probe-0000000000",
-    Identity.CUSTOMER_NUMBER: "dsr-probe-0000000000",
-}
-"""Values no subject can have (`.invalid` is reserved), for `check`'s probe."""
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One operation of the map, parsed: `identity` is None for a path without one (a
-    change operation may name its rows by key alone)."""
-
-    name: OperationName
-    method: str
-    path: str
-    identity: Identity | None
-
-    def url(self, value: str | None) -> str:
-        """The path with the identity's value quoted as one segment (a `/` or `?` in it
-        cannot reach another path)."""
-        if self.identity is None or value is None:
-            return self.path
-        return self.path.replace("{" + self.identity.value + "}", quote(value, safe=""))
-
-
-def parse_operation(name: OperationName, text: str) -> Operation:
-    """`METHOD /path/{identity}` as the map gives it; ValueError saying what is wrong."""
-    match = _OPERATION.match(text.strip())
-    if match is None:
-        raise ValueError(f"operation {name} is not `METHOD /path` ({text!r})")
-    method, path = match.groups()
-    placeholders = _PLACEHOLDER.findall(path)
-    if len(placeholders) > 1:
-        raise ValueError(f"operation {name} names more than one identity")
-    identity = None
-    if placeholders:
-        try:
-            identity = Identity(placeholders[0])
-        except ValueError:
-            known = ", ".join(i.value for i in Identity)
-            raise ValueError(
-                f"operation {name}: {{{placeholders[0]}}} is not an identity ({known})"
-            ) from None
-    elif name == "collect":
-        raise ValueError("operation collect names no identity to find the subject by")
-    return Operation(name, method, path, identity)
-
-
-def operation_for(plan: Plan) -> OperationName:
-    """Where a plan goes: a correction (any UPDATE; its deletions travel with it), a
-    suspension (any FLAG), otherwise an erasure. A plan is one decision's, so one kind."""
-    kinds = {change.change for change in plan.changes}
-    if Change.UPDATE in kinds:
-        return "correct"
-    if Change.FLAG in kinds:
-        return "suspend"
-    return "erase"
+__all__ = ["HttpConnector"]
 
 
 class HttpConnector:

@@ -20,7 +20,8 @@ from connectors.base import (
     SystemRefused,
     SystemUnavailable,
 )
-from connectors.http import HttpConnector, operation_for, parse_operation
+from connectors.http import HttpConnector
+from connectors.http_operations import operation_for, parse_operation
 from domain.datamap import MASK_TEXT, Identity, System
 
 MAP: dict[str, Any] = {
