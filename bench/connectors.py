@@ -64,7 +64,7 @@ from domain.decisions import Outcome
 from domain.fulfilment import Plan, SystemItem, plan_for
 from runtime.connectors import connector_for
 from runtime.servers import EmbeddedPostgres
-from service.datastores import with_database
+from store.privileges import with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "sesenergy_bench"
