@@ -21,8 +21,8 @@ from connectors.postgres import PostgresConnector
 from domain.datamap import MASK_TEXT, DataMap, Identity, System
 from domain.decisions import Outcome
 from domain.fulfilment import SystemItem, plan_for
-from store.privileges import with_database
 from tests.support.builders import mapped_field
+from tests.support.database import scratch_database
 
 SUBJECT_EMAIL = "hanako@example.test"
 SUBJECT_PHONE = "+81 90 1234 5678"
@@ -177,15 +177,23 @@ class Shop:
 
 
 @pytest.fixture
-async def shop(postgres_server: str, unique: str) -> AsyncIterator[Shop]:
-    name = f"conn_{unique}"
+async def shop(postgres_server: str) -> AsyncIterator[Shop]:
     roles: list[str] = []
+    async with scratch_database(postgres_server, "conn") as url:
+        async for shop in _shop_in(url, roles):
+            yield shop
     server = await asyncpg.connect(postgres_server)
     try:
-        await server.execute(f'CREATE DATABASE "{name}"')
+        for role in roles:
+            await server.execute(f'DROP ROLE IF EXISTS "{role}"')
     finally:
         await server.close()
-    url = with_database(postgres_server, name)
+
+
+async def _shop_in(url: str, roles: list[str]) -> AsyncIterator[Shop]:
+    """The shop's tables and rows in the scratch database at `url`, and its roles (named
+    in `roles`, for the caller to drop once the database is gone)."""
+    name = urlsplit(url).path.lstrip("/")
     admin = await asyncpg.connect(url)
 
     async def make_role(suffix: str, grants: list[str]) -> str:
@@ -212,13 +220,6 @@ async def shop(postgres_server: str, unique: str) -> AsyncIterator[Shop]:
         yield Shop(url=url, admin=admin, make_role=make_role)
     finally:
         await admin.close()
-        server = await asyncpg.connect(postgres_server)
-        try:
-            await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            for role in roles:
-                await server.execute(f'DROP ROLE IF EXISTS "{role}"')
-        finally:
-            await server.close()
 
 
 @contextlib.asynccontextmanager

@@ -24,7 +24,7 @@ from connectors.demo.support_desk import (
 )
 from connectors.http import HttpConnector
 from domain.datamap import MASK_TEXT, Identity, System
-from store.privileges import with_database
+from tests.support.database import scratch_database
 
 TOKEN = "desk-token-for-tests"
 CUSTOMERS = 500
@@ -130,31 +130,20 @@ class Desk:
 
 
 @pytest.fixture
-async def desk(postgres_server: str, unique: str) -> AsyncIterator[Desk]:
+async def desk(postgres_server: str) -> AsyncIterator[Desk]:
     """A database of its own with the desk's schema and 500 customers, and the app with
     its lifespan started (its pool open)."""
-    name = f"desk_{unique}"
-    server = await asyncpg.connect(postgres_server)
-    try:
-        await server.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await server.close()
-    url = with_database(postgres_server, name)
-    admin = await asyncpg.connect(url)
-    try:
-        await create_support_desk_schema(admin)
-        await create_support_desk_schema(admin)  # again: changes nothing
-        await seed_support_desk(admin, CUSTOMERS)
-        app = support_desk_app(url, token=TOKEN)
-        async with app.router.lifespan_context(app):
-            yield Desk(app=app, admin=admin, url=url)
-    finally:
-        await admin.close()
-        server = await asyncpg.connect(postgres_server)
+    async with scratch_database(postgres_server, "desk") as url:
+        admin = await asyncpg.connect(url)
         try:
-            await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await create_support_desk_schema(admin)
+            await create_support_desk_schema(admin)  # again: changes nothing
+            await seed_support_desk(admin, CUSTOMERS)
+            app = support_desk_app(url, token=TOKEN)
+            async with app.router.lifespan_context(app):
+                yield Desk(app=app, admin=admin, url=url)
         finally:
-            await server.close()
+            await admin.close()
 
 
 @contextlib.asynccontextmanager
@@ -379,12 +368,9 @@ async def test_it_serves_over_a_real_socket(desk: Desk) -> None:
             await connector.close()
 
 
-async def test_a_million_customers_seed_quickly(postgres_server: str, unique: str) -> None:
-    name = f"desk_big_{unique}"
-    server = await asyncpg.connect(postgres_server)
-    try:
-        await server.execute(f'CREATE DATABASE "{name}"')
-        connection = await asyncpg.connect(with_database(postgres_server, name))
+async def test_a_million_customers_seed_quickly(postgres_server: str) -> None:
+    async with scratch_database(postgres_server, "desk_big") as url:
+        connection = await asyncpg.connect(url)
         try:
             started = time.monotonic()
             await create_support_desk_schema(connection)
@@ -397,9 +383,6 @@ async def test_a_million_customers_seed_quickly(postgres_server: str, unique: st
             )
         finally:
             await connection.close()
-    finally:
-        await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await server.close()
     assert 290_000 <= tickets <= 310_000
     assert hanakos == 2
     assert took < 60, f"seeding a million customers took {took:.0f}s"

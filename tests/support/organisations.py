@@ -20,7 +20,7 @@ import asyncpg
 
 from connectors.demo.support_desk import create_support_desk_schema, support_desk_serving
 from domain.datamap import DataMap
-from store.privileges import with_database
+from tests.support.database import scratch_database
 from tests.support.privacy import HELD_VALUES, PERSONAL
 
 CRM_SCHEMA = """
@@ -195,15 +195,13 @@ def marketing_variable(organisation: Organisation) -> str:
 
 
 @contextlib.asynccontextmanager
-async def organisation(server: str, unique: str, subject_id: str) -> AsyncIterator[Organisation]:
+async def organisation(server: str, subject_id: str) -> AsyncIterator[Organisation]:
     """Both databases made for one test, with the subject's rows and two other people's,
     dropped afterwards."""
-    names = (f"crm_{unique}", f"mkt_{unique}")
-    admin = await asyncpg.connect(server)
-    try:
-        for name in names:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        crm, marketing = (with_database(server, name) for name in names)
+    async with (
+        scratch_database(server, "crm") as crm,
+        scratch_database(server, "mkt") as marketing,
+    ):
         connection = await asyncpg.connect(crm)
         try:
             await connection.execute(CRM_SCHEMA)
@@ -252,10 +250,6 @@ async def organisation(server: str, unique: str, subject_id: str) -> AsyncIterat
         token = secrets.token_urlsafe(16)
         async with support_desk_serving(crm, token) as desk:
             yield Organisation(crm, marketing, subject_id, desk, token)
-    finally:
-        for name in names:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def rows_of(url: str, table: str) -> dict[str, str]:

@@ -50,7 +50,7 @@ from tests.support.temporal import Rig, actor, eventually, rigged
 
 @pytest.fixture
 async def shop(postgres_server: str, unique: str) -> AsyncIterator[Organisation]:
-    async with organisation(postgres_server, unique, f"s-{unique}") as made:
+    async with organisation(postgres_server, f"s-{unique}") as made:
         yield made
 
 
