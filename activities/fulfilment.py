@@ -40,7 +40,6 @@ from store.systems import (
     forget_search,
     kept_search,
     replace_collected,
-    subject_identities,
     system_items,
 )
 
@@ -118,12 +117,8 @@ class Fulfilment:
             if done is not None:
                 return _collected(order.system, EventType(done["type"]), done["payload"])
             try:
-                identities = await kept_search(
-                    connection,
-                    order.request_id,
-                    order.system,
-                    await subject_identities(connection, order.request_id),
-                    order.occurred_at,
+                subject_id, identities = await kept_search(
+                    connection, order.request_id, order.system, order.occurred_at
                 )
             except DetailsErased as error:
                 raise _refused(str(error), "DetailsErased") from None
@@ -143,7 +138,6 @@ class Fulfilment:
         async with self._pool.acquire() as connection, connection.transaction():
             if not await lock_request(connection, order.request_id):
                 raise _refused(f"no request with id {order.request_id!r}", "UnknownRequest")
-            subject_id, _ = await request_details(connection, order.request_id)
             if reason is not None:
                 # What it held before is not known to be held now: no stale snapshot.
                 await replace_collected(
@@ -179,12 +173,8 @@ class Fulfilment:
                 return _carried_out(order.system, done["payload"])
             part = await self._part(connection, order)
             # The identities the system was searched with, kept until its part is confirmed.
-            identities = await kept_search(
-                connection,
-                order.request_id,
-                order.system,
-                await subject_identities(connection, order.request_id),
-                order.occurred_at,
+            _, identities = await kept_search(
+                connection, order.request_id, order.system, order.occurred_at
             )
         if part.plan.changes:
             try:

@@ -10,7 +10,7 @@ Nothing here decides: domain/fulfilment.py plans what a decision does to these i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from domain.datamap import Identity, System
@@ -51,46 +51,40 @@ async def identities_of(
     return identities
 
 
-async def subject_identities(connection: Connection, request_id: str) -> dict[Identity, list[str]]:
-    """The identities of the request's subject, with the e-mail the request came from."""
-    subject_id, _ = await request_details(connection, request_id)
-    requester = await connection.fetchval(
-        "SELECT requester_email FROM request_details WHERE request_id = $1", request_id
-    )
-    emails = [vault_of(connection).open(requester)] if requester is not None else []
-    return await identities_of(connection, subject_id, *emails)
-
-
 async def kept_search(
-    connection: Connection,
-    request_id: str,
-    system: str,
-    identities: Mapping[Identity, Sequence[str]],
-    at: datetime,
-) -> dict[Identity, list[str]]:
-    """The identities the request searches `system` with: those kept from its first
-    search, or these, kept now."""
+    connection: Connection, request_id: str, system: str, at: datetime
+) -> tuple[str, dict[Identity, list[str]]]:
+    """The request's subject, and the identities it searches `system` with: those kept
+    from its first search, or, on the first (or once they were forgotten after a
+    confirmed part), those known now: the subject's on record and the e-mail the request
+    came from, kept now."""
     subject_id, _ = await request_details(connection, request_id)
     vault = vault_of(connection)
-    await connection.execute(
-        """INSERT INTO system_searches (request_id, system, identities, searched_at)
-           VALUES ($1, $2, $3, $4) ON CONFLICT (request_id, system) DO NOTHING""",
-        request_id,
-        system,
-        await vault.seal_json(
-            connection, subject_id, {i.value: list(v) for i, v in identities.items()}
-        ),
-        at,
-    )
-    kept = await connection.fetchval(
+    row = await connection.fetchrow(
         "SELECT identities FROM system_searches WHERE request_id = $1 AND system = $2",
         request_id,
         system,
     )
-    opened = vault.open_json(kept) if kept is not None else None
-    if opened is None:  # forgotten after a confirmed part: search with what is known now
-        return {i: list(v) for i, v in identities.items()}
-    return {Identity(i): list(v) for i, v in opened.items()}
+    kept = vault.open_json(row["identities"]) if row and row["identities"] else None
+    if kept is not None:
+        return subject_id, {Identity(i): list(v) for i, v in kept.items()}
+    requester = await connection.fetchval(
+        "SELECT requester_email FROM request_details WHERE request_id = $1", request_id
+    )
+    emails = [vault.open(requester)] if requester is not None else []
+    identities = await identities_of(connection, subject_id, *emails)
+    if row is None:
+        await connection.execute(
+            """INSERT INTO system_searches (request_id, system, identities, searched_at)
+               VALUES ($1, $2, $3, $4) ON CONFLICT (request_id, system) DO NOTHING""",
+            request_id,
+            system,
+            await vault.seal_json(
+                connection, subject_id, {i.value: v for i, v in identities.items()}
+            ),
+            at,
+        )
+    return subject_id, identities
 
 
 async def forget_search(connection: Connection, request_id: str, system: str, at: datetime) -> None:
