@@ -60,6 +60,19 @@ class EventType(StrEnum):
     DEADLINE_EXTENDED = "deadline.extended"
 
 
+# The `request.received` payload names the deadline policy that times the request (the
+# privacy policy in force is recorded on the request itself, store/privacy_policy.py).
+# Events recorded before the key said so call it `policy_version`; both read the same.
+RECEIVED_DEADLINE_POLICY = "deadline_policy_version"
+_RECEIVED_DEADLINE_POLICY_BEFORE = "policy_version"
+
+
+def received_deadline_policy(payload: dict[str, PayloadValue]) -> str | None:
+    """The deadline policy's version a `request.received` event recorded, old or new."""
+    value = payload.get(RECEIVED_DEADLINE_POLICY, payload.get(_RECEIVED_DEADLINE_POLICY_BEFORE))
+    return None if value is None else str(value)
+
+
 class NewEvent(BaseModel):
     """An event to append. `occurred_at` is the workflow's time (`workflow.now()`), passed in;
     `idempotency_key` is derived from the workflow id and step, so a retry appends nothing."""

@@ -26,16 +26,25 @@ MONTHS_EN = (
 
 EN: dict[str, str] = {
     "greeting": "Dear {name},",
-    "signature": "Sesenergy",
+    "signature": "Yours sincerely,\n\nSesenergy\nPersonal Information Desk\nContact: the "
+    "CONTACT form on our website",
     "reference": "Reference: {request_id}",
+    "closing": "If you have any questions about this notice, please contact us through the "
+    "CONTACT form on our website, quoting the reference above.",
+    "answer": "Please find our answer to your inquiry below.",
+    "item": "{category} / {field}",
+    "item.value": "{category} / {field}: {value}",
+    "item.in_system": "{field} ({system}: {collection})",
+    "item.marked": "{item} {marker}",
+    "ground_sep": "; ",
     "list_sep": ", ",
     "items": "{count} items",
     "items_one": "1 item",
     "systems": "In each of our systems where your personal information is kept:",
     "system.done": "{system}: done, in {records}",
     "system.nothing": "{system}: nothing of what was decided is kept there",
-    "system.kept": "{system}: kept as it is, for this reason: {reasons}",
-    "system.waived": "{system}: not done: {reason}",
+    "system.kept": "{system}: kept as it is; the reason, as our records state it: {reasons}",
+    "system.waived": "{system}: not done; the reason, in our staff's words: {reason}",
     "system.not_reached": "{system}: could not be searched, so nothing kept there was found "
     "or changed by this request",
     "system.owner": "{system}: done by the person responsible for it, in {records}",
@@ -55,7 +64,7 @@ EN: dict[str, str] = {
     "subject.fee_request": "Fee for your {label} [{request_id}]",
     "subject.identity_proof_requested": "Please confirm your identity for your {label} "
     "[{request_id}]",
-    "subject.deadline_extended": "We need more time for your {label} [{request_id}]",
+    "subject.deadline_extended": "A deadline of your {label} is extended [{request_id}]",
     "subject.outcome": "The outcome of your {label} [{request_id}]",
     "receipt": "We have received your {label}, reference {request_id}.",
     "receipt.answer_by": "We will answer by {date}.",
@@ -73,6 +82,12 @@ EN: dict[str, str] = {
     "identity.matched": "The e-mail address you gave matches the one we hold, but because "
     "this request would disclose, change or erase your personal information, a member of our "
     "staff must confirm your identity as well.",
+    "identity.matched.suspension": "The e-mail address you gave matches the one we hold, but "
+    "because this request would suspend the use of your personal information or erase it, a "
+    "member of our staff must confirm your identity as well.",
+    "identity.matched.third_party_stop": "The e-mail address you gave matches the one we hold, "
+    "but because this request would stop the provision of your personal information to third "
+    "parties, a member of our staff must confirm your identity as well.",
     "identity.unmatched": "The e-mail address you gave is not the one we hold for you.",
     "identity.how": "Please reply with proof of identity (for example a copy of an official "
     "identity document), or contact us through the CONTACT form quoting reference "
@@ -85,12 +100,24 @@ EN: dict[str, str] = {
     "Please pay invoice "
     "{invoice_id} by {date}; we send the disclosure once the fee is received. If it is not "
     "paid by then, we will close the request: nothing will be disclosed and nothing charged.",
-    "extension": "We need more time for {step} of your {label}. We now expect to complete "
-    "it by {date}.",
+    "extension": "We need more time for one step of your {label}: {step}. We now expect to "
+    "complete it by {date}.",
+    "extension.acknowledge": "We need more time to acknowledge your {label}. We now expect to "
+    "do so by {date}.",
+    "extension.investigate": "We need more time to investigate your {label}. We now expect to "
+    "complete our investigation by {date}.",
+    "extension.decide": "We need more time to decide on your {label}. We now expect to reach "
+    "our decision by {date}.",
+    "extension.act": "We need more time to carry out our decision on your {label}. We now "
+    "expect to complete it by {date}.",
+    "extension.answer": "We need more time to answer your {label}. We now expect to answer by "
+    "{date}.",
+    "extension.notify": "We need more time to notify you of the outcome of your {label}. We "
+    "now expect to do so by {date}.",
     "extension.verify_identity": "You now have until {date} to confirm your identity for "
     "your {label}.",
     "extension.payment": "You now have until {date} to pay the fee for your {label}.",
-    "reason": "Reason: {text}",
+    "reason": "Reason, in our staff's words: {text}",
     "step.acknowledge": "acknowledging",
     "step.verify_identity": "the window to confirm your identity",
     "step.payment": "the window to pay the fee",
@@ -173,7 +200,7 @@ EN: dict[str, str] = {
     "suspension.rest_kept_erase": "We have decided not to erase the rest of your personal "
     "information ({items}): on the grounds you gave, our investigation found none of it "
     "{breach}.",
-    "suspension.already": "Besides these, {items} found in breach had their use suspended "
+    "suspension.already": "Besides these, the use of {items} found in breach was suspended "
     "already, before this request.",
     "suspension.refused": "Our investigation found none of your personal information used "
     "beyond the purposes of use or obtained by wrongful means on the grounds you gave, so "
@@ -187,7 +214,7 @@ EN: dict[str, str] = {
     "use has not been suspended and they have not been erased.",
     "alternative.large_expense": "involve a large amount of expense",
     "alternative.otherwise_difficult": "be otherwise difficult",
-    "alternative.measure": "Alternative measures taken: {text}",
+    "alternative.measure": "Alternative measures taken, in our staff's words: {text}",
     "provision.stopped": "We have stopped providing your personal information to: {partners}.",
     "provision.continued": "We have decided to continue providing your personal information "
     "to {partner}, because the law permits this provision without your consent: {exception} "
@@ -208,17 +235,28 @@ EN: dict[str, str] = {
 }
 
 JA: dict[str, str] = {
-    "greeting": "{name} 様",
-    "signature": "Sesenergy",
+    "greeting": "{name} 様\n\nSesenergy 個人情報お問い合わせ窓口でございます。",
+    "signature": "Sesenergy\n個人情報お問い合わせ窓口\nお問い合わせ先：当組織ウェブサイトの"
+    "お問い合わせフォーム（CONTACT）",
     "reference": "受付番号：{request_id}",
+    "closing": "本通知についてご不明な点がございましたら、上記の受付番号を添えて、当組織ウェブ"
+    "サイトのお問い合わせフォーム（CONTACT）よりお問い合わせください。今後ともよろしくお願い"
+    "申し上げます。",
+    "answer": "お問い合わせについて、以下のとおり回答いたします。",
+    "item": "{category}／{field}",
+    "item.value": "{category}／{field}：{value}",
+    "item.in_system": "{field}（{system}：{collection}）",
+    "item.marked": "{item}{marker}",
+    "ground_sep": "、",
     "list_sep": "、",
     "items": "{count}件",
     "items_one": "1件",
-    "systems": "お客様の個人情報を保管している当社の各システムでの対応は以下のとおりです：",
+    "systems": "お客様の個人情報を保管している当組織の各システムでの対応は以下のとおりです：",
     "system.done": "{system}：{records}について対応しました",
     "system.nothing": "{system}：決定の対象となる情報は保管されていません",
-    "system.kept": "{system}：次の理由により、そのまま保管しています：{reasons}",
-    "system.waived": "{system}：対応していません（{reason}）",
+    "system.kept": "{system}：そのまま保管しています。理由（当組織の記録から原文のまま引用）："
+    "{reasons}",
+    "system.waived": "{system}：対応していません。理由（担当者の記載を原文のまま引用）：{reason}",
     "system.not_reached": "{system}：検索できなかったため、本請求ではそこに保管されている情報を"
     "確認・変更していません",
     "system.owner": "{system}：担当者が{records}について対応しました",
@@ -227,7 +265,7 @@ JA: dict[str, str] = {
     "records": "{count}件の記録",
     "records_one": "1件の記録",
     "counted": "{what}（{items}）",
-    "or_sep": "または",
+    "or_sep": "、または",
     "kind.disclosure": "個人情報の開示請求（第6条）",
     "kind.correction": "個人情報の訂正・追加・削除の請求（第7条）",
     "kind.suspension": "個人情報の利用停止・消去の請求（第8条）",
@@ -245,12 +283,16 @@ JA: dict[str, str] = {
     "{days}日以内に決定をお知らせします。",
     "receipt.identity_confirmed": "当組織が保有するご登録のメールアドレスにお送りしたコードにより、"
     "ご本人であることを確認いたしました。{days}日以内に決定をお知らせします。",
-    "receipt.fee": "個人情報の開示には1回のご請求につき{amount}円の手数料がかかります（第6条）。"
+    "receipt.fee": "個人情報の開示には1件につき{amount}円の手数料がかかります（第6条）。"
     "手数料は開示を決定した場合にのみご請求し、お支払いを確認した日から{days}日以内に開示いたし"
     "ます。開示しないと決定した場合、手数料はかかりません。",
     "identity.ask": "{label}に対応する前に、ご本人であることを確認する必要があります。",
     "identity.matched": "ご申告のメールアドレスは当組織の登録と一致していますが、本請求は個人"
     "情報の開示・変更・消去を伴うため、担当者によるご本人確認も必要です。",
+    "identity.matched.suspension": "ご申告のメールアドレスは当組織の登録と一致していますが、"
+    "本請求は個人情報の利用停止または消去を伴うため、担当者によるご本人確認も必要です。",
+    "identity.matched.third_party_stop": "ご申告のメールアドレスは当組織の登録と一致しています"
+    "が、本請求は個人情報の第三者への提供の停止を伴うため、担当者によるご本人確認も必要です。",
     "identity.unmatched": "ご申告のメールアドレスは、当組織が保有するご登録のものと一致しません。",
     "identity.how": "{date}までに、本人確認書類の写しなどご本人であることを証明するものを本"
     "メールへの返信でお送りいただくか、お問い合わせフォームから受付番号{request_id}を添えて"
@@ -261,10 +303,23 @@ JA: dict[str, str] = {
     "fee.request": "開示には1回のご請求につき{amount}円の手数料がかかります（第6条）。{date}"
     "までに請求書{invoice_id}のお支払いをお願いします。お支払いを確認後に開示いたします。期限"
     "までにお支払いがない場合は本件のお手続きを終了し、開示は行わず、手数料も発生しません。",
-    "extension": "{label}について、{step}にさらに時間を要します。{date}までに完了する見込みです。",
+    "extension": "{label}について、次の手続きにさらに時間を要します：{step}。{date}までに完了"
+    "する見込みです。",
+    "extension.acknowledge": "{label}について、受付の手続きにさらに時間を要しております。{date}"
+    "までに完了する見込みです。",
+    "extension.investigate": "{label}について、調査にさらに時間を要しております。{date}までに"
+    "調査を完了する見込みです。",
+    "extension.decide": "{label}について、決定にさらに時間を要しております。{date}までに決定"
+    "する見込みです。",
+    "extension.act": "{label}について、決定の実施にさらに時間を要しております。{date}までに"
+    "実施を完了する見込みです。",
+    "extension.answer": "{label}について、回答の準備にさらに時間を要しております。{date}までに"
+    "回答する見込みです。",
+    "extension.notify": "{label}について、結果のご通知にさらに時間を要しております。{date}まで"
+    "にご通知する見込みです。",
     "extension.verify_identity": "{label}について、ご本人確認の期限を{date}まで延長しました。",
     "extension.payment": "{label}について、手数料のお支払い期限を{date}まで延長しました。",
-    "reason": "理由：{text}",
+    "reason": "理由（担当者の記載を原文のまま引用）：{text}",
     "step.acknowledge": "受付",
     "step.verify_identity": "ご本人確認の期間",
     "step.payment": "手数料のお支払い期間",
@@ -312,7 +367,7 @@ JA: dict[str, str] = {
     "原則として開示いたしません。同項により開示しなかったもの：{what}。",
     "disclosed.included": "履歴情報および特性情報は原則として開示しませんが（第6条第2項）、"
     "{what}を開示します。",
-    "disclosed.withheld": "第6条により開示しなかったもの：{what}。理由となる事由：{grounds}。",
+    "disclosed.withheld": "第6条により開示しなかったもの：{what}。事由：{grounds}。",
     "disclosed.fee_paid": "手数料：{amount}円（請求書{invoice_id}、お支払い済み）。",
     "refused": "第6条に基づき、ご請求の個人情報を開示しないことを決定しました。事由："
     "{grounds}。手数料はかかりません。",
@@ -350,7 +405,7 @@ JA: dict[str, str] = {
     "保護するための代替措置を講じました。これらの利用停止・消去は行っていません。",
     "alternative.large_expense": "多額の費用を要する",
     "alternative.otherwise_difficult": "困難である",
-    "alternative.measure": "講じた代替措置：{text}",
+    "alternative.measure": "講じた代替措置（担当者の記載を原文のまま引用）：{text}",
     "provision.stopped": "以下の提供先への個人情報の提供を停止しました：{partners}。",
     "provision.continued": "{partner}への提供は、法令によりご本人の同意なく認められる場合"
     "（{exception}）に当たるため、継続することを決定しました（第5条）。",

@@ -16,7 +16,8 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from domain.deadlines import Commitment
-from domain.decisions import DISCLOSING, Outcome
+from domain.decisions import DISCLOSING, FEE_PER_CASE_YEN, Outcome
+from domain.field_vocabulary import field_label, split_item_label
 from domain.notice_texts import MONTHS_EN, TEXTS
 from domain.requests import Language, RequestKind
 
@@ -117,6 +118,23 @@ class _Writer:
             for c, n in sorted(counts.items())
         )
 
+    def field(self, label: str) -> str:
+        """An item's field as the person reads it, and the system it is kept in, if any."""
+        field_, place = split_item_label(label)
+        name = field_label(field_, self.language)
+        if place is None:
+            return name
+        return self.t("item.in_system", field=name, system=place[0], collection=place[1])
+
+    def item(self, category: str, label: str, value: str | None = None) -> str:
+        """One item on a line of its own: its category, its field and its value, if any."""
+        what = self.t(f"cat.{category}")
+        if value is None:
+            line = self.t("item", category=what, field=self.field(label))
+        else:
+            line = self.t("item.value", category=what, field=self.field(label), value=value)
+        return line[:1].upper() + line[1:]
+
     def lines(self, heading: str, lines: Iterable[str], **fields: object) -> None:
         self.parts.append(
             self.t(heading, **fields) + "\n" + "\n".join(f"- {line}" for line in lines)
@@ -148,12 +166,13 @@ def render_notice(
         case NoticeKind.ANSWER:
             if not answer_text:
                 raise ValueError("an answer notice needs the answer text")
+            w.add("answer")
             w.parts.append(answer_text)
         case NoticeKind.IDENTITY_PROOF_REQUESTED:
             if facts.due_at is None:
                 raise ValueError("a request for proof of identity needs its due date")
             w.add("identity.ask", label=label)
-            w.add("identity.matched" if facts.registration_matched else "identity.unmatched")
+            w.add(_identity_check(request_kind, facts.registration_matched))
             w.add("identity.how", request_id=request_id, date=w.date(facts.due_at))
         case NoticeKind.FEE_REQUEST:
             if facts.invoice_id is None or facts.due_at is None or facts.amount_yen is None:
@@ -173,9 +192,9 @@ def render_notice(
         case NoticeKind.DEADLINE_EXTENDED:
             if facts.due_at is None or facts.extended_step is None:
                 raise ValueError("an extension notice needs the step and its new due date")
-            subjects_step = f"extension.{facts.extended_step}"
-            if subjects_step in w.texts:  # the person's own window: they have longer
-                w.add(subjects_step, label=label, date=w.date(facts.due_at))
+            step_sentence = f"extension.{facts.extended_step}"
+            if step_sentence in w.texts:  # each step says what takes longer in its own words
+                w.add(step_sentence, label=label, date=w.date(facts.due_at))
             else:
                 w.add(
                     "extension",
@@ -199,6 +218,7 @@ def render_notice(
             w.t("greeting", name=requester_name),
             *w.parts,
             w.t("reference", request_id=request_id),
+            w.t("closing"),
             w.t("signature"),
         ]
     )
@@ -219,7 +239,11 @@ def _receipt(
             days=commitment.decide_within_days,
         )
     if commitment.disclose_within_days_of_payment is not None:
-        w.add("receipt.fee", amount="1,000", days=commitment.disclose_within_days_of_payment)
+        w.add(
+            "receipt.fee",
+            amount=f"{FEE_PER_CASE_YEN:,}",
+            days=commitment.disclose_within_days_of_payment,
+        )
 
 
 def _outcome(w: _Writer, facts: NoticeFacts) -> None:
@@ -245,10 +269,20 @@ def _outcome(w: _Writer, facts: NoticeFacts) -> None:
         w.add("closed.identity_not_verified")
     elif outcome is Outcome.FEE_UNPAID:
         w.add("closed.fee_unpaid")
+        _left_out(w, facts)  # as the closing notice: what was decided stands, with its reason
+        return
     if facts.reason and outcome not in DISCLOSING:
         w.add("reason", text=facts.reason)
     if facts.systems:
         w.lines("systems", (_system_line(w, *system) for system in facts.systems))
+
+
+def _identity_check(request_kind: RequestKind, matched: bool) -> str:
+    if not matched:
+        return "identity.unmatched"
+    # A suspension or a stop neither discloses nor changes: its own words say what it does.
+    own = f"identity.matched.{request_kind.value}"
+    return own if own in TEXTS[Language.EN] else "identity.matched"
 
 
 def _system_line(w: _Writer, system: str, what: str, detail: str) -> str:
@@ -264,7 +298,7 @@ def _system_line(w: _Writer, system: str, what: str, detail: str) -> str:
 
 
 def _grounds(w: _Writer, grounds: Iterable[str]) -> str:
-    return w.join(w.t(f"ground.{g}") for g in grounds)
+    return w.t("ground_sep").join(w.t(f"ground.{g}") for g in grounds)
 
 
 def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
@@ -282,8 +316,9 @@ def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
         w.lines(
             "disclosed.items",
             (
-                f"{w.t('cat.' + category)} / {field_}: {value}"
-                + (f" {suspended}" if paused else "")
+                w.t("item.marked", item=w.item(category, field_, value), marker=suspended)
+                if paused
+                else w.item(category, field_, value)
                 for category, field_, value, paused in facts.disclosed_items
             ),
         )
@@ -327,7 +362,7 @@ def _correction(w: _Writer, facts: NoticeFacts) -> None:
         w.lines(
             "correction.made",
             (
-                w.t(made[action], field=field_, value=value)
+                w.t(made[action], field=w.field(field_), value=value)
                 for field_, action, value in facts.changes_made
             ),
         )
@@ -337,7 +372,7 @@ def _correction(w: _Writer, facts: NoticeFacts) -> None:
         w.lines(
             "correction.not_made",
             (
-                w.t(f"correction.why.{why}", field=field_, action=w.t(f"action.{action}"))
+                w.t(f"correction.why.{why}", field=w.field(field_), action=w.t(f"action.{action}"))
                 for field_, action, why in facts.changes_not_made
             ),
         )
@@ -347,7 +382,7 @@ def _suspension(w: _Writer, facts: NoticeFacts) -> None:
     breach = w.t("or_sep").join(w.t(f"breach.{b}") for b in facts.breaches)
     w.lines(
         "suspension.found",
-        (f"{w.t('cat.' + c)} / {f}" for c, f in facts.acted_items),
+        (w.item(c, f) for c, f in facts.acted_items),
         breach=breach,
     )
     if facts.outcome is Outcome.ALTERNATIVE_MEASURES:
@@ -359,11 +394,12 @@ def _suspension(w: _Writer, facts: NoticeFacts) -> None:
     w.add("suspension.erased" if erased else "suspension.suspended")
     if facts.already_suspended:
         w.add("suspension.already", items=w.items(facts.already_suspended))
-    w.add(
-        "suspension.rest_kept_erase" if erased else "suspension.rest_kept_suspend",
-        items=w.items(facts.items_left),
-        breach=breach,
-    )
+    if facts.items_left:  # nothing else held: no rest to speak of
+        w.add(
+            "suspension.rest_kept_erase" if erased else "suspension.rest_kept_suspend",
+            items=w.items(facts.items_left),
+            breach=breach,
+        )
 
 
 def _provision(w: _Writer, facts: NoticeFacts) -> None:

@@ -342,19 +342,3 @@ def fingerprint(submission: SubjectRequest) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(document.encode("utf-8")).hexdigest()
-
-
-# Where a field added by a correction belongs, when the person names a new field.
-_FIELD_CATEGORIES = {
-    "name": DataCategory.IDENTITY,
-    "date_of_birth": DataCategory.IDENTITY,
-    "email": DataCategory.CONTACT,
-    "phone": DataCategory.CONTACT,
-    "address": DataCategory.CONTACT,
-    "bank_account": DataCategory.FINANCIAL,
-    "credit_card": DataCategory.FINANCIAL,
-}
-
-
-def category_of_field(field: str) -> DataCategory:
-    return _FIELD_CATEGORIES.get(field, DataCategory.IDENTITY)

@@ -18,10 +18,12 @@ import structlog
 
 from domain.decisions import DISCLOSING, Outcome
 from domain.events import EventType, PayloadValue
+from domain.field_vocabulary import category_of_field
+from domain.field_vocabulary import item_label as _item_label
 from domain.findings import ChangeCheck, Placement, disclosure_plan, stoppable_partners
 from domain.inventory import EMAIL_FIELD
 from domain.messages import ActionReport, CarryOut
-from domain.requests import CorrectionAction, DataCategory, category_of_field
+from domain.requests import CorrectionAction, DataCategory
 from store.connection import Connection
 from store.sealing import Vault, vault_of
 from store.shredding import Redaction, Shredded, shred_subject_key
@@ -67,9 +69,7 @@ def email_index(vault: Vault, field: str, value: str) -> str | None:
 def item_label(row: asyncpg.Record | dict) -> str:
     """An item's field, and where it is kept when that is one of the organisation's
     systems rather than the service's own records: no value."""
-    if row["system"] is None:
-        return str(row["field"])
-    return f"{row['field']} ({row['system']}: {row['collection']})"
+    return _item_label(str(row["field"]), row["system"], row["collection"])
 
 
 async def request_details(connection: Connection, request_id: str) -> tuple[str, dict]:

@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
         Outcome,
         fee_due,
     )
-    from domain.events import EventType
+    from domain.events import RECEIVED_DEADLINE_POLICY, EventType
     from domain.fulfilment_messages import ConfirmSystem, WaiveSystem
     from domain.lifecycle import RequestStatus
     from domain.messages import (
@@ -100,7 +100,7 @@ class DataSubjectRequest:
             await effects.record(
                 EventType.RECEIVED,
                 "received",
-                {"kind": ref.kind.value, "policy_version": policy.version},
+                {"kind": ref.kind.value, RECEIVED_DEADLINE_POLICY: policy.version},
             )
             progress.status = RequestStatus.RECEIVED
             steps.publish()

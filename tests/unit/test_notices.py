@@ -122,8 +122,15 @@ def test_art6_p1_disclosure_receipt_explains_when_the_fee_is_asked() -> None:
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        (EN, ("more time for our investigation", "by 10 December 2026", "Reason: archive")),
-        (JA, ("調査にさらに時間を要します", "2026年12月10日までに", "archive")),
+        (
+            EN,
+            (
+                "more time to investigate",
+                "by 10 December 2026",
+                "Reason, in our staff's words: archive",
+            ),
+        ),
+        (JA, ("調査にさらに時間を要しております", "2026年12月10日までに", "archive")),
     ],
 )
 def test_art6_to_8_extension_notice_states_step_date_and_reason(
@@ -208,7 +215,7 @@ def test_art6_p1_refusal_names_its_grounds_and_charges_nothing() -> None:
         reason="court order",
     )
     assert "would violate other laws" in text and "No fee is charged." in text
-    assert "Reason: court order" in text
+    assert "Reason, in our staff's words: court order" in text
     assert "手数料はかかりません" in outcome(
         OC.DISCLOSURE_REFUSED, RK.DISCLOSURE, JA, refusal_grounds=("violation_of_other_laws",)
     )
@@ -226,8 +233,8 @@ EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic":
         (
             EN,
             (
-                "identity information / name: Hanako Yamada",
-                "contact information / email: h@ex.jp",
+                "Identity information / Name: Hanako Yamada",
+                "Contact information / E-mail address: h@ex.jp",
                 "(use suspended)",
                 "Article 6, second paragraph",
                 "history information (3 items)",
@@ -237,8 +244,8 @@ EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic":
         (
             JA,
             (
-                "本人を識別する情報 / name: Hanako Yamada",
-                "連絡先情報 / email: h@ex.jp",
+                "本人を識別する情報／氏名：Hanako Yamada",
+                "連絡先情報／メールアドレス：h@ex.jp",
                 "第6条第2項",
                 "履歴情報（3件）",
                 "特性情報（1件）",
@@ -265,11 +272,11 @@ def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
             EN,
             (
                 "we include history information",
-                "Reason: asked twice",
-                "history information / logins: 42 logins",
+                "Reason, in our staff's words: asked twice",
+                "History information / logins: 42 logins",
             ),
         ),
-        (JA, ("履歴情報を開示します", "asked twice", "履歴情報 / logins")),
+        (JA, ("履歴情報を開示します", "asked twice", "履歴情報／logins")),
     ):
         text = outcome(
             OC.DISCLOSED_IN_FULL,
@@ -364,8 +371,8 @@ def test_art8_p3_notice_names_items_acted_on_and_the_rest_not(
     it has decided not to suspend use, etc." - both halves, item by item."""
     text = outcome(result, RK.SUSPENSION, language, **ACTED)
     cats = {
-        EN: ("contact information / email", "history information / visits"),
-        JA: ("連絡先情報 / email", "履歴情報 / visits"),
+        EN: ("Contact information / E-mail address", "History information / visits"),
+        JA: ("連絡先情報／メールアドレス", "履歴情報／visits"),
     }[language]
     assert all(w in text for w in (*cats, *words)), text
 
@@ -373,7 +380,7 @@ def test_art8_p3_notice_names_items_acted_on_and_the_rest_not(
 def test_art8_p3_already_suspended_items_are_reported() -> None:
     """Art 8 ¶3: "when it has suspended use, etc." - including what was suspended before."""
     text = outcome(OC.USE_SUSPENDED, RK.SUSPENSION, already_suspended=2, **ACTED)
-    assert "Besides these, 2 items found in breach had their use suspended already" in text
+    assert "Besides these, the use of 2 items found in breach was suspended already" in text
 
 
 def test_art8_p4_alternative_measures_notice_says_nothing_was_suspended_or_erased() -> None:
@@ -388,8 +395,8 @@ def test_art8_p4_alternative_measures_notice_says_nothing_was_suspended_or_erase
     text = outcome(OC.ALTERNATIVE_MEASURES, RK.SUSPENSION, **facts)
     assert "involve a large amount of expense" in text
     assert "Their use has not been suspended and they have not been erased." in text
-    assert "Alternative measures taken: flagged: do not mail" in text
-    assert "contact information / email" in text
+    assert "Alternative measures taken, in our staff's words: flagged: do not mail" in text
+    assert "Contact information / E-mail address" in text
     assert "We have suspended" not in text and "We have erased" not in text
     ja = outcome(OC.ALTERNATIVE_MEASURES, RK.SUSPENSION, JA, **facts)
     assert "利用停止・消去は行っていません" in ja and "flagged: do not mail" in ja
@@ -485,10 +492,10 @@ NOT_MADE = (
         (
             EN,
             (
-                "phone: corrected to 090-1111",
-                "nickname: added as Hana",
+                "Telephone number: corrected to 090-1111",
+                "Nickname: added as Hana",
                 "fax: deleted",
-                "email (correct): it already has this value",
+                "E-mail address (correct): it already has this value",
                 "title (add): we already hold this",
                 "pager (delete): we hold no such item",
             ),
@@ -496,10 +503,10 @@ NOT_MADE = (
         (
             JA,
             (
-                "phone：090-1111に訂正",
-                "nickname：Hanaを追加",
+                "電話番号：090-1111に訂正",
+                "ニックネーム：Hanaを追加",
                 "fax：削除",
-                "email（訂正）：既にご指定の内容で登録されています",
+                "メールアドレス（訂正）：既にご指定の内容で登録されています",
                 "pager（削除）",
             ),
         ),
@@ -533,7 +540,8 @@ def test_art10_answer_carries_the_text_and_names_are_printed_as_given() -> None:
         zone=TOKYO,
         answer_text="Seven years.",
     )
-    assert text.body == "Dear {request_id},\n\nSeven years.\n\nReference: req-7\n\nSesenergy"
+    assert text.body.startswith("Dear {request_id},\n\n")
+    assert "\n\nSeven years.\n\nReference: req-7\n\n" in text.body
     with pytest.raises(ValueError, match="needs the answer text"):
         body(NoticeKind.ANSWER, RK.INQUIRY)
     closed = body(NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED)

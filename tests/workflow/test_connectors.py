@@ -207,8 +207,8 @@ async def test_an_erasure_changes_exactly_the_subjects_mapped_rows_in_each_syste
     notice = await outcome_notice(pool, request_id)
     assert "crm: done, in 2 records" in notice and "desk: done, in 1 record" in notice
     assert (
-        f"marketing: kept as it is, for this reason: subscribers.consent_proof: {CONSENT_KEPT}"
-        in notice
+        "marketing: kept as it is; the reason, as our records state it: "
+        f"subscribers.consent_proof: {CONSENT_KEPT}" in notice
     )
     assert "marketing: nothing" not in notice and "marketing: done" not in notice
     # What the system keeps is not among what the notice says was erased, and the

@@ -52,8 +52,11 @@ async def test_art7_operators_see_current_and_requested_values_then_only_real_ch
     held = await held_values(pool, request.subject_id)
     assert held["phone"] == "03-5555-0000" and held["nickname"] == "Hana"
     notice = await outcome_notice(pool, request.id)
-    assert "phone: corrected to 03-5555-0000" in notice and "nickname: added as Hana" in notice
-    assert "address (correct): it already has this value" in notice
+    assert (
+        "Telephone number: corrected to 03-5555-0000" in notice
+        and "Nickname: added as Hana" in notice
+    )
+    assert "Address (correct): it already has this value" in notice
     assert "fax (delete): we hold no such item" in notice
     await check_record(rig.client, pool, request.id, "correction_made")
 
@@ -118,8 +121,8 @@ async def test_art8_p3_notice_names_the_items_acted_on_and_the_rest_left_alone(
         assert rows["segment"] is not None and rows["ad_profile"] is not None
         assert rows["phone"] is None
     notice = await outcome_notice(pool, request.id)
-    assert "characteristic information / segment" in notice
-    assert "characteristic information / ad_profile" in notice
+    assert "Characteristic information / segment" in notice
+    assert "Characteristic information / ad_profile" in notice
     assert "the rest of your personal information (7 items)" in notice
     assert "We have erased your personal information." not in notice
     await check_record(rig.client, pool, request.id, f"suspension_{outcome}")
@@ -207,7 +210,7 @@ async def test_art8_p4_confirmed_grounds_cannot_be_refused_alternative_measures_
     assert await outcome_of(rig.client, request.id) == "alternative_measures"
     notice = await outcome_notice(pool, request.id)
     assert MEASURE in notice and REASON in notice
-    assert "characteristic information / ad_profile" in notice
+    assert "Characteristic information / ad_profile" in notice
     assert "have not been erased" in notice
     assert (
         await pool.fetchval(
@@ -250,5 +253,8 @@ async def test_art7_p2_one_change_declined_with_its_reason_the_others_made(
     held = await held_values(pool, request.subject_id)
     assert held["phone"] == "03-5555-0000" and held["bank_account"] == HELD_VALUES["bank_account"]
     notice = await outcome_notice(pool, request.id)
-    assert "phone: corrected to 03-5555-0000" in notice
-    assert "bank_account (delete): we decided it is not necessary" in notice and REASON in notice
+    assert "Telephone number: corrected to 03-5555-0000" in notice
+    assert (
+        "Bank account number (delete): we decided it is not necessary" in notice
+        and REASON in notice
+    )

@@ -134,8 +134,8 @@ async def test_an_erasure_shreds_the_key_reaches_every_copy_and_withdraws_the_ma
 
     # The erasure's own notice was delivered after the key changed, and names what went.
     notice = await outcome_notice(pool, erasure)
-    assert "characteristic information / segment" in notice
-    assert "characteristic information / ad_profile" in notice
+    assert "Characteristic information / segment" in notice
+    assert "Characteristic information / ad_profile" in notice
     assert "the rest of your personal information (7 items)" in notice
     assert not any(value in notice for value in ERASED_VALUES)
     assert (
