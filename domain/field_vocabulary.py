@@ -101,6 +101,18 @@ FIELDS: dict[str, KnownField] = {
     "social_profile": KnownField(_X, "Social media profile", "SNSのプロフィール情報"),
 }
 
+# Article 2: what the organisation may ask for "when users register for use", in its order.
+REGISTRATION_FIELDS = (
+    "name",
+    "date_of_birth",
+    "address",
+    "phone",
+    "email",
+    "bank_account",
+    "credit_card",
+    "drivers_license",
+)
+
 # A field added by a correction that the vocabulary does not name: the person gave it as
 # information about themselves, so it is filed where a disclosure includes it.
 UNKNOWN_FIELD_CATEGORY = DataCategory.IDENTITY

@@ -23,7 +23,8 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
     async with pool.acquire() as connection:
         vault = vault_of(connection)
         request = await connection.fetchrow(
-            """SELECT r.request_id, r.kind, r.subject_id, r.status, r.step, d.details
+            """SELECT r.request_id, r.kind, r.subject_id, r.status, r.step, d.details,
+                      d.language
                  FROM requests r JOIN request_details d USING (request_id)
                 WHERE r.request_id = $1""",
             request_id,
@@ -55,6 +56,9 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
         "status": request["status"],
         "step": request["step"],
         "subject_id": request["subject_id"],
+        # What the staff write (a reason, a measure, an answer) is quoted in the notice as
+        # written: they write it in the language of the person's notices.
+        "language": request["language"],
         "statement": ERASED if opened is None else details.get("statement") or details.get("text"),
         "investigated": findings is not None,
     }

@@ -37,11 +37,20 @@ async def review(pool: asyncpg.Pool, request_id: str) -> str:
     return render(await review_document(pool, request_id))
 
 
+_LANGUAGES = {"ja": "Japanese", "en": "English"}
+
+
 def render(document: dict[str, Any]) -> str:
     lines = [
         f"{document['kind']} request {document['request_id']} "
         f"({document['status']}, step {document['step'] or '-'})"
     ]
+    if document.get("language"):
+        language = _LANGUAGES.get(document["language"], document["language"])
+        lines.append(
+            f"notices to the person are in {language}: write reasons, measures and answers "
+            "in it (they are quoted as written)"
+        )
     if document.get("statement"):
         lines.append(f"the person's statement: {document['statement']}")
     if not document["investigated"]:

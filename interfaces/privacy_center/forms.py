@@ -10,10 +10,12 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from domain.field_vocabulary import REGISTRATION_FIELDS, field_label
 from domain.requests import (
     CorrectionAction,
     DataCategory,
     InvalidSubmission,
+    Language,
     RequestKind,
     SuspensionAction,
     SuspensionGround,
@@ -33,15 +35,13 @@ ACTIONS = tuple(CorrectionAction)
 SUSPENSION_ACTIONS = tuple(SuspensionAction)
 GROUNDS = tuple(SuspensionGround)
 CHANGE_ROWS = 3
-FIELD_SUGGESTIONS = (
-    "name",
-    "email",
-    "phone",
-    "address",
-    "date_of_birth",
-    "bank_account",
-    "credit_card",
-)
+FIELD_SUGGESTIONS = REGISTRATION_FIELDS  # Article 2, from the one field vocabulary
+
+
+def field_suggestions(language: Language) -> tuple[tuple[str, str], ...]:
+    """The fields a correction form suggests, each with its name in the page's language."""
+    return tuple((field, field_label(field, language)) for field in FIELD_SUGGESTIONS)
+
 
 # Which form field a contract field path is shown against.
 _FIELD_LABELS = {

@@ -88,7 +88,7 @@ def _form_page(
         suspension_actions=forms.SUSPENSION_ACTIONS,
         grounds=forms.GROUNDS,
         rows=range(1, forms.CHANGE_ROWS + 1),
-        suggestions=forms.FIELD_SUGGESTIONS,
+        suggestions=forms.field_suggestions(language),
     )
     return keep_cookie(request, response, cookie, new)
 

@@ -364,6 +364,16 @@ async def test_pages_in_both_languages(center: Center) -> None:
     assert (await center.http.get(f"/verify/{uuid.uuid4()}")).status_code == 404
 
 
+async def test_the_correction_form_suggests_fields_in_the_pages_language(center: Center) -> None:
+    """N16: field names translated - the correction form suggests Article 2's fields by
+    the id the contract takes, each named in the page's language."""
+    japanese = await center.http.get("/request/correction", params={"lang": "ja"})
+    assert '<option value="phone" label="電話番号">' in japanese.text
+    assert '<option value="drivers_license" label="運転免許証の番号">' in japanese.text
+    english = await center.http.get("/request/correction", params={"lang": "en"})
+    assert '<option value="phone" label="Telephone number">' in english.text
+
+
 async def test_a_form_whose_code_lapsed_is_forgotten(center: Center, unique: str) -> None:
     address = f"forgotten-{unique}@example.jp"
     await center.registered(address)

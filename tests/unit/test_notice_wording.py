@@ -19,6 +19,7 @@ from domain.decisions import FEE_PER_CASE_YEN, Outcome
 from domain.events import RECEIVED_DEADLINE_POLICY, received_deadline_policy
 from domain.field_vocabulary import (
     FIELDS,
+    REGISTRATION_FIELDS,
     UNKNOWN_FIELD_CATEGORY,
     category_of_field,
     field_label,
@@ -29,6 +30,7 @@ from domain.field_vocabulary import (
 from domain.notice_texts import EN, JA, TEXTS
 from domain.notices import NoticeFacts, NoticeKind, render_notice
 from domain.requests import DataCategory, Language, RequestKind
+from interfaces.privacy_center import forms
 from tests.support.notices import DUE, FIELDS_NAMED, NAMES, TOKYO, every_notice
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -262,3 +264,13 @@ def test_the_same_keys_in_both_languages_after_the_new_wording() -> None:
     assert set(EN) == set(JA)
     for step in ("acknowledge", "investigate", "decide", "act", "answer", "notify"):
         assert f"extension.{step}" in EN
+
+
+def test_n16_the_correction_form_suggests_article_2_fields_from_the_vocabulary() -> None:
+    """N16: one vocabulary - the privacy center suggests Art 2's registration fields ("name,
+    date of birth, address, telephone number, email address, bank account number, credit
+    card number, driver's license number") with the notices' words for them."""
+    assert set(REGISTRATION_FIELDS) <= set(FIELDS)
+    assert forms.FIELD_SUGGESTIONS == REGISTRATION_FIELDS
+    assert ("phone", "電話番号") in forms.field_suggestions(Language.JA)
+    assert ("drivers_license", "Driver's license number") in forms.field_suggestions(Language.EN)

@@ -21,6 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from connectors.base import Collected, Connector, Identities, SystemUnavailable
 from domain.deadlines import Step
 from domain.fulfilment import Plan
+from interfaces.cli.review import render as render_review
 from runtime.connectors import OpenSystems, connector_for
 from service import acts, system_acts
 from service.requests import status
@@ -152,6 +153,9 @@ async def test_a_disclosure_finds_the_subject_in_every_system(
     assert collected["marketing"]["collections"] == "subscribers:1"
     assert collected["desk"]["collections"] == "tickets:1"
     document = await review_document(pool, request.id)
+    # N16: what the staff write is quoted as written, so the review says in which language.
+    assert document["language"] == "en"
+    assert "notices to the person are in English" in render_review(document)
     where = {(i["system"], i["collection"], i["field"], i["value"]) for i in document["items"]}
     assert ("crm", "customers", "phone", HELD_VALUES["phone"]) in where
     assert ("crm", "orders", "address", HELD_VALUES["address"]) in where
@@ -214,7 +218,7 @@ async def test_an_erasure_changes_exactly_the_subjects_mapped_rows_in_each_syste
     # What the system keeps is not among what the notice says was erased, and the
     # service's own copy of it stays.
     erased = notice.split("We have erased them.")[0]
-    assert "segment (marketing" not in erased and "address (crm: orders)" in erased
+    assert "segment (marketing" not in erased and "Address (crm: orders)" in erased
     held = await pool.fetchval(
         "SELECT count(*) FROM personal_data WHERE subject_id = $1 AND system = 'marketing'",
         shop.subject_id,
