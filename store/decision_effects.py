@@ -69,7 +69,8 @@ def email_index(vault: Vault, field: str, value: str) -> str | None:
 def item_label(row: asyncpg.Record | dict) -> str:
     """An item's field, and where it is kept when that is one of the organisation's
     systems rather than the service's own records: no value."""
-    return _item_label(str(row["field"]), row["system"], row["collection"])
+    system = row["system"]
+    return _item_label(str(row["field"]), system, None if system is None else row["collection"])
 
 
 async def request_details(connection: Connection, request_id: str) -> tuple[str, dict]:

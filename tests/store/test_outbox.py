@@ -514,7 +514,7 @@ async def test_a_correction_notice_opens_the_new_values(pool: asyncpg.Pool, uniq
         )
     )
     body = await _outcome_notice(pool, request_id)
-    assert ADDRESS in body and "nickname" in body and f"Moved; {PHONE}." in body
+    assert ADDRESS in body and "Nickname: deleted" in body and f"Moved; {PHONE}." in body
 
     await forget_request(pool, request_id)
     facts = await _facts(pool, request_id)

@@ -115,7 +115,7 @@ async def test_art6_p2_disclosure_says_what_it_left_out_and_discloses_every_othe
     notice = await outcome_notice(pool, request.id)
     for shown in ("name", "phone", "address", "bank_account", "purchases"):
         assert HELD_VALUES[shown] in notice
-    assert HELD_VALUES["segment"] not in notice and "login_history" not in notice
+    assert HELD_VALUES["segment"] not in notice and "Login history" not in notice
     assert "history information (1 item)" in notice
     assert "characteristic information (2 items)" in notice
     assert "Article 6, second paragraph" in notice and "except what Article 6" in notice
@@ -150,7 +150,7 @@ async def test_art6_p2_in_principle_an_operator_may_include_history_with_a_reaso
     await _pay(rig.client, pool, request.id)
     assert (await _result(rig.client, request.id))["outcome"] == "disclosed_in_full"
     notice = await outcome_notice(pool, request.id)
-    assert HELD_VALUES["segment"] in notice and "login_history" in notice
+    assert HELD_VALUES["segment"] in notice and "History information / Login history" in notice
     assert REASON in notice and "Left out under that clause" not in notice
     await check_record(rig.client, pool, request.id, "disclosure_full")
 
