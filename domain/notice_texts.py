@@ -64,8 +64,7 @@ EN: dict[str, str] = {
     "subject.fee_request": "Fee for your {label} [{request_id}]",
     "subject.identity_proof_requested": "Please confirm your identity for your {label} "
     "[{request_id}]",
-    "subject.deadline_extended": "A deadline for your {label} has been extended "
-    "[{request_id}]",
+    "subject.deadline_extended": "A deadline for your {label} has been extended [{request_id}]",
     "subject.outcome": "The outcome of your {label} [{request_id}]",
     "receipt": "We have received your {label}, reference {request_id}.",
     "receipt.answer_by": "We will answer by {date}.",

@@ -97,7 +97,7 @@ async def test_an_extension_moves_the_due_time_and_prevents_the_breach(
     )
     # The person is told of the extension, its new date and its reason.
     told = await outcome_notice(pool, request.id, "deadline_extended")
-    assert "more time for our decision" in told and REASON in told
+    assert "more time to decide on your request" in told and REASON in told
 
     await acts.decide(request.id, "correction_made", actor("op-1"), client=rig.client, pool=pool)
     await rig.client.get_workflow_handle(workflow_id_for(request.id)).result()
