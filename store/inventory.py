@@ -15,10 +15,12 @@ Names and values are stored sealed under the subject's key (store/sealing.py), s
 held is opened before it is compared with the file, and the e-mail on record gets its
 blind index beside it for the identity check.
 
-The registers the file may carry go in the same transaction: purposes not yet in Article 3's
-register are defined (store/purposes.py), partners' footings and subjects' consents are
-recorded as events of Article 5's register (store/provisions.py). Each is compared with
-what is on record first, so a second load of the same file appends no event.
+The registers the file may carry go in the same transaction: purposes incidental to one of
+Article 3's, with their relatedness judgement, not yet in the register are defined
+(store/purposes.py; domain/inventory_registers.py refuses any other), partners' footings
+and subjects' consents are recorded as events of Article 5's register (store/provisions.py).
+Each is compared with what is on record first, so a second load of the same file appends no
+event.
 """
 
 from __future__ import annotations
@@ -196,7 +198,6 @@ async def _purposes(
     """Define the file's purposes the register lacks, in force from now; refuse one the
     register holds with another text, before anything is written."""
     register = await purposes_as_recorded(connection)
-    defined = {p.id for p in inventory.purposes}
     problems: list[tuple[str, str]] = []
     for index, purpose in enumerate(inventory.purposes):
         current = register.current(purpose.id)
@@ -214,15 +215,11 @@ async def _purposes(
                     "not by a load",
                 )
             )
-        elif (
-            purpose.incidental_to is not None
-            and purpose.incidental_to not in defined
-            and register.current(purpose.incidental_to) is None
-        ):
+        elif purpose.incidental_to is not None and register.current(purpose.incidental_to) is None:
             problems.append(
                 (
                     f"purposes.{index}.incidental_to",
-                    f"{purpose.incidental_to} is neither in the register nor in this file",
+                    f"{purpose.incidental_to} is not in the register",
                 )
             )
     problems += [
@@ -237,9 +234,18 @@ async def _purposes(
             continue
         await define_purpose(
             connection,
-            PurposeVersion(purpose.id, 1, purpose.text, at, incidental_to=purpose.incidental_to),
+            PurposeVersion(
+                purpose.id,
+                1,
+                purpose.text,
+                at,
+                incidental_to=purpose.incidental_to,
+                text_ja=purpose.text_ja,
+                judged_by=purpose.judged_by,
+            ),
             occurred_at=at,
             actor=ACTOR,
+            relatedness=purpose.relatedness(),
         )
         plan.tally["purposes_added"] += 1
 
@@ -247,6 +253,11 @@ async def _purposes(
 def _future(inventory: Inventory, at: datetime) -> list[str]:
     """The paths of the file's times after the load's: what is on record was done."""
     late = [
+        f"purposes.{p}.judged_at"
+        for p, purpose in enumerate(inventory.purposes)
+        if purpose.judged_at is not None and purpose.judged_at > at
+    ]
+    late += [
         f"provision_bases.{b}.opt_out.{name}"
         for b, basis in enumerate(inventory.provision_bases)
         if basis.opt_out

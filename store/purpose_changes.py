@@ -1,6 +1,10 @@
 """Article 4's changes of purpose, as the store records them: a proposal and its judgement,
-the register changed by it, its publication and its completion. Each a register event in
-the change's own stream (store/registers.py) and Article 3's register's."""
+its publication, the register changed by it and its completion. Each a register event in
+the change's own stream (store/registers.py) and Article 3's register's.
+
+An accepted change does not take effect at its acceptance: its new version is put in force
+when the change completes, after its publication and its notices (Article 4 ¶2), and the
+privacy policy's next version is posted with it (Article 9, store/privacy_policy.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +14,16 @@ from datetime import datetime
 
 import asyncpg
 
+from domain.purpose_notice import PurposeTexts, publication_of_change
 from domain.purposes import (
     ChangeRefused,
     PurposeChangeProposal,
     PurposeVersion,
     judge,
-    notice_of_change,
 )
 from domain.registers import NewRegisterEvent, RegisterEventType
 from store.connection import Connection
+from store.privacy_policy import post_for_purpose_change
 from store.purposes import (
     PURPOSES_STREAM,
     REGISTER_LOCK,
@@ -63,6 +68,9 @@ async def apply_change(
         proposal.new_text,
         at,
         incidental_to=current.incidental_to,
+        text_ja=proposal.new_text_ja,
+        judged_by=current.judged_by,
+        change_id=proposal.change_id,
     )
     async with connection.transaction():
         await connection.execute(
@@ -74,14 +82,17 @@ async def apply_change(
         )
         await connection.execute(
             """INSERT INTO purposes (purpose_id, version, text, incidental_to, effective_from,
-                                     change_id)
-               VALUES ($1, $2, $3, $4, $5, $6)""",
+                                     change_id, text_ja, judged_by, judged_at, judgement)
+               SELECT $1, $2, $3, $4, $5, $6, $7, judged_by, judged_at, judgement
+                 FROM purposes WHERE purpose_id = $1 AND version = $8""",
             following.purpose_id,
             following.version,
             following.text,
             following.incidental_to,
             at,
             proposal.change_id,
+            following.text_ja,
+            current.version,
         )
         await append_register_event(
             connection,
@@ -94,6 +105,7 @@ async def apply_change(
                     "from_version": current.version,
                     "to_version": following.version,
                     "text": following.text,
+                    "text_ja": following.text_ja,
                     "effective_from": at.isoformat(),
                 },
                 occurred_at=at,
@@ -142,9 +154,15 @@ async def record_proposal(
                 )
             return await _recorded(connection, proposal.change_id)
         register = await load_register(connection)
+        under_way = await connection.fetchval(
+            """SELECT change_id FROM purpose_changes c
+                WHERE purpose_id = $1 AND status = 'accepted'
+                  AND NOT EXISTS (SELECT 1 FROM purposes p WHERE p.change_id = c.change_id)""",
+            proposal.purpose_id,
+        )
         current: PurposeVersion | None  # None: a refused change of a purpose not registered
         try:
-            current = judge(proposal, register)
+            current = judge(proposal, register, under_way=under_way)
             refusal = None
         except ChangeRefused as refused:
             current, refusal = register.current(proposal.purpose_id), str(refused)
@@ -162,8 +180,9 @@ async def record_proposal(
         await connection.execute(
             """INSERT INTO purpose_changes
                    (change_id, purpose_id, from_version, proposed_text, related, decided_by,
-                    reason, method, status, proposed_at, accepted_at, affected)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
+                    reason, method, status, proposed_at, accepted_at, affected,
+                    proposed_text_ja)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
             proposal.change_id,
             proposal.purpose_id,
             current.version if current else None,
@@ -176,6 +195,7 @@ async def record_proposal(
             proposal.proposed_at,
             None if refusal else at,
             affected,
+            proposal.new_text_ja,
         )
         await append_register_event(
             connection,
@@ -187,6 +207,7 @@ async def record_proposal(
                     "purpose_id": proposal.purpose_id,
                     "from_version": current.version if current else None,
                     "proposed_text": proposal.new_text,
+                    "proposed_text_ja": proposal.new_text_ja,
                     "related": proposal.related,
                     "reason": proposal.reason,
                     "method": proposal.method.value,
@@ -215,7 +236,7 @@ async def record_proposal(
             )
         else:
             assert current is not None  # judge returned it
-            following = await apply_change(connection, proposal, current, at)
+            # In force once published or notified: at completion (complete_change).
             await append_register_event(
                 connection,
                 NewRegisterEvent(
@@ -225,7 +246,7 @@ async def record_proposal(
                         "change_id": proposal.change_id,
                         "purpose_id": proposal.purpose_id,
                         "from_version": current.version,
-                        "to_version": following.version,
+                        "to_version": current.version + 1,
                         "related": True,
                         "reason": proposal.reason,
                         "method": proposal.method.value,
@@ -241,7 +262,9 @@ async def record_proposal(
 
 async def _recorded(connection: Connection, change_id: str) -> RecordedChange:
     row = await connection.fetchrow(
-        """SELECT c.*, b.text AS before_text, a.version AS to_version,
+        """SELECT c.*, b.text AS before_text,
+                  coalesce(a.version, CASE WHEN c.status IN ('accepted', 'done')
+                                           THEN c.from_version + 1 END) AS to_version,
                   (SELECT payload->>'refusal' FROM register_events
                     WHERE idempotency_key = 'purpose-change/' || c.change_id || '/judged'
                       AND type = 'purpose_change.refused') AS refusal
@@ -273,14 +296,11 @@ async def recorded_change(pool: asyncpg.Pool, change_id: str) -> RecordedChange:
         return await _recorded(connection, change_id)
 
 
-def publication_text(before: str, after: str) -> str:
+def publication_text(change: asyncpg.Record) -> str:
     """What is published on the website (Article 4 ¶2), in Japanese and in English."""
-    return "\n\n".join(
-        f"{subject}\n\n{body}".strip()
-        for subject, body in (
-            notice_of_change(before, after, "ja"),
-            notice_of_change(before, after, "en"),
-        )
+    return publication_of_change(
+        PurposeTexts(change["before_text"], change["before_text_ja"]),
+        PurposeTexts(change["proposed_text"], change["proposed_text_ja"]),
     )
 
 
@@ -291,7 +311,7 @@ async def record_publication(pool: asyncpg.Pool, change_id: str, at: datetime) -
         change = await _locked_accepted(connection, change_id)
         if change["published_at"] is not None:
             return change["published_at"]
-        text = publication_text(change["before_text"], change["proposed_text"])
+        text = publication_text(change)
         await connection.execute(
             """UPDATE purpose_changes SET published_at = $2, publication = $3
                 WHERE change_id = $1""",
@@ -321,10 +341,14 @@ async def record_publication(pool: asyncpg.Pool, change_id: str, at: datetime) -
 async def complete_change(
     pool: asyncpg.Pool, change_id: str, at: datetime, *, batches: int, unreachable: int
 ) -> int:
-    """Mark an accepted change done, with a `purpose_change.completed` event holding its
-    counts; returns the subjects notified. A retry changes nothing."""
+    """Put the change's version in force (now that it is published or notified: Article 4
+    ¶2), post the privacy policy's next version (Article 9), and mark the change done, with
+    a `purpose_change.completed` event holding its counts; returns the subjects notified.
+    A retry changes nothing."""
     async with pool.acquire() as connection, connection.transaction():
+        await connection.execute("SELECT pg_advisory_xact_lock($1)", REGISTER_LOCK)
         change = await _locked_accepted(connection, change_id)
+        await _bring_into_force(connection, change, at)
         await connection.execute(
             """UPDATE purpose_changes SET status = 'done', completed_at = coalesce(completed_at, $2)
                 WHERE change_id = $1""",
@@ -343,6 +367,7 @@ async def complete_change(
                     "unreachable": unreachable,
                     "batches": batches,
                     "published": change["published_at"] is not None,
+                    "in_force_at": (await _in_force_at(connection, change_id)).isoformat(),
                 },
                 occurred_at=at,
                 actor=SYSTEM,
@@ -352,9 +377,51 @@ async def complete_change(
         return change["notified"]
 
 
+async def _in_force_at(connection: Connection, change_id: str) -> datetime:
+    return await connection.fetchval(
+        "SELECT effective_from FROM purposes WHERE change_id = $1", change_id
+    )
+
+
+async def _bring_into_force(connection: Connection, change: asyncpg.Record, at: datetime) -> None:
+    """The change's version, in force from `at`, and the policy's next version; nothing
+    when it is in force already (a retry, or a change accepted before changes waited for
+    their publication or notices)."""
+    if await connection.fetchval(
+        "SELECT 1 FROM purposes WHERE change_id = $1", change["change_id"]
+    ):
+        return
+    register = await load_register(connection)
+    current = register.current(change["purpose_id"])
+    if current is None or current.version != change["from_version"]:
+        raise LookupError(
+            f"purpose change {change['change_id']!r} no longer follows the purpose's current "
+            "version"
+        )
+    proposal = PurposeChangeProposal(
+        change_id=change["change_id"],
+        purpose_id=change["purpose_id"],
+        new_text=change["proposed_text"],
+        new_text_ja=change["proposed_text_ja"],
+        related=change["related"],
+        reason=change["reason"],
+        decided_by=change["decided_by"],
+        method=change["method"],
+        proposed_at=change["proposed_at"],
+    )
+    await apply_change(connection, proposal, current, at)
+    await connection.execute(
+        "UPDATE purpose_changes SET in_force_at = $2 WHERE change_id = $1", change["change_id"], at
+    )
+    await post_for_purpose_change(
+        connection, change["change_id"], await load_register(connection), at, change["decided_by"]
+    )
+
+
 async def _locked_accepted(connection: Connection, change_id: str) -> asyncpg.Record:
     change = await connection.fetchrow(
-        """SELECT c.*, b.text AS before_text FROM purpose_changes c
+        """SELECT c.*, b.text AS before_text, b.text_ja AS before_text_ja
+             FROM purpose_changes c
              LEFT JOIN purposes b ON b.purpose_id = c.purpose_id AND b.version = c.from_version
             WHERE c.change_id = $1 FOR UPDATE OF c""",
         change_id,

@@ -85,6 +85,7 @@ def inventory(
                         "field": "phone",
                         "value": PHONE,
                         "purpose": "important_notices",
+                        "lawfully_obtained": True,
                     }
                 ],
                 "provisions": [

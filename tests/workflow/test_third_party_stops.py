@@ -233,6 +233,7 @@ def _registered(unique: str, sid: str, **extra: Any) -> dict[str, Any]:
                         "field": "phone",
                         "value": HELD_VALUES["phone"],
                         "purpose": "important_notices",
+                        "lawfully_obtained": True,
                     }
                 ],
                 "provisions": [
@@ -377,6 +378,7 @@ async def test_art8_beyond_purpose_is_judged_against_the_register_as_it_stood_wh
             "field": "points_balance",
             "value": "1,250 points",
             "purpose": points,
+            "lawfully_obtained": True,
         },
         {
             "category": "transaction",
@@ -384,6 +386,7 @@ async def test_art8_beyond_purpose_is_judged_against_the_register_as_it_stood_wh
             "value": "300 points",
             "purpose": points,
             "used_at": "2026-01-01T00:00:00Z",
+            "lawfully_obtained": True,
         },
         {
             "category": "transaction",
@@ -391,6 +394,7 @@ async def test_art8_beyond_purpose_is_judged_against_the_register_as_it_stood_wh
             "value": "invoice 2019-7",
             "purpose": "billing",
             "used_at": "2019-07-01T00:00:00Z",
+            "lawfully_obtained": True,
         },
     ]
     await InventoryStore(pool).load(parse_inventory(data))
