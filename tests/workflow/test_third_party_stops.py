@@ -368,10 +368,20 @@ async def test_art5_a_stop_judges_each_partner_by_the_register_and_withdraws_the
 async def test_art8_beyond_purpose_is_judged_against_the_register_as_it_stood_when_used(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    """A purpose defined today covers an item used for it from today, not one used for it
-    before it was a purpose; Article 3's purposes have been in force all along."""
+    """A purpose defined today (incidental to billing, judged related) covers an item used
+    for it from today, not one used for it before it was a purpose; Article 3's purposes
+    have been in force all along."""
     rid, sid, points = f"sus-reg-{unique}", f"s-pur-{unique}", f"points_{unique}"
-    data = _registered(unique, sid, purposes=[{"id": points, "text": "To grant points"}])
+    points_purpose = {
+        "id": points,
+        "text": "To grant points",
+        "text_ja": "ポイントを付与するため",
+        "incidental_to": "billing",
+        "judged_by": "admin",
+        "judged_at": "2026-02-01T00:00:00Z",
+        "related_because": "Points are earned on the usage fees we bill.",
+    }
+    data = _registered(unique, sid, purposes=[points_purpose])
     data["subjects"][0]["items"] += [
         {
             "category": "transaction",
