@@ -18,7 +18,8 @@ from domain.purposes import ARTICLE_3_TEXTS, ARTICLE_3_TEXTS_JA, NoticeMethod, P
 from interfaces.api.services import Services
 from interfaces.privacy_center.routes import router
 from runtime.settings import Settings
-from store.purpose_changes import complete_change, record_proposal, record_publication
+from store.purpose_changes import record_proposal
+from store.purpose_publication import complete_change, record_publication
 from store.purposes import seed_article_3
 from tests.support.purposes import AT, BEFORE, BEFORE_JA, define
 from tests.support.temporal import TEST_ACT_KEY

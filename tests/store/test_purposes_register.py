@@ -15,12 +15,7 @@ from domain.policy_text import article_3_of
 from domain.purposes import NoticeMethod, PurposeChangeProposal, PurposeVersion
 from store.intake import IntakeStore
 from store.privacy_policy import post_policy
-from store.purpose_changes import (
-    ChangeIdTaken,
-    complete_change,
-    record_proposal,
-    record_publication,
-)
+from store.purpose_changes import ChangeIdTaken, record_proposal
 from store.purpose_notices import (
     affected_after,
     change_texts,
@@ -29,6 +24,7 @@ from store.purpose_notices import (
     prepare_notices,
     record_batch,
 )
+from store.purpose_publication import complete_change, record_publication
 from store.purposes import (
     PURPOSES_STREAM,
     change_stream,
