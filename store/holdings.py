@@ -13,8 +13,8 @@ from domain.holdings import HeldItem, ProvisionBasis, Relationship
 from domain.investigation import Holdings, ProvisionHeld
 from domain.requests import RequestKind
 from store.connection import Connection
-from store.inventory import purposes_as_recorded
 from store.provisions import stored_bases
+from store.purposes import purposes_as_recorded
 from store.sealing import vault_of
 
 

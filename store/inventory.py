@@ -32,7 +32,7 @@ import asyncpg
 
 from domain.events import EventType
 from domain.inventory import HeldItemRecord, Inventory
-from domain.purposes import PurposeRegister, PurposeVersion, article_3_register
+from domain.purposes import PurposeVersion
 from store.connection import Connection
 from store.inventory_plan import (
     WritePlan,
@@ -48,23 +48,12 @@ from store.provisions import (
     stored_consents,
     sync_consented_at,
 )
-from store.purposes import define_purpose, load_register
+from store.purposes import define_purpose, purposes_as_recorded
 from store.sealing import vault_of
 
 # Serialises loads, so two at once cannot both count the same row as added.
 INVENTORY_LOCK_ID = 0x6473725F696E76  # "dsr_inv"
 ACTOR = "inventory"  # who records what a load puts in the registers
-
-
-async def purposes_as_recorded(connection: Connection | asyncpg.Pool) -> PurposeRegister:
-    """Article 3's register as recorded; a purpose the policy lists that the register has
-    not been seeded with yet counts as in force from the policy's start, as the policy
-    says (store.purposes.seed_article_3 records them when a worker starts)."""
-    recorded = await load_register(connection)
-    known = {v.purpose_id for v in recorded.versions}
-    return PurposeRegister.of(
-        [*recorded.versions, *(v for v in article_3_register() if v.purpose_id not in known)]
-    )
 
 
 class RegisterConflict(ValueError):

@@ -18,7 +18,7 @@ from domain.privacy_policy import PolicyVersion, PostingRefused, new_version
 from domain.purposes import PurposeRegister
 from domain.registers import NewRegisterEvent, RegisterEventType
 from store.connection import Connection
-from store.purposes import load_register
+from store.purposes import purposes_as_recorded
 from store.registers import append_register_event
 
 STREAM = "privacy-policy"
@@ -66,7 +66,7 @@ async def post_policy(
         raise PostingRefused("the policy file is not UTF-8 text") from None
     async with pool.acquire() as connection, connection.transaction():
         await connection.execute("SELECT pg_advisory_xact_lock($1)", _POSTING_LOCK)
-        register = await load_register(connection)
+        register = await purposes_as_recorded(connection)
         problem = article_3_problem(readable, register.article_3_list())
         if problem is not None:
             raise PostingRefused(problem)

@@ -82,6 +82,17 @@ async def load_register(connection: Connection | asyncpg.Pool) -> PurposeRegiste
     )
 
 
+async def purposes_as_recorded(connection: Connection | asyncpg.Pool) -> PurposeRegister:
+    """Article 3's register as recorded; a purpose the policy lists that the register has
+    not been seeded with yet counts as in force from the policy's start, as the policy
+    says (seed_article_3 records them when a worker starts)."""
+    recorded = await load_register(connection)
+    known = {v.purpose_id for v in recorded.versions}
+    return PurposeRegister.of(
+        [*recorded.versions, *(v for v in article_3_register() if v.purpose_id not in known)]
+    )
+
+
 async def define_purpose(
     connection: Connection,
     version: PurposeVersion,

@@ -2,7 +2,7 @@
 
 record the proposal and its judgement → (refused: end) → publish → notify every affected
 subject, if the method says so → complete, which puts the changed purpose in force and posts
-the privacy policy's next version (store/purpose_changes.py).
+the privacy policy's next version (store/purpose_publication.py).
 
 Article 4 ¶2: "notify users of the changed purpose ... or publish it on this website". A
 change is published on the privacy center (interfaces/privacy_center/purposes.py) whatever
