@@ -64,6 +64,8 @@ async def test_the_purposes_and_their_published_changes_are_on_the_website(
     await define(pool, purpose_id)
     await record_proposal(pool, proposal(change_id, purpose_id), AT)
 
+    start = await http.get("/?lang=ja")
+    assert 'href="/purposes?lang=ja"' in start.text  # reached from the privacy center
     page = await http.get("/purposes?lang=ja")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "個人情報の利用目的" in page.text
