@@ -48,7 +48,7 @@ from store.provisions import (
     stored_consents,
     sync_consented_at,
 )
-from store.purposes import define_purpose, purposes_as_recorded
+from store.purposes import define_purpose, establish_purpose, purposes_as_recorded
 from store.sealing import vault_of
 
 # Serialises loads, so two at once cannot both count the same row as added.
@@ -184,12 +184,16 @@ class InventoryStore:
 async def _purposes(
     connection: Connection, plan: WritePlan, inventory: Inventory, at: datetime
 ) -> None:
-    """Define the file's purposes the register lacks, in force from now; refuse one the
-    register holds with another text, before anything is written."""
+    """Define the file's purposes the register lacks, in force from now; establish one the
+    register holds without a relatedness judgement (recorded by a load before issue 24)
+    with the file's judgement, from now; refuse one the register holds, established, with
+    another text, before anything is written."""
     register = await purposes_as_recorded(connection)
     problems: list[tuple[str, str]] = []
     for index, purpose in enumerate(inventory.purposes):
         current = register.current(purpose.id)
+        if current is not None and not current.established:
+            continue  # established below, from now
         if current is not None and (current.text.strip(), current.incidental_to) != (
             purpose.text,
             purpose.incidental_to,
@@ -218,25 +222,27 @@ async def _purposes(
     if problems:
         raise RegisterConflict(problems)
     for purpose in inventory.purposes:
-        if register.current(purpose.id) is not None:
-            plan.tally["unchanged"] += 1
-            continue
-        await define_purpose(
-            connection,
-            PurposeVersion(
-                purpose.id,
-                1,
-                purpose.text,
-                at,
-                incidental_to=purpose.incidental_to,
-                text_ja=purpose.text_ja,
-                judged_by=purpose.judged_by,
-            ),
-            occurred_at=at,
-            actor=ACTOR,
-            relatedness=purpose.relatedness(),
+        current = register.current(purpose.id)
+        version = PurposeVersion(
+            purpose.id,
+            1,
+            purpose.text,
+            at,
+            incidental_to=purpose.incidental_to,
+            text_ja=purpose.text_ja,
+            judged_by=purpose.judged_by,
         )
-        plan.tally["purposes_added"] += 1
+        relatedness = purpose.relatedness()
+        if current is not None and not current.established and relatedness is not None:
+            await establish_purpose(connection, current, version, relatedness, actor=ACTOR)
+            plan.tally["purposes_added"] += 1
+        elif current is not None:
+            plan.tally["unchanged"] += 1
+        else:
+            await define_purpose(
+                connection, version, occurred_at=at, actor=ACTOR, relatedness=relatedness
+            )
+            plan.tally["purposes_added"] += 1
 
 
 def _future(inventory: Inventory, at: datetime) -> list[str]:

@@ -191,3 +191,63 @@ async def published_changes(connection: Connection | asyncpg.Pool) -> list[async
             WHERE c.published_at IS NOT NULL
             ORDER BY c.published_at DESC, c.change_id"""
     )
+
+
+async def establish_purpose(
+    connection: Connection,
+    current: PurposeVersion,
+    following: PurposeVersion,
+    relatedness: Relatedness,
+    *,
+    actor: str,
+) -> None:
+    """A purpose recorded without a relatedness judgement (by a load before issue 24)
+    becomes one of Article 3's incidental purposes from `following.effective_from`: its
+    current version is superseded and the judged one follows, with a `purpose.changed`
+    event saying so. Items used for it before stay judged against the unjudged version,
+    beyond purpose (domain.purposes.PurposeVersion.established)."""
+    at = following.effective_from
+    await connection.execute(
+        """UPDATE purposes SET superseded_at = $3
+            WHERE purpose_id = $1 AND version = $2 AND superseded_at IS NULL""",
+        current.purpose_id,
+        current.version,
+        at,
+    )
+    await connection.execute(
+        """INSERT INTO purposes (purpose_id, version, text, incidental_to, effective_from,
+                                 text_ja, judged_by, judged_at, judgement)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+        following.purpose_id,
+        current.version + 1,
+        following.text,
+        following.incidental_to,
+        at,
+        following.text_ja,
+        relatedness.judged_by,
+        relatedness.judged_at,
+        relatedness.reason,
+    )
+    await append_register_event(
+        connection,
+        NewRegisterEvent(
+            stream=PURPOSES_STREAM,
+            type=RegisterEventType.PURPOSE_CHANGED,
+            payload={
+                "purpose_id": following.purpose_id,
+                "from_version": current.version,
+                "to_version": current.version + 1,
+                "text": following.text,
+                "text_ja": following.text_ja,
+                "incidental_to": following.incidental_to,
+                "effective_from": at.isoformat(),
+                "established": True,
+                "related_judged_by": relatedness.judged_by,
+                "related_judged_at": relatedness.judged_at.isoformat(),
+                "related_because": relatedness.reason,
+            },
+            occurred_at=at,
+            actor=actor,
+            idempotency_key=f"purposes/established/{following.purpose_id}/{current.version + 1}",
+        ),
+    )

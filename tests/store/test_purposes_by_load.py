@@ -92,7 +92,7 @@ async def test_a_purpose_defined_without_a_judgement_is_not_a_purpose_of_use(
     pool: asyncpg.Pool, unique: str
 ) -> None:
     """N2: a purpose an earlier load defined with no relatedness judgement (as loads did
-    before issue 24) stays beyond purpose; Article 4 cannot change it into one either."""
+    before issue 24) stays beyond purpose until a file gives it its judgement."""
     sold, sid = f"sold_{unique}", f"s-{unique}"
     async with pool.acquire() as connection, connection.transaction():
         await define_purpose(
@@ -102,6 +102,25 @@ async def test_a_purpose_defined_without_a_judgement_is_not_a_purpose_of_use(
         )
     await InventoryStore(pool).load(parse_inventory({"subjects": [subject(sid, item("b", sold))]}))
     assert await beyond_purpose(pool, sid) == (1, {"b"})
+    # A later file gives it its judgement: it is a purpose of use from that load on. The
+    # item used for it before stays beyond purpose; one the same load adds is within it.
+    judged = {"id": sold, "text": "To sell data"} | JUDGED
+    loaded = await InventoryStore(pool).load(
+        parse_inventory(
+            {"purposes": [judged], "subjects": [subject(sid, item("b", sold), item("c", sold))]}
+        )
+    )
+    assert loaded.purposes_added == 1
+    versions = await pool.fetch(
+        "SELECT version, judged_by, superseded_at FROM purposes WHERE purpose_id = $1"
+        " ORDER BY version",
+        sold,
+    )
+    assert [(v["version"], v["judged_by"]) for v in versions] == [(1, None), (2, "admin")]
+    assert versions[0]["superseded_at"] is not None and versions[1]["superseded_at"] is None
+    assert await beyond_purpose(pool, sid) == (1, {"b"})
+    again = await InventoryStore(pool).load(parse_inventory({"purposes": [judged]}))
+    assert not again.changed_anything
 
 
 async def test_an_incidental_purpose_comes_in_with_who_judged_it_related_when_and_why(
