@@ -263,10 +263,17 @@ def _listing(rows: list[dict[str, Any]]) -> str:
         )
         incidental = f" (incidental to {row['incidental_to']})" if row["incidental_to"] else ""
         change = f", change {row['change_id']}" if row["change_id"] else ""
+        judged = (
+            f"\n    judged related by {row['judged_by']} on {row['judged_at']:%Y-%m-%d}: "
+            f"{row['judgement']}"
+            if row.get("judged_by")
+            else ""
+        )
+        japanese = f"\n    {row['text_ja']}" if row.get("text_ja") else ""
         lines.append(
             f"{row['purpose_id']} v{row['version']}{incidental}: from "
             f"{row['effective_from']:%Y-%m-%d %H:%M}, {until}{change}\n"
-            f"    {row['text']}"
+            f"    {row['text']}{japanese}{judged}"
         )
     return (
         "\n".join(lines) or "no purposes recorded: start the worker once (it records Article 3's)"

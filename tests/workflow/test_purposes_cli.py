@@ -107,6 +107,9 @@ async def test_an_administrators_related_change_notifies_and_is_listed(
     assert f"news_{unique} v1 (incidental to service_emails): from " in out
     assert f"news_{unique} v2 (incidental to service_emails): from " in out
     assert f"change chg-{unique}\n    {AFTER}" in out and f"    {BEFORE}" in out
+    # Each version's Japanese text, and who judged the incidental purpose related (N2, N14).
+    assert "    ユーザーに月刊ニュースレターとサービスのお知らせを送付するため" in out
+    assert "    judged related by admin on 2026-05-02: " in out
     # The same change id again shows the change made, and starts nothing.
     code, out, _ = await purposes_cli(
         Role.ADMIN, "--output", "json", *change(unique, "--related", "--method", "notify")
