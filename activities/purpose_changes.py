@@ -31,13 +31,7 @@ from domain.purpose_change_messages import (
 )
 from mail.delivery import NoticeDelivery
 from mail.sender import NoticeSender
-from store.purpose_changes import (
-    ChangeIdTaken,
-    RecordedChange,
-    complete_change,
-    record_proposal,
-    record_publication,
-)
+from store.purpose_changes import ChangeIdTaken, RecordedChange, record_proposal
 from store.purpose_notices import (
     affected_after,
     change_texts,
@@ -46,6 +40,7 @@ from store.purpose_notices import (
     prepare_notices,
     record_batch,
 )
+from store.purpose_publication import complete_change, record_publication
 
 log = structlog.get_logger(__name__)
 

@@ -67,6 +67,10 @@ NEW_TEXT = (
     "service being used by users, including its maintenance schedule, and to inform "
     "about other services provided by the Organization"
 )
+NEW_TEXT_JA = (
+    "ユーザーが利用中のサービスの新機能、更新情報、メンテナンスの予定、キャンペーン等及び"
+    "当組織が提供する他のサービスのご案内のメールを送付するため"
+)
 SECTION_BEGIN, SECTION_END = FANOUT_BEGIN, FANOUT_END
 STARTED = time.monotonic()
 
@@ -207,6 +211,7 @@ async def _change(
         change_id=change_id,
         purpose_id=PURPOSE,
         new_text=NEW_TEXT,
+        new_text_ja=NEW_TEXT_JA,
         related=True,
         reason="The maintenance schedule is service information of the same service.",
         decided_by="bench-admin",

@@ -63,6 +63,8 @@ class HeldItem:
     lawfully_obtained: bool
     suspended: bool = False
     used_at: datetime | None = None  # since when it is used for its purpose
+    # Each earlier use, (purpose, since): a relabelled item is judged by them too (Art 8).
+    past_uses: tuple[tuple[str | None, datetime], ...] = ()
 
 
 def breaches(

@@ -56,14 +56,17 @@ PurposeId = Annotated[str, StringConstraints(pattern=PURPOSE_PATTERN)]
 
 class HeldItemRecord(Strict):
     """One item of personal data. `purpose` must be given, even as null: leaving it out by
-    accident would otherwise record the item as used beyond purpose."""
+    accident would otherwise record the item as used beyond purpose. `lawfully_obtained`
+    must be given too: Article 8's "acquired by deceit or other wrongful means" rests on it,
+    and an inventory that does not say how an item was obtained must not presume it lawful
+    (docs/policy-interpretation.md)."""
 
     category: DataCategory
     field: FieldName
     value: ItemValue
     purpose: PurposeId | None
     source: Identifier = "registration"
-    lawfully_obtained: bool = True
+    lawfully_obtained: bool
     # Since when the item is used for its purpose (Article 8 judges against the purposes
     # in force then); unset: since it was acquired, or since the purpose changed.
     used_at: AwareDatetime | None = None
@@ -99,6 +102,8 @@ class InventorySubject(Strict):
                     field=NAME_FIELD,
                     value=self.name,
                     purpose=NAME_PURPOSE,
+                    # The name and address the person registered with: given by the person.
+                    lawfully_obtained=True,
                 )
             )
         if EMAIL_FIELD not in listed:
@@ -108,6 +113,7 @@ class InventorySubject(Strict):
                     field=EMAIL_FIELD,
                     value=self.email,
                     purpose=EMAIL_PURPOSE,
+                    lawfully_obtained=True,
                 )
             )
         return (*implied, *self.items)
@@ -232,11 +238,6 @@ class Inventory(Strict):
             *_repeats("purposes", [p.id for p in self.purposes], "id"),
             *_repeats("provision_bases", [b.partner for b in self.provision_bases], "partner"),
         ]
-        problems += [
-            (f"purposes.{index}.incidental_to", "a purpose is not incidental to itself")
-            for index, p in enumerate(self.purposes)
-            if p.incidental_to == p.id
-        ]
         problems += self._footing_mismatches()
         if problems:
             raise Problems(problems)
@@ -304,6 +305,10 @@ _PATTERN_MESSAGES = {
     "incidental_to": "must be a purpose id: 1-64 lowercase letters, digits and _, starting "
     "with a letter",
 }
+_MISSING_MESSAGES = {
+    "lawfully_obtained": "is required: true, or false for an item obtained by wrongful means "
+    "(Article 8); an item is not presumed lawfully obtained",
+}
 _IDENTIFIER_MESSAGE = "must be 1-128 letters, digits and . _ : -, starting with a letter or digit"
 
 
@@ -318,7 +323,7 @@ def _problems(error: Any) -> list[tuple[str, str]]:
     path, kind = field_path(loc) or "inventory", error["type"]
     named = [part for part in loc if not part.isdigit()][-1:] or [""]
     if kind == "missing":
-        return [(path, "is required")]
+        return [(path, _MISSING_MESSAGES.get(named[0], "is required"))]
     if kind == "extra_forbidden":
         return [(path, "is not a known field")]
     if kind in ("model_type", "model_attributes_type"):

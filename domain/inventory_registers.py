@@ -21,7 +21,7 @@ from pydantic import (
 
 from domain.holdings import ProvisionBasis, Relationship
 from domain.provision_register import BasisRecord, ConsentRecord, JointUseParticular, OptOutMatter
-from domain.purposes import PurposeName
+from domain.purposes import ARTICLE_3_IDS, PurposeName, Reason, Relatedness
 from domain.requests import Identifier
 
 FIELD_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
@@ -86,12 +86,62 @@ def footing_problems(
 
 
 class PurposeRecord(Strict):
-    """A purpose of use (Article 3) the file defines; a purpose in the register already
-    must have the same text (a change is Article 4's, `dsr purposes change`)."""
+    """A purpose of use the file defines. Article 3 lists seven purposes and "purposes
+    incidental to the above usage purposes": a load may add a purpose only as incidental to
+    one of the seven, with the judgement that it is related (who judged, when, why), and
+    its Japanese text beside the English one. Any other purpose of use is a change of one
+    (Article 4, `dsr purposes change`) or a new policy. A purpose in the register already
+    must have the same text (a change is Article 4's)."""
 
     id: PurposeName
     text: Text
+    text_ja: Text | None = None
     incidental_to: PurposeName | None = None
+    judged_by: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    judged_at: AwareDatetime | None = None
+    related_because: Reason | None = None
+
+    @model_validator(mode="after")
+    def _incidental(self) -> PurposeRecord:
+        if self.id in ARTICLE_3_IDS:
+            return self
+        if self.incidental_to is None:
+            raise Problems(
+                [
+                    (
+                        "incidental_to",
+                        f"{self.id} is not one of Article 3's purposes: a load adds a purpose "
+                        "only as incidental to one of them (incidental_to, judged_by, "
+                        "judged_at, related_because); any other purpose of use is Article "
+                        "4's change of a purpose (`dsr purposes change`) or a new policy",
+                    )
+                ]
+            )
+        problems = []
+        if self.incidental_to not in ARTICLE_3_IDS:
+            problems.append(
+                (
+                    "incidental_to",
+                    f"{self.incidental_to} is not one of Article 3's purposes "
+                    f"({', '.join(sorted(ARTICLE_3_IDS))}): a purpose is incidental to one "
+                    "of those",
+                )
+            )
+        problems += [
+            (name, "is required for an incidental purpose: who judged it related, when, and why")
+            for name in ("judged_by", "judged_at", "related_because")
+            if getattr(self, name) is None
+        ]
+        if self.text_ja is None:
+            problems.append(("text_ja", "is required: a purpose is published in Japanese too"))
+        if problems:
+            raise Problems(problems)
+        return self
+
+    def relatedness(self) -> Relatedness | None:
+        if self.judged_by is None or self.judged_at is None or self.related_because is None:
+            return None
+        return Relatedness(self.judged_by, self.judged_at, self.related_because)
 
 
 class OptOutRecord(Strict):

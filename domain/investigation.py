@@ -82,12 +82,14 @@ def _breaches(details: Mapping[str, Any], held: Holdings) -> dict[str, Any]:
     register = held.register
 
     # "Beyond the scope of the purpose of use" (Art 8): against Article 3's register as it
-    # stood when the item was used (docs/policy-interpretation.md).
+    # stood when the item was used, for every purpose it was used under (its earlier uses
+    # too: relabelling an item does not wash out its past use; docs/policy-interpretation.md).
     def within(item: HeldItem) -> bool:
         return (
             register is not None
             and item.used_at is not None
             and register.within_purpose(item.purpose, item.used_at)
+            and register.within_every_use(item.past_uses)
         )
 
     items = held.items

@@ -37,6 +37,18 @@ EN: dict[str, str] = {
     "item.in_system": "{field} ({system}: {collection})",
     "item.marked": "{item} {marker}",
     "ground_sep": "; ",
+    # Article 4 ¶2: a changed purpose of use (domain/purpose_notice.py).
+    "purpose_change.subject": "A change to the purpose of use of your personal information",
+    "purpose_change.intro": "Under Article 4 of our privacy policy, we have changed a purpose "
+    "for which we use your personal information, as follows.",
+    "purpose_change.before": "Before: {text}",
+    "purpose_change.after": "After: {text}",
+    "purpose_change.related": "The changed purpose is reasonably considered to be related to "
+    "the purpose before the change.",
+    "purpose_change.published": "The change is also published on our website, beside every "
+    "purpose of use.",
+    "purpose_change.contact": "If you have any question, please contact us through the "
+    "CONTACT form.",
     "list_sep": ", ",
     "items": "{count} items",
     "items_one": "1 item",
@@ -248,6 +260,17 @@ JA: dict[str, str] = {
     "item.in_system": "{field}（{system}：{collection}）",
     "item.marked": "{item}{marker}",
     "ground_sep": "、",
+    # Article 4 ¶2: a changed purpose of use (domain/purpose_notice.py).
+    "purpose_change.subject": "個人情報の利用目的の変更のお知らせ",
+    "purpose_change.intro": "当組織は、プライバシーポリシー第4条に基づき、お客様の個人情報の"
+    "利用目的を次のとおり変更しました。",
+    "purpose_change.before": "変更前：{text}",
+    "purpose_change.after": "変更後：{text}",
+    "purpose_change.related": "変更後の利用目的は、変更前の利用目的と関連性を有すると合理的に"
+    "認められる範囲のものです。",
+    "purpose_change.published": "この変更は、すべての利用目的とともに当組織のウェブサイトでも"
+    "公表しています。",
+    "purpose_change.contact": "ご不明な点は、CONTACTフォームよりお問い合わせください。",
     "list_sep": "、",
     "items": "{count}件",
     "items_one": "1件",

@@ -4,7 +4,11 @@ A purpose has an id (what an item of the inventory names), a text and, for a pur
 incidental to another, the purpose it is incidental to. A version is in force from its
 `effective_from` until the next version's; a purpose added later was not in force before.
 An investigation (Article 8) judges "beyond the scope of the purpose of use" against the
-register as it stood when the item was used, not against today's.
+register as it stood when the item was used, not against today's, and only a purpose that
+entered the register by the policy's own routes counts (`PurposeVersion.established`):
+one of Article 3's, one incidental to one of them whose relatedness was judged and
+recorded (who, when, why), or a version made by an Article 4 change. Each version keeps a
+Japanese and an English text.
 
 Article 4: "The Organization shall change the purpose of use of personal information only
 when the changed purpose is reasonably considered to be related to the purpose before the
@@ -12,7 +16,8 @@ change. If the purpose of use is changed, the Organization shall notify users of
 changed purpose by the method prescribed by the Organization or publish it on this
 website." A change is proposed with the relatedness judgement (who decided, why); an
 unrelated one is refused; an accepted one is published, notified to every affected
-person, or both, as the change says.
+person, or both, as the change says, and takes effect only once it is (workflows/
+purpose_change.py).
 """
 
 from __future__ import annotations
@@ -53,6 +58,20 @@ ARTICLE_3_TEXTS: dict[Purpose, str] = {
     "registration information, and to view their usage status",
     Purpose.BILLING: "To bill users for usage fees in paid services",
 }
+ARTICLE_3_TEXTS_JA: dict[Purpose, str] = {
+    Purpose.PROVIDE_SERVICE: "当組織のサービスの提供・運営のため",
+    Purpose.RESPOND_TO_INQUIRIES: "ユーザーからのお問い合わせに回答するため"
+    "（本人確認を行うことを含む）",  # noqa: RUF001
+    Purpose.SERVICE_EMAILS: "ユーザーが利用中のサービスの新機能、更新情報、キャンペーン等及び"
+    "当組織が提供する他のサービスのご案内のメールを送付するため",
+    Purpose.IMPORTANT_NOTICES: "メンテナンス、重要なお知らせなど必要に応じたご連絡のため",
+    Purpose.PREVENT_ABUSE: "利用規約に違反したユーザーや、不正・不当な目的でサービスを利用"
+    "しようとするユーザーの特定をし、ご利用をお断りするため",
+    Purpose.ACCOUNT_SELF_SERVICE: "ユーザーにご自身の登録情報の閲覧や変更、削除、ご利用状況の"
+    "閲覧を行っていただくため",
+    Purpose.BILLING: "有料サービスにおいてユーザーに利用料金を請求するため",
+}
+ARTICLE_3_IDS = frozenset(p.value for p in ARTICLE_3_TEXTS)
 
 
 @dataclass(frozen=True)
@@ -63,14 +82,47 @@ class PurposeVersion:
     effective_from: datetime
     superseded_at: datetime | None = None
     incidental_to: str | None = None
+    text_ja: str | None = None
+    judged_by: str | None = None  # who judged an incidental purpose related (Article 3)
+    change_id: str | None = None  # the Article 4 change that made this version
 
     def in_force(self, at: datetime) -> bool:
         return self.effective_from <= at and (self.superseded_at is None or at < self.superseded_at)
 
+    @property
+    def established(self) -> bool:
+        """Entered the register by the policy's routes: listed in Article 3, incidental to
+        one of Article 3's purposes with its relatedness judged, or made by Article 4. A
+        purpose an inventory load defined before issue 24 without a judgement is not, and
+        an item used for it is used beyond purpose."""
+        return (
+            self.purpose_id in ARTICLE_3_IDS
+            or self.change_id is not None
+            or (self.incidental_to in ARTICLE_3_IDS and self.judged_by is not None)
+        )
+
+    def text_in(self, language: str) -> str:
+        """The text in Japanese or English; a version recorded before Japanese texts were
+        kept has only its English one."""
+        return self.text_ja if language == "ja" and self.text_ja else self.text
+
+
+@dataclass(frozen=True)
+class Relatedness:
+    """Article 3's last line: the judgement that a purpose is incidental to one of Article
+    3's purposes, who made it, when and why."""
+
+    judged_by: str
+    judged_at: datetime
+    reason: str
+
 
 def article_3_register() -> list[PurposeVersion]:
     """The register as the policy starts it."""
-    return [PurposeVersion(p.value, 1, text, POLICY_START) for p, text in ARTICLE_3_TEXTS.items()]
+    return [
+        PurposeVersion(p.value, 1, text, POLICY_START, text_ja=ARTICLE_3_TEXTS_JA[p])
+        for p, text in ARTICLE_3_TEXTS.items()
+    ]
 
 
 @dataclass(frozen=True)
@@ -95,11 +147,24 @@ class PurposeRegister:
         )
 
     def within_purpose(self, recorded: str | None, used_at: datetime) -> bool:
-        """An item's recorded purpose (`billing`, `incidental:billing`) was in force when
-        the item was used. No recorded purpose is not within any."""
+        """An item's recorded purpose (`billing`, `incidental:billing`) was in force, and
+        established, when the item was used. No recorded purpose is not within any."""
         if not recorded:
             return False
-        return self.in_force(recorded.removeprefix(INCIDENTAL_PREFIX), used_at) is not None
+        version = self.in_force(recorded.removeprefix(INCIDENTAL_PREFIX), used_at)
+        return version is not None and version.established
+
+    def within_every_use(self, uses: Iterable[tuple[str | None, datetime]]) -> bool:
+        """Every (purpose, since) an item was used under was within purpose then: relabelling
+        an item does not wash out its past use (Article 8)."""
+        return all(self.within_purpose(purpose, since) for purpose, since in uses)
+
+    def article_3_list(self) -> tuple[str, ...]:
+        """Article 3's purposes as the register holds them now, in the policy's order: the
+        list a posted policy text must carry (Article 9 with Article 4)."""
+        return tuple(
+            version.text for p in ARTICLE_3_TEXTS if (version := self.current(p.value)) is not None
+        )
 
 
 class NoticeMethod(StrEnum):
@@ -129,6 +194,9 @@ class PurposeChangeProposal(BaseModel):
     change_id: ChangeId
     purpose_id: PurposeName
     new_text: PurposeText
+    new_text_ja: PurposeText | None = Field(
+        None, description="the changed purpose in Japanese (required for a new change)"
+    )
     related: bool = Field(
         description="the changed purpose is reasonably considered to be "
         "related to the purpose before the change"
@@ -143,14 +211,34 @@ class ChangeRefused(ValueError):
     """Article 4 ¶1 does not allow the change; the message says why."""
 
 
-def judge(proposal: PurposeChangeProposal, register: PurposeRegister) -> PurposeVersion:
+def judge(
+    proposal: PurposeChangeProposal, register: PurposeRegister, *, under_way: str | None = None
+) -> PurposeVersion:
     """The purpose's version the change replaces, or ChangeRefused: an unrelated change,
-    a purpose not in the register, or a text that changes nothing."""
+    a purpose not in the register or not established in it, a change of a purpose whose
+    earlier change has not taken effect yet (`under_way`: its id), a change without its
+    Japanese text, or a text that changes nothing."""
     current = register.current(proposal.purpose_id)
     if current is None:
         raise ChangeRefused(
             f"purpose {proposal.purpose_id!r} is not in the register: Article 4 "
             "changes a purpose of use, it does not add one"
+        )
+    if not current.established:
+        raise ChangeRefused(
+            f"purpose {proposal.purpose_id!r} never entered the register through Article 3 "
+            "(listed, or incidental with its relatedness judged): a change cannot make it "
+            "a purpose of use"
+        )
+    if under_way is not None:
+        raise ChangeRefused(
+            f"change {under_way!r} of purpose {proposal.purpose_id!r} has not taken effect "
+            "yet: propose this one once it has"
+        )
+    if proposal.new_text_ja is None:
+        raise ChangeRefused(
+            "give the changed purpose's Japanese text as well: every purpose is published "
+            "and notified in Japanese and in English"
         )
     if not proposal.related:
         raise ChangeRefused(
@@ -161,23 +249,3 @@ def judge(proposal: PurposeChangeProposal, register: PurposeRegister) -> Purpose
     if proposal.new_text.strip() == current.text.strip():
         raise ChangeRefused("the new text is the purpose's text already")
     return current
-
-
-def notice_of_change(before: str, after: str, language: str) -> tuple[str, str]:
-    """The subject line and body telling a person of a changed purpose (Article 4 ¶2)."""
-    if language == "ja":
-        return (
-            "利用目的の変更のお知らせ",
-            "当社は、個人情報保護方針第4条に基づき、お客様の個人情報の利用目的を次のとおり"
-            f"変更しました。\n\n変更前: {before}\n変更後: {after}\n\n"
-            "変更後の利用目的は、変更前の利用目的と関連性を有すると合理的に認められる範囲の"
-            "ものです。ご不明な点は、お問い合わせ窓口までご連絡ください。\n",
-        )
-    return (
-        "A change to the purpose of use of your personal information",
-        "Under Article 4 of our privacy policy, we have changed a purpose for which we "
-        f"use your personal information.\n\nBefore: {before}\nAfter: {after}\n\n"
-        "The changed purpose is reasonably considered to be related to the purpose "
-        "before the change. If you have any question, please contact our inquiry "
-        "window.\n",
-    )

@@ -188,11 +188,16 @@ class Language(StrEnum):
     EN = "en"
 
 
+# One rule for every notice: a person who never chose a language (a back-end submission that
+# names none, an Article 4 notice to someone who never wrote in) is written to in English.
+DEFAULT_LANGUAGE = Language.EN
+
+
 class _SubmissionBase(_Strict):
     request_id: Identifier
     subject_id: Identifier
     requester: Requester
-    language: Language = Language.EN
+    language: Language = DEFAULT_LANGUAGE
 
 
 class InquirySubmission(_SubmissionBase):

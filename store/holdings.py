@@ -6,15 +6,23 @@ Article 5's register."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from domain.holdings import HeldItem, ProvisionBasis, Relationship
 from domain.investigation import Holdings, ProvisionHeld
 from domain.requests import RequestKind
 from store.connection import Connection
-from store.inventory import purposes_as_recorded
 from store.provisions import stored_bases
+from store.purposes import purposes_as_recorded
 from store.sealing import vault_of
+
+
+def past_uses(recorded: list[dict[str, Any]] | None) -> tuple[tuple[str | None, datetime], ...]:
+    """An item's earlier uses as recorded by inventory loads (store/inventory_plan.py)."""
+    return tuple(
+        (use.get("purpose"), datetime.fromisoformat(use["since"])) for use in recorded or ()
+    )
 
 
 async def load_holdings(
@@ -23,7 +31,7 @@ async def load_holdings(
     rows = await connection.fetch(
         """SELECT item_id, category, field, value, purpose, lawfully_obtained,
                   suspended_at IS NOT NULL AS suspended,
-                  coalesce(used_at, acquired_at) AS used_at
+                  coalesce(used_at, acquired_at) AS used_at, past_uses
              FROM personal_data WHERE subject_id = $1 ORDER BY item_id""",
         subject_id,
     )
@@ -36,6 +44,7 @@ async def load_holdings(
             lawfully_obtained=r["lawfully_obtained"],
             suspended=r["suspended"],
             used_at=r["used_at"],
+            past_uses=past_uses(r["past_uses"]),
         )
         for r in rows
     ]

@@ -15,10 +15,12 @@ Names and values are stored sealed under the subject's key (store/sealing.py), s
 held is opened before it is compared with the file, and the e-mail on record gets its
 blind index beside it for the identity check.
 
-The registers the file may carry go in the same transaction: purposes not yet in Article 3's
-register are defined (store/purposes.py), partners' footings and subjects' consents are
-recorded as events of Article 5's register (store/provisions.py). Each is compared with
-what is on record first, so a second load of the same file appends no event.
+The registers the file may carry go in the same transaction: purposes incidental to one of
+Article 3's, with their relatedness judgement, not yet in the register are defined
+(store/purposes.py; domain/inventory_registers.py refuses any other), partners' footings
+and subjects' consents are recorded as events of Article 5's register (store/provisions.py).
+Each is compared with what is on record first, so a second load of the same file appends no
+event.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import asyncpg
 
 from domain.events import EventType
 from domain.inventory import HeldItemRecord, Inventory
-from domain.purposes import PurposeRegister, PurposeVersion, article_3_register
+from domain.purposes import PurposeVersion
 from store.connection import Connection
 from store.inventory_plan import (
     WritePlan,
@@ -46,23 +48,12 @@ from store.provisions import (
     stored_consents,
     sync_consented_at,
 )
-from store.purposes import define_purpose, load_register
+from store.purposes import define_purpose, establish_purpose, purposes_as_recorded
 from store.sealing import vault_of
 
 # Serialises loads, so two at once cannot both count the same row as added.
 INVENTORY_LOCK_ID = 0x6473725F696E76  # "dsr_inv"
 ACTOR = "inventory"  # who records what a load puts in the registers
-
-
-async def purposes_as_recorded(connection: Connection | asyncpg.Pool) -> PurposeRegister:
-    """Article 3's register as recorded; a purpose the policy lists that the register has
-    not been seeded with yet counts as in force from the policy's start, as the policy
-    says (store.purposes.seed_article_3 records them when a worker starts)."""
-    recorded = await load_register(connection)
-    known = {v.purpose_id for v in recorded.versions}
-    return PurposeRegister.of(
-        [*recorded.versions, *(v for v in article_3_register() if v.purpose_id not in known)]
-    )
 
 
 class RegisterConflict(ValueError):
@@ -193,13 +184,16 @@ class InventoryStore:
 async def _purposes(
     connection: Connection, plan: WritePlan, inventory: Inventory, at: datetime
 ) -> None:
-    """Define the file's purposes the register lacks, in force from now; refuse one the
-    register holds with another text, before anything is written."""
+    """Define the file's purposes the register lacks, in force from now; establish one the
+    register holds without a relatedness judgement (recorded by a load before issue 24)
+    with the file's judgement, from now; refuse one the register holds, established, with
+    another text, before anything is written."""
     register = await purposes_as_recorded(connection)
-    defined = {p.id for p in inventory.purposes}
     problems: list[tuple[str, str]] = []
     for index, purpose in enumerate(inventory.purposes):
         current = register.current(purpose.id)
+        if current is not None and not current.established:
+            continue  # established below, from now
         if current is not None and (current.text.strip(), current.incidental_to) != (
             purpose.text,
             purpose.incidental_to,
@@ -214,15 +208,11 @@ async def _purposes(
                     "not by a load",
                 )
             )
-        elif (
-            purpose.incidental_to is not None
-            and purpose.incidental_to not in defined
-            and register.current(purpose.incidental_to) is None
-        ):
+        elif purpose.incidental_to is not None and register.current(purpose.incidental_to) is None:
             problems.append(
                 (
                     f"purposes.{index}.incidental_to",
-                    f"{purpose.incidental_to} is neither in the register nor in this file",
+                    f"{purpose.incidental_to} is not in the register",
                 )
             )
     problems += [
@@ -232,21 +222,37 @@ async def _purposes(
     if problems:
         raise RegisterConflict(problems)
     for purpose in inventory.purposes:
-        if register.current(purpose.id) is not None:
-            plan.tally["unchanged"] += 1
-            continue
-        await define_purpose(
-            connection,
-            PurposeVersion(purpose.id, 1, purpose.text, at, incidental_to=purpose.incidental_to),
-            occurred_at=at,
-            actor=ACTOR,
+        current = register.current(purpose.id)
+        version = PurposeVersion(
+            purpose.id,
+            1,
+            purpose.text,
+            at,
+            incidental_to=purpose.incidental_to,
+            text_ja=purpose.text_ja,
+            judged_by=purpose.judged_by,
         )
-        plan.tally["purposes_added"] += 1
+        relatedness = purpose.relatedness()
+        if current is not None and not current.established and relatedness is not None:
+            await establish_purpose(connection, current, version, relatedness, actor=ACTOR)
+            plan.tally["purposes_added"] += 1
+        elif current is not None:
+            plan.tally["unchanged"] += 1
+        else:
+            await define_purpose(
+                connection, version, occurred_at=at, actor=ACTOR, relatedness=relatedness
+            )
+            plan.tally["purposes_added"] += 1
 
 
 def _future(inventory: Inventory, at: datetime) -> list[str]:
     """The paths of the file's times after the load's: what is on record was done."""
     late = [
+        f"purposes.{p}.judged_at"
+        for p, purpose in enumerate(inventory.purposes)
+        if purpose.judged_at is not None and purpose.judged_at > at
+    ]
+    late += [
         f"provision_bases.{b}.opt_out.{name}"
         for b, basis in enumerate(inventory.provision_bases)
         if basis.opt_out

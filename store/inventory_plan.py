@@ -74,8 +74,11 @@ WRITES: dict[str, str] = {
                         value_index, used_at)
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                    ON CONFLICT (subject_id, category, field) WHERE system IS NULL DO NOTHING""",
+    # An item given another purpose or another `used_at` keeps its earlier use in
+    # `past_uses` (purpose, since, until): Article 8 judges it by every use (issue 24, N2).
     "change_item": """UPDATE personal_data SET value = $4, purpose = $5, source = $6,
-                             lawfully_obtained = $7, value_index = $8, used_at = $9
+                             lawfully_obtained = $7, value_index = $8, used_at = $9,
+                             past_uses = past_uses || $10::jsonb
                        WHERE subject_id = $1 AND category = $2 AND field = $3
                          AND system IS NULL""",
     "add_provision": """INSERT INTO third_party_provisions
@@ -136,8 +139,17 @@ def plan_item(
     same_use = item.used_at is None or item.used_at == current["used_since"]
     if tuple(current[column] for column in ITEM_COLUMNS) == wanted and same_use:
         plan.tally["unchanged"] += 1
-    else:
-        plan.write("items_changed", "change_item", *key, value, *wanted[1:], index, used_at)
+        return
+    past: list[dict[str, str | None]] = []
+    if current["purpose"] != item.purpose or not same_use:
+        past.append(
+            {
+                "purpose": current["purpose"],
+                "since": current["used_since"].isoformat(),
+                "until": (used_at or at).isoformat(),
+            }
+        )
+    plan.write("items_changed", "change_item", *key, value, *wanted[1:], index, used_at, past)
 
 
 def plan_provision(

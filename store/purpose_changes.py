@@ -1,10 +1,13 @@
 """Article 4's changes of purpose, as the store records them: a proposal and its judgement,
-the register changed by it, its publication and its completion. Each a register event in
-the change's own stream (store/registers.py) and Article 3's register's."""
+and the register changed by it. Each a register event in the change's own stream
+(store/registers.py) and Article 3's register's.
+
+An accepted change does not take effect at its acceptance: its new version is put in force
+(`apply_change`) when the change completes, after its publication and its notices (Article
+4 ¶2; store/purpose_publication.py)."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,14 +18,12 @@ from domain.purposes import (
     PurposeChangeProposal,
     PurposeVersion,
     judge,
-    notice_of_change,
 )
 from domain.registers import NewRegisterEvent, RegisterEventType
 from store.connection import Connection
 from store.purposes import (
     PURPOSES_STREAM,
     REGISTER_LOCK,
-    SYSTEM,
     affected_purposes,
     change_stream,
     incidental_purposes,
@@ -63,6 +64,9 @@ async def apply_change(
         proposal.new_text,
         at,
         incidental_to=current.incidental_to,
+        text_ja=proposal.new_text_ja,
+        judged_by=current.judged_by,
+        change_id=proposal.change_id,
     )
     async with connection.transaction():
         await connection.execute(
@@ -74,14 +78,17 @@ async def apply_change(
         )
         await connection.execute(
             """INSERT INTO purposes (purpose_id, version, text, incidental_to, effective_from,
-                                     change_id)
-               VALUES ($1, $2, $3, $4, $5, $6)""",
+                                     change_id, text_ja, judged_by, judged_at, judgement)
+               SELECT $1, $2, $3, $4, $5, $6, $7, judged_by, judged_at, judgement
+                 FROM purposes WHERE purpose_id = $1 AND version = $8""",
             following.purpose_id,
             following.version,
             following.text,
             following.incidental_to,
             at,
             proposal.change_id,
+            following.text_ja,
+            current.version,
         )
         await append_register_event(
             connection,
@@ -94,6 +101,7 @@ async def apply_change(
                     "from_version": current.version,
                     "to_version": following.version,
                     "text": following.text,
+                    "text_ja": following.text_ja,
                     "effective_from": at.isoformat(),
                 },
                 occurred_at=at,
@@ -142,9 +150,15 @@ async def record_proposal(
                 )
             return await _recorded(connection, proposal.change_id)
         register = await load_register(connection)
+        under_way = await connection.fetchval(
+            """SELECT change_id FROM purpose_changes c
+                WHERE purpose_id = $1 AND status = 'accepted'
+                  AND NOT EXISTS (SELECT 1 FROM purposes p WHERE p.change_id = c.change_id)""",
+            proposal.purpose_id,
+        )
         current: PurposeVersion | None  # None: a refused change of a purpose not registered
         try:
-            current = judge(proposal, register)
+            current = judge(proposal, register, under_way=under_way)
             refusal = None
         except ChangeRefused as refused:
             current, refusal = register.current(proposal.purpose_id), str(refused)
@@ -162,8 +176,9 @@ async def record_proposal(
         await connection.execute(
             """INSERT INTO purpose_changes
                    (change_id, purpose_id, from_version, proposed_text, related, decided_by,
-                    reason, method, status, proposed_at, accepted_at, affected)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
+                    reason, method, status, proposed_at, accepted_at, affected,
+                    proposed_text_ja)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
             proposal.change_id,
             proposal.purpose_id,
             current.version if current else None,
@@ -176,6 +191,7 @@ async def record_proposal(
             proposal.proposed_at,
             None if refusal else at,
             affected,
+            proposal.new_text_ja,
         )
         await append_register_event(
             connection,
@@ -187,6 +203,7 @@ async def record_proposal(
                     "purpose_id": proposal.purpose_id,
                     "from_version": current.version if current else None,
                     "proposed_text": proposal.new_text,
+                    "proposed_text_ja": proposal.new_text_ja,
                     "related": proposal.related,
                     "reason": proposal.reason,
                     "method": proposal.method.value,
@@ -215,7 +232,8 @@ async def record_proposal(
             )
         else:
             assert current is not None  # judge returned it
-            following = await apply_change(connection, proposal, current, at)
+            # In force once published or notified: at completion
+            # (store/purpose_publication.py complete_change).
             await append_register_event(
                 connection,
                 NewRegisterEvent(
@@ -225,7 +243,7 @@ async def record_proposal(
                         "change_id": proposal.change_id,
                         "purpose_id": proposal.purpose_id,
                         "from_version": current.version,
-                        "to_version": following.version,
+                        "to_version": current.version + 1,
                         "related": True,
                         "reason": proposal.reason,
                         "method": proposal.method.value,
@@ -241,7 +259,9 @@ async def record_proposal(
 
 async def _recorded(connection: Connection, change_id: str) -> RecordedChange:
     row = await connection.fetchrow(
-        """SELECT c.*, b.text AS before_text, a.version AS to_version,
+        """SELECT c.*, b.text AS before_text,
+                  coalesce(a.version, CASE WHEN c.status IN ('accepted', 'done')
+                                           THEN c.from_version + 1 END) AS to_version,
                   (SELECT payload->>'refusal' FROM register_events
                     WHERE idempotency_key = 'purpose-change/' || c.change_id || '/judged'
                       AND type = 'purpose_change.refused') AS refusal
@@ -271,94 +291,3 @@ async def _recorded(connection: Connection, change_id: str) -> RecordedChange:
 async def recorded_change(pool: asyncpg.Pool, change_id: str) -> RecordedChange:
     async with pool.acquire() as connection:
         return await _recorded(connection, change_id)
-
-
-def publication_text(before: str, after: str) -> str:
-    """What is published on the website (Article 4 ¶2), in Japanese and in English."""
-    return "\n\n".join(
-        f"{subject}\n\n{body}".strip()
-        for subject, body in (
-            notice_of_change(before, after, "ja"),
-            notice_of_change(before, after, "en"),
-        )
-    )
-
-
-async def record_publication(pool: asyncpg.Pool, change_id: str, at: datetime) -> datetime:
-    """The publication of an accepted change: its text and time on the change's row and a
-    `purpose_change.published` event; a retry returns the first publication's time."""
-    async with pool.acquire() as connection, connection.transaction():
-        change = await _locked_accepted(connection, change_id)
-        if change["published_at"] is not None:
-            return change["published_at"]
-        text = publication_text(change["before_text"], change["proposed_text"])
-        await connection.execute(
-            """UPDATE purpose_changes SET published_at = $2, publication = $3
-                WHERE change_id = $1""",
-            change_id,
-            at,
-            text,
-        )
-        await append_register_event(
-            connection,
-            NewRegisterEvent(
-                stream=change_stream(change_id),
-                type=RegisterEventType.PURPOSE_CHANGE_PUBLISHED,
-                payload={
-                    "change_id": change_id,
-                    "published_at": at.isoformat(),
-                    "publication": text,
-                    "publication_sha256": hashlib.sha256(text.encode()).hexdigest(),
-                },
-                occurred_at=at,
-                actor=SYSTEM,
-                idempotency_key=f"{change_stream(change_id)}/published",
-            ),
-        )
-        return at
-
-
-async def complete_change(
-    pool: asyncpg.Pool, change_id: str, at: datetime, *, batches: int, unreachable: int
-) -> int:
-    """Mark an accepted change done, with a `purpose_change.completed` event holding its
-    counts; returns the subjects notified. A retry changes nothing."""
-    async with pool.acquire() as connection, connection.transaction():
-        change = await _locked_accepted(connection, change_id)
-        await connection.execute(
-            """UPDATE purpose_changes SET status = 'done', completed_at = coalesce(completed_at, $2)
-                WHERE change_id = $1""",
-            change_id,
-            at,
-        )
-        await append_register_event(
-            connection,
-            NewRegisterEvent(
-                stream=change_stream(change_id),
-                type=RegisterEventType.PURPOSE_CHANGE_COMPLETED,
-                payload={
-                    "change_id": change_id,
-                    "affected": change["affected"],
-                    "notified": change["notified"],
-                    "unreachable": unreachable,
-                    "batches": batches,
-                    "published": change["published_at"] is not None,
-                },
-                occurred_at=at,
-                actor=SYSTEM,
-                idempotency_key=f"{change_stream(change_id)}/completed",
-            ),
-        )
-        return change["notified"]
-
-
-async def _locked_accepted(connection: Connection, change_id: str) -> asyncpg.Record:
-    change = await connection.fetchrow(
-        """SELECT c.*, b.text AS before_text FROM purpose_changes c
-             LEFT JOIN purposes b ON b.purpose_id = c.purpose_id AND b.version = c.from_version
-            WHERE c.change_id = $1 FOR UPDATE OF c""",
-        change_id,
-    )
-    if change is None or change["status"] not in ("accepted", "done"):
-        raise LookupError(f"purpose change {change_id!r} is not an accepted change")
-    return change

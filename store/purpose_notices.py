@@ -9,7 +9,12 @@ before anything is sent, its recipient, subject line and body sealed under the s
 key. A row is sent while `pending` and marked `delivered` with the sender's handle once the
 sender has it for good, so a retried batch sends only what is still pending and nobody is
 written to twice for one change. A subject without a usable e-mail address on record (none,
-its use suspended, or erased) gets no row and is counted as unreachable."""
+its use suspended, or erased) gets no row and is counted as unreachable; the change is
+published on the privacy center for them whatever its method (workflows/purpose_change.py).
+
+A notice has the letterhead of every other notice (domain/purpose_notice.py) and quotes the
+purposes in the person's language, the one of their latest request, else the default of
+every notice (domain/requests.py DEFAULT_LANGUAGE)."""
 
 from __future__ import annotations
 
@@ -19,14 +24,16 @@ from datetime import datetime
 
 import asyncpg
 
-from domain.purposes import notice_of_change
+from domain.purpose_notice import DEFAULT_LANGUAGE, PurposeTexts, notice_of_change
 from domain.registers import NewRegisterEvent, RegisterEventType
+from domain.requests import Language
 from store.connection import Connection
 from store.purposes import SYSTEM, affected_purposes, change_stream, incidental_purposes
 from store.registers import append_register_event
 from store.sealing import ERASED, Vault, key_of, open_with, seal_with, vault_of
 
-DEFAULT_LANGUAGE = "ja"  # the policy's own language: a subject who never wrote to us reads it
+# Whom a notice greets when no name is on record (erased, or never given).
+NAMELESS = {Language.EN: "user", Language.JA: "ユーザー"}
 
 
 @dataclass(frozen=True)
@@ -43,8 +50,8 @@ class Notice:
 @dataclass(frozen=True)
 class ChangeTexts:
     purpose_id: str
-    before: str
-    after: str
+    before: PurposeTexts
+    after: PurposeTexts
 
 
 def notice_key(change_id: str, subject_id: str) -> str:
@@ -55,7 +62,8 @@ def notice_key(change_id: str, subject_id: str) -> str:
 
 async def change_texts(connection: Connection, change_id: str) -> ChangeTexts:
     row = await connection.fetchrow(
-        """SELECT c.purpose_id, c.status, c.proposed_text, b.text AS before_text
+        """SELECT c.purpose_id, c.status, c.proposed_text, c.proposed_text_ja,
+                  b.text AS before_text, b.text_ja AS before_text_ja
              FROM purpose_changes c
              JOIN purposes b ON b.purpose_id = c.purpose_id AND b.version = c.from_version
             WHERE c.change_id = $1""",
@@ -63,7 +71,11 @@ async def change_texts(connection: Connection, change_id: str) -> ChangeTexts:
     )
     if row is None or row["status"] not in ("accepted", "done"):
         raise LookupError(f"purpose change {change_id!r} is not an accepted change")
-    return ChangeTexts(row["purpose_id"], row["before_text"], row["proposed_text"])
+    return ChangeTexts(
+        row["purpose_id"],
+        PurposeTexts(row["before_text"], row["before_text_ja"]),
+        PurposeTexts(row["proposed_text"], row["proposed_text_ja"]),
+    )
 
 
 async def affected_after(
@@ -139,9 +151,13 @@ async def prepare_notices(
                 missing,
             )
         }
-        rendered = {
-            language: notice_of_change(texts.before, texts.after, language)
-            for language in ("ja", "en")
+        names = {
+            r["subject_id"]: opener.open(r["name"])
+            for r in await connection.fetch(
+                """SELECT subject_id, name FROM subjects
+                WHERE subject_id = ANY($1::text[]) AND name IS NOT NULL""",
+                missing,
+            )
         }
         made: dict[str, Notice] = {}
         rows: list[tuple[str, str, str, str]] = []
@@ -149,7 +165,12 @@ async def prepare_notices(
             address = addresses.get(subject_id)
             if address is None or address == ERASED or not address.strip():
                 continue
-            subject_line, body = rendered[languages.get(subject_id, DEFAULT_LANGUAGE)]
+            language = Language(languages.get(subject_id, DEFAULT_LANGUAGE))
+            name = names.get(subject_id)
+            if name is None or name == ERASED or not name.strip():
+                name = NAMELESS[language]
+            notice = notice_of_change(texts.before, texts.after, language, name)
+            subject_line, body = notice.subject, notice.body
             key_id, key = keys[subject_id]
             rows.append(
                 (

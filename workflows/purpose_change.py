@@ -1,7 +1,15 @@
 """`PurposeChange` (id `purpose-change-<change id>`): Article 4's change of a purpose of use.
 
-record the proposal and its judgement → (refused: end) → publish, if the method says so →
-notify every affected subject, if the method says so → complete.
+record the proposal and its judgement → (refused: end) → publish → notify every affected
+subject, if the method says so → complete, which puts the changed purpose in force and posts
+the privacy policy's next version (store/purpose_publication.py).
+
+Article 4 ¶2: "notify users of the changed purpose ... or publish it on this website". A
+change is published on the privacy center (interfaces/privacy_center/purposes.py) whatever
+its method: notices reach only the people holding an item under the purpose today with an
+address to write to, and the publication reaches the rest (the unreachable, and those whose
+data comes under the purpose later). The change takes effect only at completion, after its
+publication and notices, never at its acceptance.
 
 The notices go out in batches, one activity per batch of subjects (never one per subject),
 after a cursor (the last subject id done). After `batches_per_run` batches the workflow
@@ -46,6 +54,9 @@ BATCH_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=5),
 )
+# Since issue 24 a notify-only change is published too (before its notices); histories
+# recorded before it replay without the publication.
+NOTIFY_ALSO_PUBLISHES = "purpose-change-notify-also-publishes"
 # A batch heartbeats after every few hundred notices; a worker that died mid-batch is
 # noticed after this, and another worker takes the batch over.
 BATCH_HEARTBEAT = timedelta(minutes=1)
@@ -79,7 +90,7 @@ class PurposeChange:
             if not judgement.accepted:
                 self._set_phase("refused")
                 return self._result(order, judgement)
-            if proposal.method.publishes:
+            if proposal.method.publishes or workflow.patched(NOTIFY_ALSO_PUBLISHES):
                 self._set_phase("publishing")
                 await workflow.execute_activity_method(
                     PurposeChangeActivities.publish,

@@ -47,6 +47,7 @@ _OPTIONS = {
     "change_id": "--change-id",
     "purpose_id": "--purpose",
     "new_text": "--text",
+    "new_text_ja": "--text-ja",
     "reason": "--reason",
     "method": "--method",
     "related": "--related/--unrelated",
@@ -77,6 +78,11 @@ def add_parsers(commands: Any) -> None:
         help="the purpose to change (`dsr purposes list` shows the ids)",
     )
     change.add_argument("--text", required=True, help="the purpose's text after the change")
+    change.add_argument(
+        "--text-ja",
+        required=True,
+        help="the same text in Japanese: the change is published and notified in both",
+    )
     related = change.add_mutually_exclusive_group(required=True)
     related.add_argument(
         "--related",
@@ -145,6 +151,7 @@ def _proposal(args: argparse.Namespace, admin: Actor) -> PurposeChangeProposal:
             change_id=args.change_id,
             purpose_id=args.purpose,
             new_text=args.text,
+            new_text_ja=args.text_ja,
             related=args.related,
             reason=args.reason,
             decided_by=admin.account,
@@ -256,10 +263,17 @@ def _listing(rows: list[dict[str, Any]]) -> str:
         )
         incidental = f" (incidental to {row['incidental_to']})" if row["incidental_to"] else ""
         change = f", change {row['change_id']}" if row["change_id"] else ""
+        judged = (
+            f"\n    judged related by {row['judged_by']} on {row['judged_at']:%Y-%m-%d}: "
+            f"{row['judgement']}"
+            if row.get("judged_by")
+            else ""
+        )
+        japanese = f"\n    {row['text_ja']}" if row.get("text_ja") else ""
         lines.append(
             f"{row['purpose_id']} v{row['version']}{incidental}: from "
             f"{row['effective_from']:%Y-%m-%d %H:%M}, {until}{change}\n"
-            f"    {row['text']}"
+            f"    {row['text']}{japanese}{judged}"
         )
     return (
         "\n".join(lines) or "no purposes recorded: start the worker once (it records Article 3's)"

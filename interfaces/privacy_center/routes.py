@@ -38,6 +38,7 @@ from interfaces.privacy_center.pages import (
     same_origin,
     services,
 )
+from interfaces.privacy_center.purposes import router as purposes_router
 from interfaces.privacy_center.status import router as status_router
 from interfaces.privacy_center.texts import texts
 from service.requests import Refused, submit
@@ -341,3 +342,4 @@ async def _submit(
 
 # The status page: its own module, the same URLs.
 router.include_router(status_router)
+router.include_router(purposes_router)  # the purposes of use and their changes (Art 3, 4)

@@ -31,6 +31,24 @@ EN: dict[str, str] = {
     "start.inquiry": "Ask a question about our Privacy Policy",
     "start.inquiry.note": "Article 10. Our contact form.",
     "back": "Back to the privacy center",
+    # The purposes of use and their changes (Articles 3 and 4), purposes.html.
+    "purposes.title": "Purposes of use of personal information",
+    "purposes.intro": "We use personal information for the purposes below (Article 3 of our "
+    "Privacy Policy). We change a purpose only when the changed purpose is reasonably "
+    "considered to be related to the purpose before the change, and every change is "
+    "published on this page (Article 4).",
+    "purposes.current": "Purposes of use",
+    "purposes.incidental": "Purposes incidental to the above",
+    "purposes.incidental_to": "incidental to: {text}",
+    "purposes.since": "in force since {date}",
+    "purposes.changes": "Changes of purpose (Article 4)",
+    "purposes.none": "No purpose of use has been changed.",
+    "purposes.before": "Before",
+    "purposes.after": "After",
+    "purposes.published": "Published on {date}.",
+    "purposes.effective": "In effect since {date}.",
+    "purposes.pending": "Takes effect once the people concerned have been notified.",
+    "purposes.policy": "Privacy Policy in force: version {version}.",
     "you": "About you",
     "name": "Your name",
     "email": "The e-mail address you registered with us",
@@ -160,6 +178,23 @@ JA: dict[str, str] = {
     "start.inquiry": "プライバシーポリシーに関するお問い合わせ",
     "start.inquiry.note": "第10条。お問い合わせフォームです。",
     "back": "プライバシーセンターへ戻る",
+    # The purposes of use and their changes (Articles 3 and 4), purposes.html.
+    "purposes.title": "個人情報の利用目的",
+    "purposes.intro": "当組織は、個人情報を以下の目的のために利用します（プライバシーポリシー"
+    "第3条）。利用目的は、変更前の利用目的と関連性を有すると合理的に認められる場合に限り変更"
+    "し、変更はすべてこのページで公表します（第4条）。",
+    "purposes.current": "利用目的",
+    "purposes.incidental": "上記の利用目的に付随する目的",
+    "purposes.incidental_to": "付随する利用目的：{text}",
+    "purposes.since": "{date}から適用",
+    "purposes.changes": "利用目的の変更（第4条）",
+    "purposes.none": "利用目的の変更はありません。",
+    "purposes.before": "変更前",
+    "purposes.after": "変更後",
+    "purposes.published": "{date}に公表しました。",
+    "purposes.effective": "{date}から適用しています。",
+    "purposes.pending": "対象となる方への通知が済み次第、適用します。",
+    "purposes.policy": "適用中のプライバシーポリシー：{version}版",
     "you": "お申し出の方",
     "name": "お名前",
     "email": "ご登録のメールアドレス",

@@ -88,6 +88,7 @@ async def test_a_person_submits_a_disclosure_and_follows_it(
                                 "field": "phone",
                                 "value": "+81 90-0000-0000",
                                 "purpose": "important_notices",
+                                "lawfully_obtained": True,
                             }
                         ],
                     }

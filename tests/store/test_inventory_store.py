@@ -424,7 +424,13 @@ async def test_a_reload_does_not_bring_erased_items_back(pool: asyncpg.Pool, uni
     await pool.execute(
         "DELETE FROM personal_data WHERE subject_id = $1 AND field IN ('phone', 'purchases')", taro
     )
-    new_item = {"category": "contact", "field": "line_id", "value": "hanako.y", "purpose": None}
+    new_item = {
+        "category": "contact",
+        "field": "line_id",
+        "value": "hanako.y",
+        "purpose": None,
+        "lawfully_obtained": True,
+    }
     data["subjects"][0]["items"].append(new_item)
     data["subjects"][1]["items"].append(new_item)
 

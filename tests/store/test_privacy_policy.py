@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from domain.policy_text import with_article_3
 from domain.privacy_policy import PolicyVersion, PostingRefused, in_force, new_version
 from store.privacy_policy import STREAM, post_policy, version_in_force
+from store.purposes import load_register, seed_article_3
 from store.registers import verify_stream
 
 POSTED = datetime(2031, 4, 1, 9, 0, tzinfo=UTC)  # later than any other test's posting
@@ -79,3 +81,27 @@ async def test_posted_versions_are_recorded_and_chained(pool: asyncpg.Pool, uniq
             effective_at=None,
             posted_by="admin",
         )
+
+
+async def test_a_text_whose_article_3_differs_from_the_register_is_refused(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    """N15: posting a text with another Article 3 list went through no Article 4 judgement
+    and no notice. It is refused, and nothing is recorded; the register's own list posts."""
+    await seed_article_3(pool)
+    listed = (await load_register(pool)).article_3_list()
+    text = with_article_3(f"Privacy policy {unique}\n", listed, ())
+    sneaky = text.replace(listed[-1], f"{listed[-1]}\n- To sell browsing history {unique}")
+    before = await pool.fetchval("SELECT count(*) FROM privacy_policy_versions")
+    with pytest.raises(PostingRefused, match="only through Article 4"):
+        await post_policy(pool, sneaky.encode(), posted_at=POSTED, effective_at=None, posted_by="a")
+    assert await pool.fetchval("SELECT count(*) FROM privacy_policy_versions") == before
+    posted = await post_policy(
+        pool, text.encode(), posted_at=POSTED, effective_at=None, posted_by="admin"
+    )
+    assert (
+        await pool.fetchval(
+            "SELECT text FROM privacy_policy_versions WHERE version = $1", posted.version
+        )
+        == text
+    )

@@ -85,6 +85,7 @@ def inventory(
                         "field": "phone",
                         "value": PHONE,
                         "purpose": "important_notices",
+                        "lawfully_obtained": True,
                     }
                 ],
                 "provisions": [
@@ -280,14 +281,24 @@ async def test_a_stop_withdraws_the_standing_consent_once(pool: asyncpg.Pool, un
     assert (await consent_row(pool, unique))["consented_at"] is None
 
 
+# Article 3's last line: a purpose the file adds is incidental to one of Article 3's, judged.
+JUDGED = {
+    "text_ja": "ポイントを付与するため",
+    "incidental_to": "billing",
+    "judged_by": "admin",
+    "judged_at": "2026-10-01T10:00:00+09:00",
+    "related_because": "Earned and redeemed on the usage fees we bill.",
+}
+
+
 async def test_the_purposes_a_file_defines_and_those_it_may_not_change(
     pool: asyncpg.Pool, unique: str
 ) -> None:
     points = f"points_{unique}"
     data = inventory(unique) | {
         "purposes": [
-            {"id": points, "text": "To grant loyalty points"},
-            {"id": f"receipts_{unique}", "text": "To send receipts", "incidental_to": "billing"},
+            {"id": points, "text": "To grant loyalty points"} | JUDGED,
+            {"id": f"receipts_{unique}", "text": "To send receipts"} | JUDGED,
         ]
     }
     data["subjects"][0]["items"][0]["purpose"] = points
@@ -296,14 +307,14 @@ async def test_the_purposes_a_file_defines_and_those_it_may_not_change(
         "SELECT * FROM purposes WHERE purpose_id = ANY($1::text[])", [points, f"receipts_{unique}"]
     )
     assert {(r["purpose_id"], r["version"], r["incidental_to"]) for r in defined} == {
-        (points, 1, None),
+        (points, 1, "billing"),
         (f"receipts_{unique}", 1, "billing"),
     }
     assert (await load(pool, data)).unchanged >= 2  # the same texts: nothing to define
 
     refused = [
         (
-            {"id": points, "text": "To grant and sell loyalty points"},
+            {"id": points, "text": "To grant and sell loyalty points"} | JUDGED,
             "purposes.0",
             f"{points} is in the register already with another text (version 1); a purpose is "
             "changed by Article 4's procedure, `dsr purposes change`, not by a load",
@@ -314,9 +325,11 @@ async def test_the_purposes_a_file_defines_and_those_it_may_not_change(
             "billing is in the register already with another text",
         ),
         (
-            {"id": f"new_{unique}", "text": "New", "incidental_to": f"nowhere_{unique}"},
-            "purposes.0.incidental_to",
-            f"nowhere_{unique} is neither in the register nor",
+            {"id": points, "text": "To grant loyalty points"}
+            | JUDGED
+            | {"incidental_to": "provide_service"},
+            "purposes.0",
+            f"{points} is in the register already with another incidental_to (version 1)",
         ),
     ]
     for purpose, path, message in refused:
@@ -340,9 +353,11 @@ async def test_times_later_than_the_load_are_refused(pool: asyncpg.Pool, unique:
         unique, consent={"partner": f"ads-{unique}", "items": ["phone"], "given_at": soon}
     )
     data["subjects"][0]["items"][0]["used_at"] = soon
+    data["purposes"] = [{"id": f"p_{unique}", "text": "P"} | JUDGED | {"judged_at": soon}]
     with pytest.raises(RegisterConflict) as conflict:
         await load(pool, data)
     assert [path for path, _ in conflict.value.problems] == [
+        "purposes.0.judged_at",
         "subjects.0.items.0.used_at",
         "subjects.0.consents.0.given_at",
     ]

@@ -11,9 +11,11 @@ import asyncpg
 import pytest
 
 from domain.holdings import Purpose
+from domain.policy_text import article_3_of
 from domain.purposes import NoticeMethod, PurposeChangeProposal, PurposeVersion
 from store.intake import IntakeStore
-from store.purpose_changes import ChangeIdTaken, record_proposal, record_publication
+from store.privacy_policy import post_policy
+from store.purpose_changes import ChangeIdTaken, record_proposal
 from store.purpose_notices import (
     affected_after,
     change_texts,
@@ -22,6 +24,7 @@ from store.purpose_notices import (
     prepare_notices,
     record_batch,
 )
+from store.purpose_publication import complete_change, record_publication
 from store.purposes import (
     PURPOSES_STREAM,
     change_stream,
@@ -32,7 +35,7 @@ from store.purposes import (
 from store.registers import verify_stream
 from store.sealing import vault_of
 from tests.support.builders import parsed
-from tests.support.purposes import AT, BEFORE, define, holders
+from tests.support.purposes import AT, BEFORE, BEFORE_JA, define, holders
 from tests.support.sealing import opened
 
 
@@ -41,6 +44,7 @@ def proposal(change_id: str, purpose_id: str, **changes: object) -> PurposeChang
         "change_id": change_id,
         "purpose_id": purpose_id,
         "new_text": "To send users a monthly newsletter and service announcements",
+        "new_text_ja": "ユーザーに月刊ニュースレターとサービスのお知らせを送付するため",
         "related": True,
         "reason": "Announcements about the same service users receive.",
         "decided_by": "admin",
@@ -68,20 +72,51 @@ async def test_article_3_is_seeded_once_whoever_starts_first(pool: asyncpg.Pool)
         assert (await verify_stream(connection, PURPOSES_STREAM)).intact
 
 
-async def test_an_accepted_change_supersedes_the_version_in_one_record(
+async def test_an_accepted_change_takes_effect_only_when_it_completes(
     pool: asyncpg.Pool, unique: str
 ) -> None:
+    """N6: the new version was in force at acceptance, before anyone was told. It is put in
+    force at completion, after the publication and notices, and (N15) the privacy policy's
+    next version is posted with it, its Article 3 written from the register."""
     purpose_id = f"news_{unique}"
     await define(pool, purpose_id)
     change = await record_proposal(pool, proposal(f"c-{unique}", purpose_id), AT)
     assert (change.status, change.from_version, change.to_version) == ("accepted", 1, 2)
     assert change.before_text == BEFORE
     register = await load_register(pool)
-    assert register.in_force(purpose_id, AT - timedelta(seconds=1)).text == BEFORE
-    assert register.current(purpose_id).text.endswith("service announcements")
+    assert register.current(purpose_id).text == BEFORE  # accepted, not yet in force
     # Retried: the same record, nothing appended.
     again = await record_proposal(pool, proposal(f"c-{unique}", purpose_id), AT)
     assert again == change
+    # Another change of the purpose waits until this one has taken effect.
+    waiting = await record_proposal(pool, proposal(f"d-{unique}", purpose_id), AT)
+    assert waiting.status == "refused" and "has not taken effect yet" in waiting.refusal
+    await post_policy(
+        pool,
+        f"Privacy policy {unique}\nArticle 1 (Scope)\n".encode(),
+        posted_at=AT - timedelta(days=1),
+        effective_at=None,
+        posted_by="admin",
+    )
+    published, done = AT + timedelta(hours=1), AT + timedelta(days=1)
+    await record_publication(pool, f"c-{unique}", published)
+    assert (await load_register(pool)).current(purpose_id).text == BEFORE
+    await complete_change(pool, f"c-{unique}", done, batches=0, unreachable=0)
+    await complete_change(pool, f"c-{unique}", done + timedelta(hours=1), batches=0, unreachable=0)
+    register = await load_register(pool)
+    assert register.in_force(purpose_id, done - timedelta(seconds=1)).text == BEFORE
+    current = register.current(purpose_id)
+    assert current.text.endswith("service announcements") and current.effective_from == done
+    assert current.text_ja == "ユーザーに月刊ニュースレターとサービスのお知らせを送付するため"
+    assert current.established and current.change_id == f"c-{unique}"
+    policy = await pool.fetchrow(
+        "SELECT text, effective_at, posted_by FROM privacy_policy_versions"
+        " WHERE purpose_change = $1",
+        f"c-{unique}",
+    )
+    assert policy["effective_at"] == done and policy["posted_by"] == "admin"
+    assert f"  - {current.text}" in policy["text"]
+    assert article_3_of(policy["text"]) == register.article_3_list()
     types = [
         r["type"]
         for r in await pool.fetch(
@@ -89,7 +124,12 @@ async def test_an_accepted_change_supersedes_the_version_in_one_record(
             change_stream(f"c-{unique}"),
         )
     ]
-    assert types == ["purpose_change.proposed", "purpose_change.accepted"]
+    assert types == [
+        "purpose_change.proposed",
+        "purpose_change.accepted",
+        "purpose_change.published",
+        "purpose_change.completed",
+    ]
     changed = await pool.fetchval(
         "SELECT count(*) FROM register_events WHERE stream = $1 AND type = 'purpose.changed'"
         " AND payload->>'change_id' = $2",
@@ -157,12 +197,13 @@ async def test_a_batch_writes_sealed_notices_once_and_delivers_them_once(
     reachable = await holders(pool, purpose_id, f"s-{unique}-a", 3)
     incidental = await holders(pool, purpose_id, f"s-{unique}-b", 1, incidental=True)
     no_address = await holders(pool, purpose_id, f"s-{unique}-c", 1, email=False)
-    # One writes in English: their notice is in English, the others' in Japanese.
+    # One writes in Japanese: their notice is in Japanese, the others' in the default
+    # language of every notice, English (N17).
     await IntakeStore(pool).record_submission(
         parsed("inquiry", f"r-{unique}", reachable[0], email=f"{reachable[0]}@example.jp"), "p"
     )
     await pool.execute(
-        "UPDATE request_details SET language = 'en' WHERE request_id = $1", f"r-{unique}"
+        "UPDATE request_details SET language = 'ja' WHERE request_id = $1", f"r-{unique}"
     )
     change_id = f"c-{unique}"
     await record_proposal(pool, proposal(change_id, purpose_id), AT)
@@ -176,10 +217,12 @@ async def test_a_batch_writes_sealed_notices_once_and_delivers_them_once(
         assert await prepare_notices(connection, change_id, texts, subjects) == {}
         pending, erased = await pending_notices(connection, change_id, subjects)
     assert [n.subject_id for n in pending] == sorted(made) and erased == 0
-    english = made[reachable[0]]
-    assert english.recipient == f"{reachable[0]}@example.jp"
+    japanese = made[reachable[0]]
+    assert japanese.recipient == f"{reachable[0]}@example.jp"
+    assert japanese.subject_line == "個人情報の利用目的の変更のお知らせ"
+    assert f"変更前：{BEFORE_JA}" in japanese.body and "ユーザー 様" in japanese.body  # noqa: RUF001
+    english = made[reachable[1]]
     assert "purpose of use" in english.subject_line and "Before: " + BEFORE in english.body
-    assert made[reachable[1]].subject_line == "利用目的の変更のお知らせ"
     row = await pool.fetchrow(
         "SELECT * FROM purpose_change_notices WHERE change_id = $1 AND subject_id = $2",
         change_id,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from domain.purposes import PurposeVersion
+from domain.purposes import PurposeVersion, Relatedness
 from store.purposes import define_purpose
 from store.sealing import vault_of
 
@@ -16,14 +16,30 @@ AT = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 BEFORE = "To send users a monthly newsletter"
 
 
+BEFORE_JA = "ユーザーに月刊ニュースレターを送付するため"
+
+
 async def define(pool: asyncpg.Pool, purpose_id: str, text: str = BEFORE) -> None:
     """A purpose of the test's own: changing one of Article 3's would change it for every
-    other test sharing the database."""
+    other test sharing the database. It enters the register as Article 3 allows one outside
+    its list: incidental to one of its purposes (service e-mails), judged related."""
+    judged = AT - timedelta(days=30)
     async with pool.acquire() as connection, connection.transaction():
         await define_purpose(
             connection,
-            PurposeVersion(purpose_id, 1, text, AT - timedelta(days=30)),
-            occurred_at=AT - timedelta(days=30),
+            PurposeVersion(
+                purpose_id,
+                1,
+                text,
+                judged,
+                incidental_to="service_emails",
+                text_ja=BEFORE_JA if text == BEFORE else None,
+                judged_by="admin",
+            ),
+            occurred_at=judged,
+            relatedness=Relatedness(
+                "admin", judged, "A newsletter is an e-mail about the service's updates."
+            ),
         )
 
 

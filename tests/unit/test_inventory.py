@@ -46,6 +46,7 @@ def subject(**overrides: Any) -> dict[str, Any]:
                 "field": "phone",
                 "value": "+81 3-1234-5678",
                 "purpose": "important_notices",
+                "lawfully_obtained": True,
             }
         ],
         "provisions": [
@@ -106,13 +107,18 @@ def test_name_and_email_become_items_unless_listed() -> None:
     implied = parse_inventory({"subjects": [subject()]}).subjects[0].all_items()
     assert implied[:2] == (
         HeldItemRecord(
-            category=DataCategory.IDENTITY, field="name", value="Jiro Sato", purpose=NAME_PURPOSE
+            category=DataCategory.IDENTITY,
+            field="name",
+            value="Jiro Sato",
+            purpose=NAME_PURPOSE,
+            lawfully_obtained=True,
         ),
         HeldItemRecord(
             category=DataCategory.CONTACT,
             field="email",
             value="jiro@example.jp",
             purpose=EMAIL_PURPOSE,
+            lawfully_obtained=True,
         ),
     )
     assert within_purpose(NAME_PURPOSE) and within_purpose(EMAIL_PURPOSE)
@@ -122,6 +128,7 @@ def test_name_and_email_become_items_unless_listed() -> None:
         "value": "JIRO@example.jp",
         "purpose": "service_emails",
         "source": "newsletter_form",
+        "lawfully_obtained": True,
     }
     only_email = subject(items=[listed], provisions=[])
     items = parse_inventory({"subjects": [only_email]}).subjects[0].all_items()
@@ -134,12 +141,38 @@ def test_name_and_email_become_items_unless_listed() -> None:
 def test_defaults_and_the_purpose_being_required() -> None:
     item = parse_inventory({"subjects": [subject()]}).subjects[0].items[0]
     assert (item.source, item.lawfully_obtained) == ("registration", True)
-    no_purpose = subject(items=[{"category": "contact", "field": "phone", "value": "1"}])
+    no_purpose = subject(
+        items=[{"category": "contact", "field": "phone", "value": "1", "lawfully_obtained": True}]
+    )
     assert problems_of({"subjects": [no_purpose]}) == [
         ("subjects.0.items.0.purpose", "is required")
     ]
-    explicit_null = subject(
+
+
+def test_an_item_that_does_not_say_how_it_was_obtained_is_refused() -> None:
+    """Old items 8 and 22 / N17: `lawfully_obtained` defaulted to true, so an inventory
+    that omitted it presumed every item lawful, and Article 8's "wrongful means" ground
+    could never be found. It is required now; the load says so and loads nothing."""
+    silent = subject(
         items=[{"category": "contact", "field": "phone", "value": "1", "purpose": None}]
+    )
+    assert problems_of({"subjects": [silent]}) == [
+        (
+            "subjects.0.items.0.lawfully_obtained",
+            "is required: true, or false for an item obtained by wrongful means (Article 8); "
+            "an item is not presumed lawfully obtained",
+        )
+    ]
+    explicit_null = subject(
+        items=[
+            {
+                "category": "contact",
+                "field": "phone",
+                "value": "1",
+                "purpose": None,
+                "lawfully_obtained": True,
+            }
+        ]
     )
     assert parse_inventory({"subjects": [explicit_null]}).subjects[0].items[0].purpose is None
 
@@ -148,7 +181,16 @@ def test_defaults_and_the_purpose_being_required() -> None:
     ("items", "expected"),
     [
         (
-            [{"category": "contact", "field": "phone", "value": "1", "purpose": None}] * 2,
+            [
+                {
+                    "category": "contact",
+                    "field": "phone",
+                    "value": "1",
+                    "purpose": None,
+                    "lawfully_obtained": True,
+                }
+            ]
+            * 2,
             (
                 "subjects.0.items.1.field",
                 "repeats the category and field of items.0 (a field names one item of the subject)",
@@ -156,8 +198,20 @@ def test_defaults_and_the_purpose_being_required() -> None:
         ),
         (
             [
-                {"category": "contact", "field": "phone", "value": "1", "purpose": None},
-                {"category": "identity", "field": "phone", "value": "2", "purpose": None},
+                {
+                    "category": "contact",
+                    "field": "phone",
+                    "value": "1",
+                    "purpose": None,
+                    "lawfully_obtained": True,
+                },
+                {
+                    "category": "identity",
+                    "field": "phone",
+                    "value": "2",
+                    "purpose": None,
+                    "lawfully_obtained": True,
+                },
             ],
             (
                 "subjects.0.items.1.field",
@@ -171,6 +225,7 @@ def test_defaults_and_the_purpose_being_required() -> None:
                     "field": "email",
                     "value": "other@example.jp",
                     "purpose": None,
+                    "lawfully_obtained": True,
                 }
             ],
             (
@@ -180,7 +235,15 @@ def test_defaults_and_the_purpose_being_required() -> None:
             ),
         ),
         (
-            [{"category": "contact", "field": "name", "value": "Jiro Sato", "purpose": None}],
+            [
+                {
+                    "category": "contact",
+                    "field": "name",
+                    "value": "Jiro Sato",
+                    "purpose": None,
+                    "lawfully_obtained": True,
+                }
+            ],
             (
                 "subjects.0.items.0",
                 "the name item must be in category identity and have the "
@@ -330,7 +393,13 @@ def test_a_subject_listed_twice_is_refused() -> None:
 def test_bad_items_are_refused_with_their_path(
     change: dict[str, Any], expected: tuple[str, str]
 ) -> None:
-    item = {"category": "contact", "field": "phone", "value": "1", "purpose": None} | change
+    item = {
+        "category": "contact",
+        "field": "phone",
+        "value": "1",
+        "purpose": None,
+        "lawfully_obtained": True,
+    } | change
     assert problems_of({"subjects": [subject(items=[item], provisions=[])]}) == [expected]
 
 

@@ -25,6 +25,7 @@ def subject(**overrides: Any) -> dict[str, Any]:
                 "field": "phone",
                 "value": "+81 3-1234-5678",
                 "purpose": "important_notices",
+                "lawfully_obtained": True,
             }
         ],
     } | overrides
@@ -59,12 +60,22 @@ JOINT = {
 }
 
 
+# Article 3's last line: a purpose incidental to one of Article 3's, its relatedness judged.
+JUDGED = {
+    "text_ja": "領収書を送付するため",
+    "judged_by": "admin",
+    "judged_at": "2026-10-01T10:00:00+09:00",
+    "related_because": "Receipts are sent for the usage fees we bill.",
+}
+
+
 def test_a_file_of_registers_alone_parses_into_their_records() -> None:
     inventory = parse_inventory(
         {
             "purposes": [
-                {"id": "loyalty", "text": "  To grant loyalty points  "},
-                {"id": "receipts", "text": "To send receipts", "incidental_to": "billing"},
+                {"id": "loyalty", "text": "  To grant loyalty points  ", "incidental_to": "billing"}
+                | JUDGED,
+                {"id": "receipts", "text": "To send receipts", "incidental_to": "billing"} | JUDGED,
             ],
             "provision_bases": [
                 OPT_OUT,
@@ -79,7 +90,7 @@ def test_a_file_of_registers_alone_parses_into_their_records() -> None:
     )
     assert inventory.subjects == []
     assert [(p.id, p.text, p.incidental_to) for p in inventory.purposes] == [
-        ("loyalty", "To grant loyalty points", None),
+        ("loyalty", "To grant loyalty points", "billing"),
         ("receipts", "To send receipts", "billing"),
     ]
     opt_out, joint, printer = (b.record() for b in inventory.provision_bases)
@@ -131,6 +142,7 @@ def test_consents_and_used_at_parse() -> None:
                             "value": "1",
                             "purpose": "billing",
                             "used_at": "2026-06-01T00:00:00Z",
+                            "lawfully_obtained": True,
                         }
                     ],
                     consents=[
@@ -160,12 +172,22 @@ def test_consents_and_used_at_parse() -> None:
     ("data", "expected"),
     [
         (
-            {"purposes": [{"id": "a", "text": "A"}, {"id": "a", "text": "B"}]},
+            {
+                "purposes": [
+                    {"id": "a", "text": "A", "incidental_to": "billing"} | JUDGED,
+                    {"id": "a", "text": "B", "incidental_to": "billing"} | JUDGED,
+                ]
+            },
             ("purposes.1.id", "repeats the id of purposes.0"),
         ),
         (
-            {"purposes": [{"id": "a", "text": "A", "incidental_to": "a"}]},
-            ("purposes.0.incidental_to", "a purpose is not incidental to itself"),
+            {"purposes": [{"id": "a", "text": "A", "incidental_to": "a"} | JUDGED]},
+            (
+                "purposes.0.incidental_to",
+                "a is not one of Article 3's purposes (account_self_service, billing, "
+                "important_notices, prevent_abuse, provide_service, respond_to_inquiries, "
+                "service_emails): a purpose is incidental to one of those",
+            ),
         ),
         (
             {"purposes": [{"id": "Loyalty!", "text": "A"}]},
@@ -368,3 +390,31 @@ def test_a_provision_with_a_bad_footing_is_refused_once_not_also_as_a_mismatch()
             "opt_out_notified or one of Article 5's exceptions, not not_third_party",
         )
     ]
+
+
+def test_a_purpose_outside_article_3_enters_only_as_incidental_with_its_judgement() -> None:
+    """N2: a load could define any purpose (`sell_to_data_brokers`), which then made its
+    items "within purpose". A purpose outside Article 3 is refused unless it is incidental
+    to one of Article 3's purposes with who judged it related, when and why."""
+    assert problems_of(
+        {"purposes": [{"id": "sell_to_data_brokers", "text": "To sell browsing history"}]}
+    ) == [
+        (
+            "purposes.0.incidental_to",
+            "sell_to_data_brokers is not one of Article 3's purposes: a load adds a purpose "
+            "only as incidental to one of them (incidental_to, judged_by, judged_at, "
+            "related_because); any other purpose of use is Article 4's change of a purpose "
+            "(`dsr purposes change`) or a new policy",
+        )
+    ]
+    unjudged = {"id": "points", "text": "To grant points", "incidental_to": "billing"}
+    assert problems_of({"purposes": [unjudged]}) == [
+        (
+            f"purposes.0.{name}",
+            "is required for an incidental purpose: who judged it related, when, and why",
+        )
+        for name in ("judged_by", "judged_at", "related_because")
+    ] + [("purposes.0.text_ja", "is required: a purpose is published in Japanese too")]
+    [judged] = parse_inventory({"purposes": [unjudged | JUDGED]}).purposes
+    relatedness = judged.relatedness()
+    assert relatedness is not None and relatedness.judged_by == "admin"

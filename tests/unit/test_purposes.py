@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from domain.holdings import Purpose
+from domain.holdings import HeldItem, Purpose, breaches
 from domain.purposes import (
     ARTICLE_3_TEXTS,
     POLICY_START,
@@ -19,23 +19,33 @@ from domain.purposes import (
     PurposeVersion,
     article_3_register,
     judge,
-    notice_of_change,
 )
+from domain.requests import SuspensionGround
 
 CHANGED = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 ADDED = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def register() -> PurposeRegister:
-    """Article 3's register, billing changed at CHANGED and a purpose added at ADDED."""
+    """Article 3's register, billing changed at CHANGED and an incidental purpose (its
+    relatedness judged) added at ADDED."""
     versions = [v for v in article_3_register() if v.purpose_id != "billing"]
     billing = ARTICLE_3_TEXTS[Purpose.BILLING]
     return PurposeRegister.of(
         [
             *versions,
             PurposeVersion("billing", 1, billing, POLICY_START, superseded_at=CHANGED),
-            PurposeVersion("billing", 2, "To bill users and to send receipts", CHANGED),
-            PurposeVersion("loyalty_points", 1, "To grant loyalty points", ADDED),
+            PurposeVersion(
+                "billing", 2, "To bill users and to send receipts", CHANGED, change_id="chg-0"
+            ),
+            PurposeVersion(
+                "loyalty_points",
+                1,
+                "To grant loyalty points",
+                ADDED,
+                incidental_to="billing",
+                judged_by="admin",
+            ),
         ]
     )
 
@@ -45,6 +55,7 @@ def proposal(**changes: object) -> PurposeChangeProposal:
         "change_id": "chg-1",
         "purpose_id": "billing",
         "new_text": "To bill users, send receipts and keep invoices",
+        "new_text_ja": "ユーザーに利用料金を請求し、領収書を送付し、請求書を保管するため",
         "related": True,
         "reason": "Invoices are part of billing for the same service.",
         "decided_by": "admin",
@@ -96,6 +107,7 @@ def test_a_related_change_replaces_the_current_version() -> None:
         ({"related": False}, "not reasonably considered to be related"),
         ({"purpose_id": "ad_resale"}, "is not in the register"),
         ({"new_text": "To bill users and to send receipts  "}, "is the purpose's text already"),
+        ({"new_text_ja": None}, "Japanese text"),
     ],
 )
 def test_a_change_article_4_does_not_allow_is_refused(changes: dict, says: str) -> None:
@@ -129,11 +141,45 @@ def test_the_method_says_whether_to_publish_and_whether_to_notify(
     assert NoticeMethod(method.value) is method
 
 
-def test_the_notice_names_the_purpose_before_and_after_in_the_persons_language() -> None:
-    subject, body = notice_of_change("To bill", "To bill and send receipts", "ja")
-    assert subject == "利用目的の変更のお知らせ"
-    assert "変更前: To bill\n" in body and "変更後: To bill and send receipts\n" in body
-    assert "第4条" in body
-    subject, body = notice_of_change("To bill", "To bill and send receipts", "en")
-    assert "purpose of use" in subject
-    assert "Before: To bill\n" in body and "After: To bill and send receipts\n" in body
+def test_a_purpose_added_without_a_judgement_makes_no_use_within_purpose() -> None:
+    """N2 (D): before the fix, defining `sell_to_data_brokers` in the register (as a load
+    did) made an item used for it "within purpose" and Article 8 found no breach. A purpose
+    outside Article 3 counts only when it is incidental to one of them with its relatedness
+    judged, or made by Article 4; otherwise the item stays beyond purpose."""
+    sold = PurposeVersion("sell_to_data_brokers", 1, "To sell browsing history", ADDED)
+    reg = PurposeRegister.of([*register().versions, sold])
+    after = ADDED + timedelta(days=1)
+    assert reg.in_force("sell_to_data_brokers", after) is sold
+    assert not sold.established
+    assert not reg.within_purpose("sell_to_data_brokers", after)
+    item = HeldItem(1, "history", "browsing", "sell_to_data_brokers", True, used_at=after)
+    grounds = (SuspensionGround.USED_BEYOND_PURPOSE,)
+    assert breaches(item, grounds, within=lambda i: reg.within_purpose(i.purpose, after))
+    # Incidental but never judged related: still not a purpose of use.
+    unjudged = PurposeVersion("points", 1, "Points", ADDED, incidental_to="billing")
+    assert not unjudged.established
+    # An unestablished purpose cannot be laundered through Article 4 either.
+    with pytest.raises(ChangeRefused, match="never entered the register"):
+        judge(proposal(purpose_id="sell_to_data_brokers"), reg)
+
+
+def test_an_item_is_judged_by_every_purpose_it_was_used_under() -> None:
+    """N2: relabelling an item does not wash out its past use."""
+    reg = register()
+    after = ADDED + timedelta(days=1)
+    assert reg.within_every_use([("billing", POLICY_START), ("loyalty_points", after)])
+    assert not reg.within_every_use([("ad_resale", POLICY_START), ("billing", after)])
+
+
+def test_a_change_of_a_purpose_whose_earlier_change_has_not_taken_effect_is_refused() -> None:
+    """N6: a change takes effect only once published or notified; until then another
+    change of the same purpose would follow a version not yet in force."""
+    with pytest.raises(ChangeRefused, match="has not taken effect yet"):
+        judge(proposal(), register(), under_way="chg-0")
+
+
+def test_every_purpose_of_article_3_has_a_japanese_text() -> None:
+    """N14: the register keeps a Japanese and an English text for each version."""
+    for version in article_3_register():
+        assert version.text_ja and version.text_in("ja") == version.text_ja
+        assert version.text_in("en") == version.text

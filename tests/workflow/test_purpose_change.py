@@ -52,6 +52,7 @@ from tests.support.temporal import TEST_ACT_KEY, eventually
 from workflows.purpose_change import PurposeChange
 
 AFTER = "To send users a monthly newsletter and announcements of the service they use"
+AFTER_JA = "ユーザーに月刊ニュースレターと利用中のサービスのお知らせを送付するため"
 
 
 class CountingSender:
@@ -178,6 +179,7 @@ def order(
         change_id=f"chg-{setup.unique}",
         purpose_id=setup.purpose_id,
         new_text=AFTER,
+        new_text_ja=AFTER_JA,
         related=related,
         reason="Announcements of the same service users already receive.",
         decided_by="admin",
@@ -225,8 +227,11 @@ async def assert_notified_once(
     for subject_id in subjects:
         written = files[maildrop_name(notice_key(change_id, subject_id))]
         assert written["to"] == f"{subject_id}@example.jp"
-        assert written["subject"] == "利用目的の変更のお知らせ"
-        assert f"変更前: {BEFORE}" in written["body"] and f"変更後: {AFTER}" in written["body"]
+        # Nobody here ever wrote in: the default language of every notice (N17), with the
+        # letterhead of every notice (N14).
+        assert written["subject"] == "A change to the purpose of use of your personal information"
+        assert written["body"].startswith("Dear user,\n")
+        assert f"Before: {BEFORE}" in written["body"] and f"After: {AFTER}" in written["body"]
     assert await setup.pool.fetchval(
         "SELECT notified FROM purpose_changes WHERE change_id = $1", change_id
     ) == len(subjects)
@@ -242,6 +247,8 @@ async def assert_chains_intact(setup: Setup, change_id: str) -> None:
 async def test_a_related_change_notifies_every_affected_subject_once(
     setup: Setup, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """And (N6) a notify-only change is published too, for those the notices cannot reach
+    (here two without an address), and takes effect only once published and notified."""
     reachable = await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}-a", 9)
     reachable += await holders(
         setup.pool, setup.purpose_id, f"s-{setup.unique}-b", 2, incidental=True
@@ -261,7 +268,7 @@ async def test_a_related_change_notifies_every_affected_subject_once(
         2,
         13,
     )
-    assert (result.from_version, result.to_version, result.published) == (1, 2, False)
+    assert (result.from_version, result.to_version, result.published) == (1, 2, True)
     assert result.batches == 4 and result.runs == 2  # 13 subjects by 4, 2 batches a run
     assert isinstance(progress, ChangeProgress) and progress.phase == "done"
     assert metadata.current_details.startswith("notified 11 / 13")
@@ -272,7 +279,16 @@ async def test_a_related_change_notifies_every_affected_subject_once(
     assert first.status is WorkflowExecutionStatus.CONTINUED_AS_NEW
     assert all(size < 100 for size in await run_sizes(setup.client, handle))
     register = await load_register(setup.pool)
-    assert register.current(setup.purpose_id).text == AFTER
+    current = register.current(setup.purpose_id)
+    assert current.text == AFTER and current.text_ja == AFTER_JA
+    told = await setup.pool.fetchrow(
+        """SELECT c.published_at, max(n.delivered_at) AS last_notice FROM purpose_changes c
+             JOIN purpose_change_notices n USING (change_id)
+            WHERE change_id = $1 GROUP BY c.published_at""",
+        change_id,
+    )
+    assert current.effective_from >= told["published_at"]
+    assert current.effective_from >= told["last_notice"]
     types = [
         r["type"]
         for r in await setup.pool.fetch(
@@ -283,6 +299,7 @@ async def test_a_related_change_notifies_every_affected_subject_once(
     assert types == [
         "purpose_change.proposed",
         "purpose_change.accepted",
+        "purpose_change.published",
         *["purpose_change.notices_sent"] * 4,
         "purpose_change.completed",
     ]
@@ -398,7 +415,8 @@ async def test_a_publication_is_recorded_when_that_is_the_method(setup: Setup) -
     )
     row = await setup.pool.fetchrow("SELECT * FROM purpose_changes WHERE change_id = $1", change_id)
     assert row["published_at"] is not None and row["status"] == "done"
-    assert f"変更後: {AFTER}" in row["publication"] and f"After: {AFTER}" in row["publication"]
+    assert f"変更後：{AFTER_JA}" in row["publication"]  # noqa: RUF001
+    assert f"After: {AFTER}" in row["publication"]
     assert maildrop_files(setup) == {} and not sender.attempts
     published = await setup.pool.fetchval(
         "SELECT payload FROM register_events WHERE stream = $1"

@@ -80,6 +80,8 @@ def change(unique: str, *extra: str, change_id: str | None = None) -> list[str]:
         f"news_{unique}",
         "--text",
         AFTER,
+        "--text-ja",
+        "ユーザーに月刊ニュースレターとサービスのお知らせを送付するため",
         "--reason",
         REASON,
         *extra,
@@ -101,8 +103,13 @@ async def test_an_administrators_related_change_notifies_and_is_listed(
     )
     code, out, _ = await purposes_cli(Role.ADMIN, "purposes", "list")
     assert code == 0
-    assert f"news_{unique} v1: from " in out and f"news_{unique} v2: from " in out
+    # The test's purpose is incidental to service e-mails (tests/support/purposes.py).
+    assert f"news_{unique} v1 (incidental to service_emails): from " in out
+    assert f"news_{unique} v2 (incidental to service_emails): from " in out
     assert f"change chg-{unique}\n    {AFTER}" in out and f"    {BEFORE}" in out
+    # Each version's Japanese text, and who judged the incidental purpose related (N2, N14).
+    assert "    ユーザーに月刊ニュースレターとサービスのお知らせを送付するため" in out
+    assert "    judged related by admin on 2026-05-02: " in out
     # The same change id again shows the change made, and starts nothing.
     code, out, _ = await purposes_cli(
         Role.ADMIN, "--output", "json", *change(unique, "--related", "--method", "notify")

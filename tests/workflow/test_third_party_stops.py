@@ -233,6 +233,7 @@ def _registered(unique: str, sid: str, **extra: Any) -> dict[str, Any]:
                         "field": "phone",
                         "value": HELD_VALUES["phone"],
                         "purpose": "important_notices",
+                        "lawfully_obtained": True,
                     }
                 ],
                 "provisions": [
@@ -367,16 +368,27 @@ async def test_art5_a_stop_judges_each_partner_by_the_register_and_withdraws_the
 async def test_art8_beyond_purpose_is_judged_against_the_register_as_it_stood_when_used(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    """A purpose defined today covers an item used for it from today, not one used for it
-    before it was a purpose; Article 3's purposes have been in force all along."""
+    """A purpose defined today (incidental to billing, judged related) covers an item used
+    for it from today, not one used for it before it was a purpose; Article 3's purposes
+    have been in force all along."""
     rid, sid, points = f"sus-reg-{unique}", f"s-pur-{unique}", f"points_{unique}"
-    data = _registered(unique, sid, purposes=[{"id": points, "text": "To grant points"}])
+    points_purpose = {
+        "id": points,
+        "text": "To grant points",
+        "text_ja": "ポイントを付与するため",
+        "incidental_to": "billing",
+        "judged_by": "admin",
+        "judged_at": "2026-02-01T00:00:00Z",
+        "related_because": "Points are earned on the usage fees we bill.",
+    }
+    data = _registered(unique, sid, purposes=[points_purpose])
     data["subjects"][0]["items"] += [
         {
             "category": "transaction",
             "field": "points_balance",
             "value": "1,250 points",
             "purpose": points,
+            "lawfully_obtained": True,
         },
         {
             "category": "transaction",
@@ -384,6 +396,7 @@ async def test_art8_beyond_purpose_is_judged_against_the_register_as_it_stood_wh
             "value": "300 points",
             "purpose": points,
             "used_at": "2026-01-01T00:00:00Z",
+            "lawfully_obtained": True,
         },
         {
             "category": "transaction",
@@ -391,6 +404,7 @@ async def test_art8_beyond_purpose_is_judged_against_the_register_as_it_stood_wh
             "value": "invoice 2019-7",
             "purpose": "billing",
             "used_at": "2019-07-01T00:00:00Z",
+            "lawfully_obtained": True,
         },
     ]
     await InventoryStore(pool).load(parse_inventory(data))

@@ -1,0 +1,132 @@
+"""Article 9 with Articles 3 and 4: the privacy policy's text and the purposes register say
+the same thing. The text's Article 3 list is read here, compared with the register, and
+written anew from it when an Article 4 change takes effect. Pure.
+
+The text's shape is the policy's own (shared/seed/privacy-policy.txt): a line starting
+`Article 3` (or `第3条`), the purposes one per line starting `- `, the line
+`Purposes incidental to the above usage purposes` (or one starting `上記の利用目的に付随`),
+and the next article's heading. The register's incidental purposes are written beneath
+that line, indented (`  - `); only the main list is compared when a text is posted."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_HEADING = re.compile(r"^(Article\s+(\d+)\b|第(\d+)条)")
+_INCIDENTAL_LINE = re.compile(r"^(Purposes incidental|上記の利用目的に付随)")
+
+
+@dataclass(frozen=True)
+class Article3Section:
+    start: int  # the line after the heading
+    end: int  # the next article's heading (or the text's end)
+    listed: tuple[int, ...]  # the lines of the main list
+    incidental_line: int | None
+
+
+def _section(lines: list[str]) -> Article3Section | None:
+    start = None
+    for number, line in enumerate(lines):
+        heading = _HEADING.match(line.strip())
+        if heading is None:
+            continue
+        article = heading.group(2) or heading.group(3)
+        if start is None and article == "3":
+            start = number + 1
+        elif start is not None:
+            return _parts(lines, start, number)
+    return None if start is None else _parts(lines, start, len(lines))
+
+
+def _parts(lines: list[str], start: int, end: int) -> Article3Section:
+    listed: list[int] = []
+    incidental = None
+    for number in range(start, end):
+        line = lines[number]
+        if _INCIDENTAL_LINE.match(line.strip()):
+            incidental = number
+            break
+        if line.startswith("- "):
+            listed.append(number)
+    return Article3Section(start, end, tuple(listed), incidental)
+
+
+def _same(text: str) -> str:
+    """Compared as a reader would: quotes, widths and spacing do not count."""
+    folded = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+    return " ".join(folded.split())
+
+
+def article_3_of(text: str) -> tuple[str, ...] | None:
+    """The purposes the text's Article 3 lists, or None when it has no Article 3."""
+    lines = text.splitlines()
+    section = _section(lines)
+    if section is None:
+        return None
+    return tuple(lines[n][2:].strip() for n in section.listed)
+
+
+def article_3_problem(text: str, register: tuple[str, ...]) -> str | None:
+    """Why the text cannot be posted as it is: its Article 3 lists other purposes than the
+    register. A purpose is changed through Article 4 (`dsr purposes change`), which posts
+    the policy's next version itself; a text without an Article 3 does not contradict it."""
+    listed = article_3_of(text)
+    if listed is None or [_same(p) for p in listed] == [_same(p) for p in register]:
+        return None
+    added = [p for p in listed if _same(p) not in {_same(r) for r in register}]
+    missing = [r for r in register if _same(r) not in {_same(p) for p in listed}]
+    detail = "; ".join(
+        part
+        for part in (
+            f"not in the register: {' | '.join(added)}" if added else "",
+            f"in the register but not in the text: {' | '.join(missing)}" if missing else "",
+        )
+        if part
+    )
+    return (
+        "Article 3 of this text lists other purposes than the purposes register"
+        f"{' (' + detail + ')' if detail else ' (their order differs)'}: a purpose of use "
+        "changes only through Article 4 (`dsr purposes change`), which posts the policy's "
+        "next version itself"
+    )
+
+
+def with_article_3(text: str, register: tuple[str, ...], incidental: tuple[str, ...]) -> str:
+    """The text with its Article 3 list (and the incidental purposes beneath it) as the
+    register holds them; a text without an Article 3 gets one at its end."""
+    lines = text.splitlines()
+    section = _section(lines)
+    main = [f"- {p}" for p in register]
+    beneath = [f"  - {p}" for p in incidental]
+    if section is None:
+        return "\n".join(
+            [
+                *lines,
+                "Article 3 (Purpose of Collecting and Using Personal Information)",
+                *main,
+                "Purposes incidental to the above usage purposes",
+                *beneath,
+            ]
+        )
+    first = section.listed[0] if section.listed else section.start
+    if section.incidental_line is None:
+        after = [*lines[section.end :]]
+        middle = [*main, "Purposes incidental to the above usage purposes", *beneath]
+        return "\n".join([*lines[:first], *middle, *after]) + "\n"
+    tail = section.incidental_line + 1
+    while tail < section.end and lines[tail].startswith("  - "):
+        tail += 1
+    return (
+        "\n".join(
+            [
+                *lines[:first],
+                *main,
+                lines[section.incidental_line],
+                *beneath,
+                *lines[tail:],
+            ]
+        )
+        + "\n"
+    )
