@@ -47,8 +47,8 @@ EN: dict[str, str] = {
     "the purpose before the change.",
     "purpose_change.published": "The change is also published on our website, beside every "
     "purpose of use.",
-    "purpose_change.contact": "If you have any question, please contact us through the "
-    "CONTACT form.",
+    "purpose_change.contact": "If you have any questions about this change, please contact us "
+    "through the CONTACT form on our website.",
     "list_sep": ", ",
     "items": "{count} items",
     "items_one": "1 item",
@@ -270,7 +270,8 @@ JA: dict[str, str] = {
     "認められる範囲のものです。",
     "purpose_change.published": "この変更は、すべての利用目的とともに当組織のウェブサイトでも"
     "公表しています。",
-    "purpose_change.contact": "ご不明な点は、CONTACTフォームよりお問い合わせください。",
+    "purpose_change.contact": "本変更についてご不明な点がございましたら、当組織ウェブサイトの"
+    "お問い合わせフォーム（CONTACT）よりお問い合わせください。今後ともよろしくお願い申し上げます。",
     "list_sep": "、",
     "items": "{count}件",
     "items_one": "1件",

@@ -28,7 +28,7 @@ def test_the_japanese_notice_quotes_the_purposes_in_japanese_with_the_common_let
     assert notice.subject == "個人情報の利用目的の変更のお知らせ"
     lines = notice.body.splitlines()
     assert lines[0] == "山田花子 様"  # the greeting of every notice
-    assert lines[-1] == TEXTS[Language.JA]["signature"]
+    assert notice.body.rstrip().endswith(TEXTS[Language.JA]["signature"])
     assert "変更前：有料サービスにおいてユーザーに利用料金を請求するため" in lines
     assert "変更後：有料サービスにおいてユーザーに利用料金を請求し、領収書を送付するため" in lines
     assert "当組織は、プライバシーポリシー第4条に基づき" in notice.body
@@ -41,7 +41,7 @@ def test_the_english_notice_quotes_the_purposes_in_english_with_the_common_lette
     notice = notice_of_change(BEFORE, AFTER, Language.EN, "Hanako Yamada")
     lines = notice.body.splitlines()
     assert lines[0] == "Dear Hanako Yamada,"
-    assert lines[-1] == TEXTS[Language.EN]["signature"]
+    assert notice.body.rstrip().endswith(TEXTS[Language.EN]["signature"])
     assert f"Before: {BEFORE.en}" in lines and f"After: {AFTER.en}" in lines
     assert "Article 4 of our privacy policy" in notice.body
     assert "有料" not in notice.body
