@@ -63,6 +63,9 @@ class HeldItem:
     lawfully_obtained: bool
     suspended: bool = False
     used_at: datetime | None = None  # since when it is used for its purpose
+    # False: held in a form that does not identify the person (Art 6 ¶2), e.g. analytics
+    # keyed by a cookie. What is held under the person's identity identifies them (Art 1).
+    identifying: bool = True
 
 
 def breaches(

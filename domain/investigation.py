@@ -49,10 +49,16 @@ class Holdings:
 def investigate(kind: RequestKind, details: Mapping[str, Any], held: Holdings) -> Findings:
     """What the request finds in what is held: counts, codes and ids, never values."""
     by_category: dict[DataCategory, int] = {}
+    not_identifying: dict[DataCategory, int] = {}
     for item in held.items:
         category = DataCategory(item.category)
         by_category[category] = by_category.get(category, 0) + 1
-    findings: dict[str, Any] = {"items_by_category": by_category}
+        if not item.identifying:
+            not_identifying[category] = not_identifying.get(category, 0) + 1
+    findings: dict[str, Any] = {
+        "items_by_category": by_category,
+        "not_identifying_by_category": not_identifying,
+    }
     if kind is RequestKind.DISCLOSURE:
         findings["requested_categories"] = tuple(details.get("categories") or ())
     if kind is RequestKind.CORRECTION:

@@ -16,7 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from domain.deadlines import Commitment
-from domain.decisions import DISCLOSING, Outcome
+from domain.decisions import DISCLOSING, LEGACY_OUTCOMES, Outcome
 from domain.notice_texts import MONTHS_EN, TEXTS
 from domain.requests import Language, RequestKind
 
@@ -224,7 +224,7 @@ def _receipt(
 
 def _outcome(w: _Writer, facts: NoticeFacts) -> None:
     outcome = facts.outcome
-    if outcome in DISCLOSING:
+    if outcome in DISCLOSING or outcome is Outcome.NOTHING_TO_DISCLOSE:
         _disclosure(w, facts)
     elif outcome is Outcome.DISCLOSURE_REFUSED:
         w.add("refused", grounds=_grounds(w, facts.refusal_grounds))
@@ -304,7 +304,9 @@ def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
 
 def _left_out(w: _Writer, facts: NoticeFacts) -> None:
     """What a disclosure leaves out, and under which clause: withheld on an Article 6 ¶1
-    ground (with the reason), and history and characteristic information under ¶2."""
+    ground (with the reason), and under ¶2 what is held in a form that does not identify the
+    person (a decision recorded before issue 24 left out history and characteristic
+    information whole, and says so as such)."""
     if facts.withheld:
         w.add(
             "disclosed.withheld",
@@ -314,7 +316,11 @@ def _left_out(w: _Writer, facts: NoticeFacts) -> None:
         if facts.reason:
             w.add("reason", text=facts.reason)
     if facts.excluded:
-        w.add("disclosed.excluded", what=w.counted(facts.excluded))
+        legacy = facts.outcome in LEGACY_OUTCOMES
+        w.add(
+            "disclosed.excluded_legacy" if legacy else "disclosed.excluded",
+            what=w.counted(facts.excluded),
+        )
 
 
 def _correction(w: _Writer, facts: NoticeFacts) -> None:

@@ -36,8 +36,8 @@ class RequestKind(StrEnum):
 
 
 class DataCategory(StrEnum):
-    """Categories of held personal data. Article 6 leaves out history and characteristic
-    information from a disclosure in principle, so the category is kept with every item."""
+    """Categories of held personal data, kept with every item: a disclosure counts what it
+    discloses and leaves out by category."""
 
     IDENTITY = "identity"
     CONTACT = "contact"

@@ -22,7 +22,7 @@ async def load_holdings(
 ) -> Holdings:
     rows = await connection.fetch(
         """SELECT item_id, category, field, value, purpose, lawfully_obtained,
-                  suspended_at IS NOT NULL AS suspended,
+                  identifying, suspended_at IS NOT NULL AS suspended,
                   coalesce(used_at, acquired_at) AS used_at
              FROM personal_data WHERE subject_id = $1 ORDER BY item_id""",
         subject_id,
@@ -36,6 +36,7 @@ async def load_holdings(
             lawfully_obtained=r["lawfully_obtained"],
             suspended=r["suspended"],
             used_at=r["used_at"],
+            identifying=r["identifying"],
         )
         for r in rows
     ]

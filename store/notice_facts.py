@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from domain.decisions import Outcome
+from domain.decisions import LEGACY_OUTCOMES, Outcome
 from domain.findings import Findings, Placement, disclosure_plan
 from domain.identity import ONE_TIME_CODE, identity_method
 from domain.messages import QueueNotice
@@ -168,6 +168,9 @@ async def _outcome_facts(connection: Connection, request_id: str) -> NoticeFacts
                 "amount_yen": invoice["amount_yen"],
                 "fee_paid": invoice["status"] == "paid",
             }
+    if facts["outcome"] is Outcome.NOTHING_TO_DISCLOSE:
+        # Nothing was compiled: what the notice says is held apart comes from the findings.
+        facts["excluded"] = (await _decided_disclosure(connection, request_id)).get("excluded", {})
     correction = await _latest_payload(connection, request_id, "correction.applied")
     if correction:
         facts |= await _correction_facts(connection, request_id, correction)
@@ -249,12 +252,12 @@ async def _decided_disclosure(connection: Connection, request_id: str) -> dict:
         findings,
         (DataCategory(c) for c in _split(decision.get("withheld_categories"))),
         (DataCategory(c) for c in _split(decision.get("included_categories"))),
+        legacy=decision.get("outcome") in LEGACY_OUTCOMES,
     )
-    held = findings.items_by_category
     return {
-        "to_disclose": {c.value: n for c, n in plan.counts(held, Placement.DISCLOSED).items()},
-        "withheld": {c.value: n for c, n in plan.counts(held, Placement.WITHHELD).items()},
-        "excluded": {c.value: n for c, n in plan.counts(held, Placement.EXCLUDED).items()},
+        "to_disclose": {c.value: n for c, n in plan.counts(findings, Placement.DISCLOSED).items()},
+        "withheld": {c.value: n for c, n in plan.counts(findings, Placement.WITHHELD).items()},
+        "excluded": {c.value: n for c, n in plan.counts(findings, Placement.EXCLUDED).items()},
         "refusal_grounds": _split(decision.get("refusal_grounds")),
         "reason": await _note(connection, decision.get("reason_note_id")),
     }

@@ -16,6 +16,7 @@ from domain.findings import ChangeCheck, Findings, disclosure_plan
 from domain.holdings import purpose_label
 from domain.requests import CorrectionAction, DataCategory
 from store.events import UnknownRequest
+from store.recipients import recipients_by_field
 from store.sealing import ERASED, vault_of
 
 
@@ -32,7 +33,7 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
             raise UnknownRequest(request_id)
         held_rows = await connection.fetch(
             """SELECT item_id, category, field, value, purpose, lawfully_obtained,
-                      suspended_at IS NOT NULL AS suspended, system, collection
+                      identifying, suspended_at IS NOT NULL AS suspended, system, collection
                  FROM personal_data WHERE subject_id = $1
                 ORDER BY category, field, system NULLS FIRST, collection, item_id""",
             request["subject_id"],
@@ -40,6 +41,7 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
         stored = await connection.fetchval(
             "SELECT findings FROM investigations WHERE request_id = $1", request_id
         )
+        recipients = await recipients_by_field(connection, request["subject_id"])
         provisions = await connection.fetch(
             """SELECT partner_id, relationship, legal_basis, stopped_at IS NOT NULL AS stopped
                  FROM third_party_provisions WHERE subject_id = $1 ORDER BY partner_id""",
@@ -86,7 +88,12 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
                     "value": row["value"],
                     "system": _where(row),
                     "collection": row["collection"],
-                    "placement": plan.place(DataCategory(row["category"])).value,
+                    "identifying": row["identifying"],
+                    "placement": plan.place(
+                        DataCategory(row["category"]), row["identifying"]
+                    ).value,
+                    "purpose": purpose_label(row["purpose"]),
+                    "recipients": recipients.get(row["field"], []),
                 }
                 for row in held
             ]

@@ -63,8 +63,14 @@ def render(document: dict[str, Any]) -> str:
         )
     for item in document.get("items", []):
         if "placement" in item:
+            to = "; ".join(
+                f"{r['name']} ({r['partner_id']}, {r['relationship']}, {r['basis']})"
+                for r in item["recipients"]
+            )
             lines.append(
                 f"- {item['category']}/{item['field']}: {item['value']} [{item['placement']}]"
+                + ("" if item["identifying"] else " (held without identifying the person)")
+                + (f" provided to: {to}" if to else "")
             )
         else:
             flags = [

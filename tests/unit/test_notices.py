@@ -230,6 +230,7 @@ EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic":
                 "contact information / email: h@ex.jp",
                 "(use suspended)",
                 "Article 6, second paragraph",
+                "in a form that does not identify you:",
                 "history information (3 items)",
                 "characteristic information (1 item)",
             ),
@@ -240,6 +241,7 @@ EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic":
                 "本人を識別する情報 / name: Hanako Yamada",
                 "連絡先情報 / email: h@ex.jp",
                 "第6条第2項",
+                "お客様を識別できない形",
                 "履歴情報（3件）",
                 "特性情報（1件）",
             ),
@@ -249,12 +251,53 @@ EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic":
 def test_art6_p2_notice_lists_what_was_disclosed_and_what_was_left_out(
     language: Language, words: tuple[str, ...]
 ) -> None:
-    """Art 6 ¶2: "we will not, in principle, disclose ... history information and
-    characteristic information" - the notice says so, with counts, and lists every item."""
-    text = outcome(
+    """N3, Art 6 ¶2: "we will not, in principle, disclose information other than personal
+    information" - what is held in a form that does not identify the person is left out,
+    the notice says so, with counts, and lists every item."""
+    text = outcome(OC.DISCLOSED_EXCEPT_NOT_IDENTIFYING, RK.DISCLOSURE, language, **EXCEPT)
+    assert all(w in text for w in words), text
+
+
+@pytest.mark.parametrize("language", [EN, JA])
+def test_n3_no_notice_calls_the_persons_own_data_not_personal_information(
+    language: Language,
+) -> None:
+    """N3: the notice used to say the person's history "is information other than personal
+    information such as history information" (JA 「履歴情報および特性情報等の個人情報以外の
+    情報」). No outcome says so now; a request decided under that reading, still in flight,
+    says what it left out and that it is their personal information."""
+    for oc in (OC.DISCLOSED_EXCEPT_NOT_IDENTIFYING, OC.NOTHING_TO_DISCLOSE):
+        text = outcome(oc, RK.DISCLOSURE, language, excluded={"history": 2})
+        assert "such as history information" not in text, text
+        assert "履歴情報および特性情報等" not in text, text
+    legacy = outcome(
         OC.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC, RK.DISCLOSURE, language, **EXCEPT
     )
-    assert all(w in text for w in words), text
+    words = (
+        ("This is your personal information", "we will disclose it if you ask again")
+        if language is EN
+        else ("お客様の個人情報であり", "あらためてご請求いただければ開示いたします")
+    )
+    assert all(w in legacy for w in words), legacy
+    assert "does not identify you" not in legacy and "識別できない" not in legacy, legacy
+
+
+@pytest.mark.parametrize("language", [EN, JA])
+def test_n12_nothing_to_disclose_says_what_is_held(language: Language) -> None:
+    """N12: nothing held is told as such, not as a disclosure or a refusal; where only
+    what does not identify the person is held, the notice says that it is held and why it
+    is not disclosed."""
+    none_held = outcome(OC.NOTHING_TO_DISCLOSE, RK.DISCLOSURE, language)
+    apart = outcome(OC.NOTHING_TO_DISCLOSE, RK.DISCLOSURE, language, excluded={"history": 2})
+    if language is EN:
+        assert "We hold no personal information about you" in none_held, none_held
+        assert "only information held in a form that does not identify you" in apart, apart
+        assert "history information (2 items)" in apart, apart
+        assert "decided not to disclose" not in none_held + apart
+    else:
+        assert "個人情報はありません" in none_held, none_held
+        assert "識別できない形の情報" in apart and "履歴情報（2件）" in apart, apart
+        assert "開示しないことを決定" not in none_held + apart
 
 
 def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
@@ -264,12 +307,13 @@ def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
         (
             EN,
             (
-                "we include history information",
+                "we include what we hold of history information in a form that does not "
+                "identify you",
                 "Reason: asked twice",
                 "history information / logins: 42 logins",
             ),
         ),
-        (JA, ("履歴情報を開示します", "asked twice", "履歴情報 / logins")),
+        (JA, ("識別できない形で保有する履歴情報も開示します", "asked twice", "履歴情報 / logins")),
     ):
         text = outcome(
             OC.DISCLOSED_IN_FULL,
@@ -287,7 +331,7 @@ def test_art6_p2_opening_does_not_except_an_included_category() -> None:
     included, the notice must not say it was excepted (only characteristic was)."""
     items = (*ITEMS, ("history", "logins", "42 logins", False))
     text = outcome(
-        OC.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        OC.DISCLOSED_EXCEPT_NOT_IDENTIFYING,
         RK.DISCLOSURE,
         disclosed_items=items,
         excluded={"characteristic": 1},

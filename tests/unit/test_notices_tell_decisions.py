@@ -63,15 +63,16 @@ def test_art6_p1_an_unpaid_fee_closes_the_request_and_the_withholding_is_told_ag
 
 
 def test_art6_p2_a_disclosure_of_only_excluded_information_says_so() -> None:
-    """Art 6 ¶2: when all that is held is left out under the clause, the notice does not
-    deny holding it."""
+    """Art 6 ¶2, N12: when all that is held is left out under the clause (held in a form
+    that does not identify the person), the notice does not deny holding it."""
     text = body(
         NoticeKind.OUTCOME,
-        outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        outcome=Outcome.NOTHING_TO_DISCLOSE,
         excluded={"history": 3},
     )
-    assert "we hold only information that Article 6, second paragraph leaves out" in text
-    assert "We hold no personal information" not in text
+    assert "only information held in a form that does not identify you (below)" in text
+    assert "history information (3 items)" in text
+    assert "We hold no personal information about you among" not in text
 
 
 def test_art6_the_opening_follows_what_was_done_not_the_label_decided() -> None:

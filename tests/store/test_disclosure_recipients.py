@@ -1,0 +1,183 @@
+"""Article 6 with the example inventory (examples/inventory.json), against the real store:
+the person's own history and characteristic items are disclosed (N3, old item 1), each item
+names its recipients (N4, old item 13), and only what is held in a form that does not
+identify the person is left out under Article 6 ¶2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from activities.lifecycle_activities import LifecycleActivities
+from domain.decisions import Outcome
+from domain.inventory import parse_inventory
+from domain.messages import CarryOut, Decide, RequestStep
+from domain.requests import RequestKind, parse_submission
+from interfaces.cli import review as cli_review
+from runtime.settings import Settings
+from store.events import EventStore
+from store.intake import IntakeStore
+from store.inventory import InventoryStore
+from store.sealing import vault_of
+from tests.support.builders import EMAIL, NAME, POLICY, T0
+from tests.support.database import vault_environment
+from tests.support.inventory import example, partner
+
+HISTORY_AND_CHARACTERISTIC = {
+    "login_history",
+    "browsing_history",
+    "interest_segment",
+    "social_profile",
+}
+
+
+async def _disclosure_of_user_42(pool: asyncpg.Pool, unique: str, data: dict[str, Any]) -> str:
+    await InventoryStore(pool).load(parse_inventory(data))
+    rid = f"dis-{unique}"
+    await IntakeStore(pool).record_submission(
+        parse_submission(
+            {
+                "request_id": rid,
+                "kind": "disclosure",
+                "subject_id": f"user-42-{unique}",
+                "requester": {"name": NAME, "email": EMAIL},
+                "details": {},
+            }
+        ),
+        POLICY,
+    )
+    return rid
+
+
+async def _review(
+    database_url: str, keyring_dir: Path, rid: str, capsys: pytest.CaptureFixture[str]
+) -> dict[str, Any]:
+    """`dsr --output json review RID`, as the command prints it."""
+    settings = Settings(DATABASE_URL=database_url, **vault_environment(keyring_dir))
+    capsys.readouterr()  # what was logged before
+    await cli_review.run(argparse.Namespace(output="json", request_id=rid), settings)
+    document: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return document
+
+
+async def test_the_example_discloses_history_and_characteristic_items_with_their_recipients(
+    pool: asyncpg.Pool,
+    database_url: str,
+    keyring_dir: Path,
+    unique: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """N3, N4, old items 1 and 13: a disclosure for user-42 in the example lists the
+    browsing history and the other history and characteristic items (`dsr --output json
+    review` places none of them `excluded`), and names the recipients of each item."""
+    rid = await _disclosure_of_user_42(pool, unique, example(unique))
+    lifecycle = LifecycleActivities(pool, EventStore(pool))
+    investigation = await lifecycle.investigate(
+        RequestStep(
+            request_id=rid,
+            kind=RequestKind.DISCLOSURE,
+            idempotency_key=f"{rid}:investigate",
+            occurred_at=T0,
+        )
+    )
+    assert investigation.proposal.outcome is Outcome.DISCLOSED_IN_FULL
+
+    shown = await _review(database_url, keyring_dir, rid, capsys)
+    items = {item["field"]: item for item in shown["items"]}
+    assert HISTORY_AND_CHARACTERISTIC <= items.keys()
+    assert {items[f]["category"] for f in HISTORY_AND_CHARACTERISTIC} == {
+        "history",
+        "characteristic",
+    }
+    assert {item["placement"] for item in shown["items"]} == {"disclosed"}
+    broker, ad_network = partner("data-broker-2", unique), partner("ad-network-1", unique)
+    assert items["browsing_history"]["recipients"] == [
+        {
+            "partner_id": broker,
+            "name": "Data Broker Co., Ltd.",
+            "relationship": "third_party",
+            "basis": "opt_out_notified",
+        }
+    ]
+    assert items["interest_segment"]["recipients"] == [
+        {
+            "partner_id": ad_network,
+            "name": "Ad Network Inc.",
+            "relationship": "third_party",
+            "basis": "consent",
+        }
+    ]
+    assert [r["name"] for r in items["login_history"]["recipients"]] == ["Example Group Co., Ltd."]
+    assert [r["relationship"] for r in items["name"]["recipients"]] == [
+        "business_succession",
+        "joint_use",
+        "entrustment",
+        "third_party",
+    ]
+    assert items["social_profile"]["recipients"] == []
+
+    # The disclosure compiled when the decision is carried out holds the same.
+    await lifecycle.carry_out(
+        CarryOut(
+            request_id=rid,
+            kind=RequestKind.DISCLOSURE,
+            decision=Decide(outcome=Outcome.DISCLOSED_IN_FULL, operator="op-1"),
+            findings=investigation.findings,
+            idempotency_key=f"{rid}:act",
+            occurred_at=T0,
+        )
+    )
+    async with pool.acquire() as connection:
+        sealed = await connection.fetchrow(
+            "SELECT items, excluded FROM disclosures WHERE request_id = $1", rid
+        )
+        compiled = vault_of(connection).open_json(sealed["items"])
+    assert sealed["excluded"] == {}
+    disclosed = {item["field"]: item for item in compiled}
+    assert HISTORY_AND_CHARACTERISTIC <= disclosed.keys()
+    assert disclosed["browsing_history"]["purpose"] == "sell_to_data_brokers"
+    assert disclosed["browsing_history"]["recipients"] == items["browsing_history"]["recipients"]
+    assert all(set(item) >= {"recipients", "purpose"} for item in compiled)
+
+
+async def test_only_what_does_not_identify_the_person_is_left_out(
+    pool: asyncpg.Pool,
+    database_url: str,
+    keyring_dir: Path,
+    unique: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """N3: Article 6 ¶2 leaves out an item the inventory marks `identifying: false`
+    (analytics keyed by a cookie), and nothing else; the proposal says so."""
+    data = example(unique)
+    data["subjects"][0]["items"].append(
+        {
+            "category": "history",
+            "field": "cookie_analytics",
+            "value": "cookie 7f3a: 14 page views, 2026-11",
+            "purpose": "provide_service",
+            "identifying": False,
+        }
+    )
+    rid = await _disclosure_of_user_42(pool, unique, data)
+    lifecycle = LifecycleActivities(pool, EventStore(pool))
+    investigation = await lifecycle.investigate(
+        RequestStep(
+            request_id=rid,
+            kind=RequestKind.DISCLOSURE,
+            idempotency_key=f"{rid}:investigate",
+            occurred_at=T0,
+        )
+    )
+    assert investigation.findings.not_identifying_by_category == {"history": 1}
+    assert investigation.proposal.outcome is Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING
+
+    shown = await _review(database_url, keyring_dir, rid, capsys)
+    placements = {item["field"]: item["placement"] for item in shown["items"]}
+    assert placements.pop("cookie_analytics") == "excluded"
+    assert set(placements.values()) == {"disclosed"}
