@@ -204,7 +204,11 @@ EN: dict[str, str] = {
     "from us as a third party, so there is no provision to stop.",
     "provision.not_third_parties": "These recipients are not third parties under Article 5 "
     "({relationships}), so provision to them continues: {partners}.",
-    "provision.unknown": "We have no record of providing your personal information to: {partners}.",
+    "provision.unknown": "What you entered here did not match the name or id of any "
+    "recipient of your personal information on our records, so we took no action on it: "
+    "{partners}. The disclosure of your personal information (Article 6) names each "
+    "recipient; you may ask again naming one of them, or ask us to stop provision to all "
+    "third parties.",
     "closed.identity_not_verified": "We have closed your request because we could not "
     "confirm your identity within the time allowed. Nothing was disclosed or changed. You "
     "are welcome to make a new request.",
@@ -369,7 +373,10 @@ JA: dict[str, str] = {
     "停止する提供はありません。",
     "provision.not_third_parties": "以下の提供先は第5条の第三者に当たらない（{relationships}）"
     "ため、提供を継続します：{partners}。",
-    "provision.unknown": "以下の提供先に個人情報を提供した記録はありません：{partners}。",
+    "provision.unknown": "以下のご記入は、当組織の記録にあるお客様の個人情報の提供先の名称"
+    "または識別子のいずれとも一致しなかったため、これについては何も停止しておりません：{partners}。"
+    "提供先はお客様の個人情報の開示（第6条）でお知らせしております。そのいずれかをご指定のうえ、"
+    "またはすべての第三者への提供の停止として、改めてご請求いただけます。",
     "closed.identity_not_verified": "期限までにご本人確認ができなかったため、請求を終了しま"
     "した。開示・変更は行っていません。改めてご請求いただけます。",
     "closed.fee_unpaid": "期限までに開示手数料のお支払いがなかったため、請求を終了しました。"

@@ -379,7 +379,11 @@ def _provision(w: _Writer, facts: NoticeFacts) -> None:
         w.add("provision.continued", partner=partner, exception=w.t(f"exception.{exception}"))
     if facts.already_stopped:
         w.add("provision.already_stopped", partners=w.join(facts.already_stopped))
-    if not (facts.stopped_partners or facts.continued_partners or facts.already_stopped):
+    matched_none = facts.unknown_partners and not facts.not_third_parties
+    if not (facts.stopped_partners or facts.continued_partners or facts.already_stopped) and not (
+        matched_none
+    ):
+        # Said of recipients on record only: text that matched none is told apart below.
         w.add("provision.none")
     if facts.not_third_parties:
         relationships = w.join(

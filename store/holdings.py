@@ -49,12 +49,14 @@ async def load_holdings(
     if kind is RequestKind.SUSPENSION:
         return Holdings(items, register=await purposes_as_recorded(connection))
     if kind is RequestKind.THIRD_PARTY_STOP:
+        # Every provision of the subject's: the person names a recipient by its name or its
+        # id, or asks for every third party (domain/recipients.py matches them).
         provisions = await connection.fetch(
-            """SELECT partner_id, relationship, legal_basis, stopped_at IS NOT NULL AS stopped
-                 FROM third_party_provisions
-                WHERE subject_id = $1 AND partner_id = ANY($2::text[])""",
+            """SELECT p.partner_id, n.name, p.relationship, p.legal_basis,
+                      p.stopped_at IS NOT NULL AS stopped
+                 FROM third_party_provisions p LEFT JOIN partner_names n USING (partner_id)
+                WHERE p.subject_id = $1""",
             subject_id,
-            list(dict.fromkeys(details["partners"])),
         )
         registered = await stored_bases(connection, [p["partner_id"] for p in provisions])
         return Holdings(
@@ -64,6 +66,7 @@ async def load_holdings(
                     p["partner_id"],
                     (Relationship(p["relationship"]), ProvisionBasis(p["legal_basis"])),
                     p["stopped"],
+                    p["name"],
                 )
                 for p in provisions
             ],

@@ -9,22 +9,26 @@ import argparse
 import json
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 
 from activities.lifecycle_activities import LifecycleActivities
-from domain.decisions import Outcome
+from domain.decisions import Outcome, fee_due
+from domain.events import EventType
 from domain.inventory import parse_inventory
-from domain.messages import CarryOut, Decide, RequestStep
+from domain.messages import CarryOut, Decide, QueueNotice, RequestStep
+from domain.notices import NoticeFacts, NoticeKind, render_notice
 from domain.requests import RequestKind, parse_submission
 from interfaces.cli import review as cli_review
 from runtime.settings import Settings
 from store.events import EventStore
 from store.intake import IntakeStore
 from store.inventory import InventoryStore
+from store.notice_facts import notice_facts
 from store.sealing import vault_of
-from tests.support.builders import EMAIL, NAME, POLICY, T0
+from tests.support.builders import EMAIL, NAME, POLICY, T0, event
 from tests.support.database import vault_environment
 from tests.support.inventory import example, partner
 
@@ -181,3 +185,176 @@ async def test_only_what_does_not_identify_the_person_is_left_out(
     placements = {item["field"]: item["placement"] for item in shown["items"]}
     assert placements.pop("cookie_analytics") == "excluded"
     assert set(placements.values()) == {"disclosed"}
+
+
+async def _stop_request(pool: asyncpg.Pool, unique: str, details: dict[str, Any]) -> str:
+    rid = f"stop-{unique}"
+    await IntakeStore(pool).record_submission(
+        parse_submission(
+            {
+                "request_id": rid,
+                "kind": "third_party_stop",
+                "subject_id": f"user-42-{unique}",
+                "requester": {"name": NAME, "email": EMAIL},
+                "details": details,
+            }
+        ),
+        POLICY,
+    )
+    return rid
+
+
+async def _outcome_facts(pool: asyncpg.Pool, rid: str) -> NoticeFacts:
+    async with pool.acquire() as connection:
+        return await notice_facts(
+            connection,
+            QueueNotice(
+                request_id=rid,
+                notice=NoticeKind.OUTCOME,
+                idempotency_key=f"{rid}:facts",
+                occurred_at=T0,
+            ),
+        )
+
+
+def _body(kind: RequestKind, rid: str, facts: NoticeFacts) -> str:
+    return render_notice(
+        NoticeKind.OUTCOME,
+        request_kind=kind,
+        request_id=rid,
+        requester_name=NAME,
+        zone=ZoneInfo("Asia/Tokyo"),
+        facts=facts,
+    ).body
+
+
+async def test_a_stop_names_the_recipient_as_the_disclosure_names_it(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    """N4 probe: the person types the company's name "Ad Network Inc." as the disclosure
+    names it. It is the recipient `ad-network-1`, whose provision stops; "Nobody Corp."
+    matches no recipient and is told back as such, never as "no record of providing"."""
+    await InventoryStore(pool).load(parse_inventory(example(unique)))
+    rid = await _stop_request(pool, unique, {"partners": ["Ad Network Inc.", "Nobody Corp."]})
+    lifecycle = LifecycleActivities(pool, EventStore(pool))
+    investigation = await lifecycle.investigate(
+        RequestStep(
+            request_id=rid,
+            kind=RequestKind.THIRD_PARTY_STOP,
+            idempotency_key=f"{rid}:investigate",
+            occurred_at=T0,
+        )
+    )
+    ad_network = partner("ad-network-1", unique)
+    assert investigation.findings.third_party_partners == (ad_network,)
+    assert investigation.findings.unknown_partners == 1
+    assert investigation.proposal.outcome is Outcome.PROVISION_STOPPED
+    await lifecycle.carry_out(
+        CarryOut(
+            request_id=rid,
+            kind=RequestKind.THIRD_PARTY_STOP,
+            decision=Decide(outcome=Outcome.PROVISION_STOPPED, operator="op-1"),
+            findings=investigation.findings,
+            idempotency_key=f"{rid}:act",
+            occurred_at=T0,
+        )
+    )
+    await EventStore(pool).append(
+        event(rid, EventType.DECISION_RECORDED, outcome="provision_stopped")
+    )
+    facts = await _outcome_facts(pool, rid)
+    assert facts.stopped_partners == (f"Ad Network Inc. ({ad_network})",)
+    assert facts.unknown_partners == ("Nobody Corp.",)
+    text = _body(RequestKind.THIRD_PARTY_STOP, rid, facts)
+    assert "no record" not in text
+    assert "did not match the name or id of any recipient" in text
+
+
+async def test_a_stop_of_all_third_parties_reaches_every_third_party_recipient(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    """N4: "all third parties" - the person need not name anyone; each provision to a third
+    party on record is found, and those the law lets continue are the operator's call."""
+    await InventoryStore(pool).load(parse_inventory(example(unique)))
+    rid = await _stop_request(pool, unique, {"all_third_parties": True})
+    lifecycle = LifecycleActivities(pool, EventStore(pool))
+    investigation = await lifecycle.investigate(
+        RequestStep(
+            request_id=rid,
+            kind=RequestKind.THIRD_PARTY_STOP,
+            idempotency_key=f"{rid}:investigate",
+            occurred_at=T0,
+        )
+    )
+    assert investigation.findings.third_party_partners == tuple(
+        partner(p, unique) for p in ("ad-network-1", "data-broker-2", "tax-office")
+    )
+    assert investigation.findings.unknown_partners == 0
+
+
+async def test_nothing_held_is_told_as_nothing_to_disclose(pool: asyncpg.Pool, unique: str) -> None:
+    """N12: a disclosure with nothing of the person's held among what was asked is
+    `nothing_to_disclose` (not `disclosed_in_full`), charges nothing and compiles nothing;
+    its notice says what is held apart, if anything."""
+    data = example(unique)
+    data["subjects"][0]["items"].append(
+        {
+            "category": "characteristic",
+            "field": "cookie_segment",
+            "value": "cookie 7f3a: travel",
+            "purpose": "provide_service",
+            "identifying": False,
+        }
+    )
+    await InventoryStore(pool).load(parse_inventory(data))
+    rid = f"dis-{unique}"
+    await IntakeStore(pool).record_submission(
+        parse_submission(
+            {
+                "request_id": rid,
+                "kind": "disclosure",
+                "subject_id": f"user-42-{unique}",
+                "requester": {"name": NAME, "email": EMAIL},
+                "details": {"categories": ["characteristic"]},
+            }
+        ),
+        POLICY,
+    )
+    # The two characteristic items held under the person's identity are erased first.
+    await pool.execute(
+        "DELETE FROM personal_data WHERE subject_id = $1 AND category = 'characteristic'"
+        " AND identifying",
+        f"user-42-{unique}",
+    )
+    lifecycle = LifecycleActivities(pool, EventStore(pool))
+    investigation = await lifecycle.investigate(
+        RequestStep(
+            request_id=rid,
+            kind=RequestKind.DISCLOSURE,
+            idempotency_key=f"{rid}:investigate",
+            occurred_at=T0,
+        )
+    )
+    assert investigation.proposal.outcome is Outcome.NOTHING_TO_DISCLOSE
+    decision = Decide(outcome=Outcome.NOTHING_TO_DISCLOSE, operator="op-1")
+    assert not fee_due(investigation.findings, decision.choice())
+    report = await lifecycle.carry_out(
+        CarryOut(
+            request_id=rid,
+            kind=RequestKind.DISCLOSURE,
+            decision=decision,
+            findings=investigation.findings,
+            idempotency_key=f"{rid}:act",
+            occurred_at=T0,
+        )
+    )
+    assert report.event is EventType.NOTHING_TO_CARRY_OUT
+    assert await pool.fetchval("SELECT count(*) FROM disclosures WHERE request_id = $1", rid) == 0
+    await EventStore(pool).append(
+        event(rid, EventType.DECISION_RECORDED, outcome="nothing_to_disclose")
+    )
+    facts = await _outcome_facts(pool, rid)
+    assert facts.excluded == {"characteristic": 1}
+    text = _body(RequestKind.DISCLOSURE, rid, facts)
+    assert "we hold no personal information about you" in text
+    assert "characteristic information (1 item)" in text

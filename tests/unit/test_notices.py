@@ -482,7 +482,8 @@ def test_art5_stop_notice_names_stopped_continued_not_third_and_unknown() -> Non
     ) in text
     assert "(entrusted with handling, business succession)" in text
     assert "mail-house, merged-co" in text
-    assert "We have no record of providing your personal information to: shady-co." in text
+    assert "did not match the name or id of any recipient" in text
+    assert "we took no action on it: shady-co." in text
 
 
 @pytest.mark.parametrize("result", [OC.NO_PROVISION_TO_STOP, OC.STOP_REFUSED, OC.PROVISION_STOPPED])
@@ -500,6 +501,30 @@ def test_art5_notice_never_claims_a_stop_with_nobody_stopped(
     assert "shady-co" in text and "mail-house" in text
     if not continued:
         assert ("there is no provision to stop" in text) or ("停止する提供はありません" in text)
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_n4_text_matching_no_recipient_is_never_called_no_record(language: Language) -> None:
+    """N4: "Ad Network Inc." typed by the person matched no id, and the notice said "We have
+    no record of providing your personal information to: Ad, Network, Inc.", which is
+    false when the company is a recipient under another id. Now the notice says the text
+    matched no recipient on record, that nothing was done for it, and how to ask again;
+    and it does not say there was no provision to stop."""
+    text = outcome(
+        OC.NO_PROVISION_TO_STOP,
+        RK.THIRD_PARTY_STOP,
+        language,
+        unknown_partners=("Ad Network Inc.",),
+    )
+    assert "no record" not in text and "記録はありません" not in text, text
+    assert "Ad Network Inc." in text, text
+    if language is Language.EN:
+        assert "did not match the name or id of any recipient" in text, text
+        assert "stop provision to all third parties" in text, text
+        assert "there is no provision to stop" not in text, text
+    else:
+        assert "いずれとも一致しなかった" in text and "すべての第三者" in text, text
+        assert "停止する提供はありません" not in text, text
 
 
 def test_art5_p1_continued_partner_cites_its_exception_in_japanese() -> None:
