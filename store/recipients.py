@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import asyncpg
+
 from store.connection import Connection
 
 Recipient = dict[str, str]
@@ -50,6 +52,18 @@ async def _provisions(connection: Connection, subject_id: str) -> list:
             subject_id,
         )
     )
+
+
+async def third_parties_named(pool: asyncpg.Pool) -> list[tuple[str, str]]:
+    """Every partner Article 5's register holds as a third party, as (id, name; the id
+    where no name is recorded), by name: the same for everyone, so the privacy center can
+    offer them to choose from before anyone has proved who they are."""
+    rows = await pool.fetch(
+        """SELECT b.partner_id, coalesce(n.name, b.partner_id) AS name
+             FROM provision_bases b LEFT JOIN partner_names n USING (partner_id)
+            WHERE b.relationship = 'third_party' ORDER BY 2, 1"""
+    )
+    return [(row["partner_id"], row["name"]) for row in rows]
 
 
 async def record_partner_names(connection: Connection, names: Iterable[tuple[str, str]]) -> int:

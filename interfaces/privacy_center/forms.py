@@ -93,8 +93,9 @@ def details_from(kind: RequestKind, form: FormData) -> dict[str, Any]:
         return details
     # One recipient a line, as the disclosure names it: a company's name has spaces and
     # commas of its own ("Data Broker Co., Ltd."), so nothing else splits it.
-    partners = [p.strip() for p in _text(form, "partners").splitlines() if p.strip()]
-    details = {"partners": partners}
+    chosen = [p for p in form.getlist("recipient") if isinstance(p, str) and p]
+    typed = [p.strip() for p in _text(form, "partners").splitlines() if p.strip()]
+    details = {"partners": list(dict.fromkeys([*chosen, *typed]))}
     if _text(form, "all_third_parties"):
         details["all_third_parties"] = True
     if statement := _optional(_text(form, "statement")):

@@ -64,8 +64,11 @@ EN: dict[str, str] = {
     "partners": "Recipients to stop providing to",
     "partners.hint": "One recipient a line, by the name or the id that the disclosure of "
     "your personal information gives it (for example Ad Network Inc.). Leave this empty if "
-    "you ask us to stop providing to all third parties.",
+    "you chose them above, or ask us to stop providing to all third parties.",
     "partners.all": "Stop providing my personal information to all third parties",
+    "partners.choose": "Or choose the recipients to stop providing to (the third parties we "
+    "provide personal information to; the disclosure of your personal information says which "
+    "of them receive yours):",
     "problems": "Please check what you entered:",
     "problem": "{field}: {message}",
     "problem.generic": "this does not look right",
@@ -199,8 +202,10 @@ JA: dict[str, str] = {
     "partners": "提供を停止する提供先",
     "partners.hint": "お客様の個人情報の開示でお知らせした提供先の名称または識別子"
     "（例：株式会社アドネット）を、1行に1件ずつご記入ください。すべての第三者への提供の停止を"
-    "ご希望の場合は空欄のままで構いません。",
+    "ご希望の場合や、上でお選びいただいた場合は空欄のままで構いません。",
     "partners.all": "すべての第三者への個人情報の提供を停止する",
+    "partners.choose": "または、提供を停止する提供先をお選びください（当組織が個人情報を提供して"
+    "いる第三者です。お客様の個人情報の提供先は、開示でお知らせしております）：",
     "problems": "入力内容をご確認ください：",
     "problem": "{field}：{message}",
     "problem.generic": "入力内容に誤りがあります",
