@@ -53,6 +53,7 @@ class NoticeFacts:
     to_disclose: dict[str, int] = field(default_factory=dict)  # by count, in a fee request
     included: tuple[str, ...] = ()
     inclusion_reason: str | None = None
+    legacy_exclusion: bool = False  # decided before N3: history left out whole
     invoice_id: str | None = None
     amount_yen: int | None = None
     fee_paid: bool = False
@@ -316,7 +317,7 @@ def _left_out(w: _Writer, facts: NoticeFacts) -> None:
         if facts.reason:
             w.add("reason", text=facts.reason)
     if facts.excluded:
-        legacy = facts.outcome in LEGACY_OUTCOMES
+        legacy = facts.legacy_exclusion or facts.outcome in LEGACY_OUTCOMES
         w.add(
             "disclosed.excluded_legacy" if legacy else "disclosed.excluded",
             what=w.counted(facts.excluded),

@@ -261,6 +261,7 @@ async def _decided_disclosure(connection: Connection, request_id: str) -> dict:
         "excluded": {c.value: n for c, n in plan.counts(findings, Placement.EXCLUDED).items()},
         "refusal_grounds": _split(decision.get("refusal_grounds")),
         "reason": await _note(connection, decision.get("reason_note_id")),
+        "legacy_exclusion": plan.legacy,
     }
 
 

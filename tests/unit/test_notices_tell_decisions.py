@@ -119,3 +119,20 @@ def test_art5_a_provision_stopped_earlier_is_not_told_as_stopped_now() -> None:
     )
     assert "Provision to ads-co was stopped already, before this request." in text
     assert "We have stopped" not in text and "no provision to stop" not in text
+
+
+def test_n3_a_fee_request_decided_before_n3_does_not_call_history_unidentifying() -> None:
+    """N3: a request decided `disclosed_except_history_and_characteristic` before the
+    reading changed, whose fee request or closing is still to go, says what was left out
+    as the reading then applied, and that it is the person's personal information; it does
+    not claim the history is held in a form that does not identify them."""
+    for kind, outcome in (
+        (NoticeKind.FEE_REQUEST, None),
+        (NoticeKind.CLOSED_FEE_UNPAID, Outcome.FEE_UNPAID),
+    ):
+        text = body(kind, outcome=outcome, legacy_exclusion=True, **WITHHOLDING)
+        assert "history information (1 item)" in text
+        assert "This is your personal information" in text
+        assert "does not identify you" not in text
+        current = body(kind, outcome=outcome, **WITHHOLDING)
+        assert "in a form that does not identify you: history information (1 item)" in current
