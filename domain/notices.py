@@ -289,7 +289,8 @@ def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
             ),
         )
     elif facts.excluded and not facts.withheld:
-        w.add("disclosed.only_excluded")
+        if not (facts.legacy_exclusion or facts.outcome in LEGACY_OUTCOMES):
+            w.add("disclosed.only_excluded")  # (a decision before N3 says so in _left_out)
     elif not facts.withheld:
         w.add("disclosed.none_held")
     _left_out(w, facts)

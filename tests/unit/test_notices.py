@@ -280,6 +280,14 @@ def test_n3_no_notice_calls_the_persons_own_data_not_personal_information(
     )
     assert all(w in legacy for w in words), legacy
     assert "does not identify you" not in legacy and "識別できない" not in legacy, legacy
+    only_history = outcome(
+        OC.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        RK.DISCLOSURE,
+        language,
+        excluded={"history": 2},
+    )
+    assert "does not identify you" not in only_history, only_history
+    assert "識別できない" not in only_history, only_history
 
 
 @pytest.mark.parametrize("language", [EN, JA])
