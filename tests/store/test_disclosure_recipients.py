@@ -40,7 +40,9 @@ HISTORY_AND_CHARACTERISTIC = {
 }
 
 
-async def _disclosure_of_user_42(pool: asyncpg.Pool, unique: str, data: dict[str, Any]) -> str:
+async def _disclosure_of_user_42(
+    pool: asyncpg.Pool, unique: str, data: dict[str, Any], **details: Any
+) -> str:
     await InventoryStore(pool).load(parse_inventory(data))
     rid = f"dis-{unique}"
     await IntakeStore(pool).record_submission(
@@ -50,7 +52,7 @@ async def _disclosure_of_user_42(pool: asyncpg.Pool, unique: str, data: dict[str
                 "kind": "disclosure",
                 "subject_id": f"user-42-{unique}",
                 "requester": {"name": NAME, "email": EMAIL},
-                "details": {},
+                "details": details,
             }
         ),
         POLICY,
@@ -358,3 +360,27 @@ async def test_nothing_held_is_told_as_nothing_to_disclose(pool: asyncpg.Pool, u
     text = _body(RequestKind.DISCLOSURE, rid, facts)
     assert "we hold no personal information about you" in text
     assert "characteristic information (1 item)" in text
+
+
+async def test_asking_only_for_history_and_characteristic_discloses_them(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    """N3 probe (S): asking only for history and characteristic information gave "0 items
+    may be disclosed; 2 items ... excluded", with no Article 6 ¶1 ground. Now the four items
+    are the person's personal information and may be disclosed, for the fee."""
+    rid = await _disclosure_of_user_42(
+        pool, unique, example(unique), categories=["history", "characteristic"]
+    )
+    investigation = await LifecycleActivities(pool, EventStore(pool)).investigate(
+        RequestStep(
+            request_id=rid,
+            kind=RequestKind.DISCLOSURE,
+            idempotency_key=f"{rid}:investigate",
+            occurred_at=T0,
+        )
+    )
+    assert investigation.proposal.outcome is Outcome.DISCLOSED_IN_FULL
+    assert investigation.proposal.why.startswith("4 items may be disclosed")
+    assert fee_due(
+        investigation.findings, Decide(outcome=Outcome.DISCLOSED_IN_FULL, operator="op-1").choice()
+    )
