@@ -204,11 +204,11 @@ EN: dict[str, str] = {
     "from us as a third party, so there is no provision to stop.",
     "provision.not_third_parties": "These recipients are not third parties under Article 5 "
     "({relationships}), so provision to them continues: {partners}.",
-    "provision.unknown": "What you entered here did not match the name or id of any "
-    "recipient of your personal information on our records, so we took no action on it: "
-    "{partners}. The disclosure of your personal information (Article 6) names each "
-    "recipient; you may ask again naming one of them, or ask us to stop provision to all "
-    "third parties.",
+    "provision.unknown": "What you entered as {partners} did not match the name or id of "
+    "any recipient of your personal information on our records, so we took no action on it. "
+    "The disclosure of your personal information (Article 6) names each recipient; you may "
+    "ask again naming one of them, or ask us to stop provision to all third parties.",
+    "provision.quoted": "\u201c{text}\u201d",
     "closed.identity_not_verified": "We have closed your request because we could not "
     "confirm your identity within the time allowed. Nothing was disclosed or changed. You "
     "are welcome to make a new request.",
@@ -369,12 +369,13 @@ JA: dict[str, str] = {
     "provision.continued": "{partner}への提供は、法令によりご本人の同意なく認められる場合"
     "（{exception}）に当たるため、継続することを決定しました（第5条）。",
     "provision.already_stopped": "{partners}への提供は、本請求の前から停止しています。",
+    "provision.quoted": "「{text}」",
     "provision.none": "ご指定の提供先には、第三者としての個人情報の提供を行っていないため、"
     "停止する提供はありません。",
     "provision.not_third_parties": "以下の提供先は第5条の第三者に当たらない（{relationships}）"
     "ため、提供を継続します：{partners}。",
-    "provision.unknown": "以下のご記入は、当組織の記録にあるお客様の個人情報の提供先の名称"
-    "または識別子のいずれとも一致しなかったため、これについては何も停止しておりません：{partners}。"
+    "provision.unknown": "ご記入の{partners}は、当組織の記録にあるお客様の個人情報の提供先の"
+    "名称または識別子のいずれとも一致しなかったため、これについては何も対応しておりません。"
     "提供先はお客様の個人情報の開示（第6条）でお知らせしております。そのいずれかをご指定のうえ、"
     "またはすべての第三者への提供の停止として、改めてご請求いただけます。",
     "closed.identity_not_verified": "期限までにご本人確認ができなかったため、請求を終了しま"

@@ -397,4 +397,6 @@ def _provision(w: _Writer, facts: NoticeFacts) -> None:
             partners=w.join(p for p, _ in facts.not_third_parties),
         )
     if facts.unknown_partners:
-        w.add("provision.unknown", partners=w.join(facts.unknown_partners))
+        # Quoted as entered: a company's name may hold commas of its own.
+        quoted = (w.t("provision.quoted", text=text) for text in facts.unknown_partners)
+        w.add("provision.unknown", partners=w.join(quoted))

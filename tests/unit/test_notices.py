@@ -491,7 +491,7 @@ def test_art5_stop_notice_names_stopped_continued_not_third_and_unknown() -> Non
     assert "(entrusted with handling, business succession)" in text
     assert "mail-house, merged-co" in text
     assert "did not match the name or id of any recipient" in text
-    assert "we took no action on it: shady-co." in text
+    assert "What you entered as \u201cshady-co\u201d did not match" in text
 
 
 @pytest.mark.parametrize("result", [OC.NO_PROVISION_TO_STOP, OC.STOP_REFUSED, OC.PROVISION_STOPPED])
@@ -527,10 +527,12 @@ def test_n4_text_matching_no_recipient_is_never_called_no_record(language: Langu
     assert "no record" not in text and "記録はありません" not in text, text
     assert "Ad Network Inc." in text, text
     if language is Language.EN:
+        assert "What you entered as \u201cAd Network Inc.\u201d did not match" in text, text
         assert "did not match the name or id of any recipient" in text, text
         assert "stop provision to all third parties" in text, text
         assert "there is no provision to stop" not in text, text
     else:
+        assert "ご記入の「Ad Network Inc.」は" in text, text
         assert "いずれとも一致しなかった" in text and "すべての第三者" in text, text
         assert "停止する提供はありません" not in text, text
 
