@@ -10,7 +10,7 @@ passes them in, with the organisation's time zone for dates a person reads.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -54,6 +54,7 @@ class NoticeFacts:
     included: tuple[str, ...] = ()
     inclusion_reason: str | None = None
     legacy_exclusion: bool = False  # decided before N3: history left out whole
+
     invoice_id: str | None = None
     amount_yen: int | None = None
     fee_paid: bool = False
@@ -136,6 +137,8 @@ def render_notice(
     facts: NoticeFacts | None = None,
 ) -> RenderedNotice:
     facts = facts or NoticeFacts()
+    if facts.outcome in LEGACY_OUTCOMES:  # decided before N3 (docs/policy-interpretation.md)
+        facts = replace(facts, legacy_exclusion=True)
     w = _Writer(language, zone)
     label = w.t(f"kind.{request_kind.value}")
     subject_key = {
@@ -289,8 +292,8 @@ def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
             ),
         )
     elif facts.excluded and not facts.withheld:
-        if not (facts.legacy_exclusion or facts.outcome in LEGACY_OUTCOMES):
-            w.add("disclosed.only_excluded")  # (a decision before N3 says so in _left_out)
+        if not facts.legacy_exclusion:  # (which _left_out says as such)
+            w.add("disclosed.only_excluded")
     elif not facts.withheld:
         w.add("disclosed.none_held")
     _left_out(w, facts)
@@ -318,11 +321,8 @@ def _left_out(w: _Writer, facts: NoticeFacts) -> None:
         if facts.reason:
             w.add("reason", text=facts.reason)
     if facts.excluded:
-        legacy = facts.legacy_exclusion or facts.outcome in LEGACY_OUTCOMES
-        w.add(
-            "disclosed.excluded_legacy" if legacy else "disclosed.excluded",
-            what=w.counted(facts.excluded),
-        )
+        key = "disclosed.excluded_legacy" if facts.legacy_exclusion else "disclosed.excluded"
+        w.add(key, what=w.counted(facts.excluded))
 
 
 def _correction(w: _Writer, facts: NoticeFacts) -> None:
@@ -381,11 +381,9 @@ def _provision(w: _Writer, facts: NoticeFacts) -> None:
         w.add("provision.continued", partner=partner, exception=w.t(f"exception.{exception}"))
     if facts.already_stopped:
         w.add("provision.already_stopped", partners=w.join(facts.already_stopped))
-    matched_none = facts.unknown_partners and not facts.not_third_parties
-    if not (facts.stopped_partners or facts.continued_partners or facts.already_stopped) and not (
-        matched_none
-    ):
-        # Said of recipients on record only: text that matched none is told apart below.
+    # Said of recipients on record only: text that matched none is told apart below.
+    acted = facts.stopped_partners or facts.continued_partners or facts.already_stopped
+    if not acted and (facts.not_third_parties or not facts.unknown_partners):
         w.add("provision.none")
     if facts.not_third_parties:
         relationships = w.join(
