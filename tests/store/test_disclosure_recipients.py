@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 
 from activities.lifecycle_activities import LifecycleActivities
+from domain.datamap import DataMap
 from domain.decisions import Outcome, fee_due
 from domain.events import EventType
 from domain.inventory import parse_inventory
@@ -28,7 +29,8 @@ from store.intake import IntakeStore
 from store.inventory import InventoryStore
 from store.notice_facts import notice_facts
 from store.sealing import vault_of
-from tests.support.builders import EMAIL, NAME, POLICY, T0, event
+from store.systems import replace_collected
+from tests.support.builders import EMAIL, NAME, POLICY, T0, event, mapped_field
 from tests.support.database import vault_environment
 from tests.support.inventory import example, partner
 
@@ -384,3 +386,51 @@ async def test_asking_only_for_history_and_characteristic_discloses_them(
     assert fee_due(
         investigation.findings, Decide(outcome=Outcome.DISCLOSED_IN_FULL, operator="op-1").choice()
     )
+
+
+async def test_a_system_field_mapped_as_not_identifying_is_held_so(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    """N3: what a system holds in a form that does not identify the person (the data map's
+    `identifying: false`) is recorded so when collected, and Article 6 ¶2 leaves it out;
+    the system's other fields are the person's personal information."""
+    data_map = DataMap.model_validate(
+        {
+            "version": 1,
+            "systems": {
+                "analytics": {
+                    "kind": "manual",
+                    "owner": "web-team",
+                    "collections": {
+                        "visits": {
+                            "identities": [{"column": "email", "identity": "email"}],
+                            "fields": {
+                                "pages": mapped_field(
+                                    "pages", category="history", identifying=False
+                                ),
+                                "plan": mapped_field("plan", category="characteristic"),
+                            },
+                        }
+                    },
+                }
+            },
+        }
+    )
+    sid = f"s-{unique}"
+    await pool.execute("INSERT INTO subjects (subject_id) VALUES ($1)", sid)
+    async with pool.acquire() as connection, connection.transaction():
+        await replace_collected(
+            connection,
+            sid,
+            "analytics",
+            data_map.system("analytics"),
+            [("visits", "cookie-7f3a", {"pages": "14 page views", "plan": "family"}, False)],
+            T0,
+        )
+    rows = await pool.fetch(
+        "SELECT category, identifying FROM personal_data WHERE subject_id = $1 ORDER BY 1", sid
+    )
+    assert [(r["category"], r["identifying"]) for r in rows] == [
+        ("characteristic", True),
+        ("history", False),
+    ]
