@@ -89,6 +89,9 @@ class FieldRule(_Strict):
     category: DataCategory
     purposes: tuple[Annotated[str, Field(pattern=PURPOSE)], ...] = Field(min_length=1)
     identifies: bool = False
+    # False: the system holds the field in a form that does not identify the person
+    # (analytics keyed by a cookie, say); Article 6 ¶2 leaves it out of a disclosure.
+    identifying: bool = True
     # The name a correction request gives the field (`email`, `phone`, ...).
     as_field: str | None = Field(default=None, alias="as", pattern=NAME)
     lawfully_obtained: bool = True

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.findings import (
-    EXCLUDED_FROM_DISCLOSURE,
+    DisclosurePlan,
     Findings,
     Placement,
     disclosure_plan,
@@ -26,10 +26,18 @@ class Outcome(StrEnum):
     ANSWERED = "answered"
     # Article 6
     DISCLOSED_IN_FULL = "disclosed_in_full"
-    # Everything asked for but history and characteristic information (Art 6 ¶2)
+    # Everything asked for but what is held in a form that does not identify the person,
+    # which is not personal information (Art 6 ¶2)
+    DISCLOSED_EXCEPT_NOT_IDENTIFYING = "disclosed_except_not_identifying"
+    # Recorded before issue 24: history and characteristic information left out whole.
+    # Kept so that decisions on record and requests in flight read back; not decided any
+    # more (the person's own history is personal information, Article 1).
     DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC = "disclosed_except_history_and_characteristic"
     DISCLOSED_IN_PART = "disclosed_in_part"
     DISCLOSURE_REFUSED = "disclosure_refused"
+    # No personal information about the person is held among what they asked for (at most
+    # what is held in a form that does not identify them): nothing to disclose or refuse.
+    NOTHING_TO_DISCLOSE = "nothing_to_disclose"
     # Article 7
     CORRECTION_MADE = "correction_made"
     CORRECTION_DECLINED = "correction_declined"
@@ -67,14 +75,17 @@ FEE_PER_CASE_YEN = 1000
 DISCLOSING = frozenset(
     {
         Outcome.DISCLOSED_IN_FULL,
+        Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING,
         Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
         Outcome.DISCLOSED_IN_PART,
     }
 )
+LEGACY_OUTCOMES = frozenset({Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC})
 
 OUTCOMES_BY_KIND: dict[RequestKind, frozenset[Outcome]] = {
     RequestKind.INQUIRY: frozenset({Outcome.ANSWERED}),
-    RequestKind.DISCLOSURE: DISCLOSING | {Outcome.DISCLOSURE_REFUSED},
+    RequestKind.DISCLOSURE: (DISCLOSING - LEGACY_OUTCOMES)
+    | {Outcome.DISCLOSURE_REFUSED, Outcome.NOTHING_TO_DISCLOSE},
     RequestKind.CORRECTION: frozenset({Outcome.CORRECTION_MADE, Outcome.CORRECTION_DECLINED}),
     RequestKind.SUSPENSION: frozenset(
         {
@@ -134,6 +145,13 @@ def validate_decision(kind: RequestKind, findings: Findings, choice: Choice) -> 
     """Raise DecisionProblem naming what the article or the findings do not support."""
     outcome = choice.outcome
     allowed = OUTCOMES_BY_KIND.get(kind, frozenset())
+    if outcome in LEGACY_OUTCOMES:
+        raise DecisionProblem(
+            f"{outcome.value} is no longer decided: the person's own history and "
+            "characteristic information is personal information (Art 1) and is disclosed; "
+            f"Art 6 ¶2 leaves out only what is held in a form that does not identify them "
+            f"({Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING.value})"
+        )
     if outcome not in allowed:
         names = ", ".join(sorted(o.value for o in allowed))
         raise DecisionProblem(
@@ -165,27 +183,39 @@ def _check_disclosure(findings: Findings, choice: Choice) -> None:
     if choice.included_categories:
         if outcome not in DISCLOSING:
             raise DecisionProblem(
-                "including history or characteristic information applies only to a disclosure"
-            )
-        stray = sorted(
-            c.value for c in choice.included_categories if c not in EXCLUDED_FROM_DISCLOSURE
-        )
-        if stray:
-            raise DecisionProblem(
-                f"only history and characteristic information is excluded "
-                f"in principle (Art 6 ¶2); {', '.join(stray)} is not"
+                "including what does not identify the person applies only to a disclosure"
             )
         if not choice.has_inclusion_reason:
             raise DecisionProblem(
-                "disclosing history or characteristic information departs "
-                "from Art 6 ¶2's principle and needs its reason "
-                "(--include-reason-file)"
+                "disclosing what is held in a form that does not identify the person departs "
+                "from Art 6 ¶2's principle and needs its reason (--include-reason-file)"
             )
     elif choice.has_inclusion_reason:
         raise DecisionProblem("an inclusion reason applies only with --include")
+    # What would be disclosed with nothing withheld: the person's personal information
+    # held among what they asked for.
+    personal = disclosure_plan(findings, (), choice.included_categories).counts(
+        findings, Placement.DISCLOSED
+    )
+    if outcome is Outcome.NOTHING_TO_DISCLOSE and personal:
+        held = ", ".join(f"{c.value} ({n})" for c, n in sorted(personal.items()))
+        raise DecisionProblem(
+            f"personal information is held among what was asked for: {held}; decide a "
+            "disclosure, or disclosure_refused on an Art 6 ground"
+        )
+    if outcome is Outcome.DISCLOSURE_REFUSED and not personal:
+        raise DecisionProblem(
+            "no personal information about the person is held among what was asked for, "
+            "so there is nothing to refuse; decide nothing_to_disclose"
+        )
     if outcome not in DISCLOSING:
         return
     plan = disclosure_plan(findings, choice.withheld_categories, choice.included_categories)
+    _check_disclosing(findings, choice, plan)
+
+
+def _check_disclosing(findings: Findings, choice: Choice, plan: DisclosurePlan) -> None:
+    outcome = choice.outcome
     held = {c for c, n in findings.items_by_category.items() if n > 0 and findings.asked_for(c)}
     not_held = sorted(
         c.value for c in (*choice.withheld_categories, *choice.included_categories) if c not in held
@@ -195,24 +225,39 @@ def _check_disclosure(findings: Findings, choice: Choice) -> None:
             f"no items of {', '.join(not_held)} are held among those asked "
             "for; nothing of them can be withheld or included"
         )
-    excluded = plan.counts(findings.items_by_category, Placement.EXCLUDED)
+    stray = sorted(
+        c.value
+        for c in choice.included_categories
+        if not findings.not_identifying_by_category.get(c)
+    )
+    if stray:
+        raise DecisionProblem(
+            f"every item of {', '.join(stray)} held identifies the person and is disclosed "
+            "anyway; --include applies to what is held in a form that does not identify them"
+        )
+    excluded = plan.counts(findings, Placement.EXCLUDED)
+    disclosed = plan.counts(findings, Placement.DISCLOSED)
+    if not disclosed and outcome is not Outcome.DISCLOSED_IN_PART:
+        raise DecisionProblem(
+            "no personal information about the person is held among what was asked for, "
+            "so nothing would be disclosed; decide nothing_to_disclose"
+        )
     if outcome is Outcome.DISCLOSED_IN_FULL and excluded:
         left = ", ".join(f"{c.value} ({n})" for c, n in sorted(excluded.items()))
         raise DecisionProblem(
-            f"not a full disclosure: {left} would be left out under Art 6 ¶2; decide "
-            "disclosed_except_history_and_characteristic, or include them (--include with "
-            "--include-reason-file)"
+            f"not a full disclosure: {left} held in a form that does not identify the person "
+            "would be left out under Art 6 ¶2; decide disclosed_except_not_identifying, or "
+            "include them (--include with --include-reason-file)"
         )
-    if outcome is Outcome.DISCLOSED_IN_PART and not plan.counts(
-        findings.items_by_category, Placement.DISCLOSED
-    ):
+    if outcome is Outcome.DISCLOSED_IN_PART and not disclosed:
         raise DecisionProblem(
             "nothing would be disclosed once these categories are withheld; "
             "decide disclosure_refused"
         )
-    if outcome is Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC and not excluded:
+    if outcome is Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING and not excluded:
         raise DecisionProblem(
-            "no history or characteristic information would be left out; decide disclosed_in_full"
+            "nothing held in a form that does not identify the person would be left out; "
+            "decide disclosed_in_full"
         )
 
 
@@ -343,5 +388,10 @@ def fee_due(findings: Findings, choice: Choice) -> bool:
     to disclose, charges nothing (see docs/policy-interpretation.md)."""
     if choice.outcome not in DISCLOSING:
         return False
-    plan = disclosure_plan(findings, choice.withheld_categories, choice.included_categories)
-    return bool(plan.counts(findings.items_by_category, Placement.DISCLOSED))
+    plan = disclosure_plan(
+        findings,
+        choice.withheld_categories,
+        choice.included_categories,
+        legacy=choice.outcome in LEGACY_OUTCOMES,
+    )
+    return bool(plan.counts(findings, Placement.DISCLOSED))

@@ -18,8 +18,15 @@ from domain.holdings import ProvisionBasis, ProvisionException, Relationship
 from domain.requests import CorrectionAction, DataCategory, SuspensionAction, SuspensionGround
 
 # Article 6 ¶2: "we will not, in principle, disclose information other than personal
-# information such as history information and characteristic information".
-EXCLUDED_FROM_DISCLOSURE = frozenset({DataCategory.HISTORY, DataCategory.CHARACTERISTIC})
+# information such as history information and characteristic information". What is held
+# under the person's identity is personal information (Article 1), whatever its category:
+# the clause leaves out only what is held in a form that does not identify the person
+# (`HeldItem.identifying` false), docs/policy-interpretation.md.
+#
+# Decisions recorded before that reading (outcome `disclosed_except_history_and_
+# characteristic`) left these two categories out whole; such a decision, still in flight,
+# is carried out as it was decided and told (`DisclosurePlan.legacy`).
+LEGACY_EXCLUDED_FROM_DISCLOSURE = frozenset({DataCategory.HISTORY, DataCategory.CHARACTERISTIC})
 
 
 class ChangeCheck(BaseModel):
@@ -63,6 +70,9 @@ class Findings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     items_by_category: dict[DataCategory, int] = Field(default_factory=dict)
+    # Art 6 ¶2: of those, the items held in a form that does not identify the person.
+    # Findings recorded before this was counted have none.
+    not_identifying_by_category: dict[DataCategory, int] = Field(default_factory=dict)
     # Article 6: the categories the person asked for; empty means all.
     requested_categories: tuple[DataCategory, ...] = ()
     # Article 7: each requested change, checked against what is held.
@@ -101,45 +111,57 @@ class Findings(BaseModel):
 
 class Placement(StrEnum):
     DISCLOSED = "disclosed"
-    EXCLUDED = "excluded"  # Art 6 ¶2: history and characteristic information, in principle
+    EXCLUDED = "excluded"  # Art 6 ¶2: held in a form that does not identify the person
     WITHHELD = "withheld"  # Art 6 ¶1: on a refusal ground
     NOT_ASKED = "not_asked"
 
 
 @dataclass(frozen=True)
 class DisclosurePlan:
-    """Article 6: where each category of what is held goes in a disclosure, and why."""
+    """Article 6: where each item of what is held goes in a disclosure, and why."""
 
     asked: frozenset[DataCategory]  # empty: everything
     withheld: frozenset[DataCategory] = frozenset()
     included: frozenset[DataCategory] = frozenset()
+    legacy: bool = False  # a decision taken under the reading before issue 24 (above)
 
-    def place(self, category: DataCategory) -> Placement:
+    def place(self, category: DataCategory, identifying: bool = True) -> Placement:
         if self.asked and category not in self.asked:
             return Placement.NOT_ASKED
         if category in self.withheld:
             return Placement.WITHHELD
-        if category in EXCLUDED_FROM_DISCLOSURE and category not in self.included:
+        not_personal = not identifying or (
+            self.legacy and category in LEGACY_EXCLUDED_FROM_DISCLOSURE
+        )
+        if not_personal and category not in self.included:
             return Placement.EXCLUDED
         return Placement.DISCLOSED
 
-    def counts(
-        self, items_by_category: dict[DataCategory, int], placement: Placement
-    ) -> dict[DataCategory, int]:
-        return {c: n for c, n in items_by_category.items() if n > 0 and self.place(c) is placement}
+    def counts(self, findings: Findings, placement: Placement) -> dict[DataCategory, int]:
+        """How many of the items found go to `placement`, by category."""
+        counted: dict[DataCategory, int] = {}
+        for category, held in findings.items_by_category.items():
+            apart = min(findings.not_identifying_by_category.get(category, 0), held)
+            for identifying, n in ((True, held - apart), (False, apart)):
+                if n > 0 and self.place(category, identifying) is placement:
+                    counted[category] = counted.get(category, 0) + n
+        return counted
 
 
 def disclosure_plan(
     findings: Findings,
     withheld: Iterable[DataCategory] = (),
     included: Iterable[DataCategory] = (),
+    *,
+    legacy: bool = False,
 ) -> DisclosurePlan:
-    """The categories asked for, less those withheld on an Article 6 ¶1 ground, less
-    history and characteristic information unless an operator included them."""
+    """The categories asked for, less those withheld on an Article 6 ¶1 ground, less what
+    is held in a form that does not identify the person unless an operator included it."""
     return DisclosurePlan(
         asked=frozenset(findings.requested_categories),
         withheld=frozenset(withheld),
         included=frozenset(included),
+        legacy=legacy,
     )
 
 

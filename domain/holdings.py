@@ -65,6 +65,9 @@ class HeldItem:
     used_at: datetime | None = None  # since when it is used for its purpose
     # Each earlier use, (purpose, since): a relabelled item is judged by them too (Art 8).
     past_uses: tuple[tuple[str | None, datetime], ...] = ()
+    # False: held in a form that does not identify the person (Art 6 ¶2), e.g. analytics
+    # keyed by a cookie. What is held under the person's identity identifies them (Art 1).
+    identifying: bool = True
 
 
 def breaches(

@@ -70,6 +70,9 @@ class HeldItemRecord(Strict):
     # Since when the item is used for its purpose (Article 8 judges against the purposes
     # in force then); unset: since it was acquired, or since the purpose changed.
     used_at: AwareDatetime | None = None
+    # False: held in a form that does not identify the person (analytics keyed by a cookie,
+    # say), which Article 6 ¶2 leaves out of a disclosure; unset: held under their identity.
+    identifying: bool = True
 
 
 class ProvisionRecord(Strict):
@@ -164,6 +167,10 @@ class InventorySubject(Strict):
                         "the email item must be in category contact and have "
                         "the subject's email as its value",
                     )
+                )
+            if item.field in (NAME_FIELD, EMAIL_FIELD) and not item.identifying:
+                problems.append(
+                    (f"{at}.identifying", f"the {item.field} item identifies the person")
                 )
         return problems
 

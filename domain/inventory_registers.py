@@ -46,6 +46,14 @@ Text = Annotated[
 ]
 
 
+# A partner's name as the person knows it ("Ad Network Inc.", 「株式会社アドネット」).
+PartnerName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(printable),
+]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -167,6 +175,8 @@ class ProvisionBasisRecord(Strict):
     `dsr provisions check` judge each provision to that partner by."""
 
     partner: Identifier
+    # The name a disclosure names the partner by (Articles 5 and 6); unset: its id.
+    name: PartnerName | None = None
     relationship: Relationship
     legal_basis: ProvisionBasis
     opt_out: OptOutRecord | None = None

@@ -15,6 +15,7 @@ from typing import Any
 from domain.findings import ChangeCheck, Findings
 from domain.holdings import HeldItem, ProvisionBasis, Relationship, breaches
 from domain.purposes import PurposeRegister
+from domain.recipients import match_recipients
 from domain.requests import (
     CorrectionAction,
     DataCategory,
@@ -33,6 +34,7 @@ class ProvisionHeld:
     partner_id: str
     footing: Footing
     stopped: bool
+    name: str | None = None  # as a disclosure names the partner
 
 
 @dataclass(frozen=True)
@@ -42,17 +44,23 @@ class Holdings:
     items: Sequence[HeldItem]
     values: Mapping[str, list[str]] = field(default_factory=dict)  # field → opened values
     register: PurposeRegister | None = None  # Article 3's, as recorded (suspension)
-    provisions: Sequence[ProvisionHeld] = ()  # to the partners named (third-party stop)
+    provisions: Sequence[ProvisionHeld] = ()  # the subject's (third-party stop)
     registered: Mapping[str, Footing] = field(default_factory=dict)  # Article 5's register
 
 
 def investigate(kind: RequestKind, details: Mapping[str, Any], held: Holdings) -> Findings:
     """What the request finds in what is held: counts, codes and ids, never values."""
     by_category: dict[DataCategory, int] = {}
+    not_identifying: dict[DataCategory, int] = {}
     for item in held.items:
         category = DataCategory(item.category)
         by_category[category] = by_category.get(category, 0) + 1
-    findings: dict[str, Any] = {"items_by_category": by_category}
+        if not item.identifying:
+            not_identifying[category] = not_identifying.get(category, 0) + 1
+    findings: dict[str, Any] = {
+        "items_by_category": by_category,
+        "not_identifying_by_category": not_identifying,
+    }
     if kind is RequestKind.DISCLOSURE:
         findings["requested_categories"] = tuple(details.get("categories") or ())
     if kind is RequestKind.CORRECTION:
@@ -111,12 +119,20 @@ def _breaches(details: Mapping[str, Any], held: Holdings) -> dict[str, Any]:
 
 
 def _provisions(details: Mapping[str, Any], held: Holdings) -> dict[str, Any]:
-    named = list(dict.fromkeys(details["partners"]))
     # Each partner's footing is Article 5's register's where it records one, else the
     # provision's own as listed.
-    footing = {p.partner_id: held.registered.get(p.partner_id, p.footing) for p in held.provisions}
+    every = {p.partner_id: held.registered.get(p.partner_id, p.footing) for p in held.provisions}
+    matched = match_recipients(
+        details.get("partners") or (), {p.partner_id: p.name for p in held.provisions}
+    )
+    named = list(matched.partner_ids)
+    if details.get("all_third_parties"):
+        # "All third parties": every provision to a third party on record, as well as
+        # whoever was named.
+        named += [p for p, (r, _) in sorted(every.items()) if r.is_third_party and p not in named]
+    footing = {p: every[p] for p in named}
     relation = {p: r for p, (r, _) in footing.items()}
-    stopped = {p.partner_id for p in held.provisions if p.stopped}
+    stopped = {p.partner_id for p in held.provisions if p.stopped and p.partner_id in footing}
     return {
         "third_party_partners": tuple(
             p for p in named if p in relation and relation[p].is_third_party and p not in stopped
@@ -124,5 +140,5 @@ def _provisions(details: Mapping[str, Any], held: Holdings) -> dict[str, Any]:
         "already_stopped": tuple(p for p in named if p in stopped),
         "partner_bases": {p: basis for p, (r, basis) in footing.items() if r.is_third_party},
         "not_third_parties": {p: r for p, r in relation.items() if not r.is_third_party},
-        "unknown_partners": sum(1 for p in named if p not in relation),
+        "unknown_partners": len(matched.unmatched),
     }

@@ -187,7 +187,8 @@ class Decide(_Message):
     refusal_grounds: tuple[RefusalGround, ...] = ()
     alternative_ground: AlternativeMeasureGround | None = None
     withheld_categories: tuple[DataCategory, ...] = ()
-    # Art 6 ¶2's "in principle": history or characteristic information disclosed after all
+    # Art 6 ¶2's "in principle": what is held in a form that does not identify the person,
+    # of these categories, disclosed after all
     included_categories: tuple[DataCategory, ...] = ()
     # Art 5: third-party provisions continued on their recorded exception
     continued_partners: tuple[Identifier, ...] = Field(default=(), max_length=100)

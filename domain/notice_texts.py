@@ -170,16 +170,22 @@ EN: dict[str, str] = {
     "below; the rest is withheld under Article 6.",
     "disclosed.none_held": "We hold no personal information about you among what you asked "
     "for, so there is nothing to disclose, and no fee is charged.",
-    "disclosed.only_excluded": "Among what you asked for, we hold only information that "
-    "Article 6, second paragraph leaves out (below), so there is nothing to disclose, and no "
-    "fee is charged.",
+    "disclosed.only_excluded": "Among what you asked for, we hold no personal information "
+    "about you: only information held in a form that does not identify you (below), which "
+    "Article 6, second paragraph leaves out. So there is nothing to disclose, and no fee is "
+    "charged.",
     "disclosed.items": "Personal information we hold about you:",
     "disclosed.suspended": "(use suspended)",
     "disclosed.excluded": "Under Article 6, second paragraph, we do not, in principle, "
-    "disclose information other than personal information such as history information and "
-    "characteristic information. Left out under that clause: {what}.",
-    "disclosed.included": "Although history and characteristic information is not "
-    "disclosed in principle (Article 6, second paragraph), we include {what}.",
+    "disclose information other than personal information. Left out under that clause, as "
+    "information we hold in a form that does not identify you: {what}.",
+    "disclosed.excluded_legacy": "Left out of this disclosure under the reading of Article 6, "
+    "second paragraph that we applied when we decided on your request: {what}. This is your "
+    "personal information; we no longer leave it out, and we will disclose it if you ask "
+    "again.",
+    "disclosed.included": "Although information other than personal information is not "
+    "disclosed in principle (Article 6, second paragraph), we include what we hold of {what} "
+    "in a form that does not identify you.",
     "disclosed.withheld": "Withheld under Article 6: {what}. Grounds: {grounds}.",
     "disclosed.fee_paid": "Fee: {amount} yen, paid (invoice {invoice_id}).",
     "refused": "We have decided not to disclose the personal information you asked for, "
@@ -237,7 +243,11 @@ EN: dict[str, str] = {
     "from us as a third party, so there is no provision to stop.",
     "provision.not_third_parties": "These recipients are not third parties under Article 5 "
     "({relationships}), so provision to them continues: {partners}.",
-    "provision.unknown": "We have no record of providing your personal information to: {partners}.",
+    "provision.unknown": "What you entered as {partners} did not match the name or id of "
+    "any recipient of your personal information on our records, so we took no action on it. "
+    "The disclosure of your personal information (Article 6) names each recipient; you may "
+    "ask again naming one of them, or ask us to stop provision to all third parties.",
+    "provision.quoted": "\u201c{text}\u201d",
     "closed.identity_not_verified": "We have closed your request because we could not "
     "confirm your identity within the time allowed. Nothing was disclosed or changed. You "
     "are welcome to make a new request.",
@@ -383,14 +393,18 @@ JA: dict[str, str] = {
     "第6条に基づき開示いたしません。",
     "disclosed.none_held": "ご請求の範囲で当組織が保有するお客様の個人情報はありませんので、"
     "開示するものはなく、手数料もかかりません。",
-    "disclosed.only_excluded": "ご請求の範囲で当組織が保有する情報は、第6条第2項により開示"
-    "しないもの（下記）のみですので、開示するものはなく、手数料もかかりません。",
+    "disclosed.only_excluded": "ご請求の範囲で、当組織はお客様の個人情報を保有しておりません。"
+    "保有しているのはお客様を識別できない形の情報（下記）のみで、第6条第2項により個人情報以外の"
+    "情報として開示しないものですので、開示するものはなく、手数料もかかりません。",
     "disclosed.items": "当組織が保有するお客様の個人情報：",
     "disclosed.suspended": "（利用停止中）",
-    "disclosed.excluded": "第6条第2項により、履歴情報および特性情報等の個人情報以外の情報は"
-    "原則として開示いたしません。同項により開示しなかったもの：{what}。",
-    "disclosed.included": "履歴情報および特性情報は原則として開示しませんが（第6条第2項）、"
-    "{what}を開示します。",
+    "disclosed.excluded": "第6条第2項により、個人情報以外の情報は原則として開示いたしません。"
+    "お客様を識別できない形で当組織が保有する情報として、同項により開示しなかったもの：{what}。",
+    "disclosed.excluded_legacy": "ご請求について決定した時点の第6条第2項の解釈により、開示"
+    "しなかったもの：{what}。これらはお客様の個人情報であり、現在は開示の対象としております。"
+    "あらためてご請求いただければ開示いたします。",
+    "disclosed.included": "個人情報以外の情報は原則として開示しませんが（第6条第2項）、お客様を"
+    "識別できない形で保有する{what}も開示します。",
     "disclosed.withheld": "第6条により開示しなかったもの：{what}。事由：{grounds}。",
     "disclosed.fee_paid": "手数料：{amount}円（請求書{invoice_id}、お支払い済み）。",
     "refused": "第6条に基づき、ご請求の個人情報を開示しないことを決定しました。事由："
@@ -434,11 +448,15 @@ JA: dict[str, str] = {
     "provision.continued": "{partner}への提供は、法令によりご本人の同意なく認められる場合"
     "（{exception}）に当たるため、継続することを決定しました（第5条）。",
     "provision.already_stopped": "{partners}への提供は、本請求の前から停止しています。",
+    "provision.quoted": "「{text}」",
     "provision.none": "ご指定の提供先には、第三者としての個人情報の提供を行っていないため、"
     "停止する提供はありません。",
     "provision.not_third_parties": "以下の提供先は第5条の第三者に当たらない（{relationships}）"
     "ため、提供を継続します：{partners}。",
-    "provision.unknown": "以下の提供先に個人情報を提供した記録はありません：{partners}。",
+    "provision.unknown": "ご記入の{partners}は、当組織の記録にあるお客様の個人情報の提供先の"
+    "名称または識別子のいずれとも一致しなかったため、これについては何も対応しておりません。"
+    "提供先はお客様の個人情報の開示（第6条）でお知らせしております。そのいずれかをご指定のうえ、"
+    "またはすべての第三者への提供の停止として、改めてご請求いただけます。",
     "closed.identity_not_verified": "期限までにご本人確認ができなかったため、請求を終了しま"
     "した。開示・変更は行っていません。改めてご請求いただけます。",
     "closed.fee_unpaid": "期限までに開示手数料のお支払いがなかったため、請求を終了しました。"

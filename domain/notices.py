@@ -10,13 +10,13 @@ passes them in, with the organisation's time zone for dates a person reads.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from domain.deadlines import Commitment
-from domain.decisions import DISCLOSING, FEE_PER_CASE_YEN, Outcome
+from domain.decisions import DISCLOSING, FEE_PER_CASE_YEN, LEGACY_OUTCOMES, Outcome
 from domain.field_vocabulary import field_label, split_item_label
 from domain.notice_texts import MONTHS_EN, TEXTS
 from domain.requests import Language, RequestKind
@@ -54,6 +54,8 @@ class NoticeFacts:
     to_disclose: dict[str, int] = field(default_factory=dict)  # by count, in a fee request
     included: tuple[str, ...] = ()
     inclusion_reason: str | None = None
+    legacy_exclusion: bool = False  # decided before N3: history left out whole
+
     invoice_id: str | None = None
     amount_yen: int | None = None
     fee_paid: bool = False
@@ -153,6 +155,8 @@ def render_notice(
     facts: NoticeFacts | None = None,
 ) -> RenderedNotice:
     facts = facts or NoticeFacts()
+    if facts.outcome in LEGACY_OUTCOMES:  # decided before N3 (docs/policy-interpretation.md)
+        facts = replace(facts, legacy_exclusion=True)
     w = _Writer(language, zone)
     label = w.t(f"kind.{request_kind.value}")
     subject_key = {
@@ -248,7 +252,7 @@ def _receipt(
 
 def _outcome(w: _Writer, facts: NoticeFacts) -> None:
     outcome = facts.outcome
-    if outcome in DISCLOSING:
+    if outcome in DISCLOSING or outcome is Outcome.NOTHING_TO_DISCLOSE:
         _disclosure(w, facts)
     elif outcome is Outcome.DISCLOSURE_REFUSED:
         w.add("refused", grounds=_grounds(w, facts.refusal_grounds))
@@ -323,7 +327,8 @@ def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
             ),
         )
     elif facts.excluded and not facts.withheld:
-        w.add("disclosed.only_excluded")
+        if not facts.legacy_exclusion:  # (which _left_out says as such)
+            w.add("disclosed.only_excluded")
     elif not facts.withheld:
         w.add("disclosed.none_held")
     _left_out(w, facts)
@@ -339,7 +344,9 @@ def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
 
 def _left_out(w: _Writer, facts: NoticeFacts) -> None:
     """What a disclosure leaves out, and under which clause: withheld on an Article 6 ¶1
-    ground (with the reason), and history and characteristic information under ¶2."""
+    ground (with the reason), and under ¶2 what is held in a form that does not identify the
+    person (a decision recorded before issue 24 left out history and characteristic
+    information whole, and says so as such)."""
     if facts.withheld:
         w.add(
             "disclosed.withheld",
@@ -349,7 +356,8 @@ def _left_out(w: _Writer, facts: NoticeFacts) -> None:
         if facts.reason:
             w.add("reason", text=facts.reason)
     if facts.excluded:
-        w.add("disclosed.excluded", what=w.counted(facts.excluded))
+        key = "disclosed.excluded_legacy" if facts.legacy_exclusion else "disclosed.excluded"
+        w.add(key, what=w.counted(facts.excluded))
 
 
 def _correction(w: _Writer, facts: NoticeFacts) -> None:
@@ -409,7 +417,9 @@ def _provision(w: _Writer, facts: NoticeFacts) -> None:
         w.add("provision.continued", partner=partner, exception=w.t(f"exception.{exception}"))
     if facts.already_stopped:
         w.add("provision.already_stopped", partners=w.join(facts.already_stopped))
-    if not (facts.stopped_partners or facts.continued_partners or facts.already_stopped):
+    # Said of recipients on record only: text that matched none is told apart below.
+    acted = facts.stopped_partners or facts.continued_partners or facts.already_stopped
+    if not acted and (facts.not_third_parties or not facts.unknown_partners):
         w.add("provision.none")
     if facts.not_third_parties:
         relationships = w.join(
@@ -421,4 +431,6 @@ def _provision(w: _Writer, facts: NoticeFacts) -> None:
             partners=w.join(p for p, _ in facts.not_third_parties),
         )
     if facts.unknown_partners:
-        w.add("provision.unknown", partners=w.join(facts.unknown_partners))
+        # Quoted as entered: a company's name may hold commas of its own.
+        quoted = (w.t("provision.quoted", text=text) for text in facts.unknown_partners)
+        w.add("provision.unknown", partners=w.join(quoted))

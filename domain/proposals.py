@@ -24,14 +24,19 @@ def propose(kind: RequestKind, findings: Findings) -> Proposal:
     match kind:
         case RequestKind.DISCLOSURE:
             plan = disclosure_plan(findings)
-            held = findings.items_by_category
-            disclosed = sum(plan.counts(held, Placement.DISCLOSED).values())
-            left = sum(plan.counts(held, Placement.EXCLUDED).values())
+            disclosed = sum(plan.counts(findings, Placement.DISCLOSED).values())
+            left = sum(plan.counts(findings, Placement.EXCLUDED).values())
+            if not disclosed:
+                return Proposal(
+                    outcome=Outcome.NOTHING_TO_DISCLOSE,
+                    why="no personal information about the person is held among what was "
+                    f"asked for ({left} items held in a form that does not identify them)",
+                )
             if left:
                 return Proposal(
-                    outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
-                    why=f"{disclosed} items may be disclosed; {left} items of history or "
-                    "characteristic information are excluded in principle (Art 6 ¶2)",
+                    outcome=Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING,
+                    why=f"{disclosed} items may be disclosed; {left} items held in a form "
+                    "that does not identify the person are excluded in principle (Art 6 ¶2)",
                 )
             return Proposal(
                 outcome=Outcome.DISCLOSED_IN_FULL,

@@ -36,8 +36,8 @@ class RequestKind(StrEnum):
 
 
 class DataCategory(StrEnum):
-    """Categories of held personal data. Article 6 leaves out history and characteristic
-    information from a disclosure in principle, so the category is kept with every item."""
+    """Categories of held personal data, kept with every item: a disclosure counts what it
+    discloses and leaves out by category."""
 
     IDENTITY = "identity"
     CONTACT = "contact"
@@ -177,8 +177,20 @@ class SuspensionDetails(_Strict):
 
 
 class ThirdPartyStopDetails(_Strict):
-    partners: Annotated[list[Identifier], Field(min_length=1, max_length=100)]
+    """Article 5: the recipients to stop providing to, each as the disclosure names it (its
+    name or its id, domain/recipients.py), or every third party."""
+
+    partners: Annotated[list[Line], Field(max_length=100)] = []
+    all_third_parties: bool = False
     statement: Text | None = None
+
+    @model_validator(mode="after")
+    def _names_someone(self) -> ThirdPartyStopDetails:
+        if not self.partners and not self.all_third_parties:
+            raise ValueError(
+                "name at least one recipient, or ask to stop provision to all third parties"
+            )
+        return self
 
 
 class Language(StrEnum):

@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 import structlog
 
-from domain.decisions import DISCLOSING, Outcome
+from domain.decisions import DISCLOSING, LEGACY_OUTCOMES, Outcome
 from domain.events import EventType, PayloadValue
 from domain.field_vocabulary import category_of_field
 from domain.field_vocabulary import item_label as _item_label
@@ -25,6 +25,7 @@ from domain.inventory import EMAIL_FIELD
 from domain.messages import ActionReport, CarryOut
 from domain.requests import CorrectionAction, DataCategory
 from store.connection import Connection
+from store.recipients import recipients_by_field
 from store.sealing import Vault, vault_of
 from store.shredding import Redaction, Shredded, shred_subject_key
 from store.system_outcomes import Untouched, untouched
@@ -257,24 +258,36 @@ async def _compile_disclosure(
     connection: Connection, order: CarryOut, subject_id: str
 ) -> tuple[int, dict[str, PayloadValue]]:
     """Article 6: every item asked for and held, less what the decision withheld and what
-    Article 6 ¶2 leaves out; what was left out is counted by category, not dropped."""
+    ¶2 leaves out (held in a form that does not identify the person), counted by category.
+    Each item names its purpose and its recipients (Article 5: a person can only ask to
+    stop provision to those they know of)."""
     decision = order.decision
     plan = disclosure_plan(
-        order.findings, decision.withheld_categories, decision.included_categories
+        order.findings,
+        decision.withheld_categories,
+        decision.included_categories,
+        legacy=decision.outcome in LEGACY_OUTCOMES,
     )
     vault = vault_of(connection)
     rows = await connection.fetch(
-        "SELECT category, field, value, suspended_at IS NOT NULL AS suspended, system,"
-        " collection FROM personal_data WHERE subject_id = $1"
+        "SELECT category, field, value, purpose, suspended_at IS NOT NULL AS suspended,"
+        " system, collection, identifying FROM personal_data WHERE subject_id = $1"
         " ORDER BY category, field, system NULLS FIRST, collection, item_id",
         subject_id,
     )
+    recipients = await recipients_by_field(connection, subject_id)
     items: list[dict[str, Any]] = []
     left_out: dict[Placement, dict[str, int]] = {Placement.EXCLUDED: {}, Placement.WITHHELD: {}}
     for row in rows:
-        place = plan.place(DataCategory(row["category"]))
+        place = plan.place(DataCategory(row["category"]), row["identifying"])
         if place is Placement.DISCLOSED:
-            items.append({**dict(row), "value": vault.open(row["value"])})
+            item = {k: v for k, v in dict(row).items() if k != "identifying"}
+            # A system's copy of a field is provided as the field is.
+            item |= {
+                "value": vault.open(row["value"]),
+                "recipients": recipients.get(row["field"], []),
+            }
+            items.append(item)
         elif place in left_out:
             counts = left_out[place]
             counts[row["category"]] = counts.get(row["category"], 0) + 1

@@ -30,7 +30,7 @@ async def load_holdings(
 ) -> Holdings:
     rows = await connection.fetch(
         """SELECT item_id, category, field, value, purpose, lawfully_obtained,
-                  suspended_at IS NOT NULL AS suspended,
+                  identifying, suspended_at IS NOT NULL AS suspended,
                   coalesce(used_at, acquired_at) AS used_at, past_uses
              FROM personal_data WHERE subject_id = $1 ORDER BY item_id""",
         subject_id,
@@ -45,6 +45,7 @@ async def load_holdings(
             suspended=r["suspended"],
             used_at=r["used_at"],
             past_uses=past_uses(r["past_uses"]),
+            identifying=r["identifying"],
         )
         for r in rows
     ]
@@ -57,12 +58,14 @@ async def load_holdings(
     if kind is RequestKind.SUSPENSION:
         return Holdings(items, register=await purposes_as_recorded(connection))
     if kind is RequestKind.THIRD_PARTY_STOP:
+        # Every provision of the subject's: the person names a recipient by its name or its
+        # id, or asks for every third party (domain/recipients.py matches them).
         provisions = await connection.fetch(
-            """SELECT partner_id, relationship, legal_basis, stopped_at IS NOT NULL AS stopped
-                 FROM third_party_provisions
-                WHERE subject_id = $1 AND partner_id = ANY($2::text[])""",
+            """SELECT p.partner_id, n.name, p.relationship, p.legal_basis,
+                      p.stopped_at IS NOT NULL AS stopped
+                 FROM third_party_provisions p LEFT JOIN partner_names n USING (partner_id)
+                WHERE p.subject_id = $1""",
             subject_id,
-            list(dict.fromkeys(details["partners"])),
         )
         registered = await stored_bases(connection, [p["partner_id"] for p in provisions])
         return Holdings(
@@ -72,6 +75,7 @@ async def load_holdings(
                     p["partner_id"],
                     (Relationship(p["relationship"]), ProvisionBasis(p["legal_basis"])),
                     p["stopped"],
+                    p["name"],
                 )
                 for p in provisions
             ],

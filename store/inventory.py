@@ -49,6 +49,7 @@ from store.provisions import (
     sync_consented_at,
 )
 from store.purposes import define_purpose, establish_purpose, purposes_as_recorded
+from store.recipients import record_partner_names
 from store.sealing import vault_of
 
 # Serialises loads, so two at once cannot both count the same row as added.
@@ -132,7 +133,7 @@ class InventoryStore:
                 }
                 for row in await connection.fetch(
                     """SELECT subject_id, category, field, value, purpose, source,
-                          lawfully_obtained, used_at,
+                          lawfully_obtained, identifying, used_at,
                           coalesce(used_at, acquired_at) AS used_since
                      FROM personal_data WHERE subject_id = ANY($1::text[]) AND system IS NULL
                       FOR UPDATE""",
@@ -288,6 +289,9 @@ async def _article_5(
             connection, basis.record(), bases.get(basis.partner), at=at, actor=ACTOR
         )
         plan.tally[_COUNTS.get(done, f"bases_{done.value}")] += 1
+    await record_partner_names(
+        connection, [(b.partner, b.name) for b in inventory.provision_bases if b.name]
+    )
     ids = [subject.subject_id for subject in inventory.subjects]
     consents = await stored_consents(connection, ids, lock=True)
     for subject in inventory.subjects:

@@ -71,14 +71,14 @@ WRITES: dict[str, str] = {
     "rename_subject": "UPDATE subjects SET name = $2 WHERE subject_id = $1",
     "add_item": """INSERT INTO personal_data
                        (subject_id, category, field, value, purpose, source, lawfully_obtained,
-                        value_index, used_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                        identifying, value_index, used_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                    ON CONFLICT (subject_id, category, field) WHERE system IS NULL DO NOTHING""",
     # An item given another purpose or another `used_at` keeps its earlier use in
     # `past_uses` (purpose, since, until): Article 8 judges it by every use (issue 24, N2).
     "change_item": """UPDATE personal_data SET value = $4, purpose = $5, source = $6,
-                             lawfully_obtained = $7, value_index = $8, used_at = $9,
-                             past_uses = past_uses || $10::jsonb
+                             lawfully_obtained = $7, identifying = $8, value_index = $9,
+                             used_at = $10, past_uses = past_uses || $11::jsonb
                        WHERE subject_id = $1 AND category = $2 AND field = $3
                          AND system IS NULL""",
     "add_provision": """INSERT INTO third_party_provisions
@@ -89,7 +89,7 @@ WRITES: dict[str, str] = {
                               SET relationship = $3, legal_basis = $4, data_items = $5
                             WHERE subject_id = $1 AND partner_id = $2""",
 }
-ITEM_COLUMNS = ("value", "purpose", "source", "lawfully_obtained")
+ITEM_COLUMNS = ("value", "purpose", "source", "lawfully_obtained", "identifying")
 
 
 def plan_subject(
@@ -114,7 +114,7 @@ def plan_item(
     at: datetime,
 ) -> None:
     key = (subject_id, item.category.value, item.field)
-    wanted = (item.value, item.purpose, item.source, item.lawfully_obtained)
+    wanted = (item.value, item.purpose, item.source, item.lawfully_obtained, item.identifying)
     # A value missing past validation (model_construct) goes to the store unsealed, as
     # None, for its NOT NULL to refuse the whole load.
     value = None if item.value is None else Plain(subject_id, item.value)

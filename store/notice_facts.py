@@ -18,11 +18,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from domain.decisions import Outcome
+from domain.decisions import LEGACY_OUTCOMES, Outcome
 from domain.findings import Findings, Placement, disclosure_plan
 from domain.identity import ONE_TIME_CODE, identity_method
 from domain.messages import QueueNotice
 from domain.notices import NoticeFacts, NoticeKind
+from domain.recipients import match_recipients
 from domain.requests import DataCategory, RequestKind
 from store.connection import Connection
 from store.decision_effects import item_label
@@ -168,6 +169,9 @@ async def _outcome_facts(connection: Connection, request_id: str) -> NoticeFacts
                 "amount_yen": invoice["amount_yen"],
                 "fee_paid": invoice["status"] == "paid",
             }
+    if facts["outcome"] is Outcome.NOTHING_TO_DISCLOSE:
+        # Nothing was compiled: what the notice says is held apart comes from the findings.
+        facts["excluded"] = (await _decided_disclosure(connection, request_id)).get("excluded", {})
     correction = await _latest_payload(connection, request_id, "correction.applied")
     if correction:
         facts |= await _correction_facts(connection, request_id, correction)
@@ -249,14 +253,15 @@ async def _decided_disclosure(connection: Connection, request_id: str) -> dict:
         findings,
         (DataCategory(c) for c in _split(decision.get("withheld_categories"))),
         (DataCategory(c) for c in _split(decision.get("included_categories"))),
+        legacy=decision.get("outcome") in LEGACY_OUTCOMES,
     )
-    held = findings.items_by_category
     return {
-        "to_disclose": {c.value: n for c, n in plan.counts(held, Placement.DISCLOSED).items()},
-        "withheld": {c.value: n for c, n in plan.counts(held, Placement.WITHHELD).items()},
-        "excluded": {c.value: n for c, n in plan.counts(held, Placement.EXCLUDED).items()},
+        "to_disclose": {c.value: n for c, n in plan.counts(findings, Placement.DISCLOSED).items()},
+        "withheld": {c.value: n for c, n in plan.counts(findings, Placement.WITHHELD).items()},
+        "excluded": {c.value: n for c, n in plan.counts(findings, Placement.EXCLUDED).items()},
         "refusal_grounds": _split(decision.get("refusal_grounds")),
         "reason": await _note(connection, decision.get("reason_note_id")),
+        "legacy_exclusion": plan.legacy,
     }
 
 
@@ -277,25 +282,40 @@ async def _provision_facts(connection: Connection, request_id: str, stopped: dic
     subject_id = await connection.fetchval(
         "SELECT subject_id FROM requests WHERE request_id = $1", request_id
     )
-    # The partners the person named (none once the details were erased: then the notice
-    # says what was stopped and continued, from the event, and names no other partner).
-    named = list(dict.fromkeys((await _details(connection, request_id)).get("partners", ())))
+    # The recipients the person named, by name or id (none once the details were erased:
+    # then the notice says what was stopped and continued, from the event, and names no
+    # other partner); what matched no recipient on record is told back as such.
+    details = await _details(connection, request_id)
     known = await connection.fetch(
-        """SELECT partner_id, relationship FROM third_party_provisions
-            WHERE subject_id = $1 AND partner_id = ANY($2::text[]) ORDER BY partner_id""",
+        """SELECT p.partner_id, n.name, p.relationship FROM third_party_provisions p
+             LEFT JOIN partner_names n USING (partner_id)
+            WHERE p.subject_id = $1 ORDER BY p.partner_id""",
         subject_id,
-        named,
     )
-    relation = {row["partner_id"]: row["relationship"] for row in known}
+    matched = match_recipients(
+        details.get("partners", ()), {row["partner_id"]: row["name"] for row in known}
+    )
+    relation = {
+        row["partner_id"]: row["relationship"]
+        for row in known
+        if row["partner_id"] in matched.partner_ids
+    }
     found = await connection.fetchval(
         "SELECT findings FROM investigations WHERE request_id = $1", request_id
     )
+    # Each recipient by the name the disclosure gives it, with its id.
+    names = {row["partner_id"]: row["name"] for row in known}
+
+    def label(partner: str) -> str:
+        return f"{names[partner]} ({partner})" if names.get(partner) else partner
+
+    continued = (c.split(":", 1) for c in _split(stopped.get("continued")))
     return {
-        "already_stopped": tuple((found or {}).get("already_stopped", ())),
-        "stopped_partners": _split(stopped.get("partners")),
-        "continued_partners": tuple(
-            tuple(c.split(":", 1)) for c in _split(stopped.get("continued"))
+        "already_stopped": tuple(map(label, (found or {}).get("already_stopped", ()))),
+        "stopped_partners": tuple(map(label, _split(stopped.get("partners")))),
+        "continued_partners": tuple((label(p), e) for p, e in continued),
+        "not_third_parties": tuple(
+            (label(p), r) for p, r in relation.items() if r != "third_party"
         ),
-        "not_third_parties": tuple((p, r) for p, r in relation.items() if r != "third_party"),
-        "unknown_partners": tuple(p for p in named if p not in relation),
+        "unknown_partners": matched.unmatched,
     }

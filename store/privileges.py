@@ -78,6 +78,7 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "purpose_change_notices": _KEEP,
     "consents": _KEEP,
     "provision_bases": _KEEP,
+    "partner_names": _KEEP,
     # Views.
     "provision_feed": _READ,
     "logged_events": _READ,

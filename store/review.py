@@ -14,8 +14,10 @@ import asyncpg
 
 from domain.findings import ChangeCheck, Findings, disclosure_plan
 from domain.holdings import purpose_label
+from domain.recipients import match_recipients
 from domain.requests import CorrectionAction, DataCategory
 from store.events import UnknownRequest
+from store.recipients import recipients_by_field
 from store.sealing import ERASED, vault_of
 
 
@@ -33,7 +35,7 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
             raise UnknownRequest(request_id)
         held_rows = await connection.fetch(
             """SELECT item_id, category, field, value, purpose, lawfully_obtained,
-                      suspended_at IS NOT NULL AS suspended, system, collection
+                      identifying, suspended_at IS NOT NULL AS suspended, system, collection
                  FROM personal_data WHERE subject_id = $1
                 ORDER BY category, field, system NULLS FIRST, collection, item_id""",
             request["subject_id"],
@@ -41,9 +43,12 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
         stored = await connection.fetchval(
             "SELECT findings FROM investigations WHERE request_id = $1", request_id
         )
+        recipients = await recipients_by_field(connection, request["subject_id"])
         provisions = await connection.fetch(
-            """SELECT partner_id, relationship, legal_basis, stopped_at IS NOT NULL AS stopped
-                 FROM third_party_provisions WHERE subject_id = $1 ORDER BY partner_id""",
+            """SELECT p.partner_id, n.name, p.relationship, p.legal_basis,
+                      p.stopped_at IS NOT NULL AS stopped
+                 FROM third_party_provisions p LEFT JOIN partner_names n USING (partner_id)
+                WHERE p.subject_id = $1 ORDER BY p.partner_id""",
             request["subject_id"],
         )
     opened = vault.open_json(request["details"])
@@ -74,10 +79,17 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
             if opened is not None:
                 document |= {"action": details["action"], "grounds": details["grounds"]}
         case "third_party_stop":
+            # Named by name or id, or all third parties (domain/recipients.py).
             known = {row["partner_id"]: dict(row) for row in provisions}
-            document["partners"] = [
-                known.get(p, {"partner_id": p, "relationship": "unknown"})
-                for p in details.get("partners") or ()
+            matched = match_recipients(
+                details.get("partners") or (),
+                {p: row["name"] for p, row in known.items()},
+                everyone=bool(details.get("all_third_parties")),
+            )
+            document["all_third_parties"] = bool(details.get("all_third_parties"))
+            document["partners"] = [known[p] for p in matched.partner_ids] + [
+                {"partner_id": None, "named": text, "relationship": "unknown"}
+                for text in matched.unmatched
             ]
         case "disclosure":
             plan = disclosure_plan(
@@ -90,7 +102,12 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
                     "value": row["value"],
                     "system": _where(row),
                     "collection": row["collection"],
-                    "placement": plan.place(DataCategory(row["category"])).value,
+                    "identifying": row["identifying"],
+                    "placement": plan.place(
+                        DataCategory(row["category"]), row["identifying"]
+                    ).value,
+                    "purpose": purpose_label(row["purpose"]),
+                    "recipients": recipients.get(row["field"], []),
                 }
                 for row in held
             ]

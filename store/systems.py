@@ -134,13 +134,14 @@ async def replace_collected(
                     collection,
                     locator,
                     field,
+                    rule.identifying,
                 )
             )
     await connection.executemany(
         """INSERT INTO personal_data (subject_id, category, field, value, purpose, source,
                                       lawfully_obtained, suspended_at, system, collection,
-                                      locator, system_field)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
+                                      locator, system_field, identifying)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
         records,
     )
     return len(records)

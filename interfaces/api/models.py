@@ -61,7 +61,8 @@ class DecideBody(_Body):
     measure: Text | None = Field(default=None, description="The alternative measure (Art. 8).")
     inclusion: Text | None = Field(
         default=None,
-        description="Why history or characteristic information is disclosed after all (Art. 6 ¶2).",
+        description="Why information held in a form that does not identify the person is "
+        "disclosed after all (Art. 6 ¶2).",
     )
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from domain.deadlines import Step
 from domain.decisions import AlternativeMeasureGround, Outcome, RefusalGround
-from domain.findings import EXCLUDED_FROM_DISCLOSURE
 from domain.messages import IdentityMethod
 from domain.requests import DataCategory
 from service import acts, system_acts
@@ -114,13 +113,14 @@ def add_parsers(commands: Any) -> None:
         "--include",
         action="append",
         default=[],
-        choices=[c.value for c in EXCLUDED_FROM_DISCLOSURE],
-        help="disclose this category after all (Art 6 ¶2's 'in principle')",
+        choices=[c.value for c in DataCategory],
+        help="disclose this category's items held in a form that does not identify the "
+        "person after all (Art 6 ¶2's 'in principle')",
     )
     sub.add_argument(
         "--include-reason-file",
         metavar="FILE",
-        help="why history or characteristic information is disclosed",
+        help="why what does not identify the person is disclosed",
     )
     sub.add_argument(
         "--continue",

@@ -72,8 +72,14 @@ def render(document: dict[str, Any]) -> str:
         )
     for item in document.get("items", []):
         if "placement" in item:
+            to = "; ".join(
+                f"{r['name']} ({r['partner_id']}, {r['relationship']}, {r['basis']})"
+                for r in item["recipients"]
+            )
             lines.append(
                 f"- {item['category']}/{item['field']}: {item['value']} [{item['placement']}]"
+                + ("" if item["identifying"] else " (held without identifying the person)")
+                + (f" provided to: {to}" if to else "")
             )
         else:
             flags = [
@@ -89,12 +95,15 @@ def render(document: dict[str, Any]) -> str:
                 f"- {item['category']}/{item['field']}: {item['value']} "
                 f"(purpose: {item['purpose']})" + (f" [{', '.join(flags)}]" if flags else "")
             )
+    if document.get("all_third_parties"):
+        lines.append("asks to stop provision to all third parties")
     for partner in document.get("partners", []):
         if partner["relationship"] == "unknown":
-            lines.append(f"- {partner['partner_id']}: no provision on record")
+            lines.append(f"- {partner['named']!r}: matches no recipient on record")
         else:
             lines.append(
-                f"- {partner['partner_id']}: {partner['relationship']} on "
+                f"- {partner['name'] or partner['partner_id']} ({partner['partner_id']}): "
+                f"{partner['relationship']} on "
                 f"{partner['legal_basis']}" + (" (stopped)" if partner["stopped"] else "")
             )
     return "\n".join(lines)

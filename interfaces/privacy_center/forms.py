@@ -5,7 +5,6 @@ mail, and nothing is stored for a form that would be refused."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -92,8 +91,13 @@ def details_from(kind: RequestKind, form: FormData) -> dict[str, Any]:
         if statement := _optional(_text(form, "statement")):
             details["statement"] = statement
         return details
-    partners = [p for p in re.split(r"[\s,、，]+", _text(form, "partners")) if p]  # noqa: RUF001
-    details = {"partners": partners}
+    # One recipient a line, as the disclosure names it: a company's name has spaces and
+    # commas of its own ("Data Broker Co., Ltd."), so nothing else splits it.
+    chosen = [p for p in form.getlist("recipient") if isinstance(p, str) and p]
+    typed = [p.strip() for p in _text(form, "partners").splitlines() if p.strip()]
+    details = {"partners": list(dict.fromkeys([*chosen, *typed]))}
+    if _text(form, "all_third_parties"):
+        details["all_third_parties"] = True
     if statement := _optional(_text(form, "statement")):
         details["statement"] = statement
     return details
@@ -122,4 +126,7 @@ def check(
 def _label(path: str) -> str:
     if path.startswith("details.changes"):
         return "changes"
+    # A stop request's recipients, one of them, or neither they nor "all" given.
+    if path.startswith("details.partners") or path == "details":
+        return "partners"
     return _FIELD_LABELS.get(path, "problem.generic")

@@ -42,6 +42,7 @@ from interfaces.privacy_center.purposes import router as purposes_router
 from interfaces.privacy_center.status import router as status_router
 from interfaces.privacy_center.texts import texts
 from service.requests import Refused, submit
+from store.recipients import third_parties_named
 
 log = structlog.get_logger(__name__)
 
@@ -73,6 +74,7 @@ def _form_page(
     status: int = 200,
     values: FormData | dict | None = None,
     problems: list[tuple[str, str]] | None = None,
+    recipients: list[tuple[str, str]] | None = None,
 ) -> Response:
     cookie, new = browser(request)
     response = page(
@@ -90,8 +92,16 @@ def _form_page(
         grounds=forms.GROUNDS,
         rows=range(1, forms.CHANGE_ROWS + 1),
         suggestions=forms.field_suggestions(language),
+        recipients=recipients or [],
     )
     return keep_cookie(request, response, cookie, new)
+
+
+async def _recipients(request: Request, kind: RequestKind) -> list[tuple[str, str]]:
+    """A stop request's form offers the third parties on record to choose from (N4)."""
+    if kind is not RequestKind.THIRD_PARTY_STOP:
+        return []
+    return await third_parties_named(services(request).pool)
 
 
 @router.get("/request/{kind}", response_class=HTMLResponse)
@@ -99,7 +109,9 @@ async def request_form(request: Request, kind: str) -> Response:
     chosen = _form_kind(kind)
     if chosen is None:
         return not_found(request)
-    return _form_page(request, chosen, language_of(request))
+    return _form_page(
+        request, chosen, language_of(request), recipients=await _recipients(request, chosen)
+    )
 
 
 @router.post("/request/{kind}", response_class=HTMLResponse)
@@ -130,7 +142,15 @@ async def send_form(request: Request, kind: str) -> Response:
     details = forms.details_from(chosen, form)
     problems = forms.check(chosen, name, email, details, language.value)
     if problems:
-        return _form_page(request, chosen, language, status=400, values=form, problems=problems)
+        return _form_page(
+            request,
+            chosen,
+            language,
+            status=400,
+            values=form,
+            problems=problems,
+            recipients=await _recipients(request, chosen),
+        )
     t = texts(language)
     minutes = int(CODE_VALID_FOR.total_seconds() // 60)
     started = await challenges(request).start(

@@ -27,7 +27,7 @@ EN: dict[str, str] = {
     "obtained by wrongful means.",
     "start.third_party_stop": "Stop giving your personal information to third parties",
     "start.third_party_stop.note": "Article 5. Name the recipients you want us to stop "
-    "providing to.",
+    "providing to, or ask us to stop providing to all third parties.",
     "start.inquiry": "Ask a question about our Privacy Policy",
     "start.inquiry.note": "Article 10. Our contact form.",
     "back": "Back to the privacy center",
@@ -80,8 +80,13 @@ EN: dict[str, str] = {
     "ground.used_beyond_purpose": "It is used beyond the purposes of use we published",
     "ground.obtained_wrongfully": "It was obtained by wrongful means",
     "partners": "Recipients to stop providing to",
-    "partners.hint": "Their identifiers as our notice names them (for example "
-    "ad-network-1), separated by commas or new lines.",
+    "partners.hint": "One recipient a line, by the name or the id that the disclosure of "
+    "your personal information gives it (for example Ad Network Inc.). Leave this empty if "
+    "you chose them above, or ask us to stop providing to all third parties.",
+    "partners.all": "Stop providing my personal information to all third parties",
+    "partners.choose": "Or choose the recipients to stop providing to (the third parties we "
+    "provide personal information to; the disclosure of your personal information says which "
+    "of them receive yours):",
     "problems": "Please check what you entered:",
     "problem": "{field}: {message}",
     "problem.generic": "this does not look right",
@@ -127,6 +132,10 @@ EN: dict[str, str] = {
     "outcome.disclosed_in_full": "disclosed in full",
     "outcome.disclosed_except_history_and_characteristic": "disclosed, except history and "
     "characteristic information",
+    "outcome.disclosed_except_not_identifying": "disclosed, except information held in a form "
+    "that does not identify you",
+    "outcome.nothing_to_disclose": "nothing to disclose: we hold no personal information "
+    "about you among what you asked for",
     "outcome.disclosed_in_part": "disclosed in part",
     "outcome.disclosure_refused": "not disclosed",
     "outcome.correction_made": "corrected",
@@ -174,7 +183,8 @@ JA: dict[str, str] = {
     "start.suspension.note": "第8条。利用目的の範囲を超えて取り扱われている場合、または不正の"
     "手段により取得された場合。",
     "start.third_party_stop": "第三者への提供の停止",
-    "start.third_party_stop.note": "第5条。提供を停止してほしい提供先をご指定ください。",
+    "start.third_party_stop.note": "第5条。提供を停止してほしい提供先をご指定いただくか、"
+    "すべての第三者への提供の停止をお選びください。",
     "start.inquiry": "プライバシーポリシーに関するお問い合わせ",
     "start.inquiry.note": "第10条。お問い合わせフォームです。",
     "back": "プライバシーセンターへ戻る",
@@ -225,8 +235,12 @@ JA: dict[str, str] = {
     "ground.used_beyond_purpose": "公表された利用目的の範囲を超えて取り扱われている",
     "ground.obtained_wrongfully": "不正の手段により取得された",
     "partners": "提供を停止する提供先",
-    "partners.hint": "当団体の通知に記載の識別子（例：ad-network-1）を、カンマまたは改行で"
-    "区切ってご記入ください。",
+    "partners.hint": "お客様の個人情報の開示でお知らせした提供先の名称または識別子"
+    "（例：株式会社アドネット）を、1行に1件ずつご記入ください。すべての第三者への提供の停止を"
+    "ご希望の場合や、上でお選びいただいた場合は空欄のままで構いません。",
+    "partners.all": "すべての第三者への個人情報の提供を停止する",
+    "partners.choose": "または、提供を停止する提供先をお選びください（当組織が個人情報を提供して"
+    "いる第三者です。お客様の個人情報の提供先は、開示でお知らせしております）：",
     "problems": "入力内容をご確認ください：",
     "problem": "{field}：{message}",
     "problem.generic": "入力内容に誤りがあります",
@@ -273,6 +287,9 @@ JA: dict[str, str] = {
     "outcome.answered": "回答済み",
     "outcome.disclosed_in_full": "全部開示",
     "outcome.disclosed_except_history_and_characteristic": "開示（履歴情報・特性情報を除く）",
+    "outcome.disclosed_except_not_identifying": "開示（お客様を識別できない形で保有する情報を"
+    "除く）",
+    "outcome.nothing_to_disclose": "開示対象なし（ご請求の範囲でお客様の個人情報の保有なし）",
     "outcome.disclosed_in_part": "一部開示",
     "outcome.disclosure_refused": "不開示",
     "outcome.correction_made": "訂正済み",

@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from domain.inventory import parse_inventory
 from domain.requests import workflow_id_for
+from store.inventory import InventoryStore
 from store.sealing import Vault, vault_of
 from store.shredding import shred_subject_key
 from tests.support.privacy_center import Center
@@ -522,3 +524,58 @@ async def test_a_message_whose_request_was_forgotten_is_withdrawn_not_sent(
     ]
     assert [m["message_id"] for m in sent] == [f"pc-code-kept-{unique}"]
     assert sent[0]["to"] == address  # kept under the subject's new key, and still goes
+
+
+async def test_a_stop_request_chooses_recipients_by_name_or_asks_for_all(
+    center: Center, unique: str, vault: Vault
+) -> None:
+    """N4 probe: the form split "Ad Network Inc." into three partners and refused
+    「株式会社アドネット」 with a message naming no field (「入力内容に誤りがあります」
+    twice). Now the form offers the third parties on record by name, takes names one a
+    line whole, or "all third parties"; a form naming none says which field to fix."""
+    await InventoryStore(center.pool).load(
+        parse_inventory(
+            {
+                "provision_bases": [
+                    {
+                        "partner": f"adnet-{unique}",
+                        "name": f"Ad Network Inc. {unique}",
+                        "relationship": "third_party",
+                        "legal_basis": "consent",
+                    }
+                ]
+            }
+        )
+    )
+    form = await center.http.get("/request/third_party_stop", params={"lang": "en"})
+    assert f'name="recipient" value="adnet-{unique}"> Ad Network Inc. {unique}' in form.text
+    assert "all third parties" in form.text and "as our notice names them" not in form.text
+    address = f"stop-{unique}@example.jp"
+    await center.registered(address)
+    sent = await center.send(
+        "third_party_stop",
+        {
+            "name": "Hanako",
+            "email": address,
+            "recipient": [f"adnet-{unique}"],
+            "partners": "株式会社アドネット\nData Broker Co., Ltd.",
+        },
+        lang="ja",
+    )
+    assert sent.status_code == 303, sent.text
+    challenge = await center.pool.fetchrow(
+        "SELECT submission FROM privacy_center_challenges WHERE challenge_id = $1",
+        uuid.UUID(_VERIFY.match(_verify_path(sent)).group(1)),
+    )
+    assert vault.open_json(challenge["submission"])["details"]["partners"] == [
+        f"adnet-{unique}",
+        "株式会社アドネット",
+        "Data Broker Co., Ltd.",
+    ]
+    everyone = await center.send(
+        "third_party_stop", {"name": "Hanako", "email": address, "all_third_parties": "yes"}
+    )
+    assert everyone.status_code == 303, everyone.text
+    nobody = await center.send("third_party_stop", {"name": "Hanako", "email": address}, lang="ja")
+    assert nobody.status_code == 400
+    assert "提供を停止する提供先：入力内容に誤りがあります" in nobody.text

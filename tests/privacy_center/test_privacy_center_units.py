@@ -58,10 +58,28 @@ def test_forms_become_the_contracts_details() -> None:
         ],
         "statement": "It changed.",
     }
-    stop = FormData([("partners", "ad-network-1, data-broker-2\nx")])
+    # N4: one recipient a line, never split on its spaces or commas; or all third parties.
+    stop = FormData(
+        [("partners", "Ad Network Inc.\n 株式会社アドネット \n\nData Broker Co., Ltd.")]
+    )
     assert forms.details_from(RequestKind.THIRD_PARTY_STOP, stop) == {
-        "partners": ["ad-network-1", "data-broker-2", "x"]
+        "partners": ["Ad Network Inc.", "株式会社アドネット", "Data Broker Co., Ltd."]
     }
+    everyone = FormData([("partners", ""), ("all_third_parties", "yes")])
+    assert forms.details_from(RequestKind.THIRD_PARTY_STOP, everyone) == {
+        "partners": [],
+        "all_third_parties": True,
+    }
+    for details in (forms.details_from(RequestKind.THIRD_PARTY_STOP, f) for f in (stop, everyone)):
+        assert forms.check(RequestKind.THIRD_PARTY_STOP, "A", "a@example.jp", details, "ja") == []
+    assert forms.check(
+        RequestKind.THIRD_PARTY_STOP, "A", "a@example.jp", {"partners": []}, "en"
+    ) == [
+        (
+            "partners",
+            "name at least one recipient, or ask to stop provision to all third parties",
+        )
+    ]
     assert forms.details_from(RequestKind.DISCLOSURE, FormData()) == {}
     assert forms.check(RequestKind.INQUIRY, "A", "a@example.jp", {"text": ""}, "en") == [
         ("text", "string should have at least 1 character")

@@ -27,9 +27,9 @@ from store.sealing import ERASED, key_of, vault_of
 from store.shredding import shred_subject_key
 from tests.support.builders import POLICY, T0, event
 from tests.support.database import scratch_database, vault_environment
+from tests.support.inventory import EXAMPLE, example, partner
 from tests.support.sealing import assert_sealed, opened, sealed
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "inventory.json"
 # The example's counts: user-42 lists 12 items and user-7 three; each also gets name and
 # email. Its registers: one purpose, six partners' footings, one consent.
 FIRST_LOAD = InventoryLoad(
@@ -42,28 +42,6 @@ FIRST_LOAD = InventoryLoad(
 )
 RECORDS = 2 + 19 + 7 + 1 + 6 + 1
 REGISTERS = 1 + 6 + 1
-
-
-def example(unique: str) -> dict[str, Any]:
-    """The example file, its subjects, partners and purposes renamed for this test (the
-    database is shared, and so are its registers)."""
-    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-    for purpose in data["purposes"]:
-        purpose["id"] = f"{purpose['id']}_{unique}"
-    for basis in data["provision_bases"]:
-        basis["partner"] = partner(basis["partner"], unique)
-    for subject in data["subjects"]:
-        subject["subject_id"] = f"{subject['subject_id']}-{unique}"
-        for item in subject["items"]:
-            if item["purpose"] == "loyalty_points":
-                item["purpose"] = f"loyalty_points_{unique}"
-        for entry in (*subject.get("provisions", ()), *subject.get("consents", ())):
-            entry["partner"] = partner(entry["partner"], unique)
-    return data
-
-
-def partner(name: str, unique: str) -> str:
-    return f"{name}-{unique}"
 
 
 async def snapshot(pool: asyncpg.Pool, *subject_ids: str) -> dict[str, list[dict]]:

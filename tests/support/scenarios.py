@@ -230,6 +230,7 @@ class Scenario:
         self._seed: bool | None = True  # registered; False: another address; None: none
         self._verified, self._step = False, None
         self._policy: DeadlinePolicy | None = None
+        self._not_identifying: tuple[str, ...] = ()
 
     def _asks(self, kind: str, details: dict[str, Any]) -> Self:
         self._kind, self._details = kind, details
@@ -269,6 +270,12 @@ class Scenario:
         self._seed = None
         return self
 
+    def held_without_identifying(self, *fields: str) -> Self:
+        """These seeded items are held in a form that does not identify the person
+        (analytics keyed by a cookie, say): Article 6 ¶2 leaves them out of a disclosure."""
+        self._not_identifying = fields
+        return self
+
     def verified(self) -> Self:
         self._verified = True
         return self
@@ -281,6 +288,12 @@ class Scenario:
         rig = self.rig
         if self._seed is not None:
             await seed_subject(rig.pool, self.subject_id, registered=self._seed)
+            await rig.pool.execute(
+                "UPDATE personal_data SET identifying = false"
+                " WHERE subject_id = $1 AND field = ANY($2::text[])",
+                self.subject_id,
+                list(self._not_identifying),
+            )
         await start(
             rig.client,
             rig.pool,

@@ -102,6 +102,17 @@ def test_a_valid_map_validates() -> None:
     assert data_map.system("helpdesk").owner == "support-lead"
 
 
+def test_n3_a_mapped_field_identifies_the_person_unless_marked_otherwise() -> None:
+    """N3, Art 6 ¶2: a system's field is held under the person's identity (personal
+    information) unless the map marks it `identifying: false` (analytics keyed by a
+    cookie, say), which a disclosure then leaves out."""
+    document = valid_map()
+    _collections(document)["order_lines"]["fields"]["note"]["identifying"] = False
+    shop = DataMap.model_validate(document).system("shop")
+    assert shop.collections["customers"].fields["phone"].identifying is True
+    assert shop.collections["order_lines"].fields["note"].identifying is False
+
+
 def test_an_unknown_system_is_a_lookup_error_naming_it() -> None:
     with pytest.raises(LookupError, match="'billing' is not in the data map"):
         DataMap.model_validate(valid_map()).system("billing")

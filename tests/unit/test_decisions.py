@@ -41,6 +41,12 @@ WITH_HISTORY = Findings(
     items_by_category={C.IDENTITY: 2, C.CONTACT: 1, C.HISTORY: 3, C.CHARACTERISTIC: 1}
 )
 PLAIN = Findings(items_by_category={C.IDENTITY: 2, C.CONTACT: 1})
+# The same, with the history and characteristic items held in a form that does not
+# identify the person (analytics keyed by a cookie): Art 6 ¶2's "other than personal
+# information".
+NOT_IDENTIFYING = WITH_HISTORY.model_copy(
+    update={"not_identifying_by_category": {C.HISTORY: 3, C.CHARACTERISTIC: 1}}
+)
 
 
 def ok(kind: RequestKind, findings: Findings, **choice: object) -> None:
@@ -55,33 +61,51 @@ def refused(kind: RequestKind, findings: Findings, match: str, **choice: object)
 # Article 6 ¶2 -------------------------------------------------------------------------
 
 
-def test_art6_p2_propose_leaves_out_history_and_characteristic_openly() -> None:
-    """Art 6 ¶2: "we will not, in principle, disclose ... history information and
-    characteristic information" - the proposal says so instead of calling it full."""
+def test_art6_p2_the_persons_own_history_is_disclosed_in_full() -> None:
+    """N3 (old item 1), Art 6 ¶2 with Art 1: the person's own history and characteristic
+    items are personal information; the proposal discloses them, and leaving them out is
+    no longer an outcome."""
     proposal = propose(D, WITH_HISTORY)
-    assert proposal.outcome is Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC
+    assert proposal.outcome is Outcome.DISCLOSED_IN_FULL
+    assert "7 items may be disclosed" in proposal.why
+    ok(D, WITH_HISTORY, outcome=Outcome.DISCLOSED_IN_FULL)
+    refused(
+        D,
+        WITH_HISTORY,
+        "no longer decided.*personal information",
+        outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+    )
+    history_only = WITH_HISTORY.model_copy(update={"requested_categories": (C.HISTORY,)})
+    assert propose(D, history_only).outcome is Outcome.DISCLOSED_IN_FULL
+    assert fee_due(history_only, Choice(Outcome.DISCLOSED_IN_FULL))
+
+
+def test_art6_p2_propose_leaves_out_what_does_not_identify_the_person_openly() -> None:
+    """N3, Art 6 ¶2: "we will not, in principle, disclose information other than personal
+    information" - what is held in a form that does not identify the person is left out,
+    and the proposal says so instead of calling it full."""
+    proposal = propose(D, NOT_IDENTIFYING)
+    assert proposal.outcome is Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING
     assert "3 items may be disclosed" in proposal.why
-    assert "4 items" in proposal.why and "Art 6 ¶2" in proposal.why
+    assert "4 items held in a form that does not identify" in proposal.why
+    assert "Art 6 ¶2" in proposal.why
     assert propose(D, PLAIN).outcome is Outcome.DISCLOSED_IN_FULL
-    only_identity = WITH_HISTORY.model_copy(update={"requested_categories": (C.IDENTITY,)})
-    assert propose(D, only_identity).outcome is Outcome.DISCLOSED_IN_FULL
 
 
-def test_art6_p2_full_disclosure_is_refused_while_history_would_be_left_out() -> None:
-    """Art 6 ¶2: "we will not, in principle, disclose ... history information" - so a
-    disclosure that leaves it out is not "in full"."""
+def test_art6_p2_full_disclosure_is_refused_while_something_would_be_left_out() -> None:
+    """Art 6 ¶2: a disclosure that leaves out what does not identify the person is not
+    "in full"."""
     with pytest.raises(DecisionProblem, match="Art 6 ¶2") as caught:
-        ok(D, WITH_HISTORY, outcome=Outcome.DISCLOSED_IN_FULL)
+        ok(D, NOT_IDENTIFYING, outcome=Outcome.DISCLOSED_IN_FULL)
     assert "characteristic (1)" in str(caught.value) and "history (3)" in str(caught.value)
-    ok(D, WITH_HISTORY, outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC)
-    ok(D, PLAIN, outcome=Outcome.DISCLOSED_IN_FULL)
+    ok(D, NOT_IDENTIFYING, outcome=Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING)
 
 
-def test_art6_p2_included_history_with_its_reason_makes_a_full_disclosure() -> None:
+def test_art6_p2_included_with_its_reason_makes_a_full_disclosure() -> None:
     """Art 6 ¶2: "in principle" - an operator may include them, saying why."""
     ok(
         D,
-        WITH_HISTORY,
+        NOT_IDENTIFYING,
         outcome=Outcome.DISCLOSED_IN_FULL,
         included_categories=(C.HISTORY, C.CHARACTERISTIC),
         has_inclusion_reason=True,
@@ -89,14 +113,14 @@ def test_art6_p2_included_history_with_its_reason_makes_a_full_disclosure() -> N
     # Including one of the two still leaves the other out under the clause.
     ok(
         D,
-        WITH_HISTORY,
-        outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        NOT_IDENTIFYING,
+        outcome=Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING,
         included_categories=(C.HISTORY,),
         has_inclusion_reason=True,
     )
     refused(
         D,
-        WITH_HISTORY,
+        NOT_IDENTIFYING,
         "Art 6 ¶2",
         outcome=Outcome.DISCLOSED_IN_FULL,
         included_categories=(C.HISTORY,),
@@ -108,27 +132,27 @@ def test_art6_p2_including_needs_a_reason() -> None:
     """Art 6 ¶2: "we will not, in principle, disclose" - departing from it needs a reason."""
     refused(
         D,
-        WITH_HISTORY,
+        NOT_IDENTIFYING,
         "needs its reason",
         outcome=Outcome.DISCLOSED_IN_FULL,
         included_categories=(C.HISTORY, C.CHARACTERISTIC),
     )
     refused(
         D,
-        WITH_HISTORY,
+        NOT_IDENTIFYING,
         "only with --include",
-        outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        outcome=Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING,
         has_inclusion_reason=True,
     )
 
 
-def test_art6_p2_only_history_and_characteristic_can_be_included() -> None:
-    """Art 6 ¶2: "information other than personal information such as history information
-    and characteristic information" is what is excluded; nothing else is."""
+def test_art6_p2_only_what_does_not_identify_can_be_included() -> None:
+    """Art 6 ¶2: "information other than personal information" is what is excluded;
+    what identifies the person is disclosed anyway, so it cannot be "included"."""
     refused(
         D,
-        WITH_HISTORY,
-        "identity is not",
+        NOT_IDENTIFYING,
+        "every item of identity held identifies the person",
         outcome=Outcome.DISCLOSED_IN_FULL,
         included_categories=(C.IDENTITY, C.HISTORY, C.CHARACTERISTIC),
         has_inclusion_reason=True,
@@ -143,7 +167,7 @@ def test_art6_p2_only_history_and_characteristic_can_be_included() -> None:
     )
     refused(
         D,
-        WITH_HISTORY,
+        NOT_IDENTIFYING,
         "only to a disclosure",
         outcome=Outcome.DISCLOSURE_REFUSED,
         refusal_grounds=RISK,
@@ -154,21 +178,52 @@ def test_art6_p2_only_history_and_characteristic_can_be_included() -> None:
 
 
 def test_art6_p2_except_outcome_needs_something_left_out() -> None:
-    """Art 6 ¶2: the exception names what it leaves out ("history information and
-    characteristic information"); with none held, the disclosure is in full."""
-    refused(
-        D,
-        PLAIN,
-        "decide disclosed_in_full",
-        outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
-    )
-    not_asked = WITH_HISTORY.model_copy(update={"requested_categories": (C.CONTACT,)})
+    """Art 6 ¶2: the exception names what it leaves out; with nothing held in a form that
+    does not identify the person, the disclosure is in full."""
+    for findings in (PLAIN, WITH_HISTORY):
+        refused(
+            D,
+            findings,
+            "decide disclosed_in_full",
+            outcome=Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING,
+        )
+    not_asked = NOT_IDENTIFYING.model_copy(update={"requested_categories": (C.CONTACT,)})
     refused(
         D,
         not_asked,
         "decide disclosed_in_full",
-        outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        outcome=Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING,
     )
+
+
+def test_n12_nothing_held_is_its_own_outcome() -> None:
+    """N12: a person about whom nothing is held is not "disclosed in full", and a refusal
+    would imply that something is held: the outcome is nothing_to_disclose, without fee.
+    Where only what does not identify them is held, nothing of their personal information
+    is held either (Art 6 ¶2): the same outcome."""
+    nothing = Findings()
+    only_apart = Findings(
+        items_by_category={C.HISTORY: 2}, not_identifying_by_category={C.HISTORY: 2}
+    )
+    for findings in (nothing, only_apart):
+        proposal = propose(D, findings)
+        assert proposal.outcome is Outcome.NOTHING_TO_DISCLOSE
+        ok(D, findings, outcome=Outcome.NOTHING_TO_DISCLOSE)
+        assert not fee_due(findings, Choice(Outcome.NOTHING_TO_DISCLOSE))
+        for outcome in (Outcome.DISCLOSED_IN_FULL, Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING):
+            refused(D, findings, "decide nothing_to_disclose", outcome=outcome)
+        refused(
+            D,
+            findings,
+            "nothing to refuse; decide nothing_to_disclose",
+            outcome=Outcome.DISCLOSURE_REFUSED,
+            refusal_grounds=RISK,
+            has_reason=True,
+        )
+    asked_elsewhere = PLAIN.model_copy(update={"requested_categories": (C.HISTORY,)})
+    ok(D, asked_elsewhere, outcome=Outcome.NOTHING_TO_DISCLOSE)
+    refused(D, PLAIN, "personal information is held", outcome=Outcome.NOTHING_TO_DISCLOSE)
+    ok(D, PLAIN, outcome=Outcome.DISCLOSURE_REFUSED, refusal_grounds=RISK, has_reason=True)
 
 
 def test_art6_p1_withholding_needs_a_ground_the_categories_and_a_reason() -> None:
@@ -449,12 +504,16 @@ def test_art6_p1_fee_only_when_something_is_disclosed() -> None:
     assert fee_due(PLAIN, Choice(Outcome.DISCLOSURE_REFUSED, RISK, has_reason=True)) is False
     assert fee_due(Findings(), Choice(Outcome.DISCLOSED_IN_FULL)) is False
     history_only = Findings(items_by_category={C.HISTORY: 4})
-    excepted = Choice(Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC)
-    assert fee_due(history_only, excepted) is False
+    # A request in flight decided before N3 keeps the fee it was decided with (replay).
+    legacy = Choice(Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC)
+    assert fee_due(history_only, legacy) is False
+    assert fee_due(history_only, Choice(Outcome.DISCLOSED_IN_FULL)) is True
+    apart = history_only.model_copy(update={"not_identifying_by_category": {C.HISTORY: 4}})
+    assert fee_due(apart, Choice(Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING)) is False
     included = Choice(
         Outcome.DISCLOSED_IN_FULL, included_categories=(C.HISTORY,), has_inclusion_reason=True
     )
-    assert fee_due(history_only, included) is True
+    assert fee_due(apart, included) is True
     all_withheld = Choice(
         Outcome.DISCLOSED_IN_PART,
         RISK,

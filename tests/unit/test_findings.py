@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.findings import (
-    EXCLUDED_FROM_DISCLOSURE,
+    LEGACY_EXCLUDED_FROM_DISCLOSURE,
     ChangeCheck,
     Findings,
     Placement,
@@ -87,58 +87,92 @@ def test_items_held_sums_the_categories() -> None:
     assert Findings().items_held == 0
 
 
-def test_art6_p2_history_and_characteristic_are_excluded_in_principle() -> None:
-    """Art 6 ¶2: "we will not, in principle, disclose information other than personal
-    information such as history information and characteristic information"."""
-    assert EXCLUDED_FROM_DISCLOSURE == {C.HISTORY, C.CHARACTERISTIC}
+def test_art6_p2_leaves_out_only_what_does_not_identify_the_person() -> None:
+    """N3 (old item 1), Art 6 ¶2 with Art 1: "information other than personal information
+    such as history information and characteristic information" is not disclosed in
+    principle; the person's own history and characteristic items, held under their
+    identity, are personal information and are disclosed. Only what is held in a form that
+    does not identify the person is left out, whatever its category."""
     plan = disclosure_plan(Findings())
-    assert plan.place(C.HISTORY) is Placement.EXCLUDED
-    assert plan.place(C.CHARACTERISTIC) is Placement.EXCLUDED
-    for category in set(C) - EXCLUDED_FROM_DISCLOSURE:
+    for category in C:
         assert plan.place(category) is Placement.DISCLOSED
+        assert plan.place(category, identifying=False) is Placement.EXCLUDED
+    findings = Findings(
+        items_by_category={C.HISTORY: 3, C.CHARACTERISTIC: 1, C.CONTACT: 2},
+        not_identifying_by_category={C.HISTORY: 1},
+    )
+    plan = disclosure_plan(findings)
+    assert plan.counts(findings, Placement.DISCLOSED) == {
+        C.HISTORY: 2,
+        C.CHARACTERISTIC: 1,
+        C.CONTACT: 2,
+    }
+    assert plan.counts(findings, Placement.EXCLUDED) == {C.HISTORY: 1}
+
+
+def test_art6_a_decision_recorded_before_n3_is_carried_out_as_decided() -> None:
+    """N3: a request in flight decided `disclosed_except_history_and_characteristic` keeps
+    the plan it was decided (and its fee asked) on; findings recorded before the
+    identifying count read back with every item identifying."""
+    old = Findings.model_validate({"items_by_category": {"history": 2, "identity": 1}})
+    assert old.not_identifying_by_category == {}
+    legacy = disclosure_plan(old, legacy=True)
+    assert LEGACY_EXCLUDED_FROM_DISCLOSURE == {C.HISTORY, C.CHARACTERISTIC}
+    assert legacy.counts(old, Placement.EXCLUDED) == {C.HISTORY: 2}
+    assert disclosure_plan(old).counts(old, Placement.EXCLUDED) == {}
 
 
 def test_art6_placement_order_not_asked_then_withheld_then_excluded() -> None:
     """Art 6 ¶1: "we may not disclose all or part of it"; ¶2 "in principle" - an operator's
     inclusion lifts ¶2, a ¶1 ground withholds, and what was not asked for is not placed."""
     findings = Findings(
-        items_by_category={C.IDENTITY: 2, C.HISTORY: 3, C.CONTACT: 1, C.CHARACTERISTIC: 0},
+        items_by_category={C.IDENTITY: 2, C.HISTORY: 3, C.CONTACT: 1, C.CHARACTERISTIC: 1},
+        not_identifying_by_category={C.HISTORY: 3, C.CHARACTERISTIC: 1},
         requested_categories=(C.IDENTITY, C.HISTORY, C.CHARACTERISTIC),
     )
     plan = disclosure_plan(findings, withheld=(C.IDENTITY,), included=(C.HISTORY,))
     assert plan.place(C.CONTACT) is Placement.NOT_ASKED
     assert plan.place(C.IDENTITY) is Placement.WITHHELD
-    assert plan.place(C.HISTORY) is Placement.DISCLOSED
-    assert plan.place(C.CHARACTERISTIC) is Placement.EXCLUDED
-    held = findings.items_by_category
-    assert plan.counts(held, Placement.DISCLOSED) == {C.HISTORY: 3}
-    assert plan.counts(held, Placement.WITHHELD) == {C.IDENTITY: 2}
-    assert plan.counts(held, Placement.NOT_ASKED) == {C.CONTACT: 1}
-    assert plan.counts(held, Placement.EXCLUDED) == {}  # none held: nothing to report
+    assert plan.place(C.HISTORY, identifying=False) is Placement.DISCLOSED
+    assert plan.place(C.CHARACTERISTIC, identifying=False) is Placement.EXCLUDED
+    assert plan.counts(findings, Placement.DISCLOSED) == {C.HISTORY: 3}
+    assert plan.counts(findings, Placement.WITHHELD) == {C.IDENTITY: 2}
+    assert plan.counts(findings, Placement.NOT_ASKED) == {C.CONTACT: 1}
+    assert plan.counts(findings, Placement.EXCLUDED) == {C.CHARACTERISTIC: 1}
     withheld_history = disclosure_plan(findings, withheld=(C.HISTORY,), included=(C.HISTORY,))
-    assert withheld_history.place(C.HISTORY) is Placement.WITHHELD
+    assert withheld_history.place(C.HISTORY, identifying=False) is Placement.WITHHELD
 
 
 @given(
     held=st.dictionaries(st.sampled_from(list(C)), st.integers(0, 50)),
+    apart=st.dictionaries(st.sampled_from(list(C)), st.integers(0, 50)),
     asked=st.sets(st.sampled_from(list(C))),
     withheld=st.sets(st.sampled_from(list(C))),
     included=st.sets(st.sampled_from(list(C))),
 )
 def test_art6_every_item_held_is_placed_exactly_once(
     held: dict[DataCategory, int],
+    apart: dict[DataCategory, int],
     asked: set[DataCategory],
     withheld: set[DataCategory],
     included: set[DataCategory],
 ) -> None:
-    """Art 6 ¶2: history and characteristic items are "not, in principle" disclosed - but
-    never silently dropped: each held item lands in exactly one placement."""
-    findings = Findings(items_by_category=held, requested_categories=tuple(asked))
+    """Art 6 ¶2: what does not identify the person is "not, in principle" disclosed - but
+    never silently dropped: each held item lands in exactly one placement, and an item
+    held under the person's identity is never excluded."""
+    apart = {c: min(n, held.get(c, 0)) for c, n in apart.items()}
+    findings = Findings(
+        items_by_category=held,
+        not_identifying_by_category=apart,
+        requested_categories=tuple(asked),
+    )
     plan = disclosure_plan(findings, withheld, included)
-    placed = [plan.counts(held, p) for p in Placement]
+    placed = [plan.counts(findings, p) for p in Placement]
     assert sum(sum(c.values()) for c in placed) == sum(held.values())
-    for category in EXCLUDED_FROM_DISCLOSURE - included:
-        assert plan.place(category) is not Placement.DISCLOSED
+    for category in C:
+        assert plan.place(category) is not Placement.EXCLUDED
+        if category not in included:
+            assert plan.place(category, identifying=False) is not Placement.DISCLOSED
 
 
 def test_art5_consent_and_opt_out_must_stop_the_exceptions_may_continue() -> None:

@@ -177,6 +177,28 @@ def test_an_item_that_does_not_say_how_it_was_obtained_is_refused() -> None:
     assert parse_inventory({"subjects": [explicit_null]}).subjects[0].items[0].purpose is None
 
 
+def test_n3_an_item_identifies_the_person_unless_marked_and_partners_have_names() -> None:
+    """N3: an item is held under the person's identity unless the file says
+    `identifying: false`; the name and e-mail always identify. N4: a partner's footing may
+    carry the name a disclosure names it by, and the example names every partner."""
+    cookie = {
+        "category": "history",
+        "field": "cookie_views",
+        "value": "cookie 7f3a: 14 page views",
+        "purpose": "provide_service",
+        "lawfully_obtained": True,
+        "identifying": False,
+    }
+    [person] = parse_inventory({"subjects": [subject(items=[cookie], provisions=[])]}).subjects
+    assert [i.identifying for i in person.all_items()] == [True, True, False]
+    as_name = {**cookie, "category": "identity", "field": "name", "value": "Jiro Sato"}
+    assert problems_of({"subjects": [subject(items=[as_name], provisions=[])]}) == [
+        ("subjects.0.items.0.identifying", "the name item identifies the person")
+    ]
+    names = {b.partner: b.name for b in parse_inventory(example()).provision_bases}
+    assert names["ad-network-1"] == "Ad Network Inc." and all(names.values())
+
+
 @pytest.mark.parametrize(
     ("items", "expected"),
     [

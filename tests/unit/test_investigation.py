@@ -102,3 +102,43 @@ def test_article_5_register_footing_wins_over_the_provision_row():
     assert findings.not_third_parties == {"mailer": Relationship.ENTRUSTMENT}
     assert findings.unknown_partners == 1
     assert set(findings.partner_bases) == {"ads", "old"}
+
+
+def test_n3_items_held_without_identifying_the_person_are_counted_apart():
+    """N3, Art 6 ¶2: the investigation counts, by category, the items held in a form that
+    does not identify the person; the rest are the person's personal information."""
+    held = Holdings(
+        [
+            _item(1, category="history"),
+            HeldItem(2, "history", "cookie_views", "provide_service", True, identifying=False),
+        ]
+    )
+    findings = investigate(RequestKind.DISCLOSURE, {}, held)
+    assert findings.items_by_category == {DataCategory.HISTORY: 2}
+    assert findings.not_identifying_by_category == {DataCategory.HISTORY: 1}
+
+
+def test_n4_a_stop_names_recipients_by_their_name_or_asks_for_all_third_parties():
+    """N4, Art 5: "the provision of personal information to a third party will be stopped
+    at the request of the person" - the person names a recipient as the disclosure names
+    it ("Ad Network Inc.", 「株式会社アドネット」, any case or width), or asks for every third
+    party; text that matches no recipient is only counted, never split into names."""
+    consent = (Relationship.THIRD_PARTY, ProvisionBasis.CONSENT)
+    provisions = [
+        ProvisionHeld("adnet-1", consent, False, "Ad Network Inc."),
+        ProvisionHeld("adnet-jp", consent, False, "株式会社アドネット"),
+        ProvisionHeld("broker", (Relationship.THIRD_PARTY, ProvisionBasis.OPT_OUT_NOTIFIED), False),
+        ProvisionHeld("printer", (Relationship.ENTRUSTMENT, ProvisionBasis.NOT_THIRD_PARTY), False),
+    ]
+    held = Holdings([], provisions=provisions)
+    by_name = investigate(
+        RequestKind.THIRD_PARTY_STOP,
+        {"partners": ["ad  network inc.", "株式会社アドネット", "Ad", "Network"]},
+        held,
+    )
+    assert by_name.third_party_partners == ("adnet-1", "adnet-jp")
+    assert by_name.unknown_partners == 2
+    everyone = investigate(RequestKind.THIRD_PARTY_STOP, {"all_third_parties": True}, held)
+    assert everyone.third_party_partners == ("adnet-1", "adnet-jp", "broker")
+    assert everyone.not_third_parties == {}
+    assert everyone.unknown_partners == 0

@@ -237,6 +237,7 @@ EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic":
                 "Contact information / E-mail address: h@ex.jp",
                 "(use suspended)",
                 "Article 6, second paragraph",
+                "in a form that does not identify you:",
                 "history information (3 items)",
                 "characteristic information (1 item)",
             ),
@@ -247,6 +248,7 @@ EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic":
                 "本人を識別する情報／氏名：Hanako Yamada",
                 "連絡先情報／メールアドレス：h@ex.jp",
                 "第6条第2項",
+                "お客様を識別できない形",
                 "履歴情報（3件）",
                 "特性情報（1件）",
             ),
@@ -256,12 +258,61 @@ EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic":
 def test_art6_p2_notice_lists_what_was_disclosed_and_what_was_left_out(
     language: Language, words: tuple[str, ...]
 ) -> None:
-    """Art 6 ¶2: "we will not, in principle, disclose ... history information and
-    characteristic information" - the notice says so, with counts, and lists every item."""
-    text = outcome(
+    """N3, Art 6 ¶2: "we will not, in principle, disclose information other than personal
+    information" - what is held in a form that does not identify the person is left out,
+    the notice says so, with counts, and lists every item."""
+    text = outcome(OC.DISCLOSED_EXCEPT_NOT_IDENTIFYING, RK.DISCLOSURE, language, **EXCEPT)
+    assert all(w in text for w in words), text
+
+
+@pytest.mark.parametrize("language", [EN, JA])
+def test_n3_no_notice_calls_the_persons_own_data_not_personal_information(
+    language: Language,
+) -> None:
+    """N3: the notice used to say the person's history "is information other than personal
+    information such as history information" (JA 「履歴情報および特性情報等の個人情報以外の
+    情報」). No outcome says so now; a request decided under that reading, still in flight,
+    says what it left out and that it is their personal information."""
+    for oc in (OC.DISCLOSED_EXCEPT_NOT_IDENTIFYING, OC.NOTHING_TO_DISCLOSE):
+        text = outcome(oc, RK.DISCLOSURE, language, excluded={"history": 2})
+        assert "such as history information" not in text, text
+        assert "履歴情報および特性情報等" not in text, text
+    legacy = outcome(
         OC.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC, RK.DISCLOSURE, language, **EXCEPT
     )
-    assert all(w in text for w in words), text
+    words = (
+        ("This is your personal information", "we will disclose it if you ask again")
+        if language is EN
+        else ("お客様の個人情報であり", "あらためてご請求いただければ開示いたします")
+    )
+    assert all(w in legacy for w in words), legacy
+    assert "does not identify you" not in legacy and "識別できない" not in legacy, legacy
+    only_history = outcome(
+        OC.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        RK.DISCLOSURE,
+        language,
+        excluded={"history": 2},
+    )
+    assert "does not identify you" not in only_history, only_history
+    assert "識別できない" not in only_history, only_history
+
+
+@pytest.mark.parametrize("language", [EN, JA])
+def test_n12_nothing_to_disclose_says_what_is_held(language: Language) -> None:
+    """N12: nothing held is told as such, not as a disclosure or a refusal; where only
+    what does not identify the person is held, the notice says that it is held and why it
+    is not disclosed."""
+    none_held = outcome(OC.NOTHING_TO_DISCLOSE, RK.DISCLOSURE, language)
+    apart = outcome(OC.NOTHING_TO_DISCLOSE, RK.DISCLOSURE, language, excluded={"history": 2})
+    if language is EN:
+        assert "We hold no personal information about you" in none_held, none_held
+        assert "only information held in a form that does not identify you" in apart, apart
+        assert "history information (2 items)" in apart, apart
+        assert "decided not to disclose" not in none_held + apart
+    else:
+        assert "個人情報はありません" in none_held, none_held
+        assert "識別できない形の情報" in apart and "履歴情報（2件）" in apart, apart
+        assert "開示しないことを決定" not in none_held + apart
 
 
 def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
@@ -271,12 +322,13 @@ def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
         (
             EN,
             (
-                "we include history information",
+                "we include what we hold of history information in a form that does not "
+                "identify you",
                 "Reason, in our staff's words: asked twice",
                 "History information / logins: 42 logins",
             ),
         ),
-        (JA, ("履歴情報を開示します", "asked twice", "履歴情報／logins")),
+        (JA, ("識別できない形で保有する履歴情報も開示します", "asked twice", "履歴情報／logins")),
     ):
         text = outcome(
             OC.DISCLOSED_IN_FULL,
@@ -294,7 +346,7 @@ def test_art6_p2_opening_does_not_except_an_included_category() -> None:
     included, the notice must not say it was excepted (only characteristic was)."""
     items = (*ITEMS, ("history", "logins", "42 logins", False))
     text = outcome(
-        OC.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        OC.DISCLOSED_EXCEPT_NOT_IDENTIFYING,
         RK.DISCLOSURE,
         disclosed_items=items,
         excluded={"characteristic": 1},
@@ -445,7 +497,8 @@ def test_art5_stop_notice_names_stopped_continued_not_third_and_unknown() -> Non
     ) in text
     assert "(entrusted with handling, business succession)" in text
     assert "mail-house, merged-co" in text
-    assert "We have no record of providing your personal information to: shady-co." in text
+    assert "did not match the name or id of any recipient" in text
+    assert "What you entered as \u201cshady-co\u201d did not match" in text
 
 
 @pytest.mark.parametrize("result", [OC.NO_PROVISION_TO_STOP, OC.STOP_REFUSED, OC.PROVISION_STOPPED])
@@ -463,6 +516,32 @@ def test_art5_notice_never_claims_a_stop_with_nobody_stopped(
     assert "shady-co" in text and "mail-house" in text
     if not continued:
         assert ("there is no provision to stop" in text) or ("停止する提供はありません" in text)
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_n4_text_matching_no_recipient_is_never_called_no_record(language: Language) -> None:
+    """N4: "Ad Network Inc." typed by the person matched no id, and the notice said "We have
+    no record of providing your personal information to: Ad, Network, Inc.", which is
+    false when the company is a recipient under another id. Now the notice says the text
+    matched no recipient on record, that nothing was done for it, and how to ask again;
+    and it does not say there was no provision to stop."""
+    text = outcome(
+        OC.NO_PROVISION_TO_STOP,
+        RK.THIRD_PARTY_STOP,
+        language,
+        unknown_partners=("Ad Network Inc.",),
+    )
+    assert "no record" not in text and "記録はありません" not in text, text
+    assert "Ad Network Inc." in text, text
+    if language is Language.EN:
+        assert "What you entered as \u201cAd Network Inc.\u201d did not match" in text, text
+        assert "did not match the name or id of any recipient" in text, text
+        assert "stop provision to all third parties" in text, text
+        assert "there is no provision to stop" not in text, text
+    else:
+        assert "ご記入の「Ad Network Inc.」は" in text, text
+        assert "いずれとも一致しなかった" in text and "すべての第三者" in text, text
+        assert "停止する提供はありません" not in text, text
 
 
 def test_art5_p1_continued_partner_cites_its_exception_in_japanese() -> None:

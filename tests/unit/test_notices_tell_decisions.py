@@ -63,15 +63,16 @@ def test_art6_p1_an_unpaid_fee_closes_the_request_and_the_withholding_is_told_ag
 
 
 def test_art6_p2_a_disclosure_of_only_excluded_information_says_so() -> None:
-    """Art 6 ¶2: when all that is held is left out under the clause, the notice does not
-    deny holding it."""
+    """Art 6 ¶2, N12: when all that is held is left out under the clause (held in a form
+    that does not identify the person), the notice does not deny holding it."""
     text = body(
         NoticeKind.OUTCOME,
-        outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        outcome=Outcome.NOTHING_TO_DISCLOSE,
         excluded={"history": 3},
     )
-    assert "we hold only information that Article 6, second paragraph leaves out" in text
-    assert "We hold no personal information" not in text
+    assert "only information held in a form that does not identify you (below)" in text
+    assert "history information (3 items)" in text
+    assert "We hold no personal information about you among" not in text
 
 
 def test_art6_the_opening_follows_what_was_done_not_the_label_decided() -> None:
@@ -118,3 +119,20 @@ def test_art5_a_provision_stopped_earlier_is_not_told_as_stopped_now() -> None:
     )
     assert "Provision to ads-co was stopped already, before this request." in text
     assert "We have stopped" not in text and "no provision to stop" not in text
+
+
+def test_n3_a_fee_request_decided_before_n3_does_not_call_history_unidentifying() -> None:
+    """N3: a request decided `disclosed_except_history_and_characteristic` before the
+    reading changed, whose fee request or closing is still to go, says what was left out
+    as the reading then applied, and that it is the person's personal information; it does
+    not claim the history is held in a form that does not identify them."""
+    for kind, outcome in (
+        (NoticeKind.FEE_REQUEST, None),
+        (NoticeKind.CLOSED_FEE_UNPAID, Outcome.FEE_UNPAID),
+    ):
+        text = body(kind, outcome=outcome, legacy_exclusion=True, **WITHHOLDING)
+        assert "history information (1 item)" in text
+        assert "This is your personal information" in text
+        assert "does not identify you" not in text
+        current = body(kind, outcome=outcome, **WITHHOLDING)
+        assert "in a form that does not identify you: history information (1 item)" in current

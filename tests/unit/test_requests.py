@@ -289,7 +289,9 @@ def test_correction_without_new_value_is_refused(action: str) -> None:
             {"action": "burn", "grounds": ["obtained_wrongfully"]},
             "details.action",
         ),
-        (RequestKind.THIRD_PARTY_STOP, {"partners": []}, "details.partners"),
+        # N4: neither a recipient nor "all third parties"
+        (RequestKind.THIRD_PARTY_STOP, {"partners": []}, "details"),
+        (RequestKind.THIRD_PARTY_STOP, {"partners": ["Ad\x07Inc."]}, "details.partners.0"),
         (RequestKind.DISCLOSURE, {"categories": ["dreams"]}, "details.categories.0"),
     ],
 )

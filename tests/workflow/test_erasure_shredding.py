@@ -20,7 +20,7 @@ from service import acts
 from store.events import EventStore
 from store.sealing import ERASED, key_of, vault_of
 from store.shredding import Redaction
-from tests.support.privacy import HELD_VALUES, REASON
+from tests.support.privacy import HELD_VALUES
 from tests.support.scenarios import (
     at_step,
     event_types,
@@ -59,19 +59,12 @@ async def test_an_erasure_shreds_the_key_reaches_every_copy_and_withdraws_the_ma
     disclosure, erasure, sid = f"dis-{unique}", f"era-{unique}", f"s-{unique}"
     await seed_subject(pool, sid)
     async with _worker(time_skipping_env, pool, queue, maildrop):
-        # A disclosure in full first: its notice and compiled items hold the values.
+        # A disclosure in full first: its notice and compiled items hold the values (the
+        # person's own history and characteristic items included, N3).
         await start(client, pool, queue, "disclosure", disclosure, sid, {})
         await verified(client, pool, disclosure)
         await at_step(client, pool, disclosure, Step.DECIDE)
-        await acts.decide(
-            disclosure,
-            "disclosed_in_full",
-            actor("op-1"),
-            client=client,
-            pool=pool,
-            included_categories=("history", "characteristic"),
-            inclusion=REASON,
-        )
+        await acts.decide(disclosure, "disclosed_in_full", actor("op-1"), client=client, pool=pool)
         view = await at_step(client, pool, disclosure, Step.PAYMENT)
         await acts.record_payment(
             disclosure,

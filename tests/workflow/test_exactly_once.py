@@ -108,7 +108,7 @@ async def _disclosure(rig: Rig, pool: asyncpg.Pool, request_id: str, subject_id:
     await _at(rig, pool, request_id, Step.DECIDE)
     await acts.decide(
         request_id,
-        "disclosed_except_history_and_characteristic",
+        "disclosed_in_full",
         actor("op-1"),
         client=rig.client,
         pool=pool,
@@ -218,7 +218,7 @@ async def test_a_disclosure_whose_every_activity_fails_after_its_effect_leaves_e
 ) -> None:
     caplog.set_level(logging.INFO)
     reference_id, request_id = f"eo-dis-ref-{unique}", f"eo-dis-{unique}"
-    outcome = "disclosed_except_history_and_characteristic"
+    outcome = "disclosed_in_full"
     assert await _disclosure(undisturbed, pool, reference_id, f"s-ref-{unique}") == outcome
     assert await _disclosure(failing, pool, request_id, f"s-{unique}") == outcome
 

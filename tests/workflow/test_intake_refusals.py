@@ -106,7 +106,9 @@ CASES: dict[str, Callable[[str, str], dict[str, Any]]] = {
         "third_party_stop",
         r,
         s,
-        details={"partners": ["p'; DROP TABLE third_party_provisions; --"]},
+        # A recipient is named by its name now (N4), quotes and all; a hidden reversal of
+        # the text is still refused.
+        details={"partners": ["p\u202e'; DROP TABLE third_party_provisions; --"]},
     ),
     "suspension-three-grounds": lambda r, s: submission(
         "suspension",

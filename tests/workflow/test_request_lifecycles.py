@@ -72,28 +72,32 @@ async def test_art6_p2_disclosure_says_what_it_left_out_and_discloses_every_othe
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """Art 6 ¶2: "we will not, in principle, disclose information other than personal
-    information such as history information and characteristic information". The items
-    left out are named by category and count, never silently dropped, and the outcome
-    says the disclosure was not in full."""
-    request = await Scenario(rig, "dis-exc").disclosure().verified().at(Step.DECIDE)
+    information such as history information and characteristic information". What is held
+    in a form that does not identify the person (N3) is left out, named by category and
+    count, never silently dropped, and the outcome says the disclosure was not in full."""
+    request = await (
+        Scenario(rig, "dis-exc")
+        .disclosure()
+        .held_without_identifying("login_history", "segment", "ad_profile")
+        .verified()
+        .at(Step.DECIDE)
+    )
     view = request.view
     assert view.proposal is not None
-    assert view.proposal.outcome.value == "disclosed_except_history_and_characteristic"
+    assert view.proposal.outcome.value == "disclosed_except_not_identifying"
     with pytest.raises(acts.Refused, match="not a full disclosure"):
         await acts.decide(
             request.id, "disclosed_in_full", actor("op-1"), client=rig.client, pool=pool
         )
     await acts.decide(
         request.id,
-        "disclosed_except_history_and_characteristic",
+        "disclosed_except_not_identifying",
         actor("op-1"),
         client=rig.client,
         pool=pool,
     )
     await _pay(rig.client, pool, request.id)
-    assert (await _result(rig.client, request.id))[
-        "outcome"
-    ] == "disclosed_except_history_and_characteristic"
+    assert (await _result(rig.client, request.id))["outcome"] == "disclosed_except_not_identifying"
 
     types = await event_types(pool, request.id)
     assert (
@@ -120,15 +124,22 @@ async def test_art6_p2_disclosure_says_what_it_left_out_and_discloses_every_othe
     assert "characteristic information (2 items)" in notice
     assert "Article 6, second paragraph" in notice and "except what Article 6" in notice
     assert "Fee: 1,000 yen, paid" in notice
-    await check_record(rig.client, pool, request.id, "disclosure_except_history_and_characteristic")
+    await check_record(rig.client, pool, request.id, "disclosure_except_not_identifying")
 
 
 async def test_art6_p2_in_principle_an_operator_may_include_history_with_a_reason(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
-    """Art 6 ¶2 "in principle": an operator may disclose history and characteristic
-    information after all, with a reason the person is told; then it is in full."""
-    request = await Scenario(rig, "dis-full").disclosure().verified().at(Step.DECIDE)
+    """Art 6 ¶2 "in principle": an operator may disclose what is held in a form that does
+    not identify the person after all, with a reason the person is told; then it is in
+    full."""
+    request = await (
+        Scenario(rig, "dis-full")
+        .disclosure()
+        .held_without_identifying("login_history", "segment", "ad_profile")
+        .verified()
+        .at(Step.DECIDE)
+    )
     with pytest.raises(acts.Refused, match="needs its reason"):
         await acts.decide(
             request.id,
@@ -176,7 +187,9 @@ async def test_partial_disclosure_withholds_a_category_on_an_article_6_ground(
     notice = await outcome_notice(pool, request.id)
     assert HELD_VALUES["bank_account"] not in notice and HELD_VALUES["phone"] in notice
     assert REASON in notice and "業務の適正な実施に著しい支障" in notice
-    assert "金融情報（1件）" in notice and "履歴情報（1件）" in notice  # in Japanese, as asked
+    assert "金融情報（1件）" in notice  # in Japanese, as asked
+    # N3: the person's own history is personal information, disclosed, not left out.
+    assert "履歴情報 / login_history" in notice and "履歴情報（1件）" not in notice
     await check_record(rig.client, pool, request.id, "disclosure_partial")
 
 
@@ -211,7 +224,7 @@ async def test_art6_unpaid_fee_closes_the_request_disclosing_and_charging_nothin
     request = await Scenario(rig, "dis-unpaid").disclosure().verified().at(Step.DECIDE)
     reply = await acts.decide(
         request.id,
-        "disclosed_except_history_and_characteristic",
+        "disclosed_in_full",
         actor("op-1"),
         client=rig.client,
         pool=pool,
@@ -354,7 +367,7 @@ async def test_invalid_and_out_of_order_acts_are_refused_and_change_nothing(
         == 0
     )
     assert "decision.recorded" not in await event_types(pool, request.id)
-    outcome = "disclosed_except_history_and_characteristic"
+    outcome = "disclosed_in_full"
     decided = await acts.decide(request.id, outcome, actor("op-1"), client=rig.client, pool=pool)
     # The same command again is the same act; a different decision is refused.
     assert (

@@ -99,7 +99,7 @@ async def test_a_disclosure_with_its_fee_runs_in_a_third_of_the_round_trips(
     request = await Scenario(rig, "rt-dis").disclosure().verified().at(Step.DECIDE)
     await acts.decide(
         request.id,
-        "disclosed_except_history_and_characteristic",
+        "disclosed_in_full",
         actor("op-1"),
         client=rig.client,
         pool=pool,
@@ -115,7 +115,7 @@ async def test_a_disclosure_with_its_fee_runs_in_a_third_of_the_round_trips(
         client=rig.client,
         pool=pool,
     )
-    assert await outcome_of(rig.client, request.id) == "disclosed_except_history_and_characteristic"
+    assert await outcome_of(rig.client, request.id) == "disclosed_in_full"
 
     history = await rig.client.get_workflow_handle(workflow_id_for(request.id)).fetch_history()
     names = [name for name, _ in _scheduled(history)]

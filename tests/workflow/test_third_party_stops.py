@@ -92,7 +92,9 @@ async def test_art5_stop_is_decided_per_partner_on_its_recorded_basis(
     assert "cooperate with a national agency" in notice and REASON in notice
     assert "not third parties under Article 5 (entrusted with handling, joint use)" in notice
     assert "call-centre, group-co." in notice
-    assert "no record of providing your personal information to: nobody-9" in notice
+    # N4: what matched no recipient on record is said as such, never "no record of providing".
+    assert "did not match the name or id of any recipient" in notice
+    assert "\u201cnobody-9\u201d did not match" in notice and "no record" not in notice
     await check_record(rig.client, pool, request.id, "third_party_stop")
 
 
