@@ -217,7 +217,12 @@ def test_art6_p1_refusal_names_its_grounds_and_charges_nothing() -> None:
 # Article 6 ¶2 -------------------------------------------------------------------------
 
 ITEMS = (("identity", "name", "Hanako Yamada", False), ("contact", "email", "h@ex.jp", True))
-EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic": 1}}
+# Article 6 items are delivered in the privacy center: the notice carries the link.
+LINK = {
+    "disclosure_link": "https://privacy.example.jp/disclosure/tok",
+    "disclosure_link_expires_at": LATE,
+}
+EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic": 1}, **LINK}
 
 
 @pytest.mark.parametrize(
@@ -226,9 +231,10 @@ EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic":
         (
             EN,
             (
-                "identity information / name: Hanako Yamada",
-                "contact information / email: h@ex.jp",
-                "(use suspended)",
+                "identity information (1 item)",
+                "contact information (1 item)",
+                "https://privacy.example.jp/disclosure/tok",
+                "until 10 December 2026",
                 "Article 6, second paragraph",
                 "history information (3 items)",
                 "characteristic information (1 item)",
@@ -237,8 +243,9 @@ EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic":
         (
             JA,
             (
-                "本人を識別する情報 / name: Hanako Yamada",
-                "連絡先情報 / email: h@ex.jp",
+                "本人を識別する情報（1件）",
+                "連絡先情報（1件）",
+                "2026年12月10日まで",
                 "第6条第2項",
                 "履歴情報（3件）",
                 "特性情報（1件）",
@@ -250,11 +257,14 @@ def test_art6_p2_notice_lists_what_was_disclosed_and_what_was_left_out(
     language: Language, words: tuple[str, ...]
 ) -> None:
     """Art 6 ¶2: "we will not, in principle, disclose ... history information and
-    characteristic information" - the notice says so, with counts, and lists every item."""
+    characteristic information" - the notice says so, with counts, and counts what is
+    disclosed; the items themselves are in the privacy center, behind the link (review
+    item 36: no disclosed value in the e-mail)."""
     text = outcome(
         OC.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC, RK.DISCLOSURE, language, **EXCEPT
     )
     assert all(w in text for w in words), text
+    assert "Hanako Yamada" not in text and "h@ex.jp" not in text
 
 
 def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
@@ -266,10 +276,10 @@ def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
             (
                 "we include history information",
                 "Reason: asked twice",
-                "history information / logins: 42 logins",
+                "history information (1 item)",
             ),
         ),
-        (JA, ("履歴情報を開示します", "asked twice", "履歴情報 / logins")),
+        (JA, ("履歴情報を開示します", "asked twice", "履歴情報（1件）")),
     ):
         text = outcome(
             OC.DISCLOSED_IN_FULL,
@@ -278,8 +288,10 @@ def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
             disclosed_items=items,
             included=("history",),
             inclusion_reason="asked twice",
+            **LINK,
         )
         assert all(w in text for w in words), text
+        assert "42 logins" not in text
 
 
 def test_art6_p2_opening_does_not_except_an_included_category() -> None:
@@ -293,6 +305,7 @@ def test_art6_p2_opening_does_not_except_an_included_category() -> None:
         excluded={"characteristic": 1},
         included=("history",),
         inclusion_reason="asked twice",
+        **LINK,
     )
     assert "except history and characteristic information" not in text, text
 
