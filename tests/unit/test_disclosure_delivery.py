@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the Japanese notice is written with full-width punctuation
 """Article 6 delivered through the privacy center (review item 36, "disclosures sent bank
 and card data in plain e-mail"): the outcome e-mail carries a link and its expiry, never a
 disclosed value; the link's rules (expiry, erasure, how long an entered code opens it)
@@ -66,7 +67,7 @@ def test_item36_a_link_period_out_of_bounds_is_refused(days: int) -> None:
 
 def test_item36_an_issue_time_without_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="time zone"):
-        link_expires_at(datetime(2026, 12, 6, 12, 0), 30)  # noqa: DTZ001 - the probe
+        link_expires_at(datetime(2026, 12, 6, 12, 0), 30)
 
 
 def test_item36_the_link_opens_until_its_expiry_and_not_at_it() -> None:
@@ -186,7 +187,7 @@ LINK = "https://privacy.example.jp/disclosure/AbCdEfGhIjKlMnOpQrStUvWxYz01234567
                 LINK,
                 "2027年1月5日まで",
                 "確認コード",
-                "取引情報（4件）",
+                "取引記録（4件）",
             ),
         ),
     ],
