@@ -75,14 +75,15 @@ def still_open(
 @dataclass(frozen=True)
 class DisclosedItem:
     """One item as the page and the download show it (the recipients and purpose are
-    those the compiled disclosure names, when it names them)."""
+    those the compiled disclosure names; None where it names none: a disclosure compiled
+    without them says nothing of them, rather than "nobody")."""
 
     category: str
     field: str
     value: str
     use_suspended: bool
     purpose: str | None
-    recipients: tuple[Mapping[str, str], ...]
+    recipients: tuple[Mapping[str, str], ...] | None
 
 
 _RECIPIENT_KEYS = ("partner_id", "name", "relationship", "basis")
@@ -97,9 +98,10 @@ def disclosed_items(compiled: Iterable[Mapping[str, Any]]) -> list[DisclosedItem
             value=str(item["value"]),
             use_suspended=bool(item.get("suspended")),
             purpose=item.get("purpose") or None,
-            recipients=tuple(
-                {key: str(r.get(key) or "") for key in _RECIPIENT_KEYS}
-                for r in item.get("recipients") or ()
+            recipients=None
+            if item.get("recipients") is None
+            else tuple(
+                {key: str(r.get(key) or "") for key in _RECIPIENT_KEYS} for r in item["recipients"]
             ),
         )
         for item in compiled
@@ -120,7 +122,7 @@ def download_document(
                 "value": i.value,
                 "use_suspended": i.use_suspended,
                 "purpose": i.purpose,
-                "recipients": [dict(r) for r in i.recipients],
+                "recipients": None if i.recipients is None else [dict(r) for r in i.recipients],
             }
             for i in items
         ],
