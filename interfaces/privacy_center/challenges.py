@@ -229,11 +229,15 @@ class Challenges:
             connection, f"pc-code-{challenge_id}", "one_time_code", to[0], to[1], message
         )
 
-    async def check(self, challenge_id: uuid.UUID, code: str, *, now: datetime) -> Checked:
-        """The code entered for a challenge. A wrong one counts; the third locks it."""
+    async def check(
+        self, challenge_id: uuid.UUID, code: str, *, now: datetime, opens: str | None = None
+    ) -> Checked:
+        """The code entered for a challenge. A wrong one counts; the third locks it.
+        `opens`: the request whose disclosure the code must open (None: a form's code); a
+        challenge of the other kind is unknown here, so neither page spends the other's."""
         async with self._pool.acquire() as connection, connection.transaction():
             row = await stored.challenge_for_update(connection, challenge_id)
-            if row is None:
+            if row is None or row["opens_disclosure"] != opens:
                 return Checked(Verdict.UNKNOWN)
             right = hmac.compare_digest(
                 row["code_hash"], _mac(self._key, "code", str(challenge_id), code.strip())

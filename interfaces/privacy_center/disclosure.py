@@ -10,7 +10,6 @@ them. Each opening and download is an event of the request (ids and formats only
 from __future__ import annotations
 
 import hmac
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -20,16 +19,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
-from domain.disclosure_delivery import (
-    LinkState,
-    disclosed_items,
-    download_document,
-    link_state,
-    opened_until,
-    still_open,
-)
-from domain.events import EventType, NewEvent
-from domain.notices import format_date
+from domain.disclosure_delivery import LinkState, disclosed_items, opened_until
+from domain.events import EventType
 from domain.requests import Language
 from interfaces.privacy_center.challenges import (
     CODE_VALID_FOR,
@@ -37,10 +28,22 @@ from interfaces.privacy_center.challenges import (
     Message,
     Verdict,
 )
+from interfaces.privacy_center.disclosure_access import (
+    OPENED_COOKIE,
+    closed_page,
+    date_text,
+    language_for,
+    link_of,
+    opened_at,
+    opening_mac,
+    record_access,
+    state_of,
+    time_text,
+)
+from interfaces.privacy_center.disclosure_downloads import router as downloads_router
 from interfaces.privacy_center.pages import (
     CSRF_COOKIE,
     SECURITY_HEADERS,
-    TOKEN,
     browser,
     challenges,
     keep_cookie,
@@ -52,110 +55,28 @@ from interfaces.privacy_center.pages import (
 )
 from interfaces.privacy_center.texts import texts
 from store import disclosure_links as links
-from store.events import EventStore
 
 log = structlog.get_logger(__name__)
 
 router = APIRouter(include_in_schema=False)
 
-OPENED_COOKIE = "pc_disclosure"
 _MINUTES = int(CODE_VALID_FOR.total_seconds() // 60)
-
-
-async def _link(request: Request, token: str) -> dict[str, Any] | None:
-    if not TOKEN.match(token):
-        return None
-    async with services(request).pool.acquire() as connection:
-        return await links.link(connection, links.token_hash(token))
-
-
-def _language(request: Request, found: dict[str, Any]) -> Language:
-    chosen = request.query_params.get("lang")
-    return Language(chosen) if chosen in ("ja", "en") else Language(found["language"])
-
-
-def _state(found: dict[str, Any], now: datetime) -> LinkState:
-    return link_state(found=True, expires_at=found["expires_at"], erased=found["erased"], now=now)
-
-
-def _opening_mac(request: Request, challenge_id: str, token: str, cookie: str) -> str:
-    return challenges(request).opening_mac(challenge_id, links.token_hash(token), cookie)
-
-
-async def _opened_at(request: Request, found: dict[str, Any], token: str) -> datetime | None:
-    """When this browser entered the code that opened this link, if it did and that still
-    lets it in now: the cookie names the challenge and is bound to the browser's cookie."""
-    value = request.cookies.get(OPENED_COOKIE, "")
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    challenge, _, mac = value.partition(".")
-    if not (cookie and challenge and mac):
-        return None
-    if not hmac.compare_digest(mac, _opening_mac(request, challenge, token, cookie)):
-        return None
-    try:
-        challenge_id = uuid.UUID(challenge)
-    except ValueError:
-        return None
-    verified_at = await links.opening(services(request).pool, challenge_id, found["request_id"])
-    if not still_open(
-        verified_at=verified_at,
-        link_expires=found["expires_at"],
-        erased=found["erased"],
-        now=datetime.now(UTC),
-    ):
-        return None
-    return verified_at
-
-
-async def _record(request: Request, found: dict[str, Any], kind: EventType, **payload: str) -> None:
-    """The access, as an event of the request: ids and formats, never a value."""
-    now = datetime.now(UTC)
-    async with services(request).pool.acquire() as connection, connection.transaction():
-        await EventStore(services(request).pool).append_in(
-            connection,
-            NewEvent(
-                request_id=found["request_id"],
-                type=kind,
-                payload=dict(payload),
-                occurred_at=now,
-                actor="subject",
-                idempotency_key=f"pc-{kind.value}:{uuid.uuid4()}",
-            ),
-        )
-
-
-def _when(request: Request, moment: datetime, language: Language) -> str:
-    zone = services(request).settings.policy.zone()
-    return format_date(moment, zone, language)
-
-
-def _time(request: Request, moment: datetime, language: Language) -> str:
-    local = moment.astimezone(services(request).settings.policy.zone())
-    return f"{_when(request, moment, language)} {local:%H:%M}"
-
-
-def _closed(request: Request, language: Language, state: LinkState) -> Response:
-    """An expired or erased link: says so, and nothing of the items."""
-    note = texts(language)[
-        "disclosure.expired" if state is LinkState.EXPIRED else "disclosure.erased"
-    ]
-    return page(request, "disclosure.html", language, status=410, note=note, closed=True)
 
 
 @router.get("/disclosure/{token}", response_class=HTMLResponse)
 async def disclosure_page(request: Request, token: str) -> Response:
-    found = await _link(request, token)
+    found = await link_of(request, token)
     if found is None:
         return not_found(request)
-    language = _language(request, found)
-    state = _state(found, datetime.now(UTC))
+    language = language_for(request, found)
+    state = state_of(found, datetime.now(UTC))
     if state is not LinkState.OPEN:
-        return _closed(request, language, state)
-    opened = await _opened_at(request, found, token)
+        return closed_page(request, language, state)
+    opened = await opened_at(request, found, token)
     cookie, new = browser(request)
     context: dict[str, Any] = {
         "request_id": found["request_id"],
-        "expires": _when(request, found["expires_at"], language),
+        "expires": date_text(request, found["expires_at"], language),
         "token": token,
         "csrf": cookie,
         "minutes": _MINUTES,
@@ -165,10 +86,10 @@ async def disclosure_page(request: Request, token: str) -> Response:
         async with services(request).pool.acquire() as connection:
             compiled = await links.items(connection, found["request_id"])
         if compiled is None:  # erased a moment ago
-            return _closed(request, language, LinkState.ERASED)
+            return closed_page(request, language, LinkState.ERASED)
         context |= {
             "items": disclosed_items(compiled),
-            "until": _time(request, opened_until(opened, found["expires_at"]), language),
+            "until": time_text(request, opened_until(opened, found["expires_at"]), language),
         }
     response = page(request, "disclosure.html", language, **context)
     return keep_cookie(request, response, cookie, new)
@@ -188,20 +109,20 @@ def _refused(request: Request, language: Language, token: str) -> Response:
 
 @router.post("/disclosure/{token}/code", response_class=HTMLResponse)
 async def send_code(request: Request, token: str) -> Response:
-    found = await _link(request, token)
+    found = await link_of(request, token)
     if found is None:
         return not_found(request)
     form = await request.form()
-    language = _language(request, found)
+    language = language_for(request, found)
     sent, cookie = form.get("csrf"), request.cookies.get(CSRF_COOKIE, "")
     if not (cookie and isinstance(sent, str) and hmac.compare_digest(sent, cookie)):
         return _refused(request, language, token)
     if not same_origin(request):
         return _refused(request, language, token)
     now = datetime.now(UTC)
-    state = _state(found, now)
+    state = state_of(found, now)
     if state is not LinkState.OPEN:
-        return _closed(request, language, state)
+        return closed_page(request, language, state)
     t = texts(language)
     started = await challenges(request).start_opening(
         found["request_id"],
@@ -275,23 +196,23 @@ def _challenge(value: str) -> uuid.UUID | None:
 
 @router.get("/disclosure/{token}/verify/{challenge}", response_class=HTMLResponse)
 async def code_form(request: Request, token: str, challenge: str) -> Response:
-    found, challenge_id = await _link(request, token), _challenge(challenge)
+    found, challenge_id = await link_of(request, token), _challenge(challenge)
     if found is None or challenge_id is None:
         return not_found(request)
-    language = _language(request, found)
-    state = _state(found, datetime.now(UTC))
+    language = language_for(request, found)
+    state = state_of(found, datetime.now(UTC))
     if state is not LinkState.OPEN:
-        return _closed(request, language, state)
+        return closed_page(request, language, state)
     return _code_page(request, language, token, challenge_id)
 
 
 @router.post("/disclosure/{token}/verify/{challenge}", response_class=HTMLResponse)
 async def enter_code(request: Request, token: str, challenge: str) -> Response:
-    found, challenge_id = await _link(request, token), _challenge(challenge)
+    found, challenge_id = await link_of(request, token), _challenge(challenge)
     if found is None or challenge_id is None:
         return not_found(request)
     form = await request.form()
-    language = _language(request, found)
+    language = language_for(request, found)
     checker = challenges(request)
     sent, cookie = form.get("csrf"), request.cookies.get(CSRF_COOKIE, "")
     if not (
@@ -302,14 +223,17 @@ async def enter_code(request: Request, token: str, challenge: str) -> Response:
     ):
         return _refused(request, language, token)
     now = datetime.now(UTC)
-    state = _state(found, now)
+    state = state_of(found, now)
     if state is not LinkState.OPEN:
-        return _closed(request, language, state)
+        return closed_page(request, language, state)
     code = form.get("code")
-    checked = await checker.check(challenge_id, code if isinstance(code, str) else "", now=now)
+    checked = await checker.check(
+        challenge_id,
+        code if isinstance(code, str) else "",
+        now=now,
+        opens=found["request_id"],  # a form's code, or another disclosure's, is unknown here
+    )
     t = texts(language)
-    if checked.verdict is Verdict.VERIFIED and checked.opens != found["request_id"]:
-        return not_found(request, language)  # a form's code, or another disclosure's
     match checked.verdict:
         case Verdict.UNKNOWN:
             return not_found(request, language)
@@ -341,12 +265,12 @@ async def enter_code(request: Request, token: str, challenge: str) -> Response:
                 note=t["disclosure.used"],
                 form=False,
             )
-    await _record(request, found, EventType.DISCLOSURE_OPENED, challenge_id=str(challenge_id))
+    await record_access(request, found, EventType.DISCLOSURE_OPENED, challenge_id=str(challenge_id))
     response = RedirectResponse(f"/disclosure/{token}?lang={language.value}", status_code=303)
     response.headers.update(SECURITY_HEADERS)
     response.set_cookie(
         OPENED_COOKIE,
-        f"{challenge_id}.{_opening_mac(request, str(challenge_id), token, cookie)}",
+        f"{challenge_id}.{opening_mac(request, str(challenge_id), token, cookie)}",
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -355,63 +279,5 @@ async def enter_code(request: Request, token: str, challenge: str) -> Response:
     return response
 
 
-async def _opened_items(
-    request: Request, token: str
-) -> tuple[dict[str, Any], Language, list[Any], datetime] | Response:
-    """The items, for a browser that opened this link; else the page saying why not."""
-    found = await _link(request, token)
-    if found is None:
-        return not_found(request)
-    language = _language(request, found)
-    state = _state(found, datetime.now(UTC))
-    if state is not LinkState.OPEN:
-        return _closed(request, language, state)
-    opened = await _opened_at(request, found, token)
-    if opened is None:  # no code entered in this browser (or its opening lapsed)
-        return RedirectResponse(f"/disclosure/{token}?lang={language.value}", status_code=303)
-    async with services(request).pool.acquire() as connection:
-        compiled = await links.items(connection, found["request_id"])
-    if compiled is None:
-        return _closed(request, language, LinkState.ERASED)
-    return found, language, disclosed_items(compiled), found["compiled_at"]
-
-
-@router.get("/disclosure/{token}/disclosure.json")
-async def download_json(request: Request, token: str) -> Response:
-    opened = await _opened_items(request, token)
-    if isinstance(opened, Response):
-        return opened
-    found, _, items, compiled_at = opened
-    await _record(request, found, EventType.DISCLOSURE_DOWNLOADED, format="json")
-    document = download_document(
-        request_id=found["request_id"], compiled_at=compiled_at, items=items
-    )
-    return Response(
-        json.dumps(document, ensure_ascii=False, indent=2),
-        media_type="application/json",
-        headers={
-            **SECURITY_HEADERS,
-            "Content-Disposition": f'attachment; filename="disclosure-{found["request_id"]}.json"',
-        },
-    )
-
-
-@router.get("/disclosure/{token}/print", response_class=HTMLResponse)
-async def printable(request: Request, token: str) -> Response:
-    opened = await _opened_items(request, token)
-    if isinstance(opened, Response):
-        return opened
-    found, language, items, compiled_at = opened
-    await _record(request, found, EventType.DISCLOSURE_DOWNLOADED, format="html")
-    response = page(
-        request,
-        "disclosure_print.html",
-        language,
-        request_id=found["request_id"],
-        compiled=_when(request, compiled_at, language),
-        items=items,
-    )
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="disclosure-{found["request_id"]}.html"'
-    )
-    return response
+# The downloads: their own module, under the same links.
+router.include_router(downloads_router)

@@ -272,3 +272,35 @@ async def test_item36_an_erased_subject_shows_nothing(
             assert "erased" in gone.text
     asked = await center.http.post(f"{path}/code", data={"csrf": "x"})
     assert _shows_nothing(asked.text) and len(center.codes_to(address)) == 1
+
+
+async def test_item36_the_opening_belongs_to_the_browser_and_the_code_to_its_link(
+    center: Center, unique: str
+) -> None:
+    """Item 36: the code opens only its own disclosure, in the browser that entered it;
+    a form's code is unknown on a disclosure's page; the page reads in Japanese too."""
+    _request_id, address, path = await _disclosure(center, unique, language="ja")
+    _other_id, other_address, other_path = await _disclosure(center, f"{unique}-b")
+    verify_path = await _ask_code(center, path)
+    [code] = center.codes_to(address)
+    # The code's challenge posted under the other disclosure's link: unknown there.
+    crossed = await _enter(center, verify_path.replace(path, other_path), code)
+    assert crossed.status_code == 404 and _shows_nothing(crossed.text)
+    opened = await _enter(center, verify_path, code)
+    assert opened.status_code == 303
+    japanese = await center.http.get(path)
+    assert "開示するお客様の個人情報" in japanese.text and CARD in japanese.text
+    assert "委託" in japanese.text  # the recipient's footing, in the page's language
+    assert _shows_nothing((await center.http.get(other_path)).text)
+    # The opening cookie copied into another browser (another CSRF cookie): nothing.
+    center.http.cookies.set("pc_csrf", "another-browser-cookie-0123456789")
+    assert _shows_nothing((await center.http.get(path)).text)
+    assert _shows_nothing((await center.http.get(f"{path}/disclosure.json")).text)
+    # A form's code (another kind of challenge) does not open a disclosure.
+    sent = await center.send(
+        "inquiry", {"name": "Hanako", "email": other_address, "text": "Which partners?"}
+    )
+    form_challenge = sent.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    form_code = center.codes_to(other_address)[-1]
+    spent = await _enter(center, f"{other_path}/verify/{form_challenge}", form_code)
+    assert spent.status_code == 404 and _shows_nothing(spent.text)
