@@ -82,6 +82,10 @@ class DisclosedItem:
     field: str
     value: str
     use_suspended: bool
+    # Where it is kept, when that is one of the organisation's systems (connectors/)
+    # rather than the service's own records: so the person sees where their data lives.
+    system: str | None
+    collection: str | None
     purpose: str | None
     recipients: tuple[Mapping[str, str], ...] | None
 
@@ -97,6 +101,8 @@ def disclosed_items(compiled: Iterable[Mapping[str, Any]]) -> list[DisclosedItem
             field=str(item["field"]),
             value=str(item["value"]),
             use_suspended=bool(item.get("suspended")),
+            system=item.get("system") or None,
+            collection=item.get("collection") or None,
             purpose=item.get("purpose") or None,
             recipients=None
             if item.get("recipients") is None
@@ -121,6 +127,8 @@ def download_document(
                 "field": i.field,
                 "value": i.value,
                 "use_suspended": i.use_suspended,
+                "system": i.system,
+                "collection": i.collection,
                 "purpose": i.purpose,
                 "recipients": None if i.recipients is None else [dict(r) for r in i.recipients],
             }

@@ -24,8 +24,8 @@ ITEMS = [
         "field": "card_number",
         "value": CARD,
         "suspended": False,
-        "system": None,
-        "collection": None,
+        "system": "crm",
+        "collection": "customers",
         "purpose": "billing",
         "recipients": [
             {
@@ -159,6 +159,7 @@ async def test_item36_a_fresh_code_opens_the_items_and_their_download(
     assert "Pay Co." in shown.text and "entrusted with handling" in shown.text
     assert "Tax Office" in shown.text and "cooperation_with_authorities" in shown.text
     assert "identity_check" in shown.text and "(use suspended)" in shown.text
+    assert "card_number (crm: customers)" in shown.text  # where it is kept
 
     downloaded = await center.http.get(f"{path}/disclosure.json")
     assert downloaded.status_code == 200
@@ -172,6 +173,10 @@ async def test_item36_a_fresh_code_opens_the_items_and_their_download(
     ]
     assert document["items"][0]["recipients"] == ITEMS[0]["recipients"]
     assert document["items"][2]["purpose"] == "identity_check"
+    assert (document["items"][0]["system"], document["items"][0]["collection"]) == (
+        "crm",
+        "customers",
+    )
     printed = await center.http.get(f"{path}/print")
     assert printed.status_code == 200 and all(v in printed.text for v in VALUES)
 

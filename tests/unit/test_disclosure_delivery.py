@@ -37,6 +37,8 @@ COMPILED = [
         "field": "card_number",
         "value": CARD,
         "suspended": False,
+        "system": "crm",
+        "collection": "customers",
         "purpose": "billing",
         "recipients": [
             {
@@ -113,6 +115,8 @@ def test_item36_an_entered_code_opens_for_a_while_never_past_the_link() -> None:
 
 
 def test_item36_the_download_holds_each_item_with_its_recipients_and_purpose() -> None:
+    """Item 36: the download holds what was disclosed, each item with where it is kept,
+    its purpose of use and its recipients (None where the compiled item names none)."""
     items = disclosed_items(COMPILED)
     document = download_document(request_id="req-1", compiled_at=ISSUED, items=items)
     assert document == {
@@ -124,6 +128,8 @@ def test_item36_the_download_holds_each_item_with_its_recipients_and_purpose() -
                 "field": "card_number",
                 "value": CARD,
                 "use_suspended": False,
+                "system": "crm",
+                "collection": "customers",
                 "purpose": "billing",
                 "recipients": [
                     {
@@ -139,6 +145,8 @@ def test_item36_the_download_holds_each_item_with_its_recipients_and_purpose() -
                 "field": "bank_account",
                 "value": BANK,
                 "use_suspended": True,
+                "system": None,
+                "collection": None,
                 "purpose": None,
                 "recipients": None,  # compiled without them: not "nobody"
             },
@@ -147,6 +155,8 @@ def test_item36_the_download_holds_each_item_with_its_recipients_and_purpose() -
                 "field": "licence",
                 "value": LICENCE,
                 "use_suspended": False,
+                "system": None,
+                "collection": None,
                 "purpose": "kyc",
                 "recipients": [],
             },
