@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 
-from store.sealing import Vault, vault_of
+from store.sealing import ERASED, Vault, vault_of
 from store.shredding import shred_subject_key
 from tests.support.privacy_center import Center
 
@@ -277,6 +277,14 @@ async def test_item36_an_erased_subject_shows_nothing(
             assert "erased" in gone.text
     asked = await center.http.post(f"{path}/code", data={"csrf": "x"})
     assert _shows_nothing(asked.text) and len(center.codes_to(address)) == 1
+    # The message that carried the code to the address is forgotten with the request.
+    challenge = verify_path.rsplit("/", 1)[1]
+    recipient = await center.pool.fetchval(
+        "SELECT recipient FROM privacy_center_notices WHERE idempotency_key = $1",
+        f"pc-code-{challenge}",
+    )
+    async with center.pool.acquire() as connection:
+        assert vault_of(connection).open(recipient) == ERASED
 
 
 async def test_item36_the_opening_belongs_to_the_browser_and_the_code_to_its_link(
