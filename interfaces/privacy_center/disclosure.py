@@ -14,7 +14,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
@@ -55,8 +54,6 @@ from interfaces.privacy_center.pages import (
 )
 from interfaces.privacy_center.texts import texts
 from store import disclosure_links as links
-
-log = structlog.get_logger(__name__)
 
 router = APIRouter(include_in_schema=False)
 
