@@ -69,6 +69,7 @@ from runtime.tracing import tracing
 from runtime.vault import open_vault
 from store.accounts import Accounts, ensure_local_admin
 from store.database import create_pool
+from store.disclosure_links import LinkSettings
 from store.events import EventStore
 from store.legacy_sealing import seal_plaintext_left
 from store.outbox import DEFAULT_ZONE, NotificationOutbox
@@ -106,6 +107,7 @@ def build_worker(
     sender: MaildropSender | SmtpSender | None = None,
     personal_data_retention: timedelta = DEFAULT_PERSONAL_DATA_RETENTION,
     systems: OpenSystems | None = None,
+    disclosure_links: LinkSettings | None = None,
 ) -> Worker:
     """The worker of every workflow and activity. `sandboxed`: workflow code runs in the
     SDK's sandbox, which catches a non-deterministic call (a clock, a random number, I/O)
@@ -128,7 +130,7 @@ def build_worker(
             PurposeChange,
         ],
         activities=[
-            *request_activities(pool, maildrop, zone, signer, sender, systems),
+            *request_activities(pool, maildrop, zone, signer, sender, systems, disclosure_links),
             *PurposeChangeActivities(pool, sender, act_key).all(),
             *HistoryArchive(pool, client).all(),
             *PersonalDataRetention(pool, EventStore(pool), personal_data_retention).all(),
@@ -152,6 +154,7 @@ def request_activities(
     signer: CheckpointSigner | None = None,
     sender: MaildropSender | SmtpSender | None = None,
     systems: OpenSystems | None = None,
+    disclosure_links: LinkSettings | None = None,
 ) -> list:
     """Every activity a request's workflow calls, wired to the store (tests replace some
     of them by name to inject faults). `sender`: where notices go (DSR_MAIL); unset, the
@@ -161,7 +164,12 @@ def request_activities(
     sender = sender or MaildropSender(maildrop)
     systems = systems or OpenSystems()
     activities = RequestActivities(
-        pool, events, NotificationOutbox(pool, events, zone, handed_to=sender.handle), sender
+        pool,
+        events,
+        NotificationOutbox(
+            pool, events, zone, handed_to=sender.handle, disclosure_links=disclosure_links
+        ),
+        sender,
     )
     if signer is None:
         signer = CheckpointSigner(
@@ -319,6 +327,9 @@ async def _serve(
                     sender=notice_sender(settings),
                     personal_data_retention=settings.schedules.personal_data_retention,
                     systems=systems,
+                    disclosure_links=LinkSettings(
+                        settings.api.url(), settings.api.disclosure_link_days
+                    ),
                 )
                 gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
                 api = (

@@ -28,6 +28,10 @@ class EventType(StrEnum):
     DECISION_RECORDED = "decision.recorded"
     MEASURE_APPROVED = "measure.approved"
     DISCLOSURE_COMPILED = "disclosure.compiled"
+    # Art 6: the person opened the disclosure in the privacy center with a fresh code, and
+    # downloaded it (payload: the code's challenge id and the format; no personal data)
+    DISCLOSURE_OPENED = "disclosure.opened"
+    DISCLOSURE_DOWNLOADED = "disclosure.downloaded"
     CORRECTION_APPLIED = "correction.applied"
     USE_SUSPENDED = "use.suspended"
     DATA_ERASED = "data.erased"

@@ -163,11 +163,17 @@ EN: dict[str, str] = {
     "breach.used_beyond_purpose": "used beyond the purposes of use",
     "breach.obtained_wrongfully": "obtained by wrongful means",
     "disclosed.full": "We disclose to you all the personal information we hold about you "
-    "that you asked for, below.",
+    "that you asked for.",
     "disclosed.except": "We disclose to you the personal information we hold about you that "
-    "you asked for, below, except what Article 6, second paragraph leaves out (see below).",
-    "disclosed.part": "We disclose part of the personal information we hold about you, "
-    "below; the rest is withheld under Article 6.",
+    "you asked for, except what Article 6, second paragraph leaves out (see below).",
+    "disclosed.part": "We disclose part of the personal information we hold about you; "
+    "the rest is withheld under Article 6.",
+    "disclosed.ready": "To keep it safe, the information itself is not in this e-mail: it "
+    "is ready for you in our privacy center: {what}.",
+    "disclosed.link": "Open it with this link: {url}\nWhen you open it, we send a one-time "
+    "code to your e-mail address on record; enter it to see the information and to download "
+    "it (as a JSON file, or as a page to print). The link can be used until {date}. After "
+    "that it shows nothing; if you still need the information then, please contact us.",
     "disclosed.none_held": "We hold no personal information about you among what you asked "
     "for, so there is nothing to disclose, and no fee is charged.",
     "disclosed.only_excluded": "Among what you asked for, we hold no personal information "
@@ -385,12 +391,18 @@ JA: dict[str, str] = {
     "relationship.joint_use": "共同利用",
     "breach.used_beyond_purpose": "利用目的の範囲を超えて取り扱われていた",
     "breach.obtained_wrongfully": "不正の手段により取得されていた",
-    "disclosed.full": "ご請求のあった、当組織が保有するお客様の個人情報をすべて以下のとおり"
-    "開示します。",
-    "disclosed.except": "ご請求のあった、当組織が保有するお客様の個人情報を以下のとおり開示"
-    "します。ただし、第6条第2項により開示しないもの（下記）を除きます。",
-    "disclosed.part": "当組織が保有するお客様の個人情報の一部を以下のとおり開示します。残りは"
+    "disclosed.full": "ご請求のあった、当組織が保有するお客様の個人情報をすべて開示します。",
+    "disclosed.except": "ご請求のあった、当組織が保有するお客様の個人情報を開示します。"
+    "ただし、第6条第2項により開示しないもの（下記）を除きます。",
+    "disclosed.part": "当組織が保有するお客様の個人情報の一部を開示します。残りは"
     "第6条に基づき開示いたしません。",
+    "disclosed.ready": "安全のため、開示する情報はこのメールには記載しておりません。当組織の"
+    "プライバシーセンターでご確認いただけます。開示するもの：{what}。",
+    "disclosed.link": "こちらのリンクからご確認ください：{url}\nリンクを開くと、ご登録の"
+    "メールアドレスに確認コードをお送りします。コードを入力いただくと、情報の閲覧と"
+    "ダウンロード（JSONファイル、または印刷用のページ）ができます。このリンクは{date}まで"
+    "ご利用いただけます。期限を過ぎると表示されなくなりますので、その後に情報が必要な場合は"
+    "当組織までお問い合わせください。",
     "disclosed.none_held": "ご請求の範囲で当組織が保有するお客様の個人情報はありませんので、"
     "開示するものはなく、手数料もかかりません。",
     "disclosed.only_excluded": "ご請求の範囲で、当組織はお客様の個人情報を保有しておりません。"

@@ -48,7 +48,11 @@ class NoticeFacts:
     extended_step: str | None = None
     # Article 6
     refusal_grounds: tuple[str, ...] = ()
-    disclosed_items: tuple[tuple[str, str, str, bool], ...] = ()  # category, field, value,
+    # category, field, value, suspended: the notice counts them by category and never
+    # writes a value (the items are delivered through the privacy center, by the link)
+    disclosed_items: tuple[tuple[str, str, str, bool], ...] = ()
+    disclosure_link: str | None = None  # the privacy center's page of the disclosure
+    disclosure_link_expires_at: datetime | None = None
     excluded: dict[str, int] = field(default_factory=dict)  # suspended; ¶2 by count
     withheld: dict[str, int] = field(default_factory=dict)  # ¶1 by count
     to_disclose: dict[str, int] = field(default_factory=dict)  # by count, in a fee request
@@ -316,15 +320,18 @@ def _disclosure(w: _Writer, facts: NoticeFacts) -> None:
             if facts.excluded
             else "disclosed.full"
         )
-        suspended = w.t("disclosed.suspended")
-        w.lines(
-            "disclosed.items",
-            (
-                w.t("item.marked", item=w.item(category, field_, value), marker=suspended)
-                if paused
-                else w.item(category, field_, value)
-                for category, field_, value, paused in facts.disclosed_items
-            ),
+        # Article 6 items are delivered through the privacy center, never in the e-mail
+        # (no value of them is written here): the notice says what is ready, and where.
+        if facts.disclosure_link is None or facts.disclosure_link_expires_at is None:
+            raise ValueError("a disclosure's outcome notice needs the link to its items")
+        counts: dict[str, int] = {}
+        for category, _field, _value, _paused in facts.disclosed_items:
+            counts[category] = counts.get(category, 0) + 1
+        w.add("disclosed.ready", what=w.counted(counts))
+        w.add(
+            "disclosed.link",
+            url=facts.disclosure_link,
+            date=w.date(facts.disclosure_link_expires_at),
         )
     elif facts.excluded and not facts.withheld:
         if not facts.legacy_exclusion:  # (which _left_out says as such)

@@ -15,7 +15,7 @@ it was queued, its delivery sends nothing and leaves it pending (`Undeliverable`
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from domain.messages import QueueNotice
 from domain.notices import NoticeKind, render_notice
 from domain.requests import Language, RequestKind
 from store.connection import Connection
+from store.disclosure_links import LinkSettings, issue_for_notice
 from store.events import EventStore, UnknownRequest
 from store.notice_facts import notice_facts
 from store.sealing import ERASED, key_of, subject_lock, vault_of
@@ -92,8 +93,11 @@ class NotificationOutbox:
         zone: ZoneInfo = DEFAULT_ZONE,
         *,
         handed_to: Callable[[str], str] | None = None,
+        disclosure_links: LinkSettings | None = None,
     ) -> None:
         self._pool = pool
+        # Article 6: where a disclosure's items are delivered, and for how long.
+        self._links = disclosure_links or LinkSettings()
         self._events = events
         self._zone = zone  # the organisation's: dates in notices are written in it
         # The sender's handle of a notice by its key (MaildropSender.handle,
@@ -138,6 +142,17 @@ class NotificationOutbox:
                 # erased address in each column, so it opens as erased everywhere.
                 recipient = subject_line = body = request["requester_email"]
             else:
+                facts = await notice_facts(connection, order)
+                if notice is NoticeKind.OUTCOME and facts.disclosed_items:
+                    # Queued once per key (above): one link per notice, its token written
+                    # only into this sealed body, its hash into the links.
+                    issued = await issue_for_notice(
+                        connection, request_id, occurred_at, self._links
+                    )
+                    if issued is not None:
+                        facts = replace(
+                            facts, disclosure_link=issued[0], disclosure_link_expires_at=issued[1]
+                        )
                 rendered = render_notice(
                     notice,
                     request_kind=RequestKind(request["kind"]),
@@ -148,7 +163,7 @@ class NotificationOutbox:
                     answer_text=await _recorded_answer(connection, request_id)
                     if notice is NoticeKind.ANSWER
                     else None,
-                    facts=await notice_facts(connection, order),
+                    facts=facts,
                 )
                 recipient, subject_line, body = await vault.seal_all(
                     connection,

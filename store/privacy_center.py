@@ -87,12 +87,14 @@ async def add_challenge(
     code_hash: str,
     created_at: datetime,
     expires_at: datetime,
+    opens_disclosure: str | None = None,
 ) -> None:
+    """`opens_disclosure`: the request whose disclosure the code opens (no form then)."""
     await connection.execute(
         """INSERT INTO privacy_center_challenges
                (challenge_id, address_hash, subject_id, kind, language, submission,
-                code_hash, created_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+                code_hash, created_at, expires_at, opens_disclosure)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
         challenge_id,
         address_hash,
         subject_id,
@@ -102,6 +104,7 @@ async def add_challenge(
         code_hash,
         created_at,
         expires_at,
+        opens_disclosure,
     )
 
 
@@ -132,7 +135,7 @@ async def count_wrong_code(
 
 
 async def mark_verified(
-    connection: Connection, challenge_id: uuid.UUID, verified_at: datetime, request_id: str
+    connection: Connection, challenge_id: uuid.UUID, verified_at: datetime, request_id: str | None
 ) -> None:
     await connection.execute(
         """UPDATE privacy_center_challenges SET verified_at = $2, request_id = $3

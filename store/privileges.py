@@ -63,6 +63,8 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "privacy_center_challenges": _KEEP,
     "privacy_center_notices": _WITHDRAW,
     "privacy_center_status_links": _APPEND,
+    # A disclosure's link (Art 6): issued again, the newest replaces the old one.
+    "privacy_center_disclosure_links": _KEEP,
     # Withdrawn when an act is refused (texts), erased on request (Art 8).
     "personal_data": _WITHDRAW,
     "answers": _WITHDRAW,

@@ -89,14 +89,16 @@ SEALED: tuple[SealedTable, ...] = (
         " FROM privacy_center_challenges WHERE subject_id = $1",
     ),
     # A status link belongs to its request (`pc-status-<request id>`), a one-time code to
-    # the request its challenge became, so retention forgets them with the request.
+    # the request its challenge became or whose disclosure it opens (Article 6), so
+    # retention forgets them with the request.
     SealedTable(
         "privacy_center_notices",
         "notice_id",
         ("recipient", "subject_line", "body"),
         "SELECT n.notice_id AS row_key,"
         " coalesce(CASE WHEN n.idempotency_key LIKE 'pc-status-%'"
-        " THEN substr(n.idempotency_key, 11) END, c.request_id) AS request_id,"
+        " THEN substr(n.idempotency_key, 11) END, c.request_id, c.opens_disclosure)"
+        " AS request_id,"
         " n.recipient, n.subject_line, n.body FROM privacy_center_notices n"
         " LEFT JOIN privacy_center_challenges c"
         " ON n.idempotency_key = 'pc-code-' || c.challenge_id::text"
@@ -290,6 +292,6 @@ async def mark_shredded(connection: Connection, request_ids: list[str], as_of: d
     )
     await connection.execute(
         """UPDATE privacy_center_challenges SET address_hash = 'forgotten'
-            WHERE request_id = ANY($1::text[])""",
+            WHERE request_id = ANY($1::text[]) OR opens_disclosure = ANY($1::text[])""",
         request_ids,
     )

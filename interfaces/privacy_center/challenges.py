@@ -26,6 +26,7 @@ import asyncpg
 import structlog
 
 from mail.sender import NoticeSender
+from store import disclosure_links as links
 from store import privacy_center as stored
 from store.connection import Connection
 from store.outbox import OutgoingNotice
@@ -80,6 +81,7 @@ class Checked:
     verdict: Verdict
     attempts_left: int = 0
     request: dict[str, Any] | None = None  # the submission to make, when VERIFIED
+    opens: str | None = None  # the request whose disclosure a VERIFIED code opens
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,11 @@ class Challenges:
     def csrf_token(self, challenge_id: uuid.UUID, browser: str) -> str:
         """The code form's token: bound to the challenge and the browser's cookie."""
         return _mac(self._key, "csrf", str(challenge_id), browser)
+
+    def opening_mac(self, challenge_id: str, link_hash: str, browser: str) -> str:
+        """A disclosure's opening cookie: bound to the code's challenge, the link and the
+        browser's cookie (interfaces/privacy_center/disclosure.py)."""
+        return _mac(self._key, "disclosure-opening", challenge_id, link_hash, browser)
 
     async def start(
         self,
@@ -114,18 +121,12 @@ class Challenges:
             # A form whose code was never entered is not kept past the code's life.
             await stored.forget_stale_forms(connection, now)
             await stored.lock_address(connection, address_hash)
-            locked = await stored.locked_until(
-                connection, address_hash, now - RATE_WINDOW - LOCKED_FOR
-            )
-            if locked is not None and locked > now:
-                return Started(None, refused=Refusal.ADDRESS_LOCKED)
-            codes = await stored.codes_since(connection, address_hash, now - RATE_WINDOW)
-            if codes >= MAX_CODES_PER_ADDRESS:
-                return Started(None, refused=Refusal.RATE_LIMITED)
+            refused = await self._limited(connection, address_hash, now)
+            if refused is not None:
+                return Started(None, refused=refused)
             vault = vault_of(connection)
             registered = await stored.on_record(connection, vault, email)
             challenge_id = uuid.uuid4()
-            code = f"{secrets.randbelow(10**6):06d}"
             submission = None
             if registered is not None:
                 # The address on record, as recorded: the requester's e-mail the lifecycle
@@ -135,37 +136,108 @@ class Challenges:
                     registered[0],
                     {"requester": {"name": name, "email": registered[1]}, "details": details},
                 )
-            await stored.add_challenge(
+            notice_id = await self._issue(
                 connection,
                 challenge_id=challenge_id,
                 address_hash=address_hash,
-                subject_id=registered[0] if registered else None,
+                to=registered,
                 kind=kind,
                 language=language,
                 submission=submission,
-                code_hash=_mac(self._key, "code", str(challenge_id), code),
-                created_at=now,
-                expires_at=now + CODE_VALID_FOR,
+                now=now,
+                code_message=code_message,
             )
-            notice_id = None
-            if registered is not None:
-                message: Message = code_message(code)
-                notice_id = await _queue(
-                    connection,
-                    f"pc-code-{challenge_id}",
-                    "one_time_code",
-                    registered[0],
-                    registered[1],
-                    message,
-                )
         log.info("privacy center challenge made", challenge_id=str(challenge_id), kind=kind)
         return Started(challenge_id, notice_id)
 
-    async def check(self, challenge_id: uuid.UUID, code: str, *, now: datetime) -> Checked:
-        """The code entered for a challenge. A wrong one counts; the third locks it."""
+    async def start_opening(
+        self, request_id: str, *, language: str, now: datetime, code_message: Any
+    ) -> Started:
+        """Article 6: a fresh code that opens the request's disclosure, sent to the address
+        on record (store/disclosure_links.addressee), under the same limits as a form's."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            to = await links.addressee(connection, request_id)
+            if to is None:  # erased meanwhile: nobody to send it to, nothing to open
+                return Started(None)
+            address_hash = _mac(self._key, "address", to[1].strip().lower())
+            await stored.lock_address(connection, address_hash)
+            refused = await self._limited(connection, address_hash, now)
+            if refused is not None:
+                return Started(None, refused=refused)
+            challenge_id = uuid.uuid4()
+            notice_id = await self._issue(
+                connection,
+                challenge_id=challenge_id,
+                address_hash=address_hash,
+                to=to,
+                kind="disclosure",
+                language=language,
+                submission=None,
+                opens=request_id,
+                now=now,
+                code_message=code_message,
+            )
+        log.info("privacy center disclosure code made", challenge_id=str(challenge_id))
+        return Started(challenge_id, notice_id)
+
+    async def _limited(
+        self, connection: Connection, address_hash: str, now: datetime
+    ) -> Refusal | None:
+        """Whether the address may be sent another code now (inside its lock)."""
+        locked = await stored.locked_until(connection, address_hash, now - RATE_WINDOW - LOCKED_FOR)
+        if locked is not None and locked > now:
+            return Refusal.ADDRESS_LOCKED
+        codes = await stored.codes_since(connection, address_hash, now - RATE_WINDOW)
+        if codes >= MAX_CODES_PER_ADDRESS:
+            return Refusal.RATE_LIMITED
+        return None
+
+    async def _issue(
+        self,
+        connection: Connection,
+        *,
+        challenge_id: uuid.UUID,
+        address_hash: str,
+        to: tuple[str, str] | None,
+        kind: str,
+        language: str,
+        submission: Any,
+        now: datetime,
+        code_message: Any,
+        opens: str | None = None,
+    ) -> int | None:
+        """The challenge, its code kept as a keyed hash, and the code's message queued to
+        `to` (subject, address on record); none is sent when `to` is None."""
+        code = f"{secrets.randbelow(10**6):06d}"
+        await stored.add_challenge(
+            connection,
+            challenge_id=challenge_id,
+            address_hash=address_hash,
+            subject_id=to[0] if to else None,
+            kind=kind,
+            language=language,
+            submission=submission,
+            code_hash=_mac(self._key, "code", str(challenge_id), code),
+            created_at=now,
+            expires_at=now + CODE_VALID_FOR,
+            opens_disclosure=opens,
+        )
+        if to is None:
+            return None
+        message: Message = code_message(code)
+        return await _queue(
+            connection, f"pc-code-{challenge_id}", "one_time_code", to[0], to[1], message
+        )
+
+    async def check(
+        self, challenge_id: uuid.UUID, code: str, *, now: datetime, opens: str | None = None
+    ) -> Checked:
+        """The code entered for a challenge. A wrong one counts; the third locks it.
+        `opens`: the request whose disclosure the code must open (None: a form's code); a
+        challenge of the other kind is unknown here, so neither page spends the other's."""
         async with self._pool.acquire() as connection, connection.transaction():
             row = await stored.challenge_for_update(connection, challenge_id)
-            if row is None:
+            if row is None or row["opens_disclosure"] != opens:
                 return Checked(Verdict.UNKNOWN)
             right = hmac.compare_digest(
                 row["code_hash"], _mac(self._key, "code", str(challenge_id), code.strip())
@@ -177,7 +249,12 @@ class Challenges:
                 if row["submission"] is None
                 else vault_of(connection).open_json(row["submission"])
             )
+            opens = row["opens_disclosure"]
             if row["verified_at"] is not None:
+                # A code that opens a disclosure is used once; a browser that entered it
+                # is let in by its opening (interfaces/privacy_center/disclosure.py).
+                if opens is not None:
+                    return Checked(Verdict.USED)
                 # The code was right before; the request is still to be recorded only if
                 # that failed (submit() is idempotent on the request id, so try again).
                 if right and form is not None:
@@ -187,7 +264,7 @@ class Challenges:
                 return Checked(Verdict.LOCKED)
             if row["expires_at"] <= now:
                 return Checked(Verdict.EXPIRED)
-            if not right or form is None:
+            if not right or (form is None and opens is None):
                 wrong = row["failed_attempts"] + 1
                 locked = wrong >= MAX_WRONG_CODES
                 await stored.count_wrong_code(
@@ -197,6 +274,11 @@ class Challenges:
                 if locked:
                     return Checked(Verdict.LOCKED)
                 return Checked(Verdict.WRONG, attempts_left=MAX_WRONG_CODES - wrong)
+            if opens is not None:
+                await stored.mark_verified(connection, challenge_id, now, None)
+                log.info("privacy center disclosure code verified", challenge_id=str(challenge_id))
+                return Checked(Verdict.VERIFIED, opens=opens)
+            assert form is not None  # a form's code was checked against its form above
             request_id = f"pc-{secrets.token_hex(10)}"
             await stored.mark_verified(connection, challenge_id, now, request_id)
         log.info(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from domain.disclosure_delivery import DEFAULT_LINK_DAYS, MAX_LINK_DAYS, MIN_LINK_DAYS
 from runtime.settings.base import Concern, IpAddress, host_port
 
 
@@ -32,6 +33,14 @@ class ApiSettings(Concern):
         description="The privacy center's address as people reach it, for links in notices "
         "(e.g. https://privacy.example.jp); unset: http://<DSR_API_HOST>:"
         "<DSR_API_PORT>.",
+    )
+    disclosure_link_days: int = Field(
+        default=DEFAULT_LINK_DAYS,
+        ge=MIN_LINK_DAYS,
+        le=MAX_LINK_DAYS,
+        validation_alias="DSR_DISCLOSURE_LINK_DAYS",
+        description="How many days the link in a disclosure's outcome notice opens the "
+        "disclosure in the privacy center (Article 6); the notice states the date.",
     )
     token: str | None = Field(
         default=None,

@@ -474,7 +474,10 @@ async def test_an_outcome_notice_opens_the_disclosure_and_the_reason(
         event(request_id, EventType.DECISION_RECORDED, outcome="disclosed_in_full")
     )
     body = await _outcome_notice(pool, request_id)
-    assert PHONE in body and body.startswith(f"Dear {NAME},")
+    # Review item 36: the items are delivered through the privacy center; the notice
+    # links to them and carries no value.
+    assert PHONE not in body and body.startswith(f"Dear {NAME},")
+    assert "contact information (1 item)" in body and "/disclosure/" in body
 
     # Its data forgotten, the facts are gathered without a crash (the outbox composes
     # nothing then: the recipient is forgotten with them).

@@ -40,12 +40,27 @@ SYSTEMS = (
     ("paper-files", "owner", "2"),
     ("call-centre", "owner_found", "1"),
 )
+# A disclosure's items are delivered in the privacy center; its notice links there.
+LINK = {
+    "disclosure_link": "https://privacy.example.jp/disclosure/tok",
+    "disclosure_link_expires_at": DUE,
+}
 _OUTCOME_FACTS: dict[Outcome, NoticeFacts] = {
     Outcome.DISCLOSED_IN_FULL: NoticeFacts(
-        disclosed_items=DISCLOSED, invoice_id="inv-7", amount_yen=1000, fee_paid=True
+        disclosed_items=DISCLOSED, invoice_id="inv-7", amount_yen=1000, fee_paid=True, **LINK
     ),
+    Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING: NoticeFacts(
+        disclosed_items=DISCLOSED,
+        excluded={"history": 2},
+        invoice_id="inv-7",
+        amount_yen=1000,
+        fee_paid=True,
+        **LINK,
+    ),
+    Outcome.NOTHING_TO_DISCLOSE: NoticeFacts(),
     Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC: NoticeFacts(
         disclosed_items=DISCLOSED,
+        **LINK,
         excluded={"history": 2, "characteristic": 1},
         included=("characteristic",),
         inclusion_reason="You asked for your interest segments in particular.",
@@ -61,6 +76,7 @@ _OUTCOME_FACTS: dict[Outcome, NoticeFacts] = {
         invoice_id="inv-7",
         amount_yen=1000,
         fee_paid=True,
+        **LINK,
     ),
     Outcome.DISCLOSURE_REFUSED: NoticeFacts(
         refusal_grounds=("risk_to_life_body_property_or_rights", "violation_of_other_laws"),
@@ -127,9 +143,8 @@ _OUTCOME_FACTS: dict[Outcome, NoticeFacts] = {
 }
 # Outcomes a notice words differently with other facts.
 _VARIANTS: dict[str, tuple[Outcome, NoticeFacts]] = {
-    "disclosed_in_full, nothing held": (Outcome.DISCLOSED_IN_FULL, NoticeFacts()),
-    "disclosed_except, only excluded held": (
-        Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+    "nothing_to_disclose, only what does not identify held": (
+        Outcome.NOTHING_TO_DISCLOSE,
         NoticeFacts(excluded={"history": 1}),
     ),
     "correction_made, none made": (

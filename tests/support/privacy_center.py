@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 
+from domain.decisions import Outcome
+from domain.events import EventType
+from domain.messages import QueueNotice
+from domain.notices import NoticeKind
+from domain.requests import workflow_id_for
+from store.disclosure_links import LinkSettings
+from store.events import EventStore
+from store.intake import IntakeStore
+from store.outbox import NotificationOutbox, OutgoingNotice
 from store.sealing import vault_of
+from tests.support.builders import POLICY, event, parsed
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _CODE = re.compile(r"^\s+(\d{6})$", re.MULTILINE)
@@ -80,3 +93,61 @@ class Center:
             for m in self.mails()
             if m["to"] == address and m["message_id"].startswith("pc-code-")
         ]
+
+    async def disclosed(
+        self,
+        address: str,
+        items: list[dict[str, Any]],
+        *,
+        withheld: dict[str, int] | None = None,
+        language: str = "en",
+    ) -> tuple[str, str]:
+        """A subject with `address` on record whose disclosure request was decided and
+        compiled with `items` (as store/decision_effects.py compiles them, with recipients
+        and purposes), and its outcome notice queued by the service's outbox: the request
+        id and the notice's body as the person receives it."""
+        subject_id = await self.registered(address, f"subj-dis-{uuid.uuid4().hex[:8]}")
+        request_id = f"dis-{uuid.uuid4().hex[:12]}"
+        await IntakeStore(self.pool).record_submission(
+            parsed(
+                "disclosure",
+                request_id,
+                subject_id,
+                email=address,
+                language=language,
+            ),
+            POLICY,
+        )
+        events = EventStore(self.pool)
+        outcome = Outcome.DISCLOSED_IN_PART if withheld else Outcome.DISCLOSED_IN_FULL
+        decided = {"outcome": outcome.value}
+        if withheld:
+            decided |= {
+                "refusal_grounds": "violation_of_other_laws",
+                "withheld_categories": ",".join(withheld),
+            }
+        await events.append(event(request_id, EventType.DECISION_RECORDED, **decided))
+        now = datetime.now(UTC)
+        async with self.pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                """INSERT INTO disclosures (request_id, items, compiled_at, excluded, withheld)
+                   VALUES ($1, $2, $3, '{}', $4)""",
+                request_id,
+                await vault_of(connection).seal_json(connection, subject_id, items),
+                now,
+                withheld or {},
+            )
+        outbox = NotificationOutbox(
+            self.pool, events, disclosure_links=LinkSettings(base_url="http://testserver")
+        )
+        notification_id = await outbox.queue(
+            QueueNotice(
+                request_id=request_id,
+                notice=NoticeKind.OUTCOME,
+                idempotency_key=f"{workflow_id_for(request_id)}:notice:outcome",
+                occurred_at=now,
+            )
+        )
+        sent = await outbox.pending(notification_id)
+        assert isinstance(sent, OutgoingNotice)
+        return request_id, sent.body

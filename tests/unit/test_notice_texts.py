@@ -141,6 +141,8 @@ def test_art6_to_8_every_notice_renders_whole(
         ),
         refusal_grounds=("significant_hindrance_to_business",),
         disclosed_items=(("financial", "bank", value, False),),
+        disclosure_link="https://privacy.example.jp/disclosure/tok",
+        disclosure_link_expires_at=LATE,
         excluded={"history": 1},
         withheld={"identity": 1},
         included=("characteristic",),

@@ -224,7 +224,12 @@ def test_art6_p1_refusal_names_its_grounds_and_charges_nothing() -> None:
 # Article 6 ¶2 -------------------------------------------------------------------------
 
 ITEMS = (("identity", "name", "Hanako Yamada", False), ("contact", "email", "h@ex.jp", True))
-EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic": 1}}
+# Article 6 items are delivered in the privacy center: the notice carries the link.
+LINK = {
+    "disclosure_link": "https://privacy.example.jp/disclosure/tok",
+    "disclosure_link_expires_at": LATE,
+}
+EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic": 1}, **LINK}
 
 
 @pytest.mark.parametrize(
@@ -233,9 +238,10 @@ EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic":
         (
             EN,
             (
-                "Identity information / Name: Hanako Yamada",
-                "Contact information / E-mail address: h@ex.jp",
-                "(use suspended)",
+                "identity information (1 item)",
+                "contact information (1 item)",
+                "https://privacy.example.jp/disclosure/tok",
+                "until 10 December 2026",
                 "Article 6, second paragraph",
                 "in a form that does not identify you:",
                 "history information (3 items)",
@@ -245,8 +251,9 @@ EXCEPT = {"disclosed_items": ITEMS, "excluded": {"history": 3, "characteristic":
         (
             JA,
             (
-                "本人を識別する情報／氏名：Hanako Yamada",
-                "連絡先情報／メールアドレス：h@ex.jp",
+                "本人を識別する情報（1件）",
+                "連絡先情報（1件）",
+                "2026年12月10日まで",
                 "第6条第2項",
                 "お客様を識別できない形",
                 "履歴情報（3件）",
@@ -263,6 +270,8 @@ def test_art6_p2_notice_lists_what_was_disclosed_and_what_was_left_out(
     the notice says so, with counts, and lists every item."""
     text = outcome(OC.DISCLOSED_EXCEPT_NOT_IDENTIFYING, RK.DISCLOSURE, language, **EXCEPT)
     assert all(w in text for w in words), text
+    # Review item 36: the items themselves are in the privacy center, behind the link.
+    assert "Hanako Yamada" not in text and "h@ex.jp" not in text
 
 
 @pytest.mark.parametrize("language", [EN, JA])
@@ -325,10 +334,10 @@ def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
                 "we include what we hold of history information in a form that does not "
                 "identify you",
                 "Reason, in our staff's words: asked twice",
-                "History information / logins: 42 logins",
+                "history information (1 item)",
             ),
         ),
-        (JA, ("識別できない形で保有する履歴情報も開示します", "asked twice", "履歴情報／logins")),
+        (JA, ("識別できない形で保有する履歴情報も開示します", "asked twice", "履歴情報（1件）")),
     ):
         text = outcome(
             OC.DISCLOSED_IN_FULL,
@@ -337,8 +346,10 @@ def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
             disclosed_items=items,
             included=("history",),
             inclusion_reason="asked twice",
+            **LINK,
         )
         assert all(w in text for w in words), text
+        assert "42 logins" not in text
 
 
 def test_art6_p2_opening_does_not_except_an_included_category() -> None:
@@ -352,6 +363,7 @@ def test_art6_p2_opening_does_not_except_an_included_category() -> None:
         excluded={"characteristic": 1},
         included=("history",),
         inclusion_reason="asked twice",
+        **LINK,
     )
     assert "except history and characteristic information" not in text, text
 

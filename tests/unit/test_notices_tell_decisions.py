@@ -83,6 +83,8 @@ def test_art6_the_opening_follows_what_was_done_not_the_label_decided() -> None:
         outcome=Outcome.DISCLOSED_IN_FULL,
         disclosed_items=(("contact", "phone", "090", False),),
         excluded={"history": 1},
+        disclosure_link="https://privacy.example.jp/disclosure/tok",
+        disclosure_link_expires_at=DUE,
     )
     assert "all the personal information" not in text and "except what Article 6" in text
 

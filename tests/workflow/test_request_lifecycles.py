@@ -116,9 +116,15 @@ async def test_art6_p2_disclosure_says_what_it_left_out_and_discloses_every_othe
     assert record["withheld"] == {}
     async with pool.acquire() as connection:
         assert len(vault_of(connection).open_json(record["items"])) == 6
+        compiled = {i["field"]: i["value"] for i in vault_of(connection).open_json(record["items"])}
     notice = await outcome_notice(pool, request.id)
+    # Review item 36: the items are delivered in the privacy center; the notice counts
+    # them and links there, and carries no value.
     for shown in ("name", "phone", "address", "bank_account", "purchases"):
-        assert HELD_VALUES[shown] in notice
+        assert compiled[shown] == HELD_VALUES[shown]
+    for value in ("phone", "address", "bank_account", "purchases"):  # the name greets
+        assert HELD_VALUES[value] not in notice
+    assert "/disclosure/" in notice and "The link can be used until" in notice
     assert HELD_VALUES["segment"] not in notice and "Login history" not in notice
     assert "history information (1 item)" in notice
     assert "characteristic information (2 items)" in notice
@@ -161,7 +167,12 @@ async def test_art6_p2_in_principle_an_operator_may_include_history_with_a_reaso
     await _pay(rig.client, pool, request.id)
     assert (await _result(rig.client, request.id))["outcome"] == "disclosed_in_full"
     notice = await outcome_notice(pool, request.id)
-    assert HELD_VALUES["segment"] in notice and "History information / Login history" in notice
+    # The included categories are disclosed (in the privacy center: item 36), and counted.
+    assert "characteristic information (2 items)" in notice and "/disclosure/" in notice
+    sealed = await pool.fetchval("SELECT items FROM disclosures WHERE request_id=$1", request.id)
+    async with pool.acquire() as connection:
+        compiled = {i["field"]: i["value"] for i in vault_of(connection).open_json(sealed)}
+    assert compiled["segment"] == HELD_VALUES["segment"] and "login_history" in compiled
     assert REASON in notice and "Left out under that clause" not in notice
     await check_record(rig.client, pool, request.id, "disclosure_full")
 
@@ -185,7 +196,8 @@ async def test_partial_disclosure_withholds_a_category_on_an_article_6_ground(
     await _pay(rig.client, pool, request.id)
     assert (await _result(rig.client, request.id))["outcome"] == "disclosed_in_part"
     notice = await outcome_notice(pool, request.id)
-    assert HELD_VALUES["bank_account"] not in notice and HELD_VALUES["phone"] in notice
+    assert HELD_VALUES["bank_account"] not in notice and HELD_VALUES["phone"] not in notice
+    assert "/disclosure/" in notice  # the disclosed items are in the privacy center (item 36)
     assert REASON in notice and "業務の適正な実施に著しい支障" in notice
     assert "金融情報（1件）" in notice  # in Japanese, as asked
     # N3: the person's own history is personal information, disclosed, not left out.

@@ -1,0 +1,236 @@
+# ruff: noqa: RUF001 - the Japanese notice is written with full-width punctuation
+"""Article 6 delivered through the privacy center (review item 36, "disclosures sent bank
+and card data in plain e-mail"): the outcome e-mail carries a link and its expiry, never a
+disclosed value; the link's rules (expiry, erasure, how long an entered code opens it)
+and what a download holds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.decisions import Outcome
+from domain.disclosure_delivery import (
+    DEFAULT_LINK_DAYS,
+    OPENED_FOR,
+    LinkState,
+    counts_by_category,
+    disclosed_items,
+    download_document,
+    link_expires_at,
+    link_state,
+    opened_until,
+    still_open,
+)
+from domain.notices import NoticeFacts, NoticeKind, render_notice
+from domain.requests import Language, RequestKind
+
+ISSUED = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+CARD = "4111 1111 1111 1111"
+BANK = "MUFG 0001 1234567"
+LICENCE = "DL-123456789012"
+COMPILED = [
+    {
+        "category": "financial",
+        "field": "card_number",
+        "value": CARD,
+        "suspended": False,
+        "system": "crm",
+        "collection": "customers",
+        "purpose": "billing",
+        "recipients": [
+            {
+                "partner_id": "pay-co",
+                "name": "Pay Co.",
+                "relationship": "entrustment",
+                "basis": "not_third_party",
+            }
+        ],
+    },
+    {"category": "financial", "field": "bank_account", "value": BANK, "suspended": True},
+    {
+        "category": "identity",
+        "field": "licence",
+        "value": LICENCE,
+        "purpose": "kyc",
+        "recipients": [],
+    },
+]
+
+
+def test_item36_a_link_expires_the_set_number_of_days_after_it_is_issued() -> None:
+    """Item 36: the link is valid for a stated period (30 days unless set)."""
+    assert DEFAULT_LINK_DAYS == 30
+    assert link_expires_at(ISSUED, DEFAULT_LINK_DAYS) == ISSUED + timedelta(days=30)
+    assert link_expires_at(ISSUED, 1) == ISSUED + timedelta(days=1)
+
+
+@pytest.mark.parametrize("days", [0, -1, 366])
+def test_item36_a_link_period_out_of_bounds_is_refused(days: int) -> None:
+    with pytest.raises(ValueError, match="valid for 1 to 365 days"):
+        link_expires_at(ISSUED, days)
+
+
+def test_item36_an_issue_time_without_zone_is_refused() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        link_expires_at(datetime(2026, 12, 6, 12, 0), 30)
+
+
+def test_item36_the_link_opens_until_its_expiry_and_not_at_it() -> None:
+    """Item 36: after expiry, nothing of the items is shown; expiry is said before
+    erasure, and an unknown link is unknown."""
+    expires = link_expires_at(ISSUED, 30)
+    state = {
+        "before": link_state(
+            found=True, expires_at=expires, erased=False, now=expires - timedelta(seconds=1)
+        ),
+        "at": link_state(found=True, expires_at=expires, erased=False, now=expires),
+        "erased": link_state(found=True, expires_at=expires, erased=True, now=ISSUED),
+        "erased_expired": link_state(found=True, expires_at=expires, erased=True, now=expires),
+        "unknown": link_state(found=False, expires_at=None, erased=False, now=ISSUED),
+    }
+    assert state == {
+        "before": LinkState.OPEN,
+        "at": LinkState.EXPIRED,
+        "erased": LinkState.ERASED,
+        "erased_expired": LinkState.EXPIRED,
+        "unknown": LinkState.UNKNOWN,
+    }
+
+
+def test_item36_an_entered_code_opens_for_a_while_never_past_the_link() -> None:
+    expires = link_expires_at(ISSUED, 1)
+    entered = ISSUED + timedelta(hours=2)
+    assert opened_until(entered, expires) == entered + OPENED_FOR
+    late = expires - timedelta(minutes=5)
+    assert opened_until(late, expires) == expires
+    open_now = dict(verified_at=entered, link_expires=expires, erased=False)
+    assert still_open(**open_now, now=entered + OPENED_FOR - timedelta(seconds=1))
+    assert not still_open(**open_now, now=entered + OPENED_FOR)
+    assert not still_open(**open_now, now=entered - timedelta(seconds=1))
+    assert not still_open(verified_at=None, link_expires=expires, erased=False, now=entered)
+    assert not still_open(verified_at=entered, link_expires=expires, erased=True, now=entered)
+
+
+def test_item36_the_download_holds_each_item_with_its_recipients_and_purpose() -> None:
+    """Item 36: the download holds what was disclosed, each item with where it is kept,
+    its purpose of use and its recipients (None where the compiled item names none)."""
+    items = disclosed_items(COMPILED)
+    document = download_document(request_id="req-1", compiled_at=ISSUED, items=items)
+    assert document == {
+        "request_id": "req-1",
+        "compiled_at": "2026-12-06T12:00:00+00:00",
+        "items": [
+            {
+                "category": "financial",
+                "field": "card_number",
+                "value": CARD,
+                "use_suspended": False,
+                "system": "crm",
+                "collection": "customers",
+                "purpose": "billing",
+                "recipients": [
+                    {
+                        "partner_id": "pay-co",
+                        "name": "Pay Co.",
+                        "relationship": "entrustment",
+                        "basis": "not_third_party",
+                    }
+                ],
+            },
+            {
+                "category": "financial",
+                "field": "bank_account",
+                "value": BANK,
+                "use_suspended": True,
+                "system": None,
+                "collection": None,
+                "purpose": None,
+                "recipients": None,  # compiled without them: not "nobody"
+            },
+            {
+                "category": "identity",
+                "field": "licence",
+                "value": LICENCE,
+                "use_suspended": False,
+                "system": None,
+                "collection": None,
+                "purpose": "kyc",
+                "recipients": [],
+            },
+        ],
+    }
+    assert counts_by_category(COMPILED) == {"financial": 2, "identity": 1}
+
+
+def _outcome(language: Language, **facts: object) -> str:
+    return render_notice(
+        NoticeKind.OUTCOME,
+        request_kind=RequestKind.DISCLOSURE,
+        request_id="req-36",
+        requester_name="Hanako",
+        language=language,
+        zone=ZoneInfo("Asia/Tokyo"),
+        facts=NoticeFacts(**facts),  # type: ignore[arg-type]
+    ).body
+
+
+ITEMS = tuple((i["category"], i["field"], i["value"], bool(i.get("suspended"))) for i in COMPILED)
+LINK = "https://privacy.example.jp/disclosure/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            Language.EN,
+            (
+                "not in this e-mail",
+                "financial information (2 items)",
+                LINK,
+                "until 5 January 2027",
+                "one-time code",
+                "Withheld under Article 6: transaction records (4 items)",
+                "history information (2 items)",
+            ),
+        ),
+        (
+            Language.JA,
+            (
+                "このメールには記載しておりません",
+                LINK,
+                "2027年1月5日まで",
+                "確認コード",
+                "取引記録（4件）",
+            ),
+        ),
+    ],
+)
+def test_item36_the_outcome_email_links_to_the_disclosure_and_carries_no_value(
+    language: Language, words: tuple[str, ...]
+) -> None:
+    """Item 36 (R "O disclosed_full lists the values"): the e-mail says the disclosure is
+    ready, links to it, says until when, and still what was withheld and left out; no
+    card number, bank account or licence number is in it."""
+    text = _outcome(
+        language,
+        outcome=Outcome.DISCLOSED_IN_PART,
+        disclosed_items=ITEMS,
+        withheld={"transaction": 4},
+        excluded={"history": 2},
+        refusal_grounds=("violation_of_other_laws",),
+        disclosure_link=LINK,
+        disclosure_link_expires_at=link_expires_at(ISSUED, 30),
+    )
+    assert all(w in text for w in words), text
+    for value in (CARD, BANK, LICENCE, "card_number", "bank_account"):
+        assert value not in text
+
+
+def test_item36_a_disclosure_notice_without_its_link_is_not_written() -> None:
+    """Items disclosed and no link: the e-mail would tell the person of data they cannot
+    reach; it is refused rather than sent."""
+    with pytest.raises(ValueError, match="needs the link"):
+        _outcome(Language.EN, outcome=Outcome.DISCLOSED_IN_FULL, disclosed_items=ITEMS)
