@@ -15,13 +15,13 @@ from typing import Any
 import asyncpg
 
 from domain.authority import Role
-from domain.provision_register import ProvisionFinding
+from domain.provision_rule import ProvisionFinding
 from interfaces.cli.records import emit
 from runtime.settings import Settings
 from service.acts import Forbidden
 from service.requests import Diverged, Unavailable, connections, signed_in
 from store.accounts import Accounts
-from store.provisions import check_provisions
+from store.provision_check import check_provisions
 
 READERS = frozenset({Role.OPERATOR, Role.AUDITOR, Role.ADMIN})
 DOING = "dsr provisions check"

@@ -16,16 +16,17 @@ import pytest
 
 from domain.authority import Role
 from domain.inventory import parse_inventory
-from domain.provision_register import FindingKind, OptOutMatter
+from domain.provision_register import OptOutMatter
+from domain.provision_rule import FindingKind
 from runtime.act_key import load_act_key
 from starter import main
 from store.accounts import Accounts
 from store.database import create_pool
 from store.inventory import InventoryLoad, InventoryStore, RegisterConflict
+from store.provision_check import check_provisions
 from store.provisions import (
     BASES_STREAM,
     CONSENTS_STREAM,
-    check_provisions,
     withdraw_standing_consents,
 )
 from store.registers import verify_stream

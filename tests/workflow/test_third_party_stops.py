@@ -14,7 +14,8 @@ from domain.deadlines import Step
 from domain.inventory import parse_inventory
 from service import acts
 from store.inventory import InventoryStore
-from store.provisions import CONSENTS_STREAM, check_provisions
+from store.provision_check import check_provisions
+from store.provisions import CONSENTS_STREAM
 from store.registers import verify_stream
 from tests.support.privacy import HELD_VALUES, PERSONAL, REASON
 from tests.support.scenarios import (
