@@ -31,17 +31,18 @@ from tests.support.sealing import assert_sealed, opened, sealed
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "inventory.json"
 # The example's counts: user-42 lists 12 items and user-7 three; each also gets name and
-# email. Its registers: one purpose, six partners' footings, one consent.
+# email. Its registers: two purposes (one includes the opt-out provision), six partners'
+# footings, one consent.
 FIRST_LOAD = InventoryLoad(
     subjects_added=2,
     items_added=19,
     provisions_added=7,
-    purposes_added=1,
+    purposes_added=2,
     bases_added=6,
     consents_added=1,
 )
-RECORDS = 2 + 19 + 7 + 1 + 6 + 1
-REGISTERS = 1 + 6 + 1
+RECORDS = 2 + 19 + 7 + 2 + 6 + 1
+REGISTERS = 2 + 6 + 1
 
 
 def example(unique: str) -> dict[str, Any]:
@@ -52,6 +53,8 @@ def example(unique: str) -> dict[str, Any]:
         purpose["id"] = f"{purpose['id']}_{unique}"
     for basis in data["provision_bases"]:
         basis["partner"] = partner(basis["partner"], unique)
+        if "purpose" in basis.get("opt_out", {}):
+            basis["opt_out"]["purpose"] = f"{basis['opt_out']['purpose']}_{unique}"
     for subject in data["subjects"]:
         subject["subject_id"] = f"{subject['subject_id']}-{unique}"
         for item in subject["items"]:
@@ -517,7 +520,7 @@ async def test_the_command_loads_and_says_what_it_did(
     await cli_inventory.run(command(["inventory", "load", str(file)]), settings)
     assert capsys.readouterr().out == (
         f"inventory {file} loaded: subjects 2 added, 0 changed; items 19 added, 0 changed; "
-        "provisions 7 added, 0 changed; purposes 1 added; provision bases 6 added, 0 changed; "
+        "provisions 7 added, 0 changed; purposes 2 added; provision bases 6 added, 0 changed; "
         "consents 1 added, 0 changed; 0 unchanged\n"
     )
     await cli_inventory.run(command(["--output", "json", "inventory", "load", str(file)]), settings)
@@ -580,7 +583,7 @@ async def test_the_command_refuses_a_file_that_would_change_a_purpose(
         f"{file}: conflicts with the registers (1 problem); nothing was loaded"
     )
     assert capsys.readouterr().err.startswith(
-        "dsr: refused inventory: purposes.1: billing is in the register already with another "
+        "dsr: refused inventory: purposes.2: billing is in the register already with another "
         "text (version 1); a purpose is changed by Article 4's procedure, `dsr purposes "
         "change`, not by a load\n"
     )
