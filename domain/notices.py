@@ -71,6 +71,9 @@ class NoticeFacts:
     already_stopped: tuple[str, ...] = ()
     continued_partners: tuple[tuple[str, str], ...] = ()  # (partner, exception)
     not_third_parties: tuple[tuple[str, str], ...] = ()  # (partner, relationship)
+    # Art 5 ¶2, as on record: (partner, relationship, ((particular, text), ...))
+    particulars: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = ()
+    consents_kept: tuple[str, ...] = ()  # stopped, consent kept: a typed address only (N13)
     unknown_partners: tuple[str, ...] = ()
     # The organisation's systems (connectors/): (system, what, detail) each, `what` one of
     # done, nothing, kept, waived, not_reached, owner; detail a count or a reason
@@ -373,6 +376,8 @@ def _provision(w: _Writer, facts: NoticeFacts) -> None:
         w.add("provision.continued", partner=partner, exception=w.t(f"exception.{exception}"))
     if facts.already_stopped:
         w.add("provision.already_stopped", partners=w.join(facts.already_stopped))
+    if facts.consents_kept:
+        w.add("provision.consent_kept", partners=w.join(facts.consents_kept))
     if not (facts.stopped_partners or facts.continued_partners or facts.already_stopped):
         w.add("provision.none")
     if facts.not_third_parties:
@@ -384,5 +389,7 @@ def _provision(w: _Writer, facts: NoticeFacts) -> None:
             relationships=relationships,
             partners=w.join(p for p, _ in facts.not_third_parties),
         )
+    for partner, relationship, particulars in facts.particulars:
+        w.add(f"provision.particulars.{relationship}", partner=partner, **dict(particulars))
     if facts.unknown_partners:
         w.add("provision.unknown", partners=w.join(facts.unknown_partners))

@@ -181,6 +181,19 @@ def _problems(
     return problems
 
 
+def standing_footing(
+    own: tuple[Relationship, ProvisionBasis], basis: BasisRecord | None
+) -> tuple[Relationship, ProvisionBasis]:
+    """Article 5 ¶2 (N5): the footing a stop request judges a partner by: the register's
+    (else the provision's own), except that a joint use or an entrustment without its
+    particulars on record is a third party, so the person's request stops it (its basis,
+    `not_third_party`, is none of ¶1's exceptions)."""
+    relationship, legal_basis = (basis.relationship, basis.legal_basis) if basis else own
+    if particulars_missing(relationship, basis):
+        return Relationship.THIRD_PARTY, legal_basis
+    return relationship, legal_basis
+
+
 def particulars_missing(relationship: Relationship, basis: BasisRecord | None) -> list[str]:
     """Article 5 ¶2: what a joint use or an entrustment lacks on record to stand as "not a
     third party"; a partner lacking any is a third party (its provision needs a basis of

@@ -27,6 +27,7 @@ from domain.requests import DataCategory, RequestKind
 from store.connection import Connection
 from store.decision_effects import item_label
 from store.identity_checks import code_verified, registration_matched
+from store.provision_notice import not_third_party_facts
 from store.sealing import ERASED, vault_of
 
 _CLOSING = {
@@ -296,6 +297,8 @@ async def _provision_facts(connection: Connection, request_id: str, stopped: dic
         "continued_partners": tuple(
             tuple(c.split(":", 1)) for c in _split(stopped.get("continued"))
         ),
-        "not_third_parties": tuple((p, r) for p, r in relation.items() if r != "third_party"),
         "unknown_partners": tuple(p for p in named if p not in relation),
+        "consents_kept": _split(stopped.get("consents_kept")),  # N13
+        # Article 5 ¶2 as judged, with the particulars on record (N5).
+        **await not_third_party_facts(connection, relation, found),
     }
