@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from domain.holdings import ProvisionBasis, Relationship
+from domain.identity import ONE_TIME_CODE, REGISTRATION_MATCH, withdraws_consent
 from domain.inventory import parse_inventory
 from domain.provision_register import (
     BasisRecord,
@@ -26,6 +27,7 @@ from domain.provision_rule import (
     may_provide,
     provision_findings,
     purposes_including_provision,
+    standing_footing,
 )
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "inventory.json"
@@ -416,3 +418,31 @@ def test_n1_what_a_provision_may_carry_is_what_the_findings_leave(
     whole = [f for f in findings if not f.items]
     barred = {i for f in findings for i in f.items}
     assert carried == (set() if whole else on_record.data_items - barred)
+
+
+def test_n5_a_stop_judges_joint_use_and_entrustment_without_particulars_as_third_parties() -> None:
+    """N5: "not a third party" is no longer taken from the label: without Article 5 ¶2's
+    particulars on record the partner stands as a third party whose basis
+    (`not_third_party`) is no exception, so the person's stop request stops it."""
+    own = (JOINT, ProvisionBasis.NOT_THIRD_PARTY)
+    assert standing_footing(own, None) == (THIRD, ProvisionBasis.NOT_THIRD_PARTY)
+    joint = BasisRecord("p-1", JOINT, ProvisionBasis.NOT_THIRD_PARTY, joint_use=PARTICULARS)
+    assert standing_footing(own, joint) == own
+    entrusted = (Relationship.ENTRUSTMENT, ProvisionBasis.NOT_THIRD_PARTY)
+    assert standing_footing(entrusted, None)[0] is THIRD
+    whole = BasisRecord(
+        "p-1", Relationship.ENTRUSTMENT, ProvisionBasis.NOT_THIRD_PARTY, entrustment=ENTRUSTED
+    )
+    assert standing_footing(entrusted, whole) == entrusted
+    succession = (Relationship.BUSINESS_SUCCESSION, ProvisionBasis.NOT_THIRD_PARTY)
+    assert standing_footing(succession, None) == succession
+    assert ProvisionBasis.NOT_THIRD_PARTY.exception is None  # so it cannot be continued
+
+
+def test_n13_only_a_proven_identity_withdraws_consents_on_a_stop() -> None:
+    """N13: the privacy center's code or an operator's check withdraws the consents with
+    the stop; a typed address matching the registration (whoever records it) does not."""
+    assert withdraws_consent(ONE_TIME_CODE)
+    assert withdraws_consent("document_check") and withdraws_consent("callback")
+    assert not withdraws_consent(REGISTRATION_MATCH)
+    assert not withdraws_consent(None)
