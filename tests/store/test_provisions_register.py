@@ -484,10 +484,10 @@ async def test_dsr_provisions_check_reports_findings_and_exits_3(
                         unique,
                         consent=withdrawn,
                         opt_out={
-                "matters": MATTERS,
-                "announced_at": "2026-04-01",
-                "purpose": PROVIDING["id"],
-            },
+                            "matters": MATTERS,
+                            "announced_at": "2026-04-01",
+                            "purpose": PROVIDING["id"],
+                        },
                         joint_use={"items": "name and phone"},
                     )
                 )
