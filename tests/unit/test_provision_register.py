@@ -1,4 +1,4 @@
-"""domain/provision_register.py: every provision with no valid basis on record is a finding
+"""domain/provision_register.py and domain/provision_rule.py: every provision with no valid basis on record is a finding
 of its own kind (the three of issue 10's Done-when among them), nothing else is, and the
 register's payloads are flat and hold nothing personal."""
 
