@@ -1,5 +1,6 @@
-"""domain/provision_register.py and domain/provision_rule.py: every provision with no valid basis on record is a finding
-of its own kind (the three of issue 10's Done-when among them), nothing else is, and the
+"""domain/provision_register.py and domain/provision_rule.py: every provision with no valid
+basis on record is a finding of its own kind (the three of issue 10's Done-when among
+them), nothing else is, what a provision may carry is what the findings leave, and the
 register's payloads are flat and hold nothing personal."""
 
 from __future__ import annotations
