@@ -57,7 +57,7 @@ from store.lifecycle import (
     recorded_investigation,
     subject_of,
 )
-from store.provisions import withdraw_standing_consents
+from store.stop_consents import consents_on_stop
 
 log = structlog.get_logger(__name__)
 
@@ -318,17 +318,17 @@ class LifecycleActivities:
         payload = {**effect.payload, "items_affected": effect.report.items_affected}
         if effect.report.event is EventType.PROVISION_STOPPED:
             # Article 5's register: asking to stop provision withdraws the person's consent
-            # to those partners, in the stop's transaction.
+            # to those partners, in the stop's transaction, when the requester proved who
+            # they are (N13: a typed address alone stops, but withdraws nothing).
             subject_id = await subject_of(connection, order.request_id)
             assert subject_id is not None  # the request's row is locked: it is there
-            withdrawn = await withdraw_standing_consents(
+            payload |= await consents_on_stop(
                 connection,
+                order.request_id,
                 subject_id,
                 filter(None, str(effect.payload["partners"]).split(",")),
                 order.occurred_at,
-                request_id=order.request_id,
             )
-            payload["consents_withdrawn"] = ",".join(withdrawn)
         events = [
             NewEvent(
                 request_id=order.request_id,

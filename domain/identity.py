@@ -33,3 +33,12 @@ def identity_method(kind: RequestKind, *, matched: bool, code_verified: bool) ->
     if matched and verified_by_registration_match(kind):
         return REGISTRATION_MATCH
     return None
+
+
+def withdraws_consent(method: str | None) -> bool:
+    """N13: a stop request withdraws the person's standing consents to the partners stopped
+    only when its requester proved who they are (the privacy center's code, or an
+    operator's check); a typed address that matches the registration stops the provision
+    but leaves the consents on record, since only the person can give them again
+    (docs/policy-interpretation.md, "A stop confirmed only by a typed address")."""
+    return method is not None and method != REGISTRATION_MATCH

@@ -20,7 +20,13 @@ from pydantic import (
 )
 
 from domain.holdings import ProvisionBasis, Relationship
-from domain.provision_register import BasisRecord, ConsentRecord, JointUseParticular, OptOutMatter
+from domain.provision_register import (
+    BasisRecord,
+    ConsentRecord,
+    EntrustmentParticular,
+    JointUseParticular,
+    OptOutMatter,
+)
 from domain.purposes import ARTICLE_3_IDS, PurposeName, Reason, Relatedness
 from domain.requests import Identifier
 
@@ -159,6 +165,9 @@ class OptOutRecord(Strict):
     matters: Annotated[list[OptOutMatter], Field(max_length=5)] = []
     announced_at: date | None = None
     commission_notified_at: date | None = None
+    # The purpose of use in Article 3's register that includes the provision (the first
+    # matter); the provision has no basis until one in force does (domain/provision_rule.py).
+    purpose: PurposeName | None = None
 
 
 class JointUseRecord(Strict):
@@ -168,6 +177,14 @@ class JointUseRecord(Strict):
     scope_of_joint_users: Text | None = None
     purpose: Text | None = None
     person_responsible: Text | None = None
+
+
+class EntrustmentRecord(Strict):
+    """Article 5 ¶2, first case: the handling entrusted, and the purpose of use it is
+    necessary to achieve, each as the organisation states it."""
+
+    handling: Text | None = None
+    purpose: Text | None = None
 
 
 class ProvisionBasisRecord(Strict):
@@ -181,6 +198,7 @@ class ProvisionBasisRecord(Strict):
     legal_basis: ProvisionBasis
     opt_out: OptOutRecord | None = None
     joint_use: JointUseRecord | None = None
+    entrustment: EntrustmentRecord | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ProvisionBasisRecord:
@@ -197,12 +215,15 @@ class ProvisionBasisRecord(Strict):
                 seen.add(matter)
         if self.joint_use is not None and self.relationship is not Relationship.JOINT_USE:
             problems.append(("joint_use", "only a joint_use relationship has its particulars"))
+        if self.entrustment is not None and self.relationship is not Relationship.ENTRUSTMENT:
+            problems.append(("entrustment", "only an entrustment relationship has its particulars"))
         if problems:
             raise Problems([(path.lstrip("."), message) for path, message in problems])
         return self
 
     def record(self) -> BasisRecord:
         opt_out, joint_use = self.opt_out or OptOutRecord(), self.joint_use or JointUseRecord()
+        entrustment = self.entrustment or EntrustmentRecord()
         return BasisRecord(
             partner_id=self.partner,
             relationship=self.relationship,
@@ -214,6 +235,12 @@ class ProvisionBasisRecord(Strict):
                 p: text
                 for p in JointUseParticular
                 if (text := getattr(joint_use, p.value)) is not None
+            },
+            provision_purpose=opt_out.purpose,
+            entrustment={
+                p: text
+                for p in EntrustmentParticular
+                if (text := getattr(entrustment, p.value)) is not None
             },
         )
 

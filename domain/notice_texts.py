@@ -254,6 +254,18 @@ EN: dict[str, str] = {
     "The disclosure of your personal information (Article 6) names each recipient; you may "
     "ask again naming one of them, or ask us to stop provision to all third parties.",
     "provision.quoted": "\u201c{text}\u201d",
+    "provision.particulars.joint_use": "{partner} uses your personal information jointly "
+    "with us (Article 5, second paragraph). Items used jointly: {items}. Scope of joint "
+    "users: {scope_of_joint_users}. Their purpose of use: {purpose}. Responsible for its "
+    "management: {person_responsible}.",
+    "provision.particulars.entrustment": "We entrust {partner} with part of the handling of "
+    "your personal information (Article 5, second paragraph). Handling entrusted: "
+    "{handling}. The purpose of use it is necessary for: {purpose}.",
+    "provision.consent_kept": "Your consent to the provision to {partners} remains on "
+    "record. This request was confirmed only by the e-mail address entered in it, so we "
+    "have stopped the provision but have not withdrawn your consent. To withdraw it as well, "
+    "please make the request through our privacy center, which confirms it with a code sent "
+    "to your registered address.",
     "closed.identity_not_verified": "We have closed your request because we could not "
     "confirm your identity within the time allowed. Nothing was disclosed or changed. You "
     "are welcome to make a new request.",
@@ -469,6 +481,17 @@ JA: dict[str, str] = {
     "名称または識別子のいずれとも一致しなかったため、これについては何も対応しておりません。"
     "提供先はお客様の個人情報の開示（第6条）でお知らせしております。そのいずれかをご指定のうえ、"
     "またはすべての第三者への提供の停止として、改めてご請求いただけます。",
+    "provision.particulars.joint_use": "{partner}は、当組織とご本人の個人情報を共同して利用"
+    "しています（第5条第2項）。共同利用する項目：{items}。共同利用者の範囲："
+    "{scope_of_joint_users}。利用する者の利用目的：{purpose}。管理について責任を有する者："
+    "{person_responsible}。",
+    "provision.particulars.entrustment": "当組織は、ご本人の個人情報の取扱いの一部を{partner}に"
+    "委託しています（第5条第2項）。委託する取扱い：{handling}。その取扱いを必要とする利用目的："
+    "{purpose}。",
+    "provision.consent_kept": "{partners}への提供についてのご本人の同意は、記録に残しています。"
+    "本請求はご入力のメールアドレスによる確認のみであったため、提供は停止しましたが、同意の撤回は"
+    "行っていません。同意も撤回される場合は、ご登録のメールアドレスに確認コードをお送りする"
+    "プライバシーセンターからご請求ください。",
     "closed.identity_not_verified": "期限までにご本人確認ができなかったため、請求を終了しま"
     "した。開示・変更は行っていません。改めてご請求いただけます。",
     "closed.fee_unpaid": "期限までに開示手数料のお支払いがなかったため、請求を終了しました。"

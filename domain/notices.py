@@ -78,6 +78,9 @@ class NoticeFacts:
     already_stopped: tuple[str, ...] = ()
     continued_partners: tuple[tuple[str, str], ...] = ()  # (partner, exception)
     not_third_parties: tuple[tuple[str, str], ...] = ()  # (partner, relationship)
+    # Art 5 ¶2, as on record: (partner, relationship, ((particular, text), ...))
+    particulars: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = ()
+    consents_kept: tuple[str, ...] = ()  # stopped, consent kept: a typed address only (N13)
     unknown_partners: tuple[str, ...] = ()
     # The organisation's systems (connectors/): (system, what, detail) each, `what` one of
     # done, nothing, kept, waived, not_reached, owner; detail a count or a reason
@@ -424,6 +427,8 @@ def _provision(w: _Writer, facts: NoticeFacts) -> None:
         w.add("provision.continued", partner=partner, exception=w.t(f"exception.{exception}"))
     if facts.already_stopped:
         w.add("provision.already_stopped", partners=w.join(facts.already_stopped))
+    if facts.consents_kept:
+        w.add("provision.consent_kept", partners=w.join(facts.consents_kept))
     # Said of recipients on record only: text that matched none is told apart below.
     acted = facts.stopped_partners or facts.continued_partners or facts.already_stopped
     if not acted and (facts.not_third_parties or not facts.unknown_partners):
@@ -437,6 +442,8 @@ def _provision(w: _Writer, facts: NoticeFacts) -> None:
             relationships=relationships,
             partners=w.join(p for p, _ in facts.not_third_parties),
         )
+    for partner, relationship, particulars in facts.particulars:
+        w.add(f"provision.particulars.{relationship}", partner=partner, **dict(particulars))
     if facts.unknown_partners:
         # Quoted as entered: a company's name may hold commas of its own.
         quoted = (w.t("provision.quoted", text=text) for text in facts.unknown_partners)

@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.holdings import HeldItem, ProvisionBasis, Relationship
 from domain.investigation import Holdings, ProvisionHeld
+from domain.provision_rule import standing_footing
 from domain.requests import RequestKind
 from store.connection import Connection
 from store.provisions import stored_bases
@@ -68,20 +69,23 @@ async def load_holdings(
             subject_id,
         )
         registered = await stored_bases(connection, [p["partner_id"] for p in provisions])
+        own = {
+            p["partner_id"]: (Relationship(p["relationship"]), ProvisionBasis(p["legal_basis"]))
+            for p in provisions
+        }
         return Holdings(
             items,
             provisions=[
-                ProvisionHeld(
-                    p["partner_id"],
-                    (Relationship(p["relationship"]), ProvisionBasis(p["legal_basis"])),
-                    p["stopped"],
-                    p["name"],
-                )
+                ProvisionHeld(p["partner_id"], own[p["partner_id"]], p["stopped"], p["name"])
                 for p in provisions
             ],
+            # Article 5 ¶2 (N5): a joint use or an entrustment without its particulars on
+            # record stands as a third party (domain/provision_rule.py).
             registered={
-                partner: (stored.basis.relationship, stored.basis.legal_basis)
-                for partner, stored in registered.items()
+                partner: standing_footing(
+                    footing, stored.basis if (stored := registered.get(partner)) else None
+                )
+                for partner, footing in own.items()
             },
         )
     return Holdings(items)

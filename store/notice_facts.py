@@ -28,6 +28,7 @@ from domain.requests import DataCategory, RequestKind
 from store.connection import Connection
 from store.decision_effects import item_label
 from store.identity_checks import code_verified, registration_matched
+from store.provision_notice import not_third_party_facts
 from store.sealing import ERASED, vault_of
 
 _CLOSING = {
@@ -310,12 +311,14 @@ async def _provision_facts(connection: Connection, request_id: str, stopped: dic
         return f"{names[partner]} ({partner})" if names.get(partner) else partner
 
     continued = (c.split(":", 1) for c in _split(stopped.get("continued")))
+    standing = await not_third_party_facts(connection, relation, found)
     return {
         "already_stopped": tuple(map(label, (found or {}).get("already_stopped", ()))),
         "stopped_partners": tuple(map(label, _split(stopped.get("partners")))),
         "continued_partners": tuple((label(p), e) for p, e in continued),
-        "not_third_parties": tuple(
-            (label(p), r) for p, r in relation.items() if r != "third_party"
-        ),
         "unknown_partners": matched.unmatched,
+        "consents_kept": tuple(map(label, _split(stopped.get("consents_kept")))),  # N13
+        # Article 5 ¶2 as judged, with the particulars on record (N5).
+        "not_third_parties": tuple((label(p), r) for p, r in standing["not_third_parties"]),
+        "particulars": tuple((label(p), r, t) for p, r, t in standing["particulars"]),
     }

@@ -22,11 +22,9 @@ from domain.holdings import ProvisionBasis, Relationship
 from domain.provision_register import (
     BasisRecord,
     ConsentRecord,
+    EntrustmentParticular,
     JointUseParticular,
     OptOutMatter,
-    ProvisionFinding,
-    ProvisionOnRecord,
-    provision_findings,
 )
 from domain.registers import NewRegisterEvent, RegisterEventType
 from store.connection import Connection
@@ -71,6 +69,11 @@ def _basis(row: asyncpg.Record) -> BasisRecord:
         joint_use={
             JointUseParticular(p): text for p, text in (particulars.get("joint_use") or {}).items()
         },
+        provision_purpose=particulars.get("provision_purpose"),
+        entrustment={
+            EntrustmentParticular(p): text
+            for p, text in (particulars.get("entrustment") or {}).items()
+        },
     )
 
 
@@ -111,10 +114,15 @@ async def record_basis(
             idempotency_key=f"{BASES_STREAM}/{basis.partner_id}/{version}/{basis.digest()}",
         ),
     )
-    particulars = {
+    particulars: dict[str, object] = {
         "matters_announced": sorted(m.value for m in basis.matters_announced),
         "joint_use": {p.value: text for p, text in basis.joint_use.items()},
     }
+    # Read by the provision_feed view too (store/migrations/0016_provision_feed_basis.sql).
+    if basis.provision_purpose is not None:
+        particulars["provision_purpose"] = basis.provision_purpose
+    if basis.entrustment:
+        particulars["entrustment"] = {p.value: t for p, t in basis.entrustment.items()}
     await connection.execute(
         """INSERT INTO provision_bases (partner_id, relationship, legal_basis, particulars,
                                         matters_announced_at, commission_notified_at,
@@ -338,36 +346,3 @@ async def sync_consented_at(connection: Connection, subject_ids: list[str]) -> N
               AND p.consented_at IS DISTINCT FROM w.given_at""",
         subject_ids,
     )
-
-
-async def provisions_on_record(connection: Connection | asyncpg.Pool) -> list[ProvisionOnRecord]:
-    rows = await connection.fetch(
-        """SELECT provision_id, subject_id, partner_id, relationship, legal_basis, data_items,
-                  stopped_at IS NOT NULL AS stopped
-             FROM third_party_provisions ORDER BY subject_id, partner_id"""
-    )
-    return [
-        ProvisionOnRecord(
-            r["provision_id"],
-            r["subject_id"],
-            r["partner_id"],
-            Relationship(r["relationship"]),
-            ProvisionBasis(r["legal_basis"]),
-            frozenset(r["data_items"]),
-            r["stopped"],
-        )
-        for r in rows
-    ]
-
-
-async def check_provisions(pool: asyncpg.Pool) -> list[ProvisionFinding]:
-    """Every running provision with no valid basis on record (`dsr provisions check`),
-    read in one snapshot."""
-    async with (
-        pool.acquire() as connection,
-        connection.transaction(isolation="repeatable_read", readonly=True),
-    ):
-        provisions = await provisions_on_record(connection)
-        bases = [s.basis for s in (await stored_bases(connection)).values()]
-        consents = [s.consent for s in (await stored_consents(connection)).values()]
-    return provision_findings(provisions, bases, consents)

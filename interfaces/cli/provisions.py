@@ -1,5 +1,8 @@
 """`dsr provisions check`: every provision of personal data to a partner that has no valid
-basis on record under Article 5 (domain/provision_register.py), as a compliance finding.
+basis on record under Article 5 (domain/provision_rule.py), as a compliance finding. The
+check changes nothing; what it finds is already kept from partners, since the
+`provision_feed` view, which is what provision to partners reads, carries only what the
+same rule allows (migration 0016).
 
 Exit status: 0 when every running provision has its basis on record; 3 when there are
 findings (as an audit that found something, `dsr audit`), with the findings on standard
@@ -15,13 +18,13 @@ from typing import Any
 import asyncpg
 
 from domain.authority import Role
-from domain.provision_register import ProvisionFinding
+from domain.provision_rule import ProvisionFinding
 from interfaces.cli.records import emit
 from runtime.settings import Settings
 from service.acts import Forbidden
 from service.requests import Diverged, Unavailable, connections, signed_in
 from store.accounts import Accounts
-from store.provisions import check_provisions
+from store.provision_check import check_provisions
 
 READERS = frozenset({Role.OPERATOR, Role.AUDITOR, Role.ADMIN})
 DOING = "dsr provisions check"

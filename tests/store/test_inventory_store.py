@@ -31,17 +31,18 @@ from tests.support.inventory import EXAMPLE, example, partner
 from tests.support.sealing import assert_sealed, opened, sealed
 
 # The example's counts: user-42 lists 12 items and user-7 three; each also gets name and
-# email. Its registers: one purpose, six partners' footings, one consent.
+# email. Its registers: two purposes (one includes the opt-out provision), six partners'
+# footings, one consent.
 FIRST_LOAD = InventoryLoad(
     subjects_added=2,
     items_added=19,
     provisions_added=7,
-    purposes_added=1,
+    purposes_added=2,
     bases_added=6,
     consents_added=1,
 )
-RECORDS = 2 + 19 + 7 + 1 + 6 + 1
-REGISTERS = 1 + 6 + 1
+RECORDS = 2 + 19 + 7 + 2 + 6 + 1
+REGISTERS = 2 + 6 + 1
 
 
 async def snapshot(pool: asyncpg.Pool, *subject_ids: str) -> dict[str, list[dict]]:
@@ -501,7 +502,7 @@ async def test_the_command_loads_and_says_what_it_did(
     await cli_inventory.run(command(["inventory", "load", str(file)]), settings)
     assert capsys.readouterr().out == (
         f"inventory {file} loaded: subjects 2 added, 0 changed; items 19 added, 0 changed; "
-        "provisions 7 added, 0 changed; purposes 1 added; provision bases 6 added, 0 changed; "
+        "provisions 7 added, 0 changed; purposes 2 added; provision bases 6 added, 0 changed; "
         "consents 1 added, 0 changed; 0 unchanged\n"
     )
     await cli_inventory.run(command(["--output", "json", "inventory", "load", str(file)]), settings)
@@ -564,7 +565,7 @@ async def test_the_command_refuses_a_file_that_would_change_a_purpose(
         f"{file}: conflicts with the registers (1 problem); nothing was loaded"
     )
     assert capsys.readouterr().err.startswith(
-        "dsr: refused inventory: purposes.1: billing is in the register already with another "
+        "dsr: refused inventory: purposes.2: billing is in the register already with another "
         "text (version 1); a purpose is changed by Article 4's procedure, `dsr purposes "
         "change`, not by a load\n"
     )

@@ -16,16 +16,17 @@ import pytest
 
 from domain.authority import Role
 from domain.inventory import parse_inventory
-from domain.provision_register import FindingKind, OptOutMatter
+from domain.provision_register import OptOutMatter
+from domain.provision_rule import FindingKind
 from runtime.act_key import load_act_key
 from starter import main
 from store.accounts import Accounts
 from store.database import create_pool
 from store.inventory import InventoryLoad, InventoryStore, RegisterConflict
+from store.provision_check import check_provisions
 from store.provisions import (
     BASES_STREAM,
     CONSENTS_STREAM,
-    check_provisions,
     withdraw_standing_consents,
 )
 from store.registers import verify_stream
@@ -42,6 +43,12 @@ PARTICULARS = {
     "person_responsible": "Security Office",
 }
 
+# Article 5 ¶1's first matter: a purpose of use that includes provision to third parties.
+PROVIDING = {
+    "id": "partners_provision",
+    "text": "To provide users' contact details to marketing partners (provision to third parties)",
+}
+
 
 def inventory(
     unique: str,
@@ -53,6 +60,7 @@ def inventory(
     """One subject provided to three partners of the test's own: on consent, on opt-out and
     in joint use, with the footings and the consent on record unless told otherwise."""
     return {
+        "purposes": [PROVIDING],
         "provision_bases": [
             {"partner": f"ads-{unique}", "relationship": "third_party", "legal_basis": "consent"},
             {
@@ -65,6 +73,7 @@ def inventory(
                     "matters": MATTERS,
                     "announced_at": "2026-04-01",
                     "commission_notified_at": "2026-04-15",
+                    "purpose": PROVIDING["id"],
                 },
             },
             {
@@ -165,6 +174,7 @@ async def test_footings_and_consents_are_chained_register_events_appended_once(
     )
     assert broker["commission_notified_at"] == "2026-04-15"
     assert broker["matters_announced"] == ",".join(sorted(MATTERS))
+    assert broker["provision_purpose"] == PROVIDING["id"]
     # Nothing personal in the register: ids, field names, dates and the organisation's texts.
     shown = json.dumps([dict(r) for r in recorded], default=str)
     assert not any(value in shown for value in (NAME, EMAIL, PHONE, "Saburo"))
@@ -182,7 +192,8 @@ async def test_footings_and_consents_are_chained_register_events_appended_once(
     )
 
     again = await load(pool, data)
-    assert not again.changed_anything and again.unchanged == 1 + 3 + 3 + 3 + 1
+    # The subject, its item, provisions, bases, consent, and the providing purpose.
+    assert not again.changed_anything and again.unchanged == 1 + 3 + 3 + 3 + 1 + 1
     assert len(await events(pool, unique)) == len(recorded)
 
 
@@ -399,7 +410,11 @@ async def test_the_check_finds_each_provision_with_no_valid_basis(
         inventory(
             unique,
             consent=withdrawn,
-            opt_out={"matters": MATTERS, "announced_at": "2026-04-01"},
+            opt_out={
+                "matters": MATTERS,
+                "announced_at": "2026-04-01",
+                "purpose": PROVIDING["id"],
+            },
             joint_use={"items": "name and phone"},
         ),
     )
@@ -483,7 +498,11 @@ async def test_dsr_provisions_check_reports_findings_and_exits_3(
                     inventory(
                         unique,
                         consent=withdrawn,
-                        opt_out={"matters": MATTERS, "announced_at": "2026-04-01"},
+                        opt_out={
+                            "matters": MATTERS,
+                            "announced_at": "2026-04-01",
+                            "purpose": PROVIDING["id"],
+                        },
                         joint_use={"items": "name and phone"},
                     )
                 )

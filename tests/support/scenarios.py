@@ -15,11 +15,13 @@ from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
 
 from domain.deadlines import DeadlinePolicy, Step
+from domain.inventory import parse_inventory
 from domain.messages import StatusView
 from domain.requests import workflow_id_for
 from service import acts
 from service.requests import status, submit
 from store.events import EventStore
+from store.inventory import InventoryStore
 from store.sealing import vault_of
 from tests.support.builders import submission
 from tests.support.histories import keep_history
@@ -33,6 +35,55 @@ from tests.support.privacy import (
 )
 from tests.support.sealing import opened
 from tests.support.temporal import Rig, actor, eventually
+
+# Article 5's register for the seeded partners, complete, so each stands on its footing
+# (domain/provision_rule.py): broker-2's opt-out with its matters, the Commission's
+# notification and a purpose of use that includes the provision; group-co's joint use and
+# call-centre's entrustment with their Article 5 ¶2 particulars.
+SEED_REGISTER: dict[str, Any] = {
+    "purposes": [
+        {
+            "id": "segments_to_brokers",
+            "text": "To provide customer segments to data brokers (provision to third parties)",
+        }
+    ],
+    "provision_bases": [
+        {
+            "partner": "broker-2",
+            "relationship": "third_party",
+            "legal_basis": "opt_out_notified",
+            "opt_out": {
+                "matters": [
+                    "provision_in_purpose",
+                    "items_provided",
+                    "means_of_provision",
+                    "stops_on_request",
+                    "how_to_request",
+                ],
+                "announced_at": "2026-04-01",
+                "commission_notified_at": "2026-04-15",
+                "purpose": "segments_to_brokers",
+            },
+        },
+        {
+            "partner": "group-co",
+            "relationship": "joint_use",
+            "legal_basis": "not_third_party",
+            "joint_use": {
+                "items": "name",
+                "scope_of_joint_users": "the group companies",
+                "purpose": "fraud prevention",
+                "person_responsible": "the Security Office",
+            },
+        },
+        {
+            "partner": "call-centre",
+            "relationship": "entrustment",
+            "legal_basis": "not_third_party",
+            "entrustment": {"handling": "answering calls", "purpose": "important notices"},
+        },
+    ],
+}
 
 
 async def seed_subject(pool: asyncpg.Pool, subject_id: str, *, registered: bool = True) -> None:
@@ -93,6 +144,7 @@ async def seed_subject(pool: asyncpg.Pool, subject_id: str, *, registered: bool 
                 (subject_id, "call-centre", "entrustment", "not_third_party", ["phone"]),
             ],
         )
+    await InventoryStore(pool).load(parse_inventory(SEED_REGISTER))
 
 
 async def outcome_of(client: Client, request_id: str) -> str:

@@ -92,9 +92,10 @@ def test_the_example_parses_into_what_it_says() -> None:
         (Relationship.JOINT_USE, ProvisionBasis.NOT_THIRD_PARTY),
     }
     # Its registers: every partner's footing on record, complete; a consent for the
-    # consent-based provision; a purpose of its own, which taro's points are held for.
+    # consent-based provision; a purpose of its own, which taro's points are held for, and
+    # the purpose that includes the opt-out provision (Article 5 ¶1, issue 24 N10).
     assert {b.partner for b in inventory.provision_bases} == {p.partner for p in hanako.provisions}
-    assert [p.id for p in inventory.purposes] == ["loyalty_points"]
+    assert [p.id for p in inventory.purposes] == ["loyalty_points", "browsing_data_to_partners"]
     assert [i.purpose for i in taro.items if i.field == "points_balance"] == ["loyalty_points"]
     [consent] = hanako.consents
     assert (consent.partner, set(consent.items)) == (

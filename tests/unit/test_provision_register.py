@@ -1,5 +1,6 @@
-"""domain/provision_register.py: every provision with no valid basis on record is a finding
-of its own kind (the three of issue 10's Done-when among them), nothing else is, and the
+"""domain/provision_register.py and domain/provision_rule.py: every provision with no valid
+basis on record is a finding of its own kind (the three of issue 10's Done-when among
+them), nothing else is, what a provision may carry is what the findings leave, and the
 register's payloads are flat and hold nothing personal."""
 
 from __future__ import annotations
@@ -12,15 +13,22 @@ from pathlib import Path
 import pytest
 
 from domain.holdings import ProvisionBasis, Relationship
+from domain.identity import ONE_TIME_CODE, REGISTRATION_MATCH, withdraws_consent
 from domain.inventory import parse_inventory
 from domain.provision_register import (
     BasisRecord,
     ConsentRecord,
-    FindingKind,
+    EntrustmentParticular,
     JointUseParticular,
     OptOutMatter,
     ProvisionOnRecord,
+)
+from domain.provision_rule import (
+    FindingKind,
+    may_provide,
     provision_findings,
+    purposes_including_provision,
+    standing_footing,
 )
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "inventory.json"
@@ -28,6 +36,9 @@ GIVEN = datetime(2026, 5, 10, 1, 0, tzinfo=UTC)
 THIRD, JOINT = Relationship.THIRD_PARTY, Relationship.JOINT_USE
 ALL_MATTERS = frozenset(OptOutMatter)
 PARTICULARS = {p: f"the {p.value.replace('_', ' ')}" for p in JointUseParticular}
+ENTRUSTED = {p: f"the {p.value}" for p in EntrustmentParticular}
+# A purpose in force that includes provision to third parties (Article 5 ¶1, first matter).
+PROVIDING = "browsing_data_to_partners"
 
 
 def provision(
@@ -49,6 +60,7 @@ def opt_out(**changes: object) -> BasisRecord:
         "matters_announced": ALL_MATTERS,
         "matters_announced_at": date(2026, 4, 1),
         "commission_notified_at": date(2026, 4, 15),
+        "provision_purpose": PROVIDING,
     }
     return BasisRecord(**(fields | changes))  # type: ignore[arg-type]
 
@@ -68,12 +80,22 @@ def kinds(
     bases: Sequence[BasisRecord] = (),
     consents: Sequence[ConsentRecord] = (),
 ) -> list[FindingKind]:
-    return [f.kind for f in provision_findings(provisions, bases, consents)]
+    return [
+        f.kind
+        for f in provision_findings(
+            provisions, bases, consents, provision_purposes=frozenset({PROVIDING})
+        )
+    ]
 
 
 def test_done_when_an_opt_out_provision_with_no_commission_notification_is_found() -> None:
     basis = opt_out(commission_notified_at=None)
-    [finding] = provision_findings([provision(basis=ProvisionBasis.OPT_OUT_NOTIFIED)], [basis], [])
+    [finding] = provision_findings(
+        [provision(basis=ProvisionBasis.OPT_OUT_NOTIFIED)],
+        [basis],
+        [],
+        provision_purposes={PROVIDING},
+    )
     assert (finding.kind, finding.provision_id, finding.subject_id, finding.partner_id) == (
         FindingKind.OPT_OUT_NO_COMMISSION_NOTIFICATION,
         7,
@@ -139,7 +161,14 @@ def test_consent_provisions(consents: list[ConsentRecord], expected: list[Findin
 @pytest.mark.parametrize(
     ("bases", "expected"),
     [
-        ([], [FindingKind.OPT_OUT_NO_COMMISSION_NOTIFICATION, FindingKind.OPT_OUT_MATTERS_MISSING]),
+        (
+            [],
+            [
+                FindingKind.OPT_OUT_NO_COMMISSION_NOTIFICATION,
+                FindingKind.OPT_OUT_MATTERS_MISSING,
+                FindingKind.OPT_OUT_PURPOSE_MISSING,
+            ],
+        ),
         ([opt_out()], []),
         (
             [opt_out(matters_announced=ALL_MATTERS - {OptOutMatter.HOW_TO_REQUEST})],
@@ -158,7 +187,7 @@ def test_opt_out_provisions(bases: list[BasisRecord], expected: list[FindingKind
 
 def test_what_needs_no_more_than_its_footing_is_no_finding() -> None:
     provisions = [
-        provision(Relationship.ENTRUSTMENT, ProvisionBasis.NOT_THIRD_PARTY, partner="a"),
+        provision(Relationship.ENTRUSTMENT, ProvisionBasis.NOT_THIRD_PARTY, partner="e"),
         provision(Relationship.BUSINESS_SUCCESSION, ProvisionBasis.NOT_THIRD_PARTY, partner="b"),
         *(
             provision(basis=basis, partner=basis.value)
@@ -168,7 +197,10 @@ def test_what_needs_no_more_than_its_footing_is_no_finding() -> None:
         provision(JOINT, ProvisionBasis.NOT_THIRD_PARTY, partner="j"),
     ]
     joint = BasisRecord("j", JOINT, ProvisionBasis.NOT_THIRD_PARTY, joint_use=PARTICULARS)
-    assert kinds(provisions, [joint]) == []
+    entrusted = BasisRecord(
+        "e", Relationship.ENTRUSTMENT, ProvisionBasis.NOT_THIRD_PARTY, entrustment=ENTRUSTED
+    )
+    assert kinds(provisions, [joint, entrusted]) == []
 
 
 def test_a_stopped_provision_is_no_finding_whatever_its_basis() -> None:
@@ -192,7 +224,12 @@ def test_a_third_party_recorded_as_not_one_is_a_finding() -> None:
 def test_the_register_footing_is_judged_and_a_provision_listed_otherwise_is_a_finding() -> None:
     """The partner's footing on record decides; the provision listed on another is told."""
     on_opt_out = provision()  # listed as consent
-    findings = provision_findings([on_opt_out], [opt_out(commission_notified_at=None)], [consent()])
+    findings = provision_findings(
+        [on_opt_out],
+        [opt_out(commission_notified_at=None)],
+        [consent()],
+        provision_purposes={PROVIDING},
+    )
     assert [f.kind for f in findings] == [
         FindingKind.FOOTING_DIFFERS,
         FindingKind.OPT_OUT_NO_COMMISSION_NOTIFICATION,
@@ -201,7 +238,9 @@ def test_the_register_footing_is_judged_and_a_provision_listed_otherwise_is_a_fi
         "listed as third_party/consent, but the partner's footing on "
         "record is third_party/opt_out_notified"
     )
-    entrusted = BasisRecord("p-1", Relationship.ENTRUSTMENT, ProvisionBasis.NOT_THIRD_PARTY)
+    entrusted = BasisRecord(
+        "p-1", Relationship.ENTRUSTMENT, ProvisionBasis.NOT_THIRD_PARTY, entrustment=ENTRUSTED
+    )
     assert kinds([provision()], [entrusted]) == [FindingKind.FOOTING_DIFFERS]
 
 
@@ -215,13 +254,16 @@ def test_the_example_inventory_has_every_basis_on_record() -> None:
     ]
     bases = [b.record() for b in inventory.provision_bases]
     consents = [c.record(s.subject_id) for s in inventory.subjects for c in s.consents]
-    assert provision_findings(provisions, bases, consents) == []
+    in_force = purposes_including_provision((p.id, 1) for p in inventory.purposes)
+    assert provision_findings(provisions, bases, consents, provision_purposes=in_force) == []
     # Without its registers, the provisions the Done-when names are found.
     assert {(f.partner_id, f.kind) for f in provision_findings(provisions, [], [])} == {
         ("ad-network-1", FindingKind.NO_CONSENT),
         ("data-broker-2", FindingKind.OPT_OUT_NO_COMMISSION_NOTIFICATION),
         ("data-broker-2", FindingKind.OPT_OUT_MATTERS_MISSING),
+        ("data-broker-2", FindingKind.OPT_OUT_PURPOSE_MISSING),
         ("group-company", FindingKind.JOINT_USE_PARTICULARS_MISSING),
+        ("mail-printer", FindingKind.ENTRUSTMENT_SCOPE_MISSING),
     }
 
 
@@ -243,3 +285,165 @@ def test_payloads_are_flat_and_their_digests_follow_the_content() -> None:
     assert opt_out().digest() != opt_out(commission_notified_at=None).digest()
     assert consent().digest() != consent(data_items=frozenset({"email"})).digest()
     assert consent().digest() == consent(withdrawn_at=GIVEN).digest()  # the same consent
+
+
+def test_n10_an_opt_out_needs_a_purpose_in_force_that_includes_provision() -> None:
+    """N10: Article 5 ¶1's first matter is "the fact that the provision to a third party is
+    included in the purpose of use"; Article 3 lists no such purpose, so an opt-out naming
+    none, one not in force, or one of Article 3's seven as the policy states them is
+    flagged, and carries nothing."""
+    on_opt_out = provision(basis=ProvisionBasis.OPT_OUT_NOTIFIED)
+    assert kinds([on_opt_out], [opt_out()]) == []
+    for basis in (opt_out(provision_purpose=None), opt_out(provision_purpose="billing")):
+        [finding] = provision_findings(
+            [on_opt_out], [basis], [], provision_purposes=frozenset({PROVIDING})
+        )
+        assert finding.kind is FindingKind.OPT_OUT_PURPOSE_MISSING
+        assert "no purpose of use in force in Article 3's register" in finding.detail
+        assert may_provide(on_opt_out, basis, None, provision_purposes={PROVIDING}) == set()
+    # The register decides which purposes may include provision: Article 3's own seven at
+    # their first version never do; a purpose added, or changed under Article 4, may.
+    assert purposes_including_provision(
+        [("billing", 1), ("provide_service", 1), (PROVIDING, 1), ("service_emails", 2)]
+    ) == {PROVIDING, "service_emails"}
+    assert kinds([on_opt_out], [opt_out()]) == []
+    assert [
+        f.kind for f in provision_findings([on_opt_out], [opt_out()], [], provision_purposes=())
+    ] == [FindingKind.OPT_OUT_PURPOSE_MISSING]
+
+
+def test_n10_an_item_not_lawfully_obtained_is_never_provided_by_opt_out() -> None:
+    """N10: APPI Art 27(2) bars from opt-out data obtained by wrongful means: the item is
+    found and left out of what the provision may carry; the rest still goes."""
+    both = frozenset({"phone", "browsing"})
+    on_opt_out = ProvisionOnRecord(
+        7,
+        "s-1",
+        "p-1",
+        THIRD,
+        ProvisionBasis.OPT_OUT_NOTIFIED,
+        both,
+        unlawful_items=frozenset({"browsing"}),
+    )
+    [finding] = provision_findings(
+        [on_opt_out], [opt_out()], [], provision_purposes=frozenset({PROVIDING})
+    )
+    assert (finding.kind, finding.items) == (
+        FindingKind.OPT_OUT_ITEMS_NOT_LAWFULLY_OBTAINED,
+        {"browsing"},
+    )
+    assert finding.detail.endswith("(APPI Art 27(2)): browsing")
+    assert may_provide(on_opt_out, opt_out(), None, provision_purposes={PROVIDING}) == {"phone"}
+    # On consent the flag is Article 8's business, not this rule's.
+    on_consent = ProvisionOnRecord(
+        8, "s-1", "p-1", THIRD, ProvisionBasis.CONSENT, both, unlawful_items=frozenset({"phone"})
+    )
+    assert may_provide(on_consent, None, consent(data_items=both)) == both
+
+
+def test_n5_entrustment_without_its_scope_on_record_is_found_and_carries_nothing() -> None:
+    """N5: entrustment is not a third party only "within the scope necessary to achieve the
+    purpose of use" (Art 5 ¶2): without the handling entrusted and its purpose on record,
+    the label alone makes nothing provided."""
+    entrusted = provision(Relationship.ENTRUSTMENT, ProvisionBasis.NOT_THIRD_PARTY)
+    partial = BasisRecord(
+        "p-1",
+        Relationship.ENTRUSTMENT,
+        ProvisionBasis.NOT_THIRD_PARTY,
+        entrustment={EntrustmentParticular.HANDLING: "printing"},
+    )
+    [finding] = provision_findings([entrusted], [partial], [])
+    assert (finding.kind, finding.detail) == (
+        FindingKind.ENTRUSTMENT_SCOPE_MISSING,
+        "entrustment without purpose on record (Article 5 ¶2)",
+    )
+    assert may_provide(entrusted, partial, None) == set()
+    assert kinds([entrusted]) == [FindingKind.ENTRUSTMENT_SCOPE_MISSING]
+    whole = BasisRecord(
+        "p-1", Relationship.ENTRUSTMENT, ProvisionBasis.NOT_THIRD_PARTY, entrustment=ENTRUSTED
+    )
+    assert may_provide(entrusted, whole, None) == {"phone"}
+
+
+@pytest.mark.parametrize(
+    ("on_record", "basis", "consents", "expected"),
+    [
+        (provision(), None, [], set()),  # N1: no consent on record
+        (provision(), None, [consent(withdrawn_at=GIVEN)], set()),  # N1: withdrawn
+        (provision(), None, [consent()], {"phone"}),
+        (
+            provision(items=frozenset({"phone", "email"})),
+            None,
+            [consent()],
+            {"phone"},  # only what the consent covers
+        ),
+        (provision(stopped=True), None, [consent()], set()),
+        (
+            provision(basis=ProvisionBasis.OPT_OUT_NOTIFIED),
+            opt_out(commission_notified_at=None),
+            [],
+            set(),
+        ),
+        (provision(basis=ProvisionBasis.OPT_OUT_NOTIFIED), opt_out(), [], {"phone"}),
+        (provision(basis=ProvisionBasis.COOPERATION_WITH_AUTHORITIES), None, [], {"phone"}),
+        (provision(basis=ProvisionBasis.NOT_THIRD_PARTY), None, [], set()),
+        (provision(JOINT, ProvisionBasis.NOT_THIRD_PARTY), None, [], set()),
+        (
+            provision(JOINT, ProvisionBasis.NOT_THIRD_PARTY),
+            BasisRecord("p-1", JOINT, ProvisionBasis.NOT_THIRD_PARTY, joint_use=PARTICULARS),
+            [],
+            {"phone"},
+        ),
+        (provision(), opt_out(), [consent()], set()),  # footing differs
+    ],
+)
+def test_n1_what_a_provision_may_carry_is_what_the_findings_leave(
+    on_record: ProvisionOnRecord,
+    basis: BasisRecord | None,
+    consents: list[ConsentRecord],
+    expected: set[str],
+) -> None:
+    """N1: `may_provide` and `provision_findings` are one rule: a provision with a finding
+    of the whole carries nothing; one with none carries all its items."""
+    consent_on_record = consents[0] if consents else None
+    carried = may_provide(
+        on_record, basis, consent_on_record, provision_purposes=frozenset({PROVIDING})
+    )
+    assert carried == expected
+    findings = provision_findings(
+        [on_record], [basis] if basis else [], consents, provision_purposes={PROVIDING}
+    )
+    if on_record.stopped:  # nothing carried, nothing found: it is stopped
+        assert findings == []
+        return
+    whole = [f for f in findings if not f.items]
+    barred = {i for f in findings for i in f.items}
+    assert carried == (set() if whole else on_record.data_items - barred)
+
+
+def test_n5_a_stop_judges_joint_use_and_entrustment_without_particulars_as_third_parties() -> None:
+    """N5: "not a third party" is no longer taken from the label: without Article 5 ¶2's
+    particulars on record the partner stands as a third party whose basis
+    (`not_third_party`) is no exception, so the person's stop request stops it."""
+    own = (JOINT, ProvisionBasis.NOT_THIRD_PARTY)
+    assert standing_footing(own, None) == (THIRD, ProvisionBasis.NOT_THIRD_PARTY)
+    joint = BasisRecord("p-1", JOINT, ProvisionBasis.NOT_THIRD_PARTY, joint_use=PARTICULARS)
+    assert standing_footing(own, joint) == own
+    entrusted = (Relationship.ENTRUSTMENT, ProvisionBasis.NOT_THIRD_PARTY)
+    assert standing_footing(entrusted, None)[0] is THIRD
+    whole = BasisRecord(
+        "p-1", Relationship.ENTRUSTMENT, ProvisionBasis.NOT_THIRD_PARTY, entrustment=ENTRUSTED
+    )
+    assert standing_footing(entrusted, whole) == entrusted
+    succession = (Relationship.BUSINESS_SUCCESSION, ProvisionBasis.NOT_THIRD_PARTY)
+    assert standing_footing(succession, None) == succession
+    assert ProvisionBasis.NOT_THIRD_PARTY.exception is None  # so it cannot be continued
+
+
+def test_n13_only_a_proven_identity_withdraws_consents_on_a_stop() -> None:
+    """N13: the privacy center's code or an operator's check withdraws the consents with
+    the stop; a typed address matching the registration (whoever records it) does not."""
+    assert withdraws_consent(ONE_TIME_CODE)
+    assert withdraws_consent("document_check") and withdraws_consent("callback")
+    assert not withdraws_consent(REGISTRATION_MATCH)
+    assert not withdraws_consent(None)

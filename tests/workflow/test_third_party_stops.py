@@ -14,7 +14,8 @@ from domain.deadlines import Step
 from domain.inventory import parse_inventory
 from service import acts
 from store.inventory import InventoryStore
-from store.provisions import CONSENTS_STREAM, check_provisions
+from store.provision_check import check_provisions
+from store.provisions import CONSENTS_STREAM
 from store.registers import verify_stream
 from tests.support.privacy import HELD_VALUES, PERSONAL, REASON
 from tests.support.scenarios import (
@@ -95,6 +96,9 @@ async def test_art5_stop_is_decided_per_partner_on_its_recorded_basis(
     # N4: what matched no recipient on record is said as such, never "no record of providing".
     assert "did not match the name or id of any recipient" in notice
     assert "\u201cnobody-9\u201d did not match" in notice and "no record" not in notice
+    # N5: each stands as "not a third party" on the particulars on record, which it states.
+    assert "group-co uses your personal information jointly with us" in notice
+    assert "We entrust call-centre with part of the handling" in notice
     await check_record(rig.client, pool, request.id, "third_party_stop")
 
 
@@ -276,13 +280,14 @@ def _registered(unique: str, sid: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-async def test_art5_a_stop_judges_each_partner_by_the_register_and_withdraws_the_consent(
+async def test_art5_a_stop_judges_each_partner_by_the_register_and_a_typed_address_keeps_consent(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     """The register's footing decides (tax-… was listed as consent, but the register now
-    records it as cooperation with authorities, so it may be continued); stopping a
-    provision on consent withdraws the consent, as a consent.withdrawn event in the
-    stop's transaction, and consented_at follows."""
+    records it as cooperation with authorities, so it may be continued). N13: this stop
+    was confirmed only by the typed address matching the registration, so it stops the
+    provision but withdraws no consent, and says so; with the privacy center's code it
+    withdraws it (tests/store/test_provision_stops.py)."""
     rid, sid = f"tps-reg-{unique}", f"s-reg-{unique}"
     ads, broker, tax = (f"{p}-{unique}" for p in ("ads", "broker", "tax"))
     await InventoryStore(pool).load(parse_inventory(_registered(unique, sid)))
@@ -328,36 +333,31 @@ async def test_art5_a_stop_judges_each_partner_by_the_register_and_withdraws_the
         " WHERE request_id = $1 AND type = 'provision.stopped'",
         rid,
     )
-    assert stop["payload"]["consents_withdrawn"] == ads
+    assert (stop["payload"]["consents_withdrawn"], stop["payload"]["consents_kept"]) == ("", ads)
+    assert stop["payload"]["consents_kept_as_verified_by"] == "registration_match"
     consents = {
         r["partner_id"]: r
         for r in await pool.fetch(
             "SELECT partner_id, withdrawn_at FROM consents WHERE subject_id = $1", sid
         )
     }
-    assert consents[ads]["withdrawn_at"] == stop["occurred_at"]
+    assert consents[ads]["withdrawn_at"] is None  # a typed address withdraws nothing
     assert consents[tax]["withdrawn_at"] is None  # continued: the person's consent stands
-    withdrawal = await pool.fetchrow(
-        "SELECT payload, actor FROM register_events WHERE stream = $1"
-        " AND type = 'consent.withdrawn' AND payload->>'request_id' = $2",
-        CONSENTS_STREAM,
-        rid,
-    )
-    assert (withdrawal["actor"], withdrawal["payload"]["partner_id"]) == ("system", ads)
     assert (
         await pool.fetchval(
-            "SELECT consented_at FROM third_party_provisions WHERE subject_id = $1"
-            " AND partner_id = $2",
-            sid,
-            ads,
+            "SELECT count(*) FROM register_events WHERE stream = $1"
+            " AND type = 'consent.withdrawn' AND payload->>'request_id' = $2",
+            CONSENTS_STREAM,
+            rid,
         )
-        is None
+        == 0
     )
     async with pool.acquire() as connection:
         assert (await verify_stream(connection, CONSENTS_STREAM)).intact
     notice = await outcome_notice(pool, rid)
     assert f"stopped providing your personal information to: {ads}, {broker}." in notice
     assert f"We have decided to continue providing your personal information to {tax}" in notice
+    assert f"Your consent to the provision to {ads} remains on record." in notice
     await check_record(rig.client, pool, rid, "third_party_stop_by_register")
     # What the check reports afterwards: nothing for the stopped provisions.
     assert [
