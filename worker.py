@@ -42,6 +42,7 @@ from audit.checkpoints import CheckpointSigner
 from audit.signing import KeyProblem, key_id, load_private_key, public_pem
 from audit.witness import DirectoryWitness
 from connectors.datamap_file import InvalidDataMap
+from domain.payments import PaymentMethod
 from interfaces.api.serving import ApiPortTaken, bind, serving
 from mail.maildrop import MaildropSender
 from mail.smtp import SmtpSender
@@ -106,6 +107,7 @@ def build_worker(
     sender: MaildropSender | SmtpSender | None = None,
     personal_data_retention: timedelta = DEFAULT_PERSONAL_DATA_RETENTION,
     systems: OpenSystems | None = None,
+    payment: PaymentMethod | None = None,
 ) -> Worker:
     """The worker of every workflow and activity. `sandboxed`: workflow code runs in the
     SDK's sandbox, which catches a non-deterministic call (a clock, a random number, I/O)
@@ -128,7 +130,7 @@ def build_worker(
             PurposeChange,
         ],
         activities=[
-            *request_activities(pool, maildrop, zone, signer, sender, systems),
+            *request_activities(pool, maildrop, zone, signer, sender, systems, payment),
             *PurposeChangeActivities(pool, sender, act_key).all(),
             *HistoryArchive(pool, client).all(),
             *PersonalDataRetention(pool, EventStore(pool), personal_data_retention).all(),
@@ -152,6 +154,7 @@ def request_activities(
     signer: CheckpointSigner | None = None,
     sender: MaildropSender | SmtpSender | None = None,
     systems: OpenSystems | None = None,
+    payment: PaymentMethod | None = None,
 ) -> list:
     """Every activity a request's workflow calls, wired to the store (tests replace some
     of them by name to inject faults). `sender`: where notices go (DSR_MAIL); unset, the
@@ -161,7 +164,10 @@ def request_activities(
     sender = sender or MaildropSender(maildrop)
     systems = systems or OpenSystems()
     activities = RequestActivities(
-        pool, events, NotificationOutbox(pool, events, zone, handed_to=sender.handle), sender
+        pool,
+        events,
+        NotificationOutbox(pool, events, zone, handed_to=sender.handle, payment=payment),
+        sender,
     )
     if signer is None:
         signer = CheckpointSigner(
@@ -319,6 +325,7 @@ async def _serve(
                     sender=notice_sender(settings),
                     personal_data_retention=settings.schedules.personal_data_retention,
                     systems=systems,
+                    payment=settings.policy.payment_method(),
                 )
                 gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
                 api = (

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from domain.deadlines import Commitment
 from domain.decisions import DISCLOSING, Outcome
 from domain.notice_texts import MONTHS_EN, TEXTS
+from domain.payments import PaymentMethod
 from domain.requests import Language, RequestKind
 
 
@@ -56,6 +57,7 @@ class NoticeFacts:
     invoice_id: str | None = None
     amount_yen: int | None = None
     fee_paid: bool = False
+    paid_late_on: date | None = None  # a payment made after the window (N7): refund due
     # Article 7: (field, action, new value) made; (field, action, why) not made
     changes_made: tuple[tuple[str, str, str | None], ...] = ()
     changes_not_made: tuple[tuple[str, str, str], ...] = ()
@@ -133,6 +135,7 @@ def render_notice(
     zone: ZoneInfo,
     answer_text: str | None = None,
     facts: NoticeFacts | None = None,
+    payment: PaymentMethod | None = None,
 ) -> RenderedNotice:
     facts = facts or NoticeFacts()
     w = _Writer(language, zone)
@@ -155,6 +158,7 @@ def render_notice(
             w.add("identity.ask", label=label)
             w.add("identity.matched" if facts.registration_matched else "identity.unmatched")
             w.add("identity.how", request_id=request_id, date=w.date(facts.due_at))
+            w.add("identity.documents")
         case NoticeKind.FEE_REQUEST:
             if facts.invoice_id is None or facts.due_at is None or facts.amount_yen is None:
                 raise ValueError("a fee request needs the invoice and its due date")
@@ -170,6 +174,10 @@ def render_notice(
                 invoice_id=facts.invoice_id,
                 date=w.date(facts.due_at),
             )
+            w.parts += (payment or PaymentMethod()).how_to_pay(
+                w.texts, w.language, facts.invoice_id
+            )
+            w.add("fee.late_payment", date=w.date(facts.due_at))
         case NoticeKind.DEADLINE_EXTENDED:
             if facts.due_at is None or facts.extended_step is None:
                 raise ValueError("an extension notice needs the step and its new due date")
@@ -188,7 +196,11 @@ def render_notice(
         case NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED:
             w.add("closed.identity_not_verified")
         case NoticeKind.CLOSED_FEE_UNPAID:
-            w.add("closed.fee_unpaid")
+            if late := facts.paid_late_on:  # paid after the window: refunded (N7)
+                day = datetime.combine(late, datetime.min.time(), w.zone)
+                w.add("closed.fee_paid_late", invoice_id=facts.invoice_id, paid_on=w.date(day))
+            else:
+                w.add("closed.fee_unpaid")
             _left_out(w, facts)
         case NoticeKind.OUTCOME:
             if facts.outcome is None:

@@ -25,6 +25,7 @@ import structlog
 from domain.events import EventType, NewEvent, PayloadValue
 from domain.messages import QueueNotice
 from domain.notices import NoticeKind, render_notice
+from domain.payments import PaymentMethod
 from domain.requests import Language, RequestKind
 from store.connection import Connection
 from store.events import EventStore, UnknownRequest
@@ -92,6 +93,7 @@ class NotificationOutbox:
         zone: ZoneInfo = DEFAULT_ZONE,
         *,
         handed_to: Callable[[str], str] | None = None,
+        payment: PaymentMethod | None = None,
     ) -> None:
         self._pool = pool
         self._events = events
@@ -99,6 +101,7 @@ class NotificationOutbox:
         # The sender's handle of a notice by its key (MaildropSender.handle,
         # SmtpSender.handle), named in `notice.delivered` when the caller gives none.
         self._handed_to = handed_to
+        self._payment = payment  # how the fee is paid: told in the fee request (N9)
 
     async def queue(self, order: QueueNotice) -> int:
         request_id, notice, idempotency_key = order.request_id, order.notice, order.idempotency_key
@@ -149,6 +152,7 @@ class NotificationOutbox:
                     if notice is NoticeKind.ANSWER
                     else None,
                     facts=await notice_facts(connection, order),
+                    payment=self._payment,
                 )
                 recipient, subject_line, body = await vault.seal_all(
                     connection,
