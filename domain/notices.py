@@ -79,9 +79,9 @@ class NoticeFacts:
     systems: tuple[tuple[str, str, str], ...] = ()
 
 
-def format_date(moment: datetime, zone: ZoneInfo, language: Language) -> str:
+def format_date(moment: datetime | date, zone: ZoneInfo, language: Language) -> str:
     """A date as a person reads it, in the organisation's time zone."""
-    local = moment.astimezone(zone)
+    local = moment.astimezone(zone) if isinstance(moment, datetime) else moment
     if language is Language.JA:
         return f"{local.year}年{local.month}月{local.day}日"
     return f"{local.day} {MONTHS_EN[local.month - 1]} {local.year}"
@@ -104,7 +104,7 @@ class _Writer:
     def add(self, key: str, **fields: object) -> None:
         self.parts.append(self.t(key, **fields))
 
-    def date(self, moment: datetime) -> str:
+    def date(self, moment: datetime | date) -> str:
         return format_date(moment, self.zone, self.language)
 
     def join(self, values: Iterable[str]) -> str:
@@ -197,8 +197,7 @@ def render_notice(
             w.add("closed.identity_not_verified")
         case NoticeKind.CLOSED_FEE_UNPAID:
             if late := facts.paid_late_on:  # paid after the window: refunded (N7)
-                day = datetime.combine(late, datetime.min.time(), w.zone)
-                w.add("closed.fee_paid_late", invoice_id=facts.invoice_id, paid_on=w.date(day))
+                w.add("closed.fee_paid_late", invoice_id=facts.invoice_id, paid_on=w.date(late))
             else:
                 w.add("closed.fee_unpaid")
             _left_out(w, facts)

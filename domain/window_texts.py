@@ -1,9 +1,15 @@
-"""The notices' texts on a person's own windows (N7), how to pay the fee (N9) and what to
-send as proof of identity (N11), in English and Japanese; merged into domain/notice_texts.py."""
+"""The notices' texts on a person's own windows (N7), how to pay the fee (N9), what to send
+as proof of identity (N11) and what an inquirer we have not matched to our records gets
+(N8), in English and Japanese; merged into domain/notice_texts.py."""
 
 from __future__ import annotations
 
 WINDOW_EN: dict[str, str] = {
+    "answer.guest": "This answers a question sent through our contact form. We have not "
+    "confirmed who you are, so this answer contains no personal information about you. If "
+    "you want to see, correct, stop or erase what we hold about you, reply to this e-mail "
+    "quoting reference {request_id} with proof of identity (a copy of an identity document); "
+    "once we have confirmed your identity, we will handle it as a request.",
     "identity.documents": "You may send a copy of one of these: driving licence, passport, "
     "residence card, the front of your My Number card (never the back, which shows the "
     "Individual Number), or health insurance card. On a health insurance card, black out the "
@@ -27,6 +33,11 @@ WINDOW_EN: dict[str, str] = {
 }
 
 WINDOW_JA: dict[str, str] = {
+    "answer.guest": "この回答は、お問い合わせフォームからいただいたご質問へのもので、当組織はまだ"
+    "お客様がどなたであるかを確認していないため、お客様の個人情報は含めていません。当組織が保有する"
+    "お客様の個人情報の開示・訂正・利用停止等をご希望の場合は、本メールへの返信で受付番号"
+    "{request_id}とご本人であることを証明するもの（本人確認書類の写し）をお送りください。ご本人"
+    "であることを確認できた後に、ご請求として対応いたします。",
     "identity.documents": "お送りいただける書類は、運転免許証、パスポート、在留カード、マイ"
     "ナンバーカードの表面（個人番号が記載された裏面はお送りにならないでください）、健康保険証の"
     "いずれかの写しです。健康保険証は、保険者番号、被保険者等記号・番号およびQRコードを"

@@ -23,7 +23,9 @@ import asyncpg
 import structlog
 
 from domain.events import EventType, NewEvent, PayloadValue
+from domain.guests import is_guest
 from domain.messages import QueueNotice
+from domain.notice_texts import TEXTS
 from domain.notices import NoticeKind, render_notice
 from domain.payments import PaymentMethod
 from domain.requests import Language, RequestKind
@@ -83,6 +85,16 @@ async def _recorded_answer(connection: Connection, request_id: str) -> str | Non
         request_id,
     )
     return vault_of(connection).open_optional(sealed)
+
+
+def _to_guest(
+    answer: str | None, language: Language, request_id: str, subject_id: str
+) -> str | None:
+    """An answer to an inquirer we have not matched to our records (a guest of the CONTACT
+    form, N8) says that it carries no personal information about them, and how to get it."""
+    if answer is None or not is_guest(subject_id):
+        return answer
+    return answer + "\n\n" + TEXTS[language]["answer.guest"].format(request_id=request_id)
 
 
 class NotificationOutbox:
@@ -148,7 +160,12 @@ class NotificationOutbox:
                     requester_name=vault.open(request["requester_name"]),
                     language=Language(request["language"]),
                     zone=self._zone,
-                    answer_text=await _recorded_answer(connection, request_id)
+                    answer_text=_to_guest(
+                        await _recorded_answer(connection, request_id),
+                        Language(request["language"]),
+                        request_id,
+                        subject_id,
+                    )
                     if notice is NoticeKind.ANSWER
                     else None,
                     facts=await notice_facts(connection, order),

@@ -24,6 +24,7 @@ from interfaces.privacy_center.challenges import (
     Refusal,
     Verdict,
 )
+from interfaces.privacy_center.contact import router as contact_router
 from interfaces.privacy_center.pages import (
     CSRF_COOKIE,
     CSS,
@@ -341,3 +342,4 @@ async def _submit(
 
 # The status page: its own module, the same URLs.
 router.include_router(status_router)
+router.include_router(contact_router)  # Art 10's CONTACT form, open to anyone (N8)

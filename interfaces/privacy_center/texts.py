@@ -137,6 +137,22 @@ EN: dict[str, str] = {
     "mail.status.body": "Dear {name},\n\nWe have received your {label}, reference "
     "{request_id}. You can see where it stands at any time here:\n\n{url}\n\nKeep this link "
     "to yourself: whoever has it can see where this request stands.\n\nSesenergy",
+    # Issue 24 (N8): the CONTACT form for anyone, registered address or not (contact.py)
+    "start.no_address": "No e-mail address registered with us, or no longer able to read it? "
+    "Perhaps we received your information from one of our partners. Write to us through our "
+    "contact form: it works with any address you can read.",
+    "start.no_address.link": "Contact form",
+    "contact.title": "Contact us",
+    "contact.intro": "Article 10 of our Privacy Policy: for inquiries about the policy, "
+    "please contact us here. You do not need an address registered with us. We send a "
+    "confirmation code to the address you enter, to make sure you can read mail there, and "
+    "we reply to that address.",
+    "contact.scope": "This form does not confirm who you are. Unless the address you enter "
+    "is the one we hold for you, our reply will contain no personal information about you: "
+    "it answers your question and tells you how to prove your identity, so that we can then "
+    "show, correct, stop or erase what we hold about you.",
+    "contact.email": "An e-mail address you can read",
+    "contact.email.hint": "We send the confirmation code and our reply to this address.",
 }
 
 JA: dict[str, str] = {
@@ -267,6 +283,22 @@ JA: dict[str, str] = {
     "状況は次のリンクからいつでもご確認いただけます。\n\n{url}\n\nこのリンクは他の方に"
     "共有しないでください。リンクをお持ちの方は誰でも、このお申し出の状況を見ることが"
     "できます。\n\nSesenergy",
+    # Issue 24 (N8): the CONTACT form for anyone, registered address or not (contact.py)
+    "start.no_address": "当組織にメールアドレスをご登録でない方、ご登録のアドレスをお使いに"
+    "なれない方、当組織が提携先からお客様の情報を取得している方は、お問い合わせフォームから"
+    "ご連絡ください。受信できるアドレスであればどのアドレスでもご利用いただけます。",
+    "start.no_address.link": "お問い合わせフォーム",
+    "contact.title": "お問い合わせ",
+    "contact.intro": "プライバシーポリシー第10条：本ポリシーに関するお問い合わせは、こちら"
+    "からご連絡ください。当組織へのメールアドレスのご登録は不要です。ご入力のアドレスで"
+    "メールを受信できることを確認するため確認コードをお送りし、回答もそのアドレスにお送り"
+    "します。",
+    "contact.scope": "このフォームではご本人であることの確認は行いません。ご入力のアドレス"
+    "が当組織に登録されたものでない限り、回答にはお客様の個人情報を含めません。回答では"
+    "ご質問にお答えし、ご本人確認の方法をご案内します。ご本人確認ができた後に、当組織が"
+    "保有する個人情報の開示・訂正・利用停止・消去にお応えします。",
+    "contact.email": "受信できるメールアドレス",
+    "contact.email.hint": "確認コードと回答をこのアドレスにお送りします。",
 }
 
 TEXTS: dict[Language, dict[str, str]] = {Language.EN: EN, Language.JA: JA}

@@ -40,3 +40,15 @@ def test_n7_a_persons_day_is_in_the_notices_zone(monkeypatch: pytest.MonkeyPatch
     assert load_settings().policy.deadline_policy().subject_zone == "Asia/Tokyo"
     monkeypatch.setenv("DSR_TIME_ZONE", "Europe/Berlin")
     assert load_settings().policy.deadline_policy().subject_zone == "Europe/Berlin"
+
+
+def test_n8_the_reply_to_mailbox_applies_with_smtp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """N8: the monitored Reply-To (DSR_MAIL_REPLY_TO) is an SMTP setting, refused without."""
+    monkeypatch.delenv("DSR_MAIL", raising=False)
+    assert "only with DSR_MAIL=smtp" in refusal(
+        monkeypatch, "DSR_MAIL_REPLY_TO", "privacy@example.jp"
+    )
+    monkeypatch.setenv("DSR_MAIL", "smtp")
+    monkeypatch.setenv("DSR_SMTP_HOST", "smtp.example.jp")
+    monkeypatch.setenv("DSR_MAIL_FROM", "noreply@example.jp")
+    assert load_settings().mail.reply_to == "privacy@example.jp"
