@@ -150,6 +150,7 @@ class DeadlinePolicy(BaseModel):
         current_due: datetime,
         now: datetime,
         extensions: int,
+        to_end_of_day: bool = False,
     ) -> str | None:
         """Why an extension of `step` to `until` is not allowed, or None. "Without delay"
         cannot be extended for ever: a step may be extended `max_extensions` times, by at
@@ -165,6 +166,8 @@ class DeadlinePolicy(BaseModel):
                 f"policy {self.version} allows {self.max_extensions}"
             )
         latest = self.due_at(step, started_at) + self.durations[step] * self.max_extension_share
+        if to_end_of_day:  # a person's window, extended to a day, runs to that day's end
+            latest = end_of_local_day(latest, self.zone())
         if until > latest:
             return (
                 f"{step.value} can be extended to {latest.isoformat(timespec='minutes')} "

@@ -367,8 +367,9 @@ class DataSubjectRequest:
 
     @workflow.update(name="extend_deadline")
     async def extend_deadline(self, extension: ExtendDeadline) -> StatusView:
-        step, until = extension.step, extension.until
+        step = extension.step
         async with self._claim(Act.EXTEND_DEADLINE, step):
+            until = self._deadline.extended_to(extension.until)  # N7: a person's, to day's end
             previous = self._deadline.due_at
             await self._effects.operator_act(
                 EventType.DEADLINE_EXTENDED,

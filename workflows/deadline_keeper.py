@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.deadlines import SUBJECT_STEPS, DeadlinePolicy, Step
+    from domain.deadlines import SUBJECT_STEPS, DeadlinePolicy, Step, end_of_local_day
     from domain.events import EventType, PayloadValue
 
 # Requests started before a person's window ran to the end of the local day keep the
@@ -179,6 +179,13 @@ class DeadlineKeeper:
         self._revision += 1
         self._changed()
 
+    def _persons_day(self) -> bool:
+        return self.day_windows and self.step in SUBJECT_STEPS
+
+    def extended_to(self, until: datetime) -> datetime:
+        """The due time an extension to `until` gives: a person's window, to the day's end."""
+        return end_of_local_day(until, self._policy.zone()) if self._persons_day() else until
+
     def extension_problem(self, until: datetime) -> str | None:
         """Why the current step cannot be extended to `until` under the policy, or None."""
         assert self.step is not None and self.due_at is not None
@@ -186,10 +193,11 @@ class DeadlineKeeper:
         return self._policy.extension_problem(
             self.step,
             started_at=self.started_at,
-            until=until,
+            until=self.extended_to(until),
             current_due=self.due_at,
             now=workflow.now(),
             extensions=self.extensions,
+            to_end_of_day=self._persons_day(),
         )
 
     async def close(self) -> None:

@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.deadlines import DeadlinePolicy, Step
 from service import acts
 from tests.support.scenarios import Scenario, at_step, event_types, outcome_notice, outcome_of
-from tests.support.temporal import Rig, actor, own_time_skipping_env
+from tests.support.temporal import Rig, actor, eventually, own_time_skipping_env
 
 # Weeks are skipped here, as in test_request_lifecycles.py: a server of its own.
 time_skipping_env = own_time_skipping_env("module")
@@ -25,12 +25,20 @@ END_OF_DAY = time(23, 59, 59, 999999)
 
 
 async def _opened_at(pool: asyncpg.Pool, request_id: str, step: Step) -> datetime:
-    opened: datetime = await pool.fetchval(
-        """SELECT occurred_at FROM request_events WHERE request_id = $1
-              AND type = 'deadline.started' AND payload->>'step' = $2""",
-        request_id,
-        step.value,
-    )
+    """When the step's window opened, once its start is stored (it may ride with the
+    next effect)."""
+
+    async def started() -> datetime | None:
+        opened: datetime | None = await pool.fetchval(
+            """SELECT occurred_at FROM request_events WHERE request_id = $1
+                  AND type = 'deadline.started' AND payload->>'step' = $2""",
+            request_id,
+            step.value,
+        )
+        return opened
+
+    opened = await eventually(started, lambda at: at is not None)
+    assert opened is not None
     return opened
 
 
@@ -158,9 +166,57 @@ async def test_n7_after_the_grace_the_request_is_closed_and_a_payment_is_refused
     policy = DeadlinePolicy()
     await _sleep_until(time_skipping_env, due + policy.payment_grace + timedelta(hours=1))
     assert await outcome_of(rig.client, request_id) == "fee_unpaid"
-    with pytest.raises(acts.Refused):
+    with pytest.raises(acts.Refused, match="is no longer open"):
         await _pay(rig.client, pool, request_id, due.astimezone(TOKYO).date())
     closing = await outcome_notice(pool, request_id, "closed_fee_unpaid")
     assert "If you paid after the deadline" in closing and "refund the payment" in closing
     status = await pool.fetchval("SELECT status FROM invoices WHERE request_id = $1", request_id)
     assert status == "lapsed"
+
+
+async def test_n7_an_extended_persons_window_runs_to_the_end_of_its_new_day(
+    rig: Rig, time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str
+) -> None:
+    """N7: an extension of the person's window names a day ("You now have until …"), so it
+    too runs to that day's end, whatever time of day the operator typed."""
+    request = await Scenario(rig, "n7-ext").disclosure().at(Step.VERIFY_IDENTITY)
+    assert request.view is not None and request.view.due_at is not None
+    typed = (request.view.due_at + timedelta(days=3)).astimezone(TOKYO).replace(hour=9, minute=0)
+    reply = await acts.extend_deadline(
+        request.id,
+        "verify_identity",
+        typed,
+        "We wrote to the wrong address first.",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+    )
+    assert reply.due_at is not None
+    assert reply.due_at.astimezone(TOKYO) == datetime.combine(typed.date(), END_OF_DAY, TOKYO)
+    extended = await outcome_notice(pool, request.id, "deadline_extended")
+    assert f"You now have until {typed.day} " in extended
+    # The same day again is no extension.
+    with pytest.raises(acts.Refused, match="must be later than the current one"):
+        await acts.extend_deadline(
+            request.id,
+            "verify_identity",
+            typed.replace(hour=18),
+            "Again.",
+            actor("op-1"),
+            client=rig.client,
+            pool=pool,
+        )
+    await acts.verify_identity(
+        request.id, "document_check", actor("op-2"), client=rig.client, pool=pool
+    )
+    await at_step(rig.client, pool, request.id, Step.DECIDE)
+    await acts.decide(
+        request.id,
+        "disclosure_refused",
+        actor("op-1"),
+        client=rig.client,
+        pool=pool,
+        reason="Closing the test request.",
+        refusal_grounds=("violation_of_other_laws",),
+    )
+    assert await outcome_of(rig.client, request.id) == "disclosure_refused"
