@@ -16,6 +16,13 @@ def is_guest(subject_id: str) -> bool:
     return subject_id.startswith(GUEST_PREFIX)
 
 
+def answer_is_general(subject_id: str, registration_matched: bool) -> bool:
+    """Whether an inquiry's answer must carry no personal information about the requester
+    (old item 33): a guest's, or one whose address is not the subject's address on record
+    (nothing then shows that the requester is the subject). The notice says so."""
+    return is_guest(subject_id) or not registration_matched
+
+
 def guest_subject_for(request_id: str) -> str:
     """The guest subject of an inquiry sent without a subject id: the same for the same
     request id, so a submission sent again is the same submission."""

@@ -5,8 +5,9 @@ as proof of identity (N11) and what an inquirer we have not matched to our recor
 from __future__ import annotations
 
 WINDOW_EN: dict[str, str] = {
-    "answer.guest": "This answers a question sent through our contact form. We have not "
-    "confirmed who you are, so this answer contains no personal information about you. If "
+    "answer.unverified": "The address this answer goes to is not one we hold for you, and we "
+    "have not confirmed who you are, so this answer contains no personal information about "
+    "you. If "
     "you want to see, correct, stop or erase what we hold about you, reply to this e-mail "
     "quoting reference {request_id} with proof of identity (a copy of an identity document); "
     "once we have confirmed your identity, we will handle it as a request.",
@@ -33,7 +34,7 @@ WINDOW_EN: dict[str, str] = {
 }
 
 WINDOW_JA: dict[str, str] = {
-    "answer.guest": "この回答は、お問い合わせフォームからいただいたご質問へのもので、当組織はまだ"
+    "answer.unverified": "この回答の送付先は当組織にご登録のアドレスではなく、当組織はまだ"
     "お客様がどなたであるかを確認していないため、お客様の個人情報は含めていません。当組織が保有する"
     "お客様の個人情報の開示・訂正・利用停止等をご希望の場合は、本メールへの返信で受付番号"
     "{request_id}とご本人であることを証明するもの（本人確認書類の写し）をお送りください。ご本人"

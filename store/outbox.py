@@ -23,7 +23,7 @@ import asyncpg
 import structlog
 
 from domain.events import EventType, NewEvent, PayloadValue
-from domain.guests import is_guest
+from domain.guests import answer_is_general
 from domain.messages import QueueNotice
 from domain.notice_texts import TEXTS
 from domain.notices import NoticeKind, render_notice
@@ -31,6 +31,7 @@ from domain.payments import PaymentMethod
 from domain.requests import Language, RequestKind
 from store.connection import Connection
 from store.events import EventStore, UnknownRequest
+from store.identity_checks import registration_matched
 from store.notice_facts import notice_facts
 from store.sealing import ERASED, key_of, subject_lock, vault_of
 
@@ -87,14 +88,18 @@ async def _recorded_answer(connection: Connection, request_id: str) -> str | Non
     return vault_of(connection).open_optional(sealed)
 
 
-def _to_guest(
-    answer: str | None, language: Language, request_id: str, subject_id: str
+async def _answer_text(
+    connection: Connection, request_id: str, subject_id: str, language: Language
 ) -> str | None:
-    """An answer to an inquirer we have not matched to our records (a guest of the CONTACT
-    form, N8) says that it carries no personal information about them, and how to get it."""
-    if answer is None or not is_guest(subject_id):
+    """The recorded answer; to a requester not shown to be the subject (a guest of the
+    CONTACT form, or an address not on record: N8, old item 33) it is a general answer,
+    and the notice says it carries no personal information about them, and how to get it."""
+    answer = await _recorded_answer(connection, request_id)
+    if answer is None or answer == ERASED:
         return answer
-    return answer + "\n\n" + TEXTS[language]["answer.guest"].format(request_id=request_id)
+    if not answer_is_general(subject_id, await registration_matched(connection, request_id)):
+        return answer
+    return answer + "\n\n" + TEXTS[language]["answer.unverified"].format(request_id=request_id)
 
 
 class NotificationOutbox:
@@ -160,11 +165,8 @@ class NotificationOutbox:
                     requester_name=vault.open(request["requester_name"]),
                     language=Language(request["language"]),
                     zone=self._zone,
-                    answer_text=_to_guest(
-                        await _recorded_answer(connection, request_id),
-                        Language(request["language"]),
-                        request_id,
-                        subject_id,
+                    answer_text=await _answer_text(
+                        connection, request_id, subject_id, Language(request["language"])
                     )
                     if notice is NoticeKind.ANSWER
                     else None,

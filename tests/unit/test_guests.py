@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.guests import guest_subject_for, is_guest
+from domain.guests import answer_is_general, guest_subject_for, is_guest
 from domain.requests import InvalidSubmission, parse_submission
 from mail.smtp import build_message
 from store.outbox import OutgoingNotice
@@ -56,3 +56,12 @@ def test_n8_replies_go_to_the_monitored_mailbox() -> None:
     assert (
         build_message(notice, sender="noreply@example.jp", domain="example.jp")["Reply-To"] is None
     )
+
+
+def test_old_33_an_answer_is_general_unless_the_requester_is_shown_to_be_the_subject() -> None:
+    """Old item 33: answers went to an unverified requester. A guest's answer, or one to
+    an address that is not the subject's on record, carries no personal information."""
+    assert answer_is_general(guest_subject_for("r-1"), registration_matched=False)
+    assert answer_is_general(guest_subject_for("r-1"), registration_matched=True)
+    assert answer_is_general("s-9", registration_matched=False)
+    assert not answer_is_general("s-9", registration_matched=True)
