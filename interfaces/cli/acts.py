@@ -81,6 +81,13 @@ def _moment(text: str) -> datetime:
     return moment
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date, YYYY-MM-DD: {text[:40]!r}") from None
+
+
 def add_parsers(commands: Any) -> None:
     def act(name: str, help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help)
@@ -100,7 +107,7 @@ def add_parsers(commands: Any) -> None:
     sub.add_argument("--reference", required=True, help="the payment's reference")
     sub.add_argument(
         "--paid-on",
-        type=date.fromisoformat,
+        type=_day,
         default=None,
         help="the payment's value date, YYYY-MM-DD (default: today); a payment made by the "
         "window's last day is accepted during its grace, one made later is refunded",

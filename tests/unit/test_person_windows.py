@@ -12,6 +12,7 @@ from domain.deadlines import DeadlinePolicy, Step, end_of_local_day
 from domain.notices import NoticeFacts, NoticeKind, render_notice
 from domain.payments import PaymentMethod, PaymentRefused, PaymentTiming, payment_timing
 from domain.requests import Language, RequestKind
+from interfaces.cli.main import parser
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 OPENED = datetime(2026, 11, 27, 0, 10, tzinfo=TOKYO)  # the review's (D) probe
@@ -164,3 +165,22 @@ def test_n11_proof_request_names_documents_masking_and_how_long_the_copy_is_kept
     ja = _notice(NoticeKind.IDENTITY_PROOF_REQUESTED, Language.JA, due_at=due)
     assert "保険者番号、被保険者等記号・番号" in ja and "マスキング" in ja
     assert "遅くとも請求の終了時に削除" in ja and "2026年12月11日中に" in ja
+
+
+def test_n7_dsr_record_payment_takes_the_value_date() -> None:
+    """N7: the cashier records the payment's own date (`--paid-on`); a bad one is refused
+    by the command line before anything is sent."""
+    args = parser().parse_args(
+        ["record-payment", "dis-1", "--invoice", "inv-dis-1", "--amount", "1000",
+         "--reference", "bank-1", "--paid-on", "2026-12-30"]
+    )  # fmt: skip
+    assert args.paid_on == date(2026, 12, 30)
+    unset = parser().parse_args(
+        ["record-payment", "dis-1", "--invoice", "i", "--amount", "1000", "--reference", "r"]
+    )
+    assert unset.paid_on is None
+    with pytest.raises(SystemExit):
+        parser().parse_args(
+            ["record-payment", "dis-1", "--invoice", "i", "--amount", "1000", "--reference",
+             "r", "--paid-on", "30/12/2026"]
+        )  # fmt: skip
