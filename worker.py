@@ -42,6 +42,7 @@ from audit.checkpoints import CheckpointSigner
 from audit.signing import KeyProblem, key_id, load_private_key, public_pem
 from audit.witness import DirectoryWitness
 from connectors.datamap_file import InvalidDataMap
+from domain.payments import PaymentMethod
 from interfaces.api.serving import ApiPortTaken, bind, serving
 from mail.maildrop import MaildropSender
 from mail.smtp import SmtpSender
@@ -108,6 +109,7 @@ def build_worker(
     personal_data_retention: timedelta = DEFAULT_PERSONAL_DATA_RETENTION,
     systems: OpenSystems | None = None,
     disclosure_links: LinkSettings | None = None,
+    payment: PaymentMethod | None = None,
 ) -> Worker:
     """The worker of every workflow and activity. `sandboxed`: workflow code runs in the
     SDK's sandbox, which catches a non-deterministic call (a clock, a random number, I/O)
@@ -130,7 +132,9 @@ def build_worker(
             PurposeChange,
         ],
         activities=[
-            *request_activities(pool, maildrop, zone, signer, sender, systems, disclosure_links),
+            *request_activities(
+                pool, maildrop, zone, signer, sender, systems, disclosure_links, payment
+            ),
             *PurposeChangeActivities(pool, sender, act_key).all(),
             *HistoryArchive(pool, client).all(),
             *PersonalDataRetention(pool, EventStore(pool), personal_data_retention).all(),
@@ -155,6 +159,7 @@ def request_activities(
     sender: MaildropSender | SmtpSender | None = None,
     systems: OpenSystems | None = None,
     disclosure_links: LinkSettings | None = None,
+    payment: PaymentMethod | None = None,
 ) -> list:
     """Every activity a request's workflow calls, wired to the store (tests replace some
     of them by name to inject faults). `sender`: where notices go (DSR_MAIL); unset, the
@@ -167,7 +172,12 @@ def request_activities(
         pool,
         events,
         NotificationOutbox(
-            pool, events, zone, handed_to=sender.handle, disclosure_links=disclosure_links
+            pool,
+            events,
+            zone,
+            handed_to=sender.handle,
+            disclosure_links=disclosure_links,
+            payment=payment,
         ),
         sender,
     )
@@ -330,6 +340,7 @@ async def _serve(
                     disclosure_links=LinkSettings(
                         settings.api.url(), settings.api.disclosure_link_days
                     ),
+                    payment=settings.policy.payment_method(),
                 )
                 gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
                 api = (

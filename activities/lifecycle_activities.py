@@ -10,6 +10,7 @@ notices still in the maildrop.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 
 import asyncpg
 import structlog
@@ -200,20 +201,23 @@ class LifecycleActivities:
 
     @activity.defn(name="settle_invoice")
     async def settle_invoice(self, act: RecordByOperator) -> None:
-        """Mark the invoice paid (payment.recorded) or lapsed (invoice.lapsed), with its event."""
+        """Mark the invoice paid (payment.recorded), paid late with a refund due
+        (payment.received_late) or lapsed (invoice.lapsed), with its event."""
         paid = act.event is EventType.PAYMENT_RECORDED
         async with self._pool.acquire() as connection, connection.transaction():
             await _lock_request(connection, act.request_id)
             await self._append_all(connection, act.preceding)
             if await recorded_event(connection, act.idempotency_key) is not None:
                 return
-            reference = act.payload.get("reference")
+            reference, paid_on = act.payload.get("reference"), act.payload.get("paid_on")
             if not await close_invoice(
                 connection,
                 str(act.payload["invoice_id"]),
                 paid=paid,
                 at=act.occurred_at,
                 reference=None if reference is None else str(reference),
+                value_date=None if paid_on is None else date.fromisoformat(str(paid_on)),
+                refund_due=act.event is EventType.PAYMENT_RECEIVED_LATE,
             ):
                 raise _refused(
                     f"invoice {act.payload['invoice_id']} is no longer open", "InvoiceNotOpen"

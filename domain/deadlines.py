@@ -7,8 +7,9 @@ started under even after the defaults change, and replay never sees a different 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -40,7 +41,11 @@ DEFAULT_DURATIONS: dict[Step, timedelta] = {
     Step.ANSWER: timedelta(days=14),
     Step.NOTIFY: timedelta(days=1),
 }
-DEFAULT_POLICY_VERSION = "2026-11.2"  # .2: extensions capped
+# 2026-11.2: extensions capped. 2026-12.1: a person's window runs to the end of the local
+# day its notice names; a payment made within it is accepted during the grace after it.
+DEFAULT_POLICY_VERSION = "2026-12.1"
+DEFAULT_SUBJECT_ZONE = "Asia/Tokyo"
+DEFAULT_PAYMENT_GRACE = timedelta(days=14)
 
 # The organisation's own steps after the person's part, which the receipt notice commits to.
 DECISION_STEPS = (Step.INVESTIGATE, Step.DECIDE, Step.ACT, Step.NOTIFY)
@@ -70,6 +75,26 @@ class DeadlinePolicy(BaseModel):
         description="All extensions of a step together add at most this share of its window.",
     )
 
+    subject_zone: str = Field(
+        default=DEFAULT_SUBJECT_ZONE,
+        description="The zone of the day a person's window runs to (the notices' zone).",
+    )
+    payment_grace: timedelta = Field(
+        default=DEFAULT_PAYMENT_GRACE,
+        ge=timedelta(0),
+        le=timedelta(days=60),
+        description="How long after the payment window a payment made within it is accepted.",
+    )
+
+    @field_validator("subject_zone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone[:60]!r}") from None
+        return zone
+
     @field_validator("durations")
     @classmethod
     def _every_step_positive(cls, durations: dict[Step, timedelta]) -> dict[Step, timedelta]:
@@ -94,6 +119,24 @@ class DeadlinePolicy(BaseModel):
     def due_at(self, step: Step, started_at: datetime) -> datetime:
         return started_at + self.durations[step]
 
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.subject_zone)
+
+    def subject_due_at(self, step: Step, started_at: datetime) -> datetime:
+        """A person's window (identity proof, payment) runs to the END of the local day the
+        notice names ("by 11 December"), not to the minute it opened on that day (N7)."""
+        return end_of_local_day(self.due_at(step, started_at), self.zone())
+
+    def last_day(self, due_at: datetime) -> date:
+        """The day a person's window closes on, as the notice names it."""
+        return due_at.astimezone(self.zone()).date()
+
+    def lapse_at(self, step: Step, due_at: datetime) -> datetime:
+        """When a person's window is closed for good: for the fee, the grace after the day
+        in which a payment made on time may still be recorded (a bank transfer reconciled
+        after a holiday); for proof of identity, the due time itself."""
+        return due_at + self.payment_grace if step is Step.PAYMENT else due_at
+
     def reminder_before(self, step: Step, due_at: datetime) -> datetime:
         """When the reminder for a step due at `due_at` (extended or not) goes out."""
         return due_at - self.durations[step] * self.reminder_fraction
@@ -107,6 +150,7 @@ class DeadlinePolicy(BaseModel):
         current_due: datetime,
         now: datetime,
         extensions: int,
+        to_end_of_day: bool = False,
     ) -> str | None:
         """Why an extension of `step` to `until` is not allowed, or None. "Without delay"
         cannot be extended for ever: a step may be extended `max_extensions` times, by at
@@ -122,6 +166,8 @@ class DeadlinePolicy(BaseModel):
                 f"policy {self.version} allows {self.max_extensions}"
             )
         latest = self.due_at(step, started_at) + self.durations[step] * self.max_extension_share
+        if to_end_of_day:  # a person's window, extended to a day, runs to that day's end
+            latest = end_of_local_day(latest, self.zone())
         if until > latest:
             return (
                 f"{step.value} can be extended to {latest.isoformat(timespec='minutes')} "
@@ -144,6 +190,13 @@ class DeadlinePolicy(BaseModel):
             decide_within_days=_days(decide),
             disclose_within_days_of_payment=_days(deliver) if is_disclosure else None,
         )
+
+
+def end_of_local_day(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The last instant of `moment`'s day in `zone` (the microsecond before local midnight)."""
+    day = moment.astimezone(zone).date()
+    midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return midnight - timedelta(microseconds=1)
 
 
 def _days(span: timedelta) -> int:

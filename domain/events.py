@@ -24,6 +24,9 @@ class EventType(StrEnum):
     INVOICE_ISSUED = "invoice.issued"
     PAYMENT_RECORDED = "payment.recorded"
     INVOICE_LAPSED = "invoice.lapsed"
+    # A payment made after the person's window (its value date after the day named): it is
+    # recorded, nothing is disclosed, and the fee is to be refunded (domain/payments.py).
+    PAYMENT_RECEIVED_LATE = "payment.received_late"
     INVESTIGATION_COMPLETED = "investigation.completed"
     DECISION_RECORDED = "decision.recorded"
     MEASURE_APPROVED = "measure.approved"

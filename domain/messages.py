@@ -7,7 +7,7 @@ answers stay in Postgres and are referred to by id.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -178,6 +178,9 @@ class RecordPayment(_Message):
     invoice_id: Identifier
     amount_yen: int = Field(gt=0)
     reference: Identifier
+    # The payment's own (value) date; None: paid on the day it is recorded. A payment made
+    # within the window is accepted during the grace after it (domain/payments.py).
+    paid_on: date | None = None
     operator: OperatorId
     authority: ActAuthority | None = None
 

@@ -8,6 +8,7 @@ Each sentence is a template with named fields; the same keys exist in both langu
 from __future__ import annotations
 
 from domain.requests import Language
+from domain.window_texts import WINDOW_EN, WINDOW_JA
 
 MONTHS_EN = (
     "January",
@@ -85,7 +86,7 @@ EN: dict[str, str] = {
     "receipt.identity_confirmed": "You confirmed that you are the person concerned with the "
     "code we sent to the e-mail address we hold for you. We will tell you our decision "
     "within {days} days.",
-    "receipt.fee": "A fee of {amount} yen per request applies to a disclosure of personal "
+    "receipt.fee": "A fee of {amount} yen per case applies to a disclosure of personal "
     "information (Article 6). We ask for it only once we have decided to disclose, and send "
     "the disclosure within {days} days of receiving it. If we decide not to disclose, "
     "nothing is charged.",
@@ -101,17 +102,18 @@ EN: dict[str, str] = {
     "but because this request would stop the provision of your personal information to third "
     "parties, a member of our staff must confirm your identity as well.",
     "identity.unmatched": "The e-mail address you gave is not the one we hold for you.",
-    "identity.how": "Please reply with proof of identity (for example a copy of an official "
-    "identity document), or contact us through the CONTACT form quoting reference "
-    "{request_id}, by {date}. If we cannot confirm your identity by then, we will close the "
+    "identity.how": "Please send us proof of identity by replying to this e-mail, or contact "
+    "us through the inquiry form on our privacy center quoting reference {request_id}, by "
+    "the end of {date}. If we cannot confirm your identity by then, we will close the "
     "request without acting on it.",
     "fee.decided": "We have decided to disclose the personal information you asked for, as "
     "set out below, once the fee is paid.",
     "fee.to_disclose": "To be disclosed: {what}.",
-    "fee.request": "A fee of {amount} yen per request applies to the disclosure (Article 6). "
+    "fee.request": "A fee of {amount} yen per case applies to the disclosure (Article 6). "
     "Please pay invoice "
-    "{invoice_id} by {date}; we send the disclosure once the fee is received. If it is not "
-    "paid by then, we will close the request: nothing will be disclosed and nothing charged.",
+    "{invoice_id} by the end of {date}; we make the disclosure available to you once the fee "
+    "is received. If it is not paid by then, we will close the request and nothing will be "
+    "disclosed.",
     "extension": "We need more time for one step of your {label}: {step}. We now expect to "
     "complete it by {date}.",
     "extension.acknowledge": "We need more time to acknowledge your {label}. We now expect to "
@@ -270,8 +272,9 @@ EN: dict[str, str] = {
     "confirm your identity within the time allowed. Nothing was disclosed or changed. You "
     "are welcome to make a new request.",
     "closed.fee_unpaid": "We have closed your request because the disclosure fee was not "
-    "paid within the time allowed. Nothing was disclosed and nothing is charged. You are "
-    "welcome to make a new request.",
+    "paid within the time allowed. Nothing was disclosed. If you paid after the deadline, "
+    "please tell us through the inquiry form on our privacy center, quoting the invoice "
+    "number, and we will refund the payment. You are welcome to make a new request.",
 }
 
 JA: dict[str, str] = {
@@ -346,15 +349,15 @@ JA: dict[str, str] = {
     "identity.matched.third_party_stop": "ご申告のメールアドレスは当組織の登録と一致しています"
     "が、本請求は個人情報の第三者への提供の停止を伴うため、担当者によるご本人確認も必要です。",
     "identity.unmatched": "ご申告のメールアドレスは、当組織が保有するご登録のものと一致しません。",
-    "identity.how": "{date}までに、本人確認書類の写しなどご本人であることを証明するものを本"
-    "メールへの返信でお送りいただくか、お問い合わせフォームから受付番号{request_id}を添えて"
+    "identity.how": "{date}中に、ご本人であることを証明するものを本メールへの返信でお送り"
+    "いただくか、プライバシーセンターのお問い合わせフォームから受付番号{request_id}を添えて"
     "ご連絡ください。期限までにご本人確認ができない場合、対応せずに請求を終了いたします。",
     "fee.decided": "ご請求の個人情報を、手数料のお支払いを確認後、以下のとおり開示することを"
     "決定しました。",
     "fee.to_disclose": "開示するもの：{what}。",
-    "fee.request": "開示には1回のご請求につき{amount}円の手数料がかかります（第6条）。{date}"
-    "までに請求書{invoice_id}のお支払いをお願いします。お支払いを確認後に開示いたします。期限"
-    "までにお支払いがない場合は本件のお手続きを終了し、開示は行わず、手数料も発生しません。",
+    "fee.request": "開示には1件につき{amount}円の手数料がかかります（第6条）。{date}"
+    "中に請求書{invoice_id}のお支払いをお願いします。お支払いを確認後に開示いたします。期限"
+    "までにお支払いがない場合は本件のお手続きを終了し、開示は行いません。",
     "extension": "{label}について、次の手続きにさらに時間を要します：{step}。{date}までに完了"
     "する見込みです。",
     "extension.acknowledge": "{label}について、受付の手続きにさらに時間を要しております。{date}"
@@ -495,7 +498,12 @@ JA: dict[str, str] = {
     "closed.identity_not_verified": "期限までにご本人確認ができなかったため、請求を終了しま"
     "した。開示・変更は行っていません。改めてご請求いただけます。",
     "closed.fee_unpaid": "期限までに開示手数料のお支払いがなかったため、請求を終了しました。"
-    "開示は行わず、手数料もかかりません。改めてご請求いただけます。",
+    "開示は行っていません。期限後にお支払いいただいた場合は、プライバシーセンターのお問い合わせ"
+    "フォームから請求書番号を添えてお知らせください。返金いたします。改めてご請求いただけます。",
 }
+
+# The person's windows, the fee's payment and the proof of identity (domain/window_texts.py)
+EN.update(WINDOW_EN)
+JA.update(WINDOW_JA)
 
 TEXTS: dict[Language, dict[str, str]] = {Language.EN: EN, Language.JA: JA}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from domain.deadlines import Commitment
 from domain.decisions import DISCLOSING, FEE_PER_CASE_YEN, LEGACY_OUTCOMES, Outcome
 from domain.field_vocabulary import field_label, split_item_label
 from domain.notice_texts import MONTHS_EN, TEXTS
+from domain.payments import PaymentMethod
 from domain.requests import Language, RequestKind
 
 
@@ -63,6 +64,7 @@ class NoticeFacts:
     invoice_id: str | None = None
     amount_yen: int | None = None
     fee_paid: bool = False
+    paid_late_on: date | None = None  # a payment made after the window (N7): refund due
     # Article 7: (field, action, new value) made; (field, action, why) not made
     changes_made: tuple[tuple[str, str, str | None], ...] = ()
     changes_not_made: tuple[tuple[str, str, str], ...] = ()
@@ -87,9 +89,9 @@ class NoticeFacts:
     systems: tuple[tuple[str, str, str], ...] = ()
 
 
-def format_date(moment: datetime, zone: ZoneInfo, language: Language) -> str:
+def format_date(moment: datetime | date, zone: ZoneInfo, language: Language) -> str:
     """A date as a person reads it, in the organisation's time zone."""
-    local = moment.astimezone(zone)
+    local = moment.astimezone(zone) if isinstance(moment, datetime) else moment
     if language is Language.JA:
         return f"{local.year}年{local.month}月{local.day}日"
     return f"{local.day} {MONTHS_EN[local.month - 1]} {local.year}"
@@ -112,7 +114,7 @@ class _Writer:
     def add(self, key: str, **fields: object) -> None:
         self.parts.append(self.t(key, **fields))
 
-    def date(self, moment: datetime) -> str:
+    def date(self, moment: datetime | date) -> str:
         return format_date(moment, self.zone, self.language)
 
     def join(self, values: Iterable[str]) -> str:
@@ -160,6 +162,7 @@ def render_notice(
     zone: ZoneInfo,
     answer_text: str | None = None,
     facts: NoticeFacts | None = None,
+    payment: PaymentMethod | None = None,
 ) -> RenderedNotice:
     facts = facts or NoticeFacts()
     if facts.outcome in LEGACY_OUTCOMES:  # decided before N3 (docs/policy-interpretation.md)
@@ -185,6 +188,7 @@ def render_notice(
             w.add("identity.ask", label=label)
             w.add(_identity_check(request_kind, facts.registration_matched))
             w.add("identity.how", request_id=request_id, date=w.date(facts.due_at))
+            w.add("identity.documents")
         case NoticeKind.FEE_REQUEST:
             if facts.invoice_id is None or facts.due_at is None or facts.amount_yen is None:
                 raise ValueError("a fee request needs the invoice and its due date")
@@ -200,6 +204,10 @@ def render_notice(
                 invoice_id=facts.invoice_id,
                 date=w.date(facts.due_at),
             )
+            w.parts += (payment or PaymentMethod()).how_to_pay(
+                w.texts, w.language, facts.invoice_id
+            )
+            w.add("fee.late_payment", date=w.date(facts.due_at))
         case NoticeKind.DEADLINE_EXTENDED:
             if facts.due_at is None or facts.extended_step is None:
                 raise ValueError("an extension notice needs the step and its new due date")
@@ -218,7 +226,10 @@ def render_notice(
         case NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED:
             w.add("closed.identity_not_verified")
         case NoticeKind.CLOSED_FEE_UNPAID:
-            w.add("closed.fee_unpaid")
+            if late := facts.paid_late_on:  # paid after the window: refunded (N7)
+                w.add("closed.fee_paid_late", invoice_id=facts.invoice_id, paid_on=w.date(late))
+            else:
+                w.add("closed.fee_unpaid")
             _left_out(w, facts)
         case NoticeKind.OUTCOME:
             if facts.outcome is None:

@@ -21,8 +21,11 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    field_validator,
     model_validator,
 )
+
+from domain.guests import GUEST_PREFIX, guest_subject_for, is_guest
 
 
 class RequestKind(StrEnum):
@@ -216,23 +219,46 @@ class InquirySubmission(_SubmissionBase):
     kind: Literal[RequestKind.INQUIRY]
     details: InquiryDetails
 
+    @model_validator(mode="before")
+    @classmethod
+    def _guest_without_subject(cls, data: Any) -> Any:
+        """An inquiry needs no subject id: without one, it is a guest's (N8)."""
+        if isinstance(data, dict) and data.get("subject_id") is None:
+            if isinstance(request_id := data.get("request_id"), str):
+                return {**data, "subject_id": guest_subject_for(request_id)}
+        return data
 
-class DisclosureSubmission(_SubmissionBase):
+
+class _OwnSubject(_SubmissionBase):
+    """A request that acts on what we hold about a person: never a guest's."""
+
+    @field_validator("subject_id")
+    @classmethod
+    def _not_a_guest(cls, subject_id: str) -> str:
+        if is_guest(subject_id):
+            raise ValueError(
+                f"{GUEST_PREFIX}… subjects are for inquiries from people without a registered "
+                "address; a request about our records needs the person's own subject id"
+            )
+        return subject_id
+
+
+class DisclosureSubmission(_OwnSubject):
     kind: Literal[RequestKind.DISCLOSURE]
     details: DisclosureDetails = DisclosureDetails()
 
 
-class CorrectionSubmission(_SubmissionBase):
+class CorrectionSubmission(_OwnSubject):
     kind: Literal[RequestKind.CORRECTION]
     details: CorrectionDetails
 
 
-class SuspensionSubmission(_SubmissionBase):
+class SuspensionSubmission(_OwnSubject):
     kind: Literal[RequestKind.SUSPENSION]
     details: SuspensionDetails
 
 
-class ThirdPartyStopSubmission(_SubmissionBase):
+class ThirdPartyStopSubmission(_OwnSubject):
     kind: Literal[RequestKind.THIRD_PARTY_STOP]
     details: ThirdPartyStopDetails
 

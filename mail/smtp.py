@@ -44,11 +44,16 @@ def message_id(idempotency_key: str, domain: str) -> str:
     return f"<dsr.{digest}@{domain}>"
 
 
-def build_message(notice: OutgoingNotice, *, sender: str, domain: str) -> EmailMessage:
+def build_message(
+    notice: OutgoingNotice, *, sender: str, domain: str, reply_to: str | None = None
+) -> EmailMessage:
     """A plain-text UTF-8 message (Japanese notices included); headers encoded by the
-    SMTP policy (RFC 2047 for a non-ASCII subject)."""
+    SMTP policy (RFC 2047 for a non-ASCII subject). `reply_to`: the monitored mailbox a
+    person's reply goes to (proof of identity, N8), when it is not the sender."""
     message = EmailMessage(policy=SMTP)
     message["From"] = sender
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["To"] = notice.recipient
     message["Subject"] = notice.subject
     message["Message-ID"] = message_id(notice.idempotency_key, domain)
@@ -71,6 +76,7 @@ class SmtpSender:
         host: str,
         port: int | None = None,
         mail_from: str,
+        reply_to: str | None = None,
         security: Security = "starttls",
         username: str | None = None,
         password: str | None = None,
@@ -80,6 +86,7 @@ class SmtpSender:
         self.host = host
         self.port = port or DEFAULT_PORTS[security]
         self.mail_from = mail_from
+        self.reply_to = reply_to
         self.domain = mail_from.rpartition("@")[2].strip(" >") or "localhost"
         self.security = security
         self._username = username
@@ -96,7 +103,9 @@ class SmtpSender:
 
     async def send(self, notice: OutgoingNotice) -> str:
         refuse_erased(notice)  # before any connection: "[erased]" is no one's address
-        message = build_message(notice, sender=self.mail_from, domain=self.domain)
+        message = build_message(
+            notice, sender=self.mail_from, domain=self.domain, reply_to=self.reply_to
+        )
         try:
             await aiosmtplib.send(
                 message,

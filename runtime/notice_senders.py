@@ -19,6 +19,7 @@ def notice_sender(settings: Settings) -> MaildropSender | SmtpSender:
             host=mail.smtp_host,
             port=mail.smtp_port,
             mail_from=mail.from_address,
+            reply_to=mail.reply_to,
             security=mail.smtp_tls,
             username=mail.smtp_username,
             password=mail.smtp_password,

@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
@@ -279,12 +279,14 @@ async def record_payment(
     client: Client,
     pool: asyncpg.Pool,
     act_id: str | None = None,
+    paid_on: date | None = None,
 ) -> StatusView:
     argument = act_argument(
         RecordPayment,
         invoice_id=invoice_id,
         amount_yen=amount_yen,
         reference=reference,
+        paid_on=paid_on,
         operator=operator.account,
     )
     return await send_act(

@@ -5,7 +5,7 @@ investigation's findings. Each inside the caller's transaction."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -63,17 +63,27 @@ async def record_invoice(
 
 
 async def close_invoice(
-    connection: Connection, invoice_id: str, *, paid: bool, at: datetime, reference: str | None
+    connection: Connection,
+    invoice_id: str,
+    *,
+    paid: bool,
+    at: datetime,
+    reference: str | None,
+    value_date: date | None = None,
+    refund_due: bool = False,
 ) -> bool:
-    """Mark an open invoice paid (at `at`, with the payment's reference) or lapsed; False
-    when it is no longer open."""
+    """Mark an open invoice paid (at `at`, with the payment's reference and value date),
+    paid after its window (refund due), or lapsed; False when it is no longer open."""
+    status = "refund_due" if refund_due else "paid" if paid else "lapsed"
     changed = await connection.execute(
-        """UPDATE invoices SET status = $2, paid_at = $3, payment_reference = $4
+        """UPDATE invoices SET status = $2, paid_at = $3, payment_reference = $4,
+                  value_date = $5
             WHERE invoice_id = $1 AND status = 'open'""",
         invoice_id,
-        "paid" if paid else "lapsed",
-        at if paid else None,
+        status,
+        at if paid or refund_due else None,
         reference,
+        value_date,
     )
     return not changed.endswith(" 0")
 

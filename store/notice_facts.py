@@ -126,6 +126,13 @@ async def notice_facts(connection: Connection, order: QueueNotice) -> NoticeFact
             # What was decided is told again: a decision to withhold part stands, paid or not.
             decided = await _decided_disclosure(connection, request_id)
             decided.pop("to_disclose", None)
+            late = await connection.fetchrow(  # paid after the window: refund due (N7)
+                """SELECT invoice_id, coalesce(value_date, paid_at::date) AS paid_on
+                     FROM invoices WHERE request_id = $1 AND status = 'refund_due'""",
+                request_id,
+            )
+            if late is not None:
+                decided |= {"invoice_id": late["invoice_id"], "paid_late_on": late["paid_on"]}
             return NoticeFacts(outcome=_CLOSING[notice], **decided)
         case NoticeKind.OUTCOME:
             return await _outcome_facts(connection, request_id)

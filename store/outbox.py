@@ -23,12 +23,16 @@ import asyncpg
 import structlog
 
 from domain.events import EventType, NewEvent, PayloadValue
+from domain.guests import answer_is_general
 from domain.messages import QueueNotice
+from domain.notice_texts import TEXTS
 from domain.notices import NoticeKind, render_notice
+from domain.payments import PaymentMethod
 from domain.requests import Language, RequestKind
 from store.connection import Connection
 from store.disclosure_links import LinkSettings, issue_for_notice
 from store.events import EventStore, UnknownRequest
+from store.identity_checks import registration_matched
 from store.notice_facts import notice_facts
 from store.sealing import ERASED, key_of, subject_lock, vault_of
 
@@ -85,6 +89,20 @@ async def _recorded_answer(connection: Connection, request_id: str) -> str | Non
     return vault_of(connection).open_optional(sealed)
 
 
+async def _answer_text(
+    connection: Connection, request_id: str, subject_id: str, language: Language
+) -> str | None:
+    """The recorded answer; to a requester not shown to be the subject (a guest of the
+    CONTACT form, or an address not on record: N8, old item 33) it is a general answer,
+    and the notice says it carries no personal information about them, and how to get it."""
+    answer = await _recorded_answer(connection, request_id)
+    if answer is None or answer == ERASED:
+        return answer
+    if not answer_is_general(subject_id, await registration_matched(connection, request_id)):
+        return answer
+    return answer + "\n\n" + TEXTS[language]["answer.unverified"].format(request_id=request_id)
+
+
 class NotificationOutbox:
     def __init__(
         self,
@@ -94,6 +112,7 @@ class NotificationOutbox:
         *,
         handed_to: Callable[[str], str] | None = None,
         disclosure_links: LinkSettings | None = None,
+        payment: PaymentMethod | None = None,
     ) -> None:
         self._pool = pool
         # Article 6: where a disclosure's items are delivered, and for how long.
@@ -103,6 +122,7 @@ class NotificationOutbox:
         # The sender's handle of a notice by its key (MaildropSender.handle,
         # SmtpSender.handle), named in `notice.delivered` when the caller gives none.
         self._handed_to = handed_to
+        self._payment = payment  # how the fee is paid: told in the fee request (N9)
 
     async def queue(self, order: QueueNotice) -> int:
         request_id, notice, idempotency_key = order.request_id, order.notice, order.idempotency_key
@@ -160,10 +180,13 @@ class NotificationOutbox:
                     requester_name=vault.open(request["requester_name"]),
                     language=Language(request["language"]),
                     zone=self._zone,
-                    answer_text=await _recorded_answer(connection, request_id)
+                    answer_text=await _answer_text(
+                        connection, request_id, subject_id, Language(request["language"])
+                    )
                     if notice is NoticeKind.ANSWER
                     else None,
                     facts=facts,
+                    payment=self._payment,
                 )
                 recipient, subject_line, body = await vault.seal_all(
                     connection,

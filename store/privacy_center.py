@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 
+from domain.guests import GUEST_PREFIX
 from store.connection import Connection
 from store.sealing import ERASED, Vault, key_of, vault_of
 
@@ -73,6 +74,14 @@ async def on_record(connection: Connection, vault: Vault, email: str) -> tuple[s
         if address != ERASED:
             return row["subject_id"], address
     return None
+
+
+async def add_guest(connection: Connection) -> str:
+    """A new guest subject (domain/guests.py) for a CONTACT form sent from an address not
+    on record: the form's personal data is sealed under its key."""
+    subject_id = f"{GUEST_PREFIX}{uuid.uuid4().hex}"
+    await connection.execute("INSERT INTO subjects (subject_id) VALUES ($1)", subject_id)
+    return subject_id
 
 
 async def add_challenge(

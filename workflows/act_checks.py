@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         RespondToInquiry,
         VerifyIdentity,
     )
+    from domain.payments import PaymentTiming, payment_timing
     from domain.requests import RequestKind
     from workflows.deadline_keeper import DeadlineKeeper
     from workflows.request_progress import RequestProgress
@@ -71,10 +72,29 @@ def check_record_payment(
     )
     if problem:
         raise ValueError(problem)
-    if progress.paid or Act.RECORD_PAYMENT in progress.busy:
+    if progress.paid or progress.paid_late or Act.RECORD_PAYMENT in progress.busy:
         raise ValueError("the invoice is already paid")
-    if keeper.lapsed:
-        raise ValueError("the payment window has closed; the invoice has lapsed")
+    payment_is_late(progress, keeper, payment)
+
+
+def payment_is_late(
+    progress: RequestProgress, keeper: DeadlineKeeper, payment: RecordPayment
+) -> bool:
+    """Whether the payment was made after the person's window (recorded, refunded);
+    raises PaymentRefused (a ValueError) when it cannot be taken at all."""
+    if keeper.step is not Step.PAYMENT or keeper.due_at is None:
+        return False  # the window has not opened yet: a payment now is on time
+    policy = progress.ref.deadline_policy
+    return (
+        payment_timing(
+            policy,
+            due_at=keeper.due_at,
+            paid_on=payment.paid_on,
+            now=workflow.now(),
+            lapsed=keeper.lapsed,
+        )
+        is PaymentTiming.AFTER_WINDOW
+    )
 
 
 def check_decide(progress: RequestProgress, keeper: DeadlineKeeper, decision: Decide) -> None:

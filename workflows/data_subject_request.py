@@ -54,8 +54,10 @@ with workflow.unsafe.imports_passed_through():
         check_respond,
         check_verify_identity,
         check_waive_system,
+        payment_is_late,
     )
     from workflows.bookkeeping import BOOKKEEPING_WITH_EFFECTS
+    from workflows.deadline_keeper import SUBJECT_DAY_WINDOWS
     from workflows.operator_claim import OperatorClaim
     from workflows.request_effects import CHECKPOINT_AT_CLOSE, RequestEffects, decision_payload
     from workflows.request_progress import RequestProgress
@@ -160,6 +162,7 @@ class DataSubjectRequest:
             self._deadline,
         )
         ref = progress.ref
+        deadline.day_windows = workflow.patched(SUBJECT_DAY_WINDOWS)
         await deadline.open(Step.VERIFY_IDENTITY)
         # A match alone does not verify a request that discloses or changes data; a person
         # who is not verified by it is told how to prove who they are.
@@ -245,12 +248,11 @@ class DataSubjectRequest:
         progress.invoice = invoice
         # The subject's window opens once the fee request is sent, so a payment is
         # recorded after the notice that asked for it.
-        await effects.notify(
-            NoticeKind.FEE_REQUEST,
-            due_at=progress.ref.deadline_policy.due_at(Step.PAYMENT, workflow.now()),
-        )
-        await deadline.open(Step.PAYMENT)
-        if not await deadline.wait(lambda: progress.paid):
+        # The notice names the day the window closes, and the window runs to its end.
+        due_at = deadline.due_for(Step.PAYMENT)
+        await effects.notify(NoticeKind.FEE_REQUEST, due_at=due_at)
+        await deadline.open(Step.PAYMENT, due_at if deadline.day_windows else None)
+        if not await deadline.wait(lambda: progress.paid or progress.paid_late):
             await effects.operator_act(
                 EventType.INVOICE_LAPSED,
                 "payment:invoice-lapsed",
@@ -260,7 +262,8 @@ class DataSubjectRequest:
             )
             return False
         await deadline.close()
-        return True
+        # A payment made after the window is on record, refund due: nothing is disclosed.
+        return not progress.paid_late
 
     # Operators' interface -------------------------------------------------------------
 
@@ -307,18 +310,25 @@ class DataSubjectRequest:
     @workflow.update(name="record_payment")
     async def record_payment(self, payment: RecordPayment) -> StatusView:
         async with self._claim(Act.RECORD_PAYMENT, Step.PAYMENT):
+            late = payment_is_late(self._progress, self._deadline, payment)
+            paid_on = payment.paid_on or self._progress.ref.deadline_policy.last_day(workflow.now())
             await self._effects.operator_act(
-                EventType.PAYMENT_RECORDED,
-                "payment:recorded",
+                EventType.PAYMENT_RECEIVED_LATE if late else EventType.PAYMENT_RECORDED,
+                "payment:received-late" if late else "payment:recorded",
                 {
                     "invoice_id": payment.invoice_id,
                     "amount_yen": payment.amount_yen,
                     "reference": payment.reference,
+                    "paid_on": paid_on.isoformat(),
+                    **({"refund_due": True} if late else {}),
                 },
                 payment.operator,
                 activity=LifecycleActivities.settle_invoice,
             )
-            self._progress.paid = True
+            if late:
+                self._progress.paid_late = True
+            else:
+                self._progress.paid = True
         return self.status()
 
     @record_payment.validator
@@ -357,8 +367,9 @@ class DataSubjectRequest:
 
     @workflow.update(name="extend_deadline")
     async def extend_deadline(self, extension: ExtendDeadline) -> StatusView:
-        step, until = extension.step, extension.until
+        step = extension.step
         async with self._claim(Act.EXTEND_DEADLINE, step):
+            until = self._deadline.extended_to(extension.until)  # N7: a person's, to day's end
             previous = self._deadline.due_at
             await self._effects.operator_act(
                 EventType.DEADLINE_EXTENDED,

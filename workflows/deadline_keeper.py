@@ -13,8 +13,12 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.deadlines import SUBJECT_STEPS, DeadlinePolicy, Step
+    from domain.deadlines import SUBJECT_STEPS, DeadlinePolicy, Step, end_of_local_day
     from domain.events import EventType, PayloadValue
+
+# Requests started before a person's window ran to the end of the local day keep the
+# minute-exact window they were started with (their histories replay unchanged).
+SUBJECT_DAY_WINDOWS = "subject-windows-to-end-of-local-day"
 
 Record = Callable[[EventType, str, dict[str, PayloadValue]], Awaitable[None]]
 
@@ -58,13 +62,29 @@ class DeadlineKeeper:
         self._breached = False
         self._reminded = False
         self._revision = 0
+        # A person's window runs to the end of the local day its notice names, and the fee
+        # window has a grace for payments made within it (set once per request: patched).
+        self.day_windows = False
 
     def _reminder_at(self) -> datetime:
         assert self.step is not None and self.due_at is not None
         return self._policy.reminder_before(self.step, self.due_at)
 
-    async def open(self, step: Step) -> None:
-        due_at = self._policy.due_at(step, workflow.now())
+    def due_for(self, step: Step) -> datetime:
+        """The due time of `step` if it opened now: a person's window to the end of the day."""
+        if self.day_windows and step in SUBJECT_STEPS:
+            return self._policy.subject_due_at(step, workflow.now())
+        return self._policy.due_at(step, workflow.now())
+
+    def _closes_at(self) -> datetime:
+        """When the step is over for good: a person's fee window after its grace."""
+        assert self.step is not None and self.due_at is not None
+        if self.day_windows and self.step in SUBJECT_STEPS:
+            return self._policy.lapse_at(self.step, self.due_at)
+        return self.due_at
+
+    async def open(self, step: Step, due_at: datetime | None = None) -> None:
+        due_at = due_at or self.due_for(step)
         if step in SUBJECT_STEPS:
             await self._record(
                 EventType.DEADLINE_PAUSED,
@@ -103,7 +123,7 @@ class DeadlineKeeper:
             revision = self._revision
             woke = lambda revision=revision: done() or self._revision != revision  # noqa: E731
             moments = ([] if self._reminded else [(self._reminder_at(), "reminder")]) + (
-                [] if self.overdue else [(self.due_at, "due")]
+                [] if self.overdue else [(self._closes_at(), "due")]
             )
             if settle:
                 await self._settle()
@@ -130,7 +150,7 @@ class DeadlineKeeper:
                     f"{step.value}:reminded-{revision}",
                     {"step": step.value, "due_at": self.due_at.isoformat()},
                 )
-            if not self.overdue and now >= self.due_at:
+            if not self.overdue and now >= self._closes_at():
                 if step in SUBJECT_STEPS:
                     self.lapsed = True  # from here on, acts for this window are refused
                     await self._record(
@@ -159,6 +179,13 @@ class DeadlineKeeper:
         self._revision += 1
         self._changed()
 
+    def _persons_day(self) -> bool:
+        return self.day_windows and self.step in SUBJECT_STEPS
+
+    def extended_to(self, until: datetime) -> datetime:
+        """The due time an extension to `until` gives: a person's window, to the day's end."""
+        return end_of_local_day(until, self._policy.zone()) if self._persons_day() else until
+
     def extension_problem(self, until: datetime) -> str | None:
         """Why the current step cannot be extended to `until` under the policy, or None."""
         assert self.step is not None and self.due_at is not None
@@ -166,10 +193,11 @@ class DeadlineKeeper:
         return self._policy.extension_problem(
             self.step,
             started_at=self.started_at,
-            until=until,
+            until=self.extended_to(until),
             current_due=self.due_at,
             now=workflow.now(),
             extensions=self.extensions,
+            to_end_of_day=self._persons_day(),
         )
 
     async def close(self) -> None:
@@ -177,7 +205,7 @@ class DeadlineKeeper:
         assert step is not None and self.due_at is not None
         # Late if a breach was ever recorded (an extension after it does not undo it), or
         # if a step without a wait (one that retried through an outage) ran past its due.
-        late = self._breached or workflow.now() > self.due_at
+        late = self._breached or workflow.now() > self._closes_at()
         await self._record(
             EventType.DEADLINE_COMPLETED_LATE if late else EventType.DEADLINE_MET,
             f"{step.value}:deadline-closed",

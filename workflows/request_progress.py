@@ -39,6 +39,7 @@ class RequestProgress:
     measure_approved: bool = False
     invoice: Invoice | None = None
     paid: bool = False
+    paid_late: bool = False  # a payment made after the window: recorded, refund due
     busy: dict[Act, Step] = field(default_factory=dict)  # acts being recorded, their steps
     # The data map's systems (workflows/system_parts.py), by name, in the map's order; the
     # sets are only asked whether they hold a name, never iterated (their order is not

@@ -150,6 +150,7 @@ async def record_payment(
             client=services.client,
             pool=services.pool,
             act_id=body.act_id,
+            paid_on=body.paid_on,
         ),
     )
 

@@ -4,7 +4,7 @@ A submission's body is the intake contract itself (domain/requests.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -45,6 +45,9 @@ class RecordPaymentBody(_Body):
     invoice_id: Identifier
     amount_yen: int = Field(gt=0, le=10_000_000)
     reference: Identifier
+    # The payment's value date (the day the person paid); unset: today. A payment made
+    # within the window is accepted during the grace after it; one made later is refunded.
+    paid_on: date | None = None
 
 
 class DecideBody(_Body):

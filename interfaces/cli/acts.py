@@ -5,7 +5,7 @@ service/acts.py as the signed-in account."""
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from domain.deadlines import Step
@@ -20,7 +20,15 @@ OPERATOR_ACTS = {
         a.request_id, a.method, u, client=c, pool=p, act_id=a.act_id
     ),
     "record-payment": lambda a, u, c, p, _t: acts.record_payment(
-        a.request_id, a.invoice_id, a.amount_yen, a.reference, u, client=c, pool=p, act_id=a.act_id
+        a.request_id,
+        a.invoice_id,
+        a.amount_yen,
+        a.reference,
+        u,
+        client=c,
+        pool=p,
+        act_id=a.act_id,
+        paid_on=a.paid_on,
     ),
     "decide": lambda a, u, c, p, texts: acts.decide(
         a.request_id,
@@ -72,6 +80,13 @@ def _moment(text: str) -> datetime:
     return moment
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date, YYYY-MM-DD: {text[:40]!r}") from None
+
+
 def add_parsers(commands: Any) -> None:
     def act(name: str, help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help)
@@ -89,6 +104,13 @@ def add_parsers(commands: Any) -> None:
     sub.add_argument("--invoice", dest="invoice_id", required=True)
     sub.add_argument("--amount", dest="amount_yen", type=int, required=True, help="in yen")
     sub.add_argument("--reference", required=True, help="the payment's reference")
+    sub.add_argument(
+        "--paid-on",
+        type=_day,
+        default=None,
+        help="the payment's value date, YYYY-MM-DD (default: today); a payment made by the "
+        "window's last day is accepted during its grace, one made later is refunded",
+    )
     sub = act("decide", "settle the decision on a request")
     sub.add_argument(
         "--outcome",

@@ -114,8 +114,12 @@ class Challenges:
         details: dict[str, Any],
         now: datetime,
         code_message: Any,
+        any_address: bool = False,
     ) -> Started:
-        """A challenge for the form; `code_message(code)` words the message with the code."""
+        """A challenge for the form; `code_message(code)` words the message with the code.
+        `any_address` (the CONTACT form, N8): an address not on record gets a code too, and
+        the form is sealed under a guest subject of its own; the code proves only that the
+        sender reads that mailbox, so the inquiry is a guest's (domain/guests.py)."""
         address_hash = _mac(self._key, "address", email.strip().lower())
         async with self._pool.acquire() as connection, connection.transaction():
             # A form whose code was never entered is not kept past the code's life.
@@ -126,6 +130,8 @@ class Challenges:
                 return Started(None, refused=refused)
             vault = vault_of(connection)
             registered = await stored.on_record(connection, vault, email)
+            if registered is None and any_address:
+                registered = (await stored.add_guest(connection), email.strip())
             challenge_id = uuid.uuid4()
             submission = None
             if registered is not None:

@@ -24,6 +24,7 @@ from interfaces.privacy_center.challenges import (
     Refusal,
     Verdict,
 )
+from interfaces.privacy_center.contact import router as contact_router
 from interfaces.privacy_center.disclosure import router as disclosure_router
 from interfaces.privacy_center.pages import (
     CSRF_COOKIE,
@@ -365,3 +366,4 @@ async def _submit(
 router.include_router(status_router)
 router.include_router(purposes_router)  # the purposes of use and their changes (Art 3, 4)
 router.include_router(disclosure_router)  # Article 6: a disclosure delivered (disclosure.py)
+router.include_router(contact_router)  # Art 10's CONTACT form, open to anyone (N8)

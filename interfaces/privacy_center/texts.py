@@ -18,7 +18,7 @@ EN: dict[str, str] = {
     "e-mail address you registered with us, to make sure the request comes from you.",
     "choose": "What would you like to ask?",
     "start.disclosure": "See the personal information we hold about you",
-    "start.disclosure.note": "Article 6. A fee of 1,000 yen per request applies if we "
+    "start.disclosure.note": "Article 6. A fee of 1,000 yen per case applies if we "
     "disclose anything. History and characteristic information is not disclosed in principle.",
     "start.correction": "Correct, add or delete your personal information",
     "start.correction.note": "Article 7. If what we hold about you is incorrect.",
@@ -57,7 +57,7 @@ EN: dict[str, str] = {
     "submit": "Send me a confirmation code",
     "required": "required",
     "optional": "optional",
-    "fee": "Fee: 1,000 yen per request, asked for only once we have decided to disclose "
+    "fee": "Fee: 1,000 yen per case, asked for only once we have decided to disclose "
     "something. We will tell you how to pay.",
     "categories": "What would you like to see?",
     "categories.hint": "Tick none to ask for everything that may be disclosed.",
@@ -207,6 +207,22 @@ EN: dict[str, str] = {
     "Sesenergy's privacy center is:\n\n    {code}\n\nEnter it on the disclosure's page "
     "within {minutes} minutes. If you did not ask for it, you can ignore this message: "
     "nothing is shown without the code.\n\nSesenergy",
+    # Issue 24 (N8): the CONTACT form for anyone, registered address or not (contact.py)
+    "start.no_address": "No e-mail address registered with us, or no longer able to read it? "
+    "Perhaps we received your information from one of our partners. Write to us through our "
+    "contact form: it works with any address you can read.",
+    "start.no_address.link": "Contact form",
+    "contact.title": "Contact us",
+    "contact.intro": "Article 10 of our Privacy Policy: for inquiries about the policy, "
+    "please contact us here. You do not need an address registered with us. We send a "
+    "confirmation code to the address you enter, to make sure you can read mail there, and "
+    "we reply to that address.",
+    "contact.scope": "This form does not confirm who you are. Unless the address you enter "
+    "is the one we hold for you, our reply will contain no personal information about you: "
+    "it answers your question and tells you how to prove your identity, so that we can then "
+    "show, correct, stop or erase what we hold about you.",
+    "contact.email": "An e-mail address you can read",
+    "contact.email.hint": "We send the confirmation code and our reply to this address.",
 }
 
 JA: dict[str, str] = {
@@ -404,6 +420,22 @@ JA: dict[str, str] = {
     "確認コードは次のとおりです。\n\n    {code}\n\n開示のページで{minutes}分以内に"
     "入力してください。お心当たりのない場合は、このメールを破棄してください。コードが"
     "入力されない限り、何も表示されません。\n\nSesenergy",
+    # Issue 24 (N8): the CONTACT form for anyone, registered address or not (contact.py)
+    "start.no_address": "当組織にメールアドレスをご登録でない方、ご登録のアドレスをお使いに"
+    "なれない方、当組織が提携先からお客様の情報を取得している方は、お問い合わせフォームから"
+    "ご連絡ください。受信できるアドレスであればどのアドレスでもご利用いただけます。",
+    "start.no_address.link": "お問い合わせフォーム",
+    "contact.title": "お問い合わせ",
+    "contact.intro": "プライバシーポリシー第10条：本ポリシーに関するお問い合わせは、こちら"
+    "からご連絡ください。当組織へのメールアドレスのご登録は不要です。ご入力のアドレスで"
+    "メールを受信できることを確認するため確認コードをお送りし、回答もそのアドレスにお送り"
+    "します。",
+    "contact.scope": "このフォームではご本人であることの確認は行いません。ご入力のアドレス"
+    "が当組織に登録されたものでない限り、回答にはお客様の個人情報を含めません。回答では"
+    "ご質問にお答えし、ご本人確認の方法をご案内します。ご本人確認ができた後に、当組織が"
+    "保有する個人情報の開示・訂正・利用停止・消去にお応えします。",
+    "contact.email": "受信できるメールアドレス",
+    "contact.email.hint": "確認コードと回答をこのアドレスにお送りします。",
 }
 
 TEXTS: dict[Language, dict[str, str]] = {Language.EN: EN, Language.JA: JA}

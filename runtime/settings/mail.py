@@ -90,6 +90,14 @@ class MailSettings(Concern):
         "'Privacy Office <privacy@example.jp>'; its domain ends each Message-ID.",
     )
 
+    reply_to: Annotated[str | None, Unset, AfterValidator(_address)] = Field(
+        default=None,
+        validation_alias="DSR_MAIL_REPLY_TO",
+        description="A mailbox the privacy office reads, set as Reply-To on every notice: "
+        "where a person's reply goes (proof of identity asked for, a question about a "
+        "notice). Unset: replies go to DSR_MAIL_FROM.",
+    )
+
     def pem_files(self) -> list[tuple[str, Path, bool]]:
         """(variable, file, whether it holds a key) of each PEM file named."""
         return [] if self.smtp_ca_file is None else [("DSR_SMTP_CA_FILE", self.smtp_ca_file, False)]
@@ -105,6 +113,7 @@ class MailSettings(Concern):
                 ("DSR_SMTP_USERNAME", self.smtp_username),
                 ("DSR_SMTP_PASSWORD", self.smtp_password),
                 ("DSR_MAIL_FROM", self.from_address),
+                ("DSR_MAIL_REPLY_TO", self.reply_to),
             ]
             for variable, value in given:
                 if value is not None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from temporalio.client import Client
 
 from domain.decisions import Outcome
 from domain.events import EventType
@@ -37,6 +38,7 @@ class Center:
     pool: asyncpg.Pool
     unique: str
     tokens: dict[str, str] = field(default_factory=dict)
+    client: Client | None = None  # the Temporal client, for an operator's act in a test
 
     async def registered(self, email: str, subject_id: str | None = None) -> str:
         """A subject with `email` on record; returns its id."""
@@ -67,6 +69,13 @@ class Center:
         return await self.http.post(
             f"/request/{kind}", data={"csrf": token, "lang": lang, **fields}
         )
+
+    async def contact(self, fields: dict[str, str], lang: str = "en") -> httpx.Response:
+        """Open the CONTACT form (interfaces/privacy_center/contact.py), then send it."""
+        page = await self.http.get("/contact", params={"lang": lang})
+        assert page.status_code == 200
+        token = _CSRF.search(page.text).group(1)
+        return await self.http.post("/contact", data={"csrf": token, "lang": lang, **fields})
 
     async def enter(self, verify_path: str, code: str, lang: str = "en") -> httpx.Response:
         """Enter a code on the code page (its token kept from the first visit: a locked or

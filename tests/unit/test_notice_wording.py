@@ -105,7 +105,7 @@ def test_n16_english_notices_name_fields_in_words() -> None:
 
 
 def test_n16_japanese_grammar_fee_and_ground_wording() -> None:
-    """N16: 「取り扱われていたまたは不正の手段により」 is ungrammatical; 「1回のご請求につき」
+    """N16: 「取り扱われていたまたは不正の手段により」 is ungrammatical; 「1件につき」
     differs from the policy's 「1件につき」; 「理由となる事由」 sits beside 「事由」."""
     ja = RENDERED[Language.JA]
     both = ja["outcome use_suspended"].body
@@ -181,9 +181,9 @@ def test_n17_receipt_states_the_fee_of_the_policy_constant(monkeypatch: pytest.M
             facts=NoticeFacts(commitment=commitment),
         ).body
 
-    assert f"A fee of {FEE_PER_CASE_YEN:,} yen per request" in receipt()
+    assert f"A fee of {FEE_PER_CASE_YEN:,} yen per case" in receipt()
     monkeypatch.setattr(domain.notices, "FEE_PER_CASE_YEN", 1500)
-    assert "A fee of 1,500 yen per request" in receipt()
+    assert "A fee of 1,500 yen per case" in receipt()
 
 
 def test_n17_received_event_names_the_deadline_policy_and_old_events_still_read() -> None:

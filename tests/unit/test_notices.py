@@ -154,10 +154,10 @@ def test_art6_to_8_extension_notice_states_step_date_and_reason(
 @pytest.mark.parametrize(
     ("language", "matched", "words"),
     [
-        (EN, True, ("matches the one we hold", "by 10 December 2026")),
-        (EN, False, ("is not the one we hold", "by 10 December 2026")),
-        (JA, True, ("登録と一致しています", "2026年12月10日までに")),
-        (JA, False, ("一致しません", "2026年12月10日までに")),
+        (EN, True, ("matches the one we hold", "by the end of 10 December 2026")),
+        (EN, False, ("is not the one we hold", "by the end of 10 December 2026")),
+        (JA, True, ("登録と一致しています", "2026年12月10日中に")),
+        (JA, False, ("一致しません", "2026年12月10日中に")),
     ],
 )
 def test_art6_p1_identity_proof_notice_says_whether_the_email_matched(
@@ -180,8 +180,8 @@ def test_art6_p1_identity_proof_notice_says_whether_the_email_matched(
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        (EN, ("1,000 yen", "invoice inv-7", "by 10 December 2026", "nothing charged")),
-        (JA, ("1,000円", "請求書inv-7", "2026年12月10日までに")),
+        (EN, ("1,000 yen", "invoice inv-7", "by the end of 10 December 2026", "nothing will")),
+        (JA, ("1,000円", "請求書inv-7", "2026年12月10日中に")),
     ],
 )
 def test_art6_p1_fee_request_names_amount_invoice_and_date(
@@ -202,8 +202,10 @@ def test_art6_p1_fee_request_names_amount_invoice_and_date(
 def test_art6_p1_unpaid_fee_closes_without_disclosure_or_charge() -> None:
     """Art 6 ¶1: the fee is "charged for the disclosure" - no disclosure, no charge."""
     for text in (body(NoticeKind.CLOSED_FEE_UNPAID), outcome(OC.FEE_UNPAID, RK.DISCLOSURE)):
-        assert "Nothing was disclosed and nothing is charged." in text
-    assert "開示は行わず、手数料もかかりません" in body(NoticeKind.CLOSED_FEE_UNPAID, language=JA)
+        # N7: a payment may still arrive after the close; the notice says it is refunded.
+        assert "Nothing was disclosed." in text and "we will refund the payment" in text
+    ja = body(NoticeKind.CLOSED_FEE_UNPAID, language=JA)
+    assert "開示は行っていません" in ja and "返金いたします" in ja
 
 
 def test_art6_p1_refusal_names_its_grounds_and_charges_nothing() -> None:

@@ -52,13 +52,13 @@ def test_art6_p1_the_fee_request_tells_the_decision_to_withhold_when_it_is_taken
     assert "violate other laws" in text and "A court order covers the bank records." in text
     assert "history information (1 item)" in text and "20 December 2026" in text
     ja = body(NoticeKind.FEE_REQUEST, language=Language.JA, **WITHHOLDING)
-    assert "開示するもの：連絡先情報（3件）" in ja and "1回のご請求につき1,000円" in ja
+    assert "開示するもの：連絡先情報（3件）" in ja and "1件につき1,000円" in ja
 
 
 def test_art6_p1_an_unpaid_fee_closes_the_request_and_the_withholding_is_told_again() -> None:
     facts = {k: v for k, v in WITHHOLDING.items() if k not in ("to_disclose", "invoice_id")}
     text = body(NoticeKind.CLOSED_FEE_UNPAID, outcome=Outcome.FEE_UNPAID, **facts)
-    assert "Nothing was disclosed and nothing is charged" in text
+    assert "Nothing was disclosed." in text and "we will refund the payment" in text  # N7
     assert "Withheld under Article 6: financial information (2 items)" in text
 
 

@@ -59,7 +59,9 @@ CASES: dict[str, Callable[[str, str], dict[str, Any]]] = {
     "request-id-huge": lambda r, s: submission("inquiry", r, s, request_id=r + "x" * HUGE),
     "request-id-number": lambda r, s: submission("inquiry", r, s, request_id=12345),
     "subject-id-sql": lambda r, s: submission("inquiry", r, s, subject_id=f"{s}' OR '1'='1"),
-    "subject-id-null": lambda r, s: submission("inquiry", r, s, subject_id=None),
+    # An inquiry without a subject id is a guest's (N8); every other kind needs one.
+    "subject-id-null": lambda r, s: submission("disclosure", r, s, subject_id=None),
+    "subject-id-guest": lambda r, s: submission("correction", r, s, subject_id=f"guest-{s}"),
     "kind-sql": lambda r, s: submission("inquiry", r, s, kind="inquiry'; DROP TABLE requests; --"),
     "kind-list": lambda r, s: submission("inquiry", r, s, kind=["inquiry"]),
     "requester-list": lambda r, s: submission(
