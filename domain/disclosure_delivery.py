@@ -15,6 +15,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from domain.field_vocabulary import field_label
+from domain.requests import DEFAULT_LANGUAGE, Language
+
 # The link's life when no setting says otherwise (DSR_DISCLOSURE_LINK_DAYS).
 DEFAULT_LINK_DAYS = 30
 MIN_LINK_DAYS, MAX_LINK_DAYS = 1, 365
@@ -88,13 +91,20 @@ class DisclosedItem:
     collection: str | None
     purpose: str | None
     recipients: tuple[Mapping[str, str], ...] | None
+    # In the reader's language: the field's name (domain/field_vocabulary.py) and the
+    # purpose's text as the register held it when the disclosure was compiled.
+    field_name: str = ""
+    purpose_text: str | None = None
 
 
 _RECIPIENT_KEYS = ("partner_id", "name", "relationship", "basis")
 
 
-def disclosed_items(compiled: Iterable[Mapping[str, Any]]) -> list[DisclosedItem]:
-    """The compiled disclosure's items (store/decision_effects.py), in the shape shown."""
+def disclosed_items(
+    compiled: Iterable[Mapping[str, Any]], language: Language = DEFAULT_LANGUAGE
+) -> list[DisclosedItem]:
+    """The compiled disclosure's items (store/decision_effects.py), in the shape shown, in
+    `language`."""
     return [
         DisclosedItem(
             category=str(item["category"]),
@@ -109,6 +119,8 @@ def disclosed_items(compiled: Iterable[Mapping[str, Any]]) -> list[DisclosedItem
             else tuple(
                 {key: str(r.get(key) or "") for key in _RECIPIENT_KEYS} for r in item["recipients"]
             ),
+            field_name=field_label(str(item["field"]), language),
+            purpose_text=(item.get("purpose_text") or {}).get(language.value) or None,
         )
         for item in compiled
     ]
@@ -125,11 +137,13 @@ def download_document(
             {
                 "category": i.category,
                 "field": i.field,
+                "field_name": i.field_name,
                 "value": i.value,
                 "use_suspended": i.use_suspended,
                 "system": i.system,
                 "collection": i.collection,
                 "purpose": i.purpose,
+                "purpose_text": i.purpose_text,
                 "recipients": None if i.recipients is None else [dict(r) for r in i.recipients],
             }
             for i in items

@@ -25,6 +25,7 @@ from domain.inventory import EMAIL_FIELD
 from domain.messages import ActionReport, CarryOut
 from domain.requests import CorrectionAction, DataCategory
 from store.connection import Connection
+from store.purposes import purposes_as_recorded
 from store.recipients import recipients_by_field
 from store.sealing import Vault, vault_of
 from store.shredding import Redaction, Shredded, shred_subject_key
@@ -276,6 +277,9 @@ async def _compile_disclosure(
         subject_id,
     )
     recipients = await recipients_by_field(connection, subject_id)
+    # Each purpose in the words of the register at the time of the disclosure, in both
+    # languages: the page shows it in the person's (an id is no answer to "what for").
+    register = await purposes_as_recorded(connection)
     items: list[dict[str, Any]] = []
     left_out: dict[Placement, dict[str, int]] = {Placement.EXCLUDED: {}, Placement.WITHHELD: {}}
     for row in rows:
@@ -283,9 +287,13 @@ async def _compile_disclosure(
         if place is Placement.DISCLOSED:
             item = {k: v for k, v in dict(row).items() if k != "identifying"}
             # A system's copy of a field is provided as the field is.
+            version = register.current(row["purpose"]) if row["purpose"] else None
             item |= {
                 "value": vault.open(row["value"]),
                 "recipients": recipients.get(row["field"], []),
+                "purpose_text": None
+                if version is None
+                else {"en": version.text_in("en"), "ja": version.text_in("ja")},
             }
             items.append(item)
         elif place in left_out:

@@ -85,7 +85,7 @@ async def disclosure_page(request: Request, token: str) -> Response:
         if compiled is None:  # erased a moment ago
             return closed_page(request, language, LinkState.ERASED)
         context |= {
-            "items": disclosed_items(compiled),
+            "items": disclosed_items(compiled, language),
             "until": time_text(request, opened_until(opened, found["expires_at"]), language),
         }
     response = page(request, "disclosure.html", language, **context)

@@ -46,7 +46,7 @@ async def _opened_items(
         compiled = await links.items(connection, found["request_id"])
     if compiled is None:
         return closed_page(request, language, LinkState.ERASED)
-    return found, language, disclosed_items(compiled), found["compiled_at"]
+    return found, language, disclosed_items(compiled, language), found["compiled_at"]
 
 
 @router.get("/disclosure/{token}/disclosure.json")

@@ -202,6 +202,14 @@ EN: dict[str, str] = {
     "disclosure.relationship.entrustment": "entrusted with handling",
     "disclosure.relationship.business_succession": "business succession",
     "disclosure.relationship.joint_use": "joint use",
+    "disclosure.basis.consent": "your consent",
+    "disclosure.basis.opt_out_notified": "opt-out announced in advance and notified to the "
+    "Personal Information Protection Commission",
+    "disclosure.basis.protection_of_life_body_property": "protection of life, body or property",
+    "disclosure.basis.public_health_or_children": "public health or the sound growth of children",
+    "disclosure.basis.cooperation_with_authorities": "cooperation with a national agency or "
+    "local government under laws and regulations",
+    "disclosure.basis.not_third_party": "not a third party (Article 5, second paragraph)",
     "mail.disclosure_code.subject": "Your code to open your disclosure",
     "mail.disclosure_code.body": "Your confirmation code to open the disclosure in "
     "Sesenergy's privacy center is:\n\n    {code}\n\nEnter it on the disclosure's page "
@@ -415,6 +423,14 @@ JA: dict[str, str] = {
     "disclosure.relationship.entrustment": "委託",
     "disclosure.relationship.business_succession": "事業承継",
     "disclosure.relationship.joint_use": "共同利用",
+    "disclosure.basis.consent": "ご本人の同意",
+    "disclosure.basis.opt_out_notified": "事前の通知・公表と個人情報保護委員会への届出"
+    "（オプトアウト）",
+    "disclosure.basis.protection_of_life_body_property": "人の生命、身体または財産の保護",
+    "disclosure.basis.public_health_or_children": "公衆衛生の向上または児童の健全な育成の推進",
+    "disclosure.basis.cooperation_with_authorities": "法令に基づく国の機関または地方公共団体への"
+    "協力",
+    "disclosure.basis.not_third_party": "第三者に該当しない（第5条第2項）",
     "mail.disclosure_code.subject": "開示をご覧いただくための確認コード",
     "mail.disclosure_code.body": "Sesenergy プライバシーセンターで開示をご覧いただくための"
     "確認コードは次のとおりです。\n\n    {code}\n\n開示のページで{minutes}分以内に"

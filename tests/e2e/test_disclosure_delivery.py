@@ -171,6 +171,8 @@ async def test_item36_a_person_opens_the_disclosure_from_the_email_and_downloads
     shown = await page.inner_text("#items")
     assert all(value in shown for value in VALUES), shown
     assert "(use suspended)" not in shown
+    # Each item named in words with its purpose in the register's words (Article 3).
+    assert "Credit card number" in shown and "To bill users for usage fees" in shown, shown
 
     async with page.expect_download() as started:
         await page.click("#download-json")

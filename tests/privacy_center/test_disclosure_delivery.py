@@ -157,9 +157,11 @@ async def test_item36_a_fresh_code_opens_the_items_and_their_download(
     shown = await center.http.get(path)
     assert all(value in shown.text for value in VALUES), shown.text
     assert "Pay Co." in shown.text and "entrusted with handling" in shown.text
-    assert "Tax Office" in shown.text and "cooperation_with_authorities" in shown.text
+    assert "Tax Office" in shown.text and "cooperation_with_authorities" not in shown.text
+    # The footing, the field and the purpose in words, in the page's language.
+    assert "cooperation with a national agency or local government" in shown.text
     assert "identity_check" in shown.text and "(use suspended)" in shown.text
-    assert "card_number (crm: customers)" in shown.text  # where it is kept
+    assert "Credit card number (crm: customers)" in shown.text  # named in words, and where kept
 
     downloaded = await center.http.get(f"{path}/disclosure.json")
     assert downloaded.status_code == 200

@@ -21,6 +21,7 @@ from domain.events import EventType
 from domain.inventory import parse_inventory
 from domain.messages import CarryOut, Decide, QueueNotice, RequestStep
 from domain.notices import NoticeFacts, NoticeKind, render_notice
+from domain.purposes import ARTICLE_3_IDS, article_3_register
 from domain.requests import RequestKind, parse_submission
 from interfaces.cli import review as cli_review
 from runtime.settings import Settings
@@ -71,6 +72,9 @@ async def _review(
     await cli_review.run(argparse.Namespace(output="json", request_id=rid), settings)
     document: dict[str, Any] = json.loads(capsys.readouterr().out)
     return document
+
+
+ARTICLE_3_BY_ID = {v.purpose_id: v for v in article_3_register()}
 
 
 async def test_the_example_discloses_history_and_characteristic_items_with_their_recipients(
@@ -151,6 +155,14 @@ async def test_the_example_discloses_history_and_characteristic_items_with_their
     assert disclosed["browsing_history"]["purpose"] == "sell_to_data_brokers"
     assert disclosed["browsing_history"]["recipients"] == items["browsing_history"]["recipients"]
     assert all(set(item) >= {"recipients", "purpose"} for item in compiled)
+    # Each purpose in the register's words, in both languages, as it stood when compiled;
+    # a purpose the register does not hold has none (the id is all there is).
+    under_article_3 = [i for i in compiled if i["purpose"] in ARTICLE_3_IDS]
+    assert under_article_3
+    for item in under_article_3:
+        version = ARTICLE_3_BY_ID[item["purpose"]]
+        assert item["purpose_text"] == {"en": version.text, "ja": version.text_ja}
+    assert disclosed["browsing_history"]["purpose_text"] is None
 
 
 async def test_only_what_does_not_identify_the_person_is_left_out(
@@ -169,6 +181,7 @@ async def test_only_what_does_not_identify_the_person_is_left_out(
             "field": "cookie_analytics",
             "value": "cookie 7f3a: 14 page views, 2026-11",
             "purpose": "provide_service",
+            "lawfully_obtained": True,
             "identifying": False,
         }
     )
@@ -307,6 +320,7 @@ async def test_nothing_held_is_told_as_nothing_to_disclose(pool: asyncpg.Pool, u
             "field": "cookie_segment",
             "value": "cookie 7f3a: travel",
             "purpose": "provide_service",
+            "lawfully_obtained": True,
             "identifying": False,
         }
     )

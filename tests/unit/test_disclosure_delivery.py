@@ -40,6 +40,7 @@ COMPILED = [
         "system": "crm",
         "collection": "customers",
         "purpose": "billing",
+        "purpose_text": {"en": "To bill users", "ja": "利用料金を請求するため"},
         "recipients": [
             {
                 "partner_id": "pay-co",
@@ -126,11 +127,13 @@ def test_item36_the_download_holds_each_item_with_its_recipients_and_purpose() -
             {
                 "category": "financial",
                 "field": "card_number",
+                "field_name": "Credit card number",
                 "value": CARD,
                 "use_suspended": False,
                 "system": "crm",
                 "collection": "customers",
                 "purpose": "billing",
+                "purpose_text": "To bill users",
                 "recipients": [
                     {
                         "partner_id": "pay-co",
@@ -143,26 +146,36 @@ def test_item36_the_download_holds_each_item_with_its_recipients_and_purpose() -
             {
                 "category": "financial",
                 "field": "bank_account",
+                "field_name": "Bank account number",
                 "value": BANK,
                 "use_suspended": True,
                 "system": None,
                 "collection": None,
                 "purpose": None,
+                "purpose_text": None,
                 "recipients": None,  # compiled without them: not "nobody"
             },
             {
                 "category": "identity",
                 "field": "licence",
+                "field_name": "licence",  # a field no vocabulary knows: shown by its id
                 "value": LICENCE,
                 "use_suspended": False,
                 "system": None,
                 "collection": None,
                 "purpose": "kyc",
+                "purpose_text": None,
                 "recipients": [],
             },
         ],
     }
     assert counts_by_category(COMPILED) == {"financial": 2, "identity": 1}
+    # In Japanese: the field's name and the purpose's text in Japanese.
+    [card, *_] = disclosed_items(COMPILED, Language.JA)
+    assert (card.field_name, card.purpose_text) == (
+        "クレジットカード番号",
+        "利用料金を請求するため",
+    )
 
 
 def _outcome(language: Language, **facts: object) -> str:
