@@ -188,6 +188,7 @@ EN: dict[str, str] = {
     "disclosure.field": "Item",
     "disclosure.value": "Value",
     "disclosure.purpose": "Purpose of use",
+    "disclosure.purpose.unregistered": "not a purpose of use on record (recorded as “{label}”)",
     "disclosure.recipients": "Provided to",
     "disclosure.suspended": "(use suspended)",
     "disclosure.nobody": "nobody",
@@ -409,6 +410,8 @@ JA: dict[str, str] = {
     "disclosure.field": "項目",
     "disclosure.value": "内容",
     "disclosure.purpose": "利用目的",
+    "disclosure.purpose.unregistered": "当組織の利用目的として登録されていないもの"
+    "（記録上の表示：{label}）",
     "disclosure.recipients": "提供先",
     "disclosure.suspended": "（利用停止中）",
     "disclosure.nobody": "なし",

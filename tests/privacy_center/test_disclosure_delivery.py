@@ -27,6 +27,10 @@ ITEMS = [
         "system": "crm",
         "collection": "customers",
         "purpose": "billing",
+        "purpose_text": {
+            "en": "To bill users for usage fees in paid services",
+            "ja": "有料サービスにおいてユーザーに利用料金を請求するため",
+        },
         "recipients": [
             {
                 "partner_id": "pay-co",
@@ -160,7 +164,10 @@ async def test_item36_a_fresh_code_opens_the_items_and_their_download(
     assert "Tax Office" in shown.text and "cooperation_with_authorities" not in shown.text
     # The footing, the field and the purpose in words, in the page's language.
     assert "cooperation with a national agency or local government" in shown.text
-    assert "identity_check" in shown.text and "(use suspended)" in shown.text
+    assert "To bill users for usage fees in paid services" in shown.text
+    # A purpose the register does not hold is not presented as a purpose of use.
+    assert "not a purpose of use on record (recorded as \u201cidentity_check\u201d)" in shown.text
+    assert "(use suspended)" in shown.text
     assert "Credit card number (crm: customers)" in shown.text  # named in words, and where kept
 
     downloaded = await center.http.get(f"{path}/disclosure.json")
