@@ -159,6 +159,24 @@ async def test_disclosure_driven_from_the_command_line(
 ) -> None:
     await service.start()
     rid = f"dis-{unique}"
+    # The person's data as the organisation holds it: a refusal is of something held (N12).
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(
+        json.dumps(
+            {
+                "subjects": [
+                    {
+                        "subject_id": f"subj-{unique}",
+                        "name": PERSONAL["name"],
+                        "email": PERSONAL["email"],
+                        "items": [],
+                    }
+                ]
+            }
+        )
+    )
+    loaded = service.dsr("inventory", "load", str(inventory))
+    assert loaded.returncode == 0, loaded.stderr
     request_file = tmp_path / "disclosure.json"
     request_file.write_text(
         json.dumps(

@@ -45,6 +45,11 @@ SEED_REGISTER: dict[str, Any] = {
         {
             "id": "segments_to_brokers",
             "text": "To provide customer segments to data brokers (provision to third parties)",
+            "text_ja": "顧客セグメントをデータブローカーに提供するため（第三者提供）",
+            "incidental_to": "provide_service",
+            "judged_by": "privacy-officer",
+            "judged_at": "2026-03-20T10:00:00+09:00",
+            "related_because": "Announced with the opt-out matters before any provision.",
         }
     ],
     "provision_bases": [
