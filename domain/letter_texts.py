@@ -9,10 +9,10 @@ from __future__ import annotations
 LETTER_EN: dict[str, str] = {
     "greeting": "Dear {name},",
     "signature": "Yours sincerely,\n\nSesenergy\nPersonal Information Desk\nContact: the "
-    "CONTACT form on our website",
+    "CONTACT form in our privacy center",
     "reference": "Reference: {request_id}",
     "closing": "If you have any questions about this notice, please contact us through the "
-    "CONTACT form on our website, quoting the reference above.",
+    "CONTACT form in our privacy center, quoting the reference above.",
     "answer": "Please find our answer to your inquiry below.",
     "item": "{category} / {field}",
     "item.value": "{category} / {field}: {value}",
@@ -30,7 +30,7 @@ LETTER_EN: dict[str, str] = {
     "purpose_change.published": "The change is also published on our website, beside every "
     "purpose of use.",
     "purpose_change.contact": "If you have any questions about this change, please contact us "
-    "through the CONTACT form on our website.",
+    "through the CONTACT form in our privacy center.",
     "list_sep": ", ",
     "items": "{count} items",
     "items_one": "1 item",
@@ -60,7 +60,7 @@ LETTER_EN: dict[str, str] = {
     "[{request_id}]",
     "subject.deadline_extended": "A deadline for your {label} has been extended [{request_id}]",
     "subject.outcome": "The outcome of your {label} [{request_id}]",
-    "receipt": "We have received your {label}, reference {request_id}.",
+    "receipt": "We have received your {label}.",
     "receipt.answer_by": "We will answer by {date}.",
     "receipt.after_identity": "We will first confirm that you are the person concerned. We "
     "will tell you our decision within {days} days of confirming your identity.",
@@ -68,9 +68,9 @@ LETTER_EN: dict[str, str] = {
     "code we sent to the e-mail address we hold for you. We will tell you our decision "
     "within {days} days.",
     "receipt.fee": "A fee of {amount} yen per case applies to a disclosure of personal "
-    "information (Article 6). We ask for it only once we have decided to disclose, and send "
-    "the disclosure within {days} days of receiving it. If we decide not to disclose, "
-    "nothing is charged.",
+    "information (Article 6). We ask for it only once we have decided to disclose, and make "
+    "the disclosure available to you within {days} days of receiving it. If we decide not to "
+    "disclose, nothing is charged.",
     "identity.ask": "Before we act on your {label}, we need to confirm that you are the "
     "person concerned.",
     "identity.matched": "The e-mail address you gave matches the one we hold, but because "
@@ -84,7 +84,7 @@ LETTER_EN: dict[str, str] = {
     "parties, a member of our staff must confirm your identity as well.",
     "identity.unmatched": "The e-mail address you gave is not the one we hold for you.",
     "identity.how": "Please send us proof of identity by replying to this e-mail, or contact "
-    "us through the inquiry form on our privacy center quoting reference {request_id}, by "
+    "us through the CONTACT form in our privacy center quoting reference {request_id}, by "
     "the end of {date}. If we cannot confirm your identity by then, we will close the "
     "request without acting on it.",
     "fee.decided": "We have decided to disclose the personal information you asked for, as "
@@ -125,11 +125,11 @@ LETTER_EN: dict[str, str] = {
 
 LETTER_JA: dict[str, str] = {
     "greeting": "{name} 様\n\nSesenergy 個人情報お問い合わせ窓口でございます。",
-    "signature": "Sesenergy\n個人情報お問い合わせ窓口\nお問い合わせ先：当組織ウェブサイトの"
+    "signature": "Sesenergy\n個人情報お問い合わせ窓口\nお問い合わせ先：プライバシーセンターの"
     "お問い合わせフォーム（CONTACT）",
     "reference": "受付番号：{request_id}",
-    "closing": "本通知についてご不明な点がございましたら、上記の受付番号を添えて、当組織ウェブ"
-    "サイトのお問い合わせフォーム（CONTACT）よりお問い合わせください。今後ともよろしくお願い"
+    "closing": "本通知についてご不明な点がございましたら、上記の受付番号を添えて、プライバシー"
+    "センターのお問い合わせフォーム（CONTACT）よりお問い合わせください。今後ともよろしくお願い"
     "申し上げます。",
     "answer": "お問い合わせについて、以下のとおり回答いたします。",
     "item": "{category}／{field}",
@@ -147,7 +147,7 @@ LETTER_JA: dict[str, str] = {
     "認められる範囲のものです。",
     "purpose_change.published": "この変更は、すべての利用目的とともに当組織のウェブサイトでも"
     "公表しています。",
-    "purpose_change.contact": "本変更についてご不明な点がございましたら、当組織ウェブサイトの"
+    "purpose_change.contact": "本変更についてご不明な点がございましたら、プライバシーセンターの"
     "お問い合わせフォーム（CONTACT）よりお問い合わせください。今後ともよろしくお願い申し上げます。",
     "list_sep": "、",
     "items": "{count}件",
@@ -172,39 +172,41 @@ LETTER_JA: dict[str, str] = {
     "kind.suspension": "個人情報の利用停止・消去の請求（第8条）",
     "kind.third_party_stop": "第三者提供の停止の請求（第5条）",
     "kind.inquiry": "プライバシーポリシーに関するお問い合わせ（第10条）",
-    "subject.receipt": "{label}を受け付けました [{request_id}]",
-    "subject.answer": "{label}への回答 [{request_id}]",
-    "subject.fee_request": "{label}の手数料について [{request_id}]",
-    "subject.identity_proof_requested": "{label}に関するご本人確認のお願い [{request_id}]",
-    "subject.deadline_extended": "{label}の期限延長のお知らせ [{request_id}]",
-    "subject.outcome": "{label}の結果 [{request_id}]",
-    "receipt": "{label}を受け付けました。受付番号は{request_id}です。",
+    "subject.receipt": "{label}を受け付けました（受付番号：{request_id}）",
+    "subject.answer": "{label}への回答（受付番号：{request_id}）",
+    "subject.fee_request": "{label}の手数料のお支払いについて（受付番号：{request_id}）",
+    "subject.identity_proof_requested": "{label}に関するご本人確認のお願い（受付番号："
+    "{request_id}）",
+    "subject.deadline_extended": "{label}の期限延長のお知らせ（受付番号：{request_id}）",
+    "subject.outcome": "{label}の結果のお知らせ（受付番号：{request_id}）",
+    "receipt": "{label}を受け付けました。",
     "receipt.answer_by": "{date}までに回答いたします。",
     "receipt.after_identity": "まずご本人であることを確認いたします。ご本人確認ができた日から"
-    "{days}日以内に決定をお知らせします。",
-    "receipt.identity_confirmed": "当組織が保有するご登録のメールアドレスにお送りしたコードにより、"
-    "ご本人であることを確認いたしました。{days}日以内に決定をお知らせします。",
+    "{days}日以内に決定をお知らせいたします。",
+    "receipt.identity_confirmed": "ご登録のメールアドレスにお送りした確認コードにより、ご本人で"
+    "あることを確認いたしました。{days}日以内に決定をお知らせいたします。",
     "receipt.fee": "個人情報の開示には1件につき{amount}円の手数料がかかります（第6条）。"
-    "手数料は開示を決定した場合にのみご請求し、お支払いを確認した日から{days}日以内に開示いたし"
-    "ます。開示しないと決定した場合、手数料はかかりません。",
-    "identity.ask": "{label}に対応する前に、ご本人であることを確認する必要があります。",
-    "identity.matched": "ご申告のメールアドレスは当組織の登録と一致していますが、本請求は個人"
-    "情報の開示・変更・消去を伴うため、担当者によるご本人確認も必要です。",
-    "identity.matched.suspension": "ご申告のメールアドレスは当組織の登録と一致していますが、"
-    "本請求は個人情報の利用停止または消去を伴うため、担当者によるご本人確認も必要です。",
-    "identity.matched.third_party_stop": "ご申告のメールアドレスは当組織の登録と一致しています"
-    "が、本請求は個人情報の第三者への提供の停止を伴うため、担当者によるご本人確認も必要です。",
-    "identity.unmatched": "ご申告のメールアドレスは、当組織が保有するご登録のものと一致しません。",
+    "手数料は開示を決定した場合にのみご請求いたします。お支払いを確認した日から{days}日以内に"
+    "開示いたします。開示しないと決定した場合、手数料はかかりません。",
+    "identity.ask": "{label}への対応に先立ち、ご本人であることを確認させていただく必要があります。",
+    "identity.matched": "ご入力のメールアドレスは当組織にご登録のものと一致していますが、本請求"
+    "は個人情報の開示・変更・消去を伴うため、担当者によるご本人確認も必要です。",
+    "identity.matched.suspension": "ご入力のメールアドレスは当組織にご登録のものと一致して"
+    "いますが、本請求は個人情報の利用停止または消去を伴うため、担当者によるご本人確認も必要です。",
+    "identity.matched.third_party_stop": "ご入力のメールアドレスは当組織にご登録のものと一致して"
+    "いますが、本請求は個人情報の第三者への提供の停止を伴うため、担当者によるご本人確認も必要"
+    "です。",
+    "identity.unmatched": "ご入力のメールアドレスは、当組織にご登録のものと一致しません。",
     "identity.how": "{date}中に、ご本人であることを証明するものを本メールへの返信でお送り"
-    "いただくか、プライバシーセンターのお問い合わせフォームから受付番号{request_id}を添えて"
-    "ご連絡ください。期限までにご本人確認ができない場合、対応せずに請求を終了いたします。",
-    "fee.decided": "ご請求の個人情報を、手数料のお支払いを確認後、以下のとおり開示することを"
-    "決定しました。",
+    "いただくか、プライバシーセンターのお問い合わせフォーム（CONTACT）から受付番号{request_id}を"
+    "添えてご連絡ください。期限までにご本人確認ができない場合は、対応せずに請求を終了いたします。",
+    "fee.decided": "ご請求の個人情報について、手数料のお支払いを確認したうえで、以下のとおり開示"
+    "することを決定しました。",
     "fee.to_disclose": "開示するもの：{what}。",
     "fee.request": "開示には1件につき{amount}円の手数料がかかります（第6条）。{date}"
-    "中に請求書{invoice_id}のお支払いをお願いします。お支払いを確認後に開示いたします。期限"
-    "までにお支払いがない場合は本件のお手続きを終了し、開示は行いません。",
-    "extension": "{label}について、次の手続きにさらに時間を要します：{step}。{date}までに完了"
+    "中に請求書{invoice_id}のお支払いをお願いいたします。お支払いを確認後、開示いたします。"
+    "期限までにお支払いがない場合は、請求を終了し、開示は行いません。",
+    "extension": "{label}について、次の手続きにさらに時間を要しております：{step}。{date}までに完了"
     "する見込みです。",
     "extension.acknowledge": "{label}について、受付の手続きにさらに時間を要しております。{date}"
     "までに完了する見込みです。",

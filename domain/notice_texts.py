@@ -52,7 +52,7 @@ EN: dict[str, str] = {
     "exception.cooperation_with_authorities": "it is necessary to cooperate with a national "
     "agency, a local government or a person entrusted by them in executing affairs "
     "prescribed by laws and regulations, and obtaining your consent may impede those affairs",
-    "relationship.entrustment": "entrusted with handling",
+    "relationship.entrustment": "entrustment",
     "relationship.business_succession": "business succession",
     "relationship.joint_use": "joint use",
     "breach.used_beyond_purpose": "used beyond the purposes of use",
@@ -63,8 +63,8 @@ EN: dict[str, str] = {
     "you asked for, except what Article 6, second paragraph leaves out (see below).",
     "disclosed.part": "We disclose part of the personal information we hold about you; "
     "the rest is withheld under Article 6.",
-    "disclosed.ready": "To keep it safe, the information itself is not in this e-mail: it "
-    "is ready for you in our privacy center: {what}.",
+    "disclosed.ready": "To keep it safe, the information itself is not in this e-mail; it "
+    "is ready for you in our privacy center. What we disclose: {what}.",
     "disclosed.link": "Open it with this link: {url}\nWhen you open it, we send a one-time "
     "code to your e-mail address on record; enter it to see the information and to download "
     "it (as a JSON file, or as a page to print). The link can be used until {date}. After "
@@ -72,9 +72,8 @@ EN: dict[str, str] = {
     "disclosed.none_held": "We hold no personal information about you among what you asked "
     "for, so there is nothing to disclose, and no fee is charged.",
     "disclosed.only_excluded": "Among what you asked for, we hold no personal information "
-    "about you: only information held in a form that does not identify you (below), which "
-    "Article 6, second paragraph leaves out. So there is nothing to disclose, and no fee is "
-    "charged.",
+    "about you, only information in a form that does not identify you (see below). So there "
+    "is nothing to disclose, and no fee is charged.",
     "disclosed.items": "Personal information we hold about you:",
     "disclosed.suspended": "(use suspended)",
     "disclosed.excluded": "Under Article 6, second paragraph, we do not, in principle, "
@@ -110,9 +109,9 @@ EN: dict[str, str] = {
     "deletion you requested.",
     "suspension.found": "Our investigation found that these items of your personal "
     "information were {breach}:",
-    "suspension.suspended": "We have suspended their use, including any provision of them "
-    "to third parties.",
-    "suspension.erased": "We have erased them.",
+    "suspension.suspended": "We have suspended the use of the items above, including any "
+    "provision of them to third parties.",
+    "suspension.erased": "We have erased the items above.",
     "suspension.rest_kept_suspend": "We have decided not to suspend the use of the rest of "
     "your personal information ({items}): on the grounds you gave, our investigation found "
     "none of it {breach}.",
@@ -146,9 +145,10 @@ EN: dict[str, str] = {
     "({relationships}), so provision to them continues: {partners}.",
     "provision.unknown": "What you entered as {partners} did not match the name or id of "
     "any recipient of your personal information on our records, so we took no action on it. "
-    "The disclosure of your personal information (Article 6) names each recipient; you may "
-    "ask again naming one of them, or ask us to stop provision to all third parties.",
+    "The disclosure of your personal information (Article 6) names each recipient; when you "
+    "ask again, please name one of them, or ask us to stop provision to all third parties.",
     "provision.quoted": "\u201c{text}\u201d",
+    "provision.recipient": "{name} ({id})",
     "provision.particulars.joint_use": "{partner} uses your personal information jointly "
     "with us (Article 5, second paragraph). Items used jointly: {items}. Scope of joint "
     "users: {scope_of_joint_users}. Their purpose of use: {purpose}. Responsible for its "
@@ -166,7 +166,7 @@ EN: dict[str, str] = {
     "are welcome to make a new request.",
     "closed.fee_unpaid": "We have closed your request because the disclosure fee was not "
     "paid within the time allowed. Nothing was disclosed. If you paid after the deadline, "
-    "please tell us through the inquiry form on our privacy center, quoting the invoice "
+    "please tell us through the CONTACT form in our privacy center, quoting the invoice "
     "number, and we will refund the payment. You are welcome to make a new request.",
 }
 
@@ -194,9 +194,10 @@ JA: dict[str, str] = {
     "relationship.joint_use": "共同利用",
     "breach.used_beyond_purpose": "利用目的の範囲を超えて取り扱われていた",
     "breach.obtained_wrongfully": "不正の手段により取得されていた",
-    "disclosed.full": "ご請求のあった、当組織が保有するお客様の個人情報をすべて開示します。",
-    "disclosed.except": "ご請求のあった、当組織が保有するお客様の個人情報を開示します。"
-    "ただし、第6条第2項により開示しないもの（下記）を除きます。",
+    "disclosed.full": "ご請求のあったお客様の個人情報のうち、当組織が保有するものをすべて開示"
+    "いたします。",
+    "disclosed.except": "ご請求のあったお客様の個人情報のうち、当組織が保有するものを開示いたし"
+    "ます。ただし、第6条第2項により開示しないもの（下記）を除きます。",
     "disclosed.part": "当組織が保有するお客様の個人情報の一部を開示します。残りは"
     "第6条に基づき開示いたしません。",
     "disclosed.ready": "安全のため、開示する情報はこのメールには記載しておりません。当組織の"
@@ -209,15 +210,15 @@ JA: dict[str, str] = {
     "disclosed.none_held": "ご請求の範囲で当組織が保有するお客様の個人情報はありませんので、"
     "開示するものはなく、手数料もかかりません。",
     "disclosed.only_excluded": "ご請求の範囲で、当組織はお客様の個人情報を保有しておりません。"
-    "保有しているのはお客様を識別できない形の情報（下記）のみで、第6条第2項により個人情報以外の"
-    "情報として開示しないものですので、開示するものはなく、手数料もかかりません。",
+    "保有しているのはお客様を識別できない形の情報（下記）のみです。そのため、開示するものはなく、"
+    "手数料もかかりません。",
     "disclosed.items": "当組織が保有するお客様の個人情報：",
     "disclosed.suspended": "（利用停止中）",
     "disclosed.excluded": "第6条第2項により、個人情報以外の情報は原則として開示いたしません。"
-    "お客様を識別できない形で当組織が保有する情報として、同項により開示しなかったもの：{what}。",
+    "お客様を識別できない形で当組織が保有する情報として、同項により開示しないもの：{what}。",
     "disclosed.excluded_legacy": "ご請求について決定した時点の第6条第2項の解釈により、開示"
     "しなかったもの：{what}。これらはお客様の個人情報であり、現在は開示の対象としております。"
-    "あらためてご請求いただければ開示いたします。",
+    "改めてご請求いただければ開示いたします。",
     "disclosed.included": "個人情報以外の情報は原則として開示しませんが（第6条第2項）、お客様を"
     "識別できない形で保有する{what}も開示します。",
     "disclosed.withheld": "第6条により開示しなかったもの：{what}。事由：{grounds}。",
@@ -228,8 +229,8 @@ JA: dict[str, str] = {
     "correction.corrected": "{field}：{value}に訂正",
     "correction.added": "{field}：{value}を追加",
     "correction.deleted": "{field}：削除",
-    "correction.none_made": "ご請求の変更は、いずれも保有する情報に変わりがないため、行って"
-    "いません。",
+    "correction.none_made": "ご請求の変更は、いずれも当組織が保有する情報を変えるものではない"
+    "ため、行っていません。",
     "correction.not_made": "以下の変更は行っていません：",
     "correction.why.not_held": "{field}（{action}）：該当する情報を保有していません",
     "correction.why.already_held": "{field}（追加）：既に保有しています",
@@ -242,15 +243,16 @@ JA: dict[str, str] = {
     "correction.declined": "ご請求の訂正・追加・削除を行わないことを決定しました。",
     "suspension.found": "調査の結果、お客様の個人情報のうち以下の項目が{breach}ことが判明"
     "しました：",
-    "suspension.suspended": "これらの利用（第三者への提供を含みます）を停止しました。",
-    "suspension.erased": "これらを消去しました。",
+    "suspension.suspended": "上記の項目の利用（第三者への提供を含みます）を停止しました。",
+    "suspension.erased": "上記の項目を消去しました。",
     "suspension.rest_kept_suspend": "その他の個人情報（{items}）は、ご申告の理由について調査"
     "した結果、{breach}ものはなかったため、利用を停止しないことを決定しました。",
     "suspension.rest_kept_erase": "その他の個人情報（{items}）は、ご申告の理由について調査"
     "した結果、{breach}ものはなかったため、消去しないことを決定しました。",
     "suspension.already": "このほか、該当する{items}は本請求の前から利用を停止しています。",
-    "suspension.refused": "調査の結果、ご申告の理由に該当する個人情報は見つかりませんでした"
-    "ので、利用停止・消去を行わないことを決定しました。",
+    "suspension.refused": "調査の結果、ご申告の理由について、利用目的の範囲を超えて取り扱われて"
+    "いた、または不正の手段により取得されていた個人情報は見つかりませんでしたので、利用停止・"
+    "消去を行わないことを決定しました。",
     "suspension.refused_already": "該当する個人情報のうち{items}は、本請求の前から利用を"
     "停止しています。その他に利用目的の範囲を超えた取扱いまたは不正の手段による取得は見つかり"
     "ませんでしたので、これ以上の措置は行わないことを決定しました。",
@@ -259,35 +261,36 @@ JA: dict[str, str] = {
     "alternative.large_expense": "多額の費用を要する",
     "alternative.otherwise_difficult": "困難である",
     "alternative.measure": "講じた代替措置（担当者の記載を原文のまま引用）：{text}",
-    "provision.stopped": "以下の提供先への個人情報の提供を停止しました：{partners}。",
+    "provision.stopped": "次の提供先へのお客様の個人情報の提供を停止しました：{partners}。",
     "provision.continued": "{partner}への提供は、法令によりご本人の同意なく認められる場合"
     "（{exception}）に当たるため、継続することを決定しました（第5条）。",
     "provision.already_stopped": "{partners}への提供は、本請求の前から停止しています。",
     "provision.quoted": "「{text}」",
+    "provision.recipient": "{name}（{id}）",
     "provision.none": "ご指定の提供先には、第三者としての個人情報の提供を行っていないため、"
     "停止する提供はありません。",
     "provision.not_third_parties": "以下の提供先は第5条の第三者に当たらない（{relationships}）"
     "ため、提供を継続します：{partners}。",
     "provision.unknown": "ご記入の{partners}は、当組織の記録にあるお客様の個人情報の提供先の"
-    "名称または識別子のいずれとも一致しなかったため、これについては何も対応しておりません。"
-    "提供先はお客様の個人情報の開示（第6条）でお知らせしております。そのいずれかをご指定のうえ、"
-    "またはすべての第三者への提供の停止として、改めてご請求いただけます。",
-    "provision.particulars.joint_use": "{partner}は、当組織とご本人の個人情報を共同して利用"
+    "名称または識別子のいずれとも一致しなかったため、この記載については対応しておりません。"
+    "提供先は、お客様の個人情報の開示（第6条）でお知らせしております。改めてご請求の際は、その"
+    "いずれかをご指定いただくか、すべての第三者への提供の停止をご請求ください。",
+    "provision.particulars.joint_use": "{partner}は、当組織とお客様の個人情報を共同して利用"
     "しています（第5条第2項）。共同利用する項目：{items}。共同利用者の範囲："
     "{scope_of_joint_users}。利用する者の利用目的：{purpose}。管理について責任を有する者："
     "{person_responsible}。",
-    "provision.particulars.entrustment": "当組織は、ご本人の個人情報の取扱いの一部を{partner}に"
+    "provision.particulars.entrustment": "当組織は、お客様の個人情報の取扱いの一部を{partner}に"
     "委託しています（第5条第2項）。委託する取扱い：{handling}。その取扱いを必要とする利用目的："
     "{purpose}。",
-    "provision.consent_kept": "{partners}への提供についてのご本人の同意は、記録に残しています。"
-    "本請求はご入力のメールアドレスによる確認のみであったため、提供は停止しましたが、同意の撤回は"
+    "provision.consent_kept": "{partners}への提供についてのお客様の同意は、記録に残しています。"
+    "本請求はご入力のメールアドレスによる確認のみでしたので、提供は停止しましたが、同意の撤回は"
     "行っていません。同意も撤回される場合は、ご登録のメールアドレスに確認コードをお送りする"
     "プライバシーセンターからご請求ください。",
     "closed.identity_not_verified": "期限までにご本人確認ができなかったため、請求を終了しま"
     "した。開示・変更は行っていません。改めてご請求いただけます。",
     "closed.fee_unpaid": "期限までに開示手数料のお支払いがなかったため、請求を終了しました。"
     "開示は行っていません。期限後にお支払いいただいた場合は、プライバシーセンターのお問い合わせ"
-    "フォームから請求書番号を添えてお知らせください。返金いたします。改めてご請求いただけます。",
+    "フォーム（CONTACT）から請求書番号を添えてお知らせください。返金いたします。改めてご請求いただけます。",
 }
 
 # The letter, the receipt, identity, the fee request and extensions (domain/letter_texts.py)
