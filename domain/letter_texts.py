@@ -1,6 +1,7 @@
 """The words of a notice's letter and of the steps of a request, in English and Japanese:
-the greeting, reference, closing and signature every notice shares, the request kinds and
-subjects, the receipt, the check of identity, the fee request, the extensions of a
+the greeting, reference, closing and signature every notice shares, the pieces every
+notice builds with (lists, counts, items, the organisation's systems), the request kinds
+and subjects, the receipt, the check of identity, the fee request, the extensions of a
 deadline, and Article 4's notice of a changed purpose. Merged into domain/notice_texts.py
 (`TEXTS`), which holds the outcomes' words."""
 
@@ -162,7 +163,7 @@ LETTER_JA: dict[str, str] = {
     "確認・変更していません",
     "system.owner": "{system}：担当者が{records}について対応しました",
     "system.owner_found": "{system}：担当者が検索し、{records}が見つかりました。その内容は本通知"
-    "には記載していません。ご請求があればお知らせします",
+    "には記載していません。ご請求があればお知らせいたします",
     "records": "{count}件の記録",
     "records_one": "1件の記録",
     "counted": "{what}（{items}）",

@@ -139,8 +139,8 @@ EN: dict[str, str] = {
     "(Article 5).",
     "provision.already_stopped": "Provision to {partners} was stopped already, before this "
     "request.",
-    "provision.none": "None of the recipients you named receives your personal information "
-    "from us as a third party, so there is no provision to stop.",
+    "provision.none": "We do not provide your personal information as a third party to any "
+    "recipient your request covers, so there is no provision to stop.",
     "provision.not_third_parties": "These recipients are not third parties under Article 5 "
     "({relationships}), so provision to them continues: {partners}.",
     "provision.unknown": "What you entered as {partners} did not match the name or id of "
@@ -267,8 +267,8 @@ JA: dict[str, str] = {
     "provision.already_stopped": "{partners}への提供は、本請求の前から停止しています。",
     "provision.quoted": "「{text}」",
     "provision.recipient": "{name}（{id}）",
-    "provision.none": "ご指定の提供先には、第三者としての個人情報の提供を行っていないため、"
-    "停止する提供はありません。",
+    "provision.none": "ご請求の対象となる提供先には、第三者としてのお客様の個人情報の提供を"
+    "行っていないため、停止する提供はありません。",
     "provision.not_third_parties": "以下の提供先は第5条の第三者に当たらない（{relationships}）"
     "ため、提供を継続します：{partners}。",
     "provision.unknown": "ご記入の{partners}は、当組織の記録にあるお客様の個人情報の提供先の"
