@@ -339,7 +339,7 @@ def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
                 "history information (1 item)",
             ),
         ),
-        (JA, ("識別できない形で保有する履歴情報も開示します", "asked twice", "履歴情報（1件）")),
+        (JA, ("識別できない形で保有する履歴情報も開示いたします", "asked twice", "履歴情報（1件）")),
     ):
         text = outcome(
             OC.DISCLOSED_IN_FULL,
