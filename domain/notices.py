@@ -20,7 +20,7 @@ from domain.decisions import DISCLOSING, FEE_PER_CASE_YEN, LEGACY_OUTCOMES, Outc
 from domain.field_vocabulary import field_label, split_item_label
 from domain.notice_texts import MONTHS_EN, TEXTS
 from domain.payments import PaymentMethod
-from domain.requests import Language, RequestKind
+from domain.requests import DataCategory, Language, RequestKind
 
 
 class NoticeKind(StrEnum):
@@ -124,9 +124,11 @@ class _Writer:
         return self.t("items_one" if count == 1 else "items", count=count)
 
     def counted(self, counts: dict[str, int]) -> str:
+        """Counts by category, in the categories' own order (identity first)."""
+        rank = {c.value: i for i, c in enumerate(DataCategory)}
         return self.join(
             self.t("counted", what=self.t(f"cat.{c}"), items=self.items(n))
-            for c, n in sorted(counts.items())
+            for c, n in sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
         )
 
     def field(self, label: str) -> str:
@@ -145,6 +147,16 @@ class _Writer:
         else:
             line = self.t("item.value", category=what, field=self.field(label), value=value)
         return line[:1].upper() + line[1:]
+
+    def recipient(self, label: str) -> str:
+        """A recipient as the store names it, "name (id)", in the language's brackets."""
+        name, sep, rest = label.rpartition(" (")
+        if not sep or not rest.endswith(")"):
+            return label
+        return self.t("provision.recipient", name=name, id=rest[:-1])
+
+    def recipients(self, labels: Iterable[str]) -> str:
+        return self.join(map(self.recipient, labels))
 
     def lines(self, heading: str, lines: Iterable[str], **fields: object) -> None:
         self.parts.append(
@@ -433,13 +445,17 @@ def _suspension(w: _Writer, facts: NoticeFacts) -> None:
 
 def _provision(w: _Writer, facts: NoticeFacts) -> None:
     if facts.stopped_partners:
-        w.add("provision.stopped", partners=w.join(facts.stopped_partners))
+        w.add("provision.stopped", partners=w.recipients(facts.stopped_partners))
     for partner, exception in facts.continued_partners:
-        w.add("provision.continued", partner=partner, exception=w.t(f"exception.{exception}"))
+        w.add(
+            "provision.continued",
+            partner=w.recipient(partner),
+            exception=w.t(f"exception.{exception}"),
+        )
     if facts.already_stopped:
-        w.add("provision.already_stopped", partners=w.join(facts.already_stopped))
+        w.add("provision.already_stopped", partners=w.recipients(facts.already_stopped))
     if facts.consents_kept:
-        w.add("provision.consent_kept", partners=w.join(facts.consents_kept))
+        w.add("provision.consent_kept", partners=w.recipients(facts.consents_kept))
     # Said of recipients on record only: text that matched none is told apart below.
     acted = facts.stopped_partners or facts.continued_partners or facts.already_stopped
     if not acted and (facts.not_third_parties or not facts.unknown_partners):
@@ -451,10 +467,14 @@ def _provision(w: _Writer, facts: NoticeFacts) -> None:
         w.add(
             "provision.not_third_parties",
             relationships=relationships,
-            partners=w.join(p for p, _ in facts.not_third_parties),
+            partners=w.recipients(p for p, _ in facts.not_third_parties),
         )
     for partner, relationship, particulars in facts.particulars:
-        w.add(f"provision.particulars.{relationship}", partner=partner, **dict(particulars))
+        w.add(
+            f"provision.particulars.{relationship}",
+            partner=w.recipient(partner),
+            **dict(particulars),
+        )
     if facts.unknown_partners:
         # Quoted as entered: a company's name may hold commas of its own.
         quoted = (w.t("provision.quoted", text=text) for text in facts.unknown_partners)

@@ -382,14 +382,14 @@ JA: dict[str, str] = {
     "    {code}\n\nお申し出のページで{minutes}分以内に入力してください。お心当たりのない"
     "場合は、このメールを破棄してください。コードが入力されない限り、お申し出は送信"
     "されません。\n\nSesenergy",
-    "mail.status.subject": "お申し出の状況のご確認 [{request_id}]",
-    "mail.status.body": "{name} 様\n\n{label}（受付番号 {request_id}）を受け付けました。"
+    "mail.status.subject": "お申し出の状況のご確認（受付番号：{request_id}）",
+    "mail.status.body": "{name} 様\n\n{label}を受け付けました（受付番号：{request_id}）。"
     "状況は次のリンクからいつでもご確認いただけます。\n\n{url}\n\nこのリンクは他の方に"
     "共有しないでください。リンクをお持ちの方は誰でも、このお申し出の状況を見ることが"
     "できます。\n\nSesenergy",
     # Article 6: the disclosure delivered here (interfaces/privacy_center/disclosure.py)
     "disclosure.title": "開示のご案内",
-    "disclosure.intro": "このページでは、お申し出（受付番号 {request_id}）にお応えして"
+    "disclosure.intro": "このページでは、お申し出（受付番号：{request_id}）にお応えして"
     "当組織が開示するお客様の個人情報をご確認いただけます（第6条）。",
     "disclosure.ask": "ご確認には確認コードが必要です。ご登録のメールアドレスにお送りします。"
     "コードの有効期限は{minutes}分で、1回のみご利用いただけます。",

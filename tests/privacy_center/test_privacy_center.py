@@ -117,7 +117,7 @@ async def test_the_code_goes_to_the_address_on_record_and_submits_in_the_chosen_
         for m in center.mails()
         if m["message_id"] == f"{workflow_id_for(request_id)}:notice:receipt"
     ]
-    assert len(receipts) == 1 and "お送りしたコードにより" in receipts[0]["body"]
+    assert len(receipts) == 1 and "お送りした確認コードにより" in receipts[0]["body"]
     assert "まずご本人であることを確認" not in receipts[0]["body"]
 
     # The status link, sent to the address on record, shows this request.

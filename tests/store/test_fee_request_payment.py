@@ -58,7 +58,7 @@ async def test_n9_the_fee_request_says_how_to_pay(pool: asyncpg.Pool, unique: st
     )
     body = await _body(pool, queued)
     assert "by bank transfer to Mizuho Bank, Shibuya branch, ordinary 1234567" in body
-    assert f"Please give inv-{request_id} as the transfer's reference" in body
+    assert f"please enter inv-{request_id} before your name as the remitter" in body
     assert "by the end of 30 December 2026" in body
 
 

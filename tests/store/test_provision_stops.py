@@ -194,7 +194,7 @@ async def test_n5_joint_use_and_entrustment_without_particulars_are_stopped_as_t
     ) in english
     japanese = notice(facts, request_id, Language.JA)
     assert (
-        f"group-{unique}は、当組織とご本人の個人情報を共同して利用しています（第5条第2項）。"
+        f"group-{unique}は、当組織とお客様の個人情報を共同して利用しています（第5条第2項）。"
         "共同利用する項目：e-mail address。"
     ) in japanese
     assert "管理について責任を有する者：the Security Office。" in japanese
@@ -227,7 +227,7 @@ async def test_n13_a_stop_confirmed_by_a_typed_address_keeps_the_consents(
         f"Your consent to the provision to ads-{unique} remains on record. This request was "
         "confirmed only by the e-mail address entered in it"
     ) in notice(facts, request_id, Language.EN)
-    assert f"ads-{unique}への提供についてのご本人の同意は、記録に残しています。" in notice(
+    assert f"ads-{unique}への提供についてのお客様の同意は、記録に残しています。" in notice(
         facts, request_id, Language.JA
     )
 

@@ -1,7 +1,8 @@
 """Every notice the service can send, rendered with facts like a real request's: each
 notice kind, each outcome (and the variants a notice words differently), each step an
-extension can name, in a language of choice. For tests that read all of them, and for
-reading them yourself: `python -m tests.support.notices ja`."""
+extension can name, in a language of choice, and Article 4's notice of a changed purpose.
+For tests that read all of them, and for reading them yourself:
+`python -m tests.support.notices ja`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from zoneinfo import ZoneInfo
 from domain.deadlines import DeadlinePolicy, Step
 from domain.decisions import OUTCOMES_BY_KIND, Outcome
 from domain.field_vocabulary import split_item_label
+from domain.notice_texts import TEXTS
 from domain.notices import NoticeFacts, NoticeKind, RenderedNotice, render_notice
+from domain.payments import PaymentMethod
+from domain.purpose_notice import PurposeTexts, notice_of_change
 from domain.requests import Language, RequestKind
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -40,6 +44,13 @@ SYSTEMS = (
     ("paper-files", "owner", "2"),
     ("call-centre", "owner_found", "1"),
 )
+# Recipients as the store names them (store/notice_facts.py): the name the disclosure gives
+# each, with its id.
+AD_NETWORK = "Ad Network Inc. (ad-network-1)"
+DATA_BROKER = "Data Broker K.K. (data-broker-2)"
+MAIL_PRINTER = "Mail Printer Co. (mail-printer)"
+GROUP_COMPANY = "Sesenergy Group (group-company)"
+TAX_OFFICE = "Tokyo Regional Taxation Bureau (tax-office)"
 # A disclosure's items are delivered in the privacy center; its notice links there.
 LINK = {
     "disclosure_link": "https://privacy.example.jp/disclosure/tok",
@@ -61,7 +72,7 @@ _OUTCOME_FACTS: dict[Outcome, NoticeFacts] = {
     Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC: NoticeFacts(
         disclosed_items=DISCLOSED,
         **LINK,
-        excluded={"history": 2, "characteristic": 1},
+        excluded={"history": 2},
         included=("characteristic",),
         inclusion_reason="You asked for your interest segments in particular.",
         invoice_id="inv-7",
@@ -123,16 +134,16 @@ _OUTCOME_FACTS: dict[Outcome, NoticeFacts] = {
         reason="Every item is used for a purpose of Article 3 and was given at registration."
     ),
     Outcome.PROVISION_STOPPED: NoticeFacts(
-        stopped_partners=("ad-network-1",),
-        already_stopped=("data-broker-2",),
-        not_third_parties=(("mail-printer", "entrustment"), ("group-company", "joint_use")),
-        unknown_partners=("foo",),
+        stopped_partners=(AD_NETWORK,),
+        already_stopped=(DATA_BROKER,),
+        not_third_parties=((MAIL_PRINTER, "entrustment"), (GROUP_COMPANY, "joint_use")),
+        unknown_partners=("Example Data Inc.",),
     ),
     Outcome.STOP_REFUSED: NoticeFacts(
-        continued_partners=(("tax-office", "cooperation_with_authorities"),),
+        continued_partners=((TAX_OFFICE, "cooperation_with_authorities"),),
         reason="The tax office asked for these records under the National Tax Act.",
     ),
-    Outcome.NO_PROVISION_TO_STOP: NoticeFacts(unknown_partners=("foo", "bar")),
+    Outcome.NO_PROVISION_TO_STOP: NoticeFacts(unknown_partners=("foo", "Example Data, Inc.")),
     Outcome.IDENTITY_NOT_VERIFIED: NoticeFacts(),
     Outcome.FEE_UNPAID: NoticeFacts(
         withheld={"financial": 1},
@@ -159,7 +170,68 @@ _VARIANTS: dict[str, tuple[Outcome, NoticeFacts]] = {
         Outcome.SUSPENSION_REFUSED,
         NoticeFacts(already_suspended=1, reason="Nothing else is used beyond purpose."),
     ),
+    "disclosed_except_history_and_characteristic, both left out": (
+        Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC,
+        NoticeFacts(
+            disclosed_items=DISCLOSED,
+            excluded={"history": 2, "characteristic": 1},
+            invoice_id="inv-7",
+            amount_yen=1000,
+            fee_paid=True,
+            **LINK,
+        ),
+    ),
+    # Art 5 ¶2: provision to a joint user and an entrustee continues, on its particulars;
+    # a stop confirmed only by the typed address keeps the consent on record (N13).
+    "provision_stopped, particulars and consent kept": (
+        Outcome.PROVISION_STOPPED,
+        NoticeFacts(
+            stopped_partners=(AD_NETWORK,),
+            consents_kept=(AD_NETWORK,),
+            not_third_parties=((MAIL_PRINTER, "entrustment"), (GROUP_COMPANY, "joint_use")),
+            particulars=(
+                (
+                    MAIL_PRINTER,
+                    "entrustment",
+                    (("handling", "printing and mailing"), ("purpose", "billing")),
+                ),
+                (
+                    GROUP_COMPANY,
+                    "joint_use",
+                    (
+                        ("items", "name, e-mail address"),
+                        ("scope_of_joint_users", "Sesenergy group companies"),
+                        ("purpose", "customer support"),
+                        ("person_responsible", "Sesenergy"),
+                    ),
+                ),
+            ),
+        ),
+    ),
+    "no_provision_to_stop, no recipient named": (Outcome.NO_PROVISION_TO_STOP, NoticeFacts()),
 }
+# How the fee is paid, as the organisation may configure it (domain/payments.py).
+PAYMENTS: dict[str, PaymentMethod] = {
+    "bank and page": PaymentMethod(
+        bank_transfer_en="Mizuho Bank, Shibuya Branch, ordinary account 1234567, Sesenergy",
+        bank_transfer_ja="みずほ銀行 渋谷支店 普通 1234567 セセナジー",
+        url="https://pay.example.jp/{invoice_id}",
+    ),
+    "page only": PaymentMethod(url="https://pay.example.jp/{invoice_id}"),
+    "bank only": PaymentMethod(
+        bank_transfer_en="Mizuho Bank, Shibuya Branch, ordinary account 1234567, Sesenergy",
+        bank_transfer_ja="みずほ銀行 渋谷支店 普通 1234567 セセナジー",
+    ),
+}
+# Article 4 ¶2: a purpose of use changed within what is related to it (domain/purposes.py).
+PURPOSE_BEFORE = PurposeTexts(
+    en="To send information about our services",
+    ja="当組織のサービスに関するご案内をお送りするため",
+)
+PURPOSE_AFTER = PurposeTexts(
+    en="To send information about our services and those of our group companies",
+    ja="当組織および当組織のグループ会社のサービスに関するご案内をお送りするため",
+)
 
 
 def _fields_named() -> frozenset[str]:
@@ -190,6 +262,7 @@ def _render(
     language: Language,
     facts: NoticeFacts,
     answer: str | None = None,
+    payment: PaymentMethod | None = None,
 ) -> RenderedNotice:
     return render_notice(
         notice,
@@ -200,6 +273,7 @@ def _render(
         zone=TOKYO,
         answer_text=answer,
         facts=facts,
+        payment=payment,
     )
 
 
@@ -234,6 +308,13 @@ def every_notice(language: Language) -> Iterator[tuple[str, RenderedNotice]]:
     if language is Language.EN:
         answer = "We keep the records of your purchases for 7 years."
     yield "answer", _render(NoticeKind.ANSWER, RequestKind.INQUIRY, language, NoticeFacts(), answer)
+    # To a guest of the CONTACT form, or an address not on record (N8): a general answer,
+    # which says so, as store/outbox.py appends it (domain/guests.py answer_is_general).
+    general = answer + "\n\n" + TEXTS[language]["answer.unverified"].format(request_id=REQUEST_ID)
+    yield (
+        "answer, general (guest or address not on record)",
+        _render(NoticeKind.ANSWER, RequestKind.INQUIRY, language, NoticeFacts(), general),
+    )
     fee = NoticeFacts(
         invoice_id="inv-7",
         amount_yen=1000,
@@ -245,6 +326,11 @@ def every_notice(language: Language) -> Iterator[tuple[str, RenderedNotice]]:
         reason="A fraud investigation about this account is under way.",
     )
     yield "fee_request", _render(NoticeKind.FEE_REQUEST, RequestKind.DISCLOSURE, language, fee)
+    for how, payment in PAYMENTS.items():
+        yield (
+            f"fee_request, {how}",
+            _render(NoticeKind.FEE_REQUEST, RequestKind.DISCLOSURE, language, fee, None, payment),
+        )
     closings = {
         NoticeKind.CLOSED_IDENTITY_NOT_VERIFIED: Outcome.IDENTITY_NOT_VERIFIED,
         NoticeKind.CLOSED_FEE_UNPAID: Outcome.FEE_UNPAID,
@@ -252,6 +338,14 @@ def every_notice(language: Language) -> Iterator[tuple[str, RenderedNotice]]:
     for notice, closed in closings.items():
         facts = replace(_OUTCOME_FACTS[closed], outcome=closed)
         yield notice.value, _render(notice, RequestKind.DISCLOSURE, language, facts)
+    # Paid after the window (N7): closed, and the fee refunded.
+    late = NoticeFacts(
+        outcome=Outcome.FEE_UNPAID, invoice_id="inv-7", paid_late_on=datetime(2026, 12, 11).date()
+    )
+    yield (
+        f"{NoticeKind.CLOSED_FEE_UNPAID.value}, paid late",
+        _render(NoticeKind.CLOSED_FEE_UNPAID, RequestKind.DISCLOSURE, language, late),
+    )
     for outcome in Outcome:
         if outcome is Outcome.ANSWERED:
             continue  # an answer is its own notice (above)
@@ -280,9 +374,16 @@ _ALL_FACTS = NoticeFacts(
 )
 
 
+def purpose_change_notice(language: Language) -> RenderedNotice:
+    """Article 4 ¶2's notice of a changed purpose (its own letter: no request, no
+    reference)."""
+    return notice_of_change(PURPOSE_BEFORE, PURPOSE_AFTER, language, NAMES[language])
+
+
 def main() -> None:
     language = Language(sys.argv[1] if len(sys.argv) > 1 else "en")
-    for name, notice in every_notice(language):
+    notices = [*every_notice(language), ("purpose_change", purpose_change_notice(language))]
+    for name, notice in notices:
         print(f"===== {name}\nSubject: {notice.subject}\n\n{notice.body}\n")
 
 

@@ -188,4 +188,5 @@ def test_art6_to_8_every_notice_renders_whole(
     assert "{" not in rendered.body and "}" not in rendered.body
     assert rendered.body.count(name) >= 1
     # The subject names the request, never the person.
-    assert rendered.subject == anonymous.subject and rendered.subject.endswith("[req-7]")
+    tail = "（受付番号：req-7）" if language is Language.JA else "[req-7]"
+    assert rendered.subject == anonymous.subject and rendered.subject.endswith(tail)

@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[2]
 RENDERED = {language: dict(every_notice(language)) for language in Language}
 # Where a field's name stands in a line of a notice.
 FIELD_POSITIONS = ("- {f}", "／{f}", "{f}：", "{f}（", "/ {f}", "{f}:", "{f} (")
+# How a subject names the request: in Japanese with full-width brackets and a label.
+SUBJECT_TAIL = {Language.EN: "[req-7]", Language.JA: "（受付番号：req-7）"}
 
 
 def test_n16_every_notice_kind_and_outcome_is_rendered_in_both_languages() -> None:
@@ -59,7 +61,7 @@ def test_n16_every_notice_is_whole_signed_and_filled(language: Language) -> None
     for name, notice in RENDERED[language].items():
         body = notice.body
         assert "{" not in body and "}" not in body, name
-        assert "{" not in notice.subject and notice.subject.endswith("[req-7]"), name
+        assert "{" not in notice.subject and notice.subject.endswith(SUBJECT_TAIL[language]), name
         assert body.startswith(texts["greeting"].format(name=NAMES[language])), name
         assert body.endswith(texts["closing"] + "\n\n" + texts["signature"]), name
         assert "CONTACT" in texts["signature"] and "Sesenergy" in texts["signature"]

@@ -100,7 +100,7 @@ def test_a_receipt_after_the_privacy_centers_code_does_not_promise_an_identity_c
     )
     expected = {
         EN: ("with the code we sent", f"our decision within {days} days."),
-        JA: ("お送りしたコードにより", f"{days}日以内に決定をお知らせします"),
+        JA: ("お送りした確認コードにより", f"{days}日以内に決定をお知らせいたします"),
     }[language]
     assert all(part in text for part in expected)
     assert "will first confirm" not in text and "まずご本人であることを確認" not in text
@@ -156,7 +156,7 @@ def test_art6_to_8_extension_notice_states_step_date_and_reason(
     [
         (EN, True, ("matches the one we hold", "by the end of 10 December 2026")),
         (EN, False, ("is not the one we hold", "by the end of 10 December 2026")),
-        (JA, True, ("登録と一致しています", "2026年12月10日中に")),
+        (JA, True, ("ご登録のものと一致しています", "2026年12月10日中に")),
         (JA, False, ("一致しません", "2026年12月10日中に")),
     ],
 )
@@ -294,7 +294,7 @@ def test_n3_no_notice_calls_the_persons_own_data_not_personal_information(
     words = (
         ("This is your personal information", "we will disclose it if you ask again")
         if language is EN
-        else ("お客様の個人情報であり", "あらためてご請求いただければ開示いたします")
+        else ("お客様の個人情報であり", "改めてご請求いただければ開示いたします")
     )
     assert all(w in legacy for w in words), legacy
     assert "does not identify you" not in legacy and "識別できない" not in legacy, legacy
@@ -317,7 +317,7 @@ def test_n12_nothing_to_disclose_says_what_is_held(language: Language) -> None:
     apart = outcome(OC.NOTHING_TO_DISCLOSE, RK.DISCLOSURE, language, excluded={"history": 2})
     if language is EN:
         assert "We hold no personal information about you" in none_held, none_held
-        assert "only information held in a form that does not identify you" in apart, apart
+        assert "only information in a form that does not identify you" in apart, apart
         assert "history information (2 items)" in apart, apart
         assert "decided not to disclose" not in none_held + apart
     else:
@@ -339,7 +339,7 @@ def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
                 "history information (1 item)",
             ),
         ),
-        (JA, ("識別できない形で保有する履歴情報も開示します", "asked twice", "履歴情報（1件）")),
+        (JA, ("識別できない形で保有する履歴情報も開示いたします", "asked twice", "履歴情報（1件）")),
     ):
         text = outcome(
             OC.DISCLOSED_IN_FULL,
@@ -401,7 +401,7 @@ ACTED = {
             OC.USE_SUSPENDED,
             EN,
             (
-                "We have suspended their use",
+                "We have suspended the use of the items above",
                 "not to suspend the use of the rest of your personal information (3 items)",
             ),
         ),
@@ -409,7 +409,7 @@ ACTED = {
             OC.ERASED,
             EN,
             (
-                "We have erased them.",
+                "We have erased the items above.",
                 "not to erase the rest of your personal information (3 items)",
             ),
         ),
@@ -426,7 +426,7 @@ ACTED = {
         (
             OC.ERASED,
             JA,
-            ("これらを消去しました", "その他の個人情報", "3件", "消去しないことを決定しました"),
+            ("上記の項目を消去しました", "その他の個人情報", "3件", "消去しないことを決定しました"),
         ),
     ],
 )
@@ -509,7 +509,7 @@ def test_art5_stop_notice_names_stopped_continued_not_third_and_unknown() -> Non
         "because the law permits this provision without your consent: it is necessary to "
         "cooperate with a national agency"
     ) in text
-    assert "(entrusted with handling, business succession)" in text
+    assert "(entrustment, business succession)" in text
     assert "mail-house, merged-co" in text
     assert "did not match the name or id of any recipient" in text
     assert "What you entered as \u201cshady-co\u201d did not match" in text

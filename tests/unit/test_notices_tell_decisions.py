@@ -70,7 +70,7 @@ def test_art6_p2_a_disclosure_of_only_excluded_information_says_so() -> None:
         outcome=Outcome.NOTHING_TO_DISCLOSE,
         excluded={"history": 3},
     )
-    assert "only information held in a form that does not identify you (below)" in text
+    assert "only information in a form that does not identify you (see below)" in text
     assert "history information (3 items)" in text
     assert "We hold no personal information about you among" not in text
 

@@ -138,17 +138,17 @@ def test_n9_fee_request_says_how_to_pay_with_the_invoice_as_reference() -> None:
     )
     en = _notice(NoticeKind.FEE_REQUEST, payment=method, **fee)
     assert "by bank transfer to Mizuho Bank, Shibuya branch" in en
-    assert "give inv-req-7 as the transfer's reference" in en
-    assert "pay online at https://pay.example.jp/inv-req-7" in en
+    assert "enter inv-req-7 before your name as the remitter" in en
+    assert "To pay online (invoice inv-req-7): https://pay.example.jp/inv-req-7" in en
     ja = _notice(NoticeKind.FEE_REQUEST, Language.JA, payment=method, **fee)
-    assert "みずほ銀行 渋谷支店 普通 1234567 セセナジーへのお振込み" in ja
+    assert "みずほ銀行 渋谷支店 普通 1234567 セセナジーへお振込みください" in ja
     assert "依頼人名の前にinv-req-7" in ja and "https://pay.example.jp/inv-req-7" in ja
     bank_only = _notice(
         NoticeKind.FEE_REQUEST, Language.JA, payment=PaymentMethod(bank_transfer_en="Bank X"), **fee
     )
-    assert "Bank Xへのお振込み" in bank_only and "オンライン" not in bank_only
+    assert "Bank Xへお振込みください" in bank_only and "オンライン" not in bank_only
     unset = _notice(NoticeKind.FEE_REQUEST, **fee)
-    assert "For our bank transfer details, please contact us through the inquiry form" in unset
+    assert "For our bank transfer details, please contact us through the CONTACT form" in unset
     assert "invoice inv-req-7" in unset
 
 
@@ -164,7 +164,8 @@ def test_n11_proof_request_names_documents_masking_and_how_long_the_copy_is_kept
     assert "delete the copy" in en and "at the latest when the request is closed" in en
     ja = _notice(NoticeKind.IDENTITY_PROOF_REQUESTED, Language.JA, due_at=due)
     assert "保険者番号、被保険者等記号・番号" in ja and "マスキング" in ja
-    assert "遅くとも請求の終了時に削除" in ja and "2026年12月11日中に" in ja
+    assert "遅くとも請求の終了時までに" in ja and "削除いたします" in ja
+    assert "2026年12月11日中に" in ja
 
 
 def test_n7_dsr_record_payment_takes_the_value_date() -> None:

@@ -217,7 +217,7 @@ async def test_an_erasure_changes_exactly_the_subjects_mapped_rows_in_each_syste
     assert "marketing: nothing" not in notice and "marketing: done" not in notice
     # What the system keeps is not among what the notice says was erased, and the
     # service's own copy of it stays.
-    erased = notice.split("We have erased them.")[0]
+    erased = notice.split("We have erased the items above.")[0]
     assert "segment (marketing" not in erased and "Address (crm: orders)" in erased
     held = await pool.fetchval(
         "SELECT count(*) FROM personal_data WHERE subject_id = $1 AND system = 'marketing'",

@@ -91,7 +91,7 @@ async def test_art5_stop_is_decided_per_partner_on_its_recorded_basis(
     assert "stopped providing your personal information to: adnet-1." in notice
     assert "We have decided to continue providing your personal information to tax-office" in notice
     assert "cooperate with a national agency" in notice and REASON in notice
-    assert "not third parties under Article 5 (entrusted with handling, joint use)" in notice
+    assert "not third parties under Article 5 (entrustment, joint use)" in notice
     assert "call-centre, group-co." in notice
     # N4: what matched no recipient on record is said as such, never "no record of providing".
     assert "did not match the name or id of any recipient" in notice
