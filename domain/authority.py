@@ -79,7 +79,7 @@ _ACT_RECORDS = {
 }
 
 # The role each act needs (Art 8's alternative measure needs a second person: see
-# `approval_problem` in domain/decisions.py).
+# `approval_problem` in domain/alternative_measures.py).
 ACT_ROLES: dict[Act, Role] = {
     Act.RESPOND: Role.OPERATOR,
     Act.VERIFY_IDENTITY: Role.OPERATOR,
