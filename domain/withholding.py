@@ -95,3 +95,14 @@ def withheld_items(parts: Iterable[WithheldPart]) -> frozenset[int]:
 
 def withheld_categories(parts: Iterable[WithheldPart]) -> frozenset[DataCategory]:
     return frozenset(p.category for p in parts if p.category is not None)
+
+
+def part_text(part: WithheldPart) -> str:
+    """A part as `parse_part` reads it: `CATEGORY=GROUND` or `ITEM_ID=GROUND`."""
+    named = part.category.value if part.category is not None else str(part.item_id)
+    return f"{named}={part.ground.value}"
+
+
+def withheld_parts_text(parts: Iterable[WithheldPart]) -> str:
+    """The parts as the decision's event records them: ids, categories and grounds only."""
+    return ",".join(part_text(p) for p in parts)

@@ -43,6 +43,7 @@ from domain.messages import (
     VerifyIdentity,
 )
 from domain.requests import Text
+from domain.withholding import parse_part
 from store.events import UnknownRequest
 from store.intake import IntakeStore
 from workflows.data_subject_request import DataSubjectRequest
@@ -317,7 +318,17 @@ async def decide(
     continued_partners: tuple[str, ...] = (),
     declined_changes: tuple[int, ...] = (),
     act_id: str | None = None,
+    withheld_parts: tuple[str, ...] = (),
+    alternative_measure: str | None = None,
+    measure_confirmer: str | None = None,
 ) -> StatusView:
+    """`withheld_parts`: `CATEGORY=GROUND` or `ITEM_ID=GROUND` each (Art 6 ¶1, item ids as
+    `dsr review` shows them); `alternative_measure` and `measure_confirmer`: Art 8 ¶4's
+    measure and, for one taken outside the service, the account that confirms it."""
+    try:
+        parts = tuple(parse_part(p) for p in withheld_parts)
+    except ValueError as error:
+        raise Refused(f"decision not accepted: {error}") from None
     texts = {}
     if reason is not None:
         texts["reason_note_id"] = ("reason", valid_text("reason", reason))
@@ -334,6 +345,9 @@ async def decide(
         included_categories=included_categories,
         continued_partners=continued_partners,
         declined_changes=declined_changes,
+        **({"withheld_parts": parts} if parts else {}),
+        **({"alternative_measure": alternative_measure} if alternative_measure else {}),
+        **({"measure_confirmer": measure_confirmer} if measure_confirmer else {}),
     )
     return await send_act(
         request_id,
