@@ -69,6 +69,7 @@ async def test_an_alternative_measure_needs_another_account_holding_approver(
         json={
             "outcome": "alternative_measures",
             "alternative_ground": "large_expense",
+            "alternative_measure": "stop_provision_to_third_parties",
             "reason": REASON,
             "measure": MEASURE,
         },

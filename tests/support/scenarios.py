@@ -45,6 +45,12 @@ SEED_REGISTER: dict[str, Any] = {
         {
             "id": "segments_to_brokers",
             "text": "To provide customer segments to data brokers (provision to third parties)",
+            "text_ja": "顧客セグメントをデータブローカーに提供するため",
+            # A load adds a purpose only as incidental to one of Article 3's, judged so.
+            "incidental_to": "provide_service",
+            "judged_by": "admin",
+            "judged_at": "2026-03-20T10:00:00+09:00",
+            "related_because": "The brokers' payments fund the service the segments come from.",
         }
     ],
     "provision_bases": [
