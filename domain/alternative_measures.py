@@ -33,8 +33,9 @@ class AlternativeMeasure(StrEnum):
 APPLIED_BY_SERVICE = frozenset({AlternativeMeasure.STOP_PROVISION_TO_THIRD_PARTIES})
 
 MEASURE_STEP = "measure"
-"""The step a measure's confirmation names (`dsr confirm-system MEASURE --step measure`):
-the manual systems' confirm act, reused for a measure taken outside the service."""
+"""The step a measure's confirmation names: the manual systems' confirm act, reused for a
+measure taken outside the service (`dsr confirm-system REQUEST --system MEASURE --step
+measure --rows N`)."""
 
 
 def applied_by_service(measure: AlternativeMeasure) -> bool:

@@ -166,7 +166,8 @@ def awaiting(step: Step | None, progress: Progress) -> str | None:
     if step is Step.ACT and progress.measure_to_confirm:
         return (
             "the confirmation, by the account responsible, that the alternative measure was "
-            f"taken (`dsr confirm-system REQUEST {progress.measure_to_confirm} --step measure`)"
+            f"taken (`dsr confirm-system REQUEST --system {progress.measure_to_confirm} "
+            "--step measure --rows N`)"
         )
     if step is None or step_done(step, progress):
         return None

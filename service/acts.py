@@ -44,6 +44,7 @@ from domain.messages import (
 )
 from domain.requests import Text
 from domain.withholding import parse_part
+from store.accounts import Accounts
 from store.events import UnknownRequest
 from store.intake import IntakeStore
 from workflows.data_subject_request import DataSubjectRequest
@@ -329,6 +330,13 @@ async def decide(
         parts = tuple(parse_part(p) for p in withheld_parts)
     except ValueError as error:
         raise Refused(f"decision not accepted: {error}") from None
+    # The request waits for this account's confirmation: one that cannot give it would
+    # leave the request waiting for ever.
+    if measure_confirmer and not await Accounts(pool).may(measure_confirmer, Role.SYSTEM_OWNER):
+        raise Refused(
+            f"decision not accepted: {measure_confirmer[:64]!r} is not an enabled account "
+            "holding the system_owner role, so it could not confirm the measure was taken"
+        )
     texts = {}
     if reason is not None:
         texts["reason_note_id"] = ("reason", valid_text("reason", reason))

@@ -185,7 +185,8 @@ def add_parsers(commands: Any) -> None:
         "--confirmed-by",
         metavar="ACCOUNT",
         help="for a measure taken outside the service: the account responsible for taking "
-        "it, who confirms it was taken (`dsr confirm-system REQUEST MEASURE --step measure`)",
+        "it (role system_owner), who confirms it was taken "
+        "(`dsr confirm-system REQUEST --system MEASURE --step measure --rows N`)",
     )
     act("approve-measure", "approve an alternative measure (a second operator)")
     sub = act("extend", "extend the current step's deadline")

@@ -14,6 +14,7 @@ from domain.messages import StatusView
 from interfaces.cli.review import review
 from service import acts, system_acts
 from service.requests import status
+from store.accounts import Accounts
 from tests.support.privacy import HELD_VALUES, MEASURE, REASON, STATEMENT
 from tests.support.scenarios import (
     Scenario,
@@ -253,8 +254,15 @@ async def test_old7_art8_p4_a_measure_taken_outside_waits_for_its_takers_confirm
     }
     with pytest.raises(acts.Refused, match="--confirmed-by"):
         await acts.decide(request.id, "alternative_measures", actor("op-1"), **decide)
+    taker = f"it-{unique}"
+    # An account that could never confirm would leave the request waiting for ever.
+    with pytest.raises(acts.Refused, match="not an enabled account holding the system_owner"):
+        await acts.decide(
+            request.id, "alternative_measures", actor("op-1"), measure_confirmer=taker, **decide
+        )
+    await Accounts(pool).create(taker, (Role.SYSTEM_OWNER,), "test")
     await acts.decide(
-        request.id, "alternative_measures", actor("op-1"), measure_confirmer="it-owner", **decide
+        request.id, "alternative_measures", actor("op-1"), measure_confirmer=taker, **decide
     )
     await acts.approve_measure(request.id, actor("op-9"), client=rig.client, pool=pool)
 
@@ -263,9 +271,9 @@ async def test_old7_art8_p4_a_measure_taken_outside_waits_for_its_takers_confirm
 
     view = await eventually(probe, lambda v: "restrict_access" in v.awaiting_systems)
     assert view.step is Step.ACT and "--step measure" in (view.awaiting or "")
-    owner = actor("it-owner", Role.SYSTEM_OWNER)
+    owner = actor(taker, Role.SYSTEM_OWNER)
     confirm = {"client": rig.client, "pool": pool}
-    with pytest.raises(acts.Refused, match=r"responsible for taking it \(it-owner\), not op-2"):
+    with pytest.raises(acts.Refused, match=rf"responsible for taking it \({taker}\), not op-2"):
         await system_acts.confirm_system(
             request.id, "restrict_access", "measure", 2, actor("op-2"), **confirm
         )
@@ -282,7 +290,7 @@ async def test_old7_art8_p4_a_measure_taken_outside_waits_for_its_takers_confirm
     assert types.index("measure.confirmed") < types.index("alternative_measure.taken")
     notice = await outcome_notice(pool, request.id)
     assert "restricting access to these items to the staff who need it" in notice
-    assert "it-owner, the member of staff responsible for it, confirmed on" in notice
+    assert f"{taker}, the member of staff responsible for it, confirmed on" in notice
     await check_record(rig.client, pool, request.id, "suspension_measure_confirmed")
 
 
