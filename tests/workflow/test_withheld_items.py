@@ -58,7 +58,8 @@ async def test_n17_a_partial_disclosure_withholds_one_item_by_its_id(
         1000,
         "bank-ref-1",
         actor("cashier-1"),
-        **_client_and_pool(rig, pool),
+        client=rig.client,
+        pool=pool,
     )
     assert await outcome_of(rig.client, request.id) == "disclosed_in_part"
 
