@@ -68,7 +68,7 @@ def parts_problem(
     """Why the parts named cannot be withheld as named, or None: an item must be one the
     investigation found, that identifies the person, asked for, and not in a category
     withheld whole; a part is named once."""
-    seen: set[str] = set()
+    seen: set[str] = {c.value for c in categories}  # withheld plainly, on the decision's grounds
     whole = set(categories) | {p.category for p in parts if p.category is not None}
     for part in parts:
         if part.label in seen:

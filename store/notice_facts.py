@@ -289,17 +289,17 @@ async def _decided_disclosure(connection: Connection, request_id: str) -> dict:
 def _decided_parts(
     findings: Findings, plan: DisclosurePlan, parts: list[WithheldPart]
 ) -> tuple[tuple[str, str | None, int, str], ...]:
-    """Each part the decision withholds with its own ground, as the findings count it (an
-    item by its category only: the findings hold ids, never fields)."""
+    """Each part the decision withholds with its own ground, as the findings count it:
+    items by their category and ground (the findings hold ids, never fields)."""
     withheld = plan.counts(findings, Placement.WITHHELD)
-    told: list[tuple[str, str | None, int, str]] = []
+    told: dict[tuple[str, str], int] = {}
     for part in parts:
         if part.category is not None and withheld.get(part.category):
-            told.append((part.category.value, None, withheld[part.category], part.ground.value))
+            told[(part.category.value, part.ground.value)] = withheld[part.category]
         elif part.item_id is not None and part.item_id in findings.personal_items:
-            category = findings.personal_items[part.item_id].value
-            told.append((category, None, 1, part.ground.value))
-    return tuple(told)
+            key = (findings.personal_items[part.item_id].value, part.ground.value)
+            told[key] = told.get(key, 0) + 1
+    return tuple((category, None, n, ground) for (category, ground), n in told.items())
 
 
 def _measure_facts(taken: dict) -> dict:

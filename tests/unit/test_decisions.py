@@ -609,6 +609,15 @@ def test_n17_an_item_withheld_must_be_one_found_asked_for_and_named_once() -> No
         withheld_parts=(part(item_id=3), part(category=C.CONTACT)),
     )
     refused(D, BY_ITEM, "withheld twice", **base, withheld_parts=(part(item_id=1),) * 2)
+    refused(
+        D,
+        BY_ITEM,
+        "contact is withheld twice",
+        **base,
+        refusal_grounds=(LAWS,),
+        withheld_categories=(C.CONTACT,),
+        withheld_parts=(part(category=C.CONTACT),),
+    )
     asked = BY_ITEM.model_copy(update={"requested_categories": (C.IDENTITY,)})
     refused(D, asked, "did not ask for", **base, withheld_parts=(part(item_id=3),))
     refused(
