@@ -216,6 +216,15 @@ async def test_art8_p4_confirmed_grounds_cannot_be_refused_alternative_measures_
     notice = await outcome_notice(pool, request.id)
     assert MEASURE in notice and REASON in notice
     assert "Characteristic information / ad_profile" in notice
+    # Old item 7: the measure the service applies itself is applied, and told as such.
+    assert "stopping the provision of these items to any third party" in notice
+    assert "Our request service applied it itself" in notice
+    marked = await pool.fetch(
+        "SELECT field FROM personal_data WHERE subject_id = $1"
+        " AND provision_stopped_at IS NOT NULL",
+        request.subject_id,
+    )
+    assert [row["field"] for row in marked] == ["ad_profile"]
     assert "have not been erased" in notice
     assert (
         await pool.fetchval(
