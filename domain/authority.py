@@ -41,7 +41,8 @@ ROLE_MEANING = {
     Role.APPROVER: "approve alternative measures (not one's own), extend deadlines",
     Role.CASHIER: "record payments of the disclosure fee",
     Role.AUDITOR: "read only: list, show, export, replay, verify, report",
-    Role.SYSTEM_OWNER: "confirm what was found in, or done to, the manual system one owns",
+    Role.SYSTEM_OWNER: "confirm what was found in, or done to, the manual system one owns, "
+    "or that an alternative measure one was named to take was taken",
     Role.ADMIN: "create and disable accounts; may do everything the other roles may",
 }
 
