@@ -59,6 +59,7 @@ from store.lifecycle import (
     subject_of,
 )
 from store.stop_consents import consents_on_stop
+from store.taking_measures import MeasureNotConfirmed
 
 log = structlog.get_logger(__name__)
 
@@ -319,6 +320,8 @@ class LifecycleActivities:
             effect = await carry_out_in(connection, order)
         except DetailsErased as error:
             raise _refused(str(error), "DetailsErased") from None
+        except MeasureNotConfirmed as error:
+            raise _refused(str(error), "MeasureNotConfirmed") from None
         payload = {**effect.payload, "items_affected": effect.report.items_affected}
         if effect.report.event is EventType.PROVISION_STOPPED:
             # Article 5's register: asking to stop provision withdraws the person's consent

@@ -41,7 +41,8 @@ ROLE_MEANING = {
     Role.APPROVER: "approve alternative measures (not one's own), extend deadlines",
     Role.CASHIER: "record payments of the disclosure fee",
     Role.AUDITOR: "read only: list, show, export, replay, verify, report",
-    Role.SYSTEM_OWNER: "confirm what was found in, or done to, the manual system one owns",
+    Role.SYSTEM_OWNER: "confirm what was found in, or done to, the manual system one owns, "
+    "or that an alternative measure one was named to take was taken",
     Role.ADMIN: "create and disable accounts; may do everything the other roles may",
 }
 
@@ -79,7 +80,7 @@ _ACT_RECORDS = {
 }
 
 # The role each act needs (Art 8's alternative measure needs a second person: see
-# `approval_problem` in domain/decisions.py).
+# `approval_problem` in domain/alternative_measures.py).
 ACT_ROLES: dict[Act, Role] = {
     Act.RESPOND: Role.OPERATOR,
     Act.VERIFY_IDENTITY: Role.OPERATOR,

@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.alternative_measures import AlternativeMeasure as AlternativeMeasure
+from domain.alternative_measures import AlternativeMeasureGround as AlternativeMeasureGround
+from domain.alternative_measures import approval_problem as approval_problem
+from domain.alternative_measures import measure_problem
 from domain.findings import (
     DisclosurePlan,
     Findings,
@@ -18,7 +22,10 @@ from domain.findings import (
     disclosure_plan,
     stoppable_partners,
 )
+from domain.payments import payment_problem as payment_problem
 from domain.requests import DataCategory, RequestKind, SuspensionAction
+from domain.withholding import RefusalGround as RefusalGround
+from domain.withholding import WithheldPart, parts_problem, withheld_categories, withheld_items
 
 
 class Outcome(StrEnum):
@@ -53,21 +60,6 @@ class Outcome(StrEnum):
     # Closed before a decision, for want of the subject's part
     IDENTITY_NOT_VERIFIED = "identity_not_verified"
     FEE_UNPAID = "fee_unpaid"
-
-
-class RefusalGround(StrEnum):
-    """Article 6: the only grounds on which all or part of a disclosure may be withheld."""
-
-    RISK_TO_LIFE_BODY_PROPERTY_OR_RIGHTS = "risk_to_life_body_property_or_rights"
-    SIGNIFICANT_HINDRANCE_TO_BUSINESS = "significant_hindrance_to_business"
-    VIOLATION_OF_OTHER_LAWS = "violation_of_other_laws"
-
-
-class AlternativeMeasureGround(StrEnum):
-    """Article 8: when suspension or erasure may give way to alternative measures."""
-
-    LARGE_EXPENSE = "large_expense"
-    OTHERWISE_DIFFICULT = "otherwise_difficult"
 
 
 FEE_PER_CASE_YEN = 1000
@@ -139,6 +131,25 @@ class Choice:
     has_reason: bool = False
     has_measure: bool = False
     has_inclusion_reason: bool = False
+    # Art 6 ¶1 part by part: a category or one item, each with its ground
+    withheld_parts: tuple[WithheldPart, ...] = ()
+    # Art 8 ¶4: which measure, and who confirms one taken outside the service
+    alternative_measure: AlternativeMeasure | None = None
+    measure_confirmer: str | None = None
+
+    @property
+    def withheld_whole(self) -> tuple[DataCategory, ...]:
+        """Every category withheld whole, plainly (on the decision's grounds) or as a part."""
+        return (*self.withheld_categories, *sorted(withheld_categories(self.withheld_parts)))
+
+    def plan(self, findings: Findings) -> DisclosurePlan:
+        return disclosure_plan(
+            findings,
+            self.withheld_whole,
+            self.included_categories,
+            legacy=self.outcome in LEGACY_OUTCOMES,
+            withheld_items=withheld_items(self.withheld_parts),
+        )
 
 
 def validate_decision(kind: RequestKind, findings: Findings, choice: Choice) -> None:
@@ -171,15 +182,27 @@ def validate_decision(kind: RequestKind, findings: Findings, choice: Choice) -> 
 def _check_disclosure(findings: Findings, choice: Choice) -> None:
     outcome = choice.outcome
     withholding = outcome in (Outcome.DISCLOSED_IN_PART, Outcome.DISCLOSURE_REFUSED)
-    if withholding and not choice.refusal_grounds:
+    parts = choice.withheld_parts
+    if withholding and not (choice.refusal_grounds or parts):
         grounds = ", ".join(g.value for g in RefusalGround)
         raise DecisionProblem(f"{outcome.value} needs at least one Article 6 ground: {grounds}")
     if choice.refusal_grounds and not withholding:
         raise DecisionProblem("refusal grounds apply only to a partial or refused disclosure")
-    if outcome is Outcome.DISCLOSED_IN_PART and not choice.withheld_categories:
-        raise DecisionProblem("a partial disclosure must name the withheld categories")
-    if choice.withheld_categories and outcome is not Outcome.DISCLOSED_IN_PART:
-        raise DecisionProblem("withheld categories apply only to a partial disclosure")
+    if outcome is Outcome.DISCLOSED_IN_PART and not (choice.withheld_categories or parts):
+        raise DecisionProblem(
+            "a partial disclosure must name the withheld categories, or items by id "
+            "(--withhold-part PART=GROUND)"
+        )
+    if (choice.withheld_categories or parts) and outcome is not Outcome.DISCLOSED_IN_PART:
+        raise DecisionProblem("withheld categories and items apply only to a partial disclosure")
+    if choice.withheld_categories and not choice.refusal_grounds:
+        raise DecisionProblem(
+            "categories withheld with --withhold take the decision's grounds (--ground); or "
+            "name each with its own (--withhold-part CATEGORY=GROUND)"
+        )
+    problem = parts_problem(findings, parts, choice.withheld_categories)
+    if problem:
+        raise DecisionProblem(problem)
     if choice.included_categories:
         if outcome not in DISCLOSING:
             raise DecisionProblem(
@@ -210,15 +233,14 @@ def _check_disclosure(findings: Findings, choice: Choice) -> None:
         )
     if outcome not in DISCLOSING:
         return
-    plan = disclosure_plan(findings, choice.withheld_categories, choice.included_categories)
-    _check_disclosing(findings, choice, plan)
+    _check_disclosing(findings, choice, choice.plan(findings))
 
 
 def _check_disclosing(findings: Findings, choice: Choice, plan: DisclosurePlan) -> None:
     outcome = choice.outcome
     held = {c for c, n in findings.items_by_category.items() if n > 0 and findings.asked_for(c)}
     not_held = sorted(
-        c.value for c in (*choice.withheld_categories, *choice.included_categories) if c not in held
+        c.value for c in (*choice.withheld_whole, *choice.included_categories) if c not in held
     )
     if not_held:
         raise DecisionProblem(
@@ -251,8 +273,7 @@ def _check_disclosing(findings: Findings, choice: Choice, plan: DisclosurePlan) 
         )
     if outcome is Outcome.DISCLOSED_IN_PART and not disclosed:
         raise DecisionProblem(
-            "nothing would be disclosed once these categories are withheld; "
-            "decide disclosure_refused"
+            "nothing would be disclosed once these parts are withheld; decide disclosure_refused"
         )
     if outcome is Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING and not excluded:
         raise DecisionProblem(
@@ -263,13 +284,20 @@ def _check_disclosing(findings: Findings, choice: Choice, plan: DisclosurePlan) 
 
 def _check_alternative(choice: Choice) -> None:
     if choice.outcome is Outcome.ALTERNATIVE_MEASURES:
-        if choice.alternative_ground is None:
-            raise DecisionProblem(
-                "alternative measures need their ground: large_expense or otherwise_difficult"
-            )
-        if not choice.has_measure:
-            raise DecisionProblem("alternative measures need the measure itself (--measure-file)")
-    elif choice.alternative_ground is not None or choice.has_measure:
+        problem = measure_problem(
+            choice.alternative_measure,
+            choice.alternative_ground,
+            has_particulars=choice.has_measure,
+            confirmer=choice.measure_confirmer,
+        )
+        if problem:
+            raise DecisionProblem(problem)
+    elif (
+        choice.alternative_ground is not None
+        or choice.has_measure
+        or choice.alternative_measure is not None
+        or choice.measure_confirmer is not None
+    ):
         raise DecisionProblem("a measure and its ground apply only to alternative_measures")
 
 
@@ -361,37 +389,10 @@ def _check_provision(findings: Findings, choice: Choice) -> None:
         )
 
 
-def approval_problem(decided_by: str, approver: str) -> str | None:
-    """Article 8 ¶4's alternative measure is approved by a second operator: a different
-    person, so ids that differ only in case are the same person."""
-    if approver.casefold() == decided_by.casefold():
-        return "the measure needs a second operator's approval, not the deciding operator's"
-    return None
-
-
-def payment_problem(
-    invoice_id: str, amount_yen: int, *, paid_invoice: str, paid_yen: int
-) -> str | None:
-    """Article 6's fee: the payment must be for this request's invoice, in full."""
-    if paid_invoice != invoice_id:
-        return (
-            f"invoice {paid_invoice} does not exist for this request; its invoice is {invoice_id}"
-        )
-    if paid_yen != amount_yen:
-        return f"the fee is {amount_yen} yen, not {paid_yen}"
-    return None
-
-
 def fee_due(findings: Findings, choice: Choice) -> bool:
     """Article 6: "a fee of 1,000 yen per case will be charged for the disclosure". The fee
     is for a disclosure that discloses something; a refusal, or a disclosure with nothing
     to disclose, charges nothing (see docs/policy-interpretation.md)."""
     if choice.outcome not in DISCLOSING:
         return False
-    plan = disclosure_plan(
-        findings,
-        choice.withheld_categories,
-        choice.included_categories,
-        legacy=choice.outcome in LEGACY_OUTCOMES,
-    )
-    return bool(plan.counts(findings, Placement.DISCLOSED))
+    return bool(choice.plan(findings).counts(findings, Placement.DISCLOSED))

@@ -30,6 +30,9 @@ class EventType(StrEnum):
     INVESTIGATION_COMPLETED = "investigation.completed"
     DECISION_RECORDED = "decision.recorded"
     MEASURE_APPROVED = "measure.approved"
+    # Art 8 ¶4: the account responsible confirms a measure taken outside the service was
+    # taken (its signed act; domain/alternative_measures.py)
+    MEASURE_CONFIRMED = "measure.confirmed"
     DISCLOSURE_COMPILED = "disclosure.compiled"
     # Art 6: the person opened the disclosure in the privacy center with a fresh code, and
     # downloaded it (payload: the code's challenge id and the format; no personal data)

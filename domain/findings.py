@@ -73,6 +73,9 @@ class Findings(BaseModel):
     # Art 6 ¶2: of those, the items held in a form that does not identify the person.
     # Findings recorded before this was counted have none.
     not_identifying_by_category: dict[DataCategory, int] = Field(default_factory=dict)
+    # Article 6: each item held that identifies the person, by its opaque id, so that a
+    # decision can withhold it alone (¶1). Findings recorded before this have none.
+    personal_items: dict[int, DataCategory] = Field(default_factory=dict)
     # Article 6: the categories the person asked for; empty means all.
     requested_categories: tuple[DataCategory, ...] = ()
     # Article 7: each requested change, checked against what is held.
@@ -124,11 +127,14 @@ class DisclosurePlan:
     withheld: frozenset[DataCategory] = frozenset()
     included: frozenset[DataCategory] = frozenset()
     legacy: bool = False  # a decision taken under the reading before issue 24 (above)
+    withheld_items: frozenset[int] = frozenset()  # ¶1, item by item (domain/withholding.py)
 
-    def place(self, category: DataCategory, identifying: bool = True) -> Placement:
+    def place(
+        self, category: DataCategory, identifying: bool = True, item_id: int | None = None
+    ) -> Placement:
         if self.asked and category not in self.asked:
             return Placement.NOT_ASKED
-        if category in self.withheld:
+        if category in self.withheld or (identifying and item_id in self.withheld_items):
             return Placement.WITHHELD
         not_personal = not identifying or (
             self.legacy and category in LEGACY_EXCLUDED_FROM_DISCLOSURE
@@ -140,10 +146,22 @@ class DisclosurePlan:
     def counts(self, findings: Findings, placement: Placement) -> dict[DataCategory, int]:
         """How many of the items found go to `placement`, by category."""
         counted: dict[DataCategory, int] = {}
+        alone: dict[DataCategory, int] = {}  # items withheld one by one, by category
+        for item_id, category in findings.personal_items.items():
+            if item_id in self.withheld_items:
+                alone[category] = alone.get(category, 0) + 1
         for category, held in findings.items_by_category.items():
             apart = min(findings.not_identifying_by_category.get(category, 0), held)
-            for identifying, n in ((True, held - apart), (False, apart)):
-                if n > 0 and self.place(category, identifying) is placement:
+            one = min(alone.get(category, 0), held - apart)
+            if self.place(category) is not Placement.DISCLOSED:
+                one = 0  # withheld whole, or not asked for: placed with their category
+            shares = (
+                (self.place(category, True), held - apart - one),
+                (self.place(category, False), apart),
+                (Placement.WITHHELD, one),
+            )
+            for place, n in shares:
+                if n > 0 and place is placement:
                     counted[category] = counted.get(category, 0) + n
         return counted
 
@@ -154,6 +172,7 @@ def disclosure_plan(
     included: Iterable[DataCategory] = (),
     *,
     legacy: bool = False,
+    withheld_items: Iterable[int] = (),
 ) -> DisclosurePlan:
     """The categories asked for, less those withheld on an Article 6 ¶1 ground, less what
     is held in a form that does not identify the person unless an operator included it."""
@@ -162,6 +181,7 @@ def disclosure_plan(
         withheld=frozenset(withheld),
         included=frozenset(included),
         legacy=legacy,
+        withheld_items=frozenset(withheld_items),
     )
 
 

@@ -80,10 +80,12 @@ class OpenTask(_Message):
 
 
 class ConfirmSystem(_Message):
-    """A manual system's owner confirms, by a signed act, what was found or done there."""
+    """A manual system's owner confirms, by a signed act, what was found or done there; or
+    (step `measure`) the account responsible for an alternative measure taken outside the
+    service confirms it was taken, `system` naming the measure (Art 8 ¶4)."""
 
     system: str = Field(pattern=NAME)
-    step: str = Field(pattern=r"^(collect|act)$")
+    step: str = Field(pattern=r"^(collect|act|measure)$")
     rows: int = Field(ge=0, le=1_000_000)
     operator: OperatorId
     note_id: NoteId | None = None

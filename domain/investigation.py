@@ -63,6 +63,10 @@ def investigate(kind: RequestKind, details: Mapping[str, Any], held: Holdings) -
     }
     if kind is RequestKind.DISCLOSURE:
         findings["requested_categories"] = tuple(details.get("categories") or ())
+        # Ids only: an operator withholds a single item by naming it (Art 6 ¶1).
+        findings["personal_items"] = {
+            item.item_id: DataCategory(item.category) for item in held.items if item.identifying
+        }
     if kind is RequestKind.CORRECTION:
         findings["changes"] = _changes(details, held)
     if kind is RequestKind.SUSPENSION:

@@ -132,6 +132,8 @@ class Progress:
     answered: bool = False
     decided: bool = False
     measure_pending: bool = False  # an alternative measure awaits its second operator
+    # Art 8 ¶4: a measure taken outside the service awaits its taker's confirmation
+    measure_to_confirm: str | None = None
 
 
 _WAITING_FOR = {
@@ -161,6 +163,12 @@ def awaiting(step: Step | None, progress: Progress) -> str | None:
     None when nothing is (the service is working, or the step's act is on record)."""
     if step is Step.DECIDE and progress.decided and progress.measure_pending:
         return "a second operator's approval of the alternative measure (`dsr approve-measure`)"
+    if step is Step.ACT and progress.measure_to_confirm:
+        return (
+            "the confirmation, by the account responsible, that the alternative measure was "
+            f"taken (`dsr confirm-system REQUEST --system {progress.measure_to_confirm} "
+            "--step measure --rows N`)"
+        )
     if step is None or step_done(step, progress):
         return None
     return _WAITING_FOR.get(step)

@@ -22,13 +22,20 @@ from pydantic import (
 
 from domain.authority import ActAuthority
 from domain.deadlines import Commitment, DeadlinePolicy, Step
-from domain.decisions import AlternativeMeasureGround, Choice, Outcome, RefusalGround
+from domain.decisions import (
+    AlternativeMeasure,
+    AlternativeMeasureGround,
+    Choice,
+    Outcome,
+    RefusalGround,
+)
 from domain.events import EventType, NewEvent, PayloadValue
 from domain.findings import Findings
 from domain.lifecycle import RequestStatus
 from domain.notices import NoticeKind
 from domain.proposals import Proposal
 from domain.requests import DataCategory, Identifier, RequestKind
+from domain.withholding import WithheldPart
 
 OperatorId = Annotated[
     str,
@@ -190,6 +197,13 @@ class Decide(_Message):
     refusal_grounds: tuple[RefusalGround, ...] = ()
     alternative_ground: AlternativeMeasureGround | None = None
     withheld_categories: tuple[DataCategory, ...] = ()
+    # Art 6 ¶1 part by part: a category or a single item (by its opaque id), each with its
+    # own ground
+    withheld_parts: tuple[WithheldPart, ...] = Field(default=(), max_length=500)
+    # Art 8 ¶4: the measure taken, and the account that confirms one taken outside the
+    # service (domain/alternative_measures.py)
+    alternative_measure: AlternativeMeasure | None = None
+    measure_confirmer: OperatorId | None = None
     # Art 6 ¶2's "in principle": what is held in a form that does not identify the person,
     # of these categories, disclosed after all
     included_categories: tuple[DataCategory, ...] = ()
@@ -217,6 +231,9 @@ class Decide(_Message):
             has_reason=self.reason_note_id is not None,
             has_measure=self.measure_note_id is not None,
             has_inclusion_reason=self.inclusion_note_id is not None,
+            withheld_parts=self.withheld_parts,
+            alternative_measure=self.alternative_measure,
+            measure_confirmer=self.measure_confirmer,
         )
 
     @property

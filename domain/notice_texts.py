@@ -168,6 +168,20 @@ EN: dict[str, str] = {
     "paid within the time allowed. Nothing was disclosed. If you paid after the deadline, "
     "please tell us through the CONTACT form in our privacy center, quoting the invoice "
     "number, and we will refund the payment. You are welcome to make a new request.",
+    # Issue 24 (p24-measures): Art 6 ¶1 part by part (N17); Art 8 ¶4's measure, named
+    # and applied or confirmed (old item 7)
+    "disclosed.withheld_parts": "Withheld under Article 6, each part on its own ground:",
+    "disclosed.withheld_part": "{what} ({items}), on the ground that {ground}",
+    "measure.stop_provision_to_third_parties": "stopping the provision of these items to "
+    "any third party",
+    "measure.stop_use_for_the_breaching_purpose": "stopping the use of these items that "
+    "was found in breach",
+    "measure.restrict_access": "restricting access to these items to the staff who need it",
+    "measure.applied": "The measure taken on the items listed above: {measure}. Our request "
+    "service applied it itself, and these items are no longer provided to third parties.",
+    "measure.confirmed": "The measure taken on the items listed above: {measure}. It was "
+    "taken in our other systems, and {account}, the member of staff responsible for it, "
+    "confirmed on {date} that it had been taken.",
 }
 
 JA: dict[str, str] = {
@@ -291,6 +305,16 @@ JA: dict[str, str] = {
     "closed.fee_unpaid": "期限までに開示手数料のお支払いがなかったため、請求を終了しました。"
     "開示は行っていません。期限後にお支払いいただいた場合は、プライバシーセンターのお問い合わせ"
     "フォーム（CONTACT）から請求書番号を添えてお知らせください。返金いたします。改めてご請求いただけます。",
+    # Issue 24 (p24-measures): Art 6 ¶1 part by part (N17); Art 8 ¶4 measures (old 7)
+    "disclosed.withheld_parts": "第6条により、次のものをそれぞれの事由により開示しませんでした：",
+    "disclosed.withheld_part": "{what}（{items}）、事由：{ground}",
+    "measure.stop_provision_to_third_parties": "これらの項目の第三者への提供の停止",
+    "measure.stop_use_for_the_breaching_purpose": "これらの項目の、違反が認められた利用の停止",
+    "measure.restrict_access": "これらの項目へのアクセスを業務上必要な担当者に限定する措置",
+    "measure.applied": "上記の項目について講じた措置：{measure}。本手続のシステムにより当組織が"
+    "直接実施し、これらの項目の第三者への提供は行われなくなりました。",
+    "measure.confirmed": "上記の項目について講じた措置：{measure}。この措置は当組織の他のシステムで"
+    "実施され、担当責任者（{account}）が{date}に実施を確認しました。",
 }
 
 # The letter, the receipt, identity, the fee request and extensions (domain/letter_texts.py)

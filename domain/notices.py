@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from domain.deadlines import Commitment
 from domain.decisions import DISCLOSING, FEE_PER_CASE_YEN, LEGACY_OUTCOMES, Outcome
 from domain.field_vocabulary import field_label, split_item_label
+from domain.notice_measures import measure_taken, plain_withheld, withheld_parts
 from domain.notice_texts import MONTHS_EN, TEXTS
 from domain.payments import PaymentMethod
 from domain.requests import DataCategory, Language, RequestKind
@@ -57,6 +58,9 @@ class NoticeFacts:
     excluded: dict[str, int] = field(default_factory=dict)  # suspended; ¶2 by count
     withheld: dict[str, int] = field(default_factory=dict)  # ¶1 by count
     to_disclose: dict[str, int] = field(default_factory=dict)  # by count, in a fee request
+    # ¶1 part by part (N17): (category, item label or None for the whole category, items,
+    # ground); counted in `withheld` too
+    withheld_parts: tuple[tuple[str, str | None, int, str], ...] = ()
     included: tuple[str, ...] = ()
     inclusion_reason: str | None = None
     legacy_exclusion: bool = False  # decided before N3: history left out whole
@@ -75,6 +79,12 @@ class NoticeFacts:
     already_suspended: int = 0
     alternative_ground: str | None = None
     measure: str | None = None
+    # Art 8 ¶4 (old item 7): the named measure, applied by the service or confirmed by the
+    # account responsible, when (domain/notice_measures.py)
+    alternative_measure: str | None = None
+    measure_applied: bool = False
+    measure_confirmed_by: str | None = None
+    measure_confirmed_at: datetime | None = None
     # Article 5
     stopped_partners: tuple[str, ...] = ()
     already_stopped: tuple[str, ...] = ()
@@ -381,11 +391,14 @@ def _left_out(w: _Writer, facts: NoticeFacts) -> None:
     person (a decision recorded before issue 24 left out history and characteristic
     information whole, and says so as such)."""
     if facts.withheld:
-        w.add(
-            "disclosed.withheld",
-            what=w.counted(facts.withheld),
-            grounds=_grounds(w, facts.refusal_grounds),
-        )
+        plain = plain_withheld(facts)
+        if plain:
+            w.add(
+                "disclosed.withheld",
+                what=w.counted(plain),
+                grounds=_grounds(w, facts.refusal_grounds),
+            )
+        withheld_parts(w, facts)
         if facts.reason:
             w.add("reason", text=facts.reason)
     if facts.excluded:
@@ -428,6 +441,7 @@ def _suspension(w: _Writer, facts: NoticeFacts) -> None:
     )
     if facts.outcome is Outcome.ALTERNATIVE_MEASURES:
         w.add("alternative", ground=w.t(f"alternative.{facts.alternative_ground}"))
+        measure_taken(w, facts)
         if facts.measure:
             w.add("alternative.measure", text=facts.measure)
         return

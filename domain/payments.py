@@ -80,3 +80,16 @@ class PaymentMethod(BaseModel):
         if page:
             lines.append(texts["fee.how.page"].format(url=page, invoice_id=invoice_id))
         return lines or [texts["fee.how.contact"].format(invoice_id=invoice_id)]
+
+
+def payment_problem(
+    invoice_id: str, amount_yen: int, *, paid_invoice: str, paid_yen: int
+) -> str | None:
+    """Article 6's fee: the payment must be for this request's invoice, in full."""
+    if paid_invoice != invoice_id:
+        return (
+            f"invoice {paid_invoice} does not exist for this request; its invoice is {invoice_id}"
+        )
+    if paid_yen != amount_yen:
+        return f"the fee is {amount_yen} yen, not {paid_yen}"
+    return None

@@ -43,6 +43,8 @@ from domain.messages import (
     VerifyIdentity,
 )
 from domain.requests import Text
+from domain.withholding import parse_part
+from store.accounts import Accounts
 from store.events import UnknownRequest
 from store.intake import IntakeStore
 from workflows.data_subject_request import DataSubjectRequest
@@ -317,7 +319,24 @@ async def decide(
     continued_partners: tuple[str, ...] = (),
     declined_changes: tuple[int, ...] = (),
     act_id: str | None = None,
+    withheld_parts: tuple[str, ...] = (),
+    alternative_measure: str | None = None,
+    measure_confirmer: str | None = None,
 ) -> StatusView:
+    """`withheld_parts`: `CATEGORY=GROUND` or `ITEM_ID=GROUND` each (Art 6 ¶1, item ids as
+    `dsr review` shows them); `alternative_measure` and `measure_confirmer`: Art 8 ¶4's
+    measure and, for one taken outside the service, the account that confirms it."""
+    try:
+        parts = tuple(parse_part(p) for p in withheld_parts)
+    except ValueError as error:
+        raise Refused(f"decision not accepted: {error}") from None
+    # The request waits for this account's confirmation: one that cannot give it would
+    # leave the request waiting for ever.
+    if measure_confirmer and not await Accounts(pool).may(measure_confirmer, Role.SYSTEM_OWNER):
+        raise Refused(
+            f"decision not accepted: {measure_confirmer[:64]!r} is not an enabled account "
+            "holding the system_owner role, so it could not confirm the measure was taken"
+        )
     texts = {}
     if reason is not None:
         texts["reason_note_id"] = ("reason", valid_text("reason", reason))
@@ -334,6 +353,9 @@ async def decide(
         included_categories=included_categories,
         continued_partners=continued_partners,
         declined_changes=declined_changes,
+        **({"withheld_parts": parts} if parts else {}),
+        **({"alternative_measure": alternative_measure} if alternative_measure else {}),
+        **({"measure_confirmer": measure_confirmer} if measure_confirmer else {}),
     )
     return await send_act(
         request_id,

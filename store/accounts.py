@@ -93,6 +93,13 @@ class Accounts:
     async def exists(self, account: str) -> bool:
         return bool(await self._pool.fetchval("SELECT 1 FROM accounts WHERE account = $1", account))
 
+    async def may(self, account: str, role: Role) -> bool:
+        """Whether the account is enabled and holds `role` (or admin)."""
+        roles = await self._pool.fetchval(
+            "SELECT roles FROM accounts WHERE account = $1 AND disabled_at IS NULL", account
+        )
+        return roles is not None and (role.value in roles or Role.ADMIN.value in roles)
+
     async def list(self) -> list[dict]:
         rows = await self._pool.fetch(
             """SELECT account, roles, created_at, created_by, disabled_at FROM accounts

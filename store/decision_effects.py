@@ -16,20 +16,19 @@ from typing import Any
 import asyncpg
 import structlog
 
-from domain.decisions import DISCLOSING, LEGACY_OUTCOMES, Outcome
+from domain.decisions import DISCLOSING, Outcome
 from domain.events import EventType, PayloadValue
 from domain.field_vocabulary import category_of_field
-from domain.field_vocabulary import item_label as _item_label
-from domain.findings import ChangeCheck, Placement, disclosure_plan, stoppable_partners
+from domain.findings import ChangeCheck, stoppable_partners
 from domain.inventory import EMAIL_FIELD
 from domain.messages import ActionReport, CarryOut
-from domain.requests import CorrectionAction, DataCategory
+from domain.requests import CorrectionAction
+from store.compiling_disclosures import compile_disclosure, item_label
 from store.connection import Connection
-from store.purposes import purposes_as_recorded
-from store.recipients import recipients_by_field
 from store.sealing import Vault, vault_of
 from store.shredding import Redaction, Shredded, shred_subject_key
 from store.system_outcomes import Untouched, untouched
+from store.taking_measures import take_alternative_measure
 
 log = structlog.get_logger(__name__)
 
@@ -68,13 +67,6 @@ def email_index(vault: Vault, field: str, value: str) -> str | None:
     return vault.blind_index(value) if field == EMAIL_FIELD else None
 
 
-def item_label(row: asyncpg.Record | dict) -> str:
-    """An item's field, and where it is kept when that is one of the organisation's
-    systems rather than the service's own records: no value."""
-    system = row["system"]
-    return _item_label(str(row["field"]), system, None if system is None else row["collection"])
-
-
 async def request_details(connection: Connection, request_id: str) -> tuple[str, dict]:
     """The request's subject and its details, opened."""
     request = await connection.fetchrow(
@@ -95,7 +87,7 @@ async def carry_out_in(connection: Connection, order: CarryOut) -> Effect:
     subject_id, details = await request_details(connection, order.request_id)
     match decision.outcome:
         case outcome if outcome in DISCLOSING:
-            count, left_out = await _compile_disclosure(connection, order, subject_id)
+            count, left_out = await compile_disclosure(connection, order, subject_id)
             return Effect(
                 ActionReport(event=EventType.DISCLOSURE_COMPILED, items_affected=count),
                 {"outcome": decision.outcome.value, **left_out},
@@ -190,12 +182,8 @@ async def _suspend_or_erase(connection: Connection, order: CarryOut, subject_id:
         "grounds": ",".join(g.value for g in order.findings.requested_grounds),
     }
     if event is EventType.ALTERNATIVE_MEASURE_TAKEN:
-        decision = order.decision
-        payload |= {
-            "ground": decision.alternative_ground.value if decision.alternative_ground else None,
-            "measure_note_id": decision.measure_note_id,
-        }
-        return Effect(ActionReport(event=event, items_affected=0), payload)
+        applied, taken = await take_alternative_measure(connection, order, ids)
+        return Effect(ActionReport(event=event, items_affected=applied), payload | taken)
     return Effect(ActionReport(event=event, items_affected=len(ids)), payload, shredded)
 
 
@@ -253,66 +241,6 @@ async def destroy_shredded_key(connection: Connection, order: CarryOut) -> None:
     )
     if destroyed is not None:
         vault_of(connection).keyring.destroy(destroyed)
-
-
-async def _compile_disclosure(
-    connection: Connection, order: CarryOut, subject_id: str
-) -> tuple[int, dict[str, PayloadValue]]:
-    """Article 6: every item asked for and held, less what the decision withheld and what
-    ¶2 leaves out (held in a form that does not identify the person), counted by category.
-    Each item names its purpose and its recipients (Article 5: a person can only ask to
-    stop provision to those they know of)."""
-    decision = order.decision
-    plan = disclosure_plan(
-        order.findings,
-        decision.withheld_categories,
-        decision.included_categories,
-        legacy=decision.outcome in LEGACY_OUTCOMES,
-    )
-    vault = vault_of(connection)
-    rows = await connection.fetch(
-        "SELECT category, field, value, purpose, suspended_at IS NOT NULL AS suspended,"
-        " system, collection, identifying FROM personal_data WHERE subject_id = $1"
-        " ORDER BY category, field, system NULLS FIRST, collection, item_id",
-        subject_id,
-    )
-    recipients = await recipients_by_field(connection, subject_id)
-    # Each purpose in the words of the register at the time of the disclosure, in both
-    # languages: the page shows it in the person's (an id is no answer to "what for").
-    register = await purposes_as_recorded(connection)
-    items: list[dict[str, Any]] = []
-    left_out: dict[Placement, dict[str, int]] = {Placement.EXCLUDED: {}, Placement.WITHHELD: {}}
-    for row in rows:
-        place = plan.place(DataCategory(row["category"]), row["identifying"])
-        if place is Placement.DISCLOSED:
-            item = {k: v for k, v in dict(row).items() if k != "identifying"}
-            # A system's copy of a field is provided as the field is.
-            version = register.current(row["purpose"]) if row["purpose"] else None
-            item |= {
-                "value": vault.open(row["value"]),
-                "recipients": recipients.get(row["field"], []),
-                "purpose_text": None
-                if version is None
-                else {"en": version.text_in("en"), "ja": version.text_in("ja")},
-            }
-            items.append(item)
-        elif place in left_out:
-            counts = left_out[place]
-            counts[row["category"]] = counts.get(row["category"], 0) + 1
-    await connection.execute(
-        """INSERT INTO disclosures (request_id, items, compiled_at, excluded, withheld)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id) DO NOTHING""",
-        order.request_id,
-        await vault.seal_json(connection, subject_id, items),
-        order.occurred_at,
-        left_out[Placement.EXCLUDED],
-        left_out[Placement.WITHHELD],
-    )
-    return len(items), {
-        "excluded": sum(left_out[Placement.EXCLUDED].values()),
-        "withheld": sum(left_out[Placement.WITHHELD].values()),
-        "included_categories": ",".join(c.value for c in decision.included_categories),
-    }
 
 
 async def _apply_correction(

@@ -19,14 +19,15 @@ import uuid
 from datetime import datetime
 
 from domain.decisions import LEGACY_OUTCOMES, Outcome
-from domain.findings import Findings, Placement, disclosure_plan
+from domain.findings import DisclosurePlan, Findings, Placement, disclosure_plan
 from domain.identity import ONE_TIME_CODE, identity_method
 from domain.messages import QueueNotice
 from domain.notices import NoticeFacts, NoticeKind
 from domain.recipients import match_recipients
 from domain.requests import DataCategory, RequestKind
+from domain.withholding import WithheldPart, parse_part, withheld_categories, withheld_items
+from store.compiling_disclosures import item_label
 from store.connection import Connection
-from store.decision_effects import item_label
 from store.identity_checks import code_verified, registration_matched
 from store.provision_notice import not_third_party_facts
 from store.sealing import ERASED, vault_of
@@ -151,7 +152,8 @@ async def _outcome_facts(connection: Connection, request_id: str) -> NoticeFacts
         "measure": await _note(connection, decision.get("measure_note_id")),
     }
     disclosure = await connection.fetchrow(
-        "SELECT items, excluded, withheld FROM disclosures WHERE request_id = $1", request_id
+        "SELECT items, excluded, withheld, withheld_parts FROM disclosures WHERE request_id = $1",
+        request_id,
     )
     if disclosure is not None:
         items = vault_of(connection).open_json(disclosure["items"]) or []  # [] once erased
@@ -167,6 +169,10 @@ async def _outcome_facts(connection: Connection, request_id: str) -> NoticeFacts
             ),
             "excluded": dict(disclosure["excluded"]),
             "withheld": dict(disclosure["withheld"]),
+            "withheld_parts": tuple(
+                (p["category"], p["field"], p["items"], p["ground"])
+                for p in disclosure["withheld_parts"]
+            ),
         }
         invoice = await connection.fetchrow(
             "SELECT invoice_id, amount_yen, status FROM invoices WHERE request_id = $1", request_id
@@ -190,6 +196,7 @@ async def _outcome_facts(connection: Connection, request_id: str) -> NoticeFacts
             "acted_items": tuple(tuple(i.split("/", 1)) for i in _split(suspension["items"])),
             "items_left": suspension.get("items_left", 0),
             "already_suspended": suspension.get("already_suspended", 0),
+            **_measure_facts(suspension),
         }
     elif facts["outcome"] is Outcome.SUSPENSION_REFUSED:
         found = await connection.fetchval(
@@ -257,19 +264,52 @@ async def _decided_disclosure(connection: Connection, request_id: str) -> dict:
     if not decision or found is None:
         return {}
     findings = Findings.model_validate(found)
+    parts = [parse_part(p) for p in _split(decision.get("withheld_parts"))]
     plan = disclosure_plan(
         findings,
-        (DataCategory(c) for c in _split(decision.get("withheld_categories"))),
+        (
+            *(DataCategory(c) for c in _split(decision.get("withheld_categories"))),
+            *withheld_categories(parts),
+        ),
         (DataCategory(c) for c in _split(decision.get("included_categories"))),
         legacy=decision.get("outcome") in LEGACY_OUTCOMES,
+        withheld_items=withheld_items(parts),
     )
     return {
         "to_disclose": {c.value: n for c, n in plan.counts(findings, Placement.DISCLOSED).items()},
         "withheld": {c.value: n for c, n in plan.counts(findings, Placement.WITHHELD).items()},
         "excluded": {c.value: n for c, n in plan.counts(findings, Placement.EXCLUDED).items()},
+        "withheld_parts": _decided_parts(findings, plan, parts),
         "refusal_grounds": _split(decision.get("refusal_grounds")),
         "reason": await _note(connection, decision.get("reason_note_id")),
         "legacy_exclusion": plan.legacy,
+    }
+
+
+def _decided_parts(
+    findings: Findings, plan: DisclosurePlan, parts: list[WithheldPart]
+) -> tuple[tuple[str, str | None, int, str], ...]:
+    """Each part the decision withholds with its own ground, as the findings count it:
+    items by their category and ground (the findings hold ids, never fields)."""
+    withheld = plan.counts(findings, Placement.WITHHELD)
+    told: dict[tuple[str, str], int] = {}
+    for part in parts:
+        if part.category is not None and withheld.get(part.category):
+            told[(part.category.value, part.ground.value)] = withheld[part.category]
+        elif part.item_id is not None and part.item_id in findings.personal_items:
+            key = (findings.personal_items[part.item_id].value, part.ground.value)
+            told[key] = told.get(key, 0) + 1
+    return tuple((category, None, n, ground) for (category, ground), n in told.items())
+
+
+def _measure_facts(taken: dict) -> dict:
+    """Art 8 ¶4: the measure the act recorded, and who applied or confirmed it."""
+    confirmed_at = taken.get("confirmed_at")
+    return {
+        "alternative_measure": taken.get("measure"),
+        "measure_applied": taken.get("applied_by") == "service",
+        "measure_confirmed_by": taken.get("confirmed_by"),
+        "measure_confirmed_at": datetime.fromisoformat(confirmed_at) if confirmed_at else None,
     }
 
 

@@ -97,6 +97,9 @@ async def review_document(pool: asyncpg.Pool, request_id: str) -> dict[str, Any]
             )
             document["items"] = [
                 {
+                    # The investigation's opaque id: what a decision names to withhold
+                    # this item alone (Art 6 ¶1, `--withhold-part ID=GROUND`).
+                    "item_id": row["item_id"],
                     "category": row["category"],
                     "field": row["field"],
                     "value": row["value"],
@@ -143,6 +146,7 @@ def _where(row: dict[str, Any]) -> str:
 
 def _item(row: dict[str, Any], in_breach: set[int]) -> dict[str, Any]:
     return {
+        "item_id": row["item_id"],
         "category": row["category"],
         "field": row["field"],
         "value": row["value"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from domain.alternative_measures import MEASURE_STEP, confirmation_problem
     from domain.authority import Act
     from domain.deadlines import Step
     from domain.decisions import (
@@ -168,6 +169,8 @@ def check_confirm_system(
     progress: RequestProgress, keeper: DeadlineKeeper, confirmation: ConfirmSystem
 ) -> None:
     progress.expect(kinds=NOT_INQUIRIES, act=Act.CONFIRM_SYSTEM)
+    if confirmation.step == MEASURE_STEP:
+        return _check_confirm_measure(progress, confirmation)
     system = progress.systems.get(confirmation.system)
     if system is None:
         raise ValueError(f"system {confirmation.system!r} is not one this request searches")
@@ -179,6 +182,27 @@ def check_confirm_system(
     if (confirmation.system, confirmation.step) not in progress.tasks:
         raise ValueError(
             f"no {confirmation.step} task is open for {confirmation.system} on this request"
+        )
+    if Act.CONFIRM_SYSTEM in progress.busy:
+        raise ValueError("another confirmation is being recorded; try again")
+
+
+def _check_confirm_measure(progress: RequestProgress, confirmation: ConfirmSystem) -> None:
+    """Art 8 ¶4: the account the decision named confirms the measure decided, once the
+    decision is being carried out and the request waits for it."""
+    decision = progress.decision
+    problem = confirmation_problem(
+        decision.alternative_measure if decision else None,
+        decision.measure_confirmer if decision else None,
+        confirmation.operator,
+        confirmation.system,
+    )
+    if problem:
+        raise ValueError(problem)
+    if progress.measure_task != confirmation.system:
+        raise ValueError(
+            f"the measure {confirmation.system} is confirmed once the decision is being "
+            "carried out, and only once"
         )
     if Act.CONFIRM_SYSTEM in progress.busy:
         raise ValueError("another confirmation is being recorded; try again")

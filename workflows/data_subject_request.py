@@ -220,6 +220,7 @@ class DataSubjectRequest:
             # by shredding the subject's key, after every system has found its rows.
             if in_systems:
                 await self._systems.act(decision, findings)
+            await self._systems.confirm_measure(decision)  # Art 8 ¶4, taken outside
             return await effects.run(
                 LifecycleActivities.carry_out,
                 CarryOut(
@@ -418,19 +419,7 @@ class DataSubjectRequest:
     async def confirm_system(self, confirmation: ConfirmSystem) -> StatusView:
         step = Step.INVESTIGATE if confirmation.step == "collect" else Step.ACT
         async with self._claim(Act.CONFIRM_SYSTEM, step):
-            await self._effects.operator_act(
-                EventType.SYSTEM_CONFIRMED,
-                f"{confirmation.step}:{confirmation.system}:confirmed",
-                {
-                    "system": confirmation.system,
-                    "step": confirmation.step,
-                    "rows": confirmation.rows,
-                    "note_id": confirmation.note_id,
-                },
-                confirmation.operator,
-                notes=(confirmation.note_id,) if confirmation.note_id else (),
-            )
-            self._progress.tasks.discard((confirmation.system, confirmation.step))
+            await self._systems.confirmed(confirmation)
         return self.status()
 
     @confirm_system.validator

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         RequestStep,
     )
     from domain.notices import NoticeKind
+    from domain.withholding import withheld_parts_text
     from workflows.bookkeeping import UnstoredBookkeeping
 
 # Activities retry with backoff for as long as it takes (a database restart, a network
@@ -265,4 +266,18 @@ def decision_payload(decision: Decide) -> dict[str, PayloadValue]:
         "reason_note_id": decision.reason_note_id,
         "measure_note_id": decision.measure_note_id,
         "inclusion_note_id": decision.inclusion_note_id,
+        # Issue 24: said only when decided, so a decision of the older kind reads as before.
+        **(
+            {"withheld_parts": withheld_parts_text(decision.withheld_parts)}
+            if decision.withheld_parts
+            else {}
+        ),
+        **(
+            {
+                "alternative_measure": decision.alternative_measure.value,
+                "measure_confirmer": decision.measure_confirmer,
+            }
+            if decision.alternative_measure
+            else {}
+        ),
     }

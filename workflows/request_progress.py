@@ -50,6 +50,8 @@ class RequestProgress:
     failed: set[str] = field(default_factory=set)  # refused for good: an operator waives
     waived: set[str] = field(default_factory=set)  # an operator recorded why not
     tasks: set[tuple[str, str]] = field(default_factory=set)  # (manual system, step) open
+    # Art 8 ¶4: the measure taken outside the service whose confirmation is awaited
+    measure_task: str | None = None
 
     def awaiting_systems(self) -> tuple[str, ...]:
         """The systems the request waits for, in the map's order: a manual system's owner
@@ -59,7 +61,7 @@ class RequestProgress:
             for name in self.systems
             if name not in self.waived
             and (name in self.failed or any((name, s) in self.tasks for s in ("collect", "act")))
-        )
+        ) + ((self.measure_task,) if self.measure_task else ())
 
     def decided(self) -> bool:
         """A decision is on record, and an alternative measure is approved too."""
@@ -95,6 +97,7 @@ class RequestProgress:
             answered=self.answer is not None,
             decided=self.decision is not None,
             measure_pending=self.measure_pending(),
+            measure_to_confirm=self.measure_task,
         )
         done = step_done(deadline.step, progress)
         return StatusView(

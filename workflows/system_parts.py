@@ -17,6 +17,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.fulfilment import Fulfilment
+    from domain.alternative_measures import MEASURE_STEP, applied_by_service
     from domain.datamap import SystemKind
     from domain.events import EventType
     from domain.findings import Findings
@@ -24,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.fulfilment_messages import (
         CarryOutIn,
         CollectFrom,
+        ConfirmSystem,
         LookUpSystems,
         MappedSystem,
         OpenTask,
@@ -35,6 +37,10 @@ with workflow.unsafe.imports_passed_through():
 CONNECTOR_TIMEOUT = timedelta(minutes=3)
 """One attempt at a system: the HTTP connector retries inside a call (with Retry-After),
 the PostgreSQL one waits up to 30 s for a statement; the step is retried after this."""
+
+MEASURE_CONFIRMED_BY_ITS_TAKER = "alternative-measure-confirmed-by-its-taker"
+"""The patch under which an alternative measure taken outside the service waits for the
+confirmation of the account responsible before the decision is carried out (Art 8 ¶4)."""
 
 SYSTEMS_OF_THE_DATA_MAP = "systems-of-the-data-map"
 """The patch under which requests search and act in the data map's systems; requests
@@ -156,6 +162,45 @@ class SystemParts:
         await workflow.wait_condition(
             lambda: (system.name, step) not in progress.tasks or system.name in progress.waived
         )
+
+    async def confirm_measure(self, decision: Decide) -> None:
+        """Art 8 ¶4: a measure taken outside the service is asked of the account the
+        decision named, as a manual system's part is asked of its owner, and the request
+        waits for their signed confirmation (`confirmed`) before it is carried out."""
+        measure = decision.alternative_measure
+        if measure is None or applied_by_service(measure):
+            return
+        if not workflow.patched(MEASURE_CONFIRMED_BY_ITS_TAKER):
+            return
+        progress, effects = self._progress, self._effects
+        await effects.record(
+            EventType.SYSTEM_TASK_OPENED,
+            f"{MEASURE_STEP}:{measure.value}:task",
+            {"system": measure.value, "step": MEASURE_STEP, "owner": decision.measure_confirmer},
+        )
+        progress.measure_task = measure.value
+        await effects.settle()
+        await workflow.wait_condition(lambda: progress.measure_task is None)
+
+    async def confirmed(self, confirmation: ConfirmSystem) -> None:
+        """Record an owner's confirmation (a system's part, or a measure taken)."""
+        measure = confirmation.step == MEASURE_STEP
+        await self._effects.operator_act(
+            EventType.MEASURE_CONFIRMED if measure else EventType.SYSTEM_CONFIRMED,
+            f"{confirmation.step}:{confirmation.system}:confirmed",
+            {
+                "measure" if measure else "system": confirmation.system,
+                "step": confirmation.step,
+                "rows": confirmation.rows,
+                "note_id": confirmation.note_id,
+            },
+            confirmation.operator,
+            notes=(confirmation.note_id,) if confirmation.note_id else (),
+        )
+        if measure:
+            self._progress.measure_task = None
+        else:
+            self._progress.tasks.discard((confirmation.system, confirmation.step))
 
 
 def _cause(error: BaseException) -> str:

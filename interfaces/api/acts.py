@@ -185,6 +185,11 @@ async def decide(
             continued_partners=tuple(body.continued_partners),
             declined_changes=tuple(body.declined_changes),
             act_id=body.act_id,
+            withheld_parts=tuple(body.withheld_parts),
+            alternative_measure=body.alternative_measure.value
+            if body.alternative_measure
+            else None,
+            measure_confirmer=body.measure_confirmer,
         ),
     )
 

@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from domain.authority import Role
 from domain.datamap import NAME
 from domain.deadlines import Step
-from domain.decisions import AlternativeMeasureGround, Outcome, RefusalGround
+from domain.decisions import AlternativeMeasure, AlternativeMeasureGround, Outcome, RefusalGround
 from domain.lifecycle import RequestStatus
 from domain.messages import IdentityMethod
 from domain.requests import DataCategory, Identifier, RequestKind, Text
@@ -55,6 +55,20 @@ class DecideBody(_Body):
     refusal_grounds: list[RefusalGround] = Field(default=[], max_length=3)
     alternative_ground: AlternativeMeasureGround | None = None
     withheld_categories: list[DataCategory] = Field(default=[], max_length=len(DataCategory))
+    withheld_parts: list[str] = Field(
+        default=[],
+        max_length=500,
+        description="Art. 6 ¶1 part by part, each with its own ground: `CATEGORY=GROUND` or "
+        "`ITEM_ID=GROUND` (the item ids `dsr review` shows).",
+    )
+    alternative_measure: AlternativeMeasure | None = Field(
+        default=None, description="The alternative measure taken (Art. 8 ¶4)."
+    )
+    measure_confirmer: Identifier | None = Field(
+        default=None,
+        description="For a measure taken outside the service: the account responsible for "
+        "taking it, who confirms it was taken (`confirm-system` with step `measure`).",
+    )
     included_categories: list[DataCategory] = Field(default=[], max_length=len(DataCategory))
     continued_partners: list[Identifier] = Field(default=[], max_length=100)
     declined_changes: list[Annotated[int, Field(ge=0, lt=100)]] = Field(default=[], max_length=100)
@@ -88,8 +102,11 @@ class WaiveSystemBody(_Body):
 
 
 class ConfirmSystemBody(_Body):
-    system: SystemName = Field(description="The manual system's name in the data map.")
-    step: Literal["collect", "act"]
+    system: SystemName = Field(
+        description="The manual system's name in the data map; with step `measure`, the "
+        "alternative measure's kind (Art. 8 ¶4)."
+    )
+    step: Literal["collect", "act", "measure"]
     rows: int = Field(ge=0, le=1_000_000, description="Rows found there, or changed there.")
     note: Text | None = Field(default=None, description="What was found or done.")
 

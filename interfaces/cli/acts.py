@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.deadlines import Step
-from domain.decisions import AlternativeMeasureGround, Outcome, RefusalGround
+from domain.decisions import AlternativeMeasure, AlternativeMeasureGround, Outcome, RefusalGround
 from domain.messages import IdentityMethod
 from domain.requests import DataCategory
 from service import acts, system_acts
@@ -46,6 +46,9 @@ OPERATOR_ACTS = {
         continued_partners=tuple(a.continue_partner),
         declined_changes=tuple(n - 1 for n in a.decline_change),
         act_id=a.act_id,
+        withheld_parts=tuple(a.withhold_part),
+        alternative_measure=a.measure_kind,
+        measure_confirmer=a.confirmed_by,
     ),
     "approve-measure": lambda a, u, c, p, _t: acts.approve_measure(
         a.request_id, u, client=c, pool=p, act_id=a.act_id
@@ -132,6 +135,14 @@ def add_parsers(commands: Any) -> None:
         help="withheld category",
     )
     sub.add_argument(
+        "--withhold-part",
+        action="append",
+        default=[],
+        metavar="PART=GROUND",
+        help="withhold one part on its own Article 6 ground: a category, or one item by the "
+        "id `dsr review` shows (#ID), e.g. 42=violation_of_other_laws",
+    )
+    sub.add_argument(
         "--include",
         action="append",
         default=[],
@@ -164,6 +175,19 @@ def add_parsers(commands: Any) -> None:
     sub.add_argument("--alternative-ground", choices=[g.value for g in AlternativeMeasureGround])
     sub.add_argument("--reason-file", metavar="FILE", help="the reason told to the person")
     sub.add_argument("--measure-file", metavar="FILE", help="the alternative measure")
+    sub.add_argument(
+        "--measure-kind",
+        choices=[m.value for m in AlternativeMeasure],
+        help="which alternative measure (Art 8 ¶4): the service applies "
+        "stop_provision_to_third_parties itself; the others are confirmed by --confirmed-by",
+    )
+    sub.add_argument(
+        "--confirmed-by",
+        metavar="ACCOUNT",
+        help="for a measure taken outside the service: the account responsible for taking "
+        "it (role system_owner), who confirms it was taken "
+        "(`dsr confirm-system REQUEST --system MEASURE --step measure --rows N`)",
+    )
     act("approve-measure", "approve an alternative measure (a second operator)")
     sub = act("extend", "extend the current step's deadline")
     sub.add_argument("--step", required=True, choices=[s.value for s in Step])
@@ -177,10 +201,15 @@ def add_parsers(commands: Any) -> None:
     sub.add_argument("--reason-file", metavar="FILE", required=True)
     sub = act(
         "confirm-system",
-        "as a manual system's owner: confirm what was found there or done there",
+        "as a manual system's owner: confirm what was found there or done there; as the "
+        "account responsible for an alternative measure: confirm it was taken (--step measure)",
     )
-    sub.add_argument("--system", required=True, help="the system's name in the data map")
-    sub.add_argument("--step", required=True, choices=("collect", "act"))
+    sub.add_argument(
+        "--system",
+        required=True,
+        help="the system's name in the data map; with --step measure, the measure's kind",
+    )
+    sub.add_argument("--step", required=True, choices=("collect", "act", "measure"))
     sub.add_argument("--rows", required=True, type=int, help="rows found, or changed")
     sub.add_argument("--note-file", metavar="FILE", help="what was found or done")
 

@@ -77,7 +77,8 @@ def render(document: dict[str, Any]) -> str:
                 for r in item["recipients"]
             )
             lines.append(
-                f"- {item['category']}/{item['field']}: {item['value']} [{item['placement']}]"
+                f"- #{item['item_id']} {item['category']}/{item['field']}: {item['value']} "
+                f"[{item['placement']}]"
                 + ("" if item["identifying"] else " (held without identifying the person)")
                 + (f" provided to: {to}" if to else "")
             )
@@ -92,7 +93,7 @@ def render(document: dict[str, Any]) -> str:
                 if on
             ]
             lines.append(
-                f"- {item['category']}/{item['field']}: {item['value']} "
+                f"- #{item['item_id']} {item['category']}/{item['field']}: {item['value']} "
                 f"(purpose: {item['purpose']})" + (f" [{', '.join(flags)}]" if flags else "")
             )
     if document.get("all_third_parties"):

@@ -69,6 +69,7 @@ async def test_an_alternative_measure_needs_another_account_holding_approver(
         json={
             "outcome": "alternative_measures",
             "alternative_ground": "large_expense",
+            "alternative_measure": "stop_provision_to_third_parties",
             "reason": REASON,
             "measure": MEASURE,
         },
@@ -137,3 +138,53 @@ async def test_the_compliance_report_as_csv_and_html(
         params={"from": "2026-01-01T00:00:00", "to": "2026-02-01T00:00:00Z"},
     )
     assert naive.status_code == 422 and naive.json()["errors"][0]["field"] == "from"
+
+
+async def test_n17_the_api_decide_withholds_one_item_by_its_id(
+    api: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    token: Token,
+    unique: str,
+) -> None:
+    """N17 (Art 6: "all or part of it"): `withheld_parts` names a single item by its id with
+    its ground; a part without a valid ground is refused with the reason, changing nothing."""
+    intake = await token("svc", Role.INTAKE)
+    operator = await token("op", Role.OPERATOR)
+    rid, sid = f"api-part-{unique}", f"s-{unique}"
+    await seed_subject(pool, sid)
+    reply = await api.post(
+        "/api/v1/requests",
+        headers=bearer(intake),
+        json=submission("disclosure", rid, sid, person=PERSONAL, language="en", details={}),
+    )
+    assert reply.status_code == 201, reply.text
+    acts = f"/api/v1/requests/{rid}/acts"
+    await _at(api, rid, intake, "verify_identity")
+    reply = await api.post(
+        f"{acts}/verify-identity", json={"method": "document_check"}, headers=bearer(operator)
+    )
+    assert reply.status_code == 200, reply.text
+    await _at(api, rid, intake, "decide")
+    phone = await pool.fetchval(
+        "SELECT item_id FROM personal_data WHERE subject_id = $1 AND field = 'phone'", sid
+    )
+    decide = {"outcome": "disclosed_in_part", "reason": REASON}
+    refused = await api.post(
+        f"{acts}/decide",
+        headers=bearer(operator),
+        json={**decide, "withheld_parts": [f"{phone}=because"]},
+    )
+    assert refused.status_code in (409, 422), refused.text
+    assert "not an Article 6 ground" in refused.text
+    reply = await api.post(
+        f"{acts}/decide",
+        headers=bearer(operator),
+        json={**decide, "withheld_parts": [f"{phone}=violation_of_other_laws"]},
+    )
+    assert reply.status_code == 200, reply.text
+    recorded = await pool.fetchval(
+        "SELECT payload->>'withheld_parts' FROM request_events"
+        " WHERE request_id = $1 AND type = 'decision.recorded'",
+        rid,
+    )
+    assert recorded == f"{phone}=violation_of_other_laws"

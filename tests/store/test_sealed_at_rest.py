@@ -281,6 +281,7 @@ class Paths:
             reason=TEXTS["alt reason"],
             measure=TEXTS["measure"],
             alternative_ground="large_expense",
+            alternative_measure="stop_provision_to_third_parties",
         )
         await acts.approve_measure(rid, actor("op-9"), client=self.client, pool=self.pool)
         assert await outcome_of(self.client, rid) == "alternative_measures"

@@ -128,6 +128,9 @@ _OUTCOME_FACTS: dict[Outcome, NoticeFacts] = {
         acted_items=(("history", "login_history"),),
         alternative_ground="large_expense",
         measure="The items are masked in every report and no longer sent to any partner.",
+        alternative_measure="restrict_access",
+        measure_confirmed_by="it-owner",
+        measure_confirmed_at=datetime(2026, 12, 9, 20, 41, tzinfo=UTC),
         reason="Erasing them would require rebuilding the archive.",
     ),
     Outcome.SUSPENSION_REFUSED: NoticeFacts(

@@ -45,7 +45,7 @@ SEED_REGISTER: dict[str, Any] = {
         {
             "id": "segments_to_brokers",
             "text": "To provide customer segments to data brokers (provision to third parties)",
-            "text_ja": "顧客セグメントをデータブローカーに提供するため（第三者提供）",
+            "text_ja": "顧客セグメントをデータブローカーに提供するため",
             "incidental_to": "provide_service",
             "judged_by": "privacy-officer",
             "judged_at": "2026-03-20T10:00:00+09:00",

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from domain.alternative_measures import applied_by_service, confirmation_problem
 from domain.decisions import (
+    AlternativeMeasure,
     AlternativeMeasureGround,
     Choice,
     DecisionProblem,
@@ -17,7 +19,7 @@ from domain.decisions import (
     payment_problem,
     validate_decision,
 )
-from domain.findings import ChangeCheck, Findings
+from domain.findings import ChangeCheck, Findings, Placement
 from domain.holdings import ProvisionBasis, Relationship
 from domain.identity import verified_by_registration_match
 from domain.proposals import propose
@@ -28,6 +30,7 @@ from domain.requests import (
     SuspensionAction,
     SuspensionGround,
 )
+from domain.withholding import WithheldPart, parse_part
 
 C = DataCategory
 D, K, S, P = (
@@ -273,6 +276,7 @@ ALTERNATIVE = {
     "has_reason": True,
     "has_measure": True,
     "alternative_ground": AlternativeMeasureGround.LARGE_EXPENSE,
+    "alternative_measure": AlternativeMeasure.STOP_PROVISION_TO_THIRD_PARTIES,
 }
 
 
@@ -320,13 +324,51 @@ def test_art8_p4_alternative_measures_need_their_ground_and_the_measure() -> Non
     """Art 8 ¶4: "where the suspension of use, etc. involves a large amount of expenses or
     where it is otherwise difficult ... this alternative measure shall be taken"."""
     refused(S, BREACH, "need their ground", **{**ALTERNATIVE, "alternative_ground": None})
-    refused(S, BREACH, "the measure itself", **{**ALTERNATIVE, "has_measure": False})
+    refused(S, BREACH, "the measure's particulars", **{**ALTERNATIVE, "has_measure": False})
     refused(
         S,
         BREACH,
         "apply only to alternative_measures",
         outcome=Outcome.USE_SUSPENDED,
         has_measure=True,
+    )
+
+
+def test_old7_art8_p4_the_measure_is_named_and_one_outside_the_service_has_a_confirmer() -> None:
+    """Old item 7 (Art 8 ¶4): "the alternative measure is free text and nothing checks it
+    was taken". The measure is now one of the named kinds; the one the service applies
+    itself needs nobody's word, one taken outside it names the account that confirms it."""
+    refused(S, BREACH, "the measure taken", **{**ALTERNATIVE, "alternative_measure": None})
+    outside = {**ALTERNATIVE, "alternative_measure": AlternativeMeasure.RESTRICT_ACCESS}
+    refused(S, BREACH, "--confirmed-by", **outside)
+    ok(S, BREACH, **outside, measure_confirmer="it-owner")
+    refused(S, BREACH, "applied by the service", **ALTERNATIVE, measure_confirmer="it-owner")
+    refused(
+        S,
+        BREACH,
+        "apply only to alternative_measures",
+        outcome=Outcome.USE_SUSPENDED,
+        alternative_measure=AlternativeMeasure.RESTRICT_ACCESS,
+    )
+    assert applied_by_service(AlternativeMeasure.STOP_PROVISION_TO_THIRD_PARTIES)
+    assert not applied_by_service(AlternativeMeasure.STOP_USE_FOR_THE_BREACHING_PURPOSE)
+
+
+def test_old7_only_the_named_account_confirms_the_measure_it_was_named_for() -> None:
+    """Old item 7: the confirmation is the check that the measure was taken, so it is the
+    named account's act, for the measure decided, and only for one taken outside."""
+    restrict = AlternativeMeasure.RESTRICT_ACCESS
+    assert confirmation_problem(restrict, "it-owner", "IT-Owner", "restrict_access") is None
+    assert "not op-2" in (
+        confirmation_problem(restrict, "it-owner", "op-2", "restrict_access") or ""
+    )
+    assert "not stop_provision" in (
+        confirmation_problem(restrict, "it-owner", "it-owner", "stop_provision_to_third_parties")
+        or ""
+    )
+    applied = AlternativeMeasure.STOP_PROVISION_TO_THIRD_PARTIES
+    assert "no alternative measure awaiting" in (
+        confirmation_problem(applied, None, "it-owner", applied.value) or ""
     )
 
 
@@ -522,3 +564,91 @@ def test_art6_p1_fee_only_when_something_is_disclosed() -> None:
     )
     assert fee_due(PLAIN, all_withheld) is False
     assert fee_due(WITH_HISTORY, Choice(Outcome.CORRECTION_MADE)) is False
+
+
+# Article 6 ¶1, item by item (N17) ------------------------------------------------------
+
+BY_ITEM = Findings(
+    items_by_category={C.IDENTITY: 2, C.CONTACT: 1, C.HISTORY: 2},
+    not_identifying_by_category={C.HISTORY: 1},
+    personal_items={1: C.IDENTITY, 2: C.IDENTITY, 3: C.CONTACT, 4: C.HISTORY},
+)
+LAWS = RefusalGround.VIOLATION_OF_OTHER_LAWS
+BUSINESS = RefusalGround.SIGNIFICANT_HINDRANCE_TO_BUSINESS
+
+
+def test_n17_art6_p1_single_items_are_withheld_each_with_its_ground() -> None:
+    """N17: "Withholding under Art 6 ¶1 works by whole category only." Art 6: "we may not
+    disclose all or part of it". One item is withheld by its id, with its own ground, a
+    category with another; the rest of both categories is disclosed, and counted so."""
+    parts = (
+        WithheldPart(item_id=2, ground=LAWS),
+        WithheldPart(category=C.CONTACT, ground=BUSINESS),
+    )
+    choice = Choice(Outcome.DISCLOSED_IN_PART, withheld_parts=parts, has_reason=True)
+    validate_decision(D, BY_ITEM, choice)  # no decision-wide ground needed: each has its own
+    plan = choice.plan(BY_ITEM)
+    assert plan.counts(BY_ITEM, Placement.WITHHELD) == {C.IDENTITY: 1, C.CONTACT: 1}
+    assert plan.counts(BY_ITEM, Placement.DISCLOSED) == {C.IDENTITY: 1, C.HISTORY: 1}
+    assert plan.counts(BY_ITEM, Placement.EXCLUDED) == {C.HISTORY: 1}
+    assert fee_due(BY_ITEM, choice)
+
+
+def test_n17_an_item_withheld_must_be_one_found_asked_for_and_named_once() -> None:
+    """N17: an item is named by the investigation's opaque id; an id it did not find (or an
+    item that does not identify the person, left out under ¶2 anyway), an item of a
+    category not asked for or withheld whole, or a part named twice is refused."""
+    part = lambda **kw: WithheldPart(ground=LAWS, **kw)  # noqa: E731
+    base = {"outcome": Outcome.DISCLOSED_IN_PART, "has_reason": True}
+    refused(D, BY_ITEM, "item 9 is not among", **base, withheld_parts=(part(item_id=9),))
+    refused(
+        D,
+        BY_ITEM,
+        "withheld whole already",
+        **base,
+        withheld_parts=(part(item_id=3), part(category=C.CONTACT)),
+    )
+    refused(D, BY_ITEM, "withheld twice", **base, withheld_parts=(part(item_id=1),) * 2)
+    refused(
+        D,
+        BY_ITEM,
+        "contact is withheld twice",
+        **base,
+        refusal_grounds=(LAWS,),
+        withheld_categories=(C.CONTACT,),
+        withheld_parts=(part(category=C.CONTACT),),
+    )
+    asked = BY_ITEM.model_copy(update={"requested_categories": (C.IDENTITY,)})
+    refused(D, asked, "did not ask for", **base, withheld_parts=(part(item_id=3),))
+    refused(
+        D,
+        BY_ITEM,
+        "apply only to a partial disclosure",
+        outcome=Outcome.DISCLOSED_IN_FULL,
+        withheld_parts=(part(item_id=1),),
+    )
+    # Withholding every personal item one by one leaves nothing: that is a refusal.
+    every = tuple(part(item_id=i) for i in (1, 2, 3, 4))
+    refused(D, BY_ITEM, "decide disclosure_refused", **base, withheld_parts=every)
+    # Categories withheld plainly still take the decision's grounds.
+    refused(
+        D,
+        BY_ITEM,
+        "--ground",
+        **base,
+        withheld_categories=(C.CONTACT,),
+        withheld_parts=(part(item_id=1),),
+    )
+
+
+def test_n17_parts_are_typed_as_part_equals_ground() -> None:
+    """N17: how an operator names a part on the command line and in the API."""
+    assert parse_part("42=violation_of_other_laws") == WithheldPart(item_id=42, ground=LAWS)
+    assert parse_part("contact=significant_hindrance_to_business").category is C.CONTACT
+    for bad, says in (
+        ("42", "PART=GROUND"),
+        ("42=because", "not an Article 6 ground"),
+        ("email=violation_of_other_laws", "neither an item id nor a category"),
+    ):
+        with pytest.raises(ValueError, match=says):
+            parse_part(bad)

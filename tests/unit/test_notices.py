@@ -339,7 +339,10 @@ def test_art6_p2_notice_names_included_categories_and_the_reason() -> None:
                 "history information (1 item)",
             ),
         ),
-        (JA, ("識別できない形で保有する履歴情報も開示いたします", "asked twice", "履歴情報（1件）")),
+        (
+            JA,
+            ("識別できない形で保有する履歴情報も開示いたします", "asked twice", "履歴情報（1件）"),
+        ),
     ):
         text = outcome(
             OC.DISCLOSED_IN_FULL,
@@ -466,6 +469,76 @@ def test_art8_p4_alternative_measures_notice_says_nothing_was_suspended_or_erase
     assert "We have suspended" not in text and "We have erased" not in text
     ja = outcome(OC.ALTERNATIVE_MEASURES, RK.SUSPENSION, JA, **facts)
     assert "利用停止・消去は行っていません" in ja and "flagged: do not mail" in ja
+
+
+def test_old7_art8_p4_the_notice_names_the_measure_and_who_applied_or_confirmed_it() -> None:
+    """Old item 7 (Art 8 ¶4): "this alternative measure shall be taken". The notice says
+    which measure was taken on the items listed, and that the service applied it or which
+    account confirmed it was taken, and when; in both languages."""
+    base = {**ACTED, "alternative_ground": "otherwise_difficult", "reason": "archive"}
+    applied = {**base, "alternative_measure": "stop_provision_to_third_parties"}
+    text = outcome(OC.ALTERNATIVE_MEASURES, RK.SUSPENSION, measure_applied=True, **applied)
+    assert (
+        "The measure taken on the items listed above: stopping the provision of these items "
+        "to any third party. Our request service applied it itself" in text
+    )
+    ja = outcome(OC.ALTERNATIVE_MEASURES, RK.SUSPENSION, JA, measure_applied=True, **applied)
+    assert "上記の項目について講じた措置：これらの項目の第三者への提供の停止。" in ja
+    confirmed = {
+        **base,
+        "alternative_measure": "restrict_access",
+        "measure_confirmed_by": "it-owner",
+        "measure_confirmed_at": LATE,
+    }
+    text = outcome(OC.ALTERNATIVE_MEASURES, RK.SUSPENSION, **confirmed)
+    assert "restricting access to these items to the staff who need it" in text
+    assert "it-owner, the member of staff responsible for it, confirmed on 10 December 2026" in (
+        text
+    )
+    assert "applied it itself" not in text
+    ja = outcome(OC.ALTERNATIVE_MEASURES, RK.SUSPENSION, JA, **confirmed)
+    assert "担当責任者（it-owner）が2026年12月10日に実施を確認しました。" in ja
+    # Named but neither applied nor confirmed on record: the notice claims neither.
+    text = outcome(
+        OC.ALTERNATIVE_MEASURES, RK.SUSPENSION, **{**confirmed, "measure_confirmed_by": None}
+    )
+    assert "The measure taken" not in text
+
+
+def test_n17_art6_p1_each_withheld_part_is_told_with_its_own_ground() -> None:
+    """N17 (Art 6: "we may not disclose all or part of it"): a single item withheld is told
+    by its category and field with its ground, a category withheld as a part with its own,
+    and what was withheld on the decision's grounds as before; never a value."""
+    facts = {
+        "disclosed_items": (("identity", "name", "Hanako", False),),
+        "disclosure_link": "https://privacy.example/d/abc",
+        "disclosure_link_expires_at": LATE,
+        "withheld": {"contact": 2, "transaction": 3},
+        "withheld_parts": (
+            ("contact", "email", 1, "violation_of_other_laws"),
+            ("transaction", None, 3, "significant_hindrance_to_business"),
+        ),
+        "refusal_grounds": ("risk_to_life_body_property_or_rights",),
+        "reason": "a court order",
+    }
+    text = outcome(OC.DISCLOSED_IN_PART, RK.DISCLOSURE, **facts)
+    assert "Withheld under Article 6: contact information (1 item). Grounds: disclosure " in text
+    assert "Withheld under Article 6, each part on its own ground:" in text
+    assert (
+        "- Contact information / E-mail address (1 item), on the ground that disclosure would "
+        "violate other laws and regulations" in text
+    )
+    assert "- transaction records (3 items), on the ground that disclosure could significantly" in (
+        text
+    )
+    ja = outcome(OC.DISCLOSED_IN_PART, RK.DISCLOSURE, JA, **facts)
+    assert "第6条により、次のものをそれぞれの事由により開示しませんでした：" in ja
+    assert "- 連絡先情報／メールアドレス（1件）、事由：他の法令に違反することとなること" in ja
+    # Only parts, no decision-wide ground: no line with an empty list of grounds.
+    only = {**facts, "withheld": {"transaction": 3}, "refusal_grounds": ()}
+    only["withheld_parts"] = facts["withheld_parts"][1:]
+    text = outcome(OC.DISCLOSED_IN_PART, RK.DISCLOSURE, **only)
+    assert "Grounds:" not in text and "transaction records (3 items), on the ground" in text
 
 
 def test_art8_p3_refusal_does_not_deny_items_found_but_already_suspended() -> None:

@@ -184,6 +184,7 @@ async def test_an_alternative_measure_needs_a_second_account_holding_approver(
         reason=REASON,
         measure=MEASURE,
         alternative_ground="large_expense",
+        alternative_measure="stop_provision_to_third_parties",
     )
     with pytest.raises(acts.Refused, match="second operator"):
         await acts.approve_measure(request.id, proposer, client=rig.client, pool=pool)

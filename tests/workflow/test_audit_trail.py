@@ -91,6 +91,7 @@ async def _closed_requests_of_every_kind(rig: Rig, unique: str) -> list[str]:
         reason=REASON,
         measure="Flagged do-not-use everywhere.",
         alternative_ground="otherwise_difficult",
+        alternative_measure="stop_provision_to_third_parties",
     )
     await acts.approve_measure(sus, actor("op-2"), client=client, pool=pool)
     tps = (

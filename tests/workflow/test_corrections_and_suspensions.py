@@ -8,9 +8,13 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from domain.authority import Role
 from domain.deadlines import DeadlinePolicy, Step
+from domain.messages import StatusView
 from interfaces.cli.review import review
-from service import acts
+from service import acts, system_acts
+from service.requests import status
+from store.accounts import Accounts
 from tests.support.privacy import HELD_VALUES, MEASURE, REASON, STATEMENT
 from tests.support.scenarios import (
     Scenario,
@@ -22,7 +26,7 @@ from tests.support.scenarios import (
     outcome_of,
     seed_subject,
 )
-from tests.support.temporal import Rig, actor
+from tests.support.temporal import Rig, actor, eventually
 
 
 async def test_art7_operators_see_current_and_requested_values_then_only_real_changes(
@@ -194,6 +198,7 @@ async def test_art8_p4_confirmed_grounds_cannot_be_refused_alternative_measures_
         reason=REASON,
         measure=MEASURE,
         alternative_ground="large_expense",
+        alternative_measure="stop_provision_to_third_parties",
     )
     assert "approval" in (reply.awaiting or "") and not reply.step_done
     for same_person in ("op-1", "OP-1"):
@@ -211,6 +216,15 @@ async def test_art8_p4_confirmed_grounds_cannot_be_refused_alternative_measures_
     notice = await outcome_notice(pool, request.id)
     assert MEASURE in notice and REASON in notice
     assert "Characteristic information / ad_profile" in notice
+    # Old item 7: the measure the service applies itself is applied, and told as such.
+    assert "stopping the provision of these items to any third party" in notice
+    assert "Our request service applied it itself" in notice
+    marked = await pool.fetch(
+        "SELECT field FROM personal_data WHERE subject_id = $1"
+        " AND provision_stopped_at IS NOT NULL",
+        request.subject_id,
+    )
+    assert [row["field"] for row in marked] == ["ad_profile"]
     assert "have not been erased" in notice
     assert (
         await pool.fetchval(
@@ -223,6 +237,70 @@ async def test_art8_p4_confirmed_grounds_cannot_be_refused_alternative_measures_
     )
     assert deadline == "completed_late"
     await check_record(rig.client, pool, request.id, "suspension_alternative_measures")
+
+
+async def test_old7_art8_p4_a_measure_taken_outside_waits_for_its_takers_confirmation(
+    rig: Rig, pool: asyncpg.Pool, unique: str
+) -> None:
+    """Old item 7 (Art 8 ¶4): "this alternative measure shall be taken", and nothing checked
+    it was. A measure the service cannot apply names the account responsible for taking it;
+    once approved, the request waits at the act for that account's signed confirmation (the
+    manual systems' confirm act, step `measure`), refuses anyone else's or another
+    measure's, and only then records the measure taken and tells it, naming who confirmed."""
+    request = await (
+        Scenario(rig, "sus-conf")
+        .suspension("erase", "obtained_wrongfully")
+        .verified()
+        .at(Step.DECIDE)
+    )
+    decide = {
+        "client": rig.client,
+        "pool": pool,
+        "reason": REASON,
+        "measure": MEASURE,
+        "alternative_ground": "otherwise_difficult",
+        "alternative_measure": "restrict_access",
+    }
+    with pytest.raises(acts.Refused, match="--confirmed-by"):
+        await acts.decide(request.id, "alternative_measures", actor("op-1"), **decide)
+    taker = f"it-{unique}"
+    # An account that could never confirm would leave the request waiting for ever.
+    with pytest.raises(acts.Refused, match="not an enabled account holding the system_owner"):
+        await acts.decide(
+            request.id, "alternative_measures", actor("op-1"), measure_confirmer=taker, **decide
+        )
+    await Accounts(pool).create(taker, (Role.SYSTEM_OWNER,), "test")
+    await acts.decide(
+        request.id, "alternative_measures", actor("op-1"), measure_confirmer=taker, **decide
+    )
+    await acts.approve_measure(request.id, actor("op-9"), client=rig.client, pool=pool)
+
+    async def probe() -> StatusView:
+        return await status(request.id, client=rig.client, pool=pool)
+
+    view = await eventually(probe, lambda v: "restrict_access" in v.awaiting_systems)
+    assert view.step is Step.ACT and "--step measure" in (view.awaiting or "")
+    owner = actor(taker, Role.SYSTEM_OWNER)
+    confirm = {"client": rig.client, "pool": pool}
+    with pytest.raises(acts.Refused, match=rf"responsible for taking it \({taker}\), not op-2"):
+        await system_acts.confirm_system(
+            request.id, "restrict_access", "measure", 2, actor("op-2"), **confirm
+        )
+    with pytest.raises(acts.Refused, match="not stop_provision_to_third_parties"):
+        await system_acts.confirm_system(
+            request.id, "stop_provision_to_third_parties", "measure", 2, owner, **confirm
+        )
+    assert "alternative_measure.taken" not in await event_types(pool, request.id)
+    await system_acts.confirm_system(
+        request.id, "restrict_access", "measure", 2, owner, note="Fraud team only.", **confirm
+    )
+    assert await outcome_of(rig.client, request.id) == "alternative_measures"
+    types = await event_types(pool, request.id)
+    assert types.index("measure.confirmed") < types.index("alternative_measure.taken")
+    notice = await outcome_notice(pool, request.id)
+    assert "restricting access to these items to the staff who need it" in notice
+    assert f"{taker}, the member of staff responsible for it, confirmed on" in notice
+    await check_record(rig.client, pool, request.id, "suspension_measure_confirmed")
 
 
 async def test_art7_p2_one_change_declined_with_its_reason_the_others_made(
