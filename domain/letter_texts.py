@@ -91,11 +91,11 @@ LETTER_EN: dict[str, str] = {
     "fee.decided": "We have decided to disclose the personal information you asked for, as "
     "set out below, once the fee is paid.",
     "fee.to_disclose": "To be disclosed: {what}.",
-    "fee.request": "A fee of {amount} yen per case applies to the disclosure (Article 6). "
-    "Please pay invoice "
-    "{invoice_id} by the end of {date}; we make the disclosure available to you once the fee "
-    "is received. If it is not paid by then, we will close the request and nothing will be "
-    "disclosed.",
+    "fee.request": "A fee of {amount} yen per case applies to the disclosure (Article 6): "
+    "one fee for this request as a whole, however many items it discloses. Amount due: "
+    "{amount} yen. Please pay invoice {invoice_id} by the end of {date}; we make the "
+    "disclosure available to you once the fee is received. If it is not paid by then, we "
+    "will close the request and nothing will be disclosed.",
     "extension": "We need more time for one step of your {label}: {step}. We now expect to "
     "complete it by {date}.",
     "extension.acknowledge": "We need more time to acknowledge your {label}. We now expect to "
@@ -204,7 +204,8 @@ LETTER_JA: dict[str, str] = {
     "fee.decided": "ご請求の個人情報について、手数料のお支払いを確認したうえで、以下のとおり開示"
     "することを決定しました。",
     "fee.to_disclose": "開示するもの：{what}。",
-    "fee.request": "開示には1件につき{amount}円の手数料がかかります（第6条）。{date}"
+    "fee.request": "開示には1件につき{amount}円の手数料がかかります（第6条）。手数料は本件の"
+    "ご請求全体に対するもので、開示する項目の数にはよりません。お支払い額：{amount}円。{date}"
     "中に請求書{invoice_id}のお支払いをお願いいたします。お支払いを確認後、開示いたします。"
     "期限までにお支払いがない場合は、請求を終了し、開示は行いません。",
     "extension": "{label}について、次の手続きにさらに時間を要しております：{step}。{date}までに完了"

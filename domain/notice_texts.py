@@ -145,8 +145,10 @@ EN: dict[str, str] = {
     "({relationships}), so provision to them continues: {partners}.",
     "provision.unknown": "What you entered as {partners} did not match the name or id of "
     "any recipient of your personal information on our records, so we took no action on it. "
-    "The disclosure of your personal information (Article 6) names each recipient; when you "
-    "ask again, please name one of them, or ask us to stop provision to all third parties.",
+    "The form for this request in our privacy center lists, free of charge, the third "
+    "parties we provide personal information to (the disclosure of your personal information "
+    "under Article 6 also names the recipients of each item). When you ask again, please "
+    "choose one of them, or ask us to stop provision to all third parties.",
     "provision.quoted": "\u201c{text}\u201d",
     "provision.recipient": "{name} ({id})",
     "provision.particulars.joint_use": "{partner} uses your personal information jointly "
@@ -235,7 +237,7 @@ JA: dict[str, str] = {
     "改めてご請求いただければ開示いたします。",
     "disclosed.included": "個人情報以外の情報は原則として開示いたしませんが（第6条第2項）、"
     "お客様を識別できない形で保有する{what}も開示いたします。",
-    "disclosed.withheld": "第6条により開示しなかったもの：{what}。事由：{grounds}。",
+    "disclosed.withheld": "第6条により開示しないもの：{what}。事由：{grounds}。",
     "disclosed.fee_paid": "手数料：{amount}円（請求書{invoice_id}、お支払い済み）。",
     "refused": "第6条に基づき、ご請求の個人情報を開示しないことを決定しました。事由："
     "{grounds}。手数料はかかりません。",
@@ -287,8 +289,10 @@ JA: dict[str, str] = {
     "ため、提供を継続します：{partners}。",
     "provision.unknown": "ご記入の{partners}は、当組織の記録にあるお客様の個人情報の提供先の"
     "名称または識別子のいずれとも一致しなかったため、この記載については対応しておりません。"
-    "提供先は、お客様の個人情報の開示（第6条）でお知らせしております。改めてご請求の際は、その"
-    "いずれかをご指定いただくか、すべての第三者への提供の停止をご請求ください。",
+    "当組織が個人情報を提供している第三者は、プライバシーセンターの本請求のフォームに一覧で"
+    "表示しており、無料でご確認いただけます（お客様の各項目の提供先は、個人情報の開示（第6条）"
+    "でもお知らせしております）。改めてご請求の際は、そのいずれかをお選びいただくか、すべての"
+    "第三者への提供の停止をご請求ください。",
     "provision.particulars.joint_use": "{partner}は、当組織とお客様の個人情報を共同して利用"
     "しています（第5条第2項）。共同利用する項目：{items}。共同利用者の範囲："
     "{scope_of_joint_users}。利用する者の利用目的：{purpose}。管理について責任を有する者："
@@ -306,7 +310,7 @@ JA: dict[str, str] = {
     "開示は行っていません。期限後にお支払いいただいた場合は、プライバシーセンターのお問い合わせ"
     "フォーム（CONTACT）から請求書番号を添えてお知らせください。返金いたします。改めてご請求いただけます。",
     # Issue 24 (p24-measures): Art 6 ¶1 part by part (N17); Art 8 ¶4 measures (old 7)
-    "disclosed.withheld_parts": "第6条により、次のものをそれぞれの事由により開示しませんでした：",
+    "disclosed.withheld_parts": "第6条により、次のものはそれぞれの事由により開示いたしません：",
     "disclosed.withheld_part": "{what}（{items}）、事由：{ground}",
     "measure.stop_provision_to_third_parties": "これらの項目の第三者への提供の停止",
     "measure.stop_use_for_the_breaching_purpose": "これらの項目の、違反が認められた利用の停止",

@@ -240,4 +240,4 @@ async def test_n17_one_item_is_withheld_by_its_id_with_its_ground(
     assert "transaction records (2 items), on the ground that disclosure could" in text
     assert "Grounds:" not in text  # nothing was withheld on a decision-wide ground
     _, ja = await outcome_notice(pool, rid, D, Language.JA)
-    assert "開示しませんでした" in ja and "他の法令に違反することとなること" in ja
+    assert "開示いたしません" in ja and "他の法令に違反することとなること" in ja

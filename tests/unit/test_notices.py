@@ -532,7 +532,7 @@ def test_n17_art6_p1_each_withheld_part_is_told_with_its_own_ground() -> None:
         text
     )
     ja = outcome(OC.DISCLOSED_IN_PART, RK.DISCLOSURE, JA, **facts)
-    assert "第6条により、次のものをそれぞれの事由により開示しませんでした：" in ja
+    assert "第6条により、次のものはそれぞれの事由により開示いたしません：" in ja
     assert "- 連絡先情報／メールアドレス（1件）、事由：他の法令に違反することとなること" in ja
     # Only parts, no decision-wide ground: no line with an empty list of grounds.
     only = {**facts, "withheld": {"transaction": 3}, "refusal_grounds": ()}

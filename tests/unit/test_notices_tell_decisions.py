@@ -53,6 +53,9 @@ def test_art6_p1_the_fee_request_tells_the_decision_to_withhold_when_it_is_taken
     assert "history information (1 item)" in text and "20 December 2026" in text
     ja = body(NoticeKind.FEE_REQUEST, language=Language.JA, **WITHHOLDING)
     assert "開示するもの：連絡先情報（3件）" in ja and "1件につき1,000円" in ja
+    # 件 counts items and cases alike: the fee is said to be one, and the amount due given.
+    assert "開示する項目の数にはよりません" in ja and "お支払い額：1,000円" in ja
+    assert "however many items it discloses. Amount due: 1,000 yen" in text
 
 
 def test_art6_p1_an_unpaid_fee_closes_the_request_and_the_withholding_is_told_again() -> None:
