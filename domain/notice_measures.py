@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from domain.notices import NoticeFacts, _Writer
+    from domain.notice_writer import NoticeFacts, NoticeWriter
 
 
 def plain_withheld(facts: NoticeFacts) -> dict[str, int]:
@@ -20,7 +20,7 @@ def plain_withheld(facts: NoticeFacts) -> dict[str, int]:
     return {c: n for c, n in plain.items() if n > 0}
 
 
-def withheld_parts(w: _Writer, facts: NoticeFacts) -> None:
+def withheld_parts(w: NoticeWriter, facts: NoticeFacts) -> None:
     if not facts.withheld_parts:
         return
     w.lines(
@@ -37,7 +37,7 @@ def withheld_parts(w: _Writer, facts: NoticeFacts) -> None:
     )
 
 
-def measure_taken(w: _Writer, facts: NoticeFacts) -> None:
+def measure_taken(w: NoticeWriter, facts: NoticeFacts) -> None:
     """Only what the act recorded: applied by the service, or confirmed by the account
     responsible (a measure decided before measures were named says neither)."""
     if facts.alternative_measure is None:
