@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from domain.notice_texts import TEXTS as NOTICE_TEXTS
 from domain.requests import Language
+from interfaces.privacy_center.disclosure_texts import DISCLOSURE_EN, DISCLOSURE_JA
 
 EN: dict[str, str] = {
     "title": "Privacy center",
@@ -164,53 +165,6 @@ EN: dict[str, str] = {
     "mail.status.body": "Dear {name},\n\nWe have received your {label}, reference "
     "{request_id}. You can see where it stands at any time here:\n\n{url}\n\nKeep this link "
     "to yourself: whoever has it can see where this request stands.\n\nSesenergy",
-    # Article 6: the disclosure delivered here (interfaces/privacy_center/disclosure.py)
-    "disclosure.title": "Your disclosure",
-    "disclosure.intro": "This page holds the personal information we disclose to you in "
-    "answer to your request {request_id} (Article 6).",
-    "disclosure.ask": "To see it, ask for a confirmation code: we send it to your e-mail "
-    "address on record. It is valid for {minutes} minutes and can be used once.",
-    "disclosure.send": "Send me a code",
-    "disclosure.expires": "This link can be used until {date}.",
-    "disclosure.expired": "This link has expired, so it shows nothing any more. If you "
-    "still need the information, please contact us.",
-    "disclosure.erased": "The personal information of this disclosure has been erased, so "
-    "there is nothing left to show.",
-    "disclosure.unreachable": "We could not send a code: we no longer hold an e-mail "
-    "address for you. Please contact us.",
-    "disclosure.sent": "We have sent a 6-digit confirmation code to your e-mail address on "
-    "record. Enter it within {minutes} minutes.",
-    "disclosure.open": "Show my information",
-    "disclosure.used": "This code has already been used. Ask for a new code to open the "
-    "disclosure again.",
-    "disclosure.items": "Personal information disclosed to you",
-    "disclosure.category": "Category",
-    "disclosure.field": "Item",
-    "disclosure.value": "Value",
-    "disclosure.purpose": "Purpose of use",
-    "disclosure.purpose.unregistered": "not a purpose of use on record (recorded as “{label}”)",
-    "disclosure.recipients": "Provided to",
-    "disclosure.suspended": "(use suspended)",
-    "disclosure.nobody": "nobody",
-    "disclosure.basis": "basis: {basis}",
-    "disclosure.download.json": "Download as a JSON file",
-    "disclosure.download.print": "Open a page to print",
-    "disclosure.opened_until": "For your safety, this page stays open until {time}; after "
-    "that, ask for a new code.",
-    "disclosure.printed": "Printed from Sesenergy's privacy center. Keep it safe: it holds "
-    "your personal information.",
-    "disclosure.relationship.third_party": "third party",
-    "disclosure.relationship.entrustment": "entrusted with handling",
-    "disclosure.relationship.business_succession": "business succession",
-    "disclosure.relationship.joint_use": "joint use",
-    "disclosure.basis.consent": "your consent",
-    "disclosure.basis.opt_out_notified": "opt-out announced in advance and notified to the "
-    "Personal Information Protection Commission",
-    "disclosure.basis.protection_of_life_body_property": "protection of life, body or property",
-    "disclosure.basis.public_health_or_children": "public health or the sound growth of children",
-    "disclosure.basis.cooperation_with_authorities": "cooperation with a national agency or "
-    "local government under laws and regulations",
-    "disclosure.basis.not_third_party": "not a third party (Article 5, second paragraph)",
     "mail.disclosure_code.subject": "Your code to open your disclosure",
     "mail.disclosure_code.body": "Your confirmation code to open the disclosure in "
     "Sesenergy's privacy center is:\n\n    {code}\n\nEnter it on the disclosure's page "
@@ -387,53 +341,6 @@ JA: dict[str, str] = {
     "状況は次のリンクからいつでもご確認いただけます。\n\n{url}\n\nこのリンクは他の方に"
     "共有しないでください。リンクをお持ちの方は誰でも、このお申し出の状況を見ることが"
     "できます。\n\nSesenergy",
-    # Article 6: the disclosure delivered here (interfaces/privacy_center/disclosure.py)
-    "disclosure.title": "開示のご案内",
-    "disclosure.intro": "このページでは、お申し出（受付番号：{request_id}）にお応えして"
-    "当組織が開示するお客様の個人情報をご確認いただけます（第6条）。",
-    "disclosure.ask": "ご確認には確認コードが必要です。ご登録のメールアドレスにお送りします。"
-    "コードの有効期限は{minutes}分で、1回のみご利用いただけます。",
-    "disclosure.send": "確認コードを送る",
-    "disclosure.expires": "このリンクは{date}までご利用いただけます。",
-    "disclosure.expired": "このリンクは有効期限が切れたため、表示できません。情報が必要な"
-    "場合は、当組織までお問い合わせください。",
-    "disclosure.erased": "この開示の個人情報は消去済みのため、表示できるものはありません。",
-    "disclosure.unreachable": "ご登録のメールアドレスを当組織で保有していないため、確認"
-    "コードをお送りできません。当組織までお問い合わせください。",
-    "disclosure.sent": "ご登録のメールアドレスに6桁の確認コードをお送りしました。{minutes}"
-    "分以内に入力してください。",
-    "disclosure.open": "確認して表示する",
-    "disclosure.used": "この確認コードは使用済みです。改めて開示をご覧になるには、新しい"
-    "コードをお申し込みください。",
-    "disclosure.items": "開示するお客様の個人情報",
-    "disclosure.category": "区分",
-    "disclosure.field": "項目",
-    "disclosure.value": "内容",
-    "disclosure.purpose": "利用目的",
-    "disclosure.purpose.unregistered": "当組織の利用目的として登録されていないもの"
-    "（記録上の表示：{label}）",
-    "disclosure.recipients": "提供先",
-    "disclosure.suspended": "（利用停止中）",
-    "disclosure.nobody": "なし",
-    "disclosure.basis": "根拠：{basis}",
-    "disclosure.download.json": "JSONファイルでダウンロード",
-    "disclosure.download.print": "印刷用のページを開く",
-    "disclosure.opened_until": "安全のため、このページは{time}まで表示できます。その後は"
-    "新しいコードをお申し込みください。",
-    "disclosure.printed": "Sesenergy プライバシーセンターから印刷したものです。お客様の"
-    "個人情報が含まれていますので、大切に保管してください。",
-    "disclosure.relationship.third_party": "第三者",
-    "disclosure.relationship.entrustment": "委託",
-    "disclosure.relationship.business_succession": "事業承継",
-    "disclosure.relationship.joint_use": "共同利用",
-    "disclosure.basis.consent": "ご本人の同意",
-    "disclosure.basis.opt_out_notified": "事前の通知・公表と個人情報保護委員会への届出"
-    "（オプトアウト）",
-    "disclosure.basis.protection_of_life_body_property": "人の生命、身体または財産の保護",
-    "disclosure.basis.public_health_or_children": "公衆衛生の向上または児童の健全な育成の推進",
-    "disclosure.basis.cooperation_with_authorities": "法令に基づく国の機関または地方公共団体への"
-    "協力",
-    "disclosure.basis.not_third_party": "第三者に該当しない（第5条第2項）",
     "mail.disclosure_code.subject": "開示をご覧いただくための確認コード",
     "mail.disclosure_code.body": "Sesenergy プライバシーセンターで開示をご覧いただくための"
     "確認コードは次のとおりです。\n\n    {code}\n\n開示のページで{minutes}分以内に"
@@ -457,6 +364,9 @@ JA: dict[str, str] = {
     "contact.email.hint": "確認コードと回答をこのアドレスにお送りします。",
 }
 
+# The page of a disclosure delivered here (Article 6; disclosure_texts.py)
+EN.update(DISCLOSURE_EN)
+JA.update(DISCLOSURE_JA)
 TEXTS: dict[Language, dict[str, str]] = {Language.EN: EN, Language.JA: JA}
 
 # Borrowed from the notices: names of kinds, steps, data categories.
