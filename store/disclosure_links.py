@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -149,15 +150,20 @@ class LinkSettings:
 
 
 async def issue_for_notice(
-    connection: Connection, request_id: str, issued_at: datetime, settings: LinkSettings
+    connection: Connection,
+    request_id: str,
+    issued_at: datetime,
+    settings: LinkSettings,
+    zone: ZoneInfo,
 ) -> tuple[str, datetime] | None:
-    """A new link to the request's disclosure, for its outcome notice: its URL (the only
-    place the token is ever written) and when it expires. None when nothing was
-    disclosed (nothing to open)."""
+    """A new link to the request's disclosure, for its outcome notice (or its reissue):
+    its URL (the only place the token is ever written) and when it expires, at the end of
+    the day the notice names in `zone`. None when nothing was disclosed (nothing to
+    open). An older link of the request opens nothing from now on."""
     if not await has_items(connection, request_id):
         return None
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    expires_at = link_expires_at(issued_at, settings.days)
+    expires_at = link_expires_at(issued_at, settings.days, zone)
     await issue(
         connection,
         token_hash=token_hash(token),
