@@ -7,6 +7,7 @@ Each sentence is a template with named fields; the same keys exist in both langu
 
 from __future__ import annotations
 
+from domain.link_reissue_texts import REISSUE_EN, REISSUE_JA
 from domain.requests import Language
 from domain.window_texts import WINDOW_EN, WINDOW_JA
 
@@ -511,5 +512,8 @@ JA: dict[str, str] = {
 # The person's windows, the fee's payment and the proof of identity (domain/window_texts.py)
 EN.update(WINDOW_EN)
 JA.update(WINDOW_JA)
+# A disclosure's link issued again (domain/link_reissue_texts.py, C4)
+EN.update(REISSUE_EN)
+JA.update(REISSUE_JA)
 
 TEXTS: dict[Language, dict[str, str]] = {Language.EN: EN, Language.JA: JA}

@@ -66,6 +66,11 @@ async def _erased(connection: Connection, sealed: str) -> bool:
     )
 
 
+async def erased(connection: Connection, sealed: str) -> bool:
+    """Whether a sealed value of the subject was forgotten (its key destroyed)."""
+    return await _erased(connection, sealed)
+
+
 async def link(connection: Connection, token_hash: str) -> dict[str, Any] | None:
     """The link and its disclosure: `request_id`, `subject_id`, `language`, `expires_at`,
     `compiled_at`, and `erased` (the subject's key was destroyed, or the request's personal
