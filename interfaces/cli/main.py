@@ -2,7 +2,8 @@
 
 `dsr submit --json FILE` validates a request, records it in Postgres and starts its
 workflow; `dsr respond`, `verify-identity`, `record-payment`, `decide`,
-`approve-measure` and `extend` are the operators' acts; `dsr status` asks a workflow
+`approve-measure` and `extend` are the operators' acts (and, on a closed disclosure,
+`reissue-disclosure-link`); `dsr status` asks a workflow
 where it stands; `dsr setup` prepares an existing cluster and database; `dsr audit`
 replays histories and verifies event chains; `dsr inventory`, `dsr policy`, `dsr purposes`
 and `dsr provisions` keep the organisation's registers. Exit status: 0 done, 2 the input
