@@ -34,6 +34,7 @@ from domain.messages import (
     RequestStep,
 )
 from domain.proposals import Proposal, propose
+from domain.requests import RequestKind
 from mail.maildrop import MaildropSender
 from mail.withdrawal import withdraw_notices
 from store.connection import Connection
@@ -48,6 +49,7 @@ from store.decision_effects import (
 from store.events import EventStore, UnknownRequest
 from store.holdings import load_holdings
 from store.identity_checks import code_verified, registration_matched
+from store.legacy_waiver import legacy_left_out
 from store.lifecycle import (
     close_invoice,
     lock_request,
@@ -259,6 +261,9 @@ class LifecycleActivities:
             findings = investigate(
                 step.kind, details, await load_holdings(connection, step.kind, subject_id, details)
             )
+            if step.kind is RequestKind.DISCLOSURE:  # what an old-reading decision owes (C7)
+                owed = await legacy_left_out(connection, subject_id, step.request_id)
+                findings = findings.model_copy(update={"legacy_left_out": owed})
             proposal = propose(step.kind, findings)
             await record_investigation(
                 connection,

@@ -392,7 +392,8 @@ def _check_provision(findings: Findings, choice: Choice) -> None:
 def fee_due(findings: Findings, choice: Choice) -> bool:
     """Article 6: "a fee of 1,000 yen per case will be charged for the disclosure". The fee
     is for a disclosure that discloses something; a refusal, or a disclosure with nothing
-    to disclose, charges nothing (see docs/policy-interpretation.md)."""
-    if choice.outcome not in DISCLOSING:
+    to disclose, charges nothing, nor does asking again for what was left out under the
+    old reading of Art 6 ¶2 (C7; see docs/policy-interpretation.md)."""
+    if choice.outcome not in DISCLOSING or findings.legacy_fee_waived:
         return False
     return bool(choice.plan(findings).counts(findings, Placement.DISCLOSED))

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from domain.deadlines import end_of_local_day
 from domain.field_vocabulary import field_label
 from domain.requests import DEFAULT_LANGUAGE, Language
 
@@ -36,15 +38,18 @@ class LinkState(StrEnum):
     OPEN = "open"  # a code may be asked for and, once entered, the items shown
 
 
-def link_expires_at(issued_at: datetime, days: int) -> datetime:
-    """When a link issued at `issued_at` stops opening anything."""
+def link_expires_at(issued_at: datetime, days: int, zone: ZoneInfo) -> datetime:
+    """When a link issued at `issued_at` stops opening anything: at the end of the local
+    day (in `zone`, the notices' zone) `days` after its issue. The e-mail names that day
+    ("until 6 January"), and a named day is the whole day (C4; the rule of a person's
+    windows, domain/deadlines.end_of_local_day)."""
     if not MIN_LINK_DAYS <= days <= MAX_LINK_DAYS:
         raise ValueError(
             f"a disclosure link is valid for {MIN_LINK_DAYS} to {MAX_LINK_DAYS} days, not {days}"
         )
     if issued_at.tzinfo is None:
         raise ValueError("a link's issue time must carry its time zone")
-    return issued_at + timedelta(days=days)
+    return end_of_local_day(issued_at + timedelta(days=days), zone)
 
 
 def link_state(

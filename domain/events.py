@@ -38,6 +38,9 @@ class EventType(StrEnum):
     # downloaded it (payload: the code's challenge id and the format; no personal data)
     DISCLOSURE_OPENED = "disclosure.opened"
     DISCLOSURE_DOWNLOADED = "disclosure.downloaded"
+    # Art 6 (C4): an operator issued the disclosure's link again (payload: when the new one
+    # expires and the notice that carries it; the link itself is never written here)
+    DISCLOSURE_LINK_REISSUED = "disclosure.link_reissued"
     CORRECTION_APPLIED = "correction.applied"
     USE_SUSPENDED = "use.suspended"
     DATA_ERASED = "data.erased"

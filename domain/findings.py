@@ -93,6 +93,17 @@ class Findings(BaseModel):
     partner_bases: dict[str, ProvisionBasis] = Field(default_factory=dict)
     not_third_parties: dict[str, Relationship] = Field(default_factory=dict)
     unknown_partners: int = 0  # named by the person, unknown to us: a count, not their text
+    # Article 6 (C7): the categories of the subject's personal information an earlier
+    # disclosure left out under the reading of ¶2 held wrong since (domain/legacy_waiver.py),
+    # not disclosed by a request since. Its notice promised them on a new request.
+    legacy_left_out: tuple[DataCategory, ...] = ()
+
+    @property
+    def legacy_fee_waived(self) -> bool:
+        """C7: a disclosure request that asks again for what an earlier decision left out
+        under the old reading of Art 6 ¶2 is charged no fee: the left-out items were the
+        subject's personal information, and should have been disclosed for the first fee."""
+        return any(self.asked_for(category) for category in self.legacy_left_out)
 
     @property
     def grounds_substantiated(self) -> bool:

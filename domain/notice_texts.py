@@ -14,6 +14,7 @@ Each sentence is a template with named fields; the same keys exist in both langu
 from __future__ import annotations
 
 from domain.letter_texts import LETTER_EN, LETTER_JA
+from domain.link_reissue_texts import REISSUE_EN, REISSUE_JA
 from domain.requests import Language
 from domain.window_texts import WINDOW_EN, WINDOW_JA
 
@@ -81,8 +82,11 @@ EN: dict[str, str] = {
     "information we hold in a form that does not identify you: {what}.",
     "disclosed.excluded_legacy": "Left out of this disclosure under the reading of Article 6, "
     "second paragraph that we applied when we decided on your request: {what}. This is your "
-    "personal information; we no longer leave it out, and we will disclose it if you ask "
-    "again.",
+    "personal information; we no longer leave it out: if you ask again for its disclosure, "
+    "we will disclose it without charging the fee.",
+    "disclosed.fee_waived_legacy": "No fee is charged for this disclosure: you asked again "
+    "for personal information that an earlier disclosure left out under a reading of "
+    "Article 6, second paragraph that we no longer apply.",
     "disclosed.included": "Although information other than personal information is not "
     "disclosed in principle (Article 6, second paragraph), we include what we hold of {what} "
     "in a form that does not identify you.",
@@ -234,7 +238,10 @@ JA: dict[str, str] = {
     "お客様を識別できない形で当組織が保有する情報として、同項により開示しないもの：{what}。",
     "disclosed.excluded_legacy": "ご請求について決定した時点の第6条第2項の解釈により、開示"
     "しなかったもの：{what}。これらはお客様の個人情報であり、現在は開示の対象としております。"
-    "改めてご請求いただければ開示いたします。",
+    "改めて開示をご請求いただければ、手数料をいただかずに開示いたします。",
+    "disclosed.fee_waived_legacy": "本件の開示には手数料はかかりません。以前の開示で、現在は"
+    "採用していない第6条第2項の解釈により開示しなかったお客様の個人情報を、改めてご請求"
+    "いただいたためです。",
     "disclosed.included": "個人情報以外の情報は原則として開示いたしませんが（第6条第2項）、"
     "お客様を識別できない形で保有する{what}も開示いたします。",
     "disclosed.withheld": "第6条により開示しないもの：{what}。事由：{grounds}。",
@@ -327,5 +334,8 @@ JA.update(LETTER_JA)
 # The person's windows, the fee's payment and the proof of identity (domain/window_texts.py)
 EN.update(WINDOW_EN)
 JA.update(WINDOW_JA)
+# A disclosure's link issued again (domain/link_reissue_texts.py, C4)
+EN.update(REISSUE_EN)
+JA.update(REISSUE_JA)
 
 TEXTS: dict[Language, dict[str, str]] = {Language.EN: EN, Language.JA: JA}

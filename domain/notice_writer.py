@@ -62,6 +62,7 @@ class NoticeFacts:
     invoice_id: str | None = None
     amount_yen: int | None = None
     fee_paid: bool = False
+    fee_waived_legacy: bool = False  # asked again for what the old ¶2 reading left out (C7)
     paid_late_on: date | None = None  # a payment made after the window (N7): refund due
     # Article 7: (field, action, new value) made; (field, action, why) not made
     changes_made: tuple[tuple[str, str, str | None], ...] = ()

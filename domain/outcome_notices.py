@@ -98,6 +98,8 @@ def _disclosure(w: NoticeWriter, facts: NoticeFacts) -> None:
         w.add(
             "disclosed.fee_paid", amount=f"{facts.amount_yen or 0:,}", invoice_id=facts.invoice_id
         )
+    elif facts.fee_waived_legacy and facts.disclosed_items:
+        w.add("disclosed.fee_waived_legacy")
 
 
 def left_out(w: NoticeWriter, facts: NoticeFacts) -> None:

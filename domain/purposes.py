@@ -40,7 +40,9 @@ PurposeText = Annotated[
 ChangeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)]
 
-# In force from the start of the service: the purposes the policy lists in Article 3.
+# In force from the start of the service: the purposes the policy lists in Article 3. A
+# sentinel of the register (every use before any change falls within them), not a date the
+# policy states: it is never published (`published_since`, C12).
 POLICY_START = datetime(2000, 1, 1, tzinfo=UTC)
 ARTICLE_3_TEXTS: dict[Purpose, str] = {
     Purpose.PROVIDE_SERVICE: "To provide and operate the Organization's services",
@@ -105,6 +107,17 @@ class PurposeVersion:
         """The text in Japanese or English; a version recorded before Japanese texts were
         kept has only its English one."""
         return self.text_ja if language == "ja" and self.text_ja else self.text
+
+
+def published_since(version: PurposeVersion, first_posted: datetime | None) -> datetime | None:
+    """The date the purposes page may state for a version (C12). Article 3's own purposes,
+    as the policy starts them, hold from the register's sentinel POLICY_START, a date the
+    policy never names: for them, the day the policy was first posted (the Article 9
+    register's first version), or no date when none is recorded. Any other version, from
+    the day it took effect."""
+    if version.version == 1 and version.effective_from == POLICY_START:
+        return first_posted
+    return version.effective_from
 
 
 @dataclass(frozen=True)

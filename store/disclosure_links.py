@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -63,6 +64,11 @@ async def _erased(connection: Connection, sealed: str) -> bool:
             "SELECT destroyed_at IS NOT NULL FROM subject_keys WHERE key_id = $1", key_of(sealed)
         )
     )
+
+
+async def erased(connection: Connection, sealed: str) -> bool:
+    """Whether a sealed value of the subject was forgotten (its key destroyed)."""
+    return await _erased(connection, sealed)
 
 
 async def link(connection: Connection, token_hash: str) -> dict[str, Any] | None:
@@ -149,15 +155,20 @@ class LinkSettings:
 
 
 async def issue_for_notice(
-    connection: Connection, request_id: str, issued_at: datetime, settings: LinkSettings
+    connection: Connection,
+    request_id: str,
+    issued_at: datetime,
+    settings: LinkSettings,
+    zone: ZoneInfo,
 ) -> tuple[str, datetime] | None:
-    """A new link to the request's disclosure, for its outcome notice: its URL (the only
-    place the token is ever written) and when it expires. None when nothing was
-    disclosed (nothing to open)."""
+    """A new link to the request's disclosure, for its outcome notice (or its reissue):
+    its URL (the only place the token is ever written) and when it expires, at the end of
+    the day the notice names in `zone`. None when nothing was disclosed (nothing to
+    open). An older link of the request opens nothing from now on."""
     if not await has_items(connection, request_id):
         return None
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    expires_at = link_expires_at(issued_at, settings.days)
+    expires_at = link_expires_at(issued_at, settings.days, zone)
     await issue(
         connection,
         token_hash=token_hash(token),

@@ -183,6 +183,13 @@ async def _outcome_facts(connection: Connection, request_id: str) -> NoticeFacts
                 "amount_yen": invoice["amount_yen"],
                 "fee_paid": invoice["status"] == "paid",
             }
+        else:  # no invoice: a fee waived for what the old reading of ¶2 left out (C7)
+            found = await connection.fetchval(
+                "SELECT findings FROM investigations WHERE request_id = $1", request_id
+            )
+            facts["fee_waived_legacy"] = bool(
+                found is not None and Findings.model_validate(found).legacy_fee_waived
+            )
     if facts["outcome"] is Outcome.NOTHING_TO_DISCLOSE:
         # Nothing was compiled: what the notice says is held apart comes from the findings.
         facts["excluded"] = (await _decided_disclosure(connection, request_id)).get("excluded", {})

@@ -167,7 +167,7 @@ class NotificationOutbox:
                     # Queued once per key (above): one link per notice, its token written
                     # only into this sealed body, its hash into the links.
                     issued = await issue_for_notice(
-                        connection, request_id, occurred_at, self._links
+                        connection, request_id, occurred_at, self._links, self._zone
                     )
                     if issued is not None:
                         facts = replace(

@@ -50,6 +50,11 @@ async def version_in_force(connection: Connection | asyncpg.Pool, at: datetime) 
     return row["version"] if row else None
 
 
+async def first_posted_at(connection: Connection | asyncpg.Pool) -> datetime | None:
+    """When the policy's first recorded version was posted (Article 9 register), or None."""
+    return await connection.fetchval("SELECT min(posted_at) FROM privacy_policy_versions")
+
+
 async def post_policy(
     pool: asyncpg.Pool,
     text: bytes,

@@ -2,7 +2,8 @@
 
 `dsr submit --json FILE` validates a request, records it in Postgres and starts its
 workflow; `dsr respond`, `verify-identity`, `record-payment`, `decide`,
-`approve-measure` and `extend` are the operators' acts; `dsr status` asks a workflow
+`approve-measure` and `extend` are the operators' acts (and, on a closed disclosure,
+`reissue-disclosure-link`); `dsr status` asks a workflow
 where it stands; `dsr setup` prepares an existing cluster and database; `dsr audit`
 replays histories and verifies event chains; `dsr inventory`, `dsr policy`, `dsr purposes`
 and `dsr provisions` keep the organisation's registers. Exit status: 0 done, 2 the input
@@ -28,6 +29,7 @@ from domain.requests import InvalidSubmission, parse_submission
 from interfaces.cli import accounts as cli_accounts
 from interfaces.cli import acts as cli_acts
 from interfaces.cli import datastores as cli_datastores
+from interfaces.cli import disclosure_links as cli_disclosure_links
 from interfaces.cli import inventory as cli_inventory
 from interfaces.cli import policy as cli_policy
 from interfaces.cli import provisions as cli_provisions
@@ -146,6 +148,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         await cli_provisions.run(args, settings)
     elif args.command == "purposes":
         await cli_purposes.run(args, settings)
+    elif args.command == cli_disclosure_links.COMMAND:
+        await cli_disclosure_links.run(args, settings)
     elif args.command == "setup":
         dsn = settings.database.url
         if dsn is None or settings.temporal.address is None:
@@ -227,6 +231,7 @@ def parser() -> argparse.ArgumentParser:
     cli_policy.add_parsers(commands)
     cli_provisions.add_parsers(commands)
     cli_purposes.add_parsers(commands)
+    cli_disclosure_links.add_parsers(commands)
     for name, command in commands.choices.items():
         del name
         command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)

@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from domain.notices import format_date
 from domain.purpose_notice import PurposeTexts
-from domain.purposes import ARTICLE_3_TEXTS, PurposeVersion
+from domain.purposes import ARTICLE_3_TEXTS, PurposeVersion, published_since
 from interfaces.privacy_center.pages import language_of, page, services
-from store.privacy_policy import version_in_force
+from store.privacy_policy import first_posted_at, version_in_force
 from store.purposes import load_register, published_changes
 
 router = APIRouter(include_in_schema=False)
@@ -26,7 +26,7 @@ router = APIRouter(include_in_schema=False)
 class ShownPurpose:
     purpose_id: str
     text: str
-    since: str
+    since: str | None  # None: Article 3's own, no posting of the policy recorded (C12)
     incidental_to: str | None = None
 
 
@@ -46,12 +46,14 @@ async def purposes_page(request: Request) -> Response:
     zone = found.settings.policy.zone()
     register = await load_register(found.pool)
     now = await found.pool.fetchval("SELECT now()")
+    first_posted = await first_posted_at(found.pool)
 
     def shown(version: PurposeVersion, incidental_to: str | None = None) -> ShownPurpose:
+        since = published_since(version, first_posted)
         return ShownPurpose(
             version.purpose_id,
             version.text_in(language.value),
-            format_date(version.effective_from, zone, language),
+            None if since is None else format_date(since, zone, language),
             incidental_to,
         )
 

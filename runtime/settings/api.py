@@ -40,7 +40,8 @@ class ApiSettings(Concern):
         le=MAX_LINK_DAYS,
         validation_alias="DSR_DISCLOSURE_LINK_DAYS",
         description="How many days the link in a disclosure's outcome notice opens the "
-        "disclosure in the privacy center (Article 6); the notice states the date.",
+        "disclosure in the privacy center (Article 6), to the end of the last day; the "
+        "notice states that date.",
     )
     token: str | None = Field(
         default=None,

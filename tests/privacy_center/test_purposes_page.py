@@ -5,25 +5,30 @@ and in English, public, served from the store (no workflow needed to read it).""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from domain.notices import format_date
 from domain.purposes import ARTICLE_3_TEXTS, ARTICLE_3_TEXTS_JA, NoticeMethod, PurposeChangeProposal
+from domain.requests import Language
 from interfaces.api.services import Services
 from interfaces.privacy_center.routes import router
 from runtime.settings import Settings
+from store.privacy_policy import first_posted_at, post_policy
 from store.purpose_changes import record_proposal
 from store.purpose_publication import complete_change, record_publication
 from store.purposes import seed_article_3
 from tests.support.purposes import AT, BEFORE, BEFORE_JA, define
 from tests.support.temporal import TEST_ACT_KEY
 
+ZONE = ZoneInfo("Asia/Tokyo")  # the settings' default notice zone
 AFTER = "To send users a monthly newsletter and announcements of the service they use"
 AFTER_JA = "ユーザーに月刊ニュースレターと利用中のサービスのお知らせを送付するため"
 
@@ -91,3 +96,40 @@ async def test_the_purposes_and_their_published_changes_are_on_the_website(
     for text in ARTICLE_3_TEXTS.values():
         assert text.replace("'", "&#39;") in page.text
     assert AFTER in page.text.split('id="incidental"')[1]  # the purpose now reads so
+
+
+def _article_3_entries(page: str) -> dict[str, str]:
+    listed = page.split('id="article-3"', 1)[1].split("</ul>", 1)[0]
+    return {
+        purpose.value: listed.split(f'data-purpose="{purpose.value}"', 1)[1].split("</li>", 1)[0]
+        for purpose in ARTICLE_3_TEXTS
+    }
+
+
+async def test_c12_article_3_is_dated_by_the_policys_first_posting_or_not_at_all(
+    http: httpx.AsyncClient, pool: asyncpg.Pool, unique: str
+) -> None:
+    """C12: the page published 「2000年1月1日から適用」 for Article 3's seven, an invented
+    date. They now carry the day the Article 9 register says the policy was first posted,
+    and no date while none is recorded; never the register's sentinel."""
+    await seed_article_3(pool)
+    first = await first_posted_at(pool)
+    for language, sentinel in (("ja", "2000年1月1日"), ("en", "1 January 2000")):
+        page = (await http.get(f"/purposes?lang={language}")).text
+        assert sentinel not in page
+        for entry in _article_3_entries(page).values():
+            if first is None:
+                assert 'class="note"' not in entry, entry
+            else:
+                assert format_date(first, ZONE, Language(language)) in entry, entry
+
+    posted = datetime(2021, 4, 1, 9, 0, tzinfo=ZONE)  # earlier than any other test's posting
+    await post_policy(
+        pool, f"first policy {unique}".encode(), posted_at=posted, effective_at=None, posted_by="a"
+    )
+    first = await first_posted_at(pool)
+    assert first is not None and first <= posted
+    for language, words in (("ja", "{date}から適用"), ("en", "in force since {date}")):
+        page = (await http.get(f"/purposes?lang={language}")).text
+        said = words.format(date=format_date(first, ZONE, Language(language)))
+        assert all(said in entry for entry in _article_3_entries(page).values()), page

@@ -8,9 +8,11 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from domain.deadlines import end_of_local_day
 from domain.disclosure_delivery import LinkState, link_state
 from store import disclosure_links as links
 from store.shredding import shred_subject_key
@@ -18,6 +20,7 @@ from tests.support.builders import EMAIL, T0, new_request
 from tests.support.sealing import register_email, sealed
 
 SETTINGS = links.LinkSettings(base_url="https://privacy.example.jp/", days=7)
+TOKYO = ZoneInfo("Asia/Tokyo")
 CARD = "4111 1111 1111 1111"
 
 
@@ -38,14 +41,15 @@ async def _compiled(pool: asyncpg.Pool, unique: str, items: list[dict]) -> tuple
 
 async def _issue(pool: asyncpg.Pool, request_id: str):
     async with pool.acquire() as connection, connection.transaction():
-        return await links.issue_for_notice(connection, request_id, T0, SETTINGS)
+        return await links.issue_for_notice(connection, request_id, T0, SETTINGS, TOKYO)
 
 
 async def test_item36_a_link_is_kept_as_its_hash_and_expires_after_the_set_days(
     pool: asyncpg.Pool, unique: str
 ) -> None:
     """Item 36: the token is unguessable (256 bits), written only into the URL, stored
-    only as its sha256; the link expires `days` after the notice."""
+    only as its sha256; the link expires at the end of the day `days` after the notice
+    (the day the e-mail names, in the notices' zone: C4)."""
     request_id, _subject = await _compiled(
         pool, unique, [{"category": "financial", "field": "card_number", "value": CARD}]
     )
@@ -54,7 +58,7 @@ async def test_item36_a_link_is_kept_as_its_hash_and_expires_after_the_set_days(
     url, expires_at = issued
     assert url.startswith("https://privacy.example.jp/disclosure/")  # one slash
     token = url.rsplit("/", 1)[1]
-    assert len(token) == 43 and expires_at == T0 + timedelta(days=7)
+    assert len(token) == 43 and expires_at == end_of_local_day(T0 + timedelta(days=7), TOKYO)
     row = await pool.fetchrow(
         "SELECT * FROM privacy_center_disclosure_links WHERE request_id = $1", request_id
     )
@@ -66,7 +70,10 @@ async def test_item36_a_link_is_kept_as_its_hash_and_expires_after_the_set_days(
     assert found is not None and found["request_id"] == request_id and not found["erased"]
     before = link_state(found=True, expires_at=found["expires_at"], erased=False, now=T0)
     after = link_state(
-        found=True, expires_at=found["expires_at"], erased=False, now=T0 + timedelta(days=7)
+        found=True,
+        expires_at=found["expires_at"],
+        erased=False,
+        now=expires_at + timedelta(0, 0, 1),
     )
     assert (before, after) == (LinkState.OPEN, LinkState.EXPIRED)
 

@@ -6,7 +6,7 @@ and what a download holds."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,10 +24,11 @@ from domain.disclosure_delivery import (
     opened_until,
     still_open,
 )
-from domain.notices import NoticeFacts, NoticeKind, render_notice
+from domain.notices import NoticeFacts, NoticeKind, format_date, render_notice
 from domain.requests import Language, RequestKind
 
 ISSUED = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+TOKYO = ZoneInfo("Asia/Tokyo")
 CARD = "4111 1111 1111 1111"
 BANK = "MUFG 0001 1234567"
 LICENCE = "DL-123456789012"
@@ -62,27 +63,70 @@ COMPILED = [
 
 
 def test_item36_a_link_expires_the_set_number_of_days_after_it_is_issued() -> None:
-    """Item 36: the link is valid for a stated period (30 days unless set)."""
+    """Item 36: the link is valid for a stated period (30 days unless set), to the end of
+    the day it ends on (C4)."""
     assert DEFAULT_LINK_DAYS == 30
-    assert link_expires_at(ISSUED, DEFAULT_LINK_DAYS) == ISSUED + timedelta(days=30)
-    assert link_expires_at(ISSUED, 1) == ISSUED + timedelta(days=1)
+    # 12:00 UTC is 21:00 in Tokyo on 6 December: 30 days on is 5 January, to its end.
+    assert link_expires_at(ISSUED, DEFAULT_LINK_DAYS, TOKYO) == datetime(
+        2027, 1, 5, 23, 59, 59, 999999, tzinfo=TOKYO
+    )
+    assert link_expires_at(ISSUED, 1, TOKYO) == datetime(
+        2026, 12, 7, 23, 59, 59, 999999, tzinfo=TOKYO
+    )
+
+
+@pytest.mark.parametrize(
+    "issued",
+    [
+        datetime(2026, 12, 6, 6, 11, tzinfo=TOKYO),  # the review's probe: 06:11 JST
+        datetime(2026, 12, 6, 0, 0, tzinfo=TOKYO),
+        datetime(2026, 12, 6, 23, 59, tzinfo=TOKYO),
+        datetime(2026, 12, 6, 15, 30, tzinfo=UTC),  # already 7 December in Tokyo
+    ],
+)
+@pytest.mark.parametrize("language", [Language.EN, Language.JA])
+def test_c4_the_day_the_email_names_is_the_last_day_the_link_opens(
+    issued: datetime, language: Language
+) -> None:
+    """C4: the link issued at 06:11 JST died at 06:11 JST thirty days on, while the e-mail
+    said it could be used until that day. Now it opens through the whole day the e-mail
+    names, and not a moment into the next one."""
+    expires = link_expires_at(issued, DEFAULT_LINK_DAYS, TOKYO)
+    named = expires.astimezone(TOKYO).date()
+    last_minute = datetime.combine(named, time(23, 59), tzinfo=TOKYO)
+    next_day = datetime.combine(named + timedelta(days=1), time(0), tzinfo=TOKYO)
+    assert named == issued.astimezone(TOKYO).date() + timedelta(days=DEFAULT_LINK_DAYS)
+    assert link_state(found=True, expires_at=expires, erased=False, now=last_minute) is (
+        LinkState.OPEN
+    )
+    assert link_state(found=True, expires_at=expires, erased=False, now=next_day) is (
+        LinkState.EXPIRED
+    )
+    text = _outcome(
+        language,
+        outcome=Outcome.DISCLOSED_IN_FULL,
+        disclosed_items=ITEMS,
+        disclosure_link=LINK,
+        disclosure_link_expires_at=expires,
+    )
+    assert format_date(named, TOKYO, language) in text, text
 
 
 @pytest.mark.parametrize("days", [0, -1, 366])
 def test_item36_a_link_period_out_of_bounds_is_refused(days: int) -> None:
     with pytest.raises(ValueError, match="valid for 1 to 365 days"):
-        link_expires_at(ISSUED, days)
+        link_expires_at(ISSUED, days, TOKYO)
 
 
 def test_item36_an_issue_time_without_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="time zone"):
-        link_expires_at(datetime(2026, 12, 6, 12, 0), 30)
+        link_expires_at(datetime(2026, 12, 6, 12, 0), 30, TOKYO)
 
 
 def test_item36_the_link_opens_until_its_expiry_and_not_at_it() -> None:
     """Item 36: after expiry, nothing of the items is shown; expiry is said before
     erasure, and an unknown link is unknown."""
-    expires = link_expires_at(ISSUED, 30)
+    expires = link_expires_at(ISSUED, 30, TOKYO)
     state = {
         "before": link_state(
             found=True, expires_at=expires, erased=False, now=expires - timedelta(seconds=1)
@@ -102,7 +146,7 @@ def test_item36_the_link_opens_until_its_expiry_and_not_at_it() -> None:
 
 
 def test_item36_an_entered_code_opens_for_a_while_never_past_the_link() -> None:
-    expires = link_expires_at(ISSUED, 1)
+    expires = link_expires_at(ISSUED, 1, TOKYO)
     entered = ISSUED + timedelta(hours=2)
     assert opened_until(entered, expires) == entered + OPENED_FOR
     late = expires - timedelta(minutes=5)
@@ -235,7 +279,7 @@ def test_item36_the_outcome_email_links_to_the_disclosure_and_carries_no_value(
         excluded={"history": 2},
         refusal_grounds=("violation_of_other_laws",),
         disclosure_link=LINK,
-        disclosure_link_expires_at=link_expires_at(ISSUED, 30),
+        disclosure_link_expires_at=link_expires_at(ISSUED, 30, TOKYO),
     )
     assert all(w in text for w in words), text
     for value in (CARD, BANK, LICENCE, "card_number", "bank_account"):

@@ -292,9 +292,9 @@ def test_n3_no_notice_calls_the_persons_own_data_not_personal_information(
         OC.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC, RK.DISCLOSURE, language, **EXCEPT
     )
     words = (
-        ("This is your personal information", "we will disclose it if you ask again")
+        ("This is your personal information", "we will disclose it without charging the fee")
         if language is EN
-        else ("お客様の個人情報であり", "改めてご請求いただければ開示いたします")
+        else ("お客様の個人情報であり", "手数料をいただかずに開示いたします")
     )
     assert all(w in legacy for w in words), legacy
     assert "does not identify you" not in legacy and "識別できない" not in legacy, legacy

@@ -19,6 +19,7 @@ from domain.purposes import (
     PurposeVersion,
     article_3_register,
     judge,
+    published_since,
 )
 from domain.requests import SuspensionGround
 
@@ -183,3 +184,19 @@ def test_every_purpose_of_article_3_has_a_japanese_text() -> None:
     for version in article_3_register():
         assert version.text_ja and version.text_in("ja") == version.text_ja
         assert version.text_in("en") == version.text
+
+
+def test_c12_article_3s_purposes_are_never_published_as_in_force_from_the_sentinel() -> None:
+    """C12: the purposes page said Article 3's seven were in force from 1 January 2000, a
+    date the policy never states. They are dated by the policy's first posting, or not at
+    all; a purpose changed or added later keeps the day it took effect."""
+    first_posted = datetime(2026, 4, 1, 0, 0, tzinfo=UTC)
+    reg = register()
+    original = reg.current("provide_service")
+    changed = reg.current("billing")
+    assert original is not None and changed is not None
+    assert published_since(original, first_posted) == first_posted
+    assert published_since(original, None) is None
+    assert published_since(changed, first_posted) == CHANGED
+    assert published_since(changed, None) == CHANGED
+    assert all(published_since(v, None) != POLICY_START for v in reg.versions)

@@ -13,10 +13,17 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from domain.deadlines import DeadlinePolicy, Step
-from domain.decisions import RefusalGround
+from domain.decisions import Outcome, RefusalGround
+from domain.events import EventType
+from domain.findings import Findings
+from domain.requests import DataCategory as C
 from domain.requests import workflow_id_for
 from service import acts
+from store.events import EventStore
+from store.intake import IntakeStore
+from store.lifecycle import record_investigation
 from store.sealing import vault_of
+from tests.support.builders import POLICY, T0, event, parsed
 from tests.support.privacy import HELD_VALUES, PERSONAL, REASON
 from tests.support.scenarios import (
     Scenario,
@@ -421,3 +428,45 @@ async def test_invalid_and_out_of_order_acts_are_refused_and_change_nothing(
     )
     assert (await _result(rig.client, request.id))["outcome"] == outcome
     assert PERSONAL["email"] not in str(await event_types(pool, request.id))
+
+
+async def test_c7_asking_again_after_an_old_reading_decision_is_disclosed_without_the_fee(
+    rig: Rig, pool: asyncpg.Pool, unique: str
+) -> None:
+    """C7 (the review's probe): a disclosure decided under the old reading of Art 6 ¶2 left
+    the subject's history and characteristic out and said "we will disclose it if you ask
+    again"; the new request was then charged another 1,000 yen. Now the new request is
+    decided and disclosed with no fee step, and its notice says why no fee was charged."""
+    subject_id = f"s-{unique}"
+    old = f"dis-legacy-{unique}"
+    await IntakeStore(pool).record_submission(parsed("disclosure", old, subject_id), POLICY)
+    held = Findings(items_by_category={C.IDENTITY: 2, C.HISTORY: 3, C.CHARACTERISTIC: 2})
+    async with pool.acquire() as connection, connection.transaction():
+        await record_investigation(connection, old, held.model_dump(mode="json"), {}, T0)
+    await EventStore(pool).append(
+        event(
+            old,
+            EventType.DECISION_RECORDED,
+            outcome=Outcome.DISCLOSED_EXCEPT_HISTORY_AND_CHARACTERISTIC.value,
+        )
+    )
+    # What the subject holds now: one item of their own (the suite's seeded register is
+    # not needed for the fee; the old request's findings say what it left out).
+    async with pool.acquire() as connection, connection.transaction():
+        await connection.execute(
+            """INSERT INTO personal_data (subject_id, category, field, value, purpose)
+               VALUES ($1, 'history', 'login_history', $2, 'provide_service')""",
+            subject_id,
+            await vault_of(connection).seal(connection, subject_id, "2026-11-01 09:00"),
+        )
+    request = await Scenario(rig, "dis-again").disclosure().unseeded().verified().at(Step.DECIDE)
+    await acts.decide(request.id, "disclosed_in_full", actor("op-1"), client=rig.client, pool=pool)
+    assert (await _result(rig.client, request.id))["outcome"] == "disclosed_in_full"
+    types = await event_types(pool, request.id)
+    assert "invoice.issued" not in types and "disclosure.compiled" in types
+    assert not await pool.fetchval(
+        "SELECT count(*) FROM notifications WHERE request_id = $1 AND notice = 'fee_request'",
+        request.id,
+    )
+    notice = await outcome_notice(pool, request.id)
+    assert "No fee is charged for this disclosure: you asked again" in notice, notice
