@@ -5,7 +5,8 @@ A person names a recipient as the disclosure of their personal information names
 for provision to every third party to stop. A name is matched whole, ignoring case, width
 (full-width and half-width letters), runs of spaces and punctuation at its end ("Ad
 Network Inc" is "Ad Network Inc.", 「株式会社アドネット。」 is 「株式会社アドネット」); it is
-never split. Text that matches no recipient on record is only that: no claim is made about whom it means.
+never split. Text that matches no recipient on record is only that: no claim is made about
+whom it means.
 """
 
 from __future__ import annotations
