@@ -143,6 +143,25 @@ def may_provide(
     return provision.data_items - barred
 
 
+def held_back(
+    provision: ProvisionOnRecord,
+    basis: BasisRecord | None,
+    consent: ConsentRecord | None,
+    *,
+    provision_purposes: ProvisionPurposes | None = None,
+) -> dict[str, FindingKind]:
+    """The items of a running provision the rule withholds, each with the first problem
+    that bars it: what a disclosure names as "on record, not provided" (C6), the other
+    reading of `may_provide`."""
+    reasons: dict[str, FindingKind] = {}
+    if provision.stopped:
+        return reasons
+    for kind, _, items in _problems(provision, basis, consent, provision_purposes):
+        for item in sorted(provision.data_items if items is None else items):
+            reasons.setdefault(item, kind)
+    return reasons
+
+
 def _problems(
     provision: ProvisionOnRecord,
     basis: BasisRecord | None,

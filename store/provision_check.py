@@ -24,10 +24,13 @@ from store.provisions import stored_bases, stored_consents
 from store.purposes import purposes_as_recorded
 
 
-async def provisions_on_record(connection: Connection | asyncpg.Pool) -> list[ProvisionOnRecord]:
-    """Every provision, with the items among its own that the subject's data holds as not
-    lawfully obtained (Art 8's flag, which APPI Art 27(2) bars from opt-out), and each of
-    those items' uses (an opt-out carries only items held for its purpose, C2)."""
+async def provisions_on_record(
+    connection: Connection | asyncpg.Pool, subject_id: str | None = None
+) -> list[ProvisionOnRecord]:
+    """Every provision (the subject's only, when given), with the items among its own that
+    the subject's data holds as not lawfully obtained (Art 8's flag, which APPI Art 27(2)
+    bars from opt-out), and each of those items' uses (an opt-out carries only items held
+    for its purpose, C2)."""
     rows = await connection.fetch(
         """SELECT p.provision_id, p.subject_id, p.partner_id, p.relationship, p.legal_basis,
                   p.data_items, p.stopped_at IS NOT NULL AS stopped,
@@ -40,7 +43,10 @@ async def provisions_on_record(connection: Connection | asyncpg.Pool) -> list[Pr
                               'past_uses', d.past_uses) ORDER BY d.item_id), '[]'::jsonb)
                      FROM personal_data d
                     WHERE d.subject_id = p.subject_id AND d.field = ANY (p.data_items)) AS held
-             FROM third_party_provisions p ORDER BY p.subject_id, p.partner_id"""
+             FROM third_party_provisions p
+            WHERE $1::text IS NULL OR p.subject_id = $1
+            ORDER BY p.subject_id, p.partner_id""",
+        subject_id,
     )
     return [
         ProvisionOnRecord(
