@@ -54,7 +54,13 @@ def _loaded(service: CenterService, tmp_path: Path, subject_id: str) -> None:
                         "name": "Taro Suzuki",
                         "email": ADDRESS,
                         "items": [
-                            {"category": c, "field": f, "value": v, "purpose": p}
+                            {
+                                "category": c,
+                                "field": f,
+                                "value": v,
+                                "purpose": p,
+                                "lawfully_obtained": True,  # N17 made it required (C1)
+                            }
                             for c, f, v, p in items
                         ],
                     }
