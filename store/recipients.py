@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from domain.holdings import Relationship
 from domain.provision_rule import held_back, standing_footing
 from store.connection import Connection
 from store.provision_check import provision_purposes, provisions_on_record
@@ -57,7 +58,7 @@ async def third_party_recipients(connection: Connection, subject_id: str) -> lis
     return [
         recipient
         for recipient, _, _ in await _standing(connection, subject_id)
-        if recipient["relationship"] == "third_party"
+        if recipient["relationship"] == Relationship.THIRD_PARTY.value
     ]
 
 
@@ -105,17 +106,17 @@ async def third_parties_named(pool: asyncpg.Pool) -> list[tuple[str, str]]:
     offer them to choose from before anyone has proved who they are. A joint use or an
     entrustment without its particulars on record stands as a third party too (N5)."""
     rows = await pool.fetch(
-        """SELECT b.partner_id, coalesce(n.name, b.partner_id) AS name, b.relationship,
-                  b.particulars
+        """SELECT b.partner_id, coalesce(n.name, b.partner_id) AS name
              FROM provision_bases b LEFT JOIN partner_names n USING (partner_id)
             ORDER BY 2, 1"""
     )
     bases = await stored_bases(pool, [row["partner_id"] for row in rows])
     named = []
     for row in rows:
-        stored = bases[row["partner_id"]].basis
-        relationship, _ = standing_footing((stored.relationship, stored.legal_basis), stored)
-        if relationship.value == "third_party":
+        if (stored := bases.get(row["partner_id"])) is None:
+            continue  # recorded since the first read: the next page shows it
+        footing = (stored.basis.relationship, stored.basis.legal_basis)
+        if standing_footing(footing, stored.basis)[0] is Relationship.THIRD_PARTY:
             named.append((row["partner_id"], row["name"]))
     return named
 

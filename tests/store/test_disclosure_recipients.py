@@ -29,7 +29,7 @@ from store.events import EventStore
 from store.intake import IntakeStore
 from store.inventory import InventoryStore
 from store.notice_facts import notice_facts
-from store.recipients import recipients_by_field, third_party_recipients
+from store.recipients import recipients_by_field, third_parties_named, third_party_recipients
 from store.sealing import vault_of
 from store.systems import replace_collected
 from tests.support.builders import EMAIL, NAME, POLICY, T0, event, mapped_field
@@ -508,3 +508,6 @@ async def test_c6_the_disclosure_names_the_recipients_the_feed_carries_to_and_th
     }
     assert group in {r["partner_id"] for r in third_parties}
     assert printer not in {r["partner_id"] for r in third_parties}
+    # The privacy center's stop form offers the same third parties to choose from.
+    offered = {partner_id for partner_id, _ in await third_parties_named(pool)}
+    assert group in offered and printer not in offered
