@@ -2,7 +2,7 @@
 `provision_findings` reports every running provision with no valid basis on record, with
 what is missing (a compliance finding for the operator, `dsr provisions check`, not a
 crash), and `may_provide` reads the same rule the other way: the items a provision may
-carry now. The `provision_feed` view (store/migrations/0016_provision_feed_basis.sql),
+carry now. The `provision_feed` view (store/migrations/0023_opt_out_purpose_items.sql),
 which is what provision to partners reads, expresses this rule in SQL;
 tests/store/test_provision_feed.py holds the two to one table of cases."""
 
