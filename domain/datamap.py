@@ -94,7 +94,9 @@ class FieldRule(_Strict):
     identifying: bool = True
     # The name a correction request gives the field (`email`, `phone`, ...).
     as_field: str | None = Field(default=None, alias="as", pattern=NAME)
-    lawfully_obtained: bool = True
+    # Article 8: whether the system obtained the field lawfully; required, as in the
+    # inventory (domain/inventory.py): a field is not presumed lawfully obtained (C9).
+    lawfully_obtained: bool
     erasure: Erasure = Erasure.SET_NULL
     suspension: Suspension = Suspension.FLAG
     correction: Correction = Correction.UPDATE
@@ -224,6 +226,13 @@ class DataMap(_Strict):
             raise LookupError(f"system {name!r} is not in the data map") from None
 
 
+# What a field must say, and why, when the map leaves it out.
+REQUIRED = {
+    "lawfully_obtained": "is required: true, or false for a field obtained by wrongful means "
+    "(Article 8); a field is not presumed lawfully obtained",
+}
+
+
 def map_problems(error: ValidationError) -> list[str]:
     """One clear line per problem of a map that does not validate, with where it is."""
     lines = []
@@ -234,5 +243,7 @@ def map_problems(error: ValidationError) -> list[str]:
             message = f"{problem['input']!r} is not one of: {problem['ctx']['expected']}"
         elif problem["type"] == "extra_forbidden":
             message = "is not a key the map knows"
+        elif problem["type"] == "missing" and problem["loc"][-1] in REQUIRED:
+            message = REQUIRED[str(problem["loc"][-1])]
         lines.append(f"{where}: {message}" if where else message)
     return lines

@@ -122,7 +122,14 @@ def disclosed_items(
             recipients=None
             if item.get("recipients") is None
             else tuple(
-                {key: str(r.get(key) or "") for key in _RECIPIENT_KEYS} for r in item["recipients"]
+                {key: str(r.get(key) or "") for key in _RECIPIENT_KEYS}
+                # Review C6: a provision on record the feed withholds, with why.
+                | (
+                    {"provided": "false", "held_back": str(r["held_back"])}
+                    if r.get("held_back")
+                    else {}
+                )
+                for r in item["recipients"]
             ),
             field_name=field_label(str(item["field"]), language),
             purpose_text=(item.get("purpose_text") or {}).get(language.value) or None,
@@ -149,7 +156,12 @@ def download_document(
                 "collection": i.collection,
                 "purpose": i.purpose,
                 "purpose_text": i.purpose_text,
-                "recipients": None if i.recipients is None else [dict(r) for r in i.recipients],
+                "recipients": None
+                if i.recipients is None
+                else [
+                    dict(r) | ({"provided": False} if r.get("held_back") else {})
+                    for r in i.recipients
+                ],
             }
             for i in items
         ],

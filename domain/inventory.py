@@ -25,6 +25,7 @@ from pydantic import (
 
 from domain.holdings import INCIDENTAL_PREFIX, ProvisionBasis, Purpose, Relationship
 from domain.inventory_registers import (
+    PROVISION_PURPOSE_REFUSED,
     ConsentEntry,
     FieldName,
     Problems,
@@ -246,9 +247,20 @@ class Inventory(Strict):
             *_repeats("provision_bases", [b.partner for b in self.provision_bases], "partner"),
         ]
         problems += self._footing_mismatches()
+        problems += self._provision_purposes_defined()
         if problems:
             raise Problems(problems)
         return self
+
+    def _provision_purposes_defined(self) -> list[tuple[str, str]]:
+        """C3: an opt-out's purpose is one that includes provision to third parties; the
+        file defining it (as incidental) would admit a sale by its own say-so."""
+        defined = {p.id for p in self.purposes}
+        return [
+            (f"provision_bases.{index}.opt_out.purpose", PROVISION_PURPOSE_REFUSED.format(purpose))
+            for index, basis in enumerate(self.provision_bases)
+            if basis.opt_out is not None and (purpose := basis.opt_out.purpose) in defined
+        ]
 
     def _footing_mismatches(self) -> list[tuple[str, str]]:
         """A provision to a partner whose footing the file records must be on that footing:

@@ -99,6 +99,15 @@ def footing_problems(
     return []
 
 
+# Why a file cannot bring a purpose that includes provision to third parties (review C3).
+PROVISION_PURPOSE_REFUSED = (
+    "{} would include provision to third parties: Article 3 lists no such purpose, and one "
+    "enters the register only through an Article 4 change or a new version of the policy, "
+    "never as a purpose incidental to Article 3's on an inventory file's say-so "
+    "(docs/policy-interpretation.md)"
+)
+
+
 class PurposeRecord(Strict):
     """A purpose of use the file defines. Article 3 lists seven purposes and "purposes
     incidental to the above usage purposes": a load may add a purpose only as incidental to
@@ -114,9 +123,14 @@ class PurposeRecord(Strict):
     judged_by: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     judged_at: AwareDatetime | None = None
     related_because: Reason | None = None
+    # Said only to be refused (C3): a purpose that includes provision to third parties is
+    # never one of Article 3's, nor incidental to them on a file's say-so.
+    includes_provision: bool = False
 
     @model_validator(mode="after")
     def _incidental(self) -> PurposeRecord:
+        if self.includes_provision:
+            raise Problems([("includes_provision", PROVISION_PURPOSE_REFUSED.format(self.id))])
         if self.id in ARTICLE_3_IDS:
             return self
         if self.incidental_to is None:

@@ -6,7 +6,11 @@ The text's shape is the policy's own (shared/seed/privacy-policy.txt): a line st
 `Article 3` (or `第3条`), the purposes one per line starting `- `, the line
 `Purposes incidental to the above usage purposes` (or one starting `上記の利用目的に付随`),
 and the next article's heading. The register's incidental purposes are written beneath
-that line, indented (`  - `); only the main list is compared when a text is posted."""
+that line, indented (`  - `). When a text is posted its main list is compared with the
+register; the incidental purposes are compared when the text lists any beneath that line (a
+text stating only Article 3's class of incidental purposes, as the policy itself does, is
+not refused for it: the register's incidental ones are published at `/purposes`). A purpose
+that includes provision to third parties is never incidental (review C3)."""
 
 from __future__ import annotations
 
@@ -59,6 +63,20 @@ def _same(text: str) -> str:
     return " ".join(folded.split())
 
 
+def incidental_of(text: str) -> tuple[str, ...]:
+    """The incidental purposes the text lists beneath Article 3's incidental line."""
+    lines = text.splitlines()
+    section = _section(lines)
+    if section is None or section.incidental_line is None:
+        return ()
+    listed = []
+    for line in lines[section.incidental_line + 1 : section.end]:
+        if not line.startswith("  - "):
+            break
+        listed.append(line[4:].strip())
+    return tuple(listed)
+
+
 def article_3_of(text: str) -> tuple[str, ...] | None:
     """The purposes the text's Article 3 lists, or None when it has no Article 3."""
     lines = text.splitlines()
@@ -68,12 +86,39 @@ def article_3_of(text: str) -> tuple[str, ...] | None:
     return tuple(lines[n][2:].strip() for n in section.listed)
 
 
-def article_3_problem(text: str, register: tuple[str, ...]) -> str | None:
+def article_3_problem(
+    text: str, register: tuple[str, ...], incidental: tuple[str, ...] = ()
+) -> str | None:
     """Why the text cannot be posted as it is: its Article 3 lists other purposes than the
-    register. A purpose is changed through Article 4 (`dsr purposes change`), which posts
-    the policy's next version itself; a text without an Article 3 does not contradict it."""
+    register, or lists incidental purposes other than the register's (`incidental`: those
+    in force; compared only when the text lists some, C3). A purpose is changed through
+    Article 4 (`dsr purposes change`), which posts the policy's next version itself; a text
+    without an Article 3 does not contradict it."""
     listed = article_3_of(text)
-    if listed is None or [_same(p) for p in listed] == [_same(p) for p in register]:
+    if listed is None:
+        return None
+    beneath = incidental_of(text)
+    if beneath and {_same(p) for p in beneath} != {_same(p) for p in incidental}:
+        added = [p for p in beneath if _same(p) not in {_same(r) for r in incidental}]
+        missing = [r for r in incidental if _same(r) not in {_same(p) for p in beneath}]
+        return (
+            "Article 3 of this text lists other incidental purposes than the purposes "
+            "register ("
+            + "; ".join(
+                part
+                for part in (
+                    f"not in the register: {' | '.join(added)}" if added else "",
+                    f"in the register but not in the text: {' | '.join(missing)}"
+                    if missing
+                    else "",
+                )
+                if part
+            )
+            + "): an incidental purpose enters the register with its relatedness judged, "
+            "and one that includes provision to third parties only through Article 4 or a "
+            "new version of the policy"
+        )
+    if [_same(p) for p in listed] == [_same(p) for p in register]:
         return None
     added = [p for p in listed if _same(p) not in {_same(r) for r in register}]
     missing = [r for r in register if _same(r) not in {_same(p) for p in listed}]

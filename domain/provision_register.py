@@ -129,6 +129,19 @@ class ConsentRecord:
 
 
 @dataclass(frozen=True)
+class ItemUses:
+    """One of the subject's items a provision names: its field and every (purpose, since)
+    it was used under, the current use last (what Article 8 judges it by)."""
+
+    field: str
+    uses: tuple[tuple[str | None, datetime], ...]
+
+    @property
+    def purpose(self) -> str | None:
+        return self.uses[-1][0] if self.uses else None
+
+
+@dataclass(frozen=True)
 class ProvisionOnRecord:
     provision_id: int
     subject_id: str
@@ -139,6 +152,9 @@ class ProvisionOnRecord:
     stopped: bool = False
     # Of `data_items`, those the subject's items of which were not lawfully obtained.
     unlawful_items: frozenset[str] = frozenset()
+    # The subject's items of `data_items`, each with its uses (an opt-out carries only
+    # those held for its purpose and never used beyond purpose, C2).
+    held: tuple[ItemUses, ...] = ()
 
 
 def _iso(day: date | None) -> str | None:

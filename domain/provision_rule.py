@@ -2,15 +2,17 @@
 `provision_findings` reports every running provision with no valid basis on record, with
 what is missing (a compliance finding for the operator, `dsr provisions check`, not a
 crash), and `may_provide` reads the same rule the other way: the items a provision may
-carry now. The `provision_feed` view (store/migrations/0016_provision_feed_basis.sql),
+carry now. The `provision_feed` view (store/migrations/0023_opt_out_purpose_items.sql),
 which is what provision to partners reads, expresses this rule in SQL;
 tests/store/test_provision_feed.py holds the two to one table of cases."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from domain.holdings import ProvisionBasis, Purpose, Relationship
 from domain.provision_register import (
@@ -21,10 +23,13 @@ from domain.provision_register import (
     OptOutMatter,
     ProvisionOnRecord,
 )
+from domain.purposes import PurposeRegister
 
 # Article 3's purposes as the policy lists them (each at its first version): none of them
 # includes provision to third parties, so none can carry an opt-out provision.
 ARTICLE_3_PURPOSE_IDS = frozenset(p.value for p in Purpose)
+# The zone an opt-out's announcement date is read in, against its purpose's start.
+POLICY_ZONE = ZoneInfo("Asia/Tokyo")
 
 
 class FindingKind(StrEnum):
@@ -35,6 +40,8 @@ class FindingKind(StrEnum):
     OPT_OUT_MATTERS_MISSING = "opt_out_matters_missing"
     OPT_OUT_PURPOSE_MISSING = "opt_out_purpose_missing"
     OPT_OUT_ITEMS_NOT_LAWFULLY_OBTAINED = "opt_out_items_not_lawfully_obtained"
+    OPT_OUT_ITEMS_BEYOND_PURPOSE = "opt_out_items_beyond_purpose"
+    OPT_OUT_ANNOUNCED_BEFORE_PURPOSE = "opt_out_announced_before_purpose"
     ENTRUSTMENT_SCOPE_MISSING = "entrustment_scope_missing"
     JOINT_USE_PARTICULARS_MISSING = "joint_use_particulars_missing"
     NO_BASIS_RECORDED = "no_basis_recorded"
@@ -55,16 +62,20 @@ class ProvisionFinding:
 Problem = tuple[FindingKind, str, frozenset[str] | None]
 
 
-def purposes_including_provision(
-    in_force: Iterable[tuple[str, int]],
-) -> frozenset[str]:
-    """The purposes in force (id, version) that may include provision to third parties:
-    any but Article 3's seven as the policy states them (their first version)."""
-    return frozenset(
-        purpose
-        for purpose, version in in_force
-        if not (purpose in ARTICLE_3_PURPOSE_IDS and version == 1)
-    )
+@dataclass(frozen=True)
+class ProvisionPurposes:
+    """Article 3's register as the opt-out rule reads it at a moment (`at`: now)."""
+
+    register: PurposeRegister
+    at: datetime
+
+
+def purposes_including_provision(register: PurposeRegister, at: datetime) -> ProvisionPurposes:
+    """What an opt-out's purpose is judged against (C2): a purpose counts only if its
+    version in force at `at` is established (domain/purposes.py) and marked as including
+    provision to third parties; none of Article 3's seven is, nor a legacy purpose without
+    a judgement, nor an incidental one like `loyalty_points`."""
+    return ProvisionPurposes(register, at)
 
 
 def footing(
@@ -81,11 +92,11 @@ def provision_findings(
     bases: Iterable[BasisRecord],
     consents: Iterable[ConsentRecord],
     *,
-    provision_purposes: Collection[str] = frozenset(),
+    provision_purposes: ProvisionPurposes | None = None,
 ) -> list[ProvisionFinding]:
     """Every provision still running with no valid basis on record, with what is missing.
-    `provision_purposes`: the purposes in force that may include provision to third
-    parties (`purposes_including_provision`); an opt-out needs one of them."""
+    `provision_purposes`: Article 3's register now (`purposes_including_provision`); an
+    opt-out needs a purpose in it that includes provision (None: no purpose does)."""
     by_partner = {b.partner_id: b for b in bases}
     by_pair = {(c.subject_id, c.partner_id): c for c in consents}
     findings: list[ProvisionFinding] = []
@@ -116,11 +127,12 @@ def may_provide(
     basis: BasisRecord | None,
     consent: ConsentRecord | None,
     *,
-    provision_purposes: Collection[str] = frozenset(),
+    provision_purposes: ProvisionPurposes | None = None,
 ) -> frozenset[str]:
     """Article 5 ¶1 read the other way: the items the provision may carry now. Nothing
     for a stopped provision or one with a problem of the whole provision; otherwise its
-    items less those a problem bars (not covered by the consent, not lawfully obtained)."""
+    items less those a problem bars (not covered by the consent, not lawfully obtained, not
+    held for the opt-out's purpose or used beyond purpose)."""
     if provision.stopped:
         return frozenset()
     barred: set[str] = set()
@@ -131,11 +143,30 @@ def may_provide(
     return provision.data_items - barred
 
 
+def held_back(
+    provision: ProvisionOnRecord,
+    basis: BasisRecord | None,
+    consent: ConsentRecord | None,
+    *,
+    provision_purposes: ProvisionPurposes | None = None,
+) -> dict[str, FindingKind]:
+    """The items of a running provision the rule withholds, each with the first problem
+    that bars it: what a disclosure names as "on record, not provided" (C6), the other
+    reading of `may_provide`."""
+    reasons: dict[str, FindingKind] = {}
+    if provision.stopped:
+        return reasons
+    for kind, _, items in _problems(provision, basis, consent, provision_purposes):
+        for item in sorted(provision.data_items if items is None else items):
+            reasons.setdefault(item, kind)
+    return reasons
+
+
 def _problems(
     provision: ProvisionOnRecord,
     basis: BasisRecord | None,
     consent: ConsentRecord | None,
-    provision_purposes: Collection[str],
+    provision_purposes: ProvisionPurposes | None,
 ) -> list[Problem]:
     relationship, legal_basis = footing(provision, basis)
     problems: list[Problem] = []
@@ -238,7 +269,9 @@ def _consent_problems(provision: ProvisionOnRecord, consent: ConsentRecord | Non
 
 
 def _opt_out_problems(
-    provision: ProvisionOnRecord, basis: BasisRecord | None, provision_purposes: Collection[str]
+    provision: ProvisionOnRecord,
+    basis: BasisRecord | None,
+    provision_purposes: ProvisionPurposes | None,
 ) -> list[Problem]:
     problems: list[Problem] = []
     if basis is None or basis.commission_notified_at is None:
@@ -271,16 +304,7 @@ def _opt_out_problems(
             )
         )
     purpose = basis.provision_purpose if basis is not None else None
-    if purpose is None or purpose not in provision_purposes:
-        problems.append(
-            (
-                FindingKind.OPT_OUT_PURPOSE_MISSING,
-                "opt-out provision, but no purpose of use in force in Article 3's register "
-                "includes provision to third parties"
-                + (f" ({purpose} does not)" if purpose is not None else ""),
-                None,
-            )
-        )
+    problems += _opt_out_purpose_problems(provision, basis, purpose, provision_purposes)
     unlawful = provision.data_items & provision.unlawful_items
     if unlawful:
         problems.append(
@@ -289,6 +313,63 @@ def _opt_out_problems(
                 "not lawfully obtained, so not provided by opt-out (APPI Art 27(2)): "
                 + ", ".join(sorted(unlawful)),
                 unlawful,
+            )
+        )
+    return problems
+
+
+def _opt_out_purpose_problems(
+    provision: ProvisionOnRecord,
+    basis: BasisRecord | None,
+    purpose: str | None,
+    provision_purposes: ProvisionPurposes | None,
+) -> list[Problem]:
+    """Article 5 ¶1's first matter (C2, C3): a purpose of use in force, established and
+    marked as including provision; its matters announced on or after the purpose began to
+    include it; and only items held for that very purpose and never used beyond purpose
+    (Article 8, every use counted: relabelling does not wash out a past use)."""
+    register = provision_purposes.register if provision_purposes else None
+    at = provision_purposes.at if provision_purposes else None
+    version = register.providing(purpose, at) if register and at else None
+    if purpose is None or register is None or version is None:
+        return [
+            (
+                FindingKind.OPT_OUT_PURPOSE_MISSING,
+                "opt-out provision, but no purpose of use in force in Article 3's register "
+                "includes provision to third parties"
+                + (
+                    f" ({purpose} is not established there as one that does)"
+                    if purpose is not None
+                    else ""
+                ),
+                None,
+            )
+        ]
+    problems: list[Problem] = []
+    since = register.providing_since(purpose) or version.effective_from
+    announced = basis.matters_announced_at if basis else None
+    if announced is not None and announced < since.astimezone(POLICY_ZONE).date():
+        problems.append(
+            (
+                FindingKind.OPT_OUT_ANNOUNCED_BEFORE_PURPOSE,
+                f"opt-out matters announced on {announced:%Y-%m-%d}, before {purpose} "
+                f"included provision to third parties ({since.astimezone(POLICY_ZONE):%Y-%m-%d})",
+                None,
+            )
+        )
+    beyond = frozenset(
+        item.field
+        for item in provision.held
+        if item.field in provision.data_items
+        and (item.purpose != purpose or not register.within_every_use(item.uses))
+    )
+    if beyond:
+        problems.append(
+            (
+                FindingKind.OPT_OUT_ITEMS_BEYOND_PURPOSE,
+                f"not held for {purpose}, or used beyond purpose (Article 8), so not "
+                "provided by opt-out: " + ", ".join(sorted(beyond)),
+                beyond,
             )
         )
     return problems

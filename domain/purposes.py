@@ -87,6 +87,10 @@ class PurposeVersion:
     text_ja: str | None = None
     judged_by: str | None = None  # who judged an incidental purpose related (Article 3)
     change_id: str | None = None  # the Article 4 change that made this version
+    # Article 5 ¶1's first opt-out matter: the purpose includes provision to third parties.
+    # Marked explicitly, never inferred; it enters the register only through Article 4 or
+    # a new version of the policy, never as incidental on a file's say-so (C2, C3).
+    includes_provision: bool = False
 
     def in_force(self, at: datetime) -> bool:
         return self.effective_from <= at and (self.superseded_at is None or at < self.superseded_at)
@@ -171,6 +175,27 @@ class PurposeRegister:
         """Every (purpose, since) an item was used under was within purpose then: relabelling
         an item does not wash out its past use (Article 8)."""
         return all(self.within_purpose(purpose, since) for purpose, since in uses)
+
+    def providing(self, purpose_id: str | None, at: datetime) -> PurposeVersion | None:
+        """The version of `purpose_id` in force at `at` if it is established and includes
+        provision to third parties: what an opt-out provision needs (Article 5 ¶1)."""
+        version = self.in_force(purpose_id, at) if purpose_id else None
+        if version is None or not (version.established and version.includes_provision):
+            return None
+        return version
+
+    def providing_since(self, purpose_id: str) -> datetime | None:
+        """Since when `purpose_id` has included provision to third parties: the start of
+        its first established version that does (an opt-out's matters are announced on or
+        after it, C3)."""
+        return min(
+            (
+                v.effective_from
+                for v in self.versions
+                if v.purpose_id == purpose_id and v.established and v.includes_provision
+            ),
+            default=None,
+        )
 
     def article_3_list(self) -> tuple[str, ...]:
         """Article 3's purposes as the register holds them now, in the policy's order: the

@@ -3,8 +3,10 @@
 A person names a recipient as the disclosure of their personal information names it (Article
 6): by its name ("Ad Network Inc.", 「株式会社アドネット」) or by its id (`ad-network-1`), or asks
 for provision to every third party to stop. A name is matched whole, ignoring case, width
-(full-width and half-width letters) and runs of spaces; it is never split. Text that
-matches no recipient on record is only that: no claim is made about whom it means.
+(full-width and half-width letters), runs of spaces and punctuation at its end ("Ad
+Network Inc" is "Ad Network Inc.", 「株式会社アドネット。」 is 「株式会社アドネット」); it is
+never split. Text that matches no recipient on record is only that: no claim is made about
+whom it means.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from dataclasses import dataclass
 
 
 def _key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    key = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    while key and unicodedata.category(key[-1]).startswith("P"):
+        key = key[:-1].rstrip()
+    return key
 
 
 @dataclass(frozen=True)

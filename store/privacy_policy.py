@@ -72,10 +72,22 @@ async def post_policy(
     async with pool.acquire() as connection, connection.transaction():
         await connection.execute("SELECT pg_advisory_xact_lock($1)", _POSTING_LOCK)
         register = await purposes_as_recorded(connection)
-        problem = article_3_problem(readable, register.article_3_list())
+        problem = article_3_problem(
+            readable, register.article_3_list(), incidental_in_force(register)
+        )
         if problem is not None:
             raise PostingRefused(problem)
         return await _post(connection, text, posted_at, effective_at, posted_by, None)
+
+
+def incidental_in_force(register: PurposeRegister) -> tuple[str, ...]:
+    """The register's established incidental purposes now, as the policy's text lists them
+    beneath Article 3's incidental line."""
+    return tuple(
+        v.text
+        for v in register.versions
+        if v.superseded_at is None and v.incidental_to is not None and v.established
+    )
 
 
 async def post_for_purpose_change(
@@ -96,12 +108,7 @@ async def post_for_purpose_change(
     )
     if latest is None or latest["text"] is None:
         return None
-    incidental = tuple(
-        v.text
-        for v in register.versions
-        if v.superseded_at is None and v.incidental_to is not None and v.established
-    )
-    text = with_article_3(latest["text"], register.article_3_list(), incidental)
+    text = with_article_3(latest["text"], register.article_3_list(), incidental_in_force(register))
     try:
         return await _post(connection, text.encode(), at, None, actor, change_id)
     except PostingRefused:

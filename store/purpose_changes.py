@@ -78,8 +78,10 @@ async def apply_change(
         )
         await connection.execute(
             """INSERT INTO purposes (purpose_id, version, text, incidental_to, effective_from,
-                                     change_id, text_ja, judged_by, judged_at, judgement)
-               SELECT $1, $2, $3, $4, $5, $6, $7, judged_by, judged_at, judgement
+                                     change_id, text_ja, judged_by, judged_at, judgement,
+                                     includes_provision)
+               SELECT $1, $2, $3, $4, $5, $6, $7, judged_by, judged_at, judgement,
+                      includes_provision
                  FROM purposes WHERE purpose_id = $1 AND version = $8""",
             following.purpose_id,
             following.version,

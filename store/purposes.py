@@ -63,7 +63,7 @@ async def incidental_purposes(connection: Connection | asyncpg.Pool, purpose_id:
 async def load_register(connection: Connection | asyncpg.Pool) -> PurposeRegister:
     rows = await connection.fetch(
         """SELECT purpose_id, version, text, effective_from, superseded_at, incidental_to,
-                  text_ja, judged_by, change_id
+                  text_ja, judged_by, change_id, includes_provision
              FROM purposes ORDER BY purpose_id, version"""
     )
     return PurposeRegister.of(
@@ -77,6 +77,7 @@ async def load_register(connection: Connection | asyncpg.Pool) -> PurposeRegiste
             r["text_ja"],
             r["judged_by"],
             r["change_id"],
+            r["includes_provision"],
         )
         for r in rows
     )

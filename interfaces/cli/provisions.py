@@ -2,7 +2,7 @@
 basis on record under Article 5 (domain/provision_rule.py), as a compliance finding. The
 check changes nothing; what it finds is already kept from partners, since the
 `provision_feed` view, which is what provision to partners reads, carries only what the
-same rule allows (migration 0016).
+same rule allows (migration 0023).
 
 Exit status: 0 when every running provision has its basis on record; 3 when there are
 findings (as an audit that found something, `dsr audit`), with the findings on standard

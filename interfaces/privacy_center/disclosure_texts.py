@@ -50,6 +50,30 @@ DISCLOSURE_EN: dict[str, str] = {
     "disclosure.basis.cooperation_with_authorities": "cooperation with a national agency or "
     "local government under laws and regulations",
     "disclosure.basis.not_third_party": "not a third party (Article 5, second paragraph)",
+    # Review C6: a provision on record that the feed withholds from the partner, and why.
+    "disclosure.held_back": "on record, but not provided: {reason}",
+    "disclosure.held_back.no_consent": "no consent of yours is on record",
+    "disclosure.held_back.consent_withdrawn": "you withdrew your consent",
+    "disclosure.held_back.consent_not_covering_items": "your consent does not cover this item",
+    "disclosure.held_back.opt_out_no_commission_notification": "the Personal Information "
+    "Protection Commission was not notified",
+    "disclosure.held_back.opt_out_matters_missing": "the matters Article 5 requires were not "
+    "all announced in advance",
+    "disclosure.held_back.opt_out_purpose_missing": "no purpose of use includes provision to "
+    "third parties",
+    "disclosure.held_back.opt_out_items_not_lawfully_obtained": "this item was not lawfully "
+    "obtained",
+    "disclosure.held_back.opt_out_items_beyond_purpose": "this item is not used for the "
+    "purpose that includes the provision",
+    "disclosure.held_back.opt_out_announced_before_purpose": "the provision was announced "
+    "before its purpose of use included it",
+    "disclosure.held_back.entrustment_scope_missing": "the scope of the entrustment is not on "
+    "record",
+    "disclosure.held_back.joint_use_particulars_missing": "what joint use must make known is "
+    "not on record",
+    "disclosure.held_back.no_basis_recorded": "no basis for the provision is on record",
+    "disclosure.held_back.footing_differs": "the basis on record differs",
+    "disclosure.held_back.use_suspended": "its use is suspended",
 }
 
 DISCLOSURE_JA: dict[str, str] = {
@@ -100,4 +124,26 @@ DISCLOSURE_JA: dict[str, str] = {
     "disclosure.basis.cooperation_with_authorities": "法令に基づく国の機関または地方公共団体への"
     "協力",
     "disclosure.basis.not_third_party": "第三者に該当しない（第5条第2項）",
+    # Review C6: a provision on record that the feed withholds from the partner, and why.
+    "disclosure.held_back": "記録上の提供先ですが、提供しておりません（{reason}）",
+    "disclosure.held_back.no_consent": "お客様の同意の記録がないため",
+    "disclosure.held_back.consent_withdrawn": "お客様が同意を撤回されたため",
+    "disclosure.held_back.consent_not_covering_items": "お客様の同意がこの項目に及ばないため",
+    "disclosure.held_back.opt_out_no_commission_notification": "個人情報保護委員会への届出が"
+    "ないため",
+    "disclosure.held_back.opt_out_matters_missing": "第5条が定める事項の事前の通知・公表が"
+    "そろっていないため",
+    "disclosure.held_back.opt_out_purpose_missing": "第三者提供を含む利用目的がないため",
+    "disclosure.held_back.opt_out_items_not_lawfully_obtained": "この項目は適正に取得された"
+    "ものではないため",
+    "disclosure.held_back.opt_out_items_beyond_purpose": "この項目は提供を含む利用目的で"
+    "利用しているものではないため",
+    "disclosure.held_back.opt_out_announced_before_purpose": "提供の公表が、利用目的に提供が"
+    "含まれる前になされたため",
+    "disclosure.held_back.entrustment_scope_missing": "委託の範囲の記録がないため",
+    "disclosure.held_back.joint_use_particulars_missing": "共同利用について事前にお知らせ"
+    "すべき事項の記録がないため",
+    "disclosure.held_back.no_basis_recorded": "提供の根拠の記録がないため",
+    "disclosure.held_back.footing_differs": "記録上の提供の根拠と異なるため",
+    "disclosure.held_back.use_suspended": "利用を停止しているため",
 }

@@ -59,7 +59,7 @@ def _loaded(service: CenterService, tmp_path: Path, subject_id: str) -> None:
                                 "field": f,
                                 "value": v,
                                 "purpose": p,
-                                "lawfully_obtained": True,
+                                "lawfully_obtained": True,  # N17 made it required (C1)
                             }
                             for c, f, v, p in items
                         ],

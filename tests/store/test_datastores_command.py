@@ -104,7 +104,14 @@ async def test_a_map_that_does_not_validate_is_refused_one_line_a_problem(
     collections = document["systems"]["customer-db"]["collections"]
     collections["customers"]["fields"]["email"]["category"] = "contacts"
     collections["orphans"] = {
-        "fields": {"x": {"column": "x", "category": "history", "purposes": ["billing"]}},
+        "fields": {
+            "x": {
+                "column": "x",
+                "category": "history",
+                "purposes": ["billing"],
+                "lawfully_obtained": True,
+            }
+        },
         "suspension_flag": "processing_restricted",
     }
     bad = tmp_path / "bad.yaml"

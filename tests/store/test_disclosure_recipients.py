@@ -29,6 +29,7 @@ from store.events import EventStore
 from store.intake import IntakeStore
 from store.inventory import InventoryStore
 from store.notice_facts import notice_facts
+from store.recipients import recipients_by_field, third_parties_named, third_party_recipients
 from store.sealing import vault_of
 from store.systems import replace_collected
 from tests.support.builders import EMAIL, NAME, POLICY, T0, event, mapped_field
@@ -108,12 +109,16 @@ async def test_the_example_discloses_history_and_characteristic_items_with_their
     }
     assert {item["placement"] for item in shown["items"]} == {"disclosed"}
     broker, ad_network = partner("data-broker-2", unique), partner("ad-network-1", unique)
+    # C3, C6: the example's broker opt-out stands on no purpose that includes provision,
+    # so the feed carries nothing to it, and the disclosure says so.
     assert items["browsing_history"]["recipients"] == [
         {
             "partner_id": broker,
             "name": "Data Broker Co., Ltd.",
             "relationship": "third_party",
             "basis": "opt_out_notified",
+            "provided": False,
+            "held_back": "opt_out_purpose_missing",
         }
     ]
     assert items["interest_segment"]["recipients"] == [
@@ -448,3 +453,61 @@ async def test_a_system_field_mapped_as_not_identifying_is_held_so(
         ("characteristic", True),
         ("history", False),
     ]
+
+
+async def test_c6_the_disclosure_names_the_recipients_the_feed_carries_to_and_those_withheld(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    """C6 (review of issue 24): the disclosure's recipients follow the feed's rule. An item
+    the consent does not cover, an item whose use is suspended, and a joint use without its
+    particulars (shown as the third party it stands as, N5) are named as provisions on
+    record not provided, with why; what the feed carries is named as before; and the stop
+    form's list takes the joint user without particulars as a third party."""
+    data = example(unique)
+    group = partner("group-company", unique)
+    for basis in data["provision_bases"]:
+        if basis["partner"] == group:
+            basis["joint_use"] = {"items": "name, e-mail address and login history"}
+    data["subjects"][0]["consents"][0]["items"] = ["interest_segment"]
+    await InventoryStore(pool).load(parse_inventory(data))
+    sid = f"user-42-{unique}"
+    await pool.execute(
+        "UPDATE personal_data SET suspended_at = now() WHERE subject_id = $1 AND field = $2",
+        sid,
+        "address",
+    )
+    async with pool.acquire() as connection:
+        by_field = await recipients_by_field(connection, sid)
+        third_parties = await third_party_recipients(connection, sid)
+    fed = {
+        (row["partner_id"], row["field"])
+        for row in await pool.fetch(
+            "SELECT partner_id, field FROM provision_feed WHERE subject_id = $1", sid
+        )
+    }
+    named = {
+        (r["partner_id"], field): r.get("held_back")
+        for field, recipients in by_field.items()
+        for r in recipients
+    }
+    # Every recipient named as provided is one the feed carries the item to, and back.
+    assert {pair for pair, why in named.items() if why is None} == fed
+    ads, printer = partner("ad-network-1", unique), partner("mail-printer", unique)
+    assert named[(ads, "interest_segment")] is None
+    assert named[(ads, "purchases")] == "consent_not_covering_items"
+    assert named[(printer, "address")] == "use_suspended"
+    assert named[(printer, "name")] is None
+    [joint] = [r for r in by_field["login_history"] if r["partner_id"] == group]
+    assert joint == {
+        "partner_id": group,
+        "name": "Example Group Co., Ltd.",
+        "relationship": "third_party",
+        "basis": "not_third_party",
+        "provided": False,
+        "held_back": "joint_use_particulars_missing",
+    }
+    assert group in {r["partner_id"] for r in third_parties}
+    assert printer not in {r["partner_id"] for r in third_parties}
+    # The privacy center's stop form offers the same third parties to choose from.
+    offered = {partner_id for partner_id, _ in await third_parties_named(pool)}
+    assert group in offered and printer not in offered

@@ -16,6 +16,7 @@ import pytest
 
 from domain.events import EventType
 from domain.inventory import HeldItemRecord, Inventory, parse_inventory
+from domain.provision_rule import FindingKind
 from domain.requests import DataCategory, parse_submission
 from interfaces.cli import inventory as cli_inventory
 from runtime.settings import Settings
@@ -23,6 +24,7 @@ from service.requests import Refused, Unavailable
 from store.events import EventStore
 from store.intake import IntakeStore
 from store.inventory import InventoryLoad, InventoryStore
+from store.provision_check import check_provisions
 from store.sealing import ERASED, key_of, vault_of
 from store.shredding import shred_subject_key
 from tests.support.builders import POLICY, T0, event
@@ -37,12 +39,12 @@ FIRST_LOAD = InventoryLoad(
     subjects_added=2,
     items_added=19,
     provisions_added=7,
-    purposes_added=2,
+    purposes_added=1,  # C3: no purpose that includes provision comes by a file
     bases_added=6,
     consents_added=1,
 )
-RECORDS = 2 + 19 + 7 + 2 + 6 + 1
-REGISTERS = 2 + 6 + 1
+RECORDS = 2 + 19 + 7 + 1 + 6 + 1
+REGISTERS = 1 + 6 + 1
 
 
 async def snapshot(pool: asyncpg.Pool, *subject_ids: str) -> dict[str, list[dict]]:
@@ -502,7 +504,7 @@ async def test_the_command_loads_and_says_what_it_did(
     await cli_inventory.run(command(["inventory", "load", str(file)]), settings)
     assert capsys.readouterr().out == (
         f"inventory {file} loaded: subjects 2 added, 0 changed; items 19 added, 0 changed; "
-        "provisions 7 added, 0 changed; purposes 2 added; provision bases 6 added, 0 changed; "
+        "provisions 7 added, 0 changed; purposes 1 added; provision bases 6 added, 0 changed; "
         "consents 1 added, 0 changed; 0 unchanged\n"
     )
     await cli_inventory.run(command(["--output", "json", "inventory", "load", str(file)]), settings)
@@ -565,7 +567,7 @@ async def test_the_command_refuses_a_file_that_would_change_a_purpose(
         f"{file}: conflicts with the registers (1 problem); nothing was loaded"
     )
     assert capsys.readouterr().err.startswith(
-        "dsr: refused inventory: purposes.2: billing is in the register already with another "
+        "dsr: refused inventory: purposes.1: billing is in the register already with another "
         "text (version 1); a purpose is changed by Article 4's procedure, `dsr purposes "
         "change`, not by a load\n"
     )
@@ -573,4 +575,29 @@ async def test_the_command_refuses_a_file_that_would_change_a_purpose(
         "subjects": [],
         "personal_data": [],
         "third_party_provisions": [],
+    }
+
+
+async def test_c3_the_examples_opt_out_stands_on_nothing_and_the_feed_carries_nothing_to_it(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    """C3 (review of issue 24): the example no longer brings a sale to partners as an
+    "incidental" purpose, so its data broker's opt-out names a purpose Article 3's register
+    does not hold: `dsr provisions check` finds it (`opt_out_purpose_missing`) and the
+    feed carries nothing to the broker, while the consented ad network still gets what the
+    consent covers."""
+    await InventoryStore(pool).load(parse_inventory(example(unique)))
+    subject = f"user-42-{unique}"
+    broker, ads = partner("data-broker-2", unique), partner("ad-network-1", unique)
+    findings = [f for f in await check_provisions(pool) if f.subject_id == subject]
+    assert [(f.partner_id, f.kind) for f in findings] == [
+        (broker, FindingKind.OPT_OUT_PURPOSE_MISSING)
+    ]
+    fed = await pool.fetch(
+        "SELECT partner_id, field FROM provision_feed WHERE subject_id = $1", subject
+    )
+    assert not any(row["partner_id"] == broker for row in fed)
+    assert {row["field"] for row in fed if row["partner_id"] == ads} == {
+        "interest_segment",
+        "purchases",
     }

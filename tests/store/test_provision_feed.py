@@ -1,7 +1,8 @@
-"""The `provision_feed` view, which is what provision to partners reads (migration 0016),
+"""The `provision_feed` view, which is what provision to partners reads (migration 0023),
 carries only what Article 5 gives a basis for, by the rule of domain/provision_rule.py:
 the review's probe (S) of N1 reproduced through the real inventory load, the withdrawal of
-a consent ending a provision, and the view held to `may_provide` on one table of cases."""
+a consent ending a provision, and the view held to `may_provide` on one table of cases,
+among them the opt-out's purpose and items (review of issue 24: C2, C3)."""
 
 from __future__ import annotations
 
@@ -12,24 +13,27 @@ import asyncpg
 from domain.holdings import ProvisionBasis, Relationship
 from domain.inventory import parse_inventory
 from domain.provision_register import BasisRecord, OptOutMatter
-from domain.provision_rule import may_provide, purposes_including_provision
+from domain.provision_rule import may_provide
 from store.inventory import InventoryStore
-from store.provision_check import provisions_on_record, purposes_in_force
+from store.provision_check import provision_purposes, provisions_on_record
 from store.provisions import (
     record_basis,
     stored_bases,
     stored_consents,
     withdraw_standing_consents,
 )
+from tests.support.purposes import define_in_register
 
 GIVEN = "2026-05-10T10:00:00+09:00"
 WITHDRAWN = "2026-06-01T00:00:00Z"
 MATTERS = [m.value for m in OptOutMatter]
-# Article 5 ¶1's first matter: a purpose of use in force that includes the provision.
-PROVIDING = {
-    "id": "partners_provision",
-    "text": "To provide users' contact details to marketing partners (provision to third parties)",
-}
+# The test's own purposes (each renamed per test: the register is shared), as their routes
+# leave them in the register (tests/support/purposes.py): `providing` includes provision to
+# third parties and entered through Article 4 (from 2026-03-01); `unrelated` is incidental
+# to billing, judged, and does not include provision (as `loyalty_points`); `unjudged` is a
+# legacy purpose marked as including provision but recorded without a judgement.
+PROVIDING, UNRELATED, UNJUDGED = "providing", "unrelated", "unjudged"
+OWN_PURPOSES = (PROVIDING, UNRELATED, UNJUDGED)
 JOINT = {
     "items": "e-mail address",
     "scope_of_joint_users": "group companies",
@@ -41,18 +45,22 @@ OPT_OUT = {
     "matters": MATTERS,
     "announced_at": "2026-04-01",
     "commission_notified_at": "2026-04-15",
-    "purpose": PROVIDING["id"],
+    "purpose": PROVIDING,
 }
 
 # Each case: the partner's name, its provision (relationship, basis, items), the footing on
 # record (None: none), the subject's consent to it (None: none), and what the feed carries.
+# The subject's items: email (held to respond to inquiries), segment (provide_service),
+# phone (held for `providing` since after it began), browsing (for `providing`, not
+# lawfully obtained), habits (for `providing`, used so since before it began: beyond
+# purpose), points (for `unrelated`), legacy (for `unjudged`).
 CASES: list[tuple[str, tuple[str, str, list[str]], dict[str, Any] | None, Any, set[str]]] = [
     # N1: the review's probe (S).
     ("adnet", ("third_party", "consent", ["email", "segment"]), {}, None, set()),
     ("broker", ("third_party", "consent", ["browsing"]), {}, "withdrawn", set()),
     (
         "optco",
-        ("third_party", "opt_out_notified", ["email"]),
+        ("third_party", "opt_out_notified", ["phone"]),
         {"opt_out": OPT_OUT | {"commission_notified_at": None}},
         None,
         set(),
@@ -71,16 +79,23 @@ CASES: list[tuple[str, tuple[str, str, list[str]], dict[str, Any] | None, Any, s
     ("partial", ("third_party", "consent", ["email", "segment"]), {}, ["email"], {"email"}),
     (
         "okbroker",
-        ("third_party", "opt_out_notified", ["email", "browsing"]),
+        ("third_party", "opt_out_notified", ["phone"]),
         {"opt_out": OPT_OUT},
         None,
-        {"email"},  # N10: browsing was not lawfully obtained (APPI Art 27(2))
+        {"phone"},
+    ),
+    (
+        "unlawfulbroker",
+        ("third_party", "opt_out_notified", ["phone", "browsing"]),
+        {"opt_out": OPT_OUT},
+        None,
+        {"phone"},  # N10: browsing was not lawfully obtained (APPI Art 27(2))
     ),
     ("police", ("third_party", "cooperation_with_authorities", ["email"]), {}, None, {"email"}),
     # N10: no purpose that includes provision, or one of Article 3's seven.
     (
         "nopurpose",
-        ("third_party", "opt_out_notified", ["email"]),
+        ("third_party", "opt_out_notified", ["phone"]),
         {"opt_out": OPT_OUT | {"purpose": None}},
         None,
         set(),
@@ -94,8 +109,46 @@ CASES: list[tuple[str, tuple[str, str, list[str]], dict[str, Any] | None, Any, s
     ),
     (
         "fewmatters",
-        ("third_party", "opt_out_notified", ["email"]),
+        ("third_party", "opt_out_notified", ["phone"]),
         {"opt_out": OPT_OUT | {"matters": MATTERS[:4]}},
+        None,
+        set(),
+    ),
+    # C2: an unrelated purpose, an unjudged one, an item held for another purpose, an item
+    # used beyond purpose.
+    (
+        "unrelatedpurpose",
+        ("third_party", "opt_out_notified", ["points"]),
+        {"opt_out": OPT_OUT | {"purpose": UNRELATED}},
+        None,
+        set(),
+    ),
+    (
+        "unjudgedpurpose",
+        ("third_party", "opt_out_notified", ["legacy"]),
+        {"opt_out": OPT_OUT | {"purpose": UNJUDGED}},
+        None,
+        set(),
+    ),
+    (
+        "otheritem",
+        ("third_party", "opt_out_notified", ["email", "phone"]),
+        {"opt_out": OPT_OUT},
+        None,
+        {"phone"},
+    ),
+    (
+        "beyonditem",
+        ("third_party", "opt_out_notified", ["habits", "phone"]),
+        {"opt_out": OPT_OUT},
+        None,
+        {"phone"},
+    ),
+    # C3: matters announced before the purpose included provision.
+    (
+        "earlyannounce",
+        ("third_party", "opt_out_notified", ["phone"]),
+        {"opt_out": OPT_OUT | {"announced_at": "2026-02-20"}},
         None,
         set(),
     ),
@@ -123,9 +176,41 @@ CASES: list[tuple[str, tuple[str, str, list[str]], dict[str, Any] | None, Any, s
 ]
 
 
+def own(purpose: str, unique: str) -> str:
+    """The test's own purpose as the register holds it for this test."""
+    return f"{purpose}_{unique}" if purpose in OWN_PURPOSES else purpose
+
+
+async def register_purposes(pool: asyncpg.Pool, unique: str) -> None:
+    """The test's purposes, each as its route leaves it (C1: set up before the load, since
+    a load may not bring a purpose that includes provision, C3)."""
+    await define_in_register(
+        pool,
+        own(PROVIDING, unique),
+        "To provide users' contact details to marketing partners",
+        includes_provision=True,
+        change_id=f"chg-{unique}",
+    )
+    await define_in_register(
+        pool,
+        own(UNRELATED, unique),
+        "To grant users loyalty points for their purchases",
+        incidental_to="billing",
+        judged_by="admin",
+    )
+    await define_in_register(
+        pool,
+        own(UNJUDGED, unique),
+        "To share users' data with partners",
+        includes_provision=True,
+        incidental_to="provide_service",
+    )
+
+
 def case_inventory(unique: str) -> dict[str, Any]:
     """One subject of the test's own provided to every partner of CASES, through the real
-    inventory file: items e-mail, segment and browsing (not lawfully obtained)."""
+    inventory file: its items as CASES' comment lists them, each saying how it was obtained
+    (N17); the purposes are the register's (`register_purposes`), not the file's."""
     bases: list[dict[str, Any]] = []
     provisions: list[dict[str, Any]] = []
     consents: list[dict[str, Any]] = []
@@ -150,9 +235,23 @@ def case_inventory(unique: str) -> dict[str, Any]:
     for base in bases:
         opt_out = base.get("opt_out")
         if opt_out is not None:
-            base["opt_out"] = {k: v for k, v in opt_out.items() if v is not None}
+            base["opt_out"] = {
+                k: own(v, unique) if k == "purpose" else v
+                for k, v in opt_out.items()
+                if v is not None
+            }
+
+    def item(category: str, field: str, purpose: str, **more: Any) -> dict[str, Any]:
+        value = f"{field} of Jiro"
+        return {
+            "category": category,
+            "field": field,
+            "value": value,
+            "purpose": own(purpose, unique),
+            "lawfully_obtained": True,
+        } | more
+
     return {
-        "purposes": [PROVIDING],
         "provision_bases": bases,
         "subjects": [
             {
@@ -160,19 +259,12 @@ def case_inventory(unique: str) -> dict[str, Any]:
                 "name": "Jiro Sato",
                 "email": f"jiro-{unique}@example.jp",
                 "items": [
-                    {
-                        "category": "characteristic",
-                        "field": "segment",
-                        "value": "frequent buyer",
-                        "purpose": "provide_service",
-                    },
-                    {
-                        "category": "history",
-                        "field": "browsing",
-                        "value": "/shop/bikes",
-                        "purpose": "provide_service",
-                        "lawfully_obtained": False,
-                    },
+                    item("characteristic", "segment", "provide_service"),
+                    item("contact", "phone", PROVIDING, used_at="2026-03-15T00:00:00+09:00"),
+                    item("history", "browsing", PROVIDING, lawfully_obtained=False),
+                    item("history", "habits", PROVIDING, used_at="2026-01-15T00:00:00+09:00"),
+                    item("transaction", "points", UNRELATED),
+                    item("history", "legacy", UNJUDGED),
                 ],
                 "provisions": provisions,
                 "consents": consents,
@@ -204,7 +296,7 @@ async def by_rule(pool: asyncpg.Pool, unique: str) -> set[tuple[str, str]]:
         provisions = [p for p in await provisions_on_record(connection) if p.subject_id == subject]
         bases = await stored_bases(connection, [p.partner_id for p in provisions])
         consents = await stored_consents(connection, [subject])
-        purposes = purposes_including_provision(await purposes_in_force(connection))
+        purposes = await provision_purposes(connection)
     allowed: set[tuple[str, str]] = set()
     for provision in provisions:
         basis = bases.get(provision.partner_id)
@@ -225,7 +317,11 @@ async def test_n1_the_feed_carries_nothing_without_a_basis_and_the_valid_ones(
 ) -> None:
     """N1 (the review's probe S): a consent provision with no consent, one whose consent
     was withdrawn, and an opt-out with no Commission date are absent from the feed; the
-    provisions with a valid basis are there, each with the items it may carry."""
+    provisions with a valid basis are there, each with the items it may carry. C2, C3: an
+    opt-out on an unrelated or unjudged purpose, or announced before its purpose included
+    provision, carries nothing; one carries neither an item held for another purpose nor
+    one used beyond purpose."""
+    await register_purposes(pool, unique)
     await InventoryStore(pool).load(parse_inventory(case_inventory(unique)))
     carried = await fed(pool, unique)
     expected = {(name, item) for name, *_, items in CASES for item in items}
@@ -233,13 +329,19 @@ async def test_n1_the_feed_carries_nothing_without_a_basis_and_the_valid_ones(
     for absent in ("adnet", "broker", "optco"):
         assert not any(partner == absent for partner, _ in carried), absent
     assert {("okads", "email"), ("okads", "segment"), ("police", "email")} <= carried
+    for absent in ("unrelatedpurpose", "unjudgedpurpose", "earlyannounce"):
+        assert not any(partner == absent for partner, _ in carried), absent
+    for broker in ("otheritem", "beyonditem", "unlawfulbroker"):
+        assert {item for partner, item in carried if partner == broker} == {"phone"}, broker
 
 
 async def test_n1_the_view_and_the_domain_rule_agree_on_every_case(
     pool: asyncpg.Pool, unique: str
 ) -> None:
     """N1: the rule lives in domain/provision_rule.py; the view states it in SQL. On the
-    table of cases, and after each change of the records, both allow exactly the same."""
+    table of cases, and after each change of the records, both allow exactly the same
+    (C2: the opt-out's purpose and items too)."""
+    await register_purposes(pool, unique)
     await InventoryStore(pool).load(parse_inventory(case_inventory(unique)))
     assert await fed(pool, unique) == await by_rule(pool, unique)
     subject = f"sub-{unique}"
@@ -281,6 +383,7 @@ async def test_n1_a_withdrawal_on_record_stops_the_provision(
 ) -> None:
     """N1: a consent withdrawn (by a stop request here; by a file in the probe) ends what
     the feed carries to that partner, and only a consent given later brings it back."""
+    await register_purposes(pool, unique)
     store = InventoryStore(pool)
     data = case_inventory(unique)
     await store.load(parse_inventory(data))

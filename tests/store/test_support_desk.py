@@ -49,17 +49,20 @@ SYSTEM = System.model_validate(
                         "column": "subject",
                         "category": "history",
                         "purposes": ["respond_to_inquiries"],
+                        "lawfully_obtained": True,
                     },
                     "body": {
                         "column": "body",
                         "category": "history",
                         "purposes": ["respond_to_inquiries"],
+                        "lawfully_obtained": True,
                         "erasure": "mask",
                     },
                     "contact_email": {
                         "column": "contact_email",
                         "category": "contact",
                         "purposes": ["respond_to_inquiries"],
+                        "lawfully_obtained": True,
                         "identifies": True,
                         "as": "email",
                         "erasure": "mask",
@@ -73,6 +76,7 @@ SYSTEM = System.model_validate(
                         "column": "transcript",
                         "category": "history",
                         "purposes": ["respond_to_inquiries"],
+                        "lawfully_obtained": True,
                         "erasure": "delete_row",
                     }
                 },

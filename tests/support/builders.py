@@ -121,5 +121,11 @@ def event(
 
 def mapped_field(column: str, **rules: Any) -> dict[str, Any]:
     """A field of a data map (domain/datamap.py) as YAML gives it: contact information
-    used for billing unless `rules` say otherwise."""
-    return {"column": column, "category": "contact", "purposes": ["billing"], **rules}
+    used for billing, lawfully obtained, unless `rules` say otherwise."""
+    return {
+        "column": column,
+        "category": "contact",
+        "purposes": ["billing"],
+        "lawfully_obtained": True,
+        **rules,
+    }

@@ -81,3 +81,41 @@ async def holders(
                     purpose,
                 )
     return subjects
+
+
+# Since when the tests' purpose that includes provision to third parties has been in force.
+PROVIDING_SINCE = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+async def define_in_register(
+    pool: asyncpg.Pool,
+    purpose_id: str,
+    text: str,
+    *,
+    since: datetime = PROVIDING_SINCE,
+    includes_provision: bool = False,
+    incidental_to: str | None = None,
+    judged_by: str | None = None,
+    change_id: str | None = None,
+) -> None:
+    """A purpose's version put in the register as its route leaves it (C2, C3): a
+    purpose that includes provision to third parties enters only through Article 4 (a
+    version made by a change, `change_id`) or a new policy, never by an inventory file,
+    so the tests record such a version as the change would have left it; `judged_by`
+    None with `incidental_to`: a legacy purpose recorded without a judgement. A purpose
+    the register holds already is left as it is (the database is shared)."""
+    await pool.execute(
+        """INSERT INTO purposes (purpose_id, version, text, text_ja, incidental_to,
+                                 effective_from, change_id, judged_by, judged_at,
+                                 includes_provision)
+           VALUES ($1, 1, $2, $2, $3, $4::timestamptz, $5, $6::text,
+                   CASE WHEN $6::text IS NULL THEN NULL ELSE $4::timestamptz END, $7)
+           ON CONFLICT DO NOTHING""",
+        purpose_id,
+        text,
+        incidental_to,
+        since,
+        change_id,
+        judged_by,
+        includes_provision,
+    )

@@ -33,25 +33,19 @@ from tests.support.privacy import (
     leaks,
     readable_history,
 )
+from tests.support.purposes import define_in_register
 from tests.support.sealing import opened
 from tests.support.temporal import Rig, actor, eventually
 
 # Article 5's register for the seeded partners, complete, so each stands on its footing
 # (domain/provision_rule.py): broker-2's opt-out with its matters, the Commission's
-# notification and a purpose of use that includes the provision; group-co's joint use and
-# call-centre's entrustment with their Article 5 ¶2 particulars.
+# notification and a purpose of use that includes the provision (put in Article 3's
+# register as an Article 4 change leaves it, `SEED_PROVIDING`: a file cannot bring one,
+# review C3); group-co's joint use and call-centre's entrustment with their Article 5 ¶2
+# particulars. The seeded segment is held for `resale_to_brokers`, beyond purpose, so the
+# opt-out carries none of it (C2).
+SEED_PROVIDING = "segments_to_brokers"
 SEED_REGISTER: dict[str, Any] = {
-    "purposes": [
-        {
-            "id": "segments_to_brokers",
-            "text": "To provide customer segments to data brokers (provision to third parties)",
-            "text_ja": "顧客セグメントをデータブローカーに提供するため",
-            "incidental_to": "provide_service",
-            "judged_by": "privacy-officer",
-            "judged_at": "2026-03-20T10:00:00+09:00",
-            "related_because": "Announced with the opt-out matters before any provision.",
-        }
-    ],
     "provision_bases": [
         {
             "partner": "broker-2",
@@ -149,6 +143,13 @@ async def seed_subject(pool: asyncpg.Pool, subject_id: str, *, registered: bool 
                 (subject_id, "call-centre", "entrustment", "not_third_party", ["phone"]),
             ],
         )
+    await define_in_register(
+        pool,
+        SEED_PROVIDING,
+        "To provide customer segments to data brokers (provision to third parties)",
+        includes_provision=True,
+        change_id="seed-providing",
+    )
     await InventoryStore(pool).load(parse_inventory(SEED_REGISTER))
 
 

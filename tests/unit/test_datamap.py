@@ -113,6 +113,25 @@ def test_n3_a_mapped_field_identifies_the_person_unless_marked_otherwise() -> No
     assert shop.collections["order_lines"].fields["note"].identifying is False
 
 
+def test_c9_a_mapped_field_must_say_whether_it_was_lawfully_obtained() -> None:
+    """C9 (review of issue 24), old 8: as in the inventory, a field of the data map is not
+    presumed lawfully obtained (Article 8's wrongful-means ground rests on it): a map that
+    leaves `lawfully_obtained` out is refused with one line saying so, and one that says
+    false holds the field as not lawfully obtained."""
+    document = valid_map()
+    del _collections(document)["customers"]["fields"]["phone"]["lawfully_obtained"]
+    assert problems_of(document) == [
+        "systems.shop.collections.customers.fields.phone.lawfully_obtained: is required: "
+        "true, or false for a field obtained by wrongful means (Article 8); a field is not "
+        "presumed lawfully obtained"
+    ]
+    document = valid_map()
+    _collections(document)["customers"]["fields"]["phone"]["lawfully_obtained"] = False
+    customers = DataMap.model_validate(document).system("shop").collections["customers"]
+    assert customers.fields["phone"].lawfully_obtained is False
+    assert customers.fields["email"].lawfully_obtained is True
+
+
 def test_an_unknown_system_is_a_lookup_error_naming_it() -> None:
     with pytest.raises(LookupError, match="'billing' is not in the data map"):
         DataMap.model_validate(valid_map()).system("billing")

@@ -291,3 +291,54 @@ def test_item36_a_disclosure_notice_without_its_link_is_not_written() -> None:
     reach; it is refused rather than sent."""
     with pytest.raises(ValueError, match="needs the link"):
         _outcome(Language.EN, outcome=Outcome.DISCLOSED_IN_FULL, disclosed_items=ITEMS)
+
+
+def test_c6_a_recipient_the_feed_withholds_is_shown_as_not_provided_with_why() -> None:
+    """C6 (review of issue 24): the disclosure names a provision on record that the feed
+    withholds as such: the download says `provided: false` and the reason's code, and the
+    page (in English and Japanese) says it is on record but not provided, and why, in
+    words; a recipient the feed carries to reads as before."""
+    from interfaces.privacy_center.pages import templates
+    from interfaces.privacy_center.texts import texts
+
+    broker = {
+        "partner_id": "broker-1",
+        "name": "Data Broker Co., Ltd.",
+        "relationship": "third_party",
+        "basis": "opt_out_notified",
+        "provided": False,
+        "held_back": "opt_out_purpose_missing",
+    }
+    compiled = [COMPILED[0] | {"recipients": [*COMPILED[0]["recipients"], broker]}]
+    document = download_document(
+        request_id="req-1", compiled_at=ISSUED, items=disclosed_items(compiled)
+    )
+    pay, held = document["items"][0]["recipients"]
+    assert "provided" not in pay and "held_back" not in pay
+    assert held == {
+        "partner_id": "broker-1",
+        "name": "Data Broker Co., Ltd.",
+        "relationship": "third_party",
+        "basis": "opt_out_notified",
+        "provided": False,
+        "held_back": "opt_out_purpose_missing",
+    }
+    for language, says in (
+        (
+            Language.EN,
+            "on record, but not provided: no purpose of use includes provision to third parties",
+        ),
+        (
+            Language.JA,
+            "記録上の提供先ですが、提供しておりません（第三者提供を含む利用目的がないため）",
+        ),
+    ):
+        page = templates.env.get_template("disclosure_print.html").render(
+            t=texts(language),
+            lang=language.value,
+            request_id="req-1",
+            compiled="2026-12-06",
+            items=disclosed_items(compiled, language),
+        )
+        assert says in page
+        assert page.count(says) == 1  # the entrusted printer is provided to, as before

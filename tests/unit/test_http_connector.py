@@ -38,17 +38,24 @@ MAP: dict[str, Any] = {
         "tickets": {
             "identities": [{"column": "contact_email", "identity": "email"}],
             "fields": {
-                "subject": {"column": "subject", "category": "history", "purposes": ["support"]},
+                "subject": {
+                    "column": "subject",
+                    "category": "history",
+                    "purposes": ["support"],
+                    "lawfully_obtained": True,
+                },
                 "text": {
                     "column": "body",
                     "category": "history",
                     "purposes": ["support"],
+                    "lawfully_obtained": True,
                     "erasure": "mask",
                 },
                 "email": {
                     "column": "contact_email",
                     "category": "contact",
                     "purposes": ["support"],
+                    "lawfully_obtained": True,
                     "as": "email",
                 },
             },
@@ -61,6 +68,7 @@ MAP: dict[str, Any] = {
                     "column": "transcript",
                     "category": "history",
                     "purposes": ["support"],
+                    "lawfully_obtained": True,
                     "erasure": "delete_row",
                 }
             },

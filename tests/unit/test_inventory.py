@@ -93,9 +93,10 @@ def test_the_example_parses_into_what_it_says() -> None:
     }
     # Its registers: every partner's footing on record, complete; a consent for the
     # consent-based provision; a purpose of its own, which taro's points are held for, and
-    # the purpose that includes the opt-out provision (Article 5 ¶1, issue 24 N10).
+    # none that includes the opt-out provision: a file cannot bring one (C3), so the data
+    # broker's opt-out names a purpose the register does not hold, and stands on nothing.
     assert {b.partner for b in inventory.provision_bases} == {p.partner for p in hanako.provisions}
-    assert [p.id for p in inventory.purposes] == ["loyalty_points", "browsing_data_to_partners"]
+    assert [p.id for p in inventory.purposes] == ["loyalty_points"]
     assert [i.purpose for i in taro.items if i.field == "points_balance"] == ["loyalty_points"]
     [consent] = hanako.consents
     assert (consent.partner, set(consent.items)) == (

@@ -418,3 +418,32 @@ def test_a_purpose_outside_article_3_enters_only_as_incidental_with_its_judgemen
     [judged] = parse_inventory({"purposes": [unjudged | JUDGED]}).purposes
     relatedness = judged.relatedness()
     assert relatedness is not None and relatedness.judged_by == "admin"
+
+
+def test_c3_a_purpose_including_provision_never_enters_by_a_file() -> None:
+    """C3 (review of issue 24): the example defined `browsing_data_to_partners` (a sale to
+    partners) as "incidental to provide_service" with its own judgement, with no Article 4
+    notice and no policy version. A file that marks a purpose as including provision, or
+    that names a purpose it defines itself as an opt-out's purpose, is refused, with where
+    and why; the same footing naming a purpose the file does not define loads (and is found
+    by `dsr provisions check` when no such purpose is in force)."""
+    sale = {
+        "id": "browsing_data_to_partners",
+        "text": "To provide users' browsing history to marketing partners",
+        "incidental_to": "provide_service",
+    } | JUDGED
+    why = (
+        "browsing_data_to_partners would include provision to third parties: Article 3 lists "
+        "no such purpose, and one enters the register only through an Article 4 change or a "
+        "new version of the policy, never as a purpose incidental to Article 3's on an "
+        "inventory file's say-so (docs/policy-interpretation.md)"
+    )
+    assert problems_of({"purposes": [sale | {"includes_provision": True}]}) == [
+        ("purposes.0.includes_provision", why)
+    ]
+    footing = OPT_OUT | {"opt_out": OPT_OUT["opt_out"] | {"purpose": sale["id"]}}
+    assert problems_of({"purposes": [sale], "provision_bases": [footing]}) == [
+        ("provision_bases.0.opt_out.purpose", why)
+    ]
+    [basis] = parse_inventory({"provision_bases": [footing]}).provision_bases
+    assert basis.record().provision_purpose == "browsing_data_to_partners"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from domain.policy_text import article_3_of, article_3_problem, with_article_3
+from domain.policy_text import article_3_of, article_3_problem, incidental_of, with_article_3
 from domain.purposes import PurposeRegister, article_3_register
 
 # The policy's Article 3 as published (shared/seed/privacy-policy.txt), verbatim.
@@ -70,3 +70,25 @@ def test_the_next_text_carries_the_register_and_keeps_the_rest() -> None:
     assert "Article 4 (Change of Purpose of Use)\n- not a purpose" in text
     again = with_article_3(text, register, ())
     assert "loyalty" not in again and article_3_of(again) == register
+
+
+def test_c3_a_text_listing_incidental_purposes_lists_the_registers() -> None:
+    """C3 (review of issue 24), N15: a text listing incidental purposes beneath Article 3's
+    incidental line (as an Article 4 posting writes them) is compared with the register's:
+    one slipping in a third-party sale as "incidental" is refused, one leaving out a
+    purpose in force too; the text stating only the class, as the policy does, is not."""
+    register = PurposeRegister.of(article_3_register()).article_3_list()
+    points = ("To grant loyalty points",)
+    text = with_article_3(POLICY, register, points)
+    assert incidental_of(text) == points
+    assert article_3_problem(text, register, points) is None
+    assert article_3_problem(SEED_ARTICLE_3, register, points) is None
+    sale = with_article_3(POLICY, register, (*points, "To provide browsing history to partners"))
+    problem = article_3_problem(sale, register, points)
+    assert problem is not None
+    assert "not in the register: To provide browsing history to partners" in problem
+    assert "only through Article 4 or a new version of the policy" in problem
+    problem = article_3_problem(text, register, (*points, "To keep receipts"))
+    assert (
+        problem is not None and "in the register but not in the text: To keep receipts" in problem
+    )

@@ -19,6 +19,7 @@ from domain.provision_register import (
     BasisRecord,
     ConsentRecord,
     EntrustmentParticular,
+    ItemUses,
     JointUseParticular,
     OptOutMatter,
     ProvisionOnRecord,
@@ -30,6 +31,7 @@ from domain.provision_rule import (
     purposes_including_provision,
     standing_footing,
 )
+from domain.purposes import PurposeRegister, PurposeVersion, article_3_register
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "inventory.json"
 GIVEN = datetime(2026, 5, 10, 1, 0, tzinfo=UTC)
@@ -37,8 +39,32 @@ THIRD, JOINT = Relationship.THIRD_PARTY, Relationship.JOINT_USE
 ALL_MATTERS = frozenset(OptOutMatter)
 PARTICULARS = {p: f"the {p.value.replace('_', ' ')}" for p in JointUseParticular}
 ENTRUSTED = {p: f"the {p.value}" for p in EntrustmentParticular}
-# A purpose in force that includes provision to third parties (Article 5 ¶1, first matter).
-PROVIDING = "browsing_data_to_partners"
+# A purpose in force that includes provision to third parties (Article 5 ¶1, first matter),
+# made by an Article 4 change and marked so; one incidental to billing, judged, that does not
+# (as `loyalty_points`); and a legacy one marked as providing but never judged related.
+PROVIDING, UNRELATED, UNJUDGED = "partners_provision", "loyalty_points", "legacy_sharing"
+PROVIDING_SINCE = datetime(2026, 3, 1, tzinfo=UTC)
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+REGISTER = PurposeRegister.of(
+    [
+        *article_3_register(),
+        PurposeVersion(
+            PROVIDING, 1, "To provide", PROVIDING_SINCE, change_id="c-1", includes_provision=True
+        ),
+        PurposeVersion(
+            UNRELATED, 1, "Points", PROVIDING_SINCE, incidental_to="billing", judged_by="admin"
+        ),
+        PurposeVersion(
+            UNJUDGED,
+            1,
+            "Sharing",
+            PROVIDING_SINCE,
+            incidental_to="provide_service",
+            includes_provision=True,
+        ),
+    ]
+)
+PURPOSES = purposes_including_provision(REGISTER, NOW)
 
 
 def provision(
@@ -81,10 +107,7 @@ def kinds(
     consents: Sequence[ConsentRecord] = (),
 ) -> list[FindingKind]:
     return [
-        f.kind
-        for f in provision_findings(
-            provisions, bases, consents, provision_purposes=frozenset({PROVIDING})
-        )
+        f.kind for f in provision_findings(provisions, bases, consents, provision_purposes=PURPOSES)
     ]
 
 
@@ -94,7 +117,7 @@ def test_done_when_an_opt_out_provision_with_no_commission_notification_is_found
         [provision(basis=ProvisionBasis.OPT_OUT_NOTIFIED)],
         [basis],
         [],
-        provision_purposes={PROVIDING},
+        provision_purposes=PURPOSES,
     )
     assert (finding.kind, finding.provision_id, finding.subject_id, finding.partner_id) == (
         FindingKind.OPT_OUT_NO_COMMISSION_NOTIFICATION,
@@ -228,7 +251,7 @@ def test_the_register_footing_is_judged_and_a_provision_listed_otherwise_is_a_fi
         [on_opt_out],
         [opt_out(commission_notified_at=None)],
         [consent()],
-        provision_purposes={PROVIDING},
+        provision_purposes=PURPOSES,
     )
     assert [f.kind for f in findings] == [
         FindingKind.FOOTING_DIFFERS,
@@ -254,8 +277,15 @@ def test_the_example_inventory_has_every_basis_on_record() -> None:
     ]
     bases = [b.record() for b in inventory.provision_bases]
     consents = [c.record(s.subject_id) for s in inventory.subjects for c in s.consents]
-    in_force = purposes_including_provision((p.id, 1) for p in inventory.purposes)
-    assert provision_findings(provisions, bases, consents, provision_purposes=in_force) == []
+    # C3: Article 3 lists no purpose that includes provision, and a file cannot add one,
+    # so the data broker's opt-out stands on nothing: that is the one finding.
+    in_force = purposes_including_provision(
+        PurposeRegister.of([*article_3_register(), *REGISTER.versions[-2:]]), NOW
+    )
+    assert [
+        (f.partner_id, f.kind)
+        for f in provision_findings(provisions, bases, consents, provision_purposes=in_force)
+    ] == [("data-broker-2", FindingKind.OPT_OUT_PURPOSE_MISSING)]
     # Without its registers, the provisions the Done-when names are found.
     assert {(f.partner_id, f.kind) for f in provision_findings(provisions, [], [])} == {
         ("ad-network-1", FindingKind.NO_CONSENT),
@@ -295,21 +325,78 @@ def test_n10_an_opt_out_needs_a_purpose_in_force_that_includes_provision() -> No
     on_opt_out = provision(basis=ProvisionBasis.OPT_OUT_NOTIFIED)
     assert kinds([on_opt_out], [opt_out()]) == []
     for basis in (opt_out(provision_purpose=None), opt_out(provision_purpose="billing")):
-        [finding] = provision_findings(
-            [on_opt_out], [basis], [], provision_purposes=frozenset({PROVIDING})
-        )
+        [finding] = provision_findings([on_opt_out], [basis], [], provision_purposes=PURPOSES)
         assert finding.kind is FindingKind.OPT_OUT_PURPOSE_MISSING
         assert "no purpose of use in force in Article 3's register" in finding.detail
-        assert may_provide(on_opt_out, basis, None, provision_purposes={PROVIDING}) == set()
-    # The register decides which purposes may include provision: Article 3's own seven at
-    # their first version never do; a purpose added, or changed under Article 4, may.
-    assert purposes_including_provision(
-        [("billing", 1), ("provide_service", 1), (PROVIDING, 1), ("service_emails", 2)]
-    ) == {PROVIDING, "service_emails"}
+        assert may_provide(on_opt_out, basis, None, provision_purposes=PURPOSES) == set()
     assert kinds([on_opt_out], [opt_out()]) == []
     assert [
-        f.kind for f in provision_findings([on_opt_out], [opt_out()], [], provision_purposes=())
+        f.kind for f in provision_findings([on_opt_out], [opt_out()], [], provision_purposes=None)
     ] == [FindingKind.OPT_OUT_PURPOSE_MISSING]
+
+
+def test_c2_an_opt_out_purpose_must_be_established_and_marked_as_including_provision() -> None:
+    """C2 (review of issue 24), N10: any purpose in force other than Article 3's seven no
+    longer qualifies. An unrelated purpose (`loyalty_points`, judged incidental to billing)
+    and an unjudged legacy one (not established, domain/purposes.py) carry nothing, and
+    neither does a purpose not in force yet; the established one marked as including
+    provision does."""
+    on_opt_out = provision(basis=ProvisionBasis.OPT_OUT_NOTIFIED)
+    assert may_provide(on_opt_out, opt_out(), None, provision_purposes=PURPOSES) == {"phone"}
+    for purpose in (UNRELATED, UNJUDGED, "billing", "unknown"):
+        basis = opt_out(provision_purpose=purpose)
+        [finding] = provision_findings([on_opt_out], [basis], [], provision_purposes=PURPOSES)
+        assert finding.kind is FindingKind.OPT_OUT_PURPOSE_MISSING, purpose
+        assert f"({purpose} is not established there as one that does)" in finding.detail
+        assert may_provide(on_opt_out, basis, None, provision_purposes=PURPOSES) == set()
+    before = purposes_including_provision(REGISTER, datetime(2026, 2, 1, tzinfo=UTC))
+    assert may_provide(on_opt_out, opt_out(), None, provision_purposes=before) == set()
+
+
+def test_c2_an_opt_out_carries_only_items_held_for_its_purpose_and_within_it() -> None:
+    """C2 (review of issue 24): the feed sold by opt-out an item the service itself found
+    used beyond purpose. Now an opt-out carries only items whose own purpose is its
+    purpose, within purpose at every use: an item held for another purpose (the e-mail,
+    to answer inquiries), one used for the purpose since before it was in force, and one
+    relabelled to it from a purpose outside the register (`sell_to_data_brokers`) are
+    found and left out; the rest goes."""
+    after, before = datetime(2026, 4, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+    held = (
+        ItemUses("phone", ((PROVIDING, after),)),
+        ItemUses("email", (("respond_to_inquiries", before),)),
+        ItemUses("habits", ((PROVIDING, before),)),
+        ItemUses("browsing", (("sell_to_data_brokers", before), (PROVIDING, after))),
+    )
+    on_opt_out = ProvisionOnRecord(
+        7,
+        "s-1",
+        "p-1",
+        THIRD,
+        ProvisionBasis.OPT_OUT_NOTIFIED,
+        frozenset(u.field for u in held),
+        held=held,
+    )
+    [finding] = provision_findings([on_opt_out], [opt_out()], [], provision_purposes=PURPOSES)
+    assert (finding.kind, finding.items) == (
+        FindingKind.OPT_OUT_ITEMS_BEYOND_PURPOSE,
+        {"email", "habits", "browsing"},
+    )
+    assert finding.detail.endswith("so not provided by opt-out: browsing, email, habits")
+    assert may_provide(on_opt_out, opt_out(), None, provision_purposes=PURPOSES) == {"phone"}
+
+
+def test_c3_an_opt_out_announced_before_its_purpose_included_provision_carries_nothing() -> None:
+    """C3 (review of issue 24): the example's footing claimed "provision_in_purpose"
+    announced on 2026-04-01 for a purpose in force only later. The matters are announced on
+    or after the day (in Japan) the purpose began to include provision."""
+    on_opt_out = provision(basis=ProvisionBasis.OPT_OUT_NOTIFIED)
+    early = opt_out(matters_announced_at=date(2026, 2, 28))
+    [finding] = provision_findings([on_opt_out], [early], [], provision_purposes=PURPOSES)
+    assert finding.kind is FindingKind.OPT_OUT_ANNOUNCED_BEFORE_PURPOSE
+    assert "announced on 2026-02-28, before partners_provision" in finding.detail
+    assert may_provide(on_opt_out, early, None, provision_purposes=PURPOSES) == set()
+    same_day = opt_out(matters_announced_at=date(2026, 3, 1))
+    assert may_provide(on_opt_out, same_day, None, provision_purposes=PURPOSES) == {"phone"}
 
 
 def test_n10_an_item_not_lawfully_obtained_is_never_provided_by_opt_out() -> None:
@@ -325,15 +412,13 @@ def test_n10_an_item_not_lawfully_obtained_is_never_provided_by_opt_out() -> Non
         both,
         unlawful_items=frozenset({"browsing"}),
     )
-    [finding] = provision_findings(
-        [on_opt_out], [opt_out()], [], provision_purposes=frozenset({PROVIDING})
-    )
+    [finding] = provision_findings([on_opt_out], [opt_out()], [], provision_purposes=PURPOSES)
     assert (finding.kind, finding.items) == (
         FindingKind.OPT_OUT_ITEMS_NOT_LAWFULLY_OBTAINED,
         {"browsing"},
     )
     assert finding.detail.endswith("(APPI Art 27(2)): browsing")
-    assert may_provide(on_opt_out, opt_out(), None, provision_purposes={PROVIDING}) == {"phone"}
+    assert may_provide(on_opt_out, opt_out(), None, provision_purposes=PURPOSES) == {"phone"}
     # On consent the flag is Article 8's business, not this rule's.
     on_consent = ProvisionOnRecord(
         8, "s-1", "p-1", THIRD, ProvisionBasis.CONSENT, both, unlawful_items=frozenset({"phone"})
@@ -406,12 +491,10 @@ def test_n1_what_a_provision_may_carry_is_what_the_findings_leave(
     """N1: `may_provide` and `provision_findings` are one rule: a provision with a finding
     of the whole carries nothing; one with none carries all its items."""
     consent_on_record = consents[0] if consents else None
-    carried = may_provide(
-        on_record, basis, consent_on_record, provision_purposes=frozenset({PROVIDING})
-    )
+    carried = may_provide(on_record, basis, consent_on_record, provision_purposes=PURPOSES)
     assert carried == expected
     findings = provision_findings(
-        [on_record], [basis] if basis else [], consents, provision_purposes={PROVIDING}
+        [on_record], [basis] if basis else [], consents, provision_purposes=PURPOSES
     )
     if on_record.stopped:  # nothing carried, nothing found: it is stopped
         assert findings == []

@@ -365,6 +365,7 @@ async def test_a_manual_system_waits_for_its_owners_signed_act(
                             "column": "letters",
                             "category": "history",
                             "purposes": ["respond_to_inquiries"],
+                            "lawfully_obtained": True,
                             "suspension": "refuse",
                             "reason": "paper letters are kept as they are",
                         }

@@ -189,10 +189,21 @@ async def test_art8_a_suspended_item_is_no_longer_provided_and_later_requests_se
 ) -> None:
     """Art 8: suspension of use stops every use the service controls: the provision feed
     to third parties leaves the item out, and a later suspension request finds it
-    suspended already rather than acting on it again."""
+    suspended already rather than acting on it again. The segment is used beyond purpose,
+    so the broker's opt-out never carried it (review C2); a provision on one of Article
+    5's exceptions does, until the suspension."""
     rid, sid = f"sus-feed-{unique}", f"s-{unique}"
     await seed_subject(pool, sid)
-    fed = "SELECT field FROM provision_feed WHERE subject_id=$1 AND partner_id='broker-2'"
+    await pool.execute(
+        """INSERT INTO third_party_provisions (subject_id, partner_id, relationship,
+               legal_basis, data_items)
+           VALUES ($1, 'health-centre', 'third_party', 'public_health_or_children', $2)""",
+        sid,
+        ["segment"],
+    )
+    broker = "SELECT field FROM provision_feed WHERE subject_id=$1 AND partner_id='broker-2'"
+    assert await pool.fetch(broker, sid) == []
+    fed = "SELECT field FROM provision_feed WHERE subject_id=$1 AND partner_id='health-centre'"
     assert [r["field"] for r in await pool.fetch(fed, sid)] == ["segment"]
     await (
         Scenario(rig, "sus-feed")
