@@ -81,8 +81,10 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "consents": _KEEP,
     "provision_bases": _KEEP,
     "partner_names": _KEEP,
-    # Views.
+    # Views: what provision to partners reads, and the feed by basis it is made from
+    # (migration 0024).
     "provision_feed": _READ,
+    "provision_feed_by_basis": _READ,
     "logged_events": _READ,
 }
 

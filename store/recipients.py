@@ -21,10 +21,13 @@ from store.provisions import stored_bases, stored_consents
 Recipient = dict[str, Any]
 """`partner_id`, `name` (the id where no name is on record), `relationship`, `basis` (the
 standing footing); for an item the feed does not carry to the partner, also `provided`:
-False and `held_back`: why (a finding kind of domain/provision_rule.py, or
-`use_suspended`)."""
+False and `held_back`: why (a finding kind of domain/provision_rule.py, `use_suspended`,
+or `provision_stopped_by_measure`)."""
 
 USE_SUSPENDED = "use_suspended"
+# Article 8 ¶4: an alternative measure stopped the item's provision to third parties
+# (store/taking_measures.py; the feed leaves it out, migration 0024).
+PROVISION_STOPPED = "provision_stopped_by_measure"
 
 
 async def recipients_by_field(
@@ -32,14 +35,14 @@ async def recipients_by_field(
 ) -> dict[str, list[Recipient]]:
     """The partners each of the subject's fields is provided to now, or on record as
     provided to but withheld (a stopped provision is neither), ordered by partner id."""
-    suspended = {
-        row["field"]
-        for row in await connection.fetch(
-            """SELECT field FROM personal_data WHERE subject_id = $1
-                GROUP BY field HAVING bool_and(suspended_at IS NOT NULL)""",
-            subject_id,
-        )
-    }
+    rows = await connection.fetch(
+        """SELECT field, bool_and(suspended_at IS NOT NULL) AS suspended,
+                  bool_and(provision_stopped_at IS NOT NULL) AS provision_stopped
+             FROM personal_data WHERE subject_id = $1 GROUP BY field""",
+        subject_id,
+    )
+    suspended = {row["field"] for row in rows if row["suspended"]}
+    stopped = {row["field"] for row in rows if row["provision_stopped"]}
     by_field: dict[str, list[Recipient]] = {}
     for recipient, provision, reasons in await _standing(connection, subject_id):
         for field in sorted(provision.data_items):
@@ -47,6 +50,8 @@ async def recipients_by_field(
             why = reason.value if reason is not None else None
             if why is None and field in suspended:
                 why = USE_SUSPENDED
+            if why is None and field in stopped:
+                why = PROVISION_STOPPED
             shown = recipient if why is None else recipient | {"provided": False, "held_back": why}
             by_field.setdefault(field, []).append(shown)
     return by_field

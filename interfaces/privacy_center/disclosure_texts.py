@@ -74,6 +74,8 @@ DISCLOSURE_EN: dict[str, str] = {
     "disclosure.held_back.no_basis_recorded": "no basis for the provision is on record",
     "disclosure.held_back.footing_differs": "the basis on record differs",
     "disclosure.held_back.use_suspended": "its use is suspended",
+    "disclosure.held_back.provision_stopped_by_measure": "we stopped providing it to third "
+    "parties as an alternative measure (Article 8)",
 }
 
 DISCLOSURE_JA: dict[str, str] = {
@@ -146,4 +148,6 @@ DISCLOSURE_JA: dict[str, str] = {
     "disclosure.held_back.no_basis_recorded": "提供の根拠の記録がないため",
     "disclosure.held_back.footing_differs": "記録上の提供の根拠と異なるため",
     "disclosure.held_back.use_suspended": "利用を停止しているため",
+    "disclosure.held_back.provision_stopped_by_measure": "代替措置として第三者への提供を停止"
+    "したため（第8条）",
 }

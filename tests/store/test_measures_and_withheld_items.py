@@ -24,6 +24,7 @@ from interfaces.cli import review as cli_review
 from runtime.settings import Settings
 from store.events import EventStore
 from store.inventory import InventoryStore
+from store.recipients import PROVISION_STOPPED, recipients_by_field
 from store.sealing import vault_of
 from tests.support.builders import event
 from tests.support.database import vault_environment
@@ -103,6 +104,11 @@ async def test_old7_stopping_provision_is_applied_and_the_feed_no_longer_carries
     fed = await _fed(pool, unique)
     assert (ad_network, "interest_segment") not in fed
     assert (ad_network, "purchases") in fed
+    # The disclosure names the partner as the feed has it: on record, held back, and why.
+    async with pool.acquire() as connection:
+        named = await recipients_by_field(connection, f"user-42-{unique}")
+    [segment_to_ads] = [r for r in named["interest_segment"] if r["partner_id"] == ad_network]
+    assert segment_to_ads["held_back"] == PROVISION_STOPPED and not segment_to_ads["provided"]
     [taken] = [
         e
         for e in await EventStore(pool).events(rid)
