@@ -19,6 +19,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from domain.field_vocabulary import is_identification_code
 from domain.requests import DataCategory
 
 NAME = r"^[a-z][a-z0-9_-]{0,62}$"
@@ -101,6 +102,17 @@ class FieldRule(_Strict):
     suspension: Suspension = Suspension.FLAG
     correction: Correction = Correction.UPDATE
     reason: str | None = Field(default=None, max_length=300)  # why a `refuse` refuses
+
+    @model_validator(mode="after")
+    def _identification_code_identifies(self) -> Self:
+        # Article 1: a personal identification code identifies the person by itself, so
+        # it is never held "in a form that does not identify" them (old item 37).
+        if not self.identifying and is_identification_code(self.as_field or self.column):
+            raise ValueError(
+                f"{self.as_field or self.column} is a personal identification code "
+                "(Article 1): it identifies the person by itself, so `identifying` is true"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refusal_has_reason(self) -> Self:

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain.field_vocabulary import is_identification_code
 from domain.holdings import INCIDENTAL_PREFIX, ProvisionBasis, Purpose, Relationship
 from domain.inventory_registers import (
     PROVISION_PURPOSE_REFUSED,
@@ -172,6 +173,16 @@ class InventorySubject(Strict):
             if item.field in (NAME_FIELD, EMAIL_FIELD) and not item.identifying:
                 problems.append(
                     (f"{at}.identifying", f"the {item.field} item identifies the person")
+                )
+            elif is_identification_code(item.field) and not item.identifying:
+                # Article 1: a personal identification code "can identify a specific
+                # individual from that information alone" (old item 37).
+                problems.append(
+                    (
+                        f"{at}.identifying",
+                        f"{item.field} is a personal identification code (Article 1): it "
+                        "identifies the person by itself",
+                    )
                 )
         return problems
 

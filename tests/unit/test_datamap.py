@@ -132,6 +132,20 @@ def test_c9_a_mapped_field_must_say_whether_it_was_lawfully_obtained() -> None:
     assert customers.fields["email"].lawfully_obtained is True
 
 
+def test_old37_a_personal_identification_code_is_never_mapped_as_not_identifying() -> None:
+    """Old item 37, Art 1: data such as a driver's license number "can identify a specific
+    individual from that information alone": a map may not say a system holds one in a
+    form that does not identify the person (Art 6 ¶2 would then leave it out)."""
+    document = valid_map()
+    phone = _collections(document)["customers"]["fields"]["phone"]
+    phone |= {"as": "drivers_license", "identifying": False}
+    [problem] = problems_of(document)
+    assert "drivers_license is a personal identification code (Article 1)" in problem
+    phone["as"] = "phone"  # a telephone number kept apart from the person may be so
+    customers = DataMap.model_validate(document).system("shop").collections["customers"]
+    assert customers.fields["phone"].identifying is False
+
+
 def test_an_unknown_system_is_a_lookup_error_naming_it() -> None:
     with pytest.raises(LookupError, match="'billing' is not in the data map"):
         DataMap.model_validate(valid_map()).system("billing")

@@ -179,6 +179,27 @@ def test_an_item_that_does_not_say_how_it_was_obtained_is_refused() -> None:
     assert parse_inventory({"subjects": [explicit_null]}).subjects[0].items[0].purpose is None
 
 
+def test_old37_a_personal_identification_code_is_never_held_as_not_identifying() -> None:
+    """Old item 37, Art 1: a personal identification code (driver's license, health
+    insurance card, passport, Individual Number...) identifies the person by itself, so an
+    inventory may not mark one `identifying: false`."""
+    licence = {
+        "category": "identity",
+        "field": "drivers_license",
+        "value": "301234567890",
+        "purpose": "provide_service",
+        "lawfully_obtained": True,
+        "identifying": False,
+    }
+    assert problems_of({"subjects": [subject(items=[licence], provisions=[])]}) == [
+        (
+            "subjects.0.items.0.identifying",
+            "drivers_license is a personal identification code (Article 1): it identifies "
+            "the person by itself",
+        )
+    ]
+
+
 def test_n3_an_item_identifies_the_person_unless_marked_and_partners_have_names() -> None:
     """N3: an item is held under the person's identity unless the file says
     `identifying: false`; the name and e-mail always identify. N4: a partner's footing may
