@@ -1,15 +1,15 @@
-"""The fields of personal data the organisation names, and what each one is: its category
-(Article 6 ¶2 leaves history and characteristic information out of a disclosure in
-principle), whether it is a personal identification code (Article 1: data "which can
-identify a specific individual from that information alone"), and its name in each
-language a notice is written in.
+"""The fields of personal data the organisation names, and what each one is: its category,
+whether it is a personal identification code (Article 1: data "which can identify a
+specific individual from that information alone", so never held as not identifying: an
+inventory or a data map that says so is refused), and its name in each language a notice
+is written in.
 
 One vocabulary for everything that names a field: the notices (a person reads 「氏名」 or
 "Name", never `name`), the category of an item a correction adds, and the items Article 2
 says the organisation may ask for at registration. A field the vocabulary does not know
 (an inventory or a data map may name any field) is shown by its id and, added by a
 correction, filed as the person's identity information (docs/policy-interpretation.md,
-"Field names and the category of a new item").
+"How notices read").
 """
 
 from __future__ import annotations

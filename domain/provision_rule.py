@@ -2,9 +2,11 @@
 `provision_findings` reports every running provision with no valid basis on record, with
 what is missing (a compliance finding for the operator, `dsr provisions check`, not a
 crash), and `may_provide` reads the same rule the other way: the items a provision may
-carry now. The `provision_feed` view (store/migrations/0023_opt_out_purpose_items.sql),
-which is what provision to partners reads, expresses this rule in SQL;
-tests/store/test_provision_feed.py holds the two to one table of cases."""
+carry now. The `provision_feed_by_basis` view (store/migrations/0023_opt_out_purpose_items.sql)
+expresses this rule in SQL, and tests/store/test_provision_feed.py holds the two to one
+table of cases; `provision_feed`, what provision to partners reads, is that feed less the
+items a request held back (suspended, or stopped by an alternative measure: migration
+0024), which have a basis and are not this rule's to judge."""
 
 from __future__ import annotations
 

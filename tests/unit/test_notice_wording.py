@@ -153,7 +153,7 @@ def test_n16_identity_proof_request_says_what_a_suspension_would_do() -> None:
 def test_n16_operator_texts_are_labelled_as_quoted() -> None:
     """N16: "Operator texts are not translated ... A Japanese person gets" the reason in
     English ("fraud investigation under way"). They are quoted as the staff wrote them, and say so
-    (docs/policy-interpretation.md, "Notice wording")."""
+    (docs/policy-interpretation.md, "How notices read")."""
     ja, en = RENDERED[Language.JA], RENDERED[Language.EN]
     part = ja["outcome disclosed_in_part"].body
     assert "理由（担当者の記載を原文のまま引用）：A fraud investigation" in part
