@@ -47,15 +47,24 @@ LANGUAGE sql STABLE AS $$
                                        WHERE pu.purpose_id = n.purpose_id)))
 $$;
 
--- The feed (replacing 0016's): as before, except that an opt-out now needs
--- - a purpose in force that is established and marked as including provision (not merely
---   any purpose other than Article 3's seven at version 1: `loyalty_points` or a legacy
---   purpose without a judgement no longer qualify);
--- - its matters announced on or after the purpose first included provision (the date read
---   in Japan's time, as domain/provision_rule.py reads it);
--- - and carries only items every row of which is held for that very purpose, was within
---   purpose at every use (Article 8: the current one and each past one) and was lawfully
---   obtained (APPI Art 27(2)).
+-- The feed (replacing 0004's; issue 24, N1, N5, N10, C2, C3): what provision to partners
+-- reads carries only what has a valid basis on record. A provision's footing is the
+-- register's (provision_bases) where it records one, else the provision's own; a
+-- provision listed otherwise than its partner's footing carries nothing. Each footing is
+-- its own branch of simple conditions, so the planner estimates them and joins by hash.
+-- - third party on consent: the subject's consent to that partner, standing (a withdrawal
+--   on record ends it), and only the items it covers;
+-- - third party on opt-out: the five matters with their date, the Commission's
+--   notification, a purpose in force that is established and marked as including
+--   provision (`loyalty_points` or a legacy purpose without a judgement does not
+--   qualify), its matters announced on or after the purpose first included provision (the
+--   date read in Japan's time, as domain/provision_rule.py reads it), and only items every
+--   row of which is held for that very purpose, was within purpose at every use (Article
+--   8: the current one and each past one) and was lawfully obtained (APPI Art 27(2));
+-- - the exceptions of Art 5 ¶1, and business succession: the footing itself;
+-- - joint use: its four particulars on record; entrustment: the handling entrusted and the
+--   purpose it serves on record;
+-- - never a suspended item (Art 8), never a stopped provision.
 -- domain/provision_rule.py states the same rule; tests/store/test_provision_feed.py holds
 -- the two to one table of cases.
 DROP VIEW provision_feed;

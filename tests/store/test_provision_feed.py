@@ -1,4 +1,4 @@
-"""The `provision_feed` view, which is what provision to partners reads (migration 0023),
+"""The `provision_feed` view, which is what provision to partners reads (migrations 0023, 0024),
 carries only what Article 5 gives a basis for, by the rule of domain/provision_rule.py:
 the review's probe (S) of N1 reproduced through the real inventory load, the withdrawal of
 a consent ending a provision, and the view held to `may_provide` on one table of cases,
