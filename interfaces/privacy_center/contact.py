@@ -14,21 +14,19 @@ import hmac
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.background import BackgroundTask
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from domain.requests import Language, RequestKind
 from interfaces.privacy_center import forms
-from interfaces.privacy_center.challenges import CODE_VALID_FOR, LOCKED_FOR, Message, Refusal
+from interfaces.privacy_center.challenges import CODE_VALID_FOR, Message
 from interfaces.privacy_center.pages import (
     CSRF_COOKIE,
-    SECURITY_HEADERS,
     browser,
     challenges,
+    code_sent,
     keep_cookie,
     language_of,
-    outbox,
     page,
     same_origin,
 )
@@ -102,25 +100,4 @@ async def send_contact(request: Request) -> Response:
         ),
         any_address=True,
     )
-    if started.refused is not None:
-        message = (
-            t["limited"]
-            if started.refused is Refusal.RATE_LIMITED
-            else t["locked.address"].format(minutes=int(LOCKED_FOR.total_seconds() // 60))
-        )
-        return page(
-            request,
-            "message.html",
-            language,
-            status=429,
-            heading="limited.title",
-            message=message,
-            back="/contact",
-        )
-    response = RedirectResponse(
-        f"/verify/{started.challenge_id}?lang={language.value}",
-        status_code=303,
-        background=BackgroundTask(outbox(request).deliver, started.notice_id),
-    )
-    response.headers.update(SECURITY_HEADERS)
-    return response
+    return code_sent(request, language, started, back="/contact", verify="/verify")

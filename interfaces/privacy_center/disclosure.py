@@ -16,7 +16,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.background import BackgroundTask
 
 from domain.disclosure_delivery import LinkState, disclosed_items, opened_until
 from domain.events import EventType
@@ -45,9 +44,9 @@ from interfaces.privacy_center.pages import (
     SECURITY_HEADERS,
     browser,
     challenges,
+    code_sent,
     keep_cookie,
     not_found,
-    outbox,
     page,
     same_origin,
     services,
@@ -130,17 +129,7 @@ async def send_code(request: Request, token: str) -> Response:
             t["mail.disclosure_code.body"].format(code=code, minutes=_MINUTES),
         ),
     )
-    if started.refused is not None:
-        return page(
-            request,
-            "message.html",
-            language,
-            status=429,
-            heading="limited.title",
-            message=t["limited"],
-            back=f"/disclosure/{token}",
-        )
-    if started.challenge_id is None:
+    if started.refused is None and started.challenge_id is None:
         return page(
             request,
             "disclosure.html",
@@ -149,13 +138,13 @@ async def send_code(request: Request, token: str) -> Response:
             note=t["disclosure.unreachable"],
             closed=True,
         )
-    response = RedirectResponse(
-        f"/disclosure/{token}/verify/{started.challenge_id}?lang={language.value}",
-        status_code=303,
-        background=BackgroundTask(outbox(request).deliver, started.notice_id),
+    return code_sent(
+        request,
+        language,
+        started,
+        back=f"/disclosure/{token}",
+        verify=f"/disclosure/{token}/verify",
     )
-    response.headers.update(SECURITY_HEADERS)
-    return response
 
 
 def _code_page(

@@ -16,12 +16,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.background import BackgroundTask
 
 from domain.requests import Language
 from interfaces.api.services import Services
-from interfaces.privacy_center.challenges import Challenges, Outbox, derive_key
+from interfaces.privacy_center.challenges import (
+    LOCKED_FOR,
+    Challenges,
+    Outbox,
+    Refusal,
+    Started,
+    derive_key,
+)
 from interfaces.privacy_center.texts import texts
 from runtime.notice_senders import notice_sender
 
@@ -88,6 +96,38 @@ def page(
         name,
         {"t": texts(language), "lang": language.value, "other": other.value, **context},
         status_code=status,
+    )
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def code_sent(
+    request: Request, language: Language, started: Started, *, back: str, verify: str
+) -> Response:
+    """After a code was asked for: the refusal as a page (too many codes, or the address
+    locked), or on to `verify`/<challenge> where the code is entered. The code's message is
+    delivered after the reply, so a registered address does not answer measurably slower
+    than an unknown one."""
+    if started.refused is not None:
+        t = texts(language)
+        message = (
+            t["limited"]
+            if started.refused is Refusal.RATE_LIMITED
+            else t["locked.address"].format(minutes=int(LOCKED_FOR.total_seconds() // 60))
+        )
+        return page(
+            request,
+            "message.html",
+            language,
+            status=429,
+            heading="limited.title",
+            message=message,
+            back=back,
+        )
+    response = RedirectResponse(
+        f"{verify}/{started.challenge_id}?lang={language.value}",
+        status_code=303,
+        background=BackgroundTask(outbox(request).deliver, started.notice_id),
     )
     response.headers.update(SECURITY_HEADERS)
     return response

@@ -11,8 +11,7 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.background import BackgroundTask
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from domain.requests import InvalidSubmission, Language, RequestKind
@@ -21,7 +20,6 @@ from interfaces.privacy_center.challenges import (
     CODE_VALID_FOR,
     LOCKED_FOR,
     Message,
-    Refusal,
     Verdict,
 )
 from interfaces.privacy_center.contact import router as contact_router
@@ -29,9 +27,9 @@ from interfaces.privacy_center.disclosure import router as disclosure_router
 from interfaces.privacy_center.pages import (
     CSRF_COOKIE,
     CSS,
-    SECURITY_HEADERS,
     browser,
     challenges,
+    code_sent,
     keep_cookie,
     language_of,
     not_found,
@@ -166,30 +164,7 @@ async def send_form(request: Request, kind: str) -> Response:
             t["mail.code.subject"], t["mail.code.body"].format(code=code, minutes=minutes)
         ),
     )
-    if started.refused is not None:
-        message = (
-            t["limited"]
-            if started.refused is Refusal.RATE_LIMITED
-            else t["locked.address"].format(minutes=int(LOCKED_FOR.total_seconds() // 60))
-        )
-        return page(
-            request,
-            "message.html",
-            language,
-            status=429,
-            heading="limited.title",
-            message=message,
-            back="/",
-        )
-    # Delivered after the reply, so a registered address does not answer measurably
-    # slower than an unknown one.
-    response = RedirectResponse(
-        f"/verify/{started.challenge_id}?lang={language.value}",
-        status_code=303,
-        background=BackgroundTask(outbox(request).deliver, started.notice_id),
-    )
-    response.headers.update(SECURITY_HEADERS)
-    return response
+    return code_sent(request, language, started, back="/", verify="/verify")
 
 
 def _text(value: object) -> str:
