@@ -1,7 +1,9 @@
 """Article 5's register on a real database (store/provisions.py), fed by inventory loads:
 footings and consents recorded as chained register events with their projections in step,
 a second load appending nothing, a withdrawal standing against an older file, the purposes
-a file defines, an item's used_at, and the findings `dsr provisions check` reports."""
+a file defines, an item's used_at, and the findings `dsr provisions check` reports. The
+purpose that includes provision, which the opt-out stands on, is the register's (put there as
+Article 4 leaves it, tests/support/purposes.py), never the file's (review of issue 24: C3)."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from store.provisions import (
 from store.registers import verify_stream
 from store.sealing import Vault
 from tests.support.database import database_with_roles, vault_environment
+from tests.support.purposes import define_in_register
 
 NAME, EMAIL, PHONE = "Saburo Kato", "saburo@example.jp", "+81 90-5555-0101"
 GIVEN = "2026-05-10T10:00:00+09:00"
@@ -44,10 +47,26 @@ PARTICULARS = {
 }
 
 # Article 5 ¶1's first matter: a purpose of use that includes provision to third parties.
-PROVIDING = {
-    "id": "partners_provision",
-    "text": "To provide users' contact details to marketing partners (provision to third parties)",
-}
+# No file may bring one (C3): it enters the register through Article 4, as
+# `register_providing` records it, each test with its own (the register is shared).
+PROVIDING_TEXT = "To provide users' contact details to marketing partners"
+
+
+def providing(unique: str) -> str:
+    """The test's own purpose that includes provision to third parties."""
+    return f"partners_provision_{unique}"
+
+
+async def register_providing(pool: asyncpg.Pool, unique: str) -> None:
+    """The providing purpose as an Article 4 change leaves it: established, in force since
+    2026-03-01 (before the opt-out's announcement), marked as including provision."""
+    await define_in_register(
+        pool,
+        providing(unique),
+        PROVIDING_TEXT,
+        includes_provision=True,
+        change_id=f"chg-{unique}",
+    )
 
 
 def inventory(
@@ -58,9 +77,10 @@ def inventory(
     joint_use: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One subject provided to three partners of the test's own: on consent, on opt-out and
-    in joint use, with the footings and the consent on record unless told otherwise."""
+    in joint use, with the footings and the consent on record unless told otherwise. Its
+    phone is held for the providing purpose (`register_providing`), so the opt-out may carry
+    it (C2: an opt-out carries only items held for its own purpose, within purpose)."""
     return {
-        "purposes": [PROVIDING],
         "provision_bases": [
             {"partner": f"ads-{unique}", "relationship": "third_party", "legal_basis": "consent"},
             {
@@ -73,7 +93,7 @@ def inventory(
                     "matters": MATTERS,
                     "announced_at": "2026-04-01",
                     "commission_notified_at": "2026-04-15",
-                    "purpose": PROVIDING["id"],
+                    "purpose": providing(unique),
                 },
             },
             {
@@ -93,7 +113,7 @@ def inventory(
                         "category": "contact",
                         "field": "phone",
                         "value": PHONE,
-                        "purpose": "important_notices",
+                        "purpose": providing(unique),
                         "lawfully_obtained": True,
                     }
                 ],
@@ -151,6 +171,7 @@ async def consent_row(pool: asyncpg.Pool, unique: str) -> asyncpg.Record:
 async def test_footings_and_consents_are_chained_register_events_appended_once(
     pool: asyncpg.Pool, unique: str
 ) -> None:
+    await register_providing(pool, unique)
     data = inventory(unique)
     first = await load(pool, data)
     assert (first.bases_added, first.consents_added) == (3, 1)
@@ -174,7 +195,7 @@ async def test_footings_and_consents_are_chained_register_events_appended_once(
     )
     assert broker["commission_notified_at"] == "2026-04-15"
     assert broker["matters_announced"] == ",".join(sorted(MATTERS))
-    assert broker["provision_purpose"] == PROVIDING["id"]
+    assert broker["provision_purpose"] == providing(unique)
     # Nothing personal in the register: ids, field names, dates and the organisation's texts.
     shown = json.dumps([dict(r) for r in recorded], default=str)
     assert not any(value in shown for value in (NAME, EMAIL, PHONE, "Saburo"))
@@ -192,14 +213,16 @@ async def test_footings_and_consents_are_chained_register_events_appended_once(
     )
 
     again = await load(pool, data)
-    # The subject, its item, provisions, bases, consent, and the providing purpose.
-    assert not again.changed_anything and again.unchanged == 1 + 3 + 3 + 3 + 1 + 1
+    # The subject, its name, e-mail and phone, provisions, bases and consent (the providing
+    # purpose is the register's, not the file's).
+    assert not again.changed_anything and again.unchanged == 1 + 3 + 3 + 3 + 1
     assert len(await events(pool, unique)) == len(recorded)
 
 
 async def test_a_footing_changed_and_changed_back_is_recorded_each_time(
     pool: asyncpg.Pool, unique: str
 ) -> None:
+    await register_providing(pool, unique)
     await load(pool, inventory(unique))
     unnotified = inventory(unique, opt_out={"matters": MATTERS, "announced_at": "2026-04-01"})
     assert (await load(pool, unnotified)).bases_changed == 1
@@ -229,6 +252,7 @@ async def test_a_withdrawal_stands_against_an_older_file_and_a_later_consent_rep
     pool: asyncpg.Pool, unique: str
 ) -> None:
     ads = f"ads-{unique}"
+    await register_providing(pool, unique)
     await load(pool, inventory(unique))
     assert (await consent_row(pool, unique))["consented_at"] == datetime.fromisoformat(GIVEN)
     withdrawn = {
@@ -265,6 +289,7 @@ async def test_a_withdrawal_stands_against_an_older_file_and_a_later_consent_rep
 
 
 async def test_a_stop_withdraws_the_standing_consent_once(pool: asyncpg.Pool, unique: str) -> None:
+    await register_providing(pool, unique)
     await load(pool, inventory(unique))
     at = datetime(2026, 8, 1, tzinfo=UTC)
     async with pool.acquire() as connection, connection.transaction():
@@ -377,6 +402,7 @@ async def test_times_later_than_the_load_are_refused(pool: asyncpg.Pool, unique:
 async def test_an_items_use_starts_when_its_purpose_changes_or_when_the_file_says(
     pool: asyncpg.Pool, unique: str
 ) -> None:
+    await register_providing(pool, unique)
     data = inventory(unique)
     await load(pool, data)
     query = """SELECT acquired_at, used_at FROM personal_data
@@ -405,6 +431,7 @@ async def test_the_check_finds_each_provision_with_no_valid_basis(
         "given_at": GIVEN,
         "withdrawn_at": "2026-06-01T00:00:00Z",
     }
+    await register_providing(pool, unique)
     await load(
         pool,
         inventory(
@@ -413,7 +440,7 @@ async def test_the_check_finds_each_provision_with_no_valid_basis(
             opt_out={
                 "matters": MATTERS,
                 "announced_at": "2026-04-01",
-                "purpose": PROVIDING["id"],
+                "purpose": providing(unique),
             },
             joint_use={"items": "name and phone"},
         ),
@@ -493,6 +520,7 @@ async def test_dsr_provisions_check_reports_findings_and_exits_3(
                 "given_at": GIVEN,
                 "withdrawn_at": "2026-06-01T00:00:00Z",
             }
+            await register_providing(fresh, unique)
             await InventoryStore(fresh).load(
                 parse_inventory(
                     inventory(
@@ -501,7 +529,7 @@ async def test_dsr_provisions_check_reports_findings_and_exits_3(
                         opt_out={
                             "matters": MATTERS,
                             "announced_at": "2026-04-01",
-                            "purpose": PROVIDING["id"],
+                            "purpose": providing(unique),
                         },
                         joint_use={"items": "name and phone"},
                     )
@@ -567,6 +595,7 @@ async def test_a_consent_given_before_a_withdrawal_on_record_does_not_revive_it(
 ) -> None:
     """A stop withdrew the consent in August; a file listing a consent given in July (after
     the one on record, before the withdrawal) leaves it withdrawn."""
+    await register_providing(pool, unique)
     await load(pool, inventory(unique))
     async with pool.acquire() as connection, connection.transaction():
         await withdraw_standing_consents(

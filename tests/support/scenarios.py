@@ -210,15 +210,21 @@ async def event_types(pool: asyncpg.Pool, request_id: str) -> list[str]:
 
 
 async def outcome_notice(pool: asyncpg.Pool, request_id: str, notice: str = "outcome") -> str:
-    """The notice's body, opened."""
-    return await opened(
-        pool,
-        await pool.fetchval(
+    """The notice's body, opened, once it is on record: a step is reached (and queried)
+    before the activity that queues its notice has run, e.g. the request for proof of
+    identity follows the opening of the identity window."""
+
+    async def body() -> str | None:
+        sealed: str | None = await pool.fetchval(
             "SELECT body FROM notifications WHERE request_id = $1 AND notice = $2",
             request_id,
             notice,
-        ),
-    )
+        )
+        return sealed
+
+    sealed = await eventually(body, lambda found: found is not None)
+    assert sealed is not None
+    return await opened(pool, sealed)
 
 
 async def held_values(pool: asyncpg.Pool, subject_id: str) -> dict[str, str]:

@@ -188,6 +188,9 @@ async def test_art6_p2_in_principle_an_operator_may_include_history_with_a_reaso
 async def test_partial_disclosure_withholds_a_category_on_an_article_6_ground(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
+    """Art 6 ¶1: a category withheld on its ground is left out of the compiled disclosure
+    and told, with the ground, in the person's language; the rest, the person's own login
+    history among it (N3), is disclosed in the privacy center (item 36), not in the e-mail."""
     request = await (
         Scenario(rig, "dis-part").disclosure().in_language("ja").verified().at(Step.DECIDE)
     )
@@ -203,13 +206,30 @@ async def test_partial_disclosure_withholds_a_category_on_an_article_6_ground(
     )
     await _pay(rig.client, pool, request.id)
     assert (await _result(rig.client, request.id))["outcome"] == "disclosed_in_part"
+    record = await pool.fetchrow(
+        "SELECT items, excluded, withheld FROM disclosures WHERE request_id=$1", request.id
+    )
+    async with pool.acquire() as connection:
+        compiled = {i["field"]: i["value"] for i in vault_of(connection).open_json(record["items"])}
+    # N3: the person's own history is personal information, disclosed, not left out; the
+    # withheld category is not in the disclosure.
+    assert compiled["login_history"] == "logins" and compiled["phone"] == HELD_VALUES["phone"]
+    assert "bank_account" not in compiled and record["excluded"] == {}
+    assert record["withheld"] == {"financial": 1}
     notice = await outcome_notice(pool, request.id)
-    assert HELD_VALUES["bank_account"] not in notice and HELD_VALUES["phone"] not in notice
-    assert "/disclosure/" in notice  # the disclosed items are in the privacy center (item 36)
-    assert REASON in notice and "業務の適正な実施に著しい支障" in notice
-    assert "金融情報（1件）" in notice  # in Japanese, as asked
-    # N3: the person's own history is personal information, disclosed, not left out.
-    assert "履歴情報 / login_history" in notice and "履歴情報（1件）" not in notice
+    # Item 36: the e-mail carries no value, only the link to the privacy center.
+    for value in ("phone", "address", "bank_account", "purchases", "segment"):
+        assert HELD_VALUES[value] not in notice, value
+    assert "logins" not in notice and "/disclosure/" in notice
+    # The history is counted among what is disclosed; what is withheld is said with its
+    # ground and the reason, in Japanese, as asked.
+    disclosed = next(line for line in notice.splitlines() if "開示するもの：" in line)
+    assert "履歴情報（1件）" in disclosed and "金融情報" not in disclosed
+    withheld = (
+        "第6条により開示しないもの：金融情報（1件）。事由：当組織の業務の適正な実施に著しい支障"
+    )
+    assert withheld in notice
+    assert REASON in notice
     await check_record(rig.client, pool, request.id, "disclosure_partial")
 
 
