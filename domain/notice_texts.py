@@ -69,7 +69,8 @@ EN: dict[str, str] = {
     "disclosed.link": "Open it with this link: {url}\nWhen you open it, we send a one-time "
     "code to your e-mail address on record; enter it to see the information and to download "
     "it (as a JSON file, or as a page to print). The link can be used until {date}. After "
-    "that it shows nothing; if you still need the information then, please contact us.",
+    "that it shows nothing; if you still need the information then, please ask us through "
+    "the CONTACT form in our privacy center and we will send you a new link, free of charge.",
     "disclosed.none_held": "We hold no personal information about you among what you asked "
     "for, so there is nothing to disclose, and no fee is charged.",
     "disclosed.only_excluded": "Among what you asked for, we hold no personal information "
@@ -226,7 +227,8 @@ JA: dict[str, str] = {
     "メールアドレスに確認コードをお送りします。コードを入力いただくと、情報の閲覧と"
     "ダウンロード（JSONファイル、または印刷用のページ）ができます。このリンクは{date}まで"
     "ご利用いただけます。期限を過ぎると表示されなくなりますので、その後に情報が必要な場合は"
-    "当組織までお問い合わせください。",
+    "プライバシーセンターのお問い合わせフォーム（CONTACT）よりお申し付けください。新しいリンクを"
+    "無料でお送りいたします。",
     "disclosed.none_held": "ご請求の範囲で当組織が保有するお客様の個人情報はありませんので、"
     "開示するものはなく、手数料もかかりません。",
     "disclosed.only_excluded": "ご請求の範囲で、当組織はお客様の個人情報を保有しておりません。"

@@ -12,7 +12,8 @@ DISCLOSURE_EN: dict[str, str] = {
     "disclosure.send": "Send me a code",
     "disclosure.expires": "This link can be used until {date}.",
     "disclosure.expired": "This link has expired, so it shows nothing any more. If you "
-    "still need the information, please contact us.",
+    "still need the information, please ask us through the CONTACT form and we will send "
+    "you a new link, free of charge.",
     "disclosure.erased": "The personal information of this disclosure has been erased, so "
     "there is nothing left to show.",
     "disclosure.unreachable": "We could not send a code: we no longer hold an e-mail "
@@ -88,7 +89,8 @@ DISCLOSURE_JA: dict[str, str] = {
     "disclosure.send": "確認コードを送る",
     "disclosure.expires": "このリンクは{date}までご利用いただけます。",
     "disclosure.expired": "このリンクは有効期限が切れたため、表示できません。情報が必要な"
-    "場合は、当組織までお問い合わせください。",
+    "場合は、お問い合わせフォーム（CONTACT）よりお申し付けください。新しいリンクを無料で"
+    "お送りいたします。",
     "disclosure.erased": "この開示の個人情報は消去済みのため、表示できるものはありません。",
     "disclosure.unreachable": "ご登録のメールアドレスを当組織で保有していないため、確認"
     "コードをお送りできません。当組織までお問い合わせください。",
