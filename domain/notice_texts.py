@@ -132,9 +132,9 @@ EN: dict[str, str] = {
     "found in breach was suspended already, before this request; our investigation found "
     "nothing else used beyond the purposes of use or obtained by wrongful means, so we "
     "have decided to take no further action.",
-    "alternative": "Suspending use or erasing these items would {ground}, so under Article 8 "
-    "we have taken alternative measures to protect your rights and interests instead. Their "
-    "use has not been suspended and they have not been erased.",
+    "alternative": "Suspending use of the items above or erasing them would {ground}, so "
+    "under Article 8 we have taken alternative measures to protect your rights and "
+    "interests instead. Their use has not been suspended and they have not been erased.",
     "alternative.large_expense": "involve a large amount of expense",
     "alternative.otherwise_difficult": "be otherwise difficult",
     "alternative.measure": "Alternative measures taken, in our staff's words: {text}",
@@ -281,8 +281,8 @@ JA: dict[str, str] = {
     "suspension.refused_already": "該当する個人情報のうち{items}は、本請求の前から利用を"
     "停止しています。その他に利用目的の範囲を超えた取扱いまたは不正の手段による取得は見つかり"
     "ませんでしたので、これ以上の措置は行わないことを決定しました。",
-    "alternative": "これらの利用停止・消去は{ground}ため、第8条に基づき、お客様の権利利益を"
-    "保護するための代替措置を講じました。これらの利用停止・消去は行っていません。",
+    "alternative": "上記の項目の利用停止・消去は{ground}ため、第8条に基づき、お客様の権利"
+    "利益を保護するための代替措置を講じました。利用停止・消去そのものは行っていません。",
     "alternative.large_expense": "多額の費用を要する",
     "alternative.otherwise_difficult": "困難である",
     "alternative.measure": "講じた代替措置（担当者の記載を原文のまま引用）：{text}",

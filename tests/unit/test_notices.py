@@ -468,7 +468,7 @@ def test_art8_p4_alternative_measures_notice_says_nothing_was_suspended_or_erase
     assert "Contact information / E-mail address" in text
     assert "We have suspended" not in text and "We have erased" not in text
     ja = outcome(OC.ALTERNATIVE_MEASURES, RK.SUSPENSION, JA, **facts)
-    assert "利用停止・消去は行っていません" in ja and "flagged: do not mail" in ja
+    assert "利用停止・消去そのものは行っていません" in ja and "flagged: do not mail" in ja
 
 
 def test_old7_art8_p4_the_notice_names_the_measure_and_who_applied_or_confirmed_it() -> None:
