@@ -21,6 +21,7 @@ from domain.events import EventType, NewEvent
 from domain.retention import RetentionCounts, RetentionRun, closed_before
 from store.connection import Connection
 from store.events import EventStore
+from store.privacy_center import forget_abandoned_guests
 from store.sealing import vault_of
 from store.shredding import (
     destroy_shredded_keys,
@@ -49,6 +50,7 @@ class PersonalDataRetention:
         cutoff = closed_before(as_of, self._keep_for)
         async with self._pool.acquire() as connection:
             await destroy_shredded_keys(connection)
+            await self._forget_abandoned_guests(connection, as_of)
             due = await due_for_shredding(connection, cutoff, run.limit + 1)
             more = len(due) > run.limit
             by_subject: dict[str, list[str]] = defaultdict(list)
@@ -94,6 +96,16 @@ class PersonalDataRetention:
         if shredded.destroyed_key:
             vault_of(connection).keyring.destroy(shredded.destroyed_key)
         return shredded.forgotten
+
+    async def _forget_abandoned_guests(self, connection: Connection, as_of: datetime) -> None:
+        """A CONTACT form whose code was never entered leaves a guest subject (N8); once its
+        code expired, the guest's key is destroyed and its code message withdrawn."""
+        async with connection.transaction():
+            keys = await forget_abandoned_guests(connection, as_of)
+        for key_id in keys:
+            vault_of(connection).keyring.destroy(key_id)
+        if keys:
+            log.info("abandoned CONTACT-form guests forgotten", keys=len(keys))
 
     def all(self) -> list:
         return [self.shred_closed_requests]

@@ -27,6 +27,9 @@ class EventType(StrEnum):
     # A payment made after the person's window (its value date after the day named): it is
     # recorded, nothing is disclosed, and the fee is to be refunded (domain/payments.py).
     PAYMENT_RECEIVED_LATE = "payment.received_late"
+    # The cashier recorded that such a fee was refunded, outside the service (payload: the
+    # invoice, amount and day; the refund's reference is kept sealed on the invoice).
+    PAYMENT_REFUNDED = "payment.refunded"
     INVESTIGATION_COMPLETED = "investigation.completed"
     DECISION_RECORDED = "decision.recorded"
     MEASURE_APPROVED = "measure.approved"

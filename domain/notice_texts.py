@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from domain.letter_texts import LETTER_EN, LETTER_JA
 from domain.link_reissue_texts import REISSUE_EN, REISSUE_JA
+from domain.refund_texts import REFUND_EN, REFUND_JA
 from domain.requests import Language
 from domain.window_texts import WINDOW_EN, WINDOW_JA
 
@@ -339,5 +340,8 @@ JA.update(WINDOW_JA)
 # A disclosure's link issued again (domain/link_reissue_texts.py, C4)
 EN.update(REISSUE_EN)
 JA.update(REISSUE_JA)
+# A late fee's refund recorded as paid (domain/refund_texts.py, N7)
+EN.update(REFUND_EN)
+JA.update(REFUND_JA)
 
 TEXTS: dict[Language, dict[str, str]] = {Language.EN: EN, Language.JA: JA}

@@ -17,7 +17,7 @@ import asyncpg
 
 from domain.guests import GUEST_PREFIX
 from store.connection import Connection
-from store.sealing import ERASED, Vault, key_of, vault_of
+from store.sealing import ERASED, Vault, key_of, subject_lock, vault_of
 
 # --- Challenges ---------------------------------------------------------------------------
 
@@ -82,6 +82,49 @@ async def add_guest(connection: Connection) -> str:
     subject_id = f"{GUEST_PREFIX}{uuid.uuid4().hex}"
     await connection.execute("INSERT INTO subjects (subject_id) VALUES ($1)", subject_id)
     return subject_id
+
+
+async def forget_abandoned_guests(connection: Connection, now: datetime) -> list[str]:
+    """The guests (N8) made for CONTACT forms whose code was never entered: every
+    challenge of theirs expired unverified before `now`, and they have no request. Each
+    one's data key is marked destroyed, its code messages withdrawn and its challenges no
+    longer point at it; what is left is the guest's random id, nothing sealed. Runs in the
+    caller's transaction; returns the keys, for the caller to destroy in the keyring once
+    committed (the retention run destroys any it missed: store/shredding.py)."""
+    guests = [
+        row["subject_id"]
+        for row in await connection.fetch(
+            """SELECT DISTINCT c.subject_id FROM privacy_center_challenges c
+                WHERE c.subject_id LIKE $2 || '%'
+                  AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.subject_id = c.subject_id)
+                  AND NOT EXISTS (SELECT 1 FROM privacy_center_challenges o
+                                   WHERE o.subject_id = c.subject_id
+                                     AND (o.verified_at IS NOT NULL OR o.expires_at >= $1))""",
+            now,
+            GUEST_PREFIX,
+        )
+    ]
+    keys: list[str] = []
+    for subject_id in guests:
+        await connection.execute("SELECT pg_advisory_xact_lock($1)", subject_lock(subject_id))
+        keys += [
+            row["key_id"]
+            for row in await connection.fetch(
+                """UPDATE subject_keys SET destroyed_at = $2
+                    WHERE subject_id = $1 AND destroyed_at IS NULL RETURNING key_id""",
+                subject_id,
+                now,
+            )
+        ]
+        await connection.execute(
+            "DELETE FROM privacy_center_notices WHERE subject_id = $1", subject_id
+        )
+        await connection.execute(
+            """UPDATE privacy_center_challenges SET subject_id = NULL, submission = NULL
+                WHERE subject_id = $1""",
+            subject_id,
+        )
+    return keys
 
 
 async def add_challenge(

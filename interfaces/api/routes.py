@@ -13,7 +13,7 @@ from domain.authority import Role
 from domain.lifecycle import RequestStatus
 from domain.messages import StatusView
 from domain.requests import AnySubmission, RequestKind
-from interfaces.api import accounts, acts, audit, disclosure_links
+from interfaces.api import accounts, acts, audit, disclosure_links, refunds
 from interfaces.api.auth import require
 from interfaces.api.deps import RequestId, Svc, known
 from interfaces.api.models import Health, RequestRow, SubmissionReply, Timeline
@@ -166,3 +166,4 @@ router.include_router(acts.router, tags=["acts"])
 router.include_router(audit.router, tags=["audit"])
 router.include_router(accounts.router, tags=["accounts"])
 router.include_router(disclosure_links.router, tags=["acts"])
+router.include_router(refunds.router, tags=["acts"])

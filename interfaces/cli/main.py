@@ -35,6 +35,7 @@ from interfaces.cli import policy as cli_policy
 from interfaces.cli import provisions as cli_provisions
 from interfaces.cli import purposes as cli_purposes
 from interfaces.cli import records as cli_records
+from interfaces.cli import refunds as cli_refunds
 from interfaces.cli import review as cli_review
 from interfaces.cli.records import emit
 from runtime.cluster import ensure_retention, ensure_search_attributes
@@ -150,6 +151,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
         await cli_purposes.run(args, settings)
     elif args.command == cli_disclosure_links.COMMAND:
         await cli_disclosure_links.run(args, settings)
+    elif args.command == cli_refunds.COMMAND:
+        await cli_refunds.run(args, settings)
     elif args.command == "setup":
         dsn = settings.database.url
         if dsn is None or settings.temporal.address is None:
@@ -232,6 +235,7 @@ def parser() -> argparse.ArgumentParser:
     cli_provisions.add_parsers(commands)
     cli_purposes.add_parsers(commands)
     cli_disclosure_links.add_parsers(commands)
+    cli_refunds.add_parsers(commands)
     for name, command in commands.choices.items():
         del name
         command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)

@@ -5,14 +5,21 @@ answer says it carries no personal information about them."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
+import asyncpg
+
+from activities.retention import PersonalDataRetention
 from domain.deadlines import Step
 from domain.requests import workflow_id_for
+from domain.retention import RetentionRun
+from interfaces.privacy_center.challenges import Challenges, Message, derive_key
 from service import acts
 from service.requests import status
+from store.events import EventStore
 from store.sealing import Vault
 from tests.support.privacy_center import Center
-from tests.support.temporal import actor, eventually
+from tests.support.temporal import TEST_ACT_KEY, actor, eventually
 
 _VERIFY = re.compile(r"^/verify/([0-9a-f-]{36})\?lang=(ja|en)$")
 
@@ -100,3 +107,64 @@ async def test_n8_a_registered_address_on_the_contact_form_stays_the_persons_own
 async def _answer(center: Center, request_id: str) -> list[dict[str, str]]:
     key = f"{workflow_id_for(request_id)}:notice:answer"
     return [m for m in center.mails() if m["message_id"] == key]
+
+
+async def test_n8_a_contact_form_whose_code_is_never_entered_leaves_no_guest_key(
+    pool: asyncpg.Pool, vault: Vault, unique: str
+) -> None:
+    """N8 (follow-up): a CONTACT form from an address not on record makes a guest subject
+    before the code is entered. Once the code expired unentered, the retention run
+    destroys the guest's key and withdraws its code message; a guest whose code is still
+    valid is left as it is."""
+    challenges = Challenges(pool, derive_key(TEST_ACT_KEY))
+    now = datetime.now(UTC)
+
+    async def contact(address: str, at: datetime) -> str:
+        started = await challenges.start(
+            kind="inquiry",
+            language="en",
+            email=address,
+            name="Never Entered",
+            details={"text": "a question"},
+            now=at,
+            code_message=lambda code: Message("code", f"your code {code}"),
+            any_address=True,
+        )
+        return await pool.fetchval(
+            "SELECT subject_id FROM privacy_center_challenges WHERE challenge_id = $1",
+            started.challenge_id,
+        )
+
+    abandoned = await contact(f"gone-{unique}@example.jp", now - timedelta(hours=1))
+    waiting = await contact(f"wait-{unique}@example.jp", now)
+    assert abandoned.startswith("guest-") and waiting.startswith("guest-")
+    [key] = await pool.fetch("SELECT key_id FROM subject_keys WHERE subject_id = $1", abandoned)
+    assert vault.keyring.unwrap(key["key_id"]) is not None
+
+    retention = PersonalDataRetention(pool, EventStore(pool), timedelta(days=365 * 60))
+    counts = await retention.shred_closed_requests(RetentionRun(as_of=now))
+    assert counts.requests == 0  # no closed request is old enough: only the guest went
+
+    destroyed = await pool.fetchval(
+        "SELECT destroyed_at FROM subject_keys WHERE key_id = $1", key["key_id"]
+    )
+    assert destroyed is not None and vault.keyring.unwrap(key["key_id"]) is None
+    assert not await pool.fetchval(
+        "SELECT count(*) FROM privacy_center_notices WHERE subject_id = $1", abandoned
+    )
+    assert not await pool.fetchval(
+        "SELECT count(*) FROM privacy_center_challenges WHERE subject_id = $1", abandoned
+    )
+    # The guest whose code is still valid keeps its key, its form and its code message.
+    assert await pool.fetchval(
+        "SELECT count(*) FROM subject_keys WHERE subject_id = $1 AND destroyed_at IS NULL",
+        waiting,
+    )
+    assert await pool.fetchval(
+        """SELECT count(*) FROM privacy_center_challenges
+            WHERE subject_id = $1 AND submission IS NOT NULL""",
+        waiting,
+    )
+    assert await pool.fetchval(
+        "SELECT count(*) FROM privacy_center_notices WHERE subject_id = $1", waiting
+    )

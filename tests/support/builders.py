@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -98,6 +98,40 @@ async def new_request(pool: asyncpg.Pool, unique: str, label: str = "r") -> str:
         parsed("inquiry", request_id, f"subj-{unique}"), POLICY
     )
     return request_id
+
+
+async def late_fee_request(
+    pool: asyncpg.Pool,
+    unique: str,
+    *,
+    email: str,
+    language: str = "en",
+    closed: bool = True,
+    paid_on: date = date(2026, 2, 20),
+) -> tuple[str, str]:
+    """A disclosure request whose fee was paid after its window (N7): its invoice
+    `refund_due`, paid on `paid_on`, and the request closed unless `closed` is False;
+    returns the request id and the invoice id."""
+    request_id = f"late-{unique}-{uuid.uuid4().hex[:6]}"
+    await IntakeStore(pool).record_submission(
+        parsed("disclosure", request_id, f"subj-{request_id}", email=email, language=language),
+        POLICY,
+    )
+    invoice_id = f"inv-{request_id}"
+    await pool.execute(
+        """INSERT INTO invoices (invoice_id, request_id, amount_yen, issued_at, status,
+                                 paid_at, payment_reference, value_date)
+           VALUES ($1, $2, 1000, $3, 'refund_due', $3, 'bank-123', $4)""",
+        invoice_id,
+        request_id,
+        T0,
+        paid_on,
+    )
+    if closed:
+        await pool.execute(
+            "UPDATE requests SET status = 'closed' WHERE request_id = $1", request_id
+        )
+    return request_id, invoice_id
 
 
 def event(
