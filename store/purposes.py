@@ -213,7 +213,8 @@ async def purpose_listing(pool: asyncpg.Pool) -> list[dict[str, object]]:
     """Every version of every purpose, oldest first, for `dsr purposes list`."""
     rows = await pool.fetch(
         """SELECT purpose_id, version, text, text_ja, incidental_to, judged_by, judged_at,
-                  judgement, effective_from, superseded_at, change_id
+                  judgement, effective_from, superseded_at, change_id, posted_in,
+                  includes_provision
              FROM purposes ORDER BY purpose_id, version"""
     )
     return [dict(r) for r in rows]
