@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
+
+from domain.purposes import PURPOSE_ID_PATTERN
 
 _HEADING = re.compile(r"^(Article\s+(\d+)\b|第(\d+)条)")
 _INCIDENTAL_LINE = re.compile(r"^(Purposes incidental|上記の利用目的に付随)")
@@ -134,8 +137,75 @@ def article_3_problem(
         "Article 3 of this text lists other purposes than the purposes register"
         f"{' (' + detail + ')' if detail else ' (their order differs)'}: a purpose of use "
         "changes only through Article 4 (`dsr purposes change`), which posts the policy's "
-        "next version itself"
+        "next version itself; a new purpose is added by a new version of the policy that "
+        "lists it after the register's and declares it (`--new-purpose ID=JAPANESE TEXT`)"
     )
+
+
+@dataclass(frozen=True)
+class DeclaredPurpose:
+    """A purpose a posted text adds at the end of Article 3's list (Article 9: "the changed
+    Privacy Policy shall take effect when posted"), as the poster declares it: its id, its
+    Japanese text (the English one is the text's), and whether it includes provision to
+    third parties (Article 5 ¶1's first opt-out matter, marked, never inferred)."""
+
+    purpose_id: str
+    text_ja: str
+    includes_provision: bool = False
+
+
+@dataclass(frozen=True)
+class AddedPurpose:
+    declared: DeclaredPurpose
+    text: str  # as the posted Article 3 lists it
+
+
+def added_purpose(
+    text: str,
+    register: tuple[str, ...],
+    incidental: tuple[str, ...],
+    declared: DeclaredPurpose | None,
+    known_ids: Collection[str],
+) -> tuple[AddedPurpose | None, str | None]:
+    """The purpose a posted text adds to Article 3, with why the text cannot be posted
+    (None: it can). Undeclared, the text must list the register's purposes
+    (`article_3_problem`). Declared, its Article 3 lists the register's purposes, in their
+    order, followed by exactly one new purpose, the declared one: its id new to the
+    register, its Japanese text given; the incidental purposes it lists are the register's.
+    One new purpose per posted version, so the register keeps the text's order."""
+    if declared is None:
+        return None, article_3_problem(text, register, incidental)
+    listed = article_3_of(text)
+    if listed is None:
+        return None, "a new purpose is declared but this text has no Article 3 to list it"
+    new = declared.purpose_id
+    if not re.match(PURPOSE_ID_PATTERN, new):
+        return None, (
+            f"not a purpose id: {new!r} (lowercase letters, digits and underscores, "
+            "starting with a letter)"
+        )
+    if new in known_ids:
+        return None, (
+            f"the purposes register holds {new!r} already: a purpose in the register "
+            "changes only through Article 4 (`dsr purposes change`)"
+        )
+    if not declared.text_ja.strip():
+        return None, f"give the Japanese text of {new!r}"
+    head = listed[: len(register)]
+    if [_same(p) for p in head] != [_same(p) for p in register] or len(listed) != len(register) + 1:
+        detail = article_3_problem(text, register, incidental) or ""
+        return None, (
+            f"this text's Article 3 must list the register's {len(register)} purposes, in "
+            f"the register's order, followed by the one declared new purpose ({new}); it "
+            f"lists {len(listed)}. {detail}"
+        ).strip()
+    added = listed[-1]
+    if _same(added) in {_same(r) for r in register}:
+        return None, f"the new purpose {new!r} repeats a purpose of the register: {added}"
+    problem = article_3_problem(text, (*register, added), incidental)
+    if problem is not None:
+        return None, problem
+    return AddedPurpose(declared, added), None
 
 
 def with_article_3(text: str, register: tuple[str, ...], incidental: tuple[str, ...]) -> str:

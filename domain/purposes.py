@@ -91,6 +91,8 @@ class PurposeVersion:
     # Marked explicitly, never inferred; it enters the register only through Article 4 or
     # a new version of the policy, never as incidental on a file's say-so (C2, C3).
     includes_provision: bool = False
+    # The policy version whose posting added this purpose to Article 3's list (Article 9).
+    posted_in: str | None = None
 
     def in_force(self, at: datetime) -> bool:
         return self.effective_from <= at and (self.superseded_at is None or at < self.superseded_at)
@@ -98,12 +100,14 @@ class PurposeVersion:
     @property
     def established(self) -> bool:
         """Entered the register by the policy's routes: listed in Article 3, incidental to
-        one of Article 3's purposes with its relatedness judged, or made by Article 4. A
+        one of Article 3's purposes with its relatedness judged, made by Article 4, or added
+        to Article 3's list by a posted version of the policy (Article 9). A
         purpose an inventory load defined before issue 24 without a judgement is not, and
         an item used for it is used beyond purpose."""
         return (
             self.purpose_id in ARTICLE_3_IDS
             or self.change_id is not None
+            or self.posted_in is not None
             or (self.incidental_to in ARTICLE_3_IDS and self.judged_by is not None)
         )
 
@@ -199,10 +203,20 @@ class PurposeRegister:
 
     def article_3_list(self) -> tuple[str, ...]:
         """Article 3's purposes as the register holds them now, in the policy's order: the
-        list a posted policy text must carry (Article 9 with Article 4)."""
-        return tuple(
+        list a posted policy text must carry (Article 9 with Article 4), followed by those a
+        posted version added (`posted_in`), in the order they were added."""
+        listed = [
             version.text for p in ARTICLE_3_TEXTS if (version := self.current(p.value)) is not None
+        ]
+        added = sorted(
+            (v for v in self.versions if v.version == 1 and v.posted_in is not None),
+            key=lambda v: (v.effective_from, v.posted_in or "", v.purpose_id),
         )
+        for first in added:
+            current = self.current(first.purpose_id)
+            if current is not None:
+                listed.append(current.text)
+        return tuple(listed)
 
 
 class NoticeMethod(StrEnum):

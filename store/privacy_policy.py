@@ -3,8 +3,10 @@ stream and the `privacy_policy_versions` table (domain/privacy_policy.py decides
 
 Article 9 ¶1 excepts "matters otherwise specified in this Policy" from changes without
 notice, and Article 4 specifies how a purpose of use changes: a posted text whose Article 3
-lists other purposes than the register is refused (domain/policy_text.py), and each
-Article 4 change that takes effect posts the next version itself, its Article 3 written
+lists other purposes than the register is refused (domain/policy_text.py), unless its only
+difference is one new purpose at the list's end that the posting declares: that purpose
+enters the register with the version, in force from the version's effective time, and
+each Article 4 change that takes effect posts the next version itself, its Article 3 written
 from the register (`post_for_purpose_change`)."""
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from datetime import datetime
 
 import asyncpg
 
-from domain.policy_text import article_3_problem, with_article_3
+from domain.policy_text import DeclaredPurpose, added_purpose, with_article_3
 from domain.privacy_policy import PolicyVersion, PostingRefused, new_version
-from domain.purposes import PurposeRegister
+from domain.purposes import PurposeRegister, PurposeVersion
 from domain.registers import NewRegisterEvent, RegisterEventType
 from store.connection import Connection
-from store.purposes import purposes_as_recorded
+from store.purposes import REGISTER_LOCK, add_posted_purpose, purposes_as_recorded
 from store.registers import append_register_event
 
 STREAM = "privacy-policy"
@@ -62,22 +64,47 @@ async def post_policy(
     posted_at: datetime,
     effective_at: datetime | None,
     posted_by: str,
+    new_purpose: DeclaredPurpose | None = None,
 ) -> PolicyVersion:
     """Record a posted version (PostingRefused says why one cannot be: among others, an
-    Article 3 that differs from the purposes register)."""
+    Article 3 that differs from the purposes register otherwise than by `new_purpose`, the
+    one purpose the text adds at its list's end, recorded in the register in the same
+    transaction)."""
     try:
         readable = text.decode("utf-8")
     except UnicodeDecodeError:
         raise PostingRefused("the policy file is not UTF-8 text") from None
     async with pool.acquire() as connection, connection.transaction():
+        # The register's lock first, as an Article 4 change that posts takes them.
+        await connection.execute("SELECT pg_advisory_xact_lock($1)", REGISTER_LOCK)
         await connection.execute("SELECT pg_advisory_xact_lock($1)", _POSTING_LOCK)
         register = await purposes_as_recorded(connection)
-        problem = article_3_problem(
-            readable, register.article_3_list(), incidental_in_force(register)
+        added, problem = added_purpose(
+            readable,
+            register.article_3_list(),
+            incidental_in_force(register),
+            new_purpose,
+            {v.purpose_id for v in register.versions},
         )
         if problem is not None:
             raise PostingRefused(problem)
-        return await _post(connection, text, posted_at, effective_at, posted_by, None)
+        version = await _post(connection, text, posted_at, effective_at, posted_by, None)
+        if added is not None:
+            await add_posted_purpose(
+                connection,
+                PurposeVersion(
+                    added.declared.purpose_id,
+                    1,
+                    added.text,
+                    version.effective_at,
+                    text_ja=added.declared.text_ja.strip(),
+                    includes_provision=added.declared.includes_provision,
+                    posted_in=version.version,
+                ),
+                occurred_at=posted_at,
+                actor=posted_by,
+            )
+        return version
 
 
 def incidental_in_force(register: PurposeRegister) -> tuple[str, ...]:

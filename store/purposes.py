@@ -63,7 +63,7 @@ async def incidental_purposes(connection: Connection | asyncpg.Pool, purpose_id:
 async def load_register(connection: Connection | asyncpg.Pool) -> PurposeRegister:
     rows = await connection.fetch(
         """SELECT purpose_id, version, text, effective_from, superseded_at, incidental_to,
-                  text_ja, judged_by, change_id, includes_provision
+                  text_ja, judged_by, change_id, includes_provision, posted_in
              FROM purposes ORDER BY purpose_id, version"""
     )
     return PurposeRegister.of(
@@ -78,6 +78,7 @@ async def load_register(connection: Connection | asyncpg.Pool) -> PurposeRegiste
             r["judged_by"],
             r["change_id"],
             r["includes_provision"],
+            r["posted_in"],
         )
         for r in rows
     )
@@ -149,6 +150,45 @@ async def define_purpose(
     return made is not None or appended
 
 
+async def add_posted_purpose(
+    connection: Connection, version: PurposeVersion, *, occurred_at: datetime, actor: str
+) -> None:
+    """A purpose a posted version of the policy adds to Article 3's list (`version.posted_in`
+    names it), in the posting's transaction, with its `purpose.defined` event (Article 9)."""
+    await connection.execute("SELECT pg_advisory_xact_lock($1)", REGISTER_LOCK)
+    await connection.execute(
+        """INSERT INTO purposes (purpose_id, version, text, effective_from, text_ja,
+                                 includes_provision, posted_in)
+           VALUES ($1, 1, $2, $3, $4, $5, $6)""",
+        version.purpose_id,
+        version.text,
+        version.effective_from,
+        version.text_ja,
+        version.includes_provision,
+        version.posted_in,
+    )
+    await append_register_event(
+        connection,
+        NewRegisterEvent(
+            stream=PURPOSES_STREAM,
+            type=RegisterEventType.PURPOSE_DEFINED,
+            payload={
+                "purpose_id": version.purpose_id,
+                "version": 1,
+                "text": version.text,
+                "text_ja": version.text_ja,
+                "incidental_to": None,
+                "effective_from": version.effective_from.isoformat(),
+                "includes_provision": version.includes_provision,
+                "posted_in": version.posted_in,
+            },
+            occurred_at=occurred_at,
+            actor=actor,
+            idempotency_key=f"purposes/defined/{version.purpose_id}",
+        ),
+    )
+
+
 async def seed_article_3(pool: asyncpg.Pool, *, at: datetime | None = None) -> list[str]:
     """The purposes the policy lists in Article 3, as version 1 each, unless they are in
     the register already; returns those defined now. Every worker runs it at start."""
@@ -173,7 +213,8 @@ async def purpose_listing(pool: asyncpg.Pool) -> list[dict[str, object]]:
     """Every version of every purpose, oldest first, for `dsr purposes list`."""
     rows = await pool.fetch(
         """SELECT purpose_id, version, text, text_ja, incidental_to, judged_by, judged_at,
-                  judgement, effective_from, superseded_at, change_id
+                  judgement, effective_from, superseded_at, change_id, posted_in,
+                  includes_provision
              FROM purposes ORDER BY purpose_id, version"""
     )
     return [dict(r) for r in rows]

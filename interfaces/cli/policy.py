@@ -1,6 +1,11 @@
-"""`dsr policy post FILE [--effective WHEN]` and `dsr policy list`: the privacy policy's
-versions (Article 9). Posting takes an administrator's account; the text itself is not
-kept, its sha256 is, so an auditor can match a version to the text as it was posted."""
+"""`dsr policy post FILE [--effective WHEN] [--new-purpose ID=JAPANESE TEXT
+[--includes-provision]]` and `dsr policy list`: the privacy policy's versions (Article 9).
+Posting takes an administrator's account; the text is kept with its sha256, so an auditor
+can match a version to the text as it was posted. A posted text whose Article 3 adds one
+purpose at its list's end declares it with `--new-purpose` (its id and Japanese text; the
+English text is the posted one's), and `--includes-provision` marks it as including
+provision to third parties (Article 5 ¶1); the purpose enters the register with the
+version, in force from its effective time."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.authority import Role
+from domain.policy_text import DeclaredPurpose
 from domain.privacy_policy import PostingRefused
 from interfaces.cli.records import emit, moment
 from runtime.settings import Settings
@@ -32,9 +38,33 @@ def add_parsers(commands: Any) -> None:
         metavar="WHEN",
         help="when it takes effect (ISO 8601 date or time); unset: on posting",
     )
+    post.add_argument(
+        "--new-purpose",
+        default=None,
+        metavar="ID=JAPANESE TEXT",
+        help="the purpose this text adds at the end of Article 3's list: its id and its "
+        "Japanese text (the English one is the text's)",
+    )
+    post.add_argument(
+        "--includes-provision",
+        action="store_true",
+        help="the new purpose includes provision to third parties (Article 5 ¶1)",
+    )
     sub.add_parser("list", help="every version: when posted, when in force, its sha256")
     for command in sub.choices.values():
         command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)
+
+
+def declared(new_purpose: str | None, includes_provision: bool) -> DeclaredPurpose | None:
+    """The new purpose `--new-purpose ID=JAPANESE TEXT` declares, or None."""
+    if new_purpose is None:
+        if includes_provision:
+            raise Refused("--includes-provision marks the purpose --new-purpose declares")
+        return None
+    purpose_id, equals, text_ja = new_purpose.partition("=")
+    if not equals or not purpose_id.strip() or not text_ja.strip():
+        raise Refused("--new-purpose takes ID=JAPANESE TEXT, e.g. partner_marketing=...のため")
+    return DeclaredPurpose(purpose_id.strip(), text_ja.strip(), includes_provision)
 
 
 def _read(source: str) -> bytes:
@@ -46,6 +76,11 @@ def _read(source: str) -> bytes:
 
 async def run(args: argparse.Namespace, settings: Settings) -> None:
     text = _read(args.file) if args.policy_command == "post" else b""
+    new_purpose = (
+        declared(args.new_purpose, args.includes_provision)
+        if args.policy_command == "post"
+        else None
+    )
     async with connections(settings, temporal=False) as (_, pool):
         if args.policy_command == "list":
             now = datetime.now(UTC)
@@ -90,6 +125,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
                 posted_at=datetime.now(UTC),
                 effective_at=args.effective,
                 posted_by=admin.account,
+                new_purpose=new_purpose,
             )
         except PostingRefused as error:
             raise Refused(str(error)) from None
@@ -100,7 +136,19 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
                 "sha256": version.text_sha256,
                 "posted_at": version.posted_at.isoformat(),
                 "effective_at": version.effective_at.isoformat(),
+                "new_purpose": new_purpose.purpose_id if new_purpose else None,
+                "includes_provision": bool(new_purpose and new_purpose.includes_provision),
             },
             f"privacy policy version {version.version} recorded; in force from "
-            f"{version.effective_at.isoformat(timespec='minutes')}",
+            f"{version.effective_at.isoformat(timespec='minutes')}"
+            + (
+                f"; purpose {new_purpose.purpose_id} added to Article 3 from then"
+                + (
+                    ", including provision to third parties"
+                    if new_purpose.includes_provision
+                    else ""
+                )
+                if new_purpose
+                else ""
+            ),
         )

@@ -263,6 +263,10 @@ def _listing(rows: list[dict[str, Any]]) -> str:
         )
         incidental = f" (incidental to {row['incidental_to']})" if row["incidental_to"] else ""
         change = f", change {row['change_id']}" if row["change_id"] else ""
+        if row.get("posted_in"):
+            change += f", added by policy version {row['posted_in']}"
+        if row.get("includes_provision"):
+            change += ", includes provision to third parties"
         judged = (
             f"\n    judged related by {row['judged_by']} on {row['judged_at']:%Y-%m-%d}: "
             f"{row['judgement']}"

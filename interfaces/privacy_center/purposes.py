@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from domain.notices import format_date
 from domain.purpose_notice import PurposeTexts
-from domain.purposes import ARTICLE_3_TEXTS, PurposeVersion, published_since
+from domain.purposes import ARTICLE_3_IDS, ARTICLE_3_TEXTS, PurposeVersion, published_since
 from interfaces.privacy_center.pages import language_of, page, services
 from store.privacy_policy import first_posted_at, version_in_force
 from store.purposes import load_register, published_changes
@@ -59,6 +59,12 @@ async def purposes_page(request: Request) -> Response:
 
     current = [v for v in register.versions if v.superseded_at is None]
     listed = [shown(v) for p in ARTICLE_3_TEXTS for v in current if v.purpose_id == p.value]
+    # Those a posted version of the policy added to Article 3's list (Article 9).
+    listed += [
+        shown(v)
+        for v in sorted(current, key=lambda v: (v.effective_from, v.purpose_id))
+        if v.purpose_id not in ARTICLE_3_IDS and v.incidental_to is None and v.established
+    ]
     incidental = [
         shown(v, parent.text_in(language.value))
         for v in sorted(current, key=lambda v: v.purpose_id)

@@ -25,7 +25,7 @@ from store.privacy_policy import first_posted_at, post_policy
 from store.purpose_changes import record_proposal
 from store.purpose_publication import complete_change, record_publication
 from store.purposes import seed_article_3
-from tests.support.purposes import AT, BEFORE, BEFORE_JA, define
+from tests.support.purposes import AT, BEFORE, BEFORE_JA, define, post_adding_purpose
 from tests.support.temporal import TEST_ACT_KEY
 
 ZONE = ZoneInfo("Asia/Tokyo")  # the settings' default notice zone
@@ -133,3 +133,23 @@ async def test_c12_article_3_is_dated_by_the_policys_first_posting_or_not_at_all
         page = (await http.get(f"/purposes?lang={language}")).text
         said = words.format(date=format_date(first, ZONE, Language(language)))
         assert all(said in entry for entry in _article_3_entries(page).values()), page
+
+
+async def test_a_purpose_a_posted_policy_added_is_published_with_article_3(
+    http: httpx.AsyncClient, pool: asyncpg.Pool, unique: str
+) -> None:
+    """Issue 24 (Articles 3, 5 ¶1 and 9): the purpose a posted version of the policy adds
+    to Article 3's list is published with Article 3's, in both languages, with the date it
+    took effect, not among the incidental purposes."""
+    purpose = f"posted_{unique}"
+    text = f"To provide users' contact details to partners ({unique})"
+    text_ja = f"{unique}の連絡先を提携先に提供するため"
+    await post_adding_purpose(pool, purpose, text, at=AT, text_ja=text_ja)
+    for language, shown, date in (
+        ("ja", text_ja, format_date(AT, ZONE, Language.JA)),
+        ("en", text.replace("'", "&#39;"), format_date(AT, ZONE, Language.EN)),
+    ):
+        page = (await http.get(f"/purposes?lang={language}")).text
+        listed = page.split('id="article-3"', 1)[1].split("</ul>", 1)[0]
+        entry = listed.split(f'data-purpose="{purpose}"', 1)[1].split("</li>", 1)[0]
+        assert shown in entry and date in entry, entry

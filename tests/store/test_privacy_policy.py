@@ -13,6 +13,7 @@ from domain.privacy_policy import PolicyVersion, PostingRefused, in_force, new_v
 from store.privacy_policy import STREAM, post_policy, version_in_force
 from store.purposes import load_register, seed_article_3
 from store.registers import verify_stream
+from tests.support.purposes import post_adding_purpose
 
 POSTED = datetime(2031, 4, 1, 9, 0, tzinfo=UTC)  # later than any other test's posting
 
@@ -104,4 +105,51 @@ async def test_a_text_whose_article_3_differs_from_the_register_is_refused(
             "SELECT text FROM privacy_policy_versions WHERE version = $1", posted.version
         )
         == text
+    )
+
+
+async def test_a_posting_adds_a_purpose_only_when_it_declares_it(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    """Issue 24 (Article 9 with Article 5 ¶1): a text adding a purpose to Article 3 without
+    declaring it is refused (N15), and so is one declaring an id the register holds;
+    nothing is recorded. Declared, the version and the purpose are recorded together, as
+    register events: the purpose from the version's effective time, marked as including
+    provision, its Japanese text the declared one, its English the text's."""
+    purpose, text = f"added_{unique}", f"To provide users' addresses to partners ({unique})"
+    at = POSTED + timedelta(days=100)
+    versions = await pool.fetchval("SELECT count(*) FROM privacy_policy_versions")
+    with pytest.raises(PostingRefused, match="--new-purpose") as refused:
+        await post_adding_purpose(pool, purpose, text, at=at, declare=False)
+    assert f"not in the register: {text}" in str(refused.value)
+    with pytest.raises(PostingRefused, match="holds 'billing' already"):
+        await post_adding_purpose(pool, "billing", text, at=at)
+    assert await pool.fetchval("SELECT count(*) FROM privacy_policy_versions") == versions
+    assert (await load_register(pool)).current(purpose) is None
+
+    version = await post_adding_purpose(
+        pool, purpose, text, at=at, effective=at + timedelta(days=30)
+    )
+    register = await load_register(pool)
+    added = register.current(purpose)
+    assert added is not None and added.posted_in == version.version
+    assert (added.text, added.effective_from, added.includes_provision) == (
+        text,
+        at + timedelta(days=30),
+        True,
+    )
+    assert register.article_3_list()[-1] == text
+    async with pool.acquire() as connection:
+        assert (await verify_stream(connection, "purposes")).intact
+        defined = await connection.fetchrow(
+            """SELECT payload ->> 'posted_in' AS posted_in,
+                      (payload ->> 'includes_provision')::boolean AS includes_provision
+                 FROM register_events WHERE stream = 'purposes' AND idempotency_key = $1""",
+            f"purposes/defined/{purpose}",
+        )
+    assert tuple(defined) == (version.version, True)
+    # The register's list now carries it, so the same list again posts undeclared.
+    listed = with_article_3(f"Privacy policy again {unique}\n", register.article_3_list(), ())
+    await post_policy(
+        pool, listed.encode(), posted_at=at + timedelta(hours=1), effective_at=None, posted_by="a"
     )

@@ -15,14 +15,15 @@ from domain.inventory import parse_inventory
 from domain.provision_register import BasisRecord, OptOutMatter
 from domain.provision_rule import may_provide
 from store.inventory import InventoryStore
-from store.provision_check import provision_purposes, provisions_on_record
+from store.provision_check import check_provisions, provision_purposes, provisions_on_record
 from store.provisions import (
     record_basis,
     stored_bases,
     stored_consents,
     withdraw_standing_consents,
 )
-from tests.support.purposes import define_in_register
+from store.purposes import load_register
+from tests.support.purposes import PROVIDING_SINCE, define_in_register, post_adding_purpose
 
 GIVEN = "2026-05-10T10:00:00+09:00"
 WITHDRAWN = "2026-06-01T00:00:00Z"
@@ -403,3 +404,66 @@ async def test_n1_a_withdrawal_on_record_stops_the_provision(
     # The same file again revives nothing: the withdrawal on record stands.
     await store.load(parse_inventory(data))
     assert not any(partner == "okads" for partner, _ in await fed(pool, unique))
+
+
+async def test_an_opt_out_stands_on_a_purpose_a_posted_policy_added(
+    pool: asyncpg.Pool, unique: str
+) -> None:
+    """Issue 24 (Article 5 ¶1's first matter, "the provision to a third party is included
+    in the purpose of use"): no command put such a purpose in the register, so no opt-out
+    could stand. A policy version posted with the purpose added to Article 3, declared and
+    marked as including provision, records it; an opt-out on it then feeds the item held
+    for it since (not the one used so before the purpose was in force), and the check
+    reports nothing about the purpose."""
+    purpose = f"posted_{unique}"
+    version = await post_adding_purpose(
+        pool, purpose, f"To provide users' phone numbers to partners ({unique})"
+    )
+    recorded = (await load_register(pool)).current(purpose)
+    assert recorded is not None and recorded.posted_in == version.version
+    assert recorded.includes_provision and recorded.established
+    assert recorded.effective_from == PROVIDING_SINCE
+    assert recorded.text_ja == "ユーザーの連絡先を提携先に提供するため"
+    partner = f"postbroker-{unique}"
+    item = {"category": "contact", "purpose": purpose, "lawfully_obtained": True}
+    await InventoryStore(pool).load(
+        parse_inventory(
+            {
+                "provision_bases": [
+                    {
+                        "partner": partner,
+                        "relationship": "third_party",
+                        "legal_basis": "opt_out_notified",
+                        "opt_out": OPT_OUT | {"purpose": purpose},
+                    }
+                ],
+                "subjects": [
+                    {
+                        "subject_id": f"sub-{unique}",
+                        "name": "Jiro Sato",
+                        "email": f"jiro-{unique}@example.jp",
+                        "items": [
+                            item
+                            | {"field": "phone", "value": "090", "used_at": "2026-03-15T00:00:00Z"},
+                            item
+                            | {"field": "habits", "value": "x", "used_at": "2026-01-15T00:00:00Z"},
+                        ],
+                        "provisions": [
+                            {
+                                "partner": partner,
+                                "relationship": "third_party",
+                                "legal_basis": "opt_out_notified",
+                                "items": ["phone", "habits"],
+                            }
+                        ],
+                    }
+                ],
+            }
+        )
+    )
+    assert await fed(pool, unique) == {("postbroker", "phone")} == await by_rule(pool, unique)
+    findings = [f for f in await check_provisions(pool) if f.subject_id == f"sub-{unique}"]
+    # Nothing about the purpose: only the item used before it was in force is found.
+    assert [(f.kind.value, f.items) for f in findings] == [
+        ("opt_out_items_beyond_purpose", frozenset({"habits"}))
+    ]

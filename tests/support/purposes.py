@@ -7,8 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from domain.policy_text import DeclaredPurpose, with_article_3
+from domain.privacy_policy import PolicyVersion
 from domain.purposes import PurposeVersion, Relatedness
-from store.purposes import define_purpose
+from store.privacy_policy import post_policy
+from store.purposes import define_purpose, load_register, seed_article_3
 from store.sealing import vault_of
 
 # When the tests' purposes were defined (a month before the change they judge).
@@ -118,4 +121,31 @@ async def define_in_register(
         change_id,
         judged_by,
         includes_provision,
+    )
+
+
+async def post_adding_purpose(
+    pool: asyncpg.Pool,
+    purpose_id: str,
+    text: str,
+    *,
+    at: datetime = PROVIDING_SINCE,
+    effective: datetime | None = None,
+    text_ja: str = "ユーザーの連絡先を提携先に提供するため",
+    includes_provision: bool = True,
+    declare: bool = True,
+) -> PolicyVersion:
+    """A policy version whose Article 3 lists the register's purposes followed by `text`,
+    posted at `at` (in force from then, or from `effective`), declaring it as `purpose_id`
+    (Article 9 with Article 5 ¶1: the route through a new policy version), or not."""
+    await seed_article_3(pool)
+    listed = (await load_register(pool)).article_3_list()
+    policy = with_article_3(f"Privacy policy adding {purpose_id}\n", (*listed, text), ())
+    return await post_policy(
+        pool,
+        policy.encode(),
+        posted_at=at,
+        effective_at=effective,
+        posted_by="admin",
+        new_purpose=DeclaredPurpose(purpose_id, text_ja, includes_provision) if declare else None,
     )

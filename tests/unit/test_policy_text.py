@@ -3,8 +3,19 @@
 
 from __future__ import annotations
 
-from domain.policy_text import article_3_of, article_3_problem, incidental_of, with_article_3
-from domain.purposes import PurposeRegister, article_3_register
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.policy_text import (
+    DeclaredPurpose,
+    added_purpose,
+    article_3_of,
+    article_3_problem,
+    incidental_of,
+    with_article_3,
+)
+from domain.purposes import PurposeRegister, PurposeVersion, article_3_register
 
 # The policy's Article 3 as published (shared/seed/privacy-policy.txt), verbatim.
 SEED_ARTICLE_3 = """Article 3 (Purpose of Collecting and Using Personal Information)
@@ -92,3 +103,89 @@ def test_c3_a_text_listing_incidental_purposes_lists_the_registers() -> None:
     assert (
         problem is not None and "in the register but not in the text: To keep receipts" in problem
     )
+
+
+MARKETING = "To provide users' contact details to marketing partners"
+MARKETING_JA = "ユーザーの連絡先をマーケティング提携先に提供するため"
+DECLARED = DeclaredPurpose("partner_marketing", MARKETING_JA, includes_provision=True)
+
+
+def test_a_posted_text_adds_a_declared_purpose_at_the_end_of_article_3() -> None:
+    """Issue 24 (Article 5 ¶1 with Article 9): a purpose that includes provision enters the
+    register through a new version of the policy. A text listing the register's purposes
+    followed by one new purpose, declared with its id and Japanese text, is accepted and
+    yields the purpose with the text's English; the same text undeclared is refused as
+    before (N15), and the refusal names the declaration."""
+    register = PurposeRegister.of(article_3_register()).article_3_list()
+    known = {v.purpose_id for v in article_3_register()}
+    text = with_article_3(POLICY, (*register, MARKETING), ())
+    added, problem = added_purpose(text, register, (), DECLARED, known)
+    assert problem is None and added is not None
+    assert (added.declared, added.text) == (DECLARED, MARKETING)
+    undeclared, problem = added_purpose(text, register, (), None, known)
+    assert undeclared is None and problem is not None
+    assert f"not in the register: {MARKETING}" in problem and "--new-purpose" in problem
+    # Nothing new and nothing declared: the register's own list posts.
+    plain = with_article_3(POLICY, register, ())
+    assert added_purpose(plain, register, (), None, known) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("listed", "declared", "says"),
+    [
+        # Declared, but the text adds nothing, or two, or drops or reorders a purpose.
+        ("register", DECLARED, "followed by the one declared new purpose"),
+        ("two", DECLARED, "it lists 9"),
+        ("dropped", DECLARED, "in the register but not in the text"),
+        ("first", DECLARED, "in the register's order"),
+        # The id is the register's already, malformed, or the Japanese text is missing.
+        ("added", DeclaredPurpose("billing", MARKETING_JA, True), "holds 'billing' already"),
+        ("added", DeclaredPurpose("Partner-Marketing", MARKETING_JA), "not a purpose id"),
+        ("added", DeclaredPurpose("partner_marketing", "  "), "Japanese text"),
+        # The new purpose repeats one of the register's.
+        ("repeat", DECLARED, "repeats a purpose of the register"),
+    ],
+)
+def test_a_declared_purpose_that_is_not_what_the_text_adds_is_refused(
+    listed: str, declared: DeclaredPurpose, says: str
+) -> None:
+    """Issue 24: the posting is accepted only when its one difference from the register is
+    the declared purpose at the list's end; otherwise it is refused, saying why."""
+    register = PurposeRegister.of(article_3_register()).article_3_list()
+    known = {v.purpose_id for v in article_3_register()}
+    lists = {
+        "register": register,
+        "added": (*register, MARKETING),
+        "two": (*register, MARKETING, "To sell browsing history"),
+        "dropped": (*register[:-1], MARKETING),
+        "first": (MARKETING, *register),
+        "repeat": (*register, register[0]),
+    }
+    text = with_article_3(POLICY, lists[listed], ())
+    added, problem = added_purpose(text, register, (), declared, known)
+    assert added is None
+    assert problem is not None and says in problem, problem
+    assert added_purpose("no articles here", register, (), DECLARED, known)[1] == (
+        "a new purpose is declared but this text has no Article 3 to list it"
+    )
+
+
+def test_a_purpose_added_by_a_posting_is_established_and_listed_after_article_3() -> None:
+    """Issue 24: a purpose a posted version added (`posted_in`) is established, so when it
+    is marked as including provision an opt-out can stand on it (Article 5 ¶1), from the
+    version's effective time; the register's Article 3 list carries it after Article 3's
+    own, so the next posting (or Article 4's) keeps it."""
+    at = datetime(2027, 1, 1, tzinfo=UTC)
+    posted = PurposeVersion(
+        "partner_marketing", 1, MARKETING, at, text_ja=MARKETING_JA,
+        includes_provision=True, posted_in="2027-01-01.0123456789ab",
+    )  # fmt: skip
+    register = PurposeRegister.of([*article_3_register(), posted])
+    assert posted.established
+    assert register.providing("partner_marketing", at) == posted
+    assert register.providing("partner_marketing", datetime(2026, 12, 31, tzinfo=UTC)) is None
+    assert register.providing_since("partner_marketing") == at
+    assert register.article_3_list()[-1] == MARKETING
+    assert len(register.article_3_list()) == len(article_3_register()) + 1
+    unposted = PurposeVersion("partner_marketing", 1, MARKETING, at, includes_provision=True)
+    assert PurposeRegister.of([unposted]).providing("partner_marketing", at) is None
