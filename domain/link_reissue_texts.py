@@ -15,7 +15,8 @@ REISSUE_EN: dict[str, str] = {
 }
 
 REISSUE_JA: dict[str, str] = {
-    "subject.disclosure_link_reissued": "開示情報への新しいリンクのお知らせ [{request_id}]",
+    "subject.disclosure_link_reissued": "開示情報への新しいリンクのお知らせ"
+    "（受付番号：{request_id}）",
     "disclosure_link.reissued": "受付番号{request_id}のご請求により開示するお客様の個人情報は、"
     "当組織のプライバシーセンターでご確認いただけます。新しいリンクを発行しましたので、"
     "こちらからご確認ください：{url}\n以前お送りしたリンクは、今後はご利用いただけません。"

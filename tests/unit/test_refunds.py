@@ -60,4 +60,4 @@ def test_n7_the_refund_notice_says_the_amount_and_the_day_in_both_languages() ->
     assert "1,000 yen (invoice inv-1) was paid back to you on 2 March 2026" in en.body
     ja = render_refund_notice(language=Language.JA, **facts)  # type: ignore[arg-type]
     assert "2026年3月2日に、請求書inv-1の手数料1,000円を全額ご返金いたしました" in ja.body
-    assert ja.subject == "開示手数料のご返金のお知らせ [dis-1]"
+    assert ja.subject == "開示手数料のご返金のお知らせ（受付番号：dis-1）"  # noqa: RUF001
