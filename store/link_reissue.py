@@ -19,6 +19,7 @@ from domain.link_reissue import NOTICE, reissue_problem, render_reissued_link
 from domain.requests import Language, RequestKind
 from store.disclosure_links import LinkSettings, erased, has_items, issue_for_notice
 from store.events import EventStore
+from store.outbox import queue_to_requester
 from store.sealing import subject_lock, vault_of
 
 
@@ -89,24 +90,15 @@ async def reissue_link(
             url=url,
             expires_at=expires_at,
         )
-        recipient, subject_line, body = await vault.seal_all(
-            connection,
-            row["subject_id"],
-            vault.open(row["requester_email"]),
-            rendered.subject,
-            rendered.body,
-        )
         key = f"{NOTICE}:{request_id}:{uuid.uuid4()}"
-        notification_id = await connection.fetchval(
-            """INSERT INTO notifications
-                   (idempotency_key, request_id, notice, recipient, subject_line, body)
-               VALUES ($1, $2, $3, $4, $5, $6) RETURNING notification_id""",
+        notification_id = await queue_to_requester(
+            connection,
             key,
             request_id,
             NOTICE,
-            recipient,
-            subject_line,
-            body,
+            subject_id=row["subject_id"],
+            requester_email=row["requester_email"],
+            rendered=rendered,
         )
         await events.append_all_in(
             connection,

@@ -26,7 +26,7 @@ from domain.events import EventType, NewEvent, PayloadValue
 from domain.guests import answer_is_general
 from domain.messages import QueueNotice
 from domain.notice_texts import TEXTS
-from domain.notices import NoticeKind, render_notice
+from domain.notices import NoticeKind, RenderedNotice, render_notice
 from domain.payments import PaymentMethod
 from domain.requests import Language, RequestKind
 from store.connection import Connection
@@ -101,6 +101,51 @@ async def _answer_text(
     if not answer_is_general(subject_id, await registration_matched(connection, request_id)):
         return answer
     return answer + "\n\n" + TEXTS[language]["answer.unverified"].format(request_id=request_id)
+
+
+async def put_in_outbox(
+    connection: Connection,
+    idempotency_key: str,
+    request_id: str,
+    notice: str,
+    recipient: str,
+    subject_line: str,
+    body: str,
+) -> int:
+    """A sealed notice into `notifications`, to be delivered; its id."""
+    notification_id: int = await connection.fetchval(
+        """INSERT INTO notifications
+               (idempotency_key, request_id, notice, recipient, subject_line, body)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING notification_id""",
+        idempotency_key,
+        request_id,
+        notice,
+        recipient,
+        subject_line,
+        body,
+    )
+    return notification_id
+
+
+async def queue_to_requester(
+    connection: Connection,
+    idempotency_key: str,
+    request_id: str,
+    notice: str,
+    *,
+    subject_id: str,
+    requester_email: str,
+    rendered: RenderedNotice,
+) -> int:
+    """A notice rendered outside a request's workflow (an operator's act on a closed
+    request), sealed to the requester under the subject's key and put in the outbox."""
+    vault = vault_of(connection)
+    recipient, subject_line, body = await vault.seal_all(
+        connection, subject_id, vault.open(requester_email), rendered.subject, rendered.body
+    )
+    return await put_in_outbox(
+        connection, idempotency_key, request_id, notice, recipient, subject_line, body
+    )
 
 
 class NotificationOutbox:
@@ -195,16 +240,8 @@ class NotificationOutbox:
                     rendered.subject,
                     rendered.body,
                 )
-            notification_id = await connection.fetchval(
-                """INSERT INTO notifications
-                       (idempotency_key, request_id, notice, recipient, subject_line, body)
-                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING notification_id""",
-                idempotency_key,
-                request_id,
-                notice.value,
-                recipient,
-                subject_line,
-                body,
+            notification_id = await put_in_outbox(
+                connection, idempotency_key, request_id, notice.value, recipient, subject_line, body
             )
             queued: dict[str, PayloadValue] = {
                 "notice": notice.value,

@@ -19,6 +19,7 @@ from domain.refunds import NOTICE, REFUNDED, refund_problem, render_refund_notic
 from domain.requests import Language
 from store.disclosure_links import erased
 from store.events import EventStore
+from store.outbox import queue_to_requester
 from store.sealing import subject_lock, vault_of
 
 
@@ -122,23 +123,14 @@ async def record_refund(
                 amount_yen=invoice["amount_yen"],
                 refunded_on=refunded_on,
             )
-            recipient, subject_line, body = await vault.seal_all(
+            notification_id = await queue_to_requester(
                 connection,
-                subject_id,
-                vault.open(request["requester_email"]),
-                rendered.subject,
-                rendered.body,
-            )
-            notification_id = await connection.fetchval(
-                """INSERT INTO notifications
-                       (idempotency_key, request_id, notice, recipient, subject_line, body)
-                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING notification_id""",
                 key,
                 request_id,
                 NOTICE,
-                recipient,
-                subject_line,
-                body,
+                subject_id=subject_id,
+                requester_email=request["requester_email"],
+                rendered=rendered,
             )
             recorded.append(
                 NewEvent(
