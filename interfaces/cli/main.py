@@ -17,7 +17,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 import typer.main
 
-from interfaces.cli import login, requests
+from interfaces.cli import accounts, acts, login, requests
 from interfaces.cli.client import (
     ApiDiverged,
     ApiRefused,
@@ -74,6 +74,8 @@ def root(
 
 # Requests and acts, accounts, signing in, audit. Each line adds one command or sub-app.
 requests.register(app)
+acts.register(app)
+app.add_typer(accounts.app, name="accounts")
 app.command("login")(login.login)
 app.command("logout")(login.logout)
 
