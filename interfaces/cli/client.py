@@ -236,22 +236,29 @@ class Api:
         finally:
             await response.aclose()
 
-    async def _call(
-        self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any]
-    ) -> Any:
+    async def response(
+        self, method: str, path: str, *, json: Any = None, **params: Any
+    ) -> httpx.Response:
+        """The answer itself (its headers too), once it is not an error."""
         try:
-            response = await self._client.request(
+            answer = await self._client.request(
                 method, path, json=json, params=_params(params) or None
             )
         except httpx.HTTPError as error:
             raise self._unreachable(error) from None
-        if response.status_code >= 400:
-            self._raise_for(response)
-        if response.status_code == 204 or not response.content:
+        if answer.status_code >= 400:
+            self._raise_for(answer)
+        return answer
+
+    async def _call(
+        self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any]
+    ) -> Any:
+        answer = await self.response(method, path, json=json, **params)
+        if answer.status_code == 204 or not answer.content:
             return None
-        if "json" in response.headers.get("content-type", ""):
-            return response.json()
-        return response.text
+        if "json" in answer.headers.get("content-type", ""):
+            return answer.json()
+        return answer.text
 
     def _unreachable(self, error: httpx.HTTPError) -> ApiUnavailable:
         reason = str(error) or type(error).__name__

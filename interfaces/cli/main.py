@@ -17,7 +17,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 import typer.main
 
-from interfaces.cli import accounts, acts, login, requests
+from interfaces.cli import accounts, acts, audit, login, requests
 from interfaces.cli.client import (
     ApiDiverged,
     ApiRefused,
@@ -78,6 +78,7 @@ acts.register(app)
 app.add_typer(accounts.app, name="accounts")
 app.command("login")(login.login)
 app.command("logout")(login.logout)
+app.add_typer(audit.app, name="audit")
 
 
 def _hoist_output(args: list[str]) -> list[str]:
