@@ -170,8 +170,9 @@ def replay(
                 raise InputRefused("no history files found in " + ", ".join(map(str, paths)))
         return verdicts + await replay_histories(
             (
-                f"request {one['manifest']['request_id']} (history from "
-                f"{one['manifest']['history_from']})",
+                f"request {one['manifest']['request_id']} ("
+                + ("archived" if one["manifest"]["history_from"] == "archive" else "Temporal's")
+                + f" history of workflow {one['manifest']['workflow_id']})",
                 WorkflowHistory.from_json(one["manifest"]["workflow_id"], one["history"]),
             )
             for one in fetched

@@ -270,12 +270,16 @@ class Api:
         message, problem = _problem_message(response)
         status = response.status_code
         if status == 401:
-            where = (
-                "no token: set DSR_TOKEN or run `dsr login`"
-                if not self.token
-                else f"the token ({self.token_source}) signs no one in"
+            if not self.token:
+                raise ApiRefused(
+                    "no token: set DSR_TOKEN, or run `dsr login`", status, problem
+                )
+            raise ApiRefused(
+                f"the token from {self.token_source} does not sign in: it is unknown, or "
+                "its account is disabled",
+                status,
+                problem,
             )
-            raise ApiRefused(f"{message} ({where})", status, problem)
         if status == 409 and _diverged(problem):
             raise ApiDiverged(message)
         if status >= 500:

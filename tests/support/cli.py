@@ -54,12 +54,14 @@ class Dsr:
         env: Mapping[str, str] | None = None,
     ) -> tuple[int, str, str]:
         """As the fixture's account, or `token`'s (a test's DSR_TOKEN set with monkeypatch
-        counts too); `env` adds variables (e.g. XDG_CONFIG_HOME for `dsr login`)."""
+        counts too); `env` adds variables (e.g. XDG_CONFIG_HOME for `dsr login`), or with
+        an empty value takes one away (`{"DSR_TOKEN": ""}`: no token given)."""
         environment = {
             "DSR_URL": self.url,
             "DSR_TOKEN": token or os.environ.get("DSR_TOKEN") or self.token,
             **(env or {}),
         }
+        environment = {name: value for name, value in environment.items() if value}
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             str(ROOT / "starter.py"),
