@@ -271,9 +271,7 @@ class Api:
         status = response.status_code
         if status == 401:
             if not self.token:
-                raise ApiRefused(
-                    "no token: set DSR_TOKEN, or run `dsr login`", status, problem
-                )
+                raise ApiRefused("no token: set DSR_TOKEN, or run `dsr login`", status, problem)
             raise ApiRefused(
                 f"the token from {self.token_source} does not sign in: it is unknown, or "
                 "its account is disabled",

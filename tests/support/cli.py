@@ -116,13 +116,15 @@ async def served_dsr(
     folder: Path,
     account: str,
     roles: tuple[Role, ...] = (Role.ADMIN,),
+    accounts_pool: asyncpg.Pool | None = None,
 ) -> AsyncIterator[Dsr]:
-    """The API served over `client` and `pool` with `settings`, and `dsr` as a new
-    account `account` (admin unless `roles`), run in `folder`."""
+    """The API served over `client` and `pool` (the API's role) with `settings`, and
+    `dsr` as a new account `account` (admin unless `roles`), made through
+    `accounts_pool` (a role that may write accounts; default `pool`), run in `folder`."""
     services = dataclasses.replace(
         services_for(client, pool, settings.temporal.task_queue), settings=settings
     )
-    token = await Accounts(pool).create(account, roles, created_by="tests")
+    token = await Accounts(accounts_pool or pool).create(account, roles, created_by="tests")
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     async with served(services) as url:
         yield Dsr(url, token, folder)

@@ -22,7 +22,9 @@ async def rig(
 
 
 @pytest.fixture
-async def dsr(rig: Rig, pool: asyncpg.Pool, unique: str, tmp_path: Path) -> AsyncIterator[Dsr]:
+async def dsr(
+    rig: Rig, pool: asyncpg.Pool, owner_pool: asyncpg.Pool, unique: str, tmp_path: Path
+) -> AsyncIterator[Dsr]:
     """`dsr` as its users run it (tests/support/cli.py): a subprocess holding only DSR_URL
     and DSR_TOKEN (an admin of the test's own), against the API served over the test's
     pool and Temporal, whose requests go to the `rig` worker's task queue and whose files
@@ -33,5 +35,6 @@ async def dsr(rig: Rig, pool: asyncpg.Pool, unique: str, tmp_path: Path) -> Asyn
         cli_settings(tmp_path, rig.task_queue),
         folder=tmp_path / "elsewhere",
         account=f"cli-admin-{unique}",
+        accounts_pool=owner_pool,
     ) as running:
         yield running
