@@ -261,6 +261,11 @@ class Api:
         return answer.text
 
     def _unreachable(self, error: httpx.HTTPError) -> ApiUnavailable:
+        if self.url.endswith(":0"):
+            return ApiUnavailable(
+                "the local service serves no API (DSR_API_PORT is 0): set DSR_URL to the "
+                "API's address, or DSR_API_PORT to the port it serves on"
+            )
         reason = str(error) or type(error).__name__
         return ApiUnavailable(
             f"cannot reach the service at {self.url} ({reason}); is it running? (DSR_URL names it)"
