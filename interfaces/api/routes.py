@@ -16,7 +16,7 @@ from domain.requests import AnySubmission, RequestKind
 from interfaces.api import accounts, acts, audit, disclosure_links, refunds
 from interfaces.api.auth import require
 from interfaces.api.deps import RequestId, Svc, known
-from interfaces.api.models import Health, RequestRow, SubmissionReply, Timeline
+from interfaces.api.models import Health, Me, RequestRow, SubmissionReply, Timeline
 from interfaces.api.problems import CONFLICT, NOT_FOUND, Problem, responses
 from service.requests import Refused, status, submit
 from store.accounts import Account
@@ -43,6 +43,13 @@ router = APIRouter()
 async def health() -> Health:
     """Liveness: the API answers. Needs no token."""
     return Health(status="ok")
+
+
+@router.get("/me", tags=["accounts"], response_model=Me, responses=responses(401))
+async def me(account: Annotated[Account, Depends(require())]) -> Me:
+    """The account the token signs in, and its roles (`dsr login` checks a token so).
+    Any enabled account."""
+    return Me(account=account.account, roles=sorted(account.roles))
 
 
 @router.post(
