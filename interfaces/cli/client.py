@@ -31,7 +31,8 @@ import httpx
 
 API_PREFIX = "/api/v1"
 DEFAULT_PORT = 8000
-TIMEOUT = httpx.Timeout(60.0, connect=10.0)  # an act waits for the worker up to ~30 s
+# An act is answered within ~30 s (503 after); a whole `audit verify` may take longer.
+TIMEOUT = httpx.Timeout(300.0, connect=10.0)
 
 # For tests only: the transport an `Api` made without one uses (e.g. httpx.MockTransport
 # to see what a command would send, without a service).
