@@ -15,7 +15,7 @@ from connectors.datamap_file import InvalidDataMap
 from interfaces.cli.records import emit
 from runtime.settings import Settings
 from service import datastores
-from service.requests import Refused
+from service.requests import Refused, connections
 
 
 class MapMismatch(Exception):
@@ -93,7 +93,8 @@ async def _check(output: str, settings: Settings) -> None:
 
 
 async def _preview(output: str, settings: Settings, subject_id: str, *, values: bool) -> None:
-    previews = await datastores.preview(settings, subject_id)
+    async with connections(settings, temporal=False) as (_, pool):
+        previews = await datastores.preview(settings, pool, subject_id)
     document: list[dict[str, Any]] = []
     lines = []
     for preview in previews:
