@@ -10,12 +10,13 @@ from fastapi import APIRouter, Depends, Path, Response
 from domain.authority import Role
 from interfaces.api.auth import require
 from interfaces.api.deps import Svc
-from interfaces.api.models import AccountRow, CreatedAccount, DisabledAccount, NewAccount
+from interfaces.api.models import AccountRow, CreatedAccount, DisabledAccount, Me, NewAccount
 from interfaces.api.problems import CONFLICT, NOT_FOUND, Problem, responses
 from store.accounts import Account, AccountProblem, Accounts
 
 router = APIRouter()
 Admin = Annotated[Account, Depends(require(Role.ADMIN))]
+Anyone = Annotated[Account, Depends(require())]
 Name = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9._@-]{0,63}$")]
 
 
@@ -67,3 +68,10 @@ async def disable_account(name: Name, services: Svc, account: Admin) -> Disabled
             else f"account {name} was disabled already"
         ),
     )
+
+
+@router.get("/me", response_model=Me, responses=responses(401))
+async def me(account: Anyone) -> Me:
+    """The account the token signs in, and its roles (`dsr login` checks a token so).
+    Any enabled account."""
+    return Me(account=account.account, roles=sorted(account.roles))

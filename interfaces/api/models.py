@@ -196,5 +196,12 @@ class DisabledAccount(BaseModel):
     message: str
 
 
+class Me(BaseModel):
+    """The calling account, as `dsr login` checks a token."""
+
+    account: str
+    roles: list[Role]
+
+
 class Health(BaseModel):
     status: str
