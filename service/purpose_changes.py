@@ -39,6 +39,12 @@ from workflows.purpose_change import PurposeChange
 State = Literal["done", "refused", "running", "failed"]
 
 
+class NotInRegister(Refused):
+    """The purpose to change is not in the register; nothing was started."""
+
+    field = "purpose_id"
+
+
 @dataclass(frozen=True)
 class ChangeOutcome:
     change_id: str
@@ -103,8 +109,8 @@ async def propose_change(
     """Starts the change (or finds the one started under its id) and waits up to `wait`
     seconds for its result. Refused: the purpose is not in the register."""
     if (await load_register(pool)).current(proposal.purpose_id) is None:
-        raise Refused(
-            f"purpose_id: {proposal.purpose_id} is not in the register "
+        raise NotInRegister(
+            f"{proposal.purpose_id} is not in the register "
             "(`dsr purposes list` shows the purposes); Article 4 changes a "
             "purpose, it does not add one"
         )

@@ -77,7 +77,7 @@ class PolicyVersionRow(BaseModel):
     in_force: bool
 
 
-MAX_WAIT = 60.0  # seconds a purpose change's call waits for its result at most
+MAX_WAIT = 45.0  # seconds a purpose change's call waits at most (the client's timeout is 60)
 
 
 class PurposeChangeBody(BaseModel):

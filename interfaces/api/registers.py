@@ -127,6 +127,14 @@ async def change_purpose(
             task_queue=services.task_queue,
             wait=body.wait,
         )
+    except purpose_changes.NotInRegister as error:
+        raise Problem(
+            409,
+            f"{error.field}: {error}",
+            type=CONFLICT,
+            title="Refused",
+            errors=[(error.field, str(error))],
+        ) from None
     except Refused as error:
         raise refused(error) from None
     return PurposeChangeReply(

@@ -211,6 +211,19 @@ class Api:
     async def post(self, path: str, json: Any = None, **params: Any) -> Any:
         return await self._call("POST", path, json=json, params=params)
 
+    async def upload(
+        self,
+        path: str,
+        content: AsyncIterator[bytes],
+        *,
+        content_type: str = "application/json",
+        **params: Any,
+    ) -> Any:
+        """A POST of a large body given chunk by chunk (e.g. to show its progress)."""
+        return await self._call(
+            "POST", path, content=content, params=params, headers={"Content-Type": content_type}
+        )
+
     async def stream(self, path: str, **params: Any) -> AsyncIterator[bytes]:
         """A download, chunk by chunk: `async for chunk in api.stream(path): ...`."""
         request = self._client.build_request("GET", path, params=_params(params))
@@ -230,11 +243,23 @@ class Api:
             await response.aclose()
 
     async def _call(
-        self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any]
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any],
+        content: AsyncIterator[bytes] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         try:
             response = await self._client.request(
-                method, path, json=json, params=_params(params) or None
+                method,
+                path,
+                json=json,
+                content=content,
+                headers=headers,
+                params=_params(params) or None,
             )
         except httpx.HTTPError as error:
             raise self._unreachable(error) from None

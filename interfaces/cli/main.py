@@ -17,7 +17,16 @@ from typing import Annotated, Any, NoReturn
 import typer
 import typer.main
 
-from interfaces.cli import login, requests
+from interfaces.cli import (
+    datastores,
+    inventory,
+    login,
+    policy,
+    provisions,
+    purposes,
+    requests,
+    review,
+)
 from interfaces.cli.client import (
     ApiDiverged,
     ApiRefused,
@@ -76,6 +85,13 @@ def root(
 requests.register(app)
 app.command("login")(login.login)
 app.command("logout")(login.logout)
+# The registers (interfaces/cli/{review,inventory,policy,purposes,provisions,datastores}.py).
+app.command("review")(review.review)
+app.add_typer(inventory.app, name="inventory")
+app.add_typer(policy.app, name="policy")
+app.add_typer(purposes.app, name="purposes")
+app.add_typer(provisions.app, name="provisions")
+app.add_typer(datastores.app, name="datastores")
 
 
 def _hoist_output(args: list[str]) -> list[str]:
