@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from domain.authority import Role
+from domain.authority import ROLE_MEANING, Role
 from domain.datamap import NAME
 from domain.deadlines import Step
 from domain.decisions import AlternativeMeasure, AlternativeMeasureGround, Outcome, RefusalGround
@@ -38,23 +38,37 @@ class RespondBody(_Body):
 
 
 class VerifyIdentityBody(_Body):
-    method: IdentityMethod
+    method: IdentityMethod = Field(
+        description="How the requester's identity was verified (registration_match is the "
+        "service's own, automatic)."
+    )
 
 
 class RecordPaymentBody(_Body):
-    invoice_id: Identifier
-    amount_yen: int = Field(gt=0, le=10_000_000)
-    reference: Identifier
-    # The payment's value date (the day the person paid); unset: today. A payment made
-    # within the window is accepted during the grace after it; one made later is refunded.
-    paid_on: date | None = None
+    invoice_id: Identifier = Field(description="The invoice paid, as the fee notice names it.")
+    amount_yen: int = Field(gt=0, le=10_000_000, description="The amount paid, in yen.")
+    reference: Identifier = Field(description="The payment's reference (the bank transfer's).")
+    paid_on: date | None = Field(
+        default=None,
+        description="The payment's value date, YYYY-MM-DD (the day the person paid; unset: "
+        "today). A payment made by the window's last day is accepted during its grace, one "
+        "made later is refunded.",
+    )
 
 
 class DecideBody(_Body):
-    outcome: Outcome
-    refusal_grounds: list[RefusalGround] = Field(default=[], max_length=3)
-    alternative_ground: AlternativeMeasureGround | None = None
-    withheld_categories: list[DataCategory] = Field(default=[], max_length=len(DataCategory))
+    outcome: Outcome = Field(description="The decision's outcome.")
+    refusal_grounds: list[RefusalGround] = Field(
+        default=[], max_length=3, description="The Article 6 ground(s) of a refusal."
+    )
+    alternative_ground: AlternativeMeasureGround | None = Field(
+        default=None,
+        description="Why the change asked for is not made and an alternative measure is "
+        "taken instead (Art. 8).",
+    )
+    withheld_categories: list[DataCategory] = Field(
+        default=[], max_length=len(DataCategory), description="A category withheld whole."
+    )
     withheld_parts: list[str] = Field(
         default=[],
         max_length=500,
@@ -69,9 +83,23 @@ class DecideBody(_Body):
         description="For a measure taken outside the service: the account responsible for "
         "taking it, who confirms it was taken (`confirm-system` with step `measure`).",
     )
-    included_categories: list[DataCategory] = Field(default=[], max_length=len(DataCategory))
-    continued_partners: list[Identifier] = Field(default=[], max_length=100)
-    declined_changes: list[Annotated[int, Field(ge=0, lt=100)]] = Field(default=[], max_length=100)
+    included_categories: list[DataCategory] = Field(
+        default=[],
+        max_length=len(DataCategory),
+        description="Disclose this category's items held in a form that does not identify "
+        "the person after all (Art. 6 ¶2's 'in principle'); say why in `inclusion`.",
+    )
+    continued_partners: list[Identifier] = Field(
+        default=[],
+        max_length=100,
+        description="A third party whose provision continues on its recorded Art. 5 exception.",
+    )
+    declined_changes: list[Annotated[int, Field(ge=0, lt=100)]] = Field(
+        default=[],
+        max_length=100,
+        description="A requested change judged not necessary, counted from 0 (`dsr decide "
+        "--decline-change N` counts from 1, as `dsr review` numbers them); needs a reason.",
+    )
     reason: Text | None = Field(
         default=None, description="Why: a refusal, a partial disclosure, an alternative measure."
     )
@@ -88,9 +116,11 @@ class ApproveMeasureBody(_Body):
 
 
 class ExtendBody(_Body):
-    step: Step
-    until: AwareDatetime
-    reason: Text
+    step: Step = Field(description="The step whose deadline is extended (the current one).")
+    until: AwareDatetime = Field(
+        description="The new due time, ISO 8601 with its zone, e.g. 2026-12-24T17:00+09:00."
+    )
+    reason: Text = Field(description="Why the deadline is extended; the person is told.")
 
 
 SystemName = Annotated[str, StringConstraints(pattern=NAME)]
@@ -106,9 +136,20 @@ class ConfirmSystemBody(_Body):
         description="The manual system's name in the data map; with step `measure`, the "
         "alternative measure's kind (Art. 8 ¶4)."
     )
-    step: Literal["collect", "act", "measure"]
+    step: Literal["collect", "act", "measure"] = Field(
+        description="collect: what was found there; act: what was done there; measure: "
+        "the alternative measure was taken."
+    )
     rows: int = Field(ge=0, le=1_000_000, description="Rows found there, or changed there.")
     note: Text | None = Field(default=None, description="What was found or done.")
+
+
+class RecordRefundBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    invoice_id: Identifier = Field(description="The invoice whose late payment was refunded.")
+    paid_on: date = Field(description="The day the refund was paid to the person, YYYY-MM-DD.")
+    reference: Identifier = Field(description="The refund transfer's reference.")
 
 
 class SubmissionReply(BaseModel):
@@ -172,8 +213,12 @@ class AuditExport(BaseModel):
 class NewAccount(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    account: AccountName
-    roles: list[Role] = Field(min_length=1, max_length=len(Role))
+    account: AccountName = Field(description="The name: lower-case letters, digits and . _ @ -")
+    roles: list[Role] = Field(
+        min_length=1,
+        max_length=len(Role),
+        description="; ".join(f"{r.value}: {m}" for r, m in ROLE_MEANING.items()),
+    )
 
 
 class CreatedAccount(BaseModel):

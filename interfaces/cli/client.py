@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -31,6 +32,12 @@ import httpx
 API_PREFIX = "/api/v1"
 DEFAULT_PORT = 8000
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)  # an act waits for the worker up to ~30 s
+
+# For tests only: the transport an `Api` made without one uses (e.g. httpx.MockTransport
+# to see what a command would send, without a service).
+default_transport: ContextVar[httpx.AsyncBaseTransport | None] = ContextVar(
+    "dsr_transport", default=None
+)
 
 
 class CliError(Exception):
@@ -189,7 +196,7 @@ class Api:
         self._client = httpx.AsyncClient(
             base_url=f"{self.url}{API_PREFIX}",
             headers=headers,
-            transport=transport,
+            transport=transport if transport is not None else default_transport.get(),
             timeout=timeout,
             follow_redirects=False,
         )

@@ -18,6 +18,8 @@ import typer
 import typer.main
 
 from interfaces.cli import (
+    accounts,
+    acts,
     datastores,
     inventory,
     login,
@@ -83,6 +85,8 @@ def root(
 
 # Requests and acts, accounts, signing in, audit. Each line adds one command or sub-app.
 requests.register(app)
+acts.register(app)
+app.add_typer(accounts.app, name="accounts")
 app.command("login")(login.login)
 app.command("logout")(login.logout)
 # The registers (interfaces/cli/{review,inventory,policy,purposes,provisions,datastores}.py).

@@ -78,4 +78,6 @@ def read_json(source: str, what: str = "request") -> Any:
         raise InputRefused(f"{what}: not usable JSON ({str(error)[:80]})") from None
 
 
-RequestIdArg = Annotated[str, typer.Argument(help="The request's id, as it was submitted.")]
+RequestIdArg = Annotated[
+    str, typer.Argument(metavar="REQUEST_ID", help="The request's id, as it was submitted.")
+]
