@@ -13,10 +13,13 @@ from domain.authority import ROLE_MEANING, Role
 from domain.datamap import NAME
 from domain.deadlines import Step
 from domain.decisions import AlternativeMeasure, AlternativeMeasureGround, Outcome, RefusalGround
+from domain.event_log import Checkpoint, SignedCheckpoint
+from domain.events import NewEvent
 from domain.lifecycle import RequestStatus
 from domain.messages import IdentityMethod
 from domain.requests import DataCategory, Identifier, RequestKind, Text
 
+REQUEST_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"  # as interfaces/api/deps.py's RequestId
 ActId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
 AccountName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._@-]{0,63}$")]
 
@@ -199,6 +202,86 @@ class ChainCheck(BaseModel):
     compliance_projection: str | None = Field(
         description="Where the compliance projection differs from what the events fold to."
     )
+
+
+class HistoryEvidenceBody(BaseModel):
+    """What an exported workflow history recorded (audit/histories.py reads it): the
+    events it wrote to the store and the checkpoints signed at its close."""
+
+    source: str = Field(max_length=1000, description="Where the history was read from.")
+    workflow_id: str | None
+    events: list[tuple[int, NewEvent]] = Field(description="(history event #, event).")
+    checkpoints: list[tuple[int, SignedCheckpoint]] = Field(
+        description="(history event #, signed checkpoint)."
+    )
+
+
+class PinnedCheckpoints(BaseModel):
+    """Checkpoints the caller verified with a key it pinned, on its own machine: the log
+    is held against these only, and the service's own key is not used."""
+
+    checkpoints: list[Checkpoint] = Field(max_length=100_000)
+    witnessed: int = Field(ge=0, description="How many came from the witness folder.")
+    from_histories: int = Field(ge=0, description="How many came from histories.")
+    witness: str = Field(max_length=1000, description="The witness folder the caller read.")
+
+
+class AuditVerifyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    request_ids: list[Annotated[str, StringConstraints(pattern=REQUEST_ID)]] = Field(
+        default=[],
+        max_length=10_000,
+        description="The requests to check; none: every request, every register stream, "
+        "and the event log against the signed checkpoints.",
+    )
+    histories: list[HistoryEvidenceBody] = Field(
+        default=[],
+        max_length=10_000,
+        description="Exported workflow histories to hold the store against.",
+    )
+    pinned: PinnedCheckpoints | None = Field(
+        default=None,
+        description="Checkpoints trusted by the caller's pinned key; unset: the service's "
+        "own checkpoint key and witness folder.",
+    )
+
+
+class LogCheckReply(BaseModel):
+    intact: bool
+    entries: int
+    witnessed_checkpoints: int
+    history_checkpoints: int
+    histories: int
+    problems: list[str]
+    notes: list[str]
+    newest: Checkpoint | None
+    summary: str
+
+
+class AuditVerifyReply(BaseModel):
+    """`dsr audit verify`: each verdict; `intact` false when any part is broken."""
+
+    intact: bool
+    requests: list[ChainCheck]
+    registers: list[dict[str, Any]] = Field(
+        description="Each register stream's chain, as a request's, under its logged name."
+    )
+    event_log: LogCheckReply | None = Field(
+        description="The whole log (no request named), against the trusted checkpoints."
+    )
+    histories: LogCheckReply | None = Field(
+        description="The named requests' histories against the store."
+    )
+
+
+class WitnessReply(BaseModel):
+    """The witness folder's signed checkpoints as they are, for an auditor's `dsr` to
+    verify with the key it pinned."""
+
+    folder: str
+    checkpoints: list[tuple[str, SignedCheckpoint]]
+    unreadable: list[tuple[str, str]]
 
 
 class AuditExport(BaseModel):

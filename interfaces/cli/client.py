@@ -218,19 +218,6 @@ class Api:
     async def post(self, path: str, json: Any = None, **params: Any) -> Any:
         return await self._call("POST", path, json=json, params=params)
 
-    async def upload(
-        self,
-        path: str,
-        content: AsyncIterator[bytes],
-        *,
-        content_type: str = "application/json",
-        **params: Any,
-    ) -> Any:
-        """A POST of a large body given chunk by chunk (e.g. to show its progress)."""
-        return await self._call(
-            "POST", path, content=content, params=params, headers={"Content-Type": content_type}
-        )
-
     async def stream(self, path: str, **params: Any) -> AsyncIterator[bytes]:
         """A download, chunk by chunk: `async for chunk in api.stream(path): ...`."""
         request = self._client.build_request("GET", path, params=_params(params))
@@ -249,34 +236,54 @@ class Api:
         finally:
             await response.aclose()
 
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: Mapping[str, Any],
-        content: AsyncIterator[bytes] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Any:
+    async def response(
+        self, method: str, path: str, *, json: Any = None, **params: Any
+    ) -> httpx.Response:
+        """The answer itself (its headers too), once it is not an error."""
         try:
-            response = await self._client.request(
-                method,
+            answer = await self._client.request(
+                method, path, json=json, params=_params(params) or None
+            )
+        except httpx.HTTPError as error:
+            raise self._unreachable(error) from None
+        if answer.status_code >= 400:
+            self._raise_for(answer)
+        return answer
+
+    async def upload(
+        self,
+        path: str,
+        content: AsyncIterator[bytes],
+        *,
+        content_type: str = "application/json",
+        **params: Any,
+    ) -> Any:
+        """A POST of a large body given chunk by chunk (e.g. to show its progress)."""
+        try:
+            answer = await self._client.request(
+                "POST",
                 path,
-                json=json,
                 content=content,
-                headers=headers,
+                headers={"Content-Type": content_type},
                 params=_params(params) or None,
             )
         except httpx.HTTPError as error:
             raise self._unreachable(error) from None
-        if response.status_code >= 400:
-            self._raise_for(response)
-        if response.status_code == 204 or not response.content:
+        if answer.status_code >= 400:
+            self._raise_for(answer)
+        if "json" in answer.headers.get("content-type", ""):
+            return answer.json()
+        return answer.text
+
+    async def _call(
+        self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any]
+    ) -> Any:
+        answer = await self.response(method, path, json=json, **params)
+        if answer.status_code == 204 or not answer.content:
             return None
-        if "json" in response.headers.get("content-type", ""):
-            return response.json()
-        return response.text
+        if "json" in answer.headers.get("content-type", ""):
+            return answer.json()
+        return answer.text
 
     def _unreachable(self, error: httpx.HTTPError) -> ApiUnavailable:
         reason = str(error) or type(error).__name__

@@ -20,6 +20,7 @@ import typer.main
 from interfaces.cli import (
     accounts,
     acts,
+    audit,
     datastores,
     inventory,
     login,
@@ -89,6 +90,7 @@ acts.register(app)
 app.add_typer(accounts.app, name="accounts")
 app.command("login")(login.login)
 app.command("logout")(login.logout)
+app.add_typer(audit.app, name="audit")
 # The registers (interfaces/cli/{review,inventory,policy,purposes,provisions,datastores}.py).
 app.command("review")(review.review)
 app.add_typer(inventory.app, name="inventory")

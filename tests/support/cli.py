@@ -75,6 +75,8 @@ class Dsr:
             await process.wait()
             raise
         assert process.returncode is not None
+        if err:  # shown with a failing test's captured output
+            sys.stderr.write(f"dsr {' '.join(argv)} -> {process.returncode}: {err.decode()}")
         return process.returncode, out.decode(), err.decode()
 
 
