@@ -109,9 +109,7 @@ async def verify_store(
         )
         result.log = audit
     elif whole or histories:
-        audit, checkpoints = signed_checkpoints(
-            keys, witness.read() if whole else None, histories
-        )
+        audit, checkpoints = signed_checkpoints(keys, witness.read() if whole else None, histories)
         await against_store(
             pool, audit, checkpoints, histories, whole=whole, witness_folder=str(witness.folder)
         )
