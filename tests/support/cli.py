@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import os
 import sys
 from collections.abc import AsyncIterator, Mapping
@@ -20,12 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 from temporalio.client import Client
 
 from domain.authority import Role
 from interfaces.api.app import create_app
 from interfaces.api.services import Services
 from interfaces.api.serving import bind, serving
+from interfaces.cli.client import default_transport
+from interfaces.cli.main import main
 from runtime.settings import Settings
 from store.accounts import Accounts
 from tests.support.api import services_for
@@ -123,6 +127,50 @@ async def served_dsr(
 
 
 def last_json(out: str) -> Any:
-    import json
-
     return json.loads(out.strip().splitlines()[-1])
+
+
+STANDING = {  # a reply of an act: where a request stands (domain.messages.StatusView)
+    "request_id": "r-1",
+    "kind": "disclosure",
+    "status": "in_progress",
+    "step": None,
+    "due_at": None,
+    "overdue": False,
+    "outcome": None,
+    "deadline_policy_version": "test",
+}
+
+
+@dataclass
+class Sent:
+    """What a `dsr` command sent, with no service: its exit status and each call."""
+
+    code: int
+    calls: list[tuple[str, str, Any]]  # (method, path under /api/v1, JSON body or None)
+
+    def body(self, path_end: str) -> Any:
+        [found] = [b for m, p, b in self.calls if m == "POST" and p.endswith(path_end)]
+        return found
+
+
+def sent(argv: list[str], reply: Any = None) -> Sent:
+    """Runs `dsr` in-process against a stand-in of the API that records each call and
+    answers `reply` (default: where a request stands; `/me` answers an operator)."""
+    calls: list[tuple[str, str, Any]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix("/api/v1")
+        calls.append(
+            (request.method, path, json.loads(request.content) if request.content else None)
+        )
+        if path == "/me":
+            return httpx.Response(200, json={"account": "op-1", "roles": ["operator"]})
+        return httpx.Response(200, json=STANDING if reply is None else reply)
+
+    chosen = default_transport.set(httpx.MockTransport(answer))
+    try:
+        code = main(argv)
+    finally:
+        default_transport.reset(chosen)
+    return Sent(code, calls)
