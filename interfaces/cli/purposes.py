@@ -122,9 +122,9 @@ def report(reply: dict[str, Any]) -> None:
     change_id = reply["change_id"]
     earlier = "" if reply["started"] else " (started earlier under this change id; shown as it is)"
     if reply["state"] == "failed":
-        raise ApiRefused(f"purpose change {change_id} failed{earlier}: {reply['failure']}", 409)
+        raise ApiRefused(f"purpose change {change_id} failed{earlier}: {reply.get('failure')}", 409)
     if reply["state"] == "running":
-        progress = reply["progress"]
+        progress = reply.get("progress")
         if progress is None:
             emit(
                 output(),
