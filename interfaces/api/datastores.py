@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from connectors.datamap_file import InvalidDataMap
 from domain.authority import Role
@@ -70,6 +70,7 @@ async def check_datastores(services: Svc, account: Reader) -> list[SystemCheckRo
 )
 async def preview_subject(
     subject_id: Annotated[Identifier, Path(description="The subject, as the store knows it.")],
+    response: Response,
     services: Svc,
     account: Operator,
     values: Annotated[
@@ -78,6 +79,7 @@ async def preview_subject(
 ) -> list[dict[str, Any]]:
     """What a request of the subject would collect from each system now, per system: the
     counts per collection and each row's fields (or values). Role: operator."""
+    response.headers["Cache-Control"] = "no-store"  # personal data
     try:
         previews = await datastores.preview(services.settings, services.pool, subject_id)
     except datastores.UnknownSubject as error:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from domain.authority import Role
 from interfaces.api.auth import require
@@ -29,10 +29,13 @@ Reviewer = Annotated[Account, Depends(require(Role.OPERATOR, Role.APPROVER))]
     response_model=dict[str, Any],
     responses=responses(401, 403, 404, 422),
 )
-async def review_request(request_id: RequestId, services: Svc, account: Reviewer) -> Any:
+async def review_request(
+    request_id: RequestId, response: Response, services: Svc, account: Reviewer
+) -> Any:
     """The request (its kind, status, step, the person's statement and language) beside
     the personal data we hold, its purposes, recipients and provisions, and what an
     investigation found. Role: operator or approver."""
+    response.headers["Cache-Control"] = "no-store"  # personal data
     try:
         return await review_document(services.pool, request_id)
     except UnknownRequest:

@@ -284,6 +284,7 @@ async def test_a_request_is_reviewed_by_its_operator(
     request_id = await new_request(pool, unique)
     reply = await api.get(f"/api/v1/requests/{request_id}/review", headers=bearer(operator))
     assert reply.status_code == 200, reply.text
+    assert reply.headers["cache-control"] == "no-store"
     document = reply.json()
     assert (document["request_id"], document["kind"]) == (request_id, "inquiry")
     assert document["investigated"] is False
