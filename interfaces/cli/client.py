@@ -251,6 +251,31 @@ class Api:
             self._raise_for(answer)
         return answer
 
+    async def upload(
+        self,
+        path: str,
+        content: AsyncIterator[bytes],
+        *,
+        content_type: str = "application/json",
+        **params: Any,
+    ) -> Any:
+        """A POST of a large body given chunk by chunk (e.g. to show its progress)."""
+        try:
+            answer = await self._client.request(
+                "POST",
+                path,
+                content=content,
+                headers={"Content-Type": content_type},
+                params=_params(params) or None,
+            )
+        except httpx.HTTPError as error:
+            raise self._unreachable(error) from None
+        if answer.status_code >= 400:
+            self._raise_for(answer)
+        if "json" in answer.headers.get("content-type", ""):
+            return answer.json()
+        return answer.text
+
     async def _call(
         self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any]
     ) -> Any:

@@ -17,7 +17,19 @@ from typing import Annotated, Any, NoReturn
 import typer
 import typer.main
 
-from interfaces.cli import accounts, acts, audit, login, requests
+from interfaces.cli import (
+    accounts,
+    acts,
+    audit,
+    datastores,
+    inventory,
+    login,
+    policy,
+    provisions,
+    purposes,
+    requests,
+    review,
+)
 from interfaces.cli.client import (
     ApiDiverged,
     ApiRefused,
@@ -79,6 +91,13 @@ app.add_typer(accounts.app, name="accounts")
 app.command("login")(login.login)
 app.command("logout")(login.logout)
 app.add_typer(audit.app, name="audit")
+# The registers (interfaces/cli/{review,inventory,policy,purposes,provisions,datastores}.py).
+app.command("review")(review.review)
+app.add_typer(inventory.app, name="inventory")
+app.add_typer(policy.app, name="policy")
+app.add_typer(purposes.app, name="purposes")
+app.add_typer(provisions.app, name="provisions")
+app.add_typer(datastores.app, name="datastores")
 
 
 def _hoist_output(args: list[str]) -> list[str]:
