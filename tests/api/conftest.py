@@ -43,10 +43,11 @@ async def api(
 
 
 @pytest.fixture
-def token(pool: asyncpg.Pool, unique: str) -> Token:
-    """Makes an account of the test's own with `roles`; returns its bearer token."""
+def token(owner_pool: asyncpg.Pool, unique: str) -> Token:
+    """Makes an account of the test's own with `roles` (as the schema's owner: no role of
+    the service writes accounts); returns its bearer token."""
 
     async def make(name: str, *roles: Role) -> str:
-        return await Accounts(pool).create(f"{name}-{unique}", roles, created_by="tests")
+        return await Accounts(owner_pool).create(f"{name}-{unique}", roles, created_by="tests")
 
     return make

@@ -489,9 +489,12 @@ async def test_dsr_provisions_check_reports_findings_and_exits_3(
     async with database_with_roles(postgres_server, "dsr_provisions_check") as roles:
         fresh = await create_pool(roles.runtime_url, max_size=2, vault=vault)
         try:
-            accounts = Accounts(fresh)
-            auditor = await accounts.create("auditor-1", (Role.AUDITOR,), "test")
-            intake = await accounts.create("intake-1", (Role.INTAKE,), "test")
+            owner = await create_pool(roles.owner_url, max_size=1)
+            try:  # as the schema's owner: no role of the service writes accounts
+                auditor = await Accounts(owner).create("auditor-1", (Role.AUDITOR,), "test")
+                intake = await Accounts(owner).create("intake-1", (Role.INTAKE,), "test")
+            finally:
+                await owner.close()
             load_act_key(tmp_path / "act.key", create=True)
             for name, value in {
                 "DATABASE_URL": roles.runtime_url,

@@ -33,6 +33,7 @@ async def purposes_cli(
     dsr: Any,
     time_skipping_env: WorkflowEnvironment,
     pool: asyncpg.Pool,
+    owner_pool: asyncpg.Pool,
     unique: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -45,7 +46,7 @@ async def purposes_cli(
         file.write(TEST_ACT_KEY)
     monkeypatch.setenv("DSR_ACT_KEY", str(key_file))
     monkeypatch.setenv("DSR_TASK_QUEUE", f"purposes-cli-{unique}")
-    accounts = Accounts(pool)
+    accounts = Accounts(owner_pool)
     tokens = {
         role: await accounts.create(f"{role.value}-{unique}", (role,), "test")
         for role in (Role.ADMIN, Role.OPERATOR)
@@ -179,6 +180,7 @@ async def test_bad_input_or_another_role_is_refused_before_anything_starts(
 async def test_a_change_no_worker_has_taken_yet_is_said_to_run(
     purposes_cli: Any,
     pool: asyncpg.Pool,
+    owner_pool: asyncpg.Pool,
     unique: str,
     monkeypatch: pytest.MonkeyPatch,
     time_skipping_env: WorkflowEnvironment,

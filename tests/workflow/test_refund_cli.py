@@ -20,7 +20,12 @@ from tests.support.temporal import TEST_ACT_KEY
 
 
 async def test_n7_dsr_record_refund(
-    dsr: Any, pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    dsr: Any,
+    pool: asyncpg.Pool,
+    owner_pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """N7: the cashier's command prints the refund recorded and the person's e-mail (in
     Japanese, their language) is in the maildrop; an operator is refused (exit 2), and so
@@ -33,7 +38,7 @@ async def test_n7_dsr_record_refund(
     monkeypatch.setenv("DSR_DATA_DIR", str(tmp_path))
     address = f"cli-{unique}@example.jp"
     request_id, invoice_id = await late_fee_request(pool, unique, email=address, language="ja")
-    accounts = Accounts(pool)
+    accounts = Accounts(owner_pool)
     cashier = await accounts.create(f"cash-{unique}", (Role.CASHIER,), "test")
     operator = await accounts.create(f"op-{unique}", (Role.OPERATOR,), "test")
     argv = ("record-refund", request_id, "--invoice", invoice_id)
