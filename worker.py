@@ -327,8 +327,7 @@ async def _serve(
                 )
             for problem in await runtime_problems(api_pool, api=True) if api_pool else []:
                 log.warning(
-                    "the API's database role can do more than the API needs "
-                    "(store/privileges.py)",
+                    "the API's database role can do more than the API needs (store/privileges.py)",
                     problem=problem,
                 )
             client = await connect(

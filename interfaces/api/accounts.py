@@ -53,9 +53,7 @@ async def create_account(
     """Make an account with its roles; the reply carries its bearer token, which is not
     kept and cannot be shown again. Role: admin."""
     try:
-        made = await _administration(services, credentials).create(
-            body.account, tuple(body.roles)
-        )
+        made = await _administration(services, credentials).create(body.account, tuple(body.roles))
     except AccountProblem as error:
         raise Problem(409, str(error), type=CONFLICT) from None
     except NotAdministrator as error:  # disabled between signing in and now

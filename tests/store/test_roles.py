@@ -151,8 +151,6 @@ async def test_a_database_made_before_the_roles_is_handed_to_the_owner(
 
 def test_urls_change_only_their_user() -> None:
     url = "postgresql://postgres:@/postgres?host=/tmp/x/postgres"
-    assert (
-        with_user(url, "dsr_worker") == "postgresql://dsr_worker@/postgres?host=/tmp/x/postgres"
-    )
+    assert with_user(url, "dsr_worker") == "postgresql://dsr_worker@/postgres?host=/tmp/x/postgres"
     assert user_of(with_user("postgresql://a:b@h:5432/d", "dsr owner")) == "dsr owner"
     assert user_of("postgresql:///d") is None
