@@ -7,9 +7,11 @@ can ALTER a table nor disable a trigger, and their grants below give neither UPD
 DELETE or TRUNCATE on the evidence. Neither writes `accounts`: accounts are made, disabled
 and given roles through the owner's SECURITY DEFINER functions (migration 0027), which the
 API's role alone may call and which check an administrator's token themselves. The API
-may not append a request's events (the workflow does, on the worker), nor mark a subject's
-key destroyed (only the worker's shredding does), nor change a key at all: it may add one,
-to seal a new subject's data at intake.
+may not append a request's events (the workflow does, on the worker) but for the few it
+records itself, through a function that takes only those, each as the chain's next link
+(migration 0028, store/event_door.py); nor mark a subject's key destroyed (only the
+worker's shredding does), nor change a key at all: it may add one, to seal a new subject's
+data at intake.
 
 What each table allows each role is written here, once: a table missing from this map
 stops start-up, so a new table is never granted by accident (nor left unusable).
@@ -79,8 +81,12 @@ GRANTS: dict[str, Share] = {
     "deadlines": Share(worker=_KEEP, api=_READ),
     "subjects": _both(_KEEP),
     "request_details": Share(worker=_KEEP, api=_APPEND),
-    "invoices": Share(worker=_KEEP, api=_READ),
-    "notifications": Share(worker=_KEEP, api=_READ),
+    # A late fee's refund and a disclosure link issued again are acts on a closed request,
+    # taken by the API (service/refunds.py, service/disclosure_links.py): the invoice
+    # marked refunded, the notice queued and sent; their events go through the door of
+    # migration 0028 (store/event_door.py).
+    "invoices": Share(worker=_KEEP, api=("SELECT", "UPDATE")),
+    "notifications": _both(_KEEP),
     "disclosures": Share(worker=_KEEP, api=_READ),
     "investigations": Share(worker=_KEEP, api=_READ),
     # The inventory's provisions: loaded through the API, stopped by the worker's effects.
@@ -130,11 +136,14 @@ GRANTS: dict[str, Share] = {
 WORKER_GRANTS: dict[str, Privileges] = {t: s.worker for t, s in GRANTS.items() if s.worker}
 API_GRANTS: dict[str, Privileges] = {t: s.api for t, s in GRANTS.items() if s.api}
 
-# The functions of migration 0027, the only way to write `accounts`: the API's alone.
+# The functions of migrations 0027 (the only way to write `accounts`) and 0028: the API's
+# alone.
 API_FUNCTIONS = (
     "make_account(text, text, text[], text)",
     "disable_account(text, text)",
     "set_account_roles(text, text, text[])",
+    # The API's one door into a request's events (migration 0028, store/event_door.py).
+    "append_api_event(text, integer, text, jsonb, timestamptz, text, text, text, text)",
 )
 
 

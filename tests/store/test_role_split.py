@@ -7,11 +7,15 @@ token, recording that administrator, not a name the caller gives."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 
 from domain.authority import Role
+from domain.chain import GENESIS_HASH, canonical_encoding, link_hash
+from domain.events import EventType
 from store.accounts import (
     AccountProblem,
     Accounts,
@@ -20,6 +24,12 @@ from store.accounts import (
     NotAdministrator,
     token_hash,
 )
+from store.database import create_pool
+from store.event_door import NotTheApisEvent
+from store.events import EventStore
+from store.refunds import record_refund
+from store.sealing import Vault
+from tests.support.builders import event, late_fee_request
 from tests.support.database import Roles
 
 
@@ -204,3 +214,81 @@ async def test_n3c_the_api_role_appends_no_request_event(
     assert not await owner_pool.fetchval(
         "SELECT count(*) FROM request_events WHERE request_id = $1", f"inq-{unique}"
     )
+
+
+async def test_n3c_the_api_appends_only_its_own_kinds_each_as_the_next_link(
+    roles: Roles, pool: asyncpg.Pool, vault: Vault, unique: str
+) -> None:
+    """What the API records itself (a person's access to a disclosure, a refund on a closed
+    request and its notice) goes through the database's door, chained; an act of the
+    workflow's, an access claimed by staff, or a stale head is refused, nothing written."""
+    request_id, invoice_id = await late_fee_request(pool, unique, email=f"p-{unique}@example.net")
+    api = await create_pool(roles.api_url, max_size=2, vault=vault)
+    try:
+        events = EventStore(api)
+        opened = await events.append(
+            event(request_id, EventType.DISCLOSURE_OPENED, actor="subject", challenge_id="c")
+        )
+        assert opened.seq == 1
+        with pytest.raises(NotTheApisEvent):
+            await events.append(
+                event(request_id, EventType.DEADLINE_EXTENDED, actor="ap1", step="decide")
+            )
+        async with api.acquire() as connection:
+            with pytest.raises(asyncpg.InsufficientPrivilegeError, match="subject"):
+                await connection.execute(
+                    "SELECT append_api_event($1, 2, 'disclosure.downloaded', '{}', now(), "
+                    "'op1', $2, $3, $4)",
+                    request_id,
+                    f"k-{unique}",
+                    opened.hash,
+                    "f" * 64,
+                )
+            with pytest.raises(asyncpg.SerializationError):
+                await connection.execute(
+                    "SELECT append_api_event($1, 1, 'disclosure.downloaded', '{}', now(), "
+                    "'subject', $2, $3, $4)",
+                    request_id,
+                    f"k2-{unique}",
+                    "0" * 64,
+                    "f" * 64,
+                )
+        refunded = await record_refund(
+            api,
+            request_id,
+            invoice_id=invoice_id,
+            refunded_on=date(2026, 3, 1),
+            reference="bank-9",
+            account=f"cash-{unique}",
+            recorded_at=datetime.now(UTC),
+            zone=ZoneInfo("Asia/Tokyo"),
+        )
+        assert refunded.notification_id is not None
+    finally:
+        await api.close()
+    recorded = await EventStore(pool).events(request_id)
+    assert [e.type for e in recorded] == [
+        EventType.DISCLOSURE_OPENED,
+        EventType.PAYMENT_REFUNDED,
+        EventType.NOTICE_QUEUED,
+    ]
+    # Each a link of the chain (the builder's request, closed by hand, has no other
+    # events: its projection is not the events' fold, so `verify` would say so).
+    for before, after in zip([None, *recorded], recorded, strict=False):
+        assert after.prev_hash == (before.hash if before else GENESIS_HASH)
+        assert after.hash == link_hash(
+            after.prev_hash,
+            canonical_encoding(
+                request_id=after.request_id,
+                seq=after.seq,
+                type=after.type.value,
+                payload=after.payload,
+                occurred_at=after.occurred_at,
+                actor=after.actor,
+                idempotency_key=after.idempotency_key,
+            ),
+        )
+    head = await pool.fetchrow(
+        "SELECT last_seq, last_hash FROM requests WHERE request_id = $1", request_id
+    )
+    assert tuple(head) == (3, recorded[-1].hash)
