@@ -33,9 +33,10 @@ async def queue(
 
 @pytest.fixture
 async def api(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, queue: str
+    time_skipping_env: WorkflowEnvironment, api_pool: asyncpg.Pool, queue: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = make_app(services_for(time_skipping_env.client, pool, queue))
+    """The API on the API's database role alone; its worker (`queue`) on the suite's pool."""
+    app = make_app(services_for(time_skipping_env.client, api_pool, queue))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=60
     ) as client:
