@@ -21,13 +21,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import asyncpg
 import structlog
 
 from store.connection import Connection
 from store.database import apply_migrations, create_pool, migration_files
+from store.dsn import user_of as user_of
+from store.dsn import with_database as with_database
+from store.dsn import with_user as with_user
 
 log = structlog.get_logger(__name__)
 
@@ -154,26 +156,6 @@ class RolesMisconfigured(RuntimeError):
 
 class UnclassifiedTable(RolesMisconfigured):
     """A table or view the grants do not mention: say what the runtime may do with it."""
-
-
-def with_user(dsn: str, user: str) -> str:
-    """The same server and database, as another role (the embedded server trusts its
-    local socket, so no password is involved there)."""
-    parts = urlsplit(dsn)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{quote(user, safe='')}@{host}"))
-
-
-def with_database(dsn: str, database: str) -> str:
-    """The same server and role, another database."""
-    return urlunsplit(urlsplit(dsn)._replace(path=f"/{quote(database, safe='')}"))
-
-
-def user_of(dsn: str) -> str | None:
-    netloc = urlsplit(dsn).netloc
-    if "@" not in netloc:
-        return None
-    return unquote(netloc.rpartition("@")[0].partition(":")[0]) or None
 
 
 def _ident(name: str) -> str:
