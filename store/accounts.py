@@ -258,9 +258,3 @@ async def ensure_local_admin(accounts: Accounts, token_file: Path) -> str | None
         os.fsync(file.fileno())
     temporary.replace(token_file)
     return name
-
-
-async def any_account(pool: asyncpg.Pool | Connection) -> bool:
-    """True once an account exists, disabled or not: the first account of a database may be
-    made without an administrator's token (interfaces/cli/accounts.py)."""
-    return bool(await pool.fetchval("SELECT EXISTS (SELECT 1 FROM accounts)"))

@@ -1,8 +1,9 @@
 """`dsr accounts create|list|disable`: the people and services that may use the service.
 
 Making or disabling an account takes an administrator's token (DSR_TOKEN, or the local
-administrator's on the embedded default). The very first account of a database with none
-may be made without one: that is how a deployment on its own PostgreSQL starts.
+administrator's on the embedded default), which the database's own functions check again
+(store/accounts.py `Administration`): no role of the service writes accounts. The first
+administrator of a deployment on its own PostgreSQL is `dsr-admin accounts bootstrap NAME`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from interfaces.cli.records import emit
 from runtime.settings import Settings
 from service.acts import Forbidden
 from service.requests import Refused, connections, signed_in
-from store.accounts import AccountProblem, Accounts, any_account
+from store.accounts import (
+    AccountProblem,
+    Accounts,
+    Administration,
+    NoSuchAccount,
+    NotAdministrator,
+    read_token_file,
+)
 
 
 def add_parsers(commands: Any) -> None:
@@ -39,23 +47,21 @@ def add_parsers(commands: Any) -> None:
 async def run(args: argparse.Namespace, settings: Settings) -> None:
     async with connections(settings, temporal=False) as (_, pool):
         accounts = Accounts(pool)
-        first = args.accounts_command == "create" and not await any_account(pool)
-        if first:
-            by = "dsr accounts create (first account)"
-        else:
-            admin = await signed_in(settings, pool, doing=f"dsr accounts {args.accounts_command}")
-            if Role.ADMIN not in admin.roles:
-                reason = f"account {admin.account} does not hold the admin role"
-                await accounts.record_refusal(
-                    403, admin.account, "CLI", f"dsr accounts {args.accounts_command}", reason
-                )
-                raise Forbidden(reason)
-            by = admin.account
+        admin = await signed_in(settings, pool, doing=f"dsr accounts {args.accounts_command}")
+        if Role.ADMIN not in admin.roles:
+            reason = f"account {admin.account} does not hold the admin role"
+            await accounts.record_refusal(
+                403, admin.account, "CLI", f"dsr accounts {args.accounts_command}", reason
+            )
+            raise Forbidden(reason)
+        token = settings.api.token or read_token_file(settings.admin_token_file()) or ""
+        administration = Administration(pool, token)
         if args.accounts_command == "create":
             try:
-                token = await accounts.create(args.name, tuple(Role(r) for r in args.roles), by)
-            except AccountProblem as error:
+                made = await administration.create(args.name, tuple(Role(r) for r in args.roles))
+            except (AccountProblem, NotAdministrator) as error:
                 raise Refused(str(error)) from None
+            token = made.token
             emit(
                 args.output,
                 {"account": args.name, "roles": sorted(set(args.roles)), "token": token},
@@ -76,8 +82,11 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
                 or "no accounts",
             )
         elif args.accounts_command == "disable":
-            if not await accounts.disable(args.name):
-                raise Refused(f"no enabled account named {args.name}")
+            try:
+                if not await administration.disable(args.name):
+                    raise Refused(f"no enabled account named {args.name}")
+            except (NoSuchAccount, NotAdministrator) as error:
+                raise Refused(str(error)) from None
             emit(
                 args.output,
                 {"account": args.name, "disabled": True},
