@@ -3,8 +3,9 @@ own key files, never through the API (issue 21, "administration stays beside the
 
 - `set_up`: on an existing cluster and database (TEMPORAL_ADDRESS, DATABASE_URL), the
   first keys where they are configured (the key-encryption key, the keyring's folder, the
-  act key pair), the migrations as the schema's owner, the worker's and the API's grants,
-  the search attributes and the namespace's retention. Idempotent, and it needs no earlier
+  act key pair where DSR_ACT_SIGNING_KEY names its place), the migrations as the schema's
+  owner, the worker's and the API's grants, the search attributes and the namespace's
+  retention. Idempotent, and it needs no earlier
   start of the service: on an empty database it makes everything the first start needs.
 - `bootstrap_administrator`: the first administrator, as the schema's owner.
 - `rotate_act_key`: a new act signing key (the signer's runtime/act_keys.py).
@@ -67,8 +68,8 @@ def _act_keys() -> Any:
 def make_first_keys(settings: Settings) -> list[str]:
     """The keys a first start needs, each at its configured place (or the default one under
     DSR_DATA_DIR), made only where missing: the key-encryption key (not when it is given as
-    DSR_KEY_ENCRYPTION_KEY), the keyring's folder (0700), the act signing key and its
-    public key. Returns what was made."""
+    DSR_KEY_ENCRYPTION_KEY), the keyring's folder (0700), and, where DSR_ACT_SIGNING_KEY is
+    set, the act signing key and its public key. Returns what was made."""
     made: list[str] = []
     kek = settings.key_encryption_key_file()
     if settings.personal_data.key_encryption_key is None and not kek.exists():
@@ -91,8 +92,11 @@ def make_first_keys(settings: Settings) -> list[str]:
         except OSError as error:
             raise Refused(f"cannot make the keyring's folder {keyring}: {error}") from None
         made.append(f"keyring folder {keyring}")
+    # The act signing key is the API's alone: made here only where DSR_ACT_SIGNING_KEY
+    # names its place (the API's secret store), never by default on the worker's host; on
+    # a single host the first start makes the pair itself.
     act_keys = _act_keys_or_none()
-    if act_keys is not None:
+    if act_keys is not None and getattr(settings.api, "act_signing_key", None) is not None:
         try:
             key_id = act_keys.ensure_act_key_pair(settings)
         except (act_keys.ActKeyProblem, OSError) as error:

@@ -106,9 +106,9 @@ def setup(
             "--keys/--no-keys",
             help="Make the first keys where they are configured and missing: the "
             "key-encryption key (DSR_KEY_ENCRYPTION_KEY_FILE or <DSR_DATA_DIR>/keys/), the "
-            "keyring's folder (DSR_KEYRING_DIR), the act key pair (DSR_ACT_SIGNING_KEY, "
-            "DSR_ACT_PUBLIC_KEYS). --no-keys where they are secrets made elsewhere "
-            "(docker-compose.yml).",
+            "keyring's folder (DSR_KEYRING_DIR), and the act key pair only where "
+            "DSR_ACT_SIGNING_KEY names the API's key (with DSR_ACT_PUBLIC_KEYS). --no-keys "
+            "where they are secrets made elsewhere (docker-compose.yml).",
         ),
     ] = True,
 ) -> None:
@@ -157,7 +157,8 @@ def bootstrap(
 def rotate() -> None:
     """Make a new act signing key pair: the private key replaces the API's
     (DSR_ACT_SIGNING_KEY), the public key is listed beside the old ones (DSR_ACT_PUBLIC_KEYS)
-    so acts signed just before still count. Restart the API, then the workers."""
+    so acts signed just before still count. Run it where the API's signing key is kept;
+    give the workers the new public key, then restart the API and the workers."""
     key_id, private = administration.rotate_act_key(load_settings())
     _emit(
         {"key_id": key_id, "signing_key": str(private)},
