@@ -105,7 +105,8 @@ GRANTS: dict[str, Share] = {
     # changed. The worker forgets abandoned guests' challenges and messages (N8) and
     # removes a message no subject can be found for (store/legacy_sealing.py).
     "privacy_center_challenges": _both(_KEEP),
-    "privacy_center_notices": Share(worker=_WITHDRAW, api=_KEEP),
+    # (The API removes a pending message whose request's data was erased, too.)
+    "privacy_center_notices": _both(_WITHDRAW),
     "privacy_center_status_links": Share(worker=_READ, api=_APPEND),
     # A disclosure's link (Art 6): issued with the notice on the worker, issued again
     # through the API; the newest replaces the old one.
