@@ -13,6 +13,7 @@ from store.database import create_pool, migration_files
 from store.privileges import (
     API_FUNCTIONS,
     API_GRANTS,
+    LEGACY_RUNTIME_ROLE,
     WORKER_GRANTS,
     RolesMisconfigured,
     ensure_roles,
@@ -154,3 +155,43 @@ def test_urls_change_only_their_user() -> None:
     assert with_user(url, "dsr_worker") == "postgresql://dsr_worker@/postgres?host=/tmp/x/postgres"
     assert user_of(with_user("postgresql://a:b@h:5432/d", "dsr owner")) == "dsr owner"
     assert user_of("postgresql:///d") is None
+
+
+async def test_the_runtime_role_of_before_is_the_worker_or_nothing(postgres_server: str) -> None:
+    """An upgrade: `dsr_runtime` held the one runtime share, accounts included. Named by
+    DATABASE_URL it gets the worker's share (no account written any more); once the worker
+    has its own role, setup takes every grant from it."""
+    async with database_with_roles(postgres_server, "dsr_upgrade") as roles:
+        admin = await asyncpg.connect(roles.superuser_url)
+        try:
+            await admin.execute(f'CREATE ROLE "{LEGACY_RUNTIME_ROLE}" LOGIN')
+            legacy = with_user(roles.superuser_url, LEGACY_RUNTIME_ROLE)
+            owner = await asyncpg.connect(roles.owner_url)
+            try:
+                await owner.execute(
+                    "GRANT SELECT, INSERT, UPDATE ON accounts, subject_keys "
+                    f'TO "{LEGACY_RUNTIME_ROLE}"'
+                )
+                await owner.execute(f'GRANT USAGE ON SCHEMA public TO "{LEGACY_RUNTIME_ROLE}"')
+            finally:
+                await owner.close()
+
+            async def held() -> dict[str, list[str]]:
+                rows = await admin.fetch(
+                    """SELECT table_name, array_agg(privilege_type::text ORDER BY privilege_type)
+                                          AS p
+                         FROM information_schema.role_table_grants
+                        WHERE grantee = $1 AND table_schema = 'public' GROUP BY table_name""",
+                    LEGACY_RUNTIME_ROLE,
+                )
+                return {r["table_name"]: sorted(r["p"]) for r in rows}
+
+            await prepare_store(legacy, roles.owner_url, api=roles.api_role)
+            assert await held() == {t: sorted(p) for t, p in WORKER_GRANTS.items()}
+            assert (await held())["accounts"] == ["SELECT"]
+            await prepare_store(roles.worker_url, roles.owner_url, api=roles.api_role)
+            assert await held() == {}
+        finally:
+            await admin.execute(f'DROP OWNED BY "{LEGACY_RUNTIME_ROLE}"')
+            await admin.execute(f'DROP ROLE IF EXISTS "{LEGACY_RUNTIME_ROLE}"')
+            await admin.close()
