@@ -16,6 +16,7 @@ from store.privileges import (
     LEGACY_RUNTIME_ROLE,
     WORKER_GRANTS,
     RolesMisconfigured,
+    UnclassifiedTable,
     ensure_roles,
     prepare_store,
     runtime_problems,
@@ -195,3 +196,14 @@ async def test_the_runtime_role_of_before_is_the_worker_or_nothing(postgres_serv
             await admin.execute(f'DROP OWNED BY "{LEGACY_RUNTIME_ROLE}"')
             await admin.execute(f'DROP ROLE IF EXISTS "{LEGACY_RUNTIME_ROLE}"')
             await admin.close()
+
+
+async def test_a_table_the_map_does_not_name_stops_the_grants(postgres_server: str) -> None:
+    async with database_with_roles(postgres_server, "dsr_unnamed") as roles:
+        owner = await asyncpg.connect(roles.owner_url)
+        try:
+            await owner.execute("CREATE TABLE stray (id int)")
+        finally:
+            await owner.close()
+        with pytest.raises(UnclassifiedTable, match="may do with stray"):
+            await prepare_store(roles.worker_url, roles.owner_url, api=roles.api_role)
