@@ -91,7 +91,7 @@ def _emit(data: dict[str, Any], text: str | Table) -> None:
     if _state["output"] is Output.json:
         sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False) + "\n")
     else:
-        Console(soft_wrap=True).print(text)
+        Console(soft_wrap=True, markup=False, highlight=False).print(text)
 
 
 def _run(settings_to_work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
