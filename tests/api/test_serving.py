@@ -14,13 +14,13 @@ from temporalio.testing import WorkflowEnvironment
 from interfaces.api.__main__ import CannotStart, serve
 from runtime.servers import free_port
 from runtime.settings import Settings
-from tests.support.database import vault_environment
+from tests.support.database import Roles, vault_environment
 from tests.support.temporal import TEST_ACT_KEY, eventually
 
 
 async def test_served_alone_it_answers_over_http(
     time_skipping_env: WorkflowEnvironment,
-    database_url: str,
+    roles: Roles,
     tmp_path: Path,
     keyring_dir: Path,
 ) -> None:
@@ -29,7 +29,7 @@ async def test_served_alone_it_answers_over_http(
     os.chmod(key, 0o600)
     port = free_port()
     settings = Settings(
-        DATABASE_URL=database_url,
+        DSR_API_DATABASE_URL=roles.api_url,  # its own role, never the worker's
         DSR_ACT_KEY=str(key),
         DSR_API_PORT=port,
         TEMPORAL_ADDRESS=time_skipping_env.client.service_client.config.target_host,
