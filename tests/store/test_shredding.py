@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from pathlib import Path
 
 import asyncpg
 import pytest
 
-from domain.redaction import Redaction
+from domain.redaction import MARKER, Redaction
 from domain.requests import workflow_id_for
 from store.sealing import ERASED, Vault, key_of, vault_of
 from store.shredding import (
@@ -27,6 +28,8 @@ NAME = "Shreddy Testperson"
 EMAIL = "shreddy.testperson@example.jp"
 PHONE = "090-7777-1234"
 ADDRESS = "9-9-9 Shibuya, Tokyo"
+# The columns of texts a redaction reaches.
+TEXTS = {"details", "body", "items", "submission"}
 # Where a copy sits: (table, row key, column).
 Place = tuple[str, str, str]
 
@@ -317,22 +320,50 @@ async def test_a_redaction_reaches_every_requests_texts_and_forgets_the_erasing_
     assert PHONE in [v for (t, _, _), v in after.items() if t == "personal_data"]
 
 
-async def test_without_a_redaction_the_erasing_statement_is_still_forgotten(
+async def _form(pool: asyncpg.Pool, subject_id: str, request_id: str | None, text: str) -> str:
+    """A privacy center form of the subject (the request it became, if any); its id."""
+    challenge = uuid.uuid4()
+    async with pool.acquire() as connection, connection.transaction():
+        submission = await vault_of(connection).seal_json(
+            connection, subject_id, {"details": {"statement": text}}
+        )
+        await connection.execute(
+            """INSERT INTO privacy_center_challenges (challenge_id, address_hash, subject_id,
+                   kind, language, submission, code_hash, expires_at, request_id)
+               VALUES ($1, 'h', $2, 'suspension', 'en', $3, 'c', now() + interval '1 hour',
+                       $4)""",
+            challenge,
+            subject_id,
+            submission,
+            request_id,
+        )
+    return str(challenge)
+
+
+async def test_the_erasing_statement_and_its_form_are_forgotten_and_other_forms_redacted(
     pool: asyncpg.Pool, vault: Vault, unique: str
 ) -> None:
-    """An erasure of nothing held still forgets the statement that named what to erase,
-    and only it."""
+    """N7: the erasing request's statement, in its details and in the privacy center's form
+    it came from, is left under the old key, and only it; a form not yet sent on (its
+    code not entered) loses the value like any text."""
     sid, erasing = f"shred-st-{unique}", f"erasing-{unique}"
     await _subject(pool, sid, erasing)
+    own = await _form(pool, sid, erasing, f"Erase {PHONE}, please")
+    pending = await _form(pool, sid, None, f"and {PHONE.replace('-', '－')} too")  # noqa: RUF001
     before = _opened(vault, await _copies(pool, sid))
-    shredded = await _shred(pool, sid, erasing=erasing)
+    shredded = await _shred(pool, sid, erasing=erasing, redaction=Redaction((PHONE,)))
     await destroy_shredded_keys_of(pool)
     after = _opened(vault, await _copies(pool, sid))
-    statement = ("request_details", erasing, "details")
-    assert after[statement] == ERASED and shredded.forgotten == 1
-    assert {p: v for p, v in after.items() if p != statement} == {
-        p: v for p, v in before.items() if p != statement
+    statement = {
+        ("request_details", erasing, "details"),
+        ("privacy_center_challenges", own, "submission"),
     }
+    assert {after[place] for place in statement} == {ERASED} and shredded.forgotten == 2
+    form = ("privacy_center_challenges", pending, "submission")
+    assert json.loads(after[form]) == {"details": {"statement": f"and {MARKER} too"}}
+    assert not [place for place, text in after.items() if place[2] in TEXTS and PHONE in text]
+    unchanged = {p for p in after if p not in statement and p != form and p[2] not in TEXTS}
+    assert unchanged and {p: after[p] for p in unchanged} == {p: before[p] for p in unchanged}
 
 
 def test_a_redaction_replaces_longer_values_first_and_ignores_empty_ones() -> None:
