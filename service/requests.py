@@ -30,7 +30,7 @@ from domain.requests import (
     SubjectRequest,
     parse_submission,
 )
-from runtime.act_key import ActKeyProblem, load_act_key
+from runtime.act_keys import ActKeyProblem, load_act_signer
 from runtime.cluster import connect, connection_security
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings
@@ -214,11 +214,13 @@ async def signed_in(settings: Settings, pool: asyncpg.Pool, *, doing: str) -> Ac
     if account is None:
         await accounts.record_refusal(401, None, "CLI", doing, "unknown or disabled token")
         raise Refused("the token does not sign in: it is unknown, or its account is disabled")
+    # Until `dsr` goes through the API (issue 21), it signs where the API's signing key is
+    # readable: on the embedded default, the data folder's.
     try:
-        key = load_act_key(settings.act_key_file(), create=False)
+        signer = load_act_signer(settings)
     except ActKeyProblem as error:
         raise Refused(str(error)) from None
-    return Actor(account.account, account.roles, key)
+    return Actor(account.account, account.roles, signer)
 
 
 async def acting(

@@ -17,26 +17,21 @@ from typing import Any
 
 from pydantic import ValidationError
 from temporalio.client import (
-    Client,
     WorkflowFailureError,
     WorkflowHandle,
     WorkflowQueryFailedError,
 )
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from domain.authority import Role
 from domain.purpose_change_messages import (
-    PurposeChangeOrder,
     PurposeChangeResult,
-    change_authority,
-    workflow_id,
 )
 from domain.purposes import NoticeMethod, PurposeChangeProposal
 from interfaces.cli.records import emit
 from runtime.settings import Settings
 from service.acts import Actor, Forbidden
+from service.purpose_changes import start_purpose_change
 from service.requests import Refused, connections, signed_in
 from store.accounts import Accounts
 from store.purposes import load_register, purpose_listing
@@ -141,7 +136,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> None:
                 "purpose, it does not add one"
             )
         assert client is not None
-        handle, started = await _start(client, settings.temporal.task_queue, admin, proposal)
+        handle, started = await start_purpose_change(
+            client, settings.temporal.task_queue, admin, proposal
+        )
         await _report(args, handle, started, proposal.change_id)
 
 
@@ -162,32 +159,6 @@ def _proposal(args: argparse.Namespace, admin: Actor) -> PurposeChangeProposal:
         first = error.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "input"
         raise Refused(f"{_OPTIONS.get(field, field)}: {first['msg'].lower()}") from None
-
-
-async def _start(
-    client: Client, task_queue: str, admin: Actor, proposal: PurposeChangeProposal
-) -> tuple[WorkflowHandle, bool]:
-    order = PurposeChangeOrder(
-        proposal=proposal,
-        authority=change_authority(
-            admin.act_key, admin.account, admin.roles, proposal, datetime.now(UTC)
-        ),
-    )
-    try:
-        handle = await client.start_workflow(
-            PurposeChange.run,
-            order,
-            id=workflow_id(proposal.change_id),
-            task_queue=task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            static_summary=f"change {proposal.change_id} of purpose {proposal.purpose_id} "
-            f"({proposal.method.value})",
-        )
-        return handle, True
-    except WorkflowAlreadyStartedError:
-        return client.get_workflow_handle(
-            workflow_id(proposal.change_id), result_type=PurposeChangeResult
-        ), False
 
 
 async def _report(

@@ -17,7 +17,7 @@ from interfaces.privacy_center.routes import router
 from runtime.settings import Settings
 from tests.support.privacy_center import Center
 from tests.support.temporal import (
-    TEST_ACT_KEY,
+    TEST_ACT_SIGNER,
     end_open_requests,
     new_worker,
     own_time_skipping_env,
@@ -35,7 +35,7 @@ async def center(
     worker = new_worker(time_skipping_env.client, pool, task_queue, tmp_path)
     settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_TASK_QUEUE=task_queue)
     app = FastAPI()
-    app.state.services = Services(time_skipping_env.client, pool, settings, TEST_ACT_KEY)
+    app.state.services = Services(time_skipping_env.client, pool, settings, TEST_ACT_SIGNER)
     app.include_router(router)
     transport = httpx.ASGITransport(app=app)
     began = await pool.fetchval("SELECT now()")

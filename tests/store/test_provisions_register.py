@@ -20,7 +20,6 @@ from domain.authority import Role
 from domain.inventory import parse_inventory
 from domain.provision_register import OptOutMatter
 from domain.provision_rule import FindingKind
-from runtime.act_key import load_act_key
 from starter import main
 from store.accounts import Accounts
 from store.database import create_pool
@@ -35,6 +34,7 @@ from store.registers import verify_stream
 from store.sealing import Vault
 from tests.support.database import database_with_roles, vault_environment
 from tests.support.purposes import define_in_register
+from tests.support.temporal import write_test_act_keys
 
 NAME, EMAIL, PHONE = "Saburo Kato", "saburo@example.jp", "+81 90-5555-0101"
 GIVEN = "2026-05-10T10:00:00+09:00"
@@ -492,11 +492,10 @@ async def test_dsr_provisions_check_reports_findings_and_exits_3(
             accounts = Accounts(fresh)
             auditor = await accounts.create("auditor-1", (Role.AUDITOR,), "test")
             intake = await accounts.create("intake-1", (Role.INTAKE,), "test")
-            load_act_key(tmp_path / "act.key", create=True)
             for name, value in {
                 "DATABASE_URL": roles.runtime_url,
                 "DSR_DATA_DIR": str(tmp_path / "data"),
-                "DSR_ACT_KEY": str(tmp_path / "act.key"),
+                **write_test_act_keys(tmp_path / "act-keys"),
                 **vault_environment(keyring_dir),
             }.items():
                 monkeypatch.setenv(name, value)

@@ -6,7 +6,6 @@ input is refused before anything starts, and the same change id shows the first 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from mail.maildrop import MaildropSender
 from store.accounts import Accounts
 from store.purposes import load_register
 from tests.support.purposes import BEFORE, define, holders
-from tests.support.temporal import TEST_ACT_KEY
+from tests.support.temporal import act_verification, write_test_act_keys
 from workflows.purpose_change import PurposeChange
 
 AFTER = "To send users a monthly newsletter and announcements of the service they use"
@@ -39,18 +38,17 @@ async def purposes_cli(
 ) -> Any:
     """`dsr` as an account of the given role, on a task queue with the purpose change's
     worker, which checks acts with the key `dsr` signs them with."""
-    key_file = tmp_path / "act.key"
-    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(TEST_ACT_KEY)
-    monkeypatch.setenv("DSR_ACT_KEY", str(key_file))
+    for name, value in write_test_act_keys(tmp_path / "act-keys").items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("DSR_TASK_QUEUE", f"purposes-cli-{unique}")
     accounts = Accounts(pool)
     tokens = {
         role: await accounts.create(f"{role.value}-{unique}", (role,), "test")
         for role in (Role.ADMIN, Role.OPERATOR)
     }
-    activities = PurposeChangeActivities(pool, MaildropSender(tmp_path / "maildrop"), TEST_ACT_KEY)
+    activities = PurposeChangeActivities(
+        pool, MaildropSender(tmp_path / "maildrop"), act_verification(pool)
+    )
     async with Worker(
         time_skipping_env.client,
         task_queue=f"purposes-cli-{unique}",
@@ -199,7 +197,9 @@ async def test_a_change_no_worker_has_taken_yet_is_said_to_run(
         # A worker then takes it to its end. Terminating it instead would leave its
         # workflow task scheduled on a queue no one polls, which the time-skipping server
         # counts as work in flight: it would stop skipping time for every later test.
-        activities = PurposeChangeActivities(pool, MaildropSender(tmp_path / "later"), TEST_ACT_KEY)
+        activities = PurposeChangeActivities(
+            pool, MaildropSender(tmp_path / "later"), act_verification(pool)
+        )
         async with Worker(
             time_skipping_env.client,
             task_queue=f"no-worker-{unique}",

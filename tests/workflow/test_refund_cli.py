@@ -5,7 +5,6 @@ another account, or an invoice not refund_due, exits 2 with the reason and write
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from domain.authority import Role
 from store.accounts import Accounts
 from tests.support.builders import late_fee_request
 from tests.support.privacy_center import Center
-from tests.support.temporal import TEST_ACT_KEY
+from tests.support.temporal import write_test_act_keys
 
 
 async def test_n7_dsr_record_refund(
@@ -25,11 +24,8 @@ async def test_n7_dsr_record_refund(
     """N7: the cashier's command prints the refund recorded and the person's e-mail (in
     Japanese, their language) is in the maildrop; an operator is refused (exit 2), and so
     is the same refund recorded twice."""
-    key_file = tmp_path / "act.key"
-    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(TEST_ACT_KEY)
-    monkeypatch.setenv("DSR_ACT_KEY", str(key_file))
+    for name, value in write_test_act_keys(tmp_path / "act-keys").items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("DSR_DATA_DIR", str(tmp_path))
     address = f"cli-{unique}@example.jp"
     request_id, invoice_id = await late_fee_request(pool, unique, email=address, language="ja")

@@ -5,7 +5,6 @@ exits 2 with the reason and writes nothing."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 from domain.authority import Role
 from store.accounts import Accounts
 from tests.support.privacy_center import Center
-from tests.support.temporal import TEST_ACT_KEY
+from tests.support.temporal import write_test_act_keys
 
 
 async def test_c4_dsr_reissue_disclosure_link(
@@ -23,11 +22,8 @@ async def test_c4_dsr_reissue_disclosure_link(
 ) -> None:
     """C4: the operator's command prints the new link's last day; the person's e-mail is in
     the maildrop; an auditor is refused (exit 2) and so is an unknown request."""
-    key_file = tmp_path / "act.key"
-    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(TEST_ACT_KEY)
-    monkeypatch.setenv("DSR_ACT_KEY", str(key_file))
+    for name, value in write_test_act_keys(tmp_path / "act-keys").items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("DSR_DATA_DIR", str(tmp_path))
     http: Any = None  # the disclosure is made in the store; no page is opened here
     center = Center(http, tmp_path / "maildrop", pool, unique)
