@@ -212,11 +212,13 @@ def new_worker(
     *,
     interceptors: tuple[Interceptor, ...] = (),
     systems: OpenSystems | None = None,
+    act_window: timedelta = TEST_ACT_WINDOW,
 ) -> Worker:
-    """The production worker for a test: the suite's act key, and under `folder` a
-    checkpoint key (`keys/checkpoint.pem`), a witness (`witness/`) and a maildrop
-    (`maildrop/`), where `dsr` finds them with DSR_DATA_DIR, DSR_CHECKPOINT_KEY and
-    DSR_WITNESS_DIR pointed there. `interceptors` go innermost (fault injection)."""
+    """The production worker for a test: the suite's act public key (and `actor()`'s
+    accounts in the store), and under `folder` a checkpoint key (`keys/checkpoint.pem`), a
+    witness (`witness/`) and a maildrop (`maildrop/`), where `dsr` finds them with
+    DSR_DATA_DIR, DSR_CHECKPOINT_KEY and DSR_WITNESS_DIR pointed there. `interceptors` go
+    innermost (fault injection)."""
     signer = CheckpointSigner(
         load_private_key(folder / "keys" / "checkpoint.pem", create=True),
         DirectoryWitness(folder / "witness"),
@@ -228,7 +230,7 @@ def new_worker(
         maildrop=folder / "maildrop",
         signer=signer,
         act_public_keys=TEST_ACT_PUBLIC_KEYS,
-        act_window=TEST_ACT_WINDOW,
+        act_window=act_window,
         account_standing=actors_standing(pool),
         interceptors=interceptors,
         systems=systems,
@@ -291,12 +293,21 @@ async def rigged(
     *,
     interceptors: tuple[Interceptor, ...] = (),
     systems: OpenSystems | None = None,
+    act_window: timedelta = TEST_ACT_WINDOW,
 ) -> AsyncIterator[Rig]:
     """A running production worker on the task queue `{label}-{unique}`; `interceptors`
-    go innermost (fault injection); `systems`: the data map's, open."""
+    go innermost (fault injection); `systems`: the data map's, open; `act_window`: how
+    old an act it takes (the suite's: years, as the time-skipping server's clock runs
+    ahead)."""
     task_queue = f"{label}-{unique}"
     worker = new_worker(
-        client, pool, task_queue, folder, interceptors=interceptors, systems=systems
+        client,
+        pool,
+        task_queue,
+        folder,
+        interceptors=interceptors,
+        systems=systems,
+        act_window=act_window,
     )
     async with worker:
         yield Rig(client, task_queue, worker, pool, folder, unique)
