@@ -252,7 +252,11 @@ def freshness_problem(issued_at: datetime, acted_at: datetime, window: timedelta
 
 def _minutes(window: timedelta) -> str:
     minutes = window.total_seconds() / 60
-    return f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+    return (
+        f"{minutes:,.0f} minute{'s' if minutes != 1 else ''}"
+        if minutes >= 1
+        else (f"{window.total_seconds():.0f} seconds")
+    )
 
 
 def standing_problem(

@@ -51,7 +51,9 @@ def public_key_sources(settings: Settings) -> list[Path]:
 
 def _write_new(path: Path, data: bytes) -> None:
     """Write `data` to a new file of mode 0600 (its folder 0700), then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    for folder in reversed(missing):  # each folder made here is 0700, not the umask's
+        folder.mkdir(mode=0o700, exist_ok=True)
     draft = path.with_name(f".{path.name}.{os.getpid()}.new")
     descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as file:

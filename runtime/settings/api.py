@@ -65,9 +65,9 @@ class ApiSettings(Concern):
         "`<key id>.pub` PEM files, or a comma-separated list of such files. A rotated key "
         "stays listed until its file is removed. Unset: <DSR_DATA_DIR>/keys/act-public/.",
     )
-    act_window: float = Field(
-        default=5.0,
-        gt=0,
+    act_window: int = Field(
+        default=5,
+        ge=1,
         le=24 * 60,
         validation_alias="DSR_ACT_WINDOW",
         description="Minutes after it was signed that an act is still taken by the worker "
