@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -92,4 +93,23 @@ def evidence_in(source: str, history: dict[str, Any]) -> HistoryEvidence:
         if task.get("activityType", {}).get("name") == CLOSE_ACTIVITY:
             for result in _decoded(completed.get("result")):
                 evidence.checkpoints.append((index, SignedCheckpoint.model_validate(result)))
+    return evidence
+
+
+def read_histories(paths: Iterable[Path]) -> list[HistoryEvidence]:
+    """History files, or folders of them (an export's `<request>/history.json`)."""
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(path.rglob("*.json")) if path.is_dir() else [path]
+    evidence = []
+    for file in files:
+        if file.name == "manifest.json" or file.name == "store.json":
+            continue
+        try:
+            document = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{file}: not a workflow history ({error})") from None
+        if not (isinstance(document, dict) and isinstance(document.get("events"), list)):
+            raise ValueError(f"{file}: not a workflow history (no list of events)")
+        evidence.append(evidence_in(str(file), document))
     return evidence

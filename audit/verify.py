@@ -3,95 +3,27 @@ checkpoints kept outside the database, and the store against exported workflow h
 
 Everything is read in one snapshot, so appends landing meanwhile cannot look like damage.
 Checkpoints whose signature does not verify with the auditor's key are reported and not
-trusted; the rest pin the log (domain/event_log.py).
+trusted (audit/trust.py, which an auditor's `dsr` runs on its own machine with the key
+it pinned); the rest pin the log (domain/event_log.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Sequence
 
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from audit.histories import HistoryEvidence, evidence_in
-from audit.signing import key_id, signature_valid
+from audit.histories import HistoryEvidence, read_histories
+from audit.trust import LogAudit, signed_checkpoints
 from audit.witness import DirectoryWitness
 from domain.chain import canonical_timestamp
 from domain.event_log import Checkpoint, LogCheck, LogRow, mark_problem
 from store import event_log
 from store.connection import Connection
 
-
-@dataclass
-class LogAudit:
-    """What the log check found: `problems` fail verification, `notes` do not."""
-
-    log_size: int = 0
-    witnessed: int = 0
-    from_histories: int = 0
-    newest: Checkpoint | None = None
-    problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def intact(self) -> bool:
-        return not self.problems
-
-    def summary(self) -> str:
-        if not self.intact:
-            return "BROKEN: " + "; ".join(self.problems)
-        if self.log_size == 0 and not self.witnessed:
-            return f"intact ({self.from_histories} checkpoint(s) from histories agree)"
-        pinned = f"{self.witnessed} witnessed checkpoint(s)" + (
-            f" and {self.from_histories} from histories" if self.from_histories else ""
-        )
-        newest = (
-            f", the newest signed {canonical_timestamp(self.newest.signed_at)} at "
-            f"{self.newest.log_size} entries"
-            if self.newest
-            else ""
-        )
-        return f"intact ({self.log_size} entries; {pinned} agree{newest})"
-
-
-def read_histories(paths: Iterable[Path]) -> list[HistoryEvidence]:
-    """History files, or folders of them (an export's `<request>/history.json`)."""
-    files: list[Path] = []
-    for path in paths:
-        files += sorted(path.rglob("*.json")) if path.is_dir() else [path]
-    evidence = []
-    for file in files:
-        if file.name == "manifest.json" or file.name == "store.json":
-            continue
-        try:
-            document = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(f"{file}: not a workflow history ({error})") from None
-        if not (isinstance(document, dict) and isinstance(document.get("events"), list)):
-            raise ValueError(f"{file}: not a workflow history (no list of events)")
-        evidence.append(evidence_in(str(file), document))
-    return evidence
-
-
-def _trusted(
-    audit: LogAudit, keys: Sequence[Ed25519PublicKey], where: str, signed: Iterable
-) -> list[Checkpoint]:
-    """The checkpoints signed by one of the keys (several: the key was rotated)."""
-    by_id = {key_id(key): key for key in keys}
-    trusted = []
-    for place, checkpoint in signed:
-        key = by_id.get(checkpoint.checkpoint.key_id)
-        if key is not None and signature_valid(key, checkpoint):
-            trusted.append(checkpoint.checkpoint)
-        else:
-            audit.problems.append(
-                f"{where} {place}: a checkpoint whose signature does not verify with key "
-                + " or ".join(by_id)
-            )
-    return trusted
+__all__ = ["LogAudit", "against_store", "audit_histories", "audit_log", "read_histories"]
 
 
 async def audit_log(
@@ -101,49 +33,12 @@ async def audit_log(
     keys: Sequence[Ed25519PublicKey],
     histories: Sequence[HistoryEvidence] = (),
 ) -> LogAudit:
-    audit = LogAudit()
-    reading = witness.read()
-    for path, why in reading.unreadable:
-        audit.problems.append(f"witness file {path.name} cannot be read: {why}")
-    witnessed = _trusted(
-        audit, keys, "witness file", ((path.name, signed) for path, signed in reading.checkpoints)
+    """The whole log against the witness's and the histories' checkpoints that verify with
+    `keys`, and the store against the histories."""
+    audit, checkpoints = signed_checkpoints(keys, witness.read(), histories)
+    await against_store(
+        pool, audit, checkpoints, histories, whole=True, witness_folder=str(witness.folder)
     )
-    recorded = _trusted(
-        audit,
-        keys,
-        "history",
-        (
-            (f"{h.source} (event #{index})", signed)
-            for h in histories
-            for index, signed in h.checkpoints
-        ),
-    )
-    audit.witnessed, audit.from_histories = len(witnessed), len(recorded)
-    checkpoints = witnessed + recorded
-    audit.newest = max(checkpoints, key=lambda c: (c.log_size, c.signed_at), default=None)
-    if not checkpoints:
-        audit.notes.append(
-            f"no checkpoint in {witness.folder}: nothing pins the log yet "
-            "(the service signs one at each close and every "
-            "DSR_CHECKPOINT_EVERY)"
-        )
-    async with event_log.snapshot(pool) as connection:
-        check = LogCheck(checkpoints)
-        async for row in event_log.log_rows(connection):
-            check.feed(LogRow(**row))
-        verdict = check.finish(await event_log.unlogged(connection))
-        audit.log_size = verdict.size
-        audit.problems += verdict.problems
-        if audit.newest is not None and audit.newest.log_size < audit.log_size:
-            audit.notes.append(
-                f"{audit.log_size - audit.newest.log_size} entries appended after the newest "
-                f"checkpoint ({canonical_timestamp(audit.newest.signed_at)}) are not pinned "
-                "by a signature yet"
-            )
-        for checkpoint in checkpoints:
-            await _check_mark(connection, checkpoint, audit)
-        for history in histories:
-            audit.problems += await history_problems(connection, history)
     return audit
 
 
@@ -152,24 +47,48 @@ async def audit_histories(
 ) -> LogAudit:
     """The named requests' histories against the store, without walking the whole log:
     their close checkpoints' signatures and marks, and every event they recorded."""
-    audit = LogAudit()
-    recorded = _trusted(
-        audit,
-        keys,
-        "history",
-        (
-            (f"{h.source} (event #{index})", signed)
-            for h in histories
-            for index, signed in h.checkpoints
-        ),
-    )
-    audit.from_histories = len(recorded)
+    audit, checkpoints = signed_checkpoints(keys, None, histories)
+    await against_store(pool, audit, checkpoints, histories, whole=False)
+    return audit
+
+
+async def against_store(
+    pool: asyncpg.Pool,
+    audit: LogAudit,
+    checkpoints: Sequence[Checkpoint],
+    histories: Sequence[HistoryEvidence],
+    *,
+    whole: bool,
+    witness_folder: str = "the witness",
+) -> None:
+    """The store's half of the audit, with checkpoints already trusted (their signatures
+    checked by `signed_checkpoints`, here or on an auditor's own machine): with `whole`,
+    the whole log pinned by them; then each close mark, and the histories' events."""
     async with event_log.snapshot(pool) as connection:
-        for checkpoint in recorded:
+        if whole:
+            audit.newest = max(checkpoints, key=lambda c: (c.log_size, c.signed_at), default=None)
+            if not checkpoints:
+                audit.notes.append(
+                    f"no checkpoint in {witness_folder}: nothing pins the log yet "
+                    "(the service signs one at each close and every "
+                    "DSR_CHECKPOINT_EVERY)"
+                )
+            check = LogCheck(list(checkpoints))
+            async for row in event_log.log_rows(connection):
+                check.feed(LogRow(**row))
+            verdict = check.finish(await event_log.unlogged(connection))
+            audit.log_size = verdict.size
+            audit.problems += verdict.problems
+            if audit.newest is not None and audit.newest.log_size < audit.log_size:
+                audit.notes.append(
+                    f"{audit.log_size - audit.newest.log_size} entries appended after the "
+                    f"newest checkpoint ({canonical_timestamp(audit.newest.signed_at)}) are "
+                    "not pinned by a signature yet"
+                )
+        for checkpoint in checkpoints:
             await _check_mark(connection, checkpoint, audit)
         for history in histories:
             audit.problems += await history_problems(connection, history)
-    return audit
 
 
 async def _check_mark(connection: Connection, checkpoint: Checkpoint, audit: LogAudit) -> None:

@@ -42,7 +42,8 @@ def new_version(
     existing: Iterable[PolicyVersion],
 ) -> PolicyVersion:
     """The version to record, or PostingRefused: an empty text, a text identical to the
-    latest version's, or an effective time before the posting (a policy cannot have been
+    latest version's or to one posted the same day (a version's name), or an effective
+    time before the posting (a policy cannot have been
     in force before anyone could read it)."""
     if not text.strip():
         raise PostingRefused("the policy file is empty")
@@ -56,7 +57,13 @@ def new_version(
     latest = max(existing, key=lambda v: v.effective_at, default=None)
     if latest is not None and latest.text_sha256 == digest:
         raise PostingRefused(f"this text is version {latest.version} already")
-    return PolicyVersion(version_name(posted_at, digest), digest, posted_at, effective)
+    name = version_name(posted_at, digest)
+    if any(v.version == name for v in existing):
+        raise PostingRefused(
+            f"this text was posted the same day already, as version {name}: a version is "
+            "named by its day and text, so post it again on another day"
+        )
+    return PolicyVersion(name, digest, posted_at, effective)
 
 
 def in_force(versions: Iterable[PolicyVersion], at: datetime) -> PolicyVersion | None:

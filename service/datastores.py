@@ -1,5 +1,6 @@
 """The data map as an operator uses it: check it against the live systems, preview what a
-subject's requests would collect, and create the demo organisation (`dsr datastores`)."""
+subject's requests would collect (`dsr datastores`, through the API), and create the demo
+organisation (`dsr-admin datastores demo`, beside the servers)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from connectors.demo.support_desk import create_support_desk_schema, seed_suppor
 from runtime.connectors import DEMO_FOLDER, open_systems
 from runtime.servers import free_port, running_embedded_postgres
 from runtime.settings import Settings
-from service.requests import Refused, Unavailable, connections
+from service.requests import Refused, Unavailable
 from store.privileges import with_database
 from store.systems import identities_of
 
@@ -34,7 +35,7 @@ def map_path(settings: Settings) -> Path:
     if path is None:
         raise Refused(
             "no data map: set DSR_DATASTORES to a datastores.yaml, or run "
-            "`dsr datastores demo` (docs/connectors.md)"
+            "`dsr-admin datastores demo` (docs/connectors.md)"
         )
     return path
 
@@ -56,6 +57,10 @@ async def check(settings: Settings) -> list[SystemCheck]:
     return results
 
 
+class UnknownSubject(Refused):
+    """The store holds no such subject; nothing was collected."""
+
+
 @dataclass(frozen=True)
 class Preview:
     system: str
@@ -63,18 +68,17 @@ class Preview:
     problem: str | None = None
 
 
-async def preview(settings: Settings, subject_id: str) -> list[Preview]:
+async def preview(settings: Settings, pool: asyncpg.Pool, subject_id: str) -> list[Preview]:
     """What a request of `subject_id` would collect from each system now: nothing is
     written, no request is made."""
     path = map_path(settings)
-    async with connections(settings, temporal=False) as (_, pool):
-        async with pool.acquire() as connection:
-            known = await connection.fetchval(
-                "SELECT 1 FROM subjects WHERE subject_id = $1", subject_id
-            )
-            identities = await identities_of(connection, subject_id)
+    async with pool.acquire() as connection:
+        known = await connection.fetchval(
+            "SELECT 1 FROM subjects WHERE subject_id = $1", subject_id
+        )
+        identities = await identities_of(connection, subject_id)
     if not known:
-        raise Refused(f"no subject {subject_id!r} in the store (load an inventory first)")
+        raise UnknownSubject(f"no subject {subject_id!r} in the store (load an inventory first)")
     previews = []
     async with open_systems(path) as systems:
         for name, system in systems.data_map.systems.items():
@@ -145,4 +149,13 @@ def _secret(path: Path, value: str) -> None:
     path.write_text(value + "\n", encoding="utf-8")
 
 
-__all__ = ["Demo", "InvalidDataMap", "Preview", "SystemCheck", "check", "create_demo", "preview"]
+__all__ = [
+    "Demo",
+    "InvalidDataMap",
+    "Preview",
+    "SystemCheck",
+    "UnknownSubject",
+    "check",
+    "create_demo",
+    "preview",
+]

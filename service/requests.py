@@ -30,13 +30,11 @@ from domain.requests import (
     SubjectRequest,
     parse_submission,
 )
-from runtime.act_keys import ActKeyProblem, load_act_signer
 from runtime.cluster import connect, connection_security
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings
 from runtime.vault import open_vault
-from service.acts import Actor, Forbidden, Refused, respond
-from store.accounts import Accounts, read_token_file
+from service.acts import Refused, respond
 from store.database import create_pool
 from store.events import UnknownRequest
 from store.intake import ConflictingSubmission, IntakeStore
@@ -59,10 +57,8 @@ __all__ = [
     "Diverged",
     "Refused",
     "Unavailable",
-    "acting",
     "connections",
     "respond",
-    "signed_in",
     "status",
     "submit",
 ]
@@ -195,42 +191,6 @@ async def status(request_id: str, *, client: Client, pool: asyncpg.Pool) -> Stat
             raise Refused(
                 f"request {request_id} has no workflow; submit it again to start one"
             ) from None
-        raise
-
-
-async def signed_in(settings: Settings, pool: asyncpg.Pool, *, doing: str) -> Actor:
-    """The account `dsr` acts as: DSR_TOKEN's, or on the embedded default the local
-    administrator's (its token file, made by `make run`). No account, no act."""
-    token = settings.api.token
-    if token is None and settings.database.embedded:
-        token = read_token_file(settings.admin_token_file())
-    if token is None:
-        raise Refused(
-            "no account to act as: set DSR_TOKEN to an account's token "
-            "(`dsr accounts create NAME --role ROLE` prints one)"
-        )
-    accounts = Accounts(pool)
-    account = await accounts.authenticate(token)
-    if account is None:
-        await accounts.record_refusal(401, None, "CLI", doing, "unknown or disabled token")
-        raise Refused("the token does not sign in: it is unknown, or its account is disabled")
-    # Until `dsr` goes through the API (issue 21), it signs where the API's signing key is
-    # readable: on the embedded default, the data folder's.
-    try:
-        signer = load_act_signer(settings)
-    except ActKeyProblem as error:
-        raise Refused(str(error)) from None
-    return Actor(account.account, account.roles, signer)
-
-
-async def acting(
-    pool: asyncpg.Pool, actor: Actor, doing: str, act: Awaitable[StatusView]
-) -> StatusView:
-    """Run an act, recording a refusal for want of a role as the API does."""
-    try:
-        return await act
-    except Forbidden as error:
-        await Accounts(pool).record_refusal(403, actor.account, "CLI", doing, str(error))
         raise
 
 

@@ -31,6 +31,7 @@ class LinkReissuedReply(BaseModel):
     request_id: str
     expires_at: datetime
     notification_id: int
+    handed_to: str | None = None  # where the sender took the e-mail
     message: str
 
 
@@ -63,5 +64,6 @@ async def reissue_link(
         request_id=done.request_id,
         expires_at=done.expires_at,
         notification_id=done.notification_id,
+        handed_to=done.handed_to,
         message=done.message(services.settings),
     )

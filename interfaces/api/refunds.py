@@ -14,12 +14,12 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from domain.refunds import REFUND_ROLE
-from domain.requests import Identifier
 from interfaces.api.auth import require
 from interfaces.api.deps import RequestId, Svc, known
+from interfaces.api.models import RecordRefundBody
 from interfaces.api.problems import ACT_REFUSED, Problem, responses
 from service.acts import Actor
 from service.refunds import record_fee_refund
@@ -29,20 +29,13 @@ from store.accounts import Account
 router = APIRouter()
 
 
-class RecordRefundBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    invoice_id: Identifier
-    paid_on: date  # the day the refund was paid to the person
-    reference: Identifier  # the refund transfer's reference
-
-
 class RefundRecordedReply(BaseModel):
     request_id: str
     invoice_id: str
     amount_yen: int
     refunded_on: date
     notification_id: int | None
+    handed_to: str | None = None  # where the sender took the e-mail
     message: str
 
 
@@ -82,5 +75,6 @@ async def record_refund(
         amount_yen=done.amount_yen,
         refunded_on=done.refunded_on,
         notification_id=done.notification_id,
+        handed_to=done.handed_to,
         message=done.message(),
     )

@@ -1,6 +1,8 @@
 """The API under /api/v1: submission and status (backend services), list and timeline
 (operators, auditors), the operators' acts (interfaces/api/acts.py), the audit exports
-(interfaces/api/audit.py) and accounts (interfaces/api/accounts.py)."""
+(interfaces/api/audit.py), accounts (interfaces/api/accounts.py), a request's review
+(interfaces/api/review.py), the registers (interfaces/api/registers.py, inventory.py) and
+the data map's systems (interfaces/api/datastores.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +15,20 @@ from domain.authority import Role
 from domain.lifecycle import RequestStatus
 from domain.messages import StatusView
 from domain.requests import AnySubmission, RequestKind
-from interfaces.api import accounts, acts, audit, disclosure_links, refunds
+from interfaces.api import (
+    accounts,
+    acts,
+    audit,
+    datastores,
+    disclosure_links,
+    inventory,
+    refunds,
+    registers,
+    review,
+)
 from interfaces.api.auth import require
 from interfaces.api.deps import RequestId, Svc, known
-from interfaces.api.models import Health, RequestRow, SubmissionReply, Timeline
+from interfaces.api.models import Health, Me, RequestRow, SubmissionReply, Timeline
 from interfaces.api.problems import CONFLICT, NOT_FOUND, Problem, responses
 from service.requests import Refused, status, submit
 from store.accounts import Account
@@ -43,6 +55,13 @@ router = APIRouter()
 async def health() -> Health:
     """Liveness: the API answers. Needs no token."""
     return Health(status="ok")
+
+
+@router.get("/me", tags=["accounts"], response_model=Me, responses=responses(401))
+async def me(account: Annotated[Account, Depends(require())]) -> Me:
+    """The account the token signs in, and its roles (`dsr login` checks a token so).
+    Any enabled account."""
+    return Me(account=account.account, roles=sorted(account.roles))
 
 
 @router.post(
@@ -167,3 +186,7 @@ router.include_router(audit.router, tags=["audit"])
 router.include_router(accounts.router, tags=["accounts"])
 router.include_router(disclosure_links.router, tags=["acts"])
 router.include_router(refunds.router, tags=["acts"])
+router.include_router(review.router)
+router.include_router(registers.router)
+router.include_router(inventory.router)
+router.include_router(datastores.router)

@@ -1,2 +1,3 @@
-"""The `dsr` command line's commands beyond submitting and acting (`starter.py`): records
-for operators and auditors, review, inventory, accounts."""
+"""The `dsr` command line: Typer and Rich over the HTTP API (`client.py`), holding a URL
+and a token only. `main.py` is the root app (entered through `starter.py`); each module
+adds its commands: requests and acts, accounts, login, audit, and the registers."""

@@ -1,85 +1,66 @@
-"""`dsr accounts create|list|disable`: the people and services that may use the service.
-
-Making or disabling an account takes an administrator's token (DSR_TOKEN, or the local
-administrator's on the embedded default). The very first account of a database with none
-may be made without one: that is how a deployment on its own PostgreSQL starts.
-"""
+"""`dsr accounts create|list|disable`: the people and services that may use the service,
+for administrators (role admin). The first administrator is made by `dsr-admin setup`,
+beside the servers."""
 
 from __future__ import annotations
 
-import argparse
-from typing import Any
+from typing import Annotated
 
-from domain.authority import ROLE_MEANING, Role
-from interfaces.cli.records import emit
-from runtime.settings import Settings
-from service.acts import Forbidden
-from service.requests import Refused, connections, signed_in
-from store.accounts import AccountProblem, Accounts, any_account
+import typer
+
+from domain.authority import Role
+from interfaces.api.models import NewAccount
+from interfaces.cli.options import about, build, output, run
+from interfaces.cli.output import emit, table
+
+app = typer.Typer(help="Make, list and disable accounts (role: admin).", no_args_is_help=True)
 
 
-def add_parsers(commands: Any) -> None:
-    accounts = commands.add_parser("accounts", help="make, list and disable accounts")
-    sub = accounts.add_subparsers(dest="accounts_command", required=True)
-    create = sub.add_parser("create", help="make an account and print its token, once")
-    create.add_argument("name", help="lower-case letters, digits and . _ @ -")
-    create.add_argument(
-        "--role",
-        dest="roles",
-        action="append",
-        required=True,
-        choices=[r.value for r in Role],
-        help="; ".join(f"{r.value}: {m}" for r, m in ROLE_MEANING.items()),
+@app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help=about(NewAccount, "account"))],
+    role: Annotated[list[Role], typer.Option(help=about(NewAccount, "roles"))],
+) -> None:
+    """Make an account and print its token, once."""
+    body = build(NewAccount, account=name, roles=role)
+    made = run(lambda api: api.post("/accounts", body.model_dump(mode="json")))
+    emit(
+        output(),
+        made,
+        f"account {made['account']} made with roles {', '.join(made['roles'])}.\n"
+        "Its token, shown this once (keep it secret; DSR_TOKEN, `dsr login` or "
+        f"`Authorization: Bearer ...`):\n{made['token']}",
     )
-    sub.add_parser("list", help="every account, its roles and whether it is disabled")
-    disable = sub.add_parser("disable", help="disable an account: its token no longer signs in")
-    disable.add_argument("name")
 
 
-async def run(args: argparse.Namespace, settings: Settings) -> None:
-    async with connections(settings, temporal=False) as (_, pool):
-        accounts = Accounts(pool)
-        first = args.accounts_command == "create" and not await any_account(pool)
-        if first:
-            by = "dsr accounts create (first account)"
-        else:
-            admin = await signed_in(settings, pool, doing=f"dsr accounts {args.accounts_command}")
-            if Role.ADMIN not in admin.roles:
-                reason = f"account {admin.account} does not hold the admin role"
-                await accounts.record_refusal(
-                    403, admin.account, "CLI", f"dsr accounts {args.accounts_command}", reason
+@app.command("list")
+def list_accounts() -> None:
+    """Every account, its roles, who made it and whether it is disabled."""
+    rows = run(lambda api: api.get("/accounts"))
+    emit(
+        output(),
+        rows,
+        table(
+            ("account", "roles", "made", "by", "state"),
+            (
+                (
+                    r["account"],
+                    ", ".join(r["roles"]),
+                    str(r["created_at"])[:10],
+                    r["created_by"],
+                    f"disabled {str(r['disabled_at'])[:10]}" if r["disabled_at"] else "active",
                 )
-                raise Forbidden(reason)
-            by = admin.account
-        if args.accounts_command == "create":
-            try:
-                token = await accounts.create(args.name, tuple(Role(r) for r in args.roles), by)
-            except AccountProblem as error:
-                raise Refused(str(error)) from None
-            emit(
-                args.output,
-                {"account": args.name, "roles": sorted(set(args.roles)), "token": token},
-                f"account {args.name} made with roles {', '.join(sorted(set(args.roles)))}.\n"
-                f"Its token, shown this once (keep it secret; DSR_TOKEN or "
-                f"`Authorization: Bearer ...`):\n{token}",
-            )
-        elif args.accounts_command == "list":
-            rows = await accounts.list()
-            emit(
-                args.output,
-                rows,
-                "\n".join(
-                    f"{r['account']:<24} {','.join(r['roles']):<32} "
-                    + (f"disabled {r['disabled_at']:%Y-%m-%d}" if r["disabled_at"] else "active")
-                    for r in rows
-                )
-                or "no accounts",
-            )
-        elif args.accounts_command == "disable":
-            if not await accounts.disable(args.name):
-                raise Refused(f"no enabled account named {args.name}")
-            emit(
-                args.output,
-                {"account": args.name, "disabled": True},
-                f"account {args.name} disabled",
-            )
+                for r in rows
+            ),
+            empty="no accounts",
+        ),
+    )
+
+
+@app.command("disable")
+def disable(
+    name: Annotated[str, typer.Argument(help="The account to disable.")],
+) -> None:
+    """Disable an account: its token no longer signs in."""
+    done = run(lambda api: api.post(f"/accounts/{name}/disable"))
+    emit(output(), done, done["message"])

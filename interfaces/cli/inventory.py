@@ -1,117 +1,147 @@
-"""The `dsr inventory load FILE` command: load subjects, their personal data and the
-provisions of it into the store (format: docs/inventory.md). Wired into the command line
-by `starter.py` through `add_parsers` and `run`.
-
-Loading needs only the database, so it opens a pool and no Temporal connection. It applies
-no migrations: like `dsr list`, it runs where `make run` or `dsr setup` prepared the schema,
-and the runtime's database role need not own the tables.
-"""
+"""`dsr inventory load FILE`: load subjects, their personal data and the provisions of it,
+and the registers the file defines, through the API (`POST /api/v1/inventory`; role:
+admin; format: docs/inventory.md). The file is checked here first, so a bad one is
+refused with one line a problem before anything is sent; the service loads it in one
+transaction, and loading the same file again changes nothing. On a terminal a progress
+bar shows the file going up, then the load."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from dataclasses import asdict
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import asyncpg
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TransferSpeedColumn,
+)
 
-from domain.inventory import InvalidInventory, Inventory, parse_inventory
-from interfaces.cli.records import emit
-from runtime.settings import Settings
-from service.requests import Refused, Unavailable, connections
-from store.inventory import InventoryLoad, InventoryStore, RegisterConflict
+from domain.inventory import InvalidInventory, parse_inventory
+from interfaces.cli.client import Api, ApiRefused, InputRefused
+from interfaces.cli.options import output, run
+from interfaces.cli.output import console, emit
 
-
-def add_parsers(commands: Any) -> None:
-    inventory = commands.add_parser(
-        "inventory", help="load what is held about subjects (docs/inventory.md)"
-    )
-    actions = inventory.add_subparsers(dest="inventory_command", required=True)
-    sub = actions.add_parser(
-        "load",
-        help="add or update subjects, items and provisions from a JSON file; "
-        "loading the same file again changes nothing",
-    )
-    sub.add_argument("file", metavar="FILE", help="inventory JSON; - for stdin")
-    for command in actions.choices.values():
-        command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)
+app = typer.Typer(
+    help="Load what is held about subjects (docs/inventory.md).", no_args_is_help=True
+)
+CHUNK = 64 << 10  # bytes sent at a time, so the bar moves
+_LABELS = {422: ("invalid", "not a valid inventory"), 409: ("refused", "conflicts with")}
 
 
-async def run(args: argparse.Namespace, settings: Settings) -> None:
-    if args.inventory_command == "load":
-        inventory = read_inventory(args.file)  # before any connection: bad input writes nothing
-        async with connections(settings, temporal=False) as (_, pool):
-            try:
-                result = await InventoryStore(pool).load(inventory)
-            except asyncpg.UndefinedTableError:
-                raise Unavailable(
-                    "the database has no schema yet: start the service with "
-                    "`make run`, or run `dsr setup`"
-                ) from None
-            except asyncpg.UndefinedColumnError:
-                raise Unavailable(
-                    "the database's schema is older than this dsr: apply the "
-                    "migrations with `make run` or `dsr setup`"
-                ) from None
-            except RegisterConflict as conflict:
-                raise _refusal(
-                    args.file, conflict.problems, "conflicts with the registers", "refused"
-                ) from None
-        emit(
-            args.output,
-            {
-                "file": args.file,
-                "subjects": len(inventory.subjects),
-                **asdict(result),
-                "changed": result.changed_anything,
-            },
-            summary(args.file, result),
-        )
+@app.command("load")
+def load(
+    file: Annotated[
+        str,
+        typer.Argument(metavar="FILE", help="The inventory as JSON; - for standard input."),
+    ],
+) -> None:
+    """Add or update subjects, items and provisions from a JSON file.
+
+    Loading the same file again changes nothing. Role: admin."""
+    raw = read_inventory(file)  # before anything is sent: bad input writes nothing
+    result = run(lambda api: _send(api, file, raw))
+    emit(output(), {"file": file, **result}, summary(file, result))
 
 
-def read_inventory(source: str) -> Inventory:
-    """The file, decoded and validated; any problem is refused with one line (the format's
-    problems with one line each on standard error first)."""
+def read_inventory(source: str) -> bytes:
+    """The file as sent, once decoded and validated here; any problem is refused with one
+    line (the format's problems with one line each on standard error first)."""
     try:
         raw = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except OSError as error:
-        raise Refused(f"cannot read {source}: {error.strerror or error}") from None
+        raise InputRefused(f"cannot read {source}: {error.strerror or error}") from None
     except UnicodeDecodeError:
-        raise Refused(f"cannot read {source}: not UTF-8 text") from None
+        raise InputRefused(f"cannot read {source}: not UTF-8 text") from None
     if not raw.strip():
-        raise Refused(f"{source}: the file is empty; expected a JSON object")
+        raise InputRefused(f"{source}: the file is empty; expected a JSON object")
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
-        raise Refused(f"{source}: not valid JSON ({error.msg} at line {error.lineno})") from None
+        raise InputRefused(
+            f"{source}: not valid JSON ({error.msg} at line {error.lineno})"
+        ) from None
     except RecursionError:
-        raise Refused(f"{source}: nested too deeply to be an inventory") from None
+        raise InputRefused(f"{source}: nested too deeply to be an inventory") from None
     except ValueError as error:  # e.g. an integer of thousands of digits
-        raise Refused(f"{source}: not usable JSON ({str(error)[:80]})") from None
+        raise InputRefused(f"{source}: not usable JSON ({str(error)[:80]})") from None
     try:
-        return parse_inventory(data)
+        parse_inventory(data)
     except InvalidInventory as error:
-        raise _refusal(source, error.problems, "not a valid inventory", "invalid") from None
+        raise _refusal(
+            source, error.problems, "not a valid inventory", "invalid", InputRefused
+        ) from None
+    return raw.encode("utf-8")
 
 
-def _refusal(source: str, problems: list[tuple[str, str]], what: str, label: str) -> Refused:
+async def _send(api: Api, source: str, raw: bytes) -> dict[str, Any]:
+    try:
+        if not sys.stderr.isatty():
+            return await api.upload("/inventory", _chunks(raw, None))
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            console=console(stderr=True),
+            transient=True,
+        ) as progress:
+            task = progress.add_task(f"sending {source}", total=len(raw))
+            return await api.upload("/inventory", _chunks(raw, (progress, task)))
+    except ApiRefused as error:
+        problems = [
+            (str(e.get("field")), str(e.get("message")))
+            for e in error.problem.get("errors") or []
+            if isinstance(e, dict)
+        ]
+        if error.status not in _LABELS or not problems:
+            raise
+        label, what = _LABELS[error.status]
+        if error.status == 409:
+            what = "conflicts with the registers"
+        raise _refusal(source, problems, what, label, ApiRefused, error.status) from None
+
+
+async def _chunks(raw: bytes, shown: tuple[Progress, Any] | None) -> AsyncIterator[bytes]:
+    for start in range(0, len(raw), CHUNK):
+        yield raw[start : start + CHUNK]
+        if shown is not None:
+            progress, task = shown
+            progress.advance(task, min(CHUNK, len(raw) - start))
+            if start + CHUNK >= len(raw):
+                progress.update(task, description="loading (one transaction)")
+
+
+def _refusal(
+    source: str,
+    problems: list[tuple[str, str]],
+    what: str,
+    label: str,
+    kind: type[InputRefused] | type[ApiRefused],
+    status: int = 422,
+) -> InputRefused | ApiRefused:
     """Each problem on its own line on standard error; the refusal's one line to follow."""
     for path, message in problems:
         sys.stderr.write(f"dsr: {label} inventory: {path}: {message}\n")
-    return Refused(
+    message = (
         f"{source}: {what} ({len(problems)} problem"
         f"{'' if len(problems) == 1 else 's'}); nothing was loaded"
     )
+    return InputRefused(message) if kind is InputRefused else ApiRefused(message, status)
 
 
-def summary(source: str, result: InventoryLoad) -> str:
-    kept = f"; {result.kept} kept as the person's request left them" if result.kept else ""
-    if not result.changed_anything:
+def summary(source: str, result: dict[str, Any]) -> str:
+    kept = f"; {result['kept']} kept as the person's request left them" if result["kept"] else ""
+    if not result["changed"]:
         return (
-            f"inventory {source}: nothing changed ({result.unchanged} records already "
+            f"inventory {source}: nothing changed ({result['unchanged']} records already "
             f"as in the file{kept})"
         )
     # The registers' counts only when the file touched them, so a file of subjects alone
@@ -119,22 +149,22 @@ def summary(source: str, result: InventoryLoad) -> str:
     registers = "".join(
         f"; {part}"
         for part, shown in (
-            (f"purposes {result.purposes_added} added", result.purposes_added),
+            (f"purposes {result['purposes_added']} added", result["purposes_added"]),
             (
-                f"provision bases {result.bases_added} added, {result.bases_changed} changed",
-                result.bases_added or result.bases_changed,
+                f"provision bases {result['bases_added']} added, {result['bases_changed']} changed",
+                result["bases_added"] or result["bases_changed"],
             ),
             (
-                f"consents {result.consents_added} added, {result.consents_changed} changed",
-                result.consents_added or result.consents_changed,
+                f"consents {result['consents_added']} added, {result['consents_changed']} changed",
+                result["consents_added"] or result["consents_changed"],
             ),
         )
         if shown
     )
     return (
-        f"inventory {source} loaded: subjects {result.subjects_added} added, "
-        f"{result.subjects_changed} changed; items {result.items_added} added, "
-        f"{result.items_changed} changed; provisions {result.provisions_added} added, "
-        f"{result.provisions_changed} changed{registers}; {result.unchanged} "
+        f"inventory {source} loaded: subjects {result['subjects_added']} added, "
+        f"{result['subjects_changed']} changed; items {result['items_added']} added, "
+        f"{result['items_changed']} changed; provisions {result['provisions_added']} added, "
+        f"{result['provisions_changed']} changed{registers}; {result['unchanged']} "
         f"unchanged{kept}"
     )

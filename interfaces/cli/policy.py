@@ -1,154 +1,149 @@
 """`dsr policy post FILE [--effective WHEN] [--new-purpose ID=JAPANESE TEXT
-[--includes-provision]]` and `dsr policy list`: the privacy policy's versions (Article 9).
-Posting takes an administrator's account; the text is kept with its sha256, so an auditor
-can match a version to the text as it was posted. A posted text whose Article 3 adds one
-purpose at its list's end declares it with `--new-purpose` (its id and Japanese text; the
-English text is the posted one's), and `--includes-provision` marks it as including
-provision to third parties (Article 5 ¶1); the purpose enters the register with the
-version, in force from its effective time."""
+[--includes-provision]]` and `dsr policy list`: the privacy policy's versions (Article 9),
+through the API (`/api/v1/policy/versions`). Posting takes an administrator's account;
+the text is kept with its sha256, so an auditor can match a version to the text as it
+was posted. A posted text whose Article 3 adds one purpose at its list's end declares it
+with `--new-purpose` (its id and Japanese text; the English text is the posted one's),
+and `--includes-provision` marks it as including provision to third parties (Article 5
+¶1); the purpose enters the register with the version, in force from its effective
+time."""
 
 from __future__ import annotations
 
-import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from domain.authority import Role
-from domain.policy_text import DeclaredPurpose
-from domain.privacy_policy import PostingRefused
-from interfaces.cli.records import emit, moment
-from runtime.settings import Settings
-from service.acts import Forbidden
-from service.requests import Refused, connections, signed_in
-from store.accounts import Accounts
-from store.privacy_policy import policy_versions, post_policy
+import typer
+from pydantic import ValidationError
 
+from interfaces.api.register_models import PolicyPosting
+from interfaces.cli.client import InputRefused
+from interfaces.cli.options import about, output, run
+from interfaces.cli.output import emit
 
-def add_parsers(commands: Any) -> None:
-    policy = commands.add_parser("policy", help="the privacy policy's versions (Article 9)")
-    sub = policy.add_subparsers(dest="policy_command", required=True)
-    post = sub.add_parser("post", help="record a version of the privacy policy as posted")
-    post.add_argument("file", metavar="FILE", help="the policy's text as posted; - for stdin")
-    post.add_argument(
-        "--effective",
-        type=moment,
-        default=None,
-        metavar="WHEN",
-        help="when it takes effect (ISO 8601 date or time); unset: on posting",
-    )
-    post.add_argument(
-        "--new-purpose",
-        default=None,
-        metavar="ID=JAPANESE TEXT",
-        help="the purpose this text adds at the end of Article 3's list: its id and its "
-        "Japanese text (the English one is the text's)",
-    )
-    post.add_argument(
-        "--includes-provision",
-        action="store_true",
-        help="the new purpose includes provision to third parties (Article 5 ¶1)",
-    )
-    sub.add_parser("list", help="every version: when posted, when in force, its sha256")
-    for command in sub.choices.values():
-        command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)
+app = typer.Typer(help="The privacy policy's versions (Article 9).", no_args_is_help=True)
 
 
-def declared(new_purpose: str | None, includes_provision: bool) -> DeclaredPurpose | None:
-    """The new purpose `--new-purpose ID=JAPANESE TEXT` declares, or None."""
-    if new_purpose is None:
-        if includes_provision:
-            raise Refused("--includes-provision marks the purpose --new-purpose declares")
-        return None
-    purpose_id, equals, text_ja = new_purpose.partition("=")
-    if not equals or not purpose_id.strip() or not text_ja.strip():
-        raise Refused("--new-purpose takes ID=JAPANESE TEXT, e.g. partner_marketing=...のため")
-    return DeclaredPurpose(purpose_id.strip(), text_ja.strip(), includes_provision)
-
-
-def _read(source: str) -> bytes:
+def moment(text: str) -> datetime:
+    """An ISO 8601 time with its zone, or a date (midnight UTC)."""
     try:
-        return sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-    except OSError as error:
-        raise Refused(f"cannot read {source}: {error.strerror}") from None
+        value = datetime.fromisoformat(text if "T" in text or " " in text else f"{text}T00:00Z")
+    except ValueError:
+        raise typer.BadParameter(
+            f"not an ISO 8601 date or time: {text!r} (e.g. 2026-12-01 or 2026-12-24T17:00+09:00)"
+        ) from None
+    if value.tzinfo is None:
+        raise typer.BadParameter(f"give the time zone: {text!r}, e.g. {text}+09:00")
+    return value
 
 
-async def run(args: argparse.Namespace, settings: Settings) -> None:
-    text = _read(args.file) if args.policy_command == "post" else b""
-    new_purpose = (
-        declared(args.new_purpose, args.includes_provision)
-        if args.policy_command == "post"
-        else None
-    )
-    async with connections(settings, temporal=False) as (_, pool):
-        if args.policy_command == "list":
-            now = datetime.now(UTC)
-            versions = await policy_versions(pool)
-            current = max(
-                (v for v in versions if v.effective_at <= now),
-                key=lambda v: (v.effective_at, v.posted_at),
-                default=None,
-            )
-            rows = [
-                {
-                    "version": v.version,
-                    "posted_at": v.posted_at.isoformat(),
-                    "effective_at": v.effective_at.isoformat(),
-                    "sha256": v.text_sha256,
-                    "in_force": v == current,
-                }
-                for v in versions
-            ]
-            emit(
-                args.output,
-                rows,
-                "\n".join(
-                    f"{r['version']}  posted {r['posted_at']}  effective {r['effective_at']}"
-                    f"{'  (in force)' if r['in_force'] else ''}"
-                    for r in rows
-                )
-                or "no version of the privacy policy has been posted",
-            )
-            return
-        admin = await signed_in(settings, pool, doing="dsr policy post")
-        if Role.ADMIN not in admin.roles:
-            reason = f"account {admin.account} does not hold the admin role"
-            await Accounts(pool).record_refusal(
-                403, admin.account, "CLI", "dsr policy post", reason
-            )
-            raise Forbidden(reason)
-        try:
-            version = await post_policy(
-                pool,
-                text,
-                posted_at=datetime.now(UTC),
-                effective_at=args.effective,
-                posted_by=admin.account,
-                new_purpose=new_purpose,
-            )
-        except PostingRefused as error:
-            raise Refused(str(error)) from None
-        emit(
-            args.output,
-            {
-                "version": version.version,
-                "sha256": version.text_sha256,
-                "posted_at": version.posted_at.isoformat(),
-                "effective_at": version.effective_at.isoformat(),
-                "new_purpose": new_purpose.purpose_id if new_purpose else None,
-                "includes_provision": bool(new_purpose and new_purpose.includes_provision),
-            },
-            f"privacy policy version {version.version} recorded; in force from "
-            f"{version.effective_at.isoformat(timespec='minutes')}"
-            + (
-                f"; purpose {new_purpose.purpose_id} added to Article 3 from then"
-                + (
-                    ", including provision to third parties"
-                    if new_purpose.includes_provision
-                    else ""
-                )
-                if new_purpose
-                else ""
-            ),
+def posting(
+    text: str, effective: datetime | None, new_purpose: str | None, includes_provision: bool
+) -> PolicyPosting:
+    """The body `dsr policy post` sends; InputRefused (the first problem) when it does not fit."""
+    try:
+        return PolicyPosting(
+            text=text,
+            effective_at=effective,
+            new_purpose=new_purpose,
+            includes_provision=includes_provision,
         )
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        raise InputRefused(f"{where}: {message}" if where else message) from None
+
+
+def _read(source: str) -> str:
+    try:
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as error:
+        raise InputRefused(f"cannot read {source}: {error.strerror}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputRefused("the policy file is not UTF-8 text") from None
+
+
+@app.command("post")
+def post(
+    file: Annotated[
+        str,
+        typer.Argument(metavar="FILE", help="The policy's text as posted; - for standard input."),
+    ],
+    effective: Annotated[
+        datetime | None,
+        typer.Option(
+            "--effective",
+            metavar="WHEN",
+            parser=moment,
+            help=about(PolicyPosting, "effective_at"),
+            show_default=False,
+        ),
+    ] = None,
+    new_purpose: Annotated[
+        str | None,
+        typer.Option(
+            "--new-purpose",
+            metavar="ID=JAPANESE TEXT",
+            help=about(PolicyPosting, "new_purpose"),
+            show_default=False,
+        ),
+    ] = None,
+    includes_provision: Annotated[
+        bool,
+        typer.Option("--includes-provision", help=about(PolicyPosting, "includes_provision")),
+    ] = False,
+) -> None:
+    """Record a version of the privacy policy as posted (role: admin)."""
+    posting(" ", None, new_purpose, includes_provision)  # the options, before the file is read
+    body = posting(_read(file), effective, new_purpose, includes_provision)
+    reply = run(lambda api: api.post("/policy/versions", body.model_dump(mode="json")))
+    document = {
+        **reply,
+        "posted_at": _iso(reply["posted_at"]),
+        "effective_at": _iso(reply["effective_at"]),
+    }
+    emit(output(), document, posted(document))
+
+
+def posted(document: dict[str, Any]) -> str:
+    effective = datetime.fromisoformat(document["effective_at"])
+    new_purpose = document["new_purpose"]
+    return (
+        f"privacy policy version {document['version']} recorded; in force from "
+        f"{effective.isoformat(timespec='minutes')}"
+        + (
+            f"; purpose {new_purpose} added to Article 3 from then"
+            + (", including provision to third parties" if document["includes_provision"] else "")
+            if new_purpose
+            else ""
+        )
+    )
+
+
+@app.command("list")
+def list_versions() -> None:
+    """Every version: when posted, when in force, its sha256 (any account)."""
+    rows = [
+        {**row, "posted_at": _iso(row["posted_at"]), "effective_at": _iso(row["effective_at"])}
+        for row in run(lambda api: api.get("/policy/versions"))
+    ]
+    emit(
+        output(),
+        rows,
+        "\n".join(
+            f"{r['version']}  posted {r['posted_at']}  effective {r['effective_at']}"
+            f"{'  (in force)' if r['in_force'] else ''}"
+            for r in rows
+        )
+        or "no version of the privacy policy has been posted",
+    )
+
+
+def _iso(value: str) -> str:
+    """A time as `dsr` has always printed it (ISO 8601 with its offset, +00:00 not Z)."""
+    return datetime.fromisoformat(value).isoformat()

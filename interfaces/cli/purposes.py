@@ -1,44 +1,35 @@
 """`dsr purposes list` and `dsr purposes change ...`: Article 3's purposes of use with
-their versions, and Article 4's change of one.
+their versions, and Article 4's change of one, through the API (`/api/v1/purposes`).
 
 A change is proposed by an administrator (the signed-in account is who decided; the
-reason says why the changed purpose is, or is not, related to the one before) and runs as
-the `PurposeChange` workflow, which records the judgement, refuses an unrelated change and
-otherwise publishes it and/or notifies every affected person, as `--method` says. The
-command waits `--wait` seconds for the result; a fan-out to many people takes longer, and
-then it says the change runs and how far it got (the Web UI shows the same)."""
+reason says why the changed purpose is, or is not, related to the one before). The API
+signs it for the account and runs it as the `PurposeChange` workflow, which records the
+judgement, refuses an unrelated change and otherwise publishes it and/or notifies every
+affected person, as `--method` says. The command waits `--wait` seconds for the result;
+a fan-out to many people takes longer, and then it says the change runs and how far it
+got (the Web UI shows the same)."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-from datetime import UTC, datetime
-from typing import Any
+import time
+from datetime import datetime
+from typing import Annotated, Any
 
+import typer
 from pydantic import ValidationError
-from temporalio.client import (
-    WorkflowFailureError,
-    WorkflowHandle,
-    WorkflowQueryFailedError,
-)
-from temporalio.service import RPCError
 
-from domain.authority import Role
-from domain.purpose_change_messages import (
-    PurposeChangeResult,
-)
-from domain.purposes import NoticeMethod, PurposeChangeProposal
-from interfaces.cli.records import emit
-from runtime.settings import Settings
-from service.acts import Actor, Forbidden
-from service.purpose_changes import start_purpose_change
-from service.requests import Refused, connections, signed_in
-from store.accounts import Accounts
-from store.purposes import load_register, purpose_listing
-from workflows.purpose_change import PurposeChange
+from domain.purposes import NoticeMethod
+from interfaces.api.register_models import MAX_WAIT, PurposeChangeBody
+from interfaces.cli.client import Api, ApiRefused, InputRefused
+from interfaces.cli.options import about, output, run
+from interfaces.cli.output import emit
 
-# The proposal's fields as the command's options name them, for error messages.
-_OPTIONS = {
+app = typer.Typer(
+    help="The purposes of use (Article 3) and their changes (Article 4).", no_args_is_help=True
+)
+
+# The body's fields as the command's options name them, for error messages.
+OPTIONS = {
     "change_id": "--change-id",
     "purpose_id": "--purpose",
     "new_text": "--text",
@@ -46,187 +37,128 @@ _OPTIONS = {
     "reason": "--reason",
     "method": "--method",
     "related": "--related/--unrelated",
+    "wait": "--wait",
 }
+_TIMES = ("effective_from", "superseded_at", "judged_at")
 
 
-def add_parsers(commands: Any) -> None:
-    purposes = commands.add_parser(
-        "purposes", help="the purposes of use (Article 3) and their changes (Article 4)"
-    )
-    sub = purposes.add_subparsers(dest="purposes_command", required=True)
-    sub.add_parser("list", help="every purpose with its versions: text, in force from, until")
-    change = sub.add_parser(
-        "change",
-        help="change a purpose (an administrator): judged related or refused, "
-        "then published and/or every affected person notified",
-    )
-    change.add_argument(
-        "--change-id",
-        required=True,
-        help="this change's id (letters, digits, . _ -); the same id again "
-        "shows the first change instead of making another",
-    )
-    change.add_argument(
-        "--purpose",
-        required=True,
-        metavar="ID",
-        help="the purpose to change (`dsr purposes list` shows the ids)",
-    )
-    change.add_argument("--text", required=True, help="the purpose's text after the change")
-    change.add_argument(
-        "--text-ja",
-        required=True,
-        help="the same text in Japanese: the change is published and notified in both",
-    )
-    related = change.add_mutually_exclusive_group(required=True)
-    related.add_argument(
-        "--related",
-        dest="related",
-        action="store_true",
-        help="the changed purpose is reasonably considered to be related to "
-        "the purpose before the change (Article 4 ¶1)",
-    )
-    related.add_argument(
-        "--unrelated",
-        dest="related",
-        action="store_false",
-        help="it is not: the change is recorded and refused",
-    )
-    change.add_argument(
-        "--reason", required=True, help="why it is (or is not) related; at least 10 characters"
-    )
-    change.add_argument(
-        "--method",
-        required=True,
-        choices=[m.value for m in NoticeMethod],
-        help="publish on the website, notify each affected person, or both",
-    )
-    change.add_argument(
-        "--wait",
-        type=float,
-        default=10.0,
-        metavar="SECONDS",
-        help="how long to wait for the result (default 10); the change runs on either way",
-    )
-    for command in sub.choices.values():
-        command.add_argument("--output", choices=("text", "json"), default=argparse.SUPPRESS)
+@app.command("list")
+def list_purposes() -> None:
+    """Every purpose with its versions: text, in force from, until (any account)."""
+    rows = [
+        {k: datetime.fromisoformat(v) if k in _TIMES and v else v for k, v in row.items()}
+        for row in run(lambda api: api.get("/purposes"))
+    ]
+    emit(output(), rows, listing(rows))
 
 
-async def run(args: argparse.Namespace, settings: Settings) -> None:
-    if args.purposes_command == "list":
-        async with connections(settings, temporal=False) as (_, pool):
-            rows = await purpose_listing(pool)
-        emit(args.output, rows, _listing(rows))
-        return
-    if args.wait < 0:
-        raise Refused("--wait: give a number of seconds, 0 or more")
-    async with connections(settings) as (client, pool):
-        admin = await signed_in(settings, pool, doing="dsr purposes change")
-        if Role.ADMIN not in admin.roles:
-            reason = f"account {admin.account} does not hold the admin role"
-            await Accounts(pool).record_refusal(
-                403, admin.account, "CLI", "dsr purposes change", reason
-            )
-            raise Forbidden(reason)
-        proposal = _proposal(args, admin)
-        if (await load_register(pool)).current(proposal.purpose_id) is None:
-            raise Refused(
-                f"--purpose: {proposal.purpose_id} is not in the register "
-                "(`dsr purposes list` shows the purposes); Article 4 changes a "
-                "purpose, it does not add one"
-            )
-        assert client is not None
-        handle, started = await start_purpose_change(
-            client, settings.temporal.task_queue, admin, proposal
-        )
-        await _report(args, handle, started, proposal.change_id)
+def _about(field: str) -> str:
+    return about(PurposeChangeBody, field)
 
 
-def _proposal(args: argparse.Namespace, admin: Actor) -> PurposeChangeProposal:
+@app.command("change")
+def change(
+    change_id: Annotated[str, typer.Option("--change-id", help=_about("change_id"))],
+    purpose: Annotated[str, typer.Option("--purpose", metavar="ID", help=_about("purpose_id"))],
+    text: Annotated[str, typer.Option("--text", help=_about("new_text"))],
+    text_ja: Annotated[str, typer.Option("--text-ja", help=_about("new_text_ja"))],
+    related: Annotated[bool, typer.Option("--related/--unrelated", help=_about("related"))],
+    reason: Annotated[str, typer.Option("--reason", help=_about("reason"))],
+    method: Annotated[NoticeMethod, typer.Option("--method", help=_about("method"))],
+    wait: Annotated[float, typer.Option("--wait", metavar="SECONDS", help=_about("wait"))] = 10.0,
+) -> None:
+    """Change a purpose: judged related or refused, then published and/or notified.
+
+    Every affected person is notified when --method says so. Role: admin."""
+    if wait < 0:
+        raise InputRefused("--wait: give a number of seconds, 0 or more")
     try:
-        return PurposeChangeProposal(
-            change_id=args.change_id,
-            purpose_id=args.purpose,
-            new_text=args.text,
-            new_text_ja=args.text_ja,
-            related=args.related,
-            reason=args.reason,
-            decided_by=admin.account,
-            method=NoticeMethod(args.method),
-            proposed_at=datetime.now(UTC),
+        body = PurposeChangeBody(
+            change_id=change_id,
+            purpose_id=purpose,
+            new_text=text,
+            new_text_ja=text_ja,
+            related=related,
+            reason=reason,
+            method=method,
+            wait=min(wait, MAX_WAIT),
         )
     except ValidationError as error:
         first = error.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "input"
-        raise Refused(f"{_OPTIONS.get(field, field)}: {first['msg'].lower()}") from None
+        raise InputRefused(f"{OPTIONS.get(field, field)}: {first['msg'].lower()}") from None
+    reply = run(lambda api: _propose(api, body, wait))
+    report(reply)
 
 
-async def _report(
-    args: argparse.Namespace, handle: WorkflowHandle, started: bool, change_id: str
-) -> None:
-    earlier = "" if started else " (started earlier under this change id; shown as it is)"
-    try:
+async def _propose(api: Api, body: PurposeChangeBody, wait: float) -> dict[str, Any]:
+    """The change's reply after `wait` seconds at most: the API waits up to MAX_WAIT a
+    call, so a longer wait asks again (the same change id: the change made, not another)."""
+    until = time.monotonic() + wait
+    first: dict[str, Any] | None = None
+    while True:
         try:
-            result: PurposeChangeResult = await asyncio.wait_for(handle.result(), args.wait)
-        except TimeoutError:
-            running = await _still_running(args, handle, change_id, earlier)
-            if running:
-                return
-            result = await handle.result()  # it ended while it was asked
-    except WorkflowFailureError as failure:
-        cause: BaseException | None = failure.cause
-        while (deeper := getattr(cause, "cause", None)) is not None:
-            cause = deeper
-        raise Refused(f"purpose change {change_id} failed{earlier}: {cause}") from None
-    document = result.model_dump(mode="json")
-    if result.status == "refused":
-        emit(args.output, document, f"purpose change {change_id} was recorded as refused{earlier}.")
-        raise Refused(f"purpose change {change_id} refused: {result.refusal}")
-    told = ["published"] if result.published else []
-    if NoticeMethod(result.method).notifies:
-        told.append(f"{result.notified} of {result.affected} affected people notified")
-        if result.unreachable:
-            told.append(f"{result.unreachable} with no address on record to write to")
-    emit(
-        args.output,
-        document,
-        f"purpose {result.purpose_id} changed (version {result.from_version} → "
-        f"{result.to_version}) by change {change_id}{earlier}; {'; '.join(told)}.",
-    )
+            sent = body.model_dump(mode="json")
+            reply: dict[str, Any] = await api.post("/purposes/changes", sent)
+        except ApiRefused as error:
+            raise _in_options(error) from None
+        first = first or reply
+        left = until - time.monotonic()
+        if reply["state"] != "running" or left <= 0:
+            return {**reply, "started": first["started"]}
+        body = body.model_copy(update={"wait": min(left, MAX_WAIT)})
 
 
-async def _still_running(
-    args: argparse.Namespace, handle: WorkflowHandle, change_id: str, earlier: str
-) -> bool:
-    """Says how far a change that is still running got; False when it has ended."""
-    try:
-        # No workflow task completed yet (started, task scheduled): no worker has taken it,
-        # so a query would only wait for one (and, on a test server, stay pending).
-        described = await handle.describe()
-        if described.raw_description.workflow_execution_info.history_length < 4:
-            raise TimeoutError
-        progress = await asyncio.wait_for(handle.query(PurposeChange.progress), 5)
-    except (RPCError, WorkflowQueryFailedError, TimeoutError):
+def _in_options(error: ApiRefused) -> ApiRefused:
+    """The API's refusal of a field, in the words of the command's option."""
+    for problem in error.problem.get("errors") or []:
+        field = problem.get("field") if isinstance(problem, dict) else None
+        if field in OPTIONS:
+            return ApiRefused(f"{OPTIONS[field]}: {problem.get('message')}", error.status)
+    return error
+
+
+def report(reply: dict[str, Any]) -> None:
+    change_id = reply["change_id"]
+    earlier = "" if reply["started"] else " (started earlier under this change id; shown as it is)"
+    if reply["state"] == "failed":
+        raise ApiRefused(f"purpose change {change_id} failed{earlier}: {reply.get('failure')}", 409)
+    if reply["state"] == "running":
+        progress = reply.get("progress")
+        if progress is None:
+            emit(
+                output(),
+                {"change_id": change_id, "workflow_id": reply["workflow_id"], "running": True},
+                f"purpose change {change_id} runs as workflow {reply['workflow_id']}{earlier}, "
+                "waiting for a worker; the Web UI shows its progress.",
+            )
+            return
         emit(
-            args.output,
-            {"change_id": change_id, "workflow_id": handle.id, "running": True},
-            f"purpose change {change_id} runs as workflow {handle.id}{earlier}, waiting for "
-            "a worker; the Web UI shows its progress.",
+            output(),
+            {**progress, "workflow_id": reply["workflow_id"], "running": True},
+            f"purpose change {change_id} runs as workflow {reply['workflow_id']}{earlier}: "
+            f"{progress['phase']}, notified {progress['notified']} / {progress['affected']} in "
+            f"{progress['batches']} batches so far; the Web UI shows its progress.",
         )
-        return True
-    if progress.phase in ("done", "refused"):
-        return False
+        return
+    result = reply["result"]
+    if reply["state"] == "refused":
+        emit(output(), result, f"purpose change {change_id} was recorded as refused{earlier}.")
+        raise ApiRefused(f"purpose change {change_id} refused: {result['refusal']}", 409)
+    told = ["published"] if result["published"] else []
+    if NoticeMethod(result["method"]).notifies:
+        told.append(f"{result['notified']} of {result['affected']} affected people notified")
+        if result["unreachable"]:
+            told.append(f"{result['unreachable']} with no address on record to write to")
     emit(
-        args.output,
-        {**progress.model_dump(mode="json"), "workflow_id": handle.id, "running": True},
-        f"purpose change {change_id} runs as workflow {handle.id}{earlier}: "
-        f"{progress.phase}, notified {progress.notified} / {progress.affected} in "
-        f"{progress.batches} batches so far; the Web UI shows its progress.",
+        output(),
+        result,
+        f"purpose {result['purpose_id']} changed (version {result['from_version']} → "
+        f"{result['to_version']}) by change {change_id}{earlier}; {'; '.join(told)}.",
     )
-    return True
 
 
-def _listing(rows: list[dict[str, Any]]) -> str:
+def listing(rows: list[dict[str, Any]]) -> str:
     lines: list[str] = []
     for row in rows:
         until = (

@@ -1,40 +1,23 @@
-"""`dsr review ID`: the request beside what we hold, for the operator about to decide.
+"""`dsr review ID`: what a request asks beside what we hold, for the operator about to
+decide it (`GET /api/v1/requests/{id}/review`; role: operator or approver).
 
-Personal data is shown here, on the operator's terminal, read from Postgres; it never
-passes through Temporal."""
+The personal data is shown on the operator's terminal, read by the API from PostgreSQL;
+it never passes through Temporal."""
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
-import asyncpg
-
-from interfaces.cli.records import emit
-from runtime.settings import Settings
-from service.requests import Refused, connections
-from store.events import UnknownRequest
-from store.review import review_document
+from interfaces.cli.options import RequestIdArg, output, run
+from interfaces.cli.output import emit
 
 
-def add_parsers(commands: Any) -> None:
-    sub = commands.add_parser(
-        "review", help="what a request asks beside what we hold, before deciding it"
-    )
-    sub.add_argument("request_id")
+def review(request_id: RequestIdArg) -> None:
+    """What a request asks beside what we hold, before deciding it.
 
-
-async def run(args: argparse.Namespace, settings: Settings) -> None:
-    async with connections(settings, temporal=False) as (_, pool):
-        try:
-            document = await review_document(pool, args.request_id)
-        except UnknownRequest as error:
-            raise Refused(str(error)) from None
-    emit(args.output, document, render(document))
-
-
-async def review(pool: asyncpg.Pool, request_id: str) -> str:
-    return render(await review_document(pool, request_id))
+    Role: operator or approver."""
+    document = run(lambda api: api.get(f"/requests/{request_id}/review"))
+    emit(output(), document, render(document))
 
 
 _LANGUAGES = {"ja": "Japanese", "en": "English"}

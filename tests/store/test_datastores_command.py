@@ -1,82 +1,71 @@
-"""`dsr datastores check` on the demo organisation: exit 0 when the map fits the live
-systems, 3 with one line per finding when it does not; a map that does not validate is
-refused with one line per problem before any system is reached."""
+"""`dsr datastores check` and `preview` on the demo organisation, through the API (which
+reads the map its settings name): exit 0 when the map fits the live systems, 3 with one
+line per finding when it does not; a map that does not validate is refused with one line
+per problem before any system is reached. `dsr` is a subprocess holding only DSR_URL and
+DSR_TOKEN."""
 
 from __future__ import annotations
 
-import asyncio
-import secrets
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+import json
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 import yaml
 
-from connectors.demo.organisation import (
-    create_demo_database,
-    drop_demo_database,
-    write_demo_map,
-)
-from connectors.demo.support_desk import (
-    create_support_desk_schema,
-    seed_support_desk,
-    support_desk_serving,
-)
-from starter import main
-from store.privileges import with_database
+from domain.authority import Role
+from domain.inventory import parse_inventory
+from interfaces.api.services import Services
+from store.accounts import Accounts
+from store.inventory import InventoryStore
+from tests.support.cli import Dsr, cli_settings, served
+from tests.support.demo_map import Demo, demo_organisation
+from tests.support.inventory import example
+from tests.support.temporal import TEST_ACT_SIGNER
 
-
-@dataclass(frozen=True)
-class Demo:
-    map_file: Path
-    superuser_url: str
+Check = Callable[[Path], Any]
 
 
 @pytest.fixture
 async def demo(postgres_server: str, unique: str, tmp_path: Path) -> AsyncIterator[Demo]:
-    name = f"demo_{unique}"
-    database = await create_demo_database(postgres_server, database=name, customers=100)
-    superuser = with_database(postgres_server, name)
-    connection = await asyncpg.connect(superuser)
-    try:
-        await create_support_desk_schema(connection)
-        await seed_support_desk(connection, 100)
-    finally:
-        await connection.close()
-    token = secrets.token_urlsafe(12)
-    try:
-        async with support_desk_serving(superuser, token) as desk_url:
-            files = {
-                "database_url_file": (tmp_path / "db.url", database.url),
-                "support_desk_url_file": (tmp_path / "desk.url", desk_url),
-                "support_desk_token_file": (tmp_path / "desk.token", f"Bearer {token}"),
-            }
-            for path, value in files.values():
-                path.write_text(value)
-            write_demo_map(
-                tmp_path / "datastores.yaml", **{k: path for k, (path, _) in files.items()}
-            )
-            yield Demo(tmp_path / "datastores.yaml", superuser)
-    finally:
-        await drop_demo_database(postgres_server, database=name)
+    async with demo_organisation(postgres_server, unique, tmp_path) as organisation:
+        yield organisation
 
 
-async def _dsr(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], map_file: Path
-) -> tuple[int, str, str]:
-    monkeypatch.setenv("DSR_DATASTORES", str(map_file))
-    capsys.readouterr()
-    code = await asyncio.to_thread(main, ["datastores", "check"])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+@pytest.fixture
+async def operator(pool: asyncpg.Pool, unique: str) -> str:
+    return await Accounts(pool).create(f"op-{unique}", (Role.OPERATOR,), "tests")
+
+
+@pytest.fixture
+def dsr_with_map(pool: asyncpg.Pool, operator: str, unique: str, tmp_path: Path) -> Check:
+    """`dsr ARGS` against an API whose settings name `map_file` as the data map."""
+
+    def with_map(map_file: Path) -> Any:
+        async def run(*argv: str) -> tuple[int, str, str]:
+            client: Any = None  # nothing here asks Temporal
+            settings = cli_settings(tmp_path, f"datastores-{unique}", DSR_DATASTORES=str(map_file))
+            folder = tmp_path / "elsewhere"
+            folder.mkdir(exist_ok=True)
+            async with served(Services(client, pool, settings, TEST_ACT_SIGNER)) as url:
+                return await Dsr(url, operator, folder)(*argv)
+
+        return run
+
+    return with_map
+
+
+async def _dsr(dsr_with_map: Check, map_file: Path) -> tuple[int, str, str]:
+    result: tuple[int, str, str] = await dsr_with_map(map_file)("datastores", "check")
+    return result
 
 
 async def test_the_demo_fits_its_map_and_a_real_mismatch_is_found(
-    demo: Demo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    demo: Demo, dsr_with_map: Check
 ) -> None:
-    code, out, _ = await _dsr(monkeypatch, capsys, demo.map_file)
+    code, out, _ = await _dsr(dsr_with_map, demo.map_file)
     assert code == 0, out
     assert "customer-db (postgres): fits the map" in out
     assert "support-desk (http): fits the map" in out
@@ -87,7 +76,7 @@ async def test_the_demo_fits_its_map_and_a_real_mismatch_is_found(
         await connection.execute("DROP INDEX web_analytics_visitor_email_idx")
     finally:
         await connection.close()
-    code, out, _ = await _dsr(monkeypatch, capsys, demo.map_file)
+    code, out, _ = await _dsr(dsr_with_map, demo.map_file)
     assert code == 3
     lines = out.strip().splitlines()
     assert any("login_events" in line and "no column 'user_agent'" in line for line in lines)
@@ -95,10 +84,7 @@ async def test_the_demo_fits_its_map_and_a_real_mismatch_is_found(
 
 
 async def test_a_map_that_does_not_validate_is_refused_one_line_a_problem(
-    demo: Demo,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
+    demo: Demo, dsr_with_map: Check, tmp_path: Path
 ) -> None:
     document = yaml.safe_load(demo.map_file.read_text())
     collections = document["systems"]["customer-db"]["collections"]
@@ -116,13 +102,37 @@ async def test_a_map_that_does_not_validate_is_refused_one_line_a_problem(
     }
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(document))
-    code, out, err = await _dsr(monkeypatch, capsys, bad)
+    code, out, err = await _dsr(dsr_with_map, bad)
     assert code == 2 and out == ""
     assert "systems.customer-db.collections.customers.fields.email.category: 'contacts'" in err
 
     del collections["customers"]["fields"]["email"]["category"]
     collections["customers"]["fields"]["email"]["category"] = "contact"
     bad.write_text(yaml.safe_dump(document))
-    code, out, err = await _dsr(monkeypatch, capsys, bad)
+    code, out, err = await _dsr(dsr_with_map, bad)
     assert code == 2
     assert "collection orphans: no identity reaches it" in err
+
+
+async def test_a_subject_is_previewed_by_its_fields_or_values(
+    demo: Demo, dsr_with_map: Check, pool: asyncpg.Pool, unique: str
+) -> None:
+    """`dsr datastores preview SUBJECT [--values]`: each system's counts, and each row's
+    fields, or with --values what they hold; an unknown subject is refused (exit 2)."""
+    inventory = example(unique)
+    await InventoryStore(pool).load(parse_inventory(inventory))
+    subject = inventory["subjects"][0]["subject_id"]  # Hanako, as the demo holds her
+    dsr = dsr_with_map(demo.map_file)
+    code, out, err = await dsr("datastores", "preview", subject)
+    assert (code, err) == (0, "")
+    assert "customer-db: customers 1, " in out
+    assert "  customers 42: account_id, address, customer_number, " in out
+    assert "Hanako" not in out
+    code, out, _ = await dsr("datastores", "preview", subject, "--values")
+    assert code == 0 and "full_name=Hanako Yamada" in out
+    code, out, _ = await dsr("--output", "json", "datastores", "preview", subject)
+    document = {entry["system"]: entry for entry in json.loads(out)}
+    assert document["customer-db"]["counts"]["customers"] == 1
+    code, out, err = await dsr("datastores", "preview", f"none-{unique}")
+    assert (code, out) == (2, "")
+    assert err == f"dsr: no subject 'none-{unique}' in the store (load an inventory first)\n"

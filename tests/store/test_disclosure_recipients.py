@@ -5,8 +5,8 @@ identify the person is left out under Article 6 ¶2."""
 
 from __future__ import annotations
 
-import argparse
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 
 from activities.lifecycle_activities import LifecycleActivities
+from domain.authority import Role
 from domain.datamap import DataMap
 from domain.decisions import Outcome, fee_due
 from domain.events import EventType
@@ -23,8 +24,6 @@ from domain.messages import CarryOut, Decide, QueueNotice, RequestStep
 from domain.notices import NoticeFacts, NoticeKind, render_notice
 from domain.purposes import ARTICLE_3_IDS, article_3_register
 from domain.requests import RequestKind, parse_submission
-from interfaces.cli import review as cli_review
-from runtime.settings import Settings
 from store.events import EventStore
 from store.intake import IntakeStore
 from store.inventory import InventoryStore
@@ -33,7 +32,7 @@ from store.recipients import recipients_by_field, third_parties_named, third_par
 from store.sealing import vault_of
 from store.systems import replace_collected
 from tests.support.builders import EMAIL, NAME, POLICY, T0, event, mapped_field
-from tests.support.database import vault_environment
+from tests.support.cli import cli_settings, served_dsr
 from tests.support.inventory import example, partner
 
 HISTORY_AND_CHARACTERISTIC = {
@@ -64,15 +63,27 @@ async def _disclosure_of_user_42(
     return rid
 
 
-async def _review(
-    database_url: str, keyring_dir: Path, rid: str, capsys: pytest.CaptureFixture[str]
-) -> dict[str, Any]:
-    """`dsr --output json review RID`, as the command prints it."""
-    settings = Settings(DATABASE_URL=database_url, **vault_environment(keyring_dir))
-    capsys.readouterr()  # what was logged before
-    await cli_review.run(argparse.Namespace(output="json", request_id=rid), settings)
-    document: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return document
+@pytest.fixture
+async def review(pool: asyncpg.Pool, unique: str, tmp_path: Path) -> AsyncIterator[Any]:
+    """`dsr --output json review RID` as an operator runs it (a subprocess holding only
+    DSR_URL and DSR_TOKEN, the API served over the suite's pool), as the command prints it."""
+    client: Any = None  # a review asks no workflow
+    async with served_dsr(
+        client,
+        pool,
+        cli_settings(tmp_path, f"review-{unique}"),
+        folder=tmp_path / "elsewhere",
+        account=f"reviewer-{unique}",
+        roles=(Role.OPERATOR,),
+    ) as dsr:
+
+        async def run(rid: str) -> dict[str, Any]:
+            code, out, err = await dsr("--output", "json", "review", rid)
+            assert (code, err) == (0, ""), err
+            document: dict[str, Any] = json.loads(out)
+            return document
+
+        yield run
 
 
 ARTICLE_3_BY_ID = {v.purpose_id: v for v in article_3_register()}
@@ -80,10 +91,8 @@ ARTICLE_3_BY_ID = {v.purpose_id: v for v in article_3_register()}
 
 async def test_the_example_discloses_history_and_characteristic_items_with_their_recipients(
     pool: asyncpg.Pool,
-    database_url: str,
-    keyring_dir: Path,
     unique: str,
-    capsys: pytest.CaptureFixture[str],
+    review: Any,
 ) -> None:
     """N3, N4, old items 1 and 13: a disclosure for user-42 in the example lists the
     browsing history and the other history and characteristic items (`dsr --output json
@@ -100,7 +109,7 @@ async def test_the_example_discloses_history_and_characteristic_items_with_their
     )
     assert investigation.proposal.outcome is Outcome.DISCLOSED_IN_FULL
 
-    shown = await _review(database_url, keyring_dir, rid, capsys)
+    shown = await review(rid)
     items = {item["field"]: item for item in shown["items"]}
     assert HISTORY_AND_CHARACTERISTIC <= items.keys()
     assert {items[f]["category"] for f in HISTORY_AND_CHARACTERISTIC} == {
@@ -172,10 +181,8 @@ async def test_the_example_discloses_history_and_characteristic_items_with_their
 
 async def test_only_what_does_not_identify_the_person_is_left_out(
     pool: asyncpg.Pool,
-    database_url: str,
-    keyring_dir: Path,
     unique: str,
-    capsys: pytest.CaptureFixture[str],
+    review: Any,
 ) -> None:
     """N3: Article 6 ¶2 leaves out an item the inventory marks `identifying: false`
     (analytics keyed by a cookie), and nothing else; the proposal says so."""
@@ -203,7 +210,7 @@ async def test_only_what_does_not_identify_the_person_is_left_out(
     assert investigation.findings.not_identifying_by_category == {"history": 1}
     assert investigation.proposal.outcome is Outcome.DISCLOSED_EXCEPT_NOT_IDENTIFYING
 
-    shown = await _review(database_url, keyring_dir, rid, capsys)
+    shown = await review(rid)
     placements = {item["field"]: item["placement"] for item in shown["items"]}
     assert placements.pop("cookie_analytics") == "excluded"
     assert set(placements.values()) == {"disclosed"}

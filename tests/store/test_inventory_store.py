@@ -5,8 +5,8 @@ provision, a correction, an erasure)."""
 
 from __future__ import annotations
 
-import argparse
 import json
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,22 +14,25 @@ from typing import Any
 import asyncpg
 import pytest
 
+from domain.authority import Role
 from domain.events import EventType
 from domain.inventory import HeldItemRecord, Inventory, parse_inventory
 from domain.provision_rule import FindingKind
 from domain.requests import DataCategory, parse_submission
-from interfaces.cli import inventory as cli_inventory
-from runtime.settings import Settings
-from service.requests import Refused, Unavailable
+from service import registers
+from service.requests import Unavailable
+from store.accounts import Accounts
+from store.database import create_pool
 from store.events import EventStore
 from store.intake import IntakeStore
 from store.inventory import InventoryLoad, InventoryStore
 from store.provision_check import check_provisions
-from store.sealing import ERASED, key_of, vault_of
+from store.sealing import ERASED, Vault, key_of, vault_of
 from store.shredding import shred_subject_key
 from tests.support.builders import POLICY, T0, event
-from tests.support.database import scratch_database, vault_environment
-from tests.support.inventory import EXAMPLE, example, partner
+from tests.support.cli import Dsr, cli_settings, served_dsr
+from tests.support.database import scratch_database
+from tests.support.inventory import example, partner
 from tests.support.sealing import assert_sealed, opened, sealed
 
 # The example's counts: user-42 lists 12 items and user-7 three; each also gets name and
@@ -482,33 +485,37 @@ async def test_a_load_is_one_transaction(pool: asyncpg.Pool, unique: str) -> Non
     )
 
 
-def command(argv: list[str]) -> argparse.Namespace:
-    """The arguments as `dsr` parses them (starter.py adds the top-level --output)."""
-    top = argparse.ArgumentParser(prog="dsr")
-    top.add_argument("--output", choices=("text", "json"), default="text")
-    cli_inventory.add_parsers(top.add_subparsers(dest="command", required=True))
-    return top.parse_args(argv)
+@pytest.fixture
+async def dsr(pool: asyncpg.Pool, unique: str, tmp_path: Path) -> AsyncIterator[Dsr]:
+    """`dsr` as an administrator runs it: a subprocess holding DSR_URL and DSR_TOKEN, the
+    API served over the suite's pool (a load asks no workflow: no Temporal)."""
+    client: Any = None
+    async with served_dsr(
+        client,
+        pool,
+        cli_settings(tmp_path, f"inventory-{unique}"),
+        folder=tmp_path / "elsewhere",
+        account=f"loader-{unique}",
+    ) as running:
+        yield running
 
 
 async def test_the_command_loads_and_says_what_it_did(
-    database_url: str,
-    unique: str,
-    tmp_path: Path,
-    keyring_dir: Path,
-    capsys: pytest.CaptureFixture[str],
+    dsr: Dsr, unique: str, tmp_path: Path
 ) -> None:
     file = tmp_path / "inventory.json"
     file.write_text(json.dumps(example(unique)), encoding="utf-8")
-    settings = Settings(DATABASE_URL=database_url, **vault_environment(keyring_dir))
 
-    await cli_inventory.run(command(["inventory", "load", str(file)]), settings)
-    assert capsys.readouterr().out == (
+    assert await dsr("inventory", "load", str(file)) == (
+        0,
         f"inventory {file} loaded: subjects 2 added, 0 changed; items 19 added, 0 changed; "
         "provisions 7 added, 0 changed; purposes 1 added; provision bases 6 added, 0 changed; "
-        "consents 1 added, 0 changed; 0 unchanged\n"
+        "consents 1 added, 0 changed; 0 unchanged\n",
+        "",
     )
-    await cli_inventory.run(command(["--output", "json", "inventory", "load", str(file)]), settings)
-    assert json.loads(capsys.readouterr().out) == {
+    code, out, err = await dsr("--output", "json", "inventory", "load", str(file))
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {
         "file": str(file),
         "subjects": 2,
         "subjects_added": 0,
@@ -526,56 +533,65 @@ async def test_the_command_loads_and_says_what_it_did(
         "unchanged": RECORDS,
         "changed": False,
     }
-    await cli_inventory.run(command(["inventory", "load", str(file)]), settings)
-    assert capsys.readouterr().out == (
-        f"inventory {file}: nothing changed ({RECORDS} records already as in the file)\n"
+    # From standard input, as `-`.
+    code, out, _ = await dsr("inventory", "load", "-", stdin=file.read_text(encoding="utf-8"))
+    assert (code, out) == (
+        0,
+        f"inventory -: nothing changed ({RECORDS} records already as in the file)\n",
     )
 
 
-async def test_the_command_says_so_when_the_database_has_no_schema(
-    postgres_server: str, tmp_path: Path, keyring_dir: Path
+async def test_loading_says_so_when_the_database_has_no_schema(
+    postgres_server: str, vault: Vault
 ) -> None:
-    file = tmp_path / "inventory.json"
-    file.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    """The API's load (service/registers.py) on a database without the schema: 503 with
+    this message (the account's token could not be checked there either)."""
     async with scratch_database(postgres_server, "dsr_inventory_empty") as url:
-        with pytest.raises(Unavailable) as refused:
-            await cli_inventory.run(
-                command(["inventory", "load", str(file)]),
-                Settings(DATABASE_URL=url, **vault_environment(keyring_dir)),
-            )
+        empty = await create_pool(url, max_size=1, vault=vault)
+        try:
+            with pytest.raises(Unavailable) as refused:
+                await registers.load_inventory(empty, parse_inventory(example("empty")))
+        finally:
+            await empty.close()
     assert str(refused.value) == (
-        "the database has no schema yet: start the service with `make run`, or run `dsr setup`"
+        "the database's schema is missing or older than this dsr: apply the migrations "
+        "with `make run` or `dsr-admin setup`"
     )
 
 
 async def test_the_command_refuses_a_file_that_would_change_a_purpose(
-    pool: asyncpg.Pool,
-    database_url: str,
-    unique: str,
-    tmp_path: Path,
-    keyring_dir: Path,
-    capsys: pytest.CaptureFixture[str],
+    dsr: Dsr, pool: asyncpg.Pool, unique: str, tmp_path: Path
 ) -> None:
     data = example(unique)
     data["purposes"].append({"id": "billing", "text": "To bill users and resell their data"})
     file = tmp_path / "inventory.json"
     file.write_text(json.dumps(data), encoding="utf-8")
-    settings = Settings(DATABASE_URL=database_url, **vault_environment(keyring_dir))
-    with pytest.raises(Refused) as refused:
-        await cli_inventory.run(command(["inventory", "load", str(file)]), settings)
-    assert str(refused.value) == (
-        f"{file}: conflicts with the registers (1 problem); nothing was loaded"
-    )
-    assert capsys.readouterr().err.startswith(
+    code, out, err = await dsr("inventory", "load", str(file))
+    assert (code, out) == (2, "")
+    assert err == (
         "dsr: refused inventory: purposes.1: billing is in the register already with another "
         "text (version 1); a purpose is changed by Article 4's procedure, `dsr purposes "
         "change`, not by a load\n"
+        f"dsr: {file}: conflicts with the registers (1 problem); nothing was loaded\n"
     )
     assert await snapshot(pool, *(s["subject_id"] for s in data["subjects"])) == {
         "subjects": [],
         "personal_data": [],
         "third_party_provisions": [],
     }
+
+
+async def test_an_account_other_than_an_admin_loads_nothing(
+    pool: asyncpg.Pool, unique: str, tmp_path: Path, dsr: Dsr
+) -> None:
+    file = tmp_path / "inventory.json"
+    data = example(unique)
+    file.write_text(json.dumps(data), encoding="utf-8")
+    operator = await Accounts(pool).create(f"op-{unique}", (Role.OPERATOR,), "tests")
+    code, out, err = await dsr("inventory", "load", str(file), token=operator)
+    assert (code, out) == (2, "")
+    assert "does not hold the admin role" in err
+    assert (await snapshot(pool, *(s["subject_id"] for s in data["subjects"])))["subjects"] == []
 
 
 async def test_c3_the_examples_opt_out_stands_on_nothing_and_the_feed_carries_nothing_to_it(

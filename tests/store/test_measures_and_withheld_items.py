@@ -3,8 +3,8 @@ the example inventory against the real store (review 2026-12-06: old item 7 and 
 
 from __future__ import annotations
 
-import argparse
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,20 +14,19 @@ from temporalio.exceptions import ApplicationError
 
 from activities.lifecycle_activities import LifecycleActivities
 from domain.alternative_measures import AlternativeMeasure, AlternativeMeasureGround
+from domain.authority import Role
 from domain.decisions import Outcome, RefusalGround, fee_due, validate_decision
 from domain.events import EventType
 from domain.inventory import parse_inventory
 from domain.messages import Decide
 from domain.requests import Language, RequestKind, SuspensionAction, SuspensionGround
 from domain.withholding import WithheldPart
-from interfaces.cli import review as cli_review
-from runtime.settings import Settings
 from store.events import EventStore
 from store.inventory import InventoryStore
 from store.recipients import PROVISION_STOPPED, recipients_by_field
 from store.sealing import vault_of
 from tests.support.builders import event
-from tests.support.database import vault_environment
+from tests.support.cli import cli_settings, served_dsr
 from tests.support.inventory import example, partner
 from tests.support.outcomes import (
     carry_out_order,
@@ -173,21 +172,30 @@ async def test_old7_a_measure_taken_outside_is_told_only_once_its_taker_confirme
     assert "担当責任者" in ja and "it-owner" in ja
 
 
-async def _review(
-    database_url: str, keyring_dir: Path, rid: str, capsys: pytest.CaptureFixture[str], output: str
-) -> str:
-    settings = Settings(DATABASE_URL=database_url, **vault_environment(keyring_dir))
-    capsys.readouterr()
-    await cli_review.run(argparse.Namespace(output=output, request_id=rid), settings)
-    return capsys.readouterr().out
+@pytest.fixture
+async def review(pool: asyncpg.Pool, unique: str, tmp_path: Path) -> AsyncIterator[Any]:
+    """`dsr [--output json] review RID` as an operator runs it (a subprocess holding only
+    DSR_URL and DSR_TOKEN, the API served over the suite's pool); its standard output."""
+    client: Any = None  # a review asks no workflow
+    async with served_dsr(
+        client,
+        pool,
+        cli_settings(tmp_path, f"review-{unique}"),
+        folder=tmp_path / "elsewhere",
+        account=f"reviewer-{unique}",
+        roles=(Role.OPERATOR,),
+    ) as dsr:
+
+        async def run(rid: str, output: str) -> str:
+            code, out, err = await dsr("--output", output, "review", rid)
+            assert (code, err) == (0, ""), err
+            return out
+
+        yield run
 
 
 async def test_n17_one_item_is_withheld_by_its_id_with_its_ground(
-    pool: asyncpg.Pool,
-    database_url: str,
-    keyring_dir: Path,
-    unique: str,
-    capsys: pytest.CaptureFixture[str],
+    pool: asyncpg.Pool, unique: str, review: Any
 ) -> None:
     """N17: "Withholding under Art 6 ¶1 works by whole category only." Art 6: "we may not
     disclose all or part of it". `dsr review` shows each item's id; the decision withholds
@@ -197,10 +205,8 @@ async def test_n17_one_item_is_withheld_by_its_id_with_its_ground(
     await InventoryStore(pool).load(parse_inventory(example(unique)))
     rid = await submitted(pool, f"dis-{unique}", D, f"user-42-{unique}", {})
     found = await investigated(pool, rid, D)
-    plain = await _review(database_url, keyring_dir, rid, capsys, "text")
-    document: dict[str, Any] = json.loads(
-        await _review(database_url, keyring_dir, rid, capsys, "json")
-    )
+    plain = await review(rid, "text")
+    document: dict[str, Any] = json.loads(await review(rid, "json"))
     phone = next(i["item_id"] for i in document["items"] if i["field"] == "phone")
     assert f"#{phone} contact/phone" in plain
     assert found.findings.personal_items[phone].value == "contact"

@@ -50,6 +50,19 @@ def test_the_same_text_again_is_refused() -> None:
         new_version(b"policy one", POSTED + timedelta(days=1), None, [first])
 
 
+def test_a_text_posted_earlier_the_same_day_is_refused_not_a_clash_of_names() -> None:
+    """One, two, then one again on the same day would name the third as the first; it is
+    refused with the reason (the API answered a 500 before: its fuzzing found it)."""
+    first = new_version(b"policy one", POSTED, None, [])
+    second = new_version(b"policy two", POSTED + timedelta(hours=1), None, [first])
+    with pytest.raises(
+        PostingRefused, match=f"posted the same day already, as version {first.version}"
+    ):
+        new_version(b"policy one", POSTED + timedelta(hours=2), None, [first, second])
+    again = new_version(b"policy one", POSTED + timedelta(days=1), None, [first, second])
+    assert again.version != first.version
+
+
 async def test_posted_versions_are_recorded_and_chained(pool: asyncpg.Pool, unique: str) -> None:
     text = f"privacy policy {unique}".encode()
     posted = await post_policy(pool, text, posted_at=POSTED, effective_at=None, posted_by="admin")

@@ -7,7 +7,6 @@ Article 4 leaves it, tests/support/purposes.py), never the file's (review of iss
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,7 @@ from domain.authority import Role
 from domain.inventory import parse_inventory
 from domain.provision_register import OptOutMatter
 from domain.provision_rule import FindingKind
-from starter import main
+from interfaces.api.services import Services
 from store.accounts import Accounts
 from store.database import create_pool
 from store.inventory import InventoryLoad, InventoryStore, RegisterConflict
@@ -32,9 +31,10 @@ from store.provisions import (
 )
 from store.registers import verify_stream
 from store.sealing import Vault
-from tests.support.database import database_with_roles, vault_environment
+from tests.support.cli import Dsr, cli_settings, served
+from tests.support.database import database_with_roles
 from tests.support.purposes import define_in_register
-from tests.support.temporal import write_test_act_keys
+from tests.support.temporal import TEST_ACT_SIGNER
 
 NAME, EMAIL, PHONE = "Saburo Kato", "saburo@example.jp", "+81 90-5555-0101"
 GIVEN = "2026-05-10T10:00:00+09:00"
@@ -479,114 +479,117 @@ async def test_the_check_finds_each_provision_with_no_valid_basis(
 async def test_dsr_provisions_check_reports_findings_and_exits_3(
     postgres_server: str,
     vault: Vault,
-    keyring_dir: Path,
     tmp_path: Path,
     unique: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """On a database of its own, so that the findings are exactly this test's."""
+    """On a database of its own, so that the findings are exactly this test's; `dsr` a
+    subprocess holding only DSR_URL and DSR_TOKEN, against the API served over it."""
     async with database_with_roles(postgres_server, "dsr_provisions_check") as roles:
         fresh = await create_pool(roles.runtime_url, max_size=2, vault=vault)
         try:
             accounts = Accounts(fresh)
             auditor = await accounts.create("auditor-1", (Role.AUDITOR,), "test")
             intake = await accounts.create("intake-1", (Role.INTAKE,), "test")
-            for name, value in {
-                "DATABASE_URL": roles.runtime_url,
-                "DSR_DATA_DIR": str(tmp_path / "data"),
-                **write_test_act_keys(tmp_path / "act-keys"),
-                **vault_environment(keyring_dir),
-            }.items():
-                monkeypatch.setenv(name, value)
-
-            async def dsr(token: str, *argv: str) -> tuple[int, str, str]:
-                monkeypatch.setenv("DSR_TOKEN", token)
-                capsys.readouterr()
-                code = await asyncio.to_thread(main, list(argv))
-                captured = capsys.readouterr()
-                return code, captured.out, captured.err
-
-            assert await dsr(auditor, "provisions", "check") == (
-                0,
-                "every running provision has a valid basis on record (Article 5)\n",
-                "",
+            client: Any = None  # the check asks no workflow
+            services = Services(
+                client, fresh, cli_settings(tmp_path, f"provisions-{unique}"), TEST_ACT_SIGNER
             )
-
-            withdrawn = {
-                "partner": f"ads-{unique}",
-                "items": ["phone"],
-                "given_at": GIVEN,
-                "withdrawn_at": "2026-06-01T00:00:00Z",
-            }
-            await register_providing(fresh, unique)
-            await InventoryStore(fresh).load(
-                parse_inventory(
-                    inventory(
-                        unique,
-                        consent=withdrawn,
-                        opt_out={
-                            "matters": MATTERS,
-                            "announced_at": "2026-04-01",
-                            "purpose": providing(unique),
-                        },
-                        joint_use={"items": "name and phone"},
-                    )
-                )
-            )
-            code, out, err = await dsr(auditor, "provisions", "check")
-            assert (code, err) == (3, "")
-            header, *rows, total = out.splitlines()
-            assert header.split() == ["provision", "subject", "partner", "finding", "detail"]
-            assert sorted(row.split()[3] for row in rows) == [
-                "consent_withdrawn",
-                "joint_use_particulars_missing",
-                "opt_out_no_commission_notification",
-            ]
-            assert all(f"sub-{unique}" in row for row in rows)
-            assert total == ("3 findings on 3 provisions with no valid basis on record (Article 5)")
-            assert NAME not in out and PHONE not in out
-
-            code, out, _ = await dsr(auditor, "--output", "json", "provisions", "check")
-            report = json.loads(out)
-            assert (code, report["count"]) == (3, 3)
-            assert {(f["partner_id"], f["kind"]) for f in report["findings"]} == {
-                (f"ads-{unique}", "consent_withdrawn"),
-                (f"broker-{unique}", "opt_out_no_commission_notification"),
-                (f"group-{unique}", "joint_use_particulars_missing"),
-            }
-
-            # Reading the findings takes an operator's, auditor's or administrator's account.
-            code, out, err = await dsr(intake, "provisions", "check")
-            assert (code, out) == (2, "")
-            assert err == (
-                "dsr: account intake-1 holds none of the roles admin, auditor, operator\n"
-            )
-            assert (
-                await fresh.fetchval(
-                    "SELECT count(*) FROM access_refusals WHERE account = 'intake-1'"
-                    " AND path = 'dsr provisions check' AND status = 403"
-                )
-                == 1
-            )
-            code, _, err = await dsr("dsr_not-a-token", "provisions", "check")
-            assert code == 2 and "does not sign in" in err
-
-            await InventoryStore(fresh).load(
-                parse_inventory(
-                    inventory(
-                        unique,
-                        consent={
-                            "partner": f"ads-{unique}",
-                            "items": ["phone"],
-                            "given_at": "2026-07-01T00:00:00Z",
-                        },
-                    )
-                )
-            )
-            assert (await dsr(auditor, "provisions", "check"))[0] == 0
+            folder = tmp_path / "elsewhere"
+            folder.mkdir()
+            async with served(services) as url:
+                await _check_through_the_api(Dsr(url, auditor, folder), fresh, unique, intake)
         finally:
             await fresh.close()
+
+
+async def _check_through_the_api(
+    command: Dsr, fresh: asyncpg.Pool, unique: str, intake: str
+) -> None:
+    """`dsr provisions check`: no finding, then three (exit 3), as JSON, refused to an
+    intake account and an unknown token, and none again once the consent is renewed."""
+    auditor = command.token
+
+    async def dsr(token: str, *argv: str) -> tuple[int, str, str]:
+        return await command(*argv, token=token)
+
+    assert await dsr(auditor, "provisions", "check") == (
+        0,
+        "every running provision has a valid basis on record (Article 5)\n",
+        "",
+    )
+
+    withdrawn = {
+        "partner": f"ads-{unique}",
+        "items": ["phone"],
+        "given_at": GIVEN,
+        "withdrawn_at": "2026-06-01T00:00:00Z",
+    }
+    await register_providing(fresh, unique)
+    await InventoryStore(fresh).load(
+        parse_inventory(
+            inventory(
+                unique,
+                consent=withdrawn,
+                opt_out={
+                    "matters": MATTERS,
+                    "announced_at": "2026-04-01",
+                    "purpose": providing(unique),
+                },
+                joint_use={"items": "name and phone"},
+            )
+        )
+    )
+    code, out, err = await dsr(auditor, "provisions", "check")
+    assert (code, err) == (3, "")
+    header, *rows, total = out.splitlines()
+    assert header.split() == ["provision", "subject", "partner", "finding", "detail"]
+    assert sorted(row.split()[3] for row in rows) == [
+        "consent_withdrawn",
+        "joint_use_particulars_missing",
+        "opt_out_no_commission_notification",
+    ]
+    assert all(f"sub-{unique}" in row for row in rows)
+    assert total == ("3 findings on 3 provisions with no valid basis on record (Article 5)")
+    assert NAME not in out and PHONE not in out
+
+    code, out, _ = await dsr(auditor, "--output", "json", "provisions", "check")
+    report = json.loads(out)
+    assert (code, report["count"]) == (3, 3)
+    assert {(f["partner_id"], f["kind"]) for f in report["findings"]} == {
+        (f"ads-{unique}", "consent_withdrawn"),
+        (f"broker-{unique}", "opt_out_no_commission_notification"),
+        (f"group-{unique}", "joint_use_particulars_missing"),
+    }
+
+    # Reading the findings takes an operator's, auditor's or administrator's account.
+    code, out, err = await dsr(intake, "provisions", "check")
+    assert (code, out) == (2, "")
+    assert err == (
+        "dsr: account intake-1 does not hold the operator or auditor role this call needs\n"
+    )
+    assert (
+        await fresh.fetchval(
+            "SELECT count(*) FROM access_refusals WHERE account = 'intake-1'"
+            " AND path = '/api/v1/provisions/findings' AND status = 403"
+        )
+        == 1
+    )
+    code, _, err = await dsr("dsr_not-a-token", "provisions", "check")
+    assert code == 2 and "signs no one in" in err
+
+    await InventoryStore(fresh).load(
+        parse_inventory(
+            inventory(
+                unique,
+                consent={
+                    "partner": f"ads-{unique}",
+                    "items": ["phone"],
+                    "given_at": "2026-07-01T00:00:00Z",
+                },
+            )
+        )
+    )
+    assert (await dsr(auditor, "provisions", "check"))[0] == 0
 
 
 async def test_a_consent_given_before_a_withdrawal_on_record_does_not_revive_it(

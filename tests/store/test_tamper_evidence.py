@@ -9,8 +9,8 @@ and `dsr audit verify` must exit 3 naming what broke; untouched, it exits 0.
 
 from __future__ import annotations
 
-import asyncio
 import base64
+import itertools
 import json
 import os
 from collections.abc import AsyncIterator
@@ -22,20 +22,23 @@ from typing import Any
 import asyncpg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from temporalio.testing import WorkflowEnvironment
 
 from audit.checkpoints import CheckpointSigner
 from audit.signing import load_private_key, public_pem, sign
 from audit.witness import DirectoryWitness
+from domain.authority import Role
 from domain.chain import canonical_encoding, link_hash
 from domain.event_log import RequestMark
 from domain.events import EventType
-from starter import main
+from runtime.settings import Settings
 from store.database import create_pool
 from store.events import EventStore
 from store.privacy_policy import post_policy
 from store.sealing import Vault
 from tests.support.builders import event, new_request
-from tests.support.database import database_with_roles, rechain, relog, tamper, vault_environment
+from tests.support.cli import served_dsr
+from tests.support.database import database_with_roles, rechain, relog, tamper
 
 POSTED = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
 
@@ -97,22 +100,29 @@ async def store(
 
 @pytest.fixture
 def verify(
-    monkeypatch: pytest.MonkeyPatch,
-    store: Store,
-    keyring_dir: Path,
-    capsys: pytest.CaptureFixture[str],
+    store: Store, time_skipping_env: WorkflowEnvironment, unique: str, tmp_path: Path
 ) -> Any:
-    """`dsr audit verify` on the test's store, its key and its witness."""
-    for name, value in vault_environment(keyring_dir).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DATABASE_URL", store.runtime_url)
-    monkeypatch.setenv("DSR_CHECKPOINT_KEY", str(store.key_file))
-    monkeypatch.setenv("DSR_WITNESS_DIR", str(store.witness.folder))
+    """`dsr audit verify` as an auditor runs it (tests/support/cli.py), against the API
+    served over the test's store, with the service's checkpoint key (`key_file`, default
+    the store's) and its witness."""
+    calls = itertools.count()
 
-    async def run(*argv: str) -> tuple[int, str]:
-        capsys.readouterr()
-        code = await asyncio.to_thread(main, ["audit", "verify", *argv])
-        return code, capsys.readouterr().out
+    async def run(*argv: str, key_file: Path | None = None) -> tuple[int, str]:
+        settings = Settings(
+            DSR_DATA_DIR=str(tmp_path),
+            DSR_CHECKPOINT_KEY=str(key_file or store.key_file),
+            DSR_WITNESS_DIR=str(store.witness.folder),
+        )
+        async with served_dsr(
+            time_skipping_env.client,
+            store.runtime,
+            settings,
+            folder=tmp_path / "auditor",
+            account=f"auditor-{unique}-{next(calls)}",
+            roles=(Role.AUDITOR,),
+        ) as dsr:
+            code, out, _ = await dsr("audit", "verify", *argv)
+        return code, out
 
     return run
 
@@ -270,18 +280,20 @@ async def test_a_checkpoint_not_signed_with_the_key_is_refused(
 async def test_an_auditor_verifies_with_the_pinned_public_key_alone(
     store: Store,
     verify: Any,
-    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
+    """The signatures are checked on the auditor's side with the key they pinned: the
+    service's own key is not needed, and a wrong pinned key trusts nothing."""
     pinned = tmp_path / "pinned.pub.pem"
     pinned.write_bytes(public_pem(load_private_key(store.key_file, create=False).public_key()))
-    monkeypatch.setenv("DSR_CHECKPOINT_KEY", str(tmp_path / "not-here.pem"))
-    code, out = await verify("--public-key", str(pinned))
+    code, out = await verify("--public-key", str(pinned), key_file=tmp_path / "not-here.pem")
     assert code == 0 and "event log: intact" in out
     other = tmp_path / "other.pub.pem"
     other.write_bytes(public_pem(Ed25519PrivateKey.generate().public_key()))
-    code, out = await verify("--public-key", str(other))
+    code, out = await verify("--public-key", str(other), key_file=tmp_path / "not-here.pem")
     assert code == 3 and out.count("does not verify with key") == 4
+    code, out = await verify(key_file=tmp_path / "not-here.pem")  # the service's own: none
+    assert code == 2 and not out
 
 
 async def test_witness_files_are_read_only_and_durable(store: Store) -> None:

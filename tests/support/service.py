@@ -29,6 +29,7 @@ class Service:
         self.temporal_port = free_port()
         self.ui_port = free_port()
         self.metrics_port = free_port()  # several services may run at once on this machine
+        self.api_port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.env = {
             **{
@@ -38,8 +39,9 @@ class Service:
             "DSR_TEMPORAL_PORT": str(self.temporal_port),
             "DSR_UI_PORT": str(self.ui_port),
             "DSR_METRICS_PORT": str(self.metrics_port),
-            # The API and privacy center: off unless a test serves them (api_port()).
-            "DSR_API_PORT": "0",
+            # The API and privacy center, which `dsr` calls (DSR_URL unset: this port on
+            # loopback, as the local administrator of DSR_DATA_DIR).
+            "DSR_API_PORT": str(self.api_port),
             "DSR_LOG_FORMAT": "json",
             "DSR_TASK_QUEUE": "dsr-e2e",
         }
@@ -101,7 +103,8 @@ class Service:
         return subprocess.run(
             [sys.executable, str(ROOT / "starter.py"), *args],
             cwd=ROOT,
-            env={**self.env, **(env or {})},
+            # No token `dsr login` kept in this machine's user folder: the local admin's.
+            env={**self.env, "XDG_CONFIG_HOME": str(self.data_dir / "config"), **(env or {})},
             input=stdin,
             capture_output=True,
             text=True,

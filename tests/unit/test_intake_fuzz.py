@@ -215,7 +215,7 @@ def test_parsing_does_not_change_the_payload() -> None:
 
 
 def run_cli(text: str, data_dir: Path) -> tuple[int, str, str]:
-    """`dsr submit --json -` with `text` on stdin and no server configured or running."""
+    """`dsr submit --json -` with `text` on stdin and no service to reach."""
     stdout, stderr = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
         for variable in (
@@ -227,6 +227,8 @@ def run_cli(text: str, data_dir: Path) -> tuple[int, str, str]:
         ):
             patch.delenv(variable, raising=False)
         patch.setenv("DSR_DATA_DIR", str(data_dir))
+        patch.setenv("DSR_URL", "http://127.0.0.1:9")  # nothing listens there
+        patch.delenv("DSR_TOKEN", raising=False)
         patch.setattr(sys, "stdin", io.StringIO(text))
         patch.setattr(sys, "stdout", stdout)
         patch.setattr(sys, "stderr", stderr)
@@ -314,7 +316,7 @@ cli_texts = st.one_of(
 @given(text=cli_texts)
 def test_dsr_submit_never_needs_a_server_to_refuse(text: str, tmp_path: Path) -> None:
     """What intake would refuse exits 2 before any connection; what it would accept
-    exits 1 (no server), and neither touches the data dir.
+    exits 1 (no service to reach), and neither touches the data dir.
 
     At 2ac0040 the pinned example, an unknown key "\\r", split the refusal over two
     lines, the second without `dsr: `."""
@@ -328,5 +330,5 @@ def test_dsr_submit_never_needs_a_server_to_refuse(text: str, tmp_path: Path) ->
         return
     code, out, err = run_cli(text, data_dir)
     assert (code, out) == (1, "")
-    assert err.startswith("dsr: no database") and err.count("\n") == 1
+    assert err.startswith("dsr: cannot reach the service") and err.count("\n") == 1
     assert list(data_dir.iterdir()) == []

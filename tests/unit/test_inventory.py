@@ -4,7 +4,6 @@ before it connects to anything."""
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 from pathlib import Path
@@ -24,9 +23,7 @@ from domain.inventory import (
     parse_inventory,
 )
 from domain.requests import DataCategory
-from interfaces.cli import inventory as cli_inventory
-from runtime.settings import Settings
-from service.requests import Refused
+from interfaces.cli.main import main
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "inventory.json"
 
@@ -507,18 +504,12 @@ def test_any_order_of_valid_items_parses_and_keeps_the_items(
     assert [i.lawfully_obtained for i in held[2:]] == lawful
 
 
-def _args(file: str) -> argparse.Namespace:
-    top = argparse.ArgumentParser(prog="dsr")
-    top.add_argument("--output", choices=("text", "json"), default="text")
-    cli_inventory.add_parsers(top.add_subparsers(dest="command", required=True))
-    return top.parse_args(["inventory", "load", file])
-
-
 async def test_the_command_refuses_an_unusable_file_before_connecting(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # No database anywhere: the refusal must come before any connection is tried.
-    settings = Settings(DSR_DATA_DIR=str(tmp_path / "no-service"))
+    # No service anywhere: the refusal must come before any call is tried.
+    monkeypatch.setenv("DSR_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("DSR_TOKEN", "dsr_not-a-token")
     not_json = tmp_path / "inventory.json"
     not_json.write_text("{subjects: oops", encoding="utf-8")
     invalid = tmp_path / "invalid.json"
@@ -532,11 +523,15 @@ async def test_the_command_refuses_an_unusable_file_before_connecting(
         "double quotes at line 1)",
         str(invalid): f"{invalid}: not a valid inventory (1 problem); nothing was loaded",
     }
+    errors = ""
     for file, message in cases.items():
-        with pytest.raises(Refused) as refused:
-            await cli_inventory.run(_args(file), settings)
-        assert str(refused.value) == message
-    assert capsys.readouterr().err == (
+        capsys.readouterr()
+        assert main(["inventory", "load", file]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err.endswith(f"dsr: {message}\n")
+        errors += captured.err.removesuffix(f"dsr: {message}\n")
+    assert errors == (
         "dsr: invalid inventory: subjects.0.provisions.0.legal_basis: a third_party provision "
         "needs consent, opt_out_notified or one of Article 5's exceptions, not "
         "not_third_party\n"

@@ -12,7 +12,8 @@ from domain.deadlines import DeadlinePolicy, Step, end_of_local_day
 from domain.notices import NoticeFacts, NoticeKind, render_notice
 from domain.payments import PaymentMethod, PaymentRefused, PaymentTiming, payment_timing
 from domain.requests import Language, RequestKind
-from interfaces.cli.main import parser
+from interfaces.api.models import RecordPaymentBody
+from tests.support.cli import sent
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 OPENED = datetime(2026, 11, 27, 0, 10, tzinfo=TOKYO)  # the review's (D) probe
@@ -171,17 +172,18 @@ def test_n11_proof_request_names_documents_masking_and_how_long_the_copy_is_kept
 def test_n7_dsr_record_payment_takes_the_value_date() -> None:
     """N7: the cashier records the payment's own date (`--paid-on`); a bad one is refused
     by the command line before anything is sent."""
-    args = parser().parse_args(
+    done = sent(
         ["record-payment", "dis-1", "--invoice", "inv-dis-1", "--amount", "1000",
          "--reference", "bank-1", "--paid-on", "2026-12-30"]
     )  # fmt: skip
-    assert args.paid_on == date(2026, 12, 30)
-    unset = parser().parse_args(
+    paid = RecordPaymentBody.model_validate(done.body("/requests/dis-1/acts/record-payment"))
+    assert paid.paid_on == date(2026, 12, 30) and paid.amount_yen == 1000
+    unset = sent(
         ["record-payment", "dis-1", "--invoice", "i", "--amount", "1000", "--reference", "r"]
     )
-    assert unset.paid_on is None
-    with pytest.raises(SystemExit):
-        parser().parse_args(
-            ["record-payment", "dis-1", "--invoice", "i", "--amount", "1000", "--reference",
-             "r", "--paid-on", "30/12/2026"]
-        )  # fmt: skip
+    assert RecordPaymentBody.model_validate(unset.body("/acts/record-payment")).paid_on is None
+    refused = sent(
+        ["record-payment", "dis-1", "--invoice", "i", "--amount", "1000", "--reference",
+         "r", "--paid-on", "30/12/2026"]
+    )  # fmt: skip
+    assert refused.code == 2 and refused.calls == []

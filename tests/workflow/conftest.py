@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from starter import main
-from tests.support.database import vault_environment
+from tests.support.cli import Dsr, cli_settings, served_dsr
 from tests.support.temporal import Rig, rigged
 
 
@@ -25,30 +22,19 @@ async def rig(
 
 
 @pytest.fixture
-def dsr(
-    monkeypatch: pytest.MonkeyPatch,
-    database_url: str,
-    time_skipping_env: WorkflowEnvironment,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-    keyring_dir: Path,
-) -> Any:
-    """Run the `dsr` command line against the test database and Temporal server, with the
-    checkpoint key and witness of the test's `rig` worker and the
-    suite's keyring (the records it reads are sealed)."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    for name, value in vault_environment(keyring_dir).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DSR_CHECKPOINT_KEY", str(tmp_path / "keys" / "checkpoint.pem"))
-    monkeypatch.setenv("DSR_WITNESS_DIR", str(tmp_path / "witness"))
-    monkeypatch.setenv(
-        "TEMPORAL_ADDRESS", time_skipping_env.client.service_client.config.target_host
-    )
-
-    async def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = await asyncio.to_thread(main, list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
+async def dsr(
+    rig: Rig, pool: asyncpg.Pool, owner_pool: asyncpg.Pool, unique: str, tmp_path: Path
+) -> AsyncIterator[Dsr]:
+    """`dsr` as its users run it (tests/support/cli.py): a subprocess holding only DSR_URL
+    and DSR_TOKEN (an admin of the test's own), against the API served over the test's
+    pool and Temporal, whose requests go to the `rig` worker's task queue and whose files
+    (maildrop, checkpoint key, witness) are the rig's, under tmp_path."""
+    async with served_dsr(
+        rig.client,
+        pool,
+        cli_settings(tmp_path, rig.task_queue),
+        folder=tmp_path / "elsewhere",
+        account=f"cli-admin-{unique}",
+        accounts_pool=owner_pool,
+    ) as running:
+        yield running

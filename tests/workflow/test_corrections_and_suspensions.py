@@ -11,10 +11,10 @@ from temporalio.testing import WorkflowEnvironment
 from domain.authority import Role
 from domain.deadlines import DeadlinePolicy, Step
 from domain.messages import StatusView
-from interfaces.cli.review import review
 from service import acts, system_acts
 from service.requests import status
 from store.accounts import Accounts
+from tests.support.cli import Dsr
 from tests.support.privacy import HELD_VALUES, MEASURE, REASON, STATEMENT
 from tests.support.scenarios import (
     Scenario,
@@ -29,8 +29,15 @@ from tests.support.scenarios import (
 from tests.support.temporal import Rig, actor, eventually
 
 
+async def review(dsr: Dsr, request_id: str) -> str:
+    """`dsr review ID` as the operator runs it, against the served API (its output)."""
+    code, out, err = await dsr("review", request_id)
+    assert (code, err) == (0, ""), err
+    return out
+
+
 async def test_art7_operators_see_current_and_requested_values_then_only_real_changes(
-    rig: Rig, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, dsr: Dsr, unique: str
 ) -> None:
     """Art 7 ¶1-3: a request for information that "is incorrect"; the organisation
     "determines that it is necessary" and notifies "when it has made a correction". The
@@ -49,7 +56,7 @@ async def test_art7_operators_see_current_and_requested_values_then_only_real_ch
     )
     view = request.view
     assert view.proposal is not None and view.proposal.outcome.value == "correction_made"
-    shown = await review(pool, request.id)
+    shown = await review(dsr, request.id)
     assert STATEMENT in shown and HELD_VALUES["phone"] in shown and "03-5555-0000" in shown
     await acts.decide(request.id, "correction_made", actor("op-1"), client=rig.client, pool=pool)
     assert await outcome_of(rig.client, request.id) == "correction_made"
@@ -304,7 +311,7 @@ async def test_old7_art8_p4_a_measure_taken_outside_waits_for_its_takers_confirm
 
 
 async def test_art7_p2_one_change_declined_with_its_reason_the_others_made(
-    rig: Rig, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, dsr: Dsr, unique: str
 ) -> None:
     """Art 7 ¶2-3: the organisation judges each change; the notice names the change made
     and the one declined, with the reason."""
@@ -317,7 +324,7 @@ async def test_art7_p2_one_change_declined_with_its_reason_the_others_made(
         .verified()
         .at(Step.DECIDE)
     )
-    assert "2. bank_account delete" in await review(pool, request.id)
+    assert "2. bank_account delete" in await review(dsr, request.id)
     await acts.decide(
         request.id,
         "correction_made",

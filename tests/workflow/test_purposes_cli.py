@@ -19,8 +19,9 @@ from domain.authority import Role
 from mail.maildrop import MaildropSender
 from store.accounts import Accounts
 from store.purposes import load_register
+from tests.support.cli import Dsr, cli_settings, served_dsr
 from tests.support.purposes import BEFORE, define, holders
-from tests.support.temporal import act_verification, write_test_act_keys
+from tests.support.temporal import act_verification
 from workflows.purpose_change import PurposeChange
 
 AFTER = "To send users a monthly newsletter and announcements of the service they use"
@@ -28,44 +29,22 @@ REASON = "Announcements of the same service users already receive."
 
 
 @pytest.fixture
-async def purposes_cli(
-    dsr: Any,
-    time_skipping_env: WorkflowEnvironment,
-    pool: asyncpg.Pool,
-    unique: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Any:
-    """`dsr` as an account of the given role, on a task queue with the purpose change's
-    worker, which checks acts with the key `dsr` signs them with."""
-    for name, value in write_test_act_keys(tmp_path / "act-keys").items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DSR_TASK_QUEUE", f"purposes-cli-{unique}")
+async def purposes_cli(dsr: Dsr, pool: asyncpg.Pool, unique: str) -> Any:
+    """`dsr` (a subprocess holding only DSR_URL and DSR_TOKEN) as an account of the given
+    role, against the API served over the `rig` worker's task queue: the API signs the
+    change for the account, and the worker checks it and runs it."""
     accounts = Accounts(pool)
     tokens = {
         role: await accounts.create(f"{role.value}-{unique}", (role,), "test")
         for role in (Role.ADMIN, Role.OPERATOR)
     }
-    activities = PurposeChangeActivities(
-        pool, MaildropSender(tmp_path / "maildrop"), act_verification(pool)
-    )
-    async with Worker(
-        time_skipping_env.client,
-        task_queue=f"purposes-cli-{unique}",
-        workflows=[PurposeChange],
-        activities=activities.all(),
-    ):
 
-        async def run(role: Role, *argv: str) -> tuple[int, str, str]:
-            """The exit status, the command's own output (the last line: the worker in
-            this process logs to the same stdout) and its errors."""
-            monkeypatch.setenv("DSR_TOKEN", tokens[role])
-            code, out, err = await dsr(*argv)
-            lines = [line for line in out.splitlines() if not line.startswith(("20", "\x1b"))]
-            return code, "\n".join(lines), err
+    async def run(role: Role, *argv: str) -> tuple[int, str, str]:
+        """The exit status, the command's output (without its final newline) and errors."""
+        code, out, err = await dsr(*argv, token=tokens[role])
+        return code, out.removesuffix("\n"), err
 
-        yield run
-    activities.close()
+    return run
 
 
 def change(unique: str, *extra: str, change_id: str | None = None) -> list[str]:
@@ -175,18 +154,23 @@ async def test_bad_input_or_another_role_is_refused_before_anything_starts(
 
 
 async def test_a_change_no_worker_has_taken_yet_is_said_to_run(
-    purposes_cli: Any,
     pool: asyncpg.Pool,
     unique: str,
-    monkeypatch: pytest.MonkeyPatch,
     time_skipping_env: WorkflowEnvironment,
     tmp_path: Path,
 ) -> None:
     await define(pool, f"news_{unique}")
-    monkeypatch.setenv("DSR_TASK_QUEUE", f"no-worker-{unique}")
-    code, out, err = await purposes_cli(
-        Role.ADMIN, *change(unique, "--related", "--method", "notify", "--wait", "0.5")
-    )
+    async with served_dsr(
+        time_skipping_env.client,
+        pool,
+        cli_settings(tmp_path / "api", f"no-worker-{unique}"),
+        folder=tmp_path / "elsewhere",
+        account=f"nw-admin-{unique}",
+    ) as dsr:
+        code, out, err = await dsr(
+            *change(unique, "--related", "--method", "notify", "--wait", "0.5")
+        )
+    out = out.removesuffix("\n")
     try:
         assert (code, err) == (0, "")
         assert out == (

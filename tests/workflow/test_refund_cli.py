@@ -15,7 +15,6 @@ from domain.authority import Role
 from store.accounts import Accounts
 from tests.support.builders import late_fee_request
 from tests.support.privacy_center import Center
-from tests.support.temporal import write_test_act_keys
 
 
 async def test_n7_dsr_record_refund(
@@ -24,9 +23,6 @@ async def test_n7_dsr_record_refund(
     """N7: the cashier's command prints the refund recorded and the person's e-mail (in
     Japanese, their language) is in the maildrop; an operator is refused (exit 2), and so
     is the same refund recorded twice."""
-    for name, value in write_test_act_keys(tmp_path / "act-keys").items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DSR_DATA_DIR", str(tmp_path))
     address = f"cli-{unique}@example.jp"
     request_id, invoice_id = await late_fee_request(pool, unique, email=address, language="ja")
     accounts = Accounts(pool)
@@ -36,15 +32,13 @@ async def test_n7_dsr_record_refund(
     argv += ("--paid-on", "2026-03-02", "--reference", "refund-77")
     center = Center(None, tmp_path / "maildrop", pool, unique)
 
-    monkeypatch.setenv("DSR_TOKEN", operator)
-    code, _out, err = await dsr(*argv)
+    code, _out, err = await dsr(*argv, token=operator)
     assert code == 2 and "does not hold the cashier role" in err
     assert await pool.fetchval("SELECT status FROM invoices WHERE invoice_id = $1", invoice_id) == (
         "refund_due"
     )
 
-    monkeypatch.setenv("DSR_TOKEN", cashier)
-    code, out, err = await dsr("--output", "json", *argv)
+    code, out, err = await dsr("--output", "json", *argv, token=cashier)
     assert code == 0, err
     document = json.loads(out.strip().splitlines()[-1])
     assert document["refunded_on"] == "2026-03-02" and document["amount_yen"] == 1000
@@ -54,6 +48,6 @@ async def test_n7_dsr_record_refund(
         f"2026年3月2日に、請求書{invoice_id}の手数料1,000円を全額ご返金いたしました" in mail["body"]
     )
 
-    code, _out, err = await dsr(*argv)
+    code, _out, err = await dsr(*argv, token=cashier)
     assert code == 2 and "was recorded already" in err
     assert len([m for m in center.mails() if m["subject"].startswith("開示手数料")]) == 1

@@ -14,7 +14,6 @@ import pytest
 from domain.authority import Role
 from store.accounts import Accounts
 from tests.support.privacy_center import Center
-from tests.support.temporal import write_test_act_keys
 
 
 async def test_c4_dsr_reissue_disclosure_link(
@@ -22,9 +21,6 @@ async def test_c4_dsr_reissue_disclosure_link(
 ) -> None:
     """C4: the operator's command prints the new link's last day; the person's e-mail is in
     the maildrop; an auditor is refused (exit 2) and so is an unknown request."""
-    for name, value in write_test_act_keys(tmp_path / "act-keys").items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DSR_DATA_DIR", str(tmp_path))
     http: Any = None  # the disclosure is made in the store; no page is opened here
     center = Center(http, tmp_path / "maildrop", pool, unique)
     request_id, _body = await center.disclosed(
@@ -35,13 +31,13 @@ async def test_c4_dsr_reissue_disclosure_link(
     operator = await accounts.create(f"op-{unique}", (Role.OPERATOR,), "test")
     auditor = await accounts.create(f"aud-{unique}", (Role.AUDITOR,), "test")
 
-    monkeypatch.setenv("DSR_TOKEN", auditor)
-    code, _out, err = await dsr("reissue-disclosure-link", request_id)
+    code, _out, err = await dsr("reissue-disclosure-link", request_id, token=auditor)
     assert code == 2 and "does not hold the operator role" in err
     assert not [m for m in center.mails() if m["subject"].startswith("A new link to your")]
 
-    monkeypatch.setenv("DSR_TOKEN", operator)
-    code, out, err = await dsr("--output", "json", "reissue-disclosure-link", request_id)
+    code, out, err = await dsr(
+        "--output", "json", "reissue-disclosure-link", request_id, token=operator
+    )
     assert code == 0, err
     document = json.loads(out.strip().splitlines()[-1])
     assert document["request_id"] == request_id
@@ -49,5 +45,5 @@ async def test_c4_dsr_reissue_disclosure_link(
     [mail] = [m for m in center.mails() if m["subject"].startswith("A new link to your")]
     assert mail["to"] == f"cli-{unique}@example.jp" and "090-2222-3333" not in mail["body"]
 
-    code, _out, err = await dsr("reissue-disclosure-link", f"none-{unique}")
-    assert code == 2 and "no request with id" in err
+    code, _out, err = await dsr("reissue-disclosure-link", f"none-{unique}", token=operator)
+    assert code == 2 and f"no request none-{unique}" in err

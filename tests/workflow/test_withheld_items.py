@@ -10,16 +10,23 @@ import asyncpg
 import pytest
 
 from domain.deadlines import Step
-from interfaces.cli.review import review
 from service import acts
 from store.sealing import vault_of
+from tests.support.cli import Dsr
 from tests.support.privacy import HELD_VALUES, REASON
 from tests.support.scenarios import Scenario, at_step, check_record, outcome_notice, outcome_of
 from tests.support.temporal import Rig, actor
 
 
+async def review(dsr: Dsr, request_id: str) -> str:
+    """`dsr review ID` as the operator runs it, against the served API (its output)."""
+    code, out, err = await dsr("review", request_id)
+    assert (code, err) == (0, ""), err
+    return out
+
+
 async def test_n17_a_partial_disclosure_withholds_one_item_by_its_id(
-    rig: Rig, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, dsr: Dsr, unique: str
 ) -> None:
     """N17: "Withholding under Art 6 ¶1 works by whole category only." Art 6: "we may not
     disclose all or part of it". The phone number alone is withheld on its ground: the
@@ -27,7 +34,7 @@ async def test_n17_a_partial_disclosure_withholds_one_item_by_its_id(
     withheld and why; a part that names no ground, or no item found, is refused and changes
     nothing."""
     request = await Scenario(rig, "dis-item").disclosure().verified().at(Step.DECIDE)
-    shown = await review(pool, request.id)
+    shown = await review(dsr, request.id)
     found = re.search(r"#(\d+) contact/phone", shown)
     assert found is not None, shown
     phone = found.group(1)
