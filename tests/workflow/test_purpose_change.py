@@ -175,6 +175,7 @@ def order(
     method: NoticeMethod = NoticeMethod.NOTIFY,
     roles: tuple[Role, ...] = (Role.ADMIN,),
     key: ActSigner = TEST_ACT_SIGNER,
+    account: str = "admin",
     batch_size: int = 4,
     batches_per_run: int = 2,
 ) -> PurposeChangeOrder:
@@ -185,13 +186,13 @@ def order(
         new_text_ja=AFTER_JA,
         related=related,
         reason="Announcements of the same service users already receive.",
-        decided_by="admin",
+        decided_by=account,
         method=method,
         proposed_at=datetime.now(UTC),
     )
     return PurposeChangeOrder(
         proposal=proposal,
-        authority=change_authority(key, "admin", roles, proposal, datetime.now(UTC)),
+        authority=change_authority(key, account, roles, proposal, datetime.now(UTC)),
         fanout=FanOut(batch_size=batch_size, batches_per_run=batches_per_run),
     )
 
@@ -430,22 +431,27 @@ async def test_a_publication_is_recorded_when_that_is_the_method(setup: Setup) -
     await assert_chains_intact(setup, change_id)
 
 
-@pytest.mark.parametrize("forged", ["operator", "foreign key"])
+@pytest.mark.parametrize("forged", ["operator", "foreign key", "no such account"])
 async def test_a_change_without_an_administrators_authority_records_nothing(
     setup: Setup, forged: str
 ) -> None:
-    the_order = (
-        order(setup, roles=(Role.OPERATOR,))
-        if forged == "operator"
-        else order(setup, key=ActSigner(Ed25519PrivateKey.generate()))
-    )
+    the_order = {
+        "operator": lambda: order(setup, roles=(Role.OPERATOR,)),
+        "foreign key": lambda: order(setup, key=ActSigner(Ed25519PrivateKey.generate())),
+        # Signed by the API's key, for an administrator the store does not know.
+        "no such account": lambda: order(setup, account=f"ghost-{setup.unique}"),
+    }[forged]()
     async with worker(setup, CountingSender(setup.maildrop)):
         with pytest.raises(WorkflowFailureError) as failure:
             await (await start(setup, the_order)).result()
     cause = failure.value.cause
     while getattr(cause, "cause", None) is not None:
         cause = cause.cause
-    assert "admin role" in str(cause) or "does not list" in str(cause)
+    assert {
+        "operator": "admin role",
+        "foreign key": "does not list",
+        "no such account": "does not exist",
+    }[forged] in str(cause)
     assert (
         await setup.pool.fetchval(
             "SELECT count(*) FROM purpose_changes WHERE change_id = $1",
