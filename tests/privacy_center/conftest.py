@@ -29,10 +29,16 @@ time_skipping_env = own_time_skipping_env("package")
 
 @pytest.fixture
 async def center(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
+    time_skipping_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    owner_pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
 ) -> AsyncIterator[Center]:
     task_queue = f"dsr-pc-{unique}"
-    worker = new_worker(time_skipping_env.client, pool, task_queue, tmp_path)
+    worker = new_worker(
+        time_skipping_env.client, pool, task_queue, tmp_path, accounts_pool=owner_pool
+    )
     settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_TASK_QUEUE=task_queue)
     app = FastAPI()
     app.state.services = Services(time_skipping_env.client, pool, settings, TEST_ACT_SIGNER)

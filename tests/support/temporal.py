@@ -74,13 +74,14 @@ def actor(account: str, *roles: Role) -> Actor:
     return Actor(account, held, TEST_ACT_SIGNER)
 
 
-def actors_standing(pool: asyncpg.Pool) -> StandingOf:
-    """The store's standing of an account, `actor()`'s accounts made there first."""
+def actors_standing(pool: asyncpg.Pool, writer: asyncpg.Pool | None = None) -> StandingOf:
+    """The store's standing of an account, `actor()`'s accounts made there first, through
+    `writer` (a role that may write accounts, e.g. the owner's; default `pool`)."""
 
     async def standing(account: str) -> Standing | None:
         roles = _ACTORS.get(account)
         if roles:
-            await pool.execute(
+            await (writer or pool).execute(
                 """INSERT INTO accounts (account, roles, token_hash, created_by)
                    VALUES ($1, $2, $3, 'tests')
                    ON CONFLICT (account) DO UPDATE SET roles = ARRAY(
@@ -215,6 +216,7 @@ def new_worker(
     interceptors: tuple[Interceptor, ...] = (),
     systems: OpenSystems | None = None,
     act_window: timedelta = TEST_ACT_WINDOW,
+    accounts_pool: asyncpg.Pool | None = None,
 ) -> Worker:
     """The production worker for a test: the suite's act public key (and `actor()`'s
     accounts in the store), and under `folder` a checkpoint key (`keys/checkpoint.pem`), a
@@ -233,7 +235,7 @@ def new_worker(
         signer=signer,
         act_public_keys=TEST_ACT_PUBLIC_KEYS,
         act_window=act_window,
-        account_standing=actors_standing(pool),
+        account_standing=actors_standing(pool, accounts_pool),
         interceptors=interceptors,
         systems=systems,
     )
@@ -296,6 +298,7 @@ async def rigged(
     interceptors: tuple[Interceptor, ...] = (),
     systems: OpenSystems | None = None,
     act_window: timedelta = TEST_ACT_WINDOW,
+    accounts_pool: asyncpg.Pool | None = None,
 ) -> AsyncIterator[Rig]:
     """A running production worker on the task queue `{label}-{unique}`; `interceptors`
     go innermost (fault injection); `systems`: the data map's, open; `act_window`: how
@@ -310,6 +313,7 @@ async def rigged(
         interceptors=interceptors,
         systems=systems,
         act_window=act_window,
+        accounts_pool=accounts_pool,
     )
     async with worker:
         yield Rig(client, task_queue, worker, pool, folder, unique)

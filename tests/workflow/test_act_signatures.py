@@ -134,10 +134,10 @@ async def _awaiting_verification(rig: Rig, label: str) -> str:
 
 
 async def test_an_act_by_a_key_not_listed_or_the_old_hmac_key_is_refused_and_recorded(
-    rig: Rig, pool: asyncpg.Pool
+    rig: Rig, pool: asyncpg.Pool, owner_pool: asyncpg.Pool
 ) -> None:
     rid = await _awaiting_verification(rig, "sig-key")
-    await Accounts(pool).create(f"op-key-{rig.unique}", (Role.OPERATOR,), "test")
+    await Accounts(owner_pool).create(f"op-key-{rig.unique}", (Role.OPERATOR,), "test")
     account = f"op-key-{rig.unique}"
     proof = VerifyIdentity(method="document_check", operator=account)
     own_key = ActSigner(Ed25519PrivateKey.generate())
@@ -180,10 +180,11 @@ async def test_an_act_by_a_key_not_listed_or_the_old_hmac_key_is_refused_and_rec
 
 
 async def test_an_act_of_an_account_disabled_deleted_unknown_or_without_the_role_is_refused(
-    rig: Rig, pool: asyncpg.Pool, superuser_pool: asyncpg.Pool
+    rig: Rig, owner_pool: asyncpg.Pool, superuser_pool: asyncpg.Pool
 ) -> None:
     rid = await _awaiting_verification(rig, "sig-acct")
-    accounts, u = Accounts(pool), rig.unique
+    # Accounts are written as the schema's owner (no role of the service writes them).
+    accounts, u = Accounts(owner_pool), rig.unique
     await accounts.create(f"gone-{u}", (Role.OPERATOR,), "test")
     await accounts.create(f"off-{u}", (Role.OPERATOR,), "test")
     await accounts.create(f"aud-{u}", (Role.AUDITOR,), "test")
@@ -200,11 +201,15 @@ async def test_an_act_of_an_account_disabled_deleted_unknown_or_without_the_role
         await _refused_and_recorded(
             rig, rid, Act.VERIFY_IDENTITY, proof.model_copy(update={"authority": signed}), reason
         )
-    assert len(await _refusals(pool, rid)) == 4
+    assert len(await _refusals(rig.pool, rid)) == 4
 
 
 async def test_an_act_older_than_the_window_is_refused_by_the_workflows_clock(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
+    time_skipping_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    owner_pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
 ) -> None:
     async with rigged(
         time_skipping_env.client,
@@ -213,10 +218,11 @@ async def test_an_act_older_than_the_window_is_refused_by_the_workflows_clock(
         unique,
         "sig-window",
         act_window=DEFAULT_ACT_WINDOW,
+        accounts_pool=owner_pool,
     ) as rig:
         rid = await _awaiting_verification(rig, "sig-window")
         account = f"op-win-{unique}"
-        await Accounts(pool).create(account, (Role.OPERATOR,), "test")
+        await Accounts(owner_pool).create(account, (Role.OPERATOR,), "test")
         proof = VerifyIdentity(method="document_check", operator=account)
         # The time-skipping server's clock is the workflow's: it may run ahead of ours.
         now = await time_skipping_env.get_current_time()
