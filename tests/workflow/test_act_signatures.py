@@ -44,7 +44,7 @@ from service import acts
 from store.accounts import Accounts
 from tests.support.sandboxed_signature import VerifySignatureInSandbox
 from tests.support.scenarios import Scenario, at_step, event_types, outcome_of
-from tests.support.temporal import TEST_ACT_SIGNER, Rig, actor, rigged
+from tests.support.temporal import TEST_ACT_SIGNER, Rig, actor, end_open_requests, rigged
 from worker import SANDBOX_RESTRICTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,6 +177,7 @@ async def test_an_act_by_a_key_not_listed_or_the_old_hmac_key_is_refused_and_rec
     )
     assert taken.step_done and taken.next_step is Step.INVESTIGATE
     assert (await event_types(pool, rid)).count("identity.verified") == 1
+    await end_open_requests(rig.client, pool, "request_id = $1", rid)
 
 
 async def test_an_act_of_an_account_disabled_deleted_unknown_or_without_the_role_is_refused(
@@ -202,6 +203,7 @@ async def test_an_act_of_an_account_disabled_deleted_unknown_or_without_the_role
             rig, rid, Act.VERIFY_IDENTITY, proof.model_copy(update={"authority": signed}), reason
         )
     assert len(await _refusals(rig.pool, rid)) == 4
+    await end_open_requests(rig.client, rig.pool, "request_id = $1", rid)
 
 
 async def test_an_act_older_than_the_window_is_refused_by_the_workflows_clock(
@@ -257,6 +259,7 @@ async def test_an_act_older_than_the_window_is_refused_by_the_workflows_clock(
             rig.client, rid, Act.VERIFY_IDENTITY, proof.model_copy(update={"authority": fresh})
         )
         assert taken.step_done and "identity.verified" in await event_types(pool, rid)
+        await end_open_requests(rig.client, pool, "request_id = $1", rid)
 
 
 async def test_n2_invented_accounts_signing_with_what_a_dsr_user_held_do_no_harm(
