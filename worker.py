@@ -82,15 +82,18 @@ from store.events import EventStore
 from store.legacy_sealing import seal_plaintext_left
 from store.outbox import DEFAULT_ZONE, NotificationOutbox
 from store.privileges import (
+    API_ROLE,
     OWNER_ROLE,
-    RUNTIME_ROLE,
+    WORKER_ROLE,
     RolesMisconfigured,
     ensure_roles,
     prepare_store,
     runtime_problems,
+    user_of,
     with_user,
 )
 from store.purposes import seed_article_3
+from store.sealing import Vault
 from workflows.act_authority import ActAuthorityInterceptor
 from workflows.archive_closed_requests import ArchiveClosedRequests
 from workflows.checkpoint_log import CheckpointLog
@@ -249,8 +252,9 @@ def api_app(client: Client, pool: asyncpg.Pool, settings: Settings, act_signer: 
 class Backends:
     """The servers the worker talks to, started here or given by the environment."""
 
-    dsn: str  # the runtime role's
+    dsn: str  # the worker's role's
     owner_dsn: str | None  # the schema owner's, for migrations; None: `dsn` does both
+    api_dsn: str | None  # the API's role's (DSR_API_DATABASE_URL; derived when embedded)
     temporal_address: str
     ui_url: str | None
 
@@ -259,12 +263,14 @@ class Backends:
 async def backends(settings: Settings) -> AsyncIterator[Backends]:
     async with contextlib.AsyncExitStack() as stack:
         dsn, owner_dsn = settings.database.url, settings.database.owner_url
+        api_dsn = settings.database.api_url
         if dsn is None:
             postgres = EmbeddedPostgres(settings.local.data_dir)
             stack.callback(postgres.stop)
             superuser = await asyncio.to_thread(postgres.start)
-            await ensure_roles(superuser)
-            dsn, owner_dsn = with_user(superuser, RUNTIME_ROLE), with_user(superuser, OWNER_ROLE)
+            await ensure_roles(superuser)  # dsr_owner, dsr_worker, dsr_api
+            dsn, owner_dsn = with_user(superuser, WORKER_ROLE), with_user(superuser, OWNER_ROLE)
+            api_dsn = with_user(superuser, API_ROLE)
         address = settings.temporal.address
         ui_url = None
         if address is None:
@@ -277,7 +283,13 @@ async def backends(settings: Settings) -> AsyncIterator[Backends]:
             stack.callback(temporal.stop)
             address = await asyncio.to_thread(temporal.start)
             ui_url = temporal.ui_url
-        yield Backends(dsn=dsn, owner_dsn=owner_dsn, temporal_address=address, ui_url=ui_url)
+        yield Backends(
+            dsn=dsn,
+            owner_dsn=owner_dsn,
+            api_dsn=api_dsn,
+            temporal_address=address,
+            ui_url=ui_url,
+        )
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
@@ -319,14 +331,26 @@ async def _serve(
     # The API's port, like the metrics one, is taken before any server starts.
     api_socket = bind(settings.api.host, settings.api.port) if settings.api.port else None
     async with backends(settings) as servers:
-        await prepare_store(servers.dsn, servers.owner_dsn)
-        pool = await create_pool(servers.dsn, vault=open_vault(settings))
+        api_role = (user_of(servers.api_dsn) if servers.api_dsn else None) or API_ROLE
+        await prepare_store(servers.dsn, servers.owner_dsn, api=api_role)
+        vault = open_vault(settings)
+        pool = await create_pool(servers.dsn, vault=vault)
+        api_pool: asyncpg.Pool | None = None
         try:
+            api_pool = await _api_pool(servers, vault) if api_socket else None
             await seal_plaintext_left(pool)
             if defined := await seed_article_3(pool):
                 log.info("Article 3's purposes recorded in the register", purposes=defined)
-            if settings.database.embedded:
-                made = await ensure_local_admin(Accounts(pool), settings.admin_token_file())
+            if settings.database.embedded and servers.owner_dsn:
+                # As the schema's owner: neither the worker's role nor the API's writes
+                # accounts (store/accounts.py).
+                owner_pool = await create_pool(servers.owner_dsn, max_size=1)
+                try:
+                    made = await ensure_local_admin(
+                        Accounts(owner_pool), settings.admin_token_file()
+                    )
+                finally:
+                    await owner_pool.close()
                 if made:
                     log.info(
                         "local administrator account made; `dsr` on this machine uses its token",
@@ -337,7 +361,12 @@ async def _serve(
                 log.warning(
                     "the database role of the service can change the evidence; "
                     "set DSR_OWNER_DATABASE_URL to the schema owner's URL and "
-                    "DATABASE_URL to a runtime role (README, docs/audit.md)",
+                    "DATABASE_URL to the worker's role (README, docs/audit.md)",
+                    problem=problem,
+                )
+            for problem in await runtime_problems(api_pool, api=True) if api_pool else []:
+                log.warning(
+                    "the API's database role can do more than the API needs (store/privileges.py)",
                     problem=problem,
                 )
             client = await connect(
@@ -384,8 +413,8 @@ async def _serve(
                 )
                 gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
                 api = (
-                    serving(api_app(client, pool, settings, act_signer), api_socket)
-                    if api_socket and act_signer
+                    serving(api_app(client, api_pool, settings, act_signer), api_socket)
+                    if api_socket and api_pool and act_signer
                     else contextlib.nullcontext()
                 )
                 desk = demo_support_desk(settings.local.data_dir, systems.data_map)
@@ -415,7 +444,20 @@ async def _serve(
                     log.info("stopping")
         finally:
             await pool.close()
+            if api_pool:
+                await api_pool.close()
     log.info("stopped")
+
+
+async def _api_pool(servers: Backends, vault: Vault) -> asyncpg.Pool:
+    """The in-process API's own pool, as the API's role: never the worker's."""
+    if servers.api_dsn is None:
+        raise RolesMisconfigured(
+            "DSR_API_DATABASE_URL is unset: the API served with the worker connects as the "
+            "API's role (dsr_api), not the worker's; set it, or DSR_API_PORT=0 and serve "
+            "the API apart (python -m interfaces.api)"
+        )
+    return await create_pool(servers.api_dsn, vault=vault)
 
 
 def main() -> int:

@@ -2,5 +2,5 @@
 
 One small interface (`connectors/base.py`) and one module per kind of system: PostgreSQL,
 HTTP, manual. `connectors/datamap_file.py` reads the data map; `connectors/demo/` is the
-demo organisation `dsr datastores demo` creates.
+demo organisation `dsr-admin datastores demo` creates.
 """

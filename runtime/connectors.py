@@ -61,7 +61,7 @@ async def open_systems(path: Path | None) -> AsyncIterator[OpenSystems]:
 
 
 DEMO_FOLDER = "demo"
-"""Where `dsr datastores demo` keeps the demo's secret files, in the data folder."""
+"""Where `dsr-admin datastores demo` keeps the demo's secret files, in the data folder."""
 
 
 def demo_support_desk(data_dir: Path, data_map: DataMap) -> AbstractAsyncContextManager[object]:

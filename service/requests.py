@@ -39,7 +39,7 @@ from store.database import create_pool
 from store.events import UnknownRequest
 from store.intake import ConflictingSubmission, IntakeStore
 from store.keyring import KeyringError
-from store.privileges import RUNTIME_ROLE, with_user
+from store.privileges import API_ROLE, with_user
 from store.request_lookups import outcome_of
 from workflows import search_attributes as sa
 from workflows.data_subject_request import DataSubjectRequest
@@ -221,8 +221,8 @@ async def _connections(
     dsn = settings.database.url
     if dsn is None:
         embedded = running_embedded_postgres(settings.local.data_dir)
-        # As the service's runtime role, not the embedded server's superuser.
-        dsn = with_user(embedded, RUNTIME_ROLE) if embedded else None
+        # As the API's role (what `dsr` goes through), not the embedded server's superuser.
+        dsn = with_user(embedded, API_ROLE) if embedded else None
     if dsn is None:
         raise Unavailable(
             f"no database: the embedded PostgreSQL in {settings.local.data_dir} is not running. "

@@ -3,14 +3,24 @@
 Tokens are 32 random bytes (url-safe base64, prefixed `dsr_` so a leaked one is easy to
 find in a log or a repository); the store keeps only their sha256, so a copy of the
 database lets nobody sign in.
+
+Neither the worker's role nor the API's may write `accounts` (store/privileges.py). The API
+makes, disables and re-roles accounts through `Administration`, which calls the database's
+functions of migration 0027 with the calling administrator's token: the database itself
+checks that it is an enabled administrator's and records that administrator as the one who
+acted. `Accounts.create` and `Accounts.disable` write directly and so work only for the
+schema's owner: `dsr-admin accounts bootstrap` and the embedded default's local
+administrator.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +34,15 @@ ACCOUNT_NAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 
 class AccountProblem(ValueError):
     """An account that cannot be made as asked; the message says why."""
+
+
+class NotAdministrator(PermissionError):
+    """The token given to the database's account functions is not an enabled
+    administrator's: nothing was changed."""
+
+
+class NoSuchAccount(LookupError):
+    """The account to disable or re-role does not exist."""
 
 
 @dataclass(frozen=True)
@@ -48,27 +67,29 @@ class Accounts:
         self._pool = pool
 
     async def create(self, account: str, roles: tuple[Role, ...], created_by: str) -> str:
-        """Make the account; returns its token, which is not kept and cannot be shown
-        again."""
-        if not ACCOUNT_NAME.fullmatch(account):
-            raise AccountProblem(
-                f"account name {account[:70]!r}: 1-64 lower-case letters, digits and . _ @ -, "
-                "starting with a letter or digit"
-            )
-        if not roles:
-            raise AccountProblem("give the account at least one role")
+        """As the schema's owner (the first administrator, the embedded default's local
+        one): make the account; returns its token, which is not kept and cannot be shown
+        again. The change is recorded in `account_changes` as made by `created_by`."""
+        _check_new(account, roles)
         token = new_token()
-        try:
-            await self._pool.execute(
-                """INSERT INTO accounts (account, roles, token_hash, created_by)
-                   VALUES ($1, $2, $3, $4)""",
+        async with self._pool.acquire() as connection, connection.transaction():
+            try:
+                await connection.execute(
+                    """INSERT INTO accounts (account, roles, token_hash, created_by)
+                       VALUES ($1, $2, $3, $4)""",
+                    account,
+                    sorted({r.value for r in roles}),
+                    token_hash(token),
+                    created_by,
+                )
+            except asyncpg.UniqueViolationError:
+                raise AccountProblem(f"account {account} exists already") from None
+            await connection.execute(
+                """INSERT INTO account_changes (account, change, roles, changed_by)
+                   SELECT account, 'made', roles, $2 FROM accounts WHERE account = $1""",
                 account,
-                sorted({r.value for r in roles}),
-                token_hash(token),
                 created_by,
             )
-        except asyncpg.UniqueViolationError:
-            raise AccountProblem(f"account {account} exists already") from None
         return token
 
     async def authenticate(self, token: str | None) -> Account | None:
@@ -83,7 +104,18 @@ class Accounts:
             return None
         return Account(row["account"], frozenset(Role(r) for r in row["roles"]))
 
+    async def enabled_administrator(self) -> bool:
+        """True once an enabled account holds the admin role."""
+        return bool(
+            await self._pool.fetchval(
+                """SELECT EXISTS (SELECT 1 FROM accounts
+                    WHERE disabled_at IS NULL AND $1 = ANY (roles))""",
+                Role.ADMIN.value,
+            )
+        )
+
     async def disable(self, account: str) -> bool:
+        """As the schema's owner: disable the account directly."""
         status = await self._pool.execute(
             "UPDATE accounts SET disabled_at = now() WHERE account = $1 AND disabled_at IS NULL",
             account,
@@ -121,6 +153,82 @@ class Accounts:
         )
 
 
+@dataclass(frozen=True)
+class MadeAccount:
+    token: str  # shown once, never kept
+    created_by: str  # the administrator whose token made it, as the database recorded
+
+
+class Administration:
+    """What an administrator does to accounts, through the database's functions (migration
+    0027) with the administrator's own token: the database checks it and records who
+    acted. The only way the API's role changes an account."""
+
+    def __init__(self, pool: asyncpg.Pool | Connection, admin_token: str) -> None:
+        self._pool = pool
+        self._token = admin_token
+
+    async def create(self, account: str, roles: tuple[Role, ...]) -> MadeAccount:
+        """Make the account; its token is in the reply, once."""
+        _check_new(account, roles)
+        token = new_token()
+        async with _refused_as_words(account):
+            created_by = await self._pool.fetchval(
+                "SELECT make_account($1, $2, $3, $4)",
+                self._token,
+                account,
+                sorted({r.value for r in roles}),
+                token_hash(token),
+            )
+        return MadeAccount(token, created_by)
+
+    async def disable(self, account: str) -> bool:
+        """Disable the account: True when it was enabled until now, False when it was
+        disabled already; NoSuchAccount when there is none."""
+        async with _refused_as_words(account):
+            return bool(
+                await self._pool.fetchval("SELECT disable_account($1, $2)", self._token, account)
+            )
+
+    async def set_roles(self, account: str, roles: tuple[Role, ...]) -> bool:
+        """Give the account exactly `roles`: True when they changed."""
+        if not roles:
+            raise AccountProblem("give the account at least one role")
+        async with _refused_as_words(account):
+            return bool(
+                await self._pool.fetchval(
+                    "SELECT set_account_roles($1, $2, $3)",
+                    self._token,
+                    account,
+                    sorted({r.value for r in roles}),
+                )
+            )
+
+
+def _check_new(account: str, roles: tuple[Role, ...]) -> None:
+    if not ACCOUNT_NAME.fullmatch(account):
+        raise AccountProblem(
+            f"account name {account[:70]!r}: 1-64 lower-case letters, digits and . _ @ -, "
+            "starting with a letter or digit"
+        )
+    if not roles:
+        raise AccountProblem("give the account at least one role")
+
+
+@contextlib.asynccontextmanager
+async def _refused_as_words(account: str) -> AsyncIterator[None]:
+    try:
+        yield
+    except asyncpg.InsufficientPrivilegeError:
+        raise NotAdministrator(
+            "the token is not an enabled administrator's: no account was changed"
+        ) from None
+    except asyncpg.UniqueViolationError:
+        raise AccountProblem(f"account {account} exists already") from None
+    except asyncpg.NoDataFoundError:
+        raise NoSuchAccount(f"no account {account}") from None
+
+
 def read_token_file(path: Path) -> str | None:
     """The token in a file such as the local administrator's, or None when there is none."""
     try:
@@ -131,8 +239,9 @@ def read_token_file(path: Path) -> str | None:
 
 async def ensure_local_admin(accounts: Accounts, token_file: Path) -> str | None:
     """The embedded default's local administrator: made at the first start, its token left
-    in `token_file` (0600) for `dsr` on the same machine. Returns the account made now, or
-    None when the file's token still signs in."""
+    in `token_file` (0600) for `dsr` on the same machine. `accounts` on the schema owner's
+    connection (neither the worker's role nor the API's may write accounts). Returns the
+    account made now, or None when the file's token still signs in."""
     if await accounts.authenticate(read_token_file(token_file)) is not None:
         return None
     for n in range(1, 1000):
@@ -149,9 +258,3 @@ async def ensure_local_admin(accounts: Accounts, token_file: Path) -> str | None
         os.fsync(file.fileno())
     temporary.replace(token_file)
     return name
-
-
-async def any_account(pool: asyncpg.Pool | Connection) -> bool:
-    """True once an account exists, disabled or not: the first account of a database may be
-    made without an administrator's token (interfaces/cli/accounts.py)."""
-    return bool(await pool.fetchval("SELECT EXISTS (SELECT 1 FROM accounts)"))

@@ -79,6 +79,15 @@ async def pool(database_url: str, vault: Vault) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest.fixture(scope="session")
+async def api_pool(roles: Roles, vault: Vault) -> AsyncIterator[asyncpg.Pool]:
+    """The same database as the API's role alone (issue 21): what the API's tests serve on,
+    so that a write the API's grants do not allow fails there as in production."""
+    pool = await create_pool(roles.api_url, max_size=6, vault=vault)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
 async def owner_pool(roles: Roles, vault: Vault) -> AsyncIterator[asyncpg.Pool]:
     """The same database as the schema's owner, who runs the migrations."""
     pool = await create_pool(roles.owner_url, max_size=2, vault=vault)

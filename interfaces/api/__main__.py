@@ -1,10 +1,11 @@
 """`python -m interfaces.api`: the API and the privacy center on their own, beside workers
 that run elsewhere (production). It reaches the Temporal and PostgreSQL the settings name
-(TEMPORAL_ADDRESS and its TLS settings, DATABASE_URL as the runtime role), signs acts with
-its Ed25519 signing key (DSR_ACT_SIGNING_KEY; never generated here), whose public key the
-workers list (DSR_ACT_PUBLIC_KEYS), and serves on
-DSR_API_HOST:DSR_API_PORT. Without DATABASE_URL it uses the embedded PostgreSQL a
-running `make run` started. Exit status: 0 stopped, 1 could not start, 2 bad setting."""
+(TEMPORAL_ADDRESS and its TLS settings, DSR_API_DATABASE_URL as the API's own database role,
+dsr_api: never the worker's DATABASE_URL), signs acts with its Ed25519 signing key
+(DSR_ACT_SIGNING_KEY; never generated here), whose public key the workers list
+(DSR_ACT_PUBLIC_KEYS), and serves on DSR_API_HOST:DSR_API_PORT. Without either database
+URL it uses the embedded PostgreSQL a running `make run` started, as dsr_api. Exit status:
+0 stopped, 1 could not start, 2 bad setting."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from runtime.signals import run_service
 from runtime.vault import open_vault
 from store.database import create_pool
 from store.keyring import KeyringError
-from store.privileges import RUNTIME_ROLE, with_user
+from store.privileges import API_ROLE, with_user
 
 log = structlog.get_logger("dsr.api")
 POOL_SIZE = 10
@@ -36,15 +37,20 @@ class CannotStart(Exception):
 
 
 def _database_url(settings: Settings) -> str:
+    if settings.database.api_url:
+        return settings.database.api_url
     if settings.database.url:
-        return settings.database.url
+        raise CannotStart(
+            "DSR_API_DATABASE_URL is unset: the API connects as its own role (dsr_api), "
+            "never as the worker's DATABASE_URL; set it (`dsr-admin setup` grants the role)"
+        )
     embedded = running_embedded_postgres(settings.local.data_dir)
     if embedded is None:
         raise CannotStart(
-            f"no database: set DATABASE_URL, or start the service with `make run` "
+            f"no database: set DSR_API_DATABASE_URL, or start the service with `make run` "
             f"(the embedded PostgreSQL in {settings.local.data_dir} is not running)"
         )
-    return with_user(embedded, RUNTIME_ROLE)  # the runtime role, not the superuser
+    return with_user(embedded, API_ROLE)  # the API's role, not the superuser
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:

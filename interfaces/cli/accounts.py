@@ -1,5 +1,5 @@
 """`dsr accounts create|list|disable`: the people and services that may use the service,
-for administrators (role admin). The first administrator is made by `dsr-admin setup`,
+for administrators (role admin). The first administrator is made by `dsr-admin accounts bootstrap`,
 beside the servers."""
 
 from __future__ import annotations

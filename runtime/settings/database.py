@@ -1,5 +1,10 @@
 """Which PostgreSQL the service uses: an existing database at DATABASE_URL, or embedded
-PostgreSQL (runtime/servers.py) when it is unset."""
+PostgreSQL (runtime/servers.py) when it is unset.
+
+Each process connects as a role of its own (store/privileges.py): the worker as
+DATABASE_URL's, the API as DSR_API_DATABASE_URL's, `dsr-admin setup` as the schema owner's
+(DSR_OWNER_DATABASE_URL). On the embedded default the worker makes all three and hands the
+in-process API its own."""
 
 from __future__ import annotations
 
@@ -25,14 +30,25 @@ class DatabaseSettings(Concern):
     url: PostgresUrl = Field(
         default=None,
         validation_alias="DATABASE_URL",
-        description="postgresql:// URL of an existing database; unset starts embedded PostgreSQL.",
+        description="postgresql:// URL of an existing database as the worker's role "
+        "(dsr_worker: appends request events, keeps the working records, never writes "
+        "accounts); unset starts embedded PostgreSQL.",
+    )
+    api_url: PostgresUrl = Field(
+        default=None,
+        validation_alias="DSR_API_DATABASE_URL",
+        description="postgresql:// URL of the same database as the API's role (dsr_api: "
+        "takes requests in and serves people and staff; makes accounts only through the "
+        "database's functions; never appends request events nor changes a subject's key). "
+        "Needed by the API wherever DATABASE_URL is set; unset on the embedded default, "
+        "where the worker derives it.",
     )
     owner_url: PostgresUrl = Field(
         default=None,
         validation_alias="DSR_OWNER_DATABASE_URL",
         description="postgresql:// URL of the role that owns the schema and runs the "
-        "migrations; DATABASE_URL is then the runtime role, which may append "
-        "and read events but never change them. Unset with DATABASE_URL set: "
+        "migrations (`dsr-admin setup`); DATABASE_URL is then the worker's role, which may "
+        "append and read events but never change them. Unset with DATABASE_URL set: "
         "one role does both (warned at start-up).",
     )
 

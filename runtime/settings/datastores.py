@@ -19,6 +19,6 @@ class DataStoresSettings(Concern):
         description="The data map (datastores.yaml): the systems holding personal data, "
         "how a subject's rows are found there and what each request does to them "
         "(docs/connectors.md). Unset: <DSR_DATA_DIR>/datastores.yaml when it exists "
-        "(`dsr datastores demo` writes one), else requests search the service's own "
+        "(`dsr-admin datastores demo` writes one), else requests search the service's own "
         "records only.",
     )

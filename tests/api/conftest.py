@@ -39,9 +39,10 @@ async def queue(
 
 @pytest.fixture
 async def api(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, queue: str
+    time_skipping_env: WorkflowEnvironment, api_pool: asyncpg.Pool, queue: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = make_app(services_for(time_skipping_env.client, pool, queue))
+    """The API on the API's database role alone; its worker (`queue`) on the suite's pool."""
+    app = make_app(services_for(time_skipping_env.client, api_pool, queue))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=60
     ) as client:
@@ -49,10 +50,11 @@ async def api(
 
 
 @pytest.fixture
-def token(pool: asyncpg.Pool, unique: str) -> Token:
-    """Makes an account of the test's own with `roles`; returns its bearer token."""
+def token(owner_pool: asyncpg.Pool, unique: str) -> Token:
+    """Makes an account of the test's own with `roles` (as the schema's owner: no role of
+    the service writes accounts); returns its bearer token."""
 
     async def make(name: str, *roles: Role) -> str:
-        return await Accounts(pool).create(f"{name}-{unique}", roles, created_by="tests")
+        return await Accounts(owner_pool).create(f"{name}-{unique}", roles, created_by="tests")
 
     return make

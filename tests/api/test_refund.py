@@ -26,9 +26,12 @@ REFUND = {"paid_on": "2026-03-02", "reference": "refund-77"}
 
 
 @pytest.fixture
-async def http(pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def http(api_pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """The API on its own database role (issue 21): the act's events go through its door."""
     client: Any = None  # the act is a store act: no workflow is asked
-    app = make_app(Services(client, pool, Settings(DSR_DATA_DIR=str(tmp_path)), TEST_ACT_SIGNER))
+    app = make_app(
+        Services(client, api_pool, Settings(DSR_DATA_DIR=str(tmp_path)), TEST_ACT_SIGNER)
+    )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test"
     ) as http:
@@ -47,14 +50,18 @@ async def _written(pool: asyncpg.Pool, request_id: str) -> tuple[str, int, int]:
 
 
 async def test_n7_the_cashier_records_a_late_fees_refund(
-    http: httpx.AsyncClient, pool: asyncpg.Pool, unique: str, tmp_path: Path
+    http: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    owner_pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
 ) -> None:
     """N7: 200 for the cashier: the invoice is refunded, `payment.refunded` carries the
     invoice, amount and day (no personal data, not the reference), and the person's
     e-mail says 1,000 yen was refunded on the day; 403 for an operator; 409 run again."""
     address = f"refund-{unique}@example.jp"
     request_id, invoice_id = await late_fee_request(pool, unique, email=address)
-    accounts = Accounts(pool)
+    accounts = Accounts(owner_pool)
     cashier = await accounts.create(f"cash-{unique}", (Role.CASHIER,), created_by="tests")
     operator = await accounts.create(f"op-{unique}", (Role.OPERATOR,), created_by="tests")
     url = f"/api/v1/requests/{request_id}/refund"
@@ -97,12 +104,12 @@ async def test_n7_the_cashier_records_a_late_fees_refund(
 
 
 async def test_n7_a_refund_is_refused_and_nothing_written(
-    http: httpx.AsyncClient, pool: asyncpg.Pool, unique: str
+    http: httpx.AsyncClient, pool: asyncpg.Pool, owner_pool: asyncpg.Pool, unique: str
 ) -> None:
     """N7: an invoice of another request, one not refund_due, a request not closed yet,
     a refund dated before the payment: 409 with the reason, nothing written; 404 for no
     such request."""
-    cashier = await Accounts(pool).create(f"cash-{unique}", (Role.CASHIER,), created_by="t")
+    cashier = await Accounts(owner_pool).create(f"cash-{unique}", (Role.CASHIER,), created_by="t")
     mine, _ = await late_fee_request(pool, unique, email=f"a-{unique}@example.jp")
     _, theirs = await late_fee_request(pool, unique, email=f"b-{unique}@example.jp")
     still_open, open_invoice = await late_fee_request(

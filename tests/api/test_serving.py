@@ -13,20 +13,20 @@ from temporalio.testing import WorkflowEnvironment
 from interfaces.api.__main__ import CannotStart, serve
 from runtime.servers import free_port
 from runtime.settings import Settings
-from tests.support.database import vault_environment
+from tests.support.database import Roles, vault_environment
 from tests.support.temporal import eventually, write_test_act_keys
 
 
 async def test_served_alone_it_answers_over_http(
     time_skipping_env: WorkflowEnvironment,
-    database_url: str,
+    roles: Roles,
     tmp_path: Path,
     keyring_dir: Path,
 ) -> None:
     port = free_port()
     settings = Settings(
-        DATABASE_URL=database_url,
-        **write_test_act_keys(tmp_path / "keys"),
+        DSR_API_DATABASE_URL=roles.api_url,  # its own role, never the worker's
+        **write_test_act_keys(tmp_path / "act-keys"),
         DSR_API_PORT=port,
         TEMPORAL_ADDRESS=time_skipping_env.client.service_client.config.target_host,
         DSR_DATA_DIR=str(tmp_path),

@@ -23,6 +23,7 @@ VARIABLES = [
     "DSR_METRICS_HOST",
     "DSR_TRACING",
     "DSR_OWNER_DATABASE_URL",
+    "DSR_API_DATABASE_URL",
     "DSR_CHECKPOINT_KEY",
     "DSR_WITNESS_DIR",
     "DSR_CHECKPOINT_EVERY",
@@ -274,3 +275,16 @@ def test_an_owner_url_needs_the_runtime_url(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("DATABASE_URL", "postgresql://dsr_runtime@db/dsr")
     monkeypatch.setenv("DSR_OWNER_DATABASE_URL", "postgresql://dsr_owner@db/dsr")
     assert load_settings().database.owner_url == "postgresql://dsr_owner@db/dsr"
+
+
+def test_the_api_has_a_database_url_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The API's role (issue 21): read alone, as the standalone API holds it without the
+    worker's DATABASE_URL."""
+    assert load_settings().database.api_url is None
+    assert "must be a postgresql:// URL" in refusal(
+        monkeypatch, "DSR_API_DATABASE_URL", "mysql://dsr_api@db/dsr"
+    )
+    monkeypatch.setenv("DSR_API_DATABASE_URL", "postgresql://dsr_api@db/dsr")
+    settings = load_settings()
+    assert settings.database.api_url == "postgresql://dsr_api@db/dsr"
+    assert settings.database.url is None

@@ -1,9 +1,10 @@
 """The production topology in docker-compose.yml, checked without a Docker engine: the
-services exist, and the worker's and migrate's variables are the ones runtime/settings/
-reads, with values that point at the services compose actually runs. Only the one-shot
-migrate service holds the schema owner's URL; the long-running worker serves as the
-runtime role alone. No secret has a default: the tests supply what compose would refuse
-to start without."""
+services exist, and the worker's, the API's and migrate's variables are the ones
+runtime/settings/ reads, with values that point at the services compose actually runs.
+Only the one-shot migrate service holds the schema owner's URL; the long-running worker
+serves as the worker's role alone, the API as the API's. The act signing key is the API's
+secret alone: the worker's container never mounts it (issue 21). No secret has a default:
+the tests supply what compose would refuse to start without."""
 
 from __future__ import annotations
 
@@ -18,16 +19,19 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-import starter
+from interfaces.admin.main import main as dsr_admin
 from runtime.settings import Settings, load_settings
-from store.privileges import OWNER_ROLE, RUNTIME_ROLE
+from store.privileges import API_ROLE, OWNER_ROLE, WORKER_ROLE
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 
 ROLES_SCRIPT = ROOT / "deploy" / "postgres" / "10-dsr-roles.sh"
 
-SERVICES = {"temporal", "temporal-ui", "temporal-db", "app-db", "migrate", "worker"}
+SERVICES = {"temporal", "temporal-ui", "temporal-db", "app-db", "migrate", "worker", "api"}
+# The act keys' variables (runtime/act_keys.py, the signer's branch of issue 21): read by
+# the settings once that is merged; until then the only ones the model may not know.
+ACT_KEY_VARIABLES = {"DSR_ACT_SIGNING_KEY", "DSR_ACT_PUBLIC_KEYS"}
 # Without these two the worker starts the embedded dev server and PostgreSQL instead.
 REQUIRED_FOR_EXTERNAL = {"TEMPORAL_ADDRESS", "DATABASE_URL"}
 
@@ -43,9 +47,12 @@ REQUIRED = {
     "TEMPORAL_DB_PASSWORD": "temporal-Secret.1",
     "DSR_DB_SUPERUSER_PASSWORD": "superuser-Secret.2",
     "DSR_OWNER_DB_PASSWORD": "owner-Secret.3",
-    "DSR_RUNTIME_DB_PASSWORD": "runtime-Secret.4",
+    "DSR_WORKER_DB_PASSWORD": "worker-Secret.4",
+    "DSR_API_DB_PASSWORD": "api-Secret.5",
     "DSR_CHECKPOINT_KEY_FILE": "/etc/dsr/checkpoint.pem",
     "DSR_KEY_ENCRYPTION_KEY_FILE": "/etc/dsr/key-encryption.key",
+    "DSR_ACT_SIGNING_KEY_FILE": "/etc/dsr/act-signing.pem",
+    "DSR_ACT_PUBLIC_KEYS_DIR": "/etc/dsr/act-public",
 }
 
 
@@ -311,12 +318,15 @@ def test_no_password_has_a_default_value() -> None:
                 )
 
 
-@pytest.mark.parametrize("name", ["worker", "migrate"])
+@pytest.mark.parametrize("name", ["worker", "migrate", "api"])
 def test_sets_only_variables_the_settings_model_reads(environ: dict[str, str], name: str) -> None:
     env = _environment(_service(name, environ))
-    unknown = set(env) - _settings_variables()
+    unknown = set(env) - _settings_variables() - ACT_KEY_VARIABLES
     assert not unknown, f"{name} sets variables Settings does not read: {sorted(unknown)}"
-    assert set(env) >= REQUIRED_FOR_EXTERNAL
+    external = (
+        {"TEMPORAL_ADDRESS", "DSR_API_DATABASE_URL"} if name == "api" else REQUIRED_FOR_EXTERNAL
+    )
+    assert set(env) >= external
 
 
 def test_worker_environment_selects_the_external_servers(
@@ -353,7 +363,11 @@ def test_temporal_address_is_the_temporal_service(environ: dict[str, str]) -> No
     "override",
     [
         {},
-        {"DSR_RUNTIME_DB_PASSWORD": "an0ther-Secret", "DSR_OWNER_DB_PASSWORD": "y3t~another"},
+        {
+            "DSR_WORKER_DB_PASSWORD": "an0ther-Secret",
+            "DSR_OWNER_DB_PASSWORD": "y3t~another",
+            "DSR_API_DB_PASSWORD": "and.0ne-more",
+        },
     ],
 )
 def test_database_urls_are_the_split_roles_on_app_db(
@@ -363,11 +377,13 @@ def test_database_urls_are_the_split_roles_on_app_db(
     app_db = _environment(_service("app-db", environ))
     worker = _environment(_service("worker", environ))
     migrate = _environment(_service("migrate", environ))
+    api = _environment(_service("api", environ))
     runtime = urlsplit(worker["DATABASE_URL"])
     owner = urlsplit(migrate["DSR_OWNER_DATABASE_URL"])
-    # migrate grants the very role the worker then logs in as.
+    api_url = urlsplit(api["DSR_API_DATABASE_URL"])
+    # migrate grants the very role the worker then logs in as, and the API's by its name.
     assert migrate["DATABASE_URL"] == worker["DATABASE_URL"]
-    for url in (runtime, owner):
+    for url in (runtime, owner, api_url):
         assert url.scheme == "postgresql"
         assert url.hostname == "app-db"
         assert url.port == 5432
@@ -375,13 +391,18 @@ def test_database_urls_are_the_split_roles_on_app_db(
         # The superuser only bootstraps the roles.
         assert url.username != app_db["POSTGRES_USER"]
         assert url.password != app_db["POSTGRES_PASSWORD"]
-    assert runtime.username == RUNTIME_ROLE
+    assert runtime.username == WORKER_ROLE
     assert owner.username == OWNER_ROLE
-    assert runtime.password == environ["DSR_RUNTIME_DB_PASSWORD"]
+    assert api_url.username == API_ROLE
+    assert runtime.password == environ["DSR_WORKER_DB_PASSWORD"]
     assert owner.password == environ["DSR_OWNER_DB_PASSWORD"]
-    # The init script gives the roles the very passwords the worker logs in with.
-    assert app_db["DSR_RUNTIME_DB_PASSWORD"] == runtime.password
+    assert api_url.password == environ["DSR_API_DB_PASSWORD"]
+    # The init script gives the roles the very passwords the services log in with.
+    assert app_db["DSR_WORKER_DB_PASSWORD"] == runtime.password
     assert app_db["DSR_OWNER_DB_PASSWORD"] == owner.password
+    assert app_db["DSR_API_DB_PASSWORD"] == api_url.password
+    # Neither long-running service holds another's database URL.
+    assert "DSR_API_DATABASE_URL" not in worker and "DATABASE_URL" not in api
 
 
 def test_app_db_creates_the_roles_at_init(environ: dict[str, str]) -> None:
@@ -397,9 +418,10 @@ def test_app_db_creates_the_roles_at_init(environ: dict[str, str]) -> None:
     assert ROLES_SCRIPT.stat().st_mode & stat.S_IXUSR
     script = ROLES_SCRIPT.read_text(encoding="utf-8")
     assert f"-v owner={OWNER_ROLE} " in script
-    assert f"-v runtime={RUNTIME_ROLE} " in script
+    assert f"-v worker={WORKER_ROLE} " in script
+    assert f"-v api={API_ROLE} " in script
     read = set(re.findall(r"\bDSR_[A-Z_]+_PASSWORD\b", script))
-    assert read == {"DSR_OWNER_DB_PASSWORD", "DSR_RUNTIME_DB_PASSWORD"}
+    assert read == {"DSR_OWNER_DB_PASSWORD", "DSR_WORKER_DB_PASSWORD", "DSR_API_DB_PASSWORD"}
     assert read <= set(_environment(app_db)), "app-db does not pass the script its passwords"
 
 
@@ -411,21 +433,21 @@ def test_roles_script_holds_no_password_and_quotes_what_it_is_given() -> None:
     sql = script.partition("<<'SQL'")[2]
     assert "$" not in sql
     passwords = re.findall(r"\bPASSWORD\s+(\S+)", sql)
-    assert passwords == [":'owner_password';", ":'runtime_password';"], (
+    assert passwords == [":'owner_password';", ":'worker_password';", ":'api_password';"], (
         "a password reaches the SQL other than as a quoted psql variable"
     )
-    for role in ("owner", "runtime"):
+    for role in ("owner", "worker", "api"):
         assert re.search(
             rf'ALTER ROLE :"{role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE '
             r"NOREPLICATION NOBYPASSRLS\b",
             sql,
         ), f"{role} may keep powers"
     assert 'GRANT USAGE, CREATE ON SCHEMA public TO :"owner";' in sql
-    assert 'GRANT USAGE ON SCHEMA public TO :"runtime";' in sql
-    # Nobody else may create in the schema, so the worker, as the runtime role, takes
+    assert 'GRANT USAGE ON SCHEMA public TO :"worker", :"api";' in sql
+    # Nobody else may create in the schema, so the worker, as its role, takes
     # prepare_store's check-only path and cannot migrate.
     assert "REVOKE CREATE ON SCHEMA public FROM PUBLIC;" in sql
-    assert not re.search(r'GRANT[^;]*\bCREATE\b[^;]*TO :"runtime"', sql)
+    assert not re.search(r'GRANT[^;]*\bCREATE\b[^;]*TO :"(worker|api)"', sql)
 
 
 def test_app_db_keeps_its_data_in_a_volume(environ: dict[str, str]) -> None:
@@ -606,6 +628,69 @@ def test_worker_holds_no_owner_credentials(environ: dict[str, str]) -> None:
     )
 
 
+def test_only_the_api_mounts_the_act_signing_key(environ: dict[str, str]) -> None:
+    """Issue 21: the API signs; the worker verifies with the public keys alone. Its
+    container never mounts the private key, by secret or by volume."""
+    compose = _compose(environ)
+    services = compose["services"]
+    assert compose["secrets"]["act_signing_key"] == {"file": environ["DSR_ACT_SIGNING_KEY_FILE"]}
+    assert compose["secrets"]["act_public_keys"] == {"file": environ["DSR_ACT_PUBLIC_KEYS_DIR"]}
+    holders = {
+        name
+        for name, service in services.items()
+        if "act_signing_key" in _secrets(service).values()
+    }
+    assert holders == {"api"}
+    api, worker = _environment(services["api"]), _environment(services["worker"])
+    assert _secrets(services["api"])[api["DSR_ACT_SIGNING_KEY"]] == "act_signing_key"
+    assert _secrets(services["worker"])[worker["DSR_ACT_PUBLIC_KEYS"]] == "act_public_keys"
+    assert "DSR_ACT_SIGNING_KEY" not in worker and "DSR_ACT_PUBLIC_KEYS" not in api
+    signing = environ["DSR_ACT_SIGNING_KEY_FILE"]
+    for name, service in services.items():
+        if name != "api":
+            assert not any(
+                source == signing or _nested(signing, source)
+                for source in _mounts(service).values()
+                if source.startswith("/")
+            ), f"{name} mounts the act signing key"
+    # The host's key folder is not a build context either: nothing bakes it into an image.
+    assert not (ROOT / "secrets").exists()
+
+
+def test_the_api_and_the_worker_are_separate_services(environ: dict[str, str]) -> None:
+    compose = _compose(environ)
+    api, worker = compose["services"]["api"], compose["services"]["worker"]
+    assert api["command"] == ["python", "-m", "interfaces.api"]
+    assert api["build"] == worker["build"] and api["image"] == worker["image"]
+    # The worker serves no API of its own: the API's role and key stay out of it.
+    assert _environment(worker)["DSR_API_PORT"] == "0"
+    port = int(_environment(api)["DSR_API_PORT"])
+    assert _published(api) == [("127.0.0.1", port, port)]
+    assert _depends_on(api).get("migrate") == "service_completed_successfully"
+    # The API seals what intake takes in: the same keyring and key-encryption key.
+    env, worker_env = _environment(api), _environment(worker)
+    assert env["DSR_KEYRING_DIR"] == worker_env["DSR_KEYRING_DIR"]
+    assert _mounts(api)[env["DSR_KEYRING_DIR"]] == _mounts(worker)[worker_env["DSR_KEYRING_DIR"]]
+    assert "key_encryption_key" in _secrets(api).values()
+    # Its own data folder: the worker's (maildrop, checkpoint state) is not the API's.
+    assert _mounts(api)[env["DSR_DATA_DIR"]] != _mounts(worker)[worker_env["DSR_DATA_DIR"]]
+    assert "checkpoint_key" not in _secrets(api).values()
+
+
+def test_settings_accept_the_api_environment(
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str]
+) -> None:
+    env = {
+        k: v
+        for k, v in _environment(_service("api", environ)).items()
+        if k not in ACT_KEY_VARIABLES
+    }
+    settings = _load(monkeypatch, env)
+    assert settings.database.api_url == env["DSR_API_DATABASE_URL"]
+    assert settings.database.url is None and settings.database.owner_url is None
+    assert settings.temporal.address == env["TEMPORAL_ADDRESS"]
+
+
 def test_only_migrate_and_app_db_see_the_owner_password(environ: dict[str, str]) -> None:
     owner_password = environ["DSR_OWNER_DB_PASSWORD"]
     holders = {
@@ -622,8 +707,10 @@ def test_migrate_runs_setup_once_from_the_worker_image(environ: dict[str, str]) 
     migrate, worker = compose["services"]["migrate"], compose["services"]["worker"]
     assert migrate["build"] == worker["build"] and migrate["image"] == worker["image"]
     command = migrate["command"]
-    assert command[:2] == ["python", "starter.py"]
-    assert starter.parser().parse_args(command[2:]).command == "setup"
+    assert command == ["dsr-admin", "setup", "--no-keys"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"]["dsr-admin"] == "interfaces.admin.main:cli"
+    assert dsr_admin([*command[1:], "--help"]) == 0
     # One-shot: a restart policy would run it again and again, and the worker, waiting
     # for it to complete, would never start.
     assert migrate["restart"] == "no"
@@ -647,7 +734,7 @@ def test_worker_starts_only_after_migrate_succeeded(environ: dict[str, str]) -> 
     "override",
     [
         {},
-        {"DSR_RUNTIME_DB_PASSWORD": "an0ther-Secret", "DSR_OWNER_DB_PASSWORD": "y3t~another"},
+        {"DSR_WORKER_DB_PASSWORD": "an0ther-Secret", "DSR_OWNER_DB_PASSWORD": "y3t~another"},
     ],
 )
 def test_migrate_holds_both_roles_urls_on_app_db(
@@ -657,7 +744,7 @@ def test_migrate_holds_both_roles_urls_on_app_db(
     app_db = _environment(_service("app-db", environ))
     migrate = _environment(_service("migrate", environ))
     expected = {
-        "DATABASE_URL": (RUNTIME_ROLE, environ["DSR_RUNTIME_DB_PASSWORD"]),
+        "DATABASE_URL": (WORKER_ROLE, environ["DSR_WORKER_DB_PASSWORD"]),
         "DSR_OWNER_DATABASE_URL": (OWNER_ROLE, environ["DSR_OWNER_DB_PASSWORD"]),
     }
     for name, (user, password) in expected.items():

@@ -95,16 +95,21 @@ async def test_inquiry_from_the_command_line_survives_a_restart(
     assert service.leftovers() == []
 
     await service.start()
-    # `dsr setup` on servers that already exist (here, the ones `make run` started).
+    # `dsr-admin setup` on servers that already exist (here, the ones `make run` started),
+    # as the production path has it: the worker's role and the schema's owner.
+    superuser = running_embedded_postgres(service.data_dir) or ""
     existing = {
         "TEMPORAL_ADDRESS": f"127.0.0.1:{service.temporal_port}",
-        "DATABASE_URL": running_embedded_postgres(service.data_dir) or "",
+        "DATABASE_URL": with_user(superuser, "dsr_worker"),
+        "DSR_OWNER_DATABASE_URL": with_user(superuser, "dsr_owner"),
     }
-    setup = service.dsr("setup", env=existing)
+    setup = service.dsr_admin("setup", env=existing)
     assert setup.returncode == 0, setup.stderr
-    assert "migrations applied: none; search attributes added: none" in setup.stdout
+    assert "migrations applied: none" in setup.stdout
+    assert "worker's role: dsr_worker; API's role: dsr_api" in setup.stdout
+    assert "search attributes added: none" in setup.stdout
     assert "retention of closed workflows: 30d" in setup.stdout
-    assert "set TEMPORAL_ADDRESS" in service.dsr("setup").stderr
+    assert "set TEMPORAL_ADDRESS" in service.dsr_admin("setup").stderr
     status = service.dsr("--output", "json", "status", request_id)
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["outcome"] == "answered"
@@ -261,7 +266,7 @@ async def test_a_worker_killed_outright_leaves_nothing_behind_after_the_next_run
     assert service.leftovers() == []
 
 
-async def test_the_embedded_service_runs_as_its_runtime_role_and_signs_the_log(
+async def test_the_embedded_service_runs_as_its_roles_and_signs_the_log(
     service: Service, unique: str
 ) -> None:
     """`make run` splits the roles itself, signs a checkpoint at each close into the
@@ -300,8 +305,19 @@ async def test_the_embedded_service_runs_as_its_runtime_role_and_signs_the_log(
 
     superuser = running_embedded_postgres(service.data_dir)
     assert superuser is not None
-    runtime = await asyncpg.connect(with_user(superuser, "dsr_runtime"))
+    runtime = await asyncpg.connect(with_user(superuser, "dsr_worker"))
+    api = await asyncpg.connect(with_user(superuser, "dsr_api"))
     try:
+        # The API's role: no event appended, no key marked destroyed, no account written.
+        for statement in (
+            "INSERT INTO request_events SELECT * FROM request_events LIMIT 1",
+            "UPDATE subject_keys SET destroyed_at = now()",
+            "UPDATE accounts SET roles = '{admin}'",
+        ):
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await api.execute(statement)
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await runtime.execute("UPDATE accounts SET roles = '{admin}'")
         assert not await runtime.fetchval(
             "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
         )
@@ -313,4 +329,6 @@ async def test_the_embedded_service_runs_as_its_runtime_role_and_signs_the_log(
         assert owner == "dsr_owner"
     finally:
         await runtime.close()
+        await api.close()
     assert "can change the evidence" not in service.log_path.read_text()
+    assert "can do more than the API needs" not in service.log_path.read_text()

@@ -31,17 +31,20 @@ time_skipping_env = own_time_skipping_env("package")
 async def center(
     time_skipping_env: WorkflowEnvironment,
     pool: asyncpg.Pool,
+    api_pool: asyncpg.Pool,
     owner_pool: asyncpg.Pool,
     unique: str,
     tmp_path: Path,
 ) -> AsyncIterator[Center]:
+    """The privacy center on the API's database role alone (issue 21); its worker, and the
+    test's own look-ups, on the suite's pool."""
     task_queue = f"dsr-pc-{unique}"
     worker = new_worker(
         time_skipping_env.client, pool, task_queue, tmp_path, accounts_pool=owner_pool
     )
     settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_TASK_QUEUE=task_queue)
     app = FastAPI()
-    app.state.services = Services(time_skipping_env.client, pool, settings, TEST_ACT_SIGNER)
+    app.state.services = Services(time_skipping_env.client, api_pool, settings, TEST_ACT_SIGNER)
     app.include_router(router)
     transport = httpx.ASGITransport(app=app)
     began = await pool.fetchval("SELECT now()")

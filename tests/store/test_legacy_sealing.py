@@ -168,7 +168,7 @@ async def test_a_database_from_before_sealing_is_sealed_once(
     unique: str,
     stray_notice: bool,
 ) -> None:
-    """As the worker does it: the runtime role's pool, after `dsr setup` migrated."""
+    """As the worker does it: the runtime role's pool, after `dsr-admin setup` migrated."""
     roles, owner = before_sealing
     sid, other = f"old-{unique}", f"old-other-{unique}"
     made = await _plain_store(owner, sid, other, stray_notice=stray_notice)

@@ -16,7 +16,7 @@ import asyncpg
 from domain.chain import GENESIS_HASH, canonical_encoding, link_hash
 from domain.event_log import LOG_GENESIS, log_link
 from store.keyring import DirectoryKeyring
-from store.privileges import ensure_roles, prepare_store, with_database, with_user
+from store.privileges import ensure_roles, prepare_store, user_of, with_database, with_user
 from store.sealing import Vault
 
 # The suite's key-encryption key: random for each run, never written to the repository.
@@ -59,39 +59,75 @@ async def scratch_database(server_url: str, prefix: str) -> AsyncIterator[str]:
 
 @dataclass(frozen=True)
 class Roles:
-    """A scratch database as its three kinds of user: the service's runtime role, the
-    schema's owner, and a superuser (an attacker, or a test arranging what the runtime role
-    may not)."""
+    """A scratch database as its kinds of user: the worker's role, the API's role, the
+    schema's owner, a superuser (an attacker, or a test arranging what no role of the
+    service may do), and `runtime`, a member of both the worker's and the API's roles: the
+    one pool most tests give both the worker and the API they run in one process."""
 
     runtime_url: str
     owner_url: str
     superuser_url: str
+    worker_url: str
+    api_url: str
+
+    @property
+    def api_role(self) -> str:
+        return _user(self.api_url)
+
+    @property
+    def worker_role(self) -> str:
+        return _user(self.worker_url)
+
+
+def _user(url: str) -> str:
+    user = user_of(url)
+    assert user is not None
+    return user
 
 
 @contextlib.asynccontextmanager
 async def database_with_roles(
     server_url: str, prefix: str, *, migrated: bool = True
 ) -> AsyncIterator[Roles]:
-    """A new database set up as the service sets up its own: an owner and a runtime role of
-    its own (the server may be shared; both dropped afterwards), and unless `migrated` is
-    false, the migrations applied as the owner and the runtime role's grants."""
+    """A new database set up as the service sets up its own: an owner, a worker's and an
+    API's role of its own (the server may be shared; all dropped afterwards), and unless
+    `migrated` is false, the migrations applied as the owner and the roles' grants."""
     suffix = uuid.uuid4().hex[:10]
-    owner, runtime = f"dsr_owner_{suffix}", f"dsr_runtime_{suffix}"
+    owner, worker, api = f"dsr_owner_{suffix}", f"dsr_worker_{suffix}", f"dsr_api_{suffix}"
+    runtime = f"dsr_both_{suffix}"
     try:
         async with scratch_database(server_url, prefix) as url:
-            await ensure_roles(url, owner=owner, runtime=runtime)
+            await ensure_roles(url, owner=owner, worker=worker, api=api, retire=None)
+            admin = await asyncpg.connect(url)
+            try:
+                await admin.execute(f'CREATE ROLE "{runtime}" LOGIN IN ROLE "{worker}", "{api}"')
+            finally:
+                await admin.close()
             roles = Roles(
                 runtime_url=with_user(url, runtime),
                 owner_url=with_user(url, owner),
                 superuser_url=url,
+                worker_url=with_user(url, worker),
+                api_url=with_user(url, api),
             )
             if migrated:
-                await prepare_store(roles.runtime_url, roles.owner_url)
+                await prepare_store(roles.worker_url, roles.owner_url, api=api)
+                # The suite's one pool also makes the accounts a test acts as, as it goes
+                # (tests.support.temporal.actors_standing): that, and only for this
+                # test-only role, writes accounts directly. The worker's and the API's
+                # roles never may (tests/store/test_role_split.py).
+                owner_connection = await asyncpg.connect(roles.owner_url)
+                try:
+                    await owner_connection.execute(
+                        f'GRANT INSERT, UPDATE ON accounts TO "{runtime}"'
+                    )
+                finally:
+                    await owner_connection.close()
             yield roles
     finally:
         admin = await asyncpg.connect(server_url)
         try:
-            for role in (runtime, owner):
+            for role in (runtime, worker, api, owner):
                 await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
         finally:
             await admin.close()

@@ -111,6 +111,19 @@ class Service:
             timeout=60,
         )
 
+    def dsr_admin(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """`dsr-admin ARGS`, where the worker runs (interfaces/admin/main.py)."""
+        return subprocess.run(
+            [sys.executable, "-m", "interfaces.admin.main", *args],
+            cwd=ROOT,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
     def submit_answered_inquiry(self, request_id: str, subject_id: str) -> Path:
         """`dsr submit` an inquiry from a file, then `dsr respond` to it; both must succeed.
         Returns the file submitted."""

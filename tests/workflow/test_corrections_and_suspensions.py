@@ -73,7 +73,7 @@ async def test_art7_operators_see_current_and_requested_values_then_only_real_ch
 
 
 async def test_art7_a_correction_that_changes_nothing_cannot_be_called_made(
-    rig: Rig, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, owner_pool: asyncpg.Pool, unique: str
 ) -> None:
     request = await (
         Scenario(rig, "cor-noop")
@@ -140,7 +140,7 @@ async def test_art8_p3_notice_names_the_items_acted_on_and_the_rest_left_alone(
 
 
 async def test_art8_p1_p2_nothing_found_allows_only_a_refusal_and_never_widens_scope(
-    rig: Rig, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, owner_pool: asyncpg.Pool, unique: str
 ) -> None:
     """Art 8 ¶2: suspension "based on the results of the investigation": with nothing in
     breach, erasing is refused (it once fell back to all the person's data)."""
@@ -247,7 +247,7 @@ async def test_art8_p4_confirmed_grounds_cannot_be_refused_alternative_measures_
 
 
 async def test_old7_art8_p4_a_measure_taken_outside_waits_for_its_takers_confirmation(
-    rig: Rig, pool: asyncpg.Pool, unique: str
+    rig: Rig, pool: asyncpg.Pool, owner_pool: asyncpg.Pool, unique: str
 ) -> None:
     """Old item 7 (Art 8 ¶4): "this alternative measure shall be taken", and nothing checked
     it was. A measure the service cannot apply names the account responsible for taking it;
@@ -276,7 +276,7 @@ async def test_old7_art8_p4_a_measure_taken_outside_waits_for_its_takers_confirm
         await acts.decide(
             request.id, "alternative_measures", actor("op-1"), measure_confirmer=taker, **decide
         )
-    await Accounts(pool).create(taker, (Role.SYSTEM_OWNER,), "test")
+    await Accounts(owner_pool).create(taker, (Role.SYSTEM_OWNER,), "test")
     await acts.decide(
         request.id, "alternative_measures", actor("op-1"), measure_confirmer=taker, **decide
     )

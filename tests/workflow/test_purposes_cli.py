@@ -155,6 +155,7 @@ async def test_bad_input_or_another_role_is_refused_before_anything_starts(
 
 async def test_a_change_no_worker_has_taken_yet_is_said_to_run(
     pool: asyncpg.Pool,
+    owner_pool: asyncpg.Pool,
     unique: str,
     time_skipping_env: WorkflowEnvironment,
     tmp_path: Path,

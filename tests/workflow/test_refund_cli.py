@@ -18,14 +18,19 @@ from tests.support.privacy_center import Center
 
 
 async def test_n7_dsr_record_refund(
-    dsr: Any, pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    dsr: Any,
+    pool: asyncpg.Pool,
+    owner_pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """N7: the cashier's command prints the refund recorded and the person's e-mail (in
     Japanese, their language) is in the maildrop; an operator is refused (exit 2), and so
     is the same refund recorded twice."""
     address = f"cli-{unique}@example.jp"
     request_id, invoice_id = await late_fee_request(pool, unique, email=address, language="ja")
-    accounts = Accounts(pool)
+    accounts = Accounts(owner_pool)
     cashier = await accounts.create(f"cash-{unique}", (Role.CASHIER,), "test")
     operator = await accounts.create(f"op-{unique}", (Role.OPERATOR,), "test")
     argv = ("record-refund", request_id, "--invoice", invoice_id)

@@ -17,7 +17,12 @@ from tests.support.privacy_center import Center
 
 
 async def test_c4_dsr_reissue_disclosure_link(
-    dsr: Any, pool: asyncpg.Pool, unique: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    dsr: Any,
+    pool: asyncpg.Pool,
+    owner_pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """C4: the operator's command prints the new link's last day; the person's e-mail is in
     the maildrop; an auditor is refused (exit 2) and so is an unknown request."""
@@ -27,7 +32,7 @@ async def test_c4_dsr_reissue_disclosure_link(
         f"cli-{unique}@example.jp",
         [{"category": "contact", "field": "phone", "value": "090-2222-3333"}],
     )
-    accounts = Accounts(pool)
+    accounts = Accounts(owner_pool)
     operator = await accounts.create(f"op-{unique}", (Role.OPERATOR,), "test")
     auditor = await accounts.create(f"aud-{unique}", (Role.AUDITOR,), "test")
 

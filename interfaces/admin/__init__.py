@@ -1,0 +1,1 @@
+"""`dsr-admin`: administration beside the servers (interfaces/admin/main.py)."""
