@@ -575,7 +575,7 @@ async def _check_through_the_api(
         == 1
     )
     code, _, err = await dsr("dsr_not-a-token", "provisions", "check")
-    assert code == 2 and "signs no one in" in err
+    assert code == 2 and "does not sign in" in err
 
     await InventoryStore(fresh).load(
         parse_inventory(
