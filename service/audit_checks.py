@@ -2,8 +2,8 @@
 projection, every register stream's chain, and the event log against trusted checkpoints
 and exported histories.
 
-The checkpoints are trusted either with the service's own checkpoint key (the public half
-of DSR_CHECKPOINT_KEY) and its witness folder, or, when an auditor pinned a key, by the
+The checkpoints are trusted either with the service's pinned public checkpoint key
+(DSR_CHECKPOINT_PUBLIC_KEY; never the private key) and its witness folder, or, when an auditor pinned a key, by the
 auditor's `dsr` on its own machine (audit/trust.py): then only the checkpoints it trusts
 are sent, and the service never decides which signatures are good.
 """
@@ -60,11 +60,12 @@ class StoreAudit:
 
 
 def service_keys(key_file: Path) -> list[Ed25519PublicKey]:
-    """The public half of the service's own checkpoint key."""
+    """The service's pinned public checkpoint key (DSR_CHECKPOINT_PUBLIC_KEY, or the
+    `.pub.pem` beside the private key's file): never the private key itself (N6)."""
     if not key_file.exists():
         raise Refused(
-            f"no checkpoint key to verify with: the service's {key_file} does not exist; "
-            "give the key you pinned with --public-key FILE"
+            f"no public checkpoint key to verify with: the service's {key_file} does not "
+            "exist (DSR_CHECKPOINT_PUBLIC_KEY); give the key you pinned with --public-key FILE"
         )
     try:
         return [load_public_key(key_file)]
