@@ -209,8 +209,7 @@ def checkpoint_signer(settings: Settings) -> CheckpointSigner:
         write_public_key(public, key.public_key())  # what verification reads, if missing
     except OSError as error:
         log.warning(
-            "cannot write the checkpoint key's public half; give the API "
-            "DSR_CHECKPOINT_PUBLIC_KEY",
+            "cannot write the checkpoint key's public half; give the API DSR_CHECKPOINT_PUBLIC_KEY",
             file=str(public),
             error=error.strerror,
         )

@@ -34,8 +34,7 @@ class LogNotExtended(Exception):
 
     def __init__(self, alarm: LogAlarm, *, raised_now: bool) -> None:
         super().__init__(
-            alarm.describe()
-            + "; nothing is signed until an operator acknowledges it "
+            alarm.describe() + "; nothing is signed until an operator acknowledges it "
             "(`dsr-admin audit acknowledge-alarm`)"
         )
         self.alarm = alarm

@@ -3,9 +3,9 @@ projection, every register stream's chain, and the event log against trusted che
 and exported histories.
 
 The checkpoints are trusted either with the service's pinned public checkpoint key
-(DSR_CHECKPOINT_PUBLIC_KEY; never the private key) and its witness folder, or, when an auditor pinned a key, by the
-auditor's `dsr` on its own machine (audit/trust.py): then only the checkpoints it trusts
-are sent, and the service never decides which signatures are good.
+(DSR_CHECKPOINT_PUBLIC_KEY; never the private key) and its witness folder, or, when an
+auditor pinned a key, by the auditor's `dsr` on its own machine (audit/trust.py): then only
+the checkpoints it trusts are sent, and the service never decides which signatures are good.
 """
 
 from __future__ import annotations

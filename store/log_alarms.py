@@ -48,9 +48,7 @@ def _alarm(row: asyncpg.Record) -> LogAlarm:
 
 async def open_alarms(connection: Connection | asyncpg.Pool) -> list[LogAlarm]:
     """The alarms no operator has acknowledged, oldest first."""
-    rows = await connection.fetch(
-        _SELECT + " WHERE k.alarm_id IS NULL ORDER BY a.alarm_id"
-    )
+    rows = await connection.fetch(_SELECT + " WHERE k.alarm_id IS NULL ORDER BY a.alarm_id")
     return [_alarm(row) for row in rows]
 
 

@@ -52,7 +52,9 @@ async def _closed_request(store: Guarded, unique: str) -> tuple[str, datetime]:
     await store.events.append(
         _now_event(request_id, EventType.RECEIVED, closed_at - timedelta(minutes=5))
     )
-    await store.events.append(_now_event(request_id, EventType.CLOSED, closed_at, outcome="answered"))
+    await store.events.append(
+        _now_event(request_id, EventType.CLOSED, closed_at, outcome="answered")
+    )
     return request_id, closed_at
 
 
