@@ -28,6 +28,7 @@ from domain.event_log import Checkpoint
 from domain.registers import logged_name
 from service.requests import Refused
 from store.events import EventStore
+from store.log_alarms import open_alarms
 from store.registers import streams as register_streams
 from store.registers import verify_stream
 from store.request_lookups import request_ids as every_request
@@ -115,4 +116,11 @@ async def verify_store(
             pool, audit, checkpoints, histories, whole=whole, witness_folder=str(witness.folder)
         )
         result.log = audit
+    if whole and result.log is not None:
+        # The signer stopped (N6): the log no longer extends what it signed last.
+        result.log.problems += [
+            f"the checkpoint signer's {alarm.describe()}; it is open, and nothing is signed "
+            "until an operator acknowledges it (`dsr-admin audit acknowledge-alarm`)"
+            for alarm in await open_alarms(pool)
+        ]
     return result

@@ -98,7 +98,9 @@ async def _delete_request(store: Store, request_id: str) -> None:
     await relog(store.superuser)
 
 
-async def test_a_shrunken_log_is_not_signed_and_an_alarm_is_recorded(store: Store) -> None:
+async def test_a_shrunken_log_is_not_signed_and_an_alarm_is_recorded(
+    store: Store, verify: Any
+) -> None:
     """N6: sign, delete a request's rows as a superuser, run the checkpoint: nothing is
     signed, an alarm with the sizes and heads is recorded, and nothing is signed after it
     (the schedule's run, a request's close, a restarted worker) until an operator
@@ -134,6 +136,9 @@ async def test_a_shrunken_log_is_not_signed_and_an_alarm_is_recorded(store: Stor
         )
     assert sorted(store.witness.folder.glob("*.json")) == files
     assert len(await open_alarms(store.worker)) == 1  # one alarm, not one per refusal
+    code, out, _ = await verify()
+    assert code == 3 and f"the checkpoint signer's alarm {alarm.alarm_id}" in out, out
+    assert "the log has 7 entries, fewer than the 14 signed" in out
 
     # Only the owner acknowledges; then the signer signs again, from the alarm's log.
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
