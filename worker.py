@@ -40,7 +40,7 @@ from activities.purpose_changes import PurposeChangeActivities
 from activities.request_activities import RequestActivities
 from activities.retention import PersonalDataRetention
 from audit.checkpoints import CheckpointSigner
-from audit.signing import KeyProblem, key_id, load_private_key, public_pem
+from audit.signing import KeyProblem, key_id, load_private_key, public_pem, write_public_key
 from audit.witness import DirectoryWitness
 from connectors.datamap_file import InvalidDataMap
 from domain.authority import DEFAULT_ACT_WINDOW, ActSigner
@@ -236,6 +236,15 @@ def checkpoint_signer(settings: Settings) -> CheckpointSigner:
     )
     witness = DirectoryWitness(settings.witness_folder())
     witness.publish_key(public_pem(key.public_key()), key_id(key.public_key()))
+    public = settings.checkpoint_public_key_file()
+    try:
+        write_public_key(public, key.public_key())  # what verification reads, if missing
+    except OSError as error:
+        log.warning(
+            "cannot write the checkpoint key's public half; give the API DSR_CHECKPOINT_PUBLIC_KEY",
+            file=str(public),
+            error=error.strerror,
+        )
     return CheckpointSigner(key, witness)
 
 

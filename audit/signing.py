@@ -37,9 +37,29 @@ def public_pem(public_key: Ed25519PublicKey) -> bytes:
     )
 
 
+def public_key_file_for(private: Path) -> Path:
+    """Where the public half of a private key file is kept beside it: `<name>.pub.pem`."""
+    return private.with_name(private.name.removesuffix(".pem") + ".pub.pem")
+
+
+def write_public_key(path: Path, public_key: Ed25519PublicKey) -> bool:
+    """Write the public key's PEM to `path` (0644) unless a file is there already; whether
+    it was written."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(public_pem(public_key))
+        file.flush()
+        os.fsync(file.fileno())
+    return True
+
+
 def load_private_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
     """The key in `path`; generated there (0600, its folder 0700) when missing and
-    `create` is true."""
+    `create` is true, with its public half beside it (`public_key_file_for`), which is
+    what verification reads."""
     if not path.exists():
         if not create:
             raise KeyProblem(f"{path}: no checkpoint key there (DSR_CHECKPOINT_KEY)")
@@ -55,6 +75,7 @@ def load_private_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
             file.write(pem)
             file.flush()
             os.fsync(file.fileno())
+        write_public_key(public_key_file_for(path), key.public_key())
         return key
     try:
         loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
@@ -66,18 +87,22 @@ def load_private_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
-    """An auditor's pinned public key (PEM), or the public half of a private key file."""
+    """A pinned public key (PEM). A private key file is refused, unread past its header:
+    verification never needs the signing key (issue 22, N6)."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise KeyProblem(f"{path}: {error.strerror}") from None
+    if b"PRIVATE KEY-----" in data:
+        raise KeyProblem(
+            f"{path} holds a private key: verify with the public key you pinned "
+            "(the worker writes it beside the private key, as <name>.pub.pem, and into "
+            "the witness folder)"
+        )
     try:
         key = serialization.load_pem_public_key(data)
-    except ValueError:
-        try:
-            key = serialization.load_pem_private_key(data, password=None).public_key()
-        except (ValueError, TypeError) as error:
-            raise KeyProblem(f"{path}: not a PEM public or private key ({error})") from None
+    except ValueError as error:
+        raise KeyProblem(f"{path}: not a PEM public key ({error})") from None
     if not isinstance(key, Ed25519PublicKey):
         raise KeyProblem(f"{path}: the checkpoint key must be Ed25519")
     return key

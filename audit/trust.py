@@ -101,4 +101,25 @@ def signed_checkpoints(
         ),
     )
     audit.witnessed, audit.from_histories = len(witnessed), len(recorded)
+    if witness is not None:
+        audit.problems += sequence_gaps(witnessed, recorded)
     return audit, witnessed + recorded
+
+
+def sequence_gaps(witnessed: Sequence[Checkpoint], recorded: Sequence[Checkpoint]) -> list[str]:
+    """The checkpoints the witness should hold and does not (N6): the signer numbers its
+    checkpoints 1, 2, ... (those signed before numbering have none), so a number missing
+    below the highest one, or a number a history holds that the witness lacks, is a
+    checkpoint removed from the witness."""
+    held = {c.sequence for c in witnessed if c.sequence is not None}
+    known = held | {c.sequence for c in recorded if c.sequence is not None}
+    if not known:
+        return []
+    missing = sorted(set(range(1, max(known) + 1)) - held)
+    if not missing:
+        return []
+    shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+    return [
+        f"the witness lacks {len(missing)} signed checkpoint(s) of its sequence (number "
+        f"{shown}): removed from the witness folder"
+    ]

@@ -24,9 +24,37 @@ class WitnessReading:
     unreadable: list[tuple[Path, str]]
 
 
+@dataclass(frozen=True)
+class WitnessTail:
+    """What the signer remembers from the witness: the checkpoint signed last (by its
+    signing time) and the highest sequence number given so far."""
+
+    last: SignedCheckpoint | None
+    sequence: int
+
+
 class DirectoryWitness:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._seen: dict[str, SignedCheckpoint | None] = {}  # file name -> its checkpoint
+
+    def tail(self) -> WitnessTail:
+        """The newest checkpoint and the highest sequence number in the folder; each file is
+        read once per process (the files are never rewritten), only new names after that.
+        Unreadable files count for nothing here (`dsr audit verify` reports them)."""
+        if self.folder.is_dir():
+            for path in self.folder.glob("*.json"):
+                if path.name not in self._seen:
+                    try:
+                        self._seen[path.name] = SignedCheckpoint.model_validate_json(
+                            path.read_bytes()
+                        )
+                    except (OSError, ValidationError):
+                        self._seen[path.name] = None
+        kept = [c for c in self._seen.values() if c is not None]
+        last = max(kept, key=lambda c: c.checkpoint.signed_at, default=None)
+        sequence = max((c.checkpoint.sequence or 0 for c in kept), default=0)
+        return WitnessTail(last, sequence)
 
     def write(self, signed: SignedCheckpoint) -> Path:
         checkpoint = signed.checkpoint

@@ -56,6 +56,9 @@ class Checkpoint(BaseModel):
     key_id: str
     reason: Literal["interval", "close", "manual"]
     closed_request: RequestMark | None = None
+    # The checkpoint's number in the witness's sequence (1, 2, ...; issue 22, N6): a number
+    # missing from the witness is a checkpoint removed. None: signed before numbering.
+    sequence: int | None = None
 
     def statement(self) -> bytes:
         """The exact bytes signed: canonical JSON under a tag naming the format."""
@@ -68,6 +71,8 @@ class Checkpoint(BaseModel):
             "reason": self.reason,
             "closed_request": self.closed_request.model_dump() if self.closed_request else None,
         }
+        if self.sequence is not None:  # checkpoints signed before numbering keep their bytes
+            document["sequence"] = self.sequence
         return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
     def describe(self) -> str:

@@ -8,6 +8,9 @@ Ours are:
   deadlines past its due time (the person's windows, identity and payment, not counted);
 - `dsr_notices{status}`: notices in the outbox, `pending` (queued) or `delivered`;
 - `dsr_activity_failures_total{activity_type,error_type}`: activity attempts that raised.
+  `error_type="LogNotExtended"` (activity `checkpoint_log` or `close_with_checkpoint`) is
+  the checkpoint signer's alarm: the event log no longer extends the head it signed last
+  (audit/checkpoints.py); alert on any.
 
 The first three are read from the store, one query each, when the worker starts and every
 15 seconds after: every worker on the same store reports the same numbers. The counter is

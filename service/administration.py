@@ -8,6 +8,8 @@ own key files, never through the API (issue 21, "administration stays beside the
   retention. Idempotent, and it needs no earlier
   start of the service: on an empty database it makes everything the first start needs.
 - `bootstrap_administrator`: the first administrator, as the schema's owner.
+- `log_alarms`, `acknowledge_log_alarm`: the checkpoint signer's alarms, read and
+  acknowledged as the schema's owner (audit/checkpoints.py, N6).
 - `rotate_act_key`: a new act signing key (the signer's runtime/act_keys.py).
 """
 
@@ -28,6 +30,8 @@ from service.requests import Refused, Unavailable
 from store.accounts import AccountProblem, Accounts
 from store.database import create_pool
 from store.keyring import KeyringError, load_key_encryption_key
+from store.log_alarms import LogAlarm, NoSuchAlarm, acknowledge, open_alarms
+from store.log_alarms import alarms as every_alarm
 from store.privileges import (
     API_ROLE,
     OWNER_ROLE,
@@ -211,3 +215,36 @@ def rotate_act_key(settings: Settings) -> tuple[str, Path]:
         return key_id, act_keys.signing_key_file(settings)
     except (act_keys.ActKeyProblem, OSError) as error:
         raise Refused(f"act keys: {error}") from None
+
+
+async def log_alarms(settings: Settings, *, only_open: bool) -> list[LogAlarm]:
+    """The checkpoint signer's alarms (audit/checkpoints.py), read as the schema's owner."""
+    pool = await _owner_pool(settings)
+    try:
+        return await (open_alarms(pool) if only_open else every_alarm(pool))
+    finally:
+        await pool.close()
+
+
+async def acknowledge_log_alarm(
+    settings: Settings, alarm_id: int, operator: str, reason: str
+) -> LogAlarm:
+    """As the schema's owner: an operator has looked at the alarm; the log as it found it
+    is the base the signer extends from now (N6). Refused for an unknown alarm, one
+    acknowledged already, or without an operator's name and a reason."""
+    if not operator.strip() or not reason.strip():
+        raise Refused("name the operator (--by) and say why (--reason); nothing was written")
+    pool = await _owner_pool(settings)
+    try:
+        return await acknowledge(pool, alarm_id, operator.strip(), reason.strip())
+    except NoSuchAlarm as error:
+        raise Refused(f"{error}; nothing was written") from None
+    finally:
+        await pool.close()
+
+
+async def _owner_pool(settings: Settings) -> asyncpg.Pool:
+    try:
+        return await create_pool(_owner_url(settings), max_size=1)
+    except (OSError, asyncpg.PostgresError) as error:
+        raise Unavailable(f"cannot reach the database: {error}") from None

@@ -2,10 +2,10 @@
 projection, every register stream's chain, and the event log against trusted checkpoints
 and exported histories.
 
-The checkpoints are trusted either with the service's own checkpoint key (the public half
-of DSR_CHECKPOINT_KEY) and its witness folder, or, when an auditor pinned a key, by the
-auditor's `dsr` on its own machine (audit/trust.py): then only the checkpoints it trusts
-are sent, and the service never decides which signatures are good.
+The checkpoints are trusted either with the service's pinned public checkpoint key
+(DSR_CHECKPOINT_PUBLIC_KEY; never the private key) and its witness folder, or, when an
+auditor pinned a key, by the auditor's `dsr` on its own machine (audit/trust.py): then only
+the checkpoints it trusts are sent, and the service never decides which signatures are good.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from domain.event_log import Checkpoint
 from domain.registers import logged_name
 from service.requests import Refused
 from store.events import EventStore
+from store.log_alarms import open_alarms
 from store.registers import streams as register_streams
 from store.registers import verify_stream
 from store.request_lookups import request_ids as every_request
@@ -60,11 +61,12 @@ class StoreAudit:
 
 
 def service_keys(key_file: Path) -> list[Ed25519PublicKey]:
-    """The public half of the service's own checkpoint key."""
+    """The service's pinned public checkpoint key (DSR_CHECKPOINT_PUBLIC_KEY, or the
+    `.pub.pem` beside the private key's file): never the private key itself (N6)."""
     if not key_file.exists():
         raise Refused(
-            f"no checkpoint key to verify with: the service's {key_file} does not exist; "
-            "give the key you pinned with --public-key FILE"
+            f"no public checkpoint key to verify with: the service's {key_file} does not "
+            "exist (DSR_CHECKPOINT_PUBLIC_KEY); give the key you pinned with --public-key FILE"
         )
     try:
         return [load_public_key(key_file)]
@@ -114,4 +116,11 @@ async def verify_store(
             pool, audit, checkpoints, histories, whole=whole, witness_folder=str(witness.folder)
         )
         result.log = audit
+    if whole and result.log is not None:
+        # The signer stopped (N6): the log no longer extends what it signed last.
+        result.log.problems += [
+            f"the checkpoint signer's {alarm.describe()}; it is open, and nothing is signed "
+            "until an operator acknowledges it (`dsr-admin audit acknowledge-alarm`)"
+            for alarm in await open_alarms(pool)
+        ]
     return result

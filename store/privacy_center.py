@@ -107,15 +107,14 @@ async def forget_abandoned_guests(connection: Connection, now: datetime) -> list
     keys: list[str] = []
     for subject_id in guests:
         await connection.execute("SELECT pg_advisory_xact_lock($1)", subject_lock(subject_id))
-        keys += [
-            row["key_id"]
-            for row in await connection.fetch(
-                """UPDATE subject_keys SET destroyed_at = $2
-                    WHERE subject_id = $1 AND destroyed_at IS NULL RETURNING key_id""",
-                subject_id,
-                now,
-            )
-        ]
+        # Through the owner's function (migration 0032), which lets a key go without an
+        # event only for a guest that never made a request (no chain to record it in).
+        for row in await connection.fetch(
+            "SELECT key_id FROM subject_keys WHERE subject_id = $1 AND destroyed_at IS NULL",
+            subject_id,
+        ):
+            await connection.execute("SELECT destroy_subject_key($1)", row["key_id"])
+            keys.append(row["key_id"])
         await connection.execute(
             "DELETE FROM privacy_center_notices WHERE subject_id = $1", subject_id
         )

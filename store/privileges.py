@@ -77,6 +77,10 @@ GRANTS: dict[str, Share] = {
     "event_log": _both(_READ),
     "deadline_compliance": _both(_READ),
     "schema_migrations": _both(_READ),
+    # The checkpoint signer's alarms (migration 0031): raised by the worker, acknowledged
+    # by an operator as the owner alone (`dsr-admin audit acknowledge-alarm`).
+    "log_alarms": Share(worker=_APPEND, api=_READ),
+    "log_alarm_acknowledgements": _both(_READ),
     # Projections of the events and the working records of requests: kept by the worker;
     # intake adds a request, its details and a new subject.
     "requests": Share(worker=_KEEP, api=_APPEND),
@@ -118,8 +122,12 @@ GRANTS: dict[str, Share] = {
     "operator_notes": _both(_WITHDRAW),
     # Which data key is whose; a key is marked destroyed, never removed (store/keyring.py
     # keeps the keys themselves, outside the database). The API adds a new subject's first
-    # key when it seals; only the worker's shredding marks one destroyed (N3(b)).
-    "subject_keys": Share(worker=_KEEP, api=_APPEND),
+    # key when it seals; only the worker's shredding marks one destroyed, through
+    # `destroy_subject_key` (WORKER_FUNCTIONS), and only with the event that records it
+    # (migration 0032, N3(b)): neither role may UPDATE the table.
+    "subject_keys": _both(_APPEND),
+    # The tolerance of the events' clock check (migration 0032): the owner's to set.
+    "evidence_clock": _both(_READ),
     # The registers' projections (domain/registers.py): a stream's head, the purposes'
     # versions, purpose changes and their notices, consent, provision bases.
     "register_streams": _both(_KEEP),
@@ -148,6 +156,8 @@ API_FUNCTIONS = (
     # The API's one door into a request's events (migration 0028, store/event_door.py).
     "append_api_event(text, integer, text, jsonb, timestamptz, text, text, text, text)",
 )
+# The worker's: marking a subject's key destroyed (migration 0032, store/shredding.py).
+WORKER_FUNCTIONS = ("destroy_subject_key(text)",)
 
 
 class RolesMisconfigured(RuntimeError):
@@ -249,10 +259,11 @@ async def grant_roles(
                 "store/privileges.py does not say what the worker's and the API's roles may "
                 "do with " + ", ".join(unclassified)
             )
-        functions = await _account_functions(connection)
+        functions = await _present(connection, API_FUNCTIONS)
+        worker_functions = await _present(connection, WORKER_FUNCTIONS)
         for name in (worker, api, retire):
             if name is not None and await _role_exists(connection, name):
-                await _revoke_all(connection, _ident(name), functions)
+                await _revoke_all(connection, _ident(name), functions + worker_functions)
         shares = [(worker, WORKER_GRANTS)] + ([(api, API_GRANTS)] if api is not None else [])
         for name, grants in shares:
             role = _ident(name)
@@ -265,12 +276,15 @@ async def grant_roles(
         if api is not None:
             for function in functions:
                 await connection.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {_ident(api)}")
+        for function in worker_functions:
+            await connection.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {_ident(worker)}")
 
 
-async def _account_functions(connection: Connection) -> list[str]:
-    """The account functions this database has (none before migration 0027)."""
+async def _present(connection: Connection, wanted: tuple[str, ...]) -> list[str]:
+    """The functions of `wanted` this database has (the account functions none before
+    migration 0027, `destroy_subject_key` none before 0032)."""
     present = []
-    for function in API_FUNCTIONS:
+    for function in wanted:
         if await connection.fetchval("SELECT to_regprocedure($1) IS NOT NULL", function):
             present.append(function)
     return present
@@ -320,8 +334,9 @@ async def runtime_problems(pool: asyncpg.Pool, *, api: bool = False) -> list[str
             for privilege in ("UPDATE", "DELETE", "TRUNCATE")
         ]
         refused += [("accounts", privilege) for privilege in ("INSERT", "UPDATE", "DELETE")]
+        refused += [("subject_keys", "UPDATE"), ("log_alarm_acknowledgements", "INSERT")]
         if api:
-            refused += [("request_events", "INSERT"), ("subject_keys", "UPDATE")]
+            refused += [("request_events", "INSERT")]
         for table, privilege in refused:
             if await connection.fetchval(
                 "SELECT to_regclass($1) IS NOT NULL AND has_table_privilege(current_user, $1, $2)",

@@ -171,7 +171,8 @@ async def shred_subject_key(
     vault = vault_of(connection)
     await connection.execute("SELECT pg_advisory_xact_lock($1)", subject_lock(subject_id))
     old = await connection.fetchval(
-        "SELECT key_id FROM subject_keys WHERE subject_id = $1 AND destroyed_at IS NULL FOR UPDATE",
+        # (The subject's lock above serialises shreddings; the worker may not lock the row.)
+        "SELECT key_id FROM subject_keys WHERE subject_id = $1 AND destroyed_at IS NULL",
         subject_id,
     )
     if old is None:
@@ -179,7 +180,9 @@ async def shred_subject_key(
     old_key = vault.keyring.unwrap(old)
     if old_key is None:
         raise RuntimeError(f"the current data key {old} of a subject is missing from the keyring")
-    await connection.execute("UPDATE subject_keys SET destroyed_at = now() WHERE key_id = $1", old)
+    # Through the owner's function (migration 0032): the commit is refused unless the
+    # caller's transaction records the key's destruction in an event (N3(b)).
+    await connection.execute("SELECT destroy_subject_key($1)", old)
     new: tuple[str, bytes] | None = None
     resealed = forgotten = 0
     for sealed in SEALED:

@@ -6,6 +6,8 @@ client everybody else uses: it holds a URL and a token, nothing more.
     dsr-admin accounts bootstrap NAME    the first administrator; prints its token once
     dsr-admin keys rotate                a new act signing key
     dsr-admin datastores demo            the demo organisation beside `make run`
+    dsr-admin audit alarms               the checkpoint signer's alarms (N6)
+    dsr-admin audit acknowledge-alarm ID let the signer sign again from the log as it is
 """
 
 from __future__ import annotations
@@ -69,7 +71,14 @@ datastores_app = typer.Typer(
 )
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
+audit_app = typer.Typer(
+    help="The checkpoint signer's alarms: the event log stopped extending the head it "
+    "signed last, and nothing is signed until an operator acknowledges (docs/audit.md).",
+    epilog=EXIT_CODES,
+    no_args_is_help=True,
+)
 app.add_typer(datastores_app, name="datastores")
+app.add_typer(audit_app, name="audit")
 
 _state: dict[str, Output] = {"output": Output.text}
 OutputOption = Annotated[
@@ -185,6 +194,46 @@ def demo(
         + ", ".join(f"{t} {n}" for t, n in made.rows.items())
         + f"\ndata map: {made.data_map}\nrestart `make run` to use it (it serves the support "
         f"desk at {made.support_desk_url})",
+    )
+
+
+@audit_app.command("alarms", epilog=EXIT_CODES)
+def list_alarms(
+    every: Annotated[
+        bool, typer.Option("--all", help="Acknowledged alarms too, not only the open ones.")
+    ] = False,
+) -> None:
+    """The checkpoint signer's alarms, as the schema's owner (DSR_OWNER_DATABASE_URL)."""
+    found = _run(lambda settings: administration.log_alarms(settings, only_open=not every))
+    lines = [
+        alarm.describe()
+        + (f"; acknowledged by {alarm.acknowledged_by}" if alarm.acknowledged_by else "; OPEN")
+        for alarm in found
+    ]
+    _emit(
+        {"alarms": [asdict(alarm) for alarm in found]},
+        "\n".join(lines) or ("no alarms" if every else "no open alarm"),
+    )
+
+
+@audit_app.command("acknowledge-alarm", epilog=EXIT_CODES)
+def acknowledge_alarm(
+    alarm_id: Annotated[int, typer.Argument(metavar="ALARM_ID", help="From `audit alarms`.")],
+    by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who acknowledges.")],
+    reason: Annotated[
+        str, typer.Option(metavar="TEXT", help="What was found and done (no personal data).")
+    ],
+) -> None:
+    """Acknowledge an alarm as the schema's owner: the signer signs again, from the log as
+    the alarm found it. The checkpoints signed before still disagree with that log, and
+    `dsr audit verify` goes on saying so: the evidence lost stays on record."""
+    alarm = _run(
+        lambda settings: administration.acknowledge_log_alarm(settings, alarm_id, by, reason)
+    )
+    _emit(
+        asdict(alarm),
+        f"alarm {alarm.alarm_id} acknowledged by {alarm.acknowledged_by}; the signer extends "
+        f"the log from {alarm.log_size} entries (head {alarm.log_head})",
     )
 
 

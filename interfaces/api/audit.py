@@ -198,7 +198,7 @@ async def verify_all(
             services.pool,
             body.request_ids,
             histories,
-            key_file=settings.checkpoint_key_file(),
+            key_file=settings.checkpoint_public_key_file(),
             witness=DirectoryWitness(settings.witness_folder()),
             pinned=pinned,
         )

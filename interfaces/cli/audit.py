@@ -257,7 +257,8 @@ def verify(
             metavar="FILE",
             help="A checkpoint key you pinned (PEM; repeat for each key the service has "
             "signed with): the signatures are checked here with it alone. Default: the "
-            "service checks them with its own key.",
+            "service checks them with its pinned public key (DSR_CHECKPOINT_PUBLIC_KEY), "
+            "never the private one. A private key file is refused.",
         ),
     ] = None,
     witness: Annotated[

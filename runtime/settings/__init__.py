@@ -125,6 +125,14 @@ class Settings(BaseModel):
             self.evidence.checkpoint_key or self.local.data_dir / "keys" / "checkpoint-ed25519.pem"
         )
 
+    def checkpoint_public_key_file(self) -> Path:
+        """The pinned public half of the checkpoint key: what verification reads, never the
+        private key (issue 22, N6)."""
+        if self.evidence.checkpoint_public_key is not None:
+            return self.evidence.checkpoint_public_key
+        private = self.checkpoint_key_file()  # the name only: the file is not read
+        return private.with_name(private.name.removesuffix(".pem") + ".pub.pem")
+
     def datastores_file(self) -> Path | None:
         """The data map in use: DSR_DATASTORES, or the data folder's when there is one."""
         if self.datastores.datastores is not None:

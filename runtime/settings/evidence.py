@@ -20,6 +20,14 @@ class EvidenceSettings(Concern):
         "unset: <DSR_DATA_DIR>/keys/checkpoint-ed25519.pem, generated at first "
         "start.",
     )
+    checkpoint_public_key: Path | None = Field(
+        default=None,
+        validation_alias="DSR_CHECKPOINT_PUBLIC_KEY",
+        description="PEM file of the checkpoint key's public half, pinned at deployment: what "
+        "the API verifies checkpoints with when the auditor gives no key of their own (it "
+        "never reads the private key); unset: beside DSR_CHECKPOINT_KEY's file, as "
+        "<name>.pub.pem (written there when the key is generated).",
+    )
     witness_dir: Path | None = Field(
         default=None,
         validation_alias="DSR_WITNESS_DIR",

@@ -25,6 +25,7 @@ VARIABLES = [
     "DSR_OWNER_DATABASE_URL",
     "DSR_API_DATABASE_URL",
     "DSR_CHECKPOINT_KEY",
+    "DSR_CHECKPOINT_PUBLIC_KEY",
     "DSR_WITNESS_DIR",
     "DSR_CHECKPOINT_EVERY",
 ]
@@ -248,6 +249,7 @@ def test_the_checkpoint_key_and_witness_live_under_the_data_folder_by_default(
     settings = load_settings()
     assert settings.checkpoint_key_file() == Path("/srv/dsr/keys/checkpoint-ed25519.pem")
     assert settings.witness_folder() == Path("/srv/dsr/witness")
+    assert settings.checkpoint_public_key_file() == Path("/srv/dsr/keys/checkpoint-ed25519.pub.pem")
     assert settings.schedules.checkpoint_every.total_seconds() == 60
     monkeypatch.setenv("DSR_CHECKPOINT_KEY", "/run/secrets/checkpoint_key")
     monkeypatch.setenv("DSR_WITNESS_DIR", "/mnt/witness")
@@ -255,6 +257,9 @@ def test_the_checkpoint_key_and_witness_live_under_the_data_folder_by_default(
     settings = load_settings()
     assert settings.checkpoint_key_file() == Path("/run/secrets/checkpoint_key")
     assert settings.witness_folder() == Path("/mnt/witness")
+    assert settings.checkpoint_public_key_file() == Path("/run/secrets/checkpoint_key.pub.pem")
+    monkeypatch.setenv("DSR_CHECKPOINT_PUBLIC_KEY", "/etc/dsr/checkpoint.pub.pem")
+    assert load_settings().checkpoint_public_key_file() == Path("/etc/dsr/checkpoint.pub.pem")
     assert settings.schedules.checkpoint_every.total_seconds() == 900
 
 

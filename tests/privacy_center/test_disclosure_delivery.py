@@ -12,8 +12,8 @@ import json
 import re
 
 from store.sealing import ERASED, Vault, vault_of
-from store.shredding import shred_subject_key
 from tests.support.privacy_center import Center
+from tests.support.sealing import shred_recorded
 
 CARD = "4111 1111 1111 1111"
 BANK = "MUFG 0001 1234567"
@@ -273,7 +273,7 @@ async def test_item36_an_erased_subject_shows_nothing(
         "SELECT subject_id FROM requests WHERE request_id = $1", request_id
     )
     async with center.pool.acquire() as connection, connection.transaction():
-        shredded = await shred_subject_key(
+        shredded = await shred_recorded(
             connection, subject_id, forget_requests=frozenset({request_id})
         )
     for destroyed in (False, True):

@@ -18,9 +18,9 @@ from service.acts import Actor, Forbidden
 from service.disclosure_links import reissue_disclosure_link
 from service.requests import Refused
 from store.intake import IntakeStore
-from store.shredding import shred_subject_key
 from tests.support.builders import POLICY, parsed
 from tests.support.privacy_center import Center
+from tests.support.sealing import shred_recorded
 from tests.support.temporal import TEST_ACT_SIGNER
 
 PHONE, CARD = "090-1234-5678", "4111 1111 1111 1111"
@@ -159,7 +159,7 @@ async def test_c4_a_reissue_is_refused_without_a_disclosure_without_the_role_or_
         "SELECT subject_id FROM requests WHERE request_id = $1", request_id
     )
     async with center.pool.acquire() as connection, connection.transaction():
-        await shred_subject_key(connection, erased_subject, forget_requests=frozenset({request_id}))
+        await shred_recorded(connection, erased_subject, forget_requests=frozenset({request_id}))
     before = await center.pool.fetchrow(
         "SELECT token_hash, expires_at FROM privacy_center_disclosure_links WHERE request_id = $1",
         request_id,

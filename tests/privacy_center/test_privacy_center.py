@@ -15,8 +15,8 @@ from domain.inventory import parse_inventory
 from domain.requests import workflow_id_for
 from store.inventory import InventoryStore
 from store.sealing import Vault, vault_of
-from store.shredding import shred_subject_key
 from tests.support.privacy_center import Center
+from tests.support.sealing import shred_recorded
 from tests.support.temporal import eventually
 
 _VERIFY = re.compile(r"^/verify/([0-9a-f-]{36})\?lang=(ja|en)$")
@@ -176,7 +176,7 @@ async def test_a_status_link_shows_its_own_request_and_nothing_else(
     # Once a's request is shredded (its key destroyed), its page says so in both
     # languages and still shows where the request stands; b's is untouched.
     async with center.pool.acquire() as connection, connection.transaction():
-        shredded = await shred_subject_key(
+        shredded = await shred_recorded(
             connection, f"subj-a-{unique}", forget_requests=frozenset({links["a"][0]})
         )
     # Erased from the commit on, before the key is deleted from the keyring too.
@@ -497,7 +497,7 @@ async def test_a_message_whose_request_was_forgotten_is_withdrawn_not_sent(
                 *sealed,
             )
     async with center.pool.acquire() as connection, connection.transaction():
-        shredded = await shred_subject_key(
+        shredded = await shred_recorded(
             connection,
             subject_id,
             forget_requests=frozenset({f"gone-a-{unique}", f"gone-b-{unique}"}),

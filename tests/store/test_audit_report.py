@@ -31,7 +31,7 @@ from domain.requests import parse_submission
 from store.events import EventStore
 from store.intake import IntakeStore
 from store.sealing import ERASED, Vault
-from store.shredding import shred_subject_key
+from tests.support.sealing import shred_recorded
 
 HOSTILE = "<script>alert('x')</script> archive retrieval takes a week"
 
@@ -298,7 +298,7 @@ async def test_a_reason_whose_key_was_destroyed_shows_as_erased(
     # Retention forgets the extended request's personal data: its note is sealed under the
     # destroyed key, while the figures, read from the events, stay whole.
     async with pool.acquire() as connection, connection.transaction():
-        shredded = await shred_subject_key(
+        shredded = await shred_recorded(
             connection, f"s-{unique}", forget_requests=frozenset({s.ids["met"]})
         )
     vault.keyring.destroy(shredded.destroyed_key)

@@ -15,9 +15,8 @@ import asyncpg
 from domain.deadlines import end_of_local_day
 from domain.disclosure_delivery import LinkState, link_state
 from store import disclosure_links as links
-from store.shredding import shred_subject_key
 from tests.support.builders import EMAIL, T0, new_request
-from tests.support.sealing import register_email, sealed
+from tests.support.sealing import register_email, sealed, shred_recorded
 
 SETTINGS = links.LinkSettings(base_url="https://privacy.example.jp/", days=7)
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -118,7 +117,7 @@ async def test_item36_the_code_goes_to_the_address_on_record_and_erasure_ends_th
             f"registered-{unique}@example.jp",
         )
     async with pool.acquire() as connection, connection.transaction():
-        await shred_subject_key(connection, subject_id, forget_requests=frozenset({request_id}))
+        await shred_recorded(connection, subject_id, forget_requests=frozenset({request_id}))
     async with pool.acquire() as connection:
         found = await links.link(connection, links.token_hash(url.rsplit("/", 1)[1]))
         assert found is not None and found["erased"]

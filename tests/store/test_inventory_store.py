@@ -28,12 +28,11 @@ from store.intake import IntakeStore
 from store.inventory import InventoryLoad, InventoryStore
 from store.provision_check import check_provisions
 from store.sealing import ERASED, Vault, key_of, vault_of
-from store.shredding import shred_subject_key
 from tests.support.builders import POLICY, T0, event
 from tests.support.cli import Dsr, cli_settings, served_dsr
 from tests.support.database import scratch_database
 from tests.support.inventory import example, partner
-from tests.support.sealing import assert_sealed, opened, sealed
+from tests.support.sealing import assert_sealed, opened, sealed, shred_recorded
 
 # The example's counts: user-42 lists 12 items and user-7 three; each also gets name and
 # email. Its registers: two purposes (one includes the opt-out provision), six partners'
@@ -363,7 +362,7 @@ async def test_a_correction_whose_details_were_shredded_still_guards_its_field(
     )
     async with pool.acquire() as connection:
         async with connection.transaction():
-            shredded = await shred_subject_key(connection, hanako, forget_requests=frozenset({rid}))
+            shredded = await shred_recorded(connection, hanako, forget_requests=frozenset({rid}))
         vault_of(connection).keyring.destroy(shredded.destroyed_key)
     assert (
         await opened(

@@ -182,8 +182,9 @@ async def test_two_workers_migrating_at_once_apply_each_migration_exactly_once(
         await second.close()
     assert sorted(results, key=len) == [[], VERSIONS]
     assert [(row["version"], row["n"]) for row in recorded] == [(v, 1) for v in VERSIONS]
-    # two keep it append-only, one keeps deadline_compliance, one extends the event log
-    assert triggers == 4
+    # two keep it append-only, one keeps deadline_compliance, one extends the event log,
+    # one guards each append (migration 0032)
+    assert triggers == 5
     assert await _lock_is_free(fresh_database)
 
 

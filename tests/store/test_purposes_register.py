@@ -36,7 +36,7 @@ from store.registers import verify_stream
 from store.sealing import vault_of
 from tests.support.builders import parsed
 from tests.support.purposes import AT, BEFORE, BEFORE_JA, define, holders
-from tests.support.sealing import opened
+from tests.support.sealing import destroy_key_recorded, opened
 
 
 def proposal(change_id: str, purpose_id: str, **changes: object) -> PurposeChangeProposal:
@@ -271,12 +271,10 @@ async def test_a_batch_writes_sealed_notices_once_and_delivers_them_once(
 
 
 async def erase(pool: asyncpg.Pool, subject_id: str) -> None:
-    """The subject's key destroyed: everything sealed under it opens as erased."""
-    key_id = await pool.fetchval(
-        "UPDATE subject_keys SET destroyed_at = now() WHERE subject_id = $1"
-        " AND destroyed_at IS NULL RETURNING key_id",
-        subject_id,
-    )
+    """The subject's key destroyed, as an erasure does it (with its event): everything
+    sealed under it opens as erased."""
+    async with pool.acquire() as connection, connection.transaction():
+        key_id = await destroy_key_recorded(connection, subject_id)
     async with pool.acquire() as connection:
         vault_of(connection).keyring.destroy(key_id)
 

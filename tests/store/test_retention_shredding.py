@@ -164,7 +164,7 @@ async def test_a_run_takes_at_most_its_limit_and_says_more_are_due(
 
 
 async def test_a_key_left_by_a_crash_is_destroyed_by_the_next_run(
-    pool: asyncpg.Pool, keyring_dir: Path, unique: str
+    pool: asyncpg.Pool, superuser_pool: asyncpg.Pool, keyring_dir: Path, unique: str
 ) -> None:
     """The database says destroyed but the key file is still there (the process died
     between the commit and the deletion): the next run deletes it."""
@@ -173,7 +173,18 @@ async def test_a_key_left_by_a_crash_is_destroyed_by_the_next_run(
     key = await pool.fetchval(
         "SELECT key_id FROM subject_keys WHERE subject_id = $1 AND destroyed_at IS NULL", subject
     )
-    await pool.execute("UPDATE subject_keys SET destroyed_at = now() WHERE key_id = $1", key)
+    # Arranged as a superuser: no role of the service may mark a key destroyed without
+    # its event (migration 0032), and this subject has no request to record one in.
+    async with superuser_pool.acquire() as connection, connection.transaction():
+        await connection.execute(
+            "ALTER TABLE subject_keys DISABLE TRIGGER subject_keys_destroyed_with_event"
+        )
+        await connection.execute(
+            "UPDATE subject_keys SET destroyed_at = now() WHERE key_id = $1", key
+        )
+        await connection.execute(
+            "ALTER TABLE subject_keys ENABLE ALWAYS TRIGGER subject_keys_destroyed_with_event"
+        )
     assert (keyring_dir / f"{key}.key").exists()
     await _retention(pool).shred_closed_requests(RetentionRun(as_of=AS_OF))
     assert not (keyring_dir / f"{key}.key").exists()

@@ -8,13 +8,16 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from domain.events import EventType, NewEvent
 from domain.redaction import MARKER, Redaction
 from domain.requests import workflow_id_for
+from store.events import EventStore
 from store.sealing import ERASED, Vault, key_of, vault_of
 from store.shredding import (
     SEALED,
@@ -147,7 +150,44 @@ def _opened(vault: Vault, copies: dict[Place, str]) -> dict[Place, str]:
 
 async def _shred(pool: asyncpg.Pool, subject_id: str, **options: object) -> Shredded:
     async with pool.acquire() as connection, connection.transaction():
-        return await shred_subject_key(connection, subject_id, **options)  # type: ignore[arg-type]
+        return await _shred_in(pool, connection, subject_id, **options)
+
+
+async def _shred_in(
+    pool: asyncpg.Pool, connection: asyncpg.Connection, subject_id: str, **options: object
+) -> Shredded:
+    """Shred as an erasure does: the key's destruction recorded in the same transaction by
+    a `subject_key.shredded` event (the database refuses the commit without one, migration
+    0032), on one of the subject's requests (one is made when it has none)."""
+    shredded = await shred_subject_key(connection, subject_id, **options)  # type: ignore[arg-type]
+    if shredded.destroyed_key is None:
+        return shredded
+    request_id = await connection.fetchval(
+        "SELECT request_id FROM requests WHERE subject_id = $1 ORDER BY request_id LIMIT 1",
+        subject_id,
+    )
+    if request_id is None:
+        request_id = f"erasing-{subject_id}"
+        await connection.execute(
+            """INSERT INTO requests (request_id, workflow_id, kind, subject_id, fingerprint,
+                                     deadline_policy_version)
+               VALUES ($1, $2, 'suspension', $3, 'fp', 'test-policy')""",
+            request_id,
+            workflow_id_for(request_id),
+            subject_id,
+        )
+    await EventStore(pool).append_in(
+        connection,
+        NewEvent(
+            request_id=request_id,
+            type=EventType.SUBJECT_KEY_SHREDDED,
+            payload={"destroyed_key": shredded.destroyed_key, "new_key": shredded.new_key},
+            occurred_at=datetime.now(UTC),
+            actor="system",
+            idempotency_key=f"{request_id}:shredded:{shredded.destroyed_key}",
+        ),
+    )
+    return shredded
 
 
 async def _blocked(pool: asyncpg.Pool, connection: asyncpg.Connection) -> None:
@@ -379,7 +419,7 @@ async def test_sealing_during_a_shredding_waits_and_ends_under_the_new_key(
     await _subject(pool, sid, f"a-{unique}")
     async with pool.acquire() as shredder, pool.acquire() as writer:
         async with shredder.transaction():
-            shredded = await shred_subject_key(shredder, sid)
+            shredded = await _shred_in(pool, shredder, sid)
 
             async def write() -> str:
                 async with writer.transaction():
@@ -417,7 +457,7 @@ async def test_a_shredding_waits_for_a_sealing_in_progress_and_carries_its_value
 
             async def shred() -> Shredded:
                 async with shredder.transaction():
-                    return await shred_subject_key(shredder, sid)
+                    return await _shred_in(pool, shredder, sid)
 
             shredding = asyncio.create_task(shred())
             await _blocked(pool, shredder)

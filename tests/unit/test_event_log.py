@@ -15,6 +15,7 @@ from audit.signing import (
     key_id,
     load_private_key,
     load_public_key,
+    public_key_file_for,
     public_pem,
     signature_valid,
 )
@@ -159,7 +160,12 @@ def test_the_key_file_is_created_private_and_read_back(tmp_path: Path) -> None:
     assert key_id(again.public_key()) == key_id(key.public_key())
     pinned = tmp_path / "pinned.pem"
     pinned.write_bytes(public_pem(key.public_key()))
-    assert key_id(load_public_key(pinned)) == key_id(load_public_key(path))
+    assert key_id(load_public_key(pinned)) == key_id(key.public_key())
+    # Its public half beside it is what verification reads; the private file is refused
+    # (N6: verification never reads the signing key).
+    assert key_id(load_public_key(public_key_file_for(path))) == key_id(key.public_key())
+    with pytest.raises(KeyProblem, match="holds a private key"):
+        load_public_key(path)
     garbage = tmp_path / "garbage.pem"
     garbage.write_text("not a key")
     with pytest.raises(KeyProblem, match=r"garbage\.pem"):
