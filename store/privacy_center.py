@@ -160,6 +160,65 @@ async def add_challenge(
     )
 
 
+async def address_challenge(
+    connection: Connection, challenge_id: uuid.UUID, subject_id: str, submission: Any
+) -> None:
+    """The challenge's address is on record (or a guest's): its subject and sealed form."""
+    await connection.execute(
+        """UPDATE privacy_center_challenges SET subject_id = $2, submission = $3
+            WHERE challenge_id = $1 AND verified_at IS NULL""",
+        challenge_id,
+        subject_id,
+        submission,
+    )
+
+
+async def address_of(connection: Connection, challenge_id: uuid.UUID) -> str | None:
+    """The keyed hash of the challenge's address."""
+    return await connection.fetchval(
+        "SELECT address_hash FROM privacy_center_challenges WHERE challenge_id = $1",
+        challenge_id,
+    )
+
+
+async def wrong_codes_since(connection: Connection, address_hash: str, since: datetime) -> int:
+    """Wrong codes entered for the address's challenges made after `since`."""
+    return await connection.fetchval(
+        """SELECT coalesce(sum(failed_attempts), 0) FROM privacy_center_challenges
+            WHERE address_hash = $1 AND created_at > $2""",
+        address_hash,
+        since,
+    )
+
+
+async def lock_open_challenges(
+    connection: Connection, address_hash: str, now: datetime, until: datetime
+) -> None:
+    """Lock every challenge of the address whose code could still be entered (N8)."""
+    await connection.execute(
+        """UPDATE privacy_center_challenges
+              SET locked_until = greatest(coalesce(locked_until, $3), $3)
+            WHERE address_hash = $1 AND verified_at IS NULL AND expires_at > $2""",
+        address_hash,
+        now,
+        until,
+    )
+
+
+async def remove_old_challenges(connection: Connection, before: datetime) -> int:
+    """Remove the challenges made before `before` whose code was never entered (N8): no
+    limit counts them any more, and their form was forgotten when the code lapsed. A
+    verified one stays: it is the proof by one-time code its request's identity check
+    reads. How many were removed."""
+    removed = await connection.fetch(
+        """DELETE FROM privacy_center_challenges
+            WHERE verified_at IS NULL AND created_at < $1 AND expires_at < $1
+        RETURNING 1""",
+        before,
+    )
+    return len(removed)
+
+
 async def challenge_for_update(
     connection: Connection, challenge_id: uuid.UUID
 ) -> asyncpg.Record | None:

@@ -22,6 +22,7 @@ from runtime.settings.mail import MailSettings
 from runtime.settings.observability import ObservabilitySettings
 from runtime.settings.personal_data import PersonalDataSettings
 from runtime.settings.policy import PolicySettings
+from runtime.settings.privacy_center import PrivacyCenterSettings
 from runtime.settings.schedules import DEFAULT_PERSONAL_DATA_RETENTION, ScheduleSettings
 from runtime.settings.temporal import TemporalSettings
 from runtime.settings.temporal_security import TemporalSecurity
@@ -38,6 +39,7 @@ __all__ = [
     "ObservabilitySettings",
     "PersonalDataSettings",
     "PolicySettings",
+    "PrivacyCenterSettings",
     "ScheduleSettings",
     "Settings",
     "SettingsError",
@@ -63,6 +65,7 @@ class Settings(BaseModel):
     observability: ObservabilitySettings
     schedules: ScheduleSettings
     api: ApiSettings
+    privacy_center: PrivacyCenterSettings
     personal_data: PersonalDataSettings
     evidence: EvidenceSettings
     policy: PolicySettings
@@ -78,6 +81,7 @@ class Settings(BaseModel):
             observability=ObservabilitySettings(**variables),
             schedules=ScheduleSettings(**variables),
             api=ApiSettings(**variables),
+            privacy_center=PrivacyCenterSettings(**variables),
             personal_data=PersonalDataSettings(**variables),
             evidence=EvidenceSettings(**variables),
             policy=PolicySettings(**variables),
