@@ -92,7 +92,7 @@ async def send_contact(request: Request) -> Response:
     if problems:
         return _contact_page(request, language, status=400, values=form, problems=problems)
     minutes = int(CODE_VALID_FOR.total_seconds() // 60)
-    started = await challenges(request).start(
+    started = await challenges(request).begin(
         kind=RequestKind.INQUIRY.value,
         language=language.value,
         email=email,

@@ -135,14 +135,18 @@ def code_sent(
         )
     mail = outbox(request)
     addressing = started.addressing
-    background = None
     if addressing is not None:
-        made = challenges(request)
+        made, jobs = challenges(request), jobs_of(request.app)
 
         async def address_and_deliver() -> None:
             await mail.deliver(await made.address(addressing))
 
-        jobs_of(request.app).spawn(address_and_deliver)
+        async def after_reply() -> None:
+            # Spawned once the reply is sent, not awaited: none of its work may delay the
+            # reply's last bytes, nor the connection's next request.
+            jobs.spawn(address_and_deliver)
+
+        background = BackgroundTask(after_reply)
     else:
         background = BackgroundTask(mail.deliver, started.notice_id)
     response = RedirectResponse(

@@ -157,7 +157,7 @@ async def send_form(request: Request, kind: str) -> Response:
         )
     t = texts(language)
     minutes = int(CODE_VALID_FOR.total_seconds() // 60)
-    started = await challenges(request).start(
+    started = await challenges(request).begin(
         kind=chosen.value,
         language=language.value,
         email=email,
