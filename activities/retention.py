@@ -21,7 +21,8 @@ from domain.events import EventType, NewEvent
 from domain.retention import RetentionCounts, RetentionRun, closed_before
 from store.connection import Connection
 from store.events import EventStore
-from store.privacy_center import forget_abandoned_guests, remove_old_challenges
+from store.privacy_center import forget_abandoned_guests
+from store.privacy_center_limits import remove_old_challenges
 from store.sealing import vault_of
 from store.shredding import (
     destroy_shredded_keys,

@@ -13,21 +13,29 @@ comparing the plaintext, and the outbox's recipients and texts are sealed too.
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 import secrets
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 import structlog
 
+from interfaces.privacy_center.challenge_answers import (
+    Addressing,
+    Checked,
+    Message,
+    Refusal,
+    Started,
+    Verdict,
+)
 from interfaces.privacy_center.outbox import Outbox as Outbox  # its home before
 from store import disclosure_links as links
 from store import privacy_center as stored
+from store import privacy_center_limits as limits
 from store.connection import Connection
 from store.sealing import ERASED, vault_of
 
@@ -57,55 +65,16 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Refusal(enum.StrEnum):
-    RATE_LIMITED = "rate_limited"
-    ADDRESS_LOCKED = "address_locked"
-
-
-@dataclass(frozen=True)
-class Addressing:
-    """What a form's challenge still needs once the reply is on its way (N8): who the
-    address is, the form sealed under their key, and the code's message queued to them.
-    Only the process's memory holds the code and the form until then."""
-
-    challenge_id: uuid.UUID
-    code: str
-    email: str
-    name: str
-    details: dict[str, Any]
-    code_message: Any
-    any_address: bool
-
-
-@dataclass(frozen=True)
-class Started:
-    challenge_id: uuid.UUID | None
-    notice_id: int | None = None  # the code's message, if the address is registered
-    refused: Refusal | None = None
-    addressing: Addressing | None = None  # a form's: to do after the reply (address())
-
-
-class Verdict(enum.StrEnum):
-    UNKNOWN = "unknown"
-    LOCKED = "locked"
-    EXPIRED = "expired"
-    WRONG = "wrong"
-    USED = "used"
-    VERIFIED = "verified"
-
-
-@dataclass(frozen=True)
-class Checked:
-    verdict: Verdict
-    attempts_left: int = 0
-    request: dict[str, Any] | None = None  # the submission to make, when VERIFIED
-    opens: str | None = None  # the request whose disclosure a VERIFIED code opens
-
-
-@dataclass(frozen=True)
-class Message:
-    subject: str
-    body: str
+__all__ = [  # the answers, where their callers have always found them
+    "Addressing",
+    "Challenges",
+    "Checked",
+    "Message",
+    "Outbox",
+    "Refusal",
+    "Started",
+    "Verdict",
+]
 
 
 class Challenges:
@@ -167,7 +136,7 @@ class Challenges:
         async with self._pool.acquire() as connection, connection.transaction():
             # A form whose code was never entered is not kept past the code's life.
             await stored.forget_stale_forms(connection, now)
-            await stored.lock_address(connection, address_hash)
+            await limits.lock_address(connection, address_hash)
             refused = await self._limited(connection, address_hash, now)
             if refused is not None:
                 return Started(None, refused=refused)
@@ -238,7 +207,7 @@ class Challenges:
             if to is None:  # erased meanwhile: nobody to send it to, nothing to open
                 return Started(None)
             address_hash = _mac(self._key, "address", to[1].strip().lower())
-            await stored.lock_address(connection, address_hash)
+            await limits.lock_address(connection, address_hash)
             refused = await self._limited(connection, address_hash, now)
             if refused is not None:
                 return Started(None, refused=refused)
@@ -262,13 +231,13 @@ class Challenges:
         self, connection: Connection, address_hash: str, now: datetime
     ) -> Refusal | None:
         """Whether the address may be sent another code now (inside its lock)."""
-        locked = await stored.locked_until(connection, address_hash, now - RATE_WINDOW - LOCKED_FOR)
+        locked = await limits.locked_until(connection, address_hash, now - RATE_WINDOW - LOCKED_FOR)
         if locked is not None and locked > now:
             return Refusal.ADDRESS_LOCKED
-        codes = await stored.codes_since(connection, address_hash, now - RATE_WINDOW)
+        codes = await limits.codes_since(connection, address_hash, now - RATE_WINDOW)
         if codes >= MAX_CODES_PER_ADDRESS:
             return Refusal.RATE_LIMITED
-        if await stored.codes_since(connection, address_hash, now - DAY) >= self._codes_per_day:
+        if await limits.codes_since(connection, address_hash, now - DAY) >= self._codes_per_day:
             return Refusal.RATE_LIMITED
         return None
 
@@ -320,7 +289,7 @@ class Challenges:
             # address's other challenges (N8).
             address = await stored.address_of(connection, challenge_id)
             if address is not None:
-                await stored.lock_address(connection, address)
+                await limits.lock_address(connection, address)
             row = await stored.challenge_for_update(connection, challenge_id)
             if row is None or row["opens_disclosure"] != opens:
                 return Checked(Verdict.UNKNOWN)
@@ -357,10 +326,10 @@ class Challenges:
                 )
                 # N8: guesses spread over several challenges of one address lock them all.
                 address = row["address_hash"]
-                if await stored.wrong_codes_since(connection, address, now - DAY) >= (
+                if await limits.wrong_codes_since(connection, address, now - DAY) >= (
                     self._wrong_per_address
                 ):
-                    await stored.lock_open_challenges(connection, address, now, now + LOCKED_FOR)
+                    await limits.lock_open_challenges(connection, address, now, now + LOCKED_FOR)
                     locked = True
                 log.info("privacy center code wrong", challenge_id=str(challenge_id), locked=locked)
                 if locked:
