@@ -22,11 +22,12 @@ from domain.field_vocabulary import category_of_field
 from domain.findings import ChangeCheck, stoppable_partners
 from domain.inventory import EMAIL_FIELD
 from domain.messages import ActionReport, CarryOut
+from domain.redaction import Redaction
 from domain.requests import CorrectionAction
 from store.compiling_disclosures import compile_disclosure, item_label
 from store.connection import Connection
 from store.sealing import Vault, vault_of
-from store.shredding import Redaction, Shredded, shred_subject_key
+from store.shredding import Shredded, shred_subject_key
 from store.system_outcomes import Untouched, untouched
 from store.taking_measures import take_alternative_measure
 
@@ -195,11 +196,14 @@ async def _erase_copies(
 ) -> Shredded:
     """Erasure reaches the copies our earlier answers made of the erased items, and only of
     them: the items are taken out of compiled disclosures, and their values are replaced
-    by a marker in the texts of the subject's other requests (notices, answers, notes,
-    details) as the subject's key is shredded: every value kept is sealed again under a
-    new key, the old key with every copy sealed under it (backups included) goes. The
-    erasing request's own texts are spared, so its notices say what they were written
-    to say. The events hold no values, so the chain is untouched."""
+    by a marker wherever the subject's requests' texts quote them, in any case or width
+    (notices, answers, notes, details, forms: domain/redaction.py), as the subject's key
+    is shredded: every value kept is sealed again under a new key, the old key with every
+    copy sealed under it (backups included) goes. The erasing request's own statement
+    (its details and its form) is not sealed again at all: it stays under the old key and
+    goes with it, since it names what is erased in the person's own words. What the
+    request still needs (who to notify and how, its decision, its events) is kept. The
+    events hold no values, so the chain is untouched."""
     vault = vault_of(connection)
     values = tuple(vault.open(row["value"]) for row in erased)
     if erased:
@@ -228,7 +232,7 @@ async def _erase_copies(
                     await vault.seal_json(connection, subject_id, kept),
                 )
     return await shred_subject_key(
-        connection, subject_id, redaction=Redaction(values, sparing=erasing_request)
+        connection, subject_id, redaction=Redaction(values), erasing=erasing_request
     )
 
 

@@ -16,12 +16,10 @@ every sealed value in a dump of the database is found through this list)."""
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from domain.redaction import Redaction
 from store.connection import Connection
 from store.sealing import key_of, open_with, seal_with, subject_lock, vault_of
 
@@ -116,49 +114,30 @@ SEALED: tuple[SealedTable, ...] = (
 )
 
 
-# Values shorter than this are redacted as whole words only.
-SHORT_VALUE = 4
-# The columns of requests' texts an erasure's redaction reaches, and which of them hold
-# JSON (redacted inside its strings only, so the document stays whole).
-REDACTED_COLUMNS = frozenset({"details", "body", "items"})
-JSON_COLUMNS = frozenset({"details", "items"})
-
-
-@dataclass(frozen=True)
-class Redaction:
-    """Article 8 erasure reaching copies: each of `values` is replaced by `marker` wherever
-    it appears in a text of the subject's requests other than `sparing` (the erasing
-    request, whose own notices say what they were written to say). Texts, not addresses:
-    a requester's name and e-mail are how the person is reached about those requests."""
-
-    values: tuple[str, ...]
-    sparing: str
-    marker: str = "[erased at the person's request]"
-
-    def apply(self, text: str) -> str:
-        for value in sorted(self.values, key=len, reverse=True):
-            if len(value) >= SHORT_VALUE:
-                text = text.replace(value, self.marker)
-            elif value:
-                # A short value ("F", "03") is replaced where it stands alone, not inside
-                # every word that happens to contain it.
-                text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", self.marker, text)
-        return text
-
-    def apply_json(self, text: str) -> str:
-        """The same inside a JSON document's string values (keys and structure untouched:
-        a short value such as "category" must not break the document)."""
-
-        def walk(node: Any) -> Any:
-            if isinstance(node, str):
-                return self.apply(node)
-            if isinstance(node, list):
-                return [walk(item) for item in node]
-            if isinstance(node, dict):
-                return {key: walk(item) for key, item in node.items()}
-            return node
-
-        return json.dumps(walk(json.loads(text)), ensure_ascii=False)
+# The texts an erasure's redaction reaches, as (table, column), and which of them hold
+# JSON (redacted inside its strings only, so the document stays whole): what a person, an
+# operator or a notice wrote about a request, and the forms of the privacy center. Not the
+# addresses (a requester's name and e-mail are how the person is reached about those
+# requests), nor the subject's own record, nor Article 4's notices, the organisation's text.
+REDACTED_COLUMNS = frozenset(
+    {
+        ("request_details", "details"),
+        ("answers", "body"),
+        ("operator_notes", "body"),
+        ("notifications", "body"),
+        ("disclosures", "items"),
+        ("privacy_center_challenges", "submission"),
+        ("privacy_center_notices", "body"),
+    }
+)
+JSON_COLUMNS = frozenset({"details", "items", "submission"})
+# What the erasing request's person wrote: the statement that names what to erase, in its
+# details and in the privacy center's form it came from. An erasure forgets these of the
+# erasing request (they stay under the key destroyed) rather than redacting them: a
+# statement quotes the values in words no redaction can be sure to find.
+STATEMENT_COLUMNS = frozenset(
+    {("request_details", "details"), ("privacy_center_challenges", "submission")}
+)
 
 
 @dataclass(frozen=True)
@@ -178,10 +157,12 @@ async def shred_subject_key(
     *,
     forget_requests: frozenset[str] = frozenset(),
     redaction: Redaction | None = None,
+    erasing: str | None = None,
 ) -> Shredded:
-    """Replace the subject's key, keeping every value but those of `forget_requests`, and
-    with `redaction` applied to the values of the subject's other requests as they are
-    sealed again.
+    """Replace the subject's key, keeping every value but those of `forget_requests` and
+    the statement of `erasing` (the request whose erasure this is: its STATEMENT_COLUMNS),
+    and with `redaction` applied to the texts (REDACTED_COLUMNS) as they are sealed again,
+    the erasing request's other texts included.
     Runs in the caller's transaction; the caller records the event and, once committed,
     calls `destroy_shredded_keys` (until then the old key still opens, so a rollback
     loses nothing)."""
@@ -208,7 +189,11 @@ async def shred_subject_key(
                 value = row[column]
                 if value is None or key_of(value) != old:
                     continue
-                if row["request_id"] in forget_requests:
+                if row["request_id"] in forget_requests or (
+                    erasing is not None
+                    and row["request_id"] == erasing
+                    and (sealed.table, column) in STATEMENT_COLUMNS
+                ):
                     forgotten += 1
                     continue
                 if new is None:
@@ -219,11 +204,7 @@ async def shred_subject_key(
                         subject_id,
                     )
                 text = open_with(old_key, value)
-                if (
-                    redaction
-                    and row["request_id"] not in (None, redaction.sparing)
-                    and column in REDACTED_COLUMNS
-                ):
+                if redaction and (sealed.table, column) in REDACTED_COLUMNS:
                     text = (
                         redaction.apply_json(text)
                         if column in JSON_COLUMNS

@@ -63,7 +63,7 @@ def challenges(request: Request) -> Challenges:
     limits = found.settings.privacy_center
     return Challenges(
         found.pool,
-        derive_key(found.act_key),
+        derive_key(found.act_signer),
         wrong_codes_per_address=limits.wrong_codes_per_address,
         codes_per_address_per_day=limits.codes_per_address_per_day,
     )

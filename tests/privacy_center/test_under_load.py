@@ -30,7 +30,7 @@ from interfaces.privacy_center.routes import router
 from runtime.settings import Settings
 from store.events import EventStore
 from tests.support.privacy_center import Center
-from tests.support.temporal import TEST_ACT_KEY
+from tests.support.temporal import TEST_ACT_SIGNER
 
 _VERIFY = re.compile(r"^/verify/([0-9a-f-]{36})\?lang=en$")
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -57,7 +57,7 @@ def open_center(
             app = FastAPI()
             settings = Settings(DSR_DATA_DIR=str(tmp_path), **variables)
             app.state.services = Services(
-                time_skipping_env.client, api_pool, settings, TEST_ACT_KEY
+                time_skipping_env.client, api_pool, settings, TEST_ACT_SIGNER
             )
             app.include_router(router)
         transport = httpx.ASGITransport(app=app, client=(client, 40000))
@@ -190,7 +190,7 @@ async def test_n8_guesses_spread_over_an_address_challenges_lock_them_all(
 
 async def test_n8_codes_per_address_are_capped_per_day(api_pool: asyncpg.Pool, unique: str) -> None:
     """N8: beside 5 an hour, an address gets at most its day's codes, registered or not."""
-    challenges = Challenges(api_pool, derive_key(TEST_ACT_KEY), codes_per_address_per_day=6)
+    challenges = Challenges(api_pool, derive_key(TEST_ACT_SIGNER), codes_per_address_per_day=6)
     now = datetime.now(UTC)
 
     async def ask(at: datetime):
@@ -218,7 +218,7 @@ async def test_n8_old_challenges_are_removed_by_the_retention_run(
     """N8: challenges were never deleted. The worker's retention run removes those whose
     code was never entered once no limit counts them (a day); a verified one stays, the
     proof its request's identity check reads, and a recent one stays."""
-    challenges = Challenges(api_pool, derive_key(TEST_ACT_KEY))
+    challenges = Challenges(api_pool, derive_key(TEST_ACT_SIGNER))
     now = datetime.now(UTC)
 
     async def made(at: datetime, address: str) -> uuid.UUID:

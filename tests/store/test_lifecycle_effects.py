@@ -16,6 +16,7 @@ from activities.lifecycle_activities import LifecycleActivities
 from domain.decisions import Findings, Outcome
 from domain.events import EventType
 from domain.messages import CarryOut, Decide, RecordByOperator, RequestStep
+from domain.redaction import MARKER
 from domain.requests import RequestKind, SuspensionAction, SuspensionGround, parse_submission
 from mail.maildrop import MaildropSender, maildrop_name
 from store.events import EventStore
@@ -23,12 +24,10 @@ from store.intake import IntakeStore
 from store.outbox import OutgoingNotice
 from store.review import review_document
 from store.sealing import ERASED, key_of, vault_of
-from store.shredding import Redaction
 from tests.support.builders import EMAIL, NAME, POLICY, T0
 from tests.support.sealing import opened, register_email, sealed
 
 PHONE = "090-9999-0000"
-MARKER = Redaction((), sparing="").marker
 
 
 async def _submit(
@@ -250,7 +249,10 @@ async def test_erasure_shreds_the_subjects_key_and_withdraws_its_maildrop_files(
     ]
     shredded, withdrawn = events[-2].payload, events[-1].payload
     assert shredded["destroyed_key"] == old_key and shredded["new_key"] == key_of(email["value"])
-    assert shredded["resealed"] > 0 and shredded["forgotten"] == 0
+    # The erasing request's own statement (its details) is the one value left under the
+    # old key (N7); its review shows it erased, and everything else it needs is kept.
+    assert shredded["resealed"] > 0 and shredded["forgotten"] == 1
+    assert (await review_document(pool, erasing))["statement"] == ERASED
     assert withdrawn == {"files": ",".join(sorted(files)), "count": 2}
     assert (await EventStore(pool).verify(erasing)).intact
     assert (await EventStore(pool).verify(earlier)).intact

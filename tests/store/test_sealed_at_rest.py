@@ -29,7 +29,7 @@ from store.database import create_pool
 from store.sealing import Vault, vault_of
 from tests.support.database import Roles, database_with_roles
 from tests.support.scenarios import at_step, outcome_of, verified
-from tests.support.temporal import TEST_ACT_KEY, actor, end_open_requests, new_worker
+from tests.support.temporal import TEST_ACT_SIGNER, actor, end_open_requests, new_worker
 
 # Every value is distinctive: found anywhere in the dump, it can only have come from here.
 A = {"name": "Zephyrine Quattlebaum", "email": "Zephyrine.Quattlebaum@sealtest.example"}
@@ -289,7 +289,7 @@ class Paths:
     async def privacy_center(self) -> None:
         """A form confirmed by its code, become an inquiry answered; and a form whose code
         is never entered, waiting in its challenge."""
-        challenges = Challenges(self.pool, derive_key(TEST_ACT_KEY))
+        challenges = Challenges(self.pool, derive_key(TEST_ACT_SIGNER))
 
         def code_message(code: str) -> Message:
             return Message("Your code", f"Dear {A['name']},\n\n    {code}\n")
@@ -419,7 +419,9 @@ async def test_a_dump_of_the_database_shows_no_personal_data_in_plain(
         "privacy_center": paths.privacy_center,
     }
     failed: dict[str, str] = {}
-    async with new_worker(client, pool, queue, tmp_path):
+    # The accounts the paths act as are made in this database, as its owner.
+    owner = await create_pool(roles.owner_url, max_size=1, vault=vault)
+    async with new_worker(client, pool, queue, tmp_path, accounts_pool=owner):
         try:
             for name, drive in driven.items():
                 try:
@@ -428,6 +430,7 @@ async def test_a_dump_of_the_database_shows_no_personal_data_in_plain(
                     failed[name] = f"{type(error).__name__}: {str(error)[:300]}"
         finally:
             await end_open_requests(client, pool, "true")
+            await owner.close()
 
     closed = await pool.fetchval("SELECT count(*) FROM requests WHERE status = 'closed'")
     delivered = await pool.fetchval("SELECT count(*) FROM notifications WHERE status = 'delivered'")

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from domain.redaction import MARKER, Redaction
 from domain.requests import workflow_id_for
 from store.sealing import ERASED, Vault, key_of, vault_of
 from store.shredding import (
     SEALED,
-    Redaction,
     Shredded,
     destroy_shredded_keys,
     shred_subject_key,
@@ -27,6 +28,8 @@ NAME = "Shreddy Testperson"
 EMAIL = "shreddy.testperson@example.jp"
 PHONE = "090-7777-1234"
 ADDRESS = "9-9-9 Shibuya, Tokyo"
+# The columns of texts a redaction reaches.
+TEXTS = {"details", "body", "items", "submission"}
 # Where a copy sits: (table, row key, column).
 Place = tuple[str, str, str]
 
@@ -271,16 +274,20 @@ async def _places_of_request(pool: asyncpg.Pool, request_id: str) -> set[Place]:
     return places
 
 
-async def test_a_redaction_reaches_other_requests_texts_but_not_addresses_nor_the_sparing_one(
+async def test_a_redaction_reaches_every_requests_texts_and_forgets_the_erasing_statement(
     pool: asyncpg.Pool, vault: Vault, unique: str
 ) -> None:
+    """N7: the texts of every request of the subject lose the values, however they were
+    written; the erasing request's own statement is not sealed again at all (it goes with
+    the old key); names and addresses are kept."""
     sid, erasing, other = f"shred-rd-{unique}", f"erasing-{unique}", f"other-{unique}"
     await _subject(pool, sid, erasing, other)
     before = _opened(vault, await _copies(pool, sid))
-    # The e-mail among the values: texts lose it, the addresses notices go to keep it.
-    redaction = Redaction(values=(PHONE, EMAIL, "Shibuya", ADDRESS), sparing=erasing)
+    # The e-mail among the values: texts lose it, the addresses notices go to keep it. The
+    # values as another hand wrote them: upper case, full width.
+    redaction = Redaction(values=(PHONE, EMAIL.upper(), "ＳＨＩＢＵＹＡ", ADDRESS))  # noqa: RUF001
 
-    await _shred(pool, sid, redaction=redaction)
+    shredded = await _shred(pool, sid, redaction=redaction, erasing=erasing)
     await destroy_shredded_keys_of(pool)
 
     after = _opened(vault, await _copies(pool, sid))
@@ -288,9 +295,9 @@ async def test_a_redaction_reaches_other_requests_texts_but_not_addresses_nor_th
         await _places_of_request(pool, other),
         await _places_of_request(pool, erasing),
     )
-    for place in of_erasing:
-        assert after[place] == before[place], place  # the erasing request's own notices
-    texts = {place for place in of_other if place[2] in {"details", "body", "items"}}
+    statement = ("request_details", erasing, "details")
+    assert after[statement] == ERASED and shredded.forgotten == 1
+    texts = {place for place in of_other | of_erasing if place[2] in {"details", "body", "items"}}
     assert {place[0] for place in texts} == {
         "request_details",
         "notifications",
@@ -298,22 +305,69 @@ async def test_a_redaction_reaches_other_requests_texts_but_not_addresses_nor_th
         "operator_notes",
         "disclosures",
     }
-    for place in texts:
+    for place in texts - {statement}:
         assert PHONE not in after[place] and EMAIL not in after[place], place
         assert "Shibuya" not in after[place], place
         assert after[place] != before[place] and redaction.marker in after[place], place
-    # The longest value first: the whole address becomes one marker, not a part of it.
+    # Overlapping values (the address, its ward) become one marker.
     details = json.loads(after[("request_details", other, "details")])
     assert details == {"text": f"my phone {redaction.marker} and my address {redaction.marker}"}
-    for place in of_other - texts:  # names, addresses and subject lines are kept
+    for place in (of_other | of_erasing) - texts:  # names, addresses and subject lines
         assert after[place] == before[place], place
     assert after[("request_details", other, "requester_email")] == EMAIL
+    assert after[("request_details", erasing, "requester_email")] == EMAIL
     assert after[("subjects", sid, "name")] == NAME
     assert PHONE in [v for (t, _, _), v in after.items() if t == "personal_data"]
 
 
+async def _form(pool: asyncpg.Pool, subject_id: str, request_id: str | None, text: str) -> str:
+    """A privacy center form of the subject (the request it became, if any); its id."""
+    challenge = uuid.uuid4()
+    async with pool.acquire() as connection, connection.transaction():
+        submission = await vault_of(connection).seal_json(
+            connection, subject_id, {"details": {"statement": text}}
+        )
+        await connection.execute(
+            """INSERT INTO privacy_center_challenges (challenge_id, address_hash, subject_id,
+                   kind, language, submission, code_hash, expires_at, request_id)
+               VALUES ($1, 'h', $2, 'suspension', 'en', $3, 'c', now() + interval '1 hour',
+                       $4)""",
+            challenge,
+            subject_id,
+            submission,
+            request_id,
+        )
+    return str(challenge)
+
+
+async def test_the_erasing_statement_and_its_form_are_forgotten_and_other_forms_redacted(
+    pool: asyncpg.Pool, vault: Vault, unique: str
+) -> None:
+    """N7: the erasing request's statement, in its details and in the privacy center's form
+    it came from, is left under the old key, and only it; a form not yet sent on (its
+    code not entered) loses the value like any text."""
+    sid, erasing = f"shred-st-{unique}", f"erasing-{unique}"
+    await _subject(pool, sid, erasing)
+    own = await _form(pool, sid, erasing, f"Erase {PHONE}, please")
+    pending = await _form(pool, sid, None, f"and {PHONE.replace('-', '－')} too")  # noqa: RUF001
+    before = _opened(vault, await _copies(pool, sid))
+    shredded = await _shred(pool, sid, erasing=erasing, redaction=Redaction((PHONE,)))
+    await destroy_shredded_keys_of(pool)
+    after = _opened(vault, await _copies(pool, sid))
+    statement = {
+        ("request_details", erasing, "details"),
+        ("privacy_center_challenges", own, "submission"),
+    }
+    assert {after[place] for place in statement} == {ERASED} and shredded.forgotten == 2
+    form = ("privacy_center_challenges", pending, "submission")
+    assert json.loads(after[form]) == {"details": {"statement": f"and {MARKER} too"}}
+    assert not [place for place, text in after.items() if place[2] in TEXTS and PHONE in text]
+    unchanged = {p for p in after if p not in statement and p != form and p[2] not in TEXTS}
+    assert unchanged and {p: after[p] for p in unchanged} == {p: before[p] for p in unchanged}
+
+
 def test_a_redaction_replaces_longer_values_first_and_ignores_empty_ones() -> None:
-    redaction = Redaction(values=("", "Minato", "1-2-3 Minato, Tokyo"), sparing="r", marker="X")
+    redaction = Redaction(values=("", "Minato", "1-2-3 Minato, Tokyo"), marker="X")
     assert redaction.apply("at 1-2-3 Minato, Tokyo; Minato ward") == "at X; X ward"
     assert redaction.apply("nothing here") == "nothing here"
 
@@ -470,7 +524,7 @@ async def test_two_transactions_making_a_subjects_first_key_end_with_one(
 def test_a_redaction_inside_json_leaves_keys_and_structure_whole() -> None:
     """An erased value that is also a key or a fragment of the document's syntax changes
     only the strings that hold it."""
-    redaction = Redaction(values=("category", '"'), sparing="other")
+    redaction = Redaction(values=("category", '"'))
     document = json.dumps(
         {"category": "contact", "note": 'my category is "x"', "items": [{"category": "category"}]}
     )
@@ -535,5 +589,5 @@ async def test_a_purpose_change_notice_is_kept_under_the_new_key(
 
 
 def test_a_short_erased_value_is_redacted_where_it_stands_alone_only() -> None:
-    redaction = Redaction(values=("M", "090-1234"), sparing="other", marker="X")
+    redaction = Redaction(values=("M", "090-1234"), marker="X")
     assert redaction.apply("My sex: M; phone 090-1234-5678") == "My sex: X; phone X-5678"

@@ -21,7 +21,7 @@ from store.accounts import Accounts
 from store.purposes import load_register
 from tests.support.cli import Dsr, cli_settings, served_dsr
 from tests.support.purposes import BEFORE, define, holders
-from tests.support.temporal import TEST_ACT_KEY
+from tests.support.temporal import act_verification
 from workflows.purpose_change import PurposeChange
 
 AFTER = "To send users a monthly newsletter and announcements of the service they use"
@@ -29,11 +29,11 @@ REASON = "Announcements of the same service users already receive."
 
 
 @pytest.fixture
-async def purposes_cli(dsr: Dsr, pool: asyncpg.Pool, unique: str) -> Any:
+async def purposes_cli(dsr: Dsr, owner_pool: asyncpg.Pool, unique: str) -> Any:
     """`dsr` (a subprocess holding only DSR_URL and DSR_TOKEN) as an account of the given
     role, against the API served over the `rig` worker's task queue: the API signs the
     change for the account, and the worker checks it and runs it."""
-    accounts = Accounts(pool)
+    accounts = Accounts(owner_pool)  # no role of the service writes accounts
     tokens = {
         role: await accounts.create(f"{role.value}-{unique}", (role,), "test")
         for role in (Role.ADMIN, Role.OPERATOR)
@@ -167,6 +167,7 @@ async def test_a_change_no_worker_has_taken_yet_is_said_to_run(
         cli_settings(tmp_path / "api", f"no-worker-{unique}"),
         folder=tmp_path / "elsewhere",
         account=f"nw-admin-{unique}",
+        accounts_pool=owner_pool,
     ) as dsr:
         code, out, err = await dsr(
             *change(unique, "--related", "--method", "notify", "--wait", "0.5")
@@ -182,7 +183,9 @@ async def test_a_change_no_worker_has_taken_yet_is_said_to_run(
         # A worker then takes it to its end. Terminating it instead would leave its
         # workflow task scheduled on a queue no one polls, which the time-skipping server
         # counts as work in flight: it would stop skipping time for every later test.
-        activities = PurposeChangeActivities(pool, MaildropSender(tmp_path / "later"), TEST_ACT_KEY)
+        activities = PurposeChangeActivities(
+            pool, MaildropSender(tmp_path / "later"), act_verification(pool)
+        )
         async with Worker(
             time_skipping_env.client,
             task_queue=f"no-worker-{unique}",
