@@ -22,6 +22,7 @@ from domain.retention import RetentionCounts, RetentionRun, closed_before
 from store.connection import Connection
 from store.events import EventStore
 from store.privacy_center import forget_abandoned_guests
+from store.privacy_center_limits import remove_old_challenges
 from store.sealing import vault_of
 from store.shredding import (
     destroy_shredded_keys,
@@ -102,6 +103,10 @@ class PersonalDataRetention:
         code expired, the guest's key is destroyed and its code message withdrawn."""
         async with connection.transaction():
             keys = await forget_abandoned_guests(connection, as_of)
+            # N8: and the challenges no limit counts any more (a day old, never verified).
+            removed = await remove_old_challenges(connection, as_of - timedelta(days=1))
+        if removed:
+            log.info("old privacy center challenges removed", challenges=removed)
         for key_id in keys:
             vault_of(connection).keyring.destroy(key_id)
         if keys:

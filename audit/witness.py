@@ -63,7 +63,7 @@ class DirectoryWitness:
             f"{checkpoint.log_size:012d}-{stamp[:22]}-"
             f"{signed.signature[:8].replace('/', '_').replace('+', '-')}.json"
         )
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.folder / name
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
@@ -84,7 +84,7 @@ class DirectoryWitness:
         """The public key beside its checkpoints, `checkpoint-key-<id>.pub.pem`, one file per
         key ever used (a rotated key keeps its file), read-only. A convenience: an auditor
         pins a copy of their own at deployment (`dsr audit verify --public-key`)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.folder / f"checkpoint-key-{key_id}.pub.pem"
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)

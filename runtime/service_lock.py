@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from runtime.servers import private_folder
+
 
 class ServiceRunning(RuntimeError):
     """Another service holds this data folder."""
@@ -34,7 +36,7 @@ def _described(holder: dict) -> str:
 @contextlib.contextmanager
 def service_lock(data_dir: Path, **about: str) -> Iterator[None]:
     """Hold the data folder for this process, or raise ServiceRunning naming the holder."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(data_dir)  # 0700, and what an earlier release left in it tightened (N10)
     path = data_dir / "service.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:

@@ -139,6 +139,22 @@ class Accounts:
         )
         return [dict(row) for row in rows]
 
+    async def count_refusal(self, reason: str, method: str, route: str) -> None:
+        """A call refused for want of a token (401), counted in its minute's row for the
+        reason, method and route (migration 0035): a flood of them adds a row a minute,
+        not a row a call (review N8)."""
+        await self._pool.execute(
+            """INSERT INTO access_refusal_counts AS c
+                   (window_start, status, reason, method, route, refusals)
+               VALUES (date_trunc('minute', now()), 401, $1, $2, $3, 1)
+               ON CONFLICT (window_start, status, reason, method, route) DO UPDATE
+                   SET refusals = c.refusals + 1,
+                       last_at = greatest(c.last_at, excluded.last_at)""",
+            reason[:200],
+            method[:16],
+            route[:500],
+        )
+
     async def record_refusal(
         self, status: int, account: str | None, method: str, path: str, reason: str
     ) -> None:

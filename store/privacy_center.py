@@ -32,33 +32,6 @@ async def forget_stale_forms(connection: Connection, now: datetime) -> None:
     )
 
 
-async def lock_address(connection: Connection, address_hash: str) -> None:
-    """One challenge at a time per address, until the transaction ends."""
-    await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 11))", address_hash)
-
-
-async def locked_until(
-    connection: Connection, address_hash: str, since: datetime
-) -> datetime | None:
-    """The latest lock of the address's challenges made after `since`, if any."""
-    return await connection.fetchval(
-        """SELECT max(locked_until) FROM privacy_center_challenges
-            WHERE address_hash = $1 AND created_at > $2""",
-        address_hash,
-        since,
-    )
-
-
-async def codes_since(connection: Connection, address_hash: str, since: datetime) -> int:
-    """How many challenges were made for the address after `since`."""
-    return await connection.fetchval(
-        """SELECT count(*) FROM privacy_center_challenges
-            WHERE address_hash = $1 AND created_at > $2""",
-        address_hash,
-        since,
-    )
-
-
 async def on_record(connection: Connection, vault: Vault, email: str) -> tuple[str, str] | None:
     """The subject whose e-mail on record is `email` (trimmed, case-folded) and that
     address as recorded, found by its blind index. An address whose key was destroyed
@@ -156,6 +129,27 @@ async def add_challenge(
         created_at,
         expires_at,
         opens_disclosure,
+    )
+
+
+async def address_challenge(
+    connection: Connection, challenge_id: uuid.UUID, subject_id: str, submission: Any
+) -> None:
+    """The challenge's address is on record (or a guest's): its subject and sealed form."""
+    await connection.execute(
+        """UPDATE privacy_center_challenges SET subject_id = $2, submission = $3
+            WHERE challenge_id = $1 AND verified_at IS NULL""",
+        challenge_id,
+        subject_id,
+        submission,
+    )
+
+
+async def address_of(connection: Connection, challenge_id: uuid.UUID) -> str | None:
+    """The keyed hash of the challenge's address."""
+    return await connection.fetchval(
+        "SELECT address_hash FROM privacy_center_challenges WHERE challenge_id = $1",
+        challenge_id,
     )
 
 

@@ -69,6 +69,8 @@ GRANTS: dict[str, Share] = {
     "request_history_gaps": Share(worker=_APPEND, api=_READ),
     # Refused calls are recorded by the API, which signs callers in.
     "access_refusals": Share(worker=_READ, api=_APPEND),
+    # Anonymous 401s, counted per minute, reason and route (N8); a count only grows.
+    "access_refusal_counts": Share(worker=_READ, api=_KEEP),
     # The registers: loaded through the API (policy, purposes, provisions, inventory), and
     # a purpose change's run appends on the worker.
     "register_events": _both(_APPEND),
@@ -107,8 +109,9 @@ GRANTS: dict[str, Share] = {
     # The privacy center (the API): challenges (a code's attempts, the form until it is
     # entered), the outbox of its codes and links, and the links themselves, never
     # changed. The worker forgets abandoned guests' challenges and messages (N8) and
-    # removes a message no subject can be found for (store/legacy_sealing.py).
-    "privacy_center_challenges": _both(_KEEP),
+    # removes a message no subject can be found for (store/legacy_sealing.py); its
+    # retention run removes challenges a day old whose code was never entered (N8).
+    "privacy_center_challenges": Share(worker=_WITHDRAW, api=_KEEP),
     # (The API removes a pending message whose request's data was erased, too.)
     "privacy_center_notices": _both(_WITHDRAW),
     "privacy_center_status_links": Share(worker=_READ, api=_APPEND),

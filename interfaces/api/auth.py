@@ -1,6 +1,8 @@
 """Who is calling: every /api/v1 call but /health carries `Authorization: Bearer <token>`
-of an enabled account (store/accounts.py). No token, or one that signs nobody in, is 401;
-an account without a role the call needs is 403; both are recorded in `access_refusals`."""
+of an enabled account (store/accounts.py). No token, or one that signs nobody in, is 401,
+counted per minute, reason and route in `access_refusal_counts` (review N8: anyone can
+send them, so each is not a row of its own); an account without a role the call needs is
+403, recorded with the account in `access_refusals`."""
 
 from __future__ import annotations
 
@@ -27,9 +29,29 @@ bearer = HTTPBearer(
 async def refuse(
     services: Services, request: Request, status: int, account: str | None, reason: str
 ) -> None:
-    await Accounts(services.pool).record_refusal(
-        status, account, request.method, request.url.path, reason
-    )
+    """A 403 (`account` named) is a row of its own; an anonymous 401 is counted."""
+    accounts = Accounts(services.pool)
+    if status == 401 and account is None:
+        await accounts.count_refusal(reason, request.method, route_of(request))
+        return
+    await accounts.record_refusal(status, account, request.method, request.url.path, reason)
+
+
+def route_of(request: Request) -> str:
+    """The route as the API declares it (`/api/v1/requests/{request_id}`), not the path
+    the caller typed: a caller cannot make a new count per path. (The matched route may
+    be the router's own, without the prefix it was included under: the prefix is the part
+    of the path before the route's own match.)"""
+    route = request.scope.get("route")
+    template = getattr(route, "path_format", None)
+    pattern = getattr(route, "path_regex", None)
+    if template is None or pattern is None:
+        return "(no route)"
+    path = request.scope.get("path", "")
+    for start in [0] + [i for i, c in enumerate(path) if c == "/" and i > 0]:
+        if pattern.match(path[start:]):
+            return path[:start] + template
+    return template
 
 
 def require(*roles: Role) -> Callable[..., Awaitable[Account]]:

@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator
 import uvicorn
 from fastapi import FastAPI
 
+from interfaces.privacy_center.jobs import jobs_of
+
 
 class ApiPortTaken(OSError):
     """The API's address cannot be bound; the message names the variable."""
@@ -53,3 +55,7 @@ async def serving(app: FastAPI, sock: socket.socket) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await task
         sock.close()
+        # The privacy center's work after its replies (a form's code queued and sent):
+        # finished before the pool it writes with closes, for a while at most.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(jobs_of(app).drain(), timeout=10)

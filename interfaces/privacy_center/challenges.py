@@ -13,12 +13,11 @@ comparing the plaintext, and the outbox's recipients and texts are sealed too.
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,12 +25,20 @@ import asyncpg
 import structlog
 
 from domain.authority import ActSigner
-from mail.sender import NoticeSender
+from interfaces.privacy_center.challenge_answers import (
+    Addressing,
+    Checked,
+    Message,
+    Refusal,
+    Started,
+    Verdict,
+)
+from interfaces.privacy_center.outbox import Outbox as Outbox  # its home before
 from store import disclosure_links as links
 from store import privacy_center as stored
+from store import privacy_center_limits as limits
 from store.connection import Connection
-from store.outbox import OutgoingNotice
-from store.sealing import ERASED, key_of, vault_of
+from store.sealing import ERASED, vault_of
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +48,9 @@ MAX_WRONG_CODES = 3
 # Codes asked for one address within RATE_WINDOW; more are refused until it passes.
 MAX_CODES_PER_ADDRESS = 5
 RATE_WINDOW = timedelta(hours=1)
+# The longest window a limit counts an address's challenges in (codes and wrong codes per
+# day): an unverified challenge older than this is removed (store/privacy_center.py).
+DAY = timedelta(days=1)
 
 
 def derive_key(signer: ActSigner) -> bytes:
@@ -60,45 +70,34 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Refusal(enum.StrEnum):
-    RATE_LIMITED = "rate_limited"
-    ADDRESS_LOCKED = "address_locked"
-
-
-@dataclass(frozen=True)
-class Started:
-    challenge_id: uuid.UUID | None
-    notice_id: int | None = None  # the code's message, if the address is registered
-    refused: Refusal | None = None
-
-
-class Verdict(enum.StrEnum):
-    UNKNOWN = "unknown"
-    LOCKED = "locked"
-    EXPIRED = "expired"
-    WRONG = "wrong"
-    USED = "used"
-    VERIFIED = "verified"
-
-
-@dataclass(frozen=True)
-class Checked:
-    verdict: Verdict
-    attempts_left: int = 0
-    request: dict[str, Any] | None = None  # the submission to make, when VERIFIED
-    opens: str | None = None  # the request whose disclosure a VERIFIED code opens
-
-
-@dataclass(frozen=True)
-class Message:
-    subject: str
-    body: str
+__all__ = [  # the answers, where their callers have always found them
+    "Addressing",
+    "Challenges",
+    "Checked",
+    "Message",
+    "Outbox",
+    "Refusal",
+    "Started",
+    "Verdict",
+]
 
 
 class Challenges:
-    def __init__(self, pool: asyncpg.Pool, key: bytes) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        key: bytes,
+        *,
+        wrong_codes_per_address: int = 5,
+        codes_per_address_per_day: int = 10,
+    ) -> None:
+        """`wrong_codes_per_address`: wrong codes within a day after which every open
+        challenge of the address locks; `codes_per_address_per_day`: challenges one
+        address may have within a day (and MAX_CODES_PER_ADDRESS within an hour)."""
         self._pool = pool
         self._key = key
+        self._wrong_per_address = wrong_codes_per_address
+        self._codes_per_day = codes_per_address_per_day
 
     def csrf_token(self, challenge_id: uuid.UUID, browser: str) -> str:
         """The code form's token: bound to the challenge and the browser's cookie."""
@@ -109,7 +108,15 @@ class Challenges:
         browser's cookie (interfaces/privacy_center/disclosure.py)."""
         return _mac(self._key, "disclosure-opening", challenge_id, link_hash, browser)
 
-    async def start(
+    async def start(self, **form: Any) -> Started:
+        """`begin()` and `address()` at once: the challenge, and its code's message queued
+        (the notice id in the answer) if it goes to anyone."""
+        started = await self.begin(**form)
+        if started.addressing is None:
+            return started
+        return replace(started, notice_id=await self.address(started.addressing))
+
+    async def begin(
         self,
         *,
         kind: str,
@@ -122,44 +129,78 @@ class Challenges:
         any_address: bool = False,
     ) -> Started:
         """A challenge for the form; `code_message(code)` words the message with the code.
+        The same work whether or not the address is registered (N8's timing oracle): the
+        address's limits and a challenge with its code's hash, nothing looked up; who the
+        address is, the sealed form and the message are `address()`'s, after the reply.
         `any_address` (the CONTACT form, N8): an address not on record gets a code too, and
         the form is sealed under a guest subject of its own; the code proves only that the
         sender reads that mailbox, so the inquiry is a guest's (domain/guests.py)."""
         address_hash = _mac(self._key, "address", email.strip().lower())
+        challenge_id = uuid.uuid4()
+        code = f"{secrets.randbelow(10**6):06d}"
         async with self._pool.acquire() as connection, connection.transaction():
             # A form whose code was never entered is not kept past the code's life.
             await stored.forget_stale_forms(connection, now)
-            await stored.lock_address(connection, address_hash)
+            await limits.lock_address(connection, address_hash)
             refused = await self._limited(connection, address_hash, now)
             if refused is not None:
                 return Started(None, refused=refused)
-            vault = vault_of(connection)
-            registered = await stored.on_record(connection, vault, email)
-            if registered is None and any_address:
-                registered = (await stored.add_guest(connection), email.strip())
-            challenge_id = uuid.uuid4()
-            submission = None
-            if registered is not None:
-                # The address on record, as recorded: the requester's e-mail the lifecycle
-                # matches against, and where every notice of the request will go.
-                submission = await vault.seal_json(
-                    connection,
-                    registered[0],
-                    {"requester": {"name": name, "email": registered[1]}, "details": details},
-                )
-            notice_id = await self._issue(
+            await stored.add_challenge(
                 connection,
                 challenge_id=challenge_id,
                 address_hash=address_hash,
-                to=registered,
+                subject_id=None,
                 kind=kind,
                 language=language,
-                submission=submission,
-                now=now,
-                code_message=code_message,
+                submission=None,
+                code_hash=_mac(self._key, "code", str(challenge_id), code),
+                created_at=now,
+                expires_at=now + CODE_VALID_FOR,
             )
         log.info("privacy center challenge made", challenge_id=str(challenge_id), kind=kind)
-        return Started(challenge_id, notice_id)
+        return Started(
+            challenge_id,
+            addressing=Addressing(
+                challenge_id, code, email, name, details, code_message, any_address
+            ),
+        )
+
+    async def address(self, addressing: Addressing) -> int | None:
+        """The challenge's address looked up: for a registered one (or any, with
+        `any_address`), the form sealed under the subject's key into the challenge and the
+        code's message queued to the address on record; its notice id, or None."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            row = await stored.challenge_for_update(connection, addressing.challenge_id)
+            if row is None or row["verified_at"] is not None:
+                return None
+            vault = vault_of(connection)
+            registered = await stored.on_record(connection, vault, addressing.email)
+            if registered is None and addressing.any_address:
+                registered = (await stored.add_guest(connection), addressing.email.strip())
+            if registered is None:
+                return None
+            # The address on record, as recorded: the requester's e-mail the lifecycle
+            # matches against, and where every notice of the request will go.
+            submission = await vault.seal_json(
+                connection,
+                registered[0],
+                {
+                    "requester": {"name": addressing.name, "email": registered[1]},
+                    "details": addressing.details,
+                },
+            )
+            await stored.address_challenge(
+                connection, addressing.challenge_id, registered[0], submission
+            )
+            message: Message = addressing.code_message(addressing.code)
+            return await _queue(
+                connection,
+                f"pc-code-{addressing.challenge_id}",
+                "one_time_code",
+                registered[0],
+                registered[1],
+                message,
+            )
 
     async def start_opening(
         self, request_id: str, *, language: str, now: datetime, code_message: Any
@@ -171,7 +212,7 @@ class Challenges:
             if to is None:  # erased meanwhile: nobody to send it to, nothing to open
                 return Started(None)
             address_hash = _mac(self._key, "address", to[1].strip().lower())
-            await stored.lock_address(connection, address_hash)
+            await limits.lock_address(connection, address_hash)
             refused = await self._limited(connection, address_hash, now)
             if refused is not None:
                 return Started(None, refused=refused)
@@ -195,11 +236,13 @@ class Challenges:
         self, connection: Connection, address_hash: str, now: datetime
     ) -> Refusal | None:
         """Whether the address may be sent another code now (inside its lock)."""
-        locked = await stored.locked_until(connection, address_hash, now - RATE_WINDOW - LOCKED_FOR)
+        locked = await limits.locked_until(connection, address_hash, now - RATE_WINDOW - LOCKED_FOR)
         if locked is not None and locked > now:
             return Refusal.ADDRESS_LOCKED
-        codes = await stored.codes_since(connection, address_hash, now - RATE_WINDOW)
+        codes = await limits.codes_since(connection, address_hash, now - RATE_WINDOW)
         if codes >= MAX_CODES_PER_ADDRESS:
+            return Refusal.RATE_LIMITED
+        if await limits.codes_since(connection, address_hash, now - DAY) >= self._codes_per_day:
             return Refusal.RATE_LIMITED
         return None
 
@@ -247,6 +290,11 @@ class Challenges:
         `opens`: the request whose disclosure the code must open (None: a form's code); a
         challenge of the other kind is unknown here, so neither page spends the other's."""
         async with self._pool.acquire() as connection, connection.transaction():
+            # The address's lock first, as begin() takes it: a wrong code may lock the
+            # address's other challenges (N8).
+            address = await stored.address_of(connection, challenge_id)
+            if address is not None:
+                await limits.lock_address(connection, address)
             row = await stored.challenge_for_update(connection, challenge_id)
             if row is None or row["opens_disclosure"] != opens:
                 return Checked(Verdict.UNKNOWN)
@@ -281,6 +329,13 @@ class Challenges:
                 await stored.count_wrong_code(
                     connection, challenge_id, wrong, now + LOCKED_FOR if locked else None
                 )
+                # N8: guesses spread over several challenges of one address lock them all.
+                address = row["address_hash"]
+                if await limits.wrong_codes_since(connection, address, now - DAY) >= (
+                    self._wrong_per_address
+                ):
+                    await limits.lock_open_challenges(connection, address, now, now + LOCKED_FOR)
+                    locked = True
                 log.info("privacy center code wrong", challenge_id=str(challenge_id), locked=locked)
                 if locked:
                     return Checked(Verdict.LOCKED)
@@ -353,54 +408,3 @@ async def _queue(
     return await stored.queue_notice(
         connection, key, purpose, subject_id, recipient, message.subject, message.body
     )
-
-
-class Outbox:
-    """Delivers the privacy center's messages with the service's sender. A message that
-    fails stays pending and goes with the next delivery; one whose personal data was
-    erased before it went is withdrawn (removed: it has no one left to go to)."""
-
-    def __init__(self, pool: asyncpg.Pool, sender: NoticeSender) -> None:
-        self._pool = pool
-        self._sender = sender
-
-    async def deliver(self, *notice_ids: int | None) -> None:
-        ids = [i for i in notice_ids if i is not None]
-        async with self._pool.acquire() as connection:
-            vault = vault_of(connection)
-            rows = await stored.pending_notices(connection, ids)
-            # A shredding marks the key destroyed at its commit and deletes it from the
-            # keyring after: in between the key still opens what was forgotten.
-            forgotten = await stored.destroyed_keys(
-                connection, [key_of(row["recipient"]) for row in rows]
-            )
-        for row in rows:
-            recipient, subject_line, body = (
-                vault.open(row[column]) for column in ("recipient", "subject_line", "body")
-            )
-            if key_of(row["recipient"]) in forgotten or ERASED in (recipient, subject_line, body):
-                await self._withdraw(row["notice_id"])
-                continue
-            try:
-                await self._sender.send(
-                    OutgoingNotice(
-                        row["notice_id"], row["idempotency_key"], recipient, subject_line, body
-                    )
-                )
-            except Exception as error:  # kept pending, sent next time
-                log.warning(
-                    "privacy center message not delivered; it stays pending",
-                    notice_id=row["notice_id"],
-                    error=type(error).__name__,
-                )
-                continue
-            await stored.mark_delivered(self._pool, row["notice_id"])
-
-    async def _withdraw(self, notice_id: int) -> None:
-        """Remove a pending message whose request's personal data was erased: kept, it
-        would be tried at every delivery for ever, and the outbox has no other state for
-        it (its code or link is of no use to anyone any more)."""
-        await stored.withdraw_notice(self._pool, notice_id)
-        log.info(
-            "privacy center message withdrawn: its personal data was erased", notice_id=notice_id
-        )

@@ -29,8 +29,10 @@ from interfaces.privacy_center.pages import (
     language_of,
     page,
     same_origin,
+    throttled,
 )
 from interfaces.privacy_center.texts import texts
+from interfaces.privacy_center.throttle import Action
 
 router = APIRouter(include_in_schema=False)
 
@@ -69,6 +71,8 @@ async def contact_form(request: Request) -> Response:
 async def send_contact(request: Request) -> Response:
     form = await request.form()
     language = language_of(request, form.get("lang"))
+    if (busy := throttled(request, language, Action.FORM, "/contact")) is not None:
+        return busy
     t = texts(language)
     sent, cookie = form.get("csrf"), request.cookies.get(CSRF_COOKIE, "")
     fresh = cookie and isinstance(sent, str) and hmac.compare_digest(sent, cookie)
@@ -88,7 +92,7 @@ async def send_contact(request: Request) -> Response:
     if problems:
         return _contact_page(request, language, status=400, values=form, problems=problems)
     minutes = int(CODE_VALID_FOR.total_seconds() // 60)
-    started = await challenges(request).start(
+    started = await challenges(request).begin(
         kind=RequestKind.INQUIRY.value,
         language=language.value,
         email=email,

@@ -50,8 +50,10 @@ from interfaces.privacy_center.pages import (
     page,
     same_origin,
     services,
+    throttled,
 )
 from interfaces.privacy_center.texts import texts
+from interfaces.privacy_center.throttle import Action
 from store import disclosure_links as links
 
 router = APIRouter(include_in_schema=False)
@@ -110,6 +112,8 @@ async def send_code(request: Request, token: str) -> Response:
         return not_found(request)
     form = await request.form()
     language = language_for(request, found)
+    if (busy := throttled(request, language, Action.FORM, f"/disclosure/{token}")) is not None:
+        return busy
     sent, cookie = form.get("csrf"), request.cookies.get(CSRF_COOKIE, "")
     if not (cookie and isinstance(sent, str) and hmac.compare_digest(sent, cookie)):
         return _refused(request, language, token)
@@ -199,6 +203,8 @@ async def enter_code(request: Request, token: str, challenge: str) -> Response:
         return not_found(request)
     form = await request.form()
     language = language_for(request, found)
+    if (busy := throttled(request, language, Action.CODE, f"/disclosure/{token}")) is not None:
+        return busy
     checker = challenges(request)
     sent, cookie = form.get("csrf"), request.cookies.get(CSRF_COOKIE, "")
     if not (

@@ -30,7 +30,9 @@ from interfaces.privacy_center.challenges import (
     Started,
     derive_key,
 )
+from interfaces.privacy_center.jobs import jobs_of
 from interfaces.privacy_center.texts import texts
+from interfaces.privacy_center.throttle import Action, client_of, throttle_of
 from runtime.notice_senders import notice_sender
 
 _HERE = Path(__file__).resolve().parent
@@ -58,7 +60,13 @@ def services(request: Request) -> Services:
 
 def challenges(request: Request) -> Challenges:
     found = services(request)
-    return Challenges(found.pool, derive_key(found.act_signer))
+    limits = found.settings.privacy_center
+    return Challenges(
+        found.pool,
+        derive_key(found.act_signer),
+        wrong_codes_per_address=limits.wrong_codes_per_address,
+        codes_per_address_per_day=limits.codes_per_address_per_day,
+    )
 
 
 def outbox(request: Request) -> Outbox:
@@ -105,9 +113,10 @@ def code_sent(
     request: Request, language: Language, started: Started, *, back: str, verify: str
 ) -> Response:
     """After a code was asked for: the refusal as a page (too many codes, or the address
-    locked), or on to `verify`/<challenge> where the code is entered. The code's message is
-    delivered after the reply, so a registered address does not answer measurably slower
-    than an unknown one."""
+    locked), or on to `verify`/<challenge> where the code is entered. A form's address is
+    looked up, and its code queued and delivered, after the reply and not in it (a job of
+    the app: jobs.py), so a registered address does not answer measurably slower than an
+    unknown one (N8); a disclosure's code, queued already, is delivered after the reply."""
     if started.refused is not None:
         t = texts(language)
         message = (
@@ -124,12 +133,47 @@ def code_sent(
             message=message,
             back=back,
         )
+    mail = outbox(request)
+    addressing = started.addressing
+    if addressing is not None:
+        made, jobs = challenges(request), jobs_of(request.app)
+
+        async def address_and_deliver() -> None:
+            await mail.deliver(await made.address(addressing))
+
+        async def after_reply() -> None:
+            # Spawned once the reply is sent, not awaited: none of its work may delay the
+            # reply's last bytes, nor the connection's next request.
+            jobs.spawn(address_and_deliver)
+
+        background = BackgroundTask(after_reply)
+    else:
+        background = BackgroundTask(mail.deliver, started.notice_id)
     response = RedirectResponse(
         f"{verify}/{started.challenge_id}?lang={language.value}",
         status_code=303,
-        background=BackgroundTask(outbox(request).deliver, started.notice_id),
+        background=background,
     )
     response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def throttled(request: Request, language: Language, action: Action, back: str) -> Response | None:
+    """The 429 page with `Retry-After` when this client, or everyone, sent too many forms
+    or codes just now (throttle.py); None: go on."""
+    wait = throttle_of(request).admit(action, client_of(request))
+    if wait is None:
+        return None
+    response = page(
+        request,
+        "message.html",
+        language,
+        status=429,
+        heading="limited.title",
+        message=texts(language)["throttled"].format(seconds=wait),
+        back=back,
+    )
+    response.headers["Retry-After"] = str(wait)
     return response
 
 

@@ -37,10 +37,12 @@ from interfaces.privacy_center.pages import (
     page,
     same_origin,
     services,
+    throttled,
 )
 from interfaces.privacy_center.purposes import router as purposes_router
 from interfaces.privacy_center.status import router as status_router
 from interfaces.privacy_center.texts import texts
+from interfaces.privacy_center.throttle import Action
 from service.requests import Refused, submit
 from store.recipients import third_parties_named
 
@@ -121,6 +123,8 @@ async def send_form(request: Request, kind: str) -> Response:
     language = language_of(request, form.get("lang"))
     if chosen is None:
         return not_found(request, language)
+    if (busy := throttled(request, language, Action.FORM, f"/request/{chosen.value}")) is not None:
+        return busy
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = form.get("csrf")
     if not (
@@ -153,7 +157,7 @@ async def send_form(request: Request, kind: str) -> Response:
         )
     t = texts(language)
     minutes = int(CODE_VALID_FOR.total_seconds() // 60)
-    started = await challenges(request).start(
+    started = await challenges(request).begin(
         kind=chosen.value,
         language=language.value,
         email=email,
@@ -233,6 +237,8 @@ async def verify(request: Request, challenge: str) -> Response:
     challenge_id = _challenge_id(challenge)
     if challenge_id is None:
         return not_found(request, language)
+    if (busy := throttled(request, language, Action.CODE, f"/verify/{challenge_id}")) is not None:
+        return busy
     checker = challenges(request)
     t = texts(language)
     sent = form.get("csrf")

@@ -106,6 +106,8 @@ EN: dict[str, str] = {
     "we sent you shows where it stands.",
     "limited.title": "Please wait a little",
     "limited": "Too many codes were asked for this address recently. Please try again later.",
+    "throttled": "Too many forms or codes came from your connection just now. Please try "
+    "again in {seconds} seconds.",
     "locked.address": "Codes for this address are locked for a while after three wrong "
     "entries. Please try again in {minutes} minutes.",
     "failed": "We could not send your request just now. Please enter the code again in a moment.",
@@ -282,6 +284,7 @@ JA: dict[str, str] = {
     "limited.title": "しばらくお待ちください",
     "limited": "このアドレスへの確認コードのお申し込みが短時間に多すぎます。時間をおいて"
     "お試しください。",
+    "throttled": "お使いの接続から短時間に多くの送信がありました。{seconds}秒後にお試しください。",
     "locked.address": "誤ったコードが3回入力されたため、このアドレスへのコードはしばらく"
     "ロックされています。{minutes}分後にお試しください。",
     "failed": "ただいまお申し出を送信できませんでした。少し時間をおいて、もう一度コードを"

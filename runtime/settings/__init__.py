@@ -23,6 +23,7 @@ from runtime.settings.mail import MailSettings
 from runtime.settings.observability import ObservabilitySettings
 from runtime.settings.personal_data import PersonalDataSettings
 from runtime.settings.policy import PolicySettings
+from runtime.settings.privacy_center import PrivacyCenterSettings
 from runtime.settings.schedules import DEFAULT_PERSONAL_DATA_RETENTION, ScheduleSettings
 from runtime.settings.temporal import TemporalSettings
 from runtime.settings.temporal_security import TemporalSecurity
@@ -39,6 +40,7 @@ __all__ = [
     "ObservabilitySettings",
     "PersonalDataSettings",
     "PolicySettings",
+    "PrivacyCenterSettings",
     "ScheduleSettings",
     "Settings",
     "SettingsError",
@@ -64,6 +66,7 @@ class Settings(BaseModel):
     observability: ObservabilitySettings
     schedules: ScheduleSettings
     api: ApiSettings
+    privacy_center: PrivacyCenterSettings
     personal_data: PersonalDataSettings
     evidence: EvidenceSettings
     policy: PolicySettings
@@ -79,6 +82,7 @@ class Settings(BaseModel):
             observability=ObservabilitySettings(**variables),
             schedules=ScheduleSettings(**variables),
             api=ApiSettings(**variables),
+            privacy_center=PrivacyCenterSettings(**variables),
             personal_data=PersonalDataSettings(**variables),
             evidence=EvidenceSettings(**variables),
             policy=PolicySettings(**variables),

@@ -53,7 +53,10 @@ REQUIRED = {
     "DSR_KEY_ENCRYPTION_KEY_FILE": "/etc/dsr/key-encryption.key",
     "DSR_ACT_SIGNING_KEY_FILE": "/etc/dsr/act-signing.pem",
     "DSR_ACT_PUBLIC_KEYS_DIR": "/etc/dsr/act-public",
+    "DSR_TEMPORAL_TLS_DIR": "/etc/dsr/temporal-tls",
 }
+# Where each Temporal client's own certificate, key and CA are mounted (its secret).
+TEMPORAL_TLS_MOUNT = "/run/secrets/temporal_tls"
 
 
 class MissingVariable(AssertionError):
@@ -196,11 +199,54 @@ def _nested(path: str, folder: str) -> bool:
     return PurePosixPath(path).is_relative_to(PurePosixPath(folder))
 
 
+def temporal_tls_files(folder: Path) -> Path:
+    """A stand-in for a service's Temporal secret: ca.pem, cert.pem and key.pem in
+    `folder` (start-up reads them: runtime/settings load_settings)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dsr-test")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    pem = cert.public_bytes(serialization.Encoding.PEM)
+    (folder / "ca.pem").write_bytes(pem)
+    (folder / "cert.pem").write_bytes(pem)
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return folder
+
+
 def _load(monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str]) -> Settings:
-    """The settings a container with exactly `env` (besides the image's own) would load."""
+    """The settings a container with exactly `env` (besides the image's own) would load;
+    its Temporal secret's files stand in a temporary folder of their own."""
+    import tempfile
+
     for name in _settings_variables():
         monkeypatch.delenv(name, raising=False)
+    secret = temporal_tls_files(Path(tempfile.mkdtemp(prefix="dsr-compose-tls-")))
     for name, value in env.items():
+        if value.startswith(TEMPORAL_TLS_MOUNT + "/"):
+            value = str(secret / PurePosixPath(value).name)
         monkeypatch.setenv(name, value)
     return load_settings()
 
@@ -715,8 +761,10 @@ def test_migrate_runs_setup_once_from_the_worker_image(environ: dict[str, str]) 
     # for it to complete, would never start.
     assert migrate["restart"] == "no"
     assert migrate.get("user") is None, "migrate runs as the image's user, not root"
-    # It needs the databases and the cluster, nothing the worker keeps.
-    assert not migrate.get("secrets") and not migrate.get("volumes")
+    # It needs the databases and the cluster (with its own Temporal certificate), nothing
+    # the worker keeps.
+    assert set(_secrets(migrate).values()) == {"temporal_tls_migrate"}
+    assert not migrate.get("volumes")
     assert not migrate.get("ports")
 
 

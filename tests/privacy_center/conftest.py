@@ -49,7 +49,14 @@ async def center(
     transport = httpx.ASGITransport(app=app)
     began = await pool.fetchval("SELECT now()")
     async with worker, httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield Center(http, tmp_path / "maildrop", pool, unique, client=time_skipping_env.client)
+        yield Center(
+            http,
+            tmp_path / "maildrop",
+            pool,
+            unique,
+            client=time_skipping_env.client,
+            app=app,
+        )
         await end_open_requests(
             time_skipping_env.client, pool, "request_id LIKE 'pc-%' AND submitted_at >= $1", began
         )

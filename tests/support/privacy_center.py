@@ -39,6 +39,15 @@ class Center:
     unique: str
     tokens: dict[str, str] = field(default_factory=dict)
     client: Client | None = None  # the Temporal client, for an operator's act in a test
+    app: Any = None  # the ASGI app, whose jobs (a form's code) a send waits for
+
+    async def settled(self) -> None:
+        """Wait for the app's work after its replies: a form's code looked up, queued and
+        delivered (interfaces/privacy_center/jobs.py)."""
+        if self.app is not None:
+            from interfaces.privacy_center.jobs import jobs_of
+
+            await jobs_of(self.app).drain()
 
     async def registered(self, email: str, subject_id: str | None = None) -> str:
         """A subject with `email` on record; returns its id."""
@@ -66,16 +75,20 @@ class Center:
         page = await self.http.get(f"/request/{kind}", params={"lang": lang})
         assert page.status_code == 200
         token = _CSRF.search(page.text).group(1)
-        return await self.http.post(
+        sent = await self.http.post(
             f"/request/{kind}", data={"csrf": token, "lang": lang, **fields}
         )
+        await self.settled()
+        return sent
 
     async def contact(self, fields: dict[str, str], lang: str = "en") -> httpx.Response:
         """Open the CONTACT form (interfaces/privacy_center/contact.py), then send it."""
         page = await self.http.get("/contact", params={"lang": lang})
         assert page.status_code == 200
         token = _CSRF.search(page.text).group(1)
-        return await self.http.post("/contact", data={"csrf": token, "lang": lang, **fields})
+        sent = await self.http.post("/contact", data={"csrf": token, "lang": lang, **fields})
+        await self.settled()
+        return sent
 
     async def enter(self, verify_path: str, code: str, lang: str = "en") -> httpx.Response:
         """Enter a code on the code page (its token kept from the first visit: a locked or
