@@ -39,9 +39,13 @@ def invalid_input(workflow_type: str, problem: str, how: str) -> ApplicationErro
 def faults(error: Exception) -> str:
     """The fields at fault and what is wrong with each, never a value."""
     if isinstance(error, ValidationError):
+        # The outermost first: a field missing from the input before one inside another.
+        errors = sorted(
+            error.errors(include_url=False, include_input=False), key=lambda e: len(e["loc"])
+        )
         return "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg'].lower()}"
-            for e in error.errors(include_url=False, include_input=False)[:5]
+            for e in errors[:5]
         )
     return f"it does not decode ({type(error).__name__})"
 
@@ -55,9 +59,12 @@ def decode_input(
             raise invalid_input(workflow_type, "no input was given", how)
         return model()
     try:
-        return workflow.payload_converter().from_payload(raw.payload, model)
+        value = workflow.payload_converter().from_payload(raw.payload, model)
     except Exception as error:
         raise invalid_input(workflow_type, faults(error), how) from None
+    if not isinstance(value, model):  # a null, which the converter passes as None
+        raise invalid_input(workflow_type, "input: input should be an object", how)
+    return value
 
 
 def refuse_fields(workflow_type: str, fields: list[str], why: str, how: str) -> None:
