@@ -8,10 +8,12 @@ Ours are:
   deadlines past its due time (the person's windows, identity and payment, not counted);
 - `dsr_notices{status}`: notices in the outbox, `pending` (queued) or `delivered`;
 - `dsr_activity_failures_total{activity_type,error_type}`: activity attempts that raised.
+- `dsr_retention_alerts_total`: retention runs that found more requests past retention at
+  once than DSR_SHRED_ALERT_ABOVE (activities/retention.py counts it).
 
 The first three are read from the store, one query each, when the worker starts and every
-15 seconds after: every worker on the same store reports the same numbers. The counter is
-this process's own. Labels carry kinds, statuses and type names only, never personal data.
+15 seconds after: every worker on the same store reports the same numbers. The counters
+are this process's own. Labels carry kinds, statuses and type names only, never personal data.
 """
 
 from __future__ import annotations
