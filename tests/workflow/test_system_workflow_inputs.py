@@ -11,12 +11,17 @@ import asyncio
 from typing import Any
 
 import pytest
+from temporalio import activity
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from domain.archive import ArchiveCounts
+from domain.event_log import CheckpointOrder, CheckpointTaken
+from domain.retention import RetentionCounts, RetentionRun
+from runtime.schedules import SCHEDULES
 from workflows.archive_closed_requests import ArchiveClosedRequests
 from workflows.checkpoint_log import CheckpointLog
 from workflows.purpose_change import PurposeChange
@@ -85,3 +90,57 @@ async def test_junk_input_fails_the_system_workflow_at_once_naming_the_fault(
     kinds = {e.event_type for e in (await handle.fetch_history()).events}
     assert EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED not in kinds
     assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in kinds
+
+
+# What each system workflow's activity was handed, by activity name.
+_HANDED: dict[str, list[Any]] = {}
+
+
+@activity.defn(name="shred_closed_requests")
+async def _shred(run: RetentionRun) -> RetentionCounts:
+    _HANDED.setdefault("shred_closed_requests", []).append(run)
+    return RetentionCounts()
+
+
+@activity.defn(name="archive_closed_requests")
+async def _archive(batch: Any) -> ArchiveCounts:
+    return ArchiveCounts()
+
+
+@activity.defn(name="checkpoint_log")
+async def _checkpoint(order: CheckpointOrder) -> CheckpointTaken:
+    _HANDED.setdefault("checkpoint_log", []).append(order)
+    return CheckpointTaken(signed=None, log_size=0)
+
+
+@pytest.mark.parametrize(
+    ("workflow_type", "argument"),
+    [
+        *[(d.workflow, d.argument) for d in SCHEDULES],
+        # The retention schedule's argument as deployments before issue 22 stored it.
+        ("ShredClosedRequests", {"limit": 200, "batches_per_run": 20, "as_of": None}),
+        ("CheckpointLog", NO_INPUT),
+    ],
+)
+async def test_what_the_schedules_start_them_with_is_taken(
+    client: Client, unique: str, workflow_type: Any, argument: Any
+) -> None:
+    """The schedules' own arguments (and a start with none) run; the retention activity
+    is handed the workflow's time, the checkpoint's the schedule's order."""
+    task_queue = f"system-input-{unique}"
+    _HANDED.clear()
+    async with Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[ShredClosedRequests, ArchiveClosedRequests, CheckpointLog],
+        activities=[_shred, _archive, _checkpoint],
+    ):
+        args = () if argument is NO_INPUT else (argument,)
+        async with asyncio.timeout(15):
+            await client.execute_workflow(
+                workflow_type, *args, id=f"scheduled-{unique}", task_queue=task_queue
+            )
+    for run in _HANDED.get("shred_closed_requests", []):
+        assert run.as_of is not None and run.shredded == 0
+    for order in _HANDED.get("checkpoint_log", []):
+        assert order == CheckpointOrder()
