@@ -32,9 +32,8 @@ REASON = "Announcements of the same service users already receive."
 async def purposes_cli(dsr: Dsr, owner_pool: asyncpg.Pool, unique: str) -> Any:
     """`dsr` (a subprocess holding only DSR_URL and DSR_TOKEN) as an account of the given
     role, against the API served over the `rig` worker's task queue: the API signs the
-    change for the account, and the worker checks it and runs it. The accounts are written
-    as the schema's owner: no role of the service writes accounts (issue 21)."""
-    accounts = Accounts(owner_pool)
+    change for the account, and the worker checks it and runs it."""
+    accounts = Accounts(owner_pool)  # no role of the service writes accounts
     tokens = {
         role: await accounts.create(f"{role.value}-{unique}", (role,), "test")
         for role in (Role.ADMIN, Role.OPERATOR)
