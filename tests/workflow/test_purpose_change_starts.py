@@ -183,3 +183,35 @@ async def test_the_activities_refuse_notices_the_record_does_not_allow(setup: Se
     assert sender.attempts == 0 and maildrop_files(setup) == {}
     assert await _stream(setup, change_id) == recorded
     assert recorded[-1][1] == "purpose_change.completed"
+
+
+async def test_every_run_is_verified_first_and_a_continued_one_records_nothing_twice(
+    setup: Setup,
+) -> None:
+    """N4: the run continued as new, carrying the judgement, has the authority verified
+    before its first batch too, and takes the judgement from the record."""
+    await holders(setup.pool, setup.purpose_id, f"s-{setup.unique}", 3)
+    the_order = order(setup, batch_size=2, batches_per_run=1)
+    async with worker(setup, CountingSender(setup.maildrop)):
+        handle = await start(setup, the_order)
+        result = await handle.result()
+    assert (result.status, result.notified, result.runs) == ("done", 3, 2)
+    runs = []
+    for run_id in (handle.first_execution_run_id, None):
+        history = await setup.client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+        runs.append(
+            [
+                e.activity_task_scheduled_event_attributes.activity_type.name
+                for e in history.events
+                if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+            ]
+        )
+    assert runs == [
+        [
+            "verify_purpose_change",
+            "record_purpose_change",
+            "publish_purpose_change",
+            "notify_purpose_change_batch",
+        ],
+        ["verify_purpose_change", "notify_purpose_change_batch", "complete_purpose_change"],
+    ]
