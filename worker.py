@@ -45,6 +45,7 @@ from audit.witness import DirectoryWitness
 from connectors.datamap_file import InvalidDataMap
 from domain.authority import DEFAULT_ACT_WINDOW, ActSigner
 from domain.payments import PaymentMethod
+from domain.retention import RetentionLimits
 from interfaces.api.serving import ApiPortTaken, bind, serving
 from mail.maildrop import MaildropSender
 from mail.smtp import SmtpSender
@@ -125,6 +126,7 @@ def build_worker(
     signer: CheckpointSigner | None = None,
     sender: MaildropSender | SmtpSender | None = None,
     personal_data_retention: timedelta = DEFAULT_PERSONAL_DATA_RETENTION,
+    retention_limits: RetentionLimits | None = None,
     systems: OpenSystems | None = None,
     disclosure_links: LinkSettings | None = None,
     payment: PaymentMethod | None = None,
@@ -138,7 +140,9 @@ def build_worker(
     role (workflows/act_authority.py). `signer`: the checkpoint key and witness;
     a test's worker without one signs with a key of its own into a witness beside the
     maildrop. `personal_data_retention`: how long after it closes a request's personal data
-    is kept before the retention schedule shreds it. `systems`: the data map's systems,
+    is kept before the retention schedule shreds it; `retention_limits`: how many requests a
+    run shreds at most, and how many due at once alert (DSR_SHRED_AT_MOST,
+    DSR_SHRED_ALERT_ABOVE). `systems`: the data map's systems,
     open (runtime/connectors.py); unset, requests search the service's own records only."""
     sender = sender or MaildropSender(maildrop)
     verification = ActVerification(pool, act_public_keys, act_window, account_standing)
@@ -166,7 +170,9 @@ def build_worker(
             ),
             *PurposeChangeActivities(pool, sender, verification).all(),
             *HistoryArchive(pool, client).all(),
-            *PersonalDataRetention(pool, EventStore(pool), personal_data_retention).all(),
+            *PersonalDataRetention(
+                pool, EventStore(pool), personal_data_retention, retention_limits
+            ).all(),
         ],
         # Outermost first: whatever leaves an activity is scrubbed of personal data before
         # the SDK logs it or stores it in history (runtime/scrubbed_failures.py).
@@ -414,6 +420,7 @@ async def _serve(
                     act_window=settings.act_window(),
                     sender=notice_sender(settings),
                     personal_data_retention=settings.schedules.personal_data_retention,
+                    retention_limits=settings.schedules.retention_limits(),
                     systems=systems,
                     disclosure_links=LinkSettings(
                         settings.api.url(), settings.api.disclosure_link_days

@@ -53,9 +53,7 @@ class ActVerification:
     ) -> str | None:
         """Why the act may not be taken at `acted_at`: its signature, its age, or its
         account (which must hold `needed`); None when it may."""
-        problem = signature_problem(self._keys, authority) or freshness_problem(
-            authority.issued_at, acted_at, self._window
-        )
+        problem = self.signature_and_age_problem(authority, acted_at)
         if problem is not None:
             return problem
         standing = await self._standing_of(authority.account)
@@ -64,6 +62,13 @@ class ActVerification:
             standing.roles if standing else None,
             standing.enabled if standing else False,
             needed,
+        )
+
+    def signature_and_age_problem(self, authority: ActAuthority, acted_at: datetime) -> str | None:
+        """Why the act's signature, or its age at `acted_at`, does not hold; its account is
+        not looked up (an act taken on record already, checked again later)."""
+        return signature_problem(self._keys, authority) or freshness_problem(
+            authority.issued_at, acted_at, self._window
         )
 
     @activity.defn(name="check_act")

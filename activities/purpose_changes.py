@@ -1,7 +1,10 @@
 """The activities of a purpose change (Article 4) and the messages they exchange with the
-`PurposeChange` workflow: record the proposal and its judgement, publish, notify a batch of
-affected subjects, complete. Only ids, counts and the organisation's texts cross Temporal;
-the notices themselves (addresses, bodies) stay in Postgres, sealed, and in the sender.
+`PurposeChange` workflow: verify the change's authority (every run's first step), record
+the proposal and its judgement, publish, notify a batch of affected subjects, complete.
+Only ids, counts and the organisation's texts cross Temporal; the notices themselves
+(addresses, bodies) stay in Postgres, sealed, and in the sender. A step the change as
+recorded does not allow (notices for a change published only, anything after its
+completion) fails for good, `ChangeNotOnRecord`.
 
 A batch's notices are written to the database first (pending, sealed), then handed to
 the worker's sender many at once (mail/delivery.py) and marked delivered
@@ -23,6 +26,7 @@ from domain.purpose_change_messages import (
     CHANGE_ACT,
     BatchOutcome,
     ChangeCompleted,
+    ChangeOnRecord,
     ChangeStep,
     CompleteChange,
     Judgement,
@@ -32,10 +36,17 @@ from domain.purpose_change_messages import (
 )
 from mail.delivery import NoticeDelivery
 from mail.sender import NoticeSender
-from store.purpose_changes import ChangeIdTaken, RecordedChange, record_proposal
+from store.purpose_changes import (
+    ChangeIdTaken,
+    RecordedChange,
+    change_on_record,
+    record_proposal,
+)
 from store.purpose_notices import (
+    NoticesRefused,
     affected_after,
     change_texts,
+    check_notices_owed,
     mark_delivered,
     pending_notices,
     prepare_notices,
@@ -64,6 +75,39 @@ class PurposeChangeActivities:
         self._verification = verification
         self._delivery = NoticeDelivery(sender, parallel=parallel, mark_every=mark_every)
 
+    @activity.defn(name="verify_purpose_change")
+    async def verify(self, order: RecordChange) -> ChangeOnRecord:
+        """Every run's first step, before any effect (review N4): the authority must be an
+        administrator's, signed for exactly this proposal with a listed key. For a change
+        not yet recorded, its age and account are checked at `order.occurred_at` as
+        `record` checks them; for one recorded, its age when it was judged, and the
+        judgement is the record's, whatever a continued run's input says. A change already
+        complete is refused: nothing is sent or recorded for it after `completed`."""
+        try:
+            recorded = await change_on_record(self._pool, order.proposal)
+        except ChangeIdTaken as error:
+            raise ApplicationError(str(error), type="ChangeIdTaken", non_retryable=True) from None
+        if recorded is None:
+            problem = await self._authority_problem(order)
+        else:
+            problem = self._recorded_authority_problem(order, acted_at=recorded[1])
+        if problem is not None:
+            log.warning(
+                "purpose change refused", change_id=order.proposal.change_id, reason=problem
+            )
+            raise ApplicationError(problem, type="NotAuthorised", non_retryable=True)
+        if recorded is None:
+            return ChangeOnRecord()
+        change = recorded[0]
+        if change.status == "done":
+            raise ApplicationError(
+                f"purpose change {change.change_id} is complete: nothing more is sent or "
+                "recorded for it",
+                type="ChangeComplete",
+                non_retryable=True,
+            )
+        return ChangeOnRecord(judgement=judgement_of(change))
+
     @activity.defn(name="record_purpose_change")
     async def record(self, order: RecordChange) -> Judgement:
         """Record the proposal and its judgement; an accepted change updates the register
@@ -86,6 +130,23 @@ class PurposeChangeActivities:
         return judgement_of(change)
 
     async def _authority_problem(self, order: RecordChange) -> str | None:
+        problem = self._claim_problem(order)
+        if problem is not None:
+            return problem
+        # The signature, its age when the workflow started, and the administrator as the
+        # store knows them now.
+        return await self._verification.problem(order.authority, Role.ADMIN, order.occurred_at)
+
+    def _recorded_authority_problem(self, order: RecordChange, acted_at: datetime) -> str | None:
+        """A recorded change's authority: the claim and the signature hold, and it was
+        fresh when the change was judged. The account was checked then; it is not looked
+        up again, so a change under way is not stranded when its administrator leaves."""
+        return self._claim_problem(order) or self._verification.signature_and_age_problem(
+            order.authority, acted_at
+        )
+
+    def _claim_problem(self, order: RecordChange) -> str | None:
+        """What the authority claims: the act, this proposal, the admin role, its signer."""
         proposal, authority = order.proposal, order.authority
         argument = {
             **proposal.model_dump(mode="json"),
@@ -101,21 +162,29 @@ class PurposeChangeActivities:
             )
         if authority.account != proposal.decided_by:
             return "the proposal names another account than the one that signed it"
-        # The signature, its age when the workflow started, and the administrator as the
-        # store knows them now.
-        return await self._verification.problem(authority, Role.ADMIN, order.occurred_at)
+        return None
 
     @activity.defn(name="publish_purpose_change")
     async def publish(self, step: ChangeStep) -> datetime:
         """Record the publication of the changed purpose (its text and time)."""
-        return await record_publication(self._pool, step.change_id, step.occurred_at)
+        try:
+            return await record_publication(self._pool, step.change_id, step.occurred_at)
+        except LookupError as error:
+            raise _refused(error) from None
 
     @activity.defn(name="notify_purpose_change_batch")
     async def notify_batch(self, batch: NoticeBatch) -> BatchOutcome:
         """Notify the batch's subjects: write their pending notices, hand every pending one
         to the sender, mark each delivered, then record the batch. A retry hands over only
         what is still pending."""
+        try:
+            return await self._notify_batch(batch)
+        except (NoticesRefused, LookupError) as error:
+            raise _refused(error) from None
+
+    async def _notify_batch(self, batch: NoticeBatch) -> BatchOutcome:
         async with self._pool.acquire() as connection:
+            await check_notices_owed(connection, batch.change_id)
             texts = await change_texts(connection, batch.change_id)
             subjects = await affected_after(connection, texts.purpose_id, batch.after, batch.limit)
             fresh = await prepare_notices(connection, batch.change_id, texts, subjects)
@@ -145,21 +214,29 @@ class PurposeChangeActivities:
 
     @activity.defn(name="complete_purpose_change")
     async def complete(self, step: CompleteChange) -> ChangeCompleted:
-        notified = await complete_change(
-            self._pool,
-            step.change_id,
-            step.occurred_at,
-            batches=step.batches,
-            unreachable=step.unreachable,
-        )
+        try:
+            notified = await complete_change(
+                self._pool,
+                step.change_id,
+                step.occurred_at,
+                batches=step.batches,
+                unreachable=step.unreachable,
+            )
+        except LookupError as error:
+            raise _refused(error) from None
         log.info("purpose change completed", change_id=step.change_id, notified=notified)
         return ChangeCompleted(notified=notified)
 
     def all(self) -> list:
-        return [self.record, self.publish, self.notify_batch, self.complete]
+        return [self.verify, self.record, self.publish, self.notify_batch, self.complete]
 
     def close(self) -> None:
         self._delivery.close()
+
+
+def _refused(error: Exception) -> ApplicationError:
+    """The change as recorded does not allow the step: for good, not retried."""
+    return ApplicationError(str(error), type="ChangeNotOnRecord", non_retryable=True)
 
 
 def judgement_of(change: RecordedChange) -> Judgement:

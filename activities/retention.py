@@ -5,7 +5,12 @@ request's chain.
 A subject's key seals all of the subject's data, so the requests still kept (and the
 inventory) are sealed again under a new key while the shredded requests' values stay under
 the destroyed one. The blind index of the requester's e-mail goes too: a keyed hash still
-tells whether an address made a request."""
+tells whether an address made a request.
+
+The run acts at the workflow's time, never later than the database's clock, with the
+worker's retention period: nothing in a workflow's input moves the cutoff (review N1). A
+run (with the runs it continues as new) shreds at most `RetentionLimits.at_most` requests
+and alerts when more than `alert_above` are due at once."""
 
 from __future__ import annotations
 
@@ -18,7 +23,14 @@ from temporalio import activity
 
 from domain.durations import spoken_duration
 from domain.events import EventType, NewEvent
-from domain.retention import RetentionCounts, RetentionRun, closed_before
+from domain.retention import (
+    RetentionCounts,
+    RetentionLimits,
+    RetentionRun,
+    batch_limit,
+    closed_before,
+    run_time,
+)
 from store.connection import Connection
 from store.events import EventStore
 from store.privacy_center import forget_abandoned_guests
@@ -34,28 +46,47 @@ from store.shredding import (
 log = structlog.get_logger(__name__)
 
 ACTOR = "retention"
+ALERTS = "dsr_retention_alerts_total"
 
 
 class PersonalDataRetention:
-    def __init__(self, pool: asyncpg.Pool, events: EventStore, keep_for: timedelta) -> None:
+    """`keep_for`: the worker's retention period (DSR_PERSONAL_DATA_RETENTION); `limits`:
+    its cap on a run and the count that alerts (DSR_SHRED_AT_MOST, DSR_SHRED_ALERT_ABOVE)."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        events: EventStore,
+        keep_for: timedelta,
+        limits: RetentionLimits | None = None,
+    ) -> None:
         self._pool = pool
         self._events = events
         self._keep_for = keep_for
+        self._limits = limits or RetentionLimits()
 
     @activity.defn(name="shred_closed_requests")
     async def shred_closed_requests(self, run: RetentionRun) -> RetentionCounts:
-        """Shred the requests past retention, oldest closure first, up to `run.limit`.
-        Idempotent: a request shredded already is not looked at again, and a crash between
-        a commit and the key's destruction is finished by the next run."""
-        as_of = run.as_of or datetime.now().astimezone()
-        cutoff = closed_before(as_of, self._keep_for)
+        """Shred the requests past retention, oldest closure first, up to `run.limit`
+        and within what is left of the run's cap (`run.shredded` done before). It acts at
+        `run.as_of`, never later than the database's now. Idempotent: a request shredded
+        already is not looked at again, and a crash between a commit and the key's
+        destruction is finished by the next run."""
         async with self._pool.acquire() as connection:
+            clock: datetime = await connection.fetchval("SELECT now()")
+            as_of = run_time(run.as_of or clock, clock)
+            cutoff = closed_before(as_of, self._keep_for)
             await destroy_shredded_keys(connection)
             await self._forget_abandoned_guests(connection, as_of)
-            due = await due_for_shredding(connection, cutoff, run.limit + 1)
-            more = len(due) > run.limit
+            limit = batch_limit(run.limit, run.shredded, self._limits)
+            if limit == 0:
+                return RetentionCounts(more=True, capped=True)
+            if run.shredded == 0:
+                await self._alert_if_many_due(connection, cutoff)
+            due = await due_for_shredding(connection, cutoff, limit + 1)
+            more = len(due) > limit
             by_subject: dict[str, list[str]] = defaultdict(list)
-            for request_id, subject_id in due[: run.limit]:
+            for request_id, subject_id in due[:limit]:
                 by_subject[subject_id].append(request_id)
             requests = forgotten = 0
             for subject_id, request_ids in by_subject.items():
@@ -64,11 +95,43 @@ class PersonalDataRetention:
                 if activity.in_activity():
                     activity.heartbeat(requests)
         counts = RetentionCounts(
-            requests=requests, subjects=len(by_subject), values_forgotten=forgotten, more=more
+            requests=requests,
+            subjects=len(by_subject),
+            values_forgotten=forgotten,
+            more=more,
+            capped=more and run.shredded + requests >= self._limits.at_most,
         )
         if requests:
             log.info("closed requests' personal data shredded", **counts.model_dump())
+        if counts.capped:
+            log.warning(
+                "the retention run shredded as many requests as it may (DSR_SHRED_AT_MOST); "
+                "the rest wait for the next run",
+                at_most=self._limits.at_most,
+            )
         return counts
+
+    async def _alert_if_many_due(self, connection: Connection, cutoff: datetime) -> None:
+        """An error in the log and `dsr_retention_alerts_total` when more requests are due
+        at once than `alert_above`: a retention period shortened by mistake shows before
+        more than a run's cap of them is gone."""
+        above = self._limits.alert_above
+        if len(await due_for_shredding(connection, cutoff, above + 1)) <= above:
+            return
+        log.error(
+            "more closed requests are past retention at once than DSR_SHRED_ALERT_ABOVE; "
+            "a run shreds at most DSR_SHRED_AT_MOST of them: check "
+            "DSR_PERSONAL_DATA_RETENTION",
+            alert_above=above,
+            at_most=self._limits.at_most,
+            retention=spoken_duration(self._keep_for),
+        )
+        if activity.in_activity():
+            activity.metric_meter().create_counter(
+                ALERTS,
+                "Retention runs that found more requests past retention than "
+                "DSR_SHRED_ALERT_ABOVE at once",
+            ).add(1)
 
     async def _shred(
         self, connection: Connection, subject_id: str, request_ids: list[str], as_of: datetime

@@ -58,7 +58,7 @@ from store.database import apply_migrations, create_pool
 from store.purposes import change_stream, seed_article_3
 from store.registers import verify_stream
 from store.sealing import Vault, seal_with
-from workflows.purpose_change import PurposeChange
+from workflows.purpose_change import START_CHANGE, PurposeChange
 
 ROOT = Path(__file__).resolve().parent.parent
 PURPOSE = "service_emails"
@@ -232,7 +232,7 @@ async def _change(
     )
     started = time.perf_counter()
     handle = await client.start_workflow(
-        PurposeChange.run,
+        START_CHANGE,
         order,
         id=workflow_id(change_id),
         task_queue=queue,

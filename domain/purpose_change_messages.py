@@ -4,7 +4,9 @@ organisation's own texts only; no personal data (no address, no notice body).
 
 The order carries the proposal with the administrator's signed authority for it
 (domain/authority.py, act `change_purpose`), so a change started by talking to Temporal
-directly, without the API's signing key, is refused before anything is recorded."""
+directly, without the API's signing key, is refused before anything is recorded. Every run
+(a continued one too) has the authority verified first (`verify_purpose_change`) and takes
+the change's judgement from the record, never from its input (review N4)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.authority import ActAuthority, ActSigner, Role, argument_digest
-from domain.purposes import PurposeChangeProposal
+from domain.purposes import NoticeMethod, PurposeChangeProposal
 
 CHANGE_ACT = "change_purpose"
 
@@ -68,7 +70,7 @@ class RecordChange(BaseModel):
 class Judgement(BaseModel):
     """How the change was judged and recorded (Article 4 ¶1)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     change_id: str
     accepted: bool
@@ -126,9 +128,10 @@ class ChangeCompleted(BaseModel):
 
 class FanOut(BaseModel):
     """The workflow's state carried from run to run (continue-as-new): the judgement, the
-    cursor (last subject id done) and the counts so far, and the batches' size."""
+    cursor (last subject id done) and the counts so far, and the batches' size. A start
+    may set the batches' size only (`carried_state`)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     batch_size: int = Field(DEFAULT_BATCH_SIZE, ge=1, le=5000)
     batches_per_run: int = Field(DEFAULT_BATCHES_PER_RUN, ge=1, le=500)
@@ -139,15 +142,52 @@ class FanOut(BaseModel):
     unreachable: int = 0
     runs: int = 1
 
+    def carried_state(self) -> list[str]:
+        """The fields only a run continued as new may carry (those not at their start's
+        value): a start naming one is refused (N4's start came with a judgement)."""
+        start = FanOut(batch_size=self.batch_size, batches_per_run=self.batches_per_run)
+        return [
+            name
+            for name in ("judgement", "cursor", "batches", "notified", "unreachable", "runs")
+            if getattr(self, name) != getattr(start, name)
+        ]
+
 
 class PurposeChangeOrder(BaseModel):
     """The `PurposeChange` workflow's input."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     proposal: PurposeChangeProposal
     authority: ActAuthority
     fanout: FanOut = FanOut()
+
+
+class ChangeOnRecord(BaseModel):
+    """`verify_purpose_change`'s answer: the authority holds, and the change as recorded
+    (None: not recorded yet, which only a run not continued may find)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    judgement: Judgement | None = None
+
+
+def notices_problem(change_id: str, status: str, method: str) -> str | None:
+    """Why no notice of the change may be sent, nor its batch recorded, as the store
+    records it (status, method); None when they may."""
+    if status == "done":
+        return (
+            f"purpose change {change_id} is complete: nothing more is sent or recorded for it "
+            "after `purpose_change.completed`"
+        )
+    if status != "accepted":
+        return f"purpose change {change_id} is not an accepted change ({status})"
+    if not NoticeMethod(method).notifies:
+        return (
+            f"purpose change {change_id} was recorded with method {method}, which notifies "
+            "nobody: no notice is sent for it"
+        )
+    return None
 
 
 Phase = Literal["judging", "refused", "publishing", "notifying", "completing", "done"]

@@ -11,10 +11,12 @@ Ours are:
   `error_type="LogNotExtended"` (activity `checkpoint_log` or `close_with_checkpoint`) is
   the checkpoint signer's alarm: the event log no longer extends the head it signed last
   (audit/checkpoints.py); alert on any.
+- `dsr_retention_alerts_total`: retention runs that found more requests past retention at
+  once than DSR_SHRED_ALERT_ABOVE (activities/retention.py counts it).
 
 The first three are read from the store, one query each, when the worker starts and every
-15 seconds after: every worker on the same store reports the same numbers. The counter is
-this process's own. Labels carry kinds, statuses and type names only, never personal data.
+15 seconds after: every worker on the same store reports the same numbers. The counters
+are this process's own. Labels carry kinds, statuses and type names only, never personal data.
 """
 
 from __future__ import annotations

@@ -37,9 +37,9 @@ from temporalio.service import RPCError
 from domain.archive import ArchiveBatch
 from domain.event_log import CheckpointOrder
 from domain.retention import RetentionRun
-from workflows.archive_closed_requests import ArchiveClosedRequests
-from workflows.checkpoint_log import CheckpointLog
-from workflows.shred_closed_requests import ShredClosedRequests
+from workflows.archive_closed_requests import START_ARCHIVE
+from workflows.checkpoint_log import START_CHECKPOINT
+from workflows.shred_closed_requests import START_RETENTION
 
 log = structlog.get_logger(__name__)
 
@@ -82,7 +82,7 @@ class ScheduleDefinition:
 # Every DSR_ARCHIVE_EVERY.
 ARCHIVE = ScheduleDefinition(
     name="archive-closed-requests",
-    workflow=ArchiveClosedRequests.run,
+    workflow=START_ARCHIVE,
     argument=ArchiveBatch(),
     timeout_at_least=timedelta(minutes=10),
     summary="Archive the histories of closed requests into the store",
@@ -97,7 +97,7 @@ ARCHIVE = ScheduleDefinition(
 # sign nothing.
 CHECKPOINT = ScheduleDefinition(
     name="checkpoint-log",
-    workflow=CheckpointLog.run,
+    workflow=START_CHECKPOINT,
     argument=CheckpointOrder(),
     timeout_at_least=timedelta(minutes=5),
     summary="Sign the event log's head and write it to the witness",
@@ -110,7 +110,7 @@ CHECKPOINT = ScheduleDefinition(
 # Every DSR_SHRED_EVERY, for requests closed longer than DSR_PERSONAL_DATA_RETENTION ago.
 RETENTION = ScheduleDefinition(
     name="shred-closed-requests",
-    workflow=ShredClosedRequests.run,
+    workflow=START_RETENTION,
     argument=RetentionRun(),
     timeout_at_least=timedelta(minutes=30),
     summary="Shred the personal data of closed requests past retention",

@@ -34,7 +34,7 @@ from domain.purposes import NoticeMethod, PurposeChangeProposal
 from service.acts import Actor
 from service.requests import Refused
 from store.purposes import load_register
-from workflows.purpose_change import PurposeChange
+from workflows.purpose_change import START_CHANGE, PurposeChange
 
 State = Literal["done", "refused", "running", "failed"]
 
@@ -116,7 +116,7 @@ async def propose_change(
         )
     try:
         handle: WorkflowHandle[Any, PurposeChangeResult] = await client.start_workflow(
-            PurposeChange.run,
+            START_CHANGE,
             signed_order(actor, proposal),
             id=workflow_id(proposal.change_id),
             task_queue=task_queue,

@@ -290,6 +290,29 @@ async def _recorded(connection: Connection, change_id: str) -> RecordedChange:
     )
 
 
+async def change_on_record(
+    pool: asyncpg.Pool, proposal: PurposeChangeProposal
+) -> tuple[RecordedChange, datetime] | None:
+    """The change recorded under the proposal's id, with the time it was judged (its
+    `judged` event's); None when none is. ChangeIdTaken when the id names another change."""
+    async with pool.acquire() as connection:
+        row = await connection.fetchrow(
+            "SELECT * FROM purpose_changes WHERE change_id = $1", proposal.change_id
+        )
+        if row is None:
+            return None
+        if not _same_proposal(row, proposal):
+            raise ChangeIdTaken(
+                f"change id {proposal.change_id!r} names another change than the one this "
+                "run carries"
+            )
+        judged_at = await connection.fetchval(
+            "SELECT occurred_at FROM register_events WHERE idempotency_key = $1",
+            f"{change_stream(proposal.change_id)}/judged",
+        )
+        return await _recorded(connection, proposal.change_id), judged_at
+
+
 async def recorded_change(pool: asyncpg.Pool, change_id: str) -> RecordedChange:
     async with pool.acquire() as connection:
         return await _recorded(connection, change_id)

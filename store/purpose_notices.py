@@ -24,6 +24,7 @@ from datetime import datetime
 
 import asyncpg
 
+from domain.purpose_change_messages import notices_problem
 from domain.purpose_notice import DEFAULT_LANGUAGE, PurposeTexts, notice_of_change
 from domain.registers import NewRegisterEvent, RegisterEventType
 from domain.requests import Language
@@ -52,6 +53,28 @@ class ChangeTexts:
     purpose_id: str
     before: PurposeTexts
     after: PurposeTexts
+
+
+class NoticesRefused(ValueError):
+    """The change as recorded sends no notices now (published only, not accepted, or
+    complete): nothing was sent or recorded."""
+
+
+async def check_notices_owed(connection: Connection, change_id: str, *, lock: bool = False) -> None:
+    """NoticesRefused unless the recorded change is accepted, not complete, and its method
+    notifies (review N4: a forged run notified for a change to be published only, and
+    appended after its `completed`). `lock`: the change's row is held to the transaction's
+    end, so its completion waits for what is recorded here."""
+    row = await connection.fetchrow(
+        "SELECT status, method FROM purpose_changes WHERE change_id = $1"
+        + (" FOR UPDATE" if lock else ""),
+        change_id,
+    )
+    if row is None:
+        raise NoticesRefused(f"no purpose change {change_id!r} is recorded")
+    problem = notices_problem(change_id, row["status"], row["method"])
+    if problem is not None:
+        raise NoticesRefused(problem)
 
 
 def notice_key(change_id: str, subject_id: str) -> str:
@@ -273,6 +296,7 @@ async def record_batch(
     """The batch's `purpose_change.notices_sent` event (counts and the subject ids that
     bound it, no personal data); returns (delivered, unreachable) of its subjects."""
     async with pool.acquire() as connection, connection.transaction():
+        await check_notices_owed(connection, change_id, lock=True)
         delivered = await connection.fetchval(
             """SELECT count(*) FROM purpose_change_notices
                 WHERE change_id = $1 AND subject_id = ANY($2::text[])

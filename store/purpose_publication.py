@@ -35,6 +35,11 @@ async def record_publication(pool: asyncpg.Pool, change_id: str, at: datetime) -
         change = await _locked_accepted(connection, change_id)
         if change["published_at"] is not None:
             return change["published_at"]
+        if change["status"] == "done":  # nothing is appended after `completed` (N4)
+            raise LookupError(
+                f"purpose change {change_id!r} is complete: no publication is recorded for it "
+                "after `purpose_change.completed`"
+            )
         text = publication_text(change)
         await connection.execute(
             """UPDATE purpose_changes SET published_at = $2, publication = $3

@@ -2,19 +2,24 @@
 the histories of closed requests into the store's archive before retention drops them.
 
 Orchestration only: one activity does the work and returns counts; no request id or
-personal value enters this workflow's history.
+personal value enters this workflow's history. A start from outside the schedule is
+harmless: it copies what the schedule would (a history already archived stays as it is),
+within the same bounds; input of the wrong shape fails it at once (workflows/system_input.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import cast
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RawValue, RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.history_archive import HistoryArchive
     from domain.archive import ArchiveBatch, ArchiveCounts
+    from workflows.system_input import NO_INPUT, decode_input
 
 # The schedule starts another run soon: a few attempts, then leave it to the next one.
 ARCHIVE_RETRY = RetryPolicy(
@@ -28,7 +33,14 @@ ARCHIVE_RETRY = RetryPolicy(
 @workflow.defn(name="ArchiveClosedRequests")
 class ArchiveClosedRequests:
     @workflow.run
-    async def run(self, batch: ArchiveBatch) -> ArchiveCounts:
+    async def run(self, raw: RawValue = NO_INPUT) -> ArchiveCounts:
+        batch = decode_input(
+            raw,
+            ArchiveBatch,
+            "ArchiveClosedRequests",
+            "the archive schedule starts it with a batch's bounds only (runtime/schedules.py)",
+            required=False,
+        )
         return await workflow.execute_activity_method(
             HistoryArchive.archive_closed_requests,
             batch,
@@ -37,3 +49,10 @@ class ArchiveClosedRequests:
             retry_policy=ARCHIVE_RETRY,
             summary=f"archive the histories of up to {batch.limit} closed requests",
         )
+
+
+# What a caller starts it with (`run` decodes a RawValue itself).
+START_ARCHIVE = cast(
+    Callable[[ArchiveClosedRequests, ArchiveBatch], Awaitable[ArchiveCounts]],
+    ArchiveClosedRequests.run,
+)

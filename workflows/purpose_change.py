@@ -16,14 +16,22 @@ after a cursor (the last subject id done). After `batches_per_run` batches the w
 continues as new with its cursor and counts, so its history stays a few hundred events
 however many subjects there are. Progress: current details `notified n / total` and the
 `progress` query. Nobody is notified twice: each notice is a row keyed by change and
-subject, and a retried batch hands over only the rows still pending."""
+subject, and a retried batch hands over only the rows still pending.
+
+Every run (a continued one too) first has the authority verified (`verify_purpose_change`)
+before any effect, and takes the judgement from the record, never from its input: review
+N4's start, unsigned and with a judgement filled in, sent notices for a change to be
+published only. A start may carry the batches' size, never a run's state; a run is the
+change's own workflow (id `purpose-change-<change id>`) or refused."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import cast
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RawValue, RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.purpose_changes import PurposeChangeActivities
@@ -39,7 +47,9 @@ with workflow.unsafe.imports_passed_through():
         PurposeChangeOrder,
         PurposeChangeResult,
         RecordChange,
+        workflow_id,
     )
+    from workflows.system_input import NO_INPUT, continued, decode_input, invalid_input
 
 # Recording and publishing are short transactions.
 STEP_RETRY = RetryPolicy(
@@ -57,6 +67,10 @@ BATCH_RETRY = RetryPolicy(
 # Since issue 24 a notify-only change is published too (before its notices); histories
 # recorded before it replay without the publication.
 NOTIFY_ALSO_PUBLISHES = "purpose-change-notify-also-publishes"
+# Since issue 22 every run verifies the authority first and takes the judgement from the
+# record; histories recorded before replay as they ran.
+AUTHORITY_EVERY_RUN = "purpose-change-authority-every-run"
+HOW = "a change is started by `dsr purposes change` (the API signs it)"
 # A batch heartbeats after every few hundred notices; a worker that died mid-batch is
 # noticed after this, and another worker takes the batch over.
 BATCH_HEARTBEAT = timedelta(minutes=1)
@@ -70,11 +84,17 @@ class PurposeChange:
         self._fanout = FanOut()
 
     @workflow.run
-    async def run(self, order: PurposeChangeOrder) -> PurposeChangeResult:
+    async def run(self, raw: RawValue = NO_INPUT) -> PurposeChangeResult:
+        order = decode_input(raw, PurposeChangeOrder, "PurposeChange", HOW, required=True)
         proposal = order.proposal
         self._change_id = proposal.change_id
         self._fanout = order.fanout
         judgement = self._fanout.judgement
+        if workflow.patched(AUTHORITY_EVERY_RUN):
+            judgement = await self._verified(order)
+            if judgement is not None and not judgement.accepted:
+                self._set_phase("refused")
+                return self._result(order, judgement)
         if judgement is None:
             judgement = await workflow.execute_activity_method(
                 PurposeChangeActivities.record,
@@ -124,6 +144,44 @@ class PurposeChange:
         )
         self._set_phase("done")
         return self._result(order, judgement)
+
+    async def _verified(self, order: PurposeChangeOrder) -> Judgement | None:
+        """The run's input checked before any effect: its id, what only a continued run
+        carries, and the authority (an activity, against the listed keys and the record).
+        Returns the judgement on record (None: not recorded yet, for the first run)."""
+        change_id = order.proposal.change_id
+        if workflow.info().workflow_id != workflow_id(change_id):
+            raise invalid_input(
+                "PurposeChange",
+                f"a change runs as {workflow_id(change_id)}, not {workflow.info().workflow_id}",
+                HOW,
+            )
+        if not continued() and (state := order.fanout.carried_state()):
+            raise invalid_input(
+                "PurposeChange",
+                ", ".join(f"fanout.{name}" for name in state)
+                + ": only a run continued as new carries these; the workflow records and "
+                "judges the change itself",
+                HOW,
+            )
+        on_record = await workflow.execute_activity_method(
+            PurposeChangeActivities.verify,
+            RecordChange(
+                proposal=order.proposal, authority=order.authority, occurred_at=workflow.now()
+            ),
+            start_to_close_timeout=timedelta(minutes=1),
+            retry_policy=STEP_RETRY,
+            summary=f"verify the authority for change {change_id}",
+        )
+        if on_record.judgement is None:
+            if continued():
+                raise invalid_input("PurposeChange", f"change {change_id} was never recorded", HOW)
+            return None
+        # A continued run goes on with the record's judgement; a first run whose change
+        # is on record already records nothing twice (`record` returns it).
+        judgement = on_record.judgement if continued() else None
+        self._fanout = self._fanout.model_copy(update={"judgement": judgement})
+        return judgement
 
     async def _notify(self, order: PurposeChangeOrder) -> bool:
         """This run's share of batches; True when no affected subject is left."""
@@ -209,3 +267,10 @@ class PurposeChange:
             batches=fanout.batches,
             runs=fanout.runs,
         )
+
+
+# What a caller starts it with (`run` decodes a RawValue itself).
+START_CHANGE = cast(
+    Callable[[PurposeChange, PurposeChangeOrder], Awaitable[PurposeChangeResult]],
+    PurposeChange.run,
+)

@@ -9,6 +9,7 @@ from typing import Annotated, Self
 from pydantic import Field, model_validator
 
 from domain.durations import spoken_duration
+from domain.retention import RetentionLimits
 from runtime.settings.base import Concern, refused
 from runtime.settings.durations import duration
 
@@ -59,6 +60,26 @@ class ScheduleSettings(Concern):
         description="How often the retention schedule looks for closed requests past "
         "DSR_PERSONAL_DATA_RETENTION, e.g. 1h or 15m.",
     )
+
+    shred_at_most: int = Field(
+        default=RetentionLimits.at_most,
+        ge=1,
+        le=1_000_000,
+        validation_alias="DSR_SHRED_AT_MOST",
+        description="Closed requests one retention run shreds at most; the rest wait for the "
+        "next run (DSR_SHRED_EVERY).",
+    )
+    shred_alert_above: int = Field(
+        default=RetentionLimits.alert_above,
+        ge=1,
+        le=1_000_000,
+        validation_alias="DSR_SHRED_ALERT_ABOVE",
+        description="A retention run that finds more closed requests than this past retention "
+        "at once logs an error and counts dsr_retention_alerts_total.",
+    )
+
+    def retention_limits(self) -> RetentionLimits:
+        return RetentionLimits(at_most=self.shred_at_most, alert_above=self.shred_alert_above)
 
     @model_validator(mode="after")
     def _archived_before_dropped(self) -> Self:

@@ -22,7 +22,11 @@ from tests.support.privacy import PERSONAL, leaks, readable_history
 from tests.support.sealing import opened
 from tests.support.temporal import Rig, actor
 from workflows import search_attributes
+from workflows.archive_closed_requests import ArchiveClosedRequests
+from workflows.checkpoint_log import CheckpointLog
 from workflows.data_subject_request import DataSubjectRequest
+from workflows.purpose_change import PurposeChange
+from workflows.shred_closed_requests import ShredClosedRequests
 
 
 async def _event_types(pool: asyncpg.Pool, request_id: str) -> list[str]:
@@ -197,7 +201,17 @@ async def test_recorded_histories_replay_against_the_current_code() -> None:
 
     files = recorded_histories()
     assert files, "no recorded histories under tests/histories"
-    replayer = Replayer(workflows=[DataSubjectRequest], data_converter=pydantic_data_converter)
+    # Since issue 22 the system workflows' histories are recorded too (their patched guards).
+    replayer = Replayer(
+        workflows=[
+            DataSubjectRequest,
+            ShredClosedRequests,
+            PurposeChange,
+            ArchiveClosedRequests,
+            CheckpointLog,
+        ],
+        data_converter=pydantic_data_converter,
+    )
     for path in files:
         history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
         await replayer.replay_workflow(history)

@@ -49,7 +49,7 @@ from store.registers import verify_stream
 from tests.support.privacy import readable_history
 from tests.support.purposes import BEFORE, define, holders
 from tests.support.temporal import TEST_ACT_SIGNER, act_verification, actor, eventually
-from workflows.purpose_change import PurposeChange
+from workflows.purpose_change import START_CHANGE, PurposeChange
 
 AFTER = "To send users a monthly newsletter and announcements of the service they use"
 AFTER_JA = "ユーザーに月刊ニュースレターと利用中のサービスのお知らせを送付するため"
@@ -199,7 +199,7 @@ def order(
 
 async def start(setup: Setup, the_order: PurposeChangeOrder) -> WorkflowHandle:
     return await setup.client.start_workflow(
-        PurposeChange.run,
+        START_CHANGE,
         the_order,
         id=workflow_id(the_order.proposal.change_id),
         task_queue=setup.task_queue,
