@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from temporalio.client import Client
 from temporalio.common import MetricMeter
 from temporalio.contrib.opentelemetry import TracingInterceptor
@@ -29,8 +29,9 @@ from temporalio.worker import (
     UnsandboxedWorkflowRunner,
     Worker,
 )
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.act_verification import ActVerification, StandingOf
 from activities.fulfilment import Fulfilment
 from activities.history_archive import HistoryArchive
 from activities.lifecycle_activities import LifecycleActivities
@@ -42,11 +43,17 @@ from audit.checkpoints import CheckpointSigner
 from audit.signing import KeyProblem, key_id, load_private_key, public_pem
 from audit.witness import DirectoryWitness
 from connectors.datamap_file import InvalidDataMap
+from domain.authority import DEFAULT_ACT_WINDOW, ActSigner
 from domain.payments import PaymentMethod
 from interfaces.api.serving import ApiPortTaken, bind, serving
 from mail.maildrop import MaildropSender
 from mail.smtp import SmtpSender
-from runtime.act_key import ActKeyProblem, load_act_key
+from runtime.act_keys import (
+    ActKeyProblem,
+    ensure_act_key_pair,
+    load_act_public_keys,
+    load_act_signer,
+)
 from runtime.cluster import (
     connect,
     connection_security,
@@ -96,6 +103,12 @@ from workflows.shred_closed_requests import ShredClosedRequests
 
 log = structlog.get_logger("worker")
 
+# `cryptography` is passed through the workflow sandbox: its Rust extension raises its
+# exceptions by importing their classes, which inside the sandbox's re-imported modules
+# aborted the process (PyO3). Passed through, workflow code that verifies a signature
+# gets a refusal, not a dead worker (tests/workflow/test_act_signatures.py).
+SANDBOX_RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules("cryptography")
+
 
 def build_worker(
     client: Client,
@@ -105,7 +118,9 @@ def build_worker(
     maildrop: Path,
     zone: ZoneInfo = DEFAULT_ZONE,
     interceptors: Sequence[Interceptor] = (),
-    act_key: bytes,
+    act_public_keys: Mapping[str, Ed25519PublicKey],
+    act_window: timedelta = DEFAULT_ACT_WINDOW,
+    account_standing: StandingOf | None = None,
     sandboxed: bool = True,
     signer: CheckpointSigner | None = None,
     sender: MaildropSender | SmtpSender | None = None,
@@ -117,13 +132,16 @@ def build_worker(
     """The worker of every workflow and activity. `sandboxed`: workflow code runs in the
     SDK's sandbox, which catches a non-deterministic call (a clock, a random number, I/O)
     where it is made; the tests keep it on, the service turns it off for speed
-    (DSR_WORKFLOW_SANDBOX, docs/performance.md). `act_key`: operators' acts must be signed
-    with it (workflows/act_authority.py). `signer`: the checkpoint key and witness;
+    (DSR_WORKFLOW_SANDBOX, docs/performance.md). `act_public_keys`: the keys, by key id,
+    operators' acts must be signed with, taken within `act_window` of being signed, by an
+    account the store (or `account_standing`, a test's) knows as enabled with the act's
+    role (workflows/act_authority.py). `signer`: the checkpoint key and witness;
     a test's worker without one signs with a key of its own into a witness beside the
     maildrop. `personal_data_retention`: how long after it closes a request's personal data
     is kept before the retention schedule shreds it. `systems`: the data map's systems,
     open (runtime/connectors.py); unset, requests search the service's own records only."""
     sender = sender or MaildropSender(maildrop)
+    verification = ActVerification(pool, act_public_keys, act_window, account_standing)
     return Worker(
         client,
         task_queue=task_queue,
@@ -136,9 +154,17 @@ def build_worker(
         ],
         activities=[
             *request_activities(
-                pool, maildrop, zone, signer, sender, systems, disclosure_links, payment
+                pool,
+                maildrop,
+                zone,
+                signer,
+                sender,
+                systems,
+                disclosure_links,
+                payment,
+                verification=verification,
             ),
-            *PurposeChangeActivities(pool, sender, act_key).all(),
+            *PurposeChangeActivities(pool, sender, verification).all(),
             *HistoryArchive(pool, client).all(),
             *PersonalDataRetention(pool, EventStore(pool), personal_data_retention).all(),
         ],
@@ -146,11 +172,13 @@ def build_worker(
         # the SDK logs it or stores it in history (runtime/scrubbed_failures.py).
         interceptors=[
             FailureScrubbingInterceptor(),
-            ActAuthorityInterceptor(act_key),
+            ActAuthorityInterceptor(),
             LogContextInterceptor(),
             *interceptors,
         ],
-        workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
+        workflow_runner=SandboxedWorkflowRunner(restrictions=SANDBOX_RESTRICTIONS)
+        if sandboxed
+        else UnsandboxedWorkflowRunner(),
     )
 
 
@@ -163,11 +191,14 @@ def request_activities(
     systems: OpenSystems | None = None,
     disclosure_links: LinkSettings | None = None,
     payment: PaymentMethod | None = None,
+    *,
+    verification: ActVerification | None = None,
 ) -> list:
     """Every activity a request's workflow calls, wired to the store (tests replace some
     of them by name to inject faults). `sender`: where notices go (DSR_MAIL); unset, the
     maildrop folder. Its handle of each notice (file name or Message-ID) is named in the
-    notice's `notice.delivered` event."""
+    notice's `notice.delivered` event. `verification`: the check of operators' acts;
+    unset, one that lists no key and so refuses every act."""
     events = EventStore(pool)
     sender = sender or MaildropSender(maildrop)
     systems = systems or OpenSystems()
@@ -193,6 +224,7 @@ def request_activities(
         *LifecycleActivities(pool, events, activities.send_notice, sender=sender).all(),
         *LogCheckpoints(pool, events, signer).all(),
         *Fulfilment(pool, events, systems.data_map, systems.connectors).all(),
+        *(verification or ActVerification(pool, {})).all(),
     ]
 
 
@@ -207,12 +239,13 @@ def checkpoint_signer(settings: Settings) -> CheckpointSigner:
     return CheckpointSigner(key, witness)
 
 
-def api_app(client: Client, pool: asyncpg.Pool, settings: Settings, act_key: bytes) -> Any:
-    """The API and privacy center app; its modules load only when it is served."""
+def api_app(client: Client, pool: asyncpg.Pool, settings: Settings, act_signer: ActSigner) -> Any:
+    """The API and privacy center app; its modules load only when it is served. It alone
+    gets the act signing key."""
     from interfaces.api.app import create_app
     from interfaces.api.services import Services
 
-    return create_app(Services(client, pool, settings, act_key))
+    return create_app(Services(client, pool, settings, act_signer))
 
 
 @dataclass
@@ -288,7 +321,13 @@ async def _serve(
     runtime = prometheus_runtime(metrics_address) if metrics_address else None
     meter = runtime.metric_meter if runtime else MetricMeter.noop
     signer = checkpoint_signer(settings)
-    act_key = load_act_key(settings.act_key_file(), create=settings.api.act_key is None)
+    if settings.api.act_signing_key is None and not settings.api.act_public_keys:
+        made = ensure_act_key_pair(settings)  # the embedded default's, at first start
+        if made:
+            log.info("act signing key made", key_id=made)
+    # The API part of the process gets the signing key; the worker part, public keys only.
+    act_signer = load_act_signer(settings) if settings.api.port else None
+    act_public_keys = load_act_public_keys(settings)
     # The API's port, like the metrics one, is taken before any server starts.
     api_socket = bind(settings.api.host, settings.api.port) if settings.api.port else None
     async with backends(settings) as servers:
@@ -362,7 +401,8 @@ async def _serve(
                     interceptors=[ActivityFailureMetrics(meter)],
                     sandboxed=settings.temporal.workflow_sandbox,
                     signer=signer,
-                    act_key=act_key,
+                    act_public_keys=act_public_keys,
+                    act_window=settings.act_window(),
                     sender=notice_sender(settings),
                     personal_data_retention=settings.schedules.personal_data_retention,
                     systems=systems,
@@ -373,8 +413,8 @@ async def _serve(
                 )
                 gauges = store_gauges(pool, meter) if runtime else contextlib.nullcontext()
                 api = (
-                    serving(api_app(client, api_pool, settings, act_key), api_socket)
-                    if api_socket and api_pool
+                    serving(api_app(client, api_pool, settings, act_signer), api_socket)
+                    if api_socket and api_pool and act_signer
                     else contextlib.nullcontext()
                 )
                 desk = demo_support_desk(settings.local.data_dir, systems.data_map)

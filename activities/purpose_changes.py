@@ -17,7 +17,8 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.authority import Role, authority_problem
+from activities.act_verification import ActVerification
+from domain.authority import Role, shape_problem
 from domain.purpose_change_messages import (
     CHANGE_ACT,
     BatchOutcome,
@@ -46,20 +47,21 @@ log = structlog.get_logger(__name__)
 
 
 class PurposeChangeActivities:
-    """`sender`: the worker's (maildrop or SMTP). `act_key`: the worker's act key, which an
-    administrator's authority to change a purpose must be signed with."""
+    """`sender`: the worker's (maildrop or SMTP). `verification`: the worker's check of
+    acts (its public keys, window and the accounts in the store), which an administrator's
+    authority to change a purpose must pass."""
 
     def __init__(
         self,
         pool: asyncpg.Pool,
         sender: NoticeSender,
-        act_key: bytes,
+        verification: ActVerification,
         *,
         parallel: int = 32,
         mark_every: int = 200,
     ) -> None:
         self._pool = pool
-        self._act_key = act_key
+        self._verification = verification
         self._delivery = NoticeDelivery(sender, parallel=parallel, mark_every=mark_every)
 
     @activity.defn(name="record_purpose_change")
@@ -67,7 +69,7 @@ class PurposeChangeActivities:
         """Record the proposal and its judgement; an accepted change updates the register
         in the same transaction. Refused for good when the proposal does not carry an
         administrator's signed authority for exactly this proposal."""
-        problem = self._authority_problem(order)
+        problem = await self._authority_problem(order)
         if problem is not None:
             raise ApplicationError(problem, type="NotAuthorised", non_retryable=True)
         try:
@@ -83,15 +85,13 @@ class PurposeChangeActivities:
         )
         return judgement_of(change)
 
-    def _authority_problem(self, order: RecordChange) -> str | None:
+    async def _authority_problem(self, order: RecordChange) -> str | None:
         proposal, authority = order.proposal, order.authority
         argument = {
             **proposal.model_dump(mode="json"),
             "authority": authority.model_dump(mode="json"),
         }
-        problem = authority_problem(
-            self._act_key, CHANGE_ACT, change_subject(proposal.change_id), argument
-        )
+        problem = shape_problem(CHANGE_ACT, change_subject(proposal.change_id), argument)
         if problem is not None:
             return problem
         if Role.ADMIN not in authority.roles:
@@ -101,7 +101,9 @@ class PurposeChangeActivities:
             )
         if authority.account != proposal.decided_by:
             return "the proposal names another account than the one that signed it"
-        return None
+        # The signature, its age when the workflow started, and the administrator as the
+        # store knows them now.
+        return await self._verification.problem(authority, Role.ADMIN, order.occurred_at)
 
     @activity.defn(name="publish_purpose_change")
     async def publish(self, step: ChangeStep) -> datetime:

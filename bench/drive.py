@@ -8,21 +8,25 @@ notice) and `count_history` (activities and events in its workflow history)."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from bench.report import LOCAL_ACTIVITY_MARKER
-from domain.authority import Role
+from domain.authority import ActSigner, Role
 from domain.deadlines import Step
+from runtime.act_keys import install_act_key
+from runtime.settings import Settings
 from service import acts
 from service.acts import Actor
 from service.requests import respond, submit
+from store.accounts import Accounts
 from store.sealing import vault_of
 
 EMAIL = "bench.subject@example.jp"
@@ -42,10 +46,36 @@ DECISION = {
     "third_party_stop": "provision_stopped",
     "disclosure": "disclosed_in_full",
 }
-# The bench's operator, an administrator; its workers verify acts with the same key
-# (bench/run.py writes it for them, DSR_ACT_KEY).
-BENCH_ACT_KEY = secrets.token_bytes(32)
-OPERATOR = Actor("bench-op", frozenset({Role.ADMIN}), BENCH_ACT_KEY)
+# The bench's operator, an administrator, and its signing key; its workers verify acts
+# with the public key (`bench_act_keys` writes both for them) and find the bench's
+# accounts in the store (`bench_accounts`).
+BENCH_ACT_KEY = Ed25519PrivateKey.generate()
+BENCH_ACT_SIGNER = ActSigner(BENCH_ACT_KEY)
+OPERATOR = Actor("bench-op", frozenset({Role.ADMIN}), BENCH_ACT_SIGNER)
+BENCH_ADMIN = "bench-admin"
+
+
+def bench_act_keys(folder: Path) -> dict[str, str]:
+    """The bench's act keys as files under `folder`; the variables that name them."""
+    settings = Settings(
+        DSR_ACT_SIGNING_KEY=str(folder / "act-signing-ed25519.pem"),
+        DSR_ACT_PUBLIC_KEYS=str(folder / "act-public"),
+    )
+    install_act_key(settings, BENCH_ACT_KEY)
+    return {
+        "DSR_ACT_SIGNING_KEY": str(folder / "act-signing-ed25519.pem"),
+        "DSR_ACT_PUBLIC_KEYS": str(folder / "act-public"),
+    }
+
+
+async def bench_accounts(pool: asyncpg.Pool) -> None:
+    """The accounts the bench acts as, in the store where the workers look them up."""
+    accounts = Accounts(pool)
+    for name in (OPERATOR.account, BENCH_ADMIN):
+        if not await accounts.exists(name):
+            await accounts.create(name, (Role.ADMIN,), "bench")
+
+
 STEP_WAIT = 300.0  # seconds a request may sit before the step the operator acts on opens
 
 

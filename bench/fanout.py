@@ -38,7 +38,7 @@ from typing import cast
 import asyncpg
 from temporalio.client import Client, WorkflowHandle
 
-from bench.drive import BENCH_ACT_KEY
+from bench.drive import BENCH_ACT_SIGNER, BENCH_ADMIN, bench_accounts, bench_act_keys
 from bench.markdown import FANOUT_BEGIN, FANOUT_END, write_section
 from bench.workers import fleet
 from domain.authority import Role
@@ -175,8 +175,7 @@ async def measure(args: argparse.Namespace, scratch: Path) -> dict[str, object]:
             started = time.perf_counter()
             await load_subjects(pool, vault, args.subjects)
             say(f"  loaded in {time.perf_counter() - started:.0f} s")
-            act_key = scratch / "act-hmac.key"
-            act_key.write_bytes(BENCH_ACT_KEY)
+            await bench_accounts(pool)
             queue = f"bench-fanout-{uuid.uuid4().hex[:8]}"
             env = {
                 **os.environ,
@@ -184,7 +183,7 @@ async def measure(args: argparse.Namespace, scratch: Path) -> dict[str, object]:
                 "TEMPORAL_ADDRESS": address,
                 "DSR_TASK_QUEUE": queue,
                 "DSR_LOG_FORMAT": "json",
-                "DSR_ACT_KEY": str(act_key),
+                **bench_act_keys(scratch / "act-keys"),
             }
             async with fleet(1, env, worker_data, scratch / "logs") as workers:
                 worker_pid = workers.processes[0].pid
@@ -221,7 +220,7 @@ async def _change(
     order = PurposeChangeOrder(
         proposal=proposal,
         authority=change_authority(
-            BENCH_ACT_KEY, "bench-admin", {Role.ADMIN}, proposal, datetime.now(UTC)
+            BENCH_ACT_SIGNER, BENCH_ADMIN, {Role.ADMIN}, proposal, datetime.now(UTC)
         ),
     )
     order = order.model_copy(

@@ -34,7 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.drive import (
-    BENCH_ACT_KEY,
+    bench_accounts,
+    bench_act_keys,
     receipt_delivered_at,
     receipt_latencies_ms,
 )
@@ -156,15 +157,14 @@ async def main(argv: list[str]) -> None:
         client = await connect(address, "default")
         await ensure_search_attributes(client, "default")
         queue = f"bench-{uuid.uuid4().hex[:8]}"
-        act_key = scratch / "act-hmac.key"
-        act_key.write_bytes(BENCH_ACT_KEY)
+        await bench_accounts(pool)
         env = {
             **os.environ,
             "DATABASE_URL": dsn,
             "TEMPORAL_ADDRESS": address,
             "DSR_TASK_QUEUE": queue,
             "DSR_LOG_FORMAT": "json",
-            "DSR_ACT_KEY": str(act_key),
+            **bench_act_keys(scratch / "act-keys"),
         }
 
         say(f"baseline: {args.requests} workflows of 1 no-op activity ...")

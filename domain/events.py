@@ -74,6 +74,10 @@ class EventType(StrEnum):
     DEADLINE_BREACHED = "deadline.breached"
     DEADLINE_COMPLETED_LATE = "deadline.completed_late"
     DEADLINE_EXTENDED = "deadline.extended"
+    # The worker refused an operator's act after taking its update: its signature, its age
+    # or its account (missing, disabled, without the role) did not hold. Payload: the
+    # account it named, the act, its id, the key id, the reason; no personal data.
+    ACT_REFUSED = "act.refused"
 
 
 # The `request.received` payload names the deadline policy that times the request (the

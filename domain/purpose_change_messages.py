@@ -4,7 +4,7 @@ organisation's own texts only; no personal data (no address, no notice body).
 
 The order carries the proposal with the administrator's signed authority for it
 (domain/authority.py, act `change_purpose`), so a change started by talking to Temporal
-directly, without the act key, is refused before anything is recorded."""
+directly, without the API's signing key, is refused before anything is recorded."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from domain.authority import ActAuthority, Role, argument_digest, sign_act
+from domain.authority import ActAuthority, ActSigner, Role, argument_digest
 from domain.purposes import PurposeChangeProposal
 
 CHANGE_ACT = "change_purpose"
@@ -36,16 +36,15 @@ def workflow_id(change_id: str) -> str:
 
 
 def change_authority(
-    act_key: bytes,
+    signer: ActSigner,
     account: str,
     roles: Iterable[Role],
     proposal: PurposeChangeProposal,
     issued_at: datetime,
 ) -> ActAuthority:
     """The signed statement that `account` proposes exactly this change (the worker checks
-    it with its act key before recording anything)."""
-    return sign_act(
-        act_key,
+    it with its public keys, and the account in the store, before recording anything)."""
+    return signer.sign(
         ActAuthority(
             account=account,
             roles=tuple(sorted(set(roles))),

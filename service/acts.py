@@ -28,10 +28,10 @@ from domain.authority import (
     ACT_ROLES,
     Act,
     ActAuthority,
+    ActSigner,
     Role,
     argument_digest,
     holds,
-    sign_act,
 )
 from domain.messages import (
     ApproveMeasure,
@@ -66,17 +66,17 @@ class Forbidden(Refused):
 
 @dataclass(frozen=True)
 class Actor:
-    """The authenticated account an act is done as, and the act key that signs for it.
-    Only the API and `dsr` make one, after checking the account's token."""
+    """The authenticated account an act is done as, and the API's signer that signs for
+    it (Ed25519; only the API's process holds the private key). Made after checking the
+    account's token."""
 
     account: str
     roles: frozenset[Role]
-    act_key: bytes = field(repr=False)
+    signer: ActSigner = field(repr=False)
 
     def authorise(self, act: Act, request_id: str, act_id: str, argument: BaseModel) -> BaseModel:
         """The argument with its signed authority (send_act has checked the role)."""
-        authority = sign_act(
-            self.act_key,
+        authority = self.signer.sign(
             ActAuthority(
                 account=self.account,
                 roles=tuple(sorted(self.roles)),

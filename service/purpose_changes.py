@@ -92,7 +92,7 @@ def signed_order(actor: Actor, proposal: PurposeChangeProposal) -> PurposeChange
     return PurposeChangeOrder(
         proposal=proposal,
         authority=change_authority(
-            actor.act_key, actor.account, actor.roles, proposal, datetime.now(UTC)
+            actor.signer, actor.account, actor.roles, proposal, datetime.now(UTC)
         ),
     )
 

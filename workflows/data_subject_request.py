@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.notices import NoticeKind
     from domain.requests import RequestKind
     from workflows import search_attributes as sa
+    from workflows.act_authority import verify_act
     from workflows.act_checks import (
         check_approve_measure,
         check_confirm_system,
@@ -270,7 +271,7 @@ class DataSubjectRequest:
 
     @workflow.update(name="respond")
     async def respond(self, answer: RespondToInquiry) -> StatusView:
-        async with self._claim(Act.RESPOND, Step.ANSWER):
+        async with self._claim(Act.RESPOND, Step.ANSWER, answer):
             await self._effects.run(
                 RequestActivities.attach_answer,
                 AttachAnswer(
@@ -291,7 +292,7 @@ class DataSubjectRequest:
 
     @workflow.update(name="verify_identity")
     async def verify_identity(self, proof: VerifyIdentity) -> StatusView:
-        async with self._claim(Act.VERIFY_IDENTITY, Step.VERIFY_IDENTITY):
+        async with self._claim(Act.VERIFY_IDENTITY, Step.VERIFY_IDENTITY, proof):
             await workflow.wait_condition(lambda: self._progress.identity_checked)
             if self._progress.identity is not None:
                 raise ApplicationError("identity was already verified by registration match")
@@ -310,7 +311,7 @@ class DataSubjectRequest:
 
     @workflow.update(name="record_payment")
     async def record_payment(self, payment: RecordPayment) -> StatusView:
-        async with self._claim(Act.RECORD_PAYMENT, Step.PAYMENT):
+        async with self._claim(Act.RECORD_PAYMENT, Step.PAYMENT, payment):
             late = payment_is_late(self._progress, self._deadline, payment)
             paid_on = payment.paid_on or self._progress.ref.deadline_policy.last_day(workflow.now())
             await self._effects.operator_act(
@@ -338,7 +339,7 @@ class DataSubjectRequest:
 
     @workflow.update(name="decide")
     async def decide(self, decision: Decide) -> StatusView:
-        async with self._claim(Act.DECIDE, Step.DECIDE):
+        async with self._claim(Act.DECIDE, Step.DECIDE, decision):
             await self._effects.operator_act(
                 EventType.DECISION_RECORDED,
                 "decide:recorded",
@@ -355,7 +356,7 @@ class DataSubjectRequest:
 
     @workflow.update(name="approve_measure")
     async def approve_measure(self, approval: ApproveMeasure) -> StatusView:
-        async with self._claim(Act.APPROVE_MEASURE, Step.DECIDE):
+        async with self._claim(Act.APPROVE_MEASURE, Step.DECIDE, approval):
             await self._effects.operator_act(
                 EventType.MEASURE_APPROVED, "decide:measure-approved", {}, approval.operator
             )
@@ -369,7 +370,7 @@ class DataSubjectRequest:
     @workflow.update(name="extend_deadline")
     async def extend_deadline(self, extension: ExtendDeadline) -> StatusView:
         step = extension.step
-        async with self._claim(Act.EXTEND_DEADLINE, step):
+        async with self._claim(Act.EXTEND_DEADLINE, step, extension):
             until = self._deadline.extended_to(extension.until)  # N7: a person's, to day's end
             previous = self._deadline.due_at
             await self._effects.operator_act(
@@ -400,7 +401,7 @@ class DataSubjectRequest:
 
     @workflow.update(name="waive_system")
     async def waive_system(self, waiver: WaiveSystem) -> StatusView:
-        async with self._claim(Act.WAIVE_SYSTEM, self._deadline.step or Step.ACT):
+        async with self._claim(Act.WAIVE_SYSTEM, self._deadline.step or Step.ACT, waiver):
             await self._effects.operator_act(
                 EventType.SYSTEM_WAIVED,
                 f"{waiver.system}:waived",
@@ -418,7 +419,7 @@ class DataSubjectRequest:
     @workflow.update(name="confirm_system")
     async def confirm_system(self, confirmation: ConfirmSystem) -> StatusView:
         step = Step.INVESTIGATE if confirmation.step == "collect" else Step.ACT
-        async with self._claim(Act.CONFIRM_SYSTEM, step):
+        async with self._claim(Act.CONFIRM_SYSTEM, step, confirmation):
             await self._systems.confirmed(confirmation)
         return self.status()
 
@@ -432,5 +433,13 @@ class DataSubjectRequest:
         says what it completed and what comes next, not what it waited for."""
         return self._steps.view()
 
-    def _claim(self, act: Act, step: Step) -> OperatorClaim:
-        return OperatorClaim(self._progress, self._deadline, act, step)
+    def _claim(self, act: Act, step: Step, argument: object) -> OperatorClaim:
+        """The act claimed, once the worker has checked its signature and account."""
+        request_id = self._progress.ref.request_id
+        return OperatorClaim(
+            self._progress,
+            self._deadline,
+            act,
+            step,
+            lambda: verify_act(self._effects, request_id, act, argument),
+        )

@@ -1,10 +1,11 @@
 """`python -m interfaces.api`: the API and the privacy center on their own, beside workers
 that run elsewhere (production). It reaches the Temporal and PostgreSQL the settings name
 (TEMPORAL_ADDRESS and its TLS settings, DSR_API_DATABASE_URL as the API's own database role,
-dsr_api: never the worker's DATABASE_URL), signs acts with
-the act key the workers verify with (DSR_ACT_KEY; never generated here) and serves on
-DSR_API_HOST:DSR_API_PORT. Without either database URL it uses the embedded PostgreSQL a
-running `make run` started, as dsr_api. Exit status: 0 stopped, 1 could not start, 2 bad setting."""
+dsr_api: never the worker's DATABASE_URL), signs acts with its Ed25519 signing key
+(DSR_ACT_SIGNING_KEY; never generated here), whose public key the workers list
+(DSR_ACT_PUBLIC_KEYS), and serves on DSR_API_HOST:DSR_API_PORT. Without either database URL
+it uses the embedded PostgreSQL a running `make run` started, as dsr_api. Exit status: 0
+stopped, 1 could not start, 2 bad setting."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import structlog
 from interfaces.api.app import create_app
 from interfaces.api.services import Services
 from interfaces.api.serving import ApiPortTaken, bind, serving
-from runtime.act_key import ActKeyProblem, load_act_key
+from runtime.act_keys import ActKeyProblem, load_act_signer
 from runtime.cluster import connect, connection_security
 from runtime.servers import running_embedded_postgres
 from runtime.settings import Settings
@@ -56,7 +57,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     if settings.api.port == 0:
         raise CannotStart("DSR_API_PORT is 0: there is no port to serve the API on")
     try:
-        act_key = load_act_key(settings.act_key_file(), create=False)
+        act_signer = load_act_signer(settings)
     except ActKeyProblem as error:
         raise CannotStart(str(error)) from None
     try:
@@ -78,7 +79,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         except RuntimeError:
             sock.close()
             raise CannotStart(f"cannot reach Temporal at {address}") from None
-        app = create_app(Services(client=client, pool=pool, settings=settings, act_key=act_key))
+        app = create_app(
+            Services(client=client, pool=pool, settings=settings, act_signer=act_signer)
+        )
         async with serving(app, sock):
             log.info("api serving", url=settings.api.url(), docs=f"{settings.api.url()}/docs")
             await stop.wait()

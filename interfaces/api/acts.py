@@ -53,7 +53,7 @@ async def _act(
     doing: Callable[[acts.Actor], Awaitable[StatusView]],
 ) -> StatusView:
     await known(services, request_id)
-    actor = acts.Actor(account.account, account.roles, services.act_key)
+    actor = acts.Actor(account.account, account.roles, services.act_signer)
     try:
         return await doing(actor)
     except acts.Forbidden as error:

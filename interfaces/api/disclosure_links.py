@@ -49,7 +49,7 @@ async def reissue_link(
     """Issue the disclosure's link again and e-mail it to the person. Role: operator."""
     del request  # the role was checked (and a refusal recorded) by the dependency
     await known(services, request_id)
-    actor = Actor(account.account, account.roles, services.act_key)
+    actor = Actor(account.account, account.roles, services.act_signer)
     try:
         done = await reissue_disclosure_link(
             request_id, actor, pool=services.pool, settings=services.settings

@@ -52,7 +52,7 @@ async def record_refund(
 ) -> RefundRecordedReply:
     """Record that a late fee's refund was paid, and tell the person. Role: cashier."""
     await known(services, request_id)
-    actor = Actor(account.account, account.roles, services.act_key)
+    actor = Actor(account.account, account.roles, services.act_signer)
     try:
         done = await record_fee_refund(
             request_id,

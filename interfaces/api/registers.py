@@ -107,7 +107,7 @@ async def change_purpose(
     """Change a purpose (Article 4; `dsr purposes change`): judged related or refused, then
     published and/or every affected person notified. The same `change_id` again shows the
     first change. Waits up to `wait` seconds for the result. Role: admin."""
-    actor = Actor(account.account, account.roles, services.act_key)
+    actor = Actor(account.account, account.roles, services.act_signer)
     try:
         proposal = purpose_changes.proposal_of(
             actor,

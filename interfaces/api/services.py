@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import asyncpg
 from temporalio.client import Client
 
+from domain.authority import ActSigner
 from domain.deadlines import DeadlinePolicy
 from runtime.settings import Settings
 
@@ -17,7 +18,7 @@ class Services:
     client: Client
     pool: asyncpg.Pool
     settings: Settings
-    act_key: bytes = field(repr=False)
+    act_signer: ActSigner = field(repr=False)  # only the API holds it (runtime/act_keys.py)
 
     @property
     def task_queue(self) -> str:

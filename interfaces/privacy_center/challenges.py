@@ -25,6 +25,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from domain.authority import ActSigner
 from mail.sender import NoticeSender
 from store import disclosure_links as links
 from store import privacy_center as stored
@@ -42,9 +43,13 @@ MAX_CODES_PER_ADDRESS = 5
 RATE_WINDOW = timedelta(hours=1)
 
 
-def derive_key(act_key: bytes) -> bytes:
-    """The privacy center's own key, so its hashes are never valid as signed acts."""
-    return hmac.new(act_key, b"dsr privacy center v1", hashlib.sha256).digest()
+def derive_key(signer: ActSigner) -> bytes:
+    """The privacy center's own key: derived (HKDF) from the API's act signing key, so
+    only the API's process can compute it (the worker, holding public keys only, cannot)
+    and no act signature is one of its MACs. Rotating the signing key (`dsr-admin keys
+    rotate`) changes it: codes not yet entered, and an address's count of codes in the
+    last hour, start again, as they would after 15 minutes and an hour."""
+    return signer.derived_secret(b"dsr privacy center v2")
 
 
 def _mac(key: bytes, *parts: str) -> str:

@@ -58,7 +58,7 @@ def services(request: Request) -> Services:
 
 def challenges(request: Request) -> Challenges:
     found = services(request)
-    return Challenges(found.pool, derive_key(found.act_key))
+    return Challenges(found.pool, derive_key(found.act_signer))
 
 
 def outbox(request: Request) -> Outbox:

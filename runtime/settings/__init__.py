@@ -4,6 +4,7 @@ docs/configuration.md lists every variable (python -m runtime.settings.reference
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Self
 
@@ -113,8 +114,8 @@ class Settings(BaseModel):
 
     # Files that default to a place in the data folder.
 
-    def act_key_file(self) -> Path:
-        return self.api.act_key or self.local.data_dir / "keys" / "act-hmac.key"
+    def act_window(self) -> timedelta:
+        return timedelta(minutes=self.api.act_window)
 
     def admin_token_file(self) -> Path:
         return self.local.data_dir / "admin-token"

@@ -50,12 +50,29 @@ class ApiSettings(Concern):
         "create`); unset on the embedded default: the local administrator's, "
         "from <DSR_DATA_DIR>/admin-token.",
     )
-    act_key: Path | None = Field(
+    act_signing_key: Path | None = Field(
         default=None,
-        validation_alias="DSR_ACT_KEY",
-        description="File of the secret (32 random bytes) the API and the command line sign "
-        "operators' acts with and the worker verifies them with; unset: "
-        "<DSR_DATA_DIR>/keys/act-hmac.key, generated at first start.",
+        validation_alias="DSR_ACT_SIGNING_KEY",
+        description="The API's Ed25519 private key (PEM, mode 0600) it signs operators' acts "
+        "with; only the API's process reads it, never the worker's nor `dsr`. Unset: "
+        "<DSR_DATA_DIR>/keys/act-signing-ed25519.pem, made at first start on the embedded "
+        "default.",
+    )
+    act_public_keys: str = Field(
+        default="",
+        validation_alias="DSR_ACT_PUBLIC_KEYS",
+        description="The public keys the worker verifies acts with: a folder of "
+        "`<key id>.pub` PEM files, or a comma-separated list of such files. A rotated key "
+        "stays listed until its file is removed. Unset: <DSR_DATA_DIR>/keys/act-public/.",
+    )
+    act_window: int = Field(
+        default=5,
+        ge=1,
+        le=24 * 60,
+        validation_alias="DSR_ACT_WINDOW",
+        description="Minutes after it was signed that an act is still taken by the worker "
+        "(measured with the workflow's clock when the act reaches the request); an older "
+        "one is refused and the refusal recorded.",
     )
 
     def url(self) -> str:

@@ -22,11 +22,17 @@ time_skipping_env = own_time_skipping_env("package")
 
 @pytest.fixture
 async def queue(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
+    time_skipping_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    owner_pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
 ) -> AsyncIterator[str]:
-    """A task queue of the test's own with a worker holding the suite's act key."""
+    """A task queue of the test's own with a worker holding the suite's act public key."""
     task_queue = f"dsr-api-{unique}"
-    async with new_worker(time_skipping_env.client, pool, task_queue, tmp_path):
+    async with new_worker(
+        time_skipping_env.client, pool, task_queue, tmp_path, accounts_pool=owner_pool
+    ):
         yield task_queue
         await end_open_requests(time_skipping_env.client, pool, "request_id LIKE $1", f"%{unique}")
 

@@ -21,7 +21,7 @@ from store.accounts import Accounts
 from tests.support.api import bearer, make_app
 from tests.support.demo_map import Demo, demo_organisation
 from tests.support.inventory import example
-from tests.support.temporal import TEST_ACT_KEY
+from tests.support.temporal import TEST_ACT_SIGNER
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def _app(pool: asyncpg.Pool, tmp_path: Path, map_file: Path | None) -> httpx.Asy
     environment = {"DSR_DATA_DIR": str(tmp_path)}
     if map_file is not None:
         environment["DSR_DATASTORES"] = str(map_file)
-    app = make_app(Services(client, pool, Settings(**environment), TEST_ACT_KEY))
+    app = make_app(Services(client, pool, Settings(**environment), TEST_ACT_SIGNER))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 

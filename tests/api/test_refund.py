@@ -20,7 +20,7 @@ from store.accounts import Accounts
 from tests.support.api import bearer, make_app
 from tests.support.builders import late_fee_request
 from tests.support.privacy_center import Center
-from tests.support.temporal import TEST_ACT_KEY
+from tests.support.temporal import TEST_ACT_SIGNER
 
 REFUND = {"paid_on": "2026-03-02", "reference": "refund-77"}
 
@@ -29,7 +29,9 @@ REFUND = {"paid_on": "2026-03-02", "reference": "refund-77"}
 async def http(api_pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """The API on its own database role (issue 21): the act's events go through its door."""
     client: Any = None  # the act is a store act: no workflow is asked
-    app = make_app(Services(client, api_pool, Settings(DSR_DATA_DIR=str(tmp_path)), TEST_ACT_KEY))
+    app = make_app(
+        Services(client, api_pool, Settings(DSR_DATA_DIR=str(tmp_path)), TEST_ACT_SIGNER)
+    )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test"
     ) as http:

@@ -4,7 +4,6 @@ serves the API over real HTTP until told to stop."""
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import httpx
@@ -15,7 +14,7 @@ from interfaces.api.__main__ import CannotStart, serve
 from runtime.servers import free_port
 from runtime.settings import Settings
 from tests.support.database import Roles, vault_environment
-from tests.support.temporal import TEST_ACT_KEY, eventually
+from tests.support.temporal import eventually, write_test_act_keys
 
 
 async def test_served_alone_it_answers_over_http(
@@ -24,13 +23,10 @@ async def test_served_alone_it_answers_over_http(
     tmp_path: Path,
     keyring_dir: Path,
 ) -> None:
-    key = tmp_path / "act.key"
-    key.write_bytes(TEST_ACT_KEY)
-    os.chmod(key, 0o600)
     port = free_port()
     settings = Settings(
         DSR_API_DATABASE_URL=roles.api_url,  # its own role, never the worker's
-        DSR_ACT_KEY=str(key),
+        **write_test_act_keys(tmp_path / "keys"),
         DSR_API_PORT=port,
         TEMPORAL_ADDRESS=time_skipping_env.client.service_client.config.target_host,
         DSR_DATA_DIR=str(tmp_path),
@@ -58,19 +54,20 @@ async def test_served_alone_it_answers_over_http(
         await asyncio.wait_for(server, 10)
 
 
-async def test_without_the_act_key_it_does_not_start(tmp_path: Path) -> None:
+async def test_without_the_act_signing_key_it_does_not_start(tmp_path: Path) -> None:
     settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_API_PORT=free_port())
-    with pytest.raises(CannotStart, match="no act key"):
+    with pytest.raises(CannotStart, match="no act signing key"):
         await serve(settings, asyncio.Event())
 
 
 async def test_without_a_key_encryption_key_it_does_not_start(tmp_path: Path) -> None:
     # The API alone never makes one: a key of its own would seal what the workers cannot
     # open. It finds the one the worker made, or the one the settings give.
-    key = tmp_path / "act.key"
-    key.write_bytes(TEST_ACT_KEY)
-    os.chmod(key, 0o600)
-    settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_API_PORT=free_port(), DSR_ACT_KEY=str(key))
+    settings = Settings(
+        DSR_DATA_DIR=str(tmp_path),
+        DSR_API_PORT=free_port(),
+        **write_test_act_keys(tmp_path / "act-keys"),
+    )
     with pytest.raises(CannotStart, match="no key-encryption key"):
         await serve(settings, asyncio.Event())
     assert not (tmp_path / "keys" / "key-encryption.key").exists()

@@ -17,7 +17,7 @@ from interfaces.privacy_center.routes import router
 from runtime.settings import Settings
 from tests.support.privacy_center import Center
 from tests.support.temporal import (
-    TEST_ACT_KEY,
+    TEST_ACT_SIGNER,
     end_open_requests,
     new_worker,
     own_time_skipping_env,
@@ -32,16 +32,19 @@ async def center(
     time_skipping_env: WorkflowEnvironment,
     pool: asyncpg.Pool,
     api_pool: asyncpg.Pool,
+    owner_pool: asyncpg.Pool,
     unique: str,
     tmp_path: Path,
 ) -> AsyncIterator[Center]:
     """The privacy center on the API's database role alone (issue 21); its worker, and the
     test's own look-ups, on the suite's pool."""
     task_queue = f"dsr-pc-{unique}"
-    worker = new_worker(time_skipping_env.client, pool, task_queue, tmp_path)
+    worker = new_worker(
+        time_skipping_env.client, pool, task_queue, tmp_path, accounts_pool=owner_pool
+    )
     settings = Settings(DSR_DATA_DIR=str(tmp_path), DSR_TASK_QUEUE=task_queue)
     app = FastAPI()
-    app.state.services = Services(time_skipping_env.client, api_pool, settings, TEST_ACT_KEY)
+    app.state.services = Services(time_skipping_env.client, api_pool, settings, TEST_ACT_SIGNER)
     app.include_router(router)
     transport = httpx.ASGITransport(app=app)
     began = await pool.fetchval("SELECT now()")

@@ -19,7 +19,7 @@ from service.requests import status
 from store.events import EventStore
 from store.sealing import Vault
 from tests.support.privacy_center import Center
-from tests.support.temporal import TEST_ACT_KEY, actor, eventually
+from tests.support.temporal import TEST_ACT_SIGNER, actor, eventually
 
 _VERIFY = re.compile(r"^/verify/([0-9a-f-]{36})\?lang=(ja|en)$")
 
@@ -116,7 +116,7 @@ async def test_n8_a_contact_form_whose_code_is_never_entered_leaves_no_guest_key
     before the code is entered. Once the code expired unentered, the retention run
     destroys the guest's key and withdraws its code message; a guest whose code is still
     valid is left as it is."""
-    challenges = Challenges(pool, derive_key(TEST_ACT_KEY))
+    challenges = Challenges(pool, derive_key(TEST_ACT_SIGNER))
     now = datetime.now(UTC)
 
     async def contact(address: str, at: datetime) -> str:

@@ -21,7 +21,7 @@ from store.intake import IntakeStore
 from store.shredding import shred_subject_key
 from tests.support.builders import POLICY, parsed
 from tests.support.privacy_center import Center
-from tests.support.temporal import TEST_ACT_KEY
+from tests.support.temporal import TEST_ACT_SIGNER
 
 PHONE, CARD = "090-1234-5678", "4111 1111 1111 1111"
 ITEMS = [
@@ -62,7 +62,7 @@ def _reissue_mails(center: Center) -> list[dict[str, str]]:
 
 
 def _operator(*roles: Role) -> Actor:
-    return Actor("op-reissue", frozenset(roles or (Role.OPERATOR,)), TEST_ACT_KEY)
+    return Actor("op-reissue", frozenset(roles or (Role.OPERATOR,)), TEST_ACT_SIGNER)
 
 
 def _settings(center: Center) -> Settings:

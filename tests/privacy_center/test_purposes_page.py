@@ -26,7 +26,7 @@ from store.purpose_changes import record_proposal
 from store.purpose_publication import complete_change, record_publication
 from store.purposes import seed_article_3
 from tests.support.purposes import AT, BEFORE, BEFORE_JA, define, post_adding_purpose
-from tests.support.temporal import TEST_ACT_KEY
+from tests.support.temporal import TEST_ACT_SIGNER
 
 ZONE = ZoneInfo("Asia/Tokyo")  # the settings' default notice zone
 AFTER = "To send users a monthly newsletter and announcements of the service they use"
@@ -37,7 +37,9 @@ AFTER_JA = "ユーザーに月刊ニュースレターと利用中のサービ�
 async def http(pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     client: Any = None  # the page reads the store only; it never talks to Temporal
-    app.state.services = Services(client, pool, Settings(DSR_DATA_DIR=str(tmp_path)), TEST_ACT_KEY)
+    app.state.services = Services(
+        client, pool, Settings(DSR_DATA_DIR=str(tmp_path)), TEST_ACT_SIGNER
+    )
     app.include_router(router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

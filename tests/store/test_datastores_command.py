@@ -23,7 +23,7 @@ from store.inventory import InventoryStore
 from tests.support.cli import Dsr, cli_settings, served
 from tests.support.demo_map import Demo, demo_organisation
 from tests.support.inventory import example
-from tests.support.temporal import TEST_ACT_KEY
+from tests.support.temporal import TEST_ACT_SIGNER
 
 Check = Callable[[Path], Any]
 
@@ -49,7 +49,7 @@ def dsr_with_map(pool: asyncpg.Pool, operator: str, unique: str, tmp_path: Path)
             settings = cli_settings(tmp_path, f"datastores-{unique}", DSR_DATASTORES=str(map_file))
             folder = tmp_path / "elsewhere"
             folder.mkdir(exist_ok=True)
-            async with served(Services(client, pool, settings, TEST_ACT_KEY)) as url:
+            async with served(Services(client, pool, settings, TEST_ACT_SIGNER)) as url:
                 return await Dsr(url, operator, folder)(*argv)
 
         return run

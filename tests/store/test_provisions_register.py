@@ -34,7 +34,7 @@ from store.sealing import Vault
 from tests.support.cli import Dsr, cli_settings, served
 from tests.support.database import database_with_roles
 from tests.support.purposes import define_in_register
-from tests.support.temporal import TEST_ACT_KEY
+from tests.support.temporal import TEST_ACT_SIGNER
 
 NAME, EMAIL, PHONE = "Saburo Kato", "saburo@example.jp", "+81 90-5555-0101"
 GIVEN = "2026-05-10T10:00:00+09:00"
@@ -492,7 +492,7 @@ async def test_dsr_provisions_check_reports_findings_and_exits_3(
             intake = await accounts.create("intake-1", (Role.INTAKE,), "test")
             client: Any = None  # the check asks no workflow
             services = Services(
-                client, fresh, cli_settings(tmp_path, f"provisions-{unique}"), TEST_ACT_KEY
+                client, fresh, cli_settings(tmp_path, f"provisions-{unique}"), TEST_ACT_SIGNER
             )
             folder = tmp_path / "elsewhere"
             folder.mkdir()

@@ -29,7 +29,7 @@ from store.database import create_pool
 from store.sealing import Vault, vault_of
 from tests.support.database import Roles, database_with_roles
 from tests.support.scenarios import at_step, outcome_of, verified
-from tests.support.temporal import TEST_ACT_KEY, actor, end_open_requests, new_worker
+from tests.support.temporal import TEST_ACT_SIGNER, actor, end_open_requests, new_worker
 
 # Every value is distinctive: found anywhere in the dump, it can only have come from here.
 A = {"name": "Zephyrine Quattlebaum", "email": "Zephyrine.Quattlebaum@sealtest.example"}
@@ -289,7 +289,7 @@ class Paths:
     async def privacy_center(self) -> None:
         """A form confirmed by its code, become an inquiry answered; and a form whose code
         is never entered, waiting in its challenge."""
-        challenges = Challenges(self.pool, derive_key(TEST_ACT_KEY))
+        challenges = Challenges(self.pool, derive_key(TEST_ACT_SIGNER))
 
         def code_message(code: str) -> Message:
             return Message("Your code", f"Dear {A['name']},\n\n    {code}\n")

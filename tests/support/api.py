@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from interfaces.api.services import Services
 from runtime.settings import Settings
-from tests.support.temporal import TEST_ACT_KEY
+from tests.support.temporal import TEST_ACT_SIGNER
 
 Token = Callable[..., Awaitable[str]]
 
@@ -35,7 +35,10 @@ def make_app(services: Services) -> FastAPI:
 
 def services_for(client: Client, pool: asyncpg.Pool, task_queue: str) -> Services:
     return Services(
-        client=client, pool=pool, settings=Settings(DSR_TASK_QUEUE=task_queue), act_key=TEST_ACT_KEY
+        client=client,
+        pool=pool,
+        settings=Settings(DSR_TASK_QUEUE=task_queue),
+        act_signer=TEST_ACT_SIGNER,
     )
 
 

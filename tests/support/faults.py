@@ -42,7 +42,7 @@ from store.events import EventStore
 from tests.support.builders import submission
 from tests.support.database import suite_vault, vault_environment
 from tests.support.privacy import PERSONAL
-from tests.support.temporal import TEST_ACT_KEY, actor, eventually
+from tests.support.temporal import actor, ensure_actor, eventually, write_test_act_keys
 
 INJECTED = "injected failure after the effect"
 
@@ -175,11 +175,8 @@ class FaultStack:
     def worker_env(self) -> dict[str, str]:
         assert self.dsn is not None
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("DSR_")}
-        # The suite's act key, so the acts the tests sign (tests.support.actor) are taken.
-        act_key = self.worker_dir / "act-hmac.key"
-        if not act_key.exists():
-            act_key.parent.mkdir(parents=True, exist_ok=True)
-            act_key.write_bytes(TEST_ACT_KEY)
+        # The suite's act keys, so the acts the tests sign (tests.support.actor) are taken.
+        act_keys = write_test_act_keys(self.worker_dir / "keys")
         return {
             **inherited,
             "TEMPORAL_ADDRESS": self.temporal.address,
@@ -191,7 +188,7 @@ class FaultStack:
             # Several stacks may run at once on one machine: no metrics port to fight over.
             "DSR_METRICS_PORT": "0",
             "DSR_API_PORT": "0",
-            "DSR_ACT_KEY": str(act_key),
+            **act_keys,
             **vault_environment(self.keyring),
         }
 
@@ -266,11 +263,14 @@ class FaultStack:
         await asyncio.gather(*(one(rid) for rid in request_ids))
 
     async def respond_to(self, request_ids: Iterable[str]) -> None:
+        operator = actor("op-faults")
+        await ensure_actor(self.pool, operator)  # the worker finds it in the store
+
         async def one(request_id: str) -> None:
             view = await respond(
                 request_id,
                 PERSONAL["answer"],
-                actor("op-faults"),
+                operator,
                 client=self.client,
                 pool=self.pool,
             )

@@ -1,19 +1,24 @@
 """Temporal for tests: the time-skipping server, a worker of the production wiring on a
-task queue of the test's own (`Rig`, what the `rig` fixtures yield), the suite's act key,
-and `eventually` for state another process reaches."""
+task queue of the test's own (`Rig`, what the `rig` fixtures yield), the suite's act
+signing key and the accounts its acts are done as, and `eventually` for state another
+process reaches."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import asyncpg
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
@@ -22,32 +27,115 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Interceptor, Worker
 
+from activities.act_verification import ActVerification, StandingOf
 from audit.checkpoints import CheckpointSigner
 from audit.signing import load_private_key
 from audit.witness import DirectoryWitness
-from domain.authority import Role
+from domain.authority import ActSigner, Role
 from runtime.cluster import ensure_search_attributes
 from runtime.connectors import OpenSystems
 from runtime.servers import installed_binary
 from service.acts import Actor
+from store.account_standing import Standing, account_standing
 from worker import build_worker, request_activities
 from workflows.act_authority import ActAuthorityInterceptor
 from workflows.data_subject_request import DataSubjectRequest
 
 T = TypeVar("T")
 
-# The suite's act key: its workers verify acts with it, `actor()` signs with it.
-TEST_ACT_KEY = bytes(range(32))
+# The suite's act signing key (Ed25519): `actor()` signs with it, its workers list its
+# public key.
+TEST_ACT_PRIVATE_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+TEST_ACT_SIGNER = ActSigner(TEST_ACT_PRIVATE_KEY)
+TEST_ACT_PUBLIC_KEYS = {TEST_ACT_SIGNER.key_id: TEST_ACT_SIGNER.public_key}
+# The suite's workers take acts however long ago they were signed: the shared
+# time-skipping server's clock runs decades ahead of the signer's once the suite has
+# skipped through its retention periods. The window's own test sets DSR_ACT_WINDOW's
+# default and signs by the server's clock.
+TEST_ACT_WINDOW = timedelta.max
+
+# The accounts `actor()` made, with the roles asked for: the suite's workers find them in
+# the store (made there when first looked up, with the roles every `actor()` call of that
+# name asked for), as the API's accounts are. A test of a missing or disabled account
+# signs for a name `actor()` never made, or disables it in the store.
+_ACTORS: dict[str, set[Role]] = {}
 
 
 def verified_acts() -> list[ActAuthorityInterceptor]:
-    """For a test's own Worker: acts are verified with the suite's key, as in production."""
-    return [ActAuthorityInterceptor(TEST_ACT_KEY)]
+    """For a test's own Worker: acts are checked as in production (with `act_verification`
+    among its activities)."""
+    return [ActAuthorityInterceptor()]
 
 
 def actor(account: str, *roles: Role) -> Actor:
     """An authenticated account for the client API's acts (every role unless given)."""
-    return Actor(account, frozenset(roles or (Role.ADMIN,)), TEST_ACT_KEY)
+    held = frozenset(roles or (Role.ADMIN,))
+    _ACTORS.setdefault(account, set()).update(held)
+    return Actor(account, held, TEST_ACT_SIGNER)
+
+
+def actors_standing(pool: asyncpg.Pool, writer: asyncpg.Pool | None = None) -> StandingOf:
+    """The store's standing of an account, `actor()`'s accounts made there first, through
+    `writer` (a role that may write accounts, e.g. the owner's; default `pool`)."""
+
+    async def standing(account: str) -> Standing | None:
+        roles = _ACTORS.get(account)
+        if roles:
+            await (writer or pool).execute(
+                """INSERT INTO accounts (account, roles, token_hash, created_by)
+                   VALUES ($1, $2, $3, 'tests')
+                   ON CONFLICT (account) DO UPDATE SET roles = ARRAY(
+                       SELECT DISTINCT unnest(accounts.roles || EXCLUDED.roles) ORDER BY 1)""",
+                account,
+                sorted(r.value for r in roles),
+                hashlib.sha256(f"tests:{account}".encode()).hexdigest(),
+            )
+        return await account_standing(pool, account)
+
+    return standing
+
+
+async def ensure_actor(pool: asyncpg.Pool, acting: Actor) -> None:
+    """Make `actor()`'s account in the store now (for a worker of its own process, which
+    looks accounts up in the store alone)."""
+    await actors_standing(pool)(acting.account)
+
+
+def write_test_act_keys(folder: Path) -> dict[str, str]:
+    """The suite's signing key and public key as files under `folder`, as `make run`
+    makes them; returns the variables that name them (DSR_ACT_SIGNING_KEY,
+    DSR_ACT_PUBLIC_KEYS)."""
+    private = folder / "act-signing-ed25519.pem"
+    public = folder / "act-public" / f"{TEST_ACT_SIGNER.key_id}.pub"
+    if not private.exists():
+        public.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private.write_bytes(
+            TEST_ACT_PRIVATE_KEY.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        private.chmod(0o600)
+        public.write_bytes(
+            TEST_ACT_SIGNER.public_key.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+    return {"DSR_ACT_SIGNING_KEY": str(private), "DSR_ACT_PUBLIC_KEYS": str(public.parent)}
+
+
+def act_verification(
+    pool: asyncpg.Pool, window: timedelta = TEST_ACT_WINDOW, *, made_by_actor: bool = True
+) -> ActVerification:
+    """The worker's check of acts, with the suite's public key; `made_by_actor`: accounts
+    `actor()` made are found in the store (else only those already there)."""
+    return ActVerification(
+        pool,
+        TEST_ACT_PUBLIC_KEYS,
+        window,
+        actors_standing(pool) if made_by_actor else None,
+    )
 
 
 async def eventually(
@@ -127,11 +215,14 @@ def new_worker(
     *,
     interceptors: tuple[Interceptor, ...] = (),
     systems: OpenSystems | None = None,
+    act_window: timedelta = TEST_ACT_WINDOW,
+    accounts_pool: asyncpg.Pool | None = None,
 ) -> Worker:
-    """The production worker for a test: the suite's act key, and under `folder` a
-    checkpoint key (`keys/checkpoint.pem`), a witness (`witness/`) and a maildrop
-    (`maildrop/`), where `dsr` finds them with DSR_DATA_DIR, DSR_CHECKPOINT_KEY and
-    DSR_WITNESS_DIR pointed there. `interceptors` go innermost (fault injection)."""
+    """The production worker for a test: the suite's act public key (and `actor()`'s
+    accounts in the store), and under `folder` a checkpoint key (`keys/checkpoint.pem`), a
+    witness (`witness/`) and a maildrop (`maildrop/`), where `dsr` finds them with
+    DSR_DATA_DIR, DSR_CHECKPOINT_KEY and DSR_WITNESS_DIR pointed there. `interceptors` go
+    innermost (fault injection)."""
     signer = CheckpointSigner(
         load_private_key(folder / "keys" / "checkpoint.pem", create=True),
         DirectoryWitness(folder / "witness"),
@@ -142,7 +233,9 @@ def new_worker(
         task_queue=task_queue,
         maildrop=folder / "maildrop",
         signer=signer,
-        act_key=TEST_ACT_KEY,
+        act_public_keys=TEST_ACT_PUBLIC_KEYS,
+        act_window=act_window,
+        account_standing=actors_standing(pool, accounts_pool),
         interceptors=interceptors,
         systems=systems,
     )
@@ -151,7 +244,7 @@ def new_worker(
 def activities_replacing(pool: asyncpg.Pool, maildrop: Path, **faulty: Any) -> list[Any]:
     """The worker's real activities, with those named replaced by a test's faulty stand-in
     (registered under the same activity name): fault injection for one test's worker."""
-    real = request_activities(pool, maildrop)
+    real = request_activities(pool, maildrop, verification=act_verification(pool))
     unknown = set(faulty) - {a.__name__ for a in real}
     assert not unknown, f"no such activities: {unknown}"
     return [faulty.get(a.__name__, a) for a in real]
@@ -204,12 +297,23 @@ async def rigged(
     *,
     interceptors: tuple[Interceptor, ...] = (),
     systems: OpenSystems | None = None,
+    act_window: timedelta = TEST_ACT_WINDOW,
+    accounts_pool: asyncpg.Pool | None = None,
 ) -> AsyncIterator[Rig]:
     """A running production worker on the task queue `{label}-{unique}`; `interceptors`
-    go innermost (fault injection); `systems`: the data map's, open."""
+    go innermost (fault injection); `systems`: the data map's, open; `act_window`: how
+    old an act it takes (the suite's: years, as the time-skipping server's clock runs
+    ahead)."""
     task_queue = f"{label}-{unique}"
     worker = new_worker(
-        client, pool, task_queue, folder, interceptors=interceptors, systems=systems
+        client,
+        pool,
+        task_queue,
+        folder,
+        interceptors=interceptors,
+        systems=systems,
+        act_window=act_window,
+        accounts_pool=accounts_pool,
     )
     async with worker:
         yield Rig(client, task_queue, worker, pool, folder, unique)

@@ -13,11 +13,18 @@ from tests.support.temporal import Rig, rigged
 
 @pytest.fixture
 async def rig(
-    time_skipping_env: WorkflowEnvironment, pool: asyncpg.Pool, unique: str, tmp_path: Path
+    time_skipping_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    owner_pool: asyncpg.Pool,
+    unique: str,
+    tmp_path: Path,
 ) -> AsyncIterator[Rig]:
     """A worker with the real activities on a task queue of its own. Its checkpoint key
-    and witness are where `dsr` (the `dsr` fixture) finds them, under the same tmp_path."""
-    async with rigged(time_skipping_env.client, pool, tmp_path, unique) as rig:
+    and witness are where `dsr` (the `dsr` fixture) finds them, under the same tmp_path;
+    the accounts `actor()` makes are written as the schema's owner."""
+    async with rigged(
+        time_skipping_env.client, pool, tmp_path, unique, accounts_pool=owner_pool
+    ) as rig:
         yield rig
 
 

@@ -279,7 +279,14 @@ async def test_an_inquiry_whose_every_activity_fails_after_its_effect_leaves_eac
     assert await _inquiry(failing, pool, request_id, f"s-{unique}") == "answered"
 
     ran = _every_execution_failed_once_after_its_effect(injector, request_id)
-    assert ran == {"record_bookkeeping", "send_notice", "attach_answer", "close_with_checkpoint"}
+    # check_act (the worker's check of the answer's signature and account) only reads
+    assert ran == {
+        "record_bookkeeping",
+        "send_notice",
+        "check_act",
+        "attach_answer",
+        "close_with_checkpoint",
+    }
 
     reference, record = (
         await _record(pool, undisturbed, reference_id),

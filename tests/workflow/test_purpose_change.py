@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import threading
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -28,7 +28,7 @@ from temporalio.worker import Worker
 
 from activities.purpose_changes import PurposeChangeActivities
 from bench.fanout import run_sizes  # the benchmark counts runs the same way
-from domain.authority import Role
+from domain.authority import ActSigner, Role
 from domain.purpose_change_messages import (
     ChangeProgress,
     FanOut,
@@ -48,7 +48,7 @@ from store.purposes import PURPOSES_STREAM, change_stream, load_register
 from store.registers import verify_stream
 from tests.support.privacy import readable_history
 from tests.support.purposes import BEFORE, define, holders
-from tests.support.temporal import TEST_ACT_KEY, eventually
+from tests.support.temporal import TEST_ACT_SIGNER, act_verification, actor, eventually
 from workflows.purpose_change import PurposeChange
 
 AFTER = "To send users a monthly newsletter and announcements of the service they use"
@@ -152,7 +152,10 @@ async def on_dev_server(
 
 @contextlib.asynccontextmanager
 async def worker(setup: Setup, sender: NoticeSender) -> AsyncIterator[Worker]:
-    activities = PurposeChangeActivities(setup.pool, sender, TEST_ACT_KEY, parallel=4, mark_every=3)
+    actor("admin", Role.ADMIN)  # the administrator the orders are signed for, in the store
+    activities = PurposeChangeActivities(
+        setup.pool, sender, act_verification(setup.pool), parallel=4, mark_every=3
+    )
     try:
         async with Worker(
             setup.client,
@@ -171,7 +174,8 @@ def order(
     related: bool = True,
     method: NoticeMethod = NoticeMethod.NOTIFY,
     roles: tuple[Role, ...] = (Role.ADMIN,),
-    key: bytes = TEST_ACT_KEY,
+    key: ActSigner = TEST_ACT_SIGNER,
+    account: str = "admin",
     batch_size: int = 4,
     batches_per_run: int = 2,
 ) -> PurposeChangeOrder:
@@ -182,13 +186,13 @@ def order(
         new_text_ja=AFTER_JA,
         related=related,
         reason="Announcements of the same service users already receive.",
-        decided_by="admin",
+        decided_by=account,
         method=method,
         proposed_at=datetime.now(UTC),
     )
     return PurposeChangeOrder(
         proposal=proposal,
-        authority=change_authority(key, "admin", roles, proposal, datetime.now(UTC)),
+        authority=change_authority(key, account, roles, proposal, datetime.now(UTC)),
         fanout=FanOut(batch_size=batch_size, batches_per_run=batches_per_run),
     )
 
@@ -427,22 +431,27 @@ async def test_a_publication_is_recorded_when_that_is_the_method(setup: Setup) -
     await assert_chains_intact(setup, change_id)
 
 
-@pytest.mark.parametrize("forged", ["operator", "foreign key"])
+@pytest.mark.parametrize("forged", ["operator", "foreign key", "no such account"])
 async def test_a_change_without_an_administrators_authority_records_nothing(
     setup: Setup, forged: str
 ) -> None:
-    the_order = (
-        order(setup, roles=(Role.OPERATOR,))
-        if forged == "operator"
-        else order(setup, key=uuid.uuid4().bytes * 2)
-    )
+    the_order = {
+        "operator": lambda: order(setup, roles=(Role.OPERATOR,)),
+        "foreign key": lambda: order(setup, key=ActSigner(Ed25519PrivateKey.generate())),
+        # Signed by the API's key, for an administrator the store does not know.
+        "no such account": lambda: order(setup, account=f"ghost-{setup.unique}"),
+    }[forged]()
     async with worker(setup, CountingSender(setup.maildrop)):
         with pytest.raises(WorkflowFailureError) as failure:
             await (await start(setup, the_order)).result()
     cause = failure.value.cause
     while getattr(cause, "cause", None) is not None:
         cause = cause.cause
-    assert "admin role" in str(cause) or "does not verify" in str(cause)
+    assert {
+        "operator": "admin role",
+        "foreign key": "does not list",
+        "no such account": "does not exist",
+    }[forged] in str(cause)
     assert (
         await setup.pool.fetchval(
             "SELECT count(*) FROM purpose_changes WHERE change_id = $1",

@@ -21,7 +21,7 @@ from store.accounts import Accounts
 from store.purposes import load_register
 from tests.support.cli import Dsr, cli_settings, served_dsr
 from tests.support.purposes import BEFORE, define, holders
-from tests.support.temporal import TEST_ACT_KEY
+from tests.support.temporal import act_verification
 from workflows.purpose_change import PurposeChange
 
 AFTER = "To send users a monthly newsletter and announcements of the service they use"
@@ -182,7 +182,9 @@ async def test_a_change_no_worker_has_taken_yet_is_said_to_run(
         # A worker then takes it to its end. Terminating it instead would leave its
         # workflow task scheduled on a queue no one polls, which the time-skipping server
         # counts as work in flight: it would stop skipping time for every later test.
-        activities = PurposeChangeActivities(pool, MaildropSender(tmp_path / "later"), TEST_ACT_KEY)
+        activities = PurposeChangeActivities(
+            pool, MaildropSender(tmp_path / "later"), act_verification(pool)
+        )
         async with Worker(
             time_skipping_env.client,
             task_queue=f"no-worker-{unique}",
