@@ -20,7 +20,7 @@ from runtime.servers import EmbeddedPostgres
 from store.database import create_pool
 from store.sealing import Vault
 from tests.support.database import Roles, database_with_roles, suite_vault
-from tests.support.temporal import time_skipping_server
+from tests.support.temporal import actors_made_by, time_skipping_server
 
 _ROOT = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = _ROOT / "test-output"
@@ -72,8 +72,13 @@ def vault(keyring_dir: Path) -> Vault:
 
 
 @pytest.fixture(scope="session")
-async def pool(database_url: str, vault: Vault) -> AsyncIterator[asyncpg.Pool]:
+async def pool(
+    database_url: str, vault: Vault, owner_pool: asyncpg.Pool
+) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(database_url, max_size=10, vault=vault)
+    # The accounts `actor()` acts as are made in the store as the schema's owner: no role
+    # of the service writes accounts (tests.support.temporal.actors_standing).
+    actors_made_by(owner_pool)
     yield pool
     await pool.close()
 

@@ -3,9 +3,9 @@ that run elsewhere (production). It reaches the Temporal and PostgreSQL the sett
 (TEMPORAL_ADDRESS and its TLS settings, DSR_API_DATABASE_URL as the API's own database role,
 dsr_api: never the worker's DATABASE_URL), signs acts with its Ed25519 signing key
 (DSR_ACT_SIGNING_KEY; never generated here), whose public key the workers list
-(DSR_ACT_PUBLIC_KEYS), and serves on DSR_API_HOST:DSR_API_PORT. Without either database URL
-it uses the embedded PostgreSQL a running `make run` started, as dsr_api. Exit status: 0
-stopped, 1 could not start, 2 bad setting."""
+(DSR_ACT_PUBLIC_KEYS), and serves on DSR_API_HOST:DSR_API_PORT. Without either database
+URL it uses the embedded PostgreSQL a running `make run` started, as dsr_api. Exit status:
+0 stopped, 1 could not start, 2 bad setting."""
 
 from __future__ import annotations
 

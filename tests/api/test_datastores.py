@@ -40,9 +40,9 @@ def _app(pool: asyncpg.Pool, tmp_path: Path, map_file: Path | None) -> httpx.Asy
 
 
 async def test_the_demo_fits_its_map_and_a_subject_is_previewed(
-    demo: Demo, pool: asyncpg.Pool, unique: str, tmp_path: Path
+    demo: Demo, pool: asyncpg.Pool, owner_pool: asyncpg.Pool, unique: str, tmp_path: Path
 ) -> None:
-    accounts = Accounts(pool)
+    accounts = Accounts(owner_pool)  # no role of the service writes accounts
     auditor = await accounts.create(f"aud-{unique}", (Role.AUDITOR,), "tests")
     operator = await accounts.create(f"op-{unique}", (Role.OPERATOR,), "tests")
     admin = await accounts.create(f"adm-{unique}", (Role.ADMIN,), "tests")
@@ -86,10 +86,10 @@ async def test_the_demo_fits_its_map_and_a_subject_is_previewed(
 
 
 async def test_no_map_or_a_refused_one_is_409_with_its_problems(
-    demo: Demo, pool: asyncpg.Pool, unique: str, tmp_path: Path
+    demo: Demo, pool: asyncpg.Pool, owner_pool: asyncpg.Pool, unique: str, tmp_path: Path
 ) -> None:
-    auditor = await Accounts(pool).create(f"aud-{unique}", (Role.AUDITOR,), "tests")
-    intake = await Accounts(pool).create(f"svc-{unique}", (Role.INTAKE,), "tests")
+    auditor = await Accounts(owner_pool).create(f"aud-{unique}", (Role.AUDITOR,), "tests")
+    intake = await Accounts(owner_pool).create(f"svc-{unique}", (Role.INTAKE,), "tests")
     async with _app(pool, tmp_path / "none", None) as http:
         reply = await http.get("/api/v1/datastores/check", headers=bearer(auditor))
         assert reply.status_code == 409 and "no data map" in reply.json()["detail"]

@@ -26,7 +26,7 @@ async def test_served_alone_it_answers_over_http(
     port = free_port()
     settings = Settings(
         DSR_API_DATABASE_URL=roles.api_url,  # its own role, never the worker's
-        **write_test_act_keys(tmp_path / "keys"),
+        **write_test_act_keys(tmp_path / "act-keys"),
         DSR_API_PORT=port,
         TEMPORAL_ADDRESS=time_skipping_env.client.service_client.config.target_host,
         DSR_DATA_DIR=str(tmp_path),

@@ -419,7 +419,9 @@ async def test_a_dump_of_the_database_shows_no_personal_data_in_plain(
         "privacy_center": paths.privacy_center,
     }
     failed: dict[str, str] = {}
-    async with new_worker(client, pool, queue, tmp_path):
+    # The accounts the paths act as are made in this database, as its owner.
+    owner = await create_pool(roles.owner_url, max_size=1, vault=vault)
+    async with new_worker(client, pool, queue, tmp_path, accounts_pool=owner):
         try:
             for name, drive in driven.items():
                 try:
@@ -428,6 +430,7 @@ async def test_a_dump_of_the_database_shows_no_personal_data_in_plain(
                     failed[name] = f"{type(error).__name__}: {str(error)[:300]}"
         finally:
             await end_open_requests(client, pool, "true")
+            await owner.close()
 
     closed = await pool.fetchval("SELECT count(*) FROM requests WHERE status = 'closed'")
     delivered = await pool.fetchval("SELECT count(*) FROM notifications WHERE status = 'delivered'")

@@ -59,6 +59,13 @@ TEST_ACT_WINDOW = timedelta.max
 # name asked for), as the API's accounts are. A test of a missing or disabled account
 # signs for a name `actor()` never made, or disables it in the store.
 _ACTORS: dict[str, set[Role]] = {}
+_ACCOUNTS_WRITER: list[asyncpg.Pool] = []  # the suite's owner pool, once it is open
+
+
+def actors_made_by(writer: asyncpg.Pool) -> None:
+    """`actor()`'s accounts are written through `writer` (a role that may write accounts:
+    the schema's owner) unless a worker is given its own."""
+    _ACCOUNTS_WRITER[:] = [writer]
 
 
 def verified_acts() -> list[ActAuthorityInterceptor]:
@@ -81,7 +88,7 @@ def actors_standing(pool: asyncpg.Pool, writer: asyncpg.Pool | None = None) -> S
     async def standing(account: str) -> Standing | None:
         roles = _ACTORS.get(account)
         if roles:
-            await (writer or pool).execute(
+            await (writer or next(iter(_ACCOUNTS_WRITER), pool)).execute(
                 """INSERT INTO accounts (account, roles, token_hash, created_by)
                    VALUES ($1, $2, $3, 'tests')
                    ON CONFLICT (account) DO UPDATE SET roles = ARRAY(
@@ -96,9 +103,9 @@ def actors_standing(pool: asyncpg.Pool, writer: asyncpg.Pool | None = None) -> S
 
 
 async def ensure_actor(pool: asyncpg.Pool, acting: Actor) -> None:
-    """Make `actor()`'s account in the store now (for a worker of its own process, which
-    looks accounts up in the store alone)."""
-    await actors_standing(pool)(acting.account)
+    """Make `actor()`'s account now through `pool` (which may write accounts), for a
+    worker of its own process, which looks accounts up in the store alone."""
+    await actors_standing(pool, writer=pool)(acting.account)
 
 
 def write_test_act_keys(folder: Path) -> dict[str, str]:

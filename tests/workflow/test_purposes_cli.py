@@ -29,11 +29,11 @@ REASON = "Announcements of the same service users already receive."
 
 
 @pytest.fixture
-async def purposes_cli(dsr: Dsr, pool: asyncpg.Pool, unique: str) -> Any:
+async def purposes_cli(dsr: Dsr, owner_pool: asyncpg.Pool, unique: str) -> Any:
     """`dsr` (a subprocess holding only DSR_URL and DSR_TOKEN) as an account of the given
     role, against the API served over the `rig` worker's task queue: the API signs the
     change for the account, and the worker checks it and runs it."""
-    accounts = Accounts(pool)
+    accounts = Accounts(owner_pool)  # no role of the service writes accounts
     tokens = {
         role: await accounts.create(f"{role.value}-{unique}", (role,), "test")
         for role in (Role.ADMIN, Role.OPERATOR)
@@ -167,6 +167,7 @@ async def test_a_change_no_worker_has_taken_yet_is_said_to_run(
         cli_settings(tmp_path / "api", f"no-worker-{unique}"),
         folder=tmp_path / "elsewhere",
         account=f"nw-admin-{unique}",
+        accounts_pool=owner_pool,
     ) as dsr:
         code, out, err = await dsr(
             *change(unique, "--related", "--method", "notify", "--wait", "0.5")
