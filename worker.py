@@ -39,6 +39,7 @@ from activities.log_checkpoints import LogCheckpoints
 from activities.purpose_changes import PurposeChangeActivities
 from activities.request_activities import RequestActivities
 from activities.retention import PersonalDataRetention
+from activities.start_checks import StartChecks
 from audit.checkpoints import CheckpointSigner
 from audit.signing import KeyProblem, key_id, load_private_key, public_pem, write_public_key
 from audit.witness import DirectoryWitness
@@ -231,6 +232,7 @@ def request_activities(
         *LogCheckpoints(pool, events, signer).all(),
         *Fulfilment(pool, events, systems.data_map, systems.connectors).all(),
         *(verification or ActVerification(pool, {})).all(),
+        *StartChecks(pool).all(),
     ]
 
 

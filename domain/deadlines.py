@@ -7,6 +7,8 @@ started under even after the defaults change, and replay never sees a different 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -105,6 +107,20 @@ class DeadlinePolicy(BaseModel):
             if duration <= timedelta(0):
                 raise ValueError(f"duration for {step.value} must be positive")
         return durations
+
+    def digest(self) -> str:
+        """SHA-256 of the policy's contents, to which intake binds its version on the
+        request's record (issue 22, review N5): a workflow started with a policy of the same
+        label but other windows is refused at its first activity.
+
+        The digest is of canonical JSON (keys sorted) of the version and of every value that
+        differs from this code's default: a field added later with a default leaves the
+        digest of a policy that never set it unchanged, so an API and a worker of different
+        releases agree. A default that changes makes a new policy, with a new label."""
+        values = self.model_dump(mode="json", exclude_defaults=True)
+        values["version"] = self.version
+        canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
     def with_overrides(self, overrides: dict[Step, timedelta], version: str) -> DeadlinePolicy:
         """A new policy version with some durations replaced; the version must be new."""

@@ -65,7 +65,8 @@ class Bookkeeping(_Message):
 class RequestRef(_Message):
     """Workflow input: which request, of what kind, under which deadline policy, received
     while which version of the privacy policy was in force (None: none was posted, or the
-    request was started before versions were recorded)."""
+    request was started before versions were recorded). A claim: the run's first activity
+    checks it against the request on record before any effect (domain/request_terms.py)."""
 
     request_id: Identifier
     subject_id: Identifier

@@ -125,7 +125,7 @@ async def submit(
     )
     policy = deadline_policy or DeadlinePolicy()
     try:
-        recorded = await IntakeStore(pool).record_submission(submission, policy.version)
+        recorded = await IntakeStore(pool).record_submission(submission, policy)
     except ConflictingSubmission as error:
         raise Refused(str(error)) from None
     if not recorded.created and recorded.status == RequestStatus.CLOSED.value:

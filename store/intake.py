@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from domain.deadlines import DeadlinePolicy
 from domain.requests import SubjectRequest, fingerprint, workflow_id_for
 from store.connection import Connection
 from store.events import UnknownRequest
@@ -66,9 +67,16 @@ class IntakeStore:
         self._pool = pool
 
     async def record_submission(
-        self, submission: SubjectRequest, deadline_policy_version: str
+        self, submission: SubjectRequest, deadline_policy: DeadlinePolicy | str
     ) -> RecordedSubmission:
+        """Record a submission under `deadline_policy`: its version and the digest of its
+        contents, which the request's workflow input is checked against (issue 22); a bare
+        version label (older callers, tests) records no digest, so only the label is checked."""
         workflow_id = workflow_id_for(submission.request_id)
+        if isinstance(deadline_policy, DeadlinePolicy):
+            policy_version, policy_digest = deadline_policy.version, deadline_policy.digest()
+        else:
+            policy_version, policy_digest = deadline_policy, None
         async with self._pool.acquire() as connection, connection.transaction():
             vault = vault_of(connection)
             plain_digest = fingerprint(submission)
@@ -81,8 +89,8 @@ class IntakeStore:
             inserted = await connection.fetchrow(
                 """INSERT INTO requests
                        (request_id, workflow_id, kind, subject_id, fingerprint,
-                        deadline_policy_version, privacy_policy_version)
-                   VALUES ($1, $2, $3, $4, $5, $6,
+                        deadline_policy_version, deadline_policy_digest, privacy_policy_version)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7,
                            (SELECT version FROM privacy_policy_versions
                              WHERE effective_at <= now()
                              ORDER BY effective_at DESC, posted_at DESC LIMIT 1))
@@ -93,7 +101,8 @@ class IntakeStore:
                 submission.kind.value,
                 submission.subject_id,
                 digest,
-                deadline_policy_version,
+                policy_version,
+                policy_digest,
             )
             if inserted is None:
                 existing = await connection.fetchrow(

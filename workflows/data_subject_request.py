@@ -60,7 +60,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.bookkeeping import BOOKKEEPING_WITH_EFFECTS
     from workflows.deadline_keeper import SUBJECT_DAY_WINDOWS
     from workflows.operator_claim import OperatorClaim
-    from workflows.request_effects import CHECKPOINT_AT_CLOSE, RequestEffects, decision_payload
+    from workflows.request_effects import (
+        CHECKPOINT_AT_CLOSE,
+        INPUT_CHECKED_AT_START,
+        RequestEffects,
+        decision_payload,
+    )
     from workflows.request_progress import RequestProgress
     from workflows.request_steps import RequestSteps
     from workflows.system_parts import SYSTEMS_OF_THE_DATA_MAP, SystemParts
@@ -99,6 +104,9 @@ class DataSubjectRequest:
             )
         progress, effects, steps = self._progress, self._effects, self._steps
         ref, policy = progress.ref, progress.ref.deadline_policy
+        # The input is a claim: checked against the record before any effect (issue 22).
+        if workflow.patched(INPUT_CHECKED_AT_START):
+            await effects.check_start()
         try:
             await effects.record(
                 EventType.RECEIVED,

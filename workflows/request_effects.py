@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
@@ -19,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.lifecycle_activities import LifecycleActivities
     from activities.log_checkpoints import LogCheckpoints
     from activities.request_activities import RequestActivities
+    from activities.start_checks import StartChecks
     from domain.deadlines import Commitment
     from domain.event_log import SignedCheckpoint
     from domain.events import EventType, NewEvent, PayloadValue
@@ -70,6 +72,11 @@ CHECKPOINT_AT_CLOSE = "checkpoint-at-close"
 """The patch that closes a request with a signed checkpoint of the event log (kept in the
 witness and, as the activity's result, in this history); requests that closed before it
 replay their close as it ran."""
+
+INPUT_CHECKED_AT_START = "input-checked-against-the-record"
+"""The patch under which a request's run begins with `check_start` (issue 22): its input
+is checked against the request on record before any effect. Runs started before it replay
+without the check."""
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
@@ -130,6 +137,28 @@ class RequestEffects:
             retry_policy=ACTIVITY_RETRY,
             summary=summary if self.batched else None,
         )
+
+    async def check_start(self) -> None:
+        """The run's first activity: the input (this request's reference) checked against
+        the request on record (activities/start_checks.py). A refusal fails the workflow at
+        once, non-retryably, under the refusal's own type, with nothing recorded."""
+        try:
+            await workflow.execute_activity_method(
+                StartChecks.check_start,
+                self._ref,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+                summary="check the input against the request on record",
+            )
+        except ActivityError as error:
+            cause = error.cause
+            if not isinstance(cause, ApplicationError):
+                raise
+            raise ApplicationError(
+                f"the run does not start: {cause.message}",
+                type=cause.type,
+                non_retryable=True,
+            ) from None
 
     async def record(
         self, event_type: EventType, key: str, payload: dict[str, PayloadValue]

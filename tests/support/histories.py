@@ -11,7 +11,7 @@ from pathlib import Path
 # deleted; `make check-histories` fails a change that does. New paths are recorded into
 # the current release's folder with DSR_RECORD_HISTORIES=1, beside (never over) the old.
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
-HISTORY_RELEASE = "2026-12-06-policy-second-pass"
+HISTORY_RELEASE = "2026-12-07-unforgeable-starts"
 
 
 def recorded_histories() -> list[Path]:

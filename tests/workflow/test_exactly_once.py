@@ -279,8 +279,10 @@ async def test_an_inquiry_whose_every_activity_fails_after_its_effect_leaves_eac
     assert await _inquiry(failing, pool, request_id, f"s-{unique}") == "answered"
 
     ran = _every_execution_failed_once_after_its_effect(injector, request_id)
-    # check_act (the worker's check of the answer's signature and account) only reads
+    # check_act (the worker's check of the answer's signature and account) and check_start
+    # (the input's check against the record, issue 22) only read
     assert ran == {
+        "check_start",
         "record_bookkeeping",
         "send_notice",
         "check_act",

@@ -57,7 +57,7 @@ def _timer_summaries(history: WorkflowHistory) -> list[str]:
     ]
 
 
-async def test_an_inquiry_runs_in_six_activities_each_named_in_the_web_ui(
+async def test_an_inquiry_runs_in_seven_activities_each_named_in_the_web_ui(
     rig: Rig, pool: asyncpg.Pool, unique: str
 ) -> None:
     request = await Scenario(rig, "rt-inq").inquiry().unseeded().at(Step.ANSWER)
@@ -67,6 +67,7 @@ async def test_an_inquiry_runs_in_six_activities_each_named_in_the_web_ui(
     history = await rig.client.get_workflow_handle(workflow_id_for(request.id)).fetch_history()
     scheduled = _scheduled(history)
     assert [name for name, _ in scheduled] == [
+        "check_start",  # the input against the request on record, before any effect
         "send_notice",  # the receipt, carrying `received` and the step's start
         "record_bookkeeping",  # before waiting for the answer: the store shows the step
         "check_act",  # the answer's signature, age and account, checked at the worker
@@ -75,8 +76,9 @@ async def test_an_inquiry_runs_in_six_activities_each_named_in_the_web_ui(
         "close_with_checkpoint",  # the close, and a signed checkpoint of the event log
     ]
     assert all(summary for _, summary in scheduled), scheduled
-    assert scheduled[0][1] == "send the receipt notice"
-    assert scheduled[1][1] == "record deadline.met (acknowledge), deadline.started (answer)"
+    assert scheduled[0][1] == "check the input against the request on record"
+    assert scheduled[1][1] == "send the receipt notice"
+    assert scheduled[2][1] == "record deadline.met (acknowledge), deadline.started (answer)"
     assert "answer: reminder" in _timer_summaries(history)
     # The close's checkpoint stays in the history, outside the store, beside the witness's.
     evidence = evidence_in("inquiry", json.loads(history.to_json()))
@@ -122,8 +124,10 @@ async def test_a_disclosure_with_its_fee_runs_in_a_third_of_the_round_trips(
     names = [name for name, _ in _scheduled(history)]
     assert not RETIRED & set(names), names
     # 32 before; 13 before the look-up of the data map's systems (workflows/system_parts.py),
-    # and one check at the worker for each of the three acts (issue 21)
-    assert len(names) <= 17, names
+    # one check at the worker for each of the three acts (issue 21), and the input's check
+    # against the record at the start (issue 22)
+    assert len(names) <= 18, names
+    assert names[0] == "check_start", names
     assert names.count("check_act") == 3, names
     types = await event_types(pool, request.id)
     assert types[0] == "request.received" and types[-1] == "request.closed"
