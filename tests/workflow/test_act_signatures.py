@@ -44,7 +44,14 @@ from service import acts
 from store.accounts import Accounts
 from tests.support.sandboxed_signature import VerifySignatureInSandbox
 from tests.support.scenarios import Scenario, at_step, event_types, outcome_of
-from tests.support.temporal import TEST_ACT_SIGNER, Rig, actor, end_open_requests, rigged
+from tests.support.temporal import (
+    TEST_ACT_SIGNER,
+    Rig,
+    actor,
+    end_open_requests,
+    rigged,
+    time_skipping_server,
+)
 from worker import SANDBOX_RESTRICTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -388,12 +395,17 @@ async def test_a_bad_signature_verified_inside_the_workflow_sandbox_is_a_refusal
             assert expected in result
 
 
-async def test_without_the_passthrough_the_sandbox_would_kill_the_worker(
-    time_skipping_env: WorkflowEnvironment, unique: str
-) -> None:
+async def test_without_the_passthrough_the_sandbox_would_kill_the_worker(unique: str) -> None:
     """What the passthrough prevents: with the SDK's default restrictions, the same bad
     signature aborts the worker's process (PyO3 cannot import the exception class inside
-    the sandbox). In a process of its own, so only that one dies."""
+    the sandbox). In a process of its own, so only that one dies, and on a time-skipping
+    server of its own: a client killed while it waits on a workflow leaves the server
+    skipping no time for anyone after it (the suite's shared server stalled)."""
+    async with time_skipping_server() as own:
+        await _abort_in_a_process(own, unique)
+
+
+async def _abort_in_a_process(time_skipping_env: WorkflowEnvironment, unique: str) -> None:
     workflow_id = f"sandbox-abort-{unique}"
     script = ROOT / "tests" / "support" / "sandboxed_signature.py"
     done = await asyncio.to_thread(
