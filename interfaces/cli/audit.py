@@ -29,24 +29,11 @@ from audit.trust import LogAudit, signed_checkpoints
 from audit.witness import DirectoryWitness, WitnessReading
 from domain.event_log import Checkpoint, SignedCheckpoint
 from interfaces.cli.client import Api, ApiDiverged, InputRefused
-from interfaces.cli.options import output, run
+from interfaces.cli.options import moment, output, run
 from interfaces.cli.output import console, emit
 
 app = typer.Typer(help="Export, replay, verify, report (role: auditor).", no_args_is_help=True)
 PROGRESS_FROM = 2  # requests, from which an export shows a progress bar on a terminal
-
-
-def _moment(text: str) -> datetime:
-    """An ISO 8601 time with its zone, or a date (midnight UTC)."""
-    try:
-        value = datetime.fromisoformat(text if "T" in text or " " in text else f"{text}T00:00Z")
-    except ValueError:
-        raise typer.BadParameter(
-            f"not an ISO 8601 date or time: {text!r} (e.g. 2026-12-01 or 2026-12-24T17:00+09:00)"
-        ) from None
-    if value.tzinfo is None:
-        raise typer.BadParameter(f"give the time zone: {text!r}, e.g. {text}+09:00")
-    return value
 
 
 def _dump(document: Any) -> str:
@@ -94,13 +81,13 @@ def export(
         typer.Option(
             "--from",
             metavar="TIME",
-            parser=_moment,
+            parser=moment,
             help="The requests submitted from this time (ISO 8601; a date is midnight UTC).",
         ),
     ] = None,
     end: Annotated[
         datetime | None,
-        typer.Option("--to", metavar="TIME", parser=_moment, help="... and before this time."),
+        typer.Option("--to", metavar="TIME", parser=moment, help="... and before this time."),
     ] = None,
 ) -> None:
     """Write each request's workflow history (from Temporal, or the store's archive) and
@@ -339,10 +326,10 @@ def verify(
 @app.command("report")
 def report(
     start: Annotated[
-        datetime, typer.Option("--from", metavar="TIME", parser=_moment, help="From (inclusive).")
+        datetime, typer.Option("--from", metavar="TIME", parser=moment, help="From (inclusive).")
     ],
     end: Annotated[
-        datetime, typer.Option("--to", metavar="TIME", parser=_moment, help="To (exclusive).")
+        datetime, typer.Option("--to", metavar="TIME", parser=moment, help="To (exclusive).")
     ],
     format: Annotated[
         Literal["csv", "html"], typer.Option(help="CSV for spreadsheets, HTML with charts.")

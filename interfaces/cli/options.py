@@ -8,6 +8,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -81,3 +82,16 @@ def read_json(source: str, what: str = "request") -> Any:
 RequestIdArg = Annotated[
     str, typer.Argument(metavar="REQUEST_ID", help="The request's id, as it was submitted.")
 ]
+
+
+def moment(text: str) -> datetime:
+    """An ISO 8601 time with its zone, or a date (midnight UTC): an option's parser."""
+    try:
+        value = datetime.fromisoformat(text if "T" in text or " " in text else f"{text}T00:00Z")
+    except ValueError:
+        raise typer.BadParameter(
+            f"not an ISO 8601 date or time: {text!r} (e.g. 2026-12-01 or 2026-12-24T17:00+09:00)"
+        ) from None
+    if value.tzinfo is None:
+        raise typer.BadParameter(f"give the time zone: {text!r}, e.g. {text}+09:00")
+    return value

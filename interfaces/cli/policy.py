@@ -20,23 +20,10 @@ from pydantic import ValidationError
 
 from interfaces.api.register_models import PolicyPosting
 from interfaces.cli.client import InputRefused
-from interfaces.cli.options import about, output, run
+from interfaces.cli.options import about, moment, output, run
 from interfaces.cli.output import emit
 
 app = typer.Typer(help="The privacy policy's versions (Article 9).", no_args_is_help=True)
-
-
-def moment(text: str) -> datetime:
-    """An ISO 8601 time with its zone, or a date (midnight UTC)."""
-    try:
-        value = datetime.fromisoformat(text if "T" in text or " " in text else f"{text}T00:00Z")
-    except ValueError:
-        raise typer.BadParameter(
-            f"not an ISO 8601 date or time: {text!r} (e.g. 2026-12-01 or 2026-12-24T17:00+09:00)"
-        ) from None
-    if value.tzinfo is None:
-        raise typer.BadParameter(f"give the time zone: {text!r}, e.g. {text}+09:00")
-    return value
 
 
 def posting(

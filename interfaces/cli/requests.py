@@ -19,6 +19,7 @@ from interfaces.cli.options import (
     RequestIdArg,
     about,
     build,
+    moment,
     output,
     read_json,
     read_text,
@@ -83,7 +84,7 @@ def list_requests(
             metavar="TIME",
             help="Only requests whose current step is due before this time (ISO 8601; a "
             "date is midnight UTC).",
-            parser=lambda text: _moment(text),
+            parser=moment,
         ),
     ] = None,
     limit: Annotated[
@@ -172,19 +173,6 @@ def where_it_stands(reply: dict[str, Any]) -> str:
     if view.awaiting:
         return f"now at {view.step.value}, waiting for {view.awaiting}"
     return f"now at {view.step.value}"
-
-
-def _moment(text: str) -> datetime:
-    """An ISO 8601 time with its zone, or a date (midnight UTC)."""
-    try:
-        value = datetime.fromisoformat(text if "T" in text or " " in text else f"{text}T00:00Z")
-    except ValueError:
-        raise typer.BadParameter(
-            f"not an ISO 8601 date or time: {text!r} (e.g. 2026-12-01 or 2026-12-24T17:00+09:00)"
-        ) from None
-    if value.tzinfo is None:
-        raise typer.BadParameter(f"give the time zone: {text!r}, e.g. {text}+09:00")
-    return value
 
 
 def _minutes(value: str | None) -> str | None:
