@@ -15,8 +15,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from interfaces.admin.main import main
 from store.accounts import Accounts
-from store.database import migration_files
+from store.database import create_pool, migration_files
 from store.privileges import API_GRANTS
+from store.sealing import Vault
 from tests.support.database import Roles, database_with_roles
 
 SETTINGS = (
@@ -96,37 +97,40 @@ async def test_setup_on_an_empty_database_needs_no_first_start_and_is_idempotent
 
 
 async def test_bootstrap_makes_the_first_administrator_once(
-    roles: Roles,
-    owner_pool: asyncpg.Pool,
+    postgres_server: str,
+    vault: Vault,
     production: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     unique: str,
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", roles.worker_url)
-    code, _, err = await admin(capsys, "accounts", "bootstrap", f"root-{unique}")
-    assert code == 2 and "set DSR_OWNER_DATABASE_URL" in err
-    monkeypatch.setenv("DSR_OWNER_DATABASE_URL", roles.owner_url)
-    # The session's database may hold administrators of other tests: none enabled here.
-    await owner_pool.execute(
-        "UPDATE accounts SET disabled_at = now() WHERE disabled_at IS NULL AND 'admin' = ANY(roles)"
-    )
-    code, out, err = await admin(
-        capsys, "--output", "json", "accounts", "bootstrap", f"root-{unique}"
-    )
-    assert code == 0, err
-    made = answer(out)
-    account = await Accounts(owner_pool).authenticate(made["token"])
-    assert account is not None and account.account == f"root-{unique}"
-    assert (
-        await owner_pool.fetchval(
-            "SELECT created_by FROM accounts WHERE account = $1", f"root-{unique}"
-        )
-        == "dsr-admin accounts bootstrap"
-    )
-    code, _, err = await admin(capsys, "accounts", "bootstrap", f"again-{unique}")
-    assert code == 2 and "an enabled administrator exists already" in err
-    assert not await Accounts(owner_pool).exists(f"again-{unique}")
+    """On a database of its own: the session's holds the administrators of other tests,
+    and disabling them here would disable the accounts every later test acts as."""
+    async with database_with_roles(postgres_server, "dsr_bootstrap") as roles:
+        monkeypatch.setenv("DATABASE_URL", roles.worker_url)
+        code, _, err = await admin(capsys, "accounts", "bootstrap", f"root-{unique}")
+        assert code == 2 and "set DSR_OWNER_DATABASE_URL" in err
+        monkeypatch.setenv("DSR_OWNER_DATABASE_URL", roles.owner_url)
+        owner_pool = await create_pool(roles.owner_url, max_size=1, vault=vault)
+        try:
+            code, out, err = await admin(
+                capsys, "--output", "json", "accounts", "bootstrap", f"root-{unique}"
+            )
+            assert code == 0, err
+            made = answer(out)
+            account = await Accounts(owner_pool).authenticate(made["token"])
+            assert account is not None and account.account == f"root-{unique}"
+            assert (
+                await owner_pool.fetchval(
+                    "SELECT created_by FROM accounts WHERE account = $1", f"root-{unique}"
+                )
+                == "dsr-admin accounts bootstrap"
+            )
+            code, _, err = await admin(capsys, "accounts", "bootstrap", f"again-{unique}")
+            assert code == 2 and "an enabled administrator exists already" in err
+            assert not await Accounts(owner_pool).exists(f"again-{unique}")
+        finally:
+            await owner_pool.close()
 
 
 async def test_setup_outside_an_existing_cluster_is_refused(
