@@ -19,7 +19,7 @@ from domain.authority import Act
 from service import acts
 from service.requests import respond
 from tests.support.faults import FaultStack
-from tests.support.temporal import actor
+from tests.support.temporal import actor, ensure_actor
 
 pytestmark = pytest.mark.e2e
 
@@ -132,6 +132,8 @@ async def test_an_act_sent_while_no_worker_runs_returns_in_time_and_is_the_same_
     await stack.submit_inquiries([rid])
     await stack.wait_for_events("deadline.started", 1, step="answer")
     await stack.kill_worker(signal.SIGKILL)
+    operator = actor("op-1")
+    await ensure_actor(stack.pool, operator)  # the worker finds it in the store
     began = time.monotonic()
     with pytest.raises(acts.Unanswered, match="was not taken within 3s"):
         await acts.send_act(
@@ -140,7 +142,7 @@ async def test_an_act_sent_while_no_worker_runs_returns_in_time_and_is_the_same_
             lambda ids: acts.RespondToInquiry(operator="op-1", **ids),
             client=stack.client,
             pool=stack.pool,
-            actor=actor("op-1"),
+            actor=operator,
             wait=3.0,
             texts={"answer_id": ("answer", "We hold only your contact data.")},
             store=lambda intake, _, body, who, answer_id: intake.store_answer(
@@ -150,7 +152,7 @@ async def test_an_act_sent_while_no_worker_runs_returns_in_time_and_is_the_same_
     assert time.monotonic() - began < 15
     await stack.start_worker()
     await respond(
-        rid, "We hold only your contact data.", actor("op-1"), client=stack.client, pool=stack.pool
+        rid, "We hold only your contact data.", operator, client=stack.client, pool=stack.pool
     )
     await stack.wait_for_events("request.closed", 1)
     assert await stack.pool.fetchval("SELECT count(*) FROM answers WHERE request_id=$1", rid) == 1
