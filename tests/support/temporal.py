@@ -85,19 +85,28 @@ def actors_standing(pool: asyncpg.Pool, writer: asyncpg.Pool | None = None) -> S
     """The store's standing of an account, `actor()`'s accounts made there first, through
     `writer` (a role that may write accounts, e.g. the owner's; default `pool`)."""
 
+    async def made(through: asyncpg.Pool, account: str, roles: set[Role]) -> None:
+        await through.execute(
+            """INSERT INTO accounts (account, roles, token_hash, created_by)
+               VALUES ($1, $2, $3, 'tests')
+               ON CONFLICT (account) DO UPDATE SET roles = ARRAY(
+                   SELECT DISTINCT unnest(accounts.roles || EXCLUDED.roles) ORDER BY 1)""",
+            account,
+            sorted(r.value for r in roles),
+            hashlib.sha256(f"tests:{account}".encode()).hexdigest(),
+        )
+
     async def standing(account: str) -> Standing | None:
         roles = _ACTORS.get(account)
         if roles:
-            await (writer or next(iter(_ACCOUNTS_WRITER), pool)).execute(
-                """INSERT INTO accounts (account, roles, token_hash, created_by)
-                   VALUES ($1, $2, $3, 'tests')
-                   ON CONFLICT (account) DO UPDATE SET roles = ARRAY(
-                       SELECT DISTINCT unnest(accounts.roles || EXCLUDED.roles) ORDER BY 1)""",
-                account,
-                sorted(r.value for r in roles),
-                hashlib.sha256(f"tests:{account}".encode()).hexdigest(),
-            )
-        return await account_standing(pool, account)
+            await made(writer or next(iter(_ACCOUNTS_WRITER), pool), account, roles)
+        found = await account_standing(pool, account)
+        if found is None and roles and writer is None:
+            # A test's database of its own, which the suite's owner pool does not reach:
+            # made there through the test's pool (the suite's role may write accounts).
+            await made(pool, account, roles)
+            found = await account_standing(pool, account)
+        return found
 
     return standing
 
